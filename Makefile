@@ -1,0 +1,70 @@
+# Zhendi — the two commands are `make run` and `make test` (see README.md).
+SHELL := /bin/bash
+JOBS  ?= $(shell nproc)
+DATA  ?= ./var
+LISTEN ?= 127.0.0.1:8080
+
+.PHONY: all run test deps build build-asan build-fuzz web test-unit test-api test-fuzz \
+        test-e2e test-crash format format-check bench clean
+
+all: build
+
+deps:
+	@scripts/deps.sh
+
+build/Makefile: CMakeLists.txt
+	cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+
+build: deps build/Makefile web
+	cmake --build build -j$(JOBS)
+
+build-asan: deps
+	cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DZHENDI_SANITIZE=ON >/dev/null
+	cmake --build build-asan -j$(JOBS)
+
+build-fuzz: deps
+	CC=clang cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo -DZHENDI_FUZZ=ON >/dev/null
+	cmake --build build-fuzz -j$(JOBS)
+
+# The web console: built into web/dist when web/ exists and is out of date.
+web:
+	@if [ -f web/package.json ]; then scripts/build-web.sh; fi
+
+run: build
+	build/zhendi serve --data $(DATA) --listen $(LISTEN) --demo
+
+test: format-check build build-asan test-unit test-api test-crash test-fuzz test-e2e
+	@echo "make test: all passed"
+
+test-unit: build-asan
+	cd build-asan && ctest --output-on-failure -j$(JOBS)
+
+test-api: build-asan tests/node_modules/.ok
+	ZHENDI_BIN=$(CURDIR)/build-asan/zhendi node --test --test-concurrency=2 tests/api/
+
+test-crash: build tests/node_modules/.ok
+	ZHENDI_BIN=$(CURDIR)/build/zhendi node --test tests/crash/
+
+test-e2e: build tests/node_modules/.ok
+	@if [ -d web/dist ] && ls tests/e2e/*.test.mjs >/dev/null 2>&1; then \
+	  ZHENDI_BIN=$(CURDIR)/build/zhendi node --test --test-concurrency=1 tests/e2e/; \
+	else echo "test-e2e: no console built or no browser tests"; fi
+
+test-fuzz: build-fuzz
+	scripts/fuzz.sh 20
+
+tests/node_modules/.ok: tests/package.json tests/package-lock.json
+	cd tests && npm ci --no-audit --no-fund >/dev/null
+	touch $@
+
+format:
+	clang-format -i $$(git ls-files 'src/*.c' 'src/*.h' 'tests/unit/*.c' 'tests/unit/*.h' 'tests/fuzz/*.c')
+
+format-check:
+	clang-format --dry-run -Werror $$(git ls-files 'src/*.c' 'src/*.h' 'tests/unit/*.c' 'tests/unit/*.h' 'tests/fuzz/*.c')
+
+bench: build
+	bench/run.sh
+
+clean:
+	rm -rf build build-asan build-fuzz

@@ -1,0 +1,347 @@
+/* config.c — table-driven configuration; see config.h. */
+#include "core/config.h"
+#include <ctype.h>
+#include <errno.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef enum { CT_STR, CT_INT, CT_BOOL } ctype_t;
+
+typedef struct {
+    const char *key;
+    ctype_t type;
+    size_t off, size;
+    const char *def;
+    int64_t min, max;
+    bool secret; /* mask in dumps (URL passwords) */
+    const char *help;
+} copt_t;
+
+#define S(k, d, sec, h)                                                                                      \
+    {                                                                                                        \
+#k, CT_STR, offsetof(config_t, k), sizeof(((config_t *)0)->k), d, 0, 0, sec, h                       \
+    }
+#define I(k, d, lo, hi, h)                                                                                   \
+    {                                                                                                        \
+#k, CT_INT, offsetof(config_t, k), 0, #d, lo, hi, false, h                                           \
+    }
+#define B(k, d, h)                                                                                           \
+    {                                                                                                        \
+#k, CT_BOOL, offsetof(config_t, k), 0, d, 0, 1, false, h                                             \
+    }
+
+static const copt_t opts[] = {
+    S(listen, "127.0.0.1:8080", false, "address to listen on, HOST:PORT"),
+    S(data, "./var", false, "data directory (database, blobs, logs)"),
+    S(db, "", true, "SQLite file or postgresql:// URL; empty: DATA/zhendi.db"),
+    S(config, "", false, "configuration file"),
+    S(web_root, "", false, "directory of the built web console; empty: web/dist beside the binary"),
+    S(timezone, "Asia/Shanghai", false, "time zone for display and schedules"),
+    S(log_level, "info", false, "debug, info, warn or error"),
+    I(log_max_mb, 64, 1, 4096, "rotate a log file past this size"),
+    I(log_keep_days, 180, 1, 3650, "keep rotated logs this many days (MLPS: at least 180)"),
+    I(threads, 0, 0, 256, "HTTP threads; 0 = automatic"),
+    I(workers, 2, 0, 64, "background job workers"),
+    I(db_pool, 0, 0, 512, "database connections; 0 = automatic"),
+    I(slow_query_ms, 200, 1, 600000, "log queries slower than this"),
+    I(max_connections, 2000, 16, 100000, "open HTTP connections at most"),
+    I(per_ip_connections, 0, 0, 100000, "connections per client address; 0 = unlimited"),
+    I(idle_timeout_s, 30, 1, 3600, "close idle or stalled connections after this"),
+    I(max_header_kb, 32, 4, 1024, "request line and headers at most"),
+    I(json_limit_kb, 1024, 1, 65536, "JSON request bodies at most"),
+    I(shutdown_timeout_s, 10, 0, 600, "graceful shutdown waits this long for requests"),
+    I(job_lease_s, 60, 5, 86400, "a claimed job returns to the queue after this without a heartbeat"),
+    I(job_max_attempts, 5, 1, 100, "attempts before a job is dead"),
+    I(job_backoff_s, 10, 1, 86400, "first retry delay; doubles each attempt"),
+    I(job_keep_days, 30, 1, 3650, "finished jobs are purged after this"),
+    S(backup_dir, "", false, "scheduled backups go here; empty: DATA/backups"),
+    I(backup_keep, 7, 1, 1000, "scheduled backups kept"),
+    B(demo, "false", "load demo data when the database is new"),
+};
+#define NOPTS (sizeof opts / sizeof opts[0])
+
+static const copt_t *find(const char *key, size_t keylen)
+{
+    for (size_t i = 0; i < NOPTS; i++) {
+        if (strlen(opts[i].key) != keylen)
+            continue;
+        bool eq = true;
+        for (size_t j = 0; j < keylen; j++) {
+            char c = key[j] == '-' ? '_' : (char)tolower((unsigned char)key[j]);
+            if (c != opts[i].key[j]) {
+                eq = false;
+                break;
+            }
+        }
+        if (eq)
+            return &opts[i];
+    }
+    return NULL;
+}
+
+static int set(config_t *cfg, const copt_t *o, const char *val, const char *src, char *err, size_t errlen)
+{
+    char *base = (char *)cfg + o->off;
+    switch (o->type) {
+    case CT_STR:
+        if (strlen(val) >= o->size) {
+            snprintf(err, errlen, "%s: value of %s is too long", src, o->key);
+            return -1;
+        }
+        strcpy(base, val);
+        return 0;
+    case CT_INT: {
+        int64_t v;
+        if (!str_to_int64(val, &v) || v < o->min || v > o->max) {
+            snprintf(err, errlen, "%s: %s must be an integer from %lld to %lld, got \"%s\"", src, o->key,
+                     (long long)o->min, (long long)o->max, val);
+            return -1;
+        }
+        *(int64_t *)(void *)base = v;
+        return 0;
+    }
+    case CT_BOOL:
+        if (!strcmp(val, "true") || !strcmp(val, "1") || !strcmp(val, "yes") || !strcmp(val, "on"))
+            *(bool *)(void *)base = true;
+        else if (!strcmp(val, "false") || !strcmp(val, "0") || !strcmp(val, "no") || !strcmp(val, "off"))
+            *(bool *)(void *)base = false;
+        else {
+            snprintf(err, errlen, "%s: %s must be true or false, got \"%s\"", src, o->key, val);
+            return -1;
+        }
+        return 0;
+    }
+    return -1;
+}
+
+static char *trim(char *s)
+{
+    while (isspace((unsigned char)*s))
+        s++;
+    char *e = s + strlen(s);
+    while (e > s && isspace((unsigned char)e[-1]))
+        *--e = 0;
+    return s;
+}
+
+static int load_file(config_t *cfg, const char *path, bool must_exist, char *err, size_t errlen)
+{
+    FILE *f = fopen(path, "r");
+    if (!f) {
+        if (!must_exist && errno == ENOENT)
+            return 0;
+        snprintf(err, errlen, "cannot read config file %s: %s", path, strerror(errno));
+        return -1;
+    }
+    char line[4096], src[1200];
+    int lineno = 0, rc = 0;
+    while (fgets(line, sizeof line, f)) {
+        lineno++;
+        char *s = trim(line);
+        if (!*s || *s == '#' || *s == ';')
+            continue;
+        char *eq = strchr(s, '=');
+        snprintf(src, sizeof src, "%s:%d", path, lineno);
+        if (!eq) {
+            snprintf(err, errlen, "%s: expected key = value", src);
+            rc = -1;
+            break;
+        }
+        *eq = 0;
+        char *k = trim(s), *v = trim(eq + 1);
+        size_t vl = strlen(v);
+        if (vl >= 2 && v[0] == '"' && v[vl - 1] == '"') {
+            v[vl - 1] = 0;
+            v++;
+        }
+        const copt_t *o = find(k, strlen(k));
+        if (!o || !strcmp(o->key, "config")) {
+            snprintf(err, errlen, "%s: unknown setting \"%s\"", src, k);
+            rc = -1;
+            break;
+        }
+        if (set(cfg, o, v, src, err, errlen) != 0) {
+            rc = -1;
+            break;
+        }
+    }
+    fclose(f);
+    return rc;
+}
+
+int config_load(config_t *cfg, int argc, char **argv, char **pos, int max_pos, int *npos, bool pass_unknown,
+                char *err, size_t errlen)
+{
+    memset(cfg, 0, sizeof *cfg);
+    *npos = 0;
+    for (size_t i = 0; i < NOPTS; i++)
+        if (set(cfg, &opts[i], opts[i].def, "default", err, errlen) != 0)
+            return -1;
+
+    /* Flags are parsed first into a list so that --config and --data are
+     * known before the file is read; they are applied last. */
+    const copt_t *fl_opt[128];
+    const char *fl_val[128];
+    int nfl = 0;
+    for (int i = 0; i < argc; i++) {
+        char *a = argv[i];
+        if (strncmp(a, "--", 2) != 0 || a[2] == 0) {
+            if (*npos >= max_pos) {
+                snprintf(err, errlen, "unexpected argument \"%s\"", a);
+                return -1;
+            }
+            pos[(*npos)++] = a;
+            continue;
+        }
+        const char *name = a + 2, *eq = strchr(name, '=');
+        size_t nlen = eq ? (size_t)(eq - name) : strlen(name);
+        const copt_t *o = find(name, nlen);
+        if (!o && pass_unknown && *npos < max_pos) {
+            pos[(*npos)++] = a; /* a subcommand's own option */
+            continue;
+        }
+        if (!o) {
+            snprintf(err, errlen, "unknown option --%.*s", (int)nlen, name);
+            return -1;
+        }
+        const char *val;
+        if (eq)
+            val = eq + 1;
+        else if (o->type == CT_BOOL)
+            val = "true";
+        else if (i + 1 < argc)
+            val = argv[++i];
+        else {
+            snprintf(err, errlen, "option --%s needs a value", o->key);
+            return -1;
+        }
+        if (nfl >= 128) {
+            snprintf(err, errlen, "too many options");
+            return -1;
+        }
+        fl_opt[nfl] = o;
+        fl_val[nfl++] = val;
+    }
+
+    /* where is the config file? flag > env > DATA/zhendi.conf */
+    const char *cfile = getenv("ZHENDI_CONFIG");
+    const char *data = getenv("ZHENDI_DATA");
+    for (int i = 0; i < nfl; i++) {
+        if (!strcmp(fl_opt[i]->key, "config"))
+            cfile = fl_val[i];
+        if (!strcmp(fl_opt[i]->key, "data"))
+            data = fl_val[i];
+    }
+    char defpath[1100];
+    if (cfile && *cfile) {
+        if (load_file(cfg, cfile, true, err, errlen) != 0)
+            return -1;
+        str_lcpy(cfg->config, cfile, sizeof cfg->config);
+    } else {
+        snprintf(defpath, sizeof defpath, "%s/zhendi.conf", data && *data ? data : cfg->data);
+        FILE *f = fopen(defpath, "r");
+        if (f) {
+            fclose(f);
+            if (load_file(cfg, defpath, true, err, errlen) != 0)
+                return -1;
+            str_lcpy(cfg->config, defpath, sizeof cfg->config);
+        }
+    }
+
+    for (size_t i = 0; i < NOPTS; i++) {
+        char env[80] = "ZHENDI_", src[100];
+        size_t j = 0;
+        for (; opts[i].key[j] && 7 + j < sizeof env - 1; j++)
+            env[7 + j] = (char)toupper((unsigned char)opts[i].key[j]);
+        env[7 + j] = 0;
+        const char *v = getenv(env);
+        snprintf(src, sizeof src, "environment %s", env);
+        if (v && strcmp(opts[i].key, "config") != 0 && set(cfg, &opts[i], v, src, err, errlen) != 0)
+            return -1;
+    }
+    for (int i = 0; i < nfl; i++) {
+        char src[100];
+        snprintf(src, sizeof src, "option --%s", fl_opt[i]->key);
+        if (set(cfg, fl_opt[i], fl_val[i], src, err, errlen) != 0)
+            return -1;
+    }
+
+    /* cross-field checks */
+    const char *colon = strrchr(cfg->listen, ':');
+    int64_t port;
+    if (!colon || !str_to_int64(colon + 1, &port) || port < 0 || port > 65535) {
+        snprintf(err, errlen, "listen must be HOST:PORT, got \"%s\"", cfg->listen);
+        return -1;
+    }
+    if (!cfg->data[0]) {
+        snprintf(err, errlen, "data directory must not be empty");
+        return -1;
+    }
+    static const char *levels[] = {"debug", "info", "warn", "error"};
+    bool lvl_ok = false;
+    for (int i = 0; i < 4; i++)
+        lvl_ok |= !strcmp(cfg->log_level, levels[i]);
+    if (!lvl_ok) {
+        snprintf(err, errlen, "log_level must be debug, info, warn or error, got \"%s\"", cfg->log_level);
+        return -1;
+    }
+    return 0;
+}
+
+/* postgresql://user:secret@host/db → postgresql://user:***@host/db */
+static void mask_url(const char *in, char *out, size_t outsz)
+{
+    const char *scheme = strstr(in, "://");
+    const char *at = scheme ? strchr(scheme + 3, '@') : NULL;
+    const char *colon = at ? memchr(scheme + 3, ':', (size_t)(at - scheme - 3)) : NULL;
+    if (!colon) {
+        str_lcpy(out, in, outsz);
+        /* key=value form: mask password=... */
+        char *p = strstr(out, "password=");
+        if (p)
+            for (p += 9; *p && *p != ' '; p++)
+                *p = '*';
+        return;
+    }
+    snprintf(out, outsz, "%.*s***%s", (int)(colon + 1 - in), in, at);
+}
+
+void config_dump(const config_t *cfg, sbuf_t *out)
+{
+    for (size_t i = 0; i < NOPTS; i++) {
+        const copt_t *o = &opts[i];
+        const char *base = (const char *)cfg + o->off;
+        sbuf_printf(out, "# %s\n%s = ", o->help, o->key);
+        switch (o->type) {
+        case CT_STR:
+            if (o->secret) {
+                char m[1100];
+                mask_url(base, m, sizeof m);
+                sbuf_printf(out, "\"%s\"\n", m);
+            } else {
+                sbuf_printf(out, "\"%s\"\n", base);
+            }
+            break;
+        case CT_INT: sbuf_printf(out, "%lld\n", (long long)*(const int64_t *)(const void *)base); break;
+        case CT_BOOL: sbuf_printf(out, "%s\n", *(const bool *)(const void *)base ? "true" : "false"); break;
+        }
+    }
+}
+
+void config_db_url(const config_t *cfg, char *out, size_t outsz)
+{
+    if (cfg->db[0])
+        str_lcpy(out, cfg->db, outsz);
+    else
+        snprintf(out, outsz, "%s/zhendi.db", cfg->data);
+}
+
+void config_backup_dir(const config_t *cfg, char *out, size_t outsz)
+{
+    if (cfg->backup_dir[0])
+        str_lcpy(out, cfg->backup_dir, outsz);
+    else
+        snprintf(out, outsz, "%s/backups", cfg->data);
+}

@@ -1,0 +1,56 @@
+/* config.h — the effective configuration of a zhendi process.
+ * Sources, lowest precedence first: built-in defaults, the config file
+ * (`key = value` lines; --config FILE, env ZHENDI_CONFIG, or DATA/zhendi.conf
+ * when present), environment variables (ZHENDI_<KEY>), command-line flags
+ * (--key value or --key=value). Each key is declared once in the table in
+ * config.c with its type, bounds and whether it is a secret.
+ * The struct is filled once at start-up and read-only afterwards. */
+#ifndef ZD_CONFIG_H
+#define ZD_CONFIG_H
+#include "core/str.h"
+#include <stdbool.h>
+#include <stdint.h>
+
+typedef struct {
+    char listen[256];    /* HOST:PORT */
+    char data[1024];     /* data directory */
+    char db[1024];       /* SQLite path or postgresql:// URL; "" → DATA/zhendi.db */
+    char config[1024];   /* the config file read, if any */
+    char web_root[1024]; /* built console; "" → next to the binary */
+    char timezone[64];
+    char log_level[16];
+    int64_t log_max_mb;
+    int64_t log_keep_days;
+    int64_t threads; /* HTTP threads; 0 → auto */
+    int64_t workers; /* job worker threads */
+    int64_t db_pool; /* 0 → auto */
+    int64_t slow_query_ms;
+    int64_t max_connections;
+    int64_t per_ip_connections; /* 0 → unlimited */
+    int64_t idle_timeout_s;
+    int64_t max_header_kb;
+    int64_t json_limit_kb;
+    int64_t shutdown_timeout_s;
+    int64_t job_lease_s;
+    int64_t job_max_attempts;
+    int64_t job_backoff_s;
+    int64_t job_keep_days;
+    char backup_dir[1024]; /* "" → DATA/backups */
+    int64_t backup_keep;
+    bool demo; /* load demo data when the database is new */
+} config_t;
+
+/* Fills cfg from defaults, file, env and argv (argv[0] is not skipped: pass
+ * the flags only). Invalid values are errors, and so are unknown flags unless
+ * pass_unknown, which hands them on in pos[] for a subcommand to parse:
+ * returns -1 and writes a one-line reason into err. Positional arguments are
+ * returned in pos[] (up to max_pos) and their count in *npos. */
+int config_load(config_t *cfg, int argc, char **argv, char **pos, int max_pos, int *npos, bool pass_unknown,
+                char *err, size_t errlen);
+/* Effective configuration as `key = value` lines, secrets masked. */
+void config_dump(const config_t *cfg, sbuf_t *out);
+/* Derived values with defaults resolved. */
+void config_db_url(const config_t *cfg, char *out, size_t outsz);
+void config_backup_dir(const config_t *cfg, char *out, size_t outsz);
+
+#endif

@@ -1,0 +1,476 @@
+/* db.c — the backend-independent half of db.h: the connection pool, the
+ * per-connection statement cache, transactions, slow-query logging and the
+ * dispatch to the backend chosen by the URL. */
+#include "core/db_internal.h"
+#include "core/log.h"
+#include "core/str.h"
+#include "core/timeutil.h"
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+void db_set_error(db_conn_t *c, db_errcode_t code, const char *msg)
+{
+    c->errcode = code;
+    str_lcpy(c->errmsg, msg ? msg : "", sizeof c->errmsg);
+}
+
+db_errcode_t db_errcode(const db_conn_t *c) { return c->errcode; }
+const char *db_errmsg(const db_conn_t *c) { return c->errmsg; }
+db_dialect_t db_dialect(const db_t *db) { return db->be->dialect; }
+const char *db_backend_name(const db_t *db) { return db->be->name; }
+const char *db_display_name(const db_t *db) { return db->display; }
+db_t *db_of(db_conn_t *c) { return c->db; }
+bool db_in_tx(const db_conn_t *c) { return c->in_tx; }
+
+/* a pool slot whose connection is being opened by some thread */
+static db_conn_t conn_reserved;
+#define CONN_RESERVED (&conn_reserved)
+
+static bool is_pg_url(const char *url)
+{
+    return str_starts_with(url, "postgresql://") || str_starts_with(url, "postgres://");
+}
+
+static char *mask_password(const char *url)
+{
+    const char *scheme = strstr(url, "://");
+    const char *at = scheme ? strchr(scheme + 3, '@') : NULL;
+    const char *colon = at ? memchr(scheme + 3, ':', (size_t)(at - scheme - 3)) : NULL;
+    if (!colon)
+        return strdup(url);
+    char *out = NULL;
+    if (asprintf(&out, "%.*s***%s", (int)(colon + 1 - url), url, at) < 0)
+        return NULL;
+    return out;
+}
+
+static db_conn_t *conn_new(db_t *db, char *err, size_t errlen)
+{
+    void *h = db->be->connect(db, err, errlen);
+    if (!h)
+        return NULL;
+    db_conn_t *c = calloc(1, sizeof *c);
+    if (!c) {
+        db->be->disconnect(h);
+        snprintf(err, errlen, "out of memory");
+        return NULL;
+    }
+    c->db = db;
+    c->h = h;
+    return c;
+}
+
+static void conn_free(db_conn_t *c)
+{
+    if (!c)
+        return;
+    for (int i = 0; i < DB_STMT_CACHE; i++) {
+        db_stmt_t *st = c->cache[i];
+        if (st) {
+            c->db->be->finalize(st->impl);
+            free(st->sql);
+            free(st);
+        }
+    }
+    c->db->be->disconnect(c->h);
+    free(c);
+}
+
+db_t *db_open(const char *url, const db_options_t *opt, char *err, size_t errlen)
+{
+    db_t *db = calloc(1, sizeof *db);
+    if (!db) {
+        snprintf(err, errlen, "out of memory");
+        return NULL;
+    }
+    if (is_pg_url(url)) {
+#ifdef ZD_HAVE_PG
+        db->be = &db_backend_pg;
+#else
+        snprintf(err, errlen, "this build has no PostgreSQL backend");
+        free(db);
+        return NULL;
+#endif
+    } else {
+        db->be = &db_backend_sqlite;
+    }
+    db->opt = opt ? *opt : (db_options_t){0};
+    if (db->opt.pool_size <= 0)
+        db->opt.pool_size = 8;
+    if (db->opt.busy_timeout_ms <= 0)
+        db->opt.busy_timeout_ms = 5000;
+    if (db->opt.acquire_timeout_ms <= 0)
+        db->opt.acquire_timeout_ms = 5000;
+    if (db->opt.slow_query_ms <= 0)
+        db->opt.slow_query_ms = 200;
+    if (db->opt.statement_timeout_ms <= 0)
+        db->opt.statement_timeout_ms = 30000;
+    db->url = strdup(url);
+    db->display = mask_password(url);
+    db->conns = calloc((size_t)db->opt.pool_size, sizeof *db->conns);
+    pthread_mutex_init(&db->mu, NULL);
+    pthread_cond_init(&db->cv, NULL);
+    if (!db->url || !db->display || !db->conns) {
+        snprintf(err, errlen, "out of memory");
+        goto fail;
+    }
+    /* connect once now so that a wrong URL fails at start-up */
+    db->conns[0] = conn_new(db, err, errlen);
+    if (!db->conns[0])
+        goto fail;
+    return db;
+fail:
+    db_close(db);
+    return NULL;
+}
+
+void db_close(db_t *db)
+{
+    if (!db)
+        return;
+    if (db->conns)
+        for (int i = 0; i < db->opt.pool_size; i++)
+            conn_free(db->conns[i]);
+    pthread_mutex_destroy(&db->mu);
+    pthread_cond_destroy(&db->cv);
+    free(db->conns);
+    free(db->url);
+    free(db->display);
+    free(db);
+}
+
+db_conn_t *db_acquire(db_t *db)
+{
+    struct timespec deadline;
+    clock_gettime(CLOCK_REALTIME, &deadline);
+    deadline.tv_sec += db->opt.acquire_timeout_ms / 1000;
+    deadline.tv_nsec += (long)(db->opt.acquire_timeout_ms % 1000) * 1000000L;
+    if (deadline.tv_nsec >= 1000000000L) {
+        deadline.tv_sec++;
+        deadline.tv_nsec -= 1000000000L;
+    }
+    pthread_mutex_lock(&db->mu);
+    for (;;) {
+        int empty = -1;
+        for (int i = 0; i < db->opt.pool_size; i++) {
+            db_conn_t *c = db->conns[i];
+            if (c && c != CONN_RESERVED && !c->in_use) {
+                c->in_use = true;
+                db->in_use++;
+                pthread_mutex_unlock(&db->mu);
+                if (db->be->alive && !db->be->alive(c->h)) {
+                    /* the server restarted: replace the connection */
+                    char err[256];
+                    db_conn_t *fresh = conn_new(db, err, sizeof err);
+                    pthread_mutex_lock(&db->mu);
+                    if (!fresh) {
+                        c->in_use = false;
+                        db->in_use--;
+                        pthread_cond_signal(&db->cv);
+                        pthread_mutex_unlock(&db->mu);
+                        log_msg(LOG_DB, LOG_ERROR, "db.reconnect_failed", "%s", err);
+                        return NULL;
+                    }
+                    fresh->in_use = true;
+                    db->conns[i] = fresh;
+                    pthread_mutex_unlock(&db->mu);
+                    conn_free(c);
+                    log_msg(LOG_DB, LOG_WARN, "db.reconnected", "connection %d replaced", i);
+                    return fresh;
+                }
+                c->errcode = DB_OK;
+                c->errmsg[0] = 0;
+                return c;
+            }
+            if (!c && empty < 0)
+                empty = i;
+        }
+        if (empty >= 0) {
+            /* open a new connection outside the lock; reserve the slot */
+            db->in_use++;
+            db->conns[empty] = CONN_RESERVED;
+            pthread_mutex_unlock(&db->mu);
+            char err[256];
+            db_conn_t *c = conn_new(db, err, sizeof err);
+            pthread_mutex_lock(&db->mu);
+            db->conns[empty] = c;
+            if (c) {
+                c->in_use = true;
+                pthread_mutex_unlock(&db->mu);
+                return c;
+            }
+            db->in_use--;
+            pthread_cond_signal(&db->cv);
+            pthread_mutex_unlock(&db->mu);
+            log_msg(LOG_DB, LOG_ERROR, "db.connect_failed", "%s", err);
+            return NULL;
+        }
+        db->waiting++;
+        int rc = pthread_cond_timedwait(&db->cv, &db->mu, &deadline);
+        db->waiting--;
+        if (rc == ETIMEDOUT) {
+            db->acquire_timeouts++;
+            pthread_mutex_unlock(&db->mu);
+            log_msg(LOG_DB, LOG_WARN, "db.pool_exhausted", "no free connection after %d ms",
+                    db->opt.acquire_timeout_ms);
+            return NULL;
+        }
+    }
+}
+
+void db_release(db_conn_t *c)
+{
+    if (!c)
+        return;
+    if (c->in_tx)
+        db_rollback(c);
+    db_t *db = c->db;
+    pthread_mutex_lock(&db->mu);
+    c->in_use = false;
+    db->in_use--;
+    pthread_cond_signal(&db->cv);
+    pthread_mutex_unlock(&db->mu);
+}
+
+void db_pool_stats(db_t *db, int *size, int *in_use, int *waiting, int64_t *timeouts)
+{
+    pthread_mutex_lock(&db->mu);
+    *size = db->opt.pool_size;
+    *in_use = db->in_use;
+    *waiting = db->waiting;
+    *timeouts = db->acquire_timeouts;
+    pthread_mutex_unlock(&db->mu);
+}
+
+int db_exec(db_conn_t *c, const char *sql) { return c->db->be->exec(c, sql); }
+
+int db_begin(db_conn_t *c)
+{
+    if (c->in_tx) {
+        db_set_error(c, DB_E_OTHER, "transaction already open");
+        return -1;
+    }
+    if (db_exec(c, c->db->be->begin_sql) != 0)
+        return -1;
+    c->in_tx = true;
+    return 0;
+}
+
+int db_commit(db_conn_t *c)
+{
+    if (!c->in_tx) {
+        db_set_error(c, DB_E_OTHER, "no transaction open");
+        return -1;
+    }
+    int rc = db_exec(c, "COMMIT");
+    if (rc != 0) {
+        db_errcode_t code = c->errcode;
+        char msg[512];
+        str_lcpy(msg, c->errmsg, sizeof msg);
+        db_exec(c, "ROLLBACK");
+        db_set_error(c, code, msg);
+    }
+    c->in_tx = false;
+    return rc;
+}
+
+int db_rollback(db_conn_t *c)
+{
+    if (!c->in_tx)
+        return 0;
+    c->in_tx = false;
+    /* the statements of the failed transaction must not hold locks */
+    for (int i = 0; i < DB_STMT_CACHE; i++)
+        if (c->cache[i] && !c->cache[i]->in_use)
+            c->db->be->reset(c->cache[i]->impl);
+    return db_exec(c, "ROLLBACK");
+}
+
+static uint64_t fnv1a(const char *s)
+{
+    uint64_t h = 1469598103934665603ULL;
+    for (; *s; s++) {
+        h ^= (unsigned char)*s;
+        h *= 1099511628211ULL;
+    }
+    return h;
+}
+
+db_stmt_t *db_prepare(db_conn_t *c, const char *sql)
+{
+    uint64_t h = fnv1a(sql);
+    for (int i = 0; i < DB_STMT_CACHE; i++) {
+        db_stmt_t *st = c->cache[i];
+        if (st && !st->in_use && st->hash == h && strcmp(st->sql, sql) == 0) {
+            st->in_use = true;
+            st->t0 = 0;
+            return st;
+        }
+    }
+    void *impl = c->db->be->prepare(c, sql);
+    if (!impl) {
+        log_rec_t r;
+        log_begin(&r, LOG_DB, LOG_ERROR, "db.prepare_failed");
+        log_str(&r, "error", c->errmsg);
+        log_str(&r, "sql", sql);
+        log_end(&r);
+        return NULL;
+    }
+    db_stmt_t *st = calloc(1, sizeof *st);
+    char *copy = strdup(sql);
+    if (!st || !copy) {
+        c->db->be->finalize(impl);
+        free(st);
+        free(copy);
+        db_set_error(c, DB_E_OTHER, "out of memory");
+        return NULL;
+    }
+    st->conn = c;
+    st->sql = copy;
+    st->hash = h;
+    st->impl = impl;
+    st->in_use = true;
+    /* cache it, evicting round-robin a statement not in use */
+    for (int tries = 0; tries < DB_STMT_CACHE; tries++) {
+        unsigned slot = c->cache_next++ % DB_STMT_CACHE;
+        db_stmt_t *old = c->cache[slot];
+        if (old && old->in_use)
+            continue;
+        if (old) {
+            c->db->be->finalize(old->impl);
+            free(old->sql);
+            free(old);
+        }
+        c->cache[slot] = st;
+        st->cached = true;
+        break;
+    }
+    return st;
+}
+
+void db_bind_int64(db_stmt_t *st, int idx, int64_t v) { st->conn->db->be->bind_int64(st, idx, v); }
+void db_bind_double(db_stmt_t *st, int idx, double v) { st->conn->db->be->bind_double(st, idx, v); }
+void db_bind_bool(db_stmt_t *st, int idx, bool v) { db_bind_int64(st, idx, v ? 1 : 0); }
+void db_bind_null(db_stmt_t *st, int idx) { st->conn->db->be->bind_null(st, idx); }
+
+void db_bind_text(db_stmt_t *st, int idx, const char *s)
+{
+    if (!s)
+        db_bind_null(st, idx);
+    else
+        st->conn->db->be->bind_text(st, idx, s, strlen(s));
+}
+
+void db_bind_textn(db_stmt_t *st, int idx, const char *s, size_t n)
+{
+    if (!s)
+        db_bind_null(st, idx);
+    else
+        st->conn->db->be->bind_text(st, idx, s, n);
+}
+
+void db_bind_blob(db_stmt_t *st, int idx, const void *p, size_t n)
+{
+    st->conn->db->be->bind_blob(st, idx, p, n);
+}
+
+static void log_slow(db_stmt_t *st, int64_t ns)
+{
+    log_rec_t r;
+    log_begin(&r, LOG_DB, LOG_WARN, "db.slow_query");
+    log_double(&r, "ms", (double)ns / 1e6);
+    log_str(&r, "sql", st->sql);
+    log_end(&r);
+}
+
+int db_step(db_stmt_t *st)
+{
+    if (!st->t0)
+        st->t0 = time_mono_ns();
+    int rc = st->conn->db->be->step(st);
+    if (rc != DB_ROW) {
+        int64_t ns = time_mono_ns() - st->t0;
+        if (ns > (int64_t)st->conn->db->opt.slow_query_ms * 1000000)
+            log_slow(st, ns);
+        if (rc == DB_ERROR && st->conn->errcode != DB_E_UNIQUE && st->conn->errcode != DB_E_FOREIGN_KEY) {
+            log_rec_t r;
+            log_begin(&r, LOG_DB, LOG_ERROR, "db.error");
+            log_str(&r, "error", st->conn->errmsg);
+            log_str(&r, "sql", st->sql);
+            log_end(&r);
+        }
+    }
+    return rc;
+}
+
+void db_done(db_stmt_t *st)
+{
+    if (!st)
+        return;
+    st->conn->db->be->reset(st->impl);
+    st->in_use = false;
+    st->t0 = 0;
+    if (!st->cached) {
+        st->conn->db->be->finalize(st->impl);
+        free(st->sql);
+        free(st);
+    }
+}
+
+int db_col_count(db_stmt_t *st) { return st->conn->db->be->col_count(st); }
+const char *db_col_name(db_stmt_t *st, int i) { return st->conn->db->be->col_name(st, i); }
+bool db_col_is_null(db_stmt_t *st, int i) { return st->conn->db->be->col_is_null(st, i); }
+int64_t db_col_int64(db_stmt_t *st, int i) { return st->conn->db->be->col_int64(st, i); }
+double db_col_double(db_stmt_t *st, int i) { return st->conn->db->be->col_double(st, i); }
+const char *db_col_text(db_stmt_t *st, int i) { return st->conn->db->be->col_text(st, i); }
+bool db_col_bool(db_stmt_t *st, int i) { return db_col_int64(st, i) != 0; }
+
+const void *db_col_blob(db_stmt_t *st, int i, size_t *len) { return st->conn->db->be->col_blob(st, i, len); }
+
+int64_t db_changes(db_conn_t *c) { return c->db->be->changes(c); }
+int64_t db_last_insert_id(db_conn_t *c) { return c->db->be->last_insert_id(c); }
+
+int db_query_int64(db_conn_t *c, const char *sql, int64_t *out)
+{
+    db_stmt_t *st = db_prepare(c, sql);
+    if (!st)
+        return -1;
+    int rc = db_step(st);
+    int ret = rc == DB_ROW ? 1 : rc == DB_DONE ? 0 : -1;
+    if (rc == DB_ROW)
+        *out = db_col_int64(st, 0);
+    db_done(st);
+    return ret;
+}
+
+int db_checkpoint(db_t *db) { return db->be->checkpoint ? db->be->checkpoint(db) : 0; }
+
+int db_maintain(db_t *db)
+{
+    db_conn_t *c = db_acquire(db);
+    if (!c)
+        return -1;
+    int rc = db_exec(c, db->be->maintain_sql);
+    db_release(c);
+    return rc == 0 ? db_checkpoint(db) : -1;
+}
+
+int db_integrity_check(db_t *db, char *err, size_t errlen)
+{
+    return db->be->integrity_check ? db->be->integrity_check(db, err, errlen) : 0;
+}
+
+char *db_like_escape(const char *s)
+{
+    sbuf_t b;
+    sbuf_init(&b);
+    for (; *s; s++) {
+        if (*s == '%' || *s == '_' || *s == '\\')
+            sbuf_putc(&b, '\\');
+        sbuf_putc(&b, *s);
+    }
+    return sbuf_detach(&b);
+}

@@ -1,0 +1,131 @@
+/* db.h — the one storage interface every module uses.
+ *
+ * Backends: SQLite (embedded default, db_sqlite.c) and PostgreSQL (db_pg.c),
+ * chosen by the URL given to db_open(). SQL handed to this interface is the
+ * portable subset of both, with `?` placeholders; parameters are always
+ * bound with the typed db_bind_* functions, never pasted into SQL text.
+ * Dialect differences are the backends' business:
+ *   - `INTEGER PRIMARY KEY AUTOINCREMENT` in DDL (PostgreSQL: identity column)
+ *   - the marker SKIP_LOCKED_CLAUSE below, appended to a SELECT that claims
+ *     rows for work (PostgreSQL: FOR UPDATE SKIP LOCKED; SQLite: nothing,
+ *     its write transaction already serialises claimers)
+ *
+ * Threads: a db_t is shared by all threads; a db_conn_t belongs to the thread
+ * that acquired it until db_release(). Statements belong to their connection.
+ *
+ * Usage:
+ *     db_conn_t *c = db_acquire(db);               // NULL: pool exhausted
+ *     db_stmt_t *st = db_prepare(c, "SELECT name FROM orgs WHERE id = ?");
+ *     db_bind_int64(st, 1, id);
+ *     while (db_step(st) == DB_ROW) use(db_col_text(st, 0));
+ *     db_done(st);                                 // always, also on error
+ *     db_release(c);                               // rolls back an open tx
+ */
+#ifndef ZD_DB_H
+#define ZD_DB_H
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct db db_t;
+typedef struct db_conn db_conn_t;
+typedef struct db_stmt db_stmt_t;
+
+/* db_step() results */
+enum { DB_ERROR = -1, DB_DONE = 0, DB_ROW = 1 };
+
+/* error classes (db_errcode) */
+typedef enum {
+    DB_OK = 0,
+    DB_E_UNIQUE,      /* unique or primary key violated → usually HTTP 409 */
+    DB_E_FOREIGN_KEY, /* referenced row missing or still referenced */
+    DB_E_CONSTRAINT,  /* other CHECK / NOT NULL */
+    DB_E_BUSY,        /* lock timeout */
+    DB_E_RETRY,       /* serialisation failure or deadlock: retry the transaction */
+    DB_E_CONNECTION,  /* the server went away */
+    DB_E_OTHER,
+} db_errcode_t;
+
+typedef enum { DB_SQLITE, DB_POSTGRES } db_dialect_t;
+
+#define SKIP_LOCKED_CLAUSE " /*SKIP_LOCKED*/"
+
+typedef struct {
+    int pool_size;            /* connections at most (default 8) */
+    int busy_timeout_ms;      /* wait for locks (default 5000) */
+    int acquire_timeout_ms;   /* wait for a free connection (default 5000) */
+    int slow_query_ms;        /* log statements slower than this (default 200) */
+    int statement_timeout_ms; /* cancel statements running longer (PostgreSQL; default 30000) */
+} db_options_t;
+
+/* Opens a database: a file path (SQLite, created if missing) or a
+ * postgresql:// URL. Connects once to check; NULL with err filled on failure. */
+db_t *db_open(const char *url, const db_options_t *opt, char *err, size_t errlen);
+void db_close(db_t *db); /* NULL is fine; all connections must be released */
+db_dialect_t db_dialect(const db_t *db);
+const char *db_backend_name(const db_t *db);
+/* File path (SQLite) or URL with the password masked (PostgreSQL). */
+const char *db_display_name(const db_t *db);
+
+/* Pool. db_acquire blocks up to acquire_timeout_ms; NULL when none is free
+ * or the server is unreachable. */
+db_conn_t *db_acquire(db_t *db);
+void db_release(db_conn_t *c); /* NULL is fine; rolls back an open transaction */
+db_t *db_of(db_conn_t *c);
+/* pool figures for /metrics */
+void db_pool_stats(db_t *db, int *size, int *in_use, int *waiting, int64_t *acquire_timeouts);
+
+/* Runs one or more statements without parameters (migrations, DDL). */
+int db_exec(db_conn_t *c, const char *sql);
+
+/* Transactions. db_begin starts a write transaction (SQLite: BEGIN IMMEDIATE). */
+int db_begin(db_conn_t *c);
+int db_commit(db_conn_t *c);
+int db_rollback(db_conn_t *c);
+bool db_in_tx(const db_conn_t *c);
+
+/* Statements are cached per connection; db_done() returns them. Binding
+ * indexes start at 1. Text and blob arguments are copied. */
+db_stmt_t *db_prepare(db_conn_t *c, const char *sql);
+void db_bind_int64(db_stmt_t *st, int idx, int64_t v);
+void db_bind_double(db_stmt_t *st, int idx, double v);
+void db_bind_text(db_stmt_t *st, int idx, const char *s); /* NULL binds NULL */
+void db_bind_textn(db_stmt_t *st, int idx, const char *s, size_t n);
+void db_bind_blob(db_stmt_t *st, int idx, const void *p, size_t n);
+void db_bind_null(db_stmt_t *st, int idx);
+void db_bind_bool(db_stmt_t *st, int idx, bool v);
+int db_step(db_stmt_t *st);
+void db_done(db_stmt_t *st); /* NULL is fine */
+
+/* Columns of the current row, index from 0. Text and blob pointers are valid
+ * until the next db_step() or db_done(). NULL text reads as NULL. */
+int db_col_count(db_stmt_t *st);
+const char *db_col_name(db_stmt_t *st, int i);
+bool db_col_is_null(db_stmt_t *st, int i);
+int64_t db_col_int64(db_stmt_t *st, int i);
+double db_col_double(db_stmt_t *st, int i);
+const char *db_col_text(db_stmt_t *st, int i);
+const void *db_col_blob(db_stmt_t *st, int i, size_t *len);
+bool db_col_bool(db_stmt_t *st, int i);
+
+/* Rows changed by the last INSERT/UPDATE/DELETE on this connection. */
+int64_t db_changes(db_conn_t *c);
+/* Id of the last inserted row (identity column) on this connection. */
+int64_t db_last_insert_id(db_conn_t *c);
+
+/* The last error on this connection. */
+db_errcode_t db_errcode(const db_conn_t *c);
+const char *db_errmsg(const db_conn_t *c);
+
+/* Convenience: runs a statement expected to yield one integer (or none).
+ * Returns 1 with *out set, 0 when no row, -1 on error. Parameters: none. */
+int db_query_int64(db_conn_t *c, const char *sql, int64_t *out);
+
+/* Maintenance (backend specific). */
+int db_checkpoint(db_t *db); /* flush WAL (SQLite); no-op elsewhere */
+int db_maintain(db_t *db);   /* planner statistics, then checkpoint */
+int db_integrity_check(db_t *db, char *err, size_t errlen);
+/* Escapes %, _ and \ for use in LIKE ... ESCAPE '\'. Caller frees. */
+char *db_like_escape(const char *s);
+
+#endif

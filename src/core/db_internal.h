@@ -1,0 +1,81 @@
+/* db_internal.h — what a backend implements for db.c. Only db.c and the
+ * db_<backend>.c files include this. */
+#ifndef ZD_DB_INTERNAL_H
+#define ZD_DB_INTERNAL_H
+#include "core/db.h"
+#include <pthread.h>
+
+typedef struct db_backend {
+    const char *name;
+    db_dialect_t dialect;
+    /* connection */
+    void *(*connect)(db_t *db, char *err, size_t errlen);
+    void (*disconnect)(void *h);
+    bool (*alive)(void *h); /* cheap check before handing out a pooled connection */
+    int (*exec)(db_conn_t *c, const char *sql);
+    /* statements: impl is backend-owned */
+    void *(*prepare)(db_conn_t *c, const char *sql);
+    void (*finalize)(void *impl);
+    void (*reset)(void *impl);
+    void (*bind_int64)(db_stmt_t *st, int idx, int64_t v);
+    void (*bind_double)(db_stmt_t *st, int idx, double v);
+    void (*bind_text)(db_stmt_t *st, int idx, const char *s, size_t n);
+    void (*bind_blob)(db_stmt_t *st, int idx, const void *p, size_t n);
+    void (*bind_null)(db_stmt_t *st, int idx);
+    int (*step)(db_stmt_t *st);
+    int (*col_count)(db_stmt_t *st);
+    const char *(*col_name)(db_stmt_t *st, int i);
+    bool (*col_is_null)(db_stmt_t *st, int i);
+    int64_t (*col_int64)(db_stmt_t *st, int i);
+    double (*col_double)(db_stmt_t *st, int i);
+    const char *(*col_text)(db_stmt_t *st, int i);
+    const void *(*col_blob)(db_stmt_t *st, int i, size_t *len);
+    int64_t (*changes)(db_conn_t *c);
+    int64_t (*last_insert_id)(db_conn_t *c);
+    const char *begin_sql;    /* statement that starts a write transaction */
+    const char *maintain_sql; /* refresh planner statistics */
+    /* maintenance */
+    int (*checkpoint)(db_t *db);
+    int (*integrity_check)(db_t *db, char *err, size_t errlen);
+} db_backend_t;
+
+#define DB_STMT_CACHE 128
+
+struct db_stmt {
+    db_conn_t *conn;
+    char *sql;
+    uint64_t hash;
+    void *impl;
+    bool in_use, cached;
+    int64_t t0; /* monotonic ns at first step, 0 before */
+};
+
+struct db_conn {
+    db_t *db;
+    void *h; /* backend handle */
+    bool in_tx, in_use;
+    db_errcode_t errcode;
+    char errmsg[512];
+    db_stmt_t *cache[DB_STMT_CACHE];
+    unsigned cache_next; /* round-robin eviction */
+};
+
+struct db {
+    const db_backend_t *be;
+    char *url;     /* path or URL as given */
+    char *display; /* URL with password masked */
+    db_options_t opt;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    db_conn_t **conns; /* opt.pool_size slots, NULL until first used */
+    int in_use, waiting;
+    int64_t acquire_timeouts;
+};
+
+extern const db_backend_t db_backend_sqlite;
+extern const db_backend_t db_backend_pg;
+
+/* Backends report errors through this. */
+void db_set_error(db_conn_t *c, db_errcode_t code, const char *msg);
+
+#endif

@@ -1,0 +1,55 @@
+/* internal.h — the request structure, shared by the files of src/http only. */
+#ifndef ZD_HTTP_INTERNAL_H
+#define ZD_HTTP_INTERNAL_H
+#include "core/str.h"
+#include "http/router.h"
+#include "http/server.h"
+#include <microhttpd.h>
+
+typedef struct hdr {
+    struct hdr *next;
+    const char *name, *value;
+} hdr_t;
+
+struct http_req {
+    http_server_t *srv;
+    struct MHD_Connection *conn;
+    arena_t *arena;
+    const char *method, *path;
+    char request_id[72];
+    char client_ip[64];
+    int64_t t0_ns;
+    route_match_t match;
+    route_result_t route_result;
+    /* body */
+    sbuf_t body;
+    size_t max_body;
+    bool has_body; /* announced by Content-Length or chunked encoding */
+    json_t *json;
+    /* identity */
+    int64_t user_id, org_id;
+    const char *username;
+    void *auth;
+    /* database */
+    db_conn_t *db;
+    /* response */
+    bool responded;
+    int status;
+    const char *ctype;
+    char *resp_body; /* heap (owned) or arena/static (not owned) */
+    size_t resp_len;
+    bool resp_owned;
+    int resp_fd;
+    uint64_t resp_off, resp_flen;
+    hdr_t *headers;
+    bool queued;
+    size_t bytes_sent;
+};
+
+/* static.c: serves GET/HEAD of the console; true when it answered. */
+bool http_static_serve(http_req_t *req, const char *web_root);
+/* response.c: turns the request's response fields into an MHD response
+ * and queues it. */
+enum MHD_Result http_queue(http_req_t *req);
+
+#endif

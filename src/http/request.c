@@ -1,0 +1,253 @@
+/* request.c — request accessors and response helpers of http.h. */
+#include "core/log.h"
+#include "core/str.h"
+#include "core/timeutil.h"
+#include "http/internal.h"
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+const char *http_method(const http_req_t *req) { return req->method; }
+const char *http_path(const http_req_t *req) { return req->path; }
+const http_route_t *http_route(const http_req_t *req) { return req->match.route; }
+const char *http_request_id(const http_req_t *req) { return req->request_id; }
+const char *http_client_ip(const http_req_t *req) { return req->client_ip; }
+json_t *http_json_body(const http_req_t *req) { return req->json; }
+arena_t *http_arena(http_req_t *req) { return req->arena; }
+void *http_alloc(http_req_t *req, size_t n) { return arena_alloc(req->arena, n); }
+void http_defer(http_req_t *req, void (*fn)(void *), void *ptr) { arena_defer(req->arena, fn, ptr); }
+bool http_responded(const http_req_t *req) { return req->responded; }
+int http_status(const http_req_t *req) { return req->status; }
+int64_t http_user_id(const http_req_t *req) { return req->user_id; }
+int64_t http_user_org(const http_req_t *req) { return req->org_id; }
+const char *http_username(const http_req_t *req) { return req->username; }
+void *http_auth_data(const http_req_t *req) { return req->auth; }
+
+const char *http_body(const http_req_t *req, size_t *len)
+{
+    *len = req->body.len;
+    return req->body.data ? req->body.data : "";
+}
+
+char *http_printf(http_req_t *req, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    char *s = arena_vprintf(req->arena, fmt, ap);
+    va_end(ap);
+    return s;
+}
+
+void http_set_user(http_req_t *req, int64_t user_id, int64_t org_id, const char *username, void *auth)
+{
+    req->user_id = user_id;
+    req->org_id = org_id;
+    req->username = arena_strdup(req->arena, username);
+    req->auth = auth;
+}
+
+const char *http_header_in(http_req_t *req, const char *name)
+{
+    return MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, name);
+}
+
+const char *http_cookie(http_req_t *req, const char *name)
+{
+    return MHD_lookup_connection_value(req->conn, MHD_COOKIE_KIND, name);
+}
+
+const char *http_query(http_req_t *req, const char *name)
+{
+    return MHD_lookup_connection_value(req->conn, MHD_GET_ARGUMENT_KIND, name);
+}
+
+const char *http_param(const http_req_t *req, const char *name)
+{
+    size_t nl = strlen(name);
+    for (int i = 0; i < req->match.nparams; i++) {
+        const route_param_t *p = &req->match.params[i];
+        if (p->name_len == nl && memcmp(p->name, name, nl) == 0)
+            return arena_strndup(req->arena, p->value, p->len);
+    }
+    return NULL;
+}
+
+bool http_param_id(http_req_t *req, const char *name, int64_t *out)
+{
+    const char *v = http_param(req, name);
+    int64_t id;
+    if (!v || !str_to_int64(v, &id) || id <= 0 || v[0] == '+' || v[0] == '0') {
+        http_error(req, 404, "not_found", "资源不存在");
+        return false;
+    }
+    *out = id;
+    return true;
+}
+
+bool http_query_int(http_req_t *req, const char *name, int64_t def, int64_t min, int64_t max, int64_t *out)
+{
+    const char *v = http_query(req, name);
+    if (!v || !*v) {
+        *out = def;
+        return true;
+    }
+    int64_t n;
+    if (!str_to_int64(v, &n) || n < min || n > max) {
+        json_t *f = json_object();
+        json_object_set_new(f, name,
+                            json_string(arena_printf(req->arena, "应为 %lld 到 %lld 之间的整数",
+                                                     (long long)min, (long long)max)));
+        http_error_fields(req, f);
+        return false;
+    }
+    *out = n;
+    return true;
+}
+
+bool http_paging(http_req_t *req, int64_t *page, int64_t *page_size)
+{
+    if (!http_query_int(req, "page", 1, 1, 1000000, page))
+        return false;
+    /* page_size above the contract's 200 is clamped, not refused */
+    if (!http_query_int(req, "page_size", 20, 1, INT64_MAX, page_size))
+        return false;
+    if (*page_size > 200)
+        *page_size = 200;
+    return true;
+}
+
+db_conn_t *http_db(http_req_t *req)
+{
+    if (req->db)
+        return req->db;
+    req->db = db_acquire(http_server_db(req->srv));
+    if (!req->db)
+        http_error(req, 503, "unavailable", "数据库暂时不可用，请稍后重试");
+    return req->db;
+}
+
+/* ---- response ---- */
+
+static void set_body(http_req_t *req, int status, const char *ctype, char *body, size_t len, bool owned)
+{
+    if (req->responded) {
+        /* a second answer is a programming error; keep the first */
+        log_msg(LOG_SYSTEM, LOG_ERROR, "http.double_response", "%s %s: second response %d ignored",
+                req->method, req->path, status);
+        if (owned)
+            free(body);
+        return;
+    }
+    req->responded = true;
+    req->status = status;
+    req->ctype = ctype;
+    req->resp_body = body;
+    req->resp_len = len;
+    req->resp_owned = owned;
+}
+
+void http_send(http_req_t *req, int status, const char *ctype, const void *body, size_t len)
+{
+    char *copy = arena_alloc(req->arena, len + 1);
+    if (len)
+        memcpy(copy, body, len);
+    set_body(req, status, ctype, copy, len, false);
+}
+
+void http_send_owned(http_req_t *req, int status, const char *ctype, char *body, size_t len)
+{
+    set_body(req, status, ctype, body, len, true);
+}
+
+void http_send_fd(http_req_t *req, int status, const char *ctype, int fd, uint64_t off, uint64_t len)
+{
+    if (req->responded) {
+        close(fd);
+        return;
+    }
+    set_body(req, status, ctype, NULL, 0, false);
+    req->resp_fd = fd;
+    req->resp_off = off;
+    req->resp_flen = len;
+}
+
+void http_no_content(http_req_t *req) { set_body(req, 204, NULL, NULL, 0, false); }
+
+void http_json(http_req_t *req, int status, json_t *body)
+{
+    char *s = json_dumps(body, JSON_COMPACT);
+    json_decref(body);
+    if (!s) {
+        http_error(req, 500, "internal", "无法生成响应");
+        return;
+    }
+    set_body(req, status, "application/json; charset=utf-8", s, strlen(s), true);
+}
+
+static void error_json(http_req_t *req, int status, const char *code, const char *msg, json_t *fields)
+{
+    json_t *e = json_object();
+    json_object_set_new(e, "code", json_string(code));
+    json_object_set_new(e, "message", json_string(msg));
+    if (fields)
+        json_object_set_new(e, "fields", fields);
+    http_json(req, status, json_pack("{s:o}", "error", e));
+}
+
+void http_error(http_req_t *req, int status, const char *code, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    char *msg = arena_vprintf(req->arena, fmt, ap);
+    va_end(ap);
+    if (!utf8_valid(msg, strlen(msg)))
+        msg = "请求有误";
+    error_json(req, status, code, msg, NULL);
+}
+
+void http_error_fields(http_req_t *req, json_t *fields)
+{
+    error_json(req, 422, "invalid_fields", "提交的内容有误，请检查标出的字段", fields);
+}
+
+void http_db_error(http_req_t *req, db_conn_t *c)
+{
+    switch (c ? db_errcode(c) : DB_E_CONNECTION) {
+    case DB_E_UNIQUE: http_error(req, 409, "conflict", "与已有记录冲突（重复）"); break;
+    case DB_E_FOREIGN_KEY: http_error(req, 409, "conflict", "关联的记录不存在或仍被引用"); break;
+    case DB_E_BUSY:
+    case DB_E_RETRY:
+    case DB_E_CONNECTION: http_error(req, 503, "unavailable", "数据库繁忙，请稍后重试"); break;
+    default: http_error(req, 500, "internal", "服务器内部错误，请求编号 %s", req->request_id); break;
+    }
+}
+
+void http_add_header(http_req_t *req, const char *name, const char *value)
+{
+    hdr_t *h = arena_alloc(req->arena, sizeof *h);
+    h->name = arena_strdup(req->arena, name);
+    h->value = arena_strdup(req->arena, value);
+    h->next = req->headers;
+    req->headers = h;
+}
+
+void http_list(http_req_t *req, json_t *items, int64_t total, int64_t page, int64_t page_size)
+{
+    json_t *o = json_object();
+    json_object_set_new(o, "items", items);
+    json_object_set_new(o, "total", json_integer(total));
+    json_object_set_new(o, "page", json_integer(page));
+    json_object_set_new(o, "page_size", json_integer(page_size));
+    http_json(req, 200, o);
+}
+
+json_t *json_time(int64_t ms)
+{
+    if (!ms)
+        return json_null();
+    char buf[40];
+    return json_string(time_iso8601(ms, buf, sizeof buf));
+}
+
+json_t *json_text_or_null(const char *s) { return s ? json_string(s) : json_null(); }

@@ -1,0 +1,626 @@
+/* server.c — libmicrohttpd daemon, the dispatcher and the HTTP metrics.
+ *
+ * One request goes through:
+ *   first callback (headers only): request id, route, method check (404/405),
+ *     authentication hook, Content-Length against the route's limit (413),
+ *     Content-Type against the route's body kind (415)
+ *   body callbacks: bytes appended up to the limit (413 past it)
+ *   last callback: body parsed (400 on bad JSON/UTF-8), handler runs,
+ *     response queued with the common headers
+ *   completion: metrics, access log, database connection back to the pool,
+ *     request arena freed.
+ */
+#include "core/crypto.h"
+#include "core/log.h"
+#include "core/timeutil.h"
+#include "http/internal.h"
+#include "http/jsonbody.h"
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+/* status codes with their own counter; anything else counts as "other" */
+static const int tracked_status[] = {200, 201, 204, 206, 301, 302, 304, 400, 401, 403, 404,
+                                     405, 409, 413, 415, 416, 422, 423, 429, 500, 503, 0};
+#define NSTATUS (sizeof tracked_status / sizeof tracked_status[0]) /* last: other */
+static const double buckets[] = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,
+                                 0.1,    0.25,  0.5,    1,     2.5,  5,     10};
+#define NBUCKETS (sizeof buckets / sizeof buckets[0])
+
+typedef struct {
+    _Atomic uint64_t status[NSTATUS];
+    _Atomic uint64_t bucket[NBUCKETS + 1]; /* last: +Inf */
+    _Atomic uint64_t sum_us;
+} route_stats_t;
+
+struct http_server {
+    http_options_t opt;
+    char *listen, *web_root, *trusted;
+    db_t *db;
+    router_t *router;
+    http_auth_hook auth;
+    struct MHD_Daemon *d;
+    int port;
+    _Atomic int64_t inflight;
+    _Atomic uint64_t total;
+    route_stats_t *stats; /* router_count() + 2: static files, unmatched */
+    int nstats;
+};
+
+static const char *SECURITY_HEADERS[][2] = {
+    {"X-Content-Type-Options", "nosniff"},
+    {"X-Frame-Options", "DENY"},
+    {"Referrer-Policy", "same-origin"},
+    {"Content-Security-Policy", "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+                                "img-src 'self' data: blob:; media-src 'self' blob:; font-src 'self' data:; "
+                                "connect-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; "
+                                "frame-ancestors 'none'"},
+    {"Permissions-Policy", "camera=(), microphone=(), geolocation=()"},
+    {"Cross-Origin-Opener-Policy", "same-origin"},
+};
+
+db_t *http_server_db(http_server_t *s) { return s->db; }
+int http_server_port(const http_server_t *s) { return s->port; }
+int64_t http_server_inflight(const http_server_t *s) { return atomic_load(&s->inflight); }
+void http_server_set_auth(http_server_t *s, http_auth_hook hook) { s->auth = hook; }
+
+http_server_t *http_server_new(const http_options_t *opt, db_t *db)
+{
+    http_server_t *s = calloc(1, sizeof *s);
+    if (!s)
+        return NULL;
+    s->opt = *opt;
+    s->listen = strdup(opt->listen ? opt->listen : "127.0.0.1:8080");
+    s->web_root = strdup(opt->web_root ? opt->web_root : "");
+    s->trusted = strdup(opt->trusted_proxies ? opt->trusted_proxies : "");
+    s->db = db;
+    s->router = router_new();
+    if (!s->listen || !s->web_root || !s->trusted || !s->router) {
+        http_server_free(s);
+        return NULL;
+    }
+    return s;
+}
+
+int http_server_add_routes(http_server_t *s, const http_route_t *routes, size_t n, char *err, size_t errlen)
+{
+    if (s->d) {
+        snprintf(err, errlen, "routes must be added before start");
+        return -1;
+    }
+    return router_add(s->router, routes, n, err, errlen);
+}
+
+/* ---- request id ---- */
+
+static bool sane_request_id(const char *v)
+{
+    size_t n = 0;
+    for (; v[n]; n++) {
+        char c = v[n];
+        if (n >= 64 || !((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                         c == '-' || c == '_' || c == '.' || c == ':'))
+            return false;
+    }
+    return n > 0;
+}
+
+static void new_request_id(char *out)
+{
+    static _Thread_local uint64_t state;
+    if (!state)
+        crypto_random(&state, sizeof state);
+    /* xorshift64*: unique enough for correlation, cheap per request */
+    state ^= state >> 12;
+    state ^= state << 25;
+    state ^= state >> 27;
+    uint64_t v = state * 2685821657736338717ULL;
+    snprintf(out, 17, "%016llx", (unsigned long long)v);
+}
+
+/* ---- client address ---- */
+
+static void peer_ip(struct MHD_Connection *c, char *out, size_t outsz)
+{
+    const union MHD_ConnectionInfo *ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    str_lcpy(out, "?", outsz);
+    if (!ci || !ci->client_addr)
+        return;
+    const struct sockaddr *sa = ci->client_addr;
+    if (sa->sa_family == AF_INET)
+        inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)sa)->sin_addr, out, (socklen_t)outsz);
+    else if (sa->sa_family == AF_INET6)
+        inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr, out, (socklen_t)outsz);
+}
+
+static bool in_list(const char *list, const char *ip)
+{
+    size_t n = strlen(ip);
+    for (const char *p = list; *p;) {
+        while (*p == ' ' || *p == ',')
+            p++;
+        const char *e = p;
+        while (*e && *e != ',' && *e != ' ')
+            e++;
+        if ((size_t)(e - p) == n && memcmp(p, ip, n) == 0)
+            return true;
+        p = e;
+    }
+    return false;
+}
+
+/* Behind a trusted reverse proxy the client is the last X-Forwarded-For hop. */
+static void client_ip(http_server_t *s, http_req_t *req)
+{
+    peer_ip(req->conn, req->client_ip, sizeof req->client_ip);
+    if (!s->trusted[0] || !in_list(s->trusted, req->client_ip))
+        return;
+    const char *xff = MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, "X-Forwarded-For");
+    if (!xff)
+        return;
+    const char *last = strrchr(xff, ',');
+    last = last ? last + 1 : xff;
+    while (*last == ' ')
+        last++;
+    unsigned char tmp[16];
+    if (inet_pton(AF_INET, last, tmp) == 1 || inet_pton(AF_INET6, last, tmp) == 1)
+        str_lcpy(req->client_ip, last, sizeof req->client_ip);
+}
+
+/* ---- metrics ---- */
+
+static void observe(http_server_t *s, int idx, int status, int64_t ns)
+{
+    if (idx < 0 || idx >= s->nstats)
+        idx = s->nstats - 1;
+    route_stats_t *st = &s->stats[idx];
+    size_t k = 0;
+    while (tracked_status[k] && tracked_status[k] != status)
+        k++;
+    atomic_fetch_add_explicit(&st->status[k], 1, memory_order_relaxed);
+    double sec = (double)ns / 1e9;
+    size_t b = 0;
+    while (b < NBUCKETS && sec > buckets[b])
+        b++;
+    atomic_fetch_add_explicit(&st->bucket[b], 1, memory_order_relaxed);
+    atomic_fetch_add_explicit(&st->sum_us, (uint64_t)(ns / 1000), memory_order_relaxed);
+    atomic_fetch_add_explicit(&s->total, 1, memory_order_relaxed);
+}
+
+static void route_label(http_server_t *s, int i, const char **method, const char **pattern)
+{
+    int n = router_count(s->router);
+    if (i < n) {
+        *method = router_at(s->router, i)->method;
+        *pattern = router_at(s->router, i)->pattern;
+    } else {
+        *method = "-";
+        *pattern = i == n ? "(static)" : "(unmatched)";
+    }
+}
+
+void http_server_metrics(http_server_t *s, sbuf_t *o)
+{
+    sbuf_puts(o, "# HELP zhendi_http_requests_total HTTP requests by route and status.\n"
+                 "# TYPE zhendi_http_requests_total counter\n");
+    for (int i = 0; i < s->nstats; i++) {
+        const char *m, *p;
+        route_label(s, i, &m, &p);
+        for (size_t k = 0; k < NSTATUS; k++) {
+            uint64_t v = atomic_load_explicit(&s->stats[i].status[k], memory_order_relaxed);
+            if (!v)
+                continue;
+            char code[8];
+            if (tracked_status[k])
+                snprintf(code, sizeof code, "%d", tracked_status[k]);
+            else
+                str_lcpy(code, "other", sizeof code);
+            sbuf_printf(o, "zhendi_http_requests_total{method=\"%s\",route=\"%s\",status=\"%s\"} %llu\n", m,
+                        p, code, (unsigned long long)v);
+        }
+    }
+    sbuf_puts(o, "# HELP zhendi_http_request_duration_seconds Time from first byte to response.\n"
+                 "# TYPE zhendi_http_request_duration_seconds histogram\n");
+    for (int i = 0; i < s->nstats; i++) {
+        uint64_t count = 0;
+        for (size_t b = 0; b <= NBUCKETS; b++)
+            count += atomic_load_explicit(&s->stats[i].bucket[b], memory_order_relaxed);
+        if (!count)
+            continue;
+        const char *m, *p;
+        route_label(s, i, &m, &p);
+        uint64_t cum = 0;
+        for (size_t b = 0; b <= NBUCKETS; b++) {
+            cum += atomic_load_explicit(&s->stats[i].bucket[b], memory_order_relaxed);
+            if (b < NBUCKETS)
+                sbuf_printf(o,
+                            "zhendi_http_request_duration_seconds_bucket{method=\"%s\",route=\"%s\",le=\"%"
+                            "g\"} %llu\n",
+                            m, p, buckets[b], (unsigned long long)cum);
+            else
+                sbuf_printf(o,
+                            "zhendi_http_request_duration_seconds_bucket{method=\"%s\",route=\"%s\",le=\"+"
+                            "Inf\"} %llu\n",
+                            m, p, (unsigned long long)cum);
+        }
+        sbuf_printf(o, "zhendi_http_request_duration_seconds_sum{method=\"%s\",route=\"%s\"} %.6f\n", m, p,
+                    (double)atomic_load(&s->stats[i].sum_us) / 1e6);
+        sbuf_printf(o, "zhendi_http_request_duration_seconds_count{method=\"%s\",route=\"%s\"} %llu\n", m, p,
+                    (unsigned long long)count);
+    }
+    sbuf_printf(o,
+                "# HELP zhendi_http_requests_in_flight Requests being processed.\n"
+                "# TYPE zhendi_http_requests_in_flight gauge\nzhendi_http_requests_in_flight %lld\n",
+                (long long)atomic_load(&s->inflight));
+    const union MHD_DaemonInfo *di =
+        s->d ? MHD_get_daemon_info(s->d, MHD_DAEMON_INFO_CURRENT_CONNECTIONS) : NULL;
+    sbuf_printf(o,
+                "# HELP zhendi_http_connections Open client connections.\n"
+                "# TYPE zhendi_http_connections gauge\nzhendi_http_connections %u\n",
+                di ? di->num_connections : 0);
+}
+
+/* ---- response ---- */
+
+static void free_cb(void *p) { free(p); }
+
+enum MHD_Result http_queue(http_req_t *req)
+{
+    struct MHD_Response *r;
+    if (req->resp_fd > 0) {
+        r = MHD_create_response_from_fd_at_offset64(req->resp_flen, req->resp_fd, req->resp_off);
+        req->bytes_sent = (size_t)req->resp_flen;
+    } else if (req->resp_owned) {
+        r = MHD_create_response_from_buffer_with_free_callback(req->resp_len, req->resp_body, free_cb);
+        req->resp_owned = false; /* MHD frees it now */
+        req->bytes_sent = req->resp_len;
+    } else {
+        r = MHD_create_response_from_buffer(req->resp_len, req->resp_body ? req->resp_body : (char *)"",
+                                            MHD_RESPMEM_MUST_COPY);
+        req->bytes_sent = req->resp_len;
+    }
+    if (!r)
+        return MHD_NO;
+    bool has_cache = false;
+    for (hdr_t *h = req->headers; h; h = h->next) {
+        MHD_add_response_header(r, h->name, h->value);
+        if (strcasecmp(h->name, "Cache-Control") == 0)
+            has_cache = true;
+    }
+    if (req->ctype)
+        MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, req->ctype);
+    if (!has_cache)
+        MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+    MHD_add_response_header(r, "X-Request-Id", req->request_id);
+    for (size_t i = 0; i < sizeof SECURITY_HEADERS / sizeof SECURITY_HEADERS[0]; i++)
+        MHD_add_response_header(r, SECURITY_HEADERS[i][0], SECURITY_HEADERS[i][1]);
+    if (req->status == 405 && req->match.allow[0])
+        MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW, req->match.allow);
+    enum MHD_Result rc = MHD_queue_response(req->conn, (unsigned)req->status, r);
+    MHD_destroy_response(r);
+    if (rc == MHD_YES)
+        req->queued = true;
+    return rc;
+}
+
+/* ---- dispatch ---- */
+
+static bool body_method(const char *m)
+{
+    return !strcmp(m, "POST") || !strcmp(m, "PUT") || !strcmp(m, "PATCH") || !strcmp(m, "DELETE");
+}
+
+static bool ctype_is(const char *ct, const char *want)
+{
+    size_t n = strlen(want);
+    if (!ct || strncasecmp(ct, want, n) != 0)
+        return false;
+    const char *rest = ct + n;
+    while (*rest == ' ')
+        rest++;
+    return *rest == 0 || *rest == ';';
+}
+
+/* Headers are in: route, authenticate, check the announced body. */
+static void on_headers(http_server_t *s, http_req_t *req)
+{
+    const char *rid = MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, "X-Request-Id");
+    if (rid && sane_request_id(rid))
+        str_lcpy(req->request_id, rid, sizeof req->request_id);
+    else
+        new_request_id(req->request_id);
+    client_ip(s, req);
+    const char *cl = MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+    const char *te =
+        MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_TRANSFER_ENCODING);
+    int64_t len = 0;
+    bool bad_len = cl && (!str_to_int64(cl, &len) || len < 0);
+    req->has_body = bad_len || len > 0 || (te && strcasecmp(te, "identity") != 0);
+    if (bad_len) {
+        http_error(req, 400, "bad_request", "Content-Length 无效");
+        return;
+    }
+
+    req->route_result = router_match(s->router, req->method, req->path, &req->match);
+    if (req->route_result != ROUTE_FOUND) {
+        bool get = !strcmp(req->method, "GET") || !strcmp(req->method, "HEAD");
+        bool api = str_starts_with(req->path, "/api/") || !strcmp(req->path, "/api");
+        if (req->route_result == ROUTE_METHOD_NOT_ALLOWED)
+            http_error(req, 405, "method_not_allowed", "此地址不支持 %s 方法", req->method);
+        else if (get && !api && s->web_root[0] && http_static_serve(req, s->web_root))
+            req->match.index = router_count(s->router); /* static */
+        else
+            http_error(req, 404, "not_found", "请求的地址不存在");
+        return;
+    }
+    const http_route_t *rt = req->match.route;
+    if (s->auth && s->auth(req) != 0)
+        return;
+
+    req->max_body = rt->max_body ? rt->max_body : s->opt.json_limit;
+    if (!req->has_body)
+        return;
+    if (!body_method(req->method)) {
+        http_error(req, 400, "bad_request", "%s 请求不应带有请求体", req->method);
+        return;
+    }
+    if (len > (int64_t)req->max_body) {
+        http_error(req, 413, "payload_too_large", "请求体过大（上限 %zu 字节）", req->max_body);
+        return;
+    }
+    const char *ct = MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE);
+    if (rt->flags & HTTP_BODY_RAW)
+        return;
+    if (rt->flags & HTTP_BODY_TEXT) {
+        if (!ctype_is(ct, "text/plain"))
+            http_error(req, 415, "unsupported_media_type", "请以 text/plain（UTF-8）提交");
+    } else if (rt->flags & HTTP_BODY_MULTIPART) {
+        if (!ctype_is(ct, "multipart/form-data"))
+            http_error(req, 415, "unsupported_media_type", "请以 multipart/form-data 上传");
+    } else if (!ctype_is(ct, "application/json")) {
+        http_error(req, 415, "unsupported_media_type", "请以 application/json 提交");
+    }
+}
+
+/* The whole body is in: parse it, run the handler. */
+static void on_complete(http_server_t *s, http_req_t *req)
+{
+    (void)s;
+    const http_route_t *rt = req->match.route;
+    size_t n = req->body.len;
+    const char *b = req->body.data;
+    if (n && !(rt->flags & (HTTP_BODY_RAW | HTTP_BODY_MULTIPART))) {
+        if (!utf8_valid(b, n)) {
+            http_error(req, 400, "invalid_utf8", "请求内容不是有效的 UTF-8 文本");
+            return;
+        }
+        if (!(rt->flags & HTTP_BODY_TEXT)) {
+            char err[160];
+            req->json = jsonbody_parse(b, n, err, sizeof err);
+            if (!req->json) {
+                http_error(req, 400, "invalid_json", "JSON 格式错误：%s", err);
+                return;
+            }
+        }
+    }
+    rt->handler(req);
+    if (!req->responded) {
+        log_msg(LOG_SYSTEM, LOG_ERROR, "http.no_response", "%s %s returned without a response", rt->method,
+                rt->pattern);
+        http_error(req, 500, "internal", "服务器内部错误，请求编号 %s", req->request_id);
+    }
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url, const char *method,
+                                  const char *version, const char *upload_data, size_t *upload_data_size,
+                                  void **con_cls)
+{
+    (void)version;
+    http_server_t *s = cls;
+    http_req_t *req = *con_cls;
+    if (!req) {
+        arena_t *a = arena_new(8192);
+        req = arena_alloc(a, sizeof *req);
+        req->arena = a;
+        req->srv = s;
+        req->conn = conn;
+        req->method = arena_strdup(a, method);
+        req->path = arena_strdup(a, url);
+        req->t0_ns = time_mono_ns();
+        req->match.index = -1;
+        sbuf_init(&req->body);
+        *con_cls = req;
+        atomic_fetch_add(&s->inflight, 1);
+        on_headers(s, req);
+        /* an answer before the body (413, 415, 401...) is sent at once and
+         * the connection closed; without a body it waits for the final call
+         * so that keep-alive survives */
+        if (req->responded && req->has_body)
+            return http_queue(req);
+        return MHD_YES;
+    }
+    if (*upload_data_size) {
+        if (!req->responded) {
+            if (req->body.len + *upload_data_size > req->max_body) {
+                http_error(req, 413, "payload_too_large", "请求体过大（上限 %zu 字节）", req->max_body);
+                *upload_data_size = 0;
+                return http_queue(req);
+            }
+            sbuf_append(&req->body, upload_data, *upload_data_size);
+        }
+        *upload_data_size = 0;
+        return MHD_YES;
+    }
+    if (req->queued)
+        return MHD_YES;
+    if (!req->responded)
+        on_complete(s, req);
+    return http_queue(req);
+}
+
+static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
+                         enum MHD_RequestTerminationCode toe)
+{
+    (void)conn;
+    http_server_t *s = cls;
+    http_req_t *req = *con_cls;
+    if (!req)
+        return;
+    *con_cls = NULL;
+    int64_t ns = time_mono_ns() - req->t0_ns;
+    int status = req->responded ? req->status : 499;
+    observe(s,
+            req->route_result == ROUTE_FOUND ? req->match.index
+            : req->match.index >= 0          ? req->match.index
+                                             : s->nstats - 1,
+            status, ns);
+    log_rec_t r;
+    log_begin(&r, LOG_ACCESS, LOG_INFO, "http.request");
+    log_str(&r, "id", req->request_id);
+    log_str(&r, "ip", req->client_ip);
+    log_str(&r, "method", req->method);
+    log_str(&r, "path", req->path);
+    log_str(&r, "route", req->match.route ? req->match.route->pattern : NULL);
+    log_int(&r, "status", status);
+    log_int(&r, "bytes", (int64_t)req->bytes_sent);
+    log_double(&r, "ms", (double)ns / 1e6);
+    if (req->user_id)
+        log_str(&r, "user", req->username);
+    if (toe != MHD_REQUEST_TERMINATED_COMPLETED_OK)
+        log_int(&r, "aborted", toe);
+    log_end(&r);
+    if (req->db)
+        db_release(req->db);
+    if (req->resp_owned)
+        free(req->resp_body);
+    if (req->resp_fd > 0 && !req->queued)
+        close(req->resp_fd);
+    json_decref(req->json);
+    sbuf_free(&req->body);
+    atomic_fetch_sub(&s->inflight, 1);
+    arena_free(req->arena);
+}
+
+static void mhd_log(void *cls, const char *fmt, va_list ap)
+{
+    (void)cls;
+    char buf[512];
+    vsnprintf(buf, sizeof buf, fmt, ap);
+    size_t n = strlen(buf);
+    while (n && (buf[n - 1] == '\n' || buf[n - 1] == '\r'))
+        buf[--n] = 0;
+    log_msg(LOG_SYSTEM, LOG_WARN, "http.mhd", "%s", buf);
+}
+
+int http_server_start(http_server_t *s, char *err, size_t errlen)
+{
+    /* listen address */
+    char host[256];
+    const char *colon = strrchr(s->listen, ':');
+    if (!colon || (size_t)(colon - s->listen) >= sizeof host) {
+        snprintf(err, errlen, "listen must be HOST:PORT");
+        return -1;
+    }
+    memcpy(host, s->listen, (size_t)(colon - s->listen));
+    host[colon - s->listen] = 0;
+    if (host[0] == '[') { /* [::1]:8080 */
+        memmove(host, host + 1, strlen(host));
+        host[strcspn(host, "]")] = 0;
+    }
+    struct addrinfo hints = {
+        .ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM, .ai_flags = AI_PASSIVE | AI_NUMERICSERV};
+    struct addrinfo *ai = NULL;
+    int gai = getaddrinfo(host[0] ? host : NULL, colon + 1, &hints, &ai);
+    if (gai != 0) {
+        snprintf(err, errlen, "cannot resolve %s: %s", s->listen, gai_strerror(gai));
+        return -1;
+    }
+    s->nstats = router_count(s->router) + 2;
+    s->stats = calloc((size_t)s->nstats, sizeof *s->stats);
+    if (!s->stats) {
+        freeaddrinfo(ai);
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    int threads = s->opt.threads > 0 ? s->opt.threads : 0;
+    if (!threads) {
+        long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+        threads = cpus > 0 ? (int)cpus * 2 : 4;
+        if (threads < 4)
+            threads = 4;
+    }
+    unsigned flags =
+        MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG | MHD_USE_ITC | MHD_USE_TURBO;
+    if (ai->ai_family == AF_INET6)
+        flags |= MHD_USE_IPv6;
+    /* clang-format off */
+    s->d = MHD_start_daemon(flags, 0, NULL, NULL, on_request, s,
+                            MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL, /* must come first */
+                            MHD_OPTION_SOCK_ADDR, ai->ai_addr,
+                            MHD_OPTION_THREAD_POOL_SIZE, (unsigned)threads,
+                            MHD_OPTION_CONNECTION_LIMIT, (unsigned)s->opt.max_connections,
+                            MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)s->opt.per_ip_connections,
+                            MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)s->opt.idle_timeout_s,
+                            MHD_OPTION_CONNECTION_MEMORY_LIMIT, s->opt.max_header_bytes,
+                            MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
+                            MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024u,
+                            MHD_OPTION_END);
+    /* clang-format on */
+    freeaddrinfo(ai);
+    if (!s->d) {
+        snprintf(err, errlen, "cannot listen on %s (address in use or not permitted)", s->listen);
+        return -1;
+    }
+    const union MHD_DaemonInfo *di = MHD_get_daemon_info(s->d, MHD_DAEMON_INFO_BIND_PORT);
+    s->port = di ? di->port : 0;
+    return 0;
+}
+
+void http_server_quiesce(http_server_t *s)
+{
+    if (!s->d)
+        return;
+    MHD_socket fd = MHD_quiesce_daemon(s->d);
+    if (fd != MHD_INVALID_SOCKET)
+        close(fd);
+}
+
+int http_server_wait_idle(http_server_t *s, int timeout_ms)
+{
+    int64_t deadline = time_mono_ns() + (int64_t)timeout_ms * 1000000;
+    while (atomic_load(&s->inflight) > 0) {
+        if (time_mono_ns() > deadline)
+            return -1;
+        usleep(10000);
+    }
+    return 0;
+}
+
+void http_server_stop(http_server_t *s)
+{
+    if (s && s->d) {
+        MHD_stop_daemon(s->d);
+        s->d = NULL;
+    }
+}
+
+void http_server_free(http_server_t *s)
+{
+    if (!s)
+        return;
+    http_server_stop(s);
+    router_free(s->router);
+    free(s->stats);
+    free(s->listen);
+    free(s->web_root);
+    free(s->trusted);
+    free(s);
+}

@@ -1,0 +1,44 @@
+/* server.h — the HTTP server (libmicrohttpd, thread pool + epoll) and its
+ * dispatcher. Owned by main.c; modules only see http.h. */
+#ifndef ZD_SERVER_H
+#define ZD_SERVER_H
+#include "core/str.h"
+#include "http/http.h"
+
+typedef struct http_server http_server_t;
+
+typedef struct {
+    const char *listen; /* HOST:PORT; port 0 picks a free one */
+    int threads;        /* 0: automatic */
+    int max_connections;
+    int per_ip_connections; /* 0: unlimited */
+    int idle_timeout_s;
+    size_t max_header_bytes;
+    size_t json_limit;           /* default body limit */
+    const char *web_root;        /* built console; NULL/"" → no static files */
+    const char *trusted_proxies; /* comma-separated IPs whose X-Forwarded-For is believed */
+} http_options_t;
+
+/* Called before every routed request (after routing, before the body is
+ * read). It identifies the user and enforces login, permission and CSRF:
+ * returns 0 to go on, or answers the request itself and returns -1.
+ * Without a hook every route is open (only before identity is set up). */
+typedef int (*http_auth_hook)(http_req_t *req);
+
+http_server_t *http_server_new(const http_options_t *opt, db_t *db);
+void http_server_free(http_server_t *s); /* NULL is fine; stops first */
+int http_server_add_routes(http_server_t *s, const http_route_t *routes, size_t n, char *err, size_t errlen);
+void http_server_set_auth(http_server_t *s, http_auth_hook hook);
+int http_server_start(http_server_t *s, char *err, size_t errlen);
+int http_server_port(const http_server_t *s);
+/* Stop accepting new connections; in-flight requests continue. */
+void http_server_quiesce(http_server_t *s);
+/* Waits until no request is in flight; 0 when idle, -1 on timeout. */
+int http_server_wait_idle(http_server_t *s, int timeout_ms);
+void http_server_stop(http_server_t *s);
+/* Prometheus text for the HTTP figures. */
+void http_server_metrics(http_server_t *s, sbuf_t *out);
+int64_t http_server_inflight(const http_server_t *s);
+db_t *http_server_db(http_server_t *s);
+
+#endif

@@ -1,0 +1,155 @@
+/* valid.c — see valid.h. */
+#include "http/valid.h"
+#include "core/str.h"
+#include "core/timeutil.h"
+#include <string.h>
+
+json_t *valid_object(http_req_t *req)
+{
+    json_t *b = http_json_body(req);
+    if (!json_is_object(b)) {
+        http_error(req, 400, "bad_request", "请求体应为 JSON 对象");
+        return NULL;
+    }
+    return b;
+}
+
+static bool clean_text(const char *s, bool multiline)
+{
+    for (; *s; s++) {
+        unsigned char c = (unsigned char)*s;
+        if (c < 0x20 && !(multiline && (c == '\n' || c == '\r' || c == '\t')))
+            return false;
+        if (c == 0x7f)
+            return false;
+    }
+    return true;
+}
+
+const char *valid_value(const vfield_t *f, json_t *v)
+{
+    static _Thread_local char msg[160];
+    switch (f->type) {
+    case V_STR:
+    case V_TEXT: {
+        if (!json_is_string(v))
+            return "应为文本";
+        const char *s = json_string_value(v);
+        size_t len = json_string_length(v);
+        if (strlen(s) != len)
+            return "不能包含空字符";
+        if (!clean_text(s, f->type == V_TEXT))
+            return f->type == V_STR ? "不能包含换行或控制字符" : "不能包含控制字符";
+        size_t chars = utf8_count(s, len);
+        int64_t max = f->max ? f->max : f->type == V_STR ? 200 : 100000;
+        if ((int64_t)chars < f->min || (int64_t)chars > max) {
+            if (f->min > 0 && chars == 0)
+                return "不能为空";
+            snprintf(msg, sizeof msg, "长度应为 %lld 到 %lld 个字符", (long long)f->min, (long long)max);
+            return msg;
+        }
+        if (f->min > 0) { /* only blanks counts as empty */
+            bool blank = true;
+            for (const char *p = s; *p && blank; p++)
+                blank = *p == ' ' || *p == '\t' || *p == '\n' || *p == '\r';
+            if (blank)
+                return "不能为空";
+        }
+        return NULL;
+    }
+    case V_INT:
+    case V_ID:
+        if (!json_is_integer(v))
+            return f->type == V_ID ? "应为编号（正整数）" : "应为整数";
+        if (f->type == V_ID && json_integer_value(v) <= 0)
+            return "应为编号（正整数）";
+        if ((f->min || f->max) && (json_integer_value(v) < f->min || json_integer_value(v) > f->max)) {
+            snprintf(msg, sizeof msg, "应在 %lld 到 %lld 之间", (long long)f->min, (long long)f->max);
+            return msg;
+        }
+        return NULL;
+    case V_NUM:
+        if (!json_is_number(v))
+            return "应为数字";
+        if ((f->min || f->max) &&
+            (json_number_value(v) < (double)f->min || json_number_value(v) > (double)f->max)) {
+            snprintf(msg, sizeof msg, "应在 %lld 到 %lld 之间", (long long)f->min, (long long)f->max);
+            return msg;
+        }
+        return NULL;
+    case V_BOOL: return json_is_boolean(v) ? NULL : "应为 true 或 false";
+    case V_TIME: {
+        int64_t ms;
+        if (!json_is_string(v) || !time_parse_iso8601(json_string_value(v), &ms))
+            return "应为 ISO 8601 时间，例如 2026-11-29T09:30:00+08:00";
+        return NULL;
+    }
+    case V_ENUM:
+        if (json_is_string(v))
+            for (const char *const *c = f->choices; *c; c++)
+                if (strcmp(*c, json_string_value(v)) == 0)
+                    return NULL;
+        {
+            size_t off = (size_t)snprintf(msg, sizeof msg, "应为以下之一：");
+            for (const char *const *c = f->choices; *c && off < sizeof msg - 40; c++)
+                off += (size_t)snprintf(msg + off, sizeof msg - off, "%s%s", c == f->choices ? "" : "、", *c);
+        }
+        return msg;
+    case V_ARRAY:
+        if (!json_is_array(v))
+            return "应为数组";
+        if ((f->min || f->max) &&
+            ((int64_t)json_array_size(v) < f->min || (int64_t)json_array_size(v) > f->max)) {
+            snprintf(msg, sizeof msg, "应有 %lld 到 %lld 项", (long long)f->min, (long long)f->max);
+            return msg;
+        }
+        return NULL;
+    case V_OBJECT: return json_is_object(v) ? NULL : "应为对象";
+    }
+    return "类型未知";
+}
+
+bool valid_body(http_req_t *req, const vfield_t *fields, size_t n, bool partial)
+{
+    json_t *b = valid_object(req);
+    if (!b)
+        return false;
+    json_t *errors = json_object();
+    for (size_t i = 0; i < n; i++) {
+        const vfield_t *f = &fields[i];
+        json_t *v = json_object_get(b, f->name);
+        const char *why = NULL;
+        if (!v || json_is_null(v)) {
+            if (f->required && (!partial || v))
+                why = "必填";
+        } else {
+            why = valid_value(f, v);
+            if (!why && f->check)
+                why = f->check(v);
+        }
+        if (why)
+            json_object_set_new(errors, f->name, json_string(why));
+    }
+    if (json_object_size(errors)) {
+        http_error_fields(req, errors);
+        return false;
+    }
+    json_decref(errors);
+    return true;
+}
+
+const char *jstr(json_t *o, const char *key) { return json_string_value(json_object_get(o, key)); }
+
+int64_t jint(json_t *o, const char *key, int64_t def)
+{
+    json_t *v = json_object_get(o, key);
+    return json_is_integer(v) ? json_integer_value(v) : def;
+}
+
+bool jbool(json_t *o, const char *key, bool def)
+{
+    json_t *v = json_object_get(o, key);
+    return json_is_boolean(v) ? json_is_true(v) : def;
+}
+
+bool jhas(json_t *o, const char *key) { return json_object_get(o, key) != NULL; }

@@ -1,0 +1,43 @@
+/* valid.h — table-driven validation of JSON request bodies.
+ * A handler declares its fields once:
+ *     static const vfield_t F[] = {
+ *         {"name", V_STR, .required = true, .min = 1, .max = 100},
+ *         {"type", V_ENUM, .required = true, .choices = ORG_TYPES},
+ *     };
+ *     if (!valid_body(req, F, VN(F), false)) return;   // 400/422 answered
+ * With partial (PATCH) absent fields are fine; null clears an optional one.
+ * Unknown fields are ignored. Messages are Chinese and name the rule. */
+#ifndef ZD_VALID_H
+#define ZD_VALID_H
+#include "http/http.h"
+
+typedef enum { V_STR, V_TEXT, V_INT, V_NUM, V_BOOL, V_TIME, V_ENUM, V_ARRAY, V_OBJECT, V_ID } vtype_t;
+
+typedef struct {
+    const char *name;
+    vtype_t type;
+    bool required;
+    int64_t min, max; /* V_STR/V_TEXT: characters (max 0 → 200 / 100000); V_INT: value (0,0 → any);
+                         V_ARRAY: items */
+    const char *const *choices; /* V_ENUM: NULL-terminated */
+    /* extra rule after the type checks: NULL when fine, else the reason
+     * (may point to a static or thread-local buffer) */
+    const char *(*check)(json_t *v);
+} vfield_t;
+
+#define VN(a) (sizeof(a) / sizeof((a)[0]))
+
+/* The body as an object, or NULL after answering 400. */
+json_t *valid_object(http_req_t *req);
+/* Validates the body; false after answering 400/422. */
+bool valid_body(http_req_t *req, const vfield_t *fields, size_t n, bool partial);
+/* Checks one value against one rule; NULL when fine, else the reason. */
+const char *valid_value(const vfield_t *f, json_t *v);
+
+/* Readers for validated bodies: NULL/def when absent or null. */
+const char *jstr(json_t *o, const char *key);
+int64_t jint(json_t *o, const char *key, int64_t def);
+bool jbool(json_t *o, const char *key, bool def);
+bool jhas(json_t *o, const char *key); /* present, even if null */
+
+#endif

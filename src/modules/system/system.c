@@ -1,0 +1,333 @@
+/* system.c — the platform's own module: health, metrics, system
+ * information, the log viewer, and the housekeeping jobs (backup, log and
+ * job retention, database maintenance). */
+#include "modules/system/system.h"
+#include "core/log.h"
+#include "core/sqlite_util.h"
+#include "core/timeutil.h"
+#include "http/valid.h"
+#include "jobs/jobs.h"
+#include "modules/module.h"
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <time.h>
+#include <unistd.h>
+
+static zd_app_t *app;
+
+/* ---- health and metrics ---- */
+
+static void get_healthz(http_req_t *req)
+{
+    db_conn_t *c = db_acquire(app->db);
+    int64_t one = 0;
+    bool ok = c && db_query_int64(c, "SELECT 1", &one) == 1 && one == 1;
+    db_release(c);
+    if (!ok) {
+        http_json(req, 503,
+                  json_pack("{s:s,s:{s:s,s:s}}", "status", "unavailable", "error", "code", "db_unavailable",
+                            "message", "数据库无响应"));
+        return;
+    }
+    http_json(req, 200,
+              json_pack("{s:s,s:s,s:s,s:I}", "status", "ok", "version", ZHENDI_VERSION, "db",
+                        db_backend_name(app->db), "uptime_s",
+                        (json_int_t)((time_now_ms() - app->started_at) / 1000)));
+}
+
+static void get_metrics(http_req_t *req)
+{
+    sbuf_t o;
+    sbuf_init(&o);
+    sbuf_printf(&o,
+                "# HELP zhendi_build_info Version of the running binary.\n"
+                "# TYPE zhendi_build_info gauge\nzhendi_build_info{version=\"%s\",db=\"%s\"} 1\n",
+                ZHENDI_VERSION, db_backend_name(app->db));
+    sbuf_printf(&o,
+                "# HELP zhendi_uptime_seconds Seconds since start.\n"
+                "# TYPE zhendi_uptime_seconds gauge\nzhendi_uptime_seconds %lld\n",
+                (long long)((time_now_ms() - app->started_at) / 1000));
+    if (app->http)
+        http_server_metrics(app->http, &o);
+    int size, in_use, waiting;
+    int64_t timeouts;
+    db_pool_stats(app->db, &size, &in_use, &waiting, &timeouts);
+    sbuf_printf(&o,
+                "# HELP zhendi_db_pool_connections Database connections by state.\n"
+                "# TYPE zhendi_db_pool_connections gauge\n"
+                "zhendi_db_pool_connections{state=\"max\"} %d\n"
+                "zhendi_db_pool_connections{state=\"in_use\"} %d\n"
+                "zhendi_db_pool_connections{state=\"waiting\"} %d\n"
+                "# HELP zhendi_db_pool_timeouts_total Requests that found no free connection.\n"
+                "# TYPE zhendi_db_pool_timeouts_total counter\nzhendi_db_pool_timeouts_total %lld\n",
+                size, in_use, waiting, (long long)timeouts);
+    jobs_metrics(app->db, &o);
+    size_t len = o.len;
+    http_send_owned(req, 200, "text/plain; version=0.0.4; charset=utf-8", sbuf_detach(&o), len);
+}
+
+/* ---- system information ---- */
+
+static int64_t file_size(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0 ? (int64_t)st.st_size : 0;
+}
+
+static void get_info(http_req_t *req)
+{
+    json_t *o = json_object();
+    json_object_set_new(o, "version", json_string(ZHENDI_VERSION));
+    json_object_set_new(o, "started_at", json_time(app->started_at));
+    json_object_set_new(o, "uptime_s", json_integer((time_now_ms() - app->started_at) / 1000));
+    json_object_set_new(o, "db_backend", json_string(db_backend_name(app->db)));
+    json_object_set_new(o, "db", json_string(db_display_name(app->db)));
+    json_object_set_new(o, "data_dir", json_string(app->cfg->data));
+    json_object_set_new(o, "timezone", json_string(app->cfg->timezone));
+    if (db_dialect(app->db) == DB_SQLITE) {
+        char wal[1100];
+        snprintf(wal, sizeof wal, "%s-wal", db_display_name(app->db));
+        json_object_set_new(o, "db_bytes",
+                            json_integer(file_size(db_display_name(app->db)) + file_size(wal)));
+    }
+    struct statvfs vfs;
+    if (statvfs(app->cfg->data, &vfs) == 0) {
+        json_object_set_new(o, "disk_total_bytes", json_integer((json_int_t)(vfs.f_blocks * vfs.f_frsize)));
+        json_object_set_new(o, "disk_free_bytes", json_integer((json_int_t)(vfs.f_bavail * vfs.f_frsize)));
+    }
+    sbuf_t cfg;
+    sbuf_init(&cfg);
+    config_dump(app->cfg, &cfg);
+    json_object_set_new(o, "config", json_string(cfg.data));
+    sbuf_free(&cfg);
+    if (app->http)
+        json_object_set_new(o, "requests_in_flight", json_integer(http_server_inflight(app->http)));
+    http_json(req, 200, o);
+}
+
+/* ---- log viewer ---- */
+
+/* GET /api/v1/system/logs?kind=&level=&q=&from=&to=&limit= — newest first,
+ * from the tail (4 MiB) of the current file of that kind. */
+static void get_logs(http_req_t *req)
+{
+    const char *kind = http_query(req, "kind");
+    const char *level = http_query(req, "level");
+    const char *q = http_query(req, "q");
+    const char *from = http_query(req, "from"), *to = http_query(req, "to");
+    json_t *errs = json_object();
+    log_kind_t k = LOG_SYSTEM;
+    log_level_t minlvl = LOG_DEBUG;
+    int64_t from_ms = 0, to_ms = INT64_MAX, limit;
+    if (kind && !log_kind_parse(kind, &k))
+        json_object_set_new(errs, "kind", json_string("应为 system、app、job、transfer、db 或 access"));
+    if (level && !log_level_parse(level, &minlvl))
+        json_object_set_new(errs, "level", json_string("应为 debug、info、warn 或 error"));
+    if (from && !time_parse_iso8601(from, &from_ms))
+        json_object_set_new(errs, "from", json_string("应为 ISO 8601 时间"));
+    if (to && !time_parse_iso8601(to, &to_ms))
+        json_object_set_new(errs, "to", json_string("应为 ISO 8601 时间"));
+    if (json_object_size(errs)) {
+        http_error_fields(req, errs);
+        return;
+    }
+    json_decref(errs);
+    if (!http_query_int(req, "limit", 200, 1, 2000, &limit))
+        return;
+    if (!log_dir()) {
+        http_list(req, json_array(), 0, 1, limit);
+        return;
+    }
+    char path[4200];
+    snprintf(path, sizeof path, "%s/%s.log", log_dir(), log_kind_name(k));
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    json_t *items = json_array();
+    if (fd >= 0) {
+        struct stat st;
+        fstat(fd, &st);
+        off_t want = st.st_size > (4 << 20) ? (4 << 20) : st.st_size;
+        char *buf = malloc((size_t)want + 1);
+        ssize_t got = buf ? pread(fd, buf, (size_t)want, st.st_size - want) : -1;
+        close(fd);
+        if (got > 0) {
+            buf[got] = 0;
+            /* walk lines backwards */
+            char *end = buf + got;
+            while (end > buf && (int64_t)json_array_size(items) < limit) {
+                char *nl = end - 1;
+                if (*nl == '\n')
+                    *nl = 0;
+                char *start = nl;
+                while (start > buf && start[-1] != '\n')
+                    start--;
+                if (start == buf && want < st.st_size)
+                    break; /* first line of the window may be cut */
+                end = start;
+                json_t *rec = json_loads(start, 0, NULL);
+                if (!json_is_object(rec)) {
+                    json_decref(rec);
+                    continue;
+                }
+                log_level_t lv;
+                int64_t ts = 0;
+                bool keep = log_level_parse(jstr(rec, "level"), &lv) && lv >= minlvl &&
+                            time_parse_iso8601(jstr(rec, "ts"), &ts) && ts >= from_ms && ts <= to_ms &&
+                            (!q || !*q || strstr(start, q));
+                if (keep)
+                    json_array_append_new(items, rec);
+                else
+                    json_decref(rec);
+            }
+        }
+        free(buf);
+    }
+    http_list(req, items, (int64_t)json_array_size(items), 1, limit);
+}
+
+/* ---- housekeeping jobs ---- */
+
+static int cmp_str_desc(const void *a, const void *b) { return strcmp(*(char *const *)b, *(char *const *)a); }
+
+/* Keeps the newest `keep` zhendi-*.db files in dir; returns how many went. */
+static int prune_backups(const char *dir, int keep)
+{
+    DIR *d = opendir(dir);
+    if (!d)
+        return 0;
+    char *names[4096];
+    int n = 0, removed = 0;
+    struct dirent *e;
+    while ((e = readdir(d)) && n < 4096)
+        if (str_starts_with(e->d_name, "zhendi-") && str_ends_with(e->d_name, ".db"))
+            names[n++] = strdup(e->d_name);
+    closedir(d);
+    qsort(names, (size_t)n, sizeof *names, cmp_str_desc);
+    for (int i = 0; i < n; i++) {
+        if (i >= keep) {
+            char p[4200];
+            snprintf(p, sizeof p, "%s/%s", dir, names[i]);
+            if (unlink(p) == 0)
+                removed++;
+        }
+        free(names[i]);
+    }
+    return removed;
+}
+
+int system_backup_now(const config_t *cfg, db_t *db, char *path, size_t pathsz, char *err, size_t errlen)
+{
+    if (db_dialect(db) != DB_SQLITE) {
+        snprintf(err, errlen, "PostgreSQL 的备份由 pg_dump / WAL 归档完成，见 docs/operations.md");
+        return -1;
+    }
+    char dir[1100];
+    config_backup_dir(cfg, dir, sizeof dir);
+    if (mkdir(dir, 0750) != 0 && errno != EEXIST) {
+        snprintf(err, errlen, "cannot create %s: %s", dir, strerror(errno));
+        return -1;
+    }
+    char stamp[40];
+    time_t t = time(NULL);
+    struct tm tm;
+    localtime_r(&t, &tm);
+    strftime(stamp, sizeof stamp, "%Y%m%d-%H%M%S", &tm);
+    snprintf(path, pathsz, "%s/zhendi-%s.db", dir, stamp);
+    if (sqlite_backup_file(db_display_name(db), path, err, errlen) != 0)
+        return -1;
+    prune_backups(dir, (int)cfg->backup_keep);
+    return 0;
+}
+
+static int job_backup(job_ctx_t *ctx)
+{
+    char path[1200], err[512];
+    if (system_backup_now(app->cfg, job_db(ctx), path, sizeof path, err, sizeof err) != 0) {
+        job_error(ctx, "%s", err);
+        return db_dialect(job_db(ctx)) == DB_SQLITE ? JOB_RETRY : JOB_FATAL;
+    }
+    job_items(ctx, 1);
+    job_result(ctx, json_pack("{s:s,s:I}", "file", path, "bytes", (json_int_t)file_size(path)));
+    log_msg(LOG_SYSTEM, LOG_INFO, "backup.done", "%s", path);
+    return JOB_OK;
+}
+
+static int job_log_prune(job_ctx_t *ctx)
+{
+    int n = log_prune();
+    job_items(ctx, n);
+    job_result(ctx, json_pack("{s:i}", "removed_files", n));
+    return JOB_OK;
+}
+
+static int job_jobs_purge(job_ctx_t *ctx)
+{
+    db_conn_t *c = db_acquire(job_db(ctx));
+    if (!c) {
+        job_error(ctx, "no database connection");
+        return JOB_RETRY;
+    }
+    int rc = JOB_RETRY;
+    db_stmt_t *st = db_prepare(c, "DELETE FROM jobs WHERE status IN ('done', 'dead', 'cancelled') "
+                                  "AND finished_at < ?");
+    if (st) {
+        db_bind_int64(st, 1, time_now_ms() - app->cfg->job_keep_days * 86400000);
+        if (db_step(st) == DB_DONE) {
+            job_items(ctx, db_changes(c));
+            job_result(ctx, json_pack("{s:I}", "removed_jobs", (json_int_t)db_changes(c)));
+            rc = JOB_OK;
+        }
+        db_done(st);
+    }
+    if (rc != JOB_OK)
+        job_error(ctx, "%s", db_errmsg(c));
+    db_release(c);
+    return rc;
+}
+
+static int job_db_maintain(job_ctx_t *ctx)
+{
+    if (db_maintain(job_db(ctx)) != 0) {
+        job_error(ctx, "database maintenance failed");
+        return JOB_RETRY;
+    }
+    job_items(ctx, 1);
+    return JOB_OK;
+}
+
+static const http_route_t routes[] = {
+    {"GET", "/healthz", get_healthz, NULL, HTTP_PUBLIC, 0},
+    {"GET", "/metrics", get_metrics, NULL, HTTP_PUBLIC, 0},
+    {"GET", "/api/v1/system/info", get_info, "system.read", 0, 0},
+    {"GET", "/api/v1/system/logs", get_logs, "system.read", 0, 0},
+};
+
+static int system_init(zd_app_t *a, char *err, size_t errlen)
+{
+    app = a;
+    if (module_routes(a, routes, VN(routes), err, errlen) != 0 || system_jobs_routes(a, err, errlen) != 0)
+        return -1;
+    jobs_register("system.backup", "数据库备份", job_backup);
+    jobs_register("system.log_prune", "清理过期日志", job_log_prune);
+    jobs_register("system.jobs_purge", "清理已完成任务", job_jobs_purge);
+    jobs_register("system.db_maintain", "数据库维护", job_db_maintain);
+    if ((db_dialect(a->db) == DB_SQLITE && jobs_define_schedule(a->db, "system.backup", "每日数据库备份",
+                                                                "30 2 * * *", "system.backup", NULL) != 0) ||
+        jobs_define_schedule(a->db, "system.log_prune", "每日清理过期日志", "10 3 * * *", "system.log_prune",
+                             NULL) != 0 ||
+        jobs_define_schedule(a->db, "system.jobs_purge", "每日清理已完成任务", "20 3 * * *",
+                             "system.jobs_purge", NULL) != 0 ||
+        jobs_define_schedule(a->db, "system.db_maintain", "每周数据库维护", "0 4 * * 0", "system.db_maintain",
+                             NULL) != 0) {
+        snprintf(err, errlen, "cannot define the system schedules");
+        return -1;
+    }
+    return 0;
+}
+
+const zd_module_t system_module = {"system", system_init, NULL, NULL};
