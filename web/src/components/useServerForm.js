@@ -1,0 +1,42 @@
+// Server-side validation shown in place: a form binds `errors.<prop>` to
+// each el-form-item's :error, and runs its request through submit(). A 422
+// answer fills errors (reasons for fields the form does not show end up in
+// `general`); other errors are left to the API client's toast.
+//
+//   const { errors, general, submitting, submit } = useServerForm(['name', 'code']);
+//   <el-form-item label="名称" prop="name" :error="errors.name">…
+//   await submit(() => orgApi.create(form))   // → the answer, or undefined on error
+import { reactive, ref } from 'vue';
+import { fieldErrors } from '@/utils/form.js';
+
+export function useServerForm(props, alias = {}) {
+  const errors = reactive({});
+  const general = ref('');
+  const submitting = ref(false);
+
+  function clear() {
+    for (const k of Object.keys(errors)) delete errors[k];
+    general.value = '';
+  }
+
+  function apply(err) {
+    const { errors: e, rest } = fieldErrors(err, props, alias);
+    Object.assign(errors, e);
+    general.value = rest.length ? rest.join('；') : Object.keys(e).length ? '' : err.message;
+  }
+
+  async function submit(fn) {
+    clear();
+    submitting.value = true;
+    try {
+      return await fn();
+    } catch (err) {
+      if (err?.status === 422) apply(err);
+      return undefined;
+    } finally {
+      submitting.value = false;
+    }
+  }
+
+  return { errors, general, submitting, submit, clear, apply };
+}

@@ -1,0 +1,56 @@
+// Console entry: Vue + Pinia + router + Element Plus (Simplified Chinese),
+// the icons the menu names, and the API client's global reactions.
+import { createApp } from 'vue';
+import { createPinia } from 'pinia';
+import ElementPlus, { ElMessage } from 'element-plus';
+import zhCn from 'element-plus/es/locale/lang/zh-cn';
+import 'element-plus/dist/index.css';
+import './styles.css';
+import App from './App.vue';
+import { createAppRouter } from './router/index.js';
+import { configureApi } from './api/client.js';
+import { useAuth } from './stores/auth.js';
+import { useTabs } from './stores/tabs.js';
+import { icons } from './icons.js';
+
+const app = createApp(App);
+const pinia = createPinia();
+app.use(pinia);
+const router = createAppRouter();
+app.use(router);
+app.use(ElementPlus, { locale: zhCn });
+for (const [name, comp] of Object.entries(icons)) app.component(name, comp);
+
+let expiredShown = false;
+configureApi({
+  onUnauthorized() {
+    const auth = useAuth();
+    const wasIn = auth.loggedIn;
+    auth.reset();
+    useTabs().reset();
+    const cur = router.currentRoute.value;
+    if (cur.name === 'login') return;
+    if (wasIn && !expiredShown) {
+      expiredShown = true;
+      ElMessage({ type: 'warning', message: '登录已过期，请重新登录', onClose: () => (expiredShown = false) });
+    }
+    router.push({ name: 'login', query: cur.fullPath !== '/' ? { redirect: cur.fullPath } : {} });
+  },
+  onPasswordChange() {
+    const auth = useAuth();
+    auth.mustChangePassword = true;
+    const cur = router.currentRoute.value;
+    if (cur.name !== 'change-password') router.push({ name: 'change-password', query: { redirect: cur.fullPath } });
+  },
+  notify({ type, message, requestId }) {
+    ElMessage({
+      type,
+      message: requestId ? `${message}（请求编号：${requestId}）` : message,
+      duration: 6000,
+      showClose: true,
+      grouping: true,
+    });
+  },
+});
+
+app.mount('#app');

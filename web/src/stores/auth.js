@@ -1,0 +1,70 @@
+// Who is logged in: the user, their permissions, the CSRF token, and whether
+// the server insists on a password change. Filled from POST /auth/login or
+// GET /auth/me; reset on logout and on any 401 (session expired).
+import { defineStore } from 'pinia';
+import { authApi } from '@/api/index.js';
+import { setCsrfToken } from '@/api/client.js';
+import { canAccess } from '@/utils/menu.js';
+
+export const useAuth = defineStore('auth', {
+  state: () => ({
+    user: null,
+    permissions: [],
+    mustChangePassword: false,
+    passwordExpiresAt: null,
+    loaded: false, // me/login answered at least once this page life
+  }),
+  getters: {
+    loggedIn: (s) => !!s.user,
+    permSet: (s) => new Set(s.permissions),
+    /** the password is past its maximum age (the server also sets must_change_password) */
+    passwordExpired: (s) => !!s.passwordExpiresAt && new Date(s.passwordExpiresAt).getTime() <= Date.now(),
+    /** days until the password expires, when that is within two weeks */
+    passwordExpiresInDays: (s) => {
+      if (!s.passwordExpiresAt) return null;
+      const days = Math.ceil((new Date(s.passwordExpiresAt).getTime() - Date.now()) / 86400000);
+      return days >= 0 && days <= 14 ? days : null;
+    },
+  },
+  actions: {
+    can(perm) {
+      return canAccess(perm, this.permSet);
+    },
+    apply(session) {
+      this.user = session.user || null;
+      this.permissions = session.permissions || [];
+      this.mustChangePassword = !!session.must_change_password;
+      this.passwordExpiresAt = session.password_expires_at || null;
+      if (session.csrf_token) setCsrfToken(session.csrf_token);
+      this.loaded = true;
+    },
+    async fetchMe() {
+      const me = await authApi.me();
+      this.apply(me);
+      return me;
+    },
+    async login(username, password, totp) {
+      const body = { username, password };
+      if (totp) body.totp = totp;
+      const r = await authApi.login(body);
+      this.apply(r);
+      return r;
+    },
+    async logout() {
+      try {
+        await authApi.logout();
+      } catch {
+        /* the session may already be gone: logging out still succeeds locally */
+      }
+      this.reset();
+    },
+    reset() {
+      this.user = null;
+      this.permissions = [];
+      this.mustChangePassword = false;
+      this.passwordExpiresAt = null;
+      this.loaded = true;
+      setCsrfToken('');
+    },
+  },
+});

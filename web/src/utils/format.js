@@ -1,0 +1,75 @@
+// Display helpers: times in Shanghai style, sizes, durations, status labels.
+
+const pad = (n) => String(n).padStart(2, '0');
+
+/** ISO time (or ms) → "2026-11-29 10:47:21" in the browser's zone; '' for empty. */
+export function fmtTime(v) {
+  if (v === null || v === undefined || v === '') return '';
+  const d = typeof v === 'number' ? new Date(v) : new Date(v);
+  if (Number.isNaN(d.getTime())) return String(v);
+  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`;
+}
+
+/** Date → ISO 8601 with the local offset ("2026-11-29T10:47:21+08:00"). */
+export function toIso(d) {
+  if (!d) return '';
+  d = d instanceof Date ? d : new Date(d);
+  const off = -d.getTimezoneOffset();
+  const sign = off >= 0 ? '+' : '-';
+  const a = Math.abs(off);
+  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}T${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}${sign}${pad(Math.floor(a / 60))}:${pad(a % 60)}`;
+}
+
+export function fmtBytes(n) {
+  if (n === null || n === undefined || Number.isNaN(Number(n))) return '';
+  n = Number(n);
+  const units = ['B', 'KB', 'MB', 'GB', 'TB'];
+  let i = 0;
+  while (n >= 1024 && i < units.length - 1) {
+    n /= 1024;
+    i++;
+  }
+  return `${i ? n.toFixed(1) : n} ${units[i]}`;
+}
+
+export function fmtDuration(ms) {
+  if (ms === null || ms === undefined) return '';
+  if (ms < 1000) return `${ms} 毫秒`;
+  const s = Math.round(ms / 1000);
+  if (s < 60) return `${(ms / 1000).toFixed(1)} 秒`;
+  const m = Math.floor(s / 60);
+  if (m < 60) return `${m} 分 ${s % 60} 秒`;
+  const h = Math.floor(m / 60);
+  if (h < 24) return `${h} 小时 ${m % 60} 分`;
+  return `${Math.floor(h / 24)} 天 ${h % 24} 小时`;
+}
+
+/** Status words and their tag colours, one table for the whole console. */
+export const STATUS = {
+  // jobs and runs
+  queued: ['排队中', 'info'],
+  running: ['执行中', 'primary'],
+  done: ['已完成', 'success'],
+  dead: ['已失败', 'danger'],
+  failed: ['失败', 'danger'],
+  lost: ['中断', 'warning'],
+  cancelled: ['已取消', 'info'],
+  // users, orgs
+  active: ['正常', 'success'],
+  disabled: ['已停用', 'info'],
+  locked: ['已锁定', 'danger'],
+  // audit
+  success: ['成功', 'success'],
+  failure: ['失败', 'danger'],
+  denied: ['拒绝', 'warning'],
+};
+export const statusText = (s) => STATUS[s]?.[0] || s || '';
+export const statusType = (s) => STATUS[s]?.[1] || 'info';
+
+export const DATA_SCOPES = [
+  { value: 'all', label: '全部数据', help: '可见全市所有组织的数据' },
+  { value: 'subtree', label: '本组织及下级', help: '可见所在组织及其全部下级组织的数据' },
+  { value: 'org', label: '仅本组织', help: '只可见所在组织自身的数据' },
+  { value: 'self', label: '仅本人', help: '只可见本人创建的数据' },
+];
+export const scopeText = (v) => DATA_SCOPES.find((x) => x.value === v)?.label || v;
