@@ -5,7 +5,7 @@ DATA  ?= ./var
 LISTEN ?= 127.0.0.1:8080
 
 .PHONY: all run test deps build build-asan build-fuzz web test-unit test-api test-fuzz \
-        test-e2e test-crash format format-check bench clean
+        test-web test-e2e test-crash format format-check bench bench-web clean
 
 all: build
 
@@ -33,7 +33,7 @@ web:
 run: build
 	build/zhendi serve --data $(DATA) --listen $(LISTEN) --demo
 
-test: format-check build build-asan test-unit test-api test-crash test-fuzz test-e2e
+test: format-check build build-asan test-unit test-api test-crash test-fuzz test-web test-e2e
 	@echo "make test: all passed"
 
 test-unit: build-asan
@@ -44,6 +44,10 @@ test-api: build-asan tests/node_modules/.ok
 
 test-crash: build tests/node_modules/.ok
 	ZHENDI_BIN=$(CURDIR)/build/zhendi node --test tests/crash/
+
+# Front-end unit tests (Vitest): API client, permission → menu, form errors, cron help.
+test-web: web
+	@if [ -f web/package.json ]; then cd web && npx vitest run; fi
 
 test-e2e: build tests/node_modules/.ok
 	@if [ -d web/dist ] && ls tests/e2e/*.test.mjs >/dev/null 2>&1; then \
@@ -65,6 +69,10 @@ format-check:
 
 bench: build
 	bench/run.sh
+
+# Web console first-load size and list-page timing in chromium (docs/benchmarks.md).
+bench-web: build tests/node_modules/.ok
+	ZHENDI_BIN=$(CURDIR)/build/zhendi node bench/web-console.mjs
 
 clean:
 	rm -rf build build-asan build-fuzz

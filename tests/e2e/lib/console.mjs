@@ -1,0 +1,151 @@
+// Browser tests of the web console: starts a real zhendi serving the built
+// console (web/dist) on a temp data dir, drives Debian's chromium through
+// playwright-core, and saves a screenshot under tests/out/e2e/ when a test
+// fails. Also computes TOTP codes (RFC 6238: SHA-1, 30 s, 6 digits) for the
+// bootstrap administrators, which the server enrols when
+// ZHENDI_ADMIN_TOTP_SECRET is set.
+//
+//   const ctx = await startConsole();           // server + browser
+//   await step(t, ctx, async (page) => { ... }); // a fresh page; screenshot on failure
+//   await ctx.stop();
+import { chromium } from 'playwright-core';
+import { createHmac } from 'node:crypto';
+import { mkdirSync, existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { dirname, join } from 'node:path';
+import { startServer, ADMIN_PASSWORD } from '../../api/lib/server.mjs';
+
+const here = dirname(fileURLToPath(import.meta.url));
+export const WEB_ROOT = process.env.ZHENDI_WEB_ROOT || join(here, '../../../web/dist');
+export const OUT_DIR = join(here, '../../out/e2e');
+export const TOTP_SECRET = 'JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP';
+export { ADMIN_PASSWORD };
+
+export const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
+
+export function launchChromium() {
+  return chromium.launch({ executablePath: process.env.CHROMIUM || '/usr/bin/chromium', args: CHROMIUM_ARGS });
+}
+
+function base32Decode(s) {
+  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
+  let bits = 0, value = 0;
+  const out = [];
+  for (const ch of s.replace(/=+$/, '').toUpperCase()) {
+    const i = alphabet.indexOf(ch);
+    if (i < 0) throw new Error(`bad base32 character ${ch}`);
+    value = (value << 5) | i;
+    bits += 5;
+    if (bits >= 8) {
+      out.push((value >>> (bits - 8)) & 0xff);
+      bits -= 8;
+    }
+  }
+  return Buffer.from(out);
+}
+
+/** RFC 6238 TOTP (SHA-1, 30 s step, 6 digits) for the given time (ms). */
+export function totp(secret = TOTP_SECRET, now = Date.now()) {
+  const counter = Math.floor(now / 1000 / 30);
+  const msg = Buffer.alloc(8);
+  msg.writeBigUInt64BE(BigInt(counter));
+  const h = createHmac('sha1', base32Decode(secret)).update(msg).digest();
+  const off = h[h.length - 1] & 0x0f;
+  const code = ((h.readUInt32BE(off) & 0x7fffffff) % 1000000).toString();
+  return code.padStart(6, '0');
+}
+
+/** A code that stays valid for the next few seconds (waits out a step boundary). */
+export async function freshTotp(secret = TOTP_SECRET) {
+  const left = 30000 - (Date.now() % 30000);
+  if (left < 4000) await new Promise((r) => setTimeout(r, left + 200));
+  return totp(secret);
+}
+
+/** Starts server + browser. env/args pass through to the server. */
+export async function startConsole({ env = {}, args = [] } = {}) {
+  if (!existsSync(join(WEB_ROOT, 'index.html'))) throw new Error(`console not built: ${WEB_ROOT}/index.html missing (make build)`);
+  const srv = await startServer({ env: { ZHENDI_ADMIN_TOTP_SECRET: TOTP_SECRET, ...env }, args: ['--web-root', WEB_ROOT, ...args] });
+  const browser = await launchChromium();
+  const probe = await srv.post('/api/v1/auth/login', {});
+  const identity = !(probe.status === 404 && probe.json?.error?.code === 'not_found');
+  return {
+    srv,
+    browser,
+    base: srv.base,
+    identity, // false while the identity API is not in this build
+    async newPage(opts = {}) {
+      const context = await browser.newContext({ viewport: { width: 1366, height: 768 }, locale: 'zh-CN', timezoneId: 'Asia/Shanghai', acceptDownloads: true, ...opts });
+      const page = await context.newPage();
+      page.setDefaultTimeout(10000);
+      return page;
+    },
+    async stop() {
+      await browser.close().catch(() => {});
+      await srv.stop();
+    },
+  };
+}
+
+/**
+ * Runs fn(page) on a fresh page (own cookie jar); on failure saves
+ * tests/out/e2e/<test name>.png and rethrows.
+ */
+export async function withPage(t, ctx, fn, opts) {
+  const page = await ctx.newPage(opts);
+  try {
+    await fn(page);
+  } catch (e) {
+    mkdirSync(OUT_DIR, { recursive: true });
+    const name = (t?.name || 'e2e').replace(/[^\w\u4e00-\u9fa5-]+/g, '_').slice(0, 100);
+    const file = join(OUT_DIR, `${name}.png`);
+    await page.screenshot({ path: file, fullPage: true }).catch(() => {});
+    e.message += `\n(screenshot: ${file}; page: ${page.url()})`;
+    throw e;
+  } finally {
+    await page.context().close().catch(() => {});
+  }
+}
+
+/** Logs in through the form (with the TOTP step when asked for). */
+export async function login(page, base, username, password, { totpSecret, expectTotp = !!totpSecret, redirect } = {}) {
+  await page.goto(base + (redirect ? `/login?redirect=${encodeURIComponent(redirect)}` : '/login'));
+  await page.fill('input[name=username]', username);
+  await page.fill('input[name=password]', password);
+  await page.click('[data-test=login-submit]');
+  if (expectTotp) {
+    await page.waitForSelector('input[name=totp]');
+    await page.fill('input[name=totp]', await freshTotp(totpSecret));
+    // six digits submit by themselves
+  }
+}
+
+/** Admin login (TOTP), then wait for the layout. */
+export async function loginAdmin(page, base, username = 'admin') {
+  await login(page, base, username, ADMIN_PASSWORD, { totpSecret: TOTP_SECRET });
+  await page.waitForSelector('[data-test=user-menu]');
+}
+
+/**
+ * Before the identity API exists in the build under test: serve the
+ * session endpoints from the browser side so that the platform pages can be
+ * exercised against the real platform API. Never used once /auth/login is
+ * served by zhendi (ctx.identity).
+ */
+export async function fakeSession(page, permissions) {
+  const me = {
+    user: { id: 1, username: 'admin', name: '系统管理员', org_id: null, org_name: '', roles: ['sysadmin'], totp_enabled: true },
+    permissions,
+    csrf_token: 'test-csrf',
+    must_change_password: false,
+    password_expires_at: null,
+  };
+  await page.route('**/api/v1/auth/me', (r) => r.fulfill({ status: 200, contentType: 'application/json', body: JSON.stringify(me) }));
+  await page.route('**/api/v1/dashboard/todo', (r) => r.fulfill({ status: 200, contentType: 'application/json', body: '{"items":[]}' }));
+}
+
+/** Signs in as the system administrator, for real or (see fakeSession) not. */
+export async function enterAsAdmin(ctx, page) {
+  if (ctx.identity) await loginAdmin(page, ctx.base);
+  else await fakeSession(page, ['job.read', 'job.write', 'system.read']);
+}

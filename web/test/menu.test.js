@@ -1,0 +1,57 @@
+// Permission → menu: the side menu shows exactly the pages the permissions
+// allow, grouped in order, without empty groups; the same check guards URLs.
+import { describe, it, expect } from 'vitest';
+import { buildMenu, canAccess, breadcrumbFor } from '../src/utils/menu.js';
+import { layoutRoutes, menuGroups } from '../src/router/routes.js';
+
+const titles = (menu) => menu.flatMap((m) => (m.children ? [m.title, ...m.children.map((c) => `  ${c.title}`)] : [m.title]));
+
+describe('canAccess', () => {
+  it('accepts no requirement, a held code, or any of a list', () => {
+    expect(canAccess(undefined, [])).toBe(true);
+    expect(canAccess('user.read', ['user.read'])).toBe(true);
+    expect(canAccess('user.read', ['user.write'])).toBe(false);
+    expect(canAccess(['audit.read', 'audit.export'], ['audit.export'])).toBe(true);
+    expect(canAccess(['audit.read'], new Set())).toBe(false);
+  });
+});
+
+describe('buildMenu over the real route table', () => {
+  it('a user with no permissions sees only the home page', () => {
+    expect(titles(buildMenu(layoutRoutes, menuGroups, []))).toEqual(['首页']);
+  });
+
+  it('an organisation worker sees organisations and jobs, nothing else', () => {
+    const m = buildMenu(layoutRoutes, menuGroups, ['org.read', 'job.read']);
+    expect(titles(m)).toEqual(['首页', '组织与用户', '  组织机构', '运维监控', '  任务调度']);
+  });
+
+  it('the audit administrator sees the audit log but no user management', () => {
+    const m = buildMenu(layoutRoutes, menuGroups, ['audit.read', 'audit.export']);
+    expect(titles(m)).toEqual(['首页', '安全审计', '  审计日志']);
+  });
+
+  it('the security administrator sees roles, sessions and policy', () => {
+    const m = buildMenu(layoutRoutes, menuGroups, ['role.read', 'role.write', 'session.read', 'security.read']);
+    expect(titles(m)).toEqual(['首页', '安全管理', '  角色权限', '  在线会话', '  安全策略']);
+  });
+
+  it('hidden pages (job detail, profile, 403, 404) never appear', () => {
+    const all = ['org.read', 'user.read', 'role.read', 'session.read', 'security.read', 'audit.read', 'job.read', 'system.read'];
+    const flat = titles(buildMenu(layoutRoutes, menuGroups, all)).join('|');
+    for (const t of ['任务详情', '个人中心', '无权访问', '页面不存在']) expect(flat).not.toContain(t);
+    expect(flat).toContain('系统日志');
+  });
+
+  it('menu entries carry absolute paths', () => {
+    const m = buildMenu(layoutRoutes, menuGroups, ['system.read']);
+    expect(m.find((x) => x.key === 'ops').children.map((c) => c.path)).toEqual(['/system', '/system/logs']);
+  });
+});
+
+describe('breadcrumb', () => {
+  it('is group › parent › page', () => {
+    const r = layoutRoutes.find((x) => x.name === 'job-detail');
+    expect(breadcrumbFor(r, menuGroups).map((c) => c.title)).toEqual(['运维监控', '任务调度', '任务详情']);
+  });
+});
