@@ -220,7 +220,8 @@ static int cmd_serve(config_t *cfg)
                          .idle_timeout_s = (int)cfg->idle_timeout_s,
                          .max_header_bytes = (size_t)cfg->max_header_kb << 10,
                          .json_limit = (size_t)cfg->json_limit_kb << 10,
-                         .web_root = cfg->web_root};
+                         .web_root = cfg->web_root,
+                         .trusted_proxies = cfg->trusted_proxies};
     http = http_server_new(&ho, db);
     if (!http) {
         fail("%s", "out of memory");
@@ -238,7 +239,15 @@ static int cmd_serve(config_t *cfg)
             fail("%s", err);
             goto out;
         }
-    (void)fresh;
+    for (int i = 0; zd_modules[i]; i++)
+        if (zd_modules[i]->start && zd_modules[i]->start(&app, err, sizeof err) != 0) {
+            fail("%s", err);
+            goto out;
+        }
+    if (fresh && cfg->demo && modules_demo(&app, err, sizeof err) != 0) {
+        fail("%s", err);
+        goto out;
+    }
     if (jobs_start(db, &jo) != 0) {
         fail("%s", "cannot start job workers");
         goto out;
@@ -308,7 +317,7 @@ int main(int argc, char **argv)
     int npos = 0;
     char err[512];
     bool builtin = false;
-    static const char *const builtins[] = {"serve", "migrate", "backup", "restore", "config", NULL};
+    static const char *const builtins[] = {"serve", "migrate", "backup", "restore", "config", "demo", NULL};
     for (int i = 0; builtins[i]; i++)
         builtin |= !strcmp(cmd, builtins[i]);
     if (config_load(&cfg, argc - 2, argv + 2, pos, 16, &npos, !builtin, err, sizeof err) != 0)
@@ -324,6 +333,17 @@ int main(int argc, char **argv)
         return cmd_backup(&cfg, pos[0]);
     if (!strcmp(cmd, "restore") && npos == 1)
         return cmd_restore(&cfg, pos[0]);
+    if (!strcmp(cmd, "demo") && npos == 0) {
+        zd_app_t app;
+        if (modules_open_app(&cfg, &app, err, sizeof err) != 0)
+            return fail("%s", err);
+        int rc = modules_demo(&app, err, sizeof err);
+        modules_close_app(&app);
+        if (rc != 0)
+            return fail("%s", err);
+        printf("demo data loaded\n");
+        return 0;
+    }
     if (!strcmp(cmd, "config") && npos == 1 && !strcmp(pos[0], "check")) {
         sbuf_t out;
         sbuf_init(&out);

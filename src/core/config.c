@@ -59,6 +59,13 @@ static const copt_t opts[] = {
     S(backup_dir, "", false, "scheduled backups go here; empty: DATA/backups"),
     I(backup_keep, 7, 1, 1000, "scheduled backups kept"),
     B(demo, "false", "load demo data when the database is new"),
+    B(cookie_secure, "false", "mark the session cookie Secure; set true when served over HTTPS"),
+    S(trusted_proxies, "", false,
+      "comma-separated reverse proxy addresses whose X-Forwarded-For is believed"),
+    S(secret_key_file, "", false, "32-byte master key for field encryption (SM4); empty: DATA/secret.key"),
+    I(argon2_t, 3, 1, 20, "argon2id passes for new password hashes"),
+    I(argon2_m_kb, 65536, 1024, 1048576, "argon2id memory in KiB for new password hashes"),
+    I(argon2_p, 1, 1, 16, "argon2id lanes for new password hashes"),
 };
 #define NOPTS (sizeof opts / sizeof opts[0])
 
@@ -336,6 +343,14 @@ void config_db_url(const config_t *cfg, char *out, size_t outsz)
         str_lcpy(out, cfg->db, outsz);
     else
         snprintf(out, outsz, "%s/zhendi.db", cfg->data);
+}
+
+void config_secret_key_file(const config_t *cfg, char *out, size_t outsz)
+{
+    if (cfg->secret_key_file[0])
+        str_lcpy(out, cfg->secret_key_file, outsz);
+    else
+        snprintf(out, outsz, "%s/secret.key", cfg->data);
 }
 
 void config_backup_dir(const config_t *cfg, char *out, size_t outsz)

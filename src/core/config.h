@@ -37,7 +37,13 @@ typedef struct {
     int64_t job_keep_days;
     char backup_dir[1024]; /* "" → DATA/backups */
     int64_t backup_keep;
-    bool demo; /* load demo data when the database is new */
+    bool demo;                  /* load demo data when the database is new */
+    bool cookie_secure;         /* mark the session cookie Secure (behind HTTPS) */
+    char trusted_proxies[512];  /* addresses whose X-Forwarded-For is believed */
+    char secret_key_file[1024]; /* "" → DATA/secret.key */
+    int64_t argon2_t;
+    int64_t argon2_m_kb;
+    int64_t argon2_p;
 } config_t;
 
 /* Fills cfg from defaults, file, env and argv (argv[0] is not skipped: pass
@@ -52,5 +58,6 @@ void config_dump(const config_t *cfg, sbuf_t *out);
 /* Derived values with defaults resolved. */
 void config_db_url(const config_t *cfg, char *out, size_t outsz);
 void config_backup_dir(const config_t *cfg, char *out, size_t outsz);
+void config_secret_key_file(const config_t *cfg, char *out, size_t outsz);
 
 #endif

@@ -18,4 +18,22 @@ void crypto_sm3_hex(const void *data, size_t n, char out[65]);
 /* HMAC-SHA256 as hex. */
 void crypto_hmac_sha256_hex(const void *key, size_t keylen, const void *data, size_t n, char out[65]);
 
+/* Base64 (standard alphabet, padded). Caller frees; decode returns NULL on
+ * malformed input and sets *outlen. */
+char *crypto_base64(const unsigned char *in, size_t n);
+unsigned char *crypto_unbase64(const char *in, size_t *outlen);
+
+/* Field encryption with the national algorithms: SM4-CTR, authenticated with
+ * HMAC-SM3 (encrypt-then-MAC), keys derived from one 32-byte master key.
+ * The master key is read from path, or created there (mode 0600) when
+ * missing; every node of a cluster must share the same file. */
+int crypto_load_master_key(const char *path, char *err, size_t errlen);
+/* Sets the master key directly (tests). */
+void crypto_set_master_key(const unsigned char key[32]);
+/* "v1." + base64(iv | ciphertext | mac); NULL on failure. Caller frees. */
+char *crypto_seal(const char *plaintext);
+/* The plaintext, or NULL when sealed was altered or made with another key.
+ * Caller frees. */
+char *crypto_open(const char *sealed);
+
 #endif

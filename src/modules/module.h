@@ -29,12 +29,27 @@ typedef struct {
     const char *name;
     /* registers routes, job kinds and schedules; -1 with err to abort start */
     int (*init)(zd_app_t *app, char *err, size_t errlen);
-    void (*shutdown)(void);          /* may be NULL */
-    const zd_command_t *commands;    /* NULL-name-terminated, or NULL */
+    void (*shutdown)(void);       /* may be NULL */
+    const zd_command_t *commands; /* NULL-name-terminated, or NULL */
+    /* after every module's init(), before serving (may be NULL): for work
+     * that needs what all modules registered, e.g. default role grants */
+    int (*start)(zd_app_t *app, char *err, size_t errlen);
+    /* loads this module's demo data (`zhendi demo`, `serve --demo` on a new
+     * database), after the modules before it loaded theirs; may be NULL */
+    int (*demo)(zd_app_t *app, char *err, size_t errlen);
 } zd_module_t;
+
+/* Runs every module's demo loader in order; 0 on success. */
+int modules_demo(zd_app_t *app, char *err, size_t errlen);
 
 /* NULL-terminated, in start-up order (modules.c) */
 extern const zd_module_t *const zd_modules[];
+
+/* For CLI commands: opens the database, applies migrations and runs every
+ * module's init() and start() without an HTTP server. 0 on success, else -1
+ * with a one-line reason. modules_close_app() undoes it (NULL-safe). */
+int modules_open_app(const config_t *cfg, zd_app_t *app, char *err, size_t errlen);
+void modules_close_app(zd_app_t *app);
 
 /* Helper for init(): registers a route table. */
 int module_routes(zd_app_t *app, const http_route_t *routes, size_t n, char *err, size_t errlen);

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import net from 'node:net';
 import { startServer } from './lib/server.mjs';
 
-let srv, web;
+let srv, web, admin;
 before(async () => {
   web = mkdtempSync(join(tmpdir(), 'zhendi-web-'));
   mkdirSync(join(web, 'assets'));
@@ -17,6 +17,7 @@ before(async () => {
   writeFileSync(join(web, 'assets', 'app-1a2b3c.js'), 'console.log("hi")');
   writeFileSync(join(web, 'assets', 'app-1a2b3c.js.gz'), gzipSync('console.log("hi")'));
   srv = await startServer({ args: ['--web-root', web] });
+  admin = await srv.admin();
 });
 after(async () => {
   const r = await srv.stop();
@@ -52,42 +53,42 @@ test('a sane client request id is echoed, a hostile one replaced', async () => {
 });
 
 test('unknown API path is 404 and wrong method 405, both in the error envelope', async () => {
-  assertEnvelope(await srv.get('/api/v1/no-such-thing'), 404, 'not_found');
+  assertEnvelope(await admin.get('/api/v1/no-such-thing'), 404, 'not_found');
   const r = await srv.del('/healthz');
   assertEnvelope(r, 405, 'method_not_allowed');
   assert.equal(r.headers.get('allow'), 'GET');
 });
 
 test('malformed JSON is 400, wrong content type 415, oversize body 413', async () => {
-  assertEnvelope(await srv.request('PATCH', '/api/v1/schedules/1', { raw: '{"cron":', headers: { 'content-type': 'application/json' } }), 400, 'invalid_json');
-  assertEnvelope(await srv.request('PATCH', '/api/v1/schedules/1', { raw: 'cron=1', headers: { 'content-type': 'application/x-www-form-urlencoded' } }), 415, 'unsupported_media_type');
+  assertEnvelope(await admin.request('PATCH', '/api/v1/schedules/1', { raw: '{"cron":', headers: { 'content-type': 'application/json' } }), 400, 'invalid_json');
+  assertEnvelope(await admin.request('PATCH', '/api/v1/schedules/1', { raw: 'cron=1', headers: { 'content-type': 'application/x-www-form-urlencoded' } }), 415, 'unsupported_media_type');
   const big = JSON.stringify({ title: 'x'.repeat(1100 * 1024) });
-  assertEnvelope(await srv.patch('/api/v1/schedules/1', big), 413, 'payload_too_large');
+  assertEnvelope(await admin.patch('/api/v1/schedules/1', big), 413, 'payload_too_large');
 });
 
 test('deeply nested JSON and invalid UTF-8 are refused with 400', async () => {
   const deep = '['.repeat(5000) + ']'.repeat(5000);
-  assertEnvelope(await srv.patch('/api/v1/schedules/1', deep), 400, 'invalid_json');
+  assertEnvelope(await admin.patch('/api/v1/schedules/1', deep), 400, 'invalid_json');
   const bad = Buffer.concat([Buffer.from('{"title":"'), Buffer.from([0xff, 0xfe]), Buffer.from('"}')]);
-  assertEnvelope(await srv.request('PATCH', '/api/v1/schedules/1', { raw: bad, headers: { 'content-type': 'application/json' } }), 400, 'invalid_utf8');
+  assertEnvelope(await admin.request('PATCH', '/api/v1/schedules/1', { raw: bad, headers: { 'content-type': 'application/json' } }), 400, 'invalid_utf8');
   // duplicate keys are ambiguous: refused
-  assertEnvelope(await srv.patch('/api/v1/schedules/1', '{"title":"a","title":"b"}'), 400, 'invalid_json');
+  assertEnvelope(await admin.patch('/api/v1/schedules/1', '{"title":"a","title":"b"}'), 400, 'invalid_json');
 });
 
 test('invalid fields are 422 with a reason per field', async () => {
-  const r = await srv.patch('/api/v1/schedules/1', { cron: '61 * * * *', enabled: 'yes' });
+  const r = await admin.patch('/api/v1/schedules/1', { cron: '61 * * * *', enabled: 'yes' });
   assertEnvelope(r, 422, 'invalid_fields');
   assert.ok(r.json.error.fields.cron);
   assert.ok(r.json.error.fields.enabled);
 });
 
 test('lists page with page and page_size, page_size capped at 200', async () => {
-  const r = await srv.get('/api/v1/schedules?page=1&page_size=1000');
+  const r = await admin.get('/api/v1/schedules?page=1&page_size=1000');
   assert.equal(r.status, 200);
   assert.equal(r.json.page, 1);
   assert.equal(r.json.page_size, 200);
   assert.ok(r.json.total >= 1);
-  assertEnvelope(await srv.get('/api/v1/schedules?page=zero'), 422, 'invalid_fields');
+  assertEnvelope(await admin.get('/api/v1/schedules?page=zero'), 422, 'invalid_fields');
 });
 
 test('metrics are Prometheus text with routes, statuses, latency, jobs and pool', async () => {
@@ -155,37 +156,37 @@ test('garbage, oversized headers and truncated bodies get a 4xx or a close, and 
   const r = await srv.get('/healthz');
   assert.equal(r.status, 200);
   await Promise.all(stalled);
-  const sched = await srv.get('/api/v1/schedules/1');
+  const sched = await admin.get('/api/v1/schedules/1');
   assert.notEqual(sched.json.title, 'ti', 'a truncated body changes nothing');
 });
 
 test('a schedule runs now on request and its run is recorded', async () => {
-  const list = await srv.get('/api/v1/schedules');
+  const list = await admin.get('/api/v1/schedules');
   const sched = list.json.items.find((s) => s.name === 'system.jobs_purge');
-  const r = await srv.post(`/api/v1/schedules/${sched.id}/run`);
+  const r = await admin.post(`/api/v1/schedules/${sched.id}/run`);
   assert.equal(r.status, 201);
   let job;
   for (let i = 0; i < 100; i++) {
-    job = (await srv.get(`/api/v1/jobs/${r.json.id}`)).json;
+    job = (await admin.get(`/api/v1/jobs/${r.json.id}`)).json;
     if (job.status === 'done') break;
     await new Promise((res) => setTimeout(res, 100));
   }
   assert.equal(job.status, 'done');
   assert.equal(job.runs.length, 1);
   assert.equal(job.runs[0].status, 'done');
-  const runs = await srv.get(`/api/v1/job-runs?schedule_id=${sched.id}`);
+  const runs = await admin.get(`/api/v1/job-runs?schedule_id=${sched.id}`);
   assert.ok(runs.json.total >= 1);
 });
 
 test('schedules can be paused, edited and resumed', async () => {
-  const list = await srv.get('/api/v1/schedules');
+  const list = await admin.get('/api/v1/schedules');
   const id = list.json.items[0].id;
-  let r = await srv.post(`/api/v1/schedules/${id}/pause`);
+  let r = await admin.post(`/api/v1/schedules/${id}/pause`);
   assert.equal(r.json.enabled, false);
-  r = await srv.patch(`/api/v1/schedules/${id}`, { cron: '15 1 * * *' });
+  r = await admin.patch(`/api/v1/schedules/${id}`, { cron: '15 1 * * *' });
   assert.equal(r.status, 200);
   assert.equal(r.json.cron, '15 1 * * *');
-  r = await srv.post(`/api/v1/schedules/${id}/resume`);
+  r = await admin.post(`/api/v1/schedules/${id}/resume`);
   assert.equal(r.json.enabled, true);
   assert.match(r.json.next_run_at, /T01:15:00\+08:00$/);
 });

@@ -12,13 +12,14 @@ test('every acknowledged write survives kill -9', async () => {
   const data = mkdtempSync(join(tmpdir(), 'zhendi-crash-'));
   // no workers: the written jobs stay exactly as written
   let srv = await startServer({ dataDir: data, args: ['--workers', '0'] });
-  const sched = (await srv.get('/api/v1/schedules')).json.items[0].id;
+  let admin = await srv.admin();
+  const sched = (await admin.get('/api/v1/schedules')).json.items[0].id;
   const acked = [];
   let stop = false, errors = 0;
   const writer = async () => {
     while (!stop) {
       try {
-        const r = await srv.post(`/api/v1/schedules/${sched}/run`);
+        const r = await admin.post(`/api/v1/schedules/${sched}/run`);
         if (r.status === 201) acked.push(r.json.id);
       } catch { errors++; }
     }
@@ -35,9 +36,10 @@ test('every acknowledged write survives kill -9', async () => {
   assert.equal(check, 'ok');
 
   srv = await startServer({ dataDir: data, args: ['--workers', '0'] });
+  admin = await srv.admin();
   const ids = new Set();
   for (let page = 1; ; page++) {
-    const r = await srv.get(`/api/v1/jobs?page=${page}&page_size=200`);
+    const r = await admin.get(`/api/v1/jobs?page=${page}&page_size=200`);
     r.json.items.forEach((j) => ids.add(j.id));
     if (r.json.items.length < 200) break;
   }

@@ -330,4 +330,4 @@ static int system_init(zd_app_t *a, char *err, size_t errlen)
     return 0;
 }
 
-const zd_module_t system_module = {"system", system_init, NULL, NULL};
+const zd_module_t system_module = {.name = "system", .init = system_init};

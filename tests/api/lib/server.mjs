@@ -18,6 +18,9 @@ export async function startServer({ env = {}, args = [], dataDir, keepData = fal
     env: {
       ...process.env,
       ZHENDI_ADMIN_PASSWORD: ADMIN_PASSWORD,
+      // cheap password hashing keeps the suite fast (production: t=3, 64 MiB)
+      ZHENDI_ARGON2_T: '1',
+      ZHENDI_ARGON2_M_KB: '4096',
       ASAN_OPTIONS: 'detect_leaks=1:abort_on_error=0:exitcode=86',
       UBSAN_OPTIONS: 'print_stacktrace=1:halt_on_error=1:exitcode=87',
       ...env,
@@ -54,8 +57,46 @@ export async function startServer({ env = {}, args = [], dataDir, keepData = fal
     return { status: res.status, headers: res.headers, body: text, json };
   }
 
+  // A logged-in client: cookie session + CSRF header on mutating requests.
+  function client(cookie, csrf, me) {
+    const withAuth = (o = {}) => ({ ...o, cookie, headers: { ...(o.headers || {}), ...(csrf ? { 'x-csrf-token': csrf } : {}) } });
+    return {
+      cookie, csrf, me,
+      request: (m, p, o) => request(m, p, withAuth(o)),
+      get: (p, o) => request('GET', p, withAuth(o)),
+      post: (p, body, o = {}) => request('POST', p, withAuth({ ...o, body })),
+      patch: (p, body, o = {}) => request('PATCH', p, withAuth({ ...o, body })),
+      put: (p, body, o = {}) => request('PUT', p, withAuth({ ...o, body })),
+      del: (p, o) => request('DELETE', p, withAuth(o)),
+    };
+  }
+  async function login(username, password = ADMIN_PASSWORD, totp) {
+    const body = { username, password };
+    if (totp) body.totp = totp;
+    const r = await request('POST', '/api/v1/auth/login', { body });
+    if (r.status !== 200) {
+      const e = new Error(`login ${username}: ${r.status} ${r.body}`);
+      e.response = r;
+      throw e;
+    }
+    const cookie = r.headers.get('set-cookie').split(';')[0];
+    return client(cookie, r.json.csrf_token, r.json);
+  }
+  // A client using an API token (no cookie, no CSRF).
+  function bearer(token) {
+    const h = (o = {}) => ({ ...o, headers: { ...(o.headers || {}), authorization: `Bearer ${token}` } });
+    return {
+      get: (p, o) => request('GET', p, h(o)),
+      post: (p, body, o = {}) => request('POST', p, h({ ...o, body })),
+      patch: (p, body, o = {}) => request('PATCH', p, h({ ...o, body })),
+      del: (p, o) => request('DELETE', p, h(o)),
+    };
+  }
+
   return {
     base, port, data, proc,
+    login, bearer,
+    admin: () => login('admin'),
     stderr: () => stderr,
     request,
     get: (p, o) => request('GET', p, o),
@@ -78,4 +119,19 @@ export async function startServer({ env = {}, args = [], dataDir, keepData = fal
     },
     exited,
   };
+}
+
+// RFC 6238 TOTP (SHA-1, 30 s, 6 digits) for a base32 secret, as authenticator apps compute it.
+import { createHmac } from 'node:crypto';
+export function totp(secret, at = Date.now()) {
+  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
+  let bits = '';
+  for (const ch of secret.replace(/=+$/, '').toUpperCase()) bits += alphabet.indexOf(ch).toString(2).padStart(5, '0');
+  const key = Buffer.from(bits.match(/.{8}/g).map((b) => parseInt(b, 2)));
+  const counter = Buffer.alloc(8);
+  counter.writeBigUInt64BE(BigInt(Math.floor(at / 1000 / 30)));
+  const h = createHmac('sha1', key).update(counter).digest();
+  const o = h[h.length - 1] & 15;
+  const n = ((h[o] & 0x7f) << 24 | h[o + 1] << 16 | h[o + 2] << 8 | h[o + 3]) % 1e6;
+  return String(n).padStart(6, '0');
 }

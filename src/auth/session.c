@@ -1,0 +1,70 @@
+/* session.c — see session.h. */
+#include "auth/session.h"
+#include "core/crypto.h"
+#include "core/timeutil.h"
+#include <string.h>
+
+void session_id_of(const char *cookie, char out[65]) { crypto_sha256_hex(cookie, strlen(cookie), out); }
+
+int session_create(db_conn_t *c, int64_t user_id, const char *ip, const char *ua, const auth_policy_t *pol,
+                   char cookie[65], char csrf[65])
+{
+    char sid[65];
+    crypto_random_hex(32, cookie);
+    crypto_random_hex(32, csrf);
+    session_id_of(cookie, sid);
+    int64_t now = time_now_ms();
+    db_stmt_t *st =
+        db_prepare(c, "INSERT INTO sessions (token_hash, user_id, csrf, ip, user_agent, created_at, "
+                      "last_seen_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
+    if (!st)
+        return -1;
+    char agent[257];
+    str_lcpy(agent, ua ? ua : "", sizeof agent);
+    agent[utf8_prefix(agent, strlen(agent), 256)] = 0;
+    db_bind_text(st, 1, sid);
+    db_bind_int64(st, 2, user_id);
+    db_bind_text(st, 3, csrf);
+    db_bind_text(st, 4, ip);
+    db_bind_text(st, 5, agent);
+    db_bind_int64(st, 6, now);
+    db_bind_int64(st, 7, now);
+    db_bind_int64(st, 8, now + (int64_t)pol->session_max_hours * 3600000);
+    int rc = db_step(st);
+    db_done(st);
+    return rc == DB_DONE ? 0 : -1;
+}
+
+int session_revoke(db_conn_t *c, const char *sid, const char *reason)
+{
+    db_stmt_t *st = db_prepare(c, "UPDATE sessions SET revoked_at = ?, revoked_reason = ? "
+                                  "WHERE token_hash = ? AND revoked_at IS NULL");
+    if (!st)
+        return -1;
+    db_bind_int64(st, 1, time_now_ms());
+    db_bind_text(st, 2, reason);
+    db_bind_text(st, 3, sid);
+    int rc = db_step(st);
+    db_done(st);
+    return rc == DB_DONE ? 0 : -1;
+}
+
+int session_revoke_user(db_conn_t *c, int64_t user_id, const char *reason)
+{
+    db_stmt_t *st = db_prepare(c, "UPDATE sessions SET revoked_at = ?, revoked_reason = ? "
+                                  "WHERE user_id = ? AND revoked_at IS NULL");
+    if (!st)
+        return -1;
+    db_bind_int64(st, 1, time_now_ms());
+    db_bind_text(st, 2, reason);
+    db_bind_int64(st, 3, user_id);
+    int rc = db_step(st);
+    db_done(st);
+    return rc == DB_DONE ? 0 : -1;
+}
+
+char *session_cookie(http_req_t *req, const char *value, int max_age_s)
+{
+    return http_printf(req, "%s=%s; Path=/; HttpOnly; SameSite=Strict; Max-Age=%d%s", AUTH_COOKIE, value,
+                       max_age_s, session_cookie_secure() ? "; Secure" : "");
+}

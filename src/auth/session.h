@@ -1,0 +1,24 @@
+/* session.h — server-side sessions, for the middleware and the identity
+ * module (login, logout, forced logout). The cookie carries 32 random bytes
+ * (hex); the database keeps only their SHA-256, so a copy of the database
+ * does not hand out live sessions. */
+#ifndef ZD_SESSION_H
+#define ZD_SESSION_H
+#include "auth/auth.h"
+
+/* SHA-256 hex of a cookie value: the sessions.id. */
+void session_id_of(const char *cookie, char out[65]);
+/* Creates a session; cookie_out and csrf_out get 64 hex characters each. */
+int session_create(db_conn_t *c, int64_t user_id, const char *ip, const char *user_agent,
+                   const auth_policy_t *pol, char cookie_out[65], char csrf_out[65]);
+/* Ends one session / all of a user's; 0 on success (also when none). */
+int session_revoke(db_conn_t *c, const char *session_id, const char *reason);
+int session_revoke_user(db_conn_t *c, int64_t user_id, const char *reason);
+/* Set-Cookie values: a live session, and one that clears it. */
+char *session_cookie(http_req_t *req, const char *value, int max_age_s);
+bool session_cookie_secure(void);
+/* Fills a from the user's row, roles and the policy. 0 found and active,
+ * 1 missing or disabled, -1 database error. */
+int auth_load_user(db_conn_t *c, int64_t user_id, const auth_policy_t *pol, auth_ctx_t *a);
+
+#endif

@@ -1,0 +1,587 @@
+/* auth_api.c — login and logout, the caller's own account (me, password,
+ * TOTP enrolment) and API tokens. Login failures are counted per account
+ * (lockout) and per client address (rate limit, shared by all nodes through
+ * the database); every attempt is audited. */
+#include "auth/password.h"
+#include "auth/session.h"
+#include "auth/totp.h"
+#include "core/crypto.h"
+#include "core/timeutil.h"
+#include "http/valid.h"
+#include "modules/identity/identity.h"
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* {"user","permissions","csrf_token","must_change_password",...} of a context */
+static json_t *me_json(http_req_t *req, db_conn_t *c, const auth_ctx_t *a)
+{
+    json_t *u = user_load(NULL, c, a->user_id, true);
+    (void)req;
+    json_t *perms = json_array();
+    for (int i = 0; i < a->nperms; i++)
+        json_array_append_new(perms, json_string(a->perms[i]));
+    static const char *const scopes[] = {"self", "org", "subtree", "all"};
+    return json_pack("{s:o,s:o,s:s,s:s,s:b,s:b,s:b,s:o}", "user", u ? u : json_null(), "permissions", perms,
+                     "data_scope", scopes[a->scope], "csrf_token", a->csrf, "must_change_password",
+                     a->must_change_password || a->password_expired, "password_expired", a->password_expired,
+                     "totp_enrollment_required", a->totp_enrolment_required, "password_expires_at",
+                     a->password_expires_at ? json_time(a->password_expires_at) : json_null());
+}
+
+static void audit_login(http_req_t *req, db_conn_t *c, const char *username, int64_t user_id,
+                        const char *outcome, const char *detail)
+{
+    char tid[32];
+    snprintf(tid, sizeof tid, "%lld", (long long)user_id);
+    audit_entry_t e = {.action = "auth.login",
+                       .target_type = "user",
+                       .target_id = user_id ? tid : NULL,
+                       .outcome = outcome,
+                       .detail = http_printf(req, "%s：%s", username, detail)};
+    audit_write(c, req, &e);
+}
+
+/* Counts this attempt; true when the address is over the limit. */
+static bool rate_limited(http_req_t *req, db_conn_t *c, const auth_policy_t *pol)
+{
+    int64_t now = time_now_ms(), n = 0;
+    db_stmt_t *st = db_prepare(c, "SELECT COUNT(*) FROM login_attempts WHERE ip = ? AND at > ?");
+    if (st) {
+        db_bind_text(st, 1, http_client_ip(req));
+        db_bind_int64(st, 2, now - 60000);
+        if (db_step(st) == DB_ROW)
+            n = db_col_int64(st, 0);
+    }
+    db_done(st);
+    st = db_prepare(c, "INSERT INTO login_attempts (ip, at) VALUES (?, ?)");
+    if (st) {
+        db_bind_text(st, 1, http_client_ip(req));
+        db_bind_int64(st, 2, now);
+        db_step(st);
+    }
+    db_done(st);
+    return n >= pol->login_rate_per_minute;
+}
+
+static void login(http_req_t *req)
+{
+    static const vfield_t F[] = {
+        {"username", V_STR, true, 1, 64, NULL, NULL},
+        {"password", V_STR, true, 1, 128, NULL, NULL},
+        {"totp", V_STR, false, 0, 10, NULL, NULL},
+    };
+    db_conn_t *c;
+    if (!valid_body(req, F, VN(F), false) || !(c = http_db(req)))
+        return;
+    json_t *b = http_json_body(req);
+    const char *username = jstr(b, "username"), *pw = jstr(b, "password"), *code = jstr(b, "totp");
+    auth_policy_t pol;
+    auth_policy(ID.db, &pol);
+    if (rate_limited(req, c, &pol)) {
+        audit_login(req, c, username, 0, "denied", "登录过于频繁");
+        http_add_header(req, "Retry-After", "60");
+        http_error(req, 429, "too_many_requests", "登录尝试过于频繁，请一分钟后再试");
+        return;
+    }
+    int64_t now = time_now_ms(), id = 0, locked = 0, failed = 0, last_step = 0;
+    char hash[PASSWORD_HASH_MAX] = "", status[16] = "";
+    char *totp_secret = NULL;
+    db_stmt_t *st = db_prepare(c, "SELECT id, password_hash, status, locked_until, failed_logins, totp_enc, "
+                                  "totp_last_step FROM users WHERE username = ?");
+    if (!st) {
+        http_db_error(req, c);
+        return;
+    }
+    db_bind_text(st, 1, username);
+    if (db_step(st) == DB_ROW) {
+        id = db_col_int64(st, 0);
+        str_lcpy(hash, db_col_text(st, 1), sizeof hash);
+        str_lcpy(status, db_col_text(st, 2), sizeof status);
+        locked = db_col_int64(st, 3);
+        failed = db_col_int64(st, 4);
+        totp_secret = db_col_text(st, 5) ? crypto_open(db_col_text(st, 5)) : NULL;
+        last_step = db_col_int64(st, 6);
+    }
+    db_done(st);
+    if (totp_secret)
+        http_defer(req, free, totp_secret);
+    if (!id) {
+        password_dummy_verify(pw); /* same time as a real check: no user enumeration by timing */
+        audit_login(req, c, username, 0, "failure", "用户名或密码错误");
+        http_error(req, 401, "invalid_credentials", "用户名或密码错误");
+        return;
+    }
+    if (locked > now) {
+        audit_login(req, c, username, id, "denied", "账号已锁定");
+        http_error(req, 423, "account_locked",
+                   "密码错误次数过多，账号已锁定，请 %lld 分钟后再试或联系管理员解锁",
+                   (long long)((locked - now) / 60000 + 1));
+        return;
+    }
+    bool pw_ok = password_verify(hash, pw);
+    int64_t step = -1;
+    bool totp_missing = pw_ok && totp_secret && (!code || !*code);
+    if (pw_ok && totp_secret && !totp_missing)
+        step = totp_check(totp_secret, code, now / 1000, last_step);
+    bool ok = pw_ok && (!totp_secret || step > 0);
+    if (totp_missing) {
+        /* the password was right: not a failure, the second factor is due */
+        audit_login(req, c, username, id, "failure", "缺少动态口令");
+        http_error(req, 401, "totp_required", "请输入身份验证器上的 6 位动态口令");
+        return;
+    }
+    if (!ok) {
+        failed++;
+        bool lock = failed >= pol.lockout_threshold;
+        st = db_prepare(c, "UPDATE users SET failed_logins = ?, locked_until = ? WHERE id = ?");
+        if (st) {
+            db_bind_int64(st, 1, lock ? 0 : failed);
+            if (lock)
+                db_bind_int64(st, 2, now + (int64_t)pol.lockout_minutes * 60000);
+            else
+                db_bind_null(st, 2);
+            db_bind_int64(st, 3, id);
+            db_step(st);
+        }
+        db_done(st);
+        audit_login(req, c, username, id, "failure",
+                    lock    ? "连续失败，账号锁定"
+                    : pw_ok ? "动态口令错误"
+                            : "密码错误");
+        if (lock)
+            http_error(req, 423, "account_locked", "密码连续错误 %d 次，账号已锁定 %d 分钟",
+                       pol.lockout_threshold, pol.lockout_minutes);
+        else if (pw_ok)
+            http_error(req, 401, "totp_invalid", "动态口令错误或已使用过");
+        else
+            http_error(req, 401, "invalid_credentials", "用户名或密码错误（还可尝试 %lld 次）",
+                       (long long)(pol.lockout_threshold - failed));
+        return;
+    }
+    if (strcmp(status, "active") != 0) {
+        audit_login(req, c, username, id, "denied", "账号已停用");
+        http_error(req, 403, "account_disabled", "账号已停用，请联系管理员");
+        return;
+    }
+    char cookie[65], csrf[65];
+    if (db_begin(c) != 0) {
+        http_db_error(req, c);
+        return;
+    }
+    st = db_prepare(
+        c, "UPDATE users SET failed_logins = 0, locked_until = NULL, last_login_at = ?, last_login_ip = ?, "
+           "totp_last_step = CASE WHEN ? > totp_last_step THEN ? ELSE totp_last_step END WHERE id = ?");
+    int rc = DB_ERROR;
+    if (st) {
+        db_bind_int64(st, 1, now);
+        db_bind_text(st, 2, http_client_ip(req));
+        db_bind_int64(st, 3, step);
+        db_bind_int64(st, 4, step);
+        db_bind_int64(st, 5, id);
+        rc = db_step(st);
+    }
+    db_done(st);
+    auth_ctx_t *a = http_alloc(req, sizeof *a);
+    if (rc != DB_DONE ||
+        session_create(c, id, http_client_ip(req), http_header_in(req, "User-Agent"), &pol, cookie, csrf) !=
+            0 ||
+        auth_load_user(c, id, &pol, a) != 0) {
+        http_db_error(req, c);
+        return;
+    }
+    str_lcpy(a->csrf, csrf, sizeof a->csrf);
+    http_set_user(req, a->user_id, a->org_id, a->username, a);
+    audit_login(req, c, username, id, "success", totp_secret ? "密码 + 动态口令" : "密码");
+    if (db_commit(c) != 0) {
+        http_db_error(req, c);
+        return;
+    }
+    http_add_header(req, "Set-Cookie", session_cookie(req, cookie, pol.session_max_hours * 3600));
+    http_json(req, 200, me_json(req, c, a));
+}
+
+static void logout(http_req_t *req)
+{
+    const auth_ctx_t *a = auth_of(req);
+    db_conn_t *c = http_db(req);
+    if (!c)
+        return;
+    if (a && a->session_id[0]) {
+        session_revoke(c, a->session_id, "logout");
+        audit_simple(req, "auth.logout", "user", a->user_id, "success", NULL);
+    }
+    http_add_header(req, "Set-Cookie", session_cookie(req, "", 0));
+    http_no_content(req);
+}
+
+static void me(http_req_t *req)
+{
+    db_conn_t *c = http_db(req);
+    if (c)
+        http_json(req, 200, me_json(req, c, auth_of(req)));
+}
+
+static void change_password(http_req_t *req)
+{
+    static const vfield_t F[] = {{"old_password", V_STR, true, 1, 128, NULL, NULL},
+                                 {"new_password", V_STR, true, 1, 128, NULL, NULL}};
+    db_conn_t *c;
+    if (!valid_body(req, F, VN(F), false) || !(c = http_db(req)))
+        return;
+    const auth_ctx_t *a = auth_of(req);
+    if (a->via_token) {
+        http_error(req, 403, "forbidden", "API 令牌不能修改密码");
+        return;
+    }
+    json_t *b = http_json_body(req);
+    auth_policy_t pol;
+    auth_policy(ID.db, &pol);
+    char hash[PASSWORD_HASH_MAX] = "";
+    db_stmt_t *st = db_prepare(c, "SELECT password_hash FROM users WHERE id = ?");
+    if (st) {
+        db_bind_int64(st, 1, a->user_id);
+        if (db_step(st) == DB_ROW)
+            str_lcpy(hash, db_col_text(st, 0), sizeof hash);
+    }
+    db_done(st);
+    if (!password_verify(hash, jstr(b, "old_password"))) {
+        audit_simple(req, "auth.password_change", "user", a->user_id, "failure", "原密码错误");
+        http_error_fields(req, json_pack("{s:s}", "old_password", "原密码不正确"));
+        return;
+    }
+    const char *np = jstr(b, "new_password");
+    const char *why = user_password_acceptable(c, a->user_id, a->username, np, &pol);
+    if (!why && !strcmp(np, jstr(b, "old_password")))
+        why = "新密码不能与原密码相同";
+    if (why) {
+        http_error_fields(req, json_pack("{s:s}", "new_password", why));
+        return;
+    }
+    char nh[PASSWORD_HASH_MAX];
+    if (password_hash(np, nh, sizeof nh) != 0) {
+        http_error(req, 500, "internal", "密码处理失败");
+        return;
+    }
+    /* the other sessions of this user end; this one stays */
+    st = NULL;
+    int rc = db_begin(c) == 0 && user_set_password(c, a->user_id, nh, false) == 0 ? 0 : -1;
+    if (rc == 0) {
+        st = db_prepare(c, "UPDATE sessions SET revoked_at = ?, revoked_reason = 'password_changed' "
+                           "WHERE user_id = ? AND token_hash <> ? AND revoked_at IS NULL");
+        rc = -1;
+        if (st) {
+            db_bind_int64(st, 1, time_now_ms());
+            db_bind_int64(st, 2, a->user_id);
+            db_bind_text(st, 3, a->session_id);
+            rc = db_step(st) == DB_DONE ? 0 : -1;
+        }
+        db_done(st);
+    }
+    audit_entry_t ae = {.action = "auth.password_change",
+                        .target_type = "user",
+                        .target_id = http_printf(req, "%lld", (long long)a->user_id)};
+    if (rc != 0 || audit_write(c, req, &ae) != 0 || db_commit(c) != 0) {
+        http_db_error(req, c);
+        return;
+    }
+    http_no_content(req);
+}
+
+/* ---- TOTP ---- */
+
+static void totp_setup(http_req_t *req)
+{
+    const auth_ctx_t *a = auth_of(req);
+    db_conn_t *c = http_db(req);
+    if (!c)
+        return;
+    char secret[40];
+    totp_new_secret(secret, sizeof secret);
+    char *sealed = crypto_seal(secret);
+    db_stmt_t *st = sealed ? db_prepare(c, "UPDATE users SET totp_pending_enc = ? WHERE id = ?") : NULL;
+    int rc = DB_ERROR;
+    if (st) {
+        db_bind_text(st, 1, sealed);
+        db_bind_int64(st, 2, a->user_id);
+        rc = db_step(st);
+    }
+    db_done(st);
+    free(sealed);
+    if (rc != DB_DONE) {
+        http_db_error(req, c);
+        return;
+    }
+    char *uri = totp_uri("阵地平台", a->username, secret);
+    char *svg = totp_qr_svg(uri);
+    json_t *o = json_pack("{s:s,s:s,s:s?}", "secret", secret, "otpauth_uri", uri, "qr_svg", svg);
+    free(uri);
+    free(svg);
+    http_json(req, 200, o);
+}
+
+static void totp_enable(http_req_t *req)
+{
+    static const vfield_t F[] = {{"code", V_STR, true, 6, 6, NULL, NULL}};
+    db_conn_t *c;
+    if (!valid_body(req, F, VN(F), false) || !(c = http_db(req)))
+        return;
+    const auth_ctx_t *a = auth_of(req);
+    char *pending = NULL;
+    int64_t last = 0;
+    db_stmt_t *st = db_prepare(c, "SELECT totp_pending_enc, totp_last_step FROM users WHERE id = ?");
+    if (st) {
+        db_bind_int64(st, 1, a->user_id);
+        if (db_step(st) == DB_ROW && db_col_text(st, 0)) {
+            pending = crypto_open(db_col_text(st, 0));
+            last = db_col_int64(st, 1);
+        }
+    }
+    db_done(st);
+    if (!pending) {
+        http_error(req, 409, "conflict", "请先获取绑定二维码");
+        return;
+    }
+    http_defer(req, free, pending);
+    int64_t step = totp_check(pending, jstr(http_json_body(req), "code"), time_now_ms() / 1000, last);
+    if (step < 0) {
+        http_error_fields(req, json_pack("{s:s}", "code", "动态口令不正确，请确认手机时间准确后重试"));
+        return;
+    }
+    char *sealed = crypto_seal(pending);
+    st = db_begin(c) == 0
+             ? db_prepare(c, "UPDATE users SET totp_enc = ?, totp_pending_enc = NULL, totp_last_step = ? "
+                             "WHERE id = ?")
+             : NULL;
+    int rc = DB_ERROR;
+    if (st && sealed) {
+        db_bind_text(st, 1, sealed);
+        db_bind_int64(st, 2, step);
+        db_bind_int64(st, 3, a->user_id);
+        rc = db_step(st);
+    }
+    db_done(st);
+    free(sealed);
+    audit_entry_t ae = {.action = "auth.totp_enable",
+                        .target_type = "user",
+                        .target_id = http_printf(req, "%lld", (long long)a->user_id)};
+    if (rc != DB_DONE || audit_write(c, req, &ae) != 0 || db_commit(c) != 0) {
+        http_db_error(req, c);
+        return;
+    }
+    http_no_content(req);
+}
+
+static void totp_disable(http_req_t *req)
+{
+    static const vfield_t F[] = {{"password", V_STR, true, 1, 128, NULL, NULL}};
+    db_conn_t *c;
+    if (!valid_body(req, F, VN(F), false) || !(c = http_db(req)))
+        return;
+    const auth_ctx_t *a = auth_of(req);
+    auth_policy_t pol;
+    auth_policy(ID.db, &pol);
+    /* would the policy require it? check the roles */
+    json_t *roles = user_roles_json(c, a->user_id);
+    bool required = false;
+    size_t i;
+    json_t *r;
+    json_array_foreach(roles, i, r) for (int k = 0; k < pol.ntotp_roles; k++) required |=
+        !strcmp(json_string_value(r), pol.totp_required_roles[k]);
+    json_decref(roles);
+    if (required) {
+        http_error(req, 403, "forbidden", "安全策略要求您的角色启用双因素认证，不能关闭");
+        return;
+    }
+    char hash[PASSWORD_HASH_MAX] = "";
+    db_stmt_t *st = db_prepare(c, "SELECT password_hash FROM users WHERE id = ?");
+    if (st) {
+        db_bind_int64(st, 1, a->user_id);
+        if (db_step(st) == DB_ROW)
+            str_lcpy(hash, db_col_text(st, 0), sizeof hash);
+    }
+    db_done(st);
+    if (!password_verify(hash, jstr(http_json_body(req), "password"))) {
+        http_error_fields(req, json_pack("{s:s}", "password", "密码不正确"));
+        return;
+    }
+    st = db_begin(c) == 0
+             ? db_prepare(c, "UPDATE users SET totp_enc = NULL, totp_pending_enc = NULL WHERE id = ?")
+             : NULL;
+    int rc = DB_ERROR;
+    if (st) {
+        db_bind_int64(st, 1, a->user_id);
+        rc = db_step(st);
+    }
+    db_done(st);
+    audit_entry_t ae = {.action = "auth.totp_disable",
+                        .target_type = "user",
+                        .target_id = http_printf(req, "%lld", (long long)a->user_id)};
+    if (rc != DB_DONE || audit_write(c, req, &ae) != 0 || db_commit(c) != 0) {
+        http_db_error(req, c);
+        return;
+    }
+    http_no_content(req);
+}
+
+/* ---- API tokens ---- */
+
+#define TOKEN_COLS "id, name, prefix, permissions, expires_at, last_used_at, revoked_at, created_at"
+
+static json_t *token_json(db_stmt_t *st)
+{
+    json_t *perms = json_loads(db_col_text(st, 3), 0, NULL);
+    return json_pack("{s:I,s:s,s:s,s:o,s:o,s:o,s:o,s:o}", "id", (json_int_t)db_col_int64(st, 0), "name",
+                     db_col_text(st, 1), "prefix", db_col_text(st, 2), "permissions",
+                     perms ? perms : json_array(), "expires_at", json_time(db_col_int64(st, 4)),
+                     "last_used_at", json_time(db_col_int64(st, 5)), "revoked_at",
+                     json_time(db_col_int64(st, 6)), "created_at", json_time(db_col_int64(st, 7)));
+}
+
+static void list_tokens(http_req_t *req)
+{
+    db_conn_t *c = http_db(req);
+    if (!c)
+        return;
+    json_t *items = json_array();
+    db_stmt_t *st = db_prepare(c, "SELECT " TOKEN_COLS " FROM api_tokens WHERE user_id = ? ORDER BY id DESC");
+    if (st) {
+        db_bind_int64(st, 1, http_user_id(req));
+        while (db_step(st) == DB_ROW)
+            json_array_append_new(items, token_json(st));
+    }
+    db_done(st);
+    http_json(req, 200, json_pack("{s:o,s:I}", "items", items, "total", (json_int_t)json_array_size(items)));
+}
+
+static const char *check_token_perms(json_t *v)
+{
+    size_t i;
+    json_t *p;
+    json_array_foreach(v, i, p) if (!json_is_string(p) ||
+                                    !auth_perm_lookup(json_string_value(p))) return "含有未知的权限";
+    return NULL;
+}
+
+static void create_token(http_req_t *req)
+{
+    static const vfield_t F[] = {
+        {"name", V_STR, true, 1, 50, NULL, NULL},
+        {"permissions", V_ARRAY, true, 1, 100, NULL, check_token_perms},
+        {"expires_at", V_TIME, true, 0, 0, NULL, NULL},
+    };
+    db_conn_t *c;
+    if (!valid_body(req, F, VN(F), false) || !(c = http_db(req)))
+        return;
+    json_t *b = http_json_body(req);
+    const auth_ctx_t *a = auth_of(req);
+    if (a->via_token) {
+        http_error(req, 403, "forbidden", "不能用 API 令牌创建令牌");
+        return;
+    }
+    int64_t expires = 0, now = time_now_ms();
+    time_parse_iso8601(jstr(b, "expires_at"), &expires);
+    if (expires <= now || expires > now + 366LL * 86400000) {
+        http_error_fields(req, json_pack("{s:s}", "expires_at", "有效期应在将来且不超过一年"));
+        return;
+    }
+    json_t *perms = json_object_get(b, "permissions");
+    if (!auth_has_all(req, perms)) {
+        http_error_fields(req, json_pack("{s:s}", "permissions", "令牌的权限不能超出您自己的权限"));
+        return;
+    }
+    char secret[41], token[64], hash[65];
+    crypto_random_hex(20, secret);
+    snprintf(token, sizeof token, "zdt_%s", secret);
+    crypto_sha256_hex(token, strlen(token), hash);
+    char *pj = json_dumps(perms, JSON_COMPACT);
+    http_defer(req, free, pj);
+    if (db_begin(c) != 0) {
+        http_db_error(req, c);
+        return;
+    }
+    db_stmt_t *st =
+        db_prepare(c, "INSERT INTO api_tokens (user_id, name, token_hash, prefix, permissions, expires_at, "
+                      "created_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING " TOKEN_COLS);
+    json_t *o = NULL;
+    if (st) {
+        db_bind_int64(st, 1, a->user_id);
+        db_bind_text(st, 2, jstr(b, "name"));
+        db_bind_text(st, 3, hash);
+        db_bind_textn(st, 4, token, 10);
+        db_bind_text(st, 5, pj);
+        db_bind_int64(st, 6, expires);
+        db_bind_int64(st, 7, a->user_id);
+        db_bind_int64(st, 8, now);
+        if (db_step(st) == DB_ROW)
+            o = token_json(st);
+    }
+    db_done(st);
+    audit_entry_t ae = {.action = "auth.token_create",
+                        .target_type = "api_token",
+                        .target_id = o ? http_printf(req, "%lld", (long long)jint(o, "id", 0)) : NULL,
+                        .after = o};
+    if (!o || audit_write(c, req, &ae) != 0 || db_commit(c) != 0) {
+        json_decref(o);
+        http_db_error(req, c);
+        return;
+    }
+    json_object_set_new(o, "token", json_string(token)); /* shown this once */
+    http_json(req, 201, o);
+}
+
+static void revoke_token(http_req_t *req)
+{
+    int64_t id;
+    db_conn_t *c;
+    if (!http_param_id(req, "id", &id) || !(c = http_db(req)))
+        return;
+    if (db_begin(c) != 0) {
+        http_db_error(req, c);
+        return;
+    }
+    db_stmt_t *st = db_prepare(
+        c, "UPDATE api_tokens SET revoked_at = ? WHERE id = ? AND user_id = ? AND revoked_at IS NULL");
+    int rc = DB_ERROR;
+    if (st) {
+        db_bind_int64(st, 1, time_now_ms());
+        db_bind_int64(st, 2, id);
+        db_bind_int64(st, 3, http_user_id(req));
+        rc = db_step(st);
+    }
+    db_done(st);
+    if (rc != DB_DONE) {
+        http_db_error(req, c);
+        return;
+    }
+    if (db_changes(c) == 0) {
+        http_error(req, 404, "not_found", "令牌不存在或已吊销");
+        return;
+    }
+    audit_entry_t ae = {.action = "auth.token_revoke",
+                        .target_type = "api_token",
+                        .target_id = http_printf(req, "%lld", (long long)id)};
+    if (audit_write(c, req, &ae) != 0 || db_commit(c) != 0) {
+        http_db_error(req, c);
+        return;
+    }
+    http_no_content(req);
+}
+
+static const http_route_t routes[] = {
+    {"POST", "/api/v1/auth/login", login, NULL, HTTP_PUBLIC | HTTP_NO_CSRF, 0},
+    {"POST", "/api/v1/auth/logout", logout, NULL, HTTP_PW_EXPIRED_OK, 0},
+    {"GET", "/api/v1/auth/me", me, NULL, HTTP_PW_EXPIRED_OK, 0},
+    {"POST", "/api/v1/auth/password", change_password, NULL, HTTP_PW_EXPIRED_OK, 0},
+    {"POST", "/api/v1/auth/totp/setup", totp_setup, NULL, HTTP_PW_EXPIRED_OK, 0},
+    {"POST", "/api/v1/auth/totp/enable", totp_enable, NULL, HTTP_PW_EXPIRED_OK, 0},
+    {"POST", "/api/v1/auth/totp/disable", totp_disable, NULL, 0, 0},
+    {"GET", "/api/v1/auth/tokens", list_tokens, NULL, 0, 0},
+    {"POST", "/api/v1/auth/tokens", create_token, NULL, 0, 0},
+    {"DELETE", "/api/v1/auth/tokens/{id}", revoke_token, NULL, 0, 0},
+};
+
+int identity_auth_routes(zd_app_t *app, char *err, size_t errlen)
+{
+    return module_routes(app, routes, VN(routes), err, errlen);
+}

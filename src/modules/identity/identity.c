@@ -1,0 +1,398 @@
+/* identity.c — the identity module: start-up (master key, password cost,
+ * the authentication hook, built-in roles, the bootstrap administrators),
+ * housekeeping jobs, the CLI commands `zhendi user` and `zhendi audit`, and
+ * helpers shared by its files. */
+#include "modules/identity/identity.h"
+#include "auth/password.h"
+#include "auth/session.h"
+#include "auth/totp.h"
+#include "core/crypto.h"
+#include "core/log.h"
+#include "core/timeutil.h"
+#include "jobs/jobs.h"
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <xlsxwriter.h>
+
+identity_t ID;
+
+json_t *col_id_or_null(db_stmt_t *st, int i)
+{
+    return db_col_is_null(st, i) ? json_null() : json_integer(db_col_int64(st, i));
+}
+
+/* ---- .xlsx downloads ---- */
+
+void send_xlsx(http_req_t *req, const char *filename, const char *sheet, json_t *header, json_t *rows)
+{
+    char dir[1100], path[1200];
+    snprintf(dir, sizeof dir, "%s/tmp", ID.cfg->data);
+    if (mkdir(dir, 0750) != 0 && errno != EEXIST) {
+        http_error(req, 500, "internal", "无法创建临时目录");
+        return;
+    }
+    snprintf(path, sizeof path, "%s/export-XXXXXX", dir);
+    int tfd = mkstemp(path);
+    if (tfd < 0) {
+        http_error(req, 500, "internal", "无法创建临时文件");
+        return;
+    }
+    close(tfd);
+    lxw_workbook_options opt = {.constant_memory = LXW_TRUE, .tmpdir = dir};
+    lxw_workbook *wb = workbook_new_opt(path, &opt);
+    lxw_worksheet *ws = wb ? workbook_add_worksheet(wb, sheet) : NULL;
+    if (!ws) {
+        workbook_close(wb);
+        unlink(path);
+        http_error(req, 500, "internal", "无法生成表格");
+        return;
+    }
+    lxw_format *bold = workbook_add_format(wb);
+    format_set_bold(bold);
+    size_t i, j;
+    json_t *v, *row;
+    json_array_foreach(header, j, v) worksheet_write_string(ws, 0, (lxw_col_t)j, json_string_value(v), bold);
+    json_array_foreach(rows, i, row)
+    {
+        json_array_foreach(row, j, v)
+        {
+            lxw_row_t r = (lxw_row_t)(i + 1);
+            if (json_is_integer(v))
+                worksheet_write_number(ws, r, (lxw_col_t)j, (double)json_integer_value(v), NULL);
+            else if (json_is_string(v))
+                worksheet_write_string(ws, r, (lxw_col_t)j, json_string_value(v), NULL);
+        }
+    }
+    lxw_error e = workbook_close(wb);
+    int fd = e == LXW_NO_ERROR ? open(path, O_RDONLY | O_CLOEXEC) : -1;
+    unlink(path); /* the open descriptor keeps it readable until sent */
+    struct stat st;
+    if (fd < 0 || fstat(fd, &st) != 0) {
+        if (fd >= 0)
+            close(fd);
+        http_error(req, 500, "internal", "无法生成表格");
+        return;
+    }
+    http_add_header(req, "Content-Disposition",
+                    http_printf(req, "attachment; filename=\"%s\"", filename)); /* ASCII names only */
+    http_send_fd(req, 200, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", fd, 0,
+                 (uint64_t)st.st_size);
+}
+
+/* ---- bootstrap ---- */
+
+static int write_initial_passwords(const char *data, const char *lines, char *err, size_t errlen)
+{
+    char path[1100];
+    snprintf(path, sizeof path, "%s/initial-passwords", data);
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    if (fd < 0 || write(fd, lines, strlen(lines)) != (ssize_t)strlen(lines) || fsync(fd) != 0) {
+        snprintf(err, errlen, "cannot write %s: %s", path, strerror(errno));
+        if (fd >= 0)
+            close(fd);
+        return -1;
+    }
+    close(fd);
+    return 0;
+}
+
+/* First start on an empty database: the city root and the three separated
+ * administrators of MLPS level 3. */
+static int bootstrap(const config_t *cfg, db_t *db, char *err, size_t errlen)
+{
+    db_conn_t *c = db_acquire(db);
+    if (!c) {
+        snprintf(err, errlen, "no database connection");
+        return -1;
+    }
+    int ret = -1;
+    int64_t users = 0;
+    if (db_query_int64(c, "SELECT COUNT(*) FROM users", &users) != 1) {
+        snprintf(err, errlen, "%s", db_errmsg(c));
+        goto out;
+    }
+    if (users > 0) {
+        ret = 0;
+        goto out;
+    }
+    const char *given = getenv("ZHENDI_ADMIN_PASSWORD");
+    const char *totp = getenv("ZHENDI_ADMIN_TOTP_SECRET");
+    if (given && !*given)
+        given = NULL;
+    if (totp && *totp && !totp_secret_valid(totp)) {
+        snprintf(err, errlen, "ZHENDI_ADMIN_TOTP_SECRET is not a valid base32 secret");
+        goto out;
+    }
+    if (given && password_check(given, NULL, 8, 3))
+        log_msg(LOG_SYSTEM, LOG_WARN, "bootstrap.weak_password",
+                "ZHENDI_ADMIN_PASSWORD does not meet the default password policy");
+    if (db_begin(c) != 0)
+        goto dberr;
+    int64_t root = 0;
+    if (db_query_int64(c, "SELECT id FROM orgs WHERE parent_id IS NULL ORDER BY id LIMIT 1", &root) < 0)
+        goto dberr;
+    if (!root) {
+        json_t *extra = json_pack("{s:s}", "short_name", "市委");
+        root = org_insert(c, 0, "city", "SH", "中共上海市委员会", extra, 0);
+        json_decref(extra);
+        if (root < 0)
+            goto dberr;
+    }
+    static const struct {
+        const char *username, *name, *role;
+    } admins[] = {{"admin", "系统管理员", "sys_admin"},
+                  {"secadmin", "安全管理员", "security_admin"},
+                  {"auditor", "审计管理员", "audit_admin"}};
+    sbuf_t lines;
+    sbuf_init(&lines);
+    sbuf_puts(&lines, "# Initial passwords of the administrator accounts. Each must be changed at\n"
+                      "# first login; delete this file afterwards.\n");
+    for (size_t i = 0; i < 3; i++) {
+        char pw[40], hash[PASSWORD_HASH_MAX];
+        if (given)
+            str_lcpy(pw, given, sizeof pw);
+        else
+            password_generate(pw, 16);
+        if (password_hash(given ? given : pw, hash, sizeof hash) != 0) {
+            sbuf_free(&lines);
+            snprintf(err, errlen, "password hashing failed");
+            goto out;
+        }
+        json_t *roles = json_pack("[s]", admins[i].role);
+        int64_t id = user_insert(c, admins[i].username, admins[i].name, root, hash, !given, given != NULL,
+                                 NULL, NULL, roles, 0);
+        json_decref(roles);
+        if (id < 0) {
+            sbuf_free(&lines);
+            goto dberr;
+        }
+        if (totp && *totp) {
+            char *sealed = crypto_seal(totp);
+            db_stmt_t *st = db_prepare(c, "UPDATE users SET totp_enc = ? WHERE id = ?");
+            int rc = DB_ERROR;
+            if (st && sealed) {
+                db_bind_text(st, 1, sealed);
+                db_bind_int64(st, 2, id);
+                rc = db_step(st);
+            }
+            db_done(st);
+            free(sealed);
+            if (rc != DB_DONE) {
+                sbuf_free(&lines);
+                goto dberr;
+            }
+        }
+        sbuf_printf(&lines, "%s\t%s\n", admins[i].username, pw);
+    }
+    audit_entry_t ae = {.action = "system.bootstrap",
+                        .detail = "创建系统管理员 admin、安全管理员 secadmin、审计管理员 auditor"};
+    if (audit_write(c, NULL, &ae) != 0 || db_commit(c) != 0) {
+        sbuf_free(&lines);
+        goto dberr;
+    }
+    if (!given && write_initial_passwords(cfg->data, lines.data, err, errlen) != 0) {
+        sbuf_free(&lines);
+        goto out;
+    }
+    sbuf_free(&lines);
+    log_msg(LOG_SYSTEM, LOG_INFO, "bootstrap.done", "administrators created%s",
+            given ? " with the password from ZHENDI_ADMIN_PASSWORD"
+                  : "; passwords in DATA/initial-passwords");
+    ret = 0;
+    goto out;
+dberr:
+    snprintf(err, errlen, "bootstrap failed: %s", db_errmsg(c));
+out:
+    db_release(c);
+    return ret;
+}
+
+/* ---- housekeeping ---- */
+
+static int job_session_cleanup(job_ctx_t *ctx)
+{
+    db_conn_t *c = db_acquire(job_db(ctx));
+    if (!c) {
+        job_error(ctx, "no database connection");
+        return JOB_RETRY;
+    }
+    int64_t now = time_now_ms(), n = 0;
+    static const char *const sql[] = {
+        "DELETE FROM sessions WHERE (revoked_at IS NOT NULL AND revoked_at < ?) OR expires_at < ?",
+        "DELETE FROM login_attempts WHERE at < ? OR at < ?",
+    };
+    int rc = JOB_OK;
+    for (size_t i = 0; i < 2 && rc == JOB_OK; i++) {
+        db_stmt_t *st = db_prepare(c, sql[i]);
+        if (!st) {
+            rc = JOB_RETRY;
+            break;
+        }
+        /* sessions: kept 30 days after they end, for the record; attempts: a day */
+        int64_t keep = i == 0 ? 30LL * 86400000 : 86400000;
+        db_bind_int64(st, 1, now - keep);
+        db_bind_int64(st, 2, now - keep);
+        if (db_step(st) == DB_DONE)
+            n += db_changes(c);
+        else
+            rc = JOB_RETRY;
+        db_done(st);
+    }
+    if (rc != JOB_OK)
+        job_error(ctx, "%s", db_errmsg(c));
+    job_items(ctx, n);
+    db_release(c);
+    return rc;
+}
+
+/* ---- CLI ---- */
+
+static int cli_audit(const config_t *cfg, int argc, char **argv)
+{
+    if (argc != 1 || strcmp(argv[0], "verify") != 0) {
+        fprintf(stderr, "zhendi: usage: zhendi audit verify\n");
+        return 2;
+    }
+    zd_app_t app;
+    char err[512];
+    if (modules_open_app(cfg, &app, err, sizeof err) != 0) {
+        fprintf(stderr, "zhendi: %s\n", err);
+        return 1;
+    }
+    int64_t checked = 0, broken = 0;
+    int rc = audit_verify(app.db, &checked, &broken, err, sizeof err);
+    modules_close_app(&app);
+    if (rc != 0) {
+        fprintf(stderr, "zhendi: audit chain broken at record %lld: %s\n", (long long)broken, err);
+        return 1;
+    }
+    printf("audit chain intact: %lld records verified\n", (long long)checked);
+    return 0;
+}
+
+/* zhendi user unlock NAME | user reset-password NAME — for the operator who
+ * is locked out of the console. */
+static int cli_user(const config_t *cfg, int argc, char **argv)
+{
+    if (argc != 2 || (strcmp(argv[0], "unlock") != 0 && strcmp(argv[0], "reset-password") != 0)) {
+        fprintf(stderr, "zhendi: usage: zhendi user unlock USERNAME | zhendi user reset-password USERNAME\n");
+        return 2;
+    }
+    zd_app_t app;
+    char err[512];
+    if (modules_open_app(cfg, &app, err, sizeof err) != 0) {
+        fprintf(stderr, "zhendi: %s\n", err);
+        return 1;
+    }
+    int ret = 1;
+    db_conn_t *c = db_acquire(app.db);
+    db_stmt_t *st = c ? db_prepare(c, "SELECT id FROM users WHERE username = ?") : NULL;
+    int64_t id = 0;
+    if (st) {
+        db_bind_text(st, 1, argv[1]);
+        if (db_step(st) == DB_ROW)
+            id = db_col_int64(st, 0);
+    }
+    db_done(st);
+    if (!id) {
+        fprintf(stderr, "zhendi: no user %s\n", argv[1]);
+        goto out;
+    }
+    if (db_begin(c) != 0)
+        goto dberr;
+    char pw[20] = "";
+    if (!strcmp(argv[0], "unlock")) {
+        st = db_prepare(c, "UPDATE users SET failed_logins = 0, locked_until = NULL WHERE id = ?");
+        if (!st)
+            goto dberr;
+        db_bind_int64(st, 1, id);
+        int rc = db_step(st);
+        db_done(st);
+        if (rc != DB_DONE)
+            goto dberr;
+    } else {
+        char hash[PASSWORD_HASH_MAX];
+        password_generate(pw, 16);
+        if (password_hash(pw, hash, sizeof hash) != 0 || user_set_password(c, id, hash, true) != 0 ||
+            session_revoke_user(c, id, "password_reset") != 0)
+            goto dberr;
+    }
+    char tid[32];
+    snprintf(tid, sizeof tid, "%lld", (long long)id);
+    audit_entry_t ae = {.action = !strcmp(argv[0], "unlock") ? "user.unlock" : "user.reset_password",
+                        .target_type = "user",
+                        .target_id = tid,
+                        .detail = "命令行操作"};
+    if (audit_write(c, NULL, &ae) != 0 || db_commit(c) != 0)
+        goto dberr;
+    if (pw[0])
+        printf("new password for %s (must be changed at next login): %s\n", argv[1], pw);
+    else
+        printf("%s unlocked\n", argv[1]);
+    ret = 0;
+    goto out;
+dberr:
+    fprintf(stderr, "zhendi: %s\n", c ? db_errmsg(c) : "no database connection");
+out:
+    db_release(c);
+    modules_close_app(&app);
+    return ret;
+}
+
+const zd_command_t identity_commands[] = {
+    {"audit", "audit verify              check the audit log's SM3 chain", cli_audit},
+    {"user", "user unlock|reset-password USERNAME", cli_user},
+    {NULL, NULL, NULL},
+};
+
+/* ---- module ---- */
+
+static int identity_init(zd_app_t *app, char *err, size_t errlen)
+{
+    ID.cfg = app->cfg;
+    ID.db = app->db;
+    char key[1100];
+    config_secret_key_file(app->cfg, key, sizeof key);
+    if (crypto_load_master_key(key, err, errlen) != 0)
+        return -1;
+    if (totp_init() != 0) {
+        snprintf(err, errlen, "liboath initialisation failed");
+        return -1;
+    }
+    password_set_cost((uint32_t)app->cfg->argon2_t, (uint32_t)app->cfg->argon2_m_kb,
+                      (uint32_t)app->cfg->argon2_p);
+    auth_configure(app->db, app->cfg->cookie_secure);
+    if (app->http)
+        http_server_set_auth(app->http, auth_middleware);
+    if (identity_auth_routes(app, err, errlen) != 0 || identity_org_routes(app, err, errlen) != 0 ||
+        identity_user_routes(app, err, errlen) != 0 || identity_role_routes(app, err, errlen) != 0 ||
+        identity_audit_routes(app, err, errlen) != 0)
+        return -1;
+    jobs_register("identity.session_cleanup", "清理过期会话与登录记录", job_session_cleanup);
+    if (jobs_define_schedule(app->db, "identity.session_cleanup", "每小时清理过期会话", "5 * * * *",
+                             "identity.session_cleanup", NULL) != 0) {
+        snprintf(err, errlen, "cannot define the identity schedules");
+        return -1;
+    }
+    return 0;
+}
+
+static int identity_start(zd_app_t *app, char *err, size_t errlen)
+{
+    if (roles_ensure_builtin(app->db, err, errlen) != 0)
+        return -1;
+    return bootstrap(app->cfg, app->db, err, errlen);
+}
+
+const zd_module_t identity_module = {
+    .name = "identity",
+    .init = identity_init,
+    .commands = identity_commands,
+    .start = identity_start,
+    .demo = identity_demo,
+};

@@ -1,0 +1,861 @@
+/* orgs.c — the organisation tree: city → districts and sector committees →
+ * streets → grassroots committees, general branches and branches.
+ * Each row keeps its ancestor path ('/1/5/23/') so that a subtree is one
+ * indexed LIKE and the data scope of a district is "path LIKE its path%". */
+#include "core/timeutil.h"
+#include "http/valid.h"
+#include "modules/identity/identity.h"
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+const char *const ORG_TYPES[] = {"city",      "district",       "sector", "street",
+                                 "committee", "general_branch", "branch", NULL};
+
+static const struct {
+    const char *type, *title;
+    const char *parents[6]; /* types it may sit under; {NULL} = root only */
+} TYPES[] = {
+    {"city", "市", {NULL}},
+    {"district", "区", {"city", NULL}},
+    {"sector", "大口党委", {"city", NULL}},
+    {"street", "街镇", {"district", NULL}},
+    {"committee", "党委", {"district", "sector", "street", "committee", NULL}},
+    {"general_branch", "党总支", {"district", "sector", "street", "committee", NULL}},
+    {"branch", "党支部", {"district", "sector", "street", "committee", "general_branch", NULL}},
+};
+#define NTYPES (sizeof TYPES / sizeof TYPES[0])
+
+const char *org_type_title(const char *type)
+{
+    for (size_t i = 0; i < NTYPES; i++)
+        if (type && !strcmp(TYPES[i].type, type))
+            return TYPES[i].title;
+    return NULL;
+}
+
+bool org_type_allowed(const char *parent, const char *child)
+{
+    for (size_t i = 0; i < NTYPES; i++) {
+        if (strcmp(TYPES[i].type, child) != 0)
+            continue;
+        if (!parent)
+            return TYPES[i].parents[0] == NULL;
+        for (int j = 0; TYPES[i].parents[j]; j++)
+            if (!strcmp(TYPES[i].parents[j], parent))
+                return true;
+    }
+    return false;
+}
+
+/* optional text fields of an organisation, in column order */
+static const char *const TEXT_FIELDS[] = {"short_name", "contact_name", "contact_phone",
+                                          "address",    "sector",       "industry"};
+#define NTEXT (sizeof TEXT_FIELDS / sizeof TEXT_FIELDS[0])
+
+#define ORG_COLS                                                                                             \
+    "o.id, o.parent_id, o.type, o.code, o.name, o.short_name, o.contact_name, o.contact_phone, o.address, "  \
+    "o.sector, o.industry, o.member_count, o.sort_order, o.status, o.path, o.depth, o.created_at, "          \
+    "o.updated_at, "                                                                                         \
+    "(SELECT COUNT(*) FROM orgs c WHERE c.parent_id = o.id AND c.status <> 'deleted')"
+
+static json_t *org_json(db_stmt_t *st)
+{
+    json_t *o = json_object();
+    const char *type = db_col_text(st, 2);
+    json_object_set_new(o, "id", json_integer(db_col_int64(st, 0)));
+    json_object_set_new(o, "parent_id", col_id_or_null(st, 1));
+    json_object_set_new(o, "type", json_string(type));
+    json_object_set_new(o, "type_title", json_text_or_null(org_type_title(type)));
+    json_object_set_new(o, "code", json_string(db_col_text(st, 3)));
+    json_object_set_new(o, "name", json_string(db_col_text(st, 4)));
+    for (size_t i = 0; i < NTEXT; i++)
+        json_object_set_new(o, TEXT_FIELDS[i], json_text_or_null(db_col_text(st, 5 + (int)i)));
+    json_object_set_new(o, "member_count", json_integer(db_col_int64(st, 11)));
+    json_object_set_new(o, "sort_order", json_integer(db_col_int64(st, 12)));
+    json_object_set_new(o, "status", json_string(db_col_text(st, 13)));
+    json_object_set_new(o, "depth", json_integer(db_col_int64(st, 15)));
+    json_object_set_new(o, "created_at", json_time(db_col_int64(st, 16)));
+    json_object_set_new(o, "updated_at", json_time(db_col_int64(st, 17)));
+    json_object_set_new(o, "child_count", json_integer(db_col_int64(st, 18)));
+    return o;
+}
+
+static int history(db_conn_t *c, int64_t org, const char *action, int64_t from, int64_t to, json_t *changes,
+                   const char *reason, int64_t by)
+{
+    char *ch = changes ? json_dumps(changes, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+    db_stmt_t *st =
+        db_prepare(c, "INSERT INTO org_history (org_id, action, from_parent_id, to_parent_id, changes, "
+                      "reason, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
+    int rc = DB_ERROR;
+    if (st) {
+        db_bind_int64(st, 1, org);
+        db_bind_text(st, 2, action);
+        if (from)
+            db_bind_int64(st, 3, from);
+        else
+            db_bind_null(st, 3);
+        if (to)
+            db_bind_int64(st, 4, to);
+        else
+            db_bind_null(st, 4);
+        db_bind_text(st, 5, ch);
+        db_bind_text(st, 6, reason);
+        if (by)
+            db_bind_int64(st, 7, by);
+        else
+            db_bind_null(st, 7);
+        db_bind_int64(st, 8, time_now_ms());
+        rc = db_step(st);
+    }
+    db_done(st);
+    free(ch);
+    return rc == DB_DONE ? 0 : -1;
+}
+
+int64_t org_insert(db_conn_t *c, int64_t parent_id, const char *type, const char *code, const char *name,
+                   json_t *extra, int64_t by)
+{
+    char ppath[300] = "/";
+    int64_t depth = 0, now = time_now_ms();
+    if (parent_id) {
+        db_stmt_t *st = db_prepare(c, "SELECT path, depth FROM orgs WHERE id = ?");
+        if (!st)
+            return -1;
+        db_bind_int64(st, 1, parent_id);
+        if (db_step(st) == DB_ROW) {
+            str_lcpy(ppath, db_col_text(st, 0), sizeof ppath);
+            depth = db_col_int64(st, 1) + 1;
+        }
+        db_done(st);
+    }
+    db_stmt_t *st =
+        db_prepare(c, "INSERT INTO orgs (parent_id, type, code, name, short_name, contact_name, "
+                      "contact_phone, address, sector, industry, member_count, sort_order, path, depth, "
+                      "created_by, created_at, updated_at) "
+                      "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, '/', ?, ?, ?, ?) RETURNING id");
+    if (!st)
+        return -1;
+    if (parent_id)
+        db_bind_int64(st, 1, parent_id);
+    else
+        db_bind_null(st, 1);
+    db_bind_text(st, 2, type);
+    db_bind_text(st, 3, code);
+    db_bind_text(st, 4, name);
+    for (size_t i = 0; i < NTEXT; i++)
+        db_bind_text(st, 5 + (int)i, jstr(extra, TEXT_FIELDS[i]));
+    db_bind_int64(st, 11, jint(extra, "member_count", 0));
+    db_bind_int64(st, 12, jint(extra, "sort_order", 0));
+    db_bind_int64(st, 13, depth);
+    if (by)
+        db_bind_int64(st, 14, by);
+    else
+        db_bind_null(st, 14);
+    db_bind_int64(st, 15, now);
+    db_bind_int64(st, 16, now);
+    int rc = db_step(st);
+    int64_t id = rc == DB_ROW ? db_col_int64(st, 0) : 0;
+    db_done(st);
+    if (!id)
+        return db_errcode(c) == DB_E_UNIQUE ? -2 : -1;
+    char path[340];
+    snprintf(path, sizeof path, "%s%lld/", ppath, (long long)id);
+    st = db_prepare(c, "UPDATE orgs SET path = ? WHERE id = ?");
+    if (!st)
+        return -1;
+    db_bind_text(st, 1, path);
+    db_bind_int64(st, 2, id);
+    rc = db_step(st);
+    db_done(st);
+    if (rc != DB_DONE || history(c, id, "create", 0, parent_id, NULL, NULL, by) != 0)
+        return -1;
+    return id;
+}
+
+/* One organisation visible to the caller, as JSON; NULL when not found or
+ * outside the scope (the caller answers 404). */
+static json_t *load(http_req_t *req, db_conn_t *c, int64_t id, bool with_deleted)
+{
+    qb_t q;
+    qb_init(&q, "SELECT " ORG_COLS " FROM orgs o WHERE o.id = ");
+    qb_int(&q, id);
+    if (!with_deleted)
+        qb_sql(&q, " AND o.status <> 'deleted'");
+    auth_scope_orgs(req, &q, "o");
+    db_stmt_t *st = qb_prepare(c, &q);
+    json_t *o = st && db_step(st) == DB_ROW ? org_json(st) : NULL;
+    const char *path = o ? http_printf(req, "%s", db_col_text(st, 14)) : NULL;
+    db_done(st);
+    qb_free(&q);
+    if (!o)
+        return NULL;
+    /* ancestors for the breadcrumb, only those the caller may see */
+    json_t *anc = json_array();
+    qb_init(&q, "SELECT o.id, o.name, o.type FROM orgs o WHERE ");
+    qb_text(&q, path);
+    qb_sql(&q, " LIKE o.path || '%' AND o.id <> ");
+    qb_int(&q, id);
+    auth_scope_orgs(req, &q, "o");
+    qb_sql(&q, " ORDER BY o.depth");
+    st = qb_prepare(c, &q);
+    while (st && db_step(st) == DB_ROW)
+        json_array_append_new(anc, json_pack("{s:I,s:s,s:s}", "id", (json_int_t)db_col_int64(st, 0), "name",
+                                             db_col_text(st, 1), "type", db_col_text(st, 2)));
+    db_done(st);
+    qb_free(&q);
+    json_object_set_new(o, "path", anc);
+    return o;
+}
+
+static void not_found(http_req_t *req)
+{
+    http_error(req, 404, "not_found", "组织不存在或不在您的管理范围内");
+}
+
+/* ---- handlers ---- */
+
+static void get_types(http_req_t *req)
+{
+    json_t *items = json_array();
+    for (size_t i = 0; i < NTYPES; i++) {
+        json_t *parents = json_array();
+        for (int j = 0; TYPES[i].parents[j]; j++)
+            json_array_append_new(parents, json_string(TYPES[i].parents[j]));
+        json_array_append_new(items, json_pack("{s:s,s:s,s:o}", "type", TYPES[i].type, "title",
+                                               TYPES[i].title, "parents", parents));
+    }
+    http_json(req, 200, json_pack("{s:o}", "items", items));
+}
+
+static const char *const ORG_STATUS[] = {"active", "disabled", NULL};
+
+static void list_orgs(http_req_t *req)
+{
+    int64_t page, size, parent;
+    if (!http_paging(req, &page, &size) || !http_query_int(req, "parent_id", 0, 1, INT64_MAX, &parent))
+        return;
+    const char *q = http_query(req, "q"), *type = http_query(req, "type"),
+               *status = http_query(req, "status");
+    const char *root = http_query(req, "root");
+    json_t *errs = json_object();
+    if (type && *type && !org_type_title(type))
+        json_object_set_new(errs, "type", json_string("组织类型无效"));
+    if (status && *status && strcmp(status, "active") && strcmp(status, "disabled"))
+        json_object_set_new(errs, "status", json_string("应为 active 或 disabled"));
+    if (q && utf8_count(q, strlen(q)) > 100)
+        json_object_set_new(errs, "q", json_string("检索词过长"));
+    if (json_object_size(errs)) {
+        http_error_fields(req, errs);
+        return;
+    }
+    json_decref(errs);
+    db_conn_t *c = http_db(req);
+    if (!c)
+        return;
+    qb_t w;
+    qb_init(&w, " FROM orgs o WHERE o.status <> 'deleted'");
+    if (parent) {
+        qb_sql(&w, " AND o.parent_id = ");
+        qb_int(&w, parent);
+    }
+    if (root && !strcmp(root, "true")) {
+        /* the top of what the caller may see */
+        const auth_ctx_t *a = auth_of(req);
+        if (a && a->scope == SCOPE_ALL)
+            qb_sql(&w, " AND o.parent_id IS NULL");
+        else {
+            qb_sql(&w, " AND o.id = ");
+            qb_int(&w, a ? a->org_id : 0);
+        }
+    }
+    if (type && *type) {
+        qb_sql(&w, " AND o.type = ");
+        qb_text(&w, type);
+    }
+    if (status && *status) {
+        qb_sql(&w, " AND o.status = ");
+        qb_text(&w, status);
+    }
+    if (q && *q) {
+        static const char *const cols[] = {"o.name", "o.code", "o.short_name"};
+        qb_like_any(&w, cols, 3, q);
+    }
+    auth_scope_orgs(req, &w, "o");
+    /* count, then page: the same conditions in both */
+    qb_t cq, lq;
+    qb_init(&cq, "SELECT COUNT(*)");
+    qb_init(&lq, "SELECT " ORG_COLS);
+    qb_append(&cq, &w);
+    qb_append(&lq, &w);
+    qb_sql(&lq, " ORDER BY o.depth, o.sort_order, o.id LIMIT ");
+    qb_int(&lq, size);
+    qb_sql(&lq, " OFFSET ");
+    qb_int(&lq, (page - 1) * size);
+    int64_t total = 0;
+    db_stmt_t *st = qb_prepare(c, &cq);
+    if (st && db_step(st) == DB_ROW)
+        total = db_col_int64(st, 0);
+    db_done(st);
+    json_t *items = json_array();
+    st = qb_prepare(c, &lq);
+    while (st && db_step(st) == DB_ROW)
+        json_array_append_new(items, org_json(st));
+    db_done(st);
+    qb_free(&w);
+    qb_free(&cq);
+    qb_free(&lq);
+    if (!st) {
+        json_decref(items);
+        http_db_error(req, c);
+        return;
+    }
+    http_list(req, items, total, page, size);
+}
+
+static const char *check_code(json_t *v)
+{
+    const char *s = json_string_value(v);
+    for (; *s; s++)
+        if (!((*s >= '0' && *s <= '9') || (*s >= 'A' && *s <= 'Z') || (*s >= 'a' && *s <= 'z') || *s == '-' ||
+              *s == '_' || *s == '.'))
+            return "只能包含字母、数字和 - _ .";
+    return NULL;
+}
+
+static const char *check_phone(json_t *v)
+{
+    const char *s = json_string_value(v);
+    int digits = 0;
+    for (; *s; s++) {
+        if (*s >= '0' && *s <= '9')
+            digits++;
+        else if (*s != '-' && *s != ' ' && *s != '+' && *s != '(' && *s != ')')
+            return "应为电话号码";
+    }
+    return digits >= 7 && digits <= 15 ? NULL : "应为 7 到 15 位数字的电话号码";
+}
+
+#define ORG_FIELDS(req_name)                                                                                 \
+    {"name", V_STR, req_name, 1, 100, NULL, NULL}, {"code", V_STR, req_name, 1, 40, NULL, check_code},       \
+        {"short_name", V_STR, false, 0, 50, NULL, NULL}, {"contact_name", V_STR, false, 0, 50, NULL, NULL},  \
+        {"contact_phone", V_STR, false, 0, 30, NULL, check_phone},                                           \
+        {"address", V_STR, false, 0, 200, NULL, NULL}, {"sector", V_STR, false, 0, 50, NULL, NULL},          \
+        {"industry", V_STR, false, 0, 50, NULL, NULL},                                                       \
+        {"member_count", V_INT, false, 0, 10000000, NULL, NULL},                                             \
+    {                                                                                                        \
+        "sort_order", V_INT, false, -1000000, 1000000, NULL, NULL                                            \
+    }
+
+static void create_org(http_req_t *req)
+{
+    static const vfield_t F[] = {ORG_FIELDS(true),
+                                 {"type", V_ENUM, true, 0, 0, ORG_TYPES, NULL},
+                                 {"parent_id", V_ID, false, 0, 0, NULL, NULL}};
+    db_conn_t *c;
+    if (!valid_body(req, F, VN(F), false) || !(c = http_db(req)))
+        return;
+    json_t *b = http_json_body(req);
+    int64_t parent = jint(b, "parent_id", 0);
+    const char *type = jstr(b, "type");
+    char ptype[32] = "";
+    if (db_begin(c) != 0) {
+        http_db_error(req, c);
+        return;
+    }
+    if (parent) {
+        json_t *p = load(req, c, parent, false);
+        if (!p) {
+            http_error_fields(req, json_pack("{s:s}", "parent_id", "上级组织不存在或不在您的管理范围内"));
+            return;
+        }
+        str_lcpy(ptype, jstr(p, "type"), sizeof ptype);
+        bool disabled = strcmp(jstr(p, "status"), "active") != 0;
+        json_decref(p);
+        if (disabled) {
+            http_error_fields(req, json_pack("{s:s}", "parent_id", "上级组织已停用"));
+            return;
+        }
+    } else {
+        int64_t roots = 0;
+        const auth_ctx_t *a = auth_of(req);
+        if (strcmp(type, "city") != 0 || !a || a->scope != SCOPE_ALL ||
+            db_query_int64(c, "SELECT COUNT(*) FROM orgs WHERE parent_id IS NULL AND status <> 'deleted'",
+                           &roots) < 0 ||
+            roots > 0) {
+            http_error_fields(req, json_pack("{s:s}", "parent_id", "必填：只有一个市级根组织"));
+            return;
+        }
+    }
+    if (!org_type_allowed(parent ? ptype : NULL, type)) {
+        http_error_fields(req, json_pack("{s:s}", "type",
+                                         http_printf(req, "“%s”不能设在“%s”之下", org_type_title(type),
+                                                     parent ? org_type_title(ptype) : "（根）")));
+        return;
+    }
+    int64_t id = org_insert(c, parent, type, jstr(b, "code"), jstr(b, "name"), b, http_user_id(req));
+    if (id == -2) {
+        http_error_fields(req, json_pack("{s:s}", "code", "组织编码已存在"));
+        return;
+    }
+    json_t *o = id > 0 ? load(req, c, id, false) : NULL;
+    char tid[32];
+    snprintf(tid, sizeof tid, "%lld", (long long)id);
+    audit_entry_t ae = {.action = "org.create", .target_type = "org", .target_id = tid, .after = o};
+    if (!o || audit_write(c, req, &ae) != 0 || db_commit(c) != 0) {
+        json_decref(o);
+        http_db_error(req, c);
+        return;
+    }
+    http_json(req, 201, o);
+}
+
+static void get_org(http_req_t *req)
+{
+    int64_t id;
+    db_conn_t *c;
+    if (!http_param_id(req, "id", &id) || !(c = http_db(req)))
+        return;
+    json_t *o = load(req, c, id, false);
+    if (!o)
+        not_found(req);
+    else
+        http_json(req, 200, o);
+}
+
+static void patch_org(http_req_t *req)
+{
+    static const vfield_t F[] = {ORG_FIELDS(false), {"status", V_ENUM, false, 0, 0, ORG_STATUS, NULL}};
+    int64_t id;
+    db_conn_t *c;
+    if (!http_param_id(req, "id", &id) || !valid_body(req, F, VN(F), true) || !(c = http_db(req)))
+        return;
+    json_t *b = http_json_body(req);
+    if (db_begin(c) != 0) {
+        http_db_error(req, c);
+        return;
+    }
+    json_t *before = load(req, c, id, false);
+    if (!before) {
+        not_found(req);
+        return;
+    }
+    http_defer(req, (void (*)(void *))json_decref, before);
+    const char *status = jstr(b, "status");
+    if (status && !strcmp(status, "disabled") && strcmp(jstr(before, "status"), "disabled") != 0) {
+        int64_t active = 0;
+        db_stmt_t *st = db_prepare(c, "SELECT COUNT(*) FROM orgs WHERE parent_id = ? AND status = 'active'");
+        if (st) {
+            db_bind_int64(st, 1, id);
+            if (db_step(st) == DB_ROW)
+                active = db_col_int64(st, 0);
+        }
+        db_done(st);
+        if (active) {
+            http_error(req, 409, "conflict", "该组织还有 %lld 个启用中的下级组织，请先停用或移走它们",
+                       (long long)active);
+            return;
+        }
+    }
+    /* SET col = COALESCE(?, col) for strings given; null clears optional ones */
+    qb_t q;
+    qb_init(&q, "UPDATE orgs SET updated_at = ");
+    qb_int(&q, time_now_ms());
+    json_t *changes = json_object();
+    static const char *const cols[] = {"name",          "code",       "short_name", "contact_name",
+                                       "contact_phone", "address",    "sector",     "industry",
+                                       "member_count",  "sort_order", "status"};
+    for (size_t i = 0; i < sizeof cols / sizeof cols[0]; i++) {
+        json_t *v = json_object_get(b, cols[i]);
+        if (!v)
+            continue;
+        bool required = i < 2 || i >= 8;
+        if (json_is_null(v) && required)
+            continue; /* cannot clear a required field: valid_body already said so for name/code */
+        json_t *old = json_object_get(before, cols[i]);
+        if (json_equal(old, v))
+            continue;
+        json_object_set_new(changes, cols[i], json_pack("[OO]", old ? old : json_null(), v));
+        qb_sql(&q, http_printf(req, ", %s = ", cols[i]));
+        if (json_is_integer(v))
+            qb_int(&q, json_integer_value(v));
+        else
+            qb_text(&q, json_string_value(v)); /* NULL for null */
+    }
+    qb_sql(&q, " WHERE id = ");
+    qb_int(&q, id);
+    int rc = DB_DONE;
+    if (json_object_size(changes)) {
+        db_stmt_t *st = qb_prepare(c, &q);
+        rc = st ? db_step(st) : DB_ERROR;
+        db_done(st);
+    }
+    qb_free(&q);
+    if (rc != DB_DONE) {
+        json_decref(changes);
+        if (db_errcode(c) == DB_E_UNIQUE)
+            http_error_fields(req, json_pack("{s:s}", "code", "组织编码已存在"));
+        else
+            http_db_error(req, c);
+        return;
+    }
+    const char *action = !status || !json_object_get(changes, "status") ? "update"
+                         : !strcmp(status, "disabled")                  ? "disable"
+                                                                        : "enable";
+    json_t *after = json_object_size(changes) ? load(req, c, id, false) : json_incref(before);
+    char tid[32];
+    snprintf(tid, sizeof tid, "%lld", (long long)id);
+    audit_entry_t ae = {.action = http_printf(req, "org.%s", action),
+                        .target_type = "org",
+                        .target_id = tid,
+                        .before = before,
+                        .after = after};
+    if (!after ||
+        (json_object_size(changes) && history(c, id, action, 0, 0, changes, NULL, http_user_id(req)) != 0) ||
+        (json_object_size(changes) && audit_write(c, req, &ae) != 0) || db_commit(c) != 0) {
+        json_decref(changes);
+        json_decref(after);
+        http_db_error(req, c);
+        return;
+    }
+    json_decref(changes);
+    http_json(req, 200, after);
+}
+
+static void delete_org(http_req_t *req)
+{
+    int64_t id;
+    db_conn_t *c;
+    if (!http_param_id(req, "id", &id) || !(c = http_db(req)))
+        return;
+    if (db_begin(c) != 0) {
+        http_db_error(req, c);
+        return;
+    }
+    json_t *before = load(req, c, id, false);
+    if (!before) {
+        not_found(req);
+        return;
+    }
+    http_defer(req, (void (*)(void *))json_decref, before);
+    int64_t users = 0;
+    db_stmt_t *st = db_prepare(c, "SELECT COUNT(*) FROM users WHERE org_id = ?");
+    if (st) {
+        db_bind_int64(st, 1, id);
+        if (db_step(st) == DB_ROW)
+            users = db_col_int64(st, 0);
+    }
+    db_done(st);
+    if (jint(before, "child_count", 0) > 0 || users > 0) {
+        http_error(req, 409, "conflict", "该组织下还有下级组织或用户，不能删除（可改为停用）");
+        return;
+    }
+    if (json_is_null(json_object_get(before, "parent_id"))) {
+        http_error(req, 409, "conflict", "市级根组织不能删除");
+        return;
+    }
+    st = db_prepare(c, "UPDATE orgs SET status = 'deleted', deleted_at = ?, updated_at = ? WHERE id = ?");
+    int rc = DB_ERROR;
+    if (st) {
+        int64_t now = time_now_ms();
+        db_bind_int64(st, 1, now);
+        db_bind_int64(st, 2, now);
+        db_bind_int64(st, 3, id);
+        rc = db_step(st);
+    }
+    db_done(st);
+    char tid[32];
+    snprintf(tid, sizeof tid, "%lld", (long long)id);
+    audit_entry_t ae = {.action = "org.delete", .target_type = "org", .target_id = tid, .before = before};
+    if (rc != DB_DONE || history(c, id, "delete", 0, 0, NULL, NULL, http_user_id(req)) != 0 ||
+        audit_write(c, req, &ae) != 0 || db_commit(c) != 0) {
+        http_db_error(req, c);
+        return;
+    }
+    http_no_content(req);
+}
+
+/* GET /orgs/{id}/tree?depth=N — the subtree as nested "children". */
+static void get_tree(http_req_t *req)
+{
+    int64_t id, depth;
+    db_conn_t *c;
+    if (!http_param_id(req, "id", &id) || !http_query_int(req, "depth", 10, 1, 10, &depth) ||
+        !(c = http_db(req)))
+        return;
+    json_t *top = load(req, c, id, false);
+    if (!top) {
+        not_found(req);
+        return;
+    }
+    qb_t q;
+    qb_init(&q, "SELECT " ORG_COLS
+                " FROM orgs o WHERE o.status <> 'deleted' AND o.path LIKE (SELECT path FROM orgs "
+                "WHERE id = ");
+    qb_int(&q, id);
+    qb_sql(&q, ") || '%' AND o.id <> ");
+    qb_int(&q, id);
+    qb_sql(&q, " AND o.depth <= ");
+    qb_int(&q, jint(top, "depth", 0) + depth);
+    auth_scope_orgs(req, &q, "o");
+    qb_sql(&q, " ORDER BY o.depth, o.sort_order, o.id LIMIT 20001");
+    /* index by id; rows come parents first */
+    json_t *by_id = json_object();
+    char key[32];
+    snprintf(key, sizeof key, "%lld", (long long)id);
+    json_object_set_new(top, "children", json_array());
+    json_object_set(by_id, key, top);
+    db_stmt_t *st = qb_prepare(c, &q);
+    int n = 0;
+    while (st && db_step(st) == DB_ROW && ++n <= 20000) {
+        json_t *o = org_json(st);
+        json_object_set_new(o, "children", json_array());
+        snprintf(key, sizeof key, "%lld", (long long)db_col_int64(st, 1));
+        json_t *parent = json_object_get(by_id, key);
+        if (parent)
+            json_array_append(json_object_get(parent, "children"), o);
+        snprintf(key, sizeof key, "%lld", (long long)db_col_int64(st, 0));
+        json_object_set_new(by_id, key, o);
+    }
+    db_done(st);
+    qb_free(&q);
+    json_decref(by_id);
+    if (n > 20000) {
+        json_decref(top);
+        http_error(req, 422, "too_large", "下级组织过多，请减小 depth 或分级加载");
+        return;
+    }
+    http_json(req, 200, top);
+}
+
+static void move_org(http_req_t *req)
+{
+    static const vfield_t F[] = {{"parent_id", V_ID, true, 0, 0, NULL, NULL},
+                                 {"reason", V_STR, false, 0, 200, NULL, NULL}};
+    int64_t id;
+    db_conn_t *c;
+    if (!http_param_id(req, "id", &id) || !valid_body(req, F, VN(F), false) || !(c = http_db(req)))
+        return;
+    json_t *b = http_json_body(req);
+    int64_t to = jint(b, "parent_id", 0);
+    if (db_begin(c) != 0) {
+        http_db_error(req, c);
+        return;
+    }
+    json_t *org = load(req, c, id, false), *parent = org ? load(req, c, to, false) : NULL;
+    http_defer(req, (void (*)(void *))json_decref, org);
+    http_defer(req, (void (*)(void *))json_decref, parent);
+    if (!org) {
+        not_found(req);
+        return;
+    }
+    if (!parent) {
+        http_error_fields(req, json_pack("{s:s}", "parent_id", "目标上级组织不存在或不在您的管理范围内"));
+        return;
+    }
+    /* the old and new paths, read straight from the rows */
+    char old_path[300] = "", new_parent_path[300] = "";
+    int64_t old_depth = 0, new_depth = 0, from = jint(org, "parent_id", 0);
+    db_stmt_t *st = db_prepare(c, "SELECT id, path, depth FROM orgs WHERE id IN (?, ?)");
+    if (st) {
+        db_bind_int64(st, 1, id);
+        db_bind_int64(st, 2, to);
+        while (db_step(st) == DB_ROW) {
+            if (db_col_int64(st, 0) == id) {
+                str_lcpy(old_path, db_col_text(st, 1), sizeof old_path);
+                old_depth = db_col_int64(st, 2);
+            } else {
+                str_lcpy(new_parent_path, db_col_text(st, 1), sizeof new_parent_path);
+                new_depth = db_col_int64(st, 2) + 1;
+            }
+        }
+    }
+    db_done(st);
+    if (to == id || str_starts_with(new_parent_path, old_path)) {
+        http_error_fields(req, json_pack("{s:s}", "parent_id", "不能移到自身或其下级之下"));
+        return;
+    }
+    if (!org_type_allowed(jstr(parent, "type"), jstr(org, "type"))) {
+        http_error_fields(req, json_pack("{s:s}", "parent_id",
+                                         http_printf(req, "“%s”不能设在“%s”之下", jstr(org, "type_title"),
+                                                     jstr(parent, "type_title"))));
+        return;
+    }
+    if (strcmp(jstr(parent, "status"), "active") != 0) {
+        http_error_fields(req, json_pack("{s:s}", "parent_id", "目标上级组织已停用"));
+        return;
+    }
+    if (from == to) {
+        http_json(req, 200, json_incref(org));
+        return;
+    }
+    char new_path[340];
+    snprintf(new_path, sizeof new_path, "%s%lld/", new_parent_path, (long long)id);
+    int64_t now = time_now_ms();
+    /* the whole subtree: new prefix, shifted depth */
+    st = db_prepare(c, "UPDATE orgs SET path = ? || substr(path, ?), depth = depth + ?, updated_at = ? "
+                       "WHERE path LIKE ?");
+    int rc = DB_ERROR;
+    if (st) {
+        char *like = db_like_escape(old_path);
+        char *pat = http_printf(req, "%s%%", like);
+        free(like);
+        db_bind_text(st, 1, new_path);
+        db_bind_int64(st, 2, (int64_t)strlen(old_path) + 1);
+        db_bind_int64(st, 3, new_depth - old_depth);
+        db_bind_int64(st, 4, now);
+        db_bind_text(st, 5, pat);
+        rc = db_step(st);
+    }
+    db_done(st);
+    if (rc == DB_DONE) {
+        st = db_prepare(c, "UPDATE orgs SET parent_id = ? WHERE id = ?");
+        rc = DB_ERROR;
+        if (st) {
+            db_bind_int64(st, 1, to);
+            db_bind_int64(st, 2, id);
+            rc = db_step(st);
+        }
+        db_done(st);
+    }
+    json_t *after = rc == DB_DONE ? load(req, c, id, false) : NULL;
+    char tid[32];
+    snprintf(tid, sizeof tid, "%lld", (long long)id);
+    audit_entry_t ae = {.action = "org.move",
+                        .target_type = "org",
+                        .target_id = tid,
+                        .detail = jstr(b, "reason"),
+                        .before = org,
+                        .after = after};
+    if (!after || history(c, id, "move", from, to, NULL, jstr(b, "reason"), http_user_id(req)) != 0 ||
+        audit_write(c, req, &ae) != 0 || db_commit(c) != 0) {
+        json_decref(after);
+        http_db_error(req, c);
+        return;
+    }
+    http_json(req, 200, after);
+}
+
+static void org_history(http_req_t *req)
+{
+    int64_t id, page, size;
+    db_conn_t *c;
+    if (!http_param_id(req, "id", &id) || !http_paging(req, &page, &size) || !(c = http_db(req)))
+        return;
+    json_t *o = load(req, c, id, true);
+    if (!o) {
+        not_found(req);
+        return;
+    }
+    json_decref(o);
+    json_t *items = json_array();
+    int64_t total = 0;
+    db_stmt_t *st = db_prepare(c, "SELECT COUNT(*) FROM org_history WHERE org_id = ?");
+    if (st) {
+        db_bind_int64(st, 1, id);
+        if (db_step(st) == DB_ROW)
+            total = db_col_int64(st, 0);
+    }
+    db_done(st);
+    st = db_prepare(
+        c,
+        "SELECT h.id, h.action, h.from_parent_id, h.to_parent_id, h.changes, h.reason, h.created_by, "
+        "u.name, h.created_at, fp.name, tp.name FROM org_history h LEFT JOIN users u ON u.id = h.created_by "
+        "LEFT JOIN orgs fp ON fp.id = h.from_parent_id LEFT JOIN orgs tp ON tp.id = h.to_parent_id "
+        "WHERE h.org_id = ? ORDER BY h.id DESC LIMIT ? OFFSET ?");
+    if (st) {
+        db_bind_int64(st, 1, id);
+        db_bind_int64(st, 2, size);
+        db_bind_int64(st, 3, (page - 1) * size);
+        while (db_step(st) == DB_ROW) {
+            json_t *ch = db_col_text(st, 4) ? json_loads(db_col_text(st, 4), 0, NULL) : NULL;
+            json_array_append_new(
+                items,
+                json_pack("{s:I,s:s,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o}", "id",
+                          (json_int_t)db_col_int64(st, 0), "action", db_col_text(st, 1), "from_parent_id",
+                          col_id_or_null(st, 2), "from_parent_name", json_text_or_null(db_col_text(st, 9)),
+                          "to_parent_id", col_id_or_null(st, 3), "to_parent_name",
+                          json_text_or_null(db_col_text(st, 10)), "changes", ch ? ch : json_null(), "reason",
+                          json_text_or_null(db_col_text(st, 5)), "created_by", col_id_or_null(st, 6),
+                          "created_by_name", json_text_or_null(db_col_text(st, 7)), "created_at",
+                          json_time(db_col_int64(st, 8))));
+        }
+    }
+    db_done(st);
+    http_list(req, items, total, page, size);
+}
+
+static void export_orgs(http_req_t *req)
+{
+    int64_t parent;
+    db_conn_t *c;
+    if (!http_query_int(req, "parent_id", 0, 1, INT64_MAX, &parent) || !(c = http_db(req)))
+        return;
+    qb_t q;
+    qb_init(
+        &q,
+        "SELECT o.code, o.name, o.type, p.code, o.short_name, o.contact_name, o.contact_phone, o.address, "
+        "o.sector, o.industry, o.member_count, o.status FROM orgs o LEFT JOIN orgs p ON p.id = o.parent_id "
+        "WHERE o.status <> 'deleted'");
+    if (parent) {
+        json_t *top = load(req, c, parent, false);
+        if (!top) {
+            qb_free(&q);
+            not_found(req);
+            return;
+        }
+        json_decref(top);
+        qb_sql(&q, " AND o.path LIKE (SELECT path FROM orgs WHERE id = ");
+        qb_int(&q, parent);
+        qb_sql(&q, ") || '%'");
+    }
+    auth_scope_orgs(req, &q, "o");
+    qb_sql(&q, " ORDER BY o.path");
+    json_t *rows = json_array();
+    db_stmt_t *st = qb_prepare(c, &q);
+    while (st && db_step(st) == DB_ROW) {
+        json_t *r = json_array();
+        for (int i = 0; i < 12; i++) {
+            if (i == 10)
+                json_array_append_new(r, json_integer(db_col_int64(st, i)));
+            else if (i == 2)
+                json_array_append_new(r, json_string(org_type_title(db_col_text(st, i))));
+            else if (i == 11)
+                json_array_append_new(r,
+                                      json_string(!strcmp(db_col_text(st, i), "active") ? "启用" : "停用"));
+            else
+                json_array_append_new(r, json_string(db_col_text(st, i) ? db_col_text(st, i) : ""));
+        }
+        json_array_append_new(rows, r);
+    }
+    db_done(st);
+    qb_free(&q);
+    json_t *header = json_pack("[ssssssssssss]", "组织编码", "组织名称", "组织类型", "上级编码", "简称",
+                               "联系人", "联系电话", "地址", "领域", "行业", "党员数", "状态");
+    audit_entry_t ae = {.action = "org.export",
+                        .target_type = "org",
+                        .detail = http_printf(req, "导出 %zu 个组织", json_array_size(rows))};
+    audit_req(req, &ae);
+    send_xlsx(req, "orgs.xlsx", "组织机构", header, rows);
+    json_decref(header);
+    json_decref(rows);
+}
+
+static const http_route_t routes[] = {
+    {"GET", "/api/v1/org-types", get_types, NULL, 0, 0},
+    {"GET", "/api/v1/orgs", list_orgs, NULL, 0, 0},
+    {"POST", "/api/v1/orgs", create_org, "org.write", 0, 0},
+    {"GET", "/api/v1/orgs/export", export_orgs, "org.read", 0, 0},
+    {"GET", "/api/v1/orgs/{id}", get_org, NULL, 0, 0},
+    {"PATCH", "/api/v1/orgs/{id}", patch_org, "org.write", 0, 0},
+    {"DELETE", "/api/v1/orgs/{id}", delete_org, "org.write", 0, 0},
+    {"GET", "/api/v1/orgs/{id}/tree", get_tree, NULL, 0, 0},
+    {"POST", "/api/v1/orgs/{id}/move", move_org, "org.write", 0, 0},
+    {"GET", "/api/v1/orgs/{id}/history", org_history, NULL, 0, 0},
+};
+
+int identity_org_routes(zd_app_t *app, char *err, size_t errlen)
+{
+    return module_routes(app, routes, VN(routes), err, errlen);
+}

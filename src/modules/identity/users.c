@@ -1,0 +1,748 @@
+/* users.c — user accounts: create, edit, disable, roles, password resets,
+ * unlock, forced logout. Phone numbers are sealed with SM4 at rest and masked
+ * in lists. Nobody changes their own roles or status, and without role.write
+ * a caller may only hand out roles within their own permissions and scope. */
+#include "auth/password.h"
+#include "auth/session.h"
+#include "core/crypto.h"
+#include "core/timeutil.h"
+#include "http/valid.h"
+#include "modules/identity/identity.h"
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+void phone_mask(const char *phone, char *out, size_t outsz)
+{
+    char digits[32];
+    size_t n = 0;
+    for (const char *p = phone; *p && n < sizeof digits - 1; p++)
+        if (*p >= '0' && *p <= '9')
+            digits[n++] = *p;
+    digits[n] = 0;
+    if (n < 7) {
+        str_lcpy(out, "****", outsz);
+        return;
+    }
+    snprintf(out, outsz, "%.3s****%s", digits, digits + n - 4);
+}
+
+json_t *user_roles_json(db_conn_t *c, int64_t user_id)
+{
+    json_t *a = json_array();
+    db_stmt_t *st = db_prepare(c, "SELECT r.name FROM user_roles ur JOIN roles r ON r.id = ur.role_id "
+                                  "WHERE ur.user_id = ? ORDER BY r.id");
+    if (st) {
+        db_bind_int64(st, 1, user_id);
+        while (db_step(st) == DB_ROW)
+            json_array_append_new(a, json_string(db_col_text(st, 0)));
+    }
+    db_done(st);
+    return a;
+}
+
+int roles_assign(db_conn_t *c, int64_t user_id, json_t *roles)
+{
+    db_stmt_t *st = db_prepare(c, "DELETE FROM user_roles WHERE user_id = ?");
+    if (!st)
+        return -1;
+    db_bind_int64(st, 1, user_id);
+    int rc = db_step(st);
+    db_done(st);
+    size_t i;
+    json_t *v;
+    json_array_foreach(roles, i, v)
+    {
+        if (rc != DB_DONE)
+            break;
+        st = db_prepare(c, "INSERT INTO user_roles (user_id, role_id) SELECT ?, id FROM roles WHERE name = ? "
+                           "ON CONFLICT DO NOTHING");
+        if (!st)
+            return -1;
+        db_bind_int64(st, 1, user_id);
+        db_bind_text(st, 2, json_string_value(v));
+        rc = db_step(st);
+        db_done(st);
+    }
+    return rc == DB_DONE ? 0 : -1;
+}
+
+int user_set_password(db_conn_t *c, int64_t user_id, const char *hash, bool must_change)
+{
+    int64_t now = time_now_ms();
+    db_stmt_t *st =
+        db_prepare(c, "UPDATE users SET password_hash = ?, password_changed_at = ?, "
+                      "must_change_password = ?, provisioned = 0, failed_logins = 0, locked_until = NULL, "
+                      "updated_at = ? WHERE id = ?");
+    if (!st)
+        return -1;
+    db_bind_text(st, 1, hash);
+    db_bind_int64(st, 2, now);
+    db_bind_bool(st, 3, must_change);
+    db_bind_int64(st, 4, now);
+    db_bind_int64(st, 5, user_id);
+    int rc = db_step(st);
+    db_done(st);
+    if (rc != DB_DONE)
+        return -1;
+    st = db_prepare(c, "INSERT INTO password_history (user_id, password_hash, created_at) VALUES (?, ?, ?)");
+    if (!st)
+        return -1;
+    db_bind_int64(st, 1, user_id);
+    db_bind_text(st, 2, hash);
+    db_bind_int64(st, 3, now);
+    rc = db_step(st);
+    db_done(st);
+    return rc == DB_DONE ? 0 : -1;
+}
+
+const char *user_password_acceptable(db_conn_t *c, int64_t user_id, const char *username, const char *pw,
+                                     const auth_policy_t *pol)
+{
+    const char *why = password_check(pw, username, pol->password_min_length, pol->password_min_classes);
+    if (why || !user_id || pol->password_history <= 0)
+        return why;
+    static _Thread_local char msg[80];
+    db_stmt_t *st = db_prepare(
+        c, "SELECT password_hash FROM password_history WHERE user_id = ? ORDER BY id DESC LIMIT ?");
+    if (!st)
+        return "无法检查历史密码";
+    db_bind_int64(st, 1, user_id);
+    db_bind_int64(st, 2, pol->password_history);
+    while (!why && db_step(st) == DB_ROW)
+        if (password_verify(db_col_text(st, 0), pw)) {
+            snprintf(msg, sizeof msg, "不能与最近 %d 次使用过的密码相同", pol->password_history);
+            why = msg;
+        }
+    db_done(st);
+    return why;
+}
+
+int64_t user_insert(db_conn_t *c, const char *username, const char *name, int64_t org_id, const char *hash,
+                    bool must_change, bool provisioned, const char *phone, const char *email, json_t *roles,
+                    int64_t by)
+{
+    int64_t now = time_now_ms();
+    char *sealed = phone && *phone ? crypto_seal(phone) : NULL;
+    char masked[32] = "";
+    if (sealed)
+        phone_mask(phone, masked, sizeof masked);
+    db_stmt_t *st =
+        db_prepare(c, "INSERT INTO users (username, name, org_id, password_hash, password_changed_at, "
+                      "must_change_password, provisioned, phone_enc, phone_masked, email, created_by, "
+                      "created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id");
+    if (!st) {
+        free(sealed);
+        return -1;
+    }
+    db_bind_text(st, 1, username);
+    db_bind_text(st, 2, name);
+    db_bind_int64(st, 3, org_id);
+    db_bind_text(st, 4, hash);
+    db_bind_int64(st, 5, now);
+    db_bind_bool(st, 6, must_change);
+    db_bind_bool(st, 7, provisioned);
+    db_bind_text(st, 8, sealed);
+    db_bind_text(st, 9, sealed ? masked : NULL);
+    db_bind_text(st, 10, email && *email ? email : NULL);
+    if (by)
+        db_bind_int64(st, 11, by);
+    else
+        db_bind_null(st, 11);
+    db_bind_int64(st, 12, now);
+    db_bind_int64(st, 13, now);
+    int rc = db_step(st);
+    int64_t id = rc == DB_ROW ? db_col_int64(st, 0) : 0;
+    db_done(st);
+    free(sealed);
+    if (!id)
+        return db_errcode(c) == DB_E_UNIQUE ? -2 : -1;
+    st = db_prepare(c, "INSERT INTO password_history (user_id, password_hash, created_at) VALUES (?, ?, ?)");
+    if (!st)
+        return -1;
+    db_bind_int64(st, 1, id);
+    db_bind_text(st, 2, hash);
+    db_bind_int64(st, 3, now);
+    rc = db_step(st);
+    db_done(st);
+    if (rc != DB_DONE || roles_assign(c, id, roles) != 0)
+        return -1;
+    return id;
+}
+
+#define USER_COLS                                                                                            \
+    "u.id, u.username, u.name, u.org_id, o.name, u.phone_masked, u.email, u.status, u.locked_until, "        \
+    "u.must_change_password, u.totp_enc IS NOT NULL, u.last_login_at, u.password_changed_at, u.created_at, " \
+    "u.updated_at, u.phone_enc, u.last_login_ip"
+
+static json_t *user_json(db_conn_t *c, db_stmt_t *st, bool full_phone)
+{
+    json_t *u = json_object();
+    int64_t id = db_col_int64(st, 0), locked = db_col_int64(st, 8);
+    json_object_set_new(u, "id", json_integer(id));
+    json_object_set_new(u, "username", json_string(db_col_text(st, 1)));
+    json_object_set_new(u, "name", json_string(db_col_text(st, 2)));
+    json_object_set_new(u, "org_id", json_integer(db_col_int64(st, 3)));
+    json_object_set_new(u, "org_name", json_string(db_col_text(st, 4)));
+    json_t *phone = json_text_or_null(db_col_text(st, 5));
+    if (full_phone && db_col_text(st, 15)) {
+        char *p = crypto_open(db_col_text(st, 15));
+        if (p) {
+            json_decref(phone);
+            phone = json_string(p);
+            free(p);
+        }
+    }
+    json_object_set_new(u, "phone", phone);
+    json_object_set_new(u, "email", json_text_or_null(db_col_text(st, 6)));
+    json_object_set_new(u, "status", json_string(db_col_text(st, 7)));
+    json_object_set_new(u, "locked_until", locked > time_now_ms() ? json_time(locked) : json_null());
+    json_object_set_new(u, "must_change_password", json_boolean(db_col_bool(st, 9)));
+    json_object_set_new(u, "totp_enabled", json_boolean(db_col_bool(st, 10)));
+    json_object_set_new(u, "last_login_at", json_time(db_col_int64(st, 11)));
+    json_object_set_new(u, "last_login_ip", json_text_or_null(db_col_text(st, 16)));
+    json_object_set_new(u, "password_changed_at", json_time(db_col_int64(st, 12)));
+    json_object_set_new(u, "created_at", json_time(db_col_int64(st, 13)));
+    json_object_set_new(u, "updated_at", json_time(db_col_int64(st, 14)));
+    json_object_set_new(u, "roles", json_array()); /* filled by the caller, after this statement is done */
+    (void)c;
+    return u;
+}
+
+/* users are scoped by their organisation; "self" scope sees only oneself */
+static void scope_users(const http_req_t *req, qb_t *q) { auth_scope_rows(req, q, "u.org_id", "u.id"); }
+
+json_t *user_load(http_req_t *req, db_conn_t *c, int64_t id, bool full_phone)
+{
+    qb_t q;
+    qb_init(&q, "SELECT " USER_COLS " FROM users u JOIN orgs o ON o.id = u.org_id WHERE u.id = ");
+    qb_int(&q, id);
+    if (req)
+        scope_users(req, &q);
+    db_stmt_t *st = qb_prepare(c, &q);
+    json_t *u = st && db_step(st) == DB_ROW ? user_json(c, st, full_phone) : NULL;
+    db_done(st);
+    qb_free(&q);
+    if (u)
+        json_object_set_new(u, "roles", user_roles_json(c, id));
+    return u;
+}
+
+static void not_found(http_req_t *req)
+{
+    http_error(req, 404, "not_found", "用户不存在或不在您的管理范围内");
+}
+
+static const char *const USER_STATUS[] = {"active", "disabled", NULL};
+
+static void list_users(http_req_t *req)
+{
+    int64_t page, size, org;
+    if (!http_paging(req, &page, &size) || !http_query_int(req, "org_id", 0, 1, INT64_MAX, &org))
+        return;
+    const char *q = http_query(req, "q"), *role = http_query(req, "role"),
+               *status = http_query(req, "status");
+    const char *subtree = http_query(req, "subtree");
+    if ((status && *status && strcmp(status, "active") && strcmp(status, "disabled")) ||
+        (q && utf8_count(q, strlen(q)) > 100) || (role && strlen(role) > 64)) {
+        http_error_fields(
+            req,
+            json_pack("{s:s}",
+                      status && *status && strcmp(status, "active") && strcmp(status, "disabled") ? "status"
+                                                                                                  : "q",
+                      "取值无效"));
+        return;
+    }
+    db_conn_t *c = http_db(req);
+    if (!c)
+        return;
+    qb_t w, cq, lq;
+    qb_init(&w, " FROM users u JOIN orgs o ON o.id = u.org_id WHERE 1 = 1");
+    if (org && subtree && !strcmp(subtree, "true")) {
+        qb_sql(&w, " AND o.path LIKE (SELECT path FROM orgs WHERE id = ");
+        qb_int(&w, org);
+        qb_sql(&w, ") || '%'");
+    } else if (org) {
+        qb_sql(&w, " AND u.org_id = ");
+        qb_int(&w, org);
+    }
+    if (status && *status) {
+        qb_sql(&w, " AND u.status = ");
+        qb_text(&w, status);
+    }
+    if (role && *role) {
+        qb_sql(&w, " AND u.id IN (SELECT ur.user_id FROM user_roles ur JOIN roles r ON r.id = ur.role_id "
+                   "WHERE r.name = ");
+        qb_text(&w, role);
+        qb_sql(&w, ")");
+    }
+    if (q && *q) {
+        static const char *const cols[] = {"u.username", "u.name"};
+        qb_like_any(&w, cols, 2, q);
+    }
+    scope_users(req, &w);
+    qb_init(&cq, "SELECT COUNT(*)");
+    qb_append(&cq, &w);
+    qb_init(&lq, "SELECT " USER_COLS);
+    qb_append(&lq, &w);
+    qb_sql(&lq, " ORDER BY u.id LIMIT ");
+    qb_int(&lq, size);
+    qb_sql(&lq, " OFFSET ");
+    qb_int(&lq, (page - 1) * size);
+    int64_t total = 0;
+    db_stmt_t *st = qb_prepare(c, &cq);
+    if (st && db_step(st) == DB_ROW)
+        total = db_col_int64(st, 0);
+    db_done(st);
+    json_t *items = json_array();
+    st = qb_prepare(c, &lq);
+    bool ok = st != NULL;
+    while (st && db_step(st) == DB_ROW)
+        json_array_append_new(items, user_json(c, st, false));
+    db_done(st);
+    qb_free(&w);
+    qb_free(&cq);
+    qb_free(&lq);
+    if (!ok) {
+        json_decref(items);
+        http_db_error(req, c);
+        return;
+    }
+    size_t i;
+    json_t *u;
+    json_array_foreach(items, i, u) json_object_set_new(u, "roles", user_roles_json(c, jint(u, "id", 0)));
+    http_list(req, items, total, page, size);
+}
+
+static const char *check_username(json_t *v)
+{
+    const char *s = json_string_value(v);
+    size_t n = strlen(s);
+    if (n < 3 || n > 32)
+        return "应为 3 到 32 个字符";
+    for (; *s; s++)
+        if (!((*s >= '0' && *s <= '9') || (*s >= 'A' && *s <= 'Z') || (*s >= 'a' && *s <= 'z') || *s == '_' ||
+              *s == '.' || *s == '-'))
+            return "只能包含字母、数字和 _ . -";
+    return NULL;
+}
+
+static const char *check_email(json_t *v)
+{
+    const char *s = json_string_value(v), *at = strchr(s, '@');
+    if (!*s)
+        return NULL;
+    return at && at > s && strchr(at, '.') && !strchr(at + 1, '@') && !strchr(s, ' ') ? NULL
+                                                                                      : "邮箱格式不正确";
+}
+
+static const char *check_phone(json_t *v)
+{
+    const char *s = json_string_value(v);
+    int digits = 0;
+    if (!*s)
+        return NULL;
+    for (; *s; s++) {
+        if (*s >= '0' && *s <= '9')
+            digits++;
+        else if (*s != '-' && *s != ' ' && *s != '+')
+            return "应为电话号码";
+    }
+    return digits >= 7 && digits <= 15 ? NULL : "应为 7 到 15 位数字的电话号码";
+}
+
+static const char *check_roles(json_t *v)
+{
+    size_t i;
+    json_t *r;
+    json_array_foreach(v, i, r) if (!json_is_string(r) || json_string_length(r) == 0 ||
+                                    json_string_length(r) > 64) return "应为角色名数组";
+    return NULL;
+}
+
+/* Generated passwords are answered once; given ones are checked. */
+static const char *new_password(http_req_t *req, db_conn_t *c, int64_t user_id, const char *username,
+                                const char *given, const auth_policy_t *pol, char *pw, size_t pwsz,
+                                char *hash)
+{
+    if (given) {
+        const char *why = user_password_acceptable(c, user_id, username, given, pol);
+        if (why)
+            return why;
+        str_lcpy(pw, given, pwsz);
+    } else {
+        password_generate(pw, pol->password_min_length > 16 ? (size_t)pol->password_min_length : 16);
+    }
+    if (password_hash(pw, hash, PASSWORD_HASH_MAX) != 0) {
+        http_error(req, 500, "internal", "密码处理失败");
+        return "";
+    }
+    return NULL;
+}
+
+static void create_user(http_req_t *req)
+{
+    static const vfield_t F[] = {
+        {"username", V_STR, true, 3, 32, NULL, check_username},
+        {"name", V_STR, true, 1, 50, NULL, NULL},
+        {"password", V_STR, false, 1, 128, NULL, NULL},
+        {"org_id", V_ID, true, 0, 0, NULL, NULL},
+        {"roles", V_ARRAY, true, 1, 16, NULL, check_roles},
+        {"phone", V_STR, false, 0, 30, NULL, check_phone},
+        {"email", V_STR, false, 0, 100, NULL, check_email},
+    };
+    db_conn_t *c;
+    if (!valid_body(req, F, VN(F), false) || !(c = http_db(req)))
+        return;
+    json_t *b = http_json_body(req);
+    auth_policy_t pol;
+    auth_policy(ID.db, &pol);
+    if (db_begin(c) != 0) {
+        http_db_error(req, c);
+        return;
+    }
+    json_t *errs = json_object();
+    if (!auth_org_in_scope(req, c, jint(b, "org_id", 0)))
+        json_object_set_new(errs, "org_id", json_string("组织不存在或不在您的管理范围内"));
+    bool unknown = false;
+    const char *why = roles_grantable(req, c, json_object_get(b, "roles"), &unknown);
+    if (why && unknown)
+        json_object_set_new(errs, "roles", json_string(why));
+    char pw[PASSWORD_MAX_LEN + 1], hash[PASSWORD_HASH_MAX];
+    const char *pwhy =
+        new_password(req, c, 0, jstr(b, "username"), jstr(b, "password"), &pol, pw, sizeof pw, hash);
+    if (http_responded(req)) {
+        json_decref(errs);
+        return;
+    }
+    if (pwhy)
+        json_object_set_new(errs, "password", json_string(pwhy));
+    if (json_object_size(errs)) {
+        http_error_fields(req, errs);
+        return;
+    }
+    json_decref(errs);
+    if (why) {
+        http_error(req, 403, "forbidden", "%s", why);
+        return;
+    }
+    int64_t id = user_insert(c, jstr(b, "username"), jstr(b, "name"), jint(b, "org_id", 0), hash,
+                             pol.must_change_on_reset, false, jstr(b, "phone"), jstr(b, "email"),
+                             json_object_get(b, "roles"), http_user_id(req));
+    if (id == -2) {
+        http_error_fields(req, json_pack("{s:s}", "username", "用户名已存在"));
+        return;
+    }
+    json_t *u = id > 0 ? user_load(req, c, id, false) : NULL;
+    char tid[32];
+    snprintf(tid, sizeof tid, "%lld", (long long)id);
+    audit_entry_t ae = {.action = "user.create", .target_type = "user", .target_id = tid, .after = u};
+    if (!u || audit_write(c, req, &ae) != 0 || db_commit(c) != 0) {
+        json_decref(u);
+        http_db_error(req, c);
+        return;
+    }
+    if (!jstr(b, "password"))
+        json_object_set_new(u, "generated_password", json_string(pw));
+    http_json(req, 201, u);
+}
+
+static void get_user(http_req_t *req)
+{
+    int64_t id;
+    db_conn_t *c;
+    if (!http_param_id(req, "id", &id) || !(c = http_db(req)))
+        return;
+    json_t *u = user_load(req, c, id, auth_has(req, "user.write") || id == http_user_id(req));
+    if (!u)
+        not_found(req);
+    else
+        http_json(req, 200, u);
+}
+
+static void patch_user(http_req_t *req)
+{
+    static const vfield_t F[] = {
+        {"name", V_STR, false, 1, 50, NULL, NULL},
+        {"org_id", V_ID, false, 0, 0, NULL, NULL},
+        {"roles", V_ARRAY, false, 1, 16, NULL, check_roles},
+        {"phone", V_STR, false, 0, 30, NULL, check_phone},
+        {"email", V_STR, false, 0, 100, NULL, check_email},
+        {"status", V_ENUM, false, 0, 0, USER_STATUS, NULL},
+    };
+    int64_t id;
+    db_conn_t *c;
+    if (!http_param_id(req, "id", &id) || !valid_body(req, F, VN(F), true) || !(c = http_db(req)))
+        return;
+    json_t *b = http_json_body(req);
+    bool self = id == http_user_id(req);
+    if (self && (jhas(b, "roles") || jhas(b, "status") || jhas(b, "org_id"))) {
+        http_error(req, 403, "forbidden", "不能修改自己的角色、状态或所属组织");
+        return;
+    }
+    if (db_begin(c) != 0) {
+        http_db_error(req, c);
+        return;
+    }
+    json_t *before = user_load(req, c, id, false);
+    if (!before) {
+        not_found(req);
+        return;
+    }
+    http_defer(req, (void (*)(void *))json_decref, before);
+    if (jhas(b, "org_id") && !auth_org_in_scope(req, c, jint(b, "org_id", 0))) {
+        http_error_fields(req, json_pack("{s:s}", "org_id", "组织不存在或不在您的管理范围内"));
+        return;
+    }
+    json_t *roles = json_object_get(b, "roles");
+    if (json_is_array(roles)) {
+        bool unknown = false;
+        const char *why = roles_grantable(req, c, roles, &unknown);
+        /* also the roles being taken away must be within the caller's reach */
+        const char *why_old =
+            why ? NULL : roles_grantable(req, c, json_object_get(before, "roles"), &unknown);
+        if (why && unknown) {
+            http_error_fields(req, json_pack("{s:s}", "roles", why));
+            return;
+        }
+        if (why || why_old) {
+            http_error(req, 403, "forbidden", "%s", why ? why : "该用户持有您无权调整的角色");
+            return;
+        }
+    }
+    qb_t q;
+    qb_init(&q, "UPDATE users SET updated_at = ");
+    qb_int(&q, time_now_ms());
+    if (jstr(b, "name")) {
+        qb_sql(&q, ", name = ");
+        qb_text(&q, jstr(b, "name"));
+    }
+    if (jhas(b, "org_id") && jint(b, "org_id", 0)) {
+        qb_sql(&q, ", org_id = ");
+        qb_int(&q, jint(b, "org_id", 0));
+    }
+    if (jhas(b, "email")) {
+        qb_sql(&q, ", email = ");
+        qb_text(&q, jstr(b, "email") && *jstr(b, "email") ? jstr(b, "email") : NULL);
+    }
+    if (jstr(b, "status")) {
+        qb_sql(&q, ", status = ");
+        qb_text(&q, jstr(b, "status"));
+    }
+    char *sealed = NULL;
+    if (jhas(b, "phone")) {
+        const char *ph = jstr(b, "phone");
+        char masked[32] = "";
+        if (ph && *ph) {
+            sealed = crypto_seal(ph);
+            phone_mask(ph, masked, sizeof masked);
+        }
+        qb_sql(&q, ", phone_enc = ");
+        qb_text(&q, sealed);
+        qb_sql(&q, ", phone_masked = ");
+        qb_text(&q, sealed ? masked : NULL);
+    }
+    free(sealed);
+    qb_sql(&q, " WHERE id = ");
+    qb_int(&q, id);
+    db_stmt_t *st = qb_prepare(c, &q);
+    int rc = st ? db_step(st) : DB_ERROR;
+    db_done(st);
+    qb_free(&q);
+    if (rc == DB_DONE && json_is_array(roles))
+        rc = roles_assign(c, id, roles) == 0 ? DB_DONE : DB_ERROR;
+    /* a disabled account or a change of roles ends its sessions */
+    bool disabling = jstr(b, "status") && !strcmp(jstr(b, "status"), "disabled");
+    if (rc == DB_DONE && (disabling || json_is_array(roles)) &&
+        session_revoke_user(c, id, disabling ? "disabled" : "roles_changed") != 0)
+        rc = DB_ERROR;
+    json_t *after = rc == DB_DONE ? user_load(req, c, id, false) : NULL;
+    char tid[32];
+    snprintf(tid, sizeof tid, "%lld", (long long)id);
+    const char *action = disabling ? "user.disable"
+                         : jstr(b, "status") && !strcmp(jstr(b, "status"), "active") &&
+                                 strcmp(jstr(before, "status"), "active") != 0
+                             ? "user.enable"
+                         : json_is_array(roles) ? "user.update_roles"
+                                                : "user.update";
+    audit_entry_t ae = {
+        .action = action, .target_type = "user", .target_id = tid, .before = before, .after = after};
+    if (!after || audit_write(c, req, &ae) != 0 || db_commit(c) != 0) {
+        json_decref(after);
+        http_db_error(req, c);
+        return;
+    }
+    http_json(req, 200, after);
+}
+
+static void delete_user(http_req_t *req)
+{
+    int64_t id;
+    db_conn_t *c;
+    if (!http_param_id(req, "id", &id) || !(c = http_db(req)))
+        return;
+    if (id == http_user_id(req)) {
+        http_error(req, 403, "forbidden", "不能停用自己的账号");
+        return;
+    }
+    if (db_begin(c) != 0) {
+        http_db_error(req, c);
+        return;
+    }
+    json_t *before = user_load(req, c, id, false);
+    if (!before) {
+        not_found(req);
+        return;
+    }
+    http_defer(req, (void (*)(void *))json_decref, before);
+    bool unknown;
+    if (roles_grantable(req, c, json_object_get(before, "roles"), &unknown)) {
+        http_error(req, 403, "forbidden", "该用户持有您无权调整的角色");
+        return;
+    }
+    db_stmt_t *st = db_prepare(c, "UPDATE users SET status = 'disabled', updated_at = ? WHERE id = ?");
+    int rc = DB_ERROR;
+    if (st) {
+        db_bind_int64(st, 1, time_now_ms());
+        db_bind_int64(st, 2, id);
+        rc = db_step(st);
+    }
+    db_done(st);
+    char tid[32];
+    snprintf(tid, sizeof tid, "%lld", (long long)id);
+    audit_entry_t ae = {.action = "user.disable", .target_type = "user", .target_id = tid, .before = before};
+    if (rc != DB_DONE || session_revoke_user(c, id, "disabled") != 0 || audit_write(c, req, &ae) != 0 ||
+        db_commit(c) != 0) {
+        http_db_error(req, c);
+        return;
+    }
+    http_no_content(req);
+}
+
+/* Shared by reset-password, unlock and logout: loads the target in scope and
+ * refuses when it holds roles the caller cannot manage. */
+static json_t *target(http_req_t *req, db_conn_t *c, int64_t *id)
+{
+    if (!http_param_id(req, "id", id))
+        return NULL;
+    if (db_begin(c) != 0) {
+        http_db_error(req, c);
+        return NULL;
+    }
+    json_t *u = user_load(req, c, *id, false);
+    if (!u) {
+        not_found(req);
+        return NULL;
+    }
+    bool unknown;
+    if (*id != http_user_id(req) && !auth_has(req, "role.write") &&
+        roles_grantable(req, c, json_object_get(u, "roles"), &unknown)) {
+        json_decref(u);
+        http_error(req, 403, "forbidden", "该用户持有您无权调整的角色");
+        return NULL;
+    }
+    http_defer(req, (void (*)(void *))json_decref, u);
+    return u;
+}
+
+static void finish(http_req_t *req, db_conn_t *c, const char *action, int64_t id, const char *detail)
+{
+    char tid[32];
+    snprintf(tid, sizeof tid, "%lld", (long long)id);
+    audit_entry_t ae = {.action = action, .target_type = "user", .target_id = tid, .detail = detail};
+    if (audit_write(c, req, &ae) != 0 || db_commit(c) != 0)
+        http_db_error(req, c);
+}
+
+static void reset_password(http_req_t *req)
+{
+    static const vfield_t F[] = {{"password", V_STR, false, 1, 128, NULL, NULL}};
+    int64_t id;
+    db_conn_t *c;
+    json_t *b = http_json_body(req);
+    if ((b && !valid_body(req, F, VN(F), true)) || !(c = http_db(req)))
+        return;
+    json_t *u = target(req, c, &id);
+    if (!u)
+        return;
+    auth_policy_t pol;
+    auth_policy(ID.db, &pol);
+    char pw[PASSWORD_MAX_LEN + 1], hash[PASSWORD_HASH_MAX];
+    const char *why =
+        new_password(req, c, id, jstr(u, "username"), jstr(b, "password"), &pol, pw, sizeof pw, hash);
+    if (http_responded(req))
+        return;
+    if (why) {
+        http_error_fields(req, json_pack("{s:s}", "password", why));
+        return;
+    }
+    if (user_set_password(c, id, hash, pol.must_change_on_reset) != 0 ||
+        session_revoke_user(c, id, "password_reset") != 0) {
+        http_db_error(req, c);
+        return;
+    }
+    finish(req, c, "user.reset_password", id, NULL);
+    if (http_responded(req))
+        return;
+    json_t *o = json_pack("{s:b}", "must_change_password", pol.must_change_on_reset);
+    if (!jstr(b, "password"))
+        json_object_set_new(o, "generated_password", json_string(pw));
+    http_json(req, 200, o);
+}
+
+static void unlock_user(http_req_t *req)
+{
+    int64_t id;
+    db_conn_t *c = http_db(req);
+    json_t *u = c ? target(req, c, &id) : NULL;
+    if (!u)
+        return;
+    db_stmt_t *st =
+        db_prepare(c, "UPDATE users SET failed_logins = 0, locked_until = NULL, updated_at = ? WHERE id = ?");
+    int rc = DB_ERROR;
+    if (st) {
+        db_bind_int64(st, 1, time_now_ms());
+        db_bind_int64(st, 2, id);
+        rc = db_step(st);
+    }
+    db_done(st);
+    if (rc != DB_DONE) {
+        http_db_error(req, c);
+        return;
+    }
+    finish(req, c, "user.unlock", id, NULL);
+    if (!http_responded(req))
+        http_no_content(req);
+}
+
+static void logout_user(http_req_t *req)
+{
+    int64_t id;
+    db_conn_t *c = http_db(req);
+    json_t *u = c ? target(req, c, &id) : NULL;
+    if (!u)
+        return;
+    if (session_revoke_user(c, id, "forced") != 0) {
+        http_db_error(req, c);
+        return;
+    }
+    finish(req, c, "session.force_logout", id, "结束该用户的全部会话");
+    if (!http_responded(req))
+        http_no_content(req);
+}
+
+static const http_route_t routes[] = {
+    {"GET", "/api/v1/users", list_users, "user.read", 0, 0},
+    {"POST", "/api/v1/users", create_user, "user.write", 0, 0},
+    {"GET", "/api/v1/users/{id}", get_user, "user.read", 0, 0},
+    {"PATCH", "/api/v1/users/{id}", patch_user, "user.write", 0, 0},
+    {"DELETE", "/api/v1/users/{id}", delete_user, "user.write", 0, 0},
+    {"POST", "/api/v1/users/{id}/reset-password", reset_password, "user.write", 0, 0},
+    {"POST", "/api/v1/users/{id}/unlock", unlock_user, "user.write", 0, 0},
+    {"POST", "/api/v1/users/{id}/logout", logout_user, "session.write", 0, 0},
+};
+
+int identity_user_routes(zd_app_t *app, char *err, size_t errlen)
+{
+    return module_routes(app, routes, VN(routes), err, errlen);
+}
