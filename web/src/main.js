@@ -42,6 +42,12 @@ configureApi({
     const cur = router.currentRoute.value;
     if (cur.name !== 'change-password') router.push({ name: 'change-password', query: { redirect: cur.fullPath } });
   },
+  onTotpRequired() {
+    const auth = useAuth();
+    auth.totpEnrollmentRequired = true;
+    const cur = router.currentRoute.value;
+    if (cur.name !== 'setup-totp') router.push({ name: 'setup-totp', query: { redirect: cur.fullPath } });
+  },
   notify({ type, message, requestId }) {
     ElMessage({
       type,

@@ -55,11 +55,24 @@ export function totp(secret = TOTP_SECRET, now = Date.now()) {
   return code.padStart(6, '0');
 }
 
-/** A code that stays valid for the next few seconds (waits out a step boundary). */
-export async function freshTotp(secret = TOTP_SECRET) {
-  const left = 30000 - (Date.now() % 30000);
-  if (left < 4000) await new Promise((r) => setTimeout(r, left + 200));
-  return totp(secret);
+// The server refuses a code that was already used (replay protection), so
+// each (account, 30 s step) is used once: a second login of the same
+// account in the same step waits for the next code.
+const usedStep = new Map();
+
+/** A code that stays valid for a few seconds and was not used for `who` yet. */
+export async function freshTotp(secret = TOTP_SECRET, who = '') {
+  for (;;) {
+    const now = Date.now();
+    const step = Math.floor(now / 30000);
+    const left = 30000 - (now % 30000);
+    if (left < 4000 || usedStep.get(who) === step) {
+      await new Promise((r) => setTimeout(r, left + 200));
+      continue;
+    }
+    usedStep.set(who, step);
+    return totp(secret, now);
+  }
 }
 
 /** Starts server + browser. env/args pass through to the server. */
@@ -74,6 +87,7 @@ export async function startConsole({ env = {}, args = [] } = {}) {
     browser,
     base: srv.base,
     identity, // false while the identity API is not in this build
+    states: {}, // username → cookies of a logged-in session (see signIn)
     async newPage(opts = {}) {
       const context = await browser.newContext({ viewport: { width: 1366, height: 768 }, locale: 'zh-CN', timezoneId: 'Asia/Shanghai', acceptDownloads: true, ...opts });
       const page = await context.newPage();
@@ -115,7 +129,7 @@ export async function login(page, base, username, password, { totpSecret, expect
   await page.click('[data-test=login-submit]');
   if (expectTotp) {
     await page.waitForSelector('input[name=totp]');
-    await page.fill('input[name=totp]', await freshTotp(totpSecret));
+    await page.fill('input[name=totp]', await freshTotp(totpSecret, username));
     // six digits submit by themselves
   }
 }
@@ -144,8 +158,23 @@ export async function fakeSession(page, permissions) {
   await page.route('**/api/v1/dashboard/todo', (r) => r.fulfill({ status: 200, contentType: 'application/json', body: '{"items":[]}' }));
 }
 
+/**
+ * Signs a page in as one of the bootstrap administrators: through the login
+ * form (TOTP step included) the first time, then by reusing that session's
+ * cookie, so a suite does not log the same account in again and again.
+ */
+export async function signIn(ctx, page, username = 'admin') {
+  const saved = ctx.states[username];
+  if (saved) {
+    await page.context().addCookies(saved);
+    return;
+  }
+  await loginAdmin(page, ctx.base, username);
+  ctx.states[username] = (await page.context().storageState()).cookies;
+}
+
 /** Signs in as the system administrator, for real or (see fakeSession) not. */
 export async function enterAsAdmin(ctx, page) {
-  if (ctx.identity) await loginAdmin(page, ctx.base);
+  if (ctx.identity) await signIn(ctx, page, 'admin');
   else await fakeSession(page, ['job.read', 'job.write', 'system.read']);
 }

@@ -1,8 +1,8 @@
 // The console's one way to talk to zhendi: JSON over fetch with the session
 // cookie, the CSRF header on every mutating request, the error envelope
 // turned into ApiError, and the cross-cutting reactions (401 → back to the
-// login page, 403 password_change_required → the forced change page, other
-// errors → a toast that carries the X-Request-Id so support can find the
+// login page, 403 password_change_required → the forced change page, 403
+// totp_enrollment_required → the forced enrolment page, other errors → a toast that carries the X-Request-Id so support can find the
 // request in the access log). Uploads go through XMLHttpRequest because
 // fetch reports no upload progress.
 //
@@ -31,6 +31,7 @@ const state = {
   fetch: (...a) => globalThis.fetch(...a),
   onUnauthorized: null, // (err) => void
   onPasswordChange: null, // (err) => void
+  onTotpRequired: null, // (err) => void
   notify: null, // ({type, message, requestId}) => void
 };
 
@@ -118,6 +119,10 @@ export function handleError(err, opts = {}) {
   }
   if (err.status === 403 && err.code === 'password_change_required') {
     state.onPasswordChange?.(err);
+    return;
+  }
+  if (err.status === 403 && err.code === 'totp_enrollment_required') {
+    state.onTotpRequired?.(err);
     return;
   }
   if (err.status === 422 && err.fields && Object.keys(err.fields).length && !opts.toast422) return;

@@ -1,6 +1,7 @@
 // The router and its guard: loads the session once (GET /auth/me), sends the
 // anonymous to /login?redirect=<where they were going>, holds a session that
-// must change its password on /change-password, and shows 403 for pages the
+// must change its password on /change-password (and one whose role requires
+// two-step verification on /setup-totp until enrolled), and shows 403 for pages the
 // user's permissions do not cover (the URL of the forbidden page is kept in
 // ?from= so the 403 page can name it).
 import { createRouter, createWebHistory } from 'vue-router';
@@ -36,6 +37,9 @@ export async function guard(to, auth) {
   }
   if (auth.mustChangePassword && to.name !== 'change-password') {
     return { name: 'change-password', query: { redirect: to.fullPath } };
+  }
+  if (!auth.mustChangePassword && auth.totpEnrollmentRequired && to.name !== 'setup-totp') {
+    return { name: 'setup-totp', query: { redirect: to.fullPath } };
   }
   if (to.meta?.perm && !auth.can(to.meta.perm)) {
     return { name: 'forbidden', query: { from: to.fullPath }, replace: true };

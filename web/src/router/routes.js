@@ -110,5 +110,11 @@ export const routes = [
     component: () => import('@/views/ChangePassword.vue'),
     meta: { title: '修改密码', bare: true },
   },
+  {
+    path: '/setup-totp',
+    name: 'setup-totp',
+    component: () => import('@/views/SetupTotp.vue'),
+    meta: { title: '绑定动态口令', bare: true },
+  },
   { path: '/', component: () => import('@/layout/AppLayout.vue'), children: layoutRoutes },
 ];

@@ -12,13 +12,15 @@ export const useAuth = defineStore('auth', {
     permissions: [],
     mustChangePassword: false,
     passwordExpiresAt: null,
+    serverPasswordExpired: false, // the server's password_expired flag
+    totpEnrollmentRequired: false, // the policy requires TOTP for one of my roles and I have none
     loaded: false, // me/login answered at least once this page life
   }),
   getters: {
     loggedIn: (s) => !!s.user,
     permSet: (s) => new Set(s.permissions),
     /** the password is past its maximum age (the server also sets must_change_password) */
-    passwordExpired: (s) => !!s.passwordExpiresAt && new Date(s.passwordExpiresAt).getTime() <= Date.now(),
+    passwordExpired: (s) => s.serverPasswordExpired || (!!s.passwordExpiresAt && new Date(s.passwordExpiresAt).getTime() <= Date.now()),
     /** days until the password expires, when that is within two weeks */
     passwordExpiresInDays: (s) => {
       if (!s.passwordExpiresAt) return null;
@@ -35,6 +37,8 @@ export const useAuth = defineStore('auth', {
       this.permissions = session.permissions || [];
       this.mustChangePassword = !!session.must_change_password;
       this.passwordExpiresAt = session.password_expires_at || null;
+      this.serverPasswordExpired = !!session.password_expired;
+      this.totpEnrollmentRequired = !!session.totp_enrollment_required;
       if (session.csrf_token) setCsrfToken(session.csrf_token);
       this.loaded = true;
     },
@@ -63,6 +67,8 @@ export const useAuth = defineStore('auth', {
       this.permissions = [];
       this.mustChangePassword = false;
       this.passwordExpiresAt = null;
+      this.serverPasswordExpired = false;
+      this.totpEnrollmentRequired = false;
       this.loaded = true;
       setCsrfToken('');
     },

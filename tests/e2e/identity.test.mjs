@@ -1,0 +1,202 @@
+// The administration console end to end, as the issue describes it: the
+// system administrator logs in with TOTP, creates an organisation and a user;
+// the security administrator creates the role that user gets; the user logs
+// in (forced password change first) and sees only the menus the role
+// allows, and a forbidden page opened by URL answers 403; a wrong password
+// is explained and the fifth one locks the account; the audit
+// administrator finds all of it in the audit log, with the chain verified.
+// The steps share one server and run in order.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startConsole, withPage, login, signIn, ADMIN_PASSWORD } from './lib/console.mjs';
+
+let ctx;
+before(async () => { ctx = await startConsole(); });
+after(async () => { await ctx?.stop(); });
+
+const ORG = { name: 'e2e测试区委', code: 'E2E-DIST-01' };
+const ROLE = { name: 'org_viewer', title: '组织查看员' };
+const USER = { username: 'e2e_worker', name: '测试工作者', password: 'Worker-Init-2026!', next: 'Worker-Next-2026#' };
+
+const skipUnlessIdentity = (t) => {
+  if (!ctx.identity) { t.skip('identity API not in this build'); return true; }
+  return false;
+};
+// every entry of the side menu, open or folded
+const menuTexts = (page) =>
+  page.locator('.side-menu').evaluate((m) => [...m.querySelectorAll('.el-menu-item, .el-sub-menu__title')].map((e) => e.textContent.trim()));
+async function confirmBox(page) {
+  await page.locator('.el-message-box__btns .el-button--primary, .el-message-box__btns .el-button--danger').last().click();
+}
+
+test('the system administrator logs in with the TOTP step and sees the system menus only', async (t) => {
+  if (skipUnlessIdentity(t)) return;
+  await withPage(t, ctx, async (page) => {
+    await login(page, ctx.base, 'admin', ADMIN_PASSWORD, { expectTotp: false });
+    await page.getByText('已启用两步验证').waitFor();
+    await page.fill('input[name=totp]', '000000');
+    await page.locator('[data-test=login-error]', { hasText: '动态验证码错误' }).waitFor();
+    await signIn(ctx, page, 'admin');
+    const menu = await menuTexts(page);
+    for (const m of ['首页', '组织机构', '用户管理', '任务调度', '系统状态']) assert.ok(menu.includes(m), `${m} in ${menu}`);
+    for (const m of ['审计日志', '角色权限', '安全策略']) assert.ok(!menu.includes(m), `${m} not in ${menu}`);
+  });
+});
+
+test('the system administrator creates an organisation under the city', async (t) => {
+  if (skipUnlessIdentity(t)) return;
+  await withPage(t, ctx, async (page) => {
+    await signIn(ctx, page, 'admin');
+    await page.goto(ctx.base + '/orgs');
+    await page.locator('[data-test=org-info]', { hasText: '中共上海市委员会' }).waitFor();
+    await page.locator('[data-test=org-create]').click();
+    const dlg = page.locator('.el-dialog', { hasText: '新建下级组织' });
+    await dlg.locator('input[data-test=org-name]').fill(ORG.name);
+    await dlg.locator('input[data-test=org-code]').fill(ORG.code);
+    await dlg.locator('[data-test=org-type]').click();
+    await page.locator('.el-select-dropdown__item:visible', { hasText: /^区$/ }).click();
+    await dlg.locator('[data-test=org-save]').click();
+    await dlg.waitFor({ state: 'hidden' });
+    await page.locator('[data-test=org-tree]').getByText(ORG.name).click();
+    await page.locator('[data-test=org-info]', { hasText: ORG.code }).waitFor();
+  });
+});
+
+test('the security administrator creates a role from the permission tree', async (t) => {
+  if (skipUnlessIdentity(t)) return;
+  await withPage(t, ctx, async (page) => {
+    await signIn(ctx, page, 'secadmin');
+    await page.goto(ctx.base + '/roles');
+    await page.locator('[data-test=role-create]').click();
+    const dlg = page.locator('.el-dialog', { hasText: '新建角色' });
+    await dlg.locator('input[data-test=role-title]').fill(ROLE.title);
+    await dlg.locator('input[data-test=role-name]').fill(ROLE.name);
+    await dlg.getByText('本组织及下级').click();
+    for (const code of ['org.read', 'user.read']) {
+      await dlg.locator('[data-test=perm-tree] .el-tree-node__content', { hasText: `（${code}）` }).locator('.el-checkbox').click();
+    }
+    await dlg.locator('[data-test=role-save]').click();
+    await dlg.waitFor({ state: 'hidden' });
+    await page.locator('[data-test=roles-table] tr', { hasText: ROLE.title }).waitFor();
+  });
+});
+
+test('the system administrator creates a user in the new organisation with that role', async (t) => {
+  if (skipUnlessIdentity(t)) return;
+  await withPage(t, ctx, async (page) => {
+    await signIn(ctx, page, 'admin');
+    await page.goto(ctx.base + '/users');
+    await page.locator('[data-test=user-create]').click();
+    const dlg = page.locator('.el-dialog', { hasText: '新建用户' });
+    await dlg.locator('input[data-test=user-username]').fill(USER.username);
+    await dlg.locator('input[data-test=user-name]').fill(USER.name);
+    await dlg.locator('input[data-test=user-password]').fill(USER.password);
+    // organisation: open the tree picker, expand the city, pick the new district
+    await dlg.locator('.el-form-item', { hasText: '所属组织' }).locator('.el-select').click();
+    const pop = page.locator('.el-tree-select__popper:visible, .el-select__popper:visible').last();
+    await pop.locator('.el-tree-node', { hasText: '中共上海市委员会' }).first().locator('.el-tree-node__expand-icon').first().click();
+    await pop.locator('.el-tree-node__content', { hasText: ORG.name }).click();
+    await dlg.locator('.el-form-item', { hasText: '所属组织' }).getByText(ORG.name).waitFor();
+    await dlg.locator('[data-test=user-roles]').click();
+    await page.locator('.el-select-dropdown__item:visible', { hasText: ROLE.title }).click();
+    await dlg.getByText('用户名', { exact: true }).click(); // close the dropdown
+    await dlg.locator('[data-test=user-save]').click();
+    await dlg.waitFor({ state: 'hidden' });
+    const row = page.locator('[data-test=users-table] .el-table__body tr', { hasText: USER.username });
+    await row.waitFor();
+    assert.match(await row.innerText(), new RegExp(ORG.name));
+  });
+});
+
+test('the new user changes the initial password and sees only what the role allows; other pages are 403', async (t) => {
+  if (skipUnlessIdentity(t)) return;
+  await withPage(t, ctx, async (page) => {
+    await login(page, ctx.base, USER.username, USER.password, { redirect: '/orgs' });
+    await page.waitForURL(/\/change-password/);
+    await page.fill('input[name=old_password]', USER.password);
+    await page.fill('input[name=new_password]', USER.next);
+    await page.fill('input[name=confirm]', USER.next);
+    await page.locator('[data-test=password-save]').click();
+    await page.waitForURL(/\/orgs$/);
+    await page.locator('[data-test=user-menu]', { hasText: USER.name }).waitFor();
+    const menu = await menuTexts(page);
+    assert.deepEqual(menu, ['首页', '组织与用户', '组织机构', '用户管理']);
+    // data scope: the tree starts at the user's own organisation
+    await page.locator('[data-test=org-tree]').getByText(ORG.name).waitFor();
+    assert.equal(await page.locator('[data-test=org-tree]').getByText('中共上海市委员会').count(), 0);
+    // no write permission: no create button
+    assert.equal(await page.locator('[data-test=org-create]').count(), 0);
+    for (const path of ['/system', '/audit', '/roles', '/jobs']) {
+      await page.goto(ctx.base + path);
+      await page.locator('[data-test=forbidden]').waitFor();
+      assert.match(await page.locator('[data-test=forbidden]').innerText(), new RegExp(`403[\\s\\S]*${path}`));
+    }
+  });
+});
+
+test('a wrong password is explained, and the fifth wrong one locks the account', async (t) => {
+  if (skipUnlessIdentity(t)) return;
+  await withPage(t, ctx, async (page) => {
+    await page.goto(ctx.base + '/login');
+    const err = page.locator('[data-test=login-error]');
+    for (let i = 1; i <= 4; i++) {
+      await page.fill('input[name=username]', USER.username);
+      await page.fill('input[name=password]', `wrong-${i}`);
+      await page.click('[data-test=login-submit]');
+      await err.filter({ hasText: `还可尝试 ${5 - i} 次` }).waitFor();
+      assert.match(await err.innerText(), /用户名或密码错误/);
+    }
+    await page.fill('input[name=password]', 'wrong-5');
+    await page.click('[data-test=login-submit]');
+    await err.filter({ hasText: '账户已锁定' }).waitFor();
+    // even the right password is refused now
+    await page.fill('input[name=password]', USER.next);
+    await page.click('[data-test=login-submit]');
+    await err.filter({ hasText: '账户已锁定' }).waitFor();
+    assert.match(page.url(), /\/login/);
+  });
+});
+
+test('the administrator sees the lock and unlocks the user', async (t) => {
+  if (skipUnlessIdentity(t)) return;
+  await withPage(t, ctx, async (page) => {
+    await signIn(ctx, page, 'admin');
+    await page.goto(ctx.base + '/users');
+    const row = page.locator('[data-test=users-table] .el-table__body tr', { hasText: USER.username });
+    await row.getByText('锁定').waitFor();
+    await row.getByRole('button', { name: '解锁' }).click();
+    await row.getByRole('button', { name: '解锁' }).waitFor({ state: 'detached' });
+  });
+  await withPage(t, ctx, async (page) => {
+    await login(page, ctx.base, USER.username, USER.next);
+    await page.locator('[data-test=user-menu]', { hasText: USER.name }).waitFor();
+  });
+});
+
+test('the audit administrator sees those actions in the audit log with the chain verified', async (t) => {
+  if (skipUnlessIdentity(t)) return;
+  await withPage(t, ctx, async (page) => {
+    await signIn(ctx, page, 'auditor');
+    await page.goto(ctx.base + '/');
+    assert.deepEqual(await menuTexts(page), ['首页', '安全审计', '审计日志']);
+    await page.goto(ctx.base + '/audit');
+    await page.locator('[data-test=audit-verify]', { hasText: '校验通过' }).waitFor();
+    const table = page.locator('[data-test=audit-table] .el-table__body');
+    for (const action of ['org.create', 'role.create', 'user.create', 'user.unlock']) {
+      await table.locator('tr', { hasText: action }).first().waitFor();
+    }
+    // failed logins are there too, as failures
+    await page.locator('.filters input[placeholder^="操作"]').fill('auth.login');
+    await page.locator('.filters .el-select').first().click();
+    await page.locator('.el-select-dropdown__item:visible', { hasText: '失败' }).click();
+    await table.locator('tr', { hasText: USER.username }).first().waitFor();
+    // detail drawer shows before/after of the user creation
+    await page.locator('.filters').getByRole('button', { name: '重置' }).click();
+    await page.locator('.filters input[placeholder^="操作"]').fill('user.create');
+    await page.locator('.filters').getByRole('button', { name: '查询' }).click();
+    await table.locator('tr', { hasText: 'user.create' }).first().click();
+    const drawer = page.locator('[data-test=audit-detail]');
+    await drawer.getByText('变更内容').waitFor();
+    await drawer.locator('.el-table', { hasText: '修改后' }).getByText(USER.username).first().waitFor();
+  });
+});
