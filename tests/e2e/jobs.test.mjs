@@ -10,9 +10,14 @@ let ctx;
 before(async () => { ctx = await startConsole(); });
 after(async () => { await ctx?.stop(); });
 
-async function schedule(name) {
-  const r = await ctx.srv.get('/api/v1/schedules?page_size=200');
-  return r.json.items.find((s) => s.name === name);
+// reads through the page's own session (its cookies), as the console does
+async function apiGet(page, path) {
+  const r = await page.request.get(ctx.base + path);
+  assert.equal(r.status(), 200, `${path}: ${r.status()}`);
+  return r.json();
+}
+async function schedule(page, name) {
+  return (await apiGet(page, '/api/v1/schedules?page_size=200')).items.find((s) => s.name === name);
 }
 
 async function confirmBox(page) {
@@ -42,11 +47,11 @@ test('pausing and resuming a schedule changes it on the server', async (t) => {
     await row.getByRole('button', { name: '暂停' }).click();
     await confirmBox(page);
     await row.getByText('已暂停').waitFor();
-    assert.equal((await schedule('system.log_prune')).enabled, false);
+    assert.equal((await schedule(page, 'system.log_prune')).enabled, false);
     assert.equal((await row.locator('[data-test=next-run]').textContent()).trim(), '—');
     await row.getByRole('button', { name: '恢复' }).click();
     await row.getByText('启用', { exact: true }).waitFor();
-    assert.equal((await schedule('system.log_prune')).enabled, true);
+    assert.equal((await schedule(page, 'system.log_prune')).enabled, true);
   });
 });
 
@@ -66,7 +71,7 @@ test('editing the cron explains it, refuses a bad one and saves a good one', asy
     await dlg.locator('[data-test=schedule-save]').click();
     await dlg.waitFor({ state: 'hidden' });
     await row.getByText('15 5 * * 1-5').waitFor();
-    const s = await schedule('system.jobs_purge');
+    const s = await schedule(page, 'system.jobs_purge');
     assert.equal(s.cron, '15 5 * * 1-5');
   });
 });
@@ -87,7 +92,7 @@ test('run now shows the job progress until it is done, then the job detail and r
     const id = Number(page.url().split('/').pop());
     await page.getByText(`任务 #${id}`).first().waitFor();
     await page.locator('.el-table', { hasText: '第几次' }).locator('.el-tag', { hasText: '已完成' }).waitFor();
-    const job = (await ctx.srv.get(`/api/v1/jobs/${id}`)).json;
+    const job = await apiGet(page, `/api/v1/jobs/${id}`);
     assert.equal(job.status, 'done');
     assert.equal(job.kind, 'system.db_maintain');
     // the queue and the run history list it

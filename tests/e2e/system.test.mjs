@@ -13,7 +13,7 @@ after(async () => { await ctx?.stop(); });
 test('system status shows health, the running version and storage use', async (t) => {
   await withPage(t, ctx, async (page) => {
     await enterAsAdmin(ctx, page);
-    const version = (await ctx.srv.get('/healthz')).json.version;
+    const version = (await (await page.request.get(ctx.base + '/healthz')).json()).version;
     await page.goto(ctx.base + '/system');
     await page.locator('[data-test=health]', { hasText: '正常' }).waitFor();
     assert.equal((await page.locator('[data-test=version]').textContent()).trim(), version);
