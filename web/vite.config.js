@@ -1,13 +1,22 @@
 // Vite build of the console. Output goes to dist/ (served by zhendi, which
 // gives dist/assets/* a year of caching, so every asset name carries a hash).
-// Route components are dynamic imports (one chunk per page); Element Plus and
-// Vue are split into their own long-lived vendor chunks.
+// Route components are dynamic imports (one chunk per page). Element Plus
+// components are imported where they are used (unplugin-vue-components with
+// its Element Plus resolver, styles included), so the login page carries only
+// the few it needs; Vue and the shared Element Plus core are long-lived vendor
+// chunks.
 import { defineConfig } from 'vite';
 import vue from '@vitejs/plugin-vue';
+import Components from 'unplugin-vue-components/vite';
+import { ElementPlusResolver } from 'unplugin-vue-components/resolvers';
 import { fileURLToPath, URL } from 'node:url';
 
 export default defineConfig({
-  plugins: [vue()],
+  plugins: [
+    vue(),
+    // only Element Plus tags are resolved; our own components are imported explicitly
+    Components({ resolvers: [ElementPlusResolver({ importStyle: 'css' })], dirs: [], dts: false }),
+  ],
   resolve: { alias: { '@': fileURLToPath(new URL('./src', import.meta.url)) } },
   base: '/',
   build: {
@@ -24,8 +33,7 @@ export default defineConfig({
       output: {
         manualChunks(id) {
           if (id.includes('node_modules/echarts') || id.includes('node_modules/zrender')) return 'echarts';
-          if (id.includes('node_modules/element-plus') || id.includes('node_modules/@element-plus')) return 'element-plus';
-          if (id.includes('node_modules/')) return 'vendor';
+          if (/node_modules\/(vue|@vue|vue-router|pinia)\//.test(id)) return 'vue';
         },
       },
     },

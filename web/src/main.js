@@ -1,10 +1,14 @@
-// Console entry: Vue + Pinia + router + Element Plus (Simplified Chinese),
-// the icons the menu names, and the API client's global reactions.
+// Console entry: Vue + Pinia + router, the Element Plus pieces used from
+// script (v-loading, messages, message boxes; components come per page), the
+// icons the menu names, and the API client's global reactions. The
+// Simplified Chinese locale is set in App.vue (el-config-provider).
 import { createApp } from 'vue';
 import { createPinia } from 'pinia';
-import ElementPlus, { ElMessage } from 'element-plus';
-import zhCn from 'element-plus/es/locale/lang/zh-cn';
-import 'element-plus/dist/index.css';
+import { ElMessage, vLoading } from 'element-plus';
+import 'element-plus/es/components/base/style/css';
+import 'element-plus/es/components/loading/style/css';
+import 'element-plus/es/components/message/style/css';
+import 'element-plus/es/components/message-box/style/css';
 import './styles.css';
 import App from './App.vue';
 import { createAppRouter } from './router/index.js';
@@ -18,7 +22,7 @@ const pinia = createPinia();
 app.use(pinia);
 const router = createAppRouter();
 app.use(router);
-app.use(ElementPlus, { locale: zhCn });
+app.directive('loading', vLoading);
 for (const [name, comp] of Object.entries(icons)) app.component(name, comp);
 
 let expiredShown = false;
