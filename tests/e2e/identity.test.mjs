@@ -173,6 +173,35 @@ test('the administrator sees the lock and unlocks the user', async (t) => {
   });
 });
 
+test('a session ended by the security administrator sends the user to login, then back to the page', async (t) => {
+  if (skipUnlessIdentity(t)) return;
+  await withPage(t, ctx, async (worker) => {
+    await login(worker, ctx.base, USER.username, USER.next, { redirect: '/orgs' });
+    await worker.locator('[data-test=org-tree]').getByText(ORG.name).waitFor();
+    await withPage(t, ctx, async (sec) => {
+      await signIn(ctx, sec, 'secadmin');
+      await sec.goto(ctx.base + '/sessions');
+      const rows = sec.locator('[data-test=sessions-table] .el-table__body tr', { hasText: USER.username });
+      await rows.first().waitFor();
+      const n = await rows.count();
+      for (let i = 0; i < n; i++) {
+        await rows.first().getByRole('button', { name: '强制下线' }).click();
+        await confirmBox(sec);
+        await sec.getByText('已强制下线').first().waitFor();
+      }
+      await rows.first().waitFor({ state: 'detached' });
+    });
+    // the next request of the ended session: back to login, remembering the page
+    await worker.locator('.side-menu').getByText('用户管理').click();
+    await worker.waitForURL(/\/login\?redirect=(%2F|\/)users/);
+    await worker.fill('input[name=username]', USER.username);
+    await worker.fill('input[name=password]', USER.next);
+    await worker.click('[data-test=login-submit]');
+    await worker.waitForURL(/\/users$/);
+    await worker.locator('[data-test=users-table] .el-table__body tr', { hasText: USER.username }).waitFor();
+  });
+});
+
 test('the audit administrator sees those actions in the audit log with the chain verified', async (t) => {
   if (skipUnlessIdentity(t)) return;
   await withPage(t, ctx, async (page) => {
@@ -182,9 +211,13 @@ test('the audit administrator sees those actions in the audit log with the chain
     await page.goto(ctx.base + '/audit');
     await page.locator('[data-test=audit-verify]', { hasText: '校验通过' }).waitFor();
     const table = page.locator('[data-test=audit-table] .el-table__body');
-    for (const action of ['org.create', 'role.create', 'user.create', 'user.unlock']) {
+    const actionFilter = page.locator('.filters input[placeholder^="操作"]');
+    for (const action of ['org.create', 'role.create', 'user.create', 'user.unlock', 'session.force_logout']) {
+      await actionFilter.fill(action);
+      await actionFilter.press('Enter');
       await table.locator('tr', { hasText: action }).first().waitFor();
     }
+    await page.locator('.filters').getByRole('button', { name: '重置' }).click();
     // failed logins are there too, as failures
     await page.locator('.filters input[placeholder^="操作"]').fill('auth.login');
     await page.locator('.filters .el-select').first().click();

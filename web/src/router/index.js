@@ -25,6 +25,12 @@ export async function guard(to, auth) {
     return true;
   }
   if (!auth.loaded || !auth.loggedIn) {
+    // fetch the page's code while the session is checked (the router would
+    // only start after this guard); the module loader shares the download
+    for (const r of to.matched || []) {
+      const c = r.components?.default;
+      if (typeof c === 'function' && !c.__vccOpts && !c.render && !c.setup) c().catch(() => {});
+    }
     try {
       await auth.fetchMe();
     } catch (e) {
