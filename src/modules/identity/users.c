@@ -475,6 +475,16 @@ static void patch_user(http_req_t *req)
     if (!http_param_id(req, "id", &id) || !valid_body(req, F, VN(F), true) || !(c = http_db(req)))
         return;
     json_t *b = http_json_body(req);
+    /* roles are the security administrator's (role.write) or, within the
+     * caller's own powers, the user manager's; everything else needs user.write */
+    bool other_fields = false;
+    for (size_t i = 0; i < VN(F); i++)
+        other_fields |= strcmp(F[i].name, "roles") != 0 && jhas(b, F[i].name);
+    if ((other_fields && !auth_has(req, "user.write")) ||
+        (jhas(b, "roles") && !auth_has(req, "user.write") && !auth_has(req, "role.write"))) {
+        http_error(req, 403, "forbidden", "没有执行此操作的权限");
+        return;
+    }
     bool self = id == http_user_id(req);
     if (self && (jhas(b, "roles") || jhas(b, "status") || jhas(b, "org_id"))) {
         http_error(req, 403, "forbidden", "不能修改自己的角色、状态或所属组织");
@@ -735,7 +745,7 @@ static const http_route_t routes[] = {
     {"GET", "/api/v1/users", list_users, "user.read", 0, 0},
     {"POST", "/api/v1/users", create_user, "user.write", 0, 0},
     {"GET", "/api/v1/users/{id}", get_user, "user.read", 0, 0},
-    {"PATCH", "/api/v1/users/{id}", patch_user, "user.write", 0, 0},
+    {"PATCH", "/api/v1/users/{id}", patch_user, "user.read", 0, 0}, /* field rules inside */
     {"DELETE", "/api/v1/users/{id}", delete_user, "user.write", 0, 0},
     {"POST", "/api/v1/users/{id}/reset-password", reset_password, "user.write", 0, 0},
     {"POST", "/api/v1/users/{id}/unlock", unlock_user, "user.write", 0, 0},
