@@ -6,6 +6,7 @@
 #include "auth/session.h"
 #include "core/crypto.h"
 #include "core/timeutil.h"
+#include "http/listq.h"
 #include "http/valid.h"
 #include "modules/identity/identity.h"
 #include <stdio.h>
@@ -209,6 +210,14 @@ static json_t *user_json(db_conn_t *c, db_stmt_t *st, bool full_phone)
     return u;
 }
 
+/* list rows carry their roles (a second statement on the same connection) */
+static json_t *user_row(db_stmt_t *st, void *ud)
+{
+    json_t *u = user_json(ud, st, false);
+    json_object_set_new(u, "roles", user_roles_json(ud, db_col_int64(st, 0)));
+    return u;
+}
+
 /* users are scoped by their organisation; "self" scope sees only oneself */
 static void scope_users(const http_req_t *req, qb_t *q) { auth_scope_rows(req, q, "u.org_id", "u.id"); }
 
@@ -256,7 +265,7 @@ static void list_users(http_req_t *req)
     db_conn_t *c = http_db(req);
     if (!c)
         return;
-    qb_t w, cq, lq;
+    qb_t w;
     qb_init(&w, " FROM users u JOIN orgs o ON o.id = u.org_id WHERE 1 = 1");
     if (org && subtree && !strcmp(subtree, "true")) {
         qb_sql(&w, " AND o.path LIKE (SELECT path FROM orgs WHERE id = ");
@@ -281,37 +290,8 @@ static void list_users(http_req_t *req)
         qb_like_any(&w, cols, 2, q);
     }
     scope_users(req, &w);
-    qb_init(&cq, "SELECT COUNT(*)");
-    qb_append(&cq, &w);
-    qb_init(&lq, "SELECT " USER_COLS);
-    qb_append(&lq, &w);
-    qb_sql(&lq, " ORDER BY u.id LIMIT ");
-    qb_int(&lq, size);
-    qb_sql(&lq, " OFFSET ");
-    qb_int(&lq, (page - 1) * size);
-    int64_t total = 0;
-    db_stmt_t *st = qb_prepare(c, &cq);
-    if (st && db_step(st) == DB_ROW)
-        total = db_col_int64(st, 0);
-    db_done(st);
-    json_t *items = json_array();
-    st = qb_prepare(c, &lq);
-    bool ok = st != NULL;
-    while (st && db_step(st) == DB_ROW)
-        json_array_append_new(items, user_json(c, st, false));
-    db_done(st);
+    http_list_query(req, c, USER_COLS, &w, "u.id", page, size, user_row, c);
     qb_free(&w);
-    qb_free(&cq);
-    qb_free(&lq);
-    if (!ok) {
-        json_decref(items);
-        http_db_error(req, c);
-        return;
-    }
-    size_t i;
-    json_t *u;
-    json_array_foreach(items, i, u) json_object_set_new(u, "roles", user_roles_json(c, jint(u, "id", 0)));
-    http_list(req, items, total, page, size);
 }
 
 static const char *check_username(json_t *v)
@@ -434,12 +414,11 @@ static void create_user(http_req_t *req)
         return;
     }
     json_t *u = id > 0 ? user_load(req, c, id, false) : NULL;
-    char tid[32];
-    snprintf(tid, sizeof tid, "%lld", (long long)id);
-    audit_entry_t ae = {.action = "user.create", .target_type = "user", .target_id = tid, .after = u};
-    if (!u || audit_write(c, req, &ae) != 0 || db_commit(c) != 0) {
+    audit_entry_t ae = {.action = "user.create", .target_type = "user", .target = id, .after = u};
+    if (!u || !audit_commit(req, c, &ae)) { /* the generated password is added after the record */
+        if (!u)
+            http_db_error(req, c);
         json_decref(u);
-        http_db_error(req, c);
         return;
     }
     if (!jstr(b, "password"))
@@ -567,8 +546,6 @@ static void patch_user(http_req_t *req)
         session_revoke_user(c, id, disabling ? "disabled" : "roles_changed") != 0)
         rc = DB_ERROR;
     json_t *after = rc == DB_DONE ? user_load(req, c, id, false) : NULL;
-    char tid[32];
-    snprintf(tid, sizeof tid, "%lld", (long long)id);
     const char *action = disabling ? "user.disable"
                          : jstr(b, "status") && !strcmp(jstr(b, "status"), "active") &&
                                  strcmp(jstr(before, "status"), "active") != 0
@@ -576,13 +553,8 @@ static void patch_user(http_req_t *req)
                          : json_is_array(roles) ? "user.update_roles"
                                                 : "user.update";
     audit_entry_t ae = {
-        .action = action, .target_type = "user", .target_id = tid, .before = before, .after = after};
-    if (!after || audit_write(c, req, &ae) != 0 || db_commit(c) != 0) {
-        json_decref(after);
-        http_db_error(req, c);
-        return;
-    }
-    http_json(req, 200, after);
+        .action = action, .target_type = "user", .target = id, .before = before, .after = after};
+    audit_reply(req, c, true, &ae, 200, after);
 }
 
 static void delete_user(http_req_t *req)
@@ -618,9 +590,7 @@ static void delete_user(http_req_t *req)
         rc = db_step(st);
     }
     db_done(st);
-    char tid[32];
-    snprintf(tid, sizeof tid, "%lld", (long long)id);
-    audit_entry_t ae = {.action = "user.disable", .target_type = "user", .target_id = tid, .before = before};
+    audit_entry_t ae = {.action = "user.disable", .target_type = "user", .target = id, .before = before};
     if (rc != DB_DONE || session_revoke_user(c, id, "disabled") != 0 || audit_write(c, req, &ae) != 0 ||
         db_commit(c) != 0) {
         http_db_error(req, c);
@@ -657,11 +627,8 @@ static json_t *target(http_req_t *req, db_conn_t *c, int64_t *id)
 
 static void finish(http_req_t *req, db_conn_t *c, const char *action, int64_t id, const char *detail)
 {
-    char tid[32];
-    snprintf(tid, sizeof tid, "%lld", (long long)id);
-    audit_entry_t ae = {.action = action, .target_type = "user", .target_id = tid, .detail = detail};
-    if (audit_write(c, req, &ae) != 0 || db_commit(c) != 0)
-        http_db_error(req, c);
+    audit_entry_t ae = {.action = action, .target_type = "user", .target = id, .detail = detail};
+    audit_commit(req, c, &ae);
 }
 
 static void reset_password(http_req_t *req)
