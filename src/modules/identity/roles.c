@@ -269,28 +269,10 @@ static const char *check_perms(json_t *v)
 
 static int set_perms(db_conn_t *c, int64_t role, json_t *perms)
 {
-    db_stmt_t *st = db_prepare(c, "DELETE FROM role_permissions WHERE role_id = ?");
-    if (!st)
-        return -1;
-    db_bind_int64(st, 1, role);
-    int rc = db_step(st);
-    db_done(st);
-    size_t i;
-    json_t *p;
-    json_array_foreach(perms, i, p)
-    {
-        if (rc != DB_DONE)
-            break;
-        st = db_prepare(
-            c, "INSERT INTO role_permissions (role_id, permission) VALUES (?, ?) ON CONFLICT DO NOTHING");
-        if (!st)
-            return -1;
-        db_bind_int64(st, 1, role);
-        db_bind_text(st, 2, json_string_value(p));
-        rc = db_step(st);
-        db_done(st);
-    }
-    return rc == DB_DONE ? 0 : -1;
+    return replace_links(
+        c, "DELETE FROM role_permissions WHERE role_id = ?",
+        "INSERT INTO role_permissions (role_id, permission) VALUES (?, ?) ON CONFLICT DO NOTHING", role,
+        perms);
 }
 
 static void create_role(http_req_t *req)

@@ -42,30 +42,34 @@ json_t *user_roles_json(db_conn_t *c, int64_t user_id)
     return a;
 }
 
-int roles_assign(db_conn_t *c, int64_t user_id, json_t *roles)
+int replace_links(db_conn_t *c, const char *delete_sql, const char *insert_sql, int64_t owner, json_t *values)
 {
-    db_stmt_t *st = db_prepare(c, "DELETE FROM user_roles WHERE user_id = ?");
+    db_stmt_t *st = db_prepare(c, delete_sql);
     if (!st)
         return -1;
-    db_bind_int64(st, 1, user_id);
+    db_bind_int64(st, 1, owner);
     int rc = db_step(st);
     db_done(st);
     size_t i;
     json_t *v;
-    json_array_foreach(roles, i, v)
+    json_array_foreach(values, i, v)
     {
-        if (rc != DB_DONE)
-            break;
-        st = db_prepare(c, "INSERT INTO user_roles (user_id, role_id) SELECT ?, id FROM roles WHERE name = ? "
-                           "ON CONFLICT DO NOTHING");
-        if (!st)
+        if (rc != DB_DONE || !(st = db_prepare(c, insert_sql)))
             return -1;
-        db_bind_int64(st, 1, user_id);
+        db_bind_int64(st, 1, owner);
         db_bind_text(st, 2, json_string_value(v));
         rc = db_step(st);
         db_done(st);
     }
     return rc == DB_DONE ? 0 : -1;
+}
+
+int roles_assign(db_conn_t *c, int64_t user_id, json_t *roles)
+{
+    return replace_links(c, "DELETE FROM user_roles WHERE user_id = ?",
+                         "INSERT INTO user_roles (user_id, role_id) SELECT ?, id FROM roles WHERE name = ? "
+                         "ON CONFLICT DO NOTHING",
+                         user_id, roles);
 }
 
 int user_set_password(db_conn_t *c, int64_t user_id, const char *hash, bool must_change)
