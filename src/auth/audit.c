@@ -74,6 +74,9 @@ static char *clip(const char *s, size_t max)
 int audit_write(db_conn_t *c, http_req_t *req, const audit_entry_t *e)
 {
     const auth_ctx_t *a = auth_of(req);
+    char tid[32];
+    if (!e->target_id && e->target > 0)
+        snprintf(tid, sizeof tid, "%lld", (long long)e->target);
     rec_t r = {.at = time_now_ms(),
                .user_id = a ? a->user_id : 0,
                .org_id = a ? a->org_id : 0,
@@ -81,7 +84,9 @@ int audit_write(db_conn_t *c, http_req_t *req, const audit_entry_t *e)
                .ip = req ? http_client_ip(req) : NULL,
                .action = e->action,
                .ttype = e->target_type,
-               .tid = e->target_id,
+               .tid = e->target_id    ? e->target_id
+                      : e->target > 0 ? tid
+                                      : NULL,
                .outcome = e->outcome ? e->outcome : "success",
                .detail = e->detail};
     char *ua = clip(req ? http_header_in(req, "User-Agent") : NULL, 256);
@@ -165,14 +170,38 @@ void audit_req(http_req_t *req, const audit_entry_t *e)
         audit_write(c, req, e);
 }
 
+bool audit_commit(http_req_t *req, db_conn_t *c, const audit_entry_t *e)
+{
+    if (audit_write(c, req, e) != 0 || db_commit(c) != 0) {
+        http_db_error(req, c);
+        return false;
+    }
+    return true;
+}
+
+void audit_reply(http_req_t *req, db_conn_t *c, bool ok, const audit_entry_t *e, int status, json_t *body)
+{
+    if (!ok || (!body && status != 204)) {
+        json_decref(body);
+        http_db_error(req, c);
+        return;
+    }
+    if (!audit_commit(req, c, e)) {
+        json_decref(body);
+        return;
+    }
+    if (status == 204)
+        http_no_content(req);
+    else
+        http_json(req, status, body);
+}
+
 void audit_simple(http_req_t *req, const char *action, const char *target_type, int64_t target_id,
                   const char *outcome, const char *detail)
 {
-    char id[32];
-    snprintf(id, sizeof id, "%lld", (long long)target_id);
     audit_entry_t e = {.action = action,
                        .target_type = target_type,
-                       .target_id = target_id ? id : NULL,
+                       .target = target_id,
                        .outcome = outcome,
                        .detail = detail};
     audit_req(req, &e);

@@ -87,6 +87,7 @@ typedef struct {
     const char *action;      /* "org.create", "auth.login" ... */
     const char *target_type; /* "org", "user" ... or NULL */
     const char *target_id;   /* or NULL */
+    int64_t target;          /* numeric target id, used when target_id is NULL and this is > 0 */
     const char *outcome;     /* "success" (default), "failure", "denied" */
     const char *detail;      /* short human text, or NULL */
     json_t *before, *after;  /* borrowed, or NULL; secrets must not be in them */
@@ -98,6 +99,15 @@ typedef struct {
 int audit_write(db_conn_t *c, http_req_t *req, const audit_entry_t *e);
 /* As audit_write on the request's connection; failures are logged. */
 void audit_req(http_req_t *req, const audit_entry_t *e);
+/* Writes the record on the request's connection, then commits the open
+ * transaction. false after answering 5xx (the change is rolled back with the
+ * request). For the end of every audited write handler. */
+bool audit_commit(http_req_t *req, db_conn_t *c, const audit_entry_t *e);
+/* The end of an audited write handler: when ok (the change itself
+ * succeeded) and body is given (or status is 204), writes the record,
+ * commits and answers status with body; otherwise answers 5xx and the
+ * transaction rolls back with the request. Steals body. */
+void audit_reply(http_req_t *req, db_conn_t *c, bool ok, const audit_entry_t *e, int status, json_t *body);
 /* Convenience: audit_req with action, target and outcome only. */
 void audit_simple(http_req_t *req, const char *action, const char *target_type, int64_t target_id,
                   const char *outcome, const char *detail);

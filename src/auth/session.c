@@ -68,3 +68,51 @@ char *session_cookie(http_req_t *req, const char *value, int max_age_s)
     return http_printf(req, "%s=%s; Path=/; HttpOnly; SameSite=Strict; Max-Age=%d%s", AUTH_COOKIE, value,
                        max_age_s, session_cookie_secure() ? "; Secure" : "");
 }
+
+int session_lookup(db_conn_t *c, const char *cookie, const auth_policy_t *pol, auth_ctx_t *a)
+{
+    char sid[65];
+    if (strlen(cookie) != 64)
+        return 1;
+    session_id_of(cookie, sid);
+    int64_t now = time_now_ms();
+    db_stmt_t *st = db_prepare(c, "SELECT user_id, csrf, last_seen_at, expires_at FROM sessions "
+                                  "WHERE token_hash = ? AND revoked_at IS NULL");
+    if (!st)
+        return -1;
+    db_bind_text(st, 1, sid);
+    int rc = db_step(st);
+    int64_t user = 0, seen = 0, expires = 0;
+    char csrf[65] = "";
+    if (rc == DB_ROW) {
+        user = db_col_int64(st, 0);
+        str_lcpy(csrf, db_col_text(st, 1), sizeof csrf);
+        seen = db_col_int64(st, 2);
+        expires = db_col_int64(st, 3);
+    }
+    db_done(st);
+    if (rc != DB_ROW)
+        return rc == DB_DONE ? 1 : -1;
+    int64_t idle = (int64_t)pol->session_idle_minutes * 60000;
+    if (now >= expires || now - seen > idle) {
+        session_revoke(c, sid, now >= expires ? "expired" : "idle");
+        return 1;
+    }
+    rc = auth_load_user(c, user, pol, a);
+    if (rc != 0)
+        return rc;
+    str_lcpy(a->session_id, sid, sizeof a->session_id);
+    str_lcpy(a->csrf, csrf, sizeof a->csrf);
+    /* touch at most every idle/4 (and 30 s) to spare writes */
+    int64_t every = idle / 4 < 30000 ? idle / 4 : 30000;
+    if (now - seen > every) {
+        st = db_prepare(c, "UPDATE sessions SET last_seen_at = ? WHERE token_hash = ?");
+        if (st) {
+            db_bind_int64(st, 1, now);
+            db_bind_text(st, 2, sid);
+            db_step(st);
+        }
+        db_done(st);
+    }
+    return 0;
+}

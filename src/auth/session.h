@@ -11,6 +11,10 @@ void session_id_of(const char *cookie, char out[65]);
 /* Creates a session; cookie_out and csrf_out get 64 hex characters each. */
 int session_create(db_conn_t *c, int64_t user_id, const char *ip, const char *user_agent,
                    const auth_policy_t *pol, char cookie_out[65], char csrf_out[65]);
+/* The caller behind a session cookie: checks revocation, idle time and
+ * lifetime, loads user, roles and scope into a, and touches last_seen_at now
+ * and then. 0 found, 1 no valid session, -1 database error. */
+int session_lookup(db_conn_t *c, const char *cookie, const auth_policy_t *pol, auth_ctx_t *a);
 /* Ends one session / all of a user's; 0 on success (also when none). */
 int session_revoke(db_conn_t *c, const char *session_id, const char *reason);
 int session_revoke_user(db_conn_t *c, int64_t user_id, const char *reason);

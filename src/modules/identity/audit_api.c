@@ -1,6 +1,7 @@
 /* audit_api.c — reading, exporting and verifying the audit log (audit
  * administrator only), and the home page's to-do list. */
 #include "core/timeutil.h"
+#include "http/listq.h"
 #include "http/valid.h"
 #include "modules/identity/identity.h"
 #include <stdio.h>
@@ -34,6 +35,12 @@ static json_t *audit_json(db_stmt_t *st, bool full)
         json_object_set_new(o, "hash", json_string(db_col_text(st, 14)));
     }
     return o;
+}
+
+static json_t *audit_row(db_stmt_t *st, void *ud)
+{
+    (void)ud;
+    return audit_json(st, false);
 }
 
 /* The filters shared by the list and the export; false after answering 422. */
@@ -109,7 +116,7 @@ static bool filters(http_req_t *req, qb_t *w)
 static void list_audit(http_req_t *req)
 {
     int64_t page, size;
-    qb_t w, cq, lq;
+    qb_t w;
     if (!http_paging(req, &page, &size) || !filters(req, &w))
         return;
     db_conn_t *c = http_db(req);
@@ -117,28 +124,8 @@ static void list_audit(http_req_t *req)
         qb_free(&w);
         return;
     }
-    qb_init(&cq, "SELECT COUNT(*)");
-    qb_append(&cq, &w);
-    qb_init(&lq, "SELECT " AUDIT_COLS);
-    qb_append(&lq, &w);
-    qb_sql(&lq, " ORDER BY a.seq DESC LIMIT ");
-    qb_int(&lq, size);
-    qb_sql(&lq, " OFFSET ");
-    qb_int(&lq, (page - 1) * size);
-    int64_t total = 0;
-    db_stmt_t *st = qb_prepare(c, &cq);
-    if (st && db_step(st) == DB_ROW)
-        total = db_col_int64(st, 0);
-    db_done(st);
-    json_t *items = json_array();
-    st = qb_prepare(c, &lq);
-    while (st && db_step(st) == DB_ROW)
-        json_array_append_new(items, audit_json(st, false));
-    db_done(st);
+    http_list_query(req, c, AUDIT_COLS, &w, "a.seq DESC", page, size, audit_row, NULL);
     qb_free(&w);
-    qb_free(&cq);
-    qb_free(&lq);
-    http_list(req, items, total, page, size);
 }
 
 static void get_audit(http_req_t *req)

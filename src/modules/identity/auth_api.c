@@ -32,11 +32,9 @@ static json_t *me_json(http_req_t *req, db_conn_t *c, const auth_ctx_t *a)
 static void audit_login(http_req_t *req, db_conn_t *c, const char *username, int64_t user_id,
                         const char *outcome, const char *detail)
 {
-    char tid[32];
-    snprintf(tid, sizeof tid, "%lld", (long long)user_id);
     audit_entry_t e = {.action = "auth.login",
                        .target_type = "user",
-                       .target_id = user_id ? tid : NULL,
+                       .target = user_id,
                        .outcome = outcome,
                        .detail = http_printf(req, "%s：%s", username, detail)};
     audit_write(c, req, &e);
@@ -278,14 +276,8 @@ static void change_password(http_req_t *req)
         }
         db_done(st);
     }
-    audit_entry_t ae = {.action = "auth.password_change",
-                        .target_type = "user",
-                        .target_id = http_printf(req, "%lld", (long long)a->user_id)};
-    if (rc != 0 || audit_write(c, req, &ae) != 0 || db_commit(c) != 0) {
-        http_db_error(req, c);
-        return;
-    }
-    http_no_content(req);
+    audit_entry_t ae = {.action = "auth.password_change", .target_type = "user", .target = a->user_id};
+    audit_reply(req, c, rc == 0, &ae, 204, NULL);
 }
 
 /* ---- TOTP ---- */
@@ -362,14 +354,8 @@ static void totp_enable(http_req_t *req)
     }
     db_done(st);
     free(sealed);
-    audit_entry_t ae = {.action = "auth.totp_enable",
-                        .target_type = "user",
-                        .target_id = http_printf(req, "%lld", (long long)a->user_id)};
-    if (rc != DB_DONE || audit_write(c, req, &ae) != 0 || db_commit(c) != 0) {
-        http_db_error(req, c);
-        return;
-    }
-    http_no_content(req);
+    audit_entry_t ae = {.action = "auth.totp_enable", .target_type = "user", .target = a->user_id};
+    audit_reply(req, c, rc == DB_DONE, &ae, 204, NULL);
 }
 
 static void totp_disable(http_req_t *req)
@@ -414,14 +400,8 @@ static void totp_disable(http_req_t *req)
         rc = db_step(st);
     }
     db_done(st);
-    audit_entry_t ae = {.action = "auth.totp_disable",
-                        .target_type = "user",
-                        .target_id = http_printf(req, "%lld", (long long)a->user_id)};
-    if (rc != DB_DONE || audit_write(c, req, &ae) != 0 || db_commit(c) != 0) {
-        http_db_error(req, c);
-        return;
-    }
-    http_no_content(req);
+    audit_entry_t ae = {.action = "auth.totp_disable", .target_type = "user", .target = a->user_id};
+    audit_reply(req, c, rc == DB_DONE, &ae, 204, NULL);
 }
 
 /* ---- API tokens ---- */
@@ -519,11 +499,12 @@ static void create_token(http_req_t *req)
     db_done(st);
     audit_entry_t ae = {.action = "auth.token_create",
                         .target_type = "api_token",
-                        .target_id = o ? http_printf(req, "%lld", (long long)jint(o, "id", 0)) : NULL,
+                        .target = o ? jint(o, "id", 0) : 0,
                         .after = o};
-    if (!o || audit_write(c, req, &ae) != 0 || db_commit(c) != 0) {
+    if (!o || !audit_commit(req, c, &ae)) { /* the token itself is added after the record */
+        if (!o)
+            http_db_error(req, c);
         json_decref(o);
-        http_db_error(req, c);
         return;
     }
     json_object_set_new(o, "token", json_string(token)); /* shown this once */
@@ -558,13 +539,9 @@ static void revoke_token(http_req_t *req)
         http_error(req, 404, "not_found", "令牌不存在或已吊销");
         return;
     }
-    audit_entry_t ae = {.action = "auth.token_revoke",
-                        .target_type = "api_token",
-                        .target_id = http_printf(req, "%lld", (long long)id)};
-    if (audit_write(c, req, &ae) != 0 || db_commit(c) != 0) {
-        http_db_error(req, c);
+    audit_entry_t ae = {.action = "auth.token_revoke", .target_type = "api_token", .target = id};
+    if (!audit_commit(req, c, &ae))
         return;
-    }
     http_no_content(req);
 }
 

@@ -322,11 +322,9 @@ static int cli_user(const config_t *cfg, int argc, char **argv)
             session_revoke_user(c, id, "password_reset") != 0)
             goto dberr;
     }
-    char tid[32];
-    snprintf(tid, sizeof tid, "%lld", (long long)id);
     audit_entry_t ae = {.action = !strcmp(argv[0], "unlock") ? "user.unlock" : "user.reset_password",
                         .target_type = "user",
-                        .target_id = tid,
+                        .target = id,
                         .detail = "命令行操作"};
     if (audit_write(c, NULL, &ae) != 0 || db_commit(c) != 0)
         goto dberr;

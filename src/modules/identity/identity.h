@@ -60,6 +60,10 @@ int roles_ensure_builtin(db_t *db, char *err, size_t errlen);
  * scope). NULL when fine, else the reason; *unknown set for a missing role. */
 const char *roles_grantable(http_req_t *req, db_conn_t *c, json_t *roles, bool *unknown);
 int roles_assign(db_conn_t *c, int64_t user_id, json_t *roles);
+/* Replaces the rows linking owner to a set of strings: delete_sql has one
+ * parameter (owner), insert_sql two (owner, value). 0 on success. */
+int replace_links(db_conn_t *c, const char *delete_sql, const char *insert_sql, int64_t owner,
+                  json_t *values);
 
 /* ---- misc ---- */
 /* JSON of an integer-or-null column. */

@@ -3,6 +3,7 @@
  * Each row keeps its ancestor path ('/1/5/23/') so that a subtree is one
  * indexed LIKE and the data scope of a district is "path LIKE its path%". */
 #include "core/timeutil.h"
+#include "http/listq.h"
 #include "http/valid.h"
 #include "modules/identity/identity.h"
 #include <stdio.h>
@@ -58,6 +59,13 @@ static const char *const TEXT_FIELDS[] = {"short_name", "contact_name", "contact
     "o.sector, o.industry, o.member_count, o.sort_order, o.status, o.path, o.depth, o.created_at, "          \
     "o.updated_at, "                                                                                         \
     "(SELECT COUNT(*) FROM orgs c WHERE c.parent_id = o.id AND c.status <> 'deleted')"
+
+static json_t *org_json(db_stmt_t *st);
+static json_t *org_row(db_stmt_t *st, void *ud)
+{
+    (void)ud;
+    return org_json(st);
+}
 
 static json_t *org_json(db_stmt_t *st)
 {
@@ -283,35 +291,8 @@ static void list_orgs(http_req_t *req)
         qb_like_any(&w, cols, 3, q);
     }
     auth_scope_orgs(req, &w, "o");
-    /* count, then page: the same conditions in both */
-    qb_t cq, lq;
-    qb_init(&cq, "SELECT COUNT(*)");
-    qb_init(&lq, "SELECT " ORG_COLS);
-    qb_append(&cq, &w);
-    qb_append(&lq, &w);
-    qb_sql(&lq, " ORDER BY o.depth, o.sort_order, o.id LIMIT ");
-    qb_int(&lq, size);
-    qb_sql(&lq, " OFFSET ");
-    qb_int(&lq, (page - 1) * size);
-    int64_t total = 0;
-    db_stmt_t *st = qb_prepare(c, &cq);
-    if (st && db_step(st) == DB_ROW)
-        total = db_col_int64(st, 0);
-    db_done(st);
-    json_t *items = json_array();
-    st = qb_prepare(c, &lq);
-    while (st && db_step(st) == DB_ROW)
-        json_array_append_new(items, org_json(st));
-    db_done(st);
+    http_list_query(req, c, ORG_COLS, &w, "o.depth, o.sort_order, o.id", page, size, org_row, NULL);
     qb_free(&w);
-    qb_free(&cq);
-    qb_free(&lq);
-    if (!st) {
-        json_decref(items);
-        http_db_error(req, c);
-        return;
-    }
-    http_list(req, items, total, page, size);
 }
 
 static const char *check_code(json_t *v)
@@ -400,15 +381,8 @@ static void create_org(http_req_t *req)
         return;
     }
     json_t *o = id > 0 ? load(req, c, id, false) : NULL;
-    char tid[32];
-    snprintf(tid, sizeof tid, "%lld", (long long)id);
-    audit_entry_t ae = {.action = "org.create", .target_type = "org", .target_id = tid, .after = o};
-    if (!o || audit_write(c, req, &ae) != 0 || db_commit(c) != 0) {
-        json_decref(o);
-        http_db_error(req, c);
-        return;
-    }
-    http_json(req, 201, o);
+    audit_entry_t ae = {.action = "org.create", .target_type = "org", .target = id, .after = o};
+    audit_reply(req, c, true, &ae, 201, o);
 }
 
 static void get_org(http_req_t *req)
@@ -504,11 +478,9 @@ static void patch_org(http_req_t *req)
                          : !strcmp(status, "disabled")                  ? "disable"
                                                                         : "enable";
     json_t *after = json_object_size(changes) ? load(req, c, id, false) : json_incref(before);
-    char tid[32];
-    snprintf(tid, sizeof tid, "%lld", (long long)id);
     audit_entry_t ae = {.action = http_printf(req, "org.%s", action),
                         .target_type = "org",
-                        .target_id = tid,
+                        .target = id,
                         .before = before,
                         .after = after};
     if (!after ||
@@ -565,15 +537,9 @@ static void delete_org(http_req_t *req)
         rc = db_step(st);
     }
     db_done(st);
-    char tid[32];
-    snprintf(tid, sizeof tid, "%lld", (long long)id);
-    audit_entry_t ae = {.action = "org.delete", .target_type = "org", .target_id = tid, .before = before};
-    if (rc != DB_DONE || history(c, id, "delete", 0, 0, NULL, NULL, http_user_id(req)) != 0 ||
-        audit_write(c, req, &ae) != 0 || db_commit(c) != 0) {
-        http_db_error(req, c);
-        return;
-    }
-    http_no_content(req);
+    audit_entry_t ae = {.action = "org.delete", .target_type = "org", .target = id, .before = before};
+    audit_reply(req, c, rc == DB_DONE && history(c, id, "delete", 0, 0, NULL, NULL, http_user_id(req)) == 0,
+                &ae, 204, NULL);
 }
 
 /* GET /orgs/{id}/tree?depth=N — the subtree as nested "children". */
@@ -720,21 +686,14 @@ static void move_org(http_req_t *req)
         db_done(st);
     }
     json_t *after = rc == DB_DONE ? load(req, c, id, false) : NULL;
-    char tid[32];
-    snprintf(tid, sizeof tid, "%lld", (long long)id);
     audit_entry_t ae = {.action = "org.move",
                         .target_type = "org",
-                        .target_id = tid,
+                        .target = id,
                         .detail = jstr(b, "reason"),
                         .before = org,
                         .after = after};
-    if (!after || history(c, id, "move", from, to, NULL, jstr(b, "reason"), http_user_id(req)) != 0 ||
-        audit_write(c, req, &ae) != 0 || db_commit(c) != 0) {
-        json_decref(after);
-        http_db_error(req, c);
-        return;
-    }
-    http_json(req, 200, after);
+    audit_reply(req, c, history(c, id, "move", from, to, NULL, jstr(b, "reason"), http_user_id(req)) == 0,
+                &ae, 200, after);
 }
 
 static void org_history(http_req_t *req)

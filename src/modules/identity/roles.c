@@ -4,6 +4,7 @@
  * no user may combine system, security and audit administration (三员分立). */
 #include "auth/session.h"
 #include "core/timeutil.h"
+#include "http/listq.h"
 #include "http/valid.h"
 #include "modules/identity/identity.h"
 #include <stdio.h>
@@ -268,28 +269,10 @@ static const char *check_perms(json_t *v)
 
 static int set_perms(db_conn_t *c, int64_t role, json_t *perms)
 {
-    db_stmt_t *st = db_prepare(c, "DELETE FROM role_permissions WHERE role_id = ?");
-    if (!st)
-        return -1;
-    db_bind_int64(st, 1, role);
-    int rc = db_step(st);
-    db_done(st);
-    size_t i;
-    json_t *p;
-    json_array_foreach(perms, i, p)
-    {
-        if (rc != DB_DONE)
-            break;
-        st = db_prepare(
-            c, "INSERT INTO role_permissions (role_id, permission) VALUES (?, ?) ON CONFLICT DO NOTHING");
-        if (!st)
-            return -1;
-        db_bind_int64(st, 1, role);
-        db_bind_text(st, 2, json_string_value(p));
-        rc = db_step(st);
-        db_done(st);
-    }
-    return rc == DB_DONE ? 0 : -1;
+    return replace_links(
+        c, "DELETE FROM role_permissions WHERE role_id = ?",
+        "INSERT INTO role_permissions (role_id, permission) VALUES (?, ?) ON CONFLICT DO NOTHING", role,
+        perms);
 }
 
 static void create_role(http_req_t *req)
@@ -331,15 +314,8 @@ static void create_role(http_req_t *req)
         return;
     }
     json_t *o = set_perms(c, id, json_object_get(b, "permissions")) == 0 ? load_role(c, id) : NULL;
-    char tid[32];
-    snprintf(tid, sizeof tid, "%lld", (long long)id);
-    audit_entry_t ae = {.action = "role.create", .target_type = "role", .target_id = tid, .after = o};
-    if (!o || audit_write(c, req, &ae) != 0 || db_commit(c) != 0) {
-        json_decref(o);
-        http_db_error(req, c);
-        return;
-    }
-    http_json(req, 201, o);
+    audit_entry_t ae = {.action = "role.create", .target_type = "role", .target = id, .after = o};
+    audit_reply(req, c, true, &ae, 201, o);
 }
 
 static void get_role(http_req_t *req)
@@ -438,16 +414,9 @@ static void patch_role(http_req_t *req)
     if (rc == DB_DONE && json_is_array(perms) && set_perms(c, id, perms) != 0)
         rc = DB_ERROR;
     json_t *after = rc == DB_DONE ? load_role(c, id) : NULL;
-    char tid[32];
-    snprintf(tid, sizeof tid, "%lld", (long long)id);
     audit_entry_t ae = {
-        .action = "role.update", .target_type = "role", .target_id = tid, .before = before, .after = after};
-    if (!after || audit_write(c, req, &ae) != 0 || db_commit(c) != 0) {
-        json_decref(after);
-        http_db_error(req, c);
-        return;
-    }
-    http_json(req, 200, after);
+        .action = "role.update", .target_type = "role", .target = id, .before = before, .after = after};
+    audit_reply(req, c, true, &ae, 200, after);
 }
 
 static void delete_role(http_req_t *req)
@@ -482,17 +451,27 @@ static void delete_role(http_req_t *req)
         rc = db_step(st);
     }
     db_done(st);
-    char tid[32];
-    snprintf(tid, sizeof tid, "%lld", (long long)id);
-    audit_entry_t ae = {.action = "role.delete", .target_type = "role", .target_id = tid, .before = before};
-    if (rc != DB_DONE || audit_write(c, req, &ae) != 0 || db_commit(c) != 0) {
-        http_db_error(req, c);
-        return;
-    }
-    http_no_content(req);
+    audit_entry_t ae = {.action = "role.delete", .target_type = "role", .target = id, .before = before};
+    audit_reply(req, c, rc == DB_DONE, &ae, 204, NULL);
 }
 
 /* ---- sessions ---- */
+
+#define SESSION_COLS                                                                                         \
+    "s.id, s.user_id, u.username, u.name, o.name, s.ip, s.user_agent, s.created_at, s.last_seen_at, "        \
+    "s.expires_at, s.token_hash"
+
+static json_t *session_row(db_stmt_t *st, void *ud)
+{
+    const auth_ctx_t *a = ud;
+    return json_pack(
+        "{s:I,s:I,s:s,s:s,s:s,s:o,s:o,s:o,s:o,s:o,s:b}", "id", (json_int_t)db_col_int64(st, 0), "user_id",
+        (json_int_t)db_col_int64(st, 1), "username", db_col_text(st, 2), "name", db_col_text(st, 3),
+        "org_name", db_col_text(st, 4), "ip", json_text_or_null(db_col_text(st, 5)), "user_agent",
+        json_text_or_null(db_col_text(st, 6)), "created_at", json_time(db_col_int64(st, 7)), "last_seen_at",
+        json_time(db_col_int64(st, 8)), "expires_at", json_time(db_col_int64(st, 9)), "current",
+        a && !strcmp(a->session_id, db_col_text(st, 10)));
+}
 
 static void list_sessions(http_req_t *req)
 {
@@ -505,7 +484,7 @@ static void list_sessions(http_req_t *req)
     auth_policy_t pol;
     auth_policy(ID.db, &pol);
     int64_t now = time_now_ms();
-    qb_t w, cq, lq;
+    qb_t w;
     qb_init(&w, " FROM sessions s JOIN users u ON u.id = s.user_id JOIN orgs o ON o.id = u.org_id "
                 "WHERE s.revoked_at IS NULL AND s.expires_at > ");
     qb_int(&w, now);
@@ -516,38 +495,9 @@ static void list_sessions(http_req_t *req)
         qb_int(&w, user);
     }
     auth_scope_rows(req, &w, "u.org_id", "u.id");
-    qb_init(&cq, "SELECT COUNT(*)");
-    qb_append(&cq, &w);
-    qb_init(&lq, "SELECT s.id, s.user_id, u.username, u.name, o.name, s.ip, s.user_agent, s.created_at, "
-                 "s.last_seen_at, s.expires_at, s.token_hash");
-    qb_append(&lq, &w);
-    qb_sql(&lq, " ORDER BY s.last_seen_at DESC LIMIT ");
-    qb_int(&lq, size);
-    qb_sql(&lq, " OFFSET ");
-    qb_int(&lq, (page - 1) * size);
-    int64_t total = 0;
-    db_stmt_t *st = qb_prepare(c, &cq);
-    if (st && db_step(st) == DB_ROW)
-        total = db_col_int64(st, 0);
-    db_done(st);
-    const auth_ctx_t *a = auth_of(req);
-    json_t *items = json_array();
-    st = qb_prepare(c, &lq);
-    while (st && db_step(st) == DB_ROW)
-        json_array_append_new(
-            items, json_pack("{s:I,s:I,s:s,s:s,s:s,s:o,s:o,s:o,s:o,s:o,s:b}", "id",
-                             (json_int_t)db_col_int64(st, 0), "user_id", (json_int_t)db_col_int64(st, 1),
-                             "username", db_col_text(st, 2), "name", db_col_text(st, 3), "org_name",
-                             db_col_text(st, 4), "ip", json_text_or_null(db_col_text(st, 5)), "user_agent",
-                             json_text_or_null(db_col_text(st, 6)), "created_at",
-                             json_time(db_col_int64(st, 7)), "last_seen_at", json_time(db_col_int64(st, 8)),
-                             "expires_at", json_time(db_col_int64(st, 9)), "current",
-                             a && !strcmp(a->session_id, db_col_text(st, 10))));
-    db_done(st);
+    http_list_query(req, c, SESSION_COLS, &w, "s.last_seen_at DESC", page, size, session_row,
+                    (void *)auth_of(req));
     qb_free(&w);
-    qb_free(&cq);
-    qb_free(&lq);
-    http_list(req, items, total, page, size);
 }
 
 static void delete_session(http_req_t *req)
@@ -578,16 +528,12 @@ static void delete_session(http_req_t *req)
         http_db_error(req, c);
         return;
     }
-    char tid[32];
-    snprintf(tid, sizeof tid, "%lld", (long long)user);
     audit_entry_t ae = {.action = "session.force_logout",
                         .target_type = "user",
-                        .target_id = tid,
+                        .target = user,
                         .detail = http_printf(req, "结束会话 %lld", (long long)id)};
-    if (audit_write(c, req, &ae) != 0 || db_commit(c) != 0) {
-        http_db_error(req, c);
+    if (!audit_commit(req, c, &ae))
         return;
-    }
     http_no_content(req);
 }
 

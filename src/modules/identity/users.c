@@ -6,6 +6,7 @@
 #include "auth/session.h"
 #include "core/crypto.h"
 #include "core/timeutil.h"
+#include "http/listq.h"
 #include "http/valid.h"
 #include "modules/identity/identity.h"
 #include <stdio.h>
@@ -41,30 +42,34 @@ json_t *user_roles_json(db_conn_t *c, int64_t user_id)
     return a;
 }
 
-int roles_assign(db_conn_t *c, int64_t user_id, json_t *roles)
+int replace_links(db_conn_t *c, const char *delete_sql, const char *insert_sql, int64_t owner, json_t *values)
 {
-    db_stmt_t *st = db_prepare(c, "DELETE FROM user_roles WHERE user_id = ?");
+    db_stmt_t *st = db_prepare(c, delete_sql);
     if (!st)
         return -1;
-    db_bind_int64(st, 1, user_id);
+    db_bind_int64(st, 1, owner);
     int rc = db_step(st);
     db_done(st);
     size_t i;
     json_t *v;
-    json_array_foreach(roles, i, v)
+    json_array_foreach(values, i, v)
     {
-        if (rc != DB_DONE)
-            break;
-        st = db_prepare(c, "INSERT INTO user_roles (user_id, role_id) SELECT ?, id FROM roles WHERE name = ? "
-                           "ON CONFLICT DO NOTHING");
-        if (!st)
+        if (rc != DB_DONE || !(st = db_prepare(c, insert_sql)))
             return -1;
-        db_bind_int64(st, 1, user_id);
+        db_bind_int64(st, 1, owner);
         db_bind_text(st, 2, json_string_value(v));
         rc = db_step(st);
         db_done(st);
     }
     return rc == DB_DONE ? 0 : -1;
+}
+
+int roles_assign(db_conn_t *c, int64_t user_id, json_t *roles)
+{
+    return replace_links(c, "DELETE FROM user_roles WHERE user_id = ?",
+                         "INSERT INTO user_roles (user_id, role_id) SELECT ?, id FROM roles WHERE name = ? "
+                         "ON CONFLICT DO NOTHING",
+                         user_id, roles);
 }
 
 int user_set_password(db_conn_t *c, int64_t user_id, const char *hash, bool must_change)
@@ -209,6 +214,14 @@ static json_t *user_json(db_conn_t *c, db_stmt_t *st, bool full_phone)
     return u;
 }
 
+/* list rows carry their roles (a second statement on the same connection) */
+static json_t *user_row(db_stmt_t *st, void *ud)
+{
+    json_t *u = user_json(ud, st, false);
+    json_object_set_new(u, "roles", user_roles_json(ud, db_col_int64(st, 0)));
+    return u;
+}
+
 /* users are scoped by their organisation; "self" scope sees only oneself */
 static void scope_users(const http_req_t *req, qb_t *q) { auth_scope_rows(req, q, "u.org_id", "u.id"); }
 
@@ -256,7 +269,7 @@ static void list_users(http_req_t *req)
     db_conn_t *c = http_db(req);
     if (!c)
         return;
-    qb_t w, cq, lq;
+    qb_t w;
     qb_init(&w, " FROM users u JOIN orgs o ON o.id = u.org_id WHERE 1 = 1");
     if (org && subtree && !strcmp(subtree, "true")) {
         qb_sql(&w, " AND o.path LIKE (SELECT path FROM orgs WHERE id = ");
@@ -281,37 +294,8 @@ static void list_users(http_req_t *req)
         qb_like_any(&w, cols, 2, q);
     }
     scope_users(req, &w);
-    qb_init(&cq, "SELECT COUNT(*)");
-    qb_append(&cq, &w);
-    qb_init(&lq, "SELECT " USER_COLS);
-    qb_append(&lq, &w);
-    qb_sql(&lq, " ORDER BY u.id LIMIT ");
-    qb_int(&lq, size);
-    qb_sql(&lq, " OFFSET ");
-    qb_int(&lq, (page - 1) * size);
-    int64_t total = 0;
-    db_stmt_t *st = qb_prepare(c, &cq);
-    if (st && db_step(st) == DB_ROW)
-        total = db_col_int64(st, 0);
-    db_done(st);
-    json_t *items = json_array();
-    st = qb_prepare(c, &lq);
-    bool ok = st != NULL;
-    while (st && db_step(st) == DB_ROW)
-        json_array_append_new(items, user_json(c, st, false));
-    db_done(st);
+    http_list_query(req, c, USER_COLS, &w, "u.id", page, size, user_row, c);
     qb_free(&w);
-    qb_free(&cq);
-    qb_free(&lq);
-    if (!ok) {
-        json_decref(items);
-        http_db_error(req, c);
-        return;
-    }
-    size_t i;
-    json_t *u;
-    json_array_foreach(items, i, u) json_object_set_new(u, "roles", user_roles_json(c, jint(u, "id", 0)));
-    http_list(req, items, total, page, size);
 }
 
 static const char *check_username(json_t *v)
@@ -434,12 +418,11 @@ static void create_user(http_req_t *req)
         return;
     }
     json_t *u = id > 0 ? user_load(req, c, id, false) : NULL;
-    char tid[32];
-    snprintf(tid, sizeof tid, "%lld", (long long)id);
-    audit_entry_t ae = {.action = "user.create", .target_type = "user", .target_id = tid, .after = u};
-    if (!u || audit_write(c, req, &ae) != 0 || db_commit(c) != 0) {
+    audit_entry_t ae = {.action = "user.create", .target_type = "user", .target = id, .after = u};
+    if (!u || !audit_commit(req, c, &ae)) { /* the generated password is added after the record */
+        if (!u)
+            http_db_error(req, c);
         json_decref(u);
-        http_db_error(req, c);
         return;
     }
     if (!jstr(b, "password"))
@@ -475,6 +458,16 @@ static void patch_user(http_req_t *req)
     if (!http_param_id(req, "id", &id) || !valid_body(req, F, VN(F), true) || !(c = http_db(req)))
         return;
     json_t *b = http_json_body(req);
+    /* roles are the security administrator's (role.write) or, within the
+     * caller's own powers, the user manager's; everything else needs user.write */
+    bool other_fields = false;
+    for (size_t i = 0; i < VN(F); i++)
+        other_fields |= strcmp(F[i].name, "roles") != 0 && jhas(b, F[i].name);
+    if ((other_fields && !auth_has(req, "user.write")) ||
+        (jhas(b, "roles") && !auth_has(req, "user.write") && !auth_has(req, "role.write"))) {
+        http_error(req, 403, "forbidden", "没有执行此操作的权限");
+        return;
+    }
     bool self = id == http_user_id(req);
     if (self && (jhas(b, "roles") || jhas(b, "status") || jhas(b, "org_id"))) {
         http_error(req, 403, "forbidden", "不能修改自己的角色、状态或所属组织");
@@ -557,8 +550,6 @@ static void patch_user(http_req_t *req)
         session_revoke_user(c, id, disabling ? "disabled" : "roles_changed") != 0)
         rc = DB_ERROR;
     json_t *after = rc == DB_DONE ? user_load(req, c, id, false) : NULL;
-    char tid[32];
-    snprintf(tid, sizeof tid, "%lld", (long long)id);
     const char *action = disabling ? "user.disable"
                          : jstr(b, "status") && !strcmp(jstr(b, "status"), "active") &&
                                  strcmp(jstr(before, "status"), "active") != 0
@@ -566,13 +557,8 @@ static void patch_user(http_req_t *req)
                          : json_is_array(roles) ? "user.update_roles"
                                                 : "user.update";
     audit_entry_t ae = {
-        .action = action, .target_type = "user", .target_id = tid, .before = before, .after = after};
-    if (!after || audit_write(c, req, &ae) != 0 || db_commit(c) != 0) {
-        json_decref(after);
-        http_db_error(req, c);
-        return;
-    }
-    http_json(req, 200, after);
+        .action = action, .target_type = "user", .target = id, .before = before, .after = after};
+    audit_reply(req, c, true, &ae, 200, after);
 }
 
 static void delete_user(http_req_t *req)
@@ -608,9 +594,7 @@ static void delete_user(http_req_t *req)
         rc = db_step(st);
     }
     db_done(st);
-    char tid[32];
-    snprintf(tid, sizeof tid, "%lld", (long long)id);
-    audit_entry_t ae = {.action = "user.disable", .target_type = "user", .target_id = tid, .before = before};
+    audit_entry_t ae = {.action = "user.disable", .target_type = "user", .target = id, .before = before};
     if (rc != DB_DONE || session_revoke_user(c, id, "disabled") != 0 || audit_write(c, req, &ae) != 0 ||
         db_commit(c) != 0) {
         http_db_error(req, c);
@@ -647,11 +631,8 @@ static json_t *target(http_req_t *req, db_conn_t *c, int64_t *id)
 
 static void finish(http_req_t *req, db_conn_t *c, const char *action, int64_t id, const char *detail)
 {
-    char tid[32];
-    snprintf(tid, sizeof tid, "%lld", (long long)id);
-    audit_entry_t ae = {.action = action, .target_type = "user", .target_id = tid, .detail = detail};
-    if (audit_write(c, req, &ae) != 0 || db_commit(c) != 0)
-        http_db_error(req, c);
+    audit_entry_t ae = {.action = action, .target_type = "user", .target = id, .detail = detail};
+    audit_commit(req, c, &ae);
 }
 
 static void reset_password(http_req_t *req)
@@ -735,7 +716,7 @@ static const http_route_t routes[] = {
     {"GET", "/api/v1/users", list_users, "user.read", 0, 0},
     {"POST", "/api/v1/users", create_user, "user.write", 0, 0},
     {"GET", "/api/v1/users/{id}", get_user, "user.read", 0, 0},
-    {"PATCH", "/api/v1/users/{id}", patch_user, "user.write", 0, 0},
+    {"PATCH", "/api/v1/users/{id}", patch_user, "user.read", 0, 0}, /* field rules inside */
     {"DELETE", "/api/v1/users/{id}", delete_user, "user.write", 0, 0},
     {"POST", "/api/v1/users/{id}/reset-password", reset_password, "user.write", 0, 0},
     {"POST", "/api/v1/users/{id}/unlock", unlock_user, "user.write", 0, 0},

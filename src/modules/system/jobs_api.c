@@ -11,6 +11,7 @@
  *   GET  /api/v1/job-runs             run history (?schedule_id=&job_id=&status=)
  */
 #include "core/timeutil.h"
+#include "http/listq.h"
 #include "http/valid.h"
 #include "jobs/cron.h"
 #include "jobs/jobs.h"
@@ -44,8 +45,9 @@ static json_t *id_or_null(db_stmt_t *st, int i)
     "locked_by, schedule_id, progress_done, progress_total, progress_note, result, "                         \
     "last_error, created_at, updated_at, finished_at, created_by"
 
-static json_t *job_json(db_stmt_t *st)
+static json_t *job_json(db_stmt_t *st, void *ud)
 {
+    (void)ud;
     const char *kind = db_col_text(st, 1);
     json_t *o = json_object();
     json_object_set_new(o, "id", json_integer(db_col_int64(st, 0)));
@@ -76,8 +78,9 @@ static json_t *job_json(db_stmt_t *st)
 #define RUN_COLS                                                                                             \
     "id, job_id, schedule_id, kind, attempt, worker, started_at, finished_at, status, items, error"
 
-static json_t *run_json(db_stmt_t *st)
+static json_t *run_json(db_stmt_t *st, void *ud)
 {
+    (void)ud;
     json_t *o = json_object();
     int64_t started = db_col_int64(st, 6), finished = db_col_int64(st, 7);
     json_object_set_new(o, "id", json_integer(db_col_int64(st, 0)));
@@ -100,8 +103,9 @@ static json_t *run_json(db_stmt_t *st)
     "id, name, title, cron, job_kind, payload, enabled, next_run_at, last_run_at, "                          \
     "last_job_id, created_at, updated_at"
 
-static json_t *schedule_json(db_stmt_t *st)
+static json_t *schedule_json(db_stmt_t *st, void *ud)
 {
+    (void)ud;
     json_t *o = json_object();
     json_object_set_new(o, "id", json_integer(db_col_int64(st, 0)));
     json_object_set_new(o, "name", json_string(db_col_text(st, 1)));
@@ -118,115 +122,73 @@ static json_t *schedule_json(db_stmt_t *st)
     return o;
 }
 
-/* Runs "SELECT <cols> FROM <from> WHERE <where> ORDER BY ... LIMIT ? OFFSET ?"
- * with up to 4 bound filters, and the matching COUNT(*). */
-typedef struct {
-    const char *clause; /* "status = ?" */
-    const char *text;   /* bound as text when set */
-    int64_t num;        /* else bound as integer */
-} filter_t;
-
-static void list_query(http_req_t *req, const char *cols, const char *table, const char *order,
-                       const filter_t *f, int nf, json_t *(*row)(db_stmt_t *))
-{
-    int64_t page, size;
-    if (!http_paging(req, &page, &size))
-        return;
-    db_conn_t *c = http_db(req);
-    if (!c)
-        return;
-    sbuf_t where;
-    sbuf_init(&where);
-    sbuf_puts(&where, " WHERE 1 = 1");
-    for (int i = 0; i < nf; i++)
-        sbuf_printf(&where, " AND %s", f[i].clause);
-    char *count_sql = http_printf(req, "SELECT COUNT(*) FROM %s%s", table, where.data);
-    char *sql =
-        http_printf(req, "SELECT %s FROM %s%s ORDER BY %s LIMIT ? OFFSET ?", cols, table, where.data, order);
-    sbuf_free(&where);
-    int64_t total = 0;
-    json_t *items = json_array();
-    for (int pass = 0; pass < 2; pass++) {
-        db_stmt_t *st = db_prepare(c, pass ? sql : count_sql);
-        if (!st) {
-            json_decref(items);
-            http_db_error(req, c);
-            return;
-        }
-        for (int i = 0; i < nf; i++) {
-            if (f[i].text)
-                db_bind_text(st, i + 1, f[i].text);
-            else
-                db_bind_int64(st, i + 1, f[i].num);
-        }
-        if (pass) {
-            db_bind_int64(st, nf + 1, size);
-            db_bind_int64(st, nf + 2, (page - 1) * size);
-            while (db_step(st) == DB_ROW)
-                json_array_append_new(items, row(st));
-        } else if (db_step(st) == DB_ROW) {
-            total = db_col_int64(st, 0);
-        }
-        db_done(st);
-    }
-    http_list(req, items, total, page, size);
-}
-
-/* Adds an optional id filter from the query string; false after 422. */
-static bool id_filter(http_req_t *req, const char *name, const char *clause, filter_t *f, int *nf)
+/* Optional filters from the query string, appended to a WHERE clause;
+ * false after answering 422. */
+static bool id_filter(http_req_t *req, qb_t *w, const char *name, const char *col)
 {
     int64_t v;
     if (!http_query_int(req, name, 0, 1, INT64_MAX, &v))
         return false;
-    if (v)
-        f[(*nf)++] = (filter_t){clause, NULL, v};
+    if (v) {
+        qb_sql(w, http_printf(req, " AND %s = ", col));
+        qb_int(w, v);
+    }
     return true;
 }
 
-static bool enum_filter(http_req_t *req, const char *name, const char *const *allowed, const char *clause,
-                        filter_t *f, int *nf)
+static bool text_filter(http_req_t *req, qb_t *w, const char *name, const char *const *allowed,
+                        const char *col)
 {
     const char *v = http_query(req, name);
     if (!v || !*v)
         return true;
-    if (allowed && !in_enum(allowed, v)) {
+    if ((allowed && !in_enum(allowed, v)) || strlen(v) > 100) {
         http_error_fields(req, json_pack("{s:s}", name, "取值无效"));
         return false;
     }
-    f[(*nf)++] = (filter_t){clause, v, 0};
+    qb_sql(w, http_printf(req, " AND %s = ", col));
+    qb_text(w, v);
     return true;
+}
+
+/* GET list of a table with the filters already in w (" FROM t WHERE 1 = 1 ..."). */
+static void list_table(http_req_t *req, qb_t *w, bool ok, const char *cols, const char *order,
+                       http_row_fn row)
+{
+    int64_t page, size;
+    db_conn_t *c;
+    if (ok && http_paging(req, &page, &size) && (c = http_db(req)))
+        http_list_query(req, c, cols, w, order, page, size, row, NULL);
+    qb_free(w);
 }
 
 static void list_jobs(http_req_t *req)
 {
-    filter_t f[4];
-    int nf = 0;
-    if (!enum_filter(req, "status", JOB_STATUS, "status = ?", f, &nf) ||
-        !enum_filter(req, "kind", NULL, "kind = ?", f, &nf) ||
-        !id_filter(req, "schedule_id", "schedule_id = ?", f, &nf))
-        return;
-    list_query(req, JOB_COLS, "jobs", "id DESC", f, nf, job_json);
+    qb_t w;
+    qb_init(&w, " FROM jobs WHERE 1 = 1");
+    bool ok = text_filter(req, &w, "status", JOB_STATUS, "status") &&
+              text_filter(req, &w, "kind", NULL, "kind") && id_filter(req, &w, "schedule_id", "schedule_id");
+    list_table(req, &w, ok, JOB_COLS, "id DESC", job_json);
 }
 
 static void list_runs(http_req_t *req)
 {
-    filter_t f[4];
-    int nf = 0;
-    if (!enum_filter(req, "status", RUN_STATUS, "status = ?", f, &nf) ||
-        !id_filter(req, "schedule_id", "schedule_id = ?", f, &nf) ||
-        !id_filter(req, "job_id", "job_id = ?", f, &nf))
-        return;
-    list_query(req, RUN_COLS, "job_runs", "id DESC", f, nf, run_json);
+    qb_t w;
+    qb_init(&w, " FROM job_runs WHERE 1 = 1");
+    bool ok = text_filter(req, &w, "status", RUN_STATUS, "status") &&
+              id_filter(req, &w, "schedule_id", "schedule_id") && id_filter(req, &w, "job_id", "job_id");
+    list_table(req, &w, ok, RUN_COLS, "id DESC", run_json);
 }
 
 static void list_schedules(http_req_t *req)
 {
-    list_query(req, SCHED_COLS, "schedules", "id", NULL, 0, schedule_json);
+    qb_t w;
+    qb_init(&w, " FROM schedules");
+    list_table(req, &w, true, SCHED_COLS, "id", schedule_json);
 }
 
 /* Loads one row by id as JSON; NULL after answering 404/5xx. */
-static json_t *load_one(http_req_t *req, db_conn_t *c, const char *sql, int64_t id,
-                        json_t *(*row)(db_stmt_t *))
+static json_t *load_one(http_req_t *req, db_conn_t *c, const char *sql, int64_t id, http_row_fn row)
 {
     db_stmt_t *st = db_prepare(c, sql);
     if (!st) {
@@ -235,7 +197,7 @@ static json_t *load_one(http_req_t *req, db_conn_t *c, const char *sql, int64_t 
     }
     db_bind_int64(st, 1, id);
     int rc = db_step(st);
-    json_t *o = rc == DB_ROW ? row(st) : NULL;
+    json_t *o = rc == DB_ROW ? row(st, NULL) : NULL;
     db_done(st);
     if (rc == DB_DONE)
         http_error(req, 404, "not_found", "记录不存在");
@@ -258,7 +220,7 @@ static void get_job(http_req_t *req)
     if (st) {
         db_bind_int64(st, 1, id);
         while (db_step(st) == DB_ROW)
-            json_array_append_new(runs, run_json(st));
+            json_array_append_new(runs, run_json(st, NULL));
     }
     db_done(st);
     json_object_set_new(o, "runs", runs);

@@ -4,7 +4,7 @@
 //   const srv = await startServer();            // env/flags optional
 //   const r = await srv.get('/healthz');        // { status, headers, body, json }
 //   await srv.stop();                           // SIGTERM, expects exit 0
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, readFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -93,9 +93,21 @@ export async function startServer({ env = {}, args = [], dataDir, keepData = fal
     };
   }
 
+  // Runs SQL directly against the server's database (test set-up of
+  // time-based states such as an expired password). SQLite here.
+  function sql(statement) {
+    const r = spawnSync('sqlite3', [join(data, 'zhendi.db'), '.timeout 5000', statement], { encoding: 'utf8' });
+    if (r.status !== 0) throw new Error(`sqlite3: ${r.stderr}`);
+    return r.stdout.trim();
+  }
+  // Runs a zhendi subcommand on the same data directory.
+  function cli(args, env = {}) {
+    return spawnSync(BIN, [...args, '--data', data], { encoding: 'utf8', env: { ...process.env, ...env } });
+  }
+
   return {
     base, port, data, proc,
-    login, bearer,
+    login, bearer, sql, cli,
     admin: () => login('admin'),
     stderr: () => stderr,
     request,
@@ -108,16 +120,18 @@ export async function startServer({ env = {}, args = [], dataDir, keepData = fal
       return existsSync(f) ? readFileSync(f, 'utf8') : '';
     },
     // Graceful stop; resolves to the exit code. Fails the caller on sanitizer reports.
-    async stop({ signal = 'SIGTERM' } = {}) {
+    // keep: leave the data directory for inspection; removeData() later
+    async stop({ signal = 'SIGTERM', keep = false } = {}) {
       if (proc.exitCode === null && proc.signalCode === null) proc.kill(signal);
       const r = await exited;
-      if (!keepData && !dataDir) rmSync(data, { recursive: true, force: true });
+      if (!keep && !keepData && !dataDir) rmSync(data, { recursive: true, force: true });
       if (/ERROR: (AddressSanitizer|LeakSanitizer)|runtime error:/.test(stderr)) {
         throw new Error(`sanitizer report:\n${stderr}`);
       }
       return r;
     },
     exited,
+    removeData: () => { if (!dataDir) rmSync(data, { recursive: true, force: true }); },
   };
 }
 
