@@ -8,7 +8,8 @@
 // The steps share one server and run in order.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startConsole, withPage, login, signIn, ADMIN_PASSWORD } from './lib/console.mjs';
+import { readFileSync } from 'node:fs';
+import { startConsole, withPage, login, signIn, totp, ADMIN_PASSWORD } from './lib/console.mjs';
 
 let ctx;
 before(async () => { ctx = await startConsole(); });
@@ -59,6 +60,31 @@ test('the system administrator creates an organisation under the city', async (t
     await dlg.waitFor({ state: 'hidden' });
     await page.locator('[data-test=org-tree]').getByText(ORG.name).click();
     await page.locator('[data-test=org-info]', { hasText: ORG.code }).waitFor();
+    // the server's 422 reason appears under the field it concerns
+    await page.getByRole('button', { name: '编辑' }).click();
+    const edit = page.locator('.el-dialog', { hasText: '编辑组织' });
+    await edit.locator('.el-form-item', { hasText: '联系电话' }).locator('input').fill('12');
+    await edit.locator('[data-test=org-save]').click();
+    await edit.locator('.el-form-item', { hasText: '联系电话' }).locator('.el-form-item__error').waitFor();
+    await edit.locator('.el-form-item', { hasText: '联系电话' }).locator('input').fill('021-63211234');
+    await edit.locator('.el-form-item', { hasText: '联系人' }).locator('input').fill('张书记');
+    await edit.locator('[data-test=org-save]').click();
+    await edit.waitFor({ state: 'hidden' });
+    await page.locator('[data-test=org-info]', { hasText: '张书记' }).waitFor();
+    // the history tab records the change
+    await page.getByRole('tab', { name: '变更历史' }).click();
+    await page.locator('#pane-history .el-table__body tr', { hasText: '张书记' }).first().waitFor();
+    // export: an .xlsx of the subtree
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      (async () => {
+        await page.getByRole('button', { name: '导入/导出' }).click();
+        await page.locator('.el-dropdown-menu__item:visible', { hasText: '导出' }).click();
+      })(),
+    ]);
+    assert.match(download.suggestedFilename(), /\.xlsx$/);
+    const head = readFileSync(await download.path()).subarray(0, 2);
+    assert.equal(head.toString('latin1'), 'PK', 'an .xlsx is a zip file');
   });
 });
 
@@ -231,5 +257,68 @@ test('the audit administrator sees those actions in the audit log with the chain
     const drawer = page.locator('[data-test=audit-detail]');
     await drawer.getByText('变更内容').waitFor();
     await drawer.locator('.el-table', { hasText: '修改后' }).getByText(USER.username).first().waitFor();
+  });
+});
+
+test('the security administrator changes the policy and it is saved', async (t) => {
+  if (skipUnlessIdentity(t)) return;
+  await withPage(t, ctx, async (page) => {
+    await signIn(ctx, page, 'secadmin');
+    await page.goto(ctx.base + '/security/policy');
+    const item = page.locator('[data-test=policy-form] .el-form-item', { hasText: '锁定时长' });
+    await item.locator('input').fill('20');
+    await item.locator('input').blur();
+    await page.locator('[data-test=policy-save]').click();
+    await confirmBox(page);
+    await page.getByText('安全策略已保存').waitFor();
+    await page.reload();
+    await page.locator('[data-test=policy-form] .el-form-item', { hasText: '锁定时长' }).locator('input[aria-valuenow="20"], input').first().waitFor();
+    assert.equal(await page.locator('[data-test=policy-form] .el-form-item', { hasText: '锁定时长' }).locator('input').inputValue(), '20');
+  });
+});
+
+test('a password reset shows the generated password once and forces a change at next login', async (t) => {
+  if (skipUnlessIdentity(t)) return;
+  let generated;
+  await withPage(t, ctx, async (page) => {
+    await signIn(ctx, page, 'admin');
+    await page.goto(ctx.base + '/users');
+    const row = page.locator('[data-test=users-table] .el-table__body tr', { hasText: USER.username });
+    await row.getByRole('button', { name: '重置密码' }).click();
+    await confirmBox(page);
+    generated = (await page.locator('[data-test=new-password]').innerText()).trim();
+    assert.ok(generated.length >= 8, generated);
+    await page.getByRole('button', { name: '我已记下，关闭' }).click();
+    await page.locator('[data-test=new-password]').waitFor({ state: 'hidden' });
+  });
+  await withPage(t, ctx, async (page) => {
+    await login(page, ctx.base, USER.username, generated);
+    await page.waitForURL(/\/change-password/);
+    await page.fill('input[name=old_password]', generated);
+    await page.fill('input[name=new_password]', USER.next + 'x');
+    await page.fill('input[name=confirm]', USER.next + 'x');
+    await page.locator('[data-test=password-save]').click();
+    await page.locator('[data-test=user-menu]', { hasText: USER.name }).waitFor();
+  });
+});
+
+test('a user enrols in two-step verification with the QR code and then needs the code to log in', async (t) => {
+  if (skipUnlessIdentity(t)) return;
+  await withPage(t, ctx, async (page) => {
+    await login(page, ctx.base, USER.username, USER.next + 'x');
+    await page.locator('[data-test=user-menu]').click();
+    await page.locator('.el-dropdown-menu__item:visible', { hasText: '两步验证' }).click();
+    await page.locator('[data-test=totp-start]').click();
+    await page.locator('[data-test=totp-qr] svg').waitFor();
+    const d = await page.locator('[data-test=totp-qr] svg path').first().getAttribute('d');
+    assert.ok(d && d.length > 200, 'the QR code is drawn');
+    const secret = (await page.locator('[data-test=totp-secret]').innerText()).trim();
+    await page.locator('input[data-test=totp-code]').fill(totp(secret));
+    await page.locator('[data-test=totp-enable]').click();
+    await page.locator('.el-result', { hasText: '两步验证已开启' }).waitFor();
+    await withPage(t, ctx, async (again) => {
+      await login(again, ctx.base, USER.username, USER.next + 'x', { expectTotp: false });
+      await again.locator('input[name=totp]').waitFor();
+    });
   });
 });
