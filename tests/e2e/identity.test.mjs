@@ -19,10 +19,6 @@ const ORG = { name: 'e2e测试区委', code: 'E2E-DIST-01' };
 const ROLE = { name: 'org_viewer', title: '组织查看员' };
 const USER = { username: 'e2e_worker', name: '测试工作者', password: 'Worker-Init-2026!', next: 'Worker-Next-2026#' };
 
-const skipUnlessIdentity = (t) => {
-  if (!ctx.identity) { t.skip('identity API not in this build'); return true; }
-  return false;
-};
 // every entry of the side menu, open or folded
 const menuTexts = (page) =>
   page.locator('.side-menu').evaluate((m) => [...m.querySelectorAll('.el-menu-item, .el-sub-menu__title')].map((e) => e.textContent.trim()));
@@ -31,7 +27,6 @@ async function confirmBox(page) {
 }
 
 test('the system administrator logs in with the TOTP step and sees the system menus only', async (t) => {
-  if (skipUnlessIdentity(t)) return;
   await withPage(t, ctx, async (page) => {
     await login(page, ctx.base, 'admin', ADMIN_PASSWORD, { expectTotp: false });
     await page.getByText('已启用两步验证').waitFor();
@@ -45,7 +40,6 @@ test('the system administrator logs in with the TOTP step and sees the system me
 });
 
 test('the system administrator creates an organisation under the city', async (t) => {
-  if (skipUnlessIdentity(t)) return;
   await withPage(t, ctx, async (page) => {
     await signIn(ctx, page, 'admin');
     await page.goto(ctx.base + '/orgs');
@@ -89,7 +83,6 @@ test('the system administrator creates an organisation under the city', async (t
 });
 
 test('the security administrator creates a role from the permission tree', async (t) => {
-  if (skipUnlessIdentity(t)) return;
   await withPage(t, ctx, async (page) => {
     await signIn(ctx, page, 'secadmin');
     await page.goto(ctx.base + '/roles');
@@ -108,7 +101,6 @@ test('the security administrator creates a role from the permission tree', async
 });
 
 test('the system administrator creates a user in the new organisation with that role', async (t) => {
-  if (skipUnlessIdentity(t)) return;
   await withPage(t, ctx, async (page) => {
     await signIn(ctx, page, 'admin');
     await page.goto(ctx.base + '/users');
@@ -135,7 +127,6 @@ test('the system administrator creates a user in the new organisation with that 
 });
 
 test('the new user changes the initial password and sees only what the role allows; other pages are 403', async (t) => {
-  if (skipUnlessIdentity(t)) return;
   await withPage(t, ctx, async (page) => {
     await login(page, ctx.base, USER.username, USER.password, { redirect: '/orgs' });
     await page.waitForURL(/\/change-password/);
@@ -161,7 +152,6 @@ test('the new user changes the initial password and sees only what the role allo
 });
 
 test('a wrong password is explained, and the fifth wrong one locks the account', async (t) => {
-  if (skipUnlessIdentity(t)) return;
   await withPage(t, ctx, async (page) => {
     await page.goto(ctx.base + '/login');
     const err = page.locator('[data-test=login-error]');
@@ -184,7 +174,6 @@ test('a wrong password is explained, and the fifth wrong one locks the account',
 });
 
 test('the administrator sees the lock and unlocks the user', async (t) => {
-  if (skipUnlessIdentity(t)) return;
   await withPage(t, ctx, async (page) => {
     await signIn(ctx, page, 'admin');
     await page.goto(ctx.base + '/users');
@@ -200,7 +189,6 @@ test('the administrator sees the lock and unlocks the user', async (t) => {
 });
 
 test('a session ended by the security administrator sends the user to login, then back to the page', async (t) => {
-  if (skipUnlessIdentity(t)) return;
   await withPage(t, ctx, async (worker) => {
     await login(worker, ctx.base, USER.username, USER.next, { redirect: '/orgs' });
     await worker.locator('[data-test=org-tree]').getByText(ORG.name).waitFor();
@@ -229,7 +217,6 @@ test('a session ended by the security administrator sends the user to login, the
 });
 
 test('the audit administrator sees those actions in the audit log with the chain verified', async (t) => {
-  if (skipUnlessIdentity(t)) return;
   await withPage(t, ctx, async (page) => {
     await signIn(ctx, page, 'auditor');
     await page.goto(ctx.base + '/');
@@ -261,7 +248,6 @@ test('the audit administrator sees those actions in the audit log with the chain
 });
 
 test('the security administrator changes the policy and it is saved', async (t) => {
-  if (skipUnlessIdentity(t)) return;
   await withPage(t, ctx, async (page) => {
     await signIn(ctx, page, 'secadmin');
     await page.goto(ctx.base + '/security/policy');
@@ -278,7 +264,6 @@ test('the security administrator changes the policy and it is saved', async (t) 
 });
 
 test('a password reset shows the generated password once and forces a change at next login', async (t) => {
-  if (skipUnlessIdentity(t)) return;
   let generated;
   await withPage(t, ctx, async (page) => {
     await signIn(ctx, page, 'admin');
@@ -303,7 +288,6 @@ test('a password reset shows the generated password once and forces a change at 
 });
 
 test('a user enrols in two-step verification with the QR code and then needs the code to log in', async (t) => {
-  if (skipUnlessIdentity(t)) return;
   await withPage(t, ctx, async (page) => {
     await login(page, ctx.base, USER.username, USER.next + 'x');
     await page.locator('[data-test=user-menu]').click();

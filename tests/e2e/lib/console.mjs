@@ -80,13 +80,10 @@ export async function startConsole({ env = {}, args = [] } = {}) {
   if (!existsSync(join(WEB_ROOT, 'index.html'))) throw new Error(`console not built: ${WEB_ROOT}/index.html missing (make build)`);
   const srv = await startServer({ env: { ZHENDI_ADMIN_TOTP_SECRET: TOTP_SECRET, ...env }, args: ['--web-root', WEB_ROOT, ...args] });
   const browser = await launchChromium();
-  const probe = await srv.post('/api/v1/auth/login', {});
-  const identity = !(probe.status === 404 && probe.json?.error?.code === 'not_found');
   return {
     srv,
     browser,
     base: srv.base,
-    identity, // false while the identity API is not in this build
     states: {}, // username → cookies of a logged-in session (see signIn)
     async newPage(opts = {}) {
       const context = await browser.newContext({ viewport: { width: 1366, height: 768 }, locale: 'zh-CN', timezoneId: 'Asia/Shanghai', acceptDownloads: true, ...opts });
@@ -141,24 +138,6 @@ export async function loginAdmin(page, base, username = 'admin') {
 }
 
 /**
- * Before the identity API exists in the build under test: serve the
- * session endpoints from the browser side so that the platform pages can be
- * exercised against the real platform API. Never used once /auth/login is
- * served by zhendi (ctx.identity).
- */
-export async function fakeSession(page, permissions) {
-  const me = {
-    user: { id: 1, username: 'admin', name: '系统管理员', org_id: null, org_name: '', roles: ['sysadmin'], totp_enabled: true },
-    permissions,
-    csrf_token: 'test-csrf',
-    must_change_password: false,
-    password_expires_at: null,
-  };
-  await page.route('**/api/v1/auth/me', (r) => r.fulfill({ status: 200, contentType: 'application/json', body: JSON.stringify(me) }));
-  await page.route('**/api/v1/dashboard/todo', (r) => r.fulfill({ status: 200, contentType: 'application/json', body: '{"items":[]}' }));
-}
-
-/**
  * Signs a page in as one of the bootstrap administrators: through the login
  * form (TOTP step included) the first time, then by reusing that session's
  * cookie, so a suite does not log the same account in again and again.
@@ -173,8 +152,7 @@ export async function signIn(ctx, page, username = 'admin') {
   ctx.states[username] = (await page.context().storageState()).cookies;
 }
 
-/** Signs in as the system administrator, for real or (see fakeSession) not. */
-export async function enterAsAdmin(ctx, page) {
-  if (ctx.identity) await signIn(ctx, page, 'admin');
-  else await fakeSession(page, ['job.read', 'job.write', 'system.read']);
+/** Signs in as the system administrator. */
+export function enterAsAdmin(ctx, page) {
+  return signIn(ctx, page, 'admin');
 }
