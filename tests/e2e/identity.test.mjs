@@ -3,9 +3,12 @@
 // the security administrator creates the role that user gets; the user logs
 // in (forced password change first) and sees only the menus the role
 // allows, and a forbidden page opened by URL answers 403; a wrong password
-// is explained and the fifth one locks the account; the audit
-// administrator finds all of it in the audit log, with the chain verified.
-// The steps share one server and run in order.
+// is explained and the fifth one locks the account (then unlocked); a
+// session ended from the sessions page sends the user to login and back to
+// the page; the audit administrator finds all of it in the audit log, with
+// the chain verified; the policy is changed; a password reset is shown once;
+// the user enrols in TOTP with the QR code. The steps share one server and
+// run in order.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
