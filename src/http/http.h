@@ -15,6 +15,7 @@
 #define ZD_HTTP_H
 #include "core/arena.h"
 #include "core/db.h"
+#include "core/jsonutil.h"
 #include <jansson.h>
 #include <stdbool.h>
 #include <stddef.h>

@@ -241,13 +241,3 @@ void http_list(http_req_t *req, json_t *items, int64_t total, int64_t page, int6
     json_object_set_new(o, "page_size", json_integer(page_size));
     http_json(req, 200, o);
 }
-
-json_t *json_time(int64_t ms)
-{
-    if (!ms)
-        return json_null();
-    char buf[40];
-    return json_string(time_iso8601(ms, buf, sizeof buf));
-}
-
-json_t *json_text_or_null(const char *s) { return s ? json_string(s) : json_null(); }

@@ -1,5 +1,6 @@
 /* jobs.c — queue, workers and scheduler; see jobs.h. */
 #include "jobs/jobs.h"
+#include "core/jsonutil.h"
 #include "core/log.h"
 #include "core/timeutil.h"
 #include "jobs/cron.h"
@@ -33,6 +34,9 @@ static struct {
     pthread_mutex_t mu;
     pthread_cond_t cv;
     atomic_int running; /* handlers executing now */
+    int workers;        /* worker threads started */
+    bool scheduler;
+    _Atomic int64_t last_tick; /* ms of the scheduler's last pass */
     _Atomic uint64_t done, retried, dead;
 } P = {.mu = PTHREAD_MUTEX_INITIALIZER, .cv = PTHREAD_COND_INITIALIZER};
 
@@ -686,6 +690,7 @@ static void *scheduler_main(void *arg)
     (void)arg;
     while (!atomic_load(&P.stop)) {
         jobs_scheduler_tick(P.db, time_now_ms());
+        atomic_store(&P.last_tick, time_now_ms());
         int64_t wake = (time_now_ms() / 1000 + 1) * 1000; /* the next full second */
         while (!atomic_load(&P.stop) && time_now_ms() < wake)
             usleep(100000);
@@ -703,7 +708,9 @@ int jobs_start(db_t *db, const jobs_options_t *opt)
     for (int i = 0; i < n; i++)
         if (pthread_create(&P.threads[P.nthreads], NULL, worker_main, (void *)(intptr_t)(i + 1)) == 0)
             P.nthreads++;
-    if (opt->scheduler && pthread_create(&P.threads[P.nthreads], NULL, scheduler_main, NULL) == 0)
+    P.workers = P.nthreads;
+    P.scheduler = opt->scheduler && pthread_create(&P.threads[P.nthreads], NULL, scheduler_main, NULL) == 0;
+    if (P.scheduler)
         P.nthreads++;
     return P.nthreads == n + (opt->scheduler ? 1 : 0) ? 0 : -1;
 }
@@ -729,6 +736,14 @@ void jobs_stop(int timeout_ms)
             pthread_join(P.threads[i], NULL);
     }
     P.nthreads = 0;
+}
+
+json_t *jobs_health_json(void)
+{
+    int64_t tick = atomic_load(&P.last_tick);
+    return json_pack("{s:i,s:i,s:b,s:o,s:b}", "workers", P.workers, "running", atomic_load(&P.running),
+                     "scheduler", P.scheduler, "scheduler_last_tick_at", tick ? json_time(tick) : json_null(),
+                     "scheduler_alive", P.scheduler && time_now_ms() - tick < 10000);
 }
 
 void jobs_metrics(db_t *db, sbuf_t *o)

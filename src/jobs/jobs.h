@@ -98,6 +98,9 @@ void jobs_stop(int timeout_ms);
 /* Claims and runs at most one due job as worker `worker` at time now_ms.
  * 1 when a job ran, 0 when none was due, -1 on a database error. */
 int jobs_run_one(db_t *db, const char *worker, int64_t now_ms);
+/* {"workers","running","scheduler":bool,"scheduler_last_tick_at"} of this
+ * process, for the system page. */
+json_t *jobs_health_json(void);
 /* Prometheus text for the queue. */
 void jobs_metrics(db_t *db, sbuf_t *out);
 /* Retry delay before attempt `attempt`+1 after `attempt` failures, in ms. */

@@ -78,6 +78,7 @@ describe('login and sessions', () => {
     assert.equal(r.json.user.username, 'admin');
     assert.match(r.json.csrf_token, /^[0-9a-f]{64}$/);
     assert.ok(r.json.permissions.includes('org.write'));
+    assert.deepEqual(r.json.password_policy, { min_length: 8, min_classes: 3, history: 5, max_age_days: 90 });
   });
 
   test('wrong password is 401 invalid_credentials, unknown user too (no enumeration)', async () => {
@@ -121,6 +122,8 @@ describe('login and sessions', () => {
     const list = await secadmin.get(`/api/v1/sessions?user_id=${victim.me.user.id}`);
     assert.equal(list.status, 200);
     assert.equal(list.json.total, 1);
+    const byName = await secadmin.get('/api/v1/sessions?q=kick_');
+    assert.deepEqual(byName.json.items.map((x) => x.username), ['kick_me']);
     const r = await secadmin.del(`/api/v1/sessions/${list.json.items[0].id}`);
     assert.equal(r.status, 204);
     envelope(await victim.get('/api/v1/auth/me'), 401, 'unauthenticated');
@@ -141,6 +144,10 @@ describe('lockout and rate limit', () => {
     envelope(await srv.post('/api/v1/auth/login', { username: 'lock_me', password: PW }), 423, 'account_locked');
     const detail = await admin.get(`/api/v1/users/${u.id}`);
     assert.ok(detail.json.locked_until);
+    const locked = await admin.get('/api/v1/users?locked=1');
+    assert.deepEqual(locked.json.items.map((x) => x.username), ['lock_me']);
+    const todo = await admin.get('/api/v1/dashboard/todo');
+    assert.equal(todo.json.items.find((t) => t.key === 'locked_users').link, '/users?locked=1');
     assert.equal((await admin.post(`/api/v1/users/${u.id}/unlock`)).status, 204);
     assert.equal((await srv.post('/api/v1/auth/login', { username: 'lock_me', password: PW })).status, 200);
   });

@@ -190,3 +190,19 @@ test('schedules can be paused, edited and resumed', async () => {
   assert.equal(r.json.enabled, true);
   assert.match(r.json.next_run_at, /T01:15:00\+08:00$/);
 });
+
+test('system info reports the job workers and the scheduler; log files can be listed and downloaded', async () => {
+  const info = await admin.get('/api/v1/system/info');
+  assert.equal(info.status, 200);
+  assert.equal(info.json.jobs.workers, 1);
+  assert.equal(info.json.jobs.scheduler, true);
+  const files = await admin.get('/api/v1/system/log-files');
+  const names = files.json.items.map((f) => f.name);
+  for (const k of ['system.log', 'access.log', 'db.log']) assert.ok(names.includes(k), names.join(','));
+  const dl = await admin.get('/api/v1/system/log-files/system.log');
+  assert.equal(dl.status, 200);
+  assert.match(dl.body, /server\.started/);
+  for (const bad of ['..%2Fzhendi.db', 'zhendi.db', 'system.log.gz', '.system.log']) {
+    assert.equal((await admin.get(`/api/v1/system/log-files/${bad}`)).status, 404, bad);
+  }
+});

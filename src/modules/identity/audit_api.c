@@ -236,7 +236,7 @@ static void todo(http_req_t *req)
         if (n)
             json_array_append_new(items, json_pack("{s:s,s:s,s:I,s:s}", "key", "locked_users", "title",
                                                    "被锁定的账号", "count", (json_int_t)n, "link",
-                                                   "/admin/users?locked=1"));
+                                                   "/users?locked=1"));
     }
     http_json(req, 200, json_pack("{s:o}", "items", items));
 }

@@ -22,11 +22,19 @@ static json_t *me_json(http_req_t *req, db_conn_t *c, const auth_ctx_t *a)
     for (int i = 0; i < a->nperms; i++)
         json_array_append_new(perms, json_string(a->perms[i]));
     static const char *const scopes[] = {"self", "org", "subtree", "all"};
-    return json_pack("{s:o,s:o,s:s,s:s,s:b,s:b,s:b,s:o}", "user", u ? u : json_null(), "permissions", perms,
-                     "data_scope", scopes[a->scope], "csrf_token", a->csrf, "must_change_password",
-                     a->must_change_password || a->password_expired, "password_expired", a->password_expired,
-                     "totp_enrollment_required", a->totp_enrolment_required, "password_expires_at",
-                     a->password_expires_at ? json_time(a->password_expires_at) : json_null());
+    auth_policy_t pol;
+    auth_policy(ID.db, &pol);
+    json_t *rules = json_pack("{s:i,s:i,s:i,s:i}", "min_length", pol.password_min_length, "min_classes",
+                              pol.password_min_classes, "history", pol.password_history, "max_age_days",
+                              pol.password_max_age_days);
+    json_t *o =
+        json_pack("{s:o,s:o,s:s,s:s,s:b,s:b,s:b,s:o}", "user", u ? u : json_null(), "permissions", perms,
+                  "data_scope", scopes[a->scope], "csrf_token", a->csrf, "must_change_password",
+                  a->must_change_password || a->password_expired, "password_expired", a->password_expired,
+                  "totp_enrollment_required", a->totp_enrolment_required, "password_expires_at",
+                  a->password_expires_at ? json_time(a->password_expires_at) : json_null());
+    json_object_set_new(o, "password_policy", rules); /* the rules a new password must meet */
+    return o;
 }
 
 static void audit_login(http_req_t *req, db_conn_t *c, const char *username, int64_t user_id,

@@ -494,6 +494,16 @@ static void list_sessions(http_req_t *req)
         qb_sql(&w, " AND s.user_id = ");
         qb_int(&w, user);
     }
+    const char *q = http_query(req, "q");
+    if (q && *q) {
+        if (utf8_count(q, strlen(q)) > 100) {
+            qb_free(&w);
+            http_error_fields(req, json_pack("{s:s}", "q", "检索词过长"));
+            return;
+        }
+        static const char *const cols[] = {"u.username", "u.name", "s.ip"};
+        qb_like_any(&w, cols, 3, q);
+    }
     auth_scope_rows(req, &w, "u.org_id", "u.id");
     http_list_query(req, c, SESSION_COLS, &w, "s.last_seen_at DESC", page, size, session_row,
                     (void *)auth_of(req));

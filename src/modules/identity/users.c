@@ -283,6 +283,11 @@ static void list_users(http_req_t *req)
         qb_sql(&w, " AND u.status = ");
         qb_text(&w, status);
     }
+    const char *locked = http_query(req, "locked");
+    if (locked && (!strcmp(locked, "1") || !strcmp(locked, "true"))) {
+        qb_sql(&w, " AND u.locked_until > ");
+        qb_int(&w, time_now_ms());
+    }
     if (role && *role) {
         qb_sql(&w, " AND u.id IN (SELECT ur.user_id FROM user_roles ur JOIN roles r ON r.id = ur.role_id "
                    "WHERE r.name = ");

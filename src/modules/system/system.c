@@ -2,6 +2,7 @@
  * information, the log viewer, and the housekeeping jobs (backup, log and
  * job retention, database maintenance). */
 #include "modules/system/system.h"
+#include "auth/auth.h"
 #include "core/log.h"
 #include "core/sqlite_util.h"
 #include "core/timeutil.h"
@@ -108,6 +109,7 @@ static void get_info(http_req_t *req)
     sbuf_free(&cfg);
     if (app->http)
         json_object_set_new(o, "requests_in_flight", json_integer(http_server_inflight(app->http)));
+    json_object_set_new(o, "jobs", jobs_health_json());
     http_json(req, 200, o);
 }
 
@@ -188,6 +190,83 @@ static void get_logs(http_req_t *req)
         free(buf);
     }
     http_list(req, items, (int64_t)json_array_size(items), 1, limit);
+}
+
+/* Log file names are "<kind>.log" or "<kind>-YYYYMMDD-HHMMSS[-N].log". */
+static bool log_file_name(const char *n, log_kind_t *kind)
+{
+    char k[16];
+    size_t i = 0;
+    while (n[i] >= 'a' && n[i] <= 'z' && i < sizeof k - 1) {
+        k[i] = n[i];
+        i++;
+    }
+    k[i] = 0;
+    if (!log_kind_parse(k, kind) || !str_ends_with(n, ".log") || strlen(n) > 64)
+        return false;
+    for (const char *p = n + i; *p && p < n + strlen(n) - 4; p++)
+        if (!(*p == '-' || (*p >= '0' && *p <= '9')))
+            return false;
+    return true;
+}
+
+/* GET /api/v1/system/log-files — current and rotated files, newest first. */
+static void list_log_files(http_req_t *req)
+{
+    json_t *items = json_array();
+    DIR *d = log_dir() ? opendir(log_dir()) : NULL;
+    struct dirent *e;
+    while (d && (e = readdir(d))) {
+        log_kind_t k;
+        char path[4200];
+        struct stat st;
+        snprintf(path, sizeof path, "%s/%s", log_dir(), e->d_name);
+        if (!log_file_name(e->d_name, &k) || stat(path, &st) != 0 || !S_ISREG(st.st_mode))
+            continue;
+        json_array_append_new(items, json_pack("{s:s,s:s,s:I,s:o,s:b}", "name", e->d_name, "kind",
+                                               log_kind_name(k), "bytes", (json_int_t)st.st_size,
+                                               "modified_at", json_time((int64_t)st.st_mtime * 1000),
+                                               "current", !strchr(e->d_name, '-')));
+    }
+    if (d)
+        closedir(d);
+    /* newest first: by modification time */
+    size_t n = json_array_size(items);
+    for (size_t i = 1; i < n; i++)
+        for (size_t j = i; j > 0; j--) {
+            json_t *a = json_array_get(items, j - 1), *b = json_array_get(items, j);
+            if (strcmp(jstr(a, "modified_at"), jstr(b, "modified_at")) >= 0)
+                break;
+            json_incref(a);
+            json_array_set(items, j - 1, b);
+            json_array_set_new(items, j, a);
+        }
+    http_json(req, 200, json_pack("{s:o,s:I}", "items", items, "total", (json_int_t)n));
+}
+
+/* GET /api/v1/system/log-files/{name} — download one file (audited). */
+static void get_log_file(http_req_t *req)
+{
+    const char *name = http_param(req, "name");
+    log_kind_t k;
+    if (!name || !log_file_name(name, &k) || !log_dir()) {
+        http_error(req, 404, "not_found", "日志文件不存在");
+        return;
+    }
+    char path[4200];
+    snprintf(path, sizeof path, "%s/%s", log_dir(), name);
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+    struct stat st;
+    if (fd < 0 || fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+        if (fd >= 0)
+            close(fd);
+        http_error(req, 404, "not_found", "日志文件不存在");
+        return;
+    }
+    audit_entry_t ae = {.action = "system.log_download", .target_type = "log_file", .target_id = name};
+    audit_req(req, &ae);
+    http_add_header(req, "Content-Disposition", http_printf(req, "attachment; filename=\"%s\"", name));
+    http_send_fd(req, 200, "application/x-ndjson; charset=utf-8", fd, 0, (uint64_t)st.st_size);
 }
 
 /* ---- housekeeping jobs ---- */
@@ -305,6 +384,8 @@ static const http_route_t routes[] = {
     {"GET", "/metrics", get_metrics, NULL, HTTP_PUBLIC, 0},
     {"GET", "/api/v1/system/info", get_info, "system.read", 0, 0},
     {"GET", "/api/v1/system/logs", get_logs, "system.read", 0, 0},
+    {"GET", "/api/v1/system/log-files", list_log_files, "system.read", 0, 0},
+    {"GET", "/api/v1/system/log-files/{name}", get_log_file, "system.read", 0, 0},
 };
 
 static int system_init(zd_app_t *a, char *err, size_t errlen)
