@@ -1,0 +1,799 @@
+/* proofread.c — compiled lexicon sets, the engine holder and the check;
+ * see proofread.h for the rules. */
+#include "text/proofread.h"
+#include "core/str.h"
+#include "core/timeutil.h"
+#include "text/acmatch.h"
+#include "text/normalize.h"
+#include "text/segment.h"
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- names ---- */
+
+static const char *const CAT_NAME[PR_NCATEGORIES] = {"sensitive", "formulation", "typo", "custom",
+                                                     "whitelist"};
+static const char *const CAT_TITLE[PR_NCATEGORIES] = {"敏感词", "规范提法", "错别字", "自定义", "白名单"};
+static const char *const SEV_NAME[PR_NSEVERITIES] = {"info", "warn", "block"};
+static const char *const SEV_TITLE[PR_NSEVERITIES] = {"提示", "警告", "阻断"};
+/* may the category's entries match across skipped punctuation and symbols? */
+static const bool CAT_SKIPS_PUNCT[PR_NCATEGORIES] = {true, true, false, true, true};
+
+const char *pr_category_name(pr_category_t c)
+{
+    return (unsigned)c < PR_NCATEGORIES ? CAT_NAME[c] : "custom";
+}
+const char *pr_category_title(pr_category_t c) { return (unsigned)c < PR_NCATEGORIES ? CAT_TITLE[c] : ""; }
+const char *pr_severity_name(pr_severity_t s) { return (unsigned)s < PR_NSEVERITIES ? SEV_NAME[s] : "warn"; }
+const char *pr_severity_title(pr_severity_t s) { return (unsigned)s < PR_NSEVERITIES ? SEV_TITLE[s] : ""; }
+
+bool pr_category_parse(const char *s, pr_category_t *out)
+{
+    for (int i = 0; s && i < PR_NCATEGORIES; i++)
+        if (!strcmp(s, CAT_NAME[i])) {
+            *out = (pr_category_t)i;
+            return true;
+        }
+    return false;
+}
+
+bool pr_severity_parse(const char *s, pr_severity_t *out)
+{
+    for (int i = 0; s && i < PR_NSEVERITIES; i++)
+        if (!strcmp(s, SEV_NAME[i])) {
+            *out = (pr_severity_t)i;
+            return true;
+        }
+    return false;
+}
+
+/* ---- compiled sets ---- */
+
+typedef struct {
+    pr_entry_t e;    /* strings in the set's arena */
+    uint32_t nchars; /* normalised length */
+    bool first_word; /* starts with a WORD character: needs a word boundary before */
+    bool last_word;  /* ends with one: needs a word boundary after */
+} lentry_t;
+
+typedef struct {
+    uint32_t cp, code;
+} supp_code_t;
+
+struct pr_lexset {
+    _Atomic long refs;
+    ac_t *ac;
+    uint32_t *code_bmp; /* [0x10000] original BMP code point → alphabet code (normalisation folded in) */
+    supp_code_t *supp;  /* sorted by cp */
+    size_t nsupp;
+    uint32_t sep_code; /* code of the kept separator ' ', 0 when no entry contains one */
+    lentry_t *entries;
+    size_t nentries;
+    arena_t *arena;
+    pr_stats_t stats;
+};
+
+void pr_lexset_retain(pr_lexset_t *ls) { atomic_fetch_add_explicit(&ls->refs, 1, memory_order_relaxed); }
+
+void pr_lexset_release(pr_lexset_t *ls)
+{
+    if (!ls || atomic_fetch_sub_explicit(&ls->refs, 1, memory_order_acq_rel) != 1)
+        return;
+    ac_free(ls->ac);
+    free(ls->code_bmp);
+    free(ls->supp);
+    free(ls->entries);
+    arena_free(ls->arena);
+    free(ls);
+}
+
+const pr_stats_t *pr_lexset_stats(const pr_lexset_t *ls) { return &ls->stats; }
+
+char *pr_normalize_word(const char *word)
+{
+    char err[128];
+    if (norm_init(err, sizeof err) != 0)
+        return NULL;
+    norm_text_t nt;
+    if (norm_text(word, strlen(word), &nt, NULL) != 0)
+        return NULL;
+    char *s = strdup(nt.text);
+    norm_text_free(&nt);
+    return s;
+}
+
+/* (count << 32 | code point), descending */
+static int cmp_u64_desc(const void *a, const void *b)
+{
+    const uint64_t *x = a, *y = b;
+    return *x < *y ? 1 : *x > *y ? -1 : 0;
+}
+
+static int cmp_supp(const void *a, const void *b)
+{
+    const supp_code_t *x = a, *y = b;
+    return x->cp < y->cp ? -1 : x->cp > y->cp;
+}
+
+static char *adup(arena_t *a, const char *s) { return s ? arena_strdup(a, s) : NULL; }
+
+pr_lexset_t *pr_lexset_build(const pr_entry_t *entries, size_t n, int64_t revision, char *err, size_t errlen)
+{
+    int64_t t0 = time_mono_ns();
+    if (norm_init(err, errlen) != 0)
+        return NULL;
+    const norm_tables_t *tab = norm_tables();
+    pr_lexset_t *ls = calloc(1, sizeof *ls);
+    uint32_t *counts = calloc(0x10000, sizeof *counts);
+    uint32_t *code_of = calloc(0x10000, sizeof *code_of);
+    uint32_t *allcps = NULL, *starts = NULL;
+    uint64_t *order = NULL;
+    ac_pattern_t *pats = NULL;
+    supp_code_t *suppc = NULL; /* supplementary characters with their counts, then codes */
+    size_t nsuppc = 0, capsuppc = 0;
+    bool ok = false;
+    if (!ls || !counts || !code_of)
+        goto oom;
+    atomic_init(&ls->refs, 1);
+    ls->arena = arena_new(64 * 1024);
+    ls->entries = malloc((n ? n : 1) * sizeof *ls->entries);
+    starts = malloc((n ? n : 1) * sizeof *starts);
+    if (!ls->entries || !starts)
+        goto oom;
+
+    /* 1. normalise every word; concatenate the code points */
+    size_t total = 0, cap = 0;
+    for (size_t i = 0; i < n; i++) {
+        const pr_entry_t *in = &entries[i];
+        norm_text_t nt;
+        if (!in->word || norm_text(in->word, strlen(in->word), &nt, NULL) != 0) {
+            ls->stats.invalid++;
+            continue;
+        }
+        bool bad = nt.nchars == 0 || nt.nchars > PR_MAX_WORD_CHARS;
+        for (size_t k = 0; k < nt.nchars && !bad; k++)
+            bad = nt.klass[k] == NORM_BREAK;
+        if (bad) {
+            norm_text_free(&nt);
+            ls->stats.invalid++;
+            continue;
+        }
+        if (total + nt.nchars > cap) {
+            size_t nc = cap ? cap * 2 : 4096;
+            while (nc < total + nt.nchars)
+                nc *= 2;
+            uint32_t *na = realloc(allcps, nc * sizeof *na);
+            if (!na) {
+                norm_text_free(&nt);
+                goto oom;
+            }
+            allcps = na;
+            cap = nc;
+        }
+        lentry_t *le = &ls->entries[ls->nentries];
+        le->e.word = adup(ls->arena, in->word);
+        le->e.suggestion = in->suggestion && *in->suggestion ? adup(ls->arena, in->suggestion) : NULL;
+        le->e.lexicon = adup(ls->arena, in->lexicon);
+        le->e.lexicon_id = in->lexicon_id;
+        le->e.entry_id = in->entry_id;
+        le->e.category = (unsigned)in->category < PR_NCATEGORIES ? in->category : PR_CUSTOM;
+        le->e.severity = (unsigned)in->severity < PR_NSEVERITIES ? in->severity : PR_WARN;
+        le->nchars = (uint32_t)nt.nchars;
+        le->first_word = nt.klass[0] == NORM_WORD;
+        le->last_word = nt.klass[nt.nchars - 1] == NORM_WORD;
+        starts[ls->nentries] = (uint32_t)total;
+        for (size_t k = 0; k < nt.nchars; k++) {
+            uint32_t cp = nt.cps[k];
+            allcps[total++] = cp;
+            if (cp < 0x10000) {
+                counts[cp]++;
+                continue;
+            }
+            size_t j = 0;
+            while (j < nsuppc && suppc[j].cp != cp)
+                j++;
+            if (j == nsuppc) {
+                if (nsuppc == capsuppc) {
+                    size_t nc = capsuppc ? capsuppc * 2 : 16;
+                    supp_code_t *ns = realloc(suppc, nc * sizeof *ns);
+                    if (!ns) {
+                        norm_text_free(&nt);
+                        goto oom;
+                    }
+                    suppc = ns;
+                    capsuppc = nc;
+                }
+                suppc[nsuppc++] = (supp_code_t){cp, 0};
+            }
+            suppc[j].code++; /* count for now */
+        }
+        norm_text_free(&nt);
+        ls->nentries++;
+    }
+
+    /* 2. alphabet: codes by descending frequency keep the double array dense */
+    size_t ndistinct = 0;
+    for (uint32_t cp = 0; cp < 0x10000; cp++)
+        ndistinct += counts[cp] != 0;
+    ndistinct += nsuppc;
+    order = malloc((ndistinct ? ndistinct : 1) * sizeof *order);
+    if (!order)
+        goto oom;
+    size_t no = 0;
+    for (uint32_t cp = 0; cp < 0x10000; cp++)
+        if (counts[cp])
+            order[no++] = ((uint64_t)counts[cp] << 32) | cp;
+    for (size_t j = 0; j < nsuppc; j++)
+        order[no++] = ((uint64_t)suppc[j].code << 32) | suppc[j].cp;
+    qsort(order, no, sizeof *order, cmp_u64_desc);
+    for (size_t j = 0; j < nsuppc; j++)
+        suppc[j].code = 0;
+    for (size_t k = 0; k < no; k++) {
+        uint32_t cp = (uint32_t)(order[k] & 0xFFFFFFFFu), code = (uint32_t)k + 1;
+        if (cp < 0x10000) {
+            code_of[cp] = code;
+        } else {
+            for (size_t j = 0; j < nsuppc; j++)
+                if (suppc[j].cp == cp)
+                    suppc[j].code = code;
+        }
+    }
+    uint32_t alphabet = (uint32_t)no + 1;
+
+    /* 3. the automaton: patterns are the code sequences; value = entry index */
+    for (size_t t = 0; t < total; t++) {
+        uint32_t cp = allcps[t];
+        if (cp < 0x10000) {
+            allcps[t] = code_of[cp];
+        } else {
+            for (size_t j = 0; j < nsuppc; j++)
+                if (suppc[j].cp == cp)
+                    allcps[t] = suppc[j].code;
+        }
+    }
+    pats = malloc((ls->nentries ? ls->nentries : 1) * sizeof *pats);
+    if (!pats)
+        goto oom;
+    for (size_t i = 0; i < ls->nentries; i++)
+        pats[i] = (ac_pattern_t){allcps + starts[i], ls->entries[i].nchars, (uint32_t)i};
+    ls->ac = ac_build(pats, ls->nentries, alphabet, err, errlen);
+    if (!ls->ac)
+        goto out;
+
+    /* 4. character table with the normalisation folded in */
+    ls->code_bmp = malloc(0x10000 * sizeof *ls->code_bmp);
+    if (!ls->code_bmp)
+        goto oom;
+    for (uint32_t cp = 0; cp < 0x10000; cp++) {
+        uint8_t k = tab->klass[cp];
+        ls->code_bmp[cp] = (k == NORM_CJK || k == NORM_WORD) ? code_of[tab->map[cp]] : 0;
+    }
+    ls->sep_code = code_of[' '];
+    qsort(suppc, nsuppc, sizeof *suppc, cmp_supp);
+    ls->supp = suppc;
+    ls->nsupp = nsuppc;
+    suppc = NULL;
+
+    ls->stats.entries = ls->nentries;
+    ls->stats.states = ls->ac->states;
+    ls->stats.slots = ls->ac->size;
+    ls->stats.alphabet = no;
+    ls->stats.memory = ac_memory(ls->ac) + 0x10000 * sizeof *ls->code_bmp +
+                       ls->nentries * sizeof *ls->entries + arena_used(ls->arena) +
+                       ls->nsupp * sizeof *ls->supp;
+    ls->stats.revision = revision;
+    ls->stats.build_ms = (double)(time_mono_ns() - t0) / 1e6;
+    ok = true;
+    goto out;
+oom:
+    snprintf(err, errlen, "out of memory while compiling the lexicons");
+out:
+    free(counts);
+    free(code_of);
+    free(allcps);
+    free(starts);
+    free(order);
+    free(pats);
+    free(suppc);
+    if (!ok) {
+        pr_lexset_release(ls);
+        return NULL;
+    }
+    return ls;
+}
+
+/* ---- the engine holder ---- */
+
+struct pr_engine {
+    pthread_mutex_t lock;
+    pr_lexset_t *cur;
+};
+
+pr_engine_t *pr_engine_new(void)
+{
+    pr_engine_t *e = calloc(1, sizeof *e);
+    if (e)
+        pthread_mutex_init(&e->lock, NULL);
+    return e;
+}
+
+void pr_engine_free(pr_engine_t *e)
+{
+    if (!e)
+        return;
+    pr_lexset_release(e->cur);
+    pthread_mutex_destroy(&e->lock);
+    free(e);
+}
+
+void pr_engine_swap(pr_engine_t *e, pr_lexset_t *ls)
+{
+    pthread_mutex_lock(&e->lock);
+    pr_lexset_t *old = e->cur;
+    e->cur = ls;
+    pthread_mutex_unlock(&e->lock);
+    pr_lexset_release(old); /* freed here or by its last reader */
+}
+
+pr_lexset_t *pr_engine_acquire(pr_engine_t *e)
+{
+    pthread_mutex_lock(&e->lock);
+    pr_lexset_t *ls = e->cur;
+    if (ls)
+        pr_lexset_retain(ls);
+    pthread_mutex_unlock(&e->lock);
+    return ls;
+}
+
+/* ---- the check ---- */
+
+typedef struct {
+    uint32_t entry;
+    uint8_t category, severity;
+    size_t ks, ke; /* kept-character span (normalised stream) */
+    size_t cs, ce; /* code points */
+    size_t bs, be; /* bytes */
+} raw_t;
+
+typedef struct {
+    raw_t *v;
+    size_t n, cap;
+} rawvec_t;
+
+static int rawvec_push(rawvec_t *r, const raw_t *x)
+{
+    if (r->n == r->cap) {
+        size_t nc = r->cap ? r->cap * 2 : 64;
+        raw_t *nv = realloc(r->v, nc * sizeof *nv);
+        if (!nv)
+            return -1;
+        r->v = nv;
+        r->cap = nc;
+    }
+    r->v[r->n++] = *x;
+    return 0;
+}
+
+typedef struct {
+    size_t cp, byte, punct;
+    uint8_t klass;
+} kept_t;
+
+static uint32_t supp_code(const pr_lexset_t *ls, uint32_t cp)
+{
+    size_t lo = 0, hi = ls->nsupp;
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        if (ls->supp[mid].cp < cp)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo < ls->nsupp && ls->supp[lo].cp == cp ? ls->supp[lo].code : 0;
+}
+
+/* Sort: start ascending, end descending, then severity, then entries with
+ * a suggestion first, then lexicon order. */
+static int cmp_raw(const void *a, const void *b)
+{
+    const raw_t *x = a, *y = b;
+    if (x->ks != y->ks)
+        return x->ks < y->ks ? -1 : 1;
+    if (x->ke != y->ke)
+        return x->ke > y->ke ? -1 : 1;
+    if (x->severity != y->severity)
+        return x->severity > y->severity ? -1 : 1;
+    return x->entry < y->entry ? -1 : x->entry > y->entry;
+}
+
+/* Scans text, collecting raw matches (whitelist occurrences separately). */
+static int scan(const pr_lexset_t *ls, const char *text, size_t len, unsigned cats, rawvec_t *hits,
+                rawvec_t *white, size_t *bad_offset)
+{
+    const norm_tables_t *tab = norm_tables();
+    const ac_t *ac = ls->ac;
+    const unsigned char *s = (const unsigned char *)text;
+    size_t ringn = 4;
+    while (ringn < (size_t)ac->max_len + 2)
+        ringn *= 2;
+    kept_t ringbuf[256], *ring = ringbuf;
+    if (ringn > 256 && !(ring = malloc(ringn * sizeof *ring)))
+        return -2;
+    size_t mask = ringn - 1;
+    size_t i = 0, ci = 0, k = 0, punct = 0, gap_cp = 0, gap_byte = 0;
+    bool gap = false;
+    uint8_t prev = NORM_SPACE;
+    int32_t st = 0;
+    int rc = 0;
+    while (i < len) {
+        uint32_t cp = 0;
+        size_t l;
+        uint8_t kl;
+        if (s[i] < 0x80) {
+            cp = s[i];
+            l = 1;
+            kl = tab->klass[cp];
+        } else {
+            l = norm_utf8(s + i, len - i, &cp);
+            if (!l) {
+                *bad_offset = i;
+                rc = -1;
+                break;
+            }
+            kl = cp < 0x10000 ? tab->klass[cp] : (uint8_t)norm_class_supp(cp);
+        }
+        if (kl >= NORM_SPACE) {
+            if (kl == NORM_BREAK) {
+                /* nothing spans a break: back to the root, and a
+                 * non-word placeholder so that word boundaries hold */
+                st = 0;
+                ring[k & mask] = (kept_t){ci, i, punct, NORM_SPACE};
+                k++;
+                prev = NORM_SPACE;
+                gap = false;
+            } else {
+                if (!gap) {
+                    gap = true;
+                    gap_cp = ci;
+                    gap_byte = i;
+                }
+                punct += kl == NORM_PUNCT;
+            }
+            i += l;
+            ci++;
+            continue;
+        }
+        if (gap && prev == NORM_WORD && kl == NORM_WORD) {
+            ring[k & mask] = (kept_t){gap_cp, gap_byte, punct, NORM_SPACE};
+            k++;
+            st = ac_step(ac, st, ls->sep_code); /* no entry ends with a separator */
+        }
+        gap = false;
+        ring[k & mask] = (kept_t){ci, i, punct, kl};
+        uint32_t code = cp < 0x10000 ? ls->code_bmp[cp] : supp_code(ls, cp);
+        st = ac_step(ac, st, code);
+        for (int32_t r = ac_first_output(ac, st); r > 0; r = ac->dict[r]) {
+            for (uint32_t o = ac->out[r] - 1;; o++) {
+                const ac_out_t *out = &ac->outs[o];
+                const lentry_t *le = &ls->entries[out->value];
+                size_t ks = k + 1 - out->len;
+                const kept_t *first = &ring[ks & mask];
+                bool keep = le->e.category == PR_WHITELIST || !cats || (cats & (1u << le->e.category));
+                if (keep && !CAT_SKIPS_PUNCT[le->e.category] && ring[k & mask].punct != first->punct)
+                    keep = false;
+                if (keep && le->first_word && ks > 0 && ring[(ks - 1) & mask].klass == NORM_WORD)
+                    keep = false;
+                if (keep && le->last_word && i + l < len) {
+                    uint32_t ncp;
+                    size_t nl = norm_utf8(s + i + l, len - i - l, &ncp);
+                    norm_class_t nk;
+                    if (nl) {
+                        norm_cp(tab, ncp, &nk);
+                        keep = nk != NORM_WORD;
+                    }
+                }
+                if (keep) {
+                    raw_t x = {out->value,
+                               (uint8_t)le->e.category,
+                               (uint8_t)le->e.severity,
+                               ks,
+                               k + 1,
+                               first->cp,
+                               ci + 1,
+                               first->byte,
+                               i + l};
+                    if (rawvec_push(le->e.category == PR_WHITELIST ? white : hits, &x) != 0) {
+                        rc = -2;
+                        goto out;
+                    }
+                }
+                if (out->last)
+                    break;
+            }
+        }
+        k++;
+        prev = kl;
+        i += l;
+        ci++;
+    }
+out:
+    if (ring != ringbuf)
+        free(ring);
+    return rc;
+}
+
+/* Moves back over at most n characters from byte offset b (stopping at a
+ * line break). */
+static size_t back_chars(const char *t, size_t b, int n)
+{
+    while (b > 0 && n-- > 0) {
+        size_t p = b - 1;
+        while (p > 0 && ((unsigned char)t[p] & 0xC0) == 0x80)
+            p--;
+        if (t[p] == '\n' || t[p] == '\r')
+            break;
+        b = p;
+    }
+    return b;
+}
+
+static size_t fwd_chars(const char *t, size_t len, size_t b, int n)
+{
+    while (b < len && n-- > 0) {
+        if (t[b] == '\n' || t[b] == '\r')
+            break;
+        b++;
+        while (b < len && ((unsigned char)t[b] & 0xC0) == 0x80)
+            b++;
+    }
+    return b;
+}
+
+/* A typo finding is confirmed unless a dictionary word of the surrounding
+ * text straddles its start or its end. */
+static bool typo_confirmed(const char *text, size_t len, const raw_t *x)
+{
+    size_t wb = back_chars(text, x->bs, 6), we = fwd_chars(text, len, x->be, 6);
+    seg_token_t *tok;
+    size_t nt;
+    if (seg_tokens(text + wb, we - wb, &tok, &nt) != 0)
+        return true; /* no segmenter: keep the finding */
+    size_t fs = x->bs - wb, fe = x->be - wb;
+    bool ok = true;
+    for (size_t j = 0; j < nt && ok; j++) {
+        if (!tok[j].word)
+            continue;
+        if ((tok[j].byte_start < fs && fs < tok[j].byte_end) ||
+            (tok[j].byte_start < fe && fe < tok[j].byte_end))
+            ok = false;
+    }
+    free(tok);
+    return ok;
+}
+
+static int push_finding(pr_result_t *res, const pr_finding_t *f)
+{
+    if (res->n == res->cap) {
+        size_t nc = res->cap ? res->cap * 2 : 16;
+        pr_finding_t *ni = realloc(res->items, nc * sizeof *ni);
+        if (!ni)
+            return -1;
+        res->items = ni;
+        res->cap = nc;
+    }
+    res->items[res->n++] = *f;
+    return 0;
+}
+
+static void summarise(pr_result_t *res)
+{
+    memset(res->by_category, 0, sizeof res->by_category);
+    res->worst = -1;
+    for (size_t i = 0; i < res->n; i++) {
+        res->by_category[res->items[i].category]++;
+        if ((int)res->items[i].severity > res->worst)
+            res->worst = (int)res->items[i].severity;
+    }
+}
+
+int pr_check(pr_lexset_t *ls, const char *text, size_t len, const pr_options_t *opt, pr_result_t *res,
+             size_t *bad_offset)
+{
+    static const pr_options_t defaults = {0};
+    if (!opt)
+        opt = &defaults;
+    memset(res, 0, sizeof *res);
+    res->worst = -1;
+    size_t bad = 0;
+    if (!ls || !norm_tables()) {
+        if (bad_offset)
+            *bad_offset = 0;
+        return -1;
+    }
+    pr_lexset_retain(ls);
+    res->ls = ls;
+    rawvec_t hits = {0}, white = {0};
+    int rc = scan(ls, text, len, opt->categories, &hits, &white, &bad);
+    if (rc != 0)
+        goto out;
+    qsort(hits.v, hits.n, sizeof *hits.v, cmp_raw);
+    qsort(white.v, white.n, sizeof *white.v, cmp_raw);
+    size_t maxke[PR_NCATEGORIES] = {0}, wi = 0, wmax = 0;
+    bool seen[PR_NCATEGORIES] = {0};
+    for (size_t h = 0; h < hits.n; h++) {
+        raw_t *x = &hits.v[h];
+        /* whitelist: the furthest-reaching whitelisted word starting at or
+         * before this finding */
+        while (wi < white.n && white.v[wi].ks <= x->ks) {
+            if (white.v[wi].ke > wmax)
+                wmax = white.v[wi].ke;
+            wi++;
+        }
+        if (wi > 0 && wmax >= x->ke)
+            continue;
+        /* contained in (or equal to) an earlier, longer finding of the same category */
+        if (seen[x->category] && maxke[x->category] >= x->ke)
+            continue;
+        if (x->category == PR_TYPO && !opt->no_verify && !typo_confirmed(text, len, x))
+            continue;
+        seen[x->category] = true;
+        maxke[x->category] = x->ke;
+        const lentry_t *le = &ls->entries[x->entry];
+        pr_finding_t f = {.start = x->cs + opt->cp_base,
+                          .end = x->ce + opt->cp_base,
+                          .byte_start = x->bs + opt->byte_base,
+                          .byte_end = x->be + opt->byte_base,
+                          .category = le->e.category,
+                          .severity = le->e.severity,
+                          .entry = &le->e,
+                          .suggestion = le->e.suggestion,
+                          .message = NULL,
+                          .source = PR_SRC_LOCAL};
+        if (push_finding(res, &f) != 0) {
+            rc = -2;
+            goto out;
+        }
+    }
+    summarise(res);
+out:
+    free(hits.v);
+    free(white.v);
+    if (rc == -1 && bad_offset)
+        *bad_offset = bad;
+    if (rc == -2 && bad_offset)
+        *bad_offset = SIZE_MAX; /* out of memory */
+    return rc == 0 ? 0 : -1;
+}
+
+void pr_result_free(pr_result_t *res)
+{
+    if (!res)
+        return;
+    free(res->items);
+    pr_lexset_release(res->ls);
+    arena_free(res->arena);
+    memset(res, 0, sizeof *res);
+    res->worst = -1;
+}
+
+const char *pr_result_verdict(const pr_result_t *res)
+{
+    return res->worst == PR_BLOCK ? "block" : res->worst == PR_WARN ? "warn" : "pass";
+}
+
+static int cmp_finding(const void *a, const void *b)
+{
+    const pr_finding_t *x = a, *y = b;
+    if (x->start != y->start)
+        return x->start < y->start ? -1 : 1;
+    if (x->end != y->end)
+        return x->end > y->end ? -1 : 1;
+    return (int)y->severity - (int)x->severity;
+}
+
+size_t pr_result_merge(pr_result_t *res, const char *text, size_t len, const pr_finding_t *extra, size_t n)
+{
+    size_t skipped = 0;
+    if (!n)
+        return 0;
+    /* code point → byte offset, once */
+    size_t nchars = utf8_count(text, len);
+    size_t *byte_of = malloc((nchars + 1) * sizeof *byte_of);
+    if (!byte_of)
+        return n;
+    size_t b = 0;
+    for (size_t c = 0; c < nchars; c++) {
+        byte_of[c] = b;
+        uint32_t cp;
+        size_t l = utf8_decode(text + b, len - b, &cp);
+        b += l ? l : 1;
+    }
+    byte_of[nchars] = len;
+    if (!res->arena)
+        res->arena = arena_new(4096);
+    for (size_t i = 0; i < n; i++) {
+        const pr_finding_t *e = &extra[i];
+        if (e->start >= e->end || e->end > nchars || (unsigned)e->category >= PR_NCATEGORIES ||
+            e->category == PR_WHITELIST || (unsigned)e->severity >= PR_NSEVERITIES) {
+            skipped++;
+            continue;
+        }
+        bool merged = false;
+        for (size_t j = 0; j < res->n && !merged; j++) {
+            pr_finding_t *f = &res->items[j];
+            if (f->start == e->start && f->end == e->end && f->category == e->category) {
+                f->source |= PR_SRC_EXTERNAL;
+                if (!f->suggestion && e->suggestion)
+                    f->suggestion = arena_strdup(res->arena, e->suggestion);
+                if (e->severity > f->severity)
+                    f->severity = e->severity;
+                merged = true;
+            }
+        }
+        if (merged)
+            continue;
+        pr_finding_t f = *e;
+        f.byte_start = byte_of[e->start];
+        f.byte_end = byte_of[e->end];
+        f.entry = NULL;
+        f.suggestion = e->suggestion ? arena_strdup(res->arena, e->suggestion) : NULL;
+        f.message = e->message ? arena_strdup(res->arena, e->message) : NULL;
+        f.source = PR_SRC_EXTERNAL;
+        if (push_finding(res, &f) != 0)
+            skipped++;
+    }
+    free(byte_of);
+    qsort(res->items, res->n, sizeof *res->items, cmp_finding);
+    summarise(res);
+    return skipped;
+}
+
+/* ---- JSON ---- */
+
+json_t *pr_finding_json(const pr_finding_t *f, const char *text)
+{
+    json_t *o = json_object();
+    json_object_set_new(o, "start", json_integer((json_int_t)f->start));
+    json_object_set_new(o, "end", json_integer((json_int_t)f->end));
+    json_object_set_new(o, "byte_start", json_integer((json_int_t)f->byte_start));
+    json_object_set_new(o, "byte_end", json_integer((json_int_t)f->byte_end));
+    json_object_set_new(o, "text",
+                        text ? json_stringn(text + f->byte_start, f->byte_end - f->byte_start) : json_null());
+    json_object_set_new(o, "word", f->entry ? json_string(f->entry->word) : json_null());
+    json_object_set_new(o, "category", json_string(pr_category_name(f->category)));
+    json_object_set_new(o, "severity", json_string(pr_severity_name(f->severity)));
+    json_object_set_new(o, "suggestion", f->suggestion ? json_string(f->suggestion) : json_null());
+    json_object_set_new(o, "lexicon_id",
+                        f->entry && f->entry->lexicon_id ? json_integer(f->entry->lexicon_id) : json_null());
+    json_object_set_new(o, "lexicon",
+                        f->entry && f->entry->lexicon ? json_string(f->entry->lexicon) : json_null());
+    json_object_set_new(o, "entry_id",
+                        f->entry && f->entry->entry_id ? json_integer(f->entry->entry_id) : json_null());
+    const char *src = f->source == (PR_SRC_LOCAL | PR_SRC_EXTERNAL) ? "both"
+                      : f->source == PR_SRC_EXTERNAL                ? "external"
+                                                                    : "local";
+    json_object_set_new(o, "source", json_string(src));
+    json_object_set_new(o, "message", f->message ? json_string(f->message) : json_null());
+    return o;
+}
+
+json_t *pr_summary_json(const size_t by_category[PR_NCATEGORIES])
+{
+    json_t *o = json_object();
+    for (int c = 0; c < PR_NCATEGORIES; c++)
+        if (c != PR_WHITELIST)
+            json_object_set_new(o, CAT_NAME[c], json_integer((json_int_t)by_category[c]));
+    return o;
+}
+
+json_t *pr_result_json(const pr_result_t *res, const char *text)
+{
+    json_t *items = json_array();
+    for (size_t i = 0; i < res->n; i++)
+        json_array_append_new(items, pr_finding_json(&res->items[i], text));
+    return json_pack("{s:o,s:o,s:s}", "findings", items, "summary", pr_summary_json(res->by_category),
+                     "verdict", pr_result_verdict(res));
+}
