@@ -7,7 +7,7 @@
  *    every child code (first fit over free slots, with the "skip dense
  *    regions" heuristic of darts). Codes are expected to be numbered by
  *    descending frequency, which keeps the array dense.
- * 3. Fail and dictionary links are computed breadth-first on the array.
+ * 3. Fail and report links are computed breadth-first on the array.
  */
 #include "text/acmatch.h"
 #include "core/timeutil.h"
@@ -86,12 +86,17 @@ static int64_t trie_child(trie_t *t, uint32_t node, uint32_t code)
     return c;
 }
 
-/* ---- the double array ---- */
+/* ---- the double array ----
+ * Free slots are kept in a doubly linked list in slot order, so that the
+ * first-fit search only visits free slots. */
+
+#define NIL UINT32_MAX
 
 typedef struct {
     ac_t *a;
     uint32_t cap;
-    uint32_t next_check; /* slots below are (nearly) all used */
+    uint32_t *nxt, *prv; /* free list links, NIL-terminated */
+    uint32_t head, tail;
 } da_t;
 
 static int da_grow(da_t *d, uint32_t need)
@@ -100,60 +105,70 @@ static int da_grow(da_t *d, uint32_t need)
         return 0;
     uint32_t nc = d->cap ? d->cap : 4096;
     while (nc < need) {
-        if (nc > UINT32_MAX / 2)
+        if (nc > UINT32_MAX / 4)
             return -1;
         nc *= 2;
     }
-    int32_t *base = realloc(d->a->base, nc * sizeof *base);
-    if (!base)
+    ac_node_t *node = realloc(d->a->node, nc * sizeof *node);
+    if (!node)
         return -1;
-    d->a->base = base;
-    int32_t *check = realloc(d->a->check, nc * sizeof *check);
-    if (!check)
+    d->a->node = node;
+    uint32_t *nx = realloc(d->nxt, nc * sizeof *nx);
+    if (!nx)
         return -1;
-    d->a->check = check;
+    d->nxt = nx;
+    uint32_t *pv = realloc(d->prv, nc * sizeof *pv);
+    if (!pv)
+        return -1;
+    d->prv = pv;
     for (uint32_t i = d->cap; i < nc; i++) {
-        d->a->base[i] = 0;
-        d->a->check[i] = -1; /* free */
+        d->a->node[i] = (ac_node_t){0, -1}; /* check -1: free */
+        d->prv[i] = d->tail;
+        d->nxt[i] = NIL;
+        if (d->tail == NIL)
+            d->head = i;
+        else
+            d->nxt[d->tail] = i;
+        d->tail = i;
     }
     d->cap = nc;
     return 0;
 }
 
+static void da_use(da_t *d, uint32_t slot, int32_t check)
+{
+    d->a->node[slot].check = check;
+    uint32_t p = d->prv[slot], n = d->nxt[slot];
+    if (p == NIL)
+        d->head = n;
+    else
+        d->nxt[p] = n;
+    if (n == NIL)
+        d->tail = p;
+    else
+        d->prv[n] = p;
+}
+
 /* Smallest base ≥ 0 such that base + code is free for every child code. */
 static int64_t da_find_base(da_t *d, const tnode_t *node)
 {
-    uint32_t first = node->kids[0].code;
-    uint32_t pos = d->next_check > first ? d->next_check : first;
-    uint32_t used_run = 0;
-    bool dense = true;
-    for (;; pos++) {
-        if (da_grow(d, pos + 1) != 0)
-            return -1;
-        if (d->a->check[pos] != -1) {
-            used_run++;
-            continue;
+    uint32_t first = node->kids[0].code, span = node->kids[node->nkids - 1].code - first;
+    for (;;) {
+        for (uint32_t pos = d->head; pos != NIL; pos = d->nxt[pos]) {
+            if (pos < first)
+                continue;
+            uint32_t b = pos - first;
+            if (b + first + span >= d->cap)
+                break; /* grow first */
+            bool ok = true;
+            for (uint32_t i = 1; i < node->nkids && ok; i++)
+                ok = d->a->node[b + node->kids[i].code].check == -1;
+            if (ok)
+                return b;
         }
-        /* darts: once a stretch is almost full, stop searching it again */
-        if (dense && used_run > 0 && pos > d->next_check) {
-            uint32_t span = pos - d->next_check;
-            if (used_run * 100 >= span * 95)
-                d->next_check = pos;
-            else
-                dense = false;
-        }
-        uint32_t b = pos - first;
-        uint32_t last = b + node->kids[node->nkids - 1].code;
-        if (da_grow(d, last + 1) != 0)
+        /* nothing fits inside: grow the array and search its new end */
+        if (da_grow(d, d->cap + span + first + 1) != 0)
             return -1;
-        bool ok = true;
-        for (uint32_t i = 1; i < node->nkids; i++)
-            if (d->a->check[b + node->kids[i].code] != -1) {
-                ok = false;
-                break;
-            }
-        if (ok)
-            return b;
     }
 }
 
@@ -161,11 +176,8 @@ void ac_free(ac_t *a)
 {
     if (!a)
         return;
-    free(a->base);
-    free(a->check);
-    free(a->fail);
-    free(a->dict);
-    free(a->out);
+    free(a->node);
+    free(a->aux);
     free(a->outs);
     free(a);
 }
@@ -174,8 +186,8 @@ size_t ac_memory(const ac_t *a)
 {
     if (!a)
         return 0;
-    return sizeof *a + (size_t)a->size * (4 * sizeof(int32_t) + sizeof(uint32_t)) +
-           (size_t)a->noutputs * sizeof(ac_out_t);
+    return sizeof *a + (size_t)a->size * (sizeof(ac_node_t) + sizeof(ac_aux_t)) +
+           (size_t)a->noutputs * sizeof(uint32_t);
 }
 
 ac_t *ac_build(const ac_pattern_t *pats, size_t n, uint32_t alphabet, char *err, size_t errlen)
@@ -184,6 +196,7 @@ ac_t *ac_build(const ac_pattern_t *pats, size_t n, uint32_t alphabet, char *err,
     trie_t t = {0};
     ac_t *a = calloc(1, sizeof *a);
     uint32_t *slot = NULL, *queue = NULL, *olist = NULL, *onext = NULL;
+    da_t d = {NULL, 0, NULL, NULL, NIL, NIL};
     bool ok = false;
     if (!a || n > UINT32_MAX / 2 || trie_new_node(&t, 0) < 0)
         goto oom;
@@ -223,16 +236,20 @@ ac_t *ac_build(const ac_pattern_t *pats, size_t n, uint32_t alphabet, char *err,
         tn->out_n++;
         if (pats[i].len > a->max_len)
             a->max_len = pats[i].len;
+        if (pats[i].len > UINT16_MAX) {
+            snprintf(err, errlen, "pattern %zu is longer than %u", i, UINT16_MAX);
+            goto out;
+        }
     }
 
     /* 2. place the nodes breadth-first */
-    da_t d = {a, 0, 1};
+    d.a = a;
     slot = malloc(t.count * sizeof *slot);
     queue = malloc(t.count * sizeof *queue);
     if (!slot || !queue || da_grow(&d, 1024) != 0)
         goto oom;
     slot[0] = 0;
-    a->check[0] = -2; /* the root: used, no parent */
+    da_use(&d, 0, -2); /* the root: used, no parent */
     uint32_t qh = 0, qt = 0;
     queue[qt++] = 0;
     uint32_t maxslot = 0;
@@ -243,12 +260,12 @@ ac_t *ac_build(const ac_pattern_t *pats, size_t n, uint32_t alphabet, char *err,
         if (tn->nkids == 0)
             continue;
         int64_t b = da_find_base(&d, tn);
-        if (b < 0 || b > INT32_MAX)
+        if (b < 0 || b > (int64_t)(AC_BASE_MASK - alphabet))
             goto oom;
-        a->base[s] = (int32_t)b;
+        a->node[s].base = (uint32_t)b;
         for (uint32_t i = 0; i < tn->nkids; i++) {
             uint32_t ts = (uint32_t)b + tn->kids[i].code;
-            a->check[ts] = (int32_t)s;
+            da_use(&d, ts, (int32_t)s);
             slot[tn->kids[i].node] = ts;
             if (ts > maxslot)
                 maxslot = ts;
@@ -258,27 +275,34 @@ ac_t *ac_build(const ac_pattern_t *pats, size_t n, uint32_t alphabet, char *err,
     a->size = maxslot + 1;
     a->states = t.count;
 
-    /* outputs in slot order: out[s] = 1 + index of the first */
-    a->fail = calloc(a->size, sizeof *a->fail);
-    a->dict = calloc(a->size, sizeof *a->dict);
-    a->out = calloc(a->size, sizeof *a->out);
+    /* outputs: one pattern in aux[s].val, several in outs[] */
+    a->aux = calloc(a->size, sizeof *a->aux);
     a->outs = malloc((n ? n : 1) * sizeof *a->outs);
-    if (!a->fail || !a->dict || !a->out || !a->outs)
+    if (!a->aux || !a->outs)
         goto oom;
     uint32_t no = 0;
     for (uint32_t q = 0; q < qt; q++) {
         tnode_t *tn = &t.n[queue[q]];
         if (!tn->out_n)
             continue;
-        a->out[slot[queue[q]]] = no + 1;
-        for (uint32_t k = tn->out_first; k != UINT32_MAX; k = onext[k]) {
-            a->outs[no] = (ac_out_t){pats[k].value, pats[k].len, onext[k] == UINT32_MAX};
-            no++;
+        ac_aux_t *x = &a->aux[slot[queue[q]]];
+        if (tn->out_n > UINT16_MAX) {
+            snprintf(err, errlen, "more than %u identical patterns", UINT16_MAX);
+            goto out;
         }
+        x->nout = (uint16_t)tn->out_n;
+        x->len = (uint16_t)tn->depth;
+        if (tn->out_n == 1) {
+            x->val = pats[tn->out_first].value;
+            continue;
+        }
+        x->val = no;
+        for (uint32_t k = tn->out_first; k != UINT32_MAX; k = onext[k])
+            a->outs[no++] = pats[k].value;
     }
-    a->noutputs = no;
+    a->noutputs = (uint32_t)n;
 
-    /* 3. fail and dictionary links, breadth-first (queue order) */
+    /* 3. fail and report links, breadth-first (queue order) */
     for (uint32_t q = 0; q < qt; q++) {
         uint32_t node = queue[q];
         int32_t s = (int32_t)slot[node];
@@ -287,29 +311,28 @@ ac_t *ac_build(const ac_pattern_t *pats, size_t n, uint32_t alphabet, char *err,
             int32_t c = (int32_t)slot[tn->kids[i].node];
             int32_t f = 0;
             if (s != 0) {
-                f = a->fail[s];
+                f = a->aux[s].fail;
                 for (;;) {
-                    uint32_t x = (uint32_t)a->base[f] + tn->kids[i].code;
-                    if (x < a->size && a->check[x] == f) {
+                    uint32_t x = (a->node[f].base & AC_BASE_MASK) + tn->kids[i].code;
+                    if (x < a->size && a->node[x].check == f) {
                         f = (int32_t)x;
                         break;
                     }
                     if (f == 0)
                         break;
-                    f = a->fail[f];
+                    f = a->aux[f].fail;
                 }
             }
-            a->fail[c] = f;
-            a->dict[c] = a->out[f] ? f : a->dict[f];
+            a->aux[c].fail = f;
+            a->aux[c].report = a->aux[c].nout ? c : a->aux[f].report;
+            if (a->aux[c].report)
+                a->node[c].base |= AC_REPORT;
         }
     }
     /* shrink the arrays to the used size */
-    int32_t *nb = realloc(a->base, a->size * sizeof *nb);
-    if (nb)
-        a->base = nb;
-    int32_t *nch = realloc(a->check, a->size * sizeof *nch);
-    if (nch)
-        a->check = nch;
+    ac_node_t *nn = realloc(a->node, a->size * sizeof *nn);
+    if (nn)
+        a->node = nn;
     a->build_ms = (double)(time_mono_ns() - t0) / 1e6;
     ok = true;
     goto out;
@@ -317,6 +340,8 @@ oom:
     snprintf(err, errlen, "out of memory while building the automaton");
 out:
     trie_free(&t);
+    free(d.nxt);
+    free(d.prv);
     free(slot);
     free(queue);
     free(olist);

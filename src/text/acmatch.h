@@ -1,16 +1,21 @@
 /* acmatch.h — an Aho–Corasick automaton stored as a double-array trie.
  *
  * Patterns are sequences of integer codes (1 .. alphabet-1; 0 means "not in
- * any pattern" and sends the automaton back to the root). Each state is a
- * slot in five parallel int32 arrays:
- *     base[s] + code = t is the transition s → t when check[t] == s
- *     fail[s]        the longest proper suffix of s that is also a state
- *     dict[s]        the nearest state on the fail chain that ends a pattern
- *     out[s]         1 + index of s's first output in outs[], or 0
- * so a step costs one addition and one comparison (plus fail hops after a
- * mismatch), and every pattern occurrence is reported in time proportional
- * to the number of occurrences. Several patterns may be identical (they
- * become several outputs of the same state).
+ * any pattern" and sends the automaton back to the root). The hot part of a
+ * state is an 8-byte slot of node[] (eight share a cache line):
+ *     base + code = t   is the transition s → t when node[t].check == s
+ *     AC_REPORT bit     set in base when s's fail chain ends a pattern
+ * and the part read on mismatches and matches is a 16-byte slot of aux[]:
+ *     fail              the longest proper suffix of s that is also a state
+ *     report            the first state on s's fail chain (s included) that
+ *                       ends a pattern, or 0
+ *     nout, len, val    the patterns ending at s: their number, length and
+ *                       value (one pattern) or first index in outs[] (several)
+ * A step costs one addition and one comparison (plus fail hops after a
+ * mismatch), and every occurrence is reported in time proportional to the
+ * number of occurrences, usually without touching more memory than aux[s].
+ * Several patterns may be identical (they become several outputs of the same
+ * state).
  *
  * An automaton is immutable after ac_build() and may be used by any number
  * of threads at once. The struct is public only so that the scanning step
@@ -27,16 +32,25 @@ typedef struct {
     uint32_t value;        /* reported with each occurrence (e.g. an entry index) */
 } ac_pattern_t;
 
+#define AC_REPORT    0x40000000u /* in node[].base */
+#define AC_BASE_MASK 0x3FFFFFFFu
+
 typedef struct {
-    uint32_t value;
-    uint32_t len;  /* pattern length in codes */
-    uint32_t last; /* 1 on the last output of a state */
-} ac_out_t;
+    uint32_t base; /* AC_BASE_MASK bits: base; AC_REPORT: see above */
+    int32_t check; /* parent state; -1 free slot; -2 the root */
+} ac_node_t;
+
+typedef struct {
+    int32_t fail, report;
+    uint32_t val;  /* nout == 1: the pattern's value; nout > 1: index of the first in outs[] */
+    uint16_t len;  /* length of the patterns ending here */
+    uint16_t nout; /* patterns ending here */
+} ac_aux_t;
 
 typedef struct ac {
-    int32_t *base, *check, *fail, *dict;
-    uint32_t *out;
-    ac_out_t *outs;
+    ac_node_t *node;
+    ac_aux_t *aux;
+    uint32_t *outs;    /* values of states with several patterns */
     uint32_t size;     /* slots */
     uint32_t states;   /* used slots (states including the root) */
     uint32_t noutputs; /* patterns */
@@ -58,16 +72,27 @@ static inline int32_t ac_step(const ac_t *a, int32_t s, uint32_t code)
     if (code == 0)
         return 0;
     for (;;) {
-        uint32_t t = (uint32_t)a->base[s] + code;
-        if (t < a->size && a->check[t] == s)
+        uint32_t t = (a->node[s].base & AC_BASE_MASK) + code;
+        if (t < a->size && a->node[t].check == s)
             return (int32_t)t;
         if (s == 0)
             return 0;
-        s = a->fail[s];
+        s = a->aux[s].fail;
     }
 }
 
-/* First state at or after s on the fail chain that ends a pattern, or 0. */
-static inline int32_t ac_first_output(const ac_t *a, int32_t s) { return a->out[s] ? s : a->dict[s]; }
+/* The states that end a pattern on s's fail chain: for (r = ac_report(a, s);
+ * r > 0; r = ac_next_report(a, r)) ... */
+static inline int32_t ac_report(const ac_t *a, int32_t s)
+{
+    return (a->node[s].base & AC_REPORT) ? a->aux[s].report : 0;
+}
+static inline int32_t ac_next_report(const ac_t *a, int32_t r) { return a->aux[a->aux[r].fail].report; }
+/* The j-th value (j < aux[r].nout) of the patterns ending at state r. */
+static inline uint32_t ac_value(const ac_t *a, int32_t r, uint32_t j)
+{
+    const ac_aux_t *x = &a->aux[r];
+    return x->nout == 1 ? x->val : a->outs[x->val + j];
+}
 
 #endif

@@ -8,6 +8,7 @@
 #include "text/segment.h"
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -63,11 +64,21 @@ typedef struct {
     uint32_t cp, code;
 } supp_code_t;
 
+/* per-entry bits read in the scan loop (one byte per entry keeps them in cache) */
+enum { EF_CAT = 0x07, EF_FIRST_WORD = 0x08, EF_LAST_WORD = 0x10, EF_SKIPS_PUNCT = 0x20 };
+#define EF_SEV_SHIFT 6
+
+/* cc[] packs a BMP code point's class (top 4 bits) and its alphabet code */
+#define CC_SHIFT 28
+#define CC_CODE  0x0FFFFFFFu
+
 struct pr_lexset {
     _Atomic long refs;
     ac_t *ac;
-    uint32_t *code_bmp; /* [0x10000] original BMP code point → alphabet code (normalisation folded in) */
-    supp_code_t *supp;  /* sorted by cp */
+    uint32_t
+        *cc; /* [0x10000] original BMP code point → class << 28 | alphabet code (normalisation folded in) */
+    uint8_t *eflag;    /* [nentries] EF_* bits and severity */
+    supp_code_t *supp; /* sorted by cp */
     size_t nsupp;
     uint32_t sep_code; /* code of the kept separator ' ', 0 when no entry contains one */
     lentry_t *entries;
@@ -83,7 +94,8 @@ void pr_lexset_release(pr_lexset_t *ls)
     if (!ls || atomic_fetch_sub_explicit(&ls->refs, 1, memory_order_acq_rel) != 1)
         return;
     ac_free(ls->ac);
-    free(ls->code_bmp);
+    free(ls->cc);
+    free(ls->eflag);
     free(ls->supp);
     free(ls->entries);
     arena_free(ls->arena);
@@ -264,12 +276,22 @@ pr_lexset_t *pr_lexset_build(const pr_entry_t *entries, size_t n, int64_t revisi
         goto out;
 
     /* 4. character table with the normalisation folded in */
-    ls->code_bmp = malloc(0x10000 * sizeof *ls->code_bmp);
-    if (!ls->code_bmp)
+    if (no >= CC_CODE)
+        goto oom;
+    ls->cc = malloc(0x10000 * sizeof *ls->cc);
+    ls->eflag = malloc((ls->nentries ? ls->nentries : 1) * sizeof *ls->eflag);
+    if (!ls->cc || !ls->eflag)
         goto oom;
     for (uint32_t cp = 0; cp < 0x10000; cp++) {
-        uint8_t k = tab->klass[cp];
-        ls->code_bmp[cp] = (k == NORM_CJK || k == NORM_WORD) ? code_of[tab->map[cp]] : 0;
+        uint32_t k = tab->klass[cp];
+        ls->cc[cp] = (k << CC_SHIFT) | ((k == NORM_CJK || k == NORM_WORD) ? code_of[tab->map[cp]] : 0);
+    }
+    for (size_t i = 0; i < ls->nentries; i++) {
+        const lentry_t *le = &ls->entries[i];
+        ls->eflag[i] = (uint8_t)(le->e.category | (le->first_word ? EF_FIRST_WORD : 0) |
+                                 (le->last_word ? EF_LAST_WORD : 0) |
+                                 (CAT_SKIPS_PUNCT[le->e.category] ? EF_SKIPS_PUNCT : 0) |
+                                 ((unsigned)le->e.severity << EF_SEV_SHIFT));
     }
     ls->sep_code = code_of[' '];
     qsort(suppc, nsuppc, sizeof *suppc, cmp_supp);
@@ -281,8 +303,8 @@ pr_lexset_t *pr_lexset_build(const pr_entry_t *entries, size_t n, int64_t revisi
     ls->stats.states = ls->ac->states;
     ls->stats.slots = ls->ac->size;
     ls->stats.alphabet = no;
-    ls->stats.memory = ac_memory(ls->ac) + 0x10000 * sizeof *ls->code_bmp +
-                       ls->nentries * sizeof *ls->entries + arena_used(ls->arena) +
+    ls->stats.memory = ac_memory(ls->ac) + 0x10000 * sizeof *ls->cc +
+                       ls->nentries * (sizeof *ls->entries + 1) + arena_used(ls->arena) +
                        ls->nsupp * sizeof *ls->supp;
     ls->stats.revision = revision;
     ls->stats.build_ms = (double)(time_mono_ns() - t0) / 1e6;
@@ -350,12 +372,13 @@ pr_lexset_t *pr_engine_acquire(pr_engine_t *e)
 
 /* ---- the check ---- */
 
+/* A raw occurrence; offsets are local to the text checked (< 4 GiB). */
 typedef struct {
     uint32_t entry;
+    uint32_t ks, ke; /* kept-character span in the normalised stream */
+    uint32_t cs, ce; /* code points */
+    uint32_t bs, be; /* bytes */
     uint8_t category, severity;
-    size_t ks, ke; /* kept-character span (normalised stream) */
-    size_t cs, ce; /* code points */
-    size_t bs, be; /* bytes */
 } raw_t;
 
 typedef struct {
@@ -366,7 +389,7 @@ typedef struct {
 static int rawvec_push(rawvec_t *r, const raw_t *x)
 {
     if (r->n == r->cap) {
-        size_t nc = r->cap ? r->cap * 2 : 64;
+        size_t nc = r->cap ? r->cap * 2 : 256;
         raw_t *nv = realloc(r->v, nc * sizeof *nv);
         if (!nv)
             return -1;
@@ -377,9 +400,23 @@ static int rawvec_push(rawvec_t *r, const raw_t *x)
     return 0;
 }
 
+/* Scratch vectors are kept per thread between checks, up to a size. */
+#define SCRATCH_KEEP (1u << 16)
+static _Thread_local rawvec_t t_hits, t_white;
+
+static void scratch_done(rawvec_t *r)
+{
+    r->n = 0;
+    if (r->cap > SCRATCH_KEEP) {
+        free(r->v);
+        r->v = NULL;
+        r->cap = 0;
+    }
+}
+
 typedef struct {
-    size_t cp, byte, punct;
-    uint8_t klass;
+    uint32_t cp, byte, punct;
+    uint32_t klass;
 } kept_t;
 
 static uint32_t supp_code(const pr_lexset_t *ls, uint32_t cp)
@@ -395,11 +432,10 @@ static uint32_t supp_code(const pr_lexset_t *ls, uint32_t cp)
     return lo < ls->nsupp && ls->supp[lo].cp == cp ? ls->supp[lo].code : 0;
 }
 
-/* Sort: start ascending, end descending, then severity, then entries with
- * a suggestion first, then lexicon order. */
-static int cmp_raw(const void *a, const void *b)
+/* Order: start ascending, end descending, then severity descending, then
+ * lexicon order. */
+static inline int cmp_raw_inline(const raw_t *x, const raw_t *y)
 {
-    const raw_t *x = a, *y = b;
     if (x->ks != y->ks)
         return x->ks < y->ks ? -1 : 1;
     if (x->ke != y->ke)
@@ -409,119 +445,211 @@ static int cmp_raw(const void *a, const void *b)
     return x->entry < y->entry ? -1 : x->entry > y->entry;
 }
 
-/* Scans text, collecting raw matches (whitelist occurrences separately). */
+static int cmp_raw(const void *a, const void *b) { return cmp_raw_inline(a, b); }
+
+/* Occurrences come out by end position, longest first, so they are nearly
+ * sorted already: insertion sort, which falls back to qsort when the input
+ * turns out to be far from sorted (many long overlapping entries). */
+static void sort_raw(raw_t *v, size_t n)
+{
+    size_t moves = 0, budget = 16 * n + 1024;
+    for (size_t i = 1; i < n; i++) {
+        if (cmp_raw_inline(&v[i - 1], &v[i]) <= 0)
+            continue;
+        raw_t x = v[i];
+        size_t j = i;
+        while (j > 0 && cmp_raw_inline(&v[j - 1], &x) > 0) {
+            v[j] = v[j - 1];
+            j--;
+            moves++;
+        }
+        v[j] = x;
+        if (moves > budget) {
+            qsort(v, n, sizeof *v, cmp_raw);
+            return;
+        }
+    }
+}
+
+/* ---- the scan ----
+ * One pass over the text: decode, classify and look up each character in
+ * the set's table (normalisation folded in), step the automaton on kept
+ * characters, and record the kept characters' original positions in a ring
+ * so that an occurrence ending here can be mapped back to where it began.
+ * (Interleaving several independent scans of one text to overlap their
+ * cache misses was measured and was slower: the step is too branchy.) */
+#define RING 256 /* ≥ PR_MAX_WORD_CHARS + 2, a power of two */
+
+typedef struct {
+    uint32_t i, end; /* byte position, end of the lane */
+    uint32_t ci, k;  /* code points and kept characters so far (lane-local) */
+    uint32_t punct, gap_cp, gap_byte, prev;
+    bool gap;
+    int32_t st;
+    rawvec_t hits, white;
+    kept_t ring[RING];
+} lane_t;
+
+typedef struct {
+    const pr_lexset_t *ls;
+    const norm_tables_t *tab;
+    const unsigned char *s;
+    uint32_t n;
+    unsigned cats;
+} scanctx_t;
+
+/* Reports the occurrences ending at the lane's current kept character. */
+static int lane_report(const scanctx_t *x, lane_t *ln, int32_t r, uint32_t l)
+{
+    const pr_lexset_t *ls = x->ls;
+    const ac_t *ac = ls->ac;
+    const uint32_t mask = RING - 1, k = ln->k;
+    for (; r > 0; r = ac_next_report(ac, r)) {
+        const ac_aux_t *ax = &ac->aux[r];
+        uint32_t ks = k + 1 - ax->len;
+        for (uint32_t o = 0; o < ax->nout; o++) {
+            uint32_t value = ac_value(ac, r, o);
+            unsigned f = ls->eflag[value];
+            const kept_t *first = &ln->ring[ks & mask];
+            bool keep = (x->cats >> (f & EF_CAT)) & 1;
+            if (keep && !(f & EF_SKIPS_PUNCT) && ln->ring[k & mask].punct != first->punct)
+                keep = false;
+            if (keep && (f & EF_FIRST_WORD) && ks > 0 && ln->ring[(ks - 1) & mask].klass == NORM_WORD)
+                keep = false;
+            if (keep && (f & EF_LAST_WORD) && ln->i + l < x->n) {
+                uint32_t ncp;
+                size_t nl = norm_utf8(x->s + ln->i + l, x->n - ln->i - l, &ncp);
+                norm_class_t nk;
+                if (nl) {
+                    norm_cp(x->tab, ncp, &nk);
+                    keep = nk != NORM_WORD;
+                }
+            }
+            if (keep) {
+                raw_t m = {value,
+                           ks,
+                           k + 1,
+                           first->cp,
+                           ln->ci + 1,
+                           first->byte,
+                           ln->i + l,
+                           (uint8_t)(f & EF_CAT),
+                           (uint8_t)(f >> EF_SEV_SHIFT)};
+                if (rawvec_push((f & EF_CAT) == PR_WHITELIST ? &ln->white : &ln->hits, &m) != 0)
+                    return -2;
+            }
+        }
+    }
+    return 0;
+}
+
+/* One character of a lane: 0, -1 on malformed UTF-8, -2 out of memory. */
+static inline int lane_step(const scanctx_t *x, lane_t *ln)
+{
+    const pr_lexset_t *ls = x->ls;
+    const ac_t *ac = ls->ac;
+    const ac_node_t *node = ac->node;
+    const unsigned char *s = x->s;
+    uint32_t i = ln->i, cp, l, c;
+    unsigned b0 = s[i];
+    if (b0 < 0x80) {
+        cp = b0;
+        l = 1;
+        c = ls->cc[cp];
+    } else if ((b0 & 0xF0) == 0xE0 && i + 2 < ln->end && (s[i + 1] & 0xC0) == 0x80 &&
+               (s[i + 2] & 0xC0) == 0x80 &&
+               (cp = ((b0 & 0x0Fu) << 12) | ((s[i + 1] & 0x3Fu) << 6) | (s[i + 2] & 0x3Fu)) >= 0x800 &&
+               (cp < 0xD800 || cp > 0xDFFF)) {
+        l = 3; /* the common case in Chinese text */
+        c = ls->cc[cp];
+    } else {
+        l = (uint32_t)norm_utf8(s + i, ln->end - i, &cp);
+        if (!l)
+            return -1;
+        c = cp < 0x10000 ? ls->cc[cp] : ((uint32_t)norm_class_supp(cp) << CC_SHIFT) | supp_code(ls, cp);
+    }
+    uint32_t kl = c >> CC_SHIFT;
+    const uint32_t mask = RING - 1;
+    if (kl >= NORM_SPACE) {
+        if (kl == NORM_BREAK) {
+            /* nothing spans a break: back to the root, and a non-word
+             * placeholder so that word boundaries hold */
+            ln->st = 0;
+            ln->ring[ln->k & mask] = (kept_t){ln->ci, i, ln->punct, NORM_SPACE};
+            ln->k++;
+            ln->prev = NORM_SPACE;
+            ln->gap = false;
+        } else {
+            if (!ln->gap) {
+                ln->gap = true;
+                ln->gap_cp = ln->ci;
+                ln->gap_byte = i;
+            }
+            ln->punct += kl == NORM_PUNCT;
+        }
+        ln->i += l;
+        ln->ci++;
+        return 0;
+    }
+    if (ln->gap && ln->prev == NORM_WORD && kl == NORM_WORD) {
+        ln->ring[ln->k & mask] = (kept_t){ln->gap_cp, ln->gap_byte, ln->punct, NORM_SPACE};
+        ln->k++;
+        ln->st = ac_step(ac, ln->st, ls->sep_code); /* no entry ends with a separator */
+    }
+    ln->gap = false;
+    ln->ring[ln->k & mask] = (kept_t){ln->ci, i, ln->punct, kl};
+    uint32_t code = c & CC_CODE;
+    int32_t st = ln->st;
+    if (code == 0) {
+        st = 0;
+    } else {
+        for (;;) {
+            uint32_t t = (node[st].base & AC_BASE_MASK) + code;
+            if (t < ac->size && node[t].check == st) {
+                st = (int32_t)t;
+                break;
+            }
+            if (st == 0)
+                break;
+            st = ac->aux[st].fail;
+        }
+    }
+    ln->st = st;
+    if (node[st].base & AC_REPORT) {
+        int rc = lane_report(x, ln, ac->aux[st].report, l);
+        if (rc)
+            return rc;
+    }
+    ln->k++;
+    ln->prev = kl;
+    ln->i += l;
+    ln->ci++;
+    return 0;
+}
+
+/* Scans text, collecting raw occurrences into hits (whitelist occurrences
+ * into white). */
 static int scan(const pr_lexset_t *ls, const char *text, size_t len, unsigned cats, rawvec_t *hits,
                 rawvec_t *white, size_t *bad_offset)
 {
-    const norm_tables_t *tab = norm_tables();
-    const ac_t *ac = ls->ac;
-    const unsigned char *s = (const unsigned char *)text;
-    size_t ringn = 4;
-    while (ringn < (size_t)ac->max_len + 2)
-        ringn *= 2;
-    kept_t ringbuf[256], *ring = ringbuf;
-    if (ringn > 256 && !(ring = malloc(ringn * sizeof *ring)))
+    scanctx_t x = {ls, norm_tables(), (const unsigned char *)text, (uint32_t)len, cats ? cats : ~0u};
+    x.cats |= 1u << PR_WHITELIST;
+    lane_t *ln = malloc(sizeof *ln);
+    if (!ln)
         return -2;
-    size_t mask = ringn - 1;
-    size_t i = 0, ci = 0, k = 0, punct = 0, gap_cp = 0, gap_byte = 0;
-    bool gap = false;
-    uint8_t prev = NORM_SPACE;
-    int32_t st = 0;
+    memset(ln, 0, offsetof(lane_t, ring));
+    ln->end = (uint32_t)len;
+    ln->prev = NORM_SPACE;
+    ln->hits = *hits;
+    ln->white = *white;
     int rc = 0;
-    while (i < len) {
-        uint32_t cp = 0;
-        size_t l;
-        uint8_t kl;
-        if (s[i] < 0x80) {
-            cp = s[i];
-            l = 1;
-            kl = tab->klass[cp];
-        } else {
-            l = norm_utf8(s + i, len - i, &cp);
-            if (!l) {
-                *bad_offset = i;
-                rc = -1;
-                break;
-            }
-            kl = cp < 0x10000 ? tab->klass[cp] : (uint8_t)norm_class_supp(cp);
-        }
-        if (kl >= NORM_SPACE) {
-            if (kl == NORM_BREAK) {
-                /* nothing spans a break: back to the root, and a
-                 * non-word placeholder so that word boundaries hold */
-                st = 0;
-                ring[k & mask] = (kept_t){ci, i, punct, NORM_SPACE};
-                k++;
-                prev = NORM_SPACE;
-                gap = false;
-            } else {
-                if (!gap) {
-                    gap = true;
-                    gap_cp = ci;
-                    gap_byte = i;
-                }
-                punct += kl == NORM_PUNCT;
-            }
-            i += l;
-            ci++;
-            continue;
-        }
-        if (gap && prev == NORM_WORD && kl == NORM_WORD) {
-            ring[k & mask] = (kept_t){gap_cp, gap_byte, punct, NORM_SPACE};
-            k++;
-            st = ac_step(ac, st, ls->sep_code); /* no entry ends with a separator */
-        }
-        gap = false;
-        ring[k & mask] = (kept_t){ci, i, punct, kl};
-        uint32_t code = cp < 0x10000 ? ls->code_bmp[cp] : supp_code(ls, cp);
-        st = ac_step(ac, st, code);
-        for (int32_t r = ac_first_output(ac, st); r > 0; r = ac->dict[r]) {
-            for (uint32_t o = ac->out[r] - 1;; o++) {
-                const ac_out_t *out = &ac->outs[o];
-                const lentry_t *le = &ls->entries[out->value];
-                size_t ks = k + 1 - out->len;
-                const kept_t *first = &ring[ks & mask];
-                bool keep = le->e.category == PR_WHITELIST || !cats || (cats & (1u << le->e.category));
-                if (keep && !CAT_SKIPS_PUNCT[le->e.category] && ring[k & mask].punct != first->punct)
-                    keep = false;
-                if (keep && le->first_word && ks > 0 && ring[(ks - 1) & mask].klass == NORM_WORD)
-                    keep = false;
-                if (keep && le->last_word && i + l < len) {
-                    uint32_t ncp;
-                    size_t nl = norm_utf8(s + i + l, len - i - l, &ncp);
-                    norm_class_t nk;
-                    if (nl) {
-                        norm_cp(tab, ncp, &nk);
-                        keep = nk != NORM_WORD;
-                    }
-                }
-                if (keep) {
-                    raw_t x = {out->value,
-                               (uint8_t)le->e.category,
-                               (uint8_t)le->e.severity,
-                               ks,
-                               k + 1,
-                               first->cp,
-                               ci + 1,
-                               first->byte,
-                               i + l};
-                    if (rawvec_push(le->e.category == PR_WHITELIST ? white : hits, &x) != 0) {
-                        rc = -2;
-                        goto out;
-                    }
-                }
-                if (out->last)
-                    break;
-            }
-        }
-        k++;
-        prev = kl;
-        i += l;
-        ci++;
-    }
-out:
-    if (ring != ringbuf)
-        free(ring);
+    while (ln->i < ln->end && (rc = lane_step(&x, ln)) == 0)
+        ;
+    if (rc == -1)
+        *bad_offset = ln->i;
+    *hits = ln->hits;
+    *white = ln->white;
+    free(ln);
     return rc;
 }
 
@@ -608,28 +736,29 @@ int pr_check(pr_lexset_t *ls, const char *text, size_t len, const pr_options_t *
     memset(res, 0, sizeof *res);
     res->worst = -1;
     size_t bad = 0;
-    if (!ls || !norm_tables()) {
+    if (!ls || !norm_tables() || len >= UINT32_MAX) {
         if (bad_offset)
-            *bad_offset = 0;
+            *bad_offset = SIZE_MAX;
         return -1;
     }
     pr_lexset_retain(ls);
     res->ls = ls;
-    rawvec_t hits = {0}, white = {0};
-    int rc = scan(ls, text, len, opt->categories, &hits, &white, &bad);
+    rawvec_t *hits = &t_hits, *white = &t_white;
+    hits->n = white->n = 0;
+    int rc = scan(ls, text, len, opt->categories, hits, white, &bad);
     if (rc != 0)
         goto out;
-    qsort(hits.v, hits.n, sizeof *hits.v, cmp_raw);
-    qsort(white.v, white.n, sizeof *white.v, cmp_raw);
+    sort_raw(hits->v, hits->n);
+    sort_raw(white->v, white->n);
     size_t maxke[PR_NCATEGORIES] = {0}, wi = 0, wmax = 0;
     bool seen[PR_NCATEGORIES] = {0};
-    for (size_t h = 0; h < hits.n; h++) {
-        raw_t *x = &hits.v[h];
+    for (size_t h = 0; h < hits->n; h++) {
+        raw_t *x = &hits->v[h];
         /* whitelist: the furthest-reaching whitelisted word starting at or
          * before this finding */
-        while (wi < white.n && white.v[wi].ks <= x->ks) {
-            if (white.v[wi].ke > wmax)
-                wmax = white.v[wi].ke;
+        while (wi < white->n && white->v[wi].ks <= x->ks) {
+            if (white->v[wi].ke > wmax)
+                wmax = white->v[wi].ke;
             wi++;
         }
         if (wi > 0 && wmax >= x->ke)
@@ -659,8 +788,8 @@ int pr_check(pr_lexset_t *ls, const char *text, size_t len, const pr_options_t *
     }
     summarise(res);
 out:
-    free(hits.v);
-    free(white.v);
+    scratch_done(hits);
+    scratch_done(white);
     if (rc == -1 && bad_offset)
         *bad_offset = bad;
     if (rc == -2 && bad_offset)

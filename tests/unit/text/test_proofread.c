@@ -322,17 +322,14 @@ static void automaton_reports_exactly_the_occurrences_brute_force_finds(void **s
         int32_t s = 0;
         for (int i = 0; i < 400; i++) {
             s = ac_step(a, s, text[i]);
-            for (int32_t r = ac_first_output(a, s); r > 0; r = a->dict[r])
-                for (uint32_t o = a->out[r] - 1;; o++) {
-                    const ac_out_t *out = &a->outs[o];
+            for (int32_t r = ac_report(a, s); r > 0; r = ac_next_report(a, r))
+                for (uint32_t o = 0; o < a->aux[r].nout; o++) {
+                    uint32_t v = ac_value(a, r, o), len = a->aux[r].len;
                     /* the reported occurrence really is there */
-                    assert_int_equal(out->len, p[out->value].len);
-                    assert_true((uint32_t)i + 1 >= out->len);
-                    assert_memory_equal(&text[i + 1 - out->len], p[out->value].codes,
-                                        out->len * sizeof(uint32_t));
+                    assert_int_equal(len, p[v].len);
+                    assert_true((uint32_t)i + 1 >= len);
+                    assert_memory_equal(&text[i + 1 - len], p[v].codes, len * sizeof(uint32_t));
                     found++;
-                    if (out->last)
-                        break;
                 }
         }
         for (size_t i = 0; i < np; i++)
