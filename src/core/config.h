@@ -38,6 +38,16 @@ typedef struct {
     char backup_dir[1024]; /* "" → DATA/backups */
     int64_t backup_keep;
     bool demo; /* load demo data when the database is new */
+    /* proofreading (issue 6) */
+    char proofread_external_url[1024]; /* "" → no external service */
+    char proofread_external_key[512];
+    int64_t proofread_external_timeout_ms;
+    int64_t proofread_image_max_mb;
+    int64_t proofread_video_max_mb;
+    int64_t proofread_video_interval_s;
+    int64_t proofread_ocr_concurrency;
+    int64_t proofread_ocr_timeout_s;
+    int64_t proofread_reload_s;
 } config_t;
 
 /* Fills cfg from defaults, file, env and argv (argv[0] is not skipped: pass

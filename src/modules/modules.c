@@ -2,9 +2,11 @@
 #include "modules/module.h"
 
 extern const zd_module_t system_module;
+extern const zd_module_t proofread_module;
 
 const zd_module_t *const zd_modules[] = {
     &system_module,
+    &proofread_module,
     NULL,
 };
 

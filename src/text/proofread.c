@@ -909,6 +909,72 @@ json_t *pr_finding_json(const pr_finding_t *f, const char *text)
     return o;
 }
 
+static void put_u64(sbuf_t *o, uint64_t v)
+{
+    char b[24];
+    int i = 23;
+    b[i] = 0;
+    do {
+        b[--i] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v);
+    sbuf_append(o, b + i, (size_t)(23 - i));
+}
+
+static void put_str(sbuf_t *o, const char *s, size_t n)
+{
+    if (!s) {
+        sbuf_puts(o, "null");
+        return;
+    }
+    sbuf_putc(o, '"');
+    sbuf_json_escape(o, s, n);
+    sbuf_putc(o, '"');
+}
+
+static void put_id(sbuf_t *o, int64_t id)
+{
+    if (id > 0)
+        put_u64(o, (uint64_t)id);
+    else
+        sbuf_puts(o, "null");
+}
+
+void pr_finding_write(sbuf_t *o, const pr_finding_t *f, const char *text)
+{
+    sbuf_puts(o, "{\"start\":");
+    put_u64(o, f->start);
+    sbuf_puts(o, ",\"end\":");
+    put_u64(o, f->end);
+    sbuf_puts(o, ",\"byte_start\":");
+    put_u64(o, f->byte_start);
+    sbuf_puts(o, ",\"byte_end\":");
+    put_u64(o, f->byte_end);
+    sbuf_puts(o, ",\"text\":");
+    put_str(o, text ? text + f->byte_start : NULL, f->byte_end - f->byte_start);
+    sbuf_puts(o, ",\"word\":");
+    put_str(o, f->entry ? f->entry->word : NULL, f->entry ? strlen(f->entry->word) : 0);
+    sbuf_puts(o, ",\"category\":\"");
+    sbuf_puts(o, pr_category_name(f->category));
+    sbuf_puts(o, "\",\"severity\":\"");
+    sbuf_puts(o, pr_severity_name(f->severity));
+    sbuf_puts(o, "\",\"suggestion\":");
+    put_str(o, f->suggestion, f->suggestion ? strlen(f->suggestion) : 0);
+    sbuf_puts(o, ",\"lexicon_id\":");
+    put_id(o, f->entry ? f->entry->lexicon_id : 0);
+    sbuf_puts(o, ",\"lexicon\":");
+    const char *lex = f->entry ? f->entry->lexicon : NULL;
+    put_str(o, lex, lex ? strlen(lex) : 0);
+    sbuf_puts(o, ",\"entry_id\":");
+    put_id(o, f->entry ? f->entry->entry_id : 0);
+    sbuf_puts(o, f->source == (PR_SRC_LOCAL | PR_SRC_EXTERNAL) ? ",\"source\":\"both\""
+                 : f->source == PR_SRC_EXTERNAL                ? ",\"source\":\"external\""
+                                                               : ",\"source\":\"local\"");
+    sbuf_puts(o, ",\"message\":");
+    put_str(o, f->message, f->message ? strlen(f->message) : 0);
+    sbuf_putc(o, '}');
+}
+
 json_t *pr_summary_json(const size_t by_category[PR_NCATEGORIES])
 {
     json_t *o = json_object();

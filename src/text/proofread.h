@@ -40,6 +40,7 @@
 #ifndef ZD_PROOFREAD_H
 #define ZD_PROOFREAD_H
 #include "core/arena.h"
+#include "core/str.h"
 #include <jansson.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -156,6 +157,9 @@ const char *pr_result_verdict(const pr_result_t *res);
 /* {"start","end","byte_start","byte_end","text","word","category",
  *  "severity","suggestion","lexicon_id","lexicon","entry_id","source","message"} */
 json_t *pr_finding_json(const pr_finding_t *f, const char *text);
+/* Appends the same JSON object as pr_finding_json() without building it
+ * (fast, for long outputs). */
+void pr_finding_write(sbuf_t *out, const pr_finding_t *f, const char *text);
 /* {"sensitive":n,"formulation":n,"typo":n,"custom":n} */
 json_t *pr_summary_json(const size_t by_category[PR_NCATEGORIES]);
 /* {"findings":[...],"summary":{...},"verdict":"..."} for text */
