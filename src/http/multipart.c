@@ -642,6 +642,9 @@ int multipart_parse(const char *body, size_t len, const char *content_type, cons
         snprintf(err, errlen, "%s", multipart_error(p) ? multipart_error(p) : "上传内容格式错误");
         multipart_form_free(form);
     }
+    for (size_t i = 0; rc == 0 && i < form->n; i++)
+        if (!form->parts[i].data)
+            form->parts[i].data = ""; /* an empty part */
     multipart_free(p);
     return rc;
 }

@@ -185,14 +185,12 @@ out:
     return rc;
 }
 
-int ocr_image(const char *path, const ocr_options_t *opt, ocr_result_t *out, char *err, size_t errlen)
+static int run_tesseract(const char *path, const ocr_options_t *opt, const char *psm, ocr_result_t *out, char *err,
+                         size_t errlen)
 {
-    static const ocr_options_t defaults = {0};
-    if (!opt)
-        opt = &defaults;
     memset(out, 0, sizeof *out);
-    const char *argv[] = {"tesseract", path, "stdout", "-l", opt->langs ? opt->langs : "chi_sim+eng",
-                          "tsv",       NULL};
+    const char *argv[] = {"tesseract", path, "stdout", "-l", opt->langs ? opt->langs : "chi_sim+eng", "--psm", psm,
+                          "tsv", NULL};
     /* one thread per recognition: the server runs several at once */
     static const char *const env[] = {"OMP_THREAD_LIMIT=1", NULL};
     proc_opts_t po = {.timeout_ms = opt->timeout_ms ? opt->timeout_ms : 60000,
@@ -223,5 +221,24 @@ int ocr_image(const char *path, const ocr_options_t *opt, ocr_result_t *out, cha
         rc = 0;
     }
     proc_result_free(&pr);
+    return rc;
+}
+
+int ocr_image(const char *path, const ocr_options_t *opt, ocr_result_t *out, char *err, size_t errlen)
+{
+    static const ocr_options_t defaults = {0};
+    if (!opt)
+        opt = &defaults;
+    int rc = run_tesseract(path, opt, "3", out, err, errlen);
+    if (rc == 0 && out->nchars == 0 && opt->retry_block) {
+        ocr_result_t again;
+        if (run_tesseract(path, opt, "6", &again, err, errlen) == 0 && again.nchars > 0) {
+            again.ms += out->ms;
+            ocr_result_free(out);
+            *out = again;
+        } else {
+            ocr_result_free(&again);
+        }
+    }
     return rc;
 }

@@ -16,6 +16,7 @@
  */
 #ifndef ZD_OCR_H
 #define ZD_OCR_H
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -27,6 +28,8 @@ typedef struct {
     const char *langs;     /* NULL: "chi_sim+eng" */
     int timeout_ms;        /* 0: 60 s */
     int64_t max_memory_mb; /* child's address space; 0: 2048 */
+    bool retry_block;      /* when automatic page segmentation finds no text (it misses short lines on
+                              plain backgrounds), read again as one block of text (--psm 6) */
 } ocr_options_t;
 
 typedef struct {

@@ -294,7 +294,8 @@ pr_lexset_t *pr_lexset_build(const pr_entry_t *entries, size_t n, int64_t revisi
                                  ((unsigned)le->e.severity << EF_SEV_SHIFT));
     }
     ls->sep_code = code_of[' '];
-    qsort(suppc, nsuppc, sizeof *suppc, cmp_supp);
+    if (nsuppc)
+        qsort(suppc, nsuppc, sizeof *suppc, cmp_supp);
     ls->supp = suppc;
     ls->nsupp = nsuppc;
     suppc = NULL;
@@ -400,9 +401,39 @@ static int rawvec_push(rawvec_t *r, const raw_t *x)
     return 0;
 }
 
-/* Scratch vectors are kept per thread between checks, up to a size. */
+/* Scratch vectors are kept per thread between checks (up to a size) and
+ * freed when the thread ends. */
 #define SCRATCH_KEEP (1u << 16)
-static _Thread_local rawvec_t t_hits, t_white;
+
+typedef struct {
+    rawvec_t hits, white;
+} scratch_t;
+
+static pthread_key_t g_scratch_key;
+static pthread_once_t g_scratch_once = PTHREAD_ONCE_INIT;
+
+static void scratch_free(void *p)
+{
+    scratch_t *s = p;
+    if (!s)
+        return;
+    free(s->hits.v);
+    free(s->white.v);
+    free(s);
+}
+
+static void scratch_key(void) { pthread_key_create(&g_scratch_key, scratch_free); }
+
+static scratch_t *scratch_get(void)
+{
+    pthread_once(&g_scratch_once, scratch_key);
+    scratch_t *s = pthread_getspecific(g_scratch_key);
+    if (!s && (s = calloc(1, sizeof *s)) && pthread_setspecific(g_scratch_key, s) != 0) {
+        free(s);
+        s = NULL;
+    }
+    return s;
+}
 
 static void scratch_done(rawvec_t *r)
 {
@@ -743,7 +774,15 @@ int pr_check(pr_lexset_t *ls, const char *text, size_t len, const pr_options_t *
     }
     pr_lexset_retain(ls);
     res->ls = ls;
-    rawvec_t *hits = &t_hits, *white = &t_white;
+    scratch_t *scr = scratch_get();
+    if (!scr) {
+        pr_lexset_release(ls);
+        res->ls = NULL;
+        if (bad_offset)
+            *bad_offset = SIZE_MAX;
+        return -1;
+    }
+    rawvec_t *hits = &scr->hits, *white = &scr->white;
     hits->n = white->n = 0;
     int rc = scan(ls, text, len, opt->categories, hits, white, &bad);
     if (rc != 0)
@@ -875,7 +914,8 @@ size_t pr_result_merge(pr_result_t *res, const char *text, size_t len, const pr_
             skipped++;
     }
     free(byte_of);
-    qsort(res->items, res->n, sizeof *res->items, cmp_finding);
+    if (res->n)
+        qsort(res->items, res->n, sizeof *res->items, cmp_finding);
     summarise(res);
     return skipped;
 }

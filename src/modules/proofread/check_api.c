@@ -205,7 +205,8 @@ static void post_image(http_req_t *req)
         return;
     }
     pr_lexset_t *ls = engine_acquire();
-    prmedia_options_t o = {.ocr = {.timeout_ms = (int)cfg->proofread_ocr_timeout_s * 1000}};
+    prmedia_options_t o = {
+        .ocr = {.timeout_ms = (int)cfg->proofread_ocr_timeout_s * 1000, .retry_block = true}};
     prmedia_image_t img;
     int rc = ls ? prmedia_image(ls, path, &o, &img, err, sizeof err) : -1;
     engine_ocr_leave();

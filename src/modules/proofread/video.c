@@ -60,7 +60,7 @@ static void post_video(http_req_t *req)
         json_object_set_new(fields, "file", json_string("请上传一个视频文件（表单字段 file）"));
     if (iv) {
         char tmp[32];
-        bool ok = iv->len < sizeof tmp;
+        bool ok = iv->len > 0 && iv->len < sizeof tmp;
         if (ok) {
             memcpy(tmp, iv->data, iv->len);
             tmp[iv->len] = 0;
