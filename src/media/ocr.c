@@ -185,12 +185,12 @@ out:
     return rc;
 }
 
-static int run_tesseract(const char *path, const ocr_options_t *opt, const char *psm, ocr_result_t *out, char *err,
-                         size_t errlen)
+static int run_tesseract(const char *path, const ocr_options_t *opt, const char *psm, ocr_result_t *out,
+                         char *err, size_t errlen)
 {
     memset(out, 0, sizeof *out);
-    const char *argv[] = {"tesseract", path, "stdout", "-l", opt->langs ? opt->langs : "chi_sim+eng", "--psm", psm,
-                          "tsv", NULL};
+    const char *argv[] = {"tesseract", path, "stdout", "-l", opt->langs ? opt->langs : "chi_sim+eng",
+                          "--psm",     psm,  "tsv",    NULL};
     /* one thread per recognition: the server runs several at once */
     static const char *const env[] = {"OMP_THREAD_LIMIT=1", NULL};
     proc_opts_t po = {.timeout_ms = opt->timeout_ms ? opt->timeout_ms : 60000,
