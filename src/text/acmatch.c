@@ -87,17 +87,20 @@ static int64_t trie_child(trie_t *t, uint32_t node, uint32_t code)
 }
 
 /* ---- the double array ----
- * Free slots are kept in a doubly linked list in slot order, so that the
- * first-fit search only visits free slots. */
-
-#define NIL UINT32_MAX
+ * A bitset of used slots (a few KiB: it stays in the L1 cache) makes the
+ * first-fit search cheap: free slots are found a 64-bit word at a time and
+ * a candidate base is tested bit by bit. */
 
 typedef struct {
     ac_t *a;
     uint32_t cap;
-    uint32_t *nxt, *prv; /* free list links, NIL-terminated */
-    uint32_t head, tail;
+    uint64_t *used; /* cap bits */
+    uint32_t low;   /* every slot below is used */
+    uint32_t top;   /* highest used slot */
+    uint32_t window; /* how far below the top a hard node looks for room */
 } da_t;
+
+static bool da_is_used(const da_t *d, uint32_t i) { return (d->used[i >> 6] >> (i & 63)) & 1; }
 
 static int da_grow(da_t *d, uint32_t need)
 {
@@ -113,24 +116,13 @@ static int da_grow(da_t *d, uint32_t need)
     if (!node)
         return -1;
     d->a->node = node;
-    uint32_t *nx = realloc(d->nxt, nc * sizeof *nx);
-    if (!nx)
+    uint64_t *used = realloc(d->used, (nc / 64) * sizeof *used);
+    if (!used)
         return -1;
-    d->nxt = nx;
-    uint32_t *pv = realloc(d->prv, nc * sizeof *pv);
-    if (!pv)
-        return -1;
-    d->prv = pv;
-    for (uint32_t i = d->cap; i < nc; i++) {
+    d->used = used;
+    memset(d->used + d->cap / 64, 0, (nc - d->cap) / 64 * sizeof *used);
+    for (uint32_t i = d->cap; i < nc; i++)
         d->a->node[i] = (ac_node_t){0, -1}; /* check -1: free */
-        d->prv[i] = d->tail;
-        d->nxt[i] = NIL;
-        if (d->tail == NIL)
-            d->head = i;
-        else
-            d->nxt[d->tail] = i;
-        d->tail = i;
-    }
     d->cap = nc;
     return 0;
 }
@@ -138,37 +130,55 @@ static int da_grow(da_t *d, uint32_t need)
 static void da_use(da_t *d, uint32_t slot, int32_t check)
 {
     d->a->node[slot].check = check;
-    uint32_t p = d->prv[slot], n = d->nxt[slot];
-    if (p == NIL)
-        d->head = n;
-    else
-        d->nxt[p] = n;
-    if (n == NIL)
-        d->tail = p;
-    else
-        d->prv[n] = p;
+    d->used[slot >> 6] |= 1ull << (slot & 63);
+    if (slot > d->top)
+        d->top = slot;
+    while (d->low < d->cap && d->used[d->low >> 6] == UINT64_MAX)
+        d->low = (d->low | 63) + 1;
 }
 
-/* Smallest base ≥ 0 such that base + code is free for every child code. */
+/* The first free slot at or after p, or cap when there is none. */
+static uint32_t da_next_free(const da_t *d, uint32_t p)
+{
+    while (p < d->cap) {
+        uint64_t w = ~d->used[p >> 6] & (UINT64_MAX << (p & 63));
+        if (w)
+            return (p & ~63u) + (uint32_t)__builtin_ctzll(w);
+        p = (p | 63) + 1;
+    }
+    return d->cap;
+}
+
+/* Smallest base ≥ 0 such that base + code is free for every child code.
+ * When a child's slot is taken, the base jumps to where that child's slot
+ * is the next free one. A node with many children that still finds no room
+ * after HARD_JUMPS jumps in the dense part is placed near the top instead,
+ * where there is room (a little density for a bounded build time). */
+#define HARD_JUMPS 2048
+
 static int64_t da_find_base(da_t *d, const tnode_t *node)
 {
-    uint32_t first = node->kids[0].code, span = node->kids[node->nkids - 1].code - first;
+    uint32_t first = node->kids[0].code, last = node->kids[node->nkids - 1].code;
+    uint32_t b = da_next_free(d, d->low > first ? d->low : first) - first;
+    uint32_t jumps = 0;
     for (;;) {
-        for (uint32_t pos = d->head; pos != NIL; pos = d->nxt[pos]) {
-            if (pos < first)
-                continue;
-            uint32_t b = pos - first;
-            if (b + first + span >= d->cap)
-                break; /* grow first */
-            bool ok = true;
-            for (uint32_t i = 1; i < node->nkids && ok; i++)
-                ok = d->a->node[b + node->kids[i].code].check == -1;
-            if (ok)
-                return b;
-        }
-        /* nothing fits inside: grow the array and search its new end */
-        if (da_grow(d, d->cap + span + first + 1) != 0)
+        if (b + last >= d->cap && da_grow(d, b + last + 1) != 0)
             return -1;
+        uint32_t i = 0;
+        for (; i < node->nkids; i++) {
+            uint32_t p = b + node->kids[i].code;
+            if (!da_is_used(d, p))
+                continue;
+            b = da_next_free(d, p) - node->kids[i].code;
+            if (++jumps == HARD_JUMPS) {
+                uint32_t near = d->top > d->window ? d->top - d->window : 0;
+                if (b + first < near)
+                    b = da_next_free(d, near > first ? near : first) - first;
+            }
+            break;
+        }
+        if (i == node->nkids)
+            return b;
     }
 }
 
@@ -196,7 +206,7 @@ ac_t *ac_build(const ac_pattern_t *pats, size_t n, uint32_t alphabet, char *err,
     trie_t t = {0};
     ac_t *a = calloc(1, sizeof *a);
     uint32_t *slot = NULL, *queue = NULL, *olist = NULL, *onext = NULL;
-    da_t d = {NULL, 0, NULL, NULL, NIL, NIL};
+    da_t d = {NULL, 0, NULL, 0, 0, 0};
     bool ok = false;
     if (!a || n > UINT32_MAX / 2 || trie_new_node(&t, 0) < 0)
         goto oom;
@@ -244,6 +254,7 @@ ac_t *ac_build(const ac_pattern_t *pats, size_t n, uint32_t alphabet, char *err,
 
     /* 2. place the nodes breadth-first */
     d.a = a;
+    d.window = 2 * alphabet + 1024;
     slot = malloc(t.count * sizeof *slot);
     queue = malloc(t.count * sizeof *queue);
     if (!slot || !queue || da_grow(&d, 1024) != 0)
@@ -340,8 +351,7 @@ oom:
     snprintf(err, errlen, "out of memory while building the automaton");
 out:
     trie_free(&t);
-    free(d.nxt);
-    free(d.prv);
+    free(d.used);
     free(slot);
     free(queue);
     free(olist);

@@ -636,6 +636,9 @@ static inline int lane_step(const scanctx_t *x, lane_t *ln)
     } else {
         for (;;) {
             uint32_t t = (node[st].base & AC_BASE_MASK) + code;
+            /* the state's outputs are read next when it ends a pattern:
+             * start that load together with the check */
+            __builtin_prefetch(&ac->aux[t]);
             if (t < ac->size && node[t].check == st) {
                 st = (int32_t)t;
                 break;
@@ -661,7 +664,7 @@ static inline int lane_step(const scanctx_t *x, lane_t *ln)
 /* Scans text, collecting raw occurrences into hits (whitelist occurrences
  * into white). */
 static int scan(const pr_lexset_t *ls, const char *text, size_t len, unsigned cats, rawvec_t *hits,
-                rawvec_t *white, size_t *bad_offset)
+                rawvec_t *white, size_t *bad_offset, size_t *nchars)
 {
     scanctx_t x = {ls, norm_tables(), (const unsigned char *)text, (uint32_t)len, cats ? cats : ~0u};
     x.cats |= 1u << PR_WHITELIST;
@@ -678,6 +681,7 @@ static int scan(const pr_lexset_t *ls, const char *text, size_t len, unsigned ca
         ;
     if (rc == -1)
         *bad_offset = ln->i;
+    *nchars = ln->ci;
     *hits = ln->hits;
     *white = ln->white;
     free(ln);
@@ -784,7 +788,7 @@ int pr_check(pr_lexset_t *ls, const char *text, size_t len, const pr_options_t *
     }
     rawvec_t *hits = &scr->hits, *white = &scr->white;
     hits->n = white->n = 0;
-    int rc = scan(ls, text, len, opt->categories, hits, white, &bad);
+    int rc = scan(ls, text, len, opt->categories, hits, white, &bad, &res->nchars);
     if (rc != 0)
         goto out;
     sort_raw(hits->v, hits->n);
@@ -793,6 +797,8 @@ int pr_check(pr_lexset_t *ls, const char *text, size_t len, const pr_options_t *
     bool seen[PR_NCATEGORIES] = {0};
     for (size_t h = 0; h < hits->n; h++) {
         raw_t *x = &hits->v[h];
+        if (h + 8 < hits->n)
+            __builtin_prefetch(&ls->entries[hits->v[h + 8].entry]);
         /* whitelist: the furthest-reaching whitelisted word starting at or
          * before this finding */
         while (wi < white->n && white->v[wi].ks <= x->ks) {

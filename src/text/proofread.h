@@ -127,6 +127,7 @@ typedef struct {
     size_t n, cap;
     size_t by_category[PR_NCATEGORIES];
     int worst;       /* highest severity found, -1 when there are no findings */
+    size_t nchars;   /* code points in the text checked */
     pr_lexset_t *ls; /* the set the findings point into (held) */
     arena_t *arena;  /* strings of merged findings */
 } pr_result_t;
