@@ -138,6 +138,58 @@ static void bind_actor(db_stmt_t *st, int idx, http_req_t *req)
 
 /* ---- lexicons ---- */
 
+/* A list query with optional filters: "SELECT cols FROM from WHERE base
+ * [AND clause]… ORDER BY order LIMIT ? OFFSET ?" and its COUNT(*). Filters
+ * are bound as text, or as integers when text is NULL; a filter may bind
+ * its value several times (nbind). */
+typedef struct {
+    const char *clause;
+    const char *text;
+    int64_t num;
+    int nbind;
+} filter_t;
+
+static void list_query(http_req_t *req, db_conn_t *c, const char *cols, const char *from, const char *order,
+                       const filter_t *f, int nf, int64_t page, int64_t size, json_t *(*row)(db_stmt_t *))
+{
+    sbuf_t where;
+    sbuf_init(&where);
+    sbuf_puts(&where, from);
+    for (int i = 0; i < nf; i++)
+        sbuf_printf(&where, " AND %s", f[i].clause);
+    char *count_sql = http_printf(req, "SELECT COUNT(*) FROM %s", where.data);
+    char *sql = http_printf(req, "SELECT %s FROM %s ORDER BY %s LIMIT ? OFFSET ?", cols, where.data, order);
+    sbuf_free(&where);
+    int64_t total = 0;
+    json_t *items = json_array();
+    for (int pass = 0; pass < 2; pass++) {
+        db_stmt_t *st = db_prepare(c, pass ? sql : count_sql);
+        if (!st) {
+            json_decref(items);
+            http_db_error(req, c);
+            return;
+        }
+        int idx = 1;
+        for (int i = 0; i < nf; i++)
+            for (int k = 0; k < f[i].nbind; k++) {
+                if (f[i].text)
+                    db_bind_text(st, idx++, f[i].text);
+                else
+                    db_bind_int64(st, idx++, f[i].num);
+            }
+        if (pass) {
+            db_bind_int64(st, idx, size);
+            db_bind_int64(st, idx + 1, (page - 1) * size);
+            while (db_step(st) == DB_ROW)
+                json_array_append_new(items, row(st));
+        } else if (db_step(st) == DB_ROW) {
+            total = db_col_int64(st, 0);
+        }
+        db_done(st);
+    }
+    http_list(req, items, total, page, size);
+}
+
 static void list_lexicons(http_req_t *req)
 {
     int64_t page, size, enabled;
@@ -152,44 +204,19 @@ static void list_lexicons(http_req_t *req)
     db_conn_t *c = http_db(req);
     if (!c)
         return;
-    char *like = q && *q ? db_like_escape(q) : NULL;
-    if (like)
+    filter_t f[3];
+    int nf = 0;
+    if (cat && *cat)
+        f[nf++] = (filter_t){"category = ?", cat, 0, 1};
+    if (enabled >= 0)
+        f[nf++] = (filter_t){"enabled = ?", NULL, enabled, 1};
+    if (q && *q) {
+        char *like = db_like_escape(q);
         http_defer(req, free, like);
-    char *pat = like ? http_printf(req, "%%%s%%", like) : NULL;
-    const char *where =
-        " FROM proofread_lexicons WHERE deleted_at IS NULL AND (? IS NULL OR category = ?) AND "
-        "(? < 0 OR enabled = ?) AND (? IS NULL OR name LIKE ? ESCAPE '\\')";
-    int64_t total = 0;
-    json_t *items = json_array();
-    for (int pass = 0; pass < 2; pass++) {
-        db_stmt_t *st = db_prepare(c, pass ? http_printf(req,
-                                                         "SELECT " LEX_COLS "%s ORDER BY builtin IS NULL, id "
-                                                         "LIMIT ? OFFSET ?",
-                                                         where)
-                                           : http_printf(req, "SELECT COUNT(*)%s", where));
-        if (!st) {
-            json_decref(items);
-            http_db_error(req, c);
-            return;
-        }
-        const char *cs = cat && *cat ? cat : NULL;
-        db_bind_text(st, 1, cs);
-        db_bind_text(st, 2, cs);
-        db_bind_int64(st, 3, enabled);
-        db_bind_int64(st, 4, enabled);
-        db_bind_text(st, 5, pat);
-        db_bind_text(st, 6, pat);
-        if (pass) {
-            db_bind_int64(st, 7, size);
-            db_bind_int64(st, 8, (page - 1) * size);
-            while (db_step(st) == DB_ROW)
-                json_array_append_new(items, lex_json(st));
-        } else if (db_step(st) == DB_ROW) {
-            total = db_col_int64(st, 0);
-        }
-        db_done(st);
+        f[nf++] = (filter_t){"name LIKE ? ESCAPE '\\'", http_printf(req, "%%%s%%", like), 0, 1};
     }
-    http_list(req, items, total, page, size);
+    list_query(req, c, LEX_COLS, "proofread_lexicons WHERE deleted_at IS NULL", "builtin IS NULL, id", f, nf,
+               page, size, lex_json);
 }
 
 static const vfield_t LEX_FIELDS[] = {
@@ -292,7 +319,7 @@ static void patch_lexicon(http_req_t *req)
     http_defer(req, (void (*)(void *))json_decref, before);
     db_stmt_t *st =
         db_prepare(c, "UPDATE proofread_lexicons SET name = COALESCE(?, name), category = COALESCE(?, "
-                      "category), severity = COALESCE(?, severity), description = CASE WHEN ? THEN ? "
+                      "category), severity = COALESCE(?, severity), description = CASE WHEN ? = 1 THEN ? "
                       "ELSE description END, enabled = COALESCE(?, enabled) WHERE id = ?");
     if (!st) {
         http_db_error(req, c);
@@ -805,42 +832,19 @@ static void list_entries(http_req_t *req)
         return;
     json_decref(lex);
     const char *q = http_query(req, "q");
-    char *like = q && *q ? db_like_escape(q) : NULL;
-    if (like)
+    filter_t f[2];
+    int nf = 0;
+    f[nf++] = (filter_t){"e.lexicon_id = ?", NULL, id, 1};
+    if (q && *q) {
+        char *like = db_like_escape(q);
         http_defer(req, free, like);
-    char *pat = like ? http_printf(req, "%%%s%%", like) : NULL;
-    const char *where =
-        " FROM proofread_entries e JOIN proofread_lexicons l ON l.id = e.lexicon_id WHERE "
-        "e.lexicon_id = ? AND e.deleted_at IS NULL AND (? IS NULL OR e.word LIKE ? ESCAPE '\\' OR "
-        "e.suggestion LIKE ? ESCAPE '\\')";
-    int64_t total = 0;
-    json_t *items = json_array();
-    for (int pass = 0; pass < 2; pass++) {
-        db_stmt_t *st = db_prepare(c, pass ? http_printf(req,
-                                                         "SELECT " ENTRY_COLS "%s ORDER BY e.id DESC LIMIT ? "
-                                                         "OFFSET ?",
-                                                         where)
-                                           : http_printf(req, "SELECT COUNT(*)%s", where));
-        if (!st) {
-            json_decref(items);
-            http_db_error(req, c);
-            return;
-        }
-        db_bind_int64(st, 1, id);
-        db_bind_text(st, 2, pat);
-        db_bind_text(st, 3, pat);
-        db_bind_text(st, 4, pat);
-        if (pass) {
-            db_bind_int64(st, 5, size);
-            db_bind_int64(st, 6, (page - 1) * size);
-            while (db_step(st) == DB_ROW)
-                json_array_append_new(items, entry_json(st));
-        } else if (db_step(st) == DB_ROW) {
-            total = db_col_int64(st, 0);
-        }
-        db_done(st);
+        f[nf++] = (filter_t){"(e.word LIKE ? ESCAPE '\\' OR e.suggestion LIKE ? ESCAPE '\\')",
+                             http_printf(req, "%%%s%%", like), 0, 2};
     }
-    http_list(req, items, total, page, size);
+    list_query(
+        req, c, ENTRY_COLS,
+        "proofread_entries e JOIN proofread_lexicons l ON l.id = e.lexicon_id WHERE e.deleted_at IS NULL",
+        "e.id DESC", f, nf, page, size, entry_json);
 }
 
 static const char *check_word_field(json_t *v)
@@ -1020,11 +1024,11 @@ static void patch_entry(http_req_t *req)
             }
         }
     }
-    db_stmt_t *st =
-        db_prepare(c, "UPDATE proofread_entries SET word = COALESCE(?, word), norm = COALESCE(?, norm), "
-                      "suggestion = CASE WHEN ? THEN ? ELSE suggestion END, severity = CASE WHEN ? THEN ? "
-                      "ELSE severity END, note = CASE WHEN ? THEN ? ELSE note END, updated_by = ?, "
-                      "updated_at = ? WHERE id = ?");
+    db_stmt_t *st = db_prepare(
+        c, "UPDATE proofread_entries SET word = COALESCE(?, word), norm = COALESCE(?, norm), "
+           "suggestion = CASE WHEN ? = 1 THEN ? ELSE suggestion END, severity = CASE WHEN ? = 1 THEN ? "
+           "ELSE severity END, note = CASE WHEN ? = 1 THEN ? ELSE note END, updated_by = ?, "
+           "updated_at = ? WHERE id = ?");
     if (!st) {
         http_db_error(req, c);
         return;
