@@ -201,7 +201,7 @@ static int run_tesseract(const char *path, const ocr_options_t *opt, const char 
     if (proc_run(argv, &po, &pr) != 0) {
         snprintf(err, errlen, "无法运行文字识别程序 tesseract：%s", pr.err);
         proc_result_free(&pr);
-        return -1;
+        return -2;
     }
     int rc = -1;
     if (pr.timed_out) {

@@ -44,8 +44,9 @@ typedef struct {
 } ocr_result_t;
 
 /* Recognises the image file at path. 0 with out filled (free with
- * ocr_result_free, also after an error); -1 with a reason in err (tesseract
- * missing, unreadable image, timeout). */
+ * ocr_result_free, also after an error); -1 with a reason in err for an
+ * image that cannot be read (unreadable, timeout); -2 when tesseract
+ * itself cannot be run (a server problem). */
 int ocr_image(const char *path, const ocr_options_t *opt, ocr_result_t *out, char *err, size_t errlen);
 void ocr_result_free(ocr_result_t *r); /* NULL is fine; leaves *r zeroed */
 

@@ -94,9 +94,9 @@ static int64_t trie_child(trie_t *t, uint32_t node, uint32_t code)
 typedef struct {
     ac_t *a;
     uint32_t cap;
-    uint64_t *used; /* cap bits */
-    uint32_t low;   /* every slot below is used */
-    uint32_t top;   /* highest used slot */
+    uint64_t *used;  /* cap bits */
+    uint32_t low;    /* every slot below is used */
+    uint32_t top;    /* highest used slot */
     uint32_t window; /* how far below the top a hard node looks for room */
 } da_t;
 

@@ -25,8 +25,9 @@ int prmedia_image(pr_lexset_t *ls, const char *path, const prmedia_options_t *op
         opt = &defaults;
     memset(out, 0, sizeof *out);
     out->res.worst = -1;
-    if (ocr_image(path, &opt->ocr, &out->ocr, err, errlen) != 0)
-        return -1;
+    int rc = ocr_image(path, &opt->ocr, &out->ocr, err, errlen);
+    if (rc != 0)
+        return rc;
     size_t bad;
     if (pr_check(ls, out->ocr.text, out->ocr.len, &opt->check, &out->res, &bad) != 0) {
         snprintf(err, errlen, "识别出的文字无法检查");

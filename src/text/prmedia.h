@@ -28,8 +28,9 @@ typedef struct {
     pr_result_t res; /* findings over ocr.text */
 } prmedia_image_t;
 
-/* OCR of the image at path, then the check. 0, or -1 with a reason in err.
- * Free out with prmedia_image_free (also after an error). */
+/* OCR of the image at path, then the check. 0, or -1 with a reason in err
+ * (the image cannot be read), or -2 (tesseract cannot be run). Free out
+ * with prmedia_image_free (also after an error). */
 int prmedia_image(pr_lexset_t *ls, const char *path, const prmedia_options_t *opt, prmedia_image_t *out,
                   char *err, size_t errlen);
 void prmedia_image_free(prmedia_image_t *r); /* NULL is fine */

@@ -5,7 +5,7 @@
  *   GET  /api/v1/proofread/meta     categories, severities, limits (for the console)
  *   GET  /api/v1/proofread/engine   compiled lexicon figures (lexicon.read)
  * Image recognition runs in the request, bounded by proofread_ocr_concurrency
- * slots (429 when none frees up within 15 s) and proofread_ocr_timeout_s. */
+ * slots (429 when none frees up within 2 s) and proofread_ocr_timeout_s. */
 #include "core/log.h"
 #include "core/mime.h"
 #include "core/str.h"
@@ -24,7 +24,7 @@
 
 #define TEXT_MAX_CHARS    500000
 #define SEGMENT_MAX_CHARS 100000
-#define OCR_WAIT_MS       15000
+#define OCR_WAIT_MS       2000 /* longer would hold HTTP threads */
 
 static const char *const IMAGE_TYPES[] = {"image/png",      "image/jpeg", "image/gif",  "image/bmp",
                                           "image/x-ms-bmp", "image/tiff", "image/webp", NULL};
@@ -218,6 +218,8 @@ static void post_image(http_req_t *req)
         json_decref(file);
         if (!ls)
             http_error(req, 503, "unavailable", "校对引擎尚未就绪");
+        else if (rc == -2)
+            http_error(req, 503, "unavailable", "%s", err);
         else
             http_error(req, 422, "ocr_failed", "%s", err);
         return;
