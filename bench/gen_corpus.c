@@ -5,7 +5,11 @@
  * a paragraph break every few sentences); the lexicon is a fixed-seed
  * sample of distinct words of two or more characters.
  *
- *   gen_corpus DICT CORPUS_OUT MB LEXICON_OUT ENTRIES [ARTICLE_OUT CHARS]
+ * A second, "sparse" lexicon of random two- to four-character strings of
+ * common ideographs stands for the usual case of sensitive words: they
+ * rarely occur in the text.
+ *
+ *   gen_corpus DICT CORPUS_OUT MB LEXICON_OUT ENTRIES SPARSE_OUT ARTICLE_OUT CHARS
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -31,8 +35,8 @@ static size_t chars(const char *s)
 
 int main(int argc, char **argv)
 {
-    if (argc != 6 && argc != 8) {
-        fprintf(stderr, "usage: gen_corpus DICT CORPUS_OUT MB LEXICON_OUT ENTRIES [ARTICLE_OUT CHARS]\n");
+    if (argc != 9) {
+        fprintf(stderr, "usage: gen_corpus DICT CORPUS_OUT MB LEXICON_OUT ENTRIES SPARSE_OUT ARTICLE_OUT CHARS\n");
         return 2;
     }
     FILE *d = fopen(argv[1], "r");
@@ -99,9 +103,20 @@ int main(int argc, char **argv)
     }
     fclose(l);
 
-    if (argc == 8) { /* an article of CHARS characters cut from the corpus */
-        FILE *in = fopen(argv[2], "r"), *a = fopen(argv[6], "w");
-        size_t want_c = (size_t)atol(argv[7]), nc = 0;
+    FILE *sp = fopen(argv[6], "w");
+    for (size_t i = 0; i < want_e; i++) {
+        int len = 2 + (int)(rnd() % 3);
+        for (int k = 0; k < len; k++) {
+            unsigned cp = 0x4E00 + (unsigned)(rnd() % (0x9FA5 - 0x4E00 + 1));
+            fprintf(sp, "%c%c%c", 0xE0 | (cp >> 12), 0x80 | ((cp >> 6) & 0x3F), 0x80 | (cp & 0x3F));
+        }
+        fputc('\n', sp);
+    }
+    fclose(sp);
+
+    { /* an article of CHARS characters cut from the corpus */
+        FILE *in = fopen(argv[2], "r"), *a = fopen(argv[7], "w");
+        size_t want_c = (size_t)atol(argv[8]), nc = 0;
         int ch;
         while (nc < want_c && (ch = fgetc(in)) != EOF) {
             fputc(ch, a);

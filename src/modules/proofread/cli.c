@@ -253,6 +253,40 @@ static int worst_rc(const opts_t *o, int worst)
     return worst >= level ? 3 : 0;
 }
 
+static void put_num(sbuf_t *o, size_t v)
+{
+    char b[24];
+    int i = 24;
+    do {
+        b[--i] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v);
+    sbuf_append(o, b + i, (size_t)(24 - i));
+}
+
+/* start, end, category, severity, text, suggestion (tabs and line breaks
+ * inside the text become spaces) */
+static void put_tsv(sbuf_t *o, const pr_finding_t *f, const char *text)
+{
+    put_num(o, f->start);
+    sbuf_putc(o, '\t');
+    put_num(o, f->end);
+    sbuf_putc(o, '\t');
+    sbuf_puts(o, pr_category_name(f->category));
+    sbuf_putc(o, '\t');
+    sbuf_puts(o, pr_severity_name(f->severity));
+    sbuf_putc(o, '\t');
+    size_t at = o->len;
+    sbuf_append(o, text + f->byte_start, f->byte_end - f->byte_start);
+    for (size_t i = at; i < o->len; i++)
+        if (o->data[i] == '\t' || o->data[i] == '\n' || o->data[i] == '\r')
+            o->data[i] = ' ';
+    sbuf_putc(o, '\t');
+    if (f->suggestion)
+        sbuf_puts(o, f->suggestion);
+    sbuf_putc(o, '\n');
+}
+
 static int run_text(const opts_t *o, pr_lexset_t *ls)
 {
     size_t len;
@@ -318,10 +352,7 @@ static int run_text(const opts_t *o, pr_lexset_t *ls)
                     sbuf_putc(&out, ',');
                 pr_finding_write(&out, f, text);
             } else if (tsv) {
-                sbuf_printf(&out, "%zu\t%zu\t%s\t%s\t", f->start, f->end, pr_category_name(f->category),
-                            pr_severity_name(f->severity));
-                sbuf_append(&out, text + f->byte_start, f->byte_end - f->byte_start);
-                sbuf_printf(&out, "\t%s\n", f->suggestion ? f->suggestion : "");
+                put_tsv(&out, f, text);
             }
         }
         for (int c = 0; c < PR_NCATEGORIES; c++)
