@@ -26,8 +26,10 @@
 #define SEGMENT_MAX_CHARS 100000
 #define OCR_WAIT_MS       2000 /* longer would hold HTTP threads */
 
-static const char *const IMAGE_TYPES[] = {"image/png",      "image/jpeg", "image/gif",  "image/bmp",
-                                          "image/x-ms-bmp", "image/tiff", "image/webp", NULL};
+/* what tesseract's image library reads reliably (BMP is left out: palette
+ * and grey BMP files fail in leptonica) */
+static const char *const IMAGE_TYPES[] = {"image/png",  "image/jpeg", "image/gif",
+                                          "image/tiff", "image/webp", NULL};
 
 static void external_config(extcheck_config_t *x)
 {
@@ -180,7 +182,7 @@ static void post_image(http_req_t *req)
     if (!mime_in(type, IMAGE_TYPES)) {
         multipart_form_free(&form);
         http_error(req, 415, "unsupported_media_type",
-                   "不支持的图片格式（识别为 %s），请上传 PNG、JPEG、GIF、BMP、TIFF 或 WebP", type);
+                   "不支持的图片格式（识别为 %s），请上传 PNG、JPEG、GIF、TIFF 或 WebP", type);
         return;
     }
     json_t *file = json_pack("{s:s?,s:I,s:s}", "name", p->filename, "size", (json_int_t)p->len, "type", type);
