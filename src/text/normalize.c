@@ -10,7 +10,10 @@
 
 static uint16_t g_map[0x10000];
 static uint8_t g_class[0x10000];
-static const norm_tables_t g_tables = {g_map, g_class};
+static uint32_t g_klass28[0x10000];
+static uint32_t g_pre_start[0x10001];
+static uint16_t g_pre[0x10000];
+static const norm_tables_t g_tables = {g_map, g_class, g_klass28, g_pre_start, g_pre};
 static pthread_once_t g_once = PTHREAD_ONCE_INIT;
 static int g_rc = -1;
 static char g_err[256];
@@ -185,8 +188,24 @@ static void init_once(void)
         uint32_t m = (cp >= 0xD800 && cp <= 0xDFFF) ? cp : fold_one(cp);
         g_map[cp] = t2s[m];
         g_class[cp] = (uint8_t)((cp >= 0xD800 && cp <= 0xDFFF) ? NORM_PUNCT : classify(g_map[cp]));
+        g_klass28[cp] = (uint32_t)g_class[cp] << 28;
     }
     free(t2s);
+    /* the inverse map, counting sort by normalised code point */
+    for (uint32_t cp = 0; cp < 0x10000; cp++)
+        g_pre_start[g_map[cp] + 1]++;
+    for (uint32_t c = 0; c < 0x10000; c++)
+        g_pre_start[c + 1] += g_pre_start[c];
+    uint32_t *fill = calloc(0x10000, sizeof *fill);
+    if (!fill) {
+        snprintf(g_err, sizeof g_err, "out of memory");
+        return;
+    }
+    for (uint32_t cp = 0; cp < 0x10000; cp++) {
+        uint32_t c = g_map[cp];
+        g_pre[g_pre_start[c] + fill[c]++] = (uint16_t)cp;
+    }
+    free(fill);
     g_rc = 0;
 }
 

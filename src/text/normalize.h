@@ -39,8 +39,13 @@ typedef enum {
 } norm_class_t;
 
 typedef struct {
-    const uint16_t *map;  /* [0x10000] BMP code point → normalised code point */
-    const uint8_t *klass; /* [0x10000] BMP code point → norm_class_t of its normalised form */
+    const uint16_t *map;     /* [0x10000] BMP code point → normalised code point */
+    const uint8_t *klass;    /* [0x10000] BMP code point → norm_class_t of its normalised form */
+    const uint32_t *klass28; /* [0x10000] the same class shifted left by 28 (a template for lookup tables) */
+    /* the inverse of map: the BMP code points that normalise to c are
+     * pre[pre_start[c] .. pre_start[c + 1]) */
+    const uint32_t *pre_start; /* [0x10001] */
+    const uint16_t *pre;       /* [0x10000] */
 } norm_tables_t;
 
 /* Builds the tables (≈ 200 KiB, a few ms; OpenCC's t2s data must be

@@ -141,13 +141,15 @@ pr_lexset_t *pr_lexset_build(const pr_entry_t *entries, size_t n, int64_t revisi
     pr_lexset_t *ls = calloc(1, sizeof *ls);
     uint32_t *counts = calloc(0x10000, sizeof *counts);
     uint32_t *code_of = calloc(0x10000, sizeof *code_of);
+    uint16_t *distinct = malloc(0x10000 * sizeof *distinct); /* BMP characters in the order first seen */
+    size_t ndistinct_bmp = 0;
     uint32_t *allcps = NULL, *starts = NULL;
     uint64_t *order = NULL;
     ac_pattern_t *pats = NULL;
     supp_code_t *suppc = NULL; /* supplementary characters with their counts, then codes */
     size_t nsuppc = 0, capsuppc = 0;
     bool ok = false;
-    if (!ls || !counts || !code_of)
+    if (!ls || !counts || !code_of || !distinct)
         goto oom;
     atomic_init(&ls->refs, 1);
     ls->arena = arena_new(64 * 1024);
@@ -201,7 +203,8 @@ pr_lexset_t *pr_lexset_build(const pr_entry_t *entries, size_t n, int64_t revisi
             uint32_t cp = nt.cps[k];
             allcps[total++] = cp;
             if (cp < 0x10000) {
-                counts[cp]++;
+                if (counts[cp]++ == 0)
+                    distinct[ndistinct_bmp++] = (uint16_t)cp;
                 continue;
             }
             size_t j = 0;
@@ -227,17 +230,13 @@ pr_lexset_t *pr_lexset_build(const pr_entry_t *entries, size_t n, int64_t revisi
     }
 
     /* 2. alphabet: codes by descending frequency keep the double array dense */
-    size_t ndistinct = 0;
-    for (uint32_t cp = 0; cp < 0x10000; cp++)
-        ndistinct += counts[cp] != 0;
-    ndistinct += nsuppc;
+    size_t ndistinct = ndistinct_bmp + nsuppc;
     order = malloc((ndistinct ? ndistinct : 1) * sizeof *order);
     if (!order)
         goto oom;
     size_t no = 0;
-    for (uint32_t cp = 0; cp < 0x10000; cp++)
-        if (counts[cp])
-            order[no++] = ((uint64_t)counts[cp] << 32) | cp;
+    for (size_t j = 0; j < ndistinct_bmp; j++)
+        order[no++] = ((uint64_t)counts[distinct[j]] << 32) | distinct[j];
     for (size_t j = 0; j < nsuppc; j++)
         order[no++] = ((uint64_t)suppc[j].code << 32) | suppc[j].cp;
     qsort(order, no, sizeof *order, cmp_u64_desc);
@@ -282,9 +281,17 @@ pr_lexset_t *pr_lexset_build(const pr_entry_t *entries, size_t n, int64_t revisi
     ls->eflag = malloc((ls->nentries ? ls->nentries : 1) * sizeof *ls->eflag);
     if (!ls->cc || !ls->eflag)
         goto oom;
-    for (uint32_t cp = 0; cp < 0x10000; cp++) {
-        uint32_t k = tab->klass[cp];
-        ls->cc[cp] = (k << CC_SHIFT) | ((k == NORM_CJK || k == NORM_WORD) ? code_of[tab->map[cp]] : 0);
+    /* classes from the template, then the code of each alphabet character
+     * on every code point that normalises to it */
+    memcpy(ls->cc, tab->klass28, 0x10000 * sizeof *ls->cc);
+    for (size_t j = 0; j < ndistinct_bmp; j++) {
+        uint32_t c = distinct[j];
+        for (uint32_t q = tab->pre_start[c]; q < tab->pre_start[c + 1]; q++) {
+            uint16_t cp = tab->pre[q];
+            uint32_t k = tab->klass[cp];
+            if (k == NORM_CJK || k == NORM_WORD)
+                ls->cc[cp] |= code_of[c];
+        }
     }
     for (size_t i = 0; i < ls->nentries; i++) {
         const lentry_t *le = &ls->entries[i];
@@ -316,6 +323,7 @@ oom:
 out:
     free(counts);
     free(code_of);
+    free(distinct);
     free(allcps);
     free(starts);
     free(order);
