@@ -24,10 +24,13 @@
 #include "text/normalize.h"
 #include "text/prmedia.h"
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #define CHUNK (1u << 20)
 
@@ -125,6 +128,50 @@ static int parse(int argc, char **argv, opts_t *o)
     if (o->fail_on && strcmp(o->fail_on, "warn") && strcmp(o->fail_on, "block"))
         return usage("--fail-on must be warn or block");
     return 0;
+}
+
+/* The text to check: a regular file is mapped (no copy), anything else
+ * (stdin, pipes) read into memory. Release with text_release(). */
+typedef struct {
+    char *data;
+    size_t len;
+    bool mapped;
+} text_t;
+
+static char *read_all(const char *path, size_t *len);
+
+static int text_load(const char *path, text_t *t)
+{
+    memset(t, 0, sizeof *t);
+    if (strcmp(path, "-") != 0) {
+        int fd = open(path, O_RDONLY | O_CLOEXEC);
+        if (fd < 0)
+            return -1;
+        struct stat st;
+        if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0) {
+            void *m = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+            close(fd);
+            if (m == MAP_FAILED)
+                return -1;
+            madvise(m, (size_t)st.st_size, MADV_SEQUENTIAL);
+            t->data = m;
+            t->len = (size_t)st.st_size;
+            t->mapped = true;
+            return 0;
+        }
+        close(fd);
+    }
+    t->data = read_all(path, &t->len);
+    return t->data ? 0 : -1;
+}
+
+static void text_release(text_t *t)
+{
+    if (t->mapped)
+        munmap(t->data, t->len);
+    else
+        free(t->data);
+    memset(t, 0, sizeof *t);
 }
 
 static char *read_all(const char *path, size_t *len)
@@ -289,12 +336,13 @@ static void put_tsv(sbuf_t *o, const pr_finding_t *f, const char *text)
 
 static int run_text(const opts_t *o, pr_lexset_t *ls)
 {
-    size_t len;
-    char *text = read_all(o->text, &len);
-    if (!text) {
+    text_t tx;
+    if (text_load(o->text, &tx) != 0) {
         fprintf(stderr, "zhendi proofread: cannot read %s: %s\n", o->text, strerror(errno));
         return 1;
     }
+    const char *text = tx.data;
+    size_t len = tx.len;
     int rc = 1;
     size_t bad = 0;
     /* --repeat: latency of the whole check (one piece when it fits) */
@@ -387,7 +435,7 @@ static int run_text(const opts_t *o, pr_lexset_t *ls)
                 secs > 0 ? (double)len / secs / 1e6 : 0);
     rc = worst_rc(o, worst);
 out:
-    free(text);
+    text_release(&tx);
     return rc;
 }
 
