@@ -13,14 +13,20 @@ import { startServer } from './lib/server.mjs';
 import { startFakeProofreader } from './lib/fake-proofreader.mjs';
 
 const FONT = '/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc';
-let srv, work;
+let server, srv, work;
+
+// Requests go through a logged-in administrator once the identity module
+// is there (its test helper offers admin()); before that, straight to the
+// server.
+const asAdmin = async (s) => (typeof s.admin === 'function' ? s.admin() : s);
 
 before(async () => {
   work = mkdtempSync(join(tmpdir(), 'zhendi-proofread-'));
-  srv = await startServer();
+  server = await startServer();
+  srv = await asAdmin(server);
 });
 after(async () => {
-  const r = await srv.stop();
+  const r = await server.stop();
   assert.equal(r.code, 0);
   rmSync(work, { recursive: true, force: true });
 });
@@ -422,16 +428,17 @@ test('a video upload becomes a job whose result has findings with time codes', a
 // ---- limits and the external service ----
 
 describe('with an external service and small upload limits', () => {
-  let fake, ext;
+  let fake, extServer, ext;
   before(async () => {
     fake = await startFakeProofreader({ key: 'secret-key', words: { 外部词: 'sensitive', 按装: 'typo' } });
-    ext = await startServer({
+    extServer = await startServer({
       env: { ZHENDI_PROOFREAD_EXTERNAL_URL: fake.url, ZHENDI_PROOFREAD_EXTERNAL_KEY: 'secret-key' },
       args: ['--proofread-image-max-mb', '1'],
     });
+    ext = await asAdmin(extServer);
   });
   after(async () => {
-    assert.equal((await ext.stop()).code, 0);
+    assert.equal((await extServer.stop()).code, 0);
     await fake.close();
   });
 
