@@ -15,7 +15,7 @@ typedef struct {
     size_t off, size;
     const char *def;
     int64_t min, max;
-    bool secret; /* mask in dumps (URL passwords) */
+    int secret; /* in dumps: 1 masks a URL's password, 2 hides the whole value */
     const char *help;
 } copt_t;
 
@@ -60,12 +60,24 @@ static const copt_t opts[] = {
     I(backup_keep, 7, 1, 1000, "scheduled backups kept"),
     B(demo, "false", "load demo data when the database is new"),
     B(cookie_secure, "false", "mark the session cookie Secure; set true when served over HTTPS"),
-    S(trusted_proxies, "", false,
+    S(trusted_proxies, "", 0,
       "comma-separated reverse proxy addresses whose X-Forwarded-For is believed"),
-    S(secret_key_file, "", false, "32-byte master key for field encryption (SM4); empty: DATA/secret.key"),
+    S(secret_key_file, "", 0, "32-byte master key for field encryption (SM4); empty: DATA/secret.key"),
     I(argon2_t, 2, 1, 20, "argon2id passes for new password hashes"),
     I(argon2_m_kb, 65536, 1024, 1048576, "argon2id memory in KiB for new password hashes"),
     I(argon2_p, 1, 1, 16, "argon2id lanes for new password hashes"),
+    S(proofread_external_url, "", 1,
+      "external proofreading service (JSON over HTTP); empty: local engine only"),
+    S(proofread_external_key, "", 2, "bearer key for the external proofreading service"),
+    I(proofread_external_timeout_ms, 3000, 100, 60000,
+      "give up on the external proofreading service after this"),
+    I(proofread_image_max_mb, 10, 1, 200, "largest image accepted for proofreading"),
+    I(proofread_video_max_mb, 200, 1, 4096,
+      "largest video upload accepted for proofreading (held in memory)"),
+    I(proofread_video_interval_s, 5, 1, 600, "seconds between the video frames that are read"),
+    I(proofread_ocr_concurrency, 2, 1, 64, "image recognitions running at once for HTTP requests"),
+    I(proofread_ocr_timeout_s, 60, 5, 3600, "give up on recognising one image after this"),
+    I(proofread_reload_s, 5, 1, 3600, "check this often for lexicon changes made by other nodes"),
 };
 #define NOPTS (sizeof opts / sizeof opts[0])
 
@@ -323,7 +335,9 @@ void config_dump(const config_t *cfg, sbuf_t *out)
         sbuf_printf(out, "# %s\n%s = ", o->help, o->key);
         switch (o->type) {
         case CT_STR:
-            if (o->secret) {
+            if (o->secret == 2) {
+                sbuf_printf(out, "\"%s\"\n", *base ? "***" : "");
+            } else if (o->secret) {
                 char m[1100];
                 mask_url(base, m, sizeof m);
                 sbuf_printf(out, "\"%s\"\n", m);

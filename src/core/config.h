@@ -44,6 +44,16 @@ typedef struct {
     int64_t argon2_t;
     int64_t argon2_m_kb;
     int64_t argon2_p;
+    /* proofreading (issue 6) */
+    char proofread_external_url[1024]; /* "" → no external service */
+    char proofread_external_key[512];
+    int64_t proofread_external_timeout_ms;
+    int64_t proofread_image_max_mb;
+    int64_t proofread_video_max_mb;
+    int64_t proofread_video_interval_s;
+    int64_t proofread_ocr_concurrency;
+    int64_t proofread_ocr_timeout_s;
+    int64_t proofread_reload_s;
 } config_t;
 
 /* Fills cfg from defaults, file, env and argv (argv[0] is not skipped: pass

@@ -10,10 +10,12 @@
 
 extern const zd_module_t system_module;
 extern const zd_module_t identity_module;
+extern const zd_module_t proofread_module;
 
 const zd_module_t *const zd_modules[] = {
     &system_module,
     &identity_module,
+    &proofread_module,
     NULL,
 };
 

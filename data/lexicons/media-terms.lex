@@ -1,0 +1,22 @@
+# name: 新闻报道规范用语
+# category: formulation
+# severity: warn
+# description: 依据新华社新闻报道禁用词和慎用词等规范整理的常见不当表述：左列为不当表述，右列为规范用语。
+# 一行一条：不当表述<TAB>规范用语[<TAB>级别]
+台湾政府	台湾当局	warn
+台湾总统	台湾地区领导人	warn
+台湾副总统	台湾地区副领导人	warn
+中台关系	两岸关系	warn
+中港两地	内地与香港	warn
+中港关系	内地与香港关系	warn
+香港主权移交	香港回归祖国	warn
+澳门主权移交	澳门回归祖国	warn
+北朝鲜	朝鲜	info
+南朝鲜	韩国	info
+喇嘛教	藏传佛教	warn
+法人代表	法定代表人	info
+残废人	残疾人	warn
+瞎子	盲人	info
+聋子	聋人	info
+弱智	智力障碍者	info
+农民工小偷	小偷（不以社会身份作前缀）	warn

@@ -1,0 +1,453 @@
+/* xlsx.c — the .xlsx reader of xlsx.h: zip members through libzip, XML
+ * through libxml2's xmlTextReader (streaming, no entity substitution). */
+#include "core/xlsx.h"
+#include "core/str.h"
+#include <libxml/xmlreader.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <zip.h>
+
+typedef struct {
+    xlsx_limits_t lim;
+    zip_t *zip;
+    char **strings; /* shared strings */
+    size_t nstrings, capstrings;
+    char *err;
+    size_t errlen;
+} ctx_t;
+
+static pthread_once_t g_once = PTHREAD_ONCE_INIT;
+static void xml_init(void) { xmlInitParser(); }
+
+static int fail(ctx_t *c, const char *msg)
+{
+    if (!c->err[0])
+        snprintf(c->err, c->errlen, "%s", msg);
+    return -1;
+}
+
+/* A member's bytes (NUL-terminated, malloc'd), NULL when absent (*absent
+ * set) or on error (reason in c->err). */
+static char *read_member(ctx_t *c, const char *name, size_t *len, bool *absent)
+{
+    *absent = false;
+    zip_stat_t st;
+    zip_stat_init(&st);
+    zip_int64_t idx = zip_name_locate(c->zip, name, 0);
+    if (idx < 0) {
+        *absent = true;
+        return NULL;
+    }
+    if (zip_stat_index(c->zip, (zip_uint64_t)idx, 0, &st) != 0 || !(st.valid & ZIP_STAT_SIZE)) {
+        fail(c, "表格文件已损坏");
+        return NULL;
+    }
+    if (st.size > c->lim.max_member) {
+        fail(c, "表格内容过大");
+        return NULL;
+    }
+    zip_file_t *zf = zip_fopen_index(c->zip, (zip_uint64_t)idx, 0);
+    if (!zf) {
+        fail(c, "表格文件已损坏或已加密");
+        return NULL;
+    }
+    size_t cap = (size_t)st.size + 1, n = 0;
+    char *buf = malloc(cap + 1);
+    if (!buf) {
+        zip_fclose(zf);
+        fail(c, "内存不足");
+        return NULL;
+    }
+    for (;;) {
+        zip_int64_t r = zip_fread(zf, buf + n, cap - n);
+        if (r < 0) {
+            free(buf);
+            zip_fclose(zf);
+            fail(c, "表格文件已损坏");
+            return NULL;
+        }
+        if (r == 0)
+            break;
+        n += (size_t)r;
+        if (n >= cap) { /* more than the directory said: refuse */
+            free(buf);
+            zip_fclose(zf);
+            fail(c, "表格文件已损坏（大小不符）");
+            return NULL;
+        }
+    }
+    zip_fclose(zf);
+    buf[n] = 0;
+    *len = n;
+    return buf;
+}
+
+static void xml_error(void *arg, const char *msg, xmlParserSeverities sev, xmlTextReaderLocatorPtr loc)
+{
+    (void)msg;
+    (void)loc;
+    if (sev == XML_PARSER_SEVERITY_ERROR || sev == XML_PARSER_SEVERITY_VALIDITY_ERROR)
+        *(bool *)arg = true;
+}
+
+static xmlTextReaderPtr open_xml(const char *buf, size_t len, bool *bad)
+{
+    *bad = false;
+    if (len > INT32_MAX)
+        return NULL;
+    xmlTextReaderPtr r = xmlReaderForMemory(buf, (int)len, NULL, NULL,
+                                            XML_PARSE_NONET | XML_PARSE_NOWARNING | XML_PARSE_NOERROR);
+    if (r)
+        xmlTextReaderSetErrorHandler(r, xml_error, bad);
+    return r;
+}
+
+static bool is_el(xmlTextReaderPtr r, const char *local)
+{
+    const xmlChar *n = xmlTextReaderConstLocalName(r);
+    return n && !strcmp((const char *)n, local);
+}
+
+/* appends text to a growing buffer within the cell limit */
+static bool append(ctx_t *c, sbuf_t *b, const char *s)
+{
+    size_t n = strlen(s);
+    if (b->len + n > c->lim.max_cell)
+        return false;
+    sbuf_append(b, s, n);
+    return true;
+}
+
+static int load_shared_strings(ctx_t *c)
+{
+    size_t len;
+    bool absent, bad;
+    char *buf = read_member(c, "xl/sharedStrings.xml", &len, &absent);
+    if (!buf)
+        return absent ? 0 : -1;
+    xmlTextReaderPtr r = open_xml(buf, len, &bad);
+    if (!r) {
+        free(buf);
+        return fail(c, "表格文件已损坏");
+    }
+    int rc = 0, ret;
+    sbuf_t cur;
+    sbuf_init(&cur);
+    bool in_si = false, in_t = false;
+    int rph = 0; /* inside a phonetic guide */
+    while ((ret = xmlTextReaderRead(r)) == 1) {
+        int type = xmlTextReaderNodeType(r);
+        if (type == XML_READER_TYPE_ELEMENT) {
+            if (is_el(r, "si")) {
+                in_si = true;
+                sbuf_free(&cur);
+                if (xmlTextReaderIsEmptyElement(r))
+                    goto close_si;
+            } else if (is_el(r, "rPh") && !xmlTextReaderIsEmptyElement(r)) {
+                rph++;
+            } else if (is_el(r, "t") && !xmlTextReaderIsEmptyElement(r)) {
+                in_t = true;
+            }
+            continue;
+        }
+        if (type == XML_READER_TYPE_END_ELEMENT) {
+            if (is_el(r, "t"))
+                in_t = false;
+            else if (is_el(r, "rPh") && rph > 0)
+                rph--;
+            else if (is_el(r, "si"))
+                goto close_si;
+            continue;
+        }
+        if ((type == XML_READER_TYPE_TEXT || type == XML_READER_TYPE_CDATA ||
+             type == XML_READER_TYPE_SIGNIFICANT_WHITESPACE) &&
+            in_si && in_t && !rph) {
+            const char *v = (const char *)xmlTextReaderConstValue(r);
+            if (v && !append(c, &cur, v)) {
+                rc = fail(c, "表格单元格内容过长");
+                break;
+            }
+        }
+        continue;
+    close_si:
+        in_si = false;
+        if (c->nstrings >= c->lim.max_strings) {
+            rc = fail(c, "表格内容过多");
+            break;
+        }
+        if (c->nstrings == c->capstrings) {
+            size_t nc = c->capstrings ? c->capstrings * 2 : 256;
+            char **ns = realloc(c->strings, nc * sizeof *ns);
+            if (!ns) {
+                rc = fail(c, "内存不足");
+                break;
+            }
+            c->strings = ns;
+            c->capstrings = nc;
+        }
+        c->strings[c->nstrings++] = cur.data ? sbuf_detach(&cur) : strdup("");
+    }
+    if (!rc && (ret < 0 || bad))
+        rc = fail(c, "表格文件已损坏（共享字符串）");
+    sbuf_free(&cur);
+    xmlFreeTextReader(r);
+    free(buf);
+    return rc;
+}
+
+/* Attribute value as a malloc'd string, or NULL. */
+static char *attr(xmlTextReaderPtr r, const char *name)
+{
+    xmlChar *v = xmlTextReaderGetAttribute(r, (const xmlChar *)name);
+    if (!v)
+        return NULL;
+    char *s = strdup((const char *)v);
+    xmlFree(v);
+    return s;
+}
+
+/* The first worksheet's member name: workbook.xml's first <sheet> and its
+ * relationship; xl/worksheets/sheet1.xml when those are missing. */
+static void first_sheet(ctx_t *c, char *out, size_t outsz)
+{
+    str_lcpy(out, "xl/worksheets/sheet1.xml", outsz);
+    size_t len;
+    bool absent, bad;
+    char *wb = read_member(c, "xl/workbook.xml", &len, &absent);
+    char *rid = NULL;
+    if (wb) {
+        xmlTextReaderPtr r = open_xml(wb, len, &bad);
+        while (r && xmlTextReaderRead(r) == 1)
+            if (xmlTextReaderNodeType(r) == XML_READER_TYPE_ELEMENT && is_el(r, "sheet")) {
+                rid = attr(r, "r:id");
+                break;
+            }
+        xmlFreeTextReader(r);
+        free(wb);
+    }
+    c->err[0] = 0; /* a missing or odd workbook.xml is not fatal */
+    if (!rid)
+        return;
+    char *rels = read_member(c, "xl/_rels/workbook.xml.rels", &len, &absent);
+    if (rels) {
+        xmlTextReaderPtr r = open_xml(rels, len, &bad);
+        while (r && xmlTextReaderRead(r) == 1) {
+            if (xmlTextReaderNodeType(r) != XML_READER_TYPE_ELEMENT || !is_el(r, "Relationship"))
+                continue;
+            char *id = attr(r, "Id"), *target = attr(r, "Target");
+            if (id && target && !strcmp(id, rid) && !strstr(target, "..")) {
+                if (target[0] == '/')
+                    str_lcpy(out, target + 1, outsz);
+                else
+                    snprintf(out, outsz, "xl/%s", target);
+            }
+            free(id);
+            free(target);
+        }
+        xmlFreeTextReader(r);
+        free(rels);
+    }
+    c->err[0] = 0;
+    free(rid);
+}
+
+/* Column index (0-based) of a cell reference like "AB12"; -1 if none. */
+static long col_of(const char *ref)
+{
+    long col = 0;
+    int letters = 0;
+    for (; ref && *ref >= 'A' && *ref <= 'Z'; ref++, letters++) {
+        col = col * 26 + (*ref - 'A' + 1);
+        if (col > 100000)
+            return -1;
+    }
+    return letters ? col - 1 : -1;
+}
+
+static long row_of(const char *ref)
+{
+    while (ref && *ref >= 'A' && *ref <= 'Z')
+        ref++;
+    int64_t v;
+    return ref && str_to_int64(ref, &v) && v > 0 && v < 100000000 ? (long)v : -1;
+}
+
+static int read_sheet(ctx_t *c, const char *name, xlsx_row_fn fn, void *ud)
+{
+    size_t len;
+    bool absent, bad;
+    char *buf = read_member(c, name, &len, &absent);
+    if (!buf)
+        return absent ? fail(c, "不是有效的 .xlsx 表格（找不到工作表）") : -1;
+    xmlTextReaderPtr r = open_xml(buf, len, &bad);
+    if (!r) {
+        free(buf);
+        return fail(c, "表格文件已损坏");
+    }
+    char **cells = calloc(c->lim.max_cols, sizeof *cells);
+    if (!cells) {
+        xmlFreeTextReader(r);
+        free(buf);
+        return fail(c, "内存不足");
+    }
+    size_t ncells = 0, rows = 0, rownum = 0;
+    long nextcol = 0;
+    char *ctype = NULL;
+    long col = -1;
+    bool in_v = false, in_is_t = false, in_row = false;
+    int rph = 0;
+    sbuf_t val;
+    sbuf_init(&val);
+    int rc = 0, ret;
+    while ((ret = xmlTextReaderRead(r)) == 1 && rc == 0) {
+        int type = xmlTextReaderNodeType(r);
+        if (type == XML_READER_TYPE_ELEMENT) {
+            bool empty = xmlTextReaderIsEmptyElement(r);
+            if (is_el(r, "row")) {
+                char *rr = attr(r, "r");
+                long n = rr ? row_of(rr) : -1;
+                free(rr);
+                rownum = n > 0 && (size_t)n > rownum ? (size_t)n : rownum + 1;
+                if (++rows > c->lim.max_rows) {
+                    rc = fail(c, "表格行数过多");
+                    break;
+                }
+                ncells = 0;
+                nextcol = 0;
+                in_row = !empty;
+                if (empty)
+                    rc = fn(ud, rownum, (const char *const *)cells, 0);
+            } else if (is_el(r, "c") && in_row) {
+                char *ref = attr(r, "r");
+                col = ref ? col_of(ref) : nextcol;
+                free(ref);
+                if (col < 0)
+                    col = nextcol;
+                nextcol = col + 1;
+                if ((size_t)col >= c->lim.max_cols) {
+                    rc = fail(c, "表格列数过多");
+                    break;
+                }
+                free(ctype);
+                ctype = attr(r, "t");
+                sbuf_free(&val);
+                if (empty)
+                    col = -1;
+            } else if (is_el(r, "v") && col >= 0 && !empty) {
+                in_v = true;
+            } else if (is_el(r, "rPh") && !empty) {
+                rph++;
+            } else if (is_el(r, "t") && col >= 0 && !empty) {
+                in_is_t = true; /* inline string */
+            }
+            continue;
+        }
+        if (type == XML_READER_TYPE_END_ELEMENT) {
+            if (is_el(r, "v")) {
+                in_v = false;
+            } else if (is_el(r, "t")) {
+                in_is_t = false;
+            } else if (is_el(r, "rPh") && rph > 0) {
+                rph--;
+            } else if (is_el(r, "c") && col >= 0) {
+                const char *text = val.data ? val.data : "";
+                if (ctype && !strcmp(ctype, "s")) {
+                    int64_t k;
+                    if (!str_to_int64(text, &k) || k < 0 || (size_t)k >= c->nstrings) {
+                        rc = fail(c, "表格文件已损坏（共享字符串编号无效）");
+                        break;
+                    }
+                    text = c->strings[k];
+                } else if (ctype && !strcmp(ctype, "b")) {
+                    text = !strcmp(text, "1") ? "TRUE" : "FALSE";
+                }
+                free(cells[col]);
+                cells[col] = strdup(text);
+                if ((size_t)col + 1 > ncells)
+                    ncells = (size_t)col + 1;
+                col = -1;
+            } else if (is_el(r, "row") && in_row) {
+                in_row = false;
+                /* trailing empty cells are not passed */
+                while (ncells > 0 && (!cells[ncells - 1] || !cells[ncells - 1][0]))
+                    ncells--;
+                for (size_t j = 0; j < ncells; j++)
+                    if (!cells[j])
+                        cells[j] = strdup("");
+                rc = fn(ud, rownum, (const char *const *)cells, ncells);
+                for (size_t j = 0; j < c->lim.max_cols; j++) {
+                    free(cells[j]);
+                    cells[j] = NULL;
+                }
+            }
+            continue;
+        }
+        if ((type == XML_READER_TYPE_TEXT || type == XML_READER_TYPE_CDATA ||
+             type == XML_READER_TYPE_SIGNIFICANT_WHITESPACE) &&
+            col >= 0 && (in_v || in_is_t) && !rph) {
+            const char *v = (const char *)xmlTextReaderConstValue(r);
+            if (v && !append(c, &val, v)) {
+                rc = fail(c, "表格单元格内容过长");
+                break;
+            }
+        }
+    }
+    if (rc == 0 && (ret < 0 || bad))
+        rc = fail(c, "表格文件已损坏（工作表）");
+    for (size_t j = 0; j < c->lim.max_cols; j++)
+        free(cells[j]);
+    free(cells);
+    free(ctype);
+    sbuf_free(&val);
+    xmlFreeTextReader(r);
+    free(buf);
+    return rc;
+}
+
+int xlsx_read(const void *buf, size_t len, const xlsx_limits_t *lim, xlsx_row_fn fn, void *ud, char *err,
+              size_t errlen)
+{
+    pthread_once(&g_once, xml_init);
+    ctx_t c = {.err = err, .errlen = errlen};
+    err[0] = 0;
+    if (lim)
+        c.lim = *lim;
+    if (!c.lim.max_member)
+        c.lim.max_member = 64u << 20;
+    if (!c.lim.max_rows)
+        c.lim.max_rows = 1000000;
+    if (!c.lim.max_cols)
+        c.lim.max_cols = 256;
+    if (!c.lim.max_cell)
+        c.lim.max_cell = 32768;
+    if (!c.lim.max_strings)
+        c.lim.max_strings = 2000000;
+    zip_error_t ze;
+    zip_error_init(&ze);
+    zip_source_t *src = len ? zip_source_buffer_create(buf, len, 0, &ze) : NULL;
+    if (!src) {
+        zip_error_fini(&ze);
+        return fail(&c, "不是有效的 .xlsx 表格");
+    }
+    c.zip = zip_open_from_source(src, ZIP_RDONLY | ZIP_CHECKCONS, &ze);
+    zip_error_fini(&ze);
+    if (!c.zip) {
+        zip_source_free(src);
+        return fail(&c, "不是有效的 .xlsx 表格（无法解压）");
+    }
+    int rc = load_shared_strings(&c);
+    if (rc == 0) {
+        char sheet[512];
+        first_sheet(&c, sheet, sizeof sheet);
+        rc = read_sheet(&c, sheet, fn, ud);
+    }
+    zip_discard(c.zip);
+    for (size_t i = 0; i < c.nstrings; i++)
+        free(c.strings[i]);
+    free(c.strings);
+    return rc;
+}

@@ -1,0 +1,310 @@
+/* check_api.c — the checks over HTTP, open to every logged-in user:
+ *   POST /api/v1/proofread          {"text","categories"?,"external"?} → findings, summary, verdict
+ *   POST /api/v1/proofread/image    multipart/form-data, field "file" → the same with boxes
+ *   POST /api/v1/text/segment       {"text"} → word tokens with offsets
+ *   GET  /api/v1/proofread/meta     categories, severities, limits (for the console)
+ *   GET  /api/v1/proofread/engine   compiled lexicon figures (lexicon.read)
+ * Image recognition runs in the request, bounded by proofread_ocr_concurrency
+ * slots (429 when none frees up within 2 s) and proofread_ocr_timeout_s. */
+#include "core/log.h"
+#include "core/mime.h"
+#include "core/str.h"
+#include "http/multipart.h"
+#include "http/valid.h"
+#include "modules/proofread/proofread.h"
+#include "text/extcheck.h"
+#include "text/prmedia.h"
+#include "text/segment.h"
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define TEXT_MAX_CHARS    500000
+#define SEGMENT_MAX_CHARS 100000
+#define OCR_WAIT_MS       2000 /* longer would hold HTTP threads */
+
+/* what tesseract's image library reads reliably (BMP is left out: palette
+ * and grey BMP files fail in leptonica) */
+static const char *const IMAGE_TYPES[] = {"image/png",  "image/jpeg", "image/gif",
+                                          "image/tiff", "image/webp", NULL};
+
+static void external_config(extcheck_config_t *x)
+{
+    const config_t *cfg = engine_config();
+    x->url = cfg->proofread_external_url;
+    x->key = cfg->proofread_external_key;
+    x->timeout_ms = (int)cfg->proofread_external_timeout_ms;
+}
+
+/* The check shared by the text endpoint and other modules. */
+static json_t *check_text(const char *text, size_t len, unsigned categories, bool external, const char *rid,
+                          char *err, size_t errlen)
+{
+    pr_lexset_t *ls = engine_acquire();
+    if (!ls) {
+        snprintf(err, errlen, "校对引擎尚未就绪");
+        return NULL;
+    }
+    pr_options_t o = {.categories = categories};
+    pr_result_t res;
+    size_t bad = 0;
+    if (pr_check(ls, text, len, &o, &res, &bad) != 0) {
+        pr_result_free(&res);
+        pr_lexset_release(ls);
+        snprintf(err, errlen, "文本不是有效的 UTF-8（第 %zu 字节）", bad);
+        return NULL;
+    }
+    extcheck_result_t ext;
+    extcheck_config_t xc = {0};
+    if (external)
+        external_config(&xc);
+    extcheck_run(&xc, text, len, rid, &ext);
+    if (ext.status == EXT_OK) {
+        /* keep only the categories asked for */
+        size_t k = 0;
+        for (size_t i = 0; i < ext.n; i++)
+            if (!categories || (categories & (1u << ext.items[i].category)))
+                ext.items[k++] = ext.items[i];
+        pr_result_merge(&res, text, len, ext.items, k);
+    } else if (ext.status != EXT_DISABLED) {
+        log_msg(LOG_APP, LOG_WARN, "proofread.external_failed", "%s", ext.error);
+    }
+    json_t *o2 = pr_result_json(&res, text);
+    json_object_set_new(o2, "external", extcheck_status_json(&ext));
+    json_object_set_new(o2, "revision", json_integer(pr_lexset_stats(ls)->revision));
+    extcheck_result_free(&ext);
+    pr_result_free(&res);
+    pr_lexset_release(ls);
+    return o2;
+}
+
+json_t *proofread_text_json(const char *text, size_t len, bool external, const char *request_id, char *err,
+                            size_t errlen)
+{
+    return check_text(text, len, 0, external, request_id, err, errlen);
+}
+
+/* "text": a string of at most max characters (control characters are fine:
+ * pasted text has them). NULL after answering 422. */
+static const char *text_field(http_req_t *req, json_t *b, size_t max, size_t *len)
+{
+    json_t *t = json_object_get(b, "text");
+    if (!json_is_string(t)) {
+        http_error_fields(req, json_pack("{s:s}", "text", t ? "应为字符串" : "必填"));
+        return NULL;
+    }
+    *len = json_string_length(t);
+    if (utf8_count(json_string_value(t), *len) > max) {
+        http_error_fields(req, json_pack("{s:s}", "text", http_printf(req, "过长（最多 %zu 个字符）", max)));
+        return NULL;
+    }
+    return json_string_value(t);
+}
+
+static void post_proofread(http_req_t *req)
+{
+    json_t *b = valid_object(req);
+    if (!b)
+        return;
+    size_t len;
+    const char *text = text_field(req, b, TEXT_MAX_CHARS, &len);
+    if (!text)
+        return;
+    unsigned cats = 0;
+    json_t *cv = json_object_get(b, "categories");
+    if (cv && !json_is_null(cv)) {
+        size_t i;
+        json_t *it;
+        bool ok = json_is_array(cv);
+        json_array_foreach(cv, i, it)
+        {
+            pr_category_t c;
+            if (!pr_category_parse(json_string_value(it), &c) || c == PR_WHITELIST)
+                ok = false;
+            else
+                cats |= 1u << c;
+        }
+        if (!ok) {
+            http_error_fields(req, json_pack("{s:s}", "categories",
+                                             "应为 sensitive、formulation、typo、custom 组成的数组"));
+            return;
+        }
+    }
+    json_t *ev = json_object_get(b, "external");
+    if (ev && !json_is_boolean(ev) && !json_is_null(ev)) {
+        http_error_fields(req, json_pack("{s:s}", "external", "应为 true 或 false"));
+        return;
+    }
+    char err[200];
+    json_t *o = check_text(text, len, cats, !json_is_false(ev), http_request_id(req), err, sizeof err);
+    if (!o) {
+        http_error(req, 503, "unavailable", "%s", err);
+        return;
+    }
+    http_json(req, 200, o);
+}
+
+/* DATA/tmp, created when missing. */
+static const char *tmp_dir(http_req_t *req)
+{
+    char *d = http_printf(req, "%s/tmp", engine_config()->data);
+    if (mkdir(d, 0750) != 0 && errno != EEXIST)
+        return NULL;
+    return d;
+}
+
+static void post_image(http_req_t *req)
+{
+    const config_t *cfg = engine_config();
+    size_t len;
+    const char *body = http_body(req, &len);
+    multipart_limits_t lim = {.max_parts = 8, .max_part_bytes = (size_t)cfg->proofread_image_max_mb << 20};
+    multipart_form_t form;
+    char err[300];
+    if (multipart_parse(body, len, http_header_in(req, "Content-Type"), &lim, &form, err, sizeof err) != 0) {
+        bool big = strstr(err, "过大") != NULL;
+        http_error(req, big ? 413 : 400, big ? "payload_too_large" : "invalid_multipart", "%s%s", err,
+                   big ? http_printf(req, "（图片最大 %lld MB）", (long long)cfg->proofread_image_max_mb)
+                       : "");
+        return;
+    }
+    const multipart_part_t *p = multipart_get(&form, "file");
+    if (!p || !p->len) {
+        multipart_form_free(&form);
+        http_error_fields(req, json_pack("{s:s}", "file", "请上传一张图片（表单字段 file）"));
+        return;
+    }
+    char type[128];
+    mime_sniff(p->data, p->len, type, sizeof type);
+    if (!mime_in(type, IMAGE_TYPES)) {
+        multipart_form_free(&form);
+        http_error(req, 415, "unsupported_media_type",
+                   "不支持的图片格式（识别为 %s），请上传 PNG、JPEG、GIF、TIFF 或 WebP", type);
+        return;
+    }
+    json_t *file = json_pack("{s:s?,s:I,s:s}", "name", p->filename, "size", (json_int_t)p->len, "type", type);
+    const char *dir = tmp_dir(req);
+    char *path = dir ? http_printf(req, "%s/proofread-img-XXXXXX", dir) : NULL;
+    int fd = path ? mkstemp(path) : -1;
+    bool written = fd >= 0 && write(fd, p->data, p->len) == (ssize_t)p->len;
+    if (fd >= 0)
+        close(fd);
+    multipart_form_free(&form);
+    if (!written) {
+        if (fd >= 0)
+            unlink(path);
+        json_decref(file);
+        http_error(req, 500, "internal", "无法保存上传的图片");
+        return;
+    }
+    if (!engine_ocr_enter(OCR_WAIT_MS)) {
+        unlink(path);
+        json_decref(file);
+        http_error(req, 429, "too_many_requests", "图片识别任务繁忙，请稍后重试");
+        return;
+    }
+    pr_lexset_t *ls = engine_acquire();
+    prmedia_options_t o = {
+        .ocr = {.timeout_ms = (int)cfg->proofread_ocr_timeout_s * 1000, .retry_block = true}};
+    prmedia_image_t img;
+    int rc = ls ? prmedia_image(ls, path, &o, &img, err, sizeof err) : -1;
+    engine_ocr_leave();
+    unlink(path);
+    if (rc != 0) {
+        if (ls)
+            prmedia_image_free(&img);
+        pr_lexset_release(ls);
+        json_decref(file);
+        if (!ls)
+            http_error(req, 503, "unavailable", "校对引擎尚未就绪");
+        else if (rc == -2)
+            http_error(req, 503, "unavailable", "%s", err);
+        else
+            http_error(req, 422, "ocr_failed", "%s", err);
+        return;
+    }
+    extcheck_config_t xc;
+    external_config(&xc);
+    extcheck_result_t ext;
+    extcheck_run(&xc, img.ocr.text, img.ocr.len, http_request_id(req), &ext);
+    if (ext.status == EXT_OK)
+        pr_result_merge(&img.res, img.ocr.text, img.ocr.len, ext.items, ext.n);
+    else if (ext.status != EXT_DISABLED)
+        log_msg(LOG_APP, LOG_WARN, "proofread.external_failed", "%s", ext.error);
+    json_t *out = prmedia_image_json(&img);
+    json_object_set_new(out, "external", extcheck_status_json(&ext));
+    json_object_set_new(out, "file", file);
+    json_object_set_new(out, "revision", json_integer(pr_lexset_stats(ls)->revision));
+    extcheck_result_free(&ext);
+    prmedia_image_free(&img);
+    pr_lexset_release(ls);
+    http_json(req, 200, out);
+}
+
+static void post_segment(http_req_t *req)
+{
+    json_t *b = valid_object(req);
+    if (!b)
+        return;
+    size_t len;
+    const char *text = text_field(req, b, SEGMENT_MAX_CHARS, &len);
+    if (!text)
+        return;
+    seg_token_t *tok;
+    size_t n;
+    if (seg_tokens(text, len, &tok, &n) != 0) {
+        http_error(req, 503, "unavailable", "分词词典不可用");
+        return;
+    }
+    json_t *items = json_array();
+    for (size_t i = 0; i < n; i++)
+        json_array_append_new(items, json_pack("{s:I,s:I,s:I,s:I,s:s%,s:b}", "start",
+                                               (json_int_t)tok[i].start, "end", (json_int_t)tok[i].end,
+                                               "byte_start", (json_int_t)tok[i].byte_start, "byte_end",
+                                               (json_int_t)tok[i].byte_end, "text", text + tok[i].byte_start,
+                                               tok[i].byte_end - tok[i].byte_start, "word", tok[i].word));
+    free(tok);
+    http_json(req, 200, json_pack("{s:o}", "tokens", items));
+}
+
+static void get_meta(http_req_t *req)
+{
+    const config_t *cfg = engine_config();
+    json_t *cats = json_array(), *sevs = json_array(), *itypes = json_array();
+    for (int c = 0; c < PR_NCATEGORIES; c++)
+        json_array_append_new(cats, json_pack("{s:s,s:s}", "code", pr_category_name((pr_category_t)c),
+                                              "title", pr_category_title((pr_category_t)c)));
+    for (int s = PR_NSEVERITIES - 1; s >= 0; s--)
+        json_array_append_new(sevs, json_pack("{s:s,s:s}", "code", pr_severity_name((pr_severity_t)s),
+                                              "title", pr_severity_title((pr_severity_t)s)));
+    for (int i = 0; IMAGE_TYPES[i]; i++)
+        json_array_append_new(itypes, json_string(IMAGE_TYPES[i]));
+    json_t *verdicts = json_pack("[{s:s,s:s},{s:s,s:s},{s:s,s:s}]", "code", "pass", "title", "通过", "code",
+                                 "warn", "title", "需复核", "code", "block", "title", "不通过");
+    http_json(req, 200,
+              json_pack("{s:o,s:o,s:o,s:I,s:I,s:I,s:I,s:o,s:b}", "categories", cats, "severities", sevs,
+                        "verdicts", verdicts, "text_max_chars", (json_int_t)TEXT_MAX_CHARS, "image_max_bytes",
+                        (json_int_t)(cfg->proofread_image_max_mb << 20), "video_max_bytes",
+                        (json_int_t)(cfg->proofread_video_max_mb << 20), "video_interval_s",
+                        (json_int_t)cfg->proofread_video_interval_s, "image_types", itypes, "external",
+                        cfg->proofread_external_url[0] != 0));
+}
+
+static void get_engine(http_req_t *req) { http_json(req, 200, engine_stats_json()); }
+
+static http_route_t routes[] = {
+    {"POST", "/api/v1/proofread", post_proofread, NULL, 0, 4u << 20},
+    {"POST", "/api/v1/proofread/image", post_image, NULL, HTTP_BODY_MULTIPART, 0 /* set from the config */},
+    {"POST", "/api/v1/text/segment", post_segment, NULL, 0, 2u << 20},
+    {"GET", "/api/v1/proofread/meta", get_meta, NULL, 0, 0},
+    {"GET", "/api/v1/proofread/engine", get_engine, "lexicon.read", 0, 0},
+};
+
+int check_routes(zd_app_t *app, char *err, size_t errlen)
+{
+    routes[1].max_body = ((size_t)app->cfg->proofread_image_max_mb << 20) + (64u << 10); /* + form overhead */
+    return module_routes(app, routes, VN(routes), err, errlen);
+}

@@ -1,0 +1,1189 @@
+/* lexicon_api.c — lexicon management over HTTP (permissions lexicon.read /
+ * lexicon.write):
+ *   GET    /api/v1/lexicons                       ?category=&q=&enabled=
+ *   POST   /api/v1/lexicons                       {"name","category","severity","description","enabled"} → 201
+ *   GET    /api/v1/lexicons/{id}
+ *   PATCH  /api/v1/lexicons/{id}                  same fields
+ *   DELETE /api/v1/lexicons/{id}                  soft; built-in lexicons can only be disabled
+ *   POST   /api/v1/lexicons/{id}/import           text/plain (word or word<TAB>suggestion per line) or .xlsx
+ *   GET    /api/v1/lexicons/{id}/export           text/plain, the same format
+ *   GET    /api/v1/lexicons/{id}/entries          ?q=
+ *   POST   /api/v1/lexicons/{id}/entries          {"word","suggestion","severity","note"} → 201
+ *   GET/PATCH/DELETE /api/v1/lexicons/{id}/entries/{entry_id}
+ *   GET    /api/v1/lexicons/{id}/history          every change: who, when, what, version
+ * Every change bumps the lexicon's version, is recorded in the history in
+ * the same transaction, and is in force for the next check (the engine is
+ * rebuilt before the answer). */
+#include "core/log.h"
+#include "core/mime.h"
+#include "core/str.h"
+#include "core/timeutil.h"
+#include "core/xlsx.h"
+#include "http/valid.h"
+#include "modules/proofread/proofread.h"
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+static const char *const CATEGORIES[] = {"sensitive", "formulation", "typo", "custom", "whitelist", NULL};
+static const char *const SEVERITIES[] = {"block", "warn", "info", NULL};
+
+#define LEX_COLS                                                                                             \
+    "id, name, category, severity, description, enabled, builtin, version, entry_count, created_by, "        \
+    "updated_by, "                                                                                           \
+    "created_at, updated_at"
+#define ENTRY_COLS                                                                                           \
+    "e.id, e.lexicon_id, e.word, e.suggestion, e.severity, e.note, e.created_by, e.updated_by, "             \
+    "e.created_at, "                                                                                         \
+    "e.updated_at, l.severity"
+
+static json_t *id_or_null(db_stmt_t *st, int i)
+{
+    return db_col_is_null(st, i) ? json_null() : json_integer(db_col_int64(st, i));
+}
+
+static json_t *lex_json(db_stmt_t *st)
+{
+    pr_category_t cat = PR_CUSTOM;
+    pr_category_parse(db_col_text(st, 2), &cat);
+    json_t *o = json_object();
+    json_object_set_new(o, "id", json_integer(db_col_int64(st, 0)));
+    json_object_set_new(o, "name", json_string(db_col_text(st, 1)));
+    json_object_set_new(o, "category", json_string(db_col_text(st, 2)));
+    json_object_set_new(o, "category_title", json_string(pr_category_title(cat)));
+    json_object_set_new(o, "severity", json_string(db_col_text(st, 3)));
+    json_object_set_new(o, "description", json_text_or_null(db_col_text(st, 4)));
+    json_object_set_new(o, "enabled", json_boolean(db_col_bool(st, 5)));
+    json_object_set_new(o, "builtin", json_boolean(!db_col_is_null(st, 6)));
+    json_object_set_new(o, "version", json_integer(db_col_int64(st, 7)));
+    json_object_set_new(o, "entry_count", json_integer(db_col_int64(st, 8)));
+    json_object_set_new(o, "created_by", id_or_null(st, 9));
+    json_object_set_new(o, "updated_by", id_or_null(st, 10));
+    json_object_set_new(o, "created_at", json_time(db_col_int64(st, 11)));
+    json_object_set_new(o, "updated_at", json_time(db_col_int64(st, 12)));
+    return o;
+}
+
+static json_t *entry_json(db_stmt_t *st)
+{
+    json_t *o = json_object();
+    json_object_set_new(o, "id", json_integer(db_col_int64(st, 0)));
+    json_object_set_new(o, "lexicon_id", json_integer(db_col_int64(st, 1)));
+    json_object_set_new(o, "word", json_string(db_col_text(st, 2)));
+    json_object_set_new(o, "suggestion", json_text_or_null(db_col_text(st, 3)));
+    json_object_set_new(o, "severity", json_text_or_null(db_col_text(st, 4)));
+    json_object_set_new(o, "effective_severity",
+                        json_string(db_col_text(st, 4) ? db_col_text(st, 4) : db_col_text(st, 10)));
+    json_object_set_new(o, "note", json_text_or_null(db_col_text(st, 5)));
+    json_object_set_new(o, "created_by", id_or_null(st, 6));
+    json_object_set_new(o, "updated_by", id_or_null(st, 7));
+    json_object_set_new(o, "created_at", json_time(db_col_int64(st, 8)));
+    json_object_set_new(o, "updated_at", json_time(db_col_int64(st, 9)));
+    return o;
+}
+
+/* One row by id as JSON; NULL after answering 404/5xx. */
+static json_t *load_one(http_req_t *req, db_conn_t *c, const char *sql, int64_t a, int64_t b,
+                        json_t *(*row)(db_stmt_t *), const char *missing)
+{
+    db_stmt_t *st = db_prepare(c, sql);
+    if (!st) {
+        http_db_error(req, c);
+        return NULL;
+    }
+    db_bind_int64(st, 1, a);
+    if (b)
+        db_bind_int64(st, 2, b);
+    int rc = db_step(st);
+    json_t *o = rc == DB_ROW ? row(st) : NULL;
+    db_done(st);
+    if (rc == DB_DONE)
+        http_error(req, 404, "not_found", "%s", missing);
+    else if (rc != DB_ROW)
+        http_db_error(req, c);
+    return o;
+}
+
+static json_t *load_lexicon(http_req_t *req, db_conn_t *c, int64_t id)
+{
+    return load_one(req, c, "SELECT " LEX_COLS " FROM proofread_lexicons WHERE id = ? AND deleted_at IS NULL",
+                    id, 0, lex_json, "词库不存在");
+}
+
+static json_t *load_entry(http_req_t *req, db_conn_t *c, int64_t lex, int64_t id)
+{
+    return load_one(req, c,
+                    "SELECT " ENTRY_COLS
+                    " FROM proofread_entries e JOIN proofread_lexicons l ON l.id = e.lexicon_id "
+                    "WHERE e.lexicon_id = ? AND e.id = ? AND e.deleted_at IS NULL AND l.deleted_at IS NULL",
+                    lex, id, entry_json, "词条不存在");
+}
+
+/* After a committed change: the next request must see it. */
+static void reload(void)
+{
+    char err[256];
+    if (engine_reload(false, err, sizeof err) != 0)
+        log_msg(LOG_APP, LOG_ERROR, "proofread.reload_failed", "%s", err);
+}
+
+static void bind_actor(db_stmt_t *st, int idx, http_req_t *req)
+{
+    if (http_user_id(req))
+        db_bind_int64(st, idx, http_user_id(req));
+    else
+        db_bind_null(st, idx);
+}
+
+/* ---- lexicons ---- */
+
+/* A list query with optional filters: "SELECT cols FROM from WHERE base
+ * [AND clause]… ORDER BY order LIMIT ? OFFSET ?" and its COUNT(*). Filters
+ * are bound as text, or as integers when text is NULL; a filter may bind
+ * its value several times (nbind). */
+typedef struct {
+    const char *clause;
+    const char *text;
+    int64_t num;
+    int nbind;
+} filter_t;
+
+static void list_query(http_req_t *req, db_conn_t *c, const char *cols, const char *from, const char *order,
+                       const filter_t *f, int nf, int64_t page, int64_t size, json_t *(*row)(db_stmt_t *))
+{
+    sbuf_t where;
+    sbuf_init(&where);
+    sbuf_puts(&where, from);
+    for (int i = 0; i < nf; i++)
+        sbuf_printf(&where, " AND %s", f[i].clause);
+    char *count_sql = http_printf(req, "SELECT COUNT(*) FROM %s", where.data);
+    char *sql = http_printf(req, "SELECT %s FROM %s ORDER BY %s LIMIT ? OFFSET ?", cols, where.data, order);
+    sbuf_free(&where);
+    int64_t total = 0;
+    json_t *items = json_array();
+    for (int pass = 0; pass < 2; pass++) {
+        db_stmt_t *st = db_prepare(c, pass ? sql : count_sql);
+        if (!st) {
+            json_decref(items);
+            http_db_error(req, c);
+            return;
+        }
+        int idx = 1;
+        for (int i = 0; i < nf; i++)
+            for (int k = 0; k < f[i].nbind; k++) {
+                if (f[i].text)
+                    db_bind_text(st, idx++, f[i].text);
+                else
+                    db_bind_int64(st, idx++, f[i].num);
+            }
+        if (pass) {
+            db_bind_int64(st, idx, size);
+            db_bind_int64(st, idx + 1, (page - 1) * size);
+            while (db_step(st) == DB_ROW)
+                json_array_append_new(items, row(st));
+        } else if (db_step(st) == DB_ROW) {
+            total = db_col_int64(st, 0);
+        }
+        db_done(st);
+    }
+    http_list(req, items, total, page, size);
+}
+
+static void list_lexicons(http_req_t *req)
+{
+    int64_t page, size, enabled;
+    if (!http_paging(req, &page, &size) || !http_query_int(req, "enabled", -1, -1, 1, &enabled))
+        return;
+    const char *cat = http_query(req, "category"), *q = http_query(req, "q");
+    pr_category_t cv;
+    if (cat && *cat && !pr_category_parse(cat, &cv)) {
+        http_error_fields(req, json_pack("{s:s}", "category", "取值无效"));
+        return;
+    }
+    db_conn_t *c = http_db(req);
+    if (!c)
+        return;
+    filter_t f[3];
+    int nf = 0;
+    if (cat && *cat)
+        f[nf++] = (filter_t){"category = ?", cat, 0, 1};
+    if (enabled >= 0)
+        f[nf++] = (filter_t){"enabled = ?", NULL, enabled, 1};
+    if (q && *q) {
+        char *like = db_like_escape(q);
+        http_defer(req, free, like);
+        f[nf++] = (filter_t){"name LIKE ? ESCAPE '\\'", http_printf(req, "%%%s%%", like), 0, 1};
+    }
+    list_query(req, c, LEX_COLS, "proofread_lexicons WHERE deleted_at IS NULL", "builtin IS NULL, id", f, nf,
+               page, size, lex_json);
+}
+
+static const vfield_t LEX_FIELDS[] = {
+    {"name", V_STR, true, 1, 50, NULL, NULL},           {"category", V_ENUM, true, 0, 0, CATEGORIES, NULL},
+    {"severity", V_ENUM, true, 0, 0, SEVERITIES, NULL}, {"description", V_TEXT, false, 0, 500, NULL, NULL},
+    {"enabled", V_BOOL, false, 0, 0, NULL, NULL},
+};
+
+static void create_lexicon(http_req_t *req)
+{
+    db_conn_t *c;
+    if (!valid_body(req, LEX_FIELDS, VN(LEX_FIELDS), false) || !(c = http_db(req)))
+        return;
+    json_t *b = http_json_body(req);
+    int64_t now = time_now_ms(), id = 0;
+    if (db_begin(c) != 0) {
+        http_db_error(req, c);
+        return;
+    }
+    db_stmt_t *st =
+        db_prepare(c, "INSERT INTO proofread_lexicons (name, category, severity, description, enabled, "
+                      "org_id, created_by, updated_by, created_at, updated_at) "
+                      "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id");
+    if (!st) {
+        http_db_error(req, c);
+        return;
+    }
+    char *name = http_printf(req, "%s", jstr(b, "name"));
+    db_bind_text(st, 1, name);
+    db_bind_text(st, 2, jstr(b, "category"));
+    db_bind_text(st, 3, jstr(b, "severity"));
+    db_bind_text(st, 4, jstr(b, "description"));
+    db_bind_bool(st, 5, jbool(b, "enabled", true));
+    if (http_user_org(req))
+        db_bind_int64(st, 6, http_user_org(req));
+    else
+        db_bind_null(st, 6);
+    bind_actor(st, 7, req);
+    bind_actor(st, 8, req);
+    db_bind_int64(st, 9, now);
+    db_bind_int64(st, 10, now);
+    if (db_step(st) == DB_ROW)
+        id = db_col_int64(st, 0);
+    db_done(st);
+    if (!id) {
+        if (db_errcode(c) == DB_E_UNIQUE)
+            http_error(req, 409, "conflict", "已有同名词库");
+        else
+            http_db_error(req, c);
+        return;
+    }
+    /* the version starts at 1 with this record */
+    st = db_prepare(c, "UPDATE proofread_lexicons SET version = 0 WHERE id = ?");
+    if (!st) {
+        http_db_error(req, c);
+        return;
+    }
+    db_bind_int64(st, 1, id);
+    int r = db_step(st);
+    db_done(st);
+    json_t *detail = json_pack("{s:s,s:s,s:s}", "name", name, "category", jstr(b, "category"), "severity",
+                               jstr(b, "severity"));
+    if (r != DB_DONE || lexicon_record(c, id, 0, "lexicon.create", NULL, http_user_id(req), detail) != 0 ||
+        db_commit(c) != 0) {
+        http_db_error(req, c);
+        return;
+    }
+    reload();
+    json_t *o = load_lexicon(req, c, id);
+    if (o)
+        http_json(req, 201, o);
+}
+
+static void get_lexicon(http_req_t *req)
+{
+    int64_t id;
+    db_conn_t *c;
+    if (!http_param_id(req, "id", &id) || !(c = http_db(req)))
+        return;
+    json_t *o = load_lexicon(req, c, id);
+    if (o)
+        http_json(req, 200, o);
+}
+
+static void patch_lexicon(http_req_t *req)
+{
+    int64_t id;
+    db_conn_t *c;
+    if (!http_param_id(req, "id", &id) || !valid_body(req, LEX_FIELDS, VN(LEX_FIELDS), true) ||
+        !(c = http_db(req)))
+        return;
+    json_t *b = http_json_body(req);
+    if (db_begin(c) != 0) {
+        http_db_error(req, c);
+        return;
+    }
+    json_t *before = load_lexicon(req, c, id);
+    if (!before)
+        return;
+    http_defer(req, (void (*)(void *))json_decref, before);
+    db_stmt_t *st =
+        db_prepare(c, "UPDATE proofread_lexicons SET name = COALESCE(?, name), category = COALESCE(?, "
+                      "category), severity = COALESCE(?, severity), description = CASE WHEN ? = 1 THEN ? "
+                      "ELSE description END, enabled = COALESCE(?, enabled) WHERE id = ?");
+    if (!st) {
+        http_db_error(req, c);
+        return;
+    }
+    db_bind_text(st, 1, jstr(b, "name"));
+    db_bind_text(st, 2, jstr(b, "category"));
+    db_bind_text(st, 3, jstr(b, "severity"));
+    db_bind_bool(st, 4, jhas(b, "description"));
+    db_bind_text(st, 5, jstr(b, "description"));
+    if (json_is_boolean(json_object_get(b, "enabled")))
+        db_bind_bool(st, 6, jbool(b, "enabled", true));
+    else
+        db_bind_null(st, 6);
+    db_bind_int64(st, 7, id);
+    int r = db_step(st);
+    db_done(st);
+    if (r != DB_DONE) {
+        if (db_errcode(c) == DB_E_UNIQUE)
+            http_error(req, 409, "conflict", "已有同名词库");
+        else
+            http_db_error(req, c);
+        return;
+    }
+    /* record what changed */
+    json_t *chg = json_object();
+    static const char *const keys[] = {"name", "category", "severity", "description", "enabled"};
+    for (size_t i = 0; i < 5; i++) {
+        json_t *nv = json_object_get(b, keys[i]), *ov = json_object_get(before, keys[i]);
+        if (jhas(b, keys[i]) && !json_equal(nv, ov))
+            json_object_set_new(chg, keys[i], json_pack("{s:O,s:O}", "before", ov, "after", nv));
+    }
+    if (lexicon_record(c, id, 0, "lexicon.update", NULL, http_user_id(req), chg) != 0 || db_commit(c) != 0) {
+        http_db_error(req, c);
+        return;
+    }
+    reload();
+    json_t *o = load_lexicon(req, c, id);
+    if (o)
+        http_json(req, 200, o);
+}
+
+static void delete_lexicon(http_req_t *req)
+{
+    int64_t id;
+    db_conn_t *c;
+    if (!http_param_id(req, "id", &id) || !(c = http_db(req)))
+        return;
+    if (db_begin(c) != 0) {
+        http_db_error(req, c);
+        return;
+    }
+    json_t *o = load_lexicon(req, c, id);
+    if (!o)
+        return;
+    bool builtin = json_is_true(json_object_get(o, "builtin"));
+    json_t *detail = json_pack("{s:O}", "name", json_object_get(o, "name"));
+    json_decref(o);
+    if (builtin) {
+        json_decref(detail);
+        http_error(req, 409, "builtin_lexicon", "内置词库不能删除，可以停用");
+        return;
+    }
+    db_stmt_t *st = db_prepare(c, "UPDATE proofread_lexicons SET deleted_at = ? WHERE id = ?");
+    if (!st) {
+        json_decref(detail);
+        http_db_error(req, c);
+        return;
+    }
+    db_bind_int64(st, 1, time_now_ms());
+    db_bind_int64(st, 2, id);
+    int r = db_step(st);
+    db_done(st);
+    if (r != DB_DONE || lexicon_record(c, id, 0, "lexicon.delete", NULL, http_user_id(req), detail) != 0 ||
+        db_commit(c) != 0) {
+        http_db_error(req, c);
+        return;
+    }
+    reload();
+    http_no_content(req);
+}
+
+/* ---- import ---- */
+
+typedef struct {
+    size_t line;
+    char *word, *suggestion, *note;
+    int severity;    /* -1: none given */
+    const char *bad; /* reason when the row itself is malformed */
+} row_t;
+
+typedef struct {
+    row_t *v;
+    size_t n, cap;
+    arena_t *a;
+} rows_t;
+
+static int rows_push(rows_t *r, const row_t *x)
+{
+    if (r->n == r->cap) {
+        size_t nc = r->cap ? r->cap * 2 : 1024;
+        row_t *nv = realloc(r->v, nc * sizeof *nv);
+        if (!nv)
+            return -1;
+        r->v = nv;
+        r->cap = nc;
+    }
+    r->v[r->n++] = *x;
+    return 0;
+}
+
+/* Trims ASCII white space and ideographic spaces in place. */
+static char *trim(char *s)
+{
+    for (;;) {
+        if (*s == ' ' || *s == '\t')
+            s++;
+        else if (!strncmp(s, "\xe3\x80\x80", 3))
+            s += 3;
+        else
+            break;
+    }
+    size_t n = strlen(s);
+    for (;;) {
+        if (n && (s[n - 1] == ' ' || s[n - 1] == '\t'))
+            n--;
+        else if (n >= 3 && !strncmp(s + n - 3, "\xe3\x80\x80", 3))
+            n -= 3;
+        else
+            break;
+    }
+    s[n] = 0;
+    return s;
+}
+
+static bool blank(const char *s)
+{
+    for (; *s; s++)
+        if (*s != ' ' && *s != '\t' && *s != '\r')
+            return false;
+    return true;
+}
+
+/* text/plain: one entry per line, word or word<TAB>suggestion. */
+static const char *parse_text(char *body, size_t len, rows_t *rows)
+{
+    if (len >= 3 && !memcmp(body, "\xef\xbb\xbf", 3)) { /* BOM */
+        body += 3;
+        len -= 3;
+    }
+    size_t lineno = 0;
+    for (char *line = body; line < body + len;) {
+        char *nl = memchr(line, '\n', (size_t)(body + len - line));
+        if (nl)
+            *nl = 0;
+        else
+            line[body + len - line] = 0;
+        lineno++;
+        if (lineno > LEXICON_MAX_IMPORT_LINES)
+            return "一次最多导入 200000 行";
+        size_t l = strlen(line);
+        if (l && line[l - 1] == '\r')
+            line[--l] = 0;
+        if (!blank(line)) {
+            row_t r = {lineno, NULL, NULL, NULL, -1, NULL};
+            char *tab = strchr(line, '\t');
+            if (tab && strchr(tab + 1, '\t')) {
+                r.bad = "每行只能有词条和建议两列（用一个 Tab 分隔）";
+            } else {
+                if (tab)
+                    *tab = 0;
+                r.word = trim(line);
+                r.suggestion = tab ? trim(tab + 1) : NULL;
+                if (r.suggestion && !*r.suggestion)
+                    r.suggestion = NULL;
+            }
+            if (rows_push(rows, &r) != 0)
+                return "内存不足";
+        }
+        if (!nl)
+            break;
+        line = nl + 1;
+    }
+    return NULL;
+}
+
+static const char *const HEADERS[] = {"词条",   "词语", "词",   "错误写法", "错误表述",
+                                      "敏感词", "提法", "word", NULL};
+
+static int xlsx_row(void *ud, size_t row, const char *const *cells, size_t n)
+{
+    rows_t *rows = ud;
+    if (rows->n >= LEXICON_MAX_IMPORT_LINES)
+        return 1;
+    if (n == 0)
+        return 0;
+    char *w = trim(arena_strdup(rows->a, cells[0]));
+    if (row == 1 && rows->n == 0) {
+        for (int i = 0; HEADERS[i]; i++)
+            if (!strcasecmp(w, HEADERS[i]))
+                return 0; /* a header row */
+    }
+    row_t r = {row, w, NULL, NULL, -1, NULL};
+    if (n > 1 && *cells[1])
+        r.suggestion = trim(arena_strdup(rows->a, cells[1]));
+    if (r.suggestion && !*r.suggestion)
+        r.suggestion = NULL;
+    if (n > 2 && *cells[2]) {
+        static const char *const zh[] = {"提示", "警告", "阻断"};
+        pr_severity_t sv;
+        const char *s = cells[2];
+        if (pr_severity_parse(s, &sv)) {
+            r.severity = (int)sv;
+        } else {
+            for (int i = 0; i < 3; i++)
+                if (!strcmp(s, zh[i]))
+                    r.severity = i;
+            if (r.severity < 0)
+                r.bad = "级别应为 block、warn、info（阻断、警告、提示）之一";
+        }
+    }
+    if (n > 3 && *cells[3])
+        r.note = arena_strdup(rows->a, cells[3]);
+    if (!*w && !r.suggestion && !r.note && r.severity < 0 && !r.bad)
+        return 0; /* an empty row */
+    return rows_push(rows, &r) != 0 ? 2 : 0;
+}
+
+/* An open-addressing set of normal forms → existing entry state. */
+typedef struct {
+    char **keys;
+    int8_t *state; /* 1: live entry, 2: deleted entry, 3: added by this import */
+    int64_t *ids;
+    size_t cap;
+} nset_t;
+
+static uint64_t fnv(const char *s)
+{
+    uint64_t h = 1469598103934665603ull;
+    for (; *s; s++)
+        h = (h ^ (unsigned char)*s) * 1099511628211ull;
+    return h;
+}
+
+static size_t nset_slot(const nset_t *s, const char *k)
+{
+    size_t i = (size_t)fnv(k) & (s->cap - 1);
+    while (s->keys[i] && strcmp(s->keys[i], k))
+        i = (i + 1) & (s->cap - 1);
+    return i;
+}
+
+static void import_entries(http_req_t *req, int64_t id, rows_t *rows, const char *format)
+{
+    db_conn_t *c = http_db(req);
+    if (!c)
+        return;
+    if (db_begin(c) != 0) {
+        http_db_error(req, c);
+        return;
+    }
+    json_t *lex = load_lexicon(req, c, id);
+    if (!lex)
+        return;
+    json_decref(lex);
+    nset_t set = {0};
+    set.cap = 1024;
+    while (set.cap < (rows->n + 1) * 4)
+        set.cap *= 2;
+    /* existing entries count too: size for them as well */
+    int64_t existing = 0;
+    db_stmt_t *st = db_prepare(c, "SELECT COUNT(*) FROM proofread_entries WHERE lexicon_id = ?");
+    if (st) {
+        db_bind_int64(st, 1, id);
+        if (db_step(st) == DB_ROW)
+            existing = db_col_int64(st, 0);
+        db_done(st);
+    }
+    while (set.cap < (rows->n + (size_t)existing + 1) * 2)
+        set.cap *= 2;
+    set.keys = calloc(set.cap, sizeof *set.keys);
+    set.state = calloc(set.cap, 1);
+    set.ids = calloc(set.cap, sizeof *set.ids);
+    json_t *errors = json_array();
+    int64_t added = 0, dup = 0, invalid = 0, now = time_now_ms();
+    bool ok = false;
+    if (!set.keys || !set.state || !set.ids) {
+        http_error(req, 500, "internal", "内存不足");
+        goto out;
+    }
+    st = db_prepare(c, "SELECT id, norm, deleted_at FROM proofread_entries WHERE lexicon_id = ?");
+    if (!st) {
+        http_db_error(req, c);
+        goto out;
+    }
+    db_bind_int64(st, 1, id);
+    while (db_step(st) == DB_ROW) {
+        const char *k = db_col_text(st, 1);
+        size_t i = nset_slot(&set, k);
+        if (!set.keys[i])
+            set.keys[i] = arena_strdup(rows->a, k);
+        set.state[i] = db_col_is_null(st, 2) ? 1 : 2;
+        set.ids[i] = db_col_int64(st, 0);
+    }
+    db_done(st);
+    for (size_t j = 0; j < rows->n; j++) {
+        row_t *r = &rows->v[j];
+        char *norm = NULL;
+        const char *why = r->bad;
+        if (!why)
+            why = lexicon_check_word(r->word, &norm);
+        if (!why)
+            why = lexicon_check_suggestion(r->suggestion);
+        if (!why && r->note && utf8_count(r->note, strlen(r->note)) > 200)
+            why = "备注过长（最多 200 个字符）";
+        if (why) {
+            free(norm);
+            invalid++;
+            if (json_array_size(errors) < 100)
+                json_array_append_new(errors,
+                                      json_pack("{s:I,s:s}", "line", (json_int_t)r->line, "reason", why));
+            continue;
+        }
+        size_t i = nset_slot(&set, norm);
+        if (set.keys[i] && (set.state[i] == 1 || set.state[i] == 3)) {
+            free(norm);
+            dup++;
+            continue;
+        }
+        const char *sev = r->severity >= 0 ? pr_severity_name((pr_severity_t)r->severity) : NULL;
+        if (set.keys[i] && set.state[i] == 2) { /* deleted before: bring it back */
+            st = db_prepare(c,
+                            "UPDATE proofread_entries SET word = ?, suggestion = ?, severity = ?, note = ?, "
+                            "deleted_at = NULL, updated_by = ?, updated_at = ? WHERE id = ?");
+            if (st) {
+                db_bind_text(st, 1, r->word);
+                db_bind_text(st, 2, r->suggestion);
+                db_bind_text(st, 3, sev);
+                db_bind_text(st, 4, r->note);
+                bind_actor(st, 5, req);
+                db_bind_int64(st, 6, now);
+                db_bind_int64(st, 7, set.ids[i]);
+            }
+        } else {
+            st = db_prepare(
+                c, "INSERT INTO proofread_entries (lexicon_id, word, norm, suggestion, severity, note, "
+                   "created_by, updated_by, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+            if (st) {
+                db_bind_int64(st, 1, id);
+                db_bind_text(st, 2, r->word);
+                db_bind_text(st, 3, norm);
+                db_bind_text(st, 4, r->suggestion);
+                db_bind_text(st, 5, sev);
+                db_bind_text(st, 6, r->note);
+                bind_actor(st, 7, req);
+                bind_actor(st, 8, req);
+                db_bind_int64(st, 9, now);
+                db_bind_int64(st, 10, now);
+            }
+            set.keys[i] = arena_strdup(rows->a, norm);
+        }
+        free(norm);
+        int rr = st ? db_step(st) : DB_ERROR;
+        db_done(st);
+        if (rr != DB_DONE) {
+            http_db_error(req, c);
+            goto out;
+        }
+        set.state[i] = 3;
+        added++;
+    }
+    json_t *detail = json_pack("{s:s,s:I,s:I,s:I}", "format", format, "added", (json_int_t)added, "duplicate",
+                               (json_int_t)dup, "invalid", (json_int_t)invalid);
+    if (lexicon_recount(c, id) != 0 ||
+        lexicon_record(c, id, 0, "import", NULL, http_user_id(req), detail) != 0 || db_commit(c) != 0) {
+        http_db_error(req, c);
+        goto out;
+    }
+    ok = true;
+out:
+    free(set.keys);
+    free(set.state);
+    free(set.ids);
+    if (!ok) {
+        json_decref(errors);
+        return;
+    }
+    reload();
+    json_t *o = json_pack("{s:I,s:I,s:I,s:I,s:o}", "added", (json_int_t)added, "duplicate", (json_int_t)dup,
+                          "invalid", (json_int_t)invalid, "lines", (json_int_t)rows->n, "errors", errors);
+    json_t *l = load_lexicon(req, c, id);
+    if (!l) {
+        json_decref(o);
+        return;
+    }
+    json_object_set_new(o, "lexicon", l);
+    http_json(req, 200, o);
+}
+
+static const char *XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+
+static bool ctype_is(const char *ct, const char *want)
+{
+    size_t n = strlen(want);
+    return ct && !strncasecmp(ct, want, n) && (ct[n] == 0 || ct[n] == ';' || ct[n] == ' ');
+}
+
+static void import_lexicon(http_req_t *req)
+{
+    int64_t id;
+    if (!http_param_id(req, "id", &id))
+        return;
+    size_t len;
+    const char *body = http_body(req, &len);
+    const char *ct = http_header_in(req, "Content-Type");
+    rows_t rows = {.a = http_arena(req)};
+    const char *why = NULL, *format;
+    if (ctype_is(ct, "text/plain")) {
+        format = "text";
+        if (!utf8_valid(body, len)) {
+            http_error(req, 400, "invalid_utf8", "导入内容不是有效的 UTF-8 文本");
+            return;
+        }
+        if (memchr(body, 0, len)) {
+            http_error(req, 400, "bad_request", "导入内容包含 NUL 字符");
+            return;
+        }
+        char *copy = http_alloc(req, len + 1);
+        memcpy(copy, body, len);
+        copy[len] = 0;
+        why = parse_text(copy, len, &rows);
+    } else if (ctype_is(ct, XLSX_TYPE) || ctype_is(ct, "application/octet-stream")) {
+        format = "xlsx";
+        char mime[128];
+        mime_sniff(body, len, mime, sizeof mime);
+        if (strcmp(mime, XLSX_TYPE) != 0 && strcmp(mime, "application/zip") != 0 &&
+            strcmp(mime, "application/octet-stream") != 0) {
+            http_error(req, 415, "unsupported_media_type", "文件不是 .xlsx 表格（识别为 %s）", mime);
+            return;
+        }
+        char err[200];
+        xlsx_limits_t lim = {.max_rows = LEXICON_MAX_IMPORT_LINES + 1, .max_cols = 64};
+        int rc = xlsx_read(body, len, &lim, xlsx_row, &rows, err, sizeof err);
+        if (rc < 0) {
+            free(rows.v);
+            http_error(req, 400, "invalid_xlsx", "%s", err);
+            return;
+        }
+        if (rc == 1)
+            why = "一次最多导入 200000 行";
+        else if (rc)
+            why = "内存不足";
+    } else {
+        http_error(req, 415, "unsupported_media_type", "请以 text/plain（每行一个词条）或 .xlsx 表格导入");
+        return;
+    }
+    if (why) {
+        free(rows.v);
+        http_error(req, 413, "too_many_lines", "%s", why);
+        return;
+    }
+    import_entries(req, id, &rows, format);
+    free(rows.v);
+}
+
+static void export_lexicon(http_req_t *req)
+{
+    int64_t id;
+    db_conn_t *c;
+    if (!http_param_id(req, "id", &id) || !(c = http_db(req)))
+        return;
+    json_t *lex = load_lexicon(req, c, id);
+    if (!lex)
+        return;
+    json_decref(lex);
+    db_stmt_t *st = db_prepare(c, "SELECT word, suggestion FROM proofread_entries WHERE lexicon_id = ? AND "
+                                  "deleted_at IS NULL ORDER BY id");
+    if (!st) {
+        http_db_error(req, c);
+        return;
+    }
+    db_bind_int64(st, 1, id);
+    sbuf_t o;
+    sbuf_init(&o);
+    while (db_step(st) == DB_ROW) {
+        sbuf_puts(&o, db_col_text(st, 0));
+        if (db_col_text(st, 1)) {
+            sbuf_putc(&o, '\t');
+            sbuf_puts(&o, db_col_text(st, 1));
+        }
+        sbuf_putc(&o, '\n');
+    }
+    db_done(st);
+    http_add_header(req, "Content-Disposition",
+                    http_printf(req, "attachment; filename=\"lexicon-%lld.txt\"", (long long)id));
+    size_t n = o.len;
+    http_send_owned(req, 200, "text/plain; charset=utf-8", sbuf_detach(&o), n);
+}
+
+/* ---- entries ---- */
+
+static void list_entries(http_req_t *req)
+{
+    int64_t id, page, size;
+    db_conn_t *c;
+    if (!http_param_id(req, "id", &id) || !http_paging(req, &page, &size) || !(c = http_db(req)))
+        return;
+    json_t *lex = load_lexicon(req, c, id);
+    if (!lex)
+        return;
+    json_decref(lex);
+    const char *q = http_query(req, "q");
+    filter_t f[2];
+    int nf = 0;
+    f[nf++] = (filter_t){"e.lexicon_id = ?", NULL, id, 1};
+    if (q && *q) {
+        char *like = db_like_escape(q);
+        http_defer(req, free, like);
+        f[nf++] = (filter_t){"(e.word LIKE ? ESCAPE '\\' OR e.suggestion LIKE ? ESCAPE '\\')",
+                             http_printf(req, "%%%s%%", like), 0, 2};
+    }
+    list_query(
+        req, c, ENTRY_COLS,
+        "proofread_entries e JOIN proofread_lexicons l ON l.id = e.lexicon_id WHERE e.deleted_at IS NULL",
+        "e.id DESC", f, nf, page, size, entry_json);
+}
+
+static const char *check_word_field(json_t *v)
+{
+    char *norm = NULL;
+    const char *why = lexicon_check_word(json_string_value(v), &norm);
+    free(norm);
+    return why;
+}
+
+static const char *check_suggestion_field(json_t *v)
+{
+    return lexicon_check_suggestion(json_string_value(v));
+}
+
+static const vfield_t ENTRY_FIELDS[] = {
+    {"word", V_STR, true, 1, LEXICON_MAX_WORD_CHARS, NULL, check_word_field},
+    {"suggestion", V_STR, false, 0, LEXICON_MAX_SUGGESTION_CHARS, NULL, check_suggestion_field},
+    {"severity", V_ENUM, false, 0, 0, SEVERITIES, NULL},
+    {"note", V_STR, false, 0, 200, NULL, NULL},
+};
+
+/* Id of the entry (live or deleted) with this normal form, 0 if none;
+ * *deleted says which. -1 on error. */
+static int64_t find_norm(db_conn_t *c, int64_t lex, const char *norm, bool *deleted)
+{
+    db_stmt_t *st =
+        db_prepare(c, "SELECT id, deleted_at FROM proofread_entries WHERE lexicon_id = ? AND norm = ?");
+    if (!st)
+        return -1;
+    db_bind_int64(st, 1, lex);
+    db_bind_text(st, 2, norm);
+    int r = db_step(st);
+    int64_t id = r == DB_ROW ? db_col_int64(st, 0) : r == DB_DONE ? 0 : -1;
+    *deleted = r == DB_ROW && !db_col_is_null(st, 1);
+    db_done(st);
+    return id;
+}
+
+static void create_entry(http_req_t *req)
+{
+    int64_t lex;
+    db_conn_t *c;
+    if (!http_param_id(req, "id", &lex) || !valid_body(req, ENTRY_FIELDS, VN(ENTRY_FIELDS), false) ||
+        !(c = http_db(req)))
+        return;
+    json_t *b = http_json_body(req);
+    char *norm = NULL;
+    lexicon_check_word(jstr(b, "word"), &norm);
+    http_defer(req, free, norm);
+    if (db_begin(c) != 0) {
+        http_db_error(req, c);
+        return;
+    }
+    json_t *l = load_lexicon(req, c, lex);
+    if (!l)
+        return;
+    json_decref(l);
+    bool deleted = false;
+    int64_t existing = find_norm(c, lex, norm, &deleted), now = time_now_ms(), id = 0;
+    if (existing < 0) {
+        http_db_error(req, c);
+        return;
+    }
+    if (existing && !deleted) {
+        http_error(req, 409, "duplicate_word", "词库中已有该词条（忽略空格、标点、全半角和繁简差异后相同）");
+        return;
+    }
+    db_stmt_t *st;
+    if (existing) {
+        st = db_prepare(c, "UPDATE proofread_entries SET word = ?, suggestion = ?, severity = ?, note = ?, "
+                           "deleted_at = NULL, updated_by = ?, updated_at = ? WHERE id = ? RETURNING id");
+    } else {
+        st = db_prepare(
+            c, "INSERT INTO proofread_entries (word, suggestion, severity, note, created_by, "
+               "updated_by, created_at, updated_at, lexicon_id, norm) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+               "RETURNING id");
+    }
+    if (!st) {
+        http_db_error(req, c);
+        return;
+    }
+    const char *sug = jstr(b, "suggestion");
+    db_bind_text(st, 1, jstr(b, "word"));
+    db_bind_text(st, 2, sug && *sug ? sug : NULL);
+    db_bind_text(st, 3, jstr(b, "severity"));
+    db_bind_text(st, 4, jstr(b, "note"));
+    bind_actor(st, 5, req);
+    if (existing) {
+        db_bind_int64(st, 6, now);
+        db_bind_int64(st, 7, existing);
+    } else {
+        bind_actor(st, 6, req);
+        db_bind_int64(st, 7, now);
+        db_bind_int64(st, 8, now);
+        db_bind_int64(st, 9, lex);
+        db_bind_text(st, 10, norm);
+    }
+    if (db_step(st) == DB_ROW)
+        id = db_col_int64(st, 0);
+    db_done(st);
+    json_t *detail = json_pack("{s:s,s:o}", "word", jstr(b, "word"), "suggestion",
+                               sug && *sug ? json_string(sug) : json_null());
+    if (!id || lexicon_recount(c, lex) != 0 ||
+        lexicon_record(c, lex, id, "entry.create", jstr(b, "word"), http_user_id(req), detail) != 0 ||
+        db_commit(c) != 0) {
+        http_db_error(req, c);
+        return;
+    }
+    reload();
+    json_t *o = load_entry(req, c, lex, id);
+    if (o)
+        http_json(req, 201, o);
+}
+
+static void get_entry(http_req_t *req)
+{
+    int64_t lex, id;
+    db_conn_t *c;
+    if (!http_param_id(req, "id", &lex) || !http_param_id(req, "entry_id", &id) || !(c = http_db(req)))
+        return;
+    json_t *o = load_entry(req, c, lex, id);
+    if (o)
+        http_json(req, 200, o);
+}
+
+static void patch_entry(http_req_t *req)
+{
+    int64_t lex, id;
+    db_conn_t *c;
+    if (!http_param_id(req, "id", &lex) || !http_param_id(req, "entry_id", &id) ||
+        !valid_body(req, ENTRY_FIELDS, VN(ENTRY_FIELDS), true) || !(c = http_db(req)))
+        return;
+    json_t *b = http_json_body(req);
+    if (json_is_null(json_object_get(b, "word"))) {
+        http_error_fields(req, json_pack("{s:s}", "word", "词条不能为空"));
+        return;
+    }
+    char *norm = NULL;
+    if (jstr(b, "word")) {
+        lexicon_check_word(jstr(b, "word"), &norm);
+        http_defer(req, free, norm);
+    }
+    if (db_begin(c) != 0) {
+        http_db_error(req, c);
+        return;
+    }
+    json_t *before = load_entry(req, c, lex, id);
+    if (!before)
+        return;
+    http_defer(req, (void (*)(void *))json_decref, before);
+    if (norm) {
+        bool deleted;
+        int64_t other = find_norm(c, lex, norm, &deleted);
+        if (other < 0) {
+            http_db_error(req, c);
+            return;
+        }
+        if (other && other != id) {
+            if (!deleted) {
+                http_error(req, 409, "duplicate_word",
+                           "词库中已有该词条（忽略空格、标点、全半角和繁简差异后相同）");
+                return;
+            }
+            /* a deleted entry holds the normal form: it gives way */
+            db_stmt_t *st = db_prepare(c, "DELETE FROM proofread_entries WHERE id = ?");
+            if (!st) {
+                http_db_error(req, c);
+                return;
+            }
+            db_bind_int64(st, 1, other);
+            int r = db_step(st);
+            db_done(st);
+            if (r != DB_DONE) {
+                http_db_error(req, c);
+                return;
+            }
+        }
+    }
+    db_stmt_t *st = db_prepare(
+        c, "UPDATE proofread_entries SET word = COALESCE(?, word), norm = COALESCE(?, norm), "
+           "suggestion = CASE WHEN ? = 1 THEN ? ELSE suggestion END, severity = CASE WHEN ? = 1 THEN ? "
+           "ELSE severity END, note = CASE WHEN ? = 1 THEN ? ELSE note END, updated_by = ?, "
+           "updated_at = ? WHERE id = ?");
+    if (!st) {
+        http_db_error(req, c);
+        return;
+    }
+    const char *sug = jstr(b, "suggestion");
+    db_bind_text(st, 1, jstr(b, "word"));
+    db_bind_text(st, 2, norm);
+    db_bind_bool(st, 3, jhas(b, "suggestion"));
+    db_bind_text(st, 4, sug && *sug ? sug : NULL);
+    db_bind_bool(st, 5, jhas(b, "severity"));
+    db_bind_text(st, 6, jstr(b, "severity"));
+    db_bind_bool(st, 7, jhas(b, "note"));
+    db_bind_text(st, 8, jstr(b, "note"));
+    bind_actor(st, 9, req);
+    db_bind_int64(st, 10, time_now_ms());
+    db_bind_int64(st, 11, id);
+    int r = db_step(st);
+    db_done(st);
+    json_t *after = r == DB_DONE ? load_entry(req, c, lex, id) : NULL;
+    if (r != DB_DONE) {
+        http_db_error(req, c);
+        return;
+    }
+    if (!after)
+        return;
+    json_t *chg = json_object();
+    static const char *const keys[] = {"word", "suggestion", "severity", "note"};
+    for (size_t i = 0; i < 4; i++) {
+        json_t *ov = json_object_get(before, keys[i]), *nv = json_object_get(after, keys[i]);
+        if (!json_equal(ov, nv))
+            json_object_set_new(chg, keys[i], json_pack("{s:O,s:O}", "before", ov, "after", nv));
+    }
+    if (lexicon_record(c, lex, id, "entry.update", json_string_value(json_object_get(after, "word")),
+                       http_user_id(req), chg) != 0 ||
+        db_commit(c) != 0) {
+        json_decref(after);
+        http_db_error(req, c);
+        return;
+    }
+    reload();
+    http_json(req, 200, after);
+}
+
+static void delete_entry(http_req_t *req)
+{
+    int64_t lex, id;
+    db_conn_t *c;
+    if (!http_param_id(req, "id", &lex) || !http_param_id(req, "entry_id", &id) || !(c = http_db(req)))
+        return;
+    if (db_begin(c) != 0) {
+        http_db_error(req, c);
+        return;
+    }
+    json_t *e = load_entry(req, c, lex, id);
+    if (!e)
+        return;
+    char *word = http_printf(req, "%s", json_string_value(json_object_get(e, "word")));
+    json_t *detail = json_pack("{s:s,s:O}", "word", word, "suggestion", json_object_get(e, "suggestion"));
+    json_decref(e);
+    db_stmt_t *st =
+        db_prepare(c, "UPDATE proofread_entries SET deleted_at = ?, updated_by = ?, updated_at = ? "
+                      "WHERE id = ?");
+    if (!st) {
+        json_decref(detail);
+        http_db_error(req, c);
+        return;
+    }
+    int64_t now = time_now_ms();
+    db_bind_int64(st, 1, now);
+    bind_actor(st, 2, req);
+    db_bind_int64(st, 3, now);
+    db_bind_int64(st, 4, id);
+    int r = db_step(st);
+    db_done(st);
+    if (r != DB_DONE || lexicon_recount(c, lex) != 0 ||
+        lexicon_record(c, lex, id, "entry.delete", word, http_user_id(req), detail) != 0 ||
+        db_commit(c) != 0) {
+        http_db_error(req, c);
+        return;
+    }
+    reload();
+    http_no_content(req);
+}
+
+/* ---- history ---- */
+
+static json_t *history_json(db_stmt_t *st)
+{
+    json_t *o = json_object();
+    json_object_set_new(o, "id", json_integer(db_col_int64(st, 0)));
+    json_object_set_new(o, "lexicon_id", json_integer(db_col_int64(st, 1)));
+    json_object_set_new(o, "entry_id", id_or_null(st, 2));
+    json_object_set_new(o, "version", json_integer(db_col_int64(st, 3)));
+    json_object_set_new(o, "action", json_string(db_col_text(st, 4)));
+    json_object_set_new(o, "word", json_text_or_null(db_col_text(st, 5)));
+    json_object_set_new(o, "actor_id", id_or_null(st, 6));
+    json_object_set_new(o, "at", json_time(db_col_int64(st, 7)));
+    json_t *d = db_col_text(st, 8) ? json_loads(db_col_text(st, 8), 0, NULL) : NULL;
+    json_object_set_new(o, "detail", d ? d : json_null());
+    return o;
+}
+
+static void list_history(http_req_t *req)
+{
+    int64_t id, page, size;
+    db_conn_t *c;
+    if (!http_param_id(req, "id", &id) || !http_paging(req, &page, &size) || !(c = http_db(req)))
+        return;
+    json_t *lex = load_lexicon(req, c, id);
+    if (!lex)
+        return;
+    json_decref(lex);
+    int64_t total = 0;
+    json_t *items = json_array();
+    for (int pass = 0; pass < 2; pass++) {
+        db_stmt_t *st = db_prepare(
+            c, pass ? "SELECT id, lexicon_id, entry_id, version, action, word, actor_id, at, detail FROM "
+                      "proofread_history WHERE lexicon_id = ? ORDER BY id DESC LIMIT ? OFFSET ?"
+                    : "SELECT COUNT(*) FROM proofread_history WHERE lexicon_id = ?");
+        if (!st) {
+            json_decref(items);
+            http_db_error(req, c);
+            return;
+        }
+        db_bind_int64(st, 1, id);
+        if (pass) {
+            db_bind_int64(st, 2, size);
+            db_bind_int64(st, 3, (page - 1) * size);
+            while (db_step(st) == DB_ROW)
+                json_array_append_new(items, history_json(st));
+        } else if (db_step(st) == DB_ROW) {
+            total = db_col_int64(st, 0);
+        }
+        db_done(st);
+    }
+    http_list(req, items, total, page, size);
+}
+
+static const http_route_t routes[] = {
+    {"GET", "/api/v1/lexicons", list_lexicons, "lexicon.read", 0, 0},
+    {"POST", "/api/v1/lexicons", create_lexicon, "lexicon.write", 0, 0},
+    {"GET", "/api/v1/lexicons/{id}", get_lexicon, "lexicon.read", 0, 0},
+    {"PATCH", "/api/v1/lexicons/{id}", patch_lexicon, "lexicon.write", 0, 0},
+    {"DELETE", "/api/v1/lexicons/{id}", delete_lexicon, "lexicon.write", 0, 0},
+    {"POST", "/api/v1/lexicons/{id}/import", import_lexicon, "lexicon.write", HTTP_BODY_RAW, 32u << 20},
+    {"GET", "/api/v1/lexicons/{id}/export", export_lexicon, "lexicon.read", 0, 0},
+    {"GET", "/api/v1/lexicons/{id}/entries", list_entries, "lexicon.read", 0, 0},
+    {"POST", "/api/v1/lexicons/{id}/entries", create_entry, "lexicon.write", 0, 0},
+    {"GET", "/api/v1/lexicons/{id}/entries/{entry_id}", get_entry, "lexicon.read", 0, 0},
+    {"PATCH", "/api/v1/lexicons/{id}/entries/{entry_id}", patch_entry, "lexicon.write", 0, 0},
+    {"DELETE", "/api/v1/lexicons/{id}/entries/{entry_id}", delete_entry, "lexicon.write", 0, 0},
+    {"GET", "/api/v1/lexicons/{id}/history", list_history, "lexicon.read", 0, 0},
+};
+
+int lexapi_routes(zd_app_t *app, char *err, size_t errlen)
+{
+    return module_routes(app, routes, VN(routes), err, errlen);
+}

@@ -1,0 +1,108 @@
+/* proofread.h — the proofreading module (校真): lexicon management, text,
+ * image and video checks over HTTP, the video job and the CLI command.
+ *
+ * For other modules (submissions, warehouse intake, ...): the module keeps
+ * the compiled lexicons of the database current in one engine (hot reload:
+ * rebuilt off to the side after every change here, and every
+ * proofread_reload_s seconds for changes made by other nodes) and offers:
+ *
+ *   pr_lexset_t *ls = proofread_lexicons();   // may be NULL before init
+ *   pr_result_t r; pr_check(ls, text, len, NULL, &r, &bad); ...
+ *   pr_result_free(&r); pr_lexset_release(ls);
+ *
+ * or proofread_text_json() for the same JSON as POST /api/v1/proofread.
+ * The rest of this header is shared by the module's files only.
+ */
+#ifndef ZD_MOD_PROOFREAD_H
+#define ZD_MOD_PROOFREAD_H
+#include "core/arena.h"
+#include "core/config.h"
+#include "core/db.h"
+#include "core/embed.h"
+#include "modules/module.h"
+#include "text/proofread.h"
+#include <jansson.h>
+
+/* ---- public ---- */
+
+/* The current compiled lexicons (a new reference: pr_lexset_release it), or
+ * NULL when the module has not started. Thread-safe. */
+pr_lexset_t *proofread_lexicons(void);
+/* {"findings","summary","verdict","external"} for text (the external
+ * service is asked when configured and external is true). NULL with a
+ * reason in err on malformed UTF-8 or before start. Thread-safe. */
+json_t *proofread_text_json(const char *text, size_t len, bool external, const char *request_id, char *err,
+                            size_t errlen);
+
+/* ---- module internals ---- */
+
+#define LEXICON_MAX_WORD_CHARS       100
+#define LEXICON_MAX_SUGGESTION_CHARS 200
+#define LEXICON_MAX_IMPORT_LINES     200000
+
+/* engine.c — the current lexicons, their reload, OCR slots */
+int engine_start(const config_t *cfg, db_t *db, bool poll, char *err, size_t errlen);
+void engine_stop(void);
+pr_lexset_t *engine_acquire(void);
+/* Rebuilds from the database when its revision moved (always when force).
+ * 0, or -1 with a reason in err (the old lexicons stay in force). */
+int engine_reload(bool force, char *err, size_t errlen);
+/* {"entries","invalid","states","slots","alphabet","memory_bytes",
+ *  "build_ms","revision","loaded_at"} */
+json_t *engine_stats_json(void);
+/* A slot for one image recognition: waits up to wait_ms; false when busy. */
+bool engine_ocr_enter(int wait_ms);
+void engine_ocr_leave(void);
+const config_t *engine_config(void);
+
+/* lexicon.c — built-in lexicons, seeding, loading, word rules */
+typedef struct {
+    const char *word, *suggestion;
+    int severity; /* -1: the lexicon's */
+} lexicon_builtin_entry_t;
+
+typedef struct {
+    const char *key; /* file name in data/lexicons */
+    char name[128];
+    char description[600];
+    pr_category_t category;
+    pr_severity_t severity;
+    lexicon_builtin_entry_t *entries; /* strings point into text */
+    size_t n;
+    char *text; /* owned copy of the file */
+    char hash[65];
+} lexicon_builtin_t;
+
+/* Parses an embedded .lex file ("# name: …" header lines, then
+ * word<TAB>suggestion[<TAB>severity] lines). 0 or -1 with err. */
+int lexicon_builtin_parse(const zd_embedded_t *f, lexicon_builtin_t *out, char *err, size_t errlen);
+void lexicon_builtin_free(lexicon_builtin_t *b);
+/* Creates the built-in lexicons on first start and adds entries that new
+ * releases bring (entries the customer deleted stay deleted). */
+int lexicon_seed(db_t *db, char *err, size_t errlen);
+/* The lexicons' revision: grows with every change. -1 on error. */
+int64_t lexicon_revision(db_conn_t *c);
+/* Appends every entry of every enabled lexicon to *v (strings in a). */
+int lexicon_collect(db_conn_t *c, arena_t *a, pr_entry_t **v, size_t *n, size_t *cap);
+/* Appends the embedded lexicons' entries (for the CLI without a database). */
+int lexicon_collect_builtin(arena_t *a, pr_entry_t **v, size_t *n, size_t *cap);
+int lexicon_push(pr_entry_t **v, size_t *n, size_t *cap, const pr_entry_t *e);
+/* Checks a word as entered: NULL when fine (*norm = its normal form,
+ * malloc'd), else a Chinese reason. */
+const char *lexicon_check_word(const char *word, char **norm);
+const char *lexicon_check_suggestion(const char *s);
+/* Bumps a lexicon's version and records the change (inside the caller's
+ * transaction). detail may be NULL (stolen). 0 or -1. */
+int lexicon_record(db_conn_t *c, int64_t lexicon_id, int64_t entry_id, const char *action, const char *word,
+                   int64_t actor, json_t *detail);
+int lexicon_recount(db_conn_t *c, int64_t lexicon_id);
+
+/* lexicon_api.c, check_api.c, video.c */
+int lexapi_routes(zd_app_t *app, char *err, size_t errlen);
+int check_routes(zd_app_t *app, char *err, size_t errlen);
+int video_init(zd_app_t *app, char *err, size_t errlen);
+
+/* cli.c */
+int prcli_run(const config_t *cfg, int argc, char **argv);
+
+#endif

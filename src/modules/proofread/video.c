@@ -1,0 +1,312 @@
+/* video.c — video proofreading as a job:
+ *   POST /api/v1/proofread/video       multipart/form-data: "file" (the video), "interval" (seconds, optional)
+ *                                      → 201 {"id", "status", ...} — the job
+ *   GET  /api/v1/proofread/video/{id}  the job: status, progress, result (findings with time codes)
+ * The upload is checked (size, libmagic type) and kept under DATA/tmp until
+ * the job has read it; the job reads a frame every N seconds, recognises
+ * its text and checks it. Only the user who uploaded sees the job here (the
+ * job list itself is under job.read). Leftover uploads older than a day are
+ * removed by a daily schedule. */
+#include "core/log.h"
+#include "core/mime.h"
+#include "core/str.h"
+#include "core/timeutil.h"
+#include "http/multipart.h"
+#include "http/valid.h"
+#include "jobs/jobs.h"
+#include "modules/proofread/proofread.h"
+#include "text/prmedia.h"
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#define JOB_KIND    "proofread.video"
+#define FILE_PREFIX "proofread-video-"
+
+static const char *const VIDEO_TYPES[] = {
+    "video/mp4",   "video/quicktime", "video/x-matroska", "video/webm", "video/x-msvideo", "video/mpeg",
+    "video/x-flv", "video/3gpp",      "video/x-ms-asf",   "video/MP2T", "video/x-m4v",     NULL};
+
+static void tmp_dir(char *out, size_t outsz)
+{
+    snprintf(out, outsz, "%s/tmp", engine_config()->data);
+    mkdir(out, 0750);
+}
+
+/* ---- upload ---- */
+
+static void post_video(http_req_t *req)
+{
+    const config_t *cfg = engine_config();
+    size_t len;
+    const char *body = http_body(req, &len);
+    multipart_limits_t lim = {.max_parts = 8, .max_part_bytes = (size_t)cfg->proofread_video_max_mb << 20};
+    multipart_form_t form;
+    char err[300];
+    if (multipart_parse(body, len, http_header_in(req, "Content-Type"), &lim, &form, err, sizeof err) != 0) {
+        bool big = strstr(err, "过大") != NULL;
+        http_error(req, big ? 413 : 400, big ? "payload_too_large" : "invalid_multipart", "%s", err);
+        return;
+    }
+    const multipart_part_t *p = multipart_get(&form, "file"), *iv = multipart_get(&form, "interval");
+    int64_t interval = cfg->proofread_video_interval_s;
+    json_t *fields = json_object();
+    if (!p || !p->len)
+        json_object_set_new(fields, "file", json_string("请上传一个视频文件（表单字段 file）"));
+    if (iv) {
+        char tmp[32];
+        bool ok = iv->len > 0 && iv->len < sizeof tmp;
+        if (ok) {
+            memcpy(tmp, iv->data, iv->len);
+            tmp[iv->len] = 0;
+            ok = str_to_int64(tmp, &interval) && interval >= 1 && interval <= 600;
+        }
+        if (!ok)
+            json_object_set_new(fields, "interval", json_string("应为 1 到 600 之间的整数（秒）"));
+    }
+    if (json_object_size(fields)) {
+        multipart_form_free(&form);
+        http_error_fields(req, fields);
+        return;
+    }
+    json_decref(fields);
+    char type[128];
+    mime_sniff(p->data, p->len, type, sizeof type);
+    if (!mime_in(type, VIDEO_TYPES)) {
+        multipart_form_free(&form);
+        http_error(req, 415, "unsupported_media_type",
+                   "不支持的视频格式（识别为 %s），请上传 MP4、MOV、MKV、WebM、AVI 等视频", type);
+        return;
+    }
+    char dir[1100];
+    tmp_dir(dir, sizeof dir);
+    char *path = http_printf(req, "%s/" FILE_PREFIX "XXXXXX", dir);
+    int fd = mkstemp(path);
+    size_t off = 0;
+    while (fd >= 0 && off < p->len) {
+        ssize_t w = write(fd, p->data + off, p->len - off);
+        if (w <= 0)
+            break;
+        off += (size_t)w;
+    }
+    if (fd >= 0)
+        close(fd);
+    json_t *payload =
+        json_pack("{s:s,s:I,s:s?,s:I,s:s}", "file", strrchr(path, '/') + 1, "interval", (json_int_t)interval,
+                  "name", p->filename, "size", (json_int_t)p->len, "type", type);
+    size_t plen = p->len;
+    multipart_form_free(&form);
+    if (fd < 0 || off != plen) {
+        if (fd >= 0)
+            unlink(path);
+        json_decref(payload);
+        http_error(req, 500, "internal", "无法保存上传的视频");
+        return;
+    }
+    char *ptext = json_dumps(payload, JSON_COMPACT);
+    json_decref(payload);
+    http_defer(req, free, ptext);
+    db_conn_t *c = http_db(req);
+    if (!c) {
+        unlink(path);
+        return;
+    }
+    job_spec_t spec = {.kind = JOB_KIND,
+                       .payload = ptext,
+                       .max_attempts = 2,
+                       .org_id = http_user_org(req),
+                       .created_by = http_user_id(req)};
+    int64_t job = jobs_enqueue(c, &spec);
+    if (job < 0) {
+        unlink(path);
+        http_db_error(req, c);
+        return;
+    }
+    jobs_notify();
+    log_rec_t r;
+    log_begin(&r, LOG_TRANSFER, LOG_INFO, "proofread.video_uploaded");
+    log_int(&r, "job", job);
+    log_int(&r, "bytes", (int64_t)off);
+    log_str(&r, "type", type);
+    log_end(&r);
+    http_json(req, 201,
+              json_pack("{s:I,s:s,s:o}", "id", (json_int_t)job, "status", "queued", "payload",
+                        json_loads(ptext, 0, NULL)));
+}
+
+/* ---- the job ---- */
+
+static bool on_progress(void *ud, int64_t done, int64_t total, const char *note)
+{
+    return job_progress(ud, done, total, note);
+}
+
+static int job_video(job_ctx_t *ctx)
+{
+    json_t *p = job_payload(ctx);
+    const char *file = jstr(p, "file");
+    if (!file || !str_starts_with(file, FILE_PREFIX) || strchr(file, '/') || strstr(file, "..")) {
+        job_error(ctx, "无效的任务参数");
+        return JOB_FATAL;
+    }
+    char dir[1100], path[1300];
+    tmp_dir(dir, sizeof dir);
+    snprintf(path, sizeof path, "%s/%s", dir, file);
+    if (access(path, R_OK) != 0) {
+        job_error(ctx, "上传的视频已不存在");
+        return JOB_FATAL;
+    }
+    pr_lexset_t *ls = engine_acquire();
+    if (!ls) {
+        job_error(ctx, "校对引擎尚未就绪");
+        return JOB_RETRY;
+    }
+    const config_t *cfg = engine_config();
+    prmedia_options_t o = {
+        .ocr = {.timeout_ms =
+                    (int)(cfg->proofread_ocr_timeout_s < 45 ? cfg->proofread_ocr_timeout_s : 45) * 1000},
+        .tmp_dir = dir,
+        .interval_s = (double)jint(p, "interval", cfg->proofread_video_interval_s)};
+    json_t *result = NULL;
+    char err[400];
+    int rc = prmedia_video(ls, path, &o, on_progress, ctx, &result, err, sizeof err);
+    pr_lexset_release(ls);
+    if (rc == -2)
+        return JOB_RETRY; /* shutdown or lease lost: the upload stays for the next attempt */
+    unlink(path);
+    if (rc != 0) {
+        job_error(ctx, "%s", err);
+        return JOB_FATAL;
+    }
+    json_object_set_new(result, "file",
+                        json_pack("{s:O?,s:O?,s:O?}", "name", json_object_get(p, "name"), "size",
+                                  json_object_get(p, "size"), "type", json_object_get(p, "type")));
+    job_items(ctx, json_integer_value(json_object_get(result, "frames")));
+    job_result(ctx, result);
+    return JOB_OK;
+}
+
+/* Removes uploads and frame directories left behind (older than a day). */
+static int job_tmp_purge(job_ctx_t *ctx)
+{
+    char dir[1100];
+    tmp_dir(dir, sizeof dir);
+    DIR *d = opendir(dir);
+    int removed = 0;
+    time_t cutoff = time(NULL) - 86400;
+    struct dirent *e;
+    while (d && (e = readdir(d))) {
+        if (!str_starts_with(e->d_name, "proofread-"))
+            continue;
+        char p[1400];
+        snprintf(p, sizeof p, "%s/%s", dir, e->d_name);
+        struct stat st;
+        if (lstat(p, &st) != 0 || st.st_mtime > cutoff)
+            continue;
+        if (S_ISDIR(st.st_mode)) {
+            DIR *sd = opendir(p);
+            struct dirent *se;
+            while (sd && (se = readdir(sd))) {
+                if (se->d_name[0] == '.')
+                    continue;
+                char q[1700];
+                snprintf(q, sizeof q, "%s/%s", p, se->d_name);
+                unlink(q);
+            }
+            if (sd)
+                closedir(sd);
+            removed += rmdir(p) == 0;
+        } else {
+            removed += unlink(p) == 0;
+        }
+    }
+    if (d)
+        closedir(d);
+    job_items(ctx, removed);
+    job_result(ctx, json_pack("{s:i}", "removed", removed));
+    return JOB_OK;
+}
+
+/* ---- status ---- */
+
+static void get_video(http_req_t *req)
+{
+    int64_t id;
+    db_conn_t *c;
+    if (!http_param_id(req, "id", &id) || !(c = http_db(req)))
+        return;
+    /* the job queue's own table, read only */
+    db_stmt_t *st =
+        db_prepare(c, "SELECT id, status, progress_done, progress_total, progress_note, result, "
+                      "last_error, attempts, created_at, updated_at, finished_at, created_by, payload "
+                      "FROM jobs WHERE id = ? AND kind = '" JOB_KIND "'");
+    if (!st) {
+        http_db_error(req, c);
+        return;
+    }
+    db_bind_int64(st, 1, id);
+    int r = db_step(st);
+    if (r != DB_ROW) {
+        db_done(st);
+        if (r == DB_DONE)
+            http_error(req, 404, "not_found", "视频校对任务不存在");
+        else
+            http_db_error(req, c);
+        return;
+    }
+    int64_t owner = db_col_is_null(st, 11) ? 0 : db_col_int64(st, 11);
+    if (http_user_id(req) && owner != http_user_id(req)) {
+        db_done(st);
+        http_error(req, 404, "not_found", "视频校对任务不存在");
+        return;
+    }
+    json_t *res = db_col_text(st, 5) ? json_loads(db_col_text(st, 5), 0, NULL) : NULL;
+    json_t *payload = db_col_text(st, 12) ? json_loads(db_col_text(st, 12), 0, NULL) : NULL;
+    json_t *o = json_object();
+    json_object_set_new(o, "id", json_integer(db_col_int64(st, 0)));
+    json_object_set_new(o, "status", json_string(db_col_text(st, 1)));
+    json_object_set_new(o, "progress",
+                        json_pack("{s:I,s:I,s:o}", "done", (json_int_t)db_col_int64(st, 2), "total",
+                                  (json_int_t)db_col_int64(st, 3), "note",
+                                  json_text_or_null(db_col_text(st, 4))));
+    json_object_set_new(o, "result", res ? res : json_null());
+    json_object_set_new(o, "error", json_text_or_null(db_col_text(st, 6)));
+    json_object_set_new(o, "attempts", json_integer(db_col_int64(st, 7)));
+    json_object_set_new(o, "created_at", json_time(db_col_int64(st, 8)));
+    json_object_set_new(o, "updated_at", json_time(db_col_int64(st, 9)));
+    json_object_set_new(o, "finished_at", json_time(db_col_is_null(st, 10) ? 0 : db_col_int64(st, 10)));
+    json_object_set_new(o, "file",
+                        json_pack("{s:O?,s:O?,s:O?}", "name", json_object_get(payload, "name"), "size",
+                                  json_object_get(payload, "size"), "type",
+                                  json_object_get(payload, "type")));
+    json_t *iv = json_object_get(payload, "interval");
+    json_object_set_new(o, "interval_s", iv ? json_incref(iv) : json_null());
+    json_decref(payload);
+    db_done(st);
+    http_json(req, 200, o);
+}
+
+static http_route_t routes[] = {
+    {"POST", "/api/v1/proofread/video", post_video, NULL, HTTP_BODY_MULTIPART, 0 /* set from the config */},
+    {"GET", "/api/v1/proofread/video/{id}", get_video, NULL, 0, 0},
+};
+
+int video_init(zd_app_t *app, char *err, size_t errlen)
+{
+    routes[0].max_body = ((size_t)app->cfg->proofread_video_max_mb << 20) + (64u << 10);
+    if (module_routes(app, routes, VN(routes), err, errlen) != 0)
+        return -1;
+    jobs_register(JOB_KIND, "视频校对", job_video);
+    jobs_register("proofread.tmp_purge", "清理校对临时文件", job_tmp_purge);
+    if (app->http && jobs_define_schedule(app->db, "proofread.tmp_purge", "每日清理校对临时文件",
+                                          "40 3 * * *", "proofread.tmp_purge", NULL) != 0) {
+        snprintf(err, errlen, "cannot define the proofread schedules");
+        return -1;
+    }
+    return 0;
+}

@@ -1,0 +1,342 @@
+/* normalize.c — the normalisation tables (utf8proc NFKC + case folding,
+ * OpenCC t2s) and whole-text normalisation; see normalize.h. */
+#include "text/normalize.h"
+#include <opencc/opencc.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <utf8proc.h>
+
+static uint16_t g_map[0x10000];
+static uint8_t g_class[0x10000];
+static uint32_t g_klass28[0x10000];
+static uint32_t g_pre_start[0x10001];
+static uint16_t g_pre[0x10000];
+static const norm_tables_t g_tables = {g_map, g_class, g_klass28, g_pre_start, g_pre};
+static pthread_once_t g_once = PTHREAD_ONCE_INIT;
+static int g_rc = -1;
+static char g_err[256];
+
+/* Scripts written without spaces between words. */
+static bool is_cjk(uint32_t cp)
+{
+    static const uint32_t R[][2] = {
+        {0x2E80, 0x2FDF},   /* CJK and Kangxi radicals */
+        {0x3005, 0x3007},   /* 々 〆 〇 */
+        {0x3021, 0x3029},   /* Hangzhou numerals */
+        {0x3038, 0x303C},   /* */
+        {0x3040, 0x30FF},   /* hiragana, katakana */
+        {0x3100, 0x312F},   /* bopomofo */
+        {0x3131, 0x318E},   /* hangul compatibility jamo */
+        {0x31A0, 0x31BF},   /* bopomofo extended */
+        {0x31F0, 0x31FF},   /* katakana phonetic extensions */
+        {0x3400, 0x4DBF},   /* CJK extension A */
+        {0x4E00, 0x9FFF},   /* CJK unified ideographs */
+        {0xA000, 0xA4CF},   /* Yi */
+        {0xAC00, 0xD7AF},   /* hangul syllables */
+        {0xF900, 0xFAFF},   /* CJK compatibility ideographs */
+        {0x20000, 0x3134F}, /* CJK extensions B–G */
+    };
+    for (size_t i = 0; i < sizeof R / sizeof R[0]; i++)
+        if (cp >= R[i][0] && cp <= R[i][1])
+            return true;
+    return false;
+}
+
+static norm_class_t classify(uint32_t cp)
+{
+    switch (cp) {
+    case '\n':
+    case '\r':
+    case 0x0B:
+    case 0x0C:
+    case 0x85:
+    case 0x2028:
+    case 0x2029: return NORM_BREAK;
+    /* invisible characters that are letters or symbols by category */
+    case 0x115F:
+    case 0x1160:
+    case 0x3164:
+    case 0xFFA0:
+    case 0x2800:
+    case 0x17B4:
+    case 0x17B5: return NORM_SPACE;
+    default: break;
+    }
+    if (is_cjk(cp))
+        return NORM_CJK;
+    if ((cp >= 0xFE00 && cp <= 0xFE0F) || (cp >= 0xE0000 && cp <= 0xE0FFF) || (cp >= 0x180B && cp <= 0x180F))
+        return NORM_SPACE; /* variation selectors, tags, Mongolian selectors */
+    switch (utf8proc_category((utf8proc_int32_t)cp)) {
+    case UTF8PROC_CATEGORY_LU:
+    case UTF8PROC_CATEGORY_LL:
+    case UTF8PROC_CATEGORY_LT:
+    case UTF8PROC_CATEGORY_LM:
+    case UTF8PROC_CATEGORY_LO:
+    case UTF8PROC_CATEGORY_MC:
+    case UTF8PROC_CATEGORY_ND:
+    case UTF8PROC_CATEGORY_NL:
+    case UTF8PROC_CATEGORY_NO: return NORM_WORD;
+    case UTF8PROC_CATEGORY_MN:
+    case UTF8PROC_CATEGORY_ME:
+    case UTF8PROC_CATEGORY_ZS:
+    case UTF8PROC_CATEGORY_CC:
+    case UTF8PROC_CATEGORY_CF: return NORM_SPACE;
+    case UTF8PROC_CATEGORY_ZL:
+    case UTF8PROC_CATEGORY_ZP: return NORM_BREAK;
+    default: return NORM_PUNCT; /* P*, S*, Co, Cn */
+    }
+}
+
+norm_class_t norm_class_supp(uint32_t cp) { return classify(cp); }
+
+/* NFKC + case fold of one code point when that is one code point. */
+static uint32_t fold_one(uint32_t cp)
+{
+    utf8proc_uint8_t in[4], *out = NULL;
+    utf8proc_ssize_t n = utf8proc_encode_char((utf8proc_int32_t)cp, in);
+    if (n <= 0)
+        return cp;
+    utf8proc_ssize_t m =
+        utf8proc_map(in, n, &out, UTF8PROC_STABLE | UTF8PROC_COMPOSE | UTF8PROC_COMPAT | UTF8PROC_CASEFOLD);
+    uint32_t r = cp;
+    if (m > 0) {
+        utf8proc_int32_t c;
+        utf8proc_ssize_t l = utf8proc_iterate(out, m, &c);
+        if (l == m && c >= 0 && c < 0x10000)
+            r = (uint32_t)c;
+    }
+    free(out);
+    return r;
+}
+
+/* Traditional → simplified for every BMP ideograph into t2s[] (identity
+ * elsewhere), with one OpenCC call over a newline-separated list of all of
+ * them. */
+static int build_t2s(uint16_t *t2s, char *err, size_t errlen)
+{
+    static const uint32_t R[][2] = {{0x3400, 0x4DBF}, {0x4E00, 0x9FFF}, {0xF900, 0xFAFF}};
+    size_t count = 0;
+    for (size_t r = 0; r < 3; r++)
+        count += R[r][1] - R[r][0] + 1;
+    uint32_t *cps = malloc(count * sizeof *cps);
+    char *buf = malloc(count * 4 + 1);
+    if (!cps || !buf) {
+        free(cps);
+        free(buf);
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    size_t len = 0, k = 0;
+    for (size_t r = 0; r < 3; r++)
+        for (uint32_t cp = R[r][0]; cp <= R[r][1]; cp++) {
+            cps[k++] = cp;
+            len += (size_t)utf8proc_encode_char((utf8proc_int32_t)cp, (utf8proc_uint8_t *)buf + len);
+            buf[len++] = '\n';
+        }
+    buf[len] = 0;
+    int rc = -1;
+    opencc_t cc = opencc_open(OPENCC_DEFAULT_CONFIG_TRAD_TO_SIMP);
+    if (cc == (opencc_t)-1) {
+        snprintf(err, errlen, "OpenCC t2s unavailable: %s", opencc_error());
+        goto out;
+    }
+    char *conv = opencc_convert_utf8(cc, buf, len);
+    if (!conv) {
+        snprintf(err, errlen, "OpenCC conversion failed: %s", opencc_error());
+        opencc_close(cc);
+        goto out;
+    }
+    /* one line per input character; a line that is not exactly one
+     * character (should not happen) leaves the character alone */
+    const char *p = conv;
+    for (size_t i = 0; i < count && *p; i++) {
+        const char *nl = strchr(p, '\n');
+        size_t l = nl ? (size_t)(nl - p) : strlen(p);
+        utf8proc_int32_t c;
+        utf8proc_ssize_t cl = utf8proc_iterate((const utf8proc_uint8_t *)p, (utf8proc_ssize_t)l, &c);
+        if (cl > 0 && (size_t)cl == l && c > 0 && c < 0x10000)
+            t2s[cps[i]] = (uint16_t)c;
+        p = nl ? nl + 1 : p + l;
+    }
+    opencc_convert_utf8_free(conv);
+    opencc_close(cc);
+    rc = 0;
+out:
+    free(cps);
+    free(buf);
+    return rc;
+}
+
+static void init_once(void)
+{
+    uint16_t *t2s = malloc(0x10000 * sizeof *t2s);
+    if (!t2s) {
+        snprintf(g_err, sizeof g_err, "out of memory");
+        return;
+    }
+    for (uint32_t cp = 0; cp < 0x10000; cp++)
+        t2s[cp] = (uint16_t)cp;
+    if (build_t2s(t2s, g_err, sizeof g_err) != 0) {
+        free(t2s);
+        return;
+    }
+    /* NFKC first (compatibility ideographs and radicals become unified
+     * ideographs), then t2s on the result */
+    for (uint32_t cp = 0; cp < 0x10000; cp++) {
+        uint32_t m = (cp >= 0xD800 && cp <= 0xDFFF) ? cp : fold_one(cp);
+        g_map[cp] = t2s[m];
+        g_class[cp] = (uint8_t)((cp >= 0xD800 && cp <= 0xDFFF) ? NORM_PUNCT : classify(g_map[cp]));
+        g_klass28[cp] = (uint32_t)g_class[cp] << 28;
+    }
+    free(t2s);
+    /* the inverse map, counting sort by normalised code point */
+    for (uint32_t cp = 0; cp < 0x10000; cp++)
+        g_pre_start[g_map[cp] + 1]++;
+    for (uint32_t c = 0; c < 0x10000; c++)
+        g_pre_start[c + 1] += g_pre_start[c];
+    uint32_t *fill = calloc(0x10000, sizeof *fill);
+    if (!fill) {
+        snprintf(g_err, sizeof g_err, "out of memory");
+        return;
+    }
+    for (uint32_t cp = 0; cp < 0x10000; cp++) {
+        uint32_t c = g_map[cp];
+        g_pre[g_pre_start[c] + fill[c]++] = (uint16_t)cp;
+    }
+    free(fill);
+    g_rc = 0;
+}
+
+int norm_init(char *err, size_t errlen)
+{
+    pthread_once(&g_once, init_once);
+    if (g_rc != 0 && err)
+        snprintf(err, errlen, "%s", g_err);
+    return g_rc;
+}
+
+const norm_tables_t *norm_tables(void) { return g_rc == 0 ? &g_tables : NULL; }
+
+size_t norm_utf8_check(const char *s, size_t n)
+{
+    const unsigned char *u = (const unsigned char *)s;
+    size_t i = 0;
+    while (i < n) {
+        if (u[i] < 0x80) {
+            i++;
+            continue;
+        }
+        uint32_t cp;
+        size_t l = norm_utf8(u + i, n - i, &cp);
+        if (!l)
+            return i;
+        i += l;
+    }
+    return n;
+}
+
+void norm_text_free(norm_text_t *t)
+{
+    if (!t)
+        return;
+    free(t->text);
+    free(t->cps);
+    free(t->orig_start);
+    free(t->orig_byte);
+    free(t->klass);
+    free(t->punct_before);
+    memset(t, 0, sizeof *t);
+}
+
+int norm_text(const char *text, size_t len, norm_text_t *out, size_t *bad_offset)
+{
+    memset(out, 0, sizeof *out);
+    size_t bad = norm_utf8_check(text, len);
+    if (bad != len) {
+        if (bad_offset)
+            *bad_offset = bad;
+        return -1;
+    }
+    const norm_tables_t *t = norm_tables();
+    if (!t) {
+        if (bad_offset)
+            *bad_offset = 0;
+        return -1;
+    }
+    /* at most one output character per input character */
+    size_t cap = len + 1;
+    out->text = malloc(cap * 4 + 1);
+    out->cps = malloc(cap * sizeof *out->cps);
+    out->orig_start = malloc(cap * sizeof *out->orig_start);
+    out->orig_byte = malloc(cap * sizeof *out->orig_byte);
+    out->klass = malloc(cap);
+    out->punct_before = malloc(cap * sizeof *out->punct_before);
+    if (!out->text || !out->cps || !out->orig_start || !out->orig_byte || !out->klass || !out->punct_before) {
+        norm_text_free(out);
+        if (bad_offset)
+            *bad_offset = 0;
+        return -1;
+    }
+    const unsigned char *s = (const unsigned char *)text;
+    size_t i = 0, ci = 0, n = 0, blen = 0;
+    size_t gap_start_cp = 0, gap_start_byte = 0, punct = 0;
+    bool gap = false, brk = false;
+    norm_class_t prev = NORM_SPACE; /* class of the last kept character */
+    while (i < len) {
+        uint32_t cp = 0xFFFD;
+        size_t l = norm_utf8(s + i, len - i, &cp);
+        if (!l)
+            l = 1; /* not reached: checked above */
+        norm_class_t k;
+        uint32_t m = norm_cp(t, cp, &k);
+        if (k == NORM_SPACE || k == NORM_PUNCT || k == NORM_BREAK) {
+            if (!gap && !brk) {
+                gap_start_cp = ci;
+                gap_start_byte = i;
+            }
+            if (k == NORM_BREAK)
+                brk = n > 0;
+            else
+                gap = true;
+            if (k == NORM_PUNCT)
+                punct++;
+            i += l;
+            ci++;
+            continue;
+        }
+        uint32_t emit_sep = 0;
+        if (brk)
+            emit_sep = '\n';
+        else if (gap && prev == NORM_WORD && k == NORM_WORD)
+            emit_sep = ' ';
+        if (emit_sep) {
+            out->cps[n] = emit_sep;
+            out->orig_start[n] = gap_start_cp;
+            out->orig_byte[n] = gap_start_byte;
+            out->klass[n] = emit_sep == '\n' ? NORM_BREAK : NORM_SPACE;
+            out->punct_before[n] = punct;
+            punct = 0;
+            blen += (size_t)utf8proc_encode_char((utf8proc_int32_t)emit_sep,
+                                                 (utf8proc_uint8_t *)out->text + blen);
+            n++;
+        }
+        out->cps[n] = m;
+        out->orig_start[n] = ci;
+        out->orig_byte[n] = i;
+        out->klass[n] = (uint8_t)k;
+        out->punct_before[n] = punct;
+        blen += (size_t)utf8proc_encode_char((utf8proc_int32_t)m, (utf8proc_uint8_t *)out->text + blen);
+        n++;
+        punct = 0;
+        gap = brk = false;
+        prev = k;
+        i += l;
+        ci++;
+    }
+    out->text[blen] = 0;
+    out->len = blen;
+    out->nchars = n;
+    return 0;
+}

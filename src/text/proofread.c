@@ -1,0 +1,1048 @@
+/* proofread.c — compiled lexicon sets, the engine holder and the check;
+ * see proofread.h for the rules. */
+#include "text/proofread.h"
+#include "core/str.h"
+#include "core/timeutil.h"
+#include "text/acmatch.h"
+#include "text/normalize.h"
+#include "text/segment.h"
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- names ---- */
+
+static const char *const CAT_NAME[PR_NCATEGORIES] = {"sensitive", "formulation", "typo", "custom",
+                                                     "whitelist"};
+static const char *const CAT_TITLE[PR_NCATEGORIES] = {"敏感词", "规范提法", "错别字", "自定义", "白名单"};
+static const char *const SEV_NAME[PR_NSEVERITIES] = {"info", "warn", "block"};
+static const char *const SEV_TITLE[PR_NSEVERITIES] = {"提示", "警告", "阻断"};
+/* may the category's entries match across skipped punctuation and symbols? */
+static const bool CAT_SKIPS_PUNCT[PR_NCATEGORIES] = {true, true, false, true, true};
+
+const char *pr_category_name(pr_category_t c)
+{
+    return (unsigned)c < PR_NCATEGORIES ? CAT_NAME[c] : "custom";
+}
+const char *pr_category_title(pr_category_t c) { return (unsigned)c < PR_NCATEGORIES ? CAT_TITLE[c] : ""; }
+const char *pr_severity_name(pr_severity_t s) { return (unsigned)s < PR_NSEVERITIES ? SEV_NAME[s] : "warn"; }
+const char *pr_severity_title(pr_severity_t s) { return (unsigned)s < PR_NSEVERITIES ? SEV_TITLE[s] : ""; }
+
+bool pr_category_parse(const char *s, pr_category_t *out)
+{
+    for (int i = 0; s && i < PR_NCATEGORIES; i++)
+        if (!strcmp(s, CAT_NAME[i])) {
+            *out = (pr_category_t)i;
+            return true;
+        }
+    return false;
+}
+
+bool pr_severity_parse(const char *s, pr_severity_t *out)
+{
+    for (int i = 0; s && i < PR_NSEVERITIES; i++)
+        if (!strcmp(s, SEV_NAME[i])) {
+            *out = (pr_severity_t)i;
+            return true;
+        }
+    return false;
+}
+
+/* ---- compiled sets ---- */
+
+typedef struct {
+    pr_entry_t e;    /* strings in the set's arena */
+    uint32_t nchars; /* normalised length */
+    bool first_word; /* starts with a WORD character: needs a word boundary before */
+    bool last_word;  /* ends with one: needs a word boundary after */
+} lentry_t;
+
+typedef struct {
+    uint32_t cp, code;
+} supp_code_t;
+
+/* per-entry bits read in the scan loop (one byte per entry keeps them in cache) */
+enum { EF_CAT = 0x07, EF_FIRST_WORD = 0x08, EF_LAST_WORD = 0x10, EF_SKIPS_PUNCT = 0x20 };
+#define EF_SEV_SHIFT 6
+
+/* cc[] packs a BMP code point's class (top 4 bits) and its alphabet code */
+#define CC_SHIFT 28
+#define CC_CODE  0x0FFFFFFFu
+
+struct pr_lexset {
+    _Atomic long refs;
+    ac_t *ac;
+    uint32_t
+        *cc; /* [0x10000] original BMP code point → class << 28 | alphabet code (normalisation folded in) */
+    uint8_t *eflag;    /* [nentries] EF_* bits and severity */
+    supp_code_t *supp; /* sorted by cp */
+    size_t nsupp;
+    uint32_t sep_code; /* code of the kept separator ' ', 0 when no entry contains one */
+    lentry_t *entries;
+    size_t nentries;
+    arena_t *arena;
+    pr_stats_t stats;
+};
+
+void pr_lexset_retain(pr_lexset_t *ls) { atomic_fetch_add_explicit(&ls->refs, 1, memory_order_relaxed); }
+
+void pr_lexset_release(pr_lexset_t *ls)
+{
+    if (!ls || atomic_fetch_sub_explicit(&ls->refs, 1, memory_order_acq_rel) != 1)
+        return;
+    ac_free(ls->ac);
+    free(ls->cc);
+    free(ls->eflag);
+    free(ls->supp);
+    free(ls->entries);
+    arena_free(ls->arena);
+    free(ls);
+}
+
+const pr_stats_t *pr_lexset_stats(const pr_lexset_t *ls) { return &ls->stats; }
+
+char *pr_normalize_word(const char *word)
+{
+    char err[128];
+    if (norm_init(err, sizeof err) != 0)
+        return NULL;
+    norm_text_t nt;
+    if (norm_text(word, strlen(word), &nt, NULL) != 0)
+        return NULL;
+    char *s = strdup(nt.text);
+    norm_text_free(&nt);
+    return s;
+}
+
+/* (count << 32 | code point), descending */
+static int cmp_u64_desc(const void *a, const void *b)
+{
+    const uint64_t *x = a, *y = b;
+    return *x < *y ? 1 : *x > *y ? -1 : 0;
+}
+
+static int cmp_supp(const void *a, const void *b)
+{
+    const supp_code_t *x = a, *y = b;
+    return x->cp < y->cp ? -1 : x->cp > y->cp;
+}
+
+static char *adup(arena_t *a, const char *s) { return s ? arena_strdup(a, s) : NULL; }
+
+pr_lexset_t *pr_lexset_build(const pr_entry_t *entries, size_t n, int64_t revision, char *err, size_t errlen)
+{
+    int64_t t0 = time_mono_ns();
+    if (norm_init(err, errlen) != 0)
+        return NULL;
+    const norm_tables_t *tab = norm_tables();
+    pr_lexset_t *ls = calloc(1, sizeof *ls);
+    uint32_t *counts = calloc(0x10000, sizeof *counts);
+    uint32_t *code_of = calloc(0x10000, sizeof *code_of);
+    uint16_t *distinct = malloc(0x10000 * sizeof *distinct); /* BMP characters in the order first seen */
+    size_t ndistinct_bmp = 0;
+    uint32_t *allcps = NULL, *starts = NULL;
+    uint64_t *order = NULL;
+    ac_pattern_t *pats = NULL;
+    supp_code_t *suppc = NULL; /* supplementary characters with their counts, then codes */
+    size_t nsuppc = 0, capsuppc = 0;
+    bool ok = false;
+    if (!ls || !counts || !code_of || !distinct)
+        goto oom;
+    atomic_init(&ls->refs, 1);
+    ls->arena = arena_new(64 * 1024);
+    ls->entries = malloc((n ? n : 1) * sizeof *ls->entries);
+    starts = malloc((n ? n : 1) * sizeof *starts);
+    if (!ls->entries || !starts)
+        goto oom;
+
+    /* 1. normalise every word; concatenate the code points */
+    size_t total = 0, cap = 0;
+    for (size_t i = 0; i < n; i++) {
+        const pr_entry_t *in = &entries[i];
+        norm_text_t nt;
+        if (!in->word || norm_text(in->word, strlen(in->word), &nt, NULL) != 0) {
+            ls->stats.invalid++;
+            continue;
+        }
+        bool bad = nt.nchars == 0 || nt.nchars > PR_MAX_WORD_CHARS;
+        for (size_t k = 0; k < nt.nchars && !bad; k++)
+            bad = nt.klass[k] == NORM_BREAK;
+        if (bad) {
+            norm_text_free(&nt);
+            ls->stats.invalid++;
+            continue;
+        }
+        if (total + nt.nchars > cap) {
+            size_t nc = cap ? cap * 2 : 4096;
+            while (nc < total + nt.nchars)
+                nc *= 2;
+            uint32_t *na = realloc(allcps, nc * sizeof *na);
+            if (!na) {
+                norm_text_free(&nt);
+                goto oom;
+            }
+            allcps = na;
+            cap = nc;
+        }
+        lentry_t *le = &ls->entries[ls->nentries];
+        le->e.word = adup(ls->arena, in->word);
+        le->e.suggestion = in->suggestion && *in->suggestion ? adup(ls->arena, in->suggestion) : NULL;
+        le->e.lexicon = adup(ls->arena, in->lexicon);
+        le->e.lexicon_id = in->lexicon_id;
+        le->e.entry_id = in->entry_id;
+        le->e.category = (unsigned)in->category < PR_NCATEGORIES ? in->category : PR_CUSTOM;
+        le->e.severity = (unsigned)in->severity < PR_NSEVERITIES ? in->severity : PR_WARN;
+        le->nchars = (uint32_t)nt.nchars;
+        le->first_word = nt.klass[0] == NORM_WORD;
+        le->last_word = nt.klass[nt.nchars - 1] == NORM_WORD;
+        starts[ls->nentries] = (uint32_t)total;
+        for (size_t k = 0; k < nt.nchars; k++) {
+            uint32_t cp = nt.cps[k];
+            allcps[total++] = cp;
+            if (cp < 0x10000) {
+                if (counts[cp]++ == 0)
+                    distinct[ndistinct_bmp++] = (uint16_t)cp;
+                continue;
+            }
+            size_t j = 0;
+            while (j < nsuppc && suppc[j].cp != cp)
+                j++;
+            if (j == nsuppc) {
+                if (nsuppc == capsuppc) {
+                    size_t nc = capsuppc ? capsuppc * 2 : 16;
+                    supp_code_t *ns = realloc(suppc, nc * sizeof *ns);
+                    if (!ns) {
+                        norm_text_free(&nt);
+                        goto oom;
+                    }
+                    suppc = ns;
+                    capsuppc = nc;
+                }
+                suppc[nsuppc++] = (supp_code_t){cp, 0};
+            }
+            suppc[j].code++; /* count for now */
+        }
+        norm_text_free(&nt);
+        ls->nentries++;
+    }
+
+    /* 2. alphabet: codes by descending frequency keep the double array dense */
+    size_t ndistinct = ndistinct_bmp + nsuppc;
+    order = malloc((ndistinct ? ndistinct : 1) * sizeof *order);
+    if (!order)
+        goto oom;
+    size_t no = 0;
+    for (size_t j = 0; j < ndistinct_bmp; j++)
+        order[no++] = ((uint64_t)counts[distinct[j]] << 32) | distinct[j];
+    for (size_t j = 0; j < nsuppc; j++)
+        order[no++] = ((uint64_t)suppc[j].code << 32) | suppc[j].cp;
+    qsort(order, no, sizeof *order, cmp_u64_desc);
+    for (size_t j = 0; j < nsuppc; j++)
+        suppc[j].code = 0;
+    for (size_t k = 0; k < no; k++) {
+        uint32_t cp = (uint32_t)(order[k] & 0xFFFFFFFFu), code = (uint32_t)k + 1;
+        if (cp < 0x10000) {
+            code_of[cp] = code;
+        } else {
+            for (size_t j = 0; j < nsuppc; j++)
+                if (suppc[j].cp == cp)
+                    suppc[j].code = code;
+        }
+    }
+    uint32_t alphabet = (uint32_t)no + 1;
+
+    /* 3. the automaton: patterns are the code sequences; value = entry index */
+    for (size_t t = 0; t < total; t++) {
+        uint32_t cp = allcps[t];
+        if (cp < 0x10000) {
+            allcps[t] = code_of[cp];
+        } else {
+            for (size_t j = 0; j < nsuppc; j++)
+                if (suppc[j].cp == cp)
+                    allcps[t] = suppc[j].code;
+        }
+    }
+    pats = malloc((ls->nentries ? ls->nentries : 1) * sizeof *pats);
+    if (!pats)
+        goto oom;
+    for (size_t i = 0; i < ls->nentries; i++)
+        pats[i] = (ac_pattern_t){allcps + starts[i], ls->entries[i].nchars, (uint32_t)i};
+    ls->ac = ac_build(pats, ls->nentries, alphabet, err, errlen);
+    if (!ls->ac)
+        goto out;
+
+    /* 4. character table with the normalisation folded in */
+    if (no >= CC_CODE)
+        goto oom;
+    ls->cc = malloc(0x10000 * sizeof *ls->cc);
+    ls->eflag = malloc((ls->nentries ? ls->nentries : 1) * sizeof *ls->eflag);
+    if (!ls->cc || !ls->eflag)
+        goto oom;
+    /* classes from the template, then the code of each alphabet character
+     * on every code point that normalises to it */
+    memcpy(ls->cc, tab->klass28, 0x10000 * sizeof *ls->cc);
+    for (size_t j = 0; j < ndistinct_bmp; j++) {
+        uint32_t c = distinct[j];
+        for (uint32_t q = tab->pre_start[c]; q < tab->pre_start[c + 1]; q++) {
+            uint16_t cp = tab->pre[q];
+            uint32_t k = tab->klass[cp];
+            if (k == NORM_CJK || k == NORM_WORD)
+                ls->cc[cp] |= code_of[c];
+        }
+    }
+    for (size_t i = 0; i < ls->nentries; i++) {
+        const lentry_t *le = &ls->entries[i];
+        ls->eflag[i] = (uint8_t)(le->e.category | (le->first_word ? EF_FIRST_WORD : 0) |
+                                 (le->last_word ? EF_LAST_WORD : 0) |
+                                 (CAT_SKIPS_PUNCT[le->e.category] ? EF_SKIPS_PUNCT : 0) |
+                                 ((unsigned)le->e.severity << EF_SEV_SHIFT));
+    }
+    ls->sep_code = code_of[' '];
+    if (nsuppc)
+        qsort(suppc, nsuppc, sizeof *suppc, cmp_supp);
+    ls->supp = suppc;
+    ls->nsupp = nsuppc;
+    suppc = NULL;
+
+    ls->stats.entries = ls->nentries;
+    ls->stats.states = ls->ac->states;
+    ls->stats.slots = ls->ac->size;
+    ls->stats.alphabet = no;
+    ls->stats.memory = ac_memory(ls->ac) + 0x10000 * sizeof *ls->cc +
+                       ls->nentries * (sizeof *ls->entries + 1) + arena_used(ls->arena) +
+                       ls->nsupp * sizeof *ls->supp;
+    ls->stats.revision = revision;
+    ls->stats.build_ms = (double)(time_mono_ns() - t0) / 1e6;
+    ok = true;
+    goto out;
+oom:
+    snprintf(err, errlen, "out of memory while compiling the lexicons");
+out:
+    free(counts);
+    free(code_of);
+    free(distinct);
+    free(allcps);
+    free(starts);
+    free(order);
+    free(pats);
+    free(suppc);
+    if (!ok) {
+        pr_lexset_release(ls);
+        return NULL;
+    }
+    return ls;
+}
+
+/* ---- the engine holder ---- */
+
+struct pr_engine {
+    pthread_mutex_t lock;
+    pr_lexset_t *cur;
+};
+
+pr_engine_t *pr_engine_new(void)
+{
+    pr_engine_t *e = calloc(1, sizeof *e);
+    if (e)
+        pthread_mutex_init(&e->lock, NULL);
+    return e;
+}
+
+void pr_engine_free(pr_engine_t *e)
+{
+    if (!e)
+        return;
+    pr_lexset_release(e->cur);
+    pthread_mutex_destroy(&e->lock);
+    free(e);
+}
+
+void pr_engine_swap(pr_engine_t *e, pr_lexset_t *ls)
+{
+    pthread_mutex_lock(&e->lock);
+    pr_lexset_t *old = e->cur;
+    e->cur = ls;
+    pthread_mutex_unlock(&e->lock);
+    pr_lexset_release(old); /* freed here or by its last reader */
+}
+
+pr_lexset_t *pr_engine_acquire(pr_engine_t *e)
+{
+    pthread_mutex_lock(&e->lock);
+    pr_lexset_t *ls = e->cur;
+    if (ls)
+        pr_lexset_retain(ls);
+    pthread_mutex_unlock(&e->lock);
+    return ls;
+}
+
+/* ---- the check ---- */
+
+/* A raw occurrence; offsets are local to the text checked (< 4 GiB). */
+typedef struct {
+    uint32_t entry;
+    uint32_t ks, ke; /* kept-character span in the normalised stream */
+    uint32_t cs, ce; /* code points */
+    uint32_t bs, be; /* bytes */
+    uint8_t category, severity;
+} raw_t;
+
+typedef struct {
+    raw_t *v;
+    size_t n, cap;
+} rawvec_t;
+
+static int rawvec_push(rawvec_t *r, const raw_t *x)
+{
+    if (r->n == r->cap) {
+        size_t nc = r->cap ? r->cap * 2 : 256;
+        raw_t *nv = realloc(r->v, nc * sizeof *nv);
+        if (!nv)
+            return -1;
+        r->v = nv;
+        r->cap = nc;
+    }
+    r->v[r->n++] = *x;
+    return 0;
+}
+
+/* Scratch vectors are kept per thread between checks (up to a size) and
+ * freed when the thread ends. */
+#define SCRATCH_KEEP (1u << 16)
+
+typedef struct {
+    rawvec_t hits, white;
+} scratch_t;
+
+static pthread_key_t g_scratch_key;
+static pthread_once_t g_scratch_once = PTHREAD_ONCE_INIT;
+
+static void scratch_free(void *p)
+{
+    scratch_t *s = p;
+    if (!s)
+        return;
+    free(s->hits.v);
+    free(s->white.v);
+    free(s);
+}
+
+static void scratch_key(void) { pthread_key_create(&g_scratch_key, scratch_free); }
+
+static scratch_t *scratch_get(void)
+{
+    pthread_once(&g_scratch_once, scratch_key);
+    scratch_t *s = pthread_getspecific(g_scratch_key);
+    if (!s && (s = calloc(1, sizeof *s)) && pthread_setspecific(g_scratch_key, s) != 0) {
+        free(s);
+        s = NULL;
+    }
+    return s;
+}
+
+static void scratch_done(rawvec_t *r)
+{
+    r->n = 0;
+    if (r->cap > SCRATCH_KEEP) {
+        free(r->v);
+        r->v = NULL;
+        r->cap = 0;
+    }
+}
+
+typedef struct {
+    uint32_t cp, byte, punct;
+    uint32_t klass;
+} kept_t;
+
+static uint32_t supp_code(const pr_lexset_t *ls, uint32_t cp)
+{
+    size_t lo = 0, hi = ls->nsupp;
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        if (ls->supp[mid].cp < cp)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo < ls->nsupp && ls->supp[lo].cp == cp ? ls->supp[lo].code : 0;
+}
+
+/* Order: start ascending, end descending, then severity descending, then
+ * lexicon order. */
+static inline int cmp_raw_inline(const raw_t *x, const raw_t *y)
+{
+    if (x->ks != y->ks)
+        return x->ks < y->ks ? -1 : 1;
+    if (x->ke != y->ke)
+        return x->ke > y->ke ? -1 : 1;
+    if (x->severity != y->severity)
+        return x->severity > y->severity ? -1 : 1;
+    return x->entry < y->entry ? -1 : x->entry > y->entry;
+}
+
+static int cmp_raw(const void *a, const void *b) { return cmp_raw_inline(a, b); }
+
+/* Occurrences come out by end position, longest first, so they are nearly
+ * sorted already: insertion sort, which falls back to qsort when the input
+ * turns out to be far from sorted (many long overlapping entries). */
+static void sort_raw(raw_t *v, size_t n)
+{
+    size_t moves = 0, budget = 16 * n + 1024;
+    for (size_t i = 1; i < n; i++) {
+        if (cmp_raw_inline(&v[i - 1], &v[i]) <= 0)
+            continue;
+        raw_t x = v[i];
+        size_t j = i;
+        while (j > 0 && cmp_raw_inline(&v[j - 1], &x) > 0) {
+            v[j] = v[j - 1];
+            j--;
+            moves++;
+        }
+        v[j] = x;
+        if (moves > budget) {
+            qsort(v, n, sizeof *v, cmp_raw);
+            return;
+        }
+    }
+}
+
+/* ---- the scan ----
+ * One pass over the text: decode, classify and look up each character in
+ * the set's table (normalisation folded in), step the automaton on kept
+ * characters, and record the kept characters' original positions in a ring
+ * so that an occurrence ending here can be mapped back to where it began.
+ * (Interleaving several independent scans of one text to overlap their
+ * cache misses was measured and was slower: the step is too branchy.) */
+#define RING 256 /* ≥ PR_MAX_WORD_CHARS + 2, a power of two */
+
+typedef struct {
+    uint32_t i, end; /* byte position, end of the lane */
+    uint32_t ci, k;  /* code points and kept characters so far (lane-local) */
+    uint32_t punct, gap_cp, gap_byte, prev;
+    bool gap;
+    int32_t st;
+    rawvec_t hits, white;
+    kept_t ring[RING];
+} lane_t;
+
+typedef struct {
+    const pr_lexset_t *ls;
+    const norm_tables_t *tab;
+    const unsigned char *s;
+    uint32_t n;
+    unsigned cats;
+} scanctx_t;
+
+/* Reports the occurrences ending at the lane's current kept character. */
+static int lane_report(const scanctx_t *x, lane_t *ln, int32_t r, uint32_t l)
+{
+    const pr_lexset_t *ls = x->ls;
+    const ac_t *ac = ls->ac;
+    const uint32_t mask = RING - 1, k = ln->k;
+    for (; r > 0; r = ac_next_report(ac, r)) {
+        const ac_aux_t *ax = &ac->aux[r];
+        uint32_t ks = k + 1 - ax->len;
+        for (uint32_t o = 0; o < ax->nout; o++) {
+            uint32_t value = ac_value(ac, r, o);
+            unsigned f = ls->eflag[value];
+            const kept_t *first = &ln->ring[ks & mask];
+            bool keep = (x->cats >> (f & EF_CAT)) & 1;
+            if (keep && !(f & EF_SKIPS_PUNCT) && ln->ring[k & mask].punct != first->punct)
+                keep = false;
+            if (keep && (f & EF_FIRST_WORD) && ks > 0 && ln->ring[(ks - 1) & mask].klass == NORM_WORD)
+                keep = false;
+            if (keep && (f & EF_LAST_WORD) && ln->i + l < x->n) {
+                uint32_t ncp;
+                size_t nl = norm_utf8(x->s + ln->i + l, x->n - ln->i - l, &ncp);
+                norm_class_t nk;
+                if (nl) {
+                    norm_cp(x->tab, ncp, &nk);
+                    keep = nk != NORM_WORD;
+                }
+            }
+            if (keep) {
+                raw_t m = {value,
+                           ks,
+                           k + 1,
+                           first->cp,
+                           ln->ci + 1,
+                           first->byte,
+                           ln->i + l,
+                           (uint8_t)(f & EF_CAT),
+                           (uint8_t)(f >> EF_SEV_SHIFT)};
+                if (rawvec_push((f & EF_CAT) == PR_WHITELIST ? &ln->white : &ln->hits, &m) != 0)
+                    return -2;
+            }
+        }
+    }
+    return 0;
+}
+
+/* One character of a lane: 0, -1 on malformed UTF-8, -2 out of memory. */
+static inline int lane_step(const scanctx_t *x, lane_t *ln)
+{
+    const pr_lexset_t *ls = x->ls;
+    const ac_t *ac = ls->ac;
+    const ac_node_t *node = ac->node;
+    const unsigned char *s = x->s;
+    uint32_t i = ln->i, cp, l, c;
+    unsigned b0 = s[i];
+    if (b0 < 0x80) {
+        cp = b0;
+        l = 1;
+        c = ls->cc[cp];
+    } else if ((b0 & 0xF0) == 0xE0 && i + 2 < ln->end && (s[i + 1] & 0xC0) == 0x80 &&
+               (s[i + 2] & 0xC0) == 0x80 &&
+               (cp = ((b0 & 0x0Fu) << 12) | ((s[i + 1] & 0x3Fu) << 6) | (s[i + 2] & 0x3Fu)) >= 0x800 &&
+               (cp < 0xD800 || cp > 0xDFFF)) {
+        l = 3; /* the common case in Chinese text */
+        c = ls->cc[cp];
+    } else {
+        l = (uint32_t)norm_utf8(s + i, ln->end - i, &cp);
+        if (!l)
+            return -1;
+        c = cp < 0x10000 ? ls->cc[cp] : ((uint32_t)norm_class_supp(cp) << CC_SHIFT) | supp_code(ls, cp);
+    }
+    uint32_t kl = c >> CC_SHIFT;
+    const uint32_t mask = RING - 1;
+    if (kl >= NORM_SPACE) {
+        if (kl == NORM_BREAK) {
+            /* nothing spans a break: back to the root, and a non-word
+             * placeholder so that word boundaries hold */
+            ln->st = 0;
+            ln->ring[ln->k & mask] = (kept_t){ln->ci, i, ln->punct, NORM_SPACE};
+            ln->k++;
+            ln->prev = NORM_SPACE;
+            ln->gap = false;
+        } else {
+            if (!ln->gap) {
+                ln->gap = true;
+                ln->gap_cp = ln->ci;
+                ln->gap_byte = i;
+            }
+            ln->punct += kl == NORM_PUNCT;
+        }
+        ln->i += l;
+        ln->ci++;
+        return 0;
+    }
+    if (ln->gap && ln->prev == NORM_WORD && kl == NORM_WORD) {
+        ln->ring[ln->k & mask] = (kept_t){ln->gap_cp, ln->gap_byte, ln->punct, NORM_SPACE};
+        ln->k++;
+        ln->st = ac_step(ac, ln->st, ls->sep_code); /* no entry ends with a separator */
+    }
+    ln->gap = false;
+    ln->ring[ln->k & mask] = (kept_t){ln->ci, i, ln->punct, kl};
+    uint32_t code = c & CC_CODE;
+    int32_t st = ln->st;
+    if (code == 0) {
+        st = 0;
+    } else {
+        for (;;) {
+            uint32_t t = (node[st].base & AC_BASE_MASK) + code;
+            /* the state's outputs are read next when it ends a pattern:
+             * start that load together with the check */
+            __builtin_prefetch(&ac->aux[t]);
+            if (t < ac->size && node[t].check == st) {
+                st = (int32_t)t;
+                break;
+            }
+            if (st == 0)
+                break;
+            st = ac->aux[st].fail;
+        }
+    }
+    ln->st = st;
+    if (node[st].base & AC_REPORT) {
+        int rc = lane_report(x, ln, ac->aux[st].report, l);
+        if (rc)
+            return rc;
+    }
+    ln->k++;
+    ln->prev = kl;
+    ln->i += l;
+    ln->ci++;
+    return 0;
+}
+
+/* Scans text, collecting raw occurrences into hits (whitelist occurrences
+ * into white). */
+static int scan(const pr_lexset_t *ls, const char *text, size_t len, unsigned cats, rawvec_t *hits,
+                rawvec_t *white, size_t *bad_offset, size_t *nchars)
+{
+    scanctx_t x = {ls, norm_tables(), (const unsigned char *)text, (uint32_t)len, cats ? cats : ~0u};
+    x.cats |= 1u << PR_WHITELIST;
+    lane_t *ln = malloc(sizeof *ln);
+    if (!ln)
+        return -2;
+    memset(ln, 0, offsetof(lane_t, ring));
+    ln->end = (uint32_t)len;
+    ln->prev = NORM_SPACE;
+    ln->hits = *hits;
+    ln->white = *white;
+    int rc = 0;
+    while (ln->i < ln->end && (rc = lane_step(&x, ln)) == 0)
+        ;
+    if (rc == -1)
+        *bad_offset = ln->i;
+    *nchars = ln->ci;
+    *hits = ln->hits;
+    *white = ln->white;
+    free(ln);
+    return rc;
+}
+
+/* Moves back over at most n characters from byte offset b (stopping at a
+ * line break). */
+static size_t back_chars(const char *t, size_t b, int n)
+{
+    while (b > 0 && n-- > 0) {
+        size_t p = b - 1;
+        while (p > 0 && ((unsigned char)t[p] & 0xC0) == 0x80)
+            p--;
+        if (t[p] == '\n' || t[p] == '\r')
+            break;
+        b = p;
+    }
+    return b;
+}
+
+static size_t fwd_chars(const char *t, size_t len, size_t b, int n)
+{
+    while (b < len && n-- > 0) {
+        if (t[b] == '\n' || t[b] == '\r')
+            break;
+        b++;
+        while (b < len && ((unsigned char)t[b] & 0xC0) == 0x80)
+            b++;
+    }
+    return b;
+}
+
+/* A typo finding is confirmed unless a dictionary word of the surrounding
+ * text straddles its start or its end. */
+static bool typo_confirmed(const char *text, size_t len, const raw_t *x)
+{
+    size_t wb = back_chars(text, x->bs, 6), we = fwd_chars(text, len, x->be, 6);
+    seg_token_t *tok;
+    size_t nt;
+    if (seg_tokens(text + wb, we - wb, &tok, &nt) != 0)
+        return true; /* no segmenter: keep the finding */
+    size_t fs = x->bs - wb, fe = x->be - wb;
+    bool ok = true;
+    for (size_t j = 0; j < nt && ok; j++) {
+        if (!tok[j].word)
+            continue;
+        if ((tok[j].byte_start < fs && fs < tok[j].byte_end) ||
+            (tok[j].byte_start < fe && fe < tok[j].byte_end))
+            ok = false;
+    }
+    free(tok);
+    return ok;
+}
+
+static int push_finding(pr_result_t *res, const pr_finding_t *f)
+{
+    if (res->n == res->cap) {
+        size_t nc = res->cap ? res->cap * 2 : 16;
+        pr_finding_t *ni = realloc(res->items, nc * sizeof *ni);
+        if (!ni)
+            return -1;
+        res->items = ni;
+        res->cap = nc;
+    }
+    res->items[res->n++] = *f;
+    return 0;
+}
+
+static void summarise(pr_result_t *res)
+{
+    memset(res->by_category, 0, sizeof res->by_category);
+    res->worst = -1;
+    for (size_t i = 0; i < res->n; i++) {
+        res->by_category[res->items[i].category]++;
+        if ((int)res->items[i].severity > res->worst)
+            res->worst = (int)res->items[i].severity;
+    }
+}
+
+int pr_check(pr_lexset_t *ls, const char *text, size_t len, const pr_options_t *opt, pr_result_t *res,
+             size_t *bad_offset)
+{
+    static const pr_options_t defaults = {0};
+    if (!opt)
+        opt = &defaults;
+    memset(res, 0, sizeof *res);
+    res->worst = -1;
+    size_t bad = 0;
+    if (!ls || !norm_tables() || len >= UINT32_MAX) {
+        if (bad_offset)
+            *bad_offset = SIZE_MAX;
+        return -1;
+    }
+    pr_lexset_retain(ls);
+    res->ls = ls;
+    scratch_t *scr = scratch_get();
+    if (!scr) {
+        pr_lexset_release(ls);
+        res->ls = NULL;
+        if (bad_offset)
+            *bad_offset = SIZE_MAX;
+        return -1;
+    }
+    rawvec_t *hits = &scr->hits, *white = &scr->white;
+    hits->n = white->n = 0;
+    int rc = scan(ls, text, len, opt->categories, hits, white, &bad, &res->nchars);
+    if (rc != 0)
+        goto out;
+    sort_raw(hits->v, hits->n);
+    sort_raw(white->v, white->n);
+    size_t maxke[PR_NCATEGORIES] = {0}, wi = 0, wmax = 0;
+    bool seen[PR_NCATEGORIES] = {0};
+    for (size_t h = 0; h < hits->n; h++) {
+        raw_t *x = &hits->v[h];
+        if (h + 8 < hits->n)
+            __builtin_prefetch(&ls->entries[hits->v[h + 8].entry]);
+        /* whitelist: the furthest-reaching whitelisted word starting at or
+         * before this finding */
+        while (wi < white->n && white->v[wi].ks <= x->ks) {
+            if (white->v[wi].ke > wmax)
+                wmax = white->v[wi].ke;
+            wi++;
+        }
+        if (wi > 0 && wmax >= x->ke)
+            continue;
+        /* contained in (or equal to) an earlier, longer finding of the same category */
+        if (seen[x->category] && maxke[x->category] >= x->ke)
+            continue;
+        if (x->category == PR_TYPO && !opt->no_verify && !typo_confirmed(text, len, x))
+            continue;
+        seen[x->category] = true;
+        maxke[x->category] = x->ke;
+        const lentry_t *le = &ls->entries[x->entry];
+        pr_finding_t f = {.start = x->cs + opt->cp_base,
+                          .end = x->ce + opt->cp_base,
+                          .byte_start = x->bs + opt->byte_base,
+                          .byte_end = x->be + opt->byte_base,
+                          .category = le->e.category,
+                          .severity = le->e.severity,
+                          .entry = &le->e,
+                          .suggestion = le->e.suggestion,
+                          .message = NULL,
+                          .source = PR_SRC_LOCAL};
+        if (push_finding(res, &f) != 0) {
+            rc = -2;
+            goto out;
+        }
+    }
+    summarise(res);
+out:
+    scratch_done(hits);
+    scratch_done(white);
+    if (rc == -1 && bad_offset)
+        *bad_offset = bad;
+    if (rc == -2 && bad_offset)
+        *bad_offset = SIZE_MAX; /* out of memory */
+    return rc == 0 ? 0 : -1;
+}
+
+void pr_result_free(pr_result_t *res)
+{
+    if (!res)
+        return;
+    free(res->items);
+    pr_lexset_release(res->ls);
+    arena_free(res->arena);
+    memset(res, 0, sizeof *res);
+    res->worst = -1;
+}
+
+const char *pr_result_verdict(const pr_result_t *res)
+{
+    return res->worst == PR_BLOCK ? "block" : res->worst == PR_WARN ? "warn" : "pass";
+}
+
+static int cmp_finding(const void *a, const void *b)
+{
+    const pr_finding_t *x = a, *y = b;
+    if (x->start != y->start)
+        return x->start < y->start ? -1 : 1;
+    if (x->end != y->end)
+        return x->end > y->end ? -1 : 1;
+    return (int)y->severity - (int)x->severity;
+}
+
+size_t pr_result_merge(pr_result_t *res, const char *text, size_t len, const pr_finding_t *extra, size_t n)
+{
+    size_t skipped = 0;
+    if (!n)
+        return 0;
+    /* code point → byte offset, once */
+    size_t nchars = utf8_count(text, len);
+    size_t *byte_of = malloc((nchars + 1) * sizeof *byte_of);
+    if (!byte_of)
+        return n;
+    size_t b = 0;
+    for (size_t c = 0; c < nchars; c++) {
+        byte_of[c] = b;
+        uint32_t cp;
+        size_t l = utf8_decode(text + b, len - b, &cp);
+        b += l ? l : 1;
+    }
+    byte_of[nchars] = len;
+    if (!res->arena)
+        res->arena = arena_new(4096);
+    for (size_t i = 0; i < n; i++) {
+        const pr_finding_t *e = &extra[i];
+        if (e->start >= e->end || e->end > nchars || (unsigned)e->category >= PR_NCATEGORIES ||
+            e->category == PR_WHITELIST || (unsigned)e->severity >= PR_NSEVERITIES) {
+            skipped++;
+            continue;
+        }
+        bool merged = false;
+        for (size_t j = 0; j < res->n && !merged; j++) {
+            pr_finding_t *f = &res->items[j];
+            if (f->start == e->start && f->end == e->end && f->category == e->category) {
+                f->source |= PR_SRC_EXTERNAL;
+                if (!f->suggestion && e->suggestion)
+                    f->suggestion = arena_strdup(res->arena, e->suggestion);
+                if (e->severity > f->severity)
+                    f->severity = e->severity;
+                merged = true;
+            }
+        }
+        if (merged)
+            continue;
+        pr_finding_t f = *e;
+        f.byte_start = byte_of[e->start];
+        f.byte_end = byte_of[e->end];
+        f.entry = NULL;
+        f.suggestion = e->suggestion ? arena_strdup(res->arena, e->suggestion) : NULL;
+        f.message = e->message ? arena_strdup(res->arena, e->message) : NULL;
+        f.source = PR_SRC_EXTERNAL;
+        if (push_finding(res, &f) != 0)
+            skipped++;
+    }
+    free(byte_of);
+    if (res->n)
+        qsort(res->items, res->n, sizeof *res->items, cmp_finding);
+    summarise(res);
+    return skipped;
+}
+
+/* ---- JSON ---- */
+
+json_t *pr_finding_json(const pr_finding_t *f, const char *text)
+{
+    json_t *o = json_object();
+    json_object_set_new(o, "start", json_integer((json_int_t)f->start));
+    json_object_set_new(o, "end", json_integer((json_int_t)f->end));
+    json_object_set_new(o, "byte_start", json_integer((json_int_t)f->byte_start));
+    json_object_set_new(o, "byte_end", json_integer((json_int_t)f->byte_end));
+    json_object_set_new(o, "text",
+                        text ? json_stringn(text + f->byte_start, f->byte_end - f->byte_start) : json_null());
+    json_object_set_new(o, "word", f->entry ? json_string(f->entry->word) : json_null());
+    json_object_set_new(o, "category", json_string(pr_category_name(f->category)));
+    json_object_set_new(o, "severity", json_string(pr_severity_name(f->severity)));
+    json_object_set_new(o, "suggestion", f->suggestion ? json_string(f->suggestion) : json_null());
+    json_object_set_new(o, "lexicon_id",
+                        f->entry && f->entry->lexicon_id ? json_integer(f->entry->lexicon_id) : json_null());
+    json_object_set_new(o, "lexicon",
+                        f->entry && f->entry->lexicon ? json_string(f->entry->lexicon) : json_null());
+    json_object_set_new(o, "entry_id",
+                        f->entry && f->entry->entry_id ? json_integer(f->entry->entry_id) : json_null());
+    const char *src = f->source == (PR_SRC_LOCAL | PR_SRC_EXTERNAL) ? "both"
+                      : f->source == PR_SRC_EXTERNAL                ? "external"
+                                                                    : "local";
+    json_object_set_new(o, "source", json_string(src));
+    json_object_set_new(o, "message", f->message ? json_string(f->message) : json_null());
+    return o;
+}
+
+static void put_u64(sbuf_t *o, uint64_t v)
+{
+    char b[24];
+    int i = 23;
+    b[i] = 0;
+    do {
+        b[--i] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v);
+    sbuf_append(o, b + i, (size_t)(23 - i));
+}
+
+static void put_str(sbuf_t *o, const char *s, size_t n)
+{
+    if (!s) {
+        sbuf_puts(o, "null");
+        return;
+    }
+    sbuf_putc(o, '"');
+    sbuf_json_escape(o, s, n);
+    sbuf_putc(o, '"');
+}
+
+static void put_id(sbuf_t *o, int64_t id)
+{
+    if (id > 0)
+        put_u64(o, (uint64_t)id);
+    else
+        sbuf_puts(o, "null");
+}
+
+void pr_finding_write(sbuf_t *o, const pr_finding_t *f, const char *text)
+{
+    sbuf_puts(o, "{\"start\":");
+    put_u64(o, f->start);
+    sbuf_puts(o, ",\"end\":");
+    put_u64(o, f->end);
+    sbuf_puts(o, ",\"byte_start\":");
+    put_u64(o, f->byte_start);
+    sbuf_puts(o, ",\"byte_end\":");
+    put_u64(o, f->byte_end);
+    sbuf_puts(o, ",\"text\":");
+    put_str(o, text ? text + f->byte_start : NULL, f->byte_end - f->byte_start);
+    sbuf_puts(o, ",\"word\":");
+    put_str(o, f->entry ? f->entry->word : NULL, f->entry ? strlen(f->entry->word) : 0);
+    sbuf_puts(o, ",\"category\":\"");
+    sbuf_puts(o, pr_category_name(f->category));
+    sbuf_puts(o, "\",\"severity\":\"");
+    sbuf_puts(o, pr_severity_name(f->severity));
+    sbuf_puts(o, "\",\"suggestion\":");
+    put_str(o, f->suggestion, f->suggestion ? strlen(f->suggestion) : 0);
+    sbuf_puts(o, ",\"lexicon_id\":");
+    put_id(o, f->entry ? f->entry->lexicon_id : 0);
+    sbuf_puts(o, ",\"lexicon\":");
+    const char *lex = f->entry ? f->entry->lexicon : NULL;
+    put_str(o, lex, lex ? strlen(lex) : 0);
+    sbuf_puts(o, ",\"entry_id\":");
+    put_id(o, f->entry ? f->entry->entry_id : 0);
+    sbuf_puts(o, f->source == (PR_SRC_LOCAL | PR_SRC_EXTERNAL) ? ",\"source\":\"both\""
+                 : f->source == PR_SRC_EXTERNAL                ? ",\"source\":\"external\""
+                                                               : ",\"source\":\"local\"");
+    sbuf_puts(o, ",\"message\":");
+    put_str(o, f->message, f->message ? strlen(f->message) : 0);
+    sbuf_putc(o, '}');
+}
+
+json_t *pr_summary_json(const size_t by_category[PR_NCATEGORIES])
+{
+    json_t *o = json_object();
+    for (int c = 0; c < PR_NCATEGORIES; c++)
+        if (c != PR_WHITELIST)
+            json_object_set_new(o, CAT_NAME[c], json_integer((json_int_t)by_category[c]));
+    return o;
+}
+
+json_t *pr_result_json(const pr_result_t *res, const char *text)
+{
+    json_t *items = json_array();
+    for (size_t i = 0; i < res->n; i++)
+        json_array_append_new(items, pr_finding_json(&res->items[i], text));
+    return json_pack("{s:o,s:o,s:s}", "findings", items, "summary", pr_summary_json(res->by_category),
+                     "verdict", pr_result_verdict(res));
+}

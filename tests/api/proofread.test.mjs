@@ -1,0 +1,478 @@
+// Proofreading (校真): the lexicon contract (create, import with counts,
+// CRUD, history), text checks with offsets, summary and verdict, image OCR
+// with boxes, video jobs with time codes, the external service adapter, and
+// 4xx on bad input.
+import { test, before, after, describe } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { deflateRawSync } from 'node:zlib';
+import { startServer } from './lib/server.mjs';
+import { startFakeProofreader } from './lib/fake-proofreader.mjs';
+
+const FONT = '/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc';
+let server, srv, work;
+
+// Requests go through a logged-in administrator once the identity module
+// is there (its test helper offers admin()); before that, straight to the
+// server.
+const asAdmin = async (s) => (typeof s.admin === 'function' ? s.admin() : s);
+
+before(async () => {
+  work = mkdtempSync(join(tmpdir(), 'zhendi-proofread-'));
+  server = await startServer();
+  srv = await asAdmin(server);
+});
+after(async () => {
+  const r = await server.stop();
+  assert.equal(r.code, 0);
+  rmSync(work, { recursive: true, force: true });
+});
+
+function assertEnvelope(r, status, code) {
+  assert.equal(r.status, status, r.body);
+  assert.equal(r.json?.error?.code, code, r.body);
+  assert.equal(typeof r.json.error.message, 'string');
+}
+
+const cp = (s) => Array.from(s).length; // code points
+const check = (text, extra = {}) => srv.post('/api/v1/proofread', { text, ...extra });
+const importText = (id, body) =>
+  srv.request('POST', `/api/v1/lexicons/${id}/import`, { raw: body, headers: { 'content-type': 'text/plain; charset=utf-8' } });
+
+let seq = 0;
+async function newLexicon(category = 'sensitive', severity = 'block') {
+  const r = await srv.post('/api/v1/lexicons', { name: `测试词库${++seq}-${category}`, category, severity });
+  assert.equal(r.status, 201, r.body);
+  return r.json.id;
+}
+
+function render(text, file) {
+  const path = join(work, file);
+  execFileSync('convert', ['-size', '900x200', 'xc:white', '-font', FONT, '-pointsize', '48', '-fill', 'black',
+    '-annotate', '+40+120', text, path]);
+  return path;
+}
+
+// multipart/form-data built by hand, so that the request has a Content-Length
+// (a FormData body is streamed, and a server that refuses it early resets it)
+function upload(path, field, file, { type = 'application/octet-stream', fields = {}, server = srv } = {}) {
+  const b = '----zhendiTest' + Math.random().toString(16).slice(2);
+  const parts = [];
+  for (const [k, v] of Object.entries(fields)) {
+    parts.push(Buffer.from(`--${b}\r\nContent-Disposition: form-data; name="${k}"\r\n\r\n${v}\r\n`));
+  }
+  parts.push(Buffer.from(`--${b}\r\nContent-Disposition: form-data; name="${field}"; filename="${file.split('/').pop()}"\r\n` +
+    `Content-Type: ${type}\r\n\r\n`), readFileSync(file), Buffer.from(`\r\n--${b}--\r\n`));
+  return server.request('POST', path, { raw: Buffer.concat(parts), headers: { 'content-type': `multipart/form-data; boundary=${b}` } });
+}
+
+// A minimal .xlsx (stored zip) with inline-string cells.
+function crc32(buf) {
+  let c, crc = 0xffffffff;
+  for (const b of buf) {
+    c = (crc ^ b) & 0xff;
+    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+    crc = (crc >>> 8) ^ c;
+  }
+  return (crc ^ 0xffffffff) >>> 0;
+}
+function zip(files) {
+  const locals = [], centrals = [];
+  let offset = 0;
+  for (const [name, text] of Object.entries(files)) {
+    const data = Buffer.from(text), nameBuf = Buffer.from(name), packed = deflateRawSync(data);
+    const h = Buffer.alloc(30);
+    h.writeUInt32LE(0x04034b50, 0); h.writeUInt16LE(20, 4); h.writeUInt16LE(0x800, 6); h.writeUInt16LE(8, 8);
+    h.writeUInt32LE(crc32(data), 14); h.writeUInt32LE(packed.length, 18); h.writeUInt32LE(data.length, 22);
+    h.writeUInt16LE(nameBuf.length, 26);
+    const c = Buffer.alloc(46);
+    c.writeUInt32LE(0x02014b50, 0); c.writeUInt16LE(20, 4); c.writeUInt16LE(20, 6); c.writeUInt16LE(0x800, 8);
+    c.writeUInt16LE(8, 10); c.writeUInt32LE(crc32(data), 16); c.writeUInt32LE(packed.length, 20);
+    c.writeUInt32LE(data.length, 24); c.writeUInt16LE(nameBuf.length, 28); c.writeUInt32LE(offset, 42);
+    locals.push(h, nameBuf, packed);
+    centrals.push(c, nameBuf);
+    offset += h.length + nameBuf.length + packed.length;
+  }
+  const cd = Buffer.concat(centrals), end = Buffer.alloc(22);
+  end.writeUInt32LE(0x06054b50, 0); end.writeUInt16LE(Object.keys(files).length, 8);
+  end.writeUInt16LE(Object.keys(files).length, 10); end.writeUInt32LE(cd.length, 12); end.writeUInt32LE(offset, 16);
+  return Buffer.concat([...locals, cd, end]);
+}
+const esc = (s) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;');
+function xlsx(rows) {
+  const cols = 'ABCD';
+  const data = rows.map((r, i) => `<row r="${i + 1}">` + r.map((v, j) => v === null ? '' :
+    `<c r="${cols[j]}${i + 1}" t="inlineStr"><is><t>${esc(v)}</t></is></c>`).join('') + '</row>').join('');
+  return zip({
+    '[Content_Types].xml': '<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="xml" ContentType="application/xml"/><Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/><Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/></Types>',
+    'xl/workbook.xml': '<workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"><sheets><sheet name="词库" sheetId="1" r:id="rId1"/></sheets></workbook>',
+    'xl/_rels/workbook.xml.rels': '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/></Relationships>',
+    'xl/worksheets/sheet1.xml': `<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>${data}</sheetData></worksheet>`,
+  });
+}
+
+// ---- lexicons ----
+
+test('creating a lexicon answers 201 with its id; bad fields are 422 and a taken name 409', async () => {
+  const r = await srv.post('/api/v1/lexicons', { name: '专项敏感词', category: 'sensitive', severity: 'block' });
+  assert.equal(r.status, 201, r.body);
+  assert.ok(Number.isInteger(r.json.id) && r.json.id > 0);
+  assert.equal(r.json.name, '专项敏感词');
+  assert.equal(r.json.entry_count, 0);
+  assert.equal(r.json.version, 1);
+  const got = await srv.get(`/api/v1/lexicons/${r.json.id}`);
+  assert.equal(got.json.category, 'sensitive');
+  assertEnvelope(await srv.post('/api/v1/lexicons', { name: '专项敏感词', category: 'typo', severity: 'warn' }), 409, 'conflict');
+  let bad = await srv.post('/api/v1/lexicons', { name: '', category: 'nonsense', severity: 'fatal' });
+  assertEnvelope(bad, 422, 'invalid_fields');
+  assert.ok(bad.json.error.fields.name && bad.json.error.fields.category && bad.json.error.fields.severity);
+  bad = await srv.post('/api/v1/lexicons', { category: 'typo' });
+  assertEnvelope(bad, 422, 'invalid_fields');
+  assert.ok(bad.json.error.fields.name && bad.json.error.fields.severity);
+  assertEnvelope(await srv.get('/api/v1/lexicons/999999'), 404, 'not_found');
+  const list = await srv.get('/api/v1/lexicons?category=sensitive');
+  assert.ok(list.json.items.some((l) => l.id === r.json.id));
+  assert.ok(list.json.items.every((l) => l.category === 'sensitive'));
+});
+
+test('import counts added, duplicate and invalid lines, and the words are in force for the next request', async () => {
+  const id = await newLexicon('sensitive', 'block');
+  const body = [
+    '测试词甲\t请删除',    // added, with a suggestion
+    '测试词甲',            // duplicate
+    '测试 词甲',           // duplicate: the same word once spaces are ignored
+    '',                    // blank: not counted
+    '\t没有词条',          // invalid: no word
+    '甲\t乙\t丙',          // invalid: too many columns
+    '，。！',              // invalid: only punctuation
+    '测试词乙',            // added
+  ].join('\r\n') + '\n';
+  const r = await importText(id, body);
+  assert.equal(r.status, 200, r.body);
+  assert.equal(r.json.added, 2);
+  assert.equal(r.json.duplicate, 2);
+  assert.equal(r.json.invalid, 3);
+  assert.deepEqual(r.json.errors.map((e) => e.line), [5, 6, 7]);
+  assert.equal(r.json.lexicon.entry_count, 2);
+  const c = await check('这里有测试词甲和测试词乙。');
+  assert.equal(c.status, 200);
+  const mine = c.json.findings.filter((f) => f.lexicon_id === id);
+  assert.deepEqual(mine.map((f) => [f.text, f.start, f.end, f.suggestion]),
+    [['测试词甲', 3, 7, '请删除'], ['测试词乙', 8, 12, null]]);
+  assert.equal(c.json.verdict, 'block');
+  // importing the same again adds nothing
+  const again = await importText(id, '测试词甲\n测试词乙\n');
+  assert.deepEqual([again.json.added, again.json.duplicate, again.json.invalid], [0, 2, 0]);
+});
+
+test('proofread reports findings with code point offsets, a summary by category and a verdict', async () => {
+  const text = '😀请按装软件。以习近平总书记为核心的党中央。';
+  const r = await check(text);
+  assert.equal(r.status, 200, r.body);
+  const typo = r.json.findings.find((f) => f.category === 'typo');
+  assert.deepEqual([typo.start, typo.end, typo.text, typo.suggestion, typo.severity], [2, 4, '按装', '安装', 'warn']);
+  assert.equal(Array.from(text).slice(typo.start, typo.end).join(''), typo.text);
+  assert.equal(Buffer.from(text).subarray(typo.byte_start, typo.byte_end).toString(), typo.text);
+  const form = r.json.findings.find((f) => f.category === 'formulation');
+  assert.equal(form.suggestion, '以习近平同志为核心的党中央');
+  assert.equal(form.severity, 'block');
+  for (const k of ['sensitive', 'formulation', 'typo', 'custom']) assert.equal(typeof r.json.summary[k], 'number');
+  assert.equal(r.json.summary.typo, 1);
+  assert.equal(r.json.summary.formulation, 1);
+  assert.equal(r.json.verdict, 'block');
+  const clean = await check('今天天气很好，大家按时参加组织生活会。');
+  assert.deepEqual(clean.json.findings, []);
+  assert.equal(clean.json.verdict, 'pass');
+  const only = await check(text, { categories: ['typo'] });
+  assert.deepEqual(only.json.findings.map((f) => f.category), ['typo']);
+  assert.equal(only.json.verdict, 'warn');
+});
+
+test('interference characters, full-width and traditional text still match, offsets cover the original', async () => {
+  const id = await newLexicon('sensitive', 'block');
+  await importText(id, '违禁短语\nabc测试\n');
+  const text = '看：违\u200b禁 短＊语，ＡＢＣ测试，違禁短語';
+  const r = await check(text);
+  const mine = r.json.findings.filter((f) => f.lexicon_id === id);
+  assert.deepEqual(mine.map((f) => f.text), ['违\u200b禁 短＊语', 'ＡＢＣ测试', '違禁短語']);
+  for (const f of mine) {
+    assert.equal(Array.from(text).slice(f.start, f.end).join(''), f.text);
+    assert.equal(f.end - f.start, cp(f.text));
+  }
+});
+
+test('a whitelisted longer word suppresses a finding inside it', async () => {
+  const sens = await newLexicon('sensitive', 'block');
+  await importText(sens, '大法\n');
+  let r = await check('最高法院大法官说');
+  assert.equal(r.json.findings.filter((f) => f.lexicon_id === sens).length, 1);
+  const white = await newLexicon('whitelist', 'info');
+  const imp = await importText(white, '大法官\n');
+  assert.equal(imp.json.added, 1);
+  r = await check('最高法院大法官说，修炼大法');
+  const mine = r.json.findings.filter((f) => f.lexicon_id === sens);
+  assert.deepEqual(mine.map((f) => [f.text, f.start]), [['大法', 11]]);
+});
+
+test('disabling a lexicon takes its words out of force; enabling brings them back', async () => {
+  const id = await newLexicon('custom', 'warn');
+  await importText(id, '开关词\n');
+  const count = async () => (await check('这是开关词。')).json.findings.filter((f) => f.lexicon_id === id).length;
+  assert.equal(await count(), 1);
+  let r = await srv.patch(`/api/v1/lexicons/${id}`, { enabled: false, description: '暂停使用' });
+  assert.equal(r.status, 200, r.body);
+  assert.equal(r.json.enabled, false);
+  assert.equal(await count(), 0);
+  r = await srv.patch(`/api/v1/lexicons/${id}`, { enabled: true, severity: 'info' });
+  assert.equal(await count(), 1);
+  const f = (await check('这是开关词。')).json.findings.find((x) => x.lexicon_id === id);
+  assert.equal(f.severity, 'info');
+});
+
+test('entries can be read, changed and deleted, and the history says what changed in which version', async () => {
+  const id = await newLexicon('typo', 'warn');
+  let r = await srv.post(`/api/v1/lexicons/${id}/entries`, { word: '错字甲', suggestion: '正字甲' });
+  assert.equal(r.status, 201, r.body);
+  const eid = r.json.id;
+  assertEnvelope(await srv.post(`/api/v1/lexicons/${id}/entries`, { word: '错字 甲' }), 409, 'duplicate_word');
+  assertEnvelope(await srv.post(`/api/v1/lexicons/${id}/entries`, { word: '，，' }), 422, 'invalid_fields');
+  r = await srv.get(`/api/v1/lexicons/${id}/entries?q=错字`);
+  assert.equal(r.json.total, 1);
+  assert.equal(r.json.items[0].word, '错字甲');
+  r = await srv.patch(`/api/v1/lexicons/${id}/entries/${eid}`, { suggestion: '正字乙', severity: 'block' });
+  assert.equal(r.status, 200, r.body);
+  assert.equal(r.json.suggestion, '正字乙');
+  assert.equal(r.json.effective_severity, 'block');
+  let f = (await check('写了错字甲。', { categories: ['typo'] })).json.findings.find((x) => x.lexicon_id === id);
+  assert.deepEqual([f.suggestion, f.severity], ['正字乙', 'block']);
+  r = await srv.del(`/api/v1/lexicons/${id}/entries/${eid}`);
+  assert.equal(r.status, 204);
+  assertEnvelope(await srv.get(`/api/v1/lexicons/${id}/entries/${eid}`), 404, 'not_found');
+  f = (await check('写了错字甲。')).json.findings.find((x) => x.lexicon_id === id);
+  assert.equal(f, undefined);
+  const h = await srv.get(`/api/v1/lexicons/${id}/history`);
+  assert.deepEqual(h.json.items.map((x) => x.action), ['entry.delete', 'entry.update', 'entry.create', 'lexicon.create']);
+  assert.deepEqual(h.json.items.map((x) => x.version), [4, 3, 2, 1]);
+  assert.equal(h.json.items[1].detail.suggestion.after, '正字乙');
+  assert.ok('actor_id' in h.json.items[0]);
+  const lex = await srv.get(`/api/v1/lexicons/${id}`);
+  assert.equal(lex.json.version, 4);
+  assert.equal(lex.json.entry_count, 0);
+});
+
+test('deleting a lexicon removes it; built-in lexicons can only be disabled', async () => {
+  const id = await newLexicon('custom', 'warn');
+  await importText(id, '将删除的词\n');
+  assert.equal((await srv.del(`/api/v1/lexicons/${id}`)).status, 204);
+  assertEnvelope(await srv.get(`/api/v1/lexicons/${id}`), 404, 'not_found');
+  assert.equal((await check('将删除的词')).json.findings.filter((f) => f.lexicon_id === id).length, 0);
+  const list = await srv.get('/api/v1/lexicons?page_size=200');
+  const builtin = list.json.items.filter((l) => l.builtin);
+  assert.deepEqual(builtin.map((l) => l.category).sort(), ['formulation', 'formulation', 'typo', 'typo', 'whitelist']);
+  assert.ok(builtin.filter((l) => l.category !== 'whitelist').every((l) => l.entry_count > 10));
+  assertEnvelope(await srv.del(`/api/v1/lexicons/${builtin[0].id}`), 409, 'builtin_lexicon');
+});
+
+test('import refuses invalid UTF-8, other content types and a missing lexicon', async () => {
+  const id = await newLexicon();
+  const bad = Buffer.concat([Buffer.from('好词\n'), Buffer.from([0xe6, 0x88]), Buffer.from('\n')]);
+  assertEnvelope(await srv.request('POST', `/api/v1/lexicons/${id}/import`, { raw: bad, headers: { 'content-type': 'text/plain' } }), 400, 'invalid_utf8');
+  assertEnvelope(await srv.request('POST', `/api/v1/lexicons/${id}/import`, { raw: '{"a":1}', headers: { 'content-type': 'application/json' } }), 415, 'unsupported_media_type');
+  assertEnvelope(await importText(999999, '词\n'), 404, 'not_found');
+  const notXlsx = await srv.request('POST', `/api/v1/lexicons/${id}/import`, {
+    raw: 'plain words', headers: { 'content-type': 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet' } });
+  assert.ok([400, 415].includes(notXlsx.status), notXlsx.body);
+  assert.equal((await srv.get(`/api/v1/lexicons/${id}`)).json.entry_count, 0);
+});
+
+test('.xlsx import reads words, suggestions and severities, skipping a header row', async () => {
+  const id = await newLexicon('typo', 'warn');
+  const body = xlsx([['词条', '建议', '级别', '备注'], ['表格错字', '表格正字', '阻断', '来自表格'], ['表格错字', null, null, null],
+    ['第二个词', null, 'info', null], ['第三个词', '建议', '无效级别', null]]);
+  const r = await srv.request('POST', `/api/v1/lexicons/${id}/import`, {
+    raw: body, headers: { 'content-type': 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet' } });
+  assert.equal(r.status, 200, r.body);
+  assert.deepEqual([r.json.added, r.json.duplicate, r.json.invalid], [2, 1, 1]);
+  assert.equal(r.json.errors[0].line, 5);
+  const e = await srv.get(`/api/v1/lexicons/${id}/entries`);
+  const byWord = Object.fromEntries(e.json.items.map((x) => [x.word, x]));
+  assert.equal(byWord['表格错字'].suggestion, '表格正字');
+  assert.equal(byWord['表格错字'].severity, 'block');
+  assert.equal(byWord['表格错字'].note, '来自表格');
+  assert.equal(byWord['第二个词'].severity, 'info');
+  const exp = await srv.get(`/api/v1/lexicons/${id}/export`);
+  assert.equal(exp.status, 200);
+  assert.match(exp.body, /^表格错字\t表格正字$/m);
+});
+
+test('bad proofread requests get 4xx', async () => {
+  assertEnvelope(await srv.post('/api/v1/proofread', {}), 422, 'invalid_fields');
+  assertEnvelope(await srv.post('/api/v1/proofread', { text: 42 }), 422, 'invalid_fields');
+  assertEnvelope(await srv.post('/api/v1/proofread', { text: 'x', categories: ['nonsense'] }), 422, 'invalid_fields');
+  assertEnvelope(await srv.request('POST', '/api/v1/proofread', { raw: '{"text":', headers: { 'content-type': 'application/json' } }), 400, 'invalid_json');
+  const badUtf8 = Buffer.concat([Buffer.from('{"text":"'), Buffer.from([0xc3, 0x28]), Buffer.from('"}')]);
+  assertEnvelope(await srv.request('POST', '/api/v1/proofread', { raw: badUtf8, headers: { 'content-type': 'application/json' } }), 400, 'invalid_utf8');
+  assertEnvelope(await srv.request('POST', '/api/v1/proofread', { raw: 'text', headers: { 'content-type': 'text/plain' } }), 415, 'unsupported_media_type');
+  assertEnvelope(await srv.post('/api/v1/proofread', { text: '字'.repeat(500001) }), 422, 'invalid_fields');
+  // pasted text with control characters is still checked
+  const r = await check('请按装\u000b软件\u000c');
+  assert.equal(r.status, 200);
+  assert.equal(r.json.findings.length, 1);
+});
+
+test('lexicon changes never show half-applied to concurrent checks', async () => {
+  const id = await newLexicon('custom', 'warn');
+  const words = Array.from({ length: 60 }, (_, i) => `并发词${String(i).padStart(2, '0')}号`);
+  const text = words.join('，');
+  const checks = [];
+  for (let i = 0; i < 30; i++) checks.push(check(text));
+  const imp = importText(id, words.join('\n'));
+  for (let i = 0; i < 30; i++) checks.push(check(text));
+  assert.equal((await imp).json.added, 60);
+  for (const r of await Promise.all(checks)) {
+    const n = r.json.findings.filter((f) => f.lexicon_id === id).length;
+    assert.ok(n === 0 || n === 60, `saw ${n} of 60 words`);
+  }
+  const final = await check(text);
+  assert.equal(final.json.findings.filter((f) => f.lexicon_id === id).length, 60);
+});
+
+test('segmentation returns words with offsets', async () => {
+  const r = await srv.post('/api/v1/text/segment', { text: '坚持以经济建设为中心' });
+  assert.equal(r.status, 200, r.body);
+  const words = r.json.tokens.map((t) => t.text);
+  assert.ok(words.includes('经济'), words.join('|'));
+  for (const t of r.json.tokens) assert.equal(Array.from('坚持以经济建设为中心').slice(t.start, t.end).join(''), t.text);
+  assertEnvelope(await srv.post('/api/v1/text/segment', {}), 422, 'invalid_fields');
+});
+
+test('meta and engine figures for the console', async () => {
+  const m = await srv.get('/api/v1/proofread/meta');
+  assert.equal(m.status, 200);
+  assert.deepEqual(m.json.categories.map((c) => c.code), ['sensitive', 'formulation', 'typo', 'custom', 'whitelist']);
+  assert.ok(m.json.image_max_bytes > 0 && m.json.video_max_bytes > 0);
+  const e = await srv.get('/api/v1/proofread/engine');
+  assert.equal(e.status, 200);
+  assert.ok(e.json.entries > 500, 'built-in lexicons compiled');
+  assert.ok(e.json.memory_bytes > 0 && e.json.states > 0);
+});
+
+// ---- images and videos ----
+
+test('a sensitive word rendered into an image is found with its bounding box', async () => {
+  const id = await newLexicon('sensitive', 'block');
+  await importText(id, '测试敏感词\n');
+  const png = render('图片中含有测试敏感词，请核实', 'word.png');
+  const r = await upload('/api/v1/proofread/image', 'file', png, { type: 'image/png' });
+  assert.equal(r.status, 200, r.body);
+  assert.match(r.json.text, /测试敏感词/);
+  const f = r.json.findings.find((x) => x.lexicon_id === id);
+  assert.ok(f, JSON.stringify(r.json));
+  assert.equal(f.text, '测试敏感词');
+  assert.equal(Array.from(r.json.text).slice(f.start, f.end).join(''), f.text);
+  // the word is drawn from x = 40 + 5 characters × 48 px, baseline at y = 120
+  assert.ok(f.box.x > 200 && f.box.x < 340, JSON.stringify(f.box));
+  assert.ok(f.box.w > 150 && f.box.w < 320, JSON.stringify(f.box));
+  assert.ok(f.box.y > 50 && f.box.y < 120 && f.box.h > 25, JSON.stringify(f.box));
+  assert.equal(f.boxes.length, 1);
+  assert.equal(r.json.verdict, 'block');
+  assert.equal(r.json.file.type, 'image/png');
+  assert.equal(r.json.ocr.width, 900);
+});
+
+test('image uploads: no file 422, not an image 415, bad multipart 400', async () => {
+  const txt = join(work, 'not-an-image.png');
+  execFileSync('sh', ['-c', `printf 'just text' > ${txt}`]);
+  assertEnvelope(await upload('/api/v1/proofread/image', 'file', txt, { type: 'image/png' }), 415, 'unsupported_media_type');
+  assertEnvelope(await upload('/api/v1/proofread/image', 'other', txt), 422, 'invalid_fields');
+  assertEnvelope(await srv.request('POST', '/api/v1/proofread/image', {
+    raw: '--x\r\nno headers', headers: { 'content-type': 'multipart/form-data; boundary=x' } }), 400, 'invalid_multipart');
+  assertEnvelope(await srv.post('/api/v1/proofread/image', { file: 'x' }), 415, 'unsupported_media_type');
+});
+
+test('a video upload becomes a job whose result has findings with time codes', async () => {
+  const mp4 = join(work, 'clip.mp4');
+  execFileSync('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-f', 'lavfi', '-i', 'color=c=white:s=640x360:d=5:r=10',
+    '-vf', `drawtext=fontfile=${FONT}:text='第二十届全国代表大会':fontsize=40:fontcolor=black:x=40:y=150:enable='between(t,2,3.9)'`,
+    '-c:v', 'libx264', '-pix_fmt', 'yuv420p', '-y', mp4]);
+  const r = await upload('/api/v1/proofread/video', 'file', mp4, { type: 'video/mp4', fields: { interval: '1' } });
+  assert.equal(r.status, 201, r.body);
+  let job;
+  for (let i = 0; i < 300; i++) {
+    job = (await srv.get(`/api/v1/proofread/video/${r.json.id}`)).json;
+    if (['done', 'dead'].includes(job.status)) break;
+    await new Promise((res) => setTimeout(res, 200));
+  }
+  assert.equal(job.status, 'done', JSON.stringify(job));
+  assert.equal(job.result.frames, 5);
+  const f = job.result.findings.find((x) => x.category === 'formulation');
+  assert.ok(f, JSON.stringify(job.result));
+  assert.equal(f.suggestion, '第二十次全国代表大会');
+  assert.equal(f.time, 2);
+  assert.equal(f.end_time, 4);
+  assert.equal(f.timecode, '00:00:02');
+  assert.ok(f.box && f.box.w > 0);
+  assert.equal(job.result.findings.filter((x) => x.category === 'formulation').length, 1, 'one finding across frames');
+  assert.equal(job.result.verdict, 'block');
+  assert.equal(job.progress.done, job.progress.total);
+  const txt = join(work, 'fake.mp4');
+  execFileSync('sh', ['-c', `printf 'not a video at all' > ${txt}`]);
+  assertEnvelope(await upload('/api/v1/proofread/video', 'file', txt, { type: 'video/mp4' }), 415, 'unsupported_media_type');
+  assertEnvelope(await upload('/api/v1/proofread/video', 'file', mp4, { fields: { interval: '0' } }), 422, 'invalid_fields');
+  assertEnvelope(await srv.get('/api/v1/proofread/video/999999'), 404, 'not_found');
+});
+
+// ---- limits and the external service ----
+
+describe('with an external service and small upload limits', () => {
+  let fake, extServer, ext;
+  before(async () => {
+    fake = await startFakeProofreader({ key: 'secret-key', words: { 外部词: 'sensitive', 按装: 'typo' } });
+    extServer = await startServer({
+      env: { ZHENDI_PROOFREAD_EXTERNAL_URL: fake.url, ZHENDI_PROOFREAD_EXTERNAL_KEY: 'secret-key' },
+      args: ['--proofread-image-max-mb', '1'],
+    });
+    ext = await asAdmin(extServer);
+  });
+  after(async () => {
+    assert.equal((await extServer.stop()).code, 0);
+    await fake.close();
+  });
+
+  test('external findings are merged with the local ones, marked by source', async () => {
+    const r = await ext.post('/api/v1/proofread', { text: '请按装这个外部词。' });
+    assert.equal(r.status, 200, r.body);
+    assert.equal(r.json.external.status, 'ok');
+    const typo = r.json.findings.find((f) => f.category === 'typo');
+    assert.equal(typo.source, 'both');
+    const outside = r.json.findings.find((f) => f.text === '外部词');
+    assert.deepEqual([outside.source, outside.category, outside.start, outside.end, outside.message],
+      ['external', 'sensitive', 5, 8, '外部服务发现']);
+    assert.equal(r.json.summary.sensitive, 1);
+    assert.equal(r.json.verdict, 'block');
+    const req = fake.requests.at(-1);
+    assert.equal(req.auth, 'Bearer secret-key');
+    assert.equal(JSON.parse(req.body).offsets, 'codepoint');
+    const off = await ext.post('/api/v1/proofread', { text: '外部词', external: false });
+    assert.equal(off.json.external.status, 'disabled');
+    assert.equal(off.json.findings.length, 0);
+  });
+
+  test('images larger than the limit are refused with 413', async () => {
+    const big = join(work, 'big.png');
+    execFileSync('convert', ['-size', '480x480', 'xc:', '+noise', 'Random', big]); // ≈ 1.4 MB
+    assertEnvelope(await upload('/api/v1/proofread/image', 'file', big, { type: 'image/png', server: ext }), 413, 'payload_too_large');
+  });
+
+  test('when the external service is down the local engine still answers', async () => {
+    await fake.close();
+    const r = await ext.post('/api/v1/proofread', { text: '请按装这个外部词。' });
+    assert.equal(r.status, 200);
+    assert.equal(r.json.external.status, 'error');
+    assert.deepEqual(r.json.findings.map((f) => [f.text, f.source]), [['按装', 'local']]);
+    fake = await startFakeProofreader(); // for after()
+  });
+});

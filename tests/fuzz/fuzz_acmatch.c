@@ -1,0 +1,96 @@
+/* libFuzzer: lexicon compilation and the check. The input is lexicon
+ * words (lines) up to a NUL byte, then the text. Every finding must lie
+ * inside the text on character boundaries, and the original span must
+ * normalise to the same text as its entry's word (the matcher and the
+ * normaliser agree); malformed UTF-8 must be reported, never crash. */
+#include "core/str.h"
+#include "text/normalize.h"
+#include "text/proofread.h"
+#include <stdlib.h>
+#include <string.h>
+
+int LLVMFuzzerInitialize(int *argc, char ***argv);
+int LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+    (void)argc;
+    (void)argv;
+    char err[256];
+    if (norm_init(err, sizeof err) != 0)
+        abort();
+    return 0;
+}
+
+/* the normal form without separators (a span may have lost or gained a
+ * separator at its edges relative to the word) */
+static char *squeeze(const char *s, size_t n)
+{
+    norm_text_t nt;
+    if (norm_text(s, n, &nt, NULL) != 0)
+        return NULL;
+    char *o = malloc(nt.len + 1);
+    size_t k = 0;
+    for (size_t i = 0; i < nt.len; i++)
+        if (nt.text[i] != ' ' && nt.text[i] != '\n')
+            o[k++] = nt.text[i];
+    o[k] = 0;
+    norm_text_free(&nt);
+    return o;
+}
+
+int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size);
+int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
+{
+    const char *in = (const char *)data;
+    const char *nul = memchr(in, 0, size);
+    if (!nul)
+        return 0;
+    size_t wl = (size_t)(nul - in), tl = size - wl - 1;
+    const char *text = nul + 1;
+    char *words = strndup(in, wl);
+    pr_entry_t e[64];
+    size_t n = 0;
+    for (char *w = strtok(words, "\n"); w && n < 64; w = strtok(NULL, "\n")) {
+        if (!utf8_valid(w, strlen(w)))
+            continue;
+        e[n] = (pr_entry_t){w,
+                            NULL,
+                            NULL,
+                            0,
+                            (int64_t)n + 1,
+                            (pr_category_t)(n % PR_NCATEGORIES),
+                            (pr_severity_t)(n % PR_NSEVERITIES)};
+        n++;
+    }
+    char err[256];
+    pr_lexset_t *ls = pr_lexset_build(e, n, 0, err, sizeof err);
+    if (!ls)
+        abort();
+    pr_result_t r;
+    size_t bad = 0;
+    pr_options_t o = {.no_verify = true};
+    int rc = pr_check(ls, text, tl, &o, &r, &bad);
+    if ((rc == 0) != utf8_valid(text, tl))
+        abort();
+    for (size_t i = 0; rc == 0 && i < r.n; i++) {
+        const pr_finding_t *f = &r.items[i];
+        if (f->byte_start >= f->byte_end || f->byte_end > tl || f->start >= f->end)
+            abort();
+        if (((unsigned char)text[f->byte_start] & 0xC0) == 0x80 ||
+            (f->byte_end < tl && ((unsigned char)text[f->byte_end] & 0xC0) == 0x80))
+            abort();
+        if (utf8_count(text, f->byte_start) != f->start || utf8_count(text, f->byte_end) != f->end)
+            abort();
+        char *a = squeeze(text + f->byte_start, f->byte_end - f->byte_start);
+        char *b = squeeze(f->entry->word, strlen(f->entry->word));
+        if (!a || !b || strcmp(a, b) != 0)
+            abort();
+        free(a);
+        free(b);
+        if (i && (f->start < r.items[i - 1].start))
+            abort();
+    }
+    pr_result_free(&r);
+    pr_lexset_release(ls);
+    free(words);
+    return 0;
+}

@@ -1,0 +1,463 @@
+/* test_proofread.c — the proofreading engine: findings and their offsets in
+ * the original text (interference characters, traditional and full-width
+ * text, whitelist, overlaps, Latin word boundaries, invalid UTF-8), typo
+ * confirmation by segmentation, and hot reload under concurrent checks. */
+#include "support/cm.h"
+
+#include "text/acmatch.h"
+#include "text/normalize.h"
+#include "text/proofread.h"
+#include "text/segment.h"
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define E(w, s, c, v)                                                                                        \
+    {                                                                                                        \
+        (w), (s), "测试词库", 1, 0, (c), (v)                                                                 \
+    }
+
+static pr_lexset_t *build(const pr_entry_t *e, size_t n)
+{
+    char err[256];
+    pr_lexset_t *ls = pr_lexset_build(e, n, 0, err, sizeof err);
+    if (!ls)
+        fail_msg("build: %s", err);
+    return ls;
+}
+
+static void check(pr_lexset_t *ls, const char *text, pr_result_t *r)
+{
+    size_t bad = 0;
+    if (pr_check(ls, text, strlen(text), NULL, r, &bad) != 0)
+        fail_msg("pr_check failed at byte %zu", bad);
+}
+
+/* the finding's text as it stands in the original */
+static char *span(const char *text, const pr_finding_t *f)
+{
+    return strndup(text + f->byte_start, f->byte_end - f->byte_start);
+}
+
+static void assert_finding(const char *text, const pr_finding_t *f, size_t start, size_t end,
+                           const char *want)
+{
+    assert_int_equal(f->start, start);
+    assert_int_equal(f->end, end);
+    char *s = span(text, f);
+    assert_string_equal(s, want);
+    free(s);
+}
+
+static void typo_finding_has_code_point_and_byte_offsets(void **state)
+{
+    (void)state;
+    pr_entry_t e[] = {E("按装", "安装", PR_TYPO, PR_WARN)};
+    pr_lexset_t *ls = build(e, 1);
+    pr_result_t r;
+    const char *text = "请按装软件";
+    check(ls, text, &r);
+    assert_int_equal(r.n, 1);
+    assert_finding(text, &r.items[0], 1, 3, "按装");
+    assert_int_equal(r.items[0].byte_start, 3);
+    assert_int_equal(r.items[0].byte_end, 9);
+    assert_string_equal(r.items[0].suggestion, "安装");
+    assert_int_equal(r.items[0].category, PR_TYPO);
+    assert_int_equal(r.by_category[PR_TYPO], 1);
+    assert_string_equal(pr_result_verdict(&r), "warn");
+    pr_result_free(&r);
+    pr_lexset_release(ls);
+}
+
+static void interference_characters_are_skipped_and_offsets_cover_them(void **state)
+{
+    (void)state;
+    pr_entry_t e[] = {E("法轮功", NULL, PR_SENSITIVE, PR_BLOCK)};
+    pr_lexset_t *ls = build(e, 1);
+    pr_result_t r;
+    /* space, zero-width space, full-width punctuation, an emoji */
+    const char *text = "甲法 轮\u200b功乙，法＊轮😀功";
+    check(ls, text, &r);
+    assert_int_equal(r.n, 2);
+    assert_finding(text, &r.items[0], 1, 6, "法 轮\u200b功");
+    assert_finding(text, &r.items[1], 8, 13, "法＊轮😀功");
+    assert_string_equal(pr_result_verdict(&r), "block");
+    pr_result_free(&r);
+    pr_lexset_release(ls);
+}
+
+static void typo_entries_do_not_match_across_punctuation(void **state)
+{
+    (void)state;
+    pr_entry_t e[] = {E("按装", "安装", PR_TYPO, PR_WARN)};
+    pr_lexset_t *ls = build(e, 1);
+    pr_result_t r;
+    check(ls, "先按，装好", &r);
+    assert_int_equal(r.n, 0);
+    pr_result_free(&r);
+    const char *text = "请按 装软件";
+    check(ls, text, &r);
+    assert_int_equal(r.n, 1);
+    assert_finding(text, &r.items[0], 1, 4, "按 装");
+    pr_result_free(&r);
+    pr_lexset_release(ls);
+}
+
+static void no_match_spans_a_line_break(void **state)
+{
+    (void)state;
+    pr_entry_t e[] = {E("法轮功", NULL, PR_SENSITIVE, PR_BLOCK)};
+    pr_lexset_t *ls = build(e, 1);
+    pr_result_t r;
+    check(ls, "法轮\n功", &r);
+    assert_int_equal(r.n, 0);
+    pr_result_free(&r);
+    pr_lexset_release(ls);
+}
+
+static void traditional_characters_match_simplified_entries(void **state)
+{
+    (void)state;
+    pr_entry_t e[] = {E("中国共产党第二十次全国代表大会", NULL, PR_FORMULATION, PR_INFO),
+                      E("發展", NULL, PR_CUSTOM, PR_INFO)};
+    pr_lexset_t *ls = build(e, 2);
+    pr_result_t r;
+    const char *text = "慶祝中國共產黨第二十次全國代表大會勝利召開，推動发展";
+    check(ls, text, &r);
+    assert_int_equal(r.n, 2);
+    assert_finding(text, &r.items[0], 2, 17, "中國共產黨第二十次全國代表大會");
+    assert_finding(text, &r.items[1], 24, 26, "发展");  /* the entry was traditional */
+    assert_string_equal(pr_result_verdict(&r), "pass"); /* info alone passes */
+    pr_result_free(&r);
+    pr_lexset_release(ls);
+}
+
+static void full_width_and_upper_case_text_matches(void **state)
+{
+    (void)state;
+    pr_entry_t e[] = {E("abc测试", NULL, PR_CUSTOM, PR_WARN), E("Falun Gong", NULL, PR_SENSITIVE, PR_BLOCK)};
+    pr_lexset_t *ls = build(e, 2);
+    pr_result_t r;
+    const char *text = "这是ＡＢＣ测试，还有ＦＡＬＵＮ　ＧＯＮＧ和falun-gong";
+    check(ls, text, &r);
+    assert_int_equal(r.n, 3);
+    assert_finding(text, &r.items[0], 2, 7, "ＡＢＣ测试");
+    assert_finding(text, &r.items[1], 10, 20, "ＦＡＬＵＮ　ＧＯＮＧ");
+    assert_finding(text, &r.items[2], 21, 31, "falun-gong");
+    pr_result_free(&r);
+    pr_lexset_release(ls);
+}
+
+static void latin_entries_match_whole_words_only(void **state)
+{
+    (void)state;
+    pr_entry_t e[] = {E("sex", NULL, PR_SENSITIVE, PR_WARN)};
+    pr_lexset_t *ls = build(e, 1);
+    pr_result_t r;
+    check(ls, "Essex is sexy, this exam", &r);
+    assert_int_equal(r.n, 0);
+    pr_result_free(&r);
+    const char *text = "词语sex，SEX!";
+    check(ls, text, &r);
+    assert_int_equal(r.n, 2);
+    assert_finding(text, &r.items[0], 2, 5, "sex");
+    assert_finding(text, &r.items[1], 6, 9, "SEX");
+    pr_result_free(&r);
+    pr_lexset_release(ls);
+}
+
+static void whitelisted_longer_words_suppress_findings_inside_them(void **state)
+{
+    (void)state;
+    pr_entry_t e[] = {E("大法", NULL, PR_SENSITIVE, PR_BLOCK), E("大法官", NULL, PR_WHITELIST, PR_INFO),
+                      E("最高法院大法官", NULL, PR_WHITELIST, PR_INFO)};
+    pr_lexset_t *ls = build(e, 3);
+    pr_result_t r;
+    check(ls, "最高法院大法官今天说", &r);
+    assert_int_equal(r.n, 0);
+    pr_result_free(&r);
+    const char *text = "大法官说修炼大法";
+    check(ls, text, &r);
+    assert_int_equal(r.n, 1);
+    assert_finding(text, &r.items[0], 6, 8, "大法");
+    pr_result_free(&r);
+    pr_lexset_release(ls);
+}
+
+static void overlapping_findings_are_resolved_by_category(void **state)
+{
+    (void)state;
+    pr_entry_t e[] = {
+        E("法轮", NULL, PR_SENSITIVE, PR_WARN),         E("法轮功", NULL, PR_SENSITIVE, PR_BLOCK),
+        E("甲乙丙", NULL, PR_CUSTOM, PR_INFO),          E("乙丙丁", NULL, PR_CUSTOM, PR_WARN),
+        E("轮功", "（测试）", PR_TYPO, PR_INFO),        E("法轮功", NULL, PR_CUSTOM, PR_INFO),
+        E("法轮功", "同词两库", PR_SENSITIVE, PR_INFO),
+    };
+    pr_lexset_t *ls = build(e, 7);
+    pr_result_t r;
+    const char *text = "法轮功，甲乙丙丁";
+    pr_options_t o = {.no_verify = true};
+    assert_int_equal(pr_check(ls, text, strlen(text), &o, &r, NULL), 0);
+    /* sensitive 法轮 inside 法轮功 dropped; the same word in two sensitive
+     * lexicons reported once with the higher severity; custom and typo
+     * findings on the same text kept; partly overlapping findings both kept */
+    assert_int_equal(r.n, 5);
+    assert_finding(text, &r.items[0], 0, 3, "法轮功");
+    assert_finding(text, &r.items[1], 0, 3, "法轮功");
+    assert_int_not_equal(r.items[0].category, r.items[1].category);
+    for (int i = 0; i < 2; i++)
+        if (r.items[i].category == PR_SENSITIVE)
+            assert_int_equal(r.items[i].severity, PR_BLOCK);
+    assert_finding(text, &r.items[2], 1, 3, "轮功");
+    assert_int_equal(r.items[2].category, PR_TYPO);
+    assert_finding(text, &r.items[3], 4, 7, "甲乙丙");
+    assert_finding(text, &r.items[4], 5, 8, "乙丙丁");
+    assert_int_equal(r.by_category[PR_SENSITIVE], 1);
+    assert_int_equal(r.by_category[PR_CUSTOM], 3);
+    pr_result_free(&r);
+    pr_lexset_release(ls);
+}
+
+static void invalid_utf8_is_reported_with_its_offset(void **state)
+{
+    (void)state;
+    pr_entry_t e[] = {E("测试", NULL, PR_CUSTOM, PR_WARN)};
+    pr_lexset_t *ls = build(e, 1);
+    pr_result_t r;
+    const char *cases[][2] = {
+        {"测试\xff测试", "6"},   {"测\xe6\xb5", "3"},       {"ab\xc0\xafz", "2"}, /* overlong '/' */
+        {"x\xed\xa0\x80y", "1"}, {"\xf4\x90\x80\x80", "0"},                       /* surrogate, > U+10FFFF */
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        size_t bad = 99;
+        assert_int_equal(pr_check(ls, cases[i][0], strlen(cases[i][0]), NULL, &r, &bad), -1);
+        assert_int_equal(bad, (size_t)atoi(cases[i][1]));
+        pr_result_free(&r);
+    }
+    pr_lexset_release(ls);
+}
+
+static void typo_inside_a_longer_dictionary_word_is_not_reported(void **state)
+{
+    (void)state;
+    pr_entry_t e[] = {E("以经", "已经", PR_TYPO, PR_WARN), E("安祥", "安详", PR_TYPO, PR_WARN)};
+    pr_lexset_t *ls = build(e, 2);
+    pr_result_t r;
+    check(ls, "坚持以经济建设为中心，祝大家平安祥和", &r);
+    assert_int_equal(r.n, 0);
+    pr_result_free(&r);
+    const char *text = "我们以经完成了任务，神态安祥";
+    check(ls, text, &r);
+    assert_int_equal(r.n, 2);
+    assert_finding(text, &r.items[0], 2, 4, "以经");
+    assert_finding(text, &r.items[1], 12, 14, "安祥");
+    pr_result_free(&r);
+    pr_lexset_release(ls);
+}
+
+static void merged_external_findings_are_deduplicated(void **state)
+{
+    (void)state;
+    pr_entry_t e[] = {E("按装", "安装", PR_TYPO, PR_WARN)};
+    pr_lexset_t *ls = build(e, 1);
+    pr_result_t r;
+    const char *text = "请按装软件，外部词";
+    check(ls, text, &r);
+    pr_finding_t ext[] = {
+        {.start = 1, .end = 3, .category = PR_TYPO, .severity = PR_WARN, .suggestion = "安装"},
+        {.start = 6, .end = 8, .category = PR_SENSITIVE, .severity = PR_BLOCK, .message = "外部服务"},
+        {.start = 8, .end = 20, .category = PR_SENSITIVE, .severity = PR_BLOCK}, /* out of range */
+    };
+    assert_int_equal(pr_result_merge(&r, text, strlen(text), ext, 3), 1);
+    assert_int_equal(r.n, 2);
+    assert_int_equal(r.items[0].source, PR_SRC_LOCAL | PR_SRC_EXTERNAL);
+    assert_finding(text, &r.items[1], 6, 8, "外部");
+    assert_int_equal(r.items[1].source, PR_SRC_EXTERNAL);
+    assert_string_equal(r.items[1].message, "外部服务");
+    assert_string_equal(pr_result_verdict(&r), "block");
+    json_t *j = pr_result_json(&r, text);
+    assert_int_equal(json_integer_value(json_object_get(json_object_get(j, "summary"), "sensitive")), 1);
+    assert_string_equal(
+        json_string_value(json_object_get(json_array_get(json_object_get(j, "findings"), 0), "source")),
+        "both");
+    json_decref(j);
+    pr_result_free(&r);
+    pr_lexset_release(ls);
+}
+
+/* ---- the automaton against brute force ---- */
+
+static uint32_t rnd(uint64_t *s)
+{
+    *s ^= *s << 13;
+    *s ^= *s >> 7;
+    *s ^= *s << 17;
+    return (uint32_t)(*s >> 11);
+}
+
+static void automaton_reports_exactly_the_occurrences_brute_force_finds(void **state)
+{
+    (void)state;
+    uint64_t seed = 0x9E3779B97F4A7C15ull;
+    for (int round = 0; round < 40; round++) {
+        uint32_t alphabet = 2 + rnd(&seed) % 30;
+        size_t np = 1 + rnd(&seed) % 200;
+        uint32_t codes[200][8];
+        ac_pattern_t p[200];
+        for (size_t i = 0; i < np; i++) {
+            uint32_t len = 1 + rnd(&seed) % 6;
+            for (uint32_t j = 0; j < len; j++)
+                codes[i][j] = 1 + rnd(&seed) % (alphabet - 1);
+            p[i] = (ac_pattern_t){codes[i], len, (uint32_t)i};
+        }
+        char err[128];
+        ac_t *a = ac_build(p, np, alphabet, err, sizeof err);
+        assert_non_null(a);
+        uint32_t text[400];
+        for (int i = 0; i < 400; i++)
+            text[i] = rnd(&seed) % alphabet; /* 0 included: not in any pattern */
+        size_t found = 0, expect = 0;
+        int32_t s = 0;
+        for (int i = 0; i < 400; i++) {
+            s = ac_step(a, s, text[i]);
+            for (int32_t r = ac_report(a, s); r > 0; r = ac_next_report(a, r))
+                for (uint32_t o = 0; o < a->aux[r].nout; o++) {
+                    uint32_t v = ac_value(a, r, o), len = a->aux[r].len;
+                    /* the reported occurrence really is there */
+                    assert_int_equal(len, p[v].len);
+                    assert_true((uint32_t)i + 1 >= len);
+                    assert_memory_equal(&text[i + 1 - len], p[v].codes, len * sizeof(uint32_t));
+                    found++;
+                }
+        }
+        for (size_t i = 0; i < np; i++)
+            for (int j = 0; j + (int)p[i].len <= 400; j++)
+                expect += memcmp(&text[j], p[i].codes, p[i].len * sizeof(uint32_t)) == 0;
+        assert_int_equal(found, expect);
+        ac_free(a);
+    }
+}
+
+/* ---- hot reload ---- */
+
+typedef struct {
+    pr_engine_t *eng;
+    atomic_bool stop;
+    atomic_long checks, mixed;
+} reload_t;
+
+/* Lexicon A has the words 甲0…甲49, lexicon B 乙0…乙49; the text contains
+ * all of both. Every check must see exactly one of them complete. */
+static const char *reload_text(void)
+{
+    static char buf[4096];
+    if (!buf[0]) {
+        size_t n = 0;
+        for (int i = 0; i < 50; i++)
+            n += (size_t)snprintf(buf + n, sizeof buf - n, "甲%d，乙%d。", i, i);
+    }
+    return buf;
+}
+
+static pr_lexset_t *reload_set(const char *prefix)
+{
+    pr_entry_t e[50];
+    char words[50][16];
+    for (int i = 0; i < 50; i++) {
+        snprintf(words[i], sizeof words[i], "%s%d", prefix, i);
+        e[i] = (pr_entry_t){words[i], NULL, prefix, 1, i + 1, PR_SENSITIVE, PR_WARN};
+    }
+    return build(e, 50);
+}
+
+static void *reload_reader(void *arg)
+{
+    reload_t *rt = arg;
+    const char *text = reload_text();
+    while (!atomic_load(&rt->stop)) {
+        pr_lexset_t *ls = pr_engine_acquire(rt->eng);
+        pr_result_t r;
+        if (pr_check(ls, text, strlen(text), NULL, &r, NULL) != 0)
+            atomic_fetch_add(&rt->mixed, 1000);
+        size_t a = 0, b = 0;
+        for (size_t i = 0; i < r.n; i++) {
+            const char *w = r.items[i].entry->word;
+            if (!strncmp(w, "甲", 3))
+                a++;
+            else
+                b++;
+        }
+        if (!((a == 50 && b == 0) || (a == 0 && b == 50)))
+            atomic_fetch_add(&rt->mixed, 1);
+        pr_result_free(&r);
+        pr_lexset_release(ls);
+        atomic_fetch_add(&rt->checks, 1);
+    }
+    return NULL;
+}
+
+static void hot_reload_under_concurrent_checks_never_mixes_lexicons(void **state)
+{
+    (void)state;
+    reload_t rt = {.eng = pr_engine_new()};
+    atomic_init(&rt.stop, false);
+    atomic_init(&rt.checks, 0);
+    atomic_init(&rt.mixed, 0);
+    pr_engine_swap(rt.eng, reload_set("甲"));
+    pthread_t th[4];
+    for (int i = 0; i < 4; i++)
+        pthread_create(&th[i], NULL, reload_reader, &rt);
+    for (int i = 0; i < 200; i++)
+        pr_engine_swap(rt.eng, reload_set(i % 2 ? "甲" : "乙"));
+    atomic_store(&rt.stop, true);
+    for (int i = 0; i < 4; i++)
+        pthread_join(th[i], NULL);
+    assert_true(atomic_load(&rt.checks) > 0);
+    assert_int_equal(atomic_load(&rt.mixed), 0);
+    pr_engine_free(rt.eng);
+}
+
+static void words_that_normalise_to_nothing_are_counted_invalid(void **state)
+{
+    (void)state;
+    pr_entry_t e[] = {E("，。！", NULL, PR_CUSTOM, PR_WARN), E("\u200b", NULL, PR_CUSTOM, PR_WARN),
+                      E("好", NULL, PR_CUSTOM, PR_WARN)};
+    pr_lexset_t *ls = build(e, 3);
+    assert_int_equal(pr_lexset_stats(ls)->entries, 1);
+    assert_int_equal(pr_lexset_stats(ls)->invalid, 2);
+    pr_lexset_release(ls);
+    char *n = pr_normalize_word(" 中國　ＡＢＣ ");
+    assert_string_equal(n, "中国abc");
+    free(n);
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    seg_shutdown();
+    return 0;
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(typo_finding_has_code_point_and_byte_offsets),
+        cmocka_unit_test(interference_characters_are_skipped_and_offsets_cover_them),
+        cmocka_unit_test(typo_entries_do_not_match_across_punctuation),
+        cmocka_unit_test(no_match_spans_a_line_break),
+        cmocka_unit_test(traditional_characters_match_simplified_entries),
+        cmocka_unit_test(full_width_and_upper_case_text_matches),
+        cmocka_unit_test(latin_entries_match_whole_words_only),
+        cmocka_unit_test(whitelisted_longer_words_suppress_findings_inside_them),
+        cmocka_unit_test(overlapping_findings_are_resolved_by_category),
+        cmocka_unit_test(invalid_utf8_is_reported_with_its_offset),
+        cmocka_unit_test(typo_inside_a_longer_dictionary_word_is_not_reported),
+        cmocka_unit_test(merged_external_findings_are_deduplicated),
+        cmocka_unit_test(automaton_reports_exactly_the_occurrences_brute_force_finds),
+        cmocka_unit_test(hot_reload_under_concurrent_checks_never_mixes_lexicons),
+        cmocka_unit_test(words_that_normalise_to_nothing_are_counted_invalid),
+    };
+    return cmocka_run_group_tests(tests, NULL, teardown);
+}
