@@ -213,6 +213,65 @@ int64_t jobs_enqueue(db_conn_t *c, const job_spec_t *s)
     return id;
 }
 
+/* ---- the job as the API shows it ---- */
+
+static json_t *text_json(const char *s)
+{
+    json_t *j = s ? json_loads(s, 0, NULL) : NULL;
+    return j ? j : json_null();
+}
+
+static json_t *col_id(db_stmt_t *st, int i)
+{
+    return db_col_is_null(st, i) ? json_null() : json_integer(db_col_int64(st, i));
+}
+
+json_t *jobs_row_json(db_stmt_t *st, void *ud)
+{
+    (void)ud;
+    const char *kind = db_col_text(st, 1);
+    json_t *o = json_object();
+    json_object_set_new(o, "id", json_integer(db_col_int64(st, 0)));
+    json_object_set_new(o, "kind", json_string(kind));
+    json_object_set_new(o, "title", json_text_or_null(jobs_kind_title(kind)));
+    json_object_set_new(o, "payload", text_json(db_col_text(st, 2)));
+    json_object_set_new(o, "priority", json_integer(db_col_int64(st, 3)));
+    json_object_set_new(o, "status", json_string(db_col_text(st, 4)));
+    json_object_set_new(o, "attempts", json_integer(db_col_int64(st, 5)));
+    json_object_set_new(o, "max_attempts", json_integer(db_col_int64(st, 6)));
+    json_object_set_new(o, "run_at", json_time(db_col_int64(st, 7)));
+    json_object_set_new(o, "lease_until", json_time(db_col_int64(st, 8)));
+    json_object_set_new(o, "worker", json_text_or_null(db_col_text(st, 9)));
+    json_object_set_new(o, "schedule_id", col_id(st, 10));
+    json_object_set_new(o, "progress",
+                        json_pack("{s:I,s:I,s:o}", "done", (json_int_t)db_col_int64(st, 11), "total",
+                                  (json_int_t)db_col_int64(st, 12), "note",
+                                  json_text_or_null(db_col_text(st, 13))));
+    json_object_set_new(o, "result", text_json(db_col_text(st, 14)));
+    json_object_set_new(o, "last_error", json_text_or_null(db_col_text(st, 15)));
+    json_object_set_new(o, "created_at", json_time(db_col_int64(st, 16)));
+    json_object_set_new(o, "updated_at", json_time(db_col_int64(st, 17)));
+    json_object_set_new(o, "finished_at", json_time(db_col_int64(st, 18)));
+    json_object_set_new(o, "created_by", col_id(st, 19));
+    return o;
+}
+
+json_t *jobs_get_json(db_conn_t *c, int64_t id, int *rc)
+{
+    db_stmt_t *st = db_prepare(c, "SELECT " JOBS_COLS " FROM jobs WHERE id = ?");
+    json_t *o = NULL;
+    *rc = -1;
+    if (!st)
+        return NULL;
+    db_bind_int64(st, 1, id);
+    int r = db_step(st);
+    if (r == DB_ROW)
+        o = jobs_row_json(st, NULL);
+    db_done(st);
+    *rc = r == DB_ROW ? 1 : r == DB_DONE ? 0 : -1;
+    return o;
+}
+
 /* ---- claim, run, finish ---- */
 
 typedef struct {

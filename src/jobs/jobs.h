@@ -71,6 +71,18 @@ int64_t jobs_enqueue(db_conn_t *c, const job_spec_t *spec);
 /* Wake idle workers (after a commit that enqueued work). */
 void jobs_notify(void);
 
+/* ---- reading jobs ---- */
+/* The columns jobs_row_json() reads, in order (SELECT JOBS_COLS FROM jobs). */
+#define JOBS_COLS                                                                                            \
+    "id, kind, payload, priority, status, attempts, max_attempts, run_at, lease_until, "                     \
+    "locked_by, schedule_id, progress_done, progress_total, progress_note, result, "                         \
+    "last_error, created_at, updated_at, finished_at, created_by"
+/* A job as the API shows it: {"id","kind","title","payload","status",
+ * "progress":{"done","total","note"},"result","last_error",...}. */
+json_t *jobs_row_json(db_stmt_t *st, void *ud);
+/* One job by id; *rc 1 found, 0 none, -1 database error. */
+json_t *jobs_get_json(db_conn_t *c, int64_t id, int *rc);
+
 /* ---- schedules ---- */
 /* Declares a built-in schedule; created on first start with this cron, left
  * alone afterwards (the administrator may have edited it). */

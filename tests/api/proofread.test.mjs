@@ -15,15 +15,10 @@ import { startFakeProofreader } from './lib/fake-proofreader.mjs';
 const FONT = '/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc';
 let server, srv, work;
 
-// Requests go through a logged-in administrator once the identity module
-// is there (its test helper offers admin()); before that, straight to the
-// server.
-const asAdmin = async (s) => (typeof s.admin === 'function' ? s.admin() : s);
-
 before(async () => {
   work = mkdtempSync(join(tmpdir(), 'zhendi-proofread-'));
   server = await startServer();
-  srv = await asAdmin(server);
+  srv = await server.admin(); // the system administrator keeps the lexicons
 });
 after(async () => {
   const r = await server.stop();
@@ -340,6 +335,30 @@ test('lexicon changes never show half-applied to concurrent checks', async () =>
   assert.equal(final.json.findings.filter((f) => f.lexicon_id === id).length, 60);
 });
 
+test('any logged-in user may proofread; only lexicon keepers change lexicons, and every change is audited', async () => {
+  envelope401(await server.post('/api/v1/proofread', { text: '按装' }));
+  const org = (await srv.get('/api/v1/orgs?q=SH&page_size=1')).json.items[0];
+  const u = await srv.post('/api/v1/users', { username: 'pr_worker', name: '党务', org_id: org.id, roles: ['worker'], password: 'Pr-Worker-2026' });
+  assert.equal(u.status, 201, u.body);
+  let w = await server.login('pr_worker', 'Pr-Worker-2026');
+  await w.post('/api/v1/auth/password', { old_password: 'Pr-Worker-2026', new_password: 'Pr-Worker-2027' });
+  w = await server.login('pr_worker', 'Pr-Worker-2027');
+  const r = await w.post('/api/v1/proofread', { text: '请按装新软件' });
+  assert.equal(r.status, 200);
+  assert.ok(r.json.findings.length > 0);
+  assertEnvelope(await w.get('/api/v1/lexicons'), 403, 'forbidden');
+  assertEnvelope(await w.post('/api/v1/lexicons', { name: '越权', category: 'custom', severity: 'warn' }), 403, 'forbidden');
+  const auditor = await server.login('auditor');
+  const a = await auditor.get('/api/v1/audit?action=lexicon&page_size=200');
+  const actions = new Set(a.json.items.map((x) => x.action));
+  for (const act of ['lexicon.create', 'lexicon.import', 'lexicon.entry.update']) assert.ok(actions.has(act), [...actions].join(','));
+  assert.ok(a.json.items.some((x) => x.action === 'lexicon.create' && x.username === 'admin'));
+});
+
+function envelope401(r) {
+  assert.equal(r.status, 401, r.body);
+}
+
 test('segmentation returns words with offsets', async () => {
   const r = await srv.post('/api/v1/text/segment', { text: '坚持以经济建设为中心' });
   assert.equal(r.status, 200, r.body);
@@ -435,7 +454,7 @@ describe('with an external service and small upload limits', () => {
       env: { ZHENDI_PROOFREAD_EXTERNAL_URL: fake.url, ZHENDI_PROOFREAD_EXTERNAL_KEY: 'secret-key' },
       args: ['--proofread-image-max-mb', '1'],
     });
-    ext = await asAdmin(extServer);
+    ext = await extServer.admin();
   });
   after(async () => {
     assert.equal((await extServer.stop()).code, 0);

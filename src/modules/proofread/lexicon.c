@@ -2,6 +2,7 @@
  * data/lexicons (parsing, seeding into the database), loading every enabled
  * entry for the engine, the rules for words and suggestions, and the
  * version/history bookkeeping every change goes through. */
+#include "auth/auth.h"
 #include "core/crypto.h"
 #include "core/log.h"
 #include "core/str.h"
@@ -148,9 +149,9 @@ bad:
 /* ---- bookkeeping ---- */
 
 int lexicon_record(db_conn_t *c, int64_t lexicon_id, int64_t entry_id, const char *action, const char *word,
-                   int64_t actor, json_t *detail)
+                   http_req_t *req, json_t *detail)
 {
-    int64_t now = time_now_ms(), version = 0;
+    int64_t now = time_now_ms(), version = 0, actor = req ? http_user_id(req) : 0;
     int rc = -1;
     char *d = detail ? json_dumps(detail, JSON_COMPACT) : NULL;
     json_decref(detail);
@@ -196,7 +197,20 @@ int lexicon_record(db_conn_t *c, int64_t lexicon_id, int64_t entry_id, const cha
     db_bind_text(st, 8, d);
     r = db_step(st);
     db_done(st);
-    rc = r == DB_DONE ? 0 : -1;
+    if (r != DB_DONE)
+        goto out;
+    {
+        char act[64];
+        snprintf(act, sizeof act, "%s%s", str_starts_with(action, "lexicon.") ? "" : "lexicon.", action);
+        json_t *after = d ? json_loads(d, 0, NULL) : NULL;
+        audit_entry_t ae = {.action = act,
+                            .target_type = entry_id ? "lexicon_entry" : "lexicon",
+                            .target = entry_id ? entry_id : lexicon_id,
+                            .detail = word,
+                            .after = after};
+        rc = audit_write(c, req, &ae);
+        json_decref(after);
+    }
 out:
     free(d);
     return rc;
@@ -348,7 +362,7 @@ static int seed_one(db_t *db, const lexicon_builtin_t *b, char *err, size_t errl
     }
     int64_t added = seed_entries(c, id, b);
     if (added < 0 || lexicon_recount(c, id) != 0 ||
-        lexicon_record(c, id, 0, action, NULL, 0,
+        lexicon_record(c, id, 0, action, NULL, NULL,
                        json_pack("{s:s,s:I}", "file", b->key, "added", (json_int_t)added)) != 0 ||
         db_commit(c) != 0)
         goto dberr;

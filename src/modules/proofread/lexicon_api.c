@@ -279,7 +279,7 @@ static void create_lexicon(http_req_t *req)
     db_done(st);
     json_t *detail = json_pack("{s:s,s:s,s:s}", "name", name, "category", jstr(b, "category"), "severity",
                                jstr(b, "severity"));
-    if (r != DB_DONE || lexicon_record(c, id, 0, "lexicon.create", NULL, http_user_id(req), detail) != 0 ||
+    if (r != DB_DONE || lexicon_record(c, id, 0, "lexicon.create", NULL, req, detail) != 0 ||
         db_commit(c) != 0) {
         http_db_error(req, c);
         return;
@@ -352,7 +352,7 @@ static void patch_lexicon(http_req_t *req)
         if (jhas(b, keys[i]) && !json_equal(nv, ov))
             json_object_set_new(chg, keys[i], json_pack("{s:O,s:O}", "before", ov, "after", nv));
     }
-    if (lexicon_record(c, id, 0, "lexicon.update", NULL, http_user_id(req), chg) != 0 || db_commit(c) != 0) {
+    if (lexicon_record(c, id, 0, "lexicon.update", NULL, req, chg) != 0 || db_commit(c) != 0) {
         http_db_error(req, c);
         return;
     }
@@ -393,7 +393,7 @@ static void delete_lexicon(http_req_t *req)
     db_bind_int64(st, 2, id);
     int r = db_step(st);
     db_done(st);
-    if (r != DB_DONE || lexicon_record(c, id, 0, "lexicon.delete", NULL, http_user_id(req), detail) != 0 ||
+    if (r != DB_DONE || lexicon_record(c, id, 0, "lexicon.delete", NULL, req, detail) != 0 ||
         db_commit(c) != 0) {
         http_db_error(req, c);
         return;
@@ -693,8 +693,8 @@ static void import_entries(http_req_t *req, int64_t id, rows_t *rows, const char
     }
     json_t *detail = json_pack("{s:s,s:I,s:I,s:I}", "format", format, "added", (json_int_t)added, "duplicate",
                                (json_int_t)dup, "invalid", (json_int_t)invalid);
-    if (lexicon_recount(c, id) != 0 ||
-        lexicon_record(c, id, 0, "import", NULL, http_user_id(req), detail) != 0 || db_commit(c) != 0) {
+    if (lexicon_recount(c, id) != 0 || lexicon_record(c, id, 0, "import", NULL, req, detail) != 0 ||
+        db_commit(c) != 0) {
         http_db_error(req, c);
         goto out;
     }
@@ -949,8 +949,7 @@ static void create_entry(http_req_t *req)
     json_t *detail = json_pack("{s:s,s:o}", "word", jstr(b, "word"), "suggestion",
                                sug && *sug ? json_string(sug) : json_null());
     if (!id || lexicon_recount(c, lex) != 0 ||
-        lexicon_record(c, lex, id, "entry.create", jstr(b, "word"), http_user_id(req), detail) != 0 ||
-        db_commit(c) != 0) {
+        lexicon_record(c, lex, id, "entry.create", jstr(b, "word"), req, detail) != 0 || db_commit(c) != 0) {
         http_db_error(req, c);
         return;
     }
@@ -1061,8 +1060,8 @@ static void patch_entry(http_req_t *req)
         if (!json_equal(ov, nv))
             json_object_set_new(chg, keys[i], json_pack("{s:O,s:O}", "before", ov, "after", nv));
     }
-    if (lexicon_record(c, lex, id, "entry.update", json_string_value(json_object_get(after, "word")),
-                       http_user_id(req), chg) != 0 ||
+    if (lexicon_record(c, lex, id, "entry.update", json_string_value(json_object_get(after, "word")), req,
+                       chg) != 0 ||
         db_commit(c) != 0) {
         json_decref(after);
         http_db_error(req, c);
@@ -1104,8 +1103,7 @@ static void delete_entry(http_req_t *req)
     int r = db_step(st);
     db_done(st);
     if (r != DB_DONE || lexicon_recount(c, lex) != 0 ||
-        lexicon_record(c, lex, id, "entry.delete", word, http_user_id(req), detail) != 0 ||
-        db_commit(c) != 0) {
+        lexicon_record(c, lex, id, "entry.delete", word, req, detail) != 0 || db_commit(c) != 0) {
         http_db_error(req, c);
         return;
     }

@@ -91,10 +91,12 @@ int lexicon_push(pr_entry_t **v, size_t *n, size_t *cap, const pr_entry_t *e);
  * malloc'd), else a Chinese reason. */
 const char *lexicon_check_word(const char *word, char **norm);
 const char *lexicon_check_suggestion(const char *s);
-/* Bumps a lexicon's version and records the change (inside the caller's
- * transaction). detail may be NULL (stolen). 0 or -1. */
+/* Bumps a lexicon's version and records the change in the lexicon's history
+ * and in the audit log (inside the caller's transaction). req is the request
+ * that made it (its user is the actor), NULL for the system's own changes.
+ * detail may be NULL (stolen). 0 or -1. */
 int lexicon_record(db_conn_t *c, int64_t lexicon_id, int64_t entry_id, const char *action, const char *word,
-                   int64_t actor, json_t *detail);
+                   http_req_t *req, json_t *detail);
 int lexicon_recount(db_conn_t *c, int64_t lexicon_id);
 
 /* lexicon_api.c, check_api.c, video.c */

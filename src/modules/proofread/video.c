@@ -240,54 +240,33 @@ static void get_video(http_req_t *req)
     db_conn_t *c;
     if (!http_param_id(req, "id", &id) || !(c = http_db(req)))
         return;
-    /* the job queue's own table, read only */
-    db_stmt_t *st =
-        db_prepare(c, "SELECT id, status, progress_done, progress_total, progress_note, result, "
-                      "last_error, attempts, created_at, updated_at, finished_at, created_by, payload "
-                      "FROM jobs WHERE id = ? AND kind = '" JOB_KIND "'");
-    if (!st) {
+    int r;
+    json_t *job = jobs_get_json(c, id, &r);
+    if (r < 0) {
         http_db_error(req, c);
         return;
     }
-    db_bind_int64(st, 1, id);
-    int r = db_step(st);
-    if (r != DB_ROW) {
-        db_done(st);
-        if (r == DB_DONE)
-            http_error(req, 404, "not_found", "视频校对任务不存在");
-        else
-            http_db_error(req, c);
-        return;
-    }
-    int64_t owner = db_col_is_null(st, 11) ? 0 : db_col_int64(st, 11);
-    if (http_user_id(req) && owner != http_user_id(req)) {
-        db_done(st);
+    /* someone else's video job is as good as missing */
+    if (!job || strcmp(jstr(job, "kind"), JOB_KIND) != 0 ||
+        (http_user_id(req) && jint(job, "created_by", 0) != http_user_id(req))) {
+        json_decref(job);
         http_error(req, 404, "not_found", "视频校对任务不存在");
         return;
     }
-    json_t *res = db_col_text(st, 5) ? json_loads(db_col_text(st, 5), 0, NULL) : NULL;
-    json_t *payload = db_col_text(st, 12) ? json_loads(db_col_text(st, 12), 0, NULL) : NULL;
+    json_t *payload = json_object_get(job, "payload");
     json_t *o = json_object();
-    json_object_set_new(o, "id", json_integer(db_col_int64(st, 0)));
-    json_object_set_new(o, "status", json_string(db_col_text(st, 1)));
-    json_object_set_new(o, "progress",
-                        json_pack("{s:I,s:I,s:o}", "done", (json_int_t)db_col_int64(st, 2), "total",
-                                  (json_int_t)db_col_int64(st, 3), "note",
-                                  json_text_or_null(db_col_text(st, 4))));
-    json_object_set_new(o, "result", res ? res : json_null());
-    json_object_set_new(o, "error", json_text_or_null(db_col_text(st, 6)));
-    json_object_set_new(o, "attempts", json_integer(db_col_int64(st, 7)));
-    json_object_set_new(o, "created_at", json_time(db_col_int64(st, 8)));
-    json_object_set_new(o, "updated_at", json_time(db_col_int64(st, 9)));
-    json_object_set_new(o, "finished_at", json_time(db_col_is_null(st, 10) ? 0 : db_col_int64(st, 10)));
+    static const char *const keep[] = {"id",       "status",     "progress",   "result",
+                                       "attempts", "created_at", "updated_at", "finished_at"};
+    for (size_t k = 0; k < sizeof keep / sizeof keep[0]; k++)
+        json_object_set(o, keep[k], json_object_get(job, keep[k]));
+    json_object_set(o, "error", json_object_get(job, "last_error"));
     json_object_set_new(o, "file",
                         json_pack("{s:O?,s:O?,s:O?}", "name", json_object_get(payload, "name"), "size",
                                   json_object_get(payload, "size"), "type",
                                   json_object_get(payload, "type")));
     json_t *iv = json_object_get(payload, "interval");
     json_object_set_new(o, "interval_s", iv ? json_incref(iv) : json_null());
-    json_decref(payload);
-    db_done(st);
+    json_decref(job);
     http_json(req, 200, o);
 }
 

@@ -40,41 +40,6 @@ static json_t *id_or_null(db_stmt_t *st, int i)
     return db_col_is_null(st, i) ? json_null() : json_integer(db_col_int64(st, i));
 }
 
-#define JOB_COLS                                                                                             \
-    "id, kind, payload, priority, status, attempts, max_attempts, run_at, lease_until, "                     \
-    "locked_by, schedule_id, progress_done, progress_total, progress_note, result, "                         \
-    "last_error, created_at, updated_at, finished_at, created_by"
-
-static json_t *job_json(db_stmt_t *st, void *ud)
-{
-    (void)ud;
-    const char *kind = db_col_text(st, 1);
-    json_t *o = json_object();
-    json_object_set_new(o, "id", json_integer(db_col_int64(st, 0)));
-    json_object_set_new(o, "kind", json_string(kind));
-    json_object_set_new(o, "title", json_text_or_null(jobs_kind_title(kind)));
-    json_object_set_new(o, "payload", json_from_text(db_col_text(st, 2)));
-    json_object_set_new(o, "priority", json_integer(db_col_int64(st, 3)));
-    json_object_set_new(o, "status", json_string(db_col_text(st, 4)));
-    json_object_set_new(o, "attempts", json_integer(db_col_int64(st, 5)));
-    json_object_set_new(o, "max_attempts", json_integer(db_col_int64(st, 6)));
-    json_object_set_new(o, "run_at", json_time(db_col_int64(st, 7)));
-    json_object_set_new(o, "lease_until", json_time(db_col_int64(st, 8)));
-    json_object_set_new(o, "worker", json_text_or_null(db_col_text(st, 9)));
-    json_object_set_new(o, "schedule_id", id_or_null(st, 10));
-    json_object_set_new(o, "progress",
-                        json_pack("{s:I,s:I,s:o}", "done", (json_int_t)db_col_int64(st, 11), "total",
-                                  (json_int_t)db_col_int64(st, 12), "note",
-                                  json_text_or_null(db_col_text(st, 13))));
-    json_object_set_new(o, "result", json_from_text(db_col_text(st, 14)));
-    json_object_set_new(o, "last_error", json_text_or_null(db_col_text(st, 15)));
-    json_object_set_new(o, "created_at", json_time(db_col_int64(st, 16)));
-    json_object_set_new(o, "updated_at", json_time(db_col_int64(st, 17)));
-    json_object_set_new(o, "finished_at", json_time(db_col_int64(st, 18)));
-    json_object_set_new(o, "created_by", id_or_null(st, 19));
-    return o;
-}
-
 #define RUN_COLS                                                                                             \
     "id, job_id, schedule_id, kind, attempt, worker, started_at, finished_at, status, items, error"
 
@@ -168,7 +133,7 @@ static void list_jobs(http_req_t *req)
     qb_init(&w, " FROM jobs WHERE 1 = 1");
     bool ok = text_filter(req, &w, "status", JOB_STATUS, "status") &&
               text_filter(req, &w, "kind", NULL, "kind") && id_filter(req, &w, "schedule_id", "schedule_id");
-    list_table(req, &w, ok, JOB_COLS, "id DESC", job_json);
+    list_table(req, &w, ok, JOBS_COLS, "id DESC", jobs_row_json);
 }
 
 static void list_runs(http_req_t *req)
@@ -212,7 +177,7 @@ static void get_job(http_req_t *req)
     db_conn_t *c;
     if (!http_param_id(req, "id", &id) || !(c = http_db(req)))
         return;
-    json_t *o = load_one(req, c, "SELECT " JOB_COLS " FROM jobs WHERE id = ?", id, job_json);
+    json_t *o = load_one(req, c, "SELECT " JOBS_COLS " FROM jobs WHERE id = ?", id, jobs_row_json);
     if (!o)
         return;
     json_t *runs = json_array();
@@ -234,7 +199,7 @@ static void job_transition(http_req_t *req, const char *sql, const char *conflic
     db_conn_t *c;
     if (!http_param_id(req, "id", &id) || !(c = http_db(req)))
         return;
-    json_t *o = load_one(req, c, "SELECT " JOB_COLS " FROM jobs WHERE id = ?", id, job_json);
+    json_t *o = load_one(req, c, "SELECT " JOBS_COLS " FROM jobs WHERE id = ?", id, jobs_row_json);
     if (!o)
         return;
     json_decref(o);
@@ -258,7 +223,7 @@ static void job_transition(http_req_t *req, const char *sql, const char *conflic
         return;
     }
     jobs_notify();
-    o = load_one(req, c, "SELECT " JOB_COLS " FROM jobs WHERE id = ?", id, job_json);
+    o = load_one(req, c, "SELECT " JOBS_COLS " FROM jobs WHERE id = ?", id, jobs_row_json);
     if (o)
         http_json(req, 200, o);
 }
@@ -432,7 +397,7 @@ static void run_schedule(http_req_t *req)
         http_db_error(req, c);
         return;
     }
-    json_t *o = load_one(req, c, "SELECT " JOB_COLS " FROM jobs WHERE id = ?", job, job_json);
+    json_t *o = load_one(req, c, "SELECT " JOBS_COLS " FROM jobs WHERE id = ?", job, jobs_row_json);
     if (o)
         http_json(req, 201, o);
 }
