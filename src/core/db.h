@@ -9,6 +9,10 @@
  *   - the marker SKIP_LOCKED_CLAUSE below, appended to a SELECT that claims
  *     rows for work (PostgreSQL: FOR UPDATE SKIP LOCKED; SQLite: nothing,
  *     its write transaction already serialises claimers)
+ *   - `?` placeholders (PostgreSQL: $1, $2, …; see core/db_pgsql.h)
+ * Portable types: INTEGER/BIGINT, DOUBLE PRECISION (not REAL: 4 bytes in
+ * PostgreSQL), TEXT, BYTEA for binary (SQLite keeps blobs in it as they
+ * are). LIKE is case-sensitive in PostgreSQL: compare lower() of both.
  *
  * Threads: a db_t is shared by all threads; a db_conn_t belongs to the thread
  * that acquired it until db_release(). Statements belong to their connection.
@@ -40,7 +44,7 @@ typedef enum {
     DB_E_UNIQUE,      /* unique or primary key violated → usually HTTP 409 */
     DB_E_FOREIGN_KEY, /* referenced row missing or still referenced */
     DB_E_CONSTRAINT,  /* other CHECK / NOT NULL */
-    DB_E_BUSY,        /* lock timeout */
+    DB_E_BUSY,        /* lock or statement timeout */
     DB_E_RETRY,       /* serialisation failure or deadlock: retry the transaction */
     DB_E_CONNECTION,  /* the server went away */
     DB_E_OTHER,
@@ -78,11 +82,45 @@ void db_pool_stats(db_t *db, int *size, int *in_use, int *waiting, int64_t *acqu
 /* Runs one or more statements without parameters (migrations, DDL). */
 int db_exec(db_conn_t *c, const char *sql);
 
-/* Transactions. db_begin starts a write transaction (SQLite: BEGIN IMMEDIATE). */
+/* Transactions. db_begin starts a write transaction that behaves as if it
+ * ran alone: SQLite BEGIN IMMEDIATE (one writer at a time), PostgreSQL
+ * SERIALIZABLE, where a conflict with a concurrent transaction fails a
+ * statement or the commit with DB_E_RETRY — run such work with db_tx_run. */
 int db_begin(db_conn_t *c);
+/* A write transaction for claiming rows (SKIP_LOCKED_CLAUSE) and for
+ * compare-and-set updates (UPDATE … WHERE col = <value read>, then
+ * db_changes): PostgreSQL READ COMMITTED, where each statement sees the
+ * newest committed rows and re-checks its WHERE on the rows it locks, so
+ * concurrent claimers skip or wait instead of failing; SQLite as db_begin.
+ * Anything else that reads, decides and writes belongs in db_begin. */
+int db_begin_claim(db_conn_t *c);
 int db_commit(db_conn_t *c);
 int db_rollback(db_conn_t *c);
 bool db_in_tx(const db_conn_t *c);
+
+/* Runs fn(c, arg) in a db_begin transaction; commits when fn returns 0,
+ * rolls back otherwise. When fn's statements or the commit fail with
+ * DB_E_RETRY (serialisation failure, deadlock), the whole transaction runs
+ * again — at most DB_TX_ATTEMPTS times, after a growing, jittered pause
+ * (about 5, 10, 20, 40, 80 ms). fn may therefore run more than once: it must
+ * not act outside the database (answer the HTTP request after db_tx_run
+ * returns). Returns 0 when committed; fn's non-zero result when it asked
+ * for a rollback; -1 when begin or commit failed or the attempts ran out
+ * (db_errcode(c) says why). Thread-safe as far as c is (one thread). */
+#define DB_TX_ATTEMPTS 6
+typedef int (*db_tx_fn)(db_conn_t *c, void *arg);
+int db_tx_run(db_conn_t *c, db_tx_fn fn, void *arg);
+
+/* A named lock across every node sharing the database, held by this
+ * connection until db_unlock (db_release drops any still held): PostgreSQL
+ * session advisory lock on a 64-bit hash of name; SQLite: nothing to do
+ * (one server per database file), always 0. Waits up to timeout_ms.
+ * 0 when locked; -1 on timeout (DB_E_BUSY) or error. */
+int db_lock(db_conn_t *c, const char *name, int timeout_ms);
+int db_unlock(db_conn_t *c, const char *name);
+/* This connection's statement timeout in ms (0: none), -1 back to
+ * db_options; db_release restores it. SQLite has none: always 0. */
+int db_statement_timeout(db_conn_t *c, int ms);
 
 /* Statements are cached per connection; db_done() returns them. Binding
  * indexes start at 1. Text and blob arguments are copied. */
