@@ -270,7 +270,11 @@ static int begin(db_conn_t *c, const char *sql)
 }
 
 int db_begin(db_conn_t *c) { return begin(c, c->db->be->begin_sql); }
-int db_begin_claim(db_conn_t *c) { return begin(c, c->db->be->begin_claim_sql); }
+
+int db_begin_mode(db_conn_t *c, db_tx_mode_t mode)
+{
+    return begin(c, mode == DB_TX_SERIALIZABLE ? c->db->be->begin_serializable_sql : c->db->be->begin_sql);
+}
 
 /* A small per-thread generator for the retry jitter (not for secrets). */
 static uint64_t jitter_next(void)
@@ -284,11 +288,11 @@ static uint64_t jitter_next(void)
     return x;
 }
 
-int db_tx_run(db_conn_t *c, db_tx_fn fn, void *arg)
+int db_tx_run(db_conn_t *c, db_tx_mode_t mode, db_tx_fn fn, void *arg)
 {
     for (int attempt = 1;; attempt++) {
         db_set_error(c, DB_OK, "");
-        if (db_begin(c) != 0)
+        if (db_begin_mode(c, mode) != 0)
             return -1;
         int rc = fn(c, arg);
         if (rc == 0 && db_commit(c) == 0)

@@ -9,6 +9,9 @@
  *   - the marker SKIP_LOCKED_CLAUSE below, appended to a SELECT that claims
  *     rows for work (PostgreSQL: FOR UPDATE SKIP LOCKED; SQLite: nothing,
  *     its write transaction already serialises claimers)
+ *   - the marker FOR_UPDATE_CLAUSE, appended to a SELECT whose rows the
+ *     transaction will change on the strength of what it read (PostgreSQL:
+ *     FOR UPDATE, a row lock; SQLite: nothing, one writer at a time)
  *   - `?` placeholders (PostgreSQL: $1, $2, …; see core/db_pgsql.h)
  * Portable types: INTEGER/BIGINT, DOUBLE PRECISION (not REAL: 4 bytes in
  * PostgreSQL), TEXT, BYTEA for binary (SQLite keeps blobs in it as they
@@ -53,6 +56,7 @@ typedef enum {
 typedef enum { DB_SQLITE, DB_POSTGRES } db_dialect_t;
 
 #define SKIP_LOCKED_CLAUSE " /*SKIP_LOCKED*/"
+#define FOR_UPDATE_CLAUSE  " /*FOR_UPDATE*/"
 
 typedef struct {
     int pool_size;            /* connections at most (default 8) */
@@ -82,23 +86,27 @@ void db_pool_stats(db_t *db, int *size, int *in_use, int *waiting, int64_t *acqu
 /* Runs one or more statements without parameters (migrations, DDL). */
 int db_exec(db_conn_t *c, const char *sql);
 
-/* Transactions. db_begin starts a write transaction that behaves as if it
- * ran alone: SQLite BEGIN IMMEDIATE (one writer at a time), PostgreSQL
- * SERIALIZABLE, where a conflict with a concurrent transaction fails a
- * statement or the commit with DB_E_RETRY — run such work with db_tx_run. */
+/* Transactions. db_begin starts a write transaction in which writers queue
+ * for the rows they change: SQLite BEGIN IMMEDIATE (one writer at a time),
+ * PostgreSQL READ COMMITTED — each statement sees the newest committed rows,
+ * an UPDATE waits for a row another transaction holds and then re-checks
+ * its WHERE on the newest version. So atomic updates (`SET n = n + 1`,
+ * `… WHERE status = 'queued'` then db_changes) and SKIP_LOCKED_CLAUSE
+ * claims are safe on both. A value read with a plain SELECT may be stale by
+ * the time you write what you decided from it: read such rows with
+ * FOR_UPDATE_CLAUSE, or use DB_TX_SERIALIZABLE with db_tx_run. */
+typedef enum {
+    DB_TX_DEFAULT,      /* as db_begin */
+    DB_TX_SERIALIZABLE, /* as if alone, also for rows you only read (PostgreSQL SERIALIZABLE;
+                           a conflict fails a statement or the commit with DB_E_RETRY) */
+} db_tx_mode_t;
 int db_begin(db_conn_t *c);
-/* A write transaction for claiming rows (SKIP_LOCKED_CLAUSE) and for
- * compare-and-set updates (UPDATE … WHERE col = <value read>, then
- * db_changes): PostgreSQL READ COMMITTED, where each statement sees the
- * newest committed rows and re-checks its WHERE on the rows it locks, so
- * concurrent claimers skip or wait instead of failing; SQLite as db_begin.
- * Anything else that reads, decides and writes belongs in db_begin. */
-int db_begin_claim(db_conn_t *c);
+int db_begin_mode(db_conn_t *c, db_tx_mode_t mode);
 int db_commit(db_conn_t *c);
 int db_rollback(db_conn_t *c);
 bool db_in_tx(const db_conn_t *c);
 
-/* Runs fn(c, arg) in a db_begin transaction; commits when fn returns 0,
+/* Runs fn(c, arg) in a transaction of that mode; commits when fn returns 0,
  * rolls back otherwise. When fn's statements or the commit fail with
  * DB_E_RETRY (serialisation failure, deadlock), the whole transaction runs
  * again — at most DB_TX_ATTEMPTS times, after a growing, jittered pause
@@ -109,7 +117,7 @@ bool db_in_tx(const db_conn_t *c);
  * (db_errcode(c) says why). Thread-safe as far as c is (one thread). */
 #define DB_TX_ATTEMPTS 6
 typedef int (*db_tx_fn)(db_conn_t *c, void *arg);
-int db_tx_run(db_conn_t *c, db_tx_fn fn, void *arg);
+int db_tx_run(db_conn_t *c, db_tx_mode_t mode, db_tx_fn fn, void *arg);
 
 /* A named lock across every node sharing the database, held by this
  * connection until db_unlock (db_release drops any still held): PostgreSQL

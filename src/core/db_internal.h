@@ -37,9 +37,9 @@ typedef struct db_backend {
     int (*unlock)(db_conn_t *c, const char *name); /* NULL name: all this connection holds */
     /* this connection's statement timeout, ms; -1 back to the default; NULL: none */
     int (*statement_timeout)(db_conn_t *c, int ms);
-    const char *begin_sql;       /* statement that starts a write transaction */
-    const char *begin_claim_sql; /* … one for claims and compare-and-set (db_begin_claim) */
-    const char *maintain_sql;    /* refresh planner statistics */
+    const char *begin_sql;              /* statement that starts a write transaction */
+    const char *begin_serializable_sql; /* … a DB_TX_SERIALIZABLE one */
+    const char *maintain_sql;           /* refresh planner statistics */
     /* maintenance */
     int (*checkpoint)(db_t *db);
     int (*integrity_check)(db_t *db, char *err, size_t errlen);

@@ -19,10 +19,11 @@
  * Results are read whole (text format; bytea decoded on demand), so
  * statements on one connection can be interleaved as in SQLite.
  *
- * Transactions: db_begin is SERIALIZABLE — the same guarantee SQLite's one
- * writer at a time gives, so code tested on SQLite keeps its meaning; a
- * conflict surfaces as DB_E_RETRY (see db_tx_run). db_begin_claim is READ
- * COMMITTED, for SKIP LOCKED claims and compare-and-set updates. */
+ * Transactions: db_begin is READ COMMITTED, where writers queue on the rows
+ * they change as they do in SQLite (the audit chain's head row, counters,
+ * compare-and-set and SKIP LOCKED claims all rely on that and never fail
+ * for it); SERIALIZABLE is there for read-decide-write logic that cannot
+ * name its rows (DB_TX_SERIALIZABLE, with db_tx_run for DB_E_RETRY). */
 #include "core/db_internal.h"
 #include "core/db_pgsql.h"
 #include "core/log.h"
@@ -847,8 +848,8 @@ const db_backend_t db_backend_pg = {
     .lock = pg_lock,
     .unlock = pg_unlock,
     .statement_timeout = pg_statement_timeout,
-    .begin_sql = "BEGIN ISOLATION LEVEL SERIALIZABLE",
-    .begin_claim_sql = "BEGIN ISOLATION LEVEL READ COMMITTED",
+    .begin_sql = "BEGIN ISOLATION LEVEL READ COMMITTED",
+    .begin_serializable_sql = "BEGIN ISOLATION LEVEL SERIALIZABLE",
     .maintain_sql = "ANALYZE",
     .checkpoint = NULL,
     .integrity_check = pg_integrity_check,

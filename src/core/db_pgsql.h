@@ -21,8 +21,9 @@ enum {
     DB_PGSQL_DDL = 2,
 };
 
-/* Translates sql for PostgreSQL. Always: the comment marker
- * SKIP_LOCKED_CLAUSE (db.h) → `FOR UPDATE SKIP LOCKED`; with the flags
+/* Translates sql for PostgreSQL. Always: the comment markers of db.h,
+ * SKIP_LOCKED_CLAUSE → `FOR UPDATE SKIP LOCKED` and FOR_UPDATE_CLAUSE →
+ * `FOR UPDATE`; with the flags
  * above, placeholders and DDL. Returns a malloc'd string the caller frees
  * (never NULL: allocation failure aborts, as in str.h). *nparams (may be
  * NULL) receives the number of parameters ($N highest). */

@@ -235,9 +235,7 @@ static int claim(db_conn_t *c, const char *worker, int64_t now, claimed_t *out)
 {
     memset(out, 0, sizeof *out);
     for (;;) {
-        /* READ COMMITTED on PostgreSQL: SKIP LOCKED passes over rows other
-         * workers hold, and a row they claimed meanwhile fails the WHERE */
-        if (db_begin_claim(c) != 0)
+        if (db_begin(c) != 0)
             return -1;
         db_stmt_t *st = db_prepare(
             c, "SELECT id, kind, payload, attempts, max_attempts, status, schedule_id FROM jobs "
@@ -355,7 +353,7 @@ static int finish(db_conn_t *c, const claimed_t *j, job_ctx_t *ctx, int outcome,
         str_lcpy(ctx->error, "任务失败（未给出原因）", sizeof ctx->error);
     char *result = ctx->result ? json_dumps(ctx->result, JSON_COMPACT) : NULL;
     int ret = -1;
-    if (db_begin_claim(c) != 0) /* compare-and-set on locked_by */
+    if (db_begin(c) != 0)
         goto out;
     db_stmt_t *st =
         db_prepare(c, "UPDATE jobs SET status = ?, run_at = ?, lease_until = NULL, locked_by = NULL, "
@@ -560,7 +558,7 @@ static int fire(db_conn_t *c, const due_t *d, int64_t now)
     int64_t next = cron_next(&ct, now);
     if (d->unarmed)
         return arm(c, d, next, now);
-    if (db_begin_claim(c) != 0)
+    if (db_begin(c) != 0)
         return -1;
     /* compare-and-set on next_run_at: of several nodes exactly one wins; a
      * node that was down for several periods fires once, not once per period */

@@ -29,8 +29,8 @@ typedef struct {
     const char *name;
     /* registers routes, job kinds and schedules; -1 with err to abort start */
     int (*init)(zd_app_t *app, char *err, size_t errlen);
-    void (*shutdown)(void);          /* may be NULL */
-    const zd_command_t *commands;    /* NULL-name-terminated, or NULL */
+    void (*shutdown)(void);       /* may be NULL */
+    const zd_command_t *commands; /* NULL-name-terminated, or NULL */
 } zd_module_t;
 
 /* NULL-terminated, in start-up order (modules.c) */

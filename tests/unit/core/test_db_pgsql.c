@@ -68,13 +68,15 @@ static void unterminated_text_is_copied_for_the_server_to_refuse(void **state)
     check("SELECT ? -- end", DB_PGSQL_PARAMS, "SELECT $1 -- end", 1);
 }
 
-static void skip_locked_marker_becomes_the_locking_clause(void **state)
+static void row_locking_markers_become_locking_clauses(void **state)
 {
     (void)state;
     check("SELECT id FROM jobs WHERE status = ? LIMIT 1" SKIP_LOCKED_CLAUSE, DB_PGSQL_PARAMS,
           "SELECT id FROM jobs WHERE status = $1 LIMIT 1 FOR UPDATE SKIP LOCKED", 1);
     /* inside a literal it is text */
     check("SELECT '/*SKIP_LOCKED*/'", 0, "SELECT '/*SKIP_LOCKED*/'", 0);
+    check("SELECT qty FROM stock WHERE id = ?" FOR_UPDATE_CLAUSE, DB_PGSQL_PARAMS,
+          "SELECT qty FROM stock WHERE id = $1 FOR UPDATE", 1);
     /* without the params flag placeholders stay */
     check("SELECT ?" SKIP_LOCKED_CLAUSE, 0, "SELECT ? FOR UPDATE SKIP LOCKED", 0);
 }
@@ -106,7 +108,7 @@ int main(void)
         cmocka_unit_test(numbered_placeholders_follow_sqlite),
         cmocka_unit_test(question_marks_in_literals_identifiers_and_comments_stay),
         cmocka_unit_test(unterminated_text_is_copied_for_the_server_to_refuse),
-        cmocka_unit_test(skip_locked_marker_becomes_the_locking_clause),
+        cmocka_unit_test(row_locking_markers_become_locking_clauses),
         cmocka_unit_test(identity_columns_in_ddl),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
