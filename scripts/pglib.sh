@@ -7,8 +7,11 @@
 #                             the postgres user when we are root); prints the
 #                             admin URL postgresql://postgres:PW@127.0.0.1:PORT/postgres
 #                             and keeps it in DIR/url
-#   pg_tmp_start DIR          start it (waits until it accepts connections)
+#   pg_tmp_start DIR          start it (waits until it accepts connections); a copy
+#                             of another cluster's data (a standby) runs on the
+#                             port in DIR/port with its socket in DIR
 #   pg_tmp_stop DIR [MODE]    stop it (MODE: fast | immediate | smart)
+#   pg_tmp_restart DIR        stop (fast) and start
 #   pg_tmp_destroy DIR        stop if running, remove DIR
 #   pg_as_owner CMD…          run CMD as the owner of the clusters (postgres when root)
 #
@@ -70,10 +73,16 @@ EOF
 }
 
 pg_tmp_start() {
-  local dir=$1 bin
+  local dir=$1 bin opts=""
   bin=$(pg_bindir)
-  pg_as_owner "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 start >/dev/null \
+  [[ -f $dir/port ]] && opts="-p $(cat "$dir/port") -k $dir"
+  pg_as_owner "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -o "$opts" -w -t 60 start >/dev/null \
     || { tail -20 "$dir/server.log" >&2; return 1; }
+}
+
+pg_tmp_restart() {
+  pg_tmp_stop "$1" fast
+  pg_tmp_start "$1"
 }
 
 pg_tmp_stop() {
