@@ -15,6 +15,8 @@
 #   pg_tmp_destroy DIR        stop if running, remove DIR
 #   pg_as_owner CMD…          run CMD as the owner of the clusters (postgres when root)
 #
+# Text sorts by code point (collation C, as SQLite's BINARY does; LIKE 'x%'
+# can use an index) with UTF-8 character classes (upper/lower of any script).
 # initdb refuses to run as root, hence the postgres user; PG_BINDIR picks the
 # server version (default: the newest under /usr/lib/postgresql). Extra
 # postgresql.conf lines for pg_tmp_init come from PG_EXTRA_CONF.
@@ -52,7 +54,7 @@ pg_tmp_init() {
   pw=$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')
   pg_as_owner bash -c "umask 077; printf '%s\n' '$pw' > '$dir/pw'"
   pg_as_owner "$bin/initdb" -D "$dir/data" -U postgres --pwfile="$dir/pw" --auth=scram-sha-256 \
-    --encoding=UTF8 --locale=C.UTF-8 --no-sync >"$dir/initdb.log" 2>&1 \
+    --encoding=UTF8 --locale=C.UTF-8 --lc-collate=C --no-sync >"$dir/initdb.log" 2>&1 \
     || { cat "$dir/initdb.log" >&2; return 1; }
   pg_as_owner bash -c "cat >> '$dir/data/postgresql.conf'" <<EOF
 # pglib.sh
