@@ -14,7 +14,8 @@
 #       on the primary, once the standby streams: commits wait until standby
 #       NAMES (e.g. standby1, or 'ANY 1 (standby1, standby2)') has them on disk
 #       — no acknowledged write is lost in a failover; '' turns it off.
-#       Before a named standby streams, every commit would wait for it.
+#       Waits (30 s at most) until a synchronous standby streams: before
+#       that, every commit waits for one.
 #   replication.sh promote --datadir DIR
 #       on the standby, when the primary is lost: it becomes the primary and
 #       stops waiting for a synchronous standby it no longer has
@@ -140,6 +141,16 @@ cmd_sync() {
   (($# == 1)) || die "sync: one argument, the standby names ('' for none)"
   pg_sql -c "ALTER SYSTEM SET synchronous_standby_names = $(sql_quote "$1")" -c "SELECT pg_reload_conf()" >/dev/null
   say "synchronous_standby_names = '$1'"
+  [[ -n $1 ]] || return 0
+  local i
+  for i in $(seq 1 300); do
+    [[ $(pg_sql -At -c "SELECT COUNT(*) FROM pg_stat_replication WHERE sync_state IN ('sync', 'quorum')") != 0 ]] && {
+      say "a synchronous standby streams"
+      return 0
+    }
+    sleep 0.1
+  done
+  die "no synchronous standby streams after 30 s: commits wait until one does (replication.sh status)"
 }
 
 cmd_promote() {

@@ -173,7 +173,7 @@ test('two nodes behind nginx survive a node kill and a PostgreSQL failover witho
   writeFileSync(join(S, 'port'), `${sport}\n`);
   sh(REPL, ['standby', '--primary', `127.0.0.1:${pport}`, '--datadir', join(S, 'data'), '--name', 'standby1',
     '--start', `${PGLIB} pg_tmp_start ${S}`], pgenv);
-  sh(REPL, ['sync', 'standby1'], pgenv);
+  sh(REPL, ['sync', 'standby1'], pgenv); // waits until the standby is synchronous
   const url = `postgresql://postgres:${pw}@127.0.0.1:${pport},127.0.0.1:${sport}/zhendi?target_session_attrs=read-write&connect_timeout=2`;
   const psql = (sql) => sh('psql', ['-X', '-A', '-t', '-d', url, '-c', sql]);
   assert.equal(psql("SELECT sync_state FROM pg_stat_replication WHERE application_name = 'standby1'"), 'sync');
@@ -273,6 +273,7 @@ test('two nodes behind nginx survive a node kill and a PostgreSQL failover witho
   await sleep(1500);
   const killPhase = log.filter((e) => e.start >= killAt);
   const killFailed = killPhase.filter((e) => e.status !== 201);
+  assert.ok(killFailed.every((e) => e.status === 503), `failures other than 503: ${JSON.stringify(killFailed)}`);
   const lateFailed = killFailed.filter((e) => e.start > killAt + 1000);
   const healthFailed = health.filter((e) => e.start >= killAt && e.status !== 200);
   assert.deepEqual(healthFailed, [], 'GET /healthz through nginx failed while a node was down');
@@ -288,14 +289,16 @@ test('two nodes behind nginx survive a node kill and a PostgreSQL failover witho
   const promotedAt = Date.now();
   // the outage starts when the primary is gone; it ends with the first
   // write begun after that which succeeds
-  let back = null;
-  for (let i = 0; !back; i++) {
-    back = log.find((e) => e.start >= stoppedAt && e.status === 201);
+  const firstBack = () => log.filter((e) => e.start >= stoppedAt && e.status === 201)
+    .reduce((a, e) => (!a || e.end < a.end ? e : a), null);
+  for (let i = 0; !firstBack(); i++) {
     assert.ok(i < 600, 'writes did not come back within 60 s of the failover');
-    if (!back) await sleep(100);
+    await sleep(100);
   }
+  await sleep(1000); // writes begun earlier may still end before the first one seen
+  const back = firstBack();
   const recoveryMs = back.end - stoppedAt;
-  await sleep(2000);
+  await sleep(1000);
   stop = true;
   await Promise.all(running);
 
@@ -306,11 +309,12 @@ test('two nodes behind nginx survive a node kill and a PostgreSQL failover witho
   const present = new Set(psql('SELECT id FROM jobs').split('\n').map(Number));
   const lost = acked.filter((id) => !present.has(id));
   assert.deepEqual(lost, [], `${lost.length} of ${acked.length} acknowledged writes lost`);
-  const failover = log.filter((e) => e.start >= stoppedAt && e.start < back.start);
-  const refused = failover.filter((e) => e.status === 503).length;
-  const otherFailures = failover.filter((e) => e.status !== 503 && e.status !== 201);
-  // while there is no primary a write is refused at once (503), neither hung nor half-done
-  assert.ok(otherFailures.length <= WRITERS, `writes failed otherwise than 503: ${JSON.stringify(otherFailures.slice(0, 5))}`);
+  // while there is no primary a write is refused promptly with 503 (from a
+  // node, or from nginx in the API's envelope), it does not hang
+  const failover = log.filter((e) => e.start >= stoppedAt && e.end < back.end);
+  const refused = failover.filter((e) => e.status === 503);
+  const odd = failover.filter((e) => e.status !== 503 || e.end - e.start > 5000);
+  assert.deepEqual(odd, [], 'during the failover a write got something else than a prompt 503');
 
   // ---- 5. the every-minute schedule fired at most once a minute ----
   const waitFor = (Math.floor(cronSince / 60000) + 1) * 60000 + 3000 - Date.now();
@@ -329,8 +333,8 @@ test('two nodes behind nginx survive a node kill and a PostgreSQL failover witho
   console.log([
     `cluster: setup (primary, sync standby, 2 nodes, nginx) ${setupMs} ms`,
     `cluster: 200 jobs enqueued through nginx ran exactly once, on both nodes (requests per node ${served.join('/')})`,
-    `cluster: node killed: ${killFailed.length} write(s) in flight failed (502, not acknowledged), ${killPhase.length - killFailed.length} succeeded; GET /healthz never failed`,
-    `cluster: primary crashed (immediate stop) → promote command done after ${promotedAt - stoppedAt} ms → writes through nginx succeed again ${recoveryMs} ms after the primary went: recovery time ${(recoveryMs / 1000).toFixed(2)} s; meanwhile ${refused} write(s) refused with 503, ${otherFailures.length} cut off in flight`,
+    `cluster: node killed: ${killFailed.length} write(s) in flight on it failed (503, not acknowledged), ${killPhase.length - killFailed.length} succeeded; GET /healthz never failed`,
+    `cluster: primary crashed (immediate stop) → promote command done after ${promotedAt - stoppedAt} ms → writes through nginx succeed again ${recoveryMs} ms after the primary went: recovery time ${(recoveryMs / 1000).toFixed(2)} s; meanwhile ${refused.length} write(s) refused with 503`,
     `cluster: ${acked.length} acknowledged writes, ${lost.length} lost; every-minute schedule fired ${fired} time(s) in ${periods} minute(s)`,
   ].join('\n'));
 });
