@@ -9,20 +9,16 @@
 // minute schedule fired at most once per minute although both nodes tick.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync, execFile, spawn } from 'node:child_process';
-import { promisify } from 'node:util';
+import { spawn } from 'node:child_process';
 import { mkdtempSync, mkdirSync, readFileSync, writeFileSync, rmSync, chmodSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import https from 'node:https';
 import { randomBytes } from 'node:crypto';
 import { startServer, ADMIN_PASSWORD } from '../api/lib/server.mjs';
+import { ROOT, PGLIB, REPL, ROOT_USER, sleep, sh, shAsync, tempDir } from './lib.mjs';
 
-const ROOT = new URL('../../', import.meta.url).pathname;
-const PGLIB = join(ROOT, 'scripts/pglib.sh');
-const REPL = join(ROOT, 'deploy/postgres/replication.sh');
 const NGINX_CONF = join(ROOT, 'deploy/nginx/zhendi.conf');
-const ROOT_USER = process.getuid() === 0;
 const WRITERS = 8;
 
 const cleanup = [];
@@ -31,24 +27,6 @@ after(async () => {
     try { await f(); } catch (e) { console.error('cleanup:', e.message); }
   }
 });
-
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-// (a time limit: a command that hangs must fail the test, not block it)
-const sh = (cmd, args, env = {}) =>
-  execFileSync(cmd, args, {
-    encoding: 'utf8', env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'], timeout: 120000,
-  }).trim();
-
-// the same without blocking: the writers keep going while it runs
-const shAsync = async (cmd, args, env = {}) =>
-  (await promisify(execFile)(cmd, args, { encoding: 'utf8', env: { ...process.env, ...env }, timeout: 120000 })).stdout.trim();
-
-function tempDir(prefix) {
-  const d = mkdtempSync(join(tmpdir(), prefix));
-  chmodSync(d, 0o755);
-  if (ROOT_USER) sh('chown', ['postgres:', d]);
-  return d;
-}
 
 // ---- nginx from the deploy config ----
 
