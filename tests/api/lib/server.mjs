@@ -93,9 +93,10 @@ export async function startServer({ env = {}, args = [], dataDir, keepData = fal
   }
 
   return {
-    base, port, data, proc, db,
+    base, port, data, proc,
     stderr: () => stderr,
     request,
+    db, // the PostgreSQL database URL under ZHENDI_TEST_PG, else null
     get: (p, o) => request('GET', p, o),
     post: (p, body, o = {}) => request('POST', p, { ...o, body }),
     patch: (p, body, o = {}) => request('PATCH', p, { ...o, body }),
