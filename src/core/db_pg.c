@@ -60,6 +60,7 @@ typedef enum { P_NULL, P_INT, P_DOUBLE, P_TEXT, P_BLOB } pkind_t;
 
 typedef struct {
     pkind_t kind;
+    int64_t i;    /* P_INT */
     char num[32]; /* int and double as text */
     char *buf;    /* text and blob copies */
     size_t len;
@@ -72,6 +73,7 @@ typedef struct {
     param_t *params;
     Oid *types;    /* as prepared on the server */
     Oid *want;     /* scratch: the types to prepare with */
+    bool loose;    /* numbers typed by the server (see want_of) */
     char name[24]; /* "" until prepared */
     const char **values;
     int *lengths, *formats;
@@ -369,61 +371,114 @@ static void pg_finalize(void *impl)
     free(s);
 }
 
-static Oid oid_of(pkind_t k)
-{
-    static const Oid oids[] = {
-        [P_NULL] = 0, [P_INT] = OID_INT8, [P_DOUBLE] = OID_FLOAT8, [P_TEXT] = 0, [P_BLOB] = OID_BYTEA};
-    return oids[k];
-}
+static bool fits_int4(int64_t v) { return v >= INT32_MIN && v <= INT32_MAX; }
 
-/* Whether the server-side statement takes the values bound now. */
-static bool types_fit(const pg_stmt_t *s)
+/* The type to declare for parameter i. Strict: int8, float8 and bytea by
+ * the value bound, so that arithmetic on epoch milliseconds happens in 64
+ * bits as in SQLite. Loose (after the server refused the strict types, e.g.
+ * substr(text, int8) does not exist): numbers that fit int4 are left for the
+ * server to type from their context. A NULL keeps its earlier type. */
+static Oid want_of(const pg_stmt_t *s, int i)
 {
-    for (int i = 0; i < s->nparams; i++) {
-        pkind_t k = s->params[i].kind;
-        if (k == P_NULL || oid_of(k) == s->types[i] || (k == P_TEXT && s->types[i] == OID_TEXT))
-            continue;
-        return false;
+    const param_t *p = &s->params[i];
+    switch (p->kind) {
+    case P_NULL: return s->types[i];
+    case P_TEXT: return s->types[i] == OID_TEXT ? OID_TEXT : 0;
+    case P_BLOB: return OID_BYTEA;
+    case P_INT: return s->loose && fits_int4(p->i) ? 0 : OID_INT8;
+    case P_DOUBLE: return s->loose ? 0 : OID_FLOAT8;
     }
-    return true;
+    return 0;
 }
 
-/* Prepares the statement on the server for the types bound now. A NULL
- * keeps the type an earlier preparation gave its parameter, so statements
- * binding NULL or a value in turn settle after one more preparation. */
+/* Whether parameter i as prepared takes the value bound now. */
+static bool fits(const pg_stmt_t *s, int i)
+{
+    const param_t *p = &s->params[i];
+    Oid t = s->types[i];
+    switch (p->kind) {
+    case P_NULL: return true;
+    case P_TEXT: return t == 0 || t == OID_TEXT;
+    case P_BLOB: return t == OID_BYTEA;
+    case P_INT: return t == OID_INT8 || t == OID_FLOAT8 || t == OID_TEXT || (t == 0 && fits_int4(p->i));
+    case P_DOUBLE: return t == OID_FLOAT8 || t == OID_TEXT || (t == 0 && s->loose);
+    }
+    return false;
+}
+
+/* Prepares the statement on the server so that it takes the values bound
+ * now. A statement settles after a preparation or two: a parameter keeps
+ * the type it was prepared with while the values bound fit it. */
 static int ensure_prepared(db_conn_t *c, pg_stmt_t *s)
 {
     pg_conn_t *h = c->h;
-    if (s->name[0] && types_fit(s))
+    bool ok = s->name[0] != 0;
+    for (int i = 0; ok && i < s->nparams; i++)
+        ok = fits(s, i);
+    if (ok)
         return 0;
-    if (s->name[0])
+    bool again = s->name[0] != 0;
+    if (again)
         sbuf_printf(&h->dealloc, "DEALLOCATE %s;", s->name);
     s->name[0] = 0;
+    PQclear(s->desc);
+    s->desc = NULL;
     flush_dealloc(h);
     Oid *want = s->want;
     for (int i = 0; i < s->nparams; i++)
-        want[i] = s->params[i].kind == P_NULL ? s->types[i] : oid_of(s->params[i].kind);
-    for (int attempt = 0; attempt < 2; attempt++) {
+        want[i] = again && fits(s, i) ? s->types[i] : want_of(s, i);
+    /* a refused preparation would abort an open transaction: try under a
+     * savepoint (prepared statements outlive its rollback) */
+    bool in_tx = PQtransactionStatus(h->pg) == PQTRANS_INTRANS;
+    if (in_tx) {
+        PGresult *r = PQexec(h->pg, "SAVEPOINT zd_prepare");
+        int rc = check(c, r);
+        PQclear(r);
+        if (rc != 0)
+            return -1;
+    }
+    for (int attempt = 0; attempt < 3; attempt++) {
         char name[24];
         snprintf(name, sizeof name, "zd%llu", (unsigned long long)++h->seq);
         PGresult *r = PQprepare(h->pg, name, s->sql, s->nparams, s->nparams ? want : NULL);
         const char *state = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : NULL;
+        if (in_tx && PQresultStatus(r) != PGRES_COMMAND_OK && PQstatus(h->pg) == CONNECTION_OK)
+            PQclear(PQexec(h->pg, "ROLLBACK TO SAVEPOINT zd_prepare"));
         if (r && PQresultStatus(r) == PGRES_COMMAND_OK) {
             PQclear(r);
+            if (in_tx)
+                PQclear(PQexec(h->pg, "RELEASE SAVEPOINT zd_prepare"));
             str_lcpy(s->name, name, sizeof s->name);
             if (s->nparams)
                 memcpy(s->types, want, sizeof *want * (size_t)s->nparams);
             return 0;
         }
-        if (attempt == 0 && state && strcmp(state, "42P18") == 0) {
-            /* "could not determine data type" (e.g. `? IS NULL`): call the
-             * untyped ones text and try once more */
-            PQclear(r);
+        if (state && strcmp(state, "42P18") == 0) {
+            /* "could not determine data type" (e.g. `? IS NULL`): name the
+             * types the server could not infer */
+            bool changed = false;
             for (int i = 0; i < s->nparams; i++)
-                if (want[i] == 0)
-                    want[i] = OID_TEXT;
+                if (want[i] == 0) {
+                    pkind_t k = s->params[i].kind;
+                    want[i] = k == P_INT ? OID_INT8 : k == P_DOUBLE ? OID_FLOAT8 : OID_TEXT;
+                    changed = true;
+                }
+            if (changed) {
+                PQclear(r);
+                continue;
+            }
+        } else if (state && !s->loose &&
+                   (!strcmp(state, "42883") || !strcmp(state, "42725") || !strcmp(state, "42804"))) {
+            /* no such function or operator for int8/float8 (substr, round):
+             * let the server type the numbers from their context */
+            s->loose = true;
+            for (int i = 0; i < s->nparams; i++)
+                want[i] = s->params[i].kind == P_NULL ? 0 : want_of(s, i);
+            PQclear(r);
             continue;
         }
+        if (in_tx)
+            PQclear(PQexec(h->pg, "RELEASE SAVEPOINT zd_prepare"));
         fail_result(c, r);
         PQclear(r);
         return -1;
@@ -452,6 +507,7 @@ static void pg_bind_int64(db_stmt_t *st, int idx, int64_t v)
     if (!p)
         return;
     p->kind = P_INT;
+    p->i = v;
     snprintf(p->num, sizeof p->num, "%lld", (long long)v);
 }
 

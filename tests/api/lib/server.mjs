@@ -110,12 +110,12 @@ export async function startServer({ env = {}, args = [], dataDir, keepData = fal
       if (proc.exitCode === null && proc.signalCode === null) proc.kill(signal);
       const r = await exited;
       if (!keepData && !dataDir) rmSync(data, { recursive: true, force: true });
+      if (/ERROR: (AddressSanitizer|LeakSanitizer)|runtime error:/.test(stderr)) {
+        throw new Error(`sanitizer report:\n${stderr}`);
+      }
       if (ownDb && !keepData) {
         dropTestDatabase(db);
         databases.delete(data);
-      }
-      if (/ERROR: (AddressSanitizer|LeakSanitizer)|runtime error:/.test(stderr)) {
-        throw new Error(`sanitizer report:\n${stderr}`);
       }
       return r;
     },

@@ -164,6 +164,49 @@ static void a_statement_follows_the_types_bound_to_it(void **state)
     db_release(c);
 }
 
+static void integers_reach_functions_that_take_int4(void **state)
+{
+    FIXTURE(state);
+    db_conn_t *c = db_acquire(f->db);
+    /* substr(text, int8) does not exist: the statement is prepared again with
+     * the number typed by the server */
+    db_stmt_t *st = db_prepare(c, "SELECT ? || substr(?, ?), repeat('x', ?), round(?, 2)");
+    db_bind_text(st, 1, "/9/");
+    db_bind_text(st, 2, "/1/5/23/");
+    db_bind_int64(st, 3, 4);
+    db_bind_int64(st, 4, 3);
+    db_bind_double(st, 5, 2.345);
+    assert_int_equal(db_step(st), DB_ROW);
+    assert_string_equal(db_col_text(st, 0), "/9/5/23/");
+    assert_string_equal(db_col_text(st, 1), "xxx");
+    assert_true(db_col_double(st, 2) > 2.34 && db_col_double(st, 2) < 2.36);
+    db_done(st);
+    /* and keeps working for the next values */
+    st = db_prepare(c, "SELECT ? || substr(?, ?), repeat('x', ?), round(?, 2)");
+    db_bind_text(st, 1, "");
+    db_bind_text(st, 2, "abc");
+    db_bind_int64(st, 3, 2);
+    db_bind_int64(st, 4, 1);
+    db_bind_double(st, 5, 1);
+    assert_int_equal(db_step(st), DB_ROW);
+    assert_string_equal(db_col_text(st, 0), "bc");
+    db_done(st);
+    /* inside a transaction, too: preparing is not executing */
+    exec_ok(c, "CREATE TABLE paths (id INTEGER PRIMARY KEY AUTOINCREMENT, path TEXT, depth INTEGER)");
+    exec_ok(c, "INSERT INTO paths (path, depth) VALUES ('/1/5/', 2), ('/1/5/7/', 3), ('/1/6/', 2)");
+    assert_int_equal(db_begin(c), 0);
+    st = db_prepare(c, "UPDATE paths SET path = ? || substr(path, ?), depth = depth + ? WHERE path LIKE ?");
+    db_bind_text(st, 1, "/1/6/");
+    db_bind_int64(st, 2, strlen("/1/5/") + 1);
+    db_bind_int64(st, 3, 1);
+    db_bind_text(st, 4, "/1/5/%");
+    assert_int_equal(db_step(st), DB_DONE);
+    db_done(st);
+    assert_int_equal(db_commit(c), 0);
+    assert_int_equal(one_int(c, "SELECT COUNT(*) FROM paths WHERE path LIKE '/1/6/%'"), 3);
+    db_release(c);
+}
+
 static void statements_interleave_on_one_connection(void **state)
 {
     FIXTURE(state);
@@ -605,6 +648,7 @@ int main(void)
         cmocka_unit_test(epoch_milliseconds_survive_arithmetic_with_parameters),
         cmocka_unit_test(parameters_without_a_context_type_work),
         cmocka_unit_test(a_statement_follows_the_types_bound_to_it),
+        cmocka_unit_test(integers_reach_functions_that_take_int4),
         cmocka_unit_test(statements_interleave_on_one_connection),
         cmocka_unit_test(errors_are_classified),
         cmocka_unit_test(a_commit_after_a_failed_statement_fails_with_the_first_error),
