@@ -15,7 +15,11 @@
  * as a named statement at first execution, with the parameter types of the
  * values bound then (int64 → int8, double → float8, blob → bytea, text →
  * inferred by the server), so `created_at > ? - 86400000` works with epoch
- * milliseconds. A later execution with other types prepares it again.
+ * milliseconds. Where the server has no function or operator for int8 or
+ * float8 (substr, round), the numbers are left for it to type from their
+ * context instead (see want_of). Preparing happens under a savepoint inside
+ * a transaction: a refused statement must not abort it. A later execution
+ * with values that do not fit the prepared types prepares it again.
  * Results are read whole (text format; bytea decoded on demand), so
  * statements on one connection can be interleaved as in SQLite.
  *
