@@ -4,8 +4,8 @@ JOBS  ?= $(shell nproc)
 DATA  ?= ./var
 LISTEN ?= 127.0.0.1:8080
 
-.PHONY: all run test deps build build-asan build-fuzz web test-unit test-api test-fuzz \
-        test-web test-e2e test-crash format format-check bench bench-web clean
+.PHONY: all run test deps build build-asan build-fuzz web test-unit test-api test-api-pg test-fuzz \
+        test-web test-e2e test-crash test-cluster format format-check bench bench-web clean
 
 all: build
 
@@ -33,14 +33,25 @@ web:
 run: build
 	build/zhendi serve --data $(DATA) --listen $(LISTEN) --demo
 
-test: format-check build build-asan test-unit test-api test-crash test-fuzz test-web test-e2e
+test: format-check build build-asan test-unit test-api test-api-pg test-crash test-cluster test-fuzz test-web test-e2e
 	@echo "make test: all passed"
 
+# scripts/pg-test.sh runs the command with a throw-away PostgreSQL server of
+# its own (ZHENDI_TEST_PG): the unit tests use it for the PostgreSQL backend.
 test-unit: build-asan
-	cd build-asan && ctest --output-on-failure -j$(JOBS)
+	scripts/pg-test.sh bash -c 'cd build-asan && ctest --output-on-failure -j$(JOBS)'
 
 test-api: build-asan tests/node_modules/.ok
 	ZHENDI_BIN=$(CURDIR)/build-asan/zhendi node --test --test-concurrency=2 tests/api/
+
+# the same API suite on PostgreSQL: every test server gets a fresh database
+test-api-pg: build-asan tests/node_modules/.ok
+	scripts/pg-test.sh env ZHENDI_BIN=$(CURDIR)/build-asan/zhendi \
+	  node --test --test-concurrency=2 tests/api/
+
+# scale-out: PostgreSQL primary + standby, two nodes behind nginx, failover
+test-cluster: build tests/node_modules/.ok
+	ZHENDI_BIN=$(CURDIR)/build/zhendi node --test --test-concurrency=1 tests/cluster/
 
 test-crash: build tests/node_modules/.ok
 	ZHENDI_BIN=$(CURDIR)/build/zhendi node --test tests/crash/

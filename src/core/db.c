@@ -228,6 +228,16 @@ void db_release(db_conn_t *c)
     if (c->in_tx)
         db_rollback(c);
     db_t *db = c->db;
+    /* what a caller set on this connection must not reach the next one */
+    if (c->locks) {
+        log_msg(LOG_DB, LOG_WARN, "db.lock_leaked", "connection released holding %d named lock(s)", c->locks);
+        db->be->unlock(c, NULL);
+        c->locks = 0;
+    }
+    if (c->timeout_changed) {
+        db->be->statement_timeout(c, -1);
+        c->timeout_changed = false;
+    }
     pthread_mutex_lock(&db->mu);
     c->in_use = false;
     db->in_use--;
@@ -247,16 +257,89 @@ void db_pool_stats(db_t *db, int *size, int *in_use, int *waiting, int64_t *time
 
 int db_exec(db_conn_t *c, const char *sql) { return c->db->be->exec(c, sql); }
 
-int db_begin(db_conn_t *c)
+static int begin(db_conn_t *c, const char *sql)
 {
     if (c->in_tx) {
         db_set_error(c, DB_E_OTHER, "transaction already open");
         return -1;
     }
-    if (db_exec(c, c->db->be->begin_sql) != 0)
+    if (db_exec(c, sql) != 0)
         return -1;
     c->in_tx = true;
     return 0;
+}
+
+int db_begin(db_conn_t *c) { return begin(c, c->db->be->begin_sql); }
+
+int db_begin_mode(db_conn_t *c, db_tx_mode_t mode)
+{
+    return begin(c, mode == DB_TX_SERIALIZABLE ? c->db->be->begin_serializable_sql : c->db->be->begin_sql);
+}
+
+/* A small per-thread generator for the retry jitter (not for secrets). */
+static uint64_t jitter_next(void)
+{
+    static _Thread_local uint64_t x;
+    if (!x)
+        x = (uint64_t)time_mono_ns() ^ ((uint64_t)(uintptr_t)&x << 16) ^ 0x9e3779b97f4a7c15ULL;
+    x ^= x << 13;
+    x ^= x >> 7;
+    x ^= x << 17;
+    return x;
+}
+
+int db_tx_run(db_conn_t *c, db_tx_mode_t mode, db_tx_fn fn, void *arg)
+{
+    for (int attempt = 1;; attempt++) {
+        db_set_error(c, DB_OK, "");
+        if (db_begin_mode(c, mode) != 0)
+            return -1;
+        int rc = fn(c, arg);
+        if (rc == 0 && db_commit(c) == 0)
+            return 0;
+        db_errcode_t code = db_errcode(c);
+        db_rollback(c); /* after a failed commit a no-op */
+        if (code != DB_E_RETRY)
+            return rc != 0 ? rc : -1;
+        if (attempt >= DB_TX_ATTEMPTS) {
+            log_msg(LOG_DB, LOG_WARN, "db.tx_gave_up", "still conflicting after %d attempts: %s", attempt,
+                    db_errmsg(c));
+            db_set_error(c, DB_E_RETRY, db_errmsg(c));
+            return -1;
+        }
+        /* 5 ms, 10 ms, 20 ms, … each ±50 %, so that the rivals part ways */
+        int64_t us = 5000LL << (attempt - 1);
+        us = us / 2 + (int64_t)(jitter_next() % (uint64_t)us);
+        struct timespec ts = {.tv_sec = us / 1000000, .tv_nsec = (long)(us % 1000000) * 1000};
+        nanosleep(&ts, NULL);
+    }
+}
+
+int db_lock(db_conn_t *c, const char *name, int timeout_ms)
+{
+    if (!c->db->be->lock)
+        return 0;
+    if (c->db->be->lock(c, name, timeout_ms) != 0)
+        return -1;
+    c->locks++;
+    return 0;
+}
+
+int db_unlock(db_conn_t *c, const char *name)
+{
+    if (!c->db->be->unlock)
+        return 0;
+    if (c->locks > 0)
+        c->locks--;
+    return c->db->be->unlock(c, name);
+}
+
+int db_statement_timeout(db_conn_t *c, int ms)
+{
+    if (!c->db->be->statement_timeout)
+        return 0;
+    c->timeout_changed = ms >= 0;
+    return c->db->be->statement_timeout(c, ms);
 }
 
 int db_commit(db_conn_t *c)
@@ -395,9 +478,11 @@ int db_step(db_stmt_t *st)
         int64_t ns = time_mono_ns() - st->t0;
         if (ns > (int64_t)st->conn->db->opt.slow_query_ms * 1000000)
             log_slow(st, ns);
-        if (rc == DB_ERROR && st->conn->errcode != DB_E_UNIQUE && st->conn->errcode != DB_E_FOREIGN_KEY) {
+        db_errcode_t code = st->conn->errcode;
+        if (rc == DB_ERROR && code != DB_E_UNIQUE && code != DB_E_FOREIGN_KEY) {
+            /* a serialisation conflict is expected under load: the caller retries */
             log_rec_t r;
-            log_begin(&r, LOG_DB, LOG_ERROR, "db.error");
+            log_begin(&r, LOG_DB, code == DB_E_RETRY ? LOG_WARN : LOG_ERROR, "db.error");
             log_str(&r, "error", st->conn->errmsg);
             log_str(&r, "sql", st->sql);
             log_end(&r);

@@ -9,6 +9,13 @@
  *   - the marker SKIP_LOCKED_CLAUSE below, appended to a SELECT that claims
  *     rows for work (PostgreSQL: FOR UPDATE SKIP LOCKED; SQLite: nothing,
  *     its write transaction already serialises claimers)
+ *   - the marker FOR_UPDATE_CLAUSE, appended to a SELECT whose rows the
+ *     transaction will change on the strength of what it read (PostgreSQL:
+ *     FOR UPDATE, a row lock; SQLite: nothing, one writer at a time)
+ *   - `?` placeholders (PostgreSQL: $1, $2, …; see core/db_pgsql.h)
+ * Portable types: INTEGER/BIGINT, DOUBLE PRECISION (not REAL: 4 bytes in
+ * PostgreSQL), TEXT, BYTEA for binary (SQLite keeps blobs in it as they
+ * are). LIKE is case-sensitive in PostgreSQL: compare lower() of both.
  *
  * Threads: a db_t is shared by all threads; a db_conn_t belongs to the thread
  * that acquired it until db_release(). Statements belong to their connection.
@@ -40,7 +47,7 @@ typedef enum {
     DB_E_UNIQUE,      /* unique or primary key violated → usually HTTP 409 */
     DB_E_FOREIGN_KEY, /* referenced row missing or still referenced */
     DB_E_CONSTRAINT,  /* other CHECK / NOT NULL */
-    DB_E_BUSY,        /* lock timeout */
+    DB_E_BUSY,        /* lock or statement timeout */
     DB_E_RETRY,       /* serialisation failure or deadlock: retry the transaction */
     DB_E_CONNECTION,  /* the server went away */
     DB_E_OTHER,
@@ -49,6 +56,7 @@ typedef enum {
 typedef enum { DB_SQLITE, DB_POSTGRES } db_dialect_t;
 
 #define SKIP_LOCKED_CLAUSE " /*SKIP_LOCKED*/"
+#define FOR_UPDATE_CLAUSE  " /*FOR_UPDATE*/"
 
 typedef struct {
     int pool_size;            /* connections at most (default 8) */
@@ -78,11 +86,49 @@ void db_pool_stats(db_t *db, int *size, int *in_use, int *waiting, int64_t *acqu
 /* Runs one or more statements without parameters (migrations, DDL). */
 int db_exec(db_conn_t *c, const char *sql);
 
-/* Transactions. db_begin starts a write transaction (SQLite: BEGIN IMMEDIATE). */
+/* Transactions. db_begin starts a write transaction in which writers queue
+ * for the rows they change: SQLite BEGIN IMMEDIATE (one writer at a time),
+ * PostgreSQL READ COMMITTED — each statement sees the newest committed rows,
+ * an UPDATE waits for a row another transaction holds and then re-checks
+ * its WHERE on the newest version. So atomic updates (`SET n = n + 1`,
+ * `… WHERE status = 'queued'` then db_changes) and SKIP_LOCKED_CLAUSE
+ * claims are safe on both. A value read with a plain SELECT may be stale by
+ * the time you write what you decided from it: read such rows with
+ * FOR_UPDATE_CLAUSE, or use DB_TX_SERIALIZABLE with db_tx_run. */
+typedef enum {
+    DB_TX_DEFAULT,      /* as db_begin */
+    DB_TX_SERIALIZABLE, /* as if alone, also for rows you only read (PostgreSQL SERIALIZABLE;
+                           a conflict fails a statement or the commit with DB_E_RETRY) */
+} db_tx_mode_t;
 int db_begin(db_conn_t *c);
+int db_begin_mode(db_conn_t *c, db_tx_mode_t mode);
 int db_commit(db_conn_t *c);
 int db_rollback(db_conn_t *c);
 bool db_in_tx(const db_conn_t *c);
+
+/* Runs fn(c, arg) in a transaction of that mode; commits when fn returns 0,
+ * rolls back otherwise. When fn's statements or the commit fail with
+ * DB_E_RETRY (serialisation failure, deadlock), the whole transaction runs
+ * again — at most DB_TX_ATTEMPTS times, after a growing, jittered pause
+ * (about 5, 10, 20, 40, 80 ms). fn may therefore run more than once: it must
+ * not act outside the database (answer the HTTP request after db_tx_run
+ * returns). Returns 0 when committed; fn's non-zero result when it asked
+ * for a rollback; -1 when begin or commit failed or the attempts ran out
+ * (db_errcode(c) says why). Thread-safe as far as c is (one thread). */
+#define DB_TX_ATTEMPTS 6
+typedef int (*db_tx_fn)(db_conn_t *c, void *arg);
+int db_tx_run(db_conn_t *c, db_tx_mode_t mode, db_tx_fn fn, void *arg);
+
+/* A named lock across every node sharing the database, held by this
+ * connection until db_unlock (db_release drops any still held): PostgreSQL
+ * session advisory lock on a 64-bit hash of name; SQLite: nothing to do
+ * (one server per database file), always 0. Waits up to timeout_ms.
+ * 0 when locked; -1 on timeout (DB_E_BUSY) or error. */
+int db_lock(db_conn_t *c, const char *name, int timeout_ms);
+int db_unlock(db_conn_t *c, const char *name);
+/* This connection's statement timeout in ms (0: none), -1 back to
+ * db_options; db_release restores it. SQLite has none: always 0. */
+int db_statement_timeout(db_conn_t *c, int ms);
 
 /* Statements are cached per connection; db_done() returns them. Binding
  * indexes start at 1. Text and blob arguments are copied. */

@@ -32,8 +32,14 @@ typedef struct db_backend {
     const void *(*col_blob)(db_stmt_t *st, int i, size_t *len);
     int64_t (*changes)(db_conn_t *c);
     int64_t (*last_insert_id)(db_conn_t *c);
-    const char *begin_sql;    /* statement that starts a write transaction */
-    const char *maintain_sql; /* refresh planner statistics */
+    /* cross-node named lock (db_lock); NULL: one process owns the database */
+    int (*lock)(db_conn_t *c, const char *name, int timeout_ms);
+    int (*unlock)(db_conn_t *c, const char *name); /* NULL name: all this connection holds */
+    /* this connection's statement timeout, ms; -1 back to the default; NULL: none */
+    int (*statement_timeout)(db_conn_t *c, int ms);
+    const char *begin_sql;              /* statement that starts a write transaction */
+    const char *begin_serializable_sql; /* … a DB_TX_SERIALIZABLE one */
+    const char *maintain_sql;           /* refresh planner statistics */
     /* maintenance */
     int (*checkpoint)(db_t *db);
     int (*integrity_check)(db_t *db, char *err, size_t errlen);
@@ -54,6 +60,8 @@ struct db_conn {
     db_t *db;
     void *h; /* backend handle */
     bool in_tx, in_use;
+    bool timeout_changed; /* db_statement_timeout since acquire */
+    int locks;            /* db_lock held */
     db_errcode_t errcode;
     char errmsg[512];
     db_stmt_t *cache[DB_STMT_CACHE];

@@ -15,6 +15,11 @@ typedef struct {
     size_t len;
 } mig_t;
 
+/* Nodes starting together take turns (PostgreSQL: an advisory lock; the
+ * wait covers a long migration on another node). */
+#define MIGRATE_LOCK         "zhendi.migrations"
+#define MIGRATE_LOCK_WAIT_MS (30 * 60 * 1000)
+
 static const char *CREATE_TABLE = "CREATE TABLE IF NOT EXISTS schema_migrations ("
                                   " version BIGINT PRIMARY KEY,"
                                   " name TEXT NOT NULL,"
@@ -82,9 +87,12 @@ int migrate_current(db_t *db)
     if (!c)
         return -1;
     int64_t v = 0;
-    int rc = db_exec(c, CREATE_TABLE);
+    int rc = db_lock(c, MIGRATE_LOCK, MIGRATE_LOCK_WAIT_MS);
+    if (rc == 0)
+        rc = db_exec(c, CREATE_TABLE);
     if (rc == 0)
         rc = db_query_int64(c, "SELECT COALESCE(MAX(version), 0) FROM schema_migrations", &v) < 0 ? -1 : 0;
+    db_unlock(c, MIGRATE_LOCK);
     db_release(c);
     return rc == 0 ? (int)v : -1;
 }
@@ -92,6 +100,7 @@ int migrate_current(db_t *db)
 int migrate_run(db_t *db, const zd_embedded_t *files, int *applied, char *err, size_t errlen)
 {
     int count = 0, done = 0, ret = -1;
+    bool locked = false;
     mig_t *m = collect(files, db_dialect(db), &count, err, errlen);
     if (!m)
         return -1;
@@ -101,7 +110,13 @@ int migrate_run(db_t *db, const zd_embedded_t *files, int *applied, char *err, s
         free(m);
         return -1;
     }
-    if (db_exec(c, CREATE_TABLE) != 0) {
+    if (db_lock(c, MIGRATE_LOCK, MIGRATE_LOCK_WAIT_MS) != 0) {
+        snprintf(err, errlen, "cannot take the migration lock: %s", db_errmsg(c));
+        goto out;
+    }
+    locked = true;
+    /* a migration may rewrite a large table: no statement timeout */
+    if (db_statement_timeout(c, 0) != 0 || db_exec(c, CREATE_TABLE) != 0) {
         snprintf(err, errlen, "cannot create schema_migrations: %s", db_errmsg(c));
         goto out;
     }
@@ -185,7 +200,10 @@ int migrate_run(db_t *db, const zd_embedded_t *files, int *applied, char *err, s
 out:
     if (applied)
         *applied = done;
-    db_release(c); /* rolls back a failed migration */
+    db_rollback(c); /* a failed migration */
+    if (locked)
+        db_unlock(c, MIGRATE_LOCK);
+    db_release(c); /* restores the statement timeout */
     free(m);
     return ret;
 }

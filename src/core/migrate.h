@@ -4,7 +4,9 @@
  * together with its row in schema_migrations (version, name, SHA-256 of the
  * text, time). A database whose applied migration no longer matches the
  * file's checksum — or that knows a version this binary does not — is
- * refused: the schema would not be what the code expects. */
+ * refused: the schema would not be what the code expects. Several nodes
+ * starting at once take turns under db_lock("zhendi.migrations"); the
+ * migrations themselves run without a statement timeout. */
 #ifndef ZD_MIGRATE_H
 #define ZD_MIGRATE_H
 #include "core/db.h"

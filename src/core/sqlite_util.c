@@ -82,6 +82,10 @@ int sqlite_backup_file(const char *src, const char *dest, char *err, size_t errl
         goto out;
     }
     sqlite3_busy_timeout(from, 10000);
+    /* a backup holds every record: readable by its owner only (SQLite would create it 0644) */
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    if (fd >= 0)
+        close(fd);
     if (sqlite3_open_v2(tmp, &to, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) != SQLITE_OK) {
         snprintf(err, errlen, "cannot create %s: %s", tmp, sqlite3_errmsg(to));
         goto out;

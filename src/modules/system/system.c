@@ -4,6 +4,7 @@
 #include "modules/system/system.h"
 #include "auth/auth.h"
 #include "core/log.h"
+#include "core/pgdump.h"
 #include "core/sqlite_util.h"
 #include "core/timeutil.h"
 #include "http/valid.h"
@@ -96,6 +97,12 @@ static void get_info(http_req_t *req)
         snprintf(wal, sizeof wal, "%s-wal", db_display_name(app->db));
         json_object_set_new(o, "db_bytes",
                             json_integer(file_size(db_display_name(app->db)) + file_size(wal)));
+    } else {
+        db_conn_t *c = db_acquire(app->db); /* info still answers when the database does not */
+        int64_t bytes = 0;
+        if (c && db_query_int64(c, "SELECT pg_database_size(current_database())", &bytes) == 1)
+            json_object_set_new(o, "db_bytes", json_integer(bytes));
+        db_release(c);
     }
     struct statvfs vfs;
     if (statvfs(app->cfg->data, &vfs) == 0) {
@@ -273,7 +280,8 @@ static void get_log_file(http_req_t *req)
 
 static int cmp_str_desc(const void *a, const void *b) { return strcmp(*(char *const *)b, *(char *const *)a); }
 
-/* Keeps the newest `keep` zhendi-*.db files in dir; returns how many went. */
+/* Keeps the newest `keep` backups (zhendi-*.db from SQLite, zhendi-*.dump
+ * from PostgreSQL) in dir; returns how many went. */
 static int prune_backups(const char *dir, int keep)
 {
     DIR *d = opendir(dir);
@@ -283,7 +291,8 @@ static int prune_backups(const char *dir, int keep)
     int n = 0, removed = 0;
     struct dirent *e;
     while ((e = readdir(d)) && n < 4096)
-        if (str_starts_with(e->d_name, "zhendi-") && str_ends_with(e->d_name, ".db"))
+        if (str_starts_with(e->d_name, "zhendi-") &&
+            (str_ends_with(e->d_name, ".db") || str_ends_with(e->d_name, ".dump")))
             names[n++] = strdup(e->d_name);
     closedir(d);
     qsort(names, (size_t)n, sizeof *names, cmp_str_desc);
@@ -301,10 +310,6 @@ static int prune_backups(const char *dir, int keep)
 
 int system_backup_now(const config_t *cfg, db_t *db, char *path, size_t pathsz, char *err, size_t errlen)
 {
-    if (db_dialect(db) != DB_SQLITE) {
-        snprintf(err, errlen, "PostgreSQL 的备份由 pg_dump / WAL 归档完成，见 docs/operations.md");
-        return -1;
-    }
     char dir[1100];
     config_backup_dir(cfg, dir, sizeof dir);
     if (mkdir(dir, 0750) != 0 && errno != EEXIST) {
@@ -316,9 +321,16 @@ int system_backup_now(const config_t *cfg, db_t *db, char *path, size_t pathsz, 
     struct tm tm;
     localtime_r(&t, &tm);
     strftime(stamp, sizeof stamp, "%Y%m%d-%H%M%S", &tm);
-    snprintf(path, pathsz, "%s/zhendi-%s.db", dir, stamp);
-    if (sqlite_backup_file(db_display_name(db), path, err, errlen) != 0)
+    bool pg = db_dialect(db) == DB_POSTGRES;
+    snprintf(path, pathsz, "%s/zhendi-%s.%s", dir, stamp, pg ? "dump" : "db");
+    if (pg) {
+        char url[1100];
+        config_db_url(cfg, url, sizeof url); /* db_display_name masks the password */
+        if (pgdump_backup(url, path, err, errlen) != 0)
+            return -1;
+    } else if (sqlite_backup_file(db_display_name(db), path, err, errlen) != 0) {
         return -1;
+    }
     prune_backups(dir, (int)cfg->backup_keep);
     return 0;
 }
@@ -328,7 +340,7 @@ static int job_backup(job_ctx_t *ctx)
     char path[1200], err[512];
     if (system_backup_now(app->cfg, job_db(ctx), path, sizeof path, err, sizeof err) != 0) {
         job_error(ctx, "%s", err);
-        return db_dialect(job_db(ctx)) == DB_SQLITE ? JOB_RETRY : JOB_FATAL;
+        return JOB_RETRY;
     }
     job_items(ctx, 1);
     job_result(ctx, json_pack("{s:s,s:I}", "file", path, "bytes", (json_int_t)file_size(path)));
@@ -397,8 +409,8 @@ static int system_init(zd_app_t *a, char *err, size_t errlen)
     jobs_register("system.log_prune", "清理过期日志", job_log_prune);
     jobs_register("system.jobs_purge", "清理已完成任务", job_jobs_purge);
     jobs_register("system.db_maintain", "数据库维护", job_db_maintain);
-    if ((db_dialect(a->db) == DB_SQLITE && jobs_define_schedule(a->db, "system.backup", "每日数据库备份",
-                                                                "30 2 * * *", "system.backup", NULL) != 0) ||
+    if (jobs_define_schedule(a->db, "system.backup", "每日数据库备份", "30 2 * * *", "system.backup", NULL) !=
+            0 ||
         jobs_define_schedule(a->db, "system.log_prune", "每日清理过期日志", "10 3 * * *", "system.log_prune",
                              NULL) != 0 ||
         jobs_define_schedule(a->db, "system.jobs_purge", "每日清理已完成任务", "20 3 * * *",

@@ -3,8 +3,9 @@
 #define ZD_SYSTEM_H
 #include "modules/module.h"
 
-/* Online backup of an SQLite database into the backup directory, keeping
- * the newest cfg->backup_keep; path gets the file written. */
+/* Online backup of the database into the backup directory (SQLite: a
+ * verified copy, zhendi-<time>.db; PostgreSQL: pg_dump, zhendi-<time>.dump),
+ * keeping the newest cfg->backup_keep; path gets the file written. */
 int system_backup_now(const config_t *cfg, db_t *db, char *path, size_t pathsz, char *err, size_t errlen);
 /* Registers the jobs and schedules API (jobs_api.c). */
 int system_jobs_routes(zd_app_t *app, char *err, size_t errlen);

@@ -4,16 +4,54 @@
 //   const srv = await startServer();            // env/flags optional
 //   const r = await srv.get('/healthz');        // { status, headers, body, json }
 //   await srv.stop();                           // SIGTERM, expects exit 0
-import { spawn, spawnSync } from 'node:child_process';
+//
+// PostgreSQL: when env ZHENDI_TEST_PG names an admin URL (scripts/pg-test.sh
+// sets it), every server gets a fresh database of its own (CREATE DATABASE),
+// passed with --db, unless the test gives --db itself. A server restarted on
+// the same dataDir gets the same database back; srv.db is its URL.
+import { spawn, spawnSync, execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, readFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
 
 export const BIN = process.env.ZHENDI_BIN || new URL('../../../build/zhendi', import.meta.url).pathname;
 export const ADMIN_PASSWORD = 'Zhendi-Test-2026!';
+export const TEST_PG = process.env.ZHENDI_TEST_PG || '';
+
+// Runs SQL on the admin database of ZHENDI_TEST_PG (or of `url`) with psql.
+export function pgAdmin(sql, url = TEST_PG) {
+  return execFileSync('psql', [url, '-v', 'ON_ERROR_STOP=1', '-qAtX', '-c', sql], { encoding: 'utf8' }).trim();
+}
+
+// A new, empty database on the ZHENDI_TEST_PG server; returns its URL.
+export function createTestDatabase(prefix = 'zt') {
+  const name = `${prefix}_${process.pid}_${randomBytes(4).toString('hex')}`;
+  pgAdmin(`CREATE DATABASE "${name}"`);
+  const u = new URL(TEST_PG);
+  u.pathname = `/${name}`;
+  return u.toString();
+}
+
+export function dropTestDatabase(url) {
+  const name = new URL(url).pathname.slice(1);
+  pgAdmin(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+}
+
+const databases = new Map(); // data dir → database URL, for restarts on the same data
 
 export async function startServer({ env = {}, args = [], dataDir, keepData = false } = {}) {
   const data = dataDir || mkdtempSync(join(tmpdir(), 'zhendi-api-'));
+  let db = null, ownDb = false;
+  if (TEST_PG && !args.includes('--db') && !env.ZHENDI_DB) {
+    db = databases.get(data);
+    if (!db) {
+      db = createTestDatabase();
+      databases.set(data, db);
+      ownDb = !dataDir; // a caller's data dir may come back; a temp one does not
+    }
+    args = ['--db', db, ...args];
+  }
   const proc = spawn(BIN, ['serve', '--listen', '127.0.0.1:0', '--data', data, '--workers', '1', ...args], {
     env: {
       ...process.env,
@@ -111,6 +149,7 @@ export async function startServer({ env = {}, args = [], dataDir, keepData = fal
     admin: () => login('admin'),
     stderr: () => stderr,
     request,
+    db, // the PostgreSQL database URL under ZHENDI_TEST_PG, else null
     get: (p, o) => request('GET', p, o),
     post: (p, body, o = {}) => request('POST', p, { ...o, body }),
     patch: (p, body, o = {}) => request('PATCH', p, { ...o, body }),
@@ -127,6 +166,10 @@ export async function startServer({ env = {}, args = [], dataDir, keepData = fal
       if (!keep && !keepData && !dataDir) rmSync(data, { recursive: true, force: true });
       if (/ERROR: (AddressSanitizer|LeakSanitizer)|runtime error:/.test(stderr)) {
         throw new Error(`sanitizer report:\n${stderr}`);
+      }
+      if (ownDb && !keepData) {
+        dropTestDatabase(db);
+        databases.delete(data);
       }
       return r;
     },

@@ -3,10 +3,13 @@
 
 #include "core/embed.h"
 #include "core/migrate.h"
+#include "core/timeutil.h"
 #include "support/testutil.h"
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 char *tu_tempdir(void)
 {
@@ -33,6 +36,82 @@ db_t *tu_db(char **dir)
     snprintf(path, sizeof path, "%s/test.db", *dir);
     db_options_t o = {.pool_size = 4};
     db_t *db = db_open(path, &o, err, sizeof err);
+    if (!db)
+        fail_msg("db_open: %s", err);
+    if (migrate_run(db, zd_migrations, NULL, err, sizeof err) != 0)
+        fail_msg("migrate: %s", err);
+    return db;
+}
+
+const char *tu_pg_admin(void)
+{
+    const char *url = getenv("ZHENDI_TEST_PG");
+    if (url && *url)
+        return url;
+    static bool told;
+    if (!told)
+        fprintf(stderr, "PostgreSQL tests skipped: ZHENDI_TEST_PG is not set "
+                        "(run them with scripts/pg-test.sh, as `make test` does)\n");
+    told = true;
+    return NULL;
+}
+
+/* url with its database name (the path) replaced by name */
+static char *with_database(const char *url, const char *name)
+{
+    const char *host = strstr(url, "://");
+    assert_non_null(host);
+    const char *path = strchr(host + 3, '/');
+    const char *query = strchr(host + 3, '?');
+    if (!path || (query && path > query))
+        path = query ? query : url + strlen(url);
+    const char *rest = strchr(path, '?');
+    char *out = NULL;
+    assert_true(asprintf(&out, "%.*s/%s%s", (int)(path - url), url, name, rest ? rest : "") > 0);
+    return out;
+}
+
+static void admin_exec(const char *sql)
+{
+    char err[512];
+    db_options_t o = {.pool_size = 1};
+    db_t *db = db_open(tu_pg_admin(), &o, err, sizeof err);
+    if (!db)
+        fail_msg("%s", err);
+    tu_exec(db, sql);
+    db_close(db);
+}
+
+char *tu_pg_create(void)
+{
+    static int seq;
+    char name[64], sql[128];
+    snprintf(name, sizeof name, "zu_%d_%d_%04x", (int)getpid(), ++seq, (unsigned)(time_mono_ns() & 0xffff));
+    snprintf(sql, sizeof sql, "CREATE DATABASE %s", name);
+    admin_exec(sql);
+    return with_database(tu_pg_admin(), name);
+}
+
+void tu_pg_drop(char *url)
+{
+    if (!url)
+        return;
+    const char *host = strstr(url, "://");
+    const char *slash = host ? strchr(host + 3, '/') : NULL;
+    if (slash) {
+        char sql[200];
+        snprintf(sql, sizeof sql, "DROP DATABASE IF EXISTS %.*s WITH (FORCE)", (int)strcspn(slash + 1, "?"),
+                 slash + 1);
+        admin_exec(sql);
+    }
+    free(url);
+}
+
+db_t *tu_pg_open(const char *url, int pool_size)
+{
+    char err[512];
+    db_options_t o = {.pool_size = pool_size};
+    db_t *db = db_open(url, &o, err, sizeof err);
     if (!db)
         fail_msg("db_open: %s", err);
     if (migrate_run(db, zd_migrations, NULL, err, sizeof err) != 0)

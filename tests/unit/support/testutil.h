@@ -11,6 +11,17 @@ void tu_rmrf(const char *path);
 /* An SQLite database in a fresh temp dir, migrated with the embedded
  * migrations. *dir receives the directory (free + tu_rmrf when done). */
 db_t *tu_db(char **dir);
+/* PostgreSQL, when env ZHENDI_TEST_PG names a server's admin URL
+ * (scripts/pg-test.sh starts one; `make test` always does):
+ * the URL, or NULL after printing why the PostgreSQL tests are skipped. */
+const char *tu_pg_admin(void);
+/* A new empty database on that server; returns its URL (caller frees). */
+char *tu_pg_create(void);
+/* Drops a database made by tu_pg_create (connections are ended) and frees url. */
+void tu_pg_drop(char *url);
+/* Opens url with a pool of pool_size and applies the embedded migrations. */
+db_t *tu_pg_open(const char *url, int pool_size);
+
 /* Executes SQL or fails the test. */
 void tu_exec(db_t *db, const char *sql);
 /* Single integer result of SQL, or fails the test. */
