@@ -245,17 +245,7 @@ static int cmd_serve(config_t *cfg)
                          .backoff_s = (int)cfg->job_backoff_s,
                          .scheduler = true};
     jobs_configure(&jo);
-    for (int i = 0; zd_modules[i]; i++)
-        if (zd_modules[i]->init(&app, err, sizeof err) != 0) {
-            fail("%s", err);
-            goto out;
-        }
-    for (int i = 0; zd_modules[i]; i++)
-        if (zd_modules[i]->start && zd_modules[i]->start(&app, err, sizeof err) != 0) {
-            fail("%s", err);
-            goto out;
-        }
-    if (fresh && cfg->demo && modules_demo(&app, err, sizeof err) != 0) {
+    if (modules_start(&app, fresh && cfg->demo, err, sizeof err) != 0) {
         fail("%s", err);
         goto out;
     }

@@ -45,6 +45,10 @@ int modules_demo(zd_app_t *app, char *err, size_t errlen);
 /* NULL-terminated, in start-up order (modules.c) */
 extern const zd_module_t *const zd_modules[];
 
+/* Runs every module's init() and start(), then (when demo) their demo
+ * loaders, holding a cluster-wide start-up lock so that nodes starting
+ * together seed and bootstrap once. 0, or -1 with a one-line reason. */
+int modules_start(zd_app_t *app, bool demo, char *err, size_t errlen);
 /* For CLI commands: opens the database, applies migrations and runs every
  * module's init() and start() without an HTTP server. 0 on success, else -1
  * with a one-line reason. modules_close_app() undoes it (NULL-safe). */

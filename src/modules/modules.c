@@ -34,6 +34,30 @@ int module_routes(zd_app_t *app, const http_route_t *routes, size_t n, char *err
     return http_server_add_routes(app->http, routes, n, err, errlen);
 }
 
+int modules_start(zd_app_t *app, bool demo, char *err, size_t errlen)
+{
+    /* nodes starting together on one database take turns: seeding,
+     * bootstrap accounts and demo data happen once */
+    db_conn_t *c = db_acquire(app->db);
+    if (!c || db_lock(c, "zhendi.startup", 600000) != 0) {
+        snprintf(err, errlen, "cannot take the start-up lock: %s",
+                 c ? db_errmsg(c) : "no database connection");
+        db_release(c);
+        return -1;
+    }
+    int rc = 0;
+    for (int i = 0; zd_modules[i] && rc == 0; i++)
+        rc = zd_modules[i]->init(app, err, errlen);
+    for (int i = 0; zd_modules[i] && rc == 0; i++)
+        if (zd_modules[i]->start)
+            rc = zd_modules[i]->start(app, err, errlen);
+    if (rc == 0 && demo)
+        rc = modules_demo(app, err, errlen);
+    db_unlock(c, "zhendi.startup");
+    db_release(c);
+    return rc;
+}
+
 int modules_open_app(const config_t *cfg, zd_app_t *app, char *err, size_t errlen)
 {
     memset(app, 0, sizeof *app);
@@ -49,14 +73,9 @@ int modules_open_app(const config_t *cfg, zd_app_t *app, char *err, size_t errle
     app->db = db_open(url, &o, err, errlen);
     if (!app->db)
         return -1;
-    if (migrate_run(app->db, zd_migrations, NULL, err, errlen) != 0)
+    if (migrate_run(app->db, zd_migrations, NULL, err, errlen) != 0 ||
+        modules_start(app, false, err, errlen) != 0)
         goto fail;
-    for (int i = 0; zd_modules[i]; i++)
-        if (zd_modules[i]->init(app, err, errlen) != 0)
-            goto fail;
-    for (int i = 0; zd_modules[i]; i++)
-        if (zd_modules[i]->start && zd_modules[i]->start(app, err, errlen) != 0)
-            goto fail;
     return 0;
 fail:
     modules_close_app(app);

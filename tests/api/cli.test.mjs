@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync, existsSync, readdirSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import net from 'node:net';
-import { startServer, BIN } from './lib/server.mjs';
+import { startServer, BIN, TEST_PG } from './lib/server.mjs';
 
 const run = (args, env = {}) => spawnSync(BIN, args, { encoding: 'utf8', env: { ...process.env, ...env } });
 
@@ -38,7 +38,8 @@ test('bad settings and unknown commands exit non-zero with a one-line reason', (
   rmSync(bad, { recursive: true, force: true });
 });
 
-test('backup runs beside a live server and restore refuses to run under it', async () => {
+// SQLite files here; tests/api/backup.test.mjs covers both backends' dumps.
+test('backup runs beside a live server and restore refuses to run under it', { skip: TEST_PG ? 'SQLite only' : false }, async () => {
   const srv = await startServer({ keepData: true });
   const admin = await srv.admin();
   const org = await admin.post('/api/v1/orgs', { name: '备份前', parent_id: 1, type: 'district', code: 'BK-1' });

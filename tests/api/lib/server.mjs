@@ -133,14 +133,18 @@ export async function startServer({ env = {}, args = [], dataDir, keepData = fal
 
   // Runs SQL directly against the server's database (test set-up of
   // time-based states such as an expired password). SQLite here.
+  // SQLite with the sqlite3 shell; PostgreSQL with psql (same errors thrown).
   function sql(statement) {
-    const r = spawnSync('sqlite3', [join(data, 'zhendi.db'), '.timeout 5000', statement], { encoding: 'utf8' });
-    if (r.status !== 0) throw new Error(`sqlite3: ${r.stderr}`);
+    const r = db
+      ? spawnSync('psql', [db, '-v', 'ON_ERROR_STOP=1', '-qAtX', '-c', statement], { encoding: 'utf8' })
+      : spawnSync('sqlite3', [join(data, 'zhendi.db'), '.timeout 5000', statement], { encoding: 'utf8' });
+    if (r.status !== 0) throw new Error(`${db ? 'psql' : 'sqlite3'}: ${r.stderr}`);
     return r.stdout.trim();
   }
-  // Runs a zhendi subcommand on the same data directory.
+  // Runs a zhendi subcommand on the same data directory (and database).
   function cli(args, env = {}) {
-    return spawnSync(BIN, [...args, '--data', data], { encoding: 'utf8', env: { ...process.env, ...env } });
+    const extra = db ? ['--db', db] : [];
+    return spawnSync(BIN, [...args, '--data', data, ...extra], { encoding: 'utf8', env: { ...process.env, ...env } });
   }
 
   return {
