@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { statSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { startServer, totp, ADMIN_PASSWORD } from './lib/server.mjs';
+import { xlsx } from './lib/xlsx.mjs';
 
 const TOTP_SECRET = 'JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP';
 const PW = 'Sh@nghai-2026x';
@@ -383,6 +384,70 @@ describe('organisations', () => {
     assert.match(r.headers.get('content-type'), /spreadsheetml/);
     const buf = Buffer.from(await r.arrayBuffer());
     assert.equal(buf.subarray(0, 2).toString(), 'PK');
+  });
+});
+
+describe('organisation import', () => {
+  const XLSX = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
+  const HEAD = ['组织编码', '组织名称', '组织类型', '上级编码', '简称', '联系人', '联系电话', '地址', '领域', '行业', '党员数', '状态'];
+  const post = (client, body) => client.request('POST', '/api/v1/orgs/import', { raw: body, headers: { 'content-type': XLSX } });
+
+  test('an export imported back changes nothing and reports every row as updated', async () => {
+    const r = await fetch(`${srv.base}/api/v1/orgs/export?parent_id=${(await orgByCode(admin, 'SH-SJ')).id}`, { headers: { cookie: admin.cookie } });
+    const file = Buffer.from(await r.arrayBuffer());
+    const before = await admin.get(`/api/v1/orgs/${(await orgByCode(admin, 'SH-SJ-01')).id}`);
+    const imp = await post(admin, file);
+    assert.equal(imp.status, 200, imp.body);
+    assert.equal(imp.json.created, 0);
+    assert.equal(imp.json.updated, 13, 'district, 4 streets, 4 committees, 4 branches');
+    const after = await admin.get(`/api/v1/orgs/${before.json.id}`);
+    assert.equal(after.json.name, before.json.name);
+    assert.equal(after.json.member_count, before.json.member_count);
+  });
+
+  test('new rows are created under parents named by code, a child may come before its parent', async () => {
+    const rows = [HEAD,
+      ['IMP-B1', '导入测试支部', '党支部', 'IMP-C1', null, '王五', '13900001111', null, '新兴领域', null, '12', null],
+      ['IMP-C1', '导入测试党委', 'committee', 'SH-QP-01', null, null, null, '青浦区某路', null, '软件', '88', '启用']];
+    const r = await post(admin, xlsx(rows));
+    assert.equal(r.status, 200, r.body);
+    assert.deepEqual([r.json.created, r.json.updated], [2, 0]);
+    const b = await orgByCode(admin, 'IMP-B1');
+    const c = await orgByCode(admin, 'IMP-C1');
+    assert.equal(b.parent_id, c.id);
+    assert.equal(b.member_count, 12);
+    assert.equal(c.address, '青浦区某路');
+    const hist = await admin.get(`/api/v1/orgs/${c.id}/history`);
+    assert.equal(hist.json.items[0].action, 'create');
+    const audit = await auditor.get('/api/v1/audit?action=org.import');
+    assert.match(audit.json.items[0].detail, /新建 2 个/);
+  });
+
+  test('a file with bad rows is refused as a whole with the row numbers and reasons', async () => {
+    const rows = [HEAD,
+      ['IMP-OK', '本可导入', '党支部', 'SH-QP-02', null, null, null, null, null, null, null, null],
+      ['IMP-X1', '类型错', '小组', 'SH-QP-02', null, null, null, null, null, null, null, null],
+      ['IMP-X2', '无上级', '党支部', 'NO-SUCH', null, null, null, null, null, null, null, null],
+      ['IMP-X3', '', '党支部', 'SH-QP-02', null, null, null, null, null, null, null, null],
+      ['IMP-OK', '重复编码', '党支部', 'SH-QP-02', null, null, null, null, null, null, null, null],
+      ['IMP-X4', '错层', '区', 'SH-QP-02', null, null, null, null, null, null, 'abc', null]];
+    const r = await post(admin, xlsx(rows));
+    assert.equal(r.status, 422, r.body);
+    assert.equal(r.json.error.code, 'import_rejected');
+    const byRow = Object.fromEntries(r.json.error.errors.map((e) => [e.row, e.message]));
+    assert.deepEqual(Object.keys(byRow).map(Number).sort((a, b) => a - b), [3, 4, 5, 6, 7], r.body);
+    assert.match(byRow[3], /类型/);
+    assert.match(byRow[4], /上级编码不存在/);
+    assert.match(byRow[6], /重复/);
+    assert.equal(await orgByCode(admin, 'IMP-OK'), undefined, 'all or nothing');
+  });
+
+  test('not a workbook is 415/422; a district worker cannot import', async () => {
+    assert.equal((await post(admin, Buffer.from('组织编码,组织名称\n'))).status, 415);
+    const zipNotXlsx = xlsx([['x']]).subarray(0, 200);
+    assert.ok([415, 422].includes((await post(admin, zipNotXlsx)).status));
+    const worker = await srv.login('pudong_dangwu', 'Zhendi@Demo2026');
+    envelope(await post(worker, xlsx([HEAD])), 403, 'forbidden');
   });
 });
 
