@@ -10,17 +10,20 @@
 #     default: sqlite pg
 #
 # For each: GET /healthz (answers after a `SELECT 1`) and GET
-# /api/v1/schedules/1 (a read of one row, serialised to JSON), CONNECTIONS
-# keep-alive connections (500), THREADS wrk threads (2) for DURATION (15s)
-# after a 3 s warm-up. When the build has login, the requests carry the
-# admin's session (its lookup is part of every request). Prints a table
-# (markdown) to paste into docs/benchmarks.md; run it on a quiet machine.
+# /api/v1/schedules/1 (a read of one row, serialised to JSON), at each of
+# CONNS keep-alive connection counts (default "50 500"), THREADS wrk threads
+# (2) for DURATION (15s) after a 3 s warm-up. The API request carries the
+# admin's session (its lookup is part of every request); /healthz, the load
+# balancers' probe, does not. As the ceiling of
+# this machine, nginx serving a small static file is measured in the same
+# run (NGINX=0 skips it). Prints a table (markdown) to paste into
+# docs/benchmarks.md; run it on a quiet machine.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
 BIN=${ZHENDI_BIN:-$ROOT/build/zhendi}
 DURATION=${DURATION:-15s}
-CONNECTIONS=${CONNECTIONS:-500}
+CONNS=${CONNS:-50 500}
 THREADS=${THREADS:-2}
 ADMIN_PASSWORD=Bench-Admin-2026!
 ENDPOINTS=(/healthz /api/v1/schedules/1)
@@ -73,13 +76,14 @@ session_header() {
   grep -i '^set-cookie:' <<<"$hdrs" | head -1 | sed -E 's/^[Ss]et-[Cc]ookie: *([^;]*).*/Cookie: \1/'
 }
 
-# wrk's summary of one run as "req/s p50 p99 errors".
+# wrk's summary of one run (url, header, connections) as "req/s p50 p99 errors".
 measure() {
   local url=$1 header=$2 out
   local hargs=()
   [[ -n $header ]] && hargs=(-H "$header")
-  wrk -t"$THREADS" -c"$CONNECTIONS" -d3s "${hargs[@]}" "$url" >/dev/null 2>&1 || true
-  out=$(wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency "${hargs[@]}" "$url" 2>&1)
+  local conns=$3
+  wrk -t"$THREADS" -c"$conns" -d3s "${hargs[@]}" "$url" >/dev/null 2>&1 || true
+  out=$(wrk -t"$THREADS" -c"$conns" -d"$DURATION" --latency "${hargs[@]}" "$url" 2>&1)
   echo "$out" >"$work/last-wrk.txt"
   local rps p50 p99 non2xx sock
   rps=$(awk '/^Requests\/sec/ {print $2}' <<<"$out")
@@ -117,16 +121,50 @@ for db in "${dbs[@]}"; do
   for ep in "${ENDPOINTS[@]}"; do
     code=$(curl -s -o /dev/null -w '%{http_code}' ${header:+-H "$header"} "http://127.0.0.1:$port$ep")
     [[ $code == 200 ]] || { echo "bench: $ep answers $code on $label" >&2; exit 1; }
-    echo "bench: $label $ep: $CONNECTIONS connections, $DURATION …" >&2
-    read -r rps p50 p99 errors < <(measure "http://127.0.0.1:$port$ep" "$header")
-    rows+=("| $label | GET $ep | $rps | $p50 | $p99 | $errors |")
+    for conns in $CONNS; do
+      echo "bench: $label $ep: $conns connections, $DURATION …" >&2
+      # the probe is what load balancers call: no session; the API carries one
+    h=$header
+    [[ $ep == /healthz ]] && h=""
+    read -r rps p50 p99 errors < <(measure "http://127.0.0.1:$port$ep" "$h" "$conns")
+      rows+=("| $label | GET $ep | $conns | $rps | $p50 | $p99 | $errors |")
+    done
   done
   stop_server
 done
 
+# The ceiling: nginx serving a 60-byte file on this machine, same wrk settings.
+if [[ ${NGINX:-1} != 0 ]] && command -v nginx >/dev/null; then
+  ng=$work/nginx
+  mkdir -p "$ng/www" "$ng/logs" "$ng/tmp"
+  chmod 755 "$work" "$ng" "$ng/www" # nginx's workers run as nobody
+  printf '{"status":"ok","note":"nginx reference, static file"}\n' >"$ng/www/healthz"
+  ngport=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+  cat >"$ng/nginx.conf" <<EOF
+worker_processes 2;
+pid $ng/nginx.pid;
+error_log $ng/logs/error.log;
+events { worker_connections 4096; }
+http {
+  access_log off;
+  keepalive_requests 1000000;
+  client_body_temp_path $ng/tmp; proxy_temp_path $ng/tmp; fastcgi_temp_path $ng/tmp;
+  uwsgi_temp_path $ng/tmp; scgi_temp_path $ng/tmp;
+  server { listen 127.0.0.1:$ngport; root $ng/www; default_type application/json; }
+}
+EOF
+  nginx -c "$ng/nginx.conf" -p "$ng"
+  for conns in $CONNS; do
+    echo "bench: nginx static file: $conns connections, $DURATION …" >&2
+    read -r rps p50 p99 errors < <(measure "http://127.0.0.1:$ngport/healthz" "" "$conns")
+    rows+=("| nginx $(nginx -v 2>&1 | sed 's|.*/||'), static file | GET /healthz | $conns | $rps | $p50 | $p99 | $errors |")
+  done
+  kill "$(cat "$ng/nginx.pid")" 2>/dev/null || true
+fi
+
 echo
-echo "zhendi $("$BIN" version | awk '{print $2}'), $(nproc) CPUs, wrk -t$THREADS -c$CONNECTIONS -d$DURATION, $(date -Iseconds)"
+echo "zhendi $("$BIN" version | awk '{print $2}'), $(nproc) CPUs, wrk -t$THREADS -d$DURATION, $(date -Iseconds)"
 echo
-echo "| database | request | requests/s | p50 | p99 | errors |"
-echo "|---|---|---:|---:|---:|---:|"
+echo "| server / database | request | connections | requests/s | p50 | p99 | errors |"
+echo "|---|---|---:|---:|---:|---:|---:|"
 printf '%s\n' "${rows[@]}"
