@@ -198,5 +198,9 @@ test('a video check runs as a job with progress; a time code seeks the local cop
     const scale = player.width / 640;
     assert.ok(box.x - player.x > 20 * scale && box.x - player.x < 80 * scale, `box at ${box.x - player.x} of ${player.width}`);
     assert.ok(box.width > 300 * scale, `box width ${box.width}`);
+    // the check is in the URL: opened again (another console tab and back), the findings are there
+    assert.match(page.url(), /[?&]job=\d+/);
+    await page.goto(page.url());
+    await page.locator('[data-test=finding-time]', { hasText: '00:00:02' }).waitFor();
   });
 });
