@@ -133,6 +133,9 @@ test('the new user changes the initial password and sees only what the role allo
   await withPage(t, ctx, async (page) => {
     await login(page, ctx.base, USER.username, USER.password, { redirect: '/orgs' });
     await page.waitForURL(/\/change-password/);
+    // the rules of the security policy are shown beside the form
+    await page.locator('[data-test=password-rules]', { hasText: '长度不少于 8 个字符' }).waitFor();
+    await page.locator('[data-test=password-rules]', { hasText: '不能与最近 5 次使用过的密码相同' }).waitFor();
     await page.fill('input[name=old_password]', USER.password);
     await page.fill('input[name=new_password]', USER.next);
     await page.fill('input[name=confirm]', USER.next);
@@ -140,7 +143,7 @@ test('the new user changes the initial password and sees only what the role allo
     await page.waitForURL(/\/orgs$/);
     await page.locator('[data-test=user-menu]', { hasText: USER.name }).waitFor();
     const menu = await menuTexts(page);
-    assert.deepEqual(menu, ['首页', '组织与用户', '组织机构', '用户管理']);
+    assert.deepEqual(menu, ['首页', '内容校对', '校真', '组织与用户', '组织机构', '用户管理']);
     // data scope: the tree starts at the user's own organisation
     await page.locator('[data-test=org-tree]').getByText(ORG.name).waitFor();
     assert.equal(await page.locator('[data-test=org-tree]').getByText('中共上海市委员会').count(), 0);
@@ -179,7 +182,13 @@ test('a wrong password is explained, and the fifth wrong one locks the account',
 test('the administrator sees the lock and unlocks the user', async (t) => {
   await withPage(t, ctx, async (page) => {
     await signIn(ctx, page, 'admin');
-    await page.goto(ctx.base + '/users');
+    // the home page's to-do leads to the locked accounts only (/users?locked=1)
+    await page.goto(ctx.base + '/');
+    await page.locator('[data-test=todo-item]', { hasText: '被锁定的账号' }).click();
+    await page.waitForURL(/\/users\?locked=1$/);
+    const rows = page.locator('[data-test=users-table] .el-table__body tr');
+    await rows.first().getByText(USER.username).waitFor();
+    assert.equal(await rows.count(), 1);
     const row = page.locator('[data-test=users-table] .el-table__body tr', { hasText: USER.username });
     await row.getByText('锁定').waitFor();
     await row.getByRole('button', { name: '解锁' }).click();
@@ -198,8 +207,13 @@ test('a session ended by the security administrator sends the user to login, the
     await withPage(t, ctx, async (sec) => {
       await signIn(ctx, sec, 'secadmin');
       await sec.goto(ctx.base + '/sessions');
+      // the search box finds the user's sessions (and only those)
+      await sec.locator('input[data-test=session-search]').fill(USER.username);
+      await sec.locator('input[data-test=session-search]').press('Enter');
+      const all = sec.locator('[data-test=sessions-table] .el-table__body tr');
       const rows = sec.locator('[data-test=sessions-table] .el-table__body tr', { hasText: USER.username });
       await rows.first().waitFor();
+      assert.equal(await all.count(), await rows.count());
       const n = await rows.count();
       for (let i = 0; i < n; i++) {
         await rows.first().getByRole('button', { name: '强制下线' }).click();
@@ -223,7 +237,7 @@ test('the audit administrator sees those actions in the audit log with the chain
   await withPage(t, ctx, async (page) => {
     await signIn(ctx, page, 'auditor');
     await page.goto(ctx.base + '/');
-    assert.deepEqual(await menuTexts(page), ['首页', '安全审计', '审计日志']);
+    assert.deepEqual(await menuTexts(page), ['首页', '内容校对', '校真', '安全审计', '审计日志']);
     await page.goto(ctx.base + '/audit');
     await page.locator('[data-test=audit-verify]', { hasText: '校验通过' }).waitFor();
     const table = page.locator('[data-test=audit-table] .el-table__body');

@@ -4,6 +4,7 @@
 // 1366×768 within a 1 MB first load.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { startConsole, withPage, enterAsAdmin } from './lib/console.mjs';
 
 let ctx;
@@ -20,6 +21,14 @@ test('system status shows health, the running version and storage use', async (t
     await page.getByText(/已用 .+可用 .+共 /).waitFor();
     await page.locator('.echart canvas').first().waitFor();
     await page.getByText('当前生效配置').waitFor();
+    // the job workers and the scheduler, and the log files with download
+    await page.locator('[data-test=jobs-health]', { hasText: '1 个' }).waitFor();
+    await page.locator('[data-test=scheduler-state]', { hasText: '运行中' }).waitFor();
+    const file = page.locator('[data-test=log-files] .el-table__body tr', { hasText: 'system.log' }).first();
+    await file.waitFor();
+    const [dl] = await Promise.all([page.waitForEvent('download'), file.locator('[data-test=log-download]').click()]);
+    assert.equal(dl.suggestedFilename(), 'system.log');
+    assert.match(readFileSync(await dl.path(), 'utf8'), /server\.started/);
   });
 });
 

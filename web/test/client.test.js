@@ -2,7 +2,7 @@
 // turned into ApiError with the request id, and the console-wide reactions
 // (401 → login, 403 password_change_required → change page, 422 → no toast).
 import { describe, it, expect, beforeEach, vi } from 'vitest';
-import { api, configureApi, setCsrfToken, buildUrl, errorFrom, filenameFrom, ApiError, request } from '../src/api/client.js';
+import { api, configureApi, setCsrfToken, buildUrl, errorFrom, filenameFrom, ApiError, request, upload } from '../src/api/client.js';
 
 function reply(status, body, headers = {}) {
   return new Response(body === undefined ? null : typeof body === 'string' ? body : JSON.stringify(body), {
@@ -125,6 +125,61 @@ describe('errors', () => {
     respond(() => reply(500, { error: { code: 'internal', message: '内部错误' } }));
     await request('GET', '/x', { silent: true }).catch(() => {});
     expect(hooks.notify).not.toHaveBeenCalled();
+  });
+});
+
+describe('errors the caller shows in place', () => {
+  it('a 409 marked handled is not toasted, but a 500 still is', async () => {
+    respond(() => reply(409, { error: { code: 'duplicate_word', message: '词库中已有该词条' } }));
+    const err = await api.post('/api/v1/lexicons/1/entries', { word: 'x' }, { handled: [409] }).catch((e) => e);
+    expect(err.code).toBe('duplicate_word');
+    expect(hooks.notify).not.toHaveBeenCalled();
+    respond(() => reply(500, { error: { code: 'internal', message: '内部错误' } }));
+    await api.post('/api/v1/lexicons/1/entries', { word: 'x' }, { handled: [409] }).catch(() => {});
+    expect(hooks.notify).toHaveBeenCalledTimes(1);
+  });
+
+  it('a handled status does not hide an expired session', async () => {
+    respond(() => reply(401, { error: { code: 'unauthenticated', message: '未登录' } }));
+    await api.post('/x', {}, { handled: [401, 409] }).catch(() => {});
+    expect(hooks.onUnauthorized).toHaveBeenCalled();
+  });
+});
+
+describe('uploads', () => {
+  // a stand-in XMLHttpRequest that records what is sent
+  let sent;
+  class FakeXhr {
+    constructor() { this.headers = {}; this.upload = {}; sent = this; }
+    open(method, url) { this.method = method; this.url = url; }
+    setRequestHeader(k, v) { this.headers[k] = v; }
+    getResponseHeader() { return null; }
+    send(body) {
+      this.body = body;
+      this.status = 201;
+      this.responseText = '{"id":7}';
+      queueMicrotask(() => this.onload());
+    }
+  }
+  beforeEach(() => { globalThis.XMLHttpRequest = FakeXhr; });
+
+  it('send a file as multipart/form-data under the given field, with extra fields and the CSRF header', async () => {
+    const file = new File(['abc'], '视频.mp4', { type: 'video/mp4' });
+    const r = await upload('/api/v1/proofread/video', file, { field: 'file', fields: { interval: 2 } }).promise;
+    expect(r).toEqual({ id: 7 });
+    expect(sent.body).toBeInstanceOf(FormData);
+    expect(sent.body.get('interval')).toBe('2');
+    expect(sent.body.get('file').name).toBe('视频.mp4');
+    // the browser writes the multipart type with its boundary
+    expect(sent.headers['Content-Type']).toBeUndefined();
+    expect(sent.headers['X-CSRF-Token']).toBe('tok-123');
+  });
+
+  it('send a file as the raw body with its content type otherwise', async () => {
+    const file = new File(['词条\n'], 'a.txt', { type: 'text/plain' });
+    await upload('/api/v1/lexicons/1/import', file, { contentType: 'text/plain; charset=utf-8' }).promise;
+    expect(sent.body).toBe(file);
+    expect(sent.headers['Content-Type']).toBe('text/plain; charset=utf-8');
   });
 });
 

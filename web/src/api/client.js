@@ -110,6 +110,8 @@ export function errorFrom(status, text, headers) {
  *  - silent: true     → no reaction at all (the caller shows the error)
  *  - auth: false      → a 401 is not a session expiry (the login form)
  *  - toast422: true   → also toast a 422 (forms normally show fields in place)
+ *  - handled: [409]   → statuses the caller shows itself, in place (no toast);
+ *                       401 and the forced-change 403s still react
  */
 export function handleError(err, opts = {}) {
   if (opts.silent) return;
@@ -126,6 +128,7 @@ export function handleError(err, opts = {}) {
     return;
   }
   if (err.status === 422 && err.fields && Object.keys(err.fields).length && !opts.toast422) return;
+  if (Array.isArray(opts.handled) && opts.handled.includes(err.status)) return;
   state.notify?.({ type: 'error', message: err.message, requestId: err.requestId, status: err.status });
 }
 
@@ -229,17 +232,25 @@ export async function download(path, query, fallbackName, opts = {}) {
 }
 
 /**
- * Uploads a file as the raw request body with progress:
- * upload(path, file, {method:'POST', contentType, onProgress(pct, loaded, total), query})
+ * Uploads a file with progress, as the raw request body or, with `field`, as
+ * multipart/form-data (the file under that field name, `fields` beside it):
+ * upload(path, file, {method:'POST', contentType, field, fields, onProgress(pct, loaded, total), query})
  * → {promise, abort}. The promise resolves with the parsed JSON answer.
  */
 export function upload(path, file, opts = {}) {
   const xhr = new XMLHttpRequest();
+  let body = file;
+  if (opts.field) {
+    body = new FormData();
+    for (const [k, v] of Object.entries(opts.fields || {})) if (v !== undefined && v !== null) body.append(k, String(v));
+    body.append(opts.field, file, file.name || 'file');
+  }
   const promise = new Promise((resolve, reject) => {
     xhr.open(opts.method || 'POST', buildUrl(path, opts.query));
     xhr.withCredentials = true;
     xhr.setRequestHeader('Accept', 'application/json');
-    xhr.setRequestHeader('Content-Type', opts.contentType || file.type || 'application/octet-stream');
+    // a FormData body sets its own type with the boundary
+    if (!opts.field) xhr.setRequestHeader('Content-Type', opts.contentType || file.type || 'application/octet-stream');
     if (state.csrf) xhr.setRequestHeader('X-CSRF-Token', state.csrf);
     xhr.upload.onprogress = (e) => {
       if (e.lengthComputable) opts.onProgress?.(Math.round((e.loaded / e.total) * 100), e.loaded, e.total);
@@ -265,7 +276,7 @@ export function upload(path, file, opts = {}) {
       reject(err);
     };
     xhr.onabort = () => reject(new ApiError({ status: 0, code: 'aborted', message: '上传已取消' }));
-    xhr.send(file);
+    xhr.send(body);
   });
   return { promise, abort: () => xhr.abort() };
 }

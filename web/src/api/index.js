@@ -4,7 +4,7 @@
 import { api, download, upload } from './client.js';
 
 const V = '/api/v1';
-const XLSX = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
+export const XLSX = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
 
 export const authApi = {
   // the login form shows its own errors, and a 401 there is not an expiry
@@ -36,7 +36,7 @@ export const orgApi = {
 
 export const userApi = {
   list: (q) => api.get(`${V}/users`, q),
-  get: (id) => api.get(`${V}/users/${id}`),
+  get: (id, opts) => api.get(`${V}/users/${id}`, undefined, opts),
   create: (body) => api.post(`${V}/users`, body),
   update: (id, body) => api.patch(`${V}/users/${id}`, body),
   disable: (id) => api.del(`${V}/users/${id}`),
@@ -90,6 +90,37 @@ export const systemApi = {
   health: () => api.get('/healthz', undefined, { silent: true }),
   info: () => api.get(`${V}/system/info`),
   logs: (q) => api.get(`${V}/system/logs`, q),
+  logFiles: () => api.get(`${V}/system/log-files`),
+  downloadLogFile: (name) => download(`${V}/system/log-files/${encodeURIComponent(name)}`, undefined, name),
+};
+
+// 校真: checks are open to every logged-in user
+export const proofreadApi = {
+  meta: () => api.get(`${V}/proofread/meta`),
+  check: (body, opts) => api.post(`${V}/proofread`, body, opts),
+  image: (file, onProgress) => upload(`${V}/proofread/image`, file, { field: 'file', onProgress }),
+  video: (file, interval, onProgress) => upload(`${V}/proofread/video`, file, { field: 'file', fields: { interval }, onProgress }),
+  videoJob: (id, opts) => api.get(`${V}/proofread/video/${id}`, undefined, opts),
+  engine: () => api.get(`${V}/proofread/engine`),
+};
+
+export const lexiconApi = {
+  list: (q) => api.get(`${V}/lexicons`, q),
+  get: (id) => api.get(`${V}/lexicons/${id}`),
+  // a taken name (409 conflict) is shown under the name field
+  create: (body) => api.post(`${V}/lexicons`, body, { handled: [409] }),
+  update: (id, body, opts = { handled: [409] }) => api.patch(`${V}/lexicons/${id}`, body, opts),
+  remove: (id) => api.del(`${V}/lexicons/${id}`, { handled: [409] }),
+  entries: (id, q) => api.get(`${V}/lexicons/${id}/entries`, q),
+  // a word the lexicon already has (409 duplicate_word) is shown under the word field
+  createEntry: (id, body) => api.post(`${V}/lexicons/${id}/entries`, body, { handled: [409] }),
+  updateEntry: (id, entryId, body) => api.patch(`${V}/lexicons/${id}/entries/${entryId}`, body, { handled: [409] }),
+  removeEntry: (id, entryId) => api.del(`${V}/lexicons/${id}/entries/${entryId}`),
+  /** file: a Blob; .xlsx by its type, else UTF-8 text/plain */
+  importFile: (id, file, onProgress) =>
+    upload(`${V}/lexicons/${id}/import`, file, { contentType: file.type === XLSX ? XLSX : 'text/plain; charset=utf-8', onProgress }),
+  exportTxt: (id, name) => download(`${V}/lexicons/${id}/export`, undefined, `${name || `词库${id}`}.txt`),
+  history: (id, q) => api.get(`${V}/lexicons/${id}/history`, q),
 };
 
 export const homeApi = {

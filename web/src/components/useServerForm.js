@@ -6,10 +6,15 @@
 //   const { errors, general, submitting, submit } = useServerForm(['name', 'code']);
 //   <el-form-item label="名称" prop="name" :error="errors.name">…
 //   await submit(() => orgApi.create(form))   // → the answer, or undefined on error
+//
+// Errors other than 422 that concern one field (a taken name, a duplicate
+// word: 409) can be shown in place too: give their codes and the field,
+//   useServerForm(['word'], {}, { codes: { duplicate_word: 'word' } })
+// and make the request with {handled: [409]} so the client does not toast it.
 import { reactive, ref } from 'vue';
 import { fieldErrors } from '@/utils/form.js';
 
-export function useServerForm(props, alias = {}) {
+export function useServerForm(props, alias = {}, { codes = {} } = {}) {
   const errors = reactive({});
   const general = ref('');
   const submitting = ref(false);
@@ -32,6 +37,7 @@ export function useServerForm(props, alias = {}) {
       return await fn();
     } catch (err) {
       if (err?.status === 422) apply(err);
+      else if (err?.code && codes[err.code]) errors[codes[err.code]] = err.message;
       return undefined;
     } finally {
       submitting.value = false;

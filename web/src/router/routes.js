@@ -6,6 +6,7 @@
 // Components are dynamic imports: one chunk per page.
 
 export const menuGroups = [
+  { key: 'proofread', title: '内容校对', icon: 'EditPen' },
   { key: 'org', title: '组织与用户', icon: 'OfficeBuilding' },
   { key: 'security', title: '安全管理', icon: 'Lock' },
   { key: 'audit', title: '安全审计', icon: 'Document' },
@@ -14,6 +15,32 @@ export const menuGroups = [
 
 export const layoutRoutes = [
   { path: '', name: 'home', component: () => import('@/views/Dashboard.vue'), meta: { title: '首页', icon: 'HomeFilled' } },
+  {
+    path: 'proofread',
+    name: 'proofread',
+    component: () => import('@/views/proofread/ProofreadPage.vue'),
+    meta: { title: '校真', group: 'proofread', icon: 'DocumentChecked' },
+  },
+  {
+    path: 'lexicons',
+    name: 'lexicons',
+    component: () => import('@/views/lexicon/LexiconList.vue'),
+    meta: { title: '词库管理', group: 'proofread', icon: 'Collection', perm: 'lexicon.read' },
+  },
+  {
+    path: 'lexicons/:id(\\d+)',
+    name: 'lexicon-detail',
+    component: () => import('@/views/lexicon/LexiconDetail.vue'),
+    meta: {
+      title: '词库详情',
+      group: 'proofread',
+      perm: 'lexicon.read',
+      menu: false,
+      parentTitle: '词库管理',
+      parentPath: '/lexicons',
+      tabTitle: (r) => `词库 #${r.params.id}`,
+    },
+  },
   {
     path: 'orgs',
     name: 'orgs',

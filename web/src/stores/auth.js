@@ -14,6 +14,7 @@ export const useAuth = defineStore('auth', {
     passwordExpiresAt: null,
     serverPasswordExpired: false, // the server's password_expired flag
     totpEnrollmentRequired: false, // the policy requires TOTP for one of my roles and I have none
+    passwordPolicy: null, // {min_length, min_classes, history, max_age_days} from /auth/me
     loaded: false, // me/login answered at least once this page life
   }),
   getters: {
@@ -39,6 +40,8 @@ export const useAuth = defineStore('auth', {
       this.passwordExpiresAt = session.password_expires_at || null;
       this.serverPasswordExpired = !!session.password_expired;
       this.totpEnrollmentRequired = !!session.totp_enrollment_required;
+      // the login answer has no policy: keep what /auth/me said
+      if (session.password_policy) this.passwordPolicy = session.password_policy;
       if (session.csrf_token) setCsrfToken(session.csrf_token);
       this.loaded = true;
     },
@@ -69,6 +72,7 @@ export const useAuth = defineStore('auth', {
       this.passwordExpiresAt = null;
       this.serverPasswordExpired = false;
       this.totpEnrollmentRequired = false;
+      this.passwordPolicy = null;
       this.loaded = true;
       setCsrfToken('');
     },

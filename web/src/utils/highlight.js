@@ -1,0 +1,136 @@
+// Findings drawn in place (校真). The server gives every finding's span as
+// Unicode code point offsets into the checked text (start inclusive, end
+// exclusive); JavaScript strings index UTF-16 units, so the text is handled
+// as Array.from(text) — one element per code point, astral characters
+// (𠮷, emoji) included. Findings may overlap (the same words in two
+// categories, partly overlapping entries): segments() cuts the text at every
+// finding boundary, so each piece knows all the findings covering it and is
+// drawn once, in the colour of the worst of them.
+
+/** The text's code points (one array element each). */
+export const codePoints = (text) => Array.from(text ?? '');
+
+/** Code point count (what the server's character limits count). */
+export const charCount = (text) => {
+  let n = 0;
+  for (const _ch of text ?? '') n++;
+  return n;
+};
+
+const SEVERITY_RANK = { info: 1, warn: 2, block: 3 };
+export const severityRank = (s) => SEVERITY_RANK[s] || 0;
+
+/** true when the finding's span lies inside a text of `length` code points. */
+export function spanValid(f, length) {
+  return !!f && Number.isInteger(f.start) && Number.isInteger(f.end) && f.start >= 0 && f.end > f.start && f.end <= length;
+}
+
+/** true when the finding still matches the text it was computed on. */
+export function findingMatches(cps, f) {
+  if (!spanValid(f, cps.length)) return false;
+  return typeof f.text !== 'string' || cps.slice(f.start, f.end).join('') === f.text;
+}
+
+/**
+ * segments(text, findings) → [{start, end, text, ids, severity, first, last}]
+ * covering the whole text in order. `ids` are the indices (into findings) of
+ * the findings covering the piece, ascending ([] for plain text); `severity`
+ * the worst of them; `first`/`last` the ids of findings that start/end at this
+ * piece (for drawing each finding's edges). Findings whose span does not fit
+ * the text are left out (a stale result).
+ */
+export function segments(text, findings = []) {
+  const cps = codePoints(text);
+  const n = cps.length;
+  const starts = new Map();
+  const ends = new Map();
+  const cuts = new Set([0, n]);
+  findings.forEach((f, i) => {
+    if (!spanValid(f, n)) return;
+    cuts.add(f.start);
+    cuts.add(f.end);
+    if (!starts.has(f.start)) starts.set(f.start, []);
+    starts.get(f.start).push(i);
+    if (!ends.has(f.end)) ends.set(f.end, []);
+    ends.get(f.end).push(i);
+  });
+  const points = [...cuts].sort((a, b) => a - b);
+  const active = new Set();
+  const out = [];
+  for (let k = 0; k + 1 < points.length; k++) {
+    const a = points[k];
+    const b = points[k + 1];
+    for (const i of ends.get(a) || []) active.delete(i);
+    for (const i of starts.get(a) || []) active.add(i);
+    const ids = [...active].sort((x, y) => x - y);
+    let severity = null;
+    for (const i of ids) if (severityRank(findings[i].severity) > severityRank(severity)) severity = findings[i].severity;
+    out.push({
+      start: a,
+      end: b,
+      text: cps.slice(a, b).join(''),
+      ids,
+      severity: ids.length ? severity || 'info' : null,
+      first: ids.filter((i) => findings[i].start === a),
+      last: ids.filter((i) => findings[i].end === b),
+    });
+  }
+  return out;
+}
+
+/** UTF-8 length in bytes of a string. */
+export function utf8Length(s) {
+  let n = 0;
+  for (const ch of s ?? '') {
+    const c = ch.codePointAt(0);
+    n += c < 0x80 ? 1 : c < 0x800 ? 2 : c < 0x10000 ? 3 : 4;
+  }
+  return n;
+}
+
+/**
+ * applySuggestion(text, findings, index, replacement = finding.suggestion)
+ *   → {text, findings, dropped}
+ * Replaces the finding's span by the replacement. Findings after it move by
+ * the change in length (code points, and UTF-8 bytes when they carry
+ * byte_start/byte_end); findings before it stay; findings overlapping the
+ * replaced span (their words changed) and the applied one are dropped —
+ * `dropped` counts the former. Throws when the finding no longer matches
+ * the text (it was edited since the check).
+ */
+export function applySuggestion(text, findings, index, replacement) {
+  const f = findings[index];
+  const rep = replacement ?? f?.suggestion;
+  if (typeof rep !== 'string') throw new Error('该问题没有修改建议');
+  const cps = codePoints(text);
+  if (!findingMatches(cps, f)) throw new Error('文本已修改，该标注已失效，请重新检查');
+  const repLen = codePoints(rep).length;
+  const delta = repLen - (f.end - f.start);
+  const oldBytes = Number.isInteger(f.byte_start) && Number.isInteger(f.byte_end) ? f.byte_end - f.byte_start : utf8Length(f.text ?? cps.slice(f.start, f.end).join(''));
+  const byteDelta = utf8Length(rep) - oldBytes;
+  const out = [];
+  let dropped = 0;
+  findings.forEach((g, i) => {
+    if (i === index) return;
+    if (g.end <= f.start) out.push(g);
+    else if (g.start >= f.end) {
+      const moved = { ...g, start: g.start + delta, end: g.end + delta };
+      if (Number.isInteger(g.byte_start)) moved.byte_start = g.byte_start + byteDelta;
+      if (Number.isInteger(g.byte_end)) moved.byte_end = g.byte_end + byteDelta;
+      out.push(moved);
+    } else dropped++;
+  });
+  return { text: cps.slice(0, f.start).join('') + rep + cps.slice(f.end).join(''), findings: out, dropped };
+}
+
+/** A few characters either side of a finding, for lists: {before, word, after}.
+ *  `text` may be given as its code points already (many findings, one text). */
+export function context(text, f, width = 8) {
+  const cps = Array.isArray(text) ? text : codePoints(text);
+  if (!spanValid(f, cps.length)) return { before: '', word: f?.text || '', after: '' };
+  return {
+    before: (f.start > width ? '…' : '') + cps.slice(Math.max(0, f.start - width), f.start).join(''),
+    word: cps.slice(f.start, f.end).join(''),
+    after: cps.slice(f.end, f.end + width).join('') + (f.end + width < cps.length ? '…' : ''),
+  };
+}

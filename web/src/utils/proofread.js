@@ -1,0 +1,70 @@
+// Words and colours of proofreading (校真) results, one table for the whole
+// console. The titles match GET /proofread/meta (which pages may pass in to
+// override them); they are here too so that a finding can be labelled
+// before, or without, the meta request.
+
+export const CATEGORIES = [
+  { code: 'sensitive', title: '敏感词' },
+  { code: 'formulation', title: '规范提法' },
+  { code: 'typo', title: '错别字' },
+  { code: 'custom', title: '自定义' },
+];
+/** lexicons may also be whitelists (their words suppress findings inside them) */
+export const LEXICON_CATEGORIES = [...CATEGORIES, { code: 'whitelist', title: '白名单' }];
+
+export const SEVERITIES = [
+  { code: 'block', title: '阻断', tag: 'danger', help: '必须修改，否则不能通过' },
+  { code: 'warn', title: '警告', tag: 'warning', help: '需要人工复核' },
+  { code: 'info', title: '提示', tag: 'info', help: '仅供参考' },
+];
+
+export const VERDICTS = {
+  pass: { title: '通过', tag: 'success' },
+  warn: { title: '需复核', tag: 'warning' },
+  block: { title: '不通过', tag: 'danger' },
+};
+
+export const EXTERNAL_STATUS = {
+  disabled: '未使用',
+  ok: '已合并外部结果',
+  error: '外部服务出错，仅本地结果',
+  timeout: '外部服务超时，仅本地结果',
+};
+
+export const SOURCES = { local: '本地词库', external: '外部服务', both: '本地词库与外部服务' };
+
+const byCode = (list) => Object.fromEntries(list.map((x) => [x.code, x]));
+const CAT = byCode(LEXICON_CATEGORIES);
+const SEV = byCode(SEVERITIES);
+
+/** Chinese title of a category code (meta.categories wins when given). */
+export function categoryTitle(code, meta) {
+  return meta?.categories?.find((c) => c.code === code)?.title || CAT[code]?.title || code || '';
+}
+export function severityTitle(code, meta) {
+  return meta?.severities?.find((c) => c.code === code)?.title || SEV[code]?.title || code || '';
+}
+export const severityTag = (code) => SEV[code]?.tag || 'info';
+export const verdictTitle = (v, meta) => meta?.verdicts?.find((x) => x.code === v)?.title || VERDICTS[v]?.title || v || '';
+export const verdictTag = (v) => VERDICTS[v]?.tag || 'info';
+
+/** {sensitive, formulation, typo, custom} counts of a findings list. */
+export function summarize(findings = []) {
+  const s = Object.fromEntries(CATEGORIES.map((c) => [c.code, 0]));
+  for (const f of findings) if (f.category in s) s[f.category]++;
+  return s;
+}
+
+/** block if any finding blocks, else warn if any warns, else pass (the server's rule). */
+export function verdictOf(findings = []) {
+  if (findings.some((f) => f.severity === 'block')) return 'block';
+  if (findings.some((f) => f.severity === 'warn')) return 'warn';
+  return 'pass';
+}
+
+/** "00:01:05" for seconds (time codes of video findings when the server gave none). */
+export function timecode(seconds) {
+  const s = Math.max(0, Math.floor(Number(seconds) || 0));
+  const p = (n) => String(n).padStart(2, '0');
+  return `${p(Math.floor(s / 3600))}:${p(Math.floor((s % 3600) / 60))}:${p(s % 60)}`;
+}
