@@ -9,12 +9,12 @@
 #include <string.h>
 #include <strings.h>
 
-static _Atomic uint32_t cost_t = 2, cost_m = 65536, cost_p = 1;
+static _Atomic uint32_t cost_t = 2, cost_m = 32768, cost_p = 1;
 
 void password_set_cost(uint32_t t, uint32_t m, uint32_t p)
 {
     cost_t = t ? t : 2;
-    cost_m = m >= 8 ? m : 65536;
+    cost_m = m >= 8 ? m : 32768;
     cost_p = p ? p : 1;
 }
 

@@ -11,7 +11,7 @@
 #define PASSWORD_MAX_LEN  128
 
 /* Cost of new hashes (existing hashes carry their own). Defaults: t=2,
- * m=64 MiB, p=1 — about 140 ms of one core here (docs/benchmarks.md). */
+ * m=32 MiB, p=1 — about 120 ms of one core here (docs/benchmarks.md). */
 void password_set_cost(uint32_t t_cost, uint32_t m_kib, uint32_t parallelism);
 /* argon2id encoded string into out (PASSWORD_HASH_MAX). 0 on success. */
 int password_hash(const char *pw, char *out, size_t outsz);

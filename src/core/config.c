@@ -63,7 +63,7 @@ static const copt_t opts[] = {
     S(trusted_proxies, "", 0, "comma-separated reverse proxy addresses whose X-Forwarded-For is believed"),
     S(secret_key_file, "", 0, "32-byte master key for field encryption (SM4); empty: DATA/secret.key"),
     I(argon2_t, 2, 1, 20, "argon2id passes for new password hashes"),
-    I(argon2_m_kb, 65536, 1024, 1048576, "argon2id memory in KiB for new password hashes"),
+    I(argon2_m_kb, 32768, 1024, 1048576, "argon2id memory in KiB for new password hashes"),
     I(argon2_p, 1, 1, 16, "argon2id lanes for new password hashes"),
     S(proofread_external_url, "", 1,
       "external proofreading service (JSON over HTTP); empty: local engine only"),

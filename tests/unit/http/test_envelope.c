@@ -41,7 +41,8 @@ static void errors_carry_status_code_and_message(void **state)
     assert_string_equal(req->ctype, "application/json; charset=utf-8");
     json_t *j = body_of(req);
     assert_string_equal(json_string_value(json_object_get(json_object_get(j, "error"), "code")), "not_found");
-    assert_string_equal(json_string_value(json_object_get(json_object_get(j, "error"), "message")), "组织 7 不存在");
+    assert_string_equal(json_string_value(json_object_get(json_object_get(j, "error"), "message")),
+                        "组织 7 不存在");
     assert_int_equal(json_object_size(j), 1);
     json_decref(j);
     release(req);
@@ -55,7 +56,8 @@ static void field_errors_are_422_with_a_reason_per_field(void **state)
     assert_int_equal(req->status, 422);
     json_t *j = body_of(req), *e = json_object_get(j, "error");
     assert_string_equal(json_string_value(json_object_get(e, "code")), "invalid_fields");
-    assert_string_equal(json_string_value(json_object_get(json_object_get(e, "fields"), "code")), "组织编码已存在");
+    assert_string_equal(json_string_value(json_object_get(json_object_get(e, "fields"), "code")),
+                        "组织编码已存在");
     json_decref(j);
     release(req);
 }
