@@ -142,6 +142,20 @@ bool auth_has_all(const http_req_t *req, json_t *perms)
     return true;
 }
 
+json_t *auth_user_ref(db_conn_t *c, int64_t id)
+{
+    json_t *o = NULL;
+    db_stmt_t *st = id > 0 ? db_prepare(c, "SELECT id, username, name FROM users WHERE id = ?") : NULL;
+    if (st) {
+        db_bind_int64(st, 1, id);
+        if (db_step(st) == DB_ROW)
+            o = json_pack("{s:I,s:s,s:s}", "id", (json_int_t)db_col_int64(st, 0), "username",
+                          db_col_text(st, 1), "name", db_col_text(st, 2));
+    }
+    db_done(st);
+    return o ? o : json_null();
+}
+
 /* ---- data scope ---- */
 
 void auth_scope_orgs(const http_req_t *req, qb_t *q, const char *o)

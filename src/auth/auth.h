@@ -71,6 +71,10 @@ bool auth_has(const http_req_t *req, const char *perm);
 /* true when every permission of the JSON array is held by the caller */
 bool auth_has_all(const http_req_t *req, json_t *perms);
 
+/* {"id","username","name"} of a user for "who did it" displays, or null
+ * when id is 0 or unknown. */
+json_t *auth_user_ref(db_conn_t *c, int64_t id);
+
 /* ---- data scope ---- */
 /* Restricts organisations: appends " AND <path_col> LIKE ?" (or the caller's
  * own org, or nothing for SCOPE_ALL). */

@@ -101,6 +101,9 @@ void http_no_content(http_req_t *req); /* 204 */
 /* Adds a response header (copied). */
 void http_add_header(http_req_t *req, const char *name, const char *value);
 bool http_responded(const http_req_t *req);
+/* Marks the answer as a download named `name` (UTF-8, e.g. 词库.txt), with an
+ * ASCII fallback for old clients (RFC 6266 / 5987). */
+void http_attachment(http_req_t *req, const char *ascii_fallback, const char *name);
 int http_status(const http_req_t *req);
 
 /* {"items":[...],"total":N,"page":P,"page_size":S}; steals items. */

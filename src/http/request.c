@@ -241,3 +241,19 @@ void http_list(http_req_t *req, json_t *items, int64_t total, int64_t page, int6
     json_object_set_new(o, "page_size", json_integer(page_size));
     http_json(req, 200, o);
 }
+
+void http_attachment(http_req_t *req, const char *ascii_fallback, const char *name)
+{
+    sbuf_t b;
+    sbuf_init(&b);
+    sbuf_printf(&b, "attachment; filename=\"%s\"; filename*=UTF-8''", ascii_fallback);
+    for (const unsigned char *p = (const unsigned char *)name; *p; p++) {
+        if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') || *p == '.' ||
+            *p == '-' || *p == '_')
+            sbuf_putc(&b, (char)*p);
+        else
+            sbuf_printf(&b, "%%%02X", *p);
+    }
+    http_add_header(req, "Content-Disposition", b.data);
+    sbuf_free(&b);
+}

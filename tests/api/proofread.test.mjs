@@ -211,6 +211,10 @@ test('entries can be read, changed and deleted, and the history says what change
   const lex = await srv.get(`/api/v1/lexicons/${id}`);
   assert.equal(lex.json.version, 4);
   assert.equal(lex.json.entry_count, 0);
+  const hist = await srv.get(`/api/v1/lexicons/${id}/history`);
+  assert.equal(hist.json.items[0].actor.username, 'admin', 'who changed it, by name');
+  const ex = await srv.get(`/api/v1/lexicons/${id}/export`);
+  assert.match(ex.headers.get('content-disposition'), /filename\*=UTF-8''%[0-9A-F]{2}/);
 });
 
 test('deleting a lexicon removes it; built-in lexicons can only be disabled', async () => {

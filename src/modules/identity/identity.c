@@ -78,8 +78,7 @@ void send_xlsx(http_req_t *req, const char *filename, const char *sheet, json_t 
         http_error(req, 500, "internal", "无法生成表格");
         return;
     }
-    http_add_header(req, "Content-Disposition",
-                    http_printf(req, "attachment; filename=\"%s\"", filename)); /* ASCII names only */
+    http_attachment(req, filename, filename);
     http_send_fd(req, 200, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", fd, 0,
                  (uint64_t)st.st_size);
 }

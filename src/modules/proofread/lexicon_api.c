@@ -14,6 +14,7 @@
  * Every change bumps the lexicon's version, is recorded in the history in
  * the same transaction, and is in force for the next check (the engine is
  * rebuilt before the answer). */
+#include "auth/auth.h"
 #include "core/log.h"
 #include "core/mime.h"
 #include "core/str.h"
@@ -794,6 +795,7 @@ static void export_lexicon(http_req_t *req)
     json_t *lex = load_lexicon(req, c, id);
     if (!lex)
         return;
+    const char *name = http_printf(req, "%s.txt", jstr(lex, "name"));
     json_decref(lex);
     db_stmt_t *st = db_prepare(c, "SELECT word, suggestion FROM proofread_entries WHERE lexicon_id = ? AND "
                                   "deleted_at IS NULL ORDER BY id");
@@ -813,8 +815,7 @@ static void export_lexicon(http_req_t *req)
         sbuf_putc(&o, '\n');
     }
     db_done(st);
-    http_add_header(req, "Content-Disposition",
-                    http_printf(req, "attachment; filename=\"lexicon-%lld.txt\"", (long long)id));
+    http_attachment(req, http_printf(req, "lexicon-%lld.txt", (long long)id), name);
     size_t n = o.len;
     http_send_owned(req, 200, "text/plain; charset=utf-8", sbuf_detach(&o), n);
 }
@@ -1113,7 +1114,7 @@ static void delete_entry(http_req_t *req)
 
 /* ---- history ---- */
 
-static json_t *history_json(db_stmt_t *st)
+static json_t *history_json(db_conn_t *c, db_stmt_t *st)
 {
     json_t *o = json_object();
     json_object_set_new(o, "id", json_integer(db_col_int64(st, 0)));
@@ -1123,6 +1124,7 @@ static json_t *history_json(db_stmt_t *st)
     json_object_set_new(o, "action", json_string(db_col_text(st, 4)));
     json_object_set_new(o, "word", json_text_or_null(db_col_text(st, 5)));
     json_object_set_new(o, "actor_id", id_or_null(st, 6));
+    json_object_set_new(o, "actor", auth_user_ref(c, db_col_is_null(st, 6) ? 0 : db_col_int64(st, 6)));
     json_object_set_new(o, "at", json_time(db_col_int64(st, 7)));
     json_t *d = db_col_text(st, 8) ? json_loads(db_col_text(st, 8), 0, NULL) : NULL;
     json_object_set_new(o, "detail", d ? d : json_null());
@@ -1156,7 +1158,7 @@ static void list_history(http_req_t *req)
             db_bind_int64(st, 2, size);
             db_bind_int64(st, 3, (page - 1) * size);
             while (db_step(st) == DB_ROW)
-                json_array_append_new(items, history_json(st));
+                json_array_append_new(items, history_json(c, st));
         } else if (db_step(st) == DB_ROW) {
             total = db_col_int64(st, 0);
         }

@@ -272,7 +272,7 @@ static void get_log_file(http_req_t *req)
     }
     audit_entry_t ae = {.action = "system.log_download", .target_type = "log_file", .target_id = name};
     audit_req(req, &ae);
-    http_add_header(req, "Content-Disposition", http_printf(req, "attachment; filename=\"%s\"", name));
+    http_attachment(req, name, name);
     http_send_fd(req, 200, "application/x-ndjson; charset=utf-8", fd, 0, (uint64_t)st.st_size);
 }
 
