@@ -20,6 +20,7 @@
 #include "core/str.h"
 #include "core/timeutil.h"
 #include "core/xlsx.h"
+#include "http/listq.h"
 #include "http/valid.h"
 #include "modules/proofread/proofread.h"
 #include <stdio.h>
@@ -139,56 +140,16 @@ static void bind_actor(db_stmt_t *st, int idx, http_req_t *req)
 
 /* ---- lexicons ---- */
 
-/* A list query with optional filters: "SELECT cols FROM from WHERE base
- * [AND clause]… ORDER BY order LIMIT ? OFFSET ?" and its COUNT(*). Filters
- * are bound as text, or as integers when text is NULL; a filter may bind
- * its value several times (nbind). */
-typedef struct {
-    const char *clause;
-    const char *text;
-    int64_t num;
-    int nbind;
-} filter_t;
-
-static void list_query(http_req_t *req, db_conn_t *c, const char *cols, const char *from, const char *order,
-                       const filter_t *f, int nf, int64_t page, int64_t size, json_t *(*row)(db_stmt_t *))
+static json_t *lex_row(db_stmt_t *st, void *ud)
 {
-    sbuf_t where;
-    sbuf_init(&where);
-    sbuf_puts(&where, from);
-    for (int i = 0; i < nf; i++)
-        sbuf_printf(&where, " AND %s", f[i].clause);
-    char *count_sql = http_printf(req, "SELECT COUNT(*) FROM %s", where.data);
-    char *sql = http_printf(req, "SELECT %s FROM %s ORDER BY %s LIMIT ? OFFSET ?", cols, where.data, order);
-    sbuf_free(&where);
-    int64_t total = 0;
-    json_t *items = json_array();
-    for (int pass = 0; pass < 2; pass++) {
-        db_stmt_t *st = db_prepare(c, pass ? sql : count_sql);
-        if (!st) {
-            json_decref(items);
-            http_db_error(req, c);
-            return;
-        }
-        int idx = 1;
-        for (int i = 0; i < nf; i++)
-            for (int k = 0; k < f[i].nbind; k++) {
-                if (f[i].text)
-                    db_bind_text(st, idx++, f[i].text);
-                else
-                    db_bind_int64(st, idx++, f[i].num);
-            }
-        if (pass) {
-            db_bind_int64(st, idx, size);
-            db_bind_int64(st, idx + 1, (page - 1) * size);
-            while (db_step(st) == DB_ROW)
-                json_array_append_new(items, row(st));
-        } else if (db_step(st) == DB_ROW) {
-            total = db_col_int64(st, 0);
-        }
-        db_done(st);
-    }
-    http_list(req, items, total, page, size);
+    (void)ud;
+    return lex_json(st);
+}
+
+static json_t *entry_row(db_stmt_t *st, void *ud)
+{
+    (void)ud;
+    return entry_json(st);
 }
 
 static void list_lexicons(http_req_t *req)
@@ -205,19 +166,22 @@ static void list_lexicons(http_req_t *req)
     db_conn_t *c = http_db(req);
     if (!c)
         return;
-    filter_t f[3];
-    int nf = 0;
-    if (cat && *cat)
-        f[nf++] = (filter_t){"category = ?", cat, 0, 1};
-    if (enabled >= 0)
-        f[nf++] = (filter_t){"enabled = ?", NULL, enabled, 1};
-    if (q && *q) {
-        char *like = db_like_escape(q);
-        http_defer(req, free, like);
-        f[nf++] = (filter_t){"name LIKE ? ESCAPE '\\'", http_printf(req, "%%%s%%", like), 0, 1};
+    qb_t w;
+    qb_init(&w, " FROM proofread_lexicons WHERE deleted_at IS NULL");
+    if (cat && *cat) {
+        qb_sql(&w, " AND category = ");
+        qb_text(&w, cat);
     }
-    list_query(req, c, LEX_COLS, "proofread_lexicons WHERE deleted_at IS NULL", "builtin IS NULL, id", f, nf,
-               page, size, lex_json);
+    if (enabled >= 0) {
+        qb_sql(&w, " AND enabled = ");
+        qb_int(&w, enabled);
+    }
+    if (q && *q) {
+        static const char *const cols[] = {"name"};
+        qb_like_any(&w, cols, 1, q);
+    }
+    http_list_query(req, c, LEX_COLS, &w, "builtin IS NULL, id", page, size, lex_row, NULL);
+    qb_free(&w);
 }
 
 static const vfield_t LEX_FIELDS[] = {
@@ -833,19 +797,16 @@ static void list_entries(http_req_t *req)
         return;
     json_decref(lex);
     const char *q = http_query(req, "q");
-    filter_t f[2];
-    int nf = 0;
-    f[nf++] = (filter_t){"e.lexicon_id = ?", NULL, id, 1};
+    qb_t w;
+    qb_init(&w, " FROM proofread_entries e JOIN proofread_lexicons l ON l.id = e.lexicon_id "
+                "WHERE e.deleted_at IS NULL AND e.lexicon_id = ");
+    qb_int(&w, id);
     if (q && *q) {
-        char *like = db_like_escape(q);
-        http_defer(req, free, like);
-        f[nf++] = (filter_t){"(e.word LIKE ? ESCAPE '\\' OR e.suggestion LIKE ? ESCAPE '\\')",
-                             http_printf(req, "%%%s%%", like), 0, 2};
+        static const char *const cols[] = {"e.word", "e.suggestion"};
+        qb_like_any(&w, cols, 2, q);
     }
-    list_query(
-        req, c, ENTRY_COLS,
-        "proofread_entries e JOIN proofread_lexicons l ON l.id = e.lexicon_id WHERE e.deleted_at IS NULL",
-        "e.id DESC", f, nf, page, size, entry_json);
+    http_list_query(req, c, ENTRY_COLS, &w, "e.id DESC", page, size, entry_row, NULL);
+    qb_free(&w);
 }
 
 static const char *check_word_field(json_t *v)
@@ -1114,8 +1075,9 @@ static void delete_entry(http_req_t *req)
 
 /* ---- history ---- */
 
-static json_t *history_json(db_conn_t *c, db_stmt_t *st)
+static json_t *history_row(db_stmt_t *st, void *ud)
 {
+    db_conn_t *c = ud;
     json_t *o = json_object();
     json_object_set_new(o, "id", json_integer(db_col_int64(st, 0)));
     json_object_set_new(o, "lexicon_id", json_integer(db_col_int64(st, 1)));
@@ -1141,30 +1103,12 @@ static void list_history(http_req_t *req)
     if (!lex)
         return;
     json_decref(lex);
-    int64_t total = 0;
-    json_t *items = json_array();
-    for (int pass = 0; pass < 2; pass++) {
-        db_stmt_t *st = db_prepare(
-            c, pass ? "SELECT id, lexicon_id, entry_id, version, action, word, actor_id, at, detail FROM "
-                      "proofread_history WHERE lexicon_id = ? ORDER BY id DESC LIMIT ? OFFSET ?"
-                    : "SELECT COUNT(*) FROM proofread_history WHERE lexicon_id = ?");
-        if (!st) {
-            json_decref(items);
-            http_db_error(req, c);
-            return;
-        }
-        db_bind_int64(st, 1, id);
-        if (pass) {
-            db_bind_int64(st, 2, size);
-            db_bind_int64(st, 3, (page - 1) * size);
-            while (db_step(st) == DB_ROW)
-                json_array_append_new(items, history_json(c, st));
-        } else if (db_step(st) == DB_ROW) {
-            total = db_col_int64(st, 0);
-        }
-        db_done(st);
-    }
-    http_list(req, items, total, page, size);
+    qb_t w;
+    qb_init(&w, " FROM proofread_history WHERE lexicon_id = ");
+    qb_int(&w, id);
+    http_list_query(req, c, "id, lexicon_id, entry_id, version, action, word, actor_id, at, detail", &w,
+                    "id DESC", page, size, history_row, c);
+    qb_free(&w);
 }
 
 static const http_route_t routes[] = {
