@@ -109,7 +109,10 @@ static db_t *open_db(const config_t *cfg, int pool, char *err, size_t errlen)
 {
     char url[1100];
     config_db_url(cfg, url, sizeof url);
-    db_options_t o = {.pool_size = pool, .slow_query_ms = (int)cfg->slow_query_ms};
+    db_options_t o = {.pool_size = pool,
+                      .slow_query_ms = (int)cfg->slow_query_ms,
+                      .statement_timeout_ms = (int)cfg->db_statement_timeout_s * 1000,
+                      .busy_timeout_ms = (int)cfg->db_lock_timeout_ms};
     return db_open(url, &o, err, errlen);
 }
 
@@ -224,6 +227,12 @@ static int cmd_serve(config_t *cfg)
     }
     bool fresh = before == 0;
 
+    char spool_dir[PATH_MAX];
+    snprintf(spool_dir, sizeof spool_dir, "%s/tmp", cfg->data);
+    if (ensure_dir(spool_dir) != 0) {
+        fail("cannot create %s", spool_dir);
+        goto out;
+    }
     http_options_t ho = {.listen = cfg->listen,
                          .threads = threads,
                          .max_connections = (int)cfg->max_connections,
@@ -232,7 +241,9 @@ static int cmd_serve(config_t *cfg)
                          .max_header_bytes = (size_t)cfg->max_header_kb << 10,
                          .json_limit = (size_t)cfg->json_limit_kb << 10,
                          .web_root = cfg->web_root,
-                         .trusted_proxies = cfg->trusted_proxies};
+                         .trusted_proxies = cfg->trusted_proxies,
+                         .spool_dir = spool_dir,
+                         .spool_threshold = (size_t)cfg->spool_kb << 10};
     http = http_server_new(&ho, db);
     if (!http) {
         fail("%s", "out of memory");

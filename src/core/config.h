@@ -25,11 +25,14 @@ typedef struct {
     int64_t workers; /* job worker threads */
     int64_t db_pool; /* 0 → auto */
     int64_t slow_query_ms;
+    int64_t db_statement_timeout_s;
+    int64_t db_lock_timeout_ms;
     int64_t max_connections;
     int64_t per_ip_connections; /* 0 → unlimited */
     int64_t idle_timeout_s;
     int64_t max_header_kb;
     int64_t json_limit_kb;
+    int64_t spool_kb;
     int64_t shutdown_timeout_s;
     int64_t job_lease_s;
     int64_t job_max_attempts;

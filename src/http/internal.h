@@ -22,7 +22,10 @@ struct http_req {
     route_match_t match;
     route_result_t route_result;
     /* body */
-    sbuf_t body;
+    sbuf_t body;      /* in memory, up to the spool threshold */
+    int spool_fd;     /* > 0: the body is in this unnamed file instead */
+    size_t spool_len; /* bytes written to it */
+    char *spool_map;  /* the file mapped read-only once the body is complete */
     size_t max_body;
     bool has_body; /* announced by Content-Length or chunked encoding */
     json_t *json;

@@ -26,6 +26,10 @@ void *http_auth_data(const http_req_t *req) { return req->auth; }
 
 const char *http_body(const http_req_t *req, size_t *len)
 {
+    if (req->spool_map) {
+        *len = req->spool_len;
+        return req->spool_map;
+    }
     *len = req->body.len;
     return req->body.data ? req->body.data : "";
 }

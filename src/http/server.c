@@ -18,12 +18,14 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -43,7 +45,7 @@ typedef struct {
 
 struct http_server {
     http_options_t opt;
-    char *listen, *web_root, *trusted;
+    char *listen, *web_root, *trusted, *spool_dir;
     db_t *db;
     router_t *router;
     http_auth_hook auth;
@@ -81,9 +83,12 @@ http_server_t *http_server_new(const http_options_t *opt, db_t *db)
     s->listen = strdup(opt->listen ? opt->listen : "127.0.0.1:8080");
     s->web_root = strdup(opt->web_root ? opt->web_root : "");
     s->trusted = strdup(opt->trusted_proxies ? opt->trusted_proxies : "");
+    s->spool_dir = strdup(opt->spool_dir && opt->spool_dir[0] ? opt->spool_dir : "/tmp");
+    if (!s->opt.spool_threshold)
+        s->opt.spool_threshold = 1u << 20;
     s->db = db;
     s->router = router_new();
-    if (!s->listen || !s->web_root || !s->trusted || !s->router) {
+    if (!s->listen || !s->web_root || !s->trusted || !s->spool_dir || !s->router) {
         http_server_free(s);
         return NULL;
     }
@@ -391,13 +396,93 @@ static void on_headers(http_server_t *s, http_req_t *req)
     }
 }
 
+/* ---- body: memory, then a spool file past the threshold ---- */
+
+static int spool_open(const char *dir)
+{
+    int fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+    if (fd >= 0 || (errno != EOPNOTSUPP && errno != EISDIR && errno != EINVAL))
+        return fd;
+    /* a file system without O_TMPFILE: a named file, unlinked at once */
+    char path[PATH_MAX];
+    snprintf(path, sizeof path, "%s/zhendi-body-XXXXXX", dir);
+    fd = mkostemp(path, O_CLOEXEC);
+    if (fd >= 0)
+        unlink(path);
+    return fd;
+}
+
+static int write_all(int fd, const char *p, size_t n)
+{
+    while (n) {
+        ssize_t w = write(fd, p, n);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0)
+            return -1;
+        p += w;
+        n -= (size_t)w;
+    }
+    return 0;
+}
+
+/* Appends a piece of the body; -1 after answering (disk full...). */
+static int body_append(http_server_t *s, http_req_t *req, const char *data, size_t n)
+{
+    if (req->spool_fd <= 0 && req->body.len + n <= s->opt.spool_threshold) {
+        sbuf_append(&req->body, data, n);
+        return 0;
+    }
+    if (req->spool_fd <= 0) {
+        int fd = spool_open(s->spool_dir);
+        if (fd <= 0 || write_all(fd, req->body.data ? req->body.data : "", req->body.len) != 0) {
+            if (fd > 0)
+                close(fd);
+            goto fail;
+        }
+        req->spool_fd = fd;
+        req->spool_len = req->body.len;
+        sbuf_free(&req->body);
+    }
+    if (write_all(req->spool_fd, data, n) != 0)
+        goto fail;
+    req->spool_len += n;
+    return 0;
+fail:
+    log_msg(LOG_SYSTEM, LOG_ERROR, "http.spool_failed", "cannot spool a request body to %s: %s", s->spool_dir,
+            strerror(errno));
+    http_error(req, 507, "insufficient_storage", "服务器暂存空间不足，请稍后再试");
+    return -1;
+}
+
+static void body_free(http_req_t *req)
+{
+    if (req->spool_map)
+        munmap(req->spool_map, req->spool_len);
+    if (req->spool_fd > 0)
+        close(req->spool_fd);
+    req->spool_map = NULL;
+    req->spool_fd = 0;
+    sbuf_free(&req->body);
+}
+
 /* The whole body is in: parse it, run the handler. */
 static void on_complete(http_server_t *s, http_req_t *req)
 {
     (void)s;
     const http_route_t *rt = req->match.route;
-    size_t n = req->body.len;
-    const char *b = req->body.data;
+    if (req->spool_fd > 0) {
+        void *m = mmap(NULL, req->spool_len, PROT_READ, MAP_PRIVATE, req->spool_fd, 0);
+        if (m == MAP_FAILED) {
+            log_msg(LOG_SYSTEM, LOG_ERROR, "http.spool_failed", "cannot map a spooled body: %s",
+                    strerror(errno));
+            http_error(req, 507, "insufficient_storage", "服务器暂存空间不足，请稍后再试");
+            return;
+        }
+        req->spool_map = m;
+    }
+    size_t n;
+    const char *b = http_body(req, &n);
     if (n && !(rt->flags & (HTTP_BODY_RAW | HTTP_BODY_MULTIPART))) {
         if (!utf8_valid(b, n)) {
             http_error(req, 400, "invalid_utf8", "请求内容不是有效的 UTF-8 文本");
@@ -450,12 +535,15 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     }
     if (*upload_data_size) {
         if (!req->responded) {
-            if (req->body.len + *upload_data_size > req->max_body) {
+            if ((req->spool_fd > 0 ? req->spool_len : req->body.len) + *upload_data_size > req->max_body) {
                 http_error(req, 413, "payload_too_large", "请求体过大（上限 %zu 字节）", req->max_body);
                 *upload_data_size = 0;
                 return http_queue(req);
             }
-            sbuf_append(&req->body, upload_data, *upload_data_size);
+            if (body_append(s, req, upload_data, *upload_data_size) != 0) {
+                *upload_data_size = 0;
+                return http_queue(req);
+            }
         }
         *upload_data_size = 0;
         return MHD_YES;
@@ -505,7 +593,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     if (req->resp_fd > 0 && !req->queued)
         close(req->resp_fd);
     json_decref(req->json);
-    sbuf_free(&req->body);
+    body_free(req);
     atomic_fetch_sub(&s->inflight, 1);
     arena_free(req->arena);
 }
@@ -623,5 +711,6 @@ void http_server_free(http_server_t *s)
     free(s->listen);
     free(s->web_root);
     free(s->trusted);
+    free(s->spool_dir);
     free(s);
 }

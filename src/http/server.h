@@ -17,6 +17,12 @@ typedef struct {
     size_t json_limit;           /* default body limit */
     const char *web_root;        /* built console; NULL/"" → no static files */
     const char *trusted_proxies; /* comma-separated IPs whose X-Forwarded-For is believed */
+    /* A body that grows past spool_threshold bytes goes on to an unnamed
+     * temporary file in spool_dir and reaches the handler mapped from it, so
+     * a large upload does not sit on the heap. spool_dir NULL/"": /tmp;
+     * spool_threshold 0: 1 MiB. */
+    const char *spool_dir;
+    size_t spool_threshold;
 } http_options_t;
 
 /* Called before every routed request (after routing, before the body is
