@@ -206,6 +206,23 @@ size_t utf8_prefix(const char *s, size_t n, size_t max_chars)
     return i;
 }
 
+size_t utf8_suffix(const char *s, size_t n, size_t max_chars)
+{
+    size_t i = n, chars = 0;
+    while (i > 0 && chars < max_chars) {
+        size_t j = i - 1, k = 0; /* back over at most 3 continuation bytes */
+        while (j > 0 && k < 3 && ((unsigned char)s[j] & 0xC0) == 0x80) {
+            j--;
+            k++;
+        }
+        uint32_t cp;
+        /* a lead byte whose character ends at i, else the byte alone */
+        i = utf8_decode(s + j, i - j, &cp) == i - j ? j : i - 1;
+        chars++;
+    }
+    return i;
+}
+
 size_t utf8_count(const char *s, size_t n)
 {
     size_t chars = 0;

@@ -32,6 +32,9 @@ bool utf8_valid(const char *s, size_t n);
 /* Length of the longest prefix of s[0..n) with at most max_chars code points
  * that does not cut a character in half. */
 size_t utf8_prefix(const char *s, size_t n, size_t max_chars);
+/* Start of the longest suffix of s[0..n) with at most max_chars code points
+ * that does not begin inside a character. */
+size_t utf8_suffix(const char *s, size_t n, size_t max_chars);
 /* Number of code points in well-formed s[0..n). */
 size_t utf8_count(const char *s, size_t n);
 /* Decodes one code point at s (n bytes available); returns its byte length,

@@ -85,10 +85,8 @@ const char *valid_value(const vfield_t *f, json_t *v)
         return NULL;
     }
     case V_ENUM:
-        if (json_is_string(v))
-            for (const char *const *c = f->choices; *c; c++)
-                if (strcmp(*c, json_string_value(v)) == 0)
-                    return NULL;
+        if (valid_choice(f->choices, json_string_value(v)))
+            return NULL;
         {
             size_t off = (size_t)snprintf(msg, sizeof msg, "应为以下之一：");
             for (const char *const *c = f->choices; *c && off < sizeof msg - 40; c++)
@@ -153,3 +151,11 @@ bool jbool(json_t *o, const char *key, bool def)
 }
 
 bool jhas(json_t *o, const char *key) { return json_object_get(o, key) != NULL; }
+
+bool valid_choice(const char *const *choices, const char *v)
+{
+    for (; v && *choices; choices++)
+        if (strcmp(*choices, v) == 0)
+            return true;
+    return false;
+}

@@ -34,6 +34,9 @@ bool valid_body(http_req_t *req, const vfield_t *fields, size_t n, bool partial)
 /* Checks one value against one rule; NULL when fine, else the reason. */
 const char *valid_value(const vfield_t *f, json_t *v);
 
+/* v is one of the NULL-terminated choices (v may be NULL: false). */
+bool valid_choice(const char *const *choices, const char *v);
+
 /* Readers for validated bodies: NULL/def when absent or null. */
 const char *jstr(json_t *o, const char *key);
 int64_t jint(json_t *o, const char *key, int64_t def);

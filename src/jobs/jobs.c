@@ -805,9 +805,11 @@ json_t *jobs_health_json(void)
                      "scheduler_alive", P.scheduler && time_now_ms() - tick < 10000);
 }
 
+const char *const JOBS_STATUSES[] = {"queued", "running", "done", "dead", "cancelled", NULL};
+
 void jobs_metrics(db_t *db, sbuf_t *o)
 {
-    static const char *statuses[] = {"queued", "running", "done", "dead", "cancelled"};
+    const char *const *statuses = JOBS_STATUSES;
     int64_t counts[5] = {0};
     int64_t due = 0;
     db_conn_t *c = db_acquire(db);

@@ -72,6 +72,9 @@ int64_t jobs_enqueue(db_conn_t *c, const job_spec_t *spec);
 void jobs_notify(void);
 
 /* ---- reading jobs ---- */
+/* A job's statuses (NULL-terminated), as the jobs table's CHECK has them. */
+extern const char *const JOBS_STATUSES[];
+
 /* The columns jobs_row_json() reads, in order (SELECT JOBS_COLS FROM jobs). */
 #define JOBS_COLS                                                                                            \
     "id, kind, payload, priority, status, attempts, max_attempts, run_at, lease_until, "                     \

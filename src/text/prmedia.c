@@ -121,7 +121,18 @@ typedef struct {
     size_t ntracks, captracks;
     size_t by_cat[PR_NCATEGORIES];
     int worst;
+    int frame_w, frame_h; /* the frames' size: the boxes' coordinate space */
 } vstate_t;
+
+#define CONTEXT_CHARS 12 /* of the frame's text either side of a finding */
+
+/* {"before","after"}: the frame's text around a finding, whole characters. */
+static json_t *context_json(const char *text, size_t len, size_t start, size_t end)
+{
+    size_t b = utf8_suffix(text, start, CONTEXT_CHARS);
+    size_t a = utf8_prefix(text + end, len - end, CONTEXT_CHARS);
+    return json_pack("{s:s%,s:s%}", "before", text + b, start - b, "after", text + end, a);
+}
 
 static int video_frames(pr_lexset_t *ls, const char *dir, int first, int n, double interval, double duration,
                         const prmedia_options_t *opt, vstate_t *v, prmedia_progress_fn progress, void *ud,
@@ -141,6 +152,10 @@ static int video_frames(pr_lexset_t *ls, const char *dir, int first, int n, doub
             return -1;
         }
         unlink(frame);
+        if (!v->frame_w) {
+            v->frame_w = img.ocr.width;
+            v->frame_h = img.ocr.height;
+        }
         double t = k * interval;
         double end = t + interval;
         if (duration > 0 && end > duration)
@@ -171,6 +186,8 @@ static int video_frames(pr_lexset_t *ls, const char *dir, int first, int n, doub
             json_object_set_new(o, "end_time", json_real(end));
             json_object_set_new(o, "timecode", json_string(tc));
             json_object_set_new(o, "frame", json_integer(k + 1));
+            json_object_set_new(o, "context",
+                                context_json(img.ocr.text, img.ocr.len, f->byte_start, f->byte_end));
             json_array_append_new(v->findings, o);
             v->by_cat[f->category]++;
             if ((int)f->severity > v->worst)
@@ -249,12 +266,12 @@ int prmedia_video(pr_lexset_t *ls, const char *path, const prmedia_options_t *op
     }
     if (progress)
         progress(ud, done, done, "完成");
-    *result =
-        json_pack("{s:f,s:f,s:i,s:O,s:o,s:s}", "duration_s", info.duration_s, "interval_s", interval,
-                  "frames", done, "findings", v.findings, "summary", pr_summary_json(v.by_cat), "verdict",
-                  v.worst == PR_BLOCK  ? "block"
-                  : v.worst == PR_WARN ? "warn"
-                                       : "pass");
+    *result = json_pack("{s:f,s:f,s:i,s:i,s:i,s:O,s:o,s:s}", "duration_s", info.duration_s, "interval_s",
+                        interval, "frames", done, "frame_width", v.frame_w, "frame_height", v.frame_h,
+                        "findings", v.findings, "summary", pr_summary_json(v.by_cat), "verdict",
+                        v.worst == PR_BLOCK  ? "block"
+                        : v.worst == PR_WARN ? "warn"
+                                             : "pass");
     rc = *result ? 0 : -1;
     if (rc)
         snprintf(err, errlen, "内存不足");

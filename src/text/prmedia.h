@@ -45,8 +45,9 @@ json_t *prmedia_image_json(const prmedia_image_t *r);
 typedef bool (*prmedia_progress_fn)(void *ud, int64_t done, int64_t total, const char *note);
 
 /* Checks the video at path. 0 with *result = {"duration_s","interval_s",
- * "frames","findings":[{... "time","end_time","timecode","frame","box",
- * "boxes"}],"summary","verdict"} (new reference); -1 with a reason in err;
+ * "frames","frame_width","frame_height" (the boxes' pixel space),
+ * "findings":[{... "time","end_time","timecode","frame","box","boxes",
+ * "context":{"before","after"}}],"summary","verdict"} (new reference); -1 with a reason in err;
  * -2 when progress asked to stop. progress may be NULL. */
 int prmedia_video(pr_lexset_t *ls, const char *path, const prmedia_options_t *opt,
                   prmedia_progress_fn progress, void *ud, json_t **result, char *err, size_t errlen);

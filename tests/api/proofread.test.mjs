@@ -5,7 +5,7 @@
 import { test, before, after, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { xlsx } from './lib/xlsx.mjs';
@@ -17,7 +17,8 @@ let server, srv, work;
 
 before(async () => {
   work = mkdtempSync(join(tmpdir(), 'zhendi-proofread-'));
-  server = await startServer();
+  // a small spool threshold: every upload here goes through DATA/tmp, not memory
+  server = await startServer({ args: ['--spool-kb', '16'] });
   srv = await server.admin(); // the system administrator keeps the lexicons
 });
 after(async () => {
@@ -262,6 +263,18 @@ test('.xlsx import reads words, suggestions and severities, skipping a header ro
   assert.match(exp.body, /^表格错字\t表格正字$/m);
 });
 
+test('a body past the spool threshold (kept in a file, not memory) is checked the same', async () => {
+  const filler = '党群服务阵地建设'.repeat(3000); // 24,000 characters, 72 KB of UTF-8 > 16 KB
+  const r = await check(filler + '请按装软件');
+  assert.equal(r.status, 200, r.body);
+  const f = r.json.findings.find((x) => x.text === '按装');
+  assert.ok(f, r.body.slice(0, 300));
+  assert.equal(f.start, 24001);
+  const bad = await srv.request('POST', '/api/v1/proofread', { raw: Buffer.concat([Buffer.from('{"text":"' + filler), Buffer.from([0xff]), Buffer.from('"}')]),
+    headers: { 'content-type': 'application/json' } });
+  assertEnvelope(bad, 400, 'invalid_utf8');
+});
+
 test('bad proofread requests get 4xx', async () => {
   assertEnvelope(await srv.post('/api/v1/proofread', {}), 422, 'invalid_fields');
   assertEnvelope(await srv.post('/api/v1/proofread', { text: 42 }), 422, 'invalid_fields');
@@ -296,12 +309,7 @@ test('lexicon changes never show half-applied to concurrent checks', async () =>
 
 test('any logged-in user may proofread; only lexicon keepers change lexicons, and every change is audited', async () => {
   envelope401(await server.post('/api/v1/proofread', { text: '按装' }));
-  const org = (await srv.get('/api/v1/orgs?q=SH&page_size=1')).json.items[0];
-  const u = await srv.post('/api/v1/users', { username: 'pr_worker', name: '党务', org_id: org.id, roles: ['worker'], password: 'Pr-Worker-2026' });
-  assert.equal(u.status, 201, u.body);
-  let w = await server.login('pr_worker', 'Pr-Worker-2026');
-  await w.post('/api/v1/auth/password', { old_password: 'Pr-Worker-2026', new_password: 'Pr-Worker-2027' });
-  w = await server.login('pr_worker', 'Pr-Worker-2027');
+  const w = await newWorker('pr_worker');
   const r = await w.post('/api/v1/proofread', { text: '请按装新软件' });
   assert.equal(r.status, 200);
   assert.ok(r.json.findings.length > 0);
@@ -313,6 +321,17 @@ test('any logged-in user may proofread; only lexicon keepers change lexicons, an
   for (const act of ['lexicon.create', 'lexicon.import', 'lexicon.entry.update']) assert.ok(actions.has(act), [...actions].join(','));
   assert.ok(a.json.items.some((x) => x.action === 'lexicon.create' && x.username === 'admin'));
 });
+
+// A grassroots worker (role worker), logged in after the forced password change.
+async function newWorker(username) {
+  const org = (await srv.get('/api/v1/orgs?q=SH&page_size=1')).json.items[0];
+  const u = await srv.post('/api/v1/users', { username, name: '党务', org_id: org.id, roles: ['worker'], password: 'Pr-Worker-2026' });
+  assert.equal(u.status, 201, u.body);
+  const w = await server.login(username, 'Pr-Worker-2026');
+  const p = await w.post('/api/v1/auth/password', { old_password: 'Pr-Worker-2026', new_password: 'Pr-Worker-2027' });
+  assert.equal(p.status, 204, p.body);
+  return server.login(username, 'Pr-Worker-2027');
+}
 
 function envelope401(r) {
   assert.equal(r.status, 401, r.body);
@@ -374,7 +393,7 @@ test('image uploads: no file 422, not an image 415, bad multipart 400', async ()
 test('a video upload becomes a job whose result has findings with time codes', async () => {
   const mp4 = join(work, 'clip.mp4');
   execFileSync('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-f', 'lavfi', '-i', 'color=c=white:s=640x360:d=5:r=10',
-    '-vf', `drawtext=fontfile=${FONT}:text='第二十届全国代表大会':fontsize=40:fontcolor=black:x=40:y=150:enable='between(t,2,3.9)'`,
+    '-vf', `drawtext=fontfile=${FONT}:text='热烈庆祝第二十届全国代表大会召开':fontsize=32:fontcolor=black:x=40:y=150:enable='between(t,2,3.9)'`,
     '-c:v', 'libx264', '-pix_fmt', 'yuv420p', '-y', mp4]);
   const r = await upload('/api/v1/proofread/video', 'file', mp4, { type: 'video/mp4', fields: { interval: '1' } });
   assert.equal(r.status, 201, r.body);
@@ -393,6 +412,11 @@ test('a video upload becomes a job whose result has findings with time codes', a
   assert.equal(f.end_time, 4);
   assert.equal(f.timecode, '00:00:02');
   assert.ok(f.box && f.box.w > 0);
+  // the boxes are in the frame's pixels, and the finding says what surrounds it
+  assert.deepEqual([job.result.frame_width, job.result.frame_height], [640, 360]);
+  assert.ok(f.box.x + f.box.w <= 640 && f.box.y + f.box.h <= 360, JSON.stringify(f.box));
+  assert.match(f.context.before, /庆祝$/, JSON.stringify(f));
+  assert.match(f.context.after, /^召开/, JSON.stringify(f));
   assert.equal(job.result.findings.filter((x) => x.category === 'formulation').length, 1, 'one finding across frames');
   assert.equal(job.result.verdict, 'block');
   assert.equal(job.progress.done, job.progress.total);
@@ -401,6 +425,40 @@ test('a video upload becomes a job whose result has findings with time codes', a
   assertEnvelope(await upload('/api/v1/proofread/video', 'file', txt, { type: 'video/mp4' }), 415, 'unsupported_media_type');
   assertEnvelope(await upload('/api/v1/proofread/video', 'file', mp4, { fields: { interval: '0' } }), 422, 'invalid_fields');
   assertEnvelope(await srv.get('/api/v1/proofread/video/999999'), 404, 'not_found');
+});
+
+test('a user lists their own video checks with verdicts; others see none of them', async () => {
+  const mp4 = join(work, 'plain.mp4');
+  execFileSync('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-f', 'lavfi', '-i', 'color=c=white:s=320x180:d=2:r=5',
+    '-c:v', 'libx264', '-pix_fmt', 'yuv420p', '-y', mp4]);
+  const posted = await upload('/api/v1/proofread/video', 'file', mp4, { type: 'video/mp4', fields: { interval: '1' } });
+  assert.equal(posted.status, 201, posted.body);
+  assert.equal(posted.json.file.name, 'plain.mp4');
+  assert.equal(posted.json.interval_s, 1);
+  for (let i = 0; i < 300; i++) {
+    if ((await srv.get(`/api/v1/proofread/video/${posted.json.id}`)).json.status === 'done') break;
+    await new Promise((res) => setTimeout(res, 200));
+  }
+  const list = await srv.get('/api/v1/proofread/video?page_size=50');
+  assert.equal(list.status, 200, list.body);
+  assert.ok(list.json.total >= 1);
+  const ids = list.json.items.map((x) => x.id);
+  assert.deepEqual(ids, [...ids].sort((a, b) => b - a), 'newest first');
+  const mine = list.json.items.find((x) => x.id === posted.json.id);
+  assert.deepEqual([mine.status, mine.file.name, mine.result.verdict, mine.result.findings_count, mine.result.frames],
+    ['done', 'plain.mp4', 'pass', 0, 2]);
+  assert.equal(mine.result.findings, undefined, 'lists carry figures, not findings');
+  const done = await srv.get('/api/v1/proofread/video?status=done');
+  assert.ok(done.json.items.every((x) => x.status === 'done'));
+  assertEnvelope(await srv.get('/api/v1/proofread/video?status=bogus'), 422, 'invalid_fields');
+  // another user: an empty list, and the job itself is missing
+  const other = await newWorker('pr_video_other');
+  const theirs = await other.get('/api/v1/proofread/video');
+  assert.equal(theirs.status, 200, theirs.body);
+  assert.equal(theirs.json.total, 0);
+  assertEnvelope(await other.get(`/api/v1/proofread/video/${posted.json.id}`), 404, 'not_found');
+  // the uploads went through the spool and the job: nothing is left behind
+  assert.deepEqual(readdirSync(join(server.data, 'tmp')).filter((f) => !f.startsWith('.')), []);
 });
 
 // ---- limits and the external service ----
@@ -437,6 +495,23 @@ describe('with an external service and small upload limits', () => {
     const off = await ext.post('/api/v1/proofread', { text: '外部词', external: false });
     assert.equal(off.json.external.status, 'disabled');
     assert.equal(off.json.findings.length, 0);
+  });
+
+  test('an image check asks the external service unless the form says external=false', async () => {
+    const png = render('这里有外部词', 'external.png');
+    const asked = fake.requests.length;
+    const on = await upload('/api/v1/proofread/image', 'file', png, { type: 'image/png', server: ext });
+    assert.equal(on.status, 200, on.body);
+    assert.equal(on.json.external.status, 'ok');
+    assert.ok(on.json.findings.some((f) => f.text === '外部词' && f.source === 'external'), on.body);
+    assert.equal(fake.requests.length, asked + 1);
+    const off = await upload('/api/v1/proofread/image', 'file', png, { type: 'image/png', server: ext, fields: { external: 'false' } });
+    assert.equal(off.status, 200, off.body);
+    assert.equal(off.json.external.status, 'disabled');
+    assert.ok(!off.json.findings.some((f) => f.source === 'external'), off.body);
+    assert.equal(fake.requests.length, asked + 1, 'the text never left the server');
+    assertEnvelope(await upload('/api/v1/proofread/image', 'file', png, { type: 'image/png', server: ext, fields: { external: 'maybe' } }),
+      422, 'invalid_fields');
   });
 
   test('images larger than the limit are refused with 413', async () => {

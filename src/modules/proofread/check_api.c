@@ -1,6 +1,6 @@
 /* check_api.c — the checks over HTTP, open to every logged-in user:
  *   POST /api/v1/proofread          {"text","categories"?,"external"?} → findings, summary, verdict
- *   POST /api/v1/proofread/image    multipart/form-data, field "file" → the same with boxes
+ *   POST /api/v1/proofread/image    multipart/form-data, fields "file", "external"? → the same with boxes
  *   POST /api/v1/text/segment       {"text"} → word tokens with offsets
  *   GET  /api/v1/proofread/meta     categories, severities, limits (for the console)
  *   GET  /api/v1/proofread/engine   compiled lexicon figures (lexicon.read)
@@ -147,59 +147,37 @@ static void post_proofread(http_req_t *req)
     http_json(req, 200, o);
 }
 
-/* DATA/tmp, created when missing. */
-static const char *tmp_dir(http_req_t *req)
+/* A plain form field equal to lit. */
+static bool field_is(const multipart_part_t *p, const char *lit)
 {
-    char *d = http_printf(req, "%s/tmp", engine_config()->data);
-    if (mkdir(d, 0750) != 0 && errno != EEXIST)
-        return NULL;
-    return d;
+    return p->len == strlen(lit) && !memcmp(p->data, lit, p->len);
 }
 
 static void post_image(http_req_t *req)
 {
     const config_t *cfg = engine_config();
-    size_t len;
-    const char *body = http_body(req, &len);
-    multipart_limits_t lim = {.max_parts = 8, .max_part_bytes = (size_t)cfg->proofread_image_max_mb << 20};
     multipart_form_t form;
-    char err[300];
-    if (multipart_parse(body, len, http_header_in(req, "Content-Type"), &lim, &form, err, sizeof err) != 0) {
-        bool big = strstr(err, "过大") != NULL;
-        http_error(req, big ? 413 : 400, big ? "payload_too_large" : "invalid_multipart", "%s%s", err,
-                   big ? http_printf(req, "（图片最大 %lld MB）", (long long)cfg->proofread_image_max_mb)
-                       : "");
+    if (!upload_parse(req, (size_t)cfg->proofread_image_max_mb << 20, "图片", &form))
         return;
-    }
-    const multipart_part_t *p = multipart_get(&form, "file");
-    if (!p || !p->len) {
+    /* "external": false keeps the text away from the external service */
+    const multipart_part_t *ev = multipart_get(&form, "external");
+    bool on = ev && (field_is(ev, "true") || field_is(ev, "1")),
+         off = ev && (field_is(ev, "false") || field_is(ev, "0"));
+    bool external = !off;
+    if (ev && !on && !off) {
         multipart_form_free(&form);
-        http_error_fields(req, json_pack("{s:s}", "file", "请上传一张图片（表单字段 file）"));
+        http_error_fields(req, json_pack("{s:s}", "external", "应为 true 或 false"));
         return;
     }
-    char type[128];
-    mime_sniff(p->data, p->len, type, sizeof type);
-    if (!mime_in(type, IMAGE_TYPES)) {
-        multipart_form_free(&form);
-        http_error(req, 415, "unsupported_media_type",
-                   "不支持的图片格式（识别为 %s），请上传 PNG、JPEG、GIF、TIFF 或 WebP", type);
-        return;
-    }
-    json_t *file = json_pack("{s:s?,s:I,s:s}", "name", p->filename, "size", (json_int_t)p->len, "type", type);
-    const char *dir = tmp_dir(req);
-    char *path = dir ? http_printf(req, "%s/proofread-img-XXXXXX", dir) : NULL;
-    int fd = path ? mkstemp(path) : -1;
-    bool written = fd >= 0 && write(fd, p->data, p->len) == (ssize_t)p->len;
-    if (fd >= 0)
-        close(fd);
+    upload_t up;
+    bool saved =
+        upload_save(req, &form, IMAGE_TYPES, "图片", "PNG、JPEG、GIF、TIFF 或 WebP", "proofread-img-", &up);
     multipart_form_free(&form);
-    if (!written) {
-        if (fd >= 0)
-            unlink(path);
-        json_decref(file);
-        http_error(req, 500, "internal", "无法保存上传的图片");
+    if (!saved)
         return;
-    }
+    const char *path = up.path;
+    char err[300];
+    json_t *file = upload_file_json(&up);
     if (!engine_ocr_enter(OCR_WAIT_MS)) {
         unlink(path);
         json_decref(file);
@@ -226,8 +204,9 @@ static void post_image(http_req_t *req)
             http_error(req, 422, "ocr_failed", "%s", err);
         return;
     }
-    extcheck_config_t xc;
-    external_config(&xc);
+    extcheck_config_t xc = {0};
+    if (external)
+        external_config(&xc);
     extcheck_result_t ext;
     extcheck_run(&xc, img.ocr.text, img.ocr.len, http_request_id(req), &ext);
     if (ext.status == EXT_OK)

@@ -11,7 +11,7 @@
 #include "core/mime.h"
 #include "core/str.h"
 #include "core/timeutil.h"
-#include "http/multipart.h"
+#include "http/listq.h"
 #include "http/valid.h"
 #include "jobs/jobs.h"
 #include "modules/proofread/proofread.h"
@@ -38,26 +38,18 @@ static void tmp_dir(char *out, size_t outsz)
     mkdir(out, 0750);
 }
 
+static json_t *video_view(json_t *job, bool full);
+
 /* ---- upload ---- */
 
 static void post_video(http_req_t *req)
 {
     const config_t *cfg = engine_config();
-    size_t len;
-    const char *body = http_body(req, &len);
-    multipart_limits_t lim = {.max_parts = 8, .max_part_bytes = (size_t)cfg->proofread_video_max_mb << 20};
     multipart_form_t form;
-    char err[300];
-    if (multipart_parse(body, len, http_header_in(req, "Content-Type"), &lim, &form, err, sizeof err) != 0) {
-        bool big = strstr(err, "过大") != NULL;
-        http_error(req, big ? 413 : 400, big ? "payload_too_large" : "invalid_multipart", "%s", err);
+    if (!upload_parse(req, (size_t)cfg->proofread_video_max_mb << 20, "视频", &form))
         return;
-    }
-    const multipart_part_t *p = multipart_get(&form, "file"), *iv = multipart_get(&form, "interval");
+    const multipart_part_t *iv = multipart_get(&form, "interval");
     int64_t interval = cfg->proofread_video_interval_s;
-    json_t *fields = json_object();
-    if (!p || !p->len)
-        json_object_set_new(fields, "file", json_string("请上传一个视频文件（表单字段 file）"));
     if (iv) {
         char tmp[32];
         bool ok = iv->len > 0 && iv->len < sizeof tmp;
@@ -66,48 +58,22 @@ static void post_video(http_req_t *req)
             tmp[iv->len] = 0;
             ok = str_to_int64(tmp, &interval) && interval >= 1 && interval <= 600;
         }
-        if (!ok)
-            json_object_set_new(fields, "interval", json_string("应为 1 到 600 之间的整数（秒）"));
+        if (!ok) {
+            multipart_form_free(&form);
+            http_error_fields(req, json_pack("{s:s}", "interval", "应为 1 到 600 之间的整数（秒）"));
+            return;
+        }
     }
-    if (json_object_size(fields)) {
-        multipart_form_free(&form);
-        http_error_fields(req, fields);
-        return;
-    }
-    json_decref(fields);
-    char type[128];
-    mime_sniff(p->data, p->len, type, sizeof type);
-    if (!mime_in(type, VIDEO_TYPES)) {
-        multipart_form_free(&form);
-        http_error(req, 415, "unsupported_media_type",
-                   "不支持的视频格式（识别为 %s），请上传 MP4、MOV、MKV、WebM、AVI 等视频", type);
-        return;
-    }
-    char dir[1100];
-    tmp_dir(dir, sizeof dir);
-    char *path = http_printf(req, "%s/" FILE_PREFIX "XXXXXX", dir);
-    int fd = mkstemp(path);
-    size_t off = 0;
-    while (fd >= 0 && off < p->len) {
-        ssize_t w = write(fd, p->data + off, p->len - off);
-        if (w <= 0)
-            break;
-        off += (size_t)w;
-    }
-    if (fd >= 0)
-        close(fd);
-    json_t *payload =
-        json_pack("{s:s,s:I,s:s?,s:I,s:s}", "file", strrchr(path, '/') + 1, "interval", (json_int_t)interval,
-                  "name", p->filename, "size", (json_int_t)p->len, "type", type);
-    size_t plen = p->len;
+    upload_t up;
+    bool saved =
+        upload_save(req, &form, VIDEO_TYPES, "视频", "MP4、MOV、MKV、WebM、AVI 等视频", FILE_PREFIX, &up);
     multipart_form_free(&form);
-    if (fd < 0 || off != plen) {
-        if (fd >= 0)
-            unlink(path);
-        json_decref(payload);
-        http_error(req, 500, "internal", "无法保存上传的视频");
+    if (!saved)
         return;
-    }
+    const char *path = up.path;
+    json_t *payload = upload_file_json(&up); /* name, size, type */
+    json_object_set_new(payload, "file", json_string(strrchr(path, '/') + 1));
+    json_object_set_new(payload, "interval", json_integer(interval));
     char *ptext = json_dumps(payload, JSON_COMPACT);
     json_decref(payload);
     http_defer(req, free, ptext);
@@ -131,12 +97,16 @@ static void post_video(http_req_t *req)
     log_rec_t r;
     log_begin(&r, LOG_TRANSFER, LOG_INFO, "proofread.video_uploaded");
     log_int(&r, "job", job);
-    log_int(&r, "bytes", (int64_t)off);
-    log_str(&r, "type", type);
+    log_int(&r, "bytes", (int64_t)up.size);
+    log_str(&r, "type", up.type);
     log_end(&r);
-    http_json(req, 201,
-              json_pack("{s:I,s:s,s:o}", "id", (json_int_t)job, "status", "queued", "payload",
-                        json_loads(ptext, 0, NULL)));
+    int rc;
+    json_t *o = jobs_get_json(c, job, &rc);
+    if (!o) {
+        http_db_error(req, c);
+        return;
+    }
+    http_json(req, 201, video_view(o, true));
 }
 
 /* ---- the job ---- */
@@ -234,6 +204,41 @@ static int job_tmp_purge(job_ctx_t *ctx)
 
 /* ---- status ---- */
 
+/* A video job as the user sees it (job: jobs_row_json, stolen). With full,
+ * the result as the job left it; without, its figures only (for lists). */
+static json_t *video_view(json_t *job, bool full)
+{
+    json_t *payload = json_object_get(job, "payload");
+    json_t *o = json_object();
+    static const char *const keep[] = {"id",         "status",     "progress",   "attempts",
+                                       "created_at", "updated_at", "finished_at"};
+    for (size_t k = 0; k < sizeof keep / sizeof keep[0]; k++)
+        json_object_set(o, keep[k], json_object_get(job, keep[k]));
+    json_object_set(o, "error", json_object_get(job, "last_error"));
+    json_object_set_new(o, "file",
+                        json_pack("{s:O?,s:O?,s:O?}", "name", json_object_get(payload, "name"), "size",
+                                  json_object_get(payload, "size"), "type",
+                                  json_object_get(payload, "type")));
+    json_t *iv = json_object_get(payload, "interval");
+    json_object_set_new(o, "interval_s", iv ? json_incref(iv) : json_null());
+    json_t *res = json_object_get(job, "result");
+    if (full) {
+        json_object_set(o, "result", res);
+    } else {
+        json_t *fs = json_object_get(res, "findings");
+        json_object_set_new(
+            o, "result",
+            json_is_object(res)
+                ? json_pack("{s:O?,s:O?,s:O?,s:O?,s:I}", "verdict", json_object_get(res, "verdict"),
+                            "summary", json_object_get(res, "summary"), "frames",
+                            json_object_get(res, "frames"), "duration_s", json_object_get(res, "duration_s"),
+                            "findings_count", (json_int_t)json_array_size(fs))
+                : json_null());
+    }
+    json_decref(job);
+    return o;
+}
+
 static void get_video(http_req_t *req)
 {
     int64_t id;
@@ -253,25 +258,40 @@ static void get_video(http_req_t *req)
         http_error(req, 404, "not_found", "视频校对任务不存在");
         return;
     }
-    json_t *payload = json_object_get(job, "payload");
-    json_t *o = json_object();
-    static const char *const keep[] = {"id",       "status",     "progress",   "result",
-                                       "attempts", "created_at", "updated_at", "finished_at"};
-    for (size_t k = 0; k < sizeof keep / sizeof keep[0]; k++)
-        json_object_set(o, keep[k], json_object_get(job, keep[k]));
-    json_object_set(o, "error", json_object_get(job, "last_error"));
-    json_object_set_new(o, "file",
-                        json_pack("{s:O?,s:O?,s:O?}", "name", json_object_get(payload, "name"), "size",
-                                  json_object_get(payload, "size"), "type",
-                                  json_object_get(payload, "type")));
-    json_t *iv = json_object_get(payload, "interval");
-    json_object_set_new(o, "interval_s", iv ? json_incref(iv) : json_null());
-    json_decref(job);
-    http_json(req, 200, o);
+    http_json(req, 200, video_view(job, true));
+}
+
+static json_t *video_row(db_stmt_t *st, void *ud) { return video_view(jobs_row_json(st, ud), false); }
+
+/* GET /api/v1/proofread/video?status=&page=&page_size= — the user's own
+ * video checks, newest first. */
+static void list_videos(http_req_t *req)
+{
+    const char *st = http_query(req, "status");
+    if (st && *st && !valid_choice(JOBS_STATUSES, st)) {
+        http_error_fields(req, json_pack("{s:s}", "status", "取值无效"));
+        return;
+    }
+    int64_t page, size;
+    db_conn_t *c;
+    if (!http_paging(req, &page, &size) || !(c = http_db(req)))
+        return;
+    qb_t w;
+    qb_init(&w, " FROM jobs WHERE kind = ");
+    qb_text(&w, JOB_KIND);
+    qb_sql(&w, " AND created_by = ");
+    qb_int(&w, http_user_id(req));
+    if (st && *st) {
+        qb_sql(&w, " AND status = ");
+        qb_text(&w, st);
+    }
+    http_list_query(req, c, JOBS_COLS, &w, "id DESC", page, size, video_row, NULL);
+    qb_free(&w);
 }
 
 static http_route_t routes[] = {
     {"POST", "/api/v1/proofread/video", post_video, NULL, HTTP_BODY_MULTIPART, 0 /* set from the config */},
+    {"GET", "/api/v1/proofread/video", list_videos, NULL, 0, 0},
     {"GET", "/api/v1/proofread/video/{id}", get_video, NULL, 0, 0},
 };
 

@@ -18,16 +18,7 @@
 #include "modules/system/system.h"
 #include <string.h>
 
-static const char *const JOB_STATUS[] = {"queued", "running", "done", "dead", "cancelled", NULL};
 static const char *const RUN_STATUS[] = {"running", "done", "failed", "lost", NULL};
-
-static bool in_enum(const char *const *e, const char *v)
-{
-    for (; *e; e++)
-        if (strcmp(*e, v) == 0)
-            return true;
-    return false;
-}
 
 static json_t *json_from_text(const char *s)
 {
@@ -107,7 +98,7 @@ static bool text_filter(http_req_t *req, qb_t *w, const char *name, const char *
     const char *v = http_query(req, name);
     if (!v || !*v)
         return true;
-    if ((allowed && !in_enum(allowed, v)) || strlen(v) > 100) {
+    if ((allowed && !valid_choice(allowed, v)) || strlen(v) > 100) {
         http_error_fields(req, json_pack("{s:s}", name, "取值无效"));
         return false;
     }
@@ -131,7 +122,7 @@ static void list_jobs(http_req_t *req)
 {
     qb_t w;
     qb_init(&w, " FROM jobs WHERE 1 = 1");
-    bool ok = text_filter(req, &w, "status", JOB_STATUS, "status") &&
+    bool ok = text_filter(req, &w, "status", JOBS_STATUSES, "status") &&
               text_filter(req, &w, "kind", NULL, "kind") && id_filter(req, &w, "schedule_id", "schedule_id");
     list_table(req, &w, ok, JOBS_COLS, "id DESC", jobs_row_json);
 }

@@ -16,6 +16,14 @@ static void utf8_is_validated_and_never_cut_in_half(void **state)
     assert_int_equal(utf8_prefix(s, strlen(s), 1), 3);
     assert_int_equal(utf8_prefix(s, strlen(s), 3), 7);
     assert_int_equal(utf8_prefix(s, 4, 2), 4); /* a cut character counts as one byte each */
+    assert_int_equal(utf8_suffix(s, strlen(s), 1), 12);
+    assert_int_equal(utf8_suffix(s, strlen(s), 3), 8);
+    assert_int_equal(utf8_suffix(s, strlen(s), 9), 0);
+    assert_int_equal(utf8_suffix(s, 5, 1), 4); /* the cut-off 群's bytes count one each */
+    assert_int_equal(utf8_suffix("\x80\x80"
+                                 "a",
+                                 3, 2),
+                     1);
     const char *bad[] = {"\xff", "\xc0\xaf", "\xe0\x80\xaf", "\xed\xa0\x80", "\xf4\x90\x80\x80", "\xe4\xb8"};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
         assert_false(utf8_valid(bad[i], strlen(bad[i])));
