@@ -202,5 +202,13 @@ test('a video check runs as a job with progress; a time code seeks the local cop
     assert.match(page.url(), /[?&]job=\d+/);
     await page.goto(page.url());
     await page.locator('[data-test=finding-time]', { hasText: '00:00:02' }).waitFor();
+    // the check is in the user's own list with its verdict; 查看 opens it from there
+    await page.goto(ctx.base + '/proofread?tab=video');
+    const row = page.locator('[data-test=video-history] .el-table__row', { hasText: 'clip.mp4' });
+    await row.locator('.el-tag', { hasText: '不通过' }).waitFor();
+    assert.equal(await page.locator('[data-test=finding-time]').count(), 0);
+    await row.locator('[data-test=video-open]').click();
+    await page.locator('[data-test=finding-time]', { hasText: '00:00:02' }).waitFor();
+    assert.match(page.url(), /[?&]job=\d+/);
   });
 });

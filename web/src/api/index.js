@@ -101,6 +101,7 @@ export const proofreadApi = {
   image: (file, onProgress) => upload(`${V}/proofread/image`, file, { field: 'file', onProgress }),
   video: (file, interval, onProgress) => upload(`${V}/proofread/video`, file, { field: 'file', fields: { interval }, onProgress }),
   videoJob: (id, opts) => api.get(`${V}/proofread/video/${id}`, undefined, opts),
+  videoList: (q) => api.get(`${V}/proofread/video`, q),
   engine: () => api.get(`${V}/proofread/engine`),
 };
 

@@ -64,6 +64,8 @@ export const STATUS = {
   denied: ['拒绝', 'warning'],
 };
 export const statusText = (s) => STATUS[s]?.[0] || s || '';
+/** a job's statuses, as the server has them */
+export const JOB_STATUSES = ['queued', 'running', 'done', 'dead', 'cancelled'];
 export const statusType = (s) => STATUS[s]?.[1] || 'info';
 
 export const DATA_SCOPES = [
