@@ -56,9 +56,11 @@ test-cluster: build tests/node_modules/.ok
 test-crash: build tests/node_modules/.ok
 	ZHENDI_BIN=$(CURDIR)/build/zhendi node --test tests/crash/
 
-# Front-end unit tests (Vitest): API client, permission → menu, form errors, cron help.
+# Front-end lint (ESLint: every Web API the console calls exists in the Chromium,
+# Firefox and WebKit versions of package.json's browserslist) and unit tests
+# (Vitest): API client, permission → menu, form errors, cron help.
 test-web: web
-	@if [ -f web/package.json ]; then cd web && npx vitest run; fi
+	@if [ -f web/package.json ]; then cd web && npx eslint src && npx vitest run; fi
 
 test-e2e: build tests/node_modules/.ok
 	@if [ -d web/dist ] && ls tests/e2e/*.test.mjs >/dev/null 2>&1; then \

@@ -208,7 +208,7 @@ export async function download(path, query, fallbackName, opts = {}) {
   let res;
   try {
     res = await state.fetch(buildUrl(path, query), { credentials: 'same-origin', signal: opts.signal });
-  } catch (e) {
+  } catch {
     const err = new ApiError({ status: 0, code: 'network_error', message: '网络连接失败，请检查网络后重试' });
     handleError(err, opts);
     throw err;
