@@ -33,13 +33,14 @@ bool upload_save(http_req_t *req, const multipart_form_t *form, const char *cons
 {
     const multipart_part_t *p = multipart_get(form, "file");
     if (!p || !p->len) {
-        http_error_fields(req, json_pack("{s:s}", "file", http_printf(req, "请上传%s（表单字段 file）", what)));
+        http_error_fields(req,
+                          json_pack("{s:s}", "file", http_printf(req, "请上传%s（表单字段 file）", what)));
         return false;
     }
     mime_sniff(p->data, p->len, out->type, sizeof out->type);
     if (!mime_in(out->type, types)) {
-        http_error(req, 415, "unsupported_media_type", "不支持的%s格式（识别为 %s），请上传 %s", what, out->type,
-                   formats);
+        http_error(req, 415, "unsupported_media_type", "不支持的%s格式（识别为 %s），请上传 %s", what,
+                   out->type, formats);
         return false;
     }
     out->size = p->len;
