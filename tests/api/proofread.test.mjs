@@ -5,6 +5,7 @@
 import { test, before, after, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
+import net from 'node:net';
 import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -273,6 +274,25 @@ test('a body past the spool threshold (kept in a file, not memory) is checked th
   const bad = await srv.request('POST', '/api/v1/proofread', { raw: Buffer.concat([Buffer.from('{"text":"' + filler), Buffer.from([0xff]), Buffer.from('"}')]),
     headers: { 'content-type': 'application/json' } });
   assertEnvelope(bad, 400, 'invalid_utf8');
+});
+
+test('an upload cut off halfway creates no job, leaves no file and the server keeps serving', async () => {
+  const before = (await srv.get('/api/v1/proofread/video?page_size=1')).json.total;
+  const b = '----zhendiCut';
+  const head = `POST /api/v1/proofread/video HTTP/1.1\r\nHost: x\r\nCookie: ${srv.cookie}\r\nX-CSRF-Token: ${srv.csrf}\r\n` +
+    `Content-Type: multipart/form-data; boundary=${b}\r\nContent-Length: 5000000\r\n\r\n` +
+    `--${b}\r\nContent-Disposition: form-data; name="file"; filename="cut.mp4"\r\nContent-Type: video/mp4\r\n\r\n`;
+  await new Promise((resolve) => {
+    const s = net.connect(server.port, '127.0.0.1', () => {
+      s.write(head);
+      s.write(Buffer.alloc(300 * 1024, 7), () => setTimeout(() => s.destroy(), 300)); // 300 KB of 5 MB, then gone
+    });
+    s.on('close', resolve);
+    s.on('error', resolve);
+  });
+  assert.equal((await srv.get('/healthz')).status, 200);
+  assert.equal((await srv.get('/api/v1/proofread/video?page_size=1')).json.total, before);
+  assert.deepEqual(readdirSync(join(server.data, 'tmp')).filter((f) => !f.startsWith('.')), []);
 });
 
 test('bad proofread requests get 4xx', async () => {
