@@ -1,10 +1,10 @@
 // Console entry: Vue + Pinia + router, the Element Plus pieces used from
-// script (v-loading, messages, message boxes; components come per page), the
+// script (v-loading, shown only for slow work; messages, message boxes; components come per page), the
 // icons the menu names, and the API client's global reactions. The
 // Simplified Chinese locale is set in App.vue (el-config-provider).
 import { createApp } from 'vue';
 import { createPinia } from 'pinia';
-import { ElMessage, vLoading } from 'element-plus';
+import { ElMessage } from 'element-plus';
 import 'element-plus/es/components/base/style/css';
 import 'element-plus/es/components/loading/style/css';
 import 'element-plus/es/components/message/style/css';
@@ -16,13 +16,14 @@ import { configureApi } from './api/client.js';
 import { useAuth } from './stores/auth.js';
 import { useTabs } from './stores/tabs.js';
 import { icons } from './icons.js';
+import { delayedLoading } from './utils/delayedLoading.js';
 
 const app = createApp(App);
 const pinia = createPinia();
 app.use(pinia);
 const router = createAppRouter();
 app.use(router);
-app.directive('loading', vLoading);
+app.directive('loading', delayedLoading());
 for (const [name, comp] of Object.entries(icons)) app.component(name, comp);
 
 let expiredShown = false;
