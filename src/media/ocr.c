@@ -1,4 +1,4 @@
-/* ocr.c — tesseract as a child process and its TSV output; see ocr.h. */
+/* ocr.c — tesseract as a child process and its hOCR output; see ocr.h. */
 #include "media/ocr.h"
 #include "core/proc.h"
 #include "core/str.h"
@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 void ocr_result_free(ocr_result_t *r)
 {
@@ -64,124 +65,369 @@ static uint32_t last_cp(const build_t *b)
     return utf8_decode(b->text.data + i, b->text.len - i, &cp) ? cp : 0;
 }
 
-int ocr_parse_tsv(const char *tsv, size_t len, ocr_result_t *out)
+/* ---- hOCR ----
+ * tesseract's hOCR (with -c hocr_char_boxes=1) nests
+ *   ocr_page (bbox: the image) > ocr_carea (block) > ocr_par > ocr_line
+ *   > ocrx_word (x_wconf) > ocrx_cinfo (x_bboxes: one character)
+ * in span/div/p elements. A small scanner of tags and text is enough: the
+ * class says what an element is, its title carries the numbers, and the
+ * text of a word is its characters (entities decoded). A word without
+ * character boxes (older tesseract) shares out its bbox by character. */
+
+enum { K_OTHER, K_PAGE, K_BLOCK, K_PAR, K_LINE, K_WORD, K_CHAR };
+#define MAX_DEPTH 64
+#define MAX_WORD  1024 /* bytes of one word's text */
+#define MAX_SEGS  256  /* character boxes in one word */
+
+typedef struct {
+    size_t start, end; /* bytes of the word's text */
+    ocr_box_t box;     /* the characters' box; w == 0: none */
+} seg_t;
+
+typedef struct {
+    char text[MAX_WORD];
+    size_t len;
+    seg_t seg[MAX_SEGS];
+    int nseg;
+    ocr_box_t box; /* the word's bbox */
+    double conf;
+} word_t;
+
+/* "bbox x0 y0 x1 y1" (key given) inside a title → a box; false when absent or out of range. */
+static bool title_box(const char *t, size_t n, const char *key, ocr_box_t *box)
+{
+    size_t kl = strlen(key);
+    for (size_t i = 0; i + kl < n; i++) {
+        if (memcmp(t + i, key, kl) != 0 || (i && t[i - 1] != ' ' && t[i - 1] != ';') || t[i + kl] != ' ')
+            continue;
+        long v[4];
+        const char *p = t + i + kl, *end = t + n;
+        for (int k = 0; k < 4; k++) {
+            while (p < end && *p == ' ')
+                p++;
+            if (p >= end || *p < '0' || *p > '9')
+                return false;
+            long x = 0;
+            while (p < end && *p >= '0' && *p <= '9' && x <= 1000000)
+                x = x * 10 + (*p++ - '0');
+            if (x > 1000000)
+                return false;
+            v[k] = x;
+        }
+        if (v[2] < v[0] || v[3] < v[1])
+            return false;
+        *box = (ocr_box_t){(int)v[0], (int)v[1], (int)(v[2] - v[0]), (int)(v[3] - v[1])};
+        return true;
+    }
+    return false;
+}
+
+static double title_num(const char *t, size_t n, const char *key)
+{
+    size_t kl = strlen(key);
+    for (size_t i = 0; i + kl < n; i++)
+        if (!memcmp(t + i, key, kl) && t[i + kl] == ' ') {
+            char tmp[32];
+            size_t l = 0;
+            for (size_t j = i + kl + 1;
+                 j < n && l < sizeof tmp - 1 && ((t[j] >= '0' && t[j] <= '9') || t[j] == '.'); j++)
+                tmp[l++] = t[j];
+            tmp[l] = 0;
+            return l ? strtod(tmp, NULL) : -1;
+        }
+    return -1;
+}
+
+/* The value of attribute name in a tag's attribute text, or NULL. */
+static const char *attr(const char *a, size_t n, const char *name, size_t *vlen)
+{
+    size_t nl = strlen(name);
+    for (size_t i = 0; i + nl + 2 < n; i++) {
+        if ((i && a[i - 1] != ' ' && a[i - 1] != '\t' && a[i - 1] != '\n') || memcmp(a + i, name, nl) != 0 ||
+            a[i + nl] != '=')
+            continue;
+        char q = a[i + nl + 1];
+        if (q != '\'' && q != '"')
+            return NULL;
+        const char *v = a + i + nl + 2, *e = memchr(v, q, n - (i + nl + 2));
+        if (!e)
+            return NULL;
+        *vlen = (size_t)(e - v);
+        return v;
+    }
+    return NULL;
+}
+
+static int kind_of(const char *cls, size_t n)
+{
+    static const struct {
+        const char *name;
+        int kind;
+    } k[] = {{"ocr_page", K_PAGE},   {"ocr_carea", K_BLOCK},  {"ocr_par", K_PAR},
+             {"ocr_line", K_LINE},   {"ocr_caption", K_LINE}, {"ocr_textfloat", K_LINE},
+             {"ocr_header", K_LINE}, {"ocrx_word", K_WORD},   {"ocrx_cinfo", K_CHAR}};
+    for (size_t i = 0; i < sizeof k / sizeof k[0]; i++)
+        if (strlen(k[i].name) == n && !memcmp(cls, k[i].name, n))
+            return k[i].kind;
+    return K_OTHER;
+}
+
+/* Appends text (entities decoded, ASCII white space dropped: a word has
+ * none) to the word, in the segment of the current character box. */
+static void word_text(word_t *w, const char *s, size_t n, const ocr_box_t *cbox)
+{
+    size_t start = w->len;
+    for (size_t i = 0; i < n;) {
+        char c = s[i];
+        if ((unsigned char)c <= ' ' || c == 0x7f) { /* white space, control characters */
+            i++;
+            continue;
+        }
+        char buf[8];
+        size_t bl = 0, used = 1;
+        if (c == '&') {
+            const char *semi = memchr(s + i, ';', n - i < 12 ? n - i : 12);
+            uint32_t cp = 0;
+            if (semi) {
+                size_t el = (size_t)(semi - (s + i)) + 1;
+                if (el == 5 && !memcmp(s + i, "&amp;", 5))
+                    cp = '&';
+                else if (el == 4 && !memcmp(s + i, "&lt;", 4))
+                    cp = '<';
+                else if (el == 4 && !memcmp(s + i, "&gt;", 4))
+                    cp = '>';
+                else if (el == 6 && !memcmp(s + i, "&quot;", 6))
+                    cp = '"';
+                else if (el == 6 && !memcmp(s + i, "&apos;", 6))
+                    cp = '\'';
+                else if (el > 3 && s[i + 1] == '#') {
+                    bool hex = s[i + 2] == 'x';
+                    for (const char *d = s + i + 2 + hex; d < semi && cp <= 0x10FFFF; d++) {
+                        int v = *d >= '0' && *d <= '9'          ? *d - '0'
+                                : hex && *d >= 'a' && *d <= 'f' ? *d - 'a' + 10
+                                : hex && *d >= 'A' && *d <= 'F' ? *d - 'A' + 10
+                                                                : -1;
+                        if (v < 0) {
+                            cp = 0;
+                            break;
+                        }
+                        cp = cp * (hex ? 16 : 10) + (uint32_t)v;
+                    }
+                }
+                if (cp && cp <= 0x10FFFF && !(cp >= 0xD800 && cp <= 0xDFFF) && cp >= 0x20) {
+                    bl = utf8_encode(cp, buf);
+                    used = el;
+                }
+            }
+        }
+        if (!bl) {
+            buf[0] = c;
+            bl = 1;
+        }
+        if (w->len + bl < sizeof w->text) {
+            memcpy(w->text + w->len, buf, bl);
+            w->len += bl;
+        }
+        i += used;
+    }
+    if (w->len == start)
+        return;
+    seg_t *last = w->nseg ? &w->seg[w->nseg - 1] : NULL;
+    if (last && ((!cbox->w && !last->box.w && last->end == start) || w->nseg == MAX_SEGS))
+        last->end = w->len; /* more text outside character boxes, or no room for another box */
+    else
+        w->seg[w->nseg++] = (seg_t){start, w->len, *cbox};
+}
+
+typedef struct {
+    build_t b;
+    int block, par, line;                /* counters: ids of the current ones */
+    int prev_block, prev_par, prev_line; /* of the last word added */
+    int line_id;
+    double conf_sum;
+    int nwords;
+} hocr_t;
+
+/* A complete word goes into the text: separator, then each character with
+ * its box (its own, or its share of the word's). */
+static int word_end(hocr_t *h, word_t *w)
+{
+    size_t ok = 0; /* the well-formed start (a word cut at MAX_WORD, or bad bytes) */
+    while (ok < w->len) {
+        uint32_t cp;
+        size_t l = utf8_decode(w->text + ok, w->len - ok, &cp);
+        if (!l)
+            break;
+        ok += l;
+    }
+    w->len = ok;
+    for (int i = 0; i < w->nseg; i++) {
+        if (w->seg[i].start > w->len)
+            w->seg[i].start = w->len;
+        if (w->seg[i].end > w->len)
+            w->seg[i].end = w->len;
+    }
+    if (!w->len)
+        return 0;
+    build_t *b = &h->b;
+    if (b->n > 0) {
+        uint32_t first;
+        utf8_decode(w->text, w->len, &first);
+        const char *sep = NULL;
+        if (h->block != h->prev_block || h->par != h->prev_par)
+            sep = "\n";
+        else if (h->line != h->prev_line)
+            sep = " ";
+        else if (!is_cjk_cp(last_cp(b)) && !is_cjk_cp(first))
+            sep = " ";
+        if (sep && push_char(b, sep, 1, (ocr_box_t){0, 0, 0, 0}, -1) != 0)
+            return -1;
+    }
+    if (h->block != h->prev_block || h->par != h->prev_par || h->line != h->prev_line)
+        h->line_id++;
+    h->prev_block = h->block;
+    h->prev_par = h->par;
+    h->prev_line = h->line;
+    size_t nchars = utf8_count(w->text, w->len), k = 0;
+    for (int s = 0; s < w->nseg; s++) {
+        size_t segchars = utf8_count(w->text + w->seg[s].start, w->seg[s].end - w->seg[s].start), j = 0;
+        for (size_t i = w->seg[s].start; i < w->seg[s].end; k++, j++) {
+            uint32_t cp;
+            size_t l = utf8_decode(w->text + i, w->seg[s].end - i, &cp);
+            if (!l)
+                break;
+            /* the character's box, else its share of the word's */
+            ocr_box_t whole = w->seg[s].box.w ? w->seg[s].box : w->box;
+            size_t of = w->seg[s].box.w ? segchars : nchars, at = w->seg[s].box.w ? j : k;
+            int x0 = whole.x + (int)((int64_t)whole.w * (int64_t)at / (int64_t)of);
+            int x1 = whole.x + (int)((int64_t)whole.w * (int64_t)(at + 1) / (int64_t)of);
+            ocr_box_t box = {x0, whole.y, x1 - x0 > 0 ? x1 - x0 : 1, whole.h};
+            if (push_char(b, w->text + i, l, box, h->line_id) != 0)
+                return -1;
+            i += l;
+        }
+    }
+    if (w->conf >= 0) {
+        h->conf_sum += w->conf;
+        h->nwords++;
+    }
+    return 0;
+}
+
+int ocr_parse_hocr(const char *hocr, size_t len, ocr_result_t *out)
 {
     memset(out, 0, sizeof *out);
     out->confidence = -1;
-    build_t b = {0};
-    sbuf_init(&b.text);
-    int rc = -1, prev_block = -1, prev_par = -1, prev_line = -1, line_id = -1;
-    double conf_sum = 0;
-    int nwords = 0;
-    bool header = false;
-    const char *p = tsv, *end = tsv + len;
-    while (p < end) {
-        const char *nl = memchr(p, '\n', (size_t)(end - p));
-        size_t ll = nl ? (size_t)(nl - p) : (size_t)(end - p);
-        char line[4096];
-        if (ll >= sizeof line)
-            ll = sizeof line - 1;
-        memcpy(line, p, ll);
-        line[ll] = 0;
-        if (ll && line[ll - 1] == '\r')
-            line[ll - 1] = 0;
-        p = nl ? nl + 1 : end;
-        if (!header) {
-            if (strncmp(line, "level\t", 6) != 0)
-                goto out; /* not tesseract TSV */
-            header = true;
-            continue;
-        }
-        /* level page block par line word left top width height conf text */
-        char *f[12];
-        int nf = 0;
-        char *s = line;
-        while (nf < 12) {
-            f[nf++] = s;
-            char *tab = strchr(s, '\t');
-            if (!tab)
-                break;
-            *tab = 0;
-            s = tab + 1;
-        }
-        if (nf < 11)
-            continue;
-        int64_t v[10];
-        bool ok = true;
-        for (int i = 0; i < 10 && ok; i++)
-            ok = str_to_int64(f[i], &v[i]);
-        if (!ok || v[6] < 0 || v[7] < 0 || v[8] < 0 || v[9] < 0 || v[8] > 1000000 || v[9] > 1000000 ||
-            v[6] > 1000000 || v[7] > 1000000)
-            continue;
-        if (v[0] == 1) {
-            out->width = (int)v[8];
-            out->height = (int)v[9];
-            continue;
-        }
-        if (v[0] != 5 || nf < 12)
-            continue;
-        const char *word = f[11];
-        size_t wl = strlen(word);
-        while (wl && (word[wl - 1] == ' '))
-            wl--;
-        if (!wl || !utf8_valid(word, wl))
-            continue;
-        int block = (int)v[2], par = (int)v[3], ln = (int)v[4];
-        /* separators between words, lines, paragraphs */
-        if (b.n > 0) {
-            uint32_t first;
-            utf8_decode(word, wl, &first);
-            const char *sep = NULL;
-            if (block != prev_block || par != prev_par)
-                sep = "\n";
-            else if (ln != prev_line)
-                sep = " ";
-            else if (!is_cjk_cp(last_cp(&b)) && !is_cjk_cp(first))
-                sep = " ";
-            if (sep && push_char(&b, sep, 1, (ocr_box_t){0, 0, 0, 0}, -1) != 0)
-                goto out;
-        }
-        if (block != prev_block || par != prev_par || ln != prev_line)
-            line_id++;
-        prev_block = block;
-        prev_par = par;
-        prev_line = ln;
-        /* each character gets its share of the word's width */
-        size_t nchars = utf8_count(word, wl);
-        size_t k = 0;
-        for (size_t i = 0; i < wl; k++) {
-            uint32_t cp;
-            size_t l = utf8_decode(word + i, wl - i, &cp);
-            if (!l)
-                break;
-            int x0 = (int)(v[6] + (int64_t)(v[8] * (int64_t)k / (int64_t)nchars));
-            int x1 = (int)(v[6] + (int64_t)(v[8] * (int64_t)(k + 1) / (int64_t)nchars));
-            ocr_box_t box = {x0, (int)v[7], x1 - x0 > 0 ? x1 - x0 : 1, (int)v[9]};
-            if (push_char(&b, word + i, l, box, line_id) != 0)
-                goto out;
-            i += l;
-        }
-        double conf = strtod(f[10], NULL);
-        if (conf >= 0) {
-            conf_sum += conf;
-            nwords++;
-        }
-    }
-    if (!header)
+    hocr_t h = {.prev_block = -1, .prev_par = -1, .prev_line = -1, .line_id = -1};
+    sbuf_init(&h.b.text);
+    int stack[MAX_DEPTH], depth = 0, in_word = 0, in_char = 0, rc = -1;
+    bool page = false;
+    word_t *w = calloc(1, sizeof *w);
+    ocr_box_t cbox = {0, 0, 0, 0};
+    const char *p = hocr, *end = hocr + len;
+    if (!w)
         goto out;
-    out->len = b.text.len;
-    out->text = b.text.data ? sbuf_detach(&b.text) : strdup("");
-    out->nchars = b.n;
-    out->boxes = b.boxes;
-    out->lines = b.lines;
-    b.boxes = NULL;
-    b.lines = NULL;
-    out->confidence = nwords ? conf_sum / nwords : -1;
+    while (p < end) {
+        const char *lt = memchr(p, '<', (size_t)(end - p));
+        const char *te = lt ? lt : end;
+        if (in_word && te > p)
+            word_text(w, p, (size_t)(te - p), in_char ? &cbox : &(ocr_box_t){0, 0, 0, 0});
+        if (!lt)
+            break;
+        if (end - lt >= 4 && !memcmp(lt, "<!--", 4)) { /* comment */
+            const char *e = NULL;
+            for (const char *q = lt + 4; q + 3 <= end && !e; q++)
+                if (!memcmp(q, "-->", 3))
+                    e = q;
+            p = e ? e + 3 : end;
+            continue;
+        }
+        const char *gt = memchr(lt, '>', (size_t)(end - lt));
+        if (!gt)
+            break;
+        p = gt + 1;
+        const char *t = lt + 1;
+        size_t tl = (size_t)(gt - t);
+        if (!tl || *t == '!' || *t == '?')
+            continue;
+        if (*t == '/') { /* close */
+            if (!depth)
+                continue;
+            int k = stack[--depth];
+            if (k == K_CHAR) {
+                in_char--;
+                cbox = (ocr_box_t){0, 0, 0, 0};
+            } else if (k == K_WORD && !--in_word) {
+                if (word_end(&h, w) != 0)
+                    goto out;
+            }
+            continue;
+        }
+        bool self = t[tl - 1] == '/';
+        size_t nl = 0;
+        while (nl < tl && t[nl] != ' ' && t[nl] != '\t' && t[nl] != '\n' && t[nl] != '/')
+            nl++;
+        static const char *const voids[] = {"meta", "link", "br", "img", "hr", "input", NULL};
+        for (int i = 0; voids[i] && !self; i++)
+            self = strlen(voids[i]) == nl && !strncasecmp(t, voids[i], nl);
+        size_t cl = 0, ttl = 0;
+        const char *cls = attr(t + nl, tl - nl, "class", &cl), *title = attr(t + nl, tl - nl, "title", &ttl);
+        int k = cls ? kind_of(cls, cl) : K_OTHER;
+        if (!title)
+            ttl = 0;
+        switch (k) {
+        case K_PAGE: {
+            ocr_box_t b;
+            if (title_box(title, ttl, "bbox", &b)) {
+                out->width = b.x + b.w;
+                out->height = b.y + b.h;
+            }
+            page = true;
+            break;
+        }
+        case K_BLOCK: h.block++; break;
+        case K_PAR: h.par++; break;
+        case K_LINE: h.line++; break;
+        case K_WORD:
+            if (in_word)
+                break; /* a word inside a word: its text belongs to the outer one */
+            memset(w, 0, sizeof *w);
+            title_box(title, ttl, "bbox", &w->box);
+            w->conf = title_num(title, ttl, "x_wconf");
+            break;
+        case K_CHAR:
+            if (!title_box(title, ttl, "x_bboxes", &cbox))
+                cbox = (ocr_box_t){0, 0, 0, 0};
+            else if (!cbox.w)
+                cbox.w = 1;
+            break;
+        }
+        if (self)
+            continue;
+        if (depth == MAX_DEPTH)
+            goto out; /* not tesseract's hOCR */
+        stack[depth++] = k;
+        in_word += k == K_WORD;
+        in_char += k == K_CHAR;
+    }
+    if (in_word && word_end(&h, w) != 0) /* cut short: keep what was read */
+        goto out;
+    if (!page)
+        goto out;
+    out->len = h.b.text.len;
+    out->text = h.b.text.data ? sbuf_detach(&h.b.text) : strdup("");
+    out->nchars = h.b.n;
+    out->boxes = h.b.boxes;
+    out->lines = h.b.lines;
+    h.b.boxes = NULL;
+    h.b.lines = NULL;
+    out->confidence = h.nwords ? h.conf_sum / h.nwords : -1;
     rc = out->text ? 0 : -1;
 out:
-    sbuf_free(&b.text);
-    free(b.boxes);
-    free(b.lines);
+    free(w);
+    sbuf_free(&h.b.text);
+    free(h.b.boxes);
+    free(h.b.lines);
     return rc;
 }
 
@@ -189,8 +435,17 @@ static int run_tesseract(const char *path, const ocr_options_t *opt, const char 
                          char *err, size_t errlen)
 {
     memset(out, 0, sizeof *out);
-    const char *argv[] = {"tesseract", path, "stdout", "-l", opt->langs ? opt->langs : "chi_sim+eng",
-                          "--psm",     psm,  "tsv",    NULL};
+    const char *argv[] = {"tesseract",
+                          path,
+                          "stdout",
+                          "-l",
+                          opt->langs ? opt->langs : "chi_sim+eng",
+                          "--psm",
+                          psm,
+                          "-c",
+                          "hocr_char_boxes=1",
+                          "hocr",
+                          NULL};
     /* one thread per recognition: the server runs several at once */
     static const char *const env[] = {"OMP_THREAD_LIMIT=1", NULL};
     proc_opts_t po = {.timeout_ms = opt->timeout_ms ? opt->timeout_ms : 60000,
@@ -214,7 +469,7 @@ static int run_tesseract(const char *path, const ocr_options_t *opt, const char 
             msg[--ml] = 0;
         char *lastnl = strrchr(msg, '\n');
         snprintf(err, errlen, "文字识别失败：%.300s", lastnl ? lastnl + 1 : msg);
-    } else if (pr.truncated || ocr_parse_tsv(pr.out, pr.out_len, out) != 0) {
+    } else if (pr.truncated || ocr_parse_hocr(pr.out, pr.out_len, out) != 0) {
         snprintf(err, errlen, "文字识别结果无法解析");
     } else {
         out->ms = pr.ms;

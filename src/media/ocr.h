@@ -1,14 +1,14 @@
 /* ocr.h — text in images with tesseract (a child process: `tesseract FILE
- * stdout -l chi_sim+eng tsv`), with the position of every character.
+ * stdout -l chi_sim+eng -c hocr_char_boxes=1 hocr`), with the position of
+ * every character.
  *
  * The recognised words are joined into one text: words of a line without a
  * space between Chinese characters and with one between Latin words, the
  * lines of a paragraph with a space (so that a phrase wrapped over two lines
  * is still one phrase), paragraphs and blocks with a line break. Each code
- * point of the text carries the box of the word it came from, narrowed to
- * its share of the word's width (tesseract reports boxes per word; for
- * Chinese a word is usually one or two characters). Separators carry an
- * empty box.
+ * point of the text carries the box tesseract gives that character (where
+ * it gives none, its share of the word's box). Separators carry an empty
+ * box.
  *
  * Thread-safe (every call runs its own child). Slow (about 0.3–3 s per
  * image): call it from a job or under a concurrency limit, never unbounded
@@ -50,8 +50,9 @@ typedef struct {
 int ocr_image(const char *path, const ocr_options_t *opt, ocr_result_t *out, char *err, size_t errlen);
 void ocr_result_free(ocr_result_t *r); /* NULL is fine; leaves *r zeroed */
 
-/* Parses tesseract TSV output into out (exposed for tests and fuzzing).
- * 0, or -1 when it is not TSV from tesseract. */
-int ocr_parse_tsv(const char *tsv, size_t len, ocr_result_t *out);
+/* Parses tesseract's hOCR output into out (exposed for tests and fuzzing).
+ * 0, or -1 when it is not hOCR from tesseract (no ocr_page). Free out
+ * with ocr_result_free either way. */
+int ocr_parse_hocr(const char *hocr, size_t len, ocr_result_t *out);
 
 #endif

@@ -157,34 +157,55 @@ static void fast_json_writer_matches_jansson(void **state)
     pr_lexset_release(ls);
 }
 
-static void ocr_tsv_becomes_text_with_character_boxes(void **state)
+static void ocr_hocr_becomes_text_with_character_boxes(void **state)
 {
     (void)state;
-    static const char tsv[] =
-        "level\tpage_num\tblock_num\tpar_num\tline_num\tword_num\tleft\ttop\twidth\theight\tconf\ttext\n"
-        "1\t1\t0\t0\t0\t0\t0\t0\t900\t200\t-1\t\n"
-        "5\t1\t1\t1\t1\t1\t40\t50\t100\t40\t90\t测试\n"
-        "5\t1\t1\t1\t1\t2\t140\t50\t50\t40\t80\t词\n"
-        "5\t1\t1\t1\t2\t1\t40\t100\t80\t40\t70\tHello\n"
-        "5\t1\t1\t1\t2\t2\t130\t100\t80\t40\t60\tworld\n"
-        "5\t1\t2\t1\t1\t1\t40\t150\t40\t40\t50\t新\n"
-        "5\t1\t2\t1\t1\t2\tx\t150\t40\t40\t50\tbad\n";
+    static const char hocr[] =
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<!DOCTYPE html>\n<html><head>"
+        "<meta http-equiv=\"Content-Type\" content=\"text/html;charset=utf-8\"/></head><body>\n"
+        "<div class='ocr_page' id='page_1' title='image \"x.png\"; bbox 0 0 900 200; ppageno 0'>\n"
+        " <div class='ocr_carea' title=\"bbox 40 50 400 140\">\n  <p class='ocr_par' lang='chi_sim'>\n"
+        "   <span class='ocr_line' title=\"bbox 40 50 190 90\">\n"
+        "    <span class='ocrx_word' title='bbox 40 50 140 90; x_wconf 90'>\n"
+        "     <span class='ocrx_cinfo' title='x_bboxes 40 52 70 90; x_conf 99.5'>测</span>\n"
+        "     <span class='ocrx_cinfo' title='x_bboxes 75 50 140 88; x_conf 98'>试</span>\n"
+        "    </span>\n"
+        "    <span class='ocrx_word' title='bbox 140 50 190 90; x_wconf 80'>词</span>\n"
+        "   </span>\n"
+        "   <span class='ocr_line' title=\"bbox 40 100 210 140\">\n"
+        "    <span class='ocrx_word' title='bbox 40 100 120 140; x_wconf 70' lang='eng'>Hello</span>\n"
+        "    <span class='ocrx_word' title='bbox 130 100 210 140; x_wconf 60' "
+        "lang='eng'>A&amp;B&#x4E2D;</span>\n"
+        "   </span>\n  </p>\n </div>\n"
+        " <div class='ocr_carea'><p class='ocr_par'><span class='ocr_line'>"
+        "<span class='ocrx_word' title='bbox 40 150 80 190; x_wconf 50'>新</span></span></p></div>\n"
+        "</div></body></html>\n";
     ocr_result_t r;
-    assert_int_equal(ocr_parse_tsv(tsv, sizeof tsv - 1, &r), 0);
+    assert_int_equal(ocr_parse_hocr(hocr, sizeof hocr - 1, &r), 0);
     /* words of a line joined (space only between Latin words), lines of a
-     * paragraph with a space, blocks with a line break */
-    assert_string_equal(r.text, "测试词 Hello world\n新");
-    assert_int_equal(r.nchars, 17);
+     * paragraph with a space, blocks with a line break; entities decoded */
+    assert_string_equal(r.text, "测试词 Hello A&B中\n新");
+    assert_int_equal(r.nchars, 16);
     assert_int_equal(r.width, 900);
+    assert_int_equal(r.height, 200);
+    /* tesseract's own character boxes where it gives them */
     assert_int_equal(r.boxes[0].x, 40);
-    assert_int_equal(r.boxes[0].w, 50);
-    assert_int_equal(r.boxes[1].x, 90);
+    assert_int_equal(r.boxes[0].w, 30);
+    assert_int_equal(r.boxes[0].y, 52);
+    assert_int_equal(r.boxes[1].x, 75);
+    assert_int_equal(r.boxes[1].w, 65);
+    /* a word without them: its box */
     assert_int_equal(r.boxes[2].x, 140);
+    assert_int_equal(r.boxes[2].w, 50);
     assert_int_equal(r.boxes[3].w, 0); /* the separator */
+    /* "Hello" shares its box: 16 px a letter */
+    assert_int_equal(r.boxes[4].x, 40);
+    assert_int_equal(r.boxes[5].x, 56);
     assert_int_equal(r.lines[4], 1);
-    assert_int_equal(r.lines[16], 2);
+    assert_int_equal(r.lines[15], 2);
+    assert_true(r.confidence > 69.9 && r.confidence < 70.1);
     ocr_result_free(&r);
-    assert_int_equal(ocr_parse_tsv("not tsv", 7, &r), -1);
+    assert_int_equal(ocr_parse_hocr("not hocr", 8, &r), -1);
     ocr_result_free(&r);
 }
 
@@ -202,7 +223,7 @@ int main(void)
         cmocka_unit_test(corrections_pass_clean),
         cmocka_unit_test(canonical_texts_pass_clean),
         cmocka_unit_test(fast_json_writer_matches_jansson),
-        cmocka_unit_test(ocr_tsv_becomes_text_with_character_boxes),
+        cmocka_unit_test(ocr_hocr_becomes_text_with_character_boxes),
     };
     return cmocka_run_group_tests(tests, NULL, teardown);
 }
