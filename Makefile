@@ -3,6 +3,8 @@ SHELL := /bin/bash
 JOBS  ?= $(shell nproc)
 DATA  ?= ./var
 LISTEN ?= 127.0.0.1:8080
+# a Node.js fetched by scripts/node.sh (when the system's is too old) comes first
+export PATH := $(CURDIR)/.tools/node/bin:$(PATH)
 
 .PHONY: all run test deps build build-asan build-fuzz web test-unit test-api test-api-pg test-fuzz \
         test-web test-e2e test-crash test-cluster format format-check bench bench-web clean
@@ -11,6 +13,7 @@ all: build
 
 deps:
 	@scripts/deps.sh
+	@scripts/node.sh
 
 build/Makefile: CMakeLists.txt
 	cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
