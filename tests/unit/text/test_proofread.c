@@ -409,12 +409,14 @@ static void hot_reload_under_concurrent_checks_never_mixes_lexicons(void **state
     pthread_t th[4];
     for (int i = 0; i < 4; i++)
         pthread_create(&th[i], NULL, reload_reader, &rt);
-    for (int i = 0; i < 200; i++)
+    /* at least 200 swaps, and on until the readers have made 200 checks
+     * among them (on a busy machine the threads may start late) */
+    for (int i = 0; (i < 200 || atomic_load(&rt.checks) < 200) && i < 1000000; i++)
         pr_engine_swap(rt.eng, reload_set(i % 2 ? "甲" : "乙"));
     atomic_store(&rt.stop, true);
     for (int i = 0; i < 4; i++)
         pthread_join(th[i], NULL);
-    assert_true(atomic_load(&rt.checks) > 0);
+    assert_true(atomic_load(&rt.checks) >= 200);
     assert_int_equal(atomic_load(&rt.mixed), 0);
     pr_engine_free(rt.eng);
 }
