@@ -12,7 +12,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { startConsole, withPage, login, signIn, totp, ADMIN_PASSWORD } from './lib/console.mjs';
+import { startConsole, withPage, login, signIn, totp, until, ADMIN_PASSWORD } from './lib/console.mjs';
 
 let ctx;
 before(async () => { ctx = await startConsole(); });
@@ -213,7 +213,8 @@ test('a session ended by the security administrator sends the user to login, the
       const all = sec.locator('[data-test=sessions-table] .el-table__body tr');
       const rows = sec.locator('[data-test=sessions-table] .el-table__body tr', { hasText: USER.username });
       await rows.first().waitFor();
-      assert.equal(await all.count(), await rows.count());
+      // the rows before the search answers are everyone's: wait for the answer
+      await until(async () => (await all.count()) === (await rows.count()), 'the table lists only the user\'s sessions');
       const n = await rows.count();
       for (let i = 0; i < n; i++) {
         await rows.first().getByRole('button', { name: '强制下线' }).click();

@@ -156,3 +156,14 @@ export async function signIn(ctx, page, username = 'admin') {
 export function enterAsAdmin(ctx, page) {
   return signIn(ctx, page, 'admin');
 }
+
+// Waits until cond() (async) is true, polling; fails with what after timeout ms.
+// For states a locator cannot express, e.g. "every row of the table matches".
+export async function until(cond, what, timeout = 10000) {
+  const end = Date.now() + timeout;
+  for (;;) {
+    if (await cond()) return;
+    if (Date.now() > end) throw new Error(`timed out waiting until ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
