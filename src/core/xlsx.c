@@ -2,8 +2,7 @@
  * through libxml2's xmlTextReader (streaming, no entity substitution). */
 #include "core/xlsx.h"
 #include "core/str.h"
-#include <libxml/xmlreader.h>
-#include <pthread.h>
+#include "core/xmlread.h"
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -19,9 +18,6 @@ typedef struct {
     char *err;
     size_t errlen;
 } ctx_t;
-
-static pthread_once_t g_once = PTHREAD_ONCE_INIT;
-static void xml_init(void) { xmlInitParser(); }
 
 static int fail(ctx_t *c, const char *msg)
 {
@@ -86,32 +82,6 @@ static char *read_member(ctx_t *c, const char *name, size_t *len, bool *absent)
     return buf;
 }
 
-static void xml_error(void *arg, const char *msg, xmlParserSeverities sev, xmlTextReaderLocatorPtr loc)
-{
-    (void)msg;
-    (void)loc;
-    if (sev == XML_PARSER_SEVERITY_ERROR || sev == XML_PARSER_SEVERITY_VALIDITY_ERROR)
-        *(bool *)arg = true;
-}
-
-static xmlTextReaderPtr open_xml(const char *buf, size_t len, bool *bad)
-{
-    *bad = false;
-    if (len > INT32_MAX)
-        return NULL;
-    xmlTextReaderPtr r = xmlReaderForMemory(buf, (int)len, NULL, NULL,
-                                            XML_PARSE_NONET | XML_PARSE_NOWARNING | XML_PARSE_NOERROR);
-    if (r)
-        xmlTextReaderSetErrorHandler(r, xml_error, bad);
-    return r;
-}
-
-static bool is_el(xmlTextReaderPtr r, const char *local)
-{
-    const xmlChar *n = xmlTextReaderConstLocalName(r);
-    return n && !strcmp((const char *)n, local);
-}
-
 /* appends text to a growing buffer within the cell limit */
 static bool append(ctx_t *c, sbuf_t *b, const char *s)
 {
@@ -129,7 +99,7 @@ static int load_shared_strings(ctx_t *c)
     char *buf = read_member(c, "xl/sharedStrings.xml", &len, &absent);
     if (!buf)
         return absent ? 0 : -1;
-    xmlTextReaderPtr r = open_xml(buf, len, &bad);
+    xmlTextReaderPtr r = xml_open(buf, len, &bad);
     if (!r) {
         free(buf);
         return fail(c, "表格文件已损坏");
@@ -142,24 +112,24 @@ static int load_shared_strings(ctx_t *c)
     while ((ret = xmlTextReaderRead(r)) == 1) {
         int type = xmlTextReaderNodeType(r);
         if (type == XML_READER_TYPE_ELEMENT) {
-            if (is_el(r, "si")) {
+            if (xml_is(r, "si")) {
                 in_si = true;
                 sbuf_free(&cur);
                 if (xmlTextReaderIsEmptyElement(r))
                     goto close_si;
-            } else if (is_el(r, "rPh") && !xmlTextReaderIsEmptyElement(r)) {
+            } else if (xml_is(r, "rPh") && !xmlTextReaderIsEmptyElement(r)) {
                 rph++;
-            } else if (is_el(r, "t") && !xmlTextReaderIsEmptyElement(r)) {
+            } else if (xml_is(r, "t") && !xmlTextReaderIsEmptyElement(r)) {
                 in_t = true;
             }
             continue;
         }
         if (type == XML_READER_TYPE_END_ELEMENT) {
-            if (is_el(r, "t"))
+            if (xml_is(r, "t"))
                 in_t = false;
-            else if (is_el(r, "rPh") && rph > 0)
+            else if (xml_is(r, "rPh") && rph > 0)
                 rph--;
-            else if (is_el(r, "si"))
+            else if (xml_is(r, "si"))
                 goto close_si;
             continue;
         }
@@ -199,17 +169,6 @@ static int load_shared_strings(ctx_t *c)
     return rc;
 }
 
-/* Attribute value as a malloc'd string, or NULL. */
-static char *attr(xmlTextReaderPtr r, const char *name)
-{
-    xmlChar *v = xmlTextReaderGetAttribute(r, (const xmlChar *)name);
-    if (!v)
-        return NULL;
-    char *s = strdup((const char *)v);
-    xmlFree(v);
-    return s;
-}
-
 /* The first worksheet's member name: workbook.xml's first <sheet> and its
  * relationship; xl/worksheets/sheet1.xml when those are missing. */
 static void first_sheet(ctx_t *c, char *out, size_t outsz)
@@ -220,10 +179,10 @@ static void first_sheet(ctx_t *c, char *out, size_t outsz)
     char *wb = read_member(c, "xl/workbook.xml", &len, &absent);
     char *rid = NULL;
     if (wb) {
-        xmlTextReaderPtr r = open_xml(wb, len, &bad);
+        xmlTextReaderPtr r = xml_open(wb, len, &bad);
         while (r && xmlTextReaderRead(r) == 1)
-            if (xmlTextReaderNodeType(r) == XML_READER_TYPE_ELEMENT && is_el(r, "sheet")) {
-                rid = attr(r, "r:id");
+            if (xmlTextReaderNodeType(r) == XML_READER_TYPE_ELEMENT && xml_is(r, "sheet")) {
+                rid = xml_attr(r, "r:id");
                 break;
             }
         xmlFreeTextReader(r);
@@ -234,11 +193,11 @@ static void first_sheet(ctx_t *c, char *out, size_t outsz)
         return;
     char *rels = read_member(c, "xl/_rels/workbook.xml.rels", &len, &absent);
     if (rels) {
-        xmlTextReaderPtr r = open_xml(rels, len, &bad);
+        xmlTextReaderPtr r = xml_open(rels, len, &bad);
         while (r && xmlTextReaderRead(r) == 1) {
-            if (xmlTextReaderNodeType(r) != XML_READER_TYPE_ELEMENT || !is_el(r, "Relationship"))
+            if (xmlTextReaderNodeType(r) != XML_READER_TYPE_ELEMENT || !xml_is(r, "Relationship"))
                 continue;
-            char *id = attr(r, "Id"), *target = attr(r, "Target");
+            char *id = xml_attr(r, "Id"), *target = xml_attr(r, "Target");
             if (id && target && !strcmp(id, rid) && !strstr(target, "..")) {
                 if (target[0] == '/')
                     str_lcpy(out, target + 1, outsz);
@@ -283,7 +242,7 @@ static int read_sheet(ctx_t *c, const char *name, xlsx_row_fn fn, void *ud)
     char *buf = read_member(c, name, &len, &absent);
     if (!buf)
         return absent ? fail(c, "不是有效的 .xlsx 表格（找不到工作表）") : -1;
-    xmlTextReaderPtr r = open_xml(buf, len, &bad);
+    xmlTextReaderPtr r = xml_open(buf, len, &bad);
     if (!r) {
         free(buf);
         return fail(c, "表格文件已损坏");
@@ -307,8 +266,8 @@ static int read_sheet(ctx_t *c, const char *name, xlsx_row_fn fn, void *ud)
         int type = xmlTextReaderNodeType(r);
         if (type == XML_READER_TYPE_ELEMENT) {
             bool empty = xmlTextReaderIsEmptyElement(r);
-            if (is_el(r, "row")) {
-                char *rr = attr(r, "r");
+            if (xml_is(r, "row")) {
+                char *rr = xml_attr(r, "r");
                 long n = rr ? row_of(rr) : -1;
                 free(rr);
                 rownum = n > 0 && (size_t)n > rownum ? (size_t)n : rownum + 1;
@@ -321,8 +280,8 @@ static int read_sheet(ctx_t *c, const char *name, xlsx_row_fn fn, void *ud)
                 in_row = !empty;
                 if (empty)
                     rc = fn(ud, rownum, (const char *const *)cells, 0);
-            } else if (is_el(r, "c") && in_row) {
-                char *ref = attr(r, "r");
+            } else if (xml_is(r, "c") && in_row) {
+                char *ref = xml_attr(r, "r");
                 col = ref ? col_of(ref) : nextcol;
                 free(ref);
                 if (col < 0)
@@ -333,27 +292,27 @@ static int read_sheet(ctx_t *c, const char *name, xlsx_row_fn fn, void *ud)
                     break;
                 }
                 free(ctype);
-                ctype = attr(r, "t");
+                ctype = xml_attr(r, "t");
                 sbuf_free(&val);
                 if (empty)
                     col = -1;
-            } else if (is_el(r, "v") && col >= 0 && !empty) {
+            } else if (xml_is(r, "v") && col >= 0 && !empty) {
                 in_v = true;
-            } else if (is_el(r, "rPh") && !empty) {
+            } else if (xml_is(r, "rPh") && !empty) {
                 rph++;
-            } else if (is_el(r, "t") && col >= 0 && !empty) {
+            } else if (xml_is(r, "t") && col >= 0 && !empty) {
                 in_is_t = true; /* inline string */
             }
             continue;
         }
         if (type == XML_READER_TYPE_END_ELEMENT) {
-            if (is_el(r, "v")) {
+            if (xml_is(r, "v")) {
                 in_v = false;
-            } else if (is_el(r, "t")) {
+            } else if (xml_is(r, "t")) {
                 in_is_t = false;
-            } else if (is_el(r, "rPh") && rph > 0) {
+            } else if (xml_is(r, "rPh") && rph > 0) {
                 rph--;
-            } else if (is_el(r, "c") && col >= 0) {
+            } else if (xml_is(r, "c") && col >= 0) {
                 const char *text = val.data ? val.data : "";
                 if (ctype && !strcmp(ctype, "s")) {
                     int64_t k;
@@ -370,7 +329,7 @@ static int read_sheet(ctx_t *c, const char *name, xlsx_row_fn fn, void *ud)
                 if ((size_t)col + 1 > ncells)
                     ncells = (size_t)col + 1;
                 col = -1;
-            } else if (is_el(r, "row") && in_row) {
+            } else if (xml_is(r, "row") && in_row) {
                 in_row = false;
                 /* trailing empty cells are not passed */
                 while (ncells > 0 && (!cells[ncells - 1] || !cells[ncells - 1][0]))
@@ -411,7 +370,6 @@ static int read_sheet(ctx_t *c, const char *name, xlsx_row_fn fn, void *ud)
 int xlsx_read(const void *buf, size_t len, const xlsx_limits_t *lim, xlsx_row_fn fn, void *ud, char *err,
               size_t errlen)
 {
-    pthread_once(&g_once, xml_init);
     ctx_t c = {.err = err, .errlen = errlen};
     err[0] = 0;
     if (lim)

@@ -2,11 +2,11 @@
 #include "media/ocr.h"
 #include "core/proc.h"
 #include "core/str.h"
+#include "core/xmlread.h"
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 void ocr_result_free(ocr_result_t *r)
 {
@@ -69,15 +69,15 @@ static uint32_t last_cp(const build_t *b)
  * tesseract's hOCR (with -c hocr_char_boxes=1) nests
  *   ocr_page (bbox: the image) > ocr_carea (block) > ocr_par > ocr_line
  *   > ocrx_word (x_wconf) > ocrx_cinfo (x_bboxes: one character)
- * in span/div/p elements. A small scanner of tags and text is enough: the
- * class says what an element is, its title carries the numbers, and the
- * text of a word is its characters (entities decoded). A word without
- * character boxes (older tesseract) shares out its bbox by character. */
+ * in span/div/p elements of well-formed XHTML, read with the project's
+ * XML reader (core/xmlread.h): the class says what an element is, its
+ * title carries the numbers, and the text of a word is its characters. A
+ * word without character boxes (older tesseract) shares out its bbox by
+ * character. */
 
 enum { K_OTHER, K_PAGE, K_BLOCK, K_PAR, K_LINE, K_WORD, K_CHAR };
-#define MAX_DEPTH 64
-#define MAX_WORD  1024 /* bytes of one word's text */
-#define MAX_SEGS  256  /* character boxes in one word */
+#define MAX_WORD 1024 /* bytes of one word's text */
+#define MAX_SEGS 256  /* character boxes in one word */
 
 typedef struct {
     size_t start, end; /* bytes of the word's text */
@@ -138,26 +138,6 @@ static double title_num(const char *t, size_t n, const char *key)
     return -1;
 }
 
-/* The value of attribute name in a tag's attribute text, or NULL. */
-static const char *attr(const char *a, size_t n, const char *name, size_t *vlen)
-{
-    size_t nl = strlen(name);
-    for (size_t i = 0; i + nl + 2 < n; i++) {
-        if ((i && a[i - 1] != ' ' && a[i - 1] != '\t' && a[i - 1] != '\n') || memcmp(a + i, name, nl) != 0 ||
-            a[i + nl] != '=')
-            continue;
-        char q = a[i + nl + 1];
-        if (q != '\'' && q != '"')
-            return NULL;
-        const char *v = a + i + nl + 2, *e = memchr(v, q, n - (i + nl + 2));
-        if (!e)
-            return NULL;
-        *vlen = (size_t)(e - v);
-        return v;
-    }
-    return NULL;
-}
-
 static int kind_of(const char *cls, size_t n)
 {
     static const struct {
@@ -172,64 +152,14 @@ static int kind_of(const char *cls, size_t n)
     return K_OTHER;
 }
 
-/* Appends text (entities decoded, ASCII white space dropped: a word has
- * none) to the word, in the segment of the current character box. */
-static void word_text(word_t *w, const char *s, size_t n, const ocr_box_t *cbox)
+/* Appends text (ASCII white space and control characters dropped: a word
+ * has none) to the word, in the segment of the current character box. */
+static void word_text(word_t *w, const char *s, const ocr_box_t *cbox)
 {
     size_t start = w->len;
-    for (size_t i = 0; i < n;) {
-        char c = s[i];
-        if ((unsigned char)c <= ' ' || c == 0x7f) { /* white space, control characters */
-            i++;
-            continue;
-        }
-        char buf[8];
-        size_t bl = 0, used = 1;
-        if (c == '&') {
-            const char *semi = memchr(s + i, ';', n - i < 12 ? n - i : 12);
-            uint32_t cp = 0;
-            if (semi) {
-                size_t el = (size_t)(semi - (s + i)) + 1;
-                if (el == 5 && !memcmp(s + i, "&amp;", 5))
-                    cp = '&';
-                else if (el == 4 && !memcmp(s + i, "&lt;", 4))
-                    cp = '<';
-                else if (el == 4 && !memcmp(s + i, "&gt;", 4))
-                    cp = '>';
-                else if (el == 6 && !memcmp(s + i, "&quot;", 6))
-                    cp = '"';
-                else if (el == 6 && !memcmp(s + i, "&apos;", 6))
-                    cp = '\'';
-                else if (el > 3 && s[i + 1] == '#') {
-                    bool hex = s[i + 2] == 'x';
-                    for (const char *d = s + i + 2 + hex; d < semi && cp <= 0x10FFFF; d++) {
-                        int v = *d >= '0' && *d <= '9'          ? *d - '0'
-                                : hex && *d >= 'a' && *d <= 'f' ? *d - 'a' + 10
-                                : hex && *d >= 'A' && *d <= 'F' ? *d - 'A' + 10
-                                                                : -1;
-                        if (v < 0) {
-                            cp = 0;
-                            break;
-                        }
-                        cp = cp * (hex ? 16 : 10) + (uint32_t)v;
-                    }
-                }
-                if (cp && cp <= 0x10FFFF && !(cp >= 0xD800 && cp <= 0xDFFF) && cp >= 0x20) {
-                    bl = utf8_encode(cp, buf);
-                    used = el;
-                }
-            }
-        }
-        if (!bl) {
-            buf[0] = c;
-            bl = 1;
-        }
-        if (w->len + bl < sizeof w->text) {
-            memcpy(w->text + w->len, buf, bl);
-            w->len += bl;
-        }
-        i += used;
-    }
+    for (; *s; s++)
+        if ((unsigned char)*s > ' ' && *s != 0x7f && w->len + 1 < sizeof w->text)
+            w->text[w->len++] = *s;
     if (w->len == start)
         return;
     seg_t *last = w->nseg ? &w->seg[w->nseg - 1] : NULL;
@@ -320,61 +250,38 @@ int ocr_parse_hocr(const char *hocr, size_t len, ocr_result_t *out)
     out->confidence = -1;
     hocr_t h = {.prev_block = -1, .prev_par = -1, .prev_line = -1, .line_id = -1};
     sbuf_init(&h.b.text);
-    int stack[MAX_DEPTH], depth = 0, in_word = 0, in_char = 0, rc = -1;
-    bool page = false;
+    int rc = -1, word_depth = -1, char_depth = -1;
+    bool page = false, bad;
     word_t *w = calloc(1, sizeof *w);
-    ocr_box_t cbox = {0, 0, 0, 0};
-    const char *p = hocr, *end = hocr + len;
-    if (!w)
+    ocr_box_t cbox = {0, 0, 0, 0}, none = {0, 0, 0, 0};
+    xmlTextReaderPtr r = w ? xml_open(hocr, len, &bad) : NULL;
+    if (!r)
         goto out;
-    while (p < end) {
-        const char *lt = memchr(p, '<', (size_t)(end - p));
-        const char *te = lt ? lt : end;
-        if (in_word && te > p)
-            word_text(w, p, (size_t)(te - p), in_char ? &cbox : &(ocr_box_t){0, 0, 0, 0});
-        if (!lt)
-            break;
-        if (end - lt >= 4 && !memcmp(lt, "<!--", 4)) { /* comment */
-            const char *e = NULL;
-            for (const char *q = lt + 4; q + 3 <= end && !e; q++)
-                if (!memcmp(q, "-->", 3))
-                    e = q;
-            p = e ? e + 3 : end;
+    /* a malformed document ends the reading; what was read stands */
+    while (xmlTextReaderRead(r) == 1) {
+        int type = xmlTextReaderNodeType(r), depth = xmlTextReaderDepth(r);
+        if (type == XML_READER_TYPE_TEXT || type == XML_READER_TYPE_CDATA) {
+            if (word_depth >= 0)
+                word_text(w, (const char *)xmlTextReaderConstValue(r), char_depth >= 0 ? &cbox : &none);
             continue;
         }
-        const char *gt = memchr(lt, '>', (size_t)(end - lt));
-        if (!gt)
-            break;
-        p = gt + 1;
-        const char *t = lt + 1;
-        size_t tl = (size_t)(gt - t);
-        if (!tl || *t == '!' || *t == '?')
-            continue;
-        if (*t == '/') { /* close */
-            if (!depth)
-                continue;
-            int k = stack[--depth];
-            if (k == K_CHAR) {
-                in_char--;
-                cbox = (ocr_box_t){0, 0, 0, 0};
-            } else if (k == K_WORD && !--in_word) {
+        if (type == XML_READER_TYPE_END_ELEMENT) {
+            if (depth == char_depth) {
+                char_depth = -1;
+                cbox = none;
+            } else if (depth == word_depth) {
+                word_depth = -1;
                 if (word_end(&h, w) != 0)
                     goto out;
             }
             continue;
         }
-        bool self = t[tl - 1] == '/';
-        size_t nl = 0;
-        while (nl < tl && t[nl] != ' ' && t[nl] != '\t' && t[nl] != '\n' && t[nl] != '/')
-            nl++;
-        static const char *const voids[] = {"meta", "link", "br", "img", "hr", "input", NULL};
-        for (int i = 0; voids[i] && !self; i++)
-            self = strlen(voids[i]) == nl && !strncasecmp(t, voids[i], nl);
-        size_t cl = 0, ttl = 0;
-        const char *cls = attr(t + nl, tl - nl, "class", &cl), *title = attr(t + nl, tl - nl, "title", &ttl);
-        int k = cls ? kind_of(cls, cl) : K_OTHER;
-        if (!title)
-            ttl = 0;
+        if (type != XML_READER_TYPE_ELEMENT)
+            continue;
+        char *cls = xml_attr(r, "class"), *title = xml_attr(r, "title");
+        int k = cls ? kind_of(cls, strlen(cls)) : K_OTHER;
+        size_t ttl = title ? strlen(title) : 0;
+        bool open = !xmlTextReaderIsEmptyElement(r); /* an end element follows */
         switch (k) {
         case K_PAGE: {
             ocr_box_t b;
@@ -389,28 +296,27 @@ int ocr_parse_hocr(const char *hocr, size_t len, ocr_result_t *out)
         case K_PAR: h.par++; break;
         case K_LINE: h.line++; break;
         case K_WORD:
-            if (in_word)
+            if (word_depth >= 0 || !open)
                 break; /* a word inside a word: its text belongs to the outer one */
             memset(w, 0, sizeof *w);
             title_box(title, ttl, "bbox", &w->box);
             w->conf = title_num(title, ttl, "x_wconf");
+            word_depth = depth;
             break;
         case K_CHAR:
+            if (char_depth >= 0 || !open)
+                break;
             if (!title_box(title, ttl, "x_bboxes", &cbox))
-                cbox = (ocr_box_t){0, 0, 0, 0};
+                cbox = none;
             else if (!cbox.w)
                 cbox.w = 1;
+            char_depth = depth;
             break;
         }
-        if (self)
-            continue;
-        if (depth == MAX_DEPTH)
-            goto out; /* not tesseract's hOCR */
-        stack[depth++] = k;
-        in_word += k == K_WORD;
-        in_char += k == K_CHAR;
+        free(cls);
+        free(title);
     }
-    if (in_word && word_end(&h, w) != 0) /* cut short: keep what was read */
+    if (word_depth >= 0 && word_end(&h, w) != 0) /* cut short: keep what was read */
         goto out;
     if (!page)
         goto out;
@@ -424,6 +330,8 @@ int ocr_parse_hocr(const char *hocr, size_t len, ocr_result_t *out)
     out->confidence = h.nwords ? h.conf_sum / h.nwords : -1;
     rc = out->text ? 0 : -1;
 out:
+    if (r)
+        xmlFreeTextReader(r);
     free(w);
     sbuf_free(&h.b.text);
     free(h.b.boxes);
