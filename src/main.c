@@ -243,7 +243,8 @@ static int cmd_serve(config_t *cfg)
                          .web_root = cfg->web_root,
                          .trusted_proxies = cfg->trusted_proxies,
                          .spool_dir = spool_dir,
-                         .spool_threshold = (size_t)cfg->spool_kb << 10};
+                         .spool_threshold = (size_t)cfg->spool_kb << 10,
+                         .fault_injection = cfg->fault_injection};
     http = http_server_new(&ho, db);
     if (!http) {
         fail("%s", "out of memory");
@@ -332,7 +333,8 @@ int main(int argc, char **argv)
     static const char *const builtins[] = {"serve", "migrate", "backup", "restore", "config", "demo", NULL};
     for (int i = 0; builtins[i]; i++)
         builtin |= !strcmp(cmd, builtins[i]);
-    if (config_load(&cfg, argc - 2, argv + 2, pos, 16, &npos, !builtin, err, sizeof err) != 0)
+    if (modules_settings(err, sizeof err) != 0 ||
+        config_load(&cfg, argc - 2, argv + 2, pos, 16, &npos, !builtin, err, sizeof err) != 0)
         return fail("%s", err);
     if (!time_set_zone(cfg.timezone))
         return fail("unknown time zone %s", cfg.timezone);

@@ -5,6 +5,7 @@
  * the chain; updating it first serialises concurrent writers (a row lock in
  * PostgreSQL, the write lock in SQLite). */
 #include "auth/auth.h"
+#include "auth/resource.h"
 #include "core/crypto.h"
 #include "core/log.h"
 #include "core/timeutil.h"
@@ -74,6 +75,15 @@ static char *clip(const char *s, size_t max)
 int audit_write(db_conn_t *c, http_req_t *req, const audit_entry_t *e)
 {
     const auth_ctx_t *a = auth_of(req);
+    const http_route_t *rt = req ? http_route(req) : NULL;
+    /* what the entry leaves out, the route declares */
+    const char *action = e->action ? e->action : rt ? rt->audit : NULL;
+    const char *ttype = e->target_type ? e->target_type : rt && rt->resource ? rt->resource->name : NULL;
+    if (!action) {
+        log_msg(LOG_SYSTEM, LOG_ERROR, "audit.no_action", "an audit record without an action (%s)",
+                rt ? rt->pattern : "no route");
+        return -1;
+    }
     char tid[32];
     if (!e->target_id && e->target > 0)
         snprintf(tid, sizeof tid, "%lld", (long long)e->target);
@@ -82,8 +92,8 @@ int audit_write(db_conn_t *c, http_req_t *req, const audit_entry_t *e)
                .org_id = a ? a->org_id : 0,
                .username = a ? a->username : NULL,
                .ip = req ? http_client_ip(req) : NULL,
-               .action = e->action,
-               .ttype = e->target_type,
+               .action = action,
+               .ttype = ttype,
                .tid = e->target_id    ? e->target_id
                       : e->target > 0 ? tid
                                       : NULL,
@@ -142,6 +152,7 @@ int audit_write(db_conn_t *c, http_req_t *req, const audit_entry_t *e)
     db_done(st);
     if (rc != DB_DONE)
         goto out;
+    http_note_audit(req);
     st = db_prepare(c, "UPDATE audit_head SET last_hash = ? WHERE id = 1");
     if (!st)
         goto out;
@@ -153,7 +164,7 @@ int audit_write(db_conn_t *c, http_req_t *req, const audit_entry_t *e)
     ret = 0;
 out:
     if (ret != 0) {
-        log_msg(LOG_SYSTEM, LOG_ERROR, "audit.write_failed", "%s: %s", e->action, db_errmsg(c));
+        log_msg(LOG_SYSTEM, LOG_ERROR, "audit.write_failed", "%s: %s", action, db_errmsg(c));
         if (own_tx)
             db_rollback(c);
     }
@@ -163,11 +174,16 @@ out:
     return ret;
 }
 
-void audit_req(http_req_t *req, const audit_entry_t *e)
+bool audit_req(http_req_t *req, const audit_entry_t *e)
 {
     db_conn_t *c = http_db(req);
-    if (c)
-        audit_write(c, req, e);
+    if (!c)
+        return false;
+    if (audit_write(c, req, e) != 0) {
+        http_db_error(req, c);
+        return false;
+    }
+    return true;
 }
 
 bool audit_commit(http_req_t *req, db_conn_t *c, const audit_entry_t *e)
@@ -196,7 +212,7 @@ void audit_reply(http_req_t *req, db_conn_t *c, bool ok, const audit_entry_t *e,
         http_json(req, status, body);
 }
 
-void audit_simple(http_req_t *req, const char *action, const char *target_type, int64_t target_id,
+bool audit_simple(http_req_t *req, const char *action, const char *target_type, int64_t target_id,
                   const char *outcome, const char *detail)
 {
     audit_entry_t e = {.action = action,
@@ -204,7 +220,7 @@ void audit_simple(http_req_t *req, const char *action, const char *target_type, 
                        .target = target_id,
                        .outcome = outcome,
                        .detail = detail};
-    audit_req(req, &e);
+    return audit_req(req, &e);
 }
 
 int audit_verify(db_t *db, int64_t *checked, int64_t *broken_id, char *err, size_t errlen)

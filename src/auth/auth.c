@@ -11,47 +11,54 @@
 
 /* ---- permission catalogue ---- */
 
-static const auth_perm_t P_ORG[] = {{"org.read", "查看、导出组织机构"},
-                                    {"org.write", "新建、编辑、移动、停用组织机构"}};
-static const auth_perm_t P_USER[] = {{"user.read", "查看用户"},
-                                     {"user.write", "新建、编辑、停用用户，重置密码，解锁"}};
-static const auth_perm_t P_ROLE[] = {{"role.read", "查看角色与权限"},
-                                     {"role.write", "维护角色，为用户分配任意角色"}};
-static const auth_perm_t P_SEC[] = {{"security.read", "查看安全策略"},
-                                    {"security.write", "修改安全策略"},
-                                    {"session.read", "查看在线会话"},
-                                    {"session.write", "强制下线"}};
-static const auth_perm_t P_AUDIT[] = {{"audit.read", "查阅审计日志、校验审计链"},
-                                      {"audit.export", "导出审计日志"}};
-static const auth_perm_t P_SYS[] = {
-    {"system.read", "查看系统状态与运行日志"}, {"job.read", "查看任务与调度"}, {"job.write", "管理任务调度"}};
-static const auth_perm_t P_REVIEW[] = {{"review.district", "区级审核"}, {"review.city", "市级审核"}};
-
 #define MAX_GROUPS 64
-static auth_perm_group_t groups[MAX_GROUPS] = {
-    {"org", "组织机构", P_ORG, 2},      {"user", "用户管理", P_USER, 2},   {"role", "角色权限", P_ROLE, 2},
-    {"security", "安全管理", P_SEC, 4}, {"audit", "安全审计", P_AUDIT, 2}, {"system", "系统运维", P_SYS, 3},
-    {"review", "审核", P_REVIEW, 2},
-};
-static int ngroups = 7;
+static auth_perm_group_t groups[MAX_GROUPS];
+static int ngroups;
+#define MAX_GRANTS 256
+static const char *grant_role[MAX_GRANTS], *grant_perm[MAX_GRANTS];
+static size_t ngrants;
 
-void auth_register_permissions(const auth_perm_group_t *g)
-{
-    if (ngroups == MAX_GROUPS)
-        abort(); /* a programming error, found at start-up */
-    groups[ngroups++] = *g;
-}
-
-const char *auth_perm_lookup(const char *code)
+static const auth_perm_t *find_perm(const char *code)
 {
     if (!code)
         return NULL;
     for (int i = 0; i < ngroups; i++)
         for (size_t j = 0; j < groups[i].nperms; j++)
             if (strcmp(groups[i].perms[j].code, code) == 0)
-                return groups[i].perms[j].code;
+                return &groups[i].perms[j];
     return NULL;
 }
+
+int auth_register_permissions(const auth_perm_group_t *g)
+{
+    if (ngroups == MAX_GROUPS)
+        return -1;
+    for (size_t j = 0; j < g->nperms; j++)
+        if (find_perm(g->perms[j].code))
+            return -1;
+    groups[ngroups++] = *g;
+    return 0;
+}
+
+void auth_permissions_reset(void)
+{
+    ngroups = 0;
+    ngrants = 0;
+}
+
+const char *auth_perm_lookup(const char *code)
+{
+    const auth_perm_t *p = find_perm(code);
+    return p ? p->code : NULL;
+}
+
+auth_duty_t auth_perm_duty(const char *code)
+{
+    const auth_perm_t *p = find_perm(code);
+    return p ? p->duty : AUTH_DUTY_BUSINESS;
+}
+
+static const char *const DUTY_CODE[] = {"business", "directory", "system", "security", "audit"};
 
 json_t *auth_permissions_json(void)
 {
@@ -59,17 +66,14 @@ json_t *auth_permissions_json(void)
     for (int i = 0; i < ngroups; i++) {
         json_t *ps = json_array();
         for (size_t j = 0; j < groups[i].nperms; j++)
-            json_array_append_new(ps, json_pack("{s:s,s:s}", "code", groups[i].perms[j].code, "title",
-                                                groups[i].perms[j].title));
+            json_array_append_new(ps, json_pack("{s:s,s:s,s:s}", "code", groups[i].perms[j].code, "title",
+                                                groups[i].perms[j].title, "duty",
+                                                DUTY_CODE[groups[i].perms[j].duty]));
         json_array_append_new(a, json_pack("{s:s,s:s,s:o}", "group", groups[i].group, "title",
                                            groups[i].title, "permissions", ps));
     }
     return a;
 }
-
-#define MAX_GRANTS 256
-static const char *grant_role[MAX_GRANTS], *grant_perm[MAX_GRANTS];
-static size_t ngrants;
 
 void auth_grant_default(const char *role, const char *perm)
 {
@@ -86,34 +90,36 @@ size_t auth_default_grants(const char *const **roles, const char *const **perms)
     return ngrants;
 }
 
-/* The three administrations; a role or a user may hold powers of one only. */
-static const struct {
-    const char *title;
-    const char *perms[6];
-} DUTIES[] = {
-    {"系统管理", {"org.write", "user.write", "job.write", NULL}},
-    {"安全管理", {"role.write", "security.write", "session.write", NULL}},
-    {"安全审计", {"audit.read", "audit.export", NULL}},
-};
+static const char *const DUTY_TITLE[] = {"业务", "目录", "系统管理", "安全管理", "安全审计"};
 
 const char *auth_sod_conflict(json_t *perms)
 {
-    static _Thread_local char msg[160];
-    int first = -1;
-    for (size_t d = 0; d < sizeof DUTIES / sizeof DUTIES[0]; d++) {
-        bool has = false;
-        size_t i;
-        json_t *v;
-        json_array_foreach(perms, i, v) for (int k = 0; DUTIES[d].perms[k] && !has; k++) has =
-            json_is_string(v) && !strcmp(json_string_value(v), DUTIES[d].perms[k]);
-        if (!has)
+    static _Thread_local char msg[200];
+    bool has[5] = {false};
+    const char *example[5] = {NULL};
+    size_t i;
+    json_t *v;
+    json_array_foreach(perms, i, v)
+    {
+        auth_duty_t d = auth_perm_duty(json_string_value(v));
+        if (!has[d])
+            example[d] = json_string_value(v);
+        has[d] = true;
+    }
+    /* security and audit administration stand alone (directory reads aside);
+     * system administration and business work may go together */
+    static const auth_duty_t alone[] = {AUTH_DUTY_SECURITY, AUTH_DUTY_AUDIT};
+    for (size_t k = 0; k < 2; k++) {
+        auth_duty_t d = alone[k];
+        if (!has[d])
             continue;
-        if (first >= 0) {
-            snprintf(msg, sizeof msg, "三员分立：%s与%s的权限不能由同一角色或用户持有", DUTIES[first].title,
-                     DUTIES[d].title);
+        for (int o = 0; o < 5; o++) {
+            if (o == (int)d || o == AUTH_DUTY_DIRECTORY || !has[o])
+                continue;
+            snprintf(msg, sizeof msg, "三员分立：%s的权限不能与%s的权限（如 %s）由同一角色或用户持有",
+                     DUTY_TITLE[d], DUTY_TITLE[o], example[o] ? example[o] : "");
             return msg;
         }
-        first = (int)d;
     }
     return NULL;
 }
@@ -158,50 +164,49 @@ json_t *auth_user_ref(db_conn_t *c, int64_t id)
 
 /* ---- data scope ---- */
 
-void auth_scope_orgs(const http_req_t *req, qb_t *q, const char *o)
+auth_scope_t auth_scope_for(const http_req_t *req, const char *perm)
 {
     const auth_ctx_t *a = auth_of(req);
-    char frag[128];
-    if (!a) {
-        qb_sql(q, " AND 1 = 0");
-        return;
-    }
-    switch (a->scope) {
-    case SCOPE_ALL: return;
-    case SCOPE_SUBTREE: {
-        snprintf(frag, sizeof frag, " AND %s.path LIKE ", o);
-        qb_sql(q, frag);
-        char pat[300];
-        snprintf(pat, sizeof pat, "%s%%", a->org_path);
-        qb_text(q, pat);
-        return;
-    }
-    case SCOPE_ORG:
-    case SCOPE_SELF:
-        snprintf(frag, sizeof frag, " AND %s.id = ", o);
-        qb_sql(q, frag);
-        qb_int(q, a->org_id);
-        return;
-    }
+    if (!a || !perm)
+        return SCOPE_NONE;
+    for (int i = 0; i < a->nperms; i++)
+        if (strcmp(a->perms[i], perm) == 0)
+            return a->perm_scope[i];
+    return SCOPE_NONE;
 }
 
-void auth_scope_rows(const http_req_t *req, qb_t *q, const char *org_col, const char *creator_col)
+auth_scope_t auth_route_scope(const http_req_t *req)
+{
+    const auth_ctx_t *a = auth_of(req);
+    const http_route_t *rt = http_route(req);
+    if (!a)
+        return SCOPE_NONE;
+    if (!rt || !rt->perm || rt->perm[0] == '@')
+        return a->scope;
+    return auth_scope_for(req, rt->perm);
+}
+
+void auth_scope_cond(const http_req_t *req, qb_t *q, auth_scope_t s, const char *org_col,
+                     const char *path_col, const char *creator_col)
 {
     const auth_ctx_t *a = auth_of(req);
     char frag[200];
-    if (!a) {
-        qb_sql(q, " AND 1 = 0");
-        return;
-    }
-    switch (a->scope) {
+    if (!a)
+        s = SCOPE_NONE;
+    switch (s) {
     case SCOPE_ALL: return;
     case SCOPE_SUBTREE: {
-        snprintf(frag, sizeof frag, " AND %s IN (SELECT id FROM orgs WHERE path LIKE ", org_col);
-        qb_sql(q, frag);
-        char pat[300];
+        /* paths are digits and '/', nothing LIKE treats specially */
+        char pat[AUTH_ORG_PATH_MAX + 2];
         snprintf(pat, sizeof pat, "%s%%", a->org_path);
+        if (path_col)
+            snprintf(frag, sizeof frag, " AND %s LIKE ", path_col);
+        else
+            snprintf(frag, sizeof frag, " AND %s IN (SELECT id FROM orgs WHERE path LIKE ", org_col);
+        qb_sql(q, frag);
         qb_text(q, pat);
-        qb_sql(q, ")");
+        if (!path_col)
+            qb_sql(q, ")");
         return;
     }
     case SCOPE_ORG:
@@ -210,11 +215,16 @@ void auth_scope_rows(const http_req_t *req, qb_t *q, const char *org_col, const 
         qb_int(q, a->org_id);
         return;
     case SCOPE_SELF:
-        snprintf(frag, sizeof frag, " AND %s = ", creator_col ? creator_col : org_col);
-        qb_sql(q, frag);
-        qb_int(q, creator_col ? a->user_id : a->org_id);
-        return;
+        if (creator_col) {
+            snprintf(frag, sizeof frag, " AND %s = ", creator_col);
+            qb_sql(q, frag);
+            qb_int(q, a->user_id);
+            return;
+        }
+        break; /* nothing is the caller's own: fail closed */
+    case SCOPE_NONE: break;
     }
+    qb_sql(q, " AND 1 = 0");
 }
 
 bool auth_org_in_scope(http_req_t *req, db_conn_t *c, int64_t org_id)
@@ -222,7 +232,9 @@ bool auth_org_in_scope(http_req_t *req, db_conn_t *c, int64_t org_id)
     qb_t q;
     qb_init(&q, "SELECT 1 FROM orgs o WHERE o.status <> 'deleted' AND o.id = ");
     qb_int(&q, org_id);
-    auth_scope_orgs(req, &q, "o");
+    auth_scope_t s = auth_route_scope(req);
+    /* an organisation is "one's own" for SCOPE_SELF when it is one's own */
+    auth_scope_cond(req, &q, s == SCOPE_SELF ? SCOPE_ORG : s, "o.id", "o.path", NULL);
     db_stmt_t *st = qb_prepare(c, &q);
     bool ok = st && db_step(st) == DB_ROW;
     db_done(st);

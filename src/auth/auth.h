@@ -12,7 +12,20 @@
 #include "http/http.h"
 #include <jansson.h>
 
-typedef enum { SCOPE_SELF = 0, SCOPE_ORG = 1, SCOPE_SUBTREE = 2, SCOPE_ALL = 3 } auth_scope_t;
+/* Data scope, narrowest first. SCOPE_NONE: the permission is not held. */
+typedef enum {
+    SCOPE_NONE = -1,
+    SCOPE_SELF = 0,
+    SCOPE_ORG = 1,
+    SCOPE_SUBTREE = 2,
+    SCOPE_ALL = 3
+} auth_scope_t;
+
+/* Organisation paths ('/1/5/23/') are refused when they would be this long
+ * or longer, and the tree is at most this deep (the city is depth 0): a path
+ * is never cut, so a subtree condition never widens. */
+#define AUTH_ORG_PATH_MAX  256
+#define AUTH_ORG_MAX_DEPTH 12
 
 #define AUTH_MAX_PERMS 128
 
@@ -21,10 +34,12 @@ typedef struct {
     int64_t user_id, org_id;
     char username[64];
     char name[128];
-    char org_path[256]; /* '/1/5/23/' */
-    auth_scope_t scope; /* widest of the user's roles */
+    char org_path[AUTH_ORG_PATH_MAX]; /* '/1/5/23/' */
+    auth_scope_t scope;               /* widest of the user's roles (the organisation directory) */
     int nperms;
-    const char *perms[AUTH_MAX_PERMS]; /* sorted, interned (static strings) */
+    const char *perms[AUTH_MAX_PERMS];       /* sorted, interned (static strings) */
+    auth_scope_t perm_scope[AUTH_MAX_PERMS]; /* per permission: the widest of the roles granting it */
+    int64_t token_id;                        /* the API token used, 0 for a session */
     bool via_token;
     bool must_change_password, password_expired, totp_enrolment_required;
     char session_id[65]; /* SHA-256 of the cookie, "" for tokens */
@@ -33,9 +48,23 @@ typedef struct {
 } auth_ctx_t;
 
 /* ---- permission catalogue ---- */
+/* Which of the three separated administrations (三员分立, MLPS level 3) a
+ * permission belongs to. A role or a user holding security or audit powers
+ * holds nothing else (reads included) but the directory reads every
+ * administrator needs to find people; system administration may be held
+ * with business permissions (e.g. maintaining the proofreading lexicons). */
+typedef enum {
+    AUTH_DUTY_BUSINESS = 0, /* the default: business work */
+    AUTH_DUTY_DIRECTORY,    /* reading organisations and users: any duty */
+    AUTH_DUTY_SYSTEM,
+    AUTH_DUTY_SECURITY,
+    AUTH_DUTY_AUDIT,
+} auth_duty_t;
+
 typedef struct {
     const char *code;  /* "org.write" */
     const char *title; /* "维护组织机构" */
+    auth_duty_t duty;
 } auth_perm_t;
 
 typedef struct {
@@ -45,9 +74,14 @@ typedef struct {
     size_t nperms;
 } auth_perm_group_t;
 
-/* Modules add their permission groups in init(); the identity module's
- * catalogue is built in. Not thread-safe: call before serving. */
-void auth_register_permissions(const auth_perm_group_t *g);
+/* Modules bring their permission groups (zd_module_t.permissions); they are
+ * registered before any module's init(). Not thread-safe: before serving.
+ * -1 when a code is registered twice. */
+int auth_register_permissions(const auth_perm_group_t *g);
+/* Forgets every registered group (tests, and a process opening the app twice). */
+void auth_permissions_reset(void);
+/* The duty of a known permission (AUTH_DUTY_BUSINESS for an unknown one). */
+auth_duty_t auth_perm_duty(const char *code);
 /* The interned string of a known permission, or NULL. */
 const char *auth_perm_lookup(const char *code);
 /* [{"group","title","permissions":[{"code","title"}]}] */
@@ -61,13 +95,19 @@ void auth_grant_default(const char *role, const char *perm);
 size_t auth_default_grants(const char *const **roles, const char *const **perms);
 
 /* Separation of duties (MLPS level 3: system, security and audit
- * administration apart): NULL when the permission set is fine, else the
- * reason. perms: JSON array of strings. */
+ * administration apart, see auth_duty_t): NULL when the permission set is
+ * fine, else the reason. perms: JSON array of strings. */
 const char *auth_sod_conflict(json_t *perms);
 
 /* ---- the caller ---- */
 const auth_ctx_t *auth_of(const http_req_t *req); /* NULL when anonymous */
 bool auth_has(const http_req_t *req, const char *perm);
+/* The caller's data scope through permission perm: the widest scope among
+ * the roles that grant it; SCOPE_NONE when not held (or anonymous). */
+auth_scope_t auth_scope_for(const http_req_t *req, const char *perm);
+/* The scope of what the request does: the route's permission's scope; on a
+ * route open to any logged-in user, the widest scope of the caller's roles. */
+auth_scope_t auth_route_scope(const http_req_t *req);
 /* true when every permission of the JSON array is held by the caller */
 bool auth_has_all(const http_req_t *req, json_t *perms);
 
@@ -75,15 +115,17 @@ bool auth_has_all(const http_req_t *req, json_t *perms);
  * when id is 0 or unknown. */
 json_t *auth_user_ref(db_conn_t *c, int64_t id);
 
-/* ---- data scope ---- */
-/* Restricts organisations: appends " AND <path_col> LIKE ?" (or the caller's
- * own org, or nothing for SCOPE_ALL). */
-void auth_scope_orgs(const http_req_t *req, qb_t *q, const char *org_alias);
-/* Restricts business rows owned by an organisation (org_col) and created by
- * a user (creator_col, may be NULL): appends " AND (...)". */
-void auth_scope_rows(const http_req_t *req, qb_t *q, const char *org_col, const char *creator_col);
-/* Is organisation org_id inside the caller's scope? (for writes that name
- * an organisation: creating a user in it, moving under it). */
+/* ---- data scope ----
+ * Queries get their scope from a resource descriptor (auth/resource.h).
+ * These are its building blocks. */
+/* Appends " AND (...)" restricting rows to scope s of the caller: rows owned
+ * by organisations in the caller's subtree (org_col, or path_col when the
+ * rows are organisations), by the caller's organisation, or created by the
+ * caller (creator_col; NULL: none at all). SCOPE_NONE or anonymous: none. */
+void auth_scope_cond(const http_req_t *req, qb_t *q, auth_scope_t s, const char *org_col,
+                     const char *path_col, const char *creator_col);
+/* Is organisation org_id inside the scope of what the request does? (for
+ * writes that name an organisation: creating a user in it, moving under it) */
 bool auth_org_in_scope(http_req_t *req, db_conn_t *c, int64_t org_id);
 
 /* ---- audit ---- */
@@ -101,8 +143,10 @@ typedef struct {
  * the record commits or rolls back with the change it describes). User, org,
  * address and agent come from req when given. 0 on success. */
 int audit_write(db_conn_t *c, http_req_t *req, const audit_entry_t *e);
-/* As audit_write on the request's connection; failures are logged. */
-void audit_req(http_req_t *req, const audit_entry_t *e);
+/* As audit_write on the request's connection. Fails closed: false after
+ * answering 5xx when the record could not be written, and the action it
+ * records must then not happen (an export is not sent). */
+bool audit_req(http_req_t *req, const audit_entry_t *e);
 /* Writes the record on the request's connection, then commits the open
  * transaction. false after answering 5xx (the change is rolled back with the
  * request). For the end of every audited write handler. */
@@ -113,7 +157,7 @@ bool audit_commit(http_req_t *req, db_conn_t *c, const audit_entry_t *e);
  * transaction rolls back with the request. Steals body. */
 void audit_reply(http_req_t *req, db_conn_t *c, bool ok, const audit_entry_t *e, int status, json_t *body);
 /* Convenience: audit_req with action, target and outcome only. */
-void audit_simple(http_req_t *req, const char *action, const char *target_type, int64_t target_id,
+bool audit_simple(http_req_t *req, const char *action, const char *target_type, int64_t target_id,
                   const char *outcome, const char *detail);
 /* Walks the chain; 0 when intact (*checked records), else -1 with the id of
  * the first broken record in *broken_id and a reason in err. */

@@ -25,9 +25,26 @@ void auth_configure(db_t *db, bool cookie_secure)
 
 bool session_cookie_secure(void) { return M.cookie_secure; }
 
-static int cmp_str(const void *a, const void *b)
+/* sorts perms[] and perm_scope[] together by code */
+static void sort_perms(auth_ctx_t *a)
 {
-    return strcmp(*(const char *const *)a, *(const char *const *)b);
+    for (int i = 1; i < a->nperms; i++)
+        for (int j = i; j > 0 && strcmp(a->perms[j - 1], a->perms[j]) > 0; j--) {
+            const char *p = a->perms[j - 1];
+            auth_scope_t s = a->perm_scope[j - 1];
+            a->perms[j - 1] = a->perms[j];
+            a->perm_scope[j - 1] = a->perm_scope[j];
+            a->perms[j] = p;
+            a->perm_scope[j] = s;
+        }
+}
+
+static auth_scope_t scope_parse(const char *s)
+{
+    return !strcmp(s, "all")       ? SCOPE_ALL
+           : !strcmp(s, "subtree") ? SCOPE_SUBTREE
+           : !strcmp(s, "org")     ? SCOPE_ORG
+                                   : SCOPE_SELF;
 }
 
 static bool has_role(const auth_policy_t *p, const char *role)
@@ -56,8 +73,10 @@ int auth_load_user(db_conn_t *c, int64_t user_id, const auth_policy_t *pol, auth
         str_lcpy(a->username, db_col_text(st, 1), sizeof a->username);
         str_lcpy(a->name, db_col_text(st, 2), sizeof a->name);
         a->org_id = db_col_int64(st, 3);
-        str_lcpy(a->org_path, db_col_text(st, 4), sizeof a->org_path);
-        active = strcmp(db_col_text(st, 5), "active") == 0;
+        /* a path that does not fit would be cut and widen the subtree scope:
+         * such an account is refused (paths are capped when written) */
+        active = str_lcpy(a->org_path, db_col_text(st, 4), sizeof a->org_path) < sizeof a->org_path &&
+                 strcmp(db_col_text(st, 5), "active") == 0;
         a->must_change_password = db_col_bool(st, 6);
         provisioned = db_col_bool(st, 7);
         changed = db_col_int64(st, 8);
@@ -83,27 +102,29 @@ int auth_load_user(db_conn_t *c, int64_t user_id, const auth_policy_t *pol, auth
     a->scope = SCOPE_SELF;
     bool needs_totp = false;
     while ((rc = db_step(st)) == DB_ROW) {
-        const char *scope = db_col_text(st, 1);
-        auth_scope_t s = !strcmp(scope, "all")       ? SCOPE_ALL
-                         : !strcmp(scope, "subtree") ? SCOPE_SUBTREE
-                         : !strcmp(scope, "org")     ? SCOPE_ORG
-                                                     : SCOPE_SELF;
+        auth_scope_t s = scope_parse(db_col_text(st, 1));
         if (s > a->scope)
             a->scope = s;
         needs_totp |= has_role(pol, db_col_text(st, 0));
         const char *p = auth_perm_lookup(db_col_text(st, 2));
-        if (!p || a->nperms == AUTH_MAX_PERMS)
+        if (!p)
             continue;
-        bool dup = false;
-        for (int i = 0; i < a->nperms && !dup; i++)
-            dup = a->perms[i] == p;
-        if (!dup)
-            a->perms[a->nperms++] = p;
+        /* a permission's scope is the widest of the roles granting it */
+        int i = 0;
+        while (i < a->nperms && a->perms[i] != p)
+            i++;
+        if (i < a->nperms) {
+            if (s > a->perm_scope[i])
+                a->perm_scope[i] = s;
+        } else if (a->nperms < AUTH_MAX_PERMS) {
+            a->perms[a->nperms] = p;
+            a->perm_scope[a->nperms++] = s;
+        }
     }
     db_done(st);
     if (rc != DB_DONE)
         return -1;
-    qsort(a->perms, (size_t)a->nperms, sizeof a->perms[0], cmp_str);
+    sort_perms(a);
     a->totp_enrolment_required = needs_totp && !totp && !provisioned;
     return 0;
 }
@@ -119,8 +140,10 @@ static void restrict_to(auth_ctx_t *a, const char *perms_json)
         json_t *v;
         json_array_foreach(tp, j, v) keep |=
             json_is_string(v) && strcmp(json_string_value(v), a->perms[i]) == 0;
-        if (keep)
+        if (keep) {
+            a->perm_scope[k] = a->perm_scope[i];
             a->perms[k++] = a->perms[i];
+        }
     }
     a->nperms = k;
     json_decref(tp);
@@ -156,6 +179,7 @@ static int from_token(http_req_t *req, db_conn_t *c, const char *token, const au
         return rc;
     restrict_to(a, perms);
     a->via_token = true;
+    a->token_id = id;
     /* machine clients cannot answer interactive prompts */
     a->must_change_password = a->password_expired = a->totp_enrolment_required = false;
     if (now - last > 60000) {
@@ -172,10 +196,13 @@ static int from_token(http_req_t *req, db_conn_t *c, const char *token, const au
 
 static bool mutating(const char *m) { return strcmp(m, "GET") != 0 && strcmp(m, "HEAD") != 0; }
 
+/* the refusal itself is the answer; a record that cannot be written is logged */
 static void denied(http_req_t *req, const char *why)
 {
     audit_entry_t e = {.action = "access.denied", .outcome = "denied", .detail = why};
-    audit_req(req, &e);
+    db_conn_t *c = http_db(req);
+    if (c)
+        audit_write(c, req, &e);
 }
 
 int auth_middleware(http_req_t *req)
@@ -238,7 +265,12 @@ int auth_middleware(http_req_t *req)
             return -1;
         }
     }
-    if (rt->perm && !auth_has(req, rt->perm)) {
+    if (a->via_token && (rt->flags & HTTP_SESSION_ONLY)) {
+        denied(req, "账号安全操作不接受 API 令牌");
+        http_error(req, 403, "session_required", "此操作只能在登录会话中进行，不接受 API 令牌");
+        return -1;
+    }
+    if (rt->perm[0] != '@' && !auth_has(req, rt->perm)) {
         char why[200];
         snprintf(why, sizeof why, "%s %s 需要权限 %s", rt->method, rt->pattern, rt->perm);
         denied(req, why);

@@ -51,16 +51,25 @@ int session_revoke(db_conn_t *c, const char *sid, const char *reason)
 
 int session_revoke_user(db_conn_t *c, int64_t user_id, const char *reason)
 {
-    db_stmt_t *st = db_prepare(c, "UPDATE sessions SET revoked_at = ?, revoked_reason = ? "
-                                  "WHERE user_id = ? AND revoked_at IS NULL");
-    if (!st)
-        return -1;
-    db_bind_int64(st, 1, time_now_ms());
-    db_bind_text(st, 2, reason);
-    db_bind_int64(st, 3, user_id);
-    int rc = db_step(st);
-    db_done(st);
-    return rc == DB_DONE ? 0 : -1;
+    /* the account's API tokens go with its sessions: a reset, a disable, a
+     * change of roles or a forced logout leaves no way in */
+    static const char *const sql[] = {
+        "UPDATE sessions SET revoked_at = ?, revoked_reason = ? WHERE user_id = ? AND revoked_at IS NULL",
+        "UPDATE api_tokens SET revoked_at = ?, revoked_reason = ? WHERE user_id = ? AND revoked_at IS NULL"};
+    int64_t now = time_now_ms();
+    for (size_t i = 0; i < 2; i++) {
+        db_stmt_t *st = db_prepare(c, sql[i]);
+        if (!st)
+            return -1;
+        db_bind_int64(st, 1, now);
+        db_bind_text(st, 2, reason);
+        db_bind_int64(st, 3, user_id);
+        int rc = db_step(st);
+        db_done(st);
+        if (rc != DB_DONE)
+            return -1;
+    }
+    return 0;
 }
 
 char *session_cookie(http_req_t *req, const char *value, int max_age_s)

@@ -15,7 +15,8 @@ int session_create(db_conn_t *c, int64_t user_id, const char *ip, const char *us
  * lifetime, loads user, roles and scope into a, and touches last_seen_at now
  * and then. 0 found, 1 no valid session, -1 database error. */
 int session_lookup(db_conn_t *c, const char *cookie, const auth_policy_t *pol, auth_ctx_t *a);
-/* Ends one session / all of a user's; 0 on success (also when none). */
+/* Ends one session / all of a user's sessions and API tokens; 0 on success
+ * (also when none). */
 int session_revoke(db_conn_t *c, const char *session_id, const char *reason);
 int session_revoke_user(db_conn_t *c, int64_t user_id, const char *reason);
 /* Set-Cookie values: a live session, and one that clears it. */

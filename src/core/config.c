@@ -3,33 +3,25 @@
 #include <ctype.h>
 #include <errno.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-typedef enum { CT_STR, CT_INT, CT_BOOL } ctype_t;
-
-typedef struct {
-    const char *key;
-    ctype_t type;
-    size_t off, size;
-    const char *def;
-    int64_t min, max;
-    int secret; /* in dumps: 1 masks a URL's password, 2 hides the whole value */
-    const char *help;
-} copt_t;
+typedef config_opt_t copt_t;
 
 #define S(k, d, sec, h)                                                                                      \
     {                                                                                                        \
-#k, CT_STR, offsetof(config_t, k), sizeof(((config_t *)0)->k), d, 0, 0, sec, h                       \
+        .key = #k, .type = CT_STR, .off = offsetof(config_t, k), .size = sizeof(((config_t *)0)->k),         \
+        .def = d, .secret = sec, .help = h                                                                   \
     }
 #define I(k, d, lo, hi, h)                                                                                   \
     {                                                                                                        \
-#k, CT_INT, offsetof(config_t, k), 0, #d, lo, hi, false, h                                           \
+        .key = #k, .type = CT_INT, .off = offsetof(config_t, k), .def = #d, .min = lo, .max = hi, .help = h  \
     }
 #define B(k, d, h)                                                                                           \
     {                                                                                                        \
-#k, CT_BOOL, offsetof(config_t, k), 0, d, 0, 1, false, h                                             \
+        .key = #k, .type = CT_BOOL, .off = offsetof(config_t, k), .def = d, .max = 1, .help = h              \
     }
 
 static const copt_t opts[] = {
@@ -69,43 +61,81 @@ static const copt_t opts[] = {
     I(argon2_t, 2, 1, 20, "argon2id passes for new password hashes"),
     I(argon2_m_kb, 32768, 1024, 1048576, "argon2id memory in KiB for new password hashes"),
     I(argon2_p, 1, 1, 16, "argon2id lanes for new password hashes"),
-    S(proofread_external_url, "", 1,
-      "external proofreading service (JSON over HTTP); empty: local engine only"),
-    S(proofread_external_key, "", 2, "bearer key for the external proofreading service"),
-    I(proofread_external_timeout_ms, 3000, 100, 60000,
-      "give up on the external proofreading service after this"),
-    I(proofread_image_max_mb, 10, 1, 200, "largest image accepted for proofreading"),
-    I(proofread_video_max_mb, 200, 1, 4096,
-      "largest video upload accepted for proofreading (held in memory)"),
-    I(proofread_video_interval_s, 5, 1, 600, "seconds between the video frames that are read"),
-    I(proofread_ocr_concurrency, 2, 1, 64, "image recognitions running at once for HTTP requests"),
-    I(proofread_ocr_timeout_s, 60, 5, 3600, "give up on recognising one image after this"),
-    I(proofread_reload_s, 5, 1, 3600, "check this often for lexicon changes made by other nodes"),
+    B(fault_injection, "false",
+      "tests only (ASan builds): honour the X-Zhendi-Fault header that fails a request's Nth database call"),
 };
 #define NOPTS (sizeof opts / sizeof opts[0])
 
+/* the core table and the modules' tables (config_register) */
+#define MAX_TABLES 32
+static struct {
+    const char *group;
+    const copt_t *opts;
+    size_t n;
+} tables[MAX_TABLES] = {{"core", opts, NOPTS}};
+static int ntables = 1;
+
+/* Walks every option: for (it = 0; (o = next(&it));) */
+static const copt_t *next(size_t *it)
+{
+    size_t k = *it;
+    for (int t = 0; t < ntables; t++) {
+        if (k < tables[t].n) {
+            (*it)++;
+            return &tables[t].opts[k];
+        }
+        k -= tables[t].n;
+    }
+    return NULL;
+}
+
 static const copt_t *find(const char *key, size_t keylen)
 {
-    for (size_t i = 0; i < NOPTS; i++) {
-        if (strlen(opts[i].key) != keylen)
+    size_t it = 0;
+    for (const copt_t *o; (o = next(&it));) {
+        if (strlen(o->key) != keylen)
             continue;
         bool eq = true;
         for (size_t j = 0; j < keylen; j++) {
             char c = key[j] == '-' ? '_' : (char)tolower((unsigned char)key[j]);
-            if (c != opts[i].key[j]) {
+            if (c != o->key[j]) {
                 eq = false;
                 break;
             }
         }
         if (eq)
-            return &opts[i];
+            return o;
     }
     return NULL;
 }
 
+int config_register(const char *group, const config_opt_t *o)
+{
+    size_t n = 0;
+    while (o && o[n].key)
+        n++;
+    for (int t = 0; t < ntables; t++)
+        if (tables[t].opts == o || !strcmp(tables[t].group, group))
+            return 0; /* once per process */
+    if (ntables == MAX_TABLES)
+        return -1;
+    for (size_t i = 0; i < n; i++)
+        if (find(o[i].key, strlen(o[i].key)) || !o[i].ptr)
+            return -1;
+    tables[ntables].group = group;
+    tables[ntables].opts = o;
+    tables[ntables++].n = n;
+    return 0;
+}
+
+static void *target(const config_t *cfg, const copt_t *o)
+{
+    return o->ptr ? o->ptr : (char *)(uintptr_t)cfg + o->off;
+}
+
 static int set(config_t *cfg, const copt_t *o, const char *val, const char *src, char *err, size_t errlen)
 {
-    char *base = (char *)cfg + o->off;
+    char *base = target(cfg, o);
     switch (o->type) {
     case CT_STR:
         if (strlen(val) >= o->size) {
@@ -198,8 +228,9 @@ int config_load(config_t *cfg, int argc, char **argv, char **pos, int max_pos, i
 {
     memset(cfg, 0, sizeof *cfg);
     *npos = 0;
-    for (size_t i = 0; i < NOPTS; i++)
-        if (set(cfg, &opts[i], opts[i].def, "default", err, errlen) != 0)
+    size_t it = 0;
+    for (const copt_t *o; (o = next(&it));)
+        if (set(cfg, o, o->def, "default", err, errlen) != 0)
             return -1;
 
     /* Flags are parsed first into a list so that --config and --data are
@@ -272,15 +303,16 @@ int config_load(config_t *cfg, int argc, char **argv, char **pos, int max_pos, i
         }
     }
 
-    for (size_t i = 0; i < NOPTS; i++) {
+    it = 0;
+    for (const copt_t *o; (o = next(&it));) {
         char env[80] = "ZHENDI_", src[100];
         size_t j = 0;
-        for (; opts[i].key[j] && 7 + j < sizeof env - 1; j++)
-            env[7 + j] = (char)toupper((unsigned char)opts[i].key[j]);
+        for (; o->key[j] && 7 + j < sizeof env - 1; j++)
+            env[7 + j] = (char)toupper((unsigned char)o->key[j]);
         env[7 + j] = 0;
         const char *v = getenv(env);
         snprintf(src, sizeof src, "environment %s", env);
-        if (v && strcmp(opts[i].key, "config") != 0 && set(cfg, &opts[i], v, src, err, errlen) != 0)
+        if (v && strcmp(o->key, "config") != 0 && set(cfg, o, v, src, err, errlen) != 0)
             return -1;
     }
     for (int i = 0; i < nfl; i++) {
@@ -332,9 +364,15 @@ static void mask_url(const char *in, char *out, size_t outsz)
 
 void config_dump(const config_t *cfg, sbuf_t *out)
 {
-    for (size_t i = 0; i < NOPTS; i++) {
-        const copt_t *o = &opts[i];
-        const char *base = (const char *)cfg + o->off;
+    size_t it = 0;
+    const char *group = "core";
+    for (const copt_t *o; (o = next(&it));) {
+        const char *base = target(cfg, o);
+        for (int t = 1; t < ntables; t++)
+            if (o == tables[t].opts && strcmp(group, tables[t].group) != 0) {
+                group = tables[t].group;
+                sbuf_printf(out, "\n# ---- %s ----\n", group);
+            }
         sbuf_printf(out, "# %s\n%s = ", o->help, o->key);
         switch (o->type) {
         case CT_STR:

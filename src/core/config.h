@@ -47,17 +47,48 @@ typedef struct {
     int64_t argon2_t;
     int64_t argon2_m_kb;
     int64_t argon2_p;
-    /* proofreading (issue 6) */
-    char proofread_external_url[1024]; /* "" → no external service */
-    char proofread_external_key[512];
-    int64_t proofread_external_timeout_ms;
-    int64_t proofread_image_max_mb;
-    int64_t proofread_video_max_mb;
-    int64_t proofread_video_interval_s;
-    int64_t proofread_ocr_concurrency;
-    int64_t proofread_ocr_timeout_s;
-    int64_t proofread_reload_s;
+    bool fault_injection; /* tests only: X-Zhendi-Fault (ZD_FAULTSIM builds) */
 } config_t;
+
+/* A setting. The core's live in config_t (off); a module declares its own
+ * table (ptr to its own storage), ending with {NULL}, in zd_module_t.settings:
+ *
+ *   static int64_t video_max_mb;
+ *   static const config_opt_t SETTINGS[] = {
+ *       CONFIG_INT(proofread_video_max_mb, &video_max_mb, 200, 1, 4096, "largest video accepted"),
+ *       {NULL}};
+ *
+ * Each is a flag --name, an environment variable ZHENDI_NAME and a line of
+ * the config file, listed with its help by `zhendi config check`. */
+typedef enum { CT_STR, CT_INT, CT_BOOL } config_type_t;
+typedef struct {
+    const char *key;
+    config_type_t type;
+    size_t off;  /* core: offset into config_t */
+    void *ptr;   /* module: its storage (char[size], int64_t or bool) */
+    size_t size; /* CT_STR: buffer size */
+    const char *def;
+    int64_t min, max;
+    int secret; /* in dumps: 1 masks a URL's password, 2 hides the whole value */
+    const char *help;
+} config_opt_t;
+
+#define CONFIG_STR(k, buf, d, sec, h)                                                                        \
+    {                                                                                                        \
+        .key = #k, .type = CT_STR, .ptr = (buf), .size = sizeof(buf), .def = d, .secret = sec, .help = h     \
+    }
+#define CONFIG_INT(k, var, d, lo, hi, h)                                                                     \
+    {                                                                                                        \
+        .key = #k, .type = CT_INT, .ptr = (var), .def = #d, .min = lo, .max = hi, .help = h                  \
+    }
+#define CONFIG_BOOL(k, var, d, h)                                                                            \
+    {                                                                                                        \
+        .key = #k, .type = CT_BOOL, .ptr = (var), .def = d, .max = 1, .help = h                              \
+    }
+
+/* Adds a module's settings (NULL-key terminated) under its name; call before
+ * config_load. 0, or -1 when a key is taken or a table lacks storage. */
+int config_register(const char *group, const config_opt_t *opts);
 
 /* Fills cfg from defaults, file, env and argv (argv[0] is not skipped: pass
  * the flags only). Invalid values are errors, and so are unknown flags unless

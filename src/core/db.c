@@ -221,12 +221,48 @@ db_conn_t *db_acquire(db_t *db)
     }
 }
 
+void db_set_commit_check(db_conn_t *c, int (*fn)(void *ud), void *ud)
+{
+    c->commit_check = fn;
+    c->commit_ud = ud;
+}
+
+#ifdef ZD_FAULTSIM
+bool db_faultsim(void) { return true; }
+void db_fault_arm(db_conn_t *c, db_fault_t kind, int nth)
+{
+    c->fault_kind = (int)kind;
+    c->fault_n = nth;
+}
+/* true when this call of kind is the one to fail (and records the error) */
+static bool fault(db_conn_t *c, db_fault_t kind)
+{
+    if (c->fault_kind != (int)kind || c->fault_n <= 0 || --c->fault_n > 0)
+        return false;
+    c->fault_kind = DB_FAULT_NONE;
+    db_set_error(c, DB_E_OTHER, "injected fault");
+    return true;
+}
+#else
+bool db_faultsim(void) { return false; }
+void db_fault_arm(db_conn_t *c, db_fault_t kind, int nth)
+{
+    (void)c;
+    (void)kind;
+    (void)nth;
+}
+#define fault(c, kind) false
+#endif
+
 void db_release(db_conn_t *c)
 {
     if (!c)
         return;
     if (c->in_tx)
         db_rollback(c);
+    c->commit_check = NULL;
+    c->commit_ud = NULL;
+    c->fault_kind = DB_FAULT_NONE;
     db_t *db = c->db;
     /* what a caller set on this connection must not reach the next one */
     if (c->locks) {
@@ -334,6 +370,15 @@ int db_unlock(db_conn_t *c, const char *name)
     return c->db->be->unlock(c, name);
 }
 
+int db_lock_tx(db_conn_t *c, const char *name)
+{
+    if (!c->in_tx) {
+        db_set_error(c, DB_E_OTHER, "db_lock_tx outside a transaction");
+        return -1;
+    }
+    return c->db->be->lock_tx ? c->db->be->lock_tx(c, name) : 0;
+}
+
 int db_statement_timeout(db_conn_t *c, int ms)
 {
     if (!c->db->be->statement_timeout)
@@ -346,6 +391,14 @@ int db_commit(db_conn_t *c)
 {
     if (!c->in_tx) {
         db_set_error(c, DB_E_OTHER, "no transaction open");
+        return -1;
+    }
+    bool refused = c->commit_check && c->commit_check(c->commit_ud) != 0;
+    if (refused || fault(c, DB_FAULT_COMMIT)) {
+        db_exec(c, "ROLLBACK");
+        c->in_tx = false;
+        db_set_error(c, DB_E_OTHER,
+                     refused ? "commit refused: no audit record in this transaction" : "injected fault");
         return -1;
     }
     int rc = db_exec(c, "COMMIT");
@@ -384,6 +437,8 @@ static uint64_t fnv1a(const char *s)
 
 db_stmt_t *db_prepare(db_conn_t *c, const char *sql)
 {
+    if (fault(c, DB_FAULT_PREPARE))
+        return NULL;
     uint64_t h = fnv1a(sql);
     for (int i = 0; i < DB_STMT_CACHE; i++) {
         db_stmt_t *st = c->cache[i];
@@ -473,7 +528,7 @@ int db_step(db_stmt_t *st)
 {
     if (!st->t0)
         st->t0 = time_mono_ns();
-    int rc = st->conn->db->be->step(st);
+    int rc = fault(st->conn, DB_FAULT_STEP) ? DB_ERROR : st->conn->db->be->step(st);
     if (rc != DB_ROW) {
         int64_t ns = time_mono_ns() - st->t0;
         if (ns > (int64_t)st->conn->db->opt.slow_query_ms * 1000000)

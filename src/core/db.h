@@ -126,6 +126,13 @@ int db_tx_run(db_conn_t *c, db_tx_mode_t mode, db_tx_fn fn, void *arg);
  * 0 when locked; -1 on timeout (DB_E_BUSY) or error. */
 int db_lock(db_conn_t *c, const char *name, int timeout_ms);
 int db_unlock(db_conn_t *c, const char *name);
+/* A named lock across every node, held until the open transaction ends:
+ * for changes whose checks read rows that other transactions may be
+ * changing (moving a branch of the organisation tree while another move
+ * reads its paths). PostgreSQL: pg_advisory_xact_lock, waiting up to the
+ * lock timeout; SQLite: nothing to do, its write transaction already
+ * serialises writers. 0, or -1 (DB_E_BUSY on timeout). */
+int db_lock_tx(db_conn_t *c, const char *name);
 /* This connection's statement timeout in ms (0: none), -1 back to
  * db_options; db_release restores it. SQLite has none: always 0. */
 int db_statement_timeout(db_conn_t *c, int ms);
@@ -171,6 +178,20 @@ int db_query_int64(db_conn_t *c, const char *sql, int64_t *out);
 int db_checkpoint(db_t *db); /* flush WAL (SQLite); no-op elsewhere */
 int db_maintain(db_t *db);   /* planner statistics, then checkpoint */
 int db_integrity_check(db_t *db, char *err, size_t errlen);
+/* Asks fn(ud) before every COMMIT on c; when it answers non-zero the
+ * transaction is rolled back instead and db_commit fails with DB_E_OTHER.
+ * Cleared by db_release. (The HTTP layer refuses to commit a change of a
+ * mutating request that brought no audit record.) */
+void db_set_commit_check(db_conn_t *c, int (*fn)(void *ud), void *ud);
+
+/* Fault injection for the tests (builds with ZD_FAULTSIM, i.e. the ASan
+ * build; elsewhere db_fault_arm does nothing and db_faultsim() is false):
+ * the nth prepare, step or commit on c from now fails as a database error
+ * would (DB_E_OTHER, "injected fault"). Cleared by db_release. */
+typedef enum { DB_FAULT_NONE, DB_FAULT_PREPARE, DB_FAULT_STEP, DB_FAULT_COMMIT } db_fault_t;
+void db_fault_arm(db_conn_t *c, db_fault_t kind, int nth);
+bool db_faultsim(void);
+
 /* Escapes %, _ and \ for use in LIKE ... ESCAPE '\'. Caller frees. */
 char *db_like_escape(const char *s);
 

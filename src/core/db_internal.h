@@ -35,6 +35,8 @@ typedef struct db_backend {
     /* cross-node named lock (db_lock); NULL: one process owns the database */
     int (*lock)(db_conn_t *c, const char *name, int timeout_ms);
     int (*unlock)(db_conn_t *c, const char *name); /* NULL name: all this connection holds */
+    /* a named lock until the transaction ends; NULL: writers are serialised anyway */
+    int (*lock_tx)(db_conn_t *c, const char *name);
     /* this connection's statement timeout, ms; -1 back to the default; NULL: none */
     int (*statement_timeout)(db_conn_t *c, int ms);
     const char *begin_sql;              /* statement that starts a write transaction */
@@ -62,6 +64,11 @@ struct db_conn {
     bool in_tx, in_use;
     bool timeout_changed; /* db_statement_timeout since acquire */
     int locks;            /* db_lock held */
+    /* db_set_commit_check: asked before every COMMIT; cleared by release */
+    int (*commit_check)(void *ud);
+    void *commit_ud;
+    /* db_fault_arm (ZD_FAULTSIM builds): the nth call of kind fails */
+    int fault_kind, fault_n;
     db_errcode_t errcode;
     char errmsg[512];
     db_stmt_t *cache[DB_STMT_CACHE];

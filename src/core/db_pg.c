@@ -815,6 +815,11 @@ static int pg_unlock(db_conn_t *c, const char *name)
     return advisory(c, "pg_advisory_unlock", name) > 0 ? 0 : -1;
 }
 
+static int pg_lock_tx(db_conn_t *c, const char *name)
+{
+    return advisory(c, "pg_advisory_xact_lock", name) < 0 ? -1 : 0;
+}
+
 static int pg_statement_timeout(db_conn_t *c, int ms)
 {
     char sql[64];
@@ -907,6 +912,7 @@ const db_backend_t db_backend_pg = {
     .last_insert_id = pg_last_insert_id,
     .lock = pg_lock,
     .unlock = pg_unlock,
+    .lock_tx = pg_lock_tx,
     .statement_timeout = pg_statement_timeout,
     .begin_sql = "BEGIN ISOLATION LEVEL READ COMMITTED",
     .begin_serializable_sql = "BEGIN ISOLATION LEVEL SERIALIZABLE",

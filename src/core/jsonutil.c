@@ -11,3 +11,16 @@ json_t *json_time(int64_t ms)
 }
 
 json_t *json_text_or_null(const char *s) { return s ? json_string(s) : json_null(); }
+
+json_t *json_parse_or_null(const char *s)
+{
+    json_t *j = s ? json_loads(s, 0, NULL) : NULL;
+    return j ? j : json_null();
+}
+
+json_t *json_col_id(db_stmt_t *st, int i)
+{
+    return db_col_is_null(st, i) ? json_null() : json_integer(db_col_int64(st, i));
+}
+
+json_t *json_col_text(db_stmt_t *st, int i) { return json_text_or_null(db_col_text(st, i)); }

@@ -23,30 +23,77 @@
 
 typedef struct http_req http_req_t;
 typedef void (*http_handler_fn)(http_req_t *req);
+typedef struct vfield vfield_t;           /* http/valid.h */
+typedef struct zd_resource zd_resource_t; /* auth/resource.h */
 
 /* route flags */
 enum {
-    HTTP_PUBLIC = 1u << 0,         /* no login needed */
+    HTTP_PUBLIC = 1u << 0,         /* no login needed (perm must be HTTP_ANYONE) */
     HTTP_BODY_TEXT = 1u << 1,      /* body is text/plain UTF-8 (else JSON for POST/PUT/PATCH) */
     HTTP_BODY_RAW = 1u << 2,       /* body is kept as bytes, any content type */
     HTTP_NO_CSRF = 1u << 3,        /* login itself: there is no session yet */
     HTTP_PW_EXPIRED_OK = 1u << 4,  /* allowed while a password change is pending */
     HTTP_BODY_MULTIPART = 1u << 5, /* multipart/form-data, kept as bytes */
+    HTTP_LIST = 1u << 6,           /* answers the paged list envelope; takes page, page_size, sort */
+    HTTP_NO_AUDIT = 1u << 7,       /* a POST that changes nothing (a check, a preview): no audit record */
+    HTTP_SESSION_ONLY = 1u << 8,   /* account security: a login session only, never an API token */
+    HTTP_DOWNLOAD = 1u << 9,       /* answers a file, not JSON */
 };
 
+/* Permission of a route: a code from the permission catalogue, or one of
+ * these. NULL is refused when the route table is registered. */
+#define HTTP_LOGIN  "@login"  /* any logged-in user */
+#define HTTP_ANYONE "@anyone" /* no login at all (with HTTP_PUBLIC) */
+
+/* One row of a module's route table. Declare with designated initialisers:
+ *
+ *   static const http_route_t routes[] = {
+ *       {.method = "GET", .pattern = "/api/v1/users", .handler = list_users,
+ *        .perm = "user.read", .flags = HTTP_LIST, .summary = "用户列表",
+ *        .resource = &USERS, HTTP_QUERY(USER_QUERY), HTTP_OUT(USER_OUT)},
+ *       {.method = "POST", .pattern = "/api/v1/users", .handler = create_user,
+ *        .perm = "user.write", .summary = "新建用户", .audit = "user.create",
+ *        .resource = &USERS, HTTP_BODY(USER_NEW), HTTP_OUT(USER_OUT)},
+ *   };
+ *
+ * The dispatcher enforces method, login, permission, CSRF, body limit and
+ * type, and validates the declared query parameters before the handler
+ * runs; after it, a successful mutating request that wrote no audit record
+ * is turned into a 500 (and its transaction refused at commit). The same
+ * table produces GET /api/v1/openapi.json. */
 typedef struct http_route {
     const char *method;  /* "GET", "POST", "PUT", "PATCH", "DELETE" */
     const char *pattern; /* "/api/v1/orgs/{id}" — {name} matches one segment */
     http_handler_fn handler;
-    const char *perm; /* permission required; NULL: any logged-in user */
+    const char *perm; /* permission code, HTTP_LOGIN or HTTP_ANYONE */
     unsigned flags;
-    size_t max_body; /* bytes; 0: the configured JSON limit */
+    size_t max_body;     /* bytes; 0: the configured JSON limit */
+    const char *summary; /* one line of Chinese: the document's summary, the audit action's label */
+    /* action recorded on success (required for mutating routes without
+     * HTTP_NO_AUDIT); an audit_entry_t without .action gets this one */
+    const char *audit;
+    const zd_resource_t *resource; /* the rows it reads or changes: data scope, 404 text, sort keys */
+    const vfield_t *body;          /* JSON body fields (valid_body) */
+    size_t nbody;
+    const vfield_t *query; /* query parameters, validated before the handler */
+    size_t nquery;
+    const vfield_t *out; /* fields of the answer (an item of a list) */
+    size_t nout;
+    const char *example; /* a valid request body (JSON), for the document and the contract tests */
+    int status;          /* the success status: 0 → 200 (or 201, 204) */
+    const char *notes;   /* more than the summary: states it moves between, error codes (the document) */
 } http_route_t;
+
+#define HTTP_BODY(f)  .body = (f), .nbody = sizeof(f) / sizeof((f)[0])
+#define HTTP_QUERY(f) .query = (f), .nquery = sizeof(f) / sizeof((f)[0])
+#define HTTP_OUT(f)   .out = (f), .nout = sizeof(f) / sizeof((f)[0])
 
 /* ---- request ---- */
 const char *http_method(const http_req_t *req);
 const char *http_path(const http_req_t *req);
 const http_route_t *http_route(const http_req_t *req);
+/* The module that registered the route ("identity", ...). */
+const char *http_route_module(const http_req_t *req);
 const char *http_request_id(const http_req_t *req);
 const char *http_client_ip(const http_req_t *req);
 const char *http_header_in(http_req_t *req, const char *name); /* NULL if absent */
@@ -54,7 +101,15 @@ const char *http_cookie(http_req_t *req, const char *name);
 const char *http_param(const http_req_t *req, const char *name); /* path {name} */
 /* Path parameter as a positive id; false after answering 404. */
 bool http_param_id(http_req_t *req, const char *name, int64_t *out);
-const char *http_query(http_req_t *req, const char *name); /* NULL if absent */
+/* A query parameter (NULL if absent or empty). Reading one the route does
+ * not declare is a programming error: logged, and the request answers 500,
+ * so that the generated document cannot miss a parameter. page, page_size
+ * and sort are declared for HTTP_LIST routes. */
+const char *http_query(http_req_t *req, const char *name);
+/* A declared V_ID/V_INT query parameter (validated already); def if absent. */
+int64_t http_query_i64(http_req_t *req, const char *name, int64_t def);
+/* A declared V_BOOL query parameter: "true"/"1" → true. */
+bool http_query_bool(http_req_t *req, const char *name);
 /* Integer query parameter within [min,max], def when absent; false after
  * answering 422. */
 bool http_query_int(http_req_t *req, const char *name, int64_t def, int64_t min, int64_t max, int64_t *out);
@@ -67,6 +122,12 @@ arena_t *http_arena(http_req_t *req);
 void *http_alloc(http_req_t *req, size_t n);
 char *http_printf(http_req_t *req, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void http_defer(http_req_t *req, void (*fn)(void *), void *ptr);
+/* Hands j to the request: released when the request completes. Returns j
+ * (NULL is fine). Helpers borrow JSON; objects that must outlive a call go
+ * through this. */
+json_t *http_defer_json(http_req_t *req, json_t *j);
+/* Counts an audit record written for this request (auth/audit.c calls it). */
+void http_note_audit(http_req_t *req);
 
 /* Database connection for this request, acquired on first use and released
  * when the request completes (an open transaction is rolled back). NULL

@@ -35,6 +35,12 @@ struct http_req {
     void *auth;
     /* database */
     db_conn_t *db;
+    /* audit records written for this request, and how many of them were
+     * already committed (each committed transaction of a mutating request
+     * must bring a new one) */
+    int audits, audits_committed;
+    /* a query parameter the handler read without the route declaring it */
+    const char *undeclared;
     /* response */
     bool responded;
     int status;
@@ -49,6 +55,13 @@ struct http_req {
     size_t bytes_sent;
 };
 
+/* server.c: the module of the route at index; arms the request's database
+ * fault (X-Zhendi-Fault) when the server allows it. */
+const char *http_server_route_module(const http_server_t *s, int index);
+void http_server_fault(const http_server_t *s, http_req_t *req);
+/* request.c: drops the answer set so far (a file descriptor is closed), so
+ * that the dispatcher can replace it. */
+void http_reset_response(http_req_t *req);
 /* static.c: serves GET/HEAD of the console; true when it answered. */
 bool http_static_serve(http_req_t *req, const char *web_root);
 /* response.c: turns the request's response fields into an MHD response

@@ -3,6 +3,7 @@
 #include "core/str.h"
 #include "core/timeutil.h"
 #include "http/internal.h"
+#include "http/valid.h"
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,12 +12,31 @@
 const char *http_method(const http_req_t *req) { return req->method; }
 const char *http_path(const http_req_t *req) { return req->path; }
 const http_route_t *http_route(const http_req_t *req) { return req->match.route; }
+const char *http_route_module(const http_req_t *req)
+{
+    return req->match.route ? http_server_route_module(req->srv, req->match.index) : "";
+}
 const char *http_request_id(const http_req_t *req) { return req->request_id; }
 const char *http_client_ip(const http_req_t *req) { return req->client_ip; }
 json_t *http_json_body(const http_req_t *req) { return req->json; }
 arena_t *http_arena(http_req_t *req) { return req->arena; }
 void *http_alloc(http_req_t *req, size_t n) { return arena_alloc(req->arena, n); }
 void http_defer(http_req_t *req, void (*fn)(void *), void *ptr) { arena_defer(req->arena, fn, ptr); }
+
+static void decref(void *j) { json_decref(j); }
+
+json_t *http_defer_json(http_req_t *req, json_t *j)
+{
+    if (j)
+        arena_defer(req->arena, decref, j);
+    return j;
+}
+
+void http_note_audit(http_req_t *req)
+{
+    if (req)
+        req->audits++;
+}
 bool http_responded(const http_req_t *req) { return req->responded; }
 int http_status(const http_req_t *req) { return req->status; }
 int64_t http_user_id(const http_req_t *req) { return req->user_id; }
@@ -61,9 +81,39 @@ const char *http_cookie(http_req_t *req, const char *name)
     return MHD_lookup_connection_value(req->conn, MHD_COOKIE_KIND, name);
 }
 
+static const char *const LIST_PARAMS[] = {"page", "page_size", "sort", "after", NULL};
+
+static bool declared(const http_route_t *rt, const char *name)
+{
+    for (size_t i = 0; i < rt->nquery; i++)
+        if (strcmp(rt->query[i].name, name) == 0)
+            return true;
+    if (rt->flags & HTTP_LIST)
+        for (int i = 0; LIST_PARAMS[i]; i++)
+            if (strcmp(LIST_PARAMS[i], name) == 0)
+                return true;
+    return false;
+}
+
 const char *http_query(http_req_t *req, const char *name)
 {
-    return MHD_lookup_connection_value(req->conn, MHD_GET_ARGUMENT_KIND, name);
+    if (req->match.route && !declared(req->match.route, name) && !req->undeclared)
+        req->undeclared = arena_strdup(req->arena, name);
+    const char *v = MHD_lookup_connection_value(req->conn, MHD_GET_ARGUMENT_KIND, name);
+    return v && *v ? v : NULL;
+}
+
+int64_t http_query_i64(http_req_t *req, const char *name, int64_t def)
+{
+    const char *v = http_query(req, name);
+    int64_t n;
+    return v && str_to_int64(v, &n) ? n : def;
+}
+
+bool http_query_bool(http_req_t *req, const char *name)
+{
+    const char *v = http_query(req, name);
+    return v && (!strcmp(v, "true") || !strcmp(v, "1"));
 }
 
 const char *http_param(const http_req_t *req, const char *name)
@@ -121,17 +171,52 @@ bool http_paging(http_req_t *req, int64_t *page, int64_t *page_size)
     return true;
 }
 
+/* A transaction of a mutating request commits only with an audit record of
+ * its own (written inside it): a change is never committed unrecorded. */
+static int commit_check(void *ud)
+{
+    http_req_t *req = ud;
+    if (req->audits <= req->audits_committed) {
+        log_msg(LOG_SYSTEM, LOG_ERROR, "http.unaudited_commit",
+                "%s %s: a transaction without an audit record", req->method,
+                req->match.route ? req->match.route->pattern : req->path);
+        return -1;
+    }
+    req->audits_committed = req->audits;
+    return 0;
+}
+
 db_conn_t *http_db(http_req_t *req)
 {
     if (req->db)
         return req->db;
     req->db = db_acquire(http_server_db(req->srv));
-    if (!req->db)
+    if (!req->db) {
         http_error(req, 503, "unavailable", "数据库暂时不可用，请稍后重试");
+        return NULL;
+    }
+    const http_route_t *rt = req->match.route;
+    if (rt && strcmp(req->method, "GET") != 0 && !(rt->flags & HTTP_NO_AUDIT))
+        db_set_commit_check(req->db, commit_check, req);
+    http_server_fault(req->srv, req);
     return req->db;
 }
 
 /* ---- response ---- */
+
+void http_reset_response(http_req_t *req)
+{
+    if (req->resp_owned)
+        free(req->resp_body);
+    if (req->resp_fd > 0)
+        close(req->resp_fd);
+    req->resp_body = NULL;
+    req->resp_owned = false;
+    req->resp_fd = 0;
+    req->resp_len = 0;
+    req->responded = false;
+    req->headers = NULL;
+}
 
 static void set_body(http_req_t *req, int status, const char *ctype, char *body, size_t len, bool owned)
 {

@@ -14,6 +14,7 @@ typedef struct {
 
 typedef struct {
     const http_route_t *route;
+    const char *module;
     const char *pattern; /* segments point into it */
     seg_t segs[ROUTER_MAX_SEGMENTS];
     int nsegs;
@@ -36,6 +37,7 @@ void router_free(router_t *r)
 
 int router_count(const router_t *r) { return r->n; }
 const http_route_t *router_at(const router_t *r, int i) { return i >= 0 && i < r->n ? r->e[i].route : NULL; }
+const char *router_module_at(const router_t *r, int i) { return i >= 0 && i < r->n ? r->e[i].module : ""; }
 
 static bool valid_method(const char *m)
 {
@@ -77,13 +79,35 @@ static int split_pattern(entry_t *e, char *err, size_t errlen)
     return 0;
 }
 
-int router_add(router_t *r, const http_route_t *routes, size_t n, char *err, size_t errlen)
+static bool mutating(const char *m) { return strcmp(m, "GET") != 0; }
+
+/* The rules every row of a route table obeys; NULL when fine. */
+static const char *route_rule(const http_route_t *rt)
+{
+    if (!valid_method(rt->method) || !rt->pattern || !rt->handler)
+        return "bad method or missing handler";
+    if (!rt->perm)
+        return "no permission: name one, or HTTP_LOGIN / HTTP_ANYONE";
+    if ((strcmp(rt->perm, HTTP_ANYONE) == 0) != ((rt->flags & HTTP_PUBLIC) != 0))
+        return "HTTP_ANYONE and HTTP_PUBLIC go together";
+    if (!rt->summary || !rt->summary[0])
+        return "no summary";
+    if (mutating(rt->method) && !(rt->flags & HTTP_NO_AUDIT) && (!rt->audit || !rt->audit[0]))
+        return "a mutating route names its audit action (.audit) or says HTTP_NO_AUDIT";
+    if ((rt->flags & HTTP_LIST) && strcmp(rt->method, "GET") != 0)
+        return "HTTP_LIST is for GET routes";
+    return NULL;
+}
+
+int router_add(router_t *r, const http_route_t *routes, size_t n, const char *module, char *err,
+               size_t errlen)
 {
     for (size_t i = 0; i < n; i++) {
         const http_route_t *rt = &routes[i];
-        if (!valid_method(rt->method) || !rt->pattern || !rt->handler) {
-            snprintf(err, errlen, "route %s %s: bad method or missing handler", rt->method ? rt->method : "?",
-                     rt->pattern ? rt->pattern : "?");
+        const char *why = route_rule(rt);
+        if (why) {
+            snprintf(err, errlen, "route %s %s: %s", rt->method ? rt->method : "?",
+                     rt->pattern ? rt->pattern : "?", why);
             return -1;
         }
         if (r->n == r->cap) {
@@ -99,6 +123,7 @@ int router_add(router_t *r, const http_route_t *routes, size_t n, char *err, siz
         entry_t *e = &r->e[r->n];
         memset(e, 0, sizeof *e);
         e->route = rt;
+        e->module = module ? module : "";
         e->pattern = rt->pattern;
         if (split_pattern(e, err, errlen) != 0)
             return -1;

@@ -33,9 +33,12 @@ router_t *router_new(void);
 void router_free(router_t *r); /* NULL is fine */
 /* Adds routes (the table must outlive the router). -1 with err on a bad
  * pattern or a duplicate method+pattern. */
-int router_add(router_t *r, const http_route_t *routes, size_t n, char *err, size_t errlen);
+int router_add(router_t *r, const http_route_t *routes, size_t n, const char *module, char *err,
+               size_t errlen);
 route_result_t router_match(const router_t *r, const char *method, const char *path, route_match_t *m);
 int router_count(const router_t *r);
 const http_route_t *router_at(const router_t *r, int index);
+/* The module name given to router_add for the route at index ("" if none). */
+const char *router_module_at(const router_t *r, int index);
 
 #endif

@@ -15,6 +15,7 @@
 #include "core/timeutil.h"
 #include "http/internal.h"
 #include "http/jsonbody.h"
+#include "http/valid.h"
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -95,13 +96,41 @@ http_server_t *http_server_new(const http_options_t *opt, db_t *db)
     return s;
 }
 
-int http_server_add_routes(http_server_t *s, const http_route_t *routes, size_t n, char *err, size_t errlen)
+int http_server_add_routes(http_server_t *s, const http_route_t *routes, size_t n, const char *module,
+                           char *err, size_t errlen)
 {
     if (s->d) {
         snprintf(err, errlen, "routes must be added before start");
         return -1;
     }
-    return router_add(s->router, routes, n, err, errlen);
+    return router_add(s->router, routes, n, module, err, errlen);
+}
+
+int http_server_route_count(const http_server_t *s) { return router_count(s->router); }
+const char *http_server_route_module(const http_server_t *s, int i) { return router_module_at(s->router, i); }
+
+void http_server_fault(const http_server_t *s, http_req_t *req)
+{
+    if (!s->opt.fault_injection || !db_faultsim() || !req->db)
+        return;
+    const char *v = MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, "X-Zhendi-Fault");
+    const char *colon = v ? strchr(v, ':') : NULL;
+    int64_t n;
+    if (!colon || !str_to_int64(colon + 1, &n) || n < 1 || n > 100000)
+        return;
+    size_t k = (size_t)(colon - v);
+    db_fault_t kind = k == 7 && !strncmp(v, "prepare", 7)  ? DB_FAULT_PREPARE
+                      : k == 4 && !strncmp(v, "step", 4)   ? DB_FAULT_STEP
+                      : k == 6 && !strncmp(v, "commit", 6) ? DB_FAULT_COMMIT
+                                                           : DB_FAULT_NONE;
+    db_fault_arm(req->db, kind, (int)n);
+}
+
+const http_route_t *http_server_route_at(const http_server_t *s, int i, const char **module)
+{
+    if (module)
+        *module = router_module_at(s->router, i);
+    return router_at(s->router, i);
 }
 
 /* ---- request id ---- */
@@ -497,11 +526,31 @@ static void on_complete(http_server_t *s, http_req_t *req)
             }
         }
     }
+    if (!valid_query(req))
+        return;
     rt->handler(req);
     if (!req->responded) {
         log_msg(LOG_SYSTEM, LOG_ERROR, "http.no_response", "%s %s returned without a response", rt->method,
                 rt->pattern);
         http_error(req, 500, "internal", "服务器内部错误，请求编号 %s", req->request_id);
+    }
+    /* the route table is the document: a parameter read without being
+     * declared is a bug that the tests must see */
+    if (req->undeclared) {
+        log_msg(LOG_SYSTEM, LOG_ERROR, "http.undeclared_query",
+                "%s %s read query parameter '%s' it does not declare", rt->method, rt->pattern,
+                req->undeclared);
+        http_reset_response(req);
+        http_error(req, 500, "internal", "服务器内部错误，请求编号 %s", req->request_id);
+        return;
+    }
+    /* every successful change leaves an audit record (docs/security.md) */
+    if (strcmp(req->method, "GET") != 0 && !(rt->flags & HTTP_NO_AUDIT) && req->status >= 200 &&
+        req->status < 300 && req->audits == 0) {
+        log_msg(LOG_SYSTEM, LOG_ERROR, "http.unaudited", "%s %s succeeded without an audit record",
+                rt->method, rt->pattern);
+        http_reset_response(req);
+        http_error(req, 500, "unaudited", "操作未能记录审计日志，已拒绝，请求编号 %s", req->request_id);
     }
 }
 

@@ -23,6 +23,10 @@ typedef struct {
      * spool_threshold 0: 1 MiB. */
     const char *spool_dir;
     size_t spool_threshold;
+    /* tests only (ZD_FAULTSIM builds): a request header
+     * "X-Zhendi-Fault: prepare|step|commit:N" fails the Nth such database
+     * call of the request's connection */
+    bool fault_injection;
 } http_options_t;
 
 /* Called before every routed request (after routing, before the body is
@@ -33,7 +37,14 @@ typedef int (*http_auth_hook)(http_req_t *req);
 
 http_server_t *http_server_new(const http_options_t *opt, db_t *db);
 void http_server_free(http_server_t *s); /* NULL is fine; stops first */
-int http_server_add_routes(http_server_t *s, const http_route_t *routes, size_t n, char *err, size_t errlen);
+/* Registers a module's route table (it must outlive the server); -1 with err
+ * when a row breaks the table's rules (http.h) or repeats a route. */
+int http_server_add_routes(http_server_t *s, const http_route_t *routes, size_t n, const char *module,
+                           char *err, size_t errlen);
+/* The registered routes, in order, with the module of each (for the
+ * generated document and the start-up checks). */
+int http_server_route_count(const http_server_t *s);
+const http_route_t *http_server_route_at(const http_server_t *s, int i, const char **module);
 void http_server_set_auth(http_server_t *s, http_auth_hook hook);
 int http_server_start(http_server_t *s, char *err, size_t errlen);
 int http_server_port(const http_server_t *s);

@@ -159,3 +159,67 @@ bool valid_choice(const char *const *choices, const char *v)
             return true;
     return false;
 }
+
+/* One query value against its declaration; NULL when fine. */
+static const char *query_value(const vfield_t *f, const char *v)
+{
+    static _Thread_local char msg[160];
+    size_t len = strlen(v);
+    if (!utf8_valid(v, len) || !clean_text(v, false))
+        return "不是有效的文本";
+    int64_t n;
+    switch (f->type) {
+    case V_INT:
+    case V_ID:
+        if (!str_to_int64(v, &n) || (f->type == V_ID && n <= 0))
+            return f->type == V_ID ? "应为编号（正整数）" : "应为整数";
+        if ((f->min || f->max) && (n < f->min || n > f->max)) {
+            snprintf(msg, sizeof msg, "应为 %lld 到 %lld 之间的整数", (long long)f->min, (long long)f->max);
+            return msg;
+        }
+        return NULL;
+    case V_BOOL:
+        return !strcmp(v, "true") || !strcmp(v, "false") || !strcmp(v, "1") || !strcmp(v, "0")
+                   ? NULL
+                   : "应为 true 或 false";
+    case V_TIME:
+        return time_parse_iso8601(v, &n) ? NULL : "应为 ISO 8601 时间，例如 2026-11-29T09:30:00+08:00";
+    case V_ENUM: {
+        json_t *s = json_string(v);
+        const char *why = valid_value(f, s);
+        json_decref(s);
+        return why;
+    }
+    default: {
+        size_t chars = utf8_count(v, len);
+        int64_t max = f->max ? f->max : 100;
+        if ((int64_t)chars > max) {
+            snprintf(msg, sizeof msg, "最多 %lld 个字符", (long long)max);
+            return msg;
+        }
+        return NULL;
+    }
+    }
+}
+
+bool valid_query(http_req_t *req)
+{
+    const http_route_t *rt = http_route(req);
+    if (!rt || !rt->nquery)
+        return true;
+    json_t *errors = NULL;
+    for (size_t i = 0; i < rt->nquery; i++) {
+        const vfield_t *f = &rt->query[i];
+        const char *v = http_query(req, f->name);
+        const char *why = v ? query_value(f, v) : f->required ? "必填" : NULL;
+        if (!why)
+            continue;
+        if (!errors)
+            errors = json_object();
+        json_object_set_new(errors, f->name, json_string(why));
+    }
+    if (!errors)
+        return true;
+    http_error_fields(req, errors);
+    return false;
+}

@@ -6,6 +6,8 @@
  *     };
  *     if (!valid_body(req, F, VN(F), false)) return;   // 400/422 answered
  * With partial (PATCH) absent fields are fine; null clears an optional one.
+ * Declare the table at file scope and name it in the route (HTTP_BODY(F)):
+ * the same table documents the body in GET /api/v1/openapi.json.
  * Unknown fields are ignored. Messages are Chinese and name the rule. */
 #ifndef ZD_VALID_H
 #define ZD_VALID_H
@@ -13,7 +15,7 @@
 
 typedef enum { V_STR, V_TEXT, V_INT, V_NUM, V_BOOL, V_TIME, V_ENUM, V_ARRAY, V_OBJECT, V_ID } vtype_t;
 
-typedef struct {
+struct vfield {
     const char *name;
     vtype_t type;
     bool required;
@@ -23,7 +25,8 @@ typedef struct {
     /* extra rule after the type checks: NULL when fine, else the reason
      * (may point to a static or thread-local buffer) */
     const char *(*check)(json_t *v);
-} vfield_t;
+    const char *title; /* what it is, in Chinese (the document; optional) */
+};
 
 #define VN(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -31,6 +34,11 @@ typedef struct {
 json_t *valid_object(http_req_t *req);
 /* Validates the body; false after answering 400/422. */
 bool valid_body(http_req_t *req, const vfield_t *fields, size_t n, bool partial);
+/* Validates the route's declared query parameters (strings: V_STR/V_ENUM
+ * length and choices, V_INT/V_ID numbers in range, V_BOOL true/false/1/0,
+ * V_TIME ISO 8601); false after answering 422 with every bad field. The
+ * dispatcher calls it before the handler. */
+bool valid_query(http_req_t *req);
 /* Checks one value against one rule; NULL when fine, else the reason. */
 const char *valid_value(const vfield_t *f, json_t *v);
 

@@ -215,17 +215,6 @@ int64_t jobs_enqueue(db_conn_t *c, const job_spec_t *s)
 
 /* ---- the job as the API shows it ---- */
 
-static json_t *text_json(const char *s)
-{
-    json_t *j = s ? json_loads(s, 0, NULL) : NULL;
-    return j ? j : json_null();
-}
-
-static json_t *col_id(db_stmt_t *st, int i)
-{
-    return db_col_is_null(st, i) ? json_null() : json_integer(db_col_int64(st, i));
-}
-
 json_t *jobs_row_json(db_stmt_t *st, void *ud)
 {
     (void)ud;
@@ -234,7 +223,7 @@ json_t *jobs_row_json(db_stmt_t *st, void *ud)
     json_object_set_new(o, "id", json_integer(db_col_int64(st, 0)));
     json_object_set_new(o, "kind", json_string(kind));
     json_object_set_new(o, "title", json_text_or_null(jobs_kind_title(kind)));
-    json_object_set_new(o, "payload", text_json(db_col_text(st, 2)));
+    json_object_set_new(o, "payload", json_parse_or_null(db_col_text(st, 2)));
     json_object_set_new(o, "priority", json_integer(db_col_int64(st, 3)));
     json_object_set_new(o, "status", json_string(db_col_text(st, 4)));
     json_object_set_new(o, "attempts", json_integer(db_col_int64(st, 5)));
@@ -242,17 +231,18 @@ json_t *jobs_row_json(db_stmt_t *st, void *ud)
     json_object_set_new(o, "run_at", json_time(db_col_int64(st, 7)));
     json_object_set_new(o, "lease_until", json_time(db_col_int64(st, 8)));
     json_object_set_new(o, "worker", json_text_or_null(db_col_text(st, 9)));
-    json_object_set_new(o, "schedule_id", col_id(st, 10));
+    json_object_set_new(o, "schedule_id", json_col_id(st, 10));
     json_object_set_new(o, "progress",
                         json_pack("{s:I,s:I,s:o}", "done", (json_int_t)db_col_int64(st, 11), "total",
                                   (json_int_t)db_col_int64(st, 12), "note",
                                   json_text_or_null(db_col_text(st, 13))));
-    json_object_set_new(o, "result", text_json(db_col_text(st, 14)));
+    json_object_set_new(o, "result", json_parse_or_null(db_col_text(st, 14)));
     json_object_set_new(o, "last_error", json_text_or_null(db_col_text(st, 15)));
     json_object_set_new(o, "created_at", json_time(db_col_int64(st, 16)));
     json_object_set_new(o, "updated_at", json_time(db_col_int64(st, 17)));
     json_object_set_new(o, "finished_at", json_time(db_col_int64(st, 18)));
-    json_object_set_new(o, "created_by", col_id(st, 19));
+    json_object_set_new(o, "created_by", json_col_id(st, 19));
+    json_object_set_new(o, "org_id", json_col_id(st, 20));
     return o;
 }
 

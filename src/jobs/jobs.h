@@ -79,9 +79,9 @@ extern const char *const JOBS_STATUSES[];
 #define JOBS_COLS                                                                                            \
     "id, kind, payload, priority, status, attempts, max_attempts, run_at, lease_until, "                     \
     "locked_by, schedule_id, progress_done, progress_total, progress_note, result, "                         \
-    "last_error, created_at, updated_at, finished_at, created_by"
+    "last_error, created_at, updated_at, finished_at, created_by, org_id"
 /* A job as the API shows it: {"id","kind","title","payload","status",
- * "progress":{"done","total","note"},"result","last_error",...}. */
+ * "progress":{"done","total","note"},"result","last_error",...,"org_id"}. */
 json_t *jobs_row_json(db_stmt_t *st, void *ud);
 /* One job by id; *rc 1 found, 0 none, -1 database error. */
 json_t *jobs_get_json(db_conn_t *c, int64_t id, int *rc);

@@ -6,10 +6,15 @@
 static void h(http_req_t *r) { (void)r; }
 
 static const http_route_t routes[] = {
-    {"GET", "/healthz", h, NULL, 0, 0},
-    {"GET", "/api/v1/orgs/{id}", h, NULL, 0, 0},
-    {"GET", "/api/v1/orgs/import", h, NULL, 0, 0},
-    {"POST", "/api/v1/orgs/{id}/users/{uid}", h, NULL, 0, 0},
+    {.method = "GET", .pattern = "/healthz", .handler = h, .perm = HTTP_LOGIN, .summary = "t"},
+    {.method = "GET", .pattern = "/api/v1/orgs/{id}", .handler = h, .perm = HTTP_LOGIN, .summary = "t"},
+    {.method = "GET", .pattern = "/api/v1/orgs/import", .handler = h, .perm = HTTP_LOGIN, .summary = "t"},
+    {.method = "POST",
+     .pattern = "/api/v1/orgs/{id}/users/{uid}",
+     .handler = h,
+     .perm = HTTP_LOGIN,
+     .summary = "t",
+     .flags = HTTP_NO_AUDIT},
 };
 
 int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size);
@@ -19,7 +24,7 @@ int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
     if (!r) {
         char err[128];
         r = router_new();
-        router_add(r, routes, sizeof routes / sizeof routes[0], err, sizeof err);
+        router_add(r, routes, sizeof routes / sizeof routes[0], "test", err, sizeof err);
     }
     char *path = malloc(size + 1);
     memcpy(path, data, size);

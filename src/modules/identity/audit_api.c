@@ -1,7 +1,7 @@
 /* audit_api.c — reading, exporting and verifying the audit log (audit
  * administrator only), and the home page's to-do list. */
+#include "auth/resource.h"
 #include "core/timeutil.h"
-#include "http/listq.h"
 #include "http/valid.h"
 #include "modules/identity/identity.h"
 #include <stdio.h>
@@ -13,25 +13,32 @@
     "a.target_id, "                                                                                          \
     "a.outcome, a.detail, a.before_json, a.after_json, a.hash"
 
-static json_t *parse_or_null(const char *s)
-{
-    json_t *j = s ? json_loads(s, 0, NULL) : NULL;
-    return j ? j : json_null();
-}
+/* A record belongs to the organisation of the user who acted: a district's
+ * auditor reads the district's records; records of no organisation
+ * (anonymous attempts, the system) are the city's. */
+static const res_sort_t AUDIT_SORTS[] = {{"id", "a.seq"}, {"at", "a.at"}, {NULL, NULL}};
+static const zd_resource_t AUDIT = {.name = "audit",
+                                    .title = "审计记录",
+                                    .table = "audit_log",
+                                    .alias = "a",
+                                    .org_col = "a.org_id",
+                                    .creator_col = "a.user_id",
+                                    .keyset = "a.seq",
+                                    .sorts = AUDIT_SORTS};
 
 static json_t *audit_json(db_stmt_t *st, bool full)
 {
     json_t *o =
         json_pack("{s:I,s:o,s:o,s:o,s:o,s:o,s:o,s:s,s:o,s:o,s:s,s:o}", "id", (json_int_t)db_col_int64(st, 0),
-                  "at", json_time(db_col_int64(st, 1)), "user_id", col_id_or_null(st, 2), "username",
-                  json_text_or_null(db_col_text(st, 3)), "org_id", col_id_or_null(st, 4), "ip",
+                  "at", json_time(db_col_int64(st, 1)), "user_id", json_col_id(st, 2), "username",
+                  json_text_or_null(db_col_text(st, 3)), "org_id", json_col_id(st, 4), "ip",
                   json_text_or_null(db_col_text(st, 5)), "user_agent", json_text_or_null(db_col_text(st, 6)),
                   "action", db_col_text(st, 7), "target_type", json_text_or_null(db_col_text(st, 8)),
                   "target_id", json_text_or_null(db_col_text(st, 9)), "outcome", db_col_text(st, 10),
                   "detail", json_text_or_null(db_col_text(st, 11)));
     if (full) {
-        json_object_set_new(o, "before", parse_or_null(db_col_text(st, 12)));
-        json_object_set_new(o, "after", parse_or_null(db_col_text(st, 13)));
+        json_object_set_new(o, "before", json_parse_or_null(db_col_text(st, 12)));
+        json_object_set_new(o, "after", json_parse_or_null(db_col_text(st, 13)));
         json_object_set_new(o, "hash", json_string(db_col_text(st, 14)));
     }
     return o;
@@ -43,32 +50,49 @@ static json_t *audit_row(db_stmt_t *st, void *ud)
     return audit_json(st, false);
 }
 
-/* The filters shared by the list and the export; false after answering 422. */
-static bool filters(http_req_t *req, qb_t *w)
+static json_t *audit_row_full(db_stmt_t *st, void *ud)
+{
+    (void)ud;
+    return audit_json(st, true);
+}
+
+static const char *const OUTCOMES[] = {"success", "failure", "denied", NULL};
+static const vfield_t AUDIT_QUERY[] = {
+    {"user", V_STR, .max = 100, .title = "用户名或用户编号"},
+    {"action", V_STR, .max = 100, .title = "操作：org 匹配 org.*，org.create 精确匹配"},
+    {"target", V_STR, .max = 100, .title = "对象：user 或 user:12"},
+    {"outcome", V_ENUM, .choices = OUTCOMES, .title = "结果"},
+    {"from", V_TIME, .title = "起始时间"},
+    {"to", V_TIME, .title = "截止时间"},
+};
+static const vfield_t AUDIT_OUT[] = {
+    {"id", V_ID},
+    {"at", V_TIME},
+    {"user_id", V_ID},
+    {"username", V_STR},
+    {"org_id", V_ID},
+    {"ip", V_STR},
+    {"user_agent", V_STR},
+    {"action", V_STR},
+    {"target_type", V_STR},
+    {"target_id", V_STR},
+    {"outcome", V_ENUM, .choices = OUTCOMES},
+    {"detail", V_STR},
+};
+
+/* The filters shared by the list and the export, after the scope. */
+static void filters(http_req_t *req, qb_t *w)
 {
     const char *user = http_query(req, "user"), *action = http_query(req, "action"),
                *target = http_query(req, "target"), *outcome = http_query(req, "outcome"),
                *from = http_query(req, "from"), *to = http_query(req, "to");
     int64_t from_ms = 0, to_ms = 0;
-    json_t *errs = json_object();
-    if (from && *from && !time_parse_iso8601(from, &from_ms))
-        json_object_set_new(errs, "from", json_string("应为 ISO 8601 时间"));
-    if (to && *to && !time_parse_iso8601(to, &to_ms))
-        json_object_set_new(errs, "to", json_string("应为 ISO 8601 时间"));
-    if (outcome && *outcome && strcmp(outcome, "success") && strcmp(outcome, "failure") &&
-        strcmp(outcome, "denied"))
-        json_object_set_new(errs, "outcome", json_string("应为 success、failure 或 denied"));
-    const char *texts[] = {user, action, target}, *names[] = {"user", "action", "target"};
-    for (int i = 0; i < 3; i++)
-        if (texts[i] && strlen(texts[i]) > 100)
-            json_object_set_new(errs, names[i], json_string("检索词过长"));
-    if (json_object_size(errs)) {
-        http_error_fields(req, errs);
-        return false;
-    }
-    json_decref(errs);
-    qb_init(w, " FROM audit_log a WHERE 1 = 1");
-    if (user && *user) {
+    if (from)
+        time_parse_iso8601(from, &from_ms);
+    if (to)
+        time_parse_iso8601(to, &to_ms);
+    res_from(req, &AUDIT, w);
+    if (user) {
         int64_t uid;
         if (str_to_int64(user, &uid)) {
             qb_sql(w, " AND a.user_id = ");
@@ -78,7 +102,7 @@ static bool filters(http_req_t *req, qb_t *w)
             qb_text(w, user);
         }
     }
-    if (action && *action) {
+    if (action) {
         /* "org" matches org.create, org.move ...; "org.create" exactly */
         char *esc = db_like_escape(action);
         qb_sql(w, " AND (a.action = ");
@@ -88,7 +112,7 @@ static bool filters(http_req_t *req, qb_t *w)
         qb_sql(w, " ESCAPE '\\')");
         free(esc);
     }
-    if (target && *target) {
+    if (target) {
         /* "user" or "user:12" */
         const char *colon = strchr(target, ':');
         qb_sql(w, " AND a.target_type = ");
@@ -98,7 +122,7 @@ static bool filters(http_req_t *req, qb_t *w)
             qb_text(w, colon + 1);
         }
     }
-    if (outcome && *outcome) {
+    if (outcome) {
         qb_sql(w, " AND a.outcome = ");
         qb_text(w, outcome);
     }
@@ -110,21 +134,16 @@ static bool filters(http_req_t *req, qb_t *w)
         qb_sql(w, " AND a.at <= ");
         qb_int(w, to_ms);
     }
-    return true;
 }
 
 static void list_audit(http_req_t *req)
 {
-    int64_t page, size;
-    qb_t w;
-    if (!http_paging(req, &page, &size) || !filters(req, &w))
-        return;
     db_conn_t *c = http_db(req);
-    if (!c) {
-        qb_free(&w);
+    if (!c)
         return;
-    }
-    http_list_query(req, c, AUDIT_COLS, &w, "a.seq DESC", page, size, audit_row, NULL);
+    qb_t w;
+    filters(req, &w);
+    res_list(req, c, &AUDIT, AUDIT_COLS, &w, "a.seq DESC", audit_row, NULL);
     qb_free(&w);
 }
 
@@ -134,30 +153,18 @@ static void get_audit(http_req_t *req)
     db_conn_t *c;
     if (!http_param_id(req, "id", &id) || !(c = http_db(req)))
         return;
-    db_stmt_t *st = db_prepare(c, "SELECT " AUDIT_COLS " FROM audit_log a WHERE a.id = ?");
-    json_t *o = NULL;
-    if (st) {
-        db_bind_int64(st, 1, id);
-        if (db_step(st) == DB_ROW)
-            o = audit_json(st, true);
-    }
-    db_done(st);
-    if (!o)
-        http_error(req, 404, "not_found", "审计记录不存在");
-    else
+    json_t *o = res_load(req, c, &AUDIT, AUDIT_COLS, id, audit_row_full, NULL, RES_PLAIN);
+    if (o)
         http_json(req, 200, o);
 }
 
 static void export_audit(http_req_t *req)
 {
-    qb_t w, lq;
-    if (!filters(req, &w))
-        return;
     db_conn_t *c = http_db(req);
-    if (!c) {
-        qb_free(&w);
+    if (!c)
         return;
-    }
+    qb_t w, lq;
+    filters(req, &w);
     qb_init(&lq, "SELECT " AUDIT_COLS);
     qb_append(&lq, &w);
     qb_sql(&lq, " ORDER BY a.seq DESC LIMIT 100001");
@@ -182,8 +189,11 @@ static void export_audit(http_req_t *req)
         http_error(req, 422, "too_large", "一次最多导出 10 万条，请缩小时间范围");
         return;
     }
-    audit_entry_t ae = {.action = "audit.export", .detail = http_printf(req, "导出 %d 条审计记录", n)};
-    audit_req(req, &ae);
+    audit_entry_t ae = {.detail = http_printf(req, "导出 %d 条审计记录", n)};
+    if (!audit_req(req, &ae)) {
+        json_decref(rows);
+        return;
+    }
     json_t *header = json_pack("[sssssssss]", "编号", "时间", "用户", "地址", "操作", "对象类型", "对象编号",
                                "结果", "说明");
     send_xlsx(req, "audit.xlsx", "审计日志", header, rows);
@@ -199,54 +209,87 @@ static void verify_audit(http_req_t *req)
     json_t *o = json_pack("{s:b,s:I,s:o,s:o,s:o}", "ok", rc == 0, "checked", (json_int_t)checked,
                           "first_broken_id", broken ? json_integer(broken) : json_null(), "message",
                           rc ? json_string(err) : json_null(), "verified_at", json_time(time_now_ms()));
-    audit_entry_t ae = {.action = "audit.verify",
-                        .outcome = rc == 0 ? "success" : "failure",
+    audit_entry_t ae = {.outcome = rc == 0 ? "success" : "failure",
                         .detail =
                             rc == 0 ? http_printf(req, "审计链完整，校验 %lld 条", (long long)checked) : err};
-    audit_req(req, &ae);
-    http_json(req, 200, o);
+    if (audit_req(req, &ae))
+        http_json(req, 200, o);
+    else
+        json_decref(o);
 }
 
-/* The home page's to-do list: this module contributes what needs the
- * caller's attention in identity (locked accounts for user managers, the
- * pending password change or TOTP enrolment for oneself); business modules
- * add their review queues. */
-static void todo(http_req_t *req)
+/* The identity module's items of the home page's to-do list: the pending
+ * password change or TOTP enrolment for oneself, locked accounts for user
+ * managers. */
+int identity_todo(http_req_t *req, db_conn_t *c, json_t *items)
 {
     const auth_ctx_t *a = auth_of(req);
-    db_conn_t *c = http_db(req);
-    if (!c)
-        return;
-    json_t *items = json_array();
     if (a->totp_enrolment_required)
         json_array_append_new(items, json_pack("{s:s,s:s,s:i,s:s}", "key", "totp_enrolment", "title",
                                                "绑定动态口令（双因素认证）", "count", 1, "link", "/profile"));
     if (a->password_expires_at && a->password_expires_at - time_now_ms() < 7LL * 86400000)
         json_array_append_new(items, json_pack("{s:s,s:s,s:i,s:s}", "key", "password_expiring", "title",
                                                "密码即将过期，请修改", "count", 1, "link", "/profile"));
-    if (auth_has(req, "user.write")) {
-        qb_t q;
-        qb_init(&q, "SELECT COUNT(*) FROM users u WHERE u.locked_until > ");
-        qb_int(&q, time_now_ms());
-        auth_scope_rows(req, &q, "u.org_id", "u.id");
-        db_stmt_t *st = qb_prepare(c, &q);
-        int64_t n = st && db_step(st) == DB_ROW ? db_col_int64(st, 0) : 0;
-        db_done(st);
-        qb_free(&q);
-        if (n)
-            json_array_append_new(items, json_pack("{s:s,s:s,s:I,s:s}", "key", "locked_users", "title",
-                                                   "被锁定的账号", "count", (json_int_t)n, "link",
-                                                   "/users?locked=1"));
-    }
-    http_json(req, 200, json_pack("{s:o}", "items", items));
+    if (!auth_has(req, "user.write"))
+        return 0;
+    /* the users the caller manages: the scope of user.write */
+    qb_t q, w;
+    res_from_as(req, &identity_users, "user.write", &w);
+    qb_sql(&w, " AND u.locked_until > ");
+    qb_int(&w, time_now_ms());
+    qb_init(&q, "SELECT COUNT(*)");
+    qb_append(&q, &w);
+    qb_free(&w);
+    db_stmt_t *st = qb_prepare(c, &q);
+    int rc = st ? db_step(st) : DB_ERROR;
+    int64_t n = rc == DB_ROW ? db_col_int64(st, 0) : 0;
+    db_done(st);
+    qb_free(&q);
+    if (rc != DB_ROW)
+        return -1;
+    if (n)
+        json_array_append_new(items,
+                              json_pack("{s:s,s:s,s:I,s:s}", "key", "locked_users", "title", "被锁定的账号",
+                                        "count", (json_int_t)n, "link", "/users?locked=1"));
+    return 0;
 }
 
 static const http_route_t routes[] = {
-    {"GET", "/api/v1/audit", list_audit, "audit.read", 0, 0},
-    {"GET", "/api/v1/audit/export", export_audit, "audit.export", 0, 0},
-    {"GET", "/api/v1/audit/verify", verify_audit, "audit.read", 0, 0},
-    {"GET", "/api/v1/audit/{id}", get_audit, "audit.read", 0, 0},
-    {"GET", "/api/v1/dashboard/todo", todo, NULL, HTTP_PW_EXPIRED_OK, 0},
+    {.method = "GET",
+     .pattern = "/api/v1/audit",
+     .handler = list_audit,
+     .perm = "audit.read",
+     .flags = HTTP_LIST,
+     .summary = "审计日志",
+     .resource = &AUDIT,
+     HTTP_QUERY(AUDIT_QUERY),
+     HTTP_OUT(AUDIT_OUT),
+     .notes = "newest first; ?after=<next_after> pages by key (as fast on page 10,000 as on page 1)"},
+    {.method = "GET",
+     .pattern = "/api/v1/audit/export",
+     .handler = export_audit,
+     .perm = "audit.export",
+     .flags = HTTP_DOWNLOAD,
+     .summary = "导出审计日志（.xlsx）",
+     .audit = "audit.export",
+     .resource = &AUDIT,
+     HTTP_QUERY(AUDIT_QUERY),
+     .notes = "at most 100,000 records (422 too_large)"},
+    {.method = "GET",
+     .pattern = "/api/v1/audit/verify",
+     .handler = verify_audit,
+     .perm = "audit.read",
+     .summary = "校验审计链",
+     .audit = "audit.verify",
+     .notes = "{ok,checked,first_broken_id,message,verified_at}; the check is itself recorded"},
+    {.method = "GET",
+     .pattern = "/api/v1/audit/{id}",
+     .handler = get_audit,
+     .perm = "audit.read",
+     .summary = "审计记录详情",
+     .resource = &AUDIT,
+     HTTP_OUT(AUDIT_OUT),
+     .notes = "with before, after and hash"},
 };
 
 int identity_audit_routes(zd_app_t *app, char *err, size_t errlen)

@@ -70,15 +70,16 @@ static bool rate_limited(http_req_t *req, db_conn_t *c, const auth_policy_t *pol
     return n >= pol->login_rate_per_minute;
 }
 
+static const vfield_t LOGIN_BODY[] = {
+    {"username", V_STR, true, 1, 64, NULL, NULL, "用户名"},
+    {"password", V_STR, true, 1, 128, NULL, NULL, "密码"},
+    {"totp", V_STR, false, 0, 10, NULL, NULL, "动态口令（6 位；已绑定时必填）"},
+};
+
 static void login(http_req_t *req)
 {
-    static const vfield_t F[] = {
-        {"username", V_STR, true, 1, 64, NULL, NULL},
-        {"password", V_STR, true, 1, 128, NULL, NULL},
-        {"totp", V_STR, false, 0, 10, NULL, NULL},
-    };
     db_conn_t *c;
-    if (!valid_body(req, F, VN(F), false) || !(c = http_db(req)))
+    if (!valid_body(req, LOGIN_BODY, VN(LOGIN_BODY), false) || !(c = http_db(req)))
         return;
     json_t *b = http_json_body(req);
     const char *username = jstr(b, "username"), *pw = jstr(b, "password"), *code = jstr(b, "totp");
@@ -213,10 +214,15 @@ static void logout(http_req_t *req)
     db_conn_t *c = http_db(req);
     if (!c)
         return;
-    if (a && a->session_id[0]) {
-        session_revoke(c, a->session_id, "logout");
-        audit_simple(req, "auth.logout", "user", a->user_id, "success", NULL);
+    if (db_begin(c) != 0 || (a->session_id[0] && session_revoke(c, a->session_id, "logout") != 0)) {
+        http_db_error(req, c);
+        return;
     }
+    audit_entry_t ae = {.target_type = "user",
+                        .target = a->user_id,
+                        .detail = a->via_token ? "API 令牌：无会话可结束" : NULL};
+    if (!audit_commit(req, c, &ae))
+        return;
     http_add_header(req, "Set-Cookie", session_cookie(req, "", 0));
     http_no_content(req);
 }
@@ -228,12 +234,13 @@ static void me(http_req_t *req)
         http_json(req, 200, me_json(req, c, auth_of(req)));
 }
 
+static const vfield_t PASSWORD_BODY[] = {{"old_password", V_STR, true, 1, 128, NULL, NULL, "原密码"},
+                                         {"new_password", V_STR, true, 1, 128, NULL, NULL, "新密码"}};
+
 static void change_password(http_req_t *req)
 {
-    static const vfield_t F[] = {{"old_password", V_STR, true, 1, 128, NULL, NULL},
-                                 {"new_password", V_STR, true, 1, 128, NULL, NULL}};
     db_conn_t *c;
-    if (!valid_body(req, F, VN(F), false) || !(c = http_db(req)))
+    if (!valid_body(req, PASSWORD_BODY, VN(PASSWORD_BODY), false) || !(c = http_db(req)))
         return;
     const auth_ctx_t *a = auth_of(req);
     if (a->via_token) {
@@ -252,7 +259,8 @@ static void change_password(http_req_t *req)
     }
     db_done(st);
     if (!password_verify(hash, jstr(b, "old_password"))) {
-        audit_simple(req, "auth.password_change", "user", a->user_id, "failure", "原密码错误");
+        if (!audit_simple(req, "auth.password_change", "user", a->user_id, "failure", "原密码错误"))
+            return;
         http_error_fields(req, json_pack("{s:s}", "old_password", "原密码不正确"));
         return;
     }
@@ -284,7 +292,7 @@ static void change_password(http_req_t *req)
         }
         db_done(st);
     }
-    audit_entry_t ae = {.action = "auth.password_change", .target_type = "user", .target = a->user_id};
+    audit_entry_t ae = {.target_type = "user", .target = a->user_id};
     audit_reply(req, c, rc == 0, &ae, 204, NULL);
 }
 
@@ -299,7 +307,9 @@ static void totp_setup(http_req_t *req)
     char secret[40];
     totp_new_secret(secret, sizeof secret);
     char *sealed = crypto_seal(secret);
-    db_stmt_t *st = sealed ? db_prepare(c, "UPDATE users SET totp_pending_enc = ? WHERE id = ?") : NULL;
+    db_stmt_t *st = sealed && db_begin(c) == 0
+                        ? db_prepare(c, "UPDATE users SET totp_pending_enc = ? WHERE id = ?")
+                        : NULL;
     int rc = DB_ERROR;
     if (st) {
         db_bind_text(st, 1, sealed);
@@ -308,10 +318,13 @@ static void totp_setup(http_req_t *req)
     }
     db_done(st);
     free(sealed);
+    audit_entry_t ae = {.target_type = "user", .target = a->user_id, .detail = "待启用"};
     if (rc != DB_DONE) {
         http_db_error(req, c);
         return;
     }
+    if (!audit_commit(req, c, &ae))
+        return;
     char *uri = totp_uri("阵地平台", a->username, secret);
     char *svg = totp_qr_svg(uri);
     json_t *o = json_pack("{s:s,s:s,s:s?}", "secret", secret, "otpauth_uri", uri, "qr_svg", svg);
@@ -320,11 +333,12 @@ static void totp_setup(http_req_t *req)
     http_json(req, 200, o);
 }
 
+static const vfield_t TOTP_CODE[] = {{"code", V_STR, true, 6, 6, NULL, NULL, "身份验证器上的 6 位动态口令"}};
+
 static void totp_enable(http_req_t *req)
 {
-    static const vfield_t F[] = {{"code", V_STR, true, 6, 6, NULL, NULL}};
     db_conn_t *c;
-    if (!valid_body(req, F, VN(F), false) || !(c = http_db(req)))
+    if (!valid_body(req, TOTP_CODE, VN(TOTP_CODE), false) || !(c = http_db(req)))
         return;
     const auth_ctx_t *a = auth_of(req);
     char *pending = NULL;
@@ -362,15 +376,16 @@ static void totp_enable(http_req_t *req)
     }
     db_done(st);
     free(sealed);
-    audit_entry_t ae = {.action = "auth.totp_enable", .target_type = "user", .target = a->user_id};
+    audit_entry_t ae = {.target_type = "user", .target = a->user_id};
     audit_reply(req, c, rc == DB_DONE, &ae, 204, NULL);
 }
 
+static const vfield_t TOTP_OFF[] = {{"password", V_STR, true, 1, 128, NULL, NULL, "登录密码"}};
+
 static void totp_disable(http_req_t *req)
 {
-    static const vfield_t F[] = {{"password", V_STR, true, 1, 128, NULL, NULL}};
     db_conn_t *c;
-    if (!valid_body(req, F, VN(F), false) || !(c = http_db(req)))
+    if (!valid_body(req, TOTP_OFF, VN(TOTP_OFF), false) || !(c = http_db(req)))
         return;
     const auth_ctx_t *a = auth_of(req);
     auth_policy_t pol;
@@ -408,7 +423,7 @@ static void totp_disable(http_req_t *req)
         rc = db_step(st);
     }
     db_done(st);
-    audit_entry_t ae = {.action = "auth.totp_disable", .target_type = "user", .target = a->user_id};
+    audit_entry_t ae = {.target_type = "user", .target = a->user_id};
     audit_reply(req, c, rc == DB_DONE, &ae, 204, NULL);
 }
 
@@ -451,15 +466,16 @@ static const char *check_token_perms(json_t *v)
     return NULL;
 }
 
+static const vfield_t TOKEN_NEW[] = {
+    {"name", V_STR, true, 1, 50, NULL, NULL, "名称（用途）"},
+    {"permissions", V_ARRAY, true, 1, 100, NULL, check_token_perms, "权限（不能超出本人的权限）"},
+    {"expires_at", V_TIME, true, 0, 0, NULL, NULL, "到期时间（一年以内）"},
+};
+
 static void create_token(http_req_t *req)
 {
-    static const vfield_t F[] = {
-        {"name", V_STR, true, 1, 50, NULL, NULL},
-        {"permissions", V_ARRAY, true, 1, 100, NULL, check_token_perms},
-        {"expires_at", V_TIME, true, 0, 0, NULL, NULL},
-    };
     db_conn_t *c;
-    if (!valid_body(req, F, VN(F), false) || !(c = http_db(req)))
+    if (!valid_body(req, TOKEN_NEW, VN(TOKEN_NEW), false) || !(c = http_db(req)))
         return;
     json_t *b = http_json_body(req);
     const auth_ctx_t *a = auth_of(req);
@@ -505,10 +521,7 @@ static void create_token(http_req_t *req)
             o = token_json(st);
     }
     db_done(st);
-    audit_entry_t ae = {.action = "auth.token_create",
-                        .target_type = "api_token",
-                        .target = o ? jint(o, "id", 0) : 0,
-                        .after = o};
+    audit_entry_t ae = {.target_type = "api_token", .target = o ? jint(o, "id", 0) : 0, .after = o};
     if (!o || !audit_commit(req, c, &ae)) { /* the token itself is added after the record */
         if (!o)
             http_db_error(req, c);
@@ -547,23 +560,101 @@ static void revoke_token(http_req_t *req)
         http_error(req, 404, "not_found", "令牌不存在或已吊销");
         return;
     }
-    audit_entry_t ae = {.action = "auth.token_revoke", .target_type = "api_token", .target = id};
+    audit_entry_t ae = {.target_type = "api_token", .target = id};
     if (!audit_commit(req, c, &ae))
         return;
     http_no_content(req);
 }
 
 static const http_route_t routes[] = {
-    {"POST", "/api/v1/auth/login", login, NULL, HTTP_PUBLIC | HTTP_NO_CSRF, 0},
-    {"POST", "/api/v1/auth/logout", logout, NULL, HTTP_PW_EXPIRED_OK, 0},
-    {"GET", "/api/v1/auth/me", me, NULL, HTTP_PW_EXPIRED_OK, 0},
-    {"POST", "/api/v1/auth/password", change_password, NULL, HTTP_PW_EXPIRED_OK, 0},
-    {"POST", "/api/v1/auth/totp/setup", totp_setup, NULL, HTTP_PW_EXPIRED_OK, 0},
-    {"POST", "/api/v1/auth/totp/enable", totp_enable, NULL, HTTP_PW_EXPIRED_OK, 0},
-    {"POST", "/api/v1/auth/totp/disable", totp_disable, NULL, 0, 0},
-    {"GET", "/api/v1/auth/tokens", list_tokens, NULL, 0, 0},
-    {"POST", "/api/v1/auth/tokens", create_token, NULL, 0, 0},
-    {"DELETE", "/api/v1/auth/tokens/{id}", revoke_token, NULL, 0, 0},
+    {.method = "POST",
+     .pattern = "/api/v1/auth/login",
+     .handler = login,
+     .perm = HTTP_ANYONE,
+     .flags = HTTP_PUBLIC | HTTP_NO_CSRF,
+     .summary = "登录",
+     .audit = "auth.login",
+     HTTP_BODY(LOGIN_BODY),
+     .notes =
+         "200 {user,csrf_token,permissions,...} and the session cookie; 401 invalid_credentials / "
+         "totp_required / totp_invalid, 423 account_locked, 403 account_disabled, 429 too_many_requests"},
+    {.method = "POST",
+     .pattern = "/api/v1/auth/logout",
+     .handler = logout,
+     .perm = HTTP_LOGIN,
+     .flags = HTTP_PW_EXPIRED_OK,
+     .summary = "退出登录",
+     .audit = "auth.logout",
+     .status = 204},
+    {.method = "GET",
+     .pattern = "/api/v1/auth/me",
+     .handler = me,
+     .perm = HTTP_LOGIN,
+     .flags = HTTP_PW_EXPIRED_OK,
+     .summary = "当前用户",
+     .notes = "{user,permissions,data_scope,csrf_token,must_change_password,password_expired,"
+              "totp_enrollment_required,password_expires_at,password_policy}"},
+    {.method = "POST",
+     .pattern = "/api/v1/auth/password",
+     .handler = change_password,
+     .perm = HTTP_LOGIN,
+     .flags = HTTP_PW_EXPIRED_OK | HTTP_SESSION_ONLY,
+     .summary = "修改本人密码",
+     .audit = "auth.password_change",
+     HTTP_BODY(PASSWORD_BODY),
+     .status = 204},
+    {.method = "POST",
+     .pattern = "/api/v1/auth/totp/setup",
+     .handler = totp_setup,
+     .perm = HTTP_LOGIN,
+     .flags = HTTP_PW_EXPIRED_OK | HTTP_SESSION_ONLY,
+     .summary = "获取动态口令绑定二维码",
+     .audit = "auth.totp_setup",
+     .notes = "{secret,otpauth_uri,qr_svg}; pending until enabled"},
+    {.method = "POST",
+     .pattern = "/api/v1/auth/totp/enable",
+     .handler = totp_enable,
+     .perm = HTTP_LOGIN,
+     .flags = HTTP_PW_EXPIRED_OK | HTTP_SESSION_ONLY,
+     .summary = "启用动态口令",
+     .audit = "auth.totp_enable",
+     HTTP_BODY(TOTP_CODE),
+     .status = 204},
+    {.method = "POST",
+     .pattern = "/api/v1/auth/totp/disable",
+     .handler = totp_disable,
+     .perm = HTTP_LOGIN,
+     .flags = HTTP_SESSION_ONLY,
+     .summary = "关闭动态口令",
+     .audit = "auth.totp_disable",
+     HTTP_BODY(TOTP_OFF),
+     .status = 204,
+     .notes = "403 when the policy requires TOTP for one of the caller's roles"},
+    {.method = "GET",
+     .pattern = "/api/v1/auth/tokens",
+     .handler = list_tokens,
+     .perm = HTTP_LOGIN,
+     .flags = HTTP_SESSION_ONLY,
+     .summary = "我的 API 令牌",
+     .notes = "never the secret"},
+    {.method = "POST",
+     .pattern = "/api/v1/auth/tokens",
+     .handler = create_token,
+     .perm = HTTP_LOGIN,
+     .flags = HTTP_SESSION_ONLY,
+     .summary = "新建 API 令牌",
+     .audit = "auth.token_create",
+     HTTP_BODY(TOKEN_NEW),
+     .status = 201,
+     .notes = "the token is in the answer, this once"},
+    {.method = "DELETE",
+     .pattern = "/api/v1/auth/tokens/{id}",
+     .handler = revoke_token,
+     .perm = HTTP_LOGIN,
+     .flags = HTTP_SESSION_ONLY,
+     .summary = "吊销 API 令牌",
+     .audit = "auth.token_revoke",
+     .status = 204},
 };
 
 int identity_auth_routes(zd_app_t *app, char *err, size_t errlen)

@@ -21,11 +21,6 @@
 
 identity_t ID;
 
-json_t *col_id_or_null(db_stmt_t *st, int i)
-{
-    return db_col_is_null(st, i) ? json_null() : json_integer(db_col_int64(st, i));
-}
-
 /* ---- .xlsx downloads ---- */
 
 void send_xlsx(http_req_t *req, const char *filename, const char *sheet, json_t *header, json_t *rows)
@@ -386,10 +381,68 @@ static int identity_start(zd_app_t *app, char *err, size_t errlen)
     return bootstrap(app->cfg, app->db, err, errlen);
 }
 
+static const auth_perm_t P_ORG[] = {{"org.read", "查看、导出组织机构", AUTH_DUTY_DIRECTORY},
+                                    {"org.write", "新建、编辑、移动、停用组织机构", AUTH_DUTY_SYSTEM}};
+static const auth_perm_t P_USER[] = {
+    {"user.read", "查看用户", AUTH_DUTY_DIRECTORY},
+    {"user.write", "新建、编辑、停用用户，重置密码，解锁", AUTH_DUTY_SYSTEM}};
+static const auth_perm_t P_ROLE[] = {{"role.read", "查看角色与权限", AUTH_DUTY_SECURITY},
+                                     {"role.write", "维护角色，为用户分配任意角色", AUTH_DUTY_SECURITY}};
+static const auth_perm_t P_SEC[] = {{"security.read", "查看安全策略", AUTH_DUTY_SECURITY},
+                                    {"security.write", "修改安全策略", AUTH_DUTY_SECURITY},
+                                    {"session.read", "查看在线会话", AUTH_DUTY_SECURITY},
+                                    {"session.write", "强制下线，重置他人的动态口令", AUTH_DUTY_SECURITY}};
+static const auth_perm_t P_AUDIT[] = {{"audit.read", "查阅审计日志、校验审计链", AUTH_DUTY_AUDIT},
+                                      {"audit.export", "导出审计日志", AUTH_DUTY_AUDIT}};
+static const auth_perm_group_t PERM_GROUPS[] = {
+    {"org", "组织机构", P_ORG, 2},      {"user", "用户管理", P_USER, 2},   {"role", "角色权限", P_ROLE, 2},
+    {"security", "安全管理", P_SEC, 4}, {"audit", "安全审计", P_AUDIT, 2}, {NULL},
+};
+
+static const zd_label_t ORG_TYPE[] = {
+    {"city", "市"},        {"district", "区"},           {"sector", "大口党委"}, {"street", "街镇"},
+    {"committee", "党委"}, {"general_branch", "党总支"}, {"branch", "党支部"},   {NULL}};
+static const zd_label_t STATUS[] = {{"active", "正常", "success"}, {"disabled", "已停用", "info"}, {NULL}};
+static const zd_label_t SCOPE[] = {
+    {"all", "全部数据"}, {"subtree", "本组织及下级"}, {"org", "仅本组织"}, {"self", "仅本人"}, {NULL}};
+static const zd_label_t OUTCOME[] = {
+    {"success", "成功", "success"}, {"failure", "失败", "danger"}, {"denied", "拒绝", "warning"}, {NULL}};
+static const zd_label_t DUTY[] = {{"business", "业务"},
+                                  {"directory", "通讯录"},
+                                  {"system", "系统管理", "primary"},
+                                  {"security", "安全管理", "warning"},
+                                  {"audit", "安全审计", "danger"},
+                                  {NULL}};
+/* actions recorded outside a route of their own (the others are labelled
+ * by their route's summary) */
+static const zd_label_t ACTIONS[] = {{"auth.login", "登录"},
+                                     {"access.denied", "越权访问被拒绝"},
+                                     {"user.enable", "启用用户"},
+                                     {"user.update_roles", "调整用户角色"},
+                                     {"org.disable", "停用组织"},
+                                     {"org.enable", "启用组织"},
+                                     {NULL}};
+static const zd_label_t TARGET[] = {{"user", "用户"},      {"org", "组织"},           {"role", "角色"},
+                                    {"session", "会话"},   {"api_token", "API 令牌"}, {"policy", "安全策略"},
+                                    {"audit", "审计记录"}, {"log_file", "日志文件"},  {NULL}};
+static const zd_dict_t DICTS[] = {{"org_type", "组织类型", ORG_TYPE},
+                                  {"user_status", "用户状态", STATUS},
+                                  {"org_status", "组织状态", STATUS},
+                                  {"data_scope", "数据范围", SCOPE},
+                                  {"audit_outcome", "审计结果", OUTCOME},
+                                  {"perm_duty", "三员分立", DUTY},
+                                  {"audit_action", "审计操作", ACTIONS},
+                                  {"audit_target", "审计对象", TARGET},
+                                  {NULL}};
+
 const zd_module_t identity_module = {
     .name = "identity",
+    .title = "身份与权限",
     .init = identity_init,
     .commands = identity_commands,
     .start = identity_start,
     .demo = identity_demo,
+    .permissions = PERM_GROUPS,
+    .todo = identity_todo,
+    .dicts = DICTS,
 };

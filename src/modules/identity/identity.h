@@ -4,6 +4,7 @@
 #ifndef ZD_IDENTITY_H
 #define ZD_IDENTITY_H
 #include "auth/auth.h"
+#include "auth/resource.h"
 #include "modules/module.h"
 
 /* module state */
@@ -28,7 +29,8 @@ const char *org_type_title(const char *type);
  * the root)? */
 bool org_type_allowed(const char *parent, const char *child);
 /* Inserts an organisation (and its history row) on c inside the caller's
- * transaction; returns its id, or -1 (db error) / -2 (code taken). */
+ * transaction; returns its id, or -1 (db error) / -2 (code taken) / -3 (the
+ * tree would be deeper than AUTH_ORG_MAX_DEPTH or the path too long). */
 int64_t org_insert(db_conn_t *c, int64_t parent_id, const char *type, const char *code, const char *name,
                    json_t *extra, int64_t by);
 
@@ -66,8 +68,10 @@ int replace_links(db_conn_t *c, const char *delete_sql, const char *insert_sql, 
                   json_t *values);
 
 /* ---- misc ---- */
-/* JSON of an integer-or-null column. */
-json_t *col_id_or_null(db_stmt_t *st, int i);
+/* The module's items of the home page's to-do list (audit_api.c). */
+int identity_todo(http_req_t *req, db_conn_t *c, json_t *items);
+/* The users' resource descriptor (users.c). */
+extern const zd_resource_t identity_users;
 /* Writes an .xlsx (header row + rows of strings/numbers) to a temp file
  * under DATA/tmp and answers with it as a download. rows: array of arrays. */
 void send_xlsx(http_req_t *req, const char *filename, const char *sheet, json_t *header, json_t *rows);

@@ -2,10 +2,10 @@
  * streets → grassroots committees, general branches and branches.
  * Each row keeps its ancestor path ('/1/5/23/') so that a subtree is one
  * indexed LIKE and the data scope of a district is "path LIKE its path%". */
+#include "auth/resource.h"
 #include "core/mime.h"
 #include "core/timeutil.h"
 #include "core/xlsx.h"
-#include "http/listq.h"
 #include "http/valid.h"
 #include "modules/identity/identity.h"
 #include <stdio.h>
@@ -74,7 +74,7 @@ static json_t *org_json(db_stmt_t *st)
     json_t *o = json_object();
     const char *type = db_col_text(st, 2);
     json_object_set_new(o, "id", json_integer(db_col_int64(st, 0)));
-    json_object_set_new(o, "parent_id", col_id_or_null(st, 1));
+    json_object_set_new(o, "parent_id", json_col_id(st, 1));
     json_object_set_new(o, "type", json_string(type));
     json_object_set_new(o, "type_title", json_text_or_null(org_type_title(type)));
     json_object_set_new(o, "code", json_string(db_col_text(st, 3)));
@@ -139,6 +139,8 @@ int64_t org_insert(db_conn_t *c, int64_t parent_id, const char *type, const char
             depth = db_col_int64(st, 1) + 1;
         }
         db_done(st);
+        if (depth > AUTH_ORG_MAX_DEPTH)
+            return -3;
     }
     db_stmt_t *st =
         db_prepare(c, "INSERT INTO orgs (parent_id, type, code, name, short_name, contact_name, "
@@ -172,6 +174,8 @@ int64_t org_insert(db_conn_t *c, int64_t parent_id, const char *type, const char
         return db_errcode(c) == DB_E_UNIQUE ? -2 : -1;
     char path[340];
     snprintf(path, sizeof path, "%s%lld/", ppath, (long long)id);
+    if (strlen(path) >= AUTH_ORG_PATH_MAX)
+        return -3; /* never cut: a cut path would widen a subtree scope */
     st = db_prepare(c, "UPDATE orgs SET path = ? WHERE id = ?");
     if (!st)
         return -1;
@@ -184,32 +188,51 @@ int64_t org_insert(db_conn_t *c, int64_t parent_id, const char *type, const char
     return id;
 }
 
+/* Organisations are a directory: read by every logged-in user within the
+ * widest scope of their roles; changed within the scope of org.write. */
+static const res_sort_t ORG_SORTS[] = {{"id", "o.id"},
+                                       {"code", "o.code"},
+                                       {"name", "o.name"},
+                                       {"type", "o.type"},
+                                       {"member_count", "o.member_count"},
+                                       {"created_at", "o.created_at"},
+                                       {NULL, NULL}};
+#define ORG_RESOURCE                                                                                         \
+    .name = "org", .title = "组织", .table = "orgs", .alias = "o", .org_col = "o.id", .path_col = "o.path",  \
+    .creator_col = "o.created_by", .directory = true, .sorts = ORG_SORTS
+static const zd_resource_t ORGS = {ORG_RESOURCE, .where = "o.status <> 'deleted'"};
+static const zd_resource_t ORGS_ANY = {ORG_RESOURCE}; /* deleted ones too: their history */
+
+/* org_json and the path for the ancestors' query (path rides in the arena) */
+static json_t *org_row_path(db_stmt_t *st, void *ud)
+{
+    json_t *o = org_json(st);
+    *(char **)ud = strdup(db_col_text(st, 14));
+    return o;
+}
+
 /* One organisation visible to the caller, as JSON; NULL when not found or
  * outside the scope (the caller answers 404). */
 static json_t *load(http_req_t *req, db_conn_t *c, int64_t id, bool with_deleted)
 {
-    qb_t q;
-    qb_init(&q, "SELECT " ORG_COLS " FROM orgs o WHERE o.id = ");
-    qb_int(&q, id);
-    if (!with_deleted)
-        qb_sql(&q, " AND o.status <> 'deleted'");
-    auth_scope_orgs(req, &q, "o");
-    db_stmt_t *st = qb_prepare(c, &q);
-    json_t *o = st && db_step(st) == DB_ROW ? org_json(st) : NULL;
-    const char *path = o ? http_printf(req, "%s", db_col_text(st, 14)) : NULL;
-    db_done(st);
-    qb_free(&q);
-    if (!o)
+    char *path = NULL;
+    json_t *o = res_find(req, c, with_deleted ? &ORGS_ANY : &ORGS, ORG_COLS, id, org_row_path, &path,
+                         RES_PLAIN, NULL);
+    if (!o) {
+        free(path);
         return NULL;
+    }
+    http_defer(req, free, path);
+    qb_t q;
     /* ancestors for the breadcrumb, only those the caller may see */
     json_t *anc = json_array();
     qb_init(&q, "SELECT o.id, o.name, o.type FROM orgs o WHERE ");
     qb_text(&q, path);
     qb_sql(&q, " LIKE o.path || '%' AND o.id <> ");
     qb_int(&q, id);
-    auth_scope_orgs(req, &q, "o");
+    res_scope(req, &ORGS_ANY, &q);
     qb_sql(&q, " ORDER BY o.depth");
-    st = qb_prepare(c, &q);
+    db_stmt_t *st = qb_prepare(c, &q);
     while (st && db_step(st) == DB_ROW)
         json_array_append_new(anc, json_pack("{s:I,s:s,s:s}", "id", (json_int_t)db_col_int64(st, 0), "name",
                                              db_col_text(st, 1), "type", db_col_text(st, 2)));
@@ -241,59 +264,50 @@ static void get_types(http_req_t *req)
 
 static const char *const ORG_STATUS[] = {"active", "disabled", NULL};
 
+static const vfield_t ORG_QUERY[] = {
+    {"parent_id", V_ID, .title = "上级组织（只列其直属下级）"},
+    {"root", V_BOOL, .title = "只列调用者可见范围的顶层组织"},
+    {"type", V_ENUM, .choices = ORG_TYPES, .title = "组织类型"},
+    {"status", V_ENUM, .choices = ORG_STATUS, .title = "状态"},
+    {"q", V_STR, .max = 100, .title = "名称、编码或简称包含"},
+};
+
 static void list_orgs(http_req_t *req)
 {
-    int64_t page, size, parent;
-    if (!http_paging(req, &page, &size) || !http_query_int(req, "parent_id", 0, 1, INT64_MAX, &parent))
-        return;
-    const char *q = http_query(req, "q"), *type = http_query(req, "type"),
-               *status = http_query(req, "status");
-    const char *root = http_query(req, "root");
-    json_t *errs = json_object();
-    if (type && *type && !org_type_title(type))
-        json_object_set_new(errs, "type", json_string("组织类型无效"));
-    if (status && *status && strcmp(status, "active") && strcmp(status, "disabled"))
-        json_object_set_new(errs, "status", json_string("应为 active 或 disabled"));
-    if (q && utf8_count(q, strlen(q)) > 100)
-        json_object_set_new(errs, "q", json_string("检索词过长"));
-    if (json_object_size(errs)) {
-        http_error_fields(req, errs);
-        return;
-    }
-    json_decref(errs);
     db_conn_t *c = http_db(req);
     if (!c)
         return;
+    int64_t parent = http_query_i64(req, "parent_id", 0);
+    const char *q = http_query(req, "q"), *type = http_query(req, "type"),
+               *status = http_query(req, "status");
     qb_t w;
-    qb_init(&w, " FROM orgs o WHERE o.status <> 'deleted'");
+    res_from(req, &ORGS, &w);
     if (parent) {
         qb_sql(&w, " AND o.parent_id = ");
         qb_int(&w, parent);
     }
-    if (root && !strcmp(root, "true")) {
+    if (http_query_bool(req, "root")) {
         /* the top of what the caller may see */
-        const auth_ctx_t *a = auth_of(req);
-        if (a && a->scope == SCOPE_ALL)
+        if (res_scope_of(req, &ORGS) == SCOPE_ALL)
             qb_sql(&w, " AND o.parent_id IS NULL");
         else {
             qb_sql(&w, " AND o.id = ");
-            qb_int(&w, a ? a->org_id : 0);
+            qb_int(&w, http_user_org(req));
         }
     }
-    if (type && *type) {
+    if (type) {
         qb_sql(&w, " AND o.type = ");
         qb_text(&w, type);
     }
-    if (status && *status) {
+    if (status) {
         qb_sql(&w, " AND o.status = ");
         qb_text(&w, status);
     }
-    if (q && *q) {
+    if (q) {
         static const char *const cols[] = {"o.name", "o.code", "o.short_name"};
         qb_like_any(&w, cols, 3, q);
     }
-    auth_scope_orgs(req, &w, "o");
-    http_list_query(req, c, ORG_COLS, &w, "o.depth, o.sort_order, o.id", page, size, org_row, NULL);
+    res_list(req, c, &ORGS, ORG_COLS, &w, "o.depth, o.sort_order, o.id", org_row, NULL);
     qb_free(&w);
 }
 
@@ -331,22 +345,64 @@ static const char *check_phone(json_t *v)
         "sort_order", V_INT, false, -1000000, 1000000, NULL, NULL                                            \
     }
 
+static const vfield_t ORG_NEW[] = {
+    ORG_FIELDS(true),
+    {"type", V_ENUM, true, 0, 0, ORG_TYPES, NULL, "组织类型"},
+    {"parent_id", V_ID, false, 0, 0, NULL, NULL, "上级组织（只有市级根组织没有）"}};
+static const vfield_t ORG_PATCH[] = {ORG_FIELDS(false),
+                                     {"status", V_ENUM, false, 0, 0, ORG_STATUS, NULL, "状态"}};
+static const vfield_t ORG_OUT[] = {
+    {"id", V_ID},
+    {"parent_id", V_ID},
+    {"type", V_ENUM, .choices = ORG_TYPES},
+    {"type_title", V_STR, .title = "组织类型的中文名"},
+    {"code", V_STR},
+    {"name", V_STR},
+    {"short_name", V_STR},
+    {"contact_name", V_STR},
+    {"contact_phone", V_STR},
+    {"address", V_STR},
+    {"sector", V_STR},
+    {"industry", V_STR},
+    {"member_count", V_INT},
+    {"sort_order", V_INT},
+    {"status", V_ENUM, .choices = ORG_STATUS},
+    {"depth", V_INT, .title = "层级（市为 0）"},
+    {"child_count", V_INT},
+    {"path", V_ARRAY, .title = "可见的上级组织 [{id,name,type}]（详情）"},
+    {"created_at", V_TIME},
+    {"updated_at", V_TIME},
+};
+
+/* Changes of the tree's shape (create, move, import) take turns across
+ * nodes: a move's checks read paths that another move may be rewriting
+ * (two crossing moves on PostgreSQL READ COMMITTED would both pass). */
+static bool tree_lock(http_req_t *req, db_conn_t *c)
+{
+    if (db_begin(c) != 0 || db_lock_tx(c, "identity.org_tree") != 0) {
+        http_db_error(req, c);
+        return false;
+    }
+    return true;
+}
+
+static void too_deep(http_req_t *req, const char *field)
+{
+    http_error_fields(req, json_pack("{s:s}", field,
+                                     http_printf(req, "组织层级过深（最多 %d 级）", AUTH_ORG_MAX_DEPTH + 1)));
+}
+
 static void create_org(http_req_t *req)
 {
-    static const vfield_t F[] = {ORG_FIELDS(true),
-                                 {"type", V_ENUM, true, 0, 0, ORG_TYPES, NULL},
-                                 {"parent_id", V_ID, false, 0, 0, NULL, NULL}};
     db_conn_t *c;
-    if (!valid_body(req, F, VN(F), false) || !(c = http_db(req)))
+    if (!valid_body(req, ORG_NEW, VN(ORG_NEW), false) || !(c = http_db(req)))
         return;
     json_t *b = http_json_body(req);
     int64_t parent = jint(b, "parent_id", 0);
     const char *type = jstr(b, "type");
     char ptype[32] = "";
-    if (db_begin(c) != 0) {
-        http_db_error(req, c);
+    if (!tree_lock(req, c))
         return;
-    }
     if (parent) {
         json_t *p = load(req, c, parent, false);
         if (!p) {
@@ -362,8 +418,7 @@ static void create_org(http_req_t *req)
         }
     } else {
         int64_t roots = 0;
-        const auth_ctx_t *a = auth_of(req);
-        if (strcmp(type, "city") != 0 || !a || a->scope != SCOPE_ALL ||
+        if (strcmp(type, "city") != 0 || res_scope_of(req, &ORGS) != SCOPE_ALL ||
             db_query_int64(c, "SELECT COUNT(*) FROM orgs WHERE parent_id IS NULL AND status <> 'deleted'",
                            &roots) < 0 ||
             roots > 0) {
@@ -382,9 +437,13 @@ static void create_org(http_req_t *req)
         http_error_fields(req, json_pack("{s:s}", "code", "组织编码已存在"));
         return;
     }
+    if (id == -3) {
+        too_deep(req, "parent_id");
+        return;
+    }
     json_t *o = id > 0 ? load(req, c, id, false) : NULL;
-    audit_entry_t ae = {.action = "org.create", .target_type = "org", .target = id, .after = o};
-    audit_reply(req, c, true, &ae, 201, o);
+    audit_entry_t ae = {.target = id, .after = o};
+    audit_reply(req, c, o != NULL, &ae, 201, o);
 }
 
 static void get_org(http_req_t *req)
@@ -402,10 +461,10 @@ static void get_org(http_req_t *req)
 
 static void patch_org(http_req_t *req)
 {
-    static const vfield_t F[] = {ORG_FIELDS(false), {"status", V_ENUM, false, 0, 0, ORG_STATUS, NULL}};
     int64_t id;
     db_conn_t *c;
-    if (!http_param_id(req, "id", &id) || !valid_body(req, F, VN(F), true) || !(c = http_db(req)))
+    if (!http_param_id(req, "id", &id) || !valid_body(req, ORG_PATCH, VN(ORG_PATCH), true) ||
+        !(c = http_db(req)))
         return;
     json_t *b = http_json_body(req);
     if (db_begin(c) != 0) {
@@ -417,7 +476,7 @@ static void patch_org(http_req_t *req)
         not_found(req);
         return;
     }
-    http_defer(req, (void (*)(void *))json_decref, before);
+    http_defer_json(req, before);
     const char *status = jstr(b, "status");
     if (status && !strcmp(status, "disabled") && strcmp(jstr(before, "status"), "disabled") != 0) {
         int64_t active = 0;
@@ -480,14 +539,15 @@ static void patch_org(http_req_t *req)
                          : !strcmp(status, "disabled")                  ? "disable"
                                                                         : "enable";
     json_t *after = json_object_size(changes) ? load(req, c, id, false) : json_incref(before);
+    /* a request that changed nothing is recorded too: someone saved */
     audit_entry_t ae = {.action = http_printf(req, "org.%s", action),
-                        .target_type = "org",
                         .target = id,
+                        .detail = json_object_size(changes) ? NULL : "没有变化",
                         .before = before,
                         .after = after};
     if (!after ||
         (json_object_size(changes) && history(c, id, action, 0, 0, changes, NULL, http_user_id(req)) != 0) ||
-        (json_object_size(changes) && audit_write(c, req, &ae) != 0) || db_commit(c) != 0) {
+        audit_write(c, req, &ae) != 0 || db_commit(c) != 0) {
         json_decref(changes);
         json_decref(after);
         http_db_error(req, c);
@@ -512,7 +572,7 @@ static void delete_org(http_req_t *req)
         not_found(req);
         return;
     }
-    http_defer(req, (void (*)(void *))json_decref, before);
+    http_defer_json(req, before);
     int64_t users = 0;
     db_stmt_t *st = db_prepare(c, "SELECT COUNT(*) FROM users WHERE org_id = ?");
     if (st) {
@@ -539,12 +599,14 @@ static void delete_org(http_req_t *req)
         rc = db_step(st);
     }
     db_done(st);
-    audit_entry_t ae = {.action = "org.delete", .target_type = "org", .target = id, .before = before};
+    audit_entry_t ae = {.target = id, .before = before};
     audit_reply(req, c, rc == DB_DONE && history(c, id, "delete", 0, 0, NULL, NULL, http_user_id(req)) == 0,
                 &ae, 204, NULL);
 }
 
 /* GET /orgs/{id}/tree?depth=N — the subtree as nested "children". */
+static const vfield_t TREE_QUERY[] = {{"depth", V_INT, .min = 1, .max = 10, .title = "向下几级（默认 10）"}};
+
 static void get_tree(http_req_t *req)
 {
     int64_t id, depth;
@@ -566,7 +628,7 @@ static void get_tree(http_req_t *req)
     qb_int(&q, id);
     qb_sql(&q, " AND o.depth <= ");
     qb_int(&q, jint(top, "depth", 0) + depth);
-    auth_scope_orgs(req, &q, "o");
+    res_scope(req, &ORGS, &q);
     qb_sql(&q, " ORDER BY o.depth, o.sort_order, o.id LIMIT 20001");
     /* index by id; rows come parents first */
     json_t *by_id = json_object();
@@ -597,23 +659,24 @@ static void get_tree(http_req_t *req)
     http_json(req, 200, top);
 }
 
+static const vfield_t MOVE_BODY[] = {{"parent_id", V_ID, true, 0, 0, NULL, NULL, "新的上级组织"},
+                                     {"reason", V_STR, false, 0, 200, NULL, NULL, "调整原因"}};
+
 static void move_org(http_req_t *req)
 {
-    static const vfield_t F[] = {{"parent_id", V_ID, true, 0, 0, NULL, NULL},
-                                 {"reason", V_STR, false, 0, 200, NULL, NULL}};
     int64_t id;
     db_conn_t *c;
-    if (!http_param_id(req, "id", &id) || !valid_body(req, F, VN(F), false) || !(c = http_db(req)))
+    if (!http_param_id(req, "id", &id) || !valid_body(req, MOVE_BODY, VN(MOVE_BODY), false) ||
+        !(c = http_db(req)))
         return;
     json_t *b = http_json_body(req);
     int64_t to = jint(b, "parent_id", 0);
-    if (db_begin(c) != 0) {
-        http_db_error(req, c);
+    /* with the tree's lock held, the paths read below are the paths written
+     * by every move that came before */
+    if (!tree_lock(req, c))
         return;
-    }
-    json_t *org = load(req, c, id, false), *parent = org ? load(req, c, to, false) : NULL;
-    http_defer(req, (void (*)(void *))json_decref, org);
-    http_defer(req, (void (*)(void *))json_decref, parent);
+    json_t *org = http_defer_json(req, load(req, c, id, false));
+    json_t *parent = org ? http_defer_json(req, load(req, c, to, false)) : NULL;
     if (!org) {
         not_found(req);
         return;
@@ -623,8 +686,8 @@ static void move_org(http_req_t *req)
         return;
     }
     /* the old and new paths, read straight from the rows */
-    char old_path[300] = "", new_parent_path[300] = "";
-    int64_t old_depth = 0, new_depth = 0, from = jint(org, "parent_id", 0);
+    char old_path[AUTH_ORG_PATH_MAX] = "", new_parent_path[AUTH_ORG_PATH_MAX] = "";
+    int64_t old_depth = 0, new_depth = 0, from = jint(org, "parent_id", 0), sub_depth = 0, sub_len = 0;
     db_stmt_t *st = db_prepare(c, "SELECT id, path, depth FROM orgs WHERE id IN (?, ?)");
     if (st) {
         db_bind_int64(st, 1, id);
@@ -654,48 +717,62 @@ static void move_org(http_req_t *req)
         http_error_fields(req, json_pack("{s:s}", "parent_id", "目标上级组织已停用"));
         return;
     }
-    if (from == to) {
-        http_json(req, 200, json_incref(org));
-        return;
-    }
-    char new_path[340];
+    char new_path[AUTH_ORG_PATH_MAX + 32];
     snprintf(new_path, sizeof new_path, "%s%lld/", new_parent_path, (long long)id);
-    int64_t now = time_now_ms();
-    /* the whole subtree: new prefix, shifted depth */
-    st = db_prepare(c, "UPDATE orgs SET path = ? || substr(path, ?), depth = depth + ?, updated_at = ? "
-                       "WHERE path LIKE ?");
-    int rc = DB_ERROR;
+    /* the deepest and the longest path of the branch, where they would land */
+    char *like = db_like_escape(old_path);
+    char *pat = http_printf(req, "%s%%", like);
+    free(like);
+    st = db_prepare(c, "SELECT MAX(depth), MAX(LENGTH(path)) FROM orgs WHERE path LIKE ?");
     if (st) {
-        char *like = db_like_escape(old_path);
-        char *pat = http_printf(req, "%s%%", like);
-        free(like);
-        db_bind_text(st, 1, new_path);
-        db_bind_int64(st, 2, (int64_t)strlen(old_path) + 1);
-        db_bind_int64(st, 3, new_depth - old_depth);
-        db_bind_int64(st, 4, now);
-        db_bind_text(st, 5, pat);
-        rc = db_step(st);
+        db_bind_text(st, 1, pat);
+        if (db_step(st) == DB_ROW) {
+            sub_depth = db_col_int64(st, 0) - old_depth;
+            sub_len = db_col_int64(st, 1) - (int64_t)strlen(old_path);
+        }
     }
     db_done(st);
-    if (rc == DB_DONE) {
-        st = db_prepare(c, "UPDATE orgs SET parent_id = ? WHERE id = ?");
+    if (new_depth + sub_depth > AUTH_ORG_MAX_DEPTH ||
+        (int64_t)strlen(new_path) + sub_len >= AUTH_ORG_PATH_MAX) {
+        too_deep(req, "parent_id");
+        return;
+    }
+    int64_t now = time_now_ms();
+    int rc = DB_DONE;
+    if (from != to) {
+        /* the whole branch: new prefix, shifted depth */
+        st = db_prepare(c, "UPDATE orgs SET path = ? || substr(path, ?), depth = depth + ?, updated_at = ? "
+                           "WHERE path LIKE ?");
         rc = DB_ERROR;
         if (st) {
-            db_bind_int64(st, 1, to);
-            db_bind_int64(st, 2, id);
+            db_bind_text(st, 1, new_path);
+            db_bind_int64(st, 2, (int64_t)strlen(old_path) + 1);
+            db_bind_int64(st, 3, new_depth - old_depth);
+            db_bind_int64(st, 4, now);
+            db_bind_text(st, 5, pat);
             rc = db_step(st);
         }
         db_done(st);
+        if (rc == DB_DONE) {
+            st = db_prepare(c, "UPDATE orgs SET parent_id = ? WHERE id = ?");
+            rc = DB_ERROR;
+            if (st) {
+                db_bind_int64(st, 1, to);
+                db_bind_int64(st, 2, id);
+                rc = db_step(st);
+            }
+            db_done(st);
+        }
+        if (rc == DB_DONE &&
+            history(c, id, "move", from, to, NULL, jstr(b, "reason"), http_user_id(req)) != 0)
+            rc = DB_ERROR;
     }
     json_t *after = rc == DB_DONE ? load(req, c, id, false) : NULL;
-    audit_entry_t ae = {.action = "org.move",
-                        .target_type = "org",
-                        .target = id,
-                        .detail = jstr(b, "reason"),
+    audit_entry_t ae = {.target = id,
+                        .detail = from == to ? "上级组织未变" : jstr(b, "reason"),
                         .before = org,
                         .after = after};
-    audit_reply(req, c, history(c, id, "move", from, to, NULL, jstr(b, "reason"), http_user_id(req)) == 0,
-                &ae, 200, after);
+    audit_reply(req, c, after != NULL, &ae, 200, after);
 }
 
 static void org_history(http_req_t *req)
@@ -735,10 +812,10 @@ static void org_history(http_req_t *req)
                 items,
                 json_pack("{s:I,s:s,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o}", "id",
                           (json_int_t)db_col_int64(st, 0), "action", db_col_text(st, 1), "from_parent_id",
-                          col_id_or_null(st, 2), "from_parent_name", json_text_or_null(db_col_text(st, 9)),
-                          "to_parent_id", col_id_or_null(st, 3), "to_parent_name",
+                          json_col_id(st, 2), "from_parent_name", json_text_or_null(db_col_text(st, 9)),
+                          "to_parent_id", json_col_id(st, 3), "to_parent_name",
                           json_text_or_null(db_col_text(st, 10)), "changes", ch ? ch : json_null(), "reason",
-                          json_text_or_null(db_col_text(st, 5)), "created_by", col_id_or_null(st, 6),
+                          json_text_or_null(db_col_text(st, 5)), "created_by", json_col_id(st, 6),
                           "created_by_name", json_text_or_null(db_col_text(st, 7)), "created_at",
                           json_time(db_col_int64(st, 8))));
         }
@@ -747,11 +824,13 @@ static void org_history(http_req_t *req)
     http_list(req, items, total, page, size);
 }
 
+static const vfield_t EXPORT_QUERY[] = {{"parent_id", V_ID, .title = "只导出这个组织及其下级"}};
+
 static void export_orgs(http_req_t *req)
 {
-    int64_t parent;
+    int64_t parent = http_query_i64(req, "parent_id", 0);
     db_conn_t *c;
-    if (!http_query_int(req, "parent_id", 0, 1, INT64_MAX, &parent) || !(c = http_db(req)))
+    if (!(c = http_db(req)))
         return;
     qb_t q;
     qb_init(
@@ -771,7 +850,7 @@ static void export_orgs(http_req_t *req)
         qb_int(&q, parent);
         qb_sql(&q, ") || '%'");
     }
-    auth_scope_orgs(req, &q, "o");
+    res_scope(req, &ORGS, &q);
     qb_sql(&q, " ORDER BY o.path");
     json_t *rows = json_array();
     db_stmt_t *st = qb_prepare(c, &q);
@@ -794,11 +873,9 @@ static void export_orgs(http_req_t *req)
     qb_free(&q);
     json_t *header = json_pack("[ssssssssssss]", "组织编码", "组织名称", "组织类型", "上级编码", "简称",
                                "联系人", "联系电话", "地址", "领域", "行业", "党员数", "状态");
-    audit_entry_t ae = {.action = "org.export",
-                        .target_type = "org",
-                        .detail = http_printf(req, "导出 %zu 个组织", json_array_size(rows))};
-    audit_req(req, &ae);
-    send_xlsx(req, "orgs.xlsx", "组织机构", header, rows);
+    audit_entry_t ae = {.detail = http_printf(req, "导出 %zu 个组织", json_array_size(rows))};
+    if (audit_req(req, &ae))
+        send_xlsx(req, "orgs.xlsx", "组织机构", header, rows);
     json_decref(header);
     json_decref(rows);
 }
@@ -1009,7 +1086,7 @@ static void import_orgs(http_req_t *req)
                 r->done = true;
                 continue;
             }
-            http_defer(req, (void (*)(void *))json_decref, f);
+            http_defer_json(req, f);
             const char *type = type_from(r->cells[COL_TYPE]);
             if (!type) {
                 row_error(&im, r->row, "组织类型无效（如：党支部、党委、街镇）");
@@ -1050,7 +1127,7 @@ static void import_orgs(http_req_t *req)
                     r->done = true;
                     continue;
                 }
-                http_defer(req, (void (*)(void *))json_decref, parent);
+                http_defer_json(req, parent);
             }
             r->done = progress = true;
             if (existing) {
@@ -1059,7 +1136,7 @@ static void import_orgs(http_req_t *req)
                     row_error(&im, r->row, "该编码的组织不在您的管理范围内");
                     continue;
                 }
-                http_defer(req, (void (*)(void *))json_decref, cur);
+                http_defer_json(req, cur);
                 if (jint(cur, "parent_id", 0) != (parent ? jint(parent, "id", 0) : 0)) {
                     row_error(&im, r->row, "上级编码与现有组织不同；调整隶属关系请使用“移动”");
                     continue;
@@ -1127,9 +1204,7 @@ static void import_orgs(http_req_t *req)
         goto reject;
     }
     {
-        audit_entry_t ae = {.action = "org.import",
-                            .target_type = "org",
-                            .detail = http_printf(req, "表格导入：新建 %d 个，更新 %d 个", created, updated)};
+        audit_entry_t ae = {.detail = http_printf(req, "表格导入：新建 %d 个，更新 %d 个", created, updated)};
         if (audit_write(c, req, &ae) != 0 || db_commit(c) != 0) {
             http_db_error(req, c);
             goto out;
@@ -1148,18 +1223,123 @@ out:
     json_decref(im.errors);
 }
 
+static const vfield_t HISTORY_OUT[] = {
+    {"id", V_ID},
+    {"action", V_STR, .title = "create, update, disable, enable, move, delete, import"},
+    {"from_parent_id", V_ID},
+    {"from_parent_name", V_STR},
+    {"to_parent_id", V_ID},
+    {"to_parent_name", V_STR},
+    {"changes", V_OBJECT, .title = "字段: [原值, 新值]"},
+    {"reason", V_STR},
+    {"created_by", V_ID},
+    {"created_by_name", V_STR},
+    {"created_at", V_TIME},
+};
+
 static const http_route_t routes[] = {
-    {"GET", "/api/v1/org-types", get_types, NULL, 0, 0},
-    {"GET", "/api/v1/orgs", list_orgs, NULL, 0, 0},
-    {"POST", "/api/v1/orgs", create_org, "org.write", 0, 0},
-    {"GET", "/api/v1/orgs/export", export_orgs, "org.read", 0, 0},
-    {"POST", "/api/v1/orgs/import", import_orgs, "org.write", HTTP_BODY_RAW, 20u << 20},
-    {"GET", "/api/v1/orgs/{id}", get_org, NULL, 0, 0},
-    {"PATCH", "/api/v1/orgs/{id}", patch_org, "org.write", 0, 0},
-    {"DELETE", "/api/v1/orgs/{id}", delete_org, "org.write", 0, 0},
-    {"GET", "/api/v1/orgs/{id}/tree", get_tree, NULL, 0, 0},
-    {"POST", "/api/v1/orgs/{id}/move", move_org, "org.write", 0, 0},
-    {"GET", "/api/v1/orgs/{id}/history", org_history, NULL, 0, 0},
+    {.method = "GET",
+     .pattern = "/api/v1/org-types",
+     .handler = get_types,
+     .perm = HTTP_LOGIN,
+     .summary = "组织类型",
+     .notes = "{items:[{type,title,parents}]}: which type may sit under which"},
+    {.method = "GET",
+     .pattern = "/api/v1/orgs",
+     .handler = list_orgs,
+     .perm = HTTP_LOGIN,
+     .flags = HTTP_LIST,
+     .summary = "组织列表",
+     .resource = &ORGS,
+     HTTP_QUERY(ORG_QUERY),
+     HTTP_OUT(ORG_OUT)},
+    {.method = "POST",
+     .pattern = "/api/v1/orgs",
+     .handler = create_org,
+     .perm = "org.write",
+     .summary = "新建组织",
+     .audit = "org.create",
+     .resource = &ORGS,
+     HTTP_BODY(ORG_NEW),
+     HTTP_OUT(ORG_OUT),
+     .status = 201,
+     .example =
+         "{\"name\":\"契约测试党支部\",\"code\":\"CT-{n}\",\"type\":\"branch\",\"parent_id\":\"{org}\"}",
+     .notes = "the parent must be in the caller's org.write scope and take this type; at most 13 levels"},
+    {.method = "GET",
+     .pattern = "/api/v1/orgs/export",
+     .handler = export_orgs,
+     .perm = "org.read",
+     .flags = HTTP_DOWNLOAD,
+     .summary = "导出组织（.xlsx）",
+     .audit = "org.export",
+     .resource = &ORGS,
+     HTTP_QUERY(EXPORT_QUERY)},
+    {.method = "POST",
+     .pattern = "/api/v1/orgs/import",
+     .handler = import_orgs,
+     .perm = "org.write",
+     .flags = HTTP_BODY_RAW,
+     .max_body = 20u << 20,
+     .summary = "导入组织（.xlsx）",
+     .audit = "org.import",
+     .resource = &ORGS,
+     .notes = "the export's layout; matched by code; all or nothing: 422 import_rejected with "
+              "errors[{row,message}]"},
+    {.method = "GET",
+     .pattern = "/api/v1/orgs/{id}",
+     .handler = get_org,
+     .perm = HTTP_LOGIN,
+     .summary = "组织详情",
+     .resource = &ORGS,
+     HTTP_OUT(ORG_OUT)},
+    {.method = "PATCH",
+     .pattern = "/api/v1/orgs/{id}",
+     .handler = patch_org,
+     .perm = "org.write",
+     .summary = "修改组织",
+     .audit = "org.update",
+     .resource = &ORGS,
+     HTTP_BODY(ORG_PATCH),
+     HTTP_OUT(ORG_OUT),
+     .example = "{\"short_name\":\"契约测试\"}",
+     .notes = "status disabled needs every child disabled first (409); the record's action is org.update, "
+              "org.disable or org.enable"},
+    {.method = "DELETE",
+     .pattern = "/api/v1/orgs/{id}",
+     .handler = delete_org,
+     .perm = "org.write",
+     .summary = "删除组织",
+     .audit = "org.delete",
+     .resource = &ORGS,
+     .status = 204,
+     .notes = "soft; 409 while it has children or users"},
+    {.method = "GET",
+     .pattern = "/api/v1/orgs/{id}/tree",
+     .handler = get_tree,
+     .perm = HTTP_LOGIN,
+     .summary = "组织树",
+     .resource = &ORGS,
+     HTTP_QUERY(TREE_QUERY),
+     .notes = "the subtree as nested children"},
+    {.method = "POST",
+     .pattern = "/api/v1/orgs/{id}/move",
+     .handler = move_org,
+     .perm = "org.write",
+     .summary = "调整隶属关系",
+     .audit = "org.move",
+     .resource = &ORGS,
+     HTTP_BODY(MOVE_BODY),
+     HTTP_OUT(ORG_OUT),
+     .notes = "the whole branch moves; 422 under itself, under a type that cannot hold it, or too deep"},
+    {.method = "GET",
+     .pattern = "/api/v1/orgs/{id}/history",
+     .handler = org_history,
+     .perm = HTTP_LOGIN,
+     .flags = HTTP_LIST,
+     .summary = "组织变更历史",
+     .resource = &ORGS_ANY,
+     HTTP_OUT(HISTORY_OUT)},
 };
 
 int identity_org_routes(zd_app_t *app, char *err, size_t errlen)

@@ -2,9 +2,9 @@
  * Built-in roles are created at start-up with their default permissions;
  * the security administrator may adjust them (not delete them). No role and
  * no user may combine system, security and audit administration (三员分立). */
+#include "auth/resource.h"
 #include "auth/session.h"
 #include "core/timeutil.h"
-#include "http/listq.h"
 #include "http/valid.h"
 #include "modules/identity/identity.h"
 #include <stdio.h>
@@ -25,8 +25,9 @@ static const struct {
      {"role.read", "role.write", "security.read", "security.write", "session.read", "session.write",
       "user.read", "org.read", NULL}},
     {"audit_admin", "审计管理员", "all", {"audit.read", "audit.export", NULL}},
-    {"city_reviewer", "市级审核员", "all", {"review.city", "org.read", NULL}},
-    {"district_reviewer", "区级审核员", "subtree", {"review.district", "org.read", NULL}},
+    /* the review module grants them their review permissions */
+    {"city_reviewer", "市级审核员", "all", {"org.read", NULL}},
+    {"district_reviewer", "区级审核员", "subtree", {"org.read", NULL}},
     {"worker", "党务工作者", "subtree", {NULL}},
     {"secretary", "党组织书记", "subtree", {NULL}},
     {"member", "党员", "org", {NULL}},
@@ -148,7 +149,7 @@ const char *roles_grantable(http_req_t *req, db_conn_t *c, json_t *roles, bool *
             *unknown = true;
             why = msg;
         } else if (!auth_has(req, "role.write") &&
-                   (!auth_has_all(req, perms) || !a || scope_rank(scope) > (int)a->scope)) {
+                   (!auth_has_all(req, perms) || !a || scope_rank(scope) > (int)auth_route_scope(req))) {
             snprintf(msg, sizeof msg, "无权授予角色“%s”：它的权限或数据范围超出您自己的", name);
             why = msg;
         }
@@ -202,17 +203,34 @@ static void add_details(db_conn_t *c, json_t *o)
     json_object_set_new(o, "user_count", json_integer(users));
 }
 
-static json_t *load_role(db_conn_t *c, int64_t id)
+/* roles are the city's: holding the permission is the whole rule */
+static const zd_resource_t ROLES = {
+    .name = "role", .title = "角色", .table = "roles", .alias = "r", .no_org = true, .no_creator = true};
+
+static json_t *role_row(db_stmt_t *st, void *ud) { return role_json(ud, st); }
+
+/* One role with its permissions and user count; NULL after answering 404/5xx. */
+static json_t *load_role(http_req_t *req, db_conn_t *c, int64_t id)
 {
-    db_stmt_t *st = db_prepare(c, "SELECT " ROLE_COLS " FROM roles r WHERE r.id = ?");
-    if (!st)
-        return NULL;
-    db_bind_int64(st, 1, id);
-    json_t *o = db_step(st) == DB_ROW ? role_json(c, st) : NULL;
-    db_done(st);
+    json_t *o = res_load(req, c, &ROLES, ROLE_COLS, id, role_row, c, RES_PLAIN);
     if (o)
         add_details(c, o);
     return o;
+}
+
+/* Does the caller hold role id? Nobody changes a role they hold: the
+ * security administrator cannot widen its own powers. */
+static bool holds_role(http_req_t *req, db_conn_t *c, int64_t id)
+{
+    db_stmt_t *st = db_prepare(c, "SELECT 1 FROM user_roles WHERE user_id = ? AND role_id = ?");
+    bool held = false;
+    if (st) {
+        db_bind_int64(st, 1, http_user_id(req));
+        db_bind_int64(st, 2, id);
+        held = db_step(st) == DB_ROW;
+    }
+    db_done(st);
+    return held;
 }
 
 static void get_permissions(http_req_t *req)
@@ -275,16 +293,31 @@ static int set_perms(db_conn_t *c, int64_t role, json_t *perms)
         perms);
 }
 
+static const vfield_t ROLE_NEW[] = {
+    {"name", V_STR, true, 2, 32, NULL, check_role_name, "角色名（小写字母、数字、下划线）"},
+    {"title", V_STR, true, 1, 50, NULL, NULL, "中文名称"},
+    {"permissions", V_ARRAY, true, 0, 100, NULL, check_perms, "权限代码（三员分立）"},
+    {"data_scope", V_ENUM, true, 0, 0, SCOPES, NULL, "数据范围"},
+};
+static const vfield_t ROLE_PATCH[] = {
+    {"title", V_STR, false, 1, 50, NULL, NULL, "中文名称"},
+    {"permissions", V_ARRAY, false, 0, 100, NULL, check_perms, "权限代码（整体替换）"},
+    {"data_scope", V_ENUM, false, 0, 0, SCOPES, NULL, "数据范围"},
+};
+static const vfield_t ROLE_OUT[] = {
+    {"id", V_ID},
+    {"name", V_STR},
+    {"title", V_STR},
+    {"data_scope", V_ENUM, .choices = SCOPES},
+    {"builtin", V_BOOL, .title = "内置角色（不能删除）"},
+    {"permissions", V_ARRAY},
+    {"user_count", V_INT, .title = "持有此角色的用户数"},
+};
+
 static void create_role(http_req_t *req)
 {
-    static const vfield_t F[] = {
-        {"name", V_STR, true, 2, 32, NULL, check_role_name},
-        {"title", V_STR, true, 1, 50, NULL, NULL},
-        {"permissions", V_ARRAY, true, 0, 100, NULL, check_perms},
-        {"data_scope", V_ENUM, true, 0, 0, SCOPES, NULL},
-    };
     db_conn_t *c;
-    if (!valid_body(req, F, VN(F), false) || !(c = http_db(req)))
+    if (!valid_body(req, ROLE_NEW, VN(ROLE_NEW), false) || !(c = http_db(req)))
         return;
     json_t *b = http_json_body(req);
     if (db_begin(c) != 0) {
@@ -313,8 +346,14 @@ static void create_role(http_req_t *req)
             http_db_error(req, c);
         return;
     }
-    json_t *o = set_perms(c, id, json_object_get(b, "permissions")) == 0 ? load_role(c, id) : NULL;
-    audit_entry_t ae = {.action = "role.create", .target_type = "role", .target = id, .after = o};
+    if (set_perms(c, id, json_object_get(b, "permissions")) != 0) {
+        http_db_error(req, c);
+        return;
+    }
+    json_t *o = load_role(req, c, id);
+    if (!o)
+        return;
+    audit_entry_t ae = {.target = id, .after = o};
     audit_reply(req, c, true, &ae, 201, o);
 }
 
@@ -324,10 +363,8 @@ static void get_role(http_req_t *req)
     db_conn_t *c;
     if (!http_param_id(req, "id", &id) || !(c = http_db(req)))
         return;
-    json_t *o = load_role(c, id);
-    if (!o)
-        http_error(req, 404, "not_found", "角色不存在");
-    else
+    json_t *o = load_role(req, c, id);
+    if (o)
         http_json(req, 200, o);
 }
 
@@ -365,26 +402,23 @@ static const char *users_conflict(db_conn_t *c, int64_t role, json_t *perms)
 
 static void patch_role(http_req_t *req)
 {
-    static const vfield_t F[] = {
-        {"title", V_STR, false, 1, 50, NULL, NULL},
-        {"permissions", V_ARRAY, false, 0, 100, NULL, check_perms},
-        {"data_scope", V_ENUM, false, 0, 0, SCOPES, NULL},
-    };
     int64_t id;
     db_conn_t *c;
-    if (!http_param_id(req, "id", &id) || !valid_body(req, F, VN(F), true) || !(c = http_db(req)))
+    if (!http_param_id(req, "id", &id) || !valid_body(req, ROLE_PATCH, VN(ROLE_PATCH), true) ||
+        !(c = http_db(req)))
         return;
     json_t *b = http_json_body(req);
     if (db_begin(c) != 0) {
         http_db_error(req, c);
         return;
     }
-    json_t *before = load_role(c, id);
-    if (!before) {
-        http_error(req, 404, "not_found", "角色不存在");
+    json_t *before = http_defer_json(req, load_role(req, c, id));
+    if (!before)
+        return;
+    if (holds_role(req, c, id)) {
+        http_error(req, 403, "forbidden", "不能修改自己持有的角色");
         return;
     }
-    http_defer(req, (void (*)(void *))json_decref, before);
     json_t *perms = json_object_get(b, "permissions");
     if (json_is_array(perms)) {
         const char *why = users_conflict(c, id, perms);
@@ -413,9 +447,14 @@ static void patch_role(http_req_t *req)
     qb_free(&q);
     if (rc == DB_DONE && json_is_array(perms) && set_perms(c, id, perms) != 0)
         rc = DB_ERROR;
-    json_t *after = rc == DB_DONE ? load_role(c, id) : NULL;
-    audit_entry_t ae = {
-        .action = "role.update", .target_type = "role", .target = id, .before = before, .after = after};
+    if (rc != DB_DONE) {
+        http_db_error(req, c);
+        return;
+    }
+    json_t *after = load_role(req, c, id);
+    if (!after)
+        return;
+    audit_entry_t ae = {.target = id, .before = before, .after = after};
     audit_reply(req, c, true, &ae, 200, after);
 }
 
@@ -429,12 +468,9 @@ static void delete_role(http_req_t *req)
         http_db_error(req, c);
         return;
     }
-    json_t *before = load_role(c, id);
-    if (!before) {
-        http_error(req, 404, "not_found", "角色不存在");
+    json_t *before = http_defer_json(req, load_role(req, c, id));
+    if (!before)
         return;
-    }
-    http_defer(req, (void (*)(void *))json_decref, before);
     if (jbool(before, "builtin", false)) {
         http_error(req, 409, "conflict", "内置角色不能删除");
         return;
@@ -451,7 +487,7 @@ static void delete_role(http_req_t *req)
         rc = db_step(st);
     }
     db_done(st);
-    audit_entry_t ae = {.action = "role.delete", .target_type = "role", .target = id, .before = before};
+    audit_entry_t ae = {.target = id, .before = before};
     audit_reply(req, c, rc == DB_DONE, &ae, 204, NULL);
 }
 
@@ -473,20 +509,52 @@ static json_t *session_row(db_stmt_t *st, void *ud)
         a && !strcmp(a->session_id, db_col_text(st, 10)));
 }
 
+static const res_sort_t SESSION_SORTS[] = {{"username", "u.username"},
+                                           {"created_at", "s.created_at"},
+                                           {"last_seen_at", "s.last_seen_at"},
+                                           {"ip", "s.ip"},
+                                           {NULL, NULL}};
+/* a session is scoped as its user is */
+static const zd_resource_t SESSIONS = {.name = "session",
+                                       .title = "会话",
+                                       .table = "sessions",
+                                       .alias = "s",
+                                       .from = "sessions s JOIN users u ON u.id = s.user_id "
+                                               "JOIN orgs o ON o.id = u.org_id",
+                                       .where = "s.revoked_at IS NULL",
+                                       .org_col = "u.org_id",
+                                       .creator_col = "u.id",
+                                       .sorts = SESSION_SORTS};
+
+static const vfield_t SESSION_QUERY[] = {
+    {"user_id", V_ID, .title = "用户"},
+    {"q", V_STR, .max = 100, .title = "用户名、姓名或地址包含"},
+};
+static const vfield_t SESSION_OUT[] = {
+    {"id", V_ID},
+    {"user_id", V_ID},
+    {"username", V_STR},
+    {"name", V_STR},
+    {"org_name", V_STR},
+    {"ip", V_STR},
+    {"user_agent", V_STR},
+    {"created_at", V_TIME},
+    {"last_seen_at", V_TIME},
+    {"expires_at", V_TIME},
+    {"current", V_BOOL, .title = "就是本次会话"},
+};
+
 static void list_sessions(http_req_t *req)
 {
-    int64_t page, size, user;
-    if (!http_paging(req, &page, &size) || !http_query_int(req, "user_id", 0, 1, INT64_MAX, &user))
-        return;
     db_conn_t *c = http_db(req);
     if (!c)
         return;
     auth_policy_t pol;
     auth_policy(ID.db, &pol);
-    int64_t now = time_now_ms();
+    int64_t now = time_now_ms(), user = http_query_i64(req, "user_id", 0);
     qb_t w;
-    qb_init(&w, " FROM sessions s JOIN users u ON u.id = s.user_id JOIN orgs o ON o.id = u.org_id "
-                "WHERE s.revoked_at IS NULL AND s.expires_at > ");
+    res_from(req, &SESSIONS, &w);
+    qb_sql(&w, " AND s.expires_at > ");
     qb_int(&w, now);
     qb_sql(&w, " AND s.last_seen_at > ");
     qb_int(&w, now - (int64_t)pol.session_idle_minutes * 60000);
@@ -495,18 +563,12 @@ static void list_sessions(http_req_t *req)
         qb_int(&w, user);
     }
     const char *q = http_query(req, "q");
-    if (q && *q) {
-        if (utf8_count(q, strlen(q)) > 100) {
-            qb_free(&w);
-            http_error_fields(req, json_pack("{s:s}", "q", "检索词过长"));
-            return;
-        }
+    if (q) {
         static const char *const cols[] = {"u.username", "u.name", "s.ip"};
         qb_like_any(&w, cols, 3, q);
     }
-    auth_scope_rows(req, &w, "u.org_id", "u.id");
-    http_list_query(req, c, SESSION_COLS, &w, "s.last_seen_at DESC", page, size, session_row,
-                    (void *)auth_of(req));
+    res_list(req, c, &SESSIONS, SESSION_COLS, &w, "s.last_seen_at DESC, s.id DESC", session_row,
+             (void *)auth_of(req));
     qb_free(&w);
 }
 
@@ -516,35 +578,30 @@ static void delete_session(http_req_t *req)
     db_conn_t *c;
     if (!http_param_id(req, "id", &id) || !(c = http_db(req)))
         return;
-    qb_t q;
-    qb_init(&q, "SELECT s.token_hash, s.user_id FROM sessions s JOIN users u ON u.id = s.user_id "
-                "WHERE s.revoked_at IS NULL AND s.id = ");
-    qb_int(&q, id);
-    auth_scope_rows(req, &q, "u.org_id", "u.id");
-    db_stmt_t *st = qb_prepare(c, &q);
-    char hash[65] = "";
-    int64_t user = 0;
-    if (st && db_step(st) == DB_ROW) {
-        str_lcpy(hash, db_col_text(st, 0), sizeof hash);
-        user = db_col_int64(st, 1);
-    }
-    db_done(st);
-    qb_free(&q);
-    if (!hash[0]) {
-        http_error(req, 404, "not_found", "会话不存在或已结束");
-        return;
-    }
-    if (db_begin(c) != 0 || session_revoke(c, hash, "forced") != 0) {
+    if (db_begin(c) != 0) {
         http_db_error(req, c);
         return;
     }
-    audit_entry_t ae = {.action = "session.force_logout",
-                        .target_type = "user",
-                        .target = user,
-                        .detail = http_printf(req, "结束会话 %lld", (long long)id)};
-    if (!audit_commit(req, c, &ae))
+    json_t *s = http_defer_json(
+        req, res_load(req, c, &SESSIONS, SESSION_COLS, id, session_row, (void *)auth_of(req), RES_PLAIN));
+    if (!s)
         return;
-    http_no_content(req);
+    char hash[65] = "";
+    db_stmt_t *st = db_prepare(c, "SELECT token_hash FROM sessions WHERE id = ?");
+    if (st) {
+        db_bind_int64(st, 1, id);
+        if (db_step(st) == DB_ROW)
+            str_lcpy(hash, db_col_text(st, 0), sizeof hash);
+    }
+    db_done(st);
+    if (!hash[0] || session_revoke(c, hash, "forced") != 0) {
+        http_db_error(req, c);
+        return;
+    }
+    audit_entry_t ae = {.target_type = "user",
+                        .target = jint(s, "user_id", 0),
+                        .detail = http_printf(req, "结束会话 %lld", (long long)id)};
+    audit_reply(req, c, true, &ae, 204, NULL);
 }
 
 /* ---- policy ---- */
@@ -581,8 +638,7 @@ static void patch_policy(http_req_t *req)
         return;
     }
     json_t *bj = auth_policy_json(&before), *aj = auth_policy_json(&after);
-    audit_entry_t ae = {
-        .action = "security.policy_update", .target_type = "policy", .before = bj, .after = aj};
+    audit_entry_t ae = {.target_type = "policy", .before = bj, .after = aj};
     int rc = audit_write(c, req, &ae);
     json_decref(bj);
     if (rc != 0 || db_commit(c) != 0) {
@@ -595,16 +651,90 @@ static void patch_policy(http_req_t *req)
 }
 
 static const http_route_t routes[] = {
-    {"GET", "/api/v1/permissions", get_permissions, "role.read", 0, 0},
-    {"GET", "/api/v1/roles", list_roles, NULL, 0, 0}, /* user forms need the names */
-    {"POST", "/api/v1/roles", create_role, "role.write", 0, 0},
-    {"GET", "/api/v1/roles/{id}", get_role, NULL, 0, 0},
-    {"PATCH", "/api/v1/roles/{id}", patch_role, "role.write", 0, 0},
-    {"DELETE", "/api/v1/roles/{id}", delete_role, "role.write", 0, 0},
-    {"GET", "/api/v1/sessions", list_sessions, "session.read", 0, 0},
-    {"DELETE", "/api/v1/sessions/{id}", delete_session, "session.write", 0, 0},
-    {"GET", "/api/v1/security/policy", get_policy, "security.read", 0, 0},
-    {"PATCH", "/api/v1/security/policy", patch_policy, "security.write", 0, 0},
+    {.method = "GET",
+     .pattern = "/api/v1/permissions",
+     .handler = get_permissions,
+     .perm = "role.read",
+     .summary = "权限目录",
+     .notes = "{items:[{group,title,permissions:[{code,title,duty}]}]}"},
+    {.method = "GET",
+     .pattern = "/api/v1/roles",
+     .handler = list_roles,
+     .perm = HTTP_LOGIN,
+     .summary = "角色列表",
+     .resource = &ROLES,
+     HTTP_OUT(ROLE_OUT),
+     .notes = "user forms need the names"},
+    {.method = "POST",
+     .pattern = "/api/v1/roles",
+     .handler = create_role,
+     .perm = "role.write",
+     .summary = "新建角色",
+     .audit = "role.create",
+     .resource = &ROLES,
+     HTTP_BODY(ROLE_NEW),
+     HTTP_OUT(ROLE_OUT),
+     .status = 201,
+     .example = "{\"name\":\"contract_role\",\"title\":\"契约测试角色\",\"permissions\":[\"org.read\"],"
+                "\"data_scope\":\"subtree\"}",
+     .notes = "the permissions must respect the separation of duties"},
+    {.method = "GET",
+     .pattern = "/api/v1/roles/{id}",
+     .handler = get_role,
+     .perm = HTTP_LOGIN,
+     .summary = "角色详情",
+     .resource = &ROLES,
+     HTTP_OUT(ROLE_OUT)},
+    {.method = "PATCH",
+     .pattern = "/api/v1/roles/{id}",
+     .handler = patch_role,
+     .perm = "role.write",
+     .summary = "修改角色",
+     .audit = "role.update",
+     .resource = &ROLES,
+     HTTP_BODY(ROLE_PATCH),
+     HTTP_OUT(ROLE_OUT),
+     .example = "{\"title\":\"契约测试角色（改）\"}",
+     .notes = "403 for a role the caller holds; 422 when a holder would break the separation of duties"},
+    {.method = "DELETE",
+     .pattern = "/api/v1/roles/{id}",
+     .handler = delete_role,
+     .perm = "role.write",
+     .summary = "删除角色",
+     .audit = "role.delete",
+     .resource = &ROLES,
+     .status = 204,
+     .notes = "409 for a built-in role or one still held"},
+    {.method = "GET",
+     .pattern = "/api/v1/sessions",
+     .handler = list_sessions,
+     .perm = "session.read",
+     .flags = HTTP_LIST,
+     .summary = "在线会话",
+     .resource = &SESSIONS,
+     HTTP_QUERY(SESSION_QUERY),
+     HTTP_OUT(SESSION_OUT)},
+    {.method = "DELETE",
+     .pattern = "/api/v1/sessions/{id}",
+     .handler = delete_session,
+     .perm = "session.write",
+     .summary = "结束会话",
+     .audit = "session.force_logout",
+     .resource = &SESSIONS,
+     .status = 204},
+    {.method = "GET",
+     .pattern = "/api/v1/security/policy",
+     .handler = get_policy,
+     .perm = "security.read",
+     .summary = "安全策略"},
+    {.method = "PATCH",
+     .pattern = "/api/v1/security/policy",
+     .handler = patch_policy,
+     .perm = "security.write",
+     .summary = "修改安全策略",
+     .audit = "security.policy_update",
+     .example = "{\"password_min_length\":10}",
+     .notes = "password rules, lockout, session limits, login rates, roles that must use TOTP"},
 };
 
 int identity_role_routes(zd_app_t *app, char *err, size_t errlen)

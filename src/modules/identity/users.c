@@ -3,10 +3,10 @@
  * in lists. Nobody changes their own roles or status, and without role.write
  * a caller may only hand out roles within their own permissions and scope. */
 #include "auth/password.h"
+#include "auth/resource.h"
 #include "auth/session.h"
 #include "core/crypto.h"
 #include "core/timeutil.h"
-#include "http/listq.h"
 #include "http/valid.h"
 #include "modules/identity/identity.h"
 #include <stdio.h>
@@ -223,55 +223,71 @@ static json_t *user_row(db_stmt_t *st, void *ud)
 }
 
 /* users are scoped by their organisation; "self" scope sees only oneself */
-static void scope_users(const http_req_t *req, qb_t *q) { auth_scope_rows(req, q, "u.org_id", "u.id"); }
+static const res_sort_t USER_SORTS[] = {{"id", "u.id"},
+                                        {"username", "u.username"},
+                                        {"name", "u.name"},
+                                        {"org_name", "o.name"},
+                                        {"status", "u.status"},
+                                        {"last_login_at", "u.last_login_at"},
+                                        {"created_at", "u.created_at"},
+                                        {NULL, NULL}};
+const zd_resource_t identity_users = {.name = "user",
+                                      .title = "用户",
+                                      .table = "users",
+                                      .alias = "u",
+                                      .from = "users u JOIN orgs o ON o.id = u.org_id",
+                                      .org_col = "u.org_id",
+                                      .creator_col = "u.id",
+                                      .sorts = USER_SORTS};
+
+static json_t *user_row_plain(db_stmt_t *st, void *ud) { return user_json(ud, st, false); }
+static json_t *user_row_phone(db_stmt_t *st, void *ud) { return user_json(ud, st, true); }
 
 json_t *user_load(http_req_t *req, db_conn_t *c, int64_t id, bool full_phone)
 {
-    qb_t q;
-    qb_init(&q, "SELECT " USER_COLS " FROM users u JOIN orgs o ON o.id = u.org_id WHERE u.id = ");
-    qb_int(&q, id);
-    if (req)
-        scope_users(req, &q);
-    db_stmt_t *st = qb_prepare(c, &q);
-    json_t *u = st && db_step(st) == DB_ROW ? user_json(c, st, full_phone) : NULL;
-    db_done(st);
-    qb_free(&q);
+    http_row_fn row = full_phone ? user_row_phone : user_row_plain;
+    json_t *u = NULL;
+    if (req) {
+        u = res_find(req, c, &identity_users, USER_COLS, id, row, c, RES_PLAIN, NULL);
+    } else { /* the system's own look-up (the caller's own record) */
+        db_stmt_t *st = db_prepare(c, "SELECT " USER_COLS " FROM users u JOIN orgs o ON o.id = u.org_id "
+                                      "WHERE u.id = ?");
+        if (st) {
+            db_bind_int64(st, 1, id);
+            if (db_step(st) == DB_ROW)
+                u = row(st, c);
+        }
+        db_done(st);
+    }
     if (u)
         json_object_set_new(u, "roles", user_roles_json(c, id));
     return u;
 }
 
-static void not_found(http_req_t *req)
-{
-    http_error(req, 404, "not_found", "用户不存在或不在您的管理范围内");
-}
+static void not_found(http_req_t *req) { res_not_found(req, &identity_users); }
 
 static const char *const USER_STATUS[] = {"active", "disabled", NULL};
 
+static const vfield_t USER_QUERY[] = {
+    {"org_id", V_ID, .title = "所属组织"},
+    {"subtree", V_BOOL, .title = "含下级组织（与 org_id 同用）"},
+    {"q", V_STR, .max = 100, .title = "用户名或姓名包含"},
+    {"role", V_STR, .max = 64, .title = "持有的角色（角色名）"},
+    {"status", V_ENUM, .choices = USER_STATUS, .title = "状态"},
+    {"locked", V_BOOL, .title = "只看被锁定的"},
+};
+
 static void list_users(http_req_t *req)
 {
-    int64_t page, size, org;
-    if (!http_paging(req, &page, &size) || !http_query_int(req, "org_id", 0, 1, INT64_MAX, &org))
-        return;
-    const char *q = http_query(req, "q"), *role = http_query(req, "role"),
-               *status = http_query(req, "status");
-    const char *subtree = http_query(req, "subtree");
-    if ((status && *status && strcmp(status, "active") && strcmp(status, "disabled")) ||
-        (q && utf8_count(q, strlen(q)) > 100) || (role && strlen(role) > 64)) {
-        http_error_fields(
-            req,
-            json_pack("{s:s}",
-                      status && *status && strcmp(status, "active") && strcmp(status, "disabled") ? "status"
-                                                                                                  : "q",
-                      "取值无效"));
-        return;
-    }
     db_conn_t *c = http_db(req);
     if (!c)
         return;
+    int64_t org = http_query_i64(req, "org_id", 0);
+    const char *q = http_query(req, "q"), *role = http_query(req, "role"),
+               *status = http_query(req, "status");
     qb_t w;
-    qb_init(&w, " FROM users u JOIN orgs o ON o.id = u.org_id WHERE 1 = 1");
-    if (org && subtree && !strcmp(subtree, "true")) {
+    res_from(req, &identity_users, &w);
+    if (org && http_query_bool(req, "subtree")) {
         qb_sql(&w, " AND o.path LIKE (SELECT path FROM orgs WHERE id = ");
         qb_int(&w, org);
         qb_sql(&w, ") || '%'");
@@ -279,27 +295,25 @@ static void list_users(http_req_t *req)
         qb_sql(&w, " AND u.org_id = ");
         qb_int(&w, org);
     }
-    if (status && *status) {
+    if (status) {
         qb_sql(&w, " AND u.status = ");
         qb_text(&w, status);
     }
-    const char *locked = http_query(req, "locked");
-    if (locked && (!strcmp(locked, "1") || !strcmp(locked, "true"))) {
+    if (http_query_bool(req, "locked")) {
         qb_sql(&w, " AND u.locked_until > ");
         qb_int(&w, time_now_ms());
     }
-    if (role && *role) {
+    if (role) {
         qb_sql(&w, " AND u.id IN (SELECT ur.user_id FROM user_roles ur JOIN roles r ON r.id = ur.role_id "
                    "WHERE r.name = ");
         qb_text(&w, role);
         qb_sql(&w, ")");
     }
-    if (q && *q) {
+    if (q) {
         static const char *const cols[] = {"u.username", "u.name"};
         qb_like_any(&w, cols, 2, q);
     }
-    scope_users(req, &w);
-    http_list_query(req, c, USER_COLS, &w, "u.id", page, size, user_row, c);
+    res_list(req, c, &identity_users, USER_COLS, &w, "u.id", user_row, c);
     qb_free(&w);
 }
 
@@ -369,19 +383,40 @@ static const char *new_password(http_req_t *req, db_conn_t *c, int64_t user_id, 
     return NULL;
 }
 
+static const vfield_t USER_NEW[] = {
+    {"username", V_STR, true, 3, 32, NULL, check_username, "用户名（字母、数字和 _ . -）"},
+    {"name", V_STR, true, 1, 50, NULL, NULL, "姓名"},
+    {"password", V_STR, false, 1, 128, NULL, NULL, "初始密码；不填则生成，只在答复中出现一次"},
+    {"org_id", V_ID, true, 0, 0, NULL, NULL, "所属组织"},
+    {"roles", V_ARRAY, true, 1, 16, NULL, check_roles, "角色名"},
+    {"phone", V_STR, false, 0, 30, NULL, check_phone, "手机（SM4 加密保存，列表中打码）"},
+    {"email", V_STR, false, 0, 100, NULL, check_email, "邮箱"},
+};
+
+static const vfield_t USER_OUT[] = {
+    {"id", V_ID},
+    {"username", V_STR},
+    {"name", V_STR},
+    {"org_id", V_ID},
+    {"org_name", V_STR},
+    {"phone", V_STR, .title = "手机（打码；有 user.write 权限时的详情为完整号码）"},
+    {"email", V_STR},
+    {"status", V_ENUM, .choices = USER_STATUS},
+    {"locked_until", V_TIME},
+    {"must_change_password", V_BOOL},
+    {"totp_enabled", V_BOOL},
+    {"last_login_at", V_TIME},
+    {"last_login_ip", V_STR},
+    {"password_changed_at", V_TIME},
+    {"roles", V_ARRAY, .title = "角色名"},
+    {"created_at", V_TIME},
+    {"updated_at", V_TIME},
+};
+
 static void create_user(http_req_t *req)
 {
-    static const vfield_t F[] = {
-        {"username", V_STR, true, 3, 32, NULL, check_username},
-        {"name", V_STR, true, 1, 50, NULL, NULL},
-        {"password", V_STR, false, 1, 128, NULL, NULL},
-        {"org_id", V_ID, true, 0, 0, NULL, NULL},
-        {"roles", V_ARRAY, true, 1, 16, NULL, check_roles},
-        {"phone", V_STR, false, 0, 30, NULL, check_phone},
-        {"email", V_STR, false, 0, 100, NULL, check_email},
-    };
     db_conn_t *c;
-    if (!valid_body(req, F, VN(F), false) || !(c = http_db(req)))
+    if (!valid_body(req, USER_NEW, VN(USER_NEW), false) || !(c = http_db(req)))
         return;
     json_t *b = http_json_body(req);
     auth_policy_t pol;
@@ -448,26 +483,28 @@ static void get_user(http_req_t *req)
         http_json(req, 200, u);
 }
 
+static const vfield_t USER_PATCH[] = {
+    {"name", V_STR, false, 1, 50, NULL, NULL, "姓名"},
+    {"org_id", V_ID, false, 0, 0, NULL, NULL, "所属组织"},
+    {"roles", V_ARRAY, false, 1, 16, NULL, check_roles, "角色名（整体替换）"},
+    {"phone", V_STR, false, 0, 30, NULL, check_phone, "手机"},
+    {"email", V_STR, false, 0, 100, NULL, check_email, "邮箱"},
+    {"status", V_ENUM, false, 0, 0, USER_STATUS, NULL, "状态"},
+};
+
 static void patch_user(http_req_t *req)
 {
-    static const vfield_t F[] = {
-        {"name", V_STR, false, 1, 50, NULL, NULL},
-        {"org_id", V_ID, false, 0, 0, NULL, NULL},
-        {"roles", V_ARRAY, false, 1, 16, NULL, check_roles},
-        {"phone", V_STR, false, 0, 30, NULL, check_phone},
-        {"email", V_STR, false, 0, 100, NULL, check_email},
-        {"status", V_ENUM, false, 0, 0, USER_STATUS, NULL},
-    };
     int64_t id;
     db_conn_t *c;
-    if (!http_param_id(req, "id", &id) || !valid_body(req, F, VN(F), true) || !(c = http_db(req)))
+    if (!http_param_id(req, "id", &id) || !valid_body(req, USER_PATCH, VN(USER_PATCH), true) ||
+        !(c = http_db(req)))
         return;
     json_t *b = http_json_body(req);
     /* roles are the security administrator's (role.write) or, within the
      * caller's own powers, the user manager's; everything else needs user.write */
     bool other_fields = false;
-    for (size_t i = 0; i < VN(F); i++)
-        other_fields |= strcmp(F[i].name, "roles") != 0 && jhas(b, F[i].name);
+    for (size_t i = 0; i < VN(USER_PATCH); i++)
+        other_fields |= strcmp(USER_PATCH[i].name, "roles") != 0 && jhas(b, USER_PATCH[i].name);
     if ((other_fields && !auth_has(req, "user.write")) ||
         (jhas(b, "roles") && !auth_has(req, "user.write") && !auth_has(req, "role.write"))) {
         http_error(req, 403, "forbidden", "没有执行此操作的权限");
@@ -487,24 +524,30 @@ static void patch_user(http_req_t *req)
         not_found(req);
         return;
     }
-    http_defer(req, (void (*)(void *))json_decref, before);
+    http_defer_json(req, before);
+    /* whatever the field: a user holding roles the caller could not grant
+     * (the audit administrator, for the system administrator) is not the
+     * caller's to change; the security administrator (role.write) assigns
+     * roles to anyone */
+    bool unknown;
+    if (!self && !auth_has(req, "role.write") &&
+        roles_grantable(req, c, json_object_get(before, "roles"), &unknown)) {
+        http_error(req, 403, "forbidden", "该用户持有您无权调整的角色");
+        return;
+    }
     if (jhas(b, "org_id") && !auth_org_in_scope(req, c, jint(b, "org_id", 0))) {
         http_error_fields(req, json_pack("{s:s}", "org_id", "组织不存在或不在您的管理范围内"));
         return;
     }
     json_t *roles = json_object_get(b, "roles");
     if (json_is_array(roles)) {
-        bool unknown = false;
         const char *why = roles_grantable(req, c, roles, &unknown);
-        /* also the roles being taken away must be within the caller's reach */
-        const char *why_old =
-            why ? NULL : roles_grantable(req, c, json_object_get(before, "roles"), &unknown);
         if (why && unknown) {
             http_error_fields(req, json_pack("{s:s}", "roles", why));
             return;
         }
-        if (why || why_old) {
-            http_error(req, 403, "forbidden", "%s", why ? why : "该用户持有您无权调整的角色");
+        if (why) {
+            http_error(req, 403, "forbidden", "%s", why);
             return;
         }
     }
@@ -580,12 +623,11 @@ static void delete_user(http_req_t *req)
         http_db_error(req, c);
         return;
     }
-    json_t *before = user_load(req, c, id, false);
+    json_t *before = http_defer_json(req, user_load(req, c, id, false));
     if (!before) {
         not_found(req);
         return;
     }
-    http_defer(req, (void (*)(void *))json_decref, before);
     bool unknown;
     if (roles_grantable(req, c, json_object_get(before, "roles"), &unknown)) {
         http_error(req, 403, "forbidden", "该用户持有您无权调整的角色");
@@ -630,8 +672,7 @@ static json_t *target(http_req_t *req, db_conn_t *c, int64_t *id)
         http_error(req, 403, "forbidden", "该用户持有您无权调整的角色");
         return NULL;
     }
-    http_defer(req, (void (*)(void *))json_decref, u);
-    return u;
+    return http_defer_json(req, u);
 }
 
 static void finish(http_req_t *req, db_conn_t *c, const char *action, int64_t id, const char *detail)
@@ -640,13 +681,15 @@ static void finish(http_req_t *req, db_conn_t *c, const char *action, int64_t id
     audit_commit(req, c, &ae);
 }
 
+static const vfield_t RESET_BODY[] = {
+    {"password", V_STR, false, 1, 128, NULL, NULL, "新密码；不填则生成，只在答复中出现一次"}};
+
 static void reset_password(http_req_t *req)
 {
-    static const vfield_t F[] = {{"password", V_STR, false, 1, 128, NULL, NULL}};
     int64_t id;
     db_conn_t *c;
     json_t *b = http_json_body(req);
-    if ((b && !valid_body(req, F, VN(F), true)) || !(c = http_db(req)))
+    if ((b && !valid_body(req, RESET_BODY, VN(RESET_BODY), true)) || !(c = http_db(req)))
         return;
     json_t *u = target(req, c, &id);
     if (!u)
@@ -718,14 +761,83 @@ static void logout_user(http_req_t *req)
 }
 
 static const http_route_t routes[] = {
-    {"GET", "/api/v1/users", list_users, "user.read", 0, 0},
-    {"POST", "/api/v1/users", create_user, "user.write", 0, 0},
-    {"GET", "/api/v1/users/{id}", get_user, "user.read", 0, 0},
-    {"PATCH", "/api/v1/users/{id}", patch_user, "user.read", 0, 0}, /* field rules inside */
-    {"DELETE", "/api/v1/users/{id}", delete_user, "user.write", 0, 0},
-    {"POST", "/api/v1/users/{id}/reset-password", reset_password, "user.write", 0, 0},
-    {"POST", "/api/v1/users/{id}/unlock", unlock_user, "user.write", 0, 0},
-    {"POST", "/api/v1/users/{id}/logout", logout_user, "session.write", 0, 0},
+    {.method = "GET",
+     .pattern = "/api/v1/users",
+     .handler = list_users,
+     .perm = "user.read",
+     .flags = HTTP_LIST,
+     .summary = "用户列表",
+     .resource = &identity_users,
+     HTTP_QUERY(USER_QUERY),
+     HTTP_OUT(USER_OUT)},
+    {.method = "POST",
+     .pattern = "/api/v1/users",
+     .handler = create_user,
+     .perm = "user.write",
+     .summary = "新建用户",
+     .audit = "user.create",
+     .resource = &identity_users,
+     HTTP_BODY(USER_NEW),
+     HTTP_OUT(USER_OUT),
+     .status = 201,
+     .example = "{\"username\":\"zhang_san\",\"name\":\"张三\",\"org_id\":\"{org}\",\"roles\":[\"worker\"]}",
+     .notes = "roles must be within the caller's own permissions and scope unless they hold role.write; a "
+              "generated password is in generated_password, once"},
+    {.method = "GET",
+     .pattern = "/api/v1/users/{id}",
+     .handler = get_user,
+     .perm = "user.read",
+     .summary = "用户详情",
+     .resource = &identity_users,
+     HTTP_OUT(USER_OUT)},
+    {.method = "PATCH",
+     .pattern = "/api/v1/users/{id}",
+     .handler = patch_user,
+     .perm = "user.read",
+     .summary = "修改用户",
+     .audit = "user.update",
+     .resource = &identity_users,
+     HTTP_BODY(USER_PATCH),
+     HTTP_OUT(USER_OUT),
+     .example = "{\"name\":\"张三丰\"}",
+     .notes = "roles need user.write or role.write, other fields user.write; nobody changes their own roles, "
+              "status or organisation; a user holding roles the caller could not grant is refused (403) "
+              "for every field; disabling or a change of roles ends the user's sessions and API tokens"},
+    {.method = "DELETE",
+     .pattern = "/api/v1/users/{id}",
+     .handler = delete_user,
+     .perm = "user.write",
+     .summary = "停用用户",
+     .audit = "user.disable",
+     .resource = &identity_users,
+     .status = 204,
+     .notes = "soft: the account is disabled, its history kept"},
+    {.method = "POST",
+     .pattern = "/api/v1/users/{id}/reset-password",
+     .handler = reset_password,
+     .perm = "user.write",
+     .summary = "重置密码",
+     .audit = "user.reset_password",
+     .resource = &identity_users,
+     HTTP_BODY(RESET_BODY),
+     .notes = "{must_change_password, generated_password?}; ends the user's sessions and API tokens"},
+    {.method = "POST",
+     .pattern = "/api/v1/users/{id}/unlock",
+     .handler = unlock_user,
+     .perm = "user.write",
+     .summary = "解锁账号",
+     .audit = "user.unlock",
+     .resource = &identity_users,
+     .status = 204},
+    {.method = "POST",
+     .pattern = "/api/v1/users/{id}/logout",
+     .handler = logout_user,
+     .perm = "session.write",
+     .summary = "强制下线",
+     .audit = "session.force_logout",
+     .resource = &identity_users,
+     .status = 204,
+     .notes = "ends every session and API token of the user"},
 };
 
 int identity_user_routes(zd_app_t *app, char *err, size_t errlen)

@@ -33,10 +33,9 @@ static const char *const IMAGE_TYPES[] = {"image/png",  "image/jpeg", "image/gif
 
 static void external_config(extcheck_config_t *x)
 {
-    const config_t *cfg = engine_config();
-    x->url = cfg->proofread_external_url;
-    x->key = cfg->proofread_external_key;
-    x->timeout_ms = (int)cfg->proofread_external_timeout_ms;
+    x->url = proofread_cfg.external_url;
+    x->key = proofread_cfg.external_key;
+    x->timeout_ms = (int)proofread_cfg.external_timeout_ms;
 }
 
 /* The check shared by the text endpoint and other modules. */
@@ -155,9 +154,8 @@ static bool field_is(const multipart_part_t *p, const char *lit)
 
 static void post_image(http_req_t *req)
 {
-    const config_t *cfg = engine_config();
     multipart_form_t form;
-    if (!upload_parse(req, (size_t)cfg->proofread_image_max_mb << 20, "图片", &form))
+    if (!upload_parse(req, (size_t)proofread_cfg.image_max_mb << 20, "图片", &form))
         return;
     /* "external": false keeps the text away from the external service */
     const multipart_part_t *ev = multipart_get(&form, "external");
@@ -186,7 +184,7 @@ static void post_image(http_req_t *req)
     }
     pr_lexset_t *ls = engine_acquire();
     prmedia_options_t o = {
-        .ocr = {.timeout_ms = (int)cfg->proofread_ocr_timeout_s * 1000, .retry_block = true}};
+        .ocr = {.timeout_ms = (int)proofread_cfg.ocr_timeout_s * 1000, .retry_block = true}};
     prmedia_image_t img;
     int rc = ls ? prmedia_image(ls, path, &o, &img, err, sizeof err) : -1;
     engine_ocr_leave();
@@ -251,7 +249,6 @@ static void post_segment(http_req_t *req)
 
 static void get_meta(http_req_t *req)
 {
-    const config_t *cfg = engine_config();
     json_t *cats = json_array(), *sevs = json_array(), *itypes = json_array();
     for (int c = 0; c < PR_NCATEGORIES; c++)
         json_array_append_new(cats, json_pack("{s:s,s:s}", "code", pr_category_name((pr_category_t)c),
@@ -266,24 +263,79 @@ static void get_meta(http_req_t *req)
     http_json(req, 200,
               json_pack("{s:o,s:o,s:o,s:I,s:I,s:I,s:I,s:o,s:b}", "categories", cats, "severities", sevs,
                         "verdicts", verdicts, "text_max_chars", (json_int_t)TEXT_MAX_CHARS, "image_max_bytes",
-                        (json_int_t)(cfg->proofread_image_max_mb << 20), "video_max_bytes",
-                        (json_int_t)(cfg->proofread_video_max_mb << 20), "video_interval_s",
-                        (json_int_t)cfg->proofread_video_interval_s, "image_types", itypes, "external",
-                        cfg->proofread_external_url[0] != 0));
+                        (json_int_t)(proofread_cfg.image_max_mb << 20), "video_max_bytes",
+                        (json_int_t)(proofread_cfg.video_max_mb << 20), "video_interval_s",
+                        (json_int_t)proofread_cfg.video_interval_s, "image_types", itypes, "external",
+                        proofread_cfg.external_url[0] != 0));
 }
 
 static void get_engine(http_req_t *req) { http_json(req, 200, engine_stats_json()); }
 
+static const vfield_t TEXT_BODY[] = {
+    {"text", V_TEXT, true, 0, TEXT_MAX_CHARS, .title = "要校对的文本（控制字符可以有）"},
+    {"categories", V_ARRAY, .title = "只查这些类别：sensitive、formulation、typo、custom"},
+    {"external", V_BOOL, .title = "是否同时询问外部校对服务（已配置时，默认 true）"},
+};
+static const vfield_t IMAGE_FORM[] = {
+    {"file", V_STR, true, .title = "图片（PNG、JPEG、GIF、TIFF、WebP）"},
+    {"external", V_BOOL, .title = "是否同时询问外部校对服务"},
+};
+static const vfield_t SEGMENT_BODY[] = {
+    {"text", V_TEXT, true, 0, SEGMENT_MAX_CHARS, .title = "要分词的文本"}};
+static const vfield_t CHECK_OUT[] = {
+    {"findings", V_ARRAY, .title = "[{start,end,text,category,severity,suggestion,lexicon,message,...}]"},
+    {"summary", V_OBJECT, .title = "各类别的数量"},
+    {"verdict", V_ENUM, .choices = (const char *const[]){"pass", "warn", "block", NULL}},
+    {"external", V_OBJECT, .title = "外部服务的状态"},
+    {"revision", V_INT, .title = "词库版本"},
+};
+
 static http_route_t routes[] = {
-    {"POST", "/api/v1/proofread", post_proofread, NULL, 0, 4u << 20},
-    {"POST", "/api/v1/proofread/image", post_image, NULL, HTTP_BODY_MULTIPART, 0 /* set from the config */},
-    {"POST", "/api/v1/text/segment", post_segment, NULL, 0, 2u << 20},
-    {"GET", "/api/v1/proofread/meta", get_meta, NULL, 0, 0},
-    {"GET", "/api/v1/proofread/engine", get_engine, "lexicon.read", 0, 0},
+    {.method = "POST",
+     .pattern = "/api/v1/proofread",
+     .handler = post_proofread,
+     .perm = HTTP_LOGIN,
+     .flags = HTTP_NO_AUDIT,
+     .max_body = 4u << 20,
+     .summary = "文本校对",
+     HTTP_BODY(TEXT_BODY),
+     HTTP_OUT(CHECK_OUT),
+     .example = "{\"text\":\"坚持以经济建设为中心\"}",
+     .notes = "offsets are code points; a check changes nothing (no audit record)"},
+    {.method = "POST",
+     .pattern = "/api/v1/proofread/image",
+     .handler = post_image,
+     .perm = HTTP_LOGIN,
+     .flags = HTTP_BODY_MULTIPART | HTTP_NO_AUDIT,
+     .summary = "图片校对（文字识别）",
+     HTTP_BODY(IMAGE_FORM),
+     .notes = "multipart/form-data; findings carry boxes in the image's pixels; 422 ocr_failed, 503 when "
+              "every recognition slot is busy"},
+    {.method = "POST",
+     .pattern = "/api/v1/text/segment",
+     .handler = post_segment,
+     .perm = HTTP_LOGIN,
+     .flags = HTTP_NO_AUDIT,
+     .max_body = 2u << 20,
+     .summary = "中文分词",
+     HTTP_BODY(SEGMENT_BODY),
+     .example = "{\"text\":\"党群服务阵地\"}",
+     .notes = "{tokens:[{start,end,byte_start,byte_end,text,word}]}"},
+    {.method = "GET",
+     .pattern = "/api/v1/proofread/meta",
+     .handler = get_meta,
+     .perm = HTTP_LOGIN,
+     .summary = "校对的类别、级别与上限"},
+    {.method = "GET",
+     .pattern = "/api/v1/proofread/engine",
+     .handler = get_engine,
+     .perm = "lexicon.read",
+     .summary = "校对引擎状态",
+     .notes = "entries, automaton size, build time, revision"},
 };
 
 int check_routes(zd_app_t *app, char *err, size_t errlen)
 {
-    routes[1].max_body = ((size_t)app->cfg->proofread_image_max_mb << 20) + (64u << 10); /* + form overhead */
+    routes[1].max_body = ((size_t)proofread_cfg.image_max_mb << 20) + (64u << 10); /* + form overhead */
     return module_routes(app, routes, VN(routes), err, errlen);
 }

@@ -450,10 +450,11 @@ static bool on_progress(void *ud, int64_t done, int64_t total, const char *note)
 
 static int run_media(const opts_t *o, const config_t *cfg, pr_lexset_t *ls)
 {
+    (void)cfg;
     char err[400];
     prmedia_options_t po = {
-        .ocr = {.timeout_ms = (int)cfg->proofread_ocr_timeout_s * 1000, .retry_block = o->image != NULL},
-        .interval_s = o->interval > 0 ? o->interval : (double)cfg->proofread_video_interval_s};
+        .ocr = {.timeout_ms = (int)proofread_cfg.ocr_timeout_s * 1000, .retry_block = o->image != NULL},
+        .interval_s = o->interval > 0 ? o->interval : (double)proofread_cfg.video_interval_s};
     json_t *j = NULL;
     int worst = -1;
     if (o->image) {

@@ -119,7 +119,7 @@ static void *poller(void *arg)
     while (!E.stop) {
         struct timespec ts;
         clock_gettime(CLOCK_REALTIME, &ts);
-        ts.tv_sec += E.cfg->proofread_reload_s;
+        ts.tv_sec += proofread_cfg.reload_s;
         pthread_cond_timedwait(&E.cv, &E.m, &ts);
         if (E.stop)
             break;
@@ -138,7 +138,7 @@ int engine_start(const config_t *cfg, db_t *db, bool poll, char *err, size_t err
     E.cfg = cfg;
     E.db = db;
     E.rev = -1;
-    E.ocr_max = (int)cfg->proofread_ocr_concurrency;
+    E.ocr_max = (int)proofread_cfg.ocr_concurrency;
     E.eng = pr_engine_new();
     if (!E.eng) {
         snprintf(err, errlen, "out of memory");

@@ -154,7 +154,6 @@ int lexicon_record(db_conn_t *c, int64_t lexicon_id, int64_t entry_id, const cha
     int64_t now = time_now_ms(), version = 0, actor = req ? http_user_id(req) : 0;
     int rc = -1;
     char *d = detail ? json_dumps(detail, JSON_COMPACT) : NULL;
-    json_decref(detail);
     db_stmt_t *st = db_prepare(c, "UPDATE proofread_lexicons SET version = version + 1, updated_at = ?, "
                                   "updated_by = ? WHERE id = ?");
     if (!st)
@@ -361,10 +360,11 @@ static int seed_one(db_t *db, const lexicon_builtin_t *b, char *err, size_t errl
             goto dberr;
     }
     int64_t added = seed_entries(c, id, b);
-    if (added < 0 || lexicon_recount(c, id) != 0 ||
-        lexicon_record(c, id, 0, action, NULL, NULL,
-                       json_pack("{s:s,s:I}", "file", b->key, "added", (json_int_t)added)) != 0 ||
-        db_commit(c) != 0)
+    json_t *detail = json_pack("{s:s,s:I}", "file", b->key, "added", (json_int_t)added);
+    bool recorded = added >= 0 && lexicon_recount(c, id) == 0 &&
+                    lexicon_record(c, id, 0, action, NULL, NULL, detail) == 0 && db_commit(c) == 0;
+    json_decref(detail);
+    if (!recorded)
         goto dberr;
     log_msg(LOG_APP, LOG_INFO, "proofread.seeded", "%s: %lld entries added", b->key, (long long)added);
     rc = 0;

@@ -15,12 +15,12 @@
  * the same transaction, and is in force for the next check (the engine is
  * rebuilt before the answer). */
 #include "auth/auth.h"
+#include "auth/resource.h"
 #include "core/log.h"
 #include "core/mime.h"
 #include "core/str.h"
 #include "core/timeutil.h"
 #include "core/xlsx.h"
-#include "http/listq.h"
 #include "http/valid.h"
 #include "modules/proofread/proofread.h"
 #include <stdio.h>
@@ -40,11 +40,6 @@ static const char *const SEVERITIES[] = {"block", "warn", "info", NULL};
     "e.created_at, "                                                                                         \
     "e.updated_at, l.severity"
 
-static json_t *id_or_null(db_stmt_t *st, int i)
-{
-    return db_col_is_null(st, i) ? json_null() : json_integer(db_col_int64(st, i));
-}
-
 static json_t *lex_json(db_stmt_t *st)
 {
     pr_category_t cat = PR_CUSTOM;
@@ -60,8 +55,8 @@ static json_t *lex_json(db_stmt_t *st)
     json_object_set_new(o, "builtin", json_boolean(!db_col_is_null(st, 6)));
     json_object_set_new(o, "version", json_integer(db_col_int64(st, 7)));
     json_object_set_new(o, "entry_count", json_integer(db_col_int64(st, 8)));
-    json_object_set_new(o, "created_by", id_or_null(st, 9));
-    json_object_set_new(o, "updated_by", id_or_null(st, 10));
+    json_object_set_new(o, "created_by", json_col_id(st, 9));
+    json_object_set_new(o, "updated_by", json_col_id(st, 10));
     json_object_set_new(o, "created_at", json_time(db_col_int64(st, 11)));
     json_object_set_new(o, "updated_at", json_time(db_col_int64(st, 12)));
     return o;
@@ -78,48 +73,60 @@ static json_t *entry_json(db_stmt_t *st)
     json_object_set_new(o, "effective_severity",
                         json_string(db_col_text(st, 4) ? db_col_text(st, 4) : db_col_text(st, 10)));
     json_object_set_new(o, "note", json_text_or_null(db_col_text(st, 5)));
-    json_object_set_new(o, "created_by", id_or_null(st, 6));
-    json_object_set_new(o, "updated_by", id_or_null(st, 7));
+    json_object_set_new(o, "created_by", json_col_id(st, 6));
+    json_object_set_new(o, "updated_by", json_col_id(st, 7));
     json_object_set_new(o, "created_at", json_time(db_col_int64(st, 8)));
     json_object_set_new(o, "updated_at", json_time(db_col_int64(st, 9)));
     return o;
 }
 
-/* One row by id as JSON; NULL after answering 404/5xx. */
-static json_t *load_one(http_req_t *req, db_conn_t *c, const char *sql, int64_t a, int64_t b,
-                        json_t *(*row)(db_stmt_t *), const char *missing)
-{
-    db_stmt_t *st = db_prepare(c, sql);
-    if (!st) {
-        http_db_error(req, c);
-        return NULL;
-    }
-    db_bind_int64(st, 1, a);
-    if (b)
-        db_bind_int64(st, 2, b);
-    int rc = db_step(st);
-    json_t *o = rc == DB_ROW ? row(st) : NULL;
-    db_done(st);
-    if (rc == DB_DONE)
-        http_error(req, 404, "not_found", "%s", missing);
-    else if (rc != DB_ROW)
-        http_db_error(req, c);
-    return o;
-}
+/* The lexicons are the city's: every check uses all of them, so holding
+ * lexicon.read / lexicon.write is the whole rule. */
+static const res_sort_t LEX_SORTS[] = {{"id", "l.id"},
+                                       {"name", "l.name"},
+                                       {"category", "l.category"},
+                                       {"entry_count", "l.entry_count"},
+                                       {"updated_at", "l.updated_at"},
+                                       {NULL, NULL}};
+static const zd_resource_t LEXICONS = {.name = "lexicon",
+                                       .title = "词库",
+                                       .table = "proofread_lexicons",
+                                       .alias = "l",
+                                       .where = "l.deleted_at IS NULL",
+                                       .no_org = true,
+                                       .no_creator = true,
+                                       .sorts = LEX_SORTS};
+static const res_sort_t ENTRY_SORTS[] = {
+    {"id", "e.id"}, {"word", "e.word"}, {"updated_at", "e.updated_at"}, {NULL, NULL}};
+static const zd_resource_t ENTRIES = {
+    .name = "lexicon_entry",
+    .title = "词条",
+    .table = "proofread_entries",
+    .alias = "e",
+    .from = "proofread_entries e JOIN proofread_lexicons l ON l.id = e.lexicon_id",
+    .where = "e.deleted_at IS NULL AND l.deleted_at IS NULL",
+    .no_org = true,
+    .no_creator = true,
+    .sorts = ENTRY_SORTS};
+
+static json_t *lex_row(db_stmt_t *st, void *ud);
+static json_t *entry_row(db_stmt_t *st, void *ud);
 
 static json_t *load_lexicon(http_req_t *req, db_conn_t *c, int64_t id)
 {
-    return load_one(req, c, "SELECT " LEX_COLS " FROM proofread_lexicons WHERE id = ? AND deleted_at IS NULL",
-                    id, 0, lex_json, "词库不存在");
+    return res_load(req, c, &LEXICONS, LEX_COLS, id, lex_row, NULL, RES_PLAIN);
 }
 
+/* An entry of lexicon lex; NULL after answering 404/5xx. */
 static json_t *load_entry(http_req_t *req, db_conn_t *c, int64_t lex, int64_t id)
 {
-    return load_one(req, c,
-                    "SELECT " ENTRY_COLS
-                    " FROM proofread_entries e JOIN proofread_lexicons l ON l.id = e.lexicon_id "
-                    "WHERE e.lexicon_id = ? AND e.id = ? AND e.deleted_at IS NULL AND l.deleted_at IS NULL",
-                    lex, id, entry_json, "词条不存在");
+    json_t *o = res_load(req, c, &ENTRIES, ENTRY_COLS, id, entry_row, NULL, RES_PLAIN);
+    if (o && jint(o, "lexicon_id", 0) != lex) {
+        json_decref(o);
+        res_not_found(req, &ENTRIES);
+        return NULL;
+    }
+    return o;
 }
 
 /* After a committed change: the next request must see it. */
@@ -152,42 +159,43 @@ static json_t *entry_row(db_stmt_t *st, void *ud)
     return entry_json(st);
 }
 
+static const vfield_t LEX_QUERY[] = {
+    {"category", V_ENUM, .choices = CATEGORIES, .title = "类别"},
+    {"enabled", V_BOOL, .title = "启用与否"},
+    {"q", V_STR, .max = 100, .title = "名称包含"},
+};
+
 static void list_lexicons(http_req_t *req)
 {
-    int64_t page, size, enabled;
-    if (!http_paging(req, &page, &size) || !http_query_int(req, "enabled", -1, -1, 1, &enabled))
-        return;
-    const char *cat = http_query(req, "category"), *q = http_query(req, "q");
-    pr_category_t cv;
-    if (cat && *cat && !pr_category_parse(cat, &cv)) {
-        http_error_fields(req, json_pack("{s:s}", "category", "取值无效"));
-        return;
-    }
     db_conn_t *c = http_db(req);
     if (!c)
         return;
+    const char *cat = http_query(req, "category"), *q = http_query(req, "q"),
+               *en = http_query(req, "enabled");
     qb_t w;
-    qb_init(&w, " FROM proofread_lexicons WHERE deleted_at IS NULL");
-    if (cat && *cat) {
-        qb_sql(&w, " AND category = ");
+    res_from(req, &LEXICONS, &w);
+    if (cat) {
+        qb_sql(&w, " AND l.category = ");
         qb_text(&w, cat);
     }
-    if (enabled >= 0) {
-        qb_sql(&w, " AND enabled = ");
-        qb_int(&w, enabled);
+    if (en) {
+        qb_sql(&w, " AND l.enabled = ");
+        qb_int(&w, http_query_bool(req, "enabled"));
     }
-    if (q && *q) {
-        static const char *const cols[] = {"name"};
+    if (q) {
+        static const char *const cols[] = {"l.name"};
         qb_like_any(&w, cols, 1, q);
     }
-    http_list_query(req, c, LEX_COLS, &w, "builtin IS NULL, id", page, size, lex_row, NULL);
+    res_list(req, c, &LEXICONS, LEX_COLS, &w, "l.builtin IS NULL, l.id", lex_row, NULL);
     qb_free(&w);
 }
 
 static const vfield_t LEX_FIELDS[] = {
-    {"name", V_STR, true, 1, 50, NULL, NULL},           {"category", V_ENUM, true, 0, 0, CATEGORIES, NULL},
-    {"severity", V_ENUM, true, 0, 0, SEVERITIES, NULL}, {"description", V_TEXT, false, 0, 500, NULL, NULL},
-    {"enabled", V_BOOL, false, 0, 0, NULL, NULL},
+    {"name", V_STR, true, 1, 50, NULL, NULL, "名称"},
+    {"category", V_ENUM, true, 0, 0, CATEGORIES, NULL, "类别"},
+    {"severity", V_ENUM, true, 0, 0, SEVERITIES, NULL, "默认严重程度"},
+    {"description", V_TEXT, false, 0, 500, NULL, NULL, "说明"},
+    {"enabled", V_BOOL, false, 0, 0, NULL, NULL, "启用"},
 };
 
 static void create_lexicon(http_req_t *req)
@@ -242,8 +250,8 @@ static void create_lexicon(http_req_t *req)
     db_bind_int64(st, 1, id);
     int r = db_step(st);
     db_done(st);
-    json_t *detail = json_pack("{s:s,s:s,s:s}", "name", name, "category", jstr(b, "category"), "severity",
-                               jstr(b, "severity"));
+    json_t *detail = http_defer_json(req, json_pack("{s:s,s:s,s:s}", "name", name, "category",
+                                                    jstr(b, "category"), "severity", jstr(b, "severity")));
     if (r != DB_DONE || lexicon_record(c, id, 0, "lexicon.create", NULL, req, detail) != 0 ||
         db_commit(c) != 0) {
         http_db_error(req, c);
@@ -281,7 +289,7 @@ static void patch_lexicon(http_req_t *req)
     json_t *before = load_lexicon(req, c, id);
     if (!before)
         return;
-    http_defer(req, (void (*)(void *))json_decref, before);
+    http_defer_json(req, before);
     db_stmt_t *st =
         db_prepare(c, "UPDATE proofread_lexicons SET name = COALESCE(?, name), category = COALESCE(?, "
                       "category), severity = COALESCE(?, severity), description = CASE WHEN ? = 1 THEN ? "
@@ -310,7 +318,7 @@ static void patch_lexicon(http_req_t *req)
         return;
     }
     /* record what changed */
-    json_t *chg = json_object();
+    json_t *chg = http_defer_json(req, json_object());
     static const char *const keys[] = {"name", "category", "severity", "description", "enabled"};
     for (size_t i = 0; i < 5; i++) {
         json_t *nv = json_object_get(b, keys[i]), *ov = json_object_get(before, keys[i]);
@@ -341,16 +349,14 @@ static void delete_lexicon(http_req_t *req)
     if (!o)
         return;
     bool builtin = json_is_true(json_object_get(o, "builtin"));
-    json_t *detail = json_pack("{s:O}", "name", json_object_get(o, "name"));
+    json_t *detail = http_defer_json(req, json_pack("{s:O}", "name", json_object_get(o, "name")));
     json_decref(o);
     if (builtin) {
-        json_decref(detail);
         http_error(req, 409, "builtin_lexicon", "内置词库不能删除，可以停用");
         return;
     }
     db_stmt_t *st = db_prepare(c, "UPDATE proofread_lexicons SET deleted_at = ? WHERE id = ?");
     if (!st) {
-        json_decref(detail);
         http_db_error(req, c);
         return;
     }
@@ -656,8 +662,9 @@ static void import_entries(http_req_t *req, int64_t id, rows_t *rows, const char
         set.state[i] = 3;
         added++;
     }
-    json_t *detail = json_pack("{s:s,s:I,s:I,s:I}", "format", format, "added", (json_int_t)added, "duplicate",
-                               (json_int_t)dup, "invalid", (json_int_t)invalid);
+    json_t *detail =
+        http_defer_json(req, json_pack("{s:s,s:I,s:I,s:I}", "format", format, "added", (json_int_t)added,
+                                       "duplicate", (json_int_t)dup, "invalid", (json_int_t)invalid));
     if (lexicon_recount(c, id) != 0 || lexicon_record(c, id, 0, "import", NULL, req, detail) != 0 ||
         db_commit(c) != 0) {
         http_db_error(req, c);
@@ -761,6 +768,9 @@ static void export_lexicon(http_req_t *req)
         return;
     const char *name = http_printf(req, "%s.txt", jstr(lex, "name"));
     json_decref(lex);
+    audit_entry_t ae = {.target = id, .detail = name};
+    if (!audit_req(req, &ae))
+        return;
     db_stmt_t *st = db_prepare(c, "SELECT word, suggestion FROM proofread_entries WHERE lexicon_id = ? AND "
                                   "deleted_at IS NULL ORDER BY id");
     if (!st) {
@@ -788,9 +798,9 @@ static void export_lexicon(http_req_t *req)
 
 static void list_entries(http_req_t *req)
 {
-    int64_t id, page, size;
+    int64_t id;
     db_conn_t *c;
-    if (!http_param_id(req, "id", &id) || !http_paging(req, &page, &size) || !(c = http_db(req)))
+    if (!http_param_id(req, "id", &id) || !(c = http_db(req)))
         return;
     json_t *lex = load_lexicon(req, c, id);
     if (!lex)
@@ -798,14 +808,14 @@ static void list_entries(http_req_t *req)
     json_decref(lex);
     const char *q = http_query(req, "q");
     qb_t w;
-    qb_init(&w, " FROM proofread_entries e JOIN proofread_lexicons l ON l.id = e.lexicon_id "
-                "WHERE e.deleted_at IS NULL AND e.lexicon_id = ");
+    res_from(req, &ENTRIES, &w);
+    qb_sql(&w, " AND e.lexicon_id = ");
     qb_int(&w, id);
-    if (q && *q) {
+    if (q) {
         static const char *const cols[] = {"e.word", "e.suggestion"};
         qb_like_any(&w, cols, 2, q);
     }
-    http_list_query(req, c, ENTRY_COLS, &w, "e.id DESC", page, size, entry_row, NULL);
+    res_list(req, c, &ENTRIES, ENTRY_COLS, &w, "e.id DESC", entry_row, NULL);
     qb_free(&w);
 }
 
@@ -823,10 +833,10 @@ static const char *check_suggestion_field(json_t *v)
 }
 
 static const vfield_t ENTRY_FIELDS[] = {
-    {"word", V_STR, true, 1, LEXICON_MAX_WORD_CHARS, NULL, check_word_field},
-    {"suggestion", V_STR, false, 0, LEXICON_MAX_SUGGESTION_CHARS, NULL, check_suggestion_field},
-    {"severity", V_ENUM, false, 0, 0, SEVERITIES, NULL},
-    {"note", V_STR, false, 0, 200, NULL, NULL},
+    {"word", V_STR, true, 1, LEXICON_MAX_WORD_CHARS, NULL, check_word_field, "词语"},
+    {"suggestion", V_STR, false, 0, LEXICON_MAX_SUGGESTION_CHARS, NULL, check_suggestion_field, "建议改为"},
+    {"severity", V_ENUM, false, 0, 0, SEVERITIES, NULL, "严重程度（不填用词库的）"},
+    {"note", V_STR, false, 0, 200, NULL, NULL, "备注"},
 };
 
 /* Id of the entry (live or deleted) with this normal form, 0 if none;
@@ -908,8 +918,8 @@ static void create_entry(http_req_t *req)
     if (db_step(st) == DB_ROW)
         id = db_col_int64(st, 0);
     db_done(st);
-    json_t *detail = json_pack("{s:s,s:o}", "word", jstr(b, "word"), "suggestion",
-                               sug && *sug ? json_string(sug) : json_null());
+    json_t *detail = http_defer_json(req, json_pack("{s:s,s:o}", "word", jstr(b, "word"), "suggestion",
+                                                    sug && *sug ? json_string(sug) : json_null()));
     if (!id || lexicon_recount(c, lex) != 0 ||
         lexicon_record(c, lex, id, "entry.create", jstr(b, "word"), req, detail) != 0 || db_commit(c) != 0) {
         http_db_error(req, c);
@@ -956,7 +966,7 @@ static void patch_entry(http_req_t *req)
     json_t *before = load_entry(req, c, lex, id);
     if (!before)
         return;
-    http_defer(req, (void (*)(void *))json_decref, before);
+    http_defer_json(req, before);
     if (norm) {
         bool deleted;
         int64_t other = find_norm(c, lex, norm, &deleted);
@@ -1015,7 +1025,7 @@ static void patch_entry(http_req_t *req)
     }
     if (!after)
         return;
-    json_t *chg = json_object();
+    json_t *chg = http_defer_json(req, json_object());
     static const char *const keys[] = {"word", "suggestion", "severity", "note"};
     for (size_t i = 0; i < 4; i++) {
         json_t *ov = json_object_get(before, keys[i]), *nv = json_object_get(after, keys[i]);
@@ -1047,13 +1057,13 @@ static void delete_entry(http_req_t *req)
     if (!e)
         return;
     char *word = http_printf(req, "%s", json_string_value(json_object_get(e, "word")));
-    json_t *detail = json_pack("{s:s,s:O}", "word", word, "suggestion", json_object_get(e, "suggestion"));
+    json_t *detail = http_defer_json(
+        req, json_pack("{s:s,s:O}", "word", word, "suggestion", json_object_get(e, "suggestion")));
     json_decref(e);
     db_stmt_t *st =
         db_prepare(c, "UPDATE proofread_entries SET deleted_at = ?, updated_by = ?, updated_at = ? "
                       "WHERE id = ?");
     if (!st) {
-        json_decref(detail);
         http_db_error(req, c);
         return;
     }
@@ -1081,11 +1091,11 @@ static json_t *history_row(db_stmt_t *st, void *ud)
     json_t *o = json_object();
     json_object_set_new(o, "id", json_integer(db_col_int64(st, 0)));
     json_object_set_new(o, "lexicon_id", json_integer(db_col_int64(st, 1)));
-    json_object_set_new(o, "entry_id", id_or_null(st, 2));
+    json_object_set_new(o, "entry_id", json_col_id(st, 2));
     json_object_set_new(o, "version", json_integer(db_col_int64(st, 3)));
     json_object_set_new(o, "action", json_string(db_col_text(st, 4)));
     json_object_set_new(o, "word", json_text_or_null(db_col_text(st, 5)));
-    json_object_set_new(o, "actor_id", id_or_null(st, 6));
+    json_object_set_new(o, "actor_id", json_col_id(st, 6));
     json_object_set_new(o, "actor", auth_user_ref(c, db_col_is_null(st, 6) ? 0 : db_col_int64(st, 6)));
     json_object_set_new(o, "at", json_time(db_col_int64(st, 7)));
     json_t *d = db_col_text(st, 8) ? json_loads(db_col_text(st, 8), 0, NULL) : NULL;
@@ -1111,20 +1121,163 @@ static void list_history(http_req_t *req)
     qb_free(&w);
 }
 
+static const vfield_t ENTRY_QUERY[] = {{"q", V_STR, .max = 100, .title = "词语或建议包含"}};
+static const vfield_t LEX_OUT[] = {
+    {"id", V_ID},
+    {"name", V_STR},
+    {"category", V_ENUM, .choices = CATEGORIES},
+    {"category_title", V_STR},
+    {"severity", V_ENUM, .choices = SEVERITIES},
+    {"description", V_STR},
+    {"enabled", V_BOOL},
+    {"builtin", V_BOOL, .title = "内置词库（不能删除，可停用）"},
+    {"version", V_INT, .title = "每次修改加一"},
+    {"entry_count", V_INT},
+    {"created_at", V_TIME},
+    {"updated_at", V_TIME},
+};
+static const vfield_t ENTRY_OUT[] = {
+    {"id", V_ID},
+    {"lexicon_id", V_ID},
+    {"word", V_STR},
+    {"suggestion", V_STR},
+    {"severity", V_ENUM, .choices = SEVERITIES},
+    {"effective_severity", V_ENUM, .choices = SEVERITIES, .title = "实际生效的严重程度"},
+    {"note", V_STR},
+    {"created_at", V_TIME},
+    {"updated_at", V_TIME},
+};
+static const vfield_t HISTORY_OUT[] = {
+    {"id", V_ID},
+    {"lexicon_id", V_ID},
+    {"entry_id", V_ID},
+    {"version", V_INT},
+    {"action", V_STR},
+    {"word", V_STR},
+    {"actor", V_OBJECT, .title = "{id,username,name}"},
+    {"at", V_TIME},
+    {"detail", V_OBJECT},
+};
+
 static const http_route_t routes[] = {
-    {"GET", "/api/v1/lexicons", list_lexicons, "lexicon.read", 0, 0},
-    {"POST", "/api/v1/lexicons", create_lexicon, "lexicon.write", 0, 0},
-    {"GET", "/api/v1/lexicons/{id}", get_lexicon, "lexicon.read", 0, 0},
-    {"PATCH", "/api/v1/lexicons/{id}", patch_lexicon, "lexicon.write", 0, 0},
-    {"DELETE", "/api/v1/lexicons/{id}", delete_lexicon, "lexicon.write", 0, 0},
-    {"POST", "/api/v1/lexicons/{id}/import", import_lexicon, "lexicon.write", HTTP_BODY_RAW, 32u << 20},
-    {"GET", "/api/v1/lexicons/{id}/export", export_lexicon, "lexicon.read", 0, 0},
-    {"GET", "/api/v1/lexicons/{id}/entries", list_entries, "lexicon.read", 0, 0},
-    {"POST", "/api/v1/lexicons/{id}/entries", create_entry, "lexicon.write", 0, 0},
-    {"GET", "/api/v1/lexicons/{id}/entries/{entry_id}", get_entry, "lexicon.read", 0, 0},
-    {"PATCH", "/api/v1/lexicons/{id}/entries/{entry_id}", patch_entry, "lexicon.write", 0, 0},
-    {"DELETE", "/api/v1/lexicons/{id}/entries/{entry_id}", delete_entry, "lexicon.write", 0, 0},
-    {"GET", "/api/v1/lexicons/{id}/history", list_history, "lexicon.read", 0, 0},
+    {.method = "GET",
+     .pattern = "/api/v1/lexicons",
+     .handler = list_lexicons,
+     .perm = "lexicon.read",
+     .flags = HTTP_LIST,
+     .summary = "词库列表",
+     .resource = &LEXICONS,
+     HTTP_QUERY(LEX_QUERY),
+     HTTP_OUT(LEX_OUT)},
+    {.method = "POST",
+     .pattern = "/api/v1/lexicons",
+     .handler = create_lexicon,
+     .perm = "lexicon.write",
+     .summary = "新建词库",
+     .audit = "lexicon.create",
+     .resource = &LEXICONS,
+     HTTP_BODY(LEX_FIELDS),
+     HTTP_OUT(LEX_OUT),
+     .status = 201,
+     .example = "{\"name\":\"契约测试词库{n}\",\"category\":\"sensitive\",\"severity\":\"warn\"}",
+     .notes = "409 for a name taken"},
+    {.method = "GET",
+     .pattern = "/api/v1/lexicons/{id}",
+     .handler = get_lexicon,
+     .perm = "lexicon.read",
+     .summary = "词库详情",
+     .resource = &LEXICONS,
+     HTTP_OUT(LEX_OUT)},
+    {.method = "PATCH",
+     .pattern = "/api/v1/lexicons/{id}",
+     .handler = patch_lexicon,
+     .perm = "lexicon.write",
+     .summary = "修改词库",
+     .audit = "lexicon.update",
+     .resource = &LEXICONS,
+     HTTP_BODY(LEX_FIELDS),
+     HTTP_OUT(LEX_OUT),
+     .example = "{\"description\":\"契约测试\"}"},
+    {.method = "DELETE",
+     .pattern = "/api/v1/lexicons/{id}",
+     .handler = delete_lexicon,
+     .perm = "lexicon.write",
+     .summary = "删除词库",
+     .audit = "lexicon.delete",
+     .resource = &LEXICONS,
+     .status = 204,
+     .notes = "soft; 409 builtin_lexicon: built-in lexicons can only be disabled"},
+    {.method = "POST",
+     .pattern = "/api/v1/lexicons/{id}/import",
+     .handler = import_lexicon,
+     .perm = "lexicon.write",
+     .flags = HTTP_BODY_RAW,
+     .max_body = 32u << 20,
+     .summary = "导入词条",
+     .audit = "lexicon.import",
+     .resource = &LEXICONS,
+     .notes = "text/plain (word or word<TAB>suggestion[<TAB>severity] per line) or .xlsx; "
+              "{added,duplicate,invalid,lines,errors,lexicon}"},
+    {.method = "GET",
+     .pattern = "/api/v1/lexicons/{id}/export",
+     .handler = export_lexicon,
+     .perm = "lexicon.read",
+     .flags = HTTP_DOWNLOAD,
+     .summary = "导出词条（文本）",
+     .audit = "lexicon.export",
+     .resource = &LEXICONS},
+    {.method = "GET",
+     .pattern = "/api/v1/lexicons/{id}/entries",
+     .handler = list_entries,
+     .perm = "lexicon.read",
+     .flags = HTTP_LIST,
+     .summary = "词条列表",
+     .resource = &ENTRIES,
+     HTTP_QUERY(ENTRY_QUERY),
+     HTTP_OUT(ENTRY_OUT)},
+    {.method = "POST",
+     .pattern = "/api/v1/lexicons/{id}/entries",
+     .handler = create_entry,
+     .perm = "lexicon.write",
+     .summary = "新增词条",
+     .audit = "lexicon.entry.create",
+     .resource = &ENTRIES,
+     HTTP_BODY(ENTRY_FIELDS),
+     HTTP_OUT(ENTRY_OUT),
+     .status = 201,
+     .notes = "409 duplicate_word for a word the lexicon has (after normalisation)"},
+    {.method = "GET",
+     .pattern = "/api/v1/lexicons/{id}/entries/{entry_id}",
+     .handler = get_entry,
+     .perm = "lexicon.read",
+     .summary = "词条详情",
+     .resource = &ENTRIES,
+     HTTP_OUT(ENTRY_OUT)},
+    {.method = "PATCH",
+     .pattern = "/api/v1/lexicons/{id}/entries/{entry_id}",
+     .handler = patch_entry,
+     .perm = "lexicon.write",
+     .summary = "修改词条",
+     .audit = "lexicon.entry.update",
+     .resource = &ENTRIES,
+     HTTP_BODY(ENTRY_FIELDS),
+     HTTP_OUT(ENTRY_OUT)},
+    {.method = "DELETE",
+     .pattern = "/api/v1/lexicons/{id}/entries/{entry_id}",
+     .handler = delete_entry,
+     .perm = "lexicon.write",
+     .summary = "删除词条",
+     .audit = "lexicon.entry.delete",
+     .resource = &ENTRIES,
+     .status = 204},
+    {.method = "GET",
+     .pattern = "/api/v1/lexicons/{id}/history",
+     .handler = list_history,
+     .perm = "lexicon.read",
+     .flags = HTTP_LIST,
+     .summary = "词库修改历史",
+     .resource = &LEXICONS,
+     HTTP_OUT(HISTORY_OUT)},
 };
 
 int lexapi_routes(zd_app_t *app, char *err, size_t errlen)

@@ -9,11 +9,51 @@
 #include <stdio.h>
 
 static const auth_perm_t PERMS[] = {{"lexicon.read", "查看校真词库"}, {"lexicon.write", "维护校真词库"}};
-static const auth_perm_group_t GROUP = {"lexicon", "校真词库", PERMS, 2};
+static const auth_perm_group_t PERM_GROUPS[] = {{"lexicon", "校真词库", PERMS, 2}, {NULL}};
+
+proofread_settings_t proofread_cfg;
+
+static const config_opt_t SETTINGS[] = {
+    CONFIG_STR(proofread_external_url, proofread_cfg.external_url, "", 1,
+               "external proofreading service (JSON over HTTP); empty: local engine only"),
+    CONFIG_STR(proofread_external_key, proofread_cfg.external_key, "", 2,
+               "bearer key for the external proofreading service"),
+    CONFIG_INT(proofread_external_timeout_ms, &proofread_cfg.external_timeout_ms, 3000, 100, 60000,
+               "give up on the external proofreading service after this"),
+    CONFIG_INT(proofread_image_max_mb, &proofread_cfg.image_max_mb, 10, 1, 200,
+               "largest image accepted for proofreading"),
+    CONFIG_INT(proofread_video_max_mb, &proofread_cfg.video_max_mb, 200, 1, 4096,
+               "largest video accepted for proofreading (spooled to DATA/tmp as it arrives)"),
+    CONFIG_INT(proofread_video_interval_s, &proofread_cfg.video_interval_s, 5, 1, 600,
+               "seconds between the video frames that are read"),
+    CONFIG_INT(proofread_ocr_concurrency, &proofread_cfg.ocr_concurrency, 2, 1, 64,
+               "image recognitions running at once for HTTP requests"),
+    CONFIG_INT(proofread_ocr_timeout_s, &proofread_cfg.ocr_timeout_s, 60, 5, 3600,
+               "give up on recognising one image after this"),
+    CONFIG_INT(proofread_reload_s, &proofread_cfg.reload_s, 5, 1, 3600,
+               "check this often for lexicon changes made by other nodes"),
+    {NULL},
+};
+
+/* the engine's own names and titles (text/proofread.h) */
+static const zd_label_t CATEGORY[] = {
+    {"sensitive", "敏感词", "danger"}, {"formulation", "规范提法", "primary"}, {"typo", "错别字", "warning"},
+    {"custom", "自定义", "info"},      {"whitelist", "白名单", "success"},     {NULL}};
+static const zd_label_t SEVERITY[] = {
+    {"block", "阻断", "danger"}, {"warn", "警告", "warning"}, {"info", "提示", "info"}, {NULL}};
+static const zd_label_t VERDICT[] = {
+    {"pass", "通过", "success"}, {"warn", "需复核", "warning"}, {"block", "不通过", "danger"}, {NULL}};
+/* the built-in lexicons' seeding (the others are their routes' summaries) */
+static const zd_label_t ACTIONS[] = {
+    {"lexicon.seed", "载入内置词库"}, {"lexicon.seed.update", "更新内置词库"}, {NULL}};
+static const zd_dict_t DICTS[] = {{"proofread_category", "校对类别", CATEGORY},
+                                  {"proofread_severity", "严重程度", SEVERITY},
+                                  {"proofread_verdict", "校对结论", VERDICT},
+                                  {"audit_action", "审计操作", ACTIONS},
+                                  {NULL}};
 
 static int proofread_init(zd_app_t *app, char *err, size_t errlen)
 {
-    auth_register_permissions(&GROUP);
     /* the content side keeps the lexicons; reviewers consult them */
     auth_grant_default("sys_admin", "lexicon.read");
     auth_grant_default("sys_admin", "lexicon.write");
@@ -51,5 +91,11 @@ static const zd_command_t commands[] = {
     {NULL, NULL, NULL},
 };
 
-const zd_module_t proofread_module = {
-    .name = "proofread", .init = proofread_init, .shutdown = proofread_shutdown, .commands = commands};
+const zd_module_t proofread_module = {.name = "proofread",
+                                      .title = "内容校对（校真）",
+                                      .init = proofread_init,
+                                      .shutdown = proofread_shutdown,
+                                      .commands = commands,
+                                      .settings = SETTINGS,
+                                      .permissions = PERM_GROUPS,
+                                      .dicts = DICTS};

@@ -37,6 +37,15 @@ json_t *proofread_text_json(const char *text, size_t len, bool external, const c
 
 /* ---- module internals ---- */
 
+/* The module's settings (proofread.c: `zhendi config check` lists them). */
+typedef struct {
+    char external_url[1024]; /* "" → no external service */
+    char external_key[512];
+    int64_t external_timeout_ms, image_max_mb, video_max_mb, video_interval_s, ocr_concurrency, ocr_timeout_s,
+        reload_s;
+} proofread_settings_t;
+extern proofread_settings_t proofread_cfg;
+
 #define LEXICON_MAX_WORD_CHARS       100
 #define LEXICON_MAX_SUGGESTION_CHARS 200
 #define LEXICON_MAX_IMPORT_LINES     200000
@@ -95,7 +104,7 @@ const char *lexicon_check_suggestion(const char *s);
 /* Bumps a lexicon's version and records the change in the lexicon's history
  * and in the audit log (inside the caller's transaction). req is the request
  * that made it (its user is the actor), NULL for the system's own changes.
- * detail may be NULL (stolen). 0 or -1. */
+ * detail may be NULL (borrowed). 0 or -1. */
 int lexicon_record(db_conn_t *c, int64_t lexicon_id, int64_t entry_id, const char *action, const char *word,
                    http_req_t *req, json_t *detail);
 int lexicon_recount(db_conn_t *c, int64_t lexicon_id);

@@ -7,11 +7,11 @@
  * its text and checks it. Only the user who uploaded sees the job here (the
  * job list itself is under job.read). Leftover uploads older than a day are
  * removed by a daily schedule. */
+#include "auth/resource.h"
 #include "core/log.h"
 #include "core/mime.h"
 #include "core/str.h"
 #include "core/timeutil.h"
-#include "http/listq.h"
 #include "http/valid.h"
 #include "jobs/jobs.h"
 #include "modules/proofread/proofread.h"
@@ -40,16 +40,28 @@ static void tmp_dir(char *out, size_t outsz)
 
 static json_t *video_view(json_t *job, bool full);
 
+/* A video check is its user's own: routes open to every logged-in user see
+ * the caller's own rows (the jobs pages show them to operators). */
+static const res_sort_t VIDEO_SORTS[] = {{"id", "j.id"}, {"created_at", "j.created_at"}, {NULL, NULL}};
+static const zd_resource_t VIDEOS = {.name = "proofread_video",
+                                     .title = "视频校对任务",
+                                     .table = "jobs",
+                                     .alias = "j",
+                                     .where = "j.kind = '" JOB_KIND "'",
+                                     .org_col = "j.org_id",
+                                     .creator_col = "j.created_by",
+                                     .keyset = "j.id",
+                                     .sorts = VIDEO_SORTS};
+
 /* ---- upload ---- */
 
 static void post_video(http_req_t *req)
 {
-    const config_t *cfg = engine_config();
     multipart_form_t form;
-    if (!upload_parse(req, (size_t)cfg->proofread_video_max_mb << 20, "视频", &form))
+    if (!upload_parse(req, (size_t)proofread_cfg.video_max_mb << 20, "视频", &form))
         return;
     const multipart_part_t *iv = multipart_get(&form, "interval");
-    int64_t interval = cfg->proofread_video_interval_s;
+    int64_t interval = proofread_cfg.video_interval_s;
     if (iv) {
         char tmp[32];
         bool ok = iv->len > 0 && iv->len < sizeof tmp;
@@ -82,15 +94,19 @@ static void post_video(http_req_t *req)
         unlink(path);
         return;
     }
+    /* the job carries the organisation of the user who asked */
     job_spec_t spec = {.kind = JOB_KIND,
                        .payload = ptext,
                        .max_attempts = 2,
                        .org_id = http_user_org(req),
                        .created_by = http_user_id(req)};
-    int64_t job = jobs_enqueue(c, &spec);
-    if (job < 0) {
+    int64_t job = db_begin(c) == 0 ? jobs_enqueue(c, &spec) : -1;
+    audit_entry_t ae = {.target = job,
+                        .detail = http_printf(req, "%s（%zu 字节）", up.name ? up.name : "视频", up.size)};
+    if (job < 0 || !audit_commit(req, c, &ae)) {
         unlink(path);
-        http_db_error(req, c);
+        if (!http_responded(req))
+            http_db_error(req, c);
         return;
     }
     jobs_notify();
@@ -100,13 +116,9 @@ static void post_video(http_req_t *req)
     log_int(&r, "bytes", (int64_t)up.size);
     log_str(&r, "type", up.type);
     log_end(&r);
-    int rc;
-    json_t *o = jobs_get_json(c, job, &rc);
-    if (!o) {
-        http_db_error(req, c);
-        return;
-    }
-    http_json(req, 201, video_view(o, true));
+    json_t *o = res_load(req, c, &VIDEOS, JOBS_COLS, job, jobs_row_json, NULL, RES_PLAIN);
+    if (o)
+        http_json(req, 201, video_view(o, true));
 }
 
 /* ---- the job ---- */
@@ -136,12 +148,11 @@ static int job_video(job_ctx_t *ctx)
         job_error(ctx, "校对引擎尚未就绪");
         return JOB_RETRY;
     }
-    const config_t *cfg = engine_config();
     prmedia_options_t o = {
         .ocr = {.timeout_ms =
-                    (int)(cfg->proofread_ocr_timeout_s < 45 ? cfg->proofread_ocr_timeout_s : 45) * 1000},
+                    (int)(proofread_cfg.ocr_timeout_s < 45 ? proofread_cfg.ocr_timeout_s : 45) * 1000},
         .tmp_dir = dir,
-        .interval_s = (double)jint(p, "interval", cfg->proofread_video_interval_s)};
+        .interval_s = (double)jint(p, "interval", proofread_cfg.video_interval_s)};
     json_t *result = NULL;
     char err[400];
     int rc = prmedia_video(ls, path, &o, on_progress, ctx, &result, err, sizeof err);
@@ -245,59 +256,83 @@ static void get_video(http_req_t *req)
     db_conn_t *c;
     if (!http_param_id(req, "id", &id) || !(c = http_db(req)))
         return;
-    int r;
-    json_t *job = jobs_get_json(c, id, &r);
-    if (r < 0) {
-        http_db_error(req, c);
-        return;
-    }
-    /* someone else's video job is as good as missing */
-    if (!job || strcmp(jstr(job, "kind"), JOB_KIND) != 0 ||
-        (http_user_id(req) && jint(job, "created_by", 0) != http_user_id(req))) {
-        json_decref(job);
-        http_error(req, 404, "not_found", "视频校对任务不存在");
-        return;
-    }
-    http_json(req, 200, video_view(job, true));
+    json_t *job = res_load(req, c, &VIDEOS, JOBS_COLS, id, jobs_row_json, NULL, RES_PLAIN);
+    if (job)
+        http_json(req, 200, video_view(job, true));
 }
 
 static json_t *video_row(db_stmt_t *st, void *ud) { return video_view(jobs_row_json(st, ud), false); }
+
+static const vfield_t VIDEO_QUERY[] = {{"status", V_ENUM, .choices = JOBS_STATUSES, .title = "任务状态"}};
+static const vfield_t VIDEO_FORM[] = {
+    {"file", V_STR, true, .title = "视频文件（MP4、MOV、MKV、WebM、AVI 等）"},
+    {"interval", V_INT, false, 1, 600, .title = "每隔几秒读一帧（默认按设置）"},
+};
+static const vfield_t VIDEO_OUT[] = {
+    {"id", V_ID},
+    {"status", V_ENUM, .choices = JOBS_STATUSES},
+    {"progress", V_OBJECT, .title = "{done,total,note}"},
+    {"file", V_OBJECT, .title = "{name,size,type}"},
+    {"interval_s", V_INT},
+    {"result", V_OBJECT, .title = "结论、每帧的发现（时间码、文字框）"},
+    {"error", V_STR},
+    {"created_at", V_TIME},
+    {"finished_at", V_TIME},
+};
 
 /* GET /api/v1/proofread/video?status=&page=&page_size= — the user's own
  * video checks, newest first. */
 static void list_videos(http_req_t *req)
 {
+    db_conn_t *c = http_db(req);
+    if (!c)
+        return;
     const char *st = http_query(req, "status");
-    if (st && *st && !valid_choice(JOBS_STATUSES, st)) {
-        http_error_fields(req, json_pack("{s:s}", "status", "取值无效"));
-        return;
-    }
-    int64_t page, size;
-    db_conn_t *c;
-    if (!http_paging(req, &page, &size) || !(c = http_db(req)))
-        return;
     qb_t w;
-    qb_init(&w, " FROM jobs WHERE kind = ");
-    qb_text(&w, JOB_KIND);
-    qb_sql(&w, " AND created_by = ");
-    qb_int(&w, http_user_id(req));
-    if (st && *st) {
-        qb_sql(&w, " AND status = ");
+    res_from(req, &VIDEOS, &w);
+    if (st) {
+        qb_sql(&w, " AND j.status = ");
         qb_text(&w, st);
     }
-    http_list_query(req, c, JOBS_COLS, &w, "id DESC", page, size, video_row, NULL);
+    res_list(req, c, &VIDEOS, JOBS_COLS, &w, "j.id DESC", video_row, NULL);
     qb_free(&w);
 }
 
 static http_route_t routes[] = {
-    {"POST", "/api/v1/proofread/video", post_video, NULL, HTTP_BODY_MULTIPART, 0 /* set from the config */},
-    {"GET", "/api/v1/proofread/video", list_videos, NULL, 0, 0},
-    {"GET", "/api/v1/proofread/video/{id}", get_video, NULL, 0, 0},
+    {.method = "POST",
+     .pattern = "/api/v1/proofread/video",
+     .handler = post_video,
+     .perm = HTTP_LOGIN,
+     .flags = HTTP_BODY_MULTIPART,
+     .summary = "提交视频校对",
+     .audit = "proofread.video_submit",
+     .resource = &VIDEOS,
+     HTTP_BODY(VIDEO_FORM),
+     HTTP_OUT(VIDEO_OUT),
+     .status = 201,
+     .notes = "multipart/form-data: file (checked by content), interval; 201 with the job; 413 past "
+              "proofread_video_max_mb"},
+    {.method = "GET",
+     .pattern = "/api/v1/proofread/video",
+     .handler = list_videos,
+     .perm = HTTP_LOGIN,
+     .flags = HTTP_LIST,
+     .summary = "我的视频校对",
+     .resource = &VIDEOS,
+     HTTP_QUERY(VIDEO_QUERY),
+     HTTP_OUT(VIDEO_OUT)},
+    {.method = "GET",
+     .pattern = "/api/v1/proofread/video/{id}",
+     .handler = get_video,
+     .perm = HTTP_LOGIN,
+     .summary = "视频校对结果",
+     .resource = &VIDEOS,
+     HTTP_OUT(VIDEO_OUT)},
 };
 
 int video_init(zd_app_t *app, char *err, size_t errlen)
 {
-    routes[0].max_body = ((size_t)app->cfg->proofread_video_max_mb << 20) + (64u << 10);
+    routes[0].max_body = ((size_t)proofread_cfg.video_max_mb << 20) + (64u << 10);
     if (module_routes(app, routes, VN(routes), err, errlen) != 0)
         return -1;
     jobs_register(JOB_KIND, "视频校对", job_video);

@@ -1,38 +1,58 @@
-/* jobs_api.c — HTTP API over the job queue and the schedules:
- *   GET  /api/v1/jobs                 list (?status=&kind=&schedule_id=)
- *   GET  /api/v1/jobs/{id}            one job with its runs
- *   POST /api/v1/jobs/{id}/retry      dead or cancelled → queued again
- *   POST /api/v1/jobs/{id}/cancel     queued → cancelled
- *   GET  /api/v1/job-kinds            registered kinds with titles
- *   GET  /api/v1/schedules            list
- *   GET  /api/v1/schedules/{id}
- *   PATCH /api/v1/schedules/{id}      {title, cron, enabled, payload}
- *   POST /api/v1/schedules/{id}/pause | /resume | /run
- *   GET  /api/v1/job-runs             run history (?schedule_id=&job_id=&status=)
- */
+/* jobs_api.c — HTTP API over the job queue and the schedules. A job belongs
+ * to the organisation of the user who created it: a district's operator
+ * sees and retries the district's jobs only; the system's own jobs and the
+ * schedules (no organisation) are the city's. */
+#include "auth/resource.h"
 #include "core/timeutil.h"
-#include "http/listq.h"
 #include "http/valid.h"
 #include "jobs/cron.h"
 #include "jobs/jobs.h"
 #include "modules/system/system.h"
+#include <stdlib.h>
 #include <string.h>
+
+static const res_sort_t JOB_SORTS[] = {{"id", "j.id"},
+                                       {"kind", "j.kind"},
+                                       {"status", "j.status"},
+                                       {"created_at", "j.created_at"},
+                                       {"finished_at", "j.finished_at"},
+                                       {NULL, NULL}};
+static const zd_resource_t JOBS = {.name = "job",
+                                   .title = "任务",
+                                   .table = "jobs",
+                                   .alias = "j",
+                                   .org_col = "j.org_id",
+                                   .creator_col = "j.created_by",
+                                   .keyset = "j.id",
+                                   .sorts = JOB_SORTS};
+
+static const res_sort_t RUN_SORTS[] = {
+    {"id", "r.id"}, {"started_at", "r.started_at"}, {"status", "r.status"}, {NULL, NULL}};
+static const zd_resource_t RUNS = {.name = "job_run",
+                                   .title = "执行记录",
+                                   .table = "job_runs",
+                                   .alias = "r",
+                                   .from = "job_runs r JOIN jobs j ON j.id = r.job_id",
+                                   .org_col = "j.org_id",
+                                   .creator_col = "j.created_by",
+                                   .keyset = "r.id",
+                                   .sorts = RUN_SORTS};
+
+static const res_sort_t SCHED_SORTS[] = {
+    {"id", "s.id"}, {"title", "s.title"}, {"next_run_at", "s.next_run_at"}, {NULL, NULL}};
+static const zd_resource_t SCHEDULES = {.name = "schedule",
+                                        .title = "调度",
+                                        .table = "schedules",
+                                        .alias = "s",
+                                        .org_col = "s.org_id",
+                                        .creator_col = "s.created_by",
+                                        .sorts = SCHED_SORTS};
 
 static const char *const RUN_STATUS[] = {"running", "done", "failed", "lost", NULL};
 
-static json_t *json_from_text(const char *s)
-{
-    json_t *j = s ? json_loads(s, 0, NULL) : NULL;
-    return j ? j : json_null();
-}
-
-static json_t *id_or_null(db_stmt_t *st, int i)
-{
-    return db_col_is_null(st, i) ? json_null() : json_integer(db_col_int64(st, i));
-}
-
 #define RUN_COLS                                                                                             \
-    "id, job_id, schedule_id, kind, attempt, worker, started_at, finished_at, status, items, error"
+    "r.id, r.job_id, r.schedule_id, r.kind, r.attempt, r.worker, r.started_at, r.finished_at, r.status, "    \
+    "r.items, r.error"
 
 static json_t *run_json(db_stmt_t *st, void *ud)
 {
@@ -41,7 +61,7 @@ static json_t *run_json(db_stmt_t *st, void *ud)
     int64_t started = db_col_int64(st, 6), finished = db_col_int64(st, 7);
     json_object_set_new(o, "id", json_integer(db_col_int64(st, 0)));
     json_object_set_new(o, "job_id", json_integer(db_col_int64(st, 1)));
-    json_object_set_new(o, "schedule_id", id_or_null(st, 2));
+    json_object_set_new(o, "schedule_id", json_col_id(st, 2));
     json_object_set_new(o, "kind", json_string(db_col_text(st, 3)));
     json_object_set_new(o, "title", json_text_or_null(jobs_kind_title(db_col_text(st, 3))));
     json_object_set_new(o, "attempt", json_integer(db_col_int64(st, 4)));
@@ -51,13 +71,13 @@ static json_t *run_json(db_stmt_t *st, void *ud)
     json_object_set_new(o, "duration_ms", finished ? json_integer(finished - started) : json_null());
     json_object_set_new(o, "status", json_string(db_col_text(st, 8)));
     json_object_set_new(o, "items", json_integer(db_col_int64(st, 9)));
-    json_object_set_new(o, "error", json_text_or_null(db_col_text(st, 10)));
+    json_object_set_new(o, "error", json_col_text(st, 10));
     return o;
 }
 
 #define SCHED_COLS                                                                                           \
-    "id, name, title, cron, job_kind, payload, enabled, next_run_at, last_run_at, "                          \
-    "last_job_id, created_at, updated_at"
+    "s.id, s.name, s.title, s.cron, s.job_kind, s.payload, s.enabled, s.next_run_at, s.last_run_at, "        \
+    "s.last_job_id, s.created_at, s.updated_at"
 
 static json_t *schedule_json(db_stmt_t *st, void *ud)
 {
@@ -68,98 +88,130 @@ static json_t *schedule_json(db_stmt_t *st, void *ud)
     json_object_set_new(o, "title", json_string(db_col_text(st, 2)));
     json_object_set_new(o, "cron", json_string(db_col_text(st, 3)));
     json_object_set_new(o, "job_kind", json_string(db_col_text(st, 4)));
-    json_object_set_new(o, "payload", json_from_text(db_col_text(st, 5)));
+    json_object_set_new(o, "payload", json_parse_or_null(db_col_text(st, 5)));
     json_object_set_new(o, "enabled", json_boolean(db_col_bool(st, 6)));
     json_object_set_new(o, "next_run_at", json_time(db_col_int64(st, 7)));
     json_object_set_new(o, "last_run_at", json_time(db_col_int64(st, 8)));
-    json_object_set_new(o, "last_job_id", id_or_null(st, 9));
+    json_object_set_new(o, "last_job_id", json_col_id(st, 9));
     json_object_set_new(o, "created_at", json_time(db_col_int64(st, 10)));
     json_object_set_new(o, "updated_at", json_time(db_col_int64(st, 11)));
     return o;
 }
 
-/* Optional filters from the query string, appended to a WHERE clause;
- * false after answering 422. */
-static bool id_filter(http_req_t *req, qb_t *w, const char *name, const char *col)
+/* ---- the documented shapes ---- */
+
+static const vfield_t JOB_QUERY[] = {
+    {"status", V_ENUM, .choices = JOBS_STATUSES, .title = "状态"},
+    {"kind", V_STR, .max = 100, .title = "任务类型"},
+    {"schedule_id", V_ID, .title = "由哪个调度触发"},
+};
+static const vfield_t JOB_OUT[] = {
+    {"id", V_ID},
+    {"kind", V_STR, .title = "任务类型"},
+    {"title", V_STR, .title = "任务类型的名称"},
+    {"payload", V_OBJECT, .title = "参数"},
+    {"status", V_ENUM, .choices = JOBS_STATUSES, .title = "状态"},
+    {"attempts", V_INT, .title = "已尝试次数"},
+    {"max_attempts", V_INT},
+    {"run_at", V_TIME, .title = "计划执行时间"},
+    {"progress", V_OBJECT, .title = "进度 {done,total,note}"},
+    {"result", V_OBJECT, .title = "结果"},
+    {"last_error", V_STR, .title = "最近一次错误"},
+    {"created_by", V_ID},
+    {"org_id", V_ID, .title = "所属组织（创建人的组织）"},
+    {"created_at", V_TIME},
+    {"finished_at", V_TIME},
+};
+static const vfield_t RUN_QUERY[] = {
+    {"status", V_ENUM, .choices = RUN_STATUS, .title = "状态"},
+    {"schedule_id", V_ID, .title = "调度"},
+    {"job_id", V_ID, .title = "任务"},
+};
+static const vfield_t RUN_OUT[] = {
+    {"id", V_ID},
+    {"job_id", V_ID},
+    {"schedule_id", V_ID},
+    {"kind", V_STR},
+    {"attempt", V_INT},
+    {"worker", V_STR, .title = "执行节点"},
+    {"started_at", V_TIME},
+    {"finished_at", V_TIME},
+    {"duration_ms", V_INT},
+    {"status", V_ENUM, .choices = RUN_STATUS},
+    {"items", V_INT, .title = "处理条数"},
+    {"error", V_STR},
+};
+static const vfield_t SCHED_OUT[] = {
+    {"id", V_ID},
+    {"name", V_STR},
+    {"title", V_STR},
+    {"cron", V_STR, .title = "cron 表达式（5 段）"},
+    {"job_kind", V_STR},
+    {"payload", V_OBJECT},
+    {"enabled", V_BOOL},
+    {"next_run_at", V_TIME},
+    {"last_run_at", V_TIME},
+    {"last_job_id", V_ID},
+};
+
+/* ---- jobs ---- */
+
+static bool eq_filter(http_req_t *req, qb_t *w, const char *name, const char *col)
 {
-    int64_t v;
-    if (!http_query_int(req, name, 0, 1, INT64_MAX, &v))
-        return false;
+    const char *v = http_query(req, name);
+    if (v) {
+        qb_sql(w, http_printf(req, " AND %s = ", col));
+        qb_text(w, v);
+    }
+    return true;
+}
+
+static void id_filter(http_req_t *req, qb_t *w, const char *name, const char *col)
+{
+    int64_t v = http_query_i64(req, name, 0);
     if (v) {
         qb_sql(w, http_printf(req, " AND %s = ", col));
         qb_int(w, v);
     }
-    return true;
-}
-
-static bool text_filter(http_req_t *req, qb_t *w, const char *name, const char *const *allowed,
-                        const char *col)
-{
-    const char *v = http_query(req, name);
-    if (!v || !*v)
-        return true;
-    if ((allowed && !valid_choice(allowed, v)) || strlen(v) > 100) {
-        http_error_fields(req, json_pack("{s:s}", name, "取值无效"));
-        return false;
-    }
-    qb_sql(w, http_printf(req, " AND %s = ", col));
-    qb_text(w, v);
-    return true;
-}
-
-/* GET list of a table with the filters already in w (" FROM t WHERE 1 = 1 ..."). */
-static void list_table(http_req_t *req, qb_t *w, bool ok, const char *cols, const char *order,
-                       http_row_fn row)
-{
-    int64_t page, size;
-    db_conn_t *c;
-    if (ok && http_paging(req, &page, &size) && (c = http_db(req)))
-        http_list_query(req, c, cols, w, order, page, size, row, NULL);
-    qb_free(w);
 }
 
 static void list_jobs(http_req_t *req)
 {
+    db_conn_t *c = http_db(req);
+    if (!c)
+        return;
     qb_t w;
-    qb_init(&w, " FROM jobs WHERE 1 = 1");
-    bool ok = text_filter(req, &w, "status", JOBS_STATUSES, "status") &&
-              text_filter(req, &w, "kind", NULL, "kind") && id_filter(req, &w, "schedule_id", "schedule_id");
-    list_table(req, &w, ok, JOBS_COLS, "id DESC", jobs_row_json);
+    res_from(req, &JOBS, &w);
+    eq_filter(req, &w, "status", "j.status");
+    eq_filter(req, &w, "kind", "j.kind");
+    id_filter(req, &w, "schedule_id", "j.schedule_id");
+    res_list(req, c, &JOBS, JOBS_COLS, &w, "j.id DESC", jobs_row_json, NULL);
+    qb_free(&w);
 }
 
 static void list_runs(http_req_t *req)
 {
+    db_conn_t *c = http_db(req);
+    if (!c)
+        return;
     qb_t w;
-    qb_init(&w, " FROM job_runs WHERE 1 = 1");
-    bool ok = text_filter(req, &w, "status", RUN_STATUS, "status") &&
-              id_filter(req, &w, "schedule_id", "schedule_id") && id_filter(req, &w, "job_id", "job_id");
-    list_table(req, &w, ok, RUN_COLS, "id DESC", run_json);
+    res_from(req, &RUNS, &w);
+    eq_filter(req, &w, "status", "r.status");
+    id_filter(req, &w, "schedule_id", "r.schedule_id");
+    id_filter(req, &w, "job_id", "r.job_id");
+    res_list(req, c, &RUNS, RUN_COLS, &w, "r.id DESC", run_json, NULL);
+    qb_free(&w);
 }
 
 static void list_schedules(http_req_t *req)
 {
+    db_conn_t *c = http_db(req);
+    if (!c)
+        return;
     qb_t w;
-    qb_init(&w, " FROM schedules");
-    list_table(req, &w, true, SCHED_COLS, "id", schedule_json);
-}
-
-/* Loads one row by id as JSON; NULL after answering 404/5xx. */
-static json_t *load_one(http_req_t *req, db_conn_t *c, const char *sql, int64_t id, http_row_fn row)
-{
-    db_stmt_t *st = db_prepare(c, sql);
-    if (!st) {
-        http_db_error(req, c);
-        return NULL;
-    }
-    db_bind_int64(st, 1, id);
-    int rc = db_step(st);
-    json_t *o = rc == DB_ROW ? row(st, NULL) : NULL;
-    db_done(st);
-    if (rc == DB_DONE)
-        http_error(req, 404, "not_found", "记录不存在");
-    else if (rc != DB_ROW)
-        http_db_error(req, c);
-    return o;
+    res_from(req, &SCHEDULES, &w);
+    res_list(req, c, &SCHEDULES, SCHED_COLS, &w, "s.id", schedule_json, NULL);
+    qb_free(&w);
 }
 
 static void get_job(http_req_t *req)
@@ -168,11 +220,11 @@ static void get_job(http_req_t *req)
     db_conn_t *c;
     if (!http_param_id(req, "id", &id) || !(c = http_db(req)))
         return;
-    json_t *o = load_one(req, c, "SELECT " JOBS_COLS " FROM jobs WHERE id = ?", id, jobs_row_json);
+    json_t *o = res_load(req, c, &JOBS, JOBS_COLS, id, jobs_row_json, NULL, RES_PLAIN);
     if (!o)
         return;
     json_t *runs = json_array();
-    db_stmt_t *st = db_prepare(c, "SELECT " RUN_COLS " FROM job_runs WHERE job_id = ? ORDER BY id");
+    db_stmt_t *st = db_prepare(c, "SELECT " RUN_COLS " FROM job_runs r WHERE r.job_id = ? ORDER BY r.id");
     if (st) {
         db_bind_int64(st, 1, id);
         while (db_step(st) == DB_ROW)
@@ -183,56 +235,50 @@ static void get_job(http_req_t *req)
     http_json(req, 200, o);
 }
 
-/* Moves a job from one of the `from` statuses to `to`; 409 otherwise. */
-static void job_transition(http_req_t *req, const char *sql, const char *conflict_msg)
+/* The kit's state change: the job in scope, a guarded UPDATE (409 when it
+ * is no longer in a state the change leaves), the audit record, one
+ * commit. */
+static void job_transition(http_req_t *req, const char *set, const char *from, const char *conflict_msg)
 {
     int64_t id;
     db_conn_t *c;
     if (!http_param_id(req, "id", &id) || !(c = http_db(req)))
         return;
-    json_t *o = load_one(req, c, "SELECT " JOBS_COLS " FROM jobs WHERE id = ?", id, jobs_row_json);
-    if (!o)
-        return;
-    json_decref(o);
-    db_stmt_t *st = db_prepare(c, sql);
-    if (!st) {
+    if (db_begin(c) != 0) {
         http_db_error(req, c);
         return;
     }
+    json_t *before =
+        http_defer_json(req, res_load(req, c, &JOBS, JOBS_COLS, id, jobs_row_json, NULL, RES_PLAIN));
+    if (!before)
+        return;
     int64_t now = time_now_ms();
-    db_bind_int64(st, 1, now);
-    db_bind_int64(st, 2, now);
-    db_bind_int64(st, 3, id);
-    int rc = db_step(st);
-    db_done(st);
-    if (rc != DB_DONE) {
-        http_db_error(req, c);
+    qb_t q;
+    qb_init(&q, "UPDATE jobs SET updated_at = ");
+    qb_int(&q, now);
+    qb_sql(&q, set);
+    qb_int(&q, now);
+    qb_sql(&q, " WHERE id = ");
+    qb_int(&q, id);
+    qb_sql(&q, " AND status IN ");
+    qb_sql(&q, from);
+    if (!res_transition(req, c, &q, conflict_msg))
         return;
-    }
-    if (db_changes(c) == 0) {
-        http_error(req, 409, "conflict", "%s", conflict_msg);
-        return;
-    }
+    json_t *after = res_load(req, c, &JOBS, JOBS_COLS, id, jobs_row_json, NULL, RES_PLAIN);
+    audit_entry_t ae = {.target = id, .before = before, .after = after};
+    audit_reply(req, c, after != NULL, &ae, 200, after);
     jobs_notify();
-    o = load_one(req, c, "SELECT " JOBS_COLS " FROM jobs WHERE id = ?", id, jobs_row_json);
-    if (o)
-        http_json(req, 200, o);
 }
 
 static void retry_job(http_req_t *req)
 {
-    job_transition(req,
-                   "UPDATE jobs SET status = 'queued', attempts = 0, run_at = ?, updated_at = ?, "
-                   "finished_at = NULL, last_error = NULL WHERE id = ? AND status IN ('dead', 'cancelled')",
-                   "只有已失败或已取消的任务可以重试");
+    job_transition(req, ", status = 'queued', attempts = 0, finished_at = NULL, last_error = NULL, run_at = ",
+                   "('dead', 'cancelled')", "只有已失败或已取消的任务可以重试");
 }
 
 static void cancel_job(http_req_t *req)
 {
-    job_transition(req,
-                   "UPDATE jobs SET status = 'cancelled', finished_at = ?, updated_at = ? "
-                   "WHERE id = ? AND status = 'queued'",
-                   "只有排队中的任务可以取消");
+    job_transition(req, ", status = 'cancelled', finished_at = ", "('queued')", "只有排队中的任务可以取消");
 }
 
 static void get_kinds(http_req_t *req)
@@ -240,13 +286,15 @@ static void get_kinds(http_req_t *req)
     http_json(req, 200, json_pack("{s:o}", "items", jobs_kinds_json()));
 }
 
+/* ---- schedules ---- */
+
 static void get_schedule(http_req_t *req)
 {
     int64_t id;
     db_conn_t *c;
     if (!http_param_id(req, "id", &id) || !(c = http_db(req)))
         return;
-    json_t *o = load_one(req, c, "SELECT " SCHED_COLS " FROM schedules WHERE id = ?", id, schedule_json);
+    json_t *o = res_load(req, c, &SCHEDULES, SCHED_COLS, id, schedule_json, NULL, RES_PLAIN);
     if (o)
         http_json(req, 200, o);
 }
@@ -258,17 +306,42 @@ static const char *check_cron(json_t *v)
     return cron_parse(json_string_value(v), &ct, err, sizeof err) == 0 ? NULL : err;
 }
 
+static const vfield_t SCHED_PATCH[] = {
+    {"title", V_STR, false, 1, 100, NULL, NULL, "名称"},
+    {"cron", V_STR, false, 1, 100, NULL, check_cron, "cron 表达式（分 时 日 月 周）"},
+    {"enabled", V_BOOL, false, 0, 0, NULL, NULL, "是否启用"},
+    {"payload", V_OBJECT, false, 0, 0, NULL, NULL, "任务参数"},
+};
+
+/* Loads the schedule (locked for this transaction) as the audit's before;
+ * NULL after answering. */
+static json_t *schedule_for_change(http_req_t *req, db_conn_t *c, int64_t id)
+{
+    if (db_begin(c) != 0) {
+        http_db_error(req, c);
+        return NULL;
+    }
+    return http_defer_json(req,
+                           res_load(req, c, &SCHEDULES, SCHED_COLS, id, schedule_json, NULL, RES_FOR_UPDATE));
+}
+
+/* The end of every schedule change: the audit record with before and after,
+ * one commit, the schedule as it now is. */
+static void schedule_changed(http_req_t *req, db_conn_t *c, int64_t id, json_t *before)
+{
+    json_t *after = res_load(req, c, &SCHEDULES, SCHED_COLS, id, schedule_json, NULL, RES_PLAIN);
+    if (!after)
+        return;
+    audit_entry_t ae = {.target = id, .before = before, .after = after};
+    audit_reply(req, c, true, &ae, 200, after);
+}
+
 static void patch_schedule(http_req_t *req)
 {
-    static const vfield_t F[] = {
-        {"title", V_STR, false, 1, 100, NULL, NULL},
-        {"cron", V_STR, false, 1, 100, NULL, check_cron},
-        {"enabled", V_BOOL, false, 0, 0, NULL, NULL},
-        {"payload", V_OBJECT, false, 0, 0, NULL, NULL},
-    };
     int64_t id;
     db_conn_t *c;
-    if (!http_param_id(req, "id", &id) || !valid_body(req, F, VN(F), true) || !(c = http_db(req)))
+    if (!http_param_id(req, "id", &id) || !valid_body(req, SCHED_PATCH, VN(SCHED_PATCH), true) ||
+        !(c = http_db(req)))
         return;
     json_t *b = http_json_body(req);
     const char *cron = jstr(b, "cron");
@@ -277,14 +350,9 @@ static void patch_schedule(http_req_t *req)
                         : NULL;
     if (payload)
         http_defer(req, free, payload);
-    if (db_begin(c) != 0) {
-        http_db_error(req, c);
+    json_t *before = schedule_for_change(req, c, id);
+    if (!before)
         return;
-    }
-    json_t *o = load_one(req, c, "SELECT " SCHED_COLS " FROM schedules WHERE id = ?", id, schedule_json);
-    if (!o)
-        return; /* released with the request: rolled back */
-    json_decref(o);
     db_stmt_t *st =
         db_prepare(c, "UPDATE schedules SET title = COALESCE(?, title), cron = COALESCE(?, cron), "
                       "enabled = COALESCE(?, enabled), payload = COALESCE(?, payload), "
@@ -306,14 +374,11 @@ static void patch_schedule(http_req_t *req)
     db_done(st);
     /* a new cron or a resume counts from now */
     if (rc != DB_DONE ||
-        ((cron || jbool(b, "enabled", false)) && jobs_schedule_rearm(c, id, time_now_ms()) != 0) ||
-        db_commit(c) != 0) {
+        ((cron || jbool(b, "enabled", false)) && jobs_schedule_rearm(c, id, time_now_ms()) != 0)) {
         http_db_error(req, c);
         return;
     }
-    o = load_one(req, c, "SELECT " SCHED_COLS " FROM schedules WHERE id = ?", id, schedule_json);
-    if (o)
-        http_json(req, 200, o);
+    schedule_changed(req, c, id, before);
 }
 
 static void set_enabled(http_req_t *req, bool enabled)
@@ -322,35 +387,23 @@ static void set_enabled(http_req_t *req, bool enabled)
     db_conn_t *c;
     if (!http_param_id(req, "id", &id) || !(c = http_db(req)))
         return;
-    if (db_begin(c) != 0) {
-        http_db_error(req, c);
+    json_t *before = schedule_for_change(req, c, id);
+    if (!before)
         return;
-    }
     db_stmt_t *st = db_prepare(c, "UPDATE schedules SET enabled = ?, updated_at = ? WHERE id = ?");
-    if (!st) {
-        http_db_error(req, c);
-        return;
+    int rc = DB_ERROR;
+    if (st) {
+        db_bind_bool(st, 1, enabled);
+        db_bind_int64(st, 2, time_now_ms());
+        db_bind_int64(st, 3, id);
+        rc = db_step(st);
     }
-    db_bind_bool(st, 1, enabled);
-    db_bind_int64(st, 2, time_now_ms());
-    db_bind_int64(st, 3, id);
-    int rc = db_step(st);
     db_done(st);
-    if (rc != DB_DONE) {
+    if (rc != DB_DONE || (enabled && jobs_schedule_rearm(c, id, time_now_ms()) != 0)) {
         http_db_error(req, c);
         return;
     }
-    if (db_changes(c) == 0) {
-        http_error(req, 404, "not_found", "记录不存在");
-        return;
-    }
-    if ((enabled && jobs_schedule_rearm(c, id, time_now_ms()) != 0) || db_commit(c) != 0) {
-        http_db_error(req, c);
-        return;
-    }
-    json_t *o = load_one(req, c, "SELECT " SCHED_COLS " FROM schedules WHERE id = ?", id, schedule_json);
-    if (o)
-        http_json(req, 200, o);
+    schedule_changed(req, c, id, before);
 }
 
 static void pause_schedule(http_req_t *req) { set_enabled(req, false); }
@@ -363,49 +416,122 @@ static void run_schedule(http_req_t *req)
     db_conn_t *c;
     if (!http_param_id(req, "id", &id) || !(c = http_db(req)))
         return;
-    db_stmt_t *st = db_prepare(c, "SELECT job_kind, payload FROM schedules WHERE id = ?");
-    if (!st) {
-        http_db_error(req, c);
+    json_t *s = schedule_for_change(req, c, id);
+    if (!s)
         return;
-    }
-    db_bind_int64(st, 1, id);
-    int rc = db_step(st);
-    char *kind = rc == DB_ROW ? http_printf(req, "%s", db_col_text(st, 0)) : NULL;
-    char *payload = rc == DB_ROW ? http_printf(req, "%s", db_col_text(st, 1)) : NULL;
-    db_done(st);
-    if (rc == DB_DONE) {
-        http_error(req, 404, "not_found", "记录不存在");
-        return;
-    }
-    if (rc != DB_ROW) {
-        http_db_error(req, c);
-        return;
-    }
-    job_spec_t spec = {
-        .kind = kind, .payload = payload, .schedule_id = id, .priority = 1, .created_by = http_user_id(req)};
+    char *payload = json_dumps(json_object_get(s, "payload"), JSON_COMPACT);
+    http_defer(req, free, payload);
+    job_spec_t spec = {.kind = jstr(s, "job_kind"),
+                       .payload = payload,
+                       .schedule_id = id,
+                       .priority = 1,
+                       .created_by = http_user_id(req)};
     int64_t job = jobs_enqueue(c, &spec);
-    if (job < 0) {
-        http_db_error(req, c);
+    json_t *o = job > 0 ? res_load(req, c, &JOBS, JOBS_COLS, job, jobs_row_json, NULL, RES_PLAIN) : NULL;
+    if (job > 0 && !o)
         return;
-    }
-    json_t *o = load_one(req, c, "SELECT " JOBS_COLS " FROM jobs WHERE id = ?", job, jobs_row_json);
-    if (o)
-        http_json(req, 201, o);
+    audit_entry_t ae = {
+        .target = id, .detail = http_printf(req, "立即执行，任务 %lld", (long long)job), .after = o};
+    audit_reply(req, c, job > 0, &ae, 201, o);
+    jobs_notify();
 }
 
 static const http_route_t routes[] = {
-    {"GET", "/api/v1/jobs", list_jobs, "job.read", 0, 0},
-    {"GET", "/api/v1/jobs/{id}", get_job, "job.read", 0, 0},
-    {"POST", "/api/v1/jobs/{id}/retry", retry_job, "job.write", 0, 0},
-    {"POST", "/api/v1/jobs/{id}/cancel", cancel_job, "job.write", 0, 0},
-    {"GET", "/api/v1/job-kinds", get_kinds, "job.read", 0, 0},
-    {"GET", "/api/v1/job-runs", list_runs, "job.read", 0, 0},
-    {"GET", "/api/v1/schedules", list_schedules, "job.read", 0, 0},
-    {"GET", "/api/v1/schedules/{id}", get_schedule, "job.read", 0, 0},
-    {"PATCH", "/api/v1/schedules/{id}", patch_schedule, "job.write", 0, 0},
-    {"POST", "/api/v1/schedules/{id}/pause", pause_schedule, "job.write", 0, 0},
-    {"POST", "/api/v1/schedules/{id}/resume", resume_schedule, "job.write", 0, 0},
-    {"POST", "/api/v1/schedules/{id}/run", run_schedule, "job.write", 0, 0},
+    {.method = "GET",
+     .pattern = "/api/v1/jobs",
+     .handler = list_jobs,
+     .perm = "job.read",
+     .flags = HTTP_LIST,
+     .summary = "任务列表",
+     .resource = &JOBS,
+     HTTP_QUERY(JOB_QUERY),
+     HTTP_OUT(JOB_OUT)},
+    {.method = "GET",
+     .pattern = "/api/v1/jobs/{id}",
+     .handler = get_job,
+     .perm = "job.read",
+     .summary = "任务详情（含每次执行）",
+     .resource = &JOBS,
+     HTTP_OUT(JOB_OUT)},
+    {.method = "POST",
+     .pattern = "/api/v1/jobs/{id}/retry",
+     .handler = retry_job,
+     .perm = "job.write",
+     .summary = "重试任务",
+     .audit = "job.retry",
+     .resource = &JOBS,
+     HTTP_OUT(JOB_OUT)},
+    {.method = "POST",
+     .pattern = "/api/v1/jobs/{id}/cancel",
+     .handler = cancel_job,
+     .perm = "job.write",
+     .summary = "取消任务",
+     .audit = "job.cancel",
+     .resource = &JOBS,
+     HTTP_OUT(JOB_OUT)},
+    {.method = "GET",
+     .pattern = "/api/v1/job-kinds",
+     .handler = get_kinds,
+     .perm = "job.read",
+     .summary = "任务类型"},
+    {.method = "GET",
+     .pattern = "/api/v1/job-runs",
+     .handler = list_runs,
+     .perm = "job.read",
+     .flags = HTTP_LIST,
+     .summary = "任务执行记录",
+     .resource = &RUNS,
+     HTTP_QUERY(RUN_QUERY),
+     HTTP_OUT(RUN_OUT)},
+    {.method = "GET",
+     .pattern = "/api/v1/schedules",
+     .handler = list_schedules,
+     .perm = "job.read",
+     .flags = HTTP_LIST,
+     .summary = "调度列表",
+     .resource = &SCHEDULES,
+     HTTP_OUT(SCHED_OUT)},
+    {.method = "GET",
+     .pattern = "/api/v1/schedules/{id}",
+     .handler = get_schedule,
+     .perm = "job.read",
+     .summary = "调度详情",
+     .resource = &SCHEDULES,
+     HTTP_OUT(SCHED_OUT)},
+    {.method = "PATCH",
+     .pattern = "/api/v1/schedules/{id}",
+     .handler = patch_schedule,
+     .perm = "job.write",
+     .summary = "修改调度",
+     .audit = "schedule.update",
+     .resource = &SCHEDULES,
+     HTTP_BODY(SCHED_PATCH),
+     HTTP_OUT(SCHED_OUT),
+     .example = "{\"title\":\"每日数据库备份\",\"cron\":\"30 2 * * *\"}"},
+    {.method = "POST",
+     .pattern = "/api/v1/schedules/{id}/pause",
+     .handler = pause_schedule,
+     .perm = "job.write",
+     .summary = "暂停调度",
+     .audit = "schedule.pause",
+     .resource = &SCHEDULES,
+     HTTP_OUT(SCHED_OUT)},
+    {.method = "POST",
+     .pattern = "/api/v1/schedules/{id}/resume",
+     .handler = resume_schedule,
+     .perm = "job.write",
+     .summary = "恢复调度",
+     .audit = "schedule.resume",
+     .resource = &SCHEDULES,
+     HTTP_OUT(SCHED_OUT)},
+    {.method = "POST",
+     .pattern = "/api/v1/schedules/{id}/run",
+     .handler = run_schedule,
+     .perm = "job.write",
+     .summary = "立即执行调度",
+     .audit = "schedule.run",
+     .resource = &SCHEDULES,
+     HTTP_OUT(JOB_OUT)},
 };
 
 int system_jobs_routes(zd_app_t *app, char *err, size_t errlen)

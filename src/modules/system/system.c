@@ -124,31 +124,34 @@ static void get_info(http_req_t *req)
 
 /* GET /api/v1/system/logs?kind=&level=&q=&from=&to=&limit= — newest first,
  * from the tail (4 MiB) of the current file of that kind. */
+static const char *const LOG_KIND_NAMES[] = {"system", "app", "job", "transfer", "db", "access", NULL};
+static const char *const LOG_LEVELS[] = {"debug", "info", "warn", "error", NULL};
+static const vfield_t LOG_QUERY[] = {
+    {"kind", V_ENUM, .choices = LOG_KIND_NAMES, .title = "日志类别（默认 system）"},
+    {"level", V_ENUM, .choices = LOG_LEVELS, .title = "最低级别"},
+    {"q", V_STR, .max = 100, .title = "包含的文字"},
+    {"from", V_TIME, .title = "起始时间"},
+    {"to", V_TIME, .title = "截止时间"},
+    {"limit", V_INT, .min = 1, .max = 2000, .title = "最多条数（默认 200）"},
+};
+
 static void get_logs(http_req_t *req)
 {
     const char *kind = http_query(req, "kind");
     const char *level = http_query(req, "level");
     const char *q = http_query(req, "q");
     const char *from = http_query(req, "from"), *to = http_query(req, "to");
-    json_t *errs = json_object();
     log_kind_t k = LOG_SYSTEM;
     log_level_t minlvl = LOG_DEBUG;
-    int64_t from_ms = 0, to_ms = INT64_MAX, limit;
-    if (kind && !log_kind_parse(kind, &k))
-        json_object_set_new(errs, "kind", json_string("应为 system、app、job、transfer、db 或 access"));
-    if (level && !log_level_parse(level, &minlvl))
-        json_object_set_new(errs, "level", json_string("应为 debug、info、warn 或 error"));
-    if (from && !time_parse_iso8601(from, &from_ms))
-        json_object_set_new(errs, "from", json_string("应为 ISO 8601 时间"));
-    if (to && !time_parse_iso8601(to, &to_ms))
-        json_object_set_new(errs, "to", json_string("应为 ISO 8601 时间"));
-    if (json_object_size(errs)) {
-        http_error_fields(req, errs);
-        return;
-    }
-    json_decref(errs);
-    if (!http_query_int(req, "limit", 200, 1, 2000, &limit))
-        return;
+    int64_t from_ms = 0, to_ms = INT64_MAX, limit = http_query_i64(req, "limit", 200);
+    if (kind)
+        log_kind_parse(kind, &k);
+    if (level)
+        log_level_parse(level, &minlvl);
+    if (from)
+        time_parse_iso8601(from, &from_ms);
+    if (to)
+        time_parse_iso8601(to, &to_ms);
     if (!log_dir()) {
         http_list(req, json_array(), 0, 1, limit);
         return;
@@ -187,7 +190,7 @@ static void get_logs(http_req_t *req)
                 int64_t ts = 0;
                 bool keep = log_level_parse(jstr(rec, "level"), &lv) && lv >= minlvl &&
                             time_parse_iso8601(jstr(rec, "ts"), &ts) && ts >= from_ms && ts <= to_ms &&
-                            (!q || !*q || strstr(start, q));
+                            (!q || strstr(start, q));
                 if (keep)
                     json_array_append_new(items, rec);
                 else
@@ -270,8 +273,11 @@ static void get_log_file(http_req_t *req)
         http_error(req, 404, "not_found", "日志文件不存在");
         return;
     }
-    audit_entry_t ae = {.action = "system.log_download", .target_type = "log_file", .target_id = name};
-    audit_req(req, &ae);
+    audit_entry_t ae = {.target_type = "log_file", .target_id = name};
+    if (!audit_req(req, &ae)) {
+        close(fd);
+        return;
+    }
     http_attachment(req, name, name);
     http_send_fd(req, 200, "application/x-ndjson; charset=utf-8", fd, 0, (uint64_t)st.st_size);
 }
@@ -391,13 +397,95 @@ static int job_db_maintain(job_ctx_t *ctx)
     return JOB_OK;
 }
 
+/* ---- the platform's documents: API reference, labels, to-do list ---- */
+
+static void get_openapi(http_req_t *req) { http_json(req, 200, openapi_document(app->http)); }
+
+static void get_dicts(http_req_t *req)
+{
+    http_json(req, 200, json_pack("{s:o}", "dicts", modules_dicts(app->http)));
+}
+
+static void get_todo(http_req_t *req)
+{
+    db_conn_t *c = http_db(req);
+    if (!c)
+        return;
+    json_t *o = modules_todo(req, c);
+    if (!o)
+        http_db_error(req, c);
+    else
+        http_json(req, 200, o);
+}
+
+static const vfield_t LOG_FILE_OUT[] = {{"name", V_STR},
+                                        {"kind", V_ENUM, .choices = LOG_KIND_NAMES},
+                                        {"bytes", V_INT},
+                                        {"modified_at", V_TIME},
+                                        {"current", V_BOOL, .title = "正在写入的文件"}};
+
 static const http_route_t routes[] = {
-    {"GET", "/healthz", get_healthz, NULL, HTTP_PUBLIC, 0},
-    {"GET", "/metrics", get_metrics, NULL, HTTP_PUBLIC, 0},
-    {"GET", "/api/v1/system/info", get_info, "system.read", 0, 0},
-    {"GET", "/api/v1/system/logs", get_logs, "system.read", 0, 0},
-    {"GET", "/api/v1/system/log-files", list_log_files, "system.read", 0, 0},
-    {"GET", "/api/v1/system/log-files/{name}", get_log_file, "system.read", 0, 0},
+    {.method = "GET",
+     .pattern = "/healthz",
+     .handler = get_healthz,
+     .perm = HTTP_ANYONE,
+     .flags = HTTP_PUBLIC,
+     .summary = "健康检查",
+     .notes = "200 {status:ok,version,db,uptime_s}; 503 when the database does not answer"},
+    {.method = "GET",
+     .pattern = "/metrics",
+     .handler = get_metrics,
+     .perm = HTTP_ANYONE,
+     .flags = HTTP_PUBLIC,
+     .summary = "Prometheus 指标",
+     .notes = "Prometheus text format; restrict it at the reverse proxy"},
+    {.method = "GET",
+     .pattern = "/api/v1/system/info",
+     .handler = get_info,
+     .perm = "system.read",
+     .summary = "系统状态",
+     .notes = "version, uptime, database, disk, effective configuration (secrets masked)"},
+    {.method = "GET",
+     .pattern = "/api/v1/system/logs",
+     .handler = get_logs,
+     .perm = "system.read",
+     .summary = "运行日志",
+     HTTP_QUERY(LOG_QUERY),
+     .notes = "newest first, from the tail (4 MiB) of the current file of that kind"},
+    {.method = "GET",
+     .pattern = "/api/v1/system/log-files",
+     .handler = list_log_files,
+     .perm = "system.read",
+     .summary = "日志文件列表",
+     HTTP_OUT(LOG_FILE_OUT)},
+    {.method = "GET",
+     .pattern = "/api/v1/system/log-files/{name}",
+     .handler = get_log_file,
+     .perm = "system.read",
+     .flags = HTTP_DOWNLOAD,
+     .summary = "下载日志文件",
+     .audit = "system.log_download"},
+    {.method = "GET",
+     .pattern = "/api/v1/openapi.json",
+     .handler = get_openapi,
+     .perm = HTTP_LOGIN,
+     .summary = "接口文档（OpenAPI 3.1）",
+     .notes = "generated from the route tables of every module"},
+    {.method = "GET",
+     .pattern = "/api/v1/dicts",
+     .handler = get_dicts,
+     .perm = HTTP_LOGIN,
+     .flags = HTTP_PW_EXPIRED_OK,
+     .summary = "数据字典（代码的中文名称）",
+     .notes = "{dicts:{name:{title,items:[{value,label,tag}]}}}: every code a user can see, labelled by its "
+              "module"},
+    {.method = "GET",
+     .pattern = "/api/v1/dashboard/todo",
+     .handler = get_todo,
+     .perm = HTTP_LOGIN,
+     .flags = HTTP_PW_EXPIRED_OK,
+     .summary = "我的待办",
+     .notes = "{items:[{key,title,count,link}]}: what each module has waiting for the caller"},
 };
 
 static int system_init(zd_app_t *a, char *err, size_t errlen)
@@ -423,4 +511,38 @@ static int system_init(zd_app_t *a, char *err, size_t errlen)
     return 0;
 }
 
-const zd_module_t system_module = {.name = "system", .init = system_init};
+static const auth_perm_t PERMS[] = {
+    {"system.read", "查看系统状态与运行日志", AUTH_DUTY_SYSTEM},
+    {"job.read", "查看任务与调度", AUTH_DUTY_SYSTEM},
+    {"job.write", "管理任务调度", AUTH_DUTY_SYSTEM},
+};
+static const auth_perm_group_t PERM_GROUPS[] = {{"system", "系统运维", PERMS, 3}, {NULL}};
+
+static const zd_label_t JOB_STATUS[] = {{"queued", "排队中", "info"},    {"running", "执行中", "primary"},
+                                        {"done", "已完成", "success"},   {"dead", "已失败", "danger"},
+                                        {"cancelled", "已取消", "info"}, {NULL}};
+static const zd_label_t RUN_STATUS[] = {{"running", "执行中", "primary"},
+                                        {"done", "已完成", "success"},
+                                        {"failed", "失败", "danger"},
+                                        {"lost", "中断", "warning"},
+                                        {NULL}};
+static const zd_label_t LOG_KIND[] = {{"system", "系统日志"},
+                                      {"app", "应用日志"},
+                                      {"job", "批处理日志"},
+                                      {"transfer", "文件传输日志"},
+                                      {"db", "数据库日志"},
+                                      {"access", "访问日志"},
+                                      {NULL}};
+static const zd_label_t LOG_LEVEL[] = {{"debug", "调试"},
+                                       {"info", "信息", "info"},
+                                       {"warn", "警告", "warning"},
+                                       {"error", "错误", "danger"},
+                                       {NULL}};
+static const zd_label_t ACTIONS[] = {{"system.bootstrap", "系统初始化"}, {NULL}};
+static const zd_dict_t DICTS[] = {
+    {"job_status", "任务状态", JOB_STATUS}, {"job_run_status", "执行状态", RUN_STATUS},
+    {"log_kind", "日志类别", LOG_KIND},     {"log_level", "日志级别", LOG_LEVEL},
+    {"audit_action", "审计操作", ACTIONS},  {NULL}};
+
+const zd_module_t system_module = {
+    .name = "system", .title = "系统运维", .init = system_init, .permissions = PERM_GROUPS, .dicts = DICTS};

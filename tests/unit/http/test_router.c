@@ -7,20 +7,34 @@
 static void h(http_req_t *r) { (void)r; }
 
 static const http_route_t routes[] = {
-    {"GET", "/healthz", h, NULL, 0, 0},
-    {"GET", "/api/v1/orgs", h, NULL, 0, 0},
-    {"POST", "/api/v1/orgs", h, NULL, 0, 0},
-    {"GET", "/api/v1/orgs/{id}", h, NULL, 0, 0},
-    {"PATCH", "/api/v1/orgs/{id}", h, NULL, 0, 0},
-    {"GET", "/api/v1/orgs/import", h, NULL, 0, 0},
-    {"GET", "/api/v1/orgs/{id}/users/{uid}", h, NULL, 0, 0},
+    {.method = "GET", .pattern = "/healthz", .handler = h, .perm = HTTP_LOGIN, .summary = "t"},
+    {.method = "GET", .pattern = "/api/v1/orgs", .handler = h, .perm = HTTP_LOGIN, .summary = "t"},
+    {.method = "POST",
+     .pattern = "/api/v1/orgs",
+     .handler = h,
+     .perm = HTTP_LOGIN,
+     .summary = "t",
+     .flags = HTTP_NO_AUDIT},
+    {.method = "GET", .pattern = "/api/v1/orgs/{id}", .handler = h, .perm = HTTP_LOGIN, .summary = "t"},
+    {.method = "PATCH",
+     .pattern = "/api/v1/orgs/{id}",
+     .handler = h,
+     .perm = HTTP_LOGIN,
+     .summary = "t",
+     .flags = HTTP_NO_AUDIT},
+    {.method = "GET", .pattern = "/api/v1/orgs/import", .handler = h, .perm = HTTP_LOGIN, .summary = "t"},
+    {.method = "GET",
+     .pattern = "/api/v1/orgs/{id}/users/{uid}",
+     .handler = h,
+     .perm = HTTP_LOGIN,
+     .summary = "t"},
 };
 
 static router_t *make(void)
 {
     router_t *r = router_new();
     char err[200];
-    assert_int_equal(router_add(r, routes, sizeof routes / sizeof routes[0], err, sizeof err), 0);
+    assert_int_equal(router_add(r, routes, sizeof routes / sizeof routes[0], "test", err, sizeof err), 0);
     return r;
 }
 
@@ -86,12 +100,56 @@ static void duplicate_and_bad_patterns_are_refused(void **state)
     (void)state;
     router_t *r = make();
     char err[200];
-    http_route_t dup[] = {{"GET", "/healthz", h, NULL, 0, 0}};
-    assert_int_equal(router_add(r, dup, 1, err, sizeof err), -1);
-    http_route_t bad[] = {{"GET", "/x/{", h, NULL, 0, 0}};
-    assert_int_equal(router_add(r, bad, 1, err, sizeof err), -1);
-    http_route_t badm[] = {{"FETCH", "/y", h, NULL, 0, 0}};
-    assert_int_equal(router_add(r, badm, 1, err, sizeof err), -1);
+    http_route_t dup[] = {
+        {.method = "GET", .pattern = "/healthz", .handler = h, .perm = HTTP_LOGIN, .summary = "t"}};
+    assert_int_equal(router_add(r, dup, 1, "test", err, sizeof err), -1);
+    http_route_t bad[] = {
+        {.method = "GET", .pattern = "/x/{", .handler = h, .perm = HTTP_LOGIN, .summary = "t"}};
+    assert_int_equal(router_add(r, bad, 1, "test", err, sizeof err), -1);
+    http_route_t badm[] = {{.method = "FETCH",
+                            .pattern = "/y",
+                            .handler = h,
+                            .perm = HTTP_LOGIN,
+                            .summary = "t",
+                            .flags = HTTP_NO_AUDIT}};
+    assert_int_equal(router_add(r, badm, 1, "test", err, sizeof err), -1);
+    router_free(r);
+}
+
+/* The table carries the cross-cutting rules: a route without a permission,
+ * a summary, or (when it changes something) an audit action is refused at
+ * start-up, not served open or unrecorded. */
+static void routes_without_permission_summary_or_audit_are_refused(void **state)
+{
+    (void)state;
+    router_t *r = router_new();
+    char err[200];
+    http_route_t noperm[] = {{.method = "GET", .pattern = "/a", .handler = h, .summary = "t"}};
+    assert_int_equal(router_add(r, noperm, 1, "test", err, sizeof err), -1);
+    assert_non_null(strstr(err, "permission"));
+    http_route_t nosummary[] = {{.method = "GET", .pattern = "/b", .handler = h, .perm = HTTP_LOGIN}};
+    assert_int_equal(router_add(r, nosummary, 1, "test", err, sizeof err), -1);
+    http_route_t noaudit[] = {
+        {.method = "POST", .pattern = "/c", .handler = h, .perm = "x.write", .summary = "t"}};
+    assert_int_equal(router_add(r, noaudit, 1, "test", err, sizeof err), -1);
+    assert_non_null(strstr(err, "audit"));
+    http_route_t publicperm[] = {
+        {.method = "GET", .pattern = "/d", .handler = h, .perm = HTTP_ANYONE, .summary = "t"}};
+    assert_int_equal(router_add(r, publicperm, 1, "test", err, sizeof err), -1);
+    http_route_t ok[] = {{.method = "POST",
+                          .pattern = "/e",
+                          .handler = h,
+                          .perm = "x.write",
+                          .summary = "t",
+                          .audit = "x.create"},
+                         {.method = "GET",
+                          .pattern = "/f",
+                          .handler = h,
+                          .perm = HTTP_ANYONE,
+                          .flags = HTTP_PUBLIC,
+                          .summary = "t"}};
+    assert_int_equal(router_add(r, ok, 2, "test", err, sizeof err), 0);
+    assert_string_equal(router_module_at(r, 0), "test");
     router_free(r);
 }
 
@@ -103,6 +161,7 @@ int main(void)
         cmocka_unit_test(wrong_method_is_405_with_allow),
         cmocka_unit_test(odd_paths_do_not_match),
         cmocka_unit_test(duplicate_and_bad_patterns_are_refused),
+        cmocka_unit_test(routes_without_permission_summary_or_audit_are_refused),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
