@@ -7,7 +7,7 @@ LISTEN ?= 127.0.0.1:8080
 export PATH := $(CURDIR)/.tools/node/bin:$(PATH)
 
 .PHONY: all run test deps build build-asan build-fuzz web test-unit test-api test-api-pg test-fuzz \
-        test-web test-e2e test-crash test-cluster format format-check bench bench-web clean
+        test-web test-e2e test-crash test-cluster format format-check bench bench-web clean api-doc
 
 all: build
 
@@ -85,6 +85,11 @@ format-check:
 
 bench: build
 	bench/run.sh
+
+# docs/api.md: the reference rendered from the server's generated OpenAPI
+# document (tests/api/openapi.test.mjs fails when it drifts)
+api-doc: build tests/node_modules/.ok
+	ZHENDI_BIN=$(CURDIR)/build/zhendi node scripts/api-doc.mjs
 
 # Web console first-load size and list-page timing in chromium (docs/benchmarks.md).
 bench-web: build tests/node_modules/.ok

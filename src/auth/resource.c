@@ -27,7 +27,10 @@ static void scope_with(const http_req_t *req, const zd_resource_t *r, auth_scope
     auth_scope_cond(req, q, s, r->org_col, r->path_col, r->creator_col);
 }
 
-void res_scope(const http_req_t *req, const zd_resource_t *r, qb_t *q) { scope_with(req, r, res_scope_of(req, r), q); }
+void res_scope(const http_req_t *req, const zd_resource_t *r, qb_t *q)
+{
+    scope_with(req, r, res_scope_of(req, r), q);
+}
 
 static void from_clause(const zd_resource_t *r, qb_t *q)
 {
@@ -184,7 +187,8 @@ void res_list(http_req_t *req, db_conn_t *c, const zd_resource_t *r, const char 
     bool keyset = r->keyset && after && !http_query(req, "sort");
     if (after && (!r->keyset || !str_to_int64(after, &after_v))) {
         sbuf_free(&order);
-        http_error_fields(req, json_pack("{s:s}", "after", r->keyset ? "应为整数" : "此列表不支持 after 翻页"));
+        http_error_fields(req,
+                          json_pack("{s:s}", "after", r->keyset ? "应为整数" : "此列表不支持 after 翻页"));
         return;
     }
     listq_t lq = {.cols = cols,
@@ -225,11 +229,12 @@ bool res_transition(http_req_t *req, db_conn_t *c, qb_t *q, const char *conflict
 
 int res_check(db_conn_t *c, const zd_resource_t *r, char *err, size_t errlen)
 {
-    const char *why = !r->name || !r->title || !r->table || !r->alias ? "name, title, table and alias are required"
-                      : !r->org_col && !r->no_org          ? "no organisation column: name it or say .no_org"
-                      : !r->creator_col && !r->no_creator  ? "no creator column: name it or say .no_creator"
-                      : r->directory && !r->org_col        ? "a directory resource has an organisation column"
-                                                           : NULL;
+    const char *why = !r->name || !r->title || !r->table || !r->alias
+                          ? "name, title, table and alias are required"
+                      : !r->org_col && !r->no_org         ? "no organisation column: name it or say .no_org"
+                      : !r->creator_col && !r->no_creator ? "no creator column: name it or say .no_creator"
+                      : r->directory && !r->org_col       ? "a directory resource has an organisation column"
+                                                          : NULL;
     if (why) {
         snprintf(err, errlen, "resource %s: %s", r->name ? r->name : "?", why);
         return -1;
@@ -254,7 +259,8 @@ int res_check(db_conn_t *c, const zd_resource_t *r, char *err, size_t errlen)
     int rc = st ? db_step(st) : DB_ERROR;
     db_done(st);
     if (rc == DB_ERROR)
-        snprintf(err, errlen, "resource %s: its columns do not match the database: %s", r->name, db_errmsg(c));
+        snprintf(err, errlen, "resource %s: its columns do not match the database: %s", r->name,
+                 db_errmsg(c));
     sbuf_free(&sql);
     return rc == DB_ERROR ? -1 : 0;
 }

@@ -775,53 +775,54 @@ static void move_org(http_req_t *req)
     audit_reply(req, c, after != NULL, &ae, 200, after);
 }
 
+/* An organisation's history is seen as the organisation is (deleted ones
+ * too): read by every logged-in user within their directory scope. */
+static const res_sort_t HISTORY_SORTS[] = {
+    {"id", "h.id"}, {"action", "h.action"}, {"created_at", "h.created_at"}, {NULL, NULL}};
+static const zd_resource_t ORG_HISTORY = {.name = "org_history",
+                                          .title = "组织变更记录",
+                                          .table = "org_history",
+                                          .alias = "h",
+                                          .from = "org_history h JOIN orgs o ON o.id = h.org_id "
+                                                  "LEFT JOIN users u ON u.id = h.created_by "
+                                                  "LEFT JOIN orgs fp ON fp.id = h.from_parent_id "
+                                                  "LEFT JOIN orgs tp ON tp.id = h.to_parent_id",
+                                          .org_col = "o.id",
+                                          .path_col = "o.path",
+                                          .creator_col = "h.created_by",
+                                          .directory = true,
+                                          .keyset = "h.id",
+                                          .sorts = HISTORY_SORTS};
+
+#define HISTORY_COLS                                                                                         \
+    "h.id, h.action, h.from_parent_id, h.to_parent_id, h.changes, h.reason, h.created_by, u.name, "          \
+    "h.created_at, fp.name, tp.name"
+
+static json_t *history_row(db_stmt_t *st, void *ud)
+{
+    (void)ud;
+    return json_pack("{s:I,s:s,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o}", "id", (json_int_t)db_col_int64(st, 0),
+                     "action", db_col_text(st, 1), "from_parent_id", json_col_id(st, 2), "from_parent_name",
+                     json_col_text(st, 9), "to_parent_id", json_col_id(st, 3), "to_parent_name",
+                     json_col_text(st, 10), "changes", json_parse_or_null(db_col_text(st, 4)), "reason",
+                     json_col_text(st, 5), "created_by", json_col_id(st, 6), "created_by_name",
+                     json_col_text(st, 7), "created_at", json_time(db_col_int64(st, 8)));
+}
+
 static void org_history(http_req_t *req)
 {
-    int64_t id, page, size;
+    int64_t id;
     db_conn_t *c;
-    if (!http_param_id(req, "id", &id) || !http_paging(req, &page, &size) || !(c = http_db(req)))
+    if (!http_param_id(req, "id", &id) || !(c = http_db(req)))
         return;
-    json_t *o = load(req, c, id, true);
-    if (!o) {
-        not_found(req);
+    if (!res_visible(req, c, &ORGS_ANY, id))
         return;
-    }
-    json_decref(o);
-    json_t *items = json_array();
-    int64_t total = 0;
-    db_stmt_t *st = db_prepare(c, "SELECT COUNT(*) FROM org_history WHERE org_id = ?");
-    if (st) {
-        db_bind_int64(st, 1, id);
-        if (db_step(st) == DB_ROW)
-            total = db_col_int64(st, 0);
-    }
-    db_done(st);
-    st = db_prepare(
-        c,
-        "SELECT h.id, h.action, h.from_parent_id, h.to_parent_id, h.changes, h.reason, h.created_by, "
-        "u.name, h.created_at, fp.name, tp.name FROM org_history h LEFT JOIN users u ON u.id = h.created_by "
-        "LEFT JOIN orgs fp ON fp.id = h.from_parent_id LEFT JOIN orgs tp ON tp.id = h.to_parent_id "
-        "WHERE h.org_id = ? ORDER BY h.id DESC LIMIT ? OFFSET ?");
-    if (st) {
-        db_bind_int64(st, 1, id);
-        db_bind_int64(st, 2, size);
-        db_bind_int64(st, 3, (page - 1) * size);
-        while (db_step(st) == DB_ROW) {
-            json_t *ch = db_col_text(st, 4) ? json_loads(db_col_text(st, 4), 0, NULL) : NULL;
-            json_array_append_new(
-                items,
-                json_pack("{s:I,s:s,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o}", "id",
-                          (json_int_t)db_col_int64(st, 0), "action", db_col_text(st, 1), "from_parent_id",
-                          json_col_id(st, 2), "from_parent_name", json_text_or_null(db_col_text(st, 9)),
-                          "to_parent_id", json_col_id(st, 3), "to_parent_name",
-                          json_text_or_null(db_col_text(st, 10)), "changes", ch ? ch : json_null(), "reason",
-                          json_text_or_null(db_col_text(st, 5)), "created_by", json_col_id(st, 6),
-                          "created_by_name", json_text_or_null(db_col_text(st, 7)), "created_at",
-                          json_time(db_col_int64(st, 8))));
-        }
-    }
-    db_done(st);
-    http_list(req, items, total, page, size);
+    qb_t w;
+    res_from(req, &ORG_HISTORY, &w);
+    qb_sql(&w, " AND h.org_id = ");
+    qb_int(&w, id);
+    res_list(req, c, &ORG_HISTORY, HISTORY_COLS, &w, "h.id DESC", history_row, NULL);
+    qb_free(&w);
 }
 
 static const vfield_t EXPORT_QUERY[] = {{"parent_id", V_ID, .title = "只导出这个组织及其下级"}};
@@ -1324,6 +1325,7 @@ static const http_route_t routes[] = {
      .notes = "the subtree as nested children"},
     {.method = "POST",
      .pattern = "/api/v1/orgs/{id}/move",
+     .example = "{\"parent_id\":\"{org}\",\"reason\":\"隶属关系调整\"}",
      .handler = move_org,
      .perm = "org.write",
      .summary = "调整隶属关系",
@@ -1338,7 +1340,7 @@ static const http_route_t routes[] = {
      .perm = HTTP_LOGIN,
      .flags = HTTP_LIST,
      .summary = "组织变更历史",
-     .resource = &ORGS_ANY,
+     .resource = &ORG_HISTORY,
      HTTP_OUT(HISTORY_OUT)},
 };
 

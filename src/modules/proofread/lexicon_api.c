@@ -1103,21 +1103,30 @@ static json_t *history_row(db_stmt_t *st, void *ud)
     return o;
 }
 
+static const res_sort_t HISTORY_SORTS[] = {
+    {"id", "h.id"}, {"version", "h.version"}, {"at", "h.at"}, {NULL, NULL}};
+static const zd_resource_t HISTORY = {.name = "lexicon_history",
+                                      .title = "词库修改记录",
+                                      .table = "proofread_history",
+                                      .alias = "h",
+                                      .no_org = true,
+                                      .no_creator = true,
+                                      .keyset = "h.id",
+                                      .sorts = HISTORY_SORTS};
+
 static void list_history(http_req_t *req)
 {
-    int64_t id, page, size;
+    int64_t id;
     db_conn_t *c;
-    if (!http_param_id(req, "id", &id) || !http_paging(req, &page, &size) || !(c = http_db(req)))
+    if (!http_param_id(req, "id", &id) || !(c = http_db(req)) || !res_visible(req, c, &LEXICONS, id))
         return;
-    json_t *lex = load_lexicon(req, c, id);
-    if (!lex)
-        return;
-    json_decref(lex);
     qb_t w;
-    qb_init(&w, " FROM proofread_history WHERE lexicon_id = ");
+    res_from(req, &HISTORY, &w);
+    qb_sql(&w, " AND h.lexicon_id = ");
     qb_int(&w, id);
-    http_list_query(req, c, "id, lexicon_id, entry_id, version, action, word, actor_id, at, detail", &w,
-                    "id DESC", page, size, history_row, c);
+    res_list(req, c, &HISTORY,
+             "h.id, h.lexicon_id, h.entry_id, h.version, h.action, h.word, h.actor_id, h.at, h.detail", &w,
+             "h.id DESC", history_row, c);
     qb_free(&w);
 }
 
@@ -1237,6 +1246,7 @@ static const http_route_t routes[] = {
      HTTP_OUT(ENTRY_OUT)},
     {.method = "POST",
      .pattern = "/api/v1/lexicons/{id}/entries",
+     .example = "{\"word\":\"契约测试词{n}\",\"suggestion\":\"契约\"}",
      .handler = create_entry,
      .perm = "lexicon.write",
      .summary = "新增词条",
@@ -1255,6 +1265,7 @@ static const http_route_t routes[] = {
      HTTP_OUT(ENTRY_OUT)},
     {.method = "PATCH",
      .pattern = "/api/v1/lexicons/{id}/entries/{entry_id}",
+     .example = "{\"note\":\"契约测试\"}",
      .handler = patch_entry,
      .perm = "lexicon.write",
      .summary = "修改词条",
@@ -1276,7 +1287,7 @@ static const http_route_t routes[] = {
      .perm = "lexicon.read",
      .flags = HTTP_LIST,
      .summary = "词库修改历史",
-     .resource = &LEXICONS,
+     .resource = &HISTORY,
      HTTP_OUT(HISTORY_OUT)},
 };
 

@@ -20,7 +20,11 @@ static json_t *field_schema(const vfield_t *f, bool query)
         json_object_set_new(s, "type", json_string("string"));
         if (f->min > 0)
             json_object_set_new(s, "minLength", json_integer(f->min));
-        json_object_set_new(s, "maxLength", json_integer(f->max ? f->max : query ? 100 : f->type == V_STR ? 200 : 100000));
+        json_object_set_new(s, "maxLength",
+                            json_integer(f->max             ? f->max
+                                         : query            ? 100
+                                         : f->type == V_STR ? 200
+                                                            : 100000));
         break;
     case V_INT:
         json_object_set_new(s, "type", json_string("integer"));
@@ -79,7 +83,8 @@ static json_t *object_schema(const vfield_t *f, size_t n, bool with_required)
 
 static json_t *param(const char *name, const char *in, bool required, json_t *schema, const char *desc)
 {
-    json_t *p = json_pack("{s:s,s:s,s:b,s:o}", "name", name, "in", in, "required", required, "schema", schema);
+    json_t *p =
+        json_pack("{s:s,s:s,s:b,s:o}", "name", name, "in", in, "required", required, "schema", schema);
     if (desc)
         json_object_set_new(p, "description", json_string(desc));
     return p;
@@ -105,12 +110,12 @@ static json_t *parameters(const http_route_t *rt)
         json_array_append_new(a, param(rt->query[i].name, "query", rt->query[i].required,
                                        field_schema(&rt->query[i], true), rt->query[i].title));
     if (rt->flags & HTTP_LIST) {
-        json_array_append_new(a, param("page", "query", false,
-                                       json_pack("{s:s,s:i,s:i}", "type", "integer", "minimum", 1, "default", 1),
-                                       "页码"));
+        json_array_append_new(
+            a, param("page", "query", false,
+                     json_pack("{s:s,s:i,s:i}", "type", "integer", "minimum", 1, "default", 1), "页码"));
         json_array_append_new(a, param("page_size", "query", false,
-                                       json_pack("{s:s,s:i,s:i,s:i}", "type", "integer", "minimum", 1, "maximum",
-                                                 200, "default", 20),
+                                       json_pack("{s:s,s:i,s:i,s:i}", "type", "integer", "minimum", 1,
+                                                 "maximum", 200, "default", 20),
                                        "每页条数（超过 200 按 200）"));
         const zd_resource_t *r = rt->resource;
         if (r && r->sorts) {
@@ -168,20 +173,23 @@ static json_t *responses(const http_route_t *rt)
     if (status == 204) {
         json_object_set_new(r, code, json_pack("{s:s}", "description", "成功，无内容"));
     } else if (rt->flags & HTTP_DOWNLOAD) {
-        json_object_set_new(r, code, json_pack("{s:s,s:{s:{s:{s:s,s:s}}}}", "description", "文件", "content",
-                                               "application/octet-stream", "schema", "type", "string", "format",
-                                               "binary"));
+        json_object_set_new(r, code,
+                            json_pack("{s:s,s:{s:{s:{s:s,s:s}}}}", "description", "文件", "content",
+                                      "application/octet-stream", "schema", "type", "string", "format",
+                                      "binary"));
     } else {
-        json_t *item = rt->nout ? object_schema(rt->out, rt->nout, false) : json_pack("{s:s}", "type", "object");
-        json_t *schema =
-            rt->flags & HTTP_LIST
-                ? json_pack("{s:s,s:{s:{s:s,s:o},s:{s:s},s:{s:s},s:{s:s},s:{s:s}},s:[ssss]}", "type", "object",
-                            "properties", "items", "type", "array", "items", item, "total", "type", "integer", "page",
-                            "type", "integer", "page_size", "type", "integer", "next_after", "type", "integer",
-                            "required", "items", "total", "page", "page_size")
-                : item;
-        json_object_set_new(r, code, json_pack("{s:s,s:{s:{s:o}}}", "description", "成功", "content",
-                                               "application/json", "schema", schema));
+        json_t *item =
+            rt->nout ? object_schema(rt->out, rt->nout, false) : json_pack("{s:s}", "type", "object");
+        json_t *schema = rt->flags & HTTP_LIST
+                             ? json_pack("{s:s,s:{s:{s:s,s:o},s:{s:s},s:{s:s},s:{s:s},s:{s:s}},s:[ssss]}",
+                                         "type", "object", "properties", "items", "type", "array", "items",
+                                         item, "total", "type", "integer", "page", "type", "integer",
+                                         "page_size", "type", "integer", "next_after", "type", "integer",
+                                         "required", "items", "total", "page", "page_size")
+                             : item;
+        json_object_set_new(r, code,
+                            json_pack("{s:s,s:{s:{s:o}}}", "description", "成功", "content",
+                                      "application/json", "schema", schema));
     }
     bool public_route = rt->flags & HTTP_PUBLIC;
     if (rt->nquery || rt->nbody || (rt->flags & HTTP_LIST))
@@ -225,8 +233,9 @@ json_t *openapi_document(const http_server_t *http)
 {
     json_t *paths = json_object(), *tags = json_array();
     for (int m = 0; zd_modules[m]; m++)
-        json_array_append_new(tags, json_pack("{s:s,s:s}", "name", zd_modules[m]->name, "description",
-                                              zd_modules[m]->title ? zd_modules[m]->title : zd_modules[m]->name));
+        json_array_append_new(tags,
+                              json_pack("{s:s,s:s}", "name", zd_modules[m]->name, "description",
+                                        zd_modules[m]->title ? zd_modules[m]->title : zd_modules[m]->name));
     int n = http_server_route_count(http);
     for (int i = 0; i < n; i++) {
         const char *module;
@@ -240,8 +249,8 @@ json_t *openapi_document(const http_server_t *http)
         operation_id(rt, opid, sizeof opid);
         snprintf(method, sizeof method, "%s", rt->method);
         lower(method);
-        json_t *op = json_pack("{s:s,s:s,s:[s],s:s}", "operationId", opid, "summary", rt->summary, "tags", module,
-                               "x-permission", rt->perm);
+        json_t *op = json_pack("{s:s,s:s,s:[s],s:s}", "operationId", opid, "summary", rt->summary, "tags",
+                               module, "x-permission", rt->perm);
         if (rt->notes)
             json_object_set_new(op, "description", json_string(rt->notes));
         if (rt->flags & HTTP_PUBLIC)
@@ -253,6 +262,7 @@ json_t *openapi_document(const http_server_t *http)
         if (rt->resource) {
             json_object_set_new(op, "x-resource", json_string(rt->resource->name));
             json_object_set_new(op, "x-resource-title", json_string(rt->resource->title));
+            json_object_set_new(op, "x-scoped", json_boolean(!rt->resource->no_org));
         }
         if (rt->flags & HTTP_LIST)
             json_object_set_new(op, "x-list", json_true());
@@ -269,18 +279,20 @@ json_t *openapi_document(const http_server_t *http)
         json_object_set_new(op, "responses", responses(rt));
         json_object_set_new(path, method, op);
     }
-    json_t *error = json_pack(
-        "{s:s,s:{s:{s:s,s:{s:{s:s},s:{s:s},s:{s:s}},s:[ss]}},s:[s]}", "type", "object", "properties", "error",
-        "type", "object", "properties", "code", "type", "string", "message", "type", "string", "fields", "type",
-        "object", "required", "code", "message", "required", "error");
+    json_t *error = json_pack("{s:s,s:{s:{s:s,s:{s:{s:s},s:{s:s},s:{s:s}},s:[ss]}},s:[s]}", "type", "object",
+                              "properties", "error", "type", "object", "properties", "code", "type", "string",
+                              "message", "type", "string", "fields", "type", "object", "required", "code",
+                              "message", "required", "error");
     return json_pack(
-        "{s:s,s:{s:s,s:s,s:s},s:[{s:s}],s:o,s:[{s:[]},{s:[]}],s:{s:{s:{s:s,s:s,s:s},s:{s:s,s:s}},s:{s:o}},s:o}",
+        "{s:s,s:{s:s,s:s,s:s},s:[{s:s}],s:o,s:[{s:[]},{s:[]}],s:{s:{s:{s:s,s:s,s:s},s:{s:s,s:s}},s:{s:o}},s:"
+        "o}",
         "openapi", "3.1.0", "info", "title", "阵地平台 API（上海市党群服务阵地智慧服务平台）", "version",
         ZHENDI_VERSION, "description",
         "由各模块的路由表生成。约定见 docs/api.md：错误格式 {\"error\":{\"code\",\"message\",\"fields\"}}，"
-        "列表 {items,total,page,page_size}，时间为带时区的 ISO 8601。会话 Cookie 的修改请求须带 X-CSRF-Token；"
+        "列表 {items,total,page,page_size}，时间为带时区的 ISO 8601。会话 Cookie 的修改请求须带 "
+        "X-CSRF-Token；"
         "程序客户端用 Authorization: Bearer <令牌>。",
         "servers", "url", "/", "tags", tags, "security", "session", "token", "components", "securitySchemes",
-        "session", "type", "apiKey", "in", "cookie", "name", "zhendi_session", "token", "type", "http", "scheme",
-        "bearer", "schemas", "Error", error, "paths", paths);
+        "session", "type", "apiKey", "in", "cookie", "name", "zhendi_session", "token", "type", "http",
+        "scheme", "bearer", "schemas", "Error", error, "paths", paths);
 }

@@ -141,6 +141,25 @@ export async function startServer({ env = {}, args = [], dataDir, keepData = fal
     if (r.status !== 0) throw new Error(`${db ? 'psql' : 'sqlite3'}: ${r.stderr}`);
     return r.stdout.trim();
   }
+  // The content of every table but the busy ones (sessions are touched by
+  // every request, the queue and schedules by the background workers), in one
+  // process: a failed request must leave this unchanged.
+  const VOLATILE = new Set(['sessions', 'login_attempts', 'jobs', 'job_runs', 'schedules', 'schema_migrations']);
+  let tables;
+  function snapshot() {
+    if (!tables) {
+      const list = db
+        ? sql("SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY 1")
+        : sql("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY 1");
+      tables = list.split('\n').filter((t) => t && !VOLATILE.has(t));
+    }
+    const script = tables.map((t) => `SELECT '${t}'; SELECT * FROM ${t} ORDER BY 1;`).join('\n');
+    const r = db
+      ? spawnSync('psql', [db, '-v', 'ON_ERROR_STOP=1', '-qAtX', '-f', '-'], { input: script, encoding: 'utf8' })
+      : spawnSync('sqlite3', [join(data, 'zhendi.db'), '.timeout 5000'], { input: script, encoding: 'utf8' });
+    if (r.status !== 0) throw new Error(`snapshot: ${r.stderr}`);
+    return r.stdout;
+  }
   // Runs a zhendi subcommand on the same data directory (and database).
   function cli(args, env = {}) {
     const extra = db ? ['--db', db] : [];
@@ -149,7 +168,7 @@ export async function startServer({ env = {}, args = [], dataDir, keepData = fal
 
   return {
     base, port, data, proc,
-    login, bearer, sql, cli,
+    login, bearer, sql, cli, snapshot,
     admin: () => login('admin'),
     stderr: () => stderr,
     request,

@@ -1,0 +1,120 @@
+// Contract tests driven by the generated OpenAPI document: every route, of
+// every module, present and future, is checked for login, CSRF, permission,
+// the list envelope and data scope without a test of its own.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startServer } from './lib/server.mjs';
+import { routesOf, isPublic, realPerm, mutating, fill, exampleBody, makeUser, administrators, holderOf } from './lib/contract.mjs';
+
+let srv, admin, admins, routes, nobody, districts;
+
+before(async () => {
+  srv = await startServer({ args: ['--demo'] });
+  admins = await administrators(srv);
+  admin = admins[0].client;
+  routes = routesOf((await admin.get('/api/v1/openapi.json')).json);
+  const d = await admin.get('/api/v1/orgs?type=district&page_size=50');
+  districts = Object.fromEntries(d.json.items.map((o) => [o.short_name, o.id]));
+  // a member of a branch: logged in, no permission at all
+  nobody = await makeUser(srv, admin, { username: 'contract_nobody', orgId: districts['浦东新区'], roles: ['member'] });
+});
+
+after(async () => {
+  await srv?.stop();
+});
+
+const bodyFor = (r) => (r.op.requestBody?.content?.['application/json'] ? { body: {} } : {});
+
+test('every route but the public ones answers 401 to an anonymous caller', async () => {
+  for (const r of routes) {
+    if (isPublic(r.op)) continue;
+    const res = await srv.request(r.method, fill(r.path), bodyFor(r));
+    assert.equal(res.status, 401, `${r.method} ${r.path}: ${res.status} ${res.body}`);
+    assert.equal(res.json?.error?.code, 'unauthenticated', `${r.method} ${r.path}`);
+  }
+});
+
+test('every changing route refuses a session request without its CSRF token', async () => {
+  for (const r of routes) {
+    if (!mutating(r.method) || isPublic(r.op)) continue;
+    const res = await srv.request(r.method, fill(r.path), { ...bodyFor(r), cookie: admin.cookie });
+    assert.equal(res.status, 403, `${r.method} ${r.path}: ${res.status}`);
+    assert.equal(res.json.error.code, 'csrf_failed', `${r.method} ${r.path}`);
+  }
+});
+
+test('a logged-in user without the permission gets 403 on every route that needs one', async () => {
+  let n = 0;
+  for (const r of routes) {
+    if (!realPerm(r.op)) continue;
+    const res = await nobody.request(r.method, fill(r.path), bodyFor(r));
+    assert.equal(res.status, 403, `${r.method} ${r.path}: ${res.status} ${res.body}`);
+    assert.equal(res.json.error.code, 'forbidden', `${r.method} ${r.path}`);
+    n++;
+  }
+  assert.ok(n > 50, `${n} routes checked`);
+});
+
+test('every list answers {items,total,page,page_size}, caps page_size at 200 and refuses bad paging and sorting', async () => {
+  for (const r of routes) {
+    if (!r.op['x-list']) continue;
+    const who = holderOf(admins, r.op);
+    assert.ok(who, `${r.path}: an administrator holds ${realPerm(r.op)}`);
+    const path = fill(r.path);
+    const ok = await who.get(path);
+    assert.equal(ok.status, 200, `${path}: ${ok.body}`);
+    assert.deepEqual(Object.keys(ok.json).filter((k) => k !== 'next_after').sort(), ['items', 'page', 'page_size', 'total'], path);
+    assert.ok(Array.isArray(ok.json.items) && Number.isInteger(ok.json.total), path);
+    assert.equal((await who.get(`${path}?page_size=500`)).json.page_size, 200, `${path}: page_size capped`);
+    for (const q of ['page_size=0', 'page=0', 'page=x']) {
+      const bad = await who.get(`${path}?${q}`);
+      assert.equal(bad.status, 422, `${path}?${q}: ${bad.status}`);
+    }
+    const sort = r.op.parameters.find((p) => p.name === 'sort');
+    if (sort) {
+      assert.equal((await who.get(`${path}?sort=no_such_field`)).status, 422, `${path}: unknown sort key`);
+      for (const key of sort['x-sort-keys']) {
+        const s = await who.get(`${path}?sort=-${key}`);
+        assert.equal(s.status, 200, `${path}?sort=-${key}: ${s.body}`);
+      }
+    }
+  }
+});
+
+test('what one district creates is invisible (404) to the same role in another district, and its creation is audited', async () => {
+  const auditor = admins.find((a) => a.name === 'auditor').client;
+  const secadmin = admins.find((a) => a.name === 'secadmin').client;
+  const perms = (await secadmin.get('/api/v1/permissions')).json.items.flatMap((g) => g.permissions);
+  const duty = Object.fromEntries(perms.map((p) => [p.code, p.duty]));
+  let checked = 0;
+  for (const create of routes) {
+    if (create.method !== 'POST' || !create.op['x-scoped'] || create.path.includes('{')) continue;
+    const body = exampleBody(create.op, districts['浦东新区']);
+    if (!body) continue;
+    const items = routes.filter((r) => r.path.startsWith(`${create.path}/{id}`) && r.op['x-resource'] === create.op['x-resource']);
+    // one role with the resource's permissions that may go together
+    const own = duty[realPerm(create.op)];
+    const codes = [...new Set([create, ...items].map((r) => realPerm(r.op)).filter(Boolean))]
+      .filter((c) => [own, 'directory', 'business'].includes(duty[c]));
+    const name = `contract_${create.op['x-resource']}`;
+    const role = await secadmin.post('/api/v1/roles', { name, title: `契约 ${name}`, permissions: codes, data_scope: 'subtree' });
+    assert.equal(role.status, 201, role.body);
+    const pudong = await makeUser(srv, admin, { username: `${name}_pd`, orgId: districts['浦东新区'], roles: [name] });
+    const huangpu = await makeUser(srv, admin, { username: `${name}_hp`, orgId: districts['黄浦区'], roles: [name] });
+    const made = await pudong.post(create.path, body);
+    assert.equal(made.status, 201, `${create.path}: ${made.body}`);
+    const id = made.json.id;
+    const rec = await auditor.get(`/api/v1/audit?action=${create.op['x-audit']}&user=${name}_pd`);
+    assert.equal(rec.json.total, 1, `${create.path}: one ${create.op['x-audit']} record`);
+    for (const r of items) {
+      if (!codes.includes(realPerm(r.op)) && realPerm(r.op)) continue;
+      const path = fill(r.path, id);
+      const res = await huangpu.request(r.method, path, { body: exampleBody(r.op, districts['黄浦区']) ?? (r.op.requestBody?.content?.['application/json'] ? {} : undefined) });
+      assert.equal(res.status, 404, `${r.method} ${path} from another district: ${res.status} ${res.body}`);
+      checked++;
+    }
+    const mine = await pudong.get(fill(`${create.path}/{id}`, id));
+    assert.equal(mine.status, 200, `${create.path}/${id}: the creator sees it`);
+  }
+  assert.ok(checked >= 8, `${checked} cross-district requests`);
+});
