@@ -5,6 +5,7 @@
 #include "core/config.h"
 #include "core/db.h"
 #include "core/embed.h"
+#include "core/fileio.h"
 #include "core/log.h"
 #include "core/migrate.h"
 #include "core/pgdump.h"
@@ -52,20 +53,6 @@ static int fail(const char *fmt, const char *arg)
     fprintf(stderr, fmt, arg);
     fputc('\n', stderr);
     return 1;
-}
-
-static int ensure_dir(const char *path)
-{
-    char tmp[1100];
-    str_lcpy(tmp, path, sizeof tmp);
-    for (char *p = tmp + 1; *p; p++)
-        if (*p == '/') {
-            *p = 0;
-            if (mkdir(tmp, 0750) != 0 && errno != EEXIST)
-                return -1;
-            *p = '/';
-        }
-    return mkdir(tmp, 0750) != 0 && errno != EEXIST ? -1 : 0;
 }
 
 /* An exclusive lock on DATA/zhendi.lock: one server per data directory, and
@@ -119,7 +106,7 @@ static db_t *open_db(const config_t *cfg, int pool, char *err, size_t errlen)
 static int cmd_migrate(const config_t *cfg)
 {
     char err[512];
-    if (ensure_dir(cfg->data) != 0)
+    if (fileio_mkdirs(cfg->data) != 0)
         return fail("cannot create data directory %s", cfg->data);
     db_t *db = open_db(cfg, 2, err, sizeof err);
     if (!db)
@@ -150,7 +137,7 @@ static int cmd_restore(const config_t *cfg, const char *file)
 {
     char url[1100], err[512], kept[1200];
     config_db_url(cfg, url, sizeof url);
-    if (ensure_dir(cfg->data) != 0)
+    if (fileio_mkdirs(cfg->data) != 0)
         return fail("cannot create data directory %s", cfg->data);
     if (str_starts_with(url, "postgres")) {
         /* every node's data directory is elsewhere: the check is on the nodes connected */
@@ -185,7 +172,7 @@ static int cmd_serve(config_t *cfg)
     int lock = -1;
     bool jobs_running = false;
 
-    if (ensure_dir(cfg->data) != 0)
+    if (fileio_mkdirs(cfg->data) != 0)
         return fail("cannot create data directory %s", cfg->data);
     lock = lock_data_dir(cfg);
     if (lock < 0)
@@ -228,8 +215,8 @@ static int cmd_serve(config_t *cfg)
     bool fresh = before == 0;
 
     char spool_dir[PATH_MAX];
-    snprintf(spool_dir, sizeof spool_dir, "%s/tmp", cfg->data);
-    if (ensure_dir(spool_dir) != 0) {
+    config_tmp_dir(cfg, spool_dir, sizeof spool_dir);
+    if (fileio_mkdirs(spool_dir) != 0) {
         fail("cannot create %s", spool_dir);
         goto out;
     }

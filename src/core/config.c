@@ -415,3 +415,8 @@ void config_backup_dir(const config_t *cfg, char *out, size_t outsz)
     else
         snprintf(out, outsz, "%s/backups", cfg->data);
 }
+
+void config_tmp_dir(const config_t *cfg, char *out, size_t outsz)
+{
+    snprintf(out, outsz, "%s/tmp", cfg->data);
+}

@@ -103,5 +103,8 @@ void config_dump(const config_t *cfg, sbuf_t *out);
 void config_db_url(const config_t *cfg, char *out, size_t outsz);
 void config_backup_dir(const config_t *cfg, char *out, size_t outsz);
 void config_secret_key_file(const config_t *cfg, char *out, size_t outsz);
+/* DATA/tmp: request bodies spooled to disk, uploads waiting for a job,
+ * files being built for a download. */
+void config_tmp_dir(const config_t *cfg, char *out, size_t outsz);
 
 #endif

@@ -1,6 +1,7 @@
 /* sqlite_util.c — backup, verify and restore of SQLite files; see
  * sqlite_util.h. */
 #include "core/sqlite_util.h"
+#include "core/fileio.h"
 #include "core/str.h"
 #include <errno.h>
 #include <fcntl.h>
@@ -141,13 +142,9 @@ static int copy_file(const char *from, const char *to, char *err, size_t errlen)
     char buf[65536];
     ssize_t n;
     while ((n = read(in, buf, sizeof buf)) > 0) {
-        for (ssize_t off = 0; off < n;) {
-            ssize_t w = write(out, buf + off, (size_t)(n - off));
-            if (w < 0) {
-                snprintf(err, errlen, "%s: %s", to, strerror(errno));
-                goto done;
-            }
-            off += w;
+        if (fileio_write_all(out, buf, (size_t)n) != 0) {
+            snprintf(err, errlen, "%s: %s", to, strerror(errno));
+            goto done;
         }
     }
     if (n < 0 || fsync(out) != 0) {

@@ -27,7 +27,8 @@ struct http_req {
     size_t spool_len; /* bytes written to it */
     char *spool_map;  /* the file mapped read-only once the body is complete */
     size_t max_body;
-    bool has_body; /* announced by Content-Length or chunked encoding */
+    bool has_body;    /* announced by Content-Length or chunked encoding */
+    int64_t body_len; /* Content-Length, -1 when not given */
     json_t *json;
     /* identity */
     int64_t user_id, org_id;
@@ -58,13 +59,14 @@ struct http_req {
 /* server.c: the module of the route at index; arms the request's database
  * fault (X-Zhendi-Fault) when the server allows it. */
 const char *http_server_route_module(const http_server_t *s, int index);
+const char *http_server_tmp_dir(const http_server_t *s); /* the spool directory, DATA/tmp */
 void http_server_fault(const http_server_t *s, http_req_t *req);
 /* request.c: drops the answer set so far (a file descriptor is closed), so
  * that the dispatcher can replace it. */
 void http_reset_response(http_req_t *req);
 /* static.c: serves GET/HEAD of the console; true when it answered. */
 bool http_static_serve(http_req_t *req, const char *web_root);
-/* response.c: turns the request's response fields into an MHD response
+/* server.c: turns the request's response fields into an MHD response
  * and queues it. */
 enum MHD_Result http_queue(http_req_t *req);
 

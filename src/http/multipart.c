@@ -37,6 +37,7 @@ struct multipart {
     char *hbuf;
     size_t hlen;
     size_t parts, part_bytes;
+    multipart_errcode_t code;
     char err[200];
 };
 
@@ -190,14 +191,19 @@ void multipart_free(multipart_t *p)
 }
 
 const char *multipart_error(const multipart_t *p) { return p && p->err[0] ? p->err : NULL; }
+multipart_errcode_t multipart_errcode(const multipart_t *p) { return p ? p->code : MP_E_NOMEM; }
 
-static int fail(multipart_t *p, const char *msg)
+static int fail_as(multipart_t *p, multipart_errcode_t code, const char *msg)
 {
-    if (p->state != S_ERROR)
+    if (p->state != S_ERROR) {
         str_lcpy(p->err, msg, sizeof p->err);
+        p->code = code;
+    }
     p->state = S_ERROR;
     return -1;
 }
+
+static int fail(multipart_t *p, const char *msg) { return fail_as(p, MP_E_MALFORMED, msg); }
 
 static int emit(multipart_t *p, const char *d, size_t n)
 {
@@ -205,9 +211,9 @@ static int emit(multipart_t *p, const char *d, size_t n)
         return 0;
     p->part_bytes += n;
     if (p->lim.max_part_bytes && p->part_bytes > p->lim.max_part_bytes)
-        return fail(p, "上传的文件过大");
+        return fail_as(p, MP_E_TOO_LARGE, "上传的文件过大");
     if (p->cb.on_data && p->cb.on_data(p->ud, d, n) != 0)
-        return fail(p, "已中止");
+        return fail_as(p, MP_E_ABORTED, "已中止");
     return 0;
 }
 
@@ -378,7 +384,7 @@ static int parse_headers(multipart_t *p)
         h.filename = safe;
     }
     if (p->cb.on_part && p->cb.on_part(p->ud, &h) != 0) {
-        fail(p, "已中止");
+        fail_as(p, MP_E_ABORTED, "已中止");
         goto out;
     }
     rc = 0;
@@ -420,7 +426,7 @@ int multipart_feed(multipart_t *p, const char *data, size_t n)
                 if (p->m == p->dlen) {
                     p->m = 0;
                     if (body && p->cb.on_end && p->cb.on_end(p->ud) != 0)
-                        return fail(p, "已中止");
+                        return fail_as(p, MP_E_ABORTED, "已中止");
                     p->state = S_AFTER_DELIM;
                 }
             } else {
@@ -464,7 +470,7 @@ int multipart_feed(multipart_t *p, const char *data, size_t n)
                 return fail(p, "上传内容的分隔符格式错误");
             i++;
             if (++p->parts > p->lim.max_parts)
-                return fail(p, "上传内容的分段过多");
+                return fail_as(p, MP_E_LIMIT, "上传内容的分段过多");
             p->hlen = 0;
             p->state = S_HEADERS;
             break;
@@ -472,7 +478,7 @@ int multipart_feed(multipart_t *p, const char *data, size_t n)
             /* up to and including the blank line */
             while (i < n) {
                 if (p->hlen >= p->lim.max_header_bytes)
-                    return fail(p, "上传内容的分段头过长");
+                    return fail_as(p, MP_E_LIMIT, "上传内容的分段头过长");
                 char c = data[i++];
                 if (c == 0)
                     return fail(p, "上传内容的分段头格式错误");
@@ -619,11 +625,13 @@ int multipart_parse(const char *body, size_t len, const char *content_type, cons
     char boundary[MULTIPART_MAX_BOUNDARY + 1];
     if (!multipart_boundary(content_type, boundary, sizeof boundary)) {
         snprintf(err, errlen, "缺少或无效的 multipart 分隔符（boundary）");
+        form->error = MP_E_MALFORMED;
         return -1;
     }
     collect_t *c = calloc(1, sizeof *c);
     if (!c) {
         snprintf(err, errlen, "内存不足");
+        form->error = MP_E_NOMEM;
         return -1;
     }
     c->form = form;
@@ -633,6 +641,7 @@ int multipart_parse(const char *body, size_t len, const char *content_type, cons
     if (!p) {
         snprintf(err, errlen, "内存不足");
         multipart_form_free(form);
+        form->error = MP_E_NOMEM;
         return -1;
     }
     int rc = multipart_feed(p, body, len);
@@ -640,7 +649,9 @@ int multipart_parse(const char *body, size_t len, const char *content_type, cons
         rc = multipart_finish(p);
     if (rc != 0) {
         snprintf(err, errlen, "%s", multipart_error(p) ? multipart_error(p) : "上传内容格式错误");
+        multipart_errcode_t code = multipart_error(p) ? multipart_errcode(p) : MP_E_MALFORMED;
         multipart_form_free(form);
+        form->error = code;
     }
     for (size_t i = 0; rc == 0 && i < form->n; i++)
         if (!form->parts[i].data)

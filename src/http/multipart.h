@@ -26,6 +26,16 @@
 #define MULTIPART_MAX_NAME     200 /* bytes of a field name */
 #define MULTIPART_MAX_FILENAME 255 /* bytes of a sanitised file name */
 
+/* What went wrong, for the status of the answer (never search the message) */
+typedef enum {
+    MP_OK = 0,
+    MP_E_MALFORMED, /* not valid multipart/form-data: 400 */
+    MP_E_TOO_LARGE, /* a part past max_part_bytes: 413 */
+    MP_E_LIMIT,     /* too many parts or too long a header block: 400 */
+    MP_E_ABORTED,   /* a callback refused */
+    MP_E_NOMEM,
+} multipart_errcode_t;
+
 typedef struct {
     size_t max_parts;        /* 0: 16 */
     size_t max_header_bytes; /* one part's header block; 0: 8 KiB */
@@ -59,8 +69,9 @@ void multipart_free(multipart_t *p); /* NULL is fine */
 int multipart_feed(multipart_t *p, const char *data, size_t n);
 /* The body has ended: 0 when the closing delimiter was seen, else -1. */
 int multipart_finish(multipart_t *p);
-/* Why the parser failed (Chinese), or NULL. */
+/* Why the parser failed (Chinese), or NULL; and which kind of failure. */
 const char *multipart_error(const multipart_t *p);
+multipart_errcode_t multipart_errcode(const multipart_t *p);
 
 /* The boundary parameter of a Content-Type value ("multipart/form-data;
  * boundary=xyz", quoted or not) into out (≥ MULTIPART_MAX_BOUNDARY + 1
@@ -86,12 +97,13 @@ typedef struct {
 typedef struct {
     multipart_part_t *parts;
     size_t n;
-    void *priv; /* owned allocations */
+    multipart_errcode_t error; /* after a failed multipart_parse */
+    void *priv;                /* owned allocations */
 } multipart_form_t;
 
 /* Parses a complete body. 0 with form filled (free it with
  * multipart_form_free; parts may point into body, which must outlive the
- * form); -1 with a Chinese reason in err. */
+ * form); -1 with a Chinese reason in err and the kind in form->error. */
 int multipart_parse(const char *body, size_t len, const char *content_type, const multipart_limits_t *limits,
                     multipart_form_t *form, char *err, size_t errlen);
 void multipart_form_free(multipart_form_t *form); /* NULL is fine */

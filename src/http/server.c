@@ -11,6 +11,7 @@
  *     request arena freed.
  */
 #include "core/crypto.h"
+#include "core/fileio.h"
 #include "core/log.h"
 #include "core/timeutil.h"
 #include "http/internal.h"
@@ -108,6 +109,7 @@ int http_server_add_routes(http_server_t *s, const http_route_t *routes, size_t 
 
 int http_server_route_count(const http_server_t *s) { return router_count(s->router); }
 const char *http_server_route_module(const http_server_t *s, int i) { return router_module_at(s->router, i); }
+const char *http_server_tmp_dir(const http_server_t *s) { return s->spool_dir; }
 
 void http_server_fault(const http_server_t *s, http_req_t *req)
 {
@@ -379,6 +381,7 @@ static void on_headers(http_server_t *s, http_req_t *req)
     int64_t len = 0;
     bool bad_len = cl && (!str_to_int64(cl, &len) || len < 0);
     req->has_body = bad_len || len > 0 || (te && strcasecmp(te, "identity") != 0);
+    req->body_len = cl && !bad_len ? len : -1;
     if (bad_len) {
         http_error(req, 400, "bad_request", "Content-Length 无效");
         return;
@@ -441,20 +444,6 @@ static int spool_open(const char *dir)
     return fd;
 }
 
-static int write_all(int fd, const char *p, size_t n)
-{
-    while (n) {
-        ssize_t w = write(fd, p, n);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w <= 0)
-            return -1;
-        p += w;
-        n -= (size_t)w;
-    }
-    return 0;
-}
-
 /* Appends a piece of the body; -1 after answering (disk full...). */
 static int body_append(http_server_t *s, http_req_t *req, const char *data, size_t n)
 {
@@ -464,7 +453,7 @@ static int body_append(http_server_t *s, http_req_t *req, const char *data, size
     }
     if (req->spool_fd <= 0) {
         int fd = spool_open(s->spool_dir);
-        if (fd <= 0 || write_all(fd, req->body.data ? req->body.data : "", req->body.len) != 0) {
+        if (fd <= 0 || fileio_write_all(fd, req->body.data ? req->body.data : "", req->body.len) != 0) {
             if (fd > 0)
                 close(fd);
             goto fail;
@@ -473,7 +462,7 @@ static int body_append(http_server_t *s, http_req_t *req, const char *data, size
         req->spool_len = req->body.len;
         sbuf_free(&req->body);
     }
-    if (write_all(req->spool_fd, data, n) != 0)
+    if (fileio_write_all(req->spool_fd, data, n) != 0)
         goto fail;
     req->spool_len += n;
     return 0;
@@ -577,8 +566,11 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         on_headers(s, req);
         /* an answer before the body (413, 415, 401...) is sent at once and
          * the connection closed; without a body it waits for the final call
-         * so that keep-alive survives */
-        if (req->responded && req->has_body)
+         * so that keep-alive survives. A small announced body is read (and
+         * dropped) first: closing on unread bytes resets the connection, and
+         * the client would see a broken connection instead of the answer. */
+        bool small = req->body_len >= 0 && req->body_len <= (int64_t)s->opt.json_limit && req->status != 413;
+        if (req->responded && req->has_body && !small)
             return http_queue(req);
         return MHD_YES;
     }

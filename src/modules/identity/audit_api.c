@@ -2,6 +2,7 @@
  * administrator only), and the home page's to-do list. */
 #include "auth/resource.h"
 #include "core/timeutil.h"
+#include "http/upload.h"
 #include "http/valid.h"
 #include "modules/identity/identity.h"
 #include <stdio.h>
@@ -196,7 +197,7 @@ static void export_audit(http_req_t *req)
     }
     json_t *header = json_pack("[sssssssss]", "编号", "时间", "用户", "地址", "操作", "对象类型", "对象编号",
                                "结果", "说明");
-    send_xlsx(req, "audit.xlsx", "审计日志", header, rows);
+    http_send_xlsx(req, "audit.xlsx", "审计日志", header, rows);
     json_decref(header);
     json_decref(rows);
 }

@@ -21,63 +21,6 @@
 
 identity_t ID;
 
-/* ---- .xlsx downloads ---- */
-
-void send_xlsx(http_req_t *req, const char *filename, const char *sheet, json_t *header, json_t *rows)
-{
-    char dir[1100], path[1200];
-    snprintf(dir, sizeof dir, "%s/tmp", ID.cfg->data);
-    if (mkdir(dir, 0750) != 0 && errno != EEXIST) {
-        http_error(req, 500, "internal", "无法创建临时目录");
-        return;
-    }
-    snprintf(path, sizeof path, "%s/export-XXXXXX", dir);
-    int tfd = mkstemp(path);
-    if (tfd < 0) {
-        http_error(req, 500, "internal", "无法创建临时文件");
-        return;
-    }
-    close(tfd);
-    lxw_workbook_options opt = {.constant_memory = LXW_TRUE, .tmpdir = dir};
-    lxw_workbook *wb = workbook_new_opt(path, &opt);
-    lxw_worksheet *ws = wb ? workbook_add_worksheet(wb, sheet) : NULL;
-    if (!ws) {
-        workbook_close(wb);
-        unlink(path);
-        http_error(req, 500, "internal", "无法生成表格");
-        return;
-    }
-    lxw_format *bold = workbook_add_format(wb);
-    format_set_bold(bold);
-    size_t i, j;
-    json_t *v, *row;
-    json_array_foreach(header, j, v) worksheet_write_string(ws, 0, (lxw_col_t)j, json_string_value(v), bold);
-    json_array_foreach(rows, i, row)
-    {
-        json_array_foreach(row, j, v)
-        {
-            lxw_row_t r = (lxw_row_t)(i + 1);
-            if (json_is_integer(v))
-                worksheet_write_number(ws, r, (lxw_col_t)j, (double)json_integer_value(v), NULL);
-            else if (json_is_string(v))
-                worksheet_write_string(ws, r, (lxw_col_t)j, json_string_value(v), NULL);
-        }
-    }
-    lxw_error e = workbook_close(wb);
-    int fd = e == LXW_NO_ERROR ? open(path, O_RDONLY | O_CLOEXEC) : -1;
-    unlink(path); /* the open descriptor keeps it readable until sent */
-    struct stat st;
-    if (fd < 0 || fstat(fd, &st) != 0) {
-        if (fd >= 0)
-            close(fd);
-        http_error(req, 500, "internal", "无法生成表格");
-        return;
-    }
-    http_attachment(req, filename, filename);
-    http_send_fd(req, 200, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", fd, 0,
-                 (uint64_t)st.st_size);
-}
-
 /* ---- bootstrap ---- */
 
 static int write_initial_passwords(const char *data, const char *lines, char *err, size_t errlen)

@@ -72,8 +72,5 @@ int replace_links(db_conn_t *c, const char *delete_sql, const char *insert_sql, 
 int identity_todo(http_req_t *req, db_conn_t *c, json_t *items);
 /* The users' resource descriptor (users.c). */
 extern const zd_resource_t identity_users;
-/* Writes an .xlsx (header row + rows of strings/numbers) to a temp file
- * under DATA/tmp and answers with it as a download. rows: array of arrays. */
-void send_xlsx(http_req_t *req, const char *filename, const char *sheet, json_t *header, json_t *rows);
 
 #endif

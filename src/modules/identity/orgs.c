@@ -6,6 +6,7 @@
 #include "core/mime.h"
 #include "core/timeutil.h"
 #include "core/xlsx.h"
+#include "http/upload.h"
 #include "http/valid.h"
 #include "modules/identity/identity.h"
 #include <stdio.h>
@@ -876,7 +877,7 @@ static void export_orgs(http_req_t *req)
                                "联系人", "联系电话", "地址", "领域", "行业", "党员数", "状态");
     audit_entry_t ae = {.detail = http_printf(req, "导出 %zu 个组织", json_array_size(rows))};
     if (audit_req(req, &ae))
-        send_xlsx(req, "orgs.xlsx", "组织机构", header, rows);
+        http_send_xlsx(req, "orgs.xlsx", "组织机构", header, rows);
     json_decref(header);
     json_decref(rows);
 }

@@ -10,6 +10,7 @@
 #include "core/mime.h"
 #include "core/str.h"
 #include "http/multipart.h"
+#include "http/upload.h"
 #include "http/valid.h"
 #include "modules/proofread/proofread.h"
 #include "text/extcheck.h"
@@ -155,7 +156,7 @@ static bool field_is(const multipart_part_t *p, const char *lit)
 static void post_image(http_req_t *req)
 {
     multipart_form_t form;
-    if (!upload_parse(req, (size_t)proofread_cfg.image_max_mb << 20, "图片", &form))
+    if (!http_upload_parse(req, (size_t)proofread_cfg.image_max_mb << 20, "图片", &form))
         return;
     /* "external": false keeps the text away from the external service */
     const multipart_part_t *ev = multipart_get(&form, "external");
@@ -167,15 +168,15 @@ static void post_image(http_req_t *req)
         http_error_fields(req, json_pack("{s:s}", "external", "应为 true 或 false"));
         return;
     }
-    upload_t up;
-    bool saved =
-        upload_save(req, &form, IMAGE_TYPES, "图片", "PNG、JPEG、GIF、TIFF 或 WebP", "proofread-img-", &up);
+    http_upload_t up;
+    bool saved = http_upload_save(req, &form, IMAGE_TYPES, "图片", "PNG、JPEG、GIF、TIFF 或 WebP",
+                                  "proofread-img-", &up);
     multipart_form_free(&form);
     if (!saved)
         return;
     const char *path = up.path;
     char err[300];
-    json_t *file = upload_file_json(&up);
+    json_t *file = http_upload_json(&up);
     if (!engine_ocr_enter(OCR_WAIT_MS)) {
         unlink(path);
         json_decref(file);

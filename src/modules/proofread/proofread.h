@@ -109,24 +109,6 @@ int lexicon_record(db_conn_t *c, int64_t lexicon_id, int64_t entry_id, const cha
                    http_req_t *req, json_t *detail);
 int lexicon_recount(db_conn_t *c, int64_t lexicon_id);
 
-/* upload.c — the file of an image or video check */
-typedef struct {
-    char *path;       /* DATA/tmp/PREFIXxxxxxx (request arena); the caller unlinks it */
-    const char *name; /* sanitised client file name, or NULL */
-    size_t size;
-    char type[128]; /* by content */
-} upload_t;
-/* Parses the multipart body, no part over max_bytes. true, or false after
- * answering 413 / 400. what names the file in messages ("图片"). */
-bool upload_parse(http_req_t *req, size_t max_bytes, const char *what, multipart_form_t *form);
-/* Checks the "file" part (present: else 422; type by content in types:
- * else 415, formats listing them for people) and writes it to a new file.
- * true, or false after answering (507 when it cannot be written). */
-bool upload_save(http_req_t *req, const multipart_form_t *form, const char *const *types, const char *what,
-                 const char *formats, const char *prefix, upload_t *out);
-/* {"name","size","type"} */
-json_t *upload_file_json(const upload_t *u);
-
 /* lexicon_api.c, check_api.c, video.c */
 int lexapi_routes(zd_app_t *app, char *err, size_t errlen);
 int check_routes(zd_app_t *app, char *err, size_t errlen);

@@ -8,10 +8,12 @@
  * job list itself is under job.read). Leftover uploads older than a day are
  * removed by a daily schedule. */
 #include "auth/resource.h"
+#include "core/fileio.h"
 #include "core/log.h"
 #include "core/mime.h"
 #include "core/str.h"
 #include "core/timeutil.h"
+#include "http/upload.h"
 #include "http/valid.h"
 #include "jobs/jobs.h"
 #include "modules/proofread/proofread.h"
@@ -34,8 +36,8 @@ static const char *const VIDEO_TYPES[] = {
 
 static void tmp_dir(char *out, size_t outsz)
 {
-    snprintf(out, outsz, "%s/tmp", engine_config()->data);
-    mkdir(out, 0750);
+    config_tmp_dir(engine_config(), out, outsz);
+    fileio_mkdirs(out);
 }
 
 static json_t *video_view(json_t *job, bool full);
@@ -58,7 +60,7 @@ static const zd_resource_t VIDEOS = {.name = "proofread_video",
 static void post_video(http_req_t *req)
 {
     multipart_form_t form;
-    if (!upload_parse(req, (size_t)proofread_cfg.video_max_mb << 20, "视频", &form))
+    if (!http_upload_parse(req, (size_t)proofread_cfg.video_max_mb << 20, "视频", &form))
         return;
     const multipart_part_t *iv = multipart_get(&form, "interval");
     int64_t interval = proofread_cfg.video_interval_s;
@@ -76,14 +78,14 @@ static void post_video(http_req_t *req)
             return;
         }
     }
-    upload_t up;
-    bool saved =
-        upload_save(req, &form, VIDEO_TYPES, "视频", "MP4、MOV、MKV、WebM、AVI 等视频", FILE_PREFIX, &up);
+    http_upload_t up;
+    bool saved = http_upload_save(req, &form, VIDEO_TYPES, "视频", "MP4、MOV、MKV、WebM、AVI 等视频",
+                                  FILE_PREFIX, &up);
     multipart_form_free(&form);
     if (!saved)
         return;
     const char *path = up.path;
-    json_t *payload = upload_file_json(&up); /* name, size, type */
+    json_t *payload = http_upload_json(&up); /* name, size, type */
     json_object_set_new(payload, "file", json_string(strrchr(path, '/') + 1));
     json_object_set_new(payload, "interval", json_integer(interval));
     char *ptext = json_dumps(payload, JSON_COMPACT);

@@ -56,7 +56,7 @@ export async function startServer({ env = {}, args = [], dataDir, keepData = fal
     env: {
       ...process.env,
       ZHENDI_ADMIN_PASSWORD: ADMIN_PASSWORD,
-      // cheap password hashing keeps the suite fast (production: t=3, 64 MiB)
+      // cheap password hashing keeps the suite fast (production: t=2, 32 MiB, ~120 ms)
       ZHENDI_ARGON2_T: '1',
       ZHENDI_ARGON2_M_KB: '4096',
       ASAN_OPTIONS: 'detect_leaks=1:abort_on_error=0:exitcode=86',

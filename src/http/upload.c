@@ -1,0 +1,124 @@
+/* upload.c — see upload.h. */
+#include "http/upload.h"
+#include "core/fileio.h"
+#include "core/log.h"
+#include "core/mime.h"
+#include "http/internal.h"
+#include <fcntl.h>
+#include <xlsxwriter.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+const char *http_tmp_dir(const http_req_t *req) { return http_server_tmp_dir(req->srv); }
+
+bool http_upload_parse(http_req_t *req, size_t max_bytes, const char *what, multipart_form_t *form)
+{
+    size_t len;
+    const char *body = http_body(req, &len);
+    multipart_limits_t lim = {.max_parts = 8, .max_part_bytes = max_bytes};
+    char err[300];
+    if (multipart_parse(body, len, http_header_in(req, "Content-Type"), &lim, form, err, sizeof err) == 0)
+        return true;
+    if (form->error == MP_E_TOO_LARGE)
+        http_error(req, 413, "payload_too_large", "%s（%s最大 %zu MB）", err, what, max_bytes >> 20);
+    else
+        http_error(req, 400, "invalid_multipart", "%s", err);
+    return false;
+}
+
+bool http_upload_save(http_req_t *req, const multipart_form_t *form, const char *const *types, const char *what,
+                      const char *formats, const char *prefix, http_upload_t *out)
+{
+    const multipart_part_t *p = multipart_get(form, "file");
+    if (!p || !p->len) {
+        http_error_fields(req,
+                          json_pack("{s:s}", "file", http_printf(req, "请上传%s（表单字段 file）", what)));
+        return false;
+    }
+    mime_sniff(p->data, p->len, out->type, sizeof out->type);
+    if (!mime_in(out->type, types)) {
+        http_error(req, 415, "unsupported_media_type", "不支持的%s格式（识别为 %s），请上传 %s", what,
+                   out->type, formats);
+        return false;
+    }
+    out->size = p->len;
+    out->name = p->filename ? http_printf(req, "%s", p->filename) : NULL;
+    const char *dir = http_tmp_dir(req);
+    out->path = http_printf(req, "%s/%sXXXXXX", dir, prefix);
+    int fd = mkstemp(out->path);
+    if (fd < 0)
+        goto fail;
+    bool written = fileio_write_all(fd, p->data, p->len) == 0;
+    if (close(fd) != 0 || !written) {
+        unlink(out->path);
+        goto fail;
+    }
+    return true;
+fail:
+    log_msg(LOG_TRANSFER, LOG_ERROR, "http.upload_failed", "cannot keep an upload under %s: %s", dir,
+            strerror(errno));
+    http_error(req, 507, "insufficient_storage", "无法保存上传的%s，请稍后再试", what);
+    return false;
+}
+
+json_t *http_upload_json(const http_upload_t *u)
+{
+    return json_pack("{s:s?,s:I,s:s}", "name", u->name, "size", (json_int_t)u->size, "type", u->type);
+}
+
+/* ---- .xlsx answers ---- */
+
+void http_send_xlsx(http_req_t *req, const char *filename, const char *sheet, json_t *header, json_t *rows)
+{
+    const char *dir = http_tmp_dir(req);
+    char path[4200];
+    snprintf(path, sizeof path, "%s/export-XXXXXX", dir);
+    int tfd = mkstemp(path);
+    if (tfd < 0) {
+        http_error(req, 500, "internal", "无法创建临时文件");
+        return;
+    }
+    close(tfd);
+    lxw_workbook_options opt = {.constant_memory = LXW_TRUE, .tmpdir = (char *)dir};
+    lxw_workbook *wb = workbook_new_opt(path, &opt);
+    lxw_worksheet *ws = wb ? workbook_add_worksheet(wb, sheet) : NULL;
+    if (!ws) {
+        workbook_close(wb);
+        unlink(path);
+        http_error(req, 500, "internal", "无法生成表格");
+        return;
+    }
+    lxw_format *bold = workbook_add_format(wb);
+    format_set_bold(bold);
+    size_t i, j;
+    json_t *v, *row;
+    json_array_foreach(header, j, v) worksheet_write_string(ws, 0, (lxw_col_t)j, json_string_value(v), bold);
+    json_array_foreach(rows, i, row)
+    {
+        json_array_foreach(row, j, v)
+        {
+            lxw_row_t r = (lxw_row_t)(i + 1);
+            if (json_is_integer(v))
+                worksheet_write_number(ws, r, (lxw_col_t)j, (double)json_integer_value(v), NULL);
+            else if (json_is_string(v))
+                worksheet_write_string(ws, r, (lxw_col_t)j, json_string_value(v), NULL);
+        }
+    }
+    lxw_error e = workbook_close(wb);
+    int fd = e == LXW_NO_ERROR ? open(path, O_RDONLY | O_CLOEXEC) : -1;
+    unlink(path); /* the open descriptor keeps it readable until sent */
+    struct stat st;
+    if (fd < 0 || fstat(fd, &st) != 0) {
+        if (fd >= 0)
+            close(fd);
+        http_error(req, 500, "internal", "无法生成表格");
+        return;
+    }
+    http_attachment(req, filename, filename);
+    http_send_fd(req, 200, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", fd, 0,
+                 (uint64_t)st.st_size);
+}

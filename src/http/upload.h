@@ -1,0 +1,39 @@
+/* upload.h — files that arrive in a request: a multipart/form-data body
+ * parsed within a size, one part checked by its content (libmagic, never
+ * the name) and kept as a file under DATA/tmp for the tools that read files
+ * (tesseract, ffmpeg), and .xlsx answers built in DATA/tmp. Every module that
+ * takes or gives files uses these. */
+#ifndef ZD_HTTP_UPLOAD_H
+#define ZD_HTTP_UPLOAD_H
+#include "http/http.h"
+#include "http/multipart.h"
+
+typedef struct {
+    char *path;       /* DATA/tmp/PREFIXxxxxxx (request arena); the caller unlinks it */
+    const char *name; /* sanitised client file name, or NULL */
+    size_t size;
+    char type[128]; /* by content */
+} http_upload_t;
+
+/* The server's directory for temporary files (DATA/tmp). */
+const char *http_tmp_dir(const http_req_t *req);
+
+/* Parses the multipart body, no part over max_bytes. true, or false after
+ * answering 413 (a part too large) or 400. what names the file in messages
+ * ("图片"). The caller frees form. */
+bool http_upload_parse(http_req_t *req, size_t max_bytes, const char *what, multipart_form_t *form);
+/* Checks the "file" part (present: else 422; type by content in types:
+ * else 415, formats listing them for people) and writes it to a new file
+ * under DATA/tmp. true, or false after answering (507 when it cannot be
+ * written). */
+bool http_upload_save(http_req_t *req, const multipart_form_t *form, const char *const *types, const char *what,
+                      const char *formats, const char *prefix, http_upload_t *out);
+/* {"name","size","type"} */
+json_t *http_upload_json(const http_upload_t *u);
+
+/* Answers an .xlsx download: a bold header row, then rows (arrays of
+ * strings and integers), built in DATA/tmp (constant memory) and sent from
+ * the file. */
+void http_send_xlsx(http_req_t *req, const char *filename, const char *sheet, json_t *header, json_t *rows);
+
+#endif
