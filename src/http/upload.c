@@ -4,14 +4,14 @@
 #include "core/log.h"
 #include "core/mime.h"
 #include "http/internal.h"
-#include <fcntl.h>
-#include <xlsxwriter.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <xlsxwriter.h>
 
 const char *http_tmp_dir(const http_req_t *req) { return http_server_tmp_dir(req->srv); }
 
@@ -30,8 +30,8 @@ bool http_upload_parse(http_req_t *req, size_t max_bytes, const char *what, mult
     return false;
 }
 
-bool http_upload_save(http_req_t *req, const multipart_form_t *form, const char *const *types, const char *what,
-                      const char *formats, const char *prefix, http_upload_t *out)
+bool http_upload_save(http_req_t *req, const multipart_form_t *form, const char *const *types,
+                      const char *what, const char *formats, const char *prefix, http_upload_t *out)
 {
     const multipart_part_t *p = multipart_get(form, "file");
     if (!p || !p->len) {

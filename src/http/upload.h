@@ -26,8 +26,8 @@ bool http_upload_parse(http_req_t *req, size_t max_bytes, const char *what, mult
  * else 415, formats listing them for people) and writes it to a new file
  * under DATA/tmp. true, or false after answering (507 when it cannot be
  * written). */
-bool http_upload_save(http_req_t *req, const multipart_form_t *form, const char *const *types, const char *what,
-                      const char *formats, const char *prefix, http_upload_t *out);
+bool http_upload_save(http_req_t *req, const multipart_form_t *form, const char *const *types,
+                      const char *what, const char *formats, const char *prefix, http_upload_t *out);
 /* {"name","size","type"} */
 json_t *http_upload_json(const http_upload_t *u);
 

@@ -2,7 +2,7 @@
  * A handler declares its fields once:
  *     static const vfield_t F[] = {
  *         {"name", V_STR, .required = true, .min = 1, .max = 100},
- *         {"type", V_ENUM, .required = true, .choices = ORG_TYPES},
+ *         {"type", V_ENUM, .required = true, .choices = identity_org_types},
  *     };
  *     if (!valid_body(req, F, VN(F), false)) return;   // 400/422 answered
  * With partial (PATCH) absent fields are fine; null clears an optional one.

@@ -11,14 +11,14 @@
 #include <string.h>
 #include <sys/stat.h>
 
-extern const zd_module_t system_module;
-extern const zd_module_t identity_module;
-extern const zd_module_t proofread_module;
+#define ZD_MODULE(name) extern const zd_module_t name##_module;
+#include "modules/list.h"
+#undef ZD_MODULE
 
 const zd_module_t *const zd_modules[] = {
-    &system_module,
-    &identity_module,
-    &proofread_module,
+#define ZD_MODULE(name) &name##_module,
+#include "modules/list.h"
+#undef ZD_MODULE
     NULL,
 };
 
@@ -63,7 +63,7 @@ static int register_permissions(char *err, size_t errlen)
 
 /* Every route's permission is in the catalogue and every resource matches
  * the database: a typo is a failed start, not an open or a closed door. */
-static int check_routes(zd_app_t *app, db_conn_t *c, char *err, size_t errlen)
+static int check_startup_routes(zd_app_t *app, db_conn_t *c, char *err, size_t errlen)
 {
     if (!app->http)
         return 0;
@@ -107,7 +107,7 @@ int modules_start(zd_app_t *app, bool demo, char *err, size_t errlen)
         if (zd_modules[i]->start)
             rc = zd_modules[i]->start(app, err, errlen);
     if (rc == 0)
-        rc = check_routes(app, c, err, errlen);
+        rc = check_startup_routes(app, c, err, errlen);
     if (rc == 0 && demo)
         rc = modules_demo(app, err, errlen);
     db_unlock(c, "zhendi.startup");

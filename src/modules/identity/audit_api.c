@@ -4,7 +4,7 @@
 #include "core/timeutil.h"
 #include "http/upload.h"
 #include "http/valid.h"
-#include "modules/identity/identity.h"
+#include "modules/identity/internal.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -206,7 +206,7 @@ static void verify_audit(http_req_t *req)
 {
     int64_t checked = 0, broken = 0;
     char err[256] = "";
-    int rc = audit_verify(ID.db, &checked, &broken, err, sizeof err);
+    int rc = audit_verify(identity_ctx.db, &checked, &broken, err, sizeof err);
     json_t *o = json_pack("{s:b,s:I,s:o,s:o,s:o}", "ok", rc == 0, "checked", (json_int_t)checked,
                           "first_broken_id", broken ? json_integer(broken) : json_null(), "message",
                           rc ? json_string(err) : json_null(), "verified_at", json_time(time_now_ms()));

@@ -8,7 +8,7 @@
 #include "core/crypto.h"
 #include "core/timeutil.h"
 #include "http/valid.h"
-#include "modules/identity/identity.h"
+#include "modules/identity/internal.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,14 +16,14 @@
 /* {"user","permissions","csrf_token","must_change_password",...} of a context */
 static json_t *me_json(http_req_t *req, db_conn_t *c, const auth_ctx_t *a)
 {
-    json_t *u = user_load(NULL, c, a->user_id, true);
+    json_t *u = identity_user_load(NULL, c, a->user_id, true);
     (void)req;
     json_t *perms = json_array();
     for (int i = 0; i < a->nperms; i++)
         json_array_append_new(perms, json_string(a->perms[i]));
     static const char *const scopes[] = {"self", "org", "subtree", "all"};
     auth_policy_t pol;
-    auth_policy(ID.db, &pol);
+    auth_policy(identity_ctx.db, &pol);
     json_t *rules = json_pack("{s:i,s:i,s:i,s:i}", "min_length", pol.password_min_length, "min_classes",
                               pol.password_min_classes, "history", pol.password_history, "max_age_days",
                               pol.password_max_age_days);
@@ -84,7 +84,7 @@ static void login(http_req_t *req)
     json_t *b = http_json_body(req);
     const char *username = jstr(b, "username"), *pw = jstr(b, "password"), *code = jstr(b, "totp");
     auth_policy_t pol;
-    auth_policy(ID.db, &pol);
+    auth_policy(identity_ctx.db, &pol);
     if (rate_limited(req, c, &pol)) {
         audit_login(req, c, username, 0, "denied", "登录过于频繁");
         http_add_header(req, "Retry-After", "60");
@@ -249,7 +249,7 @@ static void change_password(http_req_t *req)
     }
     json_t *b = http_json_body(req);
     auth_policy_t pol;
-    auth_policy(ID.db, &pol);
+    auth_policy(identity_ctx.db, &pol);
     char hash[PASSWORD_HASH_MAX] = "";
     db_stmt_t *st = db_prepare(c, "SELECT password_hash FROM users WHERE id = ?");
     if (st) {
@@ -265,7 +265,7 @@ static void change_password(http_req_t *req)
         return;
     }
     const char *np = jstr(b, "new_password");
-    const char *why = user_password_acceptable(c, a->user_id, a->username, np, &pol);
+    const char *why = identity_password_acceptable(c, a->user_id, a->username, np, &pol);
     if (!why && !strcmp(np, jstr(b, "old_password")))
         why = "新密码不能与原密码相同";
     if (why) {
@@ -279,7 +279,7 @@ static void change_password(http_req_t *req)
     }
     /* the other sessions of this user end; this one stays */
     st = NULL;
-    int rc = db_begin(c) == 0 && user_set_password(c, a->user_id, nh, false) == 0 ? 0 : -1;
+    int rc = db_begin(c) == 0 && identity_set_password(c, a->user_id, nh, false) == 0 ? 0 : -1;
     if (rc == 0) {
         st = db_prepare(c, "UPDATE sessions SET revoked_at = ?, revoked_reason = 'password_changed' "
                            "WHERE user_id = ? AND token_hash <> ? AND revoked_at IS NULL");
@@ -389,9 +389,9 @@ static void totp_disable(http_req_t *req)
         return;
     const auth_ctx_t *a = auth_of(req);
     auth_policy_t pol;
-    auth_policy(ID.db, &pol);
+    auth_policy(identity_ctx.db, &pol);
     /* would the policy require it? check the roles */
-    json_t *roles = user_roles_json(c, a->user_id);
+    json_t *roles = identity_user_roles_json(c, a->user_id);
     bool required = false;
     size_t i;
     json_t *r;

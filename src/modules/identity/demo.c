@@ -5,7 +5,7 @@
  * for demonstrations only. Loading twice changes nothing. */
 #include "auth/password.h"
 #include "core/log.h"
-#include "modules/identity/identity.h"
+#include "modules/identity/internal.h"
 #include <stdio.h>
 #include <string.h>
 
@@ -71,7 +71,7 @@ static int64_t add(db_conn_t *c, int64_t parent, const char *type, const char *c
 {
     json_t *extra = json_pack("{s:s?,s:s?,s:I}", "short_name", short_name, "sector", sector, "member_count",
                               (json_int_t)members);
-    int64_t id = org_insert(c, parent, type, code, name, extra, 0);
+    int64_t id = identity_org_insert(c, parent, type, code, name, extra, 0);
     json_decref(extra);
     return id;
 }
@@ -135,8 +135,8 @@ int identity_demo(zd_app_t *app, char *err, size_t errlen)
     for (size_t i = 0; i < sizeof USERS / sizeof USERS[0]; i++) {
         json_t *roles = json_pack("[s]", USERS[i].role);
         /* demo accounts are provisioned: no forced change, so the demo works at once */
-        int64_t id = user_insert(c, USERS[i].username, USERS[i].name, id_of(c, USERS[i].org_code), hash,
-                                 false, true, "13800138000", NULL, roles, 0);
+        int64_t id = identity_user_insert(c, USERS[i].username, USERS[i].name, id_of(c, USERS[i].org_code),
+                                          hash, false, true, "13800138000", NULL, roles, 0);
         json_decref(roles);
         if (id < 0)
             goto dberr;

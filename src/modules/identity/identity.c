@@ -2,7 +2,6 @@
  * the authentication hook, built-in roles, the bootstrap administrators),
  * housekeeping jobs, the CLI commands `zhendi user` and `zhendi audit`, and
  * helpers shared by its files. */
-#include "modules/identity/identity.h"
 #include "auth/password.h"
 #include "auth/session.h"
 #include "auth/totp.h"
@@ -10,6 +9,7 @@
 #include "core/log.h"
 #include "core/timeutil.h"
 #include "jobs/jobs.h"
+#include "modules/identity/internal.h"
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -19,7 +19,7 @@
 #include <unistd.h>
 #include <xlsxwriter.h>
 
-identity_t ID;
+identity_t identity_ctx;
 
 /* ---- bootstrap ---- */
 
@@ -75,7 +75,7 @@ static int bootstrap(const config_t *cfg, db_t *db, char *err, size_t errlen)
         goto dberr;
     if (!root) {
         json_t *extra = json_pack("{s:s}", "short_name", "市委");
-        root = org_insert(c, 0, "city", "SH", "中共上海市委员会", extra, 0);
+        root = identity_org_insert(c, 0, "city", "SH", "中共上海市委员会", extra, 0);
         json_decref(extra);
         if (root < 0)
             goto dberr;
@@ -101,8 +101,8 @@ static int bootstrap(const config_t *cfg, db_t *db, char *err, size_t errlen)
             goto out;
         }
         json_t *roles = json_pack("[s]", admins[i].role);
-        int64_t id = user_insert(c, admins[i].username, admins[i].name, root, hash, !given, given != NULL,
-                                 NULL, NULL, roles, 0);
+        int64_t id = identity_user_insert(c, admins[i].username, admins[i].name, root, hash, !given,
+                                          given != NULL, NULL, NULL, roles, 0);
         json_decref(roles);
         if (id < 0) {
             sbuf_free(&lines);
@@ -255,7 +255,7 @@ static int cli_user(const config_t *cfg, int argc, char **argv)
     } else {
         char hash[PASSWORD_HASH_MAX];
         password_generate(pw, 16);
-        if (password_hash(pw, hash, sizeof hash) != 0 || user_set_password(c, id, hash, true) != 0 ||
+        if (password_hash(pw, hash, sizeof hash) != 0 || identity_set_password(c, id, hash, true) != 0 ||
             session_revoke_user(c, id, "password_reset") != 0)
             goto dberr;
     }
@@ -289,8 +289,8 @@ const zd_command_t identity_commands[] = {
 
 static int identity_init(zd_app_t *app, char *err, size_t errlen)
 {
-    ID.cfg = app->cfg;
-    ID.db = app->db;
+    identity_ctx.cfg = app->cfg;
+    identity_ctx.db = app->db;
     char key[1100];
     config_secret_key_file(app->cfg, key, sizeof key);
     if (crypto_load_master_key(key, err, errlen) != 0)
@@ -319,7 +319,7 @@ static int identity_init(zd_app_t *app, char *err, size_t errlen)
 
 static int identity_start(zd_app_t *app, char *err, size_t errlen)
 {
-    if (roles_ensure_builtin(app->db, err, errlen) != 0)
+    if (identity_roles_ensure_builtin(app->db, err, errlen) != 0)
         return -1;
     return bootstrap(app->cfg, app->db, err, errlen);
 }

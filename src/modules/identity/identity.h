@@ -1,76 +1,16 @@
-/* identity.h — shared pieces of the identity module's files (organisations,
- * users, roles, authentication, audit API). Not for other modules: they use
- * auth/auth.h. */
+/* identity.h — the identity module's public face: organisations, users,
+ * roles, sessions, API tokens and the audit log. Other modules ask who is
+ * calling, check permissions, scope their queries and write audit records
+ * through auth/auth.h and auth/resource.h; this header adds the module
+ * itself. The module's own files share modules/identity/internal.h. */
 #ifndef ZD_IDENTITY_H
 #define ZD_IDENTITY_H
-#include "auth/auth.h"
 #include "auth/resource.h"
 #include "modules/module.h"
 
-/* module state */
-typedef struct {
-    const config_t *cfg;
-    db_t *db;
-} identity_t;
-extern identity_t ID;
-
-int identity_auth_routes(zd_app_t *app, char *err, size_t errlen);
-int identity_org_routes(zd_app_t *app, char *err, size_t errlen);
-int identity_user_routes(zd_app_t *app, char *err, size_t errlen);
-int identity_role_routes(zd_app_t *app, char *err, size_t errlen);
-int identity_audit_routes(zd_app_t *app, char *err, size_t errlen);
-int identity_demo(zd_app_t *app, char *err, size_t errlen);
-extern const zd_command_t identity_commands[];
-
-/* ---- organisations ---- */
-extern const char *const ORG_TYPES[]; /* NULL-terminated */
-const char *org_type_title(const char *type);
-/* May an organisation of type child sit under one of type parent (NULL for
- * the root)? */
-bool org_type_allowed(const char *parent, const char *child);
-/* Inserts an organisation (and its history row) on c inside the caller's
- * transaction; returns its id, or -1 (db error) / -2 (code taken) / -3 (the
- * tree would be deeper than AUTH_ORG_MAX_DEPTH or the path too long). */
-int64_t org_insert(db_conn_t *c, int64_t parent_id, const char *type, const char *code, const char *name,
-                   json_t *extra, int64_t by);
-
-/* ---- users ---- */
-/* Creates a user inside the caller's transaction with the given role names;
- * password_hash is an encoded argon2id hash. Returns the id or -1/-2 (taken). */
-int64_t user_insert(db_conn_t *c, const char *username, const char *name, int64_t org_id,
-                    const char *password_hash, bool must_change, bool provisioned, const char *phone,
-                    const char *email, json_t *roles, int64_t by);
-/* 138****5678 style mask into out. */
-void phone_mask(const char *phone, char *out, size_t outsz);
-/* Role names of a user as a JSON array. */
-json_t *user_roles_json(db_conn_t *c, int64_t user_id);
-/* The user object of docs/api.md for id, visible to the caller; NULL if not
- * found or outside the scope. full_phone decrypts the phone. */
-json_t *user_load(http_req_t *req, db_conn_t *c, int64_t id, bool full_phone);
-/* Records a new password: hash into users and password_history. */
-int user_set_password(db_conn_t *c, int64_t user_id, const char *hash, bool must_change);
-/* NULL when pw is acceptable for the user under the policy (rules and the
- * last N passwords), else the reason. */
-const char *user_password_acceptable(db_conn_t *c, int64_t user_id, const char *username, const char *pw,
-                                     const auth_policy_t *pol);
-
-/* ---- roles ---- */
-/* Built-in roles and their default permissions, granted once. */
-int roles_ensure_builtin(db_t *db, char *err, size_t errlen);
-/* Checks that the caller may give these role names to someone (no
- * escalation: role.write, or roles within the caller's permissions and
- * scope). NULL when fine, else the reason; *unknown set for a missing role. */
-const char *roles_grantable(http_req_t *req, db_conn_t *c, json_t *roles, bool *unknown);
-int roles_assign(db_conn_t *c, int64_t user_id, json_t *roles);
-/* Replaces the rows linking owner to a set of strings: delete_sql has one
- * parameter (owner), insert_sql two (owner, value). 0 on success. */
-int replace_links(db_conn_t *c, const char *delete_sql, const char *insert_sql, int64_t owner,
-                  json_t *values);
-
-/* ---- misc ---- */
-/* The module's items of the home page's to-do list (audit_api.c). */
-int identity_todo(http_req_t *req, db_conn_t *c, json_t *items);
-/* The users' resource descriptor (users.c). */
+extern const zd_module_t identity_module;
+/* The users' resource descriptor: a module listing users (a picker of
+ * reviewers, say) scopes them as the user pages do. */
 extern const zd_resource_t identity_users;
 
 #endif

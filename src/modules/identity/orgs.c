@@ -8,13 +8,13 @@
 #include "core/xlsx.h"
 #include "http/upload.h"
 #include "http/valid.h"
-#include "modules/identity/identity.h"
+#include "modules/identity/internal.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-const char *const ORG_TYPES[] = {"city",      "district",       "sector", "street",
-                                 "committee", "general_branch", "branch", NULL};
+const char *const identity_org_types[] = {"city",      "district",       "sector", "street",
+                                          "committee", "general_branch", "branch", NULL};
 
 static const struct {
     const char *type, *title;
@@ -30,7 +30,7 @@ static const struct {
 };
 #define NTYPES (sizeof TYPES / sizeof TYPES[0])
 
-const char *org_type_title(const char *type)
+const char *identity_org_type_title(const char *type)
 {
     for (size_t i = 0; i < NTYPES; i++)
         if (type && !strcmp(TYPES[i].type, type))
@@ -38,7 +38,7 @@ const char *org_type_title(const char *type)
     return NULL;
 }
 
-bool org_type_allowed(const char *parent, const char *child)
+bool identity_org_type_allowed(const char *parent, const char *child)
 {
     for (size_t i = 0; i < NTYPES; i++) {
         if (strcmp(TYPES[i].type, child) != 0)
@@ -77,7 +77,7 @@ static json_t *org_json(db_stmt_t *st)
     json_object_set_new(o, "id", json_integer(db_col_int64(st, 0)));
     json_object_set_new(o, "parent_id", json_col_id(st, 1));
     json_object_set_new(o, "type", json_string(type));
-    json_object_set_new(o, "type_title", json_text_or_null(org_type_title(type)));
+    json_object_set_new(o, "type_title", json_text_or_null(identity_org_type_title(type)));
     json_object_set_new(o, "code", json_string(db_col_text(st, 3)));
     json_object_set_new(o, "name", json_string(db_col_text(st, 4)));
     for (size_t i = 0; i < NTEXT; i++)
@@ -125,8 +125,8 @@ static int history(db_conn_t *c, int64_t org, const char *action, int64_t from, 
     return rc == DB_DONE ? 0 : -1;
 }
 
-int64_t org_insert(db_conn_t *c, int64_t parent_id, const char *type, const char *code, const char *name,
-                   json_t *extra, int64_t by)
+int64_t identity_org_insert(db_conn_t *c, int64_t parent_id, const char *type, const char *code,
+                            const char *name, json_t *extra, int64_t by)
 {
     char ppath[300] = "/";
     int64_t depth = 0, now = time_now_ms();
@@ -268,7 +268,7 @@ static const char *const ORG_STATUS[] = {"active", "disabled", NULL};
 static const vfield_t ORG_QUERY[] = {
     {"parent_id", V_ID, .title = "上级组织（只列其直属下级）"},
     {"root", V_BOOL, .title = "只列调用者可见范围的顶层组织"},
-    {"type", V_ENUM, .choices = ORG_TYPES, .title = "组织类型"},
+    {"type", V_ENUM, .choices = identity_org_types, .title = "组织类型"},
     {"status", V_ENUM, .choices = ORG_STATUS, .title = "状态"},
     {"q", V_STR, .max = 100, .title = "名称、编码或简称包含"},
 };
@@ -348,14 +348,14 @@ static const char *check_phone(json_t *v)
 
 static const vfield_t ORG_NEW[] = {
     ORG_FIELDS(true),
-    {"type", V_ENUM, true, 0, 0, ORG_TYPES, NULL, "组织类型"},
+    {"type", V_ENUM, true, 0, 0, identity_org_types, NULL, "组织类型"},
     {"parent_id", V_ID, false, 0, 0, NULL, NULL, "上级组织（只有市级根组织没有）"}};
 static const vfield_t ORG_PATCH[] = {ORG_FIELDS(false),
                                      {"status", V_ENUM, false, 0, 0, ORG_STATUS, NULL, "状态"}};
 static const vfield_t ORG_OUT[] = {
     {"id", V_ID},
     {"parent_id", V_ID},
-    {"type", V_ENUM, .choices = ORG_TYPES},
+    {"type", V_ENUM, .choices = identity_org_types},
     {"type_title", V_STR, .title = "组织类型的中文名"},
     {"code", V_STR},
     {"name", V_STR},
@@ -427,13 +427,14 @@ static void create_org(http_req_t *req)
             return;
         }
     }
-    if (!org_type_allowed(parent ? ptype : NULL, type)) {
-        http_error_fields(req, json_pack("{s:s}", "type",
-                                         http_printf(req, "“%s”不能设在“%s”之下", org_type_title(type),
-                                                     parent ? org_type_title(ptype) : "（根）")));
+    if (!identity_org_type_allowed(parent ? ptype : NULL, type)) {
+        http_error_fields(req,
+                          json_pack("{s:s}", "type",
+                                    http_printf(req, "“%s”不能设在“%s”之下", identity_org_type_title(type),
+                                                parent ? identity_org_type_title(ptype) : "（根）")));
         return;
     }
-    int64_t id = org_insert(c, parent, type, jstr(b, "code"), jstr(b, "name"), b, http_user_id(req));
+    int64_t id = identity_org_insert(c, parent, type, jstr(b, "code"), jstr(b, "name"), b, http_user_id(req));
     if (id == -2) {
         http_error_fields(req, json_pack("{s:s}", "code", "组织编码已存在"));
         return;
@@ -708,7 +709,7 @@ static void move_org(http_req_t *req)
         http_error_fields(req, json_pack("{s:s}", "parent_id", "不能移到自身或其下级之下"));
         return;
     }
-    if (!org_type_allowed(jstr(parent, "type"), jstr(org, "type"))) {
+    if (!identity_org_type_allowed(jstr(parent, "type"), jstr(org, "type"))) {
         http_error_fields(req, json_pack("{s:s}", "parent_id",
                                          http_printf(req, "“%s”不能设在“%s”之下", jstr(org, "type_title"),
                                                      jstr(parent, "type_title"))));
@@ -862,7 +863,7 @@ static void export_orgs(http_req_t *req)
             if (i == 10)
                 json_array_append_new(r, json_integer(db_col_int64(st, i)));
             else if (i == 2)
-                json_array_append_new(r, json_string(org_type_title(db_col_text(st, i))));
+                json_array_append_new(r, json_string(identity_org_type_title(db_col_text(st, i))));
             else if (i == 11)
                 json_array_append_new(r,
                                       json_string(!strcmp(db_col_text(st, i), "active") ? "启用" : "停用"));
@@ -977,7 +978,7 @@ static const char *type_from(const char *s)
     return NULL;
 }
 
-/* Validates one row's own fields into a JSON object for org_insert/update;
+/* Validates one row's own fields into a JSON object for identity_org_insert/update;
  * NULL with an error recorded. */
 static json_t *row_fields(import_t *im, irow_t *r)
 {
@@ -1182,13 +1183,14 @@ static void import_orgs(http_req_t *req)
                     row_error(&im, r->row, "上级编码必填");
                     continue;
                 }
-                if (!org_type_allowed(parent ? jstr(parent, "type") : NULL, type)) {
+                if (!identity_org_type_allowed(parent ? jstr(parent, "type") : NULL, type)) {
                     row_error(&im, r->row,
-                              http_printf(req, "“%s”不能设在“%s”之下", org_type_title(type),
+                              http_printf(req, "“%s”不能设在“%s”之下", identity_org_type_title(type),
                                           parent ? jstr(parent, "type_title") : "（根）"));
                     continue;
                 }
-                int64_t id = org_insert(c, parent ? jint(parent, "id", 0) : 0, type, r->cells[COL_CODE],
+                int64_t id =
+                    identity_org_insert(c, parent ? jint(parent, "id", 0) : 0, type, r->cells[COL_CODE],
                                         r->cells[COL_NAME], f, http_user_id(req));
                 if (id < 0) {
                     http_db_error(req, c);

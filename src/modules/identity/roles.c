@@ -6,7 +6,7 @@
 #include "auth/session.h"
 #include "core/timeutil.h"
 #include "http/valid.h"
-#include "modules/identity/identity.h"
+#include "modules/identity/internal.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -72,7 +72,7 @@ static int grant_once(db_conn_t *c, const char *role, const char *perm)
     return rc == DB_DONE ? 0 : -1;
 }
 
-int roles_ensure_builtin(db_t *db, char *err, size_t errlen)
+int identity_roles_ensure_builtin(db_t *db, char *err, size_t errlen)
 {
     db_conn_t *c = db_acquire(db);
     if (!c) {
@@ -130,7 +130,7 @@ static bool role_info(db_conn_t *c, const char *name, json_t *perms, char *scope
     return found;
 }
 
-const char *roles_grantable(http_req_t *req, db_conn_t *c, json_t *roles, bool *unknown)
+const char *identity_roles_grantable(http_req_t *req, db_conn_t *c, json_t *roles, bool *unknown)
 {
     static _Thread_local char msg[200];
     const auth_ctx_t *a = auth_of(req);
@@ -287,7 +287,7 @@ static const char *check_perms(json_t *v)
 
 static int set_perms(db_conn_t *c, int64_t role, json_t *perms)
 {
-    return replace_links(
+    return identity_replace_links(
         c, "DELETE FROM role_permissions WHERE role_id = ?",
         "INSERT INTO role_permissions (role_id, permission) VALUES (?, ?) ON CONFLICT DO NOTHING", role,
         perms);
@@ -550,7 +550,7 @@ static void list_sessions(http_req_t *req)
     if (!c)
         return;
     auth_policy_t pol;
-    auth_policy(ID.db, &pol);
+    auth_policy(identity_ctx.db, &pol);
     int64_t now = time_now_ms(), user = http_query_i64(req, "user_id", 0);
     qb_t w;
     res_from(req, &SESSIONS, &w);
@@ -610,7 +610,7 @@ static void get_policy(http_req_t *req)
 {
     auth_policy_invalidate(); /* the editor must see the stored value */
     auth_policy_t p;
-    auth_policy(ID.db, &p);
+    auth_policy(identity_ctx.db, &p);
     http_json(req, 200, auth_policy_json(&p));
 }
 
@@ -626,7 +626,7 @@ static void patch_policy(http_req_t *req)
     }
     auth_policy_invalidate();
     auth_policy_t before, after;
-    auth_policy(ID.db, &before);
+    auth_policy(identity_ctx.db, &before);
     json_t *errs = auth_policy_update(c, b, http_user_id(req), &after);
     if (errs) {
         if (json_object_get(errs, "_")) {

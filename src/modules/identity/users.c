@@ -8,12 +8,12 @@
 #include "core/crypto.h"
 #include "core/timeutil.h"
 #include "http/valid.h"
-#include "modules/identity/identity.h"
+#include "modules/identity/internal.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-void phone_mask(const char *phone, char *out, size_t outsz)
+void identity_phone_mask(const char *phone, char *out, size_t outsz)
 {
     char digits[32];
     size_t n = 0;
@@ -28,7 +28,7 @@ void phone_mask(const char *phone, char *out, size_t outsz)
     snprintf(out, outsz, "%.3s****%s", digits, digits + n - 4);
 }
 
-json_t *user_roles_json(db_conn_t *c, int64_t user_id)
+json_t *identity_user_roles_json(db_conn_t *c, int64_t user_id)
 {
     json_t *a = json_array();
     db_stmt_t *st = db_prepare(c, "SELECT r.name FROM user_roles ur JOIN roles r ON r.id = ur.role_id "
@@ -42,7 +42,8 @@ json_t *user_roles_json(db_conn_t *c, int64_t user_id)
     return a;
 }
 
-int replace_links(db_conn_t *c, const char *delete_sql, const char *insert_sql, int64_t owner, json_t *values)
+int identity_replace_links(db_conn_t *c, const char *delete_sql, const char *insert_sql, int64_t owner,
+                           json_t *values)
 {
     db_stmt_t *st = db_prepare(c, delete_sql);
     if (!st)
@@ -64,15 +65,16 @@ int replace_links(db_conn_t *c, const char *delete_sql, const char *insert_sql, 
     return rc == DB_DONE ? 0 : -1;
 }
 
-int roles_assign(db_conn_t *c, int64_t user_id, json_t *roles)
+int identity_roles_assign(db_conn_t *c, int64_t user_id, json_t *roles)
 {
-    return replace_links(c, "DELETE FROM user_roles WHERE user_id = ?",
-                         "INSERT INTO user_roles (user_id, role_id) SELECT ?, id FROM roles WHERE name = ? "
-                         "ON CONFLICT DO NOTHING",
-                         user_id, roles);
+    return identity_replace_links(
+        c, "DELETE FROM user_roles WHERE user_id = ?",
+        "INSERT INTO user_roles (user_id, role_id) SELECT ?, id FROM roles WHERE name = ? "
+        "ON CONFLICT DO NOTHING",
+        user_id, roles);
 }
 
-int user_set_password(db_conn_t *c, int64_t user_id, const char *hash, bool must_change)
+int identity_set_password(db_conn_t *c, int64_t user_id, const char *hash, bool must_change)
 {
     int64_t now = time_now_ms();
     db_stmt_t *st =
@@ -101,8 +103,8 @@ int user_set_password(db_conn_t *c, int64_t user_id, const char *hash, bool must
     return rc == DB_DONE ? 0 : -1;
 }
 
-const char *user_password_acceptable(db_conn_t *c, int64_t user_id, const char *username, const char *pw,
-                                     const auth_policy_t *pol)
+const char *identity_password_acceptable(db_conn_t *c, int64_t user_id, const char *username, const char *pw,
+                                         const auth_policy_t *pol)
 {
     const char *why = password_check(pw, username, pol->password_min_length, pol->password_min_classes);
     if (why || !user_id || pol->password_history <= 0)
@@ -123,15 +125,15 @@ const char *user_password_acceptable(db_conn_t *c, int64_t user_id, const char *
     return why;
 }
 
-int64_t user_insert(db_conn_t *c, const char *username, const char *name, int64_t org_id, const char *hash,
-                    bool must_change, bool provisioned, const char *phone, const char *email, json_t *roles,
-                    int64_t by)
+int64_t identity_user_insert(db_conn_t *c, const char *username, const char *name, int64_t org_id,
+                             const char *hash, bool must_change, bool provisioned, const char *phone,
+                             const char *email, json_t *roles, int64_t by)
 {
     int64_t now = time_now_ms();
     char *sealed = phone && *phone ? crypto_seal(phone) : NULL;
     char masked[32] = "";
     if (sealed)
-        phone_mask(phone, masked, sizeof masked);
+        identity_phone_mask(phone, masked, sizeof masked);
     db_stmt_t *st =
         db_prepare(c, "INSERT INTO users (username, name, org_id, password_hash, password_changed_at, "
                       "must_change_password, provisioned, phone_enc, phone_masked, email, created_by, "
@@ -170,7 +172,7 @@ int64_t user_insert(db_conn_t *c, const char *username, const char *name, int64_
     db_bind_int64(st, 3, now);
     rc = db_step(st);
     db_done(st);
-    if (rc != DB_DONE || roles_assign(c, id, roles) != 0)
+    if (rc != DB_DONE || identity_roles_assign(c, id, roles) != 0)
         return -1;
     return id;
 }
@@ -218,7 +220,7 @@ static json_t *user_json(db_conn_t *c, db_stmt_t *st, bool full_phone)
 static json_t *user_row(db_stmt_t *st, void *ud)
 {
     json_t *u = user_json(ud, st, false);
-    json_object_set_new(u, "roles", user_roles_json(ud, db_col_int64(st, 0)));
+    json_object_set_new(u, "roles", identity_user_roles_json(ud, db_col_int64(st, 0)));
     return u;
 }
 
@@ -243,7 +245,7 @@ const zd_resource_t identity_users = {.name = "user",
 static json_t *user_row_plain(db_stmt_t *st, void *ud) { return user_json(ud, st, false); }
 static json_t *user_row_phone(db_stmt_t *st, void *ud) { return user_json(ud, st, true); }
 
-json_t *user_load(http_req_t *req, db_conn_t *c, int64_t id, bool full_phone)
+json_t *identity_user_load(http_req_t *req, db_conn_t *c, int64_t id, bool full_phone)
 {
     http_row_fn row = full_phone ? user_row_phone : user_row_plain;
     json_t *u = NULL;
@@ -260,7 +262,7 @@ json_t *user_load(http_req_t *req, db_conn_t *c, int64_t id, bool full_phone)
         db_done(st);
     }
     if (u)
-        json_object_set_new(u, "roles", user_roles_json(c, id));
+        json_object_set_new(u, "roles", identity_user_roles_json(c, id));
     return u;
 }
 
@@ -369,7 +371,7 @@ static const char *new_password(http_req_t *req, db_conn_t *c, int64_t user_id, 
                                 char *hash)
 {
     if (given) {
-        const char *why = user_password_acceptable(c, user_id, username, given, pol);
+        const char *why = identity_password_acceptable(c, user_id, username, given, pol);
         if (why)
             return why;
         str_lcpy(pw, given, pwsz);
@@ -420,7 +422,7 @@ static void create_user(http_req_t *req)
         return;
     json_t *b = http_json_body(req);
     auth_policy_t pol;
-    auth_policy(ID.db, &pol);
+    auth_policy(identity_ctx.db, &pol);
     if (db_begin(c) != 0) {
         http_db_error(req, c);
         return;
@@ -429,7 +431,7 @@ static void create_user(http_req_t *req)
     if (!auth_org_in_scope(req, c, jint(b, "org_id", 0)))
         json_object_set_new(errs, "org_id", json_string("组织不存在或不在您的管理范围内"));
     bool unknown = false;
-    const char *why = roles_grantable(req, c, json_object_get(b, "roles"), &unknown);
+    const char *why = identity_roles_grantable(req, c, json_object_get(b, "roles"), &unknown);
     if (why && unknown)
         json_object_set_new(errs, "roles", json_string(why));
     char pw[PASSWORD_MAX_LEN + 1], hash[PASSWORD_HASH_MAX];
@@ -450,14 +452,14 @@ static void create_user(http_req_t *req)
         http_error(req, 403, "forbidden", "%s", why);
         return;
     }
-    int64_t id = user_insert(c, jstr(b, "username"), jstr(b, "name"), jint(b, "org_id", 0), hash,
-                             pol.must_change_on_reset, false, jstr(b, "phone"), jstr(b, "email"),
-                             json_object_get(b, "roles"), http_user_id(req));
+    int64_t id = identity_user_insert(c, jstr(b, "username"), jstr(b, "name"), jint(b, "org_id", 0), hash,
+                                      pol.must_change_on_reset, false, jstr(b, "phone"), jstr(b, "email"),
+                                      json_object_get(b, "roles"), http_user_id(req));
     if (id == -2) {
         http_error_fields(req, json_pack("{s:s}", "username", "用户名已存在"));
         return;
     }
-    json_t *u = id > 0 ? user_load(req, c, id, false) : NULL;
+    json_t *u = id > 0 ? identity_user_load(req, c, id, false) : NULL;
     audit_entry_t ae = {.action = "user.create", .target_type = "user", .target = id, .after = u};
     if (!u || !audit_commit(req, c, &ae)) { /* the generated password is added after the record */
         if (!u)
@@ -476,7 +478,7 @@ static void get_user(http_req_t *req)
     db_conn_t *c;
     if (!http_param_id(req, "id", &id) || !(c = http_db(req)))
         return;
-    json_t *u = user_load(req, c, id, auth_has(req, "user.write") || id == http_user_id(req));
+    json_t *u = identity_user_load(req, c, id, auth_has(req, "user.write") || id == http_user_id(req));
     if (!u)
         not_found(req);
     else
@@ -519,7 +521,7 @@ static void patch_user(http_req_t *req)
         http_db_error(req, c);
         return;
     }
-    json_t *before = user_load(req, c, id, false);
+    json_t *before = identity_user_load(req, c, id, false);
     if (!before) {
         not_found(req);
         return;
@@ -531,7 +533,7 @@ static void patch_user(http_req_t *req)
      * roles to anyone */
     bool unknown;
     if (!self && !auth_has(req, "role.write") &&
-        roles_grantable(req, c, json_object_get(before, "roles"), &unknown)) {
+        identity_roles_grantable(req, c, json_object_get(before, "roles"), &unknown)) {
         http_error(req, 403, "forbidden", "该用户持有您无权调整的角色");
         return;
     }
@@ -541,7 +543,7 @@ static void patch_user(http_req_t *req)
     }
     json_t *roles = json_object_get(b, "roles");
     if (json_is_array(roles)) {
-        const char *why = roles_grantable(req, c, roles, &unknown);
+        const char *why = identity_roles_grantable(req, c, roles, &unknown);
         if (why && unknown) {
             http_error_fields(req, json_pack("{s:s}", "roles", why));
             return;
@@ -576,7 +578,7 @@ static void patch_user(http_req_t *req)
         char masked[32] = "";
         if (ph && *ph) {
             sealed = crypto_seal(ph);
-            phone_mask(ph, masked, sizeof masked);
+            identity_phone_mask(ph, masked, sizeof masked);
         }
         qb_sql(&q, ", phone_enc = ");
         qb_text(&q, sealed);
@@ -591,13 +593,13 @@ static void patch_user(http_req_t *req)
     db_done(st);
     qb_free(&q);
     if (rc == DB_DONE && json_is_array(roles))
-        rc = roles_assign(c, id, roles) == 0 ? DB_DONE : DB_ERROR;
+        rc = identity_roles_assign(c, id, roles) == 0 ? DB_DONE : DB_ERROR;
     /* a disabled account or a change of roles ends its sessions */
     bool disabling = jstr(b, "status") && !strcmp(jstr(b, "status"), "disabled");
     if (rc == DB_DONE && (disabling || json_is_array(roles)) &&
         session_revoke_user(c, id, disabling ? "disabled" : "roles_changed") != 0)
         rc = DB_ERROR;
-    json_t *after = rc == DB_DONE ? user_load(req, c, id, false) : NULL;
+    json_t *after = rc == DB_DONE ? identity_user_load(req, c, id, false) : NULL;
     const char *action = disabling ? "user.disable"
                          : jstr(b, "status") && !strcmp(jstr(b, "status"), "active") &&
                                  strcmp(jstr(before, "status"), "active") != 0
@@ -623,13 +625,13 @@ static void delete_user(http_req_t *req)
         http_db_error(req, c);
         return;
     }
-    json_t *before = http_defer_json(req, user_load(req, c, id, false));
+    json_t *before = http_defer_json(req, identity_user_load(req, c, id, false));
     if (!before) {
         not_found(req);
         return;
     }
     bool unknown;
-    if (roles_grantable(req, c, json_object_get(before, "roles"), &unknown)) {
+    if (identity_roles_grantable(req, c, json_object_get(before, "roles"), &unknown)) {
         http_error(req, 403, "forbidden", "该用户持有您无权调整的角色");
         return;
     }
@@ -660,14 +662,14 @@ static json_t *target(http_req_t *req, db_conn_t *c, int64_t *id)
         http_db_error(req, c);
         return NULL;
     }
-    json_t *u = user_load(req, c, *id, false);
+    json_t *u = identity_user_load(req, c, *id, false);
     if (!u) {
         not_found(req);
         return NULL;
     }
     bool unknown;
     if (*id != http_user_id(req) && !auth_has(req, "role.write") &&
-        roles_grantable(req, c, json_object_get(u, "roles"), &unknown)) {
+        identity_roles_grantable(req, c, json_object_get(u, "roles"), &unknown)) {
         json_decref(u);
         http_error(req, 403, "forbidden", "该用户持有您无权调整的角色");
         return NULL;
@@ -695,7 +697,7 @@ static void reset_password(http_req_t *req)
     if (!u)
         return;
     auth_policy_t pol;
-    auth_policy(ID.db, &pol);
+    auth_policy(identity_ctx.db, &pol);
     char pw[PASSWORD_MAX_LEN + 1], hash[PASSWORD_HASH_MAX];
     const char *why =
         new_password(req, c, id, jstr(u, "username"), jstr(b, "password"), &pol, pw, sizeof pw, hash);
@@ -705,7 +707,7 @@ static void reset_password(http_req_t *req)
         http_error_fields(req, json_pack("{s:s}", "password", why));
         return;
     }
-    if (user_set_password(c, id, hash, pol.must_change_on_reset) != 0 ||
+    if (identity_set_password(c, id, hash, pol.must_change_on_reset) != 0 ||
         session_revoke_user(c, id, "password_reset") != 0) {
         http_db_error(req, c);
         return;

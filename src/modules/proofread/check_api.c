@@ -12,7 +12,7 @@
 #include "http/multipart.h"
 #include "http/upload.h"
 #include "http/valid.h"
-#include "modules/proofread/proofread.h"
+#include "modules/proofread/internal.h"
 #include "text/extcheck.h"
 #include "text/prmedia.h"
 #include "text/segment.h"
@@ -43,7 +43,7 @@ static void external_config(extcheck_config_t *x)
 static json_t *check_text(const char *text, size_t len, unsigned categories, bool external, const char *rid,
                           char *err, size_t errlen)
 {
-    pr_lexset_t *ls = engine_acquire();
+    pr_lexset_t *ls = proofread_engine_acquire();
     if (!ls) {
         snprintf(err, errlen, "校对引擎尚未就绪");
         return NULL;
@@ -177,18 +177,18 @@ static void post_image(http_req_t *req)
     const char *path = up.path;
     char err[300];
     json_t *file = http_upload_json(&up);
-    if (!engine_ocr_enter(OCR_WAIT_MS)) {
+    if (!proofread_engine_ocr_enter(OCR_WAIT_MS)) {
         unlink(path);
         json_decref(file);
         http_error(req, 429, "too_many_requests", "图片识别任务繁忙，请稍后重试");
         return;
     }
-    pr_lexset_t *ls = engine_acquire();
+    pr_lexset_t *ls = proofread_engine_acquire();
     prmedia_options_t o = {
         .ocr = {.timeout_ms = (int)proofread_cfg.ocr_timeout_s * 1000, .retry_block = true}};
     prmedia_image_t img;
     int rc = ls ? prmedia_image(ls, path, &o, &img, err, sizeof err) : -1;
-    engine_ocr_leave();
+    proofread_engine_ocr_leave();
     unlink(path);
     if (rc != 0) {
         if (ls)
@@ -270,7 +270,7 @@ static void get_meta(http_req_t *req)
                         proofread_cfg.external_url[0] != 0));
 }
 
-static void get_engine(http_req_t *req) { http_json(req, 200, engine_stats_json()); }
+static void get_engine(http_req_t *req) { http_json(req, 200, proofread_engine_stats_json()); }
 
 static const vfield_t TEXT_BODY[] = {
     {"text", V_TEXT, true, 0, TEXT_MAX_CHARS, .title = "要校对的文本（控制字符可以有）"},
@@ -335,7 +335,7 @@ static http_route_t routes[] = {
      .notes = "entries, automaton size, build time, revision"},
 };
 
-int check_routes(zd_app_t *app, char *err, size_t errlen)
+int proofread_check_routes(zd_app_t *app, char *err, size_t errlen)
 {
     routes[1].max_body = ((size_t)proofread_cfg.image_max_mb << 20) + (64u << 10); /* + form overhead */
     return module_routes(app, routes, VN(routes), err, errlen);

@@ -20,7 +20,7 @@
 #include "core/db.h"
 #include "core/str.h"
 #include "core/timeutil.h"
-#include "modules/proofread/proofread.h"
+#include "modules/proofread/internal.h"
 #include "text/normalize.h"
 #include "text/prmedia.h"
 #include <errno.h>
@@ -221,7 +221,7 @@ static bool load_db(const config_t *cfg, arena_t *a, pr_entry_t **v, size_t *n, 
         db_query_int64(c, "SELECT COUNT(*) FROM proofread_lexicons WHERE builtin IS NOT NULL", &nb) == 1) {
         builtin = nb > 0;
         size_t before = *n;
-        if (lexicon_collect(c, a, v, n, cap) != 0)
+        if (proofread_lexicon_collect(c, a, v, n, cap) != 0)
             fprintf(stderr, "proofread: reading the database lexicons failed: %s\n", db_errmsg(c));
         else if (verbose)
             fprintf(stderr, "proofread: %zu entries from %s\n", *n - before, db_display_name(db));
@@ -265,7 +265,7 @@ static int load_file(const char *path, const opts_t *o, arena_t *a, pr_entry_t *
                             0,
                             o->category,
                             o->severity};
-            if (lexicon_push(v, n, cap, &e) != 0) {
+            if (proofread_lexicon_push(v, n, cap, &e) != 0) {
                 free(text);
                 return -1;
             }
@@ -489,7 +489,7 @@ static int run_media(const opts_t *o, const config_t *cfg, pr_lexset_t *ls)
     return worst_rc(o, worst);
 }
 
-int prcli_run(const config_t *cfg, int argc, char **argv)
+int proofread_cli_run(const config_t *cfg, int argc, char **argv)
 {
     opts_t o;
     int rc = parse(argc, argv, &o);
@@ -506,7 +506,7 @@ int prcli_run(const config_t *cfg, int argc, char **argv)
     pr_entry_t *v = NULL;
     size_t n = 0, cap = 0;
     bool have_builtin = !o.no_db && load_db(cfg, a, &v, &n, &cap, o.stats);
-    if (!have_builtin && !o.no_builtin && lexicon_collect_builtin(a, &v, &n, &cap) != 0) {
+    if (!have_builtin && !o.no_builtin && proofread_lexicon_collect_builtin(a, &v, &n, &cap) != 0) {
         fprintf(stderr, "zhendi proofread: the built-in lexicons are damaged\n");
         rc = 1;
         goto out;

@@ -5,7 +5,7 @@
  * slots that bound how many image recognitions run for HTTP requests. */
 #include "core/log.h"
 #include "core/timeutil.h"
-#include "modules/proofread/proofread.h"
+#include "modules/proofread/internal.h"
 #include <errno.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -35,13 +35,13 @@ static struct {
        .om = PTHREAD_MUTEX_INITIALIZER,
        .ocv = PTHREAD_COND_INITIALIZER};
 
-const config_t *engine_config(void) { return E.cfg; }
+const config_t *proofread_engine_config(void) { return E.cfg; }
 
-pr_lexset_t *engine_acquire(void) { return E.eng ? pr_engine_acquire(E.eng) : NULL; }
+pr_lexset_t *proofread_engine_acquire(void) { return E.eng ? pr_engine_acquire(E.eng) : NULL; }
 
-pr_lexset_t *proofread_lexicons(void) { return engine_acquire(); }
+pr_lexset_t *proofread_lexicons(void) { return proofread_engine_acquire(); }
 
-int engine_reload(bool force, char *err, size_t errlen)
+int proofread_engine_reload(bool force, char *err, size_t errlen)
 {
     pthread_mutex_lock(&E.build);
     int rc = -1;
@@ -53,7 +53,7 @@ int engine_reload(bool force, char *err, size_t errlen)
         snprintf(err, errlen, "数据库暂时不可用");
         goto out;
     }
-    int64_t rev = lexicon_revision(c);
+    int64_t rev = proofread_lexicon_revision(c);
     if (rev < 0) {
         snprintf(err, errlen, "读取词库版本失败：%s", db_errmsg(c));
         goto out;
@@ -63,7 +63,7 @@ int engine_reload(bool force, char *err, size_t errlen)
         goto out;
     }
     a = arena_new(1 << 20);
-    if (lexicon_collect(c, a, &v, &n, &cap) != 0) {
+    if (proofread_lexicon_collect(c, a, &v, &n, &cap) != 0) {
         snprintf(err, errlen, "读取词库失败：%s", db_errmsg(c));
         goto out;
     }
@@ -94,9 +94,9 @@ out:
     return rc;
 }
 
-json_t *engine_stats_json(void)
+json_t *proofread_engine_stats_json(void)
 {
-    pr_lexset_t *ls = engine_acquire();
+    pr_lexset_t *ls = proofread_engine_acquire();
     if (!ls)
         return json_object();
     const pr_stats_t *st = pr_lexset_stats(ls);
@@ -125,7 +125,7 @@ static void *poller(void *arg)
             break;
         pthread_mutex_unlock(&E.m);
         char err[256];
-        if (engine_reload(false, err, sizeof err) != 0)
+        if (proofread_engine_reload(false, err, sizeof err) != 0)
             log_msg(LOG_APP, LOG_WARN, "proofread.reload_failed", "%s", err);
         pthread_mutex_lock(&E.m);
     }
@@ -133,7 +133,7 @@ static void *poller(void *arg)
     return NULL;
 }
 
-int engine_start(const config_t *cfg, db_t *db, bool poll, char *err, size_t errlen)
+int proofread_engine_start(const config_t *cfg, db_t *db, bool poll, char *err, size_t errlen)
 {
     E.cfg = cfg;
     E.db = db;
@@ -144,7 +144,7 @@ int engine_start(const config_t *cfg, db_t *db, bool poll, char *err, size_t err
         snprintf(err, errlen, "out of memory");
         return -1;
     }
-    if (engine_reload(true, err, errlen) != 0)
+    if (proofread_engine_reload(true, err, errlen) != 0)
         return -1;
     if (poll) {
         E.stop = false;
@@ -157,7 +157,7 @@ int engine_start(const config_t *cfg, db_t *db, bool poll, char *err, size_t err
     return 0;
 }
 
-void engine_stop(void)
+void proofread_engine_stop(void)
 {
     if (E.polling) {
         pthread_mutex_lock(&E.m);
@@ -171,7 +171,7 @@ void engine_stop(void)
     E.eng = NULL;
 }
 
-bool engine_ocr_enter(int wait_ms)
+bool proofread_engine_ocr_enter(int wait_ms)
 {
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
@@ -194,7 +194,7 @@ bool engine_ocr_enter(int wait_ms)
     return ok;
 }
 
-void engine_ocr_leave(void)
+void proofread_engine_ocr_leave(void)
 {
     pthread_mutex_lock(&E.om);
     E.ocr_busy--;

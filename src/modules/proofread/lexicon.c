@@ -7,7 +7,7 @@
 #include "core/log.h"
 #include "core/str.h"
 #include "core/timeutil.h"
-#include "modules/proofread/proofread.h"
+#include "modules/proofread/internal.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,7 +23,7 @@ static bool has_control(const char *s)
     return strstr(s, "\xe2\x80\xa8") || strstr(s, "\xe2\x80\xa9");
 }
 
-const char *lexicon_check_word(const char *word, char **norm)
+const char *proofread_lexicon_check_word(const char *word, char **norm)
 {
     *norm = NULL;
     if (!word || !*word)
@@ -46,7 +46,7 @@ const char *lexicon_check_word(const char *word, char **norm)
     return NULL;
 }
 
-const char *lexicon_check_suggestion(const char *s)
+const char *proofread_lexicon_check_suggestion(const char *s)
 {
     if (!s)
         return NULL;
@@ -61,7 +61,7 @@ const char *lexicon_check_suggestion(const char *s)
 
 /* ---- built-in lexicons ---- */
 
-void lexicon_builtin_free(lexicon_builtin_t *b)
+void proofread_lexicon_builtin_free(lexicon_builtin_t *b)
 {
     if (!b)
         return;
@@ -70,7 +70,7 @@ void lexicon_builtin_free(lexicon_builtin_t *b)
     memset(b, 0, sizeof *b);
 }
 
-int lexicon_builtin_parse(const zd_embedded_t *f, lexicon_builtin_t *out, char *err, size_t errlen)
+int proofread_lexicon_builtin_parse(const zd_embedded_t *f, lexicon_builtin_t *out, char *err, size_t errlen)
 {
     memset(out, 0, sizeof *out);
     out->key = f->name;
@@ -84,7 +84,7 @@ int lexicon_builtin_parse(const zd_embedded_t *f, lexicon_builtin_t *out, char *
     out->entries = malloc(lines * sizeof *out->entries);
     if (!out->text || !out->entries) {
         snprintf(err, errlen, "out of memory");
-        lexicon_builtin_free(out);
+        proofread_lexicon_builtin_free(out);
         return -1;
     }
     memcpy(out->text, f->data, f->len);
@@ -136,20 +136,20 @@ int lexicon_builtin_parse(const zd_embedded_t *f, lexicon_builtin_t *out, char *
     }
     if (!out->name[0]) {
         snprintf(err, errlen, "%s: no \"# name:\" line", f->name);
-        lexicon_builtin_free(out);
+        proofread_lexicon_builtin_free(out);
         return -1;
     }
     return 0;
 bad:
     snprintf(err, errlen, "%s:%d: invalid line", f->name, lineno);
-    lexicon_builtin_free(out);
+    proofread_lexicon_builtin_free(out);
     return -1;
 }
 
 /* ---- bookkeeping ---- */
 
-int lexicon_record(db_conn_t *c, int64_t lexicon_id, int64_t entry_id, const char *action, const char *word,
-                   http_req_t *req, json_t *detail)
+int proofread_lexicon_record(db_conn_t *c, int64_t lexicon_id, int64_t entry_id, const char *action,
+                             const char *word, http_req_t *req, json_t *detail)
 {
     int64_t now = time_now_ms(), version = 0, actor = req ? http_user_id(req) : 0;
     int rc = -1;
@@ -215,7 +215,7 @@ out:
     return rc;
 }
 
-int lexicon_recount(db_conn_t *c, int64_t lexicon_id)
+int proofread_lexicon_recount(db_conn_t *c, int64_t lexicon_id)
 {
     db_stmt_t *st =
         db_prepare(c, "UPDATE proofread_lexicons SET entry_count = (SELECT COUNT(*) FROM "
@@ -229,7 +229,7 @@ int lexicon_recount(db_conn_t *c, int64_t lexicon_id)
     return r == DB_DONE ? 0 : -1;
 }
 
-int64_t lexicon_revision(db_conn_t *c)
+int64_t proofread_lexicon_revision(db_conn_t *c)
 {
     int64_t v = 0;
     int r = db_query_int64(c, "SELECT COALESCE(MAX(id), 0) FROM proofread_history", &v);
@@ -246,7 +246,7 @@ static int64_t seed_entries(db_conn_t *c, int64_t lex, const lexicon_builtin_t *
     for (size_t i = 0; i < b->n; i++) {
         const lexicon_builtin_entry_t *e = &b->entries[i];
         char *norm = NULL;
-        if (lexicon_check_word(e->word, &norm) != NULL) {
+        if (proofread_lexicon_check_word(e->word, &norm) != NULL) {
             log_msg(LOG_APP, LOG_WARN, "proofread.seed_invalid", "%s: invalid word %s", b->key, e->word);
             continue;
         }
@@ -361,8 +361,8 @@ static int seed_one(db_t *db, const lexicon_builtin_t *b, char *err, size_t errl
     }
     int64_t added = seed_entries(c, id, b);
     json_t *detail = json_pack("{s:s,s:I}", "file", b->key, "added", (json_int_t)added);
-    bool recorded = added >= 0 && lexicon_recount(c, id) == 0 &&
-                    lexicon_record(c, id, 0, action, NULL, NULL, detail) == 0 && db_commit(c) == 0;
+    bool recorded = added >= 0 && proofread_lexicon_recount(c, id) == 0 &&
+                    proofread_lexicon_record(c, id, 0, action, NULL, NULL, detail) == 0 && db_commit(c) == 0;
     json_decref(detail);
     if (!recorded)
         goto dberr;
@@ -380,16 +380,16 @@ out:
     return rc;
 }
 
-int lexicon_seed(db_t *db, char *err, size_t errlen)
+int proofread_lexicon_seed(db_t *db, char *err, size_t errlen)
 {
     for (const zd_embedded_t *f = zd_data; f->name; f++) {
         if (!str_ends_with(f->name, ".lex"))
             continue;
         lexicon_builtin_t b;
-        if (lexicon_builtin_parse(f, &b, err, errlen) != 0)
+        if (proofread_lexicon_builtin_parse(f, &b, err, errlen) != 0)
             return -1;
         int rc = seed_one(db, &b, err, errlen);
-        lexicon_builtin_free(&b);
+        proofread_lexicon_builtin_free(&b);
         if (rc != 0)
             return -1;
     }
@@ -398,7 +398,7 @@ int lexicon_seed(db_t *db, char *err, size_t errlen)
 
 /* ---- loading ---- */
 
-int lexicon_push(pr_entry_t **v, size_t *n, size_t *cap, const pr_entry_t *e)
+int proofread_lexicon_push(pr_entry_t **v, size_t *n, size_t *cap, const pr_entry_t *e)
 {
     if (*n == *cap) {
         size_t nc = *cap ? *cap * 2 : 1024;
@@ -412,7 +412,7 @@ int lexicon_push(pr_entry_t **v, size_t *n, size_t *cap, const pr_entry_t *e)
     return 0;
 }
 
-int lexicon_collect(db_conn_t *c, arena_t *a, pr_entry_t **v, size_t *n, size_t *cap)
+int proofread_lexicon_collect(db_conn_t *c, arena_t *a, pr_entry_t **v, size_t *n, size_t *cap)
 {
     db_stmt_t *st =
         db_prepare(c, "SELECT e.id, e.word, e.suggestion, COALESCE(e.severity, l.severity), l.id, "
@@ -439,7 +439,7 @@ int lexicon_collect(db_conn_t *c, arena_t *a, pr_entry_t **v, size_t *n, size_t 
         e.lexicon = lexname;
         if (!pr_category_parse(db_col_text(st, 6), &e.category))
             e.category = PR_CUSTOM;
-        if (lexicon_push(v, n, cap, &e) != 0) {
+        if (proofread_lexicon_push(v, n, cap, &e) != 0) {
             db_done(st);
             return -1;
         }
@@ -448,14 +448,14 @@ int lexicon_collect(db_conn_t *c, arena_t *a, pr_entry_t **v, size_t *n, size_t 
     return r == DB_DONE ? 0 : -1;
 }
 
-int lexicon_collect_builtin(arena_t *a, pr_entry_t **v, size_t *n, size_t *cap)
+int proofread_lexicon_collect_builtin(arena_t *a, pr_entry_t **v, size_t *n, size_t *cap)
 {
     char err[256];
     for (const zd_embedded_t *f = zd_data; f->name; f++) {
         if (!str_ends_with(f->name, ".lex"))
             continue;
         lexicon_builtin_t b;
-        if (lexicon_builtin_parse(f, &b, err, sizeof err) != 0)
+        if (proofread_lexicon_builtin_parse(f, &b, err, sizeof err) != 0)
             return -1;
         const char *name = arena_strdup(a, b.name);
         for (size_t i = 0; i < b.n; i++) {
@@ -466,12 +466,12 @@ int lexicon_collect_builtin(arena_t *a, pr_entry_t **v, size_t *n, size_t *cap)
                             0,
                             b.category,
                             b.entries[i].severity >= 0 ? (pr_severity_t)b.entries[i].severity : b.severity};
-            if (lexicon_push(v, n, cap, &e) != 0) {
-                lexicon_builtin_free(&b);
+            if (proofread_lexicon_push(v, n, cap, &e) != 0) {
+                proofread_lexicon_builtin_free(&b);
                 return -1;
             }
         }
-        lexicon_builtin_free(&b);
+        proofread_lexicon_builtin_free(&b);
     }
     return 0;
 }

@@ -22,7 +22,7 @@
 #include "core/timeutil.h"
 #include "core/xlsx.h"
 #include "http/valid.h"
-#include "modules/proofread/proofread.h"
+#include "modules/proofread/internal.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -133,7 +133,7 @@ static json_t *load_entry(http_req_t *req, db_conn_t *c, int64_t lex, int64_t id
 static void reload(void)
 {
     char err[256];
-    if (engine_reload(false, err, sizeof err) != 0)
+    if (proofread_engine_reload(false, err, sizeof err) != 0)
         log_msg(LOG_APP, LOG_ERROR, "proofread.reload_failed", "%s", err);
 }
 
@@ -252,7 +252,7 @@ static void create_lexicon(http_req_t *req)
     db_done(st);
     json_t *detail = http_defer_json(req, json_pack("{s:s,s:s,s:s}", "name", name, "category",
                                                     jstr(b, "category"), "severity", jstr(b, "severity")));
-    if (r != DB_DONE || lexicon_record(c, id, 0, "lexicon.create", NULL, req, detail) != 0 ||
+    if (r != DB_DONE || proofread_lexicon_record(c, id, 0, "lexicon.create", NULL, req, detail) != 0 ||
         db_commit(c) != 0) {
         http_db_error(req, c);
         return;
@@ -325,7 +325,7 @@ static void patch_lexicon(http_req_t *req)
         if (jhas(b, keys[i]) && !json_equal(nv, ov))
             json_object_set_new(chg, keys[i], json_pack("{s:O,s:O}", "before", ov, "after", nv));
     }
-    if (lexicon_record(c, id, 0, "lexicon.update", NULL, req, chg) != 0 || db_commit(c) != 0) {
+    if (proofread_lexicon_record(c, id, 0, "lexicon.update", NULL, req, chg) != 0 || db_commit(c) != 0) {
         http_db_error(req, c);
         return;
     }
@@ -364,7 +364,7 @@ static void delete_lexicon(http_req_t *req)
     db_bind_int64(st, 2, id);
     int r = db_step(st);
     db_done(st);
-    if (r != DB_DONE || lexicon_record(c, id, 0, "lexicon.delete", NULL, req, detail) != 0 ||
+    if (r != DB_DONE || proofread_lexicon_record(c, id, 0, "lexicon.delete", NULL, req, detail) != 0 ||
         db_commit(c) != 0) {
         http_db_error(req, c);
         return;
@@ -601,9 +601,9 @@ static void import_entries(http_req_t *req, int64_t id, rows_t *rows, const char
         char *norm = NULL;
         const char *why = r->bad;
         if (!why)
-            why = lexicon_check_word(r->word, &norm);
+            why = proofread_lexicon_check_word(r->word, &norm);
         if (!why)
-            why = lexicon_check_suggestion(r->suggestion);
+            why = proofread_lexicon_check_suggestion(r->suggestion);
         if (!why && r->note && utf8_count(r->note, strlen(r->note)) > 200)
             why = "备注过长（最多 200 个字符）";
         if (why) {
@@ -665,8 +665,8 @@ static void import_entries(http_req_t *req, int64_t id, rows_t *rows, const char
     json_t *detail =
         http_defer_json(req, json_pack("{s:s,s:I,s:I,s:I}", "format", format, "added", (json_int_t)added,
                                        "duplicate", (json_int_t)dup, "invalid", (json_int_t)invalid));
-    if (lexicon_recount(c, id) != 0 || lexicon_record(c, id, 0, "import", NULL, req, detail) != 0 ||
-        db_commit(c) != 0) {
+    if (proofread_lexicon_recount(c, id) != 0 ||
+        proofread_lexicon_record(c, id, 0, "import", NULL, req, detail) != 0 || db_commit(c) != 0) {
         http_db_error(req, c);
         goto out;
     }
@@ -822,14 +822,14 @@ static void list_entries(http_req_t *req)
 static const char *check_word_field(json_t *v)
 {
     char *norm = NULL;
-    const char *why = lexicon_check_word(json_string_value(v), &norm);
+    const char *why = proofread_lexicon_check_word(json_string_value(v), &norm);
     free(norm);
     return why;
 }
 
 static const char *check_suggestion_field(json_t *v)
 {
-    return lexicon_check_suggestion(json_string_value(v));
+    return proofread_lexicon_check_suggestion(json_string_value(v));
 }
 
 static const vfield_t ENTRY_FIELDS[] = {
@@ -865,7 +865,7 @@ static void create_entry(http_req_t *req)
         return;
     json_t *b = http_json_body(req);
     char *norm = NULL;
-    lexicon_check_word(jstr(b, "word"), &norm);
+    proofread_lexicon_check_word(jstr(b, "word"), &norm);
     http_defer(req, free, norm);
     if (db_begin(c) != 0) {
         http_db_error(req, c);
@@ -920,8 +920,9 @@ static void create_entry(http_req_t *req)
     db_done(st);
     json_t *detail = http_defer_json(req, json_pack("{s:s,s:o}", "word", jstr(b, "word"), "suggestion",
                                                     sug && *sug ? json_string(sug) : json_null()));
-    if (!id || lexicon_recount(c, lex) != 0 ||
-        lexicon_record(c, lex, id, "entry.create", jstr(b, "word"), req, detail) != 0 || db_commit(c) != 0) {
+    if (!id || proofread_lexicon_recount(c, lex) != 0 ||
+        proofread_lexicon_record(c, lex, id, "entry.create", jstr(b, "word"), req, detail) != 0 ||
+        db_commit(c) != 0) {
         http_db_error(req, c);
         return;
     }
@@ -956,7 +957,7 @@ static void patch_entry(http_req_t *req)
     }
     char *norm = NULL;
     if (jstr(b, "word")) {
-        lexicon_check_word(jstr(b, "word"), &norm);
+        proofread_lexicon_check_word(jstr(b, "word"), &norm);
         http_defer(req, free, norm);
     }
     if (db_begin(c) != 0) {
@@ -1032,8 +1033,8 @@ static void patch_entry(http_req_t *req)
         if (!json_equal(ov, nv))
             json_object_set_new(chg, keys[i], json_pack("{s:O,s:O}", "before", ov, "after", nv));
     }
-    if (lexicon_record(c, lex, id, "entry.update", json_string_value(json_object_get(after, "word")), req,
-                       chg) != 0 ||
+    if (proofread_lexicon_record(c, lex, id, "entry.update",
+                                 json_string_value(json_object_get(after, "word")), req, chg) != 0 ||
         db_commit(c) != 0) {
         json_decref(after);
         http_db_error(req, c);
@@ -1074,8 +1075,8 @@ static void delete_entry(http_req_t *req)
     db_bind_int64(st, 4, id);
     int r = db_step(st);
     db_done(st);
-    if (r != DB_DONE || lexicon_recount(c, lex) != 0 ||
-        lexicon_record(c, lex, id, "entry.delete", word, req, detail) != 0 || db_commit(c) != 0) {
+    if (r != DB_DONE || proofread_lexicon_recount(c, lex) != 0 ||
+        proofread_lexicon_record(c, lex, id, "entry.delete", word, req, detail) != 0 || db_commit(c) != 0) {
         http_db_error(req, c);
         return;
     }
@@ -1291,7 +1292,7 @@ static const http_route_t routes[] = {
      HTTP_OUT(HISTORY_OUT)},
 };
 
-int lexapi_routes(zd_app_t *app, char *err, size_t errlen)
+int proofread_lexicon_routes(zd_app_t *app, char *err, size_t errlen)
 {
     return module_routes(app, routes, VN(routes), err, errlen);
 }

@@ -1,9 +1,9 @@
 /* proofread.c — the proofreading module (校真): wires the lexicon storage,
  * the engine, the HTTP routes, the video job and the CLI command together
  * (see proofread.h). */
-#include "modules/proofread/proofread.h"
 #include "auth/auth.h"
 #include "core/log.h"
+#include "modules/proofread/internal.h"
 #include "text/normalize.h"
 #include "text/segment.h"
 #include <stdio.h>
@@ -62,11 +62,11 @@ static int proofread_init(zd_app_t *app, char *err, size_t errlen)
     auth_grant_default("district_reviewer", "lexicon.read");
     if (norm_init(err, errlen) != 0)
         return -1;
-    if (lexicon_seed(app->db, err, errlen) != 0 ||
-        engine_start(app->cfg, app->db, app->http != NULL, err, errlen) != 0)
+    if (proofread_lexicon_seed(app->db, err, errlen) != 0 ||
+        proofread_engine_start(app->cfg, app->db, app->http != NULL, err, errlen) != 0)
         return -1;
-    if (lexapi_routes(app, err, errlen) != 0 || check_routes(app, err, errlen) != 0 ||
-        video_init(app, err, errlen) != 0)
+    if (proofread_lexicon_routes(app, err, errlen) != 0 || proofread_check_routes(app, err, errlen) != 0 ||
+        proofread_video_init(app, err, errlen) != 0)
         return -1;
     /* the segmentation dictionary loads on first use; a missing one is
      * only a warning (typo findings are then not confirmed) */
@@ -78,7 +78,7 @@ static int proofread_init(zd_app_t *app, char *err, size_t errlen)
 
 static void proofread_shutdown(void)
 {
-    engine_stop();
+    proofread_engine_stop();
     seg_shutdown();
 }
 
@@ -87,7 +87,7 @@ static const zd_command_t commands[] = {
      "proofread --text FILE|- | --image FILE | --video FILE [--format json|tsv|summary] [--lexicon FILE] ... "
      "  "
      "check and print findings as JSON",
-     prcli_run},
+     proofread_cli_run},
     {NULL, NULL, NULL},
 };
 

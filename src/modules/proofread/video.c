@@ -16,7 +16,7 @@
 #include "http/upload.h"
 #include "http/valid.h"
 #include "jobs/jobs.h"
-#include "modules/proofread/proofread.h"
+#include "modules/proofread/internal.h"
 #include "text/prmedia.h"
 #include <dirent.h>
 #include <errno.h>
@@ -36,7 +36,7 @@ static const char *const VIDEO_TYPES[] = {
 
 static void tmp_dir(char *out, size_t outsz)
 {
-    config_tmp_dir(engine_config(), out, outsz);
+    config_tmp_dir(proofread_engine_config(), out, outsz);
     fileio_mkdirs(out);
 }
 
@@ -145,7 +145,7 @@ static int job_video(job_ctx_t *ctx)
         job_error(ctx, "上传的视频已不存在");
         return JOB_FATAL;
     }
-    pr_lexset_t *ls = engine_acquire();
+    pr_lexset_t *ls = proofread_engine_acquire();
     if (!ls) {
         job_error(ctx, "校对引擎尚未就绪");
         return JOB_RETRY;
@@ -332,7 +332,7 @@ static http_route_t routes[] = {
      HTTP_OUT(VIDEO_OUT)},
 };
 
-int video_init(zd_app_t *app, char *err, size_t errlen)
+int proofread_video_init(zd_app_t *app, char *err, size_t errlen)
 {
     routes[0].max_body = ((size_t)proofread_cfg.video_max_mb << 20) + (64u << 10);
     if (module_routes(app, routes, VN(routes), err, errlen) != 0)

@@ -7,7 +7,7 @@
 #include "http/valid.h"
 #include "jobs/cron.h"
 #include "jobs/jobs.h"
-#include "modules/system/system.h"
+#include "modules/system/internal.h"
 #include <stdlib.h>
 #include <string.h>
 

@@ -6,7 +6,7 @@
  * and CI fails when the two drift apart. */
 #include "auth/resource.h"
 #include "http/valid.h"
-#include "modules/system/system.h"
+#include "modules/system/internal.h"
 #include <stdio.h>
 #include <string.h>
 
@@ -229,7 +229,7 @@ static void operation_id(const http_route_t *rt, char *out, size_t outsz)
     out[n] = 0;
 }
 
-json_t *openapi_document(const http_server_t *http)
+json_t *system_openapi_document(const http_server_t *http)
 {
     json_t *paths = json_object(), *tags = json_array();
     for (int m = 0; zd_modules[m]; m++)

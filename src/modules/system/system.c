@@ -1,7 +1,6 @@
 /* system.c — the platform's own module: health, metrics, system
  * information, the log viewer, and the housekeeping jobs (backup, log and
  * job retention, database maintenance). */
-#include "modules/system/system.h"
 #include "auth/auth.h"
 #include "core/log.h"
 #include "core/pgdump.h"
@@ -10,6 +9,7 @@
 #include "http/valid.h"
 #include "jobs/jobs.h"
 #include "modules/module.h"
+#include "modules/system/internal.h"
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -399,7 +399,7 @@ static int job_db_maintain(job_ctx_t *ctx)
 
 /* ---- the platform's documents: API reference, labels, to-do list ---- */
 
-static void get_openapi(http_req_t *req) { http_json(req, 200, openapi_document(app->http)); }
+static void get_openapi(http_req_t *req) { http_json(req, 200, system_openapi_document(app->http)); }
 
 static void get_dicts(http_req_t *req)
 {

@@ -7,9 +7,6 @@
  * verified copy, zhendi-<time>.db; PostgreSQL: pg_dump, zhendi-<time>.dump),
  * keeping the newest cfg->backup_keep; path gets the file written. */
 int system_backup_now(const config_t *cfg, db_t *db, char *path, size_t pathsz, char *err, size_t errlen);
-/* The OpenAPI 3.1 document of every route registered on http (openapi.c). */
-json_t *openapi_document(const http_server_t *http);
-/* Registers the jobs and schedules API (jobs_api.c). */
-int system_jobs_routes(zd_app_t *app, char *err, size_t errlen);
+extern const zd_module_t system_module;
 
 #endif

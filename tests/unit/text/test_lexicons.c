@@ -7,7 +7,7 @@
 
 #include "core/embed.h"
 #include "media/ocr.h"
-#include "modules/proofread/proofread.h"
+#include "modules/proofread/internal.h"
 #include "text/proofread.h"
 #include "text/segment.h"
 #include <stdio.h>
@@ -20,7 +20,7 @@ static pr_lexset_t *builtin_set(pr_entry_t **v, size_t *n, arena_t **a)
     *v = NULL;
     *n = 0;
     *a = arena_new(1 << 16);
-    assert_int_equal(lexicon_collect_builtin(*a, v, n, &cap), 0);
+    assert_int_equal(proofread_lexicon_collect_builtin(*a, v, n, &cap), 0);
     char err[256];
     pr_lexset_t *ls = pr_lexset_build(*v, *n, 0, err, sizeof err);
     if (!ls)

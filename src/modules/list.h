@@ -1,0 +1,6 @@
+/* list.h — the modules the server runs, in start-up order: one line each.
+ * A module is its folder src/modules/<name>/ defining <name>_module, plus
+ * its line here (docs/modules.md). Included twice by modules.c. */
+ZD_MODULE(system)
+ZD_MODULE(identity)
+ZD_MODULE(proofread)
