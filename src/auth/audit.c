@@ -128,15 +128,9 @@ int audit_write(db_conn_t *c, http_req_t *req, const audit_entry_t *e)
         goto out;
     db_bind_int64(st, 1, r.seq);
     db_bind_int64(st, 2, r.at);
-    if (r.user_id)
-        db_bind_int64(st, 3, r.user_id);
-    else
-        db_bind_null(st, 3);
+    db_bind_id(st, 3, r.user_id);
     db_bind_text(st, 4, r.username);
-    if (r.org_id)
-        db_bind_int64(st, 5, r.org_id);
-    else
-        db_bind_null(st, 5);
+    db_bind_id(st, 5, r.org_id);
     db_bind_text(st, 6, r.ip);
     db_bind_text(st, 7, r.ua);
     db_bind_text(st, 8, r.action);

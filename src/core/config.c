@@ -392,31 +392,25 @@ void config_dump(const config_t *cfg, sbuf_t *out)
     }
 }
 
+/* A path setting: its value, or DATA/<name> when empty. */
+static void in_data(const config_t *cfg, const char *value, const char *name, char *out, size_t outsz)
+{
+    if (value && value[0])
+        str_lcpy(out, value, outsz);
+    else
+        snprintf(out, outsz, "%s/%s", cfg->data, name);
+}
+
 void config_db_url(const config_t *cfg, char *out, size_t outsz)
 {
-    if (cfg->db[0])
-        str_lcpy(out, cfg->db, outsz);
-    else
-        snprintf(out, outsz, "%s/zhendi.db", cfg->data);
+    in_data(cfg, cfg->db, "zhendi.db", out, outsz);
 }
-
 void config_secret_key_file(const config_t *cfg, char *out, size_t outsz)
 {
-    if (cfg->secret_key_file[0])
-        str_lcpy(out, cfg->secret_key_file, outsz);
-    else
-        snprintf(out, outsz, "%s/secret.key", cfg->data);
+    in_data(cfg, cfg->secret_key_file, "secret.key", out, outsz);
 }
-
 void config_backup_dir(const config_t *cfg, char *out, size_t outsz)
 {
-    if (cfg->backup_dir[0])
-        str_lcpy(out, cfg->backup_dir, outsz);
-    else
-        snprintf(out, outsz, "%s/backups", cfg->data);
+    in_data(cfg, cfg->backup_dir, "backups", out, outsz);
 }
-
-void config_tmp_dir(const config_t *cfg, char *out, size_t outsz)
-{
-    snprintf(out, outsz, "%s/tmp", cfg->data);
-}
+void config_tmp_dir(const config_t *cfg, char *out, size_t outsz) { in_data(cfg, NULL, "tmp", out, outsz); }

@@ -494,6 +494,14 @@ void db_bind_double(db_stmt_t *st, int idx, double v) { st->conn->db->be->bind_d
 void db_bind_bool(db_stmt_t *st, int idx, bool v) { db_bind_int64(st, idx, v ? 1 : 0); }
 void db_bind_null(db_stmt_t *st, int idx) { st->conn->db->be->bind_null(st, idx); }
 
+void db_bind_id(db_stmt_t *st, int idx, int64_t id)
+{
+    if (id > 0)
+        db_bind_int64(st, idx, id);
+    else
+        db_bind_null(st, idx);
+}
+
 void db_bind_text(db_stmt_t *st, int idx, const char *s)
 {
     if (!s)

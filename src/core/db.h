@@ -147,6 +147,8 @@ void db_bind_textn(db_stmt_t *st, int idx, const char *s, size_t n);
 void db_bind_blob(db_stmt_t *st, int idx, const void *p, size_t n);
 void db_bind_null(db_stmt_t *st, int idx);
 void db_bind_bool(db_stmt_t *st, int idx, bool v);
+/* An optional reference: the id, or NULL when id <= 0 (no user, no parent). */
+void db_bind_id(db_stmt_t *st, int idx, int64_t id);
 int db_step(db_stmt_t *st);
 void db_done(db_stmt_t *st); /* NULL is fine */
 

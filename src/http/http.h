@@ -38,6 +38,8 @@ enum {
     HTTP_NO_AUDIT = 1u << 7,       /* a POST that changes nothing (a check, a preview): no audit record */
     HTTP_SESSION_ONLY = 1u << 8,   /* account security: a login session only, never an API token */
     HTTP_DOWNLOAD = 1u << 9,       /* answers a file, not JSON */
+    HTTP_BODY_CUSTOM =
+        1u << 10, /* the handler validates the declared body itself (rules a table cannot say) */
 };
 
 /* Permission of a route: a code from the permission catalogue, or one of
@@ -57,8 +59,8 @@ enum {
  *   };
  *
  * The dispatcher enforces method, login, permission, CSRF, body limit and
- * type, and validates the declared query parameters before the handler
- * runs; after it, a successful mutating request that wrote no audit record
+ * type, and validates the declared query parameters and JSON body (partial
+ * for PATCH) before the handler runs; after it, a successful mutating request that wrote no audit record
  * is turned into a 500 (and its transaction refused at commit). The same
  * table produces GET /api/v1/openapi.json. */
 typedef struct http_route {
@@ -133,6 +135,14 @@ void http_note_audit(http_req_t *req);
  * when the request completes (an open transaction is rolled back). NULL
  * after answering 503. */
 db_conn_t *http_db(http_req_t *req);
+/* Begins the write transaction of a handler on c; false after answering
+ * 5xx. (It rolls back with the request unless committed.) */
+bool http_begin(http_req_t *req, db_conn_t *c);
+/* The prologue of a handler of one row: the path's {id} and the request's
+ * connection; NULL after answering 404 (a malformed id) or 503. */
+db_conn_t *http_db_id(http_req_t *req, int64_t *id);
+/* The same with the write transaction begun: the prologue of a change. */
+db_conn_t *http_db_change(http_req_t *req, int64_t *id);
 
 /* Identity, set by the authentication hook. 0/NULL when anonymous. */
 void http_set_user(http_req_t *req, int64_t user_id, int64_t org_id, const char *username, void *auth);

@@ -7,6 +7,7 @@
  * matched so far are data, and the current byte is looked at again. */
 #include "http/multipart.h"
 #include "core/str.h"
+#include "core/vec.h"
 #include <ctype.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -547,14 +548,8 @@ static int c_part(void *ud, const multipart_head_t *h)
 {
     collect_t *c = ud;
     multipart_form_t *f = c->form;
-    if (f->n == c->cap) {
-        size_t nc = c->cap ? c->cap * 2 : 4;
-        multipart_part_t *np = realloc(f->parts, nc * sizeof *np);
-        if (!np)
-            return -1;
-        f->parts = np;
-        c->cap = nc;
-    }
+    if (vec_reserve((void **)&f->parts, &c->cap, f->n, sizeof *f->parts, 4) != 0)
+        return -1;
     multipart_part_t *pt = &f->parts[f->n++];
     memset(pt, 0, sizeof *pt);
     pt->name = own(c, strdup(h->name));

@@ -202,6 +202,25 @@ db_conn_t *http_db(http_req_t *req)
     return req->db;
 }
 
+bool http_begin(http_req_t *req, db_conn_t *c)
+{
+    if (db_begin(c) == 0)
+        return true;
+    http_db_error(req, c);
+    return false;
+}
+
+db_conn_t *http_db_id(http_req_t *req, int64_t *id)
+{
+    return http_param_id(req, "id", id) ? http_db(req) : NULL;
+}
+
+db_conn_t *http_db_change(http_req_t *req, int64_t *id)
+{
+    db_conn_t *c = http_db_id(req, id);
+    return c && http_begin(req, c) ? c : NULL;
+}
+
 /* ---- response ---- */
 
 void http_reset_response(http_req_t *req)

@@ -2,6 +2,7 @@
  * scans them all (a few hundred comparisons at most) and keeps the most
  * specific. */
 #include "http/router.h"
+#include "core/vec.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,7 +23,8 @@ typedef struct {
 
 struct router {
     entry_t *e;
-    int n, cap;
+    int n;
+    size_t cap;
 };
 
 router_t *router_new(void) { return calloc(1, sizeof(router_t)); }
@@ -110,15 +112,9 @@ int router_add(router_t *r, const http_route_t *routes, size_t n, const char *mo
                      rt->pattern ? rt->pattern : "?", why);
             return -1;
         }
-        if (r->n == r->cap) {
-            int cap = r->cap ? r->cap * 2 : 64;
-            entry_t *ne = realloc(r->e, (size_t)cap * sizeof *ne);
-            if (!ne) {
-                snprintf(err, errlen, "out of memory");
-                return -1;
-            }
-            r->e = ne;
-            r->cap = cap;
+        if (vec_reserve((void **)&r->e, &r->cap, (size_t)r->n, sizeof *r->e, 64) != 0) {
+            snprintf(err, errlen, "out of memory");
+            return -1;
         }
         entry_t *e = &r->e[r->n];
         memset(e, 0, sizeof *e);

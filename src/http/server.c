@@ -484,6 +484,22 @@ static void body_free(http_req_t *req)
     sbuf_free(&req->body);
 }
 
+/* The route's declared JSON body (valid.h), checked before the handler: a
+ * body the table describes is a body the table enforces. false after
+ * answering 400/422. */
+static bool body_declared_ok(http_req_t *req)
+{
+    const http_route_t *rt = req->match.route;
+    if (!rt->nbody || (rt->flags & (HTTP_BODY_CUSTOM | HTTP_BODY_RAW | HTTP_BODY_MULTIPART | HTTP_BODY_TEXT)))
+        return true;
+    bool required = false;
+    for (size_t i = 0; i < rt->nbody; i++)
+        required |= rt->body[i].required;
+    if (!req->json && !required)
+        return true; /* all optional, and none given */
+    return valid_body(req, rt->body, rt->nbody, strcmp(req->method, "PATCH") == 0);
+}
+
 /* The whole body is in: parse it, run the handler. */
 static void on_complete(http_server_t *s, http_req_t *req)
 {
@@ -515,7 +531,7 @@ static void on_complete(http_server_t *s, http_req_t *req)
             }
         }
     }
-    if (!valid_query(req))
+    if (!valid_query(req) || !body_declared_ok(req))
         return;
     rt->handler(req);
     if (!req->responded) {

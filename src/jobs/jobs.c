@@ -191,18 +191,9 @@ int64_t jobs_enqueue(db_conn_t *c, const job_spec_t *s)
     db_bind_int64(st, 4, s->max_attempts > 0 ? s->max_attempts : defaults.max_attempts);
     db_bind_int64(st, 5, s->run_at ? s->run_at : now);
     db_bind_text(st, 6, s->idempotency_key);
-    if (s->schedule_id)
-        db_bind_int64(st, 7, s->schedule_id);
-    else
-        db_bind_null(st, 7);
-    if (s->org_id)
-        db_bind_int64(st, 8, s->org_id);
-    else
-        db_bind_null(st, 8);
-    if (s->created_by)
-        db_bind_int64(st, 9, s->created_by);
-    else
-        db_bind_null(st, 9);
+    db_bind_id(st, 7, s->schedule_id);
+    db_bind_id(st, 8, s->org_id);
+    db_bind_id(st, 9, s->created_by);
     db_bind_int64(st, 10, now);
     db_bind_int64(st, 11, now);
     if (db_step(st) == DB_ROW)
@@ -364,10 +355,7 @@ static int claim(db_conn_t *c, const char *worker, int64_t now, claimed_t *out)
         if (!st)
             goto fail;
         db_bind_int64(st, 1, out->id);
-        if (out->schedule_id)
-            db_bind_int64(st, 2, out->schedule_id);
-        else
-            db_bind_null(st, 2);
+        db_bind_id(st, 2, out->schedule_id);
         db_bind_text(st, 3, out->kind);
         db_bind_int64(st, 4, out->attempts);
         db_bind_text(st, 5, worker);

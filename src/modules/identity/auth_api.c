@@ -79,7 +79,7 @@ static const vfield_t LOGIN_BODY[] = {
 static void login(http_req_t *req)
 {
     db_conn_t *c;
-    if (!valid_body(req, LOGIN_BODY, VN(LOGIN_BODY), false) || !(c = http_db(req)))
+    if (!(c = http_db(req)))
         return;
     json_t *b = http_json_body(req);
     const char *username = jstr(b, "username"), *pw = jstr(b, "password"), *code = jstr(b, "totp");
@@ -172,10 +172,8 @@ static void login(http_req_t *req)
         return;
     }
     char cookie[65], csrf[65];
-    if (db_begin(c) != 0) {
-        http_db_error(req, c);
+    if (!http_begin(req, c))
         return;
-    }
     st = db_prepare(
         c, "UPDATE users SET failed_logins = 0, locked_until = NULL, last_login_at = ?, last_login_ip = ?, "
            "totp_last_step = CASE WHEN ? > totp_last_step THEN ? ELSE totp_last_step END WHERE id = ?");
@@ -240,7 +238,7 @@ static const vfield_t PASSWORD_BODY[] = {{"old_password", V_STR, true, 1, 128, N
 static void change_password(http_req_t *req)
 {
     db_conn_t *c;
-    if (!valid_body(req, PASSWORD_BODY, VN(PASSWORD_BODY), false) || !(c = http_db(req)))
+    if (!(c = http_db(req)))
         return;
     const auth_ctx_t *a = auth_of(req);
     if (a->via_token) {
@@ -338,7 +336,7 @@ static const vfield_t TOTP_CODE[] = {{"code", V_STR, true, 6, 6, NULL, NULL, "�
 static void totp_enable(http_req_t *req)
 {
     db_conn_t *c;
-    if (!valid_body(req, TOTP_CODE, VN(TOTP_CODE), false) || !(c = http_db(req)))
+    if (!(c = http_db(req)))
         return;
     const auth_ctx_t *a = auth_of(req);
     char *pending = NULL;
@@ -385,7 +383,7 @@ static const vfield_t TOTP_OFF[] = {{"password", V_STR, true, 1, 128, NULL, NULL
 static void totp_disable(http_req_t *req)
 {
     db_conn_t *c;
-    if (!valid_body(req, TOTP_OFF, VN(TOTP_OFF), false) || !(c = http_db(req)))
+    if (!(c = http_db(req)))
         return;
     const auth_ctx_t *a = auth_of(req);
     auth_policy_t pol;
@@ -475,7 +473,7 @@ static const vfield_t TOKEN_NEW[] = {
 static void create_token(http_req_t *req)
 {
     db_conn_t *c;
-    if (!valid_body(req, TOKEN_NEW, VN(TOKEN_NEW), false) || !(c = http_db(req)))
+    if (!(c = http_db(req)))
         return;
     json_t *b = http_json_body(req);
     const auth_ctx_t *a = auth_of(req);
@@ -500,10 +498,8 @@ static void create_token(http_req_t *req)
     crypto_sha256_hex(token, strlen(token), hash);
     char *pj = json_dumps(perms, JSON_COMPACT);
     http_defer(req, free, pj);
-    if (db_begin(c) != 0) {
-        http_db_error(req, c);
+    if (!http_begin(req, c))
         return;
-    }
     db_stmt_t *st =
         db_prepare(c, "INSERT INTO api_tokens (user_id, name, token_hash, prefix, permissions, expires_at, "
                       "created_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING " TOKEN_COLS);
@@ -535,13 +531,9 @@ static void create_token(http_req_t *req)
 static void revoke_token(http_req_t *req)
 {
     int64_t id;
-    db_conn_t *c;
-    if (!http_param_id(req, "id", &id) || !(c = http_db(req)))
+    db_conn_t *c = http_db_change(req, &id);
+    if (!c)
         return;
-    if (db_begin(c) != 0) {
-        http_db_error(req, c);
-        return;
-    }
     db_stmt_t *st = db_prepare(
         c, "UPDATE api_tokens SET revoked_at = ? WHERE id = ? AND user_id = ? AND revoked_at IS NULL");
     int rc = DB_ERROR;
@@ -566,101 +558,46 @@ static void revoke_token(http_req_t *req)
     http_no_content(req);
 }
 
+/* one route, one or two lines */
+// clang-format off
 static const http_route_t routes[] = {
-    {.method = "POST",
-     .pattern = "/api/v1/auth/login",
-     .example = "{\"username\":\"dangyuan01\",\"password\":\"Zhendi@Demo2026\"}",
-     .handler = login,
-     .perm = HTTP_ANYONE,
-     .flags = HTTP_PUBLIC | HTTP_NO_CSRF,
-     .summary = "登录",
-     .audit = "auth.login",
+    {.method = "POST", .pattern = "/api/v1/auth/login",
+     .example = "{\"username\":\"dangyuan01\",\"password\":\"Zhendi@Demo2026\"}", .handler = login,
+     .perm = HTTP_ANYONE, .flags = HTTP_PUBLIC | HTTP_NO_CSRF, .summary = "登录", .audit = "auth.login",
      HTTP_BODY(LOGIN_BODY),
-     .notes =
-         "200 {user,csrf_token,permissions,...} and the session cookie; 401 invalid_credentials / "
-         "totp_required / totp_invalid, 423 account_locked, 403 account_disabled, 429 too_many_requests"},
-    {.method = "POST",
-     .pattern = "/api/v1/auth/logout",
-     .handler = logout,
-     .perm = HTTP_LOGIN,
-     .flags = HTTP_PW_EXPIRED_OK,
-     .summary = "退出登录",
-     .audit = "auth.logout",
-     .status = 204},
-    {.method = "GET",
-     .pattern = "/api/v1/auth/me",
-     .handler = me,
-     .perm = HTTP_LOGIN,
-     .flags = HTTP_PW_EXPIRED_OK,
-     .summary = "当前用户",
+     .notes = "200 {user,csrf_token,permissions,...} and the session cookie; 401 invalid_credentials / "
+       "totp_required / totp_invalid, 423 account_locked, 403 account_disabled, 429 too_many_requests"},
+    {.method = "POST", .pattern = "/api/v1/auth/logout", .handler = logout, .perm = HTTP_LOGIN,
+     .flags = HTTP_PW_EXPIRED_OK, .summary = "退出登录", .audit = "auth.logout", .status = 204},
+    {.method = "GET", .pattern = "/api/v1/auth/me", .handler = me, .perm = HTTP_LOGIN,
+     .flags = HTTP_PW_EXPIRED_OK, .summary = "当前用户",
      .notes = "{user,permissions,data_scope,csrf_token,must_change_password,password_expired,"
-              "totp_enrollment_required,password_expires_at,password_policy}"},
-    {.method = "POST",
-     .pattern = "/api/v1/auth/password",
-     .example = "{\"old_password\":\"旧密码\",\"new_password\":\"New-Passw0rd-2026\"}",
-     .handler = change_password,
-     .perm = HTTP_LOGIN,
-     .flags = HTTP_PW_EXPIRED_OK | HTTP_SESSION_ONLY,
-     .summary = "修改本人密码",
-     .audit = "auth.password_change",
-     HTTP_BODY(PASSWORD_BODY),
-     .status = 204},
-    {.method = "POST",
-     .pattern = "/api/v1/auth/totp/setup",
-     .handler = totp_setup,
-     .perm = HTTP_LOGIN,
-     .flags = HTTP_PW_EXPIRED_OK | HTTP_SESSION_ONLY,
-     .summary = "获取动态口令绑定二维码",
-     .audit = "auth.totp_setup",
+       "totp_enrollment_required,password_expires_at,password_policy}"},
+    {.method = "POST", .pattern = "/api/v1/auth/password",
+     .example = "{\"old_password\":\"旧密码\",\"new_password\":\"New-Passw0rd-2026\"}", .handler = change_password,
+     .perm = HTTP_LOGIN, .flags = HTTP_PW_EXPIRED_OK | HTTP_SESSION_ONLY, .summary = "修改本人密码",
+     .audit = "auth.password_change", HTTP_BODY(PASSWORD_BODY), .status = 204},
+    {.method = "POST", .pattern = "/api/v1/auth/totp/setup", .handler = totp_setup, .perm = HTTP_LOGIN,
+     .flags = HTTP_PW_EXPIRED_OK | HTTP_SESSION_ONLY, .summary = "获取动态口令绑定二维码", .audit = "auth.totp_setup",
      .notes = "{secret,otpauth_uri,qr_svg}; pending until enabled"},
-    {.method = "POST",
-     .pattern = "/api/v1/auth/totp/enable",
-     .example = "{\"code\":\"123456\"}",
-     .handler = totp_enable,
-     .perm = HTTP_LOGIN,
-     .flags = HTTP_PW_EXPIRED_OK | HTTP_SESSION_ONLY,
-     .summary = "启用动态口令",
-     .audit = "auth.totp_enable",
-     HTTP_BODY(TOTP_CODE),
-     .status = 204},
-    {.method = "POST",
-     .pattern = "/api/v1/auth/totp/disable",
-     .example = "{\"password\":\"登录密码\"}",
-     .handler = totp_disable,
-     .perm = HTTP_LOGIN,
-     .flags = HTTP_SESSION_ONLY,
-     .summary = "关闭动态口令",
-     .audit = "auth.totp_disable",
-     HTTP_BODY(TOTP_OFF),
-     .status = 204,
+    {.method = "POST", .pattern = "/api/v1/auth/totp/enable", .example = "{\"code\":\"123456\"}",
+     .handler = totp_enable, .perm = HTTP_LOGIN, .flags = HTTP_PW_EXPIRED_OK | HTTP_SESSION_ONLY,
+     .summary = "启用动态口令", .audit = "auth.totp_enable", HTTP_BODY(TOTP_CODE), .status = 204},
+    {.method = "POST", .pattern = "/api/v1/auth/totp/disable", .example = "{\"password\":\"登录密码\"}",
+     .handler = totp_disable, .perm = HTTP_LOGIN, .flags = HTTP_SESSION_ONLY, .summary = "关闭动态口令",
+     .audit = "auth.totp_disable", HTTP_BODY(TOTP_OFF), .status = 204,
      .notes = "403 when the policy requires TOTP for one of the caller's roles"},
-    {.method = "GET",
-     .pattern = "/api/v1/auth/tokens",
-     .handler = list_tokens,
-     .perm = HTTP_LOGIN,
-     .flags = HTTP_SESSION_ONLY,
-     .summary = "我的 API 令牌",
-     .notes = "never the secret"},
-    {.method = "POST",
-     .pattern = "/api/v1/auth/tokens",
+    {.method = "GET", .pattern = "/api/v1/auth/tokens", .handler = list_tokens, .perm = HTTP_LOGIN,
+     .flags = HTTP_SESSION_ONLY, .summary = "我的 API 令牌", .notes = "never the secret"},
+    {.method = "POST", .pattern = "/api/v1/auth/tokens",
      .example = "{\"name\":\"数据同步\",\"permissions\":[\"org.read\"],\"expires_at\":\"{future}\"}",
-     .handler = create_token,
-     .perm = HTTP_LOGIN,
-     .flags = HTTP_SESSION_ONLY,
-     .summary = "新建 API 令牌",
-     .audit = "auth.token_create",
-     HTTP_BODY(TOKEN_NEW),
-     .status = 201,
+     .handler = create_token, .perm = HTTP_LOGIN, .flags = HTTP_SESSION_ONLY, .summary = "新建 API 令牌",
+     .audit = "auth.token_create", HTTP_BODY(TOKEN_NEW), .status = 201,
      .notes = "the token is in the answer, this once"},
-    {.method = "DELETE",
-     .pattern = "/api/v1/auth/tokens/{id}",
-     .handler = revoke_token,
-     .perm = HTTP_LOGIN,
-     .flags = HTTP_SESSION_ONLY,
-     .summary = "吊销 API 令牌",
-     .audit = "auth.token_revoke",
-     .status = 204},
+    {.method = "DELETE", .pattern = "/api/v1/auth/tokens/{id}", .handler = revoke_token, .perm = HTTP_LOGIN,
+     .flags = HTTP_SESSION_ONLY, .summary = "吊销 API 令牌", .audit = "auth.token_revoke", .status = 204},
 };
+// clang-format on
 
 int identity_auth_routes(zd_app_t *app, char *err, size_t errlen)
 {

@@ -3,9 +3,9 @@
  * use identity.h and auth/auth.h. */
 #ifndef ZD_IDENTITY_INTERNAL_H
 #define ZD_IDENTITY_INTERNAL_H
-#include "modules/identity/identity.h"
 #include "auth/auth.h"
 #include "auth/resource.h"
+#include "modules/identity/identity.h"
 #include "modules/module.h"
 
 /* module state */
@@ -32,15 +32,15 @@ bool identity_org_type_allowed(const char *parent, const char *child);
 /* Inserts an organisation (and its history row) on c inside the caller's
  * transaction; returns its id, or -1 (db error) / -2 (code taken) / -3 (the
  * tree would be deeper than AUTH_ORG_MAX_DEPTH or the path too long). */
-int64_t identity_org_insert(db_conn_t *c, int64_t parent_id, const char *type, const char *code, const char *name,
-                   json_t *extra, int64_t by);
+int64_t identity_org_insert(db_conn_t *c, int64_t parent_id, const char *type, const char *code,
+                            const char *name, json_t *extra, int64_t by);
 
 /* ---- users ---- */
 /* Creates a user inside the caller's transaction with the given role names;
  * password_hash is an encoded argon2id hash. Returns the id or -1/-2 (taken). */
 int64_t identity_user_insert(db_conn_t *c, const char *username, const char *name, int64_t org_id,
-                    const char *password_hash, bool must_change, bool provisioned, const char *phone,
-                    const char *email, json_t *roles, int64_t by);
+                             const char *password_hash, bool must_change, bool provisioned, const char *phone,
+                             const char *email, json_t *roles, int64_t by);
 /* 138****5678 style mask into out. */
 void identity_phone_mask(const char *phone, char *out, size_t outsz);
 /* Role names of a user as a JSON array. */
@@ -53,7 +53,7 @@ int identity_set_password(db_conn_t *c, int64_t user_id, const char *hash, bool 
 /* NULL when pw is acceptable for the user under the policy (rules and the
  * last N passwords), else the reason. */
 const char *identity_password_acceptable(db_conn_t *c, int64_t user_id, const char *username, const char *pw,
-                                     const auth_policy_t *pol);
+                                         const auth_policy_t *pol);
 
 /* ---- roles ---- */
 /* Built-in roles and their default permissions, granted once. */
@@ -66,7 +66,7 @@ int identity_roles_assign(db_conn_t *c, int64_t user_id, json_t *roles);
 /* Replaces the rows linking owner to a set of strings: delete_sql has one
  * parameter (owner), insert_sql two (owner, value). 0 on success. */
 int identity_replace_links(db_conn_t *c, const char *delete_sql, const char *insert_sql, int64_t owner,
-                  json_t *values);
+                           json_t *values);
 
 /* ---- misc ---- */
 /* The module's items of the home page's to-do list (audit_api.c). */

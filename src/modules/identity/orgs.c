@@ -103,20 +103,11 @@ static int history(db_conn_t *c, int64_t org, const char *action, int64_t from, 
     if (st) {
         db_bind_int64(st, 1, org);
         db_bind_text(st, 2, action);
-        if (from)
-            db_bind_int64(st, 3, from);
-        else
-            db_bind_null(st, 3);
-        if (to)
-            db_bind_int64(st, 4, to);
-        else
-            db_bind_null(st, 4);
+        db_bind_id(st, 3, from);
+        db_bind_id(st, 4, to);
         db_bind_text(st, 5, ch);
         db_bind_text(st, 6, reason);
-        if (by)
-            db_bind_int64(st, 7, by);
-        else
-            db_bind_null(st, 7);
+        db_bind_id(st, 7, by);
         db_bind_int64(st, 8, time_now_ms());
         rc = db_step(st);
     }
@@ -150,10 +141,7 @@ int64_t identity_org_insert(db_conn_t *c, int64_t parent_id, const char *type, c
                       "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, '/', ?, ?, ?, ?) RETURNING id");
     if (!st)
         return -1;
-    if (parent_id)
-        db_bind_int64(st, 1, parent_id);
-    else
-        db_bind_null(st, 1);
+    db_bind_id(st, 1, parent_id);
     db_bind_text(st, 2, type);
     db_bind_text(st, 3, code);
     db_bind_text(st, 4, name);
@@ -162,10 +150,7 @@ int64_t identity_org_insert(db_conn_t *c, int64_t parent_id, const char *type, c
     db_bind_int64(st, 11, jint(extra, "member_count", 0));
     db_bind_int64(st, 12, jint(extra, "sort_order", 0));
     db_bind_int64(st, 13, depth);
-    if (by)
-        db_bind_int64(st, 14, by);
-    else
-        db_bind_null(st, 14);
+    db_bind_id(st, 14, by);
     db_bind_int64(st, 15, now);
     db_bind_int64(st, 16, now);
     int rc = db_step(st);
@@ -396,7 +381,7 @@ static void too_deep(http_req_t *req, const char *field)
 static void create_org(http_req_t *req)
 {
     db_conn_t *c;
-    if (!valid_body(req, ORG_NEW, VN(ORG_NEW), false) || !(c = http_db(req)))
+    if (!(c = http_db(req)))
         return;
     json_t *b = http_json_body(req);
     int64_t parent = jint(b, "parent_id", 0);
@@ -451,8 +436,8 @@ static void create_org(http_req_t *req)
 static void get_org(http_req_t *req)
 {
     int64_t id;
-    db_conn_t *c;
-    if (!http_param_id(req, "id", &id) || !(c = http_db(req)))
+    db_conn_t *c = http_db_id(req, &id);
+    if (!c)
         return;
     json_t *o = load(req, c, id, false);
     if (!o)
@@ -464,15 +449,10 @@ static void get_org(http_req_t *req)
 static void patch_org(http_req_t *req)
 {
     int64_t id;
-    db_conn_t *c;
-    if (!http_param_id(req, "id", &id) || !valid_body(req, ORG_PATCH, VN(ORG_PATCH), true) ||
-        !(c = http_db(req)))
+    db_conn_t *c = http_db_change(req, &id);
+    if (!c)
         return;
     json_t *b = http_json_body(req);
-    if (db_begin(c) != 0) {
-        http_db_error(req, c);
-        return;
-    }
     json_t *before = load(req, c, id, false);
     if (!before) {
         not_found(req);
@@ -562,13 +542,9 @@ static void patch_org(http_req_t *req)
 static void delete_org(http_req_t *req)
 {
     int64_t id;
-    db_conn_t *c;
-    if (!http_param_id(req, "id", &id) || !(c = http_db(req)))
+    db_conn_t *c = http_db_change(req, &id);
+    if (!c)
         return;
-    if (db_begin(c) != 0) {
-        http_db_error(req, c);
-        return;
-    }
     json_t *before = load(req, c, id, false);
     if (!before) {
         not_found(req);
@@ -667,9 +643,8 @@ static const vfield_t MOVE_BODY[] = {{"parent_id", V_ID, true, 0, 0, NULL, NULL,
 static void move_org(http_req_t *req)
 {
     int64_t id;
-    db_conn_t *c;
-    if (!http_param_id(req, "id", &id) || !valid_body(req, MOVE_BODY, VN(MOVE_BODY), false) ||
-        !(c = http_db(req)))
+    db_conn_t *c = http_db_id(req, &id);
+    if (!c)
         return;
     json_t *b = http_json_body(req);
     int64_t to = jint(b, "parent_id", 0);
@@ -814,8 +789,8 @@ static json_t *history_row(db_stmt_t *st, void *ud)
 static void org_history(http_req_t *req)
 {
     int64_t id;
-    db_conn_t *c;
-    if (!http_param_id(req, "id", &id) || !(c = http_db(req)))
+    db_conn_t *c = http_db_id(req, &id);
+    if (!c)
         return;
     if (!res_visible(req, c, &ORGS_ANY, id))
         return;
@@ -1241,111 +1216,44 @@ static const vfield_t HISTORY_OUT[] = {
     {"created_at", V_TIME},
 };
 
+/* one route, one or two lines */
+// clang-format off
 static const http_route_t routes[] = {
-    {.method = "GET",
-     .pattern = "/api/v1/org-types",
-     .handler = get_types,
-     .perm = HTTP_LOGIN,
-     .summary = "组织类型",
-     .notes = "{items:[{type,title,parents}]}: which type may sit under which"},
-    {.method = "GET",
-     .pattern = "/api/v1/orgs",
-     .handler = list_orgs,
-     .perm = HTTP_LOGIN,
-     .flags = HTTP_LIST,
-     .summary = "组织列表",
-     .resource = &ORGS,
-     HTTP_QUERY(ORG_QUERY),
-     HTTP_OUT(ORG_OUT)},
-    {.method = "POST",
-     .pattern = "/api/v1/orgs",
-     .handler = create_org,
-     .perm = "org.write",
-     .summary = "新建组织",
-     .audit = "org.create",
-     .resource = &ORGS,
-     HTTP_BODY(ORG_NEW),
-     HTTP_OUT(ORG_OUT),
-     .status = 201,
-     .example =
-         "{\"name\":\"契约测试党支部\",\"code\":\"CT-{n}\",\"type\":\"branch\",\"parent_id\":\"{org}\"}",
+    {.method = "GET", .pattern = "/api/v1/org-types", .handler = get_types, .perm = HTTP_LOGIN,
+     .summary = "组织类型", .notes = "{items:[{type,title,parents}]}: which type may sit under which"},
+    {.method = "GET", .pattern = "/api/v1/orgs", .handler = list_orgs, .perm = HTTP_LOGIN, .flags = HTTP_LIST,
+     .summary = "组织列表", .resource = &ORGS, HTTP_QUERY(ORG_QUERY), HTTP_OUT(ORG_OUT)},
+    {.method = "POST", .pattern = "/api/v1/orgs", .handler = create_org, .perm = "org.write", .summary = "新建组织",
+     .audit = "org.create", .resource = &ORGS, HTTP_BODY(ORG_NEW), HTTP_OUT(ORG_OUT), .status = 201,
+     .example = "{\"name\":\"契约测试党支部\",\"code\":\"CT-{n}\",\"type\":\"branch\",\"parent_id\":\"{org}\"}",
      .notes = "the parent must be in the caller's org.write scope and take this type; at most 13 levels"},
-    {.method = "GET",
-     .pattern = "/api/v1/orgs/export",
-     .handler = export_orgs,
-     .perm = "org.read",
-     .flags = HTTP_DOWNLOAD,
-     .summary = "导出组织（.xlsx）",
-     .audit = "org.export",
-     .resource = &ORGS,
+    {.method = "GET", .pattern = "/api/v1/orgs/export", .handler = export_orgs, .perm = "org.read",
+     .flags = HTTP_DOWNLOAD, .summary = "导出组织（.xlsx）", .audit = "org.export", .resource = &ORGS,
      HTTP_QUERY(EXPORT_QUERY)},
-    {.method = "POST",
-     .pattern = "/api/v1/orgs/import",
-     .handler = import_orgs,
-     .perm = "org.write",
-     .flags = HTTP_BODY_RAW,
-     .max_body = 20u << 20,
-     .summary = "导入组织（.xlsx）",
-     .audit = "org.import",
+    {.method = "POST", .pattern = "/api/v1/orgs/import", .handler = import_orgs, .perm = "org.write",
+     .flags = HTTP_BODY_RAW, .max_body = 20u << 20, .summary = "导入组织（.xlsx）", .audit = "org.import",
      .resource = &ORGS,
-     .notes = "the export's layout; matched by code; all or nothing: 422 import_rejected with "
-              "errors[{row,message}]"},
-    {.method = "GET",
-     .pattern = "/api/v1/orgs/{id}",
-     .handler = get_org,
-     .perm = HTTP_LOGIN,
-     .summary = "组织详情",
-     .resource = &ORGS,
-     HTTP_OUT(ORG_OUT)},
-    {.method = "PATCH",
-     .pattern = "/api/v1/orgs/{id}",
-     .handler = patch_org,
-     .perm = "org.write",
-     .summary = "修改组织",
-     .audit = "org.update",
-     .resource = &ORGS,
-     HTTP_BODY(ORG_PATCH),
-     HTTP_OUT(ORG_OUT),
+     .notes = "the export's layout; matched by code; all or nothing: 422 import_rejected with " "errors[{row,message}]"},
+    {.method = "GET", .pattern = "/api/v1/orgs/{id}", .handler = get_org, .perm = HTTP_LOGIN, .summary = "组织详情",
+     .resource = &ORGS, HTTP_OUT(ORG_OUT)},
+    {.method = "PATCH", .pattern = "/api/v1/orgs/{id}", .handler = patch_org, .perm = "org.write",
+     .summary = "修改组织", .audit = "org.update", .resource = &ORGS, HTTP_BODY(ORG_PATCH), HTTP_OUT(ORG_OUT),
      .example = "{\"short_name\":\"契约测试\"}",
      .notes = "status disabled needs every child disabled first (409); the record's action is org.update, "
-              "org.disable or org.enable"},
-    {.method = "DELETE",
-     .pattern = "/api/v1/orgs/{id}",
-     .handler = delete_org,
-     .perm = "org.write",
-     .summary = "删除组织",
-     .audit = "org.delete",
-     .resource = &ORGS,
-     .status = 204,
+       "org.disable or org.enable"},
+    {.method = "DELETE", .pattern = "/api/v1/orgs/{id}", .handler = delete_org, .perm = "org.write",
+     .summary = "删除组织", .audit = "org.delete", .resource = &ORGS, .status = 204,
      .notes = "soft; 409 while it has children or users"},
-    {.method = "GET",
-     .pattern = "/api/v1/orgs/{id}/tree",
-     .handler = get_tree,
-     .perm = HTTP_LOGIN,
-     .summary = "组织树",
-     .resource = &ORGS,
-     HTTP_QUERY(TREE_QUERY),
-     .notes = "the subtree as nested children"},
-    {.method = "POST",
-     .pattern = "/api/v1/orgs/{id}/move",
-     .example = "{\"parent_id\":\"{org}\",\"reason\":\"隶属关系调整\"}",
-     .handler = move_org,
-     .perm = "org.write",
-     .summary = "调整隶属关系",
-     .audit = "org.move",
-     .resource = &ORGS,
-     HTTP_BODY(MOVE_BODY),
-     HTTP_OUT(ORG_OUT),
+    {.method = "GET", .pattern = "/api/v1/orgs/{id}/tree", .handler = get_tree, .perm = HTTP_LOGIN,
+     .summary = "组织树", .resource = &ORGS, HTTP_QUERY(TREE_QUERY), .notes = "the subtree as nested children"},
+    {.method = "POST", .pattern = "/api/v1/orgs/{id}/move",
+     .example = "{\"parent_id\":\"{org}\",\"reason\":\"隶属关系调整\"}", .handler = move_org, .perm = "org.write",
+     .summary = "调整隶属关系", .audit = "org.move", .resource = &ORGS, HTTP_BODY(MOVE_BODY), HTTP_OUT(ORG_OUT),
      .notes = "the whole branch moves; 422 under itself, under a type that cannot hold it, or too deep"},
-    {.method = "GET",
-     .pattern = "/api/v1/orgs/{id}/history",
-     .handler = org_history,
-     .perm = HTTP_LOGIN,
-     .flags = HTTP_LIST,
-     .summary = "组织变更历史",
-     .resource = &ORG_HISTORY,
-     HTTP_OUT(HISTORY_OUT)},
+    {.method = "GET", .pattern = "/api/v1/orgs/{id}/history", .handler = org_history, .perm = HTTP_LOGIN,
+     .flags = HTTP_LIST, .summary = "组织变更历史", .resource = &ORG_HISTORY, HTTP_OUT(HISTORY_OUT)},
 };
+// clang-format on
 
 int identity_org_routes(zd_app_t *app, char *err, size_t errlen)
 {

@@ -317,13 +317,11 @@ static const vfield_t ROLE_OUT[] = {
 static void create_role(http_req_t *req)
 {
     db_conn_t *c;
-    if (!valid_body(req, ROLE_NEW, VN(ROLE_NEW), false) || !(c = http_db(req)))
+    if (!(c = http_db(req)))
         return;
     json_t *b = http_json_body(req);
-    if (db_begin(c) != 0) {
-        http_db_error(req, c);
+    if (!http_begin(req, c))
         return;
-    }
     int64_t now = time_now_ms(), id = 0;
     db_stmt_t *st =
         db_prepare(c, "INSERT INTO roles (name, title, data_scope, builtin, created_by, created_at, "
@@ -360,8 +358,8 @@ static void create_role(http_req_t *req)
 static void get_role(http_req_t *req)
 {
     int64_t id;
-    db_conn_t *c;
-    if (!http_param_id(req, "id", &id) || !(c = http_db(req)))
+    db_conn_t *c = http_db_id(req, &id);
+    if (!c)
         return;
     json_t *o = load_role(req, c, id);
     if (o)
@@ -403,15 +401,10 @@ static const char *users_conflict(db_conn_t *c, int64_t role, json_t *perms)
 static void patch_role(http_req_t *req)
 {
     int64_t id;
-    db_conn_t *c;
-    if (!http_param_id(req, "id", &id) || !valid_body(req, ROLE_PATCH, VN(ROLE_PATCH), true) ||
-        !(c = http_db(req)))
+    db_conn_t *c = http_db_change(req, &id);
+    if (!c)
         return;
     json_t *b = http_json_body(req);
-    if (db_begin(c) != 0) {
-        http_db_error(req, c);
-        return;
-    }
     json_t *before = http_defer_json(req, load_role(req, c, id));
     if (!before)
         return;
@@ -461,13 +454,9 @@ static void patch_role(http_req_t *req)
 static void delete_role(http_req_t *req)
 {
     int64_t id;
-    db_conn_t *c;
-    if (!http_param_id(req, "id", &id) || !(c = http_db(req)))
+    db_conn_t *c = http_db_change(req, &id);
+    if (!c)
         return;
-    if (db_begin(c) != 0) {
-        http_db_error(req, c);
-        return;
-    }
     json_t *before = http_defer_json(req, load_role(req, c, id));
     if (!before)
         return;
@@ -575,13 +564,9 @@ static void list_sessions(http_req_t *req)
 static void delete_session(http_req_t *req)
 {
     int64_t id;
-    db_conn_t *c;
-    if (!http_param_id(req, "id", &id) || !(c = http_db(req)))
+    db_conn_t *c = http_db_change(req, &id);
+    if (!c)
         return;
-    if (db_begin(c) != 0) {
-        http_db_error(req, c);
-        return;
-    }
     json_t *s = http_defer_json(
         req, res_load(req, c, &SESSIONS, SESSION_COLS, id, session_row, (void *)auth_of(req), RES_PLAIN));
     if (!s)
@@ -620,10 +605,8 @@ static void patch_policy(http_req_t *req)
     db_conn_t *c;
     if (!b || !(c = http_db(req)))
         return;
-    if (db_begin(c) != 0) {
-        http_db_error(req, c);
+    if (!http_begin(req, c))
         return;
-    }
     auth_policy_invalidate();
     auth_policy_t before, after;
     auth_policy(identity_ctx.db, &before);
@@ -650,92 +633,40 @@ static void patch_policy(http_req_t *req)
     http_json(req, 200, aj);
 }
 
+/* one route, one or two lines */
+// clang-format off
 static const http_route_t routes[] = {
-    {.method = "GET",
-     .pattern = "/api/v1/permissions",
-     .handler = get_permissions,
-     .perm = "role.read",
-     .summary = "权限目录",
-     .notes = "{items:[{group,title,permissions:[{code,title,duty}]}]}"},
-    {.method = "GET",
-     .pattern = "/api/v1/roles",
-     .handler = list_roles,
-     .perm = HTTP_LOGIN,
-     .summary = "角色列表",
-     .resource = &ROLES,
-     HTTP_OUT(ROLE_OUT),
-     .notes = "user forms need the names"},
-    {.method = "POST",
-     .pattern = "/api/v1/roles",
-     .handler = create_role,
-     .perm = "role.write",
-     .summary = "新建角色",
-     .audit = "role.create",
-     .resource = &ROLES,
-     HTTP_BODY(ROLE_NEW),
-     HTTP_OUT(ROLE_OUT),
+    {.method = "GET", .pattern = "/api/v1/permissions", .handler = get_permissions, .perm = "role.read",
+     .summary = "权限目录", .notes = "{items:[{group,title,permissions:[{code,title,duty}]}]}"},
+    {.method = "GET", .pattern = "/api/v1/roles", .handler = list_roles, .perm = HTTP_LOGIN, .summary = "角色列表",
+     .resource = &ROLES, HTTP_OUT(ROLE_OUT), .notes = "user forms need the names"},
+    {.method = "POST", .pattern = "/api/v1/roles", .handler = create_role, .perm = "role.write",
+     .summary = "新建角色", .audit = "role.create", .resource = &ROLES, HTTP_BODY(ROLE_NEW), HTTP_OUT(ROLE_OUT),
      .status = 201,
      .example = "{\"name\":\"contract_role\",\"title\":\"契约测试角色\",\"permissions\":[\"org.read\"],"
-                "\"data_scope\":\"subtree\"}",
+       "\"data_scope\":\"subtree\"}",
      .notes = "the permissions must respect the separation of duties"},
-    {.method = "GET",
-     .pattern = "/api/v1/roles/{id}",
-     .handler = get_role,
-     .perm = HTTP_LOGIN,
-     .summary = "角色详情",
-     .resource = &ROLES,
-     HTTP_OUT(ROLE_OUT)},
-    {.method = "PATCH",
-     .pattern = "/api/v1/roles/{id}",
-     .handler = patch_role,
-     .perm = "role.write",
-     .summary = "修改角色",
-     .audit = "role.update",
-     .resource = &ROLES,
-     HTTP_BODY(ROLE_PATCH),
-     HTTP_OUT(ROLE_OUT),
+    {.method = "GET", .pattern = "/api/v1/roles/{id}", .handler = get_role, .perm = HTTP_LOGIN,
+     .summary = "角色详情", .resource = &ROLES, HTTP_OUT(ROLE_OUT)},
+    {.method = "PATCH", .pattern = "/api/v1/roles/{id}", .handler = patch_role, .perm = "role.write",
+     .summary = "修改角色", .audit = "role.update", .resource = &ROLES, HTTP_BODY(ROLE_PATCH), HTTP_OUT(ROLE_OUT),
      .example = "{\"title\":\"契约测试角色（改）\"}",
      .notes = "403 for a role the caller holds; 422 when a holder would break the separation of duties"},
-    {.method = "DELETE",
-     .pattern = "/api/v1/roles/{id}",
-     .handler = delete_role,
-     .perm = "role.write",
-     .summary = "删除角色",
-     .audit = "role.delete",
-     .resource = &ROLES,
-     .status = 204,
+    {.method = "DELETE", .pattern = "/api/v1/roles/{id}", .handler = delete_role, .perm = "role.write",
+     .summary = "删除角色", .audit = "role.delete", .resource = &ROLES, .status = 204,
      .notes = "409 for a built-in role or one still held"},
-    {.method = "GET",
-     .pattern = "/api/v1/sessions",
-     .handler = list_sessions,
-     .perm = "session.read",
-     .flags = HTTP_LIST,
-     .summary = "在线会话",
-     .resource = &SESSIONS,
-     HTTP_QUERY(SESSION_QUERY),
+    {.method = "GET", .pattern = "/api/v1/sessions", .handler = list_sessions, .perm = "session.read",
+     .flags = HTTP_LIST, .summary = "在线会话", .resource = &SESSIONS, HTTP_QUERY(SESSION_QUERY),
      HTTP_OUT(SESSION_OUT)},
-    {.method = "DELETE",
-     .pattern = "/api/v1/sessions/{id}",
-     .handler = delete_session,
-     .perm = "session.write",
-     .summary = "结束会话",
-     .audit = "session.force_logout",
-     .resource = &SESSIONS,
-     .status = 204},
-    {.method = "GET",
-     .pattern = "/api/v1/security/policy",
-     .handler = get_policy,
-     .perm = "security.read",
+    {.method = "DELETE", .pattern = "/api/v1/sessions/{id}", .handler = delete_session, .perm = "session.write",
+     .summary = "结束会话", .audit = "session.force_logout", .resource = &SESSIONS, .status = 204},
+    {.method = "GET", .pattern = "/api/v1/security/policy", .handler = get_policy, .perm = "security.read",
      .summary = "安全策略"},
-    {.method = "PATCH",
-     .pattern = "/api/v1/security/policy",
-     .handler = patch_policy,
-     .perm = "security.write",
-     .summary = "修改安全策略",
-     .audit = "security.policy_update",
-     .example = "{\"password_min_length\":10}",
+    {.method = "PATCH", .pattern = "/api/v1/security/policy", .handler = patch_policy, .perm = "security.write",
+     .summary = "修改安全策略", .audit = "security.policy_update", .example = "{\"password_min_length\":10}",
      .notes = "password rules, lockout, session limits, login rates, roles that must use TOTP"},
 };
+// clang-format on
 
 int identity_role_routes(zd_app_t *app, char *err, size_t errlen)
 {

@@ -74,6 +74,21 @@ int identity_roles_assign(db_conn_t *c, int64_t user_id, json_t *roles)
         user_id, roles);
 }
 
+/* Keeps a password hash for the "not one of the last N" rule. */
+static int remember_password(db_conn_t *c, int64_t user_id, const char *hash, int64_t now)
+{
+    db_stmt_t *st =
+        db_prepare(c, "INSERT INTO password_history (user_id, password_hash, created_at) VALUES (?, ?, ?)");
+    if (!st)
+        return -1;
+    db_bind_int64(st, 1, user_id);
+    db_bind_text(st, 2, hash);
+    db_bind_int64(st, 3, now);
+    int rc = db_step(st);
+    db_done(st);
+    return rc == DB_DONE ? 0 : -1;
+}
+
 int identity_set_password(db_conn_t *c, int64_t user_id, const char *hash, bool must_change)
 {
     int64_t now = time_now_ms();
@@ -90,17 +105,7 @@ int identity_set_password(db_conn_t *c, int64_t user_id, const char *hash, bool 
     db_bind_int64(st, 5, user_id);
     int rc = db_step(st);
     db_done(st);
-    if (rc != DB_DONE)
-        return -1;
-    st = db_prepare(c, "INSERT INTO password_history (user_id, password_hash, created_at) VALUES (?, ?, ?)");
-    if (!st)
-        return -1;
-    db_bind_int64(st, 1, user_id);
-    db_bind_text(st, 2, hash);
-    db_bind_int64(st, 3, now);
-    rc = db_step(st);
-    db_done(st);
-    return rc == DB_DONE ? 0 : -1;
+    return rc == DB_DONE ? remember_password(c, user_id, hash, now) : -1;
 }
 
 const char *identity_password_acceptable(db_conn_t *c, int64_t user_id, const char *username, const char *pw,
@@ -152,10 +157,7 @@ int64_t identity_user_insert(db_conn_t *c, const char *username, const char *nam
     db_bind_text(st, 8, sealed);
     db_bind_text(st, 9, sealed ? masked : NULL);
     db_bind_text(st, 10, email && *email ? email : NULL);
-    if (by)
-        db_bind_int64(st, 11, by);
-    else
-        db_bind_null(st, 11);
+    db_bind_id(st, 11, by);
     db_bind_int64(st, 12, now);
     db_bind_int64(st, 13, now);
     int rc = db_step(st);
@@ -164,15 +166,7 @@ int64_t identity_user_insert(db_conn_t *c, const char *username, const char *nam
     free(sealed);
     if (!id)
         return db_errcode(c) == DB_E_UNIQUE ? -2 : -1;
-    st = db_prepare(c, "INSERT INTO password_history (user_id, password_hash, created_at) VALUES (?, ?, ?)");
-    if (!st)
-        return -1;
-    db_bind_int64(st, 1, id);
-    db_bind_text(st, 2, hash);
-    db_bind_int64(st, 3, now);
-    rc = db_step(st);
-    db_done(st);
-    if (rc != DB_DONE || identity_roles_assign(c, id, roles) != 0)
+    if (remember_password(c, id, hash, now) != 0 || identity_roles_assign(c, id, roles) != 0)
         return -1;
     return id;
 }
@@ -418,15 +412,13 @@ static const vfield_t USER_OUT[] = {
 static void create_user(http_req_t *req)
 {
     db_conn_t *c;
-    if (!valid_body(req, USER_NEW, VN(USER_NEW), false) || !(c = http_db(req)))
+    if (!(c = http_db(req)))
         return;
     json_t *b = http_json_body(req);
     auth_policy_t pol;
     auth_policy(identity_ctx.db, &pol);
-    if (db_begin(c) != 0) {
-        http_db_error(req, c);
+    if (!http_begin(req, c))
         return;
-    }
     json_t *errs = json_object();
     if (!auth_org_in_scope(req, c, jint(b, "org_id", 0)))
         json_object_set_new(errs, "org_id", json_string("组织不存在或不在您的管理范围内"));
@@ -475,8 +467,8 @@ static void create_user(http_req_t *req)
 static void get_user(http_req_t *req)
 {
     int64_t id;
-    db_conn_t *c;
-    if (!http_param_id(req, "id", &id) || !(c = http_db(req)))
+    db_conn_t *c = http_db_id(req, &id);
+    if (!c)
         return;
     json_t *u = identity_user_load(req, c, id, auth_has(req, "user.write") || id == http_user_id(req));
     if (!u)
@@ -497,9 +489,8 @@ static const vfield_t USER_PATCH[] = {
 static void patch_user(http_req_t *req)
 {
     int64_t id;
-    db_conn_t *c;
-    if (!http_param_id(req, "id", &id) || !valid_body(req, USER_PATCH, VN(USER_PATCH), true) ||
-        !(c = http_db(req)))
+    db_conn_t *c = http_db_id(req, &id);
+    if (!c)
         return;
     json_t *b = http_json_body(req);
     /* roles are the security administrator's (role.write) or, within the
@@ -517,10 +508,8 @@ static void patch_user(http_req_t *req)
         http_error(req, 403, "forbidden", "不能修改自己的角色、状态或所属组织");
         return;
     }
-    if (db_begin(c) != 0) {
-        http_db_error(req, c);
+    if (!http_begin(req, c))
         return;
-    }
     json_t *before = identity_user_load(req, c, id, false);
     if (!before) {
         not_found(req);
@@ -614,17 +603,15 @@ static void patch_user(http_req_t *req)
 static void delete_user(http_req_t *req)
 {
     int64_t id;
-    db_conn_t *c;
-    if (!http_param_id(req, "id", &id) || !(c = http_db(req)))
+    db_conn_t *c = http_db_id(req, &id);
+    if (!c)
         return;
     if (id == http_user_id(req)) {
         http_error(req, 403, "forbidden", "不能停用自己的账号");
         return;
     }
-    if (db_begin(c) != 0) {
-        http_db_error(req, c);
+    if (!http_begin(req, c))
         return;
-    }
     json_t *before = http_defer_json(req, identity_user_load(req, c, id, false));
     if (!before) {
         not_found(req);
@@ -658,10 +645,8 @@ static json_t *target(http_req_t *req, db_conn_t *c, int64_t *id)
 {
     if (!http_param_id(req, "id", id))
         return NULL;
-    if (db_begin(c) != 0) {
-        http_db_error(req, c);
+    if (!http_begin(req, c))
         return NULL;
-    }
     json_t *u = identity_user_load(req, c, *id, false);
     if (!u) {
         not_found(req);
@@ -691,7 +676,7 @@ static void reset_password(http_req_t *req)
     int64_t id;
     db_conn_t *c;
     json_t *b = http_json_body(req);
-    if ((b && !valid_body(req, RESET_BODY, VN(RESET_BODY), true)) || !(c = http_db(req)))
+    if (!(c = http_db(req)))
         return;
     json_t *u = target(req, c, &id);
     if (!u)
@@ -762,85 +747,40 @@ static void logout_user(http_req_t *req)
         http_no_content(req);
 }
 
+/* one route, one or two lines */
+// clang-format off
 static const http_route_t routes[] = {
-    {.method = "GET",
-     .pattern = "/api/v1/users",
-     .handler = list_users,
-     .perm = "user.read",
-     .flags = HTTP_LIST,
-     .summary = "用户列表",
-     .resource = &identity_users,
-     HTTP_QUERY(USER_QUERY),
+    {.method = "GET", .pattern = "/api/v1/users", .handler = list_users, .perm = "user.read",
+     .flags = HTTP_LIST, .summary = "用户列表", .resource = &identity_users, HTTP_QUERY(USER_QUERY),
      HTTP_OUT(USER_OUT)},
-    {.method = "POST",
-     .pattern = "/api/v1/users",
-     .handler = create_user,
-     .perm = "user.write",
-     .summary = "新建用户",
-     .audit = "user.create",
-     .resource = &identity_users,
-     HTTP_BODY(USER_NEW),
-     HTTP_OUT(USER_OUT),
-     .status = 201,
+    {.method = "POST", .pattern = "/api/v1/users", .handler = create_user, .perm = "user.write",
+     .summary = "新建用户", .audit = "user.create", .resource = &identity_users, HTTP_BODY(USER_NEW),
+     HTTP_OUT(USER_OUT), .status = 201,
      .example = "{\"username\":\"zhang_san\",\"name\":\"张三\",\"org_id\":\"{org}\",\"roles\":[\"worker\"]}",
      .notes = "roles must be within the caller's own permissions and scope unless they hold role.write; a "
-              "generated password is in generated_password, once"},
-    {.method = "GET",
-     .pattern = "/api/v1/users/{id}",
-     .handler = get_user,
-     .perm = "user.read",
-     .summary = "用户详情",
-     .resource = &identity_users,
-     HTTP_OUT(USER_OUT)},
-    {.method = "PATCH",
-     .pattern = "/api/v1/users/{id}",
-     .handler = patch_user,
-     .perm = "user.read",
-     .summary = "修改用户",
-     .audit = "user.update",
-     .resource = &identity_users,
-     HTTP_BODY(USER_PATCH),
-     HTTP_OUT(USER_OUT),
-     .example = "{\"name\":\"张三丰\"}",
+       "generated password is in generated_password, once"},
+    {.method = "GET", .pattern = "/api/v1/users/{id}", .handler = get_user, .perm = "user.read",
+     .summary = "用户详情", .resource = &identity_users, HTTP_OUT(USER_OUT)},
+    {.method = "PATCH", .pattern = "/api/v1/users/{id}", .handler = patch_user, .perm = "user.read",
+     .summary = "修改用户", .audit = "user.update", .resource = &identity_users, HTTP_BODY(USER_PATCH),
+     HTTP_OUT(USER_OUT), .example = "{\"name\":\"张三丰\"}",
      .notes = "roles need user.write or role.write, other fields user.write; nobody changes their own roles, "
-              "status or organisation; a user holding roles the caller could not grant is refused (403) "
-              "for every field; disabling or a change of roles ends the user's sessions and API tokens"},
-    {.method = "DELETE",
-     .pattern = "/api/v1/users/{id}",
-     .handler = delete_user,
-     .perm = "user.write",
-     .summary = "停用用户",
-     .audit = "user.disable",
-     .resource = &identity_users,
-     .status = 204,
+       "status or organisation; a user holding roles the caller could not grant is refused (403) "
+       "for every field; disabling or a change of roles ends the user's sessions and API tokens"},
+    {.method = "DELETE", .pattern = "/api/v1/users/{id}", .handler = delete_user, .perm = "user.write",
+     .summary = "停用用户", .audit = "user.disable", .resource = &identity_users, .status = 204,
      .notes = "soft: the account is disabled, its history kept"},
-    {.method = "POST",
-     .pattern = "/api/v1/users/{id}/reset-password",
-     .handler = reset_password,
-     .perm = "user.write",
-     .summary = "重置密码",
-     .audit = "user.reset_password",
-     .resource = &identity_users,
+    {.method = "POST", .pattern = "/api/v1/users/{id}/reset-password", .handler = reset_password,
+     .perm = "user.write", .summary = "重置密码", .audit = "user.reset_password", .resource = &identity_users,
      HTTP_BODY(RESET_BODY),
      .notes = "{must_change_password, generated_password?}; ends the user's sessions and API tokens"},
-    {.method = "POST",
-     .pattern = "/api/v1/users/{id}/unlock",
-     .handler = unlock_user,
-     .perm = "user.write",
-     .summary = "解锁账号",
-     .audit = "user.unlock",
-     .resource = &identity_users,
-     .status = 204},
-    {.method = "POST",
-     .pattern = "/api/v1/users/{id}/logout",
-     .handler = logout_user,
-     .perm = "session.write",
-     .summary = "强制下线",
-     .audit = "session.force_logout",
-     .resource = &identity_users,
-     .status = 204,
+    {.method = "POST", .pattern = "/api/v1/users/{id}/unlock", .handler = unlock_user, .perm = "user.write",
+     .summary = "解锁账号", .audit = "user.unlock", .resource = &identity_users, .status = 204},
+    {.method = "POST", .pattern = "/api/v1/users/{id}/logout", .handler = logout_user, .perm = "session.write",
+     .summary = "强制下线", .audit = "session.force_logout", .resource = &identity_users, .status = 204,
      .notes = "ends every session and API token of the user"},
 };
+// clang-format on
 
 int identity_user_routes(zd_app_t *app, char *err, size_t errlen)
 {

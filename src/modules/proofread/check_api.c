@@ -291,49 +291,26 @@ static const vfield_t CHECK_OUT[] = {
     {"revision", V_INT, .title = "词库版本"},
 };
 
+/* one route, one or two lines */
+// clang-format off
 static http_route_t routes[] = {
-    {.method = "POST",
-     .pattern = "/api/v1/proofread",
-     .handler = post_proofread,
-     .perm = HTTP_LOGIN,
-     .flags = HTTP_NO_AUDIT,
-     .max_body = 4u << 20,
-     .summary = "文本校对",
-     HTTP_BODY(TEXT_BODY),
-     HTTP_OUT(CHECK_OUT),
+    {.method = "POST", .pattern = "/api/v1/proofread", .handler = post_proofread, .perm = HTTP_LOGIN,
+     .flags = HTTP_NO_AUDIT | HTTP_BODY_CUSTOM, .max_body = 4u << 20, .summary = "文本校对", HTTP_BODY(TEXT_BODY), HTTP_OUT(CHECK_OUT),
      .example = "{\"text\":\"坚持以经济建设为中心\"}",
      .notes = "offsets are code points; a check changes nothing (no audit record)"},
-    {.method = "POST",
-     .pattern = "/api/v1/proofread/image",
-     .handler = post_image,
-     .perm = HTTP_LOGIN,
-     .flags = HTTP_BODY_MULTIPART | HTTP_NO_AUDIT,
-     .summary = "图片校对（文字识别）",
-     HTTP_BODY(IMAGE_FORM),
+    {.method = "POST", .pattern = "/api/v1/proofread/image", .handler = post_image, .perm = HTTP_LOGIN,
+     .flags = HTTP_BODY_MULTIPART | HTTP_NO_AUDIT, .summary = "图片校对（文字识别）", HTTP_BODY(IMAGE_FORM),
      .notes = "multipart/form-data; findings carry boxes in the image's pixels; 422 ocr_failed, 503 when "
-              "every recognition slot is busy"},
-    {.method = "POST",
-     .pattern = "/api/v1/text/segment",
-     .handler = post_segment,
-     .perm = HTTP_LOGIN,
-     .flags = HTTP_NO_AUDIT,
-     .max_body = 2u << 20,
-     .summary = "中文分词",
-     HTTP_BODY(SEGMENT_BODY),
-     .example = "{\"text\":\"党群服务阵地\"}",
-     .notes = "{tokens:[{start,end,byte_start,byte_end,text,word}]}"},
-    {.method = "GET",
-     .pattern = "/api/v1/proofread/meta",
-     .handler = get_meta,
-     .perm = HTTP_LOGIN,
+       "every recognition slot is busy"},
+    {.method = "POST", .pattern = "/api/v1/text/segment", .handler = post_segment, .perm = HTTP_LOGIN,
+     .flags = HTTP_NO_AUDIT | HTTP_BODY_CUSTOM, .max_body = 2u << 20, .summary = "中文分词", HTTP_BODY(SEGMENT_BODY),
+     .example = "{\"text\":\"党群服务阵地\"}", .notes = "{tokens:[{start,end,byte_start,byte_end,text,word}]}"},
+    {.method = "GET", .pattern = "/api/v1/proofread/meta", .handler = get_meta, .perm = HTTP_LOGIN,
      .summary = "校对的类别、级别与上限"},
-    {.method = "GET",
-     .pattern = "/api/v1/proofread/engine",
-     .handler = get_engine,
-     .perm = "lexicon.read",
-     .summary = "校对引擎状态",
-     .notes = "entries, automaton size, build time, revision"},
+    {.method = "GET", .pattern = "/api/v1/proofread/engine", .handler = get_engine, .perm = "lexicon.read",
+     .summary = "校对引擎状态", .notes = "entries, automaton size, build time, revision"},
 };
+// clang-format on
 
 int proofread_check_routes(zd_app_t *app, char *err, size_t errlen)
 {

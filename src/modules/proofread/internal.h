@@ -80,8 +80,8 @@ const char *proofread_lexicon_check_suggestion(const char *s);
  * and in the audit log (inside the caller's transaction). req is the request
  * that made it (its user is the actor), NULL for the system's own changes.
  * detail may be NULL (borrowed). 0 or -1. */
-int proofread_lexicon_record(db_conn_t *c, int64_t lexicon_id, int64_t entry_id, const char *action, const char *word,
-                   http_req_t *req, json_t *detail);
+int proofread_lexicon_record(db_conn_t *c, int64_t lexicon_id, int64_t entry_id, const char *action,
+                             const char *word, http_req_t *req, json_t *detail);
 int proofread_lexicon_recount(db_conn_t *c, int64_t lexicon_id);
 
 /* lexicon_api.c, check_api.c, video.c */

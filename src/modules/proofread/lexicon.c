@@ -7,6 +7,7 @@
 #include "core/log.h"
 #include "core/str.h"
 #include "core/timeutil.h"
+#include "core/vec.h"
 #include "modules/proofread/internal.h"
 #include <stdio.h>
 #include <stdlib.h>
@@ -159,10 +160,7 @@ int proofread_lexicon_record(db_conn_t *c, int64_t lexicon_id, int64_t entry_id,
     if (!st)
         goto out;
     db_bind_int64(st, 1, now);
-    if (actor)
-        db_bind_int64(st, 2, actor);
-    else
-        db_bind_null(st, 2);
+    db_bind_id(st, 2, actor);
     db_bind_int64(st, 3, lexicon_id);
     int r = db_step(st);
     db_done(st);
@@ -181,17 +179,11 @@ int proofread_lexicon_record(db_conn_t *c, int64_t lexicon_id, int64_t entry_id,
     if (!st)
         goto out;
     db_bind_int64(st, 1, lexicon_id);
-    if (entry_id)
-        db_bind_int64(st, 2, entry_id);
-    else
-        db_bind_null(st, 2);
+    db_bind_id(st, 2, entry_id);
     db_bind_int64(st, 3, version);
     db_bind_text(st, 4, action);
     db_bind_text(st, 5, word);
-    if (actor)
-        db_bind_int64(st, 6, actor);
-    else
-        db_bind_null(st, 6);
+    db_bind_id(st, 6, actor);
     db_bind_int64(st, 7, now);
     db_bind_text(st, 8, d);
     r = db_step(st);
@@ -400,14 +392,8 @@ int proofread_lexicon_seed(db_t *db, char *err, size_t errlen)
 
 int proofread_lexicon_push(pr_entry_t **v, size_t *n, size_t *cap, const pr_entry_t *e)
 {
-    if (*n == *cap) {
-        size_t nc = *cap ? *cap * 2 : 1024;
-        pr_entry_t *nv = realloc(*v, nc * sizeof *nv);
-        if (!nv)
-            return -1;
-        *v = nv;
-        *cap = nc;
-    }
+    if (vec_reserve((void **)v, cap, *n, sizeof **v, 1024) != 0)
+        return -1;
     (*v)[(*n)++] = *e;
     return 0;
 }

@@ -20,6 +20,7 @@
 #include "core/mime.h"
 #include "core/str.h"
 #include "core/timeutil.h"
+#include "core/vec.h"
 #include "core/xlsx.h"
 #include "http/valid.h"
 #include "modules/proofread/internal.h"
@@ -137,13 +138,21 @@ static void reload(void)
         log_msg(LOG_APP, LOG_ERROR, "proofread.reload_failed", "%s", err);
 }
 
-static void bind_actor(db_stmt_t *st, int idx, http_req_t *req)
+/* The end of every change: when ok (the change itself went through), the
+ * lexicon's version, history and audit record, one commit, and the engine
+ * rebuilt for the next check. false after answering 5xx. */
+static bool finish(http_req_t *req, db_conn_t *c, bool ok, int64_t lex, int64_t entry, const char *action,
+                   const char *word, json_t *detail)
 {
-    if (http_user_id(req))
-        db_bind_int64(st, idx, http_user_id(req));
-    else
-        db_bind_null(st, idx);
+    if (!ok || proofread_lexicon_record(c, lex, entry, action, word, req, detail) != 0 || db_commit(c) != 0) {
+        http_db_error(req, c);
+        return false;
+    }
+    reload();
+    return true;
 }
+
+static void bind_actor(db_stmt_t *st, int idx, http_req_t *req) { db_bind_id(st, idx, http_user_id(req)); }
 
 /* ---- lexicons ---- */
 
@@ -201,14 +210,12 @@ static const vfield_t LEX_FIELDS[] = {
 static void create_lexicon(http_req_t *req)
 {
     db_conn_t *c;
-    if (!valid_body(req, LEX_FIELDS, VN(LEX_FIELDS), false) || !(c = http_db(req)))
+    if (!(c = http_db(req)))
         return;
     json_t *b = http_json_body(req);
     int64_t now = time_now_ms(), id = 0;
-    if (db_begin(c) != 0) {
-        http_db_error(req, c);
+    if (!http_begin(req, c))
         return;
-    }
     db_stmt_t *st =
         db_prepare(c, "INSERT INTO proofread_lexicons (name, category, severity, description, enabled, "
                       "org_id, created_by, updated_by, created_at, updated_at) "
@@ -223,10 +230,7 @@ static void create_lexicon(http_req_t *req)
     db_bind_text(st, 3, jstr(b, "severity"));
     db_bind_text(st, 4, jstr(b, "description"));
     db_bind_bool(st, 5, jbool(b, "enabled", true));
-    if (http_user_org(req))
-        db_bind_int64(st, 6, http_user_org(req));
-    else
-        db_bind_null(st, 6);
+    db_bind_id(st, 6, http_user_org(req));
     bind_actor(st, 7, req);
     bind_actor(st, 8, req);
     db_bind_int64(st, 9, now);
@@ -252,13 +256,8 @@ static void create_lexicon(http_req_t *req)
     db_done(st);
     json_t *detail = http_defer_json(req, json_pack("{s:s,s:s,s:s}", "name", name, "category",
                                                     jstr(b, "category"), "severity", jstr(b, "severity")));
-    if (r != DB_DONE || proofread_lexicon_record(c, id, 0, "lexicon.create", NULL, req, detail) != 0 ||
-        db_commit(c) != 0) {
-        http_db_error(req, c);
-        return;
-    }
-    reload();
-    json_t *o = load_lexicon(req, c, id);
+    json_t *o =
+        finish(req, c, r == DB_DONE, id, 0, "lexicon.create", NULL, detail) ? load_lexicon(req, c, id) : NULL;
     if (o)
         http_json(req, 201, o);
 }
@@ -266,8 +265,8 @@ static void create_lexicon(http_req_t *req)
 static void get_lexicon(http_req_t *req)
 {
     int64_t id;
-    db_conn_t *c;
-    if (!http_param_id(req, "id", &id) || !(c = http_db(req)))
+    db_conn_t *c = http_db_id(req, &id);
+    if (!c)
         return;
     json_t *o = load_lexicon(req, c, id);
     if (o)
@@ -277,15 +276,10 @@ static void get_lexicon(http_req_t *req)
 static void patch_lexicon(http_req_t *req)
 {
     int64_t id;
-    db_conn_t *c;
-    if (!http_param_id(req, "id", &id) || !valid_body(req, LEX_FIELDS, VN(LEX_FIELDS), true) ||
-        !(c = http_db(req)))
+    db_conn_t *c = http_db_change(req, &id);
+    if (!c)
         return;
     json_t *b = http_json_body(req);
-    if (db_begin(c) != 0) {
-        http_db_error(req, c);
-        return;
-    }
     json_t *before = load_lexicon(req, c, id);
     if (!before)
         return;
@@ -325,12 +319,7 @@ static void patch_lexicon(http_req_t *req)
         if (jhas(b, keys[i]) && !json_equal(nv, ov))
             json_object_set_new(chg, keys[i], json_pack("{s:O,s:O}", "before", ov, "after", nv));
     }
-    if (proofread_lexicon_record(c, id, 0, "lexicon.update", NULL, req, chg) != 0 || db_commit(c) != 0) {
-        http_db_error(req, c);
-        return;
-    }
-    reload();
-    json_t *o = load_lexicon(req, c, id);
+    json_t *o = finish(req, c, true, id, 0, "lexicon.update", NULL, chg) ? load_lexicon(req, c, id) : NULL;
     if (o)
         http_json(req, 200, o);
 }
@@ -338,13 +327,9 @@ static void patch_lexicon(http_req_t *req)
 static void delete_lexicon(http_req_t *req)
 {
     int64_t id;
-    db_conn_t *c;
-    if (!http_param_id(req, "id", &id) || !(c = http_db(req)))
+    db_conn_t *c = http_db_change(req, &id);
+    if (!c)
         return;
-    if (db_begin(c) != 0) {
-        http_db_error(req, c);
-        return;
-    }
     json_t *o = load_lexicon(req, c, id);
     if (!o)
         return;
@@ -364,13 +349,8 @@ static void delete_lexicon(http_req_t *req)
     db_bind_int64(st, 2, id);
     int r = db_step(st);
     db_done(st);
-    if (r != DB_DONE || proofread_lexicon_record(c, id, 0, "lexicon.delete", NULL, req, detail) != 0 ||
-        db_commit(c) != 0) {
-        http_db_error(req, c);
-        return;
-    }
-    reload();
-    http_no_content(req);
+    if (finish(req, c, r == DB_DONE, id, 0, "lexicon.delete", NULL, detail))
+        http_no_content(req);
 }
 
 /* ---- import ---- */
@@ -390,14 +370,8 @@ typedef struct {
 
 static int rows_push(rows_t *r, const row_t *x)
 {
-    if (r->n == r->cap) {
-        size_t nc = r->cap ? r->cap * 2 : 1024;
-        row_t *nv = realloc(r->v, nc * sizeof *nv);
-        if (!nv)
-            return -1;
-        r->v = nv;
-        r->cap = nc;
-    }
+    if (vec_reserve((void **)&r->v, &r->cap, r->n, sizeof *r->v, 1024) != 0)
+        return -1;
     r->v[r->n++] = *x;
     return 0;
 }
@@ -548,10 +522,8 @@ static void import_entries(http_req_t *req, int64_t id, rows_t *rows, const char
     db_conn_t *c = http_db(req);
     if (!c)
         return;
-    if (db_begin(c) != 0) {
-        http_db_error(req, c);
+    if (!http_begin(req, c))
         return;
-    }
     json_t *lex = load_lexicon(req, c, id);
     if (!lex)
         return;
@@ -665,12 +637,7 @@ static void import_entries(http_req_t *req, int64_t id, rows_t *rows, const char
     json_t *detail =
         http_defer_json(req, json_pack("{s:s,s:I,s:I,s:I}", "format", format, "added", (json_int_t)added,
                                        "duplicate", (json_int_t)dup, "invalid", (json_int_t)invalid));
-    if (proofread_lexicon_recount(c, id) != 0 ||
-        proofread_lexicon_record(c, id, 0, "import", NULL, req, detail) != 0 || db_commit(c) != 0) {
-        http_db_error(req, c);
-        goto out;
-    }
-    ok = true;
+    ok = finish(req, c, proofread_lexicon_recount(c, id) == 0, id, 0, "import", NULL, detail);
 out:
     free(set.keys);
     free(set.state);
@@ -679,7 +646,6 @@ out:
         json_decref(errors);
         return;
     }
-    reload();
     json_t *o = json_pack("{s:I,s:I,s:I,s:I,s:o}", "added", (json_int_t)added, "duplicate", (json_int_t)dup,
                           "invalid", (json_int_t)invalid, "lines", (json_int_t)rows->n, "errors", errors);
     json_t *l = load_lexicon(req, c, id);
@@ -760,8 +726,8 @@ static void import_lexicon(http_req_t *req)
 static void export_lexicon(http_req_t *req)
 {
     int64_t id;
-    db_conn_t *c;
-    if (!http_param_id(req, "id", &id) || !(c = http_db(req)))
+    db_conn_t *c = http_db_id(req, &id);
+    if (!c)
         return;
     json_t *lex = load_lexicon(req, c, id);
     if (!lex)
@@ -799,8 +765,8 @@ static void export_lexicon(http_req_t *req)
 static void list_entries(http_req_t *req)
 {
     int64_t id;
-    db_conn_t *c;
-    if (!http_param_id(req, "id", &id) || !(c = http_db(req)))
+    db_conn_t *c = http_db_id(req, &id);
+    if (!c)
         return;
     json_t *lex = load_lexicon(req, c, id);
     if (!lex)
@@ -860,17 +826,14 @@ static void create_entry(http_req_t *req)
 {
     int64_t lex;
     db_conn_t *c;
-    if (!http_param_id(req, "id", &lex) || !valid_body(req, ENTRY_FIELDS, VN(ENTRY_FIELDS), false) ||
-        !(c = http_db(req)))
+    if (!http_param_id(req, "id", &lex) || !(c = http_db(req)))
         return;
     json_t *b = http_json_body(req);
     char *norm = NULL;
     proofread_lexicon_check_word(jstr(b, "word"), &norm);
     http_defer(req, free, norm);
-    if (db_begin(c) != 0) {
-        http_db_error(req, c);
+    if (!http_begin(req, c))
         return;
-    }
     json_t *l = load_lexicon(req, c, lex);
     if (!l)
         return;
@@ -920,14 +883,10 @@ static void create_entry(http_req_t *req)
     db_done(st);
     json_t *detail = http_defer_json(req, json_pack("{s:s,s:o}", "word", jstr(b, "word"), "suggestion",
                                                     sug && *sug ? json_string(sug) : json_null()));
-    if (!id || proofread_lexicon_recount(c, lex) != 0 ||
-        proofread_lexicon_record(c, lex, id, "entry.create", jstr(b, "word"), req, detail) != 0 ||
-        db_commit(c) != 0) {
-        http_db_error(req, c);
-        return;
-    }
-    reload();
-    json_t *o = load_entry(req, c, lex, id);
+    bool ok = id && proofread_lexicon_recount(c, lex) == 0;
+    json_t *o = finish(req, c, ok, lex, id, "entry.create", jstr(b, "word"), detail)
+                    ? load_entry(req, c, lex, id)
+                    : NULL;
     if (o)
         http_json(req, 201, o);
 }
@@ -947,8 +906,7 @@ static void patch_entry(http_req_t *req)
 {
     int64_t lex, id;
     db_conn_t *c;
-    if (!http_param_id(req, "id", &lex) || !http_param_id(req, "entry_id", &id) ||
-        !valid_body(req, ENTRY_FIELDS, VN(ENTRY_FIELDS), true) || !(c = http_db(req)))
+    if (!http_param_id(req, "id", &lex) || !http_param_id(req, "entry_id", &id) || !(c = http_db(req)))
         return;
     json_t *b = http_json_body(req);
     if (json_is_null(json_object_get(b, "word"))) {
@@ -960,10 +918,8 @@ static void patch_entry(http_req_t *req)
         proofread_lexicon_check_word(jstr(b, "word"), &norm);
         http_defer(req, free, norm);
     }
-    if (db_begin(c) != 0) {
-        http_db_error(req, c);
+    if (!http_begin(req, c))
         return;
-    }
     json_t *before = load_entry(req, c, lex, id);
     if (!before)
         return;
@@ -1033,14 +989,10 @@ static void patch_entry(http_req_t *req)
         if (!json_equal(ov, nv))
             json_object_set_new(chg, keys[i], json_pack("{s:O,s:O}", "before", ov, "after", nv));
     }
-    if (proofread_lexicon_record(c, lex, id, "entry.update",
-                                 json_string_value(json_object_get(after, "word")), req, chg) != 0 ||
-        db_commit(c) != 0) {
+    if (!finish(req, c, true, lex, id, "entry.update", jstr(after, "word"), chg)) {
         json_decref(after);
-        http_db_error(req, c);
         return;
     }
-    reload();
     http_json(req, 200, after);
 }
 
@@ -1050,10 +1002,8 @@ static void delete_entry(http_req_t *req)
     db_conn_t *c;
     if (!http_param_id(req, "id", &lex) || !http_param_id(req, "entry_id", &id) || !(c = http_db(req)))
         return;
-    if (db_begin(c) != 0) {
-        http_db_error(req, c);
+    if (!http_begin(req, c))
         return;
-    }
     json_t *e = load_entry(req, c, lex, id);
     if (!e)
         return;
@@ -1075,13 +1025,9 @@ static void delete_entry(http_req_t *req)
     db_bind_int64(st, 4, id);
     int r = db_step(st);
     db_done(st);
-    if (r != DB_DONE || proofread_lexicon_recount(c, lex) != 0 ||
-        proofread_lexicon_record(c, lex, id, "entry.delete", word, req, detail) != 0 || db_commit(c) != 0) {
-        http_db_error(req, c);
-        return;
-    }
-    reload();
-    http_no_content(req);
+    if (finish(req, c, r == DB_DONE && proofread_lexicon_recount(c, lex) == 0, lex, id, "entry.delete", word,
+               detail))
+        http_no_content(req);
 }
 
 /* ---- history ---- */
@@ -1169,128 +1115,53 @@ static const vfield_t HISTORY_OUT[] = {
     {"detail", V_OBJECT},
 };
 
+/* one route, one or two lines */
+// clang-format off
 static const http_route_t routes[] = {
-    {.method = "GET",
-     .pattern = "/api/v1/lexicons",
-     .handler = list_lexicons,
-     .perm = "lexicon.read",
-     .flags = HTTP_LIST,
-     .summary = "词库列表",
-     .resource = &LEXICONS,
-     HTTP_QUERY(LEX_QUERY),
-     HTTP_OUT(LEX_OUT)},
-    {.method = "POST",
-     .pattern = "/api/v1/lexicons",
-     .handler = create_lexicon,
-     .perm = "lexicon.write",
-     .summary = "新建词库",
-     .audit = "lexicon.create",
-     .resource = &LEXICONS,
-     HTTP_BODY(LEX_FIELDS),
-     HTTP_OUT(LEX_OUT),
-     .status = 201,
+    {.method = "GET", .pattern = "/api/v1/lexicons", .handler = list_lexicons, .perm = "lexicon.read",
+     .flags = HTTP_LIST, .summary = "词库列表", .resource = &LEXICONS, HTTP_QUERY(LEX_QUERY), HTTP_OUT(LEX_OUT)},
+    {.method = "POST", .pattern = "/api/v1/lexicons", .handler = create_lexicon, .perm = "lexicon.write",
+     .summary = "新建词库", .audit = "lexicon.create", .resource = &LEXICONS, HTTP_BODY(LEX_FIELDS),
+     HTTP_OUT(LEX_OUT), .status = 201,
      .example = "{\"name\":\"契约测试词库{n}\",\"category\":\"sensitive\",\"severity\":\"warn\"}",
      .notes = "409 for a name taken"},
-    {.method = "GET",
-     .pattern = "/api/v1/lexicons/{id}",
-     .handler = get_lexicon,
-     .perm = "lexicon.read",
-     .summary = "词库详情",
-     .resource = &LEXICONS,
-     HTTP_OUT(LEX_OUT)},
-    {.method = "PATCH",
-     .pattern = "/api/v1/lexicons/{id}",
-     .handler = patch_lexicon,
-     .perm = "lexicon.write",
-     .summary = "修改词库",
-     .audit = "lexicon.update",
-     .resource = &LEXICONS,
-     HTTP_BODY(LEX_FIELDS),
-     HTTP_OUT(LEX_OUT),
-     .example = "{\"description\":\"契约测试\"}"},
-    {.method = "DELETE",
-     .pattern = "/api/v1/lexicons/{id}",
-     .handler = delete_lexicon,
-     .perm = "lexicon.write",
-     .summary = "删除词库",
-     .audit = "lexicon.delete",
-     .resource = &LEXICONS,
-     .status = 204,
+    {.method = "GET", .pattern = "/api/v1/lexicons/{id}", .handler = get_lexicon, .perm = "lexicon.read",
+     .summary = "词库详情", .resource = &LEXICONS, HTTP_OUT(LEX_OUT)},
+    {.method = "PATCH", .pattern = "/api/v1/lexicons/{id}", .handler = patch_lexicon, .perm = "lexicon.write",
+     .summary = "修改词库", .audit = "lexicon.update", .resource = &LEXICONS, HTTP_BODY(LEX_FIELDS),
+     HTTP_OUT(LEX_OUT), .example = "{\"description\":\"契约测试\"}"},
+    {.method = "DELETE", .pattern = "/api/v1/lexicons/{id}", .handler = delete_lexicon, .perm = "lexicon.write",
+     .summary = "删除词库", .audit = "lexicon.delete", .resource = &LEXICONS, .status = 204,
      .notes = "soft; 409 builtin_lexicon: built-in lexicons can only be disabled"},
-    {.method = "POST",
-     .pattern = "/api/v1/lexicons/{id}/import",
-     .handler = import_lexicon,
-     .perm = "lexicon.write",
-     .flags = HTTP_BODY_RAW,
-     .max_body = 32u << 20,
-     .summary = "导入词条",
-     .audit = "lexicon.import",
-     .resource = &LEXICONS,
+    {.method = "POST", .pattern = "/api/v1/lexicons/{id}/import", .handler = import_lexicon,
+     .perm = "lexicon.write", .flags = HTTP_BODY_RAW, .max_body = 32u << 20, .summary = "导入词条",
+     .audit = "lexicon.import", .resource = &LEXICONS,
      .notes = "text/plain (word or word<TAB>suggestion[<TAB>severity] per line) or .xlsx; "
-              "{added,duplicate,invalid,lines,errors,lexicon}"},
-    {.method = "GET",
-     .pattern = "/api/v1/lexicons/{id}/export",
-     .handler = export_lexicon,
-     .perm = "lexicon.read",
-     .flags = HTTP_DOWNLOAD,
-     .summary = "导出词条（文本）",
-     .audit = "lexicon.export",
+       "{added,duplicate,invalid,lines,errors,lexicon}"},
+    {.method = "GET", .pattern = "/api/v1/lexicons/{id}/export", .handler = export_lexicon,
+     .perm = "lexicon.read", .flags = HTTP_DOWNLOAD, .summary = "导出词条（文本）", .audit = "lexicon.export",
      .resource = &LEXICONS},
-    {.method = "GET",
-     .pattern = "/api/v1/lexicons/{id}/entries",
-     .handler = list_entries,
-     .perm = "lexicon.read",
-     .flags = HTTP_LIST,
-     .summary = "词条列表",
-     .resource = &ENTRIES,
-     HTTP_QUERY(ENTRY_QUERY),
-     HTTP_OUT(ENTRY_OUT)},
-    {.method = "POST",
-     .pattern = "/api/v1/lexicons/{id}/entries",
-     .example = "{\"word\":\"契约测试词{n}\",\"suggestion\":\"契约\"}",
-     .handler = create_entry,
-     .perm = "lexicon.write",
-     .summary = "新增词条",
-     .audit = "lexicon.entry.create",
-     .resource = &ENTRIES,
-     HTTP_BODY(ENTRY_FIELDS),
-     HTTP_OUT(ENTRY_OUT),
-     .status = 201,
+    {.method = "GET", .pattern = "/api/v1/lexicons/{id}/entries", .handler = list_entries,
+     .perm = "lexicon.read", .flags = HTTP_LIST, .summary = "词条列表", .resource = &ENTRIES,
+     HTTP_QUERY(ENTRY_QUERY), HTTP_OUT(ENTRY_OUT)},
+    {.method = "POST", .pattern = "/api/v1/lexicons/{id}/entries",
+     .example = "{\"word\":\"契约测试词{n}\",\"suggestion\":\"契约\"}", .handler = create_entry,
+     .perm = "lexicon.write", .summary = "新增词条", .audit = "lexicon.entry.create", .resource = &ENTRIES,
+     HTTP_BODY(ENTRY_FIELDS), HTTP_OUT(ENTRY_OUT), .status = 201,
      .notes = "409 duplicate_word for a word the lexicon has (after normalisation)"},
-    {.method = "GET",
-     .pattern = "/api/v1/lexicons/{id}/entries/{entry_id}",
-     .handler = get_entry,
-     .perm = "lexicon.read",
-     .summary = "词条详情",
-     .resource = &ENTRIES,
-     HTTP_OUT(ENTRY_OUT)},
-    {.method = "PATCH",
-     .pattern = "/api/v1/lexicons/{id}/entries/{entry_id}",
-     .example = "{\"note\":\"契约测试\"}",
-     .handler = patch_entry,
-     .perm = "lexicon.write",
-     .summary = "修改词条",
-     .audit = "lexicon.entry.update",
-     .resource = &ENTRIES,
-     HTTP_BODY(ENTRY_FIELDS),
-     HTTP_OUT(ENTRY_OUT)},
-    {.method = "DELETE",
-     .pattern = "/api/v1/lexicons/{id}/entries/{entry_id}",
-     .handler = delete_entry,
-     .perm = "lexicon.write",
-     .summary = "删除词条",
-     .audit = "lexicon.entry.delete",
-     .resource = &ENTRIES,
+    {.method = "GET", .pattern = "/api/v1/lexicons/{id}/entries/{entry_id}", .handler = get_entry,
+     .perm = "lexicon.read", .summary = "词条详情", .resource = &ENTRIES, HTTP_OUT(ENTRY_OUT)},
+    {.method = "PATCH", .pattern = "/api/v1/lexicons/{id}/entries/{entry_id}", .example = "{\"note\":\"契约测试\"}",
+     .handler = patch_entry, .perm = "lexicon.write", .summary = "修改词条", .audit = "lexicon.entry.update",
+     .resource = &ENTRIES, HTTP_BODY(ENTRY_FIELDS), HTTP_OUT(ENTRY_OUT)},
+    {.method = "DELETE", .pattern = "/api/v1/lexicons/{id}/entries/{entry_id}", .handler = delete_entry,
+     .perm = "lexicon.write", .summary = "删除词条", .audit = "lexicon.entry.delete", .resource = &ENTRIES,
      .status = 204},
-    {.method = "GET",
-     .pattern = "/api/v1/lexicons/{id}/history",
-     .handler = list_history,
-     .perm = "lexicon.read",
-     .flags = HTTP_LIST,
-     .summary = "词库修改历史",
-     .resource = &HISTORY,
+    {.method = "GET", .pattern = "/api/v1/lexicons/{id}/history", .handler = list_history,
+     .perm = "lexicon.read", .flags = HTTP_LIST, .summary = "词库修改历史", .resource = &HISTORY,
      HTTP_OUT(HISTORY_OUT)},
 };
+// clang-format on
 
 int proofread_lexicon_routes(zd_app_t *app, char *err, size_t errlen)
 {

@@ -255,8 +255,8 @@ static json_t *video_view(json_t *job, bool full)
 static void get_video(http_req_t *req)
 {
     int64_t id;
-    db_conn_t *c;
-    if (!http_param_id(req, "id", &id) || !(c = http_db(req)))
+    db_conn_t *c = http_db_id(req, &id);
+    if (!c)
         return;
     json_t *job = res_load(req, c, &VIDEOS, JOBS_COLS, id, jobs_row_json, NULL, RES_PLAIN);
     if (job)
@@ -300,37 +300,20 @@ static void list_videos(http_req_t *req)
     qb_free(&w);
 }
 
+/* one route, one or two lines */
+// clang-format off
 static http_route_t routes[] = {
-    {.method = "POST",
-     .pattern = "/api/v1/proofread/video",
-     .handler = post_video,
-     .perm = HTTP_LOGIN,
-     .flags = HTTP_BODY_MULTIPART,
-     .summary = "提交视频校对",
-     .audit = "proofread.video_submit",
-     .resource = &VIDEOS,
-     HTTP_BODY(VIDEO_FORM),
-     HTTP_OUT(VIDEO_OUT),
-     .status = 201,
-     .notes = "multipart/form-data: file (checked by content), interval; 201 with the job; 413 past "
-              "proofread_video_max_mb"},
-    {.method = "GET",
-     .pattern = "/api/v1/proofread/video",
-     .handler = list_videos,
-     .perm = HTTP_LOGIN,
-     .flags = HTTP_LIST,
-     .summary = "我的视频校对",
-     .resource = &VIDEOS,
-     HTTP_QUERY(VIDEO_QUERY),
+    {.method = "POST", .pattern = "/api/v1/proofread/video", .handler = post_video, .perm = HTTP_LOGIN,
+     .flags = HTTP_BODY_MULTIPART, .summary = "提交视频校对", .audit = "proofread.video_submit", .resource = &VIDEOS,
+     HTTP_BODY(VIDEO_FORM), HTTP_OUT(VIDEO_OUT), .status = 201,
+     .notes = "multipart/form-data: file (checked by content), interval; 201 with the job; 413 past " "proofread_video_max_mb"},
+    {.method = "GET", .pattern = "/api/v1/proofread/video", .handler = list_videos, .perm = HTTP_LOGIN,
+     .flags = HTTP_LIST, .summary = "我的视频校对", .resource = &VIDEOS, HTTP_QUERY(VIDEO_QUERY),
      HTTP_OUT(VIDEO_OUT)},
-    {.method = "GET",
-     .pattern = "/api/v1/proofread/video/{id}",
-     .handler = get_video,
-     .perm = HTTP_LOGIN,
-     .summary = "视频校对结果",
-     .resource = &VIDEOS,
-     HTTP_OUT(VIDEO_OUT)},
+    {.method = "GET", .pattern = "/api/v1/proofread/video/{id}", .handler = get_video, .perm = HTTP_LOGIN,
+     .summary = "视频校对结果", .resource = &VIDEOS, HTTP_OUT(VIDEO_OUT)},
 };
+// clang-format on
 
 int proofread_video_init(zd_app_t *app, char *err, size_t errlen)
 {

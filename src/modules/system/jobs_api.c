@@ -217,8 +217,8 @@ static void list_schedules(http_req_t *req)
 static void get_job(http_req_t *req)
 {
     int64_t id;
-    db_conn_t *c;
-    if (!http_param_id(req, "id", &id) || !(c = http_db(req)))
+    db_conn_t *c = http_db_id(req, &id);
+    if (!c)
         return;
     json_t *o = res_load(req, c, &JOBS, JOBS_COLS, id, jobs_row_json, NULL, RES_PLAIN);
     if (!o)
@@ -241,13 +241,9 @@ static void get_job(http_req_t *req)
 static void job_transition(http_req_t *req, const char *set, const char *from, const char *conflict_msg)
 {
     int64_t id;
-    db_conn_t *c;
-    if (!http_param_id(req, "id", &id) || !(c = http_db(req)))
+    db_conn_t *c = http_db_change(req, &id);
+    if (!c)
         return;
-    if (db_begin(c) != 0) {
-        http_db_error(req, c);
-        return;
-    }
     json_t *before =
         http_defer_json(req, res_load(req, c, &JOBS, JOBS_COLS, id, jobs_row_json, NULL, RES_PLAIN));
     if (!before)
@@ -291,8 +287,8 @@ static void get_kinds(http_req_t *req)
 static void get_schedule(http_req_t *req)
 {
     int64_t id;
-    db_conn_t *c;
-    if (!http_param_id(req, "id", &id) || !(c = http_db(req)))
+    db_conn_t *c = http_db_id(req, &id);
+    if (!c)
         return;
     json_t *o = res_load(req, c, &SCHEDULES, SCHED_COLS, id, schedule_json, NULL, RES_PLAIN);
     if (o)
@@ -317,10 +313,8 @@ static const vfield_t SCHED_PATCH[] = {
  * NULL after answering. */
 static json_t *schedule_for_change(http_req_t *req, db_conn_t *c, int64_t id)
 {
-    if (db_begin(c) != 0) {
-        http_db_error(req, c);
+    if (!http_begin(req, c))
         return NULL;
-    }
     return http_defer_json(req,
                            res_load(req, c, &SCHEDULES, SCHED_COLS, id, schedule_json, NULL, RES_FOR_UPDATE));
 }
@@ -339,9 +333,8 @@ static void schedule_changed(http_req_t *req, db_conn_t *c, int64_t id, json_t *
 static void patch_schedule(http_req_t *req)
 {
     int64_t id;
-    db_conn_t *c;
-    if (!http_param_id(req, "id", &id) || !valid_body(req, SCHED_PATCH, VN(SCHED_PATCH), true) ||
-        !(c = http_db(req)))
+    db_conn_t *c = http_db_id(req, &id);
+    if (!c)
         return;
     json_t *b = http_json_body(req);
     const char *cron = jstr(b, "cron");
@@ -384,8 +377,8 @@ static void patch_schedule(http_req_t *req)
 static void set_enabled(http_req_t *req, bool enabled)
 {
     int64_t id;
-    db_conn_t *c;
-    if (!http_param_id(req, "id", &id) || !(c = http_db(req)))
+    db_conn_t *c = http_db_id(req, &id);
+    if (!c)
         return;
     json_t *before = schedule_for_change(req, c, id);
     if (!before)
@@ -413,8 +406,8 @@ static void resume_schedule(http_req_t *req) { set_enabled(req, true); }
 static void run_schedule(http_req_t *req)
 {
     int64_t id;
-    db_conn_t *c;
-    if (!http_param_id(req, "id", &id) || !(c = http_db(req)))
+    db_conn_t *c = http_db_id(req, &id);
+    if (!c)
         return;
     json_t *s = schedule_for_change(req, c, id);
     if (!s)
@@ -436,103 +429,38 @@ static void run_schedule(http_req_t *req)
     jobs_notify();
 }
 
+/* one route, one or two lines */
+// clang-format off
 static const http_route_t routes[] = {
-    {.method = "GET",
-     .pattern = "/api/v1/jobs",
-     .handler = list_jobs,
-     .perm = "job.read",
-     .flags = HTTP_LIST,
-     .summary = "任务列表",
-     .resource = &JOBS,
-     HTTP_QUERY(JOB_QUERY),
-     HTTP_OUT(JOB_OUT)},
-    {.method = "GET",
-     .pattern = "/api/v1/jobs/{id}",
-     .handler = get_job,
-     .perm = "job.read",
-     .summary = "任务详情（含每次执行）",
-     .resource = &JOBS,
-     HTTP_OUT(JOB_OUT)},
-    {.method = "POST",
-     .pattern = "/api/v1/jobs/{id}/retry",
-     .handler = retry_job,
-     .perm = "job.write",
-     .summary = "重试任务",
-     .audit = "job.retry",
-     .resource = &JOBS,
-     HTTP_OUT(JOB_OUT)},
-    {.method = "POST",
-     .pattern = "/api/v1/jobs/{id}/cancel",
-     .handler = cancel_job,
-     .perm = "job.write",
-     .summary = "取消任务",
-     .audit = "job.cancel",
-     .resource = &JOBS,
-     HTTP_OUT(JOB_OUT)},
-    {.method = "GET",
-     .pattern = "/api/v1/job-kinds",
-     .handler = get_kinds,
-     .perm = "job.read",
+    {.method = "GET", .pattern = "/api/v1/jobs", .handler = list_jobs, .perm = "job.read", .flags = HTTP_LIST,
+     .summary = "任务列表", .resource = &JOBS, HTTP_QUERY(JOB_QUERY), HTTP_OUT(JOB_OUT)},
+    {.method = "GET", .pattern = "/api/v1/jobs/{id}", .handler = get_job, .perm = "job.read",
+     .summary = "任务详情（含每次执行）", .resource = &JOBS, HTTP_OUT(JOB_OUT)},
+    {.method = "POST", .pattern = "/api/v1/jobs/{id}/retry", .handler = retry_job, .perm = "job.write",
+     .summary = "重试任务", .audit = "job.retry", .resource = &JOBS, HTTP_OUT(JOB_OUT)},
+    {.method = "POST", .pattern = "/api/v1/jobs/{id}/cancel", .handler = cancel_job, .perm = "job.write",
+     .summary = "取消任务", .audit = "job.cancel", .resource = &JOBS, HTTP_OUT(JOB_OUT)},
+    {.method = "GET", .pattern = "/api/v1/job-kinds", .handler = get_kinds, .perm = "job.read",
      .summary = "任务类型"},
-    {.method = "GET",
-     .pattern = "/api/v1/job-runs",
-     .handler = list_runs,
-     .perm = "job.read",
-     .flags = HTTP_LIST,
-     .summary = "任务执行记录",
-     .resource = &RUNS,
-     HTTP_QUERY(RUN_QUERY),
-     HTTP_OUT(RUN_OUT)},
-    {.method = "GET",
-     .pattern = "/api/v1/schedules",
-     .handler = list_schedules,
-     .perm = "job.read",
-     .flags = HTTP_LIST,
-     .summary = "调度列表",
-     .resource = &SCHEDULES,
+    {.method = "GET", .pattern = "/api/v1/job-runs", .handler = list_runs, .perm = "job.read",
+     .flags = HTTP_LIST, .summary = "任务执行记录", .resource = &RUNS, HTTP_QUERY(RUN_QUERY), HTTP_OUT(RUN_OUT)},
+    {.method = "GET", .pattern = "/api/v1/schedules", .handler = list_schedules, .perm = "job.read",
+     .flags = HTTP_LIST, .summary = "调度列表", .resource = &SCHEDULES, HTTP_OUT(SCHED_OUT)},
+    {.method = "GET", .pattern = "/api/v1/schedules/{id}", .handler = get_schedule, .perm = "job.read",
+     .summary = "调度详情", .resource = &SCHEDULES, HTTP_OUT(SCHED_OUT)},
+    {.method = "PATCH", .pattern = "/api/v1/schedules/{id}", .handler = patch_schedule, .perm = "job.write",
+     .summary = "修改调度", .audit = "schedule.update", .resource = &SCHEDULES, HTTP_BODY(SCHED_PATCH),
+     HTTP_OUT(SCHED_OUT), .example = "{\"title\":\"每日数据库备份\",\"cron\":\"30 2 * * *\"}"},
+    {.method = "POST", .pattern = "/api/v1/schedules/{id}/pause", .handler = pause_schedule,
+     .perm = "job.write", .summary = "暂停调度", .audit = "schedule.pause", .resource = &SCHEDULES,
      HTTP_OUT(SCHED_OUT)},
-    {.method = "GET",
-     .pattern = "/api/v1/schedules/{id}",
-     .handler = get_schedule,
-     .perm = "job.read",
-     .summary = "调度详情",
-     .resource = &SCHEDULES,
+    {.method = "POST", .pattern = "/api/v1/schedules/{id}/resume", .handler = resume_schedule,
+     .perm = "job.write", .summary = "恢复调度", .audit = "schedule.resume", .resource = &SCHEDULES,
      HTTP_OUT(SCHED_OUT)},
-    {.method = "PATCH",
-     .pattern = "/api/v1/schedules/{id}",
-     .handler = patch_schedule,
-     .perm = "job.write",
-     .summary = "修改调度",
-     .audit = "schedule.update",
-     .resource = &SCHEDULES,
-     HTTP_BODY(SCHED_PATCH),
-     HTTP_OUT(SCHED_OUT),
-     .example = "{\"title\":\"每日数据库备份\",\"cron\":\"30 2 * * *\"}"},
-    {.method = "POST",
-     .pattern = "/api/v1/schedules/{id}/pause",
-     .handler = pause_schedule,
-     .perm = "job.write",
-     .summary = "暂停调度",
-     .audit = "schedule.pause",
-     .resource = &SCHEDULES,
-     HTTP_OUT(SCHED_OUT)},
-    {.method = "POST",
-     .pattern = "/api/v1/schedules/{id}/resume",
-     .handler = resume_schedule,
-     .perm = "job.write",
-     .summary = "恢复调度",
-     .audit = "schedule.resume",
-     .resource = &SCHEDULES,
-     HTTP_OUT(SCHED_OUT)},
-    {.method = "POST",
-     .pattern = "/api/v1/schedules/{id}/run",
-     .handler = run_schedule,
-     .perm = "job.write",
-     .summary = "立即执行调度",
-     .audit = "schedule.run",
-     .resource = &SCHEDULES,
-     HTTP_OUT(JOB_OUT)},
+    {.method = "POST", .pattern = "/api/v1/schedules/{id}/run", .handler = run_schedule, .perm = "job.write",
+     .summary = "立即执行调度", .audit = "schedule.run", .resource = &SCHEDULES, HTTP_OUT(JOB_OUT)},
 };
+// clang-format on
 
 int system_jobs_routes(zd_app_t *app, char *err, size_t errlen)
 {
