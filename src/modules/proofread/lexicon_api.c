@@ -138,18 +138,32 @@ static void reload(void)
         log_msg(LOG_APP, LOG_ERROR, "proofread.reload_failed", "%s", err);
 }
 
+/* What a change answers with: the lexicon or the entry as it now is, or nothing. */
+enum { ANSWER_NONE, ANSWER_LEXICON, ANSWER_ENTRY };
+
 /* The end of every change: when ok (the change itself went through), the
- * lexicon's version, history and audit record, one commit, and the engine
- * rebuilt for the next check. false after answering 5xx. */
-static bool finish(http_req_t *req, db_conn_t *c, bool ok, int64_t lex, int64_t entry, const char *action,
-                   const char *word, json_t *detail)
+ * lexicon's version, history and audit record, the answer read inside the
+ * transaction (a read that fails after the commit would report a committed
+ * change as failed), one commit, the engine rebuilt for the next check.
+ * The answer (json_null() for ANSWER_NONE), or NULL after answering. */
+static json_t *finish(http_req_t *req, db_conn_t *c, bool ok, int64_t lex, int64_t entry, const char *action,
+                      const char *word, json_t *detail, int answer)
 {
-    if (!ok || proofread_lexicon_record(c, lex, entry, action, word, req, detail) != 0 || db_commit(c) != 0) {
+    if (!ok || proofread_lexicon_record(c, lex, entry, action, word, req, detail) != 0) {
         http_db_error(req, c);
-        return false;
+        return NULL;
     }
-    reload();
-    return true;
+    json_t *o = answer == ANSWER_LEXICON ? load_lexicon(req, c, lex)
+                : answer == ANSWER_ENTRY ? load_entry(req, c, lex, entry)
+                                         : json_null();
+    if (o && db_commit(c) != 0) {
+        json_decref(o);
+        http_db_error(req, c);
+        return NULL;
+    }
+    if (o)
+        reload();
+    return o;
 }
 
 static void bind_actor(db_stmt_t *st, int idx, http_req_t *req) { db_bind_id(st, idx, http_user_id(req)); }
@@ -256,8 +270,7 @@ static void create_lexicon(http_req_t *req)
     db_done(st);
     json_t *detail = http_defer_json(req, json_pack("{s:s,s:s,s:s}", "name", name, "category",
                                                     jstr(b, "category"), "severity", jstr(b, "severity")));
-    json_t *o =
-        finish(req, c, r == DB_DONE, id, 0, "lexicon.create", NULL, detail) ? load_lexicon(req, c, id) : NULL;
+    json_t *o = finish(req, c, r == DB_DONE, id, 0, "lexicon.create", NULL, detail, ANSWER_LEXICON);
     if (o)
         http_json(req, 201, o);
 }
@@ -319,7 +332,7 @@ static void patch_lexicon(http_req_t *req)
         if (jhas(b, keys[i]) && !json_equal(nv, ov))
             json_object_set_new(chg, keys[i], json_pack("{s:O,s:O}", "before", ov, "after", nv));
     }
-    json_t *o = finish(req, c, true, id, 0, "lexicon.update", NULL, chg) ? load_lexicon(req, c, id) : NULL;
+    json_t *o = finish(req, c, true, id, 0, "lexicon.update", NULL, chg, ANSWER_LEXICON);
     if (o)
         http_json(req, 200, o);
 }
@@ -349,8 +362,10 @@ static void delete_lexicon(http_req_t *req)
     db_bind_int64(st, 2, id);
     int r = db_step(st);
     db_done(st);
-    if (finish(req, c, r == DB_DONE, id, 0, "lexicon.delete", NULL, detail))
+    json_t *done = finish(req, c, r == DB_DONE, id, 0, "lexicon.delete", NULL, detail, ANSWER_NONE);
+    if (done)
         http_no_content(req);
+    json_decref(done);
 }
 
 /* ---- import ---- */
@@ -528,6 +543,7 @@ static void import_entries(http_req_t *req, int64_t id, rows_t *rows, const char
     if (!lex)
         return;
     json_decref(lex);
+    json_t *lexicon = NULL; /* as it is after the import */
     nset_t set = {0};
     set.cap = 1024;
     while (set.cap < (rows->n + 1) * 4)
@@ -637,7 +653,9 @@ static void import_entries(http_req_t *req, int64_t id, rows_t *rows, const char
     json_t *detail =
         http_defer_json(req, json_pack("{s:s,s:I,s:I,s:I}", "format", format, "added", (json_int_t)added,
                                        "duplicate", (json_int_t)dup, "invalid", (json_int_t)invalid));
-    ok = finish(req, c, proofread_lexicon_recount(c, id) == 0, id, 0, "import", NULL, detail);
+    lexicon =
+        finish(req, c, proofread_lexicon_recount(c, id) == 0, id, 0, "import", NULL, detail, ANSWER_LEXICON);
+    ok = lexicon != NULL;
 out:
     free(set.keys);
     free(set.state);
@@ -648,12 +666,7 @@ out:
     }
     json_t *o = json_pack("{s:I,s:I,s:I,s:I,s:o}", "added", (json_int_t)added, "duplicate", (json_int_t)dup,
                           "invalid", (json_int_t)invalid, "lines", (json_int_t)rows->n, "errors", errors);
-    json_t *l = load_lexicon(req, c, id);
-    if (!l) {
-        json_decref(o);
-        return;
-    }
-    json_object_set_new(o, "lexicon", l);
+    json_object_set_new(o, "lexicon", lexicon);
     http_json(req, 200, o);
 }
 
@@ -884,9 +897,7 @@ static void create_entry(http_req_t *req)
     json_t *detail = http_defer_json(req, json_pack("{s:s,s:o}", "word", jstr(b, "word"), "suggestion",
                                                     sug && *sug ? json_string(sug) : json_null()));
     bool ok = id && proofread_lexicon_recount(c, lex) == 0;
-    json_t *o = finish(req, c, ok, lex, id, "entry.create", jstr(b, "word"), detail)
-                    ? load_entry(req, c, lex, id)
-                    : NULL;
+    json_t *o = finish(req, c, ok, lex, id, "entry.create", jstr(b, "word"), detail, ANSWER_ENTRY);
     if (o)
         http_json(req, 201, o);
 }
@@ -989,11 +1000,11 @@ static void patch_entry(http_req_t *req)
         if (!json_equal(ov, nv))
             json_object_set_new(chg, keys[i], json_pack("{s:O,s:O}", "before", ov, "after", nv));
     }
-    if (!finish(req, c, true, lex, id, "entry.update", jstr(after, "word"), chg)) {
-        json_decref(after);
-        return;
-    }
-    http_json(req, 200, after);
+    const char *word = http_printf(req, "%s", jstr(after, "word"));
+    json_decref(after);
+    json_t *o = finish(req, c, true, lex, id, "entry.update", word, chg, ANSWER_ENTRY);
+    if (o)
+        http_json(req, 200, o);
 }
 
 static void delete_entry(http_req_t *req)
@@ -1025,9 +1036,11 @@ static void delete_entry(http_req_t *req)
     db_bind_int64(st, 4, id);
     int r = db_step(st);
     db_done(st);
-    if (finish(req, c, r == DB_DONE && proofread_lexicon_recount(c, lex) == 0, lex, id, "entry.delete", word,
-               detail))
+    json_t *o = finish(req, c, r == DB_DONE && proofread_lexicon_recount(c, lex) == 0, lex, id,
+                       "entry.delete", word, detail, ANSWER_NONE);
+    if (o)
         http_no_content(req);
+    json_decref(o);
 }
 
 /* ---- history ---- */

@@ -103,9 +103,13 @@ static void post_video(http_req_t *req)
                        .org_id = http_user_org(req),
                        .created_by = http_user_id(req)};
     int64_t job = db_begin(c) == 0 ? jobs_enqueue(c, &spec) : -1;
+    /* the answer is read before the commit: a failing read after it would
+     * report a submitted check as failed */
+    json_t *o = job > 0 ? res_load(req, c, &VIDEOS, JOBS_COLS, job, jobs_row_json, NULL, RES_PLAIN) : NULL;
     audit_entry_t ae = {.target = job,
                         .detail = http_printf(req, "%s（%zu 字节）", up.name ? up.name : "视频", up.size)};
-    if (job < 0 || !audit_commit(req, c, &ae)) {
+    if (!o || !audit_commit(req, c, &ae)) {
+        json_decref(o);
         unlink(path);
         if (!http_responded(req))
             http_db_error(req, c);
@@ -118,9 +122,7 @@ static void post_video(http_req_t *req)
     log_int(&r, "bytes", (int64_t)up.size);
     log_str(&r, "type", up.type);
     log_end(&r);
-    json_t *o = res_load(req, c, &VIDEOS, JOBS_COLS, job, jobs_row_json, NULL, RES_PLAIN);
-    if (o)
-        http_json(req, 201, video_view(o, true));
+    http_json(req, 201, video_view(o, true));
 }
 
 /* ---- the job ---- */

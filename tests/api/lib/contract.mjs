@@ -43,10 +43,16 @@ export function exampleBody(op, orgId) {
 /**
  * A user made for a test: created by admin (and given roles), the forced
  * first password change done, logged in. Returns the logged-in client.
+ * grantBy: a client (the security administrator) that gives the roles
+ * afterwards, for roles the system administrator may not hand out.
  */
-export async function makeUser(srv, admin, { username, orgId, roles }) {
-  const r = await admin.post('/api/v1/users', { username, name: username, org_id: orgId, roles, password: PASSWORD });
+export async function makeUser(srv, admin, { username, orgId, roles, grantBy }) {
+  const r = await admin.post('/api/v1/users', { username, name: username, org_id: orgId, roles: grantBy ? ['member'] : roles, password: PASSWORD });
   if (r.status !== 201) throw new Error(`create ${username}: ${r.status} ${r.body}`);
+  if (grantBy) {
+    const g = await grantBy.patch(`/api/v1/users/${r.json.id}`, { roles });
+    if (g.status !== 200) throw new Error(`roles of ${username}: ${g.status} ${g.body}`);
+  }
   const first = await srv.login(username, PASSWORD);
   if (first.me.must_change_password) {
     const c = await first.post('/api/v1/auth/password', { old_password: PASSWORD, new_password: `${PASSWORD}x` });
