@@ -44,5 +44,8 @@ export default defineConfig({
   test: {
     environment: 'happy-dom',
     include: ['test/**/*.test.js'],
+    // components mounted in tests import Element Plus with its CSS: let Vite
+    // (which ignores CSS in tests) load it rather than Node
+    server: { deps: { inline: ['element-plus'] } },
   },
 });

@@ -1,5 +1,6 @@
 // The shell's own endpoints: the session (login, logout, me, password,
-// TOTP, API tokens) and the home page's to-do list. Each module's endpoints are in its own web/src/modules/<name>/api.js;
+// TOTP, API tokens), the home page's to-do list and the dictionary of code
+// labels. Each module's endpoints are in its own web/src/modules/<name>/api.js;
 // pages call those wrappers rather than spelling paths, so a path change is
 // one edit. Every function returns the promise of request() (see client.js).
 import { api } from './client.js';
@@ -26,3 +27,8 @@ export const homeApi = {
   todo: () => api.get(`${V}/dashboard/todo`),
 };
 
+// the labels of codes (stores/dicts.js): no reaction of its own — a page
+// without labels still works, with the codes
+export const dictApi = {
+  all: () => api.get(`${V}/dicts`, undefined, { silent: true }),
+};
