@@ -59,10 +59,16 @@ describe('the real modules', () => {
       '/': 'home', '/login': 'login', '/change-password': 'change-password', '/setup-totp': 'setup-totp', '/403': 'forbidden',
       '/orgs': 'orgs', '/users': 'users', '/users?locked=1': 'users', '/roles': 'roles', '/sessions': 'sessions',
       '/security/policy': 'policy', '/audit': 'audit', '/profile': 'profile', '/profile?tab=totp': 'profile',
-      '/jobs': 'jobs', '/jobs/12': 'job-detail', '/system': 'system', '/system/logs': 'logs',
+      '/jobs': 'jobs', '/jobs/12': 'job-detail', '/system': 'system', '/system/logs': 'logs', '/api-docs': 'api-docs',
       '/proofread': 'proofread', '/proofread?tab=video&job=3': 'proofread', '/lexicons': 'lexicons', '/lexicons/7': 'lexicon-detail',
       '/no/such/page': 'not-found',
     };
     for (const [url, name] of Object.entries(urls)) expect(router.resolve(url).name, url).toBe(name);
+  });
+
+  it('make 接口文档 a page of 运维监控 open to every logged-in user', () => {
+    const docs = layoutRoutes.find((r) => r.name === 'api-docs');
+    expect(docs.meta).toMatchObject({ title: '接口文档', group: 'ops' });
+    expect(docs.meta.perm).toBeUndefined();
   });
 });

@@ -1,5 +1,5 @@
 // The system module's endpoints (docs/api.md, 系统运维): jobs, runs and
-// schedules, the system's state and logs.
+// schedules, the system's state and logs, and the API document.
 import { api, download } from '@/api/client.js';
 import { V } from '@/api/index.js';
 
@@ -24,4 +24,7 @@ export const systemApi = {
   logs: (q) => api.get(`${V}/system/logs`, q),
   logFiles: () => api.get(`${V}/system/log-files`),
   downloadLogFile: (name) => download(`${V}/system/log-files/${encodeURIComponent(name)}`, undefined, name),
+  // the OpenAPI 3.1 document generated from every module's route table (接口文档)
+  openapi: () => api.get(`${V}/openapi.json`),
+  downloadOpenapi: () => download(`${V}/openapi.json`, undefined, 'zhendi-openapi.json'),
 };

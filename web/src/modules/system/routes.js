@@ -1,6 +1,9 @@
-// The system module's pages (系统运维): job scheduling, the system's state
-// and its logs. Collected by router/modules.js with every other module's
-// table.
+// The system module's pages (系统运维): job scheduling, the system's state,
+// its logs and the API document (接口文档, open to every logged-in user).
+// Collected by router/modules.js with every other module's table. An icon
+// may be a component (as 接口文档's) when the shell's icons.js lacks it.
+import { markRaw } from 'vue';
+import { Reading } from '@element-plus/icons-vue';
 
 export default {
   name: 'system',
@@ -39,6 +42,12 @@ export default {
       name: 'logs',
       component: () => import('./views/LogViewer.vue'),
       meta: { title: '系统日志', group: 'ops', icon: 'Notebook', perm: 'system.read' },
+    },
+    {
+      path: 'api-docs',
+      name: 'api-docs',
+      component: () => import('./views/ApiDocs.vue'),
+      meta: { title: '接口文档', group: 'ops', icon: markRaw(Reading), pageScroll: true },
     },
   ],
 };
