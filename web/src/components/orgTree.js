@@ -3,7 +3,7 @@
 // organisation (their data scope starts there); when the user has none the
 // city root(s) are used. Children are fetched per node (page_size 200, the
 // contract's maximum; a node with more children shows a "more" hint).
-import { orgApi } from '@/api/index.js';
+import { orgApi } from '@/modules/identity/api.js';
 
 export const CHILD_PAGE = 200;
 

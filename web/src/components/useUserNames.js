@@ -7,7 +7,7 @@
 //   resolve(rows.map(r => r.actor_id));   // after a page of rows arrived
 //   {{ userName(row.actor_id) }}
 import { reactive } from 'vue';
-import { userApi } from '@/api/index.js';
+import { userApi } from '@/modules/identity/api.js';
 import { useAuth } from '@/stores/auth.js';
 
 export function useUserNames() {

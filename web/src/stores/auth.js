@@ -1,10 +1,13 @@
 // Who is logged in: the user, their permissions, the CSRF token, and whether
 // the server insists on a password change. Filled from POST /auth/login or
-// GET /auth/me; reset on logout and on any 401 (session expired).
+// GET /auth/me; reset on logout and on any 401 (session expired). A session
+// brings the dictionary of code labels along (stores/dicts.js): loaded with
+// the first /auth/me, again at every login, dropped with the session.
 import { defineStore } from 'pinia';
 import { authApi } from '@/api/index.js';
 import { setCsrfToken } from '@/api/client.js';
 import { canAccess } from '@/utils/menu.js';
+import { useDicts } from './dicts.js';
 
 export const useAuth = defineStore('auth', {
   state: () => ({
@@ -48,6 +51,7 @@ export const useAuth = defineStore('auth', {
     async fetchMe() {
       const me = await authApi.me();
       this.apply(me);
+      if (this.user) useDicts().load();
       return me;
     },
     async login(username, password, totp) {
@@ -55,6 +59,8 @@ export const useAuth = defineStore('auth', {
       if (totp) body.totp = totp;
       const r = await authApi.login(body);
       this.apply(r);
+      // another user may see other codes (a new module since): load again
+      if (this.user) useDicts().load(true);
       return r;
     },
     async logout() {
@@ -75,6 +81,7 @@ export const useAuth = defineStore('auth', {
       this.passwordPolicy = null;
       this.loaded = true;
       setCsrfToken('');
+      useDicts().reset();
     },
   },
 });

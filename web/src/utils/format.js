@@ -1,4 +1,6 @@
-// Display helpers: times in Shanghai style, sizes, durations, status labels.
+// Display helpers: times in Shanghai style, sizes, durations. The words for
+// codes (statuses, types, scopes) come from the server's dictionary service:
+// stores/dicts.js and components/StatusTag.vue.
 
 const pad = (n) => String(n).padStart(2, '0');
 
@@ -43,35 +45,3 @@ export function fmtDuration(ms) {
   if (h < 24) return `${h} 小时 ${m % 60} 分`;
   return `${Math.floor(h / 24)} 天 ${h % 24} 小时`;
 }
-
-/** Status words and their tag colours, one table for the whole console. */
-export const STATUS = {
-  // jobs and runs
-  queued: ['排队中', 'info'],
-  running: ['执行中', 'primary'],
-  done: ['已完成', 'success'],
-  dead: ['已失败', 'danger'],
-  failed: ['失败', 'danger'],
-  lost: ['中断', 'warning'],
-  cancelled: ['已取消', 'info'],
-  // users, orgs
-  active: ['正常', 'success'],
-  disabled: ['已停用', 'info'],
-  locked: ['已锁定', 'danger'],
-  // audit
-  success: ['成功', 'success'],
-  failure: ['失败', 'danger'],
-  denied: ['拒绝', 'warning'],
-};
-export const statusText = (s) => STATUS[s]?.[0] || s || '';
-/** a job's statuses, as the server has them */
-export const JOB_STATUSES = ['queued', 'running', 'done', 'dead', 'cancelled'];
-export const statusType = (s) => STATUS[s]?.[1] || 'info';
-
-export const DATA_SCOPES = [
-  { value: 'all', label: '全部数据', help: '可见全市所有组织的数据' },
-  { value: 'subtree', label: '本组织及下级', help: '可见所在组织及其全部下级组织的数据' },
-  { value: 'org', label: '仅本组织', help: '只可见所在组织自身的数据' },
-  { value: 'self', label: '仅本人', help: '只可见本人创建的数据' },
-];
-export const scopeText = (v) => DATA_SCOPES.find((x) => x.value === v)?.label || v;

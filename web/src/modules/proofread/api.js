@@ -1,0 +1,33 @@
+// The proofreading module's endpoints (docs/api.md, 内容校对): checks of
+// text, pictures and videos (open to every logged-in user) and the lexicons.
+import { api, download, upload } from '@/api/client.js';
+import { V, XLSX } from '@/api/index.js';
+
+export const proofreadApi = {
+  meta: () => api.get(`${V}/proofread/meta`),
+  check: (body, opts) => api.post(`${V}/proofread`, body, opts),
+  image: (file, onProgress) => upload(`${V}/proofread/image`, file, { field: 'file', onProgress }),
+  video: (file, interval, onProgress) => upload(`${V}/proofread/video`, file, { field: 'file', fields: { interval }, onProgress }),
+  videoJob: (id, opts) => api.get(`${V}/proofread/video/${id}`, undefined, opts),
+  videoList: (q) => api.get(`${V}/proofread/video`, q),
+  engine: () => api.get(`${V}/proofread/engine`),
+};
+
+export const lexiconApi = {
+  list: (q) => api.get(`${V}/lexicons`, q),
+  get: (id) => api.get(`${V}/lexicons/${id}`),
+  // a taken name (409 conflict) is shown under the name field
+  create: (body) => api.post(`${V}/lexicons`, body, { handled: [409] }),
+  update: (id, body, opts = { handled: [409] }) => api.patch(`${V}/lexicons/${id}`, body, opts),
+  remove: (id) => api.del(`${V}/lexicons/${id}`, { handled: [409] }),
+  entries: (id, q) => api.get(`${V}/lexicons/${id}/entries`, q),
+  // a word the lexicon already has (409 duplicate_word) is shown under the word field
+  createEntry: (id, body) => api.post(`${V}/lexicons/${id}/entries`, body, { handled: [409] }),
+  updateEntry: (id, entryId, body) => api.patch(`${V}/lexicons/${id}/entries/${entryId}`, body, { handled: [409] }),
+  removeEntry: (id, entryId) => api.del(`${V}/lexicons/${id}/entries/${entryId}`),
+  /** file: a Blob; .xlsx by its type, else UTF-8 text/plain */
+  importFile: (id, file, onProgress) =>
+    upload(`${V}/lexicons/${id}/import`, file, { contentType: file.type === XLSX ? XLSX : 'text/plain; charset=utf-8', onProgress }),
+  exportTxt: (id, name) => download(`${V}/lexicons/${id}/export`, undefined, `${name || `词库${id}`}.txt`),
+  history: (id, q) => api.get(`${V}/lexicons/${id}/history`, q),
+};

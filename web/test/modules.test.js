@@ -1,0 +1,74 @@
+// The console's pages come from the modules (web/src/modules/<name>/routes.js,
+// collected by router/modules.js): their order, their menu groups, no two
+// pages with one name or path, every page a lazy chunk, every module with
+// its routes.js and api.js, and every URL the console had before the
+// per-module folders still opens the same page.
+import { describe, it, expect } from 'vitest';
+import { createRouter, createMemoryHistory } from 'vue-router';
+import { collectModules, menuGroupsOf, routesOf } from '../src/router/modules.js';
+import { modules, menuGroups, layoutRoutes, routes } from '../src/router/routes.js';
+
+const page = (name, path, extra = {}) => ({ name, path, component: () => Promise.resolve({}), meta: { title: name, ...extra } });
+
+describe('collectModules', () => {
+  const found = {
+    '../modules/b/routes.js': { default: { name: 'b', order: 20, menuGroups: [{ key: 'g2', title: 'G2' }], routes: [page('b1', 'b1', { group: 'g2' })] } },
+    '../modules/a/routes.js': {
+      default: { order: 10, menuGroups: [{ key: 'g1', title: 'G1' }, { key: 'g3', title: 'G3', order: 99 }], routes: [page('a1', 'a1'), page('a2', 'a2')] },
+    },
+    // a module that adds a page to another's group, and declares that group again
+    '../modules/c/routes.js': { default: { name: 'c', order: 15, menuGroups: [{ key: 'g2', title: 'other' }], routes: [page('c1', 'c1', { group: 'g2' })] } },
+  };
+
+  it('sorts modules by order and names a module after its folder', () => {
+    const mods = collectModules(found);
+    expect(mods.map((m) => m.name)).toEqual(['a', 'c', 'b']);
+    expect(routesOf(mods).map((r) => r.name)).toEqual(['a1', 'a2', 'c1', 'b1']);
+  });
+
+  it('orders menu groups by their own order (default: the module\'s); the first declaration of a key wins', () => {
+    const groups = menuGroupsOf(collectModules(found));
+    expect(groups.map((g) => `${g.key}:${g.title}`)).toEqual(['g1:G1', 'g2:other', 'g3:G3']);
+  });
+
+  it('refuses two pages with one route name or one path', () => {
+    expect(() => collectModules({ ...found, '../modules/d/routes.js': { default: { routes: [page('a1', 'zzz')] } } })).toThrow(/route name "a1"/);
+    expect(() => collectModules({ ...found, '../modules/d/routes.js': { default: { routes: [page('zzz', 'b1')] } } })).toThrow(/path "b1"/);
+  });
+});
+
+describe('the real modules', () => {
+  it('are identity, proofread and system, each with routes.js and api.js', () => {
+    expect(modules.map((m) => m.name).sort()).toEqual(['identity', 'proofread', 'system']);
+    const apis = import.meta.glob('../src/modules/*/api.js');
+    for (const m of modules) expect(Object.keys(apis)).toContain(`../src/modules/${m.name}/api.js`);
+  });
+
+  it('give the menu groups in the order of before', () => {
+    expect(menuGroups.map((g) => g.key)).toEqual(['proofread', 'org', 'security', 'audit', 'ops']);
+  });
+
+  it('bring every page as a lazy component (one chunk per page)', () => {
+    for (const r of layoutRoutes) expect(typeof r.component, r.name).toBe('function');
+    for (const r of layoutRoutes) expect(r.component.__vccOpts || r.component.setup, r.name).toBeFalsy();
+  });
+
+  it('keep every URL of the console opening the same page', () => {
+    const router = createRouter({ history: createMemoryHistory(), routes });
+    const urls = {
+      '/': 'home', '/login': 'login', '/change-password': 'change-password', '/setup-totp': 'setup-totp', '/403': 'forbidden',
+      '/orgs': 'orgs', '/users': 'users', '/users?locked=1': 'users', '/roles': 'roles', '/sessions': 'sessions',
+      '/security/policy': 'policy', '/audit': 'audit', '/profile': 'profile', '/profile?tab=totp': 'profile',
+      '/jobs': 'jobs', '/jobs/12': 'job-detail', '/system': 'system', '/system/logs': 'logs', '/api-docs': 'api-docs',
+      '/proofread': 'proofread', '/proofread?tab=video&job=3': 'proofread', '/lexicons': 'lexicons', '/lexicons/7': 'lexicon-detail',
+      '/no/such/page': 'not-found',
+    };
+    for (const [url, name] of Object.entries(urls)) expect(router.resolve(url).name, url).toBe(name);
+  });
+
+  it('make 接口文档 a page of 运维监控 open to every logged-in user', () => {
+    const docs = layoutRoutes.find((r) => r.name === 'api-docs');
+    expect(docs.meta).toMatchObject({ title: '接口文档', group: 'ops' });
+    expect(docs.meta.perm).toBeUndefined();
+  });
+});
