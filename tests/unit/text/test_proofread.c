@@ -343,8 +343,14 @@ static void automaton_reports_exactly_the_occurrences_brute_force_finds(void **s
 
 /* ---- hot reload ---- */
 
+/* Lexicon A has the words 甲0…甲49, lexicon B 乙0…乙49; the text contains
+ * all of both. Every check must see exactly one of them complete. */
 typedef struct {
     pr_engine_t *eng;
+    /* written before the readers start, read-only after: a reader must never
+     * see it half built (see reload_text) */
+    char text[1024];
+    size_t len;
     atomic_bool stop;
     atomic_long checks, mixed;
     /* what the first bad check saw, for the failure message */
@@ -353,17 +359,19 @@ typedef struct {
     size_t bad_a, bad_b, bad_other, bad_len;
 } reload_t;
 
-/* Lexicon A has the words 甲0…甲49, lexicon B 乙0…乙49; the text contains
- * all of both. Every check must see exactly one of them complete. */
-static const char *reload_text(void)
+/* Built by the test's thread before pthread_create (which orders it before
+ * everything the readers do). It used to be a static buffer that each
+ * reader filled on first use when it found it empty: a reader starting
+ * while another was still writing it saw a prefix ("甲0，乙0。…甲17"),
+ * checked only part of the text and was counted as mixed, a failure of the
+ * test and not of the engine. */
+static void reload_text(reload_t *rt)
 {
-    static char buf[4096];
-    if (!buf[0]) {
-        size_t n = 0;
-        for (int i = 0; i < 50; i++)
-            n += (size_t)snprintf(buf + n, sizeof buf - n, "甲%d，乙%d。", i, i);
-    }
-    return buf;
+    size_t n = 0;
+    for (int i = 0; i < 50; i++)
+        n += (size_t)snprintf(rt->text + n, sizeof rt->text - n, "甲%d，乙%d。", i, i);
+    assert_true(n < sizeof rt->text);
+    rt->len = n;
 }
 
 static pr_lexset_t *reload_set(const char *prefix)
@@ -380,12 +388,11 @@ static pr_lexset_t *reload_set(const char *prefix)
 static void *reload_reader(void *arg)
 {
     reload_t *rt = arg;
-    const char *text = reload_text();
     while (!atomic_load(&rt->stop)) {
         pr_lexset_t *ls = pr_engine_acquire(rt->eng);
         pr_result_t r;
-        size_t len = strlen(text);
-        if (pr_check(ls, text, len, NULL, &r, NULL) != 0)
+        size_t len = strlen(rt->text); /* = rt->len: the readers never change it */
+        if (pr_check(ls, rt->text, len, NULL, &r, NULL) != 0)
             atomic_fetch_add(&rt->mixed, 1000);
         size_t a = 0, b = 0, other = 0;
         for (size_t i = 0; i < r.n; i++) {
@@ -427,6 +434,7 @@ static void hot_reload_under_concurrent_checks_never_mixes_lexicons(void **state
     long n = stress ? strtol(stress, NULL, 10) : 0;
     int readers = n > 0 ? 8 : 4, swaps = n > 1 ? (int)(n < 1000000 ? n : 1000000) : n == 1 ? 2000 : 200;
     reload_t rt = {.eng = pr_engine_new()};
+    reload_text(&rt);
     atomic_init(&rt.stop, false);
     atomic_init(&rt.checks, 0);
     atomic_init(&rt.mixed, 0);
@@ -448,7 +456,7 @@ static void hot_reload_under_concurrent_checks_never_mixes_lexicons(void **state
         fail_msg("%ld of %ld checks did not see exactly one lexicon; the first saw %zu of 甲, %zu of 乙, "
                  "%zu other findings in a text of %zu bytes (the whole text has %zu)",
                  atomic_load(&rt.mixed), atomic_load(&rt.checks), rt.bad_a, rt.bad_b, rt.bad_other,
-                 rt.bad_len, strlen(reload_text()));
+                 rt.bad_len, rt.len);
     assert_true(atomic_load(&rt.checks) > 0);
     pthread_mutex_destroy(&rt.lock);
     pr_engine_free(rt.eng);
