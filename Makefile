@@ -6,8 +6,9 @@ LISTEN ?= 127.0.0.1:8080
 # a Node.js fetched by scripts/node.sh (when the system's is too old) comes first
 export PATH := $(CURDIR)/.tools/node/bin:$(PATH)
 
-.PHONY: all run test deps build build-asan build-fuzz web test-unit test-api test-api-pg test-fuzz \
-        test-web test-e2e test-crash test-cluster format format-check bench bench-web clean api-doc
+.PHONY: all run test deps build build-asan build-fuzz build-tsan web test-unit test-api test-api-pg \
+        test-fuzz test-tsan test-web test-e2e test-crash test-cluster format format-check bench bench-web \
+        clean api-doc
 
 all: build
 
@@ -29,6 +30,11 @@ build-fuzz: deps
 	CC=clang cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo -DZHENDI_FUZZ=ON >/dev/null
 	cmake --build build-fuzz -j$(JOBS)
 
+# ThreadSanitizer build of the text-engine unit tests only (tests/unit/text)
+build-tsan: deps
+	CC=clang cmake -S . -B build-tsan -DCMAKE_BUILD_TYPE=Debug -DZHENDI_TSAN=ON >/dev/null
+	cmake --build build-tsan -j$(JOBS) --target text_tests
+
 # The web console: built into web/dist when web/ exists and is out of date.
 web:
 	@if [ -f web/package.json ]; then scripts/build-web.sh; fi
@@ -36,13 +42,20 @@ web:
 run: build
 	build/zhendi serve --data $(DATA) --listen $(LISTEN) --demo
 
-test: format-check build build-asan test-unit test-api test-api-pg test-crash test-cluster test-fuzz test-web test-e2e
+test: format-check build build-asan test-unit test-tsan test-api test-api-pg test-crash test-cluster test-fuzz \
+      test-web test-e2e
 	@echo "make test: all passed"
 
 # scripts/pg-test.sh runs the command with a throw-away PostgreSQL server of
 # its own (ZHENDI_TEST_PG): the unit tests use it for the PostgreSQL backend.
 test-unit: build-asan
 	scripts/pg-test.sh bash -c 'cd build-asan && ctest --output-on-failure -j$(JOBS)'
+
+# the text engine's threads (hot reload, per-thread scratch, shared tables)
+# under ThreadSanitizer: any data race fails the run
+test-tsan: build-tsan
+	cd build-tsan && TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 \
+	  ctest --output-on-failure -j$(JOBS) -R '^text/'
 
 test-api: build-asan tests/node_modules/.ok
 	ZHENDI_BIN=$(CURDIR)/build-asan/zhendi node --test --test-concurrency=2 tests/api/
@@ -96,4 +109,4 @@ bench-web: build tests/node_modules/.ok
 	ZHENDI_BIN=$(CURDIR)/build/zhendi node bench/web-console.mjs
 
 clean:
-	rm -rf build build-asan build-fuzz
+	rm -rf build build-asan build-fuzz build-tsan

@@ -343,23 +343,35 @@ static void automaton_reports_exactly_the_occurrences_brute_force_finds(void **s
 
 /* ---- hot reload ---- */
 
-typedef struct {
-    pr_engine_t *eng;
-    atomic_bool stop;
-    atomic_long checks, mixed;
-} reload_t;
-
 /* Lexicon A has the words 甲0…甲49, lexicon B 乙0…乙49; the text contains
  * all of both. Every check must see exactly one of them complete. */
-static const char *reload_text(void)
+typedef struct {
+    pr_engine_t *eng;
+    /* written before the readers start, read-only after: a reader must never
+     * see it half built (see reload_text) */
+    char text[1024];
+    size_t len;
+    atomic_bool stop;
+    atomic_long checks, mixed;
+    /* what the first bad check saw, for the failure message */
+    pthread_mutex_t lock;
+    bool bad_seen;
+    size_t bad_a, bad_b, bad_other, bad_len;
+} reload_t;
+
+/* Built by the test's thread before pthread_create (which orders it before
+ * everything the readers do). It used to be a static buffer that each
+ * reader filled on first use when it found it empty: a reader starting
+ * while another was still writing it saw a prefix ("甲0，乙0。…甲17"),
+ * checked only part of the text and was counted as mixed, a failure of the
+ * test and not of the engine. */
+static void reload_text(reload_t *rt)
 {
-    static char buf[4096];
-    if (!buf[0]) {
-        size_t n = 0;
-        for (int i = 0; i < 50; i++)
-            n += (size_t)snprintf(buf + n, sizeof buf - n, "甲%d，乙%d。", i, i);
-    }
-    return buf;
+    size_t n = 0;
+    for (int i = 0; i < 50; i++)
+        n += (size_t)snprintf(rt->text + n, sizeof rt->text - n, "甲%d，乙%d。", i, i);
+    assert_true(n < sizeof rt->text);
+    rt->len = n;
 }
 
 static pr_lexset_t *reload_set(const char *prefix)
@@ -376,22 +388,34 @@ static pr_lexset_t *reload_set(const char *prefix)
 static void *reload_reader(void *arg)
 {
     reload_t *rt = arg;
-    const char *text = reload_text();
     while (!atomic_load(&rt->stop)) {
         pr_lexset_t *ls = pr_engine_acquire(rt->eng);
         pr_result_t r;
-        if (pr_check(ls, text, strlen(text), NULL, &r, NULL) != 0)
+        size_t len = strlen(rt->text); /* = rt->len: the readers never change it */
+        if (pr_check(ls, rt->text, len, NULL, &r, NULL) != 0)
             atomic_fetch_add(&rt->mixed, 1000);
-        size_t a = 0, b = 0;
+        size_t a = 0, b = 0, other = 0;
         for (size_t i = 0; i < r.n; i++) {
             const char *w = r.items[i].entry->word;
-            if (!strncmp(w, "甲", 3))
+            if (!strncmp(w, "甲", strlen("甲")))
                 a++;
-            else
+            else if (!strncmp(w, "乙", strlen("乙")))
                 b++;
+            else
+                other++;
         }
-        if (!((a == 50 && b == 0) || (a == 0 && b == 50)))
+        if (!((a == 50 && b == 0) || (a == 0 && b == 50)) || other) {
             atomic_fetch_add(&rt->mixed, 1);
+            pthread_mutex_lock(&rt->lock);
+            if (!rt->bad_seen) {
+                rt->bad_seen = true;
+                rt->bad_a = a;
+                rt->bad_b = b;
+                rt->bad_other = other;
+                rt->bad_len = len;
+            }
+            pthread_mutex_unlock(&rt->lock);
+        }
         pr_result_free(&r);
         pr_lexset_release(ls);
         atomic_fetch_add(&rt->checks, 1);
@@ -399,28 +423,42 @@ static void *reload_reader(void *arg)
     return NULL;
 }
 
+#define RELOAD_MAX_READERS 16
+
+/* ZHENDI_STRESS=1 (or =N swaps): 8 readers and 2,000 (N) swaps instead of
+ * 4 and 200, a longer run to look for rare interleavings. */
 static void hot_reload_under_concurrent_checks_never_mixes_lexicons(void **state)
 {
     (void)state;
+    const char *stress = getenv("ZHENDI_STRESS");
+    long n = stress ? strtol(stress, NULL, 10) : 0;
+    int readers = n > 0 ? 8 : 4, swaps = n > 1 ? (int)(n < 1000000 ? n : 1000000) : n == 1 ? 2000 : 200;
     reload_t rt = {.eng = pr_engine_new()};
+    reload_text(&rt);
     atomic_init(&rt.stop, false);
     atomic_init(&rt.checks, 0);
     atomic_init(&rt.mixed, 0);
+    pthread_mutex_init(&rt.lock, NULL);
     pr_engine_swap(rt.eng, reload_set("甲"));
-    pthread_t th[4];
-    for (int i = 0; i < 4; i++)
+    pthread_t th[RELOAD_MAX_READERS];
+    for (int i = 0; i < readers; i++)
         pthread_create(&th[i], NULL, reload_reader, &rt);
     /* the readers are checking before the swaps start (on a busy machine
-     * the threads may start late), then 200 swaps */
+     * the threads may start late), then the swaps */
     for (int i = 0; atomic_load(&rt.checks) == 0 && i < 10000; i++)
         usleep(1000);
-    for (int i = 0; i < 200; i++)
+    for (int i = 0; i < swaps; i++)
         pr_engine_swap(rt.eng, reload_set(i % 2 ? "甲" : "乙"));
     atomic_store(&rt.stop, true);
-    for (int i = 0; i < 4; i++)
+    for (int i = 0; i < readers; i++)
         pthread_join(th[i], NULL);
+    if (atomic_load(&rt.mixed) != 0)
+        fail_msg("%ld of %ld checks did not see exactly one lexicon; the first saw %zu of 甲, %zu of 乙, "
+                 "%zu other findings in a text of %zu bytes (the whole text has %zu)",
+                 atomic_load(&rt.mixed), atomic_load(&rt.checks), rt.bad_a, rt.bad_b, rt.bad_other,
+                 rt.bad_len, rt.len);
     assert_true(atomic_load(&rt.checks) > 0);
-    assert_int_equal(atomic_load(&rt.mixed), 0);
+    pthread_mutex_destroy(&rt.lock);
     pr_engine_free(rt.eng);
 }
 
