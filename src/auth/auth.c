@@ -253,7 +253,8 @@ static const auth_policy_t DEFAULT_POLICY = {
     .lockout_minutes = 15,
     .session_idle_minutes = 30,
     .session_max_hours = 12,
-    .login_rate_per_minute = 30,
+    .login_rate_per_minute = 10,
+    .login_address_per_minute = 600,
     .must_change_on_reset = true,
     .totp_required_roles = {"sys_admin", "security_admin", "audit_admin"},
     .ntotp_roles = 3,
@@ -281,7 +282,7 @@ static const int_rule_t INT_RULES[] = {
     R(password_history, 0, 24, "0 到 24"),          R(password_max_age_days, 0, 3650, "0（不过期）到 3650"),
     R(lockout_threshold, 3, 20, "3 到 20"),         R(lockout_minutes, 1, 1440, "1 到 1440"),
     R(session_idle_minutes, 1, 480, "1 到 480"),    R(session_max_hours, 1, 72, "1 到 72"),
-    R(login_rate_per_minute, 5, 1000, "5 到 1000"),
+    R(login_rate_per_minute, 3, 1000, "3 到 1000"), R(login_address_per_minute, 10, 100000, "10 到 100000"),
 };
 #define NRULES (sizeof INT_RULES / sizeof INT_RULES[0])
 

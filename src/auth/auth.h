@@ -159,8 +159,15 @@ void audit_reply(http_req_t *req, db_conn_t *c, bool ok, const audit_entry_t *e,
 /* Convenience: audit_req with action, target and outcome only. */
 bool audit_simple(http_req_t *req, const char *action, const char *target_type, int64_t target_id,
                   const char *outcome, const char *detail);
-/* Walks the chain; 0 when intact (*checked records), else -1 with the id of
- * the first broken record in *broken_id and a reason in err. */
+/* The file outside the database where audit_anchor() appends the chain's
+ * head (NULL/"": none). Call before serving. */
+void audit_configure(const char *anchor_path);
+/* Appends the newest record's (seq, hash, mac) to the anchor file and the
+ * system log, when it is newer than the last anchor. 0, or -1. Thread-safe. */
+int audit_anchor(db_t *db);
+/* Walks the chain, its keyed macs and the anchors; 0 when intact (*checked
+ * records), else -1 with the id of the first broken record in *broken_id
+ * (for a cut-off tail: the first missing seq) and a reason in err. */
 int audit_verify(db_t *db, int64_t *checked, int64_t *broken_id, char *err, size_t errlen);
 
 /* ---- security policy (settings row "security.policy") ---- */
@@ -168,7 +175,8 @@ typedef struct {
     int password_min_length, password_min_classes, password_history, password_max_age_days;
     int lockout_threshold, lockout_minutes;
     int session_idle_minutes, session_max_hours;
-    int login_rate_per_minute;
+    int login_rate_per_minute;    /* failed logins per (address, user name) per minute */
+    int login_address_per_minute; /* all login attempts per address per minute (an office's NAT) */
     bool must_change_on_reset;
     char totp_required_roles[8][32];
     int ntotp_roles;

@@ -180,8 +180,9 @@ static int from_token(http_req_t *req, db_conn_t *c, const char *token, const au
     restrict_to(a, perms);
     a->via_token = true;
     a->token_id = id;
-    /* machine clients cannot answer interactive prompts */
-    a->must_change_password = a->password_expired = a->totp_enrolment_required = false;
+    /* a token is no way around the account's duties: while its owner must
+     * change the password or enrol TOTP, the token is refused as a session
+     * would be (403) */
     if (now - last > 60000) {
         st = db_prepare(c, "UPDATE api_tokens SET last_used_at = ? WHERE id = ?");
         if (st) {

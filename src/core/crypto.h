@@ -30,6 +30,9 @@ unsigned char *crypto_unbase64(const char *in, size_t *outlen);
 int crypto_load_master_key(const char *path, char *err, size_t errlen);
 /* Sets the master key directly (tests). */
 void crypto_set_master_key(const unsigned char key[32]);
+/* HMAC-SM3 of data as hex under the audit chain's key (derived from the
+ * master key); aborts before a master key is set. */
+void crypto_audit_mac_hex(const void *data, size_t n, char out[65]);
 /* "v1." + base64(iv | ciphertext | mac); NULL on failure. Caller frees. */
 char *crypto_seal(const char *plaintext);
 /* The plaintext, or NULL when sealed was altered or made with another key.

@@ -136,12 +136,12 @@ describe('login and sessions', () => {
 });
 
 describe('lockout and rate limit', () => {
-  test('five wrong passwords lock the account for 15 minutes (423), unlock restores it', async () => {
+  test('five wrong passwords lock the account for 15 minutes (423 to the right password only), unlock restores it', async () => {
     const org = await orgByCode(admin, 'SH-CN');
     const u = await createUser(admin, { username: 'lock_me', name: '锁定测试', org_id: org.id, roles: ['worker'] });
-    for (let i = 1; i <= 4; i++) envelope(await srv.post('/api/v1/auth/login', { username: 'lock_me', password: 'wrong-' + i }), 401, 'invalid_credentials');
-    envelope(await srv.post('/api/v1/auth/login', { username: 'lock_me', password: 'wrong-5' }), 423, 'account_locked');
-    // even the right password is refused while locked
+    // every wrong password gets the same answer, before and after the lock
+    for (let i = 1; i <= 6; i++) envelope(await srv.post('/api/v1/auth/login', { username: 'lock_me', password: 'wrong-' + i }), 401, 'invalid_credentials');
+    // the right password is refused while locked, and says why
     envelope(await srv.post('/api/v1/auth/login', { username: 'lock_me', password: PW }), 423, 'account_locked');
     const detail = await admin.get(`/api/v1/users/${u.id}`);
     assert.ok(detail.json.locked_until);
@@ -153,7 +153,7 @@ describe('lockout and rate limit', () => {
     assert.equal((await srv.post('/api/v1/auth/login', { username: 'lock_me', password: PW })).status, 200);
   });
 
-  test('too many login attempts from one address are 429', async () => {
+  test('too many failed logins for one name from one address are 429', async () => {
     const r = await secadmin.patch('/api/v1/security/policy', { login_rate_per_minute: 5 });
     assert.equal(r.status, 200, r.body);
     srv.sql('DELETE FROM login_attempts');

@@ -12,7 +12,7 @@
 #define AUDIT_COLS                                                                                           \
     "a.id, a.at, a.user_id, a.username, a.org_id, a.ip, a.user_agent, a.action, a.target_type, "             \
     "a.target_id, "                                                                                          \
-    "a.outcome, a.detail, a.before_json, a.after_json, a.hash"
+    "a.outcome, a.detail, a.before_json, a.after_json, a.hash, a.token_id"
 
 /* A record belongs to the organisation of the user who acted: a district's
  * auditor reads the district's records; records of no organisation
@@ -37,6 +37,7 @@ static json_t *audit_json(db_stmt_t *st, bool full)
                   "action", db_col_text(st, 7), "target_type", json_text_or_null(db_col_text(st, 8)),
                   "target_id", json_text_or_null(db_col_text(st, 9)), "outcome", db_col_text(st, 10),
                   "detail", json_text_or_null(db_col_text(st, 11)));
+    json_object_set_new(o, "token_id", json_col_id(st, 15)); /* the API token it came through, or null */
     if (full) {
         json_object_set_new(o, "before", json_parse_or_null(db_col_text(st, 12)));
         json_object_set_new(o, "after", json_parse_or_null(db_col_text(st, 13)));

@@ -37,7 +37,9 @@ static json_t *me_json(http_req_t *req, db_conn_t *c, const auth_ctx_t *a)
     return o;
 }
 
-static void audit_login(http_req_t *req, db_conn_t *c, const char *username, int64_t user_id,
+/* One login attempt on the record; the audit write fails closed: false
+ * after answering 5xx. */
+static bool audit_login(http_req_t *req, db_conn_t *c, const char *username, int64_t user_id,
                         const char *outcome, const char *detail)
 {
     audit_entry_t e = {.action = "auth.login",
@@ -45,29 +47,82 @@ static void audit_login(http_req_t *req, db_conn_t *c, const char *username, int
                        .target = user_id,
                        .outcome = outcome,
                        .detail = http_printf(req, "%s：%s", username, detail)};
-    audit_write(c, req, &e);
+    if (audit_write(c, req, &e) == 0)
+        return true;
+    http_db_error(req, c);
+    return false;
 }
 
-/* Counts this attempt; true when the address is over the limit. */
-static bool rate_limited(http_req_t *req, db_conn_t *c, const auth_policy_t *pol)
+/* Remembers the attempt; and before it, is this address over its limits:
+ * failures for this user name, or attempts of any kind? 1 limited, 0 not,
+ * -1 database trouble. */
+static int login_limited(http_req_t *req, db_conn_t *c, const auth_policy_t *pol, const char *username)
 {
-    int64_t now = time_now_ms(), n = 0;
-    db_stmt_t *st = db_prepare(c, "SELECT COUNT(*) FROM login_attempts WHERE ip = ? AND at > ?");
-    if (st) {
-        db_bind_text(st, 1, http_client_ip(req));
-        db_bind_int64(st, 2, now - 60000);
-        if (db_step(st) == DB_ROW)
-            n = db_col_int64(st, 0);
+    int64_t now = time_now_ms(), fails = 0, all = 0;
+    db_stmt_t *st = db_prepare(c, "SELECT COUNT(*), SUM(CASE WHEN username = ? AND ok = 0 THEN 1 ELSE 0 END) "
+                                  "FROM login_attempts WHERE ip = ? AND at > ?");
+    if (!st)
+        return -1;
+    db_bind_text(st, 1, username);
+    db_bind_text(st, 2, http_client_ip(req));
+    db_bind_int64(st, 3, now - 60000);
+    int rc = db_step(st);
+    if (rc == DB_ROW) {
+        all = db_col_int64(st, 0);
+        fails = db_col_int64(st, 1);
     }
     db_done(st);
-    st = db_prepare(c, "INSERT INTO login_attempts (ip, at) VALUES (?, ?)");
-    if (st) {
-        db_bind_text(st, 1, http_client_ip(req));
-        db_bind_int64(st, 2, now);
-        db_step(st);
-    }
+    return rc != DB_ROW ? -1 : fails >= pol->login_rate_per_minute || all >= pol->login_address_per_minute;
+}
+
+static int remember_attempt(http_req_t *req, db_conn_t *c, const char *username, bool ok)
+{
+    db_stmt_t *st = db_prepare(c, "INSERT INTO login_attempts (ip, username, ok, at) VALUES (?, ?, ?, ?)");
+    if (!st)
+        return -1;
+    db_bind_text(st, 1, http_client_ip(req));
+    db_bind_text(st, 2, username);
+    db_bind_bool(st, 3, ok);
+    db_bind_int64(st, 4, time_now_ms());
+    int rc = db_step(st);
     db_done(st);
-    return n >= pol->login_rate_per_minute;
+    return rc == DB_DONE ? 0 : -1;
+}
+
+/* A wrong password or code: one more failure, counted in one statement so
+ * that parallel attempts cannot lose each other's counts; the threshold
+ * locks the account and starts the count again. */
+static int count_failure(db_conn_t *c, int64_t id, const auth_policy_t *pol)
+{
+    db_stmt_t *st = db_prepare(
+        c, "UPDATE users SET locked_until = CASE WHEN failed_logins + 1 >= ? THEN ? ELSE locked_until END, "
+           "failed_logins = CASE WHEN failed_logins + 1 >= ? THEN 0 ELSE failed_logins + 1 END WHERE id = ?");
+    if (!st)
+        return -1;
+    db_bind_int64(st, 1, pol->lockout_threshold);
+    db_bind_int64(st, 2, time_now_ms() + (int64_t)pol->lockout_minutes * 60000);
+    db_bind_int64(st, 3, pol->lockout_threshold);
+    db_bind_int64(st, 4, id);
+    int rc = db_step(st);
+    db_done(st);
+    return rc == DB_DONE ? 0 : -1;
+}
+
+/* A refused attempt: counted, recorded, answered. An unknown name, a wrong
+ * password, a locked account with a wrong password: the same answer, so
+ * that nobody learns which accounts exist. */
+static void refuse(http_req_t *req, db_conn_t *c, const char *username, int64_t id, const char *why,
+                   int status, const char *code, const char *msg)
+{
+    if (remember_attempt(req, c, username, false) != 0) {
+        http_db_error(req, c);
+        return;
+    }
+    if (!audit_login(req, c, username, id, status == 401 ? "failure" : "denied", why))
+        return;
+    if (status == 429)
+        http_add_header(req, "Retry-After", "60");
+    http_error(req, status, code, "%s", msg);
 }
 
 static const vfield_t LOGIN_BODY[] = {
@@ -76,26 +131,31 @@ static const vfield_t LOGIN_BODY[] = {
     {"totp", V_STR, false, 0, 10, NULL, NULL, "动态口令（6 位；已绑定时必填）"},
 };
 
+#define WRONG "用户名或密码错误"
+
 static void login(http_req_t *req)
 {
-    db_conn_t *c;
-    if (!(c = http_db(req)))
+    db_conn_t *c = http_db(req);
+    if (!c)
         return;
     json_t *b = http_json_body(req);
     const char *username = jstr(b, "username"), *pw = jstr(b, "password"), *code = jstr(b, "totp");
     auth_policy_t pol;
     auth_policy(identity_ctx.db, &pol);
-    if (rate_limited(req, c, &pol)) {
-        audit_login(req, c, username, 0, "denied", "登录过于频繁");
-        http_add_header(req, "Retry-After", "60");
-        http_error(req, 429, "too_many_requests", "登录尝试过于频繁，请一分钟后再试");
+    int limited = login_limited(req, c, &pol, username);
+    if (limited != 0) {
+        if (limited < 0)
+            http_db_error(req, c);
+        else
+            refuse(req, c, username, 0, "登录过于频繁", 429, "too_many_requests",
+                   "登录尝试过于频繁，请一分钟后再试");
         return;
     }
-    int64_t now = time_now_ms(), id = 0, locked = 0, failed = 0, last_step = 0;
+    int64_t now = time_now_ms(), id = 0, locked = 0, last_step = 0;
     char hash[PASSWORD_HASH_MAX] = "", status[16] = "";
     char *totp_secret = NULL;
-    db_stmt_t *st = db_prepare(c, "SELECT id, password_hash, status, locked_until, failed_logins, totp_enc, "
-                                  "totp_last_step FROM users WHERE username = ?");
+    db_stmt_t *st = db_prepare(c, "SELECT id, password_hash, status, locked_until, totp_enc, totp_last_step "
+                                  "FROM users WHERE username = ?");
     if (!st) {
         http_db_error(req, c);
         return;
@@ -106,89 +166,86 @@ static void login(http_req_t *req)
         str_lcpy(hash, db_col_text(st, 1), sizeof hash);
         str_lcpy(status, db_col_text(st, 2), sizeof status);
         locked = db_col_int64(st, 3);
-        failed = db_col_int64(st, 4);
-        totp_secret = db_col_text(st, 5) ? crypto_open(db_col_text(st, 5)) : NULL;
-        last_step = db_col_int64(st, 6);
+        totp_secret = db_col_text(st, 4) ? crypto_open(db_col_text(st, 4)) : NULL;
+        last_step = db_col_int64(st, 5);
     }
     db_done(st);
     if (totp_secret)
         http_defer(req, free, totp_secret);
-    if (!id) {
-        password_dummy_verify(pw); /* same time as a real check: no user enumeration by timing */
-        audit_login(req, c, username, 0, "failure", "用户名或密码错误");
-        http_error(req, 401, "invalid_credentials", "用户名或密码错误");
-        return;
-    }
-    if (locked > now) {
-        audit_login(req, c, username, id, "denied", "账号已锁定");
-        http_error(req, 423, "account_locked",
-                   "密码错误次数过多，账号已锁定，请 %lld 分钟后再试或联系管理员解锁",
-                   (long long)((locked - now) / 60000 + 1));
-        return;
-    }
-    bool pw_ok = password_verify(hash, pw);
-    int64_t step = -1;
-    bool totp_missing = pw_ok && totp_secret && (!code || !*code);
-    if (pw_ok && totp_secret && !totp_missing)
-        step = totp_check(totp_secret, code, now / 1000, last_step);
-    bool ok = pw_ok && (!totp_secret || step > 0);
-    if (totp_missing) {
-        /* the password was right: not a failure, the second factor is due */
-        audit_login(req, c, username, id, "failure", "缺少动态口令");
-        http_error(req, 401, "totp_required", "请输入身份验证器上的 6 位动态口令");
-        return;
-    }
-    if (!ok) {
-        failed++;
-        bool lock = failed >= pol.lockout_threshold;
-        st = db_prepare(c, "UPDATE users SET failed_logins = ?, locked_until = ? WHERE id = ?");
-        if (st) {
-            db_bind_int64(st, 1, lock ? 0 : failed);
-            if (lock)
-                db_bind_int64(st, 2, now + (int64_t)pol.lockout_minutes * 60000);
-            else
-                db_bind_null(st, 2);
-            db_bind_int64(st, 3, id);
-            db_step(st);
+    /* the same work for every name: no enumeration by timing either */
+    bool pw_ok = id ? password_verify(hash, pw) : (password_dummy_verify(pw), false);
+    if (!pw_ok) {
+        if (id && count_failure(c, id, &pol) != 0) {
+            http_db_error(req, c);
+            return;
         }
-        db_done(st);
-        audit_login(req, c, username, id, "failure",
-                    lock    ? "连续失败，账号锁定"
-                    : pw_ok ? "动态口令错误"
-                            : "密码错误");
-        if (lock)
-            http_error(req, 423, "account_locked", "密码连续错误 %d 次，账号已锁定 %d 分钟",
-                       pol.lockout_threshold, pol.lockout_minutes);
-        else if (pw_ok)
-            http_error(req, 401, "totp_invalid", "动态口令错误或已使用过");
-        else
-            http_error(req, 401, "invalid_credentials", "用户名或密码错误（还可尝试 %lld 次）",
-                       (long long)(pol.lockout_threshold - failed));
+        refuse(req, c, username, id,
+               !id            ? "用户不存在"
+               : locked > now ? "账号已锁定，密码错误"
+                              : "密码错误",
+               401, "invalid_credentials", WRONG);
+        return;
+    }
+    /* only the owner of the password learns the account's state */
+    if (locked > now) {
+        refuse(req, c, username, id, "账号已锁定", 423, "account_locked",
+               http_printf(req, "密码错误次数过多，账号已锁定，请 %lld 分钟后再试或联系管理员解锁",
+                           (long long)((locked - now) / 60000 + 1)));
         return;
     }
     if (strcmp(status, "active") != 0) {
-        audit_login(req, c, username, id, "denied", "账号已停用");
-        http_error(req, 403, "account_disabled", "账号已停用，请联系管理员");
+        refuse(req, c, username, id, "账号已停用", 403, "account_disabled", "账号已停用，请联系管理员");
+        return;
+    }
+    if (totp_secret && (!code || !*code)) {
+        /* the first step of a two-step login: neither a failure nor a record */
+        http_error(req, 401, "totp_required", "请输入身份验证器上的 6 位动态口令");
         return;
     }
     char cookie[65], csrf[65];
     if (!http_begin(req, c))
         return;
-    st = db_prepare(
-        c, "UPDATE users SET failed_logins = 0, locked_until = NULL, last_login_at = ?, last_login_ip = ?, "
-           "totp_last_step = CASE WHEN ? > totp_last_step THEN ? ELSE totp_last_step END WHERE id = ?");
+    int64_t step = totp_secret ? totp_check(totp_secret, code, now / 1000, last_step) : 0;
+    if (totp_secret && step > 0) {
+        /* claim the time step: of parallel logins with one code, one wins */
+        st = db_prepare(c, "UPDATE users SET totp_last_step = ? WHERE id = ? AND totp_last_step < ?");
+        int rc = DB_ERROR;
+        if (st) {
+            db_bind_int64(st, 1, step);
+            db_bind_int64(st, 2, id);
+            db_bind_int64(st, 3, step);
+            rc = db_step(st);
+        }
+        db_done(st);
+        if (rc != DB_DONE) {
+            http_db_error(req, c);
+            return;
+        }
+        if (db_changes(c) == 0)
+            step = -1;
+    }
+    if (totp_secret && step <= 0) {
+        db_rollback(c);
+        if (count_failure(c, id, &pol) != 0) {
+            http_db_error(req, c);
+            return;
+        }
+        refuse(req, c, username, id, "动态口令错误或已使用", 401, "totp_invalid", "动态口令错误或已使用过");
+        return;
+    }
+    st = db_prepare(c,
+                    "UPDATE users SET failed_logins = 0, locked_until = NULL, prev_login_at = last_login_at, "
+                    "prev_login_ip = last_login_ip, last_login_at = ?, last_login_ip = ? WHERE id = ?");
     int rc = DB_ERROR;
     if (st) {
         db_bind_int64(st, 1, now);
         db_bind_text(st, 2, http_client_ip(req));
-        db_bind_int64(st, 3, step);
-        db_bind_int64(st, 4, step);
-        db_bind_int64(st, 5, id);
+        db_bind_int64(st, 3, id);
         rc = db_step(st);
     }
     db_done(st);
     auth_ctx_t *a = http_alloc(req, sizeof *a);
-    if (rc != DB_DONE ||
+    if (rc != DB_DONE || remember_attempt(req, c, username, true) != 0 ||
         session_create(c, id, http_client_ip(req), http_header_in(req, "User-Agent"), &pol, cookie, csrf) !=
             0 ||
         auth_load_user(c, id, &pol, a) != 0) {
@@ -197,13 +254,16 @@ static void login(http_req_t *req)
     }
     str_lcpy(a->csrf, csrf, sizeof a->csrf);
     http_set_user(req, a->user_id, a->org_id, a->username, a);
-    audit_login(req, c, username, id, "success", totp_secret ? "密码 + 动态口令" : "密码");
+    if (!audit_login(req, c, username, id, "success", totp_secret ? "密码 + 动态口令" : "密码"))
+        return;
+    json_t *me = me_json(req, c, a); /* read before the commit that makes it true */
     if (db_commit(c) != 0) {
+        json_decref(me);
         http_db_error(req, c);
         return;
     }
     http_add_header(req, "Set-Cookie", session_cookie(req, cookie, pol.session_max_hours * 3600));
-    http_json(req, 200, me_json(req, c, a));
+    http_json(req, 200, me);
 }
 
 static void logout(http_req_t *req)
@@ -427,16 +487,15 @@ static void totp_disable(http_req_t *req)
 
 /* ---- API tokens ---- */
 
-#define TOKEN_COLS "id, name, prefix, permissions, expires_at, last_used_at, revoked_at, created_at"
-
-static json_t *token_json(db_stmt_t *st)
+json_t *identity_token_json(db_stmt_t *st)
 {
     json_t *perms = json_loads(db_col_text(st, 3), 0, NULL);
-    return json_pack("{s:I,s:s,s:s,s:o,s:o,s:o,s:o,s:o}", "id", (json_int_t)db_col_int64(st, 0), "name",
+    return json_pack("{s:I,s:s,s:s,s:o,s:o,s:o,s:o,s:o,s:o}", "id", (json_int_t)db_col_int64(st, 0), "name",
                      db_col_text(st, 1), "prefix", db_col_text(st, 2), "permissions",
                      perms ? perms : json_array(), "expires_at", json_time(db_col_int64(st, 4)),
                      "last_used_at", json_time(db_col_int64(st, 5)), "revoked_at",
-                     json_time(db_col_int64(st, 6)), "created_at", json_time(db_col_int64(st, 7)));
+                     json_time(db_col_int64(st, 6)), "created_at", json_time(db_col_int64(st, 7)),
+                     "revoked_reason", json_col_text(st, 8));
 }
 
 static void list_tokens(http_req_t *req)
@@ -449,7 +508,7 @@ static void list_tokens(http_req_t *req)
     if (st) {
         db_bind_int64(st, 1, http_user_id(req));
         while (db_step(st) == DB_ROW)
-            json_array_append_new(items, token_json(st));
+            json_array_append_new(items, identity_token_json(st));
     }
     db_done(st);
     http_json(req, 200, json_pack("{s:o,s:I}", "items", items, "total", (json_int_t)json_array_size(items)));
@@ -514,7 +573,7 @@ static void create_token(http_req_t *req)
         db_bind_int64(st, 7, a->user_id);
         db_bind_int64(st, 8, now);
         if (db_step(st) == DB_ROW)
-            o = token_json(st);
+            o = identity_token_json(st);
     }
     db_done(st);
     audit_entry_t ae = {.target_type = "api_token", .target = o ? jint(o, "id", 0) : 0, .after = o};

@@ -12,10 +12,12 @@
 #include "modules/identity/internal.h"
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 #include <xlsxwriter.h>
 
@@ -287,6 +289,63 @@ const zd_command_t identity_commands[] = {
 
 /* ---- module ---- */
 
+/* ---- settings ---- */
+
+static struct {
+    char anchor_file[1024];
+    int64_t anchor_s;
+} S;
+
+static const config_opt_t SETTINGS[] = {
+    CONFIG_STR(audit_anchor_file, S.anchor_file, "", 0,
+               "file outside the database where the audit chain's head is anchored; empty: "
+               "DATA/audit-anchor.log"),
+    CONFIG_INT(
+        audit_anchor_s, &S.anchor_s, 5, 1, 3600,
+        "anchor the audit chain's head this often (a tail cut off the database is caught back to here)"),
+    {NULL},
+};
+
+/* ---- the audit anchor's thread ---- */
+
+static struct {
+    pthread_t th;
+    bool running, stop;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+} T = {.mu = PTHREAD_MUTEX_INITIALIZER, .cv = PTHREAD_COND_INITIALIZER};
+
+static void *anchor_loop(void *arg)
+{
+    db_t *db = arg;
+    pthread_mutex_lock(&T.mu);
+    while (!T.stop) {
+        pthread_mutex_unlock(&T.mu);
+        audit_anchor(db);
+        pthread_mutex_lock(&T.mu);
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        ts.tv_sec += S.anchor_s;
+        if (!T.stop)
+            pthread_cond_timedwait(&T.cv, &T.mu, &ts);
+    }
+    pthread_mutex_unlock(&T.mu);
+    audit_anchor(db); /* the last records before a clean stop */
+    return NULL;
+}
+
+static void identity_shutdown(void)
+{
+    if (!T.running)
+        return;
+    pthread_mutex_lock(&T.mu);
+    T.stop = true;
+    pthread_cond_signal(&T.cv);
+    pthread_mutex_unlock(&T.mu);
+    pthread_join(T.th, NULL);
+    T.running = false;
+}
+
 static int identity_init(zd_app_t *app, char *err, size_t errlen)
 {
     identity_ctx.cfg = app->cfg;
@@ -295,6 +354,20 @@ static int identity_init(zd_app_t *app, char *err, size_t errlen)
     config_secret_key_file(app->cfg, key, sizeof key);
     if (crypto_load_master_key(key, err, errlen) != 0)
         return -1;
+    char anchor[1100];
+    if (S.anchor_file[0])
+        str_lcpy(anchor, S.anchor_file, sizeof anchor);
+    else
+        snprintf(anchor, sizeof anchor, "%s/audit-anchor.log", app->cfg->data);
+    audit_configure(anchor);
+    if (app->http && !T.running) {
+        T.stop = false;
+        if (pthread_create(&T.th, NULL, anchor_loop, app->db) != 0) {
+            snprintf(err, errlen, "cannot start the audit anchor thread");
+            return -1;
+        }
+        T.running = true;
+    }
     if (totp_init() != 0) {
         snprintf(err, errlen, "liboath initialisation failed");
         return -1;
@@ -382,7 +455,9 @@ const zd_module_t identity_module = {
     .name = "identity",
     .title = "身份与权限",
     .init = identity_init,
+    .shutdown = identity_shutdown,
     .commands = identity_commands,
+    .settings = SETTINGS,
     .start = identity_start,
     .demo = identity_demo,
     .permissions = PERM_GROUPS,

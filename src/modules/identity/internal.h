@@ -68,6 +68,12 @@ int identity_roles_assign(db_conn_t *c, int64_t user_id, json_t *roles);
 int identity_replace_links(db_conn_t *c, const char *delete_sql, const char *insert_sql, int64_t owner,
                            json_t *values);
 
+/* ---- API tokens ---- */
+#define TOKEN_COLS                                                                                           \
+    "id, name, prefix, permissions, expires_at, last_used_at, revoked_at, created_at, revoked_reason"
+/* A token as lists show it (never the secret). */
+json_t *identity_token_json(db_stmt_t *st);
+
 /* ---- misc ---- */
 /* The module's items of the home page's to-do list (audit_api.c). */
 int identity_todo(http_req_t *req, db_conn_t *c, json_t *items);

@@ -174,7 +174,7 @@ int64_t identity_user_insert(db_conn_t *c, const char *username, const char *nam
 #define USER_COLS                                                                                            \
     "u.id, u.username, u.name, u.org_id, o.name, u.phone_masked, u.email, u.status, u.locked_until, "        \
     "u.must_change_password, u.totp_enc IS NOT NULL, u.last_login_at, u.password_changed_at, u.created_at, " \
-    "u.updated_at, u.phone_enc, u.last_login_ip"
+    "u.updated_at, u.phone_enc, u.last_login_ip, u.prev_login_at, u.prev_login_ip"
 
 static json_t *user_json(db_conn_t *c, db_stmt_t *st, bool full_phone)
 {
@@ -202,6 +202,9 @@ static json_t *user_json(db_conn_t *c, db_stmt_t *st, bool full_phone)
     json_object_set_new(u, "totp_enabled", json_boolean(db_col_bool(st, 10)));
     json_object_set_new(u, "last_login_at", json_time(db_col_int64(st, 11)));
     json_object_set_new(u, "last_login_ip", json_text_or_null(db_col_text(st, 16)));
+    /* the login before the current one: what "上次登录" means to the user */
+    json_object_set_new(u, "previous_login_at", json_time(db_col_int64(st, 17)));
+    json_object_set_new(u, "previous_login_ip", json_text_or_null(db_col_text(st, 18)));
     json_object_set_new(u, "password_changed_at", json_time(db_col_int64(st, 12)));
     json_object_set_new(u, "created_at", json_time(db_col_int64(st, 13)));
     json_object_set_new(u, "updated_at", json_time(db_col_int64(st, 14)));
@@ -403,6 +406,8 @@ static const vfield_t USER_OUT[] = {
     {"totp_enabled", V_BOOL},
     {"last_login_at", V_TIME},
     {"last_login_ip", V_STR},
+    {"previous_login_at", V_TIME, .title = "上次登录（本次之前的一次）"},
+    {"previous_login_ip", V_STR},
     {"password_changed_at", V_TIME},
     {"roles", V_ARRAY, .title = "角色名"},
     {"created_at", V_TIME},
@@ -731,6 +736,89 @@ static void unlock_user(http_req_t *req)
         http_no_content(req);
 }
 
+/* The security administrator's answer to a second factor in the wrong hands
+ * (an attacker enrolled it with a stolen token): the factor goes, with every
+ * session and token, and the user enrols again at the next login when their
+ * role requires it. */
+static void reset_totp(http_req_t *req)
+{
+    int64_t id;
+    db_conn_t *c = http_db(req);
+    json_t *u = c ? target(req, c, &id) : NULL;
+    if (!u)
+        return;
+    db_stmt_t *st =
+        db_prepare(c, "UPDATE users SET totp_enc = NULL, totp_pending_enc = NULL, totp_last_step = 0, "
+                      "updated_at = ? WHERE id = ?");
+    int rc = DB_ERROR;
+    if (st) {
+        db_bind_int64(st, 1, time_now_ms());
+        db_bind_int64(st, 2, id);
+        rc = db_step(st);
+    }
+    db_done(st);
+    if (rc != DB_DONE || session_revoke_user(c, id, "totp_reset") != 0) {
+        http_db_error(req, c);
+        return;
+    }
+    finish(req, c, "user.reset_totp", id, "重置动态口令，结束全部会话与令牌");
+    if (!http_responded(req))
+        http_no_content(req);
+}
+
+/* Anyone's API tokens, for the security administrator (never the secret). */
+static void list_user_tokens(http_req_t *req)
+{
+    int64_t id;
+    db_conn_t *c = http_db_id(req, &id);
+    if (!c || !res_visible(req, c, &identity_users, id))
+        return;
+    json_t *items = json_array();
+    db_stmt_t *st = db_prepare(c, "SELECT " TOKEN_COLS " FROM api_tokens WHERE user_id = ? ORDER BY id DESC");
+    int rc = DB_ERROR;
+    if (st) {
+        db_bind_int64(st, 1, id);
+        while ((rc = db_step(st)) == DB_ROW)
+            json_array_append_new(items, identity_token_json(st));
+    }
+    db_done(st);
+    if (rc != DB_DONE) {
+        json_decref(items);
+        http_db_error(req, c);
+        return;
+    }
+    http_json(req, 200, json_pack("{s:o,s:I}", "items", items, "total", (json_int_t)json_array_size(items)));
+}
+
+static void revoke_user_token(http_req_t *req)
+{
+    int64_t id, token;
+    db_conn_t *c = http_db(req);
+    if (!c || !http_param_id(req, "token_id", &token) || !target(req, c, &id))
+        return;
+    db_stmt_t *st = db_prepare(c, "UPDATE api_tokens SET revoked_at = ?, revoked_reason = 'revoked_by_admin' "
+                                  "WHERE id = ? AND user_id = ? AND revoked_at IS NULL");
+    int rc = DB_ERROR;
+    if (st) {
+        db_bind_int64(st, 1, time_now_ms());
+        db_bind_int64(st, 2, token);
+        db_bind_int64(st, 3, id);
+        rc = db_step(st);
+    }
+    db_done(st);
+    if (rc != DB_DONE) {
+        http_db_error(req, c);
+        return;
+    }
+    if (db_changes(c) == 0) {
+        http_error(req, 404, "not_found", "令牌不存在或已吊销");
+        return;
+    }
+    finish(req, c, "user.revoke_token", id, http_printf(req, "吊销 API 令牌 %lld", (long long)token));
+    if (!http_responded(req))
+        http_no_content(req);
+}
+
 static void logout_user(http_req_t *req)
 {
     int64_t id;
@@ -776,6 +864,14 @@ static const http_route_t routes[] = {
      .notes = "{must_change_password, generated_password?}; ends the user's sessions and API tokens"},
     {.method = "POST", .pattern = "/api/v1/users/{id}/unlock", .handler = unlock_user, .perm = "user.write",
      .summary = "解锁账号", .audit = "user.unlock", .resource = &identity_users, .status = 204},
+    {.method = "POST", .pattern = "/api/v1/users/{id}/reset-totp", .handler = reset_totp, .perm = "session.write",
+     .summary = "重置动态口令", .audit = "user.reset_totp", .resource = &identity_users, .status = 204,
+     .notes = "the user's TOTP goes, with every session and API token; they enrol again"},
+    {.method = "GET", .pattern = "/api/v1/users/{id}/tokens", .handler = list_user_tokens, .perm = "session.read",
+     .summary = "用户的 API 令牌", .resource = &identity_users, .notes = "{items,total}; never the secret"},
+    {.method = "DELETE", .pattern = "/api/v1/users/{id}/tokens/{token_id}", .handler = revoke_user_token,
+     .perm = "session.write", .summary = "吊销用户的 API 令牌", .audit = "user.revoke_token",
+     .resource = &identity_users, .status = 204},
     {.method = "POST", .pattern = "/api/v1/users/{id}/logout", .handler = logout_user, .perm = "session.write",
      .summary = "强制下线", .audit = "session.force_logout", .resource = &identity_users, .status = 204,
      .notes = "ends every session and API token of the user"},
