@@ -225,6 +225,8 @@ static int cmd_serve(config_t *cfg)
                          .max_connections = (int)cfg->max_connections,
                          .per_ip_connections = (int)cfg->per_ip_connections,
                          .idle_timeout_s = (int)cfg->idle_timeout_s,
+                         .header_timeout_s = (int)cfg->header_timeout_s,
+                         .body_min_rate = (int)cfg->body_min_rate,
                          .max_header_bytes = (size_t)cfg->max_header_kb << 10,
                          .json_limit = (size_t)cfg->json_limit_kb << 10,
                          .web_root = cfg->web_root,
@@ -307,6 +309,10 @@ int main(int argc, char **argv)
         usage(argc < 2 ? stderr : stdout);
         return argc < 2 ? 2 : 0;
     }
+    /* what the server writes in its data directory (database, keys, logs,
+     * uploads, backups) is never readable by others, whatever the umask it
+     * was started with: files 0640 at most, the secret ones 0600 */
+    umask(027);
     const char *cmd = argv[1];
     if (!strcmp(cmd, "version") || !strcmp(cmd, "--version")) {
         printf("zhendi %s\n", ZHENDI_VERSION);

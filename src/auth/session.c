@@ -74,8 +74,10 @@ int session_revoke_user(db_conn_t *c, int64_t user_id, const char *reason)
 
 char *session_cookie(http_req_t *req, const char *value, int max_age_s)
 {
+    /* Secure when configured, and always when the trusted proxy says HTTPS */
+    bool secure = session_cookie_secure() || http_via_tls(req);
     return http_printf(req, "%s=%s; Path=/; HttpOnly; SameSite=Strict; Max-Age=%d%s", AUTH_COOKIE, value,
-                       max_age_s, session_cookie_secure() ? "; Secure" : "");
+                       max_age_s, secure ? "; Secure" : "");
 }
 
 int session_lookup(db_conn_t *c, const char *cookie, const auth_policy_t *pol, auth_ctx_t *a)

@@ -42,7 +42,14 @@ static const copt_t opts[] = {
     I(db_lock_timeout_ms, 5000, 100, 600000,
       "wait this long for a lock (SQLite busy timeout, PostgreSQL lock_timeout)"),
     I(max_connections, 2000, 16, 100000, "open HTTP connections at most"),
-    I(per_ip_connections, 0, 0, 100000, "connections per client address; 0 = unlimited"),
+    I(per_ip_connections, 256, 0, 100000,
+      "open connections per client address (an office's NAT counts once; trusted proxies exempt); 0 = "
+      "unlimited"),
+    I(header_timeout_s, 15, 1, 3600,
+      "a request's line and headers must arrive within this, however slowly they trickle (and a kept-alive "
+      "connection waits this long for its next request)"),
+    I(body_min_rate, 512, 0, 1048576,
+      "a request body must keep up this many bytes per second (after 10 s); 0 = no minimum"),
     I(idle_timeout_s, 30, 1, 3600, "close idle or stalled connections after this"),
     I(max_header_kb, 32, 4, 1024, "request line and headers at most"),
     I(json_limit_kb, 1024, 1, 65536, "JSON request bodies at most"),

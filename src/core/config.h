@@ -28,7 +28,9 @@ typedef struct {
     int64_t db_statement_timeout_s;
     int64_t db_lock_timeout_ms;
     int64_t max_connections;
-    int64_t per_ip_connections; /* 0 → unlimited */
+    int64_t per_ip_connections; /* 0 → unlimited; trusted proxies are exempt */
+    int64_t header_timeout_s;   /* a request's line and headers must be in within this */
+    int64_t body_min_rate;      /* bytes per second a body must keep up */
     int64_t idle_timeout_s;
     int64_t max_header_kb;
     int64_t json_limit_kb;

@@ -9,6 +9,7 @@
 #include <sqlite3.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 
 static db_errcode_t map_error(int rc)
 {
@@ -34,6 +35,10 @@ static void *sq_connect(db_t *db, char *err, size_t errlen)
     sqlite3 *h = NULL;
     int rc =
         sqlite3_open_v2(db->url, &h, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
+    /* the database holds every record: its owner's alone, whatever the umask
+     * (the WAL and shared-memory files take the database file's mode) */
+    if (rc == SQLITE_OK && strcmp(db->url, ":memory:") != 0)
+        chmod(db->url, 0600);
     if (rc != SQLITE_OK) {
         snprintf(err, errlen, "cannot open %s: %s", db->url, h ? sqlite3_errmsg(h) : "out of memory");
         sqlite3_close(h);

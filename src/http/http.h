@@ -98,6 +98,9 @@ const http_route_t *http_route(const http_req_t *req);
 const char *http_route_module(const http_req_t *req);
 const char *http_request_id(const http_req_t *req);
 const char *http_client_ip(const http_req_t *req);
+/* Did the client come over HTTPS? (said by the trusted reverse proxy's
+ * X-Forwarded-Proto; never believed from anyone else) */
+bool http_via_tls(const http_req_t *req);
 const char *http_header_in(http_req_t *req, const char *name); /* NULL if absent */
 const char *http_cookie(http_req_t *req, const char *name);
 const char *http_param(const http_req_t *req, const char *name); /* path {name} */

@@ -18,6 +18,7 @@ struct http_req {
     const char *method, *path;
     char request_id[72];
     char client_ip[64];
+    bool via_tls; /* the trusted reverse proxy says the client came over HTTPS */
     int64_t t0_ns;
     route_match_t match;
     route_result_t route_result;

@@ -18,6 +18,7 @@ const char *http_route_module(const http_req_t *req)
 }
 const char *http_request_id(const http_req_t *req) { return req->request_id; }
 const char *http_client_ip(const http_req_t *req) { return req->client_ip; }
+bool http_via_tls(const http_req_t *req) { return req->via_tls; }
 json_t *http_json_body(const http_req_t *req) { return req->json; }
 arena_t *http_arena(http_req_t *req) { return req->arena; }
 void *http_alloc(http_req_t *req, size_t n) { return arena_alloc(req->arena, n); }

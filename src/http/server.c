@@ -14,6 +14,7 @@
 #include "core/fileio.h"
 #include "core/log.h"
 #include "core/timeutil.h"
+#include "http/guard.h"
 #include "http/internal.h"
 #include "http/jsonbody.h"
 #include "http/valid.h"
@@ -57,6 +58,7 @@ struct http_server {
     _Atomic uint64_t total;
     route_stats_t *stats; /* router_count() + 2: static files, unmatched */
     int nstats;
+    guard_t *guard; /* slow clients, connections per address */
 };
 
 static const char *SECURITY_HEADERS[][2] = {
@@ -90,7 +92,9 @@ http_server_t *http_server_new(const http_options_t *opt, db_t *db)
         s->opt.spool_threshold = 1u << 20;
     s->db = db;
     s->router = router_new();
-    if (!s->listen || !s->web_root || !s->trusted || !s->spool_dir || !s->router) {
+    s->guard =
+        guard_new(opt->header_timeout_s, opt->body_min_rate, opt->per_ip_connections, opt->trusted_proxies);
+    if (!s->listen || !s->web_root || !s->trusted || !s->spool_dir || !s->router || !s->guard) {
         http_server_free(s);
         return NULL;
     }
@@ -200,6 +204,8 @@ static void client_ip(http_server_t *s, http_req_t *req)
     peer_ip(req->conn, req->client_ip, sizeof req->client_ip);
     if (!s->trusted[0] || !in_list(s->trusted, req->client_ip))
         return;
+    const char *proto = MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, "X-Forwarded-Proto");
+    req->via_tls = proto && strcasecmp(proto, "https") == 0;
     const char *xff = MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, "X-Forwarded-For");
     if (!xff)
         return;
@@ -293,6 +299,7 @@ void http_server_metrics(http_server_t *s, sbuf_t *o)
         sbuf_printf(o, "zhendi_http_request_duration_seconds_count{method=\"%s\",route=\"%s\"} %llu\n", m, p,
                     (unsigned long long)count);
     }
+    guard_metrics(s->guard, o);
     sbuf_printf(o,
                 "# HELP zhendi_http_requests_in_flight Requests being processed.\n"
                 "# TYPE zhendi_http_requests_in_flight gauge\nzhendi_http_requests_in_flight %lld\n",
@@ -366,6 +373,15 @@ static bool ctype_is(const char *ct, const char *want)
     return *rest == 0 || *rest == ';';
 }
 
+static enum MHD_Result add_len(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
+{
+    (void)kind;
+    *(size_t *)cls += strlen(key) + (value ? strlen(value) : 0) + 4;
+    return MHD_YES;
+}
+
+#define MAX_URL_BYTES 8192
+
 /* Headers are in: route, authenticate, check the announced body. */
 static void on_headers(http_server_t *s, http_req_t *req)
 {
@@ -387,6 +403,20 @@ static void on_headers(http_server_t *s, http_req_t *req)
         return;
     }
 
+    /* libmicrohttpd has room for more than we accept, so that these
+     * answers are ours: JSON, with the security headers */
+    size_t hbytes = 0, ubytes = strlen(req->path);
+    MHD_get_connection_values(req->conn, MHD_GET_ARGUMENT_KIND, add_len, &ubytes);
+    MHD_get_connection_values(req->conn, MHD_HEADER_KIND, add_len, &hbytes);
+    hbytes += ubytes;
+    if (ubytes > MAX_URL_BYTES) {
+        http_error(req, 414, "uri_too_long", "请求地址过长");
+        return;
+    }
+    if (hbytes > s->opt.max_header_bytes) {
+        http_error(req, 431, "headers_too_large", "请求头过大（上限 %zu 字节）", s->opt.max_header_bytes);
+        return;
+    }
     req->route_result = router_match(s->router, req->method, req->path, &req->match);
     if (req->route_result != ROUTE_FOUND) {
         bool get = !strcmp(req->method, "GET") || !strcmp(req->method, "HEAD");
@@ -580,6 +610,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         *con_cls = req;
         atomic_fetch_add(&s->inflight, 1);
         on_headers(s, req);
+        guard_phase(s->guard, conn, req->has_body && !req->responded ? GUARD_BODY : GUARD_ANSWER);
         /* an answer before the body (413, 415, 401...) is sent at once and
          * the connection closed; without a body it waits for the final call
          * so that keep-alive survives. A small announced body is read (and
@@ -591,6 +622,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         return MHD_YES;
     }
     if (*upload_data_size) {
+        guard_body(s->guard, conn, *upload_data_size);
         if (!req->responded) {
             if ((req->spool_fd > 0 ? req->spool_len : req->body.len) + *upload_data_size > req->max_body) {
                 http_error(req, 413, "payload_too_large", "请求体过大（上限 %zu 字节）", req->max_body);
@@ -607,6 +639,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     }
     if (req->queued)
         return MHD_YES;
+    guard_phase(s->guard, conn, GUARD_ANSWER);
     if (!req->responded)
         on_complete(s, req);
     return http_queue(req);
@@ -615,12 +648,12 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
                          enum MHD_RequestTerminationCode toe)
 {
-    (void)conn;
     http_server_t *s = cls;
     http_req_t *req = *con_cls;
     if (!req)
         return;
     *con_cls = NULL;
+    guard_phase(s->guard, conn, GUARD_IDLE); /* a kept-alive connection waits for its next request */
     int64_t ns = time_mono_ns() - req->t0_ns;
     int status = req->responded ? req->status : 499;
     observe(s,
@@ -708,15 +741,19 @@ int http_server_start(http_server_t *s, char *err, size_t errlen)
     if (ai->ai_family == AF_INET6)
         flags |= MHD_USE_IPv6;
     /* clang-format off */
-    s->d = MHD_start_daemon(flags, 0, NULL, NULL, on_request, s,
+    /* headers get room beyond their limit, so that a request just over it
+     * is refused by us (431 JSON) rather than by libmicrohttpd (HTML) */
+    size_t memory = s->opt.max_header_bytes + (64u << 10);
+    s->d = MHD_start_daemon(flags, 0, guard_accept, s->guard, on_request, s,
                             MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL, /* must come first */
                             MHD_OPTION_SOCK_ADDR, ai->ai_addr,
                             MHD_OPTION_THREAD_POOL_SIZE, (unsigned)threads,
                             MHD_OPTION_CONNECTION_LIMIT, (unsigned)s->opt.max_connections,
-                            MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)s->opt.per_ip_connections,
                             MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)s->opt.idle_timeout_s,
-                            MHD_OPTION_CONNECTION_MEMORY_LIMIT, s->opt.max_header_bytes,
+                            MHD_OPTION_CONNECTION_MEMORY_LIMIT, memory,
                             MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
+                            MHD_OPTION_NOTIFY_CONNECTION, guard_notify, s->guard,
+                            MHD_OPTION_URI_LOG_CALLBACK, guard_request_line, s->guard,
                             MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024u,
                             MHD_OPTION_END);
     /* clang-format on */
@@ -727,6 +764,10 @@ int http_server_start(http_server_t *s, char *err, size_t errlen)
     }
     const union MHD_DaemonInfo *di = MHD_get_daemon_info(s->d, MHD_DAEMON_INFO_BIND_PORT);
     s->port = di ? di->port : 0;
+    if (guard_start(s->guard) != 0) {
+        snprintf(err, errlen, "cannot start the connection guard");
+        return -1;
+    }
     return 0;
 }
 
@@ -753,6 +794,7 @@ int http_server_wait_idle(http_server_t *s, int timeout_ms)
 void http_server_stop(http_server_t *s)
 {
     if (s && s->d) {
+        guard_stop(s->guard);
         MHD_stop_daemon(s->d);
         s->d = NULL;
     }
@@ -764,6 +806,7 @@ void http_server_free(http_server_t *s)
         return;
     http_server_stop(s);
     router_free(s->router);
+    guard_free(s->guard);
     free(s->stats);
     free(s->listen);
     free(s->web_root);

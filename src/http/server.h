@@ -11,8 +11,10 @@ typedef struct {
     const char *listen; /* HOST:PORT; port 0 picks a free one */
     int threads;        /* 0: automatic */
     int max_connections;
-    int per_ip_connections; /* 0: unlimited */
+    int per_ip_connections; /* 0: unlimited; trusted proxies are exempt */
     int idle_timeout_s;
+    int header_timeout_s; /* 0: none */
+    int body_min_rate;    /* bytes/s after BODY_GRACE_S; 0: none */
     size_t max_header_bytes;
     size_t json_limit;           /* default body limit */
     const char *web_root;        /* built console; NULL/"" → no static files */
