@@ -110,10 +110,10 @@ int audit_write(db_conn_t *c, http_req_t *req, const audit_entry_t *e)
     if (!e->target_id && e->target > 0)
         snprintf(tid, sizeof tid, "%lld", (long long)e->target);
     rec_t r = {.at = time_now_ms(),
-               .user_id = a ? a->user_id : 0,
-               .org_id = a ? a->org_id : 0,
+               .user_id = a ? a->user_id : e->actor_id,
+               .org_id = a ? a->org_id : e->actor_org,
                .token_id = a ? a->token_id : 0,
-               .username = a ? a->username : NULL,
+               .username = a ? a->username : e->actor_name,
                .ip = req ? http_client_ip(req) : NULL,
                .action = action,
                .ttype = ttype,

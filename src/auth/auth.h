@@ -137,6 +137,10 @@ typedef struct {
     const char *outcome;     /* "success" (default), "failure", "denied" */
     const char *detail;      /* short human text, or NULL */
     json_t *before, *after;  /* borrowed, or NULL; secrets must not be in them */
+    /* the actor when there is no request (a job acting for the user who
+     * asked for it): user id, user name, organisation */
+    int64_t actor_id, actor_org;
+    const char *actor_name;
 } audit_entry_t;
 
 /* Appends a record on c (inside c's open transaction when there is one, so

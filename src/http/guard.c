@@ -52,7 +52,8 @@ static void addr_text(const struct sockaddr *sa, char *out, size_t outsz)
     if (sa && sa->sa_family == AF_INET)
         inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)sa)->sin_addr, out, (socklen_t)outsz);
     else if (sa && sa->sa_family == AF_INET6)
-        inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr, out, (socklen_t)outsz);
+        inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr, out,
+                  (socklen_t)outsz);
 }
 
 static bool listed(const char *list, const char *ip)
@@ -194,7 +195,8 @@ static const char *overdue(const guard_t *g, const entry_t *e, int64_t now)
         return "idle";
     if (e->phase == GUARD_HEADERS && g->header_timeout_s && s > g->header_timeout_s)
         return "request headers too slow";
-    if (e->phase == GUARD_BODY && g->body_min_rate && s > BODY_GRACE_S && (double)e->bytes / s < g->body_min_rate)
+    if (e->phase == GUARD_BODY && g->body_min_rate && s > BODY_GRACE_S &&
+        (double)e->bytes / s < g->body_min_rate)
         return "request body too slow";
     return NULL;
 }
@@ -271,10 +273,11 @@ void guard_free(guard_t *g)
 
 void guard_metrics(const guard_t *g, sbuf_t *out)
 {
-    sbuf_printf(out,
-                "# HELP zhendi_http_slow_clients_total Connections closed for sending headers or a body too "
-                "slowly.\n# TYPE zhendi_http_slow_clients_total counter\nzhendi_http_slow_clients_total %llu\n"
-                "# HELP zhendi_http_per_ip_refused_total Connections refused: their address held too many.\n"
-                "# TYPE zhendi_http_per_ip_refused_total counter\nzhendi_http_per_ip_refused_total %llu\n",
-                (unsigned long long)atomic_load(&g->slow), (unsigned long long)atomic_load(&g->refused));
+    sbuf_printf(
+        out,
+        "# HELP zhendi_http_slow_clients_total Connections closed for sending headers or a body too "
+        "slowly.\n# TYPE zhendi_http_slow_clients_total counter\nzhendi_http_slow_clients_total %llu\n"
+        "# HELP zhendi_http_per_ip_refused_total Connections refused: their address held too many.\n"
+        "# TYPE zhendi_http_per_ip_refused_total counter\nzhendi_http_per_ip_refused_total %llu\n",
+        (unsigned long long)atomic_load(&g->slow), (unsigned long long)atomic_load(&g->refused));
 }

@@ -190,3 +190,54 @@ describe('login', () => {
     assert.equal(last.status, 429);
   });
 });
+
+describe('denial of service', () => {
+  const XLSX = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
+  const HEAD = ['组织编码', '组织名称', '组织类型', '上级编码'];
+  // a tree of n organisations, four children each, written child first (every
+  // parent comes after its children in the file): committees hold the rest
+  const chain = async (prefix, n, top) => {
+    const parent = (i) => Math.floor((i - 2) / 4) + 1;
+    const rows = [];
+    for (let i = n; i >= 1; i--) {
+      rows.push([`${prefix}-${i}`, `${prefix} 组织 ${i}`, 4 * i - 2 <= n ? '党委' : '党支部', i === 1 ? top : `${prefix}-${parent(i)}`]);
+    }
+    const { xlsx } = await import('./lib/xlsx.mjs');
+    return xlsx([HEAD, ...rows]);
+  };
+
+  test('an import of child-first rows is linear, and a large one runs as a job while logins go on', async () => {
+    const street = (await admin.get(`/api/v1/orgs?parent_id=${district['浦东新区']}&type=street`)).json.items[0];
+    const small = await chain('DOS-S', 600, street.code);
+    let t0 = Date.now();
+    const r = await admin.request('POST', '/api/v1/orgs/import', { raw: small, headers: { 'content-type': XLSX } });
+    assert.equal(r.status, 200, r.body);
+    assert.equal(r.json.created, 600);
+    const smallMs = Date.now() - t0;
+    const large = await chain('DOS-L', 1500, street.code);
+    t0 = Date.now();
+    const q = await admin.request('POST', '/api/v1/orgs/import', { raw: large, headers: { 'content-type': XLSX } });
+    assert.equal(q.status, 202, q.body);
+    const jobId = q.json.job.id;
+    // logins are not held up meanwhile
+    const l0 = Date.now();
+    assert.equal((await login('pudong_dangwu', 'Zhendi@Demo2026')).status, 200);
+    const loginMs = Date.now() - l0;
+    let job;
+    for (let i = 0; i < 600; i++) {
+      job = (await admin.get(`/api/v1/jobs/${jobId}`)).json;
+      if (['done', 'dead'].includes(job.status)) break;
+      await new Promise((res) => setTimeout(res, 100));
+    }
+    const largeMs = Date.now() - t0;
+    assert.equal(job.status, 'done', JSON.stringify(job));
+    assert.equal(job.result.created, 1500);
+    assert.equal(job.result.errors.length, 0);
+    console.log(`import: 600 rows ${smallMs} ms; 1500 rows as a job ${largeMs} ms; a login meanwhile ${loginMs} ms`);
+    assert.ok(loginMs < 3000, `login took ${loginMs} ms`);
+    assert.ok(largeMs < 30000, `the large import took ${largeMs} ms`);
+    // recorded, under the user who asked
+    const recs = (await auditor.get('/api/v1/audit?action=org.import&user=admin')).json.items;
+    assert.ok(recs.some((x) => /新建 1500 个/.test(x.detail)), JSON.stringify(recs.map((x) => x.detail)));
+  });
+});

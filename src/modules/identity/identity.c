@@ -379,7 +379,7 @@ static int identity_init(zd_app_t *app, char *err, size_t errlen)
         http_server_set_auth(app->http, auth_middleware);
     if (identity_auth_routes(app, err, errlen) != 0 || identity_org_routes(app, err, errlen) != 0 ||
         identity_user_routes(app, err, errlen) != 0 || identity_role_routes(app, err, errlen) != 0 ||
-        identity_audit_routes(app, err, errlen) != 0)
+        identity_audit_routes(app, err, errlen) != 0 || identity_org_import_init(app, err, errlen) != 0)
         return -1;
     jobs_register("identity.session_cleanup", "清理过期会话与登录记录", job_session_cleanup);
     if (jobs_define_schedule(app->db, "identity.session_cleanup", "每小时清理过期会话", "5 * * * *",

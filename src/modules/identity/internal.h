@@ -5,6 +5,7 @@
 #define ZD_IDENTITY_INTERNAL_H
 #include "auth/auth.h"
 #include "auth/resource.h"
+#include "http/valid.h"
 #include "modules/identity/identity.h"
 #include "modules/module.h"
 
@@ -34,6 +35,17 @@ bool identity_org_type_allowed(const char *parent, const char *child);
  * tree would be deeper than AUTH_ORG_MAX_DEPTH or the path too long). */
 int64_t identity_org_insert(db_conn_t *c, int64_t parent_id, const char *type, const char *code,
                             const char *name, json_t *extra, int64_t by);
+
+/* An organisation's history row (create, update, move, import ...) inside
+ * the caller's transaction. 0 or -1. */
+int identity_org_history(db_conn_t *c, int64_t org, const char *action, int64_t from, int64_t to,
+                         json_t *changes, const char *reason, int64_t by);
+/* The validation of an organisation's own fields (orgs.c), for imports. */
+extern const vfield_t identity_org_fields[];
+extern const size_t identity_org_nfields;
+/* POST /api/v1/orgs/import and its job (org_import.c). */
+void identity_org_import(http_req_t *req);
+int identity_org_import_init(zd_app_t *app, char *err, size_t errlen);
 
 /* ---- users ---- */
 /* Creates a user inside the caller's transaction with the given role names;

@@ -92,8 +92,8 @@ static json_t *org_json(db_stmt_t *st)
     return o;
 }
 
-static int history(db_conn_t *c, int64_t org, const char *action, int64_t from, int64_t to, json_t *changes,
-                   const char *reason, int64_t by)
+int identity_org_history(db_conn_t *c, int64_t org, const char *action, int64_t from, int64_t to,
+                         json_t *changes, const char *reason, int64_t by)
 {
     char *ch = changes ? json_dumps(changes, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
     db_stmt_t *st =
@@ -169,7 +169,7 @@ int64_t identity_org_insert(db_conn_t *c, int64_t parent_id, const char *type, c
     db_bind_int64(st, 2, id);
     rc = db_step(st);
     db_done(st);
-    if (rc != DB_DONE || history(c, id, "create", 0, parent_id, NULL, NULL, by) != 0)
+    if (rc != DB_DONE || identity_org_history(c, id, "create", 0, parent_id, NULL, NULL, by) != 0)
         return -1;
     return id;
 }
@@ -528,7 +528,8 @@ static void patch_org(http_req_t *req)
                         .before = before,
                         .after = after};
     if (!after ||
-        (json_object_size(changes) && history(c, id, action, 0, 0, changes, NULL, http_user_id(req)) != 0) ||
+        (json_object_size(changes) &&
+         identity_org_history(c, id, action, 0, 0, changes, NULL, http_user_id(req)) != 0) ||
         audit_write(c, req, &ae) != 0 || db_commit(c) != 0) {
         json_decref(changes);
         json_decref(after);
@@ -578,7 +579,9 @@ static void delete_org(http_req_t *req)
     }
     db_done(st);
     audit_entry_t ae = {.target = id, .before = before};
-    audit_reply(req, c, rc == DB_DONE && history(c, id, "delete", 0, 0, NULL, NULL, http_user_id(req)) == 0,
+    audit_reply(req, c,
+                rc == DB_DONE &&
+                    identity_org_history(c, id, "delete", 0, 0, NULL, NULL, http_user_id(req)) == 0,
                 &ae, 204, NULL);
 }
 
@@ -741,7 +744,7 @@ static void move_org(http_req_t *req)
             db_done(st);
         }
         if (rc == DB_DONE &&
-            history(c, id, "move", from, to, NULL, jstr(b, "reason"), http_user_id(req)) != 0)
+            identity_org_history(c, id, "move", from, to, NULL, jstr(b, "reason"), http_user_id(req)) != 0)
             rc = DB_ERROR;
     }
     json_t *after = rc == DB_DONE ? load(req, c, id, false) : NULL;
@@ -858,349 +861,9 @@ static void export_orgs(http_req_t *req)
     json_decref(rows);
 }
 
-/* ---- import ---- */
-
-#define XLSX_MIME "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-/* Columns of the import/export sheet, matched by their header text. */
-enum {
-    COL_CODE,
-    COL_NAME,
-    COL_TYPE,
-    COL_PARENT,
-    COL_SHORT,
-    COL_CONTACT,
-    COL_PHONE,
-    COL_ADDRESS,
-    COL_SECTOR,
-    COL_INDUSTRY,
-    COL_MEMBERS,
-    COL_STATUS,
-    NCOLS
-};
-static const char *const HEADERS[NCOLS] = {"组织编码", "组织名称", "组织类型", "上级编码", "简称",   "联系人",
-                                           "联系电话", "地址",     "领域",     "行业",     "党员数", "状态"};
-
-typedef struct {
-    size_t row;
-    char *cells[NCOLS];
-    bool done;
-} irow_t;
-
-typedef struct {
-    int col[NCOLS]; /* header position of each column, -1 if absent */
-    bool have_header;
-    irow_t *rows;
-    size_t n, cap;
-    json_t *errors;
-} import_t;
-
-static void row_error(import_t *im, size_t row, const char *msg)
-{
-    if (json_array_size(im->errors) < 200)
-        json_array_append_new(im->errors, json_pack("{s:I,s:s}", "row", (json_int_t)row, "message", msg));
-}
-
-static int import_row(void *ud, size_t row, const char *const *cells, size_t ncells)
-{
-    import_t *im = ud;
-    if (!im->have_header) {
-        for (int c = 0; c < NCOLS; c++) {
-            im->col[c] = -1;
-            for (size_t i = 0; i < ncells; i++)
-                if (!strcmp(cells[i], HEADERS[c]))
-                    im->col[c] = (int)i;
-        }
-        im->have_header = true;
-        for (int c = 0; c <= COL_PARENT; c++)
-            if (im->col[c] < 0) {
-                char msg[120];
-                snprintf(msg, sizeof msg, "表头缺少“%s”列（可先导出一份作为模板）", HEADERS[c]);
-                row_error(im, row, msg);
-            }
-        return json_array_size(im->errors) ? 1 : 0;
-    }
-    bool empty = true;
-    for (size_t i = 0; i < ncells && empty; i++)
-        empty = !cells[i][0];
-    if (empty)
-        return 0;
-    if (im->n == 20000) {
-        row_error(im, row, "一次最多导入 20000 行");
-        return 1;
-    }
-    if (im->n == im->cap) {
-        im->cap = im->cap ? im->cap * 2 : 64;
-        im->rows = realloc(im->rows, im->cap * sizeof *im->rows);
-        if (!im->rows)
-            abort();
-    }
-    irow_t *r = &im->rows[im->n++];
-    memset(r, 0, sizeof *r);
-    r->row = row;
-    for (int c = 0; c < NCOLS; c++) {
-        int i = im->col[c];
-        r->cells[c] = strdup(i >= 0 && (size_t)i < ncells ? cells[i] : "");
-    }
-    return 0;
-}
-
-static const char *type_from(const char *s)
-{
-    for (size_t i = 0; i < NTYPES; i++)
-        if (!strcmp(s, TYPES[i].type) || !strcmp(s, TYPES[i].title))
-            return TYPES[i].type;
-    return NULL;
-}
-
-/* Validates one row's own fields into a JSON object for identity_org_insert/update;
- * NULL with an error recorded. */
-static json_t *row_fields(import_t *im, irow_t *r)
-{
-    static const vfield_t F[] = {ORG_FIELDS(true)};
-    json_t *o = json_object();
-    json_object_set_new(o, "code", json_string(r->cells[COL_CODE]));
-    json_object_set_new(o, "name", json_string(r->cells[COL_NAME]));
-    const int text_cols[] = {COL_SHORT, COL_CONTACT, COL_PHONE, COL_ADDRESS, COL_SECTOR, COL_INDUSTRY};
-    const char *text_keys[] = {"short_name", "contact_name", "contact_phone",
-                               "address",    "sector",       "industry"};
-    for (size_t i = 0; i < 6; i++)
-        if (r->cells[text_cols[i]][0])
-            json_object_set_new(o, text_keys[i], json_string(r->cells[text_cols[i]]));
-    if (r->cells[COL_MEMBERS][0]) {
-        int64_t n;
-        if (!str_to_int64(r->cells[COL_MEMBERS], &n)) {
-            row_error(im, r->row, "党员数应为整数");
-            json_decref(o);
-            return NULL;
-        }
-        json_object_set_new(o, "member_count", json_integer(n));
-    }
-    for (size_t i = 0; i < VN(F); i++) {
-        json_t *v = json_object_get(o, F[i].name);
-        const char *why = v ? valid_value(&F[i], v) : F[i].required ? "必填" : NULL;
-        if (!why && v && F[i].check)
-            why = F[i].check(v);
-        if (why) {
-            char msg[200];
-            snprintf(msg, sizeof msg, "%s：%s", F[i].name, why);
-            row_error(im, r->row, msg);
-            json_decref(o);
-            return NULL;
-        }
-    }
-    return o;
-}
-
-/* 422 with the row errors, in row order as the user reads the sheet. */
-static void reject_import(http_req_t *req, json_t *errors)
-{
-    size_t n = json_array_size(errors);
-    for (size_t i = 1; i < n; i++)
-        for (size_t j = i; j > 0 && jint(json_array_get(errors, j - 1), "row", 0) >
-                                        jint(json_array_get(errors, j), "row", 0);
-             j--) {
-            json_t *a = json_incref(json_array_get(errors, j - 1));
-            json_array_set(errors, j - 1, json_array_get(errors, j));
-            json_array_set_new(errors, j, a);
-        }
-    json_t *e = json_pack("{s:s,s:s,s:O}", "code", "import_rejected", "message",
-                          "表格中有错误，未导入任何数据，请修改后重新导入", "errors", errors);
-    http_json(req, 422, json_pack("{s:o}", "error", e));
-}
-
-/* POST /api/v1/orgs/import — the body is an .xlsx workbook (the export's
- * layout). Rows are matched by code: existing organisations are updated,
- * new ones created under the parent named by code (existing, or earlier or
- * later in the same file). All or nothing: any bad row → 422 listing them. */
-static void import_orgs(http_req_t *req)
-{
-    size_t len;
-    const char *body = http_body(req, &len);
-    char sniffed[128];
-    mime_sniff(body, len, sniffed, sizeof sniffed);
-    static const char *const ok_types[] = {"application/zip", XLSX_MIME, NULL};
-    if (!len || !mime_in(sniffed, ok_types)) {
-        http_error(req, 415, "unsupported_media_type", "请上传 Excel 2007 及以上格式（.xlsx）的文件");
-        return;
-    }
-    db_conn_t *c = http_db(req);
-    if (!c)
-        return;
-    import_t im = {.errors = json_array()};
-    char err[256];
-    int rc = xlsx_read(body, len, NULL, import_row, &im, err, sizeof err);
-    json_t *result = NULL;
-    int created = 0, updated = 0;
-    if (rc < 0) {
-        http_error(req, 422, "invalid_file", "无法读取表格：%s", err);
-        goto out;
-    }
-    if (!json_array_size(im.errors) && im.n == 0)
-        row_error(&im, 1, "表格中没有数据行");
-    for (size_t i = 0; i < im.n; i++)
-        for (size_t k = 0; k < i; k++)
-            if (im.rows[i].cells[COL_CODE][0] &&
-                !strcmp(im.rows[i].cells[COL_CODE], im.rows[k].cells[COL_CODE])) {
-                row_error(&im, im.rows[i].row, http_printf(req, "组织编码与第 %zu 行重复", im.rows[k].row));
-                im.rows[i].done = true; /* the other rows are still checked */
-                break;
-            }
-    if (im.n == 0)
-        goto reject; /* a header problem or no rows: nothing more to say */
-    if (db_begin(c) != 0) {
-        http_db_error(req, c);
-        goto out;
-    }
-    /* passes until nothing moves: a parent may come after its children */
-    for (bool progress = true; progress;) {
-        progress = false;
-        for (size_t i = 0; i < im.n; i++) {
-            irow_t *r = &im.rows[i];
-            if (r->done)
-                continue;
-            json_t *f = row_fields(&im, r);
-            if (!f) {
-                r->done = true;
-                continue;
-            }
-            http_defer_json(req, f);
-            const char *type = type_from(r->cells[COL_TYPE]);
-            if (!type) {
-                row_error(&im, r->row, "组织类型无效（如：党支部、党委、街镇）");
-                r->done = true;
-                continue;
-            }
-            int64_t existing = 0;
-            bool deleted = false;
-            db_stmt_t *st = db_prepare(c, "SELECT id, status FROM orgs WHERE code = ?");
-            if (st) {
-                db_bind_text(st, 1, r->cells[COL_CODE]);
-                if (db_step(st) == DB_ROW) {
-                    existing = db_col_int64(st, 0);
-                    deleted = !strcmp(db_col_text(st, 1), "deleted");
-                }
-            }
-            db_done(st);
-            if (deleted) {
-                row_error(&im, r->row, "组织编码曾被已删除的组织使用，请换一个编码");
-                r->done = true;
-                continue;
-            }
-            json_t *parent = NULL;
-            if (r->cells[COL_PARENT][0]) {
-                int64_t pid = 0;
-                st = db_prepare(c, "SELECT id FROM orgs WHERE code = ? AND status <> 'deleted'");
-                if (st) {
-                    db_bind_text(st, 1, r->cells[COL_PARENT]);
-                    if (db_step(st) == DB_ROW)
-                        pid = db_col_int64(st, 0);
-                }
-                db_done(st);
-                if (!pid)
-                    continue; /* maybe created later in this file */
-                parent = load(req, c, pid, false);
-                if (!parent) {
-                    row_error(&im, r->row, "上级组织不在您的管理范围内");
-                    r->done = true;
-                    continue;
-                }
-                http_defer_json(req, parent);
-            }
-            r->done = progress = true;
-            if (existing) {
-                json_t *cur = load(req, c, existing, false);
-                if (!cur) {
-                    row_error(&im, r->row, "该编码的组织不在您的管理范围内");
-                    continue;
-                }
-                http_defer_json(req, cur);
-                if (jint(cur, "parent_id", 0) != (parent ? jint(parent, "id", 0) : 0)) {
-                    row_error(&im, r->row, "上级编码与现有组织不同；调整隶属关系请使用“移动”");
-                    continue;
-                }
-                if (strcmp(jstr(cur, "type"), type) != 0) {
-                    row_error(&im, r->row, "组织类型与现有组织不同");
-                    continue;
-                }
-                qb_t q;
-                qb_init(&q, "UPDATE orgs SET updated_at = ");
-                qb_int(&q, time_now_ms());
-                static const char *const cols[] = {"name",    "short_name", "contact_name", "contact_phone",
-                                                   "address", "sector",     "industry"};
-                for (size_t k = 0; k < sizeof cols / sizeof cols[0]; k++)
-                    if (jstr(f, cols[k])) {
-                        qb_sql(&q, http_printf(req, ", %s = ", cols[k]));
-                        qb_text(&q, jstr(f, cols[k]));
-                    }
-                if (jhas(f, "member_count")) {
-                    qb_sql(&q, ", member_count = ");
-                    qb_int(&q, jint(f, "member_count", 0));
-                }
-                if (r->cells[COL_STATUS][0]) {
-                    qb_sql(&q, ", status = ");
-                    qb_text(&q, strcmp(r->cells[COL_STATUS], "停用") ? "active" : "disabled");
-                }
-                qb_sql(&q, " WHERE id = ");
-                qb_int(&q, existing);
-                st = qb_prepare(c, &q);
-                int src = st ? db_step(st) : DB_ERROR;
-                db_done(st);
-                qb_free(&q);
-                if (src != DB_DONE ||
-                    history(c, existing, "import", 0, 0, NULL, "表格导入", http_user_id(req)) != 0) {
-                    http_db_error(req, c); /* the transaction is lost: stop here */
-                    goto out;
-                }
-                updated++;
-            } else {
-                if (!parent && strcmp(type, "city") != 0) {
-                    row_error(&im, r->row, "上级编码必填");
-                    continue;
-                }
-                if (!identity_org_type_allowed(parent ? jstr(parent, "type") : NULL, type)) {
-                    row_error(&im, r->row,
-                              http_printf(req, "“%s”不能设在“%s”之下", identity_org_type_title(type),
-                                          parent ? jstr(parent, "type_title") : "（根）"));
-                    continue;
-                }
-                int64_t id =
-                    identity_org_insert(c, parent ? jint(parent, "id", 0) : 0, type, r->cells[COL_CODE],
-                                        r->cells[COL_NAME], f, http_user_id(req));
-                if (id < 0) {
-                    http_db_error(req, c);
-                    goto out;
-                }
-                created++;
-            }
-        }
-    }
-    for (size_t i = 0; i < im.n; i++)
-        if (!im.rows[i].done)
-            row_error(&im, im.rows[i].row, "上级编码不存在（既不在系统中，也不在本文件中）");
-    if (json_array_size(im.errors)) {
-        db_rollback(c);
-        goto reject;
-    }
-    {
-        audit_entry_t ae = {.detail = http_printf(req, "表格导入：新建 %d 个，更新 %d 个", created, updated)};
-        if (audit_write(c, req, &ae) != 0 || db_commit(c) != 0) {
-            http_db_error(req, c);
-            goto out;
-        }
-    }
-    result = json_pack("{s:i,s:i,s:[]}", "created", created, "updated", updated, "errors");
-    http_json(req, 200, result);
-    goto out;
-reject:
-    reject_import(req, im.errors);
-out:
-    for (size_t i = 0; i < im.n; i++)
-        for (int k = 0; k < NCOLS; k++)
-            free(im.rows[i].cells[k]);
-    free(im.rows);
-    json_decref(im.errors);
-}
+/* the fields of a new organisation, for the import's rows */
+const vfield_t identity_org_fields[] = {ORG_FIELDS(true)};
+const size_t identity_org_nfields = VN(identity_org_fields);
 
 static const vfield_t HISTORY_OUT[] = {
     {"id", V_ID},
@@ -1230,7 +893,7 @@ static const http_route_t routes[] = {
     {.method = "GET", .pattern = "/api/v1/orgs/export", .handler = export_orgs, .perm = "org.read",
      .flags = HTTP_DOWNLOAD, .summary = "导出组织（.xlsx）", .audit = "org.export", .resource = &ORGS,
      HTTP_QUERY(EXPORT_QUERY)},
-    {.method = "POST", .pattern = "/api/v1/orgs/import", .handler = import_orgs, .perm = "org.write",
+    {.method = "POST", .pattern = "/api/v1/orgs/import", .handler = identity_org_import, .perm = "org.write",
      .flags = HTTP_BODY_RAW, .max_body = 20u << 20, .summary = "导入组织（.xlsx）", .audit = "org.import",
      .resource = &ORGS,
      .notes = "the export's layout; matched by code; all or nothing: 422 import_rejected with " "errors[{row,message}]"},
