@@ -201,7 +201,8 @@ static void own_fields(import_t *im, irow_t *r)
 static const import_t *sort_im;
 static int by_code(const void *a, const void *b)
 {
-    return strcmp(sort_im->rows[*(const size_t *)a].cells[COL_CODE], sort_im->rows[*(const size_t *)b].cells[COL_CODE]);
+    return strcmp(sort_im->rows[*(const size_t *)a].cells[COL_CODE],
+                  sort_im->rows[*(const size_t *)b].cells[COL_CODE]);
 }
 
 /* The row of the file with this code, -1 if none (binary search). */
@@ -223,8 +224,8 @@ static ssize_t find_row(const import_t *im, const char *code)
 
 /* An organisation by code: 1 found (id, type, parent, path, status), 0
  * none, -1 database error. */
-static int org_by_code(db_conn_t *c, const char *code, int64_t *id, char *type, size_t typesz, int64_t *parent,
-                       char *path, size_t pathsz, bool *deleted)
+static int org_by_code(db_conn_t *c, const char *code, int64_t *id, char *type, size_t typesz,
+                       int64_t *parent, char *path, size_t pathsz, bool *deleted)
 {
     db_stmt_t *st = db_prepare(c, "SELECT id, type, parent_id, path, status FROM orgs WHERE code = ?");
     if (!st)
@@ -303,7 +304,8 @@ static int update_row(db_conn_t *c, irow_t *r, const actor_t *a)
     int rc = st ? db_step(st) : DB_ERROR;
     db_done(st);
     qb_free(&q);
-    return rc == DB_DONE ? identity_org_history(c, r->existing, "import", 0, 0, NULL, "表格导入", a->user_id) : -1;
+    return rc == DB_DONE ? identity_org_history(c, r->existing, "import", 0, 0, NULL, "表格导入", a->user_id)
+                         : -1;
 }
 
 /* The import inside the caller's transaction: 0 (row errors, if any, in
@@ -377,7 +379,7 @@ static int run(db_conn_t *c, import_t *im, const actor_t *a)
         if (r->bad)
             continue; /* (any error rolls the whole import back; the rest is still checked) */
         int64_t parent = r->parent_row >= 0 && !im->rows[r->parent_row].existing ? im->rows[r->parent_row].id
-                                                                                    : r->parent_id;
+                                                                                 : r->parent_id;
         if (r->existing) {
             if (r->existing_parent != parent)
                 fail(im, r, "上级编码与现有组织不同；调整隶属关系请使用“移动”");
@@ -409,12 +411,13 @@ static int run(db_conn_t *c, import_t *im, const actor_t *a)
             if (!identity_org_type_allowed(parent ? ptype : NULL, r->type)) {
                 char msg[120];
                 snprintf(msg, sizeof msg, "“%s”不能设在“%s”之下", identity_org_type_title(r->type),
-                         parent && identity_org_type_title(ptype) ? identity_org_type_title(ptype) : "（根）");
+                         parent && identity_org_type_title(ptype) ? identity_org_type_title(ptype)
+                                                                  : "（根）");
                 fail(im, r, msg);
                 continue;
             }
-            int64_t id = identity_org_insert(c, parent, r->type, r->cells[COL_CODE], r->cells[COL_NAME], r->fields,
-                                             a->user_id);
+            int64_t id = identity_org_insert(c, parent, r->type, r->cells[COL_CODE], r->cells[COL_NAME],
+                                             r->fields, a->user_id);
             if (id == -3)
                 fail(im, r, "组织层级过深");
             else if (id < 0)
@@ -434,7 +437,8 @@ static json_t *sorted_errors(json_t *errors)
 {
     size_t n = json_array_size(errors);
     for (size_t i = 1; i < n; i++)
-        for (size_t j = i; j > 0 && jint(json_array_get(errors, j - 1), "row", 0) > jint(json_array_get(errors, j), "row", 0);
+        for (size_t j = i; j > 0 && jint(json_array_get(errors, j - 1), "row", 0) >
+                                        jint(json_array_get(errors, j), "row", 0);
              j--) {
             json_t *x = json_incref(json_array_get(errors, j - 1));
             json_array_set(errors, j - 1, json_array_get(errors, j));
@@ -523,14 +527,17 @@ void identity_org_import(http_req_t *req)
     } else if (im.n > IMPORT_SYNC_ROWS) {
         /* large: a job with progress; the console follows it */
         char *path = keep_file(req, body, len);
-        json_t *payload = path ? json_pack("{s:s,s:I,s:I,s:s,s:i,s:s,s:I}", "file", path, "user_id",
-                                           (json_int_t)a.user_id, "org_id", (json_int_t)a.org_id, "username",
-                                           a.username, "scope", (int)a.scope, "scope_path", a.scope_path, "rows",
-                                           (json_int_t)im.n)
-                               : NULL;
+        json_t *payload =
+            path ? json_pack("{s:s,s:I,s:I,s:s,s:i,s:s,s:I}", "file", path, "user_id", (json_int_t)a.user_id,
+                             "org_id", (json_int_t)a.org_id, "username", a.username, "scope", (int)a.scope,
+                             "scope_path", a.scope_path, "rows", (json_int_t)im.n)
+                 : NULL;
         char *ptext = payload ? json_dumps(payload, JSON_COMPACT) : NULL;
         json_decref(payload);
-        job_spec_t spec = {.kind = JOB_KIND, .payload = ptext, .max_attempts = 1, .org_id = a.org_id,
+        job_spec_t spec = {.kind = JOB_KIND,
+                           .payload = ptext,
+                           .max_attempts = 1,
+                           .org_id = a.org_id,
                            .created_by = a.user_id};
         int64_t job = ptext && http_begin(req, c) ? jobs_enqueue(c, &spec) : -1;
         free(ptext);
@@ -566,7 +573,8 @@ static int job_import(job_ctx_t *ctx)
 {
     json_t *p = job_payload(ctx);
     const char *path = jstr(p, "file");
-    actor_t a = {.user_id = jint(p, "user_id", 0), .org_id = jint(p, "org_id", 0),
+    actor_t a = {.user_id = jint(p, "user_id", 0),
+                 .org_id = jint(p, "org_id", 0),
                  .scope = (auth_scope_t)jint(p, "scope", SCOPE_NONE)};
     str_lcpy(a.username, jstr(p, "username") ? jstr(p, "username") : "", sizeof a.username);
     str_lcpy(a.scope_path, jstr(p, "scope_path") ? jstr(p, "scope_path") : "", sizeof a.scope_path);
@@ -600,7 +608,8 @@ static int job_import(job_ctx_t *ctx)
     } else {
         /* progress is told before and after the transaction: on SQLite a
          * write from the worker's own connection would wait for it */
-        job_progress(ctx, 2, 2, json_array_size(json_object_get(result, "errors")) ? "有错误，未导入" : "完成");
+        job_progress(ctx, 2, 2,
+                     json_array_size(json_object_get(result, "errors")) ? "有错误，未导入" : "完成");
         job_items(ctx, im.created + im.updated);
         job_result(ctx, result);
     }
