@@ -275,8 +275,9 @@ test('the security administrator changes the policy and it is saved', async (t) 
     await confirmBox(page);
     await page.getByText('安全策略已保存').waitFor();
     await page.reload();
-    await page.locator('[data-test=policy-form] .el-form-item', { hasText: '锁定时长' }).locator('input[aria-valuenow="20"], input').first().waitFor();
-    assert.equal(await page.locator('[data-test=policy-form] .el-form-item', { hasText: '锁定时长' }).locator('input').inputValue(), '20');
+    // the form fills in once GET /security/policy answers: wait for the value, not for the input
+    const lock = page.locator('[data-test=policy-form] .el-form-item', { hasText: '锁定时长' }).locator('input');
+    await until(async () => (await lock.inputValue()) === '20', 'the saved lock time after a reload');
   });
 });
 
