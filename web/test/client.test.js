@@ -108,6 +108,15 @@ describe('errors', () => {
     expect(e.code).toBe('http_502');
   });
 
+  it('403 session_required (an API token where only a session may act) is told in Chinese, with or without the server\'s words', async () => {
+    respond(() => reply(403, { error: { code: 'session_required', message: '此操作只能在登录会话中进行，不接受 API 令牌' } }));
+    await api.post('/api/v1/auth/tokens', {}).catch(() => {});
+    expect(hooks.notify).toHaveBeenCalledWith(expect.objectContaining({ message: '此操作只能在登录会话中进行，不接受 API 令牌' }));
+    const bare = errorFrom(403, JSON.stringify({ error: { code: 'session_required' } }), new Headers());
+    expect(bare.message).toBe('此操作只能在登录会话中进行，不接受 API 令牌');
+    expect(errorFrom(403, JSON.stringify({ error: { code: 'forbidden' } }), new Headers()).message).toBe('没有执行此操作的权限');
+  });
+
   it('429 exposes Retry-After', () => {
     const e = errorFrom(429, JSON.stringify({ error: { code: 'too_many_requests', message: '太频繁' } }), new Headers({ 'Retry-After': '30' }));
     expect(e.retryAfter).toBe(30);

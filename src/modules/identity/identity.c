@@ -441,6 +441,16 @@ static const zd_label_t ACTIONS[] = {{"auth.login", "登录"},
 static const zd_label_t TARGET[] = {{"user", "用户"},      {"org", "组织"},           {"role", "角色"},
                                     {"session", "会话"},   {"api_token", "API 令牌"}, {"policy", "安全策略"},
                                     {"audit", "审计记录"}, {"log_file", "日志文件"},  {NULL}};
+/* why an API token was revoked (api_tokens.revoked_reason, set by
+ * session_revoke_user and the administrator's revoke); the owner's own revoke
+ * leaves it null */
+static const zd_label_t TOKEN_REVOKE[] = {{"revoked_by_admin", "管理员吊销", "danger"},
+                                          {"password_reset", "重置密码", "warning"},
+                                          {"disabled", "账号停用", "info"},
+                                          {"roles_changed", "角色变更", "info"},
+                                          {"forced", "强制下线", "warning"},
+                                          {"totp_reset", "重置动态口令", "warning"},
+                                          {NULL}};
 static const zd_dict_t DICTS[] = {{"org_type", "组织类型", ORG_TYPE},
                                   {"user_status", "用户状态", STATUS},
                                   {"org_status", "组织状态", STATUS},
@@ -449,6 +459,7 @@ static const zd_dict_t DICTS[] = {{"org_type", "组织类型", ORG_TYPE},
                                   {"perm_duty", "三员分立", DUTY},
                                   {"audit_action", "审计操作", ACTIONS},
                                   {"audit_target", "审计对象", TARGET},
+                                  {"token_revoke_reason", "API 令牌吊销原因", TOKEN_REVOKE},
                                   {NULL}};
 
 const zd_module_t identity_module = {

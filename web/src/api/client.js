@@ -64,7 +64,7 @@ export function buildUrl(path, query) {
   return url;
 }
 
-const STATUS_TEXT = {
+export const STATUS_TEXT = {
   400: '请求格式有误',
   401: '未登录或登录已过期',
   403: '没有执行此操作的权限',
@@ -82,6 +82,14 @@ const STATUS_TEXT = {
   504: '服务响应超时',
 };
 
+// codes whose meaning the status alone does not tell, for an answer that
+// comes without the server's message
+const CODE_TEXT = {
+  session_required: '此操作只能在登录会话中进行，不接受 API 令牌',
+  password_change_required: '请先修改密码',
+  totp_enrollment_required: '请先绑定身份验证器，开启两步验证',
+};
+
 /** Builds an ApiError from a status, the response text and headers. */
 export function errorFrom(status, text, headers) {
   let body = null;
@@ -96,7 +104,7 @@ export function errorFrom(status, text, headers) {
   return new ApiError({
     status,
     code: env?.code || `http_${status}`,
-    message: env?.message || STATUS_TEXT[status] || `请求失败（HTTP ${status}）`,
+    message: env?.message || CODE_TEXT[env?.code] || STATUS_TEXT[status] || `请求失败（HTTP ${status}）`,
     fields: env?.fields || null,
     requestId: get('X-Request-Id') || '',
     retryAfter: Number.isFinite(ra) && ra > 0 ? ra : null,

@@ -28,11 +28,14 @@ export const userApi = {
   resetPassword: (id, body = {}) => api.post(`${V}/users/${id}/reset-password`, body),
   unlock: (id) => api.post(`${V}/users/${id}/unlock`),
   logout: (id) => api.post(`${V}/users/${id}/logout`),
+  resetTotp: (id) => api.post(`${V}/users/${id}/reset-totp`),
+  tokens: (id) => api.get(`${V}/users/${id}/tokens`),
+  revokeToken: (id, tokenId) => api.del(`${V}/users/${id}/tokens/${tokenId}`),
 };
 
 export const roleApi = {
   permissions: () => api.get(`${V}/permissions`),
-  list: () => api.get(`${V}/roles`),
+  list: (opts) => api.get(`${V}/roles`, undefined, opts),
   get: (id) => api.get(`${V}/roles/${id}`),
   create: (body) => api.post(`${V}/roles`, body),
   update: (id, body) => api.patch(`${V}/roles/${id}`, body),
