@@ -72,6 +72,24 @@ int session_revoke_user(db_conn_t *c, int64_t user_id, const char *reason)
     return 0;
 }
 
+int session_revoke_token(db_conn_t *c, int64_t token_id, int64_t user_id, const char *reason)
+{
+    db_stmt_t *st = db_prepare(c, "UPDATE api_tokens SET revoked_at = ?, revoked_reason = ? "
+                                  "WHERE id = ? AND user_id = ? AND revoked_at IS NULL");
+    if (!st)
+        return -1;
+    db_bind_int64(st, 1, time_now_ms());
+    if (reason)
+        db_bind_text(st, 2, reason);
+    else
+        db_bind_null(st, 2);
+    db_bind_int64(st, 3, token_id);
+    db_bind_int64(st, 4, user_id);
+    int rc = db_step(st);
+    db_done(st);
+    return rc != DB_DONE ? -1 : db_changes(c) > 0;
+}
+
 char *session_cookie(http_req_t *req, const char *value, int max_age_s)
 {
     /* Secure when configured, and always when the trusted proxy says HTTPS */

@@ -19,6 +19,9 @@ int session_lookup(db_conn_t *c, const char *cookie, const auth_policy_t *pol, a
  * (also when none). */
 int session_revoke(db_conn_t *c, const char *session_id, const char *reason);
 int session_revoke_user(db_conn_t *c, int64_t user_id, const char *reason);
+/* One live API token of the user: 1 revoked, 0 none such (unknown, another
+ * user's or already revoked), -1 database error. reason NULL: the owner's. */
+int session_revoke_token(db_conn_t *c, int64_t token_id, int64_t user_id, const char *reason);
 /* Set-Cookie values: a live session, and one that clears it. */
 char *session_cookie(http_req_t *req, const char *value, int max_age_s);
 bool session_cookie_secure(void);

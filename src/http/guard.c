@@ -46,7 +46,7 @@ struct guard {
     _Atomic uint64_t slow, refused;
 };
 
-static void addr_text(const struct sockaddr *sa, char *out, size_t outsz)
+void guard_addr_text(const struct sockaddr *sa, char *out, size_t outsz)
 {
     str_lcpy(out, "?", outsz);
     if (sa && sa->sa_family == AF_INET)
@@ -56,7 +56,7 @@ static void addr_text(const struct sockaddr *sa, char *out, size_t outsz)
                   (socklen_t)outsz);
 }
 
-static bool listed(const char *list, const char *ip)
+bool guard_addr_listed(const char *list, const char *ip)
 {
     size_t n = strlen(ip);
     for (const char *p = list; *p;) {
@@ -97,8 +97,8 @@ enum MHD_Result guard_accept(void *cls, const struct sockaddr *addr, socklen_t a
     if (!g->per_ip)
         return MHD_YES;
     char ip[64];
-    addr_text(addr, ip, sizeof ip);
-    if (listed(g->trusted, ip))
+    guard_addr_text(addr, ip, sizeof ip);
+    if (guard_addr_listed(g->trusted, ip))
         return MHD_YES;
     int n = 0;
     pthread_mutex_lock(&g->mu);
@@ -124,8 +124,8 @@ void guard_notify(void *cls, struct MHD_Connection *conn, void **socket_context,
         const union MHD_ConnectionInfo *ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
         e->fd = ci ? ci->connect_fd : -1;
         ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
-        addr_text(ci ? ci->client_addr : NULL, e->ip, sizeof e->ip);
-        e->trusted = listed(g->trusted, e->ip);
+        guard_addr_text(ci ? ci->client_addr : NULL, e->ip, sizeof e->ip);
+        e->trusted = guard_addr_listed(g->trusted, e->ip);
         e->phase = GUARD_IDLE;
         e->since_ns = time_mono_ns();
         pthread_mutex_lock(&g->mu);

@@ -34,6 +34,10 @@ void *guard_request_line(void *cls, const char *uri, struct MHD_Connection *conn
 /* The dispatcher tells the guard where a connection's request is. */
 void guard_phase(guard_t *g, struct MHD_Connection *conn, int phase);
 void guard_body(guard_t *g, struct MHD_Connection *conn, size_t n);
+/* A socket address as text ("?" when neither IPv4 nor IPv6), and whether an
+ * address is in a comma- or space-separated list (the trusted proxies). */
+void guard_addr_text(const struct sockaddr *sa, char *out, size_t outsz);
+bool guard_addr_listed(const char *list, const char *ip);
 /* Prometheus text: connections closed as too slow, refused per address. */
 void guard_metrics(const guard_t *g, sbuf_t *out);
 

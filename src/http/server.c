@@ -171,38 +171,13 @@ static void new_request_id(char *out)
 static void peer_ip(struct MHD_Connection *c, char *out, size_t outsz)
 {
     const union MHD_ConnectionInfo *ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
-    str_lcpy(out, "?", outsz);
-    if (!ci || !ci->client_addr)
-        return;
-    const struct sockaddr *sa = ci->client_addr;
-    if (sa->sa_family == AF_INET)
-        inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)sa)->sin_addr, out, (socklen_t)outsz);
-    else if (sa->sa_family == AF_INET6)
-        inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr, out,
-                  (socklen_t)outsz);
+    guard_addr_text(ci ? ci->client_addr : NULL, out, outsz);
 }
 
-static bool in_list(const char *list, const char *ip)
-{
-    size_t n = strlen(ip);
-    for (const char *p = list; *p;) {
-        while (*p == ' ' || *p == ',')
-            p++;
-        const char *e = p;
-        while (*e && *e != ',' && *e != ' ')
-            e++;
-        if ((size_t)(e - p) == n && memcmp(p, ip, n) == 0)
-            return true;
-        p = e;
-    }
-    return false;
-}
-
-/* Behind a trusted reverse proxy the client is the last X-Forwarded-For hop. */
 static void client_ip(http_server_t *s, http_req_t *req)
 {
     peer_ip(req->conn, req->client_ip, sizeof req->client_ip);
-    if (!s->trusted[0] || !in_list(s->trusted, req->client_ip))
+    if (!s->trusted[0] || !guard_addr_listed(s->trusted, req->client_ip))
         return;
     const char *proto = MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, "X-Forwarded-Proto");
     req->via_tls = proto && strcasecmp(proto, "https") == 0;

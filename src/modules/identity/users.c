@@ -796,21 +796,12 @@ static void revoke_user_token(http_req_t *req)
     db_conn_t *c = http_db(req);
     if (!c || !http_param_id(req, "token_id", &token) || !target(req, c, &id))
         return;
-    db_stmt_t *st = db_prepare(c, "UPDATE api_tokens SET revoked_at = ?, revoked_reason = 'revoked_by_admin' "
-                                  "WHERE id = ? AND user_id = ? AND revoked_at IS NULL");
-    int rc = DB_ERROR;
-    if (st) {
-        db_bind_int64(st, 1, time_now_ms());
-        db_bind_int64(st, 2, token);
-        db_bind_int64(st, 3, id);
-        rc = db_step(st);
-    }
-    db_done(st);
-    if (rc != DB_DONE) {
+    int r = session_revoke_token(c, token, id, "revoked_by_admin");
+    if (r < 0) {
         http_db_error(req, c);
         return;
     }
-    if (db_changes(c) == 0) {
+    if (r == 0) {
         http_error(req, 404, "not_found", "令牌不存在或已吊销");
         return;
     }
