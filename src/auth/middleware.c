@@ -195,8 +195,6 @@ static int from_token(http_req_t *req, db_conn_t *c, const char *token, const au
     return 0;
 }
 
-static bool mutating(const char *m) { return strcmp(m, "GET") != 0 && strcmp(m, "HEAD") != 0; }
-
 /* the refusal itself is the answer; a record that cannot be written is logged */
 static void denied(http_req_t *req, const char *why)
 {
@@ -246,7 +244,7 @@ int auth_middleware(http_req_t *req)
         http_error(req, 401, "unauthenticated", "未登录或会话已过期，请重新登录");
         return -1;
     }
-    if (!a->via_token && mutating(http_method(req)) && !(rt->flags & HTTP_NO_CSRF)) {
+    if (!a->via_token && !http_method_safe(http_method(req)) && !(rt->flags & HTTP_NO_CSRF)) {
         const char *t = http_header_in(req, "X-CSRF-Token");
         if (!t || strlen(t) != strlen(a->csrf) || !str_ct_equal(t, a->csrf, strlen(a->csrf))) {
             denied(req, "CSRF 令牌缺失或不符");

@@ -20,6 +20,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 typedef struct http_req http_req_t;
 typedef void (*http_handler_fn)(http_req_t *req);
@@ -47,6 +48,21 @@ enum {
 #define HTTP_LOGIN  "@login"  /* any logged-in user */
 #define HTTP_ANYONE "@anyone" /* no login at all (with HTTP_PUBLIC) */
 
+/* A route whose body is too large to keep (an upload of any size) hands it
+ * to these as it arrives, in constant memory. begin runs once login,
+ * permission, CSRF and the announced length have passed, before the first
+ * byte; answering there refuses the body. data gets each piece in order;
+ * returning -1 (after answering) stops the reading. end runs once for every
+ * begin that did not answer: complete is true when the whole body came (the
+ * handler runs next) and false when the client went away or data stopped
+ * it. The handler then runs as usual, with http_body() empty. A request
+ * without a body skips begin and end. State lives in http_set_ctx(). */
+typedef struct {
+    void (*begin)(http_req_t *req);
+    int (*data)(http_req_t *req, const char *buf, size_t n);
+    void (*end)(http_req_t *req, bool complete);
+} http_stream_t;
+
 /* One row of a module's route table. Declare with designated initialisers:
  *
  *   static const http_route_t routes[] = {
@@ -64,7 +80,8 @@ enum {
  * is turned into a 500 (and its transaction refused at commit). The same
  * table produces GET /api/v1/openapi.json. */
 typedef struct http_route {
-    const char *method;  /* "GET", "POST", "PUT", "PATCH", "DELETE" */
+    const char *method;  /* "GET", "POST", "PUT", "PATCH", "DELETE"; "HEAD" and "OPTIONS" where a
+                            protocol needs them (HEAD falls back to the GET route otherwise) */
     const char *pattern; /* "/api/v1/orgs/{id}" — {name} matches one segment */
     http_handler_fn handler;
     const char *perm; /* permission code, HTTP_LOGIN or HTTP_ANYONE */
@@ -84,11 +101,15 @@ typedef struct http_route {
     const char *example; /* a valid request body (JSON), for the document and the contract tests */
     int status;          /* the success status: 0 → 200 (or 201, 204) */
     const char *notes;   /* more than the summary: states it moves between, error codes (the document) */
+    const http_stream_t *stream; /* the body is streamed to these (see above), never kept */
 } http_route_t;
 
 #define HTTP_BODY(f)  .body = (f), .nbody = sizeof(f) / sizeof((f)[0])
 #define HTTP_QUERY(f) .query = (f), .nquery = sizeof(f) / sizeof((f)[0])
 #define HTTP_OUT(f)   .out = (f), .nout = sizeof(f) / sizeof((f)[0])
+
+/* GET, HEAD and OPTIONS change nothing: no CSRF token, no audit record. */
+bool http_method_safe(const char *method);
 
 /* ---- request ---- */
 const char *http_method(const http_req_t *req);
@@ -131,6 +152,14 @@ void http_defer(http_req_t *req, void (*fn)(void *), void *ptr);
  * (NULL is fine). Helpers borrow JSON; objects that must outlive a call go
  * through this. */
 json_t *http_defer_json(http_req_t *req, json_t *j);
+/* The handler's own state for this request (a streamed body's file ...). */
+void http_set_ctx(http_req_t *req, void *ctx);
+void *http_ctx(const http_req_t *req);
+/* fn runs when the request has ended, after the answer went out or the
+ * client went away (aborted): the status sent and the body bytes sent (for
+ * a file, the bytes queued). For logs of transfers; fn must not answer. */
+typedef void (*http_done_fn)(http_req_t *req, void *ud, int status, uint64_t bytes, bool aborted);
+void http_on_done(http_req_t *req, http_done_fn fn, void *ud);
 /* Counts an audit record written for this request (auth/audit.c calls it). */
 void http_note_audit(http_req_t *req);
 
@@ -171,6 +200,11 @@ void http_send_owned(http_req_t *req, int status, const char *content_type, char
 /* Sends len bytes of an open file from offset; the fd is closed after. */
 void http_send_fd(http_req_t *req, int status, const char *content_type, int fd, uint64_t offset,
                   uint64_t len);
+/* Sends len bytes produced by read(cls, pos, buf, max) → bytes written (at
+ * least 1), or -1 to abort the connection; free_cls(cls) when done. */
+typedef ssize_t (*http_reader_fn)(void *cls, uint64_t pos, char *buf, size_t max);
+void http_send_reader(http_req_t *req, int status, const char *content_type, uint64_t len,
+                      http_reader_fn read, void *cls, void (*free_cls)(void *));
 void http_no_content(http_req_t *req); /* 204 */
 /* Adds a response header (copied). */
 void http_add_header(http_req_t *req, const char *name, const char *value);
@@ -178,6 +212,9 @@ bool http_responded(const http_req_t *req);
 /* Marks the answer as a download named `name` (UTF-8, e.g. 词库.txt), with an
  * ASCII fallback for old clients (RFC 6266 / 5987). */
 void http_attachment(http_req_t *req, const char *ascii_fallback, const char *name);
+/* Content-Disposition: attachment, or inline (shown by the browser when it
+ * can) with the name for saving; ascii_fallback NULL: made from name. */
+void http_disposition(http_req_t *req, bool inline_, const char *ascii_fallback, const char *name);
 int http_status(const http_req_t *req);
 
 /* {"items":[...],"total":N,"page":P,"page_size":S}; steals items. */

@@ -31,6 +31,10 @@ struct http_req {
     bool has_body;    /* announced by Content-Length or chunked encoding */
     int64_t body_len; /* Content-Length, -1 when not given */
     json_t *json;
+    bool streaming; /* the route's stream began and has not ended */
+    void *ctx;      /* http_set_ctx */
+    http_done_fn done;
+    void *done_ud;
     /* identity */
     int64_t user_id, org_id;
     const char *username;
@@ -52,6 +56,10 @@ struct http_req {
     bool resp_owned;
     int resp_fd;
     uint64_t resp_off, resp_flen;
+    http_reader_fn resp_read; /* a body produced by a callback (ranges, remote objects) */
+    void *resp_cls;
+    void (*resp_free)(void *);
+    uint64_t resp_rlen;
     hdr_t *headers;
     bool queued;
     size_t bytes_sent;

@@ -197,7 +197,7 @@ db_conn_t *http_db(http_req_t *req)
         return NULL;
     }
     const http_route_t *rt = req->match.route;
-    if (rt && strcmp(req->method, "GET") != 0 && !(rt->flags & HTTP_NO_AUDIT))
+    if (rt && !http_method_safe(req->method) && !(rt->flags & HTTP_NO_AUDIT))
         db_set_commit_check(req->db, commit_check, req);
     http_server_fault(req->srv, req);
     return req->db;
@@ -224,12 +224,35 @@ db_conn_t *http_db_change(http_req_t *req, int64_t *id)
 
 /* ---- response ---- */
 
+bool http_method_safe(const char *m)
+{
+    return m && (!strcmp(m, "GET") || !strcmp(m, "HEAD") || !strcmp(m, "OPTIONS"));
+}
+
+void http_set_ctx(http_req_t *req, void *ctx) { req->ctx = ctx; }
+void *http_ctx(const http_req_t *req) { return req->ctx; }
+void http_on_done(http_req_t *req, http_done_fn fn, void *ud)
+{
+    req->done = fn;
+    req->done_ud = ud;
+}
+
+static void drop_reader(http_req_t *req)
+{
+    if (req->resp_read && req->resp_free)
+        req->resp_free(req->resp_cls);
+    req->resp_read = NULL;
+    req->resp_cls = NULL;
+    req->resp_free = NULL;
+}
+
 void http_reset_response(http_req_t *req)
 {
     if (req->resp_owned)
         free(req->resp_body);
     if (req->resp_fd > 0)
         close(req->resp_fd);
+    drop_reader(req);
     req->resp_body = NULL;
     req->resp_owned = false;
     req->resp_fd = 0;
@@ -279,6 +302,21 @@ void http_send_fd(http_req_t *req, int status, const char *ctype, int fd, uint64
     req->resp_fd = fd;
     req->resp_off = off;
     req->resp_flen = len;
+}
+
+void http_send_reader(http_req_t *req, int status, const char *ctype, uint64_t len, http_reader_fn read,
+                      void *cls, void (*free_cls)(void *))
+{
+    if (req->responded) {
+        if (free_cls)
+            free_cls(cls);
+        return;
+    }
+    set_body(req, status, ctype, NULL, 0, false);
+    req->resp_read = read;
+    req->resp_cls = cls;
+    req->resp_free = free_cls;
+    req->resp_rlen = len;
 }
 
 void http_no_content(http_req_t *req) { set_body(req, 204, NULL, NULL, 0, false); }
@@ -351,11 +389,26 @@ void http_list(http_req_t *req, json_t *items, int64_t total, int64_t page, int6
     http_json(req, 200, o);
 }
 
-void http_attachment(http_req_t *req, const char *ascii_fallback, const char *name)
+void http_disposition(http_req_t *req, bool inline_, const char *ascii_fallback, const char *name)
 {
+    /* the plain filename= is for old clients: ASCII, no quotes or
+     * backslashes; filename*= carries the real (UTF-8) name */
     sbuf_t b;
     sbuf_init(&b);
-    sbuf_printf(&b, "attachment; filename=\"%s\"; filename*=UTF-8''", ascii_fallback);
+    sbuf_printf(&b, "%s; filename=\"", inline_ ? "inline" : "attachment");
+    bool any = false, gap = false;
+    for (const unsigned char *p = (const unsigned char *)(ascii_fallback ? ascii_fallback : name); *p; p++) {
+        bool plain = *p >= 0x20 && *p < 0x7f && *p != '"' && *p != '\\' && *p != '%' && *p != ';';
+        if (plain && gap && any)
+            sbuf_putc(&b, '_'); /* a run of other bytes (a Chinese word) becomes one _ */
+        if (plain)
+            sbuf_putc(&b, (char)*p);
+        gap = !plain;
+        any |= plain && *p != '.';
+    }
+    if (!any)
+        sbuf_puts(&b, "download");
+    sbuf_puts(&b, "\"; filename*=UTF-8''");
     for (const unsigned char *p = (const unsigned char *)name; *p; p++) {
         if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') || *p == '.' ||
             *p == '-' || *p == '_')
@@ -365,4 +418,9 @@ void http_attachment(http_req_t *req, const char *ascii_fallback, const char *na
     }
     http_add_header(req, "Content-Disposition", b.data);
     sbuf_free(&b);
+}
+
+void http_attachment(http_req_t *req, const char *ascii_fallback, const char *name)
+{
+    http_disposition(req, false, ascii_fallback, name);
 }

@@ -43,7 +43,7 @@ const char *router_module_at(const router_t *r, int i) { return i >= 0 && i < r-
 
 static bool valid_method(const char *m)
 {
-    static const char *ok[] = {"GET", "POST", "PUT", "PATCH", "DELETE"};
+    static const char *ok[] = {"GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"};
     for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++)
         if (m && strcmp(m, ok[i]) == 0)
             return true;
@@ -81,7 +81,7 @@ static int split_pattern(entry_t *e, char *err, size_t errlen)
     return 0;
 }
 
-static bool mutating(const char *m) { return strcmp(m, "GET") != 0; }
+static bool mutating(const char *m) { return !http_method_safe(m); }
 
 /* The rules every row of a route table obeys; NULL when fine. */
 static const char *route_rule(const http_route_t *rt)
@@ -98,6 +98,8 @@ static const char *route_rule(const http_route_t *rt)
         return "a mutating route names its audit action (.audit) or says HTTP_NO_AUDIT";
     if ((rt->flags & HTTP_LIST) && strcmp(rt->method, "GET") != 0)
         return "HTTP_LIST is for GET routes";
+    if (rt->stream && (!mutating(rt->method) || !rt->stream->begin || !rt->stream->data || !rt->stream->end))
+        return "a streamed body needs a method with a body and all three of begin, data, end";
     return NULL;
 }
 
@@ -165,20 +167,12 @@ static bool more_specific(const entry_t *a, const entry_t *b)
     return false;
 }
 
-route_result_t router_match(const router_t *r, const char *method, const char *path, route_match_t *m)
+/* The best route for method and the path's segments, or NULL; collects
+ * the other methods of the path in m->allow. */
+static const entry_t *best_route(const router_t *r, const char *want, int n, const char *const *starts,
+                                 const size_t *lens, route_match_t *m, bool *path_matched)
 {
-    const char *starts[ROUTER_MAX_SEGMENTS];
-    size_t lens[ROUTER_MAX_SEGMENTS];
-    memset(m, 0, sizeof *m);
-    m->index = -1;
-    if (!path || strlen(path) > ROUTER_MAX_PATH)
-        return ROUTE_NOT_FOUND;
-    int n = split_path(path, starts, lens);
-    if (n < 0)
-        return ROUTE_NOT_FOUND;
-    const char *want = strcmp(method, "HEAD") == 0 ? "GET" : method;
     const entry_t *best = NULL;
-    bool path_matched = false;
     for (int i = 0; i < r->n; i++) {
         const entry_t *e = &r->e[i];
         if (e->nsegs != n)
@@ -192,7 +186,7 @@ route_result_t router_match(const router_t *r, const char *method, const char *p
         }
         if (!ok)
             continue;
-        path_matched = true;
+        *path_matched = true;
         if (strcmp(e->route->method, want) != 0) {
             size_t al = strlen(m->allow);
             if (!strstr(m->allow, e->route->method) && al + 10 < sizeof m->allow)
@@ -204,6 +198,24 @@ route_result_t router_match(const router_t *r, const char *method, const char *p
             m->index = i;
         }
     }
+    return best;
+}
+
+route_result_t router_match(const router_t *r, const char *method, const char *path, route_match_t *m)
+{
+    const char *starts[ROUTER_MAX_SEGMENTS] = {0};
+    size_t lens[ROUTER_MAX_SEGMENTS] = {0};
+    memset(m, 0, sizeof *m);
+    m->index = -1;
+    if (!path || strlen(path) > ROUTER_MAX_PATH)
+        return ROUTE_NOT_FOUND;
+    int n = split_path(path, starts, lens);
+    if (n < 0)
+        return ROUTE_NOT_FOUND;
+    bool path_matched = false;
+    const entry_t *best = best_route(r, method, n, starts, lens, m, &path_matched);
+    if (!best && strcmp(method, "HEAD") == 0) /* HEAD is GET without the body, unless a route says more */
+        best = best_route(r, "GET", n, starts, lens, m, &path_matched);
     if (!best)
         return path_matched ? ROUTE_METHOD_NOT_ALLOWED : ROUTE_NOT_FOUND;
     m->route = best->route;

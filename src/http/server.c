@@ -297,6 +297,12 @@ enum MHD_Result http_queue(http_req_t *req)
     if (req->resp_fd > 0) {
         r = MHD_create_response_from_fd_at_offset64(req->resp_flen, req->resp_fd, req->resp_off);
         req->bytes_sent = (size_t)req->resp_flen;
+    } else if (req->resp_read) {
+        r = MHD_create_response_from_callback(req->resp_rlen, 64 * 1024, req->resp_read, req->resp_cls,
+                                              req->resp_free);
+        if (r) /* MHD frees the reader's state now */
+            req->resp_read = NULL;
+        req->bytes_sent = (size_t)req->resp_rlen;
     } else if (req->resp_owned) {
         r = MHD_create_response_from_buffer_with_free_callback(req->resp_len, req->resp_body, free_cb);
         req->resp_owned = false; /* MHD frees it now */
@@ -420,6 +426,11 @@ static void on_headers(http_server_t *s, http_req_t *req)
         return;
     }
     const char *ct = MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE);
+    if (rt->stream) {
+        rt->stream->begin(req);
+        req->streaming = !req->responded;
+        return;
+    }
     if (rt->flags & HTTP_BODY_RAW)
         return;
     if (rt->flags & HTTP_BODY_TEXT) {
@@ -555,7 +566,7 @@ static void on_complete(http_server_t *s, http_req_t *req)
         return;
     }
     /* every successful change leaves an audit record (docs/security.md) */
-    if (strcmp(req->method, "GET") != 0 && !(rt->flags & HTTP_NO_AUDIT) && req->status >= 200 &&
+    if (!http_method_safe(req->method) && !(rt->flags & HTTP_NO_AUDIT) && req->status >= 200 &&
         req->status < 300 && req->audits == 0) {
         log_msg(LOG_SYSTEM, LOG_ERROR, "http.unaudited", "%s %s succeeded without an audit record",
                 rt->method, rt->pattern);
@@ -604,7 +615,9 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
                 *upload_data_size = 0;
                 return http_queue(req);
             }
-            if (body_append(s, req, upload_data, *upload_data_size) != 0) {
+            const http_stream_t *st = req->match.route ? req->match.route->stream : NULL;
+            if (req->streaming ? st->data(req, upload_data, *upload_data_size) != 0
+                               : body_append(s, req, upload_data, *upload_data_size) != 0) {
                 *upload_data_size = 0;
                 return http_queue(req);
             }
@@ -615,6 +628,10 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     if (req->queued)
         return MHD_YES;
     guard_phase(s->guard, conn, GUARD_ANSWER);
+    if (req->streaming) {
+        req->streaming = false;
+        req->match.route->stream->end(req, !req->responded);
+    }
     if (!req->responded)
         on_complete(s, req);
     return http_queue(req);
@@ -629,6 +646,10 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
         return;
     *con_cls = NULL;
     guard_phase(s->guard, conn, GUARD_IDLE); /* a kept-alive connection waits for its next request */
+    if (req->streaming) {                    /* the client went away in the middle of the body */
+        req->streaming = false;
+        req->match.route->stream->end(req, false);
+    }
     int64_t ns = time_mono_ns() - req->t0_ns;
     int status = req->responded ? req->status : 499;
     observe(s,
@@ -651,8 +672,13 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     if (toe != MHD_REQUEST_TERMINATED_COMPLETED_OK)
         log_int(&r, "aborted", toe);
     log_end(&r);
+    if (req->done)
+        req->done(req, req->done_ud, status, req->queued ? (uint64_t)req->bytes_sent : 0,
+                  toe != MHD_REQUEST_TERMINATED_COMPLETED_OK);
     if (req->db)
         db_release(req->db);
+    if (!req->queued)
+        http_reset_response(req); /* an answer that never went out: its file or reader */
     if (req->resp_owned)
         free(req->resp_body);
     if (req->resp_fd > 0 && !req->queued)

@@ -200,7 +200,7 @@ static json_t *responses(const http_route_t *rt)
     }
     if (strchr(rt->pattern, '{'))
         json_object_set_new(r, "404", error_ref("不存在，或不在您的数据范围内"));
-    if (strcmp(rt->method, "GET") != 0 && !(rt->flags & HTTP_NO_AUDIT))
+    if (!http_method_safe(rt->method) && !(rt->flags & HTTP_NO_AUDIT))
         json_object_set_new(r, "409", error_ref("与当前状态或已有记录冲突"));
     return r;
 }
@@ -273,7 +273,7 @@ json_t *system_openapi_document(const http_server_t *http)
             json_object_set_new(op, "parameters", params);
         else
             json_decref(params);
-        json_t *body = strcmp(rt->method, "GET") != 0 ? request_body(rt) : NULL;
+        json_t *body = !http_method_safe(rt->method) ? request_body(rt) : NULL;
         if (body)
             json_object_set_new(op, "requestBody", body);
         json_object_set_new(op, "responses", responses(rt));
