@@ -30,10 +30,10 @@ build-fuzz: deps
 	CC=clang cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo -DZHENDI_FUZZ=ON >/dev/null
 	cmake --build build-fuzz -j$(JOBS)
 
-# ThreadSanitizer build of the text-engine unit tests only (tests/unit/text)
+# ThreadSanitizer build of the threaded unit tests only (tests/unit/text, tests/unit/storage)
 build-tsan: deps
 	CC=clang cmake -S . -B build-tsan -DCMAKE_BUILD_TYPE=Debug -DZHENDI_TSAN=ON >/dev/null
-	cmake --build build-tsan -j$(JOBS) --target text_tests
+	cmake --build build-tsan -j$(JOBS) --target tsan_tests
 
 # The web console: built into web/dist when web/ exists and is out of date.
 web:
@@ -52,10 +52,11 @@ test-unit: build-asan
 	scripts/pg-test.sh bash -c 'cd build-asan && ctest --output-on-failure -j$(JOBS)'
 
 # the text engine's threads (hot reload, per-thread scratch, shared tables)
-# under ThreadSanitizer: any data race fails the run
+# and the virus scanner's (engine swap while scanning) under ThreadSanitizer:
+# any data race fails the run
 test-tsan: build-tsan
 	cd build-tsan && TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 \
-	  ctest --output-on-failure -j$(JOBS) -R '^text/'
+	  ctest --output-on-failure -j$(JOBS) -R '^(text|storage)/'
 
 test-api: build-asan tests/node_modules/.ok
 	ZHENDI_BIN=$(CURDIR)/build-asan/zhendi node --test --test-concurrency=2 tests/api/
