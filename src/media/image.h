@@ -18,33 +18,34 @@ int media_image_init(const char *argv0, char *err, size_t errlen);
 void media_image_shutdown(void);
 
 typedef struct {
-    char format[16];      /* "jpeg", "png", "webp", "gif", "tiff", "heif" */
-    int width, height;    /* as displayed: after the EXIF orientation */
-    int orientation;      /* EXIF 1..8; 1 when absent */
-    int64_t taken_at_ms;  /* EXIF DateTimeOriginal as local time (Asia/Shanghai) → ms; 0 when absent */
-    char camera[96];      /* "Make Model", or "" */
-    bool has_gps;         /* the original carries a location */
+    char format[16];     /* "jpeg", "png", "webp", "gif", "tiff", "heif" */
+    int width, height;   /* as displayed: after the EXIF orientation */
+    int orientation;     /* EXIF 1..8; 1 when absent */
+    int64_t taken_at_ms; /* EXIF DateTimeOriginal as local time (Asia/Shanghai) → ms; 0 when absent */
+    char camera[96];     /* "Make Model", or "" */
+    bool has_gps;        /* the original carries a location */
     double gps_lat, gps_lon;
-    json_t *exif;         /* searchable metadata {"taken_at","camera","lens","exposure","f_number",
+    json_t *exif; /* searchable metadata {"taken_at","camera","lens","exposure","f_number",
                              "iso","focal_length","software",...} of what is present (owned); NULL when none */
 } media_image_info_t;
 
 /* Reads the header and EXIF (not the pixels). -1 with a reason in err when
  * the file is not an image libvips reads, or has more than max_pixels
  * (0: 100 million). */
-int media_image_probe(const char *path, int64_t max_pixels, media_image_info_t *out, char *err, size_t errlen);
+int media_image_probe(const char *path, int64_t max_pixels, media_image_info_t *out, char *err,
+                      size_t errlen);
 void media_image_info_free(media_image_info_t *info); /* NULL is fine */
 
 typedef struct {
-    int max_side;  /* the longer side at most this many pixels (never enlarged) */
-    int quality;   /* JPEG/WebP quality; 0: 82 */
-    bool square;   /* crop to a centred square of max_side (a thumbnail for grids) */
+    int max_side;       /* the longer side at most this many pixels (never enlarged) */
+    int quality;        /* JPEG/WebP quality; 0: 82 */
+    bool square;        /* crop to a centred square of max_side (a thumbnail for grids) */
     const char *format; /* "jpeg" (default) or "webp" */
 } media_derive_opts_t;
 
 /* Writes dst: orientation applied, resized, every metadata block removed.
  * Sets the size written (*w, *h). -1 with err. */
-int media_image_derive(const char *src, const char *dst, const media_derive_opts_t *opt, int *w, int *h, char *err,
-                       size_t errlen);
+int media_image_derive(const char *src, const char *dst, const media_derive_opts_t *opt, int *w, int *h,
+                       char *err, size_t errlen);
 
 #endif

@@ -19,17 +19,17 @@
 #include <stdint.h>
 
 typedef struct {
-    char format[64];       /* container, ffprobe's format_name ("mov,mp4,m4a,3gp,3g2,mj2") */
-    int64_t duration_ms;   /* 0 when unknown */
-    int64_t bitrate;       /* bits/s of the whole file, 0 when unknown */
+    char format[64];     /* container, ffprobe's format_name ("mov,mp4,m4a,3gp,3g2,mj2") */
+    int64_t duration_ms; /* 0 when unknown */
+    int64_t bitrate;     /* bits/s of the whole file, 0 when unknown */
     bool has_video, has_audio;
-    char vcodec[32];       /* "h264", "hevc", "vp9" ... */
-    char pix_fmt[32];      /* "yuv420p" ... */
-    int width, height;     /* as displayed (rotation applied) */
-    int rotation;          /* 0, 90, 180, 270 */
+    char vcodec[32];   /* "h264", "hevc", "vp9" ... */
+    char pix_fmt[32];  /* "yuv420p" ... */
+    int width, height; /* as displayed (rotation applied) */
+    int rotation;      /* 0, 90, 180, 270 */
     double fps;
-    int64_t vbitrate;      /* video stream bits/s, 0 when unknown */
-    char acodec[32];       /* "aac", "mp3" ... */
+    int64_t vbitrate; /* video stream bits/s, 0 when unknown */
+    char acodec[32];  /* "aac", "mp3" ... */
     int asample_rate, achannels;
 } media_video_info_t;
 

@@ -48,8 +48,8 @@ typedef struct {
     /* Calls fn for every key starting with prefix ("" for all), in no set
      * order; fn returning non-zero stops the walk (and is returned). -1 with
      * err on a backend error. */
-    int (*list)(blob_store_t *b, const char *prefix, int (*fn)(const char *key, int64_t size, void *ud), void *ud,
-                char *err, size_t errlen);
+    int (*list)(blob_store_t *b, const char *prefix, int (*fn)(const char *key, int64_t size, void *ud),
+                void *ud, char *err, size_t errlen);
     /* The local file of a key when the backend is a local disk (for tools
      * to read in place), else false. */
     bool (*local_path)(blob_store_t *b, const char *key, char *out, size_t outsz);
