@@ -13,6 +13,7 @@
 # directory). About 15 s to start, then the test.
 set -euo pipefail
 TEST=${1:?usage: tests/s3/run.sh PATH/TO/s3_test}
+[[ -x $TEST ]] || { echo "tests/s3: no test program at $TEST (cmake --build BUILD --target s3_test)" >&2; exit 1; }
 for c in ceph-mon ceph-osd radosgw radosgw-admin monmaptool ceph curl python3; do
   command -v $c >/dev/null || { echo "tests/s3: $c missing: scripts/deps.sh deps/apt-s3.txt installs it" >&2; exit 1; }
 done
