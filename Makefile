@@ -7,7 +7,7 @@ LISTEN ?= 127.0.0.1:8080
 export PATH := $(CURDIR)/.tools/node/bin:$(PATH)
 
 .PHONY: all run test deps build build-asan build-fuzz build-tsan web test-unit test-api test-api-pg \
-        test-fuzz test-tsan test-web test-e2e test-crash test-cluster format format-check bench bench-web \
+        test-fuzz test-tsan test-s3 test-web test-e2e test-crash test-cluster format format-check bench bench-web \
         clean api-doc security security-full
 
 all: build
@@ -58,6 +58,13 @@ test-tsan: build-tsan
 	cd build-tsan && TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 \
 	  ctest --output-on-failure -j$(JOBS) -R '^(text|storage)/'
 
+# the S3 object store against Ceph's RADOS Gateway on a throw-away
+# single-node cluster (tests/s3/run.sh; not part of `make test` yet)
+test-s3: build-asan
+	@scripts/deps.sh deps/apt-s3.txt
+	cmake --build build-asan -j$(JOBS) --target s3_test
+	tests/s3/run.sh build-asan/s3_test
+
 test-api: build-asan tests/node_modules/.ok
 	ZHENDI_BIN=$(CURDIR)/build-asan/zhendi node --test --test-concurrency=2 tests/api/
 
@@ -92,10 +99,10 @@ tests/node_modules/.ok: tests/package.json tests/package-lock.json
 	touch $@
 
 format:
-	clang-format -i $$(git ls-files 'src/*.c' 'src/*.h' 'tests/unit/*.c' 'tests/unit/*.h' 'tests/fuzz/*.c')
+	clang-format -i $$(git ls-files 'src/*.c' 'src/*.h' 'tests/unit/*.c' 'tests/unit/*.h' 'tests/fuzz/*.c' 'tests/s3/*.c')
 
 format-check:
-	clang-format --dry-run -Werror $$(git ls-files 'src/*.c' 'src/*.h' 'tests/unit/*.c' 'tests/unit/*.h' 'tests/fuzz/*.c')
+	clang-format --dry-run -Werror $$(git ls-files 'src/*.c' 'src/*.h' 'tests/unit/*.c' 'tests/unit/*.h' 'tests/fuzz/*.c' 'tests/s3/*.c')
 
 bench: build
 	bench/run.sh
