@@ -11,6 +11,18 @@ static pthread_mutex_t g_lock = PTHREAD_MUTEX_INITIALIZER;
 static magic_t g_magic;
 static bool g_failed;
 
+/* UTF-8 text without control characters (the sample may end inside a character). */
+static bool utf8_text(const unsigned char *p, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if ((p[i] < 0x20 && p[i] != '\t' && p[i] != '\n' && p[i] != '\r' && p[i] != '\f') || p[i] == 0x7f)
+            return false;
+    for (size_t cut = 0; cut < 4 && cut <= n; cut++)
+        if (utf8_valid((const char *)p, n - cut))
+            return true;
+    return false;
+}
+
 int mime_sniff(const void *buf, size_t len, char *out, size_t outsz)
 {
     int rc = -1;
@@ -30,6 +42,13 @@ int mime_sniff(const void *buf, size_t len, char *out, size_t outsz)
             str_lcpy(out, t, outsz);
             rc = 0;
         }
+        /* a DOS .COM program has no header: libmagic calls anything that
+         * starts with the byte 0xE9 (a near jump) one, and so every UTF-8
+         * text whose first character is in U+9000..U+9FFF (阵, 需, 院 …) */
+        const unsigned char *b = buf;
+        if (rc == 0 && !strcmp(out, "application/x-dosexec") && !(len >= 2 && b[0] == 'M' && b[1] == 'Z') &&
+            utf8_text(b, len))
+            str_lcpy(out, "text/plain", outsz);
     }
     pthread_mutex_unlock(&g_lock);
     return rc;
