@@ -13,7 +13,8 @@
 #include <time.h>
 #include <unistd.h>
 
-static const char *const kind_names[LOG_KINDS] = {"system", "app", "job", "transfer", "db", "access"};
+static const char *const kind_names[LOG_KINDS] = {"system", "app",    "job",     "transfer",
+                                                  "db",     "access", "security"};
 static const char *const level_names[] = {"debug", "info", "warn", "error"};
 
 typedef struct {

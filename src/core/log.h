@@ -6,6 +6,8 @@
  *   transfer file uploads and downloads
  *   db       migrations, database errors, slow queries
  *   access   one line per HTTP request
+ *   security what threatened the system: viruses found, share-link passwords
+ *            guessed, integrity failures of stored files
  * Files rotate when they pass the size limit or the date changes; rotated
  * files older than the retention are deleted. Every function is thread-safe;
  * before log_open() (or after log_close()) lines go to stderr.
@@ -22,7 +24,16 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-typedef enum { LOG_SYSTEM, LOG_APP, LOG_JOB, LOG_TRANSFER, LOG_DB, LOG_ACCESS, LOG_KINDS } log_kind_t;
+typedef enum {
+    LOG_SYSTEM,
+    LOG_APP,
+    LOG_JOB,
+    LOG_TRANSFER,
+    LOG_DB,
+    LOG_ACCESS,
+    LOG_SECURITY,
+    LOG_KINDS
+} log_kind_t;
 typedef enum { LOG_DEBUG, LOG_INFO, LOG_WARN, LOG_ERROR } log_level_t;
 
 typedef struct {

@@ -124,7 +124,8 @@ static void get_info(http_req_t *req)
 
 /* GET /api/v1/system/logs?kind=&level=&q=&from=&to=&limit= — newest first,
  * from the tail (4 MiB) of the current file of that kind. */
-static const char *const LOG_KIND_NAMES[] = {"system", "app", "job", "transfer", "db", "access", NULL};
+static const char *const LOG_KIND_NAMES[] = {"system", "app",    "job",      "transfer",
+                                             "db",     "access", "security", NULL};
 static const char *const LOG_LEVELS[] = {"debug", "info", "warn", "error", NULL};
 static const vfield_t LOG_QUERY[] = {
     {"kind", V_ENUM, .choices = LOG_KIND_NAMES, .title = "日志类别（默认 system）"},
@@ -489,13 +490,9 @@ static const zd_label_t RUN_STATUS[] = {{"running", "执行中", "primary"},
                                         {"failed", "失败", "danger"},
                                         {"lost", "中断", "warning"},
                                         {NULL}};
-static const zd_label_t LOG_KIND[] = {{"system", "系统日志"},
-                                      {"app", "应用日志"},
-                                      {"job", "批处理日志"},
-                                      {"transfer", "文件传输日志"},
-                                      {"db", "数据库日志"},
-                                      {"access", "访问日志"},
-                                      {NULL}};
+static const zd_label_t LOG_KIND[] = {
+    {"system", "系统日志"},   {"app", "应用日志"},  {"job", "批处理日志"},  {"transfer", "文件传输日志"},
+    {"security", "安全日志"}, {"db", "数据库日志"}, {"access", "访问日志"}, {NULL}};
 static const zd_label_t LOG_LEVEL[] = {{"debug", "调试"},
                                        {"info", "信息", "info"},
                                        {"warn", "警告", "warning"},
