@@ -90,7 +90,7 @@ unsigned char *crypto_unbase64(const char *in, size_t *outlen)
 static struct {
     pthread_mutex_t mu;
     bool set;
-    unsigned char enc[16], mac[32], audit[32];
+    unsigned char enc[16], mac[32], audit[32], ticket[32];
 } K = {.mu = PTHREAD_MUTEX_INITIALIZER};
 
 static void derive(const unsigned char master[32], const char *label, unsigned char *out, size_t n)
@@ -110,6 +110,7 @@ void crypto_set_master_key(const unsigned char key[32])
     derive(key, "zhendi-field-enc-v1", K.enc, sizeof K.enc);
     derive(key, "zhendi-field-mac-v1", K.mac, sizeof K.mac);
     derive(key, "zhendi-audit-chain-v1", K.audit, sizeof K.audit);
+    derive(key, "zhendi-ticket-v1", K.ticket, sizeof K.ticket);
     K.set = true;
     pthread_mutex_unlock(&K.mu);
 }
@@ -151,12 +152,12 @@ int crypto_load_master_key(const char *path, char *err, size_t errlen)
     return 0;
 }
 
-void crypto_audit_mac_hex(const void *data, size_t n, char out[65])
+static void keyed_mac_hex(const unsigned char *which, const void *data, size_t n, char out[65])
 {
     pthread_mutex_lock(&K.mu);
     bool set = K.set;
     unsigned char key[32];
-    memcpy(key, K.audit, sizeof key);
+    memcpy(key, which, sizeof key);
     pthread_mutex_unlock(&K.mu);
     if (!set)
         abort(); /* a programming error: the identity module loads the key first */
@@ -169,6 +170,13 @@ void crypto_audit_mac_hex(const void *data, size_t n, char out[65])
     for (unsigned int i = 0; i < len && i < 32; i++)
         snprintf(out + 2 * i, 3, "%02x", md[i]);
     out[64] = 0;
+}
+
+void crypto_audit_mac_hex(const void *data, size_t n, char out[65]) { keyed_mac_hex(K.audit, data, n, out); }
+
+void crypto_ticket_mac_hex(const void *data, size_t n, char out[65])
+{
+    keyed_mac_hex(K.ticket, data, n, out);
 }
 
 static bool sm4_ctr(const unsigned char *key, const unsigned char iv[16], const unsigned char *in, size_t n,

@@ -33,6 +33,9 @@ void crypto_set_master_key(const unsigned char key[32]);
 /* HMAC-SM3 of data as hex under the audit chain's key (derived from the
  * master key); aborts before a master key is set. */
 void crypto_audit_mac_hex(const void *data, size_t n, char out[65]);
+/* The same under a key of its own, for short-lived tickets the server hands
+ * out and checks later (a share link unlocked by its password). */
+void crypto_ticket_mac_hex(const void *data, size_t n, char out[65]);
 /* "v1." + base64(iv | ciphertext | mac); NULL on failure. Caller frees. */
 char *crypto_seal(const char *plaintext);
 /* The plaintext, or NULL when sealed was altered or made with another key.

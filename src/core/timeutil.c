@@ -135,3 +135,20 @@ bool time_set_zone(const char *tz)
     tzset();
     return true;
 }
+
+void time_http_date(int64_t ms, char *out, size_t outsz)
+{
+    time_t t = (time_t)(ms / 1000);
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    strftime(out, outsz, "%a, %d %b %Y %H:%M:%S GMT", &tm);
+}
+
+int64_t time_parse_http_date(const char *s)
+{
+    struct tm tm = {0};
+    const char *end = s ? strptime(s, "%a, %d %b %Y %H:%M:%S GMT", &tm) : NULL;
+    if (!end)
+        return -1;
+    return (int64_t)timegm(&tm) * 1000;
+}

@@ -17,6 +17,10 @@ char *time_iso8601(int64_t ms, char *buf, size_t bufsz);
  * "+HH:MM"; without an offset the server's local time zone applies.
  * Returns false on anything else (including impossible dates). */
 bool time_parse_iso8601(const char *s, int64_t *ms);
+/* An HTTP date (RFC 7231 IMF-fixdate, "Sun, 06 Nov 1994 08:49:37 GMT"). */
+void time_http_date(int64_t ms, char *out, size_t outsz);
+/* ms of an IMF-fixdate, or -1. */
+int64_t time_parse_http_date(const char *s);
 /* Sets the process time zone (e.g. "Asia/Shanghai"); false if unknown. */
 bool time_set_zone(const char *tz);
 

@@ -107,23 +107,6 @@ static int parse_ranges(const char *h, uint64_t size, range_t *out)
 
 /* ---- validators ---- */
 
-static void http_date(int64_t ms, char *out, size_t outsz)
-{
-    time_t t = (time_t)(ms / 1000);
-    struct tm tm;
-    gmtime_r(&t, &tm);
-    strftime(out, outsz, "%a, %d %b %Y %H:%M:%S GMT", &tm);
-}
-
-static int64_t parse_http_date(const char *s)
-{
-    struct tm tm = {0};
-    const char *end = s ? strptime(s, "%a, %d %b %Y %H:%M:%S GMT", &tm) : NULL;
-    if (!end)
-        return -1;
-    return (int64_t)timegm(&tm) * 1000;
-}
-
 /* Does the If-None-Match / If-Range list name our entity tag? ("*" does
  * for If-None-Match.) Weak tags match weakly (W/"x" == "x"). */
 static bool etag_listed(const char *list, const char *etag)
@@ -259,7 +242,7 @@ int64_t http_send_object(http_req_t *req, const http_object_t *o)
         http_add_header(req, "ETag", etag);
     }
     if (o->mtime_ms > 0) {
-        http_date(o->mtime_ms, lm, sizeof lm);
+        time_http_date(o->mtime_ms, lm, sizeof lm);
         http_add_header(req, "Last-Modified", lm);
     }
     http_add_header(req, "Accept-Ranges", "bytes");
@@ -275,8 +258,9 @@ int64_t http_send_object(http_req_t *req, const http_object_t *o)
     /* conditional GET */
     const char *inm = http_header_in(req, "If-None-Match");
     const char *ims = http_header_in(req, "If-Modified-Since");
-    bool not_modified = inm ? (etag[0] && etag_listed(inm, o->etag))
-                            : (ims && o->mtime_ms > 0 && parse_http_date(ims) >= o->mtime_ms / 1000 * 1000);
+    bool not_modified =
+        inm ? (etag[0] && etag_listed(inm, o->etag))
+            : (ims && o->mtime_ms > 0 && time_parse_http_date(ims) >= o->mtime_ms / 1000 * 1000);
     if (not_modified) {
         body_free(b);
         http_send(req, 304, NULL, NULL, 0);
@@ -289,8 +273,9 @@ int64_t http_send_object(http_req_t *req, const http_object_t *o)
     const char *rh = http_header_in(req, "Range");
     const char *ifr = http_header_in(req, "If-Range");
     if (rh && ifr) {
-        bool same = ifr[0] == '"' ? (etag[0] && strcmp(ifr, etag) == 0)
-                                  : (o->mtime_ms > 0 && parse_http_date(ifr) == o->mtime_ms / 1000 * 1000);
+        bool same = ifr[0] == '"'
+                        ? (etag[0] && strcmp(ifr, etag) == 0)
+                        : (o->mtime_ms > 0 && time_parse_http_date(ifr) == o->mtime_ms / 1000 * 1000);
         if (!same)
             rh = NULL;
     }
