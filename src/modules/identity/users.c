@@ -835,7 +835,7 @@ static const http_route_t routes[] = {
     {.method = "POST", .pattern = "/api/v1/users", .handler = create_user, .perm = "user.write",
      .summary = "新建用户", .audit = "user.create", .resource = &identity_users, HTTP_BODY(USER_NEW),
      HTTP_OUT(USER_OUT), .status = 201,
-     .example = "{\"username\":\"zhang_san\",\"name\":\"张三\",\"org_id\":\"{org}\",\"roles\":[\"worker\"]}",
+     .example = "{\"username\":\"zhang_san\",\"name\":\"张三\",\"org_id\":\"{org}\",\"roles\":[\"member\"]}",
      .notes = "roles must be within the caller's own permissions and scope unless they hold role.write; a "
        "generated password is in generated_password, once"},
     {.method = "GET", .pattern = "/api/v1/users/{id}", .handler = get_user, .perm = "user.read",

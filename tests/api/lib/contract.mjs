@@ -21,7 +21,7 @@ export function routesOf(doc) {
 
 export const isPublic = (op) => op['x-permission'] === '@anyone';
 export const realPerm = (op) => (op['x-permission'].startsWith('@') ? null : op['x-permission']);
-export const mutating = (method) => method !== 'GET';
+export const mutating = (method) => !['GET', 'HEAD', 'OPTIONS'].includes(method);
 
 /** The path with every {param} set to value (default 1). */
 export const fill = (path, value = 1) => path.replace(/\{[a-z_]+\}/g, String(value));
