@@ -4,3 +4,4 @@
 ZD_MODULE(system)
 ZD_MODULE(identity)
 ZD_MODULE(proofread)
+ZD_MODULE(storage)

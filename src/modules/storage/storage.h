@@ -1,0 +1,31 @@
+/* storage.h — what other modules may call of the storage module: files by
+ * id. A module that holds files (a submission's attachments, a lecture's
+ * materials) lets the user upload them through tus (/api/v1/uploads, see
+ * docs/storage.md), then claims the resulting file for its own row; the
+ * file leaves the shared space and is served through the owning module's
+ * routes, which check their own scope first and then call storage_file_send. */
+#ifndef ZD_STORAGE_H
+#define ZD_STORAGE_H
+#include "core/db.h"
+#include "http/http.h"
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+extern const struct zd_module storage_module;
+
+/* {"id","name","title","mime","size","purpose","sha256","media_status",
+ *  "width","height","duration_ms","derivatives":[names]} of a file that is
+ * not deleted, or NULL (absent, or a database error when *dberr). */
+json_t *storage_file_summary(db_conn_t *c, int64_t file_id, bool *dberr);
+
+/* Moves a file of the shared space into the hold of module `holder`
+ * ("submission"): it no longer shows in the shared space. Inside the
+ * caller's transaction. 1 done, 0 not found or already held, -1 error. */
+int storage_file_claim(db_conn_t *c, int64_t file_id, int64_t org_id, const char *holder);
+
+/* Answers the request with the file's content (Range, ETag, download
+ * name), counting and logging the download. The caller checked access. */
+void storage_file_send(http_req_t *req, db_conn_t *c, int64_t file_id, bool inline_);
+
+#endif
