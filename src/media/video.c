@@ -375,14 +375,16 @@ static media_rendition_t rung(const media_video_info_t *in, int p, double bpp, i
     memset(&r, 0, sizeof r);
     bool portrait = in->height > in->width;
     int shorter = portrait ? in->width : in->height, longer = portrait ? in->height : in->width;
-    int ls = p >= shorter ? longer : (int)lround((double)longer * p / shorter);
-    int s = p >= shorter ? shorter : p;
-    r.width = portrait ? (s & ~1) : (ls & ~1);
-    r.height = portrait ? (ls & ~1) : (s & ~1);
-    if (p < shorter) { /* scaled: round to the nearest even instead of down */
-        r.width = portrait ? even(s) : even((double)longer * p / shorter);
-        r.height = portrait ? even((double)longer * p / shorter) : even(s);
+    int s, l;
+    if (p >= shorter) { /* its own size: even, by rounding down (never larger) */
+        s = shorter & ~1;
+        l = longer & ~1;
+    } else { /* scaled: the nearest even (still below the source) */
+        s = even(p);
+        l = even((double)longer * p / shorter);
     }
+    r.width = portrait ? s : l;
+    r.height = portrait ? l : s;
     if (r.width < 2)
         r.width = 2;
     if (r.height < 2)
@@ -672,8 +674,8 @@ static bool avc_codec(const char *init, char *out, size_t outsz)
 static int finish_variant(const char *outdir, const char *name, int index, bool has_audio, variant_t *v,
                           char *err, size_t errlen)
 {
-    char dir[PATH_MAX], path[PATH_MAX + 32], from[PATH_MAX + 32];
-    snprintf(dir, sizeof dir, "%s/hls/%s", outdir, name);
+    char dir[PATH_MAX + 32], path[PATH_MAX + 64], from[PATH_MAX + 64];
+    snprintf(dir, sizeof dir, "%s/hls/%.15s", outdir, name);
     snprintf(path, sizeof path, "%s/init.mp4", dir);
     snprintf(from, sizeof from, "%s/init_%d.mp4", dir, index);
     if ((rename(from, path) != 0 && errno != ENOENT) || access(path, R_OK) != 0) {
@@ -759,7 +761,7 @@ static int write_master(const char *outdir, const media_rendition_t *r, const va
             sbuf_printf(&b, "FRAME-RATE=%.3f,", fps < 60 ? fps : 60);
         sbuf_printf(&b, "CODECS=\"%s\"\n%s/index.m3u8\n", v[i].codecs, r[i].name);
     }
-    char path[PATH_MAX];
+    char path[PATH_MAX + 32];
     snprintf(path, sizeof path, "%s/hls/master.m3u8", outdir);
     int rc = write_atomic(path, b.data, b.len);
     if (rc != 0)
@@ -793,8 +795,8 @@ static bool append_file(int fd, const char *path, char *buf, size_t bufsz, char 
  * a fragmented MP4, which ffmpeg then remuxes with faststart */
 static int concat_segments(const char *outdir, const char *name, const char *dst, char *err, size_t errlen)
 {
-    char dir[PATH_MAX], path[PATH_MAX + 300];
-    snprintf(dir, sizeof dir, "%s/hls/%s", outdir, name);
+    char dir[PATH_MAX + 32], path[PATH_MAX + 300];
+    snprintf(dir, sizeof dir, "%s/hls/%.15s", outdir, name);
     snprintf(path, sizeof path, "%s/index.m3u8", dir);
     size_t n;
     char *pl = slurp(path, 16u << 20, &n);
@@ -883,16 +885,18 @@ int media_video_transcode(const char *src, const media_video_info_t *in, const c
         return -1;
     }
     for (int i = 0; i < n; i++) {
-        snprintf(path, sizeof path, "%s/hls/%s", abs_out, r[i].name);
+        snprintf(path, sizeof path, "%s/hls/%.15s", abs_out, r[i].name);
         if (mkdir(path, 0755) != 0 && errno != EEXIST) {
             fail(kind, MEDIA_E_IO, err, errlen, "无法创建输出目录：%s", strerror(errno));
             return -1;
         }
     }
 
-    char note[96] = "转码";
-    for (int i = 0; i < n; i++)
-        snprintf(note + strlen(note), sizeof note - strlen(note), "%s%s", i ? "、" : " ", r[i].name);
+    char note[8 + MAX_RENDITIONS * (sizeof r[0].name + 3)] = "转码";
+    for (int i = 0; i < n; i++) { /* "转码 240p、360p" */
+        strcat(note, i ? "、" : " ");
+        strcat(note, r[i].name);
+    }
     progress_t p = {
         .fn = progress, .ud = ud, .note = note, .base = 0, .span = 90, .dur_us = in->duration_ms * 1000};
     int rc = -1;
