@@ -375,14 +375,16 @@ static media_rendition_t rung(const media_video_info_t *in, int p, double bpp, i
     memset(&r, 0, sizeof r);
     bool portrait = in->height > in->width;
     int shorter = portrait ? in->width : in->height, longer = portrait ? in->height : in->width;
-    int ls = p >= shorter ? longer : (int)lround((double)longer * p / shorter);
-    int s = p >= shorter ? shorter : p;
-    r.width = portrait ? (s & ~1) : (ls & ~1);
-    r.height = portrait ? (ls & ~1) : (s & ~1);
-    if (p < shorter) { /* scaled: round to the nearest even instead of down */
-        r.width = portrait ? even(s) : even((double)longer * p / shorter);
-        r.height = portrait ? even((double)longer * p / shorter) : even(s);
+    int s, l;
+    if (p >= shorter) { /* its own size: even, by rounding down (never larger) */
+        s = shorter & ~1;
+        l = longer & ~1;
+    } else { /* scaled: the nearest even (still below the source) */
+        s = even(p);
+        l = even((double)longer * p / shorter);
     }
+    r.width = portrait ? s : l;
+    r.height = portrait ? l : s;
     if (r.width < 2)
         r.width = 2;
     if (r.height < 2)

@@ -334,7 +334,7 @@ static void pixel_limit_refuses_before_decoding(void **state)
     assert_int_equal(media_image_derive(bomb, out, &o, &w, &h, err, sizeof err), -1);
     assert_non_null(strstr(err, "过大"));
     assert_int_equal(w, 0);
-    assert_true((time_mono_ns() - t0) / 1000000 < 1000);
+    assert_true((time_mono_ns() - t0) / 1000000 < 3000); /* decoding would take minutes */
     assert_int_equal(access(out, F_OK), -1);
 }
 

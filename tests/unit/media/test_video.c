@@ -588,8 +588,8 @@ static void cancel_stops_ffmpeg_at_once(void **state)
     assert_null(res);
     assert_int_equal(pg.calls, 3);
     assert_true(pg.last < 90);
-    assert_true((end - pg.cancelled_at) / 1000000 < 500);
-    assert_true((end - t0) / 1000000 < 10000);
+    assert_true((end - pg.cancelled_at) / 1000000 < 1500); /* killed, not finished: the rest takes seconds */
+    assert_true((end - t0) / 1000000 < 30000);
     assert_false(ffmpeg_reading(p));
 }
 
@@ -608,7 +608,7 @@ static void timeout_and_stall_kill_ffmpeg(void **state)
     assert_int_equal(media_video_transcode(p, &in, out, &o, NULL, NULL, NULL, &kind, err, sizeof err), -1);
     assert_int_equal(kind, MEDIA_E_TIMEOUT);
     assert_non_null(strstr(err, "超时"));
-    assert_true((time_mono_ns() - t0) / 1000000 < 3000);
+    assert_true((time_mono_ns() - t0) / 1000000 < 10000);
 
     /* a source that never delivers a byte (a pipe nobody writes to) */
     path_of(p, sizeof p, "never.ts");
@@ -630,7 +630,7 @@ static void timeout_and_stall_kill_ffmpeg(void **state)
     int64_t ms = (time_mono_ns() - t0) / 1000000;
     assert_int_equal(kind, MEDIA_E_TIMEOUT);
     assert_non_null(strstr(err, "停滞"));
-    assert_true(ms >= 900 && ms < 4000);
+    assert_true(ms >= 900 && ms < 10000); /* bounds loose for a loaded machine */
     assert_false(ffmpeg_reading(p));
 
     /* no output directory */
