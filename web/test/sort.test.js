@@ -76,6 +76,7 @@ const TABLES = {
   'modules/storage/views/TrashPage.vue': ['GET /api/v1/storage/trash', 'GET /api/v1/storage/trash'],
   'modules/storage/views/ShareList.vue': ['GET /api/v1/storage/shares'],
   'modules/storage/views/UsagePage.vue': ['GET /api/v1/storage/usage'],
+  'modules/storage/views/IntegrityPage.vue': ['GET /api/v1/storage/integrity/findings'],
 };
 const sources = import.meta.glob('../src/**/*.vue', { query: '?raw', import: 'default', eager: true });
 

@@ -109,7 +109,7 @@ describe('resumable uploads (tus-js-client)', () => {
     expect(patches.map((p) => p.size)).toEqual([CHUNK_SIZE, CHUNK_SIZE, 100]);
     for (const req of srv.log) expect(req.headers['X-CSRF-Token'], req.method).toBe('csrf-123');
     const post = srv.log.find((x) => x.method === 'POST');
-    expect(post.url).toBe('/api/v1/uploads/');
+    expect(post.url).toBe('/api/v1/uploads');
     const meta = Object.fromEntries(post.headers['Upload-Metadata'].split(',').map((kv) => kv.split(' ')).map(([k, v]) => [k, v ? new TextDecoder().decode(Uint8Array.from(atob(v), (c) => c.charCodeAt(0))) : '']));
     expect(meta).toEqual({ filename: 'report.pdf', purpose: 'document', folder_id: '7', org_id: '3', title: '年度报告' });
     expect(r.events.progress.at(-1)).toEqual([file.size, file.size]);
@@ -213,15 +213,16 @@ describe('folders', () => {
   });
   it('counts the days left in the recycle bin', () => {
     const now = new Date('2026-03-10T12:00:00+08:00').getTime();
-    expect(daysLeft('2026-03-01T12:00:00+08:00', 30, now)).toBe(21);
-    expect(daysLeft('2026-01-01T00:00:00+08:00', 30, now)).toBe(0);
-    expect(daysLeft(null, 30, now)).toBe(null);
+    expect(daysLeft('2026-03-31T12:00:00+08:00', now)).toBe(21);
+    expect(daysLeft('2026-03-10T13:00:00+08:00', now)).toBe(1);
+    expect(daysLeft('2026-01-31T00:00:00+08:00', now)).toBe(0);
+    expect(daysLeft(null, now)).toBe(null);
   });
 });
 
 describe('download statistics', () => {
   it('fills the days without transfers with zeros', () => {
-    const rows = [{ day: '2026-03-02', downloads: 5, uploads: 1 }, { day: '2026-03-04', downloads: 2 }];
+    const rows = [{ key: 20514, label: '2026-03-02', downloads: 5, uploads: 1 }, { key: 20516, label: '2026-03-04', downloads: 2 }];
     const days = fillDays(rows, new Date(2026, 2, 1), new Date(2026, 2, 4));
     expect(days).toEqual([
       { day: '2026-03-01', downloads: 0, uploads: 0 },
@@ -231,9 +232,10 @@ describe('download statistics', () => {
     ]);
   });
   it('labels a row by its grouping', () => {
-    expect(statLabel({ file_id: 3, file_name: 'a.mp4' }, 'file')).toBe('a.mp4');
-    expect(statLabel({ org_id: 2, org_name: '徐汇区' }, 'org')).toBe('徐汇区');
-    expect(statLabel({ day: '2026-03-02' }, 'day')).toBe('2026-03-02');
+    expect(statLabel({ key: 3, label: 'a.mp4' }, 'file')).toBe('a.mp4');
+    expect(statLabel({ key: 2, label: '徐汇区' }, 'org')).toBe('徐汇区');
+    expect(statLabel({ key: 2, label: '' }, 'org')).toBe('组织 #2');
+    expect(statLabel({ key: 20514, label: '2026-03-02' }, 'day')).toBe('2026-03-02');
   });
 });
 

@@ -8,7 +8,7 @@
 import { api, download } from '@/api/client.js';
 import { V } from '@/api/index.js';
 
-export const UPLOAD_ENDPOINT = `${V}/uploads/`;
+export const UPLOAD_ENDPOINT = `${V}/uploads`;
 
 const enc = encodeURIComponent;
 
@@ -37,7 +37,17 @@ export const fileApi = {
 };
 
 export const folderApi = {
-  list: (orgId) => api.get(`${V}/storage/folders`, { org_id: orgId }),
+  list: (q) => api.get(`${V}/storage/folders`, q),
+  /** every folder of an organisation, flat (the list is paged: 200 at a time) */
+  async all(orgId) {
+    const out = [];
+    for (let page = 1; page < 100; page++) {
+      const r = await api.get(`${V}/storage/folders`, { org_id: orgId, page, page_size: 200 });
+      out.push(...(r?.items || []));
+      if (out.length >= (r?.total ?? 0) || !(r?.items || []).length) break;
+    }
+    return out;
+  },
   create: (body) => api.post(`${V}/storage/folders`, body),
   update: (id, body) => api.patch(`${V}/storage/folders/${id}`, body),
   trash: (id) => api.del(`${V}/storage/folders/${id}`),
@@ -74,6 +84,7 @@ export const usageApi = {
 
 export const integrityApi = {
   get: () => api.get(`${V}/storage/integrity`),
+  findings: (q) => api.get(`${V}/storage/integrity/findings`, q),
   verify: () => api.post(`${V}/storage/integrity/verify`),
   scanner: (opts) => api.get(`${V}/storage/scanner`, undefined, opts),
 };

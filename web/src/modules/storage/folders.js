@@ -48,9 +48,10 @@ export function folderPath(flat, id) {
   return names.join(' / ');
 }
 
-/** whole days left before a trashed item is purged (deleted_at + retention days), never below 0 */
-export function daysLeft(deletedAt, retentionDays, now = Date.now()) {
-  if (!deletedAt || !retentionDays) return null;
-  const end = new Date(deletedAt).getTime() + retentionDays * 86400000;
+/** whole days left before a trashed item is purged (its purge_at), never below 0; null: unknown */
+export function daysLeft(purgeAt, now = Date.now()) {
+  if (!purgeAt) return null;
+  const end = new Date(purgeAt).getTime();
+  if (Number.isNaN(end)) return null;
   return Math.max(0, Math.ceil((end - now) / 86400000));
 }

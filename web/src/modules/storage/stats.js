@@ -9,11 +9,10 @@ export function dayKey(d) {
   return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}`;
 }
 
-/** what a stats row is about, in words: its day, its file, its organisation */
+/** what a stats row ({key, label, downloads, …}) is about, in words: its day, its file, its organisation */
 export function statLabel(row, group) {
-  if (group === 'day') return String(row.day || row.key || '').slice(0, 10);
-  if (group === 'file') return row.file_title || row.file_name || row.name || (row.file_id ? `文件 #${row.file_id}` : '');
-  return row.org_name || row.name || (row.org_id ? `组织 #${row.org_id}` : '');
+  if (group === 'day') return String(row.label || '').slice(0, 10);
+  return row.label || (row.key ? `${group === 'file' ? '文件' : '组织'} #${row.key}` : '');
 }
 
 /** rows of group=day → one row per day from..to, zeros where the server had none */
