@@ -269,6 +269,7 @@ test('a video uploaded through the console plays through hls.js once the media j
     await row.locator('[data-test=file-preview-open]').click();
     const player = page.locator('.hls-player');
     await player.waitFor();
+    await until(async () => (await player.getAttribute('data-engine')) !== '', 'the player has chosen its engine');
     assert.equal(await player.getAttribute('data-engine'), 'hls.js');
     const video = page.locator('[data-test=hls-video]');
     assert.match(await video.getAttribute('poster'), /\/derivatives\/poster$/);
