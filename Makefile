@@ -7,7 +7,7 @@ LISTEN ?= 127.0.0.1:8080
 export PATH := $(CURDIR)/.tools/node/bin:$(PATH)
 
 .PHONY: all run test deps build build-asan build-fuzz build-tsan web test-unit test-api test-api-pg \
-        test-fuzz test-tsan test-web test-e2e test-crash test-cluster format format-check bench bench-web \
+        test-fuzz test-tsan test-s3 test-web test-e2e test-crash test-cluster format format-check bench bench-web \
         clean api-doc security security-full
 
 all: build
@@ -30,10 +30,10 @@ build-fuzz: deps
 	CC=clang cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo -DZHENDI_FUZZ=ON >/dev/null
 	cmake --build build-fuzz -j$(JOBS)
 
-# ThreadSanitizer build of the text-engine unit tests only (tests/unit/text)
+# ThreadSanitizer build of the threaded unit tests only (tests/unit/text, tests/unit/storage)
 build-tsan: deps
 	CC=clang cmake -S . -B build-tsan -DCMAKE_BUILD_TYPE=Debug -DZHENDI_TSAN=ON >/dev/null
-	cmake --build build-tsan -j$(JOBS) --target text_tests
+	cmake --build build-tsan -j$(JOBS) --target tsan_tests
 
 # The web console: built into web/dist when web/ exists and is out of date.
 web:
@@ -52,10 +52,18 @@ test-unit: build-asan
 	scripts/pg-test.sh bash -c 'cd build-asan && ctest --output-on-failure -j$(JOBS)'
 
 # the text engine's threads (hot reload, per-thread scratch, shared tables)
-# under ThreadSanitizer: any data race fails the run
+# and the virus scanner's (engine swap while scanning) under ThreadSanitizer:
+# any data race fails the run
 test-tsan: build-tsan
 	cd build-tsan && TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 \
-	  ctest --output-on-failure -j$(JOBS) -R '^text/'
+	  ctest --output-on-failure -j$(JOBS) -R '^(text|storage)/'
+
+# the S3 object store against Ceph's RADOS Gateway on a throw-away
+# single-node cluster (tests/s3/run.sh; not part of `make test` yet)
+test-s3: build-asan
+	@scripts/deps.sh deps/apt-s3.txt
+	cmake --build build-asan -j$(JOBS) --target s3_test
+	tests/s3/run.sh build-asan/s3_test
 
 test-api: build-asan tests/node_modules/.ok
 	ZHENDI_BIN=$(CURDIR)/build-asan/zhendi node --test --test-concurrency=2 tests/api/
@@ -91,10 +99,10 @@ tests/node_modules/.ok: tests/package.json tests/package-lock.json
 	touch $@
 
 format:
-	clang-format -i $$(git ls-files 'src/*.c' 'src/*.h' 'tests/unit/*.c' 'tests/unit/*.h' 'tests/fuzz/*.c')
+	clang-format -i $$(git ls-files 'src/*.c' 'src/*.h' 'tests/unit/*.c' 'tests/unit/*.h' 'tests/fuzz/*.c' 'tests/s3/*.c')
 
 format-check:
-	clang-format --dry-run -Werror $$(git ls-files 'src/*.c' 'src/*.h' 'tests/unit/*.c' 'tests/unit/*.h' 'tests/fuzz/*.c')
+	clang-format --dry-run -Werror $$(git ls-files 'src/*.c' 'src/*.h' 'tests/unit/*.c' 'tests/unit/*.h' 'tests/fuzz/*.c' 'tests/s3/*.c')
 
 bench: build
 	bench/run.sh

@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
-# Installs the Debian packages listed in deps/apt.txt that are missing.
+# Installs the Debian packages listed in deps/apt.txt (or in the list given
+# as the argument, e.g. deps/apt-s3.txt) that are missing.
 # Run as root (make run / make test / .ci/run call it); as another user it
 # only reports what is missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-mapfile -t pkgs < <(sed 's/#.*//' deps/apt.txt | awk 'NF{print $1}')
+list=${1:-deps/apt.txt}
+mapfile -t pkgs < <(sed 's/#.*//' "$list" | awk 'NF{print $1}')
 missing=()
 for p in "${pkgs[@]}"; do
   case "$p" in

@@ -73,7 +73,70 @@ static void keep_tail(char *tail, size_t cap, const char *buf, size_t n)
     tail[have + n] = 0;
 }
 
+/* The line being assembled from stdout (proc_run_lines) */
+#define LINE_MAX_BYTES 4096
+typedef struct {
+    proc_line_fn fn;
+    void *ud;
+    char buf[LINE_MAX_BYTES + 1];
+    size_t len;
+    uint64_t count; /* lines (and pieces) handed over */
+} lines_t;
+
+/* Hands the line in l->buf to the caller; false when it says stop. */
+static bool line_out(lines_t *l)
+{
+    size_t n = l->len;
+    if (n > 0 && l->buf[n - 1] == '\r')
+        n--;
+    l->buf[n] = 0;
+    l->len = 0;
+    l->count++;
+    return l->fn(l->ud, l->buf, n);
+}
+
+/* Splits a chunk of stdout into lines; false when the caller said stop. */
+static bool lines_feed(lines_t *l, const char *p, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (p[i] == '\n') {
+            if (!line_out(l))
+                return false;
+            continue;
+        }
+        l->buf[l->len++] = p[i];
+        if (l->len == LINE_MAX_BYTES && !line_out(l))
+            return false;
+    }
+    return true;
+}
+
+static int run(const char *const argv[], const proc_opts_t *opts, lines_t *lines, proc_result_t *r);
+
 int proc_run(const char *const argv[], const proc_opts_t *opts, proc_result_t *r)
+{
+    return run(argv, opts, NULL, r);
+}
+
+int proc_run_lines(const char *const argv[], const proc_opts_t *opts, proc_line_fn on_line, void *ud,
+                   proc_result_t *r)
+{
+    lines_t *l = calloc(1, sizeof *l);
+    if (!l) {
+        memset(r, 0, sizeof *r);
+        r->status = -1;
+        snprintf(r->err, sizeof r->err, "out of memory");
+        errno = ENOMEM;
+        return -1;
+    }
+    l->fn = on_line;
+    l->ud = ud;
+    int rc = run(argv, opts, l, r);
+    free(l);
+    return rc;
+}
+
+static int run(const char *const argv[], const proc_opts_t *opts, lines_t *lines, proc_result_t *r)
 {
     static const proc_opts_t none = {0};
     if (!opts)
@@ -152,15 +215,27 @@ int proc_run(const char *const argv[], const proc_opts_t *opts, proc_result_t *r
     struct pollfd pf[2] = {{out_p[0], POLLIN, 0}, {err_p[0], POLLIN, 0}};
     int open_fds = 2;
     char buf[16384];
-    while (open_fds > 0) {
+    int64_t last_line = t0;
+    bool idle_watch = lines && opts->idle_ms > 0;
+    while (open_fds > 0 && !r->stopped) {
         int wait_ms = -1;
+        int64_t now = time_mono_ns();
         if (opts->timeout_ms > 0) {
-            int64_t left = opts->timeout_ms - (time_mono_ns() - t0) / 1000000;
+            int64_t left = opts->timeout_ms - (now - t0) / 1000000;
             if (left <= 0) {
                 r->timed_out = true;
                 break;
             }
             wait_ms = (int)left;
+        }
+        if (idle_watch && pf[0].fd >= 0) {
+            int64_t left = opts->idle_ms - (now - last_line) / 1000000;
+            if (left <= 0) {
+                r->idle = true;
+                break;
+            }
+            if (wait_ms < 0 || left < wait_ms)
+                wait_ms = (int)left;
         }
         int pr = poll(pf, 2, wait_ms);
         if (pr < 0) {
@@ -177,10 +252,22 @@ int proc_run(const char *const argv[], const proc_opts_t *opts, proc_result_t *r
                     continue;
                 pf[i].fd = -1;
                 open_fds--;
+                if (i == 0 && lines && lines->len > 0 && !line_out(lines)) /* the last line, unended */
+                    r->stopped = true;
                 continue;
             }
             if (i == 1) {
                 keep_tail(r->err, sizeof r->err, buf, (size_t)n);
+                continue;
+            }
+            if (lines) {
+                uint64_t before = lines->count;
+                if (!lines_feed(lines, buf, (size_t)n)) {
+                    r->stopped = true;
+                    break;
+                }
+                if (lines->count != before)
+                    last_line = time_mono_ns();
                 continue;
             }
             size_t take = (size_t)n;
@@ -208,7 +295,7 @@ int proc_run(const char *const argv[], const proc_opts_t *opts, proc_result_t *r
     /* the pipes are closed (or the time is up): wait for the exit, still
      * within the timeout */
     for (;;) {
-        if (r->timed_out) {
+        if (r->timed_out || r->idle || r->stopped) {
             kill(-pid, SIGKILL);
             kill(pid, SIGKILL);
             while (waitpid(pid, &st, 0) < 0 && errno == EINTR)

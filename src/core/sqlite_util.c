@@ -5,30 +5,12 @@
 #include "core/str.h"
 #include <errno.h>
 #include <fcntl.h>
-#include <libgen.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
-
-static int fsync_path(const char *path)
-{
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return -1;
-    int rc = fsync(fd);
-    close(fd);
-    return rc;
-}
-
-static int fsync_dir_of(const char *path)
-{
-    char tmp[4096];
-    str_lcpy(tmp, path, sizeof tmp);
-    return fsync_path(dirname(tmp));
-}
 
 int sqlite_verify_file(const char *path, char *err, size_t errlen)
 {
@@ -113,11 +95,11 @@ int sqlite_backup_file(const char *src, const char *dest, char *err, size_t errl
     to = NULL;
     if (sqlite_verify_file(tmp, err, errlen) != 0)
         goto out;
-    if (fsync_path(tmp) != 0 || rename(tmp, dest) != 0) {
+    if (fileio_fsync_path(tmp) != 0 || rename(tmp, dest) != 0) {
         snprintf(err, errlen, "cannot write %s: %s", dest, strerror(errno));
         goto out;
     }
-    fsync_dir_of(dest);
+    fileio_fsync_dir_of(dest);
     ret = 0;
 out:
     sqlite3_close(from);
@@ -139,15 +121,7 @@ static int copy_file(const char *from, const char *to, char *err, size_t errlen)
         snprintf(err, errlen, "%s: %s", to, strerror(errno));
         goto done;
     }
-    char buf[65536];
-    ssize_t n;
-    while ((n = read(in, buf, sizeof buf)) > 0) {
-        if (fileio_write_all(out, buf, (size_t)n) != 0) {
-            snprintf(err, errlen, "%s: %s", to, strerror(errno));
-            goto done;
-        }
-    }
-    if (n < 0 || fsync(out) != 0) {
+    if (fileio_copy_fd(in, out) < 0 || fsync(out) != 0) {
         snprintf(err, errlen, "copy failed: %s", strerror(errno));
         goto done;
     }
@@ -205,6 +179,6 @@ int sqlite_restore_file(const char *src, const char *target, char *kept, size_t 
         snprintf(err, errlen, "cannot install %s: %s", target, strerror(errno));
         return -1;
     }
-    fsync_dir_of(target);
+    fileio_fsync_dir_of(target);
     return 0;
 }

@@ -43,7 +43,8 @@ typedef struct {
     int (*fetch)(blob_store_t *b, const char *key, const char *dst, char *err, size_t errlen);
     /* Removes the object; removing an absent key is not an error. With
      * prefix true, removes every key starting with key (a derivative folder
-     * "d/<sha>/"). 0, or -1 with err. */
+     * "d/<sha>/"); an empty prefix (everything) is refused. 0, or -1 with
+     * err. */
     int (*remove)(blob_store_t *b, const char *key, bool prefix, char *err, size_t errlen);
     /* Calls fn for every key starting with prefix ("" for all), in no set
      * order; fn returning non-zero stops the walk (and is returned). -1 with

@@ -9,7 +9,21 @@
  * data/clamav/zhendi-test.ndb (the EICAR test signature), which tests and
  * the demo use.
  *
- * Thread-safe: any number of threads scan at once.
+ * Thread-safe: any number of threads scan at once. A reload builds the new
+ * engine beside the old one (so for a moment both are in memory: about
+ * twice a full freshclam set's ~1 GB) in the thread whose scan noticed the
+ * change; the other threads go on with the old engine, and every scan keeps
+ * the engine it started with until it ends.
+ *
+ * Size limit: libclamav 1.4 scans at most 2 GiB - 3 bytes of a file
+ * (cl_engine_set_num clamps CL_ENGINE_MAX_FILESIZE to INT_MAX - 2) and
+ * silently reports a larger file clean. So max_file_mb above 2047 is taken
+ * as that cap, and scan_file answers SCAN_ERROR ("文件过大") for a file
+ * above the limit in force instead of passing it unscanned. Inside
+ * archives, what is extracted is scanned up to the same total
+ * (CL_ENGINE_MAX_SCANSIZE) with libclamav's default recursion (17) and
+ * file-count (10000) limits; content beyond them is not scanned and not
+ * reported. One scan may take at most 10 minutes (SCAN_ERROR after).
  */
 #ifndef ZD_STORAGE_SCAN_H
 #define ZD_STORAGE_SCAN_H
@@ -39,8 +53,18 @@ int scan_file(scan_engine_t *s, const char *path, char *virus, size_t virussz, c
  * unchanged, -1 failed (the old engine stays in service). */
 int scan_reload_if_changed(scan_engine_t *s, char *err, size_t errlen);
 /* {"engine":"ClamAV 1.4.6","signatures":N,"sigdir":"...","loaded_at":ISO,
- *  "databases":[{"name","signatures","version"?,"built_at"?}],"reloads":N}
- * for the console's system page. New reference. */
+ *  "databases":[{"name","signatures","version"?,"built_at"?}],"reloads":N,
+ *  "max_file_mb":N,"last_error":"..."|null}
+ * for the console's system page (max_file_mb: the limit in force;
+ * last_error: why the last reload failed, null after a good one). New
+ * reference. */
 json_t *scan_info(scan_engine_t *s);
+
+/* Writes the signature databases the binary carries (data/clamav: the
+ * EICAR test signature) into dir, created if missing, each replaced
+ * atomically and only when its contents differ (so that an unchanged file
+ * does not look like a signature update). For a sigdir left at its
+ * default. 0, or -1 with a reason in err. */
+int scan_write_bundled(const char *dir, char *err, size_t errlen);
 
 #endif
