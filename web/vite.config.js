@@ -70,6 +70,9 @@ export default defineConfig({
     include: ['test/**/*.test.js'],
     // components mounted in tests import Element Plus with its CSS: let Vite
     // (which ignores CSS in tests) load it rather than Node
-    server: { deps: { inline: ['element-plus'] } },
+    server: { deps: { inline: ['element-plus', 'tus-js-client'] } },
+    // tus-js-client picks its build by the "browser" field, which Vitest (a
+    // Node resolver) ignores: the tests take the browser build, as Vite does
+    alias: [{ find: /^tus-js-client$/, replacement: fileURLToPath(new URL('./node_modules/tus-js-client/lib.esm/browser/index.js', import.meta.url)) }],
   },
 });

@@ -58,7 +58,7 @@ test('接口文档 renders the OpenAPI document with Redoc under the CSP, for an
     await content.getByText('user.create', { exact: true }).first().waitFor();
     await page.locator('[data-test=api-docs] .menu-content').getByText('身份与权限').first().waitFor();
     const doc = await apiGet(page, '/api/v1/openapi.json');
-    const ops = Object.values(doc.paths).reduce((n, p) => n + Object.keys(p).filter((m) => ['get', 'put', 'post', 'delete', 'patch'].includes(m)).length, 0);
+    const ops = Object.values(doc.paths).reduce((n, p) => n + Object.keys(p).filter((m) => ['get', 'put', 'post', 'delete', 'patch', 'head', 'options'].includes(m)).length, 0);
     await page.locator('[data-test=api-docs-count]', { hasText: `${ops} 个接口` }).waitFor();
     // the menu of the document scrolls to an operation
     await page.locator('.menu-content').getByText('身份与权限').first().click();

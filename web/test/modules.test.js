@@ -38,14 +38,14 @@ describe('collectModules', () => {
 });
 
 describe('the real modules', () => {
-  it('are identity, proofread and system, each with routes.js and api.js', () => {
-    expect(modules.map((m) => m.name).sort()).toEqual(['identity', 'proofread', 'system']);
+  it('are identity, proofread, storage and system, each with routes.js and api.js', () => {
+    expect(modules.map((m) => m.name).sort()).toEqual(['identity', 'proofread', 'storage', 'system']);
     const apis = import.meta.glob('../src/modules/*/api.js');
     for (const m of modules) expect(Object.keys(apis)).toContain(`../src/modules/${m.name}/api.js`);
   });
 
   it('give the menu groups in the order of before', () => {
-    expect(menuGroups.map((g) => g.key)).toEqual(['proofread', 'org', 'security', 'audit', 'ops']);
+    expect(menuGroups.map((g) => g.key)).toEqual(['proofread', 'storage', 'org', 'security', 'audit', 'ops']);
   });
 
   it('bring every page as a lazy component (one chunk per page)', () => {
@@ -61,9 +61,21 @@ describe('the real modules', () => {
       '/security/policy': 'policy', '/audit': 'audit', '/profile': 'profile', '/profile?tab=totp': 'profile',
       '/jobs': 'jobs', '/jobs/12': 'job-detail', '/system': 'system', '/system/logs': 'logs', '/api-docs': 'api-docs',
       '/proofread': 'proofread', '/proofread?tab=video&job=3': 'proofread', '/lexicons': 'lexicons', '/lexicons/7': 'lexicon-detail',
+      '/storage/space': 'storage-space', '/storage/files': 'storage-files', '/storage/trash': 'storage-trash',
+      '/storage/shares': 'storage-shares', '/storage/stats': 'storage-stats', '/storage/usage': 'storage-usage',
+      '/storage/integrity': 'storage-integrity', '/share/AbC-12_x': 'share',
       '/no/such/page': 'not-found',
     };
     for (const [url, name] of Object.entries(urls)) expect(router.resolve(url).name, url).toBe(name);
+  });
+
+  it('put the public pages of a module outside the layout, open without a session', () => {
+    const share = routes.find((r) => r.name === 'share');
+    expect(share).toBeTruthy();
+    expect(share.path).toBe('/share/:token');
+    expect(share.meta.public).toBe(true);
+    expect(typeof share.component).toBe('function');
+    expect(layoutRoutes.find((r) => r.name === 'share')).toBeUndefined();
   });
 
   it('make 接口文档 a page of 运维监控 open to every logged-in user', () => {

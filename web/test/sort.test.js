@@ -71,6 +71,12 @@ const TABLES = {
   'modules/proofread/views/lexicon/LexiconDetail.vue': ['GET /api/v1/lexicons/{id}/entries'],
   'modules/proofread/views/lexicon/LexiconHistory.vue': ['GET /api/v1/lexicons/{id}/history'],
   'modules/proofread/views/VideoCheck.vue': ['GET /api/v1/proofread/video'],
+  'modules/storage/views/SpacePage.vue': ['GET /api/v1/storage/files'],
+  'modules/storage/views/DownloadCenter.vue': ['GET /api/v1/storage/files'],
+  'modules/storage/views/TrashPage.vue': ['GET /api/v1/storage/trash', 'GET /api/v1/storage/trash'],
+  'modules/storage/views/ShareList.vue': ['GET /api/v1/storage/shares'],
+  'modules/storage/views/UsagePage.vue': ['GET /api/v1/storage/usage'],
+  'modules/storage/views/IntegrityPage.vue': ['GET /api/v1/storage/integrity/findings'],
 };
 const sources = import.meta.glob('../src/**/*.vue', { query: '?raw', import: 'default', eager: true });
 

@@ -11,6 +11,10 @@
 // twice keeps its first declaration, so a module may put pages into
 // another's group by naming its key. Adding a module's pages is adding its
 // folder: nothing else on the web side changes.
+//
+// A module's pages for people without a session (a share link's page) are
+// its `publicRoutes`: absolute paths, outside the layout, meta.public set
+// (the guard lets them through without /auth/me).
 
 /**
  * collectModules(found) → [{name, title, order, menuGroups, routes}] sorted.
@@ -23,13 +27,20 @@ export function collectModules(found) {
   const mods = Object.entries(found).map(([file, m]) => {
     const def = m?.default || {};
     const folder = /modules\/([^/]+)\/routes\.js$/.exec(file)?.[1] || file;
-    return { ...def, name: def.name || folder, order: def.order ?? 1000, menuGroups: def.menuGroups || [], routes: def.routes || [] };
+    return {
+      ...def,
+      name: def.name || folder,
+      order: def.order ?? 1000,
+      menuGroups: def.menuGroups || [],
+      routes: def.routes || [],
+      publicRoutes: def.publicRoutes || [],
+    };
   });
   mods.sort((a, b) => a.order - b.order || a.name.localeCompare(b.name));
   const names = new Map();
   const paths = new Map();
   for (const m of mods) {
-    for (const r of m.routes) {
+    for (const r of [...m.routes, ...m.publicRoutes]) {
       for (const [seen, key, what] of [[names, r.name, 'route name'], [paths, r.path, 'path']]) {
         if (key === undefined) continue;
         if (seen.has(key)) throw new Error(`module ${m.name}: ${what} "${key}" is already module ${seen.get(key)}'s`);
@@ -58,4 +69,9 @@ export function menuGroupsOf(mods) {
 /** Every module's routes, module after module. */
 export function routesOf(mods) {
   return mods.flatMap((m) => m.routes);
+}
+
+/** Every module's pages outside the layout, open without a session (meta.public). */
+export function publicRoutesOf(mods) {
+  return mods.flatMap((m) => m.publicRoutes.map((r) => ({ ...r, meta: { ...(r.meta || {}), public: true } })));
 }

@@ -5,7 +5,7 @@
 // permission it needs (a code, or an array: any of). The side menu, the
 // breadcrumb, the tabs and the 403 check are all derived from this table
 // (utils/menu.js). Components are dynamic imports: one chunk per page.
-import { collectModules, menuGroupsOf, routesOf } from './modules.js';
+import { collectModules, menuGroupsOf, routesOf, publicRoutesOf } from './modules.js';
 
 /** every module's routes.js, in the modules' order */
 export const modules = collectModules(import.meta.glob('../modules/*/routes.js', { eager: true }));
@@ -31,6 +31,8 @@ export const layoutRoutes = [
 
 export const routes = [
   { path: '/login', name: 'login', component: () => import('@/views/LoginPage.vue'), meta: { public: true, title: '登录' } },
+  // the modules' pages for people without a session (a share link)
+  ...publicRoutesOf(modules),
   {
     path: '/change-password',
     name: 'change-password',

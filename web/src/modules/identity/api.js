@@ -8,7 +8,7 @@ import { V, XLSX } from '@/api/index.js';
 export const orgApi = {
   types: () => api.get(`${V}/org-types`),
   list: (q) => api.get(`${V}/orgs`, q),
-  get: (id) => api.get(`${V}/orgs/${id}`),
+  get: (id, opts) => api.get(`${V}/orgs/${id}`, undefined, opts),
   tree: (id, depth = 2) => api.get(`${V}/orgs/${id}/tree`, { depth }),
   create: (body) => api.post(`${V}/orgs`, body),
   update: (id, body) => api.patch(`${V}/orgs/${id}`, body),
