@@ -19,12 +19,15 @@
 #define FAIL_WINDOW_MS (15 * 60 * 1000)
 #define FAIL_MAX       5
 
-#define SHARE_FROM "storage_shares s JOIN storage_files f ON f.id = s.file_id LEFT JOIN users u ON u.id = s.created_by"
+#define SHARE_FROM                                                                                           \
+    "storage_shares s JOIN storage_files f ON f.id = s.file_id LEFT JOIN users u ON u.id = s.created_by"
 #define SHARE_COLS                                                                                           \
     "s.id, s.file_id, s.org_id, s.token_enc, s.password_hash, s.expires_at, s.max_downloads, s.downloads, "  \
     "s.note, s.created_by, s.created_at, s.revoked_at, f.name, f.title, f.size, f.deleted_at, u.name"
-static const res_sort_t SHARE_SORTS[] = {
-    {"created_at", "s.created_at"}, {"expires_at", "s.expires_at"}, {"downloads", "s.downloads"}, {NULL, NULL}};
+static const res_sort_t SHARE_SORTS[] = {{"created_at", "s.created_at"},
+                                         {"expires_at", "s.expires_at"},
+                                         {"downloads", "s.downloads"},
+                                         {NULL, NULL}};
 const zd_resource_t STORAGE_SHARES = {.name = "storage_share",
                                       .title = "分享链接",
                                       .table = "storage_shares",
@@ -58,9 +61,9 @@ static json_t *share_row(db_stmt_t *st, void *ud)
         db_col_is_null(st, 6) ? json_null() : json_integer(db_col_int64(st, 6)), "downloads",
         (json_int_t)db_col_int64(st, 7), "note", json_text_or_null(db_col_text(st, 8)), "created_by",
         (json_int_t)db_col_int64(st, 9), "created_at", json_time(db_col_int64(st, 10)), "revoked_at",
-        db_col_is_null(st, 11) ? json_null() : json_time(db_col_int64(st, 11)), "file_name", db_col_text(st, 12),
-        "file_title", db_col_text(st, 13), "file_size", (json_int_t)db_col_int64(st, 14), "created_by_name",
-        json_text_or_null(db_col_text(st, 16)), "status", share_status(st, time_now_ms()));
+        db_col_is_null(st, 11) ? json_null() : json_time(db_col_int64(st, 11)), "file_name",
+        db_col_text(st, 12), "file_title", db_col_text(st, 13), "file_size", (json_int_t)db_col_int64(st, 14),
+        "created_by_name", json_text_or_null(db_col_text(st, 16)), "status", share_status(st, time_now_ms()));
     free(token);
     return o;
 }
@@ -85,8 +88,8 @@ static void create_share(http_req_t *req)
     db_conn_t *c = http_db_change(req, &id);
     if (!c)
         return;
-    json_t *f = http_defer_json(req, res_load(req, c, &STORAGE_FILES, STORAGE_FILE_COLS, id, storage_file_row, NULL,
-                                              RES_PLAIN));
+    json_t *f = http_defer_json(
+        req, res_load(req, c, &STORAGE_FILES, STORAGE_FILE_COLS, id, storage_file_row, NULL, RES_PLAIN));
     if (!f)
         return;
     json_t *b = http_json_body(req);
@@ -102,9 +105,10 @@ static void create_share(http_req_t *req)
     int64_t now = time_now_ms(), exp = 0;
     if (jstr(b, "expires_at"))
         time_parse_iso8601(jstr(b, "expires_at"), &exp);
-    db_stmt_t *st = db_prepare(c, "INSERT INTO storage_shares (file_id, org_id, token_hash, token_enc, password_hash, "
-                                  "expires_at, max_downloads, note, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?, "
-                                  "?, ?, ?, ?) RETURNING id");
+    db_stmt_t *st =
+        db_prepare(c, "INSERT INTO storage_shares (file_id, org_id, token_hash, token_enc, password_hash, "
+                      "expires_at, max_downloads, note, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?, "
+                      "?, ?, ?, ?) RETURNING id");
     int64_t sid = 0;
     if (st && sealed) {
         db_bind_int64(st, 1, id);
@@ -129,9 +133,9 @@ static void create_share(http_req_t *req)
     json_t *o = res_load(req, c, &STORAGE_SHARES, SHARE_COLS, sid, share_row, NULL, RES_PLAIN);
     /* the record names the link, never its token or password */
     json_t *after = o ? json_pack("{s:I,s:O,s:O,s:O,s:O}", "file_id", (json_int_t)id, "has_password",
-                                  json_object_get(o, "has_password"), "expires_at", json_object_get(o, "expires_at"),
-                                  "max_downloads", json_object_get(o, "max_downloads"), "note",
-                                  json_object_get(o, "note"))
+                                  json_object_get(o, "has_password"), "expires_at",
+                                  json_object_get(o, "expires_at"), "max_downloads",
+                                  json_object_get(o, "max_downloads"), "note", json_object_get(o, "note"))
                       : NULL;
     http_defer_json(req, after);
     audit_entry_t ae = {.target = sid, .after = after, .detail = jstr(f, "name")};
@@ -181,8 +185,8 @@ static void revoke_share(http_req_t *req)
     db_conn_t *c = http_db_change(req, &id);
     if (!c)
         return;
-    json_t *before =
-        http_defer_json(req, res_load(req, c, &STORAGE_SHARES, SHARE_COLS, id, share_row, NULL, RES_FOR_UPDATE));
+    json_t *before = http_defer_json(
+        req, res_load(req, c, &STORAGE_SHARES, SHARE_COLS, id, share_row, NULL, RES_FOR_UPDATE));
     if (!before)
         return;
     json_object_del(before, "token");
@@ -219,10 +223,11 @@ static bool find_share(http_req_t *req, db_conn_t *c, share_t *s)
     if (ok) {
         char hash[65];
         crypto_sha256_hex(token, n, hash);
-        db_stmt_t *st = db_prepare(c, "SELECT s.id, s.file_id, s.expires_at, s.max_downloads, s.downloads, "
-                                      "s.fail_count, s.fail_since, s.locked_until, s.password_hash, s.revoked_at, "
-                                      "f.deleted_at FROM storage_shares s JOIN storage_files f ON f.id = s.file_id "
-                                      "WHERE s.token_hash = ?");
+        db_stmt_t *st =
+            db_prepare(c, "SELECT s.id, s.file_id, s.expires_at, s.max_downloads, s.downloads, "
+                          "s.fail_count, s.fail_since, s.locked_until, s.password_hash, s.revoked_at, "
+                          "f.deleted_at FROM storage_shares s JOIN storage_files f ON f.id = s.file_id "
+                          "WHERE s.token_hash = ?");
         rc = st ? DB_ERROR : DB_ERROR;
         if (st) {
             db_bind_text(st, 1, hash);
@@ -268,9 +273,11 @@ static bool find_share(http_req_t *req, db_conn_t *c, share_t *s)
 static json_t *file_of(http_req_t *req, db_conn_t *c, int64_t file_id)
 {
     qb_t q;
-    qb_init(&q, "SELECT " STORAGE_FILE_COLS " FROM storage_files f JOIN storage_blobs b ON b.sha256 = f.blob_sha "
-                "JOIN orgs o ON o.id = f.org_id LEFT JOIN users u ON u.id = f.created_by LEFT JOIN storage_folders fo "
-                "ON fo.id = f.folder_id WHERE f.deleted_at IS NULL AND f.id = ");
+    qb_init(&q,
+            "SELECT " STORAGE_FILE_COLS " FROM storage_files f JOIN storage_blobs b ON b.sha256 = f.blob_sha "
+            "JOIN orgs o ON o.id = f.org_id LEFT JOIN users u ON u.id = f.created_by LEFT JOIN "
+            "storage_folders fo "
+            "ON fo.id = f.folder_id WHERE f.deleted_at IS NULL AND f.id = ");
     qb_int(&q, file_id);
     db_stmt_t *st = qb_prepare(c, &q);
     qb_free(&q);
@@ -290,16 +297,21 @@ static void share_info(http_req_t *req)
     share_t s;
     if (!c || !find_share(req, c, &s))
         return;
+    if (s.max_downloads && s.downloads >= s.max_downloads) {
+        http_error(req, 410, "share_exhausted", "分享链接的下载次数已用完");
+        return;
+    }
     json_t *f = file_of(req, c, s.file_id);
     if (!f)
         return;
-    json_t *o = json_pack("{s:O,s:O,s:O,s:O,s:b,s:o,s:o,s:O}", "name", json_object_get(f, "name"), "title",
-                          json_object_get(f, "title"), "size", json_object_get(f, "size"), "mime",
-                          json_object_get(f, "mime"), "needs_password", s.has_password, "expires_at",
-                          s.expires_at ? json_time(s.expires_at) : json_null(), "downloads_left",
-                          s.max_downloads ? json_integer(s.max_downloads > s.downloads ? s.max_downloads - s.downloads : 0)
-                                          : json_null(),
-                          "purpose", json_object_get(f, "purpose"));
+    json_t *o = json_pack(
+        "{s:O,s:O,s:O,s:O,s:b,s:o,s:o,s:O}", "name", json_object_get(f, "name"), "title",
+        json_object_get(f, "title"), "size", json_object_get(f, "size"), "mime", json_object_get(f, "mime"),
+        "needs_password", s.has_password, "expires_at", s.expires_at ? json_time(s.expires_at) : json_null(),
+        "downloads_left",
+        s.max_downloads ? json_integer(s.max_downloads > s.downloads ? s.max_downloads - s.downloads : 0)
+                        : json_null(),
+        "purpose", json_object_get(f, "purpose"));
     http_json(req, 200, o);
 }
 
@@ -333,8 +345,9 @@ static int record_failure(db_conn_t *c, share_t *s, int64_t now)
 {
     bool fresh = !s->fail_since || now - s->fail_since > FAIL_WINDOW_MS;
     int64_t count = fresh ? 1 : s->fail_count + 1;
-    db_stmt_t *st = db_prepare(c, "UPDATE storage_shares SET fail_count = ?, fail_since = ?, locked_until = ? "
-                                  "WHERE id = ?");
+    db_stmt_t *st =
+        db_prepare(c, "UPDATE storage_shares SET fail_count = ?, fail_since = ?, locked_until = ? "
+                      "WHERE id = ?");
     if (!st)
         return -1;
     db_bind_int64(st, 1, count);
@@ -405,10 +418,11 @@ static void share_content(http_req_t *req)
     if (s.max_downloads && !head) {
         /* a download that starts takes one of the allowed; its later
          * ranges (a resumed download) ride on it */
-        db_stmt_t *st = db_prepare(c, start ? "UPDATE storage_shares SET downloads = downloads + 1 WHERE id = ? AND "
-                                              "downloads < max_downloads"
-                                            : "UPDATE storage_shares SET downloads = downloads WHERE id = ? AND "
-                                              "downloads > 0 AND downloads <= max_downloads");
+        db_stmt_t *st =
+            db_prepare(c, start ? "UPDATE storage_shares SET downloads = downloads + 1 WHERE id = ? AND "
+                                  "downloads < max_downloads"
+                                : "UPDATE storage_shares SET downloads = downloads WHERE id = ? AND "
+                                  "downloads > 0 AND downloads <= max_downloads");
         int rc = DB_ERROR;
         if (st) {
             db_bind_int64(st, 1, s.id);
@@ -447,10 +461,19 @@ static const vfield_t SHARE_QUERY[] = {
     {"status", V_ENUM, .choices = SHARE_STATUSES, .title = "状态"},
 };
 static const vfield_t SHARE_OUT[] = {
-    {"id", V_ID},           {"file_id", V_ID},       {"token", V_STR},        {"has_password", V_BOOL},
-    {"expires_at", V_TIME}, {"max_downloads", V_INT}, {"downloads", V_INT},   {"note", V_STR},
-    {"status", V_ENUM, .choices = SHARE_STATUSES},   {"file_name", V_STR},    {"created_by_name", V_STR},
-    {"created_at", V_TIME}, {"revoked_at", V_TIME},
+    {"id", V_ID},
+    {"file_id", V_ID},
+    {"token", V_STR},
+    {"has_password", V_BOOL},
+    {"expires_at", V_TIME},
+    {"max_downloads", V_INT},
+    {"downloads", V_INT},
+    {"note", V_STR},
+    {"status", V_ENUM, .choices = SHARE_STATUSES},
+    {"file_name", V_STR},
+    {"created_by_name", V_STR},
+    {"created_at", V_TIME},
+    {"revoked_at", V_TIME},
 };
 static const vfield_t UNLOCK[] = {{"password", V_STR, false, 0, 64, NULL, NULL, "提取码"}};
 static const vfield_t TICKET_QUERY[] = {{"ticket", V_STR, .max = 120, .title = "输入提取码后得到的凭据"}};
