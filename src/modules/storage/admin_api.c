@@ -14,10 +14,11 @@
 /* ---- the file-transfer log ---- */
 
 #define TRANSFER_FROM                                                                                        \
-    "storage_transfers t LEFT JOIN storage_files f ON f.id = t.file_id LEFT JOIN users u ON u.id = t.user_id " \
+    "storage_transfers t LEFT JOIN storage_files f ON f.id = t.file_id LEFT JOIN users u ON u.id = "         \
+    "t.user_id "                                                                                             \
     "LEFT JOIN orgs o ON o.id = t.org_id"
 #define TRANSFER_COLS                                                                                        \
-    "t.id, t.at, t.direction, t.channel, t.file_id, t.share_id, t.upload_id, t.org_id, t.user_id, t.ip, "     \
+    "t.id, t.at, t.direction, t.channel, t.file_id, t.share_id, t.upload_id, t.org_id, t.user_id, t.ip, "    \
     "t.status, t.bytes, t.size, t.range_text, t.completed, t.counted, t.ms, f.name, u.name, o.name"
 static const res_sort_t TRANSFER_SORTS[] = {{"at", "t.at"}, {"bytes", "t.bytes"}, {NULL, NULL}};
 const zd_resource_t STORAGE_TRANSFERS = {.name = "storage_transfer",
@@ -34,21 +35,22 @@ const zd_resource_t STORAGE_TRANSFERS = {.name = "storage_transfer",
 static json_t *transfer_row(db_stmt_t *st, void *ud)
 {
     (void)ud;
-    return json_pack("{s:I,s:o,s:s,s:s,s:o,s:o,s:o,s:o,s:o,s:o,s:I,s:I,s:o,s:o,s:b,s:b,s:o,s:o,s:o,s:o}", "id",
-                     (json_int_t)db_col_int64(st, 0), "at", json_time(db_col_int64(st, 1)), "direction",
-                     db_col_text(st, 2), "channel", db_col_text(st, 3), "file_id",
-                     db_col_is_null(st, 4) ? json_null() : json_integer(db_col_int64(st, 4)), "share_id",
-                     db_col_is_null(st, 5) ? json_null() : json_integer(db_col_int64(st, 5)), "upload_id",
-                     json_text_or_null(db_col_text(st, 6)), "org_id",
-                     db_col_is_null(st, 7) ? json_null() : json_integer(db_col_int64(st, 7)), "user_id",
-                     db_col_is_null(st, 8) ? json_null() : json_integer(db_col_int64(st, 8)), "ip",
-                     json_text_or_null(db_col_text(st, 9)), "status", (json_int_t)db_col_int64(st, 10), "bytes",
-                     (json_int_t)db_col_int64(st, 11), "size",
-                     db_col_is_null(st, 12) ? json_null() : json_integer(db_col_int64(st, 12)), "range",
-                     json_text_or_null(db_col_text(st, 13)), "completed", db_col_bool(st, 14), "counted",
-                     db_col_bool(st, 15), "ms", db_col_is_null(st, 16) ? json_null() : json_integer(db_col_int64(st, 16)),
-                     "file_name", json_text_or_null(db_col_text(st, 17)), "user_name",
-                     json_text_or_null(db_col_text(st, 18)), "org_name", json_text_or_null(db_col_text(st, 19)));
+    return json_pack(
+        "{s:I,s:o,s:s,s:s,s:o,s:o,s:o,s:o,s:o,s:o,s:I,s:I,s:o,s:o,s:b,s:b,s:o,s:o,s:o,s:o}", "id",
+        (json_int_t)db_col_int64(st, 0), "at", json_time(db_col_int64(st, 1)), "direction",
+        db_col_text(st, 2), "channel", db_col_text(st, 3), "file_id",
+        db_col_is_null(st, 4) ? json_null() : json_integer(db_col_int64(st, 4)), "share_id",
+        db_col_is_null(st, 5) ? json_null() : json_integer(db_col_int64(st, 5)), "upload_id",
+        json_text_or_null(db_col_text(st, 6)), "org_id",
+        db_col_is_null(st, 7) ? json_null() : json_integer(db_col_int64(st, 7)), "user_id",
+        db_col_is_null(st, 8) ? json_null() : json_integer(db_col_int64(st, 8)), "ip",
+        json_text_or_null(db_col_text(st, 9)), "status", (json_int_t)db_col_int64(st, 10), "bytes",
+        (json_int_t)db_col_int64(st, 11), "size",
+        db_col_is_null(st, 12) ? json_null() : json_integer(db_col_int64(st, 12)), "range",
+        json_text_or_null(db_col_text(st, 13)), "completed", db_col_bool(st, 14), "counted",
+        db_col_bool(st, 15), "ms", db_col_is_null(st, 16) ? json_null() : json_integer(db_col_int64(st, 16)),
+        "file_name", json_text_or_null(db_col_text(st, 17)), "user_name",
+        json_text_or_null(db_col_text(st, 18)), "org_name", json_text_or_null(db_col_text(st, 19)));
 }
 
 static const char *const DIRECTIONS[] = {"upload", "download", NULL};
@@ -111,8 +113,12 @@ static json_t *stats(http_req_t *req, db_conn_t *c)
     if (!group)
         group = "day";
     /* days in the platform's zone: Shanghai, UTC+8 */
-    const char *key = !strcmp(group, "file") ? "t.file_id" : !strcmp(group, "org") ? "t.org_id" : "(t.at + 28800000) / 86400000";
-    const char *label = !strcmp(group, "file") ? "MAX(f.name)" : !strcmp(group, "org") ? "MAX(o.name)" : "NULL";
+    const char *key = !strcmp(group, "file")  ? "t.file_id"
+                      : !strcmp(group, "org") ? "t.org_id"
+                                              : "(t.at + 28800000) / 86400000";
+    const char *label = !strcmp(group, "file")  ? "MAX(f.name)"
+                        : !strcmp(group, "org") ? "MAX(o.name)"
+                                                : "NULL";
     qb_t q, w;
     qb_init(&q, "SELECT ");
     qb_sql(&q, key);
@@ -146,15 +152,16 @@ static json_t *stats(http_req_t *req, db_conn_t *c)
             snprintf(lab, sizeof lab, "%.10s", iso);
             l = lab;
         }
-        int64_t d = db_col_int64(st, 2), db = db_col_int64(st, 3), u = db_col_int64(st, 4), ub = db_col_int64(st, 5);
+        int64_t d = db_col_int64(st, 2), db = db_col_int64(st, 3), u = db_col_int64(st, 4),
+                ub = db_col_int64(st, 5);
         td += d;
         tdb += db;
         tu += u;
         tub += ub;
         json_array_append_new(items, json_pack("{s:I,s:s,s:I,s:I,s:I,s:I}", "key", (json_int_t)k, "label",
-                                               l ? l : "（已清除）", "downloads", (json_int_t)d, "download_bytes",
-                                               (json_int_t)db, "uploads", (json_int_t)u, "upload_bytes",
-                                               (json_int_t)ub));
+                                               l ? l : "（已清除）", "downloads", (json_int_t)d,
+                                               "download_bytes", (json_int_t)db, "uploads", (json_int_t)u,
+                                               "upload_bytes", (json_int_t)ub));
     }
     db_done(st);
     if (rc != DB_DONE) {
@@ -163,8 +170,8 @@ static json_t *stats(http_req_t *req, db_conn_t *c)
         return NULL;
     }
     return json_pack("{s:s,s:o,s:{s:I,s:I,s:I,s:I}}", "group", group, "items", items, "totals", "downloads",
-                     (json_int_t)td, "download_bytes", (json_int_t)tdb, "uploads", (json_int_t)tu, "upload_bytes",
-                     (json_int_t)tub);
+                     (json_int_t)td, "download_bytes", (json_int_t)tdb, "uploads", (json_int_t)tu,
+                     "upload_bytes", (json_int_t)tub);
 }
 
 static void get_stats(http_req_t *req)
@@ -187,11 +194,15 @@ static void export_stats(http_req_t *req)
     json_t *it;
     json_array_foreach(json_object_get(s, "items"), i, it)
     {
-        json_array_append_new(rows, json_pack("[s,I,f,I,f]", jstr(it, "label"), (json_int_t)jint(it, "downloads", 0),
-                                              jint(it, "download_bytes", 0) / 1048576.0,
-                                              (json_int_t)jint(it, "uploads", 0), jint(it, "upload_bytes", 0) / 1048576.0));
+        json_array_append_new(
+            rows, json_pack("[s,I,f,I,f]", jstr(it, "label"), (json_int_t)jint(it, "downloads", 0),
+                            jint(it, "download_bytes", 0) / 1048576.0, (json_int_t)jint(it, "uploads", 0),
+                            jint(it, "upload_bytes", 0) / 1048576.0));
     }
-    json_t *header = json_pack("[sssss]", !strcmp(group, "file") ? "文件" : !strcmp(group, "org") ? "组织" : "日期",
+    json_t *header = json_pack("[sssss]",
+                               !strcmp(group, "file")  ? "文件"
+                               : !strcmp(group, "org") ? "组织"
+                                                       : "日期",
                                "下载次数", "下载流量（MB）", "上传文件数", "上传流量（MB）");
     audit_entry_t ae = {.detail = http_printf(req, "导出传输统计（%zu 行）", json_array_size(rows))};
     if (audit_req(req, &ae))
@@ -222,9 +233,10 @@ static json_t *usage_row(db_stmt_t *st, void *ud)
     int64_t bytes = db_col_int64(st, 3);
     bool own = !db_col_is_null(st, 5);
     int64_t quota = own ? db_col_int64(st, 5) : storage_cfg.quota_default_mb << 20;
-    return json_pack("{s:I,s:s,s:s,s:I,s:I,s:I,s:b,s:o}", "org_id", (json_int_t)db_col_int64(st, 0), "org_name",
-                     db_col_text(st, 1), "org_type", db_col_text(st, 2), "bytes", (json_int_t)bytes, "files",
-                     (json_int_t)db_col_int64(st, 4), "quota_bytes", (json_int_t)quota, "own_quota", own, "percent",
+    return json_pack("{s:I,s:s,s:s,s:I,s:I,s:I,s:b,s:o}", "org_id", (json_int_t)db_col_int64(st, 0),
+                     "org_name", db_col_text(st, 1), "org_type", db_col_text(st, 2), "bytes",
+                     (json_int_t)bytes, "files", (json_int_t)db_col_int64(st, 4), "quota_bytes",
+                     (json_int_t)quota, "own_quota", own, "percent",
                      quota > 0 ? json_real((double)bytes * 100.0 / (double)quota) : json_null());
 }
 
@@ -252,18 +264,21 @@ static void set_quota(http_req_t *req)
     db_conn_t *c = http_db_change(req, &id);
     if (!c)
         return;
-    json_t *before = http_defer_json(req, res_load(req, c, &STORAGE_USAGE, USAGE_COLS, id, usage_row, NULL, RES_PLAIN));
+    json_t *before =
+        http_defer_json(req, res_load(req, c, &STORAGE_USAGE, USAGE_COLS, id, usage_row, NULL, RES_PLAIN));
     if (!before)
         return;
     json_t *mb = json_object_get(http_json_body(req), "quota_mb");
     if (!mb || !(json_is_null(mb) || (json_is_integer(mb) && json_integer_value(mb) >= 0 &&
                                       json_integer_value(mb) <= 104857600))) {
-        http_error_fields(req, json_pack("{s:s}", "quota_mb", "应为 0 到 104857600 之间的整数（MB），或 null"));
+        http_error_fields(req,
+                          json_pack("{s:s}", "quota_mb", "应为 0 到 104857600 之间的整数（MB），或 null"));
         return;
     }
-    db_stmt_t *st = db_prepare(c, "INSERT INTO storage_usage (org_id, bytes, files, quota_bytes, updated_at) VALUES "
-                                  "(?, 0, 0, ?, ?) ON CONFLICT (org_id) DO UPDATE SET quota_bytes = "
-                                  "excluded.quota_bytes, updated_at = excluded.updated_at");
+    db_stmt_t *st =
+        db_prepare(c, "INSERT INTO storage_usage (org_id, bytes, files, quota_bytes, updated_at) VALUES "
+                      "(?, 0, 0, ?, ?) ON CONFLICT (org_id) DO UPDATE SET quota_bytes = "
+                      "excluded.quota_bytes, updated_at = excluded.updated_at");
     int rc = DB_ERROR;
     if (st) {
         db_bind_int64(st, 1, id);
@@ -275,7 +290,8 @@ static void set_quota(http_req_t *req)
         rc = db_step(st);
     }
     db_done(st);
-    json_t *after = rc == DB_DONE ? res_load(req, c, &STORAGE_USAGE, USAGE_COLS, id, usage_row, NULL, RES_PLAIN) : NULL;
+    json_t *after =
+        rc == DB_DONE ? res_load(req, c, &STORAGE_USAGE, USAGE_COLS, id, usage_row, NULL, RES_PLAIN) : NULL;
     audit_entry_t ae = {.target_type = "storage_usage",
                         .target = id,
                         .before = before,
@@ -287,7 +303,7 @@ static void set_quota(http_req_t *req)
 /* ---- integrity and the scanner ---- */
 
 #define BLOB_COLS                                                                                            \
-    "b.sha256, b.size, b.mime, b.refs, b.status, b.status_note, b.verified_at, b.created_at, "                \
+    "b.sha256, b.size, b.mime, b.refs, b.status, b.status_note, b.verified_at, b.created_at, "               \
     "(SELECT COUNT(*) FROM storage_files f WHERE f.blob_sha = b.sha256), "                                   \
     "(SELECT MIN(f.name) FROM storage_files f WHERE f.blob_sha = b.sha256)"
 static const res_sort_t BLOB_SORTS[] = {{"size", "b.size"}, {"verified_at", "b.verified_at"}, {NULL, NULL}};
@@ -296,7 +312,8 @@ const zd_resource_t STORAGE_BLOBS = {.name = "storage_blob",
                                      .table = "storage_blobs",
                                      .alias = "b",
                                      .id_col = "b.sha256",
-                                     .no_org = true, /* shared by every organisation's files: a system concern */
+                                     .no_org =
+                                         true, /* shared by every organisation's files: a system concern */
                                      .no_creator = true,
                                      .perm = "storage.admin",
                                      .sorts = BLOB_SORTS};
@@ -305,8 +322,9 @@ static json_t *blob_row(db_stmt_t *st, void *ud)
 {
     (void)ud;
     return json_pack("{s:s,s:I,s:s,s:I,s:s,s:o,s:o,s:o,s:I,s:o}", "sha256", db_col_text(st, 0), "size",
-                     (json_int_t)db_col_int64(st, 1), "mime", db_col_text(st, 2), "refs", (json_int_t)db_col_int64(st, 3),
-                     "status", db_col_text(st, 4), "note", json_text_or_null(db_col_text(st, 5)), "verified_at",
+                     (json_int_t)db_col_int64(st, 1), "mime", db_col_text(st, 2), "refs",
+                     (json_int_t)db_col_int64(st, 3), "status", db_col_text(st, 4), "note",
+                     json_text_or_null(db_col_text(st, 5)), "verified_at",
                      db_col_is_null(st, 6) ? json_null() : json_time(db_col_int64(st, 6)), "created_at",
                      json_time(db_col_int64(st, 7)), "files", (json_int_t)db_col_int64(st, 8), "file_name",
                      json_text_or_null(db_col_text(st, 9)));
@@ -336,9 +354,10 @@ static void integrity(http_req_t *req)
     db_conn_t *c = http_db(req);
     if (!c)
         return;
-    db_stmt_t *st = db_prepare(c, "SELECT COUNT(*), COALESCE(SUM(size), 0), SUM(CASE WHEN status = 'missing' THEN 1 "
-                                  "ELSE 0 END), SUM(CASE WHEN status = 'corrupt' THEN 1 ELSE 0 END), MIN(verified_at) "
-                                  "FROM storage_blobs WHERE status <> 'deleting'");
+    db_stmt_t *st =
+        db_prepare(c, "SELECT COUNT(*), COALESCE(SUM(size), 0), SUM(CASE WHEN status = 'missing' THEN 1 "
+                      "ELSE 0 END), SUM(CASE WHEN status = 'corrupt' THEN 1 ELSE 0 END), MIN(verified_at) "
+                      "FROM storage_blobs WHERE status <> 'deleting'");
     int rc = st ? db_step(st) : DB_ERROR;
     json_t *o = NULL;
     if (rc == DB_ROW)
@@ -411,25 +430,39 @@ static const vfield_t STATS_QUERY[] = {
     {"to", V_TIME, .title = "时间止"},
 };
 static const vfield_t TRANSFER_OUT[] = {
-    {"id", V_ID},         {"at", V_TIME},       {"direction", V_ENUM, .choices = DIRECTIONS},
-    {"channel", V_ENUM, .choices = CHANNELS},   {"file_id", V_ID},   {"file_name", V_STR},
-    {"user_name", V_STR}, {"org_name", V_STR},  {"ip", V_STR},       {"status", V_INT},
-    {"bytes", V_INT},     {"range", V_STR},     {"completed", V_BOOL}, {"counted", V_BOOL}, {"ms", V_INT},
+    {"id", V_ID},
+    {"at", V_TIME},
+    {"direction", V_ENUM, .choices = DIRECTIONS},
+    {"channel", V_ENUM, .choices = CHANNELS},
+    {"file_id", V_ID},
+    {"file_name", V_STR},
+    {"user_name", V_STR},
+    {"org_name", V_STR},
+    {"ip", V_STR},
+    {"status", V_INT},
+    {"bytes", V_INT},
+    {"range", V_STR},
+    {"completed", V_BOOL},
+    {"counted", V_BOOL},
+    {"ms", V_INT},
 };
 static const vfield_t STATS_OUT[] = {{"group", V_STR}, {"items", V_ARRAY}, {"totals", V_OBJECT}};
 static const vfield_t USAGE_QUERY[] = {
     {"q", V_STR, .max = 100, .title = "组织名称包含"},
     {"used_only", V_BOOL, .title = "只列有文件的组织"},
 };
-static const vfield_t USAGE_OUT[] = {{"org_id", V_ID},     {"org_name", V_STR},  {"bytes", V_INT},
-                                     {"files", V_INT},     {"quota_bytes", V_INT}, {"own_quota", V_BOOL},
+static const vfield_t USAGE_OUT[] = {{"org_id", V_ID},  {"org_name", V_STR},    {"bytes", V_INT},
+                                     {"files", V_INT},  {"quota_bytes", V_INT}, {"own_quota", V_BOOL},
                                      {"percent", V_NUM}};
 static const vfield_t QUOTA_BODY[] = {
     {"quota_mb", V_INT, true, 0, 104857600, NULL, NULL, "配额（MB；0 为不限，null 为采用默认配额）"},
 };
-static const vfield_t BLOB_QUERY[] = {{"status", V_ENUM, .choices = BLOB_STATUSES, .title = "状态（缺省：缺失与不符）"}};
-static const vfield_t BLOB_OUT[] = {{"sha256", V_STR}, {"size", V_INT},  {"status", V_ENUM, .choices = BLOB_STATUSES},
-                                    {"note", V_STR},   {"files", V_INT}, {"file_name", V_STR}, {"verified_at", V_TIME}};
+static const vfield_t BLOB_QUERY[] = {
+    {"status", V_ENUM, .choices = BLOB_STATUSES, .title = "状态（缺省：缺失与不符）"}};
+static const vfield_t BLOB_OUT[] = {
+    {"sha256", V_STR},      {"size", V_INT},  {"status", V_ENUM, .choices = BLOB_STATUSES},
+    {"note", V_STR},        {"files", V_INT}, {"file_name", V_STR},
+    {"verified_at", V_TIME}};
 
 // clang-format off
 static const http_route_t routes[] = {

@@ -22,9 +22,12 @@
 #define FILE_FROM                                                                                            \
     "storage_files f JOIN storage_blobs b ON b.sha256 = f.blob_sha JOIN orgs o ON o.id = f.org_id "          \
     "LEFT JOIN users u ON u.id = f.created_by LEFT JOIN storage_folders fo ON fo.id = f.folder_id"
-static const res_sort_t FILE_SORTS[] = {{"name", "f.name"},         {"title", "f.title"},
-                                        {"size", "f.size"},         {"created_at", "f.created_at"},
-                                        {"downloads", "f.downloads"}, {"deleted_at", "f.deleted_at"},
+static const res_sort_t FILE_SORTS[] = {{"name", "f.name"},
+                                        {"title", "f.title"},
+                                        {"size", "f.size"},
+                                        {"created_at", "f.created_at"},
+                                        {"downloads", "f.downloads"},
+                                        {"deleted_at", "f.deleted_at"},
                                         {NULL, NULL}};
 const zd_resource_t STORAGE_FILES = {.name = "storage_file",
                                      .title = "文件",
@@ -48,7 +51,8 @@ const zd_resource_t STORAGE_TRASH_FILES = {.name = "storage_file",
                                            .creator_col = "f.created_by",
                                            .sorts = FILE_SORTS};
 
-#define FOLDER_FROM "storage_folders fo JOIN orgs o ON o.id = fo.org_id LEFT JOIN users u ON u.id = fo.created_by"
+#define FOLDER_FROM                                                                                          \
+    "storage_folders fo JOIN orgs o ON o.id = fo.org_id LEFT JOIN users u ON u.id = fo.created_by"
 #define FOLDER_COLS                                                                                          \
     "fo.id, fo.org_id, fo.parent_id, fo.name, fo.created_by, fo.created_at, fo.updated_at, fo.deleted_at, "  \
     "o.name, u.name"
@@ -114,7 +118,8 @@ json_t *storage_file_row(db_stmt_t *st, void *ud)
     int64_t del = db_col_is_null(st, 15) ? 0 : db_col_int64(st, 15);
     json_t *der = json_parsed(st, 25, json_object());
     json_t *o = json_pack(
-        "{s:I,s:I,s:o,s:s,s:s,s:s,s:o,s:o,s:s,s:s,s:I,s:I,s:I,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:s,s:o,s:o,s:o,"
+        "{s:I,s:I,s:o,s:s,s:s,s:s,s:o,s:o,s:s,s:s,s:I,s:I,s:I,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:s,s:o,s:o,s:"
+        "o,"
         "s:s,s:o,s:o,s:o}",
         "id", (json_int_t)db_col_int64(st, 0), "org_id", (json_int_t)db_col_int64(st, 1), "folder_id",
         json_or_null_int(st, 2), "sha256", db_col_text(st, 3), "name", db_col_text(st, 4), "title",
@@ -126,9 +131,9 @@ json_t *storage_file_row(db_stmt_t *st, void *ud)
         "duration_ms", json_or_null_int(st, 19), "taken_at",
         db_col_is_null(st, 20) ? json_null() : json_time(db_col_int64(st, 20)), "meta",
         json_parsed(st, 21, json_null()), "media_status", db_col_text(st, 22), "media_progress",
-        json_or_null_int(st, 23), "media_error", json_or_null_text(st, 24), "derivatives", derivative_view(der),
-        "blob_status", db_col_text(st, 26), "org_name", json_or_null_text(st, 27), "created_by_name",
-        json_or_null_text(st, 28), "folder_name", json_or_null_text(st, 29));
+        json_or_null_int(st, 23), "media_error", json_or_null_text(st, 24), "derivatives",
+        derivative_view(der), "blob_status", db_col_text(st, 26), "org_name", json_or_null_text(st, 27),
+        "created_by_name", json_or_null_text(st, 28), "folder_name", json_or_null_text(st, 29));
     if (del) {
         int64_t purge = del + storage_cfg.recycle_days * 86400000;
         json_object_set_new(o, "purge_at", json_time(purge));
@@ -140,14 +145,16 @@ json_t *storage_file_row(db_stmt_t *st, void *ud)
 static json_t *folder_row(db_stmt_t *st, void *ud)
 {
     (void)ud;
-    json_t *o = json_pack("{s:I,s:I,s:o,s:s,s:I,s:o,s:o,s:o,s:o,s:o}", "id", (json_int_t)db_col_int64(st, 0),
-                          "org_id", (json_int_t)db_col_int64(st, 1), "parent_id", json_or_null_int(st, 2), "name",
-                          db_col_text(st, 3), "created_by", (json_int_t)db_col_int64(st, 4), "created_at",
-                          json_time(db_col_int64(st, 5)), "updated_at", json_time(db_col_int64(st, 6)),
-                          "deleted_at", db_col_is_null(st, 7) ? json_null() : json_time(db_col_int64(st, 7)),
-                          "org_name", json_or_null_text(st, 8), "created_by_name", json_or_null_text(st, 9));
+    json_t *o =
+        json_pack("{s:I,s:I,s:o,s:s,s:I,s:o,s:o,s:o,s:o,s:o}", "id", (json_int_t)db_col_int64(st, 0),
+                  "org_id", (json_int_t)db_col_int64(st, 1), "parent_id", json_or_null_int(st, 2), "name",
+                  db_col_text(st, 3), "created_by", (json_int_t)db_col_int64(st, 4), "created_at",
+                  json_time(db_col_int64(st, 5)), "updated_at", json_time(db_col_int64(st, 6)), "deleted_at",
+                  db_col_is_null(st, 7) ? json_null() : json_time(db_col_int64(st, 7)), "org_name",
+                  json_or_null_text(st, 8), "created_by_name", json_or_null_text(st, 9));
     if (!db_col_is_null(st, 7))
-        json_object_set_new(o, "purge_at", json_time(db_col_int64(st, 7) + storage_cfg.recycle_days * 86400000));
+        json_object_set_new(o, "purge_at",
+                            json_time(db_col_int64(st, 7) + storage_cfg.recycle_days * 86400000));
     return o;
 }
 
@@ -155,9 +162,10 @@ static json_t *folder_row(db_stmt_t *st, void *ud)
 
 int storage_usage_add(db_conn_t *c, int64_t org_id, int64_t bytes, int64_t files)
 {
-    db_stmt_t *st = db_prepare(c, "INSERT INTO storage_usage (org_id, bytes, files, updated_at) VALUES (?, ?, ?, ?) "
-                                  "ON CONFLICT (org_id) DO UPDATE SET bytes = storage_usage.bytes + excluded.bytes, "
-                                  "files = storage_usage.files + excluded.files, updated_at = excluded.updated_at");
+    db_stmt_t *st =
+        db_prepare(c, "INSERT INTO storage_usage (org_id, bytes, files, updated_at) VALUES (?, ?, ?, ?) "
+                      "ON CONFLICT (org_id) DO UPDATE SET bytes = storage_usage.bytes + excluded.bytes, "
+                      "files = storage_usage.files + excluded.files, updated_at = excluded.updated_at");
     if (!st)
         return -1;
     db_bind_int64(st, 1, org_id);
@@ -189,8 +197,9 @@ int64_t storage_quota_of(db_conn_t *c, int64_t org_id, int64_t *used)
 
 int storage_blob_unref(db_conn_t *c, const char *sha, int64_t now)
 {
-    db_stmt_t *st = db_prepare(c, "UPDATE storage_blobs SET refs = refs - 1, unreferenced_at = CASE WHEN refs <= 1 "
-                                  "THEN ? ELSE NULL END WHERE sha256 = ?");
+    db_stmt_t *st =
+        db_prepare(c, "UPDATE storage_blobs SET refs = refs - 1, unreferenced_at = CASE WHEN refs <= 1 "
+                      "THEN ? ELSE NULL END WHERE sha256 = ?");
     if (!st)
         return -1;
     db_bind_int64(st, 1, now);
@@ -202,9 +211,10 @@ int storage_blob_unref(db_conn_t *c, const char *sha, int64_t now)
 
 int storage_transfer_log(db_conn_t *c, const storage_transfer_t *t)
 {
-    db_stmt_t *st = db_prepare(c, "INSERT INTO storage_transfers (at, direction, channel, file_id, share_id, "
-                                  "upload_id, org_id, user_id, user_org, ip, status, bytes, size, range_text, "
-                                  "completed, counted, ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+    db_stmt_t *st =
+        db_prepare(c, "INSERT INTO storage_transfers (at, direction, channel, file_id, share_id, "
+                      "upload_id, org_id, user_id, user_org, ip, status, bytes, size, range_text, "
+                      "completed, counted, ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
     if (!st)
         return -1;
     int i = 1;
@@ -288,7 +298,8 @@ static void on_sent(http_req_t *req, void *ud, int status, uint64_t bytes, bool 
         if (c && db_begin(c) == 0) {
             bool ok = storage_transfer_log(c, &s->t) == 0;
             if (ok && s->t.counted) {
-                db_stmt_t *st = db_prepare(c, "UPDATE storage_files SET downloads = downloads + 1 WHERE id = ?");
+                db_stmt_t *st =
+                    db_prepare(c, "UPDATE storage_files SET downloads = downloads + 1 WHERE id = ?");
                 if (st) {
                     db_bind_int64(st, 1, s->t.file_id);
                     ok = db_step(st) == DB_DONE;
@@ -452,7 +463,10 @@ static char *human_size(int64_t n, char *out, size_t outsz)
 
 static const char *purpose_title(const char *p)
 {
-    return !strcmp(p, "photo") ? "图片" : !strcmp(p, "video") ? "视频" : !strcmp(p, "document") ? "文档" : "附件";
+    return !strcmp(p, "photo")      ? "图片"
+           : !strcmp(p, "video")    ? "视频"
+           : !strcmp(p, "document") ? "文档"
+                                    : "附件";
 }
 
 #define EXPORT_MAX 10000
@@ -481,9 +495,10 @@ static void export_files(http_req_t *req)
         json_array_append_new(
             rows, json_pack("[s,s,s,s,s,s,s,s,I]", jstr(f, "name"), jstr(f, "title"),
                             purpose_title(jstr(f, "purpose")), human_size(jint(f, "size", 0), sz, sizeof sz),
-                            jstr(f, "org_name") ? jstr(f, "org_name") : "", jstr(f, "folder_name") ? jstr(f, "folder_name") : "",
-                            jstr(f, "created_by_name") ? jstr(f, "created_by_name") : "", db_col_text(st, 13) ? at : "",
-                            (json_int_t)jint(f, "downloads", 0)));
+                            jstr(f, "org_name") ? jstr(f, "org_name") : "",
+                            jstr(f, "folder_name") ? jstr(f, "folder_name") : "",
+                            jstr(f, "created_by_name") ? jstr(f, "created_by_name") : "",
+                            db_col_text(st, 13) ? at : "", (json_int_t)jint(f, "downloads", 0)));
         json_decref(f);
     }
     db_done(st);
@@ -492,8 +507,8 @@ static void export_files(http_req_t *req)
         http_db_error(req, c);
         return;
     }
-    json_t *header = json_pack("[sssssssss]", "文件名", "标题", "用途", "大小", "所属组织", "文件夹", "上传者",
-                               "上传时间", "下载次数");
+    json_t *header = json_pack("[sssssssss]", "文件名", "标题", "用途", "大小", "所属组织", "文件夹",
+                               "上传者", "上传时间", "下载次数");
     audit_entry_t ae = {.detail = http_printf(req, "导出 %zu 个文件的清单", json_array_size(rows))};
     if (audit_req(req, &ae))
         http_send_xlsx(req, "文件清单.xlsx", "文件清单", header, rows);
@@ -521,7 +536,8 @@ static bool folder_target_ok(http_req_t *req, db_conn_t *c, int64_t folder, int6
     bool ok = fo && jint(fo, "org_id", 0) == org;
     json_decref(fo);
     if (!ok && !http_responded(req))
-        http_error_fields(req, json_pack("{s:s}", field, "目标文件夹不存在、不在您的管理范围内或属于其他组织"));
+        http_error_fields(req,
+                          json_pack("{s:s}", field, "目标文件夹不存在、不在您的管理范围内或属于其他组织"));
     return ok;
 }
 
@@ -561,7 +577,8 @@ static void patch_file(http_req_t *req)
     if (!before)
         return;
     json_t *b = http_json_body(req);
-    if (jhas(b, "folder_id") && !folder_target_ok(req, c, jint(b, "folder_id", 0), jint(before, "org_id", 0), "folder_id"))
+    if (jhas(b, "folder_id") &&
+        !folder_target_ok(req, c, jint(b, "folder_id", 0), jint(before, "org_id", 0), "folder_id"))
         return;
     qb_t q;
     qb_init(&q, "UPDATE storage_files SET updated_at = ");
@@ -599,8 +616,9 @@ static void patch_file(http_req_t *req)
  * when it was not live, -1 on error. */
 static int trash_file(db_conn_t *c, int64_t id, int64_t user, int64_t now)
 {
-    db_stmt_t *st = db_prepare(c, "UPDATE storage_files SET deleted_at = ?, deleted_by = ?, trashed_with = NULL, "
-                                  "updated_at = ? WHERE id = ? AND deleted_at IS NULL AND holder = 'space'");
+    db_stmt_t *st =
+        db_prepare(c, "UPDATE storage_files SET deleted_at = ?, deleted_by = ?, trashed_with = NULL, "
+                      "updated_at = ? WHERE id = ? AND deleted_at IS NULL AND holder = 'space'");
     if (!st)
         return -1;
     db_bind_int64(st, 1, now);
@@ -660,7 +678,8 @@ static void batch_files(http_req_t *req)
         if (move) {
             if (!folder_target_ok(req, c, folder, jint(f, "org_id", 0), "folder_id"))
                 return;
-            db_stmt_t *st = db_prepare(c, "UPDATE storage_files SET folder_id = ?, updated_at = ? WHERE id = ?");
+            db_stmt_t *st =
+                db_prepare(c, "UPDATE storage_files SET folder_id = ?, updated_at = ? WHERE id = ?");
             int rc = DB_ERROR;
             if (st) {
                 db_bind_id(st, 1, folder);
@@ -684,7 +703,8 @@ static void batch_files(http_req_t *req)
     http_defer_json(req, after);
     audit_entry_t ae = {.target_type = "storage_file",
                         .after = after,
-                        .detail = http_printf(req, "%s %zu 个文件", move ? "移动" : "删除", json_array_size(done))};
+                        .detail =
+                            http_printf(req, "%s %zu 个文件", move ? "移动" : "删除", json_array_size(done))};
     audit_reply(req, c, true, &ae, 200, json_pack("{s:I}", "count", (json_int_t)json_array_size(done)));
 }
 
@@ -780,7 +800,7 @@ static void file_derivative(http_req_t *req)
 
 static const char *hls_type(const char *name)
 {
-    return str_ends_with(name, ".m3u8") ? "application/vnd.apple.mpegurl"
+    return str_ends_with(name, ".m3u8")  ? "application/vnd.apple.mpegurl"
            : str_ends_with(name, ".m4s") ? "video/iso.segment"
            : str_ends_with(name, ".mp4") ? "video/mp4"
                                          : NULL;
@@ -828,13 +848,15 @@ static void media_retry(http_req_t *req)
     if (!f)
         return;
     qb_t q;
-    qb_init(&q, "UPDATE storage_blobs SET media_status = 'pending', media_error = NULL, media_progress = NULL "
-                "WHERE sha256 = ");
+    qb_init(&q,
+            "UPDATE storage_blobs SET media_status = 'pending', media_error = NULL, media_progress = NULL "
+            "WHERE sha256 = ");
     qb_text(&q, jstr(f, "sha256"));
     qb_sql(&q, " AND media_status = 'failed'");
     if (!res_transition(req, c, &q, "只有处理失败的文件可以重新处理"))
         return;
-    if (storage_media_enqueue(c, jstr(f, "sha256"), jstr(f, "mime"), jint(f, "org_id", 0), http_user_id(req)) != 0) {
+    if (storage_media_enqueue(c, jstr(f, "sha256"), jstr(f, "mime"), jint(f, "org_id", 0),
+                              http_user_id(req)) != 0) {
         http_db_error(req, c);
         return;
     }
@@ -882,10 +904,11 @@ static void get_folder(http_req_t *req)
  * a leaf): -1 on a database error. */
 static int folder_depth(db_conn_t *c, int64_t id)
 {
-    db_stmt_t *st = db_prepare(c, "WITH RECURSIVE up(id, parent_id, n) AS (SELECT id, parent_id, 1 FROM "
-                                  "storage_folders WHERE id = ? UNION ALL SELECT f.id, f.parent_id, up.n + 1 FROM "
-                                  "storage_folders f JOIN up ON f.id = up.parent_id WHERE up.n < 64) "
-                                  "SELECT MAX(n) FROM up");
+    db_stmt_t *st =
+        db_prepare(c, "WITH RECURSIVE up(id, parent_id, n) AS (SELECT id, parent_id, 1 FROM "
+                      "storage_folders WHERE id = ? UNION ALL SELECT f.id, f.parent_id, up.n + 1 FROM "
+                      "storage_folders f JOIN up ON f.id = up.parent_id WHERE up.n < 64) "
+                      "SELECT MAX(n) FROM up");
     if (!st)
         return -1;
     db_bind_int64(st, 1, id);
@@ -896,10 +919,11 @@ static int folder_depth(db_conn_t *c, int64_t id)
 
 static int subtree_height(db_conn_t *c, int64_t id, int64_t target, bool *contains)
 {
-    db_stmt_t *st = db_prepare(c, "WITH RECURSIVE down(id, n) AS (SELECT id, 1 FROM storage_folders WHERE id = ? "
-                                  "UNION ALL SELECT f.id, down.n + 1 FROM storage_folders f JOIN down ON "
-                                  "f.parent_id = down.id WHERE down.n < 64) SELECT MAX(n), SUM(CASE WHEN id = ? "
-                                  "THEN 1 ELSE 0 END) FROM down");
+    db_stmt_t *st =
+        db_prepare(c, "WITH RECURSIVE down(id, n) AS (SELECT id, 1 FROM storage_folders WHERE id = ? "
+                      "UNION ALL SELECT f.id, down.n + 1 FROM storage_folders f JOIN down ON "
+                      "f.parent_id = down.id WHERE down.n < 64) SELECT MAX(n), SUM(CASE WHEN id = ? "
+                      "THEN 1 ELSE 0 END) FROM down");
     if (!st)
         return -1;
     db_bind_int64(st, 1, id);
@@ -913,10 +937,7 @@ static int subtree_height(db_conn_t *c, int64_t id, int64_t target, bool *contai
     return h;
 }
 
-static const char *check_folder_name(json_t *v)
-{
-    return check_name(v);
-}
+static const char *check_folder_name(json_t *v) { return check_name(v); }
 
 static void create_folder(http_req_t *req)
 {
@@ -926,12 +947,14 @@ static void create_folder(http_req_t *req)
         return;
     int64_t parent = jint(b, "parent_id", 0), org = jint(b, "org_id", 0);
     if (parent) {
-        json_t *p = res_find(req, c, &STORAGE_FOLDERS, FOLDER_COLS, parent, folder_row, NULL, RES_FOR_UPDATE, NULL);
+        json_t *p =
+            res_find(req, c, &STORAGE_FOLDERS, FOLDER_COLS, parent, folder_row, NULL, RES_FOR_UPDATE, NULL);
         int64_t porg = jint(p, "org_id", 0);
         json_decref(p);
         if (!p || (org && org != porg)) {
             if (!http_responded(req))
-                http_error_fields(req, json_pack("{s:s}", "parent_id", "上级文件夹不存在、不在您的管理范围内或属于其他组织"));
+                http_error_fields(req, json_pack("{s:s}", "parent_id",
+                                                 "上级文件夹不存在、不在您的管理范围内或属于其他组织"));
             return;
         }
         org = porg;
@@ -953,8 +976,9 @@ static void create_folder(http_req_t *req)
         return;
     }
     int64_t now = time_now_ms();
-    db_stmt_t *st = db_prepare(c, "INSERT INTO storage_folders (org_id, parent_id, name, created_by, created_at, "
-                                  "updated_at) VALUES (?, ?, ?, ?, ?, ?) RETURNING id");
+    db_stmt_t *st =
+        db_prepare(c, "INSERT INTO storage_folders (org_id, parent_id, name, created_by, created_at, "
+                      "updated_at) VALUES (?, ?, ?, ?, ?, ?) RETURNING id");
     int64_t id = 0;
     if (st) {
         db_bind_int64(st, 1, org);
@@ -985,8 +1009,8 @@ static void patch_folder(http_req_t *req)
     db_conn_t *c = http_db_change(req, &id);
     if (!c)
         return;
-    json_t *before =
-        http_defer_json(req, res_load(req, c, &STORAGE_FOLDERS, FOLDER_COLS, id, folder_row, NULL, RES_FOR_UPDATE));
+    json_t *before = http_defer_json(
+        req, res_load(req, c, &STORAGE_FOLDERS, FOLDER_COLS, id, folder_row, NULL, RES_FOR_UPDATE));
     if (!before)
         return;
     json_t *b = http_json_body(req);
@@ -1067,14 +1091,15 @@ static void delete_folder(http_req_t *req)
     db_conn_t *c = http_db_change(req, &id);
     if (!c)
         return;
-    json_t *before =
-        http_defer_json(req, res_load(req, c, &STORAGE_FOLDERS, FOLDER_COLS, id, folder_row, NULL, RES_FOR_UPDATE));
+    json_t *before = http_defer_json(
+        req, res_load(req, c, &STORAGE_FOLDERS, FOLDER_COLS, id, folder_row, NULL, RES_FOR_UPDATE));
     if (!before)
         return;
     int64_t now = time_now_ms(), user = http_user_id(req);
     /* everything live under it goes with it */
-    db_stmt_t *st = db_prepare(c, SUBTREE "UPDATE storage_files SET deleted_at = ?, deleted_by = ?, trashed_with = ? "
-                                          "WHERE deleted_at IS NULL AND folder_id IN (SELECT id FROM sub)");
+    db_stmt_t *st =
+        db_prepare(c, SUBTREE "UPDATE storage_files SET deleted_at = ?, deleted_by = ?, trashed_with = ? "
+                              "WHERE deleted_at IS NULL AND folder_id IN (SELECT id FROM sub)");
     int rc = DB_ERROR;
     if (st) {
         db_bind_int64(st, 1, id);
@@ -1086,8 +1111,9 @@ static void delete_folder(http_req_t *req)
     db_done(st);
     int64_t files = rc == DB_DONE ? db_changes(c) : 0;
     if (rc == DB_DONE) {
-        st = db_prepare(c, SUBTREE "UPDATE storage_folders SET deleted_at = ?, deleted_by = ?, trashed_with = ? "
-                                   "WHERE deleted_at IS NULL AND id <> ? AND id IN (SELECT id FROM sub)");
+        st = db_prepare(c,
+                        SUBTREE "UPDATE storage_folders SET deleted_at = ?, deleted_by = ?, trashed_with = ? "
+                                "WHERE deleted_at IS NULL AND id <> ? AND id IN (SELECT id FROM sub)");
         rc = DB_ERROR;
         if (st) {
             db_bind_int64(st, 1, id);
@@ -1113,9 +1139,10 @@ static void delete_folder(http_req_t *req)
     qb_sql(&q, " AND deleted_at IS NULL");
     if (!res_transition(req, c, &q, "文件夹已被删除"))
         return;
-    audit_entry_t ae = {.target = id,
-                        .before = before,
-                        .detail = http_printf(req, "%s（连同 %lld 个文件）", jstr(before, "name"), (long long)files)};
+    audit_entry_t ae = {
+        .target = id,
+        .before = before,
+        .detail = http_printf(req, "%s（连同 %lld 个文件）", jstr(before, "name"), (long long)files)};
     audit_reply(req, c, true, &ae, 204, NULL);
 }
 
@@ -1139,7 +1166,8 @@ static void list_trash(http_req_t *req)
         qb_like_any(&w, folders ? DCOLS : FCOLS, folders ? 1 : 2, q);
     }
     if (folders)
-        res_list(req, c, &STORAGE_TRASH_FOLDERS, FOLDER_COLS, &w, "fo.deleted_at DESC, fo.id DESC", folder_row, NULL);
+        res_list(req, c, &STORAGE_TRASH_FOLDERS, FOLDER_COLS, &w, "fo.deleted_at DESC, fo.id DESC",
+                 folder_row, NULL);
     else
         res_list(req, c, &STORAGE_TRASH_FILES, STORAGE_FILE_COLS, &w, "f.deleted_at DESC, f.id DESC",
                  storage_file_row, NULL);
@@ -1172,8 +1200,8 @@ static void restore_item(http_req_t *req)
         return;
     }
     json_t *before =
-        http_defer_json(req, folder ? res_load(req, c, &STORAGE_TRASH_FOLDERS, FOLDER_COLS, id, folder_row, NULL,
-                                               RES_FOR_UPDATE)
+        http_defer_json(req, folder ? res_load(req, c, &STORAGE_TRASH_FOLDERS, FOLDER_COLS, id, folder_row,
+                                               NULL, RES_FOR_UPDATE)
                                     : load_file(req, c, &STORAGE_TRASH_FILES, id, RES_FOR_UPDATE));
     if (!before)
         return;
@@ -1188,8 +1216,9 @@ static void restore_item(http_req_t *req)
     const char *name = jstr(before, "name");
     char renamed[400];
     if (folder) { /* a live folder of the same name took its place meanwhile: keep both */
-        db_stmt_t *st = db_prepare(c, "SELECT 1 FROM storage_folders WHERE org_id = ? AND COALESCE(parent_id, 0) = ? "
-                                      "AND name = ? AND deleted_at IS NULL");
+        db_stmt_t *st =
+            db_prepare(c, "SELECT 1 FROM storage_folders WHERE org_id = ? AND COALESCE(parent_id, 0) = ? "
+                          "AND name = ? AND deleted_at IS NULL");
         int rc = DB_ERROR;
         if (st) {
             db_bind_int64(st, 1, jint(before, "org_id", 0));
@@ -1226,14 +1255,15 @@ static void restore_item(http_req_t *req)
     qb_sql(&q, " AND deleted_at IS NOT NULL AND trashed_with IS NULL");
     if (!res_transition(req, c, &q, "这一项已被恢复或清除"))
         return;
-    if (folder && (exec3(c,
-                         "UPDATE storage_files SET deleted_at = NULL, deleted_by = NULL, trashed_with = NULL, "
-                         "updated_at = ? WHERE trashed_with = ?",
-                         now, id, 0, 2) != 0 ||
-                   exec3(c,
-                         "UPDATE storage_folders SET deleted_at = NULL, deleted_by = NULL, trashed_with = NULL, "
-                         "updated_at = ? WHERE trashed_with = ?",
-                         now, id, 0, 2) != 0)) {
+    if (folder &&
+        (exec3(c,
+               "UPDATE storage_files SET deleted_at = NULL, deleted_by = NULL, trashed_with = NULL, "
+               "updated_at = ? WHERE trashed_with = ?",
+               now, id, 0, 2) != 0 ||
+         exec3(c,
+               "UPDATE storage_folders SET deleted_at = NULL, deleted_by = NULL, trashed_with = NULL, "
+               "updated_at = ? WHERE trashed_with = ?",
+               now, id, 0, 2) != 0)) {
         http_db_error(req, c);
         return;
     }
@@ -1266,8 +1296,8 @@ int storage_purge_file(db_conn_t *c, int64_t id, int64_t now)
     if (rc != DB_ROW)
         return rc == DB_DONE ? 0 : -1;
     if (exec3(c, "DELETE FROM storage_shares WHERE file_id = ?", id, 0, 0, 1) != 0 ||
-        exec3(c, "DELETE FROM storage_files WHERE id = ?", id, 0, 0, 1) != 0 || storage_blob_unref(c, sha, now) != 0 ||
-        storage_usage_add(c, org, -size, -1) != 0)
+        exec3(c, "DELETE FROM storage_files WHERE id = ?", id, 0, 0, 1) != 0 ||
+        storage_blob_unref(c, sha, now) != 0 || storage_usage_add(c, org, -size, -1) != 0)
         return -1;
     return 0;
 }
@@ -1300,9 +1330,11 @@ int storage_purge_folder(db_conn_t *c, int64_t id, int64_t now)
             return -1;
     }
     static const char *const SQL[] = {
-        "UPDATE storage_files SET folder_id = NULL WHERE folder_id IN (SELECT id FROM storage_folders WHERE id = ? "
+        "UPDATE storage_files SET folder_id = NULL WHERE folder_id IN (SELECT id FROM storage_folders WHERE "
+        "id = ? "
         "OR trashed_with = ?)",
-        "UPDATE storage_folders SET parent_id = NULL WHERE parent_id IN (SELECT id FROM storage_folders WHERE id = ? "
+        "UPDATE storage_folders SET parent_id = NULL WHERE parent_id IN (SELECT id FROM storage_folders "
+        "WHERE id = ? "
         "OR trashed_with = ?)",
         "DELETE FROM storage_folders WHERE trashed_with = ? OR id = ?",
     };
@@ -1324,8 +1356,8 @@ static void purge_item(http_req_t *req)
         return;
     }
     json_t *before =
-        http_defer_json(req, folder ? res_load(req, c, &STORAGE_TRASH_FOLDERS, FOLDER_COLS, id, folder_row, NULL,
-                                               RES_FOR_UPDATE)
+        http_defer_json(req, folder ? res_load(req, c, &STORAGE_TRASH_FOLDERS, FOLDER_COLS, id, folder_row,
+                                               NULL, RES_FOR_UPDATE)
                                     : load_file(req, c, &STORAGE_TRASH_FILES, id, RES_FOR_UPDATE));
     if (!before)
         return;
@@ -1343,9 +1375,10 @@ static void purge_item(http_req_t *req)
 json_t *storage_file_summary(db_conn_t *c, int64_t file_id, bool *dberr)
 {
     *dberr = false;
-    db_stmt_t *st = db_prepare(c, "SELECT f.id, f.name, f.title, f.mime, f.size, f.purpose, f.blob_sha, "
-                                  "b.media_status, b.width, b.height, b.duration_ms, b.derivatives FROM storage_files f "
-                                  "JOIN storage_blobs b ON b.sha256 = f.blob_sha WHERE f.id = ? AND f.deleted_at IS NULL");
+    db_stmt_t *st = db_prepare(
+        c, "SELECT f.id, f.name, f.title, f.mime, f.size, f.purpose, f.blob_sha, "
+           "b.media_status, b.width, b.height, b.duration_ms, b.derivatives FROM storage_files f "
+           "JOIN storage_blobs b ON b.sha256 = f.blob_sha WHERE f.id = ? AND f.deleted_at IS NULL");
     if (!st) {
         *dberr = true;
         return NULL;
@@ -1357,12 +1390,12 @@ json_t *storage_file_summary(db_conn_t *c, int64_t file_id, bool *dberr)
         json_t *der = json_parsed(st, 11, json_object());
         json_t *v = derivative_view(der);
         json_decref(der);
-        o = json_pack("{s:I,s:s,s:s,s:s,s:I,s:s,s:s,s:s,s:o,s:o,s:o,s:O}", "id", (json_int_t)db_col_int64(st, 0),
-                      "name", db_col_text(st, 1), "title", db_col_text(st, 2), "mime", db_col_text(st, 3), "size",
-                      (json_int_t)db_col_int64(st, 4), "purpose", db_col_text(st, 5), "sha256", db_col_text(st, 6),
-                      "media_status", db_col_text(st, 7), "width", json_or_null_int(st, 8), "height",
-                      json_or_null_int(st, 9), "duration_ms", json_or_null_int(st, 10), "derivatives",
-                      json_object_get(v, "names"));
+        o = json_pack("{s:I,s:s,s:s,s:s,s:I,s:s,s:s,s:s,s:o,s:o,s:o,s:O}", "id",
+                      (json_int_t)db_col_int64(st, 0), "name", db_col_text(st, 1), "title",
+                      db_col_text(st, 2), "mime", db_col_text(st, 3), "size", (json_int_t)db_col_int64(st, 4),
+                      "purpose", db_col_text(st, 5), "sha256", db_col_text(st, 6), "media_status",
+                      db_col_text(st, 7), "width", json_or_null_int(st, 8), "height", json_or_null_int(st, 9),
+                      "duration_ms", json_or_null_int(st, 10), "derivatives", json_object_get(v, "names"));
         json_decref(v);
     }
     *dberr = rc == DB_ERROR;
@@ -1372,8 +1405,9 @@ json_t *storage_file_summary(db_conn_t *c, int64_t file_id, bool *dberr)
 
 int storage_file_claim(db_conn_t *c, int64_t file_id, int64_t org_id, const char *holder)
 {
-    db_stmt_t *st = db_prepare(c, "UPDATE storage_files SET holder = ?, updated_at = ? WHERE id = ? AND org_id = ? "
-                                  "AND holder = 'space' AND deleted_at IS NULL");
+    db_stmt_t *st =
+        db_prepare(c, "UPDATE storage_files SET holder = ?, updated_at = ? WHERE id = ? AND org_id = ? "
+                      "AND holder = 'space' AND deleted_at IS NULL");
     if (!st)
         return -1;
     db_bind_text(st, 1, holder);
@@ -1434,16 +1468,34 @@ static const vfield_t BATCH_BODY[] = {
     {"folder_id", V_INT, false, 0, INT64_MAX, NULL, NULL, "目标文件夹（move；0：根目录）"},
 };
 static const vfield_t FILE_OUT[] = {
-    {"id", V_ID},          {"org_id", V_ID},       {"folder_id", V_ID},
-    {"name", V_STR},       {"title", V_STR},       {"description", V_TEXT},
-    {"tags", V_ARRAY},     {"purpose", V_ENUM, .choices = STORAGE_PURPOSES},
-    {"mime", V_STR},       {"size", V_INT},        {"sha256", V_STR},
-    {"downloads", V_INT},  {"width", V_INT},       {"height", V_INT},
-    {"duration_ms", V_INT}, {"taken_at", V_TIME},  {"meta", V_OBJECT},
-    {"media_status", V_STR}, {"media_progress", V_INT}, {"media_error", V_STR},
-    {"derivatives", V_OBJECT}, {"blob_status", V_STR}, {"org_name", V_STR},
-    {"created_by_name", V_STR}, {"folder_name", V_STR}, {"created_at", V_TIME},
-    {"deleted_at", V_TIME}, {"purge_at", V_TIME},
+    {"id", V_ID},
+    {"org_id", V_ID},
+    {"folder_id", V_ID},
+    {"name", V_STR},
+    {"title", V_STR},
+    {"description", V_TEXT},
+    {"tags", V_ARRAY},
+    {"purpose", V_ENUM, .choices = STORAGE_PURPOSES},
+    {"mime", V_STR},
+    {"size", V_INT},
+    {"sha256", V_STR},
+    {"downloads", V_INT},
+    {"width", V_INT},
+    {"height", V_INT},
+    {"duration_ms", V_INT},
+    {"taken_at", V_TIME},
+    {"meta", V_OBJECT},
+    {"media_status", V_STR},
+    {"media_progress", V_INT},
+    {"media_error", V_STR},
+    {"derivatives", V_OBJECT},
+    {"blob_status", V_STR},
+    {"org_name", V_STR},
+    {"created_by_name", V_STR},
+    {"folder_name", V_STR},
+    {"created_at", V_TIME},
+    {"deleted_at", V_TIME},
+    {"purge_at", V_TIME},
 };
 static const vfield_t FOLDER_QUERY[] = {
     {"org_id", V_ID, .title = "所属组织"},
@@ -1458,9 +1510,10 @@ static const vfield_t FOLDER_PATCH[] = {
     {"name", V_STR, false, 1, 100, NULL, check_folder_name, "名称"},
     {"parent_id", V_INT, false, 0, INT64_MAX, NULL, NULL, "上级文件夹（0：根目录）"},
 };
-static const vfield_t FOLDER_OUT[] = {{"id", V_ID},        {"org_id", V_ID},       {"parent_id", V_ID},
-                                      {"name", V_STR},     {"org_name", V_STR},    {"created_by_name", V_STR},
-                                      {"created_at", V_TIME}, {"deleted_at", V_TIME}, {"purge_at", V_TIME}};
+static const vfield_t FOLDER_OUT[] = {
+    {"id", V_ID},           {"org_id", V_ID},       {"parent_id", V_ID},
+    {"name", V_STR},        {"org_name", V_STR},    {"created_by_name", V_STR},
+    {"created_at", V_TIME}, {"deleted_at", V_TIME}, {"purge_at", V_TIME}};
 static const vfield_t TRASH_QUERY[] = {
     {"kind", V_ENUM, .choices = TRASH_KINDS, .title = "file 文件（缺省），folder 文件夹"},
     {"q", V_STR, .max = 100, .title = "名称包含"},

@@ -14,9 +14,9 @@
 #include "core/log.h"
 #include "core/str.h"
 #include "core/timeutil.h"
+#include "http/valid.h"
 #include "media/image.h"
 #include "media/video.h"
-#include "http/valid.h"
 #include "modules/storage/internal.h"
 #include <dirent.h>
 #include <errno.h>
@@ -50,8 +50,9 @@ static char *dup_col(db_stmt_t *st, int i)
 static int load_pending(db_conn_t *c, const char *id, pending_t *p)
 {
     memset(p, 0, sizeof *p);
-    db_stmt_t *st = db_prepare(c, "SELECT id, purpose, filename, mime, sha256, status, title, description, tags, "
-                                  "org_id, created_by, length, folder_id FROM storage_uploads WHERE id = ?");
+    db_stmt_t *st =
+        db_prepare(c, "SELECT id, purpose, filename, mime, sha256, status, title, description, tags, "
+                      "org_id, created_by, length, folder_id FROM storage_uploads WHERE id = ?");
     if (!st)
         return -1;
     db_bind_text(st, 1, id);
@@ -128,8 +129,9 @@ static int hash_file(job_ctx_t *ctx, const char *path, char out[65])
 /* The upload's outcome when it is refused or failed (no file). */
 static int finish_upload(db_conn_t *c, const char *id, const char *status, const char *code, const char *why)
 {
-    db_stmt_t *st = db_prepare(c, "UPDATE storage_uploads SET status = ?, error_code = ?, error = ?, updated_at = ? "
-                                  "WHERE id = ? AND status = 'processing'");
+    db_stmt_t *st =
+        db_prepare(c, "UPDATE storage_uploads SET status = ?, error_code = ?, error = ?, updated_at = ? "
+                      "WHERE id = ? AND status = 'processing'");
     if (!st)
         return -1;
     db_bind_text(st, 1, status);
@@ -142,7 +144,8 @@ static int finish_upload(db_conn_t *c, const char *id, const char *status, const
     return rc == DB_DONE ? 0 : -1;
 }
 
-static audit_entry_t actor_entry(const pending_t *p, const char *action, const char *outcome, const char *detail)
+static audit_entry_t actor_entry(const pending_t *p, const char *action, const char *outcome,
+                                 const char *detail)
 {
     return (audit_entry_t){.action = action,
                            .target_type = "storage_upload",
@@ -155,7 +158,8 @@ static audit_entry_t actor_entry(const pending_t *p, const char *action, const c
 
 /* Refuses an infected file: deleted, the upload refused, the security log
  * and the audit log told. */
-static int refuse_infected(job_ctx_t *ctx, db_conn_t *c, const pending_t *p, const char *path, const char *virus)
+static int refuse_infected(job_ctx_t *ctx, db_conn_t *c, const pending_t *p, const char *path,
+                           const char *virus)
 {
     unlink(path);
     log_rec_t r;
@@ -221,8 +225,9 @@ static int pin_blob(db_conn_t *c, const pending_t *p, const char *sha, const cha
     int64_t now = time_now_ms();
     int result;
     if (rc == DB_DONE) {
-        st = db_prepare(c, "INSERT INTO storage_blobs (sha256, size, mime, refs, status, created_at, media_status) "
-                           "VALUES (?, ?, ?, 1, 'ok', ?, ?)");
+        st = db_prepare(
+            c, "INSERT INTO storage_blobs (sha256, size, mime, refs, status, created_at, media_status) "
+               "VALUES (?, ?, ?, 1, 'ok', ?, ?)");
         bool media = str_starts_with(mime, "image/") || str_starts_with(mime, "video/");
         if (st) {
             db_bind_text(st, 1, sha);
@@ -233,7 +238,8 @@ static int pin_blob(db_conn_t *c, const pending_t *p, const char *sha, const cha
         }
         result = 1;
     } else {
-        st = db_prepare(c, "UPDATE storage_blobs SET refs = refs + 1, unreferenced_at = NULL WHERE sha256 = ?");
+        st = db_prepare(c,
+                        "UPDATE storage_blobs SET refs = refs + 1, unreferenced_at = NULL WHERE sha256 = ?");
         if (st)
             db_bind_text(st, 1, sha);
         result = strcmp(status, "ok") != 0 ? 1 : 2; /* missing or corrupt: this upload heals it */
@@ -269,8 +275,9 @@ static int store_object(job_ctx_t *ctx, db_conn_t *c, const char *sha, const cha
         return -1;
     }
     if (heal) {
-        db_stmt_t *st = db_prepare(c, "UPDATE storage_blobs SET status = 'ok', status_note = NULL, verified_at = ? "
-                                      "WHERE sha256 = ? AND status IN ('missing', 'corrupt')");
+        db_stmt_t *st =
+            db_prepare(c, "UPDATE storage_blobs SET status = 'ok', status_note = NULL, verified_at = ? "
+                          "WHERE sha256 = ? AND status IN ('missing', 'corrupt')");
         if (st) {
             db_bind_int64(st, 1, time_now_ms());
             db_bind_text(st, 2, sha);
@@ -296,7 +303,8 @@ int storage_media_enqueue(db_conn_t *c, const char *sha, const char *mime, int64
     int64_t job = jobs_enqueue(c, &spec);
     if (job <= 0)
         return -1;
-    db_stmt_t *st = db_prepare(c, "UPDATE storage_blobs SET media_job = ?, media_status = 'pending' WHERE sha256 = ?");
+    db_stmt_t *st =
+        db_prepare(c, "UPDATE storage_blobs SET media_job = ?, media_status = 'pending' WHERE sha256 = ?");
     if (!st)
         return -1;
     db_bind_int64(st, 1, job);
@@ -327,7 +335,8 @@ static int create_file(db_conn_t *c, const pending_t *p, const char *sha, int64_
     /* the folder may have gone to the recycle bin meanwhile: the root then */
     int64_t folder = p->folder_id;
     if (folder) {
-        db_stmt_t *st = db_prepare(c, "SELECT 1 FROM storage_folders WHERE id = ? AND org_id = ? AND deleted_at IS NULL");
+        db_stmt_t *st =
+            db_prepare(c, "SELECT 1 FROM storage_folders WHERE id = ? AND org_id = ? AND deleted_at IS NULL");
         int rc = DB_ERROR;
         if (st) {
             db_bind_int64(st, 1, folder);
@@ -352,9 +361,10 @@ static int create_file(db_conn_t *c, const pending_t *p, const char *sha, int64_
         if (dot && dot != title)
             *dot = 0;
     }
-    db_stmt_t *st = db_prepare(c, "INSERT INTO storage_files (org_id, folder_id, blob_sha, name, title, description, "
-                                  "tags, purpose, mime, size, upload_id, created_by, created_at, updated_at) VALUES "
-                                  "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id");
+    db_stmt_t *st =
+        db_prepare(c, "INSERT INTO storage_files (org_id, folder_id, blob_sha, name, title, description, "
+                      "tags, purpose, mime, size, upload_id, created_by, created_at, updated_at) VALUES "
+                      "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id");
     *file_id = 0;
     if (st) {
         int i = 1;
@@ -378,8 +388,9 @@ static int create_file(db_conn_t *c, const pending_t *p, const char *sha, int64_
     db_done(st);
     bool ok = *file_id > 0 && storage_usage_add(c, p->org_id, p->length, 1) == 0;
     if (ok) {
-        st = db_prepare(c, "UPDATE storage_uploads SET status = 'done', file_id = ?, updated_at = ? WHERE id = ? AND "
-                           "status = 'processing'");
+        st = db_prepare(
+            c, "UPDATE storage_uploads SET status = 'done', file_id = ?, updated_at = ? WHERE id = ? AND "
+               "status = 'processing'");
         ok = st != NULL;
         if (st) {
             db_bind_int64(st, 1, *file_id);
@@ -404,8 +415,8 @@ static int create_file(db_conn_t *c, const pending_t *p, const char *sha, int64_
     if (ok) {
         char detail[500];
         snprintf(detail, sizeof detail, "%s（%lld 字节）", p->filename, (long long)p->length);
-        json_t *after = json_pack("{s:I,s:s,s:s,s:s,s:I}", "file_id", (json_int_t)*file_id, "name", p->filename,
-                                  "sha256", sha, "mime", p->mime, "size", (json_int_t)p->length);
+        json_t *after = json_pack("{s:I,s:s,s:s,s:s,s:I}", "file_id", (json_int_t)*file_id, "name",
+                                  p->filename, "sha256", sha, "mime", p->mime, "size", (json_int_t)p->length);
         audit_entry_t ae = {.action = "storage.file.create",
                             .target_type = "storage_file",
                             .target = *file_id,
@@ -474,7 +485,8 @@ int storage_job_ingest(job_ctx_t *ctx)
                 goto out;
             }
         } else if (storage_cfg.scan_required) {
-            job_error(ctx, "病毒扫描引擎不可用：%s", storage_scanner_error() ? storage_scanner_error() : "未启动");
+            job_error(ctx, "病毒扫描引擎不可用：%s",
+                      storage_scanner_error() ? storage_scanner_error() : "未启动");
             result = JOB_RETRY;
             goto out;
         }
@@ -526,7 +538,8 @@ int storage_job_ingest(job_ctx_t *ctx)
     }
     jobs_notify();
     job_items(ctx, 1);
-    job_result(ctx, json_pack("{s:I,s:s,s:b}", "file_id", (json_int_t)file_id, "sha256", sha, "deduplicated", pin == 2));
+    job_result(ctx, json_pack("{s:I,s:s,s:b}", "file_id", (json_int_t)file_id, "sha256", sha, "deduplicated",
+                              pin == 2));
 out:
     pending_free(&p);
     db_release(c);
@@ -545,9 +558,10 @@ typedef struct {
 static void set_media(db_t *db, const char *sha, const char *status, const char *error, int progress)
 {
     db_conn_t *c = db_acquire(db);
-    db_stmt_t *st = c ? db_prepare(c, "UPDATE storage_blobs SET media_status = ?, media_error = ?, media_progress = ? "
-                                      "WHERE sha256 = ?")
-                      : NULL;
+    db_stmt_t *st =
+        c ? db_prepare(c, "UPDATE storage_blobs SET media_status = ?, media_error = ?, media_progress = ? "
+                          "WHERE sha256 = ?")
+          : NULL;
     if (st) {
         db_bind_text(st, 1, status);
         db_bind_text(st, 2, error);
@@ -643,8 +657,9 @@ static int derive(const char *src, const char *work, const char *sha, const char
     blob_store_t *b = storage_blobs();
     if (b->ops->put_file(b, key, out, true, err, errlen) != 0)
         return -1;
-    json_object_set_new(der, name, json_pack("{s:s,s:s,s:I,s:i,s:i}", "key", key, "mime", "image/jpeg", "size",
-                                             (json_int_t)size, "width", w, "height", h));
+    json_object_set_new(der, name,
+                        json_pack("{s:s,s:s,s:I,s:i,s:i}", "key", key, "mime", "image/jpeg", "size",
+                                  (json_int_t)size, "width", w, "height", h));
     return 0;
 }
 
@@ -661,18 +676,12 @@ static int image_derivatives(const char *src, const char *work, const char *sha,
 static const char *media_kind_text(int kind)
 {
     switch (kind) {
-    case MEDIA_E_CORRUPT:
-        return "文件已损坏或无法读取";
-    case MEDIA_E_UNSUPPORTED:
-        return "不支持的编码格式";
-    case MEDIA_E_TIMEOUT:
-        return "处理超时或长时间无进展";
-    case MEDIA_E_IO:
-        return "无法写出处理结果（磁盘空间不足？）";
-    case MEDIA_E_TOOL:
-        return "处理工具（ffmpeg）不可用或出错";
-    default:
-        return "处理失败";
+    case MEDIA_E_CORRUPT: return "文件已损坏或无法读取";
+    case MEDIA_E_UNSUPPORTED: return "不支持的编码格式";
+    case MEDIA_E_TIMEOUT: return "处理超时或长时间无进展";
+    case MEDIA_E_IO: return "无法写出处理结果（磁盘空间不足？）";
+    case MEDIA_E_TOOL: return "处理工具（ffmpeg）不可用或出错";
+    default: return "处理失败";
     }
 }
 
@@ -681,10 +690,11 @@ static int save_media(db_t *db, const char *sha, json_t *der, const char *meta_t
 {
     db_conn_t *c = db_acquire(db);
     char *dj = json_dumps(der, JSON_COMPACT);
-    db_stmt_t *st = c ? db_prepare(c, "UPDATE storage_blobs SET media_status = 'ready', media_error = NULL, "
-                                      "media_progress = 100, derivatives = ?, meta = ?, width = ?, height = ?, "
-                                      "duration_ms = ?, taken_at = ? WHERE sha256 = ?")
-                      : NULL;
+    db_stmt_t *st =
+        c ? db_prepare(c, "UPDATE storage_blobs SET media_status = 'ready', media_error = NULL, "
+                          "media_progress = 100, derivatives = ?, meta = ?, width = ?, height = ?, "
+                          "duration_ms = ?, taken_at = ? WHERE sha256 = ?")
+          : NULL;
     int rc = DB_ERROR;
     if (st) {
         db_bind_text(st, 1, dj);
@@ -737,7 +747,8 @@ int storage_job_media(job_ctx_t *ctx)
         if (rc == 0) {
             rc = image_derivatives(src, work, sha, der, err, sizeof err);
             char *meta = info.exif ? json_dumps(info.exif, JSON_COMPACT) : NULL;
-            if (rc == 0 && save_media(db, sha, der, meta, info.width, info.height, 0, info.taken_at_ms) != 0) {
+            if (rc == 0 &&
+                save_media(db, sha, der, meta, info.width, info.height, 0, info.taken_at_ms) != 0) {
                 snprintf(err, sizeof err, "数据库错误");
                 rc = -2;
             }
@@ -756,7 +767,8 @@ int storage_job_media(job_ctx_t *ctx)
             char out[1300];
             snprintf(out, sizeof out, "%s/out", work);
             fileio_mkdirs(out);
-            rc = media_video_transcode(src, &info, out, &o, on_video_progress, &mp, &result, &kind, err, sizeof err);
+            rc = media_video_transcode(src, &info, out, &o, on_video_progress, &mp, &result, &kind, err,
+                                       sizeof err);
             if (rc == 0) {
                 char prefix[120], poster[1400], mp4[1400];
                 snprintf(prefix, sizeof prefix, "d/%s/", sha);
@@ -776,16 +788,18 @@ int storage_job_media(job_ctx_t *ctx)
                     snprintf(km, sizeof km, "%svideo.mp4", prefix);
                     snprintf(kh, sizeof kh, "%shls/", prefix);
                     json_object_set_new(der, "poster",
-                                        json_pack("{s:s,s:s,s:I}", "key", kp,
-                                                  "mime", "image/jpeg", "size", (json_int_t)postersize));
-                    json_object_set_new(der, "mp4", json_pack("{s:s,s:s,s:I}", "key", km, "mime",
-                                                              "video/mp4", "size", (json_int_t)mp4size));
-                    json_object_set_new(der, "hls", json_pack("{s:s,s:O}", "key", kh,
-                                                              "renditions", json_object_get(result, "renditions")));
-                    json_t *meta = json_pack("{s:s,s:s,s:s,s:f,s:I,s:b,s:O}", "format", info.format, "vcodec",
-                                             info.vcodec, "acodec", info.acodec, "fps", info.fps, "bitrate",
-                                             (json_int_t)info.bitrate, "has_audio", info.has_audio, "transcode",
-                                             result);
+                                        json_pack("{s:s,s:s,s:I}", "key", kp, "mime", "image/jpeg", "size",
+                                                  (json_int_t)postersize));
+                    json_object_set_new(der, "mp4",
+                                        json_pack("{s:s,s:s,s:I}", "key", km, "mime", "video/mp4", "size",
+                                                  (json_int_t)mp4size));
+                    json_object_set_new(der, "hls",
+                                        json_pack("{s:s,s:O}", "key", kh, "renditions",
+                                                  json_object_get(result, "renditions")));
+                    json_t *meta =
+                        json_pack("{s:s,s:s,s:s,s:f,s:I,s:b,s:O}", "format", info.format, "vcodec",
+                                  info.vcodec, "acodec", info.acodec, "fps", info.fps, "bitrate",
+                                  (json_int_t)info.bitrate, "has_audio", info.has_audio, "transcode", result);
                     char *mt = json_dumps(meta, JSON_COMPACT);
                     if (save_media(db, sha, der, mt, info.width, info.height, info.duration_ms, 0) != 0) {
                         snprintf(err, sizeof err, "数据库错误");

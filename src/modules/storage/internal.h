@@ -13,7 +13,7 @@
 #include "modules/storage/storage.h"
 
 typedef struct {
-    char backend[16];   /* local | s3 */
+    char backend[16];    /* local | s3 */
     char blob_dir[1024]; /* "" → DATA/blobs */
     char s3_endpoint[512];
     char s3_region[64];
@@ -63,7 +63,7 @@ extern const zd_resource_t STORAGE_FILES, STORAGE_TRASH_FILES, STORAGE_FOLDERS, 
 #define STORAGE_FILE_COLS                                                                                    \
     "f.id, f.org_id, f.folder_id, f.blob_sha, f.name, f.title, f.description, f.tags, f.purpose, f.mime, "   \
     "f.size, f.downloads, f.created_by, f.created_at, f.updated_at, f.deleted_at, f.trashed_with, "          \
-    "b.width, b.height, b.duration_ms, b.taken_at, b.meta, b.media_status, b.media_progress, "                \
+    "b.width, b.height, b.duration_ms, b.taken_at, b.meta, b.media_status, b.media_progress, "               \
     "b.media_error, b.derivatives, b.status, o.name, u.name, fo.name"
 json_t *storage_file_row(db_stmt_t *st, void *ud);
 
@@ -91,11 +91,11 @@ int storage_transfer_log(db_conn_t *c, const storage_transfer_t *t);
 /* Sends a file's blob (or a derivative key) through http_send_object and
  * logs the transfer when the answer ends. */
 typedef struct {
-    const char *key;     /* blob key (sha) or derivative key */
-    const char *sha;     /* for the ETag */
+    const char *key; /* blob key (sha) or derivative key */
+    const char *sha; /* for the ETag */
     const char *mime;
-    const char *name;    /* download name, NULL for none */
-    int64_t size;        /* -1: ask the store */
+    const char *name; /* download name, NULL for none */
+    int64_t size;     /* -1: ask the store */
     int64_t mtime_ms;
     bool inline_;
     const char *cache_control;

@@ -24,7 +24,8 @@
 
 /* SHA-256 of an object through the store's range reads: 1 hashed, 0
  * absent, -1 error. */
-static int hash_object(blob_store_t *b, const char *key, char out[65], int64_t *size, char *err, size_t errlen)
+static int hash_object(blob_store_t *b, const char *key, char out[65], int64_t *size, char *err,
+                       size_t errlen)
 {
     int st = b->ops->stat(b, key, size, err, errlen);
     if (st != 1)
@@ -79,8 +80,9 @@ static int record_finding(db_conn_t *c, const char *sha, const char *status, con
 {
     if (db_begin(c) != 0)
         return -1;
-    db_stmt_t *st = db_prepare(c, "UPDATE storage_blobs SET status = ?, status_note = ?, verified_at = ? WHERE "
-                                  "sha256 = ? AND status <> 'deleting'");
+    db_stmt_t *st =
+        db_prepare(c, "UPDATE storage_blobs SET status = ?, status_note = ?, verified_at = ? WHERE "
+                      "sha256 = ? AND status <> 'deleting'");
     int rc = DB_ERROR;
     if (st) {
         db_bind_text(st, 1, status);
@@ -127,9 +129,10 @@ json_t *storage_verify_run(db_t *db, storage_progress_fn fn, void *ud, char *err
         bool busy[100];
         int n = 0;
         /* a blob whose ingest is running is being written: not judged */
-        db_stmt_t *st = db_prepare(c, "SELECT b.sha256, b.status, EXISTS (SELECT 1 FROM storage_uploads up WHERE "
-                                      "up.sha256 = b.sha256 AND up.status = 'processing') FROM storage_blobs b "
-                                      "WHERE b.sha256 > ? AND b.status <> 'deleting' ORDER BY b.sha256 LIMIT 100");
+        db_stmt_t *st =
+            db_prepare(c, "SELECT b.sha256, b.status, EXISTS (SELECT 1 FROM storage_uploads up WHERE "
+                          "up.sha256 = b.sha256 AND up.status = 'processing') FROM storage_blobs b "
+                          "WHERE b.sha256 > ? AND b.status <> 'deleting' ORDER BY b.sha256 LIMIT 100");
         if (!st)
             break;
         db_bind_text(st, 1, last);
@@ -154,8 +157,9 @@ json_t *storage_verify_run(db_t *db, storage_progress_fn fn, void *ud, char *err
             if (h == 1 && !strcmp(got, shas[i])) {
                 ok++;
                 bytes += size;
-                db_stmt_t *u = db_prepare(c, "UPDATE storage_blobs SET verified_at = ?, status = 'ok', status_note = "
-                                             "NULL WHERE sha256 = ? AND status <> 'deleting'");
+                db_stmt_t *u =
+                    db_prepare(c, "UPDATE storage_blobs SET verified_at = ?, status = 'ok', status_note = "
+                                  "NULL WHERE sha256 = ? AND status <> 'deleting'");
                 if (u) {
                     db_bind_int64(u, 1, now);
                     db_bind_text(u, 2, shas[i]);
@@ -182,13 +186,14 @@ json_t *storage_verify_run(db_t *db, storage_progress_fn fn, void *ud, char *err
                     snprintf(note, sizeof note, "内容校验值不符（实为 %.16s…），隔离失败：%s", got, e);
             } else {
                 /* the store could not be read: not a finding about this blob */
-                json_array_append_new(findings, json_pack("{s:s,s:s,s:s}", "sha256", shas[i], "status", "error",
-                                                          "note", e));
+                json_array_append_new(
+                    findings, json_pack("{s:s,s:s,s:s}", "sha256", shas[i], "status", "error", "note", e));
                 continue;
             }
             if (strcmp(status[i], what) != 0) /* reported once, not every run */
                 record_finding(c, shas[i], what, note, now);
-            json_array_append_new(findings, json_pack("{s:s,s:s,s:s}", "sha256", shas[i], "status", what, "note", note));
+            json_array_append_new(
+                findings, json_pack("{s:s,s:s,s:s}", "sha256", shas[i], "status", what, "note", note));
         }
         if (stop || n < 100)
             break;
@@ -205,10 +210,10 @@ json_t *storage_verify_run(db_t *db, storage_progress_fn fn, void *ud, char *err
     }
     if (fn)
         fn(ud, total, total);
-    return json_pack("{s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:o}", "checked", (json_int_t)checked, "ok", (json_int_t)ok,
-                     "missing", (json_int_t)missing, "corrupt", (json_int_t)corrupt, "healed", (json_int_t)healed,
-                     "skipped", (json_int_t)skipped, "bytes", (json_int_t)bytes, "elapsed_ms",
-                     (json_int_t)(time_now_ms() - t0), "findings", findings);
+    return json_pack("{s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:o}", "checked", (json_int_t)checked, "ok",
+                     (json_int_t)ok, "missing", (json_int_t)missing, "corrupt", (json_int_t)corrupt, "healed",
+                     (json_int_t)healed, "skipped", (json_int_t)skipped, "bytes", (json_int_t)bytes,
+                     "elapsed_ms", (json_int_t)(time_now_ms() - t0), "findings", findings);
 }
 
 static bool job_fn(void *ud, int64_t done, int64_t total)
@@ -237,8 +242,9 @@ static int expire_uploads(db_conn_t *c, int64_t now)
     for (;;) {
         char ids[100][40];
         int k = 0;
-        db_stmt_t *st = db_prepare(c, "SELECT id FROM storage_uploads WHERE status = 'receiving' AND expires_at < ? "
-                                      "LIMIT 100");
+        db_stmt_t *st =
+            db_prepare(c, "SELECT id FROM storage_uploads WHERE status = 'receiving' AND expires_at < ? "
+                          "LIMIT 100");
         if (!st)
             return -1;
         db_bind_int64(st, 1, now);
@@ -246,8 +252,9 @@ static int expire_uploads(db_conn_t *c, int64_t now)
             str_lcpy(ids[k++], db_col_text(st, 0), sizeof ids[k]);
         db_done(st);
         for (int i = 0; i < k; i++) {
-            st = db_prepare(c, "UPDATE storage_uploads SET status = 'cancelled', error_code = 'expired', error = "
-                               "'超过续传期限未完成', updated_at = ? WHERE id = ? AND status = 'receiving'");
+            st = db_prepare(
+                c, "UPDATE storage_uploads SET status = 'cancelled', error_code = 'expired', error = "
+                   "'超过续传期限未完成', updated_at = ? WHERE id = ? AND status = 'receiving'");
             if (!st)
                 return -1;
             db_bind_int64(st, 1, now);
@@ -282,10 +289,11 @@ static int purge_expired(db_conn_t *c, int64_t now, bool folders)
         int64_t ids[100];
         char names[100][128];
         int k = 0;
-        db_stmt_t *st = db_prepare(c, folders ? "SELECT id, name FROM storage_folders WHERE deleted_at < ? AND "
-                                                "trashed_with IS NULL LIMIT 100"
-                                              : "SELECT id, name FROM storage_files WHERE deleted_at < ? AND "
-                                                "trashed_with IS NULL LIMIT 100");
+        db_stmt_t *st =
+            db_prepare(c, folders ? "SELECT id, name FROM storage_folders WHERE deleted_at < ? AND "
+                                    "trashed_with IS NULL LIMIT 100"
+                                  : "SELECT id, name FROM storage_files WHERE deleted_at < ? AND "
+                                    "trashed_with IS NULL LIMIT 100");
         if (!st)
             return -1;
         db_bind_int64(st, 1, cutoff);
@@ -301,7 +309,8 @@ static int purge_expired(db_conn_t *c, int64_t now, bool folders)
                                 .target = ids[i],
                                 .detail = names[i],
                                 .actor_name = "系统"};
-            int rc = db_begin(c) == 0 ? (folders ? storage_purge_folder(c, ids[i], now) : storage_purge_file(c, ids[i], now))
+            int rc = db_begin(c) == 0 ? (folders ? storage_purge_folder(c, ids[i], now)
+                                                 : storage_purge_file(c, ids[i], now))
                                       : -1;
             if (rc < 0 || audit_write(c, NULL, &ae) != 0 || db_commit(c) != 0) {
                 db_rollback(c);
@@ -324,8 +333,9 @@ static int collect_blobs(db_conn_t *c, int64_t now, char *err, size_t errlen)
     for (;;) {
         char shas[100][72];
         int k = 0;
-        db_stmt_t *st = db_prepare(c, "SELECT sha256 FROM storage_blobs WHERE refs <= 0 AND unreferenced_at <= ? "
-                                      "AND status <> 'deleting' LIMIT 100");
+        db_stmt_t *st =
+            db_prepare(c, "SELECT sha256 FROM storage_blobs WHERE refs <= 0 AND unreferenced_at <= ? "
+                          "AND status <> 'deleting' LIMIT 100");
         if (!st)
             return -1;
         db_bind_int64(st, 1, cutoff);
@@ -334,8 +344,9 @@ static int collect_blobs(db_conn_t *c, int64_t now, char *err, size_t errlen)
         db_done(st);
         for (int i = 0; i < k; i++) {
             /* marked first: an ingest of the same content waits (retries) meanwhile */
-            st = db_prepare(c, "UPDATE storage_blobs SET status = 'deleting' WHERE sha256 = ? AND refs <= 0 AND "
-                               "status <> 'deleting'");
+            st = db_prepare(c,
+                            "UPDATE storage_blobs SET status = 'deleting' WHERE sha256 = ? AND refs <= 0 AND "
+                            "status <> 'deleting'");
             if (!st)
                 return -1;
             db_bind_text(st, 1, shas[i]);
@@ -345,7 +356,8 @@ static int collect_blobs(db_conn_t *c, int64_t now, char *err, size_t errlen)
                 continue;
             char key[120];
             snprintf(key, sizeof key, "d/%.64s/", shas[i]);
-            if (b->ops->remove(b, shas[i], false, err, errlen) != 0 || b->ops->remove(b, key, true, err, errlen) != 0)
+            if (b->ops->remove(b, shas[i], false, err, errlen) != 0 ||
+                b->ops->remove(b, key, true, err, errlen) != 0)
                 return -1; /* stays 'deleting'; the next run tries again */
             st = db_prepare(c, "DELETE FROM storage_blobs WHERE sha256 = ? AND status = 'deleting'");
             if (!st)
@@ -359,7 +371,8 @@ static int collect_blobs(db_conn_t *c, int64_t now, char *err, size_t errlen)
             break;
     }
     /* a run that stopped between the mark and the removal left 'deleting' rows */
-    db_stmt_t *st = db_prepare(c, "SELECT sha256 FROM storage_blobs WHERE status = 'deleting' AND refs <= 0 LIMIT 100");
+    db_stmt_t *st =
+        db_prepare(c, "SELECT sha256 FROM storage_blobs WHERE status = 'deleting' AND refs <= 0 LIMIT 100");
     char left[100][72];
     int k = 0;
     while (st && k < 100 && db_step(st) == DB_ROW)
@@ -368,7 +381,8 @@ static int collect_blobs(db_conn_t *c, int64_t now, char *err, size_t errlen)
     for (int i = 0; i < k; i++) {
         char key[120];
         snprintf(key, sizeof key, "d/%.64s/", left[i]);
-        if (b->ops->remove(b, left[i], false, err, errlen) == 0 && b->ops->remove(b, key, true, err, errlen) == 0) {
+        if (b->ops->remove(b, left[i], false, err, errlen) == 0 &&
+            b->ops->remove(b, key, true, err, errlen) == 0) {
             st = db_prepare(c, "DELETE FROM storage_blobs WHERE sha256 = ? AND status = 'deleting'");
             if (st) {
                 db_bind_text(st, 1, left[i]);
@@ -399,8 +413,8 @@ int storage_job_gc(job_ctx_t *ctx)
     }
     db_release(c);
     job_items(ctx, up + files + folders + blobs);
-    job_result(ctx, json_pack("{s:i,s:i,s:i,s:i}", "uploads_expired", up, "files_purged", files, "folders_purged",
-                              folders, "blobs_collected", blobs));
+    job_result(ctx, json_pack("{s:i,s:i,s:i,s:i}", "uploads_expired", up, "files_purged", files,
+                              "folders_purged", folders, "blobs_collected", blobs));
     return JOB_OK;
 }
 
@@ -446,14 +460,15 @@ int storage_cli_run(const config_t *cfg, int argc, char **argv)
         free(t);
     } else {
         fprintf(stderr, "\n");
-        printf("校核 %lld 个存储对象（%.1f MB），完好 %lld，缺失 %lld，内容不符 %lld，修复 %lld，用时 %lld ms\n",
-               (long long)jint(r, "checked", 0), jint(r, "bytes", 0) / 1048576.0, (long long)jint(r, "ok", 0),
-               (long long)jint(r, "missing", 0), (long long)jint(r, "corrupt", 0), (long long)jint(r, "healed", 0),
-               (long long)jint(r, "elapsed_ms", 0));
+        printf(
+            "校核 %lld 个存储对象（%.1f MB），完好 %lld，缺失 %lld，内容不符 %lld，修复 %lld，用时 %lld ms\n",
+            (long long)jint(r, "checked", 0), jint(r, "bytes", 0) / 1048576.0, (long long)jint(r, "ok", 0),
+            (long long)jint(r, "missing", 0), (long long)jint(r, "corrupt", 0),
+            (long long)jint(r, "healed", 0), (long long)jint(r, "elapsed_ms", 0));
         size_t i;
         json_t *f;
-        json_array_foreach(json_object_get(r, "findings"), i, f) printf("%s\t%s\t%s\n", jstr(f, "sha256"),
-                                                                         jstr(f, "status"), jstr(f, "note"));
+        json_array_foreach(json_object_get(r, "findings"), i, f)
+            printf("%s\t%s\t%s\n", jstr(f, "sha256"), jstr(f, "status"), jstr(f, "note"));
     }
     json_decref(r);
     return bad ? 3 : 0;

@@ -57,25 +57,32 @@ static const zd_label_t PURPOSE[] = {{"photo", "图片", "success"},
                                      {"document", "文档", "info"},
                                      {"attachment", "附件", "info"},
                                      {NULL}};
-static const zd_label_t UPLOAD_STATUS[] = {
-    {"receiving", "上传中", "primary"}, {"processing", "处理中", "warning"}, {"done", "已完成", "success"},
-    {"refused", "已拒收", "danger"},    {"failed", "处理失败", "danger"},    {"cancelled", "已取消", "info"},
-    {NULL}};
+static const zd_label_t UPLOAD_STATUS[] = {{"receiving", "上传中", "primary"},
+                                           {"processing", "处理中", "warning"},
+                                           {"done", "已完成", "success"},
+                                           {"refused", "已拒收", "danger"},
+                                           {"failed", "处理失败", "danger"},
+                                           {"cancelled", "已取消", "info"},
+                                           {NULL}};
 static const zd_label_t MEDIA_STATUS[] = {
-    {"none", "无需处理", "info"},       {"pending", "等待处理", "info"}, {"processing", "处理中", "warning"},
-    {"ready", "已就绪", "success"},     {"failed", "处理失败", "danger"}, {NULL}};
+    {"none", "无需处理", "info"},   {"pending", "等待处理", "info"},  {"processing", "处理中", "warning"},
+    {"ready", "已就绪", "success"}, {"failed", "处理失败", "danger"}, {NULL}};
 static const zd_label_t BLOB_STATUS[] = {{"ok", "完好", "success"},
                                          {"missing", "文件缺失", "danger"},
                                          {"corrupt", "内容不符（已隔离）", "danger"},
                                          {"deleting", "正在清除", "info"},
                                          {NULL}};
-static const zd_label_t DIRECTION[] = {{"upload", "上传", "primary"}, {"download", "下载", "success"}, {NULL}};
+static const zd_label_t DIRECTION[] = {
+    {"upload", "上传", "primary"}, {"download", "下载", "success"}, {NULL}};
 static const zd_label_t CHANNEL[] = {
     {"console", "管理后台", "info"}, {"share", "分享链接", "warning"}, {"api", "接口", "info"}, {NULL}};
 static const zd_label_t TRASH_KIND[] = {{"file", "文件"}, {"folder", "文件夹"}, {NULL}};
-static const zd_label_t TARGET[] = {{"storage_file", "文件"},   {"storage_folder", "文件夹"},
-                                    {"storage_upload", "上传"}, {"storage_share", "分享链接"},
-                                    {"storage_blob", "存储对象"}, {"storage_usage", "存储配额"},
+static const zd_label_t TARGET[] = {{"storage_file", "文件"},
+                                    {"storage_folder", "文件夹"},
+                                    {"storage_upload", "上传"},
+                                    {"storage_share", "分享链接"},
+                                    {"storage_blob", "存储对象"},
+                                    {"storage_usage", "存储配额"},
                                     {NULL}};
 /* actions written by jobs (the routes' own are labelled by their summaries) */
 static const zd_label_t ACTIONS[] = {{"storage.file.create", "上传文件入库"},
@@ -83,8 +90,10 @@ static const zd_label_t ACTIONS[] = {{"storage.file.create", "上传文件入库
                                      {"storage.verify.finding", "存储校核发现异常"},
                                      {"storage.trash.purge_expired", "回收站到期清除"},
                                      {NULL}};
-static const zd_label_t SHARE_STATUS[] = {{"active", "有效", "success"}, {"expired", "已过期", "info"},
-                                          {"exhausted", "次数已用完", "info"}, {"revoked", "已撤销", "danger"},
+static const zd_label_t SHARE_STATUS[] = {{"active", "有效", "success"},
+                                          {"expired", "已过期", "info"},
+                                          {"exhausted", "次数已用完", "info"},
+                                          {"revoked", "已撤销", "danger"},
                                           {NULL}};
 static const zd_dict_t DICTS[] = {{"storage_purpose", "文件用途", PURPOSE},
                                   {"storage_upload_status", "上传状态", UPLOAD_STATUS},
@@ -100,7 +109,7 @@ static const zd_dict_t DICTS[] = {{"storage_purpose", "文件用途", PURPOSE},
 
 /* ---- purposes ---- */
 
-static const char *const PHOTO_TYPES[] = {"image/jpeg", "image/png", "image/webp", "image/gif",
+static const char *const PHOTO_TYPES[] = {"image/jpeg", "image/png",  "image/webp", "image/gif",
                                           "image/tiff", "image/heic", "image/heif", NULL};
 static const char *const VIDEO_TYPES[] = {
     "video/mp4",   "video/quicktime", "video/x-matroska", "video/webm", "video/x-msvideo", "video/mpeg",
@@ -162,26 +171,11 @@ static blob_store_t *g_blobs;
 static scan_engine_t *g_scan;
 static char g_scan_error[512];
 
-blob_store_t *storage_blobs(void)
-{
-    return g_blobs;
-}
-scan_engine_t *storage_scanner(void)
-{
-    return g_scan;
-}
-const char *storage_scanner_error(void)
-{
-    return g_scan_error[0] ? g_scan_error : NULL;
-}
-const config_t *storage_config(void)
-{
-    return g_cfg;
-}
-db_t *storage_db(void)
-{
-    return g_db;
-}
+blob_store_t *storage_blobs(void) { return g_blobs; }
+scan_engine_t *storage_scanner(void) { return g_scan; }
+const char *storage_scanner_error(void) { return g_scan_error[0] ? g_scan_error : NULL; }
+const config_t *storage_config(void) { return g_cfg; }
+db_t *storage_db(void) { return g_db; }
 
 void storage_data_dir(const char *sub, char *out, size_t outsz)
 {
@@ -270,7 +264,8 @@ static int storage_init(zd_app_t *app, char *err, size_t errlen)
     jobs_register("storage.gc", "存储清理（过期上传、回收站、无引用对象）", storage_job_gc);
     if (jobs_define_schedule(app->db, "storage.verify", "每周存储完整性校核", "40 3 * * 0", "storage.verify",
                              NULL) != 0 ||
-        jobs_define_schedule(app->db, "storage.gc", "每小时存储清理", "25 * * * *", "storage.gc", NULL) != 0) {
+        jobs_define_schedule(app->db, "storage.gc", "每小时存储清理", "25 * * * *", "storage.gc", NULL) !=
+            0) {
         snprintf(err, errlen, "storage: cannot define its schedules");
         return -1;
     }

@@ -297,7 +297,8 @@ static bool open_for_append(http_req_t *req, tus_ctx_t *x)
     int64_t body = http_header_in(req, "Content-Length") ? 0 : -1;
     const char *cl = http_header_in(req, "Content-Length");
     if (cl && str_to_int64(cl, &body) && off + body > x->u.length) {
-        http_error(req, 413, "upload_too_long", "数据超出声明的文件长度（%lld 字节）", (long long)x->u.length);
+        http_error(req, 413, "upload_too_long", "数据超出声明的文件长度（%lld 字节）",
+                   (long long)x->u.length);
         return false;
     }
     x->start = x->offset = off;
@@ -335,7 +336,8 @@ static int stream_data(http_req_t *req, const char *buf, size_t n)
 {
     tus_ctx_t *x = http_ctx(req);
     if (x->offset + (int64_t)n > x->u.length) {
-        http_error(req, 413, "upload_too_long", "数据超出声明的文件长度（%lld 字节）", (long long)x->u.length);
+        http_error(req, 413, "upload_too_long", "数据超出声明的文件长度（%lld 字节）",
+                   (long long)x->u.length);
         return -1;
     }
     while (n > 0) {
@@ -394,9 +396,12 @@ static const char *check_content(const upload_t *u, const char *path, char *mime
     }
     const char *formats = NULL;
     const char *const *types = storage_purpose_types(u->purpose, &formats);
-    static const char *const NEVER[] = {"application/x-executable", "application/x-sharedlib",
-                                        "application/x-pie-executable", "application/x-dosexec",
-                                        "application/x-mach-binary", "application/vnd.microsoft.portable-executable",
+    static const char *const NEVER[] = {"application/x-executable",
+                                        "application/x-sharedlib",
+                                        "application/x-pie-executable",
+                                        "application/x-dosexec",
+                                        "application/x-mach-binary",
+                                        "application/vnd.microsoft.portable-executable",
                                         NULL};
     if ((types && !mime_in(mime, types)) || mime_in(mime, NEVER)) {
         *status = 415;
@@ -411,8 +416,8 @@ static const char *check_content(const upload_t *u, const char *path, char *mime
         if (media_image_probe(path, maxpx, &info, err, sizeof err) != 0) {
             *status = 422;
             *code = "image_invalid";
-            snprintf(why, whysz, "图片无法读取或超过 %lld 百万像素：%s", (long long)storage_cfg.photo_max_megapixels,
-                     err);
+            snprintf(why, whysz, "图片无法读取或超过 %lld 百万像素：%s",
+                     (long long)storage_cfg.photo_max_megapixels, err);
             return why;
         }
         media_image_info_free(&info);
@@ -423,14 +428,15 @@ static const char *check_content(const upload_t *u, const char *path, char *mime
         if (media_video_probe(path, &info, &kind, err, sizeof err) != 0) {
             *status = 422;
             *code = kind == MEDIA_E_UNSUPPORTED ? "video_unsupported" : "video_invalid";
-            snprintf(why, whysz, "%s：%s", kind == MEDIA_E_UNSUPPORTED ? "不支持的视频" : "视频文件无法读取", err);
+            snprintf(why, whysz, "%s：%s", kind == MEDIA_E_UNSUPPORTED ? "不支持的视频" : "视频文件无法读取",
+                     err);
             return why;
         }
         if (info.duration_ms > storage_cfg.video_max_minutes * 60000) {
             *status = 422;
             *code = "video_too_long";
-            snprintf(why, whysz, "视频时长 %lld 分钟，超过上限 %lld 分钟", (long long)(info.duration_ms / 60000),
-                     (long long)storage_cfg.video_max_minutes);
+            snprintf(why, whysz, "视频时长 %lld 分钟，超过上限 %lld 分钟",
+                     (long long)(info.duration_ms / 60000), (long long)storage_cfg.video_max_minutes);
             return why;
         }
     }
@@ -504,7 +510,8 @@ static void log_received(http_req_t *req, db_conn_t *c, const tus_ctx_t *x)
                             .status = 204,
                             .bytes = x->offset - x->start,
                             .size = x->u.length,
-                            .range_text = http_printf(req, "%lld-%lld", (long long)x->start, (long long)x->offset - 1),
+                            .range_text =
+                                http_printf(req, "%lld-%lld", (long long)x->start, (long long)x->offset - 1),
                             .completed = x->offset == x->u.length,
                             .ms = (time_mono_ns() - x->t0) / 1000000};
     storage_transfer_log(c, &t);
@@ -675,7 +682,8 @@ static bool create_upload(http_req_t *req, db_conn_t *c, tus_ctx_t *x)
     metadata_id(md, "org_id", &org, &bad);
     json_t *fields = json_object();
     if (bad)
-        json_object_set_new(fields, "Upload-Metadata", json_string("格式不正确（应为“键 Base64值”，以逗号分隔）"));
+        json_object_set_new(fields, "Upload-Metadata",
+                            json_string("格式不正确（应为“键 Base64值”，以逗号分隔）"));
     if (!purpose[0] || !valid_choice(STORAGE_PURPOSES, purpose))
         json_object_set_new(fields, "purpose", json_string("应为 photo、video、document 或 attachment"));
     if (!raw[0])
@@ -693,7 +701,8 @@ static bool create_upload(http_req_t *req, db_conn_t *c, tus_ctx_t *x)
         json_array_foreach(tagv, i, t) ok = ok && json_is_string(t) && json_string_length(t) > 0 &&
                                             utf8_count(json_string_value(t), json_string_length(t)) <= 20;
         if (!ok)
-            json_object_set_new(fields, "tags", json_string("应为至多 20 个标签的 JSON 数组，每个 1 到 20 个字符"));
+            json_object_set_new(fields, "tags",
+                                json_string("应为至多 20 个标签的 JSON 数组，每个 1 到 20 个字符"));
     }
     http_defer_json(req, tagv);
     if (json_object_size(fields)) {
@@ -703,7 +712,8 @@ static bool create_upload(http_req_t *req, db_conn_t *c, tus_ctx_t *x)
     json_decref(fields);
     int64_t max = storage_purpose_max(purpose);
     if (length > max) {
-        http_error(req, 413, "file_too_large", "文件过大：%s不能超过 %lld MB", purpose, (long long)(max >> 20));
+        http_error(req, 413, "file_too_large", "文件过大：%s不能超过 %lld MB", purpose,
+                   (long long)(max >> 20));
         return false;
     }
     if (length == 0) {
@@ -729,8 +739,8 @@ static bool create_upload(http_req_t *req, db_conn_t *c, tus_ctx_t *x)
             return false;
         }
         bool dberr = false;
-        json_t *seen = rc == DB_ROW && org > 0 ? res_find(req, c, &STORAGE_FOLDERS, "fo.id", folder, id_row, NULL,
-                                                          RES_PLAIN, &dberr)
+        json_t *seen = rc == DB_ROW && org > 0 ? res_find(req, c, &STORAGE_FOLDERS, "fo.id", folder, id_row,
+                                                          NULL, RES_PLAIN, &dberr)
                                                : NULL;
         json_decref(seen);
         if (dberr) {
@@ -738,7 +748,8 @@ static bool create_upload(http_req_t *req, db_conn_t *c, tus_ctx_t *x)
             return false;
         }
         if (!seen) {
-            http_error_fields(req, json_pack("{s:s}", "folder_id", "文件夹不存在、不在您的管理范围内或属于其他组织"));
+            http_error_fields(
+                req, json_pack("{s:s}", "folder_id", "文件夹不存在、不在您的管理范围内或属于其他组织"));
             return false;
         }
     }
@@ -755,8 +766,9 @@ static bool create_upload(http_req_t *req, db_conn_t *c, tus_ctx_t *x)
         return false;
     }
     if (quota > 0 && used + length > quota) {
-        http_error(req, 413, "quota_exceeded", "超出本组织的存储配额：已用 %.1f MB，配额 %.1f MB，本文件 %.1f MB",
-                   used / 1048576.0, quota / 1048576.0, length / 1048576.0);
+        http_error(req, 413, "quota_exceeded",
+                   "超出本组织的存储配额：已用 %.1f MB，配额 %.1f MB，本文件 %.1f MB", used / 1048576.0,
+                   quota / 1048576.0, length / 1048576.0);
         return false;
     }
     memset(&x->u, 0, sizeof x->u);
@@ -770,9 +782,10 @@ static bool create_upload(http_req_t *req, db_conn_t *c, tus_ctx_t *x)
     x->u.created_by = http_user_id(req);
     x->u.created_at = time_now_ms();
     x->u.expires_at = x->u.created_at + storage_cfg.upload_expiry_hours * 3600000;
-    db_stmt_t *st = db_prepare(c, "INSERT INTO storage_uploads (id, org_id, created_by, purpose, length, filename, "
-                                  "folder_id, title, description, tags, status, created_at, updated_at, expires_at) "
-                                  "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'receiving', ?, ?, ?)");
+    db_stmt_t *st =
+        db_prepare(c, "INSERT INTO storage_uploads (id, org_id, created_by, purpose, length, filename, "
+                      "folder_id, title, description, tags, status, created_at, updated_at, expires_at) "
+                      "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'receiving', ?, ?, ?)");
     if (st) {
         char *tj = tagv ? json_dumps(tagv, JSON_COMPACT) : NULL;
         db_bind_text(st, 1, x->u.id);
@@ -807,8 +820,8 @@ static bool create_upload(http_req_t *req, db_conn_t *c, tus_ctx_t *x)
         return false;
     }
     close(fd);
-    json_t *after = json_pack("{s:s,s:s,s:I,s:s,s:I}", "filename", x->u.filename, "purpose", purpose, "length",
-                              (json_int_t)length, "id", x->u.id, "org_id", (json_int_t)org);
+    json_t *after = json_pack("{s:s,s:s,s:I,s:s,s:I}", "filename", x->u.filename, "purpose", purpose,
+                              "length", (json_int_t)length, "id", x->u.id, "org_id", (json_int_t)org);
     audit_entry_t ae = {.target_type = "storage_upload",
                         .target_id = x->u.id,
                         .after = after,
@@ -863,8 +876,7 @@ static void head_upload(http_req_t *req)
     bool done = !strcmp(u.status, "processing") || !strcmp(u.status, "done");
     if (done)
         off = u.length;
-    if (off < 0 || (!done && strcmp(u.status, "receiving") != 0) ||
-        (!done && u.expires_at < time_now_ms())) {
+    if (off < 0 || (!done && strcmp(u.status, "receiving") != 0) || (!done && u.expires_at < time_now_ms())) {
         http_add_header(req, "Tus-Resumable", TUS_VERSION);
         http_add_header(req, "Cache-Control", "no-store");
         http_error(req, 410, "gone", "此上传已结束或已过期");
@@ -879,10 +891,12 @@ static json_t *upload_json(db_stmt_t *st, void *ud)
     (void)ud;
     upload_t u;
     upload_from(st, &u);
-    int64_t off = !strcmp(u.status, "receiving") ? part_size(u.id) : !strcmp(u.status, "cancelled") ? 0 : u.length;
-    json_t *o = json_pack("{s:s,s:I,s:s,s:I,s:I,s:s,s:s}", "id", u.id, "org_id", (json_int_t)u.org_id, "purpose",
-                          u.purpose, "length", (json_int_t)u.length, "offset", (json_int_t)(off < 0 ? 0 : off),
-                          "filename", u.filename, "status", u.status);
+    int64_t off = !strcmp(u.status, "receiving")   ? part_size(u.id)
+                  : !strcmp(u.status, "cancelled") ? 0
+                                                   : u.length;
+    json_t *o = json_pack("{s:s,s:I,s:s,s:I,s:I,s:s,s:s}", "id", u.id, "org_id", (json_int_t)u.org_id,
+                          "purpose", u.purpose, "length", (json_int_t)u.length, "offset",
+                          (json_int_t)(off < 0 ? 0 : off), "filename", u.filename, "status", u.status);
     json_object_set_new(o, "folder_id", u.folder_id ? json_integer(u.folder_id) : json_null());
     json_object_set_new(o, "file_id", u.file_id ? json_integer(u.file_id) : json_null());
     json_object_set_new(o, "job_id", u.job_id ? json_integer(u.job_id) : json_null());
@@ -947,16 +961,16 @@ static void delete_upload(http_req_t *req)
 
 /* ---- routes ---- */
 
-static const char *const UPLOAD_STATUSES[] = {"receiving", "processing", "done", "refused", "failed", "cancelled",
-                                              NULL};
+static const char *const UPLOAD_STATUSES[] = {"receiving", "processing", "done", "refused",
+                                              "failed",    "cancelled",  NULL};
 static const vfield_t UPLOAD_QUERY[] = {
     {"status", V_ENUM, .choices = UPLOAD_STATUSES, .title = "状态"},
 };
 static const vfield_t UPLOAD_OUT[] = {
-    {"id", V_STR},       {"status", V_ENUM, .choices = UPLOAD_STATUSES},
-    {"filename", V_STR}, {"purpose", V_ENUM, .choices = STORAGE_PURPOSES},
-    {"length", V_INT},   {"offset", V_INT},
-    {"file_id", V_ID},   {"error", V_STR},
+    {"id", V_STR},         {"status", V_ENUM, .choices = UPLOAD_STATUSES},
+    {"filename", V_STR},   {"purpose", V_ENUM, .choices = STORAGE_PURPOSES},
+    {"length", V_INT},     {"offset", V_INT},
+    {"file_id", V_ID},     {"error", V_STR},
     {"error_code", V_STR}, {"expires_at", V_TIME},
 };
 static const http_stream_t POST_STREAM = {stream_begin_post, stream_data, stream_end};
