@@ -19,9 +19,7 @@
 
 /* ---- descriptors ---- */
 
-#define FILE_FROM                                                                                            \
-    "storage_files f JOIN storage_blobs b ON b.sha256 = f.blob_sha JOIN orgs o ON o.id = f.org_id "          \
-    "LEFT JOIN users u ON u.id = f.created_by LEFT JOIN storage_folders fo ON fo.id = f.folder_id"
+#define FILE_FROM STORAGE_FILE_FROM
 static const res_sort_t FILE_SORTS[] = {{"name", "f.name"},
                                         {"title", "f.title"},
                                         {"size", "f.size"},
@@ -51,11 +49,10 @@ const zd_resource_t STORAGE_TRASH_FILES = {.name = "storage_file",
                                            .creator_col = "f.created_by",
                                            .sorts = FILE_SORTS};
 
-#define FOLDER_FROM                                                                                          \
-    "storage_folders fo JOIN orgs o ON o.id = fo.org_id LEFT JOIN users u ON u.id = fo.created_by"
+#define FOLDER_FROM "storage_folders fo"
 #define FOLDER_COLS                                                                                          \
     "fo.id, fo.org_id, fo.parent_id, fo.name, fo.created_by, fo.created_at, fo.updated_at, fo.deleted_at, "  \
-    "o.name, u.name"
+    "(SELECT name FROM orgs WHERE id = fo.org_id), (SELECT name FROM users WHERE id = fo.created_by)"
 static const res_sort_t FOLDER_SORTS[] = {
     {"name", "fo.name"}, {"created_at", "fo.created_at"}, {"deleted_at", "fo.deleted_at"}, {NULL, NULL}};
 const zd_resource_t STORAGE_FOLDERS = {.name = "storage_folder",

@@ -60,11 +60,16 @@ const char *const *storage_purpose_types(const char *purpose, const char **forma
 /* descriptors */
 extern const zd_resource_t STORAGE_FILES, STORAGE_TRASH_FILES, STORAGE_FOLDERS, STORAGE_TRASH_FOLDERS,
     STORAGE_UPLOADS, STORAGE_SHARES, STORAGE_TRANSFERS, STORAGE_USAGE, STORAGE_BLOBS;
+/* names come by subqueries, not outer joins: PostgreSQL cannot lock (FOR
+ * UPDATE) the nullable side of an outer join */
+#define STORAGE_FILE_FROM "storage_files f JOIN storage_blobs b ON b.sha256 = f.blob_sha"
 #define STORAGE_FILE_COLS                                                                                    \
     "f.id, f.org_id, f.folder_id, f.blob_sha, f.name, f.title, f.description, f.tags, f.purpose, f.mime, "   \
     "f.size, f.downloads, f.created_by, f.created_at, f.updated_at, f.deleted_at, f.trashed_with, "          \
     "b.width, b.height, b.duration_ms, b.taken_at, b.meta, b.media_status, b.media_progress, "               \
-    "b.media_error, b.derivatives, b.status, o.name, u.name, fo.name"
+    "b.media_error, b.derivatives, b.status, (SELECT name FROM orgs WHERE id = f.org_id), "                  \
+    "(SELECT name FROM users WHERE id = f.created_by), (SELECT name FROM storage_folders WHERE id = "        \
+    "f.folder_id)"
 json_t *storage_file_row(db_stmt_t *st, void *ud);
 
 /* Usage of an organisation: adds bytes and files (negative to remove). */

@@ -19,11 +19,11 @@
 #define FAIL_WINDOW_MS (15 * 60 * 1000)
 #define FAIL_MAX       5
 
-#define SHARE_FROM                                                                                           \
-    "storage_shares s JOIN storage_files f ON f.id = s.file_id LEFT JOIN users u ON u.id = s.created_by"
+#define SHARE_FROM "storage_shares s JOIN storage_files f ON f.id = s.file_id"
 #define SHARE_COLS                                                                                           \
     "s.id, s.file_id, s.org_id, s.token_enc, s.password_hash, s.expires_at, s.max_downloads, s.downloads, "  \
-    "s.note, s.created_by, s.created_at, s.revoked_at, f.name, f.title, f.size, f.deleted_at, u.name"
+    "s.note, s.created_by, s.created_at, s.revoked_at, f.name, f.title, f.size, f.deleted_at, "              \
+    "(SELECT name FROM users WHERE id = s.created_by)"
 static const res_sort_t SHARE_SORTS[] = {{"created_at", "s.created_at"},
                                          {"expires_at", "s.expires_at"},
                                          {"downloads", "s.downloads"},
@@ -274,10 +274,7 @@ static json_t *file_of(http_req_t *req, db_conn_t *c, int64_t file_id)
 {
     qb_t q;
     qb_init(&q,
-            "SELECT " STORAGE_FILE_COLS " FROM storage_files f JOIN storage_blobs b ON b.sha256 = f.blob_sha "
-            "JOIN orgs o ON o.id = f.org_id LEFT JOIN users u ON u.id = f.created_by LEFT JOIN "
-            "storage_folders fo "
-            "ON fo.id = f.folder_id WHERE f.deleted_at IS NULL AND f.id = ");
+            "SELECT " STORAGE_FILE_COLS " FROM " STORAGE_FILE_FROM " WHERE f.deleted_at IS NULL AND f.id = ");
     qb_int(&q, file_id);
     db_stmt_t *st = qb_prepare(c, &q);
     qb_free(&q);
