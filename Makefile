@@ -42,7 +42,7 @@ web:
 run: build
 	build/zhendi serve --data $(DATA) --listen $(LISTEN) --demo
 
-test: format-check build build-asan test-unit test-tsan test-api test-api-pg test-crash test-cluster test-fuzz \
+test: format-check build build-asan test-unit test-tsan test-s3 test-api test-api-pg test-crash test-cluster test-fuzz \
       test-web test-e2e security
 	@echo "make test: all passed"
 

@@ -19,11 +19,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#define MAX_RANGES 16
-
-typedef struct {
-    uint64_t first, last; /* inclusive */
-} range_t;
+#define MAX_RANGES HTTP_MAX_RANGES
+typedef http_range_t range_t;
 
 /* ---- the Range header ---- */
 
@@ -33,11 +30,7 @@ static int cmp_range(const void *a, const void *b)
     return x->first < y->first ? -1 : x->first > y->first;
 }
 
-/* Parses "bytes=a-b, c-, -n" against size. Returns the number of
- * satisfiable ranges (sorted, overlapping and adjacent ones merged), 0 when
- * none is satisfiable (416), -1 when the header is to be ignored (another
- * unit, bad syntax, too many ranges: the whole object is sent). */
-static int parse_ranges(const char *h, uint64_t size, range_t *out)
+int http_parse_ranges(const char *h, uint64_t size, http_range_t *out)
 {
     while (*h == ' ')
         h++;
@@ -280,7 +273,7 @@ int64_t http_send_object(http_req_t *req, const http_object_t *o)
             rh = NULL;
     }
     if (rh)
-        nr = parse_ranges(rh, size, rs);
+        nr = http_parse_ranges(rh, size, rs);
     if (nr == 0) {
         body_free(b);
         http_add_header(req, "Content-Range", http_printf(req, "bytes */%llu", (unsigned long long)size));

@@ -30,4 +30,15 @@ typedef struct {
  * Returns the number of body bytes queued. */
 int64_t http_send_object(http_req_t *req, const http_object_t *o);
 
+#define HTTP_MAX_RANGES 16
+typedef struct {
+    uint64_t first, last; /* inclusive */
+} http_range_t;
+/* Parses a Range header ("bytes=a-b, c-, -n") against size into out (room
+ * for HTTP_MAX_RANGES). Returns the number of satisfiable ranges (sorted,
+ * overlapping and adjacent ones merged), 0 when none is satisfiable (416),
+ * -1 when the header is to be ignored (another unit, bad syntax, too many
+ * ranges: the whole object is sent). */
+int http_parse_ranges(const char *h, uint64_t size, http_range_t *out);
+
 #endif

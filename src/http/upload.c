@@ -1,8 +1,10 @@
 /* upload.c — see upload.h. */
 #include "http/upload.h"
+#include "core/crypto.h"
 #include "core/fileio.h"
 #include "core/log.h"
 #include "core/mime.h"
+#include "core/str.h"
 #include "http/internal.h"
 #include <errno.h>
 #include <fcntl.h>
@@ -121,4 +123,41 @@ void http_send_xlsx(http_req_t *req, const char *filename, const char *sheet, js
     http_attachment(req, filename, filename);
     http_send_fd(req, 200, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", fd, 0,
                  (uint64_t)st.st_size);
+}
+
+bool http_tus_metadata(const char *md, const char *key, char *out, size_t outsz, bool *bad)
+{
+    size_t kl = strlen(key);
+    for (const char *p = md; p && *p;) {
+        while (*p == ' ' || *p == ',')
+            p++;
+        const char *end = strchr(p, ',');
+        size_t n = end ? (size_t)(end - p) : strlen(p);
+        if (n >= kl && !strncmp(p, key, kl) && (n == kl || p[kl] == ' ')) {
+            const char *v = p + kl;
+            while (*v == ' ' && v < p + n)
+                v++;
+            size_t vl = (size_t)(p + n - v);
+            char b64[4096];
+            if (vl >= sizeof b64) {
+                *bad = true;
+                return false;
+            }
+            memcpy(b64, v, vl);
+            b64[vl] = 0;
+            size_t dl = 0;
+            unsigned char *d = vl ? crypto_unbase64(b64, &dl) : (unsigned char *)calloc(1, 1);
+            if (!d || dl >= outsz || memchr(d, 0, dl) || !utf8_valid((const char *)d, dl)) {
+                free(d);
+                *bad = true;
+                return false;
+            }
+            memcpy(out, d, dl);
+            out[dl] = 0;
+            free(d);
+            return true;
+        }
+        p = end;
+    }
+    return false;
 }

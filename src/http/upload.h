@@ -28,6 +28,10 @@ bool http_upload_parse(http_req_t *req, size_t max_bytes, const char *what, mult
  * written). */
 bool http_upload_save(http_req_t *req, const multipart_form_t *form, const char *const *types,
                       const char *what, const char *formats, const char *prefix, http_upload_t *out);
+/* One value of a tus Upload-Metadata header ("key b64,key b64"), decoded
+ * into out (NUL-terminated UTF-8 without NUL bytes, at most outsz-1 bytes).
+ * false when absent; *bad set when present but malformed or too long. */
+bool http_tus_metadata(const char *md, const char *key, char *out, size_t outsz, bool *bad);
 /* {"name","size","type"} */
 json_t *http_upload_json(const http_upload_t *u);
 

@@ -19,6 +19,7 @@
 #include "core/str.h"
 #include "core/timeutil.h"
 #include "http/multipart.h"
+#include "http/upload.h"
 #include "http/valid.h"
 #include "media/image.h"
 #include "media/video.h"
@@ -593,49 +594,10 @@ static void patch_upload(http_req_t *req)
 
 /* ---- creation ---- */
 
-/* One value of Upload-Metadata ("key b64,key b64"), decoded into out
- * (NUL-terminated, at most outsz-1 bytes); false when absent. */
-static bool metadata_get(const char *md, const char *key, char *out, size_t outsz, bool *bad)
-{
-    size_t kl = strlen(key);
-    for (const char *p = md; p && *p;) {
-        while (*p == ' ' || *p == ',')
-            p++;
-        const char *end = strchr(p, ',');
-        size_t n = end ? (size_t)(end - p) : strlen(p);
-        if (n >= kl && !strncmp(p, key, kl) && (n == kl || p[kl] == ' ')) {
-            const char *v = p + kl;
-            while (*v == ' ' && v < p + n)
-                v++;
-            size_t vl = (size_t)(p + n - v);
-            char b64[4096];
-            if (vl >= sizeof b64) {
-                *bad = true;
-                return false;
-            }
-            memcpy(b64, v, vl);
-            b64[vl] = 0;
-            size_t dl = 0;
-            unsigned char *d = vl ? crypto_unbase64(b64, &dl) : (unsigned char *)calloc(1, 1);
-            if (!d || dl >= outsz || memchr(d, 0, dl) || !utf8_valid((const char *)d, dl)) {
-                free(d);
-                *bad = true;
-                return false;
-            }
-            memcpy(out, d, dl);
-            out[dl] = 0;
-            free(d);
-            return true;
-        }
-        p = end;
-    }
-    return false;
-}
-
 static bool metadata_id(const char *md, const char *key, int64_t *out, bool *bad)
 {
     char v[32];
-    if (!metadata_get(md, key, v, sizeof v, bad))
+    if (!http_tus_metadata(md, key, v, sizeof v, bad))
         return false;
     if (!v[0])
         return false;
@@ -671,12 +633,12 @@ static bool create_upload(http_req_t *req, db_conn_t *c, tus_ctx_t *x)
     const char *md = http_header_in(req, "Upload-Metadata");
     bool bad = false;
     char purpose[16] = "", raw[1024] = "", title[600] = "", desc[4096] = "", tags[2048] = "";
-    metadata_get(md, "purpose", purpose, sizeof purpose, &bad);
-    if (!metadata_get(md, "filename", raw, sizeof raw, &bad))
-        metadata_get(md, "name", raw, sizeof raw, &bad);
-    metadata_get(md, "title", title, sizeof title, &bad);
-    metadata_get(md, "description", desc, sizeof desc, &bad);
-    metadata_get(md, "tags", tags, sizeof tags, &bad);
+    http_tus_metadata(md, "purpose", purpose, sizeof purpose, &bad);
+    if (!http_tus_metadata(md, "filename", raw, sizeof raw, &bad))
+        http_tus_metadata(md, "name", raw, sizeof raw, &bad);
+    http_tus_metadata(md, "title", title, sizeof title, &bad);
+    http_tus_metadata(md, "description", desc, sizeof desc, &bad);
+    http_tus_metadata(md, "tags", tags, sizeof tags, &bad);
     int64_t folder = 0, org = 0;
     metadata_id(md, "folder_id", &folder, &bad);
     metadata_id(md, "org_id", &org, &bad);
