@@ -21,6 +21,7 @@ ADMIN_PASSWORD=Bench-Admin-2026!
 command -v nginx >/dev/null || { echo "bench: nginx is not installed (apt-get install nginx-light)" >&2; exit 1; }
 
 work=$(mktemp -d /var/tmp/zhendi-storage-XXXXXX)
+chmod 755 "$work" # nginx's workers run as another user
 srv_pid="" nginx_pid=""
 cleanup() {
   [[ -n $srv_pid ]] && kill "$srv_pid" 2>/dev/null && wait "$srv_pid" 2>/dev/null || true
@@ -34,6 +35,7 @@ rate() { awk -v n="$1" -v a="$2" -v b="$3" 'BEGIN {printf "%.0f", n / 1048576 / 
 
 head -c $((MB * 1048576)) /dev/urandom >"$work/big.bin"
 head -c $((20 * 1048576)) /dev/urandom >"$work/small.bin"
+chmod 644 "$work/big.bin" "$work/small.bin"
 size=$(stat -c %s "$work/big.bin")
 
 # ---- cp on the same disk
@@ -84,6 +86,7 @@ upload() { # file name → file id
   code=$(curl -s -o /dev/null -w '%{http_code}' -b "$work/jar" -H "X-CSRF-Token: $csrf" -H 'Tus-Resumable: 1.0.0' \
     -H 'Upload-Offset: 0' -H 'Content-Type: application/offset+octet-stream' -H 'Expect:' -X PATCH -T "$f" "$base$loc")
   t1=$(now)
+  cp "$work/peak" "$work/peak_patch" 2>/dev/null || true
   [[ $code == 204 ]] || { echo "bench: PATCH answered $code" >&2; exit 1; }
   echo "$t0 $t1" >"$work/times"
   local st id
@@ -106,7 +109,8 @@ read -r u0 u1 <"$work/times"
 ingest_end=$(cat "$work/ingested")
 kill "$sampler" 2>/dev/null || true
 wait "$sampler" 2>/dev/null || true
-up_peak=$(cat "$work/peak" 2>/dev/null || echo "$anon0")
+up_peak=$(cat "$work/peak_patch" 2>/dev/null || echo "$anon0")
+ingest_peak=$(cat "$work/peak" 2>/dev/null || echo "$anon0")
 up_s=$(secs "$u0" "$u1")
 up_rate=$(rate "$size" "$u0" "$u1")
 ingest_s=$(secs "$u1" "$ingest_end")
@@ -164,7 +168,7 @@ printf '| cp %d MiB + sync | %s s (%s MiB/s) |\n' "$MB" "$cp_s" "$cp_rate"
 printf '| tus PATCH of %d MiB | %s s (%s MiB/s, %s%% of cp) |\n' "$MB" "$up_s" "$up_rate" \
   "$(awk -v a="$up_rate" -v b="$cp_rate" 'BEGIN {printf "%.0f", 100 * a / b}')"
 printf '| then ingest (SHA-256, virus scan, store) | %s s |\n' "$ingest_s"
-printf '| server RssAnon during the upload | %s → %s KiB |\n' "$anon0" "$up_peak"
+printf '| server RssAnon: before → peak of the PATCH → peak of the ingest | %s → %s → %s KiB |\n' "$anon0" "$up_peak" "$ingest_peak"
 printf '| download %d MiB: zhendi / nginx | %s s / %s s (%s%% of nginx) |\n' "$MB" "$z" "$n" \
   "$(awk -v a="$z" -v b="$n" 'BEGIN {printf "%.0f", 100 * b / a}')"
 printf '| 100 concurrent downloads of 20 MiB | %d answered 200 in %s s; RssAnon %s → %s KiB |\n' "$ok" \

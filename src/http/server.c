@@ -333,6 +333,12 @@ enum MHD_Result http_queue(http_req_t *req)
     MHD_destroy_response(r);
     if (rc == MHD_YES)
         req->queued = true;
+    /* the handler is done with the database: a download that takes minutes
+     * must not hold a pooled connection while its bytes go out */
+    if (req->db) {
+        db_release(req->db);
+        req->db = NULL;
+    }
     return rc;
 }
 
