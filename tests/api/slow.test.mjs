@@ -66,11 +66,16 @@ test('a body that crawls below the minimum rate is cut off', async () => {
 test('one address holds a bounded number of connections; a trusted proxy is exempt', async () => {
   const srv = await startServer({ args: ['--per-ip-connections', '4'] });
   try {
-    const socks = await Promise.all(Array.from({ length: 4 }, () => open(srv.port)));
-    // the fifth is closed at once, without an answer
-    const fifth = await open(srv.port);
-    const r = await whenClosed(fifth);
-    assert.ok(r.ms < 2000, `refused after ${r.ms} ms`);
+    // five connections: a connect completes in the kernel before the server
+    // accepts it, so which of the five is the one too many depends on the
+    // order of accepts; exactly one is closed at once, without an answer
+    const socks = await Promise.all(Array.from({ length: 5 }, () => open(srv.port)));
+    const closed = socks.map((x) => whenClosed(x));
+    const first = await Promise.race([...closed, new Promise((res) => setTimeout(() => res(null), 2000))]);
+    assert.ok(first, 'one connection was refused within 2 s');
+    await new Promise((res) => setTimeout(res, 300));
+    const open_ = socks.filter((x) => !x.destroyed && x.readyState === 'open');
+    assert.equal(open_.length, 4, 'the other four stay open');
     socks.forEach((x) => x.destroy());
     await new Promise((res) => setTimeout(res, 300));
     assert.equal((await srv.get('/healthz')).status, 200, 'room again once they are gone');
