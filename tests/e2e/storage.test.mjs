@@ -238,6 +238,19 @@ test('the download statistics draw their charts and list the downloads', async (
   });
 });
 
+test('the file-transfer log lists the uploads and downloads with their channel and bytes', async (t) => {
+  await withPage(t, ctx, async (page) => {
+    await asWorker(page);
+    await page.goto(ctx.base + '/storage/transfers');
+    const row = rowOf(page, 'transfer-table', DOC).filter({ hasText: '下载' }).first();
+    await row.waitFor();
+    const text = await row.textContent();
+    assert.match(text, /管理后台/);
+    assert.match(text, /200/);
+    assert.doesNotMatch(text, /download|console/, 'labels, not codes');
+  });
+});
+
 test('a video uploaded through the console plays through hls.js once the media job has made its ladder', async (t) => {
   const mp4 = join(work, '阵地宣传片.mp4');
   execFileSync('ffmpeg', ['-loglevel', 'error', '-y', '-f', 'lavfi', '-i', 'testsrc=duration=2:size=320x240:rate=25', '-f', 'lavfi', '-i', 'sine=duration=2', '-c:v', 'libx264', '-pix_fmt', 'yuv420p', '-c:a', 'aac', mp4]);

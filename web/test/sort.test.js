@@ -75,6 +75,7 @@ const TABLES = {
   'modules/storage/views/DownloadCenter.vue': ['GET /api/v1/storage/files'],
   'modules/storage/views/TrashPage.vue': ['GET /api/v1/storage/trash', 'GET /api/v1/storage/trash'],
   'modules/storage/views/ShareList.vue': ['GET /api/v1/storage/shares'],
+  'modules/storage/views/TransferLog.vue': ['GET /api/v1/storage/transfers'],
   'modules/storage/views/UsagePage.vue': ['GET /api/v1/storage/usage'],
   'modules/storage/views/IntegrityPage.vue': ['GET /api/v1/storage/integrity/findings'],
 };

@@ -5,7 +5,7 @@
 // share link opens (/share/<token>) needs no session: a public route,
 // outside the layout. Collected by router/modules.js.
 import { markRaw } from 'vue';
-import { FolderOpened, Files, Delete, Share, DataLine, PieChart, FirstAidKit } from '@element-plus/icons-vue';
+import { FolderOpened, Files, Delete, Share, DataLine, PieChart, FirstAidKit, Tickets } from '@element-plus/icons-vue';
 
 export default {
   name: 'storage',
@@ -42,6 +42,12 @@ export default {
       name: 'storage-stats',
       component: () => import('./views/StatsPage.vue'),
       meta: { title: '下载统计', group: 'storage', icon: markRaw(DataLine), perm: 'storage.read' },
+    },
+    {
+      path: 'storage/transfers',
+      name: 'storage-transfers',
+      component: () => import('./views/TransferLog.vue'),
+      meta: { title: '文件传输日志', group: 'storage', icon: markRaw(Tickets), perm: 'storage.read' },
     },
     {
       path: 'storage/usage',
