@@ -285,6 +285,7 @@ test('a folder deleted with its files goes to the recycle bin and comes back who
   const bin = (await pd.get('/api/v1/storage/trash?kind=folder')).json.items;
   assert.ok(bin.some((x) => x.id === top.id) && !bin.some((x) => x.id === sub.id), 'only the folder deleted is listed');
   assert.ok(bin.find((x) => x.id === top.id).purge_at);
+  assert.equal(bin.find((x) => x.id === top.id).deleted_by_name, '浦东党务工作者（演示）');
   const r = await pd.post(`/api/v1/storage/trash/folder/${top.id}/restore`);
   assert.equal(r.status, 200, r.body);
   const back = (await pd.get(`/api/v1/storage/files/${id}`)).json;

@@ -52,7 +52,8 @@ const zd_resource_t STORAGE_TRASH_FILES = {.name = "storage_file",
 #define FOLDER_FROM "storage_folders fo"
 #define FOLDER_COLS                                                                                          \
     "fo.id, fo.org_id, fo.parent_id, fo.name, fo.created_by, fo.created_at, fo.updated_at, fo.deleted_at, "  \
-    "(SELECT name FROM orgs WHERE id = fo.org_id), (SELECT name FROM users WHERE id = fo.created_by)"
+    "(SELECT name FROM orgs WHERE id = fo.org_id), (SELECT name FROM users WHERE id = fo.created_by), "      \
+    "(SELECT name FROM users WHERE id = fo.deleted_by)"
 static const res_sort_t FOLDER_SORTS[] = {
     {"name", "fo.name"}, {"created_at", "fo.created_at"}, {"deleted_at", "fo.deleted_at"}, {NULL, NULL}};
 const zd_resource_t STORAGE_FOLDERS = {.name = "storage_folder",
@@ -134,6 +135,7 @@ json_t *storage_file_row(db_stmt_t *st, void *ud)
     if (del) {
         int64_t purge = del + storage_cfg.recycle_days * 86400000;
         json_object_set_new(o, "purge_at", json_time(purge));
+        json_object_set_new(o, "deleted_by_name", json_or_null_text(st, 30));
     }
     json_decref(der);
     return o;
@@ -149,9 +151,11 @@ static json_t *folder_row(db_stmt_t *st, void *ud)
                   json_time(db_col_int64(st, 5)), "updated_at", json_time(db_col_int64(st, 6)), "deleted_at",
                   db_col_is_null(st, 7) ? json_null() : json_time(db_col_int64(st, 7)), "org_name",
                   json_or_null_text(st, 8), "created_by_name", json_or_null_text(st, 9));
-    if (!db_col_is_null(st, 7))
+    if (!db_col_is_null(st, 7)) {
         json_object_set_new(o, "purge_at",
                             json_time(db_col_int64(st, 7) + storage_cfg.recycle_days * 86400000));
+        json_object_set_new(o, "deleted_by_name", json_or_null_text(st, 10));
+    }
     return o;
 }
 
@@ -1493,6 +1497,7 @@ static const vfield_t FILE_OUT[] = {
     {"created_at", V_TIME},
     {"deleted_at", V_TIME},
     {"purge_at", V_TIME},
+    {"deleted_by_name", V_STR},
 };
 static const vfield_t FOLDER_QUERY[] = {
     {"org_id", V_ID, .title = "所属组织"},
@@ -1508,9 +1513,9 @@ static const vfield_t FOLDER_PATCH[] = {
     {"parent_id", V_INT, false, 0, INT64_MAX, NULL, NULL, "上级文件夹（0：根目录）"},
 };
 static const vfield_t FOLDER_OUT[] = {
-    {"id", V_ID},           {"org_id", V_ID},       {"parent_id", V_ID},
-    {"name", V_STR},        {"org_name", V_STR},    {"created_by_name", V_STR},
-    {"created_at", V_TIME}, {"deleted_at", V_TIME}, {"purge_at", V_TIME}};
+    {"id", V_ID},         {"org_id", V_ID},           {"parent_id", V_ID},    {"name", V_STR},
+    {"org_name", V_STR},  {"created_by_name", V_STR}, {"created_at", V_TIME}, {"deleted_at", V_TIME},
+    {"purge_at", V_TIME}, {"deleted_by_name", V_STR}};
 static const vfield_t TRASH_QUERY[] = {
     {"kind", V_ENUM, .choices = TRASH_KINDS, .title = "file 文件（缺省），folder 文件夹"},
     {"q", V_STR, .max = 100, .title = "名称包含"},

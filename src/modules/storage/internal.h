@@ -69,7 +69,7 @@ extern const zd_resource_t STORAGE_FILES, STORAGE_TRASH_FILES, STORAGE_FOLDERS, 
     "b.width, b.height, b.duration_ms, b.taken_at, b.meta, b.media_status, b.media_progress, "               \
     "b.media_error, b.derivatives, b.status, (SELECT name FROM orgs WHERE id = f.org_id), "                  \
     "(SELECT name FROM users WHERE id = f.created_by), (SELECT name FROM storage_folders WHERE id = "        \
-    "f.folder_id)"
+    "f.folder_id), (SELECT name FROM users WHERE id = f.deleted_by)"
 json_t *storage_file_row(db_stmt_t *st, void *ud);
 
 /* Usage of an organisation: adds bytes and files (negative to remove). */
