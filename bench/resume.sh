@@ -12,6 +12,8 @@
 # and the server's peak anonymous memory.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# shellcheck source=bench/lib/server.bash
+. bench/lib/server.bash
 BIN=${ZHENDI_BIN:-$PWD/build/zhendi}
 MB=${1:-2048}
 ADMIN_PASSWORD=Bench-Admin-2026!
@@ -29,20 +31,8 @@ head -c $((MB * 1048576)) /dev/urandom >"$work/big.bin"
 size=$(stat -c %s "$work/big.bin")
 want=$(sha256sum "$work/big.bin" | cut -d' ' -f1)
 
-ZHENDI_ADMIN_PASSWORD=$ADMIN_PASSWORD "$BIN" serve --listen 127.0.0.1:0 --data "$work/data" \
-  --storage-attachment-max-mb $((MB + 100)) >"$work/out" 2>"$work/err" &
-srv_pid=$!
-port=""
-for _ in $(seq 1 300); do
-  port=$(grep -o 'listening on http://[^ ]*' "$work/out" 2>/dev/null | sed 's/.*://' || true)
-  [[ -n $port ]] && break
-  sleep 0.1
-done
-[[ -n $port ]] || { cat "$work/err" >&2; exit 1; }
-base=http://127.0.0.1:$port
-login=$(curl -s -c "$work/jar" -H 'content-type: application/json' \
-  -d "{\"username\":\"admin\",\"password\":\"$ADMIN_PASSWORD\"}" "$base/api/v1/auth/login")
-csrf=$(sed -E 's/.*"csrf_token": *"([^"]*)".*/\1/' <<<"$login")
+bench_start "$work/data" --storage-attachment-max-mb $((MB + 100))
+bench_login "$work/jar"
 tus=(-b "$work/jar" -H "X-CSRF-Token: $csrf" -H 'Tus-Resumable: 1.0.0')
 
 peak=0

@@ -14,6 +14,8 @@
 # nginx-light; the script starts its own instance on a free port).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# shellcheck source=bench/lib/server.bash
+. bench/lib/server.bash
 BIN=${ZHENDI_BIN:-$PWD/build/zhendi}
 MB=${1:-1024}
 ADMIN_PASSWORD=Bench-Admin-2026!
@@ -49,20 +51,8 @@ cp_rate=$(rate "$size" "$t0" "$t1")
 rm -f "$work/copy.bin"
 
 # ---- the server
-ZHENDI_ADMIN_PASSWORD=$ADMIN_PASSWORD "$BIN" serve --listen 127.0.0.1:0 --data "$work/data" \
-  --storage-attachment-max-mb $((MB + 100)) --threads 8 >"$work/out" 2>"$work/err" &
-srv_pid=$!
-port=""
-for _ in $(seq 1 300); do
-  port=$(grep -o 'listening on http://[^ ]*' "$work/out" 2>/dev/null | sed 's/.*://' || true)
-  [[ -n $port ]] && break
-  sleep 0.1
-done
-[[ -n $port ]] || { cat "$work/err" >&2; exit 1; }
-base=http://127.0.0.1:$port
-login=$(curl -s -c "$work/jar" -H 'content-type: application/json' \
-  -d "{\"username\":\"admin\",\"password\":\"$ADMIN_PASSWORD\"}" "$base/api/v1/auth/login")
-csrf=$(sed -E 's/.*"csrf_token": *"([^"]*)".*/\1/' <<<"$login")
+bench_start "$work/data" --storage-attachment-max-mb $((MB + 100)) --threads 8
+bench_login "$work/jar"
 field() { awk -v k="$1:" '$1 == k {print $2}' "/proc/$srv_pid/status"; }
 sample() { # peak RssAnon into $work/peak until killed
   local peak=0

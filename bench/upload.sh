@@ -14,6 +14,8 @@
 # (1 MiB) go to an unnamed file in DATA/tmp; see docs/benchmarks.md.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# shellcheck source=bench/lib/server.bash
+. bench/lib/server.bash
 BIN=${ZHENDI_BIN:-$PWD/build/zhendi}
 MB=${1:-150}
 ADMIN_PASSWORD=Bench-Admin-2026!
@@ -33,21 +35,8 @@ ffmpeg -hide_banner -loglevel error -f lavfi -i "color=c=white:s=640x360:r=25" -
   -c:v rawvideo -pix_fmt yuv420p -y "$work/big.avi"
 size=$(stat -c %s "$work/big.avi")
 
-ZHENDI_ADMIN_PASSWORD=$ADMIN_PASSWORD "$BIN" serve --listen 127.0.0.1:0 --data "$work/data" \
-  --proofread-video-max-mb $((MB + 50)) >"$work/out" 2>"$work/err" &
-srv_pid=$!
-port=""
-for _ in $(seq 1 300); do
-  port=$(grep -o 'listening on http://[^ ]*' "$work/out" 2>/dev/null | sed 's/.*://' || true)
-  [[ -n $port ]] && break
-  sleep 0.1
-done
-[[ -n $port ]] || { cat "$work/err" >&2; exit 1; }
-base=http://127.0.0.1:$port
-
-login=$(curl -s -c "$work/jar" -H 'content-type: application/json' \
-  -d "{\"username\":\"admin\",\"password\":\"$ADMIN_PASSWORD\"}" "$base/api/v1/auth/login")
-csrf=$(sed -E 's/.*"csrf_token": *"([^"]*)".*/\1/' <<<"$login")
+bench_start "$work/data" --proofread-video-max-mb $((MB + 50))
+bench_login "$work/jar"
 
 field() { awk -v k="$1:" '$1 == k {print $2}' "/proc/$srv_pid/status"; }
 anon0=$(field RssAnon)

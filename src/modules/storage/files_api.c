@@ -1189,21 +1189,28 @@ static int folder_live(db_conn_t *c, int64_t id)
     return rc == DB_ROW ? 1 : rc == DB_DONE ? 0 : -1;
 }
 
+/* The recycle bin's {kind}/{id}, locked in the change's transaction: the
+ * item (the request's), or NULL after answering 404/5xx. */
+static json_t *load_trash_item(http_req_t *req, db_conn_t **c, int64_t *id, bool *folder)
+{
+    if (!(*c = http_db_change(req, id)))
+        return NULL;
+    *folder = !strcmp(http_param(req, "kind"), "folder");
+    if (!*folder && strcmp(http_param(req, "kind"), "file") != 0) {
+        http_error(req, 404, "not_found", "回收站中没有这一项");
+        return NULL;
+    }
+    return http_defer_json(req, *folder ? res_load(req, *c, &STORAGE_TRASH_FOLDERS, FOLDER_COLS, *id,
+                                                   folder_row, NULL, RES_FOR_UPDATE)
+                                        : load_file(req, *c, &STORAGE_TRASH_FILES, *id, RES_FOR_UPDATE));
+}
+
 static void restore_item(http_req_t *req)
 {
     int64_t id;
-    db_conn_t *c = http_db_change(req, &id);
-    if (!c)
-        return;
-    bool folder = !strcmp(http_param(req, "kind"), "folder");
-    if (!folder && strcmp(http_param(req, "kind"), "file") != 0) {
-        http_error(req, 404, "not_found", "回收站中没有这一项");
-        return;
-    }
-    json_t *before =
-        http_defer_json(req, folder ? res_load(req, c, &STORAGE_TRASH_FOLDERS, FOLDER_COLS, id, folder_row,
-                                               NULL, RES_FOR_UPDATE)
-                                    : load_file(req, c, &STORAGE_TRASH_FILES, id, RES_FOR_UPDATE));
+    db_conn_t *c;
+    bool folder;
+    json_t *before = load_trash_item(req, &c, &id, &folder);
     if (!before)
         return;
     /* back where it was when that folder still exists, else to the root */
@@ -1348,18 +1355,9 @@ int storage_purge_folder(db_conn_t *c, int64_t id, int64_t now)
 static void purge_item(http_req_t *req)
 {
     int64_t id;
-    db_conn_t *c = http_db_change(req, &id);
-    if (!c)
-        return;
-    bool folder = !strcmp(http_param(req, "kind"), "folder");
-    if (!folder && strcmp(http_param(req, "kind"), "file") != 0) {
-        http_error(req, 404, "not_found", "回收站中没有这一项");
-        return;
-    }
-    json_t *before =
-        http_defer_json(req, folder ? res_load(req, c, &STORAGE_TRASH_FOLDERS, FOLDER_COLS, id, folder_row,
-                                               NULL, RES_FOR_UPDATE)
-                                    : load_file(req, c, &STORAGE_TRASH_FILES, id, RES_FOR_UPDATE));
+    db_conn_t *c;
+    bool folder;
+    json_t *before = load_trash_item(req, &c, &id, &folder);
     if (!before)
         return;
     int64_t now = time_now_ms();
