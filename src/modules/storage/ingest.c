@@ -28,6 +28,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#define INGEST_ATTEMPTS 5 /* upload_api.c queues the ingest with these */
+
 typedef struct {
     char id[40], purpose[16], filename[300], mime[128], sha[72], status[16];
     char *title, *description, *tags;
@@ -482,6 +484,13 @@ int storage_job_ingest(job_ctx_t *ctx)
             if (s != SCAN_CLEAN) {
                 job_error(ctx, "病毒扫描失败：%s", err);
                 result = JOB_RETRY;
+                if (job_attempt(ctx) >= INGEST_ATTEMPTS) { /* the last try: the uploader is told */
+                    char why[600];
+                    snprintf(why, sizeof why, "病毒扫描失败，文件未被接收：%s", err);
+                    unlink(path);
+                    finish_upload(c, p.id, "failed", "scan_failed", why);
+                    result = JOB_FATAL;
+                }
                 goto out;
             }
         } else if (storage_cfg.scan_required) {

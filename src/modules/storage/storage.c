@@ -26,7 +26,7 @@ static const config_opt_t SETTINGS[] = {
     CONFIG_STR(storage_clamav_dir, storage_cfg.clamav_dir, "", 0, "ClamAV signature directory (freshclam's /var/lib/clamav); empty: DATA/clamav with the bundled test signature"),
     CONFIG_BOOL(storage_scan_required, &storage_cfg.scan_required, "true", "refuse uploads while the virus scanner is not working"),
     CONFIG_INT(storage_photo_max_mb, &storage_cfg.photo_max_mb, 30, 1, 1024, "largest photo accepted"),
-    CONFIG_INT(storage_video_max_mb, &storage_cfg.video_max_mb, 4096, 1, 65536, "largest video accepted"),
+    CONFIG_INT(storage_video_max_mb, &storage_cfg.video_max_mb, 2047, 1, 65536, "largest video accepted (libclamav scans at most 2047 MB)"),
     CONFIG_INT(storage_document_max_mb, &storage_cfg.document_max_mb, 200, 1, 8192, "largest document accepted"),
     CONFIG_INT(storage_attachment_max_mb, &storage_cfg.attachment_max_mb, 1024, 1, 65536, "largest attachment accepted"),
     CONFIG_INT(storage_photo_max_megapixels, &storage_cfg.photo_max_megapixels, 100, 1, 1000, "largest photo in millions of pixels"),
@@ -134,6 +134,8 @@ static const char *const DOC_TYPES[] = {
     "text/csv",
     NULL};
 
+static int64_t g_scan_max; /* bytes the scanner takes whole; 0: no scanner */
+
 int64_t storage_purpose_max(const char *purpose)
 {
     int64_t mb = !purpose                         ? -1
@@ -142,7 +144,10 @@ int64_t storage_purpose_max(const char *purpose)
                  : !strcmp(purpose, "document")   ? storage_cfg.document_max_mb
                  : !strcmp(purpose, "attachment") ? storage_cfg.attachment_max_mb
                                                   : -1;
-    return mb < 0 ? -1 : mb << 20;
+    if (mb < 0)
+        return -1;
+    /* a file the scanner cannot read whole is not taken (fail closed) */
+    return g_scan_max > 0 && g_scan_max < (mb << 20) ? g_scan_max : mb << 20;
 }
 
 const char *const *storage_purpose_types(const char *purpose, const char **formats)
@@ -229,7 +234,11 @@ static void open_scanner(void)
                                            ? storage_cfg.video_max_mb
                                            : storage_cfg.attachment_max_mb};
     g_scan = scan_new(&o, err, sizeof err);
-    if (!g_scan) {
+    if (g_scan) {
+        json_t *info = scan_info(g_scan);
+        g_scan_max = json_integer_value(json_object_get(info, "max_file_mb")) << 20;
+        json_decref(info);
+    } else {
         snprintf(g_scan_error, sizeof g_scan_error, "病毒扫描引擎未能启动：%s", err);
         log_msg(LOG_SECURITY, LOG_ERROR, "storage.scanner_unavailable", "%s", err);
     }

@@ -477,7 +477,7 @@ static bool queue_ingest(http_req_t *req, db_conn_t *c, const upload_t *u, const
     job_spec_t spec = {.kind = "storage.ingest",
                        .payload = payload,
                        .priority = 5,
-                       .max_attempts = 5,
+                       .max_attempts = 5, /* INGEST_ATTEMPTS in ingest.c */
                        .idempotency_key = http_printf(req, "storage.ingest:%s", u->id),
                        .org_id = u->org_id,
                        .created_by = u->created_by};
@@ -674,8 +674,11 @@ static bool create_upload(http_req_t *req, db_conn_t *c, tus_ctx_t *x)
     json_decref(fields);
     int64_t max = storage_purpose_max(purpose);
     if (length > max) {
-        http_error(req, 413, "file_too_large", "文件过大：%s不能超过 %lld MB", purpose,
-                   (long long)(max >> 20));
+        const char *what = !strcmp(purpose, "photo")      ? "图片"
+                           : !strcmp(purpose, "video")    ? "视频"
+                           : !strcmp(purpose, "document") ? "文档"
+                                                          : "附件";
+        http_error(req, 413, "file_too_large", "文件过大：%s不能超过 %lld MB", what, (long long)(max >> 20));
         return false;
     }
     if (length == 0) {
