@@ -1,11 +1,13 @@
 /* fileio.c — see fileio.h. */
 #include "core/fileio.h"
 #include "core/str.h"
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -124,4 +126,24 @@ int fileio_write_atomic(const char *path, const void *p, size_t n, mode_t mode)
         return -1;
     }
     return fileio_fsync_dir_of(path);
+}
+
+void fileio_rmtree(const char *path)
+{
+    DIR *d = opendir(path);
+    struct dirent *e;
+    while (d && (e = readdir(d))) {
+        if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+            continue;
+        char p[2000];
+        snprintf(p, sizeof p, "%s/%s", path, e->d_name);
+        struct stat sb;
+        if (lstat(p, &sb) == 0 && S_ISDIR(sb.st_mode))
+            fileio_rmtree(p);
+        else
+            unlink(p);
+    }
+    if (d)
+        closedir(d);
+    rmdir(path);
 }

@@ -12,6 +12,9 @@
 int fileio_write_all(int fd, const void *p, size_t n);
 /* Creates path and its missing parents (mode 0750). 0, or -1 with errno. */
 int fileio_mkdirs(const char *path);
+/* Removes path and everything under it (symbolic links are removed, not
+ * followed); what cannot be removed stays. */
+void fileio_rmtree(const char *path);
 /* Copies everything from in's current offset to its end into out at out's
  * current offset: copy_file_range (in-kernel, reflink where the file system
  * can), falling back to read/write across file systems that refuse it.

@@ -1,5 +1,6 @@
 /* prmedia.c — OCR-based proofreading of images and videos; see prmedia.h. */
 #include "text/prmedia.h"
+#include "core/fileio.h"
 #include "core/str.h"
 #include "media/keyframes.h"
 #include <dirent.h>
@@ -96,22 +97,6 @@ typedef struct {
     char *key;   /* category|entry|text */
     int last_frame;
 } track_t;
-
-static void rm_tree(const char *dir)
-{
-    DIR *d = opendir(dir);
-    struct dirent *e;
-    while (d && (e = readdir(d))) {
-        if (e->d_name[0] == '.')
-            continue;
-        char p[1400];
-        snprintf(p, sizeof p, "%s/%s", dir, e->d_name);
-        unlink(p);
-    }
-    if (d)
-        closedir(d);
-    rmdir(dir);
-}
 
 /* Checks the frames numbered first..first+n-1 (frame k shown at
  * (k - 1) × interval), merging findings that stay on screen. */
@@ -280,6 +265,6 @@ out:
         free(v.tracks[j].key);
     free(v.tracks);
     json_decref(v.findings);
-    rm_tree(dir);
+    fileio_rmtree(dir);
     return rc;
 }

@@ -462,14 +462,6 @@ static char *human_size(int64_t n, char *out, size_t outsz)
     return out;
 }
 
-static const char *purpose_title(const char *p)
-{
-    return !strcmp(p, "photo")      ? "图片"
-           : !strcmp(p, "video")    ? "视频"
-           : !strcmp(p, "document") ? "文档"
-                                    : "附件";
-}
-
 #define EXPORT_MAX 10000
 
 static void export_files(http_req_t *req)
@@ -493,13 +485,14 @@ static void export_files(http_req_t *req)
         json_t *f = storage_file_row(st, NULL);
         char sz[32], at[40];
         time_iso8601(jint(f, "created_at", 0), at, sizeof at);
-        json_array_append_new(
-            rows, json_pack("[s,s,s,s,s,s,s,s,I]", jstr(f, "name"), jstr(f, "title"),
-                            purpose_title(jstr(f, "purpose")), human_size(jint(f, "size", 0), sz, sizeof sz),
-                            jstr(f, "org_name") ? jstr(f, "org_name") : "",
-                            jstr(f, "folder_name") ? jstr(f, "folder_name") : "",
-                            jstr(f, "created_by_name") ? jstr(f, "created_by_name") : "",
-                            db_col_text(st, 13) ? at : "", (json_int_t)jint(f, "downloads", 0)));
+        json_array_append_new(rows,
+                              json_pack("[s,s,s,s,s,s,s,s,I]", jstr(f, "name"), jstr(f, "title"),
+                                        storage_purpose_title(jstr(f, "purpose")),
+                                        human_size(jint(f, "size", 0), sz, sizeof sz),
+                                        jstr(f, "org_name") ? jstr(f, "org_name") : "",
+                                        jstr(f, "folder_name") ? jstr(f, "folder_name") : "",
+                                        jstr(f, "created_by_name") ? jstr(f, "created_by_name") : "",
+                                        db_col_text(st, 13) ? at : "", (json_int_t)jint(f, "downloads", 0)));
         json_decref(f);
     }
     db_done(st);

@@ -80,13 +80,6 @@ static int load_pending(db_conn_t *c, const char *id, pending_t *p)
     return rc == DB_ROW ? 1 : rc == DB_DONE ? 0 : -1;
 }
 
-static void part_path(const char *id, char *out, size_t outsz)
-{
-    char dir[1100];
-    storage_data_dir("uploads", dir, sizeof dir);
-    snprintf(out, outsz, "%s/%s.part", dir, id);
-}
-
 /* SHA-256 of a file, with progress; 0, 1 stopped, -1 error. */
 static int hash_file(job_ctx_t *ctx, const char *path, char out[65])
 {
@@ -454,7 +447,7 @@ int storage_job_ingest(job_ctx_t *ctx)
     if (strcmp(p.status, "processing") != 0) /* done already (a retry after the commit) */
         goto out;
     char path[1200], sha[65], err[400];
-    part_path(p.id, path, sizeof path);
+    storage_part_path(p.id, path, sizeof path);
     bool have_part = access(path, R_OK) == 0;
     if (!p.sha[0]) {
         if (!have_part) {
@@ -629,26 +622,6 @@ static int put_tree(const char *dir, const char *rel, const char *prefix, char *
     return rc;
 }
 
-static void rm_tree(const char *path)
-{
-    DIR *d = opendir(path);
-    struct dirent *e;
-    while (d && (e = readdir(d))) {
-        if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
-            continue;
-        char p[2000];
-        snprintf(p, sizeof p, "%s/%s", path, e->d_name);
-        struct stat sb;
-        if (lstat(p, &sb) == 0 && S_ISDIR(sb.st_mode))
-            rm_tree(p);
-        else
-            unlink(p);
-    }
-    if (d)
-        closedir(d);
-    rmdir(path);
-}
-
 /* One derivative image from src: stored under d/<sha>/<name>.jpg and
  * described in der. */
 static int derive(const char *src, const char *work, const char *sha, const char *name, int side, bool square,
@@ -734,7 +707,7 @@ int storage_job_media(job_ctx_t *ctx)
     char tmp[1100], work[1200], src[1300], err[400] = "";
     storage_data_dir("tmp", tmp, sizeof tmp);
     snprintf(work, sizeof work, "%s/media-%.16s-%lld", tmp, sha, (long long)job_id(ctx));
-    rm_tree(work);
+    fileio_rmtree(work);
     if (fileio_mkdirs(work) != 0) {
         job_error(ctx, "无法创建临时目录");
         return JOB_RETRY;
@@ -743,7 +716,7 @@ int storage_job_media(job_ctx_t *ctx)
         snprintf(src, sizeof src, "%s/source", work);
         if (b->ops->fetch(b, sha, src, err, sizeof err) != 0) {
             job_error(ctx, "无法读取存储对象：%s", err);
-            rm_tree(work);
+            fileio_rmtree(work);
             return JOB_RETRY;
         }
     }
@@ -822,7 +795,7 @@ int storage_job_media(job_ctx_t *ctx)
         }
     }
     json_decref(der);
-    rm_tree(work);
+    fileio_rmtree(work);
     if (rc == -2)
         return JOB_RETRY;
     if (rc != 0) {

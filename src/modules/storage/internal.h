@@ -53,6 +53,10 @@ db_t *storage_db(void);
 extern const char *const STORAGE_PURPOSES[];
 /* Largest file of a purpose, in bytes; -1 for an unknown purpose. */
 int64_t storage_purpose_max(const char *purpose);
+/* Its Chinese name (the storage_purpose labels): "图片". */
+const char *storage_purpose_title(const char *purpose);
+/* DATA/uploads/<id>.part: the bytes of a tus upload so far. */
+void storage_part_path(const char *id, char *out, size_t outsz);
 /* The content types a purpose accepts (NULL-terminated) and, for people,
  * their names ("JPEG、PNG、WebP …"). */
 const char *const *storage_purpose_types(const char *purpose, const char **formats);

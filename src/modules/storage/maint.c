@@ -262,7 +262,7 @@ static int expire_uploads(db_conn_t *c, int64_t now)
             db_step(st);
             db_done(st);
             char p[1200];
-            snprintf(p, sizeof p, "%.1000s/uploads/%.40s.part", storage_config()->data, ids[i]);
+            storage_part_path(ids[i], p, sizeof p);
             unlink(p);
             n++;
         }

@@ -150,6 +150,21 @@ int64_t storage_purpose_max(const char *purpose)
     return g_scan_max > 0 && g_scan_max < (mb << 20) ? g_scan_max : mb << 20;
 }
 
+const char *storage_purpose_title(const char *purpose)
+{
+    for (const zd_label_t *l = PURPOSE; l->value; l++)
+        if (!strcmp(l->value, purpose))
+            return l->label;
+    return purpose;
+}
+
+void storage_part_path(const char *id, char *out, size_t outsz)
+{
+    char dir[1100];
+    storage_data_dir("uploads", dir, sizeof dir);
+    snprintf(out, outsz, "%s/%.40s.part", dir, id);
+}
+
 const char *const *storage_purpose_types(const char *purpose, const char **formats)
 {
     if (!strcmp(purpose, "photo")) {

@@ -82,17 +82,10 @@ static void upload_from(db_stmt_t *st, upload_t *u)
     u->expires_at = db_col_int64(st, 19);
 }
 
-static void part_path(const char *id, char *out, size_t outsz)
-{
-    char dir[1100];
-    storage_data_dir("uploads", dir, sizeof dir);
-    snprintf(out, outsz, "%s/%s.part", dir, id);
-}
-
 static int64_t part_size(const char *id)
 {
     char p[1200];
-    part_path(id, p, sizeof p);
+    storage_part_path(id, p, sizeof p);
     struct stat sb;
     return stat(p, &sb) == 0 ? (int64_t)sb.st_size : -1;
 }
@@ -274,7 +267,7 @@ static bool open_for_append(http_req_t *req, tus_ctx_t *x)
     if (hc && !parse_checksum(req, hc, x))
         return false;
     char p[1200];
-    part_path(x->u.id, p, sizeof p);
+    storage_part_path(x->u.id, p, sizeof p);
     x->fd = open(p, O_WRONLY | O_CLOEXEC);
     if (x->fd < 0) {
         http_error(req, 410, "gone", "上传的数据已不存在，请重新上传");
@@ -449,7 +442,7 @@ static void refuse(http_req_t *req, db_conn_t *c, const upload_t *u, int status,
                    const char *why)
 {
     char p[1200];
-    part_path(u->id, p, sizeof p);
+    storage_part_path(u->id, p, sizeof p);
     unlink(p);
     db_stmt_t *st = db_prepare(c, "UPDATE storage_uploads SET status = 'refused', error = ?, error_code = ?, "
                                   "updated_at = ? WHERE id = ? AND status = 'receiving'");
@@ -548,7 +541,7 @@ static void after_body(http_req_t *req, tus_ctx_t *x, int status)
         return;
     }
     char p[1200], mime[128], why[400];
-    part_path(x->u.id, p, sizeof p);
+    storage_part_path(x->u.id, p, sizeof p);
     int st = 0;
     const char *code = NULL;
     const char *bad = check_content(&x->u, p, mime, sizeof mime, &st, &code, why, sizeof why);
@@ -674,11 +667,8 @@ static bool create_upload(http_req_t *req, db_conn_t *c, tus_ctx_t *x)
     json_decref(fields);
     int64_t max = storage_purpose_max(purpose);
     if (length > max) {
-        const char *what = !strcmp(purpose, "photo")      ? "图片"
-                           : !strcmp(purpose, "video")    ? "视频"
-                           : !strcmp(purpose, "document") ? "文档"
-                                                          : "附件";
-        http_error(req, 413, "file_too_large", "文件过大：%s不能超过 %lld MB", what, (long long)(max >> 20));
+        http_error(req, 413, "file_too_large", "文件过大：%s不能超过 %lld MB", storage_purpose_title(purpose),
+                   (long long)(max >> 20));
         return false;
     }
     if (length == 0) {
@@ -778,7 +768,7 @@ static bool create_upload(http_req_t *req, db_conn_t *c, tus_ctx_t *x)
         return false;
     }
     char p[1200];
-    part_path(x->u.id, p, sizeof p);
+    storage_part_path(x->u.id, p, sizeof p);
     int fd = open(p, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0640);
     if (fd < 0) {
         http_error(req, 507, "insufficient_storage", "无法创建上传文件");
@@ -918,7 +908,7 @@ static void delete_upload(http_req_t *req)
     if (!audit_commit(req, c, &ae))
         return;
     char p[1200];
-    part_path(u.id, p, sizeof p);
+    storage_part_path(u.id, p, sizeof p);
     unlink(p);
     http_add_header(req, "Tus-Resumable", TUS_VERSION);
     http_no_content(req);
