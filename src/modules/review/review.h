@@ -1,0 +1,143 @@
+/* review.h — the review engine (审核流程): one multi-level review state
+ * machine that every module with reviewable items uses (submissions, lecture
+ * hall, courses, warehouse intake, research topics, venue bookings, live
+ * streams). A module owns its rows (an article, a booking); the engine owns
+ * their review: the chain of levels, the state, every submitted version with
+ * its proofreading findings, every decision with its opinion, the reviewers'
+ * queues, the notifications and the statistics (docs/review.md).
+ *
+ * States (review_items.status, mirrored into the module's row):
+ *
+ *   draft ──submit──▶ in_review(level 1) ──approve──▶ in_review(level 2) … ──approve──▶ approved
+ *     ▲                 │  │  └─reject──▶ rejected (final)
+ *     │                 │  └──return──▶ returned ──submit──▶ in_review(level 1), version + 1
+ *     └── withdrawn ◀─withdraw (level 1, before its first decision)
+ *
+ * A module declares its kind once and registers it in its init():
+ *
+ *   static int article_check(db_conn_t *c, int64_t ref_id, json_t *snapshot, json_t **findings);
+ *   static int article_approved(db_conn_t *c, const review_event_t *ev);
+ *   const review_kind_t ARTICLE_REVIEW = {
+ *       .kind = "article", .title = "文章", .table = "articles", .link = "/submission/articles/%lld",
+ *       .levels = REVIEW_DISTRICT_CITY, .check = article_check, .approved = article_approved};
+ *   review_register(&ARTICLE_REVIEW);
+ *
+ * The module's table has columns status TEXT, review_level INTEGER, review_id
+ * BIGINT, updated_at BIGINT; the engine keeps status and review_level in step
+ * inside the same transaction as each change (the module filters and shows
+ * them without reading the engine's tables).
+ *
+ * Then, inside the module's own request transactions:
+ *   create:   review_open(req, c, &ARTICLE_REVIEW, article_id, org_id, category, title)
+ *   submit:   review_submit(req, c, &ARTICLE_REVIEW, article_id, snapshot, &item)  (422 on block findings)
+ *   withdraw: review_withdraw(req, c, &ARTICLE_REVIEW, article_id, &item)
+ * Reviewers decide through the engine's own routes (/api/v1/review/...): the
+ * engine checks the level's permission, the reviewer's data scope and
+ * organisation level, applies the guarded transition (409 for the second of
+ * two simultaneous decisions), runs the kind's hooks and notifies.
+ * Every function here runs inside the caller's open transaction and writes
+ * no audit record itself: the caller's route audits its own action; the
+ * engine's routes audit theirs. */
+#ifndef ZD_REVIEW_H
+#define ZD_REVIEW_H
+#include "core/db.h"
+#include "http/http.h"
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+extern const struct zd_module review_module;
+
+/* One level of a chain: the type of the reviewing organisation (orgs.type:
+ * "street", "district", "city") and the permission a reviewer must hold
+ * (one of review.street, review.district, review.city). */
+typedef struct {
+    const char *org_type;
+    const char *perm;
+    const char *title; /* "区级审核" */
+} review_level_t;
+
+#define REVIEW_MAX_LEVELS 3
+
+/* Default chains (the console may change a kind's chain: review_chains). */
+extern const review_level_t REVIEW_DISTRICT_CITY[]; /* 区级审核 → 市级审核, {NULL}-terminated */
+extern const review_level_t REVIEW_CITY[];          /* 市级审核 only */
+extern const review_level_t REVIEW_DISTRICT[];      /* 区级审核 only */
+
+/* What a hook is told. */
+typedef struct {
+    int64_t item_id, ref_id, org_id, actor_id;
+    int level;           /* the level decided (1-based), 0 for submit/withdraw */
+    int version;         /* the version decided */
+    const char *status;  /* the new status */
+    const char *opinion; /* the reviewer's opinion, or NULL */
+    json_t *snapshot;    /* the decided version's snapshot (borrowed) */
+} review_event_t;
+
+typedef struct review_kind {
+    const char *kind;  /* "article": a code in the review_kind dictionary */
+    const char *title; /* "文章" */
+    const char *table; /* the module's table the state is mirrored into */
+    const char *link;  /* console route of the item, printf with the ref id: "/submission/articles/%lld" */
+    const review_level_t *levels; /* the default chain, {NULL}-terminated, 1..3 levels */
+    /* On submit, before anything changes: checks of the snapshot
+     * (proofreading). *findings gets a new JSON array of
+     * {"severity":"block"|"error"|"warning"|"info", "category", "message", ...}
+     * (the proofreading engine's findings, or the video check's with "time_ms").
+     * 0, or -1 when the check could not run (the submission fails with 503). May be NULL. */
+    int (*check)(db_conn_t *c, int64_t ref_id, json_t *snapshot, json_t **findings);
+    /* After the last level approved, inside the transaction: publish, tag,
+     * index. -1 fails the decision (rolled back, 500). May be NULL. */
+    int (*approved)(db_conn_t *c, const review_event_t *ev);
+    /* After any other change (submitted, returned, rejected, withdrawn). May be NULL. */
+    int (*changed)(db_conn_t *c, const review_event_t *ev);
+} review_kind_t;
+
+/* Registers a kind; in the module's init(). Not thread-safe (before serving).
+ * -1 when the kind is registered twice or its default chain is empty. */
+int review_register(const review_kind_t *k);
+const review_kind_t *review_kind(const char *kind);
+
+/* Creates the review item of a new module row, in state draft. category is
+ * the kind's own classification for statistics (an article's category, a
+ * photo's activity type), or NULL. Returns the item id (also written into the
+ * module row's review_id), or -1 after answering 5xx. */
+int64_t review_open(http_req_t *req, db_conn_t *c, const review_kind_t *k, int64_t ref_id, int64_t org_id,
+                    const char *category, const char *title);
+
+/* Keeps the item's title and category in step after the module edited its row. */
+int review_retitle(db_conn_t *c, const review_kind_t *k, int64_t ref_id, const char *category,
+                   const char *title);
+
+/* Submits (or resubmits after a return / withdrawal) the row as a new
+ * version with the given snapshot (the fields a reviewer sees; borrowed):
+ * runs the kind's check; when it reports severity "block" findings and no
+ * reviewer overrode them for this very content, answers 422
+ * {"error":{"code":"proofread_block",…},"findings":[…]} and returns false
+ * (the transaction is then to be rolled back by the caller simply by
+ * returning). On success the item is in review at level 1 (or approved
+ * at once when the chain is empty), the reviewers of level 1 are notified,
+ * *item (when given) gets the item's JSON (new reference). false after
+ * answering 409 (not in draft/returned/withdrawn), 422 or 5xx. */
+bool review_submit(http_req_t *req, db_conn_t *c, const review_kind_t *k, int64_t ref_id, json_t *snapshot,
+                   json_t **item);
+
+/* Withdraws the item (in review at level 1, no decision of this round yet).
+ * false after answering 409 or 5xx. */
+bool review_withdraw(http_req_t *req, db_conn_t *c, const review_kind_t *k, int64_t ref_id, json_t **item);
+
+/* Is the row editable by its submitter (draft, returned, withdrawn)? -1 on error. */
+int review_editable(db_conn_t *c, const review_kind_t *k, int64_t ref_id);
+
+/* The item's JSON ({"id","kind","status","level","levels":[…],"version",
+ * "history":[…]} …) for the module's detail answers, or NULL (absent / error). */
+json_t *review_item_json(db_conn_t *c, const review_kind_t *k, int64_t ref_id);
+
+/* Can the caller decide or override items of this kind at level `level`
+ * for organisation org_id? (a reviewer opening a submission's detail page) */
+bool review_can_decide(http_req_t *req, db_conn_t *c, const review_kind_t *k, int64_t org_id, int level);
+
+/* The statuses, {NULL}-terminated (for a module's V_ENUM filters). */
+extern const char *const REVIEW_STATUSES[];
+
+#endif
