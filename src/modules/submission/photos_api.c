@@ -140,7 +140,7 @@ static const vfield_t SET_NEW[] = {
     {"place", V_STR, false, 0, 100, .title = "地点"},
     {"description", V_TEXT, false, 0, 5000, .title = "说明"},
     {"org_id", V_ID, true, .title = "投稿组织"},
-    {"photos", V_ARRAY, true, 1, 100, .check = check_photos,
+    {"photos", V_ARRAY, false, 1, 100, .check = check_photos,
      .title = "照片 [{file_id,title,shot_at,place,description}]"},
 };
 static const vfield_t SET_PATCH[] = {
@@ -422,7 +422,7 @@ static void create_set(http_req_t *req)
         return;
     }
     int64_t first = 0;
-    if (!add_photos(req, c, id, org, json_object_get(b, "photos"), &first))
+    if (json_object_get(b, "photos") && !add_photos(req, c, id, org, json_object_get(b, "photos"), &first))
         return;
     if (!time_of(b, "shot_at") && first) {
         st = db_prepare(c, "UPDATE photo_sets SET shot_at = ? WHERE id = ?");
@@ -689,7 +689,9 @@ static const http_route_t routes[] = {
     {.method = "POST", .pattern = "/api/v1/photo-sets", .handler = create_set, .perm = "submission.write",
      .summary = "新建照片投稿（草稿）", .audit = "photo_set.create", .resource = &PHOTO_SETS, HTTP_BODY(SET_NEW),
      HTTP_OUT(SET_OUT), .status = 201,
-     .notes = "photos: files the caller uploaded (/api/v1/uploads, purpose photo); shot_at defaults to EXIF"},
+     .example = "{\"title\":\"主题党日活动照片{n}\",\"activity_type\":\"theme_day\",\"org_id\":\"{org}\"}",
+     .notes = "photos: files the caller uploaded (/api/v1/uploads, purpose photo), now or later (PATCH photos "
+              "appends); shot_at defaults to the first photo's EXIF time"},
     {.method = "GET", .pattern = "/api/v1/photo-sets/{id}", .handler = get_set, .perm = "submission.read",
      .summary = "照片投稿详情（含照片与审核记录）", .resource = &PHOTO_SETS, HTTP_OUT(SET_OUT)},
     {.method = "PATCH", .pattern = "/api/v1/photo-sets/{id}", .handler = patch_set, .perm = "submission.write",

@@ -76,8 +76,10 @@ static int todo(http_req_t *req, db_conn_t *c, json_t *items)
 static int init(zd_app_t *app, char *err, size_t errlen)
 {
     sub_cfg = app->cfg;
-    static const char *const WRITERS[] = {"worker", "secretary", NULL};
-    static const char *const READERS[] = {"worker", "secretary", "district_reviewer", "city_reviewer", NULL};
+    /* the system administrator holds what it may hand out to roles */
+    static const char *const WRITERS[] = {"worker", "secretary", "sys_admin", NULL};
+    static const char *const READERS[] = {"worker",        "secretary", "district_reviewer",
+                                          "city_reviewer", "sys_admin", NULL};
     for (int i = 0; WRITERS[i]; i++)
         auth_grant_default(WRITERS[i], "submission.write");
     for (int i = 0; READERS[i]; i++) {

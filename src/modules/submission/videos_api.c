@@ -50,7 +50,7 @@ static json_t *video_row(db_stmt_t *st, void *ud)
     json_object_set_new(o, "course", json_col_text(st, 3));
     json_object_set_new(o, "lecturer", json_col_text(st, 4));
     json_object_set_new(o, "description", json_col_text(st, 5));
-    json_object_set_new(o, "file_id", json_integer(db_col_int64(st, 6)));
+    json_object_set_new(o, "file_id", json_col_id(st, 6));
     json_object_set_new(o, "duration_ms",
                         db_col_is_null(st, 7) ? json_null() : json_integer(db_col_int64(st, 7)));
     json_object_set_new(o, "check_status", json_string(db_col_text(st, 8)));
@@ -87,8 +87,9 @@ static const vfield_t VIDEO_NEW[] = {
     {"lecturer", V_STR, false, 0, 100, .title = "主讲人"},
     {"description", V_TEXT, false, 0, 5000, .title = "简介"},
     {"org_id", V_ID, true, .title = "投稿组织"},
-    {"file_id", V_ID, true, .title = "已上传的视频文件"},
+    {"file_id", V_ID, false, .title = "已上传的视频文件（也可稍后上传）"},
 };
+static const vfield_t FILE_BODY[] = {{"file_id", V_ID, true, .title = "已上传的视频文件"}};
 static const vfield_t VIDEO_PATCH[] = {
     {"title", V_STR, true, 1, 200, .title = "标题"},
     {"course", V_STR, false, 0, 200, .title = "课程信息"},
@@ -226,23 +227,20 @@ static void get_video(http_req_t *req)
         http_json(req, 200, v);
 }
 
-static void create_video(http_req_t *req)
+/* Puts the uploaded video fid into video id and starts the check of its
+ * frames. false after answering. */
+static bool set_file(http_req_t *req, db_conn_t *c, int64_t id, int64_t org, int64_t fid)
 {
-    json_t *b = http_json_body(req);
-    db_conn_t *c = http_db(req);
-    int64_t org = jint(b, "org_id", 0), fid = jint(b, "file_id", 0), now = time_now_ms(), id = -1;
-    if (!c || !http_begin(req, c) || !sub_org_ok(req, c, org))
-        return;
     bool dberr;
     json_t *f = http_defer_json(req, storage_file_summary(c, fid, &dberr));
     const char *mime = jstr(f, "mime");
     if (dberr) {
         http_db_error(req, c);
-        return;
+        return false;
     }
     if (!f || jint(f, "created_by", 0) != http_user_id(req) || !mime || strncmp(mime, "video/", 6)) {
         http_error_fields(req, json_pack("{s:s}", "file_id", "视频文件不存在、不是视频或不是您上传的"));
-        return;
+        return false;
     }
     int claimed = storage_file_claim(c, fid, org, "submission");
     if (claimed != 1) {
@@ -250,47 +248,65 @@ static void create_video(http_req_t *req)
             http_db_error(req, c);
         else
             http_error(req, 409, "conflict", "视频文件已被使用，或不属于投稿组织的共享空间");
-        return;
+        return false;
     }
+    char payload[64];
+    snprintf(payload, sizeof payload, "{\"video_id\":%lld,\"file_id\":%lld}", (long long)id, (long long)fid);
+    job_spec_t js = {
+        .kind = "submission.video_check", .payload = payload, .org_id = org, .created_by = http_user_id(req)};
+    int64_t job = jobs_enqueue(c, &js);
     db_stmt_t *st =
-        db_prepare(c, "INSERT INTO videos (org_id, title, course, lecturer, description, file_id, "
-                      "duration_ms, created_by, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, "
-                      "?, ?) RETURNING id");
+        job > 0 ? db_prepare(c, "UPDATE videos SET file_id = ?, duration_ms = ?, check_status = 'pending', "
+                                "check_job = ?, check_error = NULL, check_findings = NULL, updated_at = ? "
+                                "WHERE id = ?")
+                : NULL;
+    bool ok = st != NULL;
+    if (st) {
+        db_bind_int64(st, 1, fid);
+        if (jint(f, "duration_ms", 0))
+            db_bind_int64(st, 2, jint(f, "duration_ms", 0));
+        else
+            db_bind_null(st, 2);
+        db_bind_int64(st, 3, job);
+        db_bind_int64(st, 4, time_now_ms());
+        db_bind_int64(st, 5, id);
+        ok = db_step(st) == DB_DONE;
+    }
+    db_done(st);
+    if (!ok)
+        http_db_error(req, c);
+    return ok;
+}
+
+static void create_video(http_req_t *req)
+{
+    json_t *b = http_json_body(req);
+    db_conn_t *c = http_db(req);
+    int64_t org = jint(b, "org_id", 0), fid = jint(b, "file_id", 0), now = time_now_ms(), id = -1;
+    if (!c || !http_begin(req, c) || !sub_org_ok(req, c, org))
+        return;
+    db_stmt_t *st =
+        db_prepare(c, "INSERT INTO videos (org_id, title, course, lecturer, description, created_by, "
+                      "created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id");
     if (st) {
         db_bind_int64(st, 1, org);
         db_bind_text(st, 2, jstr(b, "title"));
         db_bind_text(st, 3, jstr(b, "course"));
         db_bind_text(st, 4, jstr(b, "lecturer"));
         db_bind_text(st, 5, jstr(b, "description"));
-        db_bind_int64(st, 6, fid);
-        if (jint(f, "duration_ms", 0))
-            db_bind_int64(st, 7, jint(f, "duration_ms", 0));
-        else
-            db_bind_null(st, 7);
-        db_bind_int64(st, 8, http_user_id(req));
-        db_bind_int64(st, 9, now);
-        db_bind_int64(st, 10, now);
+        db_bind_int64(st, 6, http_user_id(req));
+        db_bind_int64(st, 7, now);
+        db_bind_int64(st, 8, now);
         if (db_step(st) == DB_ROW)
             id = db_col_int64(st, 0);
     }
     db_done(st);
-    char payload[64];
-    snprintf(payload, sizeof payload, "{\"video_id\":%lld}", (long long)id);
-    job_spec_t js = {
-        .kind = "submission.video_check", .payload = payload, .org_id = org, .created_by = http_user_id(req)};
-    int64_t job = id > 0 ? jobs_enqueue(c, &js) : -1;
-    if (job > 0 && (st = db_prepare(c, "UPDATE videos SET check_job = ? WHERE id = ?"))) {
-        db_bind_int64(st, 1, job);
-        db_bind_int64(st, 2, id);
-        if (db_step(st) != DB_DONE)
-            job = -1;
-        db_done(st);
-    }
-    if (job < 0) {
+    if (id < 0) {
         http_db_error(req, c);
         return;
     }
-    if (review_open(req, c, &SUB_VIDEO, id, org, NULL, jstr(b, "title")) < 0)
+    if ((fid && !set_file(req, c, id, org, fid)) ||
+        review_open(req, c, &SUB_VIDEO, id, org, NULL, jstr(b, "title")) < 0)
         return;
     json_t *o = load_video(req, c, id, RES_PLAIN);
     audit_entry_t ae = {.target = id, .after = o, .detail = jstr(b, "title")};
@@ -340,6 +356,18 @@ static void patch_video(http_req_t *req)
     audit_reply(req, c, after != NULL, &ae, 200, after);
 }
 
+static void put_file(http_req_t *req)
+{
+    int64_t id;
+    db_conn_t *c = http_db_change(req, &id);
+    json_t *before = c ? for_change(req, c, id, true) : NULL;
+    if (!before || !set_file(req, c, id, jint(before, "org_id", 0), jint(http_json_body(req), "file_id", 0)))
+        return;
+    json_t *after = load_video(req, c, id, RES_PLAIN);
+    audit_entry_t ae = {.target = id, .before = before, .after = after, .detail = jstr(before, "title")};
+    audit_reply(req, c, after != NULL, &ae, 200, after);
+}
+
 static void delete_video(http_req_t *req)
 {
     int64_t id;
@@ -372,6 +400,10 @@ static void submit_video(http_req_t *req)
     bool dberr;
     json_t *f = http_defer_json(req, storage_file_summary(c, jint(v, "file_id", 0), &dberr));
     const char *ms = jstr(f, "media_status"), *cs = jstr(v, "check_status");
+    if (!jint(v, "file_id", 0)) {
+        http_error(req, 409, "not_ready", "请先上传视频文件");
+        return;
+    }
     if (!f || !ms || strcmp(ms, "ready")) {
         http_error(req, 409, "not_ready", "视频正在转码（%s），转码完成后才能提交审核",
                    !ms                     ? "文件缺失"
@@ -464,12 +496,14 @@ static bool on_progress(void *ud, int64_t done, int64_t total, const char *note)
     return job_progress(ud, done, total, note);
 }
 
-static int set_check(db_t *db, int64_t id, const char *status, const char *error, const char *findings)
+static int set_check(db_t *db, int64_t id, int64_t fid, const char *status, const char *error,
+                     const char *findings)
 {
     db_conn_t *c = db_acquire(db);
-    db_stmt_t *st = c ? db_prepare(c, "UPDATE videos SET check_status = ?, check_error = ?, check_findings = "
-                                      "COALESCE(?, check_findings), updated_at = ? WHERE id = ?")
-                      : NULL;
+    db_stmt_t *st =
+        c ? db_prepare(c, "UPDATE videos SET check_status = ?, check_error = ?, check_findings = "
+                          "COALESCE(?, check_findings), updated_at = ? WHERE id = ? AND file_id = ?")
+          : NULL;
     int rc = DB_ERROR;
     if (st) {
         db_bind_text(st, 1, status);
@@ -477,6 +511,7 @@ static int set_check(db_t *db, int64_t id, const char *status, const char *error
         db_bind_text(st, 3, findings);
         db_bind_int64(st, 4, time_now_ms());
         db_bind_int64(st, 5, id);
+        db_bind_int64(st, 6, fid);
         rc = db_step(st);
     }
     db_done(st);
@@ -487,7 +522,7 @@ static int set_check(db_t *db, int64_t id, const char *status, const char *error
 /* Job submission.video_check {"video_id"}. */
 int sub_video_check_job(job_ctx_t *ctx)
 {
-    int64_t id = jint(job_payload(ctx), "video_id", 0), fid = 0;
+    int64_t id = jint(job_payload(ctx), "video_id", 0), want = jint(job_payload(ctx), "file_id", 0), fid = 0;
     db_t *db = job_db(ctx);
     db_conn_t *c = db_acquire(db);
     if (!c)
@@ -499,6 +534,10 @@ int sub_video_check_job(job_ctx_t *ctx)
             fid = db_col_int64(st, 0);
     }
     db_done(st);
+    if (fid && want && fid != want) { /* the submitter replaced the file: a newer job checks it */
+        db_release(c);
+        return JOB_OK;
+    }
     char path[1200], err[400] = "";
     config_tmp_dir(sub_cfg, path, sizeof path - 64);
     fileio_mkdirs(path);
@@ -511,7 +550,7 @@ int sub_video_check_job(job_ctx_t *ctx)
         return JOB_FATAL;
     }
     json_t *result = NULL;
-    if (rc == 0 && set_check(db, id, "running", NULL, NULL) == 0)
+    if (rc == 0 && set_check(db, id, fid, "running", NULL, NULL) == 0)
         rc = proofread_media_file(path, true, on_progress, ctx, &result, err, sizeof err);
     unlink(path);
     if (rc == -2 || rc == -3)
@@ -520,7 +559,7 @@ int sub_video_check_job(job_ctx_t *ctx)
     if (result)
         job_items(ctx, jint(result, "frames", 0));
     json_decref(result);
-    int ok = set_check(db, id, rc == 0 ? "done" : "failed", rc == 0 ? NULL : err, fj);
+    int ok = set_check(db, id, fid, rc == 0 ? "done" : "failed", rc == 0 ? NULL : err, fj);
     free(fj);
     if (ok != 0)
         return JOB_RETRY;
@@ -538,7 +577,12 @@ static const http_route_t routes[] = {
     {.method = "POST", .pattern = "/api/v1/videos", .handler = create_video, .perm = "submission.write",
      .summary = "新建视频投稿（草稿）", .audit = "video.create", .resource = &VIDEOS, HTTP_BODY(VIDEO_NEW),
      HTTP_OUT(VIDEO_OUT), .status = 201,
-     .notes = "file_id: a video the caller uploaded (/api/v1/uploads, purpose video); its frames are proofread by a job"},
+     .example = "{\"title\":\"专题党课{n}\",\"course\":\"系列党课\",\"lecturer\":\"张老师\",\"org_id\":\"{org}\"}",
+     .notes = "file_id: a video the caller uploaded (/api/v1/uploads, purpose video), now or later; its frames "
+              "are proofread by a job"},
+    {.method = "POST", .pattern = "/api/v1/videos/{id}/file", .handler = put_file, .perm = "submission.write",
+     .summary = "上传或更换视频文件", .audit = "video.file", .resource = &VIDEOS, HTTP_BODY(FILE_BODY),
+     HTTP_OUT(VIDEO_OUT), .example = "{\"file_id\":1}", .notes = "while draft, returned or withdrawn"},
     {.method = "GET", .pattern = "/api/v1/videos/{id}", .handler = get_video, .perm = "submission.read",
      .summary = "视频投稿详情（转码、画面校对、审核记录）", .resource = &VIDEOS, HTTP_OUT(VIDEO_OUT)},
     {.method = "PATCH", .pattern = "/api/v1/videos/{id}", .handler = patch_video, .perm = "submission.write",

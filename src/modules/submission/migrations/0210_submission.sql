@@ -70,7 +70,7 @@ CREATE TABLE videos (
     course TEXT,                        -- 课程信息
     lecturer TEXT,
     description TEXT,
-    file_id BIGINT NOT NULL,
+    file_id BIGINT,                     -- the uploaded video, once there is one
     duration_ms BIGINT,
     check_status TEXT NOT NULL DEFAULT 'pending'
         CHECK (check_status IN ('pending', 'running', 'done', 'failed')),
