@@ -12,6 +12,10 @@ import { startServer, TEST_PG } from '../tests/api/lib/server.mjs';
 const N = Number(process.argv[2] || 1000000);
 const C = Number(process.argv[3] || 50);
 const SECONDS = Number(process.argv[4] || 30);
+// each user pauses this long between two actions (a person reads, types, decides);
+// THINK_MS=0 drives the server flat out (a closed loop: latency is then concurrency / throughput)
+const THINK = Number(process.env.THINK_MS ?? 1000);
+const pause = () => (THINK ? new Promise((res) => setTimeout(res, THINK * (0.5 + Math.random()))) : null);
 const DEMO = 'Zhendi@Demo2026';
 
 const srv = await startServer({ args: ['--demo'], keepData: !!process.env.BENCH_KEEP });
@@ -105,10 +109,13 @@ try {
         title: `压测投稿${++k}`, category: 'news', author_type: 'org', author: '陆家嘴街道党工委', org_id: org,
         body_html: '<p>社区党群服务中心开展主题党日活动，党员同志积极参加志愿服务。</p>',
       }), 201);
+      await pause();
       if (a.status !== 201) continue;
       const s = await timed('POST /articles/{id}/submit', () => worker.post(`/api/v1/articles/${a.json.id}/submit`));
+      await pause();
       if (s.status !== 200) continue;
       await timed('POST /review/items/{id}/decision', () => reviewer.post(`/api/v1/review/items/${a.json.review_id}/decision`, { action: 'approve', opinion: '同意' }));
+      await pause();
     }
   };
   const reader = async (i) => {
@@ -116,12 +123,14 @@ try {
       if (i % 3 === 0) await timed('GET /review/queue', () => reviewer.get('/api/v1/review/queue?page_size=20'));
       else if (i % 3 === 1) await timed('GET /review/queue (city)', () => city.get('/api/v1/review/queue?page_size=20'));
       else await timed('GET /review/items?q=', () => reviewer.get(`/api/v1/review/items?status=in_review&q=${encodeURIComponent(`第${1000 + (k % 5000)}`)}&page_size=20`));
+      await pause();
     }
   };
   const stats = async () => {
     while (Date.now() < end) {
       for (const g of ['kind', 'district', 'month', 'category', 'org'])
         await timed(`GET /review/stats?group=${g}`, () => city.get(`/api/v1/review/stats?group=${g}`));
+      await pause();
     }
   };
   const tasks = [];
@@ -130,7 +139,8 @@ try {
   for (let i = 0; i < C - nw - 1; i++) tasks.push(reader(i));
   tasks.push(stats());
   await Promise.all(tasks);
-  console.log(`\n${C} concurrent users for ${SECONDS} s over ${N} existing submissions:\n`);
+  const total = Object.values(lat).reduce((x, a) => x + a.length, 0);
+  console.log(`\n${C} concurrent users (think time ${THINK ? `${THINK / 2}–${THINK * 1.5} ms` : 'none'}) for ${SECONDS} s over ${N} existing submissions: ${(total / SECONDS).toFixed(0)} requests/s\n`);
   console.log('| operation | requests | p50 ms | p95 ms | p99 ms |');
   console.log('|---|---:|---:|---:|---:|');
   for (const [name, a] of Object.entries(lat)) {
