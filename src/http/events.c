@@ -22,9 +22,11 @@
 #include "core/log.h"
 #include "core/timeutil.h"
 #include "http/internal.h"
+#include <errno.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <time.h>
 
 #define NBUCKETS 256
@@ -35,10 +37,11 @@ struct http_events {
     http_events_t *prev, *next; /* bucket of key */
     http_events_t *rnext;       /* the chain of streams to resume */
     struct MHD_Connection *conn;
+    int fd; /* the connection's socket (read only to see whether the client is gone) */
     http_events_spec_t spec;
     int64_t ping_ns, refresh_ns;
     /* under g.mu */
-    bool suspended, woken, closing, linked;
+    bool suspended, woken, closing, linked, gone;
     int64_t ping_at, refresh_at; /* monotonic ns */
     /* the reader's own (one pool thread at a time) */
     sbuf_t out;
@@ -120,6 +123,20 @@ static void resume_chain(http_events_t *ev)
 
 /* ---- the ticker: due pings and refreshes of suspended streams ---- */
 
+/* Has the client of a suspended stream closed its end? libmicrohttpd does
+ * not watch a suspended connection, and a write to a closed socket often
+ * succeeds once, so without this a vanished console would hold its place
+ * (and count against the ceiling) for up to two ping periods. An event
+ * stream's client sends nothing after its request: readable means gone. */
+static bool client_gone(const http_events_t *ev)
+{
+    if (ev->fd < 0)
+        return false;
+    char b;
+    ssize_t n = recv(ev->fd, &b, 1, MSG_PEEK | MSG_DONTWAIT);
+    return n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR);
+}
+
 static void *ticker_main(void *arg)
 {
     (void)arg;
@@ -132,7 +149,10 @@ static void *ticker_main(void *arg)
                 if (!ev->suspended)
                     continue;
                 int64_t at = ev->ping_at < ev->refresh_at ? ev->ping_at : ev->refresh_at;
-                if (at <= now)
+                if (client_gone(ev)) {
+                    ev->gone = true;
+                    take(ev, &due);
+                } else if (at <= now)
                     take(ev, &due);
                 else if (at < next)
                     next = at;
@@ -173,6 +193,10 @@ static ssize_t ev_read(void *cls, uint64_t pos, char *buf, size_t max)
             return MHD_CONTENT_READER_END_OF_STREAM;
         int64_t now = time_mono_ns();
         pthread_mutex_lock(&g.mu);
+        if (ev->gone) {
+            pthread_mutex_unlock(&g.mu);
+            return MHD_CONTENT_READER_END_WITH_ERROR; /* close it: nobody is listening */
+        }
         bool closing = ev->closing, woken = ev->woken;
         bool refresh_due = now >= ev->refresh_at, ping_due = now >= ev->ping_at;
         if (!closing && !woken && !refresh_due && !ping_due) {
@@ -223,6 +247,9 @@ bool http_send_events(http_req_t *req, const http_events_spec_t *spec)
         return false;
     }
     ev->conn = req->conn;
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(req->conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+    ev->fd = ci ? ci->connect_fd : -1;
     ev->spec = *spec;
     ev->ping_ns = (spec->ping_s > 0 ? spec->ping_s : 20) * SEC_NS;
     ev->refresh_ns = (spec->refresh_s > 0 ? spec->refresh_s : 60) * SEC_NS;
