@@ -7,21 +7,21 @@
  * on connect (whatever Last-Event-ID says: the count is the whole state)
  * and whenever the count changes; ": ping" every 20 s (the facility);
  * "event: end" when the session has ended (logout, expiry, idle time, a
- * disabled account), checked at least every minute and at a wake, after
- * which the stream closes. The stream does not touch the session: an open
+ * disabled account), checked at every wake and at least every minute,
+ * after which the stream closes. The stream does not touch the session: an open
  * console does not keep an idle session alive. */
 #include "auth/session.h"
-#include "core/timeutil.h"
 #include "http/events.h"
 #include "modules/notify/internal.h"
 #include <stdlib.h>
-
-#define CHECK_EVERY_MS 10000 /* a wake re-checks the session at most this often */
+#include <string.h>
 
 typedef struct {
-    auth_ctx_t auth; /* the caller as the middleware found them */
-    int64_t last;    /* the count last sent; -1: none yet */
-    int64_t checked_at;
+    /* what identifies the caller's session (or token), as the middleware found it */
+    int64_t user_id, token_id;
+    bool via_token;
+    char session_id[65];
+    int64_t last; /* the count last sent; -1: none yet */
 } stream_t;
 
 static int refresh(void *ud, sbuf_t *out, bool woken)
@@ -30,20 +30,18 @@ static int refresh(void *ud, sbuf_t *out, bool woken)
     db_conn_t *c = db_acquire(notify_db());
     if (!c)
         return 0; /* the database is busy: the next wake or minute tries again */
-    int64_t now = time_now_ms();
-    if (!woken || now - s->checked_at >= CHECK_EVERY_MS) {
-        auth_policy_t pol;
-        auth_policy(notify_db(), &pol);
-        int alive = session_still_valid(c, &s->auth, &pol);
-        if (alive == 0) {
-            db_release(c);
-            sbuf_puts(out, "event: end\ndata: {\"reason\":\"session\"}\n\n");
-            return -1;
-        }
-        if (alive == 1)
-            s->checked_at = now;
+    (void)woken;  /* a wake or the minute: the session first, then the count */
+    auth_policy_t pol;
+    auth_policy(notify_db(), &pol);
+    auth_ctx_t a = {.user_id = s->user_id, .token_id = s->token_id, .via_token = s->via_token};
+    memcpy(a.session_id, s->session_id, sizeof a.session_id);
+    /* a database error keeps the stream: it shows nothing but its own count */
+    if (session_still_valid(c, &a, &pol) == 0) {
+        db_release(c);
+        sbuf_puts(out, "event: end\ndata: {\"reason\":\"session\"}\n\n");
+        return -1;
     }
-    int64_t n = notify_unread_count(c, s->auth.user_id);
+    int64_t n = notify_unread_count(c, s->user_id);
     db_release(c);
     if (n >= 0 && n != s->last) {
         sbuf_printf(out, "event: unread\ndata: {\"count\":%lld}\n\n", (long long)n);
@@ -64,9 +62,11 @@ void notify_stream(http_req_t *req)
         http_error(req, 503, "unavailable", "服务器繁忙，请稍后重试");
         return;
     }
-    s->auth = *a;
+    s->user_id = a->user_id;
+    s->token_id = a->token_id;
+    s->via_token = a->via_token;
+    memcpy(s->session_id, a->session_id, sizeof s->session_id);
     s->last = -1;
-    s->checked_at = time_now_ms(); /* the middleware has just checked it */
     http_events_spec_t spec = {.topic = NOTIFY_TOPIC,
                                .key = a->user_id,
                                .max_streams = (int)notify_cfg.max_streams,
