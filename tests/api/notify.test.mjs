@@ -306,3 +306,28 @@ test('streams are capped, and open ones do not hold up a shutdown', async () => 
     if (small.proc.exitCode === null) await small.stop();
   }
 });
+
+test('fifty open consoles do not occupy the server\'s threads, and one message reaches them all', async () => {
+  const two = await startServer({ args: ['--threads', '2'] });
+  try {
+    const a = await two.admin();
+    const streams = [];
+    for (let i = 0; i < 50; i++) streams.push(await openStream(a, two));
+    await Promise.all(streams.map((s) => s.next((e) => e.event === 'unread', 5000)));
+    // two HTTP threads, fifty streams: ordinary requests are answered at once
+    const t0 = Date.now();
+    for (let i = 0; i < 10; i++) assert.equal((await two.get('/healthz')).status, 200);
+    const ten = Date.now() - t0;
+    const t1 = Date.now();
+    const r = two.cli(['notify', 'send', '--user', 'admin', '--title', '五十个控制台']);
+    assert.equal(r.status, 0, r.stderr);
+    const t2 = Date.now();
+    const got = await Promise.all(streams.map((s) => s.next(unreadIs(1), 3000)));
+    const last = Math.max(...got.map((e) => e.at)) - t2;
+    console.log(`50 streams on 2 threads: 10 requests in ${ten} ms; the last stream heard of a message ${last} ms after its commit (the command took ${t2 - t1} ms)`);
+    assert.ok(ten < 2000, `${ten} ms`);
+    for (const s of streams) s.close();
+  } finally {
+    await two.stop();
+  }
+});
