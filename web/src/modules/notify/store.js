@@ -79,6 +79,7 @@ export const useNotify = defineStore('notify', {
           if (source === es) source = null;
           streamFailedAt = Date.now();
           startPolling(this);
+          this.poll(); // at once: a 401 (the session ended meanwhile) leads to the login page
         }
       };
     },
