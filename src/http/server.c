@@ -302,7 +302,8 @@ enum MHD_Result http_queue(http_req_t *req)
                                               req->resp_free);
         if (r) /* MHD frees the reader's state now */
             req->resp_read = NULL;
-        req->bytes_sent = (size_t)req->resp_rlen;
+        /* a stream of unknown length (events) is not counted */
+        req->bytes_sent = req->resp_rlen == MHD_SIZE_UNKNOWN ? 0 : (size_t)req->resp_rlen;
     } else if (req->resp_owned) {
         r = MHD_create_response_from_buffer_with_free_callback(req->resp_len, req->resp_body, free_cb);
         req->resp_owned = false; /* MHD frees it now */
@@ -743,8 +744,9 @@ int http_server_start(http_server_t *s, char *err, size_t errlen)
         if (threads < 4)
             threads = 4;
     }
-    unsigned flags =
-        MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG | MHD_USE_ITC | MHD_USE_TURBO;
+    /* suspend/resume: event streams (events.c) wait off the event loop */
+    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG | MHD_USE_ITC |
+                     MHD_USE_TURBO | MHD_ALLOW_SUSPEND_RESUME;
     if (ai->ai_family == AF_INET6)
         flags |= MHD_USE_IPv6;
     /* clang-format off */
@@ -771,6 +773,7 @@ int http_server_start(http_server_t *s, char *err, size_t errlen)
     }
     const union MHD_DaemonInfo *di = MHD_get_daemon_info(s->d, MHD_DAEMON_INFO_BIND_PORT);
     s->port = di ? di->port : 0;
+    http_events_open();
     if (guard_start(s->guard) != 0) {
         snprintf(err, errlen, "cannot start the connection guard");
         return -1;
@@ -782,6 +785,8 @@ void http_server_quiesce(http_server_t *s)
 {
     if (!s->d)
         return;
+    /* open event streams end now (they would hold the drain to its timeout) */
+    http_events_close_all();
     MHD_socket fd = MHD_quiesce_daemon(s->d);
     if (fd != MHD_INVALID_SOCKET)
         close(fd);
@@ -802,6 +807,8 @@ void http_server_stop(http_server_t *s)
 {
     if (s && s->d) {
         guard_stop(s->guard);
+        /* no connection may be suspended when the daemon stops */
+        http_events_close_all();
         MHD_stop_daemon(s->d);
         s->d = NULL;
     }
