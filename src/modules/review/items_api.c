@@ -435,16 +435,14 @@ static void decide(http_req_t *req)
         review_fail(req, c);
         goto out;
     }
+    /* level_title and t point into r: the record's text is made before r goes */
+    const char *detail = http_printf(req, "%s%s《%.*s》：%s", level_title, action_word(action), tn, t, opinion);
     review_row_free(&r);
     if (review_item_get(c, id, NULL, 0, false, &r) == 1 && (after = review_row_json(c, &r)))
         add_abilities(req, c, &r, after);
     char act[32];
     snprintf(act, sizeof act, "review.%s", action);
-    audit_entry_t ae = {
-        .action = act,
-        .target = id,
-        .after = after,
-        .detail = http_printf(req, "%s%s《%.*s》：%s", level_title, action_word(action), tn, t, opinion)};
+    audit_entry_t ae = {.action = act, .target = id, .after = after, .detail = detail};
     audit_reply(req, c, after != NULL, &ae, 200, after);
     after = NULL;
 out:
