@@ -22,10 +22,10 @@ static const struct {
      "approved", 1, 14, 2, "东方网直播", "HP-2026-01"},
     {"SH-PD", "pudong_dangwu", "新兴领域党建工作经验交流", "陆家嘴综合党委 陈书记", "新兴领域党组织书记",
      "approved", 7, 9, 2, "上海党建直播间", "PD-2026-02"},
-    {"SH-PD", "pudong_dangwu", "基层党组织书记履职能力提升直播课", "浦东新区委组织部 赵老师", "各街镇党（工）委书记",
-     "draft", 10, 14, 2, "东方网直播", "PD-2026-03"},
-    {"SH-HP", "huangpu_dangwu", "党员教育微党课展播", "黄浦区党员教育中心", "黄浦区全体党员", "draft", 12, 10, 1,
-     "上海党建直播间", "HP-2026-02"},
+    {"SH-PD", "pudong_dangwu", "基层党组织书记履职能力提升直播课", "浦东新区委组织部 赵老师",
+     "各街镇党（工）委书记", "draft", 10, 14, 2, "东方网直播", "PD-2026-03"},
+    {"SH-HP", "huangpu_dangwu", "党员教育微党课展播", "黄浦区党员教育中心", "黄浦区全体党员", "draft", 12, 10,
+     1, "上海党建直播间", "HP-2026-02"},
 };
 
 static int64_t id_by(db_conn_t *c, const char *sql, const char *key)
@@ -93,7 +93,8 @@ int live_demo(zd_app_t *app, char *err, size_t errlen)
         if (rc != DB_DONE)
             goto dberr;
     }
-    audit_entry_t ae = {.action = "system.demo_load", .detail = "加载演示数据：直播预约（已批准 3 条、草稿 2 条）"};
+    audit_entry_t ae = {.action = "system.demo_load",
+                        .detail = "加载演示数据：直播预约（已批准 3 条、草稿 2 条）"};
     if (audit_write(c, NULL, &ae) != 0 || db_commit(c) != 0)
         goto dberr;
     log_msg(LOG_APP, LOG_INFO, "demo.loaded", "demo live streams loaded");

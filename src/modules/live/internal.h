@@ -15,9 +15,6 @@ extern const zd_resource_t LIVE_STREAMS;
  * every holder of live.read. */
 extern const zd_resource_t LIVE_EVENTS;
 
-/* Statuses a booking may be filtered by: the review's plus "cancelled". */
-extern const char *const LIVE_STATES[];
-
 /* Heartbeats are accepted from this long before the start to this long
  * after the end. */
 #define LIVE_WATCH_MARGIN_MS (30 * 60000LL)

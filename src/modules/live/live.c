@@ -28,9 +28,6 @@ static const zd_label_t SOURCE[] = {
 static const zd_dict_t DICTS[] = {
     {"live_phase", "直播状态", PHASE}, {"live_source", "直播来源", SOURCE}, {NULL}};
 
-const char *const LIVE_STATES[] = {"draft",     "in_review", "returned",  "approved",
-                                   "rejected",  "withdrawn", "cancelled", NULL};
-
 /* ---- shared helpers ---- */
 
 int64_t live_district_of(db_conn_t *c, int64_t org_id)

@@ -67,11 +67,11 @@ const zd_resource_t LIVE_EVENTS = {.name = "live_event",
 static const char *phase_of(const char *status, int64_t cancelled, int64_t starts, int64_t ends)
 {
     int64_t now = time_now_ms();
-    return cancelled                      ? "cancelled"
-           : strcmp(status, "approved")   ? NULL
-           : now < starts                 ? "upcoming"
-           : now < ends                   ? "live"
-                                          : "ended";
+    return cancelled                    ? "cancelled"
+           : strcmp(status, "approved") ? NULL
+           : now < starts               ? "upcoming"
+           : now < ends                 ? "live"
+                                        : "ended";
 }
 
 static json_t *stream_json(db_stmt_t *st, bool with_source)
@@ -121,7 +121,7 @@ static json_t *stream_row(db_stmt_t *st, void *ud)
 static json_t *event_row(db_stmt_t *st, void *ud)
 {
     json_t *o = stream_json(st, ud != NULL);
-    static const char *const DROP[] = {"status",     "state",        "review_level", "review_id",
+    static const char *const DROP[] = {"status",     "state",         "review_level", "review_id",
                                        "created_by", "cancel_reason", "cancelled_at", "updated_at"};
     for (size_t i = 0; i < VN(DROP); i++)
         json_object_del(o, DROP[i]);
@@ -163,7 +163,8 @@ static const char *check_ids(json_t *v)
 {
     size_t i;
     json_t *x;
-    json_array_foreach(v, i, x) if (!json_is_integer(x) || json_integer_value(x) <= 0) return "应为组织编号数组";
+    json_array_foreach(v, i,
+                       x) if (!json_is_integer(x) || json_integer_value(x) <= 0) return "应为组织编号数组";
     return NULL;
 }
 
@@ -175,10 +176,13 @@ static const vfield_t STREAM_NEW[] = {
     {"starts_at", V_TIME, true, .title = "开始时间（须晚于现在）"},
     {"ends_at", V_TIME, true, .title = "结束时间（晚于开始，最长 24 小时）"},
     {"audience", V_STR, false, 0, 200, .title = "面向对象（文字说明）"},
-    {"audience_org_ids", V_ARRAY, false, 0, 50, .check = check_ids, .title = "面向的组织（编号，至多 50 个）"},
+    {"audience_org_ids", V_ARRAY, false, 0, 50, .check = check_ids,
+     .title = "面向的组织（编号，至多 50 个）"},
     {"description", V_TEXT, false, 0, 5000, .title = "直播简介"},
-    {"source_type", V_ENUM, true, .choices = SOURCES, .title = "直播来源：url 直播流地址，platform 直播平台房间"},
-    {"stream_url", V_STR, false, 0, 1000, .check = check_url, .title = "直播流地址（http/https，.m3u8 或 .flv）"},
+    {"source_type", V_ENUM, true, .choices = SOURCES,
+     .title = "直播来源：url 直播流地址，platform 直播平台房间"},
+    {"stream_url", V_STR, false, 0, 1000, .check = check_url,
+     .title = "直播流地址（http/https，.m3u8 或 .flv）"},
     {"platform", V_STR, false, 0, 50, .title = "直播平台名称"},
     {"room_id", V_STR, false, 0, 100, .title = "直播间号"},
     {"org_id", V_ID, true, .title = "申请组织"},
@@ -361,16 +365,17 @@ static int save_audience(db_conn_t *c, int64_t id, json_t *ids)
 
 static json_t *audience_json(db_conn_t *c, int64_t id)
 {
-    db_stmt_t *st = db_prepare(c, "SELECT a.org_id, o.name FROM live_audience a JOIN orgs o ON o.id = a.org_id "
-                                  "WHERE a.stream_id = ? ORDER BY a.org_id");
+    db_stmt_t *st =
+        db_prepare(c, "SELECT a.org_id, o.name FROM live_audience a JOIN orgs o ON o.id = a.org_id "
+                      "WHERE a.stream_id = ? ORDER BY a.org_id");
     if (!st)
         return NULL;
     db_bind_int64(st, 1, id);
     json_t *a = json_array();
     int rc;
     while ((rc = db_step(st)) == DB_ROW)
-        json_array_append_new(a, json_pack("{s:I,s:s}", "id", (json_int_t)db_col_int64(st, 0), "name",
-                                           db_col_text(st, 1)));
+        json_array_append_new(
+            a, json_pack("{s:I,s:s}", "id", (json_int_t)db_col_int64(st, 0), "name", db_col_text(st, 1)));
     db_done(st);
     if (rc != DB_DONE) {
         json_decref(a);
@@ -446,8 +451,8 @@ static int editable(db_conn_t *c, json_t *s)
 
 /* ---- bookings ---- */
 
-static const char *const STATES[] = {"draft",    "in_review", "returned",  "approved", "rejected",
-                                     "withdrawn", "cancelled", NULL};
+static const char *const STATES[] = {"draft",    "in_review", "returned",  "approved",
+                                     "rejected", "withdrawn", "cancelled", NULL};
 
 static const vfield_t LIST_QUERY[] = {
     {"status", V_ENUM, .choices = STATES, .title = "状态（cancelled：已取消；approved 不含已取消）"},
@@ -543,7 +548,8 @@ static void get_stream(http_req_t *req)
     if (!s)
         return;
     int w = may_write(req, c, id), ed = editable(c, s);
-    json_t *item = json_is_null(json_object_get(s, "review_id")) ? NULL : review_item_json(c, &LIVE_REVIEW, id);
+    json_t *item =
+        json_is_null(json_object_get(s, "review_id")) ? NULL : review_item_json(c, &LIVE_REVIEW, id);
     if (w < 0 || ed < 0 || (!item && !json_is_null(json_object_get(s, "review_id")))) {
         json_decref(item);
         http_db_error(req, c);
@@ -561,10 +567,9 @@ static void get_stream(http_req_t *req)
                         json_boolean(w && item && json_is_true(json_object_get(item, "withdrawable"))));
     json_object_set_new(s, "can_cancel",
                         json_boolean(cancellable && (w || may_cancel_as_reviewer(req, c, s))));
-    json_object_set_new(
-        s, "can_decide",
-        json_boolean(!strcmp(status, "in_review") && level > 0 &&
-                     review_can_decide(req, c, &LIVE_REVIEW, jint(s, "org_id", 0), level)));
+    json_object_set_new(s, "can_decide",
+                        json_boolean(!strcmp(status, "in_review") && level > 0 &&
+                                     review_can_decide(req, c, &LIVE_REVIEW, jint(s, "org_id", 0), level)));
     http_json(req, 200, json_incref(s));
 }
 
@@ -716,9 +721,9 @@ static void delete_stream(http_req_t *req)
 /* the fields a reviewer sees */
 static json_t *snapshot_of(json_t *s)
 {
-    static const char *const KEYS[] = {"title",    "speaker",  "starts_at", "ends_at", "audience",
-                                       "audience_orgs", "description", "source_type", "stream_url",
-                                       "platform", "room_id",  "org_id",    "org_name", "district_name"};
+    static const char *const KEYS[] = {
+        "title",       "speaker",    "starts_at", "ends_at", "audience", "audience_orgs", "description",
+        "source_type", "stream_url", "platform",  "room_id", "org_id",   "org_name",      "district_name"};
     json_t *o = json_object();
     for (size_t i = 0; i < VN(KEYS); i++) {
         json_t *v = json_object_get(s, KEYS[i]);
@@ -775,7 +780,9 @@ static void submit_stream(http_req_t *req)
     json_t *after = load(req, c, id, RES_PLAIN);
     if (!after)
         return;
-    audit_entry_t ae = {.target = id, .before = before, .after = after,
+    audit_entry_t ae = {.target = id,
+                        .before = before,
+                        .after = after,
                         .detail = http_printf(req, "提交直播预约《%s》", jstr(before, "title"))};
     audit_reply(req, c, true, &ae, 200, json_incref(after));
 }
@@ -866,7 +873,8 @@ static void cancel_stream(http_req_t *req)
     audit_entry_t ae = {.target = id,
                         .before = before,
                         .after = after,
-                        .detail = http_printf(req, "取消直播《%s》：%s（通知 %d 个面向组织）", t, reason, orgs)};
+                        .detail =
+                            http_printf(req, "取消直播《%s》：%s（通知 %d 个面向组织）", t, reason, orgs)};
     audit_reply(req, c, true, &ae, 200, out);
 }
 
@@ -880,9 +888,10 @@ static void export_streams(http_req_t *req)
     qb_t w, q;
     res_from(req, &LIVE_STREAMS, &w);
     list_filters(req, &w);
-    qb_init(&q, "SELECT " LIVE_COLS ", (SELECT COUNT(DISTINCT v.user_id) FROM live_viewers v WHERE v.stream_id "
-                "= s.id), (SELECT COALESCE(SUM(v.watch_ms), 0) FROM live_viewers v WHERE v.stream_id = s.id), "
-                "(SELECT COALESCE(SUM(v.interactions), 0) FROM live_viewers v WHERE v.stream_id = s.id)");
+    qb_init(&q,
+            "SELECT " LIVE_COLS ", (SELECT COUNT(DISTINCT v.user_id) FROM live_viewers v WHERE v.stream_id "
+            "= s.id), (SELECT COALESCE(SUM(v.watch_ms), 0) FROM live_viewers v WHERE v.stream_id = s.id), "
+            "(SELECT COALESCE(SUM(v.interactions), 0) FROM live_viewers v WHERE v.stream_id = s.id)");
     qb_append(&q, &w);
     qb_free(&w);
     qb_sql(&q, " ORDER BY s.starts_at, s.id LIMIT 10000");
@@ -894,8 +903,8 @@ static void export_streams(http_req_t *req)
         const char *src = jstr(s, "source_type");
         const char *state = jstr(s, "state");
         static const char *const LABELS[][2] = {
-            {"draft", "草稿"},       {"in_review", "审核中"}, {"returned", "退回修改"}, {"approved", "已通过"},
-            {"rejected", "已驳回"},  {"withdrawn", "已撤回"}, {"cancelled", "已取消"}};
+            {"draft", "草稿"},      {"in_review", "审核中"}, {"returned", "退回修改"}, {"approved", "已通过"},
+            {"rejected", "已驳回"}, {"withdrawn", "已撤回"}, {"cancelled", "已取消"}};
         const char *label = state;
         for (size_t i = 0; i < VN(LABELS); i++)
             if (!strcmp(LABELS[i][0], state))
@@ -922,9 +931,10 @@ static void export_streams(http_req_t *req)
         http_db_error(req, c);
         return;
     }
-    json_t *header = http_defer_json(
-        req, json_pack("[sssssssssssss]", "编号", "直播主题", "主讲人", "开始时间", "结束时间", "申请组织",
-                       "所属区", "面向对象", "直播来源", "状态", "参与人数", "观看总时长（分钟）", "互动次数"));
+    json_t *header =
+        http_defer_json(req, json_pack("[sssssssssssss]", "编号", "直播主题", "主讲人", "开始时间",
+                                       "结束时间", "申请组织", "所属区", "面向对象", "直播来源", "状态",
+                                       "参与人数", "观看总时长（分钟）", "互动次数"));
     audit_entry_t ae = {.detail = http_printf(req, "导出直播预约（%zu 条）", json_array_size(rows))};
     if (audit_req(req, &ae))
         http_send_xlsx(req, "直播预约.xlsx", "直播预约", header, rows);

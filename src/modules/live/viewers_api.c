@@ -13,10 +13,10 @@
 #include <stdio.h>
 #include <string.h>
 
-#define BEAT_SLACK_MS  10000
-#define CONCURRENT_MS  60000
-#define MAX_BEAT_MS    120000
-#define MAX_TIMELINE   1500
+#define BEAT_SLACK_MS 10000
+#define CONCURRENT_MS 60000
+#define MAX_BEAT_MS   120000
+#define MAX_TIMELINE  1500
 
 static const char *check_session(json_t *v)
 {
@@ -68,7 +68,8 @@ static void heartbeat(http_req_t *req)
     json_t *e = res_load(req, c, &LIVE_EVENTS, "s.starts_at, s.ends_at", id, times_row, NULL, RES_PLAIN);
     if (!e)
         return;
-    int64_t starts = json_integer_value(json_array_get(e, 0)), ends = json_integer_value(json_array_get(e, 1));
+    int64_t starts = json_integer_value(json_array_get(e, 0)),
+            ends = json_integer_value(json_array_get(e, 1));
     json_decref(e);
     int64_t now = time_now_ms(), user = http_user_id(req);
     int rc;
@@ -137,8 +138,8 @@ static void heartbeat(http_req_t *req)
         return;
     }
     http_json(req, 200,
-              json_pack("{s:s,s:I,s:I,s:i}", "session", session, "counted_ms", (json_int_t)counted, "watch_ms",
-                        (json_int_t)(total + counted), "next_beat_s", 30));
+              json_pack("{s:s,s:I,s:I,s:i}", "session", session, "counted_ms", (json_int_t)counted,
+                        "watch_ms", (json_int_t)(total + counted), "next_beat_s", 30));
 }
 
 static void stats(http_req_t *req)
@@ -151,7 +152,8 @@ static void stats(http_req_t *req)
         return;
     int64_t now = time_now_ms();
     db_stmt_t *st = db_prepare(
-        c, "SELECT COUNT(DISTINCT user_id), COUNT(*), COALESCE(SUM(watch_ms), 0), COALESCE(SUM(interactions), 0), "
+        c, "SELECT COUNT(DISTINCT user_id), COUNT(*), COALESCE(SUM(watch_ms), 0), "
+           "COALESCE(SUM(interactions), 0), "
            "COALESCE(SUM(CASE WHEN last_at > ? THEN 1 ELSE 0 END), 0) FROM live_viewers WHERE stream_id = ?");
     int rc = DB_ERROR;
     int64_t people = 0, sessions = 0, watch = 0, inter = 0, conc = 0;
@@ -182,8 +184,8 @@ static void stats(http_req_t *req)
                     peak_min = m;
                 }
                 if (n++ < MAX_TIMELINE)
-                    json_array_append_new(timeline, json_pack("{s:o,s:I}", "at", json_time(m * 60000), "viewers",
-                                                              (json_int_t)v));
+                    json_array_append_new(timeline, json_pack("{s:o,s:I}", "at", json_time(m * 60000),
+                                                              "viewers", (json_int_t)v));
             }
         }
         db_done(st);

@@ -436,7 +436,8 @@ static void decide(http_req_t *req)
         goto out;
     }
     /* level_title and t point into r: the record's text is made before r goes */
-    const char *detail = http_printf(req, "%s%s《%.*s》：%s", level_title, action_word(action), tn, t, opinion);
+    const char *detail =
+        http_printf(req, "%s%s《%.*s》：%s", level_title, action_word(action), tn, t, opinion);
     review_row_free(&r);
     if (review_item_get(c, id, NULL, 0, false, &r) == 1 && (after = review_row_json(c, &r)))
         add_abilities(req, c, &r, after);

@@ -34,7 +34,10 @@
  * Reviewers decide through the engine's own routes (/api/v1/review/...): the
  * engine checks the level's permission, the reviewer's data scope and
  * organisation level, applies the guarded transition (409 for the second of
- * two simultaneous decisions), runs the kind's hooks and notifies.
+ * two simultaneous decisions), runs the kind's hooks and notifies. A hook
+ * that must refuse because of other rows (a booking overlapping one approved
+ * meanwhile: .approving) calls review_hook_conflict() and returns -1: the
+ * reviewer gets 409 with that message and nothing of the decision stays.
  * Every function here runs inside the caller's open transaction and writes
  * no audit record itself: the caller's route audits its own action; the
  * engine's routes audit theirs. */
