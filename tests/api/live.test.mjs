@@ -6,11 +6,11 @@
 // heartbeats add up to the viewer statistics; the bookings export to .xlsx.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startServer } from './lib/server.mjs';
+import { startServer, BIN } from './lib/server.mjs';
 
 const DEMO = 'Zhendi@Demo2026';
 let srv, pd, hp, city, member, pdOrg, hpOrg, pdStreet, work;
@@ -315,4 +315,30 @@ test('the demo bookings: approved streams in the coming days and drafts that can
   assert.equal(r.status, 200, r.body);
   assert.ok(r.json.review_id);
   assert.ok((await city.get('/api/v1/review/queue?kind=live')).json.items.some((i) => i.ref_id === drafts[0].id));
+});
+
+test('with live_stream_sources set, the console may play streams from those sites only, and bookings must use them', async () => {
+  const s2 = await startServer({ args: ['--demo', '--live-stream-sources', 'https://live.example.cn https://*.eastday.com:8443'] });
+  try {
+    const csp = (await s2.get('/healthz')).headers.get('content-security-policy');
+    assert.match(csp, /connect-src 'self' https:\/\/live\.example\.cn https:\/\/\*\.eastday\.com:8443;/);
+    assert.match(csp, /media-src 'self' blob: https:\/\/live\.example\.cn https:\/\/\*\.eastday\.com:8443;/);
+    const w = await s2.login('pudong_dangwu', DEMO);
+    const body = (url) => ({ title: '来源', speaker: '王', source_type: 'url', stream_url: url, org_id: w.me.user.org_id, ...slot(0, 10) });
+    for (const url of ['https://live.example.cn/a.m3u8', 'https://v.eastday.com:8443/b.flv', 'HTTPS://LIVE.EXAMPLE.CN/c.m3u8'])
+      assert.equal((await w.post('/api/v1/live/streams', body(url))).status, 201, url);
+    for (const url of ['https://other.cn/a.m3u8', 'http://live.example.cn/a.m3u8', 'https://v.eastday.com/b.flv', 'https://eastday.com:8443/b.flv',
+      'https://live.example.cn.evil.cn/a.m3u8']) {
+      const r = await w.post('/api/v1/live/streams', body(url));
+      assert.equal(r.status, 422, url);
+      assert.match(r.json.error.fields.stream_url, /不在平台允许播放的直播来源中/);
+    }
+  } finally {
+    await s2.stop();
+  }
+  // a source that is not an origin stops the start with a reason
+  const bad = spawnSync(BIN, ['serve', '--listen', '127.0.0.1:0', '--data', join(work, 'bad'), '--live-stream-sources', "https://a.cn 'unsafe-inline'"],
+    { encoding: 'utf8', timeout: 30000, env: { ...process.env, ZHENDI_ADMIN_PASSWORD: 'Zhendi-Test-2026!' } });
+  assert.notEqual(bad.status, 0);
+  assert.match(bad.stderr, /live_stream_sources: 'unsafe-inline' is not an origin/);
 });

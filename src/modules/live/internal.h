@@ -34,6 +34,12 @@ const char *live_fmt_time(int64_t ms, char *buf, size_t n);
 int live_notify_audience(db_conn_t *c, int64_t stream_id, int64_t org_id, const char *kind, const char *title,
                          const char *body);
 
+/* Is the stream address on one of the configured sources (the setting
+ * live_stream_sources)? true when none are configured. */
+bool live_url_allowed(const char *url);
+/* The setting itself ("" when none). */
+const char *live_stream_sources(void);
+
 int live_stream_routes(zd_app_t *app, char *err, size_t errlen);
 int live_viewer_routes(zd_app_t *app, char *err, size_t errlen);
 int live_demo(zd_app_t *app, char *err, size_t errlen);

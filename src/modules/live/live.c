@@ -7,6 +7,7 @@
 #include "http/valid.h"
 #include "modules/live/internal.h"
 #include "modules/notify/notify.h"
+#include <ctype.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -27,6 +28,83 @@ static const zd_label_t SOURCE[] = {
     {"url", "直播流地址", "primary"}, {"platform", "直播平台房间", "success"}, {NULL}};
 static const zd_dict_t DICTS[] = {
     {"live_phase", "直播状态", PHASE}, {"live_source", "直播来源", SOURCE}, {NULL}};
+
+static char stream_sources[1024];
+static const config_opt_t SETTINGS[] = {
+    CONFIG_STR(
+        live_stream_sources, stream_sources, "", 0,
+        "where the console's player may load live streams from: space-separated origins "
+        "(https://live.example.cn https://*.example.cn), added to the console's Content-Security-Policy; "
+        "a booking's stream address must be on one of them. Empty: any http(s) address may be booked, "
+        "and the console plays those of its own site only"),
+    {NULL},
+};
+
+/* ---- stream sources ---- */
+
+typedef struct {
+    char scheme[8], host[256], port[8];
+} origin_t;
+
+/* scheme://host[:port] at the start of s (a path may follow when rest is
+ * allowed); false when it is not one */
+static bool parse_origin(const char *s, origin_t *o, bool rest)
+{
+    memset(o, 0, sizeof *o);
+    const char *p = strstr(s, "://");
+    if (!p || p == s || (size_t)(p - s) >= sizeof o->scheme)
+        return false;
+    for (size_t i = 0; s + i < p; i++)
+        o->scheme[i] = (char)tolower((unsigned char)s[i]);
+    if (strcmp(o->scheme, "http") && strcmp(o->scheme, "https"))
+        return false;
+    p += 3;
+    size_t n = 0;
+    for (; *p && *p != ':' && *p != '/' && *p != '?' && *p != '#'; p++) {
+        unsigned char ch = (unsigned char)*p;
+        if (n + 1 >= sizeof o->host || !(isalnum(ch) || ch == '.' || ch == '-' || (ch == '*' && n == 0)))
+            return false;
+        o->host[n++] = (char)tolower(ch);
+    }
+    if (!n || (o->host[0] == '*' && o->host[1] != '.') || strchr(o->host + 1, '*'))
+        return false;
+    if (*p == ':') {
+        n = 0;
+        for (p++; *p >= '0' && *p <= '9'; p++) {
+            if (n + 1 >= sizeof o->port)
+                return false;
+            o->port[n++] = *p;
+        }
+        if (!n)
+            return false;
+    }
+    return rest || !*p || (*p == '/' && !p[1]);
+}
+
+bool live_url_allowed(const char *url)
+{
+    if (!stream_sources[0])
+        return true;
+    origin_t u, t;
+    if (!parse_origin(url, &u, true) || u.host[0] == '*')
+        return false;
+    char buf[sizeof stream_sources];
+    str_lcpy(buf, stream_sources, sizeof buf);
+    char *save = NULL;
+    for (char *tok = strtok_r(buf, " \t", &save); tok; tok = strtok_r(NULL, " \t", &save)) {
+        if (!parse_origin(tok, &t, false) || strcmp(t.scheme, u.scheme) || strcmp(t.port, u.port))
+            continue;
+        if (t.host[0] == '*') {
+            size_t hl = strlen(u.host), sl = strlen(t.host + 1);
+            if (hl > sl && !strcmp(u.host + hl - sl, t.host + 1))
+                return true;
+        } else if (!strcmp(t.host, u.host))
+            return true;
+    }
+    return false;
+}
+
+const char *live_stream_sources(void) { return stream_sources; }
 
 /* ---- shared helpers ---- */
 
@@ -217,6 +295,21 @@ static int init(zd_app_t *app, char *err, size_t errlen)
     auth_grant_default("district_reviewer", "live.stats");
     auth_grant_default("member", "live.read");
     auth_grant_default("lecturer", "live.read");
+    char buf[sizeof stream_sources], *save = NULL;
+    str_lcpy(buf, stream_sources, sizeof buf);
+    origin_t o;
+    for (char *tok = strtok_r(buf, " \t", &save); tok; tok = strtok_r(NULL, " \t", &save))
+        if (!parse_origin(tok, &o, false)) {
+            snprintf(err, errlen, "live_stream_sources: %s is not an origin like https://live.example.cn",
+                     tok);
+            return -1;
+        }
+    /* the console's player fetches the streams (hls.js, mpegts.js) and plays them */
+    if (app->http && stream_sources[0] &&
+        (http_csp_allow("connect-src", stream_sources) || http_csp_allow("media-src", stream_sources))) {
+        snprintf(err, errlen, "live_stream_sources: too long for the console's security policy");
+        return -1;
+    }
     if (review_register(&LIVE_REVIEW) != 0) {
         snprintf(err, errlen, "live: cannot register the review kind live");
         return -1;
@@ -228,6 +321,7 @@ const zd_module_t live_module = {.name = "live",
                                  .title = "远教直播",
                                  .init = init,
                                  .demo = live_demo,
+                                 .settings = SETTINGS,
                                  .permissions = PERM_GROUPS,
                                  .todo = todo,
                                  .dicts = DICTS};

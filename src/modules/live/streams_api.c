@@ -308,6 +308,9 @@ static bool read_input(http_req_t *req, db_conn_t *c, json_t *b, json_t *before,
         in->stream_url = NULL;
     } else
         json_object_set_new(f, "source_type", json_string("必填"));
+    if (in->stream_url && *in->stream_url && !live_url_allowed(in->stream_url))
+        json_object_set_new(f, "stream_url",
+                            json_sprintf("该地址不在平台允许播放的直播来源中（%s）", live_stream_sources()));
     if (json_object_size(f)) {
         http_error_fields(req, f);
         return false;
