@@ -8,8 +8,8 @@ import { VideoCamera, Calendar, Tickets } from '@element-plus/icons-vue';
 export default {
   name: 'live',
   title: '远教直播',
-  order: 20,
-  menuGroups: [{ key: 'live', title: '远教直播', icon: markRaw(VideoCamera), order: 20 }],
+  order: 17,
+  menuGroups: [{ key: 'live', title: '远教直播', icon: markRaw(VideoCamera), order: 17 }],
   routes: [
     {
       path: 'live/calendar',
