@@ -194,6 +194,7 @@ test('the viewers\' heartbeats add up to participants, watch time, interactions 
   const s = await approved(pd, pdOrg, { starts_at: iso(now + 10 * 60000), ends_at: iso(now + 70 * 60000) });
   const beat = (client, session, watched_ms, interactions = 0) =>
     client.post(`/api/v1/live/streams/${s.id}/heartbeat`, { session, watched_ms, interactions });
+  const t0 = Date.now();
   const a1 = await beat(member, 'tab-a1', 30000, 2);
   assert.equal(a1.status, 200, a1.body);
   assert.equal(a1.json.counted_ms, 30000);
@@ -212,7 +213,8 @@ test('the viewers\' heartbeats add up to participants, watch time, interactions 
   // a hurried beat adds no more than the clock allows
   const hurried = await beat(member, 'tab-a1', 120000);
   assert.equal(hurried.status, 200);
-  assert.ok(hurried.json.counted_ms <= 15000, `counted ${hurried.json.counted_ms}`);
+  assert.ok(hurried.json.counted_ms <= 10000 + (Date.now() - t0), `counted ${hurried.json.counted_ms}`);
+  assert.ok(hurried.json.counted_ms < 120000);
   st = await city.get(`/api/v1/live/streams/${s.id}/stats`);
   assert.equal(st.json.watch_ms_total, 90000 + hurried.json.counted_ms);
   assert.equal(st.json.sessions, 3, 'the same session');
