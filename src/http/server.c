@@ -61,17 +61,42 @@ struct http_server {
     guard_t *guard; /* slow clients, connections per address */
 };
 
+/* the console's policy; modules may add sources before serving (http_csp_allow) */
+static char CSP[2048] = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+                        "img-src 'self' data: blob:; media-src 'self' blob:; font-src 'self' data:; "
+                        "connect-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; "
+                        "frame-ancestors 'none'";
+
 static const char *SECURITY_HEADERS[][2] = {
     {"X-Content-Type-Options", "nosniff"},
     {"X-Frame-Options", "DENY"},
     {"Referrer-Policy", "same-origin"},
-    {"Content-Security-Policy", "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
-                                "img-src 'self' data: blob:; media-src 'self' blob:; font-src 'self' data:; "
-                                "connect-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; "
-                                "frame-ancestors 'none'"},
+    {"Content-Security-Policy", CSP},
     {"Permissions-Policy", "camera=(), microphone=(), geolocation=()"},
     {"Cross-Origin-Opener-Policy", "same-origin"},
 };
+
+int http_csp_allow(const char *directive, const char *sources)
+{
+    for (const char *p = sources; *p; p++)
+        if (*p == ';' || *p == ',' || *p == '\'' || *p == '"' || (unsigned char)*p < 0x20)
+            return -1;
+    char key[64];
+    snprintf(key, sizeof key, "%s ", directive);
+    char *at = strstr(CSP, key);
+    if (!at || !*sources)
+        return -1;
+    char *end = strchr(at, ';');
+    size_t tail = end ? strlen(end) : 0, add = strlen(sources) + 1;
+    if (strlen(CSP) + add >= sizeof CSP)
+        return -1;
+    if (!end)
+        end = CSP + strlen(CSP);
+    memmove(end + add, end, tail + 1);
+    end[0] = ' ';
+    memcpy(end + 1, sources, add - 1);
+    return 0;
+}
 
 db_t *http_server_db(http_server_t *s) { return s->db; }
 int http_server_port(const http_server_t *s) { return s->port; }

@@ -79,6 +79,7 @@ const TABLES = {
   'modules/storage/views/UsagePage.vue': ['GET /api/v1/storage/usage'],
   'modules/storage/views/IntegrityPage.vue': ['GET /api/v1/storage/integrity/findings'],
   'modules/notify/views/NotificationCenter.vue': ['GET /api/v1/notifications'],
+  'modules/live/views/StreamsPage.vue': ['GET /api/v1/live/streams'],
 };
 const sources = import.meta.glob('../src/**/*.vue', { query: '?raw', import: 'default', eager: true });
 
