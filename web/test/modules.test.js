@@ -38,14 +38,14 @@ describe('collectModules', () => {
 });
 
 describe('the real modules', () => {
-  it('are identity, proofread, storage and system, each with routes.js and api.js', () => {
-    expect(modules.map((m) => m.name).sort()).toEqual(['identity', 'proofread', 'storage', 'system']);
+  it('are identity, proofread, review, storage and system, each with routes.js and api.js', () => {
+    expect(modules.map((m) => m.name).sort()).toEqual(['identity', 'proofread', 'review', 'storage', 'system']);
     const apis = import.meta.glob('../src/modules/*/api.js');
     for (const m of modules) expect(Object.keys(apis)).toContain(`../src/modules/${m.name}/api.js`);
   });
 
   it('give the menu groups in the order of before', () => {
-    expect(menuGroups.map((g) => g.key)).toEqual(['proofread', 'storage', 'org', 'security', 'audit', 'ops']);
+    expect(menuGroups.map((g) => g.key)).toEqual(['review', 'proofread', 'storage', 'org', 'security', 'audit', 'ops']);
   });
 
   it('bring every page as a lazy component (one chunk per page)', () => {
@@ -64,6 +64,8 @@ describe('the real modules', () => {
       '/storage/space': 'storage-space', '/storage/files': 'storage-files', '/storage/trash': 'storage-trash',
       '/storage/shares': 'storage-shares', '/storage/stats': 'storage-stats', '/storage/usage': 'storage-usage',
       '/storage/integrity': 'storage-integrity', '/share/AbC-12_x': 'share',
+      '/review/queue': 'review-queue', '/review/items': 'review-items', '/review/items?mine=true&status=returned': 'review-items',
+      '/review/items/5': 'review-item', '/review/chains': 'review-chains', '/review/stats': 'review-stats',
       '/no/such/page': 'not-found',
     };
     for (const [url, name] of Object.entries(urls)) expect(router.resolve(url).name, url).toBe(name);

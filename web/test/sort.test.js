@@ -78,6 +78,8 @@ const TABLES = {
   'modules/storage/views/TransferLog.vue': ['GET /api/v1/storage/transfers'],
   'modules/storage/views/UsagePage.vue': ['GET /api/v1/storage/usage'],
   'modules/storage/views/IntegrityPage.vue': ['GET /api/v1/storage/integrity/findings'],
+  'modules/review/views/ReviewQueue.vue': ['GET /api/v1/review/queue'],
+  'modules/review/views/ReviewItems.vue': ['GET /api/v1/review/items'],
 };
 const sources = import.meta.glob('../src/**/*.vue', { query: '?raw', import: 'default', eager: true });
 
