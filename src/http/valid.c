@@ -161,7 +161,7 @@ bool valid_choice(const char *const *choices, const char *v)
 }
 
 /* One query value against its declaration; NULL when fine. */
-static const char *query_value(const vfield_t *f, const char *v)
+static const char *query_type(const vfield_t *f, const char *v)
 {
     static _Thread_local char msg[160];
     size_t len = strlen(v);
@@ -200,6 +200,18 @@ static const char *query_value(const vfield_t *f, const char *v)
         return NULL;
     }
     }
+}
+
+/* The type's rules, then the field's own check (a month's range, say). */
+static const char *query_value(const vfield_t *f, const char *v)
+{
+    const char *why = query_type(f, v);
+    if (!why && f->check) {
+        json_t *s = json_string(v);
+        why = s ? f->check(s) : "不是有效的文本";
+        json_decref(s);
+    }
+    return why;
 }
 
 bool valid_query(http_req_t *req)

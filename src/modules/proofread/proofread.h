@@ -21,6 +21,7 @@
 #include "core/embed.h"
 #include "http/multipart.h"
 #include "modules/module.h"
+#include "text/prmedia.h"
 #include "text/proofread.h"
 #include <jansson.h>
 
@@ -34,6 +35,15 @@ pr_lexset_t *proofread_lexicons(void);
  * reason in err on malformed UTF-8 or before start. Thread-safe. */
 json_t *proofread_text_json(const char *text, size_t len, bool external, const char *request_id, char *err,
                             size_t errlen);
+
+/* OCR and proofreading of a local image or video file (a submission's
+ * picture, a frame every proofread_video_interval_s seconds of a video)
+ * with the module's settings and the current lexicons, for jobs. 0 with
+ * *result as prmedia_image_json / prmedia_video give it (new reference);
+ * -1 with a reason in err; -2 when progress asked to stop; -3 when the
+ * engine is not ready yet (retry later). progress may be NULL. */
+int proofread_media_file(const char *path, bool video, prmedia_progress_fn progress, void *ud,
+                         json_t **result, char *err, size_t errlen);
 
 extern const zd_module_t proofread_module;
 

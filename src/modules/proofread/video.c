@@ -176,6 +176,36 @@ static int job_video(job_ctx_t *ctx)
     return JOB_OK;
 }
 
+int proofread_media_file(const char *path, bool video, prmedia_progress_fn progress, void *ud,
+                         json_t **result, char *err, size_t errlen)
+{
+    *result = NULL;
+    pr_lexset_t *ls = proofread_engine_acquire();
+    if (!ls) {
+        snprintf(err, errlen, "校对引擎尚未就绪");
+        return -3;
+    }
+    char dir[1100];
+    tmp_dir(dir, sizeof dir);
+    prmedia_options_t o = {
+        .ocr = {.timeout_ms =
+                    (int)(proofread_cfg.ocr_timeout_s < 45 ? proofread_cfg.ocr_timeout_s : 45) * 1000},
+        .tmp_dir = dir,
+        .interval_s = (double)proofread_cfg.video_interval_s};
+    int rc;
+    if (video)
+        rc = prmedia_video(ls, path, &o, progress, ud, result, err, errlen);
+    else {
+        prmedia_image_t img;
+        rc = prmedia_image(ls, path, &o, &img, err, errlen);
+        if (rc == 0)
+            *result = prmedia_image_json(&img);
+        prmedia_image_free(&img);
+    }
+    pr_lexset_release(ls);
+    return rc;
+}
+
 /* Removes uploads and frame directories left behind (older than a day). */
 static int job_tmp_purge(job_ctx_t *ctx)
 {

@@ -382,6 +382,28 @@ int review_retitle(db_conn_t *c, const review_kind_t *k, int64_t ref_id, const c
     return rc == DB_DONE ? 0 : -1;
 }
 
+int review_discard(db_conn_t *c, const review_kind_t *k, int64_t ref_id)
+{
+    static const char *const SQL[] = {
+        "DELETE FROM review_items WHERE kind = ? AND ref_id = ? AND version = 0",
+        "UPDATE review_items SET status = 'withdrawn', level = 0, level_perm = NULL, level_org_type = NULL "
+        "WHERE kind = ? AND ref_id = ? AND status <> 'withdrawn'"};
+    for (int i = 0; i < 2; i++) {
+        db_stmt_t *st = db_prepare(c, SQL[i]);
+        if (!st)
+            return -1;
+        db_bind_text(st, 1, k->kind);
+        db_bind_int64(st, 2, ref_id);
+        int rc = db_step(st);
+        db_done(st);
+        if (rc != DB_DONE)
+            return -1;
+        if (i == 0 && db_changes(c) == 1)
+            return 0;
+    }
+    return 0;
+}
+
 int review_editable(db_conn_t *c, const review_kind_t *k, int64_t ref_id)
 {
     review_row_t r;

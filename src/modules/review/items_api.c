@@ -344,8 +344,19 @@ static void decide(http_req_t *req)
         goto out;
     }
     if (!may) {
-        http_error(req, 403, "forbidden", "该事项当前处于%s，您不能审核",
-                   review_level_title(r.level_org_type));
+        /* a reviewer of an earlier level who was a moment too late: the
+         * item moved on (409); anyone else is not a reviewer of it (403) */
+        bool earlier = false;
+        for (int l = 0; l < r.level - 1 && !earlier; l++) {
+            json_t *lv = json_array_get(r.levels, (size_t)l);
+            earlier = review_may_decide(req, c, jstr(lv, "perm"), jstr(lv, "org_type"), r.org_id) == 1;
+        }
+        if (earlier)
+            http_error(req, 409, "conflict", "其他审核人员刚刚处理了该事项（现处于%s）",
+                       review_level_title(r.level_org_type));
+        else
+            http_error(req, 403, "forbidden", "该事项当前处于%s，您不能审核",
+                       review_level_title(r.level_org_type));
         goto out;
     }
     int64_t want = jint(b, "version", 0);
@@ -658,7 +669,7 @@ static const http_route_t routes[] = {
      .flags = HTTP_LIST, .summary = "我的待审（最早的在前）", .resource = &REVIEW_ITEMS, HTTP_QUERY(QUEUE_QUERY),
      HTTP_OUT(ITEM_OUT)},
     {.method = "GET", .pattern = "/api/v1/review/queue/counts", .handler = queue_counts, .perm = "review.read",
-     .summary = "待审数量（按类型）", .resource = &REVIEW_ITEMS, .notes = "{total, kinds:{kind:n}}"},
+     .summary = "待审数量（按类型）", .resource = &REVIEW_ITEMS, HTTP_QUERY(QUEUE_QUERY), .notes = "{total, kinds:{kind:n}}"},
     {.method = "GET", .pattern = "/api/v1/review/chains", .handler = list_chains, .perm = "review.read",
      .summary = "审核链配置"},
     {.method = "PUT", .pattern = "/api/v1/review/chains/{kind}", .handler = put_chain, .perm = "review.admin",

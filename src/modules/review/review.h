@@ -126,6 +126,10 @@ bool review_submit(http_req_t *req, db_conn_t *c, const review_kind_t *k, int64_
  * false after answering 409 or 5xx. */
 bool review_withdraw(http_req_t *req, db_conn_t *c, const review_kind_t *k, int64_t ref_id, json_t **item);
 
+/* The module deleted its row: the item goes when it was never submitted;
+ * otherwise its history stays, marked withdrawn. 0 or -1. */
+int review_discard(db_conn_t *c, const review_kind_t *k, int64_t ref_id);
+
 /* Is the row editable by its submitter (draft, returned, withdrawn)? -1 on error. */
 int review_editable(db_conn_t *c, const review_kind_t *k, int64_t ref_id);
 

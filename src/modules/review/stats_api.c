@@ -31,7 +31,8 @@ static const char *check_month(json_t *v)
     for (int i = 0; i < 7; i++)
         if (i != 4 && (s[i] < '0' || s[i] > '9'))
             return "月份格式为 YYYY-MM";
-    return NULL;
+    int m = (s[5] - '0') * 10 + (s[6] - '0');
+    return m >= 1 && m <= 12 ? NULL : "月份须在 01 至 12 之间";
 }
 
 static const vfield_t STATS_QUERY[] = {

@@ -763,14 +763,8 @@ static bool seg_ok(const char *s)
     return true;
 }
 
-static void file_derivative(http_req_t *req)
+static void send_derivative(http_req_t *req, db_conn_t *c, json_t *f, const char *name)
 {
-    int64_t id;
-    db_conn_t *c = http_db_id(req, &id);
-    json_t *f = c ? http_defer_json(req, load_file(req, c, &STORAGE_FILES, id, RES_PLAIN)) : NULL;
-    if (!f)
-        return;
-    const char *name = http_param(req, "name");
     json_t *der = NULL;
     derivative_of(c, jstr(f, "sha256"), &der);
     http_defer_json(req, der);
@@ -792,6 +786,15 @@ static void file_derivative(http_req_t *req)
     storage_send(req, &s);
 }
 
+static void file_derivative(http_req_t *req)
+{
+    int64_t id;
+    db_conn_t *c = http_db_id(req, &id);
+    json_t *f = c ? http_defer_json(req, load_file(req, c, &STORAGE_FILES, id, RES_PLAIN)) : NULL;
+    if (f)
+        send_derivative(req, c, f, http_param(req, "name"));
+}
+
 static const char *hls_type(const char *name)
 {
     return str_ends_with(name, ".m3u8")  ? "application/vnd.apple.mpegurl"
@@ -800,14 +803,8 @@ static const char *hls_type(const char *name)
                                          : NULL;
 }
 
-static void file_hls(http_req_t *req)
+static void send_hls(http_req_t *req, db_conn_t *c, json_t *f, const char *variant, const char *name)
 {
-    int64_t id;
-    db_conn_t *c = http_db_id(req, &id);
-    json_t *f = c ? http_defer_json(req, load_file(req, c, &STORAGE_FILES, id, RES_PLAIN)) : NULL;
-    if (!f)
-        return;
-    const char *variant = http_param(req, "variant"), *name = http_param(req, "name");
     if ((variant && !seg_ok(variant)) || !seg_ok(name) || !hls_type(name)) {
         http_error(req, 404, "not_found", "播放文件不存在");
         return;
@@ -830,6 +827,15 @@ static void file_hls(http_req_t *req)
                         .inline_ = true,
                         .cache_control = "private, max-age=86400"};
     storage_send(req, &s);
+}
+
+static void file_hls(http_req_t *req)
+{
+    int64_t id;
+    db_conn_t *c = http_db_id(req, &id);
+    json_t *f = c ? http_defer_json(req, load_file(req, c, &STORAGE_FILES, id, RES_PLAIN)) : NULL;
+    if (f)
+        send_hls(req, c, f, http_param(req, "variant"), http_param(req, "name"));
 }
 
 static void media_retry(http_req_t *req)
@@ -1369,7 +1375,9 @@ json_t *storage_file_summary(db_conn_t *c, int64_t file_id, bool *dberr)
     *dberr = false;
     db_stmt_t *st = db_prepare(
         c, "SELECT f.id, f.name, f.title, f.mime, f.size, f.purpose, f.blob_sha, "
-           "b.media_status, b.width, b.height, b.duration_ms, b.derivatives FROM storage_files f "
+           "b.media_status, b.width, b.height, b.duration_ms, b.derivatives, b.taken_at, f.org_id, "
+           "f.created_by, "
+           "f.holder FROM storage_files f "
            "JOIN storage_blobs b ON b.sha256 = f.blob_sha WHERE f.id = ? AND f.deleted_at IS NULL");
     if (!st) {
         *dberr = true;
@@ -1389,6 +1397,10 @@ json_t *storage_file_summary(db_conn_t *c, int64_t file_id, bool *dberr)
                       db_col_text(st, 7), "width", json_or_null_int(st, 8), "height", json_or_null_int(st, 9),
                       "duration_ms", json_or_null_int(st, 10), "derivatives", json_object_get(v, "names"));
         json_decref(v);
+        json_object_set_new(o, "taken_at", json_time(db_col_int64(st, 12)));
+        json_object_set_new(o, "org_id", json_integer(db_col_int64(st, 13)));
+        json_object_set_new(o, "created_by", json_integer(db_col_int64(st, 14)));
+        json_object_set_new(o, "holder", json_string(db_col_text(st, 15)));
     }
     *dberr = rc == DB_ERROR;
     db_done(st);
@@ -1427,6 +1439,58 @@ void storage_file_send(http_req_t *req, db_conn_t *c, int64_t file_id, bool inli
         http_error(req, 404, "not_found", "文件不存在");
     else
         send_file_row(req, f, inline_, 0, "api");
+}
+
+/* The file row of a held or shared file by id for the send functions, or
+ * NULL after answering 404/5xx. */
+static json_t *file_row_any(http_req_t *req, db_conn_t *c, int64_t file_id)
+{
+    qb_t q;
+    qb_init(&q, "SELECT " STORAGE_FILE_COLS " FROM " FILE_FROM " WHERE f.deleted_at IS NULL AND f.id = ");
+    qb_int(&q, file_id);
+    db_stmt_t *st = qb_prepare(c, &q);
+    qb_free(&q);
+    int rc = st ? db_step(st) : DB_ERROR;
+    json_t *f = rc == DB_ROW ? http_defer_json(req, storage_file_row(st, NULL)) : NULL;
+    db_done(st);
+    if (rc == DB_ERROR)
+        http_db_error(req, c);
+    else if (!f)
+        http_error(req, 404, "not_found", "文件不存在");
+    return f;
+}
+
+void storage_file_send_derivative(http_req_t *req, db_conn_t *c, int64_t file_id, const char *name)
+{
+    json_t *f = file_row_any(req, c, file_id);
+    if (f)
+        send_derivative(req, c, f, name);
+}
+
+void storage_file_send_hls(http_req_t *req, db_conn_t *c, int64_t file_id, const char *variant,
+                           const char *name)
+{
+    json_t *f = file_row_any(req, c, file_id);
+    if (f)
+        send_hls(req, c, f, variant, name);
+}
+
+int storage_file_fetch(db_conn_t *c, int64_t file_id, const char *dst, char *err, size_t errlen)
+{
+    db_stmt_t *st = db_prepare(c, "SELECT blob_sha FROM storage_files WHERE id = ? AND deleted_at IS NULL");
+    char sha[80] = "";
+    if (st) {
+        db_bind_int64(st, 1, file_id);
+        if (db_step(st) == DB_ROW)
+            snprintf(sha, sizeof sha, "%s", db_col_text(st, 0));
+    }
+    db_done(st);
+    if (!sha[0]) {
+        snprintf(err, errlen, "文件不存在");
+        return -1;
+    }
+    blob_store_t *b = storage_blobs();
+    return b->ops->fetch(b, sha, dst, err, errlen);
 }
 
 /* for share_api.c */

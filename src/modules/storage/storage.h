@@ -15,8 +15,9 @@
 extern const struct zd_module storage_module;
 
 /* {"id","name","title","mime","size","purpose","sha256","media_status",
- *  "width","height","duration_ms","derivatives":[names]} of a file that is
- * not deleted, or NULL (absent, or a database error when *dberr). */
+ *  "width","height","duration_ms","derivatives":[names],"taken_at" (EXIF),
+ *  "org_id","created_by","holder"} of a file that is not deleted, or NULL
+ * (absent, or a database error when *dberr). */
 json_t *storage_file_summary(db_conn_t *c, int64_t file_id, bool *dberr);
 
 /* Moves a file of the shared space into the hold of module `holder`
@@ -27,5 +28,16 @@ int storage_file_claim(db_conn_t *c, int64_t file_id, int64_t org_id, const char
 /* Answers the request with the file's content (Range, ETag, download
  * name), counting and logging the download. The caller checked access. */
 void storage_file_send(http_req_t *req, db_conn_t *c, int64_t file_id, bool inline_);
+
+/* Answers with a derivative of the file ("thumb_s", "thumb_m", "web",
+ * "poster", "mp4"), 404 while it is being made. The caller checked access. */
+void storage_file_send_derivative(http_req_t *req, db_conn_t *c, int64_t file_id, const char *name);
+/* Answers with a file of the video's HLS ladder: the master playlist
+ * (variant NULL, name "master.m3u8") or a variant's playlist or segment. */
+void storage_file_send_hls(http_req_t *req, db_conn_t *c, int64_t file_id, const char *variant,
+                           const char *name);
+/* Copies the file's content to the local file dst (for tools that read
+ * files: OCR of a video's frames). 0, or -1 with a reason in err. */
+int storage_file_fetch(db_conn_t *c, int64_t file_id, const char *dst, char *err, size_t errlen);
 
 #endif

@@ -1,0 +1,39 @@
+/* internal.h — what the submission module's own files share. */
+#ifndef ZD_MOD_SUBMISSION_INTERNAL_H
+#define ZD_MOD_SUBMISSION_INTERNAL_H
+#include "auth/resource.h"
+#include "jobs/jobs.h"
+#include "modules/module.h"
+#include "modules/review/review.h"
+#include "modules/submission/submission.h"
+
+extern const review_kind_t SUB_ARTICLE, SUB_PHOTO, SUB_VIDEO;
+extern const char *const ARTICLE_CATEGORIES[];
+extern const char *const PHOTO_ACTIVITY_TYPES[];
+
+/* The submitter alone changes a submission: false after answering 403. */
+bool sub_is_submitter(http_req_t *req, json_t *row);
+/* The row may be edited (draft, returned, withdrawn): false after answering 409 or 5xx. */
+bool sub_editable(http_req_t *req, db_conn_t *c, const review_kind_t *k, int64_t id);
+/* The organisation named in a body is in the caller's scope: false after answering 422. */
+bool sub_org_ok(http_req_t *req, db_conn_t *c, int64_t org_id);
+/* Proofreads text as the proofreading module does; appends its findings
+ * (each with "source": src) to out. 0, or -1 when the engine is not ready. */
+int sub_proofread(const char *text, size_t len, const char *src, json_t *out);
+/* Appends the OCR findings of submission files (images) to out. 0 or -1. */
+int sub_file_findings(db_conn_t *c, json_t *file_ids, json_t *out);
+/* The file ids of the submission images an HTML body shows, or NULL after
+ * answering 422 (an image not uploaded through the platform). */
+json_t *sub_body_images(http_req_t *req, db_conn_t *c, const char *html);
+/* Keywords of a text (friso segmentation, frequency × length), at most n. */
+json_t *sub_keywords(const char *text, size_t n);
+
+int sub_articles_routes(zd_app_t *app, char *err, size_t errlen);
+int sub_photos_routes(zd_app_t *app, char *err, size_t errlen);
+int sub_videos_routes(zd_app_t *app, char *err, size_t errlen);
+int sub_files_routes(zd_app_t *app, char *err, size_t errlen);
+extern const config_t *sub_cfg;
+int sub_ocr_job(job_ctx_t *ctx);
+int sub_video_check_job(job_ctx_t *ctx);
+
+#endif
