@@ -40,6 +40,8 @@ export const videoApi = {
   get: (id, opts) => api.get(`${V}/videos/${id}`, undefined, opts),
   create: (body) => api.post(`${V}/videos`, body),
   update: (id, body) => api.patch(`${V}/videos/${id}`, body),
+  /** the uploaded video file of a submission created without one, or a replacement */
+  setFile: (id, fileId) => api.post(`${V}/videos/${id}/file`, { file_id: fileId }),
   remove: (id) => api.del(`${V}/videos/${id}`, { handled: [409] }),
   submit: (id) => api.post(`${V}/videos/${id}/submit`, undefined, { handled: [409, 422, 503] }),
   withdraw: (id) => api.post(`${V}/videos/${id}/withdraw`, undefined, { handled: [409] }),

@@ -44,6 +44,20 @@ function lowerBound(arr, x) {
   return lo;
 }
 
+const CONTEXT = 8;
+const bare = (cps) => cps.filter((ch) => !WS.test(ch));
+/** how many of the few characters before and after agree (whitespace aside) */
+function around(aCps, aStart, aEnd, bCps, bStart, bEnd) {
+  if (!aCps.length) return 0;
+  const before = (cps, at) => bare(cps.slice(Math.max(0, at - CONTEXT * 2), at)).slice(-CONTEXT).reverse();
+  const after = (cps, at) => bare(cps.slice(at, at + CONTEXT * 2)).slice(0, CONTEXT);
+  let n = 0;
+  const [a1, b1, a2, b2] = [before(aCps, aStart), before(bCps, bStart), after(aCps, aEnd), after(bCps, bEnd)];
+  for (let i = 0; i < a1.length && a1[i] === b1[i]; i++) n++;
+  for (let i = 0; i < a2.length && a2[i] === b2[i]; i++) n++;
+  return n;
+}
+
 /**
  * locate(flatCps, text, findings) → [[start, end] | null] per finding: the
  * code point range in the rendered text (flatCps) of each finding given in
@@ -64,14 +78,18 @@ export function locate(flatCps, text, findings) {
       const k2 = lowerBound(sT, f.end) - 1;
       if (k1 <= k2 && k1 < sF.length) return [sF[k1], sF[k2] + 1];
     }
-    // the words themselves, the occurrence nearest to where they were
+    // the words themselves: the occurrence whose surroundings match those in
+    // the checked text best, then the one nearest to where they were
     if (typeof f.text !== 'string' || !f.text) return null;
+    const len = Array.from(f.text).length;
     let best = null;
     for (let at = flat.indexOf(f.text); at >= 0; at = flat.indexOf(f.text, at + 1)) {
       const cp = cpAt(at);
-      if (!best || Math.abs(cp - f.start) < Math.abs(best[0] - f.start)) best = [cp, cp + Array.from(f.text).length];
+      const score = around(tCps, f.start, f.start + len, flatCps, cp, cp + len);
+      const dist = Math.abs(cp - f.start);
+      if (!best || score > best.score || (score === best.score && dist < best.dist)) best = { score, dist, range: [cp, cp + len] };
     }
-    return best;
+    return best ? best.range : null;
   });
 }
 

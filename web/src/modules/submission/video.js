@@ -16,7 +16,7 @@ const CHECK_FINAL = new Set(['done', 'failed']);
 
 /** true while the server is still working on the video (poll again) */
 export function videoBusy(v) {
-  if (!v) return false;
+  if (!v || !v.file_id) return false; // no file yet: nothing happens on the server
   const ms = v.file?.media_status;
   return (ms && !MEDIA_FINAL.has(ms)) || !CHECK_FINAL.has(v.check_status);
 }
