@@ -68,7 +68,7 @@ async function decide(page, action, opinion) {
   const box = panel(page).locator('[data-test=review-decide]');
   await box.waitFor();
   await box.locator(`[data-action=${action}]`).click();
-  await box.locator('[data-test=decide-opinion] textarea').fill(opinion);
+  await box.locator('[data-test=decide-opinion]').fill(opinion);
   await box.locator('[data-test=decide-submit]').click();
 }
 
@@ -76,17 +76,17 @@ test('a worker writes an article in the editor and submits it', async (t) => {
   await withPage(t, ctx, async (page) => {
     await as(page, 'worker');
     await page.goto(`${ctx.base}/`);
-    const menu = await page.locator('.side-menu').innerText();
+    const menu = await page.locator('.side-menu').textContent();
     for (const w of ['投稿管理', '文章投稿', '照片投稿', '视频投稿', '审核管理', '审核记录']) assert.ok(menu.includes(w), `menu has ${w}`);
     assert.ok(!menu.includes('审核工作台'), 'a worker has no review queue');
     await page.goto(`${ctx.base}/submission/articles/new`);
-    await page.locator('[data-test=article-title] input').fill(TITLE);
+    await page.locator('[data-test=article-title]').fill(TITLE);
     await pick(page, 'article-category', '工作动态');
-    assert.equal(await page.locator('[data-test=article-author] input').inputValue(), '中共上海市浦东新区委员会');
+    assert.equal(await page.locator('[data-test=article-author]').inputValue(), '中共上海市浦东新区委员会');
     await typeInEditor(page, BODY);
     await noRawCodes(page);
     await page.locator('[data-test=article-submit]').click();
-    await page.waitForURL(/\/submission\/articles\/\d+$/);
+    await page.waitForURL(/\/submission\/articles\/\d+$/, { waitUntil: 'commit' });
     articleId = Number(/articles\/(\d+)$/.exec(page.url())[1]);
     await statusOf(page).filter({ hasText: '审核中' }).waitFor();
     await page.locator('[data-test=article-detail]', { hasText: BODY }).waitFor();
@@ -106,7 +106,7 @@ test('the district reviewer finds it in 审核工作台 and returns it with an o
     await badge.waitFor();
     assert.ok(Number(await badge.innerText()) >= 1);
     await page.locator('[data-menu=review-queue]').click();
-    await page.waitForURL(/\/review\/queue$/);
+    await page.waitForURL(/\/review\/queue$/, { waitUntil: 'commit' });
     await page.locator('[data-test=queue-count-all]').waitFor();
     const row = page.locator('[data-test=queue-table] .el-table__body tr', { hasText: TITLE });
     await row.waitFor();
@@ -114,7 +114,7 @@ test('the district reviewer finds it in 审核工作台 and returns it with an o
     assert.match(await row.innerText(), /区级审核/);
     await noRawCodes(page);
     await row.click();
-    await page.waitForURL(new RegExp(`/submission/articles/${articleId}$`));
+    await page.waitForURL(new RegExp(`/submission/articles/${articleId}$`), { waitUntil: 'commit' });
     await decide(page, 'return', RETURN_OPINION);
     await statusOf(page).filter({ hasText: '退回修改' }).waitFor();
     await panel(page).locator('[data-test=history-opinion]', { hasText: RETURN_OPINION }).waitFor();
@@ -130,12 +130,12 @@ test('the worker sees the opinion, edits and resubmits', async (t) => {
     await statusOf(page).filter({ hasText: '退回修改' }).waitFor();
     await panel(page).locator('[data-test=history-opinion]', { hasText: RETURN_OPINION }).waitFor();
     await page.locator('[data-test=article-edit]').click();
-    await page.waitForURL(/\/edit$/);
+    await page.waitForURL(/\/edit$/, { waitUntil: 'commit' });
     await page.locator('[data-test=returned-opinion]', { hasText: RETURN_OPINION }).waitFor();
     await page.locator('[data-test=rich-editor] [data-slate-editor]', { hasText: BODY }).waitFor();
     await typeInEditor(page, ADDED, { end: true });
     await page.locator('[data-test=article-submit]').click();
-    await page.waitForURL(new RegExp(`/submission/articles/${articleId}$`));
+    await page.waitForURL(new RegExp(`/submission/articles/${articleId}$`), { waitUntil: 'commit' });
     await statusOf(page).filter({ hasText: '审核中' }).waitFor();
     await page.locator('[data-test=article-detail]', { hasText: ADDED }).waitFor();
     await panel(page).getByText('第 2 版').first().waitFor();
@@ -172,7 +172,7 @@ test('the city reviewer approves; the worker sees 已通过 and the whole histor
     await row.waitFor();
     assert.match(await row.innerText(), /市级审核/);
     await row.click();
-    await page.waitForURL(new RegExp(`/submission/articles/${articleId}$`));
+    await page.waitForURL(new RegExp(`/submission/articles/${articleId}$`), { waitUntil: 'commit' });
     await decide(page, 'approve', '同意发布。');
     await statusOf(page).filter({ hasText: '已通过' }).waitFor();
   });
@@ -205,7 +205,7 @@ test('a proofreading block is marked by 校对 and stops the submission with its
   await withPage(t, ctx, async (page) => {
     await as(page, 'worker');
     await page.goto(`${ctx.base}/submission/articles/new`);
-    await page.locator('[data-test=article-title] input').fill('学习贯彻会议精神');
+    await page.locator('[data-test=article-title]').fill('学习贯彻会议精神');
     await pick(page, 'article-category', '理论学习');
     await typeInEditor(page, '坚决维护以习近平总书记为核心的党中央权威。');
     await page.locator('[data-test=article-check]').click();
