@@ -128,3 +128,33 @@ test('a video page follows transcoding and the frames’ check, plays it, and su
     }
   });
 });
+
+test('a picture put into an article goes through the platform and shows in the stored body', async (t) => {
+  const png = join(work, '活动现场.png');
+  execFileSync('convert', ['-size', '320x200', 'xc:green', png]);
+  await withPage(t, ctx, async (page) => {
+    await asWorker(page);
+    await page.goto(`${ctx.base}/submission/articles/new`);
+    await page.locator('[data-test=article-title]').fill('图文报道');
+    await page.locator('[data-test=article-category]').click();
+    await page.locator('.el-select-dropdown__item:visible', { hasText: '工作动态' }).click();
+    await page.locator('[data-test=rich-editor] [data-slate-editor]').click();
+    await page.keyboard.insertText('现场照片如下。');
+    await page.locator('[data-test=rich-editor] [data-menu-key=group-image]').click();
+    const [chooser] = await Promise.all([
+      page.waitForEvent('filechooser'),
+      page.locator('[data-test=rich-editor] [data-menu-key=uploadImage]').click(),
+    ]);
+    await chooser.setFiles(png);
+    // uploaded with tus, checked, handed to the submission: its URL in the body
+    const img = page.locator('[data-test=rich-editor] [data-slate-editor] img');
+    await img.waitFor({ timeout: 60000 });
+    assert.match(await img.getAttribute('src'), /^\/api\/v1\/submission\/files\/\d+/);
+    await page.locator('[data-test=article-save]').click();
+    await page.waitForURL(/\/submission\/articles\/\d+\/edit$/, { waitUntil: 'commit' });
+    await page.goto(page.url().replace(/\/edit$/, ''));
+    const shown = page.locator('[data-test=article-body] img');
+    await shown.waitFor();
+    await until(async () => (await shown.evaluate((i) => i.complete && i.naturalWidth)) === 320, 'the picture loads from the server');
+  });
+});
