@@ -9,7 +9,7 @@
 // in order.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startConsole, withPage, login, until } from './lib/console.mjs';
+import { startConsole, withPage, login, until, enterAsAdmin } from './lib/console.mjs';
 
 const PASSWORD = 'Zhendi@Demo2026'; // src/modules/identity/demo.c
 const USERS = {
@@ -229,5 +229,49 @@ test('a proofreading block is marked by 校对 and stops the submission with its
     const items = (await list.json()).items;
     assert.equal(items.length, 1);
     assert.equal(items[0].status, 'draft');
+  });
+});
+
+test('审核统计 draws the counts of the flow above and exports them', async (t) => {
+  await withPage(t, ctx, async (page) => {
+    await as(page, 'district');
+    await page.goto(`${ctx.base}/review/stats`);
+    const totals = page.locator('[data-test=stats-totals]');
+    await totals.waitFor();
+    // two submissions, one return, one final approval (the district's scope)
+    await until(async () => /2\s*提交/.test(await totals.innerText()) && /1\s*退回修改/.test(await totals.innerText()), 'the totals of the flow');
+    for (const c of ['chart-bar', 'chart-status', 'chart-month', 'chart-orgs']) await page.locator(`[data-test=${c}] canvas`).waitFor();
+    assert.match(await page.locator('[data-test=stats-table]').innerText(), /文章/);
+    assert.match(await page.locator('[data-test=stats-levels]').innerText(), /第 1 级审核|区级审核/);
+    await page.locator('[data-test=stats-group]').getByText('按月份').click();
+    await until(async () => /\d{4}年\d{1,2}月/.test(await page.locator('[data-test=stats-table]').innerText()), 'months in words');
+    const [dl] = await Promise.all([page.waitForEvent('download'), page.locator('[data-test=stats-export]').click()]);
+    assert.match(dl.suggestedFilename(), /\.xlsx$/);
+    await noRawCodes(page);
+  });
+});
+
+test('the system administrator sets a kind’s chain bottom-up and restores the default', async (t) => {
+  await withPage(t, ctx, async (page) => {
+    await enterAsAdmin(ctx, page);
+    await page.goto(`${ctx.base}/review/chains`);
+    const levels = page.locator('[data-test=chain-levels][data-kind=photo]');
+    await levels.waitFor();
+    assert.equal((await levels.innerText()).replace(/\s+/g, ''), '1.区级审核2.市级审核');
+    const row = page.locator('[data-test=chains-table] .el-table__body tr', { hasText: '照片' });
+    await row.locator('[data-test=chain-edit]').click();
+    const dlg = page.locator('[data-test=chain-dialog]');
+    // chosen in any order, kept bottom-up: 街镇 → 区 → 市
+    await dlg.locator('[data-type=city]').click();
+    await dlg.locator('[data-type=street]').click();
+    await dlg.locator('[data-type=city]').click();
+    await dlg.locator('[data-test=chain-save]').click();
+    await dlg.waitFor({ state: 'hidden' });
+    await until(async () => (await levels.innerText()).replace(/\s+/g, '') === '1.街镇审核2.区级审核3.市级审核', 'three levels bottom-up');
+    await row.getByText('已自定义').waitFor();
+    await row.locator('[data-test=chain-reset]').click();
+    await page.locator('.el-message-box').getByRole('button', { name: '恢复默认' }).click();
+    await until(async () => (await levels.innerText()).replace(/\s+/g, '') === '1.区级审核2.市级审核', 'the default again');
+    await noRawCodes(page);
   });
 });
