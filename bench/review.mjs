@@ -12,9 +12,14 @@ import { startServer, TEST_PG } from '../tests/api/lib/server.mjs';
 const N = Number(process.argv[2] || 1000000);
 const C = Number(process.argv[3] || 50);
 const SECONDS = Number(process.argv[4] || 30);
+// each user pauses this long between two actions (a person reads, types, decides);
+// THINK_MS=0 drives the server flat out (a closed loop: latency is then concurrency / throughput)
+const THINK = Number(process.env.THINK_MS ?? 1000);
+const pause = () => (THINK ? new Promise((res) => setTimeout(res, THINK * (0.5 + Math.random()))) : null);
 const DEMO = 'Zhendi@Demo2026';
 
-const srv = await startServer({ args: ['--demo', '--db-pool-size', '16'] });
+const srv = await startServer({ args: ['--demo'], keepData: !!process.env.BENCH_KEEP });
+if (process.env.BENCH_KEEP) console.log(`data kept in ${srv.data}`);
 const pct = (a, p) => a[Math.min(a.length - 1, Math.floor((a.length * p) / 100))];
 try {
   // ---- the existing submissions ----
@@ -42,6 +47,8 @@ try {
            CASE a.review_level WHEN 1 THEN 'district' WHEN 2 THEN 'city' END,
            CASE WHEN a.status = 'in_review' THEN a.created_at END, 1, a.created_at, a.created_by, a.created_at, a.updated_at
     FROM articles a`);
+  srv.sql(`INSERT INTO review_status_counts (kind, org_id, district_id, status, n)
+    SELECT kind, org_id, COALESCE(MAX(district_id), 0), status, COUNT(*) FROM review_items GROUP BY kind, org_id, status`);
   // the counters those submissions left: per month, kind, category, organisation and event
   const months = [...Array(12).keys()].map((k) => { const d = new Date(now - k * 30 * 86400000); return `${d.getUTCFullYear()}-${String(d.getUTCMonth() + 1).padStart(2, '0')}`; });
   const per = Math.max(1, Math.round(N / (months.length * cats.length * orgs.length)));
@@ -51,8 +58,8 @@ try {
       values.push(`('${m}','article','${c}',${o},${d},0,'${ev}',${Math.round(per * f)},0)`);
   for (const m of months) for (const [o, d] of orgs) for (const lv of [1, 2])
     values.push(`('${m}','article','news',${o},${d},${lv},'decided',${per},${per * 3600000})`);
-  for (let i = 0; i < values.length; i += 5000)
-    srv.sql(`INSERT INTO review_stats (month, kind, category, org_id, district_id, level, event, n, dur_ms) VALUES ${values.slice(i, i + 5000).join(',')} ON CONFLICT DO NOTHING`);
+  for (let i = 0; i < values.length; i += 1000)
+    srv.sql(`INSERT INTO review_stats (month, kind, category, org_id, district_id, level, event, n, dur_ms) VALUES ${values.slice(i, i + 1000).join(',')} ON CONFLICT DO NOTHING`);
   srv.sql(TEST_PG ? 'ANALYZE' : 'ANALYZE');
   console.log(`${N} submissions and ${values.length} counter rows written in ${((Date.now() - t0) / 1000).toFixed(1)} s (${TEST_PG ? 'PostgreSQL' : 'SQLite'})`);
 
@@ -71,6 +78,29 @@ try {
     if (r.status !== ok) errors[name] = `${r.status} ${r.body.slice(0, 200)}`;
     return r;
   };
+  // one user alone first: each operation's own cost
+  const alone = async (name, fn, ok = 200) => {
+    const ms = [];
+    let r;
+    for (let i = 0; i < 5; i++) {
+      const s = process.hrtime.bigint();
+      r = await fn();
+      ms.push(Number(process.hrtime.bigint() - s) / 1e6);
+      if (r.status !== ok) throw new Error(`${name}: ${r.status} ${r.body}`);
+    }
+    ms.sort((x, y) => x - y);
+    console.log(`alone: ${name} median ${ms[2].toFixed(1)} ms`);
+    return r;
+  };
+  await alone('GET /review/queue', () => reviewer.get('/api/v1/review/queue?page_size=20'));
+  await alone('GET /review/queue (city)', () => city.get('/api/v1/review/queue?page_size=20'));
+  await alone('GET /review/items?q=', () => reviewer.get(`/api/v1/review/items?status=in_review&q=${encodeURIComponent('第1234')}&page_size=20`));
+  for (const g of ['kind', 'district', 'month'])
+    await alone(`GET /review/stats?group=${g}`, () => city.get(`/api/v1/review/stats?group=${g}`));
+  const one = await alone('POST /articles', () => worker.post('/api/v1/articles', {
+    title: '单独投稿', category: 'news', author_type: 'org', author: '陆家嘴街道党工委', org_id: org, body_html: '<p>社区党群服务中心开展主题党日活动。</p>',
+  }), 201);
+  await alone('GET /articles/{id}', () => worker.get(`/api/v1/articles/${one.json.id}`));
   const end = Date.now() + SECONDS * 1000;
   let k = 0;
   const writer = async () => {
@@ -79,10 +109,13 @@ try {
         title: `压测投稿${++k}`, category: 'news', author_type: 'org', author: '陆家嘴街道党工委', org_id: org,
         body_html: '<p>社区党群服务中心开展主题党日活动，党员同志积极参加志愿服务。</p>',
       }), 201);
+      await pause();
       if (a.status !== 201) continue;
       const s = await timed('POST /articles/{id}/submit', () => worker.post(`/api/v1/articles/${a.json.id}/submit`));
+      await pause();
       if (s.status !== 200) continue;
       await timed('POST /review/items/{id}/decision', () => reviewer.post(`/api/v1/review/items/${a.json.review_id}/decision`, { action: 'approve', opinion: '同意' }));
+      await pause();
     }
   };
   const reader = async (i) => {
@@ -90,12 +123,14 @@ try {
       if (i % 3 === 0) await timed('GET /review/queue', () => reviewer.get('/api/v1/review/queue?page_size=20'));
       else if (i % 3 === 1) await timed('GET /review/queue (city)', () => city.get('/api/v1/review/queue?page_size=20'));
       else await timed('GET /review/items?q=', () => reviewer.get(`/api/v1/review/items?status=in_review&q=${encodeURIComponent(`第${1000 + (k % 5000)}`)}&page_size=20`));
+      await pause();
     }
   };
   const stats = async () => {
     while (Date.now() < end) {
       for (const g of ['kind', 'district', 'month', 'category', 'org'])
         await timed(`GET /review/stats?group=${g}`, () => city.get(`/api/v1/review/stats?group=${g}`));
+      await pause();
     }
   };
   const tasks = [];
@@ -104,7 +139,8 @@ try {
   for (let i = 0; i < C - nw - 1; i++) tasks.push(reader(i));
   tasks.push(stats());
   await Promise.all(tasks);
-  console.log(`\n${C} concurrent users for ${SECONDS} s over ${N} existing submissions:\n`);
+  const total = Object.values(lat).reduce((x, a) => x + a.length, 0);
+  console.log(`\n${C} concurrent users (think time ${THINK ? `${THINK / 2}–${THINK * 1.5} ms` : 'none'}) for ${SECONDS} s over ${N} existing submissions: ${(total / SECONDS).toFixed(0)} requests/s\n`);
   console.log('| operation | requests | p50 ms | p95 ms | p99 ms |');
   console.log('|---|---:|---:|---:|---:|');
   for (const [name, a] of Object.entries(lat)) {

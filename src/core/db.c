@@ -112,6 +112,7 @@ db_t *db_open(const char *url, const db_options_t *opt, char *err, size_t errlen
     db->display = mask_password(url);
     db->conns = calloc((size_t)db->opt.pool_size, sizeof *db->conns);
     pthread_mutex_init(&db->mu, NULL);
+    sem_init(&db->writer, 0, 1);
     pthread_cond_init(&db->cv, NULL);
     if (!db->url || !db->display || !db->conns) {
         snprintf(err, errlen, "out of memory");
@@ -135,6 +136,7 @@ void db_close(db_t *db)
         for (int i = 0; i < db->opt.pool_size; i++)
             conn_free(db->conns[i]);
     pthread_mutex_destroy(&db->mu);
+    sem_destroy(&db->writer);
     pthread_cond_destroy(&db->cv);
     free(db->conns);
     free(db->url);
@@ -293,14 +295,50 @@ void db_pool_stats(db_t *db, int *size, int *in_use, int *waiting, int64_t *time
 
 int db_exec(db_conn_t *c, const char *sql) { return c->db->be->exec(c, sql); }
 
+/* Waits for the database's writer slot (one_writer backends) up to the
+ * busy timeout: writers of this process queue here and are handed the slot
+ * at once, instead of polling the file lock with growing sleeps. Another
+ * process (a CLI command) still meets the file lock and its busy handler. */
+static int writer_enter(db_conn_t *c)
+{
+    if (!c->db->be->one_writer)
+        return 0;
+    struct timespec until;
+    clock_gettime(CLOCK_REALTIME, &until);
+    int64_t ns = until.tv_nsec + (int64_t)c->db->opt.busy_timeout_ms * 1000000;
+    until.tv_sec += (time_t)(ns / 1000000000);
+    until.tv_nsec = (long)(ns % 1000000000);
+    int rc;
+    while ((rc = sem_timedwait(&c->db->writer, &until)) != 0 && errno == EINTR)
+        ;
+    if (rc != 0) {
+        db_set_error(c, DB_E_BUSY, "database is busy (another write transaction)");
+        return -1;
+    }
+    c->holds_writer = true;
+    return 0;
+}
+
+static void writer_leave(db_conn_t *c)
+{
+    if (c->holds_writer) {
+        c->holds_writer = false;
+        sem_post(&c->db->writer);
+    }
+}
+
 static int begin(db_conn_t *c, const char *sql)
 {
     if (c->in_tx) {
         db_set_error(c, DB_E_OTHER, "transaction already open");
         return -1;
     }
-    if (db_exec(c, sql) != 0)
+    if (writer_enter(c) != 0)
         return -1;
+    if (db_exec(c, sql) != 0) {
+        writer_leave(c);
+        return -1;
+    }
     c->in_tx = true;
     return 0;
 }
@@ -397,6 +435,7 @@ int db_commit(db_conn_t *c)
     if (refused || fault(c, DB_FAULT_COMMIT)) {
         db_exec(c, "ROLLBACK");
         c->in_tx = false;
+        writer_leave(c);
         db_set_error(c, DB_E_OTHER,
                      refused ? "commit refused: no audit record in this transaction" : "injected fault");
         return -1;
@@ -410,6 +449,7 @@ int db_commit(db_conn_t *c)
         db_set_error(c, code, msg);
     }
     c->in_tx = false;
+    writer_leave(c);
     return rc;
 }
 
@@ -422,7 +462,9 @@ int db_rollback(db_conn_t *c)
     for (int i = 0; i < DB_STMT_CACHE; i++)
         if (c->cache[i] && !c->cache[i]->in_use)
             c->db->be->reset(c->cache[i]->impl);
-    return db_exec(c, "ROLLBACK");
+    int rc = db_exec(c, "ROLLBACK");
+    writer_leave(c);
+    return rc;
 }
 
 static uint64_t fnv1a(const char *s)

@@ -87,8 +87,10 @@ void db_pool_stats(db_t *db, int *size, int *in_use, int *waiting, int64_t *acqu
 int db_exec(db_conn_t *c, const char *sql);
 
 /* Transactions. db_begin starts a write transaction in which writers queue
- * for the rows they change: SQLite BEGIN IMMEDIATE (one writer at a time),
- * PostgreSQL READ COMMITTED — each statement sees the newest committed rows,
+ * for the rows they change: SQLite BEGIN IMMEDIATE (one writer at a time;
+ * within this process writers wait in a queue that hands over at once
+ * rather than polling the file lock), PostgreSQL READ COMMITTED — each
+ * statement sees the newest committed rows,
  * an UPDATE waits for a row another transaction holds and then re-checks
  * its WHERE on the newest version. So atomic updates (`SET n = n + 1`,
  * `… WHERE status = 'queued'` then db_changes) and SKIP_LOCKED_CLAUSE

@@ -4,10 +4,15 @@
 #define ZD_DB_INTERNAL_H
 #include "core/db.h"
 #include <pthread.h>
+#include <semaphore.h>
 
 typedef struct db_backend {
     const char *name;
     db_dialect_t dialect;
+    /* one writer at a time for the whole database (SQLite): write
+     * transactions queue on a mutex of the process, handed over at once,
+     * rather than on the backend's busy handler, which sleeps and retries */
+    bool one_writer;
     /* connection */
     void *(*connect)(db_t *db, char *err, size_t errlen);
     void (*disconnect)(void *h);
@@ -62,6 +67,7 @@ struct db_conn {
     db_t *db;
     void *h; /* backend handle */
     bool in_tx, in_use;
+    bool holds_writer;    /* this connection's transaction holds db->writer */
     bool timeout_changed; /* db_statement_timeout since acquire */
     int locks;            /* db_lock held */
     /* db_set_commit_check: asked before every COMMIT; cleared by release */
@@ -82,6 +88,8 @@ struct db {
     db_options_t opt;
     pthread_mutex_t mu;
     pthread_cond_t cv;
+    sem_t writer;      /* one_writer backends: the write transaction in progress (a semaphore,
+                     not a mutex: a connection may be released by another thread) */
     db_conn_t **conns; /* opt.pool_size slots, NULL until first used */
     int in_use, waiting;
     int64_t acquire_timeouts;

@@ -237,6 +237,7 @@ const db_backend_t db_backend_sqlite = {
     .lock = NULL, /* one server per database file (the data directory lock) */
     .unlock = NULL,
     .statement_timeout = NULL,
+    .one_writer = true,
     .begin_sql = "BEGIN IMMEDIATE",
     .begin_serializable_sql = "BEGIN IMMEDIATE",
     .maintain_sql = "PRAGMA optimize",

@@ -213,6 +213,9 @@ test('statistics count submissions, returns and approvals by kind and district, 
   assert.ok(art.submitted >= 8 && art.approved >= 1 && art.returned >= 1 && art.rejected >= 1 && art.withdrawn >= 1, JSON.stringify(art));
   assert.ok(st.levels.find((l) => l.level === 1).decided >= 5);
   assert.ok(st.status.approved >= 1 && st.status.draft >= 1);
+  // the current counts kept with every change agree with the items themselves
+  for (const [status, count] of Object.entries(st.status))
+    assert.equal((await city.get(`/api/v1/review/items?status=${status}&page_size=1`)).json.total, count, status);
   const byDistrict = (await city.get('/api/v1/review/stats?group=district')).json;
   assert.ok(byDistrict.items.some((x) => x.label === '浦东新区' || /浦东/.test(x.label)), JSON.stringify(byDistrict.items));
   const month = (await city.get('/api/v1/review/stats?group=month')).json;

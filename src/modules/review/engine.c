@@ -234,6 +234,31 @@ int review_stat(db_conn_t *c, const review_row_t *r, const char *event, int leve
     return rc == DB_DONE ? 0 : -1;
 }
 
+int review_status_move(db_conn_t *c, const review_row_t *r, const char *from, const char *to)
+{
+    for (int i = 0; i < 2; i++) {
+        const char *st_name = i ? to : from;
+        if (!st_name)
+            continue;
+        db_stmt_t *st =
+            db_prepare(c, "INSERT INTO review_status_counts (kind, org_id, district_id, status, n) "
+                          "VALUES (?, ?, ?, ?, ?) ON CONFLICT (kind, org_id, status) "
+                          "DO UPDATE SET n = review_status_counts.n + excluded.n");
+        if (!st)
+            return -1;
+        db_bind_text(st, 1, r->kind);
+        db_bind_int64(st, 2, r->org_id);
+        db_bind_int64(st, 3, r->district_id);
+        db_bind_text(st, 4, st_name);
+        db_bind_int64(st, 5, i ? 1 : -1);
+        int rc = db_step(st);
+        db_done(st);
+        if (rc != DB_DONE)
+            return -1;
+    }
+    return 0;
+}
+
 int review_mirror(db_conn_t *c, const review_kind_t *k, int64_t ref_id, const char *status, int level,
                   int64_t now)
 {
@@ -348,6 +373,19 @@ int64_t review_open(http_req_t *req, db_conn_t *c, const review_kind_t *k, int64
     }
     db_done(st);
     if (id > 0) {
+        review_row_t r = {.org_id = org_id};
+        snprintf(r.kind, sizeof r.kind, "%s", k->kind);
+        db_stmt_t *d = db_prepare(c, "SELECT COALESCE(district_id, 0) FROM review_items WHERE id = ?");
+        if (d) {
+            db_bind_int64(d, 1, id);
+            if (db_step(d) == DB_ROW)
+                r.district_id = db_col_int64(d, 0);
+        }
+        db_done(d);
+        if (!d || review_status_move(c, &r, NULL, "draft") != 0)
+            id = -1;
+    }
+    if (id > 0) {
         char sql[160];
         snprintf(sql, sizeof sql,
                  "UPDATE %s SET review_id = ?, status = 'draft', review_level = 0 WHERE id = ?", k->table);
@@ -384,6 +422,14 @@ int review_retitle(db_conn_t *c, const review_kind_t *k, int64_t ref_id, const c
 
 int review_discard(db_conn_t *c, const review_kind_t *k, int64_t ref_id)
 {
+    review_row_t r;
+    int got = review_item_get(c, 0, k->kind, ref_id, true, &r);
+    if (got <= 0)
+        return got;
+    int moved = review_status_move(c, &r, r.status, r.version == 0 ? NULL : "withdrawn");
+    review_row_free(&r);
+    if (moved != 0)
+        return -1;
     static const char *const SQL[] = {
         "DELETE FROM review_items WHERE kind = ? AND ref_id = ? AND version = 0",
         "UPDATE review_items SET status = 'withdrawn', level = 0, level_perm = NULL, level_org_type = NULL "
@@ -572,6 +618,10 @@ bool review_submit(http_req_t *req, db_conn_t *c, const review_kind_t *k, int64_
     }
     if (!res_transition(req, c, &q, "该内容已被提交或已处理"))
         goto out;
+    if (review_status_move(c, &r, r.status, "in_review") != 0) {
+        http_db_error(req, c);
+        goto out;
+    }
     snprintf(r.status, sizeof r.status, "in_review");
     review_event_t ev = {.item_id = r.id,
                          .ref_id = ref_id,
@@ -634,7 +684,8 @@ bool review_withdraw(http_req_t *req, db_conn_t *c, const review_kind_t *k, int6
                          .version = r.version,
                          .status = "withdrawn"};
     snprintf(r.status, sizeof r.status, "withdrawn");
-    if (review_history_add(req, c, &r, r.version, 0, NULL, "withdraw", NULL, -1, now) ||
+    if (review_status_move(c, &r, "in_review", "withdrawn") ||
+        review_history_add(req, c, &r, r.version, 0, NULL, "withdraw", NULL, -1, now) ||
         review_stat(c, &r, "withdrawn", 0, 0, now) || review_mirror(c, k, ref_id, "withdrawn", 0, now) ||
         (k->changed && k->changed(c, &ev))) {
         http_db_error(req, c);

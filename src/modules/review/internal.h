@@ -43,6 +43,9 @@ int review_may_decide(http_req_t *req, db_conn_t *c, const char *perm, const cha
 /* Records a statistics event in the item's month. 0 or -1. */
 int review_stat(db_conn_t *c, const review_row_t *r, const char *event, int level, int64_t dur_ms,
                 int64_t now);
+/* Moves one item from status `from` to `to` in the current counts (either
+ * may be NULL: a new item, a deleted one). 0 or -1. */
+int review_status_move(db_conn_t *c, const review_row_t *r, const char *from, const char *to);
 /* Writes the state into the module's table. 0 or -1. */
 int review_mirror(db_conn_t *c, const review_kind_t *k, int64_t ref_id, const char *status, int level,
                   int64_t now);

@@ -221,22 +221,35 @@ static void get_version(http_req_t *req)
         http_json(req, 200, o);
 }
 
-/* " AND <the items the caller may decide now>" */
+/* " AND <the items the caller may decide now>": at a level whose
+ * permission the caller holds, inside the scope of that permission, for
+ * the type of the caller's organisation. With one such permission (the
+ * usual case) the condition is a plain equality the queue index serves. */
 static void queue_cond(http_req_t *req, db_conn_t *c, qb_t *w)
 {
+    const char *held[4];
+    int n = 0;
+    for (int i = 0; REVIEW_DECIDE_PERMS[i] && n < 4; i++)
+        if (auth_has(req, REVIEW_DECIDE_PERMS[i]))
+            held[n++] = REVIEW_DECIDE_PERMS[i];
     qb_sql(w, " AND i.status = 'in_review' AND i.level_org_type = ");
     qb_text(w, review_caller_org_type(req, c));
-    qb_sql(w, " AND (1 = 0");
-    for (int i = 0; REVIEW_DECIDE_PERMS[i]; i++) {
-        const char *p = REVIEW_DECIDE_PERMS[i];
-        if (!auth_has(req, p))
-            continue;
-        qb_sql(w, " OR (i.level_perm = ");
-        qb_text(w, p);
-        auth_scope_cond(req, w, auth_scope_for(req, p), "i.org_id", NULL, NULL);
+    if (n == 0)
+        qb_sql(w, " AND 1 = 0");
+    else if (n == 1) {
+        qb_sql(w, " AND i.level_perm = ");
+        qb_text(w, held[0]);
+        auth_scope_cond(req, w, auth_scope_for(req, held[0]), "i.org_id", NULL, NULL);
+    } else {
+        qb_sql(w, " AND (1 = 0");
+        for (int i = 0; i < n; i++) {
+            qb_sql(w, " OR (i.level_perm = ");
+            qb_text(w, held[i]);
+            auth_scope_cond(req, w, auth_scope_for(req, held[i]), "i.org_id", NULL, NULL);
+            qb_sql(w, ")");
+        }
         qb_sql(w, ")");
     }
-    qb_sql(w, ")");
     const char *kind = http_query(req, "kind");
     if (kind) {
         qb_sql(w, " AND i.kind = ");
@@ -434,6 +447,7 @@ static void decide(http_req_t *req)
     bool ok =
         review_history_add(req, c, &r, r.version, level, level_title, action, opinion, dur, now) == 0 &&
         review_stat(c, &r, "decided", level, dur, now) == 0 &&
+        (strcmp(status, "in_review") ? review_status_move(c, &r, "in_review", status) == 0 : true) &&
         (strcmp(status, "in_review") ? review_stat(c, &r, status, 0, 0, now) == 0 : true) &&
         review_mirror(c, k, r.ref_id, status, new_level, now) == 0 &&
         (final ? (!k->approved || k->approved(c, &ev) == 0) : (!k->changed || k->changed(c, &ev) == 0)) &&
@@ -444,16 +458,15 @@ static void decide(http_req_t *req)
         http_db_error(req, c);
         goto out;
     }
+    /* the record's text before the row (and its title) is reloaded */
+    const char *detail =
+        http_printf(req, "%s%s《%.*s》：%s", level_title, action_word(action), tn, t, opinion);
     review_row_free(&r);
     if (review_item_get(c, id, NULL, 0, false, &r) == 1 && (after = review_row_json(c, &r)))
         add_abilities(req, c, &r, after);
     char act[32];
     snprintf(act, sizeof act, "review.%s", action);
-    audit_entry_t ae = {
-        .action = act,
-        .target = id,
-        .after = after,
-        .detail = http_printf(req, "%s%s《%.*s》：%s", level_title, action_word(action), tn, t, opinion)};
+    audit_entry_t ae = {.action = act, .target = id, .after = after, .detail = detail};
     audit_reply(req, c, after != NULL, &ae, 200, after);
     after = NULL;
 out:

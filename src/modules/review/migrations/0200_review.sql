@@ -46,7 +46,8 @@ CREATE TABLE review_items (
     updated_at BIGINT NOT NULL,
     UNIQUE (kind, ref_id)
 );
-CREATE INDEX review_items_queue ON review_items (status, level_perm, level_at);
+-- the reviewers' queue: in review, at a level, oldest first
+CREATE INDEX review_items_queue ON review_items (status, level_perm, level_org_type, level_at);
 CREATE INDEX review_items_org ON review_items (org_id, status);
 CREATE INDEX review_items_creator ON review_items (created_by, id);
 
@@ -101,3 +102,14 @@ CREATE TABLE review_stats (
     PRIMARY KEY (month, kind, category, org_id, level, event)
 );
 CREATE INDEX review_stats_district ON review_stats (district_id, month);
+
+-- How many items are in each state now, per kind and organisation: kept
+-- with every change of state, so the statistics never count the items.
+CREATE TABLE review_status_counts (
+    kind TEXT NOT NULL,
+    org_id BIGINT NOT NULL,
+    district_id BIGINT NOT NULL DEFAULT 0,
+    status TEXT NOT NULL,
+    n BIGINT NOT NULL DEFAULT 0,
+    PRIMARY KEY (kind, org_id, status)
+);
