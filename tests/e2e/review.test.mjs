@@ -275,3 +275,35 @@ test('the system administrator sets a kind’s chain bottom-up and restores the 
     await noRawCodes(page);
   });
 });
+
+test('a reviewer who decides second is told in place and sees the item as it is now', async (t) => {
+  // an article submitted through the API by the worker
+  let id;
+  await withPage(t, ctx, async (page) => {
+    await as(page, 'worker');
+    const me = await (await page.request.get(`${ctx.base}/api/v1/auth/me`)).json();
+    const headers = { 'X-CSRF-Token': me.csrf_token };
+    const a = await (await page.request.post(`${ctx.base}/api/v1/articles`, { headers, data: {
+      title: '社区议事会纪要', category: 'news', author_type: 'org', author: '陆家嘴街道党工委', org_id: me.user.org_id, body_html: '<p>居民议事会讨论了加装电梯事宜。</p>',
+    } })).json();
+    assert.equal((await page.request.post(`${ctx.base}/api/v1/articles/${a.id}/submit`, { headers })).status(), 200);
+    id = a.id;
+  });
+  const first = await ctx.newPage();
+  const second = await first.context().newPage();
+  try {
+    await as(first, 'district');
+    await first.goto(`${ctx.base}/submission/articles/${id}`);
+    await second.goto(`${ctx.base}/submission/articles/${id}`);
+    await panel(second).locator('[data-test=review-decide]').waitFor();
+    await decide(first, 'approve', '同意。');
+    await panel(first).getByText('当前：市级审核').waitFor();
+    // the second tab still shows the form: its decision comes too late
+    await decide(second, 'return', '请补充会议时间。');
+    await second.locator('.el-message--warning', { hasText: '其他审核人员刚刚处理了该事项' }).waitFor();
+    await panel(second).getByText('当前：市级审核').waitFor();
+    await until(async () => (await panel(second).locator('[data-test=review-decide]').count()) === 0, 'the form is gone after the refresh');
+  } finally {
+    await first.context().close();
+  }
+});
