@@ -48,14 +48,14 @@ describe('collectModules', () => {
 });
 
 describe('the real modules', () => {
-  it('are identity, live, notify, proofread, storage and system, each with routes.js and api.js', () => {
-    expect(modules.map((m) => m.name).sort()).toEqual(['identity', 'live', 'notify', 'proofread', 'storage', 'system']);
+  it('are identity, live, notify, proofread, review, storage, submission and system, each with routes.js and api.js', () => {
+    expect(modules.map((m) => m.name).sort()).toEqual(['identity', 'live', 'notify', 'proofread', 'review', 'storage', 'submission', 'system']);
     const apis = import.meta.glob('../src/modules/*/api.js');
     for (const m of modules) expect(Object.keys(apis)).toContain(`../src/modules/${m.name}/api.js`);
   });
 
   it('give the menu groups in the order of before', () => {
-    expect(menuGroups.map((g) => g.key)).toEqual(['proofread', 'storage', 'live', 'org', 'security', 'audit', 'ops']);
+    expect(menuGroups.map((g) => g.key)).toEqual(['submission', 'review', 'proofread', 'storage', 'live', 'org', 'security', 'audit', 'ops']);
   });
 
   it('bring every page as a lazy component (one chunk per page)', () => {
@@ -75,6 +75,12 @@ describe('the real modules', () => {
       '/storage/shares': 'storage-shares', '/storage/stats': 'storage-stats', '/storage/usage': 'storage-usage',
       '/storage/integrity': 'storage-integrity', '/share/AbC-12_x': 'share', '/notifications': 'notifications',
       '/notifications?tab=unread': 'notifications',
+      '/review/queue': 'review-queue', '/review/items': 'review-items', '/review/items?mine=true&status=returned': 'review-items',
+      '/review/items/5': 'review-item', '/review/chains': 'review-chains', '/review/stats': 'review-stats',
+      '/submission/articles': 'articles', '/submission/articles/new': 'article-new', '/submission/articles/12': 'article-detail',
+      '/submission/articles/12/edit': 'article-edit', '/submission/photos': 'photo-sets', '/submission/photos/new': 'photo-new',
+      '/submission/photos/3': 'photo-set', '/submission/my-photos': 'my-photos', '/submission/videos': 'videos',
+      '/submission/videos/new': 'video-new', '/submission/videos/4': 'video-detail',
       '/no/such/page': 'not-found',
     };
     for (const [url, name] of Object.entries(urls)) expect(router.resolve(url).name, url).toBe(name);

@@ -8,6 +8,7 @@ import { authApi } from '@/api/index.js';
 import { setCsrfToken } from '@/api/client.js';
 import { canAccess } from '@/utils/menu.js';
 import { useDicts } from './dicts.js';
+import { useBadges } from './badges.js';
 
 export const useAuth = defineStore('auth', {
   state: () => ({
@@ -82,6 +83,7 @@ export const useAuth = defineStore('auth', {
       this.loaded = true;
       setCsrfToken('');
       useDicts().reset();
+      useBadges().stop();
     },
   },
 });

@@ -13,8 +13,8 @@ export function canAccess(perm, permissions) {
 }
 
 /**
- * buildMenu(routes, groups, permissions) → [{key, title, icon, path?, children?}]
- *  routes: [{path, name, meta:{title, icon, perm, group, menu:false?}}] (child
+ * buildMenu(routes, groups, permissions) → [{key, title, icon, path?, badge?, children?}]
+ *  routes: [{path, name, meta:{title, icon, perm, group, menu:false?, badge?}}] (child
  *          routes of the layout; path relative or absolute)
  *  groups: [{key, title, icon}] in display order
  * Pages without a group become top-level entries before the groups.
@@ -28,6 +28,7 @@ export function buildMenu(routes, groups, permissions) {
     if (!m.title || m.menu === false) continue;
     if (!canAccess(m.perm, have)) continue;
     const item = { key: r.name || r.path, title: m.title, icon: m.icon, path: absPath(r.path) };
+    if (m.badge) item.badge = m.badge; // {key, fetch, interval?}: stores/badges.js
     if (m.group && byGroup.has(m.group)) byGroup.get(m.group).push(item);
     else top.push(item);
   }
@@ -41,6 +42,11 @@ export function buildMenu(routes, groups, permissions) {
 
 function absPath(p) {
   return p.startsWith('/') ? p : `/${p}`;
+}
+
+/** The badges of a menu's entries ([{key, fetch, interval?}]), for stores/badges.js watch(). */
+export function menuBadges(menu) {
+  return (menu || []).flatMap((m) => (m.children ? menuBadges(m.children) : m.badge ? [m.badge] : []));
 }
 
 /** The breadcrumb for a route: [group title?, page title]. */
