@@ -47,6 +47,7 @@ static void hs_err(char *err, size_t errlen, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(err, errlen, fmt, ap);
     va_end(ap);
+    err[norm_utf8_check(err, strlen(err))] = 0; /* not half a character when cut short */
 }
 
 /* ---- the parser's memory ----------------------------------------------- */

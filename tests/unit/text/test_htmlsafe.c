@@ -422,6 +422,8 @@ static void pathological_markup_is_refused_or_bounded(void **state)
     /* a reason fits any buffer, and none is needed */
     char tiny[8];
     assert_null(htmlsafe_clean("\xff", 1, 0, tiny, sizeof tiny));
+    assert_true(utf8_valid(tiny, strlen(tiny))); /* cut between characters */
+    assert_true(strlen(tiny) == 6);
     assert_null(htmlsafe_clean("\xff", 1, 0, NULL, 0));
 }
 
