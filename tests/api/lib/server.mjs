@@ -158,7 +158,21 @@ export async function startServer({ env = {}, args = [], dataDir, keepData = fal
       ? spawnSync('psql', [db, '-v', 'ON_ERROR_STOP=1', '-qAtX', '-f', '-'], { input: script, encoding: 'utf8' })
       : spawnSync('sqlite3', [join(data, 'zhendi.db'), '.timeout 5000'], { input: script, encoding: 'utf8' });
     if (r.status !== 0) throw new Error(`snapshot: ${r.stderr}`);
-    return r.stdout;
+    // each table's rows in a fixed order: ORDER BY 1 leaves ties (role_defaults'
+    // rows of one role) in whatever order the plan of the moment gives, and
+    // PostgreSQL's plan changes once autoanalyze has seen a table grow
+    const out = [];
+    let next = 0, rows = [];
+    const flush = () => { out.push(...rows.sort()); rows = []; };
+    for (const line of r.stdout.split('\n')) {
+      if (next < tables.length && line === tables[next]) {
+        flush();
+        out.push(line);
+        next++;
+      } else rows.push(line);
+    }
+    flush();
+    return out.join('\n');
   }
   // Runs a zhendi subcommand on the same data directory (and database).
   function cli(args, env = {}) {
