@@ -74,8 +74,13 @@ static int init(zd_app_t *app, char *err, size_t errlen)
     auth_grant_default("worker", "review.read");
     auth_grant_default("worker", "review.stats");
     auth_grant_default("secretary", "review.read");
-    auth_grant_default("sys_admin", "review.admin");
-    auth_grant_default("sys_admin", "review.read");
+    /* the system administrator creates the reviewers' and workers' accounts,
+     * and nobody hands out a role holding more than they hold */
+    static const char *const ADMIN[] = {
+        "review.admin", "review.read", "review.stats", "review.street", "review.district",
+        "review.city",  NULL};
+    for (int i = 0; ADMIN[i]; i++)
+        auth_grant_default("sys_admin", ADMIN[i]);
     if (review_items_routes(app, err, errlen) || review_stats_routes(app, err, errlen))
         return -1;
     return 0;
