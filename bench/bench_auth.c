@@ -82,10 +82,10 @@ int main(int argc, char **argv)
         return 1;
     auth_ctx_t a;
     for (int i = 0; i < 1000; i++) /* warm the statement cache */
-        session_lookup(c, cookie, &pol, &a);
+        session_lookup(c, cookie, &pol, &a, true);
     int64_t t0 = time_mono_ns();
     for (int i = 0; i < iters; i++)
-        if (session_lookup(c, cookie, &pol, &a) != 0)
+        if (session_lookup(c, cookie, &pol, &a, true) != 0)
             return 1;
     double per = (time_mono_ns() - t0) / 1e3 / iters;
     printf("session lookup + user, roles, permissions, scope: %.1f µs per request (%d iterations)\n", per,

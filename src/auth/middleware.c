@@ -230,7 +230,7 @@ int auth_middleware(http_req_t *req)
             return -1;
         }
     } else if (cookie) {
-        rc = session_lookup(c, cookie, &pol, a);
+        rc = session_lookup(c, cookie, &pol, a, !(rt->flags & HTTP_PASSIVE));
     }
     if (rc < 0) {
         http_db_error(req, c);

@@ -98,7 +98,7 @@ char *session_cookie(http_req_t *req, const char *value, int max_age_s)
                        max_age_s, secure ? "; Secure" : "");
 }
 
-int session_lookup(db_conn_t *c, const char *cookie, const auth_policy_t *pol, auth_ctx_t *a)
+int session_lookup(db_conn_t *c, const char *cookie, const auth_policy_t *pol, auth_ctx_t *a, bool touch)
 {
     char sid[65];
     if (strlen(cookie) != 64)
@@ -134,7 +134,7 @@ int session_lookup(db_conn_t *c, const char *cookie, const auth_policy_t *pol, a
     str_lcpy(a->csrf, csrf, sizeof a->csrf);
     /* touch at most every idle/4 (and 30 s) to spare writes */
     int64_t every = idle / 4 < 30000 ? idle / 4 : 30000;
-    if (now - seen > every) {
+    if (touch && now - seen > every) {
         st = db_prepare(c, "UPDATE sessions SET last_seen_at = ? WHERE token_hash = ?");
         if (st) {
             db_bind_int64(st, 1, now);
@@ -144,4 +144,30 @@ int session_lookup(db_conn_t *c, const char *cookie, const auth_policy_t *pol, a
         db_done(st);
     }
     return 0;
+}
+
+int session_still_valid(db_conn_t *c, const auth_ctx_t *a, const auth_policy_t *pol)
+{
+    int64_t now = time_now_ms();
+    db_stmt_t *st;
+    if (a->via_token) {
+        st = db_prepare(c, "SELECT 1 FROM api_tokens t JOIN users u ON u.id = t.user_id WHERE t.id = ? "
+                           "AND t.revoked_at IS NULL AND t.expires_at > ? AND u.status = 'active'");
+        if (!st)
+            return -1;
+        db_bind_int64(st, 1, a->token_id);
+        db_bind_int64(st, 2, now);
+    } else {
+        st = db_prepare(c, "SELECT 1 FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = ? "
+                           "AND s.revoked_at IS NULL AND s.expires_at > ? AND s.last_seen_at >= ? "
+                           "AND u.status = 'active'");
+        if (!st)
+            return -1;
+        db_bind_text(st, 1, a->session_id);
+        db_bind_int64(st, 2, now);
+        db_bind_int64(st, 3, now - (int64_t)pol->session_idle_minutes * 60000);
+    }
+    int rc = db_step(st);
+    db_done(st);
+    return rc == DB_ROW ? 1 : rc == DB_DONE ? 0 : -1;
 }

@@ -12,9 +12,16 @@ void session_id_of(const char *cookie, char out[65]);
 int session_create(db_conn_t *c, int64_t user_id, const char *ip, const char *user_agent,
                    const auth_policy_t *pol, char cookie_out[65], char csrf_out[65]);
 /* The caller behind a session cookie: checks revocation, idle time and
- * lifetime, loads user, roles and scope into a, and touches last_seen_at now
- * and then. 0 found, 1 no valid session, -1 database error. */
-int session_lookup(db_conn_t *c, const char *cookie, const auth_policy_t *pol, auth_ctx_t *a);
+ * lifetime, loads user, roles and scope into a, and — when touch — touches
+ * last_seen_at now and then (a background request of an open console,
+ * HTTP_PASSIVE, is not the user's activity and does not). 0 found, 1 no
+ * valid session, -1 database error. */
+int session_lookup(db_conn_t *c, const char *cookie, const auth_policy_t *pol, auth_ctx_t *a, bool touch);
+/* Is the session or API token behind a (as the middleware filled it) still
+ * good — not revoked, not past its lifetime or idle time, its user active?
+ * For requests that outlive their authentication (an event stream). Touches
+ * nothing. 1 yes, 0 no, -1 database error. */
+int session_still_valid(db_conn_t *c, const auth_ctx_t *a, const auth_policy_t *pol);
 /* Ends one session / all of a user's sessions and API tokens; 0 on success
  * (also when none). */
 int session_revoke(db_conn_t *c, const char *session_id, const char *reason);

@@ -76,6 +76,7 @@ static void conn_free(db_conn_t *c)
         }
     }
     c->db->be->disconnect(c->h);
+    free(c->hooks);
     free(c);
 }
 
@@ -229,6 +230,37 @@ void db_set_commit_check(db_conn_t *c, int (*fn)(void *ud), void *ud)
     c->commit_ud = ud;
 }
 
+int db_after_commit(db_conn_t *c, void (*fn)(void *ud), void *ud)
+{
+    if (!c->in_tx) {
+        fn(ud);
+        return 0;
+    }
+    for (int i = 0; i < c->nhooks; i++)
+        if (c->hooks[i].fn == fn && c->hooks[i].ud == ud)
+            return 0;
+    if (c->nhooks == c->hooks_cap) {
+        int cap = c->hooks_cap ? c->hooks_cap * 2 : 8;
+        struct db_hook *h = realloc(c->hooks, (size_t)cap * sizeof *h);
+        if (!h)
+            return -1;
+        c->hooks = h;
+        c->hooks_cap = cap;
+    }
+    c->hooks[c->nhooks++] = (struct db_hook){fn, ud};
+    return 0;
+}
+
+/* After a COMMIT: the hooks, each once, in the order they were added. A
+ * hook that commits on another connection is its own business. */
+static void run_hooks(db_conn_t *c)
+{
+    int n = c->nhooks;
+    c->nhooks = 0;
+    for (int i = 0; i < n; i++)
+        c->hooks[i].fn(c->hooks[i].ud);
+}
+
 #ifdef ZD_FAULTSIM
 bool db_faultsim(void) { return true; }
 void db_fault_arm(db_conn_t *c, db_fault_t kind, int nth)
@@ -264,6 +296,7 @@ void db_release(db_conn_t *c)
         db_rollback(c);
     c->commit_check = NULL;
     c->commit_ud = NULL;
+    c->nhooks = 0;
     c->fault_kind = DB_FAULT_NONE;
     db_t *db = c->db;
     /* what a caller set on this connection must not reach the next one */
@@ -436,6 +469,7 @@ int db_commit(db_conn_t *c)
         db_exec(c, "ROLLBACK");
         c->in_tx = false;
         writer_leave(c);
+        c->nhooks = 0;
         db_set_error(c, DB_E_OTHER,
                      refused ? "commit refused: no audit record in this transaction" : "injected fault");
         return -1;
@@ -450,6 +484,10 @@ int db_commit(db_conn_t *c)
     }
     c->in_tx = false;
     writer_leave(c);
+    if (rc == 0)
+        run_hooks(c);
+    else
+        c->nhooks = 0;
     return rc;
 }
 
@@ -458,6 +496,7 @@ int db_rollback(db_conn_t *c)
     if (!c->in_tx)
         return 0;
     c->in_tx = false;
+    c->nhooks = 0;
     /* the statements of the failed transaction must not hold locks */
     for (int i = 0; i < DB_STMT_CACHE; i++)
         if (c->cache[i] && !c->cache[i]->in_use)

@@ -187,6 +187,14 @@ int db_integrity_check(db_t *db, char *err, size_t errlen);
  * Cleared by db_release. (The HTTP layer refuses to commit a change of a
  * mutating request that brought no audit record.) */
 void db_set_commit_check(db_conn_t *c, int (*fn)(void *ud), void *ud);
+/* Runs fn(ud) once the open transaction on c has committed — on the thread
+ * that committed, after COMMIT succeeded — and never when it rolls back
+ * (the hooks are dropped then, and by db_release). For telling the rest of
+ * the process about a change only when it is real (waking the consoles a
+ * new message is for). Outside a transaction fn runs at once. The same
+ * (fn, ud) is kept once per transaction. 0, or -1 when out of memory (fn
+ * will not run). fn must not use c. */
+int db_after_commit(db_conn_t *c, void (*fn)(void *ud), void *ud);
 
 /* Fault injection for the tests (builds with ZD_FAULTSIM, i.e. the ASan
  * build; elsewhere db_fault_arm does nothing and db_faultsim() is false):

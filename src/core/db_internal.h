@@ -73,6 +73,12 @@ struct db_conn {
     /* db_set_commit_check: asked before every COMMIT; cleared by release */
     int (*commit_check)(void *ud);
     void *commit_ud;
+    /* db_after_commit: run after the COMMIT, dropped at rollback and release */
+    struct db_hook {
+        void (*fn)(void *ud);
+        void *ud;
+    } * hooks;
+    int nhooks, hooks_cap;
     /* db_fault_arm (ZD_FAULTSIM builds): the nth call of kind fails */
     int fault_kind, fault_n;
     db_errcode_t errcode;

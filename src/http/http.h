@@ -41,6 +41,11 @@ enum {
     HTTP_DOWNLOAD = 1u << 9,       /* answers a file, not JSON */
     HTTP_BODY_CUSTOM =
         1u << 10, /* the handler validates the declared body itself (rules a table cannot say) */
+    /* a background request of an open console (an unread count, an event
+     * stream): not the user's activity, so it never keeps an idle session
+     * alive (its last_seen_at is not touched) */
+    HTTP_PASSIVE = 1u << 11,
+    HTTP_EVENTS = 1u << 12, /* answers a Server-Sent Events stream (http/events.h), not JSON */
 };
 
 /* Permission of a route: a code from the permission catalogue, or one of

@@ -75,6 +75,11 @@ void http_server_fault(const http_server_t *s, http_req_t *req);
 void http_reset_response(http_req_t *req);
 /* static.c: serves GET/HEAD of the console; true when it answered. */
 bool http_static_serve(http_req_t *req, const char *web_root);
+/* events.c: the server starts taking event streams again (start), and
+ * ends every open one and refuses new ones (quiesce, stop): their
+ * connections are resumed, so that none is suspended when the daemon stops. */
+void http_events_open(void);
+void http_events_close_all(void);
 /* server.c: turns the request's response fields into an MHD response
  * and queues it. */
 enum MHD_Result http_queue(http_req_t *req);

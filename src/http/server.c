@@ -61,17 +61,42 @@ struct http_server {
     guard_t *guard; /* slow clients, connections per address */
 };
 
+/* the console's policy; modules may add sources before serving (http_csp_allow) */
+static char CSP[2048] = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+                        "img-src 'self' data: blob:; media-src 'self' blob:; font-src 'self' data:; "
+                        "connect-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; "
+                        "frame-ancestors 'none'";
+
 static const char *SECURITY_HEADERS[][2] = {
     {"X-Content-Type-Options", "nosniff"},
     {"X-Frame-Options", "DENY"},
     {"Referrer-Policy", "same-origin"},
-    {"Content-Security-Policy", "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
-                                "img-src 'self' data: blob:; media-src 'self' blob:; font-src 'self' data:; "
-                                "connect-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; "
-                                "frame-ancestors 'none'"},
+    {"Content-Security-Policy", CSP},
     {"Permissions-Policy", "camera=(), microphone=(), geolocation=()"},
     {"Cross-Origin-Opener-Policy", "same-origin"},
 };
+
+int http_csp_allow(const char *directive, const char *sources)
+{
+    for (const char *p = sources; *p; p++)
+        if (*p == ';' || *p == ',' || *p == '\'' || *p == '"' || (unsigned char)*p < 0x20)
+            return -1;
+    char key[64];
+    snprintf(key, sizeof key, "%s ", directive);
+    char *at = strstr(CSP, key);
+    if (!at || !*sources)
+        return -1;
+    char *end = strchr(at, ';');
+    size_t tail = end ? strlen(end) : 0, add = strlen(sources) + 1;
+    if (strlen(CSP) + add >= sizeof CSP)
+        return -1;
+    if (!end)
+        end = CSP + strlen(CSP);
+    memmove(end + add, end, tail + 1);
+    end[0] = ' ';
+    memcpy(end + 1, sources, add - 1);
+    return 0;
+}
 
 db_t *http_server_db(http_server_t *s) { return s->db; }
 int http_server_port(const http_server_t *s) { return s->port; }
@@ -302,7 +327,8 @@ enum MHD_Result http_queue(http_req_t *req)
                                               req->resp_free);
         if (r) /* MHD frees the reader's state now */
             req->resp_read = NULL;
-        req->bytes_sent = (size_t)req->resp_rlen;
+        /* a stream of unknown length (events) is not counted */
+        req->bytes_sent = req->resp_rlen == MHD_SIZE_UNKNOWN ? 0 : (size_t)req->resp_rlen;
     } else if (req->resp_owned) {
         r = MHD_create_response_from_buffer_with_free_callback(req->resp_len, req->resp_body, free_cb);
         req->resp_owned = false; /* MHD frees it now */
@@ -743,8 +769,9 @@ int http_server_start(http_server_t *s, char *err, size_t errlen)
         if (threads < 4)
             threads = 4;
     }
-    unsigned flags =
-        MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG | MHD_USE_ITC | MHD_USE_TURBO;
+    /* suspend/resume: event streams (events.c) wait off the event loop */
+    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG | MHD_USE_ITC |
+                     MHD_USE_TURBO | MHD_ALLOW_SUSPEND_RESUME;
     if (ai->ai_family == AF_INET6)
         flags |= MHD_USE_IPv6;
     /* clang-format off */
@@ -771,6 +798,7 @@ int http_server_start(http_server_t *s, char *err, size_t errlen)
     }
     const union MHD_DaemonInfo *di = MHD_get_daemon_info(s->d, MHD_DAEMON_INFO_BIND_PORT);
     s->port = di ? di->port : 0;
+    http_events_open();
     if (guard_start(s->guard) != 0) {
         snprintf(err, errlen, "cannot start the connection guard");
         return -1;
@@ -782,6 +810,8 @@ void http_server_quiesce(http_server_t *s)
 {
     if (!s->d)
         return;
+    /* open event streams end now (they would hold the drain to its timeout) */
+    http_events_close_all();
     MHD_socket fd = MHD_quiesce_daemon(s->d);
     if (fd != MHD_INVALID_SOCKET)
         close(fd);
@@ -802,6 +832,8 @@ void http_server_stop(http_server_t *s)
 {
     if (s && s->d) {
         guard_stop(s->guard);
+        /* no connection may be suspended when the daemon stops */
+        http_events_close_all();
         MHD_stop_daemon(s->d);
         s->d = NULL;
     }

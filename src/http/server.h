@@ -48,6 +48,12 @@ int http_server_add_routes(http_server_t *s, const http_route_t *routes, size_t 
 int http_server_route_count(const http_server_t *s);
 const http_route_t *http_server_route_at(const http_server_t *s, int i, const char **module);
 void http_server_set_auth(http_server_t *s, http_auth_hook hook);
+/* Adds sources ("https://live.example.cn https://live2.example.cn") to one
+ * directive of the console's Content-Security-Policy ("media-src"), for
+ * content a module's pages load from elsewhere (live streams). Before
+ * serving; not thread-safe. -1 for an unknown directive, a source with
+ * characters a policy cannot hold, or no room left. */
+int http_csp_allow(const char *directive, const char *sources);
 int http_server_start(http_server_t *s, char *err, size_t errlen);
 int http_server_port(const http_server_t *s);
 /* Stop accepting new connections; in-flight requests continue. */

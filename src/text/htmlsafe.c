@@ -800,27 +800,61 @@ typedef struct {
     bool after_pre; /* the last thing written was a <pre> start tag */
 } hs_out_t;
 
+/* Code points the parser turns into U+FFFD when they stand in the input
+ * (they reach the tree only through character references such as "&#1;"):
+ * written as U+FFFD, so that reading the output again changes nothing. */
+static bool hs_unwritable(uint32_t cp)
+{
+    return (cp >= 0x01 && cp <= 0x08) || cp == 0x0B || (cp >= 0x0E && cp <= 0x1F) ||
+           (cp >= 0x7F && cp <= 0x9F) || (cp >= 0xFDD0 && cp <= 0xFDEF) || (cp & 0xFFFE) == 0xFFFE;
+}
+
 static void hs_escape(hs_out_t *o, const char *s, size_t n, bool attr)
 {
     size_t run = 0;
-    for (size_t i = 0; i < n; i++) {
-        const char *rep;
-        switch (s[i]) {
-        case '&': rep = "&amp;"; break;
-        case '<': rep = "&lt;"; break;
-        case '>': rep = "&gt;"; break;
-        case '\r': rep = "&#13;"; break; /* a raw CR would be read back as LF */
-        case '"': rep = attr ? "&quot;" : NULL; break;
-        default: rep = NULL; break;
+    for (size_t i = 0; i < n;) {
+        const char *rep = NULL;
+        uint32_t cp;
+        size_t len = utf8_decode(s + i, n - i, &cp);
+        if (!len) { /* a broken sequence, as gumbo 0.10.1 writes for "&#6666666666" */
+            len = 1;
+            rep = "\xEF\xBF\xBD";
+        } else if (cp == '&') {
+            rep = "&amp;";
+        } else if (cp == '<') {
+            rep = "&lt;";
+        } else if (cp == '>') {
+            rep = "&gt;";
+        } else if (cp == '"' && attr) {
+            rep = "&quot;";
+        } else if (cp == '\r') {
+            rep = "&#13;"; /* a raw CR would be read back as LF */
+        } else if (hs_unwritable(cp)) {
+            rep = "\xEF\xBF\xBD";
         }
-        if (!rep)
-            continue;
-        sbuf_append(&o->b, s + run, i - run);
-        sbuf_puts(&o->b, rep);
-        run = i + 1;
+        if (rep) {
+            sbuf_append(&o->b, s + run, i - run);
+            sbuf_puts(&o->b, rep);
+            run = i + len;
+        }
+        i += len;
     }
     sbuf_append(&o->b, s + run, n - run);
     o->after_pre = false;
+}
+
+/* s[0..n) with each byte of a broken sequence as U+FFFD (see hs_escape) */
+static void hs_fix_utf8(sbuf_t *b, const char *s, size_t n)
+{
+    for (size_t i = 0; i < n;) {
+        uint32_t cp;
+        size_t len = utf8_decode(s + i, n - i, &cp);
+        if (len)
+            sbuf_append(b, s + i, len);
+        else
+            sbuf_puts(b, "\xEF\xBF\xBD");
+        i += len ? len : 1;
+    }
 }
 
 static void hs_put_attr(hs_out_t *o, const char *name, const char *v, size_t n)
@@ -1191,21 +1225,26 @@ static void hs_break(hs_textout_t *t)
 
 static void hs_visible(hs_textout_t *t, const char *s)
 {
-    if (t->pre) {
-        for (; *s; s++)
-            sbuf_putc(&t->b, *s == '\r' ? '\n' : *s);
-        t->space = false;
-        return;
-    }
-    for (; *s; s++) {
-        if (hs_ws((unsigned char)*s)) {
+    size_t n = strlen(s);
+    for (size_t i = 0; i < n;) {
+        uint32_t cp;
+        size_t len = utf8_decode(s + i, n - i, &cp); /* U+FFFD when broken (see hs_escape) */
+        if (!len)
+            len = 1;
+        if (hs_ws((unsigned char)s[i]) && !t->pre) {
             t->space = true;
-            continue;
+        } else {
+            if (t->space && t->b.len && t->b.data[t->b.len - 1] != '\n')
+                sbuf_putc(&t->b, ' ');
+            t->space = false;
+            if (cp == '\r')
+                sbuf_putc(&t->b, '\n');
+            else if (len > 1 || cp < 0x80)
+                sbuf_append(&t->b, s + i, len);
+            else
+                sbuf_puts(&t->b, "\xEF\xBF\xBD");
         }
-        if (t->space && t->b.len && t->b.data[t->b.len - 1] != '\n')
-            sbuf_putc(&t->b, ' ');
-        t->space = false;
-        sbuf_putc(&t->b, *s);
+        i += len;
     }
 }
 
@@ -1282,8 +1321,13 @@ json_t *htmlsafe_images(const char *html, size_t len)
                 a++;
             while (b > a && hs_ctl((unsigned char)src[b - 1]))
                 b--;
-            if (b > a)
-                json_array_append_new(arr, json_stringn(src + a, b - a));
+            if (b > a) {
+                sbuf_t fixed;
+                sbuf_init(&fixed);
+                hs_fix_utf8(&fixed, src + a, b - a);
+                json_array_append_new(arr, json_stringn(fixed.data, fixed.len));
+                sbuf_free(&fixed);
+            }
         }
         hs_push(&st, n);
     }

@@ -15,8 +15,12 @@ before(async () => {
   routes = routesOf((await admin.get('/api/v1/openapi.json')).json);
   const d = await admin.get('/api/v1/orgs?type=district&page_size=50');
   districts = Object.fromEntries(d.json.items.map((o) => [o.short_name, o.id]));
-  // a member of a branch: logged in, no permission at all
-  nobody = await makeUser(srv, admin, { username: 'contract_nobody', orgId: districts['浦东新区'], roles: ['member'] });
+  // logged in, no permission at all (a role without any: every built-in
+  // role, the members' too, holds some business permission)
+  const secadmin = admins.find((a) => a.name === 'secadmin').client;
+  const none = await secadmin.post('/api/v1/roles', { name: 'contract_none', title: '契约 无权限', permissions: [], data_scope: 'org' });
+  assert.equal(none.status, 201, none.body);
+  nobody = await makeUser(srv, admin, { username: 'contract_nobody', orgId: districts['浦东新区'], roles: ['contract_none'] });
 });
 
 after(async () => {
@@ -97,7 +101,12 @@ test('what one district creates is invisible (404) to the same role in another d
     const items = routes.filter((r) => r.path.startsWith(`${create.path}/{id}`) && r.op['x-resource'] === create.op['x-resource']);
     // one role with the resource's permissions that may go together
     const own = duty[realPerm(create.op)];
-    const codes = [...new Set([create, ...items].map((r) => realPerm(r.op)).filter(Boolean))]
+    // (and, when the example hands out roles — a user's —, what those roles
+    // hold: nobody grants more than they have)
+    const handed = Array.isArray(body.roles)
+      ? (await secadmin.get('/api/v1/roles?page_size=200')).json.items.filter((x) => body.roles.includes(x.name)).flatMap((x) => x.permissions)
+      : [];
+    const codes = [...new Set([...[create, ...items].map((r) => realPerm(r.op)).filter(Boolean), ...handed])]
       .filter((c) => [own, 'directory', 'business'].includes(duty[c]));
     const name = `contract_${create.op['x-resource']}`;
     const role = await secadmin.post('/api/v1/roles', { name, title: `契约 ${name}`, permissions: codes, data_scope: 'subtree' });

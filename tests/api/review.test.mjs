@@ -53,10 +53,19 @@ const decide = (client, a, action, opinion, version) =>
 test('an article goes district → returned → resubmitted → district → city → approved, with its whole history', async () => {
   const a = await newArticle(pd, pdOrg);
   assert.equal(a.status, 'draft');
+  const unread = async (c) => (await c.get('/api/v1/notifications/unread-count')).json.count;
+  const [revBefore, cityBefore, hpBefore] = [await unread(pdRev), await unread(city), await unread(hpRev)];
   let s = await pd.post(`/api/v1/articles/${a.id}/submit`);
   assert.equal(s.status, 200, s.body);
   assert.equal(s.json.status, 'in_review');
   assert.equal(s.json.review.level_title, '区级审核');
+  // the district's reviewers are told, not the city's, not another district's
+  assert.equal(await unread(pdRev), revBefore + 1);
+  assert.equal(await unread(city), cityBefore);
+  assert.equal(await unread(hpRev), hpBefore);
+  const note = (await pdRev.get('/api/v1/notifications?kind=review.new')).json.items[0];
+  assert.match(note.title, new RegExp(a.title));
+  assert.equal(note.link, `/submission/articles/${a.id}`);
   // the city cannot decide at the district's level
   assert.equal((await decide(city, a, 'approve', '同意')).status, 403);
   // the district reviewer finds it in the queue and returns it
@@ -67,6 +76,10 @@ test('an article goes district → returned → resubmitted → district → cit
   let d = await decide(pdRev, a, 'return', '请补充活动参加人数。');
   assert.equal(d.status, 200, d.body);
   assert.equal(d.json.status, 'returned');
+  // the submitter is told, with the opinion
+  const told = (await pd.get('/api/v1/notifications?kind=review.decision')).json.items[0];
+  assert.match(told.title, /退回修改/);
+  assert.equal(told.body, '请补充活动参加人数。');
   // the worker edits and resubmits: a second version
   const p = await pd.patch(`/api/v1/articles/${a.id}`, { body_html: '<p>社区党群服务中心开展主题党日活动，共有 36 名党员参加。</p>' });
   assert.equal(p.status, 200, p.body);

@@ -143,7 +143,7 @@ test('the new user changes the initial password and sees only what the role allo
     await page.waitForURL(/\/orgs$/);
     await page.locator('[data-test=user-menu]', { hasText: USER.name }).waitFor();
     const menu = await menuTexts(page);
-    assert.deepEqual(menu, ['首页', '内容校对', '校真', '组织与用户', '组织机构', '用户管理', '运维监控', '接口文档']);
+    assert.deepEqual(menu, ['首页', '消息中心', '内容校对', '校真', '组织与用户', '组织机构', '用户管理', '运维监控', '接口文档']);
     // data scope: the tree starts at the user's own organisation
     await page.locator('[data-test=org-tree]').getByText(ORG.name).waitFor();
     assert.equal(await page.locator('[data-test=org-tree]').getByText('中共上海市委员会').count(), 0);
@@ -237,7 +237,7 @@ test('the audit administrator sees those actions in the audit log with the chain
   await withPage(t, ctx, async (page) => {
     await signIn(ctx, page, 'auditor');
     await page.goto(ctx.base + '/');
-    assert.deepEqual(await menuTexts(page), ['首页', '内容校对', '校真', '安全审计', '审计日志', '运维监控', '接口文档']);
+    assert.deepEqual(await menuTexts(page), ['首页', '消息中心', '内容校对', '校真', '安全审计', '审计日志', '运维监控', '接口文档']);
     await page.goto(ctx.base + '/audit');
     await page.locator('[data-test=audit-verify]', { hasText: '校验通过' }).waitFor();
     const table = page.locator('[data-test=audit-table] .el-table__body');

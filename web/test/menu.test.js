@@ -20,12 +20,12 @@ describe('canAccess', () => {
 });
 
 describe('buildMenu over the real route table', () => {
-  it('a user with no permissions sees the home page and 校真 (proofreading is for everyone)', () => {
-    expect(titles(buildMenu(layoutRoutes, menuGroups, []))).toEqual(['首页', '内容校对', '  校真', ...DOCS]);
+  it('a user with no permissions sees the home page, the message centre and 校真 (proofreading is for everyone)', () => {
+    expect(titles(buildMenu(layoutRoutes, menuGroups, []))).toEqual(['首页', '消息中心', '内容校对', '  校真', ...DOCS]);
   });
 
   it('词库管理 needs lexicon.read; the lexicon detail page never appears in the menu', () => {
-    expect(titles(buildMenu(layoutRoutes, menuGroups, ['lexicon.read']))).toEqual(['首页', '内容校对', '  校真', '  词库管理', ...DOCS]);
+    expect(titles(buildMenu(layoutRoutes, menuGroups, ['lexicon.read']))).toEqual(['首页', '消息中心', '内容校对', '  校真', '  词库管理', ...DOCS]);
     expect(titles(buildMenu(layoutRoutes, menuGroups, ['lexicon.write'])).join('|')).not.toContain('词库管理');
     expect(titles(buildMenu(layoutRoutes, menuGroups, ['lexicon.read'])).join('|')).not.toContain('词库详情');
     const detail = layoutRoutes.find((r) => r.name === 'lexicon-detail');
@@ -35,17 +35,17 @@ describe('buildMenu over the real route table', () => {
 
   it('an organisation worker sees organisations and jobs, nothing else', () => {
     const m = buildMenu(layoutRoutes, menuGroups, ['org.read', 'job.read']);
-    expect(titles(m)).toEqual(['首页', '内容校对', '  校真', '组织与用户', '  组织机构', '运维监控', '  任务调度', '  接口文档']);
+    expect(titles(m)).toEqual(['首页', '消息中心', '内容校对', '  校真', '组织与用户', '  组织机构', '运维监控', '  任务调度', '  接口文档']);
   });
 
   it('the audit administrator sees the audit log but no user management', () => {
     const m = buildMenu(layoutRoutes, menuGroups, ['audit.read', 'audit.export']);
-    expect(titles(m)).toEqual(['首页', '内容校对', '  校真', '安全审计', '  审计日志', ...DOCS]);
+    expect(titles(m)).toEqual(['首页', '消息中心', '内容校对', '  校真', '安全审计', '  审计日志', ...DOCS]);
   });
 
   it('the security administrator sees roles, sessions and policy', () => {
     const m = buildMenu(layoutRoutes, menuGroups, ['role.read', 'role.write', 'session.read', 'security.read']);
-    expect(titles(m)).toEqual(['首页', '内容校对', '  校真', '安全管理', '  角色权限', '  在线会话', '  安全策略', ...DOCS]);
+    expect(titles(m)).toEqual(['首页', '消息中心', '内容校对', '  校真', '安全管理', '  角色权限', '  在线会话', '  安全策略', ...DOCS]);
   });
 
   it('hidden pages (job detail, profile, 403, 404) never appear', () => {

@@ -5,8 +5,8 @@
 // per-module folders still opens the same page.
 import { describe, it, expect } from 'vitest';
 import { createRouter, createMemoryHistory } from 'vue-router';
-import { collectModules, menuGroupsOf, routesOf } from '../src/router/modules.js';
-import { modules, menuGroups, layoutRoutes, routes } from '../src/router/routes.js';
+import { collectModules, menuGroupsOf, routesOf, headerItemsOf } from '../src/router/modules.js';
+import { modules, menuGroups, layoutRoutes, routes, headerItems } from '../src/router/routes.js';
 
 const page = (name, path, extra = {}) => ({ name, path, component: () => Promise.resolve({}), meta: { title: name, ...extra } });
 
@@ -31,6 +31,16 @@ describe('collectModules', () => {
     expect(groups.map((g) => `${g.key}:${g.title}`)).toEqual(['g1:G1', 'g2:other', 'g3:G3']);
   });
 
+  it('gathers the modules\' header widgets by their order (default: the module\'s)', () => {
+    const w = (name, order) => ({ name, order, component: {} });
+    const mods = collectModules({
+      ...found,
+      '../modules/b/routes.js': { default: { ...found['../modules/b/routes.js'].default, headerItems: [w('bell', 5)] } },
+      '../modules/c/routes.js': { default: { ...found['../modules/c/routes.js'].default, headerItems: [{ name: 'clock', component: {} }] } },
+    });
+    expect(headerItemsOf(mods).map((h) => `${h.module}:${h.name}`)).toEqual(['b:bell', 'c:clock']);
+  });
+
   it('refuses two pages with one route name or one path', () => {
     expect(() => collectModules({ ...found, '../modules/d/routes.js': { default: { routes: [page('a1', 'zzz')] } } })).toThrow(/route name "a1"/);
     expect(() => collectModules({ ...found, '../modules/d/routes.js': { default: { routes: [page('zzz', 'b1')] } } })).toThrow(/path "b1"/);
@@ -38,14 +48,14 @@ describe('collectModules', () => {
 });
 
 describe('the real modules', () => {
-  it('are identity, proofread, review, storage, submission and system, each with routes.js and api.js', () => {
-    expect(modules.map((m) => m.name).sort()).toEqual(['identity', 'proofread', 'review', 'storage', 'submission', 'system']);
+  it('are identity, live, notify, proofread, review, storage, submission and system, each with routes.js and api.js', () => {
+    expect(modules.map((m) => m.name).sort()).toEqual(['identity', 'live', 'notify', 'proofread', 'review', 'storage', 'submission', 'system']);
     const apis = import.meta.glob('../src/modules/*/api.js');
     for (const m of modules) expect(Object.keys(apis)).toContain(`../src/modules/${m.name}/api.js`);
   });
 
   it('give the menu groups in the order of before', () => {
-    expect(menuGroups.map((g) => g.key)).toEqual(['submission', 'review', 'proofread', 'storage', 'org', 'security', 'audit', 'ops']);
+    expect(menuGroups.map((g) => g.key)).toEqual(['submission', 'review', 'proofread', 'storage', 'live', 'org', 'security', 'audit', 'ops']);
   });
 
   it('bring every page as a lazy component (one chunk per page)', () => {
@@ -63,7 +73,8 @@ describe('the real modules', () => {
       '/proofread': 'proofread', '/proofread?tab=video&job=3': 'proofread', '/lexicons': 'lexicons', '/lexicons/7': 'lexicon-detail',
       '/storage/space': 'storage-space', '/storage/files': 'storage-files', '/storage/trash': 'storage-trash',
       '/storage/shares': 'storage-shares', '/storage/stats': 'storage-stats', '/storage/usage': 'storage-usage',
-      '/storage/integrity': 'storage-integrity', '/share/AbC-12_x': 'share',
+      '/storage/integrity': 'storage-integrity', '/share/AbC-12_x': 'share', '/notifications': 'notifications',
+      '/notifications?tab=unread': 'notifications',
       '/review/queue': 'review-queue', '/review/items': 'review-items', '/review/items?mine=true&status=returned': 'review-items',
       '/review/items/5': 'review-item', '/review/chains': 'review-chains', '/review/stats': 'review-stats',
       '/submission/articles': 'articles', '/submission/articles/new': 'article-new', '/submission/articles/12': 'article-detail',
@@ -82,6 +93,13 @@ describe('the real modules', () => {
     expect(share.meta.public).toBe(true);
     expect(typeof share.component).toBe('function');
     expect(layoutRoutes.find((r) => r.name === 'share')).toBeUndefined();
+  });
+
+  it('put the notification bell in the header and 消息中心 in the menu for everyone', () => {
+    expect(headerItems.map((h) => h.name)).toEqual(['notify-bell']);
+    const page = layoutRoutes.find((r) => r.name === 'notifications');
+    expect(page.meta.title).toBe('消息中心');
+    expect(page.meta.perm).toBeUndefined();
   });
 
   it('make 接口文档 a page of 运维监控 open to every logged-in user', () => {

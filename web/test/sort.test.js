@@ -83,6 +83,8 @@ const TABLES = {
   'modules/submission/views/articles/ArticleList.vue': ['GET /api/v1/articles'],
   'modules/submission/views/photos/PhotoSetList.vue': ['GET /api/v1/photo-sets'],
   'modules/submission/views/videos/VideoList.vue': ['GET /api/v1/videos'],
+  'modules/notify/views/NotificationCenter.vue': ['GET /api/v1/notifications'],
+  'modules/live/views/StreamsPage.vue': ['GET /api/v1/live/streams'],
 };
 const sources = import.meta.glob('../src/**/*.vue', { query: '?raw', import: 'default', eager: true });
 

@@ -8,6 +8,7 @@
 #include "http/valid.h"
 #include "modules/notify/notify.h"
 #include "modules/review/internal.h"
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -196,6 +197,31 @@ bool review_can_decide(http_req_t *req, db_conn_t *c, const review_kind_t *k, in
     bool ok = l && review_may_decide(req, c, jstr(l, "perm"), jstr(l, "org_type"), org_id) == 1;
     json_decref(chain);
     return ok;
+}
+
+/* ---- hooks ---- */
+
+static _Thread_local char hook_conflict[512];
+
+void review_hook_conflict(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(hook_conflict, sizeof hook_conflict, fmt, ap);
+    va_end(ap);
+    if (!hook_conflict[0])
+        snprintf(hook_conflict, sizeof hook_conflict, "与其他记录冲突");
+}
+
+void review_hook_reset(void) { hook_conflict[0] = 0; }
+
+void review_fail(http_req_t *req, db_conn_t *c)
+{
+    if (hook_conflict[0]) {
+        http_error(req, 409, "conflict", "%s", hook_conflict);
+        hook_conflict[0] = 0;
+    } else
+        http_db_error(req, c);
 }
 
 /* ---- bookkeeping ---- */
@@ -623,6 +649,7 @@ bool review_submit(http_req_t *req, db_conn_t *c, const review_kind_t *k, int64_
         goto out;
     }
     snprintf(r.status, sizeof r.status, "in_review");
+    review_hook_reset();
     review_event_t ev = {.item_id = r.id,
                          .ref_id = ref_id,
                          .org_id = r.org_id,
@@ -636,7 +663,7 @@ bool review_submit(http_req_t *req, db_conn_t *c, const review_kind_t *k, int64_
          review_mirror(c, k, ref_id, "in_review", 1, now) == 0 && (!k->changed || k->changed(c, &ev) == 0) &&
          review_notify_reviewers(c, k, &r, jstr(l1, "perm"), jstr(l1, "org_type"), jstr(l1, "title")) == 0;
     if (!ok) {
-        http_db_error(req, c);
+        review_fail(req, c);
         goto out;
     }
     if (item) {
@@ -684,11 +711,12 @@ bool review_withdraw(http_req_t *req, db_conn_t *c, const review_kind_t *k, int6
                          .version = r.version,
                          .status = "withdrawn"};
     snprintf(r.status, sizeof r.status, "withdrawn");
+    review_hook_reset();
     if (review_status_move(c, &r, "in_review", "withdrawn") ||
         review_history_add(req, c, &r, r.version, 0, NULL, "withdraw", NULL, -1, now) ||
         review_stat(c, &r, "withdrawn", 0, 0, now) || review_mirror(c, k, ref_id, "withdrawn", 0, now) ||
         (k->changed && k->changed(c, &ev))) {
-        http_db_error(req, c);
+        review_fail(req, c);
         goto out;
     }
     if (item) {

@@ -62,6 +62,13 @@ int review_notify_reviewers(db_conn_t *c, const review_kind_t *k, const review_r
 int review_notify_submitter(db_conn_t *c, const review_kind_t *k, const review_row_t *r, const char *kind,
                             const char *title, const char *body);
 
+/* Clears a conflict a hook may have reported (review_hook_conflict): before
+ * running hooks. */
+void review_hook_reset(void);
+/* Answers the failure of a step that ran hooks: 409 with the conflict a hook
+ * reported, else the database error (http_db_error). */
+void review_fail(http_req_t *req, db_conn_t *c);
+
 int review_items_routes(zd_app_t *app, char *err, size_t errlen);
 int review_stats_routes(zd_app_t *app, char *err, size_t errlen);
 

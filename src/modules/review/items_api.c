@@ -444,21 +444,23 @@ static void decide(http_req_t *req)
     else
         snprintf(msg, sizeof msg, "《%.*s》%s：%s", tn, t, level_title,
                  !strcmp(status, "returned") ? "退回修改" : "驳回");
+    review_hook_reset();
     bool ok =
         review_history_add(req, c, &r, r.version, level, level_title, action, opinion, dur, now) == 0 &&
         review_stat(c, &r, "decided", level, dur, now) == 0 &&
         (strcmp(status, "in_review") ? review_status_move(c, &r, "in_review", status) == 0 : true) &&
         (strcmp(status, "in_review") ? review_stat(c, &r, status, 0, 0, now) == 0 : true) &&
+        (!final || !k->approving || k->approving(c, &ev) == 0) &&
         review_mirror(c, k, r.ref_id, status, new_level, now) == 0 &&
         (final ? (!k->approved || k->approved(c, &ev) == 0) : (!k->changed || k->changed(c, &ev) == 0)) &&
         review_notify_submitter(c, k, &r, "review.decision", msg, opinion) == 0 &&
         (!next || review_notify_reviewers(c, k, &r, jstr(next, "perm"), jstr(next, "org_type"),
                                           jstr(next, "title")) == 0);
     if (!ok) {
-        http_db_error(req, c);
+        review_fail(req, c);
         goto out;
     }
-    /* the record's text before the row (and its title) is reloaded */
+    /* level_title and t point into r: the record's text is made before r goes */
     const char *detail =
         http_printf(req, "%s%s《%.*s》：%s", level_title, action_word(action), tn, t, opinion);
     review_row_free(&r);

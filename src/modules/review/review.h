@@ -34,7 +34,10 @@
  * Reviewers decide through the engine's own routes (/api/v1/review/...): the
  * engine checks the level's permission, the reviewer's data scope and
  * organisation level, applies the guarded transition (409 for the second of
- * two simultaneous decisions), runs the kind's hooks and notifies.
+ * two simultaneous decisions), runs the kind's hooks and notifies. A hook
+ * that must refuse because of other rows (a booking overlapping one approved
+ * meanwhile: .approving) calls review_hook_conflict() and returns -1: the
+ * reviewer gets 409 with that message and nothing of the decision stays.
  * Every function here runs inside the caller's open transaction and writes
  * no audit record itself: the caller's route audits its own action; the
  * engine's routes audit theirs. */
@@ -87,11 +90,26 @@ typedef struct review_kind {
      * 0, or -1 when the check could not run (the submission fails with 503). May be NULL. */
     int (*check)(db_conn_t *c, int64_t ref_id, json_t *snapshot, json_t **findings);
     /* After the last level approved, inside the transaction: publish, tag,
-     * index. -1 fails the decision (rolled back, 500). May be NULL. */
+     * index. -1 fails the decision (rolled back, 500; 409 after
+     * review_hook_conflict). May be NULL. */
     int (*approved)(db_conn_t *c, const review_event_t *ev);
+    /* Before the last level's approval reaches the module's row (the item's
+     * guarded transition is made, the row still reads in_review): a check
+     * that may still refuse the approval because of other rows, e.g. a
+     * booking that would overlap one approved meanwhile. 0 goes on; -1
+     * refuses: call review_hook_conflict() first for a 409 with a message
+     * (else 500). Everything is rolled back either way. May be NULL. */
+    int (*approving)(db_conn_t *c, const review_event_t *ev);
     /* After any other change (submitted, returned, rejected, withdrawn). May be NULL. */
     int (*changed)(db_conn_t *c, const review_event_t *ev);
 } review_kind_t;
+
+/* For a hook about to return -1 because of the data, not of a failure (a
+ * conflict with another row): the engine call that ran the hook then
+ * answers 409 {"error":{"code":"conflict","message":<msg>}} instead of a
+ * database error, and the transaction is rolled back. Thread-local; the
+ * engine clears it before running a kind's hooks. */
+void review_hook_conflict(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* Registers a kind; in the module's init(). Not thread-safe (before serving).
  * -1 when the kind is registered twice or its default chain is empty. */

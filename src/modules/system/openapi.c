@@ -172,6 +172,11 @@ static json_t *responses(const http_route_t *rt)
     snprintf(code, sizeof code, "%d", status);
     if (status == 204) {
         json_object_set_new(r, code, json_pack("{s:s}", "description", "成功，无内容"));
+    } else if (rt->flags & HTTP_EVENTS) {
+        json_object_set_new(r, code,
+                            json_pack("{s:s,s:{s:{s:{s:s}}}}", "description", "事件流（Server-Sent Events）",
+                                      "content", "text/event-stream", "schema", "type", "string"));
+        json_object_set_new(r, "503", error_ref("连接数已达上限或服务正在停止"));
     } else if (rt->flags & HTTP_DOWNLOAD) {
         json_object_set_new(r, code,
                             json_pack("{s:s,s:{s:{s:{s:s,s:s}}}}", "description", "文件", "content",

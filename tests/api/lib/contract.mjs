@@ -5,7 +5,8 @@
 // Placeholders in a route's example body (src route tables, .example):
 //   "{org}"  an organisation id in the caller's scope (the caller's own)
 //   {n}      a number unique to this use (inside strings: names, codes)
-//   "{future}" a time 30 days from now (ISO 8601)
+//   "{future}" a time 30 days from now (ISO 8601); "{future+2h}" that time
+//            plus 2 hours (any whole number of hours: an end after a start)
 import { ADMIN_PASSWORD } from './server.mjs';
 
 export const PASSWORD = 'Contract-Test-2026!';
@@ -32,11 +33,11 @@ export function exampleBody(op, orgId) {
   const ex = op.requestBody?.content?.['application/json']?.example;
   if (ex === undefined) return undefined;
   const n = ++seq;
-  const future = new Date(Date.now() + 30 * 86400000).toISOString();
+  const future = Date.now() + 30 * 86400000;
   const text = JSON.stringify(ex)
     .replace(/"\{org\}"/g, String(orgId))
     .replace(/\{n\}/g, String(n))
-    .replace(/\{future\}/g, future);
+    .replace(/\{future(?:\+(\d+)h)?\}/g, (_, h) => new Date(future + Number(h || 0) * 3600000).toISOString());
   return JSON.parse(text);
 }
 

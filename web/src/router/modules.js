@@ -15,6 +15,10 @@
 // A module's pages for people without a session (a share link's page) are
 // its `publicRoutes`: absolute paths, outside the layout, meta.public set
 // (the guard lets them through without /auth/me).
+//
+// A module may also put a small widget into the header (the notification
+// bell): `headerItems: [{ name, order, component }]`, shown left of the user
+// menu in their `order` (then the module's).
 
 /**
  * collectModules(found) → [{name, title, order, menuGroups, routes}] sorted.
@@ -34,6 +38,7 @@ export function collectModules(found) {
       menuGroups: def.menuGroups || [],
       routes: def.routes || [],
       publicRoutes: def.publicRoutes || [],
+      headerItems: def.headerItems || [],
     };
   });
   mods.sort((a, b) => a.order - b.order || a.name.localeCompare(b.name));
@@ -74,4 +79,11 @@ export function routesOf(mods) {
 /** Every module's pages outside the layout, open without a session (meta.public). */
 export function publicRoutesOf(mods) {
   return mods.flatMap((m) => m.publicRoutes.map((r) => ({ ...r, meta: { ...(r.meta || {}), public: true } })));
+}
+
+/** Every module's header widgets [{name, order, component, module}], by order. */
+export function headerItemsOf(mods) {
+  return mods
+    .flatMap((m) => m.headerItems.map((h) => ({ ...h, order: h.order ?? m.order, module: m.name })))
+    .sort((a, b) => a.order - b.order);
 }

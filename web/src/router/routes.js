@@ -5,12 +5,15 @@
 // permission it needs (a code, or an array: any of). The side menu, the
 // breadcrumb, the tabs and the 403 check are all derived from this table
 // (utils/menu.js). Components are dynamic imports: one chunk per page.
-import { collectModules, menuGroupsOf, routesOf, publicRoutesOf } from './modules.js';
+import { collectModules, menuGroupsOf, routesOf, publicRoutesOf, headerItemsOf } from './modules.js';
 
 /** every module's routes.js, in the modules' order */
 export const modules = collectModules(import.meta.glob('../modules/*/routes.js', { eager: true }));
 
 export const menuGroups = menuGroupsOf(modules);
+
+/** the modules' widgets in the header (the notification bell) */
+export const headerItems = headerItemsOf(modules);
 
 export const layoutRoutes = [
   { path: '', name: 'home', component: () => import('@/views/Dashboard.vue'), meta: { title: '首页', icon: 'HomeFilled' } },
