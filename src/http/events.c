@@ -285,6 +285,7 @@ bool http_send_events(http_req_t *req, const http_events_spec_t *spec)
         return false;
     }
     http_send_reader(req, 200, "text/event-stream; charset=utf-8", MHD_SIZE_UNKNOWN, ev_read, ev, ev_free);
+    req->resp_block = 4096; /* events are small; a thousand streams need not hold 64 KiB each */
     /* a reverse proxy must pass each event on at once (nginx buffers otherwise) */
     http_add_header(req, "X-Accel-Buffering", "no");
     return true;

@@ -60,6 +60,7 @@ struct http_req {
     void *resp_cls;
     void (*resp_free)(void *);
     uint64_t resp_rlen;
+    size_t resp_block; /* the reader's buffer, bytes; 0: 64 KiB */
     hdr_t *headers;
     bool queued;
     size_t bytes_sent;

@@ -323,8 +323,8 @@ enum MHD_Result http_queue(http_req_t *req)
         r = MHD_create_response_from_fd_at_offset64(req->resp_flen, req->resp_fd, req->resp_off);
         req->bytes_sent = (size_t)req->resp_flen;
     } else if (req->resp_read) {
-        r = MHD_create_response_from_callback(req->resp_rlen, 64 * 1024, req->resp_read, req->resp_cls,
-                                              req->resp_free);
+        r = MHD_create_response_from_callback(req->resp_rlen, req->resp_block ? req->resp_block : 64 * 1024,
+                                              req->resp_read, req->resp_cls, req->resp_free);
         if (r) /* MHD frees the reader's state now */
             req->resp_read = NULL;
         /* a stream of unknown length (events) is not counted */

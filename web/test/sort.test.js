@@ -78,13 +78,13 @@ const TABLES = {
   'modules/storage/views/TransferLog.vue': ['GET /api/v1/storage/transfers'],
   'modules/storage/views/UsagePage.vue': ['GET /api/v1/storage/usage'],
   'modules/storage/views/IntegrityPage.vue': ['GET /api/v1/storage/integrity/findings'],
+  'modules/notify/views/NotificationCenter.vue': ['GET /api/v1/notifications'],
+  'modules/live/views/StreamsPage.vue': ['GET /api/v1/live/streams'],
   'modules/review/views/ReviewQueue.vue': ['GET /api/v1/review/queue'],
   'modules/review/views/ReviewItems.vue': ['GET /api/v1/review/items'],
   'modules/submission/views/articles/ArticleList.vue': ['GET /api/v1/articles'],
   'modules/submission/views/photos/PhotoSetList.vue': ['GET /api/v1/photo-sets'],
   'modules/submission/views/videos/VideoList.vue': ['GET /api/v1/videos'],
-  'modules/notify/views/NotificationCenter.vue': ['GET /api/v1/notifications'],
-  'modules/live/views/StreamsPage.vue': ['GET /api/v1/live/streams'],
 };
 const sources = import.meta.glob('../src/**/*.vue', { query: '?raw', import: 'default', eager: true });
 

@@ -307,30 +307,15 @@ static void patch_article(http_req_t *req)
     body_t body = {0};
     if (jstr(b, "body_html") && !body_read(req, c, jstr(b, "body_html"), &body))
         return;
-    qb_t q;
-    qb_init(&q, "UPDATE articles SET updated_at = ");
-    qb_int(&q, time_now_ms());
-    static const char *const F[] = {"title", "category", "author_type", "author"};
-    for (size_t i = 0; i < 4; i++)
-        if (jstr(b, F[i])) {
-            qb_sql(&q, ", ");
-            qb_sql(&q, F[i]);
-            qb_sql(&q, " = ");
-            qb_text(&q, jstr(b, F[i]));
-        }
-    if (body.html) {
-        qb_sql(&q, ", body_html = ");
-        qb_text(&q, body.html);
-        qb_sql(&q, ", body_text = ");
-        qb_text(&q, body.text);
+    static const char *const F[] = {"title",     "category",  "author_type", "author",
+                                    "body_html", "body_text", NULL};
+    json_t *set = http_defer_json(req, json_deep_copy(b));
+    if (body.html) { /* what is stored is the sanitised body */
+        json_object_set_new(set, "body_html", json_string(body.html));
+        json_object_set_new(set, "body_text", json_stringn(body.text, body.text_len));
     }
     body_free(&body);
-    qb_sql(&q, " WHERE id = ");
-    qb_int(&q, id);
-    db_stmt_t *st = qb_prepare(c, &q);
-    bool ok = st && db_step(st) == DB_DONE;
-    db_done(st);
-    qb_free(&q);
+    bool ok = sub_update(c, "articles", id, set, F) == 0;
     json_t *after = ok ? load_full(req, c, id, RES_PLAIN) : NULL;
     if (after && review_retitle(c, &SUB_ARTICLE, id, jstr(after, "category"), jstr(after, "title")) != 0) {
         json_decref(after);
@@ -349,16 +334,7 @@ static void delete_article(http_req_t *req)
     json_t *before = for_change(req, c, id);
     if (!before || !sub_editable(req, c, &SUB_ARTICLE, id))
         return;
-    db_stmt_t *st = db_prepare(c, "UPDATE articles SET deleted_at = ?, updated_at = ? WHERE id = ?");
-    bool ok = st != NULL;
-    if (st) {
-        int64_t now = time_now_ms();
-        db_bind_int64(st, 1, now);
-        db_bind_int64(st, 2, now);
-        db_bind_int64(st, 3, id);
-        ok = db_step(st) == DB_DONE;
-    }
-    db_done(st);
+    bool ok = sub_soft_delete(c, "articles", "id", id) == 0;
     ok = ok && review_discard(c, &SUB_ARTICLE, id) == 0;
     audit_entry_t ae = {.target = id, .before = before, .detail = jstr(before, "title")};
     audit_reply(req, c, ok, &ae, 204, NULL);

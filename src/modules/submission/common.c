@@ -2,6 +2,7 @@
  * submission, proofreading of text, the images an article body shows, and
  * keywords for automatic tags. */
 #include "core/str.h"
+#include "core/timeutil.h"
 #include "http/valid.h"
 #include "modules/proofread/proofread.h"
 #include "modules/submission/internal.h"
@@ -188,4 +189,50 @@ json_t *sub_keywords(const char *text, size_t n)
     free(k);
     free(t);
     return out;
+}
+
+int sub_update(db_conn_t *c, const char *table, int64_t id, json_t *body, const char *const *fields)
+{
+    char sql[160];
+    qb_t q;
+    snprintf(sql, sizeof sql, "UPDATE %s SET updated_at = ", table);
+    qb_init(&q, sql);
+    qb_int(&q, time_now_ms());
+    for (int i = 0; fields[i]; i++) {
+        if (!jhas(body, fields[i]))
+            continue;
+        snprintf(sql, sizeof sql, ", %s = ", fields[i]);
+        qb_sql(&q, sql);
+        int64_t ms = 0;
+        if (!str_ends_with(fields[i], "_at"))
+            qb_text(&q, jstr(body, fields[i]));
+        else if (jstr(body, fields[i]) && time_parse_iso8601(jstr(body, fields[i]), &ms))
+            qb_int(&q, ms);
+        else
+            qb_sql(&q, "NULL");
+    }
+    qb_sql(&q, " WHERE id = ");
+    qb_int(&q, id);
+    db_stmt_t *st = qb_prepare(c, &q);
+    int rc = st ? db_step(st) : DB_ERROR;
+    db_done(st);
+    qb_free(&q);
+    return rc == DB_DONE ? 0 : -1;
+}
+
+int sub_soft_delete(db_conn_t *c, const char *table, const char *col, int64_t id)
+{
+    char sql[160];
+    snprintf(sql, sizeof sql,
+             "UPDATE %s SET deleted_at = ?, updated_at = ? WHERE %s = ? AND deleted_at IS NULL", table, col);
+    db_stmt_t *st = db_prepare(c, sql);
+    if (!st)
+        return -1;
+    int64_t now = time_now_ms();
+    db_bind_int64(st, 1, now);
+    db_bind_int64(st, 2, now);
+    db_bind_int64(st, 3, id);
+    int rc = db_step(st);
+    db_done(st);
+    return rc == DB_DONE ? 0 : -1;
 }

@@ -25,6 +25,13 @@ int sub_file_findings(db_conn_t *c, json_t *file_ids, json_t *out);
 /* The file ids of the submission images an HTML body shows, or NULL after
  * answering 422 (an image not uploaded through the platform). */
 json_t *sub_body_images(http_req_t *req, db_conn_t *c, const char *html);
+/* UPDATE table SET updated_at = now and, for each of fields (the caller's
+ * constant list of column names, never names from the body) that body
+ * has, that column: text, or for a name ending in "_at" an ISO 8601 time
+ * as ms; null clears. 0 or -1. */
+int sub_update(db_conn_t *c, const char *table, int64_t id, json_t *body, const char *const *fields);
+/* Marks the rows of table whose column col is id deleted. 0 or -1. */
+int sub_soft_delete(db_conn_t *c, const char *table, const char *col, int64_t id);
 /* Keywords of a text (friso segmentation, frequency × length), at most n. */
 json_t *sub_keywords(const char *text, size_t n);
 

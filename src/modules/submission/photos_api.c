@@ -455,31 +455,8 @@ static void patch_set(http_req_t *req)
     if (!before)
         return;
     json_t *b = http_json_body(req);
-    qb_t q;
-    qb_init(&q, "UPDATE photo_sets SET updated_at = ");
-    qb_int(&q, time_now_ms());
-    static const char *const F[] = {"title", "activity_type", "place", "description"};
-    for (size_t i = 0; i < 4; i++)
-        if (jhas(b, F[i])) {
-            qb_sql(&q, ", ");
-            qb_sql(&q, F[i]);
-            qb_sql(&q, " = ");
-            qb_text(&q, jstr(b, F[i]));
-        }
-    if (jhas(b, "shot_at")) {
-        qb_sql(&q, ", shot_at = ");
-        int64_t t = time_of(b, "shot_at");
-        if (t)
-            qb_int(&q, t);
-        else
-            qb_sql(&q, "NULL");
-    }
-    qb_sql(&q, " WHERE id = ");
-    qb_int(&q, id);
-    db_stmt_t *st = qb_prepare(c, &q);
-    bool ok = st && db_step(st) == DB_DONE;
-    db_done(st);
-    qb_free(&q);
+    static const char *const F[] = {"title", "activity_type", "place", "description", "shot_at", NULL};
+    bool ok = sub_update(c, "photo_sets", id, b, F) == 0;
     if (ok && json_object_get(b, "photos") &&
         !add_photos(req, c, id, jint(before, "org_id", 0), json_object_get(b, "photos"), NULL))
         return;
@@ -492,20 +469,6 @@ static void patch_set(http_req_t *req)
     audit_reply(req, c, after != NULL, &ae, 200, after);
 }
 
-static bool soft_delete(db_conn_t *c, const char *sql, int64_t id)
-{
-    db_stmt_t *st = db_prepare(c, sql);
-    if (!st)
-        return false;
-    int64_t now = time_now_ms();
-    db_bind_int64(st, 1, now);
-    db_bind_int64(st, 2, now);
-    db_bind_int64(st, 3, id);
-    bool ok = db_step(st) == DB_DONE;
-    db_done(st);
-    return ok;
-}
-
 static void delete_set(http_req_t *req)
 {
     int64_t id;
@@ -513,9 +476,8 @@ static void delete_set(http_req_t *req)
     json_t *before = c ? set_for_change(req, c, id) : NULL;
     if (!before)
         return;
-    bool ok = soft_delete(c, "UPDATE photos SET deleted_at = ?, updated_at = ? WHERE set_id = ?", id) &&
-              soft_delete(c, "UPDATE photo_sets SET deleted_at = ?, updated_at = ? WHERE id = ?", id) &&
-              review_discard(c, &SUB_PHOTO, id) == 0;
+    bool ok = sub_soft_delete(c, "photos", "set_id", id) == 0 &&
+              sub_soft_delete(c, "photo_sets", "id", id) == 0 && review_discard(c, &SUB_PHOTO, id) == 0;
     audit_entry_t ae = {.target = id, .before = before, .detail = jstr(before, "title")};
     audit_reply(req, c, ok, &ae, 204, NULL);
 }
@@ -620,31 +582,8 @@ static void patch_photo(http_req_t *req)
     if (!before)
         return;
     json_t *b = http_json_body(req);
-    qb_t q;
-    qb_init(&q, "UPDATE photos SET updated_at = ");
-    qb_int(&q, time_now_ms());
-    static const char *const F[] = {"title", "place", "description"};
-    for (size_t i = 0; i < 3; i++)
-        if (jhas(b, F[i])) {
-            qb_sql(&q, ", ");
-            qb_sql(&q, F[i]);
-            qb_sql(&q, " = ");
-            qb_text(&q, jstr(b, F[i]));
-        }
-    if (jhas(b, "shot_at")) {
-        int64_t t = time_of(b, "shot_at");
-        qb_sql(&q, ", shot_at = ");
-        if (t)
-            qb_int(&q, t);
-        else
-            qb_sql(&q, "NULL");
-    }
-    qb_sql(&q, " WHERE id = ");
-    qb_int(&q, id);
-    db_stmt_t *st = qb_prepare(c, &q);
-    bool ok = st && db_step(st) == DB_DONE;
-    db_done(st);
-    qb_free(&q);
+    static const char *const F[] = {"title", "place", "description", "shot_at", NULL};
+    bool ok = sub_update(c, "photos", id, b, F) == 0;
     json_t *after = ok ? res_load(req, c, &PHOTOS, PHOTO_COLS, id, photo_row, NULL, RES_PLAIN) : NULL;
     audit_entry_t ae = {.target = id, .before = before, .after = after};
     audit_reply(req, c, after != NULL, &ae, 200, after);
@@ -657,7 +596,7 @@ static void delete_photo(http_req_t *req)
     json_t *before = c ? photo_for_change(req, c, id) : NULL;
     if (!before)
         return;
-    bool ok = soft_delete(c, "UPDATE photos SET deleted_at = ?, updated_at = ? WHERE id = ?", id);
+    bool ok = sub_soft_delete(c, "photos", "id", id) == 0;
     audit_entry_t ae = {.target = id, .before = before};
     audit_reply(req, c, ok, &ae, 204, NULL);
 }

@@ -330,23 +330,8 @@ static void patch_video(http_req_t *req)
     if (!before)
         return;
     json_t *b = http_json_body(req);
-    qb_t q;
-    qb_init(&q, "UPDATE videos SET updated_at = ");
-    qb_int(&q, time_now_ms());
-    static const char *const F[] = {"title", "course", "lecturer", "description"};
-    for (size_t i = 0; i < 4; i++)
-        if (jhas(b, F[i])) {
-            qb_sql(&q, ", ");
-            qb_sql(&q, F[i]);
-            qb_sql(&q, " = ");
-            qb_text(&q, jstr(b, F[i]));
-        }
-    qb_sql(&q, " WHERE id = ");
-    qb_int(&q, id);
-    db_stmt_t *st = qb_prepare(c, &q);
-    bool ok = st && db_step(st) == DB_DONE;
-    db_done(st);
-    qb_free(&q);
+    static const char *const F[] = {"title", "course", "lecturer", "description", NULL};
+    bool ok = sub_update(c, "videos", id, b, F) == 0;
     json_t *after = ok ? load_video(req, c, id, RES_PLAIN) : NULL;
     if (after && review_retitle(c, &SUB_VIDEO, id, NULL, jstr(after, "title")) != 0) {
         json_decref(after);
@@ -375,16 +360,7 @@ static void delete_video(http_req_t *req)
     json_t *before = c ? for_change(req, c, id, true) : NULL;
     if (!before)
         return;
-    db_stmt_t *st = db_prepare(c, "UPDATE videos SET deleted_at = ?, updated_at = ? WHERE id = ?");
-    bool ok = st != NULL;
-    if (st) {
-        int64_t now = time_now_ms();
-        db_bind_int64(st, 1, now);
-        db_bind_int64(st, 2, now);
-        db_bind_int64(st, 3, id);
-        ok = db_step(st) == DB_DONE;
-    }
-    db_done(st);
+    bool ok = sub_soft_delete(c, "videos", "id", id) == 0;
     ok = ok && review_discard(c, &SUB_VIDEO, id) == 0;
     audit_entry_t ae = {.target = id, .before = before, .detail = jstr(before, "title")};
     audit_reply(req, c, ok, &ae, 204, NULL);
