@@ -140,11 +140,15 @@ test('a picture put into an article goes through the platform and shows in the s
     await page.locator('.el-select-dropdown__item:visible', { hasText: '工作动态' }).click();
     await page.locator('[data-test=rich-editor] [data-slate-editor]').click();
     await page.keyboard.insertText('现场照片如下。');
-    await page.locator('[data-test=rich-editor] [data-menu-key=group-image]').click();
-    const [chooser] = await Promise.all([
-      page.waitForEvent('filechooser'),
-      page.locator('[data-test=rich-editor] [data-menu-key=uploadImage]').click(),
-    ]);
+    // the toolbar's picture menu, then 上传图片 (its dropdown may still be opening: try again)
+    let chooser = null;
+    for (let i = 0; i < 3 && !chooser; i++) {
+      const item = page.locator('[data-test=rich-editor] [data-menu-key=uploadImage]');
+      if (!(await item.isVisible())) await page.locator('[data-test=rich-editor] [data-menu-key=group-image]').click();
+      await item.waitFor();
+      [chooser] = await Promise.all([page.waitForEvent('filechooser', { timeout: 4000 }).catch(() => null), item.click()]);
+    }
+    assert.ok(chooser, '上传图片 opens the file chooser');
     await chooser.setFiles(png);
     // uploaded with tus, checked, handed to the submission: its URL in the body
     const img = page.locator('[data-test=rich-editor] [data-slate-editor] img');
