@@ -73,6 +73,10 @@ test('an article goes district → returned → resubmitted → district → cit
   assert.ok(q.items.some((x) => x.ref_id === a.id), JSON.stringify(q));
   const counts = (await pdRev.get('/api/v1/review/queue/counts')).json;
   assert.ok(counts.kinds.article >= 1);
+  // and on the home page, as a to-do item
+  const todo = await pdRev.get('/api/v1/dashboard/todo');
+  assert.equal(todo.status, 200, todo.body);
+  assert.equal(todo.json.items.find((t) => t.key === 'review.queue').count, counts.total);
   let d = await decide(pdRev, a, 'return', '请补充活动参加人数。');
   assert.equal(d.status, 200, d.body);
   assert.equal(d.json.status, 'returned');

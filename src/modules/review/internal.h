@@ -69,6 +69,10 @@ void review_hook_reset(void);
  * reported, else the database error (http_db_error). */
 void review_fail(http_req_t *req, db_conn_t *c);
 
+/* {"total":N,"kinds":{"article":n,…}} of the caller's queue (of one kind,
+ * or all when kind is NULL), or NULL on a database error. */
+json_t *review_queue_counts(http_req_t *req, db_conn_t *c, const char *kind);
+
 int review_items_routes(zd_app_t *app, char *err, size_t errlen);
 int review_stats_routes(zd_app_t *app, char *err, size_t errlen);
 

@@ -225,7 +225,7 @@ static void get_version(http_req_t *req)
  * permission the caller holds, inside the scope of that permission, for
  * the type of the caller's organisation. With one such permission (the
  * usual case) the condition is a plain equality the queue index serves. */
-static void queue_cond(http_req_t *req, db_conn_t *c, qb_t *w)
+static void queue_cond(http_req_t *req, db_conn_t *c, const char *kind, qb_t *w)
 {
     const char *held[4];
     int n = 0;
@@ -250,7 +250,6 @@ static void queue_cond(http_req_t *req, db_conn_t *c, qb_t *w)
         }
         qb_sql(w, ")");
     }
-    const char *kind = http_query(req, "kind");
     if (kind) {
         qb_sql(w, " AND i.kind = ");
         qb_text(w, kind);
@@ -264,18 +263,17 @@ static void list_queue(http_req_t *req)
         return;
     qb_t w;
     res_from(req, &REVIEW_ITEMS, &w);
-    queue_cond(req, c, &w);
+    queue_cond(req, c, http_query(req, "kind"), &w);
     res_list(req, c, &REVIEW_ITEMS, ITEM_LIST_COLS, &w, "i.level_at, i.id", item_row, NULL);
     qb_free(&w);
 }
 
 /* {"total":N,"kinds":{"article":n,…}}, or NULL after answering 5xx */
-json_t *review_queue_counts(http_req_t *req, db_conn_t *c);
-json_t *review_queue_counts(http_req_t *req, db_conn_t *c)
+json_t *review_queue_counts(http_req_t *req, db_conn_t *c, const char *kind)
 {
     qb_t w, q;
     res_from(req, &REVIEW_ITEMS, &w);
-    queue_cond(req, c, &w);
+    queue_cond(req, c, kind, &w);
     qb_init(&q, "SELECT i.kind, COUNT(*)");
     qb_append(&q, &w);
     qb_sql(&q, " GROUP BY i.kind");
@@ -302,7 +300,7 @@ static void queue_counts(http_req_t *req)
     db_conn_t *c = http_db(req);
     if (!c)
         return;
-    json_t *o = review_queue_counts(req, c);
+    json_t *o = review_queue_counts(req, c, http_query(req, "kind"));
     if (!o)
         http_db_error(req, c);
     else

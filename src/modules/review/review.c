@@ -43,8 +43,6 @@ static const zd_dict_t DICTS[] = {
     {"review_org_level", "审核层级", ORG_LEVEL}, {"review_kind", "审核类型", KIND_LABELS},
     {"audit_action", "审计操作", AUDIT},         {NULL}};
 
-json_t *review_queue_counts(http_req_t *req, db_conn_t *c);
-
 static int todo(http_req_t *req, db_conn_t *c, json_t *items)
 {
     bool reviewer = false;
@@ -52,7 +50,7 @@ static int todo(http_req_t *req, db_conn_t *c, json_t *items)
         reviewer = reviewer || auth_has(req, REVIEW_DECIDE_PERMS[i]);
     if (!reviewer || !auth_has(req, "review.read"))
         return 0;
-    json_t *q = review_queue_counts(req, c);
+    json_t *q = review_queue_counts(req, c, NULL);
     if (!q)
         return -1;
     int64_t n = jint(q, "total", 0);
