@@ -103,7 +103,9 @@ try {
   await alone('GET /articles/{id}', () => worker.get(`/api/v1/articles/${one.json.id}`));
   const end = Date.now() + SECONDS * 1000;
   let k = 0;
+  // users arrive spread over the first think time, not all in the same millisecond
   const writer = async () => {
+    await pause();
     while (Date.now() < end) {
       const a = await timed('POST /articles', () => worker.post('/api/v1/articles', {
         title: `压测投稿${++k}`, category: 'news', author_type: 'org', author: '陆家嘴街道党工委', org_id: org,
@@ -119,6 +121,7 @@ try {
     }
   };
   const reader = async (i) => {
+    await pause();
     while (Date.now() < end) {
       if (i % 3 === 0) await timed('GET /review/queue', () => reviewer.get('/api/v1/review/queue?page_size=20'));
       else if (i % 3 === 1) await timed('GET /review/queue (city)', () => city.get('/api/v1/review/queue?page_size=20'));
