@@ -38,7 +38,7 @@ try {
     INSERT INTO articles (org_id, title, category, author_type, author, body_html, body_text, status, review_level,
                           created_by, created_at, updated_at)
     SELECT ${orgCase}, '历史投稿第' || i || '号', ${catCase}, 'org', '某党组织', '<p>历史投稿正文。</p>', '历史投稿正文。',
-           ${stCase}, CASE WHEN i % 100 < 2 THEN 1 + i % 2 ELSE 0 END, ${user}, ${now} - i * 30000, ${now} - i * 30000 FROM n`);
+           ${stCase}, CASE WHEN i % 100 < 2 THEN 1 + i % 2 ELSE 0 END, ${user}, ${now} - CAST(i AS BIGINT) * 30000, ${now} - CAST(i AS BIGINT) * 30000 FROM n`);
   const levels = JSON.stringify([{ org_type: 'district', perm: 'review.district', title: '区级审核' }, { org_type: 'city', perm: 'review.city', title: '市级审核' }]);
   srv.sql(`INSERT INTO review_items (kind, ref_id, org_id, district_id, category, title, status, level, nlevels, levels,
                                      level_perm, level_org_type, level_at, version, submitted_at, created_by, created_at, updated_at)
