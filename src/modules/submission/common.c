@@ -5,6 +5,7 @@
 #include "core/timeutil.h"
 #include "http/valid.h"
 #include "modules/proofread/proofread.h"
+#include "modules/storage/storage.h"
 #include "modules/submission/internal.h"
 #include "text/htmlsafe.h"
 #include "text/segment.h"
@@ -235,4 +236,21 @@ int sub_soft_delete(db_conn_t *c, const char *table, const char *col, int64_t id
     int rc = db_step(st);
     db_done(st);
     return rc == DB_DONE ? 0 : -1;
+}
+
+static const char *const IMAGE_VARIANTS[] = {"original", "web", "thumb_m", "thumb_s", NULL};
+const vfield_t SUB_IMAGE_QUERY[1] = {
+    {"variant", V_ENUM, .choices = IMAGE_VARIANTS, .title = "尺寸（默认 web）"}};
+
+void sub_send_image(http_req_t *req, db_conn_t *c, int64_t file_id, bool inline_)
+{
+    const char *v = http_query(req, "variant");
+    if (v && !strcmp(v, "original")) {
+        if (!auth_has(req, "submission.download")) {
+            http_error(req, 403, "forbidden", "您没有下载原图的权限");
+            return;
+        }
+        storage_file_send(req, c, file_id, inline_);
+    } else
+        storage_file_send_derivative(req, c, file_id, v ? v : "web");
 }

@@ -25,8 +25,6 @@ static const zd_resource_t SUB_FILES = {.name = "submission_file",
                                         .perm = "submission.read",
                                         .id_col = "sf.file_id"};
 
-static const char *const VARIANTS[] = {"original", "web", "thumb_m", "thumb_s", NULL};
-static const vfield_t FILE_QUERY[] = {{"variant", V_ENUM, .choices = VARIANTS, .title = "尺寸（默认 web）"}};
 static const vfield_t ATTACH_BODY[] = {{"file_id", V_ID, true, .title = "已上传的图片文件"}};
 
 static void attach_file(http_req_t *req)
@@ -96,15 +94,7 @@ static void get_file(http_req_t *req)
     db_conn_t *c = http_db_id(req, &id);
     if (!c || !res_visible(req, c, &SUB_FILES, id))
         return;
-    const char *v = http_query(req, "variant");
-    if (v && !strcmp(v, "original")) {
-        if (!auth_has(req, "submission.download")) {
-            http_error(req, 403, "forbidden", "您没有下载原图的权限");
-            return;
-        }
-        storage_file_send(req, c, id, true);
-    } else
-        storage_file_send_derivative(req, c, id, v ? v : "web");
+    sub_send_image(req, c, id, true);
 }
 
 /* Job submission.ocr {"file_id"}: the text inside an attached image, proofread. */
@@ -162,7 +152,7 @@ static const http_route_t routes[] = {
      .notes = "the file (uploaded by the caller through /api/v1/uploads) leaves the shared space; {file_id,url}; "
               "its text is read by OCR for proofreading"},
     {.method = "GET", .pattern = "/api/v1/submission/files/{id}", .handler = get_file, .perm = "submission.read",
-     .flags = HTTP_DOWNLOAD, .summary = "投稿图片", .resource = &SUB_FILES, HTTP_QUERY(FILE_QUERY),
+     .flags = HTTP_DOWNLOAD, .summary = "投稿图片", .resource = &SUB_FILES, .query = SUB_IMAGE_QUERY, .nquery = 1,
      .notes = "original needs submission.download"},
 };
 // clang-format on

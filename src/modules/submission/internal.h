@@ -2,6 +2,7 @@
 #ifndef ZD_MOD_SUBMISSION_INTERNAL_H
 #define ZD_MOD_SUBMISSION_INTERNAL_H
 #include "auth/resource.h"
+#include "http/valid.h"
 #include "jobs/jobs.h"
 #include "modules/module.h"
 #include "modules/review/review.h"
@@ -32,6 +33,12 @@ json_t *sub_body_images(http_req_t *req, db_conn_t *c, const char *html);
 int sub_update(db_conn_t *c, const char *table, int64_t id, json_t *body, const char *const *fields);
 /* Marks the rows of table whose column col is id deleted. 0 or -1. */
 int sub_soft_delete(db_conn_t *c, const char *table, const char *col, int64_t id);
+/* ?variant= of a submission image (original, web, thumb_m, thumb_s), and
+ * the answer with it: originals need submission.download, the rest are
+ * the storage module's derivatives. The caller checked that the image is
+ * visible. */
+extern const vfield_t SUB_IMAGE_QUERY[1];
+void sub_send_image(http_req_t *req, db_conn_t *c, int64_t file_id, bool inline_);
 /* Keywords of a text (friso segmentation, frequency × length), at most n. */
 json_t *sub_keywords(const char *text, size_t n);
 

@@ -166,8 +166,6 @@ static const vfield_t PHOTO_PATCH[] = {
     {"place", V_STR, false, 0, 100, .title = "地点"},
     {"description", V_TEXT, false, 0, 1000, .title = "说明"},
 };
-static const char *const VARIANTS[] = {"original", "web", "thumb_m", "thumb_s", NULL};
-static const vfield_t FILE_QUERY[] = {{"variant", V_ENUM, .choices = VARIANTS, .title = "尺寸（默认 web）"}};
 static const vfield_t SET_OUT[] = {
     {"id", V_ID},
     {"org_id", V_ID},
@@ -610,15 +608,7 @@ static void photo_file(http_req_t *req)
           : NULL;
     if (!p)
         return;
-    const char *v = http_query(req, "variant");
-    if (v && !strcmp(v, "original")) {
-        if (!auth_has(req, "submission.download")) {
-            http_error(req, 403, "forbidden", "您没有下载原图的权限");
-            return;
-        }
-        storage_file_send(req, c, jint(p, "file_id", 0), false);
-    } else
-        storage_file_send_derivative(req, c, jint(p, "file_id", 0), v ? v : "web");
+    sub_send_image(req, c, jint(p, "file_id", 0), false);
 }
 
 // clang-format off
@@ -652,7 +642,7 @@ static const http_route_t routes[] = {
     {.method = "DELETE", .pattern = "/api/v1/photos/{id}", .handler = delete_photo, .perm = "submission.write",
      .summary = "删除照片", .audit = "photo.delete", .resource = &PHOTOS, .status = 204},
     {.method = "GET", .pattern = "/api/v1/photos/{id}/file", .handler = photo_file, .perm = "submission.read",
-     .flags = HTTP_DOWNLOAD, .summary = "照片文件（原图或网页尺寸）", .resource = &PHOTOS, HTTP_QUERY(FILE_QUERY),
+     .flags = HTTP_DOWNLOAD, .summary = "照片文件（原图或网页尺寸）", .resource = &PHOTOS, .query = SUB_IMAGE_QUERY, .nquery = 1,
      .notes = "original needs submission.download"},
 };
 // clang-format on
