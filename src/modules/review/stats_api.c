@@ -89,40 +89,24 @@ static json_t *stats(http_req_t *req, db_conn_t *c)
     qb_t w, q;
     res_from(req, &REVIEW_STATS, &w);
     filters(req, &w);
-    if (!by_org) {
-        qb_init(&q, "SELECT ");
-        qb_sql(&q, gcol);
-        for (int i = 0; i < NEVENTS; i++) {
-            qb_sql(&q, ", SUM(CASE WHEN s.event = ");
-            qb_text(&q, EVENTS[i]);
-            qb_sql(&q, " THEN s.n ELSE 0 END)");
-        }
-        qb_sql(&q, ", NULL");
-        qb_append(&q, &w);
+    /* one grouping; the label of an organisation's group is its name, joined after it */
+    qb_init(&q, by_org ? "SELECT g.k, g.e0, g.e1, g.e2, g.e3, g.e4, o.name FROM (SELECT "
+                       : "SELECT g.k, g.e0, g.e1, g.e2, g.e3, g.e4, NULL FROM (SELECT ");
+    qb_sql(&q, gcol);
+    qb_sql(&q, " AS k");
+    for (int i = 0; i < NEVENTS; i++) {
+        char alias[48];
+        qb_sql(&q, ", SUM(CASE WHEN s.event = ");
+        qb_text(&q, EVENTS[i]);
+        snprintf(alias, sizeof alias, " THEN s.n ELSE 0 END) AS e%d", i);
+        qb_sql(&q, alias);
     }
-    if (by_org) { /* the label: the organisation's name, joined after the grouping */
-        qb_init(&q, "SELECT g.k, g.e0, g.e1, g.e2, g.e3, g.e4, o.name FROM (SELECT ");
-        qb_sql(&q, gcol);
-        qb_sql(&q, " AS k");
-        for (int i = 0; i < NEVENTS; i++) {
-            char alias[48];
-            qb_sql(&q, ", SUM(CASE WHEN s.event = ");
-            qb_text(&q, EVENTS[i]);
-            snprintf(alias, sizeof alias, " THEN s.n ELSE 0 END) AS e%d", i);
-            qb_sql(&q, alias);
-        }
-        qb_append(&q, &w);
-        qb_sql(&q, " GROUP BY ");
-        qb_sql(&q, gcol);
-        qb_sql(&q, ") g LEFT JOIN orgs o ON o.id = g.k ORDER BY g.e0 DESC, g.k LIMIT ");
-        qb_int(&q, limit);
-    } else {
-        qb_sql(&q, " GROUP BY ");
-        qb_sql(&q, gcol);
-        qb_sql(&q, !strcmp(group, "month") ? " ORDER BY 1" : " ORDER BY 2 DESC, 1");
-        qb_sql(&q, " LIMIT ");
-        qb_int(&q, limit);
-    }
+    qb_append(&q, &w);
+    qb_sql(&q, " GROUP BY ");
+    qb_sql(&q, gcol);
+    qb_sql(&q, by_org ? ") g LEFT JOIN orgs o ON o.id = g.k" : ") g");
+    qb_sql(&q, !strcmp(group, "month") ? " ORDER BY g.k LIMIT " : " ORDER BY g.e0 DESC, g.k LIMIT ");
+    qb_int(&q, limit);
     db_stmt_t *st = qb_prepare(c, &q);
     json_t *items = json_array();
     int64_t tot[NEVENTS] = {0};
