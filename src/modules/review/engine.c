@@ -666,13 +666,9 @@ bool review_submit(http_req_t *req, db_conn_t *c, const review_kind_t *k, int64_
         review_fail(req, c);
         goto out;
     }
-    if (item) {
-        review_row_free(&r);
-        *item = review_item_get(c, 0, k->kind, ref_id, false, &r) == 1 ? review_row_json(c, &r) : NULL;
-        if (!*item) {
-            http_db_error(req, c);
-            goto out;
-        }
+    if (item && !(*item = review_item_json(c, k, ref_id))) {
+        http_db_error(req, c);
+        goto out;
     }
     done = true;
 out:
@@ -719,13 +715,9 @@ bool review_withdraw(http_req_t *req, db_conn_t *c, const review_kind_t *k, int6
         review_fail(req, c);
         goto out;
     }
-    if (item) {
-        review_row_free(&r);
-        *item = review_item_get(c, 0, k->kind, ref_id, false, &r) == 1 ? review_row_json(c, &r) : NULL;
-        if (!*item) {
-            http_db_error(req, c);
-            goto out;
-        }
+    if (item && !(*item = review_item_json(c, k, ref_id))) {
+        http_db_error(req, c);
+        goto out;
     }
     done = true;
 out:
