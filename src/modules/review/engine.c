@@ -488,7 +488,7 @@ int review_editable(db_conn_t *c, const review_kind_t *k, int64_t ref_id)
     return ok;
 }
 
-static int count_blocks(json_t *findings)
+int review_count_blocks(json_t *findings)
 {
     int n = 0;
     size_t i;
@@ -582,7 +582,7 @@ bool review_submit(http_req_t *req, db_conn_t *c, const review_kind_t *k, int64_
         findings = json_array();
     char hash[65];
     snapshot_hash(snapshot, hash);
-    int blocks = count_blocks(findings);
+    int blocks = review_count_blocks(findings);
     bool overridden = blocks > 0 && r.override_hash && !strcmp(r.override_hash, hash);
     if (blocks > 0 && !overridden) {
         refuse_blocked(req, c, k, &r, findings, hash, blocks);

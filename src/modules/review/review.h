@@ -140,6 +140,9 @@ int review_retitle(db_conn_t *c, const review_kind_t *k, int64_t ref_id, const c
 bool review_submit(http_req_t *req, db_conn_t *c, const review_kind_t *k, int64_t ref_id, json_t *snapshot,
                    json_t **item);
 
+/* The findings of severity "block" among findings (those that stop a submission). */
+int review_count_blocks(json_t *findings);
+
 /* Withdraws the item (in review at level 1, no decision of this round yet).
  * false after answering 409 or 5xx. */
 bool review_withdraw(http_req_t *req, db_conn_t *c, const review_kind_t *k, int64_t ref_id, json_t **item);

@@ -397,10 +397,7 @@ static void check_article(http_req_t *req)
         http_error(req, 503, "check_unavailable", "内容校对暂时无法进行，请稍后再试");
         return;
     }
-    int blocks = 0;
-    size_t i;
-    json_t *x;
-    json_array_foreach(f, i, x) blocks += jstr(x, "severity") && !strcmp(jstr(x, "severity"), "block");
+    int blocks = review_count_blocks(f);
     json_t *o = json_pack("{s:o,s:i,s:s,s:s%}", "findings", f, "blocks", blocks, "body_html", body.html,
                           "text", body.text, body.text_len);
     body_free(&body);
