@@ -8,7 +8,13 @@
  * descriptor in an entry is never another connection's). A watchdog thread
  * looks at the entries twice a second and shuts down the socket of a
  * connection past its deadline; libmicrohttpd then sees the end of the
- * stream and closes the connection itself. */
+ * stream and closes the connection itself.
+ *
+ * The worker threads of the pool accept in parallel, so a connection
+ * accepted but not yet started must already count against its address:
+ * guard_accept reserves a place for it that guard_notify takes over when
+ * the connection starts. A reservation that no start claims (libmicrohttpd
+ * dropped the connection in between) lapses after RESERVE_NS. */
 #include "http/guard.h"
 #include "core/log.h"
 #include "core/str.h"
@@ -23,6 +29,13 @@
 #include <unistd.h>
 
 #define BODY_GRACE_S 10
+#define RESERVE_NS   (5 * 1000000000LL)
+#define RESERVE_MAX  64
+
+typedef struct {
+    char ip[64];
+    int64_t at_ns;
+} reserve_t;
 
 typedef struct entry {
     struct entry *prev, *next;
@@ -43,6 +56,8 @@ struct guard {
     pthread_t th;
     bool running, stop;
     pthread_cond_t cv;
+    reserve_t reserved[RESERVE_MAX];
+    int nreserved;
     _Atomic uint64_t slow, refused;
 };
 
@@ -101,11 +116,29 @@ enum MHD_Result guard_accept(void *cls, const struct sockaddr *addr, socklen_t a
     if (guard_addr_listed(g->trusted, ip))
         return MHD_YES;
     int n = 0;
+    bool ok = false;
+    int64_t now = time_mono_ns();
     pthread_mutex_lock(&g->mu);
     for (entry_t *e = g->head; e; e = e->next)
         n += !strcmp(e->ip, ip);
+    for (int i = 0; i < g->nreserved;) {
+        if (now - g->reserved[i].at_ns > RESERVE_NS) {
+            g->reserved[i] = g->reserved[--g->nreserved];
+            continue;
+        }
+        n += !strcmp(g->reserved[i].ip, ip);
+        i++;
+    }
+    if (n < g->per_ip) {
+        ok = true;
+        if (g->nreserved < RESERVE_MAX) { /* full: only when starts stall; admit */
+            reserve_t *r = &g->reserved[g->nreserved++];
+            str_lcpy(r->ip, ip, sizeof r->ip);
+            r->at_ns = now;
+        }
+    }
     pthread_mutex_unlock(&g->mu);
-    if (n < g->per_ip)
+    if (ok)
         return MHD_YES;
     if (atomic_fetch_add(&g->refused, 1) % 100 == 0)
         log_msg(LOG_SYSTEM, LOG_WARN, "http.per_ip_limit", "%s holds %d connections: refusing more", ip, n);
@@ -129,6 +162,11 @@ void guard_notify(void *cls, struct MHD_Connection *conn, void **socket_context,
         e->phase = GUARD_IDLE;
         e->since_ns = time_mono_ns();
         pthread_mutex_lock(&g->mu);
+        for (int i = 0; i < g->nreserved; i++)
+            if (!strcmp(g->reserved[i].ip, e->ip)) {
+                g->reserved[i] = g->reserved[--g->nreserved];
+                break;
+            }
         e->next = g->head;
         if (g->head)
             g->head->prev = e;
