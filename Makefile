@@ -7,7 +7,7 @@ LISTEN ?= 127.0.0.1:8080
 export PATH := $(CURDIR)/.tools/node/bin:$(PATH)
 
 .PHONY: all run test deps build build-asan build-fuzz build-tsan web test-unit test-api test-api-pg \
-        test-fuzz test-tsan test-s3 test-web test-e2e test-crash test-cluster format format-check bench bench-web \
+        test-fuzz test-tsan test-s3 test-api-both test-web test-e2e test-crash test-cluster format format-check bench bench-web \
         clean api-doc security security-full
 
 all: build
@@ -42,7 +42,7 @@ web:
 run: build
 	build/zhendi serve --data $(DATA) --listen $(LISTEN) --demo
 
-test: format-check build build-asan test-unit test-tsan test-s3 test-api test-api-pg test-crash test-cluster test-fuzz \
+test: format-check build build-asan test-unit test-tsan test-s3 test-api-both test-crash test-cluster test-fuzz \
       test-web test-e2e security
 	@echo "make test: all passed"
 
@@ -67,6 +67,12 @@ test-s3: build-asan
 
 test-api: build-asan tests/node_modules/.ok
 	ZHENDI_BIN=$(CURDIR)/build-asan/zhendi node --test --test-concurrency=2 tests/api/
+
+# both at once: most of their time is spent waiting (deadlines, jobs, the
+# browser-free HTTP round trips), and each runs two test files at a time;
+# each suite's output is printed whole when it ends
+test-api-both: build-asan tests/node_modules/.ok
+	$(MAKE) -j2 --output-sync=target test-api test-api-pg
 
 # the same API suite on PostgreSQL: every test server gets a fresh database
 test-api-pg: build-asan tests/node_modules/.ok

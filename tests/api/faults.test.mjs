@@ -36,7 +36,7 @@ test('a database failure at any step of a change answers 5xx and leaves no half-
       exercised++;
       for (const kind of ['prepare', 'step', 'commit']) {
         // a failed request changes nothing, so one baseline serves the whole run
-        const beforeSnap = srv.snapshot();
+        const beforeSnap = await srv.snapshot();
         const audits = auditCount();
         for (let n = 1; n <= 400; n++) {
           const res = await who.request(r.method, path, {
@@ -45,7 +45,7 @@ test('a database failure at any step of a change answers 5xx and leaves no half-
           });
           if (res.status >= 400) {
             assert.ok(res.json?.error?.code, `${r.method} ${path} ${kind}:${n}: an error envelope (${res.body})`);
-            assert.equal(srv.snapshot(), beforeSnap, `${r.method} ${path} ${kind}:${n}: nothing changed`);
+            assert.equal(await srv.snapshot(), beforeSnap, `${r.method} ${path} ${kind}:${n}: nothing changed`);
             failures += res.status >= 500;
             continue;
           }

@@ -10,7 +10,7 @@
 // passed with --db, unless the test gives --db itself. A server restarted on
 // the same dataDir gets the same database back; srv.db is its URL.
 import { spawn, spawnSync, execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, readFileSync, existsSync } from 'node:fs';
+import { mkdtempSync, rmSync, readFileSync, existsSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -19,9 +19,18 @@ export const BIN = process.env.ZHENDI_BIN || new URL('../../../build/zhendi', im
 export const ADMIN_PASSWORD = 'Zhendi-Test-2026!';
 export const TEST_PG = process.env.ZHENDI_TEST_PG || '';
 
+// psql itself: Debian's /usr/bin/psql is a Perl wrapper that takes longer to
+// start than the query takes to run (0.1–0.25 s of every call)
+export const PSQL = (() => {
+  const root = '/usr/lib/postgresql';
+  const versions = existsSync(root) ? readdirSync(root).filter((v) => existsSync(join(root, v, 'bin/psql'))) : [];
+  versions.sort((a, b) => Number(b) - Number(a));
+  return versions.length ? join(root, versions[0], 'bin/psql') : 'psql';
+})();
+
 // Runs SQL on the admin database of ZHENDI_TEST_PG (or of `url`) with psql.
 export function pgAdmin(sql, url = TEST_PG) {
-  return execFileSync('psql', [url, '-v', 'ON_ERROR_STOP=1', '-qAtX', '-c', sql], { encoding: 'utf8' }).trim();
+  return execFileSync(PSQL, [url, '-v', 'ON_ERROR_STOP=1', '-qAtX', '-c', sql], { encoding: 'utf8' }).trim();
 }
 
 // A new, empty database on the ZHENDI_TEST_PG server; returns its URL.
@@ -136,7 +145,7 @@ export async function startServer({ env = {}, args = [], dataDir, keepData = fal
   // SQLite with the sqlite3 shell; PostgreSQL with psql (same errors thrown).
   function sql(statement) {
     const r = db
-      ? spawnSync('psql', [db, '-v', 'ON_ERROR_STOP=1', '-qAtX', '-c', statement], { encoding: 'utf8' })
+      ? spawnSync(PSQL, [db, '-v', 'ON_ERROR_STOP=1', '-qAtX', '-c', statement], { encoding: 'utf8' })
       : spawnSync('sqlite3', [join(data, 'zhendi.db'), '.timeout 5000', statement], { encoding: 'utf8' });
     if (r.status !== 0) throw new Error(`${db ? 'psql' : 'sqlite3'}: ${r.stderr}`);
     return r.stdout.trim();
@@ -145,26 +154,63 @@ export async function startServer({ env = {}, args = [], dataDir, keepData = fal
   // every request, the queue and schedules by the background workers), in one
   // process: a failed request must leave this unchanged.
   const VOLATILE = new Set(['sessions', 'login_attempts', 'jobs', 'job_runs', 'schedules', 'schema_migrations']);
-  let tables;
-  function snapshot() {
+  let tables, shell;
+  // One psql (or sqlite3) kept open for the snapshots: a test that takes
+  // hundreds of them (faults.test.mjs) would otherwise spend most of its time
+  // starting processes and connecting.
+  function openShell() {
+    const MARK = '@@zhendi-snapshot-end@@';
+    const p = db
+      ? spawn(PSQL, [db, '-v', 'ON_ERROR_STOP=1', '-qAtX'], { stdio: ['pipe', 'pipe', 'pipe'] })
+      : spawn('sqlite3', ['-cmd', '.timeout 5000', '-bail', join(data, 'zhendi.db')], { stdio: ['pipe', 'pipe', 'pipe'] });
+    let out = '', err = '', pending = null;
+    p.stdout.setEncoding('utf8');
+    p.stdout.on('data', (d) => {
+      out += d;
+      const k = out.indexOf(`${MARK}\n`);
+      if (k < 0 || !pending) return;
+      const { resolve } = pending;
+      pending = null;
+      const text = out.slice(0, k);
+      out = out.slice(k + MARK.length + 1);
+      resolve(text);
+    });
+    p.stderr.on('data', (d) => { err += d; });
+    p.on('exit', () => {
+      shell = null;
+      if (pending) pending.reject(new Error(`snapshot: ${err || 'the database shell ended'}`));
+      pending = null;
+    });
+    p.stdin.on('error', () => {});
+    return {
+      run(script) {
+        return new Promise((resolve, reject) => {
+          pending = { resolve, reject };
+          p.stdin.write(`${script}\n${db ? '\\echo' : '.print'} ${MARK}\n`);
+        });
+      },
+      close() { p.stdin.end(); },
+    };
+  }
+  // The content of every table but the volatile ones, each table's rows sorted.
+  async function snapshot() {
     if (!tables) {
       const list = db
         ? sql("SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY 1")
         : sql("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY 1");
       tables = list.split('\n').filter((t) => t && !VOLATILE.has(t));
+      if (!tables.length) throw new Error('snapshot: no tables');
     }
+    shell ||= openShell();
     const script = tables.map((t) => `SELECT '${t}'; SELECT * FROM ${t} ORDER BY 1;`).join('\n');
-    const r = db
-      ? spawnSync('psql', [db, '-v', 'ON_ERROR_STOP=1', '-qAtX', '-f', '-'], { input: script, encoding: 'utf8' })
-      : spawnSync('sqlite3', [join(data, 'zhendi.db'), '.timeout 5000'], { input: script, encoding: 'utf8' });
-    if (r.status !== 0) throw new Error(`snapshot: ${r.stderr}`);
+    const text = await shell.run(script);
     // each table's rows in a fixed order: ORDER BY 1 leaves ties (role_defaults'
     // rows of one role) in whatever order the plan of the moment gives, and
     // PostgreSQL's plan changes once autoanalyze has seen a table grow
     const out = [];
     let next = 0, rows = [];
     const flush = () => { out.push(...rows.sort()); rows = []; };
-    for (const line of r.stdout.split('\n')) {
+    for (const line of text.split('\n')) {
       if (next < tables.length && line === tables[next]) {
         flush();
         out.push(line);
@@ -172,6 +218,7 @@ export async function startServer({ env = {}, args = [], dataDir, keepData = fal
       } else rows.push(line);
     }
     flush();
+    if (next !== tables.length) throw new Error(`snapshot: ${next} of ${tables.length} tables read`);
     return out.join('\n');
   }
   // Runs a zhendi subcommand on the same data directory (and database).
@@ -198,6 +245,7 @@ export async function startServer({ env = {}, args = [], dataDir, keepData = fal
     // Graceful stop; resolves to the exit code. Fails the caller on sanitizer reports.
     // keep: leave the data directory for inspection; removeData() later
     async stop({ signal = 'SIGTERM', keep = false } = {}) {
+      shell?.close();
       if (proc.exitCode === null && proc.signalCode === null) proc.kill(signal);
       const r = await exited;
       if (!keep && !keepData && !dataDir) rmSync(data, { recursive: true, force: true });
