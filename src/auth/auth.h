@@ -35,6 +35,7 @@ typedef struct {
     char username[64];
     char name[128];
     char org_path[AUTH_ORG_PATH_MAX]; /* '/1/5/23/' */
+    char org_type[32];                /* city, district, street … (the organisation's level) */
     auth_scope_t scope;               /* widest of the user's roles (the organisation directory) */
     int nperms;
     const char *perms[AUTH_MAX_PERMS];       /* sorted, interned (static strings) */

@@ -61,7 +61,8 @@ int auth_load_user(db_conn_t *c, int64_t user_id, const auth_policy_t *pol, auth
     db_stmt_t *st =
         db_prepare(c, "SELECT u.id, u.username, u.name, u.org_id, o.path, u.status, "
                       "u.must_change_password, u.provisioned, u.password_changed_at, "
-                      "u.totp_enc IS NOT NULL FROM users u JOIN orgs o ON o.id = u.org_id WHERE u.id = ?");
+                      "u.totp_enc IS NOT NULL, o.type FROM users u JOIN orgs o ON o.id = u.org_id "
+                      "WHERE u.id = ?");
     if (!st)
         return -1;
     db_bind_int64(st, 1, user_id);
@@ -81,6 +82,7 @@ int auth_load_user(db_conn_t *c, int64_t user_id, const auth_policy_t *pol, auth
         provisioned = db_col_bool(st, 7);
         changed = db_col_int64(st, 8);
         totp = db_col_bool(st, 9);
+        str_lcpy(a->org_type, db_col_text(st, 10), sizeof a->org_type);
     }
     db_done(st);
     if (rc != DB_ROW || !active)

@@ -34,7 +34,7 @@ int review_item_get(db_conn_t *c, int64_t id, const char *kind, int64_t ref_id, 
 void review_row_free(review_row_t *r);
 
 /* The caller's organisation type ("district"…), "" when unknown. */
-const char *review_caller_org_type(http_req_t *req, db_conn_t *c);
+const char *review_caller_org_type(http_req_t *req);
 /* May the caller decide at the row's current level (or, with level_perm
  * and org_type given, at that level)? Checks permission, scope and the
  * caller's organisation type. -1 on a database error. */

@@ -225,7 +225,7 @@ static void get_version(http_req_t *req)
  * permission the caller holds, inside the scope of that permission, for
  * the type of the caller's organisation. With one such permission (the
  * usual case) the condition is a plain equality the queue index serves. */
-static void queue_cond(http_req_t *req, db_conn_t *c, const char *kind, qb_t *w)
+static void queue_cond(http_req_t *req, const char *kind, qb_t *w)
 {
     const char *held[4];
     int n = 0;
@@ -233,7 +233,7 @@ static void queue_cond(http_req_t *req, db_conn_t *c, const char *kind, qb_t *w)
         if (auth_has(req, REVIEW_DECIDE_PERMS[i]))
             held[n++] = REVIEW_DECIDE_PERMS[i];
     qb_sql(w, " AND i.status = 'in_review' AND i.level_org_type = ");
-    qb_text(w, review_caller_org_type(req, c));
+    qb_text(w, review_caller_org_type(req));
     if (n == 0)
         qb_sql(w, " AND 1 = 0");
     else if (n == 1) {
@@ -263,7 +263,7 @@ static void list_queue(http_req_t *req)
         return;
     qb_t w;
     res_from(req, &REVIEW_ITEMS, &w);
-    queue_cond(req, c, http_query(req, "kind"), &w);
+    queue_cond(req, http_query(req, "kind"), &w);
     res_list(req, c, &REVIEW_ITEMS, ITEM_LIST_COLS, &w, "i.level_at, i.id", item_row, NULL);
     qb_free(&w);
 }
@@ -273,7 +273,7 @@ json_t *review_queue_counts(http_req_t *req, db_conn_t *c, const char *kind)
 {
     qb_t w, q;
     res_from(req, &REVIEW_ITEMS, &w);
-    queue_cond(req, c, kind, &w);
+    queue_cond(req, kind, &w);
     qb_init(&q, "SELECT i.kind, COUNT(*)");
     qb_append(&q, &w);
     qb_sql(&q, " GROUP BY i.kind");
