@@ -120,6 +120,19 @@ test('import counts added, duplicate and invalid lines, and the words are in for
   assert.deepEqual([again.json.added, again.json.duplicate, again.json.invalid], [0, 2, 0]);
 });
 
+test('a fresh install finds sensitive words with its starter lexicon: slogans block, names that criticism also uses only warn', async () => {
+  const text = '有人在群里转发“法轮大法好”的传单，还推销网络赌博和冰毒。社区开展揭批法轮功邪教宣传。我妈妈的生日在冬天，她爱看冰壶比赛。';
+  const r = await check(text);
+  assert.equal(r.status, 200, r.body);
+  const sens = r.json.findings.filter((f) => f.category === 'sensitive').map((f) => [f.text, f.severity]);
+  assert.deepEqual(sens, [['法轮大法好', 'block'], ['网络赌博', 'warn'], ['冰毒', 'warn'], ['法轮功', 'warn']]);
+  assert.match(r.json.findings.find((f) => f.text === '网络赌博').suggestion, /赌博/, 'the suggestion names the class');
+  assert.equal(r.json.verdict, 'block');
+  const lex = (await srv.get('/api/v1/lexicons?category=sensitive')).json.items.find((l) => l.builtin);
+  assert.ok(lex.entry_count >= 200, `${lex.entry_count} starter entries`);
+  assert.match(lex.name, /入门/);
+});
+
 test('proofread reports findings with code point offsets, a summary by category and a verdict', async () => {
   const text = '😀请按装软件。以习近平总书记为核心的党中央。';
   const r = await check(text);
@@ -227,7 +240,7 @@ test('deleting a lexicon removes it; built-in lexicons can only be disabled', as
   assert.equal((await check('将删除的词')).json.findings.filter((f) => f.lexicon_id === id).length, 0);
   const list = await srv.get('/api/v1/lexicons?page_size=200');
   const builtin = list.json.items.filter((l) => l.builtin);
-  assert.deepEqual(builtin.map((l) => l.category).sort(), ['formulation', 'formulation', 'typo', 'typo', 'whitelist']);
+  assert.deepEqual(builtin.map((l) => l.category).sort(), ['formulation', 'formulation', 'sensitive', 'typo', 'typo', 'whitelist']);
   assert.ok(builtin.filter((l) => l.category !== 'whitelist').every((l) => l.entry_count > 10));
   assertEnvelope(await srv.del(`/api/v1/lexicons/${builtin[0].id}`), 409, 'builtin_lexicon');
 });
