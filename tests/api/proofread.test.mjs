@@ -403,9 +403,11 @@ test('a sensitive word rendered into an image is found with its bounding box', a
   assert.ok(f, JSON.stringify(r.json));
   assert.equal(f.text, '测试敏感词');
   assert.equal(Array.from(r.json.text).slice(f.start, f.end).join(''), f.text);
-  // the word is drawn from x = 40 + 5 characters × 48 px, baseline at y = 120
-  assert.ok(f.box.x > 200 && f.box.x < 340, JSON.stringify(f.box));
-  assert.ok(f.box.w > 150 && f.box.w < 320, JSON.stringify(f.box));
+  // the word is drawn from x = 40 + 5 characters × 48 px = 280 to 520, baseline at
+  // y = 120: its box is there within a quarter of a character (tesseract's own
+  // character boxes drift right by up to one along the line)
+  assert.ok(Math.abs(f.box.x - 280) < 12, JSON.stringify(f.box));
+  assert.ok(Math.abs(f.box.x + f.box.w - 520) < 12, JSON.stringify(f.box));
   assert.ok(f.box.y > 50 && f.box.y < 120 && f.box.h > 25, JSON.stringify(f.box));
   assert.equal(f.boxes.length, 1);
   assert.equal(r.json.verdict, 'block');

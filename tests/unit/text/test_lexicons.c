@@ -172,9 +172,9 @@ static void ocr_hocr_becomes_text_with_character_boxes(void **state)
         "    </span>\n"
         "    <span class='ocrx_word' title='bbox 140 50 190 90; x_wconf 80'>词</span>\n"
         "   </span>\n"
-        "   <span class='ocr_line' title=\"bbox 40 100 210 140\">\n"
+        "   <span class='ocr_line' title=\"bbox 40 100 280 140\">\n"
         "    <span class='ocrx_word' title='bbox 40 100 120 140; x_wconf 70' lang='eng'>Hello</span>\n"
-        "    <span class='ocrx_word' title='bbox 130 100 210 140; x_wconf 60' "
+        "    <span class='ocrx_word' title='bbox 200 100 280 140; x_wconf 60' "
         "lang='eng'>A&amp;B&#x4E2D;</span>\n"
         "   </span>\n  </p>\n </div>\n"
         " <div class='ocr_carea'><p class='ocr_par'><span class='ocr_line'>"
@@ -188,17 +188,19 @@ static void ocr_hocr_becomes_text_with_character_boxes(void **state)
     assert_int_equal(r.nchars, 16);
     assert_int_equal(r.width, 900);
     assert_int_equal(r.height, 200);
-    /* tesseract's own character boxes where it gives them */
+    /* a run of Chinese characters shares its extent (40–190) one em each,
+     * whatever tesseract said of each character */
     assert_int_equal(r.boxes[0].x, 40);
-    assert_int_equal(r.boxes[0].w, 30);
-    assert_int_equal(r.boxes[0].y, 52);
-    assert_int_equal(r.boxes[1].x, 75);
-    assert_int_equal(r.boxes[1].w, 65);
-    /* a word without them: its box */
+    assert_int_equal(r.boxes[0].w, 50);
+    assert_int_equal(r.boxes[0].y, 50);
+    assert_int_equal(r.boxes[0].h, 40);
+    assert_int_equal(r.boxes[1].x, 90);
+    assert_int_equal(r.boxes[1].w, 50);
     assert_int_equal(r.boxes[2].x, 140);
     assert_int_equal(r.boxes[2].w, 50);
     assert_int_equal(r.boxes[3].w, 0); /* the separator */
-    /* "Hello" shares its box: 16 px a letter */
+    /* a Latin word keeps its box, shared by letter: 16 px each ("Hello" is a
+     * run of its own: the next word is too far) */
     assert_int_equal(r.boxes[4].x, 40);
     assert_int_equal(r.boxes[5].x, 56);
     assert_int_equal(r.lines[4], 1);
@@ -206,6 +208,39 @@ static void ocr_hocr_becomes_text_with_character_boxes(void **state)
     assert_true(r.confidence > 69.9 && r.confidence < 70.1);
     ocr_result_free(&r);
     assert_int_equal(ocr_parse_hocr("not hocr", 8, &r), -1);
+    ocr_result_free(&r);
+}
+
+/* tesseract 5's boxes for 请按装新的软件，大家好 drawn at x = 40 in 48 px Noto
+ * Sans CJK (each character 48 px wide): they drift right along the run (按 at
+ * 106, 件 at 383); the characters are drawn at 40 + 48 i. */
+static void ocr_boxes_of_a_chinese_run_follow_the_characters_as_drawn(void **state)
+{
+    (void)state;
+    static const int tess[][4] = {{42, 79, 86, 124},    {106, 79, 152, 124}, {156, 79, 182, 125},
+                                  {205, 79, 260, 124},  {259, 80, 309, 124}, {308, 80, 374, 125},
+                                  {383, 109, 392, 126}, {404, 75, 439, 136}, {438, 79, 470, 124},
+                                  {484, 79, 518, 124},  {529, 80, 566, 125}};
+    static const char *chars[] = {"请", "按", "装", "新", "的", "软", "件", "，", "大", "家", "好"};
+    char hocr[8192];
+    int n = snprintf(hocr, sizeof hocr,
+                     "<html><body><div class='ocr_page' title='bbox 0 0 900 200'><div class='ocr_carea'>"
+                     "<p class='ocr_par'><span class='ocr_line' title='bbox 42 79 566 126'>");
+    for (int i = 0; i < 11; i++)
+        n += snprintf(hocr + n, sizeof hocr - (size_t)n,
+                      "<span class='ocrx_word' title='bbox %d %d %d %d; x_wconf 95'>"
+                      "<span class='ocrx_cinfo' title='x_bboxes %d %d %d %d; x_conf 99'>%s</span></span>",
+                      tess[i][0], tess[i][1], tess[i][2], tess[i][3], tess[i][0], tess[i][1], tess[i][2],
+                      tess[i][3], chars[i]);
+    n += snprintf(hocr + n, sizeof hocr - (size_t)n, "</span></p></div></div></body></html>");
+    ocr_result_t r;
+    assert_int_equal(ocr_parse_hocr(hocr, (size_t)n, &r), 0);
+    assert_string_equal(r.text, "请按装新的软件，大家好");
+    for (int i = 0; i < 11; i++) {
+        int drawn = 40 + 48 * i;
+        assert_true(r.boxes[i].x > drawn - 6 && r.boxes[i].x < drawn + 6);
+        assert_true(r.boxes[i].w > 42 && r.boxes[i].w < 54);
+    }
     ocr_result_free(&r);
 }
 
@@ -224,6 +259,7 @@ int main(void)
         cmocka_unit_test(canonical_texts_pass_clean),
         cmocka_unit_test(fast_json_writer_matches_jansson),
         cmocka_unit_test(ocr_hocr_becomes_text_with_character_boxes),
+        cmocka_unit_test(ocr_boxes_of_a_chinese_run_follow_the_characters_as_drawn),
     };
     return cmocka_run_group_tests(tests, NULL, teardown);
 }
