@@ -72,6 +72,7 @@ test('a lexicon created in the console, filled from a .txt file, is used by the 
     await signIn(ctx, page, 'admin');
     await page.goto(ctx.base + '/lexicons');
     await page.locator('[data-test=engine-entries]').waitFor();
+    assert.equal(await page.getByText('自动机状态数').count(), 0, 'engine internals are on the system page');
     await page.locator('[data-test=lexicon-create]').click();
     const dlg = page.locator('.el-dialog', { hasText: '新建词库' });
     await dlg.locator('input[data-test=lexicon-name]').fill('端到端专项词库');

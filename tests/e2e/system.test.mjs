@@ -11,7 +11,7 @@ let ctx;
 before(async () => { ctx = await startConsole(); });
 after(async () => { await ctx?.stop(); });
 
-test('system status shows health, the running version and storage use', async (t) => {
+test('system status shows health, the running version, storage use and the proofreading engine', async (t) => {
   await withPage(t, ctx, async (page) => {
     await enterAsAdmin(ctx, page);
     const version = (await (await page.request.get(ctx.base + '/healthz')).json()).version;
@@ -21,6 +21,10 @@ test('system status shows health, the running version and storage use', async (t
     await page.getByText(/已用 .+可用 .+共 /).waitFor();
     await page.locator('.echart canvas').first().waitFor();
     await page.getByText('当前生效配置').waitFor();
+    // the proofreading engine's internals live here, rounded (not 8.25418 毫秒)
+    const build = page.locator('[data-test=engine-card] .el-descriptions__content').last();
+    await build.waitFor();
+    assert.match((await build.textContent()).trim(), /^\d+(\.\d)? (毫秒|秒)$/);
     // the job workers and the scheduler, and the log files with download
     await page.locator('[data-test=jobs-health]', { hasText: '1 个' }).waitFor();
     await page.locator('[data-test=scheduler-state]', { hasText: '运行中' }).waitFor();
