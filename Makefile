@@ -7,7 +7,7 @@ LISTEN ?= 127.0.0.1:8080
 export PATH := $(CURDIR)/.tools/node/bin:$(PATH)
 
 .PHONY: all run test deps build build-asan build-fuzz build-tsan web test-unit test-api test-api-pg \
-        test-fuzz test-tsan test-s3 test-api-both test-web test-e2e test-crash test-cluster format format-check bench bench-web \
+        test-fuzz test-tsan test-s3 test-api-both test-web test-e2e test-browsers test-crash test-cluster format format-check bench bench-web \
         clean api-doc security security-full
 
 all: build
@@ -43,7 +43,7 @@ run: build
 	build/zhendi serve --data $(DATA) --listen $(LISTEN) --demo
 
 test: format-check build build-asan test-unit test-tsan test-s3 test-api-both test-crash test-cluster test-fuzz \
-      test-web test-e2e security
+      test-web test-e2e test-browsers security
 	@echo "make test: all passed"
 
 # scripts/pg-test.sh runs the command with a throw-away PostgreSQL server of
@@ -96,6 +96,11 @@ test-e2e: build tests/node_modules/.ok
 	@if [ -d web/dist ] && ls tests/e2e/*.test.mjs >/dev/null 2>&1; then \
 	  ZHENDI_BIN=$(CURDIR)/build/zhendi node --test --test-concurrency=1 tests/e2e/; \
 	else echo "test-e2e: no console built or no browser tests"; fi
+
+# the console in the other two engines: Firefox ESR (WebDriver BiDi) and
+# WebKit's MiniBrowser (WebDriver, under xvfb-run); tests/browsers/
+test-browsers: build tests/node_modules/.ok
+	ZHENDI_BIN=$(CURDIR)/build/zhendi node --test --test-concurrency=1 tests/browsers/
 
 test-fuzz: build-fuzz
 	scripts/fuzz.sh 20
