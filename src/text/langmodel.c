@@ -87,31 +87,15 @@ void lm_free(lm_t *m)
     free(m);
 }
 
-lm_t *lm_load(const char *path, char *err, size_t errlen)
+lm_t *lm_load_mem(const char *buf, size_t size, char *err, size_t errlen)
 {
     if (norm_init(err, errlen) != 0)
         return NULL;
     const norm_tables_t *tab = norm_tables();
-    lm_t *m = NULL;
-    char *buf = NULL;
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        snprintf(err, errlen, "language model %s not found (install python3-jieba)", path);
-        return NULL;
-    }
-    if (fseek(f, 0, SEEK_END) != 0)
-        goto bad;
-    long size = ftell(f);
-    if (size <= 0 || size > (1L << 30) || fseek(f, 0, SEEK_SET) != 0)
-        goto bad;
-    buf = malloc((size_t)size + 1);
-    if (!buf || fread(buf, 1, (size_t)size, f) != (size_t)size)
-        goto bad;
-    buf[size] = 0;
     size_t lines = 1;
-    for (long i = 0; i < size; i++)
+    for (size_t i = 0; i < size; i++)
         lines += buf[i] == '\n';
-    m = calloc(1, sizeof *m);
+    lm_t *m = calloc(1, sizeof *m);
     if (!m)
         goto oom;
     size_t cap = 1;
@@ -122,16 +106,19 @@ lm_t *lm_load(const char *path, char *err, size_t errlen)
         goto oom;
     m->mask = cap - 1;
     double total = 0;
-    char *p = buf, *end = buf + size;
+    const char *p = buf, *end = buf + size;
     while (p < end) {
-        char *nl = memchr(p, '\n', (size_t)(end - p));
-        char *le = nl ? nl : end;
-        char *sp = memchr(p, ' ', (size_t)(le - p));
-        if (sp && sp > p) {
-            long count = strtol(sp + 1, NULL, 10);
+        const char *nl = memchr(p, '\n', (size_t)(end - p));
+        const char *le = nl ? nl : end;
+        const char *sp = memchr(p, ' ', (size_t)(le - p));
+        /* "word count [tag]": the count is digits up to a space or the end of the line */
+        uint64_t count = 0;
+        for (const char *q = sp ? sp + 1 : le; q < le && *q >= '0' && *q <= '9'; q++)
+            count = count < 0xFFFFFFFull ? count * 10 + (uint64_t)(*q - '0') : 0xFFFFFFFull;
+        if (sp && sp > p && count > 0) {
             uint32_t w[LM_MAX_WORD];
             size_t n = 0;
-            bool ok = count > 0;
+            bool ok = true;
             for (const char *q = p; ok && q < sp;) {
                 uint32_t cp;
                 size_t l = norm_utf8((const unsigned char *)q, (size_t)(sp - q), &cp);
@@ -144,14 +131,12 @@ lm_t *lm_load(const char *path, char *err, size_t errlen)
                 ok = k == NORM_CJK;
                 q += l;
             }
-            if (count > 0)
-                total += (double)count;
+            total += (double)count;
             if (ok && n) {
                 uint64_t h = H0;
                 for (size_t j = 0; j < n; j++) {
                     h = hstep(h, w[j]);
-                    uint32_t c = j + 1 == n ? (uint32_t)(count > 0xFFFFFFF ? 0xFFFFFFF : count) : 0;
-                    if (insert(m, w, j + 1, h, c) != 0)
+                    if (insert(m, w, j + 1, h, j + 1 == n ? (uint32_t)count : 0) != 0)
                         goto oom;
                 }
                 if (n > m->max_len)
@@ -161,8 +146,9 @@ lm_t *lm_load(const char *path, char *err, size_t errlen)
         p = le + 1;
     }
     if (!m->nwords || total < 1) {
-        snprintf(err, errlen, "language model %s has no words", path);
-        goto fail;
+        snprintf(err, errlen, "the language model has no words");
+        lm_free(m);
+        return NULL;
     }
     m->log_total = log(total);
     m->unknown = -m->log_total;
@@ -171,19 +157,38 @@ lm_t *lm_load(const char *path, char *err, size_t errlen)
         if (s->len)
             s->logp = s->count ? (float)(log((double)s->count) - m->log_total) : NAN;
     }
+    return m;
+oom:
+    snprintf(err, errlen, "out of memory while loading the language model");
+    lm_free(m);
+    return NULL;
+}
+
+lm_t *lm_load(const char *path, char *err, size_t errlen)
+{
+    char *buf = NULL;
+    lm_t *m = NULL;
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        snprintf(err, errlen, "language model %s not found (install python3-jieba)", path);
+        return NULL;
+    }
+    long size = -1;
+    if (fseek(f, 0, SEEK_END) == 0 && (size = ftell(f)) > 0 && size <= (1L << 30) &&
+        fseek(f, 0, SEEK_SET) == 0 && (buf = malloc((size_t)size)) &&
+        fread(buf, 1, (size_t)size, f) == (size_t)size) {
+        m = lm_load_mem(buf, (size_t)size, err, errlen);
+        if (!m) {
+            char why[200];
+            snprintf(why, sizeof why, "%s", err);
+            snprintf(err, errlen, "%s: %s", path, why);
+        }
+    } else {
+        snprintf(err, errlen, "cannot read language model %s", path);
+    }
     fclose(f);
     free(buf);
     return m;
-bad:
-    snprintf(err, errlen, "cannot read language model %s", path);
-    goto fail;
-oom:
-    snprintf(err, errlen, "out of memory while loading the language model");
-fail:
-    fclose(f);
-    free(buf);
-    lm_free(m);
-    return NULL;
 }
 
 static pthread_once_t g_once = PTHREAD_ONCE_INIT;

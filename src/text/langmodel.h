@@ -40,6 +40,10 @@ const char *lm_error(void);
 /* Loads a model from path (tests, benchmarks): NULL with a reason in err.
  * Free with lm_free(). */
 lm_t *lm_load(const char *path, char *err, size_t errlen);
+/* The same from a dict.txt held in memory (buf[0..len), need not end in a
+ * NUL): lines "word count [tag]"; lines without a positive count, words of
+ * other scripts and words over LM_MAX_WORD characters are skipped. */
+lm_t *lm_load_mem(const char *buf, size_t len, char *err, size_t errlen);
 void lm_free(lm_t *m); /* NULL is fine */
 
 /* Words in the model, and ln(total count). */
