@@ -16,11 +16,10 @@
 #include <string.h>
 
 typedef struct {
-    uint32_t off;   /* into pool */
-    uint32_t count; /* while loading; 0 for a prefix only */
-    float logp;     /* ln P; NAN for a prefix that is not a word */
-    uint8_t len;    /* 0: empty slot */
-} slot_t;
+    uint32_t off; /* into pool */
+    float logp;   /* ln P; NAN for a prefix that is not a word (while loading: the count, 0 for a prefix) */
+    uint8_t len;  /* 0: empty slot */
+} slot_t;         /* 12 bytes */
 
 struct lm {
     slot_t *slots;
@@ -33,7 +32,14 @@ struct lm {
 
 #define H0 0xcbf29ce484222325ull
 static inline uint64_t hstep(uint64_t h, uint32_t cp) { return (h ^ cp) * 0x100000001b3ull; }
-static inline size_t hslot(uint64_t h, size_t mask) { return (size_t)((h ^ (h >> 29)) & mask); }
+/* FNV's low bits mix poorly (its prime is 2^40 + 435): a finaliser spreads them */
+static inline size_t hslot(uint64_t h, size_t mask)
+{
+    h ^= h >> 33;
+    h *= 0xff51afd7ed558ccdull;
+    h ^= h >> 33;
+    return (size_t)(h & mask);
+}
 
 /* The slot of w[0..n) with hash h, or NULL. */
 static const slot_t *find(const lm_t *m, const uint32_t *w, size_t n, uint64_t h)
@@ -55,14 +61,14 @@ static int insert(lm_t *m, const uint32_t *w, size_t n, uint64_t h, uint32_t cou
         if (!s->len)
             break;
         if (s->len == n && !memcmp(m->pool + s->off, w, n * sizeof *w)) {
-            if (count && !s->count)
+            if (count && s->logp == 0)
                 m->nwords++;
-            s->count += count; /* two spellings that normalise alike add up */
+            s->logp += (float)count; /* two spellings that normalise alike add up */
             return 0;
         }
     }
     if (m->npool + n > m->cappool) {
-        size_t nc = m->cappool ? m->cappool * 2 : 1 << 20;
+        size_t nc = m->cappool ? m->cappool * 3 / 2 : 1 << 20;
         uint32_t *np = realloc(m->pool, nc * sizeof *np);
         if (!np)
             return -1;
@@ -70,7 +76,7 @@ static int insert(lm_t *m, const uint32_t *w, size_t n, uint64_t h, uint32_t cou
         m->cappool = nc;
     }
     memcpy(m->pool + m->npool, w, n * sizeof *w);
-    m->slots[i] = (slot_t){(uint32_t)m->npool, count, 0, (uint8_t)n};
+    m->slots[i] = (slot_t){(uint32_t)m->npool, (float)count, (uint8_t)n};
     m->npool += n;
     m->used++;
     if (count)
@@ -99,7 +105,7 @@ lm_t *lm_load_mem(const char *buf, size_t size, char *err, size_t errlen)
     if (!m)
         goto oom;
     size_t cap = 1;
-    while (cap < lines * 4) /* words and their prefixes, at most half full */
+    while (cap < lines * 2) /* words and their prefixes (≈ 1.4 × the words): under 3/4 full */
         cap <<= 1;
     m->slots = calloc(cap, sizeof *m->slots);
     if (!m->slots)
@@ -155,7 +161,7 @@ lm_t *lm_load_mem(const char *buf, size_t size, char *err, size_t errlen)
     for (size_t i = 0; i <= m->mask; i++) {
         slot_t *s = &m->slots[i];
         if (s->len)
-            s->logp = s->count ? (float)(log((double)s->count) - m->log_total) : NAN;
+            s->logp = s->logp > 0 ? (float)(log((double)s->logp) - m->log_total) : NAN;
     }
     return m;
 oom:

@@ -15,7 +15,7 @@
  * with normalize.h (traditional → simplified, full-width → half-width), so
  * the model is queried with normalised code points.
  *
- * Loading (≈ 0.1–0.2 s, ≈ 15 MiB) happens once, on the first lm_get() —
+ * Loading (≈ 0.25 s of CPU, ≈ 18 MiB) happens once, on the first lm_get() —
  * the proofreading engine calls it only when a typo hit needs it — and the
  * model is shared read-only by all threads afterwards.
  */
