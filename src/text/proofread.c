@@ -531,7 +531,8 @@ typedef struct {
     uint32_t i, end; /* byte position, end of the lane */
     uint32_t ci, k;  /* code points and kept characters so far (lane-local) */
     uint32_t punct, gap_cp, gap_byte, prev;
-    bool gap;
+    uint32_t piece;    /* WORD characters kept since the last gap or non-WORD character */
+    bool gap, prev_fw; /* prev_fw: the last kept character was a full-width letter or digit */
     int32_t st;
     rawvec_t hits, white;
     kept_t ring[RING];
@@ -590,6 +591,36 @@ static int lane_report(const scanctx_t *x, lane_t *ln, int32_t r, uint32_t l)
     return 0;
 }
 
+/* Is the line break cp (at the lane's current character, the next one
+ * starting at byte j) a wrap inside a line of Chinese text: a single line
+ * break, spaces around it, and a Chinese character after it? (The caller
+ * checks that one came before, with no punctuation in between.) Text from
+ * PDFs, word processors and OCR wraps in the middle of words; a blank line
+ * or a page break still ends every match. */
+static bool soft_break(const scanctx_t *x, uint32_t j, uint32_t end, uint32_t cp)
+{
+    if (cp != '\n' && cp != '\r' && cp != 0x2028)
+        return false;
+    bool cr = cp == '\r';
+    for (int guard = 0; j < end && guard < 64; guard++) {
+        uint32_t c;
+        size_t l = norm_utf8(x->s + j, end - j, &c);
+        if (!l)
+            return false;
+        j += (uint32_t)l;
+        if (cr && c == '\n') { /* CR LF is one break */
+            cr = false;
+            continue;
+        }
+        cr = false;
+        norm_class_t k;
+        norm_cp(x->tab, c, &k);
+        if (k != NORM_SPACE)
+            return k == NORM_CJK;
+    }
+    return false;
+}
+
 /* One character of a lane: 0, -1 on malformed UTF-8, -2 out of memory. */
 static inline int lane_step(const scanctx_t *x, lane_t *ln)
 {
@@ -618,6 +649,9 @@ static inline int lane_step(const scanctx_t *x, lane_t *ln)
     uint32_t kl = c >> CC_SHIFT;
     const uint32_t mask = RING - 1;
     if (kl >= NORM_SPACE) {
+        if (kl == NORM_BREAK && ln->prev == NORM_CJK && ln->k &&
+            ln->ring[(ln->k - 1) & mask].punct == ln->punct && soft_break(x, i + l, ln->end, cp))
+            kl = NORM_SPACE; /* a line wrapped between two Chinese characters: interference */
         if (kl == NORM_BREAK) {
             /* nothing spans a break: back to the root, and a non-word
              * placeholder so that word boundaries hold */
@@ -638,11 +672,16 @@ static inline int lane_step(const scanctx_t *x, lane_t *ln)
         ln->ci++;
         return 0;
     }
-    if (ln->gap && ln->prev == NORM_WORD && kl == NORM_WORD) {
+    /* full-width letters and digits spaced out in pieces of one or two
+     * (ｆ ａ ｌ ｕ ｎ, １９ ８９) are one word: no separator between them;
+     * longer pieces are words of their own (ＦＡＬＵＮ　ＧＯＮＧ) */
+    bool fw = cp >= 0xFF10 && cp <= 0xFF5A;
+    if (ln->gap && ln->prev == NORM_WORD && kl == NORM_WORD && !(fw && ln->prev_fw && ln->piece <= 2)) {
         ln->ring[ln->k & mask] = (kept_t){ln->gap_cp, ln->gap_byte, ln->punct, NORM_SPACE};
         ln->k++;
         ln->st = ac_step(ac, ln->st, ls->sep_code); /* no entry ends with a separator */
     }
+    bool gap_seen = ln->gap;
     ln->gap = false;
     ln->ring[ln->k & mask] = (kept_t){ln->ci, i, ln->punct, kl};
     uint32_t code = c & CC_CODE;
@@ -671,7 +710,9 @@ static inline int lane_step(const scanctx_t *x, lane_t *ln)
             return rc;
     }
     ln->k++;
+    ln->piece = kl != NORM_WORD ? 0 : gap_seen || ln->prev != NORM_WORD ? 1 : ln->piece + 1;
     ln->prev = kl;
+    ln->prev_fw = fw;
     ln->i += l;
     ln->ci++;
     return 0;
@@ -783,7 +824,7 @@ static bool cjk_only(const norm_tables_t *tab, const char *s, size_t n, uint32_t
         norm_class_t k;
         uint32_t c = norm_cp(tab, cp, &k);
         i += l;
-        if (k == NORM_SPACE)
+        if (k == NORM_SPACE || k == NORM_BREAK) /* a break inside a hit is a wrapped line */
             continue;
         if (k != NORM_CJK || *nout == max)
             return false;

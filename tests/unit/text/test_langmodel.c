@@ -71,9 +71,10 @@ static void jieba_frequencies_give_the_most_probable_segmentation(void **state)
     assert_false(found);
 }
 
-static const char DICT[] = "安装 100 v\n按 50 p\n装 50 v\n装箱单 40 n\n設備 80 n\n箱 10 q\n单 10 n\n"
-                           "折衷 30 v\n折中 20 v\n折衷方案 5 n\n折中方案 5 n\n记叙文 5 n\n叙文 3 n\n序文 9 n\n"
-                           "no-count\nABC 5 x\n空 0 x\n太长太长太长太长太长太长太长太长太长 5 x";
+static const char DICT[] =
+    "安装 100 v\n按 50 p\n装 50 v\n装箱单 40 n\n設備 80 n\n箱 10 q\n单 10 n\n"
+    "折衷 30 v\n折中 20 v\n折衷方案 5 n\n折中方案 5 n\n记叙文 5 n\n叙文 3 n\n序文 9 n\n"
+    "no-count\nABC 5 x\n空 0 x\n太长太长太长太长太长太长太长太长太长 5 x";
 
 static void forced_and_banned_spans_shape_the_two_readings(void **state)
 {

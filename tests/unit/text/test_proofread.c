@@ -108,15 +108,72 @@ static void typo_entries_do_not_match_across_punctuation(void **state)
     pr_lexset_release(ls);
 }
 
-static void no_match_spans_a_line_break(void **state)
+static void a_word_wrapped_over_two_lines_is_found_but_not_across_a_paragraph(void **state)
 {
     (void)state;
-    pr_entry_t e[] = {E("法轮功", NULL, PR_SENSITIVE, PR_BLOCK)};
-    pr_lexset_t *ls = build(e, 1);
+    pr_entry_t e[] = {E("法轮功", NULL, PR_SENSITIVE, PR_BLOCK), E("按装", "安装", PR_TYPO, PR_WARN)};
+    pr_lexset_t *ls = build(e, 2);
     pr_result_t r;
-    check(ls, "法轮\n功", &r);
-    assert_int_equal(r.n, 0);
-    pr_result_free(&r);
+    /* a line break between two Chinese characters is interference, like a
+     * space (PDF, Word and OCR text wraps in the middle of words) */
+    static const char *const wrapped[][2] = {
+        {"他宣扬法轮\n功的言论", "法轮\n功"}, {"他宣扬法\r\n轮功", "法\r\n轮功"},
+        {"法轮 \n  功", "法轮 \n  功"},       {"法轮\xe2\x80\xa8功", "法轮\xe2\x80\xa8功"},
+        {"我们要按\n装设备", "按\n装"},
+    };
+    for (size_t i = 0; i < sizeof wrapped / sizeof *wrapped; i++) {
+        check(ls, wrapped[i][0], &r);
+        if (r.n != 1)
+            fail_msg("%zu findings in %s", r.n, wrapped[i][0]);
+        char *sp = span(wrapped[i][0], &r.items[0]);
+        assert_string_equal(sp, wrapped[i][1]);
+        free(sp);
+        pr_result_free(&r);
+    }
+    /* a blank line, a page break, punctuation before the break, or Latin
+     * text on either side still separate */
+    static const char *const apart[] = {"法轮\n\n功", "法轮\r\n\r\n功", "法轮\f功",
+                                        "法轮。\n功", "法轮\nabc功",    "按\n\n装设备"};
+    for (size_t i = 0; i < sizeof apart / sizeof *apart; i++) {
+        check(ls, apart[i], &r);
+        if (r.n != 0)
+            fail_msg("%zu findings in %s", r.n, apart[i]);
+        pr_result_free(&r);
+    }
+    pr_lexset_release(ls);
+}
+
+static void full_width_letters_and_digits_with_spaces_between_them_are_found(void **state)
+{
+    (void)state;
+    pr_entry_t e[] = {E("falun", NULL, PR_SENSITIVE, PR_BLOCK), E("1989", NULL, PR_SENSITIVE, PR_BLOCK),
+                      E("sex", NULL, PR_SENSITIVE, PR_BLOCK)};
+    pr_lexset_t *ls = build(e, 3);
+    pr_result_t r;
+    static const char *const spaced[][2] = {
+        {"宣扬ｆ ａ ｌ ｕ ｎ的", "ｆ ａ ｌ ｕ ｎ"},
+        {"宣扬ＦＡ\xe3\x80\x80ＬＵＮ的", "ＦＡ\xe3\x80\x80ＬＵＮ"},
+        {"ｆａ\xe2\x80\x8bｌｕ ｎ", "ｆａ\xe2\x80\x8bｌｕ ｎ"},
+        {"那年是１ ９ ８ ９年", "１ ９ ８ ９"},
+        {"那年是１９ ８９年", "１９ ８９"},
+    };
+    for (size_t i = 0; i < sizeof spaced / sizeof *spaced; i++) {
+        check(ls, spaced[i][0], &r);
+        if (r.n != 1)
+            fail_msg("%zu findings in %s", r.n, spaced[i][0]);
+        char *sp = span(spaced[i][0], &r.items[0]);
+        assert_string_equal(sp, spaced[i][1]);
+        free(sp);
+        pr_result_free(&r);
+    }
+    /* half-width words keep their spaces: "this exam" holds no "sex" */
+    static const char *const apart[] = {"this exam", "ｔｈｉｓ ｅｘａｍ", "fa lun", "19 89"};
+    for (size_t i = 0; i < sizeof apart / sizeof *apart; i++) {
+        check(ls, apart[i], &r);
+        if (r.n != 0)
+            fail_msg("%zu findings in %s", r.n, apart[i]);
+        pr_result_free(&r);
+    }
     pr_lexset_release(ls);
 }
 
@@ -617,7 +674,8 @@ int main(void)
         cmocka_unit_test(typo_finding_has_code_point_and_byte_offsets),
         cmocka_unit_test(interference_characters_are_skipped_and_offsets_cover_them),
         cmocka_unit_test(typo_entries_do_not_match_across_punctuation),
-        cmocka_unit_test(no_match_spans_a_line_break),
+        cmocka_unit_test(a_word_wrapped_over_two_lines_is_found_but_not_across_a_paragraph),
+        cmocka_unit_test(full_width_letters_and_digits_with_spaces_between_them_are_found),
         cmocka_unit_test(traditional_characters_match_simplified_entries),
         cmocka_unit_test(full_width_and_upper_case_text_matches),
         cmocka_unit_test(latin_entries_match_whole_words_only),
