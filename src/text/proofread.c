@@ -73,8 +73,8 @@ typedef struct {
 } supp_code_t;
 
 /* per-entry bits read in the scan loop (one byte per entry keeps them in cache) */
-enum { EF_CAT = 0x07, EF_FIRST_WORD = 0x08, EF_LAST_WORD = 0x10, EF_SKIPS_PUNCT = 0x20 };
-#define EF_SEV_SHIFT 6
+enum { EF_CAT = 0x07, EF_FIRST_WORD = 0x08, EF_LAST_WORD = 0x10, EF_SKIPS_PUNCT = 0x20, EF_REPEATS = 0x100 };
+#define EF_SEV_SHIFT 6 /* two bits */
 
 /* cc[] packs a BMP code point's class (top 4 bits) and its alphabet code */
 #define CC_SHIFT 28
@@ -85,8 +85,9 @@ struct pr_lexset {
     ac_t *ac;
     uint32_t
         *cc; /* [0x10000] original BMP code point → class << 28 | alphabet code (normalisation folded in) */
-    uint8_t *eflag;    /* [nentries] EF_* bits and severity */
-    supp_code_t *supp; /* sorted by cp */
+    uint16_t *eflag;      /* [nentries] EF_* bits and severity */
+    uint32_t repeats_len; /* longest entry that matches repeated characters once, + 1; 0: none does */
+    supp_code_t *supp;    /* sorted by cp */
     size_t nsupp;
     uint32_t sep_code; /* code of the kept separator ' ', 0 when no entry contains one */
     lentry_t *entries;
@@ -203,6 +204,7 @@ pr_lexset_t *pr_lexset_build(const pr_entry_t *entries, size_t n, int64_t revisi
         le->e.entry_id = in->entry_id;
         le->e.category = (unsigned)in->category < PR_NCATEGORIES ? in->category : PR_CUSTOM;
         le->e.severity = (unsigned)in->severity < PR_NSEVERITIES ? in->severity : PR_WARN;
+        le->e.repeats = in->repeats;
         le->nchars = (uint32_t)nt.nchars;
         le->first_word = nt.klass[0] == NORM_WORD;
         le->last_word = nt.klass[nt.nchars - 1] == NORM_WORD;
@@ -303,10 +305,15 @@ pr_lexset_t *pr_lexset_build(const pr_entry_t *entries, size_t n, int64_t revisi
     }
     for (size_t i = 0; i < ls->nentries; i++) {
         const lentry_t *le = &ls->entries[i];
-        ls->eflag[i] = (uint8_t)(le->e.category | (le->first_word ? EF_FIRST_WORD : 0) |
-                                 (le->last_word ? EF_LAST_WORD : 0) |
-                                 (CAT_SKIPS_PUNCT[le->e.category] ? EF_SKIPS_PUNCT : 0) |
-                                 ((unsigned)le->e.severity << EF_SEV_SHIFT));
+        bool repeats = le->e.category != PR_TYPO &&
+                       (le->e.repeats == PR_REPEATS_ON ||
+                        (le->e.repeats == PR_REPEATS_DEFAULT && le->e.category == PR_SENSITIVE));
+        ls->eflag[i] = (uint16_t)(le->e.category | (le->first_word ? EF_FIRST_WORD : 0) |
+                                  (le->last_word ? EF_LAST_WORD : 0) |
+                                  (CAT_SKIPS_PUNCT[le->e.category] ? EF_SKIPS_PUNCT : 0) |
+                                  ((unsigned)le->e.severity << EF_SEV_SHIFT) | (repeats ? EF_REPEATS : 0));
+        if (repeats && le->nchars + 1 > ls->repeats_len)
+            ls->repeats_len = le->nchars + 1;
     }
     ls->sep_code = code_of[' '];
     if (nsuppc)
@@ -463,7 +470,8 @@ static void scratch_done(rawvec_t *r)
 
 typedef struct {
     uint32_t cp, byte, punct;
-    uint32_t klass;
+    uint16_t klass;
+    uint16_t rep; /* a repeat of the kept character before it (entries with EF_REPEATS skip it) */
 } kept_t;
 
 static uint32_t supp_code(const pr_lexset_t *ls, uint32_t cp)
@@ -531,7 +539,12 @@ typedef struct {
     uint32_t i, end; /* byte position, end of the lane */
     uint32_t ci, k;  /* code points and kept characters so far (lane-local) */
     uint32_t punct, gap_cp, gap_byte, prev;
-    uint32_t piece;    /* WORD characters kept since the last gap or non-WORD character */
+    uint32_t piece; /* WORD characters kept since the last gap or non-WORD character */
+    /* repeated characters: the stream with repeats removed diverges from
+     * the raw one at a repeat and joins it again repeats_len characters
+     * later; meanwhile st2 is its automaton state */
+    uint32_t prev_code, div;
+    int32_t st2;
     bool gap, prev_fw; /* prev_fw: the last kept character was a full-width letter or digit */
     int32_t st;
     rawvec_t hits, white;
@@ -582,10 +595,72 @@ static int lane_report(const scanctx_t *x, lane_t *ln, int32_t r, uint32_t l)
                            first->byte,
                            ln->i + l,
                            (uint8_t)(f & EF_CAT),
-                           (uint8_t)(f >> EF_SEV_SHIFT)};
+                           (uint8_t)((f >> EF_SEV_SHIFT) & 3)};
                 if (rawvec_push((f & EF_CAT) == PR_WHITELIST ? &ln->white : &ln->hits, &m) != 0)
                     return -2;
             }
+        }
+    }
+    return 0;
+}
+
+/* Reports the occurrences of entries with EF_REPEATS that end at the lane's
+ * current kept character in the stream without repeats: the start is found
+ * by walking back over the ring, skipping repeats; an occurrence without a
+ * repeat inside was reported by the raw stream already. */
+static int lane_report_repeats(const scanctx_t *x, lane_t *ln, int32_t r, uint32_t l)
+{
+    const pr_lexset_t *ls = x->ls;
+    const ac_t *ac = ls->ac;
+    const uint32_t mask = RING - 1, k = ln->k;
+    for (; r > 0; r = ac_next_report(ac, r)) {
+        const ac_aux_t *ax = &ac->aux[r];
+        uint32_t j = k, n = 1, reps = 0;
+        bool ok = true;
+        while (n < ax->len) {
+            if (j == 0 || k - j >= RING - 2) {
+                ok = false;
+                break;
+            }
+            j--;
+            if (ln->ring[j & mask].rep)
+                reps++;
+            else
+                n++;
+        }
+        if (!ok || !reps)
+            continue;
+        uint32_t ks = j;
+        const kept_t *first = &ln->ring[ks & mask];
+        for (uint32_t o = 0; o < ax->nout; o++) {
+            uint32_t value = ac_value(ac, r, o);
+            unsigned f = ls->eflag[value];
+            bool keep = (f & EF_REPEATS) && ((x->cats >> (f & EF_CAT)) & 1);
+            if (keep && !(f & EF_SKIPS_PUNCT) && ln->ring[k & mask].punct != first->punct)
+                keep = false;
+            if (keep && (f & EF_FIRST_WORD) && ks > 0 && ln->ring[(ks - 1) & mask].klass == NORM_WORD)
+                keep = false;
+            if (keep && (f & EF_LAST_WORD) && ln->i + l < x->n) {
+                uint32_t ncp;
+                norm_class_t nk;
+                if (norm_utf8(x->s + ln->i + l, x->n - ln->i - l, &ncp)) {
+                    norm_cp(x->tab, ncp, &nk);
+                    keep = nk != NORM_WORD;
+                }
+            }
+            if (!keep)
+                continue;
+            raw_t m = {value,
+                       ks,
+                       k + 1,
+                       first->cp,
+                       ln->ci + 1,
+                       first->byte,
+                       ln->i + l,
+                       (uint8_t)(f & EF_CAT),
+                       (uint8_t)((f >> EF_SEV_SHIFT) & 3)};
+            if (rawvec_push(&ln->hits, &m) != 0)
+                return -2;
         }
     }
     return 0;
@@ -656,10 +731,12 @@ static inline int lane_step(const scanctx_t *x, lane_t *ln)
             /* nothing spans a break: back to the root, and a non-word
              * placeholder so that word boundaries hold */
             ln->st = 0;
-            ln->ring[ln->k & mask] = (kept_t){ln->ci, i, ln->punct, NORM_SPACE};
+            ln->ring[ln->k & mask] = (kept_t){ln->ci, i, ln->punct, NORM_SPACE, 0};
             ln->k++;
             ln->prev = NORM_SPACE;
             ln->gap = false;
+            ln->div = 0;
+            ln->prev_code = 0;
         } else {
             if (!ln->gap) {
                 ln->gap = true;
@@ -677,15 +754,33 @@ static inline int lane_step(const scanctx_t *x, lane_t *ln)
      * longer pieces are words of their own (ＦＡＬＵＮ　ＧＯＮＧ) */
     bool fw = cp >= 0xFF10 && cp <= 0xFF5A;
     if (ln->gap && ln->prev == NORM_WORD && kl == NORM_WORD && !(fw && ln->prev_fw && ln->piece <= 2)) {
-        ln->ring[ln->k & mask] = (kept_t){ln->gap_cp, ln->gap_byte, ln->punct, NORM_SPACE};
+        ln->ring[ln->k & mask] = (kept_t){ln->gap_cp, ln->gap_byte, ln->punct, NORM_SPACE, 0};
         ln->k++;
         ln->st = ac_step(ac, ln->st, ls->sep_code); /* no entry ends with a separator */
+        if (ln->div)
+            ln->st2 = ac_step(ac, ln->st2, ls->sep_code);
+        ln->prev_code = 0;
     }
     bool gap_seen = ln->gap;
     ln->gap = false;
-    ln->ring[ln->k & mask] = (kept_t){ln->ci, i, ln->punct, kl};
     uint32_t code = c & CC_CODE;
+    bool rep = ls->repeats_len && code && code == ln->prev_code && kl == NORM_CJK;
+    ln->ring[ln->k & mask] = (kept_t){ln->ci, i, ln->punct, (uint16_t)kl, rep};
     int32_t st = ln->st;
+    if (rep) {
+        if (!ln->div)
+            ln->st2 = st; /* the streams were the same up to here */
+        ln->div = ls->repeats_len;
+    } else if (ln->div) {
+        ln->st2 = ac_step(ac, ln->st2, code);
+        if (node[ln->st2].base & AC_REPORT) {
+            int rc = lane_report_repeats(x, ln, ac->aux[ln->st2].report, l);
+            if (rc)
+                return rc;
+        }
+        ln->div--;
+    }
+    ln->prev_code = code;
     if (code == 0) {
         st = 0;
     } else {

@@ -67,6 +67,11 @@ const char *pr_severity_name(pr_severity_t s);
 const char *pr_severity_title(pr_severity_t s);
 bool pr_severity_parse(const char *s, pr_severity_t *out);
 
+/* Whether a run of one repeated character in the text matches that
+ * character once (法法轮轮功 → 法轮功): by default for sensitive words only;
+ * never for typo entries, where 谢谢 and 天天 are real words. */
+typedef enum { PR_REPEATS_DEFAULT = 0, PR_REPEATS_ON, PR_REPEATS_OFF } pr_repeats_t;
+
 /* One lexicon entry as handed to the builder (strings are copied). */
 typedef struct {
     const char *word;       /* as entered; normalised for matching */
@@ -75,6 +80,7 @@ typedef struct {
     int64_t lexicon_id, entry_id;
     pr_category_t category;
     pr_severity_t severity;
+    pr_repeats_t repeats; /* (the lexicon's option) */
 } pr_entry_t;
 
 typedef struct {

@@ -177,6 +177,56 @@ static void full_width_letters_and_digits_with_spaces_between_them_are_found(voi
     pr_lexset_release(ls);
 }
 
+static void a_run_of_one_repeated_character_matches_it_once_for_sensitive_words(void **state)
+{
+    (void)state;
+    pr_entry_t e[] = {E("法轮功", NULL, PR_SENSITIVE, PR_BLOCK),
+                      E("按装", "安装", PR_TYPO, PR_WARN),
+                      E("测试", NULL, PR_CUSTOM, PR_WARN),
+                      E("天天向上", NULL, PR_SENSITIVE, PR_INFO),
+                      {"演练", NULL, "测试词库", 1, 0, PR_CUSTOM, PR_WARN, PR_REPEATS_ON},
+                      {"违规", NULL, "测试词库", 1, 0, PR_SENSITIVE, PR_WARN, PR_REPEATS_OFF}};
+    pr_lexset_t *ls = build(e, 6);
+    pr_result_t r;
+    static const char *const found[][2] = {
+        {"他宣扬法法轮轮功功的言论", "法法轮轮功"}, /* every character doubled */
+        {"法轮轮轮功", "法轮轮轮功"},               /* one tripled */
+        {"法 法＊轮轮 功", "法 法＊轮轮 功"},       /* with interference too */
+        {"法轮功", "法轮功"},
+        {"天天向上", "天天向上"}, /* an entry with a doubled character of its own */
+        {"演演练", "演演练"},     /* a custom lexicon that asked for it */
+    };
+    for (size_t i = 0; i < sizeof found / sizeof *found; i++) {
+        check(ls, found[i][0], &r);
+        if (r.n != 1)
+            fail_msg("%zu findings in %s", r.n, found[i][0]);
+        char *sp = span(found[i][0], &r.items[0]);
+        assert_string_equal(sp, found[i][1]);
+        free(sp);
+        pr_result_free(&r);
+    }
+    /* never for typo entries; not by default for custom ones; not when the
+     * lexicon said no */
+    static const char *const plain[][2] = {{"请按按装软件", "按装"}, {"测测试", "测试"}};
+    for (size_t i = 0; i < sizeof plain / sizeof *plain; i++) {
+        check(ls, plain[i][0], &r);
+        if (r.n != 1)
+            fail_msg("%zu findings in %s", r.n, plain[i][0]);
+        char *sp = span(plain[i][0], &r.items[0]);
+        assert_string_equal(sp, plain[i][1]);
+        free(sp);
+        pr_result_free(&r);
+    }
+    check(ls, "违违规", &r);
+    assert_int_equal(r.n, 1);
+    assert_int_equal(r.items[0].start, 1);
+    pr_result_free(&r);
+    check(ls, "天向上，法轮\n\n功功", &r);
+    assert_int_equal(r.n, 0);
+    pr_result_free(&r);
+    pr_lexset_release(ls);
+}
+
 static void traditional_characters_match_simplified_entries(void **state)
 {
     (void)state;
@@ -676,6 +726,7 @@ int main(void)
         cmocka_unit_test(typo_entries_do_not_match_across_punctuation),
         cmocka_unit_test(a_word_wrapped_over_two_lines_is_found_but_not_across_a_paragraph),
         cmocka_unit_test(full_width_letters_and_digits_with_spaces_between_them_are_found),
+        cmocka_unit_test(a_run_of_one_repeated_character_matches_it_once_for_sensitive_words),
         cmocka_unit_test(traditional_characters_match_simplified_entries),
         cmocka_unit_test(full_width_and_upper_case_text_matches),
         cmocka_unit_test(latin_entries_match_whole_words_only),
