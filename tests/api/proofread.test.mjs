@@ -189,6 +189,30 @@ test('interference characters, full-width and traditional text still match, offs
   }
 });
 
+test('a run of one repeated character hides no sensitive word; each lexicon may turn that on or off', async () => {
+  const sens = await newLexicon('sensitive', 'block');
+  const cust = await newLexicon('custom', 'warn');
+  await importText(sens, '重复测试甲乙\n');
+  await importText(cust, '重复测试丙丁\n');
+  const text = '看重重复测试甲甲乙，重重复测试丙丁';
+  const mine = async () => (await check(text)).json.findings.filter((f) => [sens, cust].includes(f.lexicon_id)).map((f) => f.text);
+  assert.equal((await srv.get(`/api/v1/lexicons/${sens}`)).json.repeats, 'default');
+  assert.deepEqual(await mine(), ['重重复测试甲甲乙', '重复测试丙丁']); // on by default for sensitive words only
+  let r = await srv.patch(`/api/v1/lexicons/${cust}`, { repeats: 'on' });
+  assert.equal(r.status, 200, r.body);
+  assert.equal(r.json.repeats, 'on');
+  r = await srv.patch(`/api/v1/lexicons/${sens}`, { repeats: 'off' });
+  assert.equal(r.status, 200, r.body);
+  assert.deepEqual(await mine(), ['重重复测试丙丁']);
+  assertEnvelope(await srv.patch(`/api/v1/lexicons/${sens}`, { repeats: 'maybe' }), 422, 'invalid_fields');
+  // a typo lexicon never collapses repeats (谢谢, 天天 are words)
+  const typo = await srv.post('/api/v1/lexicons', { name: `测试错别字${++seq}`, category: 'typo', severity: 'warn', repeats: 'on' });
+  assert.equal(typo.status, 201, typo.body);
+  await importText(typo.json.id, '按装\t安装\n');
+  const t = await check('我们要按按装设备', { categories: ['typo'] });
+  assert.ok(t.json.findings.every((f) => f.text === '按装'), t.body);
+});
+
 test('a whitelisted longer word suppresses a finding inside it', async () => {
   const sens = await newLexicon('sensitive', 'block');
   await importText(sens, '大法\n');
