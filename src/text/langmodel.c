@@ -53,8 +53,40 @@ static const slot_t *find(const lm_t *m, const uint32_t *w, size_t n, uint64_t h
     }
 }
 
+static uint64_t hash_of(const uint32_t *w, size_t n)
+{
+    uint64_t h = H0;
+    for (size_t i = 0; i < n; i++)
+        h = hstep(h, w[i]);
+    return h;
+}
+
+/* Doubles the table (kept under 3/4 full: a full one would probe forever). */
+static int grow(lm_t *m)
+{
+    size_t cap = (m->mask + 1) * 2;
+    slot_t *ns = calloc(cap, sizeof *ns);
+    if (!ns)
+        return -1;
+    for (size_t i = 0; i <= m->mask; i++) {
+        const slot_t *s = &m->slots[i];
+        if (!s->len)
+            continue;
+        size_t j = hslot(hash_of(m->pool + s->off, s->len), cap - 1);
+        while (ns[j].len)
+            j = (j + 1) & (cap - 1);
+        ns[j] = *s;
+    }
+    free(m->slots);
+    m->slots = ns;
+    m->mask = cap - 1;
+    return 0;
+}
+
 static int insert(lm_t *m, const uint32_t *w, size_t n, uint64_t h, uint32_t count)
 {
+    if ((m->used + 1) * 4 > (m->mask + 1) * 3 && grow(m) != 0)
+        return -1;
     size_t i = hslot(h, m->mask);
     for (;; i = (i + 1) & m->mask) {
         slot_t *s = &m->slots[i];

@@ -115,6 +115,14 @@ static void forced_and_banned_spans_shape_the_two_readings(void **state)
     uint32_t c[1];
     assert_true(lm_segment(m, c, 0, NULL, NULL) == 0);
     lm_free(m);
+    /* one line, one long word: its 16 prefixes outgrow a table sized by lines */
+    static const char LONG[] = "一二三四五六七八九十甲乙丙丁戊己 5";
+    m = lm_load_mem(LONG, sizeof LONG - 1, err, sizeof err);
+    assert_non_null(m);
+    s = segmented(m, "一二三四五六七八九十甲乙丙丁戊己", NULL, NULL);
+    assert_string_equal(s, "一二三四五六七八九十甲乙丙丁戊己");
+    free(s);
+    lm_free(m);
     assert_null(lm_load_mem("no words here\n", 14, err, sizeof err));
     assert_non_null(strstr(err, "no words"));
     assert_null(lm_load("/nonexistent/dict.txt", err, sizeof err));
