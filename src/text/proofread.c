@@ -1124,6 +1124,17 @@ int pr_check(pr_lexset_t *ls, const char *text, size_t len, const pr_options_t *
                           .message = NULL,
                           .source = PR_SRC_LOCAL,
                           .rule = PR_RULE_LEXICON};
+        if (ls->eflag[x->entry] & EF_REPEATS) {
+            /* a run of the last character belongs to the finding (法轮功功功) */
+            uint32_t last, cp;
+            prev_cp(text, x->be, &last);
+            size_t b = x->be, l;
+            while (b < len && (l = norm_utf8((const unsigned char *)text + b, len - b, &cp)) && cp == last) {
+                b += l;
+                f.end++;
+            }
+            f.byte_end = b + opt->byte_base;
+        }
         if (x->category == PR_TYPO && verify == PR_VERIFY_LM) {
             /* the model is loaded on the first typo hit that needs it */
             const lm_t *m = lm_get();

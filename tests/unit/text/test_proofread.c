@@ -189,9 +189,10 @@ static void a_run_of_one_repeated_character_matches_it_once_for_sensitive_words(
     pr_lexset_t *ls = build(e, 6);
     pr_result_t r;
     static const char *const found[][2] = {
-        {"他宣扬法法轮轮功功的言论", "法法轮轮功"}, /* every character doubled */
-        {"法轮轮轮功", "法轮轮轮功"},               /* one tripled */
-        {"法 法＊轮轮 功", "法 法＊轮轮 功"},       /* with interference too */
+        {"他宣扬法法轮轮功功的言论", "法法轮轮功功"}, /* every character doubled */
+        {"法轮功功功。", "法轮功功功"},               /* the run after it too */
+        {"法轮轮轮功", "法轮轮轮功"},                 /* one tripled */
+        {"法 法＊轮轮 功", "法 法＊轮轮 功"},         /* with interference too */
         {"法轮功", "法轮功"},
         {"天天向上", "天天向上"}, /* an entry with a doubled character of its own */
         {"演演练", "演演练"},     /* a custom lexicon that asked for it */
