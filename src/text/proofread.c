@@ -4,8 +4,10 @@
 #include "core/str.h"
 #include "core/timeutil.h"
 #include "text/acmatch.h"
+#include "text/langmodel.h"
 #include "text/normalize.h"
 #include "text/segment.h"
+#include <math.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stddef.h>
@@ -22,6 +24,12 @@ static const char *const SEV_NAME[PR_NSEVERITIES] = {"info", "warn", "block"};
 static const char *const SEV_TITLE[PR_NSEVERITIES] = {"提示", "警告", "阻断"};
 /* may the category's entries match across skipped punctuation and symbols? */
 static const bool CAT_SKIPS_PUNCT[PR_NCATEGORIES] = {true, true, false, true, true};
+
+static const char *const RULE_NAME[PR_NRULES] = {"lexicon", "language_model", "segmentation", "external"};
+static const char *const RULE_TITLE[PR_NRULES] = {"词库匹配", "语言模型确认", "分词校验", "外部服务"};
+
+const char *pr_rule_name(pr_rule_t r) { return (unsigned)r < PR_NRULES ? RULE_NAME[r] : "lexicon"; }
+const char *pr_rule_title(pr_rule_t r) { return (unsigned)r < PR_NRULES ? RULE_TITLE[r] : ""; }
 
 const char *pr_category_name(pr_category_t c)
 {
@@ -65,8 +73,8 @@ typedef struct {
 } supp_code_t;
 
 /* per-entry bits read in the scan loop (one byte per entry keeps them in cache) */
-enum { EF_CAT = 0x07, EF_FIRST_WORD = 0x08, EF_LAST_WORD = 0x10, EF_SKIPS_PUNCT = 0x20 };
-#define EF_SEV_SHIFT 6
+enum { EF_CAT = 0x07, EF_FIRST_WORD = 0x08, EF_LAST_WORD = 0x10, EF_SKIPS_PUNCT = 0x20, EF_REPEATS = 0x100 };
+#define EF_SEV_SHIFT 6 /* two bits */
 
 /* cc[] packs a BMP code point's class (top 4 bits) and its alphabet code */
 #define CC_SHIFT 28
@@ -77,8 +85,9 @@ struct pr_lexset {
     ac_t *ac;
     uint32_t
         *cc; /* [0x10000] original BMP code point → class << 28 | alphabet code (normalisation folded in) */
-    uint8_t *eflag;    /* [nentries] EF_* bits and severity */
-    supp_code_t *supp; /* sorted by cp */
+    uint16_t *eflag;      /* [nentries] EF_* bits and severity */
+    uint32_t repeats_len; /* longest entry that matches repeated characters once, + 1; 0: none does */
+    supp_code_t *supp;    /* sorted by cp */
     size_t nsupp;
     uint32_t sep_code; /* code of the kept separator ' ', 0 when no entry contains one */
     lentry_t *entries;
@@ -195,6 +204,7 @@ pr_lexset_t *pr_lexset_build(const pr_entry_t *entries, size_t n, int64_t revisi
         le->e.entry_id = in->entry_id;
         le->e.category = (unsigned)in->category < PR_NCATEGORIES ? in->category : PR_CUSTOM;
         le->e.severity = (unsigned)in->severity < PR_NSEVERITIES ? in->severity : PR_WARN;
+        le->e.repeats = in->repeats;
         le->nchars = (uint32_t)nt.nchars;
         le->first_word = nt.klass[0] == NORM_WORD;
         le->last_word = nt.klass[nt.nchars - 1] == NORM_WORD;
@@ -295,10 +305,15 @@ pr_lexset_t *pr_lexset_build(const pr_entry_t *entries, size_t n, int64_t revisi
     }
     for (size_t i = 0; i < ls->nentries; i++) {
         const lentry_t *le = &ls->entries[i];
-        ls->eflag[i] = (uint8_t)(le->e.category | (le->first_word ? EF_FIRST_WORD : 0) |
-                                 (le->last_word ? EF_LAST_WORD : 0) |
-                                 (CAT_SKIPS_PUNCT[le->e.category] ? EF_SKIPS_PUNCT : 0) |
-                                 ((unsigned)le->e.severity << EF_SEV_SHIFT));
+        bool repeats = le->e.category != PR_TYPO &&
+                       (le->e.repeats == PR_REPEATS_ON ||
+                        (le->e.repeats == PR_REPEATS_DEFAULT && le->e.category == PR_SENSITIVE));
+        ls->eflag[i] = (uint16_t)(le->e.category | (le->first_word ? EF_FIRST_WORD : 0) |
+                                  (le->last_word ? EF_LAST_WORD : 0) |
+                                  (CAT_SKIPS_PUNCT[le->e.category] ? EF_SKIPS_PUNCT : 0) |
+                                  ((unsigned)le->e.severity << EF_SEV_SHIFT) | (repeats ? EF_REPEATS : 0));
+        if (repeats && le->nchars + 1 > ls->repeats_len)
+            ls->repeats_len = le->nchars + 1;
     }
     ls->sep_code = code_of[' '];
     if (nsuppc)
@@ -455,7 +470,8 @@ static void scratch_done(rawvec_t *r)
 
 typedef struct {
     uint32_t cp, byte, punct;
-    uint32_t klass;
+    uint16_t klass;
+    uint16_t rep; /* a repeat of the kept character before it (entries with EF_REPEATS skip it) */
 } kept_t;
 
 static uint32_t supp_code(const pr_lexset_t *ls, uint32_t cp)
@@ -523,7 +539,13 @@ typedef struct {
     uint32_t i, end; /* byte position, end of the lane */
     uint32_t ci, k;  /* code points and kept characters so far (lane-local) */
     uint32_t punct, gap_cp, gap_byte, prev;
-    bool gap;
+    uint32_t piece; /* WORD characters kept since the last gap or non-WORD character */
+    /* repeated characters: the stream with repeats removed diverges from
+     * the raw one at a repeat and joins it again repeats_len characters
+     * later; meanwhile st2 is its automaton state */
+    uint32_t prev_code, div;
+    int32_t st2;
+    bool gap, prev_fw; /* prev_fw: the last kept character was a full-width letter or digit */
     int32_t st;
     rawvec_t hits, white;
     kept_t ring[RING];
@@ -573,13 +595,105 @@ static int lane_report(const scanctx_t *x, lane_t *ln, int32_t r, uint32_t l)
                            first->byte,
                            ln->i + l,
                            (uint8_t)(f & EF_CAT),
-                           (uint8_t)(f >> EF_SEV_SHIFT)};
+                           (uint8_t)((f >> EF_SEV_SHIFT) & 3)};
                 if (rawvec_push((f & EF_CAT) == PR_WHITELIST ? &ln->white : &ln->hits, &m) != 0)
                     return -2;
             }
         }
     }
     return 0;
+}
+
+/* Reports the occurrences of entries with EF_REPEATS that end at the lane's
+ * current kept character in the stream without repeats: the start is found
+ * by walking back over the ring, skipping repeats; an occurrence without a
+ * repeat inside was reported by the raw stream already. */
+static int lane_report_repeats(const scanctx_t *x, lane_t *ln, int32_t r, uint32_t l)
+{
+    const pr_lexset_t *ls = x->ls;
+    const ac_t *ac = ls->ac;
+    const uint32_t mask = RING - 1, k = ln->k;
+    for (; r > 0; r = ac_next_report(ac, r)) {
+        const ac_aux_t *ax = &ac->aux[r];
+        uint32_t j = k, n = 1, reps = 0;
+        bool ok = true;
+        while (n < ax->len) {
+            if (j == 0 || k - j >= RING - 2) {
+                ok = false;
+                break;
+            }
+            j--;
+            if (ln->ring[j & mask].rep)
+                reps++;
+            else
+                n++;
+        }
+        if (!ok || !reps)
+            continue;
+        uint32_t ks = j;
+        const kept_t *first = &ln->ring[ks & mask];
+        for (uint32_t o = 0; o < ax->nout; o++) {
+            uint32_t value = ac_value(ac, r, o);
+            unsigned f = ls->eflag[value];
+            bool keep = (f & EF_REPEATS) && ((x->cats >> (f & EF_CAT)) & 1);
+            if (keep && !(f & EF_SKIPS_PUNCT) && ln->ring[k & mask].punct != first->punct)
+                keep = false;
+            if (keep && (f & EF_FIRST_WORD) && ks > 0 && ln->ring[(ks - 1) & mask].klass == NORM_WORD)
+                keep = false;
+            if (keep && (f & EF_LAST_WORD) && ln->i + l < x->n) {
+                uint32_t ncp;
+                norm_class_t nk;
+                if (norm_utf8(x->s + ln->i + l, x->n - ln->i - l, &ncp)) {
+                    norm_cp(x->tab, ncp, &nk);
+                    keep = nk != NORM_WORD;
+                }
+            }
+            if (!keep)
+                continue;
+            raw_t m = {value,
+                       ks,
+                       k + 1,
+                       first->cp,
+                       ln->ci + 1,
+                       first->byte,
+                       ln->i + l,
+                       (uint8_t)(f & EF_CAT),
+                       (uint8_t)((f >> EF_SEV_SHIFT) & 3)};
+            if (rawvec_push(&ln->hits, &m) != 0)
+                return -2;
+        }
+    }
+    return 0;
+}
+
+/* Is the line break cp (at the lane's current character, the next one
+ * starting at byte j) a wrap inside a line of Chinese text: a single line
+ * break, spaces around it, and a Chinese character after it? (The caller
+ * checks that one came before, with no punctuation in between.) Text from
+ * PDFs, word processors and OCR wraps in the middle of words; a blank line
+ * or a page break still ends every match. */
+static bool soft_break(const scanctx_t *x, uint32_t j, uint32_t end, uint32_t cp)
+{
+    if (cp != '\n' && cp != '\r' && cp != 0x2028)
+        return false;
+    bool cr = cp == '\r';
+    for (int guard = 0; j < end && guard < 64; guard++) {
+        uint32_t c;
+        size_t l = norm_utf8(x->s + j, end - j, &c);
+        if (!l)
+            return false;
+        j += (uint32_t)l;
+        if (cr && c == '\n') { /* CR LF is one break */
+            cr = false;
+            continue;
+        }
+        cr = false;
+        norm_class_t k;
+        norm_cp(x->tab, c, &k);
+        if (k != NORM_SPACE)
+            return k == NORM_CJK;
+    }
+    return false;
 }
 
 /* One character of a lane: 0, -1 on malformed UTF-8, -2 out of memory. */
@@ -610,14 +724,19 @@ static inline int lane_step(const scanctx_t *x, lane_t *ln)
     uint32_t kl = c >> CC_SHIFT;
     const uint32_t mask = RING - 1;
     if (kl >= NORM_SPACE) {
+        if (kl == NORM_BREAK && ln->prev == NORM_CJK && ln->k &&
+            ln->ring[(ln->k - 1) & mask].punct == ln->punct && soft_break(x, i + l, ln->end, cp))
+            kl = NORM_SPACE; /* a line wrapped between two Chinese characters: interference */
         if (kl == NORM_BREAK) {
             /* nothing spans a break: back to the root, and a non-word
              * placeholder so that word boundaries hold */
             ln->st = 0;
-            ln->ring[ln->k & mask] = (kept_t){ln->ci, i, ln->punct, NORM_SPACE};
+            ln->ring[ln->k & mask] = (kept_t){ln->ci, i, ln->punct, NORM_SPACE, 0};
             ln->k++;
             ln->prev = NORM_SPACE;
             ln->gap = false;
+            ln->div = 0;
+            ln->prev_code = 0;
         } else {
             if (!ln->gap) {
                 ln->gap = true;
@@ -630,15 +749,38 @@ static inline int lane_step(const scanctx_t *x, lane_t *ln)
         ln->ci++;
         return 0;
     }
-    if (ln->gap && ln->prev == NORM_WORD && kl == NORM_WORD) {
-        ln->ring[ln->k & mask] = (kept_t){ln->gap_cp, ln->gap_byte, ln->punct, NORM_SPACE};
+    /* full-width letters and digits spaced out in pieces of one or two
+     * (ｆ ａ ｌ ｕ ｎ, １９ ８９) are one word: no separator between them;
+     * longer pieces are words of their own (ＦＡＬＵＮ　ＧＯＮＧ) */
+    bool fw = cp >= 0xFF10 && cp <= 0xFF5A;
+    if (ln->gap && ln->prev == NORM_WORD && kl == NORM_WORD && !(fw && ln->prev_fw && ln->piece <= 2)) {
+        ln->ring[ln->k & mask] = (kept_t){ln->gap_cp, ln->gap_byte, ln->punct, NORM_SPACE, 0};
         ln->k++;
         ln->st = ac_step(ac, ln->st, ls->sep_code); /* no entry ends with a separator */
+        if (ln->div)
+            ln->st2 = ac_step(ac, ln->st2, ls->sep_code);
+        ln->prev_code = 0;
     }
+    bool gap_seen = ln->gap;
     ln->gap = false;
-    ln->ring[ln->k & mask] = (kept_t){ln->ci, i, ln->punct, kl};
     uint32_t code = c & CC_CODE;
+    bool rep = ls->repeats_len && code && code == ln->prev_code && kl == NORM_CJK;
+    ln->ring[ln->k & mask] = (kept_t){ln->ci, i, ln->punct, (uint16_t)kl, rep};
     int32_t st = ln->st;
+    if (rep) {
+        if (!ln->div)
+            ln->st2 = st; /* the streams were the same up to here */
+        ln->div = ls->repeats_len;
+    } else if (ln->div) {
+        ln->st2 = ac_step(ac, ln->st2, code);
+        if (node[ln->st2].base & AC_REPORT) {
+            int rc = lane_report_repeats(x, ln, ac->aux[ln->st2].report, l);
+            if (rc)
+                return rc;
+        }
+        ln->div--;
+    }
+    ln->prev_code = code;
     if (code == 0) {
         st = 0;
     } else {
@@ -663,7 +805,9 @@ static inline int lane_step(const scanctx_t *x, lane_t *ln)
             return rc;
     }
     ln->k++;
+    ln->piece = kl != NORM_WORD ? 0 : gap_seen || ln->prev != NORM_WORD ? 1 : ln->piece + 1;
     ln->prev = kl;
+    ln->prev_fw = fw;
     ln->i += l;
     ln->ci++;
     return 0;
@@ -723,9 +867,10 @@ static size_t fwd_chars(const char *t, size_t len, size_t b, int n)
     return b;
 }
 
-/* A typo finding is confirmed unless a dictionary word of the surrounding
- * text straddles its start or its end. */
-static bool typo_confirmed(const char *text, size_t len, const raw_t *x)
+/* The segmentation rule (PR_VERIFY_SEGMENT, and the fallback without a
+ * language model): a typo finding is confirmed unless a dictionary word of
+ * the surrounding text straddles its start or its end. */
+static bool typo_confirmed_by_segmentation(const char *text, size_t len, const raw_t *x)
 {
     size_t wb = back_chars(text, x->bs, 6), we = fwd_chars(text, len, x->be, 6);
     seg_token_t *tok;
@@ -745,18 +890,163 @@ static bool typo_confirmed(const char *text, size_t len, const raw_t *x)
     return ok;
 }
 
-static int push_finding(pr_result_t *res, const pr_finding_t *f)
+/* ---- language-model confirmation ---- */
+
+/* The code point before byte offset b (text is valid UTF-8: the scan
+ * checked it); returns its start. */
+static size_t prev_cp(const char *t, size_t b, uint32_t *cp)
 {
-    if (res->n == res->cap) {
-        size_t nc = res->cap ? res->cap * 2 : 16;
-        pr_finding_t *ni = realloc(res->items, nc * sizeof *ni);
+    size_t p = b - 1;
+    while (p > 0 && ((unsigned char)t[p] & 0xC0) == 0x80)
+        p--;
+    if (!norm_utf8((const unsigned char *)t + p, b - p, cp))
+        *cp = 0xFFFD;
+    return p;
+}
+
+/* Normalised CJK characters of s[0..n), skipping spaces and invisible
+ * characters; false when anything else is in it (the model only reads
+ * Chinese) or there are more than max. */
+static bool cjk_only(const norm_tables_t *tab, const char *s, size_t n, uint32_t *out, size_t max,
+                     size_t *nout)
+{
+    *nout = 0;
+    for (size_t i = 0; i < n;) {
+        uint32_t cp;
+        size_t l = norm_utf8((const unsigned char *)s + i, n - i, &cp);
+        if (!l)
+            return false;
+        norm_class_t k;
+        uint32_t c = norm_cp(tab, cp, &k);
+        i += l;
+        if (k == NORM_SPACE || k == NORM_BREAK) /* a break inside a hit is a wrapped line */
+            continue;
+        if (k != NORM_CJK || *nout == max)
+            return false;
+        out[(*nout)++] = c;
+    }
+    return *nout > 0;
+}
+
+/* "我们/要/按/装/设备" of a segmented reading, in the arena. */
+static char *reading(arena_t *a, const uint32_t *cps, size_t n, const uint16_t *cut)
+{
+    char *out = arena_alloc(a, n * 5 + 1), *o = out;
+    for (size_t i = 0; i < n;) {
+        size_t e = cut[i] > i && cut[i] <= n ? cut[i] : i + 1;
+        if (i)
+            *o++ = '/';
+        for (size_t j = i; j < e; j++)
+            o += utf8_encode(cps[j], o);
+        i = e;
+    }
+    *o = 0;
+    return out;
+}
+
+typedef enum { LM_KEEP, LM_DROP, LM_CANNOT } lm_verdict_t;
+
+/* Scores the hit's context as written and as corrected (the entry's
+ * suggestion in place of the hit). ex (may be NULL) receives the readings. */
+static lm_verdict_t typo_lm(const lm_t *m, const char *text, size_t len, const raw_t *x, const lentry_t *le,
+                            double margin, double margin_attached, arena_t *arena, pr_explain_t *ex)
+{
+    const norm_tables_t *tab = norm_tables();
+    if (!le->e.suggestion)
+        return LM_CANNOT;
+    enum { CTX = PR_LM_CONTEXT, MAXW = PR_MAX_WORD_CHARS };
+    uint32_t left[CTX], right[CTX], hit[MAXW], sug[MAXW];
+    size_t nl = 0, nr = 0, nh, ns;
+    if (!cjk_only(tab, text + x->bs, x->be - x->bs, hit, MAXW, &nh) ||
+        !cjk_only(tab, le->e.suggestion, strlen(le->e.suggestion), sug, MAXW, &ns))
+        return LM_CANNOT;
+    /* context: Chinese characters on each side, up to punctuation, a
+     * break or another script (spaces and invisible characters skipped) */
+    for (size_t b = x->bs; b > 0 && nl < CTX;) {
+        uint32_t cp;
+        b = prev_cp(text, b, &cp);
+        norm_class_t k;
+        uint32_t c = norm_cp(tab, cp, &k);
+        if (k == NORM_SPACE)
+            continue;
+        if (k != NORM_CJK)
+            break;
+        left[CTX - 1 - nl++] = c;
+    }
+    for (size_t b = x->be; b < len && nr < CTX;) {
+        uint32_t cp;
+        size_t l = norm_utf8((const unsigned char *)text + b, len - b, &cp);
+        if (!l)
+            break;
+        b += l;
+        norm_class_t k;
+        uint32_t c = norm_cp(tab, cp, &k);
+        if (k == NORM_SPACE)
+            continue;
+        if (k != NORM_CJK)
+            break;
+        right[nr++] = c;
+    }
+    if (nl + nr == 0)
+        return LM_CANNOT; /* the hit stands alone: no neighbour it could belong to */
+    uint32_t w[2 * CTX + MAXW], c[2 * CTX + MAXW];
+    memcpy(w, left + CTX - nl, nl * sizeof *w);
+    memcpy(w + nl, hit, nh * sizeof *w);
+    memcpy(w + nl + nh, right, nr * sizeof *w);
+    memcpy(c, left + CTX - nl, nl * sizeof *c);
+    memcpy(c + nl, sug, ns * sizeof *c);
+    memcpy(c + nl + ns, right, nr * sizeof *c);
+    size_t nw = nl + nh + nr, nc = nl + ns + nr;
+    /* corrected: the writer meant the suggestion, a word the lexicon
+     * vouches for; written: the lexicon says the hit is no word, whatever
+     * the dictionary counts */
+    bool found;
+    double lp = lm_word_logp(m, sug, ns, &found), vouch = log((double)PR_LM_VOUCH_COUNT) - lm_log_total(m);
+    lm_span_t as_written = {nl, nl + nh, 0, true, sug, ns},
+              as_corrected = {nl, nl + ns, found && lp > vouch ? lp : vouch, false, NULL, 0};
+    uint16_t cw[2 * CTX + MAXW + 1], cc[2 * CTX + MAXW + 1];
+    double sw = lm_segment(m, w, nw, &as_written, cw);
+    double sc = lm_segment(m, c, nc, &as_corrected, ex ? cc : NULL);
+    /* does the most probable reading as written join the hit's characters
+     * to their neighbours (以/经济, 检查/院落)? Then the hit is probably no
+     * misspelled word, and the corrected reading must win by more. */
+    bool attached = false;
+    for (size_t i = 0; i < nw && !attached;) {
+        size_t e = cw[i] > i ? cw[i] : i + 1;
+        attached = e - i >= 2 && ((i < nl && nl < e) || (i < nl + nh && nl + nh < e));
+        i = e;
+    }
+    double need = attached ? margin_attached : margin;
+    bool keep = sc - sw >= need;
+    if (ex) {
+        ex->written = reading(arena, w, nw, cw);
+        ex->corrected = reading(arena, c, nc, cc);
+        ex->written_logp = sw;
+        ex->corrected_logp = sc;
+        ex->margin = need;
+        ex->attached = attached;
+        ex->kept = keep;
+    }
+    return keep ? LM_KEEP : LM_DROP;
+}
+
+static int push_to(pr_finding_t **items, size_t *n, size_t *cap, const pr_finding_t *f)
+{
+    if (*n == *cap) {
+        size_t nc = *cap ? *cap * 2 : 16;
+        pr_finding_t *ni = realloc(*items, nc * sizeof *ni);
         if (!ni)
             return -1;
-        res->items = ni;
-        res->cap = nc;
+        *items = ni;
+        *cap = nc;
     }
-    res->items[res->n++] = *f;
+    (*items)[(*n)++] = *f;
     return 0;
+}
+
+static int push_finding(pr_result_t *res, const pr_finding_t *f)
+{
+    return push_to(&res->items, &res->n, &res->cap, f);
 }
 
 static void summarise(pr_result_t *res)
@@ -796,6 +1086,9 @@ int pr_check(pr_lexset_t *ls, const char *text, size_t len, const pr_options_t *
     }
     rawvec_t *hits = &scr->hits, *white = &scr->white;
     hits->n = white->n = 0;
+    pr_verify_t verify = opt->no_verify ? PR_VERIFY_NONE : opt->verify;
+    double margin = opt->lm_margin != 0 ? opt->lm_margin : PR_LM_MARGIN;
+    double margin_attached = opt->lm_margin_attached != 0 ? opt->lm_margin_attached : PR_LM_MARGIN_ATTACHED;
     int rc = scan(ls, text, len, opt->categories, hits, white, &bad, &res->nchars);
     if (rc != 0)
         goto out;
@@ -819,10 +1112,6 @@ int pr_check(pr_lexset_t *ls, const char *text, size_t len, const pr_options_t *
         /* contained in (or equal to) an earlier, longer finding of the same category */
         if (seen[x->category] && maxke[x->category] >= x->ke)
             continue;
-        if (x->category == PR_TYPO && !opt->no_verify && !typo_confirmed(text, len, x))
-            continue;
-        seen[x->category] = true;
-        maxke[x->category] = x->ke;
         const lentry_t *le = &ls->entries[x->entry];
         pr_finding_t f = {.start = x->cs + opt->cp_base,
                           .end = x->ce + opt->cp_base,
@@ -833,7 +1122,56 @@ int pr_check(pr_lexset_t *ls, const char *text, size_t len, const pr_options_t *
                           .entry = &le->e,
                           .suggestion = le->e.suggestion,
                           .message = NULL,
-                          .source = PR_SRC_LOCAL};
+                          .source = PR_SRC_LOCAL,
+                          .rule = PR_RULE_LEXICON};
+        if (ls->eflag[x->entry] & EF_REPEATS) {
+            /* a run of the last character belongs to the finding (法轮功功功) */
+            uint32_t last, cp;
+            prev_cp(text, x->be, &last);
+            size_t b = x->be, l;
+            while (b < len && (l = norm_utf8((const unsigned char *)text + b, len - b, &cp)) && cp == last) {
+                b += l;
+                f.end++;
+            }
+            f.byte_end = b + opt->byte_base;
+        }
+        if (x->category == PR_TYPO && verify == PR_VERIFY_LM) {
+            /* the model is loaded on the first typo hit that needs it */
+            const lm_t *m = lm_get();
+            pr_explain_t *ex = NULL;
+            if (m && opt->explain) {
+                if (!res->arena && !(res->arena = arena_new(4096))) {
+                    rc = -2;
+                    goto out;
+                }
+                ex = arena_alloc(res->arena, sizeof *ex);
+            }
+            lm_verdict_t v =
+                m ? typo_lm(m, text, len, x, le, margin, margin_attached, res->arena, ex) : LM_CANNOT;
+            if (v == LM_DROP) {
+                f.rule = PR_RULE_LM;
+                f.explain = ex;
+                if (ex && push_to(&res->dropped, &res->ndropped, &res->capdropped, &f) != 0) {
+                    rc = -2;
+                    goto out;
+                }
+                continue;
+            }
+            if (v == LM_KEEP) {
+                f.rule = PR_RULE_LM;
+                f.explain = ex;
+            } else if (!m) {
+                if (!typo_confirmed_by_segmentation(text, len, x))
+                    continue;
+                f.rule = PR_RULE_SEGMENT;
+            }
+        } else if (x->category == PR_TYPO && verify == PR_VERIFY_SEGMENT) {
+            if (!typo_confirmed_by_segmentation(text, len, x))
+                continue;
+            f.rule = PR_RULE_SEGMENT;
+        }
+        seen[x->category] = true;
+        maxke[x->category] = x->ke;
         if (push_finding(res, &f) != 0) {
             rc = -2;
             goto out;
@@ -855,6 +1193,7 @@ void pr_result_free(pr_result_t *res)
     if (!res)
         return;
     free(res->items);
+    free(res->dropped);
     pr_lexset_release(res->ls);
     arena_free(res->arena);
     memset(res, 0, sizeof *res);
@@ -924,6 +1263,8 @@ size_t pr_result_merge(pr_result_t *res, const char *text, size_t len, const pr_
         f.suggestion = e->suggestion ? arena_strdup(res->arena, e->suggestion) : NULL;
         f.message = e->message ? arena_strdup(res->arena, e->message) : NULL;
         f.source = PR_SRC_EXTERNAL;
+        f.rule = PR_RULE_EXTERNAL;
+        f.explain = NULL;
         if (push_finding(res, &f) != 0)
             skipped++;
     }
@@ -935,6 +1276,17 @@ size_t pr_result_merge(pr_result_t *res, const char *text, size_t len, const pr_
 }
 
 /* ---- JSON ---- */
+
+/* scores rounded to 3 decimals: readable, and stable across platforms */
+static double round3(double v) { return isfinite(v) ? round(v * 1000) / 1000 : -1e300; }
+
+static json_t *explain_json(const pr_explain_t *x)
+{
+    return json_pack("{s:s,s:f,s:s,s:f,s:f,s:b,s:f,s:b}", "written", x->written, "written_score",
+                     round3(x->written_logp), "corrected", x->corrected, "corrected_score",
+                     round3(x->corrected_logp), "difference", round3(x->corrected_logp - x->written_logp),
+                     "attached", x->attached, "margin", x->margin, "kept", x->kept);
+}
 
 json_t *pr_finding_json(const pr_finding_t *f, const char *text)
 {
@@ -959,7 +1311,10 @@ json_t *pr_finding_json(const pr_finding_t *f, const char *text)
                       : f->source == PR_SRC_EXTERNAL                ? "external"
                                                                     : "local";
     json_object_set_new(o, "source", json_string(src));
+    json_object_set_new(o, "rule", json_string(pr_rule_name(f->rule)));
     json_object_set_new(o, "message", f->message ? json_string(f->message) : json_null());
+    if (f->explain)
+        json_object_set_new(o, "explain", explain_json(f->explain));
     return o;
 }
 
@@ -1024,8 +1379,21 @@ void pr_finding_write(sbuf_t *o, const pr_finding_t *f, const char *text)
     sbuf_puts(o, f->source == (PR_SRC_LOCAL | PR_SRC_EXTERNAL) ? ",\"source\":\"both\""
                  : f->source == PR_SRC_EXTERNAL                ? ",\"source\":\"external\""
                                                                : ",\"source\":\"local\"");
-    sbuf_puts(o, ",\"message\":");
+    sbuf_puts(o, ",\"rule\":\"");
+    sbuf_puts(o, pr_rule_name(f->rule));
+    sbuf_puts(o, "\",\"message\":");
     put_str(o, f->message, f->message ? strlen(f->message) : 0);
+    if (f->explain) {
+        const pr_explain_t *x = f->explain;
+        sbuf_puts(o, ",\"explain\":{\"written\":");
+        put_str(o, x->written, strlen(x->written));
+        sbuf_printf(o, ",\"written_score\":%.3f,\"corrected\":", round3(x->written_logp));
+        put_str(o, x->corrected, strlen(x->corrected));
+        sbuf_printf(
+            o, ",\"corrected_score\":%.3f,\"difference\":%.3f,\"attached\":%s,\"margin\":%.3f,\"kept\":%s}",
+            round3(x->corrected_logp), round3(x->corrected_logp - x->written_logp),
+            x->attached ? "true" : "false", x->margin, x->kept ? "true" : "false");
+    }
     sbuf_putc(o, '}');
 }
 
@@ -1043,6 +1411,13 @@ json_t *pr_result_json(const pr_result_t *res, const char *text)
     json_t *items = json_array();
     for (size_t i = 0; i < res->n; i++)
         json_array_append_new(items, pr_finding_json(&res->items[i], text));
-    return json_pack("{s:o,s:o,s:s}", "findings", items, "summary", pr_summary_json(res->by_category),
-                     "verdict", pr_result_verdict(res));
+    json_t *o = json_pack("{s:o,s:o,s:s}", "findings", items, "summary", pr_summary_json(res->by_category),
+                          "verdict", pr_result_verdict(res));
+    if (res->ndropped) {
+        json_t *d = json_array();
+        for (size_t i = 0; i < res->ndropped; i++)
+            json_array_append_new(d, pr_finding_json(&res->dropped[i], text));
+        json_object_set_new(o, "dropped", d);
+    }
+    return o;
 }

@@ -26,9 +26,15 @@
  *                    wins; on equal spans the higher severity wins); findings
  *                    of different categories, and partly overlapping
  *                    findings, are all reported;
- *                  - typo findings are confirmed with word segmentation: one
- *                    whose start or end cuts through a dictionary word of the
- *                    surrounding text (以经 in 以经济建设为中心) is dropped.
+ *                  - typo findings are confirmed with a language model
+ *                    (langmodel.h): the text around the hit is scored as
+ *                    written and as corrected with the entry's suggestion,
+ *                    and the finding is kept only when the corrected reading
+ *                    is more probable by PR_LM_MARGIN (以经 in 以经济建设 is
+ *                    dropped, 按装 in 我们要按装设备 is kept). Without the
+ *                    model, the older segmentation rule decides (a hit
+ *                    whose start or end cuts through a friso word is
+ *                    dropped).
  *
  * Offsets: start/end are Unicode code point indices into the ORIGINAL text
  * (end exclusive); byte_start/byte_end are the same span in UTF-8 bytes. A
@@ -61,6 +67,11 @@ const char *pr_severity_name(pr_severity_t s);
 const char *pr_severity_title(pr_severity_t s);
 bool pr_severity_parse(const char *s, pr_severity_t *out);
 
+/* Whether a run of one repeated character in the text matches that
+ * character once (法法轮轮功 → 法轮功): by default for sensitive words only;
+ * never for typo entries, where 谢谢 and 天天 are real words. */
+typedef enum { PR_REPEATS_DEFAULT = 0, PR_REPEATS_ON, PR_REPEATS_OFF } pr_repeats_t;
+
 /* One lexicon entry as handed to the builder (strings are copied). */
 typedef struct {
     const char *word;       /* as entered; normalised for matching */
@@ -69,6 +80,7 @@ typedef struct {
     int64_t lexicon_id, entry_id;
     pr_category_t category;
     pr_severity_t severity;
+    pr_repeats_t repeats; /* (the lexicon's option) */
 } pr_entry_t;
 
 typedef struct {
@@ -111,6 +123,42 @@ pr_lexset_t *pr_engine_acquire(pr_engine_t *e);
 
 enum { PR_SRC_LOCAL = 1, PR_SRC_EXTERNAL = 2 };
 
+/* The rule that produced (or confirmed) a finding. */
+typedef enum {
+    PR_RULE_LEXICON,  /* a lexicon entry matched; no confirmation applies (or none was possible) */
+    PR_RULE_LM,       /* a typo entry matched and the language model confirmed it */
+    PR_RULE_SEGMENT,  /* a typo entry matched and word segmentation did not veto it */
+    PR_RULE_EXTERNAL, /* the external proofreading service reported it */
+} pr_rule_t;
+#define PR_NRULES 4
+/* "lexicon", "language_model", "segmentation", "external"; Chinese titles */
+const char *pr_rule_name(pr_rule_t r);
+const char *pr_rule_title(pr_rule_t r);
+
+/* The margin, in natural-log units of probability, by which the corrected
+ * reading must beat the text as written for a typo finding to be kept
+ * (tuned on tests/data/proofread-eval, docs/text-engine.md): when the most
+ * probable reading as written keeps the hit's characters to themselves
+ * (按/装/设备), and when it joins one of them to a neighbour in a word
+ * (以/经济, 检查/院落: probably no misspelling, so it takes more). */
+#define PR_LM_MARGIN          2.0
+#define PR_LM_MARGIN_ATTACHED 3.5
+/* A lexicon's suggestion counts as a word of at least this many
+ * occurrences in the model's dictionary (the lexicon vouches for it: 踔厉
+ * and 纪检监察 are rare or missing in jieba's counts). */
+#define PR_LM_VOUCH_COUNT 100
+/* Characters of context on each side of a hit that the model scores. */
+#define PR_LM_CONTEXT 8
+
+/* Why the language model kept or dropped a typo hit (options.explain). */
+typedef struct {
+    const char *written, *corrected; /* the two readings, segmented: "我们/要/按/装/设备" */
+    double written_logp, corrected_logp;
+    double margin; /* required: corrected_logp - written_logp >= margin to keep */
+    bool attached; /* the written reading joins a character of the hit to a neighbour */
+    bool kept;
+} pr_explain_t;
+
 typedef struct {
     size_t start, end;           /* code points in the original text, [start, end) */
     size_t byte_start, byte_end; /* bytes, [byte_start, byte_end) */
@@ -120,6 +168,8 @@ typedef struct {
     const char *suggestion;  /* NULL: none */
     const char *message;     /* external findings may explain themselves; NULL otherwise */
     unsigned source;         /* PR_SRC_* bits */
+    pr_rule_t rule;
+    const pr_explain_t *explain; /* options.explain and the model judged it; NULL otherwise */
 } pr_finding_t;
 
 typedef struct {
@@ -129,11 +179,25 @@ typedef struct {
     int worst;       /* highest severity found, -1 when there are no findings */
     size_t nchars;   /* code points in the text checked */
     pr_lexset_t *ls; /* the set the findings point into (held) */
-    arena_t *arena;  /* strings of merged findings */
+    arena_t *arena;  /* strings of merged findings and explanations */
+    /* options.explain: the typo hits the language model dropped, with
+     * their explanation (not counted in the summary) */
+    pr_finding_t *dropped;
+    size_t ndropped, capdropped;
 } pr_result_t;
 
+typedef enum {
+    PR_VERIFY_LM = 0,  /* language model (segmentation when the model cannot be loaded) */
+    PR_VERIFY_SEGMENT, /* the older rule: veto when a friso word straddles the hit's start or end */
+    PR_VERIFY_NONE,    /* every typo hit is reported */
+} pr_verify_t;
+
 typedef struct {
-    bool no_verify;            /* skip the segmentation check of typo findings */
+    bool no_verify;            /* report every typo hit (same as verify = PR_VERIFY_NONE) */
+    pr_verify_t verify;        /* how typo hits are confirmed */
+    bool explain;              /* attach pr_explain_t to findings, keep dropped hits in res->dropped */
+    double lm_margin;          /* 0: PR_LM_MARGIN */
+    double lm_margin_attached; /* 0: PR_LM_MARGIN_ATTACHED */
     unsigned categories;       /* bit (1u << category) to report; 0: all */
     size_t cp_base, byte_base; /* added to every offset (checking a long text in chunks) */
 } pr_options_t;
@@ -156,14 +220,18 @@ size_t pr_result_merge(pr_result_t *res, const char *text, size_t len, const pr_
 const char *pr_result_verdict(const pr_result_t *res);
 
 /* {"start","end","byte_start","byte_end","text","word","category",
- *  "severity","suggestion","lexicon_id","lexicon","entry_id","source","message"} */
+ *  "severity","suggestion","lexicon_id","lexicon","entry_id","source","rule",
+ *  "message"} and, with an explanation, "explain":{"written",
+ *  "written_score","corrected","corrected_score","difference","attached",
+ *  "margin","kept"} */
 json_t *pr_finding_json(const pr_finding_t *f, const char *text);
 /* Appends the same JSON object as pr_finding_json() without building it
  * (fast, for long outputs). */
 void pr_finding_write(sbuf_t *out, const pr_finding_t *f, const char *text);
 /* {"sensitive":n,"formulation":n,"typo":n,"custom":n} */
 json_t *pr_summary_json(const size_t by_category[PR_NCATEGORIES]);
-/* {"findings":[...],"summary":{...},"verdict":"..."} for text */
+/* {"findings":[...],"summary":{...},"verdict":"..."} for text, and
+ * "dropped":[...] when the check explained itself */
 json_t *pr_result_json(const pr_result_t *res, const char *text);
 
 #endif

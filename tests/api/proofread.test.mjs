@@ -156,6 +156,39 @@ test('proofread reports findings with code point offsets, a summary by category 
   assert.equal(only.json.verdict, 'warn');
 });
 
+test('typos in ordinary sentences are found, the same characters across a word boundary are not', async () => {
+  for (const [text, word, start] of [['我们要按装设备', '按装', 3], ['按装好设备', '按装', 0], ['请按装新的软件', '按装', 1]]) {
+    const r = await check(text, { categories: ['typo'] });
+    assert.deepEqual(r.json.findings.map((f) => [f.text, f.start, f.rule]), [[word, start, 'language_model']], text);
+  }
+  for (const text of ['坚持以经济建设为中心', '请按装箱单清点物资', '党员要严格守法', '这次活动既使用了线上平台', '祝大家平安祥和']) {
+    const r = await check(text, { categories: ['typo'] });
+    assert.deepEqual(r.json.findings, [], text);
+  }
+});
+
+test('explain=true shows the two readings and their scores, and the hits the model dropped', async () => {
+  const r = await check('我们要按装设备，坚持以经济建设为中心', { explain: true, categories: ['typo'] });
+  assert.equal(r.status, 200, r.body);
+  const [f] = r.json.findings;
+  assert.equal(f.rule, 'language_model');
+  assert.equal(f.lexicon, '常见错别字');
+  assert.equal(f.explain.written, '我们/要/按/装/设备');
+  assert.equal(f.explain.corrected, '我们/要/安装/设备');
+  assert.ok(f.explain.corrected_score - f.explain.written_score >= f.explain.margin);
+  assert.equal(f.explain.kept, true);
+  const [d] = r.json.dropped;
+  assert.deepEqual([d.text, d.rule, d.explain.kept, d.explain.attached], ['以经', 'language_model', false, true]);
+  assert.ok(d.explain.written.includes('以/经济'));
+  assert.ok(d.explain.corrected_score < d.explain.written_score + d.explain.margin);
+  // without explain: no explanations, no dropped list; other categories say "lexicon"
+  const plain = await check('我们要按装设备，以习近平总书记为核心的党中央');
+  assert.equal(plain.json.dropped, undefined);
+  assert.ok(plain.json.findings.every((x) => x.explain === undefined));
+  assert.equal(plain.json.findings.find((x) => x.category === 'formulation').rule, 'lexicon');
+  assertEnvelope(await check('按装', { explain: 'yes' }), 422, 'invalid_fields');
+});
+
 test('interference characters, full-width and traditional text still match, offsets cover the original', async () => {
   const id = await newLexicon('sensitive', 'block');
   await importText(id, '违禁短语\nabc测试\n');
@@ -167,6 +200,30 @@ test('interference characters, full-width and traditional text still match, offs
     assert.equal(Array.from(text).slice(f.start, f.end).join(''), f.text);
     assert.equal(f.end - f.start, cp(f.text));
   }
+});
+
+test('a run of one repeated character hides no sensitive word; each lexicon may turn that on or off', async () => {
+  const sens = await newLexicon('sensitive', 'block');
+  const cust = await newLexicon('custom', 'warn');
+  await importText(sens, '重复测试甲乙\n');
+  await importText(cust, '重复测试丙丁\n');
+  const text = '看重重复测试甲甲乙，重重复测试丙丁';
+  const mine = async () => (await check(text)).json.findings.filter((f) => [sens, cust].includes(f.lexicon_id)).map((f) => f.text);
+  assert.equal((await srv.get(`/api/v1/lexicons/${sens}`)).json.repeats, 'default');
+  assert.deepEqual(await mine(), ['重重复测试甲甲乙', '重复测试丙丁']); // on by default for sensitive words only
+  let r = await srv.patch(`/api/v1/lexicons/${cust}`, { repeats: 'on' });
+  assert.equal(r.status, 200, r.body);
+  assert.equal(r.json.repeats, 'on');
+  r = await srv.patch(`/api/v1/lexicons/${sens}`, { repeats: 'off' });
+  assert.equal(r.status, 200, r.body);
+  assert.deepEqual(await mine(), ['重重复测试丙丁']);
+  assertEnvelope(await srv.patch(`/api/v1/lexicons/${sens}`, { repeats: 'maybe' }), 422, 'invalid_fields');
+  // a typo lexicon never collapses repeats (谢谢, 天天 are words)
+  const typo = await srv.post('/api/v1/lexicons', { name: `测试错别字${++seq}`, category: 'typo', severity: 'warn', repeats: 'on' });
+  assert.equal(typo.status, 201, typo.body);
+  await importText(typo.json.id, '按装\t安装\n');
+  const t = await check('我们要按按装设备', { categories: ['typo'] });
+  assert.ok(t.json.findings.every((f) => f.text === '按装'), t.body);
 });
 
 test('a whitelisted longer word suppresses a finding inside it', async () => {
@@ -383,6 +440,8 @@ test('meta and engine figures for the console', async () => {
   const m = await srv.get('/api/v1/proofread/meta');
   assert.equal(m.status, 200);
   assert.deepEqual(m.json.categories.map((c) => c.code), ['sensitive', 'formulation', 'typo', 'custom', 'whitelist']);
+  assert.deepEqual(m.json.rules.map((c) => [c.code, c.title]), [['lexicon', '词库匹配'], ['language_model', '语言模型确认'],
+    ['segmentation', '分词校验'], ['external', '外部服务']]);
   assert.ok(m.json.image_max_bytes > 0 && m.json.video_max_bytes > 0);
   const e = await srv.get('/api/v1/proofread/engine');
   assert.equal(e.status, 200);
@@ -519,9 +578,10 @@ describe('with an external service and small upload limits', () => {
     assert.equal(r.json.external.status, 'ok');
     const typo = r.json.findings.find((f) => f.category === 'typo');
     assert.equal(typo.source, 'both');
+    assert.equal(typo.rule, 'language_model');
     const outside = r.json.findings.find((f) => f.text === '外部词');
-    assert.deepEqual([outside.source, outside.category, outside.start, outside.end, outside.message],
-      ['external', 'sensitive', 5, 8, '外部服务发现']);
+    assert.deepEqual([outside.source, outside.rule, outside.category, outside.start, outside.end, outside.message],
+      ['external', 'external', 'sensitive', 5, 8, '外部服务发现']);
     assert.equal(r.json.summary.sensitive, 1);
     assert.equal(r.json.verdict, 'block');
     const req = fake.requests.at(-1);

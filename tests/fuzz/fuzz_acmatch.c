@@ -2,7 +2,8 @@
  * words (lines) up to a NUL byte, then the text. Every finding must lie
  * inside the text on character boundaries, and the original span must
  * normalise to the same text as its entry's word (the matcher and the
- * normaliser agree); malformed UTF-8 must be reported, never crash. */
+ * normaliser agree) — for sensitive words once runs of one repeated
+ * character are collapsed; malformed UTF-8 must be reported, never crash. */
 #include "core/str.h"
 #include "text/normalize.h"
 #include "text/proofread.h"
@@ -35,6 +36,27 @@ static char *squeeze(const char *s, size_t n)
     o[k] = 0;
     norm_text_free(&nt);
     return o;
+}
+
+/* s with every character equal to the one before it removed (in place) */
+static void collapse(char *s)
+{
+    size_t o = 0, prev = 0, prevlen = 0;
+    for (size_t i = 0; s[i];) {
+        size_t l = 1;
+        while (s[i + l] && ((unsigned char)s[i + l] & 0xC0) == 0x80)
+            l++;
+        if (prevlen == l && !memcmp(s + prev, s + i, l)) {
+            i += l;
+            continue;
+        }
+        memmove(s + o, s + i, l);
+        prev = o;
+        prevlen = l;
+        o += l;
+        i += l;
+    }
+    s[o] = 0;
 }
 
 int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size);
@@ -82,7 +104,11 @@ int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
             abort();
         char *a = squeeze(text + f->byte_start, f->byte_end - f->byte_start);
         char *b = squeeze(f->entry->word, strlen(f->entry->word));
-        if (!a || !b || strcmp(a, b) != 0)
+        if (!a || !b)
+            abort();
+        if (strcmp(a, b) != 0 && f->category == PR_SENSITIVE)
+            collapse(a);
+        if (strcmp(a, b) != 0)
             abort();
         free(a);
         free(b);

@@ -1,5 +1,5 @@
 /* check_api.c — the checks over HTTP, open to every logged-in user:
- *   POST /api/v1/proofread          {"text","categories"?,"external"?} → findings, summary, verdict
+ *   POST /api/v1/proofread          {"text","categories"?,"external"?,"explain"?} → findings, summary, verdict
  *   POST /api/v1/proofread/image    multipart/form-data, fields "file", "external"? → the same with boxes
  *   POST /api/v1/text/segment       {"text"} → word tokens with offsets
  *   GET  /api/v1/proofread/meta     categories, severities, limits (for the console)
@@ -40,15 +40,15 @@ static void external_config(extcheck_config_t *x)
 }
 
 /* The check shared by the text endpoint and other modules. */
-static json_t *check_text(const char *text, size_t len, unsigned categories, bool external, const char *rid,
-                          char *err, size_t errlen)
+static json_t *check_text(const char *text, size_t len, unsigned categories, bool external, bool explain,
+                          const char *rid, char *err, size_t errlen)
 {
     pr_lexset_t *ls = proofread_engine_acquire();
     if (!ls) {
         snprintf(err, errlen, "校对引擎尚未就绪");
         return NULL;
     }
-    pr_options_t o = {.categories = categories};
+    pr_options_t o = {.categories = categories, .explain = explain};
     pr_result_t res;
     size_t bad = 0;
     if (pr_check(ls, text, len, &o, &res, &bad) != 0) {
@@ -84,7 +84,7 @@ static json_t *check_text(const char *text, size_t len, unsigned categories, boo
 json_t *proofread_text_json(const char *text, size_t len, bool external, const char *request_id, char *err,
                             size_t errlen)
 {
-    return check_text(text, len, 0, external, request_id, err, errlen);
+    return check_text(text, len, 0, external, false, request_id, err, errlen);
 }
 
 /* "text": a string of at most max characters (control characters are fine:
@@ -138,8 +138,14 @@ static void post_proofread(http_req_t *req)
         http_error_fields(req, json_pack("{s:s}", "external", "应为 true 或 false"));
         return;
     }
+    json_t *xv = json_object_get(b, "explain");
+    if (xv && !json_is_boolean(xv) && !json_is_null(xv)) {
+        http_error_fields(req, json_pack("{s:s}", "explain", "应为 true 或 false"));
+        return;
+    }
     char err[200];
-    json_t *o = check_text(text, len, cats, !json_is_false(ev), http_request_id(req), err, sizeof err);
+    json_t *o = check_text(text, len, cats, !json_is_false(ev), json_is_true(xv), http_request_id(req), err,
+                           sizeof err);
     if (!o) {
         http_error(req, 503, "unavailable", "%s", err);
         return;
@@ -250,7 +256,10 @@ static void post_segment(http_req_t *req)
 
 static void get_meta(http_req_t *req)
 {
-    json_t *cats = json_array(), *sevs = json_array(), *itypes = json_array();
+    json_t *cats = json_array(), *sevs = json_array(), *itypes = json_array(), *rules = json_array();
+    for (int r = 0; r < PR_NRULES; r++)
+        json_array_append_new(rules, json_pack("{s:s,s:s}", "code", pr_rule_name((pr_rule_t)r), "title",
+                                               pr_rule_title((pr_rule_t)r)));
     for (int c = 0; c < PR_NCATEGORIES; c++)
         json_array_append_new(cats, json_pack("{s:s,s:s}", "code", pr_category_name((pr_category_t)c),
                                               "title", pr_category_title((pr_category_t)c)));
@@ -262,9 +271,9 @@ static void get_meta(http_req_t *req)
     json_t *verdicts = json_pack("[{s:s,s:s},{s:s,s:s},{s:s,s:s}]", "code", "pass", "title", "通过", "code",
                                  "warn", "title", "需复核", "code", "block", "title", "不通过");
     http_json(req, 200,
-              json_pack("{s:o,s:o,s:o,s:I,s:I,s:I,s:I,s:o,s:b}", "categories", cats, "severities", sevs,
-                        "verdicts", verdicts, "text_max_chars", (json_int_t)TEXT_MAX_CHARS, "image_max_bytes",
-                        (json_int_t)(proofread_cfg.image_max_mb << 20), "video_max_bytes",
+              json_pack("{s:o,s:o,s:o,s:o,s:I,s:I,s:I,s:I,s:o,s:b}", "categories", cats, "severities", sevs,
+                        "rules", rules, "verdicts", verdicts, "text_max_chars", (json_int_t)TEXT_MAX_CHARS,
+                        "image_max_bytes", (json_int_t)(proofread_cfg.image_max_mb << 20), "video_max_bytes",
                         (json_int_t)(proofread_cfg.video_max_mb << 20), "video_interval_s",
                         (json_int_t)proofread_cfg.video_interval_s, "image_types", itypes, "external",
                         proofread_cfg.external_url[0] != 0));
@@ -276,6 +285,8 @@ static const vfield_t TEXT_BODY[] = {
     {"text", V_TEXT, true, 0, TEXT_MAX_CHARS, .title = "要校对的文本（控制字符可以有）"},
     {"categories", V_ARRAY, .title = "只查这些类别：sensitive、formulation、typo、custom"},
     {"external", V_BOOL, .title = "是否同时询问外部校对服务（已配置时，默认 true）"},
+    {"explain", V_BOOL,
+     .title = "是否说明语言模型的判断：错别字发现附两种读法及其得分，被否决的命中列于 dropped"},
 };
 static const vfield_t IMAGE_FORM[] = {
     {"file", V_STR, true, .title = "图片（PNG、JPEG、GIF、TIFF、WebP）"},
@@ -284,7 +295,9 @@ static const vfield_t IMAGE_FORM[] = {
 static const vfield_t SEGMENT_BODY[] = {
     {"text", V_TEXT, true, 0, SEGMENT_MAX_CHARS, .title = "要分词的文本"}};
 static const vfield_t CHECK_OUT[] = {
-    {"findings", V_ARRAY, .title = "[{start,end,text,category,severity,suggestion,lexicon,message,...}]"},
+    {"findings", V_ARRAY,
+     .title = "[{start,end,text,category,severity,suggestion,lexicon,source,rule,message,explain?,...}]"},
+    {"dropped", V_ARRAY, .title = "explain=true 时：语言模型否决的错别字命中（附 explain）"},
     {"summary", V_OBJECT, .title = "各类别的数量"},
     {"verdict", V_ENUM, .choices = (const char *const[]){"pass", "warn", "block", NULL}},
     {"external", V_OBJECT, .title = "外部服务的状态"},

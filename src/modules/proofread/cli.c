@@ -12,6 +12,9 @@
  *       [--stats]                 lexicon and timing figures on stderr
  *       [--repeat N]              check the text N times (latency figures on stderr)
  *       [--fail-on warn|block]    exit status 3 when the verdict is at least that
+ *       [--verify lm|segment|none] how typo hits are confirmed (default lm: the language model)
+ *       [--explain]               JSON: the language model's readings and scores on typo
+ *                                 findings, and the hits it dropped ("dropped")
  *
  * Lexicons: the database's (when it exists and --no-db is not given; this
  * never creates or migrates a database), else the built-in ones, plus
@@ -40,7 +43,8 @@ typedef struct {
     int nlex;
     pr_category_t category;
     pr_severity_t severity;
-    bool no_db, no_builtin, stats;
+    bool no_db, no_builtin, stats, explain;
+    pr_verify_t verify;
     int64_t repeat;
     double interval;
 } opts_t;
@@ -112,7 +116,18 @@ static int parse(int argc, char **argv, opts_t *o)
             o->no_builtin = true;
         else if (!strcmp(argv[i], "--stats"))
             o->stats = true;
-        else if (missing)
+        else if (!strcmp(argv[i], "--explain"))
+            o->explain = true;
+        else if ((v = opt_value(argc, argv, &i, "--verify", &missing))) {
+            if (!strcmp(v, "lm"))
+                o->verify = PR_VERIFY_LM;
+            else if (!strcmp(v, "segment"))
+                o->verify = PR_VERIFY_SEGMENT;
+            else if (!strcmp(v, "none"))
+                o->verify = PR_VERIFY_NONE;
+            else
+                return usage("--verify must be lm, segment or none");
+        } else if (missing)
             return usage("an option needs a value");
         else {
             fprintf(stderr, "zhendi proofread: unexpected argument %s\n", argv[i]);
@@ -346,15 +361,16 @@ static int run_text(const opts_t *o, pr_lexset_t *ls)
     int rc = 1;
     size_t bad = 0;
     /* --repeat: latency of the whole check (one piece when it fits) */
+    const pr_options_t ro = {.verify = o->verify};
     if (o->repeat > 1) {
         double *ms = malloc((size_t)o->repeat * sizeof *ms);
-        pr_result_t warm; /* the first check loads the segmentation dictionary */
-        pr_check(ls, text, len, NULL, &warm, NULL);
+        pr_result_t warm; /* the first check loads the language model */
+        pr_check(ls, text, len, &ro, &warm, NULL);
         pr_result_free(&warm);
         for (int64_t r = 0; r < o->repeat; r++) {
             int64_t t0 = time_mono_ns();
             pr_result_t res;
-            pr_check(ls, text, len, NULL, &res, NULL);
+            pr_check(ls, text, len, &ro, &res, NULL);
             pr_result_free(&res);
             ms[r] = (double)(time_mono_ns() - t0) / 1e6;
         }
@@ -367,8 +383,10 @@ static int run_text(const opts_t *o, pr_lexset_t *ls)
         free(ms);
     }
     bool json = !strcmp(o->format, "json"), tsv = !strcmp(o->format, "tsv");
-    sbuf_t out;
+    sbuf_t out, dropped;
     sbuf_init(&out);
+    sbuf_init(&dropped);
+    size_t ndropped = 0;
     if (json)
         sbuf_puts(&out, "{\"findings\":[");
     if (tsv)
@@ -380,7 +398,7 @@ static int run_text(const opts_t *o, pr_lexset_t *ls)
         size_t end = off + CHUNK < len ? off + CHUNK : len;
         while (end < len && text[end - 1] != '\n')
             end++;
-        pr_options_t po = {.cp_base = cp_base, .byte_base = off};
+        pr_options_t po = {.cp_base = cp_base, .byte_base = off, .verify = o->verify, .explain = o->explain};
         pr_result_t res;
         int64_t c0 = time_mono_ns();
         if (pr_check(ls, text + off, end - off, &po, &res, &bad) != 0) {
@@ -390,9 +408,15 @@ static int run_text(const opts_t *o, pr_lexset_t *ls)
             else
                 fprintf(stderr, "zhendi proofread: %s is not valid UTF-8 (byte %zu)\n", o->text, off + bad);
             sbuf_free(&out);
+            sbuf_free(&dropped);
             goto out;
         }
         check_ns += time_mono_ns() - c0;
+        for (size_t i = 0; json && i < res.ndropped; i++) {
+            if (ndropped++)
+                sbuf_putc(&dropped, ',');
+            pr_finding_write(&dropped, &res.dropped[i], text);
+        }
         for (size_t i = 0; i < res.n; i++) {
             const pr_finding_t *f = &res.items[i];
             if (json) {
@@ -420,6 +444,10 @@ static int run_text(const opts_t *o, pr_lexset_t *ls)
     json_t *sum = pr_summary_json(by_cat);
     char *sums = json_dumps(sum, JSON_COMPACT);
     json_decref(sum);
+    if (json && o->explain) {
+        sbuf_puts(&out, "],\"dropped\":[");
+        sbuf_append(&out, dropped.data ? dropped.data : "", dropped.len);
+    }
     if (json)
         sbuf_printf(&out, "],\"summary\":%s,\"verdict\":\"%s\"}\n", sums, verdict);
     else if (!tsv)
@@ -427,6 +455,7 @@ static int run_text(const opts_t *o, pr_lexset_t *ls)
     free(sums);
     fwrite(out.data ? out.data : "", 1, out.len, stdout);
     sbuf_free(&out);
+    sbuf_free(&dropped);
     double secs = (double)(time_mono_ns() - t0) / 1e9, csecs = (double)check_ns / 1e9;
     if (o->stats)
         fprintf(stderr,

@@ -402,7 +402,7 @@ int proofread_lexicon_collect(db_conn_t *c, arena_t *a, pr_entry_t **v, size_t *
 {
     db_stmt_t *st =
         db_prepare(c, "SELECT e.id, e.word, e.suggestion, COALESCE(e.severity, l.severity), l.id, "
-                      "l.name, l.category FROM proofread_entries e JOIN proofread_lexicons l ON "
+                      "l.name, l.category, l.repeats FROM proofread_entries e JOIN proofread_lexicons l ON "
                       "l.id = e.lexicon_id WHERE l.enabled = 1 AND l.deleted_at IS NULL AND "
                       "e.deleted_at IS NULL ORDER BY l.id, e.id");
     if (!st)
@@ -425,6 +425,10 @@ int proofread_lexicon_collect(db_conn_t *c, arena_t *a, pr_entry_t **v, size_t *
         e.lexicon = lexname;
         if (!pr_category_parse(db_col_text(st, 6), &e.category))
             e.category = PR_CUSTOM;
+        const char *rp = db_col_text(st, 7);
+        e.repeats = rp && !strcmp(rp, "on")    ? PR_REPEATS_ON
+                    : rp && !strcmp(rp, "off") ? PR_REPEATS_OFF
+                                               : PR_REPEATS_DEFAULT;
         if (proofread_lexicon_push(v, n, cap, &e) != 0) {
             db_done(st);
             return -1;

@@ -31,11 +31,12 @@
 
 static const char *const CATEGORIES[] = {"sensitive", "formulation", "typo", "custom", "whitelist", NULL};
 static const char *const SEVERITIES[] = {"block", "warn", "info", NULL};
+static const char *const REPEATS[] = {"default", "on", "off", NULL};
 
 #define LEX_COLS                                                                                             \
     "id, name, category, severity, description, enabled, builtin, version, entry_count, created_by, "        \
     "updated_by, "                                                                                           \
-    "created_at, updated_at"
+    "created_at, updated_at, repeats"
 #define ENTRY_COLS                                                                                           \
     "e.id, e.lexicon_id, e.word, e.suggestion, e.severity, e.note, e.created_by, e.updated_by, "             \
     "e.created_at, "                                                                                         \
@@ -60,6 +61,7 @@ static json_t *lex_json(db_stmt_t *st)
     json_object_set_new(o, "updated_by", json_col_id(st, 10));
     json_object_set_new(o, "created_at", json_time(db_col_int64(st, 11)));
     json_object_set_new(o, "updated_at", json_time(db_col_int64(st, 12)));
+    json_object_set_new(o, "repeats", json_string(db_col_text(st, 13)));
     return o;
 }
 
@@ -219,6 +221,9 @@ static const vfield_t LEX_FIELDS[] = {
     {"severity", V_ENUM, true, 0, 0, SEVERITIES, NULL, "默认严重程度"},
     {"description", V_TEXT, false, 0, 500, NULL, NULL, "说明"},
     {"enabled", V_BOOL, false, 0, 0, NULL, NULL, "启用"},
+    {"repeats", V_ENUM, false, 0, 0, REPEATS, NULL,
+     "连续重复的字只算一次（如“法法轮轮功”）：default 敏感词词库开启、其他关闭，on 开启，off "
+     "关闭；错别字词库从不"},
 };
 
 static void create_lexicon(http_req_t *req)
@@ -232,8 +237,8 @@ static void create_lexicon(http_req_t *req)
         return;
     db_stmt_t *st =
         db_prepare(c, "INSERT INTO proofread_lexicons (name, category, severity, description, enabled, "
-                      "org_id, created_by, updated_by, created_at, updated_at) "
-                      "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id");
+                      "org_id, created_by, updated_by, created_at, updated_at, repeats) "
+                      "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id");
     if (!st) {
         http_db_error(req, c);
         return;
@@ -249,6 +254,7 @@ static void create_lexicon(http_req_t *req)
     bind_actor(st, 8, req);
     db_bind_int64(st, 9, now);
     db_bind_int64(st, 10, now);
+    db_bind_text(st, 11, jstr(b, "repeats") ? jstr(b, "repeats") : "default");
     if (db_step(st) == DB_ROW)
         id = db_col_int64(st, 0);
     db_done(st);
@@ -300,7 +306,8 @@ static void patch_lexicon(http_req_t *req)
     db_stmt_t *st =
         db_prepare(c, "UPDATE proofread_lexicons SET name = COALESCE(?, name), category = COALESCE(?, "
                       "category), severity = COALESCE(?, severity), description = CASE WHEN ? = 1 THEN ? "
-                      "ELSE description END, enabled = COALESCE(?, enabled) WHERE id = ?");
+                      "ELSE description END, enabled = COALESCE(?, enabled), repeats = COALESCE(?, repeats) "
+                      "WHERE id = ?");
     if (!st) {
         http_db_error(req, c);
         return;
@@ -314,7 +321,8 @@ static void patch_lexicon(http_req_t *req)
         db_bind_bool(st, 6, jbool(b, "enabled", true));
     else
         db_bind_null(st, 6);
-    db_bind_int64(st, 7, id);
+    db_bind_text(st, 7, jstr(b, "repeats"));
+    db_bind_int64(st, 8, id);
     int r = db_step(st);
     db_done(st);
     if (r != DB_DONE) {
@@ -326,8 +334,8 @@ static void patch_lexicon(http_req_t *req)
     }
     /* record what changed */
     json_t *chg = http_defer_json(req, json_object());
-    static const char *const keys[] = {"name", "category", "severity", "description", "enabled"};
-    for (size_t i = 0; i < 5; i++) {
+    static const char *const keys[] = {"name", "category", "severity", "description", "enabled", "repeats"};
+    for (size_t i = 0; i < 6; i++) {
         json_t *nv = json_object_get(b, keys[i]), *ov = json_object_get(before, keys[i]);
         if (jhas(b, keys[i]) && !json_equal(nv, ov))
             json_object_set_new(chg, keys[i], json_pack("{s:O,s:O}", "before", ov, "after", nv));
@@ -1099,6 +1107,7 @@ static const vfield_t LEX_OUT[] = {
     {"severity", V_ENUM, .choices = SEVERITIES},
     {"description", V_STR},
     {"enabled", V_BOOL},
+    {"repeats", V_ENUM, .choices = REPEATS, .title = "连续重复的字只算一次：default、on、off"},
     {"builtin", V_BOOL, .title = "内置词库（不能删除，可停用）"},
     {"version", V_INT, .title = "每次修改加一"},
     {"entry_count", V_INT},

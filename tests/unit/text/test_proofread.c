@@ -1,7 +1,9 @@
 /* test_proofread.c — the proofreading engine: findings and their offsets in
  * the original text (interference characters, traditional and full-width
  * text, whitelist, overlaps, Latin word boundaries, invalid UTF-8), typo
- * confirmation by segmentation, and hot reload under concurrent checks. */
+ * confirmation by the language model (and by segmentation on request), the
+ * model loaded once by whichever of many threads needs it first, and hot
+ * reload under concurrent checks. */
 #include "support/cm.h"
 
 #include "text/acmatch.h"
@@ -106,13 +108,121 @@ static void typo_entries_do_not_match_across_punctuation(void **state)
     pr_lexset_release(ls);
 }
 
-static void no_match_spans_a_line_break(void **state)
+static void a_word_wrapped_over_two_lines_is_found_but_not_across_a_paragraph(void **state)
 {
     (void)state;
-    pr_entry_t e[] = {E("法轮功", NULL, PR_SENSITIVE, PR_BLOCK)};
-    pr_lexset_t *ls = build(e, 1);
+    pr_entry_t e[] = {E("法轮功", NULL, PR_SENSITIVE, PR_BLOCK), E("按装", "安装", PR_TYPO, PR_WARN)};
+    pr_lexset_t *ls = build(e, 2);
     pr_result_t r;
-    check(ls, "法轮\n功", &r);
+    /* a line break between two Chinese characters is interference, like a
+     * space (PDF, Word and OCR text wraps in the middle of words) */
+    static const char *const wrapped[][2] = {
+        {"他宣扬法轮\n功的言论", "法轮\n功"}, {"他宣扬法\r\n轮功", "法\r\n轮功"},
+        {"法轮 \n  功", "法轮 \n  功"},       {"法轮\xe2\x80\xa8功", "法轮\xe2\x80\xa8功"},
+        {"我们要按\n装设备", "按\n装"},
+    };
+    for (size_t i = 0; i < sizeof wrapped / sizeof *wrapped; i++) {
+        check(ls, wrapped[i][0], &r);
+        if (r.n != 1)
+            fail_msg("%zu findings in %s", r.n, wrapped[i][0]);
+        char *sp = span(wrapped[i][0], &r.items[0]);
+        assert_string_equal(sp, wrapped[i][1]);
+        free(sp);
+        pr_result_free(&r);
+    }
+    /* a blank line, a page break, punctuation before the break, or Latin
+     * text on either side still separate */
+    static const char *const apart[] = {"法轮\n\n功", "法轮\r\n\r\n功", "法轮\f功",
+                                        "法轮。\n功", "法轮\nabc功",    "按\n\n装设备"};
+    for (size_t i = 0; i < sizeof apart / sizeof *apart; i++) {
+        check(ls, apart[i], &r);
+        if (r.n != 0)
+            fail_msg("%zu findings in %s", r.n, apart[i]);
+        pr_result_free(&r);
+    }
+    pr_lexset_release(ls);
+}
+
+static void full_width_letters_and_digits_with_spaces_between_them_are_found(void **state)
+{
+    (void)state;
+    pr_entry_t e[] = {E("falun", NULL, PR_SENSITIVE, PR_BLOCK), E("1989", NULL, PR_SENSITIVE, PR_BLOCK),
+                      E("sex", NULL, PR_SENSITIVE, PR_BLOCK)};
+    pr_lexset_t *ls = build(e, 3);
+    pr_result_t r;
+    static const char *const spaced[][2] = {
+        {"宣扬ｆ ａ ｌ ｕ ｎ的", "ｆ ａ ｌ ｕ ｎ"},
+        {"宣扬ＦＡ\xe3\x80\x80ＬＵＮ的", "ＦＡ\xe3\x80\x80ＬＵＮ"},
+        {"ｆａ\xe2\x80\x8bｌｕ ｎ", "ｆａ\xe2\x80\x8bｌｕ ｎ"},
+        {"那年是１ ９ ８ ９年", "１ ９ ８ ９"},
+        {"那年是１９ ８９年", "１９ ８９"},
+    };
+    for (size_t i = 0; i < sizeof spaced / sizeof *spaced; i++) {
+        check(ls, spaced[i][0], &r);
+        if (r.n != 1)
+            fail_msg("%zu findings in %s", r.n, spaced[i][0]);
+        char *sp = span(spaced[i][0], &r.items[0]);
+        assert_string_equal(sp, spaced[i][1]);
+        free(sp);
+        pr_result_free(&r);
+    }
+    /* half-width words keep their spaces: "this exam" holds no "sex" */
+    static const char *const apart[] = {"this exam", "ｔｈｉｓ ｅｘａｍ", "fa lun", "19 89"};
+    for (size_t i = 0; i < sizeof apart / sizeof *apart; i++) {
+        check(ls, apart[i], &r);
+        if (r.n != 0)
+            fail_msg("%zu findings in %s", r.n, apart[i]);
+        pr_result_free(&r);
+    }
+    pr_lexset_release(ls);
+}
+
+static void a_run_of_one_repeated_character_matches_it_once_for_sensitive_words(void **state)
+{
+    (void)state;
+    pr_entry_t e[] = {E("法轮功", NULL, PR_SENSITIVE, PR_BLOCK),
+                      E("按装", "安装", PR_TYPO, PR_WARN),
+                      E("测试", NULL, PR_CUSTOM, PR_WARN),
+                      E("天天向上", NULL, PR_SENSITIVE, PR_INFO),
+                      {"演练", NULL, "测试词库", 1, 0, PR_CUSTOM, PR_WARN, PR_REPEATS_ON},
+                      {"违规", NULL, "测试词库", 1, 0, PR_SENSITIVE, PR_WARN, PR_REPEATS_OFF}};
+    pr_lexset_t *ls = build(e, 6);
+    pr_result_t r;
+    static const char *const found[][2] = {
+        {"他宣扬法法轮轮功功的言论", "法法轮轮功功"}, /* every character doubled */
+        {"法轮功功功。", "法轮功功功"},               /* the run after it too */
+        {"法轮轮轮功", "法轮轮轮功"},                 /* one tripled */
+        {"法 法＊轮轮 功", "法 法＊轮轮 功"},         /* with interference too */
+        {"法轮功", "法轮功"},
+        {"天天向上", "天天向上"}, /* an entry with a doubled character of its own */
+        {"演演练", "演演练"},     /* a custom lexicon that asked for it */
+    };
+    for (size_t i = 0; i < sizeof found / sizeof *found; i++) {
+        check(ls, found[i][0], &r);
+        if (r.n != 1)
+            fail_msg("%zu findings in %s", r.n, found[i][0]);
+        char *sp = span(found[i][0], &r.items[0]);
+        assert_string_equal(sp, found[i][1]);
+        free(sp);
+        pr_result_free(&r);
+    }
+    /* never for typo entries; not by default for custom ones; not when the
+     * lexicon said no */
+    static const char *const plain[][2] = {{"请按按装软件", "按装"}, {"测测试", "测试"}};
+    for (size_t i = 0; i < sizeof plain / sizeof *plain; i++) {
+        check(ls, plain[i][0], &r);
+        if (r.n != 1)
+            fail_msg("%zu findings in %s", r.n, plain[i][0]);
+        char *sp = span(plain[i][0], &r.items[0]);
+        assert_string_equal(sp, plain[i][1]);
+        free(sp);
+        pr_result_free(&r);
+    }
+    check(ls, "违违规", &r);
+    assert_int_equal(r.n, 1);
+    assert_int_equal(r.items[0].start, 1);
+    pr_result_free(&r);
+    check(ls, "天向上，法轮\n\n功功", &r);
     assert_int_equal(r.n, 0);
     pr_result_free(&r);
     pr_lexset_release(ls);
@@ -254,6 +364,131 @@ static void typo_inside_a_longer_dictionary_word_is_not_reported(void **state)
     assert_int_equal(r.n, 2);
     assert_finding(text, &r.items[0], 2, 4, "以经");
     assert_finding(text, &r.items[1], 12, 14, "安祥");
+    pr_result_free(&r);
+    pr_lexset_release(ls);
+}
+
+/* the first test: the model is not loaded yet, and eight threads need it at once */
+#define LM_THREADS 8
+typedef struct {
+    pr_lexset_t *ls;
+    int found, wrong;
+} lm_thread_t;
+
+static void *lm_thread(void *arg)
+{
+    lm_thread_t *t = arg;
+    const char *typo = "我们要按装设备", *fine = "请按装箱单清点物资";
+    for (int i = 0; i < 20; i++) {
+        pr_result_t r;
+        if (pr_check(t->ls, typo, strlen(typo), NULL, &r, NULL) == 0 && r.n == 1 &&
+            r.items[0].rule == PR_RULE_LM)
+            t->found++;
+        pr_result_free(&r);
+        if (pr_check(t->ls, fine, strlen(fine), NULL, &r, NULL) != 0 || r.n != 0)
+            t->wrong++;
+        pr_result_free(&r);
+    }
+    return NULL;
+}
+
+static void typo_checks_on_many_threads_share_one_language_model(void **state)
+{
+    (void)state;
+    pr_entry_t e[] = {E("按装", "安装", PR_TYPO, PR_WARN)};
+    pr_lexset_t *ls = build(e, 1);
+    pthread_t th[LM_THREADS];
+    lm_thread_t t[LM_THREADS];
+    for (int i = 0; i < LM_THREADS; i++) {
+        t[i] = (lm_thread_t){ls, 0, 0};
+        pthread_create(&th[i], NULL, lm_thread, &t[i]);
+    }
+    for (int i = 0; i < LM_THREADS; i++) {
+        pthread_join(th[i], NULL);
+        assert_int_equal(t[i].found, 20);
+        assert_int_equal(t[i].wrong, 0);
+    }
+    pr_lexset_release(ls);
+}
+
+static void typos_in_ordinary_sentences_are_found_and_word_boundaries_are_not_typos(void **state)
+{
+    (void)state;
+    pr_entry_t e[] = {E("按装", "安装", PR_TYPO, PR_WARN), E("既使", "即使", PR_TYPO, PR_WARN),
+                      E("格守", "恪守", PR_TYPO, PR_WARN), E("以经", "已经", PR_TYPO, PR_WARN)};
+    pr_lexset_t *ls = build(e, 4);
+    static const char *const typos[][2] = {{"我们要按装设备", "按装"},     {"按装好设备", "按装"},
+                                           {"请按装新的软件", "按装"},     {"既使遇到困难也不退缩", "既使"},
+                                           {"党员要格守党的纪律", "格守"}, {"工作以经完成", "以经"}};
+    for (size_t i = 0; i < sizeof typos / sizeof *typos; i++) {
+        pr_result_t r;
+        check(ls, typos[i][0], &r);
+        if (r.n != 1)
+            fail_msg("%s: %zu findings", typos[i][0], r.n);
+        char *sp = span(typos[i][0], &r.items[0]);
+        assert_string_equal(sp, typos[i][1]);
+        free(sp);
+        assert_int_equal(r.items[0].rule, PR_RULE_LM);
+        pr_result_free(&r);
+    }
+    static const char *const fine[] = {"这次活动既使用了线上平台", "请按装箱单清点物资", "党员要严格守法",
+                                       "坚持以经济建设为中心"};
+    for (size_t i = 0; i < sizeof fine / sizeof *fine; i++) {
+        pr_result_t r;
+        check(ls, fine[i], &r);
+        if (r.n != 0)
+            fail_msg("%s: %zu findings", fine[i], r.n);
+        pr_result_free(&r);
+    }
+    pr_lexset_release(ls);
+}
+
+static void explanations_show_both_readings_and_dropped_hits(void **state)
+{
+    (void)state;
+    pr_entry_t e[] = {E("按装", "安装", PR_TYPO, PR_WARN), E("以经", "已经", PR_TYPO, PR_WARN),
+                      E("违禁词", NULL, PR_SENSITIVE, PR_BLOCK)};
+    pr_lexset_t *ls = build(e, 3);
+    const char *text = "我们要按装设备，坚持以经济建设为中心，违禁词";
+    pr_options_t o = {.explain = true};
+    pr_result_t r;
+    assert_int_equal(pr_check(ls, text, strlen(text), &o, &r, NULL), 0);
+    assert_int_equal(r.n, 2);
+    const pr_finding_t *f = &r.items[0];
+    assert_int_equal(f->rule, PR_RULE_LM);
+    assert_non_null(f->explain);
+    assert_string_equal(f->explain->written, "我们/要/按/装/设备");
+    assert_string_equal(f->explain->corrected, "我们/要/安装/设备");
+    assert_true(f->explain->kept && !f->explain->attached);
+    assert_true(f->explain->corrected_logp - f->explain->written_logp >= PR_LM_MARGIN);
+    assert_int_equal(r.items[1].rule, PR_RULE_LEXICON);
+    assert_null(r.items[1].explain);
+    assert_int_equal(r.ndropped, 1);
+    assert_int_equal(r.dropped[0].start, 10);
+    assert_true(r.dropped[0].explain->attached && !r.dropped[0].explain->kept);
+    assert_non_null(strstr(r.dropped[0].explain->written, "以/经济"));
+    assert_int_equal(r.by_category[PR_TYPO], 1); /* dropped hits are not counted */
+    json_t *j = pr_result_json(&r, text);
+    json_t *x = json_object_get(json_array_get(json_object_get(j, "findings"), 0), "explain");
+    assert_string_equal(json_string_value(json_object_get(x, "corrected")), "我们/要/安装/设备");
+    assert_int_equal(json_array_size(json_object_get(j, "dropped")), 1);
+    json_decref(j);
+    /* the fast writer agrees */
+    sbuf_t b;
+    sbuf_init(&b);
+    pr_finding_write(&b, f, text);
+    json_t *w = json_loadb(b.data, b.len, 0, NULL);
+    assert_non_null(w);
+    assert_string_equal(json_string_value(json_object_get(w, "rule")), "language_model");
+    assert_true(json_is_true(json_object_get(json_object_get(w, "explain"), "kept")));
+    json_decref(w);
+    sbuf_free(&b);
+    pr_result_free(&r);
+    /* the older segmentation rule on request */
+    pr_options_t seg = {.verify = PR_VERIFY_SEGMENT};
+    assert_int_equal(pr_check(ls, "我们以经完成了任务", strlen("我们以经完成了任务"), &seg, &r, NULL), 0);
+    assert_int_equal(r.n, 1);
+    assert_int_equal(r.items[0].rule, PR_RULE_SEGMENT);
     pr_result_free(&r);
     pr_lexset_release(ls);
 }
@@ -486,10 +721,13 @@ static int teardown(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(typo_checks_on_many_threads_share_one_language_model),
         cmocka_unit_test(typo_finding_has_code_point_and_byte_offsets),
         cmocka_unit_test(interference_characters_are_skipped_and_offsets_cover_them),
         cmocka_unit_test(typo_entries_do_not_match_across_punctuation),
-        cmocka_unit_test(no_match_spans_a_line_break),
+        cmocka_unit_test(a_word_wrapped_over_two_lines_is_found_but_not_across_a_paragraph),
+        cmocka_unit_test(full_width_letters_and_digits_with_spaces_between_them_are_found),
+        cmocka_unit_test(a_run_of_one_repeated_character_matches_it_once_for_sensitive_words),
         cmocka_unit_test(traditional_characters_match_simplified_entries),
         cmocka_unit_test(full_width_and_upper_case_text_matches),
         cmocka_unit_test(latin_entries_match_whole_words_only),
@@ -497,6 +735,8 @@ int main(void)
         cmocka_unit_test(overlapping_findings_are_resolved_by_category),
         cmocka_unit_test(invalid_utf8_is_reported_with_its_offset),
         cmocka_unit_test(typo_inside_a_longer_dictionary_word_is_not_reported),
+        cmocka_unit_test(typos_in_ordinary_sentences_are_found_and_word_boundaries_are_not_typos),
+        cmocka_unit_test(explanations_show_both_readings_and_dropped_hits),
         cmocka_unit_test(merged_external_findings_are_deduplicated),
         cmocka_unit_test(automaton_reports_exactly_the_occurrences_brute_force_finds),
         cmocka_unit_test(hot_reload_under_concurrent_checks_never_mixes_lexicons),

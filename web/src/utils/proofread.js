@@ -33,6 +33,33 @@ export const EXTERNAL_STATUS = {
 
 export const SOURCES = { local: '本地词库', external: '外部服务', both: '本地词库与外部服务' };
 
+/** The rule that produced a finding (f.rule; GET /proofread/meta → rules). */
+export const RULES = [
+  { code: 'lexicon', title: '词库匹配', help: '文字与词库中的词条一致' },
+  { code: 'language_model', title: '语言模型确认', help: '错别字词条命中，且按建议改正后的读法明显更通顺（语言模型打分）' },
+  { code: 'segmentation', title: '分词校验', help: '错别字词条命中，且未与上下文组成更长的词（语言模型不可用时）' },
+  { code: 'external', title: '外部服务', help: '外部校对服务报告' },
+];
+const RULE = Object.fromEntries(RULES.map((x) => [x.code, x]));
+export const ruleTitle = (code, meta) => meta?.rules?.find((r) => r.code === code)?.title || RULE[code]?.title || code || '';
+export const ruleHelp = (code) => RULE[code]?.help || '';
+
+/** "常见错别字 · 语言模型确认": which lexicon and which rule produced a finding. */
+export function provenance(f, meta) {
+  const lex = f.lexicon || (f.source === 'external' ? '' : SOURCES[f.source] || '');
+  const rule = f.rule ? ruleTitle(f.rule, meta) : '';
+  const both = f.source === 'both' ? '（外部服务也报告）' : '';
+  return [lex, rule].filter(Boolean).join(' · ') + both;
+}
+
+/** The language model's reasoning in words, for a finding with `explain`. */
+export function explainText(x) {
+  if (!x) return '';
+  const d = (x.corrected_score - x.written_score).toFixed(1);
+  return `原文读作 ${x.written}（${x.written_score.toFixed(1)}），改正后读作 ${x.corrected}（${x.corrected_score.toFixed(1)}），` +
+    `相差 ${d}，${x.kept ? '达到' : '未达到'}要求的 ${Number(x.margin).toFixed(1)}${x.attached ? '（原文中该处与相邻字组成词语，要求更高）' : ''}`;
+}
+
 const byCode = (list) => Object.fromEntries(list.map((x) => [x.code, x]));
 const CAT = byCode(LEXICON_CATEGORIES);
 const SEV = byCode(SEVERITIES);
