@@ -154,7 +154,13 @@ static void every_job_runs_once_with_workers_on_two_nodes(void **state)
             fail_msg("job %d ran %d times", id, runs[id]);
     assert_int_equal(errors, 0);
     assert_int_equal(ran[0] + ran[1], JOBS);
-    assert_true(ran[0] > 0 && ran[1] > 0); /* both nodes took part */
+    /* both nodes took part. On SQLite two handles of one file meet at the
+     * file lock, whose busy handler sleeps while the other handle's threads
+     * are handed the lock at once inside their process: under load one node
+     * can take every job, which is fair enough for SQLite (several nodes
+     * share PostgreSQL, not a file) but not a failure of the queue */
+    if (f->pg_url)
+        assert_true(ran[0] > 0 && ran[1] > 0);
     assert_int_equal(count(f->node[1], "SELECT COUNT(*) FROM jobs WHERE status = 'done'"), JOBS);
     assert_int_equal(count(f->node[1], "SELECT COUNT(*) FROM job_runs WHERE status = 'done'"), JOBS);
     assert_int_equal(count(f->node[1], "SELECT COUNT(DISTINCT job_id) FROM job_runs"), JOBS);
