@@ -167,6 +167,11 @@ typedef void (*http_done_fn)(http_req_t *req, void *ud, int status, uint64_t byt
 void http_on_done(http_req_t *req, http_done_fn fn, void *ud);
 /* Counts an audit record written for this request (auth/audit.c calls it). */
 void http_note_audit(http_req_t *req);
+/* Says that this request's success changed nothing, so no audit record is
+ * due although its route names an audit action: the first step of a two-step
+ * login (password right, code still to come). A transaction still commits
+ * only with a record of its own. */
+void http_unchanged(http_req_t *req);
 
 /* Database connection for this request, acquired on first use and released
  * when the request completes (an open transaction is rolled back). NULL

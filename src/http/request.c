@@ -38,6 +38,11 @@ void http_note_audit(http_req_t *req)
     if (req)
         req->audits++;
 }
+void http_unchanged(http_req_t *req)
+{
+    if (req)
+        req->unchanged = true;
+}
 bool http_responded(const http_req_t *req) { return req->responded; }
 int http_status(const http_req_t *req) { return req->status; }
 int64_t http_user_id(const http_req_t *req) { return req->user_id; }
