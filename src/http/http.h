@@ -46,6 +46,10 @@ enum {
      * alive (its last_seen_at is not touched) */
     HTTP_PASSIVE = 1u << 11,
     HTTP_EVENTS = 1u << 12, /* answers a Server-Sent Events stream (http/events.h), not JSON */
+    /* an HTTP_LIST route (with a resource) that also answers ?format=xlsx:
+     * the whole filtered, sorted list as a workbook, columns from .out,
+     * codes and times in words, recorded as "<resource>.export" (res_list) */
+    HTTP_EXPORT = 1u << 13,
 };
 
 /* Permission of a route: a code from the permission catalogue, or one of

@@ -94,6 +94,8 @@ static bool declared(const http_route_t *rt, const char *name)
     for (size_t i = 0; i < rt->nquery; i++)
         if (strcmp(rt->query[i].name, name) == 0)
             return true;
+    if ((rt->flags & HTTP_EXPORT) && !strcmp(name, "format"))
+        return true;
     if (rt->flags & HTTP_LIST)
         for (int i = 0; LIST_PARAMS[i]; i++)
             if (strcmp(LIST_PARAMS[i], name) == 0)

@@ -13,6 +13,7 @@
 typedef struct {
     const config_t *cfg;
     db_t *db;
+    const http_server_t *http; /* the route tables (audit labels); NULL for CLI commands */
 } identity_t;
 extern identity_t identity_ctx;
 

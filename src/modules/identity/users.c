@@ -830,7 +830,7 @@ static void logout_user(http_req_t *req)
 // clang-format off
 static const http_route_t routes[] = {
     {.method = "GET", .pattern = "/api/v1/users", .handler = list_users, .perm = "user.read",
-     .flags = HTTP_LIST, .summary = "用户列表", .resource = &identity_users, HTTP_QUERY(USER_QUERY),
+     .flags = HTTP_LIST | HTTP_EXPORT, .summary = "用户列表", .resource = &identity_users, HTTP_QUERY(USER_QUERY),
      HTTP_OUT(USER_OUT)},
     {.method = "POST", .pattern = "/api/v1/users", .handler = create_user, .perm = "user.write",
      .summary = "新建用户", .audit = "user.create", .resource = &identity_users, HTTP_BODY(USER_NEW),
