@@ -153,7 +153,7 @@ test('lists flagged for export answer ?format=xlsx with their filters, in words,
   const sessions = await sheet(secadmin, '/api/v1/sessions?format=xlsx');
   assert.ok(sessions[0].includes('浏览器'));
   assert.ok(sessions.slice(1).every((r) => !/Mozilla|node|undici/.test(r[sessions[0].indexOf('浏览器')])));
-  for (const p of ['/api/v1/jobs?format=xlsx', '/api/v1/job-runs?format=xlsx', '/api/v1/lexicons?format=xlsx']) {
+  for (const p of ['/api/v1/jobs?format=xlsx', '/api/v1/job-runs?format=xlsx', '/api/v1/schedules?format=xlsx', '/api/v1/lexicons?format=xlsx']) {
     const s = await sheet(admin, p);
     assert.ok(s[0].length > 3, p);
     assert.ok(!s[0].some((h) => /^[a-z_]+$/.test(h)), `${p}: no code as a header: ${s[0]}`);

@@ -445,7 +445,7 @@ static const http_route_t routes[] = {
     {.method = "GET", .pattern = "/api/v1/job-runs", .handler = list_runs, .perm = "job.read",
      .flags = HTTP_LIST | HTTP_EXPORT, .summary = "任务执行记录", .resource = &RUNS, HTTP_QUERY(RUN_QUERY), HTTP_OUT(RUN_OUT)},
     {.method = "GET", .pattern = "/api/v1/schedules", .handler = list_schedules, .perm = "job.read",
-     .flags = HTTP_LIST, .summary = "调度列表", .resource = &SCHEDULES, HTTP_OUT(SCHED_OUT)},
+     .flags = HTTP_LIST | HTTP_EXPORT, .summary = "调度列表", .resource = &SCHEDULES, HTTP_OUT(SCHED_OUT)},
     {.method = "GET", .pattern = "/api/v1/schedules/{id}", .handler = get_schedule, .perm = "job.read",
      .summary = "调度详情", .resource = &SCHEDULES, HTTP_OUT(SCHED_OUT)},
     {.method = "PATCH", .pattern = "/api/v1/schedules/{id}", .handler = patch_schedule, .perm = "job.write",

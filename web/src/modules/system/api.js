@@ -11,6 +11,7 @@ export const jobApi = {
   kinds: () => api.get(`${V}/job-kinds`),
   runs: (q) => api.get(`${V}/job-runs`, q),
   exportJobs: (q) => exportList(`${V}/jobs`, q, '任务.xlsx'),
+  exportSchedules: (q) => exportList(`${V}/schedules`, q, '定时任务.xlsx'),
   exportRuns: (q) => exportList(`${V}/job-runs`, q, '任务执行记录.xlsx'),
   schedules: (q) => api.get(`${V}/schedules`, q),
   schedule: (id) => api.get(`${V}/schedules/${id}`),
