@@ -164,3 +164,15 @@ test('lists flagged for export answer ?format=xlsx with their filters, in words,
   const member = await srv.login('dangyuan01', 'Zhendi@Demo2026');
   assert.equal((await member.get('/api/v1/users?format=xlsx')).status, 403);
 });
+
+test('a user row says whether there is a session to end (online), so 强制下线 is offered only then', async () => {
+  const find = async (name) => (await admin.get(`/api/v1/users?q=${name}&page_size=200`)).json.items.find((u) => u.username === name);
+  assert.equal((await find('admin')).online, true);
+  const never = (await admin.get('/api/v1/users?page_size=200')).json.items.find((u) => !u.last_login_at);
+  assert.ok(never, 'a demo user who never logged in');
+  assert.equal(never.online, false);
+  const s = await srv.login('huangpu_dangwu', 'Zhendi@Demo2026');
+  assert.equal((await find('huangpu_dangwu')).online, true);
+  assert.equal((await s.post('/api/v1/auth/logout')).status, 204);
+  assert.equal((await find('huangpu_dangwu')).online, false);
+});

@@ -174,7 +174,8 @@ int64_t identity_user_insert(db_conn_t *c, const char *username, const char *nam
 #define USER_COLS                                                                                            \
     "u.id, u.username, u.name, u.org_id, o.name, u.phone_masked, u.email, u.status, u.locked_until, "        \
     "u.must_change_password, u.totp_enc IS NOT NULL, u.last_login_at, u.password_changed_at, u.created_at, " \
-    "u.updated_at, u.phone_enc, u.last_login_ip, u.prev_login_at, u.prev_login_ip"
+    "u.updated_at, u.phone_enc, u.last_login_ip, u.prev_login_at, u.prev_login_ip, "                         \
+    "(SELECT MAX(s.expires_at) FROM sessions s WHERE s.user_id = u.id AND s.revoked_at IS NULL)"
 
 static json_t *user_json(db_conn_t *c, db_stmt_t *st, bool full_phone)
 {
@@ -208,6 +209,8 @@ static json_t *user_json(db_conn_t *c, db_stmt_t *st, bool full_phone)
     json_object_set_new(u, "password_changed_at", json_time(db_col_int64(st, 12)));
     json_object_set_new(u, "created_at", json_time(db_col_int64(st, 13)));
     json_object_set_new(u, "updated_at", json_time(db_col_int64(st, 14)));
+    /* a login session not ended: what 强制下线 could end (the console offers it only then) */
+    json_object_set_new(u, "online", json_boolean(db_col_int64(st, 19) > time_now_ms()));
     json_object_set_new(u, "roles", json_array()); /* filled by the caller, after this statement is done */
     (void)c;
     return u;
@@ -408,6 +411,7 @@ static const vfield_t USER_OUT[] = {
     {"last_login_ip", V_STR},
     {"previous_login_at", V_TIME, .title = "上次登录（本次之前的一次）"},
     {"previous_login_ip", V_STR},
+    {"online", V_BOOL, .title = "在线：有未结束的登录会话"},
     {"password_changed_at", V_TIME},
     {"roles", V_ARRAY, .title = "角色名"},
     {"created_at", V_TIME},
