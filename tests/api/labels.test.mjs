@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { startServer } from './lib/server.mjs';
+import { xlsx } from './lib/xlsx.mjs';
 
 let srv, admin, secadmin, auditor, work;
 
@@ -175,4 +176,61 @@ test('a user row says whether there is a session to end (online), so 强制下�
   assert.equal((await find('huangpu_dangwu')).online, true);
   assert.equal((await s.post('/api/v1/auth/logout')).status, 204);
   assert.equal((await find('huangpu_dangwu')).online, false);
+});
+
+const XLSX = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
+const HEAD = ['用户名', '姓名', '组织编码', '角色', '手机', '电子邮箱'];
+const importUsers = (client, rows) => client.request('POST', '/api/v1/users/import', { raw: xlsx([HEAD, ...rows]), headers: { 'content-type': XLSX } });
+
+test('下载模板: the user import template has the import columns and an example row', async () => {
+  const rows = await sheet(admin, '/api/v1/users/import-template');
+  assert.deepEqual(rows[0], HEAD);
+  assert.equal(rows.length, 2);
+});
+
+test('a user import checks every row and reports each bad one in Chinese; nothing is created then', async () => {
+  const before = (await admin.get('/api/v1/users?page_size=1')).json.total;
+  const r = await importUsers(admin, [
+    ['imp_ok1', '导入一', 'SH-PD-01', '党务工作者', null, null],
+    ['imp_ok1', '重复名', 'SH-PD-01', 'worker', null, null],
+    ['imp_bad2', '组织错', 'NO-SUCH-ORG', 'worker', null, null],
+    ['imp_bad3', '角色错', 'SH-PD-01', '不存在的角色', null, null],
+    ['x', '', 'SH-PD-01', 'worker', '12', 'not-mail'],
+    ['admin', '已存在', 'SH-PD-01', 'worker', null, null],
+  ]);
+  assert.equal(r.status, 422, r.body);
+  assert.equal(r.json.error.code, 'import_rejected');
+  const byRow = Object.fromEntries(r.json.error.errors.map((e) => [e.row, e.message]));
+  const all = JSON.stringify(r.json.error.errors);
+  assert.match(byRow[3] || all, /与第 2 行重复/, all);
+  assert.match(byRow[4] || all, /组织编码“NO-SUCH-ORG”不存在/, all);
+  assert.match(byRow[5] || all, /角色“不存在的角色”不存在/, all);
+  assert.match(byRow[6] || all, /^用户名：/, all);
+  assert.match(byRow[7] || all, /用户名“admin”已存在/, all);
+  assert.equal(byRow[2], undefined, 'the good row is not an error');
+  assert.equal((await admin.get('/api/v1/users?page_size=1')).json.total, before, 'nothing created');
+  assert.equal((await admin.get('/api/v1/users?q=imp_ok1')).json.total, 0);
+});
+
+test('a clean user import creates everyone in one go, each with an initial password to change', async () => {
+  const r = await importUsers(admin, [
+    ['imp_a', '导入甲', 'SH-PD-01', '党务工作者、党员', '13800001111', 'a@example.cn'],
+    ['imp_b', '导入乙', 'SH-HP-01', 'worker', null, null],
+  ]);
+  assert.equal(r.status, 200, r.body);
+  assert.equal(r.json.created, 2);
+  const a = r.json.users.find((u) => u.username === 'imp_a');
+  const u = (await admin.get('/api/v1/users?q=imp_a')).json.items[0];
+  assert.deepEqual(u.roles.sort(), ['member', 'worker']);
+  assert.equal(u.must_change_password, true);
+  const s = await srv.login('imp_a', a.password);
+  assert.equal(s.me.must_change_password, true);
+  const recs = (await auditor.get('/api/v1/audit?action=user.import')).json.items;
+  assert.equal(recs.length, 1);
+  assert.equal(recs[0].detail, '表格导入 2 个用户');
+  assert.equal((await auditor.get('/api/v1/audit?action=user.create&page_size=200')).json.items.filter((x) => x.detail === '表格导入').length, 2);
+  // not a workbook, or no permission
+  const txt = await admin.request('POST', '/api/v1/users/import', { raw: 'hello', headers: { 'content-type': 'text/plain' } });
+  assert.equal(txt.status, 415);
+  assert.equal((await auditor.request('POST', '/api/v1/users/import', { raw: xlsx([HEAD]), headers: { 'content-type': XLSX } })).status, 403);
 });
