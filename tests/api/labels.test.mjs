@@ -234,3 +234,14 @@ test('a clean user import creates everyone in one go, each with an initial passw
   assert.equal(txt.status, 415);
   assert.equal((await auditor.request('POST', '/api/v1/users/import', { raw: xlsx([HEAD]), headers: { 'content-type': XLSX } })).status, 403);
 });
+
+test('下载模板 for organisations: the template imports as it is', async () => {
+  const r = await fetch(`${srv.base}/api/v1/orgs/import-template`, { headers: { cookie: admin.cookie } });
+  assert.equal(r.status, 200);
+  const buf = Buffer.from(await r.arrayBuffer());
+  const back = await admin.request('POST', '/api/v1/orgs/import', { raw: buf, headers: { 'content-type': XLSX } });
+  assert.equal(back.status, 200, back.body);
+  assert.equal(back.json.created, 1);
+  const rows = await sheet(admin, '/api/v1/orgs/import-template');
+  assert.deepEqual(rows[0].slice(0, 4), ['组织编码', '组织名称', '组织类型', '上级编码']);
+});

@@ -17,11 +17,15 @@ export const orgApi = {
   history: (id, q) => api.get(`${V}/orgs/${id}/history`, q),
   exportXlsx: (parentId) => download(`${V}/orgs/export`, { parent_id: parentId }, '组织机构.xlsx'),
   importXlsx: (file, onProgress) => upload(`${V}/orgs/import`, file, { contentType: XLSX, onProgress, toast422: true }),
+  importTemplate: () => download(`${V}/orgs/import-template`, undefined, '组织导入模板.xlsx'),
 };
 
 export const userApi = {
   list: (q) => api.get(`${V}/users`, q),
   exportXlsx: (q) => exportList(`${V}/users`, q, '用户.xlsx'),
+  importTemplate: () => download(`${V}/users/import-template`, undefined, '用户导入模板.xlsx'),
+  // a refused file answers 422 with the rows' reasons: the dialog shows them
+  importXlsx: (file, onProgress) => upload(`${V}/users/import`, file, { contentType: XLSX, onProgress, silent: true }),
   get: (id, opts) => api.get(`${V}/users/${id}`, undefined, opts),
   create: (body) => api.post(`${V}/users`, body),
   update: (id, body) => api.patch(`${V}/users/${id}`, body),
