@@ -17,7 +17,7 @@ export const lexiconApi = {
   list: (q) => api.get(`${V}/lexicons`, q),
   exportXlsx: (q) => exportList(`${V}/lexicons`, q, '词库.xlsx'),
   exportEntries: (id, q) => exportList(`${V}/lexicons/${id}/entries`, q, '词条.xlsx'),
-  get: (id) => api.get(`${V}/lexicons/${id}`),
+  get: (id, opts) => api.get(`${V}/lexicons/${id}`, undefined, opts),
   // a taken name (409 conflict) is shown under the name field
   create: (body) => api.post(`${V}/lexicons`, body, { handled: [409] }),
   update: (id, body, opts = { handled: [409] }) => api.patch(`${V}/lexicons/${id}`, body, opts),
