@@ -167,3 +167,31 @@ test('a page that cannot be shown says so once: no toast beside it, and 返回 r
     assert.equal(await page.locator('.el-message').count(), 0, 'no toast as well');
   });
 });
+
+test('users import: 下载模板, a file with a bad row is refused row by row in Chinese, a good one creates the users', async (t) => {
+  const { xlsx } = await import('../api/lib/xlsx.mjs');
+  const HEAD = ['用户名', '姓名', '组织编码', '角色', '手机', '电子邮箱'];
+  const admin = await ctx.srv.login('admin', ADMIN_PASSWORD, await freshTotp(TOTP_SECRET, 'admin'));
+  const org = (await admin.get('/api/v1/orgs?page_size=1')).json.items[0];
+  await withPage(t, ctx, async (page) => {
+    await signIn(ctx, page, 'admin');
+    await page.goto(ctx.base + '/users');
+    await page.locator('[data-test=user-import-open]').click();
+    const dlg = page.locator('.el-dialog', { hasText: '从 Excel 导入用户' });
+    const [tpl] = await Promise.all([page.waitForEvent('download'), dlg.locator('[data-test=user-import-template]').click()]);
+    assert.match(tpl.suggestedFilename(), /\.xlsx$/);
+    assert.equal(readFileSync(await tpl.path()).subarray(0, 2).toString('latin1'), 'PK');
+    const upload = async (rows) => {
+      await dlg.locator('input[data-test=upload-input]').setInputFiles({ name: 'users.xlsx', mimeType: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet', buffer: xlsx([HEAD, ...rows]) });
+      await dlg.getByRole('button', { name: '开始导入' }).click();
+    };
+    await upload([['e2e_imp1', '导入一', org.code, '党务工作者', null, null], ['e2e_imp2', '导入二', 'NO-SUCH', '党务工作者', null, null]]);
+    await dlg.locator('[data-test=import-result]', { hasText: '导入未执行' }).waitFor();
+    await dlg.locator('[data-test=import-errors] tr', { hasText: '组织编码“NO-SUCH”不存在' }).waitFor();
+    await upload([['e2e_imp1', '导入一', org.code, '党务工作者', null, null], ['e2e_imp2', '导入二', org.code, '党务工作者', null, null]]);
+    await dlg.locator('[data-test=import-result]', { hasText: '新建 2 个用户' }).waitFor();
+    await dlg.getByText('e2e_imp2').waitFor();
+    await dlg.getByRole('button', { name: '关闭', exact: true }).click();
+    await page.locator('[data-test=users-table] .el-table__body tr', { hasText: 'e2e_imp1' }).waitFor();
+  });
+});
