@@ -169,11 +169,23 @@ static bool sort_clause(http_req_t *req, const zd_resource_t *r, sbuf_t *out)
     return true;
 }
 
+static res_export_fn exporter;
+void res_set_exporter(res_export_fn fn) { exporter = fn; }
+
 void res_list(http_req_t *req, db_conn_t *c, const zd_resource_t *r, const char *cols, const qb_t *q,
               const char *default_order, http_row_fn row, void *ud)
 {
-    int64_t page, size;
-    if (!http_paging(req, &page, &size))
+    res_list_then(req, c, r, cols, q, default_order, row, ud, NULL);
+}
+
+void res_list_then(http_req_t *req, db_conn_t *c, const zd_resource_t *r, const char *cols, const qb_t *q,
+                   const char *default_order, http_row_fn row, void *ud, res_finish_fn finish)
+{
+    int64_t page = 1, size = RES_EXPORT_MAX + 1;
+    /* ?format=xlsx (validated): every row the filters select, as a workbook */
+    const http_route_t *rt = http_route(req);
+    bool xlsx = exporter && rt && (rt->flags & HTTP_EXPORT) && http_query(req, "format");
+    if (!xlsx && !http_paging(req, &page, &size))
         return;
     sbuf_t order;
     sbuf_init(&order);
@@ -184,7 +196,7 @@ void res_list(http_req_t *req, db_conn_t *c, const zd_resource_t *r, const char 
     sbuf_puts(&order, default_order);
     const char *after = http_query(req, "after");
     int64_t after_v = 0;
-    bool keyset = r->keyset && after && !http_query(req, "sort");
+    bool keyset = r->keyset && after && !http_query(req, "sort") && !xlsx;
     if (after && (!r->keyset || !str_to_int64(after, &after_v))) {
         sbuf_free(&order);
         http_error_fields(req,
@@ -202,8 +214,18 @@ void res_list(http_req_t *req, db_conn_t *c, const zd_resource_t *r, const char 
                   .ud = ud};
     json_t *o = listq_run(c, &lq);
     sbuf_free(&order);
-    if (!o) {
+    if (!o || (finish && !finish(req, c, json_object_get(o, "items"), ud))) {
+        json_decref(o);
         http_db_error(req, c);
+        return;
+    }
+    if (xlsx) {
+        json_t *items = json_object_get(o, "items");
+        if (json_array_size(items) > RES_EXPORT_MAX)
+            http_error(req, 422, "too_large", "一次最多导出 %d 条，请缩小查询范围", RES_EXPORT_MAX);
+        else
+            exporter(req, c, r, items);
+        json_decref(o);
         return;
     }
     json_object_set_new(o, "page", json_integer(page));

@@ -89,6 +89,20 @@ bool res_visible(http_req_t *req, db_conn_t *c, const zd_resource_t *r, int64_t 
  * 1; the answer then carries "next_after"). */
 void res_list(http_req_t *req, db_conn_t *c, const zd_resource_t *r, const char *cols, const qb_t *q,
               const char *default_order, http_row_fn row, void *ud);
+/* res_list, and before answering finish(req, c, items, ud) on the page's
+ * items (an array it may change: names of ids looked up in one query for
+ * the whole page). finish returns false on a database error (5xx). */
+typedef bool (*res_finish_fn)(http_req_t *req, db_conn_t *c, json_t *items, void *ud);
+/* The most rows an export (HTTP_EXPORT, ?format=xlsx) answers: more is 422
+ * too_large (narrow the filters). */
+#define RES_EXPORT_MAX 10000
+/* Answers items (borrowed) of r as the route's workbook, after recording
+ * the export; set once at start-up by the modules (modules.c), which know
+ * the labels. */
+typedef void (*res_export_fn)(http_req_t *req, db_conn_t *c, const zd_resource_t *r, json_t *items);
+void res_set_exporter(res_export_fn fn);
+void res_list_then(http_req_t *req, db_conn_t *c, const zd_resource_t *r, const char *cols, const qb_t *q,
+                   const char *default_order, http_row_fn row, void *ud, res_finish_fn finish);
 
 /* The guarded state change every module uses (docs/modules.md): q is an
  * UPDATE whose WHERE names the states it may leave ("… WHERE id = ? AND

@@ -287,3 +287,62 @@ void str_hex(const unsigned char *in, size_t n, char *out)
     }
     out[2 * n] = 0;
 }
+
+/* the major version after a token ("Chrome/120.0" → 120), or 0 */
+static long ua_version(const char *ua, const char *token)
+{
+    const char *p = strstr(ua, token);
+    return p ? strtol(p + strlen(token), NULL, 10) : 0;
+}
+
+char *str_user_agent(const char *ua, char *out, size_t outsz)
+{
+    if (!outsz)
+        return out;
+    out[0] = 0;
+    if (!ua || !*ua)
+        return out;
+    /* the first token found names the browser: the specific before the generic */
+    static const struct {
+        const char *token, *name;
+    } BROWSERS[] = {{"MicroMessenger/", "微信"},
+                    {"Edg/", "Edge"},
+                    {"OPR/", "Opera"},
+                    {"Firefox/", "Firefox"},
+                    {"HeadlessChrome/", "Chrome（无界面）"},
+                    {"Chrome/", "Chrome"},
+                    {"Version/", "Safari"},
+                    {"curl/", "curl"},
+                    {"node", "Node.js"},
+                    {"python-requests/", "Python"}};
+    static const struct {
+        const char *token, *name;
+    } SYSTEMS[] = {{"Windows NT 10", "Windows 10/11"},
+                   {"Windows NT 6.3", "Windows 8.1"},
+                   {"Windows NT 6.1", "Windows 7"},
+                   {"Windows", "Windows"},
+                   {"iPhone", "iOS"},
+                   {"iPad", "iPadOS"},
+                   {"Android", "Android"},
+                   {"CrOS", "ChromeOS"},
+                   {"Mac OS X", "macOS"},
+                   {"Linux", "Linux"}};
+    const char *browser = "未知浏览器", *system = "未知系统";
+    long ver = 0;
+    for (size_t i = 0; i < sizeof BROWSERS / sizeof BROWSERS[0]; i++)
+        if (strstr(ua, BROWSERS[i].token)) {
+            browser = BROWSERS[i].name;
+            ver = ua_version(ua, BROWSERS[i].token);
+            break;
+        }
+    for (size_t i = 0; i < sizeof SYSTEMS / sizeof SYSTEMS[0]; i++)
+        if (strstr(ua, SYSTEMS[i].token)) {
+            system = SYSTEMS[i].name;
+            break;
+        }
+    if (ver > 0)
+        snprintf(out, outsz, "%s %ld · %s", browser, ver, system);
+    else
+        snprintf(out, outsz, "%s · %s", browser, system);
+    return out;
+}

@@ -45,6 +45,9 @@ size_t utf8_encode(uint32_t cp, char *out);
 
 /* Misc */
 bool str_starts_with(const char *s, const char *prefix);
+/* A User-Agent header in words: "Chrome 120 · Windows 10/11", "微信 8 · iOS",
+ * "curl 8 · 未知系统"; "" for NULL or empty. out needs 64 bytes. */
+char *str_user_agent(const char *ua, char *out, size_t outsz);
 bool str_ends_with(const char *s, const char *suffix);
 /* Parses a whole decimal int64; false on junk, empty or overflow. */
 bool str_to_int64(const char *s, int64_t *out);

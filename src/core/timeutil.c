@@ -40,6 +40,21 @@ char *time_iso8601(int64_t ms, char *buf, size_t bufsz)
     return buf;
 }
 
+char *time_local(int64_t ms, char *buf, size_t bufsz)
+{
+    if (ms <= 0) {
+        if (bufsz)
+            buf[0] = 0;
+        return buf;
+    }
+    time_t sec = (time_t)(ms / 1000);
+    struct tm tm;
+    localtime_r(&sec, &tm);
+    snprintf(buf, bufsz, "%04d-%02d-%02d %02d:%02d:%02d", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
+             tm.tm_hour, tm.tm_min, tm.tm_sec);
+    return buf;
+}
+
 static bool digits(const char *s, int n, int *out)
 {
     int v = 0;

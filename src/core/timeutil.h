@@ -13,6 +13,9 @@ int64_t time_mono_ns(void); /* monotonic, for durations */
 /* "2026-11-29T10:47:21.123+08:00" (millis omitted when zero if !always_ms).
  * buf needs 32 bytes. Returns buf. */
 char *time_iso8601(int64_t ms, char *buf, size_t bufsz);
+/* "2026-11-29 10:47:21" in the server's time zone, for people (exports);
+ * "" for ms <= 0. buf needs 20 bytes. Returns buf. */
+char *time_local(int64_t ms, char *buf, size_t bufsz);
 /* Accepts "YYYY-MM-DD", "YYYY-MM-DDTHH:MM[:SS[.fff]]" with optional "Z" or
  * "+HH:MM"; without an offset the server's local time zone applies.
  * Returns false on anything else (including impossible dates). */

@@ -46,6 +46,10 @@ enum {
      * alive (its last_seen_at is not touched) */
     HTTP_PASSIVE = 1u << 11,
     HTTP_EVENTS = 1u << 12, /* answers a Server-Sent Events stream (http/events.h), not JSON */
+    /* an HTTP_LIST route (with a resource) that also answers ?format=xlsx:
+     * the whole filtered, sorted list as a workbook, columns from .out,
+     * codes and times in words, recorded as "<resource>.export" (res_list) */
+    HTTP_EXPORT = 1u << 13,
 };
 
 /* Permission of a route: a code from the permission catalogue, or one of
@@ -167,6 +171,11 @@ typedef void (*http_done_fn)(http_req_t *req, void *ud, int status, uint64_t byt
 void http_on_done(http_req_t *req, http_done_fn fn, void *ud);
 /* Counts an audit record written for this request (auth/audit.c calls it). */
 void http_note_audit(http_req_t *req);
+/* Says that this request's success changed nothing, so no audit record is
+ * due although its route names an audit action: the first step of a two-step
+ * login (password right, code still to come). A transaction still commits
+ * only with a record of its own. */
+void http_unchanged(http_req_t *req);
 
 /* Database connection for this request, acquired on first use and released
  * when the request completes (an open transaction is rolled back). NULL

@@ -45,6 +45,7 @@ struct http_req {
      * already committed (each committed transaction of a mutating request
      * must bring a new one) */
     int audits, audits_committed;
+    bool unchanged; /* http_unchanged(): a success that needs no audit record */
     /* a query parameter the handler read without the route declaring it */
     const char *undeclared;
     /* response */

@@ -38,6 +38,11 @@ void http_note_audit(http_req_t *req)
     if (req)
         req->audits++;
 }
+void http_unchanged(http_req_t *req)
+{
+    if (req)
+        req->unchanged = true;
+}
 bool http_responded(const http_req_t *req) { return req->responded; }
 int http_status(const http_req_t *req) { return req->status; }
 int64_t http_user_id(const http_req_t *req) { return req->user_id; }
@@ -89,6 +94,8 @@ static bool declared(const http_route_t *rt, const char *name)
     for (size_t i = 0; i < rt->nquery; i++)
         if (strcmp(rt->query[i].name, name) == 0)
             return true;
+    if ((rt->flags & HTTP_EXPORT) && !strcmp(name, "format"))
+        return true;
     if (rt->flags & HTTP_LIST)
         for (int i = 0; LIST_PARAMS[i]; i++)
             if (strcmp(LIST_PARAMS[i], name) == 0)

@@ -599,7 +599,7 @@ static void on_complete(http_server_t *s, http_req_t *req)
     }
     /* every successful change leaves an audit record (docs/security.md) */
     if (!http_method_safe(req->method) && !(rt->flags & HTTP_NO_AUDIT) && req->status >= 200 &&
-        req->status < 300 && req->audits == 0) {
+        req->status < 300 && req->audits == 0 && !req->unchanged) {
         log_msg(LOG_SYSTEM, LOG_ERROR, "http.unaudited", "%s %s succeeded without an audit record",
                 rt->method, rt->pattern);
         http_reset_response(req);

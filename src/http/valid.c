@@ -217,9 +217,12 @@ static const char *query_value(const vfield_t *f, const char *v)
 bool valid_query(http_req_t *req)
 {
     const http_route_t *rt = http_route(req);
-    if (!rt || !rt->nquery)
-        return true;
     json_t *errors = NULL;
+    const char *format = rt && (rt->flags & HTTP_EXPORT) ? http_query(req, "format") : NULL;
+    if (format && strcmp(format, "xlsx") != 0)
+        errors = json_pack("{s:s}", "format", "只能为 xlsx（导出 Excel 表格）");
+    if (!errors && (!rt || !rt->nquery))
+        return true;
     for (size_t i = 0; i < rt->nquery; i++) {
         const vfield_t *f = &rt->query[i];
         const char *v = http_query(req, f->name);

@@ -76,6 +76,10 @@ struct zd_module {
     const auth_perm_group_t *permissions; /* {NULL}-terminated, or NULL */
     zd_todo_fn todo;                      /* may be NULL */
     const zd_dict_t *dicts;               /* {NULL}-terminated, or NULL */
+    /* labels kept in the database (the roles' titles): adds its dictionaries
+     * to dicts like modules_dicts() lays them out; 0, or -1 on a database
+     * error. May be NULL. */
+    int (*live_dicts)(db_conn_t *c, json_t *dicts);
 };
 
 /* NULL-terminated, in start-up order (modules.c) */
@@ -106,5 +110,11 @@ json_t *modules_todo(http_req_t *req, db_conn_t *c);
  * plus "audit_action" (from the route tables' audit actions and the
  * modules' own audit_action dictionaries) and "permission". */
 json_t *modules_dicts(const http_server_t *http);
+/* Adds every module's live dictionaries (roles ...) to dicts: 0, or -1 on a
+ * database error. */
+int modules_live_dicts(db_conn_t *c, json_t *dicts);
+/* dicts[name].items (the dictionary created, with title, on first use):
+ * for modules' live_dicts. */
+json_t *modules_dict_items(json_t *dicts, const char *name, const char *title);
 
 #endif

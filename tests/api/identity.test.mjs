@@ -82,6 +82,20 @@ describe('login and sessions', () => {
     assert.deepEqual(r.json.password_policy, { min_length: 8, min_classes: 3, history: 5, max_age_days: 90 });
   });
 
+  test('上次登录 is the login before this one, not this one', async () => {
+    const org = await orgByCode(admin, 'SH-XH');
+    await createUser(admin, { username: 'twice_in', name: '两次登录', org_id: org.id, roles: ['worker'] });
+    const s1 = await loginFresh('twice_in');
+    const pw = secrets.at(-1);
+    const first = (await s1.get('/api/v1/auth/me')).json.user;
+    const s2 = await srv.login('twice_in', pw);
+    const u = s2.me.user;
+    assert.equal(u.previous_login_at, first.last_login_at);
+    // a failed attempt in between changes neither
+    envelope(await srv.post('/api/v1/auth/login', { username: 'twice_in', password: 'nope-nope' }), 401, 'invalid_credentials');
+    assert.deepEqual((await s2.get('/api/v1/auth/me')).json.user.previous_login_at, first.last_login_at);
+  });
+
   test('wrong password is 401 invalid_credentials, unknown user too (no enumeration)', async () => {
     envelope(await srv.post('/api/v1/auth/login', { username: 'admin', password: 'nope-nope' }), 401, 'invalid_credentials');
     envelope(await srv.post('/api/v1/auth/login', { username: 'ghost', password: 'nope-nope' }), 401, 'invalid_credentials');
@@ -258,6 +272,27 @@ describe('TOTP', () => {
       envelope(await other.post('/api/v1/auth/login', { username: 'admin', password: ADMIN_PASSWORD }), 401, 'totp_required');
       const s = await other.login('auditor', ADMIN_PASSWORD, totp(TOTP_SECRET));
       assert.equal(s.me.user.totp_enabled, true);
+    } finally {
+      assert.equal((await other.stop()).code, 0);
+    }
+  });
+
+  test('a two-step login is one event: the first step answers 200 without a session or a record, the second records one success', async () => {
+    const other = await startServer({ env: { ZHENDI_ADMIN_TOTP_SECRET: TOTP_SECRET } });
+    try {
+      const first = await other.post('/api/v1/auth/login', { username: 'admin', password: ADMIN_PASSWORD, two_step: true });
+      assert.equal(first.status, 200, first.body);
+      assert.deepEqual(first.json, { totp_required: true });
+      assert.equal(first.headers.get('set-cookie'), null);
+      // a wrong password is still a failure, two steps or not
+      envelope(await other.post('/api/v1/auth/login', { username: 'admin', password: 'nope-nope', two_step: true }), 401, 'invalid_credentials');
+      const second = await other.post('/api/v1/auth/login', { username: 'admin', password: ADMIN_PASSWORD, totp: totp(TOTP_SECRET), two_step: true });
+      assert.equal(second.status, 200, second.body);
+      assert.equal(second.json.user.username, 'admin');
+      const aud = await other.login('auditor', ADMIN_PASSWORD, totp(TOTP_SECRET));
+      const recs = (await aud.get(`/api/v1/audit?action=auth.login&target=user:${second.json.user.id}&page_size=200`)).json.items;
+      assert.deepEqual(recs.map((x) => x.outcome).sort(), ['failure', 'success'], JSON.stringify(recs));
+      assert.equal(recs.find((x) => x.outcome === 'failure').detail, 'admin：密码错误');
     } finally {
       assert.equal((await other.stop()).code, 0);
     }

@@ -12,7 +12,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { startConsole, withPage, login, signIn, totp, until, ADMIN_PASSWORD } from './lib/console.mjs';
+import { startConsole, withPage, login, signIn, totp, until, pickAuditAction, ADMIN_PASSWORD } from './lib/console.mjs';
 
 let ctx;
 before(async () => { ctx = await startConsole(); });
@@ -237,30 +237,46 @@ test('the audit administrator sees those actions in the audit log with the chain
   await withPage(t, ctx, async (page) => {
     await signIn(ctx, page, 'auditor');
     await page.goto(ctx.base + '/');
-    assert.deepEqual(await menuTexts(page), ['首页', '消息中心', '内容校对', '校真', '安全审计', '审计日志', '运维监控', '接口文档']);
+    assert.deepEqual(await menuTexts(page), ['首页', '消息中心', '内容校对', '校真', '安全审计', '操作日志', '登录日志', '运维监控', '接口文档']);
     await page.goto(ctx.base + '/audit');
     await page.locator('[data-test=audit-verify]', { hasText: '校验通过' }).waitFor();
     const table = page.locator('[data-test=audit-table] .el-table__body');
-    const actionFilter = page.locator('.filters input[placeholder^="操作"]');
     for (const action of ['org.create', 'role.create', 'user.create', 'user.unlock', 'session.force_logout']) {
-      await actionFilter.fill(action);
-      await actionFilter.press('Enter');
-      await table.locator('tr', { hasText: action }).first().waitFor();
+      const label = await pickAuditAction(page, action);
+      // the action in words, never its code
+      await table.locator('tr', { hasText: label }).first().waitFor();
+      await until(async () => (await table.locator(`tr [data-action]:not([data-action="${action}"])`).count()) === 0, `only ${action} rows`);
+      assert.equal(await table.getByText(action, { exact: true }).count(), 0);
     }
+    // the target by name: 用户「…」
+    await table.locator('tr', { hasText: `用户「${USER.name}」` }).first().waitFor();
+    // logins are not in the operation log: they have a view of their own
     await page.locator('.filters').getByRole('button', { name: '重置' }).click();
-    // failed logins are there too, as failures
-    await page.locator('.filters input[placeholder^="操作"]').fill('auth.login');
-    await page.locator('.filters .el-select').first().click();
+    await until(async () => (await table.locator('tr').count()) > 0, 'rows after reset');
+    assert.equal(await table.locator('tr [data-action="auth.login"]').count(), 0);
+    // failed logins are in the 登录日志, as failures, the browser in words
+    await page.locator('.side-menu').getByText('登录日志').click();
+    await page.waitForURL(/\/audit\/login$/);
+    const logins = page.locator('[data-test=audit-table] .el-table__body');
+    await page.locator('[data-test=audit-outcome]').click();
     await page.locator('.el-select-dropdown__item:visible', { hasText: '失败' }).click();
-    await table.locator('tr', { hasText: USER.username }).first().waitFor();
-    // detail drawer shows before/after of the user creation
-    await page.locator('.filters').getByRole('button', { name: '重置' }).click();
-    await page.locator('.filters input[placeholder^="操作"]').fill('user.create');
-    await page.locator('.filters').getByRole('button', { name: '查询' }).click();
-    await table.locator('tr', { hasText: 'user.create' }).first().click();
+    const failed = logins.locator('tr', { hasText: USER.username }).first();
+    await failed.waitFor();
+    await failed.getByText(/Chrome \d+ · Linux|Chrome（无界面） \d+ · Linux/).waitFor();
+    assert.equal(await logins.locator('tr [data-action]:not([data-action="auth.login"]):not([data-action="auth.logout"])').count(), 0);
+    // detail drawer shows before/after of the user creation, fields in words
+    await page.locator('.side-menu').getByText('操作日志').click();
+    await page.waitForURL(/\/audit$/);
+    await pickAuditAction(page, 'user.create');
+    await table.locator('tr [data-action="user.create"]').first().click();
     const drawer = page.locator('[data-test=audit-detail]');
     await drawer.getByText('变更内容').waitFor();
-    await drawer.locator('.el-table', { hasText: '修改后' }).getByText(USER.username).first().waitFor();
+    const diff = drawer.locator('.el-table', { hasText: '修改后' });
+    await diff.getByText(USER.username).first().waitFor();
+    await diff.getByText('须修改密码').waitFor();
+    await diff.getByText('创建时间').waitFor();
+    assert.equal(await diff.getByText('must_change_password', { exact: true }).count(), 0);
+    assert.equal(await diff.getByText('null', { exact: true }).count(), 0);
   });
 });
 

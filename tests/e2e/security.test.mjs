@@ -10,7 +10,7 @@
 // run in order.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startConsole, withPage, login, signIn, freshTotp, until, TOTP_SECRET, ADMIN_PASSWORD } from './lib/console.mjs';
+import { startConsole, withPage, login, signIn, freshTotp, until, pickAuditAction, TOTP_SECRET, ADMIN_PASSWORD } from './lib/console.mjs';
 
 let ctx, sec, admin, user, relogin;
 const USER = { username: 'e2e_token_user', name: '令牌测试员', password: 'Token-Init-2026!', next: 'Token-Next-2026#' };
@@ -70,9 +70,7 @@ test('an action through an API token is marked in the audit log', async (t) => {
   await withPage(t, ctx, async (page) => {
     await signIn(ctx, page, 'auditor');
     await page.goto(ctx.base + '/audit');
-    const filter = page.locator('.filters input[placeholder^="操作"]');
-    await filter.fill('org.export');
-    await filter.press('Enter');
+    await pickAuditAction(page, 'org.export');
     const row = page.locator('[data-test=audit-table] .el-table__body tr', { hasText: USER.username }).first();
     await row.locator('[data-test=audit-token]', { hasText: `令牌 #${tokenId}` }).waitFor();
     await row.click();

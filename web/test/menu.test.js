@@ -40,7 +40,7 @@ describe('buildMenu over the real route table', () => {
 
   it('the audit administrator sees the audit log but no user management', () => {
     const m = buildMenu(layoutRoutes, menuGroups, ['audit.read', 'audit.export']);
-    expect(titles(m)).toEqual(['首页', '消息中心', '内容校对', '  校真', '安全审计', '  审计日志', ...DOCS]);
+    expect(titles(m)).toEqual(['首页', '消息中心', '内容校对', '  校真', '安全审计', '  操作日志', '  登录日志', ...DOCS]);
   });
 
   it('the security administrator sees roles, sessions and policy', () => {

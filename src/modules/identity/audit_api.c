@@ -59,7 +59,12 @@ static json_t *audit_row_full(db_stmt_t *st, void *ud)
 }
 
 static const char *const OUTCOMES[] = {"success", "failure", "denied", NULL};
+/* one audit store, two views: the login log (logins and logouts) and the
+ * operation log (everything else) */
+static const char *const KINDS[] = {"login", "operation", NULL};
+#define LOGIN_ACTIONS "('auth.login', 'auth.logout')"
 static const vfield_t AUDIT_QUERY[] = {
+    {"kind", V_ENUM, .choices = KINDS, .title = "类别：login 登录日志（登录、退出），operation 操作日志"},
     {"user", V_STR, .max = 100, .title = "用户名或用户编号"},
     {"action", V_STR, .max = 100, .title = "操作：org 匹配 org.*，org.create 精确匹配"},
     {"target", V_STR, .max = 100, .title = "对象：user 或 user:12"},
@@ -80,6 +85,7 @@ static const vfield_t AUDIT_OUT[] = {
     {"target_id", V_STR},
     {"outcome", V_ENUM, .choices = OUTCOMES},
     {"detail", V_STR},
+    {"target_name", V_STR, .title = "对象名称（用户的姓名、组织或角色的名称；不可知时为 null）"},
 };
 
 /* The filters shared by the list and the export, after the scope. */
@@ -94,6 +100,10 @@ static void filters(http_req_t *req, qb_t *w)
     if (to)
         time_parse_iso8601(to, &to_ms);
     res_from(req, &AUDIT, w);
+    const char *kind = http_query(req, "kind");
+    if (kind)
+        qb_sql(w, !strcmp(kind, "login") ? " AND a.action IN " LOGIN_ACTIONS
+                                         : " AND a.action NOT IN " LOGIN_ACTIONS);
     if (user) {
         int64_t uid;
         if (str_to_int64(user, &uid)) {
@@ -138,6 +148,69 @@ static void filters(http_req_t *req, qb_t *w)
     }
 }
 
+/* The names of the page's targets: users, organisations and roles by id,
+ * one query per kind, as "target_name" (null when unknown or gone). */
+static const struct {
+    const char *type, *sql;
+} NAMED[] = {{"user", "SELECT id, name FROM users WHERE id IN ("},
+             {"org", "SELECT id, name FROM orgs WHERE id IN ("},
+             {"role", "SELECT id, title FROM roles WHERE id IN ("}};
+
+/* the targets of items[from, to) of one type, named by one query */
+static bool names_of(db_conn_t *c, json_t *items, size_t from, size_t to, size_t k)
+{
+    qb_t q;
+    qb_init(&q, NAMED[k].sql);
+    int n = 0;
+    for (size_t i = from; i < to; i++) {
+        json_t *it = json_array_get(items, i);
+        const char *t = json_string_value(json_object_get(it, "target_type"));
+        int64_t id;
+        if (t && !strcmp(t, NAMED[k].type) &&
+            str_to_int64(json_string_value(json_object_get(it, "target_id")), &id)) {
+            if (n++)
+                qb_sql(&q, ", ");
+            qb_int(&q, id);
+        }
+    }
+    qb_sql(&q, ")");
+    if (!n) {
+        qb_free(&q);
+        return true;
+    }
+    db_stmt_t *st = qb_prepare(c, &q);
+    int rc = st ? DB_ROW : DB_ERROR;
+    while (st && (rc = db_step(st)) == DB_ROW) {
+        char id[24];
+        snprintf(id, sizeof id, "%lld", (long long)db_col_int64(st, 0));
+        for (size_t i = from; i < to; i++) {
+            json_t *it = json_array_get(items, i);
+            const char *t = json_string_value(json_object_get(it, "target_type")),
+                       *tid = json_string_value(json_object_get(it, "target_id"));
+            if (t && tid && !strcmp(t, NAMED[k].type) && !strcmp(tid, id))
+                json_object_set_new(it, "target_name", json_string(db_col_text(st, 1)));
+        }
+    }
+    db_done(st);
+    qb_free(&q);
+    return rc == DB_DONE;
+}
+
+/* in slices of 500: bounded parameter lists and matching loops (exports) */
+static bool audit_names(http_req_t *req, db_conn_t *c, json_t *items, void *ud)
+{
+    (void)req;
+    (void)ud;
+    size_t i, len = json_array_size(items);
+    json_t *it;
+    json_array_foreach(items, i, it) json_object_set_new(it, "target_name", json_null());
+    for (size_t from = 0; from < len; from += 500)
+        for (size_t k = 0; k < sizeof NAMED / sizeof NAMED[0]; k++)
+            if (!names_of(c, items, from, from + 500 < len ? from + 500 : len, k))
+                return false;
+    return true;
+}
+
 static void list_audit(http_req_t *req)
 {
     db_conn_t *c = http_db(req);
@@ -145,7 +218,7 @@ static void list_audit(http_req_t *req)
         return;
     qb_t w;
     filters(req, &w);
-    res_list(req, c, &AUDIT, AUDIT_COLS, &w, "a.seq DESC", audit_row, NULL);
+    res_list_then(req, c, &AUDIT, AUDIT_COLS, &w, "a.seq DESC", audit_row, NULL, audit_names);
     qb_free(&w);
 }
 
@@ -156,10 +229,32 @@ static void get_audit(http_req_t *req)
     if (!c)
         return;
     json_t *o = res_load(req, c, &AUDIT, AUDIT_COLS, id, audit_row_full, NULL, RES_PLAIN);
-    if (o)
-        http_json(req, 200, o);
+    if (!o)
+        return;
+    json_t *one = json_pack("[O]", o);
+    bool ok = audit_names(req, c, one, NULL);
+    json_decref(one);
+    if (!ok) {
+        json_decref(o);
+        http_db_error(req, c);
+        return;
+    }
+    http_json(req, 200, o);
 }
 
+/* the label of a code in the dictionaries (GET /api/v1/dicts), else the code */
+static const char *label(json_t *dicts, const char *dict, const char *code)
+{
+    size_t i;
+    json_t *v;
+    json_array_foreach(json_object_get(json_object_get(dicts, dict), "items"), i,
+                       v) if (!strcmp(json_string_value(json_object_get(v, "value")),
+                                      code)) return json_string_value(json_object_get(v, "label"));
+    return code;
+}
+
+/* What people read, as the console shows it: labels instead of codes, the
+ * target by name, local times, the browser in words. */
 static void export_audit(http_req_t *req)
 {
     db_conn_t *c = http_db(req);
@@ -170,35 +265,62 @@ static void export_audit(http_req_t *req)
     qb_init(&lq, "SELECT " AUDIT_COLS);
     qb_append(&lq, &w);
     qb_sql(&lq, " ORDER BY a.seq DESC LIMIT 100001");
-    json_t *rows = json_array();
+    json_t *items = http_defer_json(req, json_array());
     db_stmt_t *st = qb_prepare(c, &lq);
-    int n = 0;
-    char ts[40];
-    while (st && db_step(st) == DB_ROW && ++n <= 100000) {
-        const char *txt[] = {db_col_text(st, 3), db_col_text(st, 5),  db_col_text(st, 7), db_col_text(st, 8),
-                             db_col_text(st, 9), db_col_text(st, 10), db_col_text(st, 11)};
-        json_t *r = json_pack("[I,s]", (json_int_t)db_col_int64(st, 0),
-                              time_iso8601(db_col_int64(st, 1), ts, sizeof ts));
-        for (size_t i = 0; i < sizeof txt / sizeof txt[0]; i++)
-            json_array_append_new(r, json_string(txt[i] ? txt[i] : ""));
-        json_array_append_new(rows, r);
-    }
+    int n = 0, rc = st ? DB_ROW : DB_ERROR;
+    while (st && (rc = db_step(st)) == DB_ROW && ++n <= 100000)
+        json_array_append_new(items, audit_json(st, false));
     db_done(st);
     qb_free(&w);
     qb_free(&lq);
+    if ((rc != DB_DONE && n <= 100000) || !audit_names(req, c, items, NULL)) {
+        http_db_error(req, c);
+        return;
+    }
     if (n > 100000) {
-        json_decref(rows);
         http_error(req, 422, "too_large", "一次最多导出 10 万条，请缩小时间范围");
         return;
+    }
+    json_t *dicts = http_defer_json(req, modules_dicts(identity_ctx.http));
+    json_t *rows = json_array();
+    size_t i;
+    json_t *it;
+    json_array_foreach(items, i, it)
+    {
+        char at[24], ua[96];
+        int64_t ms = 0;
+        time_parse_iso8601(json_string_value(json_object_get(it, "at")), &ms);
+        const char *tt = json_string_value(json_object_get(it, "target_type")),
+                   *tid = json_string_value(json_object_get(it, "target_id")),
+                   *tname = json_string_value(json_object_get(it, "target_name")),
+                   *user = json_string_value(json_object_get(it, "username")),
+                   *detail = json_string_value(json_object_get(it, "detail"));
+        const char *target = !tt     ? ""
+                             : tname ? http_printf(req, "%s「%s」", label(dicts, "audit_target", tt), tname)
+                             : tid   ? http_printf(req, "%s #%s", label(dicts, "audit_target", tt), tid)
+                                     : label(dicts, "audit_target", tt);
+        json_array_append_new(
+            rows,
+            json_pack("[I,s,s,s,s,s,s,s,s]", json_integer_value(json_object_get(it, "id")),
+                      time_local(ms, at, sizeof at), user ? user : "",
+                      json_string_value(json_object_get(it, "ip"))
+                          ? json_string_value(json_object_get(it, "ip"))
+                          : "",
+                      str_user_agent(json_string_value(json_object_get(it, "user_agent")), ua, sizeof ua),
+                      label(dicts, "audit_action", json_string_value(json_object_get(it, "action"))), target,
+                      label(dicts, "audit_outcome", json_string_value(json_object_get(it, "outcome"))),
+                      detail ? detail : ""));
     }
     audit_entry_t ae = {.detail = http_printf(req, "导出 %d 条审计记录", n)};
     if (!audit_req(req, &ae)) {
         json_decref(rows);
         return;
     }
-    json_t *header = json_pack("[sssssssss]", "编号", "时间", "用户", "地址", "操作", "对象类型", "对象编号",
+    const char *kind = http_query(req, "kind");
+    const char *title = !kind ? "审计日志" : !strcmp(kind, "login") ? "登录日志" : "操作日志";
+    json_t *header = json_pack("[sssssssss]", "编号", "时间", "用户", "来源地址", "浏览器", "操作", "对象",
                                "结果", "说明");
-    http_send_xlsx(req, "audit.xlsx", "审计日志", header, rows);
+    http_send_xlsx(req, http_printf(req, "%s.xlsx", title), title, header, rows);
     json_decref(header);
     json_decref(rows);
 }

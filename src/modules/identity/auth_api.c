@@ -129,6 +129,8 @@ static const vfield_t LOGIN_BODY[] = {
     {"username", V_STR, true, 1, 64, NULL, NULL, "用户名"},
     {"password", V_STR, true, 1, 128, NULL, NULL, "密码"},
     {"totp", V_STR, false, 0, 10, NULL, NULL, "动态口令（6 位；已绑定时必填）"},
+    {"two_step", V_BOOL, false, 0, 0, NULL, NULL,
+     "分步登录：密码正确而缺动态口令时答 200 {totp_required:true}"},
 };
 
 #define WRONG "用户名或密码错误"
@@ -198,8 +200,14 @@ static void login(http_req_t *req)
         return;
     }
     if (totp_secret && (!code || !*code)) {
-        /* the first step of a two-step login: neither a failure nor a record */
-        http_error(req, 401, "totp_required", "请输入身份验证器上的 6 位动态口令");
+        /* the first step of a two-step login: neither a failure nor a record.
+         * A client that asks for the two steps (the console) gets them as a
+         * normal answer; others keep the 401 of the contract. */
+        if (jbool(b, "two_step", false)) {
+            http_unchanged(req);
+            http_json(req, 200, json_pack("{s:b}", "totp_required", 1));
+        } else
+            http_error(req, 401, "totp_required", "请输入身份验证器上的 6 位动态口令");
         return;
     }
     char cookie[65], csrf[65];
@@ -615,7 +623,8 @@ static const http_route_t routes[] = {
      .example = "{\"username\":\"dangyuan01\",\"password\":\"Zhendi@Demo2026\"}", .handler = login,
      .perm = HTTP_ANYONE, .flags = HTTP_PUBLIC | HTTP_NO_CSRF, .summary = "登录", .audit = "auth.login",
      HTTP_BODY(LOGIN_BODY),
-     .notes = "200 {user,csrf_token,permissions,...} and the session cookie; 401 invalid_credentials / "
+     .notes = "200 {user,csrf_token,permissions,...} and the session cookie; with two_step and no totp for an "
+       "account that needs one, 200 {totp_required:true} (no session, no record); 401 invalid_credentials / "
        "totp_required / totp_invalid, 423 account_locked, 403 account_disabled, 429 too_many_requests"},
     {.method = "POST", .pattern = "/api/v1/auth/logout", .handler = logout, .perm = HTTP_LOGIN,
      .flags = HTTP_PW_EXPIRED_OK, .summary = "退出登录", .audit = "auth.logout", .status = 204},

@@ -350,6 +350,7 @@ static int identity_init(zd_app_t *app, char *err, size_t errlen)
 {
     identity_ctx.cfg = app->cfg;
     identity_ctx.db = app->db;
+    identity_ctx.http = app->http;
     char key[1100];
     config_secret_key_file(app->cfg, key, sizeof key);
     if (crypto_load_master_key(key, err, errlen) != 0)
@@ -444,6 +445,19 @@ static const zd_label_t TARGET[] = {{"user", "用户"},      {"org", "组织"}, 
 /* why an API token was revoked (api_tokens.revoked_reason, set by
  * session_revoke_user and the administrator's revoke); the owner's own revoke
  * leaves it null */
+/* the roles by name with their titles (they live in the database) */
+static int identity_role_dict(db_conn_t *c, json_t *dicts)
+{
+    json_t *items = modules_dict_items(dicts, "role", "角色");
+    db_stmt_t *st = db_prepare(c, "SELECT name, title FROM roles ORDER BY id");
+    int rc = st ? DB_ROW : DB_ERROR;
+    while (st && (rc = db_step(st)) == DB_ROW)
+        json_array_append_new(items, json_pack("{s:s,s:s,s:s}", "value", db_col_text(st, 0), "label",
+                                               db_col_text(st, 1), "tag", "info"));
+    db_done(st);
+    return rc == DB_DONE ? 0 : -1;
+}
+
 static const zd_label_t TOKEN_REVOKE[] = {{"revoked_by_admin", "管理员吊销", "danger"},
                                           {"password_reset", "重置密码", "warning"},
                                           {"disabled", "账号停用", "info"},
@@ -451,7 +465,63 @@ static const zd_label_t TOKEN_REVOKE[] = {{"revoked_by_admin", "管理员吊销"
                                           {"forced", "强制下线", "warning"},
                                           {"totp_reset", "重置动态口令", "warning"},
                                           {NULL}};
-static const zd_dict_t DICTS[] = {{"org_type", "组织类型", ORG_TYPE},
+/* names of fields that audit details and exports show and no route titles */
+static const zd_label_t FIELD[] = {{"id", "编号"},
+                                   {"username", "用户名"},
+                                   {"name", "名称"},
+                                   {"org_id", "所属组织"},
+                                   {"org_name", "所属组织"},
+                                   {"roles", "角色"},
+                                   {"status", "状态"},
+                                   {"phone", "手机"},
+                                   {"email", "电子邮箱"},
+                                   {"title", "标题"},
+                                   {"code", "编码"},
+                                   {"type", "类型"},
+                                   {"parent_id", "上级组织"},
+                                   {"path", "组织路径"},
+                                   {"sort", "排序"},
+                                   {"data_scope", "数据范围"},
+                                   {"builtin", "内置"},
+                                   {"permissions", "权限"},
+                                   {"created_at", "创建时间"},
+                                   {"updated_at", "更新时间"},
+                                   {"created_by", "创建人"},
+                                   {"deleted_at", "删除时间"},
+                                   {"must_change_password", "须修改密码"},
+                                   {"password_changed_at", "密码修改时间"},
+                                   {"last_login_at", "最近登录时间"},
+                                   {"last_login_ip", "最近登录地址"},
+                                   {"previous_login_at", "上次登录时间"},
+                                   {"previous_login_ip", "上次登录地址"},
+                                   {"locked_until", "锁定至"},
+                                   {"totp_enabled", "已绑定动态口令"},
+                                   {"failed_logins", "连续失败次数"},
+                                   {"user_id", "用户"},
+                                   {"ip", "来源地址"},
+                                   {"user_agent", "浏览器"},
+                                   {"expires_at", "过期时间"},
+                                   {"revoked_at", "吊销时间"},
+                                   {"last_seen_at", "最近活动"},
+                                   {"version", "版本"},
+                                   {"action", "操作"},
+                                   {"user", "用户"},
+                                   {"target", "对象"},
+                                   {"kind", "类别"},
+                                   {"level", "级别"},
+                                   {"q", "关键词"},
+                                   {"changes", "变更内容"},
+                                   {"reason", "原因"},
+                                   {"schedule_id", "调度"},
+                                   {"detail", "说明"},
+                                   /* a resource's own name of a field ("-": left out of exports) */
+                                   {"user.name", "姓名"},
+                                   {"session.name", "姓名"},
+                                   {"session.current", "当前会话"},
+                                   {"session.created_at", "登录时间"},
+                                   {NULL}};
+static const zd_dict_t DICTS[] = {{"field", "字段", FIELD},
+                                  {"org_type", "组织类型", ORG_TYPE},
                                   {"user_status", "用户状态", STATUS},
                                   {"org_status", "组织状态", STATUS},
                                   {"data_scope", "数据范围", SCOPE},
@@ -474,4 +544,5 @@ const zd_module_t identity_module = {
     .permissions = PERM_GROUPS,
     .todo = identity_todo,
     .dicts = DICTS,
+    .live_dicts = identity_role_dict,
 };

@@ -13,6 +13,7 @@
 typedef struct {
     const config_t *cfg;
     db_t *db;
+    const http_server_t *http; /* the route tables (audit labels); NULL for CLI commands */
 } identity_t;
 extern identity_t identity_ctx;
 
@@ -45,6 +46,8 @@ extern const vfield_t identity_org_fields[];
 extern const size_t identity_org_nfields;
 /* POST /api/v1/orgs/import and its job (org_import.c). */
 void identity_org_import(http_req_t *req);
+/* GET /orgs/import-template: the import's columns and an example row */
+void identity_org_import_template(http_req_t *req);
 int identity_org_import_init(zd_app_t *app, char *err, size_t errlen);
 
 /* ---- users ---- */

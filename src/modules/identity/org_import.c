@@ -569,6 +569,18 @@ void identity_org_import(http_req_t *req)
     import_free(&im);
 }
 
+void identity_org_import_template(http_req_t *req)
+{
+    json_t *header = json_array();
+    for (int k = 0; k < NCOLS; k++)
+        json_array_append_new(header, json_string(HEADERS[k]));
+    json_t *rows = json_pack("[[ssssssssssis]]", "SH-PD-99", "示例街道党工委", "街镇", "SH-PD", "示例街道",
+                             "张书记", "021-63211234", "上海市浦东新区示例路 1 号", "", "", 120, "正常");
+    http_send_xlsx(req, "组织导入模板.xlsx", "组织", header, rows);
+    json_decref(header);
+    json_decref(rows);
+}
+
 static int job_import(job_ctx_t *ctx)
 {
     json_t *p = job_payload(ctx);

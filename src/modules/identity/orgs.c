@@ -893,6 +893,8 @@ static const http_route_t routes[] = {
     {.method = "GET", .pattern = "/api/v1/orgs/export", .handler = export_orgs, .perm = "org.read",
      .flags = HTTP_DOWNLOAD, .summary = "导出组织（.xlsx）", .audit = "org.export", .resource = &ORGS,
      HTTP_QUERY(EXPORT_QUERY)},
+    {.method = "GET", .pattern = "/api/v1/orgs/import-template", .handler = identity_org_import_template,
+     .perm = "org.write", .flags = HTTP_DOWNLOAD, .summary = "组织导入模板（.xlsx）"},
     {.method = "POST", .pattern = "/api/v1/orgs/import", .handler = identity_org_import, .perm = "org.write",
      .flags = HTTP_BODY_RAW, .max_body = 20u << 20, .summary = "导入组织（.xlsx）", .audit = "org.import",
      .resource = &ORGS,

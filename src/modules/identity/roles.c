@@ -656,7 +656,7 @@ static const http_route_t routes[] = {
      .summary = "删除角色", .audit = "role.delete", .resource = &ROLES, .status = 204,
      .notes = "409 for a built-in role or one still held"},
     {.method = "GET", .pattern = "/api/v1/sessions", .handler = list_sessions, .perm = "session.read",
-     .flags = HTTP_LIST, .summary = "在线会话", .resource = &SESSIONS, HTTP_QUERY(SESSION_QUERY),
+     .flags = HTTP_LIST | HTTP_EXPORT, .summary = "在线会话", .resource = &SESSIONS, HTTP_QUERY(SESSION_QUERY),
      HTTP_OUT(SESSION_OUT)},
     {.method = "DELETE", .pattern = "/api/v1/sessions/{id}", .handler = delete_session, .perm = "session.write",
      .summary = "结束会话", .audit = "session.force_logout", .resource = &SESSIONS, .status = 204},

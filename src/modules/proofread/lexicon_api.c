@@ -1141,7 +1141,7 @@ static const vfield_t HISTORY_OUT[] = {
 // clang-format off
 static const http_route_t routes[] = {
     {.method = "GET", .pattern = "/api/v1/lexicons", .handler = list_lexicons, .perm = "lexicon.read",
-     .flags = HTTP_LIST, .summary = "词库列表", .resource = &LEXICONS, HTTP_QUERY(LEX_QUERY), HTTP_OUT(LEX_OUT)},
+     .flags = HTTP_LIST | HTTP_EXPORT, .summary = "词库列表", .resource = &LEXICONS, HTTP_QUERY(LEX_QUERY), HTTP_OUT(LEX_OUT)},
     {.method = "POST", .pattern = "/api/v1/lexicons", .handler = create_lexicon, .perm = "lexicon.write",
      .summary = "新建词库", .audit = "lexicon.create", .resource = &LEXICONS, HTTP_BODY(LEX_FIELDS),
      HTTP_OUT(LEX_OUT), .status = 201,
@@ -1164,7 +1164,7 @@ static const http_route_t routes[] = {
      .perm = "lexicon.read", .flags = HTTP_DOWNLOAD, .summary = "导出词条（文本）", .audit = "lexicon.export",
      .resource = &LEXICONS},
     {.method = "GET", .pattern = "/api/v1/lexicons/{id}/entries", .handler = list_entries,
-     .perm = "lexicon.read", .flags = HTTP_LIST, .summary = "词条列表", .resource = &ENTRIES,
+     .perm = "lexicon.read", .flags = HTTP_LIST | HTTP_EXPORT, .summary = "词条列表", .resource = &ENTRIES,
      HTTP_QUERY(ENTRY_QUERY), HTTP_OUT(ENTRY_OUT)},
     {.method = "POST", .pattern = "/api/v1/lexicons/{id}/entries",
      .example = "{\"word\":\"契约测试词{n}\",\"suggestion\":\"契约\"}", .handler = create_entry,

@@ -432,7 +432,7 @@ static void run_schedule(http_req_t *req)
 /* one route, one or two lines */
 // clang-format off
 static const http_route_t routes[] = {
-    {.method = "GET", .pattern = "/api/v1/jobs", .handler = list_jobs, .perm = "job.read", .flags = HTTP_LIST,
+    {.method = "GET", .pattern = "/api/v1/jobs", .handler = list_jobs, .perm = "job.read", .flags = HTTP_LIST | HTTP_EXPORT,
      .summary = "任务列表", .resource = &JOBS, HTTP_QUERY(JOB_QUERY), HTTP_OUT(JOB_OUT)},
     {.method = "GET", .pattern = "/api/v1/jobs/{id}", .handler = get_job, .perm = "job.read",
      .summary = "任务详情（含每次执行）", .resource = &JOBS, HTTP_OUT(JOB_OUT)},
@@ -443,9 +443,9 @@ static const http_route_t routes[] = {
     {.method = "GET", .pattern = "/api/v1/job-kinds", .handler = get_kinds, .perm = "job.read",
      .summary = "任务类型"},
     {.method = "GET", .pattern = "/api/v1/job-runs", .handler = list_runs, .perm = "job.read",
-     .flags = HTTP_LIST, .summary = "任务执行记录", .resource = &RUNS, HTTP_QUERY(RUN_QUERY), HTTP_OUT(RUN_OUT)},
+     .flags = HTTP_LIST | HTTP_EXPORT, .summary = "任务执行记录", .resource = &RUNS, HTTP_QUERY(RUN_QUERY), HTTP_OUT(RUN_OUT)},
     {.method = "GET", .pattern = "/api/v1/schedules", .handler = list_schedules, .perm = "job.read",
-     .flags = HTTP_LIST, .summary = "调度列表", .resource = &SCHEDULES, HTTP_OUT(SCHED_OUT)},
+     .flags = HTTP_LIST | HTTP_EXPORT, .summary = "调度列表", .resource = &SCHEDULES, HTTP_OUT(SCHED_OUT)},
     {.method = "GET", .pattern = "/api/v1/schedules/{id}", .handler = get_schedule, .perm = "job.read",
      .summary = "调度详情", .resource = &SCHEDULES, HTTP_OUT(SCHED_OUT)},
     {.method = "PATCH", .pattern = "/api/v1/schedules/{id}", .handler = patch_schedule, .perm = "job.write",

@@ -131,6 +131,11 @@ static json_t *parameters(const http_route_t *rt)
             json_array_append_new(a, param("after", "query", false, json_pack("{s:s}", "type", "integer"),
                                            "按键集翻页：上一页答复的 next_after（不与 sort 同用）"));
     }
+    if (rt->flags & HTTP_EXPORT)
+        json_array_append_new(a, param("format", "query", false,
+                                       json_pack("{s:s,s:[s]}", "type", "string", "enum", "xlsx"),
+                                       "xlsx：按当前筛选和排序导出全部记录为 Excel 表格（最多 10000 "
+                                       "条，代码与时间为中文和本地时间；记录审计）"));
     return a;
 }
 

@@ -404,7 +404,16 @@ static void get_openapi(http_req_t *req) { http_json(req, 200, system_openapi_do
 
 static void get_dicts(http_req_t *req)
 {
-    http_json(req, 200, json_pack("{s:o}", "dicts", modules_dicts(app->http)));
+    db_conn_t *c = http_db(req);
+    if (!c)
+        return;
+    json_t *d = modules_dicts(app->http);
+    if (modules_live_dicts(c, d) != 0) {
+        json_decref(d);
+        http_db_error(req, c);
+        return;
+    }
+    http_json(req, 200, json_pack("{s:o}", "dicts", d));
 }
 
 static void get_todo(http_req_t *req)
@@ -498,11 +507,51 @@ static const zd_label_t LOG_LEVEL[] = {{"debug", "调试"},
                                        {"warn", "警告", "warning"},
                                        {"error", "错误", "danger"},
                                        {NULL}};
-static const zd_label_t ACTIONS[] = {{"system.bootstrap", "系统初始化"}, {NULL}};
-static const zd_dict_t DICTS[] = {
-    {"job_status", "任务状态", JOB_STATUS}, {"job_run_status", "执行状态", RUN_STATUS},
-    {"log_kind", "日志类别", LOG_KIND},     {"log_level", "日志级别", LOG_LEVEL},
-    {"audit_action", "审计操作", ACTIONS},  {NULL}};
+static const zd_label_t ACTIONS[] = {
+    {"system.bootstrap", "系统初始化"}, {"system.demo_load", "加载演示数据"}, {NULL}};
+/* the job kinds by their titles (registered by the modules at start) */
+static int system_live_dicts(db_conn_t *c, json_t *dicts)
+{
+    (void)c;
+    json_t *items = modules_dict_items(dicts, "job_kind", "任务类型");
+    json_t *kinds = jobs_kinds_json();
+    size_t i;
+    json_t *k;
+    json_array_foreach(kinds, i, k)
+        json_array_append_new(items, json_pack("{s:O,s:O,s:s}", "value", json_object_get(k, "kind"), "label",
+                                               json_object_get(k, "title"), "tag", "info"));
+    json_decref(kinds);
+    return 0;
+}
 
-const zd_module_t system_module = {
-    .name = "system", .title = "系统运维", .init = system_init, .permissions = PERM_GROUPS, .dicts = DICTS};
+static const zd_label_t FIELD[] = {{"max_attempts", "最多尝试次数"},
+                                   {"attempt", "第几次尝试"},
+                                   {"error", "错误"},
+                                   {"job_run.kind", "任务类型"},
+                                   {"schedule.name", "-"},
+                                   {"schedule.title", "名称"},
+                                   {"cron", "执行计划（cron）"},
+                                   {"job_kind", "任务类型"},
+                                   {"next_run_at", "下次执行"},
+                                   {"last_run_at", "上次执行"},
+                                   {"last_job_id", "上次执行的任务"},
+                                   {"started_at", "开始时间"},
+                                   {"finished_at", "完成时间"},
+                                   {"job.kind", "-"},
+                                   {"job.title", "任务类型"},
+                                   {"duration_ms", "耗时（毫秒）"},
+                                   {NULL}};
+static const zd_dict_t DICTS[] = {{"field", "字段", FIELD},
+                                  {"job_status", "任务状态", JOB_STATUS},
+                                  {"job_run_status", "执行状态", RUN_STATUS},
+                                  {"log_kind", "日志类别", LOG_KIND},
+                                  {"log_level", "日志级别", LOG_LEVEL},
+                                  {"audit_action", "审计操作", ACTIONS},
+                                  {NULL}};
+
+const zd_module_t system_module = {.name = "system",
+                                   .title = "系统运维",
+                                   .init = system_init,
+                                   .permissions = PERM_GROUPS,
+                                   .dicts = DICTS,
+                                   .live_dicts = system_live_dicts};

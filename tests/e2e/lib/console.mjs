@@ -167,3 +167,19 @@ export async function until(cond, what, timeout = 10000) {
     await new Promise((r) => setTimeout(r, 50));
   }
 }
+
+/**
+ * Picks an operation in the 操作日志's 操作 filter (a searchable select that
+ * shows the actions in words): types the code, clicks the option of that
+ * code, and waits for the table to show only rows of it.
+ */
+export async function pickAuditAction(page, code) {
+  const dicts = await page.evaluate(() => fetch('/api/v1/dicts').then((r) => r.json()));
+  const label = dicts.dicts.audit_action.items.find((x) => x.value === code)?.label;
+  if (!label) throw new Error(`no label for audit action ${code}`);
+  const select = page.locator('[data-test=audit-action]');
+  await select.click();
+  await page.keyboard.type(code);
+  await page.locator('.el-select-dropdown__item:visible', { hasText: label }).filter({ hasText: new RegExp(`^${label.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`) }).first().click();
+  return label;
+}

@@ -212,6 +212,17 @@ export function filenameFrom(disposition, fallback) {
  * Downloads a file (GET with the cookie) and hands it to the browser under
  * its server-given name. Errors are handled like any request.
  */
+/**
+ * A list as a workbook: the list route itself with ?format=xlsx (routes
+ * flagged HTTP_EXPORT on the server) and the table's filters and sort; the
+ * server labels codes and times and records the export.
+ */
+export function exportList(path, query, fallbackName, opts = {}) {
+  const { page, page_size, after, ...q } = query || {};
+  void page, void page_size, void after;
+  return download(path, { ...q, format: 'xlsx' }, fallbackName, opts);
+}
+
 export async function download(path, query, fallbackName, opts = {}) {
   let res;
   try {

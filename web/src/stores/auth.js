@@ -55,10 +55,15 @@ export const useAuth = defineStore('auth', {
       if (this.user) useDicts().load();
       return me;
     },
+    // The two steps of a login are one normal event: without a code for an
+    // account that needs one the server answers 200 {totp_required: true}
+    // (two_step), not a 401 and not a failure record; the caller asks for
+    // the code then. → the session, or {totp_required: true}
     async login(username, password, totp) {
-      const body = { username, password };
+      const body = { username, password, two_step: true };
       if (totp) body.totp = totp;
       const r = await authApi.login(body);
+      if (r?.totp_required && !r.user) return r;
       this.apply(r);
       // another user may see other codes (a new module since): load again
       if (this.user) useDicts().load(true);

@@ -45,3 +45,26 @@ export function fmtDuration(ms) {
   if (h < 24) return `${h} 小时 ${m % 60} 分`;
   return `${Math.floor(h / 24)} 天 ${h % 24} 小时`;
 }
+
+const ISO_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/;
+
+/**
+ * Any value of a record for people (audit details, before/after):
+ * null → '（空）', true/false → 是/否, ISO times → local time, arrays of
+ * plain values → '甲、乙', objects → JSON. label(v) may name a code
+ * (a role, a status) and is asked for strings first.
+ */
+export function fmtValue(v, label = null) {
+  if (v === null || v === undefined || v === '') return '（空）';
+  if (typeof v === 'boolean') return v ? '是' : '否';
+  if (typeof v === 'string') {
+    if (ISO_TIME.test(v)) return fmtTime(v);
+    return (label && label(v)) || v;
+  }
+  if (Array.isArray(v)) {
+    if (!v.length) return '（无）';
+    if (v.every((x) => x === null || typeof x !== 'object')) return v.map((x) => fmtValue(x, label)).join('、');
+  }
+  if (typeof v === 'object') return JSON.stringify(v);
+  return String(v);
+}

@@ -45,11 +45,20 @@ export default {
       component: () => import('./views/security/PolicyForm.vue'),
       meta: { title: '安全策略', group: 'security', icon: 'SetUp', perm: 'security.read' },
     },
+    // one audit store, two views with their own filters
     {
       path: 'audit',
       name: 'audit',
       component: () => import('./views/audit/AuditLog.vue'),
-      meta: { title: '审计日志', group: 'audit', icon: 'Tickets', perm: 'audit.read' },
+      props: { kind: 'operation' },
+      meta: { title: '操作日志', group: 'audit', icon: 'Tickets', perm: 'audit.read' },
+    },
+    {
+      path: 'audit/login',
+      name: 'audit-login',
+      component: () => import('./views/audit/AuditLog.vue'),
+      props: { kind: 'login' },
+      meta: { title: '登录日志', group: 'audit', icon: 'Key', perm: 'audit.read' },
     },
     {
       path: 'profile',

@@ -1,6 +1,6 @@
 // The proofreading module's endpoints (docs/api.md, 内容校对): checks of
 // text, pictures and videos (open to every logged-in user) and the lexicons.
-import { api, download, upload } from '@/api/client.js';
+import { api, download, exportList, upload } from '@/api/client.js';
 import { V, XLSX } from '@/api/index.js';
 
 export const proofreadApi = {
@@ -15,7 +15,9 @@ export const proofreadApi = {
 
 export const lexiconApi = {
   list: (q) => api.get(`${V}/lexicons`, q),
-  get: (id) => api.get(`${V}/lexicons/${id}`),
+  exportXlsx: (q) => exportList(`${V}/lexicons`, q, '词库.xlsx'),
+  exportEntries: (id, q) => exportList(`${V}/lexicons/${id}/entries`, q, '词条.xlsx'),
+  get: (id, opts) => api.get(`${V}/lexicons/${id}`, undefined, opts),
   // a taken name (409 conflict) is shown under the name field
   create: (body) => api.post(`${V}/lexicons`, body, { handled: [409] }),
   update: (id, body, opts = { handled: [409] }) => api.patch(`${V}/lexicons/${id}`, body, opts),

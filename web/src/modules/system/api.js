@@ -1,6 +1,6 @@
 // The system module's endpoints (docs/api.md, 系统运维): jobs, runs and
 // schedules, the system's state and logs, and the API document.
-import { api, download } from '@/api/client.js';
+import { api, download, exportList } from '@/api/client.js';
 import { V } from '@/api/index.js';
 
 export const jobApi = {
@@ -10,6 +10,9 @@ export const jobApi = {
   cancel: (id) => api.post(`${V}/jobs/${id}/cancel`),
   kinds: () => api.get(`${V}/job-kinds`),
   runs: (q) => api.get(`${V}/job-runs`, q),
+  exportJobs: (q) => exportList(`${V}/jobs`, q, '任务.xlsx'),
+  exportSchedules: (q) => exportList(`${V}/schedules`, q, '定时任务.xlsx'),
+  exportRuns: (q) => exportList(`${V}/job-runs`, q, '任务执行记录.xlsx'),
   schedules: (q) => api.get(`${V}/schedules`, q),
   schedule: (id) => api.get(`${V}/schedules/${id}`),
   updateSchedule: (id, body) => api.patch(`${V}/schedules/${id}`, body),
