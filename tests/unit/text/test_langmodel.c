@@ -17,7 +17,7 @@ static size_t cps_of(const char *s, uint32_t *out)
 {
     size_t n = 0;
     for (size_t i = 0, len = strlen(s); i < len;) {
-        uint32_t cp;
+        uint32_t cp = 0;
         size_t l = norm_utf8((const unsigned char *)s + i, len - i, &cp);
         assert_true(l > 0);
         norm_class_t k;
