@@ -9,6 +9,10 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startServer } from './lib/server.mjs';
 import { makeUser } from './lib/contract.mjs';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 const DEMO = 'Zhendi@Demo2026';
 let srv, admin, pd, hp, pdReviewer, city, member, pdOrg, memberOrg;
@@ -310,4 +314,56 @@ test('members browse and book but do not manage; every booking status has a Chin
   const labels = Object.fromEntries(dicts.lecture_booking_status.items.map((x) => [x.value, x.label]));
   for (const s of ['pending', 'confirmed', 'waitlisted', 'rejected', 'cancelled', 'attended']) assert.ok(labels[s], s);
   assert.ok(dicts.review_kind.items.some((x) => x.value === 'lecture'));
+});
+
+const b64 = (s) => Buffer.from(String(s)).toString('base64');
+async function upload(client, bytes, meta) {
+  const m = Object.entries(meta).map(([k, v]) => `${k} ${b64(v)}`).join(',');
+  const c = await client.request('POST', '/api/v1/uploads', {
+    headers: { 'tus-resumable': '1.0.0', 'upload-length': String(bytes.length), 'upload-metadata': m },
+  });
+  assert.equal(c.status, 201, c.body);
+  const url = c.headers.get('location');
+  const p = await client.request('PATCH', url, {
+    raw: bytes, headers: { 'tus-resumable': '1.0.0', 'upload-offset': '0', 'content-type': 'application/offset+octet-stream' },
+  });
+  assert.equal(p.status, 204, p.body);
+  for (let i = 0; i < 600; i++) {
+    const r = (await client.get(url)).json;
+    if (r.status === 'done') return r.file_id;
+    assert.ok(r.status === 'processing' || r.status === 'receiving', JSON.stringify(r));
+    await new Promise((res) => setTimeout(res, 100));
+  }
+  throw new Error('upload still processing');
+}
+
+test('a lecture carries a poster uploaded through the storage module, shown to members once published', async () => {
+  const work = mkdtempSync(join(tmpdir(), 'zhendi-lecture-'));
+  try {
+    const jpg = join(work, 'poster.jpg');
+    execFileSync('convert', ['-size', '600x800', 'gradient:red-orange', jpg]);
+    const fid = await upload(pd, readFileSync(jpg), { filename: '讲堂海报.jpg', purpose: 'photo' });
+    const txt = await upload(pd, Buffer.from('不是图片'), { filename: 'a.txt', purpose: 'document' });
+    assert.equal((await pd.post('/api/v1/lecture/lectures', { title: '无效海报', speaker: '王老师', place: '某地', capacity: 5, org_id: pdOrg,
+      starts_at: iso(Date.now() + DAY), ends_at: iso(Date.now() + DAY + 3600000), poster_file_id: txt })).status, 415);
+    const other = await upload(hp, readFileSync(jpg), { filename: '别人的.jpg', purpose: 'photo' });
+    const l = await draft({ poster_file_id: fid });
+    assert.equal(l.poster_file_id, fid);
+    assert.equal((await pd.patch(`/api/v1/lecture/lectures/${l.id}`, { poster_file_id: other })).status, 422, 'someone else\'s file');
+    const img = await pd.get(l.poster_url);
+    assert.equal(img.status, 200, `${l.poster_url}: ${img.status} ${img.body}`);
+    assert.match(img.headers.get('content-type'), /^image\//);
+    assert.equal((await hp.get(l.poster_url)).status, 404, 'another district');
+    const p = await publish(l);
+    const seen = (await member.get(`/api/v1/lecture/catalog/${p.id}`)).json;
+    assert.equal(seen.poster_url, `/api/v1/lecture/catalog/${p.id}/poster`);
+    const shown = await member.get(seen.poster_url);
+    assert.equal(shown.status, 200);
+    assert.match(shown.headers.get('content-type'), /^image\//);
+    // the module holds the file: another lecture cannot take it
+    assert.equal((await pd.post('/api/v1/lecture/lectures', { title: '抢海报', speaker: '王老师', place: '某地', capacity: 5, org_id: pdOrg,
+      starts_at: iso(Date.now() + DAY), ends_at: iso(Date.now() + DAY + 3600000), poster_file_id: fid })).status, 409);
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
 });

@@ -6,6 +6,10 @@
 // with an opinion and shows a session's check-in QR code.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { startConsole, withPage, login, until } from './lib/console.mjs';
 
 const DEMO = 'Zhendi@Demo2026';
@@ -33,11 +37,32 @@ async function publish(extra, starts) {
   return (await pd.get(`/api/v1/lecture/lectures/${r.json.id}`)).json;
 }
 
+// a poster, uploaded through tus as the console does
+async function poster() {
+  const dir = mkdtempSync(join(tmpdir(), 'zhendi-e2e-lecture-'));
+  try {
+    const jpg = join(dir, 'p.jpg');
+    execFileSync('convert', ['-size', '300x400', 'gradient:red-gold', jpg]);
+    const bytes = readFileSync(jpg);
+    const meta = `filename ${Buffer.from('海报.jpg').toString('base64')},purpose ${Buffer.from('photo').toString('base64')}`;
+    const c = await pd.request('POST', '/api/v1/uploads', { headers: { 'tus-resumable': '1.0.0', 'upload-length': String(bytes.length), 'upload-metadata': meta } });
+    const url = c.headers.get('location');
+    await pd.request('PATCH', url, { raw: bytes, headers: { 'tus-resumable': '1.0.0', 'upload-offset': '0', 'content-type': 'application/offset+octet-stream' } });
+    for (;;) {
+      const r = (await pd.get(url)).json;
+      if (r.status === 'done') return r.file_id;
+      await new Promise((res) => setTimeout(res, 100));
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 before(async () => {
   ctx = await startConsole({ args: ['--demo'] });
   pd = await ctx.srv.login('pudong_dangwu', DEMO);
   member = await ctx.srv.login('dangyuan01', DEMO);
-  lecture = await publish({ title: '端到端测试讲堂：学习党章' }, Date.now() + 3 * 86400000);
+  lecture = await publish({ title: '端到端测试讲堂：学习党章', poster_file_id: await poster() }, Date.now() + 3 * 86400000);
   soon = await publish({ title: '马上开讲的讲堂' }, Date.now() + 10 * 60000);
   pending = await publish({ title: '需要审核的讲堂', needs_approval: true }, Date.now() + 4 * 86400000);
 });
@@ -65,6 +90,7 @@ test('on a phone a member logs in, books a session, sees it in 我的预约 and 
     const card = page.locator('[data-test=m-lecture-card]', { hasText: '端到端测试讲堂' });
     await card.tap();
     await page.waitForURL(new RegExp(`/m/lectures/${lecture.id}$`));
+    await until(() => page.locator('[data-test=m-poster]').evaluate((img) => img.complete && img.naturalWidth > 0), 'the poster shows');
     await page.locator('[data-test=m-book]').first().tap();
     await page.getByText('预约成功').waitFor();
     assert.equal((await page.locator('[data-test=m-my-status]').first().textContent()).trim(), '已确认');

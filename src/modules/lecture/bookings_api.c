@@ -165,6 +165,7 @@ static const vfield_t CATALOG_OUT[] = {
     {"sessions_count", V_INT},
     {"capacity", V_INT},
     {"booked", V_INT},
+    {"poster_url", V_STR, .title = "海报图片地址（无海报时为 null）"},
     {"sessions", V_ARRAY, .title = "场次（详情），各带 my_booking {id,status}"},
 };
 
@@ -173,11 +174,14 @@ static json_t *event_row(db_stmt_t *st, void *ud)
 {
     (void)ud;
     json_t *o = lecture_row_json(st);
-    static const char *const DROP[] = {"status",       "state",      "review_level",
-                                       "review_id",    "created_by", "cancel_reason",
-                                       "cancelled_at", "updated_at", "created_by_name"};
+    static const char *const DROP[] = {"status",          "state",         "review_level", "review_id",
+                                       "created_by",      "cancel_reason", "cancelled_at", "updated_at",
+                                       "created_by_name", "poster_file_id"};
     for (size_t i = 0; i < VN(DROP); i++)
         json_object_del(o, DROP[i]);
+    if (!json_is_null(json_object_get(o, "poster_url")))
+        json_object_set_new(o, "poster_url",
+                            json_sprintf("/api/v1/lecture/catalog/%lld/poster", (long long)jint(o, "id", 0)));
     return o;
 }
 
@@ -223,6 +227,26 @@ static void catalog_item(http_req_t *req)
     }
     json_object_set_new(l, "sessions", s);
     http_json(req, 200, l);
+}
+
+static json_t *plain_row(db_stmt_t *st, void *ud)
+{
+    (void)ud;
+    return lecture_row_json(st);
+}
+
+static void catalog_poster(http_req_t *req)
+{
+    int64_t id;
+    db_conn_t *c = http_db_id(req, &id);
+    if (!c)
+        return;
+    json_t *l =
+        res_load(req, c, &CATALOG, LECTURE_COLS, id, plain_row, NULL, RES_PLAIN); /* with poster_file_id */
+    if (!l)
+        return;
+    lecture_send_poster(req, c, l);
+    json_decref(l);
 }
 
 /* ---- booking ---- */
@@ -646,6 +670,9 @@ static const http_route_t routes[] = {
     {.method = "GET", .pattern = "/api/v1/lecture/catalog/{id}", .handler = catalog_item, .perm = "lecture.read",
      .summary = "讲堂详情（场次与我的预约）", .resource = &CATALOG, HTTP_OUT(CATALOG_OUT),
      .notes = "with sessions, each with remaining seats and the caller's booking (my_booking)"},
+    {.method = "GET", .pattern = "/api/v1/lecture/catalog/{id}/poster", .handler = catalog_poster,
+     .perm = "lecture.read", .flags = HTTP_DOWNLOAD, .summary = "讲堂海报", .resource = &CATALOG,
+     .notes = "the picture of a published lecture (its web size when made); 404 when it has none"},
     {.method = "POST", .pattern = "/api/v1/lecture/sessions/{id}/book", .handler = book_session,
      .perm = "lecture.book", .summary = "预约讲堂场次", .audit = "lecture.book", .resource = &CATALOG_SESSIONS,
      HTTP_OUT(BOOKING_OUT), .status = 201,

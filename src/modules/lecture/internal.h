@@ -49,13 +49,16 @@ int lecture_promote(db_conn_t *c, int64_t session_id);
     "(SELECT COUNT(*) FROM lecture_sessions x WHERE x.lecture_id = l.id AND x.deleted_at IS NULL), "         \
     "(SELECT COALESCE(SUM(x.capacity), 0) FROM lecture_sessions x WHERE x.lecture_id = l.id AND "            \
     "x.deleted_at IS NULL), (SELECT COALESCE(SUM(x.booked), 0) FROM lecture_sessions x WHERE "               \
-    "x.lecture_id = l.id AND x.deleted_at IS NULL)"
+    "x.lecture_id = l.id AND x.deleted_at IS NULL), l.poster_file_id"
 
 /* A row of LECTURE_COLS (lectures_api.c) as JSON (new reference). */
 json_t *lecture_row_json(db_stmt_t *st);
 /* The sessions of a lecture, by start; with user_id, each carries that
  * member's live booking ({id,status}) or null. NULL on a database error. */
 json_t *lecture_sessions_json(db_conn_t *c, int64_t lecture_id, int64_t user_id);
+
+/* Answers with the poster of a lecture JSON (poster_file_id), or 404. */
+void lecture_send_poster(http_req_t *req, db_conn_t *c, json_t *lecture);
 
 int lecture_lecture_routes(zd_app_t *app, char *err, size_t errlen);
 int lecture_booking_routes(zd_app_t *app, char *err, size_t errlen);

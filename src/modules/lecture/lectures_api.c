@@ -11,6 +11,7 @@
 #include "http/valid.h"
 #include "modules/lecture/internal.h"
 #include "modules/notify/notify.h"
+#include "modules/storage/storage.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -87,6 +88,11 @@ json_t *lecture_row_json(db_stmt_t *st)
     json_object_set_new(o, "sessions_count", json_integer(db_col_int64(st, 20)));
     json_object_set_new(o, "capacity", json_integer(db_col_int64(st, 21)));
     json_object_set_new(o, "booked", json_integer(db_col_int64(st, 22)));
+    json_object_set_new(o, "poster_file_id", json_col_id(st, 23));
+    json_object_set_new(o, "poster_url",
+                        db_col_is_null(st, 23) ? json_null()
+                                               : json_sprintf("/api/v1/lecture/lectures/%lld/poster",
+                                                              (long long)db_col_int64(st, 0)));
     return o;
 }
 
@@ -152,6 +158,7 @@ static const vfield_t LECTURE_NEW[] = {
     {"ends_at", V_TIME, true, .title = "第一场结束时间（晚于开始，最长 24 小时）"},
     {"capacity", V_INT, true, 1, 100000, .title = "第一场名额"},
     {"org_id", V_ID, true, .title = "主办组织"},
+    {"poster_file_id", V_ID, .title = "海报（经 /api/v1/uploads 上传的图片）"},
 };
 static const vfield_t LECTURE_PATCH[] = {
     {"title", V_STR, false, 1, 100, .title = "讲堂主题"},
@@ -160,6 +167,7 @@ static const vfield_t LECTURE_PATCH[] = {
     {"description", V_TEXT, false, 0, 5000, .title = "简介"},
     {"needs_approval", V_BOOL, .title = "预约需主办方审核"},
     {"waitlist", V_BOOL, .title = "约满后开放候补"},
+    {"poster_file_id", V_ID, .title = "海报（经 /api/v1/uploads 上传的图片；null 去掉海报）"},
 };
 static const vfield_t SESSION_NEW[] = {
     {"starts_at", V_TIME, true, .title = "开始时间（须晚于现在）"},
@@ -286,6 +294,97 @@ static int64_t insert_session(db_conn_t *c, int64_t lecture, int64_t starts, int
     return id > 0 ? id : -1;
 }
 
+/* The lecture's poster: a picture the caller uploaded, claimed for the
+ * module (it leaves the shared space); null removes it. The file stays
+ * with the module when replaced. false after answering 409/415/422/5xx. */
+static bool set_poster(http_req_t *req, db_conn_t *c, int64_t id, int64_t org, json_t *b, json_t *before)
+{
+    if (!jhas(b, "poster_file_id"))
+        return true;
+    int64_t fid = jint(b, "poster_file_id", 0), had = before ? jint(before, "poster_file_id", 0) : 0;
+    if (fid && fid != had) {
+        bool dberr = false;
+        json_t *f = http_defer_json(req, storage_file_summary(c, fid, &dberr));
+        if (dberr) {
+            http_db_error(req, c);
+            return false;
+        }
+        if (!f || jint(f, "created_by", 0) != http_user_id(req)) {
+            http_error_fields(req, json_pack("{s:s}", "poster_file_id", "文件不存在或不是您上传的"));
+            return false;
+        }
+        const char *mime = jstr(f, "mime");
+        if (!mime || strncmp(mime, "image/", 6)) {
+            http_error(req, 415, "unsupported_media_type", "海报只能是图片");
+            return false;
+        }
+        int claimed = storage_file_claim(c, fid, org, "lecture");
+        if (claimed <= 0) {
+            if (claimed < 0)
+                http_db_error(req, c);
+            else
+                http_error(req, 409, "conflict", "该文件已被其他业务使用");
+            return false;
+        }
+    }
+    db_stmt_t *st = db_prepare(c, "UPDATE lectures SET poster_file_id = ? WHERE id = ?");
+    int rc = DB_ERROR;
+    if (st) {
+        if (fid)
+            db_bind_int64(st, 1, fid);
+        else
+            db_bind_null(st, 1);
+        db_bind_int64(st, 2, id);
+        rc = db_step(st);
+    }
+    db_done(st);
+    if (rc != DB_DONE) {
+        http_db_error(req, c);
+        return false;
+    }
+    return true;
+}
+
+/* Answers with a lecture's poster (the storage module's "web" size when it
+ * has one); 404 when it has none. */
+void lecture_send_poster(http_req_t *req, db_conn_t *c, json_t *l)
+{
+    int64_t fid = jint(l, "poster_file_id", 0);
+    bool dberr = false;
+    json_t *f = fid ? storage_file_summary(c, fid, &dberr) : NULL;
+    if (dberr) {
+        http_db_error(req, c);
+        return;
+    }
+    if (!f) {
+        http_error(req, 404, "not_found", "该讲堂没有海报");
+        return;
+    }
+    bool web = false;
+    size_t i;
+    json_t *d;
+    json_array_foreach(json_object_get(f, "derivatives"), i, d) web =
+        web || !strcmp(json_string_value(d), "web");
+    json_decref(f);
+    if (web)
+        storage_file_send_derivative(req, c, fid, "web");
+    else
+        storage_file_send(req, c, fid, true);
+}
+
+static void lecture_poster(http_req_t *req)
+{
+    int64_t id;
+    db_conn_t *c = http_db_id(req, &id);
+    if (!c)
+        return;
+    json_t *l = res_load(req, c, &LECTURES, LECTURE_COLS, id, lecture_row, NULL, RES_PLAIN);
+    if (!l)
+        return;
+    lecture_send_poster(req, c, l);
+    json_decref(l);
+}
+
 /* ---- lectures ---- */
 
 static const char *const STATES[] = {"draft",    "in_review", "returned",  "approved",
@@ -318,6 +417,8 @@ static const vfield_t LECTURE_OUT[] = {
     {"sessions_count", V_INT, .title = "场次数"},
     {"capacity", V_INT, .title = "总名额"},
     {"booked", V_INT, .title = "已占名额（待审核、已确认、已签到）"},
+    {"poster_file_id", V_ID, .title = "海报文件"},
+    {"poster_url", V_STR, .title = "海报图片地址（无海报时为 null）"},
     {"sessions", V_ARRAY, .title = "场次（详情）[{id,starts_at,ends_at,capacity,booked,remaining,waiting}]"},
     {"created_by", V_ID},
     {"created_by_name", V_STR},
@@ -423,6 +524,8 @@ static void create_lecture(http_req_t *req)
         http_db_error(req, c);
         return;
     }
+    if (!set_poster(req, c, id, org, b, NULL))
+        return;
     if (review_open(req, c, &LECTURE_REVIEW, id, org, NULL, jstr(b, "title")) < 0)
         return;
     json_t *o = load(req, c, id);
@@ -463,7 +566,8 @@ static void patch_lecture(http_req_t *req)
     qb_sql(&q, " WHERE id = ");
     qb_int(&q, id);
     qb_sql(&q, " AND status IN ('draft', 'returned', 'withdrawn') AND deleted_at IS NULL");
-    if (!res_transition(req, c, &q, "讲堂已被提交或已处理，不能修改"))
+    if (!res_transition(req, c, &q, "讲堂已被提交或已处理，不能修改") ||
+        !set_poster(req, c, id, jint(before, "org_id", 0), b, before))
         return;
     if (!json_is_null(json_object_get(before, "review_id")) &&
         review_retitle(c, &LECTURE_REVIEW, id, NULL, title) != 0) {
@@ -507,8 +611,9 @@ static void delete_lecture(http_req_t *req)
 
 static json_t *snapshot_of(json_t *l)
 {
-    static const char *const KEYS[] = {"title",          "speaker",  "place",    "description", "org_id",
-                                       "needs_approval", "waitlist", "org_name", "sessions"};
+    static const char *const KEYS[] = {"title",    "speaker",        "place",    "description",
+                                       "org_id",   "needs_approval", "waitlist", "org_name",
+                                       "sessions", "poster_file_id"};
     json_t *o = json_object();
     for (size_t i = 0; i < VN(KEYS); i++) {
         json_t *v = json_object_get(l, KEYS[i]);
@@ -865,6 +970,9 @@ static const http_route_t routes[] = {
      .summary = "讲堂详情（管理）", .resource = &LECTURES, HTTP_OUT(LECTURE_OUT),
      .notes = "adds review (the review item with its history) and can_edit, can_submit, can_withdraw, "
               "can_cancel, can_decide"},
+    {.method = "GET", .pattern = "/api/v1/lecture/lectures/{id}/poster", .handler = lecture_poster,
+     .perm = "lecture.manage", .flags = HTTP_DOWNLOAD, .summary = "讲堂海报（管理）", .resource = &LECTURES,
+     .notes = "the picture (its web size when made); 404 when the lecture has none"},
     {.method = "PATCH", .pattern = "/api/v1/lecture/lectures/{id}", .handler = patch_lecture,
      .perm = "lecture.manage", .summary = "修改讲堂", .audit = "lecture.update", .resource = &LECTURES,
      HTTP_BODY(LECTURE_PATCH), HTTP_OUT(LECTURE_OUT), .example = "{\"speaker\":\"李老师\"}",

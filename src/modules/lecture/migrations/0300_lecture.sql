@@ -14,6 +14,7 @@ CREATE TABLE lectures (
     speaker TEXT NOT NULL,
     place TEXT NOT NULL,
     description TEXT,
+    poster_file_id BIGINT,              -- a picture held by the module (storage: holder lecture)
     needs_approval INTEGER NOT NULL DEFAULT 0,
     waitlist INTEGER NOT NULL DEFAULT 0,
     status TEXT NOT NULL DEFAULT 'draft',
