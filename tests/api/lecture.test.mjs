@@ -316,6 +316,18 @@ test('members browse and book but do not manage; every booking status has a Chin
   assert.ok(dicts.review_kind.items.some((x) => x.value === 'lecture'));
 });
 
+test('the demo data brings published lectures for the members and a draft for the organiser', async () => {
+  const shown = (await member.get(`/api/v1/lecture/catalog?q=${encodeURIComponent('陆家嘴金融城党建故事')}`)).json.items;
+  assert.equal(shown.length, 1);
+  assert.equal(shown[0].needs_approval, true);
+  const drafts = (await pd.get(`/api/v1/lecture/lectures?status=draft&q=${encodeURIComponent('履职能力提升')}`)).json.items;
+  assert.equal(drafts.length, 1);
+  // a demo draft has no review item yet: it gets one when submitted
+  const sub = await pd.post(`/api/v1/lecture/lectures/${drafts[0].id}/submit`);
+  assert.equal(sub.status, 200, sub.body);
+  assert.ok(sub.json.review_id);
+});
+
 const b64 = (s) => Buffer.from(String(s)).toString('base64');
 async function upload(client, bytes, meta) {
   const m = Object.entries(meta).map(([k, v]) => `${k} ${b64(v)}`).join(',');

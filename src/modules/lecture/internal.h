@@ -60,6 +60,7 @@ json_t *lecture_sessions_json(db_conn_t *c, int64_t lecture_id, int64_t user_id)
 /* Answers with the poster of a lecture JSON (poster_file_id), or 404. */
 void lecture_send_poster(http_req_t *req, db_conn_t *c, json_t *lecture);
 
+int lecture_demo(zd_app_t *app, char *err, size_t errlen);
 int lecture_lecture_routes(zd_app_t *app, char *err, size_t errlen);
 int lecture_booking_routes(zd_app_t *app, char *err, size_t errlen);
 

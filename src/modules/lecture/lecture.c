@@ -213,6 +213,7 @@ static int init(zd_app_t *app, char *err, size_t errlen)
 const zd_module_t lecture_module = {.name = "lecture",
                                     .title = "初心讲堂",
                                     .init = init,
+                                    .demo = lecture_demo,
                                     .permissions = PERM_GROUPS,
                                     .todo = todo,
                                     .dicts = DICTS};
