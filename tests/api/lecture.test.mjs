@@ -379,3 +379,28 @@ test('a lecture carries a poster uploaded through the storage module, shown to m
     rmSync(work, { recursive: true, force: true });
   }
 });
+
+test('statistics count bookings, participants, check-ins and the attendance rate by lecture, organisation and month', async () => {
+  const l = await published({ capacity: 5 }, Date.now() + 10 * 60000);
+  const sid = l.sessions[0].id;
+  for (const m of members.slice(20, 23)) assert.equal((await book(m, sid)).status, 201);
+  const token = (await pd.get(`/api/v1/lecture/sessions/${sid}/checkin-code`)).json.token;
+  assert.equal((await members[20].post('/api/v1/lecture/checkin', { token })).status, 200);
+  const gone = (await members[22].get('/api/v1/lecture/my-bookings')).json.items.find((x) => x.session_id === sid);
+  assert.equal((await members[22].post(`/api/v1/lecture/my-bookings/${gone.id}/cancel`)).status, 200);
+  const s = await pd.get('/api/v1/lecture/stats?group=lecture');
+  assert.equal(s.status, 200, s.body);
+  const row = s.json.items.find((x) => x.key === String(l.id));
+  assert.deepEqual([row.bookings, row.confirmed, row.attended, row.cancelled, row.participants, row.capacity], [3, 2, 1, 1, 2, 5]);
+  assert.equal(row.attendance_rate, 0.5);
+  assert.ok(s.json.totals.bookings >= 3);
+  const byOrg = (await pd.get('/api/v1/lecture/stats?group=org')).json.items;
+  assert.ok(byOrg.some((x) => x.key === String(pdOrg) && x.lectures >= 1));
+  const byMonth = (await pd.get('/api/v1/lecture/stats?group=month')).json.items;
+  assert.ok(byMonth.every((x) => /^\d{4}-\d{2}$/.test(x.key)));
+  assert.ok(!(await hp.get('/api/v1/lecture/stats?group=lecture')).json.items.some((x) => x.key === String(l.id)), 'another district does not count it');
+  const x = await pd.get('/api/v1/lecture/stats/export?group=org');
+  assert.equal(x.status, 200);
+  assert.match(x.headers.get('content-type'), /spreadsheetml/);
+  assert.equal((await member.get('/api/v1/lecture/stats')).status, 403);
+});

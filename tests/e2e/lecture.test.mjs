@@ -159,5 +159,10 @@ test('in the console the organiser approves a pending booking with an opinion an
     await img.waitFor();
     assert.match(await img.getAttribute('src'), /^data:image\/png;base64,/);
     assert.match(await page.locator('[data-test=lecture-qr-dialog] input').inputValue(), /\/m\/checkin\?token=\d+\.[0-9a-f]{32}$/);
+    // 讲堂统计: the lecture with its confirmed booking, by lecture
+    await page.goto(`${ctx.base}/lecture/stats`);
+    const row = page.locator('[data-test=lecture-stats-table] tr', { hasText: '需要审核的讲堂' });
+    await row.waitFor();
+    assert.match(await row.textContent(), /需要审核的讲堂/);
   });
 });

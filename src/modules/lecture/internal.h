@@ -63,5 +63,6 @@ void lecture_send_poster(http_req_t *req, db_conn_t *c, json_t *lecture);
 int lecture_demo(zd_app_t *app, char *err, size_t errlen);
 int lecture_lecture_routes(zd_app_t *app, char *err, size_t errlen);
 int lecture_booking_routes(zd_app_t *app, char *err, size_t errlen);
+int lecture_stats_routes(zd_app_t *app, char *err, size_t errlen);
 
 #endif

@@ -207,7 +207,10 @@ static int init(zd_app_t *app, char *err, size_t errlen)
         snprintf(err, errlen, "lecture: cannot register the review kind lecture");
         return -1;
     }
-    return lecture_lecture_routes(app, err, errlen) || lecture_booking_routes(app, err, errlen) ? -1 : 0;
+    return lecture_lecture_routes(app, err, errlen) || lecture_booking_routes(app, err, errlen) ||
+                   lecture_stats_routes(app, err, errlen)
+               ? -1
+               : 0;
 }
 
 const zd_module_t lecture_module = {.name = "lecture",

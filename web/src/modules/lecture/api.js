@@ -2,7 +2,7 @@
 // (create, edit, submit to the review, withdraw, cancel, delete), their
 // sessions, the bookings of a session with the organiser's decision, and a
 // session's check-in token. Review decisions go through the review engine.
-import { api } from '@/api/client.js';
+import { api, download } from '@/api/client.js';
 import { V } from '@/api/index.js';
 
 export const lectureApi = {
@@ -19,5 +19,7 @@ export const lectureApi = {
   removeSession: (sid) => api.del(`${V}/lecture/sessions/${sid}`),
   checkinCode: (sid) => api.get(`${V}/lecture/sessions/${sid}/checkin-code`),
   bookings: (q) => api.get(`${V}/lecture/bookings`, q),
+  stats: (q) => api.get(`${V}/lecture/stats`, q),
+  exportStats: (q) => download(`${V}/lecture/stats/export`, q, '讲堂统计.xlsx'),
   decide: (bid, body) => api.post(`${V}/lecture/bookings/${bid}/decision`, body),
 };

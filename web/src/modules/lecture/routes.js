@@ -3,7 +3,7 @@
 // each session's check-in QR code. Members book on their phones under /m/.
 // Collected by router/modules.js.
 import { markRaw } from 'vue';
-import { Reading, Tickets } from '@element-plus/icons-vue';
+import { Reading, Tickets, DataAnalysis } from '@element-plus/icons-vue';
 
 export default {
   name: 'lecture',
@@ -16,6 +16,12 @@ export default {
       name: 'lecture-lectures',
       component: () => import('./views/LecturesPage.vue'),
       meta: { title: '讲堂管理', group: 'lecture', icon: markRaw(Tickets), perm: 'lecture.manage' },
+    },
+    {
+      path: 'lecture/stats',
+      name: 'lecture-stats',
+      component: () => import('./views/StatsPage.vue'),
+      meta: { title: '讲堂统计', group: 'lecture', icon: markRaw(DataAnalysis), perm: 'lecture.manage' },
     },
     {
       path: 'lecture/lectures/:id(\\d+)',
