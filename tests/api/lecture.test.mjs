@@ -404,3 +404,16 @@ test('statistics count bookings, participants, check-ins and the attendance rate
   assert.match(x.headers.get('content-type'), /spreadsheetml/);
   assert.equal((await member.get('/api/v1/lecture/stats')).status, 403);
 });
+
+test('bookings racing the lecture\'s cancellation never leave a live booking or a held seat behind', async () => {
+  const l = await published({ capacity: 20, waitlist: true });
+  const sid = l.sessions[0].id;
+  const res = await Promise.all([
+    ...members.slice(0, 15).map((m) => book(m, sid)),
+    pd.post(`/api/v1/lecture/lectures/${l.id}/cancel`, { reason: '临时停课' }),
+  ]);
+  assert.ok(res.every((r) => [200, 201, 404, 409].includes(r.status)), res.map((r) => r.status).join(','));
+  assert.equal(res[res.length - 1].status, 200);
+  assert.equal(srv.sql(`SELECT COUNT(*) FROM lecture_bookings WHERE lecture_id = ${l.id} AND status IN ('pending', 'confirmed', 'waitlisted')`), '0');
+  assert.equal(srv.sql(`SELECT booked || ',' || waiting FROM lecture_sessions WHERE id = ${sid}`), '0,0');
+});

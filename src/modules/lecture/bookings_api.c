@@ -338,6 +338,24 @@ static void book_session(http_req_t *req)
         http_db_error(req, c);
         return;
     }
+    /* with the session's row held: a lecture cancelled while this request
+     * waited for it is seen now (each statement reads what is committed) */
+    st = db_prepare(
+        c, "SELECT 1 FROM lectures WHERE id = ? AND status = 'approved' AND cancelled_at IS NULL AND "
+           "deleted_at IS NULL");
+    rc = DB_ERROR;
+    if (st) {
+        db_bind_int64(st, 1, lecture);
+        rc = db_step(st);
+    }
+    db_done(st);
+    if (rc != DB_ROW) {
+        if (rc == DB_DONE)
+            http_error(req, 409, "conflict", "讲堂已取消");
+        else
+            http_db_error(req, c);
+        return;
+    }
     int64_t id = 0;
     st = db_prepare(
         c, "INSERT INTO lecture_bookings (session_id, lecture_id, user_id, org_id, status, created_at, "
@@ -386,6 +404,20 @@ static bool release(http_req_t *req, db_conn_t *c, json_t *before, const char *t
 {
     int64_t id = jint(before, "id", 0), sid = jint(before, "session_id", 0), now = time_now_ms();
     bool waiting = !strcmp(jstr(before, "status"), "waitlisted");
+    /* the session's row first, as a booking and the waiting list's move-up
+     * take it: one lock order (session, then booking), no deadlock between a
+     * waiter leaving the list and a freed seat moving the list up */
+    db_stmt_t *st = db_prepare(c, "SELECT id FROM lecture_sessions WHERE id = ?" FOR_UPDATE_CLAUSE);
+    int rc = DB_ERROR;
+    if (st) {
+        db_bind_int64(st, 1, sid);
+        rc = db_step(st);
+    }
+    db_done(st);
+    if (rc == DB_ERROR) {
+        http_db_error(req, c);
+        return false;
+    }
     qb_t q;
     qb_init(&q, "UPDATE lecture_bookings SET status = ");
     qb_text(&q, to);

@@ -730,19 +730,22 @@ static void cancel_lecture(http_req_t *req)
         http_db_error(req, c);
         return;
     }
-    /* every live booking goes, and with them the seats and the waiting lists */
+    /* every live booking goes, and with them the seats and the waiting
+     * lists; the sessions' rows first (the lock order of booking and of the
+     * waiting list's move-up: session, then booking). A booking that held a
+     * session before is committed by then and cancelled here; one that
+     * waited for it finds the lecture cancelled (book_session). */
     static const char *const SQL[] = {
-        "UPDATE lecture_bookings SET status = 'cancelled', cancelled_at = ?, updated_at = ? WHERE lecture_id "
-        "= ? "
-        "AND status IN ('pending', 'confirmed', 'waitlisted')",
         "UPDATE lecture_sessions SET booked = 0, waiting = 0, updated_at = ? WHERE lecture_id = ? AND "
-        "deleted_at IS NULL"};
+        "deleted_at IS NULL",
+        "UPDATE lecture_bookings SET status = 'cancelled', cancelled_at = ?, updated_at = ? WHERE "
+        "lecture_id = ? AND status IN ('pending', 'confirmed', 'waitlisted')"};
     for (size_t i = 0; i < VN(SQL); i++) {
         st = db_prepare(c, SQL[i]);
         rc = DB_ERROR;
         if (st) {
             int k = 1;
-            if (i == 0)
+            if (i == 1)
                 db_bind_int64(st, k++, now);
             db_bind_int64(st, k++, now);
             db_bind_int64(st, k, id);
