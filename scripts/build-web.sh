@@ -8,7 +8,7 @@ if [[ ! -f $stamp ]] || ! cmp -s package-lock.json "$stamp"; then
   npm ci --no-audit --no-fund
   cp package-lock.json "$stamp"
 fi
-if [[ -f dist/index.html ]] && [[ -z $(find src index.html vite.config.* package.json public -newer dist/index.html -print -quit 2>/dev/null) ]]; then
+if [[ -f dist/index.html && -f dist/m/index.html ]] && [[ -z $(find src index.html m vite.config.* package.json public -newer dist/index.html -print -quit 2>/dev/null) ]]; then
   exit 0
 fi
 npm run build

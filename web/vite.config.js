@@ -1,6 +1,9 @@
 // Vite build of the console. Output goes to dist/ (served by zhendi, which
 // gives dist/assets/* a year of caching, so every asset name carries a hash).
-// Route components are dynamic imports (one chunk per page). Element Plus
+// Two entries: the administrators' console (index.html → dist/index.html,
+// served at /) and the members' mobile pages (m/index.html →
+// dist/m/index.html, Vue 3 + Vant 4, served at /m/); they share dist/assets/
+// and the Vue vendor chunk. Route components are dynamic imports (one chunk per page). Element Plus
 // components are imported where they are used (unplugin-vue-components with
 // its Element Plus resolver, styles included), so the login page carries only
 // the few it needs; Vue and the shared Element Plus core are long-lived vendor
@@ -54,6 +57,10 @@ export default defineConfig({
     // targets support modulepreload or ignore it harmlessly
     modulePreload: { polyfill: false },
     rollupOptions: {
+      input: {
+        index: fileURLToPath(new URL('./index.html', import.meta.url)),
+        m: fileURLToPath(new URL('./m/index.html', import.meta.url)),
+      },
       output: {
         manualChunks(id) {
           if (id.includes('node_modules/echarts') || id.includes('node_modules/zrender')) return 'echarts';

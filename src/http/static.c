@@ -1,7 +1,9 @@
-/* static.c — serves the built web console (web/dist) for GET/HEAD requests
- * outside /api: MIME types by extension, ETag + 304, pre-compressed .gz
- * siblings when the client accepts gzip, a year of caching for Vite's
- * content-hashed /assets/, and index.html for client-side routes. */
+/* static.c — serves the built web front ends (web/dist) for GET/HEAD
+ * requests outside /api: MIME types by extension, ETag + 304, pre-compressed
+ * .gz siblings when the client accepts gzip, a year of caching for Vite's
+ * content-hashed /assets/, and for client-side routes the index.html of the
+ * single-page application the path belongs to (SPAS: the members' mobile
+ * pages under /m/, the console everywhere else). */
 #include "core/str.h"
 #include "http/internal.h"
 #include <fcntl.h>
@@ -124,6 +126,27 @@ static bool serve_file(http_req_t *req, const char *full, const char *logical, b
     return true;
 }
 
+/* The single-page applications of web/dist, most specific first: a path
+ * under prefix (or prefix without its slash) that names no file is one of
+ * that application's client-side routes. */
+static const struct {
+    const char *prefix, *index;
+} SPAS[] = {
+    {"/m/", "/m/index.html"}, /* members' mobile pages (Vant) */
+    {"/", "/index.html"},     /* the administrators' console */
+};
+
+static const char *spa_index(const char *p)
+{
+    for (size_t i = 0; i < sizeof SPAS / sizeof SPAS[0]; i++) {
+        size_t n = strlen(SPAS[i].prefix);
+        if (!strncmp(p, SPAS[i].prefix, n) ||
+            (n > 1 && strlen(p) == n - 1 && !strncmp(p, SPAS[i].prefix, n - 1)))
+            return SPAS[i].index;
+    }
+    return "/index.html";
+}
+
 bool http_static_serve(http_req_t *req, const char *root)
 {
     const char *p = req->path;
@@ -138,7 +161,8 @@ bool http_static_serve(http_req_t *req, const char *root)
         if (immutable) /* a missing hashed asset must not turn into HTML */
             return false;
     }
-    /* client-side route: the SPA decides */
-    snprintf(full, sizeof full, "%s/index.html", root);
-    return serve_file(req, full, "/index.html", false);
+    /* client-side route: the SPA it belongs to decides */
+    const char *index = spa_index(p);
+    snprintf(full, sizeof full, "%s%s", root, index);
+    return serve_file(req, full, index, false);
 }

@@ -14,6 +14,8 @@ before(async () => {
   web = mkdtempSync(join(tmpdir(), 'zhendi-web-'));
   mkdirSync(join(web, 'assets'));
   writeFileSync(join(web, 'index.html'), '<!doctype html><title>阵地</title>');
+  mkdirSync(join(web, 'm'));
+  writeFileSync(join(web, 'm', 'index.html'), '<!doctype html><title>党员服务</title>');
   writeFileSync(join(web, 'assets', 'app-1a2b3c.js'), 'console.log("hi")');
   writeFileSync(join(web, 'assets', 'app-1a2b3c.js.gz'), gzipSync('console.log("hi")'));
   srv = await startServer({ args: ['--web-root', web] });
@@ -125,6 +127,19 @@ test('console files: MIME, ETag and 304, gzip, immutable assets, SPA fallback', 
   for (const path of ['/../../etc/passwd', '/assets/../../../../etc/passwd', '/%2e%2e/%2e%2e/etc/passwd']) {
     const raw = await rawRequest(`GET ${path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`);
     assert.doesNotMatch(raw, /root:/, path);
+  }
+});
+
+test('the members\' pages under /m/ fall back to their own index.html, everything else to the console\'s', async () => {
+  for (const path of ['/m/', '/m', '/m/bookings', '/m/lectures/12', '/m/checkin?token=1.abc']) {
+    const r = await srv.get(path);
+    assert.equal(r.status, 200, path);
+    assert.match(r.body, /党员服务/, `${path}: the members' index`);
+    assert.equal(r.headers.get('cache-control'), 'no-cache', path);
+  }
+  for (const path of ['/mx', '/members', '/lecture/lectures']) {
+    const r = await srv.get(path);
+    assert.match(r.body, /<title>阵地<\/title>/, `${path}: the console's index`);
   }
 });
 

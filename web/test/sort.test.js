@@ -80,6 +80,8 @@ const TABLES = {
   'modules/storage/views/IntegrityPage.vue': ['GET /api/v1/storage/integrity/findings'],
   'modules/notify/views/NotificationCenter.vue': ['GET /api/v1/notifications'],
   'modules/live/views/StreamsPage.vue': ['GET /api/v1/live/streams'],
+  'modules/lecture/views/LecturesPage.vue': ['GET /api/v1/lecture/lectures'],
+  'modules/lecture/views/LectureDetail.vue': ['GET /api/v1/lecture/bookings'],
   'modules/review/views/ReviewQueue.vue': ['GET /api/v1/review/queue'],
   'modules/review/views/ReviewItems.vue': ['GET /api/v1/review/items'],
   'modules/submission/views/articles/ArticleList.vue': ['GET /api/v1/articles'],

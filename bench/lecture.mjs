@@ -1,0 +1,89 @@
+// Lecture booking under contention (issue 13): M members (default 500) book
+// one session of capacity CAP (default 300) at the same moment, every
+// request sent at once on its own connection. Prints the answers by status,
+// p50/p95/p99/max latency, and checks zero oversell: the session's seats held
+// equal the confirmed bookings and never exceed the capacity. Then the same
+// with the waiting list on (everyone beyond the capacity wait-listed).
+// Figures in docs/benchmarks.md.
+//
+//   ZHENDI_BIN=build/zhendi node bench/lecture.mjs [M] [CAP]
+//   scripts/pg-test.sh env ZHENDI_BIN=build/zhendi node bench/lecture.mjs    (PostgreSQL)
+import { startServer, TEST_PG } from '../tests/api/lib/server.mjs';
+import { makeUser } from '../tests/api/lib/contract.mjs';
+
+const M = Number(process.argv[2] || 500);
+const CAP = Number(process.argv[3] || 300);
+const DEMO = 'Zhendi@Demo2026';
+
+// every connection from 127.0.0.1: lift the per-address limit (a real site's members come from many)
+const srv = await startServer({ args: ['--demo', '--per-ip-connections', '0'] });
+const pct = (a, p) => a[Math.min(a.length - 1, Math.floor((a.length * p) / 100))];
+try {
+  const admin = await srv.admin();
+  // M members log in from one address: the security administrator lifts the per-address login limit
+  const sec = await srv.login('secadmin');
+  const pol = await sec.patch('/api/v1/security/policy', { login_address_per_minute: 100000 });
+  if (pol.status !== 200) throw new Error(pol.body);
+  const pd = await srv.login('pudong_dangwu', DEMO);
+  const org = Number(srv.sql("SELECT id FROM orgs WHERE code = 'SH-PD-01-B'"));
+  const t0 = Date.now();
+  const members = [];
+  for (let i = 0; i < M; i += 25) {
+    const batch = [];
+    for (let k = i; k < Math.min(M, i + 25); k++) batch.push(makeUser(srv, admin, { username: `bench_m${k}`, orgId: org, roles: ['member'] }));
+    members.push(...(await Promise.all(batch)));
+  }
+  console.log(`${M} members logged in in ${((Date.now() - t0) / 1000).toFixed(1)} s (${TEST_PG ? 'PostgreSQL' : 'SQLite'})`);
+
+  async function publish(extra) {
+    const starts = Date.now() + 7 * 86400000;
+    const r = await pd.post('/api/v1/lecture/lectures', {
+      title: `压测讲堂${extra.waitlist ? '（候补）' : ''}`, speaker: '王老师', place: '浦东新区党群服务中心', capacity: CAP,
+      org_id: pd.me.user.org_id, starts_at: new Date(starts).toISOString(), ends_at: new Date(starts + 7200000).toISOString(), ...extra,
+    });
+    if (r.status !== 201) throw new Error(r.body);
+    await pd.post(`/api/v1/lecture/lectures/${r.json.id}/submit`);
+    for (const who of ['pudong_shenhe', 'shi_shenhe']) {
+      const c = await srv.login(who, DEMO);
+      const d = await c.post(`/api/v1/review/items/${r.json.review_id}/decision`, { action: 'approve', opinion: '同意' });
+      if (d.status !== 200) throw new Error(d.body);
+    }
+    return r.json.sessions[0].id;
+  }
+
+  for (const waitlist of [false, true]) {
+    const sid = await publish({ waitlist });
+    const start = Date.now();
+    const res = await Promise.all(members.map(async (m) => {
+      const t = performance.now();
+      const r = await m.post(`/api/v1/lecture/sessions/${sid}/book`);
+      return { ms: performance.now() - t, status: r.status, state: r.json?.status || r.json?.error?.code };
+    }));
+    const wall = Date.now() - start;
+    const ms = res.map((r) => r.ms).sort((a, b) => a - b);
+    const by = {};
+    for (const r of res) by[`${r.status} ${r.state}`] = (by[`${r.status} ${r.state}`] || 0) + 1;
+    const [booked, waiting] = srv.sql(`SELECT booked, waiting FROM lecture_sessions WHERE id = ${sid}`).split('|').map(Number);
+    const confirmed = Number(srv.sql(`SELECT COUNT(*) FROM lecture_bookings WHERE session_id = ${sid} AND status = 'confirmed'`));
+    const oversold = booked > CAP || booked !== confirmed || confirmed !== Math.min(M, CAP);
+    console.log(`\nwaiting list ${waitlist ? 'on' : 'off'}: ${M} attempts on one session of ${CAP} seats, all sent at once`);
+    console.log(`  answers: ${JSON.stringify(by)}`);
+    console.log(`  latency ms: p50 ${pct(ms, 50).toFixed(1)}  p95 ${pct(ms, 95).toFixed(1)}  p99 ${pct(ms, 99).toFixed(1)}  max ${ms[ms.length - 1].toFixed(1)}  (all answered in ${wall} ms)`);
+    console.log(`  throughput: ${(M / (wall / 1000)).toFixed(0)} bookings/s`);
+    console.log(`  session: booked ${booked}, waiting ${waiting}; confirmed rows ${confirmed} → ${oversold ? 'OVERSOLD' : 'zero oversell'}`);
+    if (oversold) process.exitCode = 1;
+  }
+  // the service time without contention: one member after another on a large session
+  const sid = await publish({ capacity: M + 10 });
+  const one = [];
+  for (const m of members.slice(0, 200)) {
+    const t = performance.now();
+    const r = await m.post(`/api/v1/lecture/sessions/${sid}/book`);
+    one.push(performance.now() - t);
+    if (r.status !== 201) throw new Error(r.body);
+  }
+  one.sort((a, b) => a - b);
+  console.log(`\nno contention: 200 bookings one after another: p50 ${pct(one, 50).toFixed(1)} ms, p95 ${pct(one, 95).toFixed(1)} ms`);
+} finally {
+  await srv.stop();
+}

@@ -1,0 +1,68 @@
+/* internal.h — what the lecture module's own files share. */
+#ifndef ZD_MOD_LECTURE_INTERNAL_H
+#define ZD_MOD_LECTURE_INTERNAL_H
+#include "auth/resource.h"
+#include "core/db.h"
+#include "modules/lecture/lecture.h"
+#include "modules/module.h"
+#include "modules/review/review.h"
+
+/* The review kind "lecture" (区级审核 → 市级审核 by default). */
+extern const review_kind_t LECTURE_REVIEW;
+
+/* Lectures in the caller's data scope (management, lecture.manage). */
+extern const zd_resource_t LECTURES;
+/* Sessions of the lectures in the caller's scope (management). */
+extern const zd_resource_t LECTURE_SESSIONS;
+/* Bookings of the lectures in the caller's scope (the organiser's lists). */
+extern const zd_resource_t LECTURE_BOOKINGS;
+
+/* Check-in opens this long before a session starts and closes this long
+ * after it ends. */
+#define LECTURE_CHECKIN_MARGIN_MS (30 * 60000LL)
+
+/* "2026-11-29 14:00" in the server's zone. buf ≥ 32 bytes. */
+const char *lecture_fmt_time(int64_t ms, char *buf, size_t n);
+
+/* The check-in token of a session: "<id>.<mac>" (HMAC under the server's
+ * ticket key), written into out (≥ 64 bytes). */
+void lecture_checkin_token(int64_t session_id, char *out, size_t n);
+/* The session a token names, or 0 when it is not one of ours. */
+int64_t lecture_checkin_session(const char *token);
+
+/* A seat of the session was freed (a cancellation, a rejection): moves the
+ * first of its waiting list up, in the caller's transaction (which has
+ * already taken the session's row lock by the UPDATE that freed the seat).
+ * The promoted member is told. 1 when someone moved up, 0 when nobody
+ * waits or no seat is free, -1 on a database error. */
+int lecture_promote(db_conn_t *c, int64_t session_id);
+
+/* The lectures with their organisation, and the columns lecture_row_json reads
+ * (the sessions' span, count, capacity and seats held). */
+#define LECTURE_FROM "lectures l JOIN orgs o ON o.id = l.org_id"
+#define LECTURE_COLS                                                                                         \
+    "l.id, l.org_id, o.name, l.title, l.speaker, l.place, l.description, l.needs_approval, l.waitlist, "     \
+    "l.status, l.review_level, l.review_id, l.cancelled_at, l.cancel_reason, l.created_by, "                 \
+    "(SELECT name FROM users WHERE id = l.created_by), l.created_at, l.updated_at, "                         \
+    "(SELECT MIN(x.starts_at) FROM lecture_sessions x WHERE x.lecture_id = l.id AND x.deleted_at IS NULL), " \
+    "(SELECT MAX(x.ends_at) FROM lecture_sessions x WHERE x.lecture_id = l.id AND x.deleted_at IS NULL), "   \
+    "(SELECT COUNT(*) FROM lecture_sessions x WHERE x.lecture_id = l.id AND x.deleted_at IS NULL), "         \
+    "(SELECT COALESCE(SUM(x.capacity), 0) FROM lecture_sessions x WHERE x.lecture_id = l.id AND "            \
+    "x.deleted_at IS NULL), (SELECT COALESCE(SUM(x.booked), 0) FROM lecture_sessions x WHERE "               \
+    "x.lecture_id = l.id AND x.deleted_at IS NULL), l.poster_file_id"
+
+/* A row of LECTURE_COLS (lectures_api.c) as JSON (new reference). */
+json_t *lecture_row_json(db_stmt_t *st);
+/* The sessions of a lecture, by start; with user_id, each carries that
+ * member's live booking ({id,status}) or null. NULL on a database error. */
+json_t *lecture_sessions_json(db_conn_t *c, int64_t lecture_id, int64_t user_id);
+
+/* Answers with the poster of a lecture JSON (poster_file_id), or 404. */
+void lecture_send_poster(http_req_t *req, db_conn_t *c, json_t *lecture);
+
+int lecture_demo(zd_app_t *app, char *err, size_t errlen);
+int lecture_lecture_routes(zd_app_t *app, char *err, size_t errlen);
+int lecture_booking_routes(zd_app_t *app, char *err, size_t errlen);
+int lecture_stats_routes(zd_app_t *app, char *err, size_t errlen);
+
+#endif

@@ -1,0 +1,25 @@
+// The lecture module's endpoints (docs/lecture.md, 初心讲堂): lectures
+// (create, edit, submit to the review, withdraw, cancel, delete), their
+// sessions, the bookings of a session with the organiser's decision, and a
+// session's check-in token. Review decisions go through the review engine.
+import { api, download } from '@/api/client.js';
+import { V } from '@/api/index.js';
+
+export const lectureApi = {
+  list: (q) => api.get(`${V}/lecture/lectures`, q),
+  get: (id, opts) => api.get(`${V}/lecture/lectures/${id}`, undefined, opts),
+  create: (body) => api.post(`${V}/lecture/lectures`, body),
+  update: (id, body) => api.patch(`${V}/lecture/lectures/${id}`, body),
+  remove: (id) => api.del(`${V}/lecture/lectures/${id}`),
+  submit: (id) => api.post(`${V}/lecture/lectures/${id}/submit`),
+  withdraw: (id) => api.post(`${V}/lecture/lectures/${id}/withdraw`),
+  cancel: (id, reason) => api.post(`${V}/lecture/lectures/${id}/cancel`, { reason }),
+  addSession: (id, body) => api.post(`${V}/lecture/lectures/${id}/sessions`, body),
+  updateSession: (sid, body) => api.patch(`${V}/lecture/sessions/${sid}`, body),
+  removeSession: (sid) => api.del(`${V}/lecture/sessions/${sid}`),
+  checkinCode: (sid) => api.get(`${V}/lecture/sessions/${sid}/checkin-code`),
+  bookings: (q) => api.get(`${V}/lecture/bookings`, q),
+  stats: (q) => api.get(`${V}/lecture/stats`, q),
+  exportStats: (q) => download(`${V}/lecture/stats/export`, q, '讲堂统计.xlsx'),
+  decide: (bid, body) => api.post(`${V}/lecture/bookings/${bid}/decision`, body),
+};
