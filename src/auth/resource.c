@@ -123,6 +123,25 @@ static json_t *one(db_stmt_t *st, void *ud)
     return json_true();
 }
 
+int res_lock(http_req_t *req, db_conn_t *c, const zd_resource_t *r, int64_t id)
+{
+    char sql[160];
+    /* the table is the resource's constant, never input */
+    snprintf(sql, sizeof sql, "SELECT id FROM %s WHERE id = ?" FOR_UPDATE_CLAUSE, r->table);
+    db_stmt_t *st = db_prepare(c, sql);
+    int rc = DB_ERROR;
+    if (st) {
+        db_bind_int64(st, 1, id);
+        rc = db_step(st);
+    }
+    db_done(st);
+    if (rc == DB_ERROR) {
+        http_db_error(req, c);
+        return -1;
+    }
+    return 0;
+}
+
 bool res_visible(http_req_t *req, db_conn_t *c, const zd_resource_t *r, int64_t id)
 {
     json_t *o = res_load(req, c, r, "1", id, one, NULL, RES_PLAIN);

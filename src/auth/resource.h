@@ -82,6 +82,12 @@ json_t *res_find(http_req_t *req, db_conn_t *c, const zd_resource_t *r, const ch
 /* Does the row exist inside the scope? false after answering 404/5xx. */
 bool res_visible(http_req_t *req, db_conn_t *c, const zd_resource_t *r, int64_t id);
 
+/* Locks row id of r's own table for the transaction (FOR_UPDATE_CLAUSE;
+ * SQLite's one writer holds the whole database anyway), before a scoped
+ * load of it: the row alone, not the rows a load joins. 0, or -1 after a
+ * 5xx. A missing row is no error: the scoped load that follows answers. */
+int res_lock(http_req_t *req, db_conn_t *c, const zd_resource_t *r, int64_t id);
+
 /* Answers the paged list over q (begun with res_from, filters added):
  * ?page=&page_size= per the contract, ?sort=key,-key against r->sorts
  * (422 for another key) before default_order, and with r->keyset ?after=V

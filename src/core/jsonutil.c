@@ -24,3 +24,14 @@ json_t *json_col_id(db_stmt_t *st, int i)
 }
 
 json_t *json_col_text(db_stmt_t *st, int i) { return json_text_or_null(db_col_text(st, i)); }
+
+json_t *json_pick(const json_t *o, const char *const *keys, size_t n)
+{
+    json_t *out = json_object();
+    for (size_t i = 0; out && i < n; i++) {
+        json_t *v = json_object_get(o, keys[i]);
+        if (v && !json_is_null(v))
+            json_object_set(out, keys[i], v);
+    }
+    return out;
+}

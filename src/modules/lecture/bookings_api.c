@@ -407,17 +407,8 @@ static bool release(http_req_t *req, db_conn_t *c, json_t *before, const char *t
     /* the session's row first, as a booking and the waiting list's move-up
      * take it: one lock order (session, then booking), no deadlock between a
      * waiter leaving the list and a freed seat moving the list up */
-    db_stmt_t *st = db_prepare(c, "SELECT id FROM lecture_sessions WHERE id = ?" FOR_UPDATE_CLAUSE);
-    int rc = DB_ERROR;
-    if (st) {
-        db_bind_int64(st, 1, sid);
-        rc = db_step(st);
-    }
-    db_done(st);
-    if (rc == DB_ERROR) {
-        http_db_error(req, c);
+    if (res_lock(req, c, &LECTURE_SESSIONS, sid) != 0)
         return false;
-    }
     qb_t q;
     qb_init(&q, "UPDATE lecture_bookings SET status = ");
     qb_text(&q, to);

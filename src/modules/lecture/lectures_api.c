@@ -48,16 +48,6 @@ const zd_resource_t LECTURE_SESSIONS = {.name = "lecture_session",
                                         .creator_col = "l.created_by",
                                         .perm = "lecture.manage"};
 
-static const char *phase_of(const char *status, int64_t cancelled, int64_t starts, int64_t ends)
-{
-    int64_t now = time_now_ms();
-    return cancelled                    ? "cancelled"
-           : strcmp(status, "approved") ? NULL
-           : !starts || now < starts    ? "upcoming"
-           : now < ends                 ? "ongoing"
-                                        : "ended";
-}
-
 json_t *lecture_row_json(db_stmt_t *st)
 {
     json_t *o = json_object();
@@ -74,7 +64,7 @@ json_t *lecture_row_json(db_stmt_t *st)
     json_object_set_new(o, "waitlist", json_boolean(db_col_int64(st, 8) != 0));
     json_object_set_new(o, "status", json_string(status));
     json_object_set_new(o, "state", json_string(cancelled ? "cancelled" : status));
-    json_object_set_new(o, "phase", json_text_or_null(phase_of(status, cancelled, starts, ends)));
+    json_object_set_new(o, "phase", json_text_or_null(review_event_phase(status, cancelled, starts, ends)));
     json_object_set_new(o, "review_level", json_integer(db_col_int64(st, 10)));
     json_object_set_new(o, "review_id", json_col_id(st, 11));
     json_object_set_new(o, "cancelled_at", json_time(cancelled));
@@ -212,22 +202,6 @@ static bool check_times(http_req_t *req, int64_t starts, int64_t ends, bool chec
 }
 
 /* ---- loading ---- */
-
-static int lock_row(http_req_t *req, db_conn_t *c, int64_t id)
-{
-    db_stmt_t *st = db_prepare(c, "SELECT id FROM lectures WHERE id = ?" FOR_UPDATE_CLAUSE);
-    int rc = DB_ERROR;
-    if (st) {
-        db_bind_int64(st, 1, id);
-        rc = db_step(st);
-    }
-    db_done(st);
-    if (rc == DB_ERROR) {
-        http_db_error(req, c);
-        return -1;
-    }
-    return 0;
-}
 
 /* The lecture in the caller's scope with its sessions; NULL after answering. */
 static json_t *load(http_req_t *req, db_conn_t *c, int64_t id)
@@ -542,7 +516,7 @@ static void patch_lecture(http_req_t *req)
     if (!c)
         return;
     json_t *b = http_json_body(req);
-    json_t *before = lock_row(req, c, id) == 0 ? load(req, c, id) : NULL;
+    json_t *before = res_lock(req, c, &LECTURES, id) == 0 ? load(req, c, id) : NULL;
     if (!before || !require_editable(req, c, before))
         return;
     const char *title = jhas(b, "title") ? jstr(b, "title") : jstr(before, "title");
@@ -587,7 +561,7 @@ static void delete_lecture(http_req_t *req)
     db_conn_t *c = http_db_change(req, &id);
     if (!c)
         return;
-    json_t *before = lock_row(req, c, id) == 0 ? load(req, c, id) : NULL;
+    json_t *before = res_lock(req, c, &LECTURES, id) == 0 ? load(req, c, id) : NULL;
     if (!before || !require_editable(req, c, before))
         return;
     int64_t now = time_now_ms();
@@ -609,19 +583,9 @@ static void delete_lecture(http_req_t *req)
     audit_reply(req, c, true, &ae, 204, NULL);
 }
 
-static json_t *snapshot_of(json_t *l)
-{
-    static const char *const KEYS[] = {"title",    "speaker",        "place",    "description",
-                                       "org_id",   "needs_approval", "waitlist", "org_name",
-                                       "sessions", "poster_file_id"};
-    json_t *o = json_object();
-    for (size_t i = 0; i < VN(KEYS); i++) {
-        json_t *v = json_object_get(l, KEYS[i]);
-        if (v && !json_is_null(v))
-            json_object_set(o, KEYS[i], v);
-    }
-    return o;
-}
+static const char *const SNAPSHOT_KEYS[] = {"title",    "speaker",        "place",    "description",
+                                            "org_id",   "needs_approval", "waitlist", "org_name",
+                                            "sessions", "poster_file_id"};
 
 static void submit_lecture(http_req_t *req)
 {
@@ -629,7 +593,7 @@ static void submit_lecture(http_req_t *req)
     db_conn_t *c = http_db_change(req, &id);
     if (!c)
         return;
-    json_t *before = lock_row(req, c, id) == 0 ? load(req, c, id) : NULL;
+    json_t *before = res_lock(req, c, &LECTURES, id) == 0 ? load(req, c, id) : NULL;
     if (!before)
         return;
     int ed = editable(c, before);
@@ -648,7 +612,7 @@ static void submit_lecture(http_req_t *req)
     if (json_is_null(json_object_get(before, "review_id")) &&
         review_open(req, c, &LECTURE_REVIEW, id, jint(before, "org_id", 0), NULL, jstr(before, "title")) < 0)
         return;
-    json_t *snap = snapshot_of(before);
+    json_t *snap = json_pick(before, SNAPSHOT_KEYS, VN(SNAPSHOT_KEYS));
     bool ok = review_submit(req, c, &LECTURE_REVIEW, id, snap, NULL);
     json_decref(snap);
     if (!ok)
@@ -695,7 +659,7 @@ static void cancel_lecture(http_req_t *req)
     if (!c)
         return;
     const char *reason = jstr(http_json_body(req), "reason");
-    json_t *before = lock_row(req, c, id) == 0 ? load(req, c, id) : NULL;
+    json_t *before = res_lock(req, c, &LECTURES, id) == 0 ? load(req, c, id) : NULL;
     if (!before)
         return;
     int64_t now = time_now_ms();
@@ -823,7 +787,7 @@ static void add_session(http_req_t *req)
     if (!c)
         return;
     json_t *b = http_json_body(req);
-    json_t *l = lock_row(req, c, id) == 0 ? load(req, c, id) : NULL;
+    json_t *l = res_lock(req, c, &LECTURES, id) == 0 ? load(req, c, id) : NULL;
     if (!l || !require_editable(req, c, l))
         return;
     int64_t starts = time_of(b, "starts_at"), ends = time_of(b, "ends_at");
@@ -855,7 +819,7 @@ static json_t *editable_session(http_req_t *req, db_conn_t *c, int64_t sid, json
         return NULL;
     http_defer_json(req, s);
     int64_t lid = jint(s, "lecture_id", 0);
-    json_t *l = lock_row(req, c, lid) == 0 ? load(req, c, lid) : NULL;
+    json_t *l = res_lock(req, c, &LECTURES, lid) == 0 ? load(req, c, lid) : NULL;
     if (!l || !require_editable(req, c, l))
         return NULL;
     *lecture = l;

@@ -64,22 +64,12 @@ const zd_resource_t LIVE_EVENTS = {.name = "live_event",
     "s.room_id, s.status, s.review_level, s.review_id, s.cancelled_at, s.cancel_reason, s.created_by, "      \
     "(SELECT name FROM users WHERE id = s.created_by), s.created_at, s.updated_at, s.cancelled_by"
 
-static const char *phase_of(const char *status, int64_t cancelled, int64_t starts, int64_t ends)
-{
-    int64_t now = time_now_ms();
-    return cancelled                    ? "cancelled"
-           : strcmp(status, "approved") ? NULL
-           : now < starts               ? "upcoming"
-           : now < ends                 ? "live"
-                                        : "ended";
-}
-
 static json_t *stream_json(db_stmt_t *st, bool with_source)
 {
     json_t *o = json_object();
     const char *status = db_col_text(st, 15);
     int64_t starts = db_col_int64(st, 7), ends = db_col_int64(st, 8), cancelled = db_col_int64(st, 18);
-    const char *phase = phase_of(status, cancelled, starts, ends);
+    const char *phase = review_event_phase(status, cancelled, starts, ends);
     json_object_set_new(o, "id", json_integer(db_col_int64(st, 0)));
     json_object_set_new(o, "org_id", json_integer(db_col_int64(st, 1)));
     json_object_set_new(o, "org_name", json_col_text(st, 2));
@@ -394,22 +384,6 @@ static json_t *audience_json(db_conn_t *c, int64_t id)
  * of this row alone (load's query joins the organisations, whose rows a
  * lock there would hold too); SQLite's writer is alone anyway. 0, or -1
  * after answering 5xx. A missing row is load's to answer. */
-static int lock_row(http_req_t *req, db_conn_t *c, int64_t id)
-{
-    db_stmt_t *st = db_prepare(c, "SELECT id FROM live_streams WHERE id = ?" FOR_UPDATE_CLAUSE);
-    int rc = DB_ERROR;
-    if (st) {
-        db_bind_int64(st, 1, id);
-        rc = db_step(st);
-    }
-    db_done(st);
-    if (rc == DB_ERROR) {
-        http_db_error(req, c);
-        return -1;
-    }
-    return 0;
-}
-
 /* The booking in the caller's scope with its audience; NULL after
  * answering. */
 static json_t *load(http_req_t *req, db_conn_t *c, int64_t id, int flags)
@@ -651,7 +625,7 @@ static void patch_stream(http_req_t *req)
     if (!c)
         return;
     json_t *b = http_json_body(req);
-    json_t *before = lock_row(req, c, id) == 0 ? load(req, c, id, RES_PLAIN) : NULL;
+    json_t *before = res_lock(req, c, &LIVE_STREAMS, id) == 0 ? load(req, c, id, RES_PLAIN) : NULL;
     if (!before)
         return;
     int ed = editable(c, before);
@@ -716,7 +690,7 @@ static void delete_stream(http_req_t *req)
     db_conn_t *c = http_db_change(req, &id);
     if (!c)
         return;
-    json_t *before = lock_row(req, c, id) == 0 ? load(req, c, id, RES_PLAIN) : NULL;
+    json_t *before = res_lock(req, c, &LIVE_STREAMS, id) == 0 ? load(req, c, id, RES_PLAIN) : NULL;
     if (!before)
         return;
     int ed = editable(c, before);
@@ -743,19 +717,9 @@ static void delete_stream(http_req_t *req)
 }
 
 /* the fields a reviewer sees */
-static json_t *snapshot_of(json_t *s)
-{
-    static const char *const KEYS[] = {
-        "title",       "speaker",    "starts_at", "ends_at", "audience", "audience_orgs", "description",
-        "source_type", "stream_url", "platform",  "room_id", "org_id",   "org_name",      "district_name"};
-    json_t *o = json_object();
-    for (size_t i = 0; i < VN(KEYS); i++) {
-        json_t *v = json_object_get(s, KEYS[i]);
-        if (v && !json_is_null(v))
-            json_object_set(o, KEYS[i], v);
-    }
-    return o;
-}
+static const char *const SNAPSHOT_KEYS[] = {
+    "title",       "speaker",    "starts_at", "ends_at", "audience", "audience_orgs", "description",
+    "source_type", "stream_url", "platform",  "room_id", "org_id",   "org_name",      "district_name"};
 
 static void submit_stream(http_req_t *req)
 {
@@ -763,7 +727,7 @@ static void submit_stream(http_req_t *req)
     db_conn_t *c = http_db_change(req, &id);
     if (!c)
         return;
-    json_t *before = lock_row(req, c, id) == 0 ? load(req, c, id, RES_PLAIN) : NULL;
+    json_t *before = res_lock(req, c, &LIVE_STREAMS, id) == 0 ? load(req, c, id, RES_PLAIN) : NULL;
     if (!before)
         return;
     int64_t starts = pick_time(NULL, before, "starts_at"), ends = pick_time(NULL, before, "ends_at");
@@ -799,7 +763,7 @@ static void submit_stream(http_req_t *req)
     if (json_is_null(json_object_get(before, "review_id")) &&
         review_open(req, c, &LIVE_REVIEW, id, jint(before, "org_id", 0), NULL, jstr(before, "title")) < 0)
         return;
-    json_t *snap = snapshot_of(before);
+    json_t *snap = json_pick(before, SNAPSHOT_KEYS, VN(SNAPSHOT_KEYS));
     bool ok = review_submit(req, c, &LIVE_REVIEW, id, snap, NULL);
     json_decref(snap);
     if (!ok)
@@ -846,7 +810,7 @@ static void cancel_stream(http_req_t *req)
     if (!c)
         return;
     const char *reason = jstr(http_json_body(req), "reason");
-    json_t *before = lock_row(req, c, id) == 0 ? load(req, c, id, RES_PLAIN) : NULL;
+    json_t *before = res_lock(req, c, &LIVE_STREAMS, id) == 0 ? load(req, c, id, RES_PLAIN) : NULL;
     if (!before)
         return;
     int w = may_write(req, c, id);

@@ -826,3 +826,13 @@ json_t *review_item_json(db_conn_t *c, const review_kind_t *k, int64_t ref_id)
     review_row_free(&r);
     return o;
 }
+
+const char *review_event_phase(const char *status, int64_t cancelled_at, int64_t starts, int64_t ends)
+{
+    int64_t now = time_now_ms();
+    return cancelled_at                 ? "cancelled"
+           : strcmp(status, "approved") ? NULL
+           : !starts || now < starts    ? "upcoming"
+           : now < ends                 ? "ongoing"
+                                        : "ended";
+}

@@ -165,4 +165,9 @@ bool review_can_decide(http_req_t *req, db_conn_t *c, const review_kind_t *k, in
 /* The statuses, {NULL}-terminated (for a module's V_ENUM filters). */
 extern const char *const REVIEW_STATUSES[];
 
+/* Where an approved, scheduled item (a live stream, a lecture) stands now:
+ * "cancelled" (cancelled_at set), "upcoming" (no start yet or before it),
+ * "ongoing" (before its end), "ended"; NULL while it is not approved. */
+const char *review_event_phase(const char *status, int64_t cancelled_at, int64_t starts, int64_t ends);
+
 #endif
