@@ -509,6 +509,16 @@ static void create_lecture(http_req_t *req)
     audit_reply(req, c, true, &ae, 201, json_incref(o));
 }
 
+/* After a change: the row reloaded, audited against before, answered 200. */
+static void reply_reloaded(http_req_t *req, db_conn_t *c, int64_t id, json_t *before, const char *detail)
+{
+    json_t *after = load(req, c, id);
+    if (!after)
+        return;
+    audit_entry_t ae = {.target = id, .before = before, .after = after, .detail = detail};
+    audit_reply(req, c, true, &ae, 200, json_incref(after));
+}
+
 static void patch_lecture(http_req_t *req)
 {
     int64_t id;
@@ -548,11 +558,7 @@ static void patch_lecture(http_req_t *req)
         http_db_error(req, c);
         return;
     }
-    json_t *after = load(req, c, id);
-    if (!after)
-        return;
-    audit_entry_t ae = {.target = id, .before = before, .after = after};
-    audit_reply(req, c, true, &ae, 200, json_incref(after));
+    reply_reloaded(req, c, id, before, NULL);
 }
 
 static void delete_lecture(http_req_t *req)
@@ -617,14 +623,7 @@ static void submit_lecture(http_req_t *req)
     json_decref(snap);
     if (!ok)
         return;
-    json_t *after = load(req, c, id);
-    if (!after)
-        return;
-    audit_entry_t ae = {.target = id,
-                        .before = before,
-                        .after = after,
-                        .detail = http_printf(req, "提交讲堂《%s》", jstr(before, "title"))};
-    audit_reply(req, c, true, &ae, 200, json_incref(after));
+    reply_reloaded(req, c, id, before, http_printf(req, "提交讲堂《%s》", jstr(before, "title")));
 }
 
 static void withdraw_lecture(http_req_t *req)
@@ -642,11 +641,7 @@ static void withdraw_lecture(http_req_t *req)
     }
     if (!review_withdraw(req, c, &LECTURE_REVIEW, id, NULL))
         return;
-    json_t *after = load(req, c, id);
-    if (!after)
-        return;
-    audit_entry_t ae = {.target = id, .before = before, .after = after};
-    audit_reply(req, c, true, &ae, 200, json_incref(after));
+    reply_reloaded(req, c, id, before, NULL);
 }
 
 /* A published lecture called off: its live bookings are cancelled, its

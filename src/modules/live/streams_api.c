@@ -618,6 +618,16 @@ static void create_stream(http_req_t *req)
     audit_reply(req, c, true, &ae, 201, json_incref(o));
 }
 
+/* After a change: the row reloaded, audited against before, answered 200. */
+static void reply_reloaded(http_req_t *req, db_conn_t *c, int64_t id, json_t *before, const char *detail)
+{
+    json_t *after = load(req, c, id, RES_PLAIN);
+    if (!after)
+        return;
+    audit_entry_t ae = {.target = id, .before = before, .after = after, .detail = detail};
+    audit_reply(req, c, true, &ae, 200, json_incref(after));
+}
+
 static void patch_stream(http_req_t *req)
 {
     int64_t id;
@@ -677,11 +687,7 @@ static void patch_stream(http_req_t *req)
         http_db_error(req, c);
         return;
     }
-    json_t *after = load(req, c, id, RES_PLAIN);
-    if (!after)
-        return;
-    audit_entry_t ae = {.target = id, .before = before, .after = after};
-    audit_reply(req, c, true, &ae, 200, json_incref(after));
+    reply_reloaded(req, c, id, before, NULL);
 }
 
 static void delete_stream(http_req_t *req)
@@ -768,14 +774,7 @@ static void submit_stream(http_req_t *req)
     json_decref(snap);
     if (!ok)
         return;
-    json_t *after = load(req, c, id, RES_PLAIN);
-    if (!after)
-        return;
-    audit_entry_t ae = {.target = id,
-                        .before = before,
-                        .after = after,
-                        .detail = http_printf(req, "提交直播预约《%s》", jstr(before, "title"))};
-    audit_reply(req, c, true, &ae, 200, json_incref(after));
+    reply_reloaded(req, c, id, before, http_printf(req, "提交直播预约《%s》", jstr(before, "title")));
 }
 
 static void withdraw_stream(http_req_t *req)
@@ -793,11 +792,7 @@ static void withdraw_stream(http_req_t *req)
     }
     if (!review_withdraw(req, c, &LIVE_REVIEW, id, NULL))
         return;
-    json_t *after = load(req, c, id, RES_PLAIN);
-    if (!after)
-        return;
-    audit_entry_t ae = {.target = id, .before = before, .after = after};
-    audit_reply(req, c, true, &ae, 200, json_incref(after));
+    reply_reloaded(req, c, id, before, NULL);
 }
 
 /* An approved stream called off by its organiser (live.write over it) or by
