@@ -654,6 +654,23 @@ static void cancel_lecture(http_req_t *req)
     if (!c)
         return;
     const char *reason = jstr(http_json_body(req), "reason");
+    /* the sessions' rows before the lecture's: a booking holds its session's
+     * row and then, for its insert's foreign key, a share lock on the
+     * lecture's; taking the lecture's row first deadlocked with it on
+     * PostgreSQL (one of them answered 503) */
+    db_stmt_t *lk =
+        db_prepare(c, "SELECT id FROM lecture_sessions WHERE lecture_id = ? ORDER BY id" FOR_UPDATE_CLAUSE);
+    int lrc = DB_ERROR;
+    if (lk) {
+        db_bind_int64(lk, 1, id);
+        while ((lrc = db_step(lk)) == DB_ROW)
+            ;
+    }
+    db_done(lk);
+    if (lrc != DB_DONE) {
+        http_db_error(req, c);
+        return;
+    }
     json_t *before = res_lock(req, c, &LECTURES, id) == 0 ? load(req, c, id) : NULL;
     if (!before)
         return;
