@@ -25,7 +25,11 @@ before(async () => {
   const pd = await ctx.srv.login('pudong_dangwu', DEMO);
   const city = await ctx.srv.login('shi_shenhe', DEMO);
   const org = pd.me.user.org_id;
-  const at = Date.now() + 3 * 3600000;
+  // tomorrow 09:00 in Shanghai: a stream that never crosses midnight, whenever the
+  // suite runs (one that did showed in two days of the week view); the demo's
+  // Pudong stream tomorrow is at 14:00
+  const CST = 8 * 3600000;
+  const at = (Math.floor((Date.now() + CST) / 86400000) + 1) * 86400000 - CST + 9 * 3600000;
   const mk = async (title, starts) => {
     const r = await pd.post('/api/v1/live/streams', {
       title, speaker: '浏览器测试讲师', source_type: 'url', stream_url: 'https://live.example.cn/e2e.m3u8', org_id: org,
