@@ -703,3 +703,16 @@ char *db_like_escape(const char *s)
     }
     return sbuf_detach(&b);
 }
+
+int64_t db_query_id_by_text(db_conn_t *c, const char *sql, const char *text)
+{
+    db_stmt_t *st = db_prepare(c, sql);
+    int64_t id = 0;
+    if (st) {
+        db_bind_text(st, 1, text);
+        if (db_step(st) == DB_ROW)
+            id = db_col_int64(st, 0);
+    }
+    db_done(st);
+    return id;
+}

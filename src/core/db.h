@@ -177,6 +177,9 @@ const char *db_errmsg(const db_conn_t *c);
 /* Convenience: runs a statement expected to yield one integer (or none).
  * Returns 1 with *out set, 0 when no row, -1 on error. Parameters: none. */
 int db_query_int64(db_conn_t *c, const char *sql, int64_t *out);
+/* Convenience: the integer a statement with one text parameter yields (an
+ * id looked up by its code or name); 0 when there is no row or on error. */
+int64_t db_query_id_by_text(db_conn_t *c, const char *sql, const char *text);
 
 /* Maintenance (backend specific). */
 int db_checkpoint(db_t *db); /* flush WAL (SQLite); no-op elsewhere */

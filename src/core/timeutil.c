@@ -167,3 +167,9 @@ int64_t time_parse_http_date(const char *s)
         return -1;
     return (int64_t)timegm(&tm) * 1000;
 }
+
+int64_t time_shanghai_day_start(int64_t ms)
+{
+    const int64_t off = 8 * 3600000LL, day = 86400000LL;
+    return (ms + off) / day * day - off;
+}

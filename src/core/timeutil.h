@@ -16,6 +16,8 @@ char *time_iso8601(int64_t ms, char *buf, size_t bufsz);
 /* "2026-11-29 10:47:21" in the server's time zone, for people (exports);
  * "" for ms <= 0. buf needs 20 bytes. Returns buf. */
 char *time_local(int64_t ms, char *buf, size_t bufsz);
+/* 00:00 of the day of ms in Shanghai (UTC+8, no daylight saving), in ms. */
+int64_t time_shanghai_day_start(int64_t ms);
 /* Accepts "YYYY-MM-DD", "YYYY-MM-DDTHH:MM[:SS[.fff]]" with optional "Z" or
  * "+HH:MM"; without an offset the server's local time zone applies.
  * Returns false on anything else (including impossible dates). */

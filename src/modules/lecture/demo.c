@@ -24,19 +24,6 @@ static const struct {
      "浦东新区党群服务中心", "draft", 0, 0, 15, 14, 100, 0},
 };
 
-static int64_t id_by(db_conn_t *c, const char *sql, const char *key)
-{
-    db_stmt_t *st = db_prepare(c, sql);
-    int64_t id = 0;
-    if (st) {
-        db_bind_text(st, 1, key);
-        if (db_step(st) == DB_ROW)
-            id = db_col_int64(st, 0);
-    }
-    db_done(st);
-    return id;
-}
-
 static int add_session(db_conn_t *c, int64_t lecture, int64_t starts, int capacity, int64_t now)
 {
     db_stmt_t *st = db_prepare(c, "INSERT INTO lecture_sessions (lecture_id, starts_at, ends_at, capacity, "
@@ -65,17 +52,17 @@ int lecture_demo(zd_app_t *app, char *err, size_t errlen)
     int64_t n = 0;
     if (db_query_int64(c, "SELECT COUNT(*) FROM lectures", &n) < 0)
         goto dberr;
-    if (n > 0 || !id_by(c, "SELECT id FROM orgs WHERE code = ?", "SH-PD")) {
+    if (n > 0 || !db_query_id_by_text(c, "SELECT id FROM orgs WHERE code = ?", "SH-PD")) {
         ret = 0; /* loaded before, or no demo organisations */
         goto out;
     }
     if (db_begin(c) != 0)
         goto dberr;
     int64_t now = time_now_ms();
-    int64_t day0 = (now + 8 * 3600000LL) / 86400000LL * 86400000LL - 8 * 3600000LL; /* today, Shanghai */
+    int64_t day0 = time_shanghai_day_start(now);
     for (size_t i = 0; i < sizeof DEMO / sizeof DEMO[0]; i++) {
-        int64_t org = id_by(c, "SELECT id FROM orgs WHERE code = ?", DEMO[i].org);
-        int64_t user = id_by(c, "SELECT id FROM users WHERE username = ?", DEMO[i].user);
+        int64_t org = db_query_id_by_text(c, "SELECT id FROM orgs WHERE code = ?", DEMO[i].org);
+        int64_t user = db_query_id_by_text(c, "SELECT id FROM users WHERE username = ?", DEMO[i].user);
         if (!org || !user)
             goto dberr;
         db_stmt_t *st = db_prepare(

@@ -28,19 +28,6 @@ static const struct {
      1, "上海党建直播间", "HP-2026-02"},
 };
 
-static int64_t id_by(db_conn_t *c, const char *sql, const char *key)
-{
-    db_stmt_t *st = db_prepare(c, sql);
-    int64_t id = 0;
-    if (st) {
-        db_bind_text(st, 1, key);
-        if (db_step(st) == DB_ROW)
-            id = db_col_int64(st, 0);
-    }
-    db_done(st);
-    return id;
-}
-
 int live_demo(zd_app_t *app, char *err, size_t errlen)
 {
     db_conn_t *c = db_acquire(app->db);
@@ -52,17 +39,17 @@ int live_demo(zd_app_t *app, char *err, size_t errlen)
     int64_t n = 0;
     if (db_query_int64(c, "SELECT COUNT(*) FROM live_streams", &n) < 0)
         goto dberr;
-    if (n > 0 || !id_by(c, "SELECT id FROM orgs WHERE code = ?", "SH-PD")) {
+    if (n > 0 || !db_query_id_by_text(c, "SELECT id FROM orgs WHERE code = ?", "SH-PD")) {
         ret = 0; /* loaded before, or no demo organisations */
         goto out;
     }
     if (db_begin(c) != 0)
         goto dberr;
     int64_t now = time_now_ms();
-    int64_t day0 = (now + 8 * 3600000LL) / 86400000LL * 86400000LL - 8 * 3600000LL; /* today, Shanghai */
+    int64_t day0 = time_shanghai_day_start(now);
     for (size_t i = 0; i < sizeof DEMO / sizeof DEMO[0]; i++) {
-        int64_t org = id_by(c, "SELECT id FROM orgs WHERE code = ?", DEMO[i].org);
-        int64_t user = id_by(c, "SELECT id FROM users WHERE username = ?", DEMO[i].user);
+        int64_t org = db_query_id_by_text(c, "SELECT id FROM orgs WHERE code = ?", DEMO[i].org);
+        int64_t user = db_query_id_by_text(c, "SELECT id FROM users WHERE username = ?", DEMO[i].user);
         int64_t district = org ? live_district_of(c, org) : 0;
         if (!org || !user || district <= 0)
             goto dberr;
