@@ -20,10 +20,16 @@ const arg = (name, def) => {
 const LEVEL = arg('level', '3'), RISK = arg('risk', '2'), JOBS = Number(arg('jobs', '2'));
 // B boolean-blind, E error-based, U union, S stacked, T time-based (slow: make security-full)
 const TECH = arg('technique', 'BEUST');
+// one sqlmap run per route tests each of its parameters in turn (-p a,b or
+// several '*' marks): the same probes without a Python start-up, connection
+// and stability check per parameter (--per-param for the old way)
+const PER_PARAM = process.argv.includes('--per-param');
+const LIMIT = Number(arg('limit', '0'));
+const EXTRA = (arg('extra', '') || '').split(' ').filter(Boolean);
 
 function sqlmap(args) {
   return new Promise((resolve) => {
-    const p = spawn('sqlmap', [...args, '--batch', '--level', LEVEL, '--risk', RISK, '--technique', TECH, '--disable-coloring'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const p = spawn('sqlmap', [...args, ...EXTRA, '--batch', '--level', LEVEL, '--risk', RISK, '--technique', TECH, '--disable-coloring'], { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     p.stdout.on('data', (d) => { out += d; });
     p.stderr.on('data', (d) => { out += d; });
@@ -45,27 +51,33 @@ try {
     const headers = [`--cookie=${who.cookie}`, `--headers=X-CSRF-Token: ${who.csrf}`];
     const url = `${srv.base}${fill(r.path)}`;
     if (r.method === 'GET') {
-      for (const p of (r.op.parameters || []).filter((x) => x.in === 'query')) {
-        const value = p.schema?.enum?.[0] ?? (p.schema?.type === 'integer' ? '1' : p.schema?.type === 'boolean' ? 'true' : 'abc');
-        tasks.push({ name: `GET ${r.path} ?${p.name}`, args: ['-u', `${url}?${p.name}=${encodeURIComponent(value)}`, '-p', p.name, ...headers] });
+      const params = (r.op.parameters || []).filter((x) => x.in === 'query');
+      const value = (p) => p.schema?.enum?.[0] ?? (p.schema?.type === 'integer' ? '1' : p.schema?.type === 'boolean' ? 'true' : 'abc');
+      const groups = PER_PARAM ? params.map((p) => [p]) : params.length ? [params] : [];
+      for (const g of groups) {
+        const query = g.map((p) => `${p.name}=${encodeURIComponent(value(p))}`).join('&');
+        tasks.push({ name: `GET ${r.path} ?${g.map((p) => p.name).join(',')}`, n: g.length, args: ['-u', `${url}?${query}`, '-p', g.map((p) => p.name).join(','), ...headers] });
       }
     } else {
       const body = exampleBody(r.op, who.me.user.org_id);
       if (!body) continue;
-      for (const field of Object.keys(body)) {
-        if (typeof body[field] !== 'string') continue;
-        const marked = { ...body, [field]: `${body[field]}*` }; // sqlmap's injection mark
-        tasks.push({ name: `${r.method} ${r.path} {${field}}`, args: ['-u', url, '--method', r.method, '--data', JSON.stringify(marked), ...headers] });
+      const fields = Object.keys(body).filter((f) => typeof body[f] === 'string');
+      const groups = PER_PARAM ? fields.map((f) => [f]) : fields.length ? [fields] : [];
+      for (const g of groups) {
+        const marked = { ...body };
+        for (const f of g) marked[f] = `${body[f]}*`; // sqlmap's injection mark
+        tasks.push({ name: `${r.method} ${r.path} {${g.join(',')}}`, n: g.length, args: ['-u', url, '--method', r.method, '--data', JSON.stringify(marked), ...headers] });
       }
     }
   }
+  if (LIMIT) tasks.length = Math.min(tasks.length, LIMIT);
   let next = 0;
   const worker = async (id) => {
     while (next < tasks.length) {
       const t = tasks[next++];
       const out = join(work, String(id));
       const res = await sqlmap([...t.args, `--output-dir=${out}`]);
-      probes++;
+      probes += t.n;
       const found = /sqlmap identified the following injection point|is vulnerable|Parameter: .* \((GET|POST|PATCH|\(custom\)).*\)\n\s+Type:/.test(res.out);
       if (found) {
         failed++;
