@@ -132,6 +132,8 @@ const char *http_client_ip(const http_req_t *req);
  * X-Forwarded-Proto; never believed from anyone else) */
 bool http_via_tls(const http_req_t *req);
 const char *http_header_in(http_req_t *req, const char *name); /* NULL if absent */
+/* Whether Accept-Encoding admits gzip (present and not q=0). */
+bool http_accepts_gzip(http_req_t *req);
 const char *http_cookie(http_req_t *req, const char *name);
 const char *http_param(const http_req_t *req, const char *name); /* path {name} */
 /* Path parameter as a positive id; false after answering 404. */

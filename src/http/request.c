@@ -231,6 +231,35 @@ db_conn_t *http_db_change(http_req_t *req, int64_t *id)
 
 /* ---- response ---- */
 
+bool http_accepts_gzip(http_req_t *req)
+{
+    /* "gzip", "gzip;q=0.8", "deflate, gzip" yes; "gzip;q=0" or absent no */
+    const char *ae = http_header_in(req, "Accept-Encoding");
+    for (const char *p = ae; p && (p = strcasestr(p, "gzip")) != NULL; p += 4) {
+        if (p > ae && p[-1] != ' ' && p[-1] != ',')
+            continue;
+        const char *q = p + 4;
+        while (*q == ' ')
+            q++;
+        if (*q == ',' || *q == '\0')
+            return true;
+        if (*q != ';')
+            continue;
+        q++;
+        while (*q == ' ')
+            q++;
+        if (strncmp(q, "q=0", 3) != 0)
+            return true;
+        q += 3;
+        if (*q == '.')
+            for (q++; *q >= '0' && *q <= '9'; q++)
+                if (*q != '0')
+                    return true;
+        return false;
+    }
+    return false;
+}
+
 bool http_method_safe(const char *m)
 {
     return m && (!strcmp(m, "GET") || !strcmp(m, "HEAD") || !strcmp(m, "OPTIONS"));

@@ -73,12 +73,6 @@ static bool safe_path(const char *p)
     return true;
 }
 
-static bool accepts_gzip(http_req_t *req)
-{
-    const char *ae = http_header_in(req, "Accept-Encoding");
-    return ae && strstr(ae, "gzip");
-}
-
 /* Opens a regular file; -1 if missing or not regular. */
 static int open_regular(const char *path, struct stat *st)
 {
@@ -98,7 +92,7 @@ static bool serve_file(http_req_t *req, const char *full, const char *logical, b
     char gz[4200];
     bool gzip = false;
     int fd = -1;
-    if (accepts_gzip(req)) {
+    if (http_accepts_gzip(req)) {
         snprintf(gz, sizeof gz, "%s.gz", full);
         fd = open_regular(gz, &st);
         gzip = fd >= 0;

@@ -130,6 +130,22 @@ test('console files: MIME, ETag and 304, gzip, immutable assets, SPA fallback', 
   }
 });
 
+test('a large JSON answer is gzip-compressed for a client that accepts it; small ones and other clients get it plain', async () => {
+  const get = (enc, path = '/api/v1/openapi.json') => fetch(srv.base + path, { headers: { cookie: admin.cookie, 'accept-encoding': enc } });
+  const plain = await get('identity');
+  assert.equal(plain.headers.get('content-encoding'), null);
+  const body = await plain.text();
+  assert.ok(Buffer.byteLength(body) > 16384, 'the OpenAPI document is large');
+  const gz = await get('gzip, deflate');
+  assert.equal(gz.headers.get('content-encoding'), 'gzip');
+  assert.equal(gz.headers.get('vary'), 'Accept-Encoding');
+  assert.ok(Number(gz.headers.get('content-length')) < Buffer.byteLength(body) / 4, 'at least 4× smaller');
+  assert.equal(await gz.text(), body, 'the same document once inflated');
+  assert.equal((await get('gzip;q=0')).headers.get('content-encoding'), null, 'q=0 refuses gzip');
+  // a small answer (the session, with its CSRF token) is never compressed
+  assert.equal((await get('gzip', '/api/v1/auth/me')).headers.get('content-encoding'), null);
+});
+
 test('the members\' pages under /m/ fall back to their own index.html, everything else to the console\'s', async () => {
   for (const path of ['/m/', '/m', '/m/bookings', '/m/lectures/12', '/m/checkin?token=1.abc']) {
     const r = await srv.get(path);
