@@ -67,6 +67,35 @@ test('the playground highlights a typo in place and taking the suggestion fixes 
   });
 });
 
+test('a 500,000-character check shows its first findings within a second and the page stays responsive', async (t) => {
+  await withPage(t, ctx, async (page) => {
+    await signIn(ctx, page, 'admin');
+    await page.goto(ctx.base + '/proofread');
+    // 62,500 sentences, each with one typo: 62,500 marks
+    const text = '我们要按装设备。'.repeat(62500);
+    await page.locator('textarea[data-test=proofread-input]').fill(text);
+    await page.locator('[data-test=char-count]', { hasText: '500,000 / 500,000' }).waitFor();
+    const answer = page.waitForResponse((r) => r.url().endsWith('/api/v1/proofread') && r.request().method() === 'POST', { timeout: 60000 });
+    await page.locator('[data-test=proofread-check]').click();
+    const resp = await answer;
+    await resp.finished();
+    const t0 = Date.now();
+    await page.locator('[data-test=hl-mark]').first().waitFor();
+    const first = Date.now() - t0;
+    assert.ok(first < 1000, `first findings after ${first} ms`);
+    await page.locator('[data-test=summary-typo]', { hasText: '62500' }).waitFor();
+    // while the rest is being drawn, the page answers: a click opens a popover at once
+    const t1 = Date.now();
+    await page.locator('[data-test=hl-mark]').first().click();
+    await page.locator('[data-test=hl-popover]').waitFor();
+    assert.ok(Date.now() - t1 < 1000, `a click answered after ${Date.now() - t1} ms`);
+    await page.keyboard.press('Escape');
+    // and every mark arrives
+    await page.locator('[data-test=hl-rendering]').waitFor({ state: 'detached', timeout: 60000 });
+    assert.equal(await page.locator('[data-test=hl-mark]').count(), 62500);
+  });
+});
+
 test('a lexicon created in the console, filled from a .txt file, is used by the next check', async (t) => {
   await withPage(t, ctx, async (page) => {
     await signIn(ctx, page, 'admin');
