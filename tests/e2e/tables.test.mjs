@@ -195,3 +195,84 @@ test('users import: 下载模板, a file with a bad row is refused row by row in
     await page.locator('[data-test=users-table] .el-table__body tr', { hasText: 'e2e_imp1' }).waitFor();
   });
 });
+
+// Every form label with a "?" tip on one line, left of its field; the users
+// list keeps 姓名, 所属组织 and 最近登录 whole: at 1366×768 (the console's
+// design size) and 1440×900, checked with element rectangles.
+async function formLayoutProblems(page, dialog) {
+  return dialog.evaluate((root) => {
+    const out = [];
+    for (const item of root.querySelectorAll('.el-form-item')) {
+      const l = item.querySelector('.el-form-item__label');
+      const c = item.querySelector('.el-form-item__content');
+      if (!l || !c || !l.textContent.trim()) continue;
+      const name = l.textContent.trim();
+      const lr = l.getBoundingClientRect();
+      const cr = c.getBoundingClientRect();
+      // lines: the label's boxes grouped by their vertical centre (a line is ~20 px)
+      const centres = [];
+      const range = document.createRange();
+      range.selectNodeContents(l);
+      for (const r of range.getClientRects()) {
+        const y = r.top + r.height / 2;
+        if (r.width && r.height && !centres.some((c) => Math.abs(c - y) < 10)) centres.push(y);
+      }
+      const lines = { size: centres.length };
+      const tip = l.querySelector('.help-tip');
+      if (tip) {
+        const tr = tip.getBoundingClientRect();
+        if (tr.left < lr.left - 1 || tr.right > lr.right + 1 || tr.top < lr.top - 1 || tr.bottom > lr.bottom + 1) out.push(`${name}: its ? sits outside the label`);
+      }
+      if (lines.size > 1) out.push(`${name}: label wraps onto ${lines.size} lines`);
+      if (l.scrollWidth > l.clientWidth + 1) out.push(`${name}: label cut`);
+      if (lr.right > cr.left + 1 && lr.bottom > cr.top + 1 && lr.top < cr.bottom - 1) out.push(`${name}: label overlaps its field`);
+    }
+    return out;
+  });
+}
+
+for (const [width, height] of [[1366, 768], [1440, 900]]) {
+  test(`at ${width}×${height} form labels with a ? tip stay on one line beside their fields, and the users list shows its key columns whole`, async (t) => {
+    await withPage(t, ctx, async (page) => {
+      await signIn(ctx, page, 'admin');
+      const forms = [
+        ['/orgs', async () => { await page.locator('.el-tree-node__content').first().click(); await page.locator('[data-test=org-create]').click(); }, '新建下级组织'],
+        ['/users', () => page.locator('[data-test=user-create]').click(), '新建用户'],
+        ['/lexicons', () => page.locator('[data-test=lexicon-create]').click(), '新建词库'],
+      ];
+      const problems = [];
+      for (const [path, open, title] of forms) {
+        await page.goto(ctx.base + path);
+        await open();
+        const dialog = page.locator('.el-dialog', { hasText: title }).last();
+        await dialog.locator('.el-form-item__label').first().waitFor();
+        await page.waitForTimeout(300); // the dialog's opening animation
+        for (const p of await formLayoutProblems(page, dialog)) problems.push(`${title}: ${p}`);
+        await page.keyboard.press('Escape');
+        await dialog.waitFor({ state: 'hidden' });
+      }
+      assert.deepEqual(problems, []);
+      // roles belong to the security administrator (separation of duties)
+      await page.context().clearCookies();
+      await signIn(ctx, page, 'secadmin');
+      await page.goto(ctx.base + '/roles');
+      await page.locator('[data-test=role-create]').click();
+      const roleForm = page.locator('.el-dialog', { hasText: '新建角色' }).last();
+      await roleForm.locator('.el-form-item__label').first().waitFor();
+      await page.waitForTimeout(300);
+      assert.deepEqual(await formLayoutProblems(page, roleForm), []);
+      await page.keyboard.press('Escape');
+      await page.context().clearCookies();
+      await signIn(ctx, page, 'admin');
+      await page.goto(ctx.base + '/users');
+      const header = page.locator('[data-test=users-table] .el-table__header-wrapper');
+      await header.getByText('用户名', { exact: true }).waitFor();
+      for (const h of ['姓名', '所属组织', '最近登录']) {
+        const cell = header.locator('th .cell', { hasText: h }).first();
+        assert.ok(await cell.isVisible(), `${h} shown`);
+        const cut = await cell.evaluate((el) => el.scrollWidth > el.clientWidth + 1 || el.getBoundingClientRect().right > document.documentElement.clientWidth);
+        assert.equal(cut, false, `${h} whole`);
+      }
+    }, { viewport: { width, height } });
+  });
+}
