@@ -205,6 +205,34 @@ describe('passwords', () => {
     assert.equal((await s.get('/api/v1/orgs')).status, 200);
   });
 
+  test('a user changes their own phone and e-mail only with their password; a wrong one changes nothing and is recorded', async () => {
+    const org = await orgByCode(admin, 'SH-JA');
+    const u = await createUser(admin, { username: 'contact_user', name: '联系', org_id: org.id, roles: ['worker'], phone: '13800000001' });
+    const s = await loginFresh('contact_user');
+    const pw = secrets[secrets.length - 1];
+    envelope(await s.patch('/api/v1/auth/me', { password: 'not-my-password', phone: '13900000002' }), 422, 'invalid_fields');
+    assert.equal((await s.get('/api/v1/auth/me')).json.user.phone, '13800000001', 'unchanged');
+    const bad = await s.patch('/api/v1/auth/me', { password: pw, email: 'no-at-sign' });
+    envelope(bad, 422, 'invalid_fields');
+    assert.ok(bad.json.error.fields.email);
+    envelope(await s.patch('/api/v1/auth/me', { password: pw }), 400, 'bad_request');
+    const ok = await s.patch('/api/v1/auth/me', { password: pw, phone: '13900000002', email: 'lianxi@example.cn' });
+    assert.equal(ok.status, 200, ok.body);
+    assert.equal(ok.json.user.phone, '13900000002');
+    assert.equal(ok.json.user.email, 'lianxi@example.cn');
+    // the administrator's list shows the new number masked
+    const listed = (await admin.get('/api/v1/users?q=contact_user')).json.items.find((x) => x.id === u.id);
+    assert.equal(listed.phone, '139****0002');
+    assert.equal(listed.email, 'lianxi@example.cn');
+    // an empty string clears the e-mail
+    assert.equal((await s.patch('/api/v1/auth/me', { password: pw, email: '' })).json.user.email, null);
+    // both attempts on the record, the failure as a failure
+    const recs = (await auditor.get(`/api/v1/audit?action=auth.contact_update&target=user:${u.id}&page_size=50`)).json.items;
+    assert.equal(recs.filter((r) => r.outcome === 'failure').length, 1, JSON.stringify(recs));
+    assert.equal(recs.filter((r) => r.outcome === 'success').length, 2);
+    assert.ok(!JSON.stringify(recs).includes('13900000002'), 'the audit keeps the masked number only');
+  });
+
   test('the last five passwords cannot be reused', async () => {
     const org = await orgByCode(admin, 'SH-HK');
     const u = await createUser(admin, { username: 'history_user', name: '历史', org_id: org.id, roles: ['worker'] });

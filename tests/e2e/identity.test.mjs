@@ -340,3 +340,25 @@ test('a user enrols in two-step verification with the QR code and then needs the
     });
   });
 });
+
+test('a user changes their own phone and e-mail on the profile page, confirmed by the password', async (t) => {
+  await withPage(t, ctx, async (page) => {
+    await signIn(ctx, page, 'auditor');
+    await page.goto(ctx.base + '/profile');
+    await page.locator('[data-test=contact-edit]').click();
+    const dlg = page.locator('.el-dialog', { hasText: '修改联系方式' });
+    await dlg.locator('input[data-test=contact-phone]').fill('13700001111');
+    await dlg.locator('input[data-test=contact-email]').fill('shenji@example.cn');
+    await dlg.locator('input[data-test=contact-password]').fill('wrong-password');
+    await dlg.locator('[data-test=contact-save]').click();
+    await dlg.locator('.el-form-item__error', { hasText: '密码不正确' }).waitFor();
+    await dlg.locator('input[data-test=contact-password]').fill(ADMIN_PASSWORD);
+    await dlg.locator('[data-test=contact-save]').click();
+    await dlg.waitFor({ state: 'hidden' });
+    await page.locator('.el-descriptions', { hasText: '13700001111' }).waitFor();
+    await page.locator('.el-descriptions', { hasText: 'shenji@example.cn' }).waitFor();
+    // and it holds after a reload
+    await page.reload();
+    await page.locator('.el-descriptions', { hasText: 'shenji@example.cn' }).waitFor();
+  });
+});

@@ -300,6 +300,82 @@ static void me(http_req_t *req)
         http_json(req, 200, me_json(req, c, auth_of(req)));
 }
 
+/* Whether password is the user's own (re-authentication before a change). */
+static bool own_password(db_conn_t *c, int64_t user_id, const char *password)
+{
+    char hash[PASSWORD_HASH_MAX] = "";
+    db_stmt_t *st = db_prepare(c, "SELECT password_hash FROM users WHERE id = ?");
+    if (st) {
+        db_bind_int64(st, 1, user_id);
+        if (db_step(st) == DB_ROW)
+            str_lcpy(hash, db_col_text(st, 0), sizeof hash);
+    }
+    db_done(st);
+    return password_verify(hash, password);
+}
+
+static const vfield_t CONTACT_BODY[] = {
+    {"password", V_STR, true, 1, 128, NULL, NULL, "登录密码（确认是本人操作）"},
+    {"phone", V_STR, false, 0, 30, NULL, identity_check_phone, "手机（空字符串清除）"},
+    {"email", V_STR, false, 0, 100, NULL, identity_check_email, "邮箱（空字符串清除）"}};
+
+/* One's own phone and e-mail, after re-entering the password: a stolen
+ * session alone cannot redirect the account's contacts. */
+static void update_contact(http_req_t *req)
+{
+    db_conn_t *c;
+    if (!(c = http_db(req)))
+        return;
+    const auth_ctx_t *a = auth_of(req);
+    json_t *b = http_json_body(req);
+    if (!jhas(b, "phone") && !jhas(b, "email")) {
+        http_error(req, 400, "bad_request", "请填写要修改的手机或邮箱");
+        return;
+    }
+    if (!own_password(c, a->user_id, jstr(b, "password"))) {
+        if (!audit_simple(req, "auth.contact_update", "user", a->user_id, "failure", "密码错误"))
+            return;
+        http_error_fields(req, json_pack("{s:s}", "password", "密码不正确"));
+        return;
+    }
+    if (db_begin(c) != 0) {
+        http_db_error(req, c);
+        return;
+    }
+    json_t *before = http_defer_json(req, identity_user_load(NULL, c, a->user_id, false));
+    qb_t q;
+    qb_init(&q, "UPDATE users SET updated_at = ");
+    qb_int(&q, time_now_ms());
+    if (jhas(b, "email")) {
+        qb_sql(&q, ", email = ");
+        qb_text(&q, *jstr(b, "email") ? jstr(b, "email") : NULL);
+    }
+    char *sealed = NULL;
+    if (jhas(b, "phone")) {
+        const char *ph = jstr(b, "phone");
+        char masked[32] = "";
+        if (*ph) {
+            sealed = crypto_seal(ph);
+            identity_phone_mask(ph, masked, sizeof masked);
+        }
+        qb_sql(&q, ", phone_enc = ");
+        qb_text(&q, sealed);
+        qb_sql(&q, ", phone_masked = ");
+        qb_text(&q, sealed ? masked : NULL);
+    }
+    qb_sql(&q, " WHERE id = ");
+    qb_int(&q, a->user_id);
+    db_stmt_t *st = (!jhas(b, "phone") || !*jstr(b, "phone") || sealed) ? qb_prepare(c, &q) : NULL;
+    int rc = st ? db_step(st) : DB_ERROR;
+    db_done(st);
+    qb_free(&q);
+    free(sealed);
+    json_t *after =
+        rc == DB_DONE ? http_defer_json(req, identity_user_load(NULL, c, a->user_id, false)) : NULL;
+    audit_entry_t ae = {.target_type = "user", .target = a->user_id, .before = before, .after = after};
+    audit_reply(req, c, rc == DB_DONE, &ae, 200, rc == DB_DONE ? me_json(req, c, a) : NULL);
+}
+
 static const vfield_t PASSWORD_BODY[] = {{"old_password", V_STR, true, 1, 128, NULL, NULL, "原密码"},
                                          {"new_password", V_STR, true, 1, 128, NULL, NULL, "新密码"}};
 
@@ -316,15 +392,7 @@ static void change_password(http_req_t *req)
     json_t *b = http_json_body(req);
     auth_policy_t pol;
     auth_policy(identity_ctx.db, &pol);
-    char hash[PASSWORD_HASH_MAX] = "";
-    db_stmt_t *st = db_prepare(c, "SELECT password_hash FROM users WHERE id = ?");
-    if (st) {
-        db_bind_int64(st, 1, a->user_id);
-        if (db_step(st) == DB_ROW)
-            str_lcpy(hash, db_col_text(st, 0), sizeof hash);
-    }
-    db_done(st);
-    if (!password_verify(hash, jstr(b, "old_password"))) {
+    if (!own_password(c, a->user_id, jstr(b, "old_password"))) {
         if (!audit_simple(req, "auth.password_change", "user", a->user_id, "failure", "原密码错误"))
             return;
         http_error_fields(req, json_pack("{s:s}", "old_password", "原密码不正确"));
@@ -344,7 +412,7 @@ static void change_password(http_req_t *req)
         return;
     }
     /* the other sessions of this user end; this one stays */
-    st = NULL;
+    db_stmt_t *st = NULL;
     int rc = db_begin(c) == 0 && identity_set_password(c, a->user_id, nh, false) == 0 ? 0 : -1;
     if (rc == 0) {
         st = db_prepare(c, "UPDATE sessions SET revoked_at = ?, revoked_reason = 'password_changed' "
@@ -468,21 +536,14 @@ static void totp_disable(http_req_t *req)
         http_error(req, 403, "forbidden", "安全策略要求您的角色启用双因素认证，不能关闭");
         return;
     }
-    char hash[PASSWORD_HASH_MAX] = "";
-    db_stmt_t *st = db_prepare(c, "SELECT password_hash FROM users WHERE id = ?");
-    if (st) {
-        db_bind_int64(st, 1, a->user_id);
-        if (db_step(st) == DB_ROW)
-            str_lcpy(hash, db_col_text(st, 0), sizeof hash);
-    }
-    db_done(st);
-    if (!password_verify(hash, jstr(http_json_body(req), "password"))) {
+    if (!own_password(c, a->user_id, jstr(http_json_body(req), "password"))) {
         http_error_fields(req, json_pack("{s:s}", "password", "密码不正确"));
         return;
     }
-    st = db_begin(c) == 0
-             ? db_prepare(c, "UPDATE users SET totp_enc = NULL, totp_pending_enc = NULL WHERE id = ?")
-             : NULL;
+    db_stmt_t *st =
+        db_begin(c) == 0
+            ? db_prepare(c, "UPDATE users SET totp_enc = NULL, totp_pending_enc = NULL WHERE id = ?")
+            : NULL;
     int rc = DB_ERROR;
     if (st) {
         db_bind_int64(st, 1, a->user_id);
@@ -632,6 +693,12 @@ static const http_route_t routes[] = {
      .flags = HTTP_PW_EXPIRED_OK, .summary = "当前用户",
      .notes = "{user,permissions,data_scope,csrf_token,must_change_password,password_expired,"
        "totp_enrollment_required,password_expires_at,password_policy}"},
+    {.method = "PATCH", .pattern = "/api/v1/auth/me",
+     .example = "{\"password\":\"登录密码\",\"phone\":\"13800001234\",\"email\":\"me@example.cn\"}",
+     .handler = update_contact, .perm = HTTP_LOGIN, .flags = HTTP_SESSION_ONLY, .summary = "修改本人手机和邮箱",
+     .audit = "auth.contact_update", HTTP_BODY(CONTACT_BODY),
+     .notes = "re-authenticates with the password (422 on password when wrong, recorded as a failure); "
+       "answers the new /auth/me"},
     {.method = "POST", .pattern = "/api/v1/auth/password",
      .example = "{\"old_password\":\"旧密码\",\"new_password\":\"New-Passw0rd-2026\"}", .handler = change_password,
      .perm = HTTP_LOGIN, .flags = HTTP_PW_EXPIRED_OK | HTTP_SESSION_ONLY, .summary = "修改本人密码",

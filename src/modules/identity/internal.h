@@ -56,6 +56,10 @@ int identity_org_import_init(zd_app_t *app, char *err, size_t errlen);
 int64_t identity_user_insert(db_conn_t *c, const char *username, const char *name, int64_t org_id,
                              const char *password_hash, bool must_change, bool provisioned, const char *phone,
                              const char *email, json_t *roles, int64_t by);
+/* Field checks of a phone number and an e-mail address (empty is allowed):
+ * NULL when acceptable, else the reason (vfield_t check functions). */
+const char *identity_check_phone(json_t *v);
+const char *identity_check_email(json_t *v);
 /* 138****5678 style mask into out. */
 void identity_phone_mask(const char *phone, char *out, size_t outsz);
 /* Role names of a user as a JSON array. */

@@ -335,7 +335,7 @@ static const char *check_username(json_t *v)
     return NULL;
 }
 
-static const char *check_email(json_t *v)
+const char *identity_check_email(json_t *v)
 {
     const char *s = json_string_value(v), *at = strchr(s, '@');
     if (!*s)
@@ -344,7 +344,7 @@ static const char *check_email(json_t *v)
                                                                                       : "邮箱格式不正确";
 }
 
-static const char *check_phone(json_t *v)
+const char *identity_check_phone(json_t *v)
 {
     const char *s = json_string_value(v);
     int digits = 0;
@@ -394,8 +394,8 @@ static const vfield_t USER_NEW[] = {
     {"password", V_STR, false, 1, 128, NULL, NULL, "初始密码；不填则生成，只在答复中出现一次"},
     {"org_id", V_ID, true, 0, 0, NULL, NULL, "所属组织"},
     {"roles", V_ARRAY, true, 1, 16, NULL, check_roles, "角色名"},
-    {"phone", V_STR, false, 0, 30, NULL, check_phone, "手机（SM4 加密保存，列表中打码）"},
-    {"email", V_STR, false, 0, 100, NULL, check_email, "邮箱"},
+    {"phone", V_STR, false, 0, 30, NULL, identity_check_phone, "手机（SM4 加密保存，列表中打码）"},
+    {"email", V_STR, false, 0, 100, NULL, identity_check_email, "邮箱"},
 };
 
 static const vfield_t USER_OUT[] = {
@@ -493,8 +493,8 @@ static const vfield_t USER_PATCH[] = {
     {"name", V_STR, false, 1, 50, NULL, NULL, "姓名"},
     {"org_id", V_ID, false, 0, 0, NULL, NULL, "所属组织"},
     {"roles", V_ARRAY, false, 1, 16, NULL, check_roles, "角色名（整体替换）"},
-    {"phone", V_STR, false, 0, 30, NULL, check_phone, "手机"},
-    {"email", V_STR, false, 0, 100, NULL, check_email, "邮箱"},
+    {"phone", V_STR, false, 0, 30, NULL, identity_check_phone, "手机"},
+    {"email", V_STR, false, 0, 100, NULL, identity_check_email, "邮箱"},
     {"status", V_ENUM, false, 0, 0, USER_STATUS, NULL, "状态"},
 };
 

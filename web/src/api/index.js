@@ -15,6 +15,7 @@ export const authApi = {
   logout: () => api.post(`${V}/auth/logout`, undefined, { silent: true }),
   me: (opts) => api.get(`${V}/auth/me`, undefined, { silent: true, ...opts }),
   changePassword: (body) => api.post(`${V}/auth/password`, body),
+  updateContact: (body) => api.patch(`${V}/auth/me`, body),
   totpSetup: () => api.post(`${V}/auth/totp/setup`),
   totpEnable: (code) => api.post(`${V}/auth/totp/enable`, { code }),
   totpDisable: (password) => api.post(`${V}/auth/totp/disable`, { password }),
