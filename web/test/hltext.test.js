@@ -14,10 +14,15 @@ const frames = async (n) => {
   }
 };
 
+// paragraphs of ten sentences, each sentence with one typo
 function longResult(marks) {
-  const unit = '我们要按装设备。'; // 按装 at 3..5 in each unit
-  const text = unit.repeat(marks);
-  const findings = Array.from({ length: marks }, (_, k) => ({ start: k * 8 + 3, end: k * 8 + 5, text: '按装', suggestion: '安装', category: 'typo', severity: 'warn' }));
+  let text = '';
+  const findings = [];
+  for (let k = 0; k < marks; k++) {
+    findings.push({ start: text.length + 3, end: text.length + 5, text: '按装', suggestion: '安装', category: 'typo', severity: 'warn' });
+    text += '我们要按装设备。';
+    if (k % 10 === 9) text += '\n';
+  }
   return { text, findings };
 }
 
