@@ -13,7 +13,11 @@ static uint8_t g_class[0x10000];
 static uint32_t g_klass28[0x10000];
 static uint32_t g_pre_start[0x10001];
 static uint16_t g_pre[0x10000];
-static const norm_tables_t g_tables = {g_map, g_class, g_klass28, g_pre_start, g_pre};
+static uint8_t g_trad[0x10000];
+static const norm_tables_t g_tables = {g_map, g_class, g_klass28, g_pre_start, g_pre, g_trad};
+/* the t2s converter, kept open for phrase-level conversion (OpenCC's
+ * converters are read-only once loaded and safe to share between threads) */
+static opencc_t g_cc = (opencc_t)-1;
 static pthread_once_t g_once = PTHREAD_ONCE_INIT;
 static int g_rc = -1;
 static char g_err[256];
@@ -148,6 +152,7 @@ static int build_t2s(uint16_t *t2s, char *err, size_t errlen)
         opencc_close(cc);
         goto out;
     }
+    g_cc = cc;
     /* one line per input character; a line that is not exactly one
      * character (should not happen) leaves the character alone */
     const char *p = conv;
@@ -161,7 +166,6 @@ static int build_t2s(uint16_t *t2s, char *err, size_t errlen)
         p = nl ? nl + 1 : p + l;
     }
     opencc_convert_utf8_free(conv);
-    opencc_close(cc);
     rc = 0;
 out:
     free(cps);
@@ -187,6 +191,7 @@ static void init_once(void)
     for (uint32_t cp = 0; cp < 0x10000; cp++) {
         uint32_t m = (cp >= 0xD800 && cp <= 0xDFFF) ? cp : fold_one(cp);
         g_map[cp] = t2s[m];
+        g_trad[cp] = t2s[m] != m;
         g_class[cp] = (uint8_t)((cp >= 0xD800 && cp <= 0xDFFF) ? NORM_PUNCT : classify(g_map[cp]));
         g_klass28[cp] = (uint32_t)g_class[cp] << 28;
     }
@@ -237,6 +242,128 @@ size_t norm_utf8_check(const char *s, size_t n)
     return n;
 }
 
+/* ---- phrase level ---- */
+
+static norm_class_t class_of(const norm_tables_t *t, uint32_t cp)
+{
+    return cp < 0x10000 ? (norm_class_t)t->klass[cp] : norm_class_supp(cp);
+}
+
+static bool is_han(const norm_tables_t *t, uint32_t cp) { return class_of(t, cp) == NORM_CJK; }
+
+int norm_phrase(const char *text, size_t len, norm_phrase_t **out, size_t *n)
+{
+    *out = NULL;
+    *n = 0;
+    const norm_tables_t *t = norm_tables();
+    if (!t || g_cc == (opencc_t)-1)
+        return -1;
+    len = norm_utf8_check(text, len);
+    /* anything to convert? (text without a traditional character is left
+     * alone: OpenCC is far slower than the scan) */
+    bool any = false;
+    for (size_t i = 0; i < len && !any;) {
+        uint32_t cp = 0;
+        size_t l = norm_utf8((const unsigned char *)text + i, len - i, &cp);
+        if (!l)
+            break; /* not reached: the prefix is well-formed */
+        any = cp < 0x10000 && g_trad[cp];
+        i += l;
+    }
+    if (!any)
+        return 0;
+    /* OpenCC reads the text without its spaces and invisible characters
+     * (interference: 乾 淨 and 乾<U+200B>隆 are phrases too); idx maps its
+     * characters back to the original ones */
+    char *buf = malloc(len + 1), *conv = NULL;
+    uint32_t *a = malloc((len + 1) * sizeof *a), *b = NULL;
+    size_t *idx = malloc((len + 1) * sizeof *idx);
+    norm_phrase_t *ov = NULL;
+    size_t nov = 0, cap = 0, na = 0, nb = 0, blen = 0;
+    int rc = -1;
+    if (!buf || !a || !idx)
+        goto done;
+    for (size_t i = 0, ci = 0; i < len; ci++) {
+        uint32_t cp = 0;
+        size_t l = norm_utf8((const unsigned char *)text + i, len - i, &cp);
+        if (!l)
+            break;
+        if (class_of(t, cp) != NORM_SPACE) {
+            memcpy(buf + blen, text + i, l);
+            blen += l;
+            idx[na] = ci;
+            a[na++] = cp;
+        }
+        i += l;
+    }
+    buf[blen] = 0;
+    if (!(conv = opencc_convert_utf8(g_cc, buf, blen)))
+        goto done;
+    size_t clen = strlen(conv);
+    if (!(b = malloc((clen + 1) * sizeof *b)))
+        goto done;
+    for (size_t i = 0; i < clen;) {
+        size_t l = norm_utf8((const unsigned char *)conv + i, clen - i, &b[nb]);
+        if (!l)
+            break;
+        nb++;
+        i += l;
+    }
+    /* runs of Chinese characters between characters OpenCC left alone */
+    size_t i = 0, j = 0;
+    while (i < na) {
+        if (!is_han(t, a[i])) {
+            if (j >= nb || b[j] != a[i])
+                break; /* out of step (not expected): the rest stays character level */
+            i++;
+            j++;
+            continue;
+        }
+        size_t i2 = i, j2 = j;
+        while (i2 < na && is_han(t, a[i2]))
+            i2++;
+        while (j2 < nb && is_han(t, b[j2]))
+            j2++;
+        if (i2 - i == j2 - j) {
+            for (size_t k = 0; k < i2 - i; k++) {
+                uint32_t o = a[i + k], c = b[j + k];
+                /* a traditional character the phrase kept (乾 in 乾隆) stays
+                 * itself; anything else takes the per-character map */
+                uint32_t m = c < 0x10000 ? (t->trad[c] ? c : t->map[c]) : c;
+                uint32_t def = o < 0x10000 ? t->map[o] : o;
+                if (m == def || m >= 0x10000 || o >= 0x10000)
+                    continue;
+                if (nov == cap) {
+                    size_t nc = cap ? cap * 2 : 64;
+                    norm_phrase_t *nv = realloc(ov, nc * sizeof *nv);
+                    if (!nv)
+                        goto done;
+                    ov = nv;
+                    cap = nc;
+                }
+                ov[nov++] = (norm_phrase_t){idx[i + k], m};
+            }
+        }
+        i = i2;
+        j = j2;
+    }
+    rc = 0;
+done:
+    free(buf);
+    free(a);
+    free(b);
+    free(idx);
+    if (conv)
+        opencc_convert_utf8_free(conv);
+    if (rc != 0) {
+        free(ov);
+        return -1;
+    }
+    *out = ov;
+    *n = nov;
+    return 0;
+}
+
 void norm_text_free(norm_text_t *t)
 {
     if (!t)
@@ -265,6 +392,12 @@ int norm_text(const char *text, size_t len, norm_text_t *out, size_t *bad_offset
             *bad_offset = 0;
         return -1;
     }
+    /* phrase level: the characters whose conversion differs from the
+     * per-character map (none unless the text has a traditional one; on
+     * failure the per-character map applies) */
+    norm_phrase_t *ov = NULL;
+    size_t nov = 0, ovi = 0;
+    norm_phrase(text, len, &ov, &nov);
     /* at most one output character per input character */
     size_t cap = len + 1;
     out->text = malloc(cap * 4 + 1);
@@ -275,6 +408,7 @@ int norm_text(const char *text, size_t len, norm_text_t *out, size_t *bad_offset
     out->punct_before = malloc(cap * sizeof *out->punct_before);
     if (!out->text || !out->cps || !out->orig_start || !out->orig_byte || !out->klass || !out->punct_before) {
         norm_text_free(out);
+        free(ov);
         if (bad_offset)
             *bad_offset = 0;
         return -1;
@@ -291,6 +425,10 @@ int norm_text(const char *text, size_t len, norm_text_t *out, size_t *bad_offset
             l = 1; /* not reached: checked above */
         norm_class_t k;
         uint32_t m = norm_cp(t, cp, &k);
+        if (ovi < nov && ov[ovi].ci == ci) {
+            m = ov[ovi++].cp; /* a Chinese character either way */
+            k = NORM_CJK;
+        }
         if (k == NORM_SPACE || k == NORM_PUNCT || k == NORM_BREAK) {
             if (!gap && !brk) {
                 gap_start_cp = ci;
@@ -335,6 +473,7 @@ int norm_text(const char *text, size_t len, norm_text_t *out, size_t *bad_offset
         i += l;
         ci++;
     }
+    free(ov);
     out->text[blen] = 0;
     out->len = blen;
     out->nchars = n;

@@ -245,6 +245,91 @@ static void traditional_characters_match_simplified_entries(void **state)
     pr_lexset_release(ls);
 }
 
+/* Traditional text is converted at PHRASE level (OpenCC t2s once per text):
+ * 乾淨 is 干净 and 頭髮 头发, while 乾隆 stays 乾隆 (character by character 乾 would
+ * be 干); offsets stay exact in the original text. */
+static void traditional_phrases_are_converted_at_phrase_level_with_exact_offsets(void **state)
+{
+    (void)state;
+    pr_entry_t e[] = {E("干净", NULL, PR_CUSTOM, PR_INFO), E("头发", NULL, PR_CUSTOM, PR_INFO),
+                      E("干隆", NULL, PR_CUSTOM, PR_INFO), E("乾隆", NULL, PR_SENSITIVE, PR_WARN),
+                      E("沉默", NULL, PR_CUSTOM, PR_INFO)};
+    pr_lexset_t *ls = build(e, 5);
+    pr_result_t r;
+    /* 😀 is one code point of four bytes */
+    const char *text = "😀乾隆皇帝的頭髮很乾淨，他一直沈默。";
+    check(ls, text, &r);
+    assert_int_equal(r.n, 4);
+    assert_finding(text, &r.items[0], 1, 3, "乾隆");
+    assert_int_equal(r.items[0].category, PR_SENSITIVE);
+    assert_int_equal(r.items[0].byte_start, 4);
+    assert_finding(text, &r.items[1], 6, 8, "頭髮");
+    assert_finding(text, &r.items[2], 9, 11, "乾淨");
+    assert_finding(text, &r.items[3], 15, 17, "沈默");
+    pr_result_free(&r);
+    /* simplified text: no conversion, 乾 still matches only where written */
+    text = "干净的头发，乾隆年间";
+    check(ls, text, &r);
+    assert_int_equal(r.n, 3);
+    assert_finding(text, &r.items[0], 0, 2, "干净");
+    assert_finding(text, &r.items[1], 3, 5, "头发");
+    assert_finding(text, &r.items[2], 6, 8, "乾隆");
+    pr_result_free(&r);
+    /* spaces and invisible characters inside a phrase are interference */
+    text = "他很乾 淨，乾\u200b隆";
+    check(ls, text, &r);
+    assert_int_equal(r.n, 2);
+    assert_finding(text, &r.items[0], 2, 5, "乾 淨");
+    assert_finding(text, &r.items[1], 6, 9, "乾\u200b隆");
+    assert_int_equal(r.items[1].category, PR_SENSITIVE);
+    pr_result_free(&r);
+    /* a traditional character after malformed UTF-8: the error's offset */
+    size_t bad = 0;
+    const char badtext[] = "頭髮\xff乾淨";
+    assert_int_equal(pr_check(ls, badtext, sizeof badtext - 1, NULL, &r, &bad), -1);
+    assert_int_equal(bad, 6);
+    pr_result_free(&r);
+    /* entries written in traditional characters normalise the same way */
+    char *w = pr_normalize_word("乾淨的頭髮");
+    assert_string_equal(w, "干净的头发");
+    free(w);
+    w = pr_normalize_word("乾隆");
+    assert_string_equal(w, "乾隆");
+    free(w);
+    pr_lexset_release(ls);
+}
+
+/* The normaliser's phrase level and its offset map. */
+static void normaliser_converts_phrases_and_maps_back_to_the_original(void **state)
+{
+    (void)state;
+    norm_text_t nt;
+    const char *text = "Ａ乾隆，乾淨頭髮";
+    assert_int_equal(norm_text(text, strlen(text), &nt, NULL), 0);
+    assert_string_equal(nt.text, "a乾隆干净头发");
+    assert_int_equal(nt.nchars, 7);
+    size_t want_cp[] = {0, 1, 2, 4, 5, 6, 7}, want_byte[] = {0, 3, 6, 12, 15, 18, 21};
+    for (size_t i = 0; i < nt.nchars; i++) {
+        assert_int_equal(nt.orig_start[i], want_cp[i]);
+        assert_int_equal(nt.orig_byte[i], want_byte[i]);
+    }
+    norm_text_free(&nt);
+    /* text without a traditional character is not converted (沈默 is
+     * 沉默 only in a traditional text; in a simplified one it is a typo) */
+    norm_phrase_t *ov = NULL;
+    size_t n = 9;
+    assert_int_equal(norm_phrase("他一直沈默，干部们", strlen("他一直沈默，干部们"), &ov, &n), 0);
+    assert_int_equal(n, 0);
+    assert_null(ov);
+    /* only the characters that differ from the per-character map */
+    text = "乾隆的頭髮很乾淨";
+    assert_int_equal(norm_phrase(text, strlen(text), &ov, &n), 0);
+    assert_int_equal(n, 1); /* 乾 of 乾隆 (干 per character); 乾淨 → 干净 as per character */
+    assert_int_equal(ov[0].ci, 0);
+    assert_int_equal(ov[0].cp, 0x4E7E); /* 乾 */
+    free(ov);
+}
+
 static void full_width_and_upper_case_text_matches(void **state)
 {
     (void)state;
@@ -729,6 +814,8 @@ int main(void)
         cmocka_unit_test(full_width_letters_and_digits_with_spaces_between_them_are_found),
         cmocka_unit_test(a_run_of_one_repeated_character_matches_it_once_for_sensitive_words),
         cmocka_unit_test(traditional_characters_match_simplified_entries),
+        cmocka_unit_test(traditional_phrases_are_converted_at_phrase_level_with_exact_offsets),
+        cmocka_unit_test(normaliser_converts_phrases_and_maps_back_to_the_original),
         cmocka_unit_test(full_width_and_upper_case_text_matches),
         cmocka_unit_test(latin_entries_match_whole_words_only),
         cmocka_unit_test(whitelisted_longer_words_suppress_findings_inside_them),
