@@ -1,11 +1,18 @@
 /* normalize.c — the normalisation tables (utf8proc NFKC + case folding,
  * OpenCC t2s) and whole-text normalisation; see normalize.h. */
 #include "text/normalize.h"
+#include "core/crypto.h"
+#include "core/fileio.h"
+#include "core/str.h"
+#include <fcntl.h>
 #include <opencc/opencc.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <utf8proc.h>
 
 static uint16_t g_map[0x10000];
@@ -14,10 +21,15 @@ static uint32_t g_klass28[0x10000];
 static uint32_t g_pre_start[0x10001];
 static uint16_t g_pre[0x10000];
 static uint8_t g_trad[0x10000];
-static const norm_tables_t g_tables = {g_map, g_class, g_klass28, g_pre_start, g_pre, g_trad};
-/* the t2s converter, kept open for phrase-level conversion (OpenCC's
- * converters are read-only once loaded and safe to share between threads) */
+/* the tables in use: the arrays above, or a snapshot file mapped read-only */
+static norm_tables_t g_tables;
+/* the t2s converter for phrase-level conversion, opened on the first text
+ * that needs it (OpenCC's converters are read-only once loaded and safe to
+ * share between threads, OpenCC issue #231) */
 static opencc_t g_cc = (opencc_t)-1;
+static pthread_once_t g_cc_once = PTHREAD_ONCE_INIT;
+
+static void cc_open(void) { g_cc = opencc_open(OPENCC_DEFAULT_CONFIG_TRAD_TO_SIMP); }
 static pthread_once_t g_once = PTHREAD_ONCE_INIT;
 static int g_rc = -1;
 static char g_err[256];
@@ -152,7 +164,6 @@ static int build_t2s(uint16_t *t2s, char *err, size_t errlen)
         opencc_close(cc);
         goto out;
     }
-    g_cc = cc;
     /* one line per input character; a line that is not exactly one
      * character (should not happen) leaves the character alone */
     const char *p = conv;
@@ -166,6 +177,7 @@ static int build_t2s(uint16_t *t2s, char *err, size_t errlen)
         p = nl ? nl + 1 : p + l;
     }
     opencc_convert_utf8_free(conv);
+    opencc_close(cc);
     rc = 0;
 out:
     free(cps);
@@ -173,18 +185,167 @@ out:
     return rc;
 }
 
-static void init_once(void)
+/* ---- the tables' snapshot ----
+ * Building the tables costs ≈ 15–20 ms of CPU (OpenCC over 28,000
+ * ideographs, utf8proc for every BMP code point): more than a start of
+ * `zhendi proofread --text` may take. They are kept in a cache file
+ * (ZHENDI_CACHE_DIR, else $XDG_CACHE_HOME/zhendi, else ~/.cache/zhendi;
+ * ZHENDI_CACHE_DIR=off: none) that later processes map read-only. Its key
+ * is a SHA-256 of everything the tables are made of — the layout's
+ * version, utf8proc's version and OpenCC's t2s data files (Debian ships the
+ * library and the data from one source package) — so a
+ * change of any of them makes it stale: it is rebuilt and replaced
+ * atomically (written beside, renamed over; concurrent processes each write
+ * their own complete file, the last rename wins, a reader maps the old or
+ * the new). A file that does not match its key, its size or its checksum
+ * is ignored and rebuilt. */
+#define SNAP_MAGIC    "ZDNORM01"
+#define SNAP_OPENCC   "/usr/share/opencc" /* Debian's libopencc-data (OpenCC's PKGDATADIR) */
+#define SNAP_N        0x10000u
+#define SNAP_OFF_MAP  128u
+#define SNAP_OFF_PRE  (SNAP_OFF_MAP + SNAP_N * 2)
+#define SNAP_OFF_CLS  (SNAP_OFF_PRE + SNAP_N * 2)
+#define SNAP_OFF_TRAD (SNAP_OFF_CLS + SNAP_N)
+#define SNAP_OFF_K28  (SNAP_OFF_TRAD + SNAP_N)
+#define SNAP_OFF_PS   (SNAP_OFF_K28 + SNAP_N * 4)
+#define SNAP_SIZE     (SNAP_OFF_PS + (SNAP_N + 1) * 4)
+
+typedef struct {
+    char magic[8];
+    uint32_t size, reserved;
+    char key[65]; /* SHA-256, hex */
+    char pad[7];
+    uint64_t sum; /* of the bytes after the header */
+} snap_hdr_t;     /* ≤ SNAP_OFF_MAP bytes */
+
+static uint64_t snap_sum(const unsigned char *p, size_t n)
+{
+    uint64_t h = 0x9E3779B97F4A7C15ull;
+    for (size_t i = 0; i + 8 <= n; i += 8) {
+        uint64_t w;
+        memcpy(&w, p + i, 8);
+        h = (h ^ w) * 0x100000001B3ull;
+        h ^= h >> 29;
+    }
+    return h;
+}
+
+/* The cache file's path; false when there is none. */
+static bool snap_path(char *out, size_t outsz)
+{
+    const char *d = getenv("ZHENDI_CACHE_DIR"), *x;
+    int n;
+    if (d)
+        n = *d && strcmp(d, "off") ? snprintf(out, outsz, "%s/norm-tables.bin", d) : -1;
+    else if ((x = getenv("XDG_CACHE_HOME")) && *x == '/')
+        n = snprintf(out, outsz, "%s/zhendi/norm-tables.bin", x);
+    else if ((x = getenv("HOME")) && *x == '/')
+        n = snprintf(out, outsz, "%s/.cache/zhendi/norm-tables.bin", x);
+    else
+        n = -1;
+    return n > 0 && (size_t)n < outsz;
+}
+
+/* The key: false when OpenCC's files cannot be read (then no cache). */
+static bool snap_key(char key[65])
+{
+    static const char *const files[] = {"t2s.json", "TSPhrases.ocd2", "TSCharacters.ocd2"};
+    sbuf_t b;
+    sbuf_init(&b);
+    sbuf_printf(&b, "%s|%u|utf8proc %s", SNAP_MAGIC, SNAP_SIZE, utf8proc_version());
+    bool ok = true;
+    for (size_t i = 0; i < sizeof files / sizeof files[0] && ok; i++) {
+        char path[256];
+        snprintf(path, sizeof path, "%s/%s", SNAP_OPENCC, files[i]);
+        FILE *f = fopen(path, "rb");
+        ok = f != NULL;
+        char chunk[16384];
+        size_t n;
+        sbuf_printf(&b, "|%s|", files[i]);
+        while (f && (n = fread(chunk, 1, sizeof chunk, f)) > 0)
+            sbuf_append(&b, chunk, n);
+        if (f)
+            fclose(f);
+    }
+    if (ok)
+        crypto_sha256_hex(b.data, b.len, key);
+    sbuf_free(&b);
+    return ok;
+}
+
+static void snap_point(const unsigned char *base)
+{
+    g_tables =
+        (norm_tables_t){(const uint16_t *)(base + SNAP_OFF_MAP), base + SNAP_OFF_CLS,
+                        (const uint32_t *)(base + SNAP_OFF_K28), (const uint32_t *)(base + SNAP_OFF_PS),
+                        (const uint16_t *)(base + SNAP_OFF_PRE), base + SNAP_OFF_TRAD};
+}
+
+/* Maps the snapshot when it is there and current. */
+static bool snap_load(const char *path, const char key[65])
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return false;
+    struct stat st;
+    void *m = MAP_FAILED;
+    if (fstat(fd, &st) == 0 && st.st_size == (off_t)SNAP_SIZE)
+        m = mmap(NULL, SNAP_SIZE, PROT_READ, MAP_PRIVATE, fd, 0);
+    close(fd);
+    if (m == MAP_FAILED)
+        return false;
+    snap_hdr_t h;
+    memcpy(&h, m, sizeof h);
+    const unsigned char *base = m;
+    if (memcmp(h.magic, SNAP_MAGIC, 8) != 0 || h.size != SNAP_SIZE || memcmp(h.key, key, 65) != 0 ||
+        h.sum != snap_sum(base + SNAP_OFF_MAP, SNAP_SIZE - SNAP_OFF_MAP)) {
+        munmap(m, SNAP_SIZE);
+        return false;
+    }
+    snap_point(base); /* mapped for the rest of the process */
+    return true;
+}
+
+/* Writes the tables just built (failures only cost the next start the
+ * build again). */
+static void snap_save(const char *path, const char key[65])
+{
+    unsigned char *buf = calloc(1, SNAP_SIZE);
+    if (!buf)
+        return;
+    memcpy(buf + SNAP_OFF_MAP, g_map, sizeof g_map);
+    memcpy(buf + SNAP_OFF_PRE, g_pre, sizeof g_pre);
+    memcpy(buf + SNAP_OFF_CLS, g_class, sizeof g_class);
+    memcpy(buf + SNAP_OFF_TRAD, g_trad, sizeof g_trad);
+    memcpy(buf + SNAP_OFF_K28, g_klass28, sizeof g_klass28);
+    memcpy(buf + SNAP_OFF_PS, g_pre_start, sizeof g_pre_start);
+    snap_hdr_t h = {.size = SNAP_SIZE, .sum = snap_sum(buf + SNAP_OFF_MAP, SNAP_SIZE - SNAP_OFF_MAP)};
+    memcpy(h.magic, SNAP_MAGIC, 8);
+    memcpy(h.key, key, 65);
+    memcpy(buf, &h, sizeof h);
+    char dir[1100];
+    snprintf(dir, sizeof dir, "%s", path);
+    char *slash = strrchr(dir, '/');
+    if (slash && slash != dir) {
+        *slash = 0;
+        fileio_mkdirs(dir);
+    }
+    fileio_write_atomic(path, buf, SNAP_SIZE, 0644);
+    free(buf);
+}
+
+static bool build_tables(void)
 {
     uint16_t *t2s = malloc(0x10000 * sizeof *t2s);
     if (!t2s) {
         snprintf(g_err, sizeof g_err, "out of memory");
-        return;
+        return false;
     }
     for (uint32_t cp = 0; cp < 0x10000; cp++)
         t2s[cp] = (uint16_t)cp;
     if (build_t2s(t2s, g_err, sizeof g_err) != 0) {
         free(t2s);
-        return;
+        return false;
     }
     /* NFKC first (compatibility ideographs and radicals become unified
      * ideographs), then t2s on the result */
@@ -204,14 +365,31 @@ static void init_once(void)
     uint32_t *fill = calloc(0x10000, sizeof *fill);
     if (!fill) {
         snprintf(g_err, sizeof g_err, "out of memory");
-        return;
+        return false;
     }
     for (uint32_t cp = 0; cp < 0x10000; cp++) {
         uint32_t c = g_map[cp];
         g_pre[g_pre_start[c] + fill[c]++] = (uint16_t)cp;
     }
     free(fill);
+    g_tables = (norm_tables_t){g_map, g_class, g_klass28, g_pre_start, g_pre, g_trad};
+    return true;
+}
+
+static void init_once(void)
+{
+    _Static_assert(sizeof(snap_hdr_t) <= SNAP_OFF_MAP, "snapshot header");
+    char path[1100], key[65];
+    bool cache = snap_path(path, sizeof path) && snap_key(key);
+    if (cache && snap_load(path, key)) {
+        g_rc = 0;
+        return;
+    }
+    if (!build_tables())
+        return;
     g_rc = 0;
+    if (cache)
+        snap_save(path, key);
 }
 
 int norm_init(char *err, size_t errlen)
@@ -256,7 +434,7 @@ int norm_phrase(const char *text, size_t len, norm_phrase_t **out, size_t *n)
     *out = NULL;
     *n = 0;
     const norm_tables_t *t = norm_tables();
-    if (!t || g_cc == (opencc_t)-1)
+    if (!t)
         return -1;
     len = norm_utf8_check(text, len);
     /* anything to convert? (text without a traditional character is left
@@ -267,11 +445,14 @@ int norm_phrase(const char *text, size_t len, norm_phrase_t **out, size_t *n)
         size_t l = norm_utf8((const unsigned char *)text + i, len - i, &cp);
         if (!l)
             break; /* not reached: the prefix is well-formed */
-        any = cp < 0x10000 && g_trad[cp];
+        any = cp < 0x10000 && t->trad[cp];
         i += l;
     }
     if (!any)
         return 0;
+    pthread_once(&g_cc_once, cc_open);
+    if (g_cc == (opencc_t)-1)
+        return -1;
     /* OpenCC reads the text without its spaces and invisible characters
      * (interference: 乾 淨 and 乾<U+200B>隆 are phrases too); idx maps its
      * characters back to the original ones */

@@ -58,8 +58,10 @@ typedef struct {
     const uint8_t *trad;
 } norm_tables_t;
 
-/* Builds the tables (≈ 200 KiB, a few ms; OpenCC's t2s data must be
- * installed). 0 on success; -1 with a reason in err. */
+/* Maps the tables' snapshot from the cache directory when it is current,
+ * else builds them (≈ 15–20 ms of CPU; OpenCC's t2s data must be
+ * installed) and writes the snapshot for the next process (normalize.c,
+ * docs/text-engine.md). 0 on success; -1 with a reason in err. */
 int norm_init(char *err, size_t errlen);
 /* The tables, or NULL before a successful norm_init(). */
 const norm_tables_t *norm_tables(void);
