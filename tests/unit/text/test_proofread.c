@@ -435,6 +435,40 @@ static void invalid_utf8_is_reported_with_its_offset(void **state)
     pr_lexset_release(ls);
 }
 
+/* Two fixed constructions no n-gram window sees: 既…又… (both … and …) and
+ * A与不A (whether to do A or not); 即使…也… keeps its typo. */
+static void fixed_constructions_are_no_typos(void **state)
+{
+    (void)state;
+    pr_entry_t e[] = {E("既使", "即使", PR_TYPO, PR_WARN), E("既将", "即将", PR_TYPO, PR_WARN),
+                      E("干与", "干预", PR_TYPO, PR_WARN)};
+    pr_lexset_t *ls = build(e, 3);
+    pr_result_t r;
+    const char *clean[] = {"要做到既使党员受教育，又使群众得实惠。",
+                           "要既将学习成果转化为工作成效，又要防止形式主义。", "干与不干，结果大不一样。"};
+    for (size_t i = 0; i < sizeof clean / sizeof clean[0]; i++) {
+        check(ls, clean[i], &r);
+        assert_int_equal(r.n, 0);
+        pr_result_free(&r);
+    }
+    /* the same hits without the construction are typos */
+    const char *typo = "既使困难再大，也要坚持。会议既将召开。又一次开会。";
+    check(ls, typo, &r);
+    assert_int_equal(r.n, 2);
+    assert_finding(typo, &r.items[0], 0, 2, "既使");
+    assert_finding(typo, &r.items[1], 14, 16, "既将");
+    pr_result_free(&r);
+    /* explained: the dropped hit says why */
+    pr_options_t o = {.explain = true};
+    assert_int_equal(pr_check(ls, clean[0], strlen(clean[0]), &o, &r, NULL), 0);
+    assert_int_equal(r.n, 0);
+    assert_int_equal(r.ndropped, 1);
+    assert_non_null(r.dropped[0].explain);
+    assert_false(r.dropped[0].explain->kept);
+    pr_result_free(&r);
+    pr_lexset_release(ls);
+}
+
 static void typo_inside_a_longer_dictionary_word_is_not_reported(void **state)
 {
     (void)state;
@@ -822,6 +856,7 @@ int main(void)
         cmocka_unit_test(overlapping_findings_are_resolved_by_category),
         cmocka_unit_test(invalid_utf8_is_reported_with_its_offset),
         cmocka_unit_test(typo_inside_a_longer_dictionary_word_is_not_reported),
+        cmocka_unit_test(fixed_constructions_are_no_typos),
         cmocka_unit_test(typos_in_ordinary_sentences_are_found_and_word_boundaries_are_not_typos),
         cmocka_unit_test(explanations_show_both_readings_and_dropped_hits),
         cmocka_unit_test(merged_external_findings_are_deduplicated),
