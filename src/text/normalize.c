@@ -273,12 +273,13 @@ static bool snap_key(char key[65])
     return ok;
 }
 
+/* base is page-aligned (mmap) and every table's offset a multiple of its
+ * element size */
 static void snap_point(const unsigned char *base)
 {
-    g_tables =
-        (norm_tables_t){(const uint16_t *)(base + SNAP_OFF_MAP), base + SNAP_OFF_CLS,
-                        (const uint32_t *)(base + SNAP_OFF_K28), (const uint32_t *)(base + SNAP_OFF_PS),
-                        (const uint16_t *)(base + SNAP_OFF_PRE), base + SNAP_OFF_TRAD};
+    const void *map = base + SNAP_OFF_MAP, *k28 = base + SNAP_OFF_K28, *ps = base + SNAP_OFF_PS,
+               *pre = base + SNAP_OFF_PRE;
+    g_tables = (norm_tables_t){map, base + SNAP_OFF_CLS, k28, ps, pre, base + SNAP_OFF_TRAD};
 }
 
 /* Maps the snapshot when it is there and current. */
