@@ -299,6 +299,46 @@ static void traditional_phrases_are_converted_at_phrase_level_with_exact_offsets
     pr_lexset_release(ls);
 }
 
+/* Many threads converting traditional text at once share one OpenCC
+ * converter, opened by whichever needs it first. */
+typedef struct {
+    pr_lexset_t *ls;
+    int bad;
+} trad_job_t;
+
+static void *trad_thread(void *arg)
+{
+    trad_job_t *j = arg;
+    const char *text = "乾隆皇帝的頭髮很乾淨，後來他一直沈默。";
+    for (int i = 0; i < 20; i++) {
+        pr_result_t r;
+        if (pr_check(j->ls, text, strlen(text), NULL, &r, NULL) != 0 || r.n != 4 || r.items[0].start != 0 ||
+            r.items[3].end != 18)
+            j->bad++;
+        pr_result_free(&r);
+    }
+    return NULL;
+}
+
+static void traditional_text_on_many_threads_shares_one_converter(void **state)
+{
+    (void)state;
+    pr_entry_t e[] = {E("干净", NULL, PR_CUSTOM, PR_INFO), E("头发", NULL, PR_CUSTOM, PR_INFO),
+                      E("乾隆", NULL, PR_CUSTOM, PR_INFO), E("沉默", NULL, PR_CUSTOM, PR_INFO)};
+    pr_lexset_t *ls = build(e, 4);
+    pthread_t t[8];
+    trad_job_t j[8];
+    for (int i = 0; i < 8; i++) {
+        j[i] = (trad_job_t){ls, 0};
+        assert_int_equal(pthread_create(&t[i], NULL, trad_thread, &j[i]), 0);
+    }
+    for (int i = 0; i < 8; i++) {
+        pthread_join(t[i], NULL);
+        assert_int_equal(j[i].bad, 0);
+    }
+    pr_lexset_release(ls);
+}
+
 /* The normaliser's phrase level and its offset map. */
 static void normaliser_converts_phrases_and_maps_back_to_the_original(void **state)
 {
@@ -840,6 +880,8 @@ static int teardown(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        /* first, so that the threads race to open the converter */
+        cmocka_unit_test(traditional_text_on_many_threads_shares_one_converter),
         cmocka_unit_test(typo_checks_on_many_threads_share_one_language_model),
         cmocka_unit_test(typo_finding_has_code_point_and_byte_offsets),
         cmocka_unit_test(interference_characters_are_skipped_and_offsets_cover_them),
