@@ -23,6 +23,7 @@
 #include "media/image.h"
 #include "core/str.h"
 #include "core/timeutil.h"
+#include <dlfcn.h>
 #include <errno.h>
 #include <libexif/exif-data.h>
 #include <math.h>
@@ -35,6 +36,111 @@
 #include <unistd.h>
 #include <vips/vips.h>
 #include <webp/mux.h>
+
+/* libvips is opened with dlopen() by media_image_init(), not linked: its
+ * hundred-odd dependencies (cairo, poppler, OpenEXR, HDF5, ImageMagick …)
+ * cost every start of the binary ≈ 80 ms of CPU in the dynamic loader, also
+ * for the commands that never touch an image (`zhendi proofread --text`,
+ * issue 16). The functions used here are looked up once; the names below
+ * stand for the pointers. */
+#define ZD_VIPS_FUNCS(X)                                                                                     \
+    X(vips_area_unref)                                                                                       \
+    X(vips_array_double_newv)                                                                                \
+    X(vips_block_untrusted_set)                                                                              \
+    X(vips_cache_set_max)                                                                                    \
+    X(vips_cache_set_max_files)                                                                              \
+    X(vips_cache_set_max_mem)                                                                                \
+    X(vips_cast_uchar)                                                                                       \
+    X(vips_colourspace)                                                                                      \
+    X(vips_copy)                                                                                             \
+    X(vips_error)                                                                                            \
+    X(vips_error_buffer_copy)                                                                                \
+    X(vips_error_clear)                                                                                      \
+    X(vips_error_system)                                                                                     \
+    X(vips_flatten)                                                                                          \
+    X(vips_foreign_find_load_source)                                                                         \
+    X(vips_image_get_blob)                                                                                   \
+    X(vips_image_get_fields)                                                                                 \
+    X(vips_image_get_format)                                                                                 \
+    X(vips_image_get_height)                                                                                 \
+    X(vips_image_get_int)                                                                                    \
+    X(vips_image_get_interpretation)                                                                         \
+    X(vips_image_get_typeof)                                                                                 \
+    X(vips_image_get_width)                                                                                  \
+    X(vips_image_hasalpha)                                                                                   \
+    X(vips_image_new_from_source)                                                                            \
+    X(vips_image_remove)                                                                                     \
+    X(vips_init)                                                                                             \
+    X(vips_jpegsave)                                                                                         \
+    X(vips_nickname_find)                                                                                    \
+    X(vips_operation_block_set)                                                                              \
+    X(vips_shutdown)                                                                                         \
+    X(vips_source_new_from_file)                                                                             \
+    X(vips_thumbnail_source)                                                                                 \
+    X(vips_version)                                                                                          \
+    X(vips_webpsave_buffer)
+
+static struct {
+#define X(f) __typeof__(f) *f;
+    ZD_VIPS_FUNCS(X)
+#undef X
+} vx;
+
+/* 0 with every function found; -1 with a reason in err */
+static int vips_open(char *err, size_t errlen)
+{
+    char so[64];
+    snprintf(so, sizeof so, "libvips.so.%d", VIPS_LIBRARY_CURRENT - VIPS_LIBRARY_AGE);
+    void *h = dlopen(so, RTLD_NOW | RTLD_GLOBAL);
+    if (!h) {
+        snprintf(err, errlen, "%s", dlerror());
+        return -1;
+    }
+#define X(f)                                                                                                 \
+    if (!(vx.f = (__typeof__(vx.f))dlsym(h, #f))) {                                                          \
+        snprintf(err, errlen, "%s: no %s", so, #f);                                                          \
+        return -1;                                                                                           \
+    }
+    ZD_VIPS_FUNCS(X)
+#undef X
+    return 0;
+}
+
+#define vips_area_unref               (*vx.vips_area_unref)
+#define vips_array_double_newv        (*vx.vips_array_double_newv)
+#define vips_block_untrusted_set      (*vx.vips_block_untrusted_set)
+#define vips_cache_set_max            (*vx.vips_cache_set_max)
+#define vips_cache_set_max_files      (*vx.vips_cache_set_max_files)
+#define vips_cache_set_max_mem        (*vx.vips_cache_set_max_mem)
+#define vips_cast_uchar               (*vx.vips_cast_uchar)
+#define vips_colourspace              (*vx.vips_colourspace)
+#define vips_copy                     (*vx.vips_copy)
+#define vips_error                    (*vx.vips_error)
+#define vips_error_buffer_copy        (*vx.vips_error_buffer_copy)
+#define vips_error_clear              (*vx.vips_error_clear)
+#define vips_error_system             (*vx.vips_error_system)
+#define vips_flatten                  (*vx.vips_flatten)
+#define vips_foreign_find_load_source (*vx.vips_foreign_find_load_source)
+#define vips_image_get_blob           (*vx.vips_image_get_blob)
+#define vips_image_get_fields         (*vx.vips_image_get_fields)
+#define vips_image_get_format         (*vx.vips_image_get_format)
+#define vips_image_get_height         (*vx.vips_image_get_height)
+#define vips_image_get_int            (*vx.vips_image_get_int)
+#define vips_image_get_interpretation (*vx.vips_image_get_interpretation)
+#define vips_image_get_typeof         (*vx.vips_image_get_typeof)
+#define vips_image_get_width          (*vx.vips_image_get_width)
+#define vips_image_hasalpha           (*vx.vips_image_hasalpha)
+#define vips_image_new_from_source    (*vx.vips_image_new_from_source)
+#define vips_image_remove             (*vx.vips_image_remove)
+#define vips_init                     (*vx.vips_init)
+#define vips_jpegsave                 (*vx.vips_jpegsave)
+#define vips_nickname_find            (*vx.vips_nickname_find)
+#define vips_operation_block_set      (*vx.vips_operation_block_set)
+#define vips_shutdown                 (*vx.vips_shutdown)
+#define vips_source_new_from_file     (*vx.vips_source_new_from_file)
+#define vips_thumbnail_source         (*vx.vips_thumbnail_source)
+#define vips_version                  (*vx.vips_version)
+#define vips_webpsave_buffer          (*vx.vips_webpsave_buffer)
 
 #define DEFAULT_MAX_PIXELS 100000000LL /* 100 million: a 10000 × 10000 photo */
 
@@ -52,8 +158,9 @@ int media_image_init(const char *argv0, char *err, size_t errlen)
 {
     pthread_mutex_lock(&init_lock);
     int st = atomic_load(&vips_state);
+    char why[256] = "";
     if (st == 0) {
-        if (VIPS_INIT(argv0 ? argv0 : "zhendi") != 0) {
+        if (vips_open(why, sizeof why) != 0 || VIPS_INIT(argv0 ? argv0 : "zhendi") != 0) {
             st = -1;
         } else {
             /* no operation cache: every call opens its file afresh and
@@ -75,7 +182,7 @@ int media_image_init(const char *argv0, char *err, size_t errlen)
     if (st == 2)
         snprintf(err, errlen, "图片处理组件已关闭");
     else
-        snprintf(err, errlen, "图片处理组件 (libvips) 无法启动");
+        snprintf(err, errlen, "图片处理组件 (libvips) 无法启动%s%s", *why ? ": " : "", why);
     return -1;
 }
 

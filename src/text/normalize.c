@@ -1,11 +1,18 @@
 /* normalize.c — the normalisation tables (utf8proc NFKC + case folding,
  * OpenCC t2s) and whole-text normalisation; see normalize.h. */
 #include "text/normalize.h"
+#include "core/crypto.h"
+#include "core/fileio.h"
+#include "core/str.h"
+#include <fcntl.h>
 #include <opencc/opencc.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <utf8proc.h>
 
 static uint16_t g_map[0x10000];
@@ -13,7 +20,16 @@ static uint8_t g_class[0x10000];
 static uint32_t g_klass28[0x10000];
 static uint32_t g_pre_start[0x10001];
 static uint16_t g_pre[0x10000];
-static const norm_tables_t g_tables = {g_map, g_class, g_klass28, g_pre_start, g_pre};
+static uint8_t g_trad[0x10000];
+/* the tables in use: the arrays above, or a snapshot file mapped read-only */
+static norm_tables_t g_tables;
+/* the t2s converter for phrase-level conversion, opened on the first text
+ * that needs it (OpenCC's converters are read-only once loaded and safe to
+ * share between threads, OpenCC issue #231) */
+static opencc_t g_cc = (opencc_t)-1;
+static pthread_once_t g_cc_once = PTHREAD_ONCE_INIT;
+
+static void cc_open(void) { g_cc = opencc_open(OPENCC_DEFAULT_CONFIG_TRAD_TO_SIMP); }
 static pthread_once_t g_once = PTHREAD_ONCE_INIT;
 static int g_rc = -1;
 static char g_err[256];
@@ -169,24 +185,175 @@ out:
     return rc;
 }
 
-static void init_once(void)
+/* ---- the tables' snapshot ----
+ * Building the tables costs ≈ 15–20 ms of CPU (OpenCC over 28,000
+ * ideographs, utf8proc for every BMP code point): more than a start of
+ * `zhendi proofread --text` may take. They are kept in a cache file
+ * (ZHENDI_CACHE_DIR, else $XDG_CACHE_HOME/zhendi, else ~/.cache/zhendi;
+ * ZHENDI_CACHE_DIR=off: none) that later processes map read-only. Its key
+ * is a SHA-256 of everything the tables are made of — the layout's
+ * version, utf8proc's version and OpenCC's t2s data files (Debian ships the
+ * library and the data from one source package) — so a
+ * change of any of them makes it stale: it is rebuilt and replaced
+ * atomically (written beside, renamed over; concurrent processes each write
+ * their own complete file, the last rename wins, a reader maps the old or
+ * the new). A file that does not match its key, its size or its checksum
+ * is ignored and rebuilt. */
+#define SNAP_MAGIC    "ZDNORM01"
+#define SNAP_OPENCC   "/usr/share/opencc" /* Debian's libopencc-data (OpenCC's PKGDATADIR) */
+#define SNAP_N        0x10000u
+#define SNAP_OFF_MAP  128u
+#define SNAP_OFF_PRE  (SNAP_OFF_MAP + SNAP_N * 2)
+#define SNAP_OFF_CLS  (SNAP_OFF_PRE + SNAP_N * 2)
+#define SNAP_OFF_TRAD (SNAP_OFF_CLS + SNAP_N)
+#define SNAP_OFF_K28  (SNAP_OFF_TRAD + SNAP_N)
+#define SNAP_OFF_PS   (SNAP_OFF_K28 + SNAP_N * 4)
+#define SNAP_SIZE     (SNAP_OFF_PS + (SNAP_N + 1) * 4)
+
+typedef struct {
+    char magic[8];
+    uint32_t size, reserved;
+    char key[65]; /* SHA-256, hex */
+    char pad[7];
+    uint64_t sum; /* of the bytes after the header */
+} snap_hdr_t;     /* ≤ SNAP_OFF_MAP bytes */
+
+static uint64_t snap_sum(const unsigned char *p, size_t n)
+{
+    uint64_t h = 0x9E3779B97F4A7C15ull;
+    for (size_t i = 0; i + 8 <= n; i += 8) {
+        uint64_t w;
+        memcpy(&w, p + i, 8);
+        h = (h ^ w) * 0x100000001B3ull;
+        h ^= h >> 29;
+    }
+    return h;
+}
+
+/* The cache file's path; false when there is none. */
+static bool snap_path(char *out, size_t outsz)
+{
+    const char *d = getenv("ZHENDI_CACHE_DIR"), *x;
+    int n;
+    if (d)
+        n = *d && strcmp(d, "off") ? snprintf(out, outsz, "%s/norm-tables.bin", d) : -1;
+    else if ((x = getenv("XDG_CACHE_HOME")) && *x == '/')
+        n = snprintf(out, outsz, "%s/zhendi/norm-tables.bin", x);
+    else if ((x = getenv("HOME")) && *x == '/')
+        n = snprintf(out, outsz, "%s/.cache/zhendi/norm-tables.bin", x);
+    else
+        n = -1;
+    return n > 0 && (size_t)n < outsz;
+}
+
+/* The key: false when OpenCC's files cannot be read (then no cache). */
+static bool snap_key(char key[65])
+{
+    static const char *const files[] = {"t2s.json", "TSPhrases.ocd2", "TSCharacters.ocd2"};
+    sbuf_t b;
+    sbuf_init(&b);
+    sbuf_printf(&b, "%s|%u|utf8proc %s", SNAP_MAGIC, SNAP_SIZE, utf8proc_version());
+    bool ok = true;
+    for (size_t i = 0; i < sizeof files / sizeof files[0] && ok; i++) {
+        char path[256];
+        snprintf(path, sizeof path, "%s/%s", SNAP_OPENCC, files[i]);
+        FILE *f = fopen(path, "rb");
+        ok = f != NULL;
+        char chunk[16384];
+        size_t n;
+        sbuf_printf(&b, "|%s|", files[i]);
+        while (f && (n = fread(chunk, 1, sizeof chunk, f)) > 0)
+            sbuf_append(&b, chunk, n);
+        if (f)
+            fclose(f);
+    }
+    if (ok)
+        crypto_sha256_hex(b.data, b.len, key);
+    sbuf_free(&b);
+    return ok;
+}
+
+/* base is page-aligned (mmap) and every table's offset a multiple of its
+ * element size */
+static void snap_point(const unsigned char *base)
+{
+    const void *map = base + SNAP_OFF_MAP, *k28 = base + SNAP_OFF_K28, *ps = base + SNAP_OFF_PS,
+               *pre = base + SNAP_OFF_PRE;
+    g_tables = (norm_tables_t){map, base + SNAP_OFF_CLS, k28, ps, pre, base + SNAP_OFF_TRAD};
+}
+
+/* Maps the snapshot when it is there and current. */
+static bool snap_load(const char *path, const char key[65])
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return false;
+    struct stat st;
+    void *m = MAP_FAILED;
+    if (fstat(fd, &st) == 0 && st.st_size == (off_t)SNAP_SIZE)
+        m = mmap(NULL, SNAP_SIZE, PROT_READ, MAP_PRIVATE, fd, 0);
+    close(fd);
+    if (m == MAP_FAILED)
+        return false;
+    snap_hdr_t h;
+    memcpy(&h, m, sizeof h);
+    const unsigned char *base = m;
+    if (memcmp(h.magic, SNAP_MAGIC, 8) != 0 || h.size != SNAP_SIZE || memcmp(h.key, key, 65) != 0 ||
+        h.sum != snap_sum(base + SNAP_OFF_MAP, SNAP_SIZE - SNAP_OFF_MAP)) {
+        munmap(m, SNAP_SIZE);
+        return false;
+    }
+    snap_point(base); /* mapped for the rest of the process */
+    return true;
+}
+
+/* Writes the tables just built (failures only cost the next start the
+ * build again). */
+static void snap_save(const char *path, const char key[65])
+{
+    unsigned char *buf = calloc(1, SNAP_SIZE);
+    if (!buf)
+        return;
+    memcpy(buf + SNAP_OFF_MAP, g_map, sizeof g_map);
+    memcpy(buf + SNAP_OFF_PRE, g_pre, sizeof g_pre);
+    memcpy(buf + SNAP_OFF_CLS, g_class, sizeof g_class);
+    memcpy(buf + SNAP_OFF_TRAD, g_trad, sizeof g_trad);
+    memcpy(buf + SNAP_OFF_K28, g_klass28, sizeof g_klass28);
+    memcpy(buf + SNAP_OFF_PS, g_pre_start, sizeof g_pre_start);
+    snap_hdr_t h = {.size = SNAP_SIZE, .sum = snap_sum(buf + SNAP_OFF_MAP, SNAP_SIZE - SNAP_OFF_MAP)};
+    memcpy(h.magic, SNAP_MAGIC, 8);
+    memcpy(h.key, key, 65);
+    memcpy(buf, &h, sizeof h);
+    char dir[1100];
+    snprintf(dir, sizeof dir, "%s", path);
+    char *slash = strrchr(dir, '/');
+    if (slash && slash != dir) {
+        *slash = 0;
+        fileio_mkdirs(dir);
+    }
+    fileio_write_atomic(path, buf, SNAP_SIZE, 0644);
+    free(buf);
+}
+
+static bool build_tables(void)
 {
     uint16_t *t2s = malloc(0x10000 * sizeof *t2s);
     if (!t2s) {
         snprintf(g_err, sizeof g_err, "out of memory");
-        return;
+        return false;
     }
     for (uint32_t cp = 0; cp < 0x10000; cp++)
         t2s[cp] = (uint16_t)cp;
     if (build_t2s(t2s, g_err, sizeof g_err) != 0) {
         free(t2s);
-        return;
+        return false;
     }
     /* NFKC first (compatibility ideographs and radicals become unified
      * ideographs), then t2s on the result */
     for (uint32_t cp = 0; cp < 0x10000; cp++) {
         uint32_t m = (cp >= 0xD800 && cp <= 0xDFFF) ? cp : fold_one(cp);
         g_map[cp] = t2s[m];
+        g_trad[cp] = t2s[m] != m;
         g_class[cp] = (uint8_t)((cp >= 0xD800 && cp <= 0xDFFF) ? NORM_PUNCT : classify(g_map[cp]));
         g_klass28[cp] = (uint32_t)g_class[cp] << 28;
     }
@@ -199,14 +366,31 @@ static void init_once(void)
     uint32_t *fill = calloc(0x10000, sizeof *fill);
     if (!fill) {
         snprintf(g_err, sizeof g_err, "out of memory");
-        return;
+        return false;
     }
     for (uint32_t cp = 0; cp < 0x10000; cp++) {
         uint32_t c = g_map[cp];
         g_pre[g_pre_start[c] + fill[c]++] = (uint16_t)cp;
     }
     free(fill);
+    g_tables = (norm_tables_t){g_map, g_class, g_klass28, g_pre_start, g_pre, g_trad};
+    return true;
+}
+
+static void init_once(void)
+{
+    _Static_assert(sizeof(snap_hdr_t) <= SNAP_OFF_MAP, "snapshot header");
+    char path[1100], key[65];
+    bool cache = snap_path(path, sizeof path) && snap_key(key);
+    if (cache && snap_load(path, key)) {
+        g_rc = 0;
+        return;
+    }
+    if (!build_tables())
+        return;
     g_rc = 0;
+    if (cache)
+        snap_save(path, key);
 }
 
 int norm_init(char *err, size_t errlen)
@@ -237,6 +421,131 @@ size_t norm_utf8_check(const char *s, size_t n)
     return n;
 }
 
+/* ---- phrase level ---- */
+
+static norm_class_t class_of(const norm_tables_t *t, uint32_t cp)
+{
+    return cp < 0x10000 ? (norm_class_t)t->klass[cp] : norm_class_supp(cp);
+}
+
+static bool is_han(const norm_tables_t *t, uint32_t cp) { return class_of(t, cp) == NORM_CJK; }
+
+int norm_phrase(const char *text, size_t len, norm_phrase_t **out, size_t *n)
+{
+    *out = NULL;
+    *n = 0;
+    const norm_tables_t *t = norm_tables();
+    if (!t)
+        return -1;
+    len = norm_utf8_check(text, len);
+    /* anything to convert? (text without a traditional character is left
+     * alone: OpenCC is far slower than the scan) */
+    bool any = false;
+    for (size_t i = 0; i < len && !any;) {
+        uint32_t cp = 0;
+        size_t l = norm_utf8((const unsigned char *)text + i, len - i, &cp);
+        if (!l)
+            break; /* not reached: the prefix is well-formed */
+        any = cp < 0x10000 && t->trad[cp];
+        i += l;
+    }
+    if (!any)
+        return 0;
+    pthread_once(&g_cc_once, cc_open);
+    if (g_cc == (opencc_t)-1)
+        return -1;
+    /* OpenCC reads the text without its spaces and invisible characters
+     * (interference: 乾 淨 and 乾<U+200B>隆 are phrases too); idx maps its
+     * characters back to the original ones */
+    char *buf = malloc(len + 1), *conv = NULL;
+    uint32_t *a = malloc((len + 1) * sizeof *a), *b = NULL;
+    size_t *idx = malloc((len + 1) * sizeof *idx);
+    norm_phrase_t *ov = NULL;
+    size_t nov = 0, cap = 0, na = 0, nb = 0, blen = 0;
+    int rc = -1;
+    if (!buf || !a || !idx)
+        goto done;
+    for (size_t i = 0, ci = 0; i < len; ci++) {
+        uint32_t cp = 0;
+        size_t l = norm_utf8((const unsigned char *)text + i, len - i, &cp);
+        if (!l)
+            break;
+        if (class_of(t, cp) != NORM_SPACE) {
+            memcpy(buf + blen, text + i, l);
+            blen += l;
+            idx[na] = ci;
+            a[na++] = cp;
+        }
+        i += l;
+    }
+    buf[blen] = 0;
+    if (!(conv = opencc_convert_utf8(g_cc, buf, blen)))
+        goto done;
+    size_t clen = strlen(conv);
+    if (!(b = malloc((clen + 1) * sizeof *b)))
+        goto done;
+    for (size_t i = 0; i < clen;) {
+        size_t l = norm_utf8((const unsigned char *)conv + i, clen - i, &b[nb]);
+        if (!l)
+            break;
+        nb++;
+        i += l;
+    }
+    /* runs of Chinese characters between characters OpenCC left alone */
+    size_t i = 0, j = 0;
+    while (i < na) {
+        if (!is_han(t, a[i])) {
+            if (j >= nb || b[j] != a[i])
+                break; /* out of step (not expected): the rest stays character level */
+            i++;
+            j++;
+            continue;
+        }
+        size_t i2 = i, j2 = j;
+        while (i2 < na && is_han(t, a[i2]))
+            i2++;
+        while (j2 < nb && is_han(t, b[j2]))
+            j2++;
+        if (i2 - i == j2 - j) {
+            for (size_t k = 0; k < i2 - i; k++) {
+                uint32_t o = a[i + k], c = b[j + k];
+                /* a traditional character the phrase kept (乾 in 乾隆) stays
+                 * itself; anything else takes the per-character map */
+                uint32_t m = c < 0x10000 ? (t->trad[c] ? c : t->map[c]) : c;
+                uint32_t def = o < 0x10000 ? t->map[o] : o;
+                if (m == def || m >= 0x10000 || o >= 0x10000)
+                    continue;
+                if (nov == cap) {
+                    size_t nc = cap ? cap * 2 : 64;
+                    norm_phrase_t *nv = realloc(ov, nc * sizeof *nv);
+                    if (!nv)
+                        goto done;
+                    ov = nv;
+                    cap = nc;
+                }
+                ov[nov++] = (norm_phrase_t){idx[i + k], m};
+            }
+        }
+        i = i2;
+        j = j2;
+    }
+    rc = 0;
+done:
+    free(buf);
+    free(a);
+    free(b);
+    free(idx);
+    if (conv)
+        opencc_convert_utf8_free(conv);
+    if (rc != 0) {
+        free(ov);
+        return -1;
+    }
+    *out = ov;
+    *n = nov;
+    return 0;
+}
+
 void norm_text_free(norm_text_t *t)
 {
     if (!t)
@@ -265,6 +574,12 @@ int norm_text(const char *text, size_t len, norm_text_t *out, size_t *bad_offset
             *bad_offset = 0;
         return -1;
     }
+    /* phrase level: the characters whose conversion differs from the
+     * per-character map (none unless the text has a traditional one; on
+     * failure the per-character map applies) */
+    norm_phrase_t *ov = NULL;
+    size_t nov = 0, ovi = 0;
+    norm_phrase(text, len, &ov, &nov);
     /* at most one output character per input character */
     size_t cap = len + 1;
     out->text = malloc(cap * 4 + 1);
@@ -275,6 +590,7 @@ int norm_text(const char *text, size_t len, norm_text_t *out, size_t *bad_offset
     out->punct_before = malloc(cap * sizeof *out->punct_before);
     if (!out->text || !out->cps || !out->orig_start || !out->orig_byte || !out->klass || !out->punct_before) {
         norm_text_free(out);
+        free(ov);
         if (bad_offset)
             *bad_offset = 0;
         return -1;
@@ -291,6 +607,10 @@ int norm_text(const char *text, size_t len, norm_text_t *out, size_t *bad_offset
             l = 1; /* not reached: checked above */
         norm_class_t k;
         uint32_t m = norm_cp(t, cp, &k);
+        if (ovi < nov && ov[ovi].ci == ci) {
+            m = ov[ovi++].cp; /* a Chinese character either way */
+            k = NORM_CJK;
+        }
         if (k == NORM_SPACE || k == NORM_PUNCT || k == NORM_BREAK) {
             if (!gap && !brk) {
                 gap_start_cp = ci;
@@ -335,6 +655,7 @@ int norm_text(const char *text, size_t len, norm_text_t *out, size_t *bad_offset
         i += l;
         ci++;
     }
+    free(ov);
     out->text[blen] = 0;
     out->len = blen;
     out->nchars = n;

@@ -7,6 +7,13 @@
  *      ideographs and Kangxi radicals → unified ideographs, ①→1, upper →
  *      lower case;
  *   2. traditional → simplified Chinese (OpenCC t2s, character level).
+ * On top of the per-character map, a text that contains a traditional
+ * character (one the character-level t2s changes) is converted once at
+ * PHRASE level with OpenCC (norm_phrase()): 乾隆 stays 乾隆 while 乾淨 becomes
+ * 干净 and 頭髮 头发. The conversion is aligned back to the original code
+ * points, so each original character still has exactly one normalised one;
+ * the rare phrases whose conversion changes the number of characters keep
+ * the character-level map.
  * Characters whose NFKC/case-fold form is longer than one code point (ß, ㈠)
  * are left as they are. Only the Basic Multilingual Plane is mapped;
  * supplementary characters map to themselves.
@@ -46,10 +53,15 @@ typedef struct {
      * pre[pre_start[c] .. pre_start[c + 1]) */
     const uint32_t *pre_start; /* [0x10001] */
     const uint16_t *pre;       /* [0x10000] */
+    /* [0x10000] 1 for a traditional character: the character-level t2s
+     * changes it (乾, 淨, 髮), so phrase-level conversion may apply */
+    const uint8_t *trad;
 } norm_tables_t;
 
-/* Builds the tables (≈ 200 KiB, a few ms; OpenCC's t2s data must be
- * installed). 0 on success; -1 with a reason in err. */
+/* Maps the tables' snapshot from the cache directory when it is current,
+ * else builds them (≈ 15–20 ms of CPU; OpenCC's t2s data must be
+ * installed) and writes the snapshot for the next process (normalize.c,
+ * docs/text-engine.md). 0 on success; -1 with a reason in err. */
 int norm_init(char *err, size_t errlen);
 /* The tables, or NULL before a successful norm_init(). */
 const norm_tables_t *norm_tables(void);
@@ -105,6 +117,29 @@ static inline size_t norm_utf8(const unsigned char *s, size_t n, uint32_t *cp)
     return 0;
 }
 
+/* ---- phrase-level traditional → simplified ---- */
+
+/* One character whose phrase-level conversion differs from the
+ * character-level map: the code point at index ci of the original text
+ * normalises to cp (乾 in 乾隆 → 乾, 沈 in 沈默 → 沉). */
+typedef struct {
+    size_t ci;
+    uint32_t cp;
+} norm_phrase_t;
+
+/* Converts text[0..len) once with OpenCC t2s (phrase level) when it
+ * contains a traditional character, and aligns the result with the
+ * original code points: runs of Chinese characters between characters
+ * OpenCC leaves alone are matched one to one when their lengths agree
+ * (the rare length change keeps the character-level map for that run).
+ * Only the well-formed prefix of text is converted. *out (malloc'd, free
+ * it; NULL when *n is 0) receives the characters whose normalised form
+ * differs from the character-level map, in text order. 0 on success
+ * (also when nothing needed converting); -1 when the conversion failed or
+ * memory ran out (*n = 0: the character-level map applies). Thread-safe
+ * (one OpenCC converter shared read-only). */
+int norm_phrase(const char *text, size_t len, norm_phrase_t **out, size_t *n);
+
 /* ---- whole-text normalisation (lexicon words, search, keywords) ---- */
 
 /* The normalised form of a text: interference characters dropped, a single
@@ -121,7 +156,8 @@ typedef struct {
     size_t *punct_before; /* [nchars] PUNCT characters skipped since the previous kept character */
 } norm_text_t;
 
-/* Normalises text[0..len). 0 on success (free with norm_text_free()); -1
+/* Normalises text[0..len), traditional phrases at phrase level
+ * (norm_phrase()). 0 on success (free with norm_text_free()); -1
  * for malformed UTF-8, with *bad_offset set to the byte offset of the first
  * bad sequence (when bad_offset is not NULL). */
 int norm_text(const char *text, size_t len, norm_text_t *out, size_t *bad_offset);

@@ -199,6 +199,8 @@ typedef struct {
     double lm_margin;          /* 0: PR_LM_MARGIN */
     double lm_margin_attached; /* 0: PR_LM_MARGIN_ATTACHED */
     unsigned categories;       /* bit (1u << category) to report; 0: all */
+    bool char_level;           /* traditional text converted character by character only, without
+                                  OpenCC's phrase level (measurements: bench/bench_phrase.c) */
     size_t cp_base, byte_base; /* added to every offset (checking a long text in chunks) */
 } pr_options_t;
 

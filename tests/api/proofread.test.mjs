@@ -202,6 +202,27 @@ test('interference characters, full-width and traditional text still match, offs
   }
 });
 
+test('traditional text is converted at phrase level: 乾隆 stays 乾隆, 乾淨 is 干净; offsets are the original text\'s', async () => {
+  const id = await newLexicon('custom', 'warn');
+  // 干隆 would match 乾隆 character by character (乾 alone is 干)
+  const imp = await importText(id, '干净\n头发\n干隆\n乾隆年间\n');
+  assert.equal(imp.status, 200, imp.body);
+  const text = '😀乾隆年間，皇帝的頭髮很乾\u200b淨。';
+  const r = await check(text);
+  assert.equal(r.status, 200, r.body);
+  const mine = r.json.findings.filter((f) => f.lexicon_id === id);
+  assert.deepEqual(mine.map((f) => [f.word, f.text, f.start, f.end]),
+    [['乾隆年间', '乾隆年間', 1, 5], ['头发', '頭髮', 9, 11], ['干净', '乾\u200b淨', 12, 15]]);
+  for (const f of mine) {
+    assert.equal(Array.from(text).slice(f.start, f.end).join(''), f.text);
+    assert.equal(Buffer.from(text).subarray(f.byte_start, f.byte_end).toString(), f.text);
+  }
+  // the same words in simplified text, and 干隆 written as such
+  const s = await check('干净的头发，干隆');
+  assert.deepEqual(s.json.findings.filter((f) => f.lexicon_id === id).map((f) => [f.text, f.start, f.end]),
+    [['干净', 0, 2], ['头发', 3, 5], ['干隆', 6, 8]]);
+});
+
 test('a run of one repeated character hides no sensitive word; each lexicon may turn that on or off', async () => {
   const sens = await newLexicon('sensitive', 'block');
   const cust = await newLexicon('custom', 'warn');

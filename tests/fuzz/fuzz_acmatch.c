@@ -1,8 +1,9 @@
 /* libFuzzer: lexicon compilation and the check. The input is lexicon
  * words (lines) up to a NUL byte, then the text. Every finding must lie
- * inside the text on character boundaries, and the original span must
- * normalise to the same text as its entry's word (the matcher and the
- * normaliser agree) — for sensitive words once runs of one repeated
+ * inside the text on character boundaries, and the original span, as the
+ * whole text normalises (traditional phrases are converted in context),
+ * must read the same as its entry's word (the matcher and the normaliser
+ * agree) — for sensitive words once runs of one repeated
  * character are collapsed; malformed UTF-8 must be reported, never crash. */
 #include "core/str.h"
 #include "text/normalize.h"
@@ -35,6 +36,21 @@ static char *squeeze(const char *s, size_t n)
             o[k++] = nt.text[i];
     o[k] = 0;
     norm_text_free(&nt);
+    return o;
+}
+
+/* The normalised characters of the text (nt) that come from the bytes
+ * [bs, be) of the original, without separators. */
+static char *span_form(const norm_text_t *nt, size_t bs, size_t be)
+{
+    char *o = malloc(nt->nchars * 4 + 1);
+    size_t k = 0;
+    for (size_t i = 0; i < nt->nchars; i++) {
+        if (nt->orig_byte[i] < bs || nt->orig_byte[i] >= be || nt->cps[i] == ' ' || nt->cps[i] == '\n')
+            continue;
+        k += utf8_encode(nt->cps[i], o + k);
+    }
+    o[k] = 0;
     return o;
 }
 
@@ -93,6 +109,9 @@ int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
     int rc = pr_check(ls, text, tl, &o, &r, &bad);
     if ((rc == 0) != utf8_valid(text, tl))
         abort();
+    norm_text_t whole = {0};
+    if (rc == 0 && norm_text(text, tl, &whole, NULL) != 0)
+        abort();
     for (size_t i = 0; rc == 0 && i < r.n; i++) {
         const pr_finding_t *f = &r.items[i];
         if (f->byte_start >= f->byte_end || f->byte_end > tl || f->start >= f->end)
@@ -102,7 +121,7 @@ int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
             abort();
         if (utf8_count(text, f->byte_start) != f->start || utf8_count(text, f->byte_end) != f->end)
             abort();
-        char *a = squeeze(text + f->byte_start, f->byte_end - f->byte_start);
+        char *a = span_form(&whole, f->byte_start, f->byte_end);
         char *b = squeeze(f->entry->word, strlen(f->entry->word));
         if (!a || !b)
             abort();
@@ -115,6 +134,7 @@ int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
         if (i && (f->start < r.items[i - 1].start))
             abort();
     }
+    norm_text_free(&whole);
     pr_result_free(&r);
     pr_lexset_release(ls);
     free(words);

@@ -245,6 +245,131 @@ static void traditional_characters_match_simplified_entries(void **state)
     pr_lexset_release(ls);
 }
 
+/* Traditional text is converted at PHRASE level (OpenCC t2s once per text):
+ * 乾淨 is 干净 and 頭髮 头发, while 乾隆 stays 乾隆 (character by character 乾 would
+ * be 干); offsets stay exact in the original text. */
+static void traditional_phrases_are_converted_at_phrase_level_with_exact_offsets(void **state)
+{
+    (void)state;
+    pr_entry_t e[] = {E("干净", NULL, PR_CUSTOM, PR_INFO), E("头发", NULL, PR_CUSTOM, PR_INFO),
+                      E("干隆", NULL, PR_CUSTOM, PR_INFO), E("乾隆", NULL, PR_SENSITIVE, PR_WARN),
+                      E("沉默", NULL, PR_CUSTOM, PR_INFO)};
+    pr_lexset_t *ls = build(e, 5);
+    pr_result_t r;
+    /* 😀 is one code point of four bytes */
+    const char *text = "😀乾隆皇帝的頭髮很乾淨，他一直沈默。";
+    check(ls, text, &r);
+    assert_int_equal(r.n, 4);
+    assert_finding(text, &r.items[0], 1, 3, "乾隆");
+    assert_int_equal(r.items[0].category, PR_SENSITIVE);
+    assert_int_equal(r.items[0].byte_start, 4);
+    assert_finding(text, &r.items[1], 6, 8, "頭髮");
+    assert_finding(text, &r.items[2], 9, 11, "乾淨");
+    assert_finding(text, &r.items[3], 15, 17, "沈默");
+    pr_result_free(&r);
+    /* simplified text: no conversion, 乾 still matches only where written */
+    text = "干净的头发，乾隆年间";
+    check(ls, text, &r);
+    assert_int_equal(r.n, 3);
+    assert_finding(text, &r.items[0], 0, 2, "干净");
+    assert_finding(text, &r.items[1], 3, 5, "头发");
+    assert_finding(text, &r.items[2], 6, 8, "乾隆");
+    pr_result_free(&r);
+    /* spaces and invisible characters inside a phrase are interference */
+    text = "他很乾 淨，乾\u200b隆";
+    check(ls, text, &r);
+    assert_int_equal(r.n, 2);
+    assert_finding(text, &r.items[0], 2, 5, "乾 淨");
+    assert_finding(text, &r.items[1], 6, 9, "乾\u200b隆");
+    assert_int_equal(r.items[1].category, PR_SENSITIVE);
+    pr_result_free(&r);
+    /* a traditional character after malformed UTF-8: the error's offset */
+    size_t bad = 0;
+    const char badtext[] = "頭髮\xff乾淨";
+    assert_int_equal(pr_check(ls, badtext, sizeof badtext - 1, NULL, &r, &bad), -1);
+    assert_int_equal(bad, 6);
+    pr_result_free(&r);
+    /* entries written in traditional characters normalise the same way */
+    char *w = pr_normalize_word("乾淨的頭髮");
+    assert_string_equal(w, "干净的头发");
+    free(w);
+    w = pr_normalize_word("乾隆");
+    assert_string_equal(w, "乾隆");
+    free(w);
+    pr_lexset_release(ls);
+}
+
+/* Many threads converting traditional text at once share one OpenCC
+ * converter, opened by whichever needs it first. */
+typedef struct {
+    pr_lexset_t *ls;
+    int bad;
+} trad_job_t;
+
+static void *trad_thread(void *arg)
+{
+    trad_job_t *j = arg;
+    const char *text = "乾隆皇帝的頭髮很乾淨，後來他一直沈默。";
+    for (int i = 0; i < 20; i++) {
+        pr_result_t r;
+        if (pr_check(j->ls, text, strlen(text), NULL, &r, NULL) != 0 || r.n != 4 || r.items[0].start != 0 ||
+            r.items[3].end != 18)
+            j->bad++;
+        pr_result_free(&r);
+    }
+    return NULL;
+}
+
+static void traditional_text_on_many_threads_shares_one_converter(void **state)
+{
+    (void)state;
+    pr_entry_t e[] = {E("干净", NULL, PR_CUSTOM, PR_INFO), E("头发", NULL, PR_CUSTOM, PR_INFO),
+                      E("乾隆", NULL, PR_CUSTOM, PR_INFO), E("沉默", NULL, PR_CUSTOM, PR_INFO)};
+    pr_lexset_t *ls = build(e, 4);
+    pthread_t t[8];
+    trad_job_t j[8];
+    for (int i = 0; i < 8; i++) {
+        j[i] = (trad_job_t){ls, 0};
+        assert_int_equal(pthread_create(&t[i], NULL, trad_thread, &j[i]), 0);
+    }
+    for (int i = 0; i < 8; i++) {
+        pthread_join(t[i], NULL);
+        assert_int_equal(j[i].bad, 0);
+    }
+    pr_lexset_release(ls);
+}
+
+/* The normaliser's phrase level and its offset map. */
+static void normaliser_converts_phrases_and_maps_back_to_the_original(void **state)
+{
+    (void)state;
+    norm_text_t nt;
+    const char *text = "Ａ乾隆，乾淨頭髮";
+    assert_int_equal(norm_text(text, strlen(text), &nt, NULL), 0);
+    assert_string_equal(nt.text, "a乾隆干净头发");
+    assert_int_equal(nt.nchars, 7);
+    size_t want_cp[] = {0, 1, 2, 4, 5, 6, 7}, want_byte[] = {0, 3, 6, 12, 15, 18, 21};
+    for (size_t i = 0; i < nt.nchars; i++) {
+        assert_int_equal(nt.orig_start[i], want_cp[i]);
+        assert_int_equal(nt.orig_byte[i], want_byte[i]);
+    }
+    norm_text_free(&nt);
+    /* text without a traditional character is not converted (沈默 is
+     * 沉默 only in a traditional text; in a simplified one it is a typo) */
+    norm_phrase_t *ov = NULL;
+    size_t n = 9;
+    assert_int_equal(norm_phrase("他一直沈默，干部们", strlen("他一直沈默，干部们"), &ov, &n), 0);
+    assert_int_equal(n, 0);
+    assert_null(ov);
+    /* only the characters that differ from the per-character map */
+    text = "乾隆的頭髮很乾淨";
+    assert_int_equal(norm_phrase(text, strlen(text), &ov, &n), 0);
+    assert_int_equal(n, 1); /* 乾 of 乾隆 (干 per character); 乾淨 → 干净 as per character */
+    assert_int_equal(ov[0].ci, 0);
+    assert_int_equal(ov[0].cp, 0x4E7E); /* 乾 */
+    free(ov);
+}
+
 static void full_width_and_upper_case_text_matches(void **state)
 {
     (void)state;
@@ -347,6 +472,40 @@ static void invalid_utf8_is_reported_with_its_offset(void **state)
         assert_int_equal(bad, (size_t)atoi(cases[i][1]));
         pr_result_free(&r);
     }
+    pr_lexset_release(ls);
+}
+
+/* Two fixed constructions no n-gram window sees: 既…又… (both … and …) and
+ * A与不A (whether to do A or not); 即使…也… keeps its typo. */
+static void fixed_constructions_are_no_typos(void **state)
+{
+    (void)state;
+    pr_entry_t e[] = {E("既使", "即使", PR_TYPO, PR_WARN), E("既将", "即将", PR_TYPO, PR_WARN),
+                      E("干与", "干预", PR_TYPO, PR_WARN)};
+    pr_lexset_t *ls = build(e, 3);
+    pr_result_t r;
+    const char *clean[] = {"要做到既使党员受教育，又使群众得实惠。",
+                           "要既将学习成果转化为工作成效，又要防止形式主义。", "干与不干，结果大不一样。"};
+    for (size_t i = 0; i < sizeof clean / sizeof clean[0]; i++) {
+        check(ls, clean[i], &r);
+        assert_int_equal(r.n, 0);
+        pr_result_free(&r);
+    }
+    /* the same hits without the construction are typos */
+    const char *typo = "既使困难再大，也要坚持。会议既将召开。又一次开会。";
+    check(ls, typo, &r);
+    assert_int_equal(r.n, 2);
+    assert_finding(typo, &r.items[0], 0, 2, "既使");
+    assert_finding(typo, &r.items[1], 14, 16, "既将");
+    pr_result_free(&r);
+    /* explained: the dropped hit says why */
+    pr_options_t o = {.explain = true};
+    assert_int_equal(pr_check(ls, clean[0], strlen(clean[0]), &o, &r, NULL), 0);
+    assert_int_equal(r.n, 0);
+    assert_int_equal(r.ndropped, 1);
+    assert_non_null(r.dropped[0].explain);
+    assert_false(r.dropped[0].explain->kept);
+    pr_result_free(&r);
     pr_lexset_release(ls);
 }
 
@@ -721,6 +880,8 @@ static int teardown(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        /* first, so that the threads race to open the converter */
+        cmocka_unit_test(traditional_text_on_many_threads_shares_one_converter),
         cmocka_unit_test(typo_checks_on_many_threads_share_one_language_model),
         cmocka_unit_test(typo_finding_has_code_point_and_byte_offsets),
         cmocka_unit_test(interference_characters_are_skipped_and_offsets_cover_them),
@@ -729,12 +890,15 @@ int main(void)
         cmocka_unit_test(full_width_letters_and_digits_with_spaces_between_them_are_found),
         cmocka_unit_test(a_run_of_one_repeated_character_matches_it_once_for_sensitive_words),
         cmocka_unit_test(traditional_characters_match_simplified_entries),
+        cmocka_unit_test(traditional_phrases_are_converted_at_phrase_level_with_exact_offsets),
+        cmocka_unit_test(normaliser_converts_phrases_and_maps_back_to_the_original),
         cmocka_unit_test(full_width_and_upper_case_text_matches),
         cmocka_unit_test(latin_entries_match_whole_words_only),
         cmocka_unit_test(whitelisted_longer_words_suppress_findings_inside_them),
         cmocka_unit_test(overlapping_findings_are_resolved_by_category),
         cmocka_unit_test(invalid_utf8_is_reported_with_its_offset),
         cmocka_unit_test(typo_inside_a_longer_dictionary_word_is_not_reported),
+        cmocka_unit_test(fixed_constructions_are_no_typos),
         cmocka_unit_test(typos_in_ordinary_sentences_are_found_and_word_boundaries_are_not_typos),
         cmocka_unit_test(explanations_show_both_readings_and_dropped_hits),
         cmocka_unit_test(merged_external_findings_are_deduplicated),
