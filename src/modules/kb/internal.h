@@ -38,6 +38,7 @@ int kb_job_index(job_ctx_t *ctx);
  * or NULL after answering 404/5xx. */
 json_t *kb_param_load(http_req_t *req, db_conn_t *c, int64_t *kb_id);
 
+int kb_demo(zd_app_t *app, char *err, size_t errlen);
 int kb_base_routes(zd_app_t *app, char *err, size_t errlen);
 int kb_doc_routes(zd_app_t *app, char *err, size_t errlen);
 int kb_chunk_routes(zd_app_t *app, char *err, size_t errlen);

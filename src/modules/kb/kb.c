@@ -58,5 +58,9 @@ static int init(zd_app_t *app, char *err, size_t errlen)
                : 0;
 }
 
-const zd_module_t kb_module = {
-    .name = "kb", .title = "知识库", .init = init, .permissions = PERM_GROUPS, .dicts = DICTS};
+const zd_module_t kb_module = {.name = "kb",
+                               .title = "知识库",
+                               .init = init,
+                               .demo = kb_demo,
+                               .permissions = PERM_GROUPS,
+                               .dicts = DICTS};

@@ -32,12 +32,17 @@ static void emit(sbuf_t *b, size_t *count, const uint32_t *cps, size_t n)
 }
 
 /* A run of kept characters of one class: CJK runs end at punctuation
- * (which the normaliser drops), so no bigram spans a comma. */
-static size_t run_end(const norm_text_t *nt, size_t i)
+ * (which the normaliser drops), so no bigram spans a comma. In a query
+ * (split_at_gaps) they also end where anything was skipped, a space
+ * included: "党建 工作" asks for two words; in the indexed text a space
+ * between Chinese characters is kept inside the run (PDF and OCR text
+ * spaces out characters). */
+static size_t run_end(const norm_text_t *nt, size_t i, bool split_at_gaps)
 {
     uint8_t k = nt->klass[i];
     size_t j = i + 1;
-    while (j < nt->nchars && nt->klass[j] == k && !(k == NORM_CJK && nt->punct_before[j]))
+    while (j < nt->nchars && nt->klass[j] == k && !(k == NORM_CJK && nt->punct_before[j]) &&
+           !(split_at_gaps && k == NORM_CJK && nt->orig_start[j] != nt->orig_start[j - 1] + 1))
         j++;
     return j;
 }
@@ -56,7 +61,7 @@ char *search_tokenize(const char *text, size_t len, size_t *ntokens)
             i++;
             continue;
         }
-        size_t j = run_end(&nt, i);
+        size_t j = run_end(&nt, i, false);
         if (k == NORM_CJK) {
             for (size_t p = i; p + 1 < j; p++)
                 emit(&b, &count, nt.cps + p, 2);
@@ -114,7 +119,7 @@ int search_terms_parse(const char *q, search_terms_t *out)
             i++;
             continue;
         }
-        size_t j = run_end(&nt, i), n = j - i;
+        size_t j = run_end(&nt, i, true), n = j - i;
         if (n > TOKEN_MAX_CHARS)
             n = TOKEN_MAX_CHARS;
         out->runs = realloc(out->runs, (out->nruns + 1) * sizeof *out->runs);
