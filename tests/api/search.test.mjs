@@ -119,12 +119,12 @@ test('filters, facets by attribute, sort by time, paging and POST with top_k', a
   assert.equal(speakers['李教授'], 1);
   assert.ok(speakers['王老师'] >= 1);
   assert.equal(Object.values(speakers).reduce((a, b) => a + b, 0), r.json.total, 'one speaker per lecture');
-  r = await search(pd, '', '&sort=time&page_size=2');
+  r = await search(pd, '', '&order=time&page_size=2');
   assert.equal(r.status, 200, r.body);
   assert.equal(r.json.items.length, 2);
   const t = r.json.items.map((h) => h.time);
   assert.ok(t[0] >= t[1]);
-  const p2 = await search(pd, '', '&sort=time&page_size=2&page=2');
+  const p2 = await search(pd, '', '&order=time&page_size=2&page=2');
   assert.ok(!p2.json.items.some((h) => r.json.items.some((x) => x.id === h.id)), 'pages do not overlap');
   const future = await search(pd, '党', `&from=${encodeURIComponent(iso(Date.now() + DAY))}`);
   assert.equal(future.json.total, 0, 'time range');

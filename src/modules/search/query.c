@@ -292,7 +292,7 @@ static void run_search(http_req_t *req, sq_t *p)
     free(expr);
     json_t *out =
         json_pack("{s:o,s:I,s:I,s:I,s:s,s:s,s:o,s:o,s:I}", "items", items, "total", (json_int_t)total, "page",
-                  (json_int_t)p->page, "page_size", (json_int_t)p->page_size, "mode", p->mode, "sort",
+                  (json_int_t)p->page, "page_size", (json_int_t)p->page_size, "mode", p->mode, "order",
                   p->by_time ? "time" : "relevance", "terms", search_terms_json(&terms), "facets", fac,
                   "took_ms", (json_int_t)((time_mono_ns() - t0) / 1000000));
     search_terms_free(&terms);
@@ -393,7 +393,7 @@ static void get_search(http_req_t *req)
     p.district_id = http_query_i64(req, "district_id", 0);
     p.from = time_param(http_query(req, "from"));
     p.to = time_param(http_query(req, "to"));
-    const char *sort = http_query(req, "sort");
+    const char *sort = http_query(req, "order");
     p.by_time = sort && !strcmp(sort, "time");
     p.page = http_query_i64(req, "page", 1);
     p.page_size = http_query_i64(req, "page_size", 20);
@@ -432,7 +432,7 @@ static void post_search(http_req_t *req)
             return;
         }
     }
-    const char *sort = jstr(b, "sort");
+    const char *sort = jstr(b, "order");
     p.by_time = sort && !strcmp(sort, "time");
     p.page = jint(b, "page", 1);
     p.page_size = jint(b, "page_size", 20);
@@ -455,7 +455,7 @@ static const vfield_t GET_QUERY[] = {
     {"district_id", V_ID, .title = "所属区"},
     {"from", V_TIME, .title = "时间不早于"},
     {"to", V_TIME, .title = "时间早于"},
-    {"sort", V_ENUM, .choices = SORTS, .title = "排序：relevance 相关度（默认）、time 时间"},
+    {"order", V_ENUM, .choices = SORTS, .title = "排序：relevance 相关度（默认）、time 时间"},
     {"page", V_INT, false, 1, 10000, .title = "页码"},
     {"page_size", V_INT, false, 1, 200, .title = "每页条数（至多 200）"},
 };
@@ -465,8 +465,8 @@ static const vfield_t POST_BODY[] = {
     {"kinds", V_ARRAY, false, 0, SEARCH_MAX_KINDS, .title = "类型"},
     {"kb_ids", V_ARRAY, false, 0, MAX_KB, .title = "知识库"},
     {"filters", V_OBJECT, .title = "条件 {tags:[…], attrs:{名称:值}, district_id, from, to}"},
-    {"sort", V_ENUM, .choices = SORTS, .title = "排序"},
-    {"top_k", V_INT, false, 1, 200, .title = "取前 K 条（代替分页）"},
+    {"order", V_ENUM, .choices = SORTS, .title = "排序：relevance 相关度（默认）、time 时间"},
+    {"top_k", V_INT, false, 1, 200, .title = "返回条数（代替分页）"},
     {"page", V_INT, false, 1, 10000, .title = "页码"},
     {"page_size", V_INT, false, 1, 200, .title = "每页条数"},
 };
@@ -478,7 +478,7 @@ static const vfield_t SEARCH_OUT[] = {
     {"page", V_INT},
     {"page_size", V_INT},
     {"mode", V_STR},
-    {"sort", V_STR},
+    {"order", V_STR},
     {"terms", V_ARRAY, .title = "检索词归一化后的片段"},
     {"facets", V_OBJECT, .title = "分面 {kind|district|tag|属性名: [{value,label,count}]}，与命中同一范围"},
     {"took_ms", V_INT},

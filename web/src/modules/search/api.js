@@ -1,5 +1,5 @@
 // The search service's endpoint (docs/search.md): GET /api/v1/search with
-// q, mode, kinds, tags, attrs (name:value,…), district_id, from, to, sort,
+// q, mode, kinds, tags, attrs (name:value,…), district_id, from, to, order,
 // page, page_size; answers the list envelope plus facets and terms.
 import { api } from '@/api/client.js';
 import { V } from '@/api/index.js';
