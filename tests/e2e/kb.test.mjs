@@ -27,15 +27,15 @@ test('a worker adds a text, edits a chunk and finds it on the hit-test page', as
     await page.waitForSelector('[data-test=kb-title]');
     // add a text; its state goes to 已完成 by itself
     await page.locator('[data-test=kb-add-text]').click();
-    await page.locator('[data-test=kb-text-title] input').fill('端到端测试文档');
-    await page.locator('[data-test=kb-text-body] textarea').fill('志愿服务积分制度：党员每参加一次志愿服务记两分。');
+    await page.locator('[data-test=kb-text-title]').fill('端到端测试文档');
+    await page.locator('[data-test=kb-text-body]').fill('志愿服务积分制度：党员每参加一次志愿服务记两分。');
     await page.locator('[data-test=kb-text-save]').click();
     const row = page.locator('[data-test=kb-docs] .el-table__row', { hasText: '端到端测试文档' });
     await row.waitFor();
     await until(async () => /已完成/.test(await row.locator('[data-test=kb-doc-status]').textContent()), 'the document is indexed', 30000);
     // the chunk preview of a rule
     await page.locator('.el-tabs__item', { hasText: '分段预览' }).click();
-    await page.locator('[data-test=kb-preview-text] textarea').fill('# 第一章\n\n总则内容。\n\n# 第二章\n\n分则内容。');
+    await page.locator('[data-test=kb-preview-text]').fill('# 第一章\n\n总则内容。\n\n# 第二章\n\n分则内容。');
     await page.locator('[data-test=kb-preview-run]').click();
     await until(async () => (await page.locator('[data-test=kb-preview-chunk]').count()) === 2, 'two chunks previewed');
     // edit the chunk
@@ -43,7 +43,7 @@ test('a worker adds a text, edits a chunk and finds it on the hit-test page', as
     const chunk = page.locator('[data-test=kb-chunk-row]', { hasText: '志愿服务积分' });
     await chunk.waitFor();
     await page.locator('[data-test=kb-chunks] .el-table__row', { hasText: '志愿服务积分' }).locator('[data-test=kb-chunk-edit]').click();
-    await page.locator('[data-test=kb-chunk-content] textarea').fill('社区服务积分制度：党员每参加一次社区服务记三分。');
+    await page.locator('[data-test=kb-chunk-content]').fill('社区服务积分制度：党员每参加一次社区服务记三分。');
     await page.locator('[data-test=kb-chunk-save]').click();
     await page.locator('[data-test=kb-chunk-row]', { hasText: '社区服务积分' }).waitFor();
     await page.locator('[data-test=kb-chunks] .el-table__row', { hasText: '社区服务积分' }).locator('[data-test=kb-chunk-edit]').click();
@@ -51,7 +51,7 @@ test('a worker adds a text, edits a chunk and finds it on the hit-test page', as
     await page.keyboard.press('Escape');
     // the hit test finds the edit, highlighted
     await page.locator('.el-tabs__item', { hasText: '召回测试' }).click();
-    await page.locator('[data-test=kb-hit-q] input').fill('社區服務');
+    await page.locator('[data-test=kb-hit-q]').fill('社區服務');
     await page.locator('[data-test=kb-hit-run]').click();
     const hit = page.locator('[data-test=kb-hit]').first();
     await hit.waitFor();

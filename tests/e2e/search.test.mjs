@@ -34,9 +34,9 @@ after(async () => {
 test('a worker finds a lecture by part of a word in traditional characters and opens it', async (t) => {
   await withPage(t, ctx, async (page) => {
     await login(page, ctx.base, 'pudong_dangwu', DEMO, { redirect: '/search' });
-    await page.waitForSelector('[data-test=search-q] input');
-    await page.locator('[data-test=search-q] input').fill('層治理創');
-    await page.locator('[data-test=search-q] input').press('Enter');
+    await page.waitForSelector('[data-test=search-q]');
+    await page.locator('[data-test=search-q]').fill('層治理創');
+    await page.locator('[data-test=search-q]').press('Enter');
     const hit = page.locator('[data-test=search-hit]', { hasText: '端到端检索讲堂' });
     await hit.waitFor();
     assert.match(await hit.locator('mark').first().textContent(), /层治理创|层治理/);
