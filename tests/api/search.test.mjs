@@ -134,6 +134,9 @@ test('filters, facets by attribute, sort by time, paging and POST with top_k', a
   assert.equal(post.json.items.length, 1);
   assert.equal(post.json.items[0].ref_id, pdB.id);
   assert.equal(post.json.total, 1);
+  const bare = await pd.post('/api/v1/search', { q: '党的建设', kinds: ['lecture'], facets: false });
+  assert.deepEqual(bare.json.facets, {}, 'facets can be left out');
+  assert.equal(bare.json.total, 2);
 });
 
 test('bad input answers 4xx with a reason; vector and hybrid say they are not implemented', async () => {

@@ -31,7 +31,7 @@ typedef struct {
     json_t *attrs;  /* object name → string or NULL */
     json_t *kb_ids; /* array of ids or NULL */
     int64_t district_id, from, to;
-    bool by_time;
+    bool by_time, no_facets;
     int64_t page, page_size;
 } sq_t;
 
@@ -285,7 +285,7 @@ static void run_search(http_req_t *req, sq_t *p)
     qb_free(&pq);
     if (rc != DB_DONE)
         goto dberr;
-    fac = facets(c, &w);
+    fac = p->no_facets ? json_object() : facets(c, &w);
     if (!fac)
         goto dberr;
     qb_free(&w);
@@ -397,6 +397,7 @@ static void get_search(http_req_t *req)
     p.by_time = sort && !strcmp(sort, "time");
     p.page = http_query_i64(req, "page", 1);
     p.page_size = http_query_i64(req, "page_size", 20);
+    p.no_facets = http_query(req, "facets") && !http_query_bool(req, "facets");
     if (!check_lists(req, &p))
         return;
     run_search(req, &p);
@@ -436,6 +437,7 @@ static void post_search(http_req_t *req)
     p.by_time = sort && !strcmp(sort, "time");
     p.page = jint(b, "page", 1);
     p.page_size = jint(b, "page_size", 20);
+    p.no_facets = !jbool(b, "facets", true);
     if (jhas(b, "top_k")) {
         p.page = 1;
         p.page_size = jint(b, "top_k", 5);
@@ -458,6 +460,7 @@ static const vfield_t GET_QUERY[] = {
     {"order", V_ENUM, .choices = SORTS, .title = "排序：relevance 相关度（默认）、time 时间"},
     {"page", V_INT, false, 1, 10000, .title = "页码"},
     {"page_size", V_INT, false, 1, 200, .title = "每页条数（至多 200）"},
+    {"facets", V_BOOL, .title = "是否计算分面（默认是；召回测试等不需要时设 false 更快）"},
 };
 static const vfield_t POST_BODY[] = {
     {"q", V_STR, false, 0, MAX_QUERY_CHARS, .title = "检索词"},
@@ -469,6 +472,7 @@ static const vfield_t POST_BODY[] = {
     {"top_k", V_INT, false, 1, 200, .title = "返回条数（代替分页）"},
     {"page", V_INT, false, 1, 10000, .title = "页码"},
     {"page_size", V_INT, false, 1, 200, .title = "每页条数"},
+    {"facets", V_BOOL, .title = "是否计算分面（默认是）"},
 };
 static const vfield_t SEARCH_OUT[] = {
     {"items", V_ARRAY,

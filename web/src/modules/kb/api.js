@@ -22,5 +22,5 @@ export const kbApi = {
   addChunk: (id, body) => api.post(`${V}/kb/${id}/chunks`, body),
   updateChunk: (id, cid, body) => api.patch(`${V}/kb/${id}/chunks/${cid}`, body),
   removeChunk: (id, cid) => api.del(`${V}/kb/${id}/chunks/${cid}`),
-  hitTest: (kbId, q, topK) => api.post(`${V}/search`, { q, mode: 'keyword', kinds: ['kb_chunk'], kb_ids: [kbId], top_k: topK }),
+  hitTest: (kbId, q, topK) => api.post(`${V}/search`, { q, mode: 'keyword', kinds: ['kb_chunk'], kb_ids: [kbId], top_k: topK, facets: false }),
 };
