@@ -87,7 +87,11 @@ static char *tsv_literal(const char *title_tok, const char *body_tok)
                 if (b.len)
                     sbuf_putc(&b, ' ');
                 sbuf_putc(&b, '\'');
-                sbuf_append(&b, s, n); /* letters, digits, ideographs: nothing to quote */
+                for (size_t i = 0; i < n; i++) { /* letters, digits, ideographs; quoted all the same */
+                    if (s[i] == '\'' || s[i] == '\\')
+                        sbuf_putc(&b, s[i] == '\'' ? '\'' : '\\');
+                    sbuf_putc(&b, s[i]);
+                }
                 sbuf_printf(&b, "':%d%s", pos, w == 0 ? "A" : "");
             }
             s += n;

@@ -57,7 +57,7 @@ typedef struct {
     double weight;   /* ranking boost (1.0 when ≤ 0) */
 } search_doc_t;
 
-#define SEARCH_BODY_MAX (256 * 1024)
+#define SEARCH_BODY_MAX (128 * 1024) /* PostgreSQL caps a tsvector at 1 MB */
 
 /* Inserts or replaces the document (kind, ref_id) in the caller's
  * transaction. 0, or -1 on a database error or malformed UTF-8. */

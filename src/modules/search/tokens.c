@@ -172,9 +172,15 @@ static void add_term(void *ud, const uint32_t *cps, size_t n, bool prefix)
     expr_t *e = ud;
     if (e->n++)
         sbuf_puts(e->b, e->pg ? " & " : " AND ");
-    sbuf_putc(e->b, e->pg ? '\'' : '"');
-    put_cps(e->b, cps, n);
-    sbuf_putc(e->b, e->pg ? '\'' : '"');
+    char q = e->pg ? '\'' : '"', u[4];
+    sbuf_putc(e->b, q);
+    for (size_t i = 0; i < n;
+         i++) { /* a quote inside is doubled (never there: letters, digits, ideographs) */
+        if (cps[i] == (uint32_t)q || (e->pg && cps[i] == '\\'))
+            sbuf_putc(e->b, cps[i] == '\\' ? '\\' : q);
+        sbuf_append(e->b, u, utf8_encode(cps[i], u));
+    }
+    sbuf_putc(e->b, q);
     if (prefix)
         sbuf_puts(e->b, e->pg ? ":*" : "*");
 }
