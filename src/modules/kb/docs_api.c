@@ -20,9 +20,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define MAX_UPLOAD    (20u << 20)
-#define MAX_TEXT_JSON 2000000 /* characters of a JSON document */
-#define NO_VECTOR     "未配置向量模型：仅关键词检索可用"
+#define MAX_UPLOAD        (20u << 20)
+#define MAX_TEXT_JSON     2000000 /* characters of a JSON document */
+#define NO_VECTOR         "未配置向量模型：仅关键词检索可用"
+#define KB_INDEX_ATTEMPTS 3
 
 const char *const KB_DOC_STATUSES[] = {"queued", "parsing", "chunking", "embedding", "done", "failed", NULL};
 
@@ -78,7 +79,7 @@ int64_t kb_doc_enqueue(db_conn_t *c, int64_t doc_id, int64_t org_id, int64_t use
     job_spec_t spec = {.kind = "kb.index",
                        .payload = payload,
                        .priority = 2,
-                       .max_attempts = 3,
+                       .max_attempts = KB_INDEX_ATTEMPTS,
                        .org_id = org_id,
                        .created_by = user_id};
     int64_t job = jobs_enqueue(c, &spec);
@@ -583,6 +584,9 @@ int kb_job_index(job_ctx_t *ctx)
 out:
     if (ret == JOB_RETRY && db_errmsg(c))
         job_error(ctx, "数据库错误：%s", db_errmsg(c));
+    /* the last attempt: the document says so rather than staying "parsing" */
+    if (ret == JOB_RETRY && job_attempt(ctx) >= KB_INDEX_ATTEMPTS)
+        set_state(c, id, "failed", 100, "索引失败：数据库错误，已重试 3 次，请稍后重新索引");
     free(text);
     free(raw);
     free(rule_s);
