@@ -18,7 +18,7 @@ static const zd_label_t MODES[] = {{"keyword", "关键词检索", "primary"},
                                    {NULL}};
 static const zd_label_t SORTS[] = {{"relevance", "按相关度", "primary"}, {"time", "按时间", "info"}, {NULL}};
 static const zd_dict_t DICTS[] = {
-    {"search_mode", "检索方式", MODES}, {"search_sort", "检索排序", SORTS}, {NULL}};
+    {"search_mode", "检索方式", MODES}, {"search_order", "检索排序", SORTS}, {NULL}};
 
 /* the kinds registered by the modules: search_kind */
 static int live_dicts(db_conn_t *c, json_t *dicts)
