@@ -87,6 +87,9 @@ const TABLES = {
   'modules/submission/views/articles/ArticleList.vue': ['GET /api/v1/articles'],
   'modules/submission/views/photos/PhotoSetList.vue': ['GET /api/v1/photo-sets'],
   'modules/submission/views/videos/VideoList.vue': ['GET /api/v1/videos'],
+  'modules/kb/views/KbListPage.vue': ['GET /api/v1/kb'],
+  'modules/kb/views/DocsPanel.vue': ['GET /api/v1/kb/{id}/documents'],
+  'modules/kb/views/ChunksPanel.vue': ['GET /api/v1/kb/{id}/chunks'],
 };
 const sources = import.meta.glob('../src/**/*.vue', { query: '?raw', import: 'default', eager: true });
 

@@ -89,7 +89,8 @@ int lecture_demo(zd_app_t *app, char *err, size_t errlen)
                         now) ||
             (DEMO[i].second_day &&
              add_session(c, id, day0 + DEMO[i].second_day * 86400000LL + DEMO[i].hour * 3600000LL,
-                         DEMO[i].capacity, now)))
+                         DEMO[i].capacity, now)) ||
+            lecture_index(c, id) != 0)
             goto dberr;
     }
     audit_entry_t ae = {.action = "system.demo_load",

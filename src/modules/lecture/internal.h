@@ -6,6 +6,7 @@
 #include "modules/lecture/lecture.h"
 #include "modules/module.h"
 #include "modules/review/review.h"
+#include "modules/search/search.h"
 
 /* The review kind "lecture" (区级审核 → 市级审核 by default). */
 extern const review_kind_t LECTURE_REVIEW;
@@ -59,6 +60,12 @@ json_t *lecture_sessions_json(db_conn_t *c, int64_t lecture_id, int64_t user_id)
 
 /* Answers with the poster of a lecture JSON (poster_file_id), or 404. */
 void lecture_send_poster(http_req_t *req, db_conn_t *c, json_t *lecture);
+
+/* The search service's kind "lecture" (index.c). */
+extern const search_kind_t LECTURE_SEARCH;
+/* Writes lecture id into the search index (or removes it when deleted), in
+ * the caller's transaction: 0, or -1 on a database error. */
+int lecture_index(db_conn_t *c, int64_t id);
 
 int lecture_demo(zd_app_t *app, char *err, size_t errlen);
 int lecture_lecture_routes(zd_app_t *app, char *err, size_t errlen);

@@ -203,6 +203,10 @@ static int init(zd_app_t *app, char *err, size_t errlen)
     auth_grant_default("lecturer", "lecture.book");
     auth_grant_default("district_reviewer", "lecture.read");
     auth_grant_default("city_reviewer", "lecture.read");
+    if (search_register_kind(&LECTURE_SEARCH) != 0) {
+        snprintf(err, errlen, "lecture: cannot register the search kind lecture");
+        return -1;
+    }
     if (review_register(&LECTURE_REVIEW) != 0) {
         snprintf(err, errlen, "lecture: cannot register the review kind lecture");
         return -1;

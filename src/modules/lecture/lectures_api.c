@@ -502,6 +502,10 @@ static void create_lecture(http_req_t *req)
         return;
     if (review_open(req, c, &LECTURE_REVIEW, id, org, NULL, jstr(b, "title")) < 0)
         return;
+    if (lecture_index(c, id) != 0) {
+        http_db_error(req, c);
+        return;
+    }
     json_t *o = load(req, c, id);
     if (!o)
         return;
@@ -558,6 +562,10 @@ static void patch_lecture(http_req_t *req)
         http_db_error(req, c);
         return;
     }
+    if (lecture_index(c, id) != 0) {
+        http_db_error(req, c);
+        return;
+    }
     reply_reloaded(req, c, id, before, NULL);
 }
 
@@ -582,6 +590,10 @@ static void delete_lecture(http_req_t *req)
     if (!res_transition(req, c, &q, "讲堂已被提交或已处理，不能删除"))
         return;
     if (!json_is_null(json_object_get(before, "review_id")) && review_discard(c, &LECTURE_REVIEW, id) != 0) {
+        http_db_error(req, c);
+        return;
+    }
+    if (search_delete(c, "lecture", id) != 0) {
         http_db_error(req, c);
         return;
     }

@@ -1,0 +1,46 @@
+/* internal.h — what the knowledge-base module's own files share. */
+#ifndef ZD_MOD_KB_INTERNAL_H
+#define ZD_MOD_KB_INTERNAL_H
+#include "auth/resource.h"
+#include "jobs/jobs.h"
+#include "modules/kb/chunk.h"
+#include "modules/kb/kb.h"
+#include "modules/kb/parse.h"
+#include "modules/module.h"
+#include "modules/search/search.h"
+
+extern const zd_resource_t KBS;
+extern const zd_resource_t KB_DOCS;
+extern const zd_resource_t KB_CHUNKS;
+extern const search_kind_t KB_CHUNK_SEARCH;
+
+/* the statuses of a document's indexing */
+extern const char *const KB_DOC_STATUSES[];
+
+#define KB_COLS                                                                                              \
+    "k.id, k.org_id, (SELECT name FROM orgs WHERE id = k.org_id), k.name, k.description, k.embedding, "      \
+    "k.chunk_rule, k.retrieval, k.created_by, k.created_at, k.updated_at, (SELECT COUNT(*) FROM "            \
+    "kb_documents x WHERE x.kb_id = k.id AND x.deleted_at IS NULL), (SELECT COUNT(*) FROM kb_chunks x "      \
+    "WHERE "                                                                                                 \
+    "x.kb_id = k.id AND x.deleted_at IS NULL)"
+json_t *kb_row(db_stmt_t *st, void *ud);
+
+/* Indexes chunk id in the search service (removes it when disabled or
+ * deleted), in the caller's transaction: 0 or -1. */
+int kb_chunk_index(db_conn_t *c, int64_t chunk_id);
+/* Queues the indexing job of a document (inside the caller's transaction)
+ * and marks it queued: the job's id, or -1. */
+int64_t kb_doc_enqueue(db_conn_t *c, int64_t doc_id, int64_t org_id, int64_t user_id);
+/* The job kb.index. */
+int kb_job_index(job_ctx_t *ctx);
+
+/* The knowledge base of the path's {id} in the caller's scope (deferred),
+ * or NULL after answering 404/5xx. */
+json_t *kb_param_load(http_req_t *req, db_conn_t *c, int64_t *kb_id);
+
+int kb_demo(zd_app_t *app, char *err, size_t errlen);
+int kb_base_routes(zd_app_t *app, char *err, size_t errlen);
+int kb_doc_routes(zd_app_t *app, char *err, size_t errlen);
+int kb_chunk_routes(zd_app_t *app, char *err, size_t errlen);
+
+#endif
