@@ -1,0 +1,54 @@
+/* grid.c — the grid module (网格阵地, M6/M7): grids with their boundaries
+ * and the spatial index; permissions, labels and the demo grids. */
+#include "modules/grid/internal.h"
+
+static const auth_perm_t PERMS[] = {
+    {"grid.read", "查看网格与地图", AUTH_DUTY_BUSINESS},
+    {"grid.write", "维护网格（新建、修改、导入、删除）", AUTH_DUTY_BUSINESS},
+    {"site.read", "查看党群服务阵地", AUTH_DUTY_BUSINESS},
+    {"site.write", "维护党群服务阵地", AUTH_DUTY_BUSINESS},
+};
+static const auth_perm_group_t PERM_GROUPS[] = {{"grid", "网格阵地", PERMS, 4}, {NULL}};
+
+static const zd_label_t SOURCE[] = {{"manual", "手工录入", "info"},
+                                    {"import", "GeoJSON 导入", "primary"},
+                                    {"bigdata", "大数据中心", "success"},
+                                    {NULL}};
+static const zd_label_t IMPORT_RESULT[] = {{"created", "新建", "success"},
+                                           {"updated", "更新", "primary"},
+                                           {"unchanged", "未变化", "info"},
+                                           {"refused", "拒绝", "danger"},
+                                           {NULL}};
+static const zd_label_t SITE_TYPE[] = {{"center", "党群服务中心", "danger"},
+                                       {"station", "党群服务站", "primary"},
+                                       {"point", "党群服务点", "success"},
+                                       {"building", "楼宇党建阵地", "warning"},
+                                       {NULL}};
+static const zd_label_t LOCATION_FLAG[] = {{"outside", "位置不在所属网格内（待核查）", "danger"}, {NULL}};
+static const zd_label_t TARGETS[] = {{"grid", "网格"}, {"site", "阵地"}, {NULL}};
+static const zd_dict_t DICTS[] = {
+    {"grid_source", "网格来源", SOURCE},   {"grid_import_result", "网格导入结果", IMPORT_RESULT},
+    {"site_type", "阵地类型", SITE_TYPE},  {"site_location_flag", "阵地位置核查", LOCATION_FLAG},
+    {"audit_target", "审计对象", TARGETS}, {NULL}};
+
+static int init(zd_app_t *app, char *err, size_t errlen)
+{
+    static const char *const ALL[] = {"grid.read", "grid.write", "site.read", "site.write", NULL};
+    for (const char *const *p = ALL; *p; p++) {
+        auth_grant_default("worker", *p);
+        auth_grant_default("secretary", *p);
+        auth_grant_default("sys_admin", *p);
+    }
+    auth_grant_default("district_reviewer", "grid.read");
+    auth_grant_default("city_reviewer", "grid.read");
+    auth_grant_default("district_reviewer", "site.read");
+    auth_grant_default("city_reviewer", "site.read");
+    return grid_grid_routes(app, err, errlen) || grid_site_routes(app, err, errlen) ? -1 : 0;
+}
+
+const zd_module_t grid_module = {.name = "grid",
+                                 .title = "网格阵地",
+                                 .init = init,
+                                 .demo = grid_demo,
+                                 .permissions = PERM_GROUPS,
+                                 .dicts = DICTS};
