@@ -82,6 +82,8 @@ const TABLES = {
   'modules/live/views/StreamsPage.vue': ['GET /api/v1/live/streams'],
   'modules/lecture/views/LecturesPage.vue': ['GET /api/v1/lecture/lectures'],
   'modules/lecture/views/LectureDetail.vue': ['GET /api/v1/lecture/bookings'],
+  'modules/grid/views/GridsPage.vue': ['GET /api/v1/grids'],
+  'modules/grid/views/SitesPage.vue': ['GET /api/v1/sites'],
   'modules/review/views/ReviewQueue.vue': ['GET /api/v1/review/queue'],
   'modules/review/views/ReviewItems.vue': ['GET /api/v1/review/items'],
   'modules/submission/views/articles/ArticleList.vue': ['GET /api/v1/articles'],

@@ -148,6 +148,13 @@ static const vfield_t IMPORT_OUT[] = {
     {"refused", V_INT, .title = "拒绝"},
     {"results", V_ARRAY, .title = "逐个要素的结果：index、code、result、id、reason"},
 };
+static const vfield_t MAP_OUT[] = {
+    {"tile_url", V_STR, .title = "底图瓦片地址（空：无底图）"},
+    {"attribution", V_STR, .title = "底图版权说明"},
+    {"center", V_ARRAY, .title = "初始中心（经度, 纬度）"},
+    {"zoom", V_INT, .title = "初始缩放级别"},
+    {"crs", V_STR, .title = "坐标系"},
+};
 static const vfield_t GEOJSON_QUERY[] = {
     {"org_id", V_ID, .title = "所属组织（含下级）"},
 };
@@ -345,6 +352,15 @@ static void grids_geojson(http_req_t *req)
         return;
     }
     http_json(req, 200, json_pack("{s:s,s:o}", "type", "FeatureCollection", "features", features));
+}
+
+static void map_config(http_req_t *req)
+{
+    http_json(req, 200,
+              json_pack("{s:o,s:o,s:[f,f],s:i,s:s}", "tile_url",
+                        json_text_or_null(grid_tile_url[0] ? grid_tile_url : NULL), "attribution",
+                        json_text_or_null(grid_tile_attribution[0] ? grid_tile_attribution : NULL), "center",
+                        121.47, 31.23, "zoom", 11, "crs", "WGS84/CGCS2000"));
 }
 
 static bool coord_query(http_req_t *req, const char *name, double min, double max, double *out)
@@ -698,6 +714,10 @@ static const http_route_t routes[] = {
     {.method = "GET", .pattern = "/api/v1/grids/geojson", .handler = grids_geojson, .perm = "grid.read",
      .summary = "网格边界（GeoJSON）", .resource = &GRIDS, HTTP_QUERY(GEOJSON_QUERY),
      .notes = "a FeatureCollection of the visible grids (the map), properties as in the list"},
+    {.method = "GET", .pattern = "/api/v1/grids/map-config", .handler = map_config, .perm = "grid.read",
+     .summary = "地图设置", HTTP_OUT(MAP_OUT),
+     .notes = "the base map's tile URL (null: none, the map draws on a plain background and loads nothing from "
+              "elsewhere), its attribution, the initial centre and zoom"},
     {.method = "POST", .pattern = "/api/v1/grids/import", .handler = import_grids, .perm = "grid.write",
      .max_body = 50u << 20, .summary = "导入网格（GeoJSON）", .audit = "grid.import", .resource = &GRIDS,
      HTTP_BODY(IMPORT_BODY), HTTP_OUT(IMPORT_OUT),

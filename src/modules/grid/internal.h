@@ -15,6 +15,9 @@ extern const zd_resource_t GRIDS;
 extern const zd_resource_t SITES;
 extern const char *const GRID_SITE_TYPES[];
 
+/* Settings: the base map's tile URL and attribution ("" none). */
+extern char grid_tile_url[512], grid_tile_attribution[256];
+
 /* One candidate grid of a located point. */
 typedef struct {
     int64_t id;

@@ -1,0 +1,32 @@
+// The grid module's console pages (网格阵地, docs/grid.md): the grids with
+// their GeoJSON import, the service sites with a map picker, and the map of
+// grids and sites. Collected by router/modules.js.
+import { markRaw } from 'vue';
+import { MapLocation, Grid, OfficeBuilding, Location } from '@element-plus/icons-vue';
+
+export default {
+  name: 'grid',
+  title: '网格阵地',
+  order: 19,
+  menuGroups: [{ key: 'grid', title: '网格阵地', icon: markRaw(MapLocation), order: 19 }],
+  routes: [
+    {
+      path: 'grid/map',
+      name: 'grid-map',
+      component: () => import('./views/MapPage.vue'),
+      meta: { title: '网格地图', group: 'grid', icon: markRaw(Location), perm: 'grid.read' },
+    },
+    {
+      path: 'grid/grids',
+      name: 'grid-grids',
+      component: () => import('./views/GridsPage.vue'),
+      meta: { title: '网格管理', group: 'grid', icon: markRaw(Grid), perm: 'grid.read' },
+    },
+    {
+      path: 'grid/sites',
+      name: 'grid-sites',
+      component: () => import('./views/SitesPage.vue'),
+      meta: { title: '阵地管理', group: 'grid', icon: markRaw(OfficeBuilding), perm: 'site.read' },
+    },
+  ],
+};
