@@ -259,3 +259,71 @@ test('another district neither sees nor edits the sites; the demo sites are ther
   assert.ok(all.some((s) => s.name === '陆家嘴金融城党建服务中心') && all.some((s) => s.name === '外滩楼宇党建阵地'));
   assert.equal((await city.patch(`/api/v1/sites/${mine.id}`, { name: '改' })).status, 403);
 });
+
+// ---- contracting (包干) ----
+
+test('new-sector organisations and commissioners are bound to sites, audited, counted by district, street and category', async () => {
+  const admin = await srv.admin();
+  const orgs = (await admin.get('/api/v1/orgs?page_size=200&q=陆家嘴')).json.items;
+  const committee = orgs.find((o) => o.code === 'SH-PD-01-C');
+  const street = orgs.find((o) => o.code === 'SH-PD-01');
+  const center = (await pd.get('/api/v1/sites?q=陆家嘴金融城')).json.items[0];
+  const binhai = (await pd.get('/api/v1/sites?q=陆家嘴滨江')).json.items[0];
+  assert.ok(committee && center && binhai);
+
+  const bound = await pd.post(`/api/v1/sites/${center.id}/orgs`, { org_id: committee.id });
+  assert.equal(bound.status, 200, bound.body);
+  assert.deepEqual(bound.json.orgs.map((o) => o.org_id), [committee.id]);
+  // one site per organisation at a time: 409 naming the site
+  const twice = await pd.post(`/api/v1/sites/${binhai.id}/orgs`, { org_id: committee.id });
+  assert.equal(twice.status, 409);
+  assert.match(twice.json.error.message, /陆家嘴金融城党建服务中心/);
+  // a street committee is not a new-sector organisation
+  const notSector = await pd.post(`/api/v1/sites/${center.id}/orgs`, { org_id: street.id });
+  assert.equal(notSector.status, 422);
+  assert.match(notSector.json.error.fields.org_id, /新兴领域/);
+
+  const mk = async (name, category) => {
+    const r = await pd.post('/api/v1/commissioners', { name, category, org_id: street.id, phone: '13800000002' });
+    assert.equal(r.status, 201, r.body);
+    return r.json;
+  };
+  const zhang = await mk('张专员', 'fulltime');
+  const li = await mk('李专员', 'volunteer');
+  const wang = await mk('王专员', 'volunteer');
+  assert.equal((await pd.post('/api/v1/commissioners', { name: 'X', category: 'boss', org_id: street.id })).status, 422);
+  for (const [site, m] of [[center, zhang], [center, li], [binhai, li]]) {
+    const r = await pd.post(`/api/v1/sites/${site.id}/commissioners`, { commissioner_id: m.id });
+    assert.equal(r.status, 200, r.body);
+  }
+  assert.equal((await pd.post(`/api/v1/sites/${center.id}/commissioners`, { commissioner_id: li.id })).status, 409);
+  const contracts = (await pd.get(`/api/v1/sites/${center.id}/contracts`)).json;
+  assert.deepEqual(contracts.commissioners.map((m) => m.name).sort(), ['张专员', '李专员'].sort());
+  assert.equal((await pd.get(`/api/v1/commissioners/${li.id}`)).json.sites, 2);
+
+  const byCat = (await pd.get('/api/v1/contracting/stats?by=category')).json.items;
+  const vol = byCat.find((x) => x.name === 'volunteer');
+  assert.deepEqual([vol.commissioners, vol.serving], [2, 1], 'two volunteers, one serving a site');
+  const byStreet = (await pd.get('/api/v1/contracting/stats?by=street')).json.items;
+  const ljz = byStreet.find((x) => x.name === '陆家嘴街道');
+  assert.deepEqual([ljz.sites, ljz.orgs, ljz.commissioners], [3, 1, 3], "two demo sites and 甲网格阵地");
+  const byDistrict = (await city.get('/api/v1/contracting/stats?by=district')).json.items;
+  assert.ok(byDistrict.find((x) => x.name === '浦东新区').orgs >= 1 && byDistrict.find((x) => x.name === '黄浦区'));
+  assert.ok((await hp.get('/api/v1/contracting/stats?by=district')).json.items.every((x) => x.name === '黄浦区'), 'a district counts its own');
+  assert.equal((await pd.get('/api/v1/contracting/stats?by=planet')).status, 422);
+
+  // unbinding keeps the history and is audited; another district can do nothing
+  assert.equal((await hp.post(`/api/v1/sites/${center.id}/orgs`, { org_id: committee.id })).status, 404);
+  assert.equal((await hp.get(`/api/v1/commissioners/${zhang.id}`)).status, 404);
+  const un = await pd.del(`/api/v1/sites/${center.id}/orgs/${committee.id}`);
+  assert.equal(un.status, 200, un.body);
+  assert.deepEqual(un.json.orgs, []);
+  assert.equal((await pd.del(`/api/v1/sites/${center.id}/orgs/${committee.id}`)).status, 409);
+  assert.equal((await pd.del(`/api/v1/sites/${binhai.id}/commissioners/${li.id}`)).status, 200);
+  assert.equal((await pd.del(`/api/v1/commissioners/${wang.id}`)).status, 204);
+  const auditor = await srv.login('auditor');
+  for (const action of ['site.org_bind', 'site.org_unbind', 'site.commissioner_bind', 'site.commissioner_unbind', 'commissioner.create']) {
+    const rec = await auditor.get(`/api/v1/audit?action=${action}`);
+    assert.ok(rec.json.total >= 1, action);
+  }
+});

@@ -28,11 +28,23 @@ static const zd_label_t SITE_TYPE[] = {{"center", "党群服务中心", "danger"
                                        {"building", "楼宇党建阵地", "warning"},
                                        {NULL}};
 static const zd_label_t LOCATION_FLAG[] = {{"outside", "位置不在所属网格内（待核查）", "danger"}, {NULL}};
-static const zd_label_t TARGETS[] = {{"grid", "网格"}, {"site", "阵地"}, {NULL}};
-static const zd_dict_t DICTS[] = {
-    {"grid_source", "网格来源", SOURCE},   {"grid_import_result", "网格导入结果", IMPORT_RESULT},
-    {"site_type", "阵地类型", SITE_TYPE},  {"site_location_flag", "阵地位置核查", LOCATION_FLAG},
-    {"audit_target", "审计对象", TARGETS}, {NULL}};
+static const zd_label_t CATEGORY[] = {{"fulltime", "专职", "danger"},
+                                      {"parttime", "兼职", "primary"},
+                                      {"volunteer", "志愿者", "success"},
+                                      {"other", "其他", "info"},
+                                      {NULL}};
+static const zd_label_t STATS_BY[] = {
+    {"district", "按区"}, {"street", "按街道"}, {"category", "按专员类别"}, {NULL}};
+static const zd_label_t TARGETS[] = {
+    {"grid", "网格"}, {"site", "阵地"}, {"commissioner", "党建服务专员"}, {NULL}};
+static const zd_dict_t DICTS[] = {{"grid_source", "网格来源", SOURCE},
+                                  {"grid_import_result", "网格导入结果", IMPORT_RESULT},
+                                  {"site_type", "阵地类型", SITE_TYPE},
+                                  {"site_location_flag", "阵地位置核查", LOCATION_FLAG},
+                                  {"commissioner_category", "专员类别", CATEGORY},
+                                  {"contracting_stats_by", "包干统计分组", STATS_BY},
+                                  {"audit_target", "审计对象", TARGETS},
+                                  {NULL}};
 
 char grid_tile_url[512], grid_tile_attribution[256];
 static const config_opt_t SETTINGS[] = {
@@ -92,7 +104,10 @@ static int init(zd_app_t *app, char *err, size_t errlen)
     auth_grant_default("city_reviewer", "grid.read");
     auth_grant_default("district_reviewer", "site.read");
     auth_grant_default("city_reviewer", "site.read");
-    return grid_grid_routes(app, err, errlen) || grid_site_routes(app, err, errlen) ? -1 : 0;
+    return grid_grid_routes(app, err, errlen) || grid_site_routes(app, err, errlen) ||
+                   grid_contract_routes(app, err, errlen)
+               ? -1
+               : 0;
 }
 
 const zd_module_t grid_module = {.name = "grid",

@@ -41,6 +41,9 @@ int grid_locate_q(db_conn_t *c, qb_t *from_where, double lon, double lat, grid_h
 int grid_flag_sites(db_conn_t *c, int64_t grid_id, const geo_shape_t *g);
 
 int grid_grid_routes(zd_app_t *app, char *err, size_t errlen);
+extern const zd_resource_t COMMISSIONERS;
+extern const char *const GRID_COMMISSIONER_CATEGORIES[];
+int grid_contract_routes(zd_app_t *app, char *err, size_t errlen);
 int grid_site_routes(zd_app_t *app, char *err, size_t errlen);
 int grid_demo(zd_app_t *app, char *err, size_t errlen);
 
