@@ -112,3 +112,26 @@ test("a site's location is picked on the map or typed, and it goes to the grid i
     await page.locator('[data-test=site-table]').getByText('端到端党群服务站').waitFor();
   });
 });
+
+test('a commissioner is created and bound to a site in its 包干 dialog; the statistics count them', async (t) => {
+  await withPage(t, ctx, async (page) => {
+    await enter(page);
+    await page.goto(`${ctx.base}/grid/commissioners`);
+    await page.locator('[data-test=commissioner-new]').click();
+    await inp(page, 'commissioner-name').fill('端到端专员');
+    await page.locator('[data-test=commissioner-save]').click();
+    await page.locator('[data-test=commissioner-table]').getByText('端到端专员').waitFor();
+    await page.goto(`${ctx.base}/grid/sites`);
+    const row = page.locator('[data-test=site-table] .el-table__row', { hasText: '陆家嘴金融城党建服务中心' });
+    await row.locator('[data-test=site-contracts-open]').click();
+    const dialog = page.locator('[data-test=site-contracts]');
+    await dialog.waitFor();
+    await page.locator('[data-test=site-commissioner-select]').click();
+    await page.locator('.el-select-dropdown__item', { hasText: '端到端专员' }).click();
+    await dialog.locator('[data-test=site-bind-commissioner]').click();
+    await dialog.locator('[data-test=site-contract-commissioners]').getByText('端到端专员').waitFor();
+    await page.goto(`${ctx.base}/grid/contracting`);
+    const table = page.locator('[data-test=contract-stats-table]');
+    await table.getByText('浦东新区').waitFor();
+  });
+});

@@ -24,3 +24,17 @@ export const siteApi = {
   remove: (id) => api.del(`${V}/sites/${id}`),
   exportXlsx: (q) => exportList(`${V}/sites`, q, '阵地.xlsx'),
 };
+
+export const contractApi = {
+  commissioners: (q) => api.get(`${V}/commissioners`, q),
+  createCommissioner: (body, opts) => api.post(`${V}/commissioners`, body, opts),
+  updateCommissioner: (id, body, opts) => api.patch(`${V}/commissioners/${id}`, body, opts),
+  removeCommissioner: (id) => api.del(`${V}/commissioners/${id}`),
+  exportCommissioners: (q) => exportList(`${V}/commissioners`, q, '党建服务专员.xlsx'),
+  ofSite: (id) => api.get(`${V}/sites/${id}/contracts`),
+  bindOrg: (id, orgId) => api.post(`${V}/sites/${id}/orgs`, { org_id: orgId }),
+  unbindOrg: (id, orgId) => api.del(`${V}/sites/${id}/orgs/${orgId}`),
+  bindCommissioner: (id, cid) => api.post(`${V}/sites/${id}/commissioners`, { commissioner_id: cid }),
+  unbindCommissioner: (id, cid) => api.del(`${V}/sites/${id}/commissioners/${cid}`),
+  stats: (by) => api.get(`${V}/contracting/stats`, { by }),
+};

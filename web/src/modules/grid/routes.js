@@ -2,7 +2,7 @@
 // their GeoJSON import, the service sites with a map picker, and the map of
 // grids and sites. Collected by router/modules.js.
 import { markRaw } from 'vue';
-import { MapLocation, Grid, OfficeBuilding, Location } from '@element-plus/icons-vue';
+import { MapLocation, Grid, OfficeBuilding, Location, User, DataAnalysis } from '@element-plus/icons-vue';
 
 export default {
   name: 'grid',
@@ -27,6 +27,18 @@ export default {
       name: 'grid-sites',
       component: () => import('./views/SitesPage.vue'),
       meta: { title: '阵地管理', group: 'grid', icon: markRaw(OfficeBuilding), perm: 'site.read' },
+    },
+    {
+      path: 'grid/commissioners',
+      name: 'grid-commissioners',
+      component: () => import('./views/CommissionersPage.vue'),
+      meta: { title: '党建服务专员', group: 'grid', icon: markRaw(User), perm: 'site.read' },
+    },
+    {
+      path: 'grid/contracting',
+      name: 'grid-contracting',
+      component: () => import('./views/ContractStats.vue'),
+      meta: { title: '包干统计', group: 'grid', icon: markRaw(DataAnalysis), perm: 'site.read' },
     },
   ],
 };
