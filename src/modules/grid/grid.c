@@ -1,0 +1,119 @@
+/* grid.c — the grid module (网格阵地, M6/M7): grids with their boundaries
+ * and the spatial index; permissions, labels and the demo grids. */
+#include "http/server.h"
+#include "modules/grid/internal.h"
+#include <stdio.h>
+#include <string.h>
+
+static const auth_perm_t PERMS[] = {
+    {"grid.read", "查看网格与地图", AUTH_DUTY_BUSINESS},
+    {"grid.write", "维护网格（新建、修改、导入、删除）", AUTH_DUTY_BUSINESS},
+    {"site.read", "查看党群服务阵地", AUTH_DUTY_BUSINESS},
+    {"site.write", "维护党群服务阵地", AUTH_DUTY_BUSINESS},
+};
+static const auth_perm_group_t PERM_GROUPS[] = {{"grid", "网格阵地", PERMS, 4}, {NULL}};
+
+static const zd_label_t SOURCE[] = {{"manual", "手工录入", "info"},
+                                    {"import", "GeoJSON 导入", "primary"},
+                                    {"bigdata", "大数据中心", "success"},
+                                    {NULL}};
+static const zd_label_t IMPORT_RESULT[] = {{"created", "新建", "success"},
+                                           {"updated", "更新", "primary"},
+                                           {"unchanged", "未变化", "info"},
+                                           {"refused", "拒绝", "danger"},
+                                           {NULL}};
+static const zd_label_t SITE_TYPE[] = {{"center", "党群服务中心", "danger"},
+                                       {"station", "党群服务站", "primary"},
+                                       {"point", "党群服务点", "success"},
+                                       {"building", "楼宇党建阵地", "warning"},
+                                       {NULL}};
+static const zd_label_t LOCATION_FLAG[] = {{"outside", "位置不在所属网格内（待核查）", "danger"}, {NULL}};
+static const zd_label_t CATEGORY[] = {{"fulltime", "专职", "danger"},
+                                      {"parttime", "兼职", "primary"},
+                                      {"volunteer", "志愿者", "success"},
+                                      {"other", "其他", "info"},
+                                      {NULL}};
+static const zd_label_t STATS_BY[] = {
+    {"district", "按区"}, {"street", "按街道"}, {"category", "按专员类别"}, {NULL}};
+static const zd_label_t TARGETS[] = {
+    {"grid", "网格"}, {"site", "阵地"}, {"commissioner", "党建服务专员"}, {NULL}};
+static const zd_dict_t DICTS[] = {{"grid_source", "网格来源", SOURCE},
+                                  {"grid_import_result", "网格导入结果", IMPORT_RESULT},
+                                  {"site_type", "阵地类型", SITE_TYPE},
+                                  {"site_location_flag", "阵地位置核查", LOCATION_FLAG},
+                                  {"commissioner_category", "专员类别", CATEGORY},
+                                  {"contracting_stats_by", "包干统计分组", STATS_BY},
+                                  {"audit_target", "审计对象", TARGETS},
+                                  {NULL}};
+
+char grid_tile_url[512], grid_tile_attribution[256];
+static const config_opt_t SETTINGS[] = {
+    CONFIG_STR(
+        grid_tile_url, grid_tile_url, "", 0,
+        "base map tiles of the console's map: an XYZ URL such as https://tiles.example.cn/{z}/{x}/{y}.png "
+        "(the city's 一张图 service; WGS84/CGCS2000 tiles); its origin is added to the console's "
+        "Content-Security-Policy. Empty (default): no base map and no request leaves the machine — the "
+        "map shows the grids and district outlines on a plain background"),
+    CONFIG_STR(grid_tile_attribution, grid_tile_attribution, "", 0,
+               "the base map's attribution shown in the map's corner"),
+    {NULL},
+};
+
+/* the origin of the tile URL for the policy, a {s} subdomain as a wildcard:
+ * https://{s}.tiles.example.cn/{z}/{x}/{y}.png gives https://(star).tiles.example.cn */
+static int allow_tiles(char *err, size_t errlen)
+{
+    if (!grid_tile_url[0])
+        return 0;
+    const char *p = strstr(grid_tile_url, "://");
+    if (!p || (strncmp(grid_tile_url, "https://", 8) && strncmp(grid_tile_url, "http://", 7))) {
+        snprintf(err, errlen, "grid_tile_url must be an http(s) URL");
+        return -1;
+    }
+    char origin[512];
+    size_t n = (size_t)(p + 3 - grid_tile_url), k = 0;
+    memcpy(origin, grid_tile_url, n);
+    for (const char *h = p + 3; *h && *h != '/' && n + 2 < sizeof origin; h++) {
+        if (!strncmp(h, "{s}", 3)) {
+            origin[n++] = '*';
+            h += 2;
+        } else {
+            origin[n++] = *h;
+        }
+        k++;
+    }
+    origin[n] = 0;
+    if (!k || http_csp_allow("img-src", origin) != 0) {
+        snprintf(err, errlen, "grid_tile_url: cannot allow %s in the console's policy", origin);
+        return -1;
+    }
+    return 0;
+}
+
+static int init(zd_app_t *app, char *err, size_t errlen)
+{
+    if (allow_tiles(err, errlen) != 0)
+        return -1;
+    static const char *const ALL[] = {"grid.read", "grid.write", "site.read", "site.write", NULL};
+    for (const char *const *p = ALL; *p; p++) {
+        auth_grant_default("worker", *p);
+        auth_grant_default("secretary", *p);
+        auth_grant_default("sys_admin", *p);
+    }
+    auth_grant_default("district_reviewer", "grid.read");
+    auth_grant_default("city_reviewer", "grid.read");
+    auth_grant_default("district_reviewer", "site.read");
+    auth_grant_default("city_reviewer", "site.read");
+    return grid_grid_routes(app, err, errlen) || grid_site_routes(app, err, errlen) ||
+                   grid_contract_routes(app, err, errlen)
+               ? -1
+               : 0;
+}
+
+const zd_module_t grid_module = {.name = "grid",
+                                 .title = "网格阵地",
+                                 .init = init,
+                                 .demo = grid_demo,
+                                 .permissions = PERM_GROUPS,
+                                 .settings = SETTINGS,
+                                 .dicts = DICTS};

@@ -1,0 +1,137 @@
+// 网格阵地 in a real browser: the map page shows the demo grids as polygons
+// and the demo sites as markers with a popup, on a plain background, and no
+// request of the page leaves 127.0.0.1 (no base map is configured); the
+// grids page imports a GeoJSON file and reports the refused feature with
+// its reason; a site is placed by clicking the map picker.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startConsole, withPage, login, until } from './lib/console.mjs';
+
+const DEMO = 'Zhendi@Demo2026';
+let ctx;
+
+before(async () => {
+  ctx = await startConsole({ args: ['--demo'] });
+});
+
+after(async () => {
+  await ctx?.browser.close();
+  await ctx?.srv.stop();
+});
+
+// an el-input puts data-test on its <input>, an el-input-number on its root
+const inp = (page, name) => page.locator(`input[data-test=${name}], [data-test=${name}] input`).first();
+
+async function enter(page, user = 'pudong_dangwu') {
+  await login(page, ctx.base, user, DEMO);
+  await page.waitForSelector('[data-test=user-menu]');
+}
+
+test('the map shows the demo grids and sites with no request leaving 127.0.0.1', async (t) => {
+  await withPage(t, ctx, async (page) => {
+    const outside = [];
+    page.on('request', (r) => {
+      const u = new URL(r.url());
+      if (!['127.0.0.1', 'localhost'].includes(u.hostname) && !['data:', 'blob:'].includes(u.protocol)) outside.push(r.url());
+    });
+    await login(page, ctx.base, 'shi_shenhe', DEMO);
+    await page.waitForSelector('[data-test=user-menu]');
+    await page.goto(`${ctx.base}/grid/map`);
+    await page.waitForSelector('[data-test=grid-map]');
+    // five demo grids (one with a hole) drawn as SVG paths, four sites as circles
+    await until(async () => (await page.locator('[data-test=grid-map] .leaflet-overlay-pane path').count()) >= 9, 'the grids and sites are drawn');
+    assert.match(await page.locator('[data-test=map-count]').textContent(), /网格 5 个 · 阵地 4 个/);
+    assert.equal(await page.locator('[data-test=grid-map] .leaflet-tile').count(), 0, 'no base map tiles');
+    // filter by district: 黄浦 has two grids
+    await page.locator('[data-test=map-district]').click();
+    await page.locator('.el-select-dropdown__item', { hasText: '黄浦区' }).click();
+    await until(async () => /网格 2 个 · 阵地 2 个/.test(await page.locator('[data-test=map-count]').textContent()), 'the district filter');
+    // search by name: the site's popup
+    await inp(page, 'map-search').fill('外滩楼宇');
+    await inp(page, 'map-search').press('Enter');
+    const popup = page.locator('[data-test=site-popup]');
+    await popup.waitFor();
+    assert.match(await popup.textContent(), /外滩楼宇党建阵地.*楼宇党建阵地.*外滩街道第一网格/);
+    assert.deepEqual(outside, [], 'no request leaves the machine');
+  });
+});
+
+test('a GeoJSON import reports each feature; a refused one shows its reason', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'zhendi-e2e-grid-'));
+  const file = join(dir, 'grids.geojson');
+  writeFileSync(file, JSON.stringify({
+    type: 'FeatureCollection',
+    features: [
+      { type: 'Feature', properties: { code: 'E2E-1', name: '端到端网格', org_code: 'SH-PD-03' }, geometry: { type: 'Polygon', coordinates: [[[121.6, 31.2], [121.61, 31.2], [121.61, 31.21], [121.6, 31.21], [121.6, 31.2]]] } },
+      { type: 'Feature', properties: { code: 'E2E-2', name: '自相交', org_code: 'SH-PD-03' }, geometry: { type: 'Polygon', coordinates: [[[121.6, 31.2], [121.61, 31.21], [121.61, 31.2], [121.6, 31.21], [121.6, 31.2]]] } },
+    ],
+  }));
+  try {
+    await withPage(t, ctx, async (page) => {
+      await enter(page);
+      await page.goto(`${ctx.base}/grid/grids`);
+      await page.locator('[data-test=grid-import]').click();
+      await page.locator('[data-test=grid-import-file]').setInputFiles(file);
+      await page.locator('[data-test=grid-import-run]').click();
+      await page.waitForSelector('[data-test=grid-import-summary]');
+      assert.match(await page.locator('[data-test=grid-import-summary]').textContent(), /新建 1 个.*拒绝 1 个/);
+      const report = page.locator('[data-test=grid-import-report]');
+      await report.getByText('拒绝').waitFor();
+      assert.match(await report.textContent(), /自相交/);
+      await page.keyboard.press('Escape');
+      await page.locator('[data-test=grid-table]').getByText('端到端网格').waitFor();
+    });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("a site's location is picked on the map or typed, and it goes to the grid it falls in", async (t) => {
+  await withPage(t, ctx, async (page) => {
+    await enter(page);
+    await page.goto(`${ctx.base}/grid/sites`);
+    await page.locator('[data-test=site-new]').click();
+    await inp(page, 'site-name').fill('端到端党群服务站');
+    await inp(page, 'site-address').fill('浦东新区花木路 100 号');
+    const picker = page.locator('[data-test=site-map-picker]');
+    await until(async () => (await picker.locator('.leaflet-overlay-pane path').count()) >= 3, 'the grids on the picker');
+    // a click on the map sets the location and names its grid (or none)
+    await picker.click({ position: { x: 40, y: 300 } });
+    await until(async () => (await inp(page, 'site-lon').inputValue()) !== '', 'the click set the longitude');
+    await until(async () => (await page.locator('[data-test=site-grid]').textContent()).trim() !== '—', 'the click was located');
+    // then typed: the middle of 花木街道第一网格
+    await inp(page, 'site-lon').fill('121.5475');
+    await inp(page, 'site-lon').press('Tab');
+    await inp(page, 'site-lat').fill('31.2125');
+    await inp(page, 'site-lat').press('Tab');
+    await until(async () => /PD-HM-01/.test(await page.locator('[data-test=site-grid]').textContent()), 'the grid of the location');
+    await page.locator('[data-test=site-save]').click();
+    await page.locator('[data-test=site-table]').getByText('端到端党群服务站').waitFor();
+  });
+});
+
+test('a commissioner is created and bound to a site in its 包干 dialog; the statistics count them', async (t) => {
+  await withPage(t, ctx, async (page) => {
+    await enter(page);
+    await page.goto(`${ctx.base}/grid/commissioners`);
+    await page.locator('[data-test=commissioner-new]').click();
+    await inp(page, 'commissioner-name').fill('端到端专员');
+    await page.locator('[data-test=commissioner-save]').click();
+    await page.locator('[data-test=commissioner-table]').getByText('端到端专员').waitFor();
+    await page.goto(`${ctx.base}/grid/sites`);
+    const row = page.locator('[data-test=site-table] .el-table__row', { hasText: '陆家嘴金融城党建服务中心' });
+    await row.locator('[data-test=site-contracts-open]').click();
+    const dialog = page.locator('[data-test=site-contracts]');
+    await dialog.waitFor();
+    await page.locator('[data-test=site-commissioner-select]').click();
+    await page.locator('.el-select-dropdown__item', { hasText: '端到端专员' }).click();
+    await dialog.locator('[data-test=site-bind-commissioner]').click();
+    await dialog.locator('[data-test=site-contract-commissioners]').getByText('端到端专员').waitFor();
+    await page.goto(`${ctx.base}/grid/contracting`);
+    const table = page.locator('[data-test=contract-stats-table]');
+    await table.getByText('浦东新区').waitFor();
+  });
+});

@@ -1,0 +1,40 @@
+// The grid module's endpoints (docs/grid.md): grids (list, GeoJSON, locate,
+// import) and service sites.
+import { api, exportList } from '@/api/client.js';
+import { V } from '@/api/index.js';
+
+export const gridApi = {
+  list: (q) => api.get(`${V}/grids`, q),
+  get: (id) => api.get(`${V}/grids/${id}`),
+  geojson: (q) => api.get(`${V}/grids/geojson`, q),
+  mapConfig: () => api.get(`${V}/grids/map-config`),
+  locate: (lon, lat) => api.get(`${V}/grids/locate`, { lon, lat }),
+  create: (body) => api.post(`${V}/grids`, body),
+  update: (id, body) => api.patch(`${V}/grids/${id}`, body),
+  remove: (id) => api.del(`${V}/grids/${id}`),
+  import: (body) => api.post(`${V}/grids/import`, body),
+  exportXlsx: (q) => exportList(`${V}/grids`, q, '网格.xlsx'),
+};
+
+export const siteApi = {
+  list: (q) => api.get(`${V}/sites`, q),
+  get: (id) => api.get(`${V}/sites/${id}`),
+  create: (body, opts) => api.post(`${V}/sites`, body, opts),
+  update: (id, body, opts) => api.patch(`${V}/sites/${id}`, body, opts),
+  remove: (id) => api.del(`${V}/sites/${id}`),
+  exportXlsx: (q) => exportList(`${V}/sites`, q, '阵地.xlsx'),
+};
+
+export const contractApi = {
+  commissioners: (q) => api.get(`${V}/commissioners`, q),
+  createCommissioner: (body, opts) => api.post(`${V}/commissioners`, body, opts),
+  updateCommissioner: (id, body, opts) => api.patch(`${V}/commissioners/${id}`, body, opts),
+  removeCommissioner: (id) => api.del(`${V}/commissioners/${id}`),
+  exportCommissioners: (q) => exportList(`${V}/commissioners`, q, '党建服务专员.xlsx'),
+  ofSite: (id) => api.get(`${V}/sites/${id}/contracts`),
+  bindOrg: (id, orgId) => api.post(`${V}/sites/${id}/orgs`, { org_id: orgId }),
+  unbindOrg: (id, orgId) => api.del(`${V}/sites/${id}/orgs/${orgId}`),
+  bindCommissioner: (id, cid) => api.post(`${V}/sites/${id}/commissioners`, { commissioner_id: cid }),
+  unbindCommissioner: (id, cid) => api.del(`${V}/sites/${id}/commissioners/${cid}`),
+  stats: (by) => api.get(`${V}/contracting/stats`, { by }),
+};
