@@ -81,6 +81,7 @@ const TABLES = {
   'modules/notify/views/NotificationCenter.vue': ['GET /api/v1/notifications'],
   'modules/live/views/StreamsPage.vue': ['GET /api/v1/live/streams'],
   'modules/lecture/views/LecturesPage.vue': ['GET /api/v1/lecture/lectures'],
+  'modules/course/views/CoursesPage.vue': ['GET /api/v1/course/courses'],
   'modules/lecture/views/LectureDetail.vue': ['GET /api/v1/lecture/bookings'],
   'modules/review/views/ReviewQueue.vue': ['GET /api/v1/review/queue'],
   'modules/review/views/ReviewItems.vue': ['GET /api/v1/review/items'],
