@@ -7,6 +7,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startServer } from './lib/server.mjs';
+import { makeUser, PASSWORD } from './lib/contract.mjs';
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -14,11 +15,12 @@ import { join } from 'node:path';
 
 const DEMO = 'Zhendi@Demo2026';
 const PUBLIC = 'https://dj.example.cn';
-let srv, pd, hp, pdReviewer, city, member, pdOrg, work, video;
+let srv, admin, pd, hp, pdReviewer, city, member, pdOrg, work, video;
 
 before(async () => {
   work = mkdtempSync(join(tmpdir(), 'zhendi-course-'));
   srv = await startServer({ args: ['--demo'], env: { ZHENDI_COURSE_PUBLIC_URL: `${PUBLIC}/` } });
+  admin = await srv.admin();
   pd = await srv.login('pudong_dangwu', DEMO);
   hp = await srv.login('huangpu_dangwu', DEMO);
   pdReviewer = await srv.login('pudong_shenhe', DEMO);
@@ -256,4 +258,96 @@ test("the course's QR code decodes with zbarimg to its members' page at the publ
   assert.match(sheet.body, /红色节点里的上海/);
   assert.equal((await pd.get('/api/v1/course/qr-sheet')).status, 422, 'the series is required');
   assert.ok(!(await hp.get('/api/v1/course/qr-sheet?series=red_node')).body.includes('红色节点里的上海'), "another district's sheet");
+});
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+const beat = (who, lesson, position_ms, playing = true) => who.post(`/api/v1/course/lessons/${lesson}/progress`, { position_ms, playing });
+
+test('seeking ahead counts nothing: a lesson is completed only when 90 % was actually watched', async () => {
+  const c = await publishedCourse();
+  const m = await makeUser(srv, admin, { username: 'course_m1', orgId: member.me.user.org_id, roles: ['member'] });
+  const lesson = (await m.get(`/api/v1/course/catalog/${c.id}`)).json.lessons[0];
+  assert.ok(lesson.duration_ms >= 3500, JSON.stringify(lesson));
+  let r = await beat(m, lesson.id, 0);
+  assert.equal(r.status, 200, r.body);
+  assert.equal(r.json.next_beat_s, 5);
+  // the member drags the slider to the end at once
+  r = await beat(m, lesson.id, lesson.duration_ms);
+  assert.equal(r.json.counted_ms, 0);
+  assert.equal(r.json.watched_ms, 0);
+  assert.equal(r.json.completed, false);
+  assert.equal(r.json.position_ms, lesson.duration_ms, 'the position moves: the member resumes there');
+  // back to the start, then playing for real: one second of clock allows up to 2 s + 2 s of slack
+  await beat(m, lesson.id, 0, false);
+  await sleep(1000);
+  r = await beat(m, lesson.id, 3000);
+  assert.equal(r.json.counted_ms, 3000, r.body);
+  assert.equal(r.json.completed, false, '75 % is not enough');
+  // replaying a watched part adds nothing to what was watched
+  await beat(m, lesson.id, 0, false);
+  await sleep(600);
+  r = await beat(m, lesson.id, 1000);
+  assert.equal(r.json.watched_ms, 3000);
+  // the rest, from where it stopped
+  await beat(m, lesson.id, 3000, false);
+  await sleep(600);
+  r = await beat(m, lesson.id, Math.ceil(lesson.duration_ms * 0.92));
+  assert.ok(r.json.completed, r.body);
+  assert.ok(r.json.watched_ms >= lesson.duration_ms * 0.9);
+});
+
+test('the resume position follows the member to another device, and 我的学习 sums it up', async () => {
+  const c = await publishedCourse();
+  const phone = await makeUser(srv, admin, { username: 'course_m2', orgId: member.me.user.org_id, roles: ['member'] });
+  const pc = await srv.login('course_m2', `${PASSWORD}x`).catch(() => srv.login('course_m2', PASSWORD));
+  const [l1, l2] = (await phone.get(`/api/v1/course/catalog/${c.id}`)).json.lessons;
+  await beat(phone, l2.id, 0);
+  await sleep(1000);
+  await beat(phone, l2.id, 2500);
+  const seen = (await pc.get(`/api/v1/course/catalog/${c.id}`)).json.lessons;
+  assert.equal(seen[1].position_ms, 2500, 'the other device resumes at 2.5 s');
+  assert.equal(seen[1].watched_ms, 2500);
+  assert.equal(seen[0].position_ms, 0);
+  // the first lesson watched to the end on the computer
+  await beat(pc, l1.id, 0);
+  await sleep(1200);
+  await beat(pc, l1.id, l1.duration_ms);
+  const my = (await phone.get('/api/v1/course/my-learning')).json;
+  const mine = my.items.find((i) => i.course_id === c.id);
+  assert.ok(mine, JSON.stringify(my));
+  assert.equal(mine.lessons_count, 2);
+  assert.equal(mine.lessons_completed, 1);
+  assert.equal(mine.last_lesson_id, l1.id);
+  assert.equal(mine.progress, 0.5);
+  assert.ok(my.totals.watched_ms >= 2500 + l1.duration_ms * 0.9);
+  assert.equal(my.totals.lessons_completed, 1);
+  // someone else's learning is not theirs
+  const other = (await member.get('/api/v1/course/my-learning')).json;
+  assert.ok(!other.items.some((i) => i.course_id === c.id && i.lessons_completed === 1 && i.last_lesson_id === l1.id && i.watched_ms === mine.watched_ms));
+  // bad beats
+  assert.equal((await phone.post(`/api/v1/course/lessons/${l1.id}/progress`, { position_ms: -1 })).status, 422);
+  assert.equal((await phone.post(`/api/v1/course/lessons/${l1.id}/progress`, {})).status, 422);
+  const d = await draft();
+  assert.equal((await phone.post('/api/v1/course/lessons/999999/progress', { position_ms: 1 })).status, 404);
+  assert.equal(d.lessons.length, 0);
+});
+
+test("organisers see learning by their members' organisations and export it; another district sees none of it", async () => {
+  await publishedCourse();
+  const s = await pd.get('/api/v1/course/stats');
+  assert.equal(s.status, 200, s.body);
+  assert.ok(s.json.totals.learners >= 2, s.body);
+  assert.ok(s.json.totals.lessons_completed >= 2, s.body);
+  const sum = s.json.items.reduce((a, i) => a + i.lessons_completed, 0);
+  assert.equal(sum, s.json.totals.lessons_completed);
+  const hs = (await hp.get('/api/v1/course/stats')).json;
+  assert.equal(hs.totals.learners, 0, "Huangpu's organiser sees no Pudong member's learning");
+  assert.equal((await member.get('/api/v1/course/stats')).status, 403);
+  const r = await fetch(`${srv.base}/api/v1/course/stats/export?series=red_node`, { headers: { cookie: pd.cookie } });
+  assert.equal(r.status, 200);
+  const f = join(work, 'stats.xlsx');
+  writeFileSync(f, Buffer.from(await r.arrayBuffer()));
+  const text = execFileSync('unzip', ['-p', f], { encoding: 'utf8' });
+  assert.match(text, /党员所在组织/);
+  assert.match(text, /合计/);
 });

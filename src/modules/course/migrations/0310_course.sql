@@ -71,6 +71,7 @@ CREATE INDEX course_sessions_course ON course_sessions (course_id, starts_at);
 -- from seeking. org_id is the member's organisation (the organisers'
 -- statistics by organisation).
 CREATE TABLE course_progress (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
     user_id BIGINT NOT NULL REFERENCES users (id),
     lesson_id BIGINT NOT NULL REFERENCES course_lessons (id),
     course_id BIGINT NOT NULL REFERENCES courses (id),
@@ -82,7 +83,7 @@ CREATE TABLE course_progress (
     intervals TEXT NOT NULL DEFAULT '',
     completed_at BIGINT,
     created_at BIGINT NOT NULL,
-    updated_at BIGINT NOT NULL,
-    PRIMARY KEY (user_id, lesson_id)
+    updated_at BIGINT NOT NULL
 );
+CREATE UNIQUE INDEX course_progress_one ON course_progress (user_id, lesson_id);
 CREATE INDEX course_progress_course ON course_progress (course_id, org_id);
