@@ -80,9 +80,14 @@ done = function(summary, latency, requests)
   io.write(string.format("non-2xx or errors: %d\\n", summary.errors.status + summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout))
 end
 `);
-  console.log(`${M} members, lesson ${lesson}, ${TEST_PG ? 'PostgreSQL' : 'SQLite'}; wrk -t2 -c${C} -d${D}s`);
-  const out = execFileSync('wrk', ['-t2', `-c${C}`, `-d${D}s`, '--latency', '-s', lua, srv.base], { encoding: 'utf8' });
-  console.log(out);
+  // the reference on the same machine at the same moment: an authenticated read (GET /auth/me)
+  const ref = join(work, 'me.lua');
+  writeFileSync(ref, readFileSync(lua, 'utf8').replace(/return wrk\.format\([^]*?\n  *'\{[^\n]*\n/, 'return wrk.format("GET", "/api/v1/auth/me", {["Cookie"] = m[1]})\n'));
+  console.log(`${M} members, lesson ${lesson}, ${TEST_PG ? 'PostgreSQL' : 'SQLite'}; wrk -t2 -c${C} -d${D}s; load average ${(await import('node:os')).loadavg()[0].toFixed(1)}`);
+  for (const [what, script] of [['heartbeat POST /api/v1/course/lessons/{id}/progress', lua], ['reference GET /api/v1/auth/me', ref]]) {
+    const out = execFileSync('wrk', ['-t2', `-c${C}`, `-d${D}s`, '--latency', '-s', script, srv.base], { encoding: 'utf8' });
+    console.log(`--- ${what}\n${out}`);
+  }
   console.log(`progress rows: ${srv.sql(`SELECT COUNT(*) FROM course_progress WHERE lesson_id = ${lesson}`)}`);
 } finally {
   await srv.stop();
