@@ -351,3 +351,47 @@ test("organisers see learning by their members' organisations and export it; ano
   assert.match(text, /党员所在组织/);
   assert.match(text, /合计/);
 });
+
+test('a rating per member, editable; a comment with a sensitive word is held for moderation, and averages are public', async () => {
+  const c = await publishedCourse();
+  // the system administrator adds a sensitive word to the lexicons
+  const lex = await admin.post('/api/v1/lexicons', { name: '课程评价敏感词', category: 'sensitive', severity: 'block' });
+  assert.equal(lex.status, 201, lex.body);
+  assert.equal((await admin.post(`/api/v1/lexicons/${lex.json.id}/entries`, { word: '违禁测试词' })).status, 201);
+  const a = await makeUser(srv, admin, { username: 'course_r1', orgId: member.me.user.org_id, roles: ['member'] });
+  const b = await makeUser(srv, admin, { username: 'course_r2', orgId: member.me.user.org_id, roles: ['member'] });
+  let r = await a.put(`/api/v1/course/catalog/${c.id}/rating`, { content: 5, lecturer: 4, form: 3, comment: '讲得生动，很受教育' });
+  assert.equal(r.status, 200, r.body);
+  assert.equal(r.json.status, 'published');
+  // one per member: a second rating replaces the first
+  r = await a.put(`/api/v1/course/catalog/${c.id}/rating`, { content: 4, lecturer: 4, form: 4, comment: '讲得生动，很受教育！' });
+  assert.equal(r.status, 200, r.body);
+  const held = await b.put(`/api/v1/course/catalog/${c.id}/rating`, { content: 2, lecturer: 2, form: 2, comment: '这里有违禁测试词' });
+  assert.equal(held.status, 200, held.body);
+  assert.equal(held.json.status, 'held');
+  assert.match(held.json.message, /审核/);
+  let pub = (await member.get(`/api/v1/course/catalog/${c.id}/ratings`)).json;
+  assert.equal(pub.averages.count, 2);
+  assert.equal(pub.averages.content, 3);
+  assert.deepEqual(pub.items.map((i) => i.comment), ['讲得生动，很受教育！'], 'the held comment is not shown');
+  assert.equal(pub.mine, null);
+  const mine = (await b.get(`/api/v1/course/catalog/${c.id}/ratings`)).json.mine;
+  assert.equal(mine.status, 'held', 'the member sees their own comment waiting');
+  // bad scores
+  assert.equal((await a.put(`/api/v1/course/catalog/${c.id}/rating`, { content: 6, lecturer: 1, form: 1 })).status, 422);
+  assert.equal((await a.put(`/api/v1/course/catalog/${c.id}/rating`, { content: 3 })).status, 422);
+  // moderation: Pudong's organiser sees it, Huangpu's does not
+  const list = (await pd.get('/api/v1/course/ratings?status=held')).json;
+  const item = list.items.find((i) => i.id === held.json.id);
+  assert.ok(item, JSON.stringify(list));
+  assert.ok(item.findings.length >= 1);
+  assert.ok(!(await hp.get('/api/v1/course/ratings?status=held')).json.items.some((i) => i.id === held.json.id));
+  assert.equal((await hp.post(`/api/v1/course/ratings/${held.json.id}/moderate`, { action: 'publish' })).status, 404);
+  assert.equal((await member.get('/api/v1/course/ratings')).status, 403);
+  const m = await pd.post(`/api/v1/course/ratings/${held.json.id}/moderate`, { action: 'publish' });
+  assert.equal(m.status, 200, m.body);
+  assert.equal(m.json.status, 'published');
+  assert.equal((await pd.post(`/api/v1/course/ratings/${held.json.id}/moderate`, { action: 'reject' })).status, 409);
+  pub = (await member.get(`/api/v1/course/catalog/${c.id}/ratings`)).json;
+  assert.equal(pub.items.length, 2);
+});

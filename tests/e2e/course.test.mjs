@@ -10,7 +10,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startConsole, withPage, login, until } from './lib/console.mjs';
+import { startConsole, withPage, login, until, freshTotp, TOTP_SECRET, ADMIN_PASSWORD } from './lib/console.mjs';
 
 const DEMO = 'Zhendi@Demo2026';
 const PHONE = {
@@ -141,5 +141,32 @@ test('in the console the organiser finds the course by series and shows its QR c
     await until(() => img.evaluate((i) => i.complete && i.naturalWidth > 0), 'the QR code shows');
     assert.match(await page.locator('[data-test=course-qr] input').inputValue(), new RegExp(`/m/courses/${course.id}$`));
     assert.match(await page.locator('[data-test=course-lessons-table]').textContent(), /第一幕[\s\S]*第二幕/);
+  });
+});
+
+test('a member rates the course on the phone; a comment with a sensitive word waits, and the organiser publishes it in the console', async (t) => {
+  const admin = await ctx.srv.login('admin', ADMIN_PASSWORD, await freshTotp(TOTP_SECRET, 'admin'));
+  const lex = await admin.post('/api/v1/lexicons', { name: '端到端敏感词', category: 'sensitive', severity: 'block' });
+  assert.equal(lex.status, 201, lex.body);
+  assert.equal((await admin.post(`/api/v1/lexicons/${lex.json.id}/entries`, { word: '违禁测试词' })).status, 201);
+  await withPage(t, ctx, async (page) => {
+    await mobileLogin(page, `/m/courses/${course.id}`);
+    await page.waitForURL(new RegExp(`/m/courses/${course.id}$`));
+    await page.locator('[data-test=m-rate-submit]').scrollIntoViewIfNeeded();
+    for (const k of ['content', 'lecturer', 'form']) await page.locator(`[data-test=m-rate-${k}] .van-rate__item`).nth(3).tap();
+    await page.locator('[data-test=m-rate-comment] textarea').fill('这里有违禁测试词');
+    await page.locator('[data-test=m-rate-submit]').tap();
+    await page.getByText('审核通过后公开').first().waitFor();
+    await page.locator('[data-test=m-rating-held]').waitFor();
+    assert.match(await page.locator('[data-test=m-rating-avg]').textContent(), /4\.0/);
+    assert.equal(await page.locator('[data-test=m-rating-item]').count(), 0, 'the held comment is not shown');
+  }, PHONE);
+  await withPage(t, ctx, async (page) => {
+    await login(page, ctx.base, 'pudong_dangwu', DEMO);
+    await page.waitForSelector('[data-test=user-menu]');
+    await page.goto(`${ctx.base}/course/ratings`);
+    const row = page.locator('[data-test=course-ratings-table] tr', { hasText: '违禁测试词' });
+    await row.locator('[data-test=rating-publish]').click();
+    await until(async () => (await member.get(`/api/v1/course/catalog/${course.id}/ratings`)).json.items.length === 1, 'the comment is published');
   });
 });

@@ -82,6 +82,7 @@ const TABLES = {
   'modules/live/views/StreamsPage.vue': ['GET /api/v1/live/streams'],
   'modules/lecture/views/LecturesPage.vue': ['GET /api/v1/lecture/lectures'],
   'modules/course/views/CoursesPage.vue': ['GET /api/v1/course/courses'],
+  'modules/course/views/RatingsPage.vue': ['GET /api/v1/course/ratings'],
   'modules/lecture/views/LectureDetail.vue': ['GET /api/v1/lecture/bookings'],
   'modules/review/views/ReviewQueue.vue': ['GET /api/v1/review/queue'],
   'modules/review/views/ReviewItems.vue': ['GET /api/v1/review/items'],

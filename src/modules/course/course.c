@@ -34,7 +34,11 @@ static const zd_label_t SERIES[] = {{"archive", "文献档案党课", "primary"}
                                     {"micro_video", "微视频党课", "primary"},
                                     {NULL}};
 static const zd_label_t MEDIA[] = {{"video", "视频", "primary"}, {"audio", "音频", "success"}, {NULL}};
-static const zd_label_t TARGETS[] = {{"course", "党课"}, {NULL}};
+static const zd_label_t TARGETS[] = {{"course", "党课"}, {"course_rating", "课程评价"}, {NULL}};
+static const zd_label_t RATING[] = {{"published", "已公开", "success"},
+                                    {"held", "待审核", "warning"},
+                                    {"rejected", "未通过", "danger"},
+                                    {NULL}};
 /* the course resource's names of its fields (exports, audit details) */
 static const zd_label_t FIELDS[] = {{"course.series", "系列"},
                                     {"course.lecturer_name", "主讲人"},
@@ -51,6 +55,7 @@ static const zd_label_t FIELDS[] = {{"course.series", "系列"},
                                     {NULL}};
 static const zd_dict_t DICTS[] = {{"course_series", "党课系列", SERIES},
                                   {"course_media", "课时类型", MEDIA},
+                                  {"course_rating_status", "评价状态", RATING},
                                   {"audit_target", "审计对象", TARGETS},
                                   {"field", "字段", FIELDS},
                                   {NULL}};
@@ -119,7 +124,7 @@ static int init(zd_app_t *app, char *err, size_t errlen)
         return -1;
     }
     return course_course_routes(app, err, errlen) || course_catalog_routes(app, err, errlen) ||
-                   course_learn_routes(app, err, errlen)
+                   course_learn_routes(app, err, errlen) || course_rating_routes(app, err, errlen)
                ? -1
                : 0;
 }

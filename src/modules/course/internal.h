@@ -49,5 +49,6 @@ void course_member_url(http_req_t *req, int64_t id, char *out, size_t n);
 int course_course_routes(zd_app_t *app, char *err, size_t errlen);
 int course_catalog_routes(zd_app_t *app, char *err, size_t errlen);
 int course_learn_routes(zd_app_t *app, char *err, size_t errlen);
+int course_rating_routes(zd_app_t *app, char *err, size_t errlen);
 
 #endif

@@ -299,7 +299,7 @@ static const zd_resource_t LEARNING = {
     .perm = "course.manage"};
 
 static const vfield_t STATS_QUERY[] = {
-    {"course_id", V_ID, .title = "只看这门党课"},
+    {"course_id", V_ID, .title = "党课"},
     {"series", V_ENUM, .choices = COURSE_SERIES, .title = "系列"},
     {"from", V_TIME, .title = "学习时间不早于"},
     {"to", V_TIME, .title = "学习时间早于"},

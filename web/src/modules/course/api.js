@@ -14,6 +14,8 @@ export const courseApi = {
   remove: (id) => api.del(`${V}/course/courses/${id}`),
   submit: (id) => api.post(`${V}/course/courses/${id}/submit`),
   withdraw: (id) => api.post(`${V}/course/courses/${id}/withdraw`),
+  ratings: (q) => api.get(`${V}/course/ratings`, q),
+  moderate: (id, action) => api.post(`${V}/course/ratings/${id}/moderate`, { action }),
   qrPng: (id) => `${V}/course/courses/${id}/qr.png`,
   qrSvg: (id) => `${V}/course/courses/${id}/qr.svg`,
   qrSheet: (series) => `${V}/course/qr-sheet?series=${encodeURIComponent(series)}`,

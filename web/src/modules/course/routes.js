@@ -3,7 +3,7 @@
 // review. Members learn on their phones under /m/. Collected by
 // router/modules.js.
 import { markRaw } from 'vue';
-import { Collection, Notebook } from '@element-plus/icons-vue';
+import { Collection, Notebook, ChatDotSquare } from '@element-plus/icons-vue';
 
 export default {
   name: 'course',
@@ -16,6 +16,12 @@ export default {
       name: 'course-courses',
       component: () => import('./views/CoursesPage.vue'),
       meta: { title: '党课管理', group: 'course', icon: markRaw(Notebook), perm: 'course.manage' },
+    },
+    {
+      path: 'course/ratings',
+      name: 'course-ratings',
+      component: () => import('./views/RatingsPage.vue'),
+      meta: { title: '评价审核', group: 'course', icon: markRaw(ChatDotSquare), perm: 'course.manage' },
     },
     {
       path: 'course/courses/:id(\\d+)',
