@@ -2,8 +2,8 @@
 #include "auth/totp.h"
 #include "core/crypto.h"
 #include "core/str.h"
+#include "media/qr.h"
 #include <liboath/oath.h>
-#include <qrencode.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -101,24 +101,4 @@ char *totp_uri(const char *issuer, const char *account, const char *b32)
     return sbuf_detach(&b);
 }
 
-char *totp_qr_svg(const char *text)
-{
-    QRcode *qr = QRcode_encodeString(text, 0, QR_ECLEVEL_M, QR_MODE_8, 1);
-    if (!qr)
-        return NULL;
-    int w = qr->width, margin = 4, size = w + 2 * margin;
-    sbuf_t b;
-    sbuf_init(&b);
-    sbuf_printf(
-        &b,
-        "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 %d %d\" shape-rendering=\"crispEdges\">"
-        "<rect width=\"100%%\" height=\"100%%\" fill=\"#fff\"/><path fill=\"#000\" d=\"",
-        size, size);
-    for (int y = 0; y < w; y++)
-        for (int x = 0; x < w; x++)
-            if (qr->data[y * w + x] & 1)
-                sbuf_printf(&b, "M%d %dh1v1h-1z", x + margin, y + margin);
-    sbuf_puts(&b, "\"/></svg>");
-    QRcode_free(qr);
-    return sbuf_detach(&b);
-}
+char *totp_qr_svg(const char *text) { return media_qr_svg(text); }

@@ -11,7 +11,7 @@ describe('the members\' pages', () => {
     const paths = routes.map((r) => r.path);
     for (const p of ['/', '/lectures', '/lectures/:id(\\d+)', '/bookings', '/checkin']) expect(paths).toContain(p);
     for (const r of routes) expect(typeof r.component, r.name).toBe('function');
-    expect(routes.filter((r) => r.meta?.tab).map((r) => r.name)).toEqual(['m-home', 'm-lectures', 'm-bookings']);
+    expect(routes.filter((r) => r.meta?.tab).map((r) => r.name)).toEqual(['m-courses', 'm-home', 'm-lectures', 'm-bookings']);
   });
 
   it('show times as month, day, weekday and clock', () => {

@@ -48,14 +48,14 @@ describe('collectModules', () => {
 });
 
 describe('the real modules', () => {
-  it('are grid, identity, kb, lecture, live, notify, proofread, review, search, storage, submission and system, each with routes.js and api.js', () => {
-    expect(modules.map((m) => m.name).sort()).toEqual(['grid', 'identity', 'kb', 'lecture', 'live', 'notify', 'proofread', 'review', 'search', 'storage', 'submission', 'system']);
+  it('are course, grid, identity, kb, lecture, live, notify, proofread, review, search, storage, submission and system, each with routes.js and api.js', () => {
+    expect(modules.map((m) => m.name).sort()).toEqual(['course', 'grid', 'identity', 'kb', 'lecture', 'live', 'notify', 'proofread', 'review', 'search', 'storage', 'submission', 'system']);
     const apis = import.meta.glob('../src/modules/*/api.js');
     for (const m of modules) expect(Object.keys(apis)).toContain(`../src/modules/${m.name}/api.js`);
   });
 
   it('give the menu groups in the order of before', () => {
-    expect(menuGroups.map((g) => g.key)).toEqual(['search', 'submission', 'review', 'proofread', 'storage', 'live', 'lecture', 'kb', 'grid', 'org', 'security', 'audit', 'ops']);
+    expect(menuGroups.map((g) => g.key)).toEqual(['search', 'submission', 'review', 'proofread', 'storage', 'live', 'lecture', 'course', 'kb', 'grid', 'org', 'security', 'audit', 'ops']);
   });
 
   it('bring every page as a lazy component (one chunk per page)', () => {

@@ -81,6 +81,8 @@ const TABLES = {
   'modules/notify/views/NotificationCenter.vue': ['GET /api/v1/notifications'],
   'modules/live/views/StreamsPage.vue': ['GET /api/v1/live/streams'],
   'modules/lecture/views/LecturesPage.vue': ['GET /api/v1/lecture/lectures'],
+  'modules/course/views/CoursesPage.vue': ['GET /api/v1/course/courses'],
+  'modules/course/views/RatingsPage.vue': ['GET /api/v1/course/ratings'],
   'modules/lecture/views/LectureDetail.vue': ['GET /api/v1/lecture/bookings'],
   'modules/grid/views/GridsPage.vue': ['GET /api/v1/grids'],
   'modules/grid/views/SitesPage.vue': ['GET /api/v1/sites'],

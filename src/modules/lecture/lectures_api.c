@@ -276,31 +276,8 @@ static bool set_poster(http_req_t *req, db_conn_t *c, int64_t id, int64_t org, j
     if (!jhas(b, "poster_file_id"))
         return true;
     int64_t fid = jint(b, "poster_file_id", 0), had = before ? jint(before, "poster_file_id", 0) : 0;
-    if (fid && fid != had) {
-        bool dberr = false;
-        json_t *f = http_defer_json(req, storage_file_summary(c, fid, &dberr));
-        if (dberr) {
-            http_db_error(req, c);
-            return false;
-        }
-        if (!f || jint(f, "created_by", 0) != http_user_id(req)) {
-            http_error_fields(req, json_pack("{s:s}", "poster_file_id", "文件不存在或不是您上传的"));
-            return false;
-        }
-        const char *mime = jstr(f, "mime");
-        if (!mime || strncmp(mime, "image/", 6)) {
-            http_error(req, 415, "unsupported_media_type", "海报只能是图片");
-            return false;
-        }
-        int claimed = storage_file_claim(c, fid, org, "lecture");
-        if (claimed <= 0) {
-            if (claimed < 0)
-                http_db_error(req, c);
-            else
-                http_error(req, 409, "conflict", "该文件已被其他业务使用");
-            return false;
-        }
-    }
+    if (fid && fid != had && !storage_claim_picture(req, c, fid, org, "lecture", "poster_file_id", "海报"))
+        return false;
     db_stmt_t *st = db_prepare(c, "UPDATE lectures SET poster_file_id = ? WHERE id = ?");
     int rc = DB_ERROR;
     if (st) {
@@ -323,27 +300,7 @@ static bool set_poster(http_req_t *req, db_conn_t *c, int64_t id, int64_t org, j
  * has one); 404 when it has none. */
 void lecture_send_poster(http_req_t *req, db_conn_t *c, json_t *l)
 {
-    int64_t fid = jint(l, "poster_file_id", 0);
-    bool dberr = false;
-    json_t *f = fid ? storage_file_summary(c, fid, &dberr) : NULL;
-    if (dberr) {
-        http_db_error(req, c);
-        return;
-    }
-    if (!f) {
-        http_error(req, 404, "not_found", "该讲堂没有海报");
-        return;
-    }
-    bool web = false;
-    size_t i;
-    json_t *d;
-    json_array_foreach(json_object_get(f, "derivatives"), i, d) web =
-        web || !strcmp(json_string_value(d), "web");
-    json_decref(f);
-    if (web)
-        storage_file_send_derivative(req, c, fid, "web");
-    else
-        storage_file_send(req, c, fid, true);
+    storage_send_picture(req, c, jint(l, "poster_file_id", 0), "海报");
 }
 
 static void lecture_poster(http_req_t *req)

@@ -40,4 +40,15 @@ void storage_file_send_hls(http_req_t *req, db_conn_t *c, int64_t file_id, const
  * files: OCR of a video's frames). 0, or -1 with a reason in err. */
 int storage_file_fetch(db_conn_t *c, int64_t file_id, const char *dst, char *err, size_t errlen);
 
+/* The picture of a module's row (a lecture's poster, a course's cover):
+ * claims file_id for holder after checking that the caller uploaded it and
+ * that it is an image, in the caller's transaction. false after answering
+ * 422 (naming field), 415 (naming what: "海报"), 409 (held elsewhere) or 5xx. */
+bool storage_claim_picture(http_req_t *req, db_conn_t *c, int64_t file_id, int64_t org_id, const char *holder,
+                           const char *field, const char *what);
+/* Answers with the picture in its "web" size when made, else the original;
+ * 404 ("没有<what>") when file_id is 0 or the file is gone. The caller
+ * checked access. */
+void storage_send_picture(http_req_t *req, db_conn_t *c, int64_t file_id, const char *what);
+
 #endif

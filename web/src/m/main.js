@@ -5,7 +5,7 @@
 // modules (web/src/modules/<name>/m/routes.js), like the console's.
 import { createApp } from 'vue';
 import {
-  Button, Cell, CellGroup, Empty, Field, Form, Icon, List, Loading, NavBar, PullRefresh, Search, Tab, Tabbar,
+  Button, Cell, CellGroup, Empty, Field, Form, Icon, List, Loading, NavBar, Progress, PullRefresh, Rate, Search, Tab, Tabbar,
   TabbarItem, Tabs, Tag, showToast,
 } from 'vant';
 import 'vant/lib/index.css';
@@ -17,7 +17,7 @@ import { session } from './session.js';
 
 const app = createApp(App);
 const router = createMobileRouter();
-for (const c of [Button, Cell, CellGroup, Empty, Field, Form, Icon, List, Loading, NavBar, PullRefresh, Search, Tab, Tabbar, TabbarItem, Tabs, Tag])
+for (const c of [Button, Cell, CellGroup, Empty, Field, Form, Icon, List, Loading, NavBar, Progress, PullRefresh, Rate, Search, Tab, Tabbar, TabbarItem, Tabs, Tag])
   app.use(c);
 app.use(router);
 

@@ -1,0 +1,172 @@
+// 系列党课 in a real browser. On a phone (390×844, touch, /m/): a member finds
+// a published course under its series, plays its video lesson — the player
+// reports the progress — and on a second browser (another device) the course
+// resumes where the first one stopped; dragging the slider past what was not
+// watched does not complete the lesson. In the console: the organiser finds
+// the course by series and sees its QR code and the members' address.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startConsole, withPage, login, until, freshTotp, TOTP_SECRET, ADMIN_PASSWORD } from './lib/console.mjs';
+
+const DEMO = 'Zhendi@Demo2026';
+const PHONE = {
+  viewport: { width: 390, height: 844 },
+  isMobile: true,
+  hasTouch: true,
+  deviceScaleFactor: 3,
+  userAgent: 'Mozilla/5.0 (Linux; Android 13; Pixel 7) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/116.0 Mobile Safari/537.36 MicroMessenger/8.0.40',
+};
+let ctx, pd, member, course;
+const b64 = (s) => Buffer.from(s).toString('base64');
+
+async function uploadVideo(seconds) {
+  const dir = mkdtempSync(join(tmpdir(), 'zhendi-e2e-course-'));
+  try {
+    const mp4 = join(dir, 'v.mp4');
+    execFileSync('ffmpeg', ['-v', 'error', '-f', 'lavfi', '-i', `testsrc=duration=${seconds}:size=320x180:rate=25`, '-f', 'lavfi',
+      '-i', `sine=duration=${seconds}`, '-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p', '-c:a', 'aac', '-shortest', mp4]);
+    const bytes = readFileSync(mp4);
+    const c = await pd.request('POST', '/api/v1/uploads', { headers: { 'tus-resumable': '1.0.0', 'upload-length': String(bytes.length), 'upload-metadata': `filename ${b64('课时.mp4')},purpose ${b64('video')}` } });
+    const url = c.headers.get('location');
+    await pd.request('PATCH', url, { raw: bytes, headers: { 'tus-resumable': '1.0.0', 'upload-offset': '0', 'content-type': 'application/offset+octet-stream' } });
+    for (let i = 0; i < 1200; i++) {
+      const u = (await pd.get(url)).json;
+      if (u.status === 'done') {
+        const f = (await pd.get(`/api/v1/storage/files/${u.file_id}`)).json;
+        if (f.media_status === 'ready') return u.file_id;
+      }
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    throw new Error('video not ready');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+before(async () => {
+  ctx = await startConsole({ args: ['--demo'] });
+  pd = await ctx.srv.login('pudong_dangwu', DEMO);
+  member = await ctx.srv.login('dangyuan01', DEMO);
+  const f1 = await uploadVideo(30);
+  const f2 = await uploadVideo(20);
+  const r = await pd.post('/api/v1/course/courses', {
+    series: 'scenario', title: '端到端情景党课：南湖红船', lecturer_name: '陈老师', tags: ['红船'], org_id: pd.me.user.org_id,
+    introduction: '情景再现南湖会议', lessons: [{ title: '第一幕', file_id: f1 }, { title: '第二幕', file_id: f2 }],
+  });
+  assert.equal(r.status, 201, r.body);
+  assert.equal((await pd.post(`/api/v1/course/courses/${r.json.id}/submit`)).status, 200);
+  for (const who of ['pudong_shenhe', 'shi_shenhe']) {
+    const c = await ctx.srv.login(who, DEMO);
+    const d = await c.post(`/api/v1/review/items/${r.json.review_id}/decision`, { action: 'approve', opinion: '同意' });
+    assert.equal(d.status, 200, d.body);
+  }
+  course = (await pd.get(`/api/v1/course/courses/${r.json.id}`)).json;
+});
+
+after(async () => {
+  await ctx?.stop();
+});
+
+async function mobileLogin(page, next = '/m/') {
+  await page.goto(ctx.base + next);
+  await page.waitForURL(/\/m\/login/);
+  await page.locator('[data-test=m-username] input').fill('dangyuan01');
+  await page.locator('[data-test=m-password] input').fill(DEMO);
+  await page.locator('[data-test=m-login-submit]').tap();
+}
+const lessonOf = async (i) => (await member.get(`/api/v1/course/catalog/${course.id}`)).json.lessons[i];
+
+test('on a phone the member plays a lesson, and on another device the course resumes where it stopped', async (t) => {
+  await withPage(t, ctx, async (page) => {
+    await mobileLogin(page);
+    await page.waitForSelector('[data-test=m-tabbar]');
+    await page.locator('[data-test=m-tab-courses]').tap();
+    await page.getByRole('tab', { name: '情景党课' }).tap();
+    await page.locator('[data-test=m-course-card]', { hasText: '南湖红船' }).tap();
+    await page.waitForURL(new RegExp(`/m/courses/${course.id}$`));
+    await page.locator('[data-test=m-course-title]').waitFor();
+    const video = page.locator('[data-test=m-player]');
+    await until(() => video.evaluate((v) => v.readyState >= 1), 'the lesson loads');
+    await video.evaluate((v) => { v.muted = true; return v.play(); });
+    // the player beats every 5 s while playing
+    await until(async () => (await lessonOf(0)).watched_ms >= 4000, 'the progress reaches the server', 20000);
+    await video.evaluate((v) => v.pause());
+    await until(async () => (await lessonOf(0)).position_ms >= 4000, 'the pause records the position');
+  }, PHONE);
+  const at = (await lessonOf(0)).position_ms;
+  // the other device: a fresh browser, the same member
+  await withPage(t, ctx, async (page) => {
+    await mobileLogin(page, `/m/courses/${course.id}`);
+    await page.waitForURL(new RegExp(`/m/courses/${course.id}$`));
+    await page.locator('[data-test=m-resume]').waitFor();
+    const video = page.locator('[data-test=m-player]');
+    await until(async () => Math.abs((await video.evaluate((v) => v.currentTime)) * 1000 - at) < 1500, `the player resumes at ${at} ms`);
+  }, PHONE);
+});
+
+test('dragging the slider past the unwatched part does not complete the lesson', async (t) => {
+  await withPage(t, ctx, async (page) => {
+    await mobileLogin(page, `/m/courses/${course.id}`);
+    await page.waitForURL(new RegExp(`/m/courses/${course.id}$`));
+    await page.locator('[data-test=m-lesson]', { hasText: '第二幕' }).tap();
+    const video = page.locator('[data-test=m-player]');
+    await until(() => video.evaluate((v) => v.readyState >= 1 && v.duration > 10), 'the second lesson loads');
+    await video.evaluate((v) => { v.muted = true; return v.play(); });
+    await page.waitForTimeout(1500);
+    // to the very end
+    await video.evaluate((v) => { v.currentTime = v.duration - 0.3; });
+    await until(async () => (await lessonOf(1)).position_ms >= 18000, 'the seek is reported');
+    await page.waitForTimeout(1500);
+    const l = await lessonOf(1);
+    assert.equal(l.completed, false, JSON.stringify(l));
+    assert.ok(l.watched_ms < 10000, JSON.stringify(l));
+    assert.equal(await page.locator('[data-test=m-lesson-done]').count(), 0);
+  }, PHONE);
+});
+
+test('in the console the organiser finds the course by series and shows its QR code', async (t) => {
+  await withPage(t, ctx, async (page) => {
+    await login(page, ctx.base, 'pudong_dangwu', DEMO);
+    await page.waitForSelector('[data-test=user-menu]');
+    await page.goto(`${ctx.base}/course/courses`);
+    await page.locator('[data-test=course-filter-series]').click();
+    await page.locator('.el-select-dropdown__item', { hasText: '情景党课' }).click();
+    await page.locator('[data-test=course-row-title]', { hasText: '南湖红船' }).click();
+    await page.waitForSelector('[data-test=course-detail-title]');
+    const img = page.locator('[data-test=course-qr-img]');
+    await until(() => img.evaluate((i) => i.complete && i.naturalWidth > 0), 'the QR code shows');
+    assert.match(await page.locator('[data-test=course-qr] input').inputValue(), new RegExp(`/m/courses/${course.id}$`));
+    assert.match(await page.locator('[data-test=course-lessons-table]').textContent(), /第一幕[\s\S]*第二幕/);
+  });
+});
+
+test('a member rates the course on the phone; a comment with a sensitive word waits, and the organiser publishes it in the console', async (t) => {
+  const admin = await ctx.srv.login('admin', ADMIN_PASSWORD, await freshTotp(TOTP_SECRET, 'admin'));
+  const lex = await admin.post('/api/v1/lexicons', { name: '端到端敏感词', category: 'sensitive', severity: 'block' });
+  assert.equal(lex.status, 201, lex.body);
+  assert.equal((await admin.post(`/api/v1/lexicons/${lex.json.id}/entries`, { word: '违禁测试词' })).status, 201);
+  await withPage(t, ctx, async (page) => {
+    await mobileLogin(page, `/m/courses/${course.id}`);
+    await page.waitForURL(new RegExp(`/m/courses/${course.id}$`));
+    await page.locator('[data-test=m-rate-submit]').scrollIntoViewIfNeeded();
+    for (const k of ['content', 'lecturer', 'form']) await page.locator(`[data-test=m-rate-${k}] .van-rate__item`).nth(3).tap();
+    await page.locator('[data-test=m-rate-comment] textarea').fill('这里有违禁测试词');
+    await page.locator('[data-test=m-rate-submit]').tap();
+    await page.getByText('审核通过后公开').first().waitFor();
+    await page.locator('[data-test=m-rating-held]').waitFor();
+    assert.match(await page.locator('[data-test=m-rating-avg]').textContent(), /4\.0/);
+    assert.equal(await page.locator('[data-test=m-rating-item]').count(), 0, 'the held comment is not shown');
+  }, PHONE);
+  await withPage(t, ctx, async (page) => {
+    await login(page, ctx.base, 'pudong_dangwu', DEMO);
+    await page.waitForSelector('[data-test=user-menu]');
+    await page.goto(`${ctx.base}/course/ratings`);
+    const row = page.locator('[data-test=course-ratings-table] tr', { hasText: '违禁测试词' });
+    await row.locator('[data-test=rating-publish]').click();
+    await until(async () => (await member.get(`/api/v1/course/catalog/${course.id}/ratings`)).json.items.length === 1, 'the comment is published');
+  });
+});

@@ -1,0 +1,22 @@
+// The course module's endpoints (docs/course.md, 系列党课矩阵): courses
+// (create, edit with their lessons and sessions, submit to the review,
+// withdraw, delete), their QR codes and the printable sheet of a series.
+// Review decisions go through the review engine.
+import { api, exportList } from '@/api/client.js';
+import { V } from '@/api/index.js';
+
+export const courseApi = {
+  list: (q) => api.get(`${V}/course/courses`, q),
+  exportXlsx: (q) => exportList(`${V}/course/courses`, q, '系列党课.xlsx'),
+  get: (id, opts) => api.get(`${V}/course/courses/${id}`, undefined, opts),
+  create: (body) => api.post(`${V}/course/courses`, body),
+  update: (id, body) => api.patch(`${V}/course/courses/${id}`, body),
+  remove: (id) => api.del(`${V}/course/courses/${id}`),
+  submit: (id) => api.post(`${V}/course/courses/${id}/submit`),
+  withdraw: (id) => api.post(`${V}/course/courses/${id}/withdraw`),
+  ratings: (q) => api.get(`${V}/course/ratings`, q),
+  moderate: (id, action) => api.post(`${V}/course/ratings/${id}/moderate`, { action }),
+  qrPng: (id) => `${V}/course/courses/${id}/qr.png`,
+  qrSvg: (id) => `${V}/course/courses/${id}/qr.svg`,
+  qrSheet: (series) => `${V}/course/qr-sheet?series=${encodeURIComponent(series)}`,
+};
