@@ -1,7 +1,6 @@
 /* qr.h — QR codes (libqrencode, error correction M, 8-bit mode) as SVG or
  * PNG: the one encoder of the server (TOTP enrolment, course codes).
- * Thread-safe; media_qr_png needs libvips started (media_image_init, done
- * by the storage module at start-up). */
+ * Thread-safe, no image library needed. */
 #ifndef ZD_MEDIA_QR_H
 #define ZD_MEDIA_QR_H
 #include <stddef.h>
