@@ -135,8 +135,8 @@ static json_t *facets(db_conn_t *c, const qb_t *w)
         "SELECT g.district_id, o.name, g.n FROM (SELECT d.district_id AS district_id, COUNT(*) AS n",
         "SELECT f.name, f.value, COUNT(*) FROM search_doc_facets f WHERE f.doc_id IN (SELECT d.id"};
     static const char *const TAIL[] = {" GROUP BY d.kind ORDER BY COUNT(*) DESC, d.kind",
-                                       " GROUP BY d.district_id) g LEFT JOIN orgs o ON o.id = g.district_id "
-                                       "ORDER BY g.n DESC, g.district_id",
+                                       (" GROUP BY d.district_id) g LEFT JOIN orgs o ON o.id = g.district_id "
+                                        "ORDER BY g.n DESC, g.district_id"),
                                        ") GROUP BY f.name, f.value ORDER BY f.name, COUNT(*) DESC, f.value"};
     for (int i = 0; i < 3; i++) {
         qb_t q;
