@@ -170,7 +170,7 @@ static int cmd_serve(config_t *cfg)
     db_t *db = NULL;
     http_server_t *http = NULL;
     int lock = -1;
-    bool jobs_running = false;
+    bool jobs_running = false, modules_up = false;
 
     if (fileio_mkdirs(cfg->data) != 0)
         return fail("cannot create data directory %s", cfg->data);
@@ -246,6 +246,7 @@ static int cmd_serve(config_t *cfg)
                          .backoff_s = (int)cfg->job_backoff_s,
                          .scheduler = true};
     jobs_configure(&jo);
+    modules_up = true;
     if (modules_start(&app, fresh && cfg->demo, err, sizeof err) != 0) {
         fail("%s", err);
         goto out;
@@ -285,9 +286,8 @@ static int cmd_serve(config_t *cfg)
     http_server_stop(http);
     jobs_stop((int)cfg->shutdown_timeout_s * 1000);
     jobs_running = false;
-    for (int i = 0; zd_modules[i]; i++)
-        if (zd_modules[i]->shutdown)
-            zd_modules[i]->shutdown();
+    modules_shutdown();
+    modules_up = false;
     if (db_checkpoint(db) != 0)
         log_msg(LOG_SYSTEM, LOG_WARN, "server.checkpoint_failed", "WAL checkpoint failed");
     log_msg(LOG_SYSTEM, LOG_INFO, "server.stopped", "clean shutdown");
@@ -295,6 +295,10 @@ static int cmd_serve(config_t *cfg)
 out:
     if (jobs_running)
         jobs_stop((int)cfg->shutdown_timeout_s * 1000);
+    /* a start that failed half-way: the modules' threads (the audit
+     * anchor…) stop before the database they use is closed */
+    if (modules_up)
+        modules_shutdown();
     http_server_free(http);
     db_close(db);
     log_close();

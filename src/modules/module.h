@@ -99,6 +99,8 @@ int modules_start(zd_app_t *app, bool demo, char *err, size_t errlen);
  * with a one-line reason. modules_close_app() undoes it (NULL-safe). */
 int modules_open_app(const config_t *cfg, zd_app_t *app, char *err, size_t errlen);
 void modules_close_app(zd_app_t *app);
+/* Every module's shutdown, in order (safe after a start that failed half-way). */
+void modules_shutdown(void);
 
 /* Helper for init(): registers a route table of the module being started. */
 int module_routes(zd_app_t *app, const http_route_t *routes, size_t n, char *err, size_t errlen);

@@ -309,13 +309,18 @@ fail:
     return -1;
 }
 
+void modules_shutdown(void)
+{
+    for (int i = 0; zd_modules[i]; i++)
+        if (zd_modules[i]->shutdown)
+            zd_modules[i]->shutdown();
+}
+
 void modules_close_app(zd_app_t *app)
 {
     if (!app || !app->db)
         return;
-    for (int i = 0; zd_modules[i]; i++)
-        if (zd_modules[i]->shutdown)
-            zd_modules[i]->shutdown();
+    modules_shutdown();
     db_close(app->db);
     app->db = NULL;
 }
