@@ -808,14 +808,8 @@ static void submit_course(http_req_t *req)
     json_t *now = load(req, c, id);
     if (!now)
         return;
-    if (json_is_null(json_object_get(now, "review_id")) &&
-        review_open(req, c, &COURSE_REVIEW, id, jint(now, "org_id", 0), jstr(now, "series"),
-                    jstr(now, "title")) < 0)
-        return;
-    json_t *snap = json_pick(now, SNAPSHOT_KEYS, VN(SNAPSHOT_KEYS));
-    bool ok = review_submit(req, c, &COURSE_REVIEW, id, snap, NULL);
-    json_decref(snap);
-    if (!ok)
+    if (!review_submit_item(req, c, &COURSE_REVIEW, id, now, jstr(now, "series"), SNAPSHOT_KEYS,
+                            VN(SNAPSHOT_KEYS)))
         return;
     reply_reloaded(req, c, id, before, http_printf(req, "提交党课《%s》", jstr(before, "title")));
 }
@@ -829,11 +823,7 @@ static void withdraw_course(http_req_t *req)
     json_t *before = load(req, c, id);
     if (!before)
         return;
-    if (json_is_null(json_object_get(before, "review_id"))) {
-        http_error(req, 409, "conflict", "该党课尚未提交");
-        return;
-    }
-    if (!review_withdraw(req, c, &COURSE_REVIEW, id, NULL))
+    if (!review_withdraw_item(req, c, &COURSE_REVIEW, id, before, "该党课尚未提交"))
         return;
     reply_reloaded(req, c, id, before, NULL);
 }

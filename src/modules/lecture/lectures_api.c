@@ -584,13 +584,7 @@ static void submit_lecture(http_req_t *req)
         http_error(req, 409, "conflict", "讲堂的场次时间已过，请修改场次后再提交");
         return;
     }
-    if (json_is_null(json_object_get(before, "review_id")) &&
-        review_open(req, c, &LECTURE_REVIEW, id, jint(before, "org_id", 0), NULL, jstr(before, "title")) < 0)
-        return;
-    json_t *snap = json_pick(before, SNAPSHOT_KEYS, VN(SNAPSHOT_KEYS));
-    bool ok = review_submit(req, c, &LECTURE_REVIEW, id, snap, NULL);
-    json_decref(snap);
-    if (!ok)
+    if (!review_submit_item(req, c, &LECTURE_REVIEW, id, before, NULL, SNAPSHOT_KEYS, VN(SNAPSHOT_KEYS)))
         return;
     reply_reloaded(req, c, id, before, http_printf(req, "提交讲堂《%s》", jstr(before, "title")));
 }
@@ -604,11 +598,7 @@ static void withdraw_lecture(http_req_t *req)
     json_t *before = load(req, c, id);
     if (!before)
         return;
-    if (json_is_null(json_object_get(before, "review_id"))) {
-        http_error(req, 409, "conflict", "该讲堂尚未提交");
-        return;
-    }
-    if (!review_withdraw(req, c, &LECTURE_REVIEW, id, NULL))
+    if (!review_withdraw_item(req, c, &LECTURE_REVIEW, id, before, "该讲堂尚未提交"))
         return;
     reply_reloaded(req, c, id, before, NULL);
 }

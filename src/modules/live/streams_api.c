@@ -766,13 +766,7 @@ static void submit_stream(http_req_t *req)
         return;
     }
     /* a booking without a review item yet (demo data) gets one now */
-    if (json_is_null(json_object_get(before, "review_id")) &&
-        review_open(req, c, &LIVE_REVIEW, id, jint(before, "org_id", 0), NULL, jstr(before, "title")) < 0)
-        return;
-    json_t *snap = json_pick(before, SNAPSHOT_KEYS, VN(SNAPSHOT_KEYS));
-    bool ok = review_submit(req, c, &LIVE_REVIEW, id, snap, NULL);
-    json_decref(snap);
-    if (!ok)
+    if (!review_submit_item(req, c, &LIVE_REVIEW, id, before, NULL, SNAPSHOT_KEYS, VN(SNAPSHOT_KEYS)))
         return;
     reply_reloaded(req, c, id, before, http_printf(req, "提交直播预约《%s》", jstr(before, "title")));
 }
@@ -786,11 +780,7 @@ static void withdraw_stream(http_req_t *req)
     json_t *before = load(req, c, id, RES_PLAIN); /* the engine locks its item first, as a decision does */
     if (!before)
         return;
-    if (json_is_null(json_object_get(before, "review_id"))) {
-        http_error(req, 409, "conflict", "该预约尚未提交");
-        return;
-    }
-    if (!review_withdraw(req, c, &LIVE_REVIEW, id, NULL))
+    if (!review_withdraw_item(req, c, &LIVE_REVIEW, id, before, "该预约尚未提交"))
         return;
     reply_reloaded(req, c, id, before, NULL);
 }

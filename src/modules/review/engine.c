@@ -668,6 +668,28 @@ out:
     return done;
 }
 
+bool review_submit_item(http_req_t *req, db_conn_t *c, const review_kind_t *k, int64_t ref_id, json_t *item,
+                        const char *category, const char *const *keys, size_t nkeys)
+{
+    if (json_is_null(json_object_get(item, "review_id")) &&
+        review_open(req, c, k, ref_id, jint(item, "org_id", 0), category, jstr(item, "title")) < 0)
+        return false;
+    json_t *snap = json_pick(item, keys, nkeys);
+    bool ok = review_submit(req, c, k, ref_id, snap, NULL);
+    json_decref(snap);
+    return ok;
+}
+
+bool review_withdraw_item(http_req_t *req, db_conn_t *c, const review_kind_t *k, int64_t ref_id, json_t *item,
+                          const char *not_submitted)
+{
+    if (json_is_null(json_object_get(item, "review_id"))) {
+        http_error(req, 409, "conflict", "%s", not_submitted);
+        return false;
+    }
+    return review_withdraw(req, c, k, ref_id, NULL);
+}
+
 bool review_withdraw(http_req_t *req, db_conn_t *c, const review_kind_t *k, int64_t ref_id, json_t **item)
 {
     review_row_t r;

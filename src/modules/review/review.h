@@ -140,6 +140,19 @@ int review_retitle(db_conn_t *c, const review_kind_t *k, int64_t ref_id, const c
 bool review_submit(http_req_t *req, db_conn_t *c, const review_kind_t *k, int64_t ref_id, json_t *snapshot,
                    json_t **item);
 
+/* The submit route of a module whose items open their review on first
+ * submission (lectures, live streams, courses): opens the review when the
+ * item (the module's row as JSON, with review_id, org_id and title) has
+ * none yet, then submits the snapshot of the item's `keys`. false after
+ * answering, as review_submit. */
+bool review_submit_item(http_req_t *req, db_conn_t *c, const review_kind_t *k, int64_t ref_id, json_t *item,
+                        const char *category, const char *const *keys, size_t nkeys);
+
+/* The withdraw route of such a module: 409 with not_submitted when the
+ * item was never submitted, else review_withdraw. false after answering. */
+bool review_withdraw_item(http_req_t *req, db_conn_t *c, const review_kind_t *k, int64_t ref_id, json_t *item,
+                          const char *not_submitted);
+
 /* The findings of severity "block" among findings (those that stop a submission). */
 int review_count_blocks(json_t *findings);
 
