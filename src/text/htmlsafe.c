@@ -596,8 +596,12 @@ static const char *hs_url(const char *v, hs_url_kind_t kind, size_t *n)
         }
     }
     *n = len;
-    if (colon == len) { /* no scheme: relative, but not "//host" */
-        if (len >= 2 && u[0] == '/' && u[1] == '/')
+    if (colon == len) { /* no scheme: relative, but not "//host" — nor "/ /host", which a
+                         * browser reads as a path but a careless proxy or viewer may not */
+        size_t k = 1;
+        while (k < len && u[k] == ' ')
+            k++;
+        if (u[0] == '/' && k < len && u[k] == '/')
             return NULL;
         return u;
     }
@@ -695,7 +699,7 @@ static bool hs_has(const char *v, size_t n, const char *w)
 {
     size_t wl = strlen(w);
     for (size_t i = 0; i + wl <= n; i++)
-        if (memcmp(v + i, w, wl) == 0)
+        if (strncasecmp(v + i, w, wl) == 0) /* URL(, Expression(, JavaScript */
             return true;
     return false;
 }
@@ -713,8 +717,8 @@ static bool hs_decl_ok(const char *prop, const char *v, size_t n, GumboTag tag)
     if (!n)
         return false;
     if ((memchr(v, '(', n) && !(n > 4 && (memcmp(v, "rgb(", 4) == 0 || memcmp(v, "rgba(", 5) == 0))) ||
-        hs_has(v, n, "url") || hs_has(v, n, "expression") || memchr(v, '\\', n) || hs_has(v, n, "/*") ||
-        memchr(v, '<', n))
+        hs_has(v, n, "url") || hs_has(v, n, "expression") || hs_has(v, n, "javascript") ||
+        memchr(v, '\\', n) || hs_has(v, n, "/*") || memchr(v, '<', n) || memchr(v, '@', n))
         return false;
     if (!strcmp(prop, "text-align"))
         return hs_in(v, n, ALIGN);
