@@ -163,7 +163,8 @@ static void javascript_urls_in_any_case_or_with_tabs_are_dropped(void **state)
     assert_clean("<a href=\"vbscript:x\">x</a><a href=\"data:text/html,x\">y</a>", "<a>x</a><a>y</a>");
     assert_clean("<a href=\"//evil.example/\">x</a><a href=\"/\\evil.example\">y</a>", "<a>x</a><a>y</a>");
     /* "/ /host": a path to a browser, another host to a careless reader (found by the fuzzer) */
-    assert_clean("<a href=\"/ /evil.example/\">x</a><a href=\"/a b.html\">y</a>", "<a>x</a><a href=\"/a b.html\">y</a>");
+    assert_clean("<a href=\"/ /evil.example/\">x</a><a href=\"/a b.html\">y</a>",
+                 "<a>x</a><a href=\"/a b.html\">y</a>");
     /* no word of script in a style, in any case (found by the fuzzer) */
     assert_clean("<p style=\"color: JavaScript;\">t</p>", "<p>t</p>");
     assert_clean("<img src=\"javascript:alert(1)\">t", "t");
