@@ -74,17 +74,42 @@ json_t *http_upload_json(const http_upload_t *u)
 
 /* ---- .xlsx answers ---- */
 
+/* A temporary file for an answer being built: its path in path. */
+static bool tmp_answer(http_req_t *req, const char *prefix, char *path, size_t n)
+{
+    snprintf(path, n, "%s/%sXXXXXX", http_tmp_dir(req), prefix);
+    int tfd = mkstemp(path);
+    if (tfd < 0) {
+        http_error(req, 500, "internal", "无法创建临时文件");
+        return false;
+    }
+    close(tfd);
+    return true;
+}
+
+/* Sends the file at path (built; ok says so) as an attachment and removes it. */
+static void send_tmp(http_req_t *req, const char *path, bool ok, const char *ctype, const char *filename,
+                     const char *what)
+{
+    int fd = ok ? open(path, O_RDONLY | O_CLOEXEC) : -1;
+    unlink(path); /* the open descriptor keeps it readable until sent */
+    struct stat st;
+    if (fd < 0 || fstat(fd, &st) != 0) {
+        if (fd >= 0)
+            close(fd);
+        http_error(req, 500, "internal", "无法生成%s", what);
+        return;
+    }
+    http_attachment(req, filename, filename);
+    http_send_fd(req, 200, ctype, fd, 0, (uint64_t)st.st_size);
+}
+
 void http_send_xlsx(http_req_t *req, const char *filename, const char *sheet, json_t *header, json_t *rows)
 {
     const char *dir = http_tmp_dir(req);
     char path[4200];
-    snprintf(path, sizeof path, "%s/export-XXXXXX", dir);
-    int tfd = mkstemp(path);
-    if (tfd < 0) {
-        http_error(req, 500, "internal", "无法创建临时文件");
+    if (!tmp_answer(req, "export-", path, sizeof path))
         return;
-    }
-    close(tfd);
     lxw_workbook_options opt = {.constant_memory = LXW_TRUE, .tmpdir = (char *)dir};
     lxw_workbook *wb = workbook_new_opt(path, &opt);
     lxw_worksheet *ws = wb ? workbook_add_worksheet(wb, sheet) : NULL;
@@ -111,18 +136,20 @@ void http_send_xlsx(http_req_t *req, const char *filename, const char *sheet, js
         }
     }
     lxw_error e = workbook_close(wb);
-    int fd = e == LXW_NO_ERROR ? open(path, O_RDONLY | O_CLOEXEC) : -1;
-    unlink(path); /* the open descriptor keeps it readable until sent */
-    struct stat st;
-    if (fd < 0 || fstat(fd, &st) != 0) {
-        if (fd >= 0)
-            close(fd);
-        http_error(req, 500, "internal", "无法生成表格");
+    send_tmp(req, path, e == LXW_NO_ERROR,
+             "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", filename, "表格");
+}
+
+void http_send_docx(http_req_t *req, const char *filename, docx_t *d)
+{
+    char path[4200], err[120];
+    if (!tmp_answer(req, "report-", path, sizeof path))
         return;
-    }
-    http_attachment(req, filename, filename);
-    http_send_fd(req, 200, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", fd, 0,
-                 (uint64_t)st.st_size);
+    int rc = docx_save(d, path, err, sizeof err);
+    if (rc != 0)
+        log_msg(LOG_APP, LOG_ERROR, "http.docx_failed", "%s", err);
+    send_tmp(req, path, rc == 0, "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+             filename, "文档");
 }
 
 bool http_tus_metadata(const char *md, const char *key, char *out, size_t outsz, bool *bad)

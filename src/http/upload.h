@@ -5,6 +5,7 @@
  * takes or gives files uses these. */
 #ifndef ZD_HTTP_UPLOAD_H
 #define ZD_HTTP_UPLOAD_H
+#include "core/docx.h"
 #include "http/http.h"
 #include "http/multipart.h"
 
@@ -39,5 +40,8 @@ json_t *http_upload_json(const http_upload_t *u);
  * strings and integers), built in DATA/tmp (constant memory) and sent from
  * the file. */
 void http_send_xlsx(http_req_t *req, const char *filename, const char *sheet, json_t *header, json_t *rows);
+/* Answers with the Word document d as an attachment named filename (UTF-8);
+ * 500 when it cannot be written. d stays the caller's. */
+void http_send_docx(http_req_t *req, const char *filename, docx_t *d);
 
 #endif

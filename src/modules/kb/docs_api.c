@@ -25,7 +25,7 @@
 #define NO_VECTOR         "未配置向量模型：仅关键词检索可用"
 #define KB_INDEX_ATTEMPTS 3
 
-const char *const KB_DOC_STATUSES[] = {"queued", "parsing", "chunking", "embedding", "done", "failed", NULL};
+const char *const DOC_STATUSES[] = {"queued", "parsing", "chunking", "embedding", "done", "failed", NULL};
 
 static const res_sort_t DOC_SORTS[] = {{"id", "d.id"},
                                        {"title", "d.title"},
@@ -124,7 +124,7 @@ static json_t *doc_of(http_req_t *req, db_conn_t *c, int64_t kb_id, int64_t *doc
 }
 
 static const vfield_t DOC_QUERY[] = {
-    {"status", V_ENUM, .choices = KB_DOC_STATUSES, .title = "索引状态"},
+    {"status", V_ENUM, .choices = DOC_STATUSES, .title = "索引状态"},
     {"q", V_STR, .max = 100, .title = "标题或文件名包含"},
 };
 
@@ -162,18 +162,6 @@ static void get_doc(http_req_t *req)
         http_json(req, 200, json_incref(d));
 }
 
-static const char *const DOC_MIMES[] = {
-    "text/plain",
-    "text/markdown",
-    "text/x-markdown",
-    "text/html",
-    "application/pdf",
-    "application/zip",
-    "application/octet-stream",
-    "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    NULL};
-
 static void add_doc(http_req_t *req)
 {
     db_conn_t *c = http_db(req);
@@ -187,7 +175,7 @@ static void add_doc(http_req_t *req)
     multipart_form_t form = {0};
     const char *title = NULL, *text = NULL, *filename = NULL;
     char mime[128] = "text/plain";
-    kb_doc_type_t type = KB_DOC_TEXT;
+    doc_type_t type = DOC_TEXT;
     const multipart_part_t *file = NULL;
     if (ct && !strncasecmp(ct, "application/json", 16)) {
         char err[160];
@@ -208,7 +196,7 @@ static void add_doc(http_req_t *req)
             return;
         }
         json_decref(f);
-        type = KB_DOC_TEXT;
+        type = DOC_TEXT;
     } else if (ct && !strncasecmp(ct, "multipart/form-data", 19)) {
         if (!http_upload_parse(req, MAX_UPLOAD, "文档", &form))
             return;
@@ -220,8 +208,8 @@ static void add_doc(http_req_t *req)
         }
         mime_sniff(file->data, file->len, mime, sizeof mime);
         filename = file->filename;
-        type = mime_in(mime, DOC_MIMES) ? kb_doc_type(mime, filename) : KB_DOC_UNKNOWN;
-        if (type == KB_DOC_UNKNOWN) {
+        type = doc_type(mime, filename);
+        if (type == DOC_UNKNOWN) {
             http_error(req, 415, "unsupported_media_type",
                        "不支持的文档格式（识别为 %s），请上传 .txt、.md、.html、.docx、.pdf 或 .xlsx", mime);
             multipart_form_free(&form);
@@ -258,7 +246,7 @@ static void add_doc(http_req_t *req)
         db_bind_int64(st, 1, kb_id);
         db_bind_int64(st, 2, org);
         db_bind_text(st, 3, title);
-        db_bind_text(st, 4, kb_doc_type_name(type));
+        db_bind_text(st, 4, doc_type_name(type));
         db_bind_text(st, 5, *fname ? fname : NULL);
         db_bind_text(st, 6, mime);
         db_bind_int64(st, 7, (int64_t)fsize);
@@ -511,13 +499,13 @@ int kb_job_index(job_ctx_t *ctx)
     if (rc != DB_ROW || set_state(c, id, "parsing", 10, NULL) != 0)
         goto out;
     job_progress(ctx, 1, 4, "解析");
-    kb_doc_type_t t = kb_doc_type_of(type);
+    doc_type_t t = doc_type_of(type);
     if (raw) {
         size_t n = 0;
         unsigned char *bytes = crypto_unbase64(raw, &n);
         char err[200] = "";
         free(text);
-        text = bytes ? kb_parse(t, bytes, n, err, sizeof err) : NULL;
+        text = bytes ? doc_parse(t, bytes, n, err, sizeof err) : NULL;
         free(bytes);
         if (!text) {
             char why[300];
@@ -537,9 +525,9 @@ int kb_job_index(job_ctx_t *ctx)
     kb_rule_t r;
     char err[200];
     kb_rule_parse(rj, &r, err, sizeof err);
-    bool sheet = t == KB_DOC_XLSX && rj && !strcmp(jstr(rj, "xlsx") ? jstr(rj, "xlsx") : "", "sheet");
+    bool sheet = t == DOC_XLSX && rj && !strcmp(jstr(rj, "xlsx") ? jstr(rj, "xlsx") : "", "sheet");
     json_decref(rj);
-    if (t == KB_DOC_XLSX && !sheet) { /* one chunk per row */
+    if (t == DOC_XLSX && !sheet) { /* one chunk per row */
         r.mode = KB_CHUNK_SEPARATOR;
         memcpy(r.sep, "\n\n", 3);
         r.seplen = 2;
@@ -608,7 +596,7 @@ static const vfield_t DOC_OUT[] = {
     {"filename", V_STR, .title = "文件名"},
     {"mime", V_STR},
     {"size", V_INT, .title = "大小（字节）"},
-    {"status", V_ENUM, .choices = KB_DOC_STATUSES, .title = "索引状态"},
+    {"status", V_ENUM, .choices = DOC_STATUSES, .title = "索引状态"},
     {"progress", V_INT, .title = "进度（%）"},
     {"chunk_count", V_INT, .title = "分段数"},
     {"char_count", V_INT, .title = "字数"},

@@ -5,9 +5,9 @@
 #include "jobs/jobs.h"
 #include "modules/kb/chunk.h"
 #include "modules/kb/kb.h"
-#include "modules/kb/parse.h"
 #include "modules/module.h"
 #include "modules/search/search.h"
+#include "text/docparse.h"
 
 extern const zd_resource_t KBS;
 extern const zd_resource_t KB_DOCS;
@@ -15,7 +15,7 @@ extern const zd_resource_t KB_CHUNKS;
 extern const search_kind_t KB_CHUNK_SEARCH;
 
 /* the statuses of a document's indexing */
-extern const char *const KB_DOC_STATUSES[];
+extern const char *const DOC_STATUSES[];
 
 #define KB_COLS                                                                                              \
     "k.id, k.org_id, (SELECT name FROM orgs WHERE id = k.org_id), k.name, k.description, k.embedding, "      \

@@ -13,6 +13,7 @@
 #include "http/upload.h"
 #include "http/valid.h"
 #include "modules/proofread/internal.h"
+#include "text/docparse.h"
 #include "text/extcheck.h"
 #include "text/prmedia.h"
 #include "text/segment.h"
@@ -104,6 +105,42 @@ static const char *text_field(http_req_t *req, json_t *b, size_t max, size_t *le
     return json_string_value(t);
 }
 
+#define CATEGORIES_MSG "应为 sensitive、formulation、typo、custom 组成的数组"
+
+/* Adds a category named by the client to *cats; false for another name. */
+static bool add_category(const char *name, unsigned *cats)
+{
+    pr_category_t c;
+    if (!name || !pr_category_parse(name, &c) || c == PR_WHITELIST)
+        return false;
+    *cats |= 1u << c;
+    return true;
+}
+
+/* Keeps the check o of text in the caller's history (its own transaction,
+ * with the route's audit record when detail is given) and adds
+ * "history_id" to o. false after answering 5xx. */
+static bool keep_check(http_req_t *req, json_t *o, const char *kind, const char *title, const char *file_type,
+                       const char *text, size_t len, const char *detail)
+{
+    db_conn_t *c = http_db(req);
+    if (!c || !http_begin(req, c))
+        return false;
+    int64_t id = proofread_history_save(req, c, kind, title, file_type, text, len, o);
+    if (id <= 0) {
+        http_db_error(req, c);
+        return false;
+    }
+    if (detail ? !audit_commit(req, c, &(audit_entry_t){.target = id, .detail = detail})
+               : db_commit(c) != 0) {
+        if (!detail)
+            http_db_error(req, c);
+        return false;
+    }
+    json_object_set_new(o, "history_id", json_integer(id));
+    return true;
+}
+
 static void post_proofread(http_req_t *req)
 {
     json_t *b = valid_object(req);
@@ -119,17 +156,9 @@ static void post_proofread(http_req_t *req)
         size_t i;
         json_t *it;
         bool ok = json_is_array(cv);
-        json_array_foreach(cv, i, it)
-        {
-            pr_category_t c;
-            if (!pr_category_parse(json_string_value(it), &c) || c == PR_WHITELIST)
-                ok = false;
-            else
-                cats |= 1u << c;
-        }
+        json_array_foreach(cv, i, it) ok = ok && add_category(json_string_value(it), &cats);
         if (!ok) {
-            http_error_fields(req, json_pack("{s:s}", "categories",
-                                             "应为 sensitive、formulation、typo、custom 组成的数组"));
+            http_error_fields(req, json_pack("{s:s}", "categories", CATEGORIES_MSG));
             return;
         }
     }
@@ -143,11 +172,20 @@ static void post_proofread(http_req_t *req)
         http_error_fields(req, json_pack("{s:s}", "explain", "应为 true 或 false"));
         return;
     }
+    json_t *sv = json_object_get(b, "save");
+    if (sv && !json_is_boolean(sv) && !json_is_null(sv)) {
+        http_error_fields(req, json_pack("{s:s}", "save", "应为 true 或 false"));
+        return;
+    }
     char err[200];
     json_t *o = check_text(text, len, cats, !json_is_false(ev), json_is_true(xv), http_request_id(req), err,
                            sizeof err);
     if (!o) {
         http_error(req, 503, "unavailable", "%s", err);
+        return;
+    }
+    if (json_is_true(sv) && !keep_check(req, o, "text", NULL, NULL, text, len, NULL)) {
+        json_decref(o);
         return;
     }
     http_json(req, 200, o);
@@ -228,6 +266,98 @@ static void post_image(http_req_t *req)
     http_json(req, 200, out);
 }
 
+/* "sensitive,typo" from a form field into *cats; false for another name. */
+static bool form_categories(const multipart_part_t *p, unsigned *cats)
+{
+    char buf[200];
+    if (p->len >= sizeof buf)
+        return false;
+    memcpy(buf, p->data, p->len);
+    buf[p->len] = 0;
+    char *save = NULL;
+    for (char *t = strtok_r(buf, ", ", &save); t; t = strtok_r(NULL, ", ", &save))
+        if (!add_category(t, cats))
+            return false;
+    return *cats != 0;
+}
+
+/* A document (.docx, .pdf, .txt, .md, .html, .xlsx) read by its content,
+ * its text checked and kept in the caller's history. */
+static void post_document(http_req_t *req)
+{
+    multipart_form_t form;
+    if (!http_upload_parse(req, (size_t)proofread_cfg.document_max_mb << 20, "文档", &form))
+        return;
+    const multipart_part_t *file = multipart_get(&form, "file"), *cv = multipart_get(&form, "categories"),
+                           *ev = multipart_get(&form, "external");
+    unsigned cats = 0;
+    json_t *bad = json_object();
+    if (!file || !file->filename || !file->len)
+        json_object_set_new(bad, "file", json_string("请选择要校对的文档（表单字段 file）"));
+    if (cv && cv->len && !form_categories(cv, &cats))
+        json_object_set_new(bad, "categories",
+                            json_string("应为 sensitive、formulation、typo、custom，以逗号分隔"));
+    bool on = ev && (field_is(ev, "true") || field_is(ev, "1")),
+         off = ev && (field_is(ev, "false") || field_is(ev, "0"));
+    if (ev && !on && !off)
+        json_object_set_new(bad, "external", json_string("应为 true 或 false"));
+    if (json_object_size(bad)) {
+        multipart_form_free(&form);
+        http_error_fields(req, bad);
+        return;
+    }
+    json_decref(bad);
+    char mime[128] = "";
+    mime_sniff(file->data, file->len, mime, sizeof mime);
+    doc_type_t type = doc_type(mime, file->filename);
+    if (type == DOC_UNKNOWN) {
+        multipart_form_free(&form);
+        http_error(req, 415, "unsupported_media_type",
+                   "不支持的文档格式（按内容识别为 %s），请上传 .docx、.pdf、.txt、.md、.html 或 .xlsx 文件",
+                   mime);
+        return;
+    }
+    char err[300] = "";
+    char *text = doc_parse(type, file->data, file->len, err, sizeof err);
+    const char *name = http_printf(
+        req, "%s", utf8_valid(file->filename, strlen(file->filename)) ? file->filename : "未命名文档");
+    multipart_form_free(&form);
+    if (!text) {
+        http_error(req, 422, "unreadable_document", "无法读取文档：%s", err);
+        return;
+    }
+    size_t len = strlen(text), chars = utf8_count(text, len);
+    if (!chars) {
+        free(text);
+        http_error(req, 422, "empty_document", "文档中没有可校对的文字（扫描件请转为图片后用图片校对）");
+        return;
+    }
+    if (chars > TEXT_MAX_CHARS) {
+        free(text);
+        http_error(req, 422, "too_large", "文档文字过长（%zu 字，最多 %d 字），请拆分后分别校对", chars,
+                   TEXT_MAX_CHARS);
+        return;
+    }
+    json_t *o = check_text(text, len, cats, !off, false, http_request_id(req), err, sizeof err);
+    if (!o) {
+        free(text);
+        http_error(req, 503, "unavailable", "%s", err);
+        return;
+    }
+    const char *ft = doc_type_name(type);
+    if (!keep_check(req, o, "document", name, ft, text, len,
+                    http_printf(req, "%s（%zu 字，%s）", name, chars, jstr(o, "verdict")))) {
+        free(text);
+        json_decref(o);
+        return;
+    }
+    json_object_set_new(o, "title", json_string(name));
+    json_object_set_new(o, "file_type", json_string(ft));
+    json_object_set_new(o, "text", json_stringn(text, len));
+    free(text);
+    http_json(req, 200, o);
+}
+
 static void post_segment(http_req_t *req)
 {
     json_t *b = valid_object(req);
@@ -287,6 +417,12 @@ static const vfield_t TEXT_BODY[] = {
     {"external", V_BOOL, .title = "是否同时询问外部校对服务（已配置时，默认 true）"},
     {"explain", V_BOOL,
      .title = "是否说明语言模型的判断：错别字发现附两种读法及其得分，被否决的命中列于 dropped"},
+    {"save", V_BOOL, .title = "是否记入本人的校对记录（默认 false；答复带 history_id）"},
+};
+static const vfield_t DOCUMENT_FORM[] = {
+    {"file", V_STR, true, .title = "文档（.docx、.pdf、.txt、.md、.html、.xlsx，按内容识别）"},
+    {"categories", V_STR, .title = "只查这些类别，以逗号分隔：sensitive,formulation,typo,custom"},
+    {"external", V_BOOL, .title = "是否同时询问外部校对服务"},
 };
 static const vfield_t IMAGE_FORM[] = {
     {"file", V_STR, true, .title = "图片（PNG、JPEG、GIF、TIFF、WebP）"},
@@ -302,6 +438,7 @@ static const vfield_t CHECK_OUT[] = {
     {"verdict", V_ENUM, .choices = (const char *const[]){"pass", "warn", "block", NULL}},
     {"external", V_OBJECT, .title = "外部服务的状态"},
     {"revision", V_INT, .title = "词库版本"},
+    {"history_id", V_ID, .title = "记入校对记录时：记录编号"},
 };
 
 /* one route, one or two lines */
@@ -315,6 +452,12 @@ static http_route_t routes[] = {
      .flags = HTTP_BODY_MULTIPART | HTTP_NO_AUDIT, .summary = "图片校对（文字识别）", HTTP_BODY(IMAGE_FORM),
      .notes = "multipart/form-data; findings carry boxes in the image's pixels; 422 ocr_failed, 503 when "
        "every recognition slot is busy"},
+    {.method = "POST", .pattern = "/api/v1/proofread/document", .handler = post_document, .perm = HTTP_LOGIN,
+     .flags = HTTP_BODY_MULTIPART, .summary = "文档校对", .audit = "proofread.document", .resource = &PROOFREAD_CHECKS,
+     HTTP_BODY(DOCUMENT_FORM), HTTP_OUT(CHECK_OUT),
+     .notes = "multipart/form-data; the text is read by the file's content (415 otherwise; 422 unreadable_document, "
+       "empty_document, too_large over 500,000 characters); the check is kept in the caller's history: the answer "
+       "adds history_id, title, file_type and the text read"},
     {.method = "POST", .pattern = "/api/v1/text/segment", .handler = post_segment, .perm = HTTP_LOGIN,
      .flags = HTTP_NO_AUDIT | HTTP_BODY_CUSTOM, .max_body = 2u << 20, .summary = "中文分词", HTTP_BODY(SEGMENT_BODY),
      .example = "{\"text\":\"党群服务阵地\"}", .notes = "{tokens:[{start,end,byte_start,byte_end,text,word}]}"},
@@ -328,5 +471,6 @@ static http_route_t routes[] = {
 int proofread_check_routes(zd_app_t *app, char *err, size_t errlen)
 {
     routes[1].max_body = ((size_t)proofread_cfg.image_max_mb << 20) + (64u << 10); /* + form overhead */
+    routes[2].max_body = ((size_t)proofread_cfg.document_max_mb << 20) + (64u << 10);
     return module_routes(app, routes, VN(routes), err, errlen);
 }

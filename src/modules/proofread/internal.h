@@ -3,6 +3,7 @@
  * proofread.h. */
 #ifndef ZD_PROOFREAD_INTERNAL_H
 #define ZD_PROOFREAD_INTERNAL_H
+#include "auth/resource.h"
 #include "core/arena.h"
 #include "core/config.h"
 #include "core/db.h"
@@ -17,13 +18,21 @@ typedef struct {
     char external_url[1024]; /* "" → no external service */
     char external_key[512];
     int64_t external_timeout_ms, image_max_mb, video_max_mb, video_interval_s, ocr_concurrency, ocr_timeout_s,
-        reload_s;
+        reload_s, history_keep, document_max_mb;
 } proofread_settings_t;
 extern proofread_settings_t proofread_cfg;
 
 #define LEXICON_MAX_WORD_CHARS       100
 #define LEXICON_MAX_SUGGESTION_CHARS 200
 #define LEXICON_MAX_IMPORT_LINES     200000
+
+/* history.c — a user's own checks: saves one in the caller's transaction
+ * (kind "text" or "document"; title NULL: the text's first words; result:
+ * the check's answer). The id, or -1 on a database error. */
+int64_t proofread_history_save(http_req_t *req, db_conn_t *c, const char *kind, const char *title,
+                               const char *file_type, const char *text, size_t len, json_t *result);
+extern const zd_resource_t PROOFREAD_CHECKS;
+int proofread_history_routes(zd_app_t *app, char *err, size_t errlen);
 
 /* engine.c — the current lexicons, their reload, OCR slots */
 int proofread_engine_start(const config_t *cfg, db_t *db, bool poll, char *err, size_t errlen);

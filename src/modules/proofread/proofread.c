@@ -30,6 +30,10 @@ static const config_opt_t SETTINGS[] = {
                "image recognitions running at once for HTTP requests"),
     CONFIG_INT(proofread_ocr_timeout_s, &proofread_cfg.ocr_timeout_s, 60, 5, 3600,
                "give up on recognising one image after this"),
+    CONFIG_INT(proofread_document_max_mb, &proofread_cfg.document_max_mb, 20, 1, 500,
+               "largest document (.docx, .pdf …) accepted for proofreading"),
+    CONFIG_INT(proofread_history_keep, &proofread_cfg.history_keep, 100, 1, 10000,
+               "checks kept in each user's 校真 history (the oldest go first)"),
     CONFIG_INT(proofread_reload_s, &proofread_cfg.reload_s, 5, 1, 3600,
                "check this often for lexicon changes made by other nodes"),
     {NULL},
@@ -52,7 +56,9 @@ static const zd_label_t FIELD[] = {
 /* a lexicon's repeats option: a run of one repeated character counts once */
 static const zd_label_t REPEATS[] = {
     {"default", "按类别默认", "info"}, {"on", "开启", "success"}, {"off", "关闭", "info"}, {NULL}};
+static const zd_label_t CHECK_KIND[] = {{"text", "文字", "primary"}, {"document", "文档", "success"}, {NULL}};
 static const zd_dict_t DICTS[] = {{"field", "字段", FIELD},
+                                  {"proofread_check_kind", "校对记录类型", CHECK_KIND},
                                   {"proofread_category", "校对类别", CATEGORY},
                                   {"proofread_severity", "严重程度", SEVERITY},
                                   {"proofread_verdict", "校对结论", VERDICT},
@@ -74,7 +80,7 @@ static int proofread_init(zd_app_t *app, char *err, size_t errlen)
         proofread_engine_start(app->cfg, app->db, app->http != NULL, err, errlen) != 0)
         return -1;
     if (proofread_lexicon_routes(app, err, errlen) != 0 || proofread_check_routes(app, err, errlen) != 0 ||
-        proofread_video_init(app, err, errlen) != 0)
+        proofread_history_routes(app, err, errlen) != 0 || proofread_video_init(app, err, errlen) != 0)
         return -1;
     /* the segmentation dictionary loads on first use; a missing one is
      * only a warning (typo findings are then not confirmed) */

@@ -1,5 +1,5 @@
-/* parse.c — see parse.h. */
-#include "modules/kb/parse.h"
+/* docparse.c — see docparse.h. */
+#include "text/docparse.h"
 #include "core/str.h"
 #include "core/xlsx.h"
 #include "core/xmlread.h"
@@ -15,14 +15,14 @@
 
 static const char *const NAMES[] = {"txt", "md", "html", "docx", "pdf", "xlsx", "unknown"};
 
-const char *kb_doc_type_name(kb_doc_type_t t) { return NAMES[t <= KB_DOC_UNKNOWN ? t : KB_DOC_UNKNOWN]; }
+const char *doc_type_name(doc_type_t t) { return NAMES[t <= DOC_UNKNOWN ? t : DOC_UNKNOWN]; }
 
-kb_doc_type_t kb_doc_type_of(const char *name)
+doc_type_t doc_type_of(const char *name)
 {
-    for (int i = 0; name && i < KB_DOC_UNKNOWN; i++)
+    for (int i = 0; name && i < DOC_UNKNOWN; i++)
         if (!strcmp(name, NAMES[i]))
-            return (kb_doc_type_t)i;
-    return KB_DOC_UNKNOWN;
+            return (doc_type_t)i;
+    return DOC_UNKNOWN;
 }
 
 static bool ends_with(const char *s, const char *suffix)
@@ -31,35 +31,35 @@ static bool ends_with(const char *s, const char *suffix)
     return n >= m && !strcasecmp(s + n - m, suffix);
 }
 
-kb_doc_type_t kb_doc_type(const char *mime, const char *filename)
+doc_type_t doc_type(const char *mime, const char *filename)
 {
     if (!mime)
-        return KB_DOC_UNKNOWN;
+        return DOC_UNKNOWN;
     if (!strcmp(mime, "application/pdf"))
-        return KB_DOC_PDF;
+        return DOC_PDF;
     if (!strcmp(mime, "text/html"))
-        return KB_DOC_HTML;
+        return DOC_HTML;
     if (strstr(mime, "wordprocessingml"))
-        return KB_DOC_DOCX;
+        return DOC_DOCX;
     if (strstr(mime, "spreadsheetml"))
-        return KB_DOC_XLSX;
+        return DOC_XLSX;
     if (!strcmp(mime, "application/zip") || !strcmp(mime, "application/octet-stream")) {
-        /* libmagic without the Office rules: a zip; the members decide (kb_parse checks) */
+        /* libmagic without the Office rules: a zip; the members decide (doc_parse checks) */
         if (ends_with(filename, ".docx"))
-            return KB_DOC_DOCX;
+            return DOC_DOCX;
         if (ends_with(filename, ".xlsx"))
-            return KB_DOC_XLSX;
-        return KB_DOC_UNKNOWN;
+            return DOC_XLSX;
+        return DOC_UNKNOWN;
     }
-    if (!strncmp(mime, "text/", 5)) {
+    if (!strcmp(mime, "text/plain") || !strcmp(mime, "text/markdown") || !strcmp(mime, "text/x-markdown")) {
         if (ends_with(filename, ".html") || ends_with(filename, ".htm"))
-            return KB_DOC_HTML;
+            return DOC_HTML;
         return ends_with(filename, ".md") || ends_with(filename, ".markdown") ||
                        !strcmp(mime, "text/markdown")
-                   ? KB_DOC_MD
-                   : KB_DOC_TEXT;
+                   ? DOC_MD
+                   : DOC_TEXT;
     }
-    return KB_DOC_UNKNOWN;
+    return DOC_UNKNOWN;
 }
 
 static char *fail(char *err, size_t errlen, const char *msg)
@@ -298,12 +298,12 @@ static char *parse_xlsx(const char *buf, size_t len, char *err, size_t errlen)
     return sbuf_detach(&x.b);
 }
 
-char *kb_parse(kb_doc_type_t t, const void *data, size_t len, char *err, size_t errlen)
+char *doc_parse(doc_type_t t, const void *data, size_t len, char *err, size_t errlen)
 {
     const char *buf = data;
     switch (t) {
-    case KB_DOC_TEXT:
-    case KB_DOC_MD: {
+    case DOC_TEXT:
+    case DOC_MD: {
         if (!utf8_valid(buf, len))
             return fail(err, errlen, "文本不是 UTF-8 编码");
         size_t skip = len >= 3 && !memcmp(buf, "\xEF\xBB\xBF", 3) ? 3 : 0; /* BOM */
@@ -312,10 +312,10 @@ char *kb_parse(kb_doc_type_t t, const void *data, size_t len, char *err, size_t 
         sbuf_append(&b, buf + skip, len - skip);
         return tidy(&b);
     }
-    case KB_DOC_HTML: return parse_html(buf, len, err, errlen);
-    case KB_DOC_DOCX: return parse_docx(buf, len, err, errlen);
-    case KB_DOC_PDF: return parse_pdf(buf, len, err, errlen);
-    case KB_DOC_XLSX: return parse_xlsx(buf, len, err, errlen);
+    case DOC_HTML: return parse_html(buf, len, err, errlen);
+    case DOC_DOCX: return parse_docx(buf, len, err, errlen);
+    case DOC_PDF: return parse_pdf(buf, len, err, errlen);
+    case DOC_XLSX: return parse_xlsx(buf, len, err, errlen);
     default: return fail(err, errlen, "不支持的文件类型");
     }
 }

@@ -3,7 +3,7 @@
  * .txt/.md, .xlsx) on arbitrary bytes; the first byte picks the parser.
  * Each must answer with valid UTF-8 text or a Chinese reason. */
 #include "core/str.h"
-#include "modules/kb/parse.h"
+#include "text/docparse.h"
 #include <glib.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,9 +21,9 @@ int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
         g_log_set_default_handler(quiet, NULL); /* poppler's complaints about broken files */
     if (size < 1)
         return 0;
-    kb_doc_type_t t = (kb_doc_type_t)(data[0] % KB_DOC_UNKNOWN);
+    doc_type_t t = (doc_type_t)(data[0] % DOC_UNKNOWN);
     char err[200] = "";
-    char *text = kb_parse(t, data + 1, size - 1, err, sizeof err);
+    char *text = doc_parse(t, data + 1, size - 1, err, sizeof err);
     if (text) {
         if (!utf8_valid(text, strlen(text)))
             abort();
