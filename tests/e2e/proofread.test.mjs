@@ -260,3 +260,47 @@ test('a video check runs as a job with progress; a time code seeks the local cop
     assert.match(page.url(), /[?&]job=\d+/);
   });
 });
+
+test('a Word document is checked, every suggestion is taken at once, and the check reopens from 校对记录 with its report', async (t) => {
+  const { docx } = await import('../api/lib/docfixtures.mjs');
+  const file = join(work, '安装通知.docx');
+  writeFileSync(file, docx([{ heading: '安装通知' }, '请按装新的软件。', '请尽快按装最新版本。']));
+  await withPage(t, ctx, async (page) => {
+    await signIn(ctx, page, 'admin');
+    await page.goto(ctx.base + '/proofread');
+    await page.locator('[data-test=proofread-file]').setInputFiles(file);
+    await page.locator('[data-test=doc-name]', { hasText: '安装通知.docx' }).waitFor();
+    await page.locator('[data-test=verdict]').waitFor();
+    const input = page.locator('textarea[data-test=proofread-input]');
+    assert.match(await input.inputValue(), /请按装新的软件。[\s\S]*请尽快按装最新版本。/);
+    assert.equal(await page.locator('[data-test=hl-mark]', { hasText: '按装' }).count(), 2);
+
+    // the findings report of the kept check
+    await page.locator('[data-test=export-report]').click();
+    const dl = page.waitForEvent('download');
+    await page.locator('[data-test=report-docx]').click();
+    assert.equal((await dl).suggestedFilename(), '校对报告-安装通知.docx.docx');
+
+    // 全部采用
+    await page.locator('[data-test=apply-all]', { hasText: '2 处' }).click();
+    const fixed = await input.inputValue();
+    assert.match(fixed, /请安装新的软件。[\s\S]*请尽快安装最新版本。/);
+    assert.doesNotMatch(fixed, /按装/);
+    assert.ok(await page.locator('[data-test=export-report]').isDisabled(), 'the report is of the text as checked');
+
+    // 校对记录: reopen the document as it was checked
+    await page.locator('[data-test=tab-history]').click();
+    const row = page.locator('[data-test=history-table] .el-table__row', { hasText: '安装通知.docx' });
+    await row.waitFor();
+    await row.locator('[data-test=history-open]').click();
+    await page.locator('[data-test=hl-mark]', { hasText: '按装' }).first().waitFor();
+    assert.match(await input.inputValue(), /请按装新的软件/);
+    assert.match(page.url(), /tab=text/);
+
+    // and delete it
+    await page.locator('[data-test=tab-history]').click();
+    await row.locator('[data-test=history-delete]').click();
+    await page.locator('.el-message-box').getByRole('button', { name: '删除' }).click();
+    await row.waitFor({ state: 'detached' });
+  });
+});

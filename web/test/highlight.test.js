@@ -3,7 +3,7 @@
 // points and not UTF-16 units (astral characters), and applying a
 // suggestion moves the findings after it.
 import { describe, it, expect } from 'vitest';
-import { segments, applySuggestion, charCount, codePoints, findingMatches, context, utf8Length } from '../src/utils/highlight.js';
+import { segments, applySuggestion, applyAll, charCount, codePoints, findingMatches, context, utf8Length } from '../src/utils/highlight.js';
 
 const F = (start, end, text, severity = 'warn', extra = {}) => ({ start, end, text, severity, category: 'typo', ...extra });
 // what a reader sees: [plain text] and {marked text|ids}
@@ -118,5 +118,42 @@ describe('helpers', () => {
   });
   it('utf8Length counts bytes as the server does', () => {
     expect(utf8Length('a按😀')).toBe(1 + 3 + 4);
+  });
+});
+
+describe('applyAll (全部采用)', () => {
+  it('takes every suggestion at once and moves what is left, astral characters included', () => {
+    const t = '请按装𠀀软件，按装好设备，坚持真里。';
+    const fs = [
+      F(1, 3, '按装', 'warn', { suggestion: '安装', byte_start: 3, byte_end: 9 }),
+      F(7, 9, '按装', 'warn', { suggestion: '安装', byte_start: 22, byte_end: 28 }),
+      F(15, 17, '真里', 'warn', { byte_start: 46, byte_end: 52 }), // no suggestion: stays
+    ];
+    const r = applyAll(t, fs);
+    expect(r.text).toBe('请安装𠀀软件，安装好设备，坚持真里。');
+    expect(r.applied).toBe(2);
+    expect(r.findings).toEqual([fs[2]]);
+    expect(findingMatches(codePoints(r.text), r.findings[0])).toBe(true);
+  });
+  it('shifts later findings by the suggestions’ change of length, in characters and bytes', () => {
+    const t = '一二三四五六';
+    const fs = [F(1, 2, '二', 'warn', { suggestion: '贰贰贰', byte_start: 3, byte_end: 6 }), F(4, 5, '五', 'info', { byte_start: 12, byte_end: 15 })];
+    const r = applyAll(t, fs);
+    expect(r.text).toBe('一贰贰贰三四五六');
+    expect(r.findings[0]).toMatchObject({ start: 6, end: 7, byte_start: 18, byte_end: 21 });
+    expect(Array.from(r.text).slice(6, 7).join('')).toBe('五');
+  });
+  it('of overlapping findings the first wins and the others are dropped', () => {
+    const t = '按装好设备';
+    const fs = [F(0, 2, '按装', 'warn', { suggestion: '安装' }), F(1, 3, '装好', 'info', { suggestion: '装妥' }), F(3, 5, '设备', 'info')];
+    const r = applyAll(t, fs);
+    expect(r.text).toBe('安装好设备');
+    expect(r.applied).toBe(1);
+    expect(r.dropped).toBe(1);
+    expect(r.findings.map((f) => f.text)).toEqual(['设备']);
+  });
+  it('leaves findings that no longer match the text, and changes nothing without suggestions', () => {
+    const fs = [F(0, 2, '按装', 'warn', { suggestion: '安装' })];
+    expect(applyAll('安装好', fs)).toMatchObject({ text: '安装好', applied: 0 });
   });
 });

@@ -71,6 +71,7 @@ const TABLES = {
   'modules/proofread/views/lexicon/LexiconDetail.vue': ['GET /api/v1/lexicons/{id}/entries'],
   'modules/proofread/views/lexicon/LexiconHistory.vue': ['GET /api/v1/lexicons/{id}/history'],
   'modules/proofread/views/VideoCheck.vue': ['GET /api/v1/proofread/video'],
+  'modules/proofread/views/HistoryList.vue': ['GET /api/v1/proofread/history'],
   'modules/storage/views/SpacePage.vue': ['GET /api/v1/storage/files'],
   'modules/storage/views/DownloadCenter.vue': ['GET /api/v1/storage/files'],
   'modules/storage/views/TrashPage.vue': ['GET /api/v1/storage/trash', 'GET /api/v1/storage/trash'],

@@ -400,13 +400,16 @@ static void get_meta(http_req_t *req)
         json_array_append_new(itypes, json_string(IMAGE_TYPES[i]));
     json_t *verdicts = json_pack("[{s:s,s:s},{s:s,s:s},{s:s,s:s}]", "code", "pass", "title", "通过", "code",
                                  "warn", "title", "需复核", "code", "block", "title", "不通过");
-    http_json(req, 200,
-              json_pack("{s:o,s:o,s:o,s:o,s:I,s:I,s:I,s:I,s:o,s:b}", "categories", cats, "severities", sevs,
-                        "rules", rules, "verdicts", verdicts, "text_max_chars", (json_int_t)TEXT_MAX_CHARS,
-                        "image_max_bytes", (json_int_t)(proofread_cfg.image_max_mb << 20), "video_max_bytes",
-                        (json_int_t)(proofread_cfg.video_max_mb << 20), "video_interval_s",
-                        (json_int_t)proofread_cfg.video_interval_s, "image_types", itypes, "external",
-                        proofread_cfg.external_url[0] != 0));
+    json_t *o = json_pack("{s:o,s:o,s:o,s:o,s:I,s:I,s:I,s:I,s:o,s:b}", "categories", cats, "severities", sevs,
+                          "rules", rules, "verdicts", verdicts, "text_max_chars", (json_int_t)TEXT_MAX_CHARS,
+                          "image_max_bytes", (json_int_t)(proofread_cfg.image_max_mb << 20),
+                          "video_max_bytes", (json_int_t)(proofread_cfg.video_max_mb << 20),
+                          "video_interval_s", (json_int_t)proofread_cfg.video_interval_s, "image_types",
+                          itypes, "external", proofread_cfg.external_url[0] != 0);
+    json_object_set_new(o, "document_max_bytes",
+                        json_integer((json_int_t)(proofread_cfg.document_max_mb << 20)));
+    json_object_set_new(o, "history_keep", json_integer((json_int_t)proofread_cfg.history_keep));
+    http_json(req, 200, o);
 }
 
 static void get_engine(http_req_t *req) { http_json(req, 200, proofread_engine_stats_json()); }

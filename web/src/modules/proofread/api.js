@@ -1,5 +1,6 @@
 // The proofreading module's endpoints (docs/api.md, 内容校对): checks of
-// text, pictures and videos (open to every logged-in user) and the lexicons.
+// text, documents, pictures and videos (open to every logged-in user), one's
+// own history of checks with its reports, and the lexicons.
 import { api, download, exportList, upload } from '@/api/client.js';
 import { V, XLSX } from '@/api/index.js';
 
@@ -11,6 +12,14 @@ export const proofreadApi = {
   videoJob: (id, opts) => api.get(`${V}/proofread/video/${id}`, undefined, opts),
   videoList: (q) => api.get(`${V}/proofread/video`, q),
   engine: () => api.get(`${V}/proofread/engine`),
+  /** a document read by its content, checked and kept in the history → {promise, abort} */
+  document: (file, fields, onProgress) => upload(`${V}/proofread/document`, file, { field: 'file', fields, onProgress }),
+  history: (q) => api.get(`${V}/proofread/history`, q),
+  historyExport: (q) => exportList(`${V}/proofread/history`, q, '我的校对记录.xlsx'),
+  historyGet: (id, opts) => api.get(`${V}/proofread/history/${id}`, undefined, opts),
+  historyRemove: (id) => api.del(`${V}/proofread/history/${id}`),
+  /** format: docx (Word, with the marked text) or xlsx (the findings table) */
+  report: (id, format) => download(`${V}/proofread/history/${id}/report`, { format }, `校对报告.${format}`),
 };
 
 export const lexiconApi = {
