@@ -47,7 +47,7 @@ void qb_text(qb_t *q, const char *s)
     q->p[i].s = s ? strdup(s) : NULL;
 }
 
-void qb_like_any(qb_t *q, const char *const *cols, size_t ncols, const char *s)
+char *qb_like_pattern(const char *s)
 {
     char *esc = db_like_escape(s);
     size_t n = strlen(esc);
@@ -58,6 +58,13 @@ void qb_like_any(qb_t *q, const char *const *cols, size_t ncols, const char *s)
     memcpy(pat + 1, esc, n);
     pat[n + 1] = '%';
     pat[n + 2] = 0;
+    free(esc);
+    return pat;
+}
+
+void qb_like_any(qb_t *q, const char *const *cols, size_t ncols, const char *s)
+{
+    char *pat = qb_like_pattern(s);
     qb_sql(q, " AND (");
     for (size_t i = 0; i < ncols; i++) {
         if (i)
@@ -69,7 +76,6 @@ void qb_like_any(qb_t *q, const char *const *cols, size_t ncols, const char *s)
     }
     qb_sql(q, ")");
     free(pat);
-    free(esc);
 }
 
 void qb_append(qb_t *dst, const qb_t *src)

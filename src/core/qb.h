@@ -35,6 +35,8 @@ void qb_int(qb_t *q, int64_t v);
 void qb_text(qb_t *q, const char *s); /* NULL binds NULL */
 /* Appends " AND (col1 LIKE ? ESCAPE '\' OR col2 ...)" matching s anywhere. */
 void qb_like_any(qb_t *q, const char *const *cols, size_t ncols, const char *s);
+/* "%s%" with s's LIKE wildcards escaped (for ESCAPE '\'); malloc'd. */
+char *qb_like_pattern(const char *s);
 /* Appends src's SQL and values to dst (for a COUNT(*) and a page query
  * sharing one WHERE clause). */
 void qb_append(qb_t *dst, const qb_t *src);

@@ -346,3 +346,14 @@ char *str_user_agent(const char *ua, char *out, size_t outsz)
         snprintf(out, outsz, "%s · %s", browser, system);
     return out;
 }
+
+char *str_ascii_lower(const char *s)
+{
+    size_t n = strlen(s);
+    char *o = malloc(n + 1);
+    if (!o)
+        abort();
+    for (size_t i = 0; i <= n; i++)
+        o[i] = s[i] >= 'A' && s[i] <= 'Z' ? (char)(s[i] - 'A' + 'a') : s[i];
+    return o;
+}

@@ -58,4 +58,7 @@ bool str_ct_equal(const void *a, const void *b, size_t n);
 /* Lower-case hex of n bytes into out (2n+1 bytes). */
 void str_hex(const unsigned char *in, size_t n, char *out);
 
+/* A copy of s with ASCII letters in lower case (malloc'd; aborts when out of memory). */
+char *str_ascii_lower(const char *s);
+
 #endif

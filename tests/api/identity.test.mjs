@@ -598,3 +598,20 @@ describe('audit', () => {
     assert.equal(v2.json.first_broken_id, 5);
   });
 });
+
+test('organisations are found by the pinyin of their names, full syllables or initials, only within the caller’s scope', async () => {
+  const pd = await srv.login('pudong_dangwu', 'Zhendi@Demo2026');
+  const names = async (who, q) => (await who.get(`/api/v1/orgs?q=${encodeURIComponent(q)}&page_size=50`)).json.items.map((o) => o.name);
+  assert.ok((await names(pd, 'ljz')).includes('浦东新区陆家嘴街道党（工）委'), 'initials');
+  assert.ok((await names(pd, 'LuJiaZui')).includes('浦东新区陆家嘴街道党（工）委'), 'full syllables, any case');
+  assert.deepEqual(await names(pd, 'hpq'), [], 'Huangpu is outside Pudong’s scope');
+  assert.ok((await names(admin, 'hpq')).some((n) => n.includes('黄浦区')), 'the city sees it');
+  // a polyphone read as it is in place names: 长宁 is chang ning
+  assert.ok((await names(admin, 'changning')).some((n) => n.includes('长宁')));
+  // a renamed organisation is found by its new name's pinyin
+  const o = (await admin.get('/api/v1/orgs?q=ljz')).json.items[0];
+  const r = await admin.patch(`/api/v1/orgs/${o.id}`, { name: '浦东新区陆家嘴金融城街道党（工）委' });
+  assert.equal(r.status, 200, r.body);
+  assert.ok((await names(pd, 'jrc')).includes('浦东新区陆家嘴金融城街道党（工）委'));
+  assert.equal((await admin.patch(`/api/v1/orgs/${o.id}`, { name: o.name })).status, 200);
+});

@@ -129,6 +129,37 @@ test('the system administrator creates a user in the new organisation with that 
   });
 });
 
+test('the organisation tree beside the user list and the organisation picker find an organisation by its pinyin initials', async (t) => {
+  await withPage(t, ctx, async (page) => {
+    await signIn(ctx, page, 'admin');
+    await page.goto(ctx.base + '/users');
+    const aside = page.locator('[data-test=org-aside]');
+    assert.equal(await aside.count(), 0, 'at 1366×768 the table keeps the room');
+    await page.locator('[data-test=users-tree-toggle]').click();
+    await aside.waitFor();
+    // 测试区委: ce shi qu wei
+    await aside.locator('input[data-test=org-aside-search]').fill('csqw');
+    await aside.locator('[data-test=org-aside-hit]', { hasText: ORG.name }).click();
+    const rows = page.locator('[data-test=users-table] .el-table__body-wrapper .el-table__row');
+    await rows.filter({ hasText: USER.username }).first().waitFor();
+    await page.waitForFunction(() => [...document.querySelectorAll('[data-test=users-table] .el-table__body-wrapper .el-table__row')].every((r) => !r.textContent.includes('系统管理员')));
+    // 全部组织 brings everyone back
+    await aside.locator('[data-test=org-aside-all]').click();
+    await rows.filter({ hasText: 'admin' }).first().waitFor();
+
+    // the picker of the user form: type the initials, pick the match
+    await page.locator('[data-test=user-create]').click();
+    const dlg = page.locator('.el-dialog', { hasText: '新建用户' });
+    const item = dlg.locator('.el-form-item', { hasText: '所属组织' });
+    await item.locator('.el-select').click();
+    await item.locator('.el-select input').fill('csqw');
+    const hit = page.locator('[data-test=org-hits]:visible [data-test=org-hit]', { hasText: ORG.name });
+    await hit.click();
+    await item.locator('.el-select__selected-item, .el-select__placeholder').filter({ hasText: ORG.name }).first().waitFor();
+    await dlg.getByRole('button', { name: '取消' }).click();
+  });
+});
+
 test('the new user changes the initial password and sees only what the role allows; other pages are 403', async (t) => {
   await withPage(t, ctx, async (page) => {
     await login(page, ctx.base, USER.username, USER.password, { redirect: '/orgs' });

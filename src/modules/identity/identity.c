@@ -376,6 +376,10 @@ static int identity_init(zd_app_t *app, char *err, size_t errlen)
     password_set_cost((uint32_t)app->cfg->argon2_t, (uint32_t)app->cfg->argon2_m_kb,
                       (uint32_t)app->cfg->argon2_p);
     auth_configure(app->db, app->cfg->cookie_secure);
+    if (identity_org_pinyin_backfill(app->db) != 0) {
+        snprintf(err, errlen, "cannot fill in the pinyin of organisation names");
+        return -1;
+    }
     if (app->http)
         http_server_set_auth(app->http, auth_middleware);
     if (identity_auth_routes(app, err, errlen) != 0 || identity_org_routes(app, err, errlen) != 0 ||

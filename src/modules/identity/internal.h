@@ -34,6 +34,11 @@ bool identity_org_type_allowed(const char *parent, const char *child);
 /* Inserts an organisation (and its history row) on c inside the caller's
  * transaction; returns its id, or -1 (db error) / -2 (code taken) / -3 (the
  * tree would be deeper than AUTH_ORG_MAX_DEPTH or the path too long). */
+/* Keeps orgs.name_pinyin of one organisation (after its name is written,
+ * in the caller's transaction): 0, or -1 on a database error. */
+int identity_org_pinyin(db_conn_t *c, int64_t id, const char *name);
+/* Fills name_pinyin where it is missing (rows from before it existed). */
+int identity_org_pinyin_backfill(db_t *db);
 int64_t identity_org_insert(db_conn_t *c, int64_t parent_id, const char *type, const char *code,
                             const char *name, json_t *extra, int64_t by);
 

@@ -304,8 +304,10 @@ static int update_row(db_conn_t *c, irow_t *r, const actor_t *a)
     int rc = st ? db_step(st) : DB_ERROR;
     db_done(st);
     qb_free(&q);
-    return rc == DB_DONE ? identity_org_history(c, r->existing, "import", 0, 0, NULL, "表格导入", a->user_id)
-                         : -1;
+    if (rc != DB_DONE ||
+        (jstr(r->fields, "name") && identity_org_pinyin(c, r->existing, jstr(r->fields, "name")) != 0))
+        return -1;
+    return identity_org_history(c, r->existing, "import", 0, 0, NULL, "表格导入", a->user_id);
 }
 
 /* The import inside the caller's transaction: 0 (row errors, if any, in

@@ -3,12 +3,14 @@
  * Each row keeps its ancestor path ('/1/5/23/') so that a subtree is one
  * indexed LIKE and the data scope of a district is "path LIKE its path%". */
 #include "auth/resource.h"
+#include "core/log.h"
 #include "core/mime.h"
 #include "core/timeutil.h"
 #include "core/xlsx.h"
 #include "http/upload.h"
 #include "http/valid.h"
 #include "modules/identity/internal.h"
+#include "text/hanlatin.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -116,6 +118,79 @@ int identity_org_history(db_conn_t *c, int64_t org, const char *action, int64_t 
     return rc == DB_DONE ? 0 : -1;
 }
 
+int identity_org_pinyin(db_conn_t *c, int64_t id, const char *name)
+{
+    char *key = hanlatin_key(name);
+    if (!key)
+        return 0; /* no ICU: names are still found by their characters */
+    db_stmt_t *st = db_prepare(c, "UPDATE orgs SET name_pinyin = ? WHERE id = ?");
+    int rc = DB_ERROR;
+    if (st) {
+        db_bind_text(st, 1, key);
+        db_bind_int64(st, 2, id);
+        rc = db_step(st);
+        db_done(st);
+    }
+    free(key);
+    return rc == DB_DONE ? 0 : -1;
+}
+
+int identity_org_pinyin_backfill(db_t *db)
+{
+    db_conn_t *c = db_acquire(db);
+    if (!c)
+        return -1;
+    int rc = 0, n = 0;
+    for (;;) { /* a page at a time: no statement open while writing */
+        int64_t ids[200];
+        char *names[200];
+        int k = 0;
+        db_stmt_t *st =
+            db_prepare(c, "SELECT id, name FROM orgs WHERE name_pinyin IS NULL ORDER BY id LIMIT 200");
+        if (!st) {
+            rc = -1;
+            break;
+        }
+        while (k < 200 && db_step(st) == DB_ROW) {
+            ids[k] = db_col_int64(st, 0);
+            names[k++] = strdup(db_col_text(st, 1) ? db_col_text(st, 1) : "");
+        }
+        db_done(st);
+        if (!k)
+            break;
+        bool stuck = false;
+        if (db_begin(c) != 0)
+            rc = -1;
+        for (int i = 0; i < k; i++) {
+            char *key = rc == 0 ? hanlatin_key(names[i]) : NULL;
+            if (rc == 0 && !key)
+                stuck = true; /* no ICU: leave them */
+            st = key ? db_prepare(c, "UPDATE orgs SET name_pinyin = ? WHERE id = ?") : NULL;
+            if (st) {
+                db_bind_text(st, 1, key);
+                db_bind_int64(st, 2, ids[i]);
+                if (db_step(st) != DB_DONE)
+                    rc = -1;
+                db_done(st);
+            } else if (key)
+                rc = -1;
+            free(key);
+            free(names[i]);
+        }
+        if (rc == 0 && db_commit(c) != 0)
+            rc = -1;
+        if (rc != 0)
+            db_rollback(c);
+        n += k;
+        if (rc != 0 || stuck)
+            break;
+    }
+    db_release(c);
+    if (n)
+        log_msg(LOG_APP, LOG_INFO, "identity.org_pinyin", "组织名称拼音：补全 %d 个", n);
+    return rc;
+}
+
 int64_t identity_org_insert(db_conn_t *c, int64_t parent_id, const char *type, const char *code,
                             const char *name, json_t *extra, int64_t by)
 {
@@ -169,7 +244,8 @@ int64_t identity_org_insert(db_conn_t *c, int64_t parent_id, const char *type, c
     db_bind_int64(st, 2, id);
     rc = db_step(st);
     db_done(st);
-    if (rc != DB_DONE || identity_org_history(c, id, "create", 0, parent_id, NULL, NULL, by) != 0)
+    if (rc != DB_DONE || identity_org_pinyin(c, id, name) != 0 ||
+        identity_org_history(c, id, "create", 0, parent_id, NULL, NULL, by) != 0)
         return -1;
     return id;
 }
@@ -290,8 +366,20 @@ static void list_orgs(http_req_t *req)
         qb_text(&w, status);
     }
     if (q) {
-        static const char *const cols[] = {"o.name", "o.code", "o.short_name"};
-        qb_like_any(&w, cols, 3, q);
+        /* the name, code or short name, or the name's pinyin: full syllables
+         * or initials (浦东新区 by "pudong" or "pdxq"), in any case */
+        char *pat = qb_like_pattern(q), *lower = str_ascii_lower(pat);
+        qb_sql(&w, " AND (o.name LIKE ");
+        qb_text(&w, pat);
+        qb_sql(&w, " ESCAPE '\\' OR o.code LIKE ");
+        qb_text(&w, pat);
+        qb_sql(&w, " ESCAPE '\\' OR o.short_name LIKE ");
+        qb_text(&w, pat);
+        qb_sql(&w, " ESCAPE '\\' OR o.name_pinyin LIKE ");
+        qb_text(&w, lower);
+        qb_sql(&w, " ESCAPE '\\')");
+        free(pat);
+        free(lower);
     }
     res_list(req, c, &ORGS, ORG_COLS, &w, "o.depth, o.sort_order, o.id", org_row, NULL);
     qb_free(&w);
@@ -507,6 +595,10 @@ static void patch_org(http_req_t *req)
         db_stmt_t *st = qb_prepare(c, &q);
         rc = st ? db_step(st) : DB_ERROR;
         db_done(st);
+        json_t *name = json_object_get(changes, "name");
+        if (rc == DB_DONE && name &&
+            identity_org_pinyin(c, id, json_string_value(json_array_get(name, 1))) != 0)
+            rc = DB_ERROR;
     }
     qb_free(&q);
     if (rc != DB_DONE) {
