@@ -278,10 +278,10 @@ static int cmd_serve(config_t *cfg)
 
     int sig = 0;
     sigwait(&set, &sig);
-    log_msg(LOG_SYSTEM, LOG_INFO, "server.stopping", "signal %d: draining requests", sig);
+    log_msg(LOG_SYSTEM, LOG_INFO, "server.stopping", "收到信号 %d：等待进行中的请求完成", sig);
     http_server_quiesce(http);
     if (http_server_wait_idle(http, (int)cfg->shutdown_timeout_s * 1000) != 0)
-        log_msg(LOG_SYSTEM, LOG_WARN, "server.drain_timeout", "%lld request(s) still in flight",
+        log_msg(LOG_SYSTEM, LOG_WARN, "server.drain_timeout", "仍有 %lld 个请求未完成",
                 (long long)http_server_inflight(http));
     http_server_stop(http);
     jobs_stop((int)cfg->shutdown_timeout_s * 1000);
@@ -289,8 +289,8 @@ static int cmd_serve(config_t *cfg)
     modules_shutdown();
     modules_up = false;
     if (db_checkpoint(db) != 0)
-        log_msg(LOG_SYSTEM, LOG_WARN, "server.checkpoint_failed", "WAL checkpoint failed");
-    log_msg(LOG_SYSTEM, LOG_INFO, "server.stopped", "clean shutdown");
+        log_msg(LOG_SYSTEM, LOG_WARN, "server.checkpoint_failed", "WAL 检查点失败");
+    log_msg(LOG_SYSTEM, LOG_INFO, "server.stopped", "已正常停止");
     rc = 0;
 out:
     if (jobs_running)

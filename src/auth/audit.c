@@ -102,7 +102,7 @@ int audit_write(db_conn_t *c, http_req_t *req, const audit_entry_t *e)
     const char *action = e->action ? e->action : rt ? rt->audit : NULL;
     const char *ttype = e->target_type ? e->target_type : rt && rt->resource ? rt->resource->name : NULL;
     if (!action) {
-        log_msg(LOG_SYSTEM, LOG_ERROR, "audit.no_action", "an audit record without an action (%s)",
+        log_msg(LOG_SYSTEM, LOG_ERROR, "audit.no_action", "审计记录缺少操作（%s）",
                 rt ? rt->pattern : "no route");
         return -1;
     }
@@ -329,13 +329,11 @@ int audit_anchor(db_t *db)
                        time_iso8601(time_now_ms(), ts, sizeof ts));
     int fd = open(A.path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
     if (fd < 0 || fileio_write_all(fd, line, (size_t)len) != 0) {
-        log_msg(LOG_SYSTEM, LOG_ERROR, "audit.anchor_failed", "cannot append to %s: %s", A.path,
-                strerror(errno));
+        log_msg(LOG_SYSTEM, LOG_ERROR, "audit.anchor_failed", "无法追加到 %s：%s", A.path, strerror(errno));
         rc = -1;
     } else {
         A.last_seq = seq;
-        log_msg(LOG_SYSTEM, LOG_INFO, "audit.anchor", "audit chain head seq %lld mac %s", (long long)seq,
-                mac);
+        log_msg(LOG_SYSTEM, LOG_INFO, "audit.anchor", "审计链头：序号 %lld，校验码 %s", (long long)seq, mac);
     }
     if (fd >= 0)
         close(fd);

@@ -181,7 +181,7 @@ db_conn_t *db_acquire(db_t *db)
                     db->conns[i] = fresh;
                     pthread_mutex_unlock(&db->mu);
                     conn_free(c);
-                    log_msg(LOG_DB, LOG_WARN, "db.reconnected", "connection %d replaced", i);
+                    log_msg(LOG_DB, LOG_WARN, "db.reconnected", "已替换连接 %d", i);
                     return fresh;
                 }
                 c->errcode = DB_OK;
@@ -217,7 +217,7 @@ db_conn_t *db_acquire(db_t *db)
         if (rc == ETIMEDOUT) {
             db->acquire_timeouts++;
             pthread_mutex_unlock(&db->mu);
-            log_msg(LOG_DB, LOG_WARN, "db.pool_exhausted", "no free connection after %d ms",
+            log_msg(LOG_DB, LOG_WARN, "db.pool_exhausted", "等待 %d 毫秒后仍无空闲连接",
                     db->opt.acquire_timeout_ms);
             return NULL;
         }
@@ -301,7 +301,7 @@ void db_release(db_conn_t *c)
     db_t *db = c->db;
     /* what a caller set on this connection must not reach the next one */
     if (c->locks) {
-        log_msg(LOG_DB, LOG_WARN, "db.lock_leaked", "connection released holding %d named lock(s)", c->locks);
+        log_msg(LOG_DB, LOG_WARN, "db.lock_leaked", "连接归还时仍持有 %d 个命名锁", c->locks);
         db->be->unlock(c, NULL);
         c->locks = 0;
     }
@@ -409,8 +409,7 @@ int db_tx_run(db_conn_t *c, db_tx_mode_t mode, db_tx_fn fn, void *arg)
         if (code != DB_E_RETRY)
             return rc != 0 ? rc : -1;
         if (attempt >= DB_TX_ATTEMPTS) {
-            log_msg(LOG_DB, LOG_WARN, "db.tx_gave_up", "still conflicting after %d attempts: %s", attempt,
-                    db_errmsg(c));
+            log_msg(LOG_DB, LOG_WARN, "db.tx_gave_up", "重试 %d 次后仍有冲突：%s", attempt, db_errmsg(c));
             db_set_error(c, DB_E_RETRY, db_errmsg(c));
             return -1;
         }

@@ -274,7 +274,7 @@ bool http_send_events(http_req_t *req, const http_events_spec_t *spec)
             g.stop = false;
             g.ticking = pthread_create(&g.ticker, NULL, ticker_main, NULL) == 0;
             if (!g.ticking)
-                log_msg(LOG_SYSTEM, LOG_ERROR, "http.events_ticker", "cannot start the event-stream ticker");
+                log_msg(LOG_SYSTEM, LOG_ERROR, "http.events_ticker", "无法启动事件流定时器");
         }
     }
     pthread_mutex_unlock(&g.mu);

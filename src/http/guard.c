@@ -141,7 +141,7 @@ enum MHD_Result guard_accept(void *cls, const struct sockaddr *addr, socklen_t a
     if (ok)
         return MHD_YES;
     if (atomic_fetch_add(&g->refused, 1) % 100 == 0)
-        log_msg(LOG_SYSTEM, LOG_WARN, "http.per_ip_limit", "%s holds %d connections: refusing more", ip, n);
+        log_msg(LOG_SYSTEM, LOG_WARN, "http.per_ip_limit", "%s 已占用 %d 个连接，拒绝更多连接", ip, n);
     return MHD_NO;
 }
 
@@ -230,12 +230,12 @@ static const char *overdue(const guard_t *g, const entry_t *e, int64_t now)
 {
     double s = (double)(now - e->since_ns) / 1e9;
     if (e->phase == GUARD_IDLE && g->header_timeout_s && s > g->header_timeout_s)
-        return "idle";
+        return "空闲超时";
     if (e->phase == GUARD_HEADERS && g->header_timeout_s && s > g->header_timeout_s)
-        return "request headers too slow";
+        return "请求头发送过慢";
     if (e->phase == GUARD_BODY && g->body_min_rate && s > BODY_GRACE_S &&
         (double)e->bytes / s < g->body_min_rate)
-        return "request body too slow";
+        return "请求内容发送过慢";
     return NULL;
 }
 
@@ -256,7 +256,7 @@ static void *watch(void *arg)
             if (e->phase == GUARD_IDLE)
                 continue; /* a kept-alive connection nobody uses: closed quietly */
             atomic_fetch_add(&g->slow, 1);
-            log_msg(LOG_SYSTEM, LOG_WARN, "http.slow_client", "%s: %s, connection closed", e->ip, why);
+            log_msg(LOG_SYSTEM, LOG_WARN, "http.slow_client", "%s：%s，已断开连接", e->ip, why);
         }
         struct timespec ts;
         clock_gettime(CLOCK_REALTIME, &ts);

@@ -185,8 +185,7 @@ static int commit_check(void *ud)
 {
     http_req_t *req = ud;
     if (req->audits <= req->audits_committed) {
-        log_msg(LOG_SYSTEM, LOG_ERROR, "http.unaudited_commit",
-                "%s %s: a transaction without an audit record", req->method,
+        log_msg(LOG_SYSTEM, LOG_ERROR, "http.unaudited_commit", "%s %s：事务没有审计记录", req->method,
                 req->match.route ? req->match.route->pattern : req->path);
         return -1;
     }
@@ -301,8 +300,8 @@ static void set_body(http_req_t *req, int status, const char *ctype, char *body,
 {
     if (req->responded) {
         /* a second answer is a programming error; keep the first */
-        log_msg(LOG_SYSTEM, LOG_ERROR, "http.double_response", "%s %s: second response %d ignored",
-                req->method, req->path, status);
+        log_msg(LOG_SYSTEM, LOG_ERROR, "http.double_response", "%s %s：忽略第二次应答 %d", req->method,
+                req->path, status);
         if (owned)
             free(body);
         return;

@@ -573,7 +573,7 @@ static int body_append(http_server_t *s, http_req_t *req, const char *data, size
     req->spool_len += n;
     return 0;
 fail:
-    log_msg(LOG_SYSTEM, LOG_ERROR, "http.spool_failed", "cannot spool a request body to %s: %s", s->spool_dir,
+    log_msg(LOG_SYSTEM, LOG_ERROR, "http.spool_failed", "无法把请求内容暂存到 %s：%s", s->spool_dir,
             strerror(errno));
     http_error(req, 507, "insufficient_storage", "服务器暂存空间不足，请稍后再试");
     return -1;
@@ -614,7 +614,7 @@ static void on_complete(http_server_t *s, http_req_t *req)
     if (req->spool_fd > 0) {
         void *m = mmap(NULL, req->spool_len, PROT_READ, MAP_PRIVATE, req->spool_fd, 0);
         if (m == MAP_FAILED) {
-            log_msg(LOG_SYSTEM, LOG_ERROR, "http.spool_failed", "cannot map a spooled body: %s",
+            log_msg(LOG_SYSTEM, LOG_ERROR, "http.spool_failed", "无法映射暂存的请求内容：%s",
                     strerror(errno));
             http_error(req, 507, "insufficient_storage", "服务器暂存空间不足，请稍后再试");
             return;
@@ -641,16 +641,14 @@ static void on_complete(http_server_t *s, http_req_t *req)
         return;
     rt->handler(req);
     if (!req->responded) {
-        log_msg(LOG_SYSTEM, LOG_ERROR, "http.no_response", "%s %s returned without a response", rt->method,
-                rt->pattern);
+        log_msg(LOG_SYSTEM, LOG_ERROR, "http.no_response", "%s %s 没有应答就返回了", rt->method, rt->pattern);
         http_error(req, 500, "internal", "服务器内部错误，请求编号 %s", req->request_id);
     }
     /* the route table is the document: a parameter read without being
      * declared is a bug that the tests must see */
     if (req->undeclared) {
-        log_msg(LOG_SYSTEM, LOG_ERROR, "http.undeclared_query",
-                "%s %s read query parameter '%s' it does not declare", rt->method, rt->pattern,
-                req->undeclared);
+        log_msg(LOG_SYSTEM, LOG_ERROR, "http.undeclared_query", "%s %s 读取了未声明的查询参数“%s”",
+                rt->method, rt->pattern, req->undeclared);
         http_reset_response(req);
         http_error(req, 500, "internal", "服务器内部错误，请求编号 %s", req->request_id);
         return;
@@ -658,8 +656,7 @@ static void on_complete(http_server_t *s, http_req_t *req)
     /* every successful change leaves an audit record (docs/security.md) */
     if (!http_method_safe(req->method) && !(rt->flags & HTTP_NO_AUDIT) && req->status >= 200 &&
         req->status < 300 && req->audits == 0 && !req->unchanged) {
-        log_msg(LOG_SYSTEM, LOG_ERROR, "http.unaudited", "%s %s succeeded without an audit record",
-                rt->method, rt->pattern);
+        log_msg(LOG_SYSTEM, LOG_ERROR, "http.unaudited", "%s %s 成功但没有审计记录", rt->method, rt->pattern);
         http_reset_response(req);
         http_error(req, 500, "unaudited", "操作未能记录审计日志，已拒绝，请求编号 %s", req->request_id);
     }

@@ -61,7 +61,7 @@ bool http_upload_save(http_req_t *req, const multipart_form_t *form, const char 
     }
     return true;
 fail:
-    log_msg(LOG_TRANSFER, LOG_ERROR, "http.upload_failed", "cannot keep an upload under %s: %s", dir,
+    log_msg(LOG_TRANSFER, LOG_ERROR, "http.upload_failed", "无法在 %s 下保存上传的文件：%s", dir,
             strerror(errno));
     http_error(req, 507, "insufficient_storage", "无法保存上传的%s，请稍后再试", what);
     return false;

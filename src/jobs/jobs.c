@@ -496,8 +496,8 @@ int jobs_run_one(db_t *db, const char *worker, int64_t now)
     int64_t end = now + (time_mono_ns() - t0) / 1000000;
     if (!c || finish(c, &j, &ctx, outcome, end) != 0) {
         /* the lease will expire and another attempt will follow */
-        log_msg(LOG_JOB, LOG_ERROR, "job.finish_failed", "job %lld: %s", (long long)j.id,
-                c ? db_errmsg(c) : "no database connection");
+        log_msg(LOG_JOB, LOG_ERROR, "job.finish_failed", "任务 %lld：%s", (long long)j.id,
+                c ? db_errmsg(c) : "没有可用的数据库连接");
         ret = -1;
     }
     db_release(c);
@@ -596,7 +596,7 @@ static int fire(db_conn_t *c, const due_t *d, int64_t now)
     cron_t ct;
     char err[200];
     if (cron_parse(d->cron, &ct, err, sizeof err) != 0) {
-        log_msg(LOG_JOB, LOG_ERROR, "schedule.bad_cron", "schedule %lld: %s", (long long)d->id, err);
+        log_msg(LOG_JOB, LOG_ERROR, "schedule.bad_cron", "定时任务 %lld：%s", (long long)d->id, err);
         return 0;
     }
     int64_t next = cron_next(&ct, now);
@@ -764,8 +764,7 @@ void jobs_stop(int timeout_ms)
     if (atomic_load(&P.running) > 0) {
         /* a handler ignores job_should_stop(); its lease will hand the job
          * to another worker after restart */
-        log_msg(LOG_JOB, LOG_WARN, "job.stop_timeout", "%d job(s) still running at shutdown",
-                atomic_load(&P.running));
+        log_msg(LOG_JOB, LOG_WARN, "job.stop_timeout", "停止时仍有 %d 个任务在运行", atomic_load(&P.running));
         for (int i = 0; i < P.nthreads; i++)
             pthread_detach(P.threads[i]);
     } else {

@@ -15,7 +15,7 @@ static const struct {
 } FIX[] = {
     {"长宁", " chang ning "}, {"长征", " chang zheng "}, {"长江", " chang jiang "}, {"长兴", " chang xing "},
     {"长风", " chang feng "}, {"长白", " chang bai "},   {"长寿", " chang shou "},  {"闵行", " min hang "},
-    {"银行", " yin hang "},   {"行业", " hang ye "},     {"重固", " zhong gu "},   {"曹行", " cao hang "},
+    {"银行", " yin hang "},   {"行业", " hang ye "},     {"重固", " zhong gu "},    {"曹行", " cao hang "},
     {"六合", " lu he "},      {"单位", " dan wei "},     {"会计", " kuai ji "},
 };
 
@@ -53,7 +53,7 @@ static char *latin(const char *s)
         tr = utrans_openU(id, -1, UTRANS_FORWARD, NULL, 0, NULL, &e);
         if (U_FAILURE(e)) {
             failed = 1;
-            log_msg(LOG_APP, LOG_WARN, "text.pinyin_unavailable", "ICU Han-Latin: %s", u_errorName(e));
+            log_msg(LOG_APP, LOG_WARN, "text.pinyin_unavailable", "ICU 汉字转拼音不可用：%s", u_errorName(e));
         }
     }
     if (!tr)

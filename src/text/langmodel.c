@@ -240,8 +240,8 @@ static void load_once(void)
         path = LM_DEFAULT_DICT;
     g_model = lm_load(path, g_error, sizeof g_error);
     if (!g_model)
-        log_msg(LOG_APP, LOG_WARN, "proofread.lm_unavailable",
-                "%s; typo findings are reported without language-model confirmation", g_error);
+        log_msg(LOG_APP, LOG_WARN, "proofread.lm_unavailable", "%s；错别字发现将不经语言模型确认直接报告",
+                g_error);
 }
 
 const lm_t *lm_get(void)

@@ -245,3 +245,19 @@ test('下载模板 for organisations: the template imports as it is', async () =
   const rows = await sheet(admin, '/api/v1/orgs/import-template');
   assert.deepEqual(rows[0].slice(0, 4), ['组织编码', '组织名称', '组织类型', '上级编码']);
 });
+
+test('every event the server logs has a Chinese name in the log_event dictionary, and every log field in log_field', async () => {
+  const d = (await admin.get('/api/v1/dicts')).json.dicts;
+  const items = (name) => new Set((d[name]?.items || []).map((x) => x.value));
+  const events = items('log_event'), fields = items('log_field');
+  assert.ok(events.size > 40);
+  // every event code written by the source (log_msg / log_begin)
+  const src = execFileSync('grep', ['-rhoE', '--include=*.c', 'log_(msg|begin)\\([^;]*"[a-z_]+\\.[a-z_]+"', new URL('../../src', import.meta.url).pathname], { encoding: 'utf8' });
+  const codes = new Set([...src.matchAll(/"([a-z_]+\.[a-z_]+)"/g)].map((m) => m[1]));
+  assert.ok(codes.size > 40);
+  const missing = [...codes].filter((c) => !events.has(c));
+  assert.deepEqual(missing, [], 'events without a Chinese name');
+  const keys = execFileSync('grep', ['-rhoE', '--include=*.c', 'log_(str|int|double|bool)\\(&r, "[a-z_]+"', new URL('../../src', import.meta.url).pathname], { encoding: 'utf8' });
+  const missingKeys = [...new Set([...keys.matchAll(/"([a-z_]+)"/g)].map((m) => m[1]))].filter((k) => !fields.has(k));
+  assert.deepEqual(missingKeys, [], 'log fields without a Chinese name');
+});

@@ -43,9 +43,12 @@ test('the log viewer shows each kind, newest first, and filters by level', async
     const rows = page.locator('[data-test=log-table] .el-table__body tr');
     await rows.first().waitFor();
     assert.ok((await rows.count()) > 0, 'system log has the start-up lines');
+    // events by their Chinese names, never the code
+    await page.locator('[data-test=log-event]', { hasText: '服务启动' }).first().waitFor();
+    assert.ok(!(await page.locator('[data-test=log-event]').allTextContents()).some((x) => /^[a-z_]+\.[a-z_]+$/.test(x.trim())), 'no raw event code');
     // the access log holds the requests this page just made
     await page.locator('[data-test=log-kind-access]').click();
-    await page.locator('[data-test=log-table] .el-table__body tr', { hasText: /http|access|GET/ }).first().waitFor();
+    await page.locator('[data-test=log-table] .el-table__body tr', { hasText: /HTTP 请求.*方法：GET/ }).first().waitFor();
     // errors only: a fresh server has none
     await page.locator('[data-test=log-kind-system]').click();
     await page.locator('.filters .el-select').first().click();
@@ -55,7 +58,9 @@ test('the log viewer shows each kind, newest first, and filters by level', async
     await page.locator('.filters .el-select').first().click();
     await page.locator('.el-select-dropdown__item', { hasText: '调试及以上' }).click();
     await rows.first().click();
-    await page.locator('.el-drawer', { hasText: '日志详情' }).getByText('"ts"').waitFor();
+    const drawer = page.locator('.el-drawer', { hasText: '日志详情' });
+    await drawer.locator('[data-test=log-detail]').getByText('事件', { exact: true }).waitFor();
+    await drawer.getByText('时间', { exact: true }).waitFor();
   });
 });
 

@@ -37,7 +37,9 @@ static const zd_label_t STATS_BY[] = {
     {"district", "按区"}, {"street", "按街道"}, {"category", "按专员类别"}, {NULL}};
 static const zd_label_t TARGETS[] = {
     {"grid", "网格"}, {"site", "阵地"}, {"commissioner", "党建服务专员"}, {NULL}};
-static const zd_dict_t DICTS[] = {{"grid_source", "网格来源", SOURCE},
+static const zd_label_t LOG_EVENT[] = {{"grid.bad_geometry", "网格边界无效", "warning"}, {NULL}};
+static const zd_dict_t DICTS[] = {{"log_event", "日志事件", LOG_EVENT},
+                                  {"grid_source", "网格来源", SOURCE},
                                   {"grid_import_result", "网格导入结果", IMPORT_RESULT},
                                   {"site_type", "阵地类型", SITE_TYPE},
                                   {"site_location_flag", "阵地位置核查", LOCATION_FLAG},

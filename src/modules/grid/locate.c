@@ -62,7 +62,7 @@ int grid_locate_q(db_conn_t *c, qb_t *from_where, double lon, double lat, grid_h
         char err[256];
         geo_shape_t *g = geo_from_text(db_col_text(st, 3), err, sizeof err);
         if (!g) { /* stored grids were valid when written */
-            log_msg(LOG_APP, LOG_WARN, "grid.bad_geometry", "grid %lld: %s", (long long)db_col_int64(st, 0),
+            log_msg(LOG_APP, LOG_WARN, "grid.bad_geometry", "网格 %lld：%s", (long long)db_col_int64(st, 0),
                     err);
             continue;
         }

@@ -145,7 +145,7 @@ int identity_demo(zd_app_t *app, char *err, size_t errlen)
                         .detail = "加载演示数据：16 个区、64 个街镇、4 个大口党委、演示账号"};
     if (audit_write(c, NULL, &ae) != 0 || db_commit(c) != 0)
         goto dberr;
-    log_msg(LOG_APP, LOG_INFO, "demo.loaded", "demo organisations and accounts loaded");
+    log_msg(LOG_APP, LOG_INFO, "demo.loaded", "已载入演示组织与账号");
     ret = 0;
     goto out;
 dberr:

@@ -68,8 +68,7 @@ static int bootstrap(const config_t *cfg, db_t *db, char *err, size_t errlen)
         goto out;
     }
     if (given && password_check(given, NULL, 8, 3))
-        log_msg(LOG_SYSTEM, LOG_WARN, "bootstrap.weak_password",
-                "ZHENDI_ADMIN_PASSWORD does not meet the default password policy");
+        log_msg(LOG_SYSTEM, LOG_WARN, "bootstrap.weak_password", "ZHENDI_ADMIN_PASSWORD 不符合默认密码策略");
     if (db_begin(c) != 0)
         goto dberr;
     int64_t root = 0;
@@ -139,9 +138,8 @@ static int bootstrap(const config_t *cfg, db_t *db, char *err, size_t errlen)
         goto out;
     }
     sbuf_free(&lines);
-    log_msg(LOG_SYSTEM, LOG_INFO, "bootstrap.done", "administrators created%s",
-            given ? " with the password from ZHENDI_ADMIN_PASSWORD"
-                  : "; passwords in DATA/initial-passwords");
+    log_msg(LOG_SYSTEM, LOG_INFO, "bootstrap.done", "已创建三员账号%s",
+            given ? "，密码取自 ZHENDI_ADMIN_PASSWORD" : "，初始密码见 DATA/initial-passwords");
     ret = 0;
     goto out;
 dberr:
@@ -524,7 +522,12 @@ static const zd_label_t FIELD[] = {{"id", "编号"},
                                    {"session.current", "当前会话"},
                                    {"session.created_at", "登录时间"},
                                    {NULL}};
-static const zd_dict_t DICTS[] = {{"field", "字段", FIELD},
+static const zd_label_t LOG_EVENT[] = {{"bootstrap.done", "三员账号已创建", "success"},
+                                       {"bootstrap.weak_password", "初始密码过弱", "warning"},
+                                       {"identity.org_pinyin", "组织名称拼音已补全", "info"},
+                                       {NULL}};
+static const zd_dict_t DICTS[] = {{"log_event", "日志事件", LOG_EVENT},
+                                  {"field", "字段", FIELD},
                                   {"org_type", "组织类型", ORG_TYPE},
                                   {"user_status", "用户状态", STATUS},
                                   {"org_status", "组织状态", STATUS},

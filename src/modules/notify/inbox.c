@@ -77,11 +77,10 @@ static int insert(db_conn_t *c, const notify_msg_t *m, const identity_user_brief
     char *body = clean(m->body, BODY_MAX, false);
     const char *link = link_ok(m->link) ? m->link : NULL;
     if (m->link && !link)
-        log_msg(LOG_SYSTEM, LOG_WARN, "notify.bad_link",
-                "link %.80s of a %s message dropped: not a console route", m->link, m->kind);
+        log_msg(LOG_SYSTEM, LOG_WARN, "notify.bad_link", "%2$s 消息的链接 %1$.80s 不是控制台页面，已去掉",
+                m->link, m->kind);
     if (!title || !title[0] || (m->body && !body)) {
-        log_msg(LOG_SYSTEM, LOG_ERROR, "notify.bad_message",
-                "a %s message without a valid UTF-8 title or body", m->kind);
+        log_msg(LOG_SYSTEM, LOG_ERROR, "notify.bad_message", "%s 消息的标题或正文不是有效的 UTF-8", m->kind);
         goto out;
     }
     int64_t now = time_now_ms(), org = m->org_id > 0 ? m->org_id : u->org_id;
@@ -124,7 +123,7 @@ static bool msg_ok(const notify_msg_t *m)
 {
     if (m && m->kind && m->kind[0] && m->title)
         return true;
-    log_msg(LOG_SYSTEM, LOG_ERROR, "notify.bad_message", "a message without a kind or a title");
+    log_msg(LOG_SYSTEM, LOG_ERROR, "notify.bad_message", "消息缺少类型或标题");
     return false;
 }
 
@@ -160,7 +159,7 @@ int notify_perm(db_conn_t *c, const char *perm, int64_t org_id, const char *org_
     if (identity_users_with_perm(c, perm, org_id, org_type, except_user, NOTIFY_MAX_RECIPIENTS, ids, &n) != 0)
         return -1;
     if (n == NOTIFY_MAX_RECIPIENTS)
-        log_msg(LOG_SYSTEM, LOG_WARN, "notify.capped", "a %s message for holders of %s reached the cap of %d",
+        log_msg(LOG_SYSTEM, LOG_WARN, "notify.capped", "发给持有 %2$s 权限者的 %1$s 消息达到 %3$d 人上限",
                 m->kind, perm, NOTIFY_MAX_RECIPIENTS);
     bool own = !db_in_tx(c);
     if (own && db_begin(c) != 0)

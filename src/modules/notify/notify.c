@@ -37,7 +37,12 @@ static const zd_label_t KIND[] = {
 static const zd_label_t TARGET[] = {{"notification", "消息"}, {NULL}};
 /* actions written outside a route (the routes' own are labelled by their summaries) */
 static const zd_label_t ACTIONS[] = {{"notify.send", "发送消息（命令行）"}, {NULL}};
-static const zd_dict_t DICTS[] = {{"notify_kind", "消息类型", KIND},
+static const zd_label_t LOG_EVENT[] = {{"notify.bad_link", "消息链接无效", "warning"},
+                                       {"notify.bad_message", "消息内容无效", "danger"},
+                                       {"notify.capped", "消息收件人超限", "warning"},
+                                       {NULL}};
+static const zd_dict_t DICTS[] = {{"log_event", "日志事件", LOG_EVENT},
+                                  {"notify_kind", "消息类型", KIND},
                                   {"audit_target", "审计对象", TARGET},
                                   {"audit_action", "审计操作", ACTIONS},
                                   {NULL}};

@@ -239,7 +239,7 @@ static int64_t seed_entries(db_conn_t *c, int64_t lex, const lexicon_builtin_t *
         const lexicon_builtin_entry_t *e = &b->entries[i];
         char *norm = NULL;
         if (proofread_lexicon_check_word(e->word, &norm) != NULL) {
-            log_msg(LOG_APP, LOG_WARN, "proofread.seed_invalid", "%s: invalid word %s", b->key, e->word);
+            log_msg(LOG_APP, LOG_WARN, "proofread.seed_invalid", "内置词库 %s：无效词条 %s", b->key, e->word);
             continue;
         }
         db_stmt_t *st = db_prepare(c, "SELECT 1 FROM proofread_entries WHERE lexicon_id = ? AND norm = ?");
@@ -358,7 +358,7 @@ static int seed_one(db_t *db, const lexicon_builtin_t *b, char *err, size_t errl
     json_decref(detail);
     if (!recorded)
         goto dberr;
-    log_msg(LOG_APP, LOG_INFO, "proofread.seeded", "%s: %lld entries added", b->key, (long long)added);
+    log_msg(LOG_APP, LOG_INFO, "proofread.seeded", "内置词库 %s：新增 %lld 条", b->key, (long long)added);
     rc = 0;
     goto out;
 dberr:

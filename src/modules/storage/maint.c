@@ -102,7 +102,7 @@ static int record_finding(db_conn_t *c, const char *sha, const char *status, con
         db_rollback(c);
         return -1;
     }
-    log_msg(LOG_SECURITY, LOG_ERROR, "storage.integrity", "blob %s %s: %s", sha, status, note);
+    log_msg(LOG_SECURITY, LOG_ERROR, "storage.integrity", "文件内容 %s %s：%s", sha, status, note);
     return 0;
 }
 

@@ -385,8 +385,8 @@ static int reload_locked(scan_engine_t *s, char *err, size_t errlen)
     s->last_error = NULL;
     pthread_mutex_unlock(&s->mu);
     gen_release(s, old); /* freed here, or by the last scan still on it */
-    log_msg(LOG_SYSTEM, LOG_INFO, "scan.reloaded", "%u signatures from %s in %.1f s", g->sigs, s->sigdir,
-            (double)(time_mono_ns() - t0) / 1e9);
+    log_msg(LOG_SYSTEM, LOG_INFO, "scan.reloaded", "从 %2$s 载入 %1$u 条病毒特征，用时 %3$.1f 秒", g->sigs,
+            s->sigdir, (double)(time_mono_ns() - t0) / 1e9);
     return 1;
 }
 

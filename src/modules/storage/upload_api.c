@@ -340,7 +340,8 @@ static int stream_data(http_req_t *req, const char *buf, size_t n)
             continue;
         if (w <= 0) {
             bool full = errno == ENOSPC || errno == EDQUOT;
-            log_msg(LOG_SYSTEM, LOG_ERROR, "storage.upload_write", "upload %s: %s", x->u.id, strerror(errno));
+            log_msg(LOG_SYSTEM, LOG_ERROR, "storage.upload_write", "上传 %s 写入失败：%s", x->u.id,
+                    strerror(errno));
             http_error(req, full ? 507 : 500, full ? "insufficient_storage" : "internal",
                        full ? "服务器存储空间不足" : "无法写入上传的数据");
             return -1;
