@@ -109,3 +109,12 @@ test('SIGTERM lets a request in flight finish, then exits 0', async () => {
   assert.match(srv.readLog('system'), /server\.stopped/);
   await srv.stop();
 });
+
+test('config check explains every setting in Chinese', () => {
+  const r = run(['config', 'check']);
+  assert.equal(r.status, 0, r.stderr);
+  const comments = r.stdout.split('\n').filter((l) => l.startsWith('# '));
+  assert.ok(comments.length > 80);
+  const english = comments.filter((l) => !/[\u4e00-\u9fff]/.test(l));
+  assert.deepEqual(english, [], 'comments without Chinese');
+});

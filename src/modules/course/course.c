@@ -17,9 +17,8 @@ static const auth_perm_group_t PERM_GROUPS[] = {{"course", "系列党课", PERMS
 
 char course_public_url[512];
 static const config_opt_t SETTINGS[] = {
-    CONFIG_STR(
-        course_public_url, course_public_url, "", 0,
-        "the site's public address in course QR codes (https://dj.example.cn); empty: from the request"),
+    CONFIG_STR(course_public_url, course_public_url, "", 0,
+               "党课二维码中的站点公网地址（https://dj.example.cn）；留空：取自请求"),
     {NULL},
 };
 

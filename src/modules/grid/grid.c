@@ -52,12 +52,10 @@ char grid_tile_url[512], grid_tile_attribution[256];
 static const config_opt_t SETTINGS[] = {
     CONFIG_STR(
         grid_tile_url, grid_tile_url, "", 0,
-        "base map tiles of the console's map: an XYZ URL such as https://tiles.example.cn/{z}/{x}/{y}.png "
-        "(the city's 一张图 service; WGS84/CGCS2000 tiles); its origin is added to the console's "
-        "Content-Security-Policy. Empty (default): no base map and no request leaves the machine — the "
-        "map shows the grids and district outlines on a plain background"),
-    CONFIG_STR(grid_tile_attribution, grid_tile_attribution, "", 0,
-               "the base map's attribution shown in the map's corner"),
+        "控制台地图的底图瓦片：XYZ 地址，如 "
+        "https://tiles.example.cn/{z}/{x}/{y}.png（市“一张图”服务；WGS84/CGCS2000 "
+        "瓦片），其源加入内容安全策略。留空（默认）：无底图，不向外发出请求，地图在素色背景上显示网格和区界"),
+    CONFIG_STR(grid_tile_attribution, grid_tile_attribution, "", 0, "底图的版权说明（显示在地图角落）"),
     {NULL},
 };
 

@@ -296,11 +296,8 @@ static struct {
 
 static const config_opt_t SETTINGS[] = {
     CONFIG_STR(audit_anchor_file, S.anchor_file, "", 0,
-               "file outside the database where the audit chain's head is anchored; empty: "
-               "DATA/audit-anchor.log"),
-    CONFIG_INT(
-        audit_anchor_s, &S.anchor_s, 5, 1, 3600,
-        "anchor the audit chain's head this often (a tail cut off the database is caught back to here)"),
+               "审计链头锚定到数据库之外的文件；留空：DATA/audit-anchor.log"),
+    CONFIG_INT(audit_anchor_s, &S.anchor_s, 5, 1, 3600, "审计链头锚定的间隔（秒）"),
     {NULL},
 };
 

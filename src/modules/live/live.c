@@ -31,12 +31,10 @@ static const zd_dict_t DICTS[] = {
 
 static char stream_sources[1024];
 static const config_opt_t SETTINGS[] = {
-    CONFIG_STR(
-        live_stream_sources, stream_sources, "", 0,
-        "where the console's player may load live streams from: space-separated origins "
-        "(https://live.example.cn https://*.example.cn), added to the console's Content-Security-Policy; "
-        "a booking's stream address must be on one of them. Empty: any http(s) address may be booked, "
-        "and the console plays those of its own site only"),
+    CONFIG_STR(live_stream_sources, stream_sources, "", 0,
+               "控制台播放器可加载直播流的来源：空格分隔的源（https://live.example.cn "
+               "https://*.example.cn），加入控制台的内容安全策略；预约的直播地址须属其一。留空：可预约任意 "
+               "http(s) 地址，控制台只播放本站的"),
     {NULL},
 };
 

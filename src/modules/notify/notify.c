@@ -12,15 +12,15 @@ notify_settings_t notify_cfg;
 
 // clang-format off
 static const config_opt_t SETTINGS[] = {
-    CONFIG_STR(notify_smtp_url, notify_cfg.smtp_url, "", 1, "SMTP server for e-mail copies of messages: smtp://host:port or smtps://host:port; empty: no e-mail"),
-    CONFIG_STR(notify_smtp_from, notify_cfg.smtp_from, "", 0, "sender of the e-mails: an address, or 名称 <address>"),
-    CONFIG_STR(notify_smtp_user, notify_cfg.smtp_user, "", 0, "SMTP user name; empty: no authentication"),
-    CONFIG_STR(notify_smtp_password, notify_cfg.smtp_password, "", 2, "SMTP password"),
-    CONFIG_BOOL(notify_smtp_starttls, &notify_cfg.smtp_starttls, "true", "require STARTTLS on an smtp:// server (false only for a relay on the same host or network)"),
-    CONFIG_BOOL(notify_smtp_verify_tls, &notify_cfg.smtp_verify_tls, "true", "check the SMTP server's certificate"),
-    CONFIG_INT(notify_smtp_timeout_s, &notify_cfg.smtp_timeout_s, 30, 1, 600, "longest one e-mail may take to send"),
-    CONFIG_STR(notify_console_url, notify_cfg.console_url, "", 0, "address of the console (https://…) for links in e-mails; empty: the path alone"),
-    CONFIG_INT(notify_max_streams, &notify_cfg.max_streams, 1000, 0, 100000, "open message push connections (SSE) at most; 0: none"),
+    CONFIG_STR(notify_smtp_url, notify_cfg.smtp_url, "", 1, "邮件抄送的 SMTP 服务器：smtp://主机:端口 或 smtps://主机:端口；留空：不发邮件"),
+    CONFIG_STR(notify_smtp_from, notify_cfg.smtp_from, "", 0, "邮件发件人：地址，或 名称 <地址>"),
+    CONFIG_STR(notify_smtp_user, notify_cfg.smtp_user, "", 0, "SMTP 用户名；留空：不认证"),
+    CONFIG_STR(notify_smtp_password, notify_cfg.smtp_password, "", 2, "SMTP 密码"),
+    CONFIG_BOOL(notify_smtp_starttls, &notify_cfg.smtp_starttls, "true", "smtp:// 服务器必须使用 STARTTLS（只有同主机或同网络的中继才可设为 false）"),
+    CONFIG_BOOL(notify_smtp_verify_tls, &notify_cfg.smtp_verify_tls, "true", "校验 SMTP 服务器证书"),
+    CONFIG_INT(notify_smtp_timeout_s, &notify_cfg.smtp_timeout_s, 30, 1, 600, "发送一封邮件的最长时间（秒）"),
+    CONFIG_STR(notify_console_url, notify_cfg.console_url, "", 0, "控制台地址（https://…），用于邮件中的链接；留空：只写路径"),
+    CONFIG_INT(notify_max_streams, &notify_cfg.max_streams, 1000, 0, 100000, "消息推送连接（SSE）的最大数量；0 = 不推送"),
     {NULL},
 };
 // clang-format on
