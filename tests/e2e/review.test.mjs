@@ -307,3 +307,23 @@ test('a reviewer who decides second is told in place and sees the item as it is 
     await first.context().close();
   }
 });
+
+test('a detail page of something missing shows its error once: the page, no toast beside it', async (t) => {
+  const PAGES = ['/course/courses/999999', '/kb/999999', '/lecture/lectures/999999', '/lexicons/999999', '/live/streams/999999',
+    '/live/watch/999999', '/review/items/999999', '/submission/articles/999999', '/submission/articles/999999/edit',
+    '/submission/photos/999999', '/submission/videos/999999', '/jobs/999999'];
+  await withPage(t, ctx, async (page) => {
+    await login(page, ctx.base, USERS.district.username, PASSWORD);
+    await page.waitForURL((u) => !u.pathname.startsWith('/login'));
+    const bad = [];
+    for (const p of PAGES) {
+      await page.goto(ctx.base + p);
+      await page.locator('.el-result, [data-test=forbidden], [data-test=not-found]').first().waitFor();
+      await page.waitForTimeout(400); // a toast would be up by now
+      const toasts = await page.locator('.el-message--error:visible').count();
+      if (toasts) bad.push(`${p}: ${await page.locator('.el-message--error').first().textContent()}`);
+      await page.evaluate(() => document.querySelectorAll('.el-message').forEach((m) => m.remove()));
+    }
+    assert.deepEqual(bad, [], 'pages that toast as well');
+  });
+});

@@ -6,7 +6,7 @@ import { V } from '@/api/index.js';
 
 export const kbApi = {
   list: (q) => api.get(`${V}/kb`, q),
-  get: (id) => api.get(`${V}/kb/${id}`),
+  get: (id, opts) => api.get(`${V}/kb/${id}`, undefined, opts),
   create: (body) => api.post(`${V}/kb`, body),
   update: (id, body) => api.patch(`${V}/kb/${id}`, body),
   remove: (id) => api.del(`${V}/kb/${id}`),
