@@ -191,6 +191,20 @@ static bool sort_clause(http_req_t *req, const zd_resource_t *r, sbuf_t *out)
 static res_export_fn exporter;
 void res_set_exporter(res_export_fn fn) { exporter = fn; }
 
+bool res_export_wanted(http_req_t *req)
+{
+    const http_route_t *rt = http_route(req);
+    return exporter && rt && (rt->flags & HTTP_EXPORT) && http_query(req, "format");
+}
+
+void res_export(http_req_t *req, db_conn_t *c, const zd_resource_t *r, json_t *items)
+{
+    if (json_array_size(items) > RES_EXPORT_MAX)
+        http_error(req, 422, "too_large", "一次最多导出 %d 条，请缩小查询范围", RES_EXPORT_MAX);
+    else
+        exporter(req, c, r, items);
+}
+
 void res_list(http_req_t *req, db_conn_t *c, const zd_resource_t *r, const char *cols, const qb_t *q,
               const char *default_order, http_row_fn row, void *ud)
 {
@@ -202,8 +216,7 @@ void res_list_then(http_req_t *req, db_conn_t *c, const zd_resource_t *r, const 
 {
     int64_t page = 1, size = RES_EXPORT_MAX + 1;
     /* ?format=xlsx (validated): every row the filters select, as a workbook */
-    const http_route_t *rt = http_route(req);
-    bool xlsx = exporter && rt && (rt->flags & HTTP_EXPORT) && http_query(req, "format");
+    bool xlsx = res_export_wanted(req);
     if (!xlsx && !http_paging(req, &page, &size))
         return;
     sbuf_t order;
@@ -239,11 +252,7 @@ void res_list_then(http_req_t *req, db_conn_t *c, const zd_resource_t *r, const 
         return;
     }
     if (xlsx) {
-        json_t *items = json_object_get(o, "items");
-        if (json_array_size(items) > RES_EXPORT_MAX)
-            http_error(req, 422, "too_large", "一次最多导出 %d 条，请缩小查询范围", RES_EXPORT_MAX);
-        else
-            exporter(req, c, r, items);
+        res_export(req, c, r, json_object_get(o, "items"));
         json_decref(o);
         return;
     }

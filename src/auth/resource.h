@@ -107,6 +107,11 @@ typedef bool (*res_finish_fn)(http_req_t *req, db_conn_t *c, json_t *items, void
  * the labels. */
 typedef void (*res_export_fn)(http_req_t *req, db_conn_t *c, const zd_resource_t *r, json_t *items);
 void res_set_exporter(res_export_fn fn);
+/* A route that answers its whole list at once (no paging) exports it
+ * itself: when res_export_wanted() (HTTP_EXPORT and ?format=xlsx), it calls
+ * res_export() with every item instead of answering JSON. */
+bool res_export_wanted(http_req_t *req);
+void res_export(http_req_t *req, db_conn_t *c, const zd_resource_t *r, json_t *items);
 void res_list_then(http_req_t *req, db_conn_t *c, const zd_resource_t *r, const char *cols, const qb_t *q,
                    const char *default_order, http_row_fn row, void *ud, res_finish_fn finish);
 

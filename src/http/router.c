@@ -98,8 +98,8 @@ static const char *route_rule(const http_route_t *rt)
         return "a mutating route names its audit action (.audit) or says HTTP_NO_AUDIT";
     if ((rt->flags & HTTP_LIST) && strcmp(rt->method, "GET") != 0)
         return "HTTP_LIST is for GET routes";
-    if ((rt->flags & HTTP_EXPORT) && (!(rt->flags & HTTP_LIST) || !rt->resource || !rt->nout))
-        return "HTTP_EXPORT is for HTTP_LIST routes with a resource and their .out fields";
+    if ((rt->flags & HTTP_EXPORT) && (!rt->resource || !rt->nout))
+        return "HTTP_EXPORT is for list routes with a resource and their .out fields";
     if (rt->stream && (!mutating(rt->method) || !rt->stream->begin || !rt->stream->data || !rt->stream->end))
         return "a streamed body needs a method with a body and all three of begin, data, end";
     return NULL;

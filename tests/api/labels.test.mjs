@@ -154,6 +154,11 @@ test('lists flagged for export answer ?format=xlsx with their filters, in words,
   const sessions = await sheet(secadmin, '/api/v1/sessions?format=xlsx');
   assert.ok(sessions[0].includes('浏览器'));
   assert.ok(sessions.slice(1).every((r) => !/Mozilla|node|undici/.test(r[sessions[0].indexOf('浏览器')])));
+  // roles: the whole list at once, permissions and data scope by name
+  const roles = await sheet(secadmin, '/api/v1/roles?format=xlsx');
+  assert.ok(roles[0].includes('数据范围') && roles[0].includes('功能权限'), JSON.stringify(roles[0]));
+  assert.ok(roles.some((r) => r.includes('系统管理员') && r.includes('全部数据')), JSON.stringify(roles.slice(0, 3)));
+  assert.ok(!roles.flat().some((x) => /^[a-z]+\.[a-z_]+$/.test(String(x))), 'no permission codes');
   for (const p of ['/api/v1/jobs?format=xlsx', '/api/v1/job-runs?format=xlsx', '/api/v1/schedules?format=xlsx', '/api/v1/lexicons?format=xlsx']) {
     const s = await sheet(admin, p);
     assert.ok(s[0].length > 3, p);

@@ -160,6 +160,16 @@ test('the organisation tree beside the user list and the organisation picker fin
   });
 });
 
+test('the roles list exports to .xlsx with permissions by name', async (t) => {
+  await withPage(t, ctx, async (page) => {
+    await signIn(ctx, page, 'secadmin');
+    await page.goto(ctx.base + '/roles');
+    const dl = page.waitForEvent('download');
+    await page.locator('[data-test=roles-export]').click();
+    assert.equal((await dl).suggestedFilename(), '角色.xlsx');
+  });
+});
+
 test('the new user changes the initial password and sees only what the role allows; other pages are 403', async (t) => {
   await withPage(t, ctx, async (page) => {
     await login(page, ctx.base, USER.username, USER.password, { redirect: '/orgs' });

@@ -304,3 +304,23 @@ test('a Word document is checked, every suggestion is taken at once, and the che
     await row.waitFor({ state: 'detached' });
   });
 });
+
+test('selected lexicon entries are deleted in one batch, with one message', async (t) => {
+  await withPage(t, ctx, async (page) => {
+    await signIn(ctx, page, 'admin');
+    const admin = await apiOf(page);
+    const lex = await admin.post('/api/v1/lexicons', { name: '批量删除测试词库', category: 'custom', severity: 'warn' });
+    assert.equal(lex.status, 201);
+    assert.equal((await admin.raw(`/api/v1/lexicons/${lex.json.id}/import`, '批量甲\n批量乙\n批量丙\n', 'text/plain; charset=utf-8')).status, 200);
+    await page.goto(`${ctx.base}/lexicons/${lex.json.id}`);
+    const rows = page.locator('[data-test=entries-table] .el-table__body-wrapper .el-table__row');
+    await rows.filter({ hasText: '批量丙' }).waitFor();
+    for (const w of ['批量甲', '批量乙']) await rows.filter({ hasText: w }).locator('.el-checkbox').click();
+    await page.locator('[data-test=entries-batch-delete]').click();
+    await page.locator('.el-message-box').getByRole('button', { name: '批量删除' }).click();
+    await page.locator('.el-message', { hasText: '已删除 2 条' }).waitFor();
+    await rows.filter({ hasText: '批量甲' }).waitFor({ state: 'detached' });
+    assert.equal(await rows.count(), 1);
+    assert.equal((await admin.get(`/api/v1/lexicons/${lex.json.id}/entries`)).json.total, 1);
+  });
+});

@@ -466,6 +466,9 @@ static const zd_label_t TOKEN_REVOKE[] = {{"revoked_by_admin", "管理员吊销"
                                           {NULL}};
 /* names of fields that audit details and exports show and no route titles */
 static const zd_label_t FIELD[] = {{"id", "编号"},
+                                   {"role.name", "标识"},
+                                   {"role.title", "角色名称"},
+                                   {"role.permissions", "功能权限"},
                                    {"username", "用户名"},
                                    {"name", "名称"},
                                    {"org_id", "所属组织"},

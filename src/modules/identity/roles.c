@@ -256,6 +256,10 @@ static void list_roles(http_req_t *req)
     size_t i;
     json_t *o;
     json_array_foreach(items, i, o) add_details(c, o);
+    if (res_export_wanted(req)) {
+        res_export(req, c, &ROLES, http_defer_json(req, items));
+        return;
+    }
     http_json(req, 200, json_pack("{s:o,s:I}", "items", items, "total", (json_int_t)json_array_size(items)));
 }
 
@@ -310,8 +314,8 @@ static const vfield_t ROLE_OUT[] = {
     {"title", V_STR},
     {"data_scope", V_ENUM, .choices = SCOPES},
     {"builtin", V_BOOL, .title = "内置角色（不能删除）"},
-    {"permissions", V_ARRAY},
-    {"user_count", V_INT, .title = "持有此角色的用户数"},
+    {"permissions", V_ARRAY, .title = "功能权限"},
+    {"user_count", V_INT, .title = "用户数（持有此角色的用户）"},
 };
 
 static void create_role(http_req_t *req)
@@ -638,7 +642,7 @@ static void patch_policy(http_req_t *req)
 static const http_route_t routes[] = {
     {.method = "GET", .pattern = "/api/v1/permissions", .handler = get_permissions, .perm = "role.read",
      .summary = "权限目录", .notes = "{items:[{group,title,permissions:[{code,title,duty}]}]}"},
-    {.method = "GET", .pattern = "/api/v1/roles", .handler = list_roles, .perm = HTTP_LOGIN, .summary = "角色列表",
+    {.method = "GET", .pattern = "/api/v1/roles", .handler = list_roles, .perm = HTTP_LOGIN, .summary = "角色列表", .flags = HTTP_EXPORT,
      .resource = &ROLES, HTTP_OUT(ROLE_OUT), .notes = "user forms need the names"},
     {.method = "POST", .pattern = "/api/v1/roles", .handler = create_role, .perm = "role.write",
      .summary = "新建角色", .audit = "role.create", .resource = &ROLES, HTTP_BODY(ROLE_NEW), HTTP_OUT(ROLE_OUT),

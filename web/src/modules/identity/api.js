@@ -41,6 +41,7 @@ export const userApi = {
 export const roleApi = {
   permissions: () => api.get(`${V}/permissions`),
   list: (opts) => api.get(`${V}/roles`, undefined, opts),
+  exportXlsx: () => download(`${V}/roles`, { format: 'xlsx' }, '角色.xlsx'),
   get: (id) => api.get(`${V}/roles/${id}`),
   create: (body) => api.post(`${V}/roles`, body),
   update: (id, body) => api.patch(`${V}/roles/${id}`, body),
@@ -50,7 +51,7 @@ export const roleApi = {
 export const sessionApi = {
   list: (q) => api.get(`${V}/sessions`, q),
   exportXlsx: (q) => exportList(`${V}/sessions`, q, '在线会话.xlsx'),
-  end: (id) => api.del(`${V}/sessions/${id}`),
+  end: (id, opts) => api.del(`${V}/sessions/${id}`, opts),
 };
 
 export const policyApi = {

@@ -17,7 +17,7 @@ export const proofreadApi = {
   history: (q) => api.get(`${V}/proofread/history`, q),
   historyExport: (q) => exportList(`${V}/proofread/history`, q, '我的校对记录.xlsx'),
   historyGet: (id, opts) => api.get(`${V}/proofread/history/${id}`, undefined, opts),
-  historyRemove: (id) => api.del(`${V}/proofread/history/${id}`),
+  historyRemove: (id, opts) => api.del(`${V}/proofread/history/${id}`, opts),
   /** format: docx (Word, with the marked text) or xlsx (the findings table) */
   report: (id, format) => download(`${V}/proofread/history/${id}/report`, { format }, `校对报告.${format}`),
 };
@@ -35,7 +35,7 @@ export const lexiconApi = {
   // a word the lexicon already has (409 duplicate_word) is shown under the word field
   createEntry: (id, body) => api.post(`${V}/lexicons/${id}/entries`, body, { handled: [409] }),
   updateEntry: (id, entryId, body) => api.patch(`${V}/lexicons/${id}/entries/${entryId}`, body, { handled: [409] }),
-  removeEntry: (id, entryId) => api.del(`${V}/lexicons/${id}/entries/${entryId}`),
+  removeEntry: (id, entryId, opts) => api.del(`${V}/lexicons/${id}/entries/${entryId}`, opts),
   /** file: a Blob; .xlsx by its type, else UTF-8 text/plain */
   importFile: (id, file, onProgress) =>
     upload(`${V}/lexicons/${id}/import`, file, { contentType: file.type === XLSX ? XLSX : 'text/plain; charset=utf-8', onProgress }),
