@@ -2,7 +2,9 @@
 // mainstream browser engine; Chromium has the full suite in tests/e2e).
 // One scenario in each: log in with the TOTP step, open a list, submit a
 // form with an error and correct it, upload a file into it, and run a 校真
-// check whose findings are highlighted in the text.
+// check whose findings are highlighted in the text. Then the members' pages
+// (/m/, Vant): a member logs in, sees the home page, opens a lecture, the
+// course series and their bookings.
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, writeFileSync, rmSync } from 'node:fs';
@@ -15,7 +17,7 @@ import { openFirefox, openWebKit } from './drivers.mjs';
 const OUT = new URL('../out/browsers/', import.meta.url).pathname;
 let srv, work;
 before(async () => {
-  srv = await startServer({ env: { ZHENDI_ADMIN_TOTP_SECRET: TOTP_SECRET }, args: ['--web-root', WEB_ROOT] });
+  srv = await startServer({ env: { ZHENDI_ADMIN_TOTP_SECRET: TOTP_SECRET }, args: ['--web-root', WEB_ROOT, '--demo'] });
   work = mkdtempSync(join(tmpdir(), 'zhendi-browsers-'));
 });
 after(async () => {
@@ -88,6 +90,32 @@ for (const [engine, open] of [['firefox', openFirefox], ['webkit', openWebKit]])
       await b.waitFor('[data-test=hl-mark]', { text: '按装' });
       await b.waitFor('[data-test=hl-mark]', { text: `兼容测试词${engine}` });
       assert.match(await b.text('[data-test=verdict]'), /\S/);
+    });
+
+    step('a member logs in on the members\' pages, opens a lecture, the courses and their bookings', async () => {
+      // the administrator logs out of the console first (user menu → 退出登录)
+      await b.goto(srv.base + '/');
+      await b.click('[data-test=user-menu]');
+      await b.clickText('.el-dropdown-menu__item', '退出登录');
+      await b.clickText('.el-message-box button', '退出');
+      await b.waitFor('[data-test=login-submit]');
+      await b.goto(srv.base + '/m/');
+      await b.waitFor('[data-test=m-login-submit]');
+      await b.fill('[data-test=m-username] input', 'dangyuan01');
+      await b.fill('[data-test=m-password] input', 'Zhendi@Demo2026');
+      await b.click('[data-test=m-login-submit]');
+      await b.waitFor('[data-test=m-tabbar]');
+      await b.waitFor('[data-test=m-lecture-card]'); // the home page's coming lectures
+      await b.goto(srv.base + '/m/lectures');
+      await b.click('[data-test=m-lecture-card]');
+      await b.waitFor('[data-test=m-lecture-title]');
+      assert.match(await b.text('[data-test=m-lecture-title]'), /\S/);
+      await b.waitFor('[data-test=m-session]');
+      await b.goto(srv.base + '/m/courses');
+      await b.waitFor('.van-tab', { text: '红色节点党课' });
+      await b.goto(srv.base + '/m/bookings');
+      await b.waitFor('[data-test=m-tabbar]');
+      await b.waitFor('.van-nav-bar__title, .van-empty, [data-test=m-booking]');
     });
   });
 }
