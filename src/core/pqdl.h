@@ -6,36 +6,36 @@
 #define ZD_PQDL_H
 #include <libpq-fe.h>
 
-#define ZD_PQ_FUNCS(X)                                                                                   \
-    X(PQclear)                                                                                           \
-    X(PQcmdStatus)                                                                                       \
-    X(PQcmdTuples)                                                                                       \
-    X(PQconnectdbParams)                                                                                 \
-    X(PQconninfoFree)                                                                                    \
-    X(PQconninfoParse)                                                                                   \
-    X(PQdescribePrepared)                                                                                \
-    X(PQerrorMessage)                                                                                    \
-    X(PQexec)                                                                                            \
-    X(PQexecParams)                                                                                      \
-    X(PQexecPrepared)                                                                                    \
-    X(PQfinish)                                                                                          \
-    X(PQfname)                                                                                           \
-    X(PQfreemem)                                                                                         \
-    X(PQftype)                                                                                           \
-    X(PQgetisnull)                                                                                       \
-    X(PQgetlength)                                                                                       \
-    X(PQgetvalue)                                                                                        \
-    X(PQnfields)                                                                                         \
-    X(PQntuples)                                                                                         \
-    X(PQprepare)                                                                                         \
-    X(PQresultErrorField)                                                                                \
-    X(PQresultErrorMessage)                                                                              \
-    X(PQresultStatus)                                                                                    \
-    X(PQserverVersion)                                                                                   \
-    X(PQsetNoticeProcessor)                                                                              \
-    X(PQsocket)                                                                                          \
-    X(PQstatus)                                                                                          \
-    X(PQtransactionStatus)                                                                               \
+#define ZD_PQ_FUNCS(X)                                                                                       \
+    X(PQclear)                                                                                               \
+    X(PQcmdStatus)                                                                                           \
+    X(PQcmdTuples)                                                                                           \
+    X(PQconnectdbParams)                                                                                     \
+    X(PQconninfoFree)                                                                                        \
+    X(PQconninfoParse)                                                                                       \
+    X(PQdescribePrepared)                                                                                    \
+    X(PQerrorMessage)                                                                                        \
+    X(PQexec)                                                                                                \
+    X(PQexecParams)                                                                                          \
+    X(PQexecPrepared)                                                                                        \
+    X(PQfinish)                                                                                              \
+    X(PQfname)                                                                                               \
+    X(PQfreemem)                                                                                             \
+    X(PQftype)                                                                                               \
+    X(PQgetisnull)                                                                                           \
+    X(PQgetlength)                                                                                           \
+    X(PQgetvalue)                                                                                            \
+    X(PQnfields)                                                                                             \
+    X(PQntuples)                                                                                             \
+    X(PQprepare)                                                                                             \
+    X(PQresultErrorField)                                                                                    \
+    X(PQresultErrorMessage)                                                                                  \
+    X(PQresultStatus)                                                                                        \
+    X(PQserverVersion)                                                                                       \
+    X(PQsetNoticeProcessor)                                                                                  \
+    X(PQsocket)                                                                                              \
+    X(PQstatus)                                                                                              \
+    X(PQtransactionStatus)                                                                                   \
     X(PQunescapeBytea)
 
 typedef struct {
