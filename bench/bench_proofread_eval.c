@@ -18,6 +18,14 @@
  *                       evasion-words.lex planted with one evasion (\n, \r
  *                       escaped), marked ⟦…⟧; scored on sensitive findings of
  *                       that lexicon, recall by kind.
+ *   pinyin.txt          the same words in pinyin and homophones (same format),
+ *                       scored with the pinyin option on for evasion-words.lex
+ *                       AND for the built-in sensitive lexicons: a finding by
+ *                       pinyin is right when its span is the marked one; any
+ *                       other finding by pinyin, here or in every other file
+ *                       (planted, hard negatives, clean, mined, evasions), is
+ *                       a false alarm. --check also fails below
+ *                       --min-pinyin-recall / --min-pinyin-precision.
  *
  * Prints recall, precision and F1 overall, and for the hard negatives the
  * false alarms, the share of sentences without one, and the precision the
@@ -43,9 +51,9 @@
 #define MARK_OPEN  "\xe2\x9f\xa6" /* ⟦ */
 #define MARK_CLOSE "\xe2\x9f\xa7" /* ⟧ */
 
-enum { PLANTED, HARD, CLEAN, NSETS, MINED = NSETS, EVASIONS };
-static const char *const SET_FILE[NSETS + 2] = {"planted.txt", "hard-negatives.txt", "clean.txt", "mined.txt",
-                                                "evasions.txt"};
+enum { PLANTED, HARD, CLEAN, NSETS, MINED = NSETS, EVASIONS, PINYIN };
+static const char *const SET_FILE[NSETS + 3] = {"planted.txt", "hard-negatives.txt", "clean.txt",
+                                                "mined.txt",   "evasions.txt",       "pinyin.txt"};
 
 typedef struct {
     char kind[32]; /* evasions.txt */
@@ -84,13 +92,14 @@ static int load(const char *dir, int set, sentv_t *out)
         sent_t s = {0};
         s.text = malloc((size_t)n + 1);
         size_t o = 0, cp = 0, start = 0, i0 = 0;
-        char *tab = set == EVASIONS ? strchr(line, '\t') : NULL;
+        char *tab = set == EVASIONS || set == PINYIN ? strchr(line, '\t') : NULL;
         if (tab) {
             snprintf(s.kind, sizeof s.kind, "%.*s", (int)(tab - line), line);
             i0 = (size_t)(tab - line) + 1;
         }
         for (size_t i = i0; i < (size_t)n;) {
-            if (set == EVASIONS && line[i] == '\\' && i + 1 < (size_t)n && (line[i + 1] == 'n' || line[i + 1] == 'r')) {
+            if (set == EVASIONS && line[i] == '\\' && i + 1 < (size_t)n &&
+                (line[i + 1] == 'n' || line[i + 1] == 'r')) {
                 s.text[o++] = line[i + 1] == 'n' ? '\n' : '\r';
                 i += 2;
                 cp++;
@@ -237,7 +246,8 @@ static double ratio(double a, double b) { return b > 0 ? a / b : 0; }
 static void report(const char *title, const tally_t *t)
 {
     size_t fp = t->fp[PLANTED] + t->fp[HARD] + t->fp[CLEAN];
-    double rec = ratio((double)t->tp, (double)(t->tp + t->fn)), prec = ratio((double)t->tp, (double)(t->tp + fp));
+    double rec = ratio((double)t->tp, (double)(t->tp + t->fn)),
+           prec = ratio((double)t->tp, (double)(t->tp + fp));
     double f1 = rec + prec > 0 ? 2 * rec * prec / (rec + prec) : 0;
     double hprec = ratio((double)t->tp, (double)(t->tp + t->fp[HARD]));
     printf("%s\n", title);
@@ -246,9 +256,9 @@ static void report(const char *title, const tally_t *t)
            rec, prec, f1, t->tp + t->fn, t->tp, t->fn, fp, t->fp[PLANTED], t->fp[HARD], t->fp[CLEAN]);
     printf("  hard negatives: %zu sentences (%zu with a raw typo hit), %zu false alarms, %.4f without one; "
            "precision on planted + hard only %.4f, F1 %.4f\n",
-           t->sentences[HARD], t->raw_hard, t->fp[HARD], 1 - ratio((double)t->hard_hit_sentences,
-                                                                 (double)t->sentences[HARD]),
-           hprec, rec + hprec > 0 ? 2 * rec * hprec / (rec + hprec) : 0);
+           t->sentences[HARD], t->raw_hard, t->fp[HARD],
+           1 - ratio((double)t->hard_hit_sentences, (double)t->sentences[HARD]), hprec,
+           rec + hprec > 0 ? 2 * rec * hprec / (rec + hprec) : 0);
     printf("  clean:          %zu sentences, %zu false alarms\n", t->sentences[CLEAN], t->fp[CLEAN]);
 }
 
@@ -291,7 +301,9 @@ static void cost(pr_lexset_t *ls, const sentv_t *a, const sentv_t *b, size_t mix
     sbuf_init(&all);
     size_t ia = 0, ib = 0;
     for (size_t k = 0; ia < a->n || (b && ib < b->n && mix == 1); k++) {
-        const sent_t *s = b && mix && k % mix == mix - 1 && ib < b->n ? &b->v[ib++] : ia < a->n ? &a->v[ia++] : NULL;
+        const sent_t *s = b && mix && k % mix == mix - 1 && ib < b->n ? &b->v[ib++]
+                          : ia < a->n                                 ? &a->v[ia++]
+                                                                      : NULL;
         if (!s)
             break;
         sbuf_append(&all, s->text, s->len);
@@ -328,7 +340,8 @@ static void cost(pr_lexset_t *ls, const sentv_t *a, const sentv_t *b, size_t mix
             if (rep == 0 || d < ns[m])
                 ns[m] = d; /* best of 7: the machine is shared */
         }
-    printf("cost on %s: %zu articles of ≈ 3,000 characters, %.2f raw typo hits per article (%.2f kept); per article: "
+    printf("cost on %s: %zu articles of ≈ 3,000 characters, %.2f raw typo hits per article (%.2f kept); per "
+           "article: "
            "no confirmation %.1f µs, segmentation %.1f µs (%+.1f %%), language model %.1f µs (%+.1f %%)\n",
            name, n, (double)hits / (double)n, (double)kept / (double)n, ns[0] / 1e3 / (double)n,
            ns[1] / 1e3 / (double)n, 100 * (ns[1] - ns[0]) / ns[0], ns[2] / 1e3 / (double)n,
@@ -354,7 +367,8 @@ static int evasions(const char *dir, double *recall)
         words[n][strcspn(words[n], "\r\n")] = 0;
         if (!words[n][0] || words[n][0] == '#')
             continue;
-        e[n] = (pr_entry_t){words[n], NULL, "规避测试", 1, (int64_t)n + 1, PR_SENSITIVE, PR_BLOCK, PR_REPEATS_DEFAULT};
+        e[n] = (pr_entry_t){words[n],       NULL,         "规避测试", 1,
+                            (int64_t)n + 1, PR_SENSITIVE, PR_BLOCK,   PR_REPEATS_DEFAULT};
         n++;
     }
     fclose(f);
@@ -371,7 +385,8 @@ static int evasions(const char *dir, double *recall)
             pr_check(ls, s->text, s->len, NULL, &res, NULL);
             bool hit = false;
             for (size_t k = 0; k < res.n; k++) {
-                bool exact = s->nexp && res.items[k].start == s->exp[0][0] && res.items[k].end == s->exp[0][1];
+                bool exact =
+                    s->nexp && res.items[k].start == s->exp[0][0] && res.items[k].end == s->exp[0][1];
                 hit |= exact;
                 fp += !exact;
             }
@@ -393,12 +408,114 @@ static int evasions(const char *dir, double *recall)
     return 0;
 }
 
+/* Matching by pinyin: recall by kind on pinyin.txt, precision over every
+ * sentence of the evaluation set (the built-in sensitive lexicons match by
+ * pinyin too, so their homophones in ordinary text count as false alarms). */
+static int pinyin_eval(const char *dir, const pr_entry_t *builtin, size_t nbuiltin, double *recall,
+                       double *precision)
+{
+    sentv_t sets[PINYIN + 1] = {{0}};
+    for (int s = 0; s <= PINYIN; s++)
+        if (load(dir, s, &sets[s]) != 0)
+            return -1;
+    char path[1200], err[256];
+    snprintf(path, sizeof path, "%s/evasion-words.lex", dir);
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return -1;
+    size_t cap = nbuiltin + 64, n = 0;
+    pr_entry_t *e = calloc(cap, sizeof *e);
+    static char words[64][64];
+    size_t nw = 0;
+    for (size_t i = 0; i < nbuiltin; i++) {
+        e[n] = builtin[i];
+        e[n].pinyin = builtin[i].category == PR_SENSITIVE;
+        n++;
+    }
+    while (nw < 64 && fgets(words[nw], sizeof words[nw], f)) {
+        words[nw][strcspn(words[nw], "\r\n")] = 0;
+        if (!words[nw][0] || words[nw][0] == '#')
+            continue;
+        e[n++] = (pr_entry_t){words[nw],    NULL,     "规避测试",         1,   (int64_t)nw + 1,
+                              PR_SENSITIVE, PR_BLOCK, PR_REPEATS_DEFAULT, true};
+        nw++;
+    }
+    fclose(f);
+    pr_lexset_t *ls = pr_lexset_build(e, n, 0, err, sizeof err);
+    free(e);
+    if (!ls) {
+        fprintf(stderr, "bench_proofread_eval: %s\n", err);
+        return -1;
+    }
+    printf("matching by pinyin (%zu patterns; evasion-words.lex and the built-in sensitive lexicons with the "
+           "option on; exact spans):\n",
+           pr_lexset_stats(ls)->pinyin);
+    pr_options_t opt = {.verify = PR_VERIFY_NONE, .categories = 1u << PR_SENSITIVE};
+    size_t tp = 0, fp = 0, total = 0;
+    const sentv_t *pv = &sets[PINYIN];
+    for (size_t i = 0; i < pv->n;) {
+        size_t j = i, ok = 0;
+        for (; j < pv->n && !strcmp(pv->v[j].kind, pv->v[i].kind); j++) {
+            const sent_t *s = &pv->v[j];
+            pr_result_t res;
+            pr_check(ls, s->text, s->len, &opt, &res, NULL);
+            bool hit = false;
+            for (size_t k = 0; k < res.n; k++) {
+                if (res.items[k].rule != PR_RULE_PINYIN)
+                    continue;
+                bool exact =
+                    s->nexp && res.items[k].start == s->exp[0][0] && res.items[k].end == s->exp[0][1];
+                hit |= exact;
+                fp += !exact;
+            }
+            ok += hit;
+            pr_result_free(&res);
+        }
+        printf("  %-18s %zu / %zu\n", pv->v[i].kind, ok, j - i);
+        tp += ok;
+        total += j - i;
+        i = j;
+    }
+    size_t fp_in = fp;
+    static const char *const NAME[] = {"planted", "hard negatives", "clean", "mined", "evasions"};
+    printf("  false alarms (findings by pinyin) in the other files:");
+    for (int s = 0; s < PINYIN; s++) {
+        size_t before = fp;
+        for (size_t i = 0; i < sets[s].n; i++) {
+            pr_result_t res;
+            pr_check(ls, sets[s].v[i].text, sets[s].v[i].len, &opt, &res, NULL);
+            for (size_t k = 0; k < res.n; k++)
+                if (res.items[k].rule == PR_RULE_PINYIN) {
+                    fp++;
+                    if (getenv("ZHENDI_EVAL_VERBOSE"))
+                        fprintf(stderr, "pinyin false alarm: %s [%zu,%zu) %s\n", res.items[k].entry->word,
+                                res.items[k].start, res.items[k].end, sets[s].v[i].text);
+                }
+            pr_result_free(&res);
+        }
+        printf(" %s %zu / %zu sentences;", NAME[s], fp - before, sets[s].n);
+    }
+    printf("\n");
+    *recall = ratio((double)tp, (double)total);
+    *precision = ratio((double)tp, (double)(tp + fp));
+    printf("  all                %zu / %zu (recall %.4f), precision %.4f (%zu false alarms: %zu in "
+           "pinyin.txt)\n",
+           tp, total, *recall, *precision, fp, fp_in);
+    for (int s = 0; s <= PINYIN; s++) {
+        for (size_t i = 0; i < sets[s].n; i++)
+            free(sets[s].v[i].text);
+        free(sets[s].v);
+    }
+    pr_lexset_release(ls);
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     const char *dir = NULL;
     run_t r = {.verify = PR_VERIFY_LM};
     bool do_sweep = false, do_cost = false, do_check = false;
-    double min_recall = 0.98, min_precision = 0.99;
+    double min_recall = 0.98, min_precision = 0.99, min_py_recall = 0.95, min_py_precision = 0.95;
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--data") && i + 1 < argc)
             dir = argv[++i];
@@ -408,7 +525,9 @@ int main(int argc, char **argv)
             r.margin_attached = atof(argv[++i]);
         else if (!strcmp(argv[i], "--verify") && i + 1 < argc) {
             const char *v = argv[++i];
-            r.verify = !strcmp(v, "none") ? PR_VERIFY_NONE : !strcmp(v, "segment") ? PR_VERIFY_SEGMENT : PR_VERIFY_LM;
+            r.verify = !strcmp(v, "none")      ? PR_VERIFY_NONE
+                       : !strcmp(v, "segment") ? PR_VERIFY_SEGMENT
+                                               : PR_VERIFY_LM;
         } else if (!strcmp(argv[i], "--sweep"))
             do_sweep = true;
         else if (!strcmp(argv[i], "--cost"))
@@ -419,11 +538,17 @@ int main(int argc, char **argv)
             min_recall = atof(argv[++i]);
         else if (!strcmp(argv[i], "--min-precision") && i + 1 < argc)
             min_precision = atof(argv[++i]);
+        else if (!strcmp(argv[i], "--min-pinyin-recall") && i + 1 < argc)
+            min_py_recall = atof(argv[++i]);
+        else if (!strcmp(argv[i], "--min-pinyin-precision") && i + 1 < argc)
+            min_py_precision = atof(argv[++i]);
         else if (!strcmp(argv[i], "--verbose"))
             r.verbose = true;
         else {
-            fprintf(stderr, "usage: bench_proofread_eval [--data DIR] [--verify lm|segment|none] [--margin M] "
-                            "[--margin-attached M] [--sweep] [--cost] [--check [--min-recall R] [--min-precision P]] [--verbose]\n");
+            fprintf(stderr,
+                    "usage: bench_proofread_eval [--data DIR] [--verify lm|segment|none] [--margin M] "
+                    "[--margin-attached M] [--sweep] [--cost] [--check [--min-recall R] [--min-precision P]] "
+                    "[--verbose]\n");
             return 2;
         }
     }
@@ -457,7 +582,8 @@ int main(int argc, char **argv)
             fprintf(stderr, "bench_proofread_eval: %s\n", lm_error());
             return 2;
         }
-        printf("language model: %zu words, loaded in %.0f ms\n", lm_words(m), (double)(time_mono_ns() - t0) / 1e6);
+        printf("language model: %zu words, loaded in %.0f ms\n", lm_words(m),
+               (double)(time_mono_ns() - t0) / 1e6);
     }
     static const char *const VNAME[] = {"language model", "segmentation (friso)", "none"};
     double margin = r.margin != 0 ? r.margin : PR_LM_MARGIN,
@@ -465,8 +591,8 @@ int main(int argc, char **argv)
     char title[200];
     snprintf(title, sizeof title, "typo confirmation: %s", VNAME[r.verify]);
     if (r.verify == PR_VERIFY_LM)
-        snprintf(title, sizeof title, "typo confirmation: language model, margin %.2f (attached %.2f)", margin,
-                 margin_att);
+        snprintf(title, sizeof title, "typo confirmation: language model, margin %.2f (attached %.2f)",
+                 margin, margin_att);
     tally_t t;
     if (do_sweep) {
         run_t low = r;
@@ -481,12 +607,16 @@ int main(int argc, char **argv)
     double ev_recall = 0;
     if (evasions(dir, &ev_recall) != 0)
         fprintf(stderr, "bench_proofread_eval: no evasion set in %s\n", dir);
+    double py_recall = 0, py_precision = 0;
+    if (pinyin_eval(dir, v, n, &py_recall, &py_precision) != 0)
+        fprintf(stderr, "bench_proofread_eval: no pinyin set in %s\n", dir);
     if (do_cost) {
         /* typical articles: the corpus's own rate of sentences holding a
          * typo entry's characters (mined.txt: ≈ 1 in 110) */
         sentv_t mined = {0};
         if (load(dir, MINED, &mined) == 0)
-            cost(ls, &sets[CLEAN], &mined, 110, "typical articles (clean sentences, 1 in 110 from mined.txt)");
+            cost(ls, &sets[CLEAN], &mined, 110,
+                 "typical articles (clean sentences, 1 in 110 from mined.txt)");
         cost(ls, &sets[CLEAN], NULL, 0, "clean sentences only (no typo hit)");
         cost(ls, &sets[PLANTED], &sets[HARD], 1, "planted + hard negatives (a typo hit in every sentence)");
         for (size_t i = 0; i < mined.n; i++)
@@ -497,12 +627,23 @@ int main(int argc, char **argv)
     double rec = ratio((double)t.tp, (double)(t.tp + t.fn)), prec = ratio((double)t.tp, (double)(t.tp + fp));
     int rc = 0;
     if (do_check && ev_recall < 1) {
-        fprintf(stderr, "bench_proofread_eval: an evaded sensitive word was missed or found on a wrong span\n");
+        fprintf(stderr,
+                "bench_proofread_eval: an evaded sensitive word was missed or found on a wrong span\n");
         rc = 1;
     }
     if (do_check && (rec < min_recall || prec < min_precision)) {
-        fprintf(stderr, "bench_proofread_eval: below target (recall %.4f, at least %.4f; precision %.4f, at least %.4f)\n",
+        fprintf(stderr,
+                "bench_proofread_eval: below target (recall %.4f, at least %.4f; precision %.4f, at least "
+                "%.4f)\n",
                 rec, min_recall, prec, min_precision);
+        rc = 1;
+    }
+    if (do_check && (py_recall < min_py_recall || py_precision < min_py_precision)) {
+        fprintf(stderr,
+                "bench_proofread_eval: matching by pinyin below target (recall %.4f, at least %.4f; "
+                "precision %.4f, at "
+                "least %.4f)\n",
+                py_recall, min_py_recall, py_precision, min_py_precision);
         rc = 1;
     }
     for (int s = 0; s < NSETS; s++) {

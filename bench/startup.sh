@@ -28,7 +28,10 @@ trap 'rm -rf "$work"' EXIT
 cd "$work"
 echo '这是一段普通的文字，用来测试命令行的启动时间。' >plain.txt
 echo '我们要按装新的设备。' >typo.txt
-VIPS=$( (ldconfig -p || true) | awk '/libvips\.so\.42 /{p = $NF} END {print p}')
+lib() { (ldconfig -p || true) | awk -v l="$1" '$1 == l {p = $NF} END {print p}'; }
+VIPS=$(lib libvips.so.42)
+# the libraries the binary opens on first use, loaded at start as when they were linked
+LATER="$VIPS $(lib libpoppler-glib.so.8) $(lib libclamav.so.12) $(lib libcurl.so.4) $(lib libpq.so.5)"
 
 # "median ms (min–max)" of column $1 of ms
 stats() {
@@ -57,6 +60,17 @@ measure "zhendi proofread --text (built-in lexicons)" "$BIN" proofread --text pl
 measure "  - without the tables' snapshot" env ZHENDI_CACHE_DIR=off "$BIN" proofread --text plain.txt
 if [[ -n $VIPS ]]; then
     measure "  - with libvips loaded at start (as when linked)" env LD_PRELOAD="$VIPS" "$BIN" proofread --text plain.txt
-    measure "  - both (the binary before issue 16's start-up work)" env LD_PRELOAD="$VIPS" ZHENDI_CACHE_DIR=off "$BIN" proofread --text plain.txt
+    measure "  - with libvips, poppler-glib, libclamav, libcurl, libpq at start" env LD_PRELOAD="$LATER" "$BIN" proofread --text plain.txt
+    measure "  - those and no snapshot (the binary before issue 16's start-up work)" env LD_PRELOAD="$LATER" ZHENDI_CACHE_DIR=off "$BIN" proofread --text plain.txt
 fi
 measure "zhendi proofread --text, a typo hit (language model loaded)" "$BIN" proofread --text typo.txt
+if command -v perf >/dev/null && perf stat true >/dev/null 2>&1; then
+    # CPU time to the tenth of a millisecond (time(1) has 10 ms steps)
+    echo
+    echo "perf stat -r $RUNS, task-clock (CPU) and elapsed (wall), mean:"
+    for v in "" "$LATER"; do
+        perf stat -r "$RUNS" env LD_PRELOAD="$v" "$BIN" proofread --text plain.txt 2>&1 >/dev/null |
+            awk -v n="${v:+with the libraries opened on first use preloaded}" '/task-clock/ {c = $1} /elapsed/ {w = $1 * 1000}
+                END {printf "  proofread --text %-48s CPU %6.1f ms  wall %6.1f ms\n", n, c, w}'
+    done
+fi

@@ -31,10 +31,10 @@
 #include "core/db_internal.h"
 #include "core/db_pgsql.h"
 #include "core/log.h"
+#include "core/pqdl.h"
 #include "core/str.h"
 #include "core/timeutil.h"
 #include <errno.h>
-#include <libpq-fe.h>
 #include <math.h>
 #include <poll.h>
 #include <stdio.h>

@@ -1,9 +1,9 @@
 /* pgdump.c — pg_dump / pg_restore / psql as child processes; see pgdump.h. */
 #include "core/pgdump.h"
+#include "core/pqdl.h"
 #include "core/str.h"
 #include <errno.h>
 #include <fcntl.h>
-#include <libpq-fe.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>

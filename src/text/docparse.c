@@ -4,7 +4,9 @@
 #include "core/xlsx.h"
 #include "core/xmlread.h"
 #include "text/htmlsafe.h"
+#include <dlfcn.h>
 #include <poppler.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -207,8 +209,54 @@ static char *parse_docx(const char *buf, size_t len, char *err, size_t errlen)
 
 /* ---- PDF ---- */
 
+/* poppler-glib is opened with dlopen() on the first PDF, not linked: its
+ * fifty-odd libraries (poppler, cairo, NSS, lcms …) would cost every start
+ * of the binary in the dynamic loader, also `zhendi proofread --text`
+ * (issue 16). glib and gobject stay linked (libvips's API needs them). */
+#define ZD_POPPLER_FUNCS(X)                                                                                  \
+    X(poppler_document_new_from_bytes)                                                                       \
+    X(poppler_document_get_n_pages)                                                                          \
+    X(poppler_document_get_page)                                                                             \
+    X(poppler_page_get_text)                                                                                 \
+    X(poppler_error_quark)
+
+static struct {
+#define X(f) __typeof__(f) *f;
+    ZD_POPPLER_FUNCS(X)
+#undef X
+} px;
+static pthread_once_t px_once = PTHREAD_ONCE_INIT;
+static char px_error[256];
+static bool px_ok;
+
+static void poppler_open(void)
+{
+    void *h = dlopen("libpoppler-glib.so.8", RTLD_NOW | RTLD_LOCAL);
+    if (!h) {
+        snprintf(px_error, sizeof px_error, "%s", dlerror());
+        return;
+    }
+#define X(f)                                                                                                 \
+    if (!(px.f = (__typeof__(px.f))dlsym(h, #f))) {                                                          \
+        snprintf(px_error, sizeof px_error, "libpoppler-glib.so.8: no %s", #f);                              \
+        return;                                                                                              \
+    }
+    ZD_POPPLER_FUNCS(X)
+#undef X
+    px_ok = true;
+}
+
+#define poppler_document_new_from_bytes (*px.poppler_document_new_from_bytes)
+#define poppler_document_get_n_pages    (*px.poppler_document_get_n_pages)
+#define poppler_document_get_page       (*px.poppler_document_get_page)
+#define poppler_page_get_text           (*px.poppler_page_get_text)
+#define poppler_error_quark             (*px.poppler_error_quark)
+
 static char *parse_pdf(const char *buf, size_t len, char *err, size_t errlen)
 {
+    pthread_once(&px_once, poppler_open);
+    if (!px_ok)
+        return fail(err, errlen, "无法读取 PDF：未能加载 poppler-glib");
     GBytes *bytes = g_bytes_new(buf, len);
     GError *ge = NULL;
     PopplerDocument *doc = poppler_document_new_from_bytes(bytes, NULL, &ge);

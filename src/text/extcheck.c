@@ -1,9 +1,9 @@
 /* extcheck.c — the external proofreading service over libcurl; see
  * extcheck.h for the protocol. */
 #include "text/extcheck.h"
+#include "core/curldl.h"
 #include "core/str.h"
 #include "core/timeutil.h"
-#include <curl/curl.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>

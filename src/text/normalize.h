@@ -127,8 +127,11 @@ typedef struct {
     uint32_t cp;
 } norm_phrase_t;
 
-/* Converts text[0..len) once with OpenCC t2s (phrase level) when it
- * contains a traditional character, and aligns the result with the
+/* Converts text[0..len) with OpenCC t2s (phrase level) when it contains a
+ * traditional character — only windows of 24 characters on each side of
+ * each traditional character (merged when they meet), so that a simplified
+ * text with the odd traditional character does not pay OpenCC's speed for
+ * all of it — and aligns the result with the
  * original code points: runs of Chinese characters between characters
  * OpenCC leaves alone are matched one to one when their lengths agree
  * (the rare length change keeps the character-level map for that run).

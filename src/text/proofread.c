@@ -6,6 +6,7 @@
 #include "text/acmatch.h"
 #include "text/langmodel.h"
 #include "text/normalize.h"
+#include "text/pinyin.h"
 #include "text/segment.h"
 #include <math.h>
 #include <pthread.h>
@@ -25,8 +26,10 @@ static const char *const SEV_TITLE[PR_NSEVERITIES] = {"提示", "警告", "阻�
 /* may the category's entries match across skipped punctuation and symbols? */
 static const bool CAT_SKIPS_PUNCT[PR_NCATEGORIES] = {true, true, false, true, true};
 
-static const char *const RULE_NAME[PR_NRULES] = {"lexicon", "language_model", "segmentation", "external"};
-static const char *const RULE_TITLE[PR_NRULES] = {"词库匹配", "语言模型确认", "分词校验", "外部服务"};
+static const char *const RULE_NAME[PR_NRULES] = {"lexicon", "language_model", "segmentation", "external",
+                                                 "pinyin"};
+static const char *const RULE_TITLE[PR_NRULES] = {"词库匹配", "语言模型确认", "分词校验", "外部服务",
+                                                  "拼音或同音字匹配"};
 
 const char *pr_rule_name(pr_rule_t r) { return (unsigned)r < PR_NRULES ? RULE_NAME[r] : "lexicon"; }
 const char *pr_rule_title(pr_rule_t r) { return (unsigned)r < PR_NRULES ? RULE_TITLE[r] : ""; }
@@ -102,6 +105,11 @@ struct pr_lexset {
     uint32_t sep_code; /* code of the kept separator ' ', 0 when no entry contains one */
     lentry_t *entries;
     size_t nentries;
+    /* entries matching by pinyin: an automaton over the letters a–z of
+     * their spellings and initials (value: index in pypat) */
+    ac_t *py_ac;
+    struct pypat *pypat;
+    unsigned py_cats; /* categories that have such entries (bits) */
     arena_t *arena;
     pr_stats_t stats;
 };
@@ -113,6 +121,8 @@ void pr_lexset_release(pr_lexset_t *ls)
     if (!ls || atomic_fetch_sub_explicit(&ls->refs, 1, memory_order_acq_rel) != 1)
         return;
     ac_free(ls->ac);
+    ac_free(ls->py_ac);
+    free(ls->pypat);
     free(ls->cc);
     free(ls->eflag);
     free(ls->supp);
@@ -151,6 +161,141 @@ static int cmp_supp(const void *a, const void *b)
 }
 
 static char *adup(arena_t *a, const char *s) { return s ? arena_strdup(a, s) : NULL; }
+
+/* ---- matching by pinyin ----
+ * Entries of lexicons with the pinyin option are also compiled as strings
+ * of letters: every combination of their characters' readings (up to
+ * PY_MAX_COMBOS, primary readings first) spelled out in full (法轮功 →
+ * falungong) and, for words of three or more characters, as initials (flg).
+ * The check reads the text as a stream of letters — each Chinese character
+ * as its primary reading, Latin letters as themselves, spaces and
+ * punctuation skipped, anything else (digits, other scripts, line breaks, a
+ * character without reading) a separator — and reports an occurrence when
+ * it starts and ends on a character's (or a Latin word's) boundary; initials
+ * only as one whole Latin word (FLG, not "f lg"). Homophones alone (no
+ * Latin letter) need three characters or more, no punctuation between them,
+ * and a reading in context that keeps them apart from their neighbours
+ * (py_attached). So 发轮功, falungong, fa lun gong, 法lun功 and
+ * FLG all match 法轮功; the occurrence written as the entry itself is the
+ * plain match's (same span, same entry: dropped as a duplicate). */
+#define PY_MAX_COMBOS 8
+#define PY_MAX_CHARS  32 /* longer entries are not matched by pinyin (the scan's ring holds 255 letters) */
+enum { PYK_FULL = 0, PYK_INITIALS = 1 };
+struct pypat {
+    uint32_t entry;
+    uint8_t kind;
+};
+typedef struct pypat pypat_t;
+
+static int build_pinyin(pr_lexset_t *ls, char *err, size_t errlen)
+{
+    bool any = false;
+    for (size_t i = 0; i < ls->nentries && !any; i++)
+        any = ls->entries[i].e.pinyin;
+    if (!any)
+        return 0;
+    const py_table_t *t = py_get();
+    if (!t)
+        return 0; /* logged once: such lexicons match as written only */
+    uint32_t *codes = NULL;
+    size_t ncodes = 0, capcodes = 0, npat = 0, cappat = 0;
+    struct {
+        uint32_t off, len, entry;
+        uint8_t kind;
+    } *pp = NULL;
+    ac_pattern_t *pats = NULL;
+    int rc = -1;
+    for (size_t i = 0; i < ls->nentries; i++) {
+        const lentry_t *le = &ls->entries[i];
+        if (!le->e.pinyin || le->nchars < 2 || le->nchars > PY_MAX_CHARS)
+            continue;
+        norm_text_t nt;
+        if (norm_text(le->e.word, strlen(le->e.word), &nt, NULL) != 0)
+            continue;
+        const char *rd[PY_MAX_CHARS][PY_MAX_READINGS];
+        int nr[PY_MAX_CHARS];
+        bool ok = nt.nchars == le->nchars;
+        for (size_t k = 0; k < nt.nchars && ok; k++)
+            ok = nt.klass[k] == NORM_CJK && (nr[k] = py_readings(t, nt.cps[k], rd[k], PY_MAX_READINGS)) > 0;
+        size_t nc = nt.nchars;
+        norm_text_free(&nt);
+        if (!ok)
+            continue;
+        size_t first = npat; /* this entry's patterns, to skip duplicates */
+        int idx[PY_MAX_CHARS] = {0};
+        for (int combo = 0; combo < PY_MAX_COMBOS; combo++) {
+            for (int kind = PYK_FULL; kind <= PYK_INITIALS; kind++) {
+                if (kind == PYK_INITIALS && nc < 3)
+                    continue;
+                if (ncodes + nc * 8 > capcodes) {
+                    size_t ncap = capcodes ? capcodes * 2 : 4096;
+                    uint32_t *nv = realloc(codes, ncap * sizeof *nv);
+                    if (!nv)
+                        goto oom;
+                    codes = nv;
+                    capcodes = ncap;
+                }
+                uint32_t off = (uint32_t)ncodes;
+                for (size_t k = 0; k < nc; k++)
+                    for (const char *p = rd[k][idx[k]]; *p && (kind == PYK_FULL || p == rd[k][idx[k]]); p++)
+                        codes[ncodes++] = (uint32_t)(*p - 'a' + 1);
+                uint32_t len = (uint32_t)ncodes - off;
+                bool dup = false;
+                for (size_t q = first; q < npat && !dup; q++)
+                    dup = pp[q].len == len && !memcmp(codes + pp[q].off, codes + off, len * sizeof *codes);
+                if (dup) {
+                    ncodes = off;
+                    continue;
+                }
+                if (npat == cappat) {
+                    size_t ncap = cappat ? cappat * 2 : 256;
+                    void *nv = realloc(pp, ncap * sizeof *pp);
+                    if (!nv)
+                        goto oom;
+                    pp = nv;
+                    cappat = ncap;
+                }
+                pp[npat].off = off;
+                pp[npat].len = len;
+                pp[npat].entry = (uint32_t)i;
+                pp[npat].kind = (uint8_t)kind;
+                npat++;
+            }
+            /* the next combination of readings (mixed radix) */
+            size_t k = 0;
+            while (k < nc && ++idx[k] == nr[k])
+                idx[k++] = 0;
+            if (k == nc)
+                break;
+        }
+        ls->py_cats |= 1u << le->e.category;
+    }
+    if (!npat) {
+        rc = 0;
+        goto done;
+    }
+    pats = malloc(npat * sizeof *pats);
+    ls->pypat = malloc(npat * sizeof *ls->pypat);
+    if (!pats || !ls->pypat)
+        goto oom;
+    for (size_t q = 0; q < npat; q++) {
+        pats[q] = (ac_pattern_t){codes + pp[q].off, pp[q].len, (uint32_t)q};
+        ls->pypat[q] = (pypat_t){pp[q].entry, pp[q].kind};
+    }
+    ls->py_ac = ac_build(pats, npat, 27, err, errlen);
+    if (!ls->py_ac)
+        goto done;
+    ls->stats.pinyin = npat;
+    rc = 0;
+    goto done;
+oom:
+    snprintf(err, errlen, "out of memory while compiling the lexicons' pinyin");
+done:
+    free(codes);
+    free(pp);
+    free(pats);
+    return rc;
+}
 
 pr_lexset_t *pr_lexset_build(const pr_entry_t *entries, size_t n, int64_t revision, char *err, size_t errlen)
 {
@@ -216,6 +361,8 @@ pr_lexset_t *pr_lexset_build(const pr_entry_t *entries, size_t n, int64_t revisi
         le->e.category = (unsigned)in->category < PR_NCATEGORIES ? in->category : PR_CUSTOM;
         le->e.severity = (unsigned)in->severity < PR_NSEVERITIES ? in->severity : PR_WARN;
         le->e.repeats = in->repeats;
+        le->e.pinyin = in->pinyin && (le->e.category == PR_SENSITIVE || le->e.category == PR_FORMULATION ||
+                                      le->e.category == PR_CUSTOM);
         le->nchars = (uint32_t)nt.nchars;
         le->first_word = nt.klass[0] == NORM_WORD;
         le->last_word = nt.klass[nt.nchars - 1] == NORM_WORD;
@@ -342,6 +489,8 @@ pr_lexset_t *pr_lexset_build(const pr_entry_t *entries, size_t n, int64_t revisi
             ls->repeats_len = le->nchars + 1;
     }
     ls->sep_code = code_of[' '];
+    if (build_pinyin(ls, err, errlen) != 0)
+        goto out;
     if (nsuppc)
         qsort(suppc, nsuppc, sizeof *suppc, cmp_supp);
     ls->supp = suppc;
@@ -356,6 +505,8 @@ pr_lexset_t *pr_lexset_build(const pr_entry_t *entries, size_t n, int64_t revisi
                        ls->nentries * (sizeof *ls->entries + 1) + arena_used(ls->arena) +
                        ls->nsupp * sizeof *ls->supp;
     ls->stats.revision = revision;
+    if (ls->py_ac)
+        ls->stats.memory += ac_memory(ls->py_ac) + ls->py_ac->noutputs * sizeof *ls->pypat;
     ls->stats.build_ms = (double)(time_mono_ns() - t0) / 1e6;
     ok = true;
     goto out;
@@ -429,6 +580,7 @@ typedef struct {
     uint32_t cs, ce; /* code points */
     uint32_t bs, be; /* bytes */
     uint8_t category, severity;
+    uint8_t pinyin; /* matched by pinyin (rule PR_RULE_PINYIN) */
 } raw_t;
 
 typedef struct {
@@ -536,7 +688,9 @@ static inline int cmp_raw_inline(const raw_t *x, const raw_t *y)
         return x->ke > y->ke ? -1 : 1;
     if (x->severity != y->severity)
         return x->severity > y->severity ? -1 : 1;
-    return x->entry < y->entry ? -1 : x->entry > y->entry;
+    if (x->entry != y->entry)
+        return x->entry < y->entry ? -1 : 1;
+    return x->pinyin < y->pinyin ? -1 : x->pinyin > y->pinyin; /* the plain match first */
 }
 
 static int cmp_raw(const void *a, const void *b) { return cmp_raw_inline(a, b); }
@@ -1178,6 +1332,136 @@ static void summarise(pr_result_t *res)
     }
 }
 
+/* The occurrences of entries matching by pinyin (see build_pinyin): the
+ * text read as a stream of letters, offsets mapped back through the
+ * normalised text's index. */
+enum { PYL_START = 1, PYL_END = 2, PYL_LATIN = 4 };
+typedef struct {
+    uint32_t src; /* index of the normalised character the letter comes from */
+    uint8_t flags;
+} pyletter_t;
+
+static bool latin_letter(const norm_text_t *nt, size_t k)
+{
+    return nt->klass[k] == NORM_WORD && nt->cps[k] >= 'a' && nt->cps[k] <= 'z';
+}
+
+/* Whether homophones nt[a..b] are read otherwise in context: the most
+ * probable segmentation of the sentence around them (language model, up to
+ * PR_LM_CONTEXT characters each side) puts a word across their start or
+ * end (开始时才 holds 始时才, shi shi cai, but reads 开始/时/才). */
+static bool py_attached(const norm_text_t *nt, size_t a, size_t b)
+{
+    const lm_t *m = lm_get();
+    if (!m)
+        return false;
+    size_t lo = a, hi = b + 1;
+    while (lo > 0 && a - lo < PR_LM_CONTEXT && nt->klass[lo - 1] == NORM_CJK && !nt->punct_before[lo])
+        lo--;
+    while (hi < nt->nchars && hi - b - 1 < PR_LM_CONTEXT && nt->klass[hi] == NORM_CJK &&
+           !nt->punct_before[hi])
+        hi++;
+    size_t n = hi - lo;
+    uint16_t cut[2 * PR_LM_CONTEXT + PY_MAX_CHARS + 1];
+    if (n > 2 * PR_LM_CONTEXT + PY_MAX_CHARS || lm_segment(m, nt->cps + lo, n, NULL, cut) == -INFINITY)
+        return false;
+    bool at_start = false, at_end = b + 1 == hi;
+    for (size_t i = 0; i < n; i = cut[i]) {
+        at_start |= i == a - lo;
+        at_end |= i == b + 1 - lo;
+        if (cut[i] <= i)
+            break;
+    }
+    return !(at_start && at_end);
+}
+
+static int py_scan(const pr_lexset_t *ls, const char *text, size_t len, unsigned cats, rawvec_t *hits)
+{
+    const py_table_t *t = py_get();
+    const ac_t *ac = ls->py_ac;
+    norm_text_t nt;
+    if (!t || norm_text(text, len, &nt, NULL) != 0)
+        return 0;
+    pyletter_t ring[RING];
+    const uint32_t mask = RING - 1;
+    uint32_t pos = 0; /* letters so far */
+    int32_t st = 0;
+    int rc = 0;
+    for (size_t k = 0; k < nt.nchars && rc == 0; k++) {
+        const char *py = NULL;
+        char one[2] = {0, 0};
+        uint8_t fl = 0;
+        if (nt.punct_before[k])
+            st = 0; /* punctuation separates: 制度，毒 is no 制毒 */
+        if (nt.klass[k] == NORM_CJK) {
+            py = py_primary(t, nt.cps[k]);
+            fl = PYL_START | PYL_END;
+        } else if (latin_letter(&nt, k)) {
+            one[0] = (char)nt.cps[k];
+            py = one;
+            fl = PYL_LATIN | (k == 0 || !latin_letter(&nt, k - 1) ? PYL_START : 0) |
+                 (k + 1 == nt.nchars || !latin_letter(&nt, k + 1) ? PYL_END : 0);
+        } else if (nt.klass[k] == NORM_SPACE) {
+            continue; /* the space kept between two Latin words: fa lun gong */
+        }
+        if (!py) {
+            st = 0; /* a separator: digits, other scripts, a line break, a character without reading */
+            continue;
+        }
+        for (const char *p = py; *p; p++) {
+            st = ac_step(ac, st, (uint32_t)(*p - 'a' + 1));
+            uint8_t lf =
+                (uint8_t)((fl & PYL_LATIN) | (p == py ? fl & PYL_START : 0) | (p[1] ? 0 : fl & PYL_END));
+            ring[pos & mask] = (pyletter_t){(uint32_t)k, lf};
+            for (int32_t r = ac_report(ac, st); r > 0 && rc == 0; r = ac_next_report(ac, r)) {
+                uint32_t l = ac->aux[r].len, s0 = pos + 1 - l;
+                const pyletter_t *a = &ring[s0 & mask], *b = &ring[pos & mask];
+                if (!(a->flags & PYL_START) || !(b->flags & PYL_END))
+                    continue;
+                bool all_latin = true, any_latin = false, one_word = true;
+                for (uint32_t q = s0; q <= pos; q++) {
+                    bool lat = ring[q & mask].flags & PYL_LATIN;
+                    all_latin &= lat;
+                    any_latin |= lat;
+                    one_word &= q == s0 || !(ring[q & mask].flags & PYL_START);
+                }
+                /* homophones alone (no Latin letter) only for three
+                 * characters or more: two-character homophones are
+                 * everywhere across word boundaries (制度 → 制毒, 语言 → 浴盐) */
+                if (!any_latin && (b->src - a->src < 2 || py_attached(&nt, a->src, b->src)))
+                    continue;
+                for (uint32_t o = 0; o < ac->aux[r].nout; o++) {
+                    const pypat_t *pp = &ls->pypat[ac_value(ac, r, o)];
+                    unsigned f = ls->eflag[pp->entry];
+                    if (!((cats >> (f & EF_CAT)) & 1) ||
+                        (pp->kind == PYK_INITIALS && !(all_latin && one_word)))
+                        continue;
+                    size_t bs = nt.orig_byte[a->src], be = nt.orig_byte[b->src];
+                    uint32_t cp;
+                    size_t cl = norm_utf8((const unsigned char *)text + be, len - be, &cp);
+                    raw_t m = {pp->entry,
+                               (uint32_t)nt.orig_start[a->src],
+                               (uint32_t)nt.orig_start[b->src] + 1,
+                               (uint32_t)nt.orig_start[a->src],
+                               (uint32_t)nt.orig_start[b->src] + 1,
+                               (uint32_t)bs,
+                               (uint32_t)(be + (cl ? cl : 1)),
+                               (uint8_t)(f & EF_CAT),
+                               (uint8_t)((f >> EF_SEV_SHIFT) & 3),
+                               1};
+                    if (rawvec_push(hits, &m) != 0) {
+                        rc = -2;
+                        break;
+                    }
+                }
+            }
+            pos++;
+        }
+    }
+    norm_text_free(&nt);
+    return rc;
+}
+
 int pr_check(pr_lexset_t *ls, const char *text, size_t len, const pr_options_t *opt, pr_result_t *res,
              size_t *bad_offset)
 {
@@ -1210,6 +1494,21 @@ int pr_check(pr_lexset_t *ls, const char *text, size_t len, const pr_options_t *
     int rc = scan(ls, text, len, opt->categories, opt->char_level, hits, white, &bad, &res->nchars);
     if (rc != 0)
         goto out;
+    if (ls->py_ac && (ls->py_cats & (opt->categories ? opt->categories : ~0u))) {
+        /* occurrences by pinyin are in code points: so must all be (the
+         * order of kept characters is the order of their code points) */
+        for (size_t h = 0; h < hits->n; h++) {
+            hits->v[h].ks = hits->v[h].cs;
+            hits->v[h].ke = hits->v[h].ce;
+        }
+        for (size_t h = 0; h < white->n; h++) {
+            white->v[h].ks = white->v[h].cs;
+            white->v[h].ke = white->v[h].ce;
+        }
+        rc = py_scan(ls, text, len, opt->categories ? opt->categories : ~0u, hits);
+        if (rc != 0)
+            goto out;
+    }
     sort_raw(hits->v, hits->n);
     sort_raw(white->v, white->n);
     size_t maxke[PR_NCATEGORIES] = {0}, wi = 0, wmax = 0;
@@ -1241,8 +1540,8 @@ int pr_check(pr_lexset_t *ls, const char *text, size_t len, const pr_options_t *
                           .suggestion = le->e.suggestion,
                           .message = NULL,
                           .source = PR_SRC_LOCAL,
-                          .rule = PR_RULE_LEXICON};
-        if (ls->eflag[x->entry] & EF_REPEATS) {
+                          .rule = x->pinyin ? PR_RULE_PINYIN : PR_RULE_LEXICON};
+        if ((ls->eflag[x->entry] & EF_REPEATS) && !x->pinyin) {
             /* a run of the last character belongs to the finding (法轮功功功) */
             uint32_t last, cp;
             prev_cp(text, x->be, &last);

@@ -81,6 +81,13 @@ typedef struct {
     pr_category_t category;
     pr_severity_t severity;
     pr_repeats_t repeats; /* (the lexicon's option) */
+    /* (the lexicon's option, off by default) also match the word written in
+     * pinyin — full syllables (falungong, fa lun gong, 法lun功) or initials
+     * (flg) — and in homophones (发轮功): Chinese words of two or more
+     * characters with readings in the pinyin table (pinyin.h), in
+     * sensitive, formulation and custom lexicons (never typo or whitelist);
+     * such findings have rule PR_RULE_PINYIN */
+    bool pinyin;
 } pr_entry_t;
 
 typedef struct {
@@ -91,6 +98,7 @@ typedef struct {
     size_t alphabet; /* distinct normalised characters */
     size_t memory;   /* bytes: automaton, character table, entries */
     double build_ms; /* wall time of pr_lexset_build */
+    size_t pinyin;   /* patterns of the entries matching by pinyin (spellings and initials) */
     int64_t revision;
 } pr_stats_t;
 
@@ -129,9 +137,11 @@ typedef enum {
     PR_RULE_LM,       /* a typo entry matched and the language model confirmed it */
     PR_RULE_SEGMENT,  /* a typo entry matched and word segmentation did not veto it */
     PR_RULE_EXTERNAL, /* the external proofreading service reported it */
+    PR_RULE_PINYIN,   /* an entry of a lexicon matching by pinyin, written in pinyin or homophones */
 } pr_rule_t;
-#define PR_NRULES 4
-/* "lexicon", "language_model", "segmentation", "external"; Chinese titles */
+#define PR_NRULES 5
+/* "lexicon", "language_model", "segmentation", "external", "pinyin";
+ * Chinese titles */
 const char *pr_rule_name(pr_rule_t r);
 const char *pr_rule_title(pr_rule_t r);
 

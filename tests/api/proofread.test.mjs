@@ -247,6 +247,43 @@ test('a run of one repeated character hides no sensitive word; each lexicon may 
   assert.ok(t.json.findings.every((f) => f.text === '按装'), t.body);
 });
 
+test('a lexicon may also match by pinyin and homophones (off by default); findings keep exact offsets and say so', async () => {
+  const sens = await newLexicon('sensitive', 'block');
+  await importText(sens, '拼音测试词\n');
+  const text = '甲：拼音策试词；乙：pin yin ce shi ci；丙：PYCSC；丁：拼yin测试ci；戊：拼音测试词。';
+  const mine = async () => (await check(text)).json.findings.filter((f) => f.lexicon_id === sens);
+  assert.equal((await srv.get(`/api/v1/lexicons/${sens}`)).json.pinyin, false);
+  assert.deepEqual((await mine()).map((f) => f.text), ['拼音测试词']); // off: only as written
+  let r = await srv.patch(`/api/v1/lexicons/${sens}`, { pinyin: true });
+  assert.equal(r.status, 200, r.body);
+  assert.equal(r.json.pinyin, true);
+  const got = await mine();
+  assert.deepEqual(got.map((f) => [f.text, f.rule]), [
+    ['拼音策试词', 'pinyin'], ['pin yin ce shi ci', 'pinyin'], ['PYCSC', 'pinyin'], ['拼yin测试ci', 'pinyin'], ['拼音测试词', 'lexicon'],
+  ]);
+  for (const f of got) {
+    assert.equal(Array.from(text).slice(f.start, f.end).join(''), f.text);
+    assert.equal(Buffer.from(text).subarray(f.byte_start, f.byte_end).toString(), f.text);
+  }
+  // the change is in the lexicon's history, and the check's meta names the rule
+  const h = await srv.get(`/api/v1/lexicons/${sens}/history`);
+  assert.deepEqual(h.json.items[0].detail.pinyin, { before: false, after: true });
+  const meta = await srv.get('/api/v1/proofread/meta');
+  assert.ok(meta.json.rules.some((x) => x.code === 'pinyin' && x.title), meta.body);
+  assertEnvelope(await srv.patch(`/api/v1/lexicons/${sens}`, { pinyin: 'yes' }), 422, 'invalid_fields');
+  // created with the option; typo lexicons never match by pinyin (homophones are their own business)
+  const cust = await srv.post('/api/v1/lexicons', { name: `测试拼音${++seq}`, category: 'custom', severity: 'warn', pinyin: true });
+  assert.equal(cust.status, 201, cust.body);
+  assert.equal(cust.json.pinyin, true);
+  const typo = await srv.post('/api/v1/lexicons', { name: `测试错别字${++seq}`, category: 'typo', severity: 'warn', pinyin: true });
+  assert.equal(typo.status, 201, typo.body);
+  await importText(typo.json.id, '拼错的字\t拼对的字\n');
+  const t = await check('这里有 pin cuo de zi 和拼措的字', { categories: ['typo'] });
+  assert.equal(t.json.findings.filter((f) => f.lexicon_id === typo.json.id).length, 0, t.body);
+  r = await srv.patch(`/api/v1/lexicons/${sens}`, { pinyin: false });
+  assert.deepEqual((await mine()).map((f) => f.text), ['拼音测试词']);
+});
+
 test('a whitelisted longer word suppresses a finding inside it', async () => {
   const sens = await newLexicon('sensitive', 'block');
   await importText(sens, '大法\n');
@@ -462,7 +499,7 @@ test('meta and engine figures for the console', async () => {
   assert.equal(m.status, 200);
   assert.deepEqual(m.json.categories.map((c) => c.code), ['sensitive', 'formulation', 'typo', 'custom', 'whitelist']);
   assert.deepEqual(m.json.rules.map((c) => [c.code, c.title]), [['lexicon', '词库匹配'], ['language_model', '语言模型确认'],
-    ['segmentation', '分词校验'], ['external', '外部服务']]);
+    ['segmentation', '分词校验'], ['external', '外部服务'], ['pinyin', '拼音或同音字匹配']]);
   assert.ok(m.json.image_max_bytes > 0 && m.json.video_max_bytes > 0);
   const e = await srv.get('/api/v1/proofread/engine');
   assert.equal(e.status, 200);

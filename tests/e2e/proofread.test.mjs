@@ -125,8 +125,10 @@ test('a lexicon created in the console, filled from a .txt file, is used by the 
     await dlg.locator('input[data-test=lexicon-name]').fill('端到端专项词库');
     await dlg.locator('[data-test=lexicon-category]').getByText('敏感词').click();
     await dlg.locator('[data-test=lexicon-severity]').getByText('阻断').click();
+    await dlg.locator('[data-test=lexicon-pinyin]').click(); // also in pinyin and homophones
     await dlg.locator('[data-test=lexicon-save]').click();
     await dlg.waitFor({ state: 'hidden' });
+    await page.locator('.el-table__body tr', { hasText: '端到端专项词库' }).locator('[data-test=lexicon-pinyin-tag]').waitFor();
     await page.locator('[data-test=lexicon-link]', { hasText: '端到端专项词库' }).click();
     await page.locator('[data-test=lexicon-title]', { hasText: '端到端专项词库' }).waitFor();
     // import: a UTF-8 file with a word, a word with a suggestion, a blank line and a duplicate
@@ -159,6 +161,10 @@ test('a lexicon created in the console, filled from a .txt file, is used by the 
     assert.match(await mark.getAttribute('class'), /sev-block/);
     await page.locator('[data-test=verdict]', { hasText: '不通过' }).waitFor();
     await page.locator('[data-test=findings-list]').getByText('合规说法').waitFor();
+    // written in pinyin: found too, and the list says by which rule
+    await check(page, '这段文字里有 wei gui ce shi ci yi，需要处理。');
+    await page.locator('[data-test=hl-mark]', { hasText: 'wei gui ce shi ci yi' }).waitFor();
+    await page.locator('[data-test=findings-list]').getByText('拼音或同音字匹配').first().waitFor();
   });
 });
 

@@ -9,12 +9,12 @@
  * the job system retries it with backoff; a message already mailed (a crash
  * between sending and recording) is not sent twice once recorded. */
 #include "core/crypto.h"
+#include "core/curldl.h"
 #include "core/str.h"
 #include "core/timeutil.h"
 #include "http/valid.h"
 #include "modules/identity/identity.h"
 #include "modules/notify/internal.h"
-#include <curl/curl.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>

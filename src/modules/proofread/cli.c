@@ -6,6 +6,7 @@
  *       [--interval S]            seconds between video frames (default: proofread_video_interval_s)
  *       [--lexicon FILE]...       extra lexicon: word or word<TAB>suggestion per line
  *       [--category C] [--severity S]   of those extra lexicons (default custom, warn)
+ *       [--pinyin]                those extra lexicons also match by pinyin and homophones
  *       [--no-db]                 ignore the database's lexicons
  *       [--no-builtin]            without the built-in lexicons
  *       [--format json|tsv|summary]
@@ -43,7 +44,7 @@ typedef struct {
     int nlex;
     pr_category_t category;
     pr_severity_t severity;
-    bool no_db, no_builtin, stats, explain;
+    bool no_db, no_builtin, stats, explain, pinyin;
     pr_verify_t verify;
     int64_t repeat;
     double interval;
@@ -118,6 +119,8 @@ static int parse(int argc, char **argv, opts_t *o)
             o->stats = true;
         else if (!strcmp(argv[i], "--explain"))
             o->explain = true;
+        else if (!strcmp(argv[i], "--pinyin"))
+            o->pinyin = true;
         else if ((v = opt_value(argc, argv, &i, "--verify", &missing))) {
             if (!strcmp(v, "lm"))
                 o->verify = PR_VERIFY_LM;
@@ -279,7 +282,9 @@ static int load_file(const char *path, const opts_t *o, arena_t *a, pr_entry_t *
                             0,
                             0,
                             o->category,
-                            o->severity};
+                            o->severity,
+                            PR_REPEATS_DEFAULT,
+                            o->pinyin};
             if (proofread_lexicon_push(v, n, cap, &e) != 0) {
                 free(text);
                 return -1;

@@ -400,11 +400,11 @@ int proofread_lexicon_push(pr_entry_t **v, size_t *n, size_t *cap, const pr_entr
 
 int proofread_lexicon_collect(db_conn_t *c, arena_t *a, pr_entry_t **v, size_t *n, size_t *cap)
 {
-    db_stmt_t *st =
-        db_prepare(c, "SELECT e.id, e.word, e.suggestion, COALESCE(e.severity, l.severity), l.id, "
-                      "l.name, l.category, l.repeats FROM proofread_entries e JOIN proofread_lexicons l ON "
-                      "l.id = e.lexicon_id WHERE l.enabled = 1 AND l.deleted_at IS NULL AND "
-                      "e.deleted_at IS NULL ORDER BY l.id, e.id");
+    db_stmt_t *st = db_prepare(
+        c, "SELECT e.id, e.word, e.suggestion, COALESCE(e.severity, l.severity), l.id, "
+           "l.name, l.category, l.repeats, l.pinyin FROM proofread_entries e JOIN proofread_lexicons l ON "
+           "l.id = e.lexicon_id WHERE l.enabled = 1 AND l.deleted_at IS NULL AND "
+           "e.deleted_at IS NULL ORDER BY l.id, e.id");
     if (!st)
         return -1;
     int r;
@@ -429,6 +429,7 @@ int proofread_lexicon_collect(db_conn_t *c, arena_t *a, pr_entry_t **v, size_t *
         e.repeats = rp && !strcmp(rp, "on")    ? PR_REPEATS_ON
                     : rp && !strcmp(rp, "off") ? PR_REPEATS_OFF
                                                : PR_REPEATS_DEFAULT;
+        e.pinyin = db_col_bool(st, 8);
         if (proofread_lexicon_push(v, n, cap, &e) != 0) {
             db_done(st);
             return -1;

@@ -36,7 +36,7 @@ static const char *const REPEATS[] = {"default", "on", "off", NULL};
 #define LEX_COLS                                                                                             \
     "id, name, category, severity, description, enabled, builtin, version, entry_count, created_by, "        \
     "updated_by, "                                                                                           \
-    "created_at, updated_at, repeats"
+    "created_at, updated_at, repeats, pinyin"
 #define ENTRY_COLS                                                                                           \
     "e.id, e.lexicon_id, e.word, e.suggestion, e.severity, e.note, e.created_by, e.updated_by, "             \
     "e.created_at, "                                                                                         \
@@ -62,6 +62,7 @@ static json_t *lex_json(db_stmt_t *st)
     json_object_set_new(o, "created_at", json_time(db_col_int64(st, 11)));
     json_object_set_new(o, "updated_at", json_time(db_col_int64(st, 12)));
     json_object_set_new(o, "repeats", json_string(db_col_text(st, 13)));
+    json_object_set_new(o, "pinyin", json_boolean(db_col_bool(st, 14)));
     return o;
 }
 
@@ -224,6 +225,9 @@ static const vfield_t LEX_FIELDS[] = {
     {"repeats", V_ENUM, false, 0, 0, REPEATS, NULL,
      "连续重复的字只算一次（如“法法轮轮功”）：default 敏感词词库开启、其他关闭，on 开启，off "
      "关闭；错别字词库从不"},
+    {"pinyin", V_BOOL, false, 0, 0, NULL, NULL,
+     "也按拼音（全拼 falungong、首字母 "
+     "flg）和同音字（发轮功）匹配，默认关闭；仅敏感词、规范提法、自定义词库"},
 };
 
 static void create_lexicon(http_req_t *req)
@@ -237,8 +241,8 @@ static void create_lexicon(http_req_t *req)
         return;
     db_stmt_t *st =
         db_prepare(c, "INSERT INTO proofread_lexicons (name, category, severity, description, enabled, "
-                      "org_id, created_by, updated_by, created_at, updated_at, repeats) "
-                      "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id");
+                      "org_id, created_by, updated_by, created_at, updated_at, repeats, pinyin) "
+                      "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id");
     if (!st) {
         http_db_error(req, c);
         return;
@@ -255,6 +259,7 @@ static void create_lexicon(http_req_t *req)
     db_bind_int64(st, 9, now);
     db_bind_int64(st, 10, now);
     db_bind_text(st, 11, jstr(b, "repeats") ? jstr(b, "repeats") : "default");
+    db_bind_bool(st, 12, jbool(b, "pinyin", false));
     if (db_step(st) == DB_ROW)
         id = db_col_int64(st, 0);
     db_done(st);
@@ -306,8 +311,8 @@ static void patch_lexicon(http_req_t *req)
     db_stmt_t *st =
         db_prepare(c, "UPDATE proofread_lexicons SET name = COALESCE(?, name), category = COALESCE(?, "
                       "category), severity = COALESCE(?, severity), description = CASE WHEN ? = 1 THEN ? "
-                      "ELSE description END, enabled = COALESCE(?, enabled), repeats = COALESCE(?, repeats) "
-                      "WHERE id = ?");
+                      "ELSE description END, enabled = COALESCE(?, enabled), repeats = COALESCE(?, repeats), "
+                      "pinyin = COALESCE(?, pinyin) WHERE id = ?");
     if (!st) {
         http_db_error(req, c);
         return;
@@ -322,7 +327,11 @@ static void patch_lexicon(http_req_t *req)
     else
         db_bind_null(st, 6);
     db_bind_text(st, 7, jstr(b, "repeats"));
-    db_bind_int64(st, 8, id);
+    if (json_is_boolean(json_object_get(b, "pinyin")))
+        db_bind_bool(st, 8, jbool(b, "pinyin", false));
+    else
+        db_bind_null(st, 8);
+    db_bind_int64(st, 9, id);
     int r = db_step(st);
     db_done(st);
     if (r != DB_DONE) {
@@ -334,8 +343,9 @@ static void patch_lexicon(http_req_t *req)
     }
     /* record what changed */
     json_t *chg = http_defer_json(req, json_object());
-    static const char *const keys[] = {"name", "category", "severity", "description", "enabled", "repeats"};
-    for (size_t i = 0; i < 6; i++) {
+    static const char *const keys[] = {"name",    "category", "severity", "description",
+                                       "enabled", "repeats",  "pinyin"};
+    for (size_t i = 0; i < sizeof keys / sizeof *keys; i++) {
         json_t *nv = json_object_get(b, keys[i]), *ov = json_object_get(before, keys[i]);
         if (jhas(b, keys[i]) && !json_equal(nv, ov))
             json_object_set_new(chg, keys[i], json_pack("{s:O,s:O}", "before", ov, "after", nv));
@@ -1108,6 +1118,7 @@ static const vfield_t LEX_OUT[] = {
     {"description", V_STR},
     {"enabled", V_BOOL},
     {"repeats", V_ENUM, .choices = REPEATS, .title = "连续重复的字只算一次：default、on、off"},
+    {"pinyin", V_BOOL, .title = "也按拼音和同音字匹配（敏感词、规范提法、自定义词库）"},
     {"builtin", V_BOOL, .title = "内置词库（不能删除，可停用）"},
     {"version", V_INT, .title = "每次修改加一"},
     {"entry_count", V_INT},

@@ -48,9 +48,13 @@ static const zd_label_t VERDICT[] = {
 /* the built-in lexicons' seeding (the others are their routes' summaries) */
 static const zd_label_t ACTIONS[] = {
     {"lexicon.seed", "载入内置词库"}, {"lexicon.seed.update", "更新内置词库"}, {NULL}};
-static const zd_label_t FIELD[] = {
-    {"entry_count", "词条数"},       {"lexicon_id", "词库"},        {"effective_severity", "生效的严重程度"},
-    {"lexicon.builtin", "内置词库"}, {"repeats", "重复字只算一次"}, {NULL}};
+static const zd_label_t FIELD[] = {{"entry_count", "词条数"},
+                                   {"lexicon_id", "词库"},
+                                   {"effective_severity", "生效的严重程度"},
+                                   {"lexicon.builtin", "内置词库"},
+                                   {"repeats", "重复字只算一次"},
+                                   {"pinyin", "拼音与同音字匹配"},
+                                   {NULL}};
 /* a lexicon's repeats option: a run of one repeated character counts once */
 static const zd_label_t REPEATS[] = {
     {"default", "按类别默认", "info"}, {"on", "开启", "success"}, {"off", "关闭", "info"}, {NULL}};

@@ -25,11 +25,11 @@
  * kept alive between requests. Transient failures (connection reset, HTTP
  * 500/502/503/504) are retried twice with a short backoff. */
 #include "core/crypto.h"
+#include "core/curldl.h"
 #include "core/str.h"
 #include "core/xmlread.h"
 #include "modules/storage/blob.h"
 #include "modules/storage/blob_internal.h"
-#include <curl/curl.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <openssl/evp.h>

@@ -21,6 +21,7 @@
 #include "core/timeutil.h"
 #include <clamav.h>
 #include <dirent.h>
+#include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -58,6 +59,63 @@ struct scan_engine {
 
 /* ---- libclamav's process-wide start and its messages ---- */
 
+/* libclamav is opened with dlopen() when the first scanner is made, not
+ * linked: its libraries would cost every start of the binary in the
+ * dynamic loader, also for commands that never scan (`zhendi proofread`,
+ * issue 16). The names below stand for the pointers. */
+#define ZD_CL_FUNCS(X)                                                                                       \
+    X(cl_countsigs)                                                                                          \
+    X(cl_cvdfree)                                                                                            \
+    X(cl_cvdhead)                                                                                            \
+    X(cl_engine_compile)                                                                                     \
+    X(cl_engine_free)                                                                                        \
+    X(cl_engine_new)                                                                                         \
+    X(cl_engine_set_num)                                                                                     \
+    X(cl_init)                                                                                               \
+    X(cl_load)                                                                                               \
+    X(cl_retver)                                                                                             \
+    X(cl_scandesc)                                                                                           \
+    X(cl_set_clcb_msg)                                                                                       \
+    X(cl_strerror)
+
+static struct {
+#define X(f) __typeof__(f) *f;
+    ZD_CL_FUNCS(X)
+#undef X
+} clx;
+static char cl_dl_error[256];
+
+static int cl_dlopen(void)
+{
+    void *h = dlopen("libclamav.so.12", RTLD_NOW | RTLD_LOCAL);
+    if (!h) {
+        snprintf(cl_dl_error, sizeof cl_dl_error, "%s", dlerror());
+        return -1;
+    }
+#define X(f)                                                                                                 \
+    if (!(clx.f = (__typeof__(clx.f))dlsym(h, #f))) {                                                        \
+        snprintf(cl_dl_error, sizeof cl_dl_error, "libclamav.so.12: no %s", #f);                             \
+        return -1;                                                                                           \
+    }
+    ZD_CL_FUNCS(X)
+#undef X
+    return 0;
+}
+
+#define cl_countsigs      (*clx.cl_countsigs)
+#define cl_cvdfree        (*clx.cl_cvdfree)
+#define cl_cvdhead        (*clx.cl_cvdhead)
+#define cl_engine_compile (*clx.cl_engine_compile)
+#define cl_engine_free    (*clx.cl_engine_free)
+#define cl_engine_new     (*clx.cl_engine_new)
+#define cl_engine_set_num (*clx.cl_engine_set_num)
+#define cl_init           (*clx.cl_init)
+#define cl_load           (*clx.cl_load)
+#define cl_retver         (*clx.cl_retver)
+#define cl_scandesc       (*clx.cl_scandesc)
+#define cl_set_clcb_msg   (*clx.cl_set_clcb_msg)
+#define cl_strerror       (*clx.cl_strerror)
+
 static pthread_once_t cl_once = PTHREAD_ONCE_INIT;
 static cl_error_t cl_init_rc;
 /* the last error libclamav reported in this thread (loads run in the
@@ -85,6 +143,10 @@ static void cl_message(enum cl_msg severity, const char *fullmsg, const char *ms
 
 static void cl_start(void)
 {
+    if (cl_dlopen() != 0) {
+        cl_init_rc = CL_EOPEN;
+        return;
+    }
     cl_set_clcb_msg(cl_message);
     cl_init_rc = cl_init(CL_INIT_DEFAULT);
 }
@@ -296,7 +358,8 @@ scan_engine_t *scan_new(const scan_options_t *opt, char *err, size_t errlen)
 {
     pthread_once(&cl_once, cl_start);
     if (cl_init_rc != CL_SUCCESS) {
-        snprintf(err, errlen, "libclamav 初始化失败：%s", cl_strerror(cl_init_rc));
+        snprintf(err, errlen, "libclamav 初始化失败：%s",
+                 cl_dl_error[0] ? cl_dl_error : cl_strerror(cl_init_rc));
         return NULL;
     }
     if (!opt || !opt->sigdir || !*opt->sigdir) {

@@ -228,6 +228,60 @@ static void a_run_of_one_repeated_character_matches_it_once_for_sensitive_words(
     pr_lexset_release(ls);
 }
 
+static void lexicons_matching_by_pinyin_find_spellings_initials_and_homophones(void **state)
+{
+    (void)state;
+    pr_entry_t e[] = {{"法轮功", NULL, "测试词库", 1, 0, PR_SENSITIVE, PR_BLOCK, PR_REPEATS_DEFAULT, true},
+                      {"制毒", NULL, "测试词库", 1, 0, PR_SENSITIVE, PR_BLOCK, PR_REPEATS_DEFAULT, true},
+                      {"按装", "安装", "测试词库", 1, 0, PR_TYPO, PR_WARN, PR_REPEATS_DEFAULT, true},
+                      {"拼音测试", NULL, "测试词库", 1, 0, PR_CUSTOM, PR_WARN, PR_REPEATS_DEFAULT, false}};
+    pr_lexset_t *ls = build(e, 4);
+    assert_true(pr_lexset_stats(ls)->pinyin >= 3); /* falungong, flg, zhidu */
+    pr_result_t r;
+    static const char *const found[][2] = {
+        {"他练发轮功。", "发轮功"},                         /* homophones */
+        {"他练falungong。", "falungong"},                   /* full spelling */
+        {"他练 Fa Lun Gong 。", "Fa Lun Gong"},             /* spaced, capitals */
+        {"他练法lun功。", "法lun功"},                       /* mixed */
+        {"他练FLG。", "FLG"},                               /* initials, one word */
+        {"他练ｆａｌｕｎｇｏｎｇ。", "ｆａｌｕｎｇｏｎｇ"}, /* full-width */
+        {"有人zhi du。", "zhi du"},                         /* a two-character entry, in Latin letters */
+        {"𠮷😀发轮功", "发轮功"},                            /* astral characters before it */
+    };
+    for (size_t i = 0; i < sizeof found / sizeof *found; i++) {
+        check(ls, found[i][0], &r);
+        if (r.n != 1)
+            fail_msg("%zu findings in %s", r.n, found[i][0]);
+        assert_int_equal(r.items[0].rule, PR_RULE_PINYIN);
+        char *sp = span(found[i][0], &r.items[0]);
+        assert_string_equal(sp, found[i][1]);
+        free(sp);
+        pr_result_free(&r);
+    }
+    /* code point offsets */
+    check(ls, "𠮷😀发轮功", &r);
+    assert_int_equal(r.items[0].start, 2);
+    assert_int_equal(r.items[0].end, 5);
+    pr_result_free(&r);
+    /* written as itself: one finding, by the lexicon */
+    check(ls, "法轮功", &r);
+    assert_int_equal(r.n, 1);
+    assert_int_equal(r.items[0].rule, PR_RULE_LEXICON);
+    pr_result_free(&r);
+    /* not: two-character homophones (制度), across punctuation, inside a
+     * longer Latin word, initials spread over words, a typo lexicon, a
+     * lexicon without the option, homophones read as other words in context */
+    static const char *const none[] = {"完善制度建设",   "发轮，功",       "falungongs", "f l g 检查",
+                                       "我们要安装设备", "pin yin ce shi", "沙发轮流坐"};
+    for (size_t i = 0; i < sizeof none / sizeof *none; i++) {
+        check(ls, none[i], &r);
+        if (r.n != 0)
+            fail_msg("%zu findings in %s", r.n, none[i]);
+        pr_result_free(&r);
+    }
+    pr_lexset_release(ls);
+}
+
 static void traditional_characters_match_simplified_entries(void **state)
 {
     (void)state;
@@ -889,6 +943,7 @@ int main(void)
         cmocka_unit_test(a_word_wrapped_over_two_lines_is_found_but_not_across_a_paragraph),
         cmocka_unit_test(full_width_letters_and_digits_with_spaces_between_them_are_found),
         cmocka_unit_test(a_run_of_one_repeated_character_matches_it_once_for_sensitive_words),
+        cmocka_unit_test(lexicons_matching_by_pinyin_find_spellings_initials_and_homophones),
         cmocka_unit_test(traditional_characters_match_simplified_entries),
         cmocka_unit_test(traditional_phrases_are_converted_at_phrase_level_with_exact_offsets),
         cmocka_unit_test(normaliser_converts_phrases_and_maps_back_to_the_original),

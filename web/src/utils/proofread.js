@@ -39,6 +39,7 @@ export const RULES = [
   { code: 'language_model', title: '语言模型确认', help: '错别字词条命中，且按建议改正后的读法明显更通顺（语言模型打分）' },
   { code: 'segmentation', title: '分词校验', help: '错别字词条命中，且未与上下文组成更长的词（语言模型不可用时）' },
   { code: 'external', title: '外部服务', help: '外部校对服务报告' },
+  { code: 'pinyin', title: '拼音或同音字匹配', help: '词库开启了拼音与同音字匹配：文字是词条的拼音、首字母或同音字写法' },
 ];
 const RULE = Object.fromEntries(RULES.map((x) => [x.code, x]));
 export const ruleTitle = (code, meta) => meta?.rules?.find((r) => r.code === code)?.title || RULE[code]?.title || code || '';
