@@ -37,8 +37,8 @@ const char *booking_fmt_time(int64_t ms, char *buf, size_t n)
 
 bool booking_can_cancel(const char *status, int64_t starts_ms)
 {
-    bool live = status && (!strcmp(status, "pending") || !strcmp(status, "confirmed") ||
-                           !strcmp(status, "waitlisted"));
+    bool live = status &&
+                (!strcmp(status, "pending") || !strcmp(status, "confirmed") || !strcmp(status, "waitlisted"));
     return live && time_now_ms() < starts_ms;
 }
 
@@ -93,7 +93,8 @@ int64_t booking_book(http_req_t *req, db_conn_t *c, const booking_kind_t *k, int
         return 0;
     }
     /* the friendly answer; the unique index is the guarantee */
-    snprintf(sql, sizeof sql, "SELECT status FROM %s WHERE session_id = ? AND user_id = ? AND status IN " LIVE_STATES,
+    snprintf(sql, sizeof sql,
+             "SELECT status FROM %s WHERE session_id = ? AND user_id = ? AND status IN " LIVE_STATES,
              k->bookings);
     st = db_prepare(c, sql);
     rc = DB_ERROR;
@@ -119,7 +120,8 @@ int64_t booking_book(http_req_t *req, db_conn_t *c, const booking_kind_t *k, int
     int got = exec2(c, sql, now, sid);
     *status = approval ? "pending" : "confirmed";
     if (got == 0 && waitlist) {
-        snprintf(sql, sizeof sql, "UPDATE %s SET waiting = waiting + 1, updated_at = ? WHERE id = ?", k->sessions);
+        snprintf(sql, sizeof sql, "UPDATE %s SET waiting = waiting + 1, updated_at = ? WHERE id = ?",
+                 k->sessions);
         got = exec2(c, sql, now, sid);
         *status = "waitlisted";
     } else if (got == 0) {
@@ -210,8 +212,8 @@ int booking_promote(db_conn_t *c, const booking_kind_t *k, int64_t sid)
         return -1;
     if (n != 1)
         return 0;
-    snprintf(sql, sizeof sql, "UPDATE %s SET status = ?, updated_at = ? WHERE id = ? AND status = 'waitlisted'",
-             k->bookings);
+    snprintf(sql, sizeof sql,
+             "UPDATE %s SET status = ?, updated_at = ? WHERE id = ? AND status = 'waitlisted'", k->bookings);
     st = db_prepare(c, sql);
     if (!st)
         return -1;
@@ -223,9 +225,10 @@ int booking_promote(db_conn_t *c, const booking_kind_t *k, int64_t sid)
     if (rc != DB_DONE || db_changes(c) != 1)
         return -1;
     char msg[640], at[32];
-    snprintf(msg, sizeof msg, "候补成功：《%.*s》%s 场次%s", (int)utf8_prefix(title, strlen(title), 80), title,
-             booking_fmt_time(starts, at, sizeof at), approval ? "，等待主办方审核" : "，预约已确认");
-    notify_msg_t m = {.user_id = user, .kind = k->notify_kind, .title = msg, .link = "/m/bookings", .org_id = org};
+    snprintf(msg, sizeof msg, "候补成功：《%.*s》%s 场次%s", (int)utf8_prefix(title, strlen(title), 80),
+             title, booking_fmt_time(starts, at, sizeof at), approval ? "，等待主办方审核" : "，预约已确认");
+    notify_msg_t m = {
+        .user_id = user, .kind = k->notify_kind, .title = msg, .link = "/m/bookings", .org_id = org};
     return notify_user(c, &m) == 0 ? 1 : -1;
 }
 
@@ -377,7 +380,8 @@ int64_t booking_checkin_session(const booking_kind_t *k, const char *token)
     return diff ? 0 : (int64_t)id;
 }
 
-int64_t booking_checkin(http_req_t *req, db_conn_t *c, const booking_kind_t *k, const char *token, bool *again)
+int64_t booking_checkin(http_req_t *req, db_conn_t *c, const booking_kind_t *k, const char *token,
+                        bool *again)
 {
     *again = false;
     int64_t sid = booking_checkin_session(k, token);

@@ -48,7 +48,8 @@ typedef struct {
  * waiting list. Answers 409 started / already_booked / full / conflict
  * (parent cancelled meanwhile) or 5xx itself and returns 0; else the new
  * booking's id, *status its state. */
-int64_t booking_book(http_req_t *req, db_conn_t *c, const booking_kind_t *k, int64_t sid, const char **status);
+int64_t booking_book(http_req_t *req, db_conn_t *c, const booking_kind_t *k, int64_t sid,
+                     const char **status);
 
 /* Leaves a live booking (JSON with id, session_id, status) for `to`
  * ("cancelled" or "rejected", with the opinion and the caller as decider)
@@ -80,7 +81,8 @@ int64_t booking_checkin_session(const booking_kind_t *k, const char *token);
  * attended already: *again) and within the window. Answers 404 not_found /
  * not_booked, 409 not_confirmed / not_open or 5xx itself and returns 0;
  * else the booking's id, for booking_attend (unless *again). */
-int64_t booking_checkin(http_req_t *req, db_conn_t *c, const booking_kind_t *k, const char *token, bool *again);
+int64_t booking_checkin(http_req_t *req, db_conn_t *c, const booking_kind_t *k, const char *token,
+                        bool *again);
 /* confirmed → attended with the guarded update; false after 409/5xx. */
 bool booking_attend(http_req_t *req, db_conn_t *c, const booking_kind_t *k, int64_t id);
 

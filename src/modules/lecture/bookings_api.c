@@ -262,7 +262,8 @@ static void book_session(http_req_t *req)
     json_t *o = load_booking(req, c, &MY_BOOKINGS, id);
     if (!o)
         return;
-    audit_entry_t ae = {.target = id,
+    audit_entry_t ae = {.target_type = "lecture_booking", /* the booking, not the session the route names */
+                        .target = id,
                         .after = o,
                         .detail = http_printf(req, "预约讲堂《%s》（%s）", jstr(o, "lecture_title"), status)};
     audit_reply(req, c, true, &ae, 201, json_incref(o));
