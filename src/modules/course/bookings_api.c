@@ -169,16 +169,15 @@ static void book_session(http_req_t *req)
     int64_t starts = 0;
     time_parse_iso8601(jstr(o, "starts_at"), &starts);
     const char *t = jstr(o, "course_title");
-    json_object_set_new(
-        out, "message",
-        !strcmp(status, "confirmed")
-            ? json_sprintf("预约成功：《%s》%s，%s。请按时到场扫码签到", t, booking_fmt_time(starts, at, sizeof at),
-                           jstr(o, "place"))
-        : !strcmp(status, "pending")
-            ? json_sprintf("已提交预约：《%s》%s，等待主办方审核，结果将通过消息通知您", t,
-                           booking_fmt_time(starts, at, sizeof at))
-            : json_sprintf("名额已满，您已进入候补（第 %lld 位），有人取消时自动递补并通知您",
-                           (long long)jint(o, "waitlist_position", 0)));
+    json_object_set_new(out, "message",
+                        !strcmp(status, "confirmed")
+                            ? json_sprintf("预约成功：《%s》%s，%s。请按时到场扫码签到", t,
+                                           booking_fmt_time(starts, at, sizeof at), jstr(o, "place"))
+                        : !strcmp(status, "pending")
+                            ? json_sprintf("已提交预约：《%s》%s，等待主办方审核，结果将通过消息通知您", t,
+                                           booking_fmt_time(starts, at, sizeof at))
+                            : json_sprintf("名额已满，您已进入候补（第 %lld 位），有人取消时自动递补并通知您",
+                                           (long long)jint(o, "waitlist_position", 0)));
     audit_entry_t ae = {.target_type = "course_booking", /* the booking, not the session the route names */
                         .target = id,
                         .after = o,
@@ -350,7 +349,8 @@ static void decide_booking(http_req_t *req)
 static const vfield_t CHECKIN_OUT[] = {
     {"session_id", V_ID},
     {"token", V_STR, .title = "签到令牌"},
-    {"path", V_STR, .title = "党员扫码打开的页面（/m/checkin?kind=course&token=…），二维码内容为站点地址加此路径"},
+    {"path", V_STR,
+     .title = "党员扫码打开的页面（/m/checkin?kind=course&token=…），二维码内容为站点地址加此路径"},
 };
 
 static void checkin_code(http_req_t *req)

@@ -17,17 +17,17 @@ static const res_sort_t CATALOG_SORTS[] = {
     {"id", "l.id"}, {"title", "l.title"}, {"created_at", "l.created_at"}, {NULL, NULL}};
 /* The published lectures are the city's: whoever may browse sees every one,
  * whichever organisation holds it (no organisation scope). */
-static const zd_resource_t CATALOG = {.name = "lecture_event",
-                                      .title = "讲堂",
-                                      .table = "lectures",
-                                      .alias = "l",
-                                      .from = LECTURE_FROM,
-                                      .where = "l.deleted_at IS NULL AND l.status = 'approved' AND "
-                                               "l.cancelled_at IS NULL",
-                                      .no_org = true,
-                                      .no_creator = true,
-                                      .perm = "lecture.read",
-                                      .sorts = CATALOG_SORTS};
+const zd_resource_t LECTURE_CATALOG = {.name = "lecture_event",
+                                       .title = "讲堂",
+                                       .table = "lectures",
+                                       .alias = "l",
+                                       .from = LECTURE_FROM,
+                                       .where = "l.deleted_at IS NULL AND l.status = 'approved' AND "
+                                                "l.cancelled_at IS NULL",
+                                       .no_org = true,
+                                       .no_creator = true,
+                                       .perm = "lecture.read",
+                                       .sorts = CATALOG_SORTS};
 static const zd_resource_t CATALOG_SESSIONS = {
     .name = "lecture_session",
     .title = "讲堂场次",
@@ -187,7 +187,7 @@ static void catalog(http_req_t *req)
     if (!c)
         return;
     qb_t w;
-    res_from(req, &CATALOG, &w);
+    res_from(req, &LECTURE_CATALOG, &w);
     const char *q = http_query(req, "q");
     if (q) {
         static const char *const cols[] = {"l.title", "l.speaker", "l.place"};
@@ -197,7 +197,7 @@ static void catalog(http_req_t *req)
         qb_sql(&w, " AND " SPAN_END " > ");
         qb_int(&w, time_now_ms());
     }
-    res_list(req, c, &CATALOG, LECTURE_COLS, &w, SPAN_START " DESC, l.id DESC", event_row, NULL);
+    res_list(req, c, &LECTURE_CATALOG, LECTURE_COLS, &w, SPAN_START " DESC, l.id DESC", event_row, NULL);
     qb_free(&w);
 }
 
@@ -207,7 +207,7 @@ static void catalog_item(http_req_t *req)
     db_conn_t *c = http_db_id(req, &id);
     if (!c)
         return;
-    json_t *l = res_load(req, c, &CATALOG, LECTURE_COLS, id, event_row, NULL, RES_PLAIN);
+    json_t *l = res_load(req, c, &LECTURE_CATALOG, LECTURE_COLS, id, event_row, NULL, RES_PLAIN);
     if (!l)
         return;
     json_t *s = lecture_sessions_json(c, id, http_user_id(req));
@@ -232,8 +232,8 @@ static void catalog_poster(http_req_t *req)
     db_conn_t *c = http_db_id(req, &id);
     if (!c)
         return;
-    json_t *l =
-        res_load(req, c, &CATALOG, LECTURE_COLS, id, plain_row, NULL, RES_PLAIN); /* with poster_file_id */
+    json_t *l = res_load(req, c, &LECTURE_CATALOG, LECTURE_COLS, id, plain_row, NULL,
+                         RES_PLAIN); /* with poster_file_id */
     if (!l)
         return;
     lecture_send_poster(req, c, l);
@@ -436,13 +436,13 @@ static void checkin(http_req_t *req)
 // clang-format off
 static const http_route_t routes[] = {
     {.method = "GET", .pattern = "/api/v1/lecture/catalog", .handler = catalog, .perm = "lecture.read",
-     .flags = HTTP_LIST, .summary = "讲堂（已发布）", .resource = &CATALOG, HTTP_QUERY(CATALOG_QUERY),
+     .flags = HTTP_LIST, .summary = "讲堂（已发布）", .resource = &LECTURE_CATALOG, HTTP_QUERY(CATALOG_QUERY),
      HTTP_OUT(CATALOG_OUT), .notes = "the published, not cancelled lectures of the whole city, latest first"},
     {.method = "GET", .pattern = "/api/v1/lecture/catalog/{id}", .handler = catalog_item, .perm = "lecture.read",
-     .summary = "讲堂详情（场次与我的预约）", .resource = &CATALOG, HTTP_OUT(CATALOG_OUT),
+     .summary = "讲堂详情（场次与我的预约）", .resource = &LECTURE_CATALOG, HTTP_OUT(CATALOG_OUT),
      .notes = "with sessions, each with remaining seats and the caller's booking (my_booking)"},
     {.method = "GET", .pattern = "/api/v1/lecture/catalog/{id}/poster", .handler = catalog_poster,
-     .perm = "lecture.read", .flags = HTTP_DOWNLOAD, .summary = "讲堂海报", .resource = &CATALOG,
+     .perm = "lecture.read", .flags = HTTP_DOWNLOAD, .summary = "讲堂海报", .resource = &LECTURE_CATALOG,
      .notes = "the picture of a published lecture (its web size when made); 404 when it has none"},
     {.method = "POST", .pattern = "/api/v1/lecture/sessions/{id}/book", .handler = book_session,
      .perm = "lecture.book", .summary = "预约讲堂场次", .audit = "lecture.book", .resource = &CATALOG_SESSIONS,

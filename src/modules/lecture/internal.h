@@ -16,6 +16,8 @@ extern const review_kind_t LECTURE_REVIEW;
 extern const zd_resource_t LECTURES;
 /* Sessions of the lectures in the caller's scope (management). */
 extern const zd_resource_t LECTURE_SESSIONS;
+/* The published, not cancelled lectures, city-wide (lecture.read). */
+extern const zd_resource_t LECTURE_CATALOG;
 /* Bookings of the lectures in the caller's scope (the organiser's lists). */
 extern const zd_resource_t LECTURE_BOOKINGS;
 
@@ -56,5 +58,6 @@ int lecture_demo(zd_app_t *app, char *err, size_t errlen);
 int lecture_lecture_routes(zd_app_t *app, char *err, size_t errlen);
 int lecture_booking_routes(zd_app_t *app, char *err, size_t errlen);
 int lecture_stats_routes(zd_app_t *app, char *err, size_t errlen);
+int lecture_rating_routes(zd_app_t *app, char *err, size_t errlen);
 
 #endif

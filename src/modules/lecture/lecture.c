@@ -32,10 +32,18 @@ static const zd_label_t PHASE[] = {{"upcoming", "未开始", "primary"},
                                    {NULL}};
 static const zd_label_t KINDS[] = {
     {"lecture.cancelled", "讲堂取消", "warning"}, {"lecture.booking", "讲堂预约", "success"}, {NULL}};
-static const zd_label_t TARGETS[] = {
-    {"lecture", "讲堂"}, {"lecture_session", "讲堂场次"}, {"lecture_booking", "讲堂预约"}, {NULL}};
+static const zd_label_t TARGETS[] = {{"lecture", "讲堂"},
+                                     {"lecture_session", "讲堂场次"},
+                                     {"lecture_booking", "讲堂预约"},
+                                     {"lecture_rating", "讲堂评价"},
+                                     {NULL}};
+static const zd_label_t RATING[] = {{"published", "已公开", "success"},
+                                    {"held", "待审核", "warning"},
+                                    {"rejected", "未通过", "danger"},
+                                    {NULL}};
 static const zd_dict_t DICTS[] = {{"lecture_booking_status", "讲堂预约状态", BOOKING},
                                   {"lecture_phase", "讲堂状态", PHASE},
+                                  {"lecture_rating_status", "讲堂评价状态", RATING},
                                   {"notify_kind", "消息类型", KINDS},
                                   {"audit_target", "审计对象", TARGETS},
                                   {NULL}};
@@ -122,7 +130,7 @@ static int init(zd_app_t *app, char *err, size_t errlen)
         return -1;
     }
     return lecture_lecture_routes(app, err, errlen) || lecture_booking_routes(app, err, errlen) ||
-                   lecture_stats_routes(app, err, errlen)
+                   lecture_stats_routes(app, err, errlen) || lecture_rating_routes(app, err, errlen)
                ? -1
                : 0;
 }
