@@ -218,7 +218,8 @@ void rating_public(http_req_t *req, db_conn_t *c, const rating_kind_t *k, int64_
     http_json(req, 200, json_pack("{s:o,s:o,s:o}", "averages", avg, "mine", mine, "items", items));
 }
 
-void rating_moderate(http_req_t *req, db_conn_t *c, const rating_kind_t *k, const zd_resource_t *r, int64_t id)
+void rating_moderate(http_req_t *req, db_conn_t *c, const rating_kind_t *k, const zd_resource_t *r,
+                     int64_t id)
 {
     json_t *before = http_defer_json(req, res_load(req, c, r, k->cols, id, rating_row, (void *)k, RES_PLAIN));
     if (!before)

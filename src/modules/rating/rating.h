@@ -18,12 +18,12 @@
 #include <jansson.h>
 
 typedef struct {
-    const char *table;        /* "course_ratings" */
-    const char *parent_col;   /* "course_id": the column, and the JSON field of the parent's id */
-    const char *title_field;  /* "course_title": the JSON field of the parent's title */
-    const char *from;         /* FROM of RATING_COLS: the ratings r, the parent, users u, orgs o */
-    const char *cols;         /* RATING_COLS (below) over that FROM */
-    const char *target;       /* the audit records' target type: "course_rating" */
+    const char *table;       /* "course_ratings" */
+    const char *parent_col;  /* "course_id": the column, and the JSON field of the parent's id */
+    const char *title_field; /* "course_title": the JSON field of the parent's title */
+    const char *from;        /* FROM of RATING_COLS: the ratings r, the parent, users u, orgs o */
+    const char *cols;        /* RATING_COLS (below) over that FROM */
+    const char *target;      /* the audit records' target type: "course_rating" */
 } rating_kind_t;
 
 /* The columns a kind's cols must give, in this order (p: the parent):
@@ -52,6 +52,7 @@ void rating_public(http_req_t *req, db_conn_t *c, const rating_kind_t *k, int64_
 
 /* Publishes or rejects a held rating id of resource r (the moderation
  * scope; 404 outside it, 409 when not held), audited by the route. */
-void rating_moderate(http_req_t *req, db_conn_t *c, const rating_kind_t *k, const zd_resource_t *r, int64_t id);
+void rating_moderate(http_req_t *req, db_conn_t *c, const rating_kind_t *k, const zd_resource_t *r,
+                     int64_t id);
 
 #endif
