@@ -380,7 +380,7 @@ test('a lecture carries a poster uploaded through the storage module, shown to m
   }
 });
 
-test('statistics count bookings, participants, check-ins and the attendance rate by lecture, organisation and month', async () => {
+test('statistics count bookings, participants, check-ins, the attendance rate and the ratings by lecture, organisation and month', async () => {
   const l = await published({ capacity: 5 }, Date.now() + 10 * 60000);
   const sid = l.sessions[0].id;
   for (const m of members.slice(20, 23)) assert.equal((await book(m, sid)).status, 201);
@@ -388,11 +388,14 @@ test('statistics count bookings, participants, check-ins and the attendance rate
   assert.equal((await members[20].post('/api/v1/lecture/checkin', { token })).status, 200);
   const gone = (await members[22].get('/api/v1/lecture/my-bookings')).json.items.find((x) => x.session_id === sid);
   assert.equal((await members[22].post(`/api/v1/lecture/my-bookings/${gone.id}/cancel`)).status, 200);
+  assert.equal((await members[20].put(`/api/v1/lecture/catalog/${l.id}/rating`, { content: 5, lecturer: 4, form: 3 })).status, 200);
   const s = await pd.get('/api/v1/lecture/stats?group=lecture');
   assert.equal(s.status, 200, s.body);
   const row = s.json.items.find((x) => x.key === String(l.id));
   assert.deepEqual([row.bookings, row.confirmed, row.attended, row.cancelled, row.participants, row.capacity], [3, 2, 1, 1, 2, 5]);
   assert.equal(row.attendance_rate, 0.5);
+  assert.deepEqual([row.ratings, row.rating_avg], [1, 4], 'the feedback: one rating, its three scores averaged');
+  assert.equal(row.rating_points, undefined);
   assert.ok(s.json.totals.bookings >= 3);
   const byOrg = (await pd.get('/api/v1/lecture/stats?group=org')).json.items;
   assert.ok(byOrg.some((x) => x.key === String(pdOrg) && x.lectures >= 1));
@@ -416,4 +419,46 @@ test('bookings racing the lecture\'s cancellation never leave a live booking or 
   assert.equal(res[res.length - 1].status, 200);
   assert.equal(srv.sql(`SELECT COUNT(*) FROM lecture_bookings WHERE lecture_id = ${l.id} AND status IN ('pending', 'confirmed', 'waitlisted')`), '0');
   assert.equal(srv.sql(`SELECT booked || ',' || waiting FROM lecture_sessions WHERE id = ${sid}`), '0,0');
+});
+
+test('those who booked rate the lecture (the courses\' rating code): one per member, editable, a sensitive comment held for moderation', async () => {
+  const l = await published({ capacity: 5 });
+  const sid = l.sessions[0].id;
+  const lex = await admin.post('/api/v1/lexicons', { name: '讲堂评价敏感词', category: 'sensitive', severity: 'block' });
+  assert.equal(lex.status, 201, lex.body);
+  assert.equal((await admin.post(`/api/v1/lexicons/${lex.json.id}/entries`, { word: '讲堂违禁词' })).status, 201);
+  const [a, b, c] = [members[20], members[21], members[22]];
+  const body = { content: 5, lecturer: 4, form: 3, comment: '深受教育' };
+  const early = await a.put(`/api/v1/lecture/catalog/${l.id}/rating`, body);
+  assert.equal(early.status, 409, 'a member who did not book it');
+  assert.equal(early.json.error.code, 'not_booked');
+  for (const m of [a, b]) assert.equal((await book(m, sid)).status, 201);
+  let r = await a.put(`/api/v1/lecture/catalog/${l.id}/rating`, body);
+  assert.equal(r.status, 200, r.body);
+  assert.equal(r.json.status, 'published');
+  assert.equal(r.json.lecture_title, l.title);
+  r = await a.put(`/api/v1/lecture/catalog/${l.id}/rating`, { ...body, content: 4, comment: '深受教育！' });
+  assert.equal(r.status, 200, r.body);
+  const held = await b.put(`/api/v1/lecture/catalog/${l.id}/rating`, { content: 2, lecturer: 2, form: 2, comment: '这里有讲堂违禁词' });
+  assert.equal(held.json.status, 'held');
+  assert.match(held.json.message, /审核/);
+  assert.equal((await c.put(`/api/v1/lecture/catalog/${l.id}/rating`, { content: 9, lecturer: 1, form: 1 })).status, 422);
+  let pub = (await member.get(`/api/v1/lecture/catalog/${l.id}/ratings`)).json;
+  assert.equal(pub.averages.count, 2);
+  assert.equal(pub.averages.content, 3);
+  assert.deepEqual(pub.items.map((i) => i.comment), ['深受教育！']);
+  assert.equal((await b.get(`/api/v1/lecture/catalog/${l.id}/ratings`)).json.mine.status, 'held');
+  assert.ok(!(await hp.get('/api/v1/lecture/ratings?status=held')).json.items.some((i) => i.id === held.json.id));
+  assert.equal((await hp.post(`/api/v1/lecture/ratings/${held.json.id}/moderate`, { action: 'publish' })).status, 404);
+  assert.equal((await member.get('/api/v1/lecture/ratings')).status, 403);
+  const item = (await pd.get(`/api/v1/lecture/ratings?status=held&lecture_id=${l.id}`)).json.items[0];
+  assert.equal(item.id, held.json.id);
+  assert.ok(item.findings.length >= 1);
+  const m = await pd.post(`/api/v1/lecture/ratings/${held.json.id}/moderate`, { action: 'publish' });
+  assert.equal(m.json.status, 'published');
+  assert.equal((await pd.post(`/api/v1/lecture/ratings/${held.json.id}/moderate`, { action: 'reject' })).status, 409);
+  pub = (await member.get(`/api/v1/lecture/catalog/${l.id}/ratings`)).json;
+  assert.equal(pub.items.length, 2);
+  const dicts = (await member.get('/api/v1/dicts')).json.dicts;
+  assert.ok(dicts.lecture_rating_status.items.some((x) => x.value === 'held' && x.label === '待审核'));
 });

@@ -3,7 +3,10 @@
 // reports the progress — and on a second browser (another device) the course
 // resumes where the first one stopped; dragging the slider past what was not
 // watched does not complete the lesson. In the console: the organiser finds
-// the course by series and sees its QR code and the members' address.
+// the course by series and sees its QR code and the members' address. A
+// course's in-person session is booked on the phone (the success message,
+// 我的预约 over both kinds, cancel) and its list and check-in code shown in
+// the console.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
@@ -168,5 +171,52 @@ test('a member rates the course on the phone; a comment with a sensitive word wa
     const row = page.locator('[data-test=course-ratings-table] tr', { hasText: '违禁测试词' });
     await row.locator('[data-test=rating-publish]').click();
     await until(async () => (await member.get(`/api/v1/course/catalog/${course.id}/ratings`)).json.items.length === 1, 'the comment is published');
+  });
+});
+
+test("on a phone a member books a course's in-person session, reads the success message, finds it in 我的预约 and cancels it; the organiser sees the list", async (t) => {
+  const f = await uploadVideo(2);
+  const when = Date.now() + 3 * 86400000;
+  const r = await pd.post('/api/v1/course/courses', {
+    series: 'route', title: '端到端面授党课：初心之路', lecturer_name: '何老师', org_id: pd.me.user.org_id,
+    lessons: [{ title: '序', file_id: f }],
+    sessions: [{ starts_at: new Date(when).toISOString(), ends_at: new Date(when + 7200000).toISOString(), place: '中共一大纪念馆', capacity: 20 }],
+  });
+  assert.equal(r.status, 201, r.body);
+  assert.equal((await pd.post(`/api/v1/course/courses/${r.json.id}/submit`)).status, 200);
+  for (const who of ['pudong_shenhe', 'shi_shenhe']) {
+    const c = await ctx.srv.login(who, DEMO);
+    assert.equal((await c.post(`/api/v1/review/items/${r.json.review_id}/decision`, { action: 'approve', opinion: '同意' })).status, 200);
+  }
+  await withPage(t, ctx, async (page) => {
+    await mobileLogin(page, `/m/courses/${r.json.id}`);
+    await page.waitForURL(new RegExp(`/m/courses/${r.json.id}$`));
+    await page.locator('[data-test=m-course-book]').tap();
+    const dialog = page.locator('.van-dialog');
+    await dialog.getByText('预约成功').first().waitFor();
+    assert.match(await dialog.textContent(), /预约成功：《端到端面授党课：初心之路》.*中共一大纪念馆/);
+    await page.locator('.van-dialog__confirm').tap();
+    await until(async () => (await page.locator('[data-test=m-course-my-status]').count()) === 1, 'the session shows the booking');
+    assert.equal((await page.locator('[data-test=m-course-my-status]').textContent()).trim(), '已确认');
+    await page.goto(`${ctx.base}/m/bookings`);
+    const booking = page.locator('[data-test=m-booking]', { hasText: '初心之路' });
+    assert.equal((await booking.locator('[data-test=m-booking-status]').textContent()).trim(), '已确认');
+    assert.match(await booking.textContent(), /党课/);
+    await booking.locator('[data-test=m-booking-cancel]').tap();
+    await page.locator('.van-dialog__confirm').tap();
+    await until(async () => (await booking.locator('[data-test=m-booking-status]').textContent()).trim() === '已取消', 'the booking shows 已取消');
+  }, PHONE);
+  const mine = (await member.get('/api/v1/course/my-bookings')).json.items.find((b) => b.course_id === r.json.id);
+  assert.equal(mine.status, 'cancelled');
+  await withPage(t, ctx, async (page) => {
+    await login(page, ctx.base, 'pudong_dangwu', DEMO);
+    await page.waitForSelector('[data-test=user-menu]');
+    await page.goto(`${ctx.base}/course/courses/${r.json.id}`);
+    await page.locator('[data-test=course-bookings]').first().click();
+    const drawer = page.locator('[data-test=course-bookings-drawer]');
+    await drawer.getByText('已取消').waitFor();
+    await page.keyboard.press('Escape');
+    await page.locator('[data-test=course-checkin-qr]').first().click();
+    assert.match(await page.locator('[data-test=course-qr-dialog] input').inputValue(), /\/m\/checkin\?kind=course&token=\d+\.[0-9a-f]{32}$/);
   });
 });

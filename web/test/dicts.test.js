@@ -108,7 +108,7 @@ describe('StatusTag', () => {
         t.unmount();
       }
     }
-  });
+  }, 30000); // mounts a tag for each of some 700 codes: seconds on a loaded machine
 });
 
 // every file of the console, as text

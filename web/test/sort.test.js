@@ -83,8 +83,9 @@ const TABLES = {
   'modules/live/views/StreamsPage.vue': ['GET /api/v1/live/streams'],
   'modules/lecture/views/LecturesPage.vue': ['GET /api/v1/lecture/lectures'],
   'modules/course/views/CoursesPage.vue': ['GET /api/v1/course/courses'],
-  'modules/course/views/RatingsPage.vue': ['GET /api/v1/course/ratings'],
-  'modules/lecture/views/LectureDetail.vue': ['GET /api/v1/lecture/bookings'],
+  // shared by the course and lecture pages: one table, the two routes' sort keys must agree (below)
+  'modules/course/components/RatingsTable.vue': ['GET /api/v1/course/ratings'],
+  'modules/lecture/components/SessionBookings.vue': ['GET /api/v1/lecture/bookings'],
   'modules/grid/views/GridsPage.vue': ['GET /api/v1/grids'],
   'modules/grid/views/SitesPage.vue': ['GET /api/v1/sites'],
   'modules/grid/views/CommissionersPage.vue': ['GET /api/v1/commissioners'],
@@ -114,6 +115,11 @@ function tablesOf(text) {
 }
 
 describe('sortable columns', () => {
+  it('the shared tables\' routes of the two modules sort by the same keys', () => {
+    expect(sortKeys['GET /api/v1/course/bookings']).toEqual(sortKeys['GET /api/v1/lecture/bookings']);
+    expect(sortKeys['GET /api/v1/lecture/ratings']).toEqual(sortKeys['GET /api/v1/course/ratings']);
+  });
+
   it('every list page with a DataTable is in the table above', () => {
     const withTables = Object.entries(sources)
       .filter(([file, text]) => /<DataTable\b/.test(text) && !file.endsWith('components/DataTable.vue'))

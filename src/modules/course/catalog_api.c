@@ -69,7 +69,9 @@ static const vfield_t CATALOG_OUT[] = {
     {"cover_url", V_STR, .title = "封面图片地址（无封面时为 null）"},
     {"lessons", V_ARRAY,
      .title = "课时（详情）[{id,title,media,duration_ms,position_ms,watched_ms,completed}]：各带本人的进度"},
-    {"sessions", V_ARRAY, .title = "面授安排（详情）"},
+    {"needs_approval", V_BOOL, .title = "面授预约需主办方审核"},
+    {"waitlist", V_BOOL, .title = "面授场次满员后可候补"},
+    {"sessions", V_ARRAY, .title = "面授安排（详情），各带 remaining 与本人的预约 my_booking {id,status}"},
 };
 
 static void catalog(http_req_t *req)
@@ -93,7 +95,8 @@ static void catalog_item(http_req_t *req)
     json_t *o = res_load(req, c, &COURSE_CATALOG, COURSE_COLS, id, item_row, NULL, RES_PLAIN);
     if (!o)
         return;
-    json_t *l = course_lessons_json(c, id, http_user_id(req)), *s = l ? course_sessions_json(c, id) : NULL;
+    json_t *l = course_lessons_json(c, id, http_user_id(req)),
+           *s = l ? course_sessions_json(c, id, http_user_id(req)) : NULL;
     if (!s) {
         json_decref(l);
         json_decref(o);

@@ -11,9 +11,10 @@
 static const auth_perm_t PERMS[] = {
     {"course.read", "浏览已发布的党课", AUTH_DUTY_BUSINESS},
     {"course.learn", "学习党课（进度、我的学习）", AUTH_DUTY_BUSINESS},
+    {"course.book", "预约党课面授场次、签到", AUTH_DUTY_BUSINESS},
     {"course.manage", "管理党课（发布、修改、二维码、学习统计）", AUTH_DUTY_BUSINESS},
 };
-static const auth_perm_group_t PERM_GROUPS[] = {{"course", "系列党课", PERMS, 3}, {NULL}};
+static const auth_perm_group_t PERM_GROUPS[] = {{"course", "系列党课", PERMS, 4}, {NULL}};
 
 char course_public_url[512];
 static const config_opt_t SETTINGS[] = {
@@ -33,7 +34,19 @@ static const zd_label_t SERIES[] = {{"archive", "文献档案党课", "primary"}
                                     {"micro_video", "微视频党课", "primary"},
                                     {NULL}};
 static const zd_label_t MEDIA[] = {{"video", "视频", "primary"}, {"audio", "音频", "success"}, {NULL}};
-static const zd_label_t TARGETS[] = {{"course", "党课"}, {"course_rating", "课程评价"}, {NULL}};
+static const zd_label_t TARGETS[] = {{"course", "党课"},
+                                     {"course_rating", "课程评价"},
+                                     {"course_session", "党课面授场次"},
+                                     {"course_booking", "党课面授预约"},
+                                     {NULL}};
+static const zd_label_t BOOKING[] = {{"pending", "待审核", "warning"},
+                                     {"confirmed", "已确认", "success"},
+                                     {"waitlisted", "候补中", "primary"},
+                                     {"rejected", "未通过", "danger"},
+                                     {"cancelled", "已取消", "info"},
+                                     {"attended", "已签到", "success"},
+                                     {NULL}};
+static const zd_label_t KINDS[] = {{"course.booking", "党课面授预约", "success"}, {NULL}};
 static const zd_label_t RATING[] = {{"published", "已公开", "success"},
                                     {"held", "待审核", "warning"},
                                     {"rejected", "未通过", "danger"},
@@ -51,10 +64,14 @@ static const zd_label_t FIELDS[] = {{"course.series", "系列"},
                                     {"course.published_at", "发布时间"},
                                     {"course.first_session_at", "最早面授时间"},
                                     {"course.sessions_count", "面授场次"},
+                                    {"course.needs_approval", "预约需审核"},
+                                    {"course.waitlist", "可候补"},
                                     {NULL}};
 static const zd_dict_t DICTS[] = {{"course_series", "党课系列", SERIES},
                                   {"course_media", "课时类型", MEDIA},
                                   {"course_rating_status", "评价状态", RATING},
+                                  {"course_booking_status", "党课面授预约状态", BOOKING},
+                                  {"notify_kind", "消息类型", KINDS},
                                   {"audit_target", "审计对象", TARGETS},
                                   {"field", "字段", FIELDS},
                                   {NULL}};
@@ -79,34 +96,48 @@ const review_kind_t COURSE_REVIEW = {.kind = "course",
                                      .levels = REVIEW_DISTRICT_CITY,
                                      .approved = approved};
 
-/* courses returned to the caller for changes */
-static int todo(http_req_t *req, db_conn_t *c, json_t *items)
+/* courses returned to the caller for changes; bookings awaiting approval */
+static int count_of(http_req_t *req, db_conn_t *c, const char *cond, int64_t *n)
 {
-    if (!auth_has(req, "course.manage"))
-        return 0;
     qb_t w, q;
     res_from_as(req, &COURSES, "course.manage", &w);
-    qb_sql(&w, " AND c.status = 'returned'");
+    qb_sql(&w, cond);
     qb_init(&q, "SELECT COUNT(*)");
     qb_append(&q, &w);
     qb_free(&w);
     db_stmt_t *st = qb_prepare(c, &q);
     int rc = st ? db_step(st) : DB_ERROR;
-    int64_t n = rc == DB_ROW ? db_col_int64(st, 0) : 0;
+    *n = rc == DB_ROW ? db_col_int64(st, 0) : 0;
     db_done(st);
     qb_free(&q);
-    if (rc != DB_ROW)
+    return rc == DB_ROW ? 0 : -1;
+}
+
+static int todo(http_req_t *req, db_conn_t *c, json_t *items)
+{
+    if (!auth_has(req, "course.manage"))
+        return 0;
+    int64_t returned, pending;
+    if (count_of(req, c, " AND c.status = 'returned'", &returned) != 0 ||
+        count_of(req, c,
+                 " AND EXISTS (SELECT 1 FROM course_bookings b WHERE b.course_id = c.id AND b.status = "
+                 "'pending')",
+                 &pending) != 0)
         return -1;
-    if (n > 0)
+    if (returned > 0)
         json_array_append_new(items, json_pack("{s:s,s:s,s:I,s:s}", "key", "course.returned", "title",
-                                               "退回修改的党课", "count", (json_int_t)n, "link",
+                                               "退回修改的党课", "count", (json_int_t)returned, "link",
                                                "/course/courses?status=returned"));
+    if (pending > 0)
+        json_array_append_new(items, json_pack("{s:s,s:s,s:I,s:s}", "key", "course.pending", "title",
+                                               "有待审核面授预约的党课", "count", (json_int_t)pending, "link",
+                                               "/course/courses"));
     return 0;
 }
 
 static int init(zd_app_t *app, char *err, size_t errlen)
 {
-    static const char *const ALL[] = {"course.read", "course.learn", "course.manage", NULL};
+    static const char *const ALL[] = {"course.read", "course.learn", "course.book", "course.manage", NULL};
     for (const char *const *p = ALL; *p; p++) {
         auth_grant_default("worker", *p);
         auth_grant_default("secretary", *p);
@@ -114,8 +145,10 @@ static int init(zd_app_t *app, char *err, size_t errlen)
     }
     auth_grant_default("member", "course.read");
     auth_grant_default("member", "course.learn");
+    auth_grant_default("member", "course.book");
     auth_grant_default("lecturer", "course.read");
     auth_grant_default("lecturer", "course.learn");
+    auth_grant_default("lecturer", "course.book");
     auth_grant_default("district_reviewer", "course.read");
     auth_grant_default("city_reviewer", "course.read");
     if (review_register(&COURSE_REVIEW) != 0) {
@@ -123,7 +156,8 @@ static int init(zd_app_t *app, char *err, size_t errlen)
         return -1;
     }
     return course_course_routes(app, err, errlen) || course_catalog_routes(app, err, errlen) ||
-                   course_learn_routes(app, err, errlen) || course_rating_routes(app, err, errlen)
+                   course_learn_routes(app, err, errlen) || course_rating_routes(app, err, errlen) ||
+                   course_booking_routes(app, err, errlen)
                ? -1
                : 0;
 }

@@ -70,6 +70,8 @@ json_t *course_row_json(db_stmt_t *st, bool catalog)
     json_object_set_new(o, "duration_ms", json_integer(db_col_int64(st, 19)));
     json_object_set_new(o, "first_session_at", json_time(db_col_int64(st, 20)));
     json_object_set_new(o, "sessions_count", json_integer(db_col_int64(st, 21)));
+    json_object_set_new(o, "needs_approval", json_boolean(db_col_int64(st, 22) != 0));
+    json_object_set_new(o, "waitlist", json_boolean(db_col_int64(st, 23) != 0));
     bool cover = !db_col_is_null(st, 8);
     json_object_set_new(o, "cover_url",
                         !cover ? json_null()
@@ -127,23 +129,37 @@ json_t *course_lessons_json(db_conn_t *c, int64_t course_id, int64_t user_id)
     return a;
 }
 
-json_t *course_sessions_json(db_conn_t *c, int64_t course_id)
+json_t *course_sessions_json(db_conn_t *c, int64_t course_id, int64_t user_id)
 {
-    db_stmt_t *st =
-        db_prepare(c, "SELECT id, starts_at, ends_at, place, capacity, booked FROM course_sessions "
-                      "WHERE course_id = ? ORDER BY starts_at, id");
+    db_stmt_t *st = db_prepare(
+        c,
+        "SELECT s.id, s.starts_at, s.ends_at, s.place, s.capacity, s.booked, s.waiting, "
+        "(SELECT b.id FROM course_bookings b WHERE b.session_id = s.id AND b.user_id = ? AND b.status IN "
+        "('pending', 'confirmed', 'waitlisted', 'attended')), (SELECT b.status FROM course_bookings b WHERE "
+        "b.session_id = s.id AND b.user_id = ? AND b.status IN ('pending', 'confirmed', 'waitlisted', "
+        "'attended')) FROM course_sessions s WHERE s.course_id = ? AND s.deleted_at IS NULL "
+        "ORDER BY s.starts_at, s.id");
     if (!st)
         return NULL;
-    db_bind_int64(st, 1, course_id);
+    db_bind_int64(st, 1, user_id);
+    db_bind_int64(st, 2, user_id);
+    db_bind_int64(st, 3, course_id);
     json_t *a = json_array();
     int rc;
     while ((rc = db_step(st)) == DB_ROW) {
         int64_t cap = db_col_int64(st, 4), booked = db_col_int64(st, 5);
-        json_array_append_new(
-            a, json_pack("{s:I,s:o,s:o,s:o,s:I,s:I,s:I}", "id", (json_int_t)db_col_int64(st, 0), "starts_at",
-                         json_time(db_col_int64(st, 1)), "ends_at", json_time(db_col_int64(st, 2)), "place",
-                         json_col_text(st, 3), "capacity", (json_int_t)cap, "booked", (json_int_t)booked,
-                         "remaining", (json_int_t)(cap - booked)));
+        json_t *s =
+            json_pack("{s:I,s:o,s:o,s:o,s:I,s:I,s:I,s:I}", "id", (json_int_t)db_col_int64(st, 0), "starts_at",
+                      json_time(db_col_int64(st, 1)), "ends_at", json_time(db_col_int64(st, 2)), "place",
+                      json_col_text(st, 3), "capacity", (json_int_t)cap, "booked", (json_int_t)booked,
+                      "remaining", (json_int_t)(cap - booked), "waiting", (json_int_t)db_col_int64(st, 6));
+        if (user_id)
+            json_object_set_new(s, "my_booking",
+                                db_col_is_null(st, 7)
+                                    ? json_null()
+                                    : json_pack("{s:I,s:o}", "id", (json_int_t)db_col_int64(st, 7), "status",
+                                                json_col_text(st, 8)));
+        json_array_append_new(a, s);
     }
     db_done(st);
     if (rc != DB_DONE) {
@@ -286,6 +302,8 @@ static const vfield_t COURSE_NEW[] = {
      .title = "课时（按顺序）[{title, file_id}]，file_id 为上传的音视频文件"},
     {"sessions", V_ARRAY, false, 0, 50, .check = sessions_check,
      .title = "面授安排（可选）[{starts_at, ends_at, place, capacity}]"},
+    {"needs_approval", V_BOOL, .title = "面授预约需主办方审核"},
+    {"waitlist", V_BOOL, .title = "面授场次满员后可候补"},
 };
 static const vfield_t COURSE_PATCH[] = {
     {"series", V_ENUM, .choices = COURSE_SERIES, .title = "系列"},
@@ -297,6 +315,8 @@ static const vfield_t COURSE_PATCH[] = {
     {"cover_file_id", V_ID, .title = "封面（null 去掉）"},
     {"lessons", V_ARRAY, false, 0, 100, .check = lessons_check, .title = "课时（整体替换）"},
     {"sessions", V_ARRAY, false, 0, 50, .check = sessions_check, .title = "面授安排（整体替换）"},
+    {"needs_approval", V_BOOL, .title = "面授预约需主办方审核"},
+    {"waitlist", V_BOOL, .title = "面授场次满员后可候补"},
 };
 
 /* ---- loading ---- */
@@ -306,7 +326,7 @@ static json_t *load(http_req_t *req, db_conn_t *c, int64_t id)
     json_t *o = res_load(req, c, &COURSES, COURSE_COLS, id, course_row, NULL, RES_PLAIN);
     if (!o)
         return NULL;
-    json_t *l = course_lessons_json(c, id, 0), *s = l ? course_sessions_json(c, id) : NULL;
+    json_t *l = course_lessons_json(c, id, 0), *s = l ? course_sessions_json(c, id, 0) : NULL;
     if (!s) {
         json_decref(l);
         json_decref(o);
@@ -463,7 +483,7 @@ static bool set_sessions(http_req_t *req, db_conn_t *c, int64_t id, json_t *sess
     json_array_foreach(sessions, i, s)
     {
         db_stmt_t *st = db_prepare(c, "INSERT INTO course_sessions (course_id, starts_at, ends_at, place, "
-                                      "capacity, created_at) VALUES (?, ?, ?, ?, ?, ?)");
+                                      "capacity, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)");
         int rc = DB_ERROR;
         if (st) {
             db_bind_int64(st, 1, id);
@@ -472,6 +492,7 @@ static bool set_sessions(http_req_t *req, db_conn_t *c, int64_t id, json_t *sess
             db_bind_text(st, 4, jstr(s, "place"));
             db_bind_int64(st, 5, jint(s, "capacity", 1));
             db_bind_int64(st, 6, now);
+            db_bind_int64(st, 7, now);
             rc = db_step(st);
         }
         db_done(st);
@@ -533,6 +554,8 @@ static const vfield_t COURSE_OUT[] = {
     {"lessons_count", V_INT, .title = "课时数"},
     {"duration_ms", V_INT, .title = "总时长（毫秒）"},
     {"sessions_count", V_INT, .title = "面授场次"},
+    {"needs_approval", V_BOOL, .title = "预约需审核"},
+    {"waitlist", V_BOOL, .title = "可候补"},
     {"first_session_at", V_TIME, .title = "最早面授时间"},
     {"status", V_ENUM, .choices = REVIEW_STATUSES, .title = "审核状态"},
     {"published_at", V_TIME, .title = "发布时间"},
@@ -544,7 +567,7 @@ static const vfield_t COURSE_OUT[] = {
     {"review_id", V_ID, .title = "审核事项"},
     {"lessons", V_ARRAY, .title = "课时（详情）[{id,position,title,file_id,media,duration_ms}]"},
     {"sessions", V_ARRAY,
-     .title = "面授安排（详情）[{id,starts_at,ends_at,place,capacity,booked,remaining}]"},
+     .title = "面授安排（详情）[{id,starts_at,ends_at,place,capacity,booked,remaining,waiting}]"},
     {"created_by", V_ID},
     {"created_by_name", V_STR},
     {"created_at", V_TIME},
@@ -622,8 +645,8 @@ static void create_course(http_req_t *req)
     const char *intro = jstr(b, "introduction"), *det = jstr(b, "lecturer_details");
     db_stmt_t *st =
         db_prepare(c, "INSERT INTO courses (org_id, series, title, introduction, lecturer_name, "
-                      "lecturer_details, tags, status, created_by, created_at, updated_at) VALUES "
-                      "(?, ?, ?, ?, ?, ?, ?, 'draft', ?, ?, ?) RETURNING id");
+                      "lecturer_details, tags, status, created_by, created_at, updated_at, needs_approval, "
+                      "waitlist) VALUES (?, ?, ?, ?, ?, ?, ?, 'draft', ?, ?, ?, ?, ?) RETURNING id");
     if (st) {
         db_bind_int64(st, 1, org);
         db_bind_text(st, 2, jstr(b, "series"));
@@ -635,6 +658,8 @@ static void create_course(http_req_t *req)
         db_bind_int64(st, 8, http_user_id(req));
         db_bind_int64(st, 9, now);
         db_bind_int64(st, 10, now);
+        db_bind_int64(st, 11, json_is_true(json_object_get(b, "needs_approval")));
+        db_bind_int64(st, 12, json_is_true(json_object_get(b, "waitlist")));
         if (db_step(st) == DB_ROW)
             id = db_col_int64(st, 0);
     }
@@ -698,6 +723,10 @@ static void patch_course(http_req_t *req)
     qb_sql(&q, ", tags = ");
     qb_text(&q, tags);
     free(tags);
+    qb_sql(&q, ", needs_approval = ");
+    qb_int(&q, json_is_true(json_object_get(jhas(b, "needs_approval") ? b : before, "needs_approval")));
+    qb_sql(&q, ", waitlist = ");
+    qb_int(&q, json_is_true(json_object_get(jhas(b, "waitlist") ? b : before, "waitlist")));
     qb_sql(&q, ", updated_at = ");
     qb_int(&q, time_now_ms());
     qb_sql(&q, " WHERE id = ");

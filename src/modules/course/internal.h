@@ -3,6 +3,7 @@
 #define ZD_MOD_COURSE_INTERNAL_H
 #include "auth/resource.h"
 #include "core/db.h"
+#include "modules/booking/booking.h"
 #include "modules/course/course.h"
 #include "modules/module.h"
 #include "modules/review/review.h"
@@ -17,6 +18,10 @@ extern const zd_resource_t COURSES;
 /* The published courses, city-wide (course.read). */
 extern const zd_resource_t COURSE_CATALOG;
 
+/* The course matrix's tables for the shared booking code (courses,
+ * course_sessions, course_bookings; booking.h). */
+extern const booking_kind_t COURSE_BOOKING;
+
 /* The site's public address for QR codes ("" → from the request's Host). */
 extern char course_public_url[512];
 
@@ -29,7 +34,7 @@ extern char course_public_url[512];
     "(SELECT COUNT(*) FROM course_lessons x WHERE x.course_id = c.id), "                                     \
     "(SELECT COALESCE(SUM(x.duration_ms), 0) FROM course_lessons x WHERE x.course_id = c.id), "              \
     "(SELECT MIN(x.starts_at) FROM course_sessions x WHERE x.course_id = c.id), "                            \
-    "(SELECT COUNT(*) FROM course_sessions x WHERE x.course_id = c.id)"
+    "(SELECT COUNT(*) FROM course_sessions x WHERE x.course_id = c.id), c.needs_approval, c.waitlist"
 
 /* A row of COURSE_COLS as JSON (new reference); members (catalog) sees
  * neither the review's fields nor the creator. */
@@ -38,8 +43,10 @@ json_t *course_row_json(db_stmt_t *st, bool catalog);
  * duration_ms}; with user_id also that member's progress. NULL on a
  * database error. */
 json_t *course_lessons_json(db_conn_t *c, int64_t course_id, int64_t user_id);
-/* The in-person sessions of a course by start. NULL on a database error. */
-json_t *course_sessions_json(db_conn_t *c, int64_t course_id);
+/* The in-person sessions of a course by start; with user_id, each carries
+ * that member's live booking ({id,status}) or null. NULL on a database
+ * error. */
+json_t *course_sessions_json(db_conn_t *c, int64_t course_id, int64_t user_id);
 /* The list filters shared by the management list and the catalogue
  * (series, tag, lecturer, q, from, to) appended to w. */
 void course_filters(http_req_t *req, qb_t *w);
@@ -50,5 +57,6 @@ int course_course_routes(zd_app_t *app, char *err, size_t errlen);
 int course_catalog_routes(zd_app_t *app, char *err, size_t errlen);
 int course_learn_routes(zd_app_t *app, char *err, size_t errlen);
 int course_rating_routes(zd_app_t *app, char *err, size_t errlen);
+int course_booking_routes(zd_app_t *app, char *err, size_t errlen);
 
 #endif

@@ -3,21 +3,13 @@
  * 我的预约 with cancellation, the check-in by the session's QR code; and the
  * organisers' booking lists with approval (预约审核).
  *
- * Capacity is the database's to guarantee, on both backends: a booking
- * takes its seat with the guarded UPDATE lecture_sessions SET booked =
- * booked + 1 WHERE id = ? AND booked < capacity in the same transaction as
- * its INSERT. On PostgreSQL concurrent UPDATEs of the row queue on its lock
- * and each re-reads booked when it gets it; SQLite's writers take turns
- * (BEGIN IMMEDIATE). The table's CHECK (booked <= capacity) stays the last
- * line, and the partial unique index lecture_bookings_one refuses a second
- * live booking of one member for one session. A freed seat (cancellation,
- * rejection) moves the first of the waiting list up in the same
- * transaction (lecture_promote). */
+ * The seat taking, the waiting list, the release of a seat, the decision
+ * and the check-in are the shared booking code's (modules/booking/booking.h,
+ * with the course matrix): capacity is the database's guarantee there. */
 #include "core/str.h"
 #include "core/timeutil.h"
 #include "http/valid.h"
 #include "modules/lecture/internal.h"
-#include "modules/notify/notify.h"
 #include <stdio.h>
 #include <string.h>
 
@@ -25,17 +17,17 @@ static const res_sort_t CATALOG_SORTS[] = {
     {"id", "l.id"}, {"title", "l.title"}, {"created_at", "l.created_at"}, {NULL, NULL}};
 /* The published lectures are the city's: whoever may browse sees every one,
  * whichever organisation holds it (no organisation scope). */
-static const zd_resource_t CATALOG = {.name = "lecture_event",
-                                      .title = "讲堂",
-                                      .table = "lectures",
-                                      .alias = "l",
-                                      .from = LECTURE_FROM,
-                                      .where = "l.deleted_at IS NULL AND l.status = 'approved' AND "
-                                               "l.cancelled_at IS NULL",
-                                      .no_org = true,
-                                      .no_creator = true,
-                                      .perm = "lecture.read",
-                                      .sorts = CATALOG_SORTS};
+const zd_resource_t LECTURE_CATALOG = {.name = "lecture_event",
+                                       .title = "讲堂",
+                                       .table = "lectures",
+                                       .alias = "l",
+                                       .from = LECTURE_FROM,
+                                       .where = "l.deleted_at IS NULL AND l.status = 'approved' AND "
+                                                "l.cancelled_at IS NULL",
+                                       .no_org = true,
+                                       .no_creator = true,
+                                       .perm = "lecture.read",
+                                       .sorts = CATALOG_SORTS};
 static const zd_resource_t CATALOG_SESSIONS = {
     .name = "lecture_session",
     .title = "讲堂场次",
@@ -89,7 +81,7 @@ static json_t *booking_row(db_stmt_t *st, void *ud)
     (void)ud;
     json_t *o = json_object();
     const char *status = db_col_text(st, 6);
-    int64_t starts = db_col_int64(st, 16), ends = db_col_int64(st, 17), now = time_now_ms();
+    int64_t starts = db_col_int64(st, 16), ends = db_col_int64(st, 17);
     json_object_set_new(o, "id", json_integer(db_col_int64(st, 0)));
     json_object_set_new(o, "session_id", json_integer(db_col_int64(st, 1)));
     json_object_set_new(o, "lecture_id", json_integer(db_col_int64(st, 2)));
@@ -112,8 +104,7 @@ static json_t *booking_row(db_stmt_t *st, void *ud)
     json_object_set_new(o, "cancel_reason", json_col_text(st, 19));
     json_object_set_new(o, "waitlist_position",
                         !strcmp(status, "waitlisted") ? json_integer(db_col_int64(st, 20)) : json_null());
-    bool live = !strcmp(status, "pending") || !strcmp(status, "confirmed") || !strcmp(status, "waitlisted");
-    json_object_set_new(o, "can_cancel", json_boolean(live && now < starts));
+    json_object_set_new(o, "can_cancel", json_boolean(booking_can_cancel(status, starts)));
     return o;
 }
 
@@ -196,7 +187,7 @@ static void catalog(http_req_t *req)
     if (!c)
         return;
     qb_t w;
-    res_from(req, &CATALOG, &w);
+    res_from(req, &LECTURE_CATALOG, &w);
     const char *q = http_query(req, "q");
     if (q) {
         static const char *const cols[] = {"l.title", "l.speaker", "l.place"};
@@ -206,7 +197,7 @@ static void catalog(http_req_t *req)
         qb_sql(&w, " AND " SPAN_END " > ");
         qb_int(&w, time_now_ms());
     }
-    res_list(req, c, &CATALOG, LECTURE_COLS, &w, SPAN_START " DESC, l.id DESC", event_row, NULL);
+    res_list(req, c, &LECTURE_CATALOG, LECTURE_COLS, &w, SPAN_START " DESC, l.id DESC", event_row, NULL);
     qb_free(&w);
 }
 
@@ -216,7 +207,7 @@ static void catalog_item(http_req_t *req)
     db_conn_t *c = http_db_id(req, &id);
     if (!c)
         return;
-    json_t *l = res_load(req, c, &CATALOG, LECTURE_COLS, id, event_row, NULL, RES_PLAIN);
+    json_t *l = res_load(req, c, &LECTURE_CATALOG, LECTURE_COLS, id, event_row, NULL, RES_PLAIN);
     if (!l)
         return;
     json_t *s = lecture_sessions_json(c, id, http_user_id(req));
@@ -241,8 +232,8 @@ static void catalog_poster(http_req_t *req)
     db_conn_t *c = http_db_id(req, &id);
     if (!c)
         return;
-    json_t *l =
-        res_load(req, c, &CATALOG, LECTURE_COLS, id, plain_row, NULL, RES_PLAIN); /* with poster_file_id */
+    json_t *l = res_load(req, c, &LECTURE_CATALOG, LECTURE_COLS, id, plain_row, NULL,
+                         RES_PLAIN); /* with poster_file_id */
     if (!l)
         return;
     lecture_send_poster(req, c, l);
@@ -256,18 +247,6 @@ static json_t *load_booking(http_req_t *req, db_conn_t *c, const zd_resource_t *
     return http_defer_json(req, res_load(req, c, r, BOOKING_COLS, id, booking_row, NULL, RES_PLAIN));
 }
 
-static int exec_ids(db_conn_t *c, const char *sql, int64_t a, int64_t b)
-{
-    db_stmt_t *st = db_prepare(c, sql);
-    if (!st)
-        return -1;
-    db_bind_int64(st, 1, a);
-    db_bind_int64(st, 2, b);
-    int rc = db_step(st);
-    db_done(st);
-    return rc == DB_DONE ? (int)db_changes(c) : -1;
-}
-
 static void book_session(http_req_t *req)
 {
     int64_t sid;
@@ -276,110 +255,15 @@ static void book_session(http_req_t *req)
         return;
     if (!res_visible(req, c, &CATALOG_SESSIONS, sid))
         return;
-    db_stmt_t *st = db_prepare(c, "SELECT s.lecture_id, s.starts_at, l.needs_approval, l.waitlist FROM "
-                                  "lecture_sessions s JOIN lectures l ON l.id = s.lecture_id WHERE s.id = ?");
-    int64_t lecture = 0, starts = 0;
-    bool approval = false, waitlist = false;
-    int rc = DB_ERROR;
-    if (st) {
-        db_bind_int64(st, 1, sid);
-        rc = db_step(st);
-        if (rc == DB_ROW) {
-            lecture = db_col_int64(st, 0);
-            starts = db_col_int64(st, 1);
-            approval = db_col_int64(st, 2) != 0;
-            waitlist = db_col_int64(st, 3) != 0;
-        }
-    }
-    db_done(st);
-    if (rc != DB_ROW) {
-        http_db_error(req, c);
+    const char *status = NULL;
+    int64_t id = booking_book(req, c, &LECTURE_BOOKING, sid, &status);
+    if (!id)
         return;
-    }
-    int64_t now = time_now_ms(), me = http_user_id(req);
-    if (starts <= now) {
-        http_error(req, 409, "conflict", "该场次已开始，不能预约");
-        return;
-    }
-    /* the friendly answer; the unique index is the guarantee */
-    st = db_prepare(c,
-                    "SELECT status FROM lecture_bookings WHERE session_id = ? AND user_id = ? AND status IN "
-                    "('pending', 'confirmed', 'waitlisted', 'attended')");
-    rc = DB_ERROR;
-    if (st) {
-        db_bind_int64(st, 1, sid);
-        db_bind_int64(st, 2, me);
-        rc = db_step(st);
-    }
-    db_done(st);
-    if (rc == DB_ERROR) {
-        http_db_error(req, c);
-        return;
-    }
-    if (rc == DB_ROW) {
-        http_error(req, 409, "already_booked", "您已预约该场次");
-        return;
-    }
-    /* take a seat: the guarded update is the capacity's guarantee */
-    int got = exec_ids(c,
-                       "UPDATE lecture_sessions SET booked = booked + 1, updated_at = ? WHERE id = ? AND "
-                       "booked < capacity AND deleted_at IS NULL",
-                       now, sid);
-    const char *status = approval ? "pending" : "confirmed";
-    if (got == 0 && waitlist) {
-        got = exec_ids(c, "UPDATE lecture_sessions SET waiting = waiting + 1, updated_at = ? WHERE id = ?",
-                       now, sid);
-        status = "waitlisted";
-    } else if (got == 0) {
-        http_error(req, 409, "full", "该场次名额已满");
-        return;
-    }
-    if (got != 1) {
-        http_db_error(req, c);
-        return;
-    }
-    /* with the session's row held: a lecture cancelled while this request
-     * waited for it is seen now (each statement reads what is committed) */
-    st = db_prepare(
-        c, "SELECT 1 FROM lectures WHERE id = ? AND status = 'approved' AND cancelled_at IS NULL AND "
-           "deleted_at IS NULL");
-    rc = DB_ERROR;
-    if (st) {
-        db_bind_int64(st, 1, lecture);
-        rc = db_step(st);
-    }
-    db_done(st);
-    if (rc != DB_ROW) {
-        if (rc == DB_DONE)
-            http_error(req, 409, "conflict", "讲堂已取消");
-        else
-            http_db_error(req, c);
-        return;
-    }
-    int64_t id = 0;
-    st = db_prepare(
-        c, "INSERT INTO lecture_bookings (session_id, lecture_id, user_id, org_id, status, created_at, "
-           "updated_at) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id");
-    if (st) {
-        db_bind_int64(st, 1, sid);
-        db_bind_int64(st, 2, lecture);
-        db_bind_int64(st, 3, me);
-        db_bind_int64(st, 4, http_user_org(req));
-        db_bind_text(st, 5, status);
-        db_bind_int64(st, 6, now);
-        db_bind_int64(st, 7, now);
-        if (db_step(st) == DB_ROW)
-            id = db_col_int64(st, 0);
-    }
-    db_done(st);
-    if (id <= 0) {
-        http_db_error(req, c); /* a second booking at the same moment: 409 from the unique index */
-        return;
-    }
     json_t *o = load_booking(req, c, &MY_BOOKINGS, id);
     if (!o)
         return;
-    audit_entry_t ae = {.target = id,
+    audit_entry_t ae = {.target_type = "lecture_booking", /* the booking, not the session the route names */
+                        .target = id,
                         .after = o,
                         .detail = http_printf(req, "预约讲堂《%s》（%s）", jstr(o, "lecture_title"), status)};
     audit_reply(req, c, true, &ae, 201, json_incref(o));
@@ -396,54 +280,6 @@ static json_t *my_booking(http_req_t *req, db_conn_t *c, int64_t id)
     return b;
 }
 
-/* Leaves a live booking for `to` (cancelled / rejected) with the guarded
- * update, frees its seat (or its place on the waiting list) and moves the
- * waiting list up. false after answering 409/5xx. */
-static bool release(http_req_t *req, db_conn_t *c, json_t *before, const char *to, const char *from_sql,
-                    const char *opinion)
-{
-    int64_t id = jint(before, "id", 0), sid = jint(before, "session_id", 0), now = time_now_ms();
-    bool waiting = !strcmp(jstr(before, "status"), "waitlisted");
-    /* the session's row first, as a booking and the waiting list's move-up
-     * take it: one lock order (session, then booking), no deadlock between a
-     * waiter leaving the list and a freed seat moving the list up */
-    if (res_lock(req, c, &LECTURE_SESSIONS, sid) != 0)
-        return false;
-    qb_t q;
-    qb_init(&q, "UPDATE lecture_bookings SET status = ");
-    qb_text(&q, to);
-    qb_sql(&q, ", updated_at = ");
-    qb_int(&q, now);
-    if (!strcmp(to, "cancelled")) {
-        qb_sql(&q, ", cancelled_at = ");
-        qb_int(&q, now);
-    } else {
-        qb_sql(&q, ", decided_at = ");
-        qb_int(&q, now);
-        qb_sql(&q, ", decided_by = ");
-        qb_int(&q, http_user_id(req));
-        qb_sql(&q, ", opinion = ");
-        qb_text(&q, opinion);
-    }
-    qb_sql(&q, " WHERE id = ");
-    qb_int(&q, id);
-    qb_sql(&q, from_sql);
-    if (!res_transition(req, c, &q, "预约状态已变化，请刷新"))
-        return false;
-    int n = exec_ids(
-        c,
-        waiting ? "UPDATE lecture_sessions SET waiting = waiting - 1, updated_at = ? WHERE id = ? AND "
-                  "waiting > 0"
-                : "UPDATE lecture_sessions SET booked = booked - 1, updated_at = ? WHERE id = ? AND "
-                  "booked > 0",
-        now, sid);
-    if (n != 1 || (!waiting && lecture_promote(c, sid) < 0)) {
-        http_db_error(req, c);
-        return false;
-    }
-    return true;
-}
-
 static void cancel_booking(http_req_t *req)
 {
     int64_t id;
@@ -457,7 +293,8 @@ static void cancel_booking(http_req_t *req)
         http_error(req, 409, "conflict", "该预约不能取消（已取消、未通过、已签到或场次已开始）");
         return;
     }
-    if (!release(req, c, before, "cancelled", " AND status IN ('pending', 'confirmed', 'waitlisted')", NULL))
+    if (!booking_release(req, c, &LECTURE_BOOKING, before, "cancelled",
+                         " AND status IN ('pending', 'confirmed', 'waitlisted')", NULL))
         return;
     json_t *after = load_booking(req, c, &MY_BOOKINGS, id);
     if (!after)
@@ -550,45 +387,10 @@ static void decide_booking(http_req_t *req)
     json_t *before = load_booking(req, c, &LECTURE_BOOKINGS, id);
     if (!before)
         return;
-    const char *action = jstr(b, "action"), *opinion = jstr(b, "opinion");
-    bool approve = !strcmp(action, "approve");
-    if (approve) {
-        int64_t now = time_now_ms();
-        qb_t q;
-        qb_init(&q, "UPDATE lecture_bookings SET status = 'confirmed', opinion = ");
-        qb_text(&q, opinion);
-        qb_sql(&q, ", decided_by = ");
-        qb_int(&q, http_user_id(req));
-        qb_sql(&q, ", decided_at = ");
-        qb_int(&q, now);
-        qb_sql(&q, ", updated_at = ");
-        qb_int(&q, now);
-        qb_sql(&q, " WHERE id = ");
-        qb_int(&q, id);
-        qb_sql(&q, " AND status = 'pending'");
-        if (!res_transition(req, c, &q, "只有待审核的预约可以审核"))
-            return;
-    } else if (strcmp(jstr(before, "status"), "pending")) {
-        http_error(req, 409, "conflict", "只有待审核的预约可以审核");
+    const char *opinion = jstr(b, "opinion");
+    bool approve = !strcmp(jstr(b, "action"), "approve");
+    if (!booking_decide(req, c, &LECTURE_BOOKING, before, approve, opinion, jstr(before, "lecture_title")))
         return;
-    } else if (!release(req, c, before, "rejected", " AND status = 'pending'", opinion))
-        return;
-    const char *t = jstr(before, "lecture_title");
-    char msg[640], at[32];
-    int64_t starts = 0;
-    time_parse_iso8601(jstr(before, "starts_at"), &starts);
-    snprintf(msg, sizeof msg, "讲堂预约%s：《%.*s》%s 场次", approve ? "已通过" : "未通过",
-             (int)utf8_prefix(t, strlen(t), 80), t, lecture_fmt_time(starts, at, sizeof at));
-    notify_msg_t m = {.user_id = jint(before, "user_id", 0),
-                      .kind = "lecture.booking",
-                      .title = msg,
-                      .body = opinion,
-                      .link = "/m/bookings",
-                      .created_by = http_user_id(req)};
-    if (notify_user(c, &m) != 0) {
-        http_db_error(req, c);
-        return;
-    }
     json_t *after = load_booking(req, c, &LECTURE_BOOKINGS, id);
     if (!after)
         return;
@@ -609,67 +411,13 @@ static void checkin(http_req_t *req)
     db_conn_t *c = http_db(req);
     if (!c || !http_begin(req, c))
         return;
-    int64_t sid = lecture_checkin_session(jstr(http_json_body(req), "token"));
-    if (!sid) {
-        http_error(req, 404, "not_found", "签到码无效");
+    bool again = false;
+    int64_t id = booking_checkin(req, c, &LECTURE_BOOKING, jstr(http_json_body(req), "token"), &again);
+    if (!id)
         return;
-    }
-    db_stmt_t *st = db_prepare(
-        c, "SELECT b.id, b.status, s.starts_at, s.ends_at FROM lecture_bookings b JOIN lecture_sessions s ON "
-           "s.id = b.session_id JOIN lectures l ON l.id = b.lecture_id WHERE b.session_id = ? AND b.user_id "
-           "= ? AND "
-           "b.status IN ('pending', 'confirmed', 'waitlisted', 'attended') AND s.deleted_at IS NULL AND "
-           "l.cancelled_at IS NULL AND l.deleted_at IS NULL");
-    int64_t id = 0, starts = 0, ends = 0;
-    char status[16] = "";
-    int rc = DB_ERROR;
-    if (st) {
-        db_bind_int64(st, 1, sid);
-        db_bind_int64(st, 2, http_user_id(req));
-        rc = db_step(st);
-        if (rc == DB_ROW) {
-            id = db_col_int64(st, 0);
-            str_lcpy(status, db_col_text(st, 1), sizeof status);
-            starts = db_col_int64(st, 2);
-            ends = db_col_int64(st, 3);
-        }
-    }
-    db_done(st);
-    if (rc == DB_ERROR) {
-        http_db_error(req, c);
-        return;
-    }
-    if (rc != DB_ROW) {
-        http_error(req, 404, "not_booked", "您没有预约该场次，不能签到");
-        return;
-    }
-    if (!strcmp(status, "pending") || !strcmp(status, "waitlisted")) {
-        http_error(req, 409, "not_confirmed", "您的预约尚未确认，不能签到");
-        return;
-    }
-    int64_t now = time_now_ms();
-    if (now < starts - LECTURE_CHECKIN_MARGIN_MS || now > ends + LECTURE_CHECKIN_MARGIN_MS) {
-        char a[32], b[32];
-        http_error(req, 409, "not_open", "签到时间为开场前 30 分钟至散场后 30 分钟（%s 至 %s）",
-                   lecture_fmt_time(starts, a, sizeof a), lecture_fmt_time(ends, b, sizeof b));
-        return;
-    }
     json_t *before = load_booking(req, c, &MY_BOOKINGS, id);
-    if (!before)
+    if (!before || (!again && !booking_attend(req, c, &LECTURE_BOOKING, id)))
         return;
-    bool again = !strcmp(status, "attended");
-    if (!again) {
-        qb_t q;
-        qb_init(&q, "UPDATE lecture_bookings SET status = 'attended', attended_at = ");
-        qb_int(&q, now);
-        qb_sql(&q, ", updated_at = ");
-        qb_int(&q, now);
-        qb_sql(&q, " WHERE id = ");
-        qb_int(&q, id);
-        qb_sql(&q, " AND status = 'confirmed'");
-        if (!res_transition(req, c, &q, "预约状态已变化，请刷新"))
-            return;
-    }
     json_t *after = load_booking(req, c, &MY_BOOKINGS, id);
     if (!after)
         return;
@@ -688,13 +436,13 @@ static void checkin(http_req_t *req)
 // clang-format off
 static const http_route_t routes[] = {
     {.method = "GET", .pattern = "/api/v1/lecture/catalog", .handler = catalog, .perm = "lecture.read",
-     .flags = HTTP_LIST, .summary = "讲堂（已发布）", .resource = &CATALOG, HTTP_QUERY(CATALOG_QUERY),
+     .flags = HTTP_LIST, .summary = "讲堂（已发布）", .resource = &LECTURE_CATALOG, HTTP_QUERY(CATALOG_QUERY),
      HTTP_OUT(CATALOG_OUT), .notes = "the published, not cancelled lectures of the whole city, latest first"},
     {.method = "GET", .pattern = "/api/v1/lecture/catalog/{id}", .handler = catalog_item, .perm = "lecture.read",
-     .summary = "讲堂详情（场次与我的预约）", .resource = &CATALOG, HTTP_OUT(CATALOG_OUT),
+     .summary = "讲堂详情（场次与我的预约）", .resource = &LECTURE_CATALOG, HTTP_OUT(CATALOG_OUT),
      .notes = "with sessions, each with remaining seats and the caller's booking (my_booking)"},
     {.method = "GET", .pattern = "/api/v1/lecture/catalog/{id}/poster", .handler = catalog_poster,
-     .perm = "lecture.read", .flags = HTTP_DOWNLOAD, .summary = "讲堂海报", .resource = &CATALOG,
+     .perm = "lecture.read", .flags = HTTP_DOWNLOAD, .summary = "讲堂海报", .resource = &LECTURE_CATALOG,
      .notes = "the picture of a published lecture (its web size when made); 404 when it has none"},
     {.method = "POST", .pattern = "/api/v1/lecture/sessions/{id}/book", .handler = book_session,
      .perm = "lecture.book", .summary = "预约讲堂场次", .audit = "lecture.book", .resource = &CATALOG_SESSIONS,

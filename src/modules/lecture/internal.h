@@ -3,6 +3,7 @@
 #define ZD_MOD_LECTURE_INTERNAL_H
 #include "auth/resource.h"
 #include "core/db.h"
+#include "modules/booking/booking.h"
 #include "modules/lecture/lecture.h"
 #include "modules/module.h"
 #include "modules/review/review.h"
@@ -15,28 +16,14 @@ extern const review_kind_t LECTURE_REVIEW;
 extern const zd_resource_t LECTURES;
 /* Sessions of the lectures in the caller's scope (management). */
 extern const zd_resource_t LECTURE_SESSIONS;
+/* The published, not cancelled lectures, city-wide (lecture.read). */
+extern const zd_resource_t LECTURE_CATALOG;
 /* Bookings of the lectures in the caller's scope (the organiser's lists). */
 extern const zd_resource_t LECTURE_BOOKINGS;
 
-/* Check-in opens this long before a session starts and closes this long
- * after it ends. */
-#define LECTURE_CHECKIN_MARGIN_MS (30 * 60000LL)
-
-/* "2026-11-29 14:00" in the server's zone. buf ≥ 32 bytes. */
-const char *lecture_fmt_time(int64_t ms, char *buf, size_t n);
-
-/* The check-in token of a session: "<id>.<mac>" (HMAC under the server's
- * ticket key), written into out (≥ 64 bytes). */
-void lecture_checkin_token(int64_t session_id, char *out, size_t n);
-/* The session a token names, or 0 when it is not one of ours. */
-int64_t lecture_checkin_session(const char *token);
-
-/* A seat of the session was freed (a cancellation, a rejection): moves the
- * first of its waiting list up, in the caller's transaction (which has
- * already taken the session's row lock by the UPDATE that freed the seat).
- * The promoted member is told. 1 when someone moved up, 0 when nobody
- * waits or no seat is free, -1 on a database error. */
-int lecture_promote(db_conn_t *c, int64_t session_id);
+/* The lecture hall's tables for the shared booking code (lectures,
+ * lecture_sessions, lecture_bookings; booking.h). */
+extern const booking_kind_t LECTURE_BOOKING;
 
 /* The lectures with their organisation, and the columns lecture_row_json reads
  * (the sessions' span, count, capacity and seats held). */
@@ -71,5 +58,6 @@ int lecture_demo(zd_app_t *app, char *err, size_t errlen);
 int lecture_lecture_routes(zd_app_t *app, char *err, size_t errlen);
 int lecture_booking_routes(zd_app_t *app, char *err, size_t errlen);
 int lecture_stats_routes(zd_app_t *app, char *err, size_t errlen);
+int lecture_rating_routes(zd_app_t *app, char *err, size_t errlen);
 
 #endif

@@ -1,5 +1,5 @@
 /* lecture.c — the lecture module (初心讲堂): permissions, labels, the review
- * kind "lecture", the check-in tokens, the waiting list's move-up and the
+ * kind "lecture", its tables for the shared booking code and the
  * organisers' to-do count. */
 #include "core/crypto.h"
 #include "core/str.h"
@@ -32,115 +32,33 @@ static const zd_label_t PHASE[] = {{"upcoming", "未开始", "primary"},
                                    {NULL}};
 static const zd_label_t KINDS[] = {
     {"lecture.cancelled", "讲堂取消", "warning"}, {"lecture.booking", "讲堂预约", "success"}, {NULL}};
-static const zd_label_t TARGETS[] = {
-    {"lecture", "讲堂"}, {"lecture_session", "讲堂场次"}, {"lecture_booking", "讲堂预约"}, {NULL}};
+static const zd_label_t TARGETS[] = {{"lecture", "讲堂"},
+                                     {"lecture_session", "讲堂场次"},
+                                     {"lecture_booking", "讲堂预约"},
+                                     {"lecture_rating", "讲堂评价"},
+                                     {NULL}};
+static const zd_label_t RATING[] = {{"published", "已公开", "success"},
+                                    {"held", "待审核", "warning"},
+                                    {"rejected", "未通过", "danger"},
+                                    {NULL}};
 static const zd_dict_t DICTS[] = {{"lecture_booking_status", "讲堂预约状态", BOOKING},
                                   {"lecture_phase", "讲堂状态", PHASE},
+                                  {"lecture_rating_status", "讲堂评价状态", RATING},
                                   {"notify_kind", "消息类型", KINDS},
                                   {"audit_target", "审计对象", TARGETS},
                                   {NULL}};
 
-const char *lecture_fmt_time(int64_t ms, char *buf, size_t n)
-{
-    char iso[40];
-    time_iso8601(ms, iso, sizeof iso);
-    snprintf(buf, n, "%.10s %.5s", iso, iso + 11);
-    return buf;
-}
+/* ---- booking (the shared code, booking.h) ---- */
 
-/* ---- check-in tokens ---- */
-
-static void token_mac(int64_t session_id, char mac[33])
-{
-    char data[64], full[65];
-    int n = snprintf(data, sizeof data, "lecture.checkin:%lld", (long long)session_id);
-    crypto_ticket_mac_hex(data, (size_t)n, full);
-    memcpy(mac, full, 32);
-    mac[32] = 0;
-}
-
-void lecture_checkin_token(int64_t session_id, char *out, size_t n)
-{
-    char mac[33];
-    token_mac(session_id, mac);
-    snprintf(out, n, "%lld.%s", (long long)session_id, mac);
-}
-
-int64_t lecture_checkin_session(const char *token)
-{
-    if (!token)
-        return 0;
-    char *end = NULL;
-    long long id = strtoll(token, &end, 10);
-    if (id <= 0 || !end || *end != '.' || strlen(end + 1) != 32)
-        return 0;
-    char mac[33];
-    token_mac(id, mac);
-    unsigned diff = 0;
-    for (int i = 0; i < 32; i++)
-        diff |= (unsigned)(mac[i] ^ end[1 + i]);
-    return diff ? 0 : (int64_t)id;
-}
-
-/* ---- the waiting list ---- */
-
-int lecture_promote(db_conn_t *c, int64_t session_id)
-{
-    db_stmt_t *st = db_prepare(
-        c, "SELECT b.id, b.user_id, l.needs_approval, l.title, s.starts_at, l.org_id FROM lecture_bookings b "
-           "JOIN lecture_sessions s ON s.id = b.session_id JOIN lectures l ON l.id = b.lecture_id "
-           "WHERE b.session_id = ? AND b.status = 'waitlisted' AND s.booked < s.capacity "
-           "ORDER BY b.id LIMIT 1");
-    if (!st)
-        return -1;
-    db_bind_int64(st, 1, session_id);
-    int rc = db_step(st);
-    int64_t booking = 0, user = 0, org = 0, starts = 0;
-    bool approval = false;
-    char title[512] = "";
-    if (rc == DB_ROW) {
-        booking = db_col_int64(st, 0);
-        user = db_col_int64(st, 1);
-        approval = db_col_int64(st, 2) != 0;
-        str_lcpy(title, db_col_text(st, 3), sizeof title);
-        starts = db_col_int64(st, 4);
-        org = db_col_int64(st, 5);
-    }
-    db_done(st);
-    if (rc != DB_ROW)
-        return rc == DB_DONE ? 0 : -1;
-    int64_t now = time_now_ms();
-    st = db_prepare(c,
-                    "UPDATE lecture_sessions SET booked = booked + 1, waiting = waiting - 1, updated_at = ? "
-                    "WHERE id = ? AND booked < capacity AND waiting > 0");
-    if (!st)
-        return -1;
-    db_bind_int64(st, 1, now);
-    db_bind_int64(st, 2, session_id);
-    rc = db_step(st);
-    db_done(st);
-    if (rc != DB_DONE)
-        return -1;
-    if (db_changes(c) != 1)
-        return 0;
-    st = db_prepare(
-        c, "UPDATE lecture_bookings SET status = ?, updated_at = ? WHERE id = ? AND status = 'waitlisted'");
-    if (!st)
-        return -1;
-    db_bind_text(st, 1, approval ? "pending" : "confirmed");
-    db_bind_int64(st, 2, now);
-    db_bind_int64(st, 3, booking);
-    rc = db_step(st);
-    db_done(st);
-    if (rc != DB_DONE || db_changes(c) != 1)
-        return -1;
-    char msg[640], at[32];
-    snprintf(msg, sizeof msg, "候补成功：《%.*s》%s 场次%s", (int)utf8_prefix(title, strlen(title), 80),
-             title, lecture_fmt_time(starts, at, sizeof at), approval ? "，等待主办方审核" : "，预约已确认");
-    notify_msg_t m = {
-        .user_id = user, .kind = "lecture.booking", .title = msg, .link = "/m/bookings", .org_id = org};
-    return notify_user(c, &m) == 0 ? 1 : -1;
-}
+const booking_kind_t LECTURE_BOOKING = {.kind = "lecture",
+                                        .parents = "lectures",
+                                        .parent_live = "p.status = 'approved' AND p.cancelled_at IS NULL AND "
+                                                       "p.deleted_at IS NULL",
+                                        .sessions = "lecture_sessions",
+                                        .bookings = "lecture_bookings",
+                                        .parent_col = "lecture_id",
+                                        .noun = "讲堂",
+                                        .notify_kind = "lecture.booking"};
 
 /* ---- the review kind ---- */
 
@@ -212,7 +130,7 @@ static int init(zd_app_t *app, char *err, size_t errlen)
         return -1;
     }
     return lecture_lecture_routes(app, err, errlen) || lecture_booking_routes(app, err, errlen) ||
-                   lecture_stats_routes(app, err, errlen)
+                   lecture_stats_routes(app, err, errlen) || lecture_rating_routes(app, err, errlen)
                ? -1
                : 0;
 }

@@ -695,7 +695,7 @@ static void cancel_lecture(http_req_t *req)
     const char *t = jstr(before, "title");
     char msg[640], at[32];
     snprintf(msg, sizeof msg, "讲堂取消：《%.*s》（原定 %s）", (int)utf8_prefix(t, strlen(t), 80), t,
-             lecture_fmt_time(time_of(before, "starts_at"), at, sizeof at));
+             booking_fmt_time(time_of(before, "starts_at"), at, sizeof at));
     size_t i;
     json_t *u;
     json_array_foreach(users, i, u)
@@ -886,7 +886,7 @@ static void checkin_code(http_req_t *req)
         return;
     json_decref(s);
     char token[80];
-    lecture_checkin_token(sid, token, sizeof token);
+    booking_checkin_token(&LECTURE_BOOKING, sid, token, sizeof token);
     http_json(req, 200,
               json_pack("{s:I,s:s,s:s+}", "session_id", (json_int_t)sid, "token", token, "path",
                         "/m/checkin?token=", token));

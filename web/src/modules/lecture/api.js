@@ -22,4 +22,6 @@ export const lectureApi = {
   stats: (q) => api.get(`${V}/lecture/stats`, q),
   exportStats: (q) => download(`${V}/lecture/stats/export`, q, '讲堂统计.xlsx'),
   decide: (bid, body) => api.post(`${V}/lecture/bookings/${bid}/decision`, body),
+  ratings: (q) => api.get(`${V}/lecture/ratings`, q),
+  moderate: (id, action) => api.post(`${V}/lecture/ratings/${id}/moderate`, { action }),
 };

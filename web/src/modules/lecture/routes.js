@@ -1,9 +1,10 @@
 // The lecture hall's console pages (初心讲堂, docs/lecture.md): the lectures
 // in the caller's scope with their review, sessions, bookings (预约审核) and
-// each session's check-in QR code. Members book on their phones under /m/.
+// each session's check-in QR code, the statistics and the moderation of the
+// members' ratings. Members book and rate on their phones under /m/.
 // Collected by router/modules.js.
 import { markRaw } from 'vue';
-import { Reading, Tickets, DataAnalysis } from '@element-plus/icons-vue';
+import { Reading, Tickets, DataAnalysis, ChatDotSquare } from '@element-plus/icons-vue';
 
 export default {
   name: 'lecture',
@@ -22,6 +23,12 @@ export default {
       name: 'lecture-stats',
       component: () => import('./views/StatsPage.vue'),
       meta: { title: '讲堂统计', group: 'lecture', icon: markRaw(DataAnalysis), perm: 'lecture.manage' },
+    },
+    {
+      path: 'lecture/ratings',
+      name: 'lecture-ratings',
+      component: () => import('./views/RatingsPage.vue'),
+      meta: { title: '讲堂评价审核', group: 'lecture', icon: markRaw(ChatDotSquare), perm: 'lecture.manage' },
     },
     {
       path: 'lecture/lectures/:id(\\d+)',

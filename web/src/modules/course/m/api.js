@@ -10,6 +10,10 @@ export const mCourseApi = {
   myLearning: () => api.get(`${V}/course/my-learning`),
   hls: (lessonId) => `${V}/course/lessons/${lessonId}/hls/master.m3u8`,
   media: (lessonId) => `${V}/course/lessons/${lessonId}/media`,
+  book: (sid) => api.post(`${V}/course/sessions/${sid}/book`, undefined, { handled: [409] }),
+  myBookings: (q, opts) => api.get(`${V}/course/my-bookings`, q, opts),
+  cancel: (bid) => api.post(`${V}/course/my-bookings/${bid}/cancel`),
+  checkin: (token) => api.post(`${V}/course/checkin`, { token }, { handled: [404, 409] }),
 };
 
 /** "12:05" or "1:02:05" */

@@ -1,0 +1,95 @@
+/* booking.h — booking of sessions (场次) with a guaranteed capacity, shared
+ * by the lecture hall and the course matrix (docs/lecture.md, "Capacity is
+ * the database's guarantee"). Not a module of its own: it owns no table and
+ * no route. Each module that books keeps its own three tables of the same
+ * shape and describes them in a booking_kind_t; the seat taking, the
+ * waiting list, the release of a seat, the organiser's decision and the
+ * check-in by signed QR token are written once here.
+ *
+ * The tables (names from the kind, all constants of the module):
+ *   parents  (id, org_id, title, needs_approval, waitlist, …): the lecture or
+ *            course; k->parent_live is the condition (alias p) under which
+ *            its sessions may be booked.
+ *   sessions (id, <parent_col>, starts_at, ends_at, capacity, booked,
+ *            waiting, updated_at, deleted_at) with CHECK (booked <= capacity).
+ *   bookings (id, session_id, <parent_col>, user_id, org_id, status,
+ *            opinion, decided_by, decided_at, cancelled_at, attended_at,
+ *            created_at, updated_at) with a partial unique index on
+ *            (session_id, user_id) over the live states.
+ *
+ * Every path takes the session's row before a booking's row, so two of them
+ * never wait for each other in a circle on PostgreSQL. */
+#ifndef ZD_MOD_BOOKING_H
+#define ZD_MOD_BOOKING_H
+#include "core/db.h"
+#include "http/http.h"
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+typedef struct {
+    const char *kind;        /* "lecture": the check-in token's domain "<kind>.checkin:<id>" */
+    const char *parents;     /* "lectures" */
+    const char *parent_live; /* booking open: "p.status = 'approved' AND p.deleted_at IS NULL …" */
+    const char *sessions;    /* "lecture_sessions" */
+    const char *bookings;    /* "lecture_bookings" */
+    const char *parent_col;  /* "lecture_id", in sessions and bookings */
+    const char *noun;        /* "讲堂": the members' messages */
+    const char *notify_kind; /* "lecture.booking" */
+} booking_kind_t;
+
+/* Check-in opens this long before a session starts and closes this long
+ * after it ends. */
+#define BOOKING_CHECKIN_MARGIN_MS (30 * 60000LL)
+
+/* Books session sid for the caller in the request's transaction (the caller
+ * has checked the session is visible to them): confirmed, pending when the
+ * parent needs approval, waitlisted when full and the parent keeps a
+ * waiting list. Answers 409 started / already_booked / full / conflict
+ * (parent cancelled meanwhile) or 5xx itself and returns 0; else the new
+ * booking's id, *status its state. */
+int64_t booking_book(http_req_t *req, db_conn_t *c, const booking_kind_t *k, int64_t sid,
+                     const char **status);
+
+/* Leaves a live booking (JSON with id, session_id, status) for `to`
+ * ("cancelled" or "rejected", with the opinion and the caller as decider)
+ * with the guarded update `… WHERE id = ? <from_sql>`, frees its seat (or
+ * its place on the waiting list) and moves the waiting list up. false after
+ * answering 409/5xx. */
+bool booking_release(http_req_t *req, db_conn_t *c, const booking_kind_t *k, json_t *before, const char *to,
+                     const char *from_sql, const char *opinion);
+
+/* The organiser's decision on a pending booking (JSON with id, session_id,
+ * status, user_id, starts_at): approve confirms it, reject frees the seat;
+ * the member is told with the opinion (title: the lecture's or course's).
+ * false after answering 409/5xx. */
+bool booking_decide(http_req_t *req, db_conn_t *c, const booking_kind_t *k, json_t *before, bool approve,
+                    const char *opinion, const char *title);
+
+/* A seat of session sid was freed: moves the first of its waiting list up
+ * in the caller's transaction (which already holds the session's row) and
+ * tells the member. 1 moved up, 0 nobody or no seat, -1 database error. */
+int booking_promote(db_conn_t *c, const booking_kind_t *k, int64_t sid);
+
+/* The check-in token of a session: "<id>.<mac>" (HMAC under the server's
+ * ticket key over "<kind>.checkin:<id>"), written into out (≥ 64 bytes). */
+void booking_checkin_token(const booking_kind_t *k, int64_t sid, char *out, size_t n);
+/* The session a token names, or 0 when it is not one of this kind's. */
+int64_t booking_checkin_session(const booking_kind_t *k, const char *token);
+
+/* Finds the caller's booking a check-in token names: confirmed (or
+ * attended already: *again) and within the window. Answers 404 not_found /
+ * not_booked, 409 not_confirmed / not_open or 5xx itself and returns 0;
+ * else the booking's id, for booking_attend (unless *again). */
+int64_t booking_checkin(http_req_t *req, db_conn_t *c, const booking_kind_t *k, const char *token,
+                        bool *again);
+/* confirmed → attended with the guarded update; false after 409/5xx. */
+bool booking_attend(http_req_t *req, db_conn_t *c, const booking_kind_t *k, int64_t id);
+
+/* Can the member still cancel a booking in this state before `starts`? */
+bool booking_can_cancel(const char *status, int64_t starts_ms);
+
+/* "2026-11-29 14:00" in the server's zone. buf ≥ 32 bytes. */
+const char *booking_fmt_time(int64_t ms, char *buf, size_t n);
+
+#endif
