@@ -49,7 +49,7 @@ test('a knowledge base starts with the default chunking and retrieval settings',
   assert.equal(kb.retrieval.top_k, 5);
   assert.equal(kb.retrieval.semantic_weight, 0.7);
   assert.equal(kb.retrieval.keyword_weight, 0.3);
-  assert.equal(kb.embedding, 'none');
+  assert.equal(kb.embedding, 'local', 'the offline local model by default');
   const bad = await pd.post('/api/v1/kb', { name: 'x', org_id: pd.me.user.org_id, chunk_rule: { mode: 'fixed', size: 10 } });
   assert.equal(bad.status, 422);
   assert.ok(bad.json.error.fields.chunk_rule);
