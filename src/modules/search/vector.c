@@ -450,7 +450,8 @@ static void ix_remove(vindex_t *x, int64_t id)
     size_t pos = x->slots[j] - 1, last = x->n - 1;
     if (pos != last) { /* move the last entry into the hole */
         x->ids[pos] = x->ids[last];
-        memcpy(x->vecs + pos * (size_t)x->dim, x->vecs + last * (size_t)x->dim, (size_t)x->dim * sizeof(float));
+        memcpy(x->vecs + pos * (size_t)x->dim, x->vecs + last * (size_t)x->dim,
+               (size_t)x->dim * sizeof(float));
         x->slots[slot_of(x, x->ids[pos])] = pos + 1;
     }
     x->n--;
@@ -549,9 +550,10 @@ static int ix_sync(db_conn_t *c)
         }
     }
     if (rc == 0 && model) { /* catch up with the log */
-        st = db_prepare(c, "SELECT l.seq, l.doc_id, v.vec FROM search_vec_log l LEFT JOIN search_vectors v ON "
-                           "v.doc_id = l.doc_id AND v.model_id = ? WHERE l.seq > ? AND l.doc_id > 0 ORDER BY "
-                           "l.seq");
+        st =
+            db_prepare(c, "SELECT l.seq, l.doc_id, v.vec FROM search_vec_log l LEFT JOIN search_vectors v ON "
+                          "v.doc_id = l.doc_id AND v.model_id = ? WHERE l.seq > ? AND l.doc_id > 0 ORDER BY "
+                          "l.seq");
         rc = -1;
         if (st) {
             db_bind_int64(st, 1, model);
@@ -565,8 +567,8 @@ static int ix_sync(db_conn_t *c)
                 int64_t seq = db_col_int64(st, 0);
                 if (seq > top)
                     top = seq;
-                if ((p ? ix_set(&g_ix, db_col_int64(st, 1), p, len) : (ix_remove(&g_ix, db_col_int64(st, 1)), 0)) !=
-                    0) {
+                if ((p ? ix_set(&g_ix, db_col_int64(st, 1), p, len)
+                       : (ix_remove(&g_ix, db_col_int64(st, 1)), 0)) != 0) {
                     r = DB_ERROR;
                     break;
                 }
@@ -650,9 +652,10 @@ json_t *search_vec_status(db_conn_t *c)
     int r = db_step(st);
     json_t *o = NULL;
     if (r == DB_ROW) {
-        o = json_pack("{s:I,s:s,s:I,s:I,s:I,s:I,s:o,s:I,s:I,s:o}", "model_id", (json_int_t)db_col_int64(st, 0),
-                      "provider", db_col_text(st, 1), "dim", (json_int_t)db_col_int64(st, 2), "terms",
-                      (json_int_t)db_col_int64(st, 3), "fitted_docs", (json_int_t)db_col_int64(st, 4), "fit_ms",
+        o = json_pack("{s:I,s:s,s:I,s:I,s:I,s:I,s:o,s:I,s:I,s:o}", "model_id",
+                      (json_int_t)db_col_int64(st, 0), "provider", db_col_text(st, 1), "dim",
+                      (json_int_t)db_col_int64(st, 2), "terms", (json_int_t)db_col_int64(st, 3),
+                      "fitted_docs", (json_int_t)db_col_int64(st, 4), "fit_ms",
                       (json_int_t)db_col_int64(st, 5), "fitted_at", json_time(db_col_int64(st, 6)), "vectors",
                       (json_int_t)db_col_int64(st, 7), "documents", (json_int_t)db_col_int64(st, 8),
                       "singular_values", json_parse_or_null(db_col_text(st, 9)));
@@ -672,9 +675,9 @@ json_t *search_vec_status(db_conn_t *c)
         return NULL;
     pthread_rwlock_rdlock(&g_ix.lock);
     json_object_set_new(o, "index",
-                        json_pack("{s:s,s:I,s:I,s:I,s:o}", "type", "flat", "size", (json_int_t)g_ix.n, "model_id",
-                                  (json_int_t)g_ix.model, "log_seq", (json_int_t)g_ix.seq, "loaded_at",
-                                  g_ix.loaded_at ? json_time(g_ix.loaded_at) : json_null()));
+                        json_pack("{s:s,s:I,s:I,s:I,s:o}", "type", "flat", "size", (json_int_t)g_ix.n,
+                                  "model_id", (json_int_t)g_ix.model, "log_seq", (json_int_t)g_ix.seq,
+                                  "loaded_at", g_ix.loaded_at ? json_time(g_ix.loaded_at) : json_null()));
     pthread_rwlock_unlock(&g_ix.lock);
     return o;
 }
@@ -709,8 +712,8 @@ static int orth(double *a, size_t rows, size_t l)
         return -1;
     int rc = LAPACKE_dgeqrf(LAPACK_ROW_MAJOR, (lapack_int)rows, (lapack_int)l, a, (lapack_int)l, tau);
     if (rc == 0)
-        rc = LAPACKE_dorgqr(LAPACK_ROW_MAJOR, (lapack_int)rows, (lapack_int)l, (lapack_int)l, a, (lapack_int)l,
-                            tau);
+        rc = LAPACKE_dorgqr(LAPACK_ROW_MAJOR, (lapack_int)rows, (lapack_int)l, (lapack_int)l, a,
+                            (lapack_int)l, tau);
     free(tau);
     return rc == 0 ? 0 : -1;
 }
@@ -733,8 +736,8 @@ static int cmp_df(const void *a, const void *b)
     return x->term - y->term;
 }
 
-int search_vec_fit(db_t *db, const search_fit_opts_t *o, search_progress_fn progress, void *ud, json_t **result,
-                   char *err, size_t errlen)
+int search_vec_fit(db_t *db, const search_fit_opts_t *o, search_progress_fn progress, void *ud,
+                   json_t **result, char *err, size_t errlen)
 {
     int64_t t0 = time_mono_ns();
     db_conn_t *c = db_acquire(db);
@@ -1009,7 +1012,8 @@ int search_vec_fit(db_t *db, const search_fit_opts_t *o, search_progress_fn prog
         if (!(norm > 1e-12f))
             continue;
         cblas_sscal((int)k, 1.0f / norm, vec, 1);
-        st = db_prepare(c, "INSERT INTO search_vectors (doc_id, model_id, vec, updated_at) VALUES (?, ?, ?, ?)");
+        st = db_prepare(c,
+                        "INSERT INTO search_vectors (doc_id, model_id, vec, updated_at) VALUES (?, ?, ?, ?)");
         if (!st)
             goto dberr_tx;
         db_bind_int64(st, 1, X.ids[i]);
@@ -1031,7 +1035,8 @@ int search_vec_fit(db_t *db, const search_fit_opts_t *o, search_progress_fn prog
     if (!st || r != DB_DONE || log_change(c, 0, mid) != 0)
         goto dberr_tx;
     /* the log keeps the last 100,000 changes: a replica further behind reloads */
-    st = db_prepare(c, "DELETE FROM search_vec_log WHERE seq < (SELECT MAX(seq) FROM search_vec_log) - 100000");
+    st = db_prepare(c,
+                    "DELETE FROM search_vec_log WHERE seq < (SELECT MAX(seq) FROM search_vec_log) - 100000");
     r = st ? db_step(st) : DB_ERROR;
     db_done(st);
     if (r != DB_DONE || db_commit(c) != 0)

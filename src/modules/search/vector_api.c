@@ -24,10 +24,11 @@ int search_job_vector_fit(job_ctx_t *ctx)
         if (!c)
             return JOB_RETRY;
         int64_t docs = 0, fitted = 0, model = search_vector_model(c);
-        int rc = model < 0 || db_query_int64(c, "SELECT COUNT(*) FROM search_docs", &docs) != 1 ||
-                         db_query_int64(c, "SELECT COALESCE(MAX(ndocs), 0) FROM search_vec_models", &fitted) != 1
-                     ? -1
-                     : 0;
+        int rc =
+            model < 0 || db_query_int64(c, "SELECT COUNT(*) FROM search_docs", &docs) != 1 ||
+                    db_query_int64(c, "SELECT COALESCE(MAX(ndocs), 0) FROM search_vec_models", &fitted) != 1
+                ? -1
+                : 0;
         db_release(c);
         if (rc != 0)
             return JOB_RETRY;
