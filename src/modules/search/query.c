@@ -835,9 +835,9 @@ static const vfield_t GET_QUERY[] = {
     {"page", V_INT, false, 1, 10000, .title = "页码"},
     {"page_size", V_INT, false, 1, 200, .title = "每页条数（至多 200）"},
     {"facets", V_BOOL, .title = "是否计算分面（默认是；召回测试等不需要时设 false 更快）"},
-    {"semantic_weight", V_STR, .max = 20, .title = "混合检索：语义（向量）权重 0–1，默认 0.7"},
-    {"keyword_weight", V_STR, .max = 20, .title = "混合检索：关键词权重 0–1，默认 0.3"},
-    {"score_threshold", V_STR, .max = 20, .title = "向量/混合检索：融合分数阈值 0–1，默认 0"},
+    {"semantic_weight", V_STR, .max = 20, .title = "语义权重（向量，混合检索）0–1，默认 0.7"},
+    {"keyword_weight", V_STR, .max = 20, .title = "关键词权重（混合检索）0–1，默认 0.3"},
+    {"score_threshold", V_STR, .max = 20, .title = "分数阈值（向量、混合检索的融合分数）0–1，默认 0"},
     {"fusion", V_ENUM, .choices = FUSIONS,
      .title = "融合方式：weighted 加权归一化分数（默认）、rrf 倒数排名"},
 };
@@ -853,7 +853,7 @@ static const vfield_t POST_BODY[] = {
     {"page_size", V_INT, false, 1, 200, .title = "每页条数"},
     {"facets", V_BOOL, .title = "是否计算分面（默认是）"},
     {"weights", V_OBJECT, .title = "混合检索权重 {semantic: 0.7, keyword: 0.3}（0–1）"},
-    {"score_threshold", V_NUM, false, 0, 1, .title = "向量/混合检索：融合分数阈值 0–1"},
+    {"score_threshold", V_NUM, false, 0, 1, .title = "分数阈值（向量、混合检索的融合分数）0–1"},
     {"fusion", V_ENUM, .choices = FUSIONS, .title = "融合方式：weighted（默认）、rrf"},
 };
 static const vfield_t SEARCH_OUT[] = {
@@ -868,9 +868,9 @@ static const vfield_t SEARCH_OUT[] = {
     {"terms", V_ARRAY, .title = "检索词归一化后的片段"},
     {"facets", V_OBJECT, .title = "分面 {kind|district|tag|属性名: [{value,label,count}]}，与命中同一范围"},
     {"took_ms", V_INT},
-    {"vector_ready", V_BOOL, .title = "向量/混合检索：向量模型是否已训练（否：结果来自关键词检索）"},
+    {"vector_ready", V_BOOL, .title = "向量就绪（向量模型是否已训练；否：结果来自关键词检索）"},
     {"fusion", V_OBJECT,
-     .title = "向量/混合检索：所用的 {semantic_weight, keyword_weight, method, score_threshold}"},
+     .title = "融合参数（向量、混合检索）{semantic_weight, keyword_weight, method, score_threshold}"},
     {"notice", V_STR, .title = "提示（如向量模型尚未训练）"},
 };
 

@@ -103,7 +103,7 @@ static const vfield_t VECTOR_OUT[] = {
     {"fitted_at", V_TIME, .title = "训练时间"},
     {"vectors", V_INT, .title = "已有向量的文档数"},
     {"documents", V_INT, .title = "检索文档总数"},
-    {"singular_values", V_ARRAY, .title = "前 16 个奇异值"},
+    {"singular_values", V_ARRAY, .title = "奇异值（前 16 个）"},
     {"index", V_OBJECT, .title = "本节点内存索引 {type: flat, size, model_id, log_seq, loaded_at}"},
     {"settings", V_OBJECT, .title = "设置 {dim, terms}"},
 };
