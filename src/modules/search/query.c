@@ -575,10 +575,11 @@ static void run_ranked(http_req_t *req, sq_t *p)
         cs.v[kept++] = k;
     }
     cs.n = kept;
-    qsort(cs.v, cs.n, sizeof *cs.v, cmp_cand); /* the best pool by relevance, then in the order asked */
+    if (cs.n) /* the best pool by relevance, then in the order asked */
+        qsort(cs.v, cs.n, sizeof *cs.v, cmp_cand);
     if (cs.n > pool)
         cs.n = pool;
-    if (p->by_time)
+    if (p->by_time && cs.n)
         qsort(cs.v, cs.n, sizeof *cs.v, cmp_cand_time);
     size_t total = cs.n, from = (size_t)((p->page - 1) * p->page_size);
     /* the page */
