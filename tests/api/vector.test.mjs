@@ -115,8 +115,11 @@ test('hybrid fuses both and carries the component scores; weights, RRF and the t
   const top = r.json.items[0];
   assert.ok(VOLUNTEER.some(([t]) => t === top.title), top.title);
   assert.ok(top.scores.keyword > 0 && top.scores.vector > 0, JSON.stringify(top.scores));
-  const expect = 0.7 * top.scores.vector + 0.3 * top.scores.keyword;
-  assert.ok(Math.abs(top.scores.fused - expect) < 1e-6, `${top.scores.fused} = 0.7·v + 0.3·k`);
+  // the cosine weighs by its spread among the candidates: vector_norm = (v − min) / (max − min)
+  assert.ok(top.scores.vector_norm >= 0 && top.scores.vector_norm <= 1);
+  const expect = 0.7 * top.scores.vector_norm + 0.3 * top.scores.keyword;
+  assert.ok(Math.abs(top.scores.fused - expect) < 1e-6, `${top.scores.fused} = 0.7·v_norm + 0.3·k`);
+  assert.ok(r.json.items.some((h) => h.scores.vector_norm === 1), 'the closest candidate has vector_norm 1');
   assert.match(top.snippet, /<mark>/);
   for (let i = 1; i < r.json.items.length; i++) assert.ok(r.json.items[i - 1].score >= r.json.items[i].score);
   r = await ask(pd, '独居老人 助餐', 'hybrid', { kb_ids: [pdKb.id], fusion: 'rrf', weights: { semantic: 0.5, keyword: 0.5 } });

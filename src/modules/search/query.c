@@ -329,7 +329,7 @@ dberr:
 
 typedef struct {
     int64_t id;
-    double kw, vec, fused, score, weight;
+    double kw, vec, vnorm, fused, score, weight;
     int64_t time;
     int kr, vr; /* ranks from 1; 0: not among that side's candidates */
 } cand_t;
@@ -525,19 +525,29 @@ static void run_ranked(http_req_t *req, sq_t *p)
         sw = 1;
     else if (!use_vec)
         kw = 1;
-    for (size_t i = 0; i < cs.n; i++)
+    /* hybrid: the cosines of one corpus crowd into a narrow band (LSA puts a
+     * whole topic near 0.8), so their weight acts on their spread among the
+     * candidates: (v − min) / (max − min); keyword scores by their maximum */
+    double vmin = 1, vmax = 0;
+    for (size_t i = 0; i < cs.n; i++) {
         if (cs.v[i].kw > maxk)
             maxk = cs.v[i].kw;
-    bool rrf = p->fusion && !strcmp(p->fusion, "rrf");
+        if (cs.v[i].vr && cs.v[i].vec < vmin)
+            vmin = cs.v[i].vec;
+        if (cs.v[i].vr && cs.v[i].vec > vmax)
+            vmax = cs.v[i].vec;
+    }
+    bool rrf = p->fusion && !strcmp(p->fusion, "rrf"), spread = use_kw && use_vec && vmax > vmin;
     for (size_t i = 0; i < cs.n; i++) {
         cand_t *k = &cs.v[i];
         if (maxk > 0 && k->kr)
             k->kw /= maxk;
+        k->vnorm = !k->vr ? 0 : spread ? (k->vec - vmin) / (vmax - vmin) : k->vec;
         if (rrf && sw + kw > 0)
             k->fused = ((k->vr ? sw / (RRF_K + k->vr) : 0) + (k->kr ? kw / (RRF_K + k->kr) : 0)) /
                        ((sw + kw) / (RRF_K + 1));
         else
-            k->fused = sw * k->vec + kw * k->kw;
+            k->fused = sw * k->vnorm + kw * k->kw;
     }
     /* weights (the chunk's boost), times; then threshold and order */
     if (cs.n) {
@@ -591,9 +601,11 @@ static void run_ranked(http_req_t *req, sq_t *p)
         int rc = st ? db_step(st) : DB_ERROR;
         if (rc == DB_ROW) {
             const cand_t *k = &cs.v[i];
-            json_array_append_new(items,
-                                  hit_json(st, &terms, k->score, k->kr ? json_real(k->kw) : json_null(),
-                                           k->vr ? json_real(k->vec) : json_null(), json_real(k->fused)));
+            json_t *o = hit_json(st, &terms, k->score, k->kr ? json_real(k->kw) : json_null(),
+                                 k->vr ? json_real(k->vec) : json_null(), json_real(k->fused));
+            json_object_set_new(json_object_get(o, "scores"), "vector_norm",
+                                k->vr ? json_real(k->vnorm) : json_null());
+            json_array_append_new(items, o);
         }
         db_done(st);
         qb_free(&q);
@@ -860,7 +872,7 @@ static const vfield_t POST_BODY[] = {
 static const vfield_t SEARCH_OUT[] = {
     {"items", V_ARRAY,
      .title = "命中 [{id,kind,kind_title,ref_id,org_id,org_name,district_id,district_name,title,title_html,"
-              "snippet,tags,attrs,time,weight,score,scores{keyword,vector,fused},link}]"},
+              "snippet,tags,attrs,time,weight,score,scores{keyword,vector,fused,vector_norm},link}]"},
     {"total", V_INT, .title = "命中总数（仅计您有权查看的）"},
     {"page", V_INT},
     {"page_size", V_INT},
