@@ -162,3 +162,37 @@ test('new, edited and deleted chunks are in the vector index at once', async () 
   assert.ok(r.json.total > 0 && r.json.items.every((h) => h.scores.vector === null), 'hybrid still answers from keywords');
   assert.equal((await hp.patch(`/api/v1/kb/${hpKb.id}`, { embedding: 'openai' })).status, 422);
 });
+
+test('before any model is fitted, vector and hybrid answer from the keyword index and say so', async () => {
+  const fresh = await startServer();
+  try {
+    const a = await fresh.admin();
+    const kb = await a.post('/api/v1/kb', { name: '新库', org_id: a.me.user.org_id });
+    assert.equal(kb.status, 201, kb.body);
+    const d = await addDoc(a, kb.json, '唯一文档', '党支部每季度召开一次组织生活会。');
+    assert.match(d.vector_note, /向量模型尚未训练/, 'the document says the keyword index serves');
+    for (const mode of ['vector', 'hybrid']) {
+      const r = await ask(a, '组织生活会', mode, { kb_ids: [kb.json.id] });
+      assert.equal(r.status, 200, r.body);
+      assert.equal(r.json.vector_ready, false);
+      assert.match(r.json.notice, /向量模型尚未训练/);
+      assert.equal(r.json.total, 1, 'found by keywords meanwhile');
+      assert.equal(r.json.items[0].scores.vector, null);
+    }
+    // one document is too few to fit: the job says so and succeeds (nothing to retry)
+    const f = await a.post('/api/v1/search/vector/fit', {});
+    assert.equal(f.status, 202, f.body);
+    let j;
+    for (let i = 0; i < 200; i++) {
+      j = (await a.get(`/api/v1/jobs/${f.json.job.id}`)).json;
+      if (j.status === 'done' || j.status === 'failed') break;
+      await new Promise((res) => setTimeout(res, 100));
+    }
+    assert.equal(j.status, 'done', j.last_error);
+    assert.equal(j.result.skipped, true);
+    assert.match(j.result.reason, /文档太少/);
+    assert.equal((await a.get('/api/v1/search/vector')).json.model_id, null);
+  } finally {
+    await fresh.stop();
+  }
+});
