@@ -30,6 +30,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* an upsert: on PostgreSQL a write racing a fit must not fail on the key */
+#define UPSERT_VEC                                                                                           \
+    "INSERT INTO search_vectors (doc_id, model_id, vec, updated_at) VALUES (?, ?, ?, ?) ON CONFLICT "        \
+    "(doc_id) DO UPDATE SET model_id = excluded.model_id, vec = excluded.vec, updated_at = "                 \
+    "excluded.updated_at"
 #define LOG_MARGIN 64 /* log entries read again: PostgreSQL commits sequence numbers out of order */
 
 /* ---- a string → index map (open addressing) ---- */
@@ -336,7 +341,7 @@ static int put_vec(db_conn_t *c, int64_t doc, int64_t model, const float *v, int
         return -1;
     if (!v)
         return 0;
-    st = db_prepare(c, "INSERT INTO search_vectors (doc_id, model_id, vec, updated_at) VALUES (?, ?, ?, ?)");
+    st = db_prepare(c, UPSERT_VEC);
     if (!st)
         return -1;
     db_bind_int64(st, 1, doc);
@@ -1012,8 +1017,7 @@ int search_vec_fit(db_t *db, const search_fit_opts_t *o, search_progress_fn prog
         if (!(norm > 1e-12f))
             continue;
         cblas_sscal((int)k, 1.0f / norm, vec, 1);
-        st = db_prepare(c,
-                        "INSERT INTO search_vectors (doc_id, model_id, vec, updated_at) VALUES (?, ?, ?, ?)");
+        st = db_prepare(c, UPSERT_VEC);
         if (!st)
             goto dberr_tx;
         db_bind_int64(st, 1, X.ids[i]);
