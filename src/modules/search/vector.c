@@ -1046,6 +1046,10 @@ int search_vec_fit(db_t *db, const search_fit_opts_t *o, search_progress_fn prog
     if (r != DB_DONE || db_commit(c) != 0)
         goto dberr_tx;
     free(svs);
+    /* PostgreSQL: planner statistics for the rewritten table now, not at
+     * autovacuum's leisure (the scope check of the candidates needs them) */
+    if (db_dialect(db) == DB_POSTGRES)
+        (void)db_exec(c, "ANALYZE search_vectors, search_docs, search_doc_facets");
     if (progress)
         progress(ud, 5, 5);
     *result = json_pack("{s:I,s:I,s:I,s:I,s:I,s:I}", "model_id", (json_int_t)mid, "dim", (json_int_t)k,
