@@ -4,7 +4,7 @@
 // lecture; a district's worker never sees another district's lectures, not
 // even in the totals or facet counts; edits and deletes are searchable at
 // once; `zhendi search rebuild` gives exactly what the incremental index
-// gave; vector and hybrid retrieval say plainly that they are not there yet.
+// gave (vector and hybrid retrieval: tests/api/vector.test.mjs).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startServer } from './lib/server.mjs';
@@ -139,12 +139,13 @@ test('filters, facets by attribute, sort by time, paging and POST with top_k', a
   assert.equal(bare.json.total, 2);
 });
 
-test('bad input answers 4xx with a reason; vector and hybrid say they are not implemented', async () => {
-  let r = await pd.get('/api/v1/search?q=党&mode=vector');
-  assert.equal(r.status, 501, r.body);
-  assert.equal(r.json.error.code, 'not_implemented');
-  r = await pd.post('/api/v1/search', { q: '党', mode: 'hybrid' });
-  assert.equal(r.status, 501);
+test('bad input answers 4xx with a reason', async () => {
+  let r = await pd.get('/api/v1/search?mode=vector');
+  assert.equal(r.status, 422, 'vector retrieval needs a query');
+  r = await pd.post('/api/v1/search', { q: '党', mode: 'hybrid', weights: { semantic: 2 } });
+  assert.equal(r.status, 422);
+  r = await pd.get('/api/v1/search?q=党&mode=hybrid&fusion=max');
+  assert.equal(r.status, 422);
   r = await pd.post('/api/v1/search', { q: '党', filters: { colour: 'red' } });
   assert.equal(r.status, 422);
   assert.ok(r.json.error.fields.filters);

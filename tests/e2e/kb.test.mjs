@@ -56,6 +56,9 @@ test('a worker adds a text, edits a chunk and finds it on the hit-test page', as
     const hit = page.locator('[data-test=kb-hit]').first();
     await hit.waitFor();
     assert.match(await hit.locator('mark').first().textContent(), /社区服务/);
+    // hybrid by default for a base with the local model: both component scores are shown
+    assert.match(await hit.locator('[data-test=kb-hit-kw]').textContent(), /关键词 \d/);
+    assert.match(await hit.locator('[data-test=kb-hit-vec]').textContent(), /向量 ([\d.]+|—)/);
     await page.locator('[data-test=kb-hit-history]', { hasText: '社區服務' }).waitFor();
   });
 });

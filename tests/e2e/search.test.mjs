@@ -48,6 +48,11 @@ test('a worker finds a lecture by part of a word in traditional characters and o
     assert.match(await facet.first().textContent(), /讲堂\s*\d+/);
     await facet.first().click();
     await hit.waitFor();
+    // 混合检索: the same hit, with its keyword and vector scores (the demo corpus is fitted at start,
+    // or the keyword index answers with a notice meanwhile)
+    await page.locator('[data-test=search-mode]').click();
+    await page.locator('.el-select-dropdown__item', { hasText: '混合检索' }).click();
+    await until(async () => /关键词 [\d.—]+ · 向量/.test(await hit.locator('[data-test=search-score]').textContent()), 'component scores');
     await hit.locator('[data-test=search-hit-link]').click();
     await until(async () => page.url().endsWith(`/lecture/lectures/${mine.id}`), 'the lecture opens');
   });

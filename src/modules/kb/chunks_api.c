@@ -59,13 +59,14 @@ static json_t *chunk_row(db_stmt_t *st, void *ud)
 
 int kb_chunk_index(db_conn_t *c, int64_t chunk_id)
 {
-    db_stmt_t *st = db_prepare(c, "SELECT ch.kb_id, ch.doc_id, k.org_id, ch.created_by, COALESCE(ch.title, "
-                                  "d.title, k.name), ch.content, "
-                                  "ch.weight, ch.enabled, d.filename, d.doc_type, d.title, ch.created_at "
-                                  "FROM kb_chunks ch JOIN kbs k ON "
-                                  "k.id = ch.kb_id LEFT JOIN kb_documents d ON d.id = ch.doc_id WHERE ch.id "
-                                  "= ? AND ch.deleted_at IS NULL "
-                                  "AND k.deleted_at IS NULL AND (ch.doc_id IS NULL OR d.deleted_at IS NULL)");
+    db_stmt_t *st =
+        db_prepare(c, "SELECT ch.kb_id, ch.doc_id, k.org_id, ch.created_by, COALESCE(ch.title, "
+                      "d.title, k.name), ch.content, "
+                      "ch.weight, ch.enabled, d.filename, d.doc_type, d.title, ch.created_at, k.embedding "
+                      "FROM kb_chunks ch JOIN kbs k ON "
+                      "k.id = ch.kb_id LEFT JOIN kb_documents d ON d.id = ch.doc_id WHERE ch.id "
+                      "= ? AND ch.deleted_at IS NULL "
+                      "AND k.deleted_at IS NULL AND (ch.doc_id IS NULL OR d.deleted_at IS NULL)");
     if (!st)
         return -1;
     db_bind_int64(st, 1, chunk_id);
@@ -93,13 +94,34 @@ int kb_chunk_index(db_conn_t *c, int64_t chunk_id)
                       .body = content,
                       .attrs = attrs,
                       .time_ms = db_col_int64(st, 11),
-                      .weight = db_col_double(st, 6)};
+                      .weight = db_col_double(st, 6),
+                      .no_vector = !strcmp(db_col_text(st, 12) ? db_col_text(st, 12) : "none", "none")};
     db_done(st);
     rc = title && content ? search_put(c, &d) : -1;
     free(title);
     free(content);
     json_decref(attrs);
     return rc;
+}
+
+int kb_reindex_chunks(db_conn_t *c, int64_t kb_id)
+{
+    db_stmt_t *st =
+        db_prepare(c, "SELECT id FROM kb_chunks WHERE kb_id = ? AND deleted_at IS NULL ORDER BY id");
+    if (!st)
+        return -1;
+    db_bind_int64(st, 1, kb_id);
+    json_t *ids = json_array();
+    int rc;
+    while ((rc = db_step(st)) == DB_ROW)
+        json_array_append_new(ids, json_integer(db_col_int64(st, 0)));
+    db_done(st);
+    size_t i;
+    json_t *v;
+    json_array_foreach(ids, i, v) if (rc == DB_DONE && kb_chunk_index(c, json_integer_value(v)) != 0) rc =
+        DB_ERROR;
+    json_decref(ids);
+    return rc == DB_DONE ? 0 : -1;
 }
 
 /* the chunk {chunk_id} of knowledge base {id}, or NULL after 404 */

@@ -53,9 +53,10 @@ int kb_demo(zd_app_t *app, char *err, size_t errlen)
         if (org <= 0 || user <= 0)
             continue;
         int64_t kb = 0, doc = 0;
-        db_stmt_t *st = db_prepare(c, "INSERT INTO kbs (org_id, name, description, chunk_rule, retrieval, "
-                                      "created_by, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
-                                      "RETURNING id");
+        db_stmt_t *st =
+            db_prepare(c, "INSERT INTO kbs (org_id, name, description, chunk_rule, retrieval, "
+                          "created_by, created_at, updated_at, embedding) VALUES (?, ?, ?, ?, ?, ?, ?, ?, "
+                          "'local') RETURNING id");
         if (st) {
             db_bind_int64(st, 1, org);
             db_bind_text(st, 2, DEMO[i].name);

@@ -22,7 +22,8 @@
 
 #define MAX_UPLOAD        (20u << 20)
 #define MAX_TEXT_JSON     2000000 /* characters of a JSON document */
-#define NO_VECTOR         "未配置向量模型：仅关键词检索可用"
+#define NO_VECTOR         "此知识库不向量化：仅关键词检索可用"
+#define NO_MODEL          "向量模型尚未训练：暂仅关键词检索可用（训练任务完成后自动补齐向量）"
 #define KB_INDEX_ATTEMPTS 3
 
 const char *const DOC_STATUSES[] = {"queued", "parsing", "chunking", "embedding", "done", "failed", NULL};
@@ -473,10 +474,11 @@ int kb_job_index(job_ctx_t *ctx)
     int ret = JOB_RETRY;
     char *text = NULL, *raw = NULL, *rule_s = NULL, *type = NULL;
     int64_t kb_id = 0, org = 0, user = 0;
-    db_stmt_t *st =
-        db_prepare(c, "SELECT d.kb_id, d.org_id, d.created_by, d.doc_type, d.content, d.raw_b64, "
-                      "k.chunk_rule FROM kb_documents d JOIN kbs k ON k.id = d.kb_id WHERE d.id = ? AND "
-                      "d.deleted_at IS NULL AND k.deleted_at IS NULL");
+    char embedding[16] = "none";
+    db_stmt_t *st = db_prepare(
+        c, "SELECT d.kb_id, d.org_id, d.created_by, d.doc_type, d.content, d.raw_b64, "
+           "k.chunk_rule, k.embedding FROM kb_documents d JOIN kbs k ON k.id = d.kb_id WHERE d.id = ? AND "
+           "d.deleted_at IS NULL AND k.deleted_at IS NULL");
     int rc = DB_ERROR;
     if (st) {
         db_bind_int64(st, 1, id);
@@ -489,6 +491,7 @@ int kb_job_index(job_ctx_t *ctx)
             text = db_col_text(st, 4) ? strdup(db_col_text(st, 4)) : NULL;
             raw = db_col_text(st, 5) ? strdup(db_col_text(st, 5)) : NULL;
             rule_s = strdup(db_col_text(st, 6));
+            snprintf(embedding, sizeof embedding, "%s", db_col_text(st, 7) ? db_col_text(st, 7) : "none");
         }
     }
     db_done(st);
@@ -552,13 +555,32 @@ int kb_job_index(job_ctx_t *ctx)
     if (rc != 0)
         goto out;
     job_progress(ctx, 3, 4, "向量化");
-    /* the embedding step: no provider yet, the keyword index serves */
+    /* the embedding step: search_put embedded the chunks with the local
+     * model in write_chunks; without a model yet the keyword index serves
+     * and the first fit is queued (once; the hourly schedule after that) */
+    const char *note = NULL;
+    int64_t model = search_vector_model(c);
+    if (model < 0)
+        goto out;
+    if (!strcmp(embedding, "none"))
+        note = NO_VECTOR;
+    else if (!model) {
+        note = NO_MODEL;
+        job_spec_t fit = {.kind = "search.vector_fit",
+                          .payload = "{\"force\":true}",
+                          .idempotency_key = "search.vector_fit.first",
+                          .org_id = org,
+                          .created_by = user};
+        if (jobs_enqueue(c, &fit) < 0)
+            goto out;
+        jobs_notify();
+    }
     st = db_prepare(
         c, "UPDATE kb_documents SET status = 'done', progress = 100, vector_note = ?, indexed_at = ?, "
            "updated_at = ? WHERE id = ?");
     if (st) {
         int64_t now = time_now_ms();
-        db_bind_text(st, 1, NO_VECTOR);
+        db_bind_text(st, 1, note);
         db_bind_int64(st, 2, now);
         db_bind_int64(st, 3, now);
         db_bind_int64(st, 4, id);

@@ -26,7 +26,9 @@ static const zd_label_t DOC_TYPE[] = {{"txt", "文本"},
 static const zd_label_t CHUNK_MODE[] = {
     {"auto", "自动分段"}, {"fixed", "固定长度"}, {"separator", "按分隔符"}, {NULL}};
 static const zd_label_t FUSION[] = {{"weighted", "加权融合"}, {"rrf", "倒数排名融合（RRF）"}, {NULL}};
-static const zd_label_t EMBEDDING[] = {{"none", "未配置（仅关键词检索）"}, {NULL}};
+static const zd_label_t EMBEDDING[] = {{"local", "本地模型（TF-IDF + SVD，离线）", "success"},
+                                       {"none", "不向量化（仅关键词检索）", "info"},
+                                       {NULL}};
 static const zd_label_t TARGETS[] = {
     {"kb", "知识库"}, {"kb_document", "知识库文档"}, {"kb_chunk", "知识库分段"}, {NULL}};
 static const zd_dict_t DICTS[] = {{"kb_document_status", "文档索引状态", DOC_STATUS},

@@ -47,6 +47,7 @@ json_t *kb_row(db_stmt_t *st, void *ud)
 /* ---- settings ---- */
 
 static const char *const FUSIONS[] = {"weighted", "rrf", NULL};
+static const char *const EMBEDDINGS[] = {"local", "none", NULL};
 
 /* the retrieval settings over the defaults (top_k 5, semantic 0.7 /
  * keyword 0.3); NULL after answering 422 */
@@ -118,6 +119,8 @@ static const vfield_t KB_NEW[] = {
     {"name", V_STR, true, 1, 100, .title = "名称"},
     {"description", V_TEXT, false, 0, 2000, .title = "说明"},
     {"org_id", V_ID, true, .title = "所属组织"},
+    {"embedding", V_ENUM, .choices = EMBEDDINGS,
+     .title = "向量模型：local 本地模型（默认，TF-IDF + SVD）、none 不向量化（仅关键词检索）"},
     {"chunk_rule", V_OBJECT,
      .title = "分段规则 {mode: auto|fixed|separator, size, overlap, separator, xlsx: row|sheet}"},
     {"retrieval", V_OBJECT,
@@ -126,6 +129,7 @@ static const vfield_t KB_NEW[] = {
 static const vfield_t KB_PATCH[] = {
     {"name", V_STR, false, 1, 100, .title = "名称"},
     {"description", V_TEXT, false, 0, 2000, .title = "说明"},
+    {"embedding", V_ENUM, .choices = EMBEDDINGS, .title = "向量模型：local、none（改变时重新索引全部分段）"},
     {"chunk_rule", V_OBJECT, .title = "分段规则"},
     {"retrieval", V_OBJECT, .title = "检索设置"},
 };
@@ -135,7 +139,7 @@ static const vfield_t KB_OUT[] = {
     {"org_name", V_STR},
     {"name", V_STR, .title = "名称"},
     {"description", V_STR, .title = "说明"},
-    {"embedding", V_STR, .title = "向量模型（none：未配置，仅关键词检索）"},
+    {"embedding", V_STR, .title = "向量模型（local：本地模型；none：仅关键词检索）"},
     {"chunk_rule", V_OBJECT, .title = "分段规则"},
     {"retrieval", V_OBJECT, .title = "检索设置"},
     {"document_count", V_INT, .title = "文档数"},
@@ -193,7 +197,7 @@ static void create_kb(http_req_t *req)
     const char *desc = jstr(b, "description");
     db_stmt_t *st =
         db_prepare(c, "INSERT INTO kbs (org_id, name, description, chunk_rule, retrieval, created_by, "
-                      "created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id");
+                      "created_at, updated_at, embedding) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id");
     if (st) {
         db_bind_int64(st, 1, org);
         db_bind_text(st, 2, jstr(b, "name"));
@@ -203,6 +207,7 @@ static void create_kb(http_req_t *req)
         db_bind_int64(st, 6, http_user_id(req));
         db_bind_int64(st, 7, now);
         db_bind_int64(st, 8, now);
+        db_bind_text(st, 9, jstr(b, "embedding") ? jstr(b, "embedding") : "local");
         if (db_step(st) == DB_ROW)
             id = db_col_int64(st, 0);
     }
@@ -251,6 +256,11 @@ static void patch_kb(http_req_t *req)
     qb_text(&q, rs);
     qb_sql(&q, ", retrieval = ");
     qb_text(&q, ts);
+    const char *emb = jhas(b, "embedding") ? jstr(b, "embedding") : jstr(before, "embedding");
+    bool emb_changed =
+        strcmp(emb ? emb : "none", jstr(before, "embedding") ? jstr(before, "embedding") : "none");
+    qb_sql(&q, ", embedding = ");
+    qb_text(&q, emb ? emb : "none");
     qb_sql(&q, ", updated_at = ");
     qb_int(&q, time_now_ms());
     qb_sql(&q, " WHERE id = ");
@@ -260,6 +270,10 @@ static void patch_kb(http_req_t *req)
     free(ts);
     if (!res_transition(req, c, &q, "知识库已被删除"))
         return;
+    if (emb_changed && kb_reindex_chunks(c, id) != 0) { /* vectors made or dropped with the setting */
+        http_db_error(req, c);
+        return;
+    }
     json_t *after = res_load(req, c, &KBS, KB_COLS, id, kb_row, NULL, RES_PLAIN);
     if (!after)
         return;

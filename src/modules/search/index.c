@@ -239,6 +239,9 @@ int search_put(db_conn_t *c, const search_doc_t *d)
         if (r != DB_DONE)
             goto out;
     }
+    bool embedded;
+    if (search_vec_put(c, id, ttok, btok, d->no_vector, &embedded) != 0)
+        goto out;
     rc = 0;
 out:
     free(ttok);
@@ -256,7 +259,7 @@ int search_delete(db_conn_t *c, const char *kind, int64_t ref_id)
         return (int)id;
     if (exec1(c, "DELETE FROM search_doc_facets WHERE doc_id = ?", id) != 0 ||
         (!is_pg(c) && exec1(c, "DELETE FROM search_fts WHERE rowid = ?", id) != 0) ||
-        exec1(c, "DELETE FROM search_docs WHERE id = ?", id) != 0)
+        exec1(c, "DELETE FROM search_docs WHERE id = ?", id) != 0 || search_vec_delete(c, id) != 0)
         return -1;
     return 0;
 }
@@ -266,11 +269,15 @@ int search_delete(db_conn_t *c, const char *kind, int64_t ref_id)
 static int drop_kind(db_conn_t *c, const char *kind)
 {
     static const char *const SQL[] = {
+        "DELETE FROM search_vectors WHERE doc_id IN (SELECT id FROM search_docs WHERE kind = ?)",
+        "INSERT INTO search_vec_log (doc_id, model_id, created_at) SELECT id, (SELECT COALESCE(MAX(id), 0) "
+        "FROM "
+        "search_vec_models), 0 FROM search_docs WHERE kind = ?",
         "DELETE FROM search_doc_facets WHERE doc_id IN (SELECT id FROM search_docs WHERE kind = ?)",
         "DELETE FROM search_fts WHERE rowid IN (SELECT id FROM search_docs WHERE kind = ?)",
         "DELETE FROM search_docs WHERE kind = ?"};
-    for (size_t i = 0; i < 3; i++) {
-        if (i == 1 && is_pg(c))
+    for (size_t i = 0; i < 5; i++) {
+        if (i == 3 && is_pg(c))
             continue;
         db_stmt_t *st = db_prepare(c, SQL[i]);
         if (!st)

@@ -12,6 +12,7 @@
 #include "core/timeutil.h"
 #include "http/valid.h"
 #include "modules/search/internal.h"
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,10 +34,17 @@ typedef struct {
     int64_t district_id, from, to;
     bool by_time, no_facets;
     int64_t page, page_size;
+    double sw, kw, threshold; /* vector / hybrid: semantic and keyword weights, score threshold */
+    const char *fusion;       /* weighted | rrf */
 } sq_t;
 
 static const char *const MODES[] = {"keyword", "vector", "hybrid", NULL};
 static const char *const SORTS[] = {"relevance", "time", NULL};
+static const char *const FUSIONS[] = {"weighted", "rrf", NULL};
+
+#define RANK_POOL 100  /* candidates from each side of a fusion, at least */
+#define RANK_MAX  1000 /* hits ranked by vector / hybrid retrieval, at most */
+#define RRF_K     60
 
 /* the where clause: match, scope by kind, filters */
 static void build_where(http_req_t *req, const sq_t *p, const char *expr, bool pg, qb_t *w)
@@ -186,12 +194,52 @@ static json_t *facets(db_conn_t *c, const qb_t *w)
     return out;
 }
 
+/* one hit from the row (columns as ROW_COLS) */
+static json_t *hit_json(db_stmt_t *st, const search_terms_t *terms, double score, json_t *kw, json_t *vec,
+                        json_t *fused)
+{
+    const char *kind = db_col_text(st, 1);
+    int64_t ref = db_col_int64(st, 2);
+    const search_kind_t *k = search_kind(kind);
+    char *th = search_highlight(db_col_text(st, 7), terms, 0);
+    char *sn = search_highlight(db_col_text(st, 8), terms, SNIPPET_CHARS);
+    json_t *o = json_object();
+    json_object_set_new(o, "id", json_integer(db_col_int64(st, 0)));
+    json_object_set_new(o, "kind", json_string(kind));
+    json_object_set_new(o, "kind_title", json_string(kind_title(kind)));
+    json_object_set_new(o, "ref_id", json_integer(ref));
+    json_object_set_new(o, "org_id", json_integer(db_col_int64(st, 3)));
+    json_object_set_new(o, "org_name", json_col_text(st, 4));
+    json_object_set_new(o, "district_id", json_col_id(st, 5));
+    json_object_set_new(o, "district_name", json_col_text(st, 6));
+    json_object_set_new(o, "title", json_col_text(st, 7));
+    json_object_set_new(o, "title_html", json_string(th));
+    json_object_set_new(o, "snippet", json_string(sn));
+    json_object_set_new(o, "tags", json_parse_or_null(db_col_text(st, 9)));
+    json_object_set_new(o, "attrs", json_parse_or_null(db_col_text(st, 10)));
+    json_object_set_new(o, "time", json_time(db_col_int64(st, 11)));
+    json_object_set_new(o, "weight", json_real(db_col_double(st, 12)));
+    json_object_set_new(o, "score", json_real(score));
+    json_object_set_new(o, "scores",
+                        json_pack("{s:o,s:o,s:o}", "keyword", kw, "vector", vec, "fused", fused));
+    json_object_set_new(o, "link", k && k->link ? json_sprintf(k->link, (long long)ref) : json_null());
+    free(th);
+    free(sn);
+    return o;
+}
+
+#define ROW_COLS                                                                                             \
+    "SELECT d.id, d.kind, d.ref_id, d.org_id, (SELECT name FROM orgs WHERE id = d.org_id), d.district_id, "  \
+    "(SELECT name FROM orgs WHERE id = d.district_id), d.title, d.body, d.tags, d.attrs, d.doc_time, "       \
+    "d.weight"
+
+static void run_ranked(http_req_t *req, sq_t *p);
+
 static void run_search(http_req_t *req, sq_t *p)
 {
     int64_t t0 = time_mono_ns();
     if (strcmp(p->mode, "keyword") != 0) {
-        http_error(req, 501, "not_implemented",
-                   "向量检索与混合检索（mode=%s）尚未实现，请使用关键词检索 mode=keyword", p->mode);
+        run_ranked(req, p);
         return;
     }
     search_terms_t terms;
@@ -226,9 +274,7 @@ static void run_search(http_req_t *req, sq_t *p)
     json_t *items = json_array(), *fac = NULL;
     if (rc != DB_ROW)
         goto dberr;
-    qb_init(&pq, "SELECT d.id, d.kind, d.ref_id, d.org_id, (SELECT name FROM orgs WHERE id = d.org_id), "
-                 "d.district_id, (SELECT name FROM orgs WHERE id = d.district_id), d.title, d.body, d.tags, "
-                 "d.attrs, d.doc_time, d.weight, ");
+    qb_init(&pq, ROW_COLS ", ");
     if (ex && pg) {
         qb_sql(&pq, "ts_rank(d.tsv, CAST(");
         qb_text(&pq, ex);
@@ -249,36 +295,9 @@ static void run_search(http_req_t *req, sq_t *p)
     rc = DB_ERROR;
     if (st) {
         while ((rc = db_step(st)) == DB_ROW) {
-            const char *kind = db_col_text(st, 1);
-            int64_t ref = db_col_int64(st, 2);
-            const search_kind_t *k = search_kind(kind);
-            char *th = search_highlight(db_col_text(st, 7), &terms, 0);
-            char *sn = search_highlight(db_col_text(st, 8), &terms, SNIPPET_CHARS);
             double score = db_col_double(st, 13);
-            json_t *o = json_object();
-            json_object_set_new(o, "id", json_integer(db_col_int64(st, 0)));
-            json_object_set_new(o, "kind", json_string(kind));
-            json_object_set_new(o, "kind_title", json_string(kind_title(kind)));
-            json_object_set_new(o, "ref_id", json_integer(ref));
-            json_object_set_new(o, "org_id", json_integer(db_col_int64(st, 3)));
-            json_object_set_new(o, "org_name", json_col_text(st, 4));
-            json_object_set_new(o, "district_id", json_col_id(st, 5));
-            json_object_set_new(o, "district_name", json_col_text(st, 6));
-            json_object_set_new(o, "title", json_col_text(st, 7));
-            json_object_set_new(o, "title_html", json_string(th));
-            json_object_set_new(o, "snippet", json_string(sn));
-            json_object_set_new(o, "tags", json_parse_or_null(db_col_text(st, 9)));
-            json_object_set_new(o, "attrs", json_parse_or_null(db_col_text(st, 10)));
-            json_object_set_new(o, "time", json_time(db_col_int64(st, 11)));
-            json_object_set_new(o, "weight", json_real(db_col_double(st, 12)));
-            json_object_set_new(o, "score", json_real(score));
-            json_object_set_new(o, "scores",
-                                json_pack("{s:f,s:n,s:f}", "keyword", score, "vector", "fused", score));
-            json_object_set_new(o, "link",
-                                k && k->link ? json_sprintf(k->link, (long long)ref) : json_null());
-            free(th);
-            free(sn);
-            json_array_append_new(items, o);
+            json_array_append_new(
+                items, hit_json(st, &terms, score, json_real(score), json_null(), json_real(score)));
         }
     }
     db_done(st);
@@ -301,6 +320,337 @@ static void run_search(http_req_t *req, sq_t *p)
 dberr:
     json_decref(items);
     qb_free(&w);
+    free(expr);
+    search_terms_free(&terms);
+    http_db_error(req, c);
+}
+
+/* ---- vector and hybrid retrieval ---- */
+
+typedef struct {
+    int64_t id;
+    double kw, vec, vnorm, fused, score, weight;
+    int64_t time;
+    int kr, vr; /* ranks from 1; 0: not among that side's candidates */
+} cand_t;
+
+typedef struct {
+    cand_t *v;
+    size_t n, cap;
+} cands_t;
+
+static cand_t *cand_of(cands_t *cs, int64_t id)
+{
+    for (size_t i = 0; i < cs->n; i++)
+        if (cs->v[i].id == id)
+            return &cs->v[i];
+    if (cs->n == cs->cap) {
+        cand_t *v = realloc(cs->v, (cs->cap = cs->cap ? cs->cap * 2 : 128) * sizeof *v);
+        if (!v)
+            return NULL;
+        cs->v = v;
+    }
+    cs->v[cs->n] = (cand_t){.id = id};
+    return &cs->v[cs->n++];
+}
+
+static int cmp_cand(const void *a, const void *b)
+{
+    const cand_t *x = a, *y = b;
+    if (x->score != y->score)
+        return x->score < y->score ? 1 : -1;
+    return (x->id > y->id) - (x->id < y->id);
+}
+
+static int cmp_cand_time(const void *a, const void *b)
+{
+    const cand_t *x = a, *y = b;
+    if (x->time != y->time)
+        return x->time < y->time ? 1 : -1;
+    return cmp_cand(a, b);
+}
+
+/* " AND d.id IN (a, b, …)": document ids the index itself gave (integers,
+ * written as literals: a bound parameter each would pass QB_MAX_PARAMS) */
+static void ids_in(qb_t *q, const int64_t *ids, size_t n)
+{
+    qb_sql(q, " AND d.id IN (");
+    for (size_t i = 0; i < n; i++) {
+        char num[24];
+        snprintf(num, sizeof num, i ? ", %lld" : "%lld", (long long)ids[i]);
+        qb_sql(q, num);
+    }
+    qb_sql(q, ")");
+}
+
+/* the keyword side: the best `pool` matches in scope, unweighted scores */
+static int keyword_cands(http_req_t *req, db_conn_t *c, const sq_t *p, const char *ex, bool pg, size_t pool,
+                         cands_t *cs)
+{
+    qb_t w, q;
+    build_where(req, p, ex, pg, &w);
+    qb_init(&q, "SELECT d.id, ");
+    if (pg) {
+        qb_sql(&q, "ts_rank(d.tsv, CAST(");
+        qb_text(&q, ex);
+        qb_sql(&q, " AS tsquery), 1)");
+    } else {
+        qb_sql(&q, "(-bm25(search_fts, 4.0, 1.0))");
+    }
+    qb_sql(&q, " AS score");
+    qb_append(&q, &w);
+    qb_sql(&q, " ORDER BY score DESC, d.id DESC LIMIT ");
+    qb_int(&q, (int64_t)pool);
+    db_stmt_t *st = qb_prepare(c, &q);
+    int rc = DB_ERROR, rank = 0;
+    if (st)
+        while ((rc = db_step(st)) == DB_ROW) {
+            cand_t *k = cand_of(cs, db_col_int64(st, 0));
+            if (!k) {
+                rc = DB_ERROR;
+                break;
+            }
+            k->kw = db_col_double(st, 1);
+            k->kr = ++rank;
+        }
+    db_done(st);
+    qb_free(&q);
+    qb_free(&w);
+    return rc == DB_DONE ? 0 : -1;
+}
+
+/* the vector side: walks the ranking best first, keeping what the caller
+ * may see under the filters (checked in batches inside the query), until
+ * `pool` are kept or the ranking ends: never fewer than pool allowed hits
+ * when they exist */
+static int vector_cands(http_req_t *req, db_conn_t *c, const sq_t *p, const search_vhit_t *h, size_t n,
+                        size_t pool, cands_t *cs)
+{
+    size_t kept = 0, batch = pool < 64 ? 64 : pool;
+    int64_t *ids = malloc(batch * sizeof *ids);
+    if (!ids)
+        return -1;
+    for (size_t at = 0; at < n && kept < pool; at += batch) {
+        size_t m = n - at < batch ? n - at : batch;
+        for (size_t i = 0; i < m; i++)
+            ids[i] = h[at + i].doc_id;
+        qb_t w, q;
+        build_where(req, p, NULL, false, &w);
+        qb_init(&q, "SELECT d.id");
+        qb_append(&q, &w);
+        ids_in(&q, ids, m);
+        db_stmt_t *st = qb_prepare(c, &q);
+        int rc = DB_ERROR;
+        bool *ok = calloc(m, sizeof *ok);
+        if (st && ok)
+            while ((rc = db_step(st)) == DB_ROW) {
+                int64_t id = db_col_int64(st, 0);
+                for (size_t i = 0; i < m; i++)
+                    if (ids[i] == id)
+                        ok[i] = true;
+            }
+        db_done(st);
+        qb_free(&q);
+        qb_free(&w);
+        if (rc != DB_DONE) {
+            free(ok);
+            free(ids);
+            return -1;
+        }
+        for (size_t i = 0; i < m && kept < pool; i++) {
+            if (!ok[i])
+                continue;
+            cand_t *k = cand_of(cs, ids[i]);
+            if (!k) {
+                free(ok);
+                free(ids);
+                return -1;
+            }
+            k->vec = h[at + i].score;
+            k->vr = (int)++kept;
+        }
+        free(ok);
+    }
+    free(ids);
+    return 0;
+}
+
+static void run_ranked(http_req_t *req, sq_t *p)
+{
+    int64_t t0 = time_mono_ns();
+    bool vector = !strcmp(p->mode, "vector");
+    if (!p->q || !*p->q) {
+        http_error_fields(req, json_pack("{s:s}", "q", "向量检索与混合检索须给出检索词"));
+        return;
+    }
+    search_terms_t terms;
+    if (search_terms_parse(p->q, &terms) != 0) {
+        http_error_fields(req, json_pack("{s:s}", "q", "不是有效的 UTF-8 文本"));
+        return;
+    }
+    db_conn_t *c = http_db(req);
+    if (!c) {
+        search_terms_free(&terms);
+        return;
+    }
+    bool pg = db_dialect(db_of(c)) == DB_POSTGRES;
+    size_t nterms = 0;
+    char *expr = search_terms_expr(&terms, pg, &nterms);
+    if (!nterms) {
+        free(expr);
+        search_terms_free(&terms);
+        http_error_fields(req, json_pack("{s:s}", "q", "检索词中没有可检索的文字或数字"));
+        return;
+    }
+    size_t need = (size_t)(p->page * p->page_size), pool = need < RANK_POOL ? RANK_POOL : need;
+    if (pool > RANK_MAX)
+        pool = RANK_MAX;
+    cands_t cs = {0};
+    search_vhit_t *hits = NULL;
+    size_t nhits = 0;
+    bool ready = false;
+    json_t *items = json_array(), *fac = NULL;
+    qb_t w = {0};
+    if (search_vec_rank(c, p->q, &hits, &nhits, &ready) != 0)
+        goto dberr;
+    /* no model yet: the keyword index answers meanwhile */
+    bool use_kw = !vector || !ready, use_vec = ready;
+    if (use_vec && vector_cands(req, c, p, hits, nhits, pool, &cs) != 0)
+        goto dberr;
+    if (use_kw && keyword_cands(req, c, p, expr, pg, pool, &cs) != 0)
+        goto dberr;
+    /* fusion */
+    double maxk = 0, sw = use_vec ? p->sw : 0, kw = use_kw ? p->kw : 0;
+    if (!use_kw)
+        sw = 1;
+    else if (!use_vec)
+        kw = 1;
+    /* hybrid: the cosines of one corpus crowd into a narrow band (LSA puts a
+     * whole topic near 0.8), so their weight acts on their spread among the
+     * candidates: (v − min) / (max − min); keyword scores by their maximum */
+    double vmin = 1, vmax = 0;
+    for (size_t i = 0; i < cs.n; i++) {
+        if (cs.v[i].kw > maxk)
+            maxk = cs.v[i].kw;
+        if (cs.v[i].vr && cs.v[i].vec < vmin)
+            vmin = cs.v[i].vec;
+        if (cs.v[i].vr && cs.v[i].vec > vmax)
+            vmax = cs.v[i].vec;
+    }
+    bool rrf = p->fusion && !strcmp(p->fusion, "rrf"), spread = use_kw && use_vec && vmax > vmin;
+    for (size_t i = 0; i < cs.n; i++) {
+        cand_t *k = &cs.v[i];
+        if (maxk > 0 && k->kr)
+            k->kw /= maxk;
+        k->vnorm = !k->vr ? 0 : spread ? (k->vec - vmin) / (vmax - vmin) : k->vec;
+        if (rrf && sw + kw > 0)
+            k->fused = ((k->vr ? sw / (RRF_K + k->vr) : 0) + (k->kr ? kw / (RRF_K + k->kr) : 0)) /
+                       ((sw + kw) / (RRF_K + 1));
+        else
+            k->fused = sw * k->vnorm + kw * k->kw;
+    }
+    /* weights (the chunk's boost), times; then threshold and order */
+    if (cs.n) {
+        int64_t *ids = malloc(cs.n * sizeof *ids);
+        if (!ids)
+            goto dberr;
+        for (size_t i = 0; i < cs.n; i++)
+            ids[i] = cs.v[i].id;
+        qb_t q;
+        qb_init(&q, "SELECT d.id, d.weight, d.doc_time FROM search_docs d WHERE 1 = 1");
+        ids_in(&q, ids, cs.n);
+        free(ids);
+        db_stmt_t *st = qb_prepare(c, &q);
+        int rc = DB_ERROR;
+        if (st)
+            while ((rc = db_step(st)) == DB_ROW) {
+                int64_t id = db_col_int64(st, 0);
+                for (size_t i = 0; i < cs.n; i++)
+                    if (cs.v[i].id == id) {
+                        cs.v[i].weight = db_col_double(st, 1);
+                        cs.v[i].time = db_col_int64(st, 2);
+                    }
+            }
+        db_done(st);
+        qb_free(&q);
+        if (rc != DB_DONE)
+            goto dberr;
+    }
+    size_t kept = 0;
+    for (size_t i = 0; i < cs.n; i++) {
+        cand_t k = cs.v[i];
+        if (k.fused <= 0 || k.fused < p->threshold || k.weight <= 0)
+            continue;
+        k.score = k.fused * k.weight;
+        cs.v[kept++] = k;
+    }
+    cs.n = kept;
+    if (cs.n) /* the best pool by relevance, then in the order asked */
+        qsort(cs.v, cs.n, sizeof *cs.v, cmp_cand);
+    if (cs.n > pool)
+        cs.n = pool;
+    if (p->by_time && cs.n)
+        qsort(cs.v, cs.n, sizeof *cs.v, cmp_cand_time);
+    size_t total = cs.n, from = (size_t)((p->page - 1) * p->page_size);
+    /* the page */
+    for (size_t i = from; i < total && i < from + (size_t)p->page_size; i++) {
+        qb_t q;
+        qb_init(&q, ROW_COLS " FROM search_docs d WHERE d.id = ");
+        qb_int(&q, cs.v[i].id);
+        db_stmt_t *st = qb_prepare(c, &q);
+        int rc = st ? db_step(st) : DB_ERROR;
+        if (rc == DB_ROW) {
+            const cand_t *k = &cs.v[i];
+            json_t *o = hit_json(st, &terms, k->score, k->kr ? json_real(k->kw) : json_null(),
+                                 k->vr ? json_real(k->vec) : json_null(), json_real(k->fused));
+            json_object_set_new(json_object_get(o, "scores"), "vector_norm",
+                                k->vr ? json_real(k->vnorm) : json_null());
+            json_array_append_new(items, o);
+        }
+        db_done(st);
+        qb_free(&q);
+        if (rc == DB_ERROR)
+            goto dberr;
+    }
+    /* facets over the ranked hits (they are all in scope) */
+    if (p->no_facets || !total) {
+        fac = json_object();
+    } else {
+        int64_t *ids = malloc(total * sizeof *ids);
+        if (!ids)
+            goto dberr;
+        for (size_t i = 0; i < total; i++)
+            ids[i] = cs.v[i].id;
+        qb_init(&w, " FROM search_docs d WHERE 1 = 1");
+        ids_in(&w, ids, total);
+        free(ids);
+        fac = facets(c, &w);
+        if (!fac)
+            goto dberr;
+    }
+    json_t *out = json_pack("{s:o,s:I,s:I,s:I,s:s,s:s,s:o,s:o,s:I,s:b,s:{s:f,s:f,s:s,s:f}}", "items", items,
+                            "total", (json_int_t)total, "page", (json_int_t)p->page, "page_size",
+                            (json_int_t)p->page_size, "mode", p->mode, "order",
+                            p->by_time ? "time" : "relevance", "terms", search_terms_json(&terms), "facets",
+                            fac, "took_ms", (json_int_t)((time_mono_ns() - t0) / 1000000), "vector_ready",
+                            ready, "fusion", "semantic_weight", p->sw, "keyword_weight", p->kw, "method",
+                            rrf ? "rrf" : "weighted", "score_threshold", p->threshold);
+    if (!ready)
+        json_object_set_new(
+            out, "notice",
+            json_string("向量模型尚未训练：结果来自关键词检索（训练任务完成后自动启用向量检索）"));
+    qb_free(&w);
+    free(cs.v);
+    free(hits);
+    free(expr);
+    search_terms_free(&terms);
+    http_json(req, 200, out);
+    return;
+dberr:
+    json_decref(items);
+    qb_free(&w);
+    free(cs.v);
+    free(hits);
     free(expr);
     search_terms_free(&terms);
     http_db_error(req, c);
@@ -350,6 +700,12 @@ static bool check_lists(http_req_t *req, sq_t *p)
         json_object_set_new(f, "attrs", json_string("属性条件须为 {名称: 文字}"));
     if (p->from && p->to && p->to <= p->from)
         json_object_set_new(f, "to", json_string("结束时间须晚于开始时间"));
+    if (!(p->sw >= 0 && p->sw <= 1) || !(p->kw >= 0 && p->kw <= 1) || p->sw + p->kw <= 0)
+        json_object_set_new(f, "weights", json_string("语义权重与关键词权重须在 0–1 之间，且不能都为 0"));
+    if (!(p->threshold >= 0 && p->threshold <= 1))
+        json_object_set_new(f, "score_threshold", json_string("分数阈值须在 0–1 之间"));
+    if (p->fusion && !valid_choice(FUSIONS, p->fusion))
+        json_object_set_new(f, "fusion", json_string("融合方式须为 weighted 或 rrf"));
     if (p->q && utf8_count(p->q, strlen(p->q)) > MAX_QUERY_CHARS)
         json_object_set_new(f, "q", json_sprintf("检索词至多 %d 个字", MAX_QUERY_CHARS));
     if (json_object_size(f)) {
@@ -364,6 +720,16 @@ static int64_t time_param(const char *s)
 {
     int64_t ms = 0;
     return s && time_parse_iso8601(s, &ms) ? ms : 0;
+}
+
+/* a number parameter; NaN (then 422) when not a number */
+static double num_param(const char *s, double def)
+{
+    if (!s)
+        return def;
+    char *end;
+    double v = strtod(s, &end);
+    return end != s && !*end ? v : NAN;
 }
 
 static void get_search(http_req_t *req)
@@ -398,6 +764,10 @@ static void get_search(http_req_t *req)
     p.page = http_query_i64(req, "page", 1);
     p.page_size = http_query_i64(req, "page_size", 20);
     p.no_facets = http_query(req, "facets") && !http_query_bool(req, "facets");
+    p.sw = num_param(http_query(req, "semantic_weight"), 0.7);
+    p.kw = num_param(http_query(req, "keyword_weight"), 0.3);
+    p.threshold = num_param(http_query(req, "score_threshold"), 0);
+    p.fusion = http_query(req, "fusion");
     if (!check_lists(req, &p))
         return;
     run_search(req, &p);
@@ -438,6 +808,24 @@ static void post_search(http_req_t *req)
     p.page = jint(b, "page", 1);
     p.page_size = jint(b, "page_size", 20);
     p.no_facets = !jbool(b, "facets", true);
+    json_t *wt = json_object_get(b, "weights");
+    p.sw = 0.7;
+    p.kw = 0.3;
+    json_object_foreach(wt, key, v)
+    {
+        if (!strcmp(key, "semantic") && json_is_number(v))
+            p.sw = json_number_value(v);
+        else if (!strcmp(key, "keyword") && json_is_number(v))
+            p.kw = json_number_value(v);
+        else {
+            http_error_fields(
+                req, json_pack("{s:s+}", "weights", "权重为 {semantic, keyword}（0–1 的数）；无效：", key));
+            return;
+        }
+    }
+    json_t *th = json_object_get(b, "score_threshold");
+    p.threshold = th ? (json_is_number(th) ? json_number_value(th) : NAN) : 0;
+    p.fusion = jstr(b, "fusion");
     if (jhas(b, "top_k")) {
         p.page = 1;
         p.page_size = jint(b, "top_k", 5);
@@ -449,8 +837,7 @@ static void post_search(http_req_t *req)
 
 static const vfield_t GET_QUERY[] = {
     {"q", V_STR, .max = MAX_QUERY_CHARS, .title = "检索词（词、词的一部分、繁体、全角均可）"},
-    {"mode", V_ENUM, .choices = MODES,
-     .title = "检索方式：keyword 关键词（vector、hybrid 尚未实现，答 501）"},
+    {"mode", V_ENUM, .choices = MODES, .title = "检索方式：keyword 关键词（默认）、vector 向量、hybrid 混合"},
     {"kinds", V_STR, .max = 400, .title = "类型，逗号分隔（lecture …）"},
     {"tags", V_STR, .max = 400, .title = "标签，逗号分隔（须全部具备）"},
     {"attrs", V_STR, .max = 400, .title = "属性条件 名称:值，逗号分隔（source:…,type:…）"},
@@ -461,10 +848,15 @@ static const vfield_t GET_QUERY[] = {
     {"page", V_INT, false, 1, 10000, .title = "页码"},
     {"page_size", V_INT, false, 1, 200, .title = "每页条数（至多 200）"},
     {"facets", V_BOOL, .title = "是否计算分面（默认是；召回测试等不需要时设 false 更快）"},
+    {"semantic_weight", V_STR, .max = 20, .title = "语义权重（向量，混合检索）0–1，默认 0.7"},
+    {"keyword_weight", V_STR, .max = 20, .title = "关键词权重（混合检索）0–1，默认 0.3"},
+    {"score_threshold", V_STR, .max = 20, .title = "分数阈值（向量、混合检索的融合分数）0–1，默认 0"},
+    {"fusion", V_ENUM, .choices = FUSIONS,
+     .title = "融合方式：weighted 加权归一化分数（默认）、rrf 倒数排名"},
 };
 static const vfield_t POST_BODY[] = {
     {"q", V_STR, false, 0, MAX_QUERY_CHARS, .title = "检索词"},
-    {"mode", V_ENUM, .choices = MODES, .title = "检索方式：keyword（vector、hybrid 尚未实现，答 501）"},
+    {"mode", V_ENUM, .choices = MODES, .title = "检索方式：keyword（默认）、vector、hybrid"},
     {"kinds", V_ARRAY, false, 0, SEARCH_MAX_KINDS, .title = "类型"},
     {"kb_ids", V_ARRAY, false, 0, MAX_KB, .title = "知识库"},
     {"filters", V_OBJECT, .title = "条件 {tags:[…], attrs:{名称:值}, district_id, from, to}"},
@@ -473,11 +865,14 @@ static const vfield_t POST_BODY[] = {
     {"page", V_INT, false, 1, 10000, .title = "页码"},
     {"page_size", V_INT, false, 1, 200, .title = "每页条数"},
     {"facets", V_BOOL, .title = "是否计算分面（默认是）"},
+    {"weights", V_OBJECT, .title = "混合检索权重 {semantic: 0.7, keyword: 0.3}（0–1）"},
+    {"score_threshold", V_NUM, false, 0, 1, .title = "分数阈值（向量、混合检索的融合分数）0–1"},
+    {"fusion", V_ENUM, .choices = FUSIONS, .title = "融合方式：weighted（默认）、rrf"},
 };
 static const vfield_t SEARCH_OUT[] = {
     {"items", V_ARRAY,
      .title = "命中 [{id,kind,kind_title,ref_id,org_id,org_name,district_id,district_name,title,title_html,"
-              "snippet,tags,attrs,time,weight,score,scores{keyword,vector,fused},link}]"},
+              "snippet,tags,attrs,time,weight,score,scores{keyword,vector,fused,vector_norm},link}]"},
     {"total", V_INT, .title = "命中总数（仅计您有权查看的）"},
     {"page", V_INT},
     {"page_size", V_INT},
@@ -486,6 +881,10 @@ static const vfield_t SEARCH_OUT[] = {
     {"terms", V_ARRAY, .title = "检索词归一化后的片段"},
     {"facets", V_OBJECT, .title = "分面 {kind|district|tag|属性名: [{value,label,count}]}，与命中同一范围"},
     {"took_ms", V_INT},
+    {"vector_ready", V_BOOL, .title = "向量就绪（向量模型是否已训练；否：结果来自关键词检索）"},
+    {"fusion", V_OBJECT,
+     .title = "融合参数（向量、混合检索）{semantic_weight, keyword_weight, method, score_threshold}"},
+    {"notice", V_STR, .title = "提示（如向量模型尚未训练）"},
 };
 
 // clang-format off
@@ -494,12 +893,13 @@ static const http_route_t routes[] = {
      .summary = "全文检索", HTTP_QUERY(GET_QUERY), HTTP_OUT(SEARCH_OUT),
      .notes = "keyword search (BM25 on SQLite, ts_rank on PostgreSQL) over the documents of every kind whose "
               "permission the caller holds, inside that permission's data scope; without q: the newest first; "
-              "mode=vector|hybrid answers 501 not_implemented"},
+              "mode=vector ranks by cosine similarity of the local embedding, mode=hybrid fuses both (weighted "
+              "normalised scores or RRF), times the document's weight; both need q"},
     {.method = "POST", .pattern = "/api/v1/search", .handler = post_search, .perm = "search.read",
      .flags = HTTP_NO_AUDIT, .summary = "全文检索（条件检索）", HTTP_BODY(POST_BODY), HTTP_OUT(SEARCH_OUT),
      .example = "{\"q\":\"党建\",\"mode\":\"keyword\",\"top_k\":5}",
      .notes = "as GET, with the conditions in the body; top_k answers the first K hits; 422 for an unknown "
-              "filter; mode=vector|hybrid answers 501 not_implemented"},
+              "filter; vector and hybrid as GET, with weights {semantic, keyword}, score_threshold and fusion"},
 };
 // clang-format on
 

@@ -9,16 +9,29 @@
 
 static const auth_perm_t PERMS[] = {
     {"search.read", "全文检索（结果仅含本人有权查看的各类内容）", AUTH_DUTY_BUSINESS},
+    {"search.manage", "管理检索（向量模型训练与索引状态）", AUTH_DUTY_SYSTEM},
 };
-static const auth_perm_group_t PERM_GROUPS[] = {{"search", "检索", PERMS, 1}, {NULL}};
+static const auth_perm_group_t PERM_GROUPS[] = {{"search", "检索", PERMS, 2}, {NULL}};
+
+int64_t search_vector_dim, search_vector_terms;
+static const config_opt_t SETTINGS[] = {
+    CONFIG_INT(search_vector_dim, &search_vector_dim, 128, 16, 512,
+               "dimensions of the local embedding model (TF-IDF reduced by truncated SVD)"),
+    CONFIG_INT(search_vector_terms, &search_vector_terms, 8000, 100, 50000,
+               "vocabulary of the local embedding model (most frequent search tokens)"),
+    {NULL},
+};
 
 static const zd_label_t MODES[] = {{"keyword", "关键词检索", "primary"},
                                    {"vector", "向量检索", "info"},
                                    {"hybrid", "混合检索", "success"},
                                    {NULL}};
 static const zd_label_t SORTS[] = {{"relevance", "按相关度", "primary"}, {"time", "按时间", "info"}, {NULL}};
-static const zd_dict_t DICTS[] = {
-    {"search_mode", "检索方式", MODES}, {"search_order", "检索排序", SORTS}, {NULL}};
+static const zd_label_t FUSIONS[] = {{"weighted", "加权融合"}, {"rrf", "倒数排名融合（RRF）"}, {NULL}};
+static const zd_dict_t DICTS[] = {{"search_mode", "检索方式", MODES},
+                                  {"search_order", "检索排序", SORTS},
+                                  {"search_fusion", "融合方式", FUSIONS},
+                                  {NULL}};
 
 /* the kinds registered by the modules: search_kind */
 static int live_dicts(db_conn_t *c, json_t *dicts)
@@ -41,7 +54,14 @@ static int init(zd_app_t *app, char *err, size_t errlen)
                                         "city_reviewer", "member",    "lecturer",  NULL};
     for (const char *const *r = ROLES; *r; r++)
         auth_grant_default(*r, "search.read");
-    return search_query_routes(app, err, errlen);
+    auth_grant_default("sys_admin", "search.manage");
+    jobs_register("search.vector_fit", "训练本地向量模型（TF-IDF + SVD）", search_job_vector_fit);
+    if (jobs_define_schedule(app->db, "search.vector_fit", "每小时检查并重新训练向量模型", "20 * * * *",
+                             "search.vector_fit", NULL) != 0) {
+        snprintf(err, errlen, "search: cannot define the schedule search.vector_fit");
+        return -1;
+    }
+    return search_query_routes(app, err, errlen) || search_vector_routes(app, err, errlen) ? -1 : 0;
 }
 
 /* ---- zhendi search rebuild ---- */
@@ -104,5 +124,6 @@ const zd_module_t search_module = {.name = "search",
                                    .init = init,
                                    .commands = COMMANDS,
                                    .permissions = PERM_GROUPS,
+                                   .settings = SETTINGS,
                                    .dicts = DICTS,
                                    .live_dicts = live_dicts};

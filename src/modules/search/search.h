@@ -55,6 +55,7 @@ typedef struct {
     json_t *attrs;   /* {"source":"…","type":"…"}: string values are filterable and faceted; borrowed */
     int64_t time_ms; /* the document's time (sort by time, time range) */
     double weight;   /* ranking boost (1.0 when ≤ 0) */
+    bool no_vector;  /* keyword only: no embedding (a knowledge base without a vector model) */
 } search_doc_t;
 
 #define SEARCH_BODY_MAX (128 * 1024) /* PostgreSQL caps a tsvector at 1 MB */
@@ -70,6 +71,10 @@ int search_delete(db_conn_t *c, const char *kind, int64_t ref_id);
  * *count with the documents indexed. 0, or -1 with a reason in err. */
 int search_rebuild(db_t *db, const char *kind, search_progress_fn progress, void *ud, int64_t *count,
                    char *err, size_t errlen);
+
+/* The newest fitted embedding model of the local provider (0: none has
+ * been fitted yet: keyword retrieval only), or -1 on a database error. */
+int64_t search_vector_model(db_conn_t *c);
 
 /* ---- tokenisation (shared with the knowledge bases and tests) ---- */
 

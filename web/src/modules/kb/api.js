@@ -22,5 +22,13 @@ export const kbApi = {
   addChunk: (id, body) => api.post(`${V}/kb/${id}/chunks`, body),
   updateChunk: (id, cid, body) => api.patch(`${V}/kb/${id}/chunks/${cid}`, body),
   removeChunk: (id, cid) => api.del(`${V}/kb/${id}/chunks/${cid}`),
-  hitTest: (kbId, q, topK) => api.post(`${V}/search`, { q, mode: 'keyword', kinds: ['kb_chunk'], kb_ids: [kbId], top_k: topK, facets: false }),
+  // p: {mode, top_k, semantic_weight, keyword_weight, score_threshold, fusion}
+  hitTest: (kbId, q, p) =>
+    api.post(`${V}/search`, {
+      q, mode: p.mode, kinds: ['kb_chunk'], kb_ids: [kbId], top_k: p.top_k, facets: false,
+      ...(p.mode === 'keyword' ? {} : {
+        weights: { semantic: p.semantic_weight, keyword: p.keyword_weight },
+        score_threshold: p.score_threshold, fusion: p.fusion,
+      }),
+    }),
 };

@@ -1,0 +1,1104 @@
+/* vector.c — the local embedding provider and the in-memory vector index
+ * (docs/search.md § Vectors).
+ *
+ * Provider `local`: TF-IDF over the search tokens (the same bigrams, run
+ * ends, friso words and Latin words the keyword index holds; title tokens
+ * count twice), reduced by a truncated SVD (randomised range finder with two
+ * power iterations: QR by LAPACKE dgeqrf/dorgqr, the small SVD by dgesdd)
+ * into `dim` dense dimensions, L2-normalised; cosine similarity is the dot
+ * product. The fit reads every document of the index, keeps the vocabulary
+ * (at most search_vector_terms tokens by document frequency), stores the
+ * model and every document's vector in the database (both backends), in one
+ * transaction; search_put embeds new and changed documents with the newest
+ * model in the writer's transaction.
+ *
+ * Index: an exact flat index in memory (Debian's libfaiss-dev ships the C
+ * API headers but its libfaiss.a has none of the faiss_* symbols, so the C
+ * API cannot be linked: see docs/decisions.md), scored with one
+ * cblas_sgemv (OpenBLAS) per query. Each process keeps it as a replica of
+ * the database: loaded when the model changes, then caught up from
+ * search_vec_log (a sequence number per change) before every query, so a
+ * write through one node is searched through any node. */
+#include "core/str.h"
+#include "core/timeutil.h"
+#include "modules/search/internal.h"
+#include <cblas.h>
+#include <lapacke.h>
+#include <math.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* an upsert: on PostgreSQL a write racing a fit must not fail on the key */
+#define UPSERT_VEC                                                                                           \
+    "INSERT INTO search_vectors (doc_id, model_id, vec, updated_at) VALUES (?, ?, ?, ?) ON CONFLICT "        \
+    "(doc_id) DO UPDATE SET model_id = excluded.model_id, vec = excluded.vec, updated_at = "                 \
+    "excluded.updated_at"
+#define LOG_MARGIN 64 /* log entries read again: PostgreSQL commits sequence numbers out of order */
+
+/* ---- a string → index map (open addressing) ---- */
+
+typedef struct {
+    char **keys;
+    int32_t *vals;
+    size_t cap, n;
+} strmap_t;
+
+static uint64_t hash_str(const char *s, size_t n)
+{
+    uint64_t h = 1469598103934665603ull;
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ (unsigned char)s[i]) * 1099511628211ull;
+    return h;
+}
+
+static int strmap_grow(strmap_t *m)
+{
+    size_t cap = m->cap ? m->cap * 2 : 1024;
+    char **keys = calloc(cap, sizeof *keys);
+    int32_t *vals = calloc(cap, sizeof *vals);
+    if (!keys || !vals) {
+        free(keys);
+        free(vals);
+        return -1;
+    }
+    for (size_t i = 0; i < m->cap; i++) {
+        if (!m->keys[i])
+            continue;
+        size_t j = hash_str(m->keys[i], strlen(m->keys[i])) & (cap - 1);
+        while (keys[j])
+            j = (j + 1) & (cap - 1);
+        keys[j] = m->keys[i];
+        vals[j] = m->vals[i];
+    }
+    free(m->keys);
+    free(m->vals);
+    m->keys = keys;
+    m->vals = vals;
+    m->cap = cap;
+    return 0;
+}
+
+/* the value of s[0..n), or -1 */
+static int32_t strmap_get(const strmap_t *m, const char *s, size_t n)
+{
+    if (!m->cap)
+        return -1;
+    for (size_t j = hash_str(s, n) & (m->cap - 1);; j = (j + 1) & (m->cap - 1)) {
+        if (!m->keys[j])
+            return -1;
+        if (!strncmp(m->keys[j], s, n) && !m->keys[j][n])
+            return m->vals[j];
+    }
+}
+
+/* adds s[0..n) with value v unless present; its value, or -2 on no memory */
+static int32_t strmap_add(strmap_t *m, const char *s, size_t n, int32_t v)
+{
+    if ((m->n + 1) * 2 > m->cap && strmap_grow(m) != 0)
+        return -2;
+    size_t j = hash_str(s, n) & (m->cap - 1);
+    for (; m->keys[j]; j = (j + 1) & (m->cap - 1))
+        if (!strncmp(m->keys[j], s, n) && !m->keys[j][n])
+            return m->vals[j];
+    m->keys[j] = strndup(s, n);
+    if (!m->keys[j])
+        return -2;
+    m->vals[j] = v;
+    m->n++;
+    return v;
+}
+
+static void strmap_free(strmap_t *m)
+{
+    for (size_t i = 0; i < m->cap; i++)
+        free(m->keys[i]);
+    free(m->keys);
+    free(m->vals);
+    memset(m, 0, sizeof *m);
+}
+
+/* ---- the model ---- */
+
+typedef struct vmodel {
+    int64_t id;
+    int dim;
+    size_t nterms;
+    strmap_t terms; /* token → row of proj */
+    float *idf;
+    float *proj; /* nterms × dim */
+    int refs;
+} vmodel_t;
+
+static pthread_mutex_t g_model_mu = PTHREAD_MUTEX_INITIALIZER;
+static vmodel_t *g_model;
+
+static void model_unref(vmodel_t *m)
+{
+    if (!m)
+        return;
+    pthread_mutex_lock(&g_model_mu);
+    bool last = --m->refs == 0;
+    pthread_mutex_unlock(&g_model_mu);
+    if (!last)
+        return;
+    strmap_free(&m->terms);
+    free(m->idf);
+    free(m->proj);
+    free(m);
+}
+
+/* the newest model's id: 0 when none, -1 on a database error */
+static int64_t newest_model(db_conn_t *c)
+{
+    int64_t id = 0;
+    return db_query_int64(c, "SELECT COALESCE(MAX(id), 0) FROM search_vec_models", &id) == 1 ? id : -1;
+}
+
+static vmodel_t *model_load(db_conn_t *c, int64_t id)
+{
+    db_stmt_t *st = db_prepare(c, "SELECT dim, nterms, terms, proj FROM search_vec_models WHERE id = ?");
+    if (!st)
+        return NULL;
+    db_bind_int64(st, 1, id);
+    vmodel_t *m = NULL;
+    if (db_step(st) == DB_ROW) {
+        size_t plen = 0;
+        const void *p = db_col_blob(st, 3, &plen);
+        const char *terms = db_col_text(st, 2);
+        m = calloc(1, sizeof *m);
+        int dim = (int)db_col_int64(st, 0);
+        size_t nt = (size_t)db_col_int64(st, 1);
+        if (m && dim > 0 && p && terms && plen == nt * (size_t)dim * sizeof(float)) {
+            m->id = id;
+            m->dim = dim;
+            m->nterms = nt;
+            m->refs = 1;
+            m->idf = malloc((nt ? nt : 1) * sizeof *m->idf);
+            m->proj = malloc(plen ? plen : 1);
+            if (m->idf && m->proj) {
+                memcpy(m->proj, p, plen);
+                size_t k = 0;
+                for (const char *s = terms; *s && k < nt; k++) {
+                    const char *sp = strchr(s, ' '), *nl = sp ? strchr(sp, '\n') : NULL;
+                    if (!sp || !nl || strmap_add(&m->terms, s, (size_t)(sp - s), (int32_t)k) < 0)
+                        break;
+                    m->idf[k] = strtof(sp + 1, NULL);
+                    s = nl + 1;
+                }
+                if (k == nt) {
+                    db_done(st);
+                    return m;
+                }
+            }
+        }
+        if (m) {
+            m->refs = 1;
+            model_unref(m);
+        }
+        m = NULL;
+    }
+    db_done(st);
+    return NULL;
+}
+
+/* the newest model (a reference: model_unref), NULL when there is none;
+ * *err set on a database error */
+static vmodel_t *model_get(db_conn_t *c, bool *err)
+{
+    *err = false;
+    int64_t id = newest_model(c);
+    if (id < 0) {
+        *err = true;
+        return NULL;
+    }
+    if (!id)
+        return NULL;
+    pthread_mutex_lock(&g_model_mu);
+    vmodel_t *m = g_model && g_model->id == id ? g_model : NULL;
+    if (m)
+        m->refs++;
+    pthread_mutex_unlock(&g_model_mu);
+    if (m)
+        return m;
+    m = model_load(c, id);
+    if (!m) {
+        *err = true;
+        return NULL;
+    }
+    pthread_mutex_lock(&g_model_mu);
+    vmodel_t *old = g_model;
+    if (!g_model || g_model->id < id) {
+        g_model = m;
+        m->refs++; /* the cache's */
+    } else {
+        old = NULL;
+    }
+    pthread_mutex_unlock(&g_model_mu);
+    model_unref(old);
+    return m;
+}
+
+static int cmp_i32(const void *a, const void *b)
+{
+    int32_t x = *(const int32_t *)a, y = *(const int32_t *)b;
+    return (x > y) - (x < y);
+}
+
+/* term rows of the tokens in the space-separated lists (title twice), sorted */
+static size_t token_rows(const strmap_t *terms, const char *const *lists, const int *times, size_t nl,
+                         int32_t **out)
+{
+    size_t n = 0, cap = 64;
+    int32_t *v = malloc(cap * sizeof *v);
+    for (size_t l = 0; v && l < nl; l++) {
+        for (const char *s = lists[l]; s && *s;) {
+            const char *e = strchr(s, ' ');
+            size_t len = e ? (size_t)(e - s) : strlen(s);
+            int32_t k = len ? strmap_get(terms, s, len) : -1;
+            for (int t = 0; k >= 0 && t < times[l]; t++) {
+                if (n == cap) {
+                    int32_t *nv = realloc(v, (cap *= 2) * sizeof *v);
+                    if (!nv) {
+                        free(v);
+                        *out = NULL;
+                        return 0;
+                    }
+                    v = nv;
+                }
+                v[n++] = k;
+            }
+            s += len;
+            if (*s == ' ')
+                s++;
+        }
+    }
+    if (v)
+        qsort(v, n, sizeof *v, cmp_i32);
+    *out = v;
+    return n;
+}
+
+/* out (dim) = normalised Σ (1 + ln tf) · idf · proj[term]; false when no
+ * token is in the vocabulary */
+static bool embed_rows(const vmodel_t *m, const int32_t *rows, size_t n, float *out)
+{
+    memset(out, 0, (size_t)m->dim * sizeof *out);
+    bool any = false;
+    for (size_t i = 0; i < n;) {
+        size_t j = i;
+        while (j < n && rows[j] == rows[i])
+            j++;
+        float w = (1.0f + logf((float)(j - i))) * m->idf[rows[i]];
+        cblas_saxpy(m->dim, w, m->proj + (size_t)rows[i] * (size_t)m->dim, 1, out, 1);
+        any = true;
+        i = j;
+    }
+    float norm = any ? cblas_snrm2(m->dim, out, 1) : 0.0f;
+    if (!(norm > 1e-12f))
+        return false;
+    cblas_sscal(m->dim, 1.0f / norm, out, 1);
+    return true;
+}
+
+static bool embed_tokens(const vmodel_t *m, const char *ttok, const char *btok, float *out)
+{
+    const char *lists[2] = {ttok, btok};
+    const int times[2] = {2, 1};
+    int32_t *rows;
+    size_t n = token_rows(&m->terms, lists, times, 2, &rows);
+    bool ok = rows && embed_rows(m, rows, n, out);
+    free(rows);
+    return ok;
+}
+
+/* ---- writes (search_put / search_delete) ---- */
+
+static int log_change(db_conn_t *c, int64_t doc, int64_t model)
+{
+    db_stmt_t *st =
+        db_prepare(c, "INSERT INTO search_vec_log (doc_id, model_id, created_at) VALUES (?, ?, ?)");
+    if (!st)
+        return -1;
+    db_bind_int64(st, 1, doc);
+    db_bind_int64(st, 2, model);
+    db_bind_int64(st, 3, time_now_ms());
+    int rc = db_step(st);
+    db_done(st);
+    return rc == DB_DONE ? 0 : -1;
+}
+
+static int put_vec(db_conn_t *c, int64_t doc, int64_t model, const float *v, int dim)
+{
+    db_stmt_t *st = db_prepare(c, "DELETE FROM search_vectors WHERE doc_id = ?");
+    if (!st)
+        return -1;
+    db_bind_int64(st, 1, doc);
+    int rc = db_step(st);
+    db_done(st);
+    if (rc != DB_DONE)
+        return -1;
+    if (!v)
+        return 0;
+    st = db_prepare(c, UPSERT_VEC);
+    if (!st)
+        return -1;
+    db_bind_int64(st, 1, doc);
+    db_bind_int64(st, 2, model);
+    db_bind_blob(st, 3, v, (size_t)dim * sizeof *v);
+    db_bind_int64(st, 4, time_now_ms());
+    rc = db_step(st);
+    db_done(st);
+    return rc == DB_DONE ? 0 : -1;
+}
+
+int search_vec_put(db_conn_t *c, int64_t doc, const char *ttok, const char *btok, bool skip, bool *embedded)
+{
+    *embedded = false;
+    bool err;
+    vmodel_t *m = model_get(c, &err);
+    if (err)
+        return -1;
+    float *v = NULL;
+    if (m && !skip) {
+        v = malloc((size_t)m->dim * sizeof *v);
+        if (!v) {
+            model_unref(m);
+            return -1;
+        }
+        if (embed_tokens(m, ttok, btok, v))
+            *embedded = true;
+        else {
+            free(v);
+            v = NULL;
+        }
+    }
+    int rc = put_vec(c, doc, m ? m->id : 0, v, m ? m->dim : 0);
+    if (rc == 0 && m)
+        rc = log_change(c, doc, m->id);
+    free(v);
+    model_unref(m);
+    return rc;
+}
+
+int search_vec_delete(db_conn_t *c, int64_t doc)
+{
+    int64_t m = newest_model(c);
+    if (m < 0 || put_vec(c, doc, m, NULL, 0) != 0)
+        return -1;
+    return m ? log_change(c, doc, m) : 0;
+}
+
+/* ---- the in-memory index (a replica of search_vectors) ---- */
+
+typedef struct {
+    pthread_rwlock_t lock;
+    int64_t model, seq, loaded_at;
+    int dim;
+    size_t n, cap;
+    int64_t *ids;
+    float *vecs;
+    size_t *slots; /* doc id → position + 1, open addressing */
+    size_t nslots;
+} vindex_t;
+
+static vindex_t g_ix = {.lock = PTHREAD_RWLOCK_INITIALIZER};
+static pthread_mutex_t g_sync_mu = PTHREAD_MUTEX_INITIALIZER;
+
+static size_t slot_of(const vindex_t *x, int64_t id)
+{
+    size_t j = ((uint64_t)id * 11400714819323198485ull) & (x->nslots - 1);
+    while (x->slots[j] && x->ids[x->slots[j] - 1] != id)
+        j = (j + 1) & (x->nslots - 1);
+    return j;
+}
+
+static int ix_rehash(vindex_t *x, size_t want)
+{
+    size_t ns = 1024;
+    while (ns < want * 2)
+        ns *= 2;
+    size_t *s = calloc(ns, sizeof *s);
+    if (!s)
+        return -1;
+    free(x->slots);
+    x->slots = s;
+    x->nslots = ns;
+    for (size_t i = 0; i < x->n; i++)
+        x->slots[slot_of(x, x->ids[i])] = i + 1;
+    return 0;
+}
+
+static void ix_clear(vindex_t *x, int64_t model, int dim)
+{
+    free(x->ids);
+    free(x->vecs);
+    free(x->slots);
+    x->ids = NULL;
+    x->vecs = NULL;
+    x->slots = NULL;
+    x->n = x->cap = x->nslots = 0;
+    x->model = model;
+    x->dim = dim;
+    x->seq = 0;
+}
+
+/* removes id (linear probing: the cluster after it is placed again) */
+static void ix_remove(vindex_t *x, int64_t id)
+{
+    if (!x->nslots)
+        return;
+    size_t j = slot_of(x, id);
+    if (!x->slots[j])
+        return;
+    size_t pos = x->slots[j] - 1, last = x->n - 1;
+    if (pos != last) { /* move the last entry into the hole */
+        x->ids[pos] = x->ids[last];
+        memcpy(x->vecs + pos * (size_t)x->dim, x->vecs + last * (size_t)x->dim,
+               (size_t)x->dim * sizeof(float));
+        x->slots[slot_of(x, x->ids[pos])] = pos + 1;
+    }
+    x->n--;
+    x->slots[j] = 0;
+    for (size_t k = (j + 1) & (x->nslots - 1); x->slots[k]; k = (k + 1) & (x->nslots - 1)) {
+        size_t p = x->slots[k];
+        x->slots[k] = 0;
+        x->slots[slot_of(x, x->ids[p - 1])] = p;
+    }
+}
+
+static int ix_set(vindex_t *x, int64_t id, const void *vec, size_t len)
+{
+    if (len != (size_t)x->dim * sizeof(float)) {
+        ix_remove(x, id);
+        return 0;
+    }
+    if ((x->n + 1) * 2 > x->nslots && ix_rehash(x, x->n + 1) != 0)
+        return -1;
+    size_t j = slot_of(x, id);
+    if (!x->slots[j]) {
+        if (x->n == x->cap) {
+            size_t cap = x->cap ? x->cap * 2 : 1024;
+            int64_t *ids = realloc(x->ids, cap * sizeof *ids);
+            if (!ids)
+                return -1;
+            x->ids = ids;
+            float *v = realloc(x->vecs, cap * (size_t)x->dim * sizeof *v);
+            if (!v)
+                return -1;
+            x->vecs = v;
+            x->cap = cap;
+        }
+        x->ids[x->n] = id;
+        x->slots[j] = ++x->n;
+    }
+    memcpy(x->vecs + (x->slots[j] - 1) * (size_t)x->dim, vec, len);
+    return 0;
+}
+
+/* brings the index up to the database: 0, or -1 on a database error */
+static int ix_sync(db_conn_t *c)
+{
+    bool err;
+    vmodel_t *m = model_get(c, &err);
+    if (err)
+        return -1;
+    int64_t model = m ? m->id : 0;
+    int dim = m ? m->dim : 0;
+    model_unref(m);
+    pthread_mutex_lock(&g_sync_mu);
+    int rc = 0;
+    db_stmt_t *st;
+    if (model != g_ix.model) { /* a new fit: load every vector */
+        int64_t seq = 0;
+        if (db_query_int64(c, "SELECT COALESCE(MAX(seq), 0) FROM search_vec_log", &seq) != 1) {
+            pthread_mutex_unlock(&g_sync_mu);
+            return -1;
+        }
+        vindex_t nx = {0};
+        ix_clear(&nx, model, dim);
+        st = db_prepare(c, "SELECT doc_id, vec FROM search_vectors WHERE model_id = ?");
+        rc = st ? 0 : -1;
+        if (st) {
+            db_bind_int64(st, 1, model);
+            int r;
+            while ((r = db_step(st)) == DB_ROW) {
+                size_t len;
+                const void *p = db_col_blob(st, 1, &len);
+                if (ix_set(&nx, db_col_int64(st, 0), p, len) != 0) {
+                    r = DB_ERROR;
+                    break;
+                }
+            }
+            rc = r == DB_DONE ? 0 : -1;
+        }
+        db_done(st);
+        if (rc == 0) {
+            nx.seq = seq > LOG_MARGIN ? seq - LOG_MARGIN : 0;
+            nx.loaded_at = time_now_ms();
+            pthread_rwlock_wrlock(&g_ix.lock);
+            ix_clear(&g_ix, 0, 0);
+            g_ix.model = nx.model;
+            g_ix.dim = nx.dim;
+            g_ix.seq = nx.seq;
+            g_ix.loaded_at = nx.loaded_at;
+            g_ix.ids = nx.ids;
+            g_ix.vecs = nx.vecs;
+            g_ix.slots = nx.slots;
+            g_ix.n = nx.n;
+            g_ix.cap = nx.cap;
+            g_ix.nslots = nx.nslots;
+            pthread_rwlock_unlock(&g_ix.lock);
+        } else {
+            ix_clear(&nx, 0, 0);
+        }
+    }
+    if (rc == 0 && model) { /* catch up with the log */
+        st =
+            db_prepare(c, "SELECT l.seq, l.doc_id, v.vec FROM search_vec_log l LEFT JOIN search_vectors v ON "
+                          "v.doc_id = l.doc_id AND v.model_id = ? WHERE l.seq > ? AND l.doc_id > 0 ORDER BY "
+                          "l.seq");
+        rc = -1;
+        if (st) {
+            db_bind_int64(st, 1, model);
+            db_bind_int64(st, 2, g_ix.seq);
+            int r;
+            int64_t top = g_ix.seq + LOG_MARGIN;
+            pthread_rwlock_wrlock(&g_ix.lock);
+            while ((r = db_step(st)) == DB_ROW) {
+                size_t len = 0;
+                const void *p = db_col_is_null(st, 2) ? NULL : db_col_blob(st, 2, &len);
+                int64_t seq = db_col_int64(st, 0);
+                if (seq > top)
+                    top = seq;
+                if ((p ? ix_set(&g_ix, db_col_int64(st, 1), p, len)
+                       : (ix_remove(&g_ix, db_col_int64(st, 1)), 0)) != 0) {
+                    r = DB_ERROR;
+                    break;
+                }
+            }
+            if (r == DB_DONE) {
+                g_ix.seq = top > LOG_MARGIN ? top - LOG_MARGIN : 0;
+                rc = 0;
+            }
+            pthread_rwlock_unlock(&g_ix.lock);
+        }
+        db_done(st);
+    }
+    pthread_mutex_unlock(&g_sync_mu);
+    return rc;
+}
+
+static int cmp_hit(const void *a, const void *b)
+{
+    const search_vhit_t *x = a, *y = b;
+    if (x->score != y->score)
+        return x->score < y->score ? 1 : -1;
+    return (x->doc_id > y->doc_id) - (x->doc_id < y->doc_id);
+}
+
+int search_vec_rank(db_conn_t *c, const char *q, search_vhit_t **out, size_t *n, bool *ready)
+{
+    *out = NULL;
+    *n = 0;
+    *ready = false;
+    if (ix_sync(c) != 0)
+        return -1;
+    bool err;
+    vmodel_t *m = model_get(c, &err);
+    if (err)
+        return -1;
+    if (!m)
+        return 0;
+    *ready = true;
+    char *tok = search_tokenize(q ? q : "", q ? strlen(q) : 0, NULL);
+    float *qv = malloc((size_t)m->dim * sizeof *qv);
+    bool ok = tok && qv && embed_tokens(m, tok, "", qv);
+    free(tok);
+    int rc = 0;
+    pthread_rwlock_rdlock(&g_ix.lock);
+    if (ok && g_ix.model == m->id && g_ix.n) {
+        float *sc = malloc(g_ix.n * sizeof *sc);
+        search_vhit_t *h = malloc(g_ix.n * sizeof *h);
+        if (sc && h) {
+            cblas_sgemv(CblasRowMajor, CblasNoTrans, (int)g_ix.n, g_ix.dim, 1.0f, g_ix.vecs, g_ix.dim, qv, 1,
+                        0.0f, sc, 1);
+            size_t k = 0;
+            for (size_t i = 0; i < g_ix.n; i++)
+                if (sc[i] > 1e-6f)
+                    h[k++] = (search_vhit_t){g_ix.ids[i], sc[i] > 1.0f ? 1.0 : sc[i]};
+            qsort(h, k, sizeof *h, cmp_hit);
+            *out = h;
+            *n = k;
+            h = NULL;
+        } else {
+            rc = -1;
+        }
+        free(sc);
+        free(h);
+    }
+    pthread_rwlock_unlock(&g_ix.lock);
+    free(qv);
+    model_unref(m);
+    return rc;
+}
+
+json_t *search_vec_status(db_conn_t *c)
+{
+    if (ix_sync(c) != 0)
+        return NULL;
+    db_stmt_t *st =
+        db_prepare(c, "SELECT m.id, m.provider, m.dim, m.nterms, m.ndocs, m.fit_ms, m.created_at, (SELECT "
+                      "COUNT(*) FROM search_vectors v WHERE v.model_id = m.id), (SELECT COUNT(*) FROM "
+                      "search_docs), m.singular FROM search_vec_models m ORDER BY m.id DESC LIMIT 1");
+    if (!st)
+        return NULL;
+    int r = db_step(st);
+    json_t *o = NULL;
+    if (r == DB_ROW) {
+        o = json_pack("{s:I,s:s,s:I,s:I,s:I,s:I,s:o,s:I,s:I,s:o}", "model_id",
+                      (json_int_t)db_col_int64(st, 0), "provider", db_col_text(st, 1), "dim",
+                      (json_int_t)db_col_int64(st, 2), "terms", (json_int_t)db_col_int64(st, 3),
+                      "fitted_docs", (json_int_t)db_col_int64(st, 4), "fit_ms",
+                      (json_int_t)db_col_int64(st, 5), "fitted_at", json_time(db_col_int64(st, 6)), "vectors",
+                      (json_int_t)db_col_int64(st, 7), "documents", (json_int_t)db_col_int64(st, 8),
+                      "singular_values", json_parse_or_null(db_col_text(st, 9)));
+    } else if (r == DB_DONE) {
+        int64_t docs = 0;
+        db_done(st);
+        st = NULL;
+        if (db_query_int64(c, "SELECT COUNT(*) FROM search_docs", &docs) != 1)
+            return NULL;
+        o = json_pack("{s:n,s:s,s:I,s:I,s:I,s:I,s:n,s:I,s:I,s:[]}", "model_id", "provider", "local", "dim",
+                      (json_int_t)0, "terms", (json_int_t)0, "fitted_docs", (json_int_t)0, "fit_ms",
+                      (json_int_t)0, "fitted_at", "vectors", (json_int_t)0, "documents", (json_int_t)docs,
+                      "singular_values");
+    }
+    db_done(st);
+    if (!o)
+        return NULL;
+    pthread_rwlock_rdlock(&g_ix.lock);
+    json_object_set_new(o, "index",
+                        json_pack("{s:s,s:I,s:I,s:I,s:o}", "type", "flat", "size", (json_int_t)g_ix.n,
+                                  "model_id", (json_int_t)g_ix.model, "log_seq", (json_int_t)g_ix.seq,
+                                  "loaded_at", g_ix.loaded_at ? json_time(g_ix.loaded_at) : json_null()));
+    pthread_rwlock_unlock(&g_ix.lock);
+    return o;
+}
+
+/* ---- the fit ---- */
+
+typedef struct {
+    int64_t *ids;
+    size_t *rowp; /* CSR: row i is cols[rowp[i]..rowp[i+1]) */
+    int32_t *cols;
+    double *vals;
+    size_t n, nnz;
+} csr_t;
+
+static double gauss(uint64_t *s)
+{
+    double u[2];
+    for (int i = 0; i < 2; i++) {
+        *s ^= *s << 13;
+        *s ^= *s >> 7;
+        *s ^= *s << 17;
+        u[i] = ((double)(*s >> 11) + 0.5) / 9007199254740992.0;
+    }
+    return sqrt(-2.0 * log(u[0])) * cos(6.283185307179586 * u[1]);
+}
+
+/* orthonormal columns of a (rows × l, row-major) in place */
+static int orth(double *a, size_t rows, size_t l)
+{
+    double *tau = malloc(l * sizeof *tau);
+    if (!tau)
+        return -1;
+    int rc = LAPACKE_dgeqrf(LAPACK_ROW_MAJOR, (lapack_int)rows, (lapack_int)l, a, (lapack_int)l, tau);
+    if (rc == 0)
+        rc = LAPACKE_dorgqr(LAPACK_ROW_MAJOR, (lapack_int)rows, (lapack_int)l, (lapack_int)l, a,
+                            (lapack_int)l, tau);
+    free(tau);
+    return rc == 0 ? 0 : -1;
+}
+
+typedef struct {
+    int64_t id;
+    char *ttok, *btok;
+} fdoc_t;
+
+typedef struct {
+    int32_t term;
+    int32_t df;
+} dfent_t;
+
+static int cmp_df(const void *a, const void *b)
+{
+    const dfent_t *x = a, *y = b;
+    if (x->df != y->df)
+        return y->df - x->df;
+    return x->term - y->term;
+}
+
+int search_vec_fit(db_t *db, const search_fit_opts_t *o, search_progress_fn progress, void *ud,
+                   json_t **result, char *err, size_t errlen)
+{
+    int64_t t0 = time_mono_ns();
+    db_conn_t *c = db_acquire(db);
+    if (!c) {
+        snprintf(err, errlen, "no database connection");
+        return -1;
+    }
+    int ret = -1;
+    fdoc_t *docs = NULL;
+    size_t nd = 0, cap = 0;
+    strmap_t all = {0};
+    int32_t *dfs = NULL, *remap = NULL;
+    size_t ndfs = 0;
+    dfent_t *ord = NULL;
+    csr_t X = {0};
+    double *omega = NULL, *Y = NULL, *Z = NULL, *B = NULL, *S = NULL, *U = NULL, *VT = NULL;
+    float *proj = NULL, *vec = NULL;
+    sbuf_t terms;
+    sbuf_init(&terms);
+    vmodel_t m = {0};
+    /* 1. every document's tokens */
+    db_stmt_t *st = db_prepare(c, "SELECT id, title, body FROM search_docs ORDER BY id");
+    int r = DB_ERROR;
+    if (st) {
+        while ((r = db_step(st)) == DB_ROW) {
+            if (nd == cap) {
+                fdoc_t *nd2 = realloc(docs, (cap = cap ? cap * 2 : 256) * sizeof *docs);
+                if (!nd2) {
+                    r = DB_ERROR;
+                    break;
+                }
+                docs = nd2;
+            }
+            const char *t = db_col_text(st, 1), *b = db_col_text(st, 2);
+            docs[nd].id = db_col_int64(st, 0);
+            docs[nd].ttok = search_tokenize(t ? t : "", t ? strlen(t) : 0, NULL);
+            docs[nd].btok = search_tokenize(b ? b : "", b ? strlen(b) : 0, NULL);
+            nd++;
+            if (!docs[nd - 1].ttok || !docs[nd - 1].btok) {
+                r = DB_ERROR;
+                break;
+            }
+        }
+    }
+    db_done(st);
+    if (r != DB_DONE) {
+        snprintf(err, errlen, "reading the documents: %s", db_errmsg(c) ? db_errmsg(c) : "no memory");
+        goto out;
+    }
+    if (progress)
+        progress(ud, 1, 5);
+    /* 2. document frequencies over every token */
+    for (size_t i = 0; i < nd; i++) {
+        const char *lists[2] = {docs[i].ttok, docs[i].btok};
+        for (int l = 0; l < 2; l++)
+            for (const char *s = lists[l]; *s;) {
+                const char *e = strchr(s, ' ');
+                size_t len = e ? (size_t)(e - s) : strlen(s);
+                if (len) {
+                    int32_t k = strmap_add(&all, s, len, (int32_t)all.n);
+                    if (k < 0)
+                        goto nomem;
+                    if ((size_t)k >= ndfs) {
+                        size_t nc = ndfs ? ndfs * 2 : 4096;
+                        while (nc <= (size_t)k)
+                            nc *= 2;
+                        int32_t *d2 = realloc(dfs, nc * 2 * sizeof *dfs); /* df, last doc + 1 */
+                        if (!d2)
+                            goto nomem;
+                        memset(d2 + ndfs * 2, 0, (nc - ndfs) * 2 * sizeof *d2);
+                        dfs = d2;
+                        ndfs = nc;
+                    }
+                    if (dfs[k * 2 + 1] != (int32_t)i + 1) {
+                        dfs[k * 2]++;
+                        dfs[k * 2 + 1] = (int32_t)i + 1;
+                    }
+                }
+                s += len;
+                if (*s == ' ')
+                    s++;
+            }
+    }
+    /* 3. the vocabulary: the most frequent tokens seen in ≥ 2 documents
+     * (any, in a tiny corpus), and in at most half of a large one */
+    int32_t mindf = nd >= 50 ? 2 : 1, maxdf = nd >= 50 ? (int32_t)(nd / 2) : (int32_t)nd;
+    ord = malloc((all.n ? all.n : 1) * sizeof *ord);
+    remap = malloc((all.n ? all.n : 1) * sizeof *remap);
+    if (!ord || !remap)
+        goto nomem;
+    size_t nv = 0;
+    for (size_t k = 0; k < all.n; k++) {
+        remap[k] = -1;
+        if (dfs[k * 2] >= mindf && dfs[k * 2] <= maxdf)
+            ord[nv++] = (dfent_t){(int32_t)k, dfs[k * 2]};
+    }
+    qsort(ord, nv, sizeof *ord, cmp_df);
+    if (nv > (size_t)o->max_terms)
+        nv = (size_t)o->max_terms;
+    size_t l = (size_t)o->dim + 10;
+    if (l > nd)
+        l = nd;
+    if (l > nv)
+        l = nv;
+    if (l < 2) {
+        snprintf(err, errlen, "文档太少（%zu 篇，%zu 个可用词），无法训练向量模型", nd, nv);
+        ret = -2;
+        goto out;
+    }
+    m.nterms = nv;
+    m.idf = malloc(nv * sizeof *m.idf);
+    if (!m.idf)
+        goto nomem;
+    for (size_t k = 0; k < nv; k++)
+        remap[ord[k].term] = (int32_t)k;
+    for (size_t i = 0; i < all.cap; i++) { /* the model's own map: token → row */
+        if (!all.keys[i] || remap[all.vals[i]] < 0)
+            continue;
+        int32_t row = remap[all.vals[i]];
+        if (strmap_add(&m.terms, all.keys[i], strlen(all.keys[i]), row) < 0)
+            goto nomem;
+        m.idf[row] = (float)(log((1.0 + (double)nd) / (1.0 + (double)ord[row].df)) + 1.0);
+    }
+    { /* "token idf" lines in row order */
+        char **names = calloc(nv, sizeof *names);
+        if (!names)
+            goto nomem;
+        for (size_t i = 0; i < all.cap; i++)
+            if (all.keys[i] && remap[all.vals[i]] >= 0)
+                names[remap[all.vals[i]]] = all.keys[i];
+        for (size_t k = 0; k < nv; k++)
+            sbuf_printf(&terms, "%s %.6g\n", names[k], (double)m.idf[k]);
+        free(names);
+    }
+    strmap_free(&all);
+    /* 4. the TF-IDF rows, L2-normalised (CSR) */
+    X.n = nd;
+    X.ids = malloc((nd ? nd : 1) * sizeof *X.ids);
+    X.rowp = calloc(nd + 1, sizeof *X.rowp);
+    if (!X.ids || !X.rowp)
+        goto nomem;
+    size_t xcap = 0;
+    for (size_t i = 0; i < nd; i++) {
+        X.ids[i] = docs[i].id;
+        const char *lists[2] = {docs[i].ttok, docs[i].btok};
+        const int times[2] = {2, 1};
+        int32_t *rows;
+        size_t n = token_rows(&m.terms, lists, times, 2, &rows);
+        if (!rows)
+            goto nomem;
+        size_t start = X.nnz;
+        double norm = 0;
+        for (size_t a = 0; a < n;) {
+            size_t b = a;
+            while (b < n && rows[b] == rows[a])
+                b++;
+            if (X.nnz == xcap) {
+                xcap = xcap ? xcap * 2 : 65536;
+                int32_t *c2 = realloc(X.cols, xcap * sizeof *c2);
+                if (c2)
+                    X.cols = c2;
+                double *v2 = realloc(X.vals, xcap * sizeof *v2);
+                if (v2)
+                    X.vals = v2;
+                if (!c2 || !v2) {
+                    free(rows);
+                    goto nomem;
+                }
+            }
+            double w = (1.0 + log((double)(b - a))) * m.idf[rows[a]];
+            X.cols[X.nnz] = rows[a];
+            X.vals[X.nnz++] = w;
+            norm += w * w;
+            a = b;
+        }
+        free(rows);
+        norm = sqrt(norm);
+        for (size_t a = start; norm > 0 && a < X.nnz; a++)
+            X.vals[a] /= norm;
+        X.rowp[i + 1] = X.nnz;
+        free(docs[i].ttok);
+        free(docs[i].btok);
+        docs[i].ttok = docs[i].btok = NULL;
+    }
+    if (progress)
+        progress(ud, 2, 5);
+    /* 5. randomised truncated SVD: Y = X Ω, two power iterations, B = Qᵀ X */
+    omega = malloc(nv * l * sizeof *omega);
+    Y = malloc(nd * l * sizeof *Y);
+    Z = malloc(nv * l * sizeof *Z);
+    if (!omega || !Y || !Z)
+        goto nomem;
+    uint64_t seed = 0x9E3779B97F4A7C15ull;
+    for (size_t i = 0; i < nv * l; i++)
+        omega[i] = gauss(&seed);
+    const double *W = omega;
+    for (int it = 0; it < 3; it++) {
+        memset(Y, 0, nd * l * sizeof *Y);
+        for (size_t i = 0; i < nd; i++)
+            for (size_t a = X.rowp[i]; a < X.rowp[i + 1]; a++)
+                cblas_daxpy((int)l, X.vals[a], W + (size_t)X.cols[a] * l, 1, Y + i * l, 1);
+        if (orth(Y, nd, l) != 0)
+            goto lapack;
+        if (it == 2)
+            break;
+        memset(Z, 0, nv * l * sizeof *Z); /* Z = Xᵀ Q */
+        for (size_t i = 0; i < nd; i++)
+            for (size_t a = X.rowp[i]; a < X.rowp[i + 1]; a++)
+                cblas_daxpy((int)l, X.vals[a], Y + i * l, 1, Z + (size_t)X.cols[a] * l, 1);
+        if (orth(Z, nv, l) != 0)
+            goto lapack;
+        W = Z;
+    }
+    if (progress)
+        progress(ud, 3, 5);
+    B = calloc(l * nv, sizeof *B); /* l × nv */
+    S = malloc(l * sizeof *S);
+    U = malloc(l * l * sizeof *U);
+    VT = malloc(l * nv * sizeof *VT);
+    if (!B || !S || !U || !VT)
+        goto nomem;
+    for (size_t i = 0; i < nd; i++)
+        for (size_t a = X.rowp[i]; a < X.rowp[i + 1]; a++)
+            cblas_daxpy((int)l, X.vals[a], Y + i * l, 1, B + (size_t)X.cols[a], (int)nv);
+    if (LAPACKE_dgesdd(LAPACK_ROW_MAJOR, 'S', (lapack_int)l, (lapack_int)nv, B, (lapack_int)nv, S, U,
+                       (lapack_int)l, VT, (lapack_int)nv) != 0)
+        goto lapack;
+    size_t k = (size_t)o->dim < l ? (size_t)o->dim : l;
+    m.dim = (int)k;
+    proj = malloc(nv * k * sizeof *proj);
+    vec = malloc(k * sizeof *vec);
+    if (!proj || !vec)
+        goto nomem;
+    for (size_t j = 0; j < nv; j++)
+        for (size_t rr = 0; rr < k; rr++)
+            proj[j * k + rr] = (float)VT[rr * nv + j];
+    m.proj = proj;
+    json_t *sv = json_array();
+    for (size_t rr = 0; rr < k && rr < 16; rr++)
+        json_array_append_new(sv, json_real(round(S[rr] * 1000.0) / 1000.0));
+    char *svs = json_dumps(sv, JSON_COMPACT);
+    json_decref(sv);
+    if (progress)
+        progress(ud, 4, 5);
+    /* 6. store the model and every vector, in one transaction */
+    int64_t mid = 0, nvec = 0, fit_ms = (time_mono_ns() - t0) / 1000000;
+    if (db_begin(c) != 0)
+        goto dberr_svs;
+    st = db_prepare(c, "INSERT INTO search_vec_models (provider, dim, nterms, ndocs, terms, proj, singular, "
+                       "fit_ms, created_at) VALUES ('local', ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id");
+    if (!st)
+        goto dberr_tx;
+    db_bind_int64(st, 1, (int64_t)k);
+    db_bind_int64(st, 2, (int64_t)nv);
+    db_bind_int64(st, 3, (int64_t)nd);
+    db_bind_text(st, 4, terms.data ? terms.data : "");
+    db_bind_blob(st, 5, proj, nv * k * sizeof *proj);
+    db_bind_text(st, 6, svs);
+    db_bind_int64(st, 7, fit_ms);
+    db_bind_int64(st, 8, time_now_ms());
+    if (db_step(st) == DB_ROW)
+        mid = db_col_int64(st, 0);
+    db_done(st);
+    if (mid <= 0 || db_exec(c, "DELETE FROM search_vectors") != 0)
+        goto dberr_tx;
+    int64_t now = time_now_ms();
+    for (size_t i = 0; i < nd; i++) {
+        memset(vec, 0, k * sizeof *vec);
+        for (size_t a = X.rowp[i]; a < X.rowp[i + 1]; a++)
+            cblas_saxpy((int)k, (float)X.vals[a], proj + (size_t)X.cols[a] * k, 1, vec, 1);
+        float norm = cblas_snrm2((int)k, vec, 1);
+        if (!(norm > 1e-12f))
+            continue;
+        cblas_sscal((int)k, 1.0f / norm, vec, 1);
+        st = db_prepare(c, UPSERT_VEC);
+        if (!st)
+            goto dberr_tx;
+        db_bind_int64(st, 1, X.ids[i]);
+        db_bind_int64(st, 2, mid);
+        db_bind_blob(st, 3, vec, k * sizeof *vec);
+        db_bind_int64(st, 4, now);
+        r = db_step(st);
+        db_done(st);
+        if (r != DB_DONE)
+            goto dberr_tx;
+        nvec++;
+    }
+    st = db_prepare(c, "DELETE FROM search_vec_models WHERE id <> ?");
+    if (st) {
+        db_bind_int64(st, 1, mid);
+        r = db_step(st);
+    }
+    db_done(st);
+    if (!st || r != DB_DONE || log_change(c, 0, mid) != 0)
+        goto dberr_tx;
+    /* the log keeps the last 100,000 changes: a replica further behind reloads */
+    st = db_prepare(c,
+                    "DELETE FROM search_vec_log WHERE seq < (SELECT MAX(seq) FROM search_vec_log) - 100000");
+    r = st ? db_step(st) : DB_ERROR;
+    db_done(st);
+    if (r != DB_DONE || db_commit(c) != 0)
+        goto dberr_tx;
+    free(svs);
+    /* PostgreSQL: planner statistics for the rewritten table now, not at
+     * autovacuum's leisure (the scope check of the candidates needs them) */
+    if (db_dialect(db) == DB_POSTGRES)
+        (void)db_exec(c, "ANALYZE search_vectors, search_docs, search_doc_facets");
+    if (progress)
+        progress(ud, 5, 5);
+    *result = json_pack("{s:I,s:I,s:I,s:I,s:I,s:I}", "model_id", (json_int_t)mid, "dim", (json_int_t)k,
+                        "terms", (json_int_t)nv, "documents", (json_int_t)nd, "vectors", (json_int_t)nvec,
+                        "fit_ms", (json_int_t)((time_mono_ns() - t0) / 1000000));
+    ret = 0;
+    goto out;
+dberr_tx:
+    snprintf(err, errlen, "storing the model: %s", db_errmsg(c) ? db_errmsg(c) : "?");
+    db_rollback(c);
+    free(svs);
+    goto out;
+dberr_svs:
+    snprintf(err, errlen, "storing the model: %s", db_errmsg(c) ? db_errmsg(c) : "?");
+    free(svs);
+    goto out;
+lapack:
+    snprintf(err, errlen, "LAPACK failed in the SVD");
+    goto out;
+nomem:
+    snprintf(err, errlen, "out of memory");
+out:
+    for (size_t i = 0; i < nd; i++) {
+        free(docs[i].ttok);
+        free(docs[i].btok);
+    }
+    free(docs);
+    strmap_free(&all);
+    strmap_free(&m.terms);
+    free(m.idf);
+    free(dfs);
+    free(remap);
+    free(ord);
+    free(X.ids);
+    free(X.rowp);
+    free(X.cols);
+    free(X.vals);
+    free(omega);
+    free(Y);
+    free(Z);
+    free(B);
+    free(S);
+    free(U);
+    free(VT);
+    free(proj);
+    free(vec);
+    sbuf_free(&terms);
+    db_release(c);
+    return ret;
+}
+
+int64_t search_vector_model(db_conn_t *c) { return newest_model(c); }
