@@ -55,6 +55,9 @@ after(async () => {
 });
 
 test('the settings keep the secret sealed: never answered, not in the database in clear, not in the audit log', async () => {
+  const early = await admin.post('/api/v1/bigdata/runs', {});
+  assert.equal(early.status, 409);
+  assert.equal(early.json.error.code, 'not_configured');
   const s = await configure();
   assert.equal(s.has_secret, true);
   assert.equal(s.secret, undefined);

@@ -4,6 +4,7 @@
  * of the sites' outbox with backoff, the run log and the outage alert.
  * Runs on job worker threads ("grid.bigdata_sync"), never on the HTTP
  * threads; one run at a time (a lease in bigdata_settings). */
+#include "modules/grid/bigdata.h"
 #include "core/crypto.h"
 #include "core/jsonutil.h"
 #include "core/log.h"
@@ -11,7 +12,6 @@
 #include "core/timeutil.h"
 #include "http/valid.h"
 #include "jobs/jobs.h"
-#include "modules/grid/bigdata.h"
 #include "modules/grid/internal.h"
 #include "modules/notify/notify.h"
 #include <curl/curl.h>
@@ -21,9 +21,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#define LEASE_MS (30 * 60 * 1000)
+#define LEASE_MS    (30 * 60 * 1000)
 #define MAX_DETAILS 100
-#define PUSH_BATCH 200
+#define PUSH_BATCH  200
 
 /* ---- settings ---- */
 
@@ -141,7 +141,8 @@ static int request_once(const bd_conf_t *cf, const char *verb, const char *pathq
         snprintf(url, sizeof url, "%.*s%s", (int)(strlen(cf->base_url) - 1), cf->base_url, pathq);
     snprintf(ts, sizeof ts, "%lld", (long long)(time_now_ms() / 1000));
     crypto_random_hex(16, nonce);
-    bd_sign(cf->sign_method, cf->secret ? cf->secret : "", verb, sign_path, ts, nonce, body, blen, digest, sig);
+    bd_sign(cf->sign_method, cf->secret ? cf->secret : "", verb, sign_path, ts, nonce, body, blen, digest,
+            sig);
     CURL *h = curl_easy_init();
     if (!h) {
         snprintf(r->err, sizeof r->err, "无法初始化 HTTP 客户端");
@@ -175,7 +176,8 @@ static int request_once(const bd_conf_t *cf, const char *verb, const char *pathq
     curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
     curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(h, CURLOPT_TIMEOUT, (long)(cf->timeout_s > 0 ? cf->timeout_s : 20));
-    curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, (long)(cf->timeout_s > 0 && cf->timeout_s < 10 ? cf->timeout_s : 10));
+    curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT,
+                     (long)(cf->timeout_s > 0 && cf->timeout_s < 10 ? cf->timeout_s : 10));
     curl_easy_setopt(h, CURLOPT_HTTPHEADER, hd);
     curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
     curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
@@ -190,8 +192,8 @@ static int request_once(const bd_conf_t *cf, const char *verb, const char *pathq
     CURLcode cc = curl_easy_perform(h);
     int rc = 0;
     if (cc != CURLE_OK) {
-        snprintf(r->err, sizeof r->err, "无法连接大数据中心：%s%s%s", curl_easy_strerror(cc), errbuf[0] ? "：" : "",
-                 errbuf);
+        snprintf(r->err, sizeof r->err, "无法连接大数据中心：%s%s%s", curl_easy_strerror(cc),
+                 errbuf[0] ? "：" : "", errbuf);
         rc = -1;
         sbuf_free(&out);
     } else {
@@ -361,7 +363,8 @@ static int apply_grid(db_conn_t *c, run_t *run, json_t *it)
             goto done;
         }
     }
-    grid_in_t in = {.code = code, .name = name, .org = org, .shape = shape, .attributes = attrs, .source = "bigdata"};
+    grid_in_t in = {
+        .code = code, .name = name, .org = org, .shape = shape, .attributes = attrs, .source = "bigdata"};
     db_stmt_t *cnt = NULL;
     int before_flags = 0;
     if (existing) { /* how many of its sites were flagged before, to count the new flags */
@@ -440,8 +443,8 @@ static int apply_page(db_t *db, run_t *run, json_t *items, const char *next_curs
         char detail[200];
         snprintf(detail, sizeof detail, "大数据中心同步网格：变更 %d 个（第 %lld 次同步）", changed,
                  (long long)run->run_id);
-        json_t *after = json_pack("{s:I,s:i,s:o}", "run_id", (json_int_t)run->run_id, "changed", changed, "codes",
-                                  json_incref(codes));
+        json_t *after = json_pack("{s:I,s:i,s:o}", "run_id", (json_int_t)run->run_id, "changed", changed,
+                                  "codes", json_incref(codes));
         audit_entry_t ae = {.action = "grid.bigdata_pull",
                             .target_type = "grid",
                             .detail = detail,
@@ -489,7 +492,8 @@ static int pull(db_t *db, const bd_conf_t *cf0, run_t *run)
         const char *next = json_string_value(json_object_get(page, "next_cursor"));
         if (!json_is_array(items) || !next || strlen(next) >= sizeof cf.cursor) {
             json_decref(page);
-            snprintf(run->error, sizeof run->error, "大数据中心的答复不符合协议（缺少 items 或 next_cursor）");
+            snprintf(run->error, sizeof run->error,
+                     "大数据中心的答复不符合协议（缺少 items 或 next_cursor）");
             return -1;
         }
         run->pulled += (int)json_array_size(items);
@@ -507,14 +511,16 @@ static int pull(db_t *db, const bd_conf_t *cf0, run_t *run)
 
 /* ---- push ---- */
 
-static int outbox_mark(db_t *db, int64_t id, const char *status, int attempts, int64_t next_at, const char *err)
+static int outbox_mark(db_t *db, int64_t id, const char *status, int attempts, int64_t next_at,
+                       const char *err)
 {
     db_conn_t *c = db_acquire(db);
     if (!c)
         return -1;
     int64_t now = time_now_ms();
-    db_stmt_t *st = db_prepare(c, "UPDATE bigdata_outbox SET status = ?, attempts = ?, next_at = ?, last_error = ?, "
-                                  "updated_at = ?, sent_at = ? WHERE id = ?");
+    db_stmt_t *st =
+        db_prepare(c, "UPDATE bigdata_outbox SET status = ?, attempts = ?, next_at = ?, last_error = ?, "
+                      "updated_at = ?, sent_at = ? WHERE id = ?");
     int rc = DB_ERROR;
     if (st) {
         db_bind_text(st, 1, status);
@@ -555,8 +561,9 @@ static int push(db_t *db, const bd_conf_t *cf, run_t *run)
         db_conn_t *c = db_acquire(db);
         if (!c)
             return -1;
-        db_stmt_t *st = db_prepare(c, "SELECT id, attempts, external_id, change_key, payload FROM bigdata_outbox "
-                                      "WHERE status = 'pending' AND next_at <= ? ORDER BY id LIMIT 200");
+        db_stmt_t *st =
+            db_prepare(c, "SELECT id, attempts, external_id, change_key, payload FROM bigdata_outbox "
+                          "WHERE status = 'pending' AND next_at <= ? ORDER BY id LIMIT 200");
         due_t *due = calloc(PUSH_BATCH, sizeof *due);
         int n = 0, rc = DB_ERROR;
         if (st && due) {
@@ -626,8 +633,9 @@ static int run_update(db_t *db, run_t *run, const char *status)
     if (!c)
         return -1;
     char *details = json_dumps(run->details, JSON_COMPACT);
-    db_stmt_t *st = db_prepare(c, "UPDATE bigdata_runs SET status = ?, finished_at = ?, pulled = ?, changed = ?, "
-                                  "pushed = ?, failed = ?, flagged = ?, error = ?, details = ? WHERE id = ?");
+    db_stmt_t *st =
+        db_prepare(c, "UPDATE bigdata_runs SET status = ?, finished_at = ?, pulled = ?, changed = ?, "
+                      "pushed = ?, failed = ?, flagged = ?, error = ?, details = ? WHERE id = ?");
     int rc = DB_ERROR;
     if (st) {
         db_bind_text(st, 1, status);
@@ -653,8 +661,9 @@ static int run_update(db_t *db, run_t *run, const char *status)
 
 int64_t bd_run_create(db_conn_t *c, const char *kind, const char *status, int64_t user)
 {
-    db_stmt_t *st = db_prepare(c, "INSERT INTO bigdata_runs (kind, status, started_at, created_by) VALUES (?, ?, ?, "
-                                  "?) RETURNING id");
+    db_stmt_t *st =
+        db_prepare(c, "INSERT INTO bigdata_runs (kind, status, started_at, created_by) VALUES (?, ?, ?, "
+                      "?) RETURNING id");
     if (!st)
         return -1;
     db_bind_text(st, 1, kind);
@@ -678,15 +687,17 @@ static void outage(db_t *db, const bd_conf_t *cf, const run_t *run)
     bool ok = true;
     db_stmt_t *st;
     if (!run->unreachable) {
-        st = db_prepare(c, "UPDATE bigdata_settings SET unreachable_since = NULL, alerted_at = NULL, last_ok_at = ?, "
-                           "last_run_at = ?, running_until = NULL WHERE id = 1");
+        st = db_prepare(
+            c, "UPDATE bigdata_settings SET unreachable_since = NULL, alerted_at = NULL, last_ok_at = ?, "
+               "last_run_at = ?, running_until = NULL WHERE id = 1");
         ok = st && (db_bind_int64(st, 1, now), db_bind_int64(st, 2, now), db_step(st)) == DB_DONE;
         db_done(st);
     } else {
         int64_t since = cf->unreachable_since ? cf->unreachable_since : now;
         bool alert = !cf->alerted_at && now - since >= (int64_t)cf->alert_after_min * 60000;
-        st = db_prepare(c, "UPDATE bigdata_settings SET unreachable_since = ?, alerted_at = ?, last_run_at = ?, "
-                           "running_until = NULL WHERE id = 1");
+        st = db_prepare(c,
+                        "UPDATE bigdata_settings SET unreachable_since = ?, alerted_at = ?, last_run_at = ?, "
+                        "running_until = NULL WHERE id = 1");
         if (st) {
             db_bind_int64(st, 1, since);
             if (alert)
@@ -704,7 +715,8 @@ static void outage(db_t *db, const bd_conf_t *cf, const run_t *run)
         if (ok && alert) {
             int64_t city = city_org(c);
             char body[800];
-            snprintf(body, sizeof body, "自 %lld 分钟前起无法连接大数据中心（超过告警阈值 %d 分钟）。最近的错误：%s",
+            snprintf(body, sizeof body,
+                     "自 %lld 分钟前起无法连接大数据中心（超过告警阈值 %d 分钟）。最近的错误：%s",
                      (long long)((now - since) / 60000), cf->alert_after_min, run->error);
             notify_msg_t m = {.kind = "bigdata.unreachable",
                               .title = "大数据中心连接中断，网格与阵地同步暂停",
@@ -734,8 +746,9 @@ int grid_bigdata_run(db_t *db, int64_t run_id, const char *kind, int64_t user)
         return -1;
     }
     /* the lease: one run at a time on any node */
-    db_stmt_t *st = db_prepare(c, "UPDATE bigdata_settings SET running_until = ? WHERE id = 1 AND (running_until IS "
-                                  "NULL OR running_until < ?)");
+    db_stmt_t *st =
+        db_prepare(c, "UPDATE bigdata_settings SET running_until = ? WHERE id = 1 AND (running_until IS "
+                      "NULL OR running_until < ?)");
     bool got = false;
     if (st) {
         db_bind_int64(st, 1, now + LEASE_MS);
@@ -756,8 +769,9 @@ int grid_bigdata_run(db_t *db, int64_t run_id, const char *kind, int64_t user)
     }
     run_update(db, &run, "running");
     if (!cf.base_url[0] || !cf.secret) {
-        snprintf(run.error, sizeof run.error, cf.has_secret && !cf.secret ? "密钥无法解封（主密钥已更换？）请重新填写密钥"
-                                                                             : "尚未配置大数据中心地址或密钥");
+        snprintf(run.error, sizeof run.error,
+                 cf.has_secret && !cf.secret ? "密钥无法解封（主密钥已更换？）请重新填写密钥"
+                                             : "尚未配置大数据中心地址或密钥");
     } else {
         if (!strcmp(kind, "full") && (c = db_acquire(db)) != NULL) {
             db_exec(c, "UPDATE bigdata_settings SET pull_cursor = '' WHERE id = 1");
@@ -776,8 +790,8 @@ int grid_bigdata_run(db_t *db, int64_t run_id, const char *kind, int64_t user)
         }
         (void)p;
     }
+    outage(db, &cf, &run); /* first: whoever sees the run finished sees the outage clock too */
     run_update(db, &run, run.error[0] ? "failed" : "ok");
-    outage(db, &cf, &run);
     rc = 0;
 out:
     if (got && rc != 0 && (c = db_acquire(db)) != NULL) {
@@ -795,7 +809,8 @@ int grid_outbox_site(db_conn_t *c, const json_t *site, bool deleted, int64_t use
 {
     json_t *s = (json_t *)site;
     int64_t id = jint(s, "id", 0), now = time_now_ms();
-    db_stmt_t *st = db_prepare(c, "DELETE FROM bigdata_outbox WHERE site_id = ? AND status IN ('pending', 'failed')");
+    db_stmt_t *st =
+        db_prepare(c, "DELETE FROM bigdata_outbox WHERE site_id = ? AND status IN ('pending', 'failed')");
     if (!st)
         return -1;
     db_bind_int64(st, 1, id);
@@ -804,10 +819,9 @@ int grid_outbox_site(db_conn_t *c, const json_t *site, bool deleted, int64_t use
     if (rc != DB_DONE)
         return -1;
     json_t *p = json_object();
-    static const char *const KEEP[] = {"external_id",  "name",        "type",          "address",
-                                       "lon",          "lat",         "grid_code",     "opening_hours",
-                                       "floor_area",   "facilities",  "leader_name",   "leader_phone",
-                                       "updated_at",   NULL};
+    static const char *const KEEP[] = {
+        "external_id",   "name",       "type",       "address",     "lon",          "lat",        "grid_code",
+        "opening_hours", "floor_area", "facilities", "leader_name", "leader_phone", "updated_at", NULL};
     for (const char *const *k = KEEP; *k; k++) {
         json_t *v = json_object_get(s, *k);
         json_object_set_new(p, *k, v ? json_deep_copy(v) : json_null());
@@ -820,9 +834,10 @@ int grid_outbox_site(db_conn_t *c, const json_t *site, bool deleted, int64_t use
     json_decref(p);
     char key[33];
     crypto_random_hex(16, key);
-    st = db_prepare(c, "INSERT INTO bigdata_outbox (org_id, site_id, external_id, site_name, change_key, payload, "
-                       "status, attempts, next_at, created_by, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, "
-                       "'pending', 0, ?, ?, ?, ?)");
+    st = db_prepare(
+        c, "INSERT INTO bigdata_outbox (org_id, site_id, external_id, site_name, change_key, payload, "
+           "status, attempts, next_at, created_by, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, "
+           "'pending', 0, ?, ?, ?, ?)");
     rc = DB_ERROR;
     if (st && payload) {
         db_bind_int64(st, 1, jint(s, "org_id", 0));

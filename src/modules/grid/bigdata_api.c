@@ -52,26 +52,26 @@ static json_t *run_row(db_stmt_t *st, void *ud)
 {
     (void)ud;
     json_t *d = json_parse_or_null(db_col_text(st, 11));
-    return json_pack("{s:I,s:o,s:o,s:o,s:o,s:I,s:I,s:I,s:I,s:I,s:o,s:o,s:o}", "id", (json_int_t)db_col_int64(st, 0),
-                     "kind", json_col_text(st, 1), "status", json_col_text(st, 2), "started_at",
-                     json_time(db_col_int64(st, 3)), "finished_at", json_time(db_col_int64(st, 4)), "pulled",
-                     (json_int_t)db_col_int64(st, 5), "changed", (json_int_t)db_col_int64(st, 6), "pushed",
-                     (json_int_t)db_col_int64(st, 7), "failed", (json_int_t)db_col_int64(st, 8), "flagged",
-                     (json_int_t)db_col_int64(st, 9), "error", json_col_text(st, 10), "details",
-                     json_is_array(d) ? d : (json_decref(d), json_array()), "created_by",
-                     db_col_is_null(st, 12) ? json_null() : json_integer(db_col_int64(st, 12)));
+    return json_pack("{s:I,s:o,s:o,s:o,s:o,s:I,s:I,s:I,s:I,s:I,s:o,s:o,s:o}", "id",
+                     (json_int_t)db_col_int64(st, 0), "kind", json_col_text(st, 1), "status",
+                     json_col_text(st, 2), "started_at", json_time(db_col_int64(st, 3)), "finished_at",
+                     json_time(db_col_int64(st, 4)), "pulled", (json_int_t)db_col_int64(st, 5), "changed",
+                     (json_int_t)db_col_int64(st, 6), "pushed", (json_int_t)db_col_int64(st, 7), "failed",
+                     (json_int_t)db_col_int64(st, 8), "flagged", (json_int_t)db_col_int64(st, 9), "error",
+                     json_col_text(st, 10), "details", json_is_array(d) ? d : (json_decref(d), json_array()),
+                     "created_by", db_col_is_null(st, 12) ? json_null() : json_integer(db_col_int64(st, 12)));
 }
 
 static json_t *outbox_row(db_stmt_t *st, void *ud)
 {
     (void)ud;
-    return json_pack("{s:I,s:I,s:o,s:o,s:o,s:I,s:o,s:o,s:o,s:o,s:o,s:I}", "id", (json_int_t)db_col_int64(st, 0),
-                     "site_id", (json_int_t)db_col_int64(st, 1), "external_id", json_col_text(st, 2), "site_name",
-                     json_col_text(st, 3), "status", json_col_text(st, 4), "attempts",
-                     (json_int_t)db_col_int64(st, 5), "next_at", json_time(db_col_int64(st, 6)), "last_error",
-                     json_col_text(st, 7), "created_at", json_time(db_col_int64(st, 8)), "updated_at",
-                     json_time(db_col_int64(st, 9)), "sent_at", json_time(db_col_int64(st, 10)), "org_id",
-                     (json_int_t)db_col_int64(st, 11));
+    return json_pack("{s:I,s:I,s:o,s:o,s:o,s:I,s:o,s:o,s:o,s:o,s:o,s:I}", "id",
+                     (json_int_t)db_col_int64(st, 0), "site_id", (json_int_t)db_col_int64(st, 1),
+                     "external_id", json_col_text(st, 2), "site_name", json_col_text(st, 3), "status",
+                     json_col_text(st, 4), "attempts", (json_int_t)db_col_int64(st, 5), "next_at",
+                     json_time(db_col_int64(st, 6)), "last_error", json_col_text(st, 7), "created_at",
+                     json_time(db_col_int64(st, 8)), "updated_at", json_time(db_col_int64(st, 9)), "sent_at",
+                     json_time(db_col_int64(st, 10)), "org_id", (json_int_t)db_col_int64(st, 11));
 }
 
 /* ---- settings ---- */
@@ -121,7 +121,8 @@ static json_t *settings_json(db_conn_t *c)
     db_stmt_t *st = db_prepare(
         c, "SELECT enabled, base_url, app_key, secret_sealed IS NOT NULL, sign_method, timeout_s, page_size, "
            "interval_min, alert_after_min, pull_cursor, last_run_at, last_ok_at, unreachable_since, "
-           "(SELECT COUNT(*) FROM bigdata_outbox WHERE status = 'pending'), (SELECT COUNT(*) FROM bigdata_outbox "
+           "(SELECT COUNT(*) FROM bigdata_outbox WHERE status = 'pending'), (SELECT COUNT(*) FROM "
+           "bigdata_outbox "
            "WHERE status = 'pending' AND attempts > 0), (SELECT COUNT(*) FROM bigdata_outbox WHERE status = "
            "'failed') FROM bigdata_settings WHERE id = 1");
     if (!st)
@@ -129,14 +130,15 @@ static json_t *settings_json(db_conn_t *c)
     json_t *o = NULL;
     if (db_step(st) == DB_ROW)
         o = json_pack("{s:b,s:o,s:o,s:b,s:o,s:I,s:I,s:I,s:I,s:o,s:o,s:o,s:o,s:{s:I,s:I,s:I}}", "enabled",
-                      db_col_int64(st, 0) != 0, "base_url", json_col_text(st, 1), "app_key", json_col_text(st, 2),
-                      "has_secret", db_col_int64(st, 3) != 0, "sign_method", json_col_text(st, 4), "timeout_s",
-                      (json_int_t)db_col_int64(st, 5), "page_size", (json_int_t)db_col_int64(st, 6), "interval_min",
-                      (json_int_t)db_col_int64(st, 7), "alert_after_min", (json_int_t)db_col_int64(st, 8),
-                      "cursor", json_col_text(st, 9), "last_run_at", json_time(db_col_int64(st, 10)),
-                      "last_ok_at", json_time(db_col_int64(st, 11)), "unreachable_since",
-                      json_time(db_col_int64(st, 12)), "outbox", "pending", (json_int_t)db_col_int64(st, 13),
-                      "failing", (json_int_t)db_col_int64(st, 14), "failed", (json_int_t)db_col_int64(st, 15));
+                      db_col_int64(st, 0) != 0, "base_url", json_col_text(st, 1), "app_key",
+                      json_col_text(st, 2), "has_secret", db_col_int64(st, 3) != 0, "sign_method",
+                      json_col_text(st, 4), "timeout_s", (json_int_t)db_col_int64(st, 5), "page_size",
+                      (json_int_t)db_col_int64(st, 6), "interval_min", (json_int_t)db_col_int64(st, 7),
+                      "alert_after_min", (json_int_t)db_col_int64(st, 8), "cursor", json_col_text(st, 9),
+                      "last_run_at", json_time(db_col_int64(st, 10)), "last_ok_at",
+                      json_time(db_col_int64(st, 11)), "unreachable_since", json_time(db_col_int64(st, 12)),
+                      "outbox", "pending", (json_int_t)db_col_int64(st, 13), "failing",
+                      (json_int_t)db_col_int64(st, 14), "failed", (json_int_t)db_col_int64(st, 15));
     db_done(st);
     return o;
 }
@@ -180,10 +182,12 @@ static void put_settings(http_req_t *req)
         return;
     }
     db_stmt_t *st = db_prepare(
-        c, "UPDATE bigdata_settings SET enabled = ?, base_url = ?, app_key = ?, secret_sealed = COALESCE(?, "
-           "secret_sealed), sign_method = ?, timeout_s = ?, page_size = ?, interval_min = ?, alert_after_min = ?, "
-           "pull_cursor = CASE WHEN base_url = ? THEN pull_cursor ELSE '' END, updated_by = ?, updated_at = ? "
-           "WHERE id = 1");
+        c,
+        "UPDATE bigdata_settings SET enabled = ?, base_url = ?, app_key = ?, secret_sealed = COALESCE(?, "
+        "secret_sealed), sign_method = ?, timeout_s = ?, page_size = ?, interval_min = ?, alert_after_min = "
+        "?, "
+        "pull_cursor = CASE WHEN base_url = ? THEN pull_cursor ELSE '' END, updated_by = ?, updated_at = ? "
+        "WHERE id = 1");
     int rc = DB_ERROR;
     if (st) {
         db_bind_int64(st, 1, enabled);
@@ -270,6 +274,18 @@ static void start_run(http_req_t *req)
     if (!c || !http_begin(req, c))
         return;
     bool full = json_is_true(json_object_get(b, "full"));
+    bd_conf_t cf;
+    if (bd_conf_load(c, &cf) != 0) {
+        http_db_error(req, c);
+        return;
+    }
+    bool ready = cf.base_url[0] && cf.has_secret;
+    bd_conf_free(&cf);
+    if (!ready) {
+        http_error(req, 409, "not_configured",
+                   "尚未配置大数据中心接口地址或签名密钥，请先在“连接设置”中填写");
+        return;
+    }
     int64_t id = bd_run_create(c, full ? "full" : "manual", "queued", http_user_id(req));
     char payload[200];
     snprintf(payload, sizeof payload, "{\"run_id\":%lld,\"kind\":\"%s\",\"user_id\":%lld}", (long long)id,
@@ -304,6 +320,7 @@ static const vfield_t OUTBOX_OUT[] = {
     {"next_at", V_TIME, .title = "下次推送"},
     {"last_error", V_STR, .title = "最近错误"},
     {"created_at", V_TIME, .title = "变更时间"},
+    {"updated_at", V_TIME, .title = "更新时间"},
     {"sent_at", V_TIME, .title = "送达时间"},
 };
 
@@ -364,7 +381,8 @@ static const http_route_t routes[] = {
      .summary = "立即同步", .audit = "bigdata.run", .resource = &RUNS, HTTP_BODY(RUN_BODY), HTTP_OUT(RUN_OUT),
      .status = 201, .example = "{\"full\":false}",
      .notes = "queues a run (a job): pull grids from the saved cursor, then push the due site changes; full clears "
-              "the cursor first. A run while another holds the lease ends failed without doing anything"},
+              "the cursor first. A run while another holds the lease ends failed without doing anything; 409 "
+              "not_configured before an address and a secret are set"},
     {.method = "GET", .pattern = "/api/v1/bigdata/runs/{id}", .handler = get_run, .perm = "bigdata.read",
      .summary = "同步记录详情", .resource = &RUNS, HTTP_OUT(RUN_OUT)},
     {.method = "GET", .pattern = "/api/v1/bigdata/outbox", .handler = list_outbox, .perm = "bigdata.read",
