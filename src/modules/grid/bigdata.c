@@ -269,22 +269,84 @@ static int flag_site_of(db_conn_t *c, int64_t grid)
     return rc == DB_DONE ? (int)db_changes(c) : -1;
 }
 
-/* the organisation of org_code when it is an active district or street: id, 0 when not */
-static int64_t grid_org(db_conn_t *c, const char *code)
+/* What a page needs from the database, read in two queries rather than
+ * two per grid: the live grids of the page's codes {code: [id, name, org,
+ * geometry, attributes]} and the district or street of each org_code
+ * {code: id}. */
+typedef struct {
+    json_t *grids, *orgs;
+} page_ctx_t;
+
+/* one query of pass (0 grids, 1 organisations) for items [from, to) */
+static int preload_some(db_conn_t *c, json_t *items, size_t from, size_t to, int pass, page_ctx_t *pc)
 {
-    db_stmt_t *st = db_prepare(c, "SELECT id FROM orgs WHERE code = ? AND status = 'active' AND type IN "
-                                  "('district', 'street')");
+    qb_t q;
+    qb_init(
+        &q,
+        pass ? "SELECT code, id FROM orgs WHERE status = 'active' AND type IN ('district', 'street') AND "
+               "code IN ("
+             : "SELECT code, id, name, org_id, geometry, attributes FROM grids WHERE deleted_at IS NULL AND "
+               "code IN (");
+    size_t n = 0;
+    for (size_t i = from; i < to; i++) {
+        const char *v =
+            json_string_value(json_object_get(json_array_get(items, i), pass ? "org_code" : "code"));
+        if (!v || strlen(v) > 64 || (pass && json_object_get(pc->orgs, v)))
+            continue;
+        qb_sql(&q, n++ ? ", " : "");
+        qb_text(&q, v);
+    }
+    if (!n) {
+        qb_free(&q);
+        return 0;
+    }
+    qb_sql(&q, ")");
+    db_stmt_t *st = qb_prepare(c, &q);
+    qb_free(&q);
     if (!st)
         return -1;
-    db_bind_text(st, 1, code);
-    int rc = db_step(st);
-    int64_t id = rc == DB_ROW ? db_col_int64(st, 0) : rc == DB_DONE ? 0 : -1;
+    int rc;
+    while ((rc = db_step(st)) == DB_ROW) {
+        if (pass)
+            json_object_set_new(pc->orgs, db_col_text(st, 0), json_integer(db_col_int64(st, 1)));
+        else
+            json_object_set_new(pc->grids, db_col_text(st, 0),
+                                json_pack("[I,s,I,o,o]", (json_int_t)db_col_int64(st, 1), db_col_text(st, 2),
+                                          (json_int_t)db_col_int64(st, 3),
+                                          json_parse_or_null(db_col_text(st, 4)),
+                                          json_parse_or_null(db_col_text(st, 5))));
+    }
     db_done(st);
-    return id;
+    return rc == DB_DONE ? 0 : -1;
+}
+
+static int preload(db_conn_t *c, json_t *items, page_ctx_t *pc)
+{
+    pc->grids = json_object();
+    pc->orgs = json_object();
+    size_t n = json_array_size(items);
+    for (size_t i = 0; i < n; i += 40) /* qb binds at most 48 values */
+        for (int pass = 0; pass < 2; pass++)
+            if (preload_some(c, items, i, i + 40 < n ? i + 40 : n, pass, pc) != 0)
+                return -1;
+    return 0;
+}
+
+static int count_flags(db_conn_t *c, int64_t grid, int64_t *n)
+{
+    db_stmt_t *st = db_prepare(c, "SELECT COUNT(*) FROM sites WHERE grid_id = ? AND deleted_at IS NULL AND "
+                                  "location_flag IS NOT NULL");
+    if (!st)
+        return -1;
+    db_bind_int64(st, 1, grid);
+    int rc = db_step(st);
+    *n = rc == DB_ROW ? db_col_int64(st, 0) : 0;
+    db_done(st);
+    return rc == DB_ROW ? 0 : -1;
 }
 
 /* Applies one grid of a page: 1 changed, 0 unchanged or refused (noted), -1 db error. */
-static int apply_grid(db_conn_t *c, run_t *run, json_t *it)
+static int apply_grid(db_conn_t *c, run_t *run, page_ctx_t *pc, json_t *it)
 {
     const char *code = json_string_value(json_object_get(it, "code"));
     if (!code || !*code || strlen(code) > 64) {
@@ -292,9 +354,8 @@ static int apply_grid(db_conn_t *c, run_t *run, json_t *it)
         note(run, "code", code, "缺少网格编码 code（最长 64 字）");
         return 0;
     }
-    int64_t existing = grid_by_code(c, code);
-    if (existing < 0)
-        return -1;
+    json_t *old = json_object_get(pc->grids, code);
+    int64_t existing = old ? json_integer_value(json_array_get(old, 0)) : 0;
     if (json_is_true(json_object_get(it, "deleted"))) {
         if (!existing)
             return 0;
@@ -311,6 +372,7 @@ static int apply_grid(db_conn_t *c, run_t *run, json_t *it)
         if (f < 0)
             return -1;
         run->flagged += f;
+        json_object_del(pc->grids, code);
         return 1;
     }
     const char *name = json_string_value(json_object_get(it, "name"));
@@ -320,9 +382,7 @@ static int apply_grid(db_conn_t *c, run_t *run, json_t *it)
         note(run, "code", code, "缺少网格名称 name（最长 100 字）");
         return 0;
     }
-    int64_t org = oc ? grid_org(c, oc) : 0;
-    if (org < 0)
-        return -1;
+    int64_t org = oc ? json_integer_value(json_object_get(pc->orgs, oc)) : 0;
     if (!org) {
         run->failed++;
         note(run, "code", code, "org_code 不是本系统中的区或街道组织编码");
@@ -337,27 +397,14 @@ static int apply_grid(db_conn_t *c, run_t *run, json_t *it)
     }
     json_t *attrs = json_object_get(it, "attributes");
     attrs = json_is_object(attrs) && json_object_size(attrs) ? attrs : NULL;
+    json_t *ng = geo_geojson(shape);
     int out = 1;
-    if (existing) {
-        db_stmt_t *st = db_prepare(c, "SELECT name, org_id, geometry, attributes FROM grids WHERE id = ?");
-        if (!st) {
-            out = -1;
-            goto done;
-        }
-        db_bind_int64(st, 1, existing);
-        if (db_step(st) != DB_ROW) {
-            db_done(st);
-            out = -1;
-            goto done;
-        }
-        json_t *og = json_parse_or_null(db_col_text(st, 2)), *oa = json_parse_or_null(db_col_text(st, 3));
-        json_t *ng = geo_geojson(shape);
-        bool same = !strcmp(db_col_text(st, 0), name) && db_col_int64(st, 1) == org && json_equal(og, ng) &&
+    if (old) {
+        json_t *oa = json_array_get(old, 4);
+        bool same = !strcmp(json_string_value(json_array_get(old, 1)), name) &&
+                    json_integer_value(json_array_get(old, 2)) == org &&
+                    json_equal(json_array_get(old, 3), ng) &&
                     (attrs ? json_equal(oa, attrs) : json_is_null(oa));
-        db_done(st);
-        json_decref(og);
-        json_decref(oa);
-        json_decref(ng);
         if (same) {
             out = 0;
             goto done;
@@ -365,39 +412,24 @@ static int apply_grid(db_conn_t *c, run_t *run, json_t *it)
     }
     grid_in_t in = {
         .code = code, .name = name, .org = org, .shape = shape, .attributes = attrs, .source = "bigdata"};
-    db_stmt_t *cnt = NULL;
-    int before_flags = 0;
-    if (existing) { /* how many of its sites were flagged before, to count the new flags */
-        cnt = db_prepare(c, "SELECT COUNT(*) FROM sites WHERE grid_id = ? AND deleted_at IS NULL AND "
-                            "location_flag IS NOT NULL");
-        if (!cnt || (db_bind_int64(cnt, 1, existing), db_step(cnt)) != DB_ROW) {
-            db_done(cnt);
-            out = -1;
-            goto done;
-        }
-        before_flags = (int)db_col_int64(cnt, 0);
-        db_done(cnt);
-    }
-    int64_t id = grid_write(c, existing, &in, run->user);
-    if (id <= 0) {
+    int64_t before_flags = 0, now_flags = 0;
+    if (existing && count_flags(c, existing, &before_flags) != 0) {
         out = -1;
         goto done;
     }
-    if (existing) {
-        int64_t now_flags = 0;
-        cnt = db_prepare(c, "SELECT COUNT(*) FROM sites WHERE grid_id = ? AND deleted_at IS NULL AND "
-                            "location_flag IS NOT NULL");
-        if (!cnt || (db_bind_int64(cnt, 1, existing), db_step(cnt)) != DB_ROW) {
-            db_done(cnt);
-            out = -1;
-            goto done;
-        }
-        now_flags = db_col_int64(cnt, 0);
-        db_done(cnt);
-        if (now_flags > before_flags)
-            run->flagged += (int)(now_flags - before_flags);
+    int64_t id = grid_write(c, existing, &in, run->user);
+    if (id <= 0 || (existing && count_flags(c, existing, &now_flags) != 0)) {
+        out = -1;
+        goto done;
     }
+    if (now_flags > before_flags)
+        run->flagged += (int)(now_flags - before_flags);
+    /* the same code again later in the page compares with what was written */
+    json_object_set_new(pc->grids, code,
+                        json_pack("[I,s,I,O,o]", (json_int_t)id, name, (json_int_t)org, ng,
+                                  attrs ? json_deep_copy(attrs) : json_null()));
 done:
+    json_decref(ng);
     geo_free(shape);
     return out;
 }
@@ -412,16 +444,26 @@ static int apply_page(db_t *db, run_t *run, json_t *items, const char *next_curs
         snprintf(run->error, sizeof run->error, "数据库不可用");
         return -1;
     }
+    page_ctx_t pc = {0};
+    if (preload(c, items, &pc) != 0) {
+        snprintf(run->error, sizeof run->error, "读取网格失败：%s", db_errmsg(c));
+        json_decref(pc.grids);
+        json_decref(pc.orgs);
+        db_release(c);
+        return -1;
+    }
     size_t i;
     json_t *it;
     int changed = 0;
     json_t *codes = json_array();
     json_array_foreach(items, i, it)
     {
-        int r = apply_grid(c, run, it);
+        int r = apply_grid(c, run, &pc, it);
         if (r < 0) {
             snprintf(run->error, sizeof run->error, "写入网格失败：%s", db_errmsg(c));
             json_decref(codes);
+            json_decref(pc.grids);
+            json_decref(pc.orgs);
             db_release(c);
             return -1;
         }
@@ -431,6 +473,8 @@ static int apply_page(db_t *db, run_t *run, json_t *items, const char *next_curs
                 json_array_append_new(codes, json_string(json_string_value(json_object_get(it, "code"))));
         }
     }
+    json_decref(pc.grids);
+    json_decref(pc.orgs);
     db_stmt_t *st = db_prepare(c, "UPDATE bigdata_settings SET pull_cursor = ? WHERE id = 1");
     int rc = DB_ERROR;
     if (st) {
