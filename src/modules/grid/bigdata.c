@@ -800,8 +800,14 @@ int grid_bigdata_run(db_t *db, int64_t run_id, const char *kind, int64_t user)
         got = db_step(st) == DB_DONE && db_changes(c) == 1;
     }
     db_done(st);
+    if (!got && !run.run_id) { /* the schedule while a run is going on: nothing to log */
+        db_release(c);
+        bd_conf_free(&cf);
+        json_decref(run.details);
+        return 0;
+    }
     if (!run.run_id)
-        run.run_id = bd_run_create(c, kind, got ? "running" : "failed", user);
+        run.run_id = bd_run_create(c, kind, "running", user);
     db_release(c);
     if (run.run_id <= 0)
         goto out;
