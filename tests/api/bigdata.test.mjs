@@ -165,12 +165,21 @@ test('a site change reaches the center exactly once through a lost answer and a 
   const queued = (await admin.get('/api/v1/bigdata/outbox?status=pending&page_size=50')).json.items.filter((x) => x.site_id === created.json.id);
   assert.equal(queued.length, 1);
 
+  // a signature refused (the settings' fault) leaves the change queued, not failed
+  await configure({ secret: 'not-the-secret' });
+  const refused = await runSync();
+  assert.equal(refused.status, 'failed');
+  const kept = (await admin.get('/api/v1/bigdata/outbox?page_size=50')).json.items.find((x) => x.site_id === created.json.id);
+  assert.equal(kept.status, 'pending');
+  assert.equal((await admin.post(`/api/v1/bigdata/outbox/${kept.id}/retry`, {})).status, 200);
+  await configure();
+
   fake.faults.pushLoseAnswer = 1; // applied by the center, answer lost
   const r1 = await runSync();
   assert.equal(r1.status, 'failed');
   let row = (await admin.get('/api/v1/bigdata/outbox?failing=true&page_size=50')).json.items.find((x) => x.site_id === created.json.id);
   assert.equal(row.status, 'pending');
-  assert.equal(row.attempts, 1);
+  assert.equal(row.attempts, 2); // the refused signature, then the lost answer
   assert.ok(row.last_error);
   assert.ok(Date.parse(row.next_at) > Date.now() + 20000, 'backoff of about 30 s');
   // not due yet: the next run leaves it alone

@@ -646,7 +646,8 @@ static int push(db_t *db, const bd_conf_t *cf, run_t *run)
             } else {
                 bd_resp_error(&r, err, sizeof err);
                 run->failed++;
-                bool transient = r.status >= 500 || r.status == 408 || r.status == 429;
+                /* a signature refused is the settings' fault, not the change's: it stays queued */
+                bool transient = r.status >= 500 || r.status == 408 || r.status == 429 || r.status == 401;
                 note(run, "external_id", due[i].ext, err);
                 outbox_mark(db, due[i].id, transient ? "pending" : "failed", att,
                             time_now_ms() + bd_backoff_ms(att), err);
