@@ -841,9 +841,12 @@ int grid_bigdata_run(db_t *db, int64_t run_id, const char *kind, int64_t user)
         }
         (void)p;
     }
-    outage(db, &cf, &run); /* first: whoever sees the run finished sees the outage clock too */
-    run_update(db, &run, run.error[0] ? "failed" : "ok");
     rc = 0;
+    if (cf.base_url[0] && cf.secret)
+        outage(db, &cf, &run); /* first: whoever sees the run finished sees the outage clock too */
+    else
+        rc = 1; /* nothing was asked of the center: only the lease is given back */
+    run_update(db, &run, run.error[0] ? "failed" : "ok");
 out:
     if (got && rc != 0 && (c = db_acquire(db)) != NULL) {
         db_exec(c, "UPDATE bigdata_settings SET running_until = NULL WHERE id = 1");
@@ -851,7 +854,7 @@ out:
     }
     bd_conf_free(&cf);
     json_decref(run.details);
-    return rc;
+    return rc < 0 ? -1 : 0;
 }
 
 /* ---- the outbox ---- */

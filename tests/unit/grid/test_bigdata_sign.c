@@ -22,8 +22,8 @@ static void hmac_sha256_is_the_documented_fallback(void **state)
     (void)state;
     char digest[65], sig[65];
     const char *body = "{\"a\":1}";
-    bd_sign("HMAC-SHA256", "Zd-Secret", "PUT", "/v1/sites/abc", "1764950400", "0123456789abcdef0123456789abcdef",
-            body, strlen(body), digest, sig);
+    bd_sign("HMAC-SHA256", "Zd-Secret", "PUT", "/v1/sites/abc", "1764950400",
+            "0123456789abcdef0123456789abcdef", body, strlen(body), digest, sig);
     assert_string_equal(digest, "015abd7f5cc57a2dd94b7590f04ad8084273905ee33ec5cebeae62276a97f862");
     assert_string_equal(sig, "45b4dc0d065007368542b7cdf58d6725820bd2cd287ec10ad15f5af0b164a192");
 }
