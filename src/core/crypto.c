@@ -55,6 +55,17 @@ void crypto_hmac_sha256_hex(const void *key, size_t keylen, const void *data, si
     str_hex(md, len, out);
 }
 
+void crypto_hmac_sm3_hex(const void *key, size_t keylen, const void *data, size_t n, char out[65])
+{
+    unsigned char md[EVP_MAX_MD_SIZE];
+    unsigned int len = 0;
+    EVP_MD *m = EVP_MD_fetch(NULL, "SM3", NULL);
+    if (!m || !HMAC(m, key, (int)keylen, data, n, md, &len))
+        abort(); /* SM3 is in OpenSSL 3's default provider (Debian 12) */
+    EVP_MD_free(m);
+    str_hex(md, len, out);
+}
+
 char *crypto_base64(const unsigned char *in, size_t n)
 {
     size_t cap = 4 * ((n + 2) / 3) + 1;

@@ -17,6 +17,8 @@ void crypto_sha256_hex(const void *data, size_t n, char out[65]);
 void crypto_sm3_hex(const void *data, size_t n, char out[65]);
 /* HMAC-SHA256 as hex. */
 void crypto_hmac_sha256_hex(const void *key, size_t keylen, const void *data, size_t n, char out[65]);
+/* HMAC-SM3 as hex (request signing, docs/bigdata-protocol.md). */
+void crypto_hmac_sm3_hex(const void *key, size_t keylen, const void *data, size_t n, char out[65]);
 
 /* Base64 (standard alphabet, padded). Caller frees; decode returns NULL on
  * malformed input and sets *outlen. */

@@ -8,7 +8,8 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startConsole, withPage, login, until } from './lib/console.mjs';
+import { startConsole, withPage, login, loginAdmin, until } from './lib/console.mjs';
+import { startFakeCenter } from '../api/lib/fake-bigdata.mjs';
 
 const DEMO = 'Zhendi@Demo2026';
 let ctx;
@@ -134,4 +135,30 @@ test('a commissioner is created and bound to a site in its 包干 dialog; the st
     const table = page.locator('[data-test=contract-stats-table]');
     await table.getByText('浦东新区').waitFor();
   });
+});
+
+test('大数据中心同步: the settings are saved with the secret hidden, 立即同步 pulls the grids and the run shows in the log', async (t) => {
+  const fake = await startFakeCenter({ secret: 'E2E-Secret-1' });
+  fake.putGrid({ code: 'E2E-BD-1', name: '浏览器同步网格', org_code: 'SH-PD-01', geometry: { type: 'Polygon', coordinates: [[[121.8, 31.5], [121.81, 31.5], [121.81, 31.51], [121.8, 31.51], [121.8, 31.5]]] } });
+  try {
+    await withPage(t, ctx, async (page) => {
+      await loginAdmin(page, ctx.base);
+      await page.waitForSelector('[data-test=user-menu]');
+      await page.goto(`${ctx.base}/grid/bigdata`);
+      await page.locator('.el-tabs__item', { hasText: '连接设置' }).click();
+      await inp(page, 'bigdata-url').fill(fake.url);
+      await inp(page, 'bigdata-appkey').fill(fake.appKey);
+      await inp(page, 'bigdata-secret').fill(fake.secret);
+      await page.locator('[data-test=bigdata-save]').click();
+      await until(async () => /已设置/.test(await inp(page, 'bigdata-secret').getAttribute('placeholder')), 'the secret is set and not shown');
+      assert.equal(await inp(page, 'bigdata-secret').inputValue(), '');
+      await page.locator('.el-tabs__item', { hasText: '同步记录' }).click();
+      await page.locator('[data-test=bigdata-run]').click();
+      const runs = page.locator('[data-test=bigdata-runs]');
+      await until(async () => /成功/.test(await runs.textContent()), 'the run succeeds and shows in the log', 20000);
+      assert.match(await runs.textContent(), /手动/);
+    });
+  } finally {
+    await fake.stop();
+  }
 });

@@ -10,8 +10,10 @@ static const auth_perm_t PERMS[] = {
     {"grid.write", "维护网格（新建、修改、导入、删除）", AUTH_DUTY_BUSINESS},
     {"site.read", "查看党群服务阵地", AUTH_DUTY_BUSINESS},
     {"site.write", "维护党群服务阵地", AUTH_DUTY_BUSINESS},
+    {"bigdata.read", "查看大数据中心同步（设置、记录、推送队列）", AUTH_DUTY_BUSINESS},
+    {"bigdata.write", "管理大数据中心同步（连接设置、立即同步、重新推送）", AUTH_DUTY_BUSINESS},
 };
-static const auth_perm_group_t PERM_GROUPS[] = {{"grid", "网格阵地", PERMS, 4}, {NULL}};
+static const auth_perm_group_t PERM_GROUPS[] = {{"grid", "网格阵地", PERMS, 6}, {NULL}};
 
 static const zd_label_t SOURCE[] = {{"manual", "手工录入", "info"},
                                     {"import", "GeoJSON 导入", "primary"},
@@ -27,7 +29,22 @@ static const zd_label_t SITE_TYPE[] = {{"center", "党群服务中心", "danger"
                                        {"point", "党群服务点", "success"},
                                        {"building", "楼宇党建阵地", "warning"},
                                        {NULL}};
-static const zd_label_t LOCATION_FLAG[] = {{"outside", "位置不在所属网格内（待核查）", "danger"}, {NULL}};
+static const zd_label_t LOCATION_FLAG[] = {{"outside", "位置不在所属网格内（待核查）", "danger"},
+                                           {"grid_deleted", "所属网格已被大数据中心撤销（待核查）", "danger"},
+                                           {NULL}};
+static const zd_label_t SIGN_METHOD[] = {
+    {"HMAC-SM3", "HMAC-SM3（国密）", "success"}, {"HMAC-SHA256", "HMAC-SHA256（备选）", "warning"}, {NULL}};
+static const zd_label_t RUN_KIND[] = {
+    {"schedule", "定时", "info"}, {"manual", "手动", "primary"}, {"full", "全量", "warning"}, {NULL}};
+static const zd_label_t RUN_STATUS[] = {{"queued", "排队中", "info"},
+                                        {"running", "进行中", "primary"},
+                                        {"ok", "成功", "success"},
+                                        {"failed", "失败", "danger"},
+                                        {NULL}};
+static const zd_label_t OUTBOX_STATUS[] = {
+    {"pending", "待推送", "warning"}, {"sent", "已送达", "success"}, {"failed", "被拒绝", "danger"}, {NULL}};
+static const zd_label_t NOTIFY_KINDS[] = {{"bigdata.unreachable", "大数据中心连接中断"}, {NULL}};
+static const zd_label_t AUDIT_ACTIONS[] = {{"grid.bigdata_pull", "大数据中心同步网格"}, {NULL}};
 static const zd_label_t CATEGORY[] = {{"fulltime", "专职", "danger"},
                                       {"parttime", "兼职", "primary"},
                                       {"volunteer", "志愿者", "success"},
@@ -35,8 +52,13 @@ static const zd_label_t CATEGORY[] = {{"fulltime", "专职", "danger"},
                                       {NULL}};
 static const zd_label_t STATS_BY[] = {
     {"district", "按区"}, {"street", "按街道"}, {"category", "按专员类别"}, {NULL}};
-static const zd_label_t TARGETS[] = {
-    {"grid", "网格"}, {"site", "阵地"}, {"commissioner", "党建服务专员"}, {NULL}};
+static const zd_label_t TARGETS[] = {{"grid", "网格"},
+                                     {"site", "阵地"},
+                                     {"commissioner", "党建服务专员"},
+                                     {"bigdata", "大数据中心连接"},
+                                     {"bigdata_run", "同步记录"},
+                                     {"bigdata_outbox", "阵地推送队列"},
+                                     {NULL}};
 static const zd_label_t LOG_EVENT[] = {{"grid.bad_geometry", "网格边界无效", "warning"}, {NULL}};
 static const zd_dict_t DICTS[] = {{"log_event", "日志事件", LOG_EVENT},
                                   {"grid_source", "网格来源", SOURCE},
@@ -46,6 +68,12 @@ static const zd_dict_t DICTS[] = {{"log_event", "日志事件", LOG_EVENT},
                                   {"commissioner_category", "专员类别", CATEGORY},
                                   {"contracting_stats_by", "包干统计分组", STATS_BY},
                                   {"audit_target", "审计对象", TARGETS},
+                                  {"bigdata_sign_method", "签名算法", SIGN_METHOD},
+                                  {"bigdata_run_kind", "同步触发方式", RUN_KIND},
+                                  {"bigdata_run_status", "同步状态", RUN_STATUS},
+                                  {"bigdata_outbox_status", "推送状态", OUTBOX_STATUS},
+                                  {"notify_kind", "消息类型", NOTIFY_KINDS},
+                                  {"audit_action", "审计操作", AUDIT_ACTIONS},
                                   {NULL}};
 
 char grid_tile_url[512], grid_tile_attribution[256];
@@ -104,8 +132,10 @@ static int init(zd_app_t *app, char *err, size_t errlen)
     auth_grant_default("city_reviewer", "grid.read");
     auth_grant_default("district_reviewer", "site.read");
     auth_grant_default("city_reviewer", "site.read");
+    auth_grant_default("sys_admin", "bigdata.read");
+    auth_grant_default("sys_admin", "bigdata.write");
     return grid_grid_routes(app, err, errlen) || grid_site_routes(app, err, errlen) ||
-                   grid_contract_routes(app, err, errlen)
+                   grid_contract_routes(app, err, errlen) || grid_bigdata_init(app, err, errlen)
                ? -1
                : 0;
 }

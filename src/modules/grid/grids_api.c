@@ -161,14 +161,6 @@ static const vfield_t GEOJSON_QUERY[] = {
 
 /* ---- writing ---- */
 
-typedef struct {
-    const char *code, *name;
-    int64_t org;
-    geo_shape_t *shape;
-    json_t *attributes; /* object or NULL */
-    const char *source;
-} grid_in_t;
-
 /* The organisation is a district or a street inside the caller's scope.
  * NULL when fine, else the reason. */
 static const char *check_org(http_req_t *req, db_conn_t *c, int64_t org, bool *dberr)
@@ -214,8 +206,7 @@ static int bind_grid(db_stmt_t *st, const grid_in_t *in, const char *geom_text, 
     return 14;
 }
 
-/* Inserts (id 0) or updates grid id. The new id, or -1 on a database error. */
-static int64_t write_grid(http_req_t *req, db_conn_t *c, int64_t id, const grid_in_t *in)
+int64_t grid_write(db_conn_t *c, int64_t id, const grid_in_t *in, int64_t user)
 {
     json_t *gj = geo_geojson(in->shape);
     char *geom = json_dumps(gj, JSON_COMPACT);
@@ -232,7 +223,7 @@ static int64_t write_grid(http_req_t *req, db_conn_t *c, int64_t id, const grid_
                "updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id");
         if (st) {
             int k = bind_grid(st, in, geom, attrs);
-            db_bind_id(st, k, http_user_id(req));
+            db_bind_id(st, k, user);
             db_bind_int64(st, k + 1, now);
             db_bind_int64(st, k + 2, now);
             if (db_step(st) == DB_ROW)
@@ -259,8 +250,7 @@ static int64_t write_grid(http_req_t *req, db_conn_t *c, int64_t id, const grid_
     return out;
 }
 
-/* The live grid holding code: its id (0 none, -1 error). */
-static int64_t grid_by_code(db_conn_t *c, const char *code)
+int64_t grid_by_code(db_conn_t *c, const char *code)
 {
     db_stmt_t *st = db_prepare(c, "SELECT id FROM grids WHERE code = ? AND deleted_at IS NULL");
     if (!st)
@@ -445,7 +435,7 @@ static void create_grid(http_req_t *req)
                     .shape = shape,
                     .attributes = json_object_get(b, "attributes"),
                     .source = "manual"};
-    int64_t id = write_grid(req, c, 0, &in);
+    int64_t id = grid_write(c, 0, &in, http_user_id(req));
     geo_free(shape);
     if (id <= 0) {
         http_db_error(req, c);
@@ -507,7 +497,7 @@ static void patch_grid(http_req_t *req)
                     .shape = shape,
                     .attributes = json_is_object(attrs) ? attrs : NULL,
                     .source = jstr(before, "source")};
-    int64_t r = write_grid(req, c, id, &in);
+    int64_t r = grid_write(c, id, &in, http_user_id(req));
     geo_free(shape);
     if (r <= 0) {
         http_db_error(req, c);
@@ -634,11 +624,11 @@ static json_t *import_feature(http_req_t *req, db_conn_t *c, json_t *f, size_t i
             result = "unchanged";
         } else {
             in.source = "import";
-            id = write_grid(req, c, existing, &in);
+            id = grid_write(c, existing, &in, http_user_id(req));
             result = "updated";
         }
     } else if (existing == 0) {
-        id = write_grid(req, c, 0, &in);
+        id = grid_write(c, 0, &in, http_user_id(req));
     }
     if (id <= 0) {
         *dberr = true;

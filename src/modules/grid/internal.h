@@ -40,6 +40,37 @@ int grid_locate_q(db_conn_t *c, qb_t *from_where, double lon, double lat, grid_h
  * rebound), those inside again unflagged. The number flagged, or -1. */
 int grid_flag_sites(db_conn_t *c, int64_t grid_id, const geo_shape_t *g);
 
+/* A grid to write. */
+typedef struct {
+    const char *code, *name;
+    int64_t org;
+    geo_shape_t *shape;
+    json_t *attributes; /* object or NULL */
+    const char *source; /* manual, import, bigdata */
+} grid_in_t;
+
+/* Inserts (id 0) or updates grid id as user (0: the system), then re-tests
+ * the sites of an updated grid (grid_flag_sites). The id, or -1 on a
+ * database error. */
+int64_t grid_write(db_conn_t *c, int64_t id, const grid_in_t *in, int64_t user);
+/* The live grid holding code: its id (0 none, -1 error). */
+int64_t grid_by_code(db_conn_t *c, const char *code);
+
+/* ---- the big-data center (bigdata.c, bigdata_api.c) ---- */
+
+/* Queues a site change for the center in the caller's transaction: the
+ * site as loaded (site_row's JSON, borrowed), deleted when it was deleted.
+ * A queued, unsent change of the same site is replaced. 0, or -1 on a
+ * database error. */
+int grid_outbox_site(db_conn_t *c, const json_t *site, bool deleted, int64_t user);
+/* Registers the sync job and its schedule. */
+int grid_bigdata_init(zd_app_t *app, char *err, size_t errlen);
+int grid_bigdata_routes(zd_app_t *app, char *err, size_t errlen);
+/* One sync run (pull grids, push sites) as run_id (0: a new run of kind).
+ * 0 when it ran (ok or failed, recorded in the run), -1 when it could not
+ * start (another run holds the lease: the run is marked so). */
+int grid_bigdata_run(db_t *db, int64_t run_id, const char *kind, int64_t user);
+
 int grid_grid_routes(zd_app_t *app, char *err, size_t errlen);
 extern const zd_resource_t COMMISSIONERS;
 extern const char *const GRID_COMMISSIONER_CATEGORIES[];

@@ -500,6 +500,10 @@ static void create_site(http_req_t *req)
     json_t *o = load(req, c, id);
     if (!o)
         return;
+    if (grid_outbox_site(c, o, false, http_user_id(req)) != 0) {
+        http_db_error(req, c);
+        return;
+    }
     audit_entry_t ae = {.target = id, .after = o};
     audit_reply(req, c, true, &ae, 201, json_incref(o));
 }
@@ -516,6 +520,10 @@ static void patch_site(http_req_t *req)
     json_t *after = load(req, c, id);
     if (!after)
         return;
+    if (grid_outbox_site(c, after, false, http_user_id(req)) != 0) {
+        http_db_error(req, c);
+        return;
+    }
     audit_entry_t ae = {.target = id, .before = before, .after = after};
     audit_reply(req, c, true, &ae, 200, json_incref(after));
 }
@@ -540,6 +548,10 @@ static void delete_site(http_req_t *req)
     qb_sql(&q, " AND deleted_at IS NULL");
     if (!res_transition(req, c, &q, "阵地已被删除"))
         return;
+    if (grid_outbox_site(c, before, true, http_user_id(req)) != 0) {
+        http_db_error(req, c);
+        return;
+    }
     audit_entry_t ae = {.target = id, .before = before};
     audit_reply(req, c, true, &ae, 204, NULL);
 }

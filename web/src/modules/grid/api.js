@@ -38,3 +38,16 @@ export const contractApi = {
   unbindCommissioner: (id, cid) => api.del(`${V}/sites/${id}/commissioners/${cid}`),
   stats: (by) => api.get(`${V}/contracting/stats`, { by }),
 };
+
+// the big-data center connector (docs/bigdata-protocol.md)
+export const bigdataApi = {
+  settings: () => api.get(`${V}/bigdata/settings`),
+  saveSettings: (body, opts) => api.put(`${V}/bigdata/settings`, body, opts),
+  runs: (q) => api.get(`${V}/bigdata/runs`, q),
+  run: (id) => api.get(`${V}/bigdata/runs/${id}`),
+  start: (full) => api.post(`${V}/bigdata/runs`, { full: !!full }),
+  exportRuns: (q) => exportList(`${V}/bigdata/runs`, q, '同步记录.xlsx'),
+  outbox: (q) => api.get(`${V}/bigdata/outbox`, q),
+  retry: (id) => api.post(`${V}/bigdata/outbox/${id}/retry`, {}),
+  exportOutbox: (q) => exportList(`${V}/bigdata/outbox`, q, '阵地推送队列.xlsx'),
+};

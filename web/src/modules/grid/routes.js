@@ -2,7 +2,7 @@
 // their GeoJSON import, the service sites with a map picker, and the map of
 // grids and sites. Collected by router/modules.js.
 import { markRaw } from 'vue';
-import { MapLocation, Grid, OfficeBuilding, Location, User, DataAnalysis } from '@element-plus/icons-vue';
+import { MapLocation, Grid, OfficeBuilding, Location, User, DataAnalysis, Connection } from '@element-plus/icons-vue';
 
 export default {
   name: 'grid',
@@ -39,6 +39,12 @@ export default {
       name: 'grid-contracting',
       component: () => import('./views/ContractStats.vue'),
       meta: { title: '包干统计', group: 'grid', icon: markRaw(DataAnalysis), perm: 'site.read' },
+    },
+    {
+      path: 'grid/bigdata',
+      name: 'grid-bigdata',
+      component: () => import('./views/BigdataPage.vue'),
+      meta: { title: '大数据中心同步', group: 'grid', icon: markRaw(Connection), perm: 'bigdata.read' },
     },
   ],
 };
