@@ -7,6 +7,8 @@
 
 #define ZD_CURL_FUNCS(X)                                                                                     \
     X(curl_easy_cleanup)                                                                                     \
+    X(curl_easy_escape)                                                                                      \
+    X(curl_free)                                                                                             \
     X(curl_easy_getinfo)                                                                                     \
     X(curl_easy_init)                                                                                        \
     X(curl_easy_perform)                                                                                     \
@@ -30,6 +32,8 @@ const zd_curl_t *zd_curl(void);
 #undef curl_easy_getinfo /* curl.h's argument-counting macros */
 #undef curl_easy_setopt
 #define curl_easy_cleanup   (zd_curl()->curl_easy_cleanup)
+#define curl_easy_escape    (zd_curl()->curl_easy_escape)
+#define curl_free           (zd_curl()->curl_free)
 #define curl_easy_getinfo   (zd_curl()->curl_easy_getinfo)
 #define curl_easy_init      (zd_curl()->curl_easy_init)
 #define curl_easy_perform   (zd_curl()->curl_easy_perform)

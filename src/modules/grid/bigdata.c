@@ -6,6 +6,7 @@
  * threads; one run at a time (a lease in bigdata_settings). */
 #include "modules/grid/bigdata.h"
 #include "core/crypto.h"
+#include "core/curldl.h"
 #include "core/jsonutil.h"
 #include "core/log.h"
 #include "core/str.h"
@@ -14,7 +15,6 @@
 #include "jobs/jobs.h"
 #include "modules/grid/internal.h"
 #include "modules/notify/notify.h"
-#include <curl/curl.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>

@@ -140,7 +140,7 @@ int grid_demo(zd_app_t *app, char *err, size_t errlen)
     audit_entry_t ae = {.action = "system.demo_load", .detail = "加载演示数据：网格 5 个、阵地 4 个"};
     if (audit_write(c, NULL, &ae) != 0 || db_commit(c) != 0)
         goto dberr;
-    log_msg(LOG_APP, LOG_INFO, "demo.loaded", "demo grids loaded");
+    log_msg(LOG_APP, LOG_INFO, "demo.loaded", "已载入演示网格与阵地");
     ret = 0;
     goto out;
 dberr:

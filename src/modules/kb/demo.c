@@ -96,7 +96,7 @@ int kb_demo(zd_app_t *app, char *err, size_t errlen)
                         .detail = "加载演示数据：知识库 2 个（各含 1 篇待索引文档）"};
     if (audit_write(c, NULL, &ae) != 0 || db_commit(c) != 0)
         goto dberr;
-    log_msg(LOG_APP, LOG_INFO, "demo.loaded", "demo knowledge bases loaded");
+    log_msg(LOG_APP, LOG_INFO, "demo.loaded", "已载入演示知识库");
     ret = 0;
     goto out;
 dberr:

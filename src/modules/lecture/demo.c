@@ -97,7 +97,7 @@ int lecture_demo(zd_app_t *app, char *err, size_t errlen)
                         .detail = "加载演示数据：初心讲堂（已发布 3 个、草稿 1 个）"};
     if (audit_write(c, NULL, &ae) != 0 || db_commit(c) != 0)
         goto dberr;
-    log_msg(LOG_APP, LOG_INFO, "demo.loaded", "demo lectures loaded");
+    log_msg(LOG_APP, LOG_INFO, "demo.loaded", "已载入演示讲堂");
     ret = 0;
     goto out;
 dberr:

@@ -84,7 +84,7 @@ int live_demo(zd_app_t *app, char *err, size_t errlen)
                         .detail = "加载演示数据：直播预约（已批准 3 条、草稿 2 条）"};
     if (audit_write(c, NULL, &ae) != 0 || db_commit(c) != 0)
         goto dberr;
-    log_msg(LOG_APP, LOG_INFO, "demo.loaded", "demo live streams loaded");
+    log_msg(LOG_APP, LOG_INFO, "demo.loaded", "已载入演示直播");
     ret = 0;
     goto out;
 dberr:
