@@ -14,8 +14,8 @@ void zd_dl_open(const char *soname, const char *const *names, void **ptrs, int n
             why = names[i];
     if (!why)
         return;
-    log_msg(LOG_APP, LOG_ERROR, "dl.missing",
-            "%s cannot be loaded (%s): install the packages of deps/apt.txt", soname, why);
+    log_msg(LOG_APP, LOG_ERROR, "dl.missing", "无法载入 %s（%s）：请安装 deps/apt.txt 中的软件包", soname,
+            why);
     fprintf(stderr, "zhendi: %s cannot be loaded (%s): install the packages of deps/apt.txt\n", soname, why);
     exit(70);
 }

@@ -43,8 +43,8 @@ static void load(void)
     if (!f) {
         snprintf(g_error, sizeof g_error, "pinyin table %s cannot be read (install rime-data-pinyin-simp)",
                  path);
-        log_msg(LOG_APP, LOG_WARN, "proofread.pinyin_unavailable",
-                "%s: lexicons matching by pinyin match only as written", g_error);
+        log_msg(LOG_APP, LOG_WARN, "proofread.pinyin_unavailable", "%s：按拼音匹配的词库只按字面匹配",
+                g_error);
         return;
     }
     py_table_t *t = calloc(1, sizeof *t);

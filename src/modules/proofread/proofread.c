@@ -66,6 +66,7 @@ static const zd_label_t LOG_EVENT[] = {{"proofread.lexicons_loaded", "校真词�
                                        {"proofread.external_failed", "外部校对服务失败", "warning"},
                                        {"proofread.segmenter_missing", "分词词典缺失", "warning"},
                                        {"proofread.lm_unavailable", "语言模型不可用", "warning"},
+                                       {"proofread.pinyin_unavailable", "拼音表不可用", "warning"},
                                        {"proofread.video_uploaded", "视频校对上传", "info"},
                                        {NULL}};
 static const zd_dict_t DICTS[] = {{"log_event", "日志事件", LOG_EVENT},

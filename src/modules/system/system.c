@@ -587,6 +587,7 @@ static const zd_label_t LOG_EVENT[] = {{"server.started", "服务启动", "succe
                                        {"backup.done", "备份完成", "success"},
                                        {"demo.loaded", "演示数据已载入", "info"},
                                        {"text.pinyin_unavailable", "汉字转拼音不可用", "warning"},
+                                       {"dl.missing", "动态库缺失", "danger"},
                                        {NULL}};
 /* fields of log records (the viewer's 内容 and detail) */
 static const zd_label_t LOG_FIELD[] = {{"msg", "说明"},
