@@ -8,6 +8,7 @@
 #include "http/internal.h"
 #include <errno.h>
 #include <fcntl.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -131,6 +132,8 @@ void http_send_xlsx(http_req_t *req, const char *filename, const char *sheet, js
             lxw_row_t r = (lxw_row_t)(i + 1);
             if (json_is_integer(v))
                 worksheet_write_number(ws, r, (lxw_col_t)j, (double)json_integer_value(v), NULL);
+            else if (json_is_real(v)) /* rounded to what people read: 12.35 MB */
+                worksheet_write_number(ws, r, (lxw_col_t)j, round(json_real_value(v) * 100) / 100, NULL);
             else if (json_is_string(v))
                 worksheet_write_string(ws, r, (lxw_col_t)j, json_string_value(v), NULL);
         }

@@ -37,7 +37,7 @@ bool http_tus_metadata(const char *md, const char *key, char *out, size_t outsz,
 json_t *http_upload_json(const http_upload_t *u);
 
 /* Answers an .xlsx download: a bold header row, then rows (arrays of
- * strings and integers), built in DATA/tmp (constant memory) and sent from
+ * strings, integers and reals — reals rounded to two decimals), built in DATA/tmp (constant memory) and sent from
  * the file. */
 void http_send_xlsx(http_req_t *req, const char *filename, const char *sheet, json_t *header, json_t *rows);
 /* Answers with the Word document d as an attachment named filename (UTF-8);

@@ -76,10 +76,11 @@ async function waitJob(client, id) {
 }
 const text = (s) => Buffer.from(s, 'utf8');
 // the text of an .xlsx answer's sheet (and shared strings)
-function sheetText(buf) {
+// every member of the workbook, or only the named one
+function sheetText(buf, member) {
   const f = join(work, `x${Math.random().toString(16).slice(2)}.xlsx`);
   writeFileSync(f, buf);
-  return execFileSync('unzip', ['-p', f], { encoding: 'utf8' });
+  return execFileSync('unzip', ['-p', f, ...(member ? [member] : [])], { encoding: 'utf8' });
 }
 
 test('the server tells tus clients what it speaks', async () => {
@@ -439,10 +440,15 @@ test('statistics count downloads by file, organisation and day, and export as .x
   assert.ok(org.items.every((x) => x.key === pdOrg || x.key !== hpOrg || x.downloads === 0));
   const x = await fetch(`${srv.base}/api/v1/storage/stats/export?group=file`, { headers: { cookie: pd.cookie } });
   assert.equal(x.status, 200);
-  assert.match(sheetText(Buffer.from(await x.arrayBuffer())), /下载次数/);
+  const stats = sheetText(Buffer.from(await x.arrayBuffer()));
+  assert.match(stats, /下载次数/);
+  assert.match(stats, /<c r="C2"[^>]*><v>[\d.]+<\/v><\/c>/, 'the traffic in MB is a number, not an empty cell');
   const files = await fetch(`${srv.base}/api/v1/storage/files/export`, { headers: { cookie: pd.cookie } });
   assert.equal(files.status, 200);
-  assert.match(sheetText(Buffer.from(await files.arrayBuffer())), /文件名/);
+  const list = sheetText(Buffer.from(await files.arrayBuffer()), 'xl/worksheets/sheet1.xml');
+  assert.match(list, /文件名/);
+  assert.match(list, /\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}/, 'upload times in local time');
+  assert.doesNotMatch(list, /\d{4}-\d{2}-\d{2}T\d{2}:/, 'no ISO 8601 times');
 });
 
 test('the system page shows the virus scanner with its signatures', async () => {

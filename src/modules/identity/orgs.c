@@ -948,7 +948,7 @@ static void export_orgs(http_req_t *req)
                                "联系人", "联系电话", "地址", "领域", "行业", "党员数", "状态");
     audit_entry_t ae = {.detail = http_printf(req, "导出 %zu 个组织", json_array_size(rows))};
     if (audit_req(req, &ae))
-        http_send_xlsx(req, "orgs.xlsx", "组织机构", header, rows);
+        http_send_xlsx(req, "组织机构.xlsx", "组织机构", header, rows);
     json_decref(header);
     json_decref(rows);
 }

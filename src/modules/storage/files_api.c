@@ -484,7 +484,7 @@ static void export_files(http_req_t *req)
     while (st && (rc = db_step(st)) == DB_ROW) {
         json_t *f = storage_file_row(st, NULL);
         char sz[32], at[40];
-        time_iso8601(jint(f, "created_at", 0), at, sizeof at);
+        time_local(db_col_int64(st, 13), at, sizeof at); /* local time, as people read it */
         json_array_append_new(rows,
                               json_pack("[s,s,s,s,s,s,s,s,I]", jstr(f, "name"), jstr(f, "title"),
                                         storage_purpose_title(jstr(f, "purpose")),
