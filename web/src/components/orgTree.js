@@ -3,6 +3,7 @@
 // organisation (their data scope starts there); when the user has none the
 // city root(s) are used. Children are fetched per node (page_size 200, the
 // contract's maximum; a node with more children shows a "more" hint).
+import { ref } from 'vue';
 import { orgApi } from '@/modules/identity/api.js';
 
 export const CHILD_PAGE = 200;
@@ -37,4 +38,43 @@ export async function loadRoots(user) {
 export async function loadChildren(id, extra = {}) {
   const r = await orgApi.list({ parent_id: id, page_size: CHILD_PAGE, ...extra });
   return { nodes: (r.items || []).map(node), more: (r.total || 0) > (r.items || []).length };
+}
+
+/** Searching organisations as the user types (name, code or the name's
+ *  pinyin, GET /orgs?q= within the caller's scope), debounced, stale answers
+ *  dropped: { hits, more, searching, search(keyword), reset() }.
+ *  query: extra list parameters; keep(o): which hits to show. */
+export function useOrgSearch({ query = {}, keep = () => true } = {}) {
+  const hits = ref([]);
+  const more = ref(false);
+  const searching = ref(false);
+  let timer = null;
+  let seq = 0;
+  function reset() {
+    seq++;
+    clearTimeout(timer);
+    hits.value = [];
+    more.value = false;
+    searching.value = false;
+  }
+  function search(keyword) {
+    const kw = (keyword || '').trim();
+    reset();
+    if (!kw) return;
+    searching.value = true;
+    const my = seq;
+    timer = setTimeout(async () => {
+      try {
+        const r = await orgApi.list({ ...query, q: kw });
+        if (my !== seq) return;
+        hits.value = (r.items || []).filter(keep);
+        more.value = (r.total || 0) > hits.value.length;
+      } catch {
+        if (my === seq) hits.value = [];
+      } finally {
+        if (my === seq) searching.value = false;
+      }
+    }, 250);
+  }
+  return { hits, more, searching, search, reset };
 }
