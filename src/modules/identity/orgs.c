@@ -141,16 +141,18 @@ int identity_org_pinyin_backfill(db_t *db)
     if (!c)
         return -1;
     int rc = 0, n = 0;
-    for (;;) { /* a page at a time: no statement open while writing */
+    int64_t last = 0; /* by id: a name ICU cannot read is passed, not retried forever */
+    while (rc == 0) { /* a page at a time: no statement open while writing */
         int64_t ids[200];
         char *names[200];
         int k = 0;
-        db_stmt_t *st =
-            db_prepare(c, "SELECT id, name FROM orgs WHERE name_pinyin IS NULL ORDER BY id LIMIT 200");
+        db_stmt_t *st = db_prepare(
+            c, "SELECT id, name FROM orgs WHERE name_pinyin IS NULL AND id > ? ORDER BY id LIMIT 200");
         if (!st) {
             rc = -1;
             break;
         }
+        db_bind_int64(st, 1, last);
         while (k < 200 && db_step(st) == DB_ROW) {
             ids[k] = db_col_int64(st, 0);
             names[k++] = strdup(db_col_text(st, 1) ? db_col_text(st, 1) : "");
@@ -158,32 +160,18 @@ int identity_org_pinyin_backfill(db_t *db)
         db_done(st);
         if (!k)
             break;
-        bool stuck = false;
-        if (db_begin(c) != 0)
-            rc = -1;
+        rc = db_begin(c);
         for (int i = 0; i < k; i++) {
-            char *key = rc == 0 ? hanlatin_key(names[i]) : NULL;
-            if (rc == 0 && !key)
-                stuck = true; /* no ICU: leave them */
-            st = key ? db_prepare(c, "UPDATE orgs SET name_pinyin = ? WHERE id = ?") : NULL;
-            if (st) {
-                db_bind_text(st, 1, key);
-                db_bind_int64(st, 2, ids[i]);
-                if (db_step(st) != DB_DONE)
-                    rc = -1;
-                db_done(st);
-            } else if (key)
+            if (rc == 0 && identity_org_pinyin(c, ids[i], names[i]) != 0)
                 rc = -1;
-            free(key);
             free(names[i]);
         }
         if (rc == 0 && db_commit(c) != 0)
             rc = -1;
         if (rc != 0)
             db_rollback(c);
+        last = ids[k - 1];
         n += k;
-        if (rc != 0 || stuck)
-            break;
     }
     db_release(c);
     if (n)
