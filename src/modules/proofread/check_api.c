@@ -197,17 +197,23 @@ static bool field_is(const multipart_part_t *p, const char *lit)
     return p->len == strlen(lit) && !memcmp(p->data, lit, p->len);
 }
 
+/* The form's "external" field into *external (absent: true; false keeps
+ * the text away from the external service); false when it is neither
+ * true/1 nor false/0. */
+static bool form_external(const multipart_form_t *form, bool *external)
+{
+    const multipart_part_t *ev = multipart_get(form, "external");
+    *external = !(ev && (field_is(ev, "false") || field_is(ev, "0")));
+    return !ev || !*external || field_is(ev, "true") || field_is(ev, "1");
+}
+
 static void post_image(http_req_t *req)
 {
     multipart_form_t form;
     if (!http_upload_parse(req, (size_t)proofread_cfg.image_max_mb << 20, "图片", &form))
         return;
-    /* "external": false keeps the text away from the external service */
-    const multipart_part_t *ev = multipart_get(&form, "external");
-    bool on = ev && (field_is(ev, "true") || field_is(ev, "1")),
-         off = ev && (field_is(ev, "false") || field_is(ev, "0"));
-    bool external = !off;
-    if (ev && !on && !off) {
+    bool external;
+    if (!form_external(&form, &external)) {
         multipart_form_free(&form);
         http_error_fields(req, json_pack("{s:s}", "external", "应为 true 或 false"));
         return;
@@ -288,8 +294,7 @@ static void post_document(http_req_t *req)
     multipart_form_t form;
     if (!http_upload_parse(req, (size_t)proofread_cfg.document_max_mb << 20, "文档", &form))
         return;
-    const multipart_part_t *file = multipart_get(&form, "file"), *cv = multipart_get(&form, "categories"),
-                           *ev = multipart_get(&form, "external");
+    const multipart_part_t *file = multipart_get(&form, "file"), *cv = multipart_get(&form, "categories");
     unsigned cats = 0;
     json_t *bad = json_object();
     if (!file || !file->filename || !file->len)
@@ -297,9 +302,8 @@ static void post_document(http_req_t *req)
     if (cv && cv->len && !form_categories(cv, &cats))
         json_object_set_new(bad, "categories",
                             json_string("应为 sensitive、formulation、typo、custom，以逗号分隔"));
-    bool on = ev && (field_is(ev, "true") || field_is(ev, "1")),
-         off = ev && (field_is(ev, "false") || field_is(ev, "0"));
-    if (ev && !on && !off)
+    bool external;
+    if (!form_external(&form, &external))
         json_object_set_new(bad, "external", json_string("应为 true 或 false"));
     if (json_object_size(bad)) {
         multipart_form_free(&form);
@@ -338,7 +342,7 @@ static void post_document(http_req_t *req)
                    TEXT_MAX_CHARS);
         return;
     }
-    json_t *o = check_text(text, len, cats, !off, false, http_request_id(req), err, sizeof err);
+    json_t *o = check_text(text, len, cats, external, false, http_request_id(req), err, sizeof err);
     if (!o) {
         free(text);
         http_error(req, 503, "unavailable", "%s", err);
