@@ -402,8 +402,9 @@ static void get_meta(http_req_t *req)
                                               "title", pr_severity_title((pr_severity_t)s)));
     for (int i = 0; IMAGE_TYPES[i]; i++)
         json_array_append_new(itypes, json_string(IMAGE_TYPES[i]));
-    json_t *verdicts = json_pack("[{s:s,s:s},{s:s,s:s},{s:s,s:s}]", "code", "pass", "title", "通过", "code",
-                                 "warn", "title", "需复核", "code", "block", "title", "不通过");
+    json_t *verdicts = json_array();
+    for (const zd_label_t *l = PROOFREAD_VERDICTS; l->value; l++)
+        json_array_append_new(verdicts, json_pack("{s:s,s:s}", "code", l->value, "title", l->label));
     json_t *o = json_pack("{s:o,s:o,s:o,s:o,s:I,s:I,s:I,s:I,s:o,s:b}", "categories", cats, "severities", sevs,
                           "rules", rules, "verdicts", verdicts, "text_max_chars", (json_int_t)TEXT_MAX_CHARS,
                           "image_max_bytes", (json_int_t)(proofread_cfg.image_max_mb << 20),

@@ -243,7 +243,10 @@ static const char *severity_title(const char *name)
 }
 static const char *verdict_title(const char *v)
 {
-    return !v ? "" : !strcmp(v, "block") ? "不通过" : !strcmp(v, "warn") ? "需复核" : "通过";
+    for (const zd_label_t *l = PROOFREAD_VERDICTS; v && l->value; l++)
+        if (!strcmp(l->value, v))
+            return l->label;
+    return "";
 }
 
 /* Byte offset of the character n characters before (dir < 0) or after b. */

@@ -9,6 +9,7 @@
 #include "core/db.h"
 #include "core/embed.h"
 #include "http/multipart.h"
+#include "modules/module.h"
 #include "modules/proofread/proofread.h"
 
 /* ---- module internals ---- */
@@ -32,6 +33,8 @@ extern proofread_settings_t proofread_cfg;
 int64_t proofread_history_save(http_req_t *req, db_conn_t *c, const char *kind, const char *title,
                                const char *file_type, const char *text, size_t len, json_t *result);
 extern const zd_resource_t PROOFREAD_CHECKS;
+/* pass / warn / block with their Chinese names (the proofread_verdict dictionary) */
+extern const zd_label_t PROOFREAD_VERDICTS[];
 int proofread_history_routes(zd_app_t *app, char *err, size_t errlen);
 
 /* engine.c — the current lexicons, their reload, OCR slots */

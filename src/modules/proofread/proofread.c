@@ -43,7 +43,7 @@ static const zd_label_t CATEGORY[] = {
     {"custom", "自定义", "info"},      {"whitelist", "白名单", "success"},     {NULL}};
 static const zd_label_t SEVERITY[] = {
     {"block", "阻断", "danger"}, {"warn", "警告", "warning"}, {"info", "提示", "info"}, {NULL}};
-static const zd_label_t VERDICT[] = {
+const zd_label_t PROOFREAD_VERDICTS[] = {
     {"pass", "通过", "success"}, {"warn", "需复核", "warning"}, {"block", "不通过", "danger"}, {NULL}};
 /* the built-in lexicons' seeding (the others are their routes' summaries) */
 static const zd_label_t ACTIONS[] = {
@@ -74,7 +74,7 @@ static const zd_dict_t DICTS[] = {{"log_event", "日志事件", LOG_EVENT},
                                   {"proofread_check_kind", "校对记录类型", CHECK_KIND},
                                   {"proofread_category", "校对类别", CATEGORY},
                                   {"proofread_severity", "严重程度", SEVERITY},
-                                  {"proofread_verdict", "校对结论", VERDICT},
+                                  {"proofread_verdict", "校对结论", PROOFREAD_VERDICTS},
                                   {"lexicon_repeats", "重复字只算一次", REPEATS},
                                   {"audit_action", "审计操作", ACTIONS},
                                   {NULL}};
