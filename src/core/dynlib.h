@@ -4,7 +4,7 @@
  * proofread --text` needs neither libcurl nor libpq, which bring some thirty
  * libraries with them: GnuTLS, Kerberos, LDAP …). libvips, poppler-glib and
  * libclamav are opened the same way by their only users (media/image.c,
- * modules/kb/parse.c, modules/storage/scan.c).
+ * text/docparse.c, modules/storage/scan.c).
  *
  * The first call of zd_dl_open() loads the library and looks up every
  * function (thread-safe); a missing library is a broken installation
