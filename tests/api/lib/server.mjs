@@ -14,6 +14,7 @@ import { mkdtempSync, rmSync, readFileSync, existsSync, readdirSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
+import { after } from 'node:test';
 
 export const BIN = process.env.ZHENDI_BIN || new URL('../../../build/zhendi', import.meta.url).pathname;
 export const ADMIN_PASSWORD = 'Zhendi-Test-2026!';
@@ -49,6 +50,21 @@ export function dropTestDatabase(url) {
 
 const databases = new Map(); // data dir → database URL, for restarts on the same data
 
+// A test that fails before its srv.stop() leaves its server running, and a
+// running child keeps the test file's process alive for ever: the suite hangs
+// instead of reporting the failure. When a test file's tests are over, the
+// servers still running are killed, and a file whose process is still held
+// open by something else (a fake service not closed) ends 10 s later.
+// (Only under `node --test`: benches and scripts import this file too.)
+const running = new Set();
+if (process.env.NODE_TEST_CONTEXT) after(() => {
+  for (const proc of running) proc.kill('SIGKILL');
+  setTimeout(() => {
+    process.stderr.write('test file still busy 10 s after its tests ended: forced to exit\n');
+    process.exit(process.exitCode || 1);
+  }, 10000).unref();
+});
+
 export async function startServer({ env = {}, args = [], dataDir, keepData = false } = {}) {
   const data = dataDir || mkdtempSync(join(tmpdir(), 'zhendi-api-'));
   let db = null, ownDb = false;
@@ -74,6 +90,8 @@ export async function startServer({ env = {}, args = [], dataDir, keepData = fal
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  running.add(proc);
+  proc.on('exit', () => running.delete(proc));
   let stderr = '';
   proc.stderr.on('data', (d) => { stderr += d; });
   const port = await new Promise((resolve, reject) => {
