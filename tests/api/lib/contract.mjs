@@ -78,3 +78,10 @@ export function holderOf(admins, op) {
   const p = realPerm(op);
   return admins.find((a) => !p || a.perms.has(p))?.client;
 }
+
+// A query parameter the server checks against its declared type (number,
+// boolean, one of an enum, a sort key) before any handler or query runs;
+// contract.test.mjs holds every route to it, and scripts/sqlmap.mjs probes
+// only the free-text parameters.
+export const typedParam = (p) => ['integer', 'number', 'boolean'].includes(p.schema?.type)
+  || Array.isArray(p.schema?.enum) || (p.name === 'sort' && Array.isArray(p['x-sort-keys']));
