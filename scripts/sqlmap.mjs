@@ -1,17 +1,18 @@
 // The injection probe an attacker ran, kept runnable (make security, run by
 // make test): Debian's sqlmap against a real server with demo data, over
-// every query parameter of every GET route and every field of every JSON
-// body that has an example, as the administrator who may call each. Any
-// parameter sqlmap finds injectable fails the run; so does a server that
-// stops answering.
+// every free-text query parameter of every GET route (the typed ones are
+// held to their type by tests/api/contract.test.mjs; --all-params probes
+// them too) and every string field of every JSON body that has an example,
+// as the administrator who may call each. Any parameter sqlmap finds
+// injectable fails the run; so does a server that stops answering.
 //
-//   node scripts/sqlmap.mjs [--level 3] [--risk 2] [--jobs 2]
+//   node scripts/sqlmap.mjs [--level 3] [--risk 2] [--jobs 2] [--all-params]
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startServer } from '../tests/api/lib/server.mjs';
-import { routesOf, administrators, exampleBody, fill } from '../tests/api/lib/contract.mjs';
+import { routesOf, administrators, exampleBody, fill, typedParam } from '../tests/api/lib/contract.mjs';
 
 const arg = (name, def) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -24,6 +25,7 @@ const TECH = arg('technique', 'BEUST');
 // several '*' marks): the same probes without a Python start-up, connection
 // and stability check per parameter (--per-param for the old way)
 const PER_PARAM = process.argv.includes('--per-param');
+const ALL = process.argv.includes('--all-params'); // typed parameters too
 const LIMIT = Number(arg('limit', '0'));
 const EXTRA = (arg('extra', '') || '').split(' ').filter(Boolean);
 
@@ -51,7 +53,10 @@ try {
     const headers = [`--cookie=${who.cookie}`, `--headers=X-CSRF-Token: ${who.csrf}`];
     const url = `${srv.base}${fill(r.path)}`;
     if (r.method === 'GET') {
-      const params = (r.op.parameters || []).filter((x) => x.in === 'query');
+      // typed parameters (numbers, booleans, enums, sort keys) are refused
+      // with 422 before any query runs unless they are of their type, for
+      // every route (tests/api/contract.test.mjs): only free text is probed
+      const params = (r.op.parameters || []).filter((x) => x.in === 'query' && (ALL || !typedParam(x)));
       const value = (p) => p.schema?.enum?.[0] ?? (p.schema?.type === 'integer' ? '1' : p.schema?.type === 'boolean' ? 'true' : 'abc');
       const groups = PER_PARAM ? params.map((p) => [p]) : params.length ? [params] : [];
       for (const g of groups) {
