@@ -52,17 +52,22 @@ const databases = new Map(); // data dir → database URL, for restarts on the s
 
 // A test that fails before its srv.stop() leaves its server running, and a
 // running child keeps the test file's process alive for ever: the suite hangs
-// instead of reporting the failure. When a test file's tests are over, the
-// servers still running are killed, and a file whose process is still held
-// open by something else (a fake service not closed) ends 10 s later.
-// (Only under `node --test`: benches and scripts import this file too.)
+// instead of reporting the failure. So once a test file's tests and hooks are
+// over (this hook is registered first, so it runs before the file's own
+// after hooks, which may still stop their servers gracefully: it only arms
+// timers that hold nothing alive), servers still running 30 s later are
+// killed, and a process still held open by something else (a fake service
+// never closed) is ended 10 s after that. (Only under `node --test`:
+// benches and scripts import this file too.)
 const running = new Set();
 if (process.env.NODE_TEST_CONTEXT) after(() => {
-  for (const proc of running) proc.kill('SIGKILL');
   setTimeout(() => {
-    process.stderr.write('test file still busy 10 s after its tests ended: forced to exit\n');
-    process.exit(process.exitCode || 1);
-  }, 10000).unref();
+    for (const proc of running) proc.kill('SIGKILL');
+    setTimeout(() => {
+      process.stderr.write('test file still busy 40 s after its tests ended: forced to exit\n');
+      process.exit(process.exitCode || 1);
+    }, 10000).unref();
+  }, 30000).unref();
 });
 
 export async function startServer({ env = {}, args = [], dataDir, keepData = false } = {}) {
