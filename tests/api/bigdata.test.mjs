@@ -102,6 +102,37 @@ test('the fake center refuses a bad signature, and so a run with the wrong secre
   await configure();
 });
 
+test('测试连接 says whether the center is reached and accepts the signature, with the form\'s values, saving nothing', async () => {
+  // the saved settings
+  let r = await admin.post('/api/v1/bigdata/test', {});
+  assert.equal(r.status, 200, r.body);
+  assert.equal(r.json.ok, true, r.body);
+  assert.equal(r.json.status, 200);
+  assert.match(r.json.message, /连接正常/);
+  assert.ok(r.json.server_time);
+  // a secret typed in the form but not saved: refused by the center, the saved one unchanged
+  const sealed = srv.sql('SELECT secret_sealed FROM bigdata_settings WHERE id = 1');
+  r = await admin.post('/api/v1/bigdata/test', { secret: 'typed-but-wrong' });
+  assert.equal(r.json.ok, false);
+  assert.equal(r.json.status, 401);
+  assert.match(r.json.message, /签名验证失败/);
+  assert.equal(srv.sql('SELECT secret_sealed FROM bigdata_settings WHERE id = 1'), sealed);
+  // an address where nothing answers
+  r = await admin.post('/api/v1/bigdata/test', { base_url: 'http://127.0.0.1:9/zhendi' });
+  assert.equal(r.json.ok, false);
+  assert.equal(r.json.status, 0);
+  assert.match(r.json.message, /无法连接大数据中心/);
+  // bad input, and a district worker without the permission
+  assert.equal((await admin.post('/api/v1/bigdata/test', { base_url: 'ftp://x' })).status, 422);
+  assert.equal((await pd.post('/api/v1/bigdata/test', {})).status, 403);
+  // every attempt audited with its outcome; never the secret
+  const auditor = await srv.login('auditor');
+  const audit = (await auditor.get('/api/v1/audit?action=bigdata.test&page_size=10')).json;
+  assert.equal(audit.items.length, 3, JSON.stringify(audit.items));
+  assert.deepEqual(audit.items.map((a) => a.outcome).sort(), ['failure', 'failure', 'success']);
+  assert.ok(!JSON.stringify(audit).includes('typed-but-wrong') && !JSON.stringify(audit).includes(fake.secret));
+});
+
 test('the center cut off in the middle of a pull: the next run completes without duplicates; a second pull changes nothing', async () => {
   fake.faults.cutAfterPages = 1; // the second page's connection is cut
   const first = await runSync();

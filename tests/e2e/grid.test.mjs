@@ -137,7 +137,7 @@ test('a commissioner is created and bound to a site in its 包干 dialog; the st
   });
 });
 
-test('大数据中心同步: the settings are saved with the secret hidden, 立即同步 pulls the grids and the run shows in the log', async (t) => {
+test('大数据中心同步: 测试连接 tells a wrong secret from the right one, the settings are saved with the secret hidden, 立即同步 pulls the grids and the run shows in the log', async (t) => {
   const fake = await startFakeCenter({ secret: 'E2E-Secret-1' });
   fake.putGrid({ code: 'E2E-BD-1', name: '浏览器同步网格', org_code: 'SH-PD-01', geometry: { type: 'Polygon', coordinates: [[[121.8, 31.5], [121.81, 31.5], [121.81, 31.51], [121.8, 31.51], [121.8, 31.5]]] } });
   try {
@@ -148,7 +148,13 @@ test('大数据中心同步: the settings are saved with the secret hidden, 立�
       await page.locator('.el-tabs__item', { hasText: '连接设置' }).click();
       await inp(page, 'bigdata-url').fill(fake.url);
       await inp(page, 'bigdata-appkey').fill(fake.appKey);
+      // 测试连接 with a wrong secret typed, then the right one, before saving
+      await inp(page, 'bigdata-secret').fill('not-the-secret');
+      await page.locator('[data-test=bigdata-test]').click();
+      await page.locator('[data-test=bigdata-test-result]', { hasText: '签名验证失败' }).waitFor();
       await inp(page, 'bigdata-secret').fill(fake.secret);
+      await page.locator('[data-test=bigdata-test]').click();
+      await page.locator('[data-test=bigdata-test-result]', { hasText: '连接正常' }).waitFor();
       await page.locator('[data-test=bigdata-save]').click();
       await until(async () => /已设置/.test(await inp(page, 'bigdata-secret').getAttribute('placeholder')), 'the secret is set and not shown');
       assert.equal(await inp(page, 'bigdata-secret').inputValue(), '');

@@ -43,6 +43,7 @@ export const contractApi = {
 export const bigdataApi = {
   settings: () => api.get(`${V}/bigdata/settings`),
   saveSettings: (body, opts) => api.put(`${V}/bigdata/settings`, body, opts),
+  test: (body) => api.post(`${V}/bigdata/test`, body),
   runs: (q) => api.get(`${V}/bigdata/runs`, q),
   run: (id) => api.get(`${V}/bigdata/runs/${id}`),
   start: (full) => api.post(`${V}/bigdata/runs`, { full: !!full }),
