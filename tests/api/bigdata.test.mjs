@@ -188,6 +188,47 @@ test('a boundary change flags the site outside it and a withdrawn grid flags its
   assert.deepEqual([again.pulled, again.changed], [0, 0]);
 });
 
+test('编码对照: a grid whose org_code is the center\'s own code is refused with the reason until the code is mapped to a district', async () => {
+  const rect1 = rect(121.9, 31.3, 121.91, 31.31);
+  fake.putGrid({ code: 'BD-MAP-1', name: '对照网格', org_code: '310115', geometry: rect1 });
+  const before = await runSync();
+  assert.equal(before.status, 'ok', JSON.stringify(before));
+  assert.ok(before.details.some((d) => d.code === 'BD-MAP-1' && /编码对照/.test(d.reason)), JSON.stringify(before.details));
+  assert.equal((await admin.get('/api/v1/grids?source=bigdata&q=对照网格')).json.total, 0);
+
+  const pudong = (await admin.get('/api/v1/orgs?type=district&q=浦东')).json.items[0];
+  const branch = (await admin.get(`/api/v1/orgs?parent_id=${pudong.id}&page_size=200`)).json.items.find((o) => !['district', 'street'].includes(o.type));
+  if (branch) {
+    const bad = await admin.post('/api/v1/bigdata/org-map', { code: '310115', org_id: branch.id });
+    assert.equal(bad.status, 422, bad.body);
+    assert.ok(bad.json.error.fields.org_id);
+  }
+  assert.equal((await pd.post('/api/v1/bigdata/org-map', { code: '310115', org_id: pudong.id })).status, 403);
+  const made = await admin.post('/api/v1/bigdata/org-map', { code: '310115', org_id: pudong.id, note: '浦东新区行政区划代码' });
+  assert.equal(made.status, 201, made.body);
+  assert.equal(made.json.org_name, pudong.name);
+  const dup = await admin.post('/api/v1/bigdata/org-map', { code: '310115', org_id: pudong.id });
+  assert.equal(dup.status, 409);
+  assert.equal(dup.json.error.code, 'duplicate_code');
+  const list = await admin.get('/api/v1/bigdata/org-map?q=3101');
+  assert.deepEqual(list.json.items.map((m) => m.code), ['310115']);
+
+  const after = await runSync({ full: true });
+  assert.equal(after.status, 'ok', JSON.stringify(after));
+  const grid = (await admin.get('/api/v1/grids?source=bigdata&q=对照网格')).json.items[0];
+  assert.ok(grid, 'the grid arrives once its code is mapped');
+  assert.equal(grid.org_id, pudong.id);
+
+  assert.equal((await admin.del(`/api/v1/bigdata/org-map/${made.json.id}`)).status, 204);
+  assert.equal((await admin.get(`/api/v1/bigdata/org-map/${made.json.id}`)).status, 404);
+  const auditor = await srv.login('auditor');
+  for (const action of ['bigdata.org_map_create', 'bigdata.org_map_delete']) {
+    assert.equal((await auditor.get(`/api/v1/audit?action=${action}`)).json.total, 1, action);
+  }
+  fake.deleteGrid('BD-MAP-1');
+  await runSync();
+});
+
 test('a site change reaches the center exactly once through a lost answer and a 503, retried with backoff; failures are visible', async () => {
   const hm = (await admin.get('/api/v1/grids?q=PD-HM-01')).json.items[0];
   const created = await pd.post('/api/v1/sites', { name: '花木大数据测试阵地', type: 'point', address: '浦东新区花木路 1 号', lon: 121.548, lat: 31.212, grid_id: hm.id });

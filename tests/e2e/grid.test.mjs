@@ -137,7 +137,7 @@ test('a commissioner is created and bound to a site in its 包干 dialog; the st
   });
 });
 
-test('大数据中心同步: 测试连接 tells a wrong secret from the right one, the settings are saved with the secret hidden, 立即同步 pulls the grids and the run shows in the log', async (t) => {
+test('大数据中心同步: 测试连接 tells a wrong secret from the right one, the settings are saved with the secret hidden, 立即同步 pulls the grids and the run shows in the log, a center code is mapped to a district', async (t) => {
   const fake = await startFakeCenter({ secret: 'E2E-Secret-1' });
   fake.putGrid({ code: 'E2E-BD-1', name: '浏览器同步网格', org_code: 'SH-PD-01', geometry: { type: 'Polygon', coordinates: [[[121.8, 31.5], [121.81, 31.5], [121.81, 31.51], [121.8, 31.51], [121.8, 31.5]]] } });
   try {
@@ -163,6 +163,19 @@ test('大数据中心同步: 测试连接 tells a wrong secret from the right on
       const runs = page.locator('[data-test=bigdata-runs]');
       await until(async () => /成功/.test(await runs.textContent()), 'the run succeeds and shows in the log', 20000);
       assert.match(await runs.textContent(), /手动/);
+
+      // 编码对照: the center's code 310115 mapped to 浦东新区, picked by its pinyin initials
+      await page.locator('.el-tabs__item', { hasText: '编码对照' }).click();
+      await page.locator('[data-test=orgmap-add]').click();
+      const dlg = page.locator('[data-test=orgmap-dialog]');
+      await inp(page, 'orgmap-code').fill('310115');
+      const item = dlg.locator('.el-form-item', { hasText: '对应的区或街道' });
+      await item.locator('.el-select').click();
+      await item.locator('.el-select input').fill('pdxq');
+      await page.locator('[data-test=org-hits]:visible [data-test=org-hit]', { hasText: '中共上海市浦东新区委员会' }).click();
+      await dlg.locator('[data-test=orgmap-save]').click();
+      const maps = page.locator('[data-test=bigdata-orgmap]');
+      await maps.locator('.el-table__row', { hasText: '310115' }).filter({ hasText: '中共上海市浦东新区委员会' }).waitFor();
     });
   } finally {
     await fake.stop();

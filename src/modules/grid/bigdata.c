@@ -269,24 +269,30 @@ static int flag_site_of(db_conn_t *c, int64_t grid)
     return rc == DB_DONE ? (int)db_changes(c) : -1;
 }
 
-/* What a page needs from the database, read in two queries rather than
+/* What a page needs from the database, read in three queries rather than
  * two per grid: the live grids of the page's codes {code: [id, name, org,
  * geometry, attributes]} and the district or street of each org_code
- * {code: id}. */
+ * {code: id}, from the code mapping (bigdata_org_map) first, then from the
+ * organisations' own codes. */
 typedef struct {
     json_t *grids, *orgs;
 } page_ctx_t;
 
-/* one query of pass (0 grids, 1 organisations) for items [from, to) */
+/* one query of pass (0 grids, 1 mapped organisation codes, 2 organisations'
+ * own codes) for items [from, to) */
 static int preload_some(db_conn_t *c, json_t *items, size_t from, size_t to, int pass, page_ctx_t *pc)
 {
     qb_t q;
     qb_init(
         &q,
-        pass ? "SELECT code, id FROM orgs WHERE status = 'active' AND type IN ('district', 'street') AND "
-               "code IN ("
-             : "SELECT code, id, name, org_id, geometry, attributes FROM grids WHERE deleted_at IS NULL AND "
-               "code IN (");
+        pass == 2
+            ? "SELECT code, id FROM orgs WHERE status = 'active' AND type IN ('district', 'street') AND "
+              "code IN ("
+        : pass
+            ? "SELECT m.code, m.org_id FROM bigdata_org_map m JOIN orgs o ON o.id = m.org_id WHERE "
+              "o.status = 'active' AND o.type IN ('district', 'street') AND m.code IN ("
+            : "SELECT code, id, name, org_id, geometry, attributes FROM grids WHERE deleted_at IS NULL AND "
+              "code IN (");
     size_t n = 0;
     for (size_t i = from; i < to; i++) {
         const char *v =
@@ -326,7 +332,7 @@ static int preload(db_conn_t *c, json_t *items, page_ctx_t *pc)
     pc->orgs = json_object();
     size_t n = json_array_size(items);
     for (size_t i = 0; i < n; i += 40) /* qb binds at most 48 values */
-        for (int pass = 0; pass < 2; pass++)
+        for (int pass = 0; pass < 3; pass++)
             if (preload_some(c, items, i, i + 40 < n ? i + 40 : n, pass, pc) != 0)
                 return -1;
     return 0;
@@ -385,7 +391,7 @@ static int apply_grid(db_conn_t *c, run_t *run, page_ctx_t *pc, json_t *it)
     int64_t org = oc ? json_integer_value(json_object_get(pc->orgs, oc)) : 0;
     if (!org) {
         run->failed++;
-        note(run, "code", code, "org_code 不是本系统中的区或街道组织编码");
+        note(run, "code", code, "org_code 不是本系统中的区或街道组织编码，也不在编码对照中");
         return 0;
     }
     char why[512];

@@ -41,6 +41,22 @@ static const zd_resource_t OUTBOX = {.name = "bigdata_outbox",
                                      .keyset = "x.id",
                                      .sorts = OUTBOX_SORTS};
 
+/* the center's organisation codes mapped to districts and streets, in
+ * the caller's scope by the organisation they name */
+static const res_sort_t ORGMAP_SORTS[] = {{"id", "m.id"}, {"code", "m.code"}, {NULL, NULL}};
+static const zd_resource_t ORGMAP = {.name = "bigdata_org_map",
+                                     .title = "组织编码对照",
+                                     .table = "bigdata_org_map",
+                                     .alias = "m",
+                                     .org_col = "m.org_id",
+                                     .creator_col = "m.created_by",
+                                     .perm = "bigdata.read",
+                                     .keyset = "m.id",
+                                     .sorts = ORGMAP_SORTS};
+#define ORGMAP_COLS                                                                                          \
+    "m.id, m.code, m.org_id, (SELECT name FROM orgs WHERE id = m.org_id), m.note, m.created_at, "            \
+    "m.created_by"
+
 #define RUN_COLS                                                                                             \
     "r.id, r.kind, r.status, r.started_at, r.finished_at, r.pulled, r.changed, r.pushed, r.failed, "         \
     "r.flagged, r.error, r.details, r.created_by"
@@ -385,6 +401,130 @@ static void start_run(http_req_t *req)
     audit_reply(req, c, o != NULL, &ae, 201, o);
 }
 
+/* ---- organisation code mapping ---- */
+
+static json_t *orgmap_row(db_stmt_t *st, void *ud)
+{
+    (void)ud;
+    return json_pack("{s:I,s:o,s:I,s:o,s:o,s:o,s:o}", "id", (json_int_t)db_col_int64(st, 0), "code",
+                     json_col_text(st, 1), "org_id", (json_int_t)db_col_int64(st, 2), "org_name",
+                     json_col_text(st, 3), "note", json_col_text(st, 4), "created_at",
+                     json_time(db_col_int64(st, 5)), "created_by",
+                     db_col_is_null(st, 6) ? json_null() : json_integer(db_col_int64(st, 6)));
+}
+
+static const vfield_t ORGMAP_QUERY[] = {
+    {"q", V_STR, false, 0, 100, .title = "编码或组织名称"},
+};
+static const vfield_t ORGMAP_BODY[] = {
+    {"code", V_STR, true, 1, 64, .title = "大数据中心组织编码"},
+    {"org_id", V_ID, true, .title = "对应的区或街道"},
+    {"note", V_STR, false, 0, 200, .title = "备注"},
+};
+static const vfield_t ORGMAP_OUT[] = {
+    {"code", V_STR, .title = "大数据中心组织编码"},
+    {"org_id", V_ID, .title = "对应的区或街道"},
+    {"org_name", V_STR, .title = "组织名称"},
+    {"note", V_STR, .title = "备注"},
+};
+
+static void list_orgmap(http_req_t *req)
+{
+    db_conn_t *c = http_db(req);
+    if (!c)
+        return;
+    qb_t w;
+    res_from(req, &ORGMAP, &w);
+    const char *q = http_query(req, "q");
+    if (q && *q) {
+        static const char *const cols[] = {"m.code", "m.note"};
+        qb_like_any(&w, cols, 2, q);
+    }
+    res_list(req, c, &ORGMAP, ORGMAP_COLS, &w, "m.code", orgmap_row, NULL);
+    qb_free(&w);
+}
+
+static void create_orgmap(http_req_t *req)
+{
+    json_t *b = http_json_body(req);
+    db_conn_t *c = http_db(req);
+    if (!c || !http_begin(req, c))
+        return;
+    int64_t org = jint(b, "org_id", 0);
+    char *type = NULL;
+    db_stmt_t *st = db_prepare(c, "SELECT type FROM orgs WHERE id = ? AND status = 'active'");
+    if (st) {
+        db_bind_int64(st, 1, org);
+        if (db_step(st) == DB_ROW)
+            type = strdup(db_col_text(st, 0));
+    }
+    db_done(st);
+    bool area = type && (!strcmp(type, "district") || !strcmp(type, "street"));
+    free(type);
+    if (!area || !auth_org_in_scope(req, c, org)) {
+        http_error_fields(req, json_pack("{s:s}", "org_id", "须为您管辖范围内的区或街道"));
+        return;
+    }
+    const char *code = jstr(b, "code");
+    st = db_prepare(c,
+                    "INSERT INTO bigdata_org_map (code, org_id, note, created_by, created_at) VALUES (?, ?, "
+                    "?, ?, ?) RETURNING id");
+    int64_t id = -1;
+    int rc = DB_ERROR;
+    if (st && code) {
+        db_bind_text(st, 1, code);
+        db_bind_int64(st, 2, org);
+        db_bind_text(st, 3, jstr(b, "note"));
+        db_bind_id(st, 4, http_user_id(req));
+        db_bind_int64(st, 5, time_now_ms());
+        if ((rc = db_step(st)) == DB_ROW)
+            id = db_col_int64(st, 0);
+    }
+    db_done(st);
+    if (id <= 0) {
+        if (db_errcode(c) == DB_E_UNIQUE)
+            http_error(req, 409, "duplicate_code", "该组织编码已有对照，请先删除原对照");
+        else
+            http_db_error(req, c);
+        return;
+    }
+    json_t *o = res_load(req, c, &ORGMAP, ORGMAP_COLS, id, orgmap_row, NULL, RES_PLAIN);
+    audit_entry_t ae = {.target = id, .after = o};
+    audit_reply(req, c, o != NULL, &ae, 201, o);
+}
+
+static void get_orgmap(http_req_t *req)
+{
+    int64_t id;
+    db_conn_t *c = http_db_id(req, &id);
+    if (!c)
+        return;
+    json_t *o = res_load(req, c, &ORGMAP, ORGMAP_COLS, id, orgmap_row, NULL, RES_PLAIN);
+    if (o)
+        http_json(req, 200, o);
+}
+
+static void delete_orgmap(http_req_t *req)
+{
+    int64_t id;
+    db_conn_t *c = http_db_change(req, &id);
+    if (!c)
+        return;
+    json_t *before = res_lock(req, c, &ORGMAP, id) == 0
+                         ? res_load(req, c, &ORGMAP, ORGMAP_COLS, id, orgmap_row, NULL, RES_PLAIN)
+                         : NULL;
+    if (!before)
+        return;
+    http_defer(req, (void (*)(void *))json_decref, before);
+    qb_t q;
+    qb_init(&q, "DELETE FROM bigdata_org_map WHERE id = ");
+    qb_int(&q, id);
+    if (!res_transition(req, c, &q, "对照已被删除"))
+        return;
+    audit_entry_t ae = {.target = id, .before = before};
+    audit_reply(req, c, true, &ae, 204, NULL);
+}
+
 /* ---- the outbox ---- */
 
 static const vfield_t OUTBOX_QUERY[] = {
@@ -472,6 +612,19 @@ static const http_route_t routes[] = {
               "not_configured before an address and a secret are set"},
     {.method = "GET", .pattern = "/api/v1/bigdata/runs/{id}", .handler = get_run, .perm = "bigdata.read",
      .summary = "同步记录详情", .resource = &RUNS, HTTP_OUT(RUN_OUT)},
+    {.method = "GET", .pattern = "/api/v1/bigdata/org-map", .handler = list_orgmap, .perm = "bigdata.read",
+     .flags = HTTP_LIST | HTTP_EXPORT, .summary = "组织编码对照", .resource = &ORGMAP, HTTP_QUERY(ORGMAP_QUERY),
+     HTTP_OUT(ORGMAP_OUT), .notes = "the center's org_code of a pulled grid is looked up here first, then among "
+                                    "the organisations' own codes"},
+    {.method = "POST", .pattern = "/api/v1/bigdata/org-map", .handler = create_orgmap, .perm = "bigdata.write",
+     .summary = "新增组织编码对照", .audit = "bigdata.org_map_create", .resource = &ORGMAP, HTTP_BODY(ORGMAP_BODY),
+     HTTP_OUT(ORGMAP_OUT), .status = 201, .example = "{\"code\":\"310115\",\"org_id\":\"{org}\",\"note\":\"浦东新区行政区划代码\"}",
+     .notes = "org_id: an active district or street in the caller's scope (422); 409 duplicate_code when the code "
+              "is mapped already"},
+    {.method = "GET", .pattern = "/api/v1/bigdata/org-map/{id}", .handler = get_orgmap, .perm = "bigdata.read",
+     .summary = "组织编码对照详情", .resource = &ORGMAP, HTTP_OUT(ORGMAP_OUT)},
+    {.method = "DELETE", .pattern = "/api/v1/bigdata/org-map/{id}", .handler = delete_orgmap,
+     .perm = "bigdata.write", .summary = "删除组织编码对照", .audit = "bigdata.org_map_delete", .resource = &ORGMAP},
     {.method = "GET", .pattern = "/api/v1/bigdata/outbox", .handler = list_outbox, .perm = "bigdata.read",
      .flags = HTTP_LIST | HTTP_EXPORT, .summary = "阵地推送队列", .resource = &OUTBOX, HTTP_QUERY(OUTBOX_QUERY),
      HTTP_OUT(OUTBOX_OUT), .notes = "every change of a site, queued in its transaction; a newer change replaces an unsent one"},
