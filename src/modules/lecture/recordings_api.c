@@ -27,7 +27,8 @@ static const zd_resource_t RECORDINGS = {.name = "lecture_recording",
                                          .title = "讲堂回放",
                                          .table = "lecture_recordings",
                                          .alias = "r",
-                                         .from = "lecture_recordings r JOIN lectures l ON l.id = r.lecture_id",
+                                         .from =
+                                             "lecture_recordings r JOIN lectures l ON l.id = r.lecture_id",
                                          .where = "r.deleted_at IS NULL AND l.deleted_at IS NULL",
                                          .org_col = "l.org_id",
                                          .creator_col = "l.created_by",
@@ -56,13 +57,13 @@ static const progress_kind_t LECTURE_PROGRESS = {.table = "lecture_progress",
 /* a row of RECORDING_COLS, then (from column 9) the figures the query adds */
 static json_t *recording_json(db_stmt_t *st)
 {
-    return json_pack("{s:I,s:I,s:o,s:o,s:I,s:s,s:I,s:o,s:s,s:o}", "id", (json_int_t)db_col_int64(st, 0),
-                     "lecture_id", (json_int_t)db_col_int64(st, 1), "session_id",
-                     db_col_int64(st, 2) ? json_integer(db_col_int64(st, 2)) : json_null(), "title",
-                     json_col_text(st, 3), "file_id", (json_int_t)db_col_int64(st, 4), "media", "video",
-                     "duration_ms", (json_int_t)db_col_int64(st, 5), "created_at", json_time(db_col_int64(st, 6)),
-                     "audience_path", db_col_text(st, 7) ? db_col_text(st, 7) : "", "session_starts_at",
-                     json_time(db_col_int64(st, 8)));
+    return json_pack(
+        "{s:I,s:I,s:o,s:o,s:I,s:s,s:I,s:o,s:s,s:o}", "id", (json_int_t)db_col_int64(st, 0), "lecture_id",
+        (json_int_t)db_col_int64(st, 1), "session_id",
+        db_col_int64(st, 2) ? json_integer(db_col_int64(st, 2)) : json_null(), "title", json_col_text(st, 3),
+        "file_id", (json_int_t)db_col_int64(st, 4), "media", "video", "duration_ms",
+        (json_int_t)db_col_int64(st, 5), "created_at", json_time(db_col_int64(st, 6)), "audience_path",
+        db_col_text(st, 7) ? db_col_text(st, 7) : "", "session_starts_at", json_time(db_col_int64(st, 8)));
 }
 
 static json_t *recording_row(db_stmt_t *st, void *ud)
@@ -188,10 +189,11 @@ static void audience_of(const char *path, char *out, size_t n)
  * none, -1 on a database error */
 static int64_t started_at(db_conn_t *c, int64_t lecture, int64_t sid)
 {
-    db_stmt_t *st = db_prepare(c, sid ? "SELECT starts_at FROM lecture_sessions WHERE id = ? AND lecture_id = ? "
-                                        "AND deleted_at IS NULL"
-                                      : "SELECT MIN(starts_at) FROM lecture_sessions WHERE lecture_id = ? AND "
-                                        "deleted_at IS NULL");
+    db_stmt_t *st =
+        db_prepare(c, sid ? "SELECT starts_at FROM lecture_sessions WHERE id = ? AND lecture_id = ? "
+                            "AND deleted_at IS NULL"
+                          : "SELECT MIN(starts_at) FROM lecture_sessions WHERE lecture_id = ? AND "
+                            "deleted_at IS NULL");
     if (!st)
         return -1;
     if (sid) {
@@ -262,7 +264,8 @@ static void add_recording(http_req_t *req)
     json_t *b = http_json_body(req);
     if (res_lock(req, c, &LECTURES, id) != 0)
         return;
-    json_t *l = http_defer_json(req, res_load(req, c, &LECTURES, LECTURE_COLS, id, lecture_row, NULL, RES_PLAIN));
+    json_t *l =
+        http_defer_json(req, res_load(req, c, &LECTURES, LECTURE_COLS, id, lecture_row, NULL, RES_PLAIN));
     if (!l)
         return;
     if (strcmp(jstr(l, "status"), "approved") || !json_is_null(json_object_get(l, "cancelled_at"))) {
@@ -301,9 +304,10 @@ static void add_recording(http_req_t *req)
     audience_of(path, aud, sizeof aud);
     int64_t rid = 0, now = time_now_ms();
     if (rc == DB_ROW && *aud &&
-        (st = db_prepare(c, "INSERT INTO lecture_recordings (lecture_id, session_id, title, file_id, "
-                            "duration_ms, audience_path, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
-                            "RETURNING id"))) {
+        (st = db_prepare(
+             c, "INSERT INTO lecture_recordings (lecture_id, session_id, title, file_id, "
+                "duration_ms, audience_path, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
+                "RETURNING id"))) {
         db_bind_int64(st, 1, id);
         if (sid)
             db_bind_int64(st, 2, sid);
@@ -330,7 +334,8 @@ static void add_recording(http_req_t *req)
     audit_entry_t ae = {.target_type = "lecture_recording",
                         .target = rid,
                         .after = o,
-                        .detail = http_printf(req, "讲堂《%s》添加回放《%s》", jstr(l, "title"), jstr(o, "title"))};
+                        .detail =
+                            http_printf(req, "讲堂《%s》添加回放《%s》", jstr(l, "title"), jstr(o, "title"))};
     audit_reply(req, c, true, &ae, 201, json_incref(o));
 }
 
@@ -403,7 +408,8 @@ static void recording_hls(http_req_t *req)
     db_conn_t *c = http_db_id(req, &id);
     json_t *r = c ? playable(req, c, id) : NULL;
     if (r)
-        storage_file_send_hls(req, c, jint(r, "file_id", 0), http_param(req, "variant"), http_param(req, "name"));
+        storage_file_send_hls(req, c, jint(r, "file_id", 0), http_param(req, "variant"),
+                              http_param(req, "name"));
 }
 
 static void recording_media(http_req_t *req)
@@ -424,7 +430,8 @@ static void heartbeat(http_req_t *req)
     db_conn_t *c = http_db_change(req, &id);
     json_t *r = c ? playable(req, c, id) : NULL;
     if (r)
-        progress_heartbeat(req, c, &LECTURE_PROGRESS, id, jint(r, "lecture_id", 0), jint(r, "duration_ms", 0));
+        progress_heartbeat(req, c, &LECTURE_PROGRESS, id, jint(r, "lecture_id", 0),
+                           jint(r, "duration_ms", 0));
 }
 
 // clang-format off

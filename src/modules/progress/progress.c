@@ -82,8 +82,8 @@ static void ranges_text(const range_t *r, int n, char *out, size_t size)
                               (long long)r[i].b);
 }
 
-void progress_heartbeat(http_req_t *req, db_conn_t *c, const progress_kind_t *k, int64_t item,
-                        int64_t parent, int64_t duration)
+void progress_heartbeat(http_req_t *req, db_conn_t *c, const progress_kind_t *k, int64_t item, int64_t parent,
+                        int64_t duration)
 {
     json_t *b = http_json_body(req);
     int64_t pos = jint(b, "position_ms", 0), now = time_now_ms(), user = http_user_id(req);
@@ -92,8 +92,8 @@ void progress_heartbeat(http_req_t *req, db_conn_t *c, const progress_kind_t *k,
         pos = duration;
     char sql[640];
     snprintf(sql, sizeof sql,
-             "SELECT last_pos_ms, last_beat_at, intervals, completed_at FROM %s WHERE user_id = ? AND %s = ?"
-             FOR_UPDATE_CLAUSE,
+             "SELECT last_pos_ms, last_beat_at, intervals, completed_at FROM %s WHERE user_id = ? AND %s = "
+             "?" FOR_UPDATE_CLAUSE,
              k->table, k->item_col);
     db_stmt_t *st = db_prepare(c, sql);
     int rc = DB_ERROR;
@@ -160,7 +160,8 @@ void progress_heartbeat(http_req_t *req, db_conn_t *c, const progress_kind_t *k,
     }
     http_json(req, 200,
               json_pack("{s:I,s:I,s:I,s:I,s:I,s:b,s:i}", k->item_key, (json_int_t)item, "position_ms",
-                        (json_int_t)pos, "watched_ms", (json_int_t)watched, "duration_ms", (json_int_t)duration,
-                        "counted_ms", (json_int_t)(watched - before > 0 ? watched - before : 0), "completed",
+                        (json_int_t)pos, "watched_ms", (json_int_t)watched, "duration_ms",
+                        (json_int_t)duration, "counted_ms",
+                        (json_int_t)(watched - before > 0 ? watched - before : 0), "completed",
                         completed_at != 0, "next_beat_s", 5));
 }

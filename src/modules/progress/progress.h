@@ -33,24 +33,28 @@ typedef struct {
 /* The heartbeat's body ({position_ms, playing}) and the answer's fields
  * after the item's id: route tables spread them into their arrays. */
 #define PROGRESS_BODY_FIELDS                                                                                 \
-    {"position_ms", V_INT, true, 0, 24 * 3600000LL, .title = "播放位置（毫秒）"},                           \
-        {"playing", V_BOOL, .title = "正在播放（false：暂停、拖动后只记位置；默认 true）"}
+    {"position_ms", V_INT, true, 0, 24 * 3600000LL, .title = "播放位置（毫秒）"},                            \
+    {                                                                                                        \
+        "playing", V_BOOL, .title = "正在播放（false：暂停、拖动后只记位置；默认 true）" \
+    }
 #define PROGRESS_OUT_FIELDS                                                                                  \
     {"position_ms", V_INT, .title = "续播位置"},                                                             \
         {"watched_ms", V_INT, .title = "实际看过的时长（合并后的区间）"},                                    \
         {"duration_ms", V_INT, .title = "时长"}, {"counted_ms", V_INT, .title = "本次计入的毫秒数"},         \
         {"completed", V_BOOL, .title = "已完成（看过至少 90%）"},                                            \
-        {"next_beat_s", V_INT, .title = "下次心跳的间隔（秒）"}
+    {                                                                                                        \
+        "next_beat_s", V_INT, .title = "下次心跳的间隔（秒）"                                      \
+    }
 #define PROGRESS_NOTES                                                                                       \
     "every 5 s while playing, and on pause or seek with playing false; a beat counts the range since the "   \
-    "last beat's position only when it moved forward no faster than twice the clock (+2 s): a seek counts " \
+    "last beat's position only when it moved forward no faster than twice the clock (+2 s): a seek counts "  \
     "nothing; completed at 90 % actually watched; not audited (many, each unimportant)"
 
 /* Records one beat of the caller for item (of parent, duration_ms long, 0
  * when unknown) from the request's body, commits the request's transaction
  * and answers with {<item_key>, position_ms, watched_ms, duration_ms,
  * counted_ms, completed, next_beat_s}; or answers 5xx. */
-void progress_heartbeat(http_req_t *req, db_conn_t *c, const progress_kind_t *k, int64_t item,
-                        int64_t parent, int64_t duration_ms);
+void progress_heartbeat(http_req_t *req, db_conn_t *c, const progress_kind_t *k, int64_t item, int64_t parent,
+                        int64_t duration_ms);
 
 #endif
