@@ -8,6 +8,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startServer } from './lib/server.mjs';
 import { makeUser } from './lib/contract.mjs';
+import { upload as tusUpload, mediaReady } from './lib/upload.mjs';
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -43,32 +44,11 @@ after(async () => {
   rmSync(work, { recursive: true, force: true });
 });
 
-const b64 = (s) => Buffer.from(String(s)).toString('base64');
-const metadata = (m) => Object.entries(m).map(([k, v]) => `${k} ${b64(v)}`).join(',');
+// stored and probed (its duration known: a lesson needs it)
 async function upload(client, bytes, meta) {
-  const c = await client.request('POST', '/api/v1/uploads', {
-    headers: { 'tus-resumable': '1.0.0', 'upload-length': String(bytes.length), 'upload-metadata': metadata(meta) },
-  });
-  assert.equal(c.status, 201, c.body);
-  const url = c.headers.get('location');
-  const p = await client.request('PATCH', url, {
-    raw: bytes, headers: { 'tus-resumable': '1.0.0', 'upload-offset': '0', 'content-type': 'application/offset+octet-stream' },
-  });
-  assert.equal(p.status, 204, p.body);
-  let u;
-  for (let i = 0; i < 600; i++) {
-    u = (await client.get(url)).json;
-    if (u.status !== 'processing' && u.status !== 'receiving') break;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  assert.equal(u.status, 'done', JSON.stringify(u));
-  for (let i = 0; i < 900; i++) {
-    const f = (await client.get(`/api/v1/storage/files/${u.file_id}`)).json;
-    if (f?.media_status === 'ready') return u.file_id;
-    assert.notEqual(f?.media_status, 'failed', f?.media_error);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error('media not ready');
+  const id = await tusUpload(client, bytes, meta);
+  await mediaReady(client, id);
+  return id;
 }
 
 const iso = (ms) => new Date(ms).toISOString();

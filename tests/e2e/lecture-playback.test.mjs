@@ -9,17 +9,10 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startConsole, withPage, login, until } from './lib/console.mjs';
+import { startConsole, PHONE, withPage, login, until } from './lib/console.mjs';
 import { makeVideo } from '../api/lib/upload.mjs';
 
 const DEMO = 'Zhendi@Demo2026';
-const PHONE = {
-  viewport: { width: 390, height: 844 },
-  isMobile: true,
-  hasTouch: true,
-  deviceScaleFactor: 3,
-  userAgent: 'Mozilla/5.0 (Linux; Android 13; Pixel 7) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/116.0 Mobile Safari/537.36 MicroMessenger/8.0.40',
-};
 let ctx, pd, member, lecture, work, mp4;
 const iso = (ms) => new Date(ms).toISOString();
 
