@@ -8,6 +8,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startServer } from './lib/server.mjs';
 import { makeUser } from './lib/contract.mjs';
+import { upload as tusUpload, mediaReady } from './lib/upload.mjs';
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -43,32 +44,11 @@ after(async () => {
   rmSync(work, { recursive: true, force: true });
 });
 
-const b64 = (s) => Buffer.from(String(s)).toString('base64');
-const metadata = (m) => Object.entries(m).map(([k, v]) => `${k} ${b64(v)}`).join(',');
+// stored and probed (its duration known: a lesson needs it)
 async function upload(client, bytes, meta) {
-  const c = await client.request('POST', '/api/v1/uploads', {
-    headers: { 'tus-resumable': '1.0.0', 'upload-length': String(bytes.length), 'upload-metadata': metadata(meta) },
-  });
-  assert.equal(c.status, 201, c.body);
-  const url = c.headers.get('location');
-  const p = await client.request('PATCH', url, {
-    raw: bytes, headers: { 'tus-resumable': '1.0.0', 'upload-offset': '0', 'content-type': 'application/offset+octet-stream' },
-  });
-  assert.equal(p.status, 204, p.body);
-  let u;
-  for (let i = 0; i < 600; i++) {
-    u = (await client.get(url)).json;
-    if (u.status !== 'processing' && u.status !== 'receiving') break;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  assert.equal(u.status, 'done', JSON.stringify(u));
-  for (let i = 0; i < 900; i++) {
-    const f = (await client.get(`/api/v1/storage/files/${u.file_id}`)).json;
-    if (f?.media_status === 'ready') return u.file_id;
-    assert.notEqual(f?.media_status, 'failed', f?.media_error);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error('media not ready');
+  const id = await tusUpload(client, bytes, meta);
+  await mediaReady(client, id);
+  return id;
 }
 
 const iso = (ms) => new Date(ms).toISOString();
@@ -210,6 +190,45 @@ test("check-in by the session's QR token: confirmed, in the session's window, no
   assert.equal((await book(members[4], s2)).status, 201);
   const early = await members[4].post('/api/v1/course/checkin', { token: (await pd.get(`/api/v1/course/sessions/${s2}/checkin-code`)).json.token });
   assert.equal(early.json.error.code, 'not_open');
+});
+
+test('the organiser calls off a session of a published course: its bookings are cancelled and those booked are told', async () => {
+  const c = await published([session(Date.now() + 6 * DAY, 1), session(Date.now() + 7 * DAY, 5)], { waitlist: true });
+  const [s1, s2] = c.sessions;
+  assert.equal((await book(members[10], s1.id)).json.status, 'confirmed');
+  assert.equal((await book(members[11], s1.id)).json.status, 'waitlisted');
+  assert.equal((await book(members[12], s2.id)).json.status, 'confirmed');
+  // validation, permission and scope first
+  assert.equal((await pd.post(`/api/v1/course/sessions/${s1.id}/call-off`, {})).status, 422, 'a reason is needed');
+  assert.equal((await members[10].post(`/api/v1/course/sessions/${s1.id}/call-off`, { reason: '不行' })).status, 403);
+  assert.equal((await hp.post(`/api/v1/course/sessions/${s1.id}/call-off`, { reason: '不行' })).status, 404, 'another district');
+  const r = await pd.post(`/api/v1/course/sessions/${s1.id}/call-off`, { reason: '场馆临时检修' });
+  assert.equal(r.status, 200, r.body);
+  assert.equal(r.json.notified, 2);
+  assert.equal((await pd.post(`/api/v1/course/sessions/${s1.id}/call-off`, { reason: '再来一次' })).status, 404, 'gone from the schedule');
+  // the session leaves the schedule; the other one keeps its booking
+  const left = await sessions(member, c.id);
+  assert.deepEqual(left.map((x) => x.id), [s2.id]);
+  assert.equal((await book(members[13], s1.id)).status, 404);
+  for (const who of [members[10], members[11]]) {
+    const mine = (await who.get('/api/v1/course/my-bookings')).json.items.find((x) => x.session_id === s1.id);
+    assert.equal(mine.status, 'cancelled');
+    const told = (await who.get('/api/v1/notifications')).json.items.find((x) => x.kind === 'course.session_cancelled');
+    assert.ok(told, 'the member is told');
+    assert.match(told.title, /党课面授场次取消/);
+    assert.equal(told.body, '场馆临时检修');
+  }
+  assert.equal((await members[12].get('/api/v1/course/my-bookings')).json.items.find((x) => x.session_id === s2.id).status, 'confirmed');
+  assert.equal(srv.sql(`SELECT booked || ',' || waiting FROM course_sessions WHERE id = ${s1.id}`), '0,0');
+  const auditor = await srv.login('auditor');
+  const log = await auditor.get(`/api/v1/audit?target=course_session:${s1.id}&page_size=10`);
+  assert.deepEqual(log.json.items.map((i) => i.action), ['course.session_call_off']);
+  // a session that started, or one of a course not published, is not called off
+  const started = await published([session(Date.now() + 8 * DAY, 5)]);
+  srv.sql(`UPDATE course_sessions SET starts_at = ${Date.now() - 60000} WHERE id = ${started.sessions[0].id}`);
+  assert.equal((await pd.post(`/api/v1/course/sessions/${started.sessions[0].id}/call-off`, { reason: '晚了' })).status, 409);
+  const dicts = (await member.get('/api/v1/dicts')).json.dicts;
+  assert.ok(dicts.notify_kind.items.some((x) => x.value === 'course.session_cancelled'));
 });
 
 test('members book but do not manage; every booking status has a Chinese label', async () => {

@@ -7,6 +7,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startServer } from './lib/server.mjs';
+import { upload, mediaReady } from './lib/upload.mjs';
 import { makeUser, PASSWORD } from './lib/contract.mjs';
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -38,37 +39,6 @@ after(async () => {
   rmSync(work, { recursive: true, force: true });
 });
 
-const b64 = (s) => Buffer.from(String(s)).toString('base64');
-const metadata = (m) => Object.entries(m).map(([k, v]) => `${k} ${b64(v)}`).join(',');
-// a tus upload in one PATCH, waited for until its media (duration, HLS) is ready
-async function upload(client, bytes, meta) {
-  const c = await client.request('POST', '/api/v1/uploads', {
-    headers: { 'tus-resumable': '1.0.0', 'upload-length': String(bytes.length), 'upload-metadata': metadata(meta) },
-  });
-  assert.equal(c.status, 201, c.body);
-  const url = c.headers.get('location');
-  const p = await client.request('PATCH', url, {
-    raw: bytes, headers: { 'tus-resumable': '1.0.0', 'upload-offset': '0', 'content-type': 'application/offset+octet-stream' },
-  });
-  assert.equal(p.status, 204, p.body);
-  let u;
-  for (let i = 0; i < 600; i++) {
-    u = (await client.get(url)).json;
-    if (u.status !== 'processing' && u.status !== 'receiving') break;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  assert.equal(u.status, 'done', JSON.stringify(u));
-  return u.file_id;
-}
-async function mediaReady(client, fileId) {
-  for (let i = 0; i < 900; i++) {
-    const f = (await client.get(`/api/v1/storage/files/${fileId}`)).json;
-    if (f?.media_status === 'ready') return f;
-    assert.notEqual(f?.media_status, 'failed', f?.media_error);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error('media not ready');
-}
 const uploadVideo = async (client = pd) => upload(client, video, { filename: '党课课时.mp4', purpose: 'video' });
 
 let n = 0;

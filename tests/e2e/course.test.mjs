@@ -6,23 +6,17 @@
 // the course by series and sees its QR code and the members' address. A
 // course's in-person session is booked on the phone (the success message,
 // 我的预约 over both kinds, cancel) and its list and check-in code shown in
-// the console.
+// the console, where the organiser then calls the session off (the member is
+// told).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startConsole, withPage, login, until, freshTotp, TOTP_SECRET, ADMIN_PASSWORD } from './lib/console.mjs';
+import { startConsole, PHONE, withPage, login, until, freshTotp, TOTP_SECRET, ADMIN_PASSWORD } from './lib/console.mjs';
 
 const DEMO = 'Zhendi@Demo2026';
-const PHONE = {
-  viewport: { width: 390, height: 844 },
-  isMobile: true,
-  hasTouch: true,
-  deviceScaleFactor: 3,
-  userAgent: 'Mozilla/5.0 (Linux; Android 13; Pixel 7) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/116.0 Mobile Safari/537.36 MicroMessenger/8.0.40',
-};
 let ctx, pd, member, course;
 const b64 = (s) => Buffer.from(s).toString('base64');
 
@@ -208,6 +202,9 @@ test("on a phone a member books a course's in-person session, reads the success 
   }, PHONE);
   const mine = (await member.get('/api/v1/course/my-bookings')).json.items.find((b) => b.course_id === r.json.id);
   assert.equal(mine.status, 'cancelled');
+  // booked again, for the organiser to call the session off below
+  const sid = (await member.get(`/api/v1/course/catalog/${r.json.id}`)).json.sessions[0].id;
+  assert.equal((await member.post(`/api/v1/course/sessions/${sid}/book`)).status, 201);
   await withPage(t, ctx, async (page) => {
     await login(page, ctx.base, 'pudong_dangwu', DEMO);
     await page.waitForSelector('[data-test=user-menu]');
@@ -218,5 +215,12 @@ test("on a phone a member books a course's in-person session, reads the success 
     await page.keyboard.press('Escape');
     await page.locator('[data-test=course-checkin-qr]').first().click();
     assert.match(await page.locator('[data-test=course-qr-dialog] input').inputValue(), /\/m\/checkin\?kind=course&token=\d+\.[0-9a-f]{32}$/);
+    await page.keyboard.press('Escape');
+    // 取消场次: the member who booked is told with the reason
+    await page.locator('[data-test=course-call-off]').first().click();
+    await page.locator('.el-message-box input').fill('场馆临时检修');
+    await page.locator('.el-message-box__btns .el-button--primary').click();
+    await until(async () => (await member.get('/api/v1/notifications')).json.items.some((x) => x.kind === 'course.session_cancelled' && x.body === '场馆临时检修'), 'the member is told');
+    await until(async () => (await page.locator('[data-test=course-sessions-table]').count()) === 0, 'the session leaves the schedule');
   });
 });

@@ -10,16 +10,9 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startConsole, withPage, login, until } from './lib/console.mjs';
+import { startConsole, PHONE, withPage, login, until } from './lib/console.mjs';
 
 const DEMO = 'Zhendi@Demo2026';
-const PHONE = {
-  viewport: { width: 390, height: 844 },
-  isMobile: true,
-  hasTouch: true,
-  deviceScaleFactor: 3,
-  userAgent: 'Mozilla/5.0 (Linux; Android 13; Pixel 7) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/116.0 Mobile Safari/537.36 MicroMessenger/8.0.40',
-};
 let ctx, pd, member, lecture, soon, pending;
 
 async function publish(extra, starts) {

@@ -449,3 +449,69 @@ bool booking_attend(http_req_t *req, db_conn_t *c, const booking_kind_t *k, int6
     qb_sql(&q, " AND status = 'confirmed'");
     return res_transition(req, c, &q, "预约状态已变化，请刷新");
 }
+
+/* ---- calling off (a cancelled lecture, a called-off session) ---- */
+
+int booking_call_off(db_conn_t *c, const booking_kind_t *k, int64_t parent_id, int64_t session_id,
+                     const char *notify_kind, const char *title, const char *reason, int64_t org_id,
+                     int64_t actor)
+{
+    const char *col = session_id ? "session_id" : k->parent_col;
+    int64_t key = session_id ? session_id : parent_id, now = time_now_ms();
+    char sql[400];
+    /* who is to be told: each member once */
+    snprintf(sql, sizeof sql,
+             "SELECT DISTINCT user_id FROM %s WHERE %s = ? AND status IN ('pending', 'confirmed', "
+             "'waitlisted') ORDER BY user_id",
+             k->bookings, col);
+    db_stmt_t *st = db_prepare(c, sql);
+    json_t *users = json_array();
+    int rc = DB_ERROR;
+    if (st) {
+        db_bind_int64(st, 1, key);
+        while ((rc = db_step(st)) == DB_ROW)
+            json_array_append_new(users, json_integer(db_col_int64(st, 0)));
+    }
+    db_done(st);
+    /* every live booking goes, and with them the seats and the waiting lists */
+    for (int i = 0; i < 2 && rc == DB_DONE; i++) {
+        if (i == 0)
+            snprintf(sql, sizeof sql, "UPDATE %s SET booked = 0, waiting = 0, updated_at = ? WHERE %s = ?",
+                     k->sessions, session_id ? "id" : k->parent_col);
+        else
+            snprintf(sql, sizeof sql,
+                     "UPDATE %s SET status = 'cancelled', cancelled_at = ?, updated_at = ? WHERE %s = ? AND "
+                     "status IN ('pending', 'confirmed', 'waitlisted')",
+                     k->bookings, col);
+        st = db_prepare(c, sql);
+        rc = DB_ERROR;
+        if (st) {
+            int n = 1;
+            if (i == 1)
+                db_bind_int64(st, n++, now);
+            db_bind_int64(st, n++, now);
+            db_bind_int64(st, n, key);
+            rc = db_step(st);
+        }
+        db_done(st);
+    }
+    size_t i;
+    json_t *u;
+    json_array_foreach(users, i, u)
+    {
+        if (rc != DB_DONE)
+            break;
+        notify_msg_t m = {.user_id = json_integer_value(u),
+                          .kind = notify_kind,
+                          .title = title,
+                          .body = reason,
+                          .link = "/m/bookings",
+                          .org_id = org_id,
+                          .created_by = actor};
+        if (notify_user(c, &m) != 0)
+            rc = DB_ERROR;
+    }
+    int told = (int)json_array_size(users);
+    json_decref(users);
+    return rc == DB_DONE ? told : -1;
+}

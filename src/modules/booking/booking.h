@@ -86,6 +86,18 @@ int64_t booking_checkin(http_req_t *req, db_conn_t *c, const booking_kind_t *k, 
 /* confirmed → attended with the guarded update; false after 409/5xx. */
 bool booking_attend(http_req_t *req, db_conn_t *c, const booking_kind_t *k, int64_t id);
 
+/* Calls off the live bookings (pending, confirmed, waitlisted) of one
+ * session (session_id) or of every session of a parent (session_id 0,
+ * parent_id): cancelled, the seats and the waiting lists freed, and each
+ * member told once — notify kind `notify_kind`, the title given, the reason
+ * as the body, a link to 我的预约. The caller locked the sessions' rows
+ * first (the lock order of booking: session, then booking) and changed the
+ * parent or session itself. The number of members told, or -1 on a
+ * database error. */
+int booking_call_off(db_conn_t *c, const booking_kind_t *k, int64_t parent_id, int64_t session_id,
+                     const char *notify_kind, const char *title, const char *reason, int64_t org_id,
+                     int64_t actor);
+
 /* Can the member still cancel a booking in this state before `starts`? */
 bool booking_can_cancel(const char *status, int64_t starts_ms);
 

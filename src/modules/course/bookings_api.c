@@ -2,7 +2,8 @@
  * (面授预约): the member books a session, sees it in 我的预约 and cancels
  * it, the organiser lists the bookings, decides the pending ones (预约审核)
  * and shows the session's check-in QR code, the member checks in by
- * scanning it. The seat taking, the waiting list, the release, the decision
+ * scanning it; the organiser calls off a session of a published course
+ * (those booked are told). The seat taking, the waiting list, the release, the decision
  * and the check-in are the shared booking code's (modules/booking), the
  * same as the lecture hall's: capacity is the database's guarantee on both
  * backends (docs/lecture.md, "Capacity is the database's guarantee"). */
@@ -353,6 +354,95 @@ static const vfield_t CHECKIN_OUT[] = {
      .title = "党员扫码打开的页面（/m/checkin?kind=course&token=…），二维码内容为站点地址加此路径"},
 };
 
+/* ---- calling off a session (取消场次) ---- */
+
+static const vfield_t CALL_OFF_BODY[] = {
+    {"reason", V_STR, true, 1, 500, .title = "取消原因（通知已预约的党员）"},
+};
+static const vfield_t CALL_OFF_OUT[] = {
+    {"session_id", V_ID},
+    {"course_id", V_ID},
+    {"starts_at", V_TIME},
+    {"cancelled_at", V_TIME, .title = "取消时间"},
+    {"cancel_reason", V_STR, .title = "取消原因"},
+    {"notified", V_INT, .title = "已通知的党员人数"},
+};
+
+static json_t *session_row(db_stmt_t *st, void *ud)
+{
+    (void)ud;
+    return json_pack("{s:I,s:I,s:o,s:o,s:I,s:I,s:o,s:I,s:o}", "session_id", (json_int_t)db_col_int64(st, 0),
+                     "course_id", (json_int_t)db_col_int64(st, 1), "starts_at",
+                     json_time(db_col_int64(st, 2)), "place", json_col_text(st, 3), "capacity",
+                     (json_int_t)db_col_int64(st, 4), "booked", (json_int_t)db_col_int64(st, 5), "title",
+                     json_col_text(st, 6), "org_id", (json_int_t)db_col_int64(st, 7), "status",
+                     json_col_text(st, 8));
+}
+
+static void call_off_session(http_req_t *req)
+{
+    int64_t sid;
+    db_conn_t *c = http_db_change(req, &sid);
+    if (!c)
+        return;
+    const char *reason = jstr(http_json_body(req), "reason");
+    /* the session's row first: the lock order of booking (session, then booking) */
+    if (res_lock(req, c, &SESSIONS, sid) != 0)
+        return;
+    json_t *s = res_load(req, c, &SESSIONS,
+                         "s.id, s.course_id, s.starts_at, s.place, s.capacity, s.booked, c.title, c.org_id, "
+                         "c.status",
+                         sid, session_row, NULL, RES_PLAIN);
+    if (!s)
+        return;
+    http_defer_json(req, s);
+    int64_t now = time_now_ms(), starts = 0;
+    time_parse_iso8601(jstr(s, "starts_at"), &starts);
+    if (strcmp(jstr(s, "status"), "approved")) {
+        http_error(req, 409, "conflict", "只有已发布党课的场次可以取消；未发布的党课直接修改场次");
+        return;
+    }
+    if (starts <= now) {
+        http_error(req, 409, "conflict", "场次已开始，不能取消");
+        return;
+    }
+    qb_t q;
+    qb_init(&q, "UPDATE course_sessions SET deleted_at = ");
+    qb_int(&q, now);
+    qb_sql(&q, ", cancelled_at = ");
+    qb_int(&q, now);
+    qb_sql(&q, ", cancel_reason = ");
+    qb_text(&q, reason);
+    qb_sql(&q, ", updated_at = ");
+    qb_int(&q, now);
+    qb_sql(&q, " WHERE id = ");
+    qb_int(&q, sid);
+    qb_sql(&q, " AND deleted_at IS NULL");
+    if (!res_transition(req, c, &q, "场次已取消"))
+        return;
+    const char *t = jstr(s, "title");
+    char msg[640], at[32];
+    snprintf(msg, sizeof msg, "党课面授场次取消：《%.*s》（原定 %s，%s）", (int)utf8_prefix(t, strlen(t), 80),
+             t, booking_fmt_time(starts, at, sizeof at), jstr(s, "place"));
+    int told = booking_call_off(c, &COURSE_BOOKING, 0, sid, "course.session_cancelled", msg, reason,
+                                jint(s, "org_id", 0), http_user_id(req));
+    if (told < 0) {
+        http_db_error(req, c);
+        return;
+    }
+    json_t *out = json_pack("{s:I,s:I,s:O,s:o,s:s,s:i}", "session_id", (json_int_t)sid, "course_id",
+                            (json_int_t)jint(s, "course_id", 0), "starts_at", json_object_get(s, "starts_at"),
+                            "cancelled_at", json_time(now), "cancel_reason", reason, "notified", told);
+    http_defer_json(req, out);
+    audit_entry_t ae = {.target_type = "course_session",
+                        .target = sid,
+                        .before = s,
+                        .after = out,
+                        .detail = http_printf(req, "取消党课《%s》%s 的面授场次：%s（通知 %d 位已预约党员）",
+                                              t, at, reason, told)};
+    audit_reply(req, c, true, &ae, 200, json_incref(out));
+}
+
 static void checkin_code(http_req_t *req)
 {
     int64_t sid;
@@ -400,6 +490,12 @@ static const http_route_t routes[] = {
      .example = "{\"action\":\"approve\",\"opinion\":\"同意\"}",
      .notes = "pending only (else 409); approve confirms; reject frees the seat (the waiting list moves up); the "
               "member is told with the opinion"},
+    {.method = "POST", .pattern = "/api/v1/course/sessions/{id}/call-off", .handler = call_off_session,
+     .perm = "course.manage", .summary = "取消党课面授场次", .audit = "course.session_call_off",
+     .resource = &SESSIONS, HTTP_BODY(CALL_OFF_BODY), HTTP_OUT(CALL_OFF_OUT),
+     .example = "{\"reason\":\"场馆临时检修\"}",
+     .notes = "a session of a published course, before it starts (else 409): it leaves the schedule, its pending, "
+              "confirmed and waitlisted bookings are cancelled and each member is told (notified)"},
     {.method = "GET", .pattern = "/api/v1/course/sessions/{id}/checkin-code", .handler = checkin_code,
      .perm = "course.manage", .summary = "党课面授签到码", .resource = &SESSIONS, HTTP_OUT(CHECKIN_OUT),
      .notes = "the signed token of the session and the members' page it opens"},

@@ -46,7 +46,9 @@ static const zd_label_t BOOKING[] = {{"pending", "待审核", "warning"},
                                      {"cancelled", "已取消", "info"},
                                      {"attended", "已签到", "success"},
                                      {NULL}};
-static const zd_label_t KINDS[] = {{"course.booking", "党课面授预约", "success"}, {NULL}};
+static const zd_label_t KINDS[] = {{"course.booking", "党课面授预约", "success"},
+                                   {"course.session_cancelled", "党课面授取消", "warning"},
+                                   {NULL}};
 static const zd_label_t RATING[] = {{"published", "已公开", "success"},
                                     {"held", "待审核", "warning"},
                                     {"rejected", "未通过", "danger"},

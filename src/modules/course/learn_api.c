@@ -1,28 +1,18 @@
 /* learn_api.c — learning (学习): the player's progress heartbeat, 我的学习
  * and the organisers' learning statistics by organisation.
  *
- * The heartbeat is cheap on purpose: the published lesson by its key, the
- * member's row of course_progress by its key (locked), one UPSERT. The
- * server keeps the watched ranges of the lesson: a beat counts the range
- * from the last beat's position to this one only when the position moved
- * forward by no more than the clock allows (twice the time since the last
- * beat, the fastest playback rate, plus 2 s of slack); a seek, forward or
- * back, moves the resume position and counts nothing. A lesson is completed
- * when the merged ranges cover at least 90 % of its duration. Beats are many
- * and individually unimportant: not audited (as the live player's). */
+ * The heartbeat is the shared one (src/modules/progress/progress.h: the
+ * watched ranges, the clock check, 90 % to complete), over course_progress:
+ * the published lesson by its key, then the member's row. */
 #include "core/str.h"
 #include "core/timeutil.h"
 #include "http/upload.h"
 #include "http/valid.h"
 #include "modules/course/internal.h"
+#include "modules/progress/progress.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-#define BEAT_SLACK_MS  2000
-#define MAX_RATE       2
-#define MAX_RANGES     64
-#define COMPLETE_RATIO 0.9
 
 static const zd_resource_t LESSONS = {.name = "course_lesson",
                                       .title = "课时",
@@ -34,93 +24,13 @@ static const zd_resource_t LESSONS = {.name = "course_lesson",
                                       .no_creator = true,
                                       .perm = "course.learn"};
 
-/* ---- watched ranges ---- */
+/* ---- the heartbeat (progress.h) ---- */
 
-typedef struct {
-    int64_t a, b;
-} range_t;
+static const progress_kind_t COURSE_PROGRESS = {
+    .table = "course_progress", .item_col = "lesson_id", .parent_col = "course_id", .item_key = "lesson_id"};
 
-/* "a-b,c-d" → ranges (sorted, merged by the writer); returns the count */
-static int ranges_parse(const char *s, range_t *r, int max)
-{
-    int n = 0;
-    while (s && *s && n < max) {
-        char *e;
-        long long a = strtoll(s, &e, 10);
-        if (*e != '-')
-            break;
-        long long b = strtoll(e + 1, &e, 10);
-        if (b > a && a >= 0)
-            r[n++] = (range_t){a, b};
-        s = *e == ',' ? e + 1 : NULL;
-    }
-    return n;
-}
-
-static int cmp_range(const void *x, const void *y)
-{
-    const range_t *p = x, *q = y;
-    return p->a < q->a ? -1 : p->a > q->a;
-}
-
-/* adds [a,b), sorts and merges (touching or within 1 s); returns the count */
-static int ranges_add(range_t *r, int n, int64_t a, int64_t b)
-{
-    if (b > a && n < MAX_RANGES + 1)
-        r[n++] = (range_t){a, b};
-    qsort(r, (size_t)n, sizeof *r, cmp_range);
-    int m = 0;
-    for (int i = 0; i < n; i++) {
-        if (m && r[i].a <= r[m - 1].b + 1000) {
-            if (r[i].b > r[m - 1].b)
-                r[m - 1].b = r[i].b;
-        } else
-            r[m++] = r[i];
-    }
-    /* a pathological pattern of tiny ranges: keep the longest ones */
-    while (m > MAX_RANGES) {
-        int k = 0;
-        for (int i = 1; i < m; i++)
-            if (r[i].b - r[i].a < r[k].b - r[k].a)
-                k = i;
-        memmove(r + k, r + k + 1, (size_t)(m - k - 1) * sizeof *r);
-        m--;
-    }
-    return m;
-}
-
-static int64_t ranges_total(const range_t *r, int n)
-{
-    int64_t t = 0;
-    for (int i = 0; i < n; i++)
-        t += r[i].b - r[i].a;
-    return t;
-}
-
-static void ranges_text(const range_t *r, int n, char *out, size_t size)
-{
-    size_t k = 0;
-    out[0] = 0;
-    for (int i = 0; i < n && k < size; i++)
-        k += (size_t)snprintf(out + k, size - k, "%s%lld-%lld", i ? "," : "", (long long)r[i].a,
-                              (long long)r[i].b);
-}
-
-/* ---- the heartbeat ---- */
-
-static const vfield_t BEAT_BODY[] = {
-    {"position_ms", V_INT, true, 0, 24 * 3600000LL, .title = "播放位置（毫秒）"},
-    {"playing", V_BOOL, .title = "正在播放（false：暂停、拖动后只记位置；默认 true）"},
-};
-static const vfield_t BEAT_OUT[] = {
-    {"lesson_id", V_ID},
-    {"position_ms", V_INT, .title = "续播位置"},
-    {"watched_ms", V_INT, .title = "实际看过的时长（合并后的区间）"},
-    {"duration_ms", V_INT, .title = "课时时长"},
-    {"counted_ms", V_INT, .title = "本次计入的毫秒数"},
-    {"completed", V_BOOL, .title = "已完成（看过至少 90%）"},
-    {"next_beat_s", V_INT, .title = "下次心跳的间隔（秒）"},
-};
+static const vfield_t BEAT_BODY[] = {PROGRESS_BODY_FIELDS};
+static const vfield_t BEAT_OUT[] = {{"lesson_id", V_ID}, PROGRESS_OUT_FIELDS};
 
 static json_t *lesson_row(db_stmt_t *st, void *ud)
 {
@@ -134,87 +44,13 @@ static void heartbeat(http_req_t *req)
     db_conn_t *c = http_db_change(req, &id);
     if (!c)
         return;
-    json_t *b = http_json_body(req);
     json_t *l = res_load(req, c, &LESSONS, "l.duration_ms, l.course_id", id, lesson_row, NULL, RES_PLAIN);
     if (!l)
         return;
     int64_t duration = json_integer_value(json_array_get(l, 0)),
             course = json_integer_value(json_array_get(l, 1));
     json_decref(l);
-    int64_t pos = jint(b, "position_ms", 0), now = time_now_ms(), user = http_user_id(req);
-    bool playing = jbool(b, "playing", true);
-    if (duration > 0 && pos > duration)
-        pos = duration;
-    db_stmt_t *st =
-        db_prepare(c, "SELECT last_pos_ms, last_beat_at, intervals, completed_at FROM course_progress "
-                      "WHERE user_id = ? AND lesson_id = ?" FOR_UPDATE_CLAUSE);
-    int rc = DB_ERROR;
-    int64_t last_pos = 0, last_at = 0, completed_at = 0;
-    range_t r[MAX_RANGES + 1];
-    int n = 0;
-    if (st) {
-        db_bind_int64(st, 1, user);
-        db_bind_int64(st, 2, id);
-        if ((rc = db_step(st)) == DB_ROW) {
-            last_pos = db_col_int64(st, 0);
-            last_at = db_col_int64(st, 1);
-            n = ranges_parse(db_col_text(st, 2), r, MAX_RANGES);
-            completed_at = db_col_int64(st, 3);
-        }
-    }
-    db_done(st);
-    if (rc == DB_ERROR) {
-        http_db_error(req, c);
-        return;
-    }
-    int64_t before = ranges_total(r, n), advance = pos - last_pos;
-    if (playing && last_at && advance > 0 && advance <= (now - last_at) * MAX_RATE + BEAT_SLACK_MS)
-        n = ranges_add(r, n, last_pos, pos);
-    int64_t watched = ranges_total(r, n);
-    if (duration > 0 && watched > duration)
-        watched = duration;
-    if (!completed_at && duration > 0 && (double)watched >= COMPLETE_RATIO * (double)duration)
-        completed_at = now;
-    char text[MAX_RANGES * 28 + 1];
-    ranges_text(r, n, text, sizeof text);
-    st = db_prepare(
-        c, "INSERT INTO course_progress (user_id, lesson_id, course_id, org_id, position_ms, "
-           "last_pos_ms, last_beat_at, watched_ms, intervals, completed_at, created_at, updated_at) "
-           "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (user_id, lesson_id) DO UPDATE SET "
-           "position_ms = excluded.position_ms, last_pos_ms = excluded.last_pos_ms, "
-           "last_beat_at = excluded.last_beat_at, watched_ms = excluded.watched_ms, "
-           "intervals = excluded.intervals, completed_at = excluded.completed_at, "
-           "updated_at = excluded.updated_at");
-    rc = DB_ERROR;
-    if (st) {
-        db_bind_int64(st, 1, user);
-        db_bind_int64(st, 2, id);
-        db_bind_int64(st, 3, course);
-        db_bind_int64(st, 4, http_user_org(req));
-        db_bind_int64(st, 5, pos);
-        db_bind_int64(st, 6, pos);
-        db_bind_int64(st, 7, now);
-        db_bind_int64(st, 8, watched);
-        db_bind_text(st, 9, text);
-        if (completed_at)
-            db_bind_int64(st, 10, completed_at);
-        else
-            db_bind_null(st, 10);
-        db_bind_int64(st, 11, now);
-        db_bind_int64(st, 12, now);
-        rc = db_step(st);
-    }
-    db_done(st);
-    if (rc != DB_DONE || db_commit(c) != 0) {
-        http_db_error(req, c);
-        return;
-    }
-    json_t *o =
-        json_pack("{s:I,s:I,s:I,s:I,s:I,s:b,s:i}", "lesson_id", (json_int_t)id, "position_ms",
-                  (json_int_t)pos, "watched_ms", (json_int_t)watched, "duration_ms", (json_int_t)duration,
-                  "counted_ms", (json_int_t)(watched - before > 0 ? watched - before : 0), "completed",
-                  completed_at != 0, "next_beat_s", 5);
-    http_json(req, 200, o);
+    progress_heartbeat(req, c, &COURSE_PROGRESS, id, course, duration);
 }
 
 /* ---- 我的学习 ---- */
@@ -422,9 +258,7 @@ static const http_route_t routes[] = {
     {.method = "POST", .pattern = "/api/v1/course/lessons/{id}/progress", .handler = heartbeat,
      .perm = "course.learn", .flags = HTTP_NO_AUDIT, .summary = "课时学习进度（播放器心跳）", .resource = &LESSONS,
      HTTP_BODY(BEAT_BODY), HTTP_OUT(BEAT_OUT), .example = "{\"position_ms\":5000,\"playing\":true}",
-     .notes = "every 5 s while playing, and on pause or seek with playing false; a beat counts the range since "
-              "the last beat's position only when it moved forward no faster than twice the clock (+2 s): a "
-              "seek counts nothing; completed at 90 % actually watched; not audited (many, each unimportant)"},
+     .notes = PROGRESS_NOTES},
     {.method = "GET", .pattern = "/api/v1/course/my-learning", .handler = my_learning, .perm = "course.learn",
      .summary = "我的学习", .resource = &LESSONS, HTTP_OUT(MY_OUT),
      .notes = "the caller's own progress per published course, latest first (at most 500), and totals"},

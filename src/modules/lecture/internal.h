@@ -59,5 +59,6 @@ int lecture_lecture_routes(zd_app_t *app, char *err, size_t errlen);
 int lecture_booking_routes(zd_app_t *app, char *err, size_t errlen);
 int lecture_stats_routes(zd_app_t *app, char *err, size_t errlen);
 int lecture_rating_routes(zd_app_t *app, char *err, size_t errlen);
+int lecture_recording_routes(zd_app_t *app, char *err, size_t errlen);
 
 #endif

@@ -36,6 +36,7 @@ static const zd_label_t TARGETS[] = {{"lecture", "讲堂"},
                                      {"lecture_session", "讲堂场次"},
                                      {"lecture_booking", "讲堂预约"},
                                      {"lecture_rating", "讲堂评价"},
+                                     {"lecture_recording", "讲堂回放"},
                                      {NULL}};
 static const zd_label_t RATING[] = {{"published", "已公开", "success"},
                                     {"held", "待审核", "warning"},
@@ -130,7 +131,8 @@ static int init(zd_app_t *app, char *err, size_t errlen)
         return -1;
     }
     return lecture_lecture_routes(app, err, errlen) || lecture_booking_routes(app, err, errlen) ||
-                   lecture_stats_routes(app, err, errlen) || lecture_rating_routes(app, err, errlen)
+                   lecture_stats_routes(app, err, errlen) || lecture_rating_routes(app, err, errlen) ||
+                   lecture_recording_routes(app, err, errlen)
                ? -1
                : 0;
 }

@@ -648,80 +648,29 @@ static void cancel_lecture(http_req_t *req)
     qb_sql(&q, " AND status = 'approved' AND cancelled_at IS NULL AND deleted_at IS NULL");
     if (!res_transition(req, c, &q, "只有已发布且未取消的讲堂可以取消"))
         return;
-    /* who is to be told: each member once */
-    db_stmt_t *st =
-        db_prepare(c, "SELECT DISTINCT user_id FROM lecture_bookings WHERE lecture_id = ? AND status "
-                      "IN ('pending', 'confirmed', 'waitlisted') ORDER BY user_id");
-    json_t *users = json_array();
-    int rc = DB_ERROR;
-    if (st) {
-        db_bind_int64(st, 1, id);
-        while ((rc = db_step(st)) == DB_ROW)
-            json_array_append_new(users, json_integer(db_col_int64(st, 0)));
-    }
-    db_done(st);
-    http_defer_json(req, users);
-    if (rc != DB_DONE) {
-        http_db_error(req, c);
-        return;
-    }
-    /* every live booking goes, and with them the seats and the waiting
-     * lists; the sessions' rows first (the lock order of booking and of the
-     * waiting list's move-up: session, then booking). A booking that held a
-     * session before is committed by then and cancelled here; one that
-     * waited for it finds the lecture cancelled (book_session). */
-    static const char *const SQL[] = {
-        "UPDATE lecture_sessions SET booked = 0, waiting = 0, updated_at = ? WHERE lecture_id = ? AND "
-        "deleted_at IS NULL",
-        "UPDATE lecture_bookings SET status = 'cancelled', cancelled_at = ?, updated_at = ? WHERE "
-        "lecture_id = ? AND status IN ('pending', 'confirmed', 'waitlisted')"};
-    for (size_t i = 0; i < VN(SQL); i++) {
-        st = db_prepare(c, SQL[i]);
-        rc = DB_ERROR;
-        if (st) {
-            int k = 1;
-            if (i == 1)
-                db_bind_int64(st, k++, now);
-            db_bind_int64(st, k++, now);
-            db_bind_int64(st, k, id);
-            rc = db_step(st);
-        }
-        db_done(st);
-        if (rc != DB_DONE) {
-            http_db_error(req, c);
-            return;
-        }
-    }
+    /* every live booking goes (booking.h), each member told; a booking that
+     * held a session before is committed by then and cancelled here; one
+     * that waited for it finds the lecture cancelled (book_session) */
     const char *t = jstr(before, "title");
     char msg[640], at[32];
     snprintf(msg, sizeof msg, "讲堂取消：《%.*s》（原定 %s）", (int)utf8_prefix(t, strlen(t), 80), t,
              booking_fmt_time(time_of(before, "starts_at"), at, sizeof at));
-    size_t i;
-    json_t *u;
-    json_array_foreach(users, i, u)
-    {
-        notify_msg_t m = {.user_id = json_integer_value(u),
-                          .kind = "lecture.cancelled",
-                          .title = msg,
-                          .body = reason,
-                          .link = "/m/bookings",
-                          .org_id = jint(before, "org_id", 0),
-                          .created_by = http_user_id(req)};
-        if (notify_user(c, &m) != 0) {
-            http_db_error(req, c);
-            return;
-        }
+    int told = booking_call_off(c, &LECTURE_BOOKING, id, 0, "lecture.cancelled", msg, reason,
+                                jint(before, "org_id", 0), http_user_id(req));
+    if (told < 0) {
+        http_db_error(req, c);
+        return;
     }
     json_t *after = load(req, c, id);
     if (!after)
         return;
     json_t *out = json_deep_copy(after);
-    json_object_set_new(out, "notified", json_integer((json_int_t)json_array_size(users)));
+    json_object_set_new(out, "notified", json_integer(told));
     audit_entry_t ae = {.target = id,
                         .before = before,
                         .after = after,
-                        .detail = http_printf(req, "取消讲堂《%s》：%s（通知 %zu 位已预约党员）", t, reason,
-                                              json_array_size(users))};
+                        .detail =
+                            http_printf(req, "取消讲堂《%s》：%s（通知 %d 位已预约党员）", t, reason, told)};
     audit_reply(req, c, true, &ae, 200, out);
 }
 

@@ -1,7 +1,7 @@
 /* stats_api.c — the lecture hall's statistics (讲堂统计) over the published
  * lectures in the caller's scope: lectures, seats, bookings, participants,
- * check-ins, the attendance rate and the feedback (讲堂评价: how many, the
- * average score), by lecture, by organisation or by month of the first
+ * check-ins, the attendance rate, the feedback (讲堂评价: how many, the
+ * average score) and the playback (回放: viewers, time actually watched), by lecture, by organisation or by month of the first
  * session; as JSON for the console's chart and as .xlsx.
  * One query reads a row per lecture (its counts are indexed subqueries on
  * lecture_bookings); the grouping by organisation or month is done here, so
@@ -36,10 +36,13 @@ static const vfield_t STATS_OUT[] = {
     {"attendance_rate", V_NUM, .title = "到场率：签到 / 有效预约（无有效预约时为 null）"},
     {"ratings", V_INT, .title = "评价人数（讲堂评价，未驳回的）"},
     {"rating_avg", V_NUM, .title = "平均评分 1–5（内容、主讲、形式三项的平均；无评价时为 null）"},
+    {"viewers", V_INT, .title = "回放观看人数（按讲堂计后相加）"},
+    {"watched_ms", V_INT, .title = "回放观看时长（毫秒，实际看过的区间，播放器心跳计）"},
 };
 
-static const char *const FIELDS[] = {"lectures", "sessions",  "capacity",     "bookings", "confirmed",
-                                     "attended", "cancelled", "participants", "ratings",  "rating_points"};
+static const char *const FIELDS[] = {"lectures",  "sessions",      "capacity",  "bookings",
+                                     "confirmed", "attended",      "cancelled", "participants",
+                                     "ratings",   "rating_points", "viewers",   "watched_ms"};
 
 /* {items:[…], totals:{…}} of the caller's published lectures, grouped; NULL
  * after answering 5xx. */
@@ -105,6 +108,10 @@ static json_t *compute(http_req_t *req, db_conn_t *c)
            ", (SELECT COUNT(*) FROM lecture_ratings r WHERE r.lecture_id = l.id AND r.status <> 'rejected'), "
            "(SELECT COALESCE(SUM(r.content + r.lecturer + r.form), 0) FROM lecture_ratings r WHERE "
            "r.lecture_id = l.id AND r.status <> 'rejected')");
+    /* playback (回放): members who watched, and the time actually watched */
+    qb_sql(&q, ", (SELECT COUNT(DISTINCT p.user_id) FROM lecture_progress p WHERE p.lecture_id = l.id AND "
+               "p.watched_ms > 0), (SELECT COALESCE(SUM(p.watched_ms), 0) FROM lecture_progress p WHERE "
+               "p.lecture_id = l.id)");
     qb_append(&q, &w);
     qb_free(&w);
     qb_sql(&q, " ORDER BY " FIRST ", l.id LIMIT ");
@@ -145,7 +152,9 @@ static json_t *compute(http_req_t *req, db_conn_t *c)
                                  db_col_int64(st, 10),
                                  db_col_int64(st, 11),
                                  db_col_int64(st, 12),
-                                 db_col_int64(st, 13)};
+                                 db_col_int64(st, 13),
+                                 db_col_int64(st, 14),
+                                 db_col_int64(st, 15)};
         for (size_t i = 0; i < VN(FIELDS); i++) {
             json_object_set_new(g, FIELDS[i], json_integer(jint(g, FIELDS[i], 0) + v[i]));
             json_object_set_new(totals, FIELDS[i], json_integer(jint(totals, FIELDS[i], 0) + v[i]));
@@ -203,18 +212,21 @@ static void export_stats(http_req_t *req)
         json_t *rate = json_object_get(g, "attendance_rate"), *avg = json_object_get(g, "rating_avg");
         json_array_append_new(
             rows,
-            json_pack("[s,I,I,I,I,I,I,I,I,s,I,s]", jstr(g, "label"), (json_int_t)jint(g, "lectures", 0),
+            json_pack("[s,I,I,I,I,I,I,I,I,s,I,s,I,s]", jstr(g, "label"), (json_int_t)jint(g, "lectures", 0),
                       (json_int_t)jint(g, "sessions", 0), (json_int_t)jint(g, "capacity", 0),
                       (json_int_t)jint(g, "bookings", 0), (json_int_t)jint(g, "confirmed", 0),
                       (json_int_t)jint(g, "attended", 0), (json_int_t)jint(g, "cancelled", 0),
                       (json_int_t)jint(g, "participants", 0),
                       json_is_real(rate) ? http_printf(req, "%.1f%%", json_real_value(rate) * 100) : "—",
                       (json_int_t)jint(g, "ratings", 0),
-                      json_is_real(avg) ? http_printf(req, "%.2f", json_real_value(avg)) : "—"));
+                      json_is_real(avg) ? http_printf(req, "%.2f", json_real_value(avg)) : "—",
+                      (json_int_t)jint(g, "viewers", 0),
+                      http_printf(req, "%.1f", (double)jint(g, "watched_ms", 0) / 3600000.0)));
     }
-    json_t *header = http_defer_json(req, json_pack("[ssssssssssss]", first, "讲堂数", "场次数", "名额",
-                                                    "预约", "有效预约", "签到人次", "取消", "参与人数",
-                                                    "到场率", "评价人数", "平均评分"));
+    json_t *header =
+        http_defer_json(req, json_pack("[ssssssssssssss]", first, "讲堂数", "场次数", "名额", "预约",
+                                       "有效预约", "签到人次", "取消", "参与人数", "到场率", "评价人数",
+                                       "平均评分", "回放观看人数", "回放观看时长（小时）"));
     audit_entry_t ae = {.detail =
                             http_printf(req, "导出讲堂统计（%s，%zu 行）", first, json_array_size(rows))};
     if (audit_req(req, &ae))

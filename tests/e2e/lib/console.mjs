@@ -18,6 +18,14 @@ import { startServer, ADMIN_PASSWORD } from '../../api/lib/server.mjs';
 const here = dirname(fileURLToPath(import.meta.url));
 export const WEB_ROOT = process.env.ZHENDI_WEB_ROOT || join(here, '../../../web/dist');
 export const OUT_DIR = join(here, '../../out/e2e');
+// a phone for the members' pages (/m/): 390×844, touch, WeChat's browser on Android
+export const PHONE = {
+  viewport: { width: 390, height: 844 },
+  isMobile: true,
+  hasTouch: true,
+  deviceScaleFactor: 3,
+  userAgent: 'Mozilla/5.0 (Linux; Android 13; Pixel 7) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/116.0 Mobile Safari/537.36 MicroMessenger/8.0.40',
+};
 export const TOTP_SECRET = 'JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP';
 export { ADMIN_PASSWORD };
 

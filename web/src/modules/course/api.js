@@ -21,6 +21,7 @@ export const courseApi = {
   bookings: (q) => api.get(`${V}/course/bookings`, q),
   decide: (bid, body) => api.post(`${V}/course/bookings/${bid}/decision`, body),
   checkinCode: (sid) => api.get(`${V}/course/sessions/${sid}/checkin-code`),
+  callOff: (sid, reason) => api.post(`${V}/course/sessions/${sid}/call-off`, { reason }),
   qrPng: (id) => `${V}/course/courses/${id}/qr.png`,
   qrSvg: (id) => `${V}/course/courses/${id}/qr.svg`,
   qrSheet: (series) => `${V}/course/qr-sheet?series=${encodeURIComponent(series)}`,

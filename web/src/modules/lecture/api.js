@@ -1,7 +1,7 @@
 // The lecture module's endpoints (docs/lecture.md, 初心讲堂): lectures
 // (create, edit, submit to the review, withdraw, cancel, delete), their
 // sessions, the bookings of a session with the organiser's decision, and a
-// session's check-in token. Review decisions go through the review engine.
+// session's check-in token, the recordings (回放). Review decisions go through the review engine.
 import { api, download } from '@/api/client.js';
 import { V } from '@/api/index.js';
 
@@ -23,5 +23,8 @@ export const lectureApi = {
   exportStats: (q) => download(`${V}/lecture/stats/export`, q, '讲堂统计.xlsx'),
   decide: (bid, body) => api.post(`${V}/lecture/bookings/${bid}/decision`, body),
   ratings: (q) => api.get(`${V}/lecture/ratings`, q),
+  recordings: (id) => api.get(`${V}/lecture/lectures/${id}/recordings`),
+  addRecording: (id, body) => api.post(`${V}/lecture/lectures/${id}/recordings`, body, { handled: [409] }),
+  removeRecording: (rid) => api.del(`${V}/lecture/recordings/${rid}`),
   moderate: (id, action) => api.post(`${V}/lecture/ratings/${id}/moderate`, { action }),
 };

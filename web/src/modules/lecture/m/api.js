@@ -10,6 +10,15 @@ export const mLectureApi = {
   myBookings: (q) => api.get(`${V}/lecture/my-bookings`, q),
   cancel: (bid) => api.post(`${V}/lecture/my-bookings/${bid}/cancel`),
   checkin: (token) => api.post(`${V}/lecture/checkin`, { token }, { handled: [404, 409] }),
+  recordings: (id) => api.get(`${V}/lecture/catalog/${id}/recordings`),
+};
+
+// the recordings' player endpoints (LessonPlayer's `endpoints`)
+export const recordingEndpoints = {
+  beat: (rid, position_ms, playing) =>
+    api.post(`${V}/lecture/recordings/${rid}/progress`, { position_ms: Math.max(0, Math.round(position_ms)), playing }, { silent: true }),
+  hls: (rid) => `${V}/lecture/recordings/${rid}/hls/master.m3u8`,
+  media: (rid) => `${V}/lecture/recordings/${rid}/media`,
 };
 
 // the two kinds' own endpoints for a booking of either (kind: lecture | course)
