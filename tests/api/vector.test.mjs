@@ -160,7 +160,7 @@ test('new, edited and deleted chunks are in the vector index at once', async () 
   assert.equal(r.json.total, 0, 'no vectors for a keyword-only base');
   r = await ask(hp, '志愿服务', 'hybrid', { kb_ids: [hpKb.id] });
   assert.ok(r.json.total > 0 && r.json.items.every((h) => h.scores.vector === null), 'hybrid still answers from keywords');
-  assert.equal((await hp.patch(`/api/v1/kb/${hpKb.id}`, { embedding: 'openai' })).status, 422);
+  assert.equal((await hp.patch(`/api/v1/kb/${hpKb.id}`, { embedding: 'bert' })).status, 422);
 });
 
 test('before any model is fitted, vector and hybrid answer from the keyword index and say so', async () => {

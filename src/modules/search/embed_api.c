@@ -196,8 +196,9 @@ int search_embed_docs(db_t *db, const char *kind, const int64_t *ref_ids, size_t
     size_t nd = 0, cap = 0;
     int rc = 0;
     for (size_t i = 0; i < n && rc == 0; i++) {
-        db_stmt_t *st = db_prepare(c, "SELECT id, updated_at, title, body FROM search_docs WHERE kind = ? AND "
-                                      "ref_id = ? AND embedding = 'openai' AND embed_state <> 'done'");
+        db_stmt_t *st =
+            db_prepare(c, "SELECT id, updated_at, title, body FROM search_docs WHERE kind = ? AND "
+                          "ref_id = ? AND embedding = 'openai' AND embed_state <> 'done'");
         if (!st) {
             rc = -1;
             break;
@@ -289,12 +290,13 @@ static json_t *settings_json(db_conn_t *c)
     json_t *o = NULL;
     if (db_step(st) == DB_ROW)
         o = json_pack("{s:o,s:b,s:o,s:I,s:I,s:I,s:I,s:f,s:o,s:o,s:{s:I,s:I,s:I},s:o}", "url",
-                      json_col_text(st, 0), "has_key", db_col_int64(st, 1) != 0, "model", json_col_text(st, 2),
-                      "dim", (json_int_t)db_col_int64(st, 3), "batch_size", (json_int_t)db_col_int64(st, 4),
-                      "timeout_ms", (json_int_t)db_col_int64(st, 5), "retries", (json_int_t)db_col_int64(st, 6),
-                      "rate_limit", db_col_double(st, 7), "index_provider", json_col_text(st, 8), "updated_at",
-                      json_time(db_col_int64(st, 9)), "documents", "pending", (json_int_t)db_col_int64(st, 10),
-                      "done", (json_int_t)db_col_int64(st, 11), "failed", (json_int_t)db_col_int64(st, 12),
+                      json_col_text(st, 0), "has_key", db_col_int64(st, 1) != 0, "model",
+                      json_col_text(st, 2), "dim", (json_int_t)db_col_int64(st, 3), "batch_size",
+                      (json_int_t)db_col_int64(st, 4), "timeout_ms", (json_int_t)db_col_int64(st, 5),
+                      "retries", (json_int_t)db_col_int64(st, 6), "rate_limit", db_col_double(st, 7),
+                      "index_provider", json_col_text(st, 8), "updated_at", json_time(db_col_int64(st, 9)),
+                      "documents", "pending", (json_int_t)db_col_int64(st, 10), "done",
+                      (json_int_t)db_col_int64(st, 11), "failed", (json_int_t)db_col_int64(st, 12),
                       "last_error", json_col_text(st, 13));
     db_done(st);
     return o;
@@ -343,9 +345,10 @@ static void put_embedding(http_req_t *req)
         return;
     }
     db_stmt_t *st = db_prepare(
-        c, "UPDATE search_embed_settings SET url = ?, key_sealed = CASE WHEN ? THEN NULL ELSE COALESCE(?, "
-           "key_sealed) END, model = ?, dim = ?, batch_size = ?, timeout_ms = ?, retries = ?, rate_limit = ?, "
-           "index_provider = ?, updated_by = ?, updated_at = ? WHERE id = 1");
+        c,
+        "UPDATE search_embed_settings SET url = ?, key_sealed = CASE WHEN ? THEN NULL ELSE COALESCE(?, "
+        "key_sealed) END, model = ?, dim = ?, batch_size = ?, timeout_ms = ?, retries = ?, rate_limit = ?, "
+        "index_provider = ?, updated_by = ?, updated_at = ? WHERE id = 1");
     int rc = DB_ERROR;
     if (st) {
         db_bind_text(st, 1, url);
@@ -464,8 +467,8 @@ static const vfield_t TEST_BODY[] = {
     {"timeout_ms", V_INT, false, 100, 120000, .title = "超时（毫秒）"},
 };
 static const vfield_t TEST_OUT[] = {
-    {"ok", V_BOOL, .title = "连接成功"},     {"url", V_STR, .title = "服务地址"},
-    {"model", V_STR, .title = "模型名"},     {"dim", V_INT, .title = "向量维数"},
+    {"ok", V_BOOL, .title = "连接成功"},         {"url", V_STR, .title = "服务地址"},
+    {"model", V_STR, .title = "模型名"},         {"dim", V_INT, .title = "向量维数"},
     {"took_ms", V_INT, .title = "用时（毫秒）"}, {"error", V_STR, .title = "失败原因"},
 };
 

@@ -63,7 +63,8 @@ int64_t search_oai_model(db_conn_t *c, bool create)
                                   "search_embed_settings WHERE id = 1)";
     char sql[400];
     snprintf(sql, sizeof sql,
-             "SELECT COALESCE(MAX(id), 0) FROM search_vec_models WHERE provider = 'openai' AND terms = %s", FP);
+             "SELECT COALESCE(MAX(id), 0) FROM search_vec_models WHERE provider = 'openai' AND terms = %s",
+             FP);
     int64_t id = 0;
     if (db_query_int64(c, sql, &id) != 1)
         return -1;
@@ -202,7 +203,11 @@ static void error_reason(const oai_resp_t *r, char *err, size_t errlen)
     if (!msg && json_is_string(e))
         msg = json_string_value(e);
     snprintf(err, errlen, "向量服务返回 HTTP %ld：%.200s%s%.60s%s", r->status, msg ? msg : "（无说明）",
-             code || type ? "（" : "", code ? code : type ? type : "", code || type ? "）" : "");
+             code || type ? "（" : "",
+             code   ? code
+             : type ? type
+                    : "",
+             code || type ? "）" : "");
     json_decref(j);
 }
 
