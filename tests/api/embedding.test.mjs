@@ -10,6 +10,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startServer } from './lib/server.mjs';
+import { settled } from './lib/kbdocs.mjs';
 import { startFakeEmbeddings } from './lib/fake-embeddings.mjs';
 
 const DEMO = 'Zhendi@Demo2026';
@@ -21,16 +22,6 @@ const SETTINGS = {
   index_provider: 'local',
 };
 
-async function settled(who, kbId, docId, timeout = 30000) {
-  const until = Date.now() + timeout;
-  for (;;) {
-    const r = await who.get(`/api/v1/kb/${kbId}/documents/${docId}`);
-    assert.equal(r.status, 200, r.body);
-    if (['done', 'failed'].includes(r.json.status)) return r.json;
-    if (Date.now() > until) throw new Error(`document ${docId} still ${r.json.status}`);
-    await new Promise((res) => setTimeout(res, 100));
-  }
-}
 
 async function addDoc(title, text) {
   const r = await pd.post(`/api/v1/kb/${kb.id}/documents`, { title, text });

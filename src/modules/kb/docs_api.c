@@ -5,8 +5,10 @@
  * reason), progress and counts; re-indexed on request; deleted with their
  * chunks. The job: parse, chunk by the base's rule, write the chunks and
  * their search documents in one transaction (a failure leaves the previous
- * chunks searchable), then the embedding step, which has no provider yet and
- * says so on the document (keyword retrieval only). */
+ * chunks searchable), then the embedding step: the local model embedded
+ * them in that transaction; an openai base's chunks are embedded through
+ * the service after it (a failure fails the document with the reason and
+ * the chunks stay keyword-searchable); none says so on the document. */
 #include "core/crypto.h"
 #include "core/mime.h"
 #include "core/str.h"

@@ -258,18 +258,6 @@ int search_job_embed(job_ctx_t *ctx)
 
 static const char *const PROVIDERS[] = {"local", "openai", "none", NULL};
 
-static const char *check_url(json_t *v)
-{
-    const char *s = json_string_value(v);
-    if (!s || !*s)
-        return NULL;
-    if (strncmp(s, "https://", 8) && strncmp(s, "http://", 7))
-        return "须为 http:// 或 https:// 开头的地址";
-    if (strchr(s, '?') || strchr(s, '#') || strchr(s, ' '))
-        return "地址不能含查询参数、# 或空格";
-    return NULL;
-}
-
 static const char *check_rate(json_t *v)
 {
     double r = json_number_value(v);
@@ -430,7 +418,7 @@ static void test_embedding(http_req_t *req)
 }
 
 static const vfield_t EMB_BODY[] = {
-    {"url", V_STR, false, 0, 500, .check = check_url,
+    {"url", V_STR, false, 0, 500, .check = valid_http_url,
      .title = "OpenAI 兼容服务地址（调用 {url}/v1/embeddings）"},
     {"key", V_STR, false, 0, 400, .title = "API 密钥（留空则不修改；加密保存，从不回显）"},
     {"clear_key", V_BOOL, .title = "清除已保存的密钥"},
@@ -460,7 +448,7 @@ static const vfield_t EMB_OUT[] = {
     {"index", V_OBJECT, .title = "本节点 openai 内存索引 {type, size, model_id, log_seq, loaded_at}"},
 };
 static const vfield_t TEST_BODY[] = {
-    {"url", V_STR, false, 0, 500, .check = check_url, .title = "服务地址（默认：已保存的）"},
+    {"url", V_STR, false, 0, 500, .check = valid_http_url, .title = "服务地址（默认：已保存的）"},
     {"key", V_STR, false, 0, 400, .title = "API 密钥（默认：已保存的）"},
     {"model", V_STR, false, 0, 120, .title = "模型名（默认：已保存的）"},
     {"dim", V_INT, false, 1, 4096, .title = "向量维数（默认：已保存的）"},
