@@ -138,6 +138,18 @@ bool valid_body(http_req_t *req, const vfield_t *fields, size_t n, bool partial)
 
 const char *jstr(json_t *o, const char *key) { return json_string_value(json_object_get(o, key)); }
 
+const char *valid_http_url(json_t *v)
+{
+    const char *s = json_string_value(v);
+    if (!s || !*s)
+        return NULL;
+    if (strncmp(s, "https://", 8) && strncmp(s, "http://", 7))
+        return "须为 http:// 或 https:// 开头的地址";
+    if (strchr(s, '?') || strchr(s, '#') || strchr(s, ' '))
+        return "地址不能含查询参数、# 或空格";
+    return NULL;
+}
+
 int64_t jint(json_t *o, const char *key, int64_t def)
 {
     json_t *v = json_object_get(o, key);

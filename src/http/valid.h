@@ -47,6 +47,9 @@ bool valid_choice(const char *const *choices, const char *v);
 
 /* Readers for validated bodies: NULL/def when absent or null. */
 const char *jstr(json_t *o, const char *key);
+/* A vfield_t check: an absent / empty string, or an http:// or https://
+ * address without query, fragment or spaces (a connector's base URL). */
+const char *valid_http_url(json_t *v);
 int64_t jint(json_t *o, const char *key, int64_t def);
 bool jbool(json_t *o, const char *key, bool def);
 bool jhas(json_t *o, const char *key); /* present, even if null */

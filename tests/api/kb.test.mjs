@@ -8,6 +8,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startServer } from './lib/server.mjs';
+import { settled } from './lib/kbdocs.mjs';
 import { xlsx } from './lib/xlsx.mjs';
 import { docx, pdf, multipart } from './lib/docfixtures.mjs';
 
@@ -27,16 +28,6 @@ after(async () => {
 const upload = (who, kbId, name, data, fields = {}) =>
   who.request('POST', `/api/v1/kb/${kbId}/documents`, multipart(fields, { name, data }));
 
-async function settled(who, kbId, docId, timeout = 30000) {
-  const until = Date.now() + timeout;
-  for (;;) {
-    const r = await who.get(`/api/v1/kb/${kbId}/documents/${docId}`);
-    assert.equal(r.status, 200, r.body);
-    if (['done', 'failed'].includes(r.json.status)) return r.json;
-    if (Date.now() > until) throw new Error(`document ${docId} still ${r.json.status}`);
-    await new Promise((res) => setTimeout(res, 100));
-  }
-}
 const chunksOf = async (kbId, docId) =>
   (await pd.get(`/api/v1/kb/${kbId}/chunks?doc_id=${docId}&page_size=200`)).json.items;
 const find = (who, q, kbIds) => who.post('/api/v1/search', { q, kinds: ['kb_chunk'], kb_ids: kbIds, page_size: 50 });

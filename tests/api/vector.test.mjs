@@ -9,20 +9,11 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startServer } from './lib/server.mjs';
+import { settled } from './lib/kbdocs.mjs';
 
 const DEMO = 'Zhendi@Demo2026';
 let srv, admin, pd, hp, pdKb, hpKb;
 
-async function settled(who, kbId, docId, timeout = 30000) {
-  const until = Date.now() + timeout;
-  for (;;) {
-    const r = await who.get(`/api/v1/kb/${kbId}/documents/${docId}`);
-    assert.equal(r.status, 200, r.body);
-    if (['done', 'failed'].includes(r.json.status)) return r.json;
-    if (Date.now() > until) throw new Error(`document ${docId} still ${r.json.status}`);
-    await new Promise((res) => setTimeout(res, 100));
-  }
-}
 
 async function addDoc(who, kb, title, text) {
   const r = await who.post(`/api/v1/kb/${kb.id}/documents`, { title, text });
@@ -160,7 +151,7 @@ test('new, edited and deleted chunks are in the vector index at once', async () 
   assert.equal(r.json.total, 0, 'no vectors for a keyword-only base');
   r = await ask(hp, '志愿服务', 'hybrid', { kb_ids: [hpKb.id] });
   assert.ok(r.json.total > 0 && r.json.items.every((h) => h.scores.vector === null), 'hybrid still answers from keywords');
-  assert.equal((await hp.patch(`/api/v1/kb/${hpKb.id}`, { embedding: 'openai' })).status, 422);
+  assert.equal((await hp.patch(`/api/v1/kb/${hpKb.id}`, { embedding: 'bert' })).status, 422);
 });
 
 test('before any model is fitted, vector and hybrid answer from the keyword index and say so', async () => {

@@ -4,10 +4,11 @@
 // never shows.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startConsole, withPage, login, until } from './lib/console.mjs';
+import { startConsole, withPage, login, until, enterAsAdmin } from './lib/console.mjs';
+import { startFakeEmbeddings } from '../api/lib/fake-embeddings.mjs';
 
 const DEMO = 'Zhendi@Demo2026';
-let ctx, pd, hp, mine, theirs;
+let ctx, pd, hp, mine, theirs, fake;
 
 async function lecture(who, title, description) {
   const when = Date.now() + 5 * 86400000;
@@ -20,6 +21,7 @@ async function lecture(who, title, description) {
 }
 
 before(async () => {
+  fake = await startFakeEmbeddings({ key: 'sk-e2e-key', dim: 32 });
   ctx = await startConsole({ args: ['--demo'] });
   pd = await ctx.srv.login('pudong_dangwu', DEMO);
   hp = await ctx.srv.login('huangpu_dangwu', DEMO);
@@ -29,6 +31,31 @@ before(async () => {
 
 after(async () => {
   await ctx?.stop();
+  await fake?.close();
+});
+
+test('the administrator sets up the openai embedding service: 测试连接 reports the failure, then success; the key is never shown', async (t) => {
+  await withPage(t, ctx, async (page) => {
+    await enterAsAdmin(ctx, page);
+    await page.goto(`${ctx.base}/search/embedding`);
+    await page.waitForSelector('[data-test=embedding-url]');
+    await page.locator('[data-test=embedding-url]').fill(fake.url);
+    await page.locator('[data-test=embedding-key]').fill('sk-wrong');
+    await page.locator('[data-test=embedding-model]').fill('fake-embed');
+    await page.locator('[data-test=embedding-dim] input').fill('32');
+    await page.locator('[data-test=embedding-test]').click();
+    const result = page.locator('[data-test=embedding-test-result]');
+    await until(async () => /连接失败.*401/.test(await result.textContent().catch(() => '')), 'the failure with the reason');
+    await page.locator('[data-test=embedding-key]').fill('sk-e2e-key');
+    await page.locator('[data-test=embedding-test]').click();
+    await until(async () => /连接成功.*32 维/.test(await result.textContent().catch(() => '')), 'success');
+    await page.locator('[data-test=embedding-save]').click();
+    await until(async () => /已设置/.test(await page.locator('[data-test=embedding-key]').getAttribute('placeholder')), 'saved: the key is set, not shown');
+    assert.equal(await page.locator('[data-test=embedding-key]').inputValue(), '');
+  });
+  assert.equal(ctx.srv.sql('SELECT url FROM search_embed_settings WHERE id = 1'), fake.url);
+  const sealed = ctx.srv.sql('SELECT key_sealed FROM search_embed_settings WHERE id = 1');
+  assert.ok(sealed && !sealed.includes('sk-e2e-key'), 'the key is sealed');
 });
 
 test('a worker finds a lecture by part of a word in traditional characters and opens it', async (t) => {

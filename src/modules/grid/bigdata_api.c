@@ -92,21 +92,9 @@ static json_t *outbox_row(db_stmt_t *st, void *ud)
 
 /* ---- settings ---- */
 
-static const char *check_url(json_t *v)
-{
-    const char *s = json_string_value(v);
-    if (!s || !*s)
-        return NULL;
-    if (strncmp(s, "https://", 8) && strncmp(s, "http://", 7))
-        return "须为 http:// 或 https:// 开头的地址";
-    if (strchr(s, '?') || strchr(s, '#') || strchr(s, ' '))
-        return "地址不能含查询参数、# 或空格";
-    return NULL;
-}
-
 static const vfield_t SETTINGS_BODY[] = {
     {"enabled", V_BOOL, true, .title = "启用定时同步"},
-    {"base_url", V_STR, false, 0, 500, .check = check_url, .title = "大数据中心接口地址"},
+    {"base_url", V_STR, false, 0, 500, .check = valid_http_url, .title = "大数据中心接口地址"},
     {"app_key", V_STR, false, 0, 120, .title = "应用标识（AppKey）"},
     {"secret", V_STR, false, 0, 200, .title = "签名密钥（留空则不修改；加密保存，不回显）"},
     {"sign_method", V_ENUM, true, .choices = SIGN_METHODS, .title = "签名算法"},

@@ -57,7 +57,7 @@ static json_t *chunk_row(db_stmt_t *st, void *ud)
     return o;
 }
 
-int kb_chunk_index(db_conn_t *c, int64_t chunk_id)
+int kb_chunk_index(db_conn_t *c, int64_t chunk_id, bool embed_by_caller)
 {
     db_stmt_t *st =
         db_prepare(c, "SELECT ch.kb_id, ch.doc_id, k.org_id, ch.created_by, COALESCE(ch.title, "
@@ -84,6 +84,8 @@ int kb_chunk_index(db_conn_t *c, int64_t chunk_id)
     const char *source = db_col_text(st, 8) ? db_col_text(st, 8) : db_col_text(st, 10);
     json_object_set_new(attrs, "source", json_string(source ? source : "手工添加"));
     json_object_set_new(attrs, "type", json_string(db_col_text(st, 9) ? db_col_text(st, 9) : "manual"));
+    char emb[8];
+    snprintf(emb, sizeof emb, "%s", db_col_text(st, 12) ? db_col_text(st, 12) : "none");
     char *title = strdup(db_col_text(st, 4) ? db_col_text(st, 4) : "");
     char *content = strdup(db_col_text(st, 5) ? db_col_text(st, 5) : "");
     search_doc_t d = {.kind = "kb_chunk",
@@ -95,7 +97,8 @@ int kb_chunk_index(db_conn_t *c, int64_t chunk_id)
                       .attrs = attrs,
                       .time_ms = db_col_int64(st, 11),
                       .weight = db_col_double(st, 6),
-                      .no_vector = !strcmp(db_col_text(st, 12) ? db_col_text(st, 12) : "none", "none")};
+                      .embedding = emb,
+                      .embed_by_caller = embed_by_caller};
     db_done(st);
     rc = title && content ? search_put(c, &d) : -1;
     free(title);
@@ -118,8 +121,8 @@ int kb_reindex_chunks(db_conn_t *c, int64_t kb_id)
     db_done(st);
     size_t i;
     json_t *v;
-    json_array_foreach(ids, i, v) if (rc == DB_DONE && kb_chunk_index(c, json_integer_value(v)) != 0) rc =
-        DB_ERROR;
+    json_array_foreach(ids, i, v) if (rc == DB_DONE && kb_chunk_index(c, json_integer_value(v), false) != 0)
+        rc = DB_ERROR;
     json_decref(ids);
     return rc == DB_DONE ? 0 : -1;
 }
@@ -285,7 +288,8 @@ static void add_chunk(http_req_t *req)
             id = db_col_int64(st, 0);
     }
     db_done(st);
-    if (id <= 0 || kb_chunk_index(c, id) != 0 || recount(c, doc ? json_object_get(b, "doc_id") : NULL) != 0) {
+    if (id <= 0 || kb_chunk_index(c, id, false) != 0 ||
+        recount(c, doc ? json_object_get(b, "doc_id") : NULL) != 0) {
         http_db_error(req, c);
         return;
     }
@@ -351,7 +355,7 @@ static void patch_chunk(http_req_t *req)
     qb_int(&q, version);
     if (!res_transition(req, c, &q, "分段已被他人修改，请刷新后重试"))
         return;
-    if (kb_chunk_index(c, cid) != 0) {
+    if (kb_chunk_index(c, cid, false) != 0) {
         http_db_error(req, c);
         return;
     }

@@ -5,8 +5,10 @@
  * reason), progress and counts; re-indexed on request; deleted with their
  * chunks. The job: parse, chunk by the base's rule, write the chunks and
  * their search documents in one transaction (a failure leaves the previous
- * chunks searchable), then the embedding step, which has no provider yet and
- * says so on the document (keyword retrieval only). */
+ * chunks searchable), then the embedding step: the local model embedded
+ * them in that transaction; an openai base's chunks are embedded through
+ * the service after it (a failure fails the document with the reason and
+ * the chunks stay keyword-searchable); none says so on the document. */
 #include "core/crypto.h"
 #include "core/mime.h"
 #include "core/str.h"
@@ -401,6 +403,43 @@ static int fail_doc(job_ctx_t *ctx, db_conn_t *c, int64_t id, const char *why)
     return JOB_FATAL;
 }
 
+static int set_note(db_conn_t *c, int64_t id, const char *note)
+{
+    db_stmt_t *st = db_prepare(c, "UPDATE kb_documents SET vector_note = ? WHERE id = ?");
+    if (!st)
+        return -1;
+    db_bind_text(st, 1, note);
+    db_bind_int64(st, 2, id);
+    int rc = db_step(st);
+    db_done(st);
+    return rc == DB_DONE ? 0 : -1;
+}
+
+/* the embedding step of an openai base: the document's enabled chunks
+ * through the openai provider (after their commit); 0, or -1 with the
+ * reason in why (the chunks stay keyword-searchable) */
+static int embed_openai(db_t *db, db_conn_t *c, int64_t id, char *why, size_t whylen)
+{
+    json_t *ids = chunk_ids(c, id, true);
+    size_t n = json_array_size(ids), i;
+    int64_t *refs = malloc((n ? n : 1) * sizeof *refs), done = 0;
+    json_t *v;
+    if (!ids || !refs) {
+        json_decref(ids);
+        free(refs);
+        snprintf(why, whylen, "向量化失败：内存不足");
+        return -1;
+    }
+    json_array_foreach(ids, i, v) refs[i] = json_integer_value(v);
+    json_decref(ids);
+    char err[600] = "";
+    int rc = search_embed_docs(db, "kb_chunk", refs, n, &done, err, sizeof err);
+    free(refs);
+    if (rc != 0)
+        snprintf(why, whylen, "向量化失败：%s；关键词检索可用", err);
+    return rc;
+}
+
 /* writes the pieces as the document's chunks and their search documents,
  * replacing its earlier automatic ones; one transaction */
 static int write_chunks(job_ctx_t *ctx, db_conn_t *c, int64_t id, int64_t kb_id, int64_t org, int64_t user,
@@ -438,7 +477,7 @@ static int write_chunks(job_ctx_t *ctx, db_conn_t *c, int64_t id, int64_t kb_id,
                 cid = db_col_int64(st, 0);
         }
         db_done(st);
-        rc = cid > 0 && kb_chunk_index(c, cid) == 0 ? 0 : -1;
+        rc = cid > 0 && kb_chunk_index(c, cid, true) == 0 ? 0 : -1;
         if (rc == 0 && (i + 1) % 200 == 0)
             job_progress(ctx, (int64_t)i + 1, (int64_t)p->n, "写入分段");
     }
@@ -475,6 +514,7 @@ int kb_job_index(job_ctx_t *ctx)
     char *text = NULL, *raw = NULL, *rule_s = NULL, *type = NULL;
     int64_t kb_id = 0, org = 0, user = 0;
     char embedding[16] = "none";
+    bool embed_failed = false;
     db_stmt_t *st = db_prepare(
         c, "SELECT d.kb_id, d.org_id, d.created_by, d.doc_type, d.content, d.raw_b64, "
            "k.chunk_rule, k.embedding FROM kb_documents d JOIN kbs k ON k.id = d.kb_id WHERE d.id = ? AND "
@@ -562,7 +602,17 @@ int kb_job_index(job_ctx_t *ctx)
     int64_t model = search_vector_model(c);
     if (model < 0)
         goto out;
-    if (!strcmp(embedding, "none"))
+    if (!strcmp(embedding, "openai")) { /* the service embeds them now, outside any transaction */
+        char why[700];
+        if (embed_openai(job_db(ctx), c, id, why, sizeof why) != 0) {
+            set_state(c, id, "failed", 100, why);
+            set_note(c, id, why);
+            job_error(ctx, "%s", why);
+            ret = JOB_RETRY; /* the job system tries again with backoff */
+            embed_failed = true;
+            goto out;
+        }
+    } else if (!strcmp(embedding, "none"))
         note = NO_VECTOR;
     else if (!model) {
         note = NO_MODEL;
@@ -592,10 +642,10 @@ int kb_job_index(job_ctx_t *ctx)
     job_progress(ctx, 4, 4, "完成");
     ret = JOB_OK;
 out:
-    if (ret == JOB_RETRY && db_errmsg(c))
+    if (ret == JOB_RETRY && !embed_failed && db_errmsg(c))
         job_error(ctx, "数据库错误：%s", db_errmsg(c));
     /* the last attempt: the document says so rather than staying "parsing" */
-    if (ret == JOB_RETRY && job_attempt(ctx) >= KB_INDEX_ATTEMPTS)
+    if (ret == JOB_RETRY && !embed_failed && job_attempt(ctx) >= KB_INDEX_ATTEMPTS)
         set_state(c, id, "failed", 100, "索引失败：数据库错误，已重试 3 次，请稍后重新索引");
     free(text);
     free(raw);

@@ -27,7 +27,7 @@ json_t *kb_row(db_stmt_t *st, void *ud);
 
 /* Indexes chunk id in the search service (removes it when disabled or
  * deleted), in the caller's transaction: 0 or -1. */
-int kb_chunk_index(db_conn_t *c, int64_t chunk_id);
+int kb_chunk_index(db_conn_t *c, int64_t chunk_id, bool embed_by_caller);
 /* Indexes every live chunk of the base again (after its embedding setting changed). 0 or -1. */
 int kb_reindex_chunks(db_conn_t *c, int64_t kb_id);
 /* Queues the indexing job of a document (inside the caller's transaction)

@@ -27,6 +27,7 @@ static const zd_label_t CHUNK_MODE[] = {
     {"auto", "自动分段"}, {"fixed", "固定长度"}, {"separator", "按分隔符"}, {NULL}};
 static const zd_label_t FUSION[] = {{"weighted", "加权融合"}, {"rrf", "倒数排名融合（RRF）"}, {NULL}};
 static const zd_label_t EMBEDDING[] = {{"local", "本地模型（TF-IDF + SVD，离线）", "success"},
+                                       {"openai", "openai 兼容向量服务", "primary"},
                                        {"none", "不向量化（仅关键词检索）", "info"},
                                        {NULL}};
 static const zd_label_t TARGETS[] = {

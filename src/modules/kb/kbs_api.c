@@ -47,7 +47,7 @@ json_t *kb_row(db_stmt_t *st, void *ud)
 /* ---- settings ---- */
 
 static const char *const FUSIONS[] = {"weighted", "rrf", NULL};
-static const char *const EMBEDDINGS[] = {"local", "none", NULL};
+static const char *const EMBEDDINGS[] = {"local", "openai", "none", NULL};
 
 /* the retrieval settings over the defaults (top_k 5, semantic 0.7 /
  * keyword 0.3); NULL after answering 422 */
@@ -120,7 +120,9 @@ static const vfield_t KB_NEW[] = {
     {"description", V_TEXT, false, 0, 2000, .title = "说明"},
     {"org_id", V_ID, true, .title = "所属组织"},
     {"embedding", V_ENUM, .choices = EMBEDDINGS,
-     .title = "向量模型：local 本地模型（默认，TF-IDF + SVD）、none 不向量化（仅关键词检索）"},
+     .title =
+         "向量模型：local 本地模型（默认，TF-IDF + SVD）、openai 兼容向量服务（检索 → 向量服务设置）、none "
+         "不向量化（仅关键词检索）"},
     {"chunk_rule", V_OBJECT,
      .title = "分段规则 {mode: auto|fixed|separator, size, overlap, separator, xlsx: row|sheet}"},
     {"retrieval", V_OBJECT,
@@ -129,7 +131,8 @@ static const vfield_t KB_NEW[] = {
 static const vfield_t KB_PATCH[] = {
     {"name", V_STR, false, 1, 100, .title = "名称"},
     {"description", V_TEXT, false, 0, 2000, .title = "说明"},
-    {"embedding", V_ENUM, .choices = EMBEDDINGS, .title = "向量模型：local、none（改变时重新索引全部分段）"},
+    {"embedding", V_ENUM, .choices = EMBEDDINGS,
+     .title = "向量模型：local、openai、none（改变时重新索引全部分段）"},
     {"chunk_rule", V_OBJECT, .title = "分段规则"},
     {"retrieval", V_OBJECT, .title = "检索设置"},
 };
@@ -139,7 +142,8 @@ static const vfield_t KB_OUT[] = {
     {"org_name", V_STR},
     {"name", V_STR, .title = "名称"},
     {"description", V_STR, .title = "说明"},
-    {"embedding", V_STR, .title = "向量模型（local：本地模型；none：仅关键词检索）"},
+    {"embedding", V_STR,
+     .title = "向量模型（local：本地模型；openai：openai 兼容向量服务；none：仅关键词检索）"},
     {"chunk_rule", V_OBJECT, .title = "分段规则"},
     {"retrieval", V_OBJECT, .title = "检索设置"},
     {"document_count", V_INT, .title = "文档数"},

@@ -124,6 +124,46 @@ static int put_facet(db_conn_t *c, int64_t id, const char *name, const char *val
     return rc == DB_DONE ? 0 : -1;
 }
 
+/* the provider that embeds d: its own, or the search index's (settings) */
+static int doc_provider(db_conn_t *c, const search_doc_t *d, char out[8])
+{
+    const char *e = d->no_vector ? "none" : d->embedding;
+    if (e) {
+        snprintf(out, 8, "%s", e);
+        return 0;
+    }
+    db_stmt_t *st = db_prepare(c, "SELECT index_provider FROM search_embed_settings WHERE id = 1");
+    int r = st ? db_step(st) : DB_ERROR;
+    snprintf(out, 8, "%s", r == DB_ROW && db_col_text(st, 0) ? db_col_text(st, 0) : "local");
+    db_done(st);
+    return r == DB_ERROR ? -1 : 0;
+}
+
+/* the vector of document id: the local model's now; openai's later (the
+ * document is pending until the job search.embed, or the caller, embeds it) */
+static int embed_doc(db_conn_t *c, int64_t id, const search_doc_t *d, const char *ttok, const char *btok)
+{
+    char prov[8];
+    if (doc_provider(c, d, prov) != 0)
+        return -1;
+    bool oai = !strcmp(prov, "openai"), embedded;
+    if (oai ? search_vec_store(c, id, 0, NULL, 0) != 0
+            : search_vec_put(c, id, ttok, btok, strcmp(prov, "local") != 0, &embedded) != 0)
+        return -1;
+    db_stmt_t *st = db_prepare(
+        c, "UPDATE search_docs SET embedding = ?, embed_state = ?, embed_error = NULL WHERE id = ?");
+    if (!st)
+        return -1;
+    db_bind_text(st, 1, prov);
+    db_bind_text(st, 2, oai ? "pending" : NULL);
+    db_bind_int64(st, 3, id);
+    int r = db_step(st);
+    db_done(st);
+    if (r != DB_DONE)
+        return -1;
+    return oai && !d->embed_by_caller ? search_embed_kick(c) : 0;
+}
+
 int search_put(db_conn_t *c, const search_doc_t *d)
 {
     int rc = -1;
@@ -239,8 +279,7 @@ int search_put(db_conn_t *c, const search_doc_t *d)
         if (r != DB_DONE)
             goto out;
     }
-    bool embedded;
-    if (search_vec_put(c, id, ttok, btok, d->no_vector, &embedded) != 0)
+    if (embed_doc(c, id, d, ttok, btok) != 0)
         goto out;
     rc = 0;
 out:

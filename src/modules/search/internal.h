@@ -54,12 +54,19 @@ typedef struct {
  * under the newest model (none when skip, or no token is known), and a log
  * entry for the replicas. *embedded says whether it has a vector. 0 or -1. */
 int search_vec_put(db_conn_t *c, int64_t doc, const char *ttok, const char *btok, bool skip, bool *embedded);
+/* Stores (v non-NULL) or drops the vector of doc under model and logs the
+ * change for the replicas. 0 or -1. */
+int search_vec_store(db_conn_t *c, int64_t doc, int64_t model, const float *v, int dim);
 int search_vec_delete(db_conn_t *c, int64_t doc);
-/* Every document with a positive cosine similarity to q, best first
- * (malloc'd; *ready false when no model has been fitted yet). 0 or -1. */
-int search_vec_rank(db_conn_t *c, const char *q, search_vhit_t **out, size_t *n, bool *ready);
+/* Every document with a positive cosine similarity to q under provider
+ * ("local" or "openai"), best first (malloc'd; *ready false when that
+ * provider has no model yet or could not embed q: why says so). 0 or -1. */
+int search_vec_rank(db_conn_t *c, const char *q, const char *provider, search_vhit_t **out, size_t *n,
+                    bool *ready, char *why, size_t whylen);
 /* The model and this node's index: {model_id, dim, terms, vectors, documents, index{…}}; NULL on error. */
 json_t *search_vec_status(db_conn_t *c);
+/* This node's openai index, caught up: {type, size, model_id, log_seq, loaded_at}; NULL on error. */
+json_t *search_vec_oai_index(db_conn_t *c);
 /* Fits the local provider on every document and stores the model and the
  * vectors in one transaction. 0; -2 when the corpus is too small; -1 with a
  * reason in err. *result: {model_id, dim, terms, documents, vectors, fit_ms}. */
@@ -68,6 +75,31 @@ int search_vec_fit(db_t *db, const search_fit_opts_t *o, search_progress_fn prog
 int search_vector_routes(zd_app_t *app, char *err, size_t errlen);
 int search_job_vector_fit(job_ctx_t *ctx);
 extern int64_t search_vector_dim, search_vector_terms;
+
+/* ---- the openai provider (openai.c, embed_api.c) ---- */
+typedef struct {
+    char url[512];
+    char *key; /* opened from its seal, or NULL */
+    char model[128];
+    int dim, batch, timeout_ms, retries;
+    double rate; /* requests per second */
+    char index_provider[8];
+} search_oai_t;
+/* The settings (search_embed_settings): 0 or -1; free with search_oai_free. */
+int search_oai_load(db_conn_t *c, search_oai_t *o);
+void search_oai_free(search_oai_t *o);
+/* The model row of the current settings (url|model|dim), 0 when none;
+ * create: make it in the caller's transaction. -1 on a database error. */
+int64_t search_oai_model(db_conn_t *c, bool create);
+/* Embeds n texts into out (n × o->dim floats, L2-normalised) with retries
+ * (at most max_retries, -1: the settings'), backoff and the rate limit.
+ * 0, or -1 with a Chinese reason in err. */
+int search_oai_embed(const search_oai_t *o, const char *const *texts, size_t n, float *out, int max_retries,
+                     char *err, size_t errlen);
+int search_embed_routes(zd_app_t *app, char *err, size_t errlen);
+int search_job_embed(job_ctx_t *ctx);
+/* Queues the job search.embed (at most one per few seconds). 0 or -1. */
+int search_embed_kick(db_conn_t *c);
 
 /* zhendi search rebuild [KIND] */
 int search_cli_run(const config_t *cfg, int argc, char **argv);

@@ -36,11 +36,13 @@ typedef struct {
     int64_t page, page_size;
     double sw, kw, threshold; /* vector / hybrid: semantic and keyword weights, score threshold */
     const char *fusion;       /* weighted | rrf */
+    const char *embedding;    /* local | openai; NULL: the search index's provider */
 } sq_t;
 
 static const char *const MODES[] = {"keyword", "vector", "hybrid", NULL};
 static const char *const SORTS[] = {"relevance", "time", NULL};
 static const char *const FUSIONS[] = {"weighted", "rrf", NULL};
+static const char *const EMBEDDINGS[] = {"local", "openai", NULL};
 
 #define RANK_POOL 100  /* candidates from each side of a fusion, at least */
 #define RANK_MAX  1000 /* hits ranked by vector / hybrid retrieval, at most */
@@ -511,7 +513,16 @@ static void run_ranked(http_req_t *req, sq_t *p)
     bool ready = false;
     json_t *items = json_array(), *fac = NULL;
     qb_t w = {0};
-    if (search_vec_rank(c, p->q, &hits, &nhits, &ready) != 0)
+    char why[600] = "", prov[8] = "local";
+    if (p->embedding)
+        snprintf(prov, sizeof prov, "%s", p->embedding);
+    else { /* the search index's provider */
+        db_stmt_t *st = db_prepare(c, "SELECT index_provider FROM search_embed_settings WHERE id = 1");
+        if (st && db_step(st) == DB_ROW && !strcmp(db_col_text(st, 0), "openai"))
+            snprintf(prov, sizeof prov, "openai");
+        db_done(st);
+    }
+    if (search_vec_rank(c, p->q, prov, &hits, &nhits, &ready, why, sizeof why) != 0)
         goto dberr;
     /* no model yet: the keyword index answers meanwhile */
     bool use_kw = !vector || !ready, use_vec = ready;
@@ -635,10 +646,9 @@ static void run_ranked(http_req_t *req, sq_t *p)
                             fac, "took_ms", (json_int_t)((time_mono_ns() - t0) / 1000000), "vector_ready",
                             ready, "fusion", "semantic_weight", p->sw, "keyword_weight", p->kw, "method",
                             rrf ? "rrf" : "weighted", "score_threshold", p->threshold);
+    json_object_set_new(out, "embedding", json_string(prov));
     if (!ready)
-        json_object_set_new(
-            out, "notice",
-            json_string("向量模型尚未训练：结果来自关键词检索（训练任务完成后自动启用向量检索）"));
+        json_object_set_new(out, "notice", json_string(why));
     qb_free(&w);
     free(cs.v);
     free(hits);
@@ -704,6 +714,8 @@ static bool check_lists(http_req_t *req, sq_t *p)
         json_object_set_new(f, "weights", json_string("语义权重与关键词权重须在 0–1 之间，且不能都为 0"));
     if (!(p->threshold >= 0 && p->threshold <= 1))
         json_object_set_new(f, "score_threshold", json_string("分数阈值须在 0–1 之间"));
+    if (p->embedding && !valid_choice(EMBEDDINGS, p->embedding))
+        json_object_set_new(f, "embedding", json_string("向量模型须为 local 或 openai"));
     if (p->fusion && !valid_choice(FUSIONS, p->fusion))
         json_object_set_new(f, "fusion", json_string("融合方式须为 weighted 或 rrf"));
     if (p->q && utf8_count(p->q, strlen(p->q)) > MAX_QUERY_CHARS)
@@ -768,6 +780,7 @@ static void get_search(http_req_t *req)
     p.kw = num_param(http_query(req, "keyword_weight"), 0.3);
     p.threshold = num_param(http_query(req, "score_threshold"), 0);
     p.fusion = http_query(req, "fusion");
+    p.embedding = http_query(req, "embedding");
     if (!check_lists(req, &p))
         return;
     run_search(req, &p);
@@ -826,6 +839,7 @@ static void post_search(http_req_t *req)
     json_t *th = json_object_get(b, "score_threshold");
     p.threshold = th ? (json_is_number(th) ? json_number_value(th) : NAN) : 0;
     p.fusion = jstr(b, "fusion");
+    p.embedding = jstr(b, "embedding");
     if (jhas(b, "top_k")) {
         p.page = 1;
         p.page_size = jint(b, "top_k", 5);
@@ -853,6 +867,8 @@ static const vfield_t GET_QUERY[] = {
     {"score_threshold", V_STR, .max = 20, .title = "分数阈值（向量、混合检索的融合分数）0–1，默认 0"},
     {"fusion", V_ENUM, .choices = FUSIONS,
      .title = "融合方式：weighted 加权归一化分数（默认）、rrf 倒数排名"},
+    {"embedding", V_ENUM, .choices = EMBEDDINGS,
+     .title = "向量模型：local 本地、openai（默认：检索索引的设置；知识库用其自身的）"},
 };
 static const vfield_t POST_BODY[] = {
     {"q", V_STR, false, 0, MAX_QUERY_CHARS, .title = "检索词"},
@@ -868,6 +884,8 @@ static const vfield_t POST_BODY[] = {
     {"weights", V_OBJECT, .title = "混合检索权重 {semantic: 0.7, keyword: 0.3}（0–1）"},
     {"score_threshold", V_NUM, false, 0, 1, .title = "分数阈值（向量、混合检索的融合分数）0–1"},
     {"fusion", V_ENUM, .choices = FUSIONS, .title = "融合方式：weighted（默认）、rrf"},
+    {"embedding", V_ENUM, .choices = EMBEDDINGS,
+     .title = "向量模型：local 本地、openai（默认：检索索引的设置；知识库用其自身的）"},
 };
 static const vfield_t SEARCH_OUT[] = {
     {"items", V_ARRAY,
@@ -884,7 +902,8 @@ static const vfield_t SEARCH_OUT[] = {
     {"vector_ready", V_BOOL, .title = "向量就绪（向量模型是否已训练；否：结果来自关键词检索）"},
     {"fusion", V_OBJECT,
      .title = "融合参数（向量、混合检索）{semantic_weight, keyword_weight, method, score_threshold}"},
-    {"notice", V_STR, .title = "提示（如向量模型尚未训练）"},
+    {"notice", V_STR, .title = "提示（如向量模型尚未训练、向量服务不可用）"},
+    {"embedding", V_STR, .title = "所用的向量模型（local、openai）"},
 };
 
 // clang-format off

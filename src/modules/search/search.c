@@ -9,7 +9,7 @@
 
 static const auth_perm_t PERMS[] = {
     {"search.read", "全文检索（结果仅含本人有权查看的各类内容）", AUTH_DUTY_BUSINESS},
-    {"search.manage", "管理检索（向量模型训练与索引状态）", AUTH_DUTY_SYSTEM},
+    {"search.manage", "管理检索（向量模型训练、openai 向量服务设置与索引状态）", AUTH_DUTY_SYSTEM},
 };
 static const auth_perm_group_t PERM_GROUPS[] = {{"search", "检索", PERMS, 2}, {NULL}};
 
@@ -28,7 +28,12 @@ static const zd_label_t MODES[] = {{"keyword", "关键词检索", "primary"},
                                    {NULL}};
 static const zd_label_t SORTS[] = {{"relevance", "按相关度", "primary"}, {"time", "按时间", "info"}, {NULL}};
 static const zd_label_t FUSIONS[] = {{"weighted", "加权融合"}, {"rrf", "倒数排名融合（RRF）"}, {NULL}};
+static const zd_label_t PROVIDERS[] = {{"local", "本地模型（TF-IDF + SVD）", "primary"},
+                                       {"openai", "openai 兼容向量服务", "success"},
+                                       {"none", "不向量化（仅关键词检索）", "info"},
+                                       {NULL}};
 static const zd_dict_t DICTS[] = {{"search_mode", "检索方式", MODES},
+                                  {"search_embedding", "向量模型", PROVIDERS},
                                   {"search_order", "检索排序", SORTS},
                                   {"search_fusion", "融合方式", FUSIONS},
                                   {NULL}};
@@ -61,7 +66,16 @@ static int init(zd_app_t *app, char *err, size_t errlen)
         snprintf(err, errlen, "search: cannot define the schedule search.vector_fit");
         return -1;
     }
-    return search_query_routes(app, err, errlen) || search_vector_routes(app, err, errlen) ? -1 : 0;
+    jobs_register("search.embed", "openai 向量化（检索文档）", search_job_embed);
+    if (jobs_define_schedule(app->db, "search.embed", "每 10 分钟补做未完成的 openai 向量化", "*/10 * * * *",
+                             "search.embed", NULL) != 0) {
+        snprintf(err, errlen, "search: cannot define the schedule search.embed");
+        return -1;
+    }
+    return search_query_routes(app, err, errlen) || search_vector_routes(app, err, errlen) ||
+                   search_embed_routes(app, err, errlen)
+               ? -1
+               : 0;
 }
 
 /* ---- zhendi search rebuild ---- */

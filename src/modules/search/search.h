@@ -56,6 +56,12 @@ typedef struct {
     int64_t time_ms; /* the document's time (sort by time, time range) */
     double weight;   /* ranking boost (1.0 when ≤ 0) */
     bool no_vector;  /* keyword only: no embedding (a knowledge base without a vector model) */
+    /* the embedding provider: "local", "openai" or "none"; NULL: the search
+     * index's (settings). openai documents are embedded after the commit,
+     * by the job search.embed, or by the caller (embed_by_caller) through
+     * search_embed_docs */
+    const char *embedding;
+    bool embed_by_caller;
 } search_doc_t;
 
 #define SEARCH_BODY_MAX (128 * 1024) /* PostgreSQL caps a tsvector at 1 MB */
@@ -75,6 +81,13 @@ int search_rebuild(db_t *db, const char *kind, search_progress_fn progress, void
 /* The newest fitted embedding model of the local provider (0: none has
  * been fitted yet: keyword retrieval only), or -1 on a database error. */
 int64_t search_vector_model(db_conn_t *c);
+
+/* Embeds the openai documents (kind, ref_ids[0..n)) that are not embedded
+ * yet, through the openai provider, outside any transaction (call it after
+ * the commit). *embedded gets how many got a vector. 0; -1 with the reason
+ * in err (also stored on each document it concerns: embed_state failed). */
+int search_embed_docs(db_t *db, const char *kind, const int64_t *ref_ids, size_t n, int64_t *embedded,
+                      char *err, size_t errlen);
 
 /* ---- tokenisation (shared with the knowledge bases and tests) ---- */
 

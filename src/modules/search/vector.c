@@ -153,7 +153,10 @@ static void model_unref(vmodel_t *m)
 static int64_t newest_model(db_conn_t *c)
 {
     int64_t id = 0;
-    return db_query_int64(c, "SELECT COALESCE(MAX(id), 0) FROM search_vec_models", &id) == 1 ? id : -1;
+    return db_query_int64(c, "SELECT COALESCE(MAX(id), 0) FROM search_vec_models WHERE provider = 'local'",
+                          &id) == 1
+               ? id
+               : -1;
 }
 
 static vmodel_t *model_load(db_conn_t *c, int64_t id)
@@ -353,6 +356,11 @@ static int put_vec(db_conn_t *c, int64_t doc, int64_t model, const float *v, int
     return rc == DB_DONE ? 0 : -1;
 }
 
+int search_vec_store(db_conn_t *c, int64_t doc, int64_t model, const float *v, int dim)
+{
+    return put_vec(c, doc, model, v, dim) == 0 && log_change(c, doc, model) == 0 ? 0 : -1;
+}
+
 int search_vec_put(db_conn_t *c, int64_t doc, const char *ttok, const char *btok, bool skip, bool *embedded)
 {
     *embedded = false;
@@ -403,7 +411,8 @@ typedef struct {
     size_t nslots;
 } vindex_t;
 
-static vindex_t g_ix = {.lock = PTHREAD_RWLOCK_INITIALIZER};
+/* one index per provider: [0] local, [1] openai */
+static vindex_t g_ixs[2] = {{.lock = PTHREAD_RWLOCK_INITIALIZER}, {.lock = PTHREAD_RWLOCK_INITIALIZER}};
 static pthread_mutex_t g_sync_mu = PTHREAD_MUTEX_INITIALIZER;
 
 static size_t slot_of(const vindex_t *x, int64_t id)
@@ -497,20 +506,49 @@ static int ix_set(vindex_t *x, int64_t id, const void *vec, size_t len)
     return 0;
 }
 
-/* brings the index up to the database: 0, or -1 on a database error */
-static int ix_sync(db_conn_t *c)
+/* the current model of the openai provider and its dimension (0: none) */
+static int oai_model(db_conn_t *c, int64_t *model, int *dim)
 {
-    bool err;
-    vmodel_t *m = model_get(c, &err);
-    if (err)
+    *model = search_oai_model(c, false);
+    *dim = 0;
+    if (*model < 0)
         return -1;
-    int64_t model = m ? m->id : 0;
-    int dim = m ? m->dim : 0;
-    model_unref(m);
+    int64_t d = 0;
+    if (*model) {
+        db_stmt_t *st = db_prepare(c, "SELECT dim FROM search_vec_models WHERE id = ?");
+        if (!st)
+            return -1;
+        db_bind_int64(st, 1, *model);
+        if (db_step(st) == DB_ROW)
+            d = db_col_int64(st, 0);
+        db_done(st);
+    }
+    *dim = (int)d;
+    return 0;
+}
+
+/* brings index `slot` (0 local, 1 openai) up to the database: 0, or -1 on a
+ * database error */
+static int ix_sync(db_conn_t *c, int slot)
+{
+    int64_t model = 0;
+    int dim = 0;
+    if (slot == 0) {
+        bool err;
+        vmodel_t *m = model_get(c, &err);
+        if (err)
+            return -1;
+        model = m ? m->id : 0;
+        dim = m ? m->dim : 0;
+        model_unref(m);
+    } else if (oai_model(c, &model, &dim) != 0) {
+        return -1;
+    }
+    vindex_t *const ix = &g_ixs[slot];
     pthread_mutex_lock(&g_sync_mu);
     int rc = 0;
     db_stmt_t *st;
-    if (model != g_ix.model) { /* a new fit: load every vector */
+    if (model != ix->model) { /* a new fit: load every vector */
         int64_t seq = 0;
         if (db_query_int64(c, "SELECT COALESCE(MAX(seq), 0) FROM search_vec_log", &seq) != 1) {
             pthread_mutex_unlock(&g_sync_mu);
@@ -537,19 +575,19 @@ static int ix_sync(db_conn_t *c)
         if (rc == 0) {
             nx.seq = seq > LOG_MARGIN ? seq - LOG_MARGIN : 0;
             nx.loaded_at = time_now_ms();
-            pthread_rwlock_wrlock(&g_ix.lock);
-            ix_clear(&g_ix, 0, 0);
-            g_ix.model = nx.model;
-            g_ix.dim = nx.dim;
-            g_ix.seq = nx.seq;
-            g_ix.loaded_at = nx.loaded_at;
-            g_ix.ids = nx.ids;
-            g_ix.vecs = nx.vecs;
-            g_ix.slots = nx.slots;
-            g_ix.n = nx.n;
-            g_ix.cap = nx.cap;
-            g_ix.nslots = nx.nslots;
-            pthread_rwlock_unlock(&g_ix.lock);
+            pthread_rwlock_wrlock(&ix->lock);
+            ix_clear(ix, 0, 0);
+            ix->model = nx.model;
+            ix->dim = nx.dim;
+            ix->seq = nx.seq;
+            ix->loaded_at = nx.loaded_at;
+            ix->ids = nx.ids;
+            ix->vecs = nx.vecs;
+            ix->slots = nx.slots;
+            ix->n = nx.n;
+            ix->cap = nx.cap;
+            ix->nslots = nx.nslots;
+            pthread_rwlock_unlock(&ix->lock);
         } else {
             ix_clear(&nx, 0, 0);
         }
@@ -562,27 +600,27 @@ static int ix_sync(db_conn_t *c)
         rc = -1;
         if (st) {
             db_bind_int64(st, 1, model);
-            db_bind_int64(st, 2, g_ix.seq);
+            db_bind_int64(st, 2, ix->seq);
             int r;
-            int64_t top = g_ix.seq + LOG_MARGIN;
-            pthread_rwlock_wrlock(&g_ix.lock);
+            int64_t top = ix->seq + LOG_MARGIN;
+            pthread_rwlock_wrlock(&ix->lock);
             while ((r = db_step(st)) == DB_ROW) {
                 size_t len = 0;
                 const void *p = db_col_is_null(st, 2) ? NULL : db_col_blob(st, 2, &len);
                 int64_t seq = db_col_int64(st, 0);
                 if (seq > top)
                     top = seq;
-                if ((p ? ix_set(&g_ix, db_col_int64(st, 1), p, len)
-                       : (ix_remove(&g_ix, db_col_int64(st, 1)), 0)) != 0) {
+                if ((p ? ix_set(ix, db_col_int64(st, 1), p, len) : (ix_remove(ix, db_col_int64(st, 1)), 0)) !=
+                    0) {
                     r = DB_ERROR;
                     break;
                 }
             }
             if (r == DB_DONE) {
-                g_ix.seq = top > LOG_MARGIN ? top - LOG_MARGIN : 0;
+                ix->seq = top > LOG_MARGIN ? top - LOG_MARGIN : 0;
                 rc = 0;
             }
-            pthread_rwlock_unlock(&g_ix.lock);
+            pthread_rwlock_unlock(&ix->lock);
         }
         db_done(st);
     }
@@ -598,12 +636,80 @@ static int cmp_hit(const void *a, const void *b)
     return (x->doc_id > y->doc_id) - (x->doc_id < y->doc_id);
 }
 
-int search_vec_rank(db_conn_t *c, const char *q, search_vhit_t **out, size_t *n, bool *ready)
+/* every vector of index ix with a positive dot product with qv, best first */
+static int ix_rank(vindex_t *ix, int64_t model, const float *qv, search_vhit_t **out, size_t *n)
+{
+    int rc = 0;
+    pthread_rwlock_rdlock(&ix->lock);
+    if (ix->model == model && ix->n) {
+        float *sc = malloc(ix->n * sizeof *sc);
+        search_vhit_t *h = malloc(ix->n * sizeof *h);
+        if (sc && h) {
+            cblas_sgemv(CblasRowMajor, CblasNoTrans, (int)ix->n, ix->dim, 1.0f, ix->vecs, ix->dim, qv, 1,
+                        0.0f, sc, 1);
+            size_t k = 0;
+            for (size_t i = 0; i < ix->n; i++)
+                if (sc[i] > 1e-6f)
+                    h[k++] = (search_vhit_t){ix->ids[i], sc[i] > 1.0f ? 1.0 : sc[i]};
+            qsort(h, k, sizeof *h, cmp_hit);
+            *out = h;
+            *n = k;
+            h = NULL;
+        } else {
+            rc = -1;
+        }
+        free(sc);
+        free(h);
+    }
+    pthread_rwlock_unlock(&ix->lock);
+    return rc;
+}
+
+/* the openai side: q embedded by the service (one retry at most: a
+ * request waits for it), ranked against the openai index */
+static int oai_rank(db_conn_t *c, const char *q, search_vhit_t **out, size_t *n, bool *ready, char *why,
+                    size_t whylen)
+{
+    if (ix_sync(c, 1) != 0)
+        return -1;
+    int64_t model;
+    int dim;
+    if (oai_model(c, &model, &dim) != 0)
+        return -1;
+    if (!model || dim <= 0) {
+        snprintf(why, whylen, "openai 向量服务尚未产生向量：结果来自关键词检索");
+        return 0;
+    }
+    search_oai_t o;
+    if (search_oai_load(c, &o) != 0)
+        return -1;
+    float *qv = malloc((size_t)dim * sizeof *qv);
+    char err[400] = "";
+    int rc = 0;
+    o.dim = dim;
+    if (!qv) {
+        rc = -1;
+    } else if (search_oai_embed(&o, &q, 1, qv, 1, err, sizeof err) != 0) {
+        snprintf(why, whylen, "向量服务不可用（%s）：结果来自关键词检索", err);
+    } else {
+        *ready = true;
+        rc = ix_rank(&g_ixs[1], model, qv, out, n);
+    }
+    search_oai_free(&o);
+    free(qv);
+    return rc;
+}
+
+int search_vec_rank(db_conn_t *c, const char *q, const char *provider, search_vhit_t **out, size_t *n,
+                    bool *ready, char *why, size_t whylen)
 {
     *out = NULL;
     *n = 0;
     *ready = false;
-    if (ix_sync(c) != 0)
+    snprintf(why, whylen, "向量模型尚未训练：结果来自关键词检索（训练任务完成后自动启用向量检索）");
+    if (provider && !strcmp(provider, "openai"))
+        return oai_rank(c, q ? q : "", out, n, ready, why, whylen);
+    if (ix_sync(c, 0) != 0)
         return -1;
     bool err;
     vmodel_t *m = model_get(c, &err);
@@ -616,42 +722,34 @@ int search_vec_rank(db_conn_t *c, const char *q, search_vhit_t **out, size_t *n,
     float *qv = malloc((size_t)m->dim * sizeof *qv);
     bool ok = tok && qv && embed_tokens(m, tok, "", qv);
     free(tok);
-    int rc = 0;
-    pthread_rwlock_rdlock(&g_ix.lock);
-    if (ok && g_ix.model == m->id && g_ix.n) {
-        float *sc = malloc(g_ix.n * sizeof *sc);
-        search_vhit_t *h = malloc(g_ix.n * sizeof *h);
-        if (sc && h) {
-            cblas_sgemv(CblasRowMajor, CblasNoTrans, (int)g_ix.n, g_ix.dim, 1.0f, g_ix.vecs, g_ix.dim, qv, 1,
-                        0.0f, sc, 1);
-            size_t k = 0;
-            for (size_t i = 0; i < g_ix.n; i++)
-                if (sc[i] > 1e-6f)
-                    h[k++] = (search_vhit_t){g_ix.ids[i], sc[i] > 1.0f ? 1.0 : sc[i]};
-            qsort(h, k, sizeof *h, cmp_hit);
-            *out = h;
-            *n = k;
-            h = NULL;
-        } else {
-            rc = -1;
-        }
-        free(sc);
-        free(h);
-    }
-    pthread_rwlock_unlock(&g_ix.lock);
+    int rc = ok ? ix_rank(&g_ixs[0], m->id, qv, out, n) : 0;
     free(qv);
     model_unref(m);
     return rc;
 }
 
+static json_t *ix_json(int slot)
+{
+    vindex_t *ix = &g_ixs[slot];
+    pthread_rwlock_rdlock(&ix->lock);
+    json_t *o = json_pack("{s:s,s:I,s:I,s:I,s:o}", "type", "flat", "size", (json_int_t)ix->n, "model_id",
+                          (json_int_t)ix->model, "log_seq", (json_int_t)ix->seq, "loaded_at",
+                          ix->loaded_at ? json_time(ix->loaded_at) : json_null());
+    pthread_rwlock_unlock(&ix->lock);
+    return o;
+}
+
+json_t *search_vec_oai_index(db_conn_t *c) { return ix_sync(c, 1) == 0 ? ix_json(1) : NULL; }
+
 json_t *search_vec_status(db_conn_t *c)
 {
-    if (ix_sync(c) != 0)
+    if (ix_sync(c, 0) != 0)
         return NULL;
-    db_stmt_t *st =
-        db_prepare(c, "SELECT m.id, m.provider, m.dim, m.nterms, m.ndocs, m.fit_ms, m.created_at, (SELECT "
-                      "COUNT(*) FROM search_vectors v WHERE v.model_id = m.id), (SELECT COUNT(*) FROM "
-                      "search_docs), m.singular FROM search_vec_models m ORDER BY m.id DESC LIMIT 1");
+    db_stmt_t *st = db_prepare(
+        c, "SELECT m.id, m.provider, m.dim, m.nterms, m.ndocs, m.fit_ms, m.created_at, (SELECT "
+           "COUNT(*) FROM search_vectors v WHERE v.model_id = m.id), (SELECT COUNT(*) FROM "
+           "search_docs), m.singular FROM search_vec_models m WHERE m.provider = 'local' ORDER BY m.id DESC "
+           "LIMIT 1");
     if (!st)
         return NULL;
     int r = db_step(st);
@@ -678,12 +776,7 @@ json_t *search_vec_status(db_conn_t *c)
     db_done(st);
     if (!o)
         return NULL;
-    pthread_rwlock_rdlock(&g_ix.lock);
-    json_object_set_new(o, "index",
-                        json_pack("{s:s,s:I,s:I,s:I,s:o}", "type", "flat", "size", (json_int_t)g_ix.n,
-                                  "model_id", (json_int_t)g_ix.model, "log_seq", (json_int_t)g_ix.seq,
-                                  "loaded_at", g_ix.loaded_at ? json_time(g_ix.loaded_at) : json_null()));
-    pthread_rwlock_unlock(&g_ix.lock);
+    json_object_set_new(o, "index", ix_json(0));
     return o;
 }
 
@@ -726,6 +819,7 @@ static int orth(double *a, size_t rows, size_t l)
 typedef struct {
     int64_t id;
     char *ttok, *btok;
+    bool local; /* embedded by the local provider (others: fitted on, not embedded) */
 } fdoc_t;
 
 typedef struct {
@@ -764,7 +858,7 @@ int search_vec_fit(db_t *db, const search_fit_opts_t *o, search_progress_fn prog
     sbuf_init(&terms);
     vmodel_t m = {0};
     /* 1. every document's tokens */
-    db_stmt_t *st = db_prepare(c, "SELECT id, title, body FROM search_docs ORDER BY id");
+    db_stmt_t *st = db_prepare(c, "SELECT id, title, body, embedding FROM search_docs ORDER BY id");
     int r = DB_ERROR;
     if (st) {
         while ((r = db_step(st)) == DB_ROW) {
@@ -778,6 +872,7 @@ int search_vec_fit(db_t *db, const search_fit_opts_t *o, search_progress_fn prog
             }
             const char *t = db_col_text(st, 1), *b = db_col_text(st, 2);
             docs[nd].id = db_col_int64(st, 0);
+            docs[nd].local = !strcmp(db_col_text(st, 3) ? db_col_text(st, 3) : "local", "local");
             docs[nd].ttok = search_tokenize(t ? t : "", t ? strlen(t) : 0, NULL);
             docs[nd].btok = search_tokenize(b ? b : "", b ? strlen(b) : 0, NULL);
             nd++;
@@ -1006,10 +1101,13 @@ int search_vec_fit(db_t *db, const search_fit_opts_t *o, search_progress_fn prog
     if (db_step(st) == DB_ROW)
         mid = db_col_int64(st, 0);
     db_done(st);
-    if (mid <= 0 || db_exec(c, "DELETE FROM search_vectors") != 0)
+    if (mid <= 0 || db_exec(c, "DELETE FROM search_vectors WHERE model_id NOT IN (SELECT id FROM "
+                               "search_vec_models WHERE provider = 'openai')") != 0)
         goto dberr_tx;
     int64_t now = time_now_ms();
     for (size_t i = 0; i < nd; i++) {
+        if (!docs[i].local)
+            continue;
         memset(vec, 0, k * sizeof *vec);
         for (size_t a = X.rowp[i]; a < X.rowp[i + 1]; a++)
             cblas_saxpy((int)k, (float)X.vals[a], proj + (size_t)X.cols[a] * k, 1, vec, 1);
@@ -1030,7 +1128,7 @@ int search_vec_fit(db_t *db, const search_fit_opts_t *o, search_progress_fn prog
             goto dberr_tx;
         nvec++;
     }
-    st = db_prepare(c, "DELETE FROM search_vec_models WHERE id <> ?");
+    st = db_prepare(c, "DELETE FROM search_vec_models WHERE id <> ? AND provider = 'local'");
     if (st) {
         db_bind_int64(st, 1, mid);
         r = db_step(st);

@@ -22,13 +22,15 @@ export const kbApi = {
   addChunk: (id, body) => api.post(`${V}/kb/${id}/chunks`, body),
   updateChunk: (id, cid, body) => api.patch(`${V}/kb/${id}/chunks/${cid}`, body),
   removeChunk: (id, cid) => api.del(`${V}/kb/${id}/chunks/${cid}`),
-  // p: {mode, top_k, semantic_weight, keyword_weight, score_threshold, fusion}
+  // p: {mode, top_k, semantic_weight, keyword_weight, score_threshold, fusion, embedding}
   hitTest: (kbId, q, p) =>
     api.post(`${V}/search`, {
       q, mode: p.mode, kinds: ['kb_chunk'], kb_ids: [kbId], top_k: p.top_k, facets: false,
       ...(p.mode === 'keyword' ? {} : {
         weights: { semantic: p.semantic_weight, keyword: p.keyword_weight },
         score_threshold: p.score_threshold, fusion: p.fusion,
+        // the base's own provider (openai bases are searched in the openai index)
+        embedding: p.embedding === 'openai' ? 'openai' : 'local',
       }),
     }),
 };

@@ -7,4 +7,7 @@ import { V } from '@/api/index.js';
 export const searchApi = {
   search: (q) => api.get(`${V}/search`, q),
   query: (body) => api.post(`${V}/search`, body),
+  embedding: () => api.get(`${V}/search/embedding`),
+  saveEmbedding: (body) => api.put(`${V}/search/embedding`, body),
+  testEmbedding: (body) => api.post(`${V}/search/embedding/test`, body),
 };

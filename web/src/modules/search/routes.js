@@ -2,7 +2,7 @@
 // every kind of content the caller may see, with facets, filters and
 // highlighted snippets. Collected by router/modules.js.
 import { markRaw } from 'vue';
-import { Search } from '@element-plus/icons-vue';
+import { Search, Connection } from '@element-plus/icons-vue';
 
 export default {
   name: 'search',
@@ -15,6 +15,12 @@ export default {
       name: 'search',
       component: () => import('./views/SearchPage.vue'),
       meta: { title: '全文检索', group: 'search', icon: markRaw(Search), perm: 'search.read' },
+    },
+    {
+      path: 'search/embedding',
+      name: 'search-embedding',
+      component: () => import('./views/EmbeddingPage.vue'),
+      meta: { title: '向量服务设置', group: 'search', icon: markRaw(Connection), perm: 'search.manage' },
     },
   ],
 };
