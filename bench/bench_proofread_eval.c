@@ -42,6 +42,7 @@
 #include "core/timeutil.h"
 #include "modules/proofread/internal.h"
 #include "text/langmodel.h"
+#include "text/lmbigram.h"
 #include "text/proofread.h"
 #include <math.h>
 #include <stdio.h>
@@ -575,19 +576,32 @@ int main(int argc, char **argv)
         fprintf(stderr, "bench_proofread_eval: %s\n", err);
         return 2;
     }
+    bool bigram = false;
     if (r.verify == PR_VERIFY_LM) {
+        /* the engine's own choice: the bigram joined to jieba's unigram when
+         * the bigram's file is there, else the unigram alone */
         int64_t t0 = time_mono_ns();
         const lm_t *m = lm_get();
         if (!m) {
             fprintf(stderr, "bench_proofread_eval: %s\n", lm_error());
             return 2;
         }
-        printf("language model: %zu words, loaded in %.0f ms\n", lm_words(m),
-               (double)(time_mono_ns() - t0) / 1e6);
+        double uni_ms = (double)(time_mono_ns() - t0) / 1e6;
+        const lmb_t *b = lmb_get();
+        if (b)
+            printf("language model: word bigram (libpinyin), %zu words, %zu pairs, mapped and checked in %.1f ms; "
+                   "+ unigram (jieba), %zu words, loaded in %.0f ms\n",
+                   lmb_words(b), lmb_pairs(b), lmb_load_ms(), lm_words(m), uni_ms);
+        else
+            printf("language model: unigram (jieba), %zu words, loaded in %.0f ms (no bigram: %s)\n", lm_words(m),
+                   uni_ms, lmb_error());
+        bigram = b != NULL;
     }
     static const char *const VNAME[] = {"language model", "segmentation (friso)", "none"};
-    double margin = r.margin != 0 ? r.margin : PR_LM_MARGIN,
-           margin_att = r.margin_attached != 0 ? r.margin_attached : PR_LM_MARGIN_ATTACHED;
+    double margin = r.margin != 0 ? r.margin : bigram ? PR_LM_BIGRAM_MARGIN : PR_LM_MARGIN,
+           margin_att = r.margin_attached != 0 ? r.margin_attached
+                        : bigram               ? PR_LM_BIGRAM_MARGIN_ATTACHED
+                                               : PR_LM_MARGIN_ATTACHED;
     char title[200];
     snprintf(title, sizeof title, "typo confirmation: %s", VNAME[r.verify]);
     if (r.verify == PR_VERIFY_LM)

@@ -30,21 +30,10 @@ struct lm {
     unsigned max_len;
 };
 
-#define H0 0xcbf29ce484222325ull
-static inline uint64_t hstep(uint64_t h, uint32_t cp) { return (h ^ cp) * 0x100000001b3ull; }
-/* FNV's low bits mix poorly (its prime is 2^40 + 435): a finaliser spreads them */
-static inline size_t hslot(uint64_t h, size_t mask)
-{
-    h ^= h >> 33;
-    h *= 0xff51afd7ed558ccdull;
-    h ^= h >> 33;
-    return (size_t)(h & mask);
-}
-
 /* The slot of w[0..n) with hash h, or NULL. */
 static const slot_t *find(const lm_t *m, const uint32_t *w, size_t n, uint64_t h)
 {
-    for (size_t i = hslot(h, m->mask);; i = (i + 1) & m->mask) {
+    for (size_t i = lm_hash_slot(h, m->mask);; i = (i + 1) & m->mask) {
         const slot_t *s = &m->slots[i];
         if (!s->len)
             return NULL;
@@ -55,9 +44,9 @@ static const slot_t *find(const lm_t *m, const uint32_t *w, size_t n, uint64_t h
 
 static uint64_t hash_of(const uint32_t *w, size_t n)
 {
-    uint64_t h = H0;
+    uint64_t h = LM_HASH0;
     for (size_t i = 0; i < n; i++)
-        h = hstep(h, w[i]);
+        h = lm_hash_step(h, w[i]);
     return h;
 }
 
@@ -72,7 +61,7 @@ static int grow(lm_t *m)
         const slot_t *s = &m->slots[i];
         if (!s->len)
             continue;
-        size_t j = hslot(hash_of(m->pool + s->off, s->len), cap - 1);
+        size_t j = lm_hash_slot(hash_of(m->pool + s->off, s->len), cap - 1);
         while (ns[j].len)
             j = (j + 1) & (cap - 1);
         ns[j] = *s;
@@ -87,7 +76,7 @@ static int insert(lm_t *m, const uint32_t *w, size_t n, uint64_t h, uint32_t cou
 {
     if ((m->used + 1) * 4 > (m->mask + 1) * 3 && grow(m) != 0)
         return -1;
-    size_t i = hslot(h, m->mask);
+    size_t i = lm_hash_slot(h, m->mask);
     for (;; i = (i + 1) & m->mask) {
         slot_t *s = &m->slots[i];
         if (!s->len)
@@ -171,9 +160,9 @@ lm_t *lm_load_mem(const char *buf, size_t size, char *err, size_t errlen)
             }
             total += (double)count;
             if (ok && n) {
-                uint64_t h = H0;
+                uint64_t h = LM_HASH0;
                 for (size_t j = 0; j < n; j++) {
-                    h = hstep(h, w[j]);
+                    h = lm_hash_step(h, w[j]);
                     if (insert(m, w, j + 1, h, j + 1 == n ? (uint32_t)count : 0) != 0)
                         goto oom;
                 }
@@ -264,14 +253,28 @@ double lm_word_logp(const lm_t *m, const uint32_t *w, size_t n, bool *found)
     *found = false;
     if (!n || n > LM_MAX_WORD)
         return 0;
-    uint64_t h = H0;
+    uint64_t h = LM_HASH0;
     for (size_t i = 0; i < n; i++)
-        h = hstep(h, w[i]);
+        h = lm_hash_step(h, w[i]);
     const slot_t *s = find(m, w, n, h);
     if (!s || isnan(s->logp))
         return 0;
     *found = true;
     return s->logp;
+}
+
+size_t lm_respell(const uint32_t *cps, size_t i, size_t l, const lm_span_t *sp, uint32_t out[LM_MAX_WORD])
+{
+    if (!sp->repl || l - (sp->end - sp->start) + sp->nrepl > LM_MAX_WORD)
+        return 0;
+    size_t k = 0;
+    for (size_t j = i; j < sp->start; j++)
+        out[k++] = cps[j];
+    for (size_t j = 0; j < sp->nrepl; j++)
+        out[k++] = sp->repl[j];
+    for (size_t j = sp->end; j < i + l; j++)
+        out[k++] = cps[j];
+    return k;
 }
 
 /* Is the dictionary word cps[i..i+l), which contains the banned span,
@@ -280,18 +283,11 @@ static bool banned_container(const lm_t *m, const uint32_t *cps, size_t i, size_
 {
     if (sp->start == i && sp->end == i + l)
         return true;
-    if (!sp->repl || l - (sp->end - sp->start) + sp->nrepl > LM_MAX_WORD)
-        return false;
     uint32_t w[LM_MAX_WORD];
-    size_t k = 0;
-    for (size_t j = i; j < sp->start; j++)
-        w[k++] = cps[j];
-    for (size_t j = 0; j < sp->nrepl; j++)
-        w[k++] = sp->repl[j];
-    for (size_t j = sp->end; j < i + l; j++)
-        w[k++] = cps[j];
-    bool found;
-    lm_word_logp(m, w, k, &found);
+    size_t k = lm_respell(cps, i, l, sp, w);
+    bool found = false;
+    if (k)
+        lm_word_logp(m, w, k, &found);
     return found;
 }
 
@@ -321,12 +317,12 @@ double lm_segment(const lm_t *m, const uint32_t *cps, size_t n, const lm_span_t 
         /* a single character is always a candidate */
         double best = -INFINITY;
         size_t best_end = i + 1;
-        uint64_t h = H0;
+        uint64_t h = LM_HASH0;
         size_t lim = n - i < m->max_len ? n - i : m->max_len;
         if (force && i < span->start && span->start - i < lim)
             lim = span->start - i; /* no word crosses into the forced one */
         for (size_t l = 1; l <= lim; l++) {
-            h = hstep(h, cps[i + l - 1]);
+            h = lm_hash_step(h, cps[i + l - 1]);
             const slot_t *s = find(m, cps + i, l, h);
             double lp;
             if (s && !isnan(s->logp) &&

@@ -73,6 +73,26 @@ typedef struct {
     size_t nrepl;
 } lm_span_t;
 
+/* The hash both models key words by: FNV-1a over the code points
+ * (LM_HASH0, lm_hash_step), and a finaliser that spreads FNV's poorly mixed
+ * low bits before masking (its prime is 2^40 + 435). */
+#define LM_HASH0 0xcbf29ce484222325ull
+static inline uint64_t lm_hash_step(uint64_t h, uint32_t cp) { return (h ^ cp) * 0x100000001b3ull; }
+static inline size_t lm_hash_slot(uint64_t h, size_t mask)
+{
+    h ^= h >> 33;
+    h *= 0xff51afd7ed558ccdull;
+    h ^= h >> 33;
+    return (size_t)(h & mask);
+}
+
+/* For a ban span sp (with repl) and a dictionary word cps[i..i+l) that
+ * contains it: writes that word spelled with repl in place of the span
+ * into out and returns its length, or 0 when that spelling would be over
+ * LM_MAX_WORD or sp has no repl. Both models ban the container when its
+ * respelling is a word of theirs. */
+size_t lm_respell(const uint32_t *cps, size_t i, size_t l, const lm_span_t *sp, uint32_t out[LM_MAX_WORD]);
+
 /* Most probable segmentation of cps[0..n) (n ≤ LM_MAX_TEXT) under the
  * constraint span (NULL: none). Returns its log-probability; when cut is
  * not NULL, cut[i] for each word start i is the end of the word starting

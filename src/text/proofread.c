@@ -5,6 +5,7 @@
 #include "core/timeutil.h"
 #include "text/acmatch.h"
 #include "text/langmodel.h"
+#include "text/lmbigram.h"
 #include "text/normalize.h"
 #include "text/pinyin.h"
 #include "text/segment.h"
@@ -1220,8 +1221,14 @@ static bool fixed_construction(const char *text, size_t len, const raw_t *x, con
 
 /* Scores the hit's context as written and as corrected (the entry's
  * suggestion in place of the hit). ex (may be NULL) receives the readings. */
-static lm_verdict_t typo_lm(const lm_t *m, const char *text, size_t len, const raw_t *x, const lentry_t *le,
-                            double margin, double margin_attached, arena_t *arena, pr_explain_t *ex)
+/* bi: the word bigram (NULL when its file is absent); m: jieba's unigram.
+ * With both, a reading scores its bigram log-probability plus
+ * PR_LM_UNIGRAM_WEIGHT times its unigram one (log-linear interpolation of
+ * the two models), and jieba's segmentation decides whether the hit is
+ * attached; with the unigram alone, its own score and margins. */
+static lm_verdict_t typo_lm(const lmb_t *bi, const lm_t *m, const char *text, size_t len, const raw_t *x,
+                            const lentry_t *le, double margin, double margin_attached, arena_t *arena,
+                            pr_explain_t *ex)
 {
     const norm_tables_t *tab = norm_tables();
     if (!le->e.suggestion)
@@ -1234,7 +1241,8 @@ static lm_verdict_t typo_lm(const lm_t *m, const char *text, size_t len, const r
         return LM_CANNOT;
     /* context: Chinese characters on each side, up to punctuation, a
      * break or another script (spaces and invisible characters skipped) */
-    for (size_t b = x->bs; b > 0 && nl < CTX;) {
+    size_t ctx = bi ? PR_LM_BIGRAM_CONTEXT : CTX;
+    for (size_t b = x->bs; b > 0 && nl < ctx;) {
         uint32_t cp;
         b = prev_cp(text, b, &cp);
         norm_class_t k;
@@ -1245,7 +1253,7 @@ static lm_verdict_t typo_lm(const lm_t *m, const char *text, size_t len, const r
             break;
         left[CTX - 1 - nl++] = c;
     }
-    for (size_t b = x->be; b < len && nr < CTX;) {
+    for (size_t b = x->be; b < len && nr < ctx;) {
         uint32_t cp;
         size_t l = norm_utf8((const unsigned char *)text + b, len - b, &cp);
         if (!l)
@@ -1272,13 +1280,22 @@ static lm_verdict_t typo_lm(const lm_t *m, const char *text, size_t len, const r
     /* corrected: the writer meant the suggestion, a word the lexicon
      * vouches for; written: the lexicon says the hit is no word, whatever
      * the dictionary counts */
+    uint16_t cw[2 * CTX + MAXW + 1], cc[2 * CTX + MAXW + 1], bw[2 * CTX + MAXW + 1], bc[2 * CTX + MAXW + 1];
+    lm_span_t as_written = {nl, nl + nh, 0, true, sug, ns};
     bool found;
     double lp = lm_word_logp(m, sug, ns, &found), vouch = log((double)PR_LM_VOUCH_COUNT) - lm_log_total(m);
-    lm_span_t as_written = {nl, nl + nh, 0, true, sug, ns},
-              as_corrected = {nl, nl + ns, found && lp > vouch ? lp : vouch, false, NULL, 0};
-    uint16_t cw[2 * CTX + MAXW + 1], cc[2 * CTX + MAXW + 1];
-    double sw = lm_segment(m, w, nw, &as_written, cw);
-    double sc = lm_segment(m, c, nc, &as_corrected, ex ? cc : NULL);
+    lm_span_t as_corrected = {nl, nl + ns, found && lp > vouch ? lp : vouch, false, NULL, 0};
+    double sw = lm_segment(m, w, nw, &as_written, cw),
+           sc = lm_segment(m, c, nc, &as_corrected, ex ? cc : NULL);
+    if (bi) {
+        /* the bigram floors the suggestion's probability in context */
+        lm_span_t bi_corrected = {nl,    nl + ns, log((double)PR_LM_VOUCH_COUNT) + lmb_unknown(bi),
+                                  false, NULL,    0};
+        sw = lmb_segment(bi, w, nw, &as_written, bw) + PR_LM_UNIGRAM_WEIGHT * sw;
+        sc = lmb_segment(bi, c, nc, &bi_corrected, ex ? bc : NULL) + PR_LM_UNIGRAM_WEIGHT * sc;
+    }
+    if (sw == -INFINITY || sc == -INFINITY)
+        return LM_CANNOT;
     /* does the most probable reading as written join the hit's characters
      * to their neighbours (以/经济, 检查/院落)? Then the hit is probably no
      * misspelled word, and the corrected reading must win by more. */
@@ -1288,16 +1305,22 @@ static lm_verdict_t typo_lm(const lm_t *m, const char *text, size_t len, const r
         attached = e - i >= 2 && ((i < nl && nl < e) || (i < nl + nh && nl + nh < e));
         i = e;
     }
+    if (margin == 0)
+        margin = bi ? PR_LM_BIGRAM_MARGIN : PR_LM_MARGIN;
+    if (margin_attached == 0)
+        margin_attached = bi ? PR_LM_BIGRAM_MARGIN_ATTACHED : PR_LM_MARGIN_ATTACHED;
     double need = attached ? margin_attached : margin;
     bool keep = sc - sw >= need;
     if (ex) {
-        ex->written = reading(arena, w, nw, cw);
-        ex->corrected = reading(arena, c, nc, cc);
+        /* the readings of the model that scored (the bigram's when there is one) */
+        ex->written = reading(arena, w, nw, bi ? bw : cw);
+        ex->corrected = reading(arena, c, nc, bi ? bc : cc);
         ex->written_logp = sw;
         ex->corrected_logp = sc;
         ex->margin = need;
         ex->attached = attached;
         ex->kept = keep;
+        ex->model = bi ? "bigram+unigram" : "unigram";
     }
     return keep ? LM_KEEP : LM_DROP;
 }
@@ -1489,8 +1512,8 @@ int pr_check(pr_lexset_t *ls, const char *text, size_t len, const pr_options_t *
     rawvec_t *hits = &scr->hits, *white = &scr->white;
     hits->n = white->n = 0;
     pr_verify_t verify = opt->no_verify ? PR_VERIFY_NONE : opt->verify;
-    double margin = opt->lm_margin != 0 ? opt->lm_margin : PR_LM_MARGIN;
-    double margin_attached = opt->lm_margin_attached != 0 ? opt->lm_margin_attached : PR_LM_MARGIN_ATTACHED;
+    /* 0: the default of the model that judges (resolved in typo_lm) */
+    double margin = opt->lm_margin, margin_attached = opt->lm_margin_attached;
     int rc = scan(ls, text, len, opt->categories, opt->char_level, hits, white, &bad, &res->nchars);
     if (rc != 0)
         goto out;
@@ -1573,6 +1596,7 @@ int pr_check(pr_lexset_t *ls, const char *text, size_t len, const pr_options_t *
         if (x->category == PR_TYPO && verify == PR_VERIFY_LM) {
             /* the model is loaded on the first typo hit that needs it */
             const lm_t *m = lm_get();
+            const lmb_t *b = m ? lmb_get() : NULL;
             pr_explain_t *ex = NULL;
             if (m && opt->explain) {
                 if (!res->arena && !(res->arena = arena_new(4096))) {
@@ -1582,7 +1606,7 @@ int pr_check(pr_lexset_t *ls, const char *text, size_t len, const pr_options_t *
                 ex = arena_alloc(res->arena, sizeof *ex);
             }
             lm_verdict_t v =
-                m ? typo_lm(m, text, len, x, le, margin, margin_attached, res->arena, ex) : LM_CANNOT;
+                m ? typo_lm(b, m, text, len, x, le, margin, margin_attached, res->arena, ex) : LM_CANNOT;
             if (v == LM_DROP) {
                 f.rule = PR_RULE_LM;
                 f.explain = ex;
@@ -1717,10 +1741,11 @@ static double round3(double v) { return isfinite(v) ? round(v * 1000) / 1000 : -
 
 static json_t *explain_json(const pr_explain_t *x)
 {
-    return json_pack("{s:s,s:f,s:s,s:f,s:f,s:b,s:f,s:b}", "written", x->written, "written_score",
+    return json_pack("{s:s,s:f,s:s,s:f,s:f,s:b,s:f,s:b,s:s}", "written", x->written, "written_score",
                      round3(x->written_logp), "corrected", x->corrected, "corrected_score",
                      round3(x->corrected_logp), "difference", round3(x->corrected_logp - x->written_logp),
-                     "attached", x->attached, "margin", x->margin, "kept", x->kept);
+                     "attached", x->attached, "margin", x->margin, "kept", x->kept, "model",
+                     x->model ? x->model : "");
 }
 
 json_t *pr_finding_json(const pr_finding_t *f, const char *text)
@@ -1825,9 +1850,12 @@ void pr_finding_write(sbuf_t *o, const pr_finding_t *f, const char *text)
         sbuf_printf(o, ",\"written_score\":%.3f,\"corrected\":", round3(x->written_logp));
         put_str(o, x->corrected, strlen(x->corrected));
         sbuf_printf(
-            o, ",\"corrected_score\":%.3f,\"difference\":%.3f,\"attached\":%s,\"margin\":%.3f,\"kept\":%s}",
+            o, ",\"corrected_score\":%.3f,\"difference\":%.3f,\"attached\":%s,\"margin\":%.3f,\"kept\":%s",
             round3(x->corrected_logp), round3(x->corrected_logp - x->written_logp),
             x->attached ? "true" : "false", x->margin, x->kept ? "true" : "false");
+        sbuf_puts(o, ",\"model\":");
+        put_str(o, x->model ? x->model : "", x->model ? strlen(x->model) : 0);
+        sbuf_putc(o, '}');
     }
     sbuf_putc(o, '}');
 }

@@ -153,12 +153,21 @@ const char *pr_rule_title(pr_rule_t r);
  * (以/经济, 检查/院落: probably no misspelling, so it takes more). */
 #define PR_LM_MARGIN          2.0
 #define PR_LM_MARGIN_ATTACHED 3.5
+/* The same for the word bigram (lmb_segment(), libpinyin's model) joined
+ * to the unigram, used whenever the bigram's file is there: a reading
+ * scores its bigram log-probability + PR_LM_UNIGRAM_WEIGHT × its unigram
+ * one. Tuned on the same set (docs/text-engine.md): every alone margin from
+ * 0.5 to 3.0 and attached 6.5 to 7.0 give the same figures. */
+#define PR_LM_BIGRAM_MARGIN          2.0
+#define PR_LM_BIGRAM_MARGIN_ATTACHED 6.5
+#define PR_LM_UNIGRAM_WEIGHT         0.5
 /* A lexicon's suggestion counts as a word of at least this many
  * occurrences in the model's dictionary (the lexicon vouches for it: 踔厉
  * and 纪检监察 are rare or missing in jieba's counts). */
 #define PR_LM_VOUCH_COUNT 100
 /* Characters of context on each side of a hit that the model scores. */
-#define PR_LM_CONTEXT 8
+#define PR_LM_CONTEXT        8
+#define PR_LM_BIGRAM_CONTEXT 4 /* with the bigram (≤ PR_LM_CONTEXT) */
 
 /* Why the language model kept or dropped a typo hit (options.explain). */
 typedef struct {
@@ -167,6 +176,8 @@ typedef struct {
     double margin; /* required: corrected_logp - written_logp >= margin to keep */
     bool attached; /* the written reading joins a character of the hit to a neighbour */
     bool kept;
+    const char
+        *model; /* "bigram" (libpinyin's, lmbigram.h) or "unigram" (jieba's fallback); NULL: a fixed rule */
 } pr_explain_t;
 
 typedef struct {
@@ -206,8 +217,8 @@ typedef struct {
     bool no_verify;            /* report every typo hit (same as verify = PR_VERIFY_NONE) */
     pr_verify_t verify;        /* how typo hits are confirmed */
     bool explain;              /* attach pr_explain_t to findings, keep dropped hits in res->dropped */
-    double lm_margin;          /* 0: PR_LM_MARGIN */
-    double lm_margin_attached; /* 0: PR_LM_MARGIN_ATTACHED */
+    double lm_margin;          /* 0: PR_LM_BIGRAM_MARGIN, or PR_LM_MARGIN with the unigram */
+    double lm_margin_attached; /* 0: PR_LM_BIGRAM_MARGIN_ATTACHED, or PR_LM_MARGIN_ATTACHED */
     unsigned categories;       /* bit (1u << category) to report; 0: all */
     bool char_level;           /* traditional text converted character by character only, without
                                   OpenCC's phrase level (measurements: bench/bench_phrase.c) */

@@ -22,5 +22,7 @@ describe('provenance', () => {
     expect(t).toBe('原文读作 我们/要/按/装/设备（-38.3），改正后读作 我们/要/安装/设备（-31.4），相差 6.9，达到要求的 2.0');
     expect(explainText({ written: '以/经济', written_score: -20, corrected: '已经/济', corrected_score: -24, margin: 3.5, attached: true, kept: false }))
       .toContain('未达到要求的 3.5（原文中该处与相邻字组成词语，要求更高）');
+    expect(explainText({ written: '按/装', written_score: -9, corrected: '安装', corrected_score: -4, margin: 2, kept: true, model: 'bigram+unigram' }))
+      .toMatch(/^按词二元语法与词频模型，原文读作 按\/装/);
   });
 });

@@ -59,16 +59,18 @@ static const zd_label_t FIELD[] = {{"entry_count", "词条数"},
 static const zd_label_t REPEATS[] = {
     {"default", "按类别默认", "info"}, {"on", "开启", "success"}, {"off", "关闭", "info"}, {NULL}};
 static const zd_label_t CHECK_KIND[] = {{"text", "文字", "primary"}, {"document", "文档", "success"}, {NULL}};
-static const zd_label_t LOG_EVENT[] = {{"proofread.lexicons_loaded", "校真词库已载入", "success"},
-                                       {"proofread.reload_failed", "校真词库载入失败", "danger"},
-                                       {"proofread.seeded", "内置词库已更新", "info"},
-                                       {"proofread.seed_invalid", "内置词库词条无效", "warning"},
-                                       {"proofread.external_failed", "外部校对服务失败", "warning"},
-                                       {"proofread.segmenter_missing", "分词词典缺失", "warning"},
-                                       {"proofread.lm_unavailable", "语言模型不可用", "warning"},
-                                       {"proofread.pinyin_unavailable", "拼音表不可用", "warning"},
-                                       {"proofread.video_uploaded", "视频校对上传", "info"},
-                                       {NULL}};
+static const zd_label_t LOG_EVENT[] = {
+    {"proofread.lexicons_loaded", "校真词库已载入", "success"},
+    {"proofread.reload_failed", "校真词库载入失败", "danger"},
+    {"proofread.seeded", "内置词库已更新", "info"},
+    {"proofread.seed_invalid", "内置词库词条无效", "warning"},
+    {"proofread.external_failed", "外部校对服务失败", "warning"},
+    {"proofread.segmenter_missing", "分词词典缺失", "warning"},
+    {"proofread.lm_unavailable", "语言模型不可用", "warning"},
+    {"proofread.lm_bigram_unavailable", "二元语法模型不可用（改用词频模型）", "warning"},
+    {"proofread.pinyin_unavailable", "拼音表不可用", "warning"},
+    {"proofread.video_uploaded", "视频校对上传", "info"},
+    {NULL}};
 static const zd_dict_t DICTS[] = {{"log_event", "日志事件", LOG_EVENT},
                                   {"field", "字段", FIELD},
                                   {"proofread_check_kind", "校对记录类型", CHECK_KIND},

@@ -5,6 +5,7 @@
 #include "core/migrate.h"
 #include "core/timeutil.h"
 #include "support/testutil.h"
+#include "text/normalize.h"
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -137,4 +138,18 @@ int64_t tu_int(db_t *db, const char *sql)
         fail_msg("%s: %s", sql, db_errmsg(c));
     db_release(c);
     return v;
+}
+
+size_t tu_cps(const char *s, uint32_t *out)
+{
+    size_t n = 0;
+    for (size_t i = 0, len = strlen(s); i < len;) {
+        uint32_t cp = 0;
+        size_t l = norm_utf8((const unsigned char *)s + i, len - i, &cp);
+        assert_true(l > 0);
+        norm_class_t k;
+        out[n++] = norm_cp(norm_tables(), cp, &k);
+        i += l;
+    }
+    return n;
 }

@@ -22,6 +22,10 @@ void tu_pg_drop(char *url);
 /* Opens url with a pool of pool_size and applies the embedded migrations. */
 db_t *tu_pg_open(const char *url, int pool_size);
 
+/* The normalised code points of UTF-8 text s (normalize.h; norm_init()
+ * done by the test) into out; fails the test on invalid UTF-8. */
+size_t tu_cps(const char *s, uint32_t *out);
+
 /* Executes SQL or fails the test. */
 void tu_exec(db_t *db, const char *sql);
 /* Single integer result of SQL, or fails the test. */

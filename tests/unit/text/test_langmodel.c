@@ -4,6 +4,8 @@
  * and lines the reader skips. */
 #include "support/cm.h"
 
+#include "support/testutil.h"
+
 #include "core/str.h"
 #include "text/langmodel.h"
 #include "text/normalize.h"
@@ -12,27 +14,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* text → normalised code points */
-static size_t cps_of(const char *s, uint32_t *out)
-{
-    size_t n = 0;
-    for (size_t i = 0, len = strlen(s); i < len;) {
-        uint32_t cp = 0;
-        size_t l = norm_utf8((const unsigned char *)s + i, len - i, &cp);
-        assert_true(l > 0);
-        norm_class_t k;
-        out[n++] = norm_cp(norm_tables(), cp, &k);
-        i += l;
-    }
-    return n;
-}
-
 /* "我们/要/安装/设备" of the best segmentation */
 static char *segmented(const lm_t *m, const char *text, const lm_span_t *span, double *score)
 {
     uint32_t c[128];
     uint16_t cut[129];
-    size_t n = cps_of(text, c);
+    size_t n = tu_cps(text, c);
     double s = lm_segment(m, c, n, span, cut);
     if (score)
         *score = s;
@@ -62,11 +49,11 @@ static void jieba_frequencies_give_the_most_probable_segmentation(void **state)
     free(s);
     uint32_t w[4];
     bool found;
-    size_t n = cps_of("设备", w);
+    size_t n = tu_cps("设备", w);
     double lp = lm_word_logp(m, w, n, &found);
     assert_true(found);
     assert_true(lp < 0 && lp > -20);
-    n = cps_of("按装", w);
+    n = tu_cps("按装", w);
     lm_word_logp(m, w, n, &found);
     assert_false(found);
 }
@@ -90,7 +77,7 @@ static void forced_and_banned_spans_shape_the_two_readings(void **state)
     free(s);
     /* corrected reading: 安装 forced as one word, nothing crosses its edges */
     uint32_t sug[2];
-    cps_of("安装", sug);
+    tu_cps("安装", sug);
     lm_span_t force = {0, 2, log(100.0) - lm_log_total(m), false, NULL, 0};
     s = segmented(m, "安装箱单", &force, &forced_s);
     assert_string_equal(s, "安装/箱/单");
@@ -99,12 +86,12 @@ static void forced_and_banned_spans_shape_the_two_readings(void **state)
      * a longer word whose correct spelling is a word too (折衷方案/折中方案),
      * but a longer word stays when it is not (记叙文: no 记序文) */
     uint32_t zz[2], xw[2];
-    cps_of("折中", zz);
+    tu_cps("折中", zz);
     lm_span_t ban = {0, 2, 0, true, zz, 2};
     s = segmented(m, "折衷方案", &ban, NULL);
     assert_string_equal(s, "折/衷/方/案");
     free(s);
-    cps_of("序文", xw);
+    tu_cps("序文", xw);
     lm_span_t ban2 = {1, 3, 0, true, xw, 2};
     s = segmented(m, "记叙文", &ban2, NULL);
     assert_string_equal(s, "记叙文");

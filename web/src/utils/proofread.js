@@ -53,11 +53,14 @@ export function provenance(f, meta) {
   return [lex, rule].filter(Boolean).join(' · ') + both;
 }
 
+const MODELS = { 'bigram+unigram': '词二元语法与词频模型', unigram: '词频模型' };
+
 /** The language model's reasoning in words, for a finding with `explain`. */
 export function explainText(x) {
   if (!x) return '';
   const d = (x.corrected_score - x.written_score).toFixed(1);
-  return `原文读作 ${x.written}（${x.written_score.toFixed(1)}），改正后读作 ${x.corrected}（${x.corrected_score.toFixed(1)}），` +
+  const model = MODELS[x.model] ? `按${MODELS[x.model]}，` : '';
+  return `${model}原文读作 ${x.written}（${x.written_score.toFixed(1)}），改正后读作 ${x.corrected}（${x.corrected_score.toFixed(1)}），` +
     `相差 ${d}，${x.kept ? '达到' : '未达到'}要求的 ${Number(x.margin).toFixed(1)}${x.attached ? '（原文中该处与相邻字组成词语，要求更高）' : ''}`;
 }
 
