@@ -184,3 +184,32 @@ test('coverage counts who took part how often in the period and who never did, p
   const auditor = await srv.login('auditor');
   assert.ok((await auditor.get('/api/v1/audit?action=site_contract.export')).json.total >= 1, 'the export is recorded');
 });
+
+test('portraits count activities per month and type, people reached, coverage and the activity rate of sites, each in its own scope', async () => {
+  const period = 'from=2026-10-01&to=2026-12-01';
+  const d = (await pd.get(`/api/v1/site-portraits?${period}`)).json;
+  assert.deepEqual(d.by_month.map((m) => [m.month, m.activities]), [['2026-10', 1], ['2026-11', 3]]);
+  assert.equal(d.activities, 4);
+  assert.equal(d.people_reached, 240);
+  assert.deepEqual(Object.fromEntries(d.by_type.map((x) => [x.type, x.activities])), { governance: 1, political: 2, service: 1 });
+  assert.deepEqual([d.sites, d.active_sites, d.activity_rate], [2, 2, 1]);
+  assert.deepEqual([d.contracted_orgs, d.covered_orgs], [3, 2]);
+  assert.ok(Math.abs(d.coverage_rate - 2 / 3) < 1e-9);
+
+  const one = (await pd.get(`/api/v1/site-portraits?site_id=${binhai.id}&${period}`)).json;
+  assert.deepEqual([one.sites, one.activities, one.people_reached, one.contracted_orgs, one.covered_orgs], [1, 1, 120, 1, 0]);
+  // another district: its own sites only; a Pudong site is not there for it
+  const h = (await hp.get(`/api/v1/site-portraits?${period}`)).json;
+  assert.equal(h.activities, 1);
+  assert.equal((await hp.get(`/api/v1/site-portraits?site_id=${binhai.id}&${period}`)).json.sites, 0);
+  const c = (await city.get(`/api/v1/site-portraits?${period}`)).json;
+  assert.equal(c.activities, 5);
+  assert.equal(c.sites, 4);
+  assert.equal((await pd.get('/api/v1/site-portraits?from=2020-01-01&to=2026-12-01')).status, 422, 'at most 24 months');
+
+  const ind = (await pd.get(`/api/v1/site-portraits/sites?${period}`)).json.items;
+  assert.deepEqual(ind.map((x) => x.site_id).sort(), [center.id, binhai.id].sort());
+  const ci = ind.find((x) => x.site_id === center.id);
+  assert.deepEqual([ci.activities, ci.orgs, ci.covered_orgs], [3, 2, 2]);
+  assert.equal((await city.get(`/api/v1/site-portraits/sites?${period}`)).json.total, 4);
+});

@@ -40,7 +40,7 @@ const zd_resource_t SITE_ACTIVITIES = {.name = "site_activity",
 
 /* The organisations contracted now to the live sites (the coverage's rows),
  * in the scope of their site. */
-static const zd_resource_t SITE_CONTRACTS = {
+const zd_resource_t SITE_CONTRACTS = {
     .name = "site_contract",
     .title = "阵地包干组织",
     .table = "site_orgs",

@@ -98,7 +98,12 @@ json_t *grid_photo_urls(const char *base, int64_t id, json_t *photos);
 /* ---- activities of the sites (activities_api.c) ---- */
 extern const zd_resource_t SITE_ACTIVITIES;
 extern const char *const GRID_ACTIVITY_TYPES[];
+/* The organisations contracted now to the live sites (alias b; the site s,
+ * its organisation o, the contracted organisation bo), in the site's scope. */
+extern const zd_resource_t SITE_CONTRACTS;
 int grid_activity_routes(zd_app_t *app, char *err, size_t errlen);
+/* portraits of the sites and the dashboard's indicators (portraits_api.c) */
+int grid_portrait_routes(zd_app_t *app, char *err, size_t errlen);
 
 int grid_grid_routes(zd_app_t *app, char *err, size_t errlen);
 extern const zd_resource_t COMMISSIONERS;
