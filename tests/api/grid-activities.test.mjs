@@ -206,6 +206,9 @@ test('portraits count activities per month and type, people reached, coverage an
   assert.equal(c.activities, 5);
   assert.equal(c.sites, 4);
   assert.equal((await pd.get('/api/v1/site-portraits?from=2020-01-01&to=2026-12-01')).status, 422, 'at most 24 months');
+  assert.equal((await pd.get('/api/v1/site-portraits?from=2025-01-01&to=2027-01-01')).json.by_month.length, 24);
+  const byDefault = (await pd.get('/api/v1/site-portraits')).json;
+  assert.equal(byDefault.by_month.length, 12, 'the twelve months up to this one');
 
   const ind = (await pd.get(`/api/v1/site-portraits/sites?${period}`)).json.items;
   assert.deepEqual(ind.map((x) => x.site_id).sort(), [center.id, binhai.id].sort());

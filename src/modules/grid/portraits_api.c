@@ -89,7 +89,7 @@ static bool each_row(db_conn_t *c, qb_t *q, void (*fn)(db_stmt_t *, void *), voi
 
 typedef struct {
     json_t *o;
-    int n;
+    int n; /* the month of the rows at hand */
 } portrait_t;
 
 static void sites_row(db_stmt_t *st, void *ud)
@@ -101,25 +101,28 @@ static void sites_row(db_stmt_t *st, void *ud)
     json_object_set_new(o, "activity_rate", json_real(sites ? (double)active / (double)sites : 0));
 }
 
+/* a row (type, activities, people) of month p->n: into the month, the type
+ * and the totals */
 static void acts_row(db_stmt_t *st, void *ud)
 {
     portrait_t *p = ud;
-    json_t *months = json_object_get(p->o, "by_month"), *m;
+    const char *type = db_col_text(st, 0);
+    int64_t acts = db_col_int64(st, 1), people = db_col_int64(st, 2);
+    json_t *m = json_array_get(json_object_get(p->o, "by_month"), (size_t)p->n),
+           *types = json_object_get(p->o, "by_type"), *t = NULL, *x;
+    json_object_set_new(m, "activities", json_integer(jint(m, "activities", 0) + acts));
+    json_object_set_new(m, "people_reached", json_integer(jint(m, "people_reached", 0) + people));
     size_t i;
-    json_array_foreach(months, i, m)
-    {
-        json_object_set_new(m, "activities",
-                            json_integer(jint(m, "activities", 0) + db_col_int64(st, 3 + 2 * (int)i)));
-        json_object_set_new(m, "people_reached",
-                            json_integer(jint(m, "people_reached", 0) + db_col_int64(st, 4 + 2 * (int)i)));
+    json_array_foreach(types, i, x) if (!strcmp(jstr(x, "type"), type)) t = x;
+    if (!t) {
+        t = json_pack("{s:s,s:I,s:I}", "type", type, "activities", (json_int_t)0, "people_reached",
+                      (json_int_t)0);
+        json_array_append_new(types, t);
     }
-    json_array_append_new(json_object_get(p->o, "by_type"),
-                          json_pack("{s:o,s:I,s:I}", "type", json_col_text(st, 0), "activities",
-                                    (json_int_t)db_col_int64(st, 1), "people_reached",
-                                    (json_int_t)db_col_int64(st, 2)));
-    json_object_set_new(p->o, "activities", json_integer(jint(p->o, "activities", 0) + db_col_int64(st, 1)));
-    json_object_set_new(p->o, "people_reached",
-                        json_integer(jint(p->o, "people_reached", 0) + db_col_int64(st, 2)));
+    json_object_set_new(t, "activities", json_integer(jint(t, "activities", 0) + acts));
+    json_object_set_new(t, "people_reached", json_integer(jint(t, "people_reached", 0) + people));
+    json_object_set_new(p->o, "activities", json_integer(jint(p->o, "activities", 0) + acts));
+    json_object_set_new(p->o, "people_reached", json_integer(jint(p->o, "people_reached", 0) + people));
 }
 
 static void orgs_row(db_stmt_t *st, void *ud)
@@ -164,7 +167,7 @@ static void portrait(http_req_t *req)
                                    time_iso8601(b[n], to, sizeof to), "activities", (json_int_t)0,
                                    "people_reached", (json_int_t)0, "commissioners", (json_int_t)0,
                                    "by_month", "by_type", "commissioners_by_category"),
-                    .n = n};
+                    .n = 0};
     for (int i = 0; i < n; i++) {
         char m[32];
         time_iso8601(b[i], m, sizeof m);
@@ -187,24 +190,17 @@ static void portrait(http_req_t *req)
     qb_append(&q, &w);
     qb_free(&w);
     bool ok = each_row(c, &q, sites_row, &p);
-    /* the activities by type, with their months */
-    if (ok) {
+    /* the activities of each month by type (one query a month: the
+     * bounds stay bound parameters) */
+    for (int i = 0; ok && i < n; i++) {
         res_from(req, &SITE_ACTIVITIES, &w);
         narrow(req, &w);
-        in_period(&w, b, n);
+        in_period(&w, b + i, 1);
         qb_init(&q, "SELECT a.type, COUNT(*), COALESCE(SUM(a.people_reached), 0)");
-        for (int i = 0; i < n; i++) {
-            for (int k = 0; k < 2; k++) {
-                qb_sql(&q, k ? ", COALESCE(SUM(CASE WHEN a.held_at >= " : ", SUM(CASE WHEN a.held_at >= ");
-                qb_int(&q, b[i]);
-                qb_sql(&q, " AND a.held_at < ");
-                qb_int(&q, b[i + 1]);
-                qb_sql(&q, k ? " THEN a.people_reached ELSE 0 END), 0)" : " THEN 1 ELSE 0 END)");
-            }
-        }
         qb_append(&q, &w);
         qb_free(&w);
-        qb_sql(&q, " GROUP BY a.type ORDER BY a.type");
+        qb_sql(&q, " GROUP BY a.type");
+        p.n = i;
         ok = each_row(c, &q, acts_row, &p);
     }
     /* the organisations contracted now, and those that took part */
