@@ -13,7 +13,11 @@
 #include <string.h>
 #include <time.h>
 
-#define MAX_MONTHS   24
+#define MAX_MONTHS 24
+/* the months' numbers as SQL text (the CASE's results) */
+static const char *const MONTH_INDEX[MAX_MONTHS] = {"0",  "1",  "2",  "3",  "4",  "5",  "6",  "7",
+                                                    "8",  "9",  "10", "11", "12", "13", "14", "15",
+                                                    "16", "17", "18", "19", "20", "21", "22", "23"};
 #define SH_OFFSET_MS (8 * 3600 * 1000LL) /* Shanghai, UTC+8, no daylight saving */
 
 /* 00:00 on the first of the month holding ms (Shanghai), moved by add months. */
@@ -89,7 +93,6 @@ static bool each_row(db_conn_t *c, qb_t *q, void (*fn)(db_stmt_t *, void *), voi
 
 typedef struct {
     json_t *o;
-    int n; /* the month of the rows at hand */
 } portrait_t;
 
 static void sites_row(db_stmt_t *st, void *ud)
@@ -101,14 +104,14 @@ static void sites_row(db_stmt_t *st, void *ud)
     json_object_set_new(o, "activity_rate", json_real(sites ? (double)active / (double)sites : 0));
 }
 
-/* a row (type, activities, people) of month p->n: into the month, the type
- * and the totals */
+/* a row (type, month, activities, people): into the month, the type and
+ * the totals */
 static void acts_row(db_stmt_t *st, void *ud)
 {
     portrait_t *p = ud;
     const char *type = db_col_text(st, 0);
-    int64_t acts = db_col_int64(st, 1), people = db_col_int64(st, 2);
-    json_t *m = json_array_get(json_object_get(p->o, "by_month"), (size_t)p->n),
+    int64_t acts = db_col_int64(st, 2), people = db_col_int64(st, 3);
+    json_t *m = json_array_get(json_object_get(p->o, "by_month"), (size_t)db_col_int64(st, 1)),
            *types = json_object_get(p->o, "by_type"), *t = NULL, *x;
     json_object_set_new(m, "activities", json_integer(jint(m, "activities", 0) + acts));
     json_object_set_new(m, "people_reached", json_integer(jint(m, "people_reached", 0) + people));
@@ -162,12 +165,12 @@ static void portrait(http_req_t *req)
     if (!period(req, b, &n))
         return;
     char from[32], to[32];
-    portrait_t p = {.o = json_pack("{s:s,s:s,s:I,s:I,s:I,s:[],s:[],s:[]}", "from",
-                                   time_iso8601(b[0], from, sizeof from), "to",
-                                   time_iso8601(b[n], to, sizeof to), "activities", (json_int_t)0,
-                                   "people_reached", (json_int_t)0, "commissioners", (json_int_t)0,
-                                   "by_month", "by_type", "commissioners_by_category"),
-                    .n = 0};
+    portrait_t p = {
+        .o = json_pack("{s:s,s:s,s:I,s:I,s:I,s:[],s:[],s:[]}", "from", time_iso8601(b[0], from, sizeof from),
+                       "to", time_iso8601(b[n], to, sizeof to), "activities", (json_int_t)0, "people_reached",
+                       (json_int_t)0, "commissioners", (json_int_t)0, "by_month", "by_type",
+                       "commissioners_by_category"),
+    };
     for (int i = 0; i < n; i++) {
         char m[32];
         time_iso8601(b[i], m, sizeof m);
@@ -190,17 +193,25 @@ static void portrait(http_req_t *req)
     qb_append(&q, &w);
     qb_free(&w);
     bool ok = each_row(c, &q, sites_row, &p);
-    /* the activities of each month by type (one query a month: the
-     * bounds stay bound parameters) */
-    for (int i = 0; ok && i < n; i++) {
+    /* the activities by type and month in one pass: the month is the
+     * first bound the date is below (n - 1 bound parameters) */
+    if (ok) {
         res_from(req, &SITE_ACTIVITIES, &w);
         narrow(req, &w);
-        in_period(&w, b + i, 1);
-        qb_init(&q, "SELECT a.type, COUNT(*), COALESCE(SUM(a.people_reached), 0)");
+        in_period(&w, b, n);
+        qb_init(&q, "SELECT a.type, CASE");
+        for (int i = 1; i < n; i++) {
+            qb_sql(&q, " WHEN a.held_at < ");
+            qb_int(&q, b[i]);
+            qb_sql(&q, " THEN ");
+            qb_sql(&q, MONTH_INDEX[i - 1]);
+        }
+        qb_sql(&q, n > 1 ? " ELSE " : " WHEN 1 = 1 THEN ");
+        qb_sql(&q, MONTH_INDEX[n - 1]);
+        qb_sql(&q, " END, COUNT(*), COALESCE(SUM(a.people_reached), 0)");
         qb_append(&q, &w);
         qb_free(&w);
-        qb_sql(&q, " GROUP BY a.type");
-        p.n = i;
+        qb_sql(&q, " GROUP BY 1, 2");
         ok = each_row(c, &q, acts_row, &p);
     }
     /* the organisations contracted now, and those that took part */

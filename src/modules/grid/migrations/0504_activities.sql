@@ -21,8 +21,11 @@ CREATE TABLE site_activities (
     updated_at BIGINT NOT NULL,
     deleted_at BIGINT
 );
+-- By site and date only: the portraits and lists start from the sites in
+-- the caller's scope; an index on the date alone led SQLite's planner to
+-- walk a whole year of the city's activities for one district
+-- (bench/portrait.mjs).
 CREATE INDEX site_activities_site ON site_activities (site_id, held_at);
-CREATE INDEX site_activities_held ON site_activities (held_at);
 
 CREATE TABLE site_activity_orgs (
     activity_id BIGINT NOT NULL REFERENCES site_activities (id),
