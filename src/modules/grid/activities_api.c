@@ -283,22 +283,11 @@ static bool write_orgs(db_conn_t *c, int64_t id, json_t *ids)
     return rc == DB_DONE;
 }
 
-static json_t *pick(json_t *b, json_t *before, const char *key)
-{
-    return jhas(b, key) || !before ? json_object_get(b, key) : json_object_get(before, key);
-}
-
-static const char *pick_str(json_t *b, json_t *before, const char *key)
-{
-    const char *s = json_string_value(pick(b, before, key));
-    return s && *s ? s : NULL;
-}
-
 /* Writes the activity of site (id 0: insert). The id, or -1 after
  * answering. */
 static int64_t write_act(http_req_t *req, db_conn_t *c, int64_t id, int64_t site, json_t *b, json_t *before)
 {
-    json_t *orgs = pick(b, before, "org_ids"), *photos = pick(b, before, "photo_file_ids");
+    json_t *orgs = grid_pick(b, before, "org_ids"), *photos = grid_pick(b, before, "photo_file_ids");
     if (jhas(b, "org_ids") &&
         !check_contracted(req, c, site, orgs, before ? json_object_get(before, "org_ids") : NULL))
         return -1;
@@ -307,7 +296,7 @@ static int64_t write_act(http_req_t *req, db_conn_t *c, int64_t id, int64_t site
                            "site_activity"))
         return -1;
     int64_t held = 0;
-    time_parse_iso8601(pick_str(b, before, "held_at"), &held);
+    time_parse_iso8601(grid_pick_str(b, before, "held_at"), &held);
     char *ph = grid_dump_array(photos);
     int64_t now = time_now_ms(), out = -1;
     db_stmt_t *st;
@@ -321,12 +310,12 @@ static int64_t write_act(http_req_t *req, db_conn_t *c, int64_t id, int64_t site
                            "people_reached = ?, summary = ?, photos = ?, updated_at = ? WHERE id = ? AND "
                            "deleted_at IS NULL");
     if (st) {
-        db_bind_text(st, 1, pick_str(b, before, "type"));
-        db_bind_text(st, 2, pick_str(b, before, "title"));
+        db_bind_text(st, 1, grid_pick_str(b, before, "type"));
+        db_bind_text(st, 2, grid_pick_str(b, before, "title"));
         db_bind_int64(st, 3, held);
-        db_bind_text(st, 4, pick_str(b, before, "organisers"));
-        db_bind_int64(st, 5, json_integer_value(pick(b, before, "people_reached")));
-        db_bind_text(st, 6, pick_str(b, before, "summary"));
+        db_bind_text(st, 4, grid_pick_str(b, before, "organisers"));
+        db_bind_int64(st, 5, json_integer_value(grid_pick(b, before, "people_reached")));
+        db_bind_text(st, 6, grid_pick_str(b, before, "summary"));
         db_bind_text(st, 7, ph);
         if (!id) {
             db_bind_int64(st, 8, site);
@@ -474,15 +463,7 @@ static void delete_act(http_req_t *req)
     if (!before)
         return;
     int64_t now = time_now_ms();
-    qb_t q;
-    qb_init(&q, "UPDATE site_activities SET deleted_at = ");
-    qb_int(&q, now);
-    qb_sql(&q, ", updated_at = ");
-    qb_int(&q, now);
-    qb_sql(&q, " WHERE id = ");
-    qb_int(&q, id);
-    qb_sql(&q, " AND deleted_at IS NULL");
-    if (!res_transition(req, c, &q, "活动已被删除"))
+    if (!grid_soft_delete(req, c, "site_activities", id, now, "活动已被删除"))
         return;
     audit_entry_t ae = {.target = id, .before = before};
     audit_reply(req, c, true, &ae, 204, NULL);

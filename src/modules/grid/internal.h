@@ -81,6 +81,14 @@ int grid_bigdata_run(db_t *db, int64_t run_id, const char *kind, int64_t user);
 #define GRID_STREET_NAME(o)                                                                                  \
     "(SELECT COALESCE(x.short_name, x.name) FROM orgs x WHERE x.type = 'street' AND " o                      \
     ".path LIKE x.path || '%')"
+/* The value of key in a PATCH body b, else before's (before NULL: b's). */
+json_t *grid_pick(json_t *b, json_t *before, const char *key);
+/* The same as text, NULL for absent or "". */
+const char *grid_pick_str(json_t *b, json_t *before, const char *key);
+/* Soft-deletes row id of table (a module constant) at now; false after
+ * answering 409 gone when it was deleted meanwhile. */
+bool grid_soft_delete(http_req_t *req, db_conn_t *c, const char *table, int64_t id, int64_t now,
+                      const char *gone);
 /* A JSON column (NULL or unparsable: null, or [] when array). */
 json_t *grid_json_col(db_stmt_t *st, int i, bool array);
 /* A non-empty array as compact JSON (the caller frees), else NULL. */

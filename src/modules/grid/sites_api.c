@@ -336,23 +336,39 @@ char *grid_dump_array(json_t *v)
     return json_is_array(v) && json_array_size(v) ? json_dumps(v, JSON_COMPACT) : NULL;
 }
 
-/* The value of key: the body's when present, else before's. */
-static json_t *pick(json_t *b, json_t *before, const char *key)
+json_t *grid_pick(json_t *b, json_t *before, const char *key)
 {
     return jhas(b, key) || !before ? json_object_get(b, key) : json_object_get(before, key);
 }
 
-static const char *pick_str(json_t *b, json_t *before, const char *key)
+const char *grid_pick_str(json_t *b, json_t *before, const char *key)
 {
-    const char *s = json_string_value(pick(b, before, key));
+    const char *s = json_string_value(grid_pick(b, before, key));
     return s && *s ? s : NULL;
+}
+
+bool grid_soft_delete(http_req_t *req, db_conn_t *c, const char *table, int64_t id, int64_t now,
+                      const char *gone)
+{
+    qb_t q;
+    qb_init(&q, "UPDATE ");
+    qb_sql(&q, table);
+    qb_sql(&q, " SET deleted_at = ");
+    qb_int(&q, now);
+    qb_sql(&q, ", updated_at = ");
+    qb_int(&q, now);
+    qb_sql(&q, " WHERE id = ");
+    qb_int(&q, id);
+    qb_sql(&q, " AND deleted_at IS NULL");
+    return res_transition(req, c, &q, gone);
 }
 
 /* Writes the site (id 0: insert). The id, or -1 after answering. */
 static int64_t write_site(http_req_t *req, db_conn_t *c, int64_t id, json_t *b, json_t *before)
 {
     int64_t grid = jhas(b, "grid_id") ? jint(b, "grid_id", 0) : jint(before, "grid_id", 0);
-    double lon = json_number_value(pick(b, before, "lon")), lat = json_number_value(pick(b, before, "lat"));
+    double lon = json_number_value(grid_pick(b, before, "lon")),
+           lat = json_number_value(grid_pick(b, before, "lat"));
     int64_t org = 0;
     if (!grid) { /* the grid the location falls in */
         qb_t w;
@@ -372,14 +388,14 @@ static int64_t write_site(http_req_t *req, db_conn_t *c, int64_t id, json_t *b, 
     }
     if (!check_location(req, c, grid, lon, lat, &org) || !check_grid_free(req, c, grid, id))
         return -1;
-    json_t *photos = pick(b, before, "photo_file_ids");
+    json_t *photos = grid_pick(b, before, "photo_file_ids");
     if (jhas(b, "photo_file_ids") &&
         !grid_claim_photos(req, c, photos, before ? json_object_get(before, "photo_file_ids") : NULL, "site"))
         return -1;
-    char *fac = grid_dump_array(pick(b, before, "facilities")),
-         *staff = grid_dump_array(pick(b, before, "staff")),
-         *contacts = grid_dump_array(pick(b, before, "contacts")), *ph = grid_dump_array(photos);
-    json_t *area = pick(b, before, "floor_area");
+    char *fac = grid_dump_array(grid_pick(b, before, "facilities")),
+         *staff = grid_dump_array(grid_pick(b, before, "staff")),
+         *contacts = grid_dump_array(grid_pick(b, before, "contacts")), *ph = grid_dump_array(photos);
+    json_t *area = grid_pick(b, before, "floor_area");
     int64_t now = time_now_ms(), out = -1;
     db_stmt_t *st;
     if (!id)
@@ -397,19 +413,19 @@ static int64_t write_site(http_req_t *req, db_conn_t *c, int64_t id, json_t *b, 
     if (st) {
         db_bind_int64(st, 1, org);
         db_bind_int64(st, 2, grid);
-        db_bind_text(st, 3, pick_str(b, before, "name"));
-        db_bind_text(st, 4, pick_str(b, before, "type"));
-        db_bind_text(st, 5, pick_str(b, before, "address"));
+        db_bind_text(st, 3, grid_pick_str(b, before, "name"));
+        db_bind_text(st, 4, grid_pick_str(b, before, "type"));
+        db_bind_text(st, 5, grid_pick_str(b, before, "address"));
         db_bind_double(st, 6, lon);
         db_bind_double(st, 7, lat);
-        db_bind_text(st, 8, pick_str(b, before, "opening_hours"));
+        db_bind_text(st, 8, grid_pick_str(b, before, "opening_hours"));
         if (json_is_number(area))
             db_bind_double(st, 9, json_number_value(area));
         else
             db_bind_null(st, 9);
         db_bind_text(st, 10, fac);
-        db_bind_text(st, 11, pick_str(b, before, "leader_name"));
-        db_bind_text(st, 12, pick_str(b, before, "leader_phone"));
+        db_bind_text(st, 11, grid_pick_str(b, before, "leader_name"));
+        db_bind_text(st, 12, grid_pick_str(b, before, "leader_phone"));
         db_bind_text(st, 13, staff);
         db_bind_text(st, 14, contacts);
         db_bind_text(st, 15, ph);
@@ -540,15 +556,7 @@ static void delete_site(http_req_t *req)
     if (!before)
         return;
     int64_t now = time_now_ms();
-    qb_t q;
-    qb_init(&q, "UPDATE sites SET deleted_at = ");
-    qb_int(&q, now);
-    qb_sql(&q, ", updated_at = ");
-    qb_int(&q, now);
-    qb_sql(&q, " WHERE id = ");
-    qb_int(&q, id);
-    qb_sql(&q, " AND deleted_at IS NULL");
-    if (!res_transition(req, c, &q, "阵地已被删除"))
+    if (!grid_soft_delete(req, c, "sites", id, now, "阵地已被删除"))
         return;
     if (grid_outbox_site(c, before, true, http_user_id(req)) != 0) {
         http_db_error(req, c);
