@@ -8,6 +8,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startServer } from './lib/server.mjs';
+import { upload } from './lib/upload.mjs';
 import { makeUser } from './lib/contract.mjs';
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -328,26 +329,6 @@ test('the demo data brings published lectures for the members and a draft for th
   assert.ok(sub.json.review_id);
 });
 
-const b64 = (s) => Buffer.from(String(s)).toString('base64');
-async function upload(client, bytes, meta) {
-  const m = Object.entries(meta).map(([k, v]) => `${k} ${b64(v)}`).join(',');
-  const c = await client.request('POST', '/api/v1/uploads', {
-    headers: { 'tus-resumable': '1.0.0', 'upload-length': String(bytes.length), 'upload-metadata': m },
-  });
-  assert.equal(c.status, 201, c.body);
-  const url = c.headers.get('location');
-  const p = await client.request('PATCH', url, {
-    raw: bytes, headers: { 'tus-resumable': '1.0.0', 'upload-offset': '0', 'content-type': 'application/offset+octet-stream' },
-  });
-  assert.equal(p.status, 204, p.body);
-  for (let i = 0; i < 600; i++) {
-    const r = (await client.get(url)).json;
-    if (r.status === 'done') return r.file_id;
-    assert.ok(r.status === 'processing' || r.status === 'receiving', JSON.stringify(r));
-    await new Promise((res) => setTimeout(res, 100));
-  }
-  throw new Error('upload still processing');
-}
 
 test('a lecture carries a poster uploaded through the storage module, shown to members once published', async () => {
   const work = mkdtempSync(join(tmpdir(), 'zhendi-lecture-'));

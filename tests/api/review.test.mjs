@@ -12,6 +12,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startServer } from './lib/server.mjs';
+import { upload } from './lib/upload.mjs';
 import { administrators, makeUser } from './lib/contract.mjs';
 
 let srv, admin, pd, hp, pdRev, pdRev2, hpRev, city, work, pdOrg, hpOrg;
@@ -266,26 +267,6 @@ test('an administrator sets a one-level chain; new submissions follow it, items 
 
 // ---- photos and videos: uploaded through tus first ----
 
-const b64 = (s) => Buffer.from(String(s)).toString('base64');
-async function upload(client, bytes, meta) {
-  const m = Object.entries(meta).map(([k, v]) => `${k} ${b64(v)}`).join(',');
-  const c = await client.request('POST', '/api/v1/uploads', {
-    headers: { 'tus-resumable': '1.0.0', 'upload-length': String(bytes.length), 'upload-metadata': m },
-  });
-  assert.equal(c.status, 201, c.body);
-  const url = c.headers.get('location');
-  const p = await client.request('PATCH', url, {
-    raw: bytes, headers: { 'tus-resumable': '1.0.0', 'upload-offset': '0', 'content-type': 'application/offset+octet-stream' },
-  });
-  assert.equal(p.status, 204, p.body);
-  for (let i = 0; i < 600; i++) {
-    const r = (await client.get(url)).json;
-    if (r.status === 'done') return r.file_id;
-    assert.ok(r.status === 'processing' || r.status === 'receiving', JSON.stringify(r));
-    await new Promise((res) => setTimeout(res, 100));
-  }
-  throw new Error('upload still processing');
-}
 async function until(fn, what, tries = 900) {
   for (let i = 0; i < tries; i++) {
     const v = await fn();

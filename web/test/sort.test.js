@@ -89,6 +89,7 @@ const TABLES = {
   'modules/grid/views/GridsPage.vue': ['GET /api/v1/grids'],
   'modules/grid/views/SitesPage.vue': ['GET /api/v1/sites'],
   'modules/grid/views/CommissionersPage.vue': ['GET /api/v1/commissioners'],
+  'modules/grid/views/ActivitiesPage.vue': ['GET /api/v1/site-activities'],
   'modules/grid/views/BigdataPage.vue': ['GET /api/v1/bigdata/runs', 'GET /api/v1/bigdata/outbox', 'GET /api/v1/bigdata/org-map'],
   'modules/review/views/ReviewQueue.vue': ['GET /api/v1/review/queue'],
   'modules/review/views/ReviewItems.vue': ['GET /api/v1/review/items'],

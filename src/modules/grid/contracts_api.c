@@ -129,12 +129,6 @@ static void get_comm(http_req_t *req)
         http_json(req, 200, json_incref(o));
 }
 
-static const char *opt(json_t *b, json_t *before, const char *key)
-{
-    const char *s = jhas(b, key) || !before ? jstr(b, key) : jstr(before, key);
-    return s && *s ? s : NULL;
-}
-
 static void create_comm(http_req_t *req)
 {
     json_t *b = http_json_body(req);
@@ -153,9 +147,9 @@ static void create_comm(http_req_t *req)
     if (st) {
         db_bind_int64(st, 1, org);
         db_bind_text(st, 2, jstr(b, "name"));
-        db_bind_text(st, 3, opt(b, NULL, "phone"));
+        db_bind_text(st, 3, grid_pick_str(b, NULL, "phone"));
         db_bind_text(st, 4, jstr(b, "category"));
-        db_bind_text(st, 5, opt(b, NULL, "note"));
+        db_bind_text(st, 5, grid_pick_str(b, NULL, "note"));
         db_bind_id(st, 6, http_user_id(req));
         db_bind_int64(st, 7, now);
         db_bind_int64(st, 8, now);
@@ -186,13 +180,13 @@ static void patch_comm(http_req_t *req)
         return;
     qb_t q;
     qb_init(&q, "UPDATE commissioners SET name = ");
-    qb_text(&q, opt(b, before, "name"));
+    qb_text(&q, grid_pick_str(b, before, "name"));
     qb_sql(&q, ", phone = ");
-    qb_text(&q, opt(b, before, "phone"));
+    qb_text(&q, grid_pick_str(b, before, "phone"));
     qb_sql(&q, ", category = ");
-    qb_text(&q, opt(b, before, "category"));
+    qb_text(&q, grid_pick_str(b, before, "category"));
     qb_sql(&q, ", note = ");
-    qb_text(&q, opt(b, before, "note"));
+    qb_text(&q, grid_pick_str(b, before, "note"));
     qb_sql(&q, ", updated_at = ");
     qb_int(&q, time_now_ms());
     qb_sql(&q, " WHERE id = ");
@@ -240,15 +234,7 @@ static void delete_comm(http_req_t *req)
         http_db_error(req, c);
         return;
     }
-    qb_t q;
-    qb_init(&q, "UPDATE commissioners SET deleted_at = ");
-    qb_int(&q, now);
-    qb_sql(&q, ", updated_at = ");
-    qb_int(&q, now);
-    qb_sql(&q, " WHERE id = ");
-    qb_int(&q, id);
-    qb_sql(&q, " AND deleted_at IS NULL");
-    if (!res_transition(req, c, &q, "专员已被删除"))
+    if (!grid_soft_delete(req, c, "commissioners", id, now, "专员已被删除"))
         return;
     audit_entry_t ae = {.target = id, .before = before};
     audit_reply(req, c, true, &ae, 204, NULL);

@@ -50,22 +50,49 @@ static const zd_label_t CATEGORY[] = {{"fulltime", "专职", "danger"},
                                       {"volunteer", "志愿者", "success"},
                                       {"other", "其他", "info"},
                                       {NULL}};
+static const zd_label_t ACTIVITY_TYPE[] = {{"political", "政治活动", "danger"},
+                                           {"governance", "治理活动", "primary"},
+                                           {"service", "服务活动", "success"},
+                                           {NULL}};
+/* the names of fields in the activities' and the coverage's exports */
+static const zd_label_t FIELD[] = {{"site_activity.type", "活动类型"},
+                                   {"site_activity.title", "活动名称"},
+                                   {"site_activity.held_at", "活动日期"},
+                                   {"site_activity.site_name", "阵地"},
+                                   {"site_activity.organisers", "组织者"},
+                                   {"site_activity.org_names", "参与的包干组织"},
+                                   {"site_activity.orgs", "-"},
+                                   {"site_activity.org_ids", "-"},
+                                   {"site_activity.people_reached", "服务人数"},
+                                   {"site_activity.summary", "活动小结"},
+                                   {"site_activity.photo_file_ids", "-"},
+                                   {"site_activity.photo_urls", "-"},
+                                   {"site_contract.org_name", "包干组织"},
+                                   {"site_contract.site_name", "阵地"},
+                                   {"site_contract.activities", "参与活动次数"},
+                                   {"site_contract.last_held_at", "最近一次参与"},
+                                   {"site_contract.took_part", "期间内参与过"},
+                                   {NULL}};
 static const zd_label_t STATS_BY[] = {
     {"district", "按区"}, {"street", "按街道"}, {"category", "按专员类别"}, {NULL}};
 static const zd_label_t TARGETS[] = {{"grid", "网格"},
                                      {"site", "阵地"},
                                      {"commissioner", "党建服务专员"},
+                                     {"site_activity", "阵地活动"},
+                                     {"site_contract", "阵地包干组织"},
                                      {"bigdata", "大数据中心连接"},
                                      {"bigdata_run", "同步记录"},
                                      {"bigdata_outbox", "阵地推送队列"},
                                      {NULL}};
 static const zd_label_t LOG_EVENT[] = {{"grid.bad_geometry", "网格边界无效", "warning"}, {NULL}};
 static const zd_dict_t DICTS[] = {{"log_event", "日志事件", LOG_EVENT},
+                                  {"field", "字段", FIELD},
                                   {"grid_source", "网格来源", SOURCE},
                                   {"grid_import_result", "网格导入结果", IMPORT_RESULT},
                                   {"site_type", "阵地类型", SITE_TYPE},
                                   {"site_location_flag", "阵地位置核查", LOCATION_FLAG},
                                   {"commissioner_category", "专员类别", CATEGORY},
+                                  {"site_activity_type", "阵地活动类型", ACTIVITY_TYPE},
                                   {"contracting_stats_by", "包干统计分组", STATS_BY},
                                   {"audit_target", "审计对象", TARGETS},
                                   {"bigdata_sign_method", "签名算法", SIGN_METHOD},
@@ -135,7 +162,8 @@ static int init(zd_app_t *app, char *err, size_t errlen)
     auth_grant_default("sys_admin", "bigdata.read");
     auth_grant_default("sys_admin", "bigdata.write");
     return grid_grid_routes(app, err, errlen) || grid_site_routes(app, err, errlen) ||
-                   grid_contract_routes(app, err, errlen) || grid_bigdata_init(app, err, errlen)
+                   grid_contract_routes(app, err, errlen) || grid_activity_routes(app, err, errlen) ||
+                   grid_portrait_routes(app, err, errlen) || grid_bigdata_init(app, err, errlen)
                ? -1
                : 0;
 }

@@ -535,15 +535,7 @@ static void delete_grid(http_req_t *req)
         return;
     }
     int64_t now = time_now_ms();
-    qb_t q;
-    qb_init(&q, "UPDATE grids SET deleted_at = ");
-    qb_int(&q, now);
-    qb_sql(&q, ", updated_at = ");
-    qb_int(&q, now);
-    qb_sql(&q, " WHERE id = ");
-    qb_int(&q, id);
-    qb_sql(&q, " AND deleted_at IS NULL");
-    if (!res_transition(req, c, &q, "网格已被删除"))
+    if (!grid_soft_delete(req, c, "grids", id, now, "网格已被删除"))
         return;
     json_object_del(before, "geometry");
     audit_entry_t ae = {.target = id, .before = before};

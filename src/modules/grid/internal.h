@@ -71,6 +71,48 @@ int grid_bigdata_routes(zd_app_t *app, char *err, size_t errlen);
  * start (another run holds the lease: the run is marked so). */
 int grid_bigdata_run(db_t *db, int64_t run_id, const char *kind, int64_t user);
 
+/* ---- shared by the sites and their activities ---- */
+
+/* The short name of the district / street holding organisation alias o
+ * (an SQL expression for a column list). */
+#define GRID_DISTRICT_NAME(o)                                                                                \
+    "(SELECT COALESCE(d.short_name, d.name) FROM orgs d WHERE d.type = 'district' AND " o                    \
+    ".path LIKE d.path || '%')"
+#define GRID_STREET_NAME(o)                                                                                  \
+    "(SELECT COALESCE(x.short_name, x.name) FROM orgs x WHERE x.type = 'street' AND " o                      \
+    ".path LIKE x.path || '%')"
+/* The value of key in a PATCH body b, else before's (before NULL: b's). */
+json_t *grid_pick(json_t *b, json_t *before, const char *key);
+/* The same as text, NULL for absent or "". */
+const char *grid_pick_str(json_t *b, json_t *before, const char *key);
+/* Soft-deletes row id of table (a module constant) at now; false after
+ * answering 409 gone when it was deleted meanwhile. */
+bool grid_soft_delete(http_req_t *req, db_conn_t *c, const char *table, int64_t id, int64_t now,
+                      const char *gone);
+/* A JSON column (NULL or unparsable: null, or [] when array). */
+json_t *grid_json_col(db_stmt_t *st, int i, bool array);
+/* A non-empty array as compact JSON (the caller frees), else NULL. */
+char *grid_dump_array(json_t *v);
+/* vfield check of photo_file_ids: positive integers. */
+const char *grid_check_file_ids(json_t *v);
+/* The photos of ids not in had are the caller's images, claimed as holder
+ * ("site", "site_activity"); false after answering 4xx/5xx. */
+bool grid_claim_photos(http_req_t *req, db_conn_t *c, json_t *ids, json_t *had, const char *holder);
+/* Sends the photo {file_id} when row's photo_file_ids holds it, else 404. */
+void grid_send_photo(http_req_t *req, db_conn_t *c, json_t *row);
+/* ["/api/v1/<base>/<id>/photos/<file id>", …] for photos. */
+json_t *grid_photo_urls(const char *base, int64_t id, json_t *photos);
+
+/* ---- activities of the sites (activities_api.c) ---- */
+extern const zd_resource_t SITE_ACTIVITIES;
+extern const char *const GRID_ACTIVITY_TYPES[];
+/* The organisations contracted now to the live sites (alias b; the site s,
+ * its organisation o, the contracted organisation bo), in the site's scope. */
+extern const zd_resource_t SITE_CONTRACTS;
+int grid_activity_routes(zd_app_t *app, char *err, size_t errlen);
+/* portraits of the sites and the dashboard's indicators (portraits_api.c) */
+int grid_portrait_routes(zd_app_t *app, char *err, size_t errlen);
+
 int grid_grid_routes(zd_app_t *app, char *err, size_t errlen);
 extern const zd_resource_t COMMISSIONERS;
 extern const char *const GRID_COMMISSIONER_CATEGORIES[];

@@ -41,12 +41,10 @@ const char *const GRID_SITE_TYPES[] = {"center", "station", "point", "building",
 #define SITE_COLS                                                                                            \
     "s.id, s.org_id, o.name, s.grid_id, g.code, g.name, s.external_id, s.name, s.type, s.address, s.lon, "   \
     "s.lat, s.opening_hours, s.floor_area, s.facilities, s.leader_name, s.leader_phone, s.staff, "           \
-    "s.contacts, s.photos, s.location_flag, s.created_at, s.updated_at, "                                    \
-    "(SELECT COALESCE(d.short_name, d.name) FROM orgs d WHERE d.type = 'district' AND o.path LIKE d.path "   \
-    "|| '%'), (SELECT COALESCE(x.short_name, x.name) FROM orgs x WHERE x.type = 'street' AND o.path LIKE "   \
-    "x.path || '%')"
+    "s.contacts, s.photos, s.location_flag, s.created_at, s.updated_at, " GRID_DISTRICT_NAME(                \
+        "o") ", " GRID_STREET_NAME("o")
 
-static json_t *json_col(db_stmt_t *st, int i, bool array)
+json_t *grid_json_col(db_stmt_t *st, int i, bool array)
 {
     json_t *v = json_parse_or_null(db_col_text(st, i));
     if (array && !json_is_array(v)) {
@@ -76,19 +74,14 @@ static json_t *site_row(db_stmt_t *st, void *ud)
     json_object_set_new(o, "opening_hours", json_col_text(st, 12));
     json_object_set_new(o, "floor_area",
                         db_col_is_null(st, 13) ? json_null() : json_real(db_col_double(st, 13)));
-    json_object_set_new(o, "facilities", json_col(st, 14, true));
+    json_object_set_new(o, "facilities", grid_json_col(st, 14, true));
     json_object_set_new(o, "leader_name", json_col_text(st, 15));
     json_object_set_new(o, "leader_phone", json_col_text(st, 16));
-    json_object_set_new(o, "staff", json_col(st, 17, true));
-    json_object_set_new(o, "contacts", json_col(st, 18, true));
-    json_t *photos = json_col(st, 19, true), *urls = json_array();
-    size_t i;
-    json_t *p;
-    json_array_foreach(photos, i, p)
-        json_array_append_new(urls, json_sprintf("/api/v1/sites/%lld/photos/%lld", (long long)id,
-                                                 (long long)json_integer_value(p)));
+    json_object_set_new(o, "staff", grid_json_col(st, 17, true));
+    json_object_set_new(o, "contacts", grid_json_col(st, 18, true));
+    json_t *photos = grid_json_col(st, 19, true);
+    json_object_set_new(o, "photo_urls", grid_photo_urls("sites", id, photos));
     json_object_set_new(o, "photo_file_ids", photos);
-    json_object_set_new(o, "photo_urls", urls);
     json_object_set_new(o, "location_flag", json_col_text(st, 20));
     json_object_set_new(o, "created_at", json_time(db_col_int64(st, 21)));
     json_object_set_new(o, "updated_at", json_time(db_col_int64(st, 22)));
@@ -132,7 +125,7 @@ static const char *check_strings(json_t *v)
     return NULL;
 }
 
-static const char *check_ids(json_t *v)
+const char *grid_check_file_ids(json_t *v)
 {
     size_t i;
     json_t *p;
@@ -172,7 +165,7 @@ static const char *check_area(json_t *v)
         {"staff", V_ARRAY, false, 0, 50, .check = check_people, .title = "驻点人员 [{name, phone, duty}]"},            \
         {"contacts", V_ARRAY, false, 0, 50, .check = check_people, .title = "联系人 [{name, phone, duty}]"},           \
     {                                                                                                                  \
-        "photo_file_ids", V_ARRAY, false, 0, MAX_PHOTOS, .check = check_ids,                                           \
+        "photo_file_ids", V_ARRAY, false, 0, MAX_PHOTOS, .check = grid_check_file_ids,                                 \
                                                          .title = "照片（经 /api/v1/uploads 上传的图片 id）" \
     }
 
@@ -291,10 +284,8 @@ static bool check_grid_free(http_req_t *req, db_conn_t *c, int64_t grid, int64_t
     return rc == DB_DONE;
 }
 
-/* The photos new to this site are the caller's images, claimed for it. */
-static bool claim_photos(http_req_t *req, db_conn_t *c, int64_t org, json_t *ids, json_t *before)
+bool grid_claim_photos(http_req_t *req, db_conn_t *c, json_t *ids, json_t *had, const char *holder)
 {
-    json_t *had = before ? json_object_get(before, "photo_file_ids") : NULL;
     size_t i, j;
     json_t *p, *h;
     json_array_foreach(ids, i, p)
@@ -304,55 +295,80 @@ static bool claim_photos(http_req_t *req, db_conn_t *c, int64_t org, json_t *ids
         json_array_foreach(had, j, h) old = old || json_integer_value(h) == fid;
         if (old)
             continue;
-        bool dberr = false;
-        json_t *f = http_defer_json(req, storage_file_summary(c, fid, &dberr));
-        if (dberr) {
-            http_db_error(req, c);
+        /* the file keeps the uploader's organisation (as uploaded): the
+         * row's own scope check guards it */
+        if (!storage_claim_picture(req, c, fid, http_user_org(req), holder, "photo_file_ids", "照片"))
             return false;
-        }
-        if (!f || jint(f, "created_by", 0) != http_user_id(req)) {
-            http_error_fields(req, json_pack("{s:s}", "photo_file_ids", "文件不存在或不是您上传的"));
-            return false;
-        }
-        const char *mime = jstr(f, "mime");
-        if (!mime || strncmp(mime, "image/", 6)) {
-            http_error(req, 415, "unsupported_media_type", "阵地照片只能是图片");
-            return false;
-        }
-        int claimed = storage_file_claim(c, fid, org, "site");
-        if (claimed <= 0) {
-            if (claimed < 0)
-                http_db_error(req, c);
-            else
-                http_error(req, 409, "conflict", "该文件已被其他业务使用");
-            return false;
-        }
     }
     return true;
 }
 
-static char *dump_or_null(json_t *v)
+void grid_send_photo(http_req_t *req, db_conn_t *c, json_t *row)
+{
+    int64_t fid;
+    if (!http_param_id(req, "file_id", &fid)) {
+        http_error(req, 404, "not_found", "照片不存在");
+        return;
+    }
+    size_t i;
+    json_t *p;
+    json_array_foreach(json_object_get(row, "photo_file_ids"), i, p) if (json_integer_value(p) == fid)
+    {
+        storage_file_send(req, c, fid, true);
+        return;
+    }
+    http_error(req, 404, "not_found", "照片不存在");
+}
+
+json_t *grid_photo_urls(const char *base, int64_t id, json_t *photos)
+{
+    json_t *urls = json_array();
+    size_t i;
+    json_t *p;
+    json_array_foreach(photos, i, p)
+        json_array_append_new(urls, json_sprintf("/api/v1/%s/%lld/photos/%lld", base, (long long)id,
+                                                 (long long)json_integer_value(p)));
+    return urls;
+}
+
+char *grid_dump_array(json_t *v)
 {
     return json_is_array(v) && json_array_size(v) ? json_dumps(v, JSON_COMPACT) : NULL;
 }
 
-/* The value of key: the body's when present, else before's. */
-static json_t *pick(json_t *b, json_t *before, const char *key)
+json_t *grid_pick(json_t *b, json_t *before, const char *key)
 {
     return jhas(b, key) || !before ? json_object_get(b, key) : json_object_get(before, key);
 }
 
-static const char *pick_str(json_t *b, json_t *before, const char *key)
+const char *grid_pick_str(json_t *b, json_t *before, const char *key)
 {
-    const char *s = json_string_value(pick(b, before, key));
+    const char *s = json_string_value(grid_pick(b, before, key));
     return s && *s ? s : NULL;
+}
+
+bool grid_soft_delete(http_req_t *req, db_conn_t *c, const char *table, int64_t id, int64_t now,
+                      const char *gone)
+{
+    qb_t q;
+    qb_init(&q, "UPDATE ");
+    qb_sql(&q, table);
+    qb_sql(&q, " SET deleted_at = ");
+    qb_int(&q, now);
+    qb_sql(&q, ", updated_at = ");
+    qb_int(&q, now);
+    qb_sql(&q, " WHERE id = ");
+    qb_int(&q, id);
+    qb_sql(&q, " AND deleted_at IS NULL");
+    return res_transition(req, c, &q, gone);
 }
 
 /* Writes the site (id 0: insert). The id, or -1 after answering. */
 static int64_t write_site(http_req_t *req, db_conn_t *c, int64_t id, json_t *b, json_t *before)
 {
     int64_t grid = jhas(b, "grid_id") ? jint(b, "grid_id", 0) : jint(before, "grid_id", 0);
-    double lon = json_number_value(pick(b, before, "lon")), lat = json_number_value(pick(b, before, "lat"));
+    double lon = json_number_value(grid_pick(b, before, "lon")),
+           lat = json_number_value(grid_pick(b, before, "lat"));
     int64_t org = 0;
     if (!grid) { /* the grid the location falls in */
         qb_t w;
@@ -372,12 +388,14 @@ static int64_t write_site(http_req_t *req, db_conn_t *c, int64_t id, json_t *b, 
     }
     if (!check_location(req, c, grid, lon, lat, &org) || !check_grid_free(req, c, grid, id))
         return -1;
-    json_t *photos = pick(b, before, "photo_file_ids");
-    if (jhas(b, "photo_file_ids") && !claim_photos(req, c, org, photos, before))
+    json_t *photos = grid_pick(b, before, "photo_file_ids");
+    if (jhas(b, "photo_file_ids") &&
+        !grid_claim_photos(req, c, photos, before ? json_object_get(before, "photo_file_ids") : NULL, "site"))
         return -1;
-    char *fac = dump_or_null(pick(b, before, "facilities")), *staff = dump_or_null(pick(b, before, "staff")),
-         *contacts = dump_or_null(pick(b, before, "contacts")), *ph = dump_or_null(photos);
-    json_t *area = pick(b, before, "floor_area");
+    char *fac = grid_dump_array(grid_pick(b, before, "facilities")),
+         *staff = grid_dump_array(grid_pick(b, before, "staff")),
+         *contacts = grid_dump_array(grid_pick(b, before, "contacts")), *ph = grid_dump_array(photos);
+    json_t *area = grid_pick(b, before, "floor_area");
     int64_t now = time_now_ms(), out = -1;
     db_stmt_t *st;
     if (!id)
@@ -395,19 +413,19 @@ static int64_t write_site(http_req_t *req, db_conn_t *c, int64_t id, json_t *b, 
     if (st) {
         db_bind_int64(st, 1, org);
         db_bind_int64(st, 2, grid);
-        db_bind_text(st, 3, pick_str(b, before, "name"));
-        db_bind_text(st, 4, pick_str(b, before, "type"));
-        db_bind_text(st, 5, pick_str(b, before, "address"));
+        db_bind_text(st, 3, grid_pick_str(b, before, "name"));
+        db_bind_text(st, 4, grid_pick_str(b, before, "type"));
+        db_bind_text(st, 5, grid_pick_str(b, before, "address"));
         db_bind_double(st, 6, lon);
         db_bind_double(st, 7, lat);
-        db_bind_text(st, 8, pick_str(b, before, "opening_hours"));
+        db_bind_text(st, 8, grid_pick_str(b, before, "opening_hours"));
         if (json_is_number(area))
             db_bind_double(st, 9, json_number_value(area));
         else
             db_bind_null(st, 9);
         db_bind_text(st, 10, fac);
-        db_bind_text(st, 11, pick_str(b, before, "leader_name"));
-        db_bind_text(st, 12, pick_str(b, before, "leader_phone"));
+        db_bind_text(st, 11, grid_pick_str(b, before, "leader_name"));
+        db_bind_text(st, 12, grid_pick_str(b, before, "leader_phone"));
         db_bind_text(st, 13, staff);
         db_bind_text(st, 14, contacts);
         db_bind_text(st, 15, ph);
@@ -538,15 +556,7 @@ static void delete_site(http_req_t *req)
     if (!before)
         return;
     int64_t now = time_now_ms();
-    qb_t q;
-    qb_init(&q, "UPDATE sites SET deleted_at = ");
-    qb_int(&q, now);
-    qb_sql(&q, ", updated_at = ");
-    qb_int(&q, now);
-    qb_sql(&q, " WHERE id = ");
-    qb_int(&q, id);
-    qb_sql(&q, " AND deleted_at IS NULL");
-    if (!res_transition(req, c, &q, "阵地已被删除"))
+    if (!grid_soft_delete(req, c, "sites", id, now, "阵地已被删除"))
         return;
     if (grid_outbox_site(c, before, true, http_user_id(req)) != 0) {
         http_db_error(req, c);
@@ -558,25 +568,11 @@ static void delete_site(http_req_t *req)
 
 static void site_photo(http_req_t *req)
 {
-    int64_t id, fid;
+    int64_t id;
     db_conn_t *c = http_db_id(req, &id);
-    if (!c)
-        return;
-    if (!http_param_id(req, "file_id", &fid)) {
-        http_error(req, 404, "not_found", "照片不存在");
-        return;
-    }
-    json_t *s = load(req, c, id);
-    if (!s)
-        return;
-    size_t i;
-    json_t *p;
-    json_array_foreach(json_object_get(s, "photo_file_ids"), i, p) if (json_integer_value(p) == fid)
-    {
-        storage_file_send(req, c, fid, true);
-        return;
-    }
-    http_error(req, 404, "not_found", "照片不存在");
+    json_t *s = c ? load(req, c, id) : NULL;
+    if (s)
+        grid_send_photo(req, c, s);
 }
 
 // clang-format off

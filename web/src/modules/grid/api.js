@@ -39,6 +39,24 @@ export const contractApi = {
   stats: (by) => api.get(`${V}/contracting/stats`, { by }),
 };
 
+// activities of the sites and the coverage of the contracted organisations
+export const activityApi = {
+  list: (q) => api.get(`${V}/site-activities`, q),
+  get: (id) => api.get(`${V}/site-activities/${id}`),
+  create: (body, opts) => api.post(`${V}/site-activities`, body, opts),
+  update: (id, body, opts) => api.patch(`${V}/site-activities/${id}`, body, opts),
+  remove: (id) => api.del(`${V}/site-activities/${id}`),
+  exportXlsx: (q) => exportList(`${V}/site-activities`, q, '阵地活动.xlsx'),
+  coverage: (q) => api.get(`${V}/site-activities/coverage`, q),
+  exportCoverage: (q) => exportList(`${V}/site-activities/coverage`, q, '包干组织参与统计清单.xlsx'),
+};
+
+// portraits (整体画像) and the dashboard's indicators of every site
+export const portraitApi = {
+  get: (q) => api.get(`${V}/site-portraits`, q),
+  sites: (q) => api.get(`${V}/site-portraits/sites`, q),
+};
+
 // the big-data center connector (docs/bigdata-protocol.md)
 export const bigdataApi = {
   settings: () => api.get(`${V}/bigdata/settings`),

@@ -2,7 +2,7 @@
 // their GeoJSON import, the service sites with a map picker, and the map of
 // grids and sites. Collected by router/modules.js.
 import { markRaw } from 'vue';
-import { MapLocation, Grid, OfficeBuilding, Location, User, DataAnalysis, Connection } from '@element-plus/icons-vue';
+import { MapLocation, Grid, OfficeBuilding, Location, User, DataAnalysis, Connection, Calendar, PieChart, TrendCharts } from '@element-plus/icons-vue';
 
 export default {
   name: 'grid',
@@ -27,6 +27,24 @@ export default {
       name: 'grid-sites',
       component: () => import('./views/SitesPage.vue'),
       meta: { title: '阵地管理', group: 'grid', icon: markRaw(OfficeBuilding), perm: 'site.read' },
+    },
+    {
+      path: 'grid/activities',
+      name: 'grid-activities',
+      component: () => import('./views/ActivitiesPage.vue'),
+      meta: { title: '阵地活动', group: 'grid', icon: markRaw(Calendar), perm: 'site.read' },
+    },
+    {
+      path: 'grid/coverage',
+      name: 'grid-coverage',
+      component: () => import('./views/CoveragePage.vue'),
+      meta: { title: '包干组织参与', group: 'grid', icon: markRaw(PieChart), perm: 'site.read' },
+    },
+    {
+      path: 'grid/portrait',
+      name: 'grid-portrait',
+      component: () => import('./views/PortraitPage.vue'),
+      meta: { title: '整体画像', group: 'grid', icon: markRaw(TrendCharts), perm: 'site.read' },
     },
     {
       path: 'grid/commissioners',

@@ -1,0 +1,91 @@
+// Portraits (整体画像) and the city dashboard over a city of 20,000 grids,
+// 20,000 sites (one per grid: the database refuses a second live site on a
+// grid, so 20,000 sites need 20,000 grids), 20,000 contracted new-sector
+// organisations (one per site), 200,000 activities over the last twelve
+// months (ten per site) and 100,000 participations (every site but one in
+// five has its organisation take part in half of its activities). The rows
+// are written with SQL straight into the server's database (the sqlite3
+// shell or psql), spread over the 16 demo streets of the 4 demo districts.
+// Then, through the API as its users ask:
+//   - a district portrait (pudong_dangwu, GET /site-portraits): < 200 ms;
+//   - the city dashboard (shi_shenhe: GET /site-portraits and
+//     GET /site-portraits/sites, every site's indicators for the map): < 1 s;
+//   - and, for the record, the grids' GeoJSON the map draws.
+// Each timed 5 times after one warm-up; median and max. Figures in
+// docs/benchmarks.md.
+//
+//   ZHENDI_BIN=build/zhendi node bench/portrait.mjs [sites]
+//   scripts/pg-test.sh env ZHENDI_BIN=build/zhendi node bench/portrait.mjs    (PostgreSQL)
+import { startServer, TEST_PG } from '../tests/api/lib/server.mjs';
+
+const N = Number(process.argv[2] || 20000);
+const PER_SITE = 10;
+const DEMO = 'Zhendi@Demo2026';
+const srv = await startServer({ args: ['--demo'] });
+const backend = TEST_PG ? 'PostgreSQL' : 'SQLite';
+const t = () => Number(process.hrtime.bigint() / 1000n) / 1000;
+try {
+  const streets = srv.sql("SELECT id FROM orgs WHERE type = 'street' ORDER BY id").split('\n').map(Number);
+  const now = Date.now();
+  const street = `CASE i % ${streets.length} ${streets.map((id, k) => `WHEN ${k} THEN ${id}`).join(' ')} END`;
+  const nums = (n) => `WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < ${n - 1})`;
+  const t0 = t();
+  // grids: a lattice of squares of 0.005°, each owned by a street
+  srv.sql(`${nums(N)} INSERT INTO grids (org_id, code, name, geometry, min_lon, min_lat, max_lon, max_lat, area_m2, centroid_lon, centroid_lat, source, created_at, updated_at)
+    SELECT ${street}, 'BG' || i, '基准网格' || i,
+      '{"type":"Polygon","coordinates":[[[' || x || ',' || y || '],[' || (x + 0.005) || ',' || y || '],[' || (x + 0.005) || ',' || (y + 0.005) || '],[' || x || ',' || (y + 0.005) || '],[' || x || ',' || y || ']]]}',
+      x, y, x + 0.005, y + 0.005, 250000, x + 0.0025, y + 0.0025, 'manual', ${now}, ${now}
+    FROM (SELECT i, 120.5 + (i % 150) * 0.005 AS x, 30.5 + (i / 150) * 0.005 AS y FROM n) p`);
+  srv.sql(`INSERT INTO sites (org_id, grid_id, external_id, name, type, address, lon, lat, created_at, updated_at)
+    SELECT g.org_id, g.id, 'bench-' || g.id, '基准阵地' || g.id, 'station', '基准路 ' || g.id || ' 号', g.centroid_lon, g.centroid_lat, ${now}, ${now}
+    FROM grids g WHERE g.code LIKE 'BG%'`);
+  // a new-sector branch under each site's street, contracted to it
+  srv.sql(`INSERT INTO orgs (parent_id, type, code, name, path, depth, sector, created_at, updated_at)
+    SELECT s.org_id, 'branch', 'BO' || s.id, '基准新兴领域党支部' || s.id, 'tmp', 4, '新兴领域', ${now}, ${now}
+    FROM sites s WHERE s.external_id LIKE 'bench-%'`);
+  srv.sql(`UPDATE orgs SET path = (SELECT p.path FROM orgs p WHERE p.id = orgs.parent_id) || id || '/' WHERE code LIKE 'BO%'`);
+  srv.sql(`INSERT INTO site_orgs (site_id, org_id, bound_at)
+    SELECT s.id, o.id, ${now} FROM sites s JOIN orgs o ON o.code = 'BO' || s.id WHERE s.external_id LIKE 'bench-%'`);
+  // ten activities a site over the last twelve months
+  const day = 86400000, start = now - 360 * day;
+  srv.sql(`${nums(PER_SITE)} INSERT INTO site_activities (site_id, type, title, held_at, organisers, people_reached, created_at, updated_at)
+    SELECT s.id, CASE n.i % 3 WHEN 0 THEN 'political' WHEN 1 THEN 'governance' ELSE 'service' END, '基准活动',
+      ${start} + (n.i * 35 + s.id % 30) * ${day}, '街道党工委', 10 + s.id % 50, ${now}, ${now}
+    FROM sites s, n WHERE s.external_id LIKE 'bench-%'`);
+  srv.sql(`INSERT INTO site_activity_orgs (activity_id, org_id)
+    SELECT a.id, b.org_id FROM site_activities a JOIN site_orgs b ON b.site_id = a.site_id AND b.unbound_at IS NULL
+    WHERE a.title = '基准活动' AND a.id % 2 = 0 AND a.site_id % 5 <> 0`);
+  srv.sql('ANALYZE');
+  const counts = srv.sql("SELECT (SELECT COUNT(*) FROM grids) || ' ' || (SELECT COUNT(*) FROM sites) || ' ' || (SELECT COUNT(*) FROM site_activities) || ' ' || (SELECT COUNT(*) FROM site_activity_orgs)");
+  console.log(`${backend}: grids, sites, activities, participations: ${counts} — written in ${((t() - t0) / 1000).toFixed(1)} s`);
+
+  // logged in after the writing (an idle connection may have been closed)
+  const pd = await srv.login('pudong_dangwu', DEMO);
+  const city = await srv.login('shi_shenhe', DEMO);
+  async function time(what, fn, target) {
+    await fn();
+    const ms = [];
+    for (let k = 0; k < 5; k++) {
+      const a = t();
+      await fn();
+      ms.push(t() - a);
+    }
+    ms.sort((x, y) => x - y);
+    console.log(`${backend} ${what}: median ${ms[2].toFixed(1)} ms, max ${ms[4].toFixed(1)} ms${target ? ` (target < ${target} ms: ${ms[2] < target ? 'met' : 'NOT met'})` : ''}`);
+  }
+  const ok = (r) => {
+    if (r.status !== 200) throw new Error(`${r.status} ${r.body}`);
+    return r.json;
+  };
+  const d = ok(await pd.get('/api/v1/site-portraits'));
+  console.log(`${backend} district portrait: ${d.sites} sites, ${d.activities} activities, coverage ${(d.coverage_rate * 100).toFixed(1)} %`);
+  await time('district portrait (GET /site-portraits as 浦东)', async () => ok(await pd.get('/api/v1/site-portraits')), 200);
+  await time('city portrait (GET /site-portraits as the city)', async () => ok(await city.get('/api/v1/site-portraits')));
+  await time('every site\'s indicators (GET /site-portraits/sites as the city)', async () => ok(await city.get('/api/v1/site-portraits/sites')));
+  await time('city dashboard (the portrait and the indicators, in parallel)', async () => {
+    await Promise.all([city.get('/api/v1/site-portraits'), city.get('/api/v1/site-portraits/sites')].map(async (p) => ok(await p)));
+  }, 1000);
+  await time('the grids\' GeoJSON for the map (GET /grids/geojson as the city)', async () => ok(await city.get('/api/v1/grids/geojson')));
+} finally {
+  await srv.stop();
+}

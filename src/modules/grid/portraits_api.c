@@ -1,0 +1,355 @@
+/* portraits_api.c — portraits (整体画像) of the service sites: per site,
+ * street, district or the city (whatever the caller's scope holds), over
+ * a period of whole months: activities per month and by type, people
+ * reached, the contracted organisations and how many took part (coverage
+ * rate), the commissioners serving by category, and the activity rate of
+ * the sites (those with at least one activity). And the indicators of
+ * every site at once, for the dashboard's map. Every figure is one query
+ * over indexed columns (bench/portrait.mjs). */
+#include "core/timeutil.h"
+#include "http/valid.h"
+#include "modules/grid/internal.h"
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#define MAX_MONTHS 24
+/* the months' numbers as SQL text (the CASE's results) */
+static const char *const MONTH_INDEX[MAX_MONTHS] = {"0",  "1",  "2",  "3",  "4",  "5",  "6",  "7",
+                                                    "8",  "9",  "10", "11", "12", "13", "14", "15",
+                                                    "16", "17", "18", "19", "20", "21", "22", "23"};
+#define SH_OFFSET_MS (8 * 3600 * 1000LL) /* Shanghai, UTC+8, no daylight saving */
+
+/* 00:00 on the first of the month holding ms (Shanghai), moved by add months. */
+static int64_t month_start(int64_t ms, int add)
+{
+    time_t t = (time_t)((ms + SH_OFFSET_MS) / 1000);
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    int m = tm.tm_year * 12 + tm.tm_mon + add;
+    memset(&tm, 0, sizeof tm);
+    tm.tm_year = m / 12;
+    tm.tm_mon = m % 12;
+    tm.tm_mday = 1;
+    return (int64_t)timegm(&tm) * 1000 - SH_OFFSET_MS;
+}
+
+/* The period: whole months from the month of ?from to the month before
+ * ?to's (default: the twelve months up to this one). The month starts into
+ * b[0..n] (n months); false after answering 422. */
+static bool period(http_req_t *req, int64_t *b, int *n)
+{
+    const char *f = http_query(req, "from"), *t = http_query(req, "to");
+    int64_t from = 0, to = 0;
+    if (t)
+        time_parse_iso8601(t, &to);
+    else
+        to = month_start(time_now_ms(), 1);
+    to = month_start(to - 1, 1);
+    if (f)
+        time_parse_iso8601(f, &from);
+    else
+        from = month_start(to, -12);
+    from = month_start(from, 0);
+    *n = 0;
+    for (int64_t m = from; m < to && *n <= MAX_MONTHS; m = month_start(m, 1))
+        b[(*n)++] = m;
+    if (!*n || *n > MAX_MONTHS) {
+        http_error_fields(req, json_pack("{s:s}", "from", "期间须为 1~24 个整月"));
+        return false;
+    }
+    b[*n] = to;
+    return true;
+}
+
+/* " AND <site alias s> is the site, or under the organisation, asked for" */
+static void narrow(http_req_t *req, qb_t *w)
+{
+    int64_t site = http_query_i64(req, "site_id", 0), org = http_query_i64(req, "org_id", 0);
+    if (site) {
+        qb_sql(w, " AND s.id = ");
+        qb_int(w, site);
+    }
+    if (org) {
+        qb_sql(w, " AND o.path LIKE (SELECT x.path FROM orgs x WHERE x.id = ");
+        qb_int(w, org);
+        qb_sql(w, ") || '%'");
+    }
+}
+
+/* Runs q (freed) and hands each row to fn; false on a database error. */
+static bool each_row(db_conn_t *c, qb_t *q, void (*fn)(db_stmt_t *, void *), void *ud)
+{
+    db_stmt_t *st = qb_prepare(c, q);
+    qb_free(q);
+    if (!st)
+        return false;
+    int rc;
+    while ((rc = db_step(st)) == DB_ROW)
+        fn(st, ud);
+    db_done(st);
+    return rc == DB_DONE;
+}
+
+typedef struct {
+    json_t *o;
+} portrait_t;
+
+static void sites_row(db_stmt_t *st, void *ud)
+{
+    json_t *o = ((portrait_t *)ud)->o;
+    int64_t sites = db_col_int64(st, 0), active = db_col_int64(st, 1);
+    json_object_set_new(o, "sites", json_integer(sites));
+    json_object_set_new(o, "active_sites", json_integer(active));
+    json_object_set_new(o, "activity_rate", json_real(sites ? (double)active / (double)sites : 0));
+}
+
+/* a row (type, month, activities, people): into the month, the type and
+ * the totals */
+static void acts_row(db_stmt_t *st, void *ud)
+{
+    portrait_t *p = ud;
+    const char *type = db_col_text(st, 0);
+    int64_t acts = db_col_int64(st, 2), people = db_col_int64(st, 3);
+    json_t *m = json_array_get(json_object_get(p->o, "by_month"), (size_t)db_col_int64(st, 1)),
+           *types = json_object_get(p->o, "by_type"), *t = NULL, *x;
+    json_object_set_new(m, "activities", json_integer(jint(m, "activities", 0) + acts));
+    json_object_set_new(m, "people_reached", json_integer(jint(m, "people_reached", 0) + people));
+    size_t i;
+    json_array_foreach(types, i, x) if (!strcmp(jstr(x, "type"), type)) t = x;
+    if (!t) {
+        t = json_pack("{s:s,s:I,s:I}", "type", type, "activities", (json_int_t)0, "people_reached",
+                      (json_int_t)0);
+        json_array_append_new(types, t);
+    }
+    json_object_set_new(t, "activities", json_integer(jint(t, "activities", 0) + acts));
+    json_object_set_new(t, "people_reached", json_integer(jint(t, "people_reached", 0) + people));
+    json_object_set_new(p->o, "activities", json_integer(jint(p->o, "activities", 0) + acts));
+    json_object_set_new(p->o, "people_reached", json_integer(jint(p->o, "people_reached", 0) + people));
+}
+
+static void orgs_row(db_stmt_t *st, void *ud)
+{
+    json_t *o = ((portrait_t *)ud)->o;
+    int64_t orgs = db_col_int64(st, 0), covered = db_col_int64(st, 1);
+    json_object_set_new(o, "contracted_orgs", json_integer(orgs));
+    json_object_set_new(o, "covered_orgs", json_integer(covered));
+    json_object_set_new(o, "coverage_rate", json_real(orgs ? (double)covered / (double)orgs : 0));
+}
+
+static void comm_row(db_stmt_t *st, void *ud)
+{
+    json_t *o = ((portrait_t *)ud)->o;
+    json_array_append_new(json_object_get(o, "commissioners_by_category"),
+                          json_pack("{s:o,s:I}", "category", json_col_text(st, 0), "commissioners",
+                                    (json_int_t)db_col_int64(st, 1)));
+    json_object_set_new(o, "commissioners", json_integer(jint(o, "commissioners", 0) + db_col_int64(st, 1)));
+}
+
+/* " AND a.held_at >= b[0] AND a.held_at < b[n]" */
+static void in_period(qb_t *q, const int64_t *b, int n)
+{
+    qb_sql(q, " AND a.held_at >= ");
+    qb_int(q, b[0]);
+    qb_sql(q, " AND a.held_at < ");
+    qb_int(q, b[n]);
+}
+
+static void portrait(http_req_t *req)
+{
+    db_conn_t *c = http_db(req);
+    if (!c)
+        return;
+    int64_t b[MAX_MONTHS + 2];
+    int n;
+    if (!period(req, b, &n))
+        return;
+    char from[32], to[32];
+    portrait_t p = {
+        .o = json_pack("{s:s,s:s,s:I,s:I,s:I,s:[],s:[],s:[]}", "from", time_iso8601(b[0], from, sizeof from),
+                       "to", time_iso8601(b[n], to, sizeof to), "activities", (json_int_t)0, "people_reached",
+                       (json_int_t)0, "commissioners", (json_int_t)0, "by_month", "by_type",
+                       "commissioners_by_category"),
+    };
+    for (int i = 0; i < n; i++) {
+        char m[32];
+        time_iso8601(b[i], m, sizeof m);
+        m[7] = 0;
+        json_array_append_new(json_object_get(p.o, "by_month"),
+                              json_pack("{s:s,s:I,s:I}", "month", m, "activities", (json_int_t)0,
+                                        "people_reached", (json_int_t)0));
+    }
+    http_defer_json(req, p.o);
+    qb_t w, q;
+    /* the sites, and those active in the period */
+    res_from(req, &SITES, &w);
+    narrow(req, &w);
+    qb_init(
+        &q,
+        "SELECT COUNT(*), COALESCE(SUM(CASE WHEN EXISTS (SELECT 1 FROM site_activities a WHERE a.site_id = "
+        "s.id AND a.deleted_at IS NULL");
+    in_period(&q, b, n);
+    qb_sql(&q, ") THEN 1 ELSE 0 END), 0)");
+    qb_append(&q, &w);
+    qb_free(&w);
+    bool ok = each_row(c, &q, sites_row, &p);
+    /* the activities by type and month in one pass: the month is the
+     * first bound the date is below (n - 1 bound parameters) */
+    if (ok) {
+        res_from(req, &SITE_ACTIVITIES, &w);
+        narrow(req, &w);
+        in_period(&w, b, n);
+        qb_init(&q, "SELECT a.type, CASE");
+        for (int i = 1; i < n; i++) {
+            qb_sql(&q, " WHEN a.held_at < ");
+            qb_int(&q, b[i]);
+            qb_sql(&q, " THEN ");
+            qb_sql(&q, MONTH_INDEX[i - 1]);
+        }
+        qb_sql(&q, n > 1 ? " ELSE " : " WHEN 1 = 1 THEN ");
+        qb_sql(&q, MONTH_INDEX[n - 1]);
+        qb_sql(&q, " END, COUNT(*), COALESCE(SUM(a.people_reached), 0)");
+        qb_append(&q, &w);
+        qb_free(&w);
+        qb_sql(&q, " GROUP BY 1, 2");
+        ok = each_row(c, &q, acts_row, &p);
+    }
+    /* the organisations contracted now, and those that took part */
+    if (ok) {
+        res_from(req, &SITE_CONTRACTS, &w);
+        narrow(req, &w);
+        qb_init(
+            &q,
+            "SELECT COUNT(*), COALESCE(SUM(CASE WHEN EXISTS (SELECT 1 FROM site_activity_orgs ao JOIN "
+            "site_activities a ON a.id = ao.activity_id WHERE ao.org_id = b.org_id AND a.site_id = s.id AND "
+            "a.deleted_at IS NULL");
+        in_period(&q, b, n);
+        qb_sql(&q, ") THEN 1 ELSE 0 END), 0)");
+        qb_append(&q, &w);
+        qb_free(&w);
+        ok = each_row(c, &q, orgs_row, &p);
+    }
+    /* the commissioners serving these sites, by category */
+    if (ok) {
+        res_from(req, &SITES, &w);
+        narrow(req, &w);
+        qb_init(&q,
+                "SELECT m.category, COUNT(*) FROM commissioners m WHERE m.deleted_at IS NULL AND EXISTS "
+                "(SELECT 1 FROM site_commissioners x WHERE x.commissioner_id = m.id AND x.unbound_at IS NULL "
+                "AND x.site_id IN (SELECT s.id");
+        qb_append(&q, &w);
+        qb_free(&w);
+        qb_sql(&q, ")) GROUP BY m.category ORDER BY m.category");
+        ok = each_row(c, &q, comm_row, &p);
+    }
+    if (!ok) {
+        http_db_error(req, c);
+        return;
+    }
+    http_json(req, 200, json_incref(p.o));
+}
+
+static void site_ind_row(db_stmt_t *st, void *ud)
+{
+    int64_t orgs = db_col_int64(st, 4), covered = db_col_int64(st, 5);
+    json_array_append_new(
+        (json_t *)ud,
+        json_pack("{s:I,s:I,s:I,s:I,s:I,s:I,s:f,s:I}", "site_id", (json_int_t)db_col_int64(st, 0), "grid_id",
+                  (json_int_t)db_col_int64(st, 1), "activities", (json_int_t)db_col_int64(st, 2),
+                  "people_reached", (json_int_t)db_col_int64(st, 3), "orgs", (json_int_t)orgs, "covered_orgs",
+                  (json_int_t)covered, "coverage_rate", orgs ? (double)covered / (double)orgs : 0.0,
+                  "commissioners", (json_int_t)db_col_int64(st, 6)));
+}
+
+/* Every site in the scope with its indicators over the period. */
+static void site_indicators(http_req_t *req)
+{
+    db_conn_t *c = http_db(req);
+    if (!c)
+        return;
+    int64_t b[MAX_MONTHS + 2];
+    int n;
+    if (!period(req, b, &n))
+        return;
+    qb_t w, q;
+    res_from(req, &SITES, &w);
+    narrow(req, &w);
+    qb_init(&q, "SELECT s.id, s.grid_id, (SELECT COUNT(*) FROM site_activities a WHERE a.site_id = s.id AND "
+                "a.deleted_at IS NULL");
+    in_period(&q, b, n);
+    qb_sql(&q,
+           "), (SELECT COALESCE(SUM(a.people_reached), 0) FROM site_activities a WHERE a.site_id = s.id AND "
+           "a.deleted_at IS NULL");
+    in_period(&q, b, n);
+    qb_sql(
+        &q,
+        "), (SELECT COUNT(*) FROM site_orgs b WHERE b.site_id = s.id AND b.unbound_at IS NULL), (SELECT "
+        "COUNT(*) FROM site_orgs b WHERE b.site_id = s.id AND b.unbound_at IS NULL AND EXISTS (SELECT 1 FROM "
+        "site_activity_orgs ao JOIN site_activities a ON a.id = ao.activity_id WHERE ao.org_id = b.org_id "
+        "AND "
+        "a.site_id = s.id AND a.deleted_at IS NULL");
+    in_period(&q, b, n);
+    qb_sql(&q,
+           ")), (SELECT COUNT(*) FROM site_commissioners x JOIN commissioners m ON m.id = x.commissioner_id "
+           "WHERE x.site_id = s.id AND x.unbound_at IS NULL AND m.deleted_at IS NULL)");
+    qb_append(&q, &w);
+    qb_free(&w);
+    qb_sql(&q, " ORDER BY s.id");
+    json_t *items = json_array();
+    if (!each_row(c, &q, site_ind_row, items)) {
+        json_decref(items);
+        http_db_error(req, c);
+        return;
+    }
+    http_json(req, 200, json_pack("{s:o,s:I}", "items", items, "total", (json_int_t)json_array_size(items)));
+}
+
+static const vfield_t PORTRAIT_QUERY[] = {
+    {"site_id", V_ID, .title = "阵地（一个阵地的画像）"},
+    {"org_id", V_ID, .title = "区或街道（其下阵地的画像；不填：您管理范围内的全部）"},
+    {"from", V_TIME, .title = "期间起（所在月的 1 日）"},
+    {"to", V_TIME, .title = "期间止（不含；不填：本月末）"},
+};
+static const vfield_t PORTRAIT_OUT[] = {
+    {"from", V_TIME, .title = "期间起"},
+    {"to", V_TIME, .title = "期间止（不含）"},
+    {"sites", V_INT, .title = "阵地数"},
+    {"active_sites", V_INT, .title = "期间内有活动的阵地数"},
+    {"activity_rate", V_NUM, .title = "阵地活跃率"},
+    {"activities", V_INT, .title = "活动次数"},
+    {"people_reached", V_INT, .title = "服务人数"},
+    {"by_month", V_ARRAY, .title = "各月 [{month, activities, people_reached}]"},
+    {"by_type", V_ARRAY, .title = "各类活动 [{type, activities, people_reached}]"},
+    {"contracted_orgs", V_INT, .title = "包干组织数"},
+    {"covered_orgs", V_INT, .title = "期间内参与过活动的包干组织数"},
+    {"coverage_rate", V_NUM, .title = "包干组织覆盖率"},
+    {"commissioners", V_INT, .title = "在阵地服务的专员数"},
+    {"commissioners_by_category", V_ARRAY, .title = "各类专员 [{category, commissioners}]"},
+};
+static const vfield_t INDICATOR_OUT[] = {
+    {"site_id", V_ID},
+    {"grid_id", V_ID},
+    {"activities", V_INT, .title = "活动次数"},
+    {"people_reached", V_INT, .title = "服务人数"},
+    {"orgs", V_INT, .title = "包干组织数"},
+    {"covered_orgs", V_INT, .title = "参与过活动的包干组织数"},
+    {"coverage_rate", V_NUM, .title = "包干组织覆盖率"},
+    {"commissioners", V_INT, .title = "专员数"},
+};
+
+// clang-format off
+static const http_route_t routes[] = {
+    {.method = "GET", .pattern = "/api/v1/site-portraits", .handler = portrait, .perm = "site.read",
+     .summary = "阵地整体画像", .resource = &SITES, HTTP_QUERY(PORTRAIT_QUERY), HTTP_OUT(PORTRAIT_OUT),
+     .notes = "one site (site_id), the sites under a district or street (org_id), or every site in the caller's "
+              "scope (the city for the city); whole months, at most 24 (422)"},
+    {.method = "GET", .pattern = "/api/v1/site-portraits/sites", .handler = site_indicators, .perm = "site.read",
+     .summary = "各阵地指标（看板地图）", .resource = &SITES, HTTP_QUERY(PORTRAIT_QUERY), HTTP_OUT(INDICATOR_OUT),
+     .notes = "every site in the scope at once: {items, total}"},
+};
+// clang-format on
+
+int grid_portrait_routes(zd_app_t *app, char *err, size_t errlen)
+{
+    return module_routes(app, routes, VN(routes), err, errlen);
+}

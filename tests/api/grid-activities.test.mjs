@@ -1,0 +1,218 @@
+// Activities of the service sites (阵地活动) and the coverage of the
+// contracted organisations, as their users meet them: a district records
+// political, governance and service activities of its sites naming the
+// organisations contracted to the site that took part (another
+// organisation is refused), with photos; it sees who took part how often in
+// a period and who never did, and exports both lists to .xlsx; another
+// district sees none of it; the city sees all.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startServer } from './lib/server.mjs';
+import { upload } from './lib/upload.mjs';
+
+const DEMO = 'Zhendi@Demo2026';
+let srv, pd, hp, city, work;
+let center, binhai, hpSite, ljzC, ljzB, lzC3, hpC;
+
+before(async () => {
+  srv = await startServer({ args: ['--demo'] });
+  const admin = await srv.admin();
+  pd = await srv.login('pudong_dangwu', DEMO);
+  hp = await srv.login('huangpu_dangwu', DEMO);
+  city = await srv.login('shi_shenhe', DEMO);
+  work = mkdtempSync(join(tmpdir(), 'zhendi-activities-'));
+  const orgs = (await admin.get('/api/v1/orgs?page_size=200')).json.items;
+  const byCode = (code) => orgs.find((o) => o.code === code).id;
+  [ljzC, ljzB, lzC3, hpC] = ['SH-PD-01-C', 'SH-PD-01-B', 'SH-PD-03-C', 'SH-HP-01-C'].map(byCode);
+  center = (await pd.get('/api/v1/sites?q=陆家嘴金融城')).json.items[0];
+  binhai = (await pd.get('/api/v1/sites?q=陆家嘴滨江')).json.items[0];
+  hpSite = (await hp.get('/api/v1/sites?q=南京东路')).json.items[0];
+  for (const [who, site, org] of [[pd, center, ljzC], [pd, center, ljzB], [pd, binhai, lzC3], [hp, hpSite, hpC]]) {
+    const r = await who.post(`/api/v1/sites/${site.id}/orgs`, { org_id: org });
+    assert.equal(r.status, 200, r.body);
+  }
+});
+
+after(async () => {
+  await srv?.stop();
+  if (work) rmSync(work, { recursive: true, force: true });
+});
+
+const activity = (extra = {}) => ({ site_id: center.id, type: 'political', title: '主题党日', held_at: '2026-11-10', organisers: '陆家嘴街道党工委', people_reached: 40, ...extra });
+
+async function xlsxText(client, path) {
+  const r = await fetch(`${srv.base}${path}`, { headers: { cookie: client.cookie } });
+  assert.equal(r.status, 200, path);
+  assert.match(r.headers.get('content-type'), /spreadsheetml/);
+  const f = join(work, `export-${Date.now()}.xlsx`);
+  writeFileSync(f, Buffer.from(await r.arrayBuffer()));
+  return execFileSync('unzip', ['-p', f], { encoding: 'utf8' });
+}
+
+test('an activity names only organisations contracted to its site; the record is checked, audited, changed and deleted', async () => {
+  const a = await pd.post('/api/v1/site-activities', activity({ org_ids: [ljzC, ljzB], summary: '学习二十届四中全会精神' }));
+  assert.equal(a.status, 201, a.body);
+  assert.equal(a.json.site_name, '陆家嘴金融城党建服务中心');
+  assert.equal(a.json.district_name, '浦东新区');
+  assert.equal(a.json.street_name, '陆家嘴街道');
+  assert.deepEqual(a.json.org_ids.sort(), [ljzC, ljzB].sort());
+  assert.match(a.json.held_at, /^2026-11-10T00:00:00/);
+
+  // an organisation contracted to another site, or to none, or unknown: 422
+  const other = await pd.post('/api/v1/site-activities', activity({ org_ids: [ljzC, lzC3] }));
+  assert.equal(other.status, 422, other.body);
+  assert.equal(other.json.error.code, 'not_contracted');
+  assert.match(other.json.error.message, /陆家嘴街道新兴领域综合党委|新兴领域综合党委/);
+  assert.equal((await pd.post('/api/v1/site-activities', activity({ org_ids: [999999] }))).status, 422);
+  // bad input: every field named
+  const bad = await pd.post('/api/v1/site-activities', { site_id: center.id, type: 'party', held_at: 'yesterday', people_reached: -1, org_ids: [ljzC, ljzC] });
+  assert.equal(bad.status, 422);
+  for (const f of ['type', 'title', 'held_at', 'organisers', 'people_reached', 'org_ids']) assert.ok(bad.json.error.fields[f], f);
+  // a site of another district is not there
+  const foreign = await pd.post('/api/v1/site-activities', activity({ site_id: hpSite.id }));
+  assert.equal(foreign.status, 422);
+  assert.match(foreign.json.error.fields.site_id, /管理范围/);
+
+  // a change: an organisation whose contract ended may stay, a new one must be contracted
+  assert.equal((await pd.del(`/api/v1/sites/${center.id}/orgs/${ljzB}`)).status, 200);
+  const kept = await pd.patch(`/api/v1/site-activities/${a.json.id}`, { people_reached: 55, org_ids: [ljzB] });
+  assert.equal(kept.status, 200, kept.body);
+  assert.deepEqual(kept.json.org_ids, [ljzB]);
+  assert.equal(kept.json.people_reached, 55);
+  assert.equal((await pd.patch(`/api/v1/site-activities/${a.json.id}`, { org_ids: [lzC3] })).status, 422);
+  assert.equal((await pd.post(`/api/v1/sites/${center.id}/orgs`, { org_id: ljzB })).status, 200);
+
+  const d = await pd.post('/api/v1/site-activities', activity({ title: '待删除' }));
+  assert.equal((await pd.del(`/api/v1/site-activities/${d.json.id}`)).status, 204);
+  assert.equal((await pd.get(`/api/v1/site-activities/${d.json.id}`)).status, 404);
+  const auditor = await srv.login('auditor');
+  for (const action of ['site_activity.create', 'site_activity.update', 'site_activity.delete']) {
+    const rec = await auditor.get(`/api/v1/audit?action=${action}`);
+    assert.ok(rec.json.total >= 1, action);
+  }
+  await pd.del(`/api/v1/site-activities/${a.json.id}`);
+});
+
+test('activities carry photos from the storage module, served after the site scope check', async () => {
+  const jpg = join(work, 'photo.jpg');
+  execFileSync('convert', ['-size', '320x240', 'gradient:red-orange', jpg]);
+  const fid = await upload(pd, readFileSync(jpg), { filename: '活动照片.jpg', purpose: 'photo' });
+  const txt = await upload(pd, Buffer.from('不是图片'), { filename: 'a.txt', purpose: 'document' });
+  assert.equal((await pd.post('/api/v1/site-activities', activity({ photo_file_ids: [txt] }))).status, 415);
+  const a = await pd.post('/api/v1/site-activities', activity({ title: '带照片', photo_file_ids: [fid] }));
+  assert.equal(a.status, 201, a.body);
+  const img = await pd.get(a.json.photo_urls[0]);
+  assert.equal(img.status, 200);
+  assert.match(img.headers.get('content-type'), /^image\//);
+  assert.equal((await hp.get(a.json.photo_urls[0])).status, 404, 'another district');
+  assert.equal((await pd.post('/api/v1/site-activities', activity({ photo_file_ids: [fid] }))).status, 409, 'held by the first activity');
+  assert.equal((await pd.del(`/api/v1/site-activities/${a.json.id}`)).status, 204);
+});
+
+test('a district sees, filters and exports only its activities; the city sees all', async () => {
+  const mine = [];
+  for (const x of [
+    activity({ title: '政治学习', org_ids: [ljzC] }),
+    activity({ title: '楼宇议事会', type: 'governance', held_at: '2026-11-20', org_ids: [ljzC, ljzB] }),
+    activity({ title: '滨江义诊', type: 'service', site_id: binhai.id, held_at: '2026-11-25', people_reached: 120 }),
+  ]) {
+    const r = await pd.post('/api/v1/site-activities', x);
+    assert.equal(r.status, 201, r.body);
+    mine.push(r.json);
+  }
+  const theirs = await hp.post('/api/v1/site-activities', activity({ site_id: hpSite.id, title: '南京东路志愿服务', type: 'service', org_ids: [hpC] }));
+  assert.equal(theirs.status, 201, theirs.body);
+
+  const pdList = (await pd.get('/api/v1/site-activities?page_size=200')).json;
+  assert.ok(pdList.items.every((x) => x.district_name === '浦东新区'));
+  assert.ok(!pdList.items.some((x) => x.id === theirs.json.id));
+  assert.equal((await pd.get(`/api/v1/site-activities/${theirs.json.id}`)).status, 404);
+  assert.equal((await pd.patch(`/api/v1/site-activities/${theirs.json.id}`, { people_reached: 1 })).status, 404);
+  assert.equal((await pd.del(`/api/v1/site-activities/${theirs.json.id}`)).status, 404);
+  assert.ok(!(await hp.get('/api/v1/site-activities?page_size=200')).json.items.some((x) => mine.some((m) => m.id === x.id)));
+  const all = (await city.get('/api/v1/site-activities?page_size=200')).json.items;
+  assert.ok(all.some((x) => x.id === theirs.json.id) && all.some((x) => x.id === mine[0].id));
+  assert.equal((await city.post('/api/v1/site-activities', activity())).status, 403, 'a reviewer only reads');
+
+  const byType = (await pd.get('/api/v1/site-activities?type=governance')).json.items;
+  assert.deepEqual(byType.map((x) => x.title), ['楼宇议事会']);
+  const bySite = (await pd.get(`/api/v1/site-activities?site_id=${binhai.id}`)).json.items;
+  assert.deepEqual(bySite.map((x) => x.title), ['滨江义诊']);
+  const byDate = (await pd.get('/api/v1/site-activities?from=2026-11-15&to=2026-11-21')).json.items;
+  assert.deepEqual(byDate.map((x) => x.title), ['楼宇议事会']);
+  assert.equal((await pd.get('/api/v1/site-activities?from=someday')).status, 422);
+
+  const text = await xlsxText(pd, '/api/v1/site-activities?format=xlsx');
+  for (const s of ['活动类型', '治理活动', '服务活动', '参与的包干组织', '楼宇议事会', '陆家嘴街道新兴领域综合党委']) assert.ok(text.includes(s), s);
+  assert.ok(!text.includes('南京东路志愿服务'), 'not another district’s');
+});
+
+test('coverage counts who took part how often in the period and who never did, per site, street and district, and exports the participation list', async () => {
+  const from = '2026-11-01', to = '2026-12-01';
+  // one more, outside the period: it does not count
+  assert.equal((await pd.post('/api/v1/site-activities', activity({ title: '十月活动', held_at: '2026-10-15', org_ids: [ljzB] }))).status, 201);
+  const cov = (await pd.get(`/api/v1/site-activities/coverage?from=${from}&to=${to}`)).json;
+  const row = (org) => cov.items.find((x) => x.org_id === org);
+  assert.equal(cov.items.length, 3, JSON.stringify(cov.items));
+  assert.deepEqual([row(ljzC).activities, row(ljzC).took_part], [2, true]);
+  assert.deepEqual([row(ljzB).activities, row(ljzB).took_part], [1, true]);
+  assert.deepEqual([row(lzC3).activities, row(lzC3).took_part, row(lzC3).last_held_at], [0, false, null], 'never took part');
+  assert.match(row(ljzC).last_held_at, /^2026-11-20/);
+  assert.deepEqual([cov.total, cov.covered, cov.never], [3, 2, 1]);
+  assert.ok(Math.abs(cov.rate - 2 / 3) < 1e-9);
+  assert.ok(!cov.items.some((x) => x.org_id === hpC), 'another district');
+
+  // the whole time: the October activity counts too
+  assert.equal((await pd.get('/api/v1/site-activities/coverage')).json.items.find((x) => x.org_id === ljzB).activities, 2);
+  // one site; one street (org_id: the street's organisation)
+  const one = (await pd.get(`/api/v1/site-activities/coverage?site_id=${binhai.id}&from=${from}&to=${to}`)).json;
+  assert.deepEqual([one.total, one.never], [1, 1]);
+  const admin = await srv.admin();
+  const street = (await admin.get('/api/v1/orgs?page_size=200&q=陆家嘴')).json.items.find((o) => o.code === 'SH-PD-01');
+  const st = (await pd.get(`/api/v1/site-activities/coverage?org_id=${street.id}&from=${from}&to=${to}`)).json;
+  assert.ok(st.items.every((x) => x.street_name === '陆家嘴街道') && st.total === 3);
+  const hpCov = (await hp.get('/api/v1/site-activities/coverage')).json;
+  assert.deepEqual(hpCov.items.map((x) => x.org_id), [hpC]);
+  assert.equal((await city.get('/api/v1/site-activities/coverage')).json.total, 4);
+
+  const text = await xlsxText(pd, `/api/v1/site-activities/coverage?format=xlsx&from=${from}&to=${to}`);
+  for (const s of ['包干组织', '参与活动次数', '陆家嘴滨江党群服务站', '陆家嘴街道楼宇联合党支部']) assert.ok(text.includes(s), s);
+  const auditor = await srv.login('auditor');
+  assert.ok((await auditor.get('/api/v1/audit?action=site_contract.export')).json.total >= 1, 'the export is recorded');
+});
+
+test('portraits count activities per month and type, people reached, coverage and the activity rate of sites, each in its own scope', async () => {
+  const period = 'from=2026-10-01&to=2026-12-01';
+  const d = (await pd.get(`/api/v1/site-portraits?${period}`)).json;
+  assert.deepEqual(d.by_month.map((m) => [m.month, m.activities]), [['2026-10', 1], ['2026-11', 3]]);
+  assert.equal(d.activities, 4);
+  assert.equal(d.people_reached, 240);
+  assert.deepEqual(Object.fromEntries(d.by_type.map((x) => [x.type, x.activities])), { governance: 1, political: 2, service: 1 });
+  assert.deepEqual([d.sites, d.active_sites, d.activity_rate], [2, 2, 1]);
+  assert.deepEqual([d.contracted_orgs, d.covered_orgs], [3, 2]);
+  assert.ok(Math.abs(d.coverage_rate - 2 / 3) < 1e-9);
+
+  const one = (await pd.get(`/api/v1/site-portraits?site_id=${binhai.id}&${period}`)).json;
+  assert.deepEqual([one.sites, one.activities, one.people_reached, one.contracted_orgs, one.covered_orgs], [1, 1, 120, 1, 0]);
+  // another district: its own sites only; a Pudong site is not there for it
+  const h = (await hp.get(`/api/v1/site-portraits?${period}`)).json;
+  assert.equal(h.activities, 1);
+  assert.equal((await hp.get(`/api/v1/site-portraits?site_id=${binhai.id}&${period}`)).json.sites, 0);
+  const c = (await city.get(`/api/v1/site-portraits?${period}`)).json;
+  assert.equal(c.activities, 5);
+  assert.equal(c.sites, 4);
+  assert.equal((await pd.get('/api/v1/site-portraits?from=2020-01-01&to=2026-12-01')).status, 422, 'at most 24 months');
+  assert.equal((await pd.get('/api/v1/site-portraits?from=2025-01-01&to=2027-01-01')).json.by_month.length, 24);
+  const byDefault = (await pd.get('/api/v1/site-portraits')).json;
+  assert.equal(byDefault.by_month.length, 12, 'the twelve months up to this one');
+
+  const ind = (await pd.get(`/api/v1/site-portraits/sites?${period}`)).json.items;
+  assert.deepEqual(ind.map((x) => x.site_id).sort(), [center.id, binhai.id].sort());
+  const ci = ind.find((x) => x.site_id === center.id);
+  assert.deepEqual([ci.activities, ci.orgs, ci.covered_orgs], [3, 2, 2]);
+  assert.equal((await city.get(`/api/v1/site-portraits/sites?${period}`)).json.total, 4);
+});
