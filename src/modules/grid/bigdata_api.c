@@ -224,7 +224,8 @@ static void put_settings(http_req_t *req)
 /* ---- 测试连接 ---- */
 
 static const vfield_t TEST_BODY[] = {
-    {"base_url", V_STR, false, 0, 500, .check = valid_http_url, .title = "大数据中心接口地址（不填用已保存的）"},
+    {"base_url", V_STR, false, 0, 500, .check = valid_http_url,
+     .title = "大数据中心接口地址（不填用已保存的）"},
     {"app_key", V_STR, false, 0, 120, .title = "应用标识（不填用已保存的）"},
     {"secret", V_STR, false, 0, 200, .title = "签名密钥（不填用已保存的）"},
     {"sign_method", V_ENUM, false, .choices = SIGN_METHODS, .title = "签名算法（不填用已保存的）"},
