@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <math.h>
 #include <pthread.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -146,7 +147,10 @@ lmb_t *lmb_open_mem(const void *buf, size_t len, char *err, size_t errlen)
     if (words > (SIZE_MAX - HEADER) / 4 || HEADER + words * 4 != len)
         FAIL("bigram model is truncated or has trailing bytes (%zu bytes, expected %llu)", len,
              (unsigned long long)(HEADER + words * 4));
-    const uint32_t *p = (const uint32_t *)(b + HEADER);
+    if ((uintptr_t)(b + HEADER) % _Alignof(uint32_t))
+        FAIL("bigram model is not aligned in memory");
+    /* aligned, checked above (a mapped file always is) */
+    const uint32_t *p = (const uint32_t *)(const void *)(b + HEADER);
     m->woff = p, p += m->nwords + 1;
     m->uni = p, p += m->nwords;
     m->ctx = p, p += m->nwords;
