@@ -146,7 +146,11 @@ test('in the console the organiser approves a pending booking with an opinion an
     await until(async () => (await member.get('/api/v1/lecture/my-bookings')).json.items.find((x) => x.id === b.json.id).status === 'confirmed', 'the booking is confirmed');
     const mine = (await member.get('/api/v1/lecture/my-bookings')).json.items.find((x) => x.id === b.json.id);
     assert.equal(mine.opinion, '欢迎参加，请提前十分钟到场');
+    // the decision dialog gone first, then the list closed (an Escape while
+    // the dialog is still closing reaches the dialog, not the list)
+    await page.locator('[data-test=booking-decide]').waitFor({ state: 'hidden' });
     await page.keyboard.press('Escape');
+    await page.locator('.el-drawer[data-test=lecture-bookings-drawer]').waitFor({ state: 'hidden' });
     await page.locator('[data-test=lecture-qr]').first().click();
     const img = page.locator('[data-test=lecture-qr-img]');
     await img.waitFor();
