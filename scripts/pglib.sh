@@ -34,10 +34,17 @@ pg_as_owner() {
   if [[ $(id -u) -eq 0 ]]; then runuser -u postgres -- "$@"; else "$@"; fi
 }
 
+# A port nobody listens on, below the kernel's ephemeral range
+# (ip_local_port_range, 32768– by default): a port from inside it could be
+# taken between this check and the server's start by any outgoing connection
+# or any server listening on port 0 (seen: "Address already in use").
 pg_free_port() {
-  local port i
+  local port i lo=32768 rest
+  read -r lo rest </proc/sys/net/ipv4/ip_local_port_range 2>/dev/null || true
+  local base=15000 span=$((lo - 15000))
+  ((span >= 2000)) || { base=20000; span=12000; }
   for i in $(seq 1 100); do
-    port=$((20000 + RANDOM % 40000))
+    port=$((base + RANDOM % span))
     if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then echo "$port"; return 0; fi
   done
   echo "pglib: no free port" >&2
