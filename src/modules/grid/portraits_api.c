@@ -95,13 +95,25 @@ typedef struct {
     json_t *o;
 } portrait_t;
 
+/* o[whole] = the row's first column, o[part] = its second, o[rate] = part / whole (0 when none) */
+static void put_share(json_t *o, db_stmt_t *st, const char *whole, const char *part, const char *rate)
+{
+    int64_t w = db_col_int64(st, 0), n = db_col_int64(st, 1);
+    json_object_set_new(o, whole, json_integer(w));
+    json_object_set_new(o, part, json_integer(n));
+    json_object_set_new(o, rate, json_real(w ? (double)n / (double)w : 0));
+}
+
+/* adds a row's activities and people reached to o's running totals */
+static void add_counts(json_t *o, int64_t acts, int64_t people)
+{
+    json_object_set_new(o, "activities", json_integer(jint(o, "activities", 0) + acts));
+    json_object_set_new(o, "people_reached", json_integer(jint(o, "people_reached", 0) + people));
+}
+
 static void sites_row(db_stmt_t *st, void *ud)
 {
-    json_t *o = ((portrait_t *)ud)->o;
-    int64_t sites = db_col_int64(st, 0), active = db_col_int64(st, 1);
-    json_object_set_new(o, "sites", json_integer(sites));
-    json_object_set_new(o, "active_sites", json_integer(active));
-    json_object_set_new(o, "activity_rate", json_real(sites ? (double)active / (double)sites : 0));
+    put_share(((portrait_t *)ud)->o, st, "sites", "active_sites", "activity_rate");
 }
 
 /* a row (type, month, activities, people): into the month, the type and
@@ -113,8 +125,7 @@ static void acts_row(db_stmt_t *st, void *ud)
     int64_t acts = db_col_int64(st, 2), people = db_col_int64(st, 3);
     json_t *m = json_array_get(json_object_get(p->o, "by_month"), (size_t)db_col_int64(st, 1)),
            *types = json_object_get(p->o, "by_type"), *t = NULL, *x;
-    json_object_set_new(m, "activities", json_integer(jint(m, "activities", 0) + acts));
-    json_object_set_new(m, "people_reached", json_integer(jint(m, "people_reached", 0) + people));
+    add_counts(m, acts, people);
     size_t i;
     json_array_foreach(types, i, x) if (!strcmp(jstr(x, "type"), type)) t = x;
     if (!t) {
@@ -122,19 +133,13 @@ static void acts_row(db_stmt_t *st, void *ud)
                       (json_int_t)0);
         json_array_append_new(types, t);
     }
-    json_object_set_new(t, "activities", json_integer(jint(t, "activities", 0) + acts));
-    json_object_set_new(t, "people_reached", json_integer(jint(t, "people_reached", 0) + people));
-    json_object_set_new(p->o, "activities", json_integer(jint(p->o, "activities", 0) + acts));
-    json_object_set_new(p->o, "people_reached", json_integer(jint(p->o, "people_reached", 0) + people));
+    add_counts(t, acts, people);
+    add_counts(p->o, acts, people);
 }
 
 static void orgs_row(db_stmt_t *st, void *ud)
 {
-    json_t *o = ((portrait_t *)ud)->o;
-    int64_t orgs = db_col_int64(st, 0), covered = db_col_int64(st, 1);
-    json_object_set_new(o, "contracted_orgs", json_integer(orgs));
-    json_object_set_new(o, "covered_orgs", json_integer(covered));
-    json_object_set_new(o, "coverage_rate", json_real(orgs ? (double)covered / (double)orgs : 0));
+    put_share(((portrait_t *)ud)->o, st, "contracted_orgs", "covered_orgs", "coverage_rate");
 }
 
 static void comm_row(db_stmt_t *st, void *ud)
