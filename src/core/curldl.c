@@ -7,20 +7,7 @@
 static zd_curl_t g_curl;
 static pthread_once_t g_once = PTHREAD_ONCE_INIT;
 
-static void load(void)
-{
-    static const char *const names[] = {
-#define X(f) #f,
-        ZD_CURL_FUNCS(X)
-#undef X
-    };
-    void *p[sizeof names / sizeof *names];
-    zd_dl_open("libcurl.so.4", names, p, (int)(sizeof names / sizeof *names));
-    int i = 0;
-#define X(f) g_curl.f = (__typeof__(g_curl.f))p[i++];
-    ZD_CURL_FUNCS(X)
-#undef X
-}
+static void load(void) { ZD_DL_REQUIRE(g_curl, ZD_CURL_FUNCS, "libcurl.so.4"); }
 
 const zd_curl_t *zd_curl(void)
 {

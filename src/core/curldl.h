@@ -3,6 +3,7 @@
  * filled on the first call of any of them. */
 #ifndef ZD_CURLDL_H
 #define ZD_CURLDL_H
+#include "core/dynlib.h"
 #include <curl/curl.h>
 
 #define ZD_CURL_FUNCS(X)                                                                                     \
@@ -19,11 +20,7 @@
     X(curl_slist_append)                                                                                     \
     X(curl_slist_free_all)
 
-typedef struct {
-#define X(f) __typeof__(f) *f;
-    ZD_CURL_FUNCS(X)
-#undef X
-} zd_curl_t;
+typedef ZD_DL_TABLE(ZD_CURL_FUNCS) zd_curl_t;
 
 /* libcurl's functions (loaded on the first call; exits when it cannot be) */
 const zd_curl_t *zd_curl(void);

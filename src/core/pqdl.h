@@ -4,6 +4,7 @@
  * first call of any of them. */
 #ifndef ZD_PQDL_H
 #define ZD_PQDL_H
+#include "core/dynlib.h"
 #include <libpq-fe.h>
 
 #define ZD_PQ_FUNCS(X)                                                                                       \
@@ -38,11 +39,7 @@
     X(PQtransactionStatus)                                                                                   \
     X(PQunescapeBytea)
 
-typedef struct {
-#define X(f) __typeof__(f) *f;
-    ZD_PQ_FUNCS(X)
-#undef X
-} zd_pq_t;
+typedef ZD_DL_TABLE(ZD_PQ_FUNCS) zd_pq_t;
 
 /* libpq's functions (loaded on the first call; exits when it cannot be) */
 const zd_pq_t *zd_pq(void);

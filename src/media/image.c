@@ -21,6 +21,7 @@
  * another thread's text (only the wording of err is affected).
  */
 #include "media/image.h"
+#include "core/dynlib.h"
 #include "core/str.h"
 #include "core/timeutil.h"
 #include <dlfcn.h>
@@ -80,30 +81,16 @@
     X(vips_version)                                                                                          \
     X(vips_webpsave_buffer)
 
-static struct {
-#define X(f) __typeof__(f) *f;
-    ZD_VIPS_FUNCS(X)
-#undef X
-} vx;
+static ZD_DL_TABLE(ZD_VIPS_FUNCS) vx;
 
 /* 0 with every function found; -1 with a reason in err */
 static int vips_open(char *err, size_t errlen)
 {
     char so[64];
     snprintf(so, sizeof so, "libvips.so.%d", VIPS_LIBRARY_CURRENT - VIPS_LIBRARY_AGE);
-    void *h = dlopen(so, RTLD_NOW | RTLD_GLOBAL);
-    if (!h) {
-        snprintf(err, errlen, "%s", dlerror());
-        return -1;
-    }
-#define X(f)                                                                                                 \
-    if (!(vx.f = (__typeof__(vx.f))dlsym(h, #f))) {                                                          \
-        snprintf(err, errlen, "%s: no %s", so, #f);                                                          \
-        return -1;                                                                                           \
-    }
-    ZD_VIPS_FUNCS(X)
-#undef X
-    return 0;
+    int rc;
+    ZD_DL_LOAD(rc, vx, ZD_VIPS_FUNCS, so, RTLD_GLOBAL, err, errlen);
+    return rc;
 }
 
 #define vips_area_unref               (*vx.vips_area_unref)

@@ -1,5 +1,6 @@
 /* docparse.c — see docparse.h. */
 #include "text/docparse.h"
+#include "core/dynlib.h"
 #include "core/str.h"
 #include "core/xlsx.h"
 #include "core/xmlread.h"
@@ -220,30 +221,16 @@ static char *parse_docx(const char *buf, size_t len, char *err, size_t errlen)
     X(poppler_page_get_text)                                                                                 \
     X(poppler_error_quark)
 
-static struct {
-#define X(f) __typeof__(f) *f;
-    ZD_POPPLER_FUNCS(X)
-#undef X
-} px;
+static ZD_DL_TABLE(ZD_POPPLER_FUNCS) px;
 static pthread_once_t px_once = PTHREAD_ONCE_INIT;
 static char px_error[256];
 static bool px_ok;
 
 static void poppler_open(void)
 {
-    void *h = dlopen("libpoppler-glib.so.8", RTLD_NOW | RTLD_LOCAL);
-    if (!h) {
-        snprintf(px_error, sizeof px_error, "%s", dlerror());
-        return;
-    }
-#define X(f)                                                                                                 \
-    if (!(px.f = (__typeof__(px.f))dlsym(h, #f))) {                                                          \
-        snprintf(px_error, sizeof px_error, "libpoppler-glib.so.8: no %s", #f);                              \
-        return;                                                                                              \
-    }
-    ZD_POPPLER_FUNCS(X)
-#undef X
-    px_ok = true;
+    int rc;
+    ZD_DL_LOAD(rc, px, ZD_POPPLER_FUNCS, "libpoppler-glib.so.8", RTLD_LOCAL, px_error, sizeof px_error);
+    px_ok = rc == 0;
 }
 
 #define poppler_document_new_from_bytes (*px.poppler_document_new_from_bytes)

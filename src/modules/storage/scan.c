@@ -14,6 +14,7 @@
  * that one misses a removed database and compares mtimes in whole seconds,
  * so a file replaced twice within a second looked unchanged. */
 #include "modules/storage/scan.h"
+#include "core/dynlib.h"
 #include "core/embed.h"
 #include "core/fileio.h"
 #include "core/log.h"
@@ -78,28 +79,14 @@ struct scan_engine {
     X(cl_set_clcb_msg)                                                                                       \
     X(cl_strerror)
 
-static struct {
-#define X(f) __typeof__(f) *f;
-    ZD_CL_FUNCS(X)
-#undef X
-} clx;
+static ZD_DL_TABLE(ZD_CL_FUNCS) clx;
 static char cl_dl_error[256];
 
 static int cl_dlopen(void)
 {
-    void *h = dlopen("libclamav.so.12", RTLD_NOW | RTLD_LOCAL);
-    if (!h) {
-        snprintf(cl_dl_error, sizeof cl_dl_error, "%s", dlerror());
-        return -1;
-    }
-#define X(f)                                                                                                 \
-    if (!(clx.f = (__typeof__(clx.f))dlsym(h, #f))) {                                                        \
-        snprintf(cl_dl_error, sizeof cl_dl_error, "libclamav.so.12: no %s", #f);                             \
-        return -1;                                                                                           \
-    }
-    ZD_CL_FUNCS(X)
-#undef X
-    return 0;
+    int rc;
+    ZD_DL_LOAD(rc, clx, ZD_CL_FUNCS, "libclamav.so.12", RTLD_LOCAL, cl_dl_error, sizeof cl_dl_error);
+    return rc;
 }
 
 #define cl_countsigs      (*clx.cl_countsigs)
