@@ -94,6 +94,10 @@ test('settings: validated, permission, the key sealed and never answered', async
   assert.equal(seen.auth, `Bearer ${KEY}`);
   assert.equal(seen.path, '/v1/embeddings');
   assert.equal(JSON.parse(seen.body).model, 'fake-embed');
+  // every 测试连接 audited with its outcome (the wrong key a failure); never the key
+  const tests = srv.sql("SELECT outcome FROM audit_log WHERE action = 'search.embedding_test' ORDER BY id").split('\n');
+  assert.deepEqual(tests, ['failure', 'success']);
+  assert.equal(srv.sql(`SELECT COUNT(*) FROM audit_log WHERE action = 'search.embedding_test' AND COALESCE(detail, '') LIKE '%sk-wrong%'`), '0');
 });
 
 test('a knowledge base on openai: chunks embedded in batches, vector and hybrid retrieval through it', async () => {

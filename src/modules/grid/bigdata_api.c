@@ -2,7 +2,7 @@
  * settings (the secret sealed at rest, never answered), the run log with
  * a re-run button, and the outbox of site changes with the failures
  * visible and retried by hand (docs/bigdata-protocol.md, docs/grid.md). */
-#include "core/crypto.h"
+#include "auth/outside.h"
 #include "core/jsonutil.h"
 #include "core/str.h"
 #include "core/timeutil.h"
@@ -180,11 +180,9 @@ static void put_settings(http_req_t *req)
                                          *url ? "启用同步须设置签名密钥" : "启用同步须填写接口地址"));
         return;
     }
-    char *sealed = secret && *secret ? crypto_seal(secret) : NULL;
-    if (secret && *secret && !sealed) {
-        http_error(req, 500, "seal_failed", "密钥加密失败");
+    char *sealed;
+    if (!outside_seal(req, b, "secret", &sealed))
         return;
-    }
     db_stmt_t *st = db_prepare(
         c,
         "UPDATE bigdata_settings SET enabled = ?, base_url = ?, app_key = ?, secret_sealed = COALESCE(?, "
@@ -215,8 +213,7 @@ static void put_settings(http_req_t *req)
         return;
     }
     json_t *after = settings_json(c);
-    if (after && secret && *secret)
-        json_object_set_new(after, "secret_changed", json_true()); /* the fact, never the value */
+    outside_mark_changed(after, b, "secret");
     audit_entry_t ae = {.target_type = "bigdata", .target = 1, .before = before, .after = after};
     audit_reply(req, c, after != NULL, &ae, 200, after);
 }
@@ -252,15 +249,13 @@ static void test_connection(http_req_t *req)
         http_db_error(req, c);
         return;
     }
-    if (jstr(b, "base_url") && *jstr(b, "base_url"))
-        snprintf(cf.base_url, sizeof cf.base_url, "%s", jstr(b, "base_url"));
-    if (jstr(b, "app_key"))
-        snprintf(cf.app_key, sizeof cf.app_key, "%s", jstr(b, "app_key"));
-    if (jstr(b, "sign_method"))
-        snprintf(cf.sign_method, sizeof cf.sign_method, "%s", jstr(b, "sign_method"));
-    if (jstr(b, "secret") && *jstr(b, "secret")) {
+    outside_form(cf.base_url, sizeof cf.base_url, b, "base_url");
+    outside_form(cf.app_key, sizeof cf.app_key, b, "app_key");
+    outside_form(cf.sign_method, sizeof cf.sign_method, b, "sign_method");
+    char *secret = outside_form_secret(b, "secret");
+    if (secret) {
         bd_conf_free(&cf); /* the saved secret, wiped */
-        cf.secret = strdup(jstr(b, "secret"));
+        cf.secret = secret;
     }
     if (!cf.base_url[0] || !cf.secret) {
         bd_conf_free(&cf);
@@ -292,15 +287,7 @@ static void test_connection(http_req_t *req)
                           "ms", (json_int_t)ms, "message", msg, "server_time", when ? when : "");
     json_decref(j);
     bd_resp_free(&r);
-    if (!http_begin(req, c)) {
-        json_decref(o);
-        return;
-    }
-    audit_entry_t ae = {.target_type = "bigdata",
-                        .target = 1,
-                        .outcome = ok ? NULL : "failure",
-                        .detail = http_printf(req, "%s：%s", url, msg)};
-    audit_reply(req, c, o != NULL, &ae, 200, o);
+    outside_test_reply(req, c, "bigdata", ok, http_printf(req, "%s：%s", url, msg), o);
 }
 
 /* ---- runs ---- */

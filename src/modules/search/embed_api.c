@@ -4,7 +4,7 @@
  * openai provider. The HTTP calls happen outside every transaction; a
  * failure leaves the documents keyword-searchable and says why on each
  * (embed_state failed, embed_error). */
-#include "core/crypto.h"
+#include "auth/outside.h"
 #include "core/jsonutil.h"
 #include "core/str.h"
 #include "core/timeutil.h"
@@ -322,16 +322,13 @@ static void put_embedding(http_req_t *req)
         return;
     }
     const char *url = jstr(b, "url") ? jstr(b, "url") : "";
-    const char *key = jstr(b, "key");
     if (!strcmp(jstr(b, "index_provider"), "openai") && !*url) {
         http_error_fields(req, json_pack("{s:s}", "url", "检索索引使用 openai 向量服务时须填写服务地址"));
         return;
     }
-    char *sealed = key && *key ? crypto_seal(key) : NULL;
-    if (key && *key && !sealed) {
-        http_error(req, 500, "seal_failed", "密钥加密失败");
+    char *sealed;
+    if (!outside_seal(req, b, "key", &sealed))
         return;
-    }
     db_stmt_t *st = db_prepare(
         c,
         "UPDATE search_embed_settings SET url = ?, key_sealed = CASE WHEN ? THEN NULL ELSE COALESCE(?, "
@@ -373,8 +370,7 @@ static void put_embedding(http_req_t *req)
         return;
     }
     json_t *after = settings_json(c);
-    if (after && key && *key)
-        json_object_set_new(after, "key_changed", json_true()); /* the fact, never the value */
+    outside_mark_changed(after, b, "key");
     audit_entry_t ae = {.target_type = "search_embedding", .target = 1, .before = before, .after = after};
     audit_reply(req, c, after != NULL, &ae, 200, after);
 }
@@ -391,13 +387,12 @@ static void test_embedding(http_req_t *req)
         return;
     }
     /* the form's values before saving them; the saved key unless a new one is given */
-    if (jstr(b, "url") && *jstr(b, "url"))
-        snprintf(o.url, sizeof o.url, "%s", jstr(b, "url"));
-    if (jstr(b, "model") && *jstr(b, "model"))
-        snprintf(o.model, sizeof o.model, "%s", jstr(b, "model"));
-    if (jstr(b, "key") && *jstr(b, "key")) {
-        search_oai_free(&o);
-        o.key = strdup(jstr(b, "key"));
+    outside_form(o.url, sizeof o.url, b, "url");
+    outside_form(o.model, sizeof o.model, b, "model");
+    char *key = outside_form_secret(b, "key");
+    if (key) {
+        search_oai_free(&o); /* the saved key, wiped */
+        o.key = key;
     }
     o.dim = (int)jint(b, "dim", o.dim);
     o.timeout_ms = (int)jint(b, "timeout_ms", o.timeout_ms);
@@ -412,9 +407,11 @@ static void test_embedding(http_req_t *req)
                             (json_int_t)o.dim, "took_ms", (json_int_t)ms);
     if (rc != 0)
         json_object_set_new(out, "error", json_string(*err ? err : "内存不足"));
+    const char *detail =
+        http_printf(req, "%s（%s）：%s", o.url, o.model, rc == 0 ? "连接成功" : (*err ? err : "内存不足"));
     free(v);
     search_oai_free(&o);
-    http_json(req, 200, out);
+    outside_test_reply(req, c, "search_embedding", rc == 0, detail, out);
 }
 
 static const vfield_t EMB_BODY[] = {
@@ -472,7 +469,7 @@ static const http_route_t routes[] = {
               "dim makes a new model: every openai document is embedded again by the job search.embed. "
               "index_provider applies to documents written from now on (zhendi search rebuild: to all)"},
     {.method = "POST", .pattern = "/api/v1/search/embedding/test", .handler = test_embedding,
-     .perm = "search.manage", .flags = HTTP_NO_AUDIT, .summary = "测试 openai 向量服务连接", HTTP_BODY(TEST_BODY), HTTP_OUT(TEST_OUT),
+     .perm = "search.manage", .audit = "search.embedding_test", .summary = "测试 openai 向量服务连接", HTTP_BODY(TEST_BODY), HTTP_OUT(TEST_OUT),
      .notes = "embeds one sentence with the given (else the saved) settings, no retry; stores nothing: "
               "200 with ok and the reason when it failed"},
 };
