@@ -113,7 +113,8 @@ static const float *vec_of(const hnsw_t *h, uint32_t v) { return h->vecs + (size
 
 static uint32_t *links(const hnsw_t *h, uint32_t v, int lev)
 {
-    return lev == 0 ? h->l0 + (size_t)v * (size_t)(1 + h->M0) : h->up[v] + (size_t)(lev - 1) * (size_t)(1 + h->M);
+    return lev == 0 ? h->l0 + (size_t)v * (size_t)(1 + h->M0)
+                    : h->up[v] + (size_t)(lev - 1) * (size_t)(1 + h->M);
 }
 
 static int maxconn(const hnsw_t *h, int lev) { return lev == 0 ? h->M0 : h->M; }
@@ -249,9 +250,9 @@ size_t hnsw_nodes(const hnsw_t *h) { return h->n; }
 
 size_t hnsw_memory(const hnsw_t *h)
 {
-    size_t b = sizeof *h + h->cap * (sizeof(int64_t) + (size_t)h->dim * sizeof(float) + 2 +
-                                     (size_t)(1 + h->M0) * sizeof(uint32_t) + sizeof(uint32_t *) +
-                                     sizeof(uint32_t)) +
+    size_t b = sizeof *h +
+               h->cap * (sizeof(int64_t) + (size_t)h->dim * sizeof(float) + 2 +
+                         (size_t)(1 + h->M0) * sizeof(uint32_t) + sizeof(uint32_t *) + sizeof(uint32_t)) +
                h->nslots * sizeof(uint32_t);
     for (size_t i = 0; i < h->n; i++)
         b += (size_t)h->level[i] * (size_t)(1 + h->M) * sizeof(uint32_t);
@@ -582,8 +583,8 @@ static int exact_locked(hnsw_t *h, const float *q, size_t k, hnsw_allow_fn allow
     int rc = 0;
     for (size_t at = 0; at < h->n && rc == 0; at += BLOCK) {
         size_t m = h->n - at < BLOCK ? h->n - at : BLOCK;
-        cblas_sgemv(CblasRowMajor, CblasNoTrans, (int)m, h->dim, 1.0f, h->vecs + at * (size_t)h->dim, h->dim, q,
-                    1, 0.0f, sc, 1);
+        cblas_sgemv(CblasRowMajor, CblasNoTrans, (int)m, h->dim, 1.0f, h->vecs + at * (size_t)h->dim, h->dim,
+                    q, 1, 0.0f, sc, 1);
         for (size_t i = 0; i < m; i++) {
             uint32_t v = (uint32_t)(at + i);
             if (h->dead[v] || (top.n == k && !(sc[i] > top.a[0].s)))
@@ -822,8 +823,8 @@ hnsw_t *hnsw_load_mem(const void *buf, size_t len, hnsw_meta_t *meta, char *err,
         BAD("not an index file of version %u", VERSION);
     if (hd.dim < 1 || hd.dim > 4096 || hd.M < 2 || hd.M > 64 || hd.efc < hd.M || hd.efc > 10000 || hd.zero)
         BAD("bad parameters (dim %u, M %u, ef_construction %u)", hd.dim, hd.M, hd.efc);
-    size_t M0 = 2 * (size_t)hd.M, per = sizeof(int64_t) + 2 + (size_t)hd.dim * sizeof(float) +
-                                         (1 + M0) * sizeof(uint32_t);
+    size_t M0 = 2 * (size_t)hd.M,
+           per = sizeof(int64_t) + 2 + (size_t)hd.dim * sizeof(float) + (1 + M0) * sizeof(uint32_t);
     if (hd.n > r.left / per || hd.n >= UINT32_MAX)
         BAD("node count %llu larger than the file", (unsigned long long)hd.n);
     size_t n = (size_t)hd.n;

@@ -40,8 +40,8 @@ typedef struct {
 } hnsw_meta_t;
 
 typedef struct {
-    size_t visited;  /* nodes whose score was computed in the graph */
-    bool exact;      /* the exact scan answered */
+    size_t visited; /* nodes whose score was computed in the graph */
+    bool exact;     /* the exact scan answered */
 } hnsw_stats_t;
 
 /* dim 1–4096, M 2–64 (neighbours per node above layer 0; 2M at layer 0),
@@ -58,9 +58,9 @@ int hnsw_get(hnsw_t *h, int64_t id, float *out);
 int hnsw_delete(hnsw_t *h, int64_t id);
 
 int hnsw_dim(const hnsw_t *h);
-size_t hnsw_live(const hnsw_t *h);    /* ids searchable */
-size_t hnsw_nodes(const hnsw_t *h);   /* nodes in the graph, tombstones included */
-size_t hnsw_memory(const hnsw_t *h);  /* bytes held */
+size_t hnsw_live(const hnsw_t *h);   /* ids searchable */
+size_t hnsw_nodes(const hnsw_t *h);  /* nodes in the graph, tombstones included */
+size_t hnsw_memory(const hnsw_t *h); /* bytes held */
 
 /* The k best allowed live vectors for q (allow NULL: all), best first
  * (score descending, then id ascending), with ef ≥ k candidates explored;
@@ -71,7 +71,8 @@ int hnsw_search(hnsw_t *h, const float *q, size_t k, int ef, hnsw_allow_fn allow
 
 /* The exact answer (every allowed live vector scored): for tests and the
  * benchmark's ground truth. */
-int hnsw_exact(hnsw_t *h, const float *q, size_t k, hnsw_allow_fn allow, void *ud, hnsw_hit_t *out, size_t *n);
+int hnsw_exact(hnsw_t *h, const float *q, size_t k, hnsw_allow_fn allow, void *ud, hnsw_hit_t *out,
+               size_t *n);
 
 /* A new graph of h's live vectors (same parameters), NULL on no memory. */
 hnsw_t *hnsw_compact(hnsw_t *h);
