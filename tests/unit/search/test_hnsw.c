@@ -322,7 +322,8 @@ static void *reader(void *p)
     for (int i = 0; i < 300; i++) {
         hnsw_hit_t a[10];
         size_t na;
-        if (hnsw_search(r->h, r->q + (size_t)(i % 50) * DIM, 10, 32, NULL, NULL, 0, a, &na, NULL) != 0 || na != 10)
+        if (hnsw_search(r->h, r->q + (size_t)(i % 50) * DIM, 10, 32, NULL, NULL, 0, a, &na, NULL) != 0 ||
+            na != 10)
             r->fails++;
     }
     return NULL;
