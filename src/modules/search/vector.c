@@ -665,10 +665,13 @@ static void *ix_builder(void *arg)
  * than a quarter of its nodes) */
 static void ix_maybe_build(vindex_t *ix, int slot)
 {
-    if (ix->building || !ix->model || search_hnsw_threshold <= 0 || atomic_load(&g_stop))
+    if (search_hnsw_threshold <= 0 || atomic_load(&g_stop))
         return;
-    bool need = ix->hn ? hnsw_nodes(ix->hn) - hnsw_live(ix->hn) > hnsw_nodes(ix->hn) / 4
-                       : ix->n >= (size_t)search_hnsw_threshold;
+    pthread_rwlock_rdlock(&ix->lock); /* the builder writes building and hn under it */
+    bool need = !ix->building && ix->model &&
+                (ix->hn ? hnsw_nodes(ix->hn) - hnsw_live(ix->hn) > hnsw_nodes(ix->hn) / 4
+                        : ix->n >= (size_t)search_hnsw_threshold);
+    pthread_rwlock_unlock(&ix->lock);
     if (!need)
         return;
     if (ix->joinable) { /* the previous builder has ended */
