@@ -682,6 +682,8 @@ typedef struct {
 static void sum_add(sum_t *s, const void *p, size_t len)
 {
     const uint8_t *b = p;
+    if (!len)
+        return;
     while (len && s->ntail) {
         s->tail[s->ntail++] = *b++;
         len--;
@@ -839,12 +841,14 @@ hnsw_t *hnsw_load_mem(const void *buf, size_t len, hnsw_meta_t *meta, char *err,
                *l0 = take(&r, n * (1 + M0) * sizeof(uint32_t));
     if (!ids || !lev || !dead || !vecs || !l0)
         BAD("truncated");
-    memcpy(h->ids, ids, n * sizeof(int64_t));
-    memcpy(h->level, lev, n);
-    memcpy(h->dead, dead, n);
-    memcpy(h->vecs, vecs, n * (size_t)hd.dim * sizeof(float));
-    memcpy(h->l0, l0, n * (1 + M0) * sizeof(uint32_t));
-    memset(h->up, 0, n * sizeof *h->up);
+    if (n) { /* (an empty graph has no arrays yet) */
+        memcpy(h->ids, ids, n * sizeof(int64_t));
+        memcpy(h->level, lev, n);
+        memcpy(h->dead, dead, n);
+        memcpy(h->vecs, vecs, n * (size_t)hd.dim * sizeof(float));
+        memcpy(h->l0, l0, n * (1 + M0) * sizeof(uint32_t));
+        memset(h->up, 0, n * sizeof *h->up);
+    }
     h->n = n; /* from here hnsw_free releases what was read */
     int top = -1;
     for (size_t i = 0; i < n; i++) {
