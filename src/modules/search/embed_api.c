@@ -442,7 +442,9 @@ static const vfield_t EMB_OUT[] = {
     {"documents", V_OBJECT, .title = "openai 向量化的文档 {pending 待处理, done 完成, failed 失败}"},
     {"last_error", V_STR, .title = "失败原因（最近）"},
     {"model_id", V_ID, .title = "当前设置对应的向量模型编号（null：尚未产生向量）"},
-    {"index", V_OBJECT, .title = "本节点 openai 内存索引 {type, size, model_id, log_seq, loaded_at}"},
+    {"index", V_OBJECT,
+     .title = "本节点 openai 内存索引 {type: flat|hnsw, size, model_id, log_seq, loaded_at, hnsw_threshold, "
+              "building, hnsw{…}}"},
 };
 static const vfield_t TEST_BODY[] = {
     {"url", V_STR, false, 0, 500, .check = valid_http_url, .title = "服务地址（默认：已保存的）"},

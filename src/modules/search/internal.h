@@ -58,11 +58,19 @@ int search_vec_put(db_conn_t *c, int64_t doc, const char *ttok, const char *btok
  * change for the replicas. 0 or -1. */
 int search_vec_store(db_conn_t *c, int64_t doc, int64_t model, const float *v, int dim);
 int search_vec_delete(db_conn_t *c, int64_t doc);
-/* Every document with a positive cosine similarity to q under provider
+/* The documents with a positive cosine similarity to q under provider
  * ("local" or "openai"), best first (malloc'd; *ready false when that
- * provider has no model yet or could not embed q: why says so). 0 or -1. */
-int search_vec_rank(db_conn_t *c, const char *q, const char *provider, search_vhit_t **out, size_t *n,
-                    bool *ready, char *why, size_t whylen);
+ * provider has no model yet or could not embed q: why says so): every one
+ * (the flat scan), or, when the index has its HNSW graph and want (> 0) is
+ * smaller than the index, the graph's approximate `want` best with
+ * *partial true when more may exist (ask again with a larger want; want 0:
+ * every one, exactly). 0 or -1. */
+int search_vec_rank(db_conn_t *c, const char *q, const char *provider, size_t want, search_vhit_t **out,
+                    size_t *n, bool *partial, bool *ready, char *why, size_t whylen);
+/* DATA/search holds the saved graphs; the builder threads end at shutdown. */
+void search_vec_init(const char *data_dir);
+void search_vec_shutdown(void);
+extern int64_t search_hnsw_threshold, search_hnsw_ef;
 /* The model and this node's index: {model_id, dim, terms, vectors, documents, index{…}}; NULL on error. */
 json_t *search_vec_status(db_conn_t *c);
 /* This node's openai index, caught up: {type, size, model_id, log_seq, loaded_at}; NULL on error. */

@@ -522,12 +522,30 @@ static void run_ranked(http_req_t *req, sq_t *p)
             snprintf(prov, sizeof prov, "openai");
         db_done(st);
     }
-    if (search_vec_rank(c, p->q, prov, &hits, &nhits, &ready, why, sizeof why) != 0)
-        goto dberr;
-    /* no model yet: the keyword index answers meanwhile */
-    bool use_kw = !vector || !ready, use_vec = ready;
-    if (use_vec && vector_cands(req, c, p, hits, nhits, pool, &cs) != 0)
-        goto dberr;
+    /* with the HNSW graph the ranking is the graph's best `want`: when the
+     * filters keep fewer than pool of them and more may exist, asked again
+     * 8 times wider, and at last exactly (want 0: the flat scan) — never
+     * fewer than pool allowed hits when they exist. Twice the pool at
+     * first: a few refused hits among the best do not cost a second round */
+    bool partial = false, use_kw = true, use_vec = false;
+    for (size_t want = 2 * pool;; want *= 8) {
+        free(hits);
+        hits = NULL;
+        cs.n = 0;
+        if (search_vec_rank(c, p->q, prov, want > 100000 ? 0 : want, &hits, &nhits, &partial, &ready, why,
+                            sizeof why) != 0)
+            goto dberr;
+        /* no model yet: the keyword index answers meanwhile */
+        use_kw = !vector || !ready;
+        use_vec = ready;
+        if (use_vec && vector_cands(req, c, p, hits, nhits, pool, &cs) != 0)
+            goto dberr;
+        size_t kept = 0;
+        for (size_t i = 0; i < cs.n; i++)
+            kept += cs.v[i].vr > 0;
+        if (!use_vec || !partial || kept >= pool)
+            break;
+    }
     if (use_kw && keyword_cands(req, c, p, expr, pg, pool, &cs) != 0)
         goto dberr;
     /* fusion */

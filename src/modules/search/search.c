@@ -13,12 +13,16 @@ static const auth_perm_t PERMS[] = {
 };
 static const auth_perm_group_t PERM_GROUPS[] = {{"search", "检索", PERMS, 2}, {NULL}};
 
-int64_t search_vector_dim, search_vector_terms;
+int64_t search_vector_dim, search_vector_terms, search_hnsw_threshold, search_hnsw_ef;
 static const config_opt_t SETTINGS[] = {
     CONFIG_INT(search_vector_dim, &search_vector_dim, 128, 16, 512,
                "本地向量模型的维数（TF-IDF 经截断 SVD 降维）"),
     CONFIG_INT(search_vector_terms, &search_vector_terms, 8000, 100, 50000,
                "本地向量模型的词表大小（取最常见的检索词）"),
+    CONFIG_INT(search_hnsw_threshold, &search_hnsw_threshold, 50000, 0, 100000000,
+               "向量数达到此值时在精确扫描之外建立 HNSW 近似索引（后台构建并保存到数据目录；0 表示不建）"),
+    CONFIG_INT(search_hnsw_ef, &search_hnsw_ef, 100, 10, 2000,
+               "HNSW 检索时的候选数 ef_search（越大越准、越慢）"),
     {NULL},
 };
 
@@ -55,6 +59,7 @@ static int init(zd_app_t *app, char *err, size_t errlen)
 {
     if (norm_init(err, errlen) != 0)
         return -1;
+    search_vec_init(app->cfg->data);
     static const char *const ROLES[] = {"worker",        "secretary", "sys_admin", "district_reviewer",
                                         "city_reviewer", "member",    "lecturer",  NULL};
     for (const char *const *r = ROLES; *r; r++)
@@ -136,6 +141,7 @@ static const zd_command_t COMMANDS[] = {
 const zd_module_t search_module = {.name = "search",
                                    .title = "检索",
                                    .init = init,
+                                   .shutdown = search_vec_shutdown,
                                    .commands = COMMANDS,
                                    .permissions = PERM_GROUPS,
                                    .settings = SETTINGS,

@@ -19,16 +19,21 @@
  * the database: loaded when the model changes, then caught up from
  * search_vec_log (a sequence number per change) before every query, so a
  * write through one node is searched through any node. */
+#include "core/log.h"
 #include "core/str.h"
 #include "core/timeutil.h"
+#include "modules/search/hnsw.h"
 #include "modules/search/internal.h"
 #include <cblas.h>
+#include <errno.h>
 #include <lapacke.h>
 #include <math.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 /* an upsert: on PostgreSQL a write racing a fit must not fail on the key */
 #define UPSERT_VEC                                                                                           \
@@ -409,11 +414,43 @@ typedef struct {
     float *vecs;
     size_t *slots; /* doc id → position + 1, open addressing */
     size_t nslots;
+    /* past search_hnsw_threshold vectors: an HNSW graph of the same vectors
+     * (docs/search.md § The index), built by a background thread while the
+     * flat scan serves; ids changed meanwhile are replayed into it */
+    hnsw_t *hn;
+    const char *hn_source; /* "built" or "disk" */
+    bool building, joinable;
+    pthread_t builder;
+    int64_t *pend;
+    size_t npend, cappend;
 } vindex_t;
 
 /* one index per provider: [0] local, [1] openai */
 static vindex_t g_ixs[2] = {{.lock = PTHREAD_RWLOCK_INITIALIZER}, {.lock = PTHREAD_RWLOCK_INITIALIZER}};
 static pthread_mutex_t g_sync_mu = PTHREAD_MUTEX_INITIALIZER;
+static char g_hnsw_dir[1024]; /* DATA/search: the saved graphs */
+static atomic_bool g_stop;
+
+#define HNSW_M   16
+#define HNSW_EFC 100
+
+static void ix_pend(vindex_t *x, int64_t id)
+{
+    if (!x->building)
+        return;
+    if (x->npend == x->cappend) {
+        size_t cap = x->cappend ? x->cappend * 2 : 256;
+        int64_t *p = realloc(x->pend, cap * sizeof *p);
+        if (!p) { /* the build is lost: dropped at publication */
+            x->npend = SIZE_MAX;
+            return;
+        }
+        x->pend = p;
+        x->cappend = cap;
+    }
+    if (x->npend != SIZE_MAX)
+        x->pend[x->npend++] = id;
+}
 
 static size_t slot_of(const vindex_t *x, int64_t id)
 {
@@ -448,6 +485,12 @@ static void ix_clear(vindex_t *x, int64_t model, int dim)
     x->vecs = NULL;
     x->slots = NULL;
     x->n = x->cap = x->nslots = 0;
+    hnsw_free(x->hn);
+    x->hn = NULL;
+    x->hn_source = NULL;
+    free(x->pend);
+    x->pend = NULL;
+    x->npend = x->cappend = 0;
     x->model = model;
     x->dim = dim;
     x->seq = 0;
@@ -461,6 +504,9 @@ static void ix_remove(vindex_t *x, int64_t id)
     size_t j = slot_of(x, id);
     if (!x->slots[j])
         return;
+    if (x->hn)
+        hnsw_delete(x->hn, id);
+    ix_pend(x, id);
     size_t pos = x->slots[j] - 1, last = x->n - 1;
     if (pos != last) { /* move the last entry into the hole */
         x->ids[pos] = x->ids[last];
@@ -486,6 +532,13 @@ static int ix_set(vindex_t *x, int64_t id, const void *vec, size_t len)
     if ((x->n + 1) * 2 > x->nslots && ix_rehash(x, x->n + 1) != 0)
         return -1;
     size_t j = slot_of(x, id);
+    /* the log's last entries are read again at every catch-up: an unchanged
+     * vector leaves the graph alone (no tombstone) */
+    if (x->slots[j] && !memcmp(x->vecs + (x->slots[j] - 1) * (size_t)x->dim, vec, len))
+        return 0;
+    if (x->hn && hnsw_insert(x->hn, id, vec) != 0)
+        return -1;
+    ix_pend(x, id);
     if (!x->slots[j]) {
         if (x->n == x->cap) {
             size_t cap = x->cap ? x->cap * 2 : 1024;
@@ -525,6 +578,212 @@ static int oai_model(db_conn_t *c, int64_t *model, int *dim)
     }
     *dim = (int)d;
     return 0;
+}
+
+/* ---- the HNSW graph beside the flat index ---- */
+
+static void hnsw_path(int slot, char *out, size_t outsz)
+{
+    snprintf(out, outsz, "%s/vectors-%s.hnsw", g_hnsw_dir, slot ? "openai" : "local");
+}
+
+typedef struct {
+    int slot;
+    int64_t model;
+    int dim;
+    size_t n;
+    int64_t *ids;
+    float *vecs;
+} bjob_t;
+
+/* the builder thread: a graph of the snapshot, then the ids changed since
+ * replayed from the flat index under its lock, published, saved */
+static void *ix_builder(void *arg)
+{
+    bjob_t *j = arg;
+    vindex_t *ix = &g_ixs[j->slot];
+    int64_t t0 = time_mono_ns();
+    hnsw_t *h = hnsw_new(j->dim, HNSW_M, HNSW_EFC, (uint64_t)j->model * 2654435761u + 1);
+    for (size_t i = 0; h && i < j->n; i++) {
+        if (atomic_load(&g_stop) || hnsw_insert(h, j->ids[i], j->vecs + i * (size_t)j->dim) != 0) {
+            hnsw_free(h);
+            h = NULL;
+        }
+    }
+    free(j->ids);
+    free(j->vecs);
+    hnsw_meta_t meta = {j->model, 0};
+    bool published = false;
+    pthread_rwlock_wrlock(&ix->lock);
+    if (h && ix->model == j->model && ix->npend != SIZE_MAX) {
+        int rc = 0;
+        for (size_t i = 0; i < ix->npend && rc == 0; i++) {
+            int64_t id = ix->pend[i];
+            size_t sl = ix->nslots ? slot_of(ix, id) : 0;
+            if (ix->nslots && ix->slots[sl])
+                rc = hnsw_insert(h, id, ix->vecs + (ix->slots[sl] - 1) * (size_t)ix->dim);
+            else
+                hnsw_delete(h, id);
+        }
+        if (rc == 0) {
+            hnsw_free(ix->hn); /* a rebuild replaces the graph with its tombstones */
+            ix->hn = h;
+            ix->hn_source = "built";
+            meta.seq = ix->seq;
+            published = true;
+        }
+    }
+    free(ix->pend);
+    ix->pend = NULL;
+    ix->npend = ix->cappend = 0;
+    ix->building = false;
+    pthread_rwlock_unlock(&ix->lock);
+    if (!published) {
+        hnsw_free(h);
+        free(j);
+        return NULL;
+    }
+    /* saved with the model and a log position it holds at least: a
+     * restarting node loads it and replays the log from there */
+    char path[1100];
+    hnsw_path(j->slot, path, sizeof path);
+    if (mkdir(g_hnsw_dir, 0750) != 0 && errno != EEXIST)
+        log_msg(LOG_SYSTEM, LOG_WARN, "search.hnsw_save", "cannot create %s: %s", g_hnsw_dir,
+                strerror(errno));
+    else if (hnsw_save(h, path, &meta) != 0)
+        log_msg(LOG_SYSTEM, LOG_WARN, "search.hnsw_save", "cannot save the vector graph to %s: %s", path,
+                strerror(errno));
+    log_msg(LOG_SYSTEM, LOG_INFO, "search.hnsw_built",
+            "HNSW graph of %zu vectors (model %lld) built in %lld ms", j->n, (long long)j->model,
+            (long long)((time_mono_ns() - t0) / 1000000));
+    free(j);
+    return NULL;
+}
+
+/* under g_sync_mu: starts the builder when the index has crossed the
+ * threshold without a graph, or its graph holds too many tombstones (more
+ * than a quarter of its nodes) */
+static void ix_maybe_build(vindex_t *ix, int slot)
+{
+    if (search_hnsw_threshold <= 0 || atomic_load(&g_stop))
+        return;
+    pthread_rwlock_rdlock(&ix->lock); /* the builder writes building and hn under it */
+    bool need = !ix->building && ix->model &&
+                (ix->hn ? hnsw_nodes(ix->hn) - hnsw_live(ix->hn) > hnsw_nodes(ix->hn) / 4
+                        : ix->n >= (size_t)search_hnsw_threshold);
+    pthread_rwlock_unlock(&ix->lock);
+    if (!need)
+        return;
+    if (ix->joinable) { /* the previous builder has ended */
+        pthread_join(ix->builder, NULL);
+        ix->joinable = false;
+    }
+    bjob_t *j = calloc(1, sizeof *j);
+    pthread_rwlock_wrlock(&ix->lock);
+    if (j) {
+        j->slot = slot;
+        j->model = ix->model;
+        j->dim = ix->dim;
+        j->n = ix->n;
+        j->ids = malloc((ix->n ? ix->n : 1) * sizeof *j->ids);
+        j->vecs = malloc((ix->n ? ix->n : 1) * (size_t)ix->dim * sizeof *j->vecs);
+    }
+    if (j && j->ids && j->vecs) {
+        memcpy(j->ids, ix->ids, ix->n * sizeof *j->ids);
+        memcpy(j->vecs, ix->vecs, ix->n * (size_t)ix->dim * sizeof *j->vecs);
+        ix->building = true;
+        ix->npend = 0;
+        if (pthread_create(&ix->builder, NULL, ix_builder, j) == 0) {
+            ix->joinable = true;
+            j = NULL;
+        } else {
+            ix->building = false;
+        }
+    }
+    pthread_rwlock_unlock(&ix->lock);
+    if (j) {
+        free(j->ids);
+        free(j->vecs);
+        free(j);
+    }
+}
+
+/* a saved graph of `model` for the freshly loaded flat index nx, caught up
+ * with the log since its position; NULL (rebuilt in the background) when
+ * there is none, it is corrupt, of another model, or the log no longer
+ * reaches back to it */
+static hnsw_t *ix_load_saved(db_conn_t *c, int slot, const vindex_t *nx)
+{
+    char path[1100], err[300];
+    hnsw_path(slot, path, sizeof path);
+    struct stat sb;
+    if (!g_hnsw_dir[0] || search_hnsw_threshold <= 0 || stat(path, &sb) != 0)
+        return NULL;
+    hnsw_meta_t meta;
+    hnsw_t *h = hnsw_load(path, &meta, err, sizeof err);
+    if (!h) {
+        log_msg(LOG_SYSTEM, LOG_WARN, "search.hnsw_refused",
+                "the saved vector graph %s is refused (%s): rebuilding it", path, err);
+        return NULL;
+    }
+    int64_t first = 0;
+    if (meta.model != nx->model || hnsw_dim(h) != nx->dim ||
+        db_query_int64(c, "SELECT COALESCE(MIN(seq), 0) FROM search_vec_log", &first) != 1 ||
+        first > meta.seq + 1) {
+        hnsw_free(h);
+        return NULL;
+    }
+    db_stmt_t *st = db_prepare(c, "SELECT DISTINCT doc_id FROM search_vec_log WHERE seq > ? AND doc_id > 0");
+    int r = DB_ERROR;
+    size_t replayed = 0;
+    float *cur = malloc((size_t)nx->dim * sizeof *cur);
+    if (st && cur) {
+        db_bind_int64(st, 1, meta.seq);
+        while ((r = db_step(st)) == DB_ROW) {
+            int64_t id = db_col_int64(st, 0);
+            size_t sl = nx->nslots ? slot_of(nx, id) : 0;
+            const float *v =
+                nx->nslots && nx->slots[sl] ? nx->vecs + (nx->slots[sl] - 1) * (size_t)nx->dim : NULL;
+            if (!v) {
+                replayed += (size_t)hnsw_delete(h, id);
+            } else if (hnsw_get(h, id, cur) != 1 || memcmp(cur, v, (size_t)nx->dim * sizeof *v)) {
+                if (hnsw_insert(h, id, v) != 0) {
+                    r = DB_ERROR;
+                    break;
+                }
+                replayed++;
+            }
+        }
+    }
+    db_done(st);
+    free(cur);
+    /* the graph must hold exactly the flat index's documents */
+    if (r != DB_DONE || hnsw_live(h) != nx->n) {
+        log_msg(LOG_SYSTEM, LOG_WARN, "search.hnsw_refused",
+                "the saved vector graph %s does not match the index (%zu of %zu): rebuilding it", path,
+                hnsw_live(h), nx->n);
+        hnsw_free(h);
+        return NULL;
+    }
+    log_msg(LOG_SYSTEM, LOG_INFO, "search.hnsw_loaded",
+            "vector graph loaded from %s, %zu changes replayed from the log", path, replayed);
+    return h;
+}
+
+void search_vec_init(const char *data_dir) { snprintf(g_hnsw_dir, sizeof g_hnsw_dir, "%s/search", data_dir); }
+
+void search_vec_shutdown(void)
+{
+    atomic_store(&g_stop, true);
+    for (int i = 0; i < 2; i++) {
+        if (g_ixs[i].joinable)
+            pthread_join(g_ixs[i].builder, NULL);
+        g_ixs[i].joinable = false;
+        pthread_rwlock_wrlock(&g_ixs[i].lock);
+        ix_clear(&g_ixs[i], 0, 0);
+        pthread_rwlock_unlock(&g_ixs[i].lock);
+    }
+    atomic_store(&g_stop, false);
 }
 
 /* brings index `slot` (0 local, 1 openai) up to the database: 0, or -1 on a
@@ -575,6 +834,9 @@ static int ix_sync(db_conn_t *c, int slot)
         if (rc == 0) {
             nx.seq = seq > LOG_MARGIN ? seq - LOG_MARGIN : 0;
             nx.loaded_at = time_now_ms();
+            if (model && nx.n >= (size_t)(search_hnsw_threshold > 0 ? search_hnsw_threshold : 1) &&
+                (nx.hn = ix_load_saved(c, slot, &nx)) != NULL)
+                nx.hn_source = "disk";
             pthread_rwlock_wrlock(&ix->lock);
             ix_clear(ix, 0, 0);
             ix->model = nx.model;
@@ -587,6 +849,8 @@ static int ix_sync(db_conn_t *c, int slot)
             ix->n = nx.n;
             ix->cap = nx.cap;
             ix->nslots = nx.nslots;
+            ix->hn = nx.hn;
+            ix->hn_source = nx.hn_source;
             pthread_rwlock_unlock(&ix->lock);
         } else {
             ix_clear(&nx, 0, 0);
@@ -624,6 +888,8 @@ static int ix_sync(db_conn_t *c, int slot)
         }
         db_done(st);
     }
+    if (rc == 0)
+        ix_maybe_build(ix, slot);
     pthread_mutex_unlock(&g_sync_mu);
     return rc;
 }
@@ -636,12 +902,36 @@ static int cmp_hit(const void *a, const void *b)
     return (x->doc_id > y->doc_id) - (x->doc_id < y->doc_id);
 }
 
-/* every vector of index ix with a positive dot product with qv, best first */
-static int ix_rank(vindex_t *ix, int64_t model, const float *qv, search_vhit_t **out, size_t *n)
+/* the vectors of index ix with a positive dot product with qv, best first:
+ * every one (the flat scan), or — when the graph is there and want is less
+ * than the index — the graph's `want` best (*partial: there may be more) */
+static int ix_rank(vindex_t *ix, int64_t model, const float *qv, size_t want, search_vhit_t **out, size_t *n,
+                   bool *partial)
 {
     int rc = 0;
     pthread_rwlock_rdlock(&ix->lock);
-    if (ix->model == model && ix->n) {
+    if (ix->model == model && ix->hn && want && want < ix->n) {
+        hnsw_hit_t *hh = malloc(want * sizeof *hh);
+        search_vhit_t *h = malloc(want * sizeof *h);
+        size_t k = 0;
+        int ef = (int)search_hnsw_ef;
+        if (hh && h &&
+            hnsw_search(ix->hn, qv, want, ef > (int)want ? ef : (int)want, NULL, NULL, 0, hh, &k, NULL) ==
+                0) {
+            size_t m = 0;
+            for (size_t i = 0; i < k; i++)
+                if (hh[i].score > 1e-6f)
+                    h[m++] = (search_vhit_t){hh[i].id, hh[i].score > 1.0f ? 1.0 : hh[i].score};
+            *partial = k == want && m == k;
+            *out = h;
+            *n = m;
+            h = NULL;
+        } else {
+            rc = -1;
+        }
+        free(hh);
+        free(h);
+    } else if (ix->model == model && ix->n) {
         float *sc = malloc(ix->n * sizeof *sc);
         search_vhit_t *h = malloc(ix->n * sizeof *h);
         if (sc && h) {
@@ -667,8 +957,8 @@ static int ix_rank(vindex_t *ix, int64_t model, const float *qv, search_vhit_t *
 
 /* the openai side: q embedded by the service (one retry at most: a
  * request waits for it), ranked against the openai index */
-static int oai_rank(db_conn_t *c, const char *q, search_vhit_t **out, size_t *n, bool *ready, char *why,
-                    size_t whylen)
+static int oai_rank(db_conn_t *c, const char *q, size_t want, search_vhit_t **out, size_t *n, bool *partial,
+                    bool *ready, char *why, size_t whylen)
 {
     if (ix_sync(c, 1) != 0)
         return -1;
@@ -693,22 +983,23 @@ static int oai_rank(db_conn_t *c, const char *q, search_vhit_t **out, size_t *n,
         snprintf(why, whylen, "向量服务不可用（%s）：结果来自关键词检索", err);
     } else {
         *ready = true;
-        rc = ix_rank(&g_ixs[1], model, qv, out, n);
+        rc = ix_rank(&g_ixs[1], model, qv, want, out, n, partial);
     }
     search_oai_free(&o);
     free(qv);
     return rc;
 }
 
-int search_vec_rank(db_conn_t *c, const char *q, const char *provider, search_vhit_t **out, size_t *n,
-                    bool *ready, char *why, size_t whylen)
+int search_vec_rank(db_conn_t *c, const char *q, const char *provider, size_t want, search_vhit_t **out,
+                    size_t *n, bool *partial, bool *ready, char *why, size_t whylen)
 {
     *out = NULL;
     *n = 0;
+    *partial = false;
     *ready = false;
     snprintf(why, whylen, "向量模型尚未训练：结果来自关键词检索（训练任务完成后自动启用向量检索）");
     if (provider && !strcmp(provider, "openai"))
-        return oai_rank(c, q ? q : "", out, n, ready, why, whylen);
+        return oai_rank(c, q ? q : "", want, out, n, partial, ready, why, whylen);
     if (ix_sync(c, 0) != 0)
         return -1;
     bool err;
@@ -722,7 +1013,7 @@ int search_vec_rank(db_conn_t *c, const char *q, const char *provider, search_vh
     float *qv = malloc((size_t)m->dim * sizeof *qv);
     bool ok = tok && qv && embed_tokens(m, tok, "", qv);
     free(tok);
-    int rc = ok ? ix_rank(&g_ixs[0], m->id, qv, out, n) : 0;
+    int rc = ok ? ix_rank(&g_ixs[0], m->id, qv, want, out, n, partial) : 0;
     free(qv);
     model_unref(m);
     return rc;
@@ -732,9 +1023,18 @@ static json_t *ix_json(int slot)
 {
     vindex_t *ix = &g_ixs[slot];
     pthread_rwlock_rdlock(&ix->lock);
-    json_t *o = json_pack("{s:s,s:I,s:I,s:I,s:o}", "type", "flat", "size", (json_int_t)ix->n, "model_id",
-                          (json_int_t)ix->model, "log_seq", (json_int_t)ix->seq, "loaded_at",
-                          ix->loaded_at ? json_time(ix->loaded_at) : json_null());
+    json_t *o =
+        json_pack("{s:s,s:I,s:I,s:I,s:o,s:I,s:b}", "type", ix->hn ? "hnsw" : "flat", "size",
+                  (json_int_t)ix->n, "model_id", (json_int_t)ix->model, "log_seq", (json_int_t)ix->seq,
+                  "loaded_at", ix->loaded_at ? json_time(ix->loaded_at) : json_null(), "hnsw_threshold",
+                  (json_int_t)search_hnsw_threshold, "building", ix->building);
+    if (ix->hn)
+        json_object_set_new(o, "hnsw",
+                            json_pack("{s:I,s:I,s:I,s:I,s:I,s:s}", "nodes", (json_int_t)hnsw_nodes(ix->hn),
+                                      "live", (json_int_t)hnsw_live(ix->hn), "m", (json_int_t)HNSW_M,
+                                      "ef_construction", (json_int_t)HNSW_EFC, "ef_search",
+                                      (json_int_t)search_hnsw_ef, "source",
+                                      ix->hn_source ? ix->hn_source : "built"));
     pthread_rwlock_unlock(&ix->lock);
     return o;
 }

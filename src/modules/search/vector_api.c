@@ -104,7 +104,9 @@ static const vfield_t VECTOR_OUT[] = {
     {"vectors", V_INT, .title = "已有向量的文档数"},
     {"documents", V_INT, .title = "检索文档总数"},
     {"singular_values", V_ARRAY, .title = "奇异值（前 16 个）"},
-    {"index", V_OBJECT, .title = "本节点内存索引 {type: flat, size, model_id, log_seq, loaded_at}"},
+    {"index", V_OBJECT,
+     .title = "本节点内存索引 {type: flat|hnsw, size, model_id, log_seq, loaded_at, hnsw_threshold, "
+              "building, hnsw{nodes, live, m, ef_construction, ef_search, source: built|disk}}"},
     {"settings", V_OBJECT, .title = "设置 {dim, terms}"},
 };
 static const vfield_t FIT_OUT[] = {{"job", V_OBJECT, .title = "训练任务（系统任务页可查看进度）"}};
