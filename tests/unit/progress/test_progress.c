@@ -19,11 +19,12 @@ static const progress_kind_t KIND = {
 
 static void make_table(db_t *db)
 {
-    tu_exec(db, "CREATE TABLE t_progress (id BIGINT, user_id BIGINT NOT NULL, item_id BIGINT NOT NULL, "
-                "parent_id BIGINT NOT NULL, org_id BIGINT NOT NULL, position_ms BIGINT NOT NULL DEFAULT 0, "
-                "last_pos_ms BIGINT NOT NULL DEFAULT 0, last_beat_at BIGINT NOT NULL DEFAULT 0, "
-                "watched_ms BIGINT NOT NULL DEFAULT 0, intervals TEXT NOT NULL DEFAULT '', completed_at BIGINT, "
-                "created_at BIGINT NOT NULL, updated_at BIGINT NOT NULL)");
+    tu_exec(db,
+            "CREATE TABLE t_progress (id BIGINT, user_id BIGINT NOT NULL, item_id BIGINT NOT NULL, "
+            "parent_id BIGINT NOT NULL, org_id BIGINT NOT NULL, position_ms BIGINT NOT NULL DEFAULT 0, "
+            "last_pos_ms BIGINT NOT NULL DEFAULT 0, last_beat_at BIGINT NOT NULL DEFAULT 0, "
+            "watched_ms BIGINT NOT NULL DEFAULT 0, intervals TEXT NOT NULL DEFAULT '', completed_at BIGINT, "
+            "created_at BIGINT NOT NULL, updated_at BIGINT NOT NULL)");
     tu_exec(db, "CREATE UNIQUE INDEX t_progress_one ON t_progress (user_id, item_id)");
 }
 
@@ -149,16 +150,18 @@ static void two_flushers_keep_the_union_of_the_ranges(bool pg)
     db_conn_t *c = db_acquire(b.db), *other = db_acquire(b.db);
     int64_t t = time_now_ms();
     /* user 1: a row the other node wrote before; user 2: none yet */
-    tu_exec(b.db, "INSERT INTO t_progress (user_id, item_id, parent_id, org_id, position_ms, last_pos_ms, "
-                  "last_beat_at, watched_ms, intervals, created_at, updated_at) VALUES (1, 7, 3, 1, 0, 0, 1, 0, "
-                  "'', 1, 1)");
+    tu_exec(b.db,
+            "INSERT INTO t_progress (user_id, item_id, parent_id, org_id, position_ms, last_pos_ms, "
+            "last_beat_at, watched_ms, intervals, created_at, updated_at) VALUES (1, 7, 3, 1, 0, 0, 1, 0, "
+            "'', 1, 1)");
     beat(c, 1, 0, t, 0);
     beat(c, 1, 5000, t + 5000, 0);
     beat(c, 2, 0, t, 0);
     beat(c, 2, 5000, t + 5000, 0);
     /* the other node's flush: locks user 1's row, merges its ranges, and inserts user 2's */
     assert_int_equal(db_begin(other), 0);
-    db_stmt_t *st = db_prepare(other, "SELECT intervals FROM t_progress WHERE user_id = 1 AND item_id = 7" FOR_UPDATE_CLAUSE);
+    db_stmt_t *st = db_prepare(
+        other, "SELECT intervals FROM t_progress WHERE user_id = 1 AND item_id = 7" FOR_UPDATE_CLAUSE);
     assert_non_null(st);
     assert_int_equal(db_step(st), DB_ROW);
     db_done(st);
@@ -166,9 +169,10 @@ static void two_flushers_keep_the_union_of_the_ranges(bool pg)
                                     "position_ms = 70000, last_pos_ms = 70000, last_beat_at = 2 "
                                     "WHERE user_id = 1 AND item_id = 7"),
                      0);
-    assert_int_equal(db_exec(other, "INSERT INTO t_progress (user_id, item_id, parent_id, org_id, position_ms, "
-                                    "last_pos_ms, last_beat_at, watched_ms, intervals, created_at, updated_at) "
-                                    "VALUES (2, 7, 3, 1, 70000, 70000, 2, 10000, '60000-70000', 2, 2)"),
+    assert_int_equal(db_exec(other,
+                             "INSERT INTO t_progress (user_id, item_id, parent_id, org_id, position_ms, "
+                             "last_pos_ms, last_beat_at, watched_ms, intervals, created_at, updated_at) "
+                             "VALUES (2, 7, 3, 1, 70000, 70000, 2, 10000, '60000-70000', 2, 2)"),
                      0);
     flusher_t f = {.db = b.db, .rc = -9};
     pthread_t th;
