@@ -60,7 +60,7 @@ test-unit: build-asan
 # any data race fails the run
 test-tsan: build-tsan
 	cd build-tsan && TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 \
-	  ctest --output-on-failure -j$(JOBS) -R '^(text|storage)/'
+	  ctest --output-on-failure -j$(JOBS) -R '^(text|storage|progress)/'
 
 # the S3 object store against Ceph's RADOS Gateway on a throw-away
 # single-node cluster (tests/s3/run.sh; not part of `make test` yet)

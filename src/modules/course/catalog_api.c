@@ -6,6 +6,7 @@
 #include "core/timeutil.h"
 #include "http/valid.h"
 #include "modules/course/internal.h"
+#include "modules/progress/progress.h"
 #include "modules/storage/storage.h"
 #include <string.h>
 
@@ -92,6 +93,7 @@ static void catalog_item(http_req_t *req)
     db_conn_t *c = http_db_id(req, &id);
     if (!c)
         return;
+    progress_flush(c); /* the caller's resume positions: this node's beats not written yet */
     json_t *o = res_load(req, c, &COURSE_CATALOG, COURSE_COLS, id, item_row, NULL, RES_PLAIN);
     if (!o)
         return;

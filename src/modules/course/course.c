@@ -5,6 +5,7 @@
 #include "core/timeutil.h"
 #include "http/valid.h"
 #include "modules/course/internal.h"
+#include "modules/progress/progress.h"
 #include <stdio.h>
 #include <string.h>
 
@@ -137,6 +138,16 @@ static int todo(http_req_t *req, db_conn_t *c, json_t *items)
     return 0;
 }
 
+/* the progress heartbeat's write-behind (progress.h): its flushing thread, while serving */
+static bool progress_started;
+
+static void shutdown_module(void)
+{
+    if (progress_started)
+        progress_stop();
+    progress_started = false;
+}
+
 static int init(zd_app_t *app, char *err, size_t errlen)
 {
     static const char *const ALL[] = {"course.read", "course.learn", "course.book", "course.manage", NULL};
@@ -157,6 +168,13 @@ static int init(zd_app_t *app, char *err, size_t errlen)
         snprintf(err, errlen, "course: cannot register the review kind course");
         return -1;
     }
+    if (app->http && !progress_started) {
+        if (progress_start(app->db) != 0) {
+            snprintf(err, errlen, "course: cannot start the progress flushing thread");
+            return -1;
+        }
+        progress_started = true;
+    }
     return course_course_routes(app, err, errlen) || course_catalog_routes(app, err, errlen) ||
                    course_learn_routes(app, err, errlen) || course_rating_routes(app, err, errlen) ||
                    course_booking_routes(app, err, errlen)
@@ -167,6 +185,7 @@ static int init(zd_app_t *app, char *err, size_t errlen)
 const zd_module_t course_module = {.name = "course",
                                    .title = "系列党课",
                                    .init = init,
+                                   .shutdown = shutdown_module,
                                    .permissions = PERM_GROUPS,
                                    .settings = SETTINGS,
                                    .todo = todo,

@@ -41,7 +41,7 @@ static json_t *lesson_row(db_stmt_t *st, void *ud)
 static void heartbeat(http_req_t *req)
 {
     int64_t id;
-    db_conn_t *c = http_db_change(req, &id);
+    db_conn_t *c = http_db_id(req, &id); /* no transaction: the beat is written behind */
     if (!c)
         return;
     json_t *l = res_load(req, c, &LESSONS, "l.duration_ms, l.course_id", id, lesson_row, NULL, RES_PLAIN);
@@ -67,6 +67,7 @@ static void my_learning(http_req_t *req)
     db_conn_t *c = http_db(req);
     if (!c)
         return;
+    progress_flush(c); /* this node's beats not written yet (else shown after the next flush) */
     /* the caller's own rows, whatever their scope; courses still published */
     db_stmt_t *st = db_prepare(
         c,
@@ -219,6 +220,8 @@ static json_t *compute(http_req_t *req, db_conn_t *c)
 static void stats(http_req_t *req)
 {
     db_conn_t *c = http_db(req);
+    if (c)
+        progress_flush(c);
     json_t *s = c ? compute(req, c) : NULL;
     if (s)
         http_json(req, 200, s);
@@ -227,6 +230,8 @@ static void stats(http_req_t *req)
 static void export_stats(http_req_t *req)
 {
     db_conn_t *c = http_db(req);
+    if (c)
+        progress_flush(c);
     json_t *s = c ? http_defer_json(req, compute(req, c)) : NULL;
     if (!s)
         return;

@@ -7,6 +7,7 @@
 #include "http/valid.h"
 #include "modules/lecture/internal.h"
 #include "modules/notify/notify.h"
+#include "modules/progress/progress.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -107,6 +108,16 @@ static int todo(http_req_t *req, db_conn_t *c, json_t *items)
     return 0;
 }
 
+/* the progress heartbeat's write-behind (progress.h): its flushing thread, while serving */
+static bool progress_started;
+
+static void shutdown_module(void)
+{
+    if (progress_started)
+        progress_stop();
+    progress_started = false;
+}
+
 static int init(zd_app_t *app, char *err, size_t errlen)
 {
     static const char *const ALL[] = {"lecture.read", "lecture.book", "lecture.manage", NULL};
@@ -130,6 +141,13 @@ static int init(zd_app_t *app, char *err, size_t errlen)
         snprintf(err, errlen, "lecture: cannot register the review kind lecture");
         return -1;
     }
+    if (app->http && !progress_started) {
+        if (progress_start(app->db) != 0) {
+            snprintf(err, errlen, "lecture: cannot start the progress flushing thread");
+            return -1;
+        }
+        progress_started = true;
+    }
     return lecture_lecture_routes(app, err, errlen) || lecture_booking_routes(app, err, errlen) ||
                    lecture_stats_routes(app, err, errlen) || lecture_rating_routes(app, err, errlen) ||
                    lecture_recording_routes(app, err, errlen)
@@ -140,6 +158,7 @@ static int init(zd_app_t *app, char *err, size_t errlen)
 const zd_module_t lecture_module = {.name = "lecture",
                                     .title = "初心讲堂",
                                     .init = init,
+                                    .shutdown = shutdown_module,
                                     .demo = lecture_demo,
                                     .permissions = PERM_GROUPS,
                                     .todo = todo,

@@ -147,6 +147,7 @@ static void list_recordings(http_req_t *req)
     db_conn_t *c = http_db_id(req, &id);
     if (!c)
         return;
+    progress_flush(c); /* this node's beats not written yet (progress.h) */
     if (!res_visible(req, c, &LECTURES, id))
         return;
     db_stmt_t *st = db_prepare(c, "SELECT " RECORDING_COLS
@@ -369,6 +370,7 @@ static void catalog_recordings(http_req_t *req)
     db_conn_t *c = http_db_id(req, &id);
     if (!c)
         return;
+    progress_flush(c); /* this node's beats not written yet (progress.h) */
     if (!res_visible(req, c, &LECTURE_CATALOG, id))
         return;
     db_stmt_t *st =
@@ -427,7 +429,7 @@ static const vfield_t BEAT_OUT[] = {{"recording_id", V_ID}, PROGRESS_OUT_FIELDS}
 static void heartbeat(http_req_t *req)
 {
     int64_t id;
-    db_conn_t *c = http_db_change(req, &id);
+    db_conn_t *c = http_db_id(req, &id); /* no transaction: the beat is written behind */
     json_t *r = c ? playable(req, c, id) : NULL;
     if (r)
         progress_heartbeat(req, c, &LECTURE_PROGRESS, id, jint(r, "lecture_id", 0),

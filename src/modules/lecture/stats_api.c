@@ -10,6 +10,7 @@
 #include "http/upload.h"
 #include "http/valid.h"
 #include "modules/lecture/internal.h"
+#include "modules/progress/progress.h"
 #include <stdio.h>
 #include <string.h>
 
@@ -190,6 +191,8 @@ static json_t *compute(http_req_t *req, db_conn_t *c)
 static void stats(http_req_t *req)
 {
     db_conn_t *c = http_db(req);
+    if (c)
+        progress_flush(c); /* this node's beats not written yet (progress.h) */
     json_t *s = c ? compute(req, c) : NULL;
     if (s)
         http_json(req, 200, s);
@@ -198,6 +201,8 @@ static void stats(http_req_t *req)
 static void export_stats(http_req_t *req)
 {
     db_conn_t *c = http_db(req);
+    if (c)
+        progress_flush(c);
     json_t *s = c ? http_defer_json(req, compute(req, c)) : NULL;
     if (!s)
         return;

@@ -14,7 +14,7 @@
  * counts nothing. The watched ranges are merged (at most 64), so watching a
  * part twice adds nothing; the item is completed when they cover at least
  * 90 % of its duration. Beats are many and individually unimportant: the
- * routes are not audited. */
+ * routes are not audited, and they are written behind (below). */
 #ifndef ZD_MOD_PROGRESS_H
 #define ZD_MOD_PROGRESS_H
 #include "core/db.h"
@@ -50,10 +50,60 @@ typedef struct {
     "last beat's position only when it moved forward no faster than twice the clock (+2 s): a seek counts "  \
     "nothing; completed at 90 % actually watched; not audited (many, each unimportant)"
 
+/* ---- write-behind ----
+ * A beat is validated and merged in memory (per member and item: the
+ * merged watched ranges, the resume position, the last beat's clock) and
+ * answered from that state; the pending states are flushed to the progress
+ * tables in one transaction about once a second by a thread of this node,
+ * when the pending map is full (PROGRESS_MAX_PENDING: synchronously, by the
+ * beat that found it full), before a read of progress on this node
+ * (progress_flush) and at shutdown. A flush merges each state into its row
+ * under the row's lock (SELECT … FOR UPDATE): the ranges are the union of
+ * the row's and the state's, the resume position the one of the later beat,
+ * the completion the earlier — so several nodes flushing the same member's
+ * rows never lose a range. A crash loses at most the last ~1 s of beats. */
+
+#define PROGRESS_MAX_PENDING 20000 /* member × item states held between flushes */
+#define PROGRESS_FLUSH_MS    1000
+
+typedef struct {
+    int64_t user, org, item, parent;
+    int64_t duration_ms; /* 0 when unknown */
+    int64_t position_ms;
+    bool playing;
+    int64_t now_ms; /* the beat's clock (time_now_ms()) */
+} progress_beat_t;
+
+typedef struct {
+    int64_t position_ms, watched_ms, counted_ms;
+    bool completed;
+} progress_state_t;
+
+/* Merges one beat into the pending state of (k, user, item), reading the
+ * row through c (outside a transaction) when this node holds no state for
+ * it. 0 with *out filled; -1 on a database error; -2 when the pending map
+ * is still full after a synchronous flush. */
+int progress_beat(db_conn_t *c, const progress_kind_t *k, const progress_beat_t *b, progress_state_t *out);
+
+/* Writes every pending state to the database in one transaction on c (not
+ * in a transaction; the flushes of this node take turns). 0 (also when
+ * nothing was pending) or -1 (the states stay pending for the next flush). */
+int progress_flush(db_conn_t *c);
+
+/* States held (pending or being flushed). */
+int progress_pending(void);
+
+/* The flushing thread over db: started by the modules that use the
+ * heartbeat (counted; the first starts it), stopped by their shutdown (the
+ * last stops it after a final flush). */
+int progress_start(db_t *db);
+void progress_stop(void);
+
 /* Records one beat of the caller for item (of parent, duration_ms long, 0
- * when unknown) from the request's body, commits the request's transaction
- * and answers with {<item_key>, position_ms, watched_ms, duration_ms,
- * counted_ms, completed, next_beat_s}; or answers 5xx. */
+ * when unknown) from the request's body and answers with {<item_key>,
+ * position_ms, watched_ms, duration_ms, counted_ms, completed, next_beat_s}
+ * from the merged state (written by the next flush); or answers 5xx. c is
+ * the request's connection, outside a transaction. */
 void progress_heartbeat(http_req_t *req, db_conn_t *c, const progress_kind_t *k, int64_t item, int64_t parent,
                         int64_t duration_ms);
 
