@@ -127,3 +127,31 @@ test('a grid moved to another district leaves one outline and joins the other', 
   assert.equal(hpF.geometry.type, 'MultiPolygon');
   assert.equal((await admin.del(`/api/v1/grids/${r.json.id}`)).status, 204);
 });
+
+test('a district of more than 300 grids is recomputed by the job grid.outlines, not in the request', async () => {
+  const admin = await srv.admin();
+  const jobsBefore = (await admin.get('/api/v1/jobs?kind=grid.outlines&page_size=200')).json.total;
+  // 301 squares of 0.001° in a row that share their edges exactly (coordinates as decimal text)
+  const x = (i) => Number((121.7 + i * 0.001).toFixed(3));
+  const features = Array.from({ length: 301 }, (_, i) => ({
+    type: 'Feature',
+    properties: { code: `OL-J-${i}`, name: `作业网格${i}` },
+    geometry: rect(x(i), 31.5, x(i + 1), 31.501),
+  }));
+  const r = await hp.post('/api/v1/grids/import', { type: 'FeatureCollection', org_id: streets['SH-HP-03'] ?? streets['SH-HP-01'], features });
+  assert.equal(r.status, 200, r.body);
+  assert.equal(r.json.created, 301);
+  const jobs = (await admin.get('/api/v1/jobs?kind=grid.outlines&page_size=200')).json;
+  assert.equal(jobs.total, jobsBefore + 1, 'the import enqueued the job');
+  let f;
+  for (let i = 0; i < 300; i++) {
+    f = (await outlines(hp))[0];
+    if (!f.properties.stale && f.properties.grid_count === 303) break;
+    await new Promise((res) => setTimeout(res, 200));
+  }
+  assert.equal(f.properties.grid_count, 303);
+  assert.equal(f.geometry.type, 'MultiPolygon', 'the demo grids and the row of 301');
+  const row = f.geometry.coordinates.find((p) => p[0].some((q) => q[0] > 121.6));
+  assert.ok(row, 'the row is one polygon');
+  assert.equal(row[0].length, 5, 'dissolved into one rectangle');
+});

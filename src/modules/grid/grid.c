@@ -162,7 +162,7 @@ static int init(zd_app_t *app, char *err, size_t errlen)
     auth_grant_default("city_reviewer", "site.read");
     auth_grant_default("sys_admin", "bigdata.read");
     auth_grant_default("sys_admin", "bigdata.write");
-    return grid_grid_routes(app, err, errlen) || grid_outline_routes(app, err, errlen) ||
+    return grid_grid_routes(app, err, errlen) || grid_outline_init(app, err, errlen) ||
                    grid_site_routes(app, err, errlen) || grid_contract_routes(app, err, errlen) ||
                    grid_activity_routes(app, err, errlen) || grid_portrait_routes(app, err, errlen) ||
                    grid_bigdata_init(app, err, errlen)
