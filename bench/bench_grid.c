@@ -2,7 +2,8 @@
  * lattice of 100 × 100 square grids of 0.005° (about 500 m) whose edges
  * carry 5 positions each (21-position rings), written as the module writes
  * them (GeoJSON, bounding box, the R*Tree / GiST index), then random points
- * located with grid_locate_any (bounding-box candidates, then GEOS).
+ * located with grid_locate_any (bounding-box candidates, then GEOS); then
+ * the outline of all of them as one district's (geo_union_geojson).
  * Usage: build/bench_grid [points] [database URL or SQLite path]
  * (docs/benchmarks.md) */
 #include "core/embed.h"
@@ -116,6 +117,36 @@ int main(int argc, char **argv)
     printf("locate among %d grids: %d points, %d found; mean %.3f ms, p50 %.3f ms, p99 %.3f ms, max %.3f ms\n",
            N * N, points, found, total / points, ms[points / 2], ms[points * 99 / 100], ms[points - 1]);
     free(ms);
+    /* a district's outline (docs/grid.md): the union of all 10,000 grids as
+     * the module computes it — reading their boundaries, GEOS union, the
+     * simplification — the worst case of one district holding every grid */
+    int64_t u0 = time_mono_ns();
+    db_stmt_t *st = db_prepare(c, "SELECT geometry FROM grids WHERE deleted_at IS NULL");
+    json_t **parts = malloc(sizeof *parts * N * N);
+    size_t n = 0;
+    while (st && db_step(st) == DB_ROW && n < (size_t)N * N) {
+        json_error_t je;
+        parts[n] = json_loads(db_col_text(st, 0), 0, &je);
+        if (parts[n])
+            n++;
+    }
+    db_done(st);
+    int64_t u1 = time_mono_ns();
+    json_t *outline = geo_union_geojson(parts, n, 1e-5, err, sizeof err);
+    int64_t u2 = time_mono_ns();
+    if (!outline) {
+        fprintf(stderr, "union: %s\n", err);
+        return 1;
+    }
+    const char *type = json_string_value(json_object_get(outline, "type"));
+    json_t *outer = json_array_get(json_array_get(json_object_get(outline, "coordinates"), 0), 0);
+    printf("outline of %zu grids: read %.0f ms, union and simplify %.0f ms, total %.0f ms (%s, outer ring %zu "
+           "positions)\n",
+           n, (u1 - u0) / 1e6, (u2 - u1) / 1e6, (u2 - u0) / 1e6, type, json_array_size(outer));
+    json_decref(outline);
+    for (size_t i = 0; i < n; i++)
+        json_decref(parts[i]);
+    free(parts);
     db_release(c);
     db_close(db);
     if (argc <= 2) {

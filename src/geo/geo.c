@@ -329,3 +329,99 @@ geo_where_t geo_locate(const geo_shape_t *g, double lon, double lat)
 }
 
 json_t *geo_geojson(const geo_shape_t *g) { return json_deep_copy(g->json); }
+
+json_t *geo_union_geojson(json_t *const *geoms, size_t n, double tolerance, char *err, size_t errlen)
+{
+    if (!n) {
+        fail(err, errlen, "没有可合并的网格边界");
+        return NULL;
+    }
+    /* every part is built in the one context of this call: GEOS geometries
+     * must not cross contexts */
+    geo_shape_t *parts = calloc(1, sizeof *parts);
+    GEOSGeometry **gs = calloc(n, sizeof *gs);
+    GEOSGeometry *coll = NULL, *u = NULL, *s = NULL;
+    GEOSGeoJSONWriter *w = NULL;
+    char *text = NULL;
+    json_t *out = NULL;
+    size_t made = 0;
+    if (!parts || !gs || !(parts->ctx = GEOS_init_r())) {
+        fail(err, errlen, "几何引擎初始化失败");
+        goto out;
+    }
+    GEOSContext_setErrorMessageHandler_r(parts->ctx, on_geos_error, parts);
+    for (; made < n; made++) {
+        char where[64];
+        snprintf(where, sizeof where, "第 %zu 个网格", made + 1);
+        geo_shape_t *one = geo_from_geojson(geoms[made], err, errlen); /* validity, own context */
+        if (!one)
+            goto out;
+        geo_free(one);
+        const json_t *g = geoms[made];
+        if (json_is_string(json_object_get(g, "type")) &&
+            !strcmp(json_string_value(json_object_get(g, "type")), "Feature"))
+            g = json_object_get(g, "geometry");
+        const json_t *coords = json_object_get(g, "coordinates");
+        size_t count = 0;
+        if (!strcmp(json_string_value(json_object_get(g, "type")), "Polygon")) {
+            gs[made] = build_polygon(parts, coords, where, &count, err, errlen);
+        } else {
+            size_t k = json_array_size(coords);
+            GEOSGeometry **ps = calloc(k, sizeof *ps);
+            size_t ok = 0;
+            while (ps && ok < k &&
+                   (ps[ok] = build_polygon(parts, json_array_get(coords, ok), where, &count, err, errlen)))
+                ok++;
+            if (ps && ok == k)
+                gs[made] = GEOSGeom_createCollection_r(parts->ctx, GEOS_MULTIPOLYGON, ps, (unsigned)k);
+            if (!gs[made])
+                for (size_t i = 0; i < ok; i++)
+                    GEOSGeom_destroy_r(parts->ctx, ps[i]);
+            free(ps);
+        }
+        if (!gs[made])
+            goto out;
+    }
+    coll = GEOSGeom_createCollection_r(parts->ctx, GEOS_GEOMETRYCOLLECTION, gs, (unsigned)n); /* takes gs */
+    made = 0;
+    if (!coll || !(u = GEOSUnaryUnion_r(parts->ctx, coll))) {
+        fail(err, errlen, "网格边界合并失败（%s）", parts->gerr);
+        goto out;
+    }
+    if (tolerance > 0 && !(s = GEOSTopologyPreserveSimplify_r(parts->ctx, u, tolerance))) {
+        fail(err, errlen, "轮廓简化失败（%s）", parts->gerr);
+        goto out;
+    }
+    int type = GEOSGeomTypeId_r(parts->ctx, s ? s : u);
+    if (type != GEOS_POLYGON && type != GEOS_MULTIPOLYGON) {
+        fail(err, errlen, "合并结果不是多边形");
+        goto out;
+    }
+    if (!(w = GEOSGeoJSONWriter_create_r(parts->ctx)) ||
+        !(text = GEOSGeoJSONWriter_writeGeometry_r(parts->ctx, w, s ? s : u, -1))) {
+        fail(err, errlen, "轮廓无法写成 GeoJSON（%s）", parts->gerr);
+        goto out;
+    }
+    json_error_t je;
+    if (!(out = json_loads(text, 0, &je)))
+        fail(err, errlen, "轮廓无法写成 GeoJSON");
+out:
+    if (parts && parts->ctx) {
+        for (size_t i = 0; i < made; i++)
+            if (gs[i])
+                GEOSGeom_destroy_r(parts->ctx, gs[i]);
+        if (coll)
+            GEOSGeom_destroy_r(parts->ctx, coll);
+        if (u)
+            GEOSGeom_destroy_r(parts->ctx, u);
+        if (s)
+            GEOSGeom_destroy_r(parts->ctx, s);
+        if (text)
+            GEOSFree_r(parts->ctx, text);
+        if (w)
+            GEOSGeoJSONWriter_destroy_r(parts->ctx, w);
+    }
+    geo_free(parts);
+    free(gs);
+    return out;
+}

@@ -46,4 +46,13 @@ geo_where_t geo_locate(const geo_shape_t *g, double lon, double lat);
  * only, a Feature unwrapped. */
 json_t *geo_geojson(const geo_shape_t *g);
 
+/* The union of n GeoJSON geometries (Polygon | MultiPolygon, each checked as
+ * geo_from_geojson does) dissolved into one outline (GEOSUnaryUnion_r:
+ * shared edges disappear, adjacent grids become one polygon), then
+ * simplified with GEOSTopologyPreserveSimplify_r at tolerance degrees
+ * (0: not simplified). A new GeoJSON geometry (Polygon or MultiPolygon);
+ * NULL with a Chinese reason in err when a part is invalid, n is 0 or GEOS
+ * fails. Thread-safe: its own GEOS context per call. */
+json_t *geo_union_geojson(json_t *const *geoms, size_t n, double tolerance, char *err, size_t errlen);
+
 #endif

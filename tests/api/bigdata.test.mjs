@@ -149,6 +149,14 @@ test('the center cut off in the middle of a pull: the next run completes without
   assert.equal(list.total, 25);
   assert.equal(new Set(list.items.map((g) => g.code)).size, 25);
   assert.equal(list.items.find((g) => g.code === 'BD-003').attributes.households, 103);
+  // Pudong's outline takes the pulled grids in: the demo's three (two pieces)
+  // and the 5 × 5 lattice of pulled ones dissolved into a third piece
+  const outline = (await admin.get('/api/v1/grids/district-outlines')).json.features.find((f) => f.properties.district_name === '浦东新区');
+  assert.equal(outline.properties.grid_count, 28);
+  assert.equal(outline.geometry.type, 'MultiPolygon');
+  assert.equal(outline.geometry.coordinates.length, 3);
+  const pdArea = (await pd.get('/api/v1/grids?page_size=200')).json.items.reduce((a, g) => a + g.area_m2, 0);
+  assert.ok(Math.abs(outline.properties.area_m2 - pdArea) / pdArea < 0.002, `${outline.properties.area_m2} ≈ ${pdArea}`);
 
   const third = await runSync();
   assert.equal(third.status, 'ok');
@@ -183,6 +191,9 @@ test('a boundary change flags the site outside it and a withdrawn grid flags its
   assert.equal(a.grid_id, ljz.grid_id); // still bound to its grid
   assert.equal(b.location_flag, 'grid_deleted');
   assert.equal((await admin.get(`/api/v1/grids/${ljz2.grid_id}`)).status, 404);
+  // the withdrawn grid has left Pudong's outline
+  const outline = (await pd.get('/api/v1/grids/district-outlines')).json.features[0];
+  assert.equal(outline.properties.grid_count, 27);
   // pulling again changes nothing
   const again = await runSync();
   assert.deepEqual([again.pulled, again.changed], [0, 0]);

@@ -374,7 +374,7 @@ static int apply_grid(db_conn_t *c, run_t *run, page_ctx_t *pc, json_t *it)
         db_bind_int64(st, 3, existing);
         int rc = db_step(st);
         db_done(st);
-        int f = rc == DB_DONE ? flag_site_of(c, existing) : -1;
+        int f = rc == DB_DONE && grid_outline_mark(c, existing) == 0 ? flag_site_of(c, existing) : -1;
         if (f < 0)
             return -1;
         run->flagged += f;
@@ -836,6 +836,9 @@ int grid_bigdata_run(db_t *db, int64_t run_id, const char *kind, int64_t user)
             cf.cursor[0] = 0;
         }
         int p = pull(db, &cf, &run);
+        /* the districts whose grids changed: their outlines, once per run
+         * (a failure leaves them stale: computed when read, or next time) */
+        grid_outlines_refresh_db(db);
         /* pushes go on after a refused pull page, not when the center is down */
         if (!run.unreachable) {
             char pull_err[600];

@@ -137,6 +137,16 @@ int grid_demo(zd_app_t *app, char *err, size_t errlen)
         if (rc != DB_DONE || db_changes(c) != 1)
             goto dberr;
     }
+    db_stmt_t *mark =
+        db_prepare(c, "INSERT INTO district_outlines (district_id, stale, updated_at) SELECT "
+                      "DISTINCT d.id, 1, 0 FROM grids g JOIN orgs o ON o.id = g.org_id JOIN orgs d "
+                      "ON d.type = 'district' AND o.path LIKE d.path || '%' WHERE g.deleted_at IS "
+                      "NULL AND NOT EXISTS (SELECT 1 FROM district_outlines x WHERE x.district_id = "
+                      "d.id)");
+    int mrc = mark ? db_step(mark) : DB_ERROR;
+    db_done(mark);
+    if (mrc != DB_DONE || grid_outlines_refresh(c) != 0)
+        goto dberr;
     audit_entry_t ae = {.action = "system.demo_load", .detail = "加载演示数据：网格 5 个、阵地 4 个"};
     if (audit_write(c, NULL, &ae) != 0 || db_commit(c) != 0)
         goto dberr;

@@ -83,6 +83,7 @@ static const zd_label_t TARGETS[] = {{"grid", "网格"},
                                      {"bigdata", "大数据中心连接"},
                                      {"bigdata_run", "同步记录"},
                                      {"bigdata_outbox", "阵地推送队列"},
+                                     {"district_outline", "区界"},
                                      {NULL}};
 static const zd_label_t LOG_EVENT[] = {{"grid.bad_geometry", "网格边界无效", "warning"}, {NULL}};
 static const zd_dict_t DICTS[] = {{"log_event", "日志事件", LOG_EVENT},
@@ -161,9 +162,10 @@ static int init(zd_app_t *app, char *err, size_t errlen)
     auth_grant_default("city_reviewer", "site.read");
     auth_grant_default("sys_admin", "bigdata.read");
     auth_grant_default("sys_admin", "bigdata.write");
-    return grid_grid_routes(app, err, errlen) || grid_site_routes(app, err, errlen) ||
-                   grid_contract_routes(app, err, errlen) || grid_activity_routes(app, err, errlen) ||
-                   grid_portrait_routes(app, err, errlen) || grid_bigdata_init(app, err, errlen)
+    return grid_grid_routes(app, err, errlen) || grid_outline_init(app, err, errlen) ||
+                   grid_site_routes(app, err, errlen) || grid_contract_routes(app, err, errlen) ||
+                   grid_activity_routes(app, err, errlen) || grid_portrait_routes(app, err, errlen) ||
+                   grid_bigdata_init(app, err, errlen)
                ? -1
                : 0;
 }

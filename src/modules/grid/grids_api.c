@@ -230,10 +230,14 @@ int64_t grid_write(db_conn_t *c, int64_t id, const grid_in_t *in, int64_t user)
                 out = db_col_int64(st, 0);
         }
     } else {
-        st = db_prepare(
-            c, "UPDATE grids SET org_id = ?, code = ?, name = ?, geometry = ?, min_lon = ?, min_lat = "
-               "?, max_lon = ?, max_lat = ?, area_m2 = ?, centroid_lon = ?, centroid_lat = ?, "
-               "attributes = ?, source = ?, updated_at = ? WHERE id = ? AND deleted_at IS NULL");
+        st =
+            grid_outline_mark(c, id) == 0 /* the district it leaves, when it moves */
+                ? db_prepare(
+                      c,
+                      "UPDATE grids SET org_id = ?, code = ?, name = ?, geometry = ?, min_lon = ?, min_lat = "
+                      "?, max_lon = ?, max_lat = ?, area_m2 = ?, centroid_lon = ?, centroid_lat = ?, "
+                      "attributes = ?, source = ?, updated_at = ? WHERE id = ? AND deleted_at IS NULL")
+                : NULL;
         if (st) {
             int k = bind_grid(st, in, geom, attrs);
             db_bind_int64(st, k, now);
@@ -244,6 +248,8 @@ int64_t grid_write(db_conn_t *c, int64_t id, const grid_in_t *in, int64_t user)
     }
     db_done(st);
     if (id && out > 0 && grid_flag_sites(c, id, in->shape) < 0)
+        out = -1;
+    if (out > 0 && grid_outline_mark(c, out) != 0)
         out = -1;
     free(geom);
     free(attrs);
@@ -437,7 +443,7 @@ static void create_grid(http_req_t *req)
                     .source = "manual"};
     int64_t id = grid_write(c, 0, &in, http_user_id(req));
     geo_free(shape);
-    if (id <= 0) {
+    if (id <= 0 || grid_outlines_refresh(c) != 0) {
         http_db_error(req, c);
         return;
     }
@@ -499,7 +505,7 @@ static void patch_grid(http_req_t *req)
                     .source = jstr(before, "source")};
     int64_t r = grid_write(c, id, &in, http_user_id(req));
     geo_free(shape);
-    if (r <= 0) {
+    if (r <= 0 || grid_outlines_refresh(c) != 0) {
         http_db_error(req, c);
         return;
     }
@@ -537,6 +543,10 @@ static void delete_grid(http_req_t *req)
     int64_t now = time_now_ms();
     if (!grid_soft_delete(req, c, "grids", id, now, "网格已被删除"))
         return;
+    if (grid_outline_mark(c, id) != 0 || grid_outlines_refresh(c) != 0) {
+        http_db_error(req, c);
+        return;
+    }
     json_object_del(before, "geometry");
     audit_entry_t ae = {.target = id, .before = before};
     audit_reply(req, c, true, &ae, 204, NULL);
@@ -664,6 +674,10 @@ static void import_grids(http_req_t *req)
             if (!strcmp(jstr(r, "result"), KINDS[k]))
                 counts[k]++;
         json_array_append_new(results, r);
+    }
+    if (grid_outlines_refresh(c) != 0) {
+        http_db_error(req, c);
+        return;
     }
     char detail[160];
     snprintf(detail, sizeof detail, "导入网格：新建 %d、更新 %d、未变化 %d、拒绝 %d", counts[0], counts[1],

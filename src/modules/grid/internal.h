@@ -114,6 +114,23 @@ int grid_activity_routes(zd_app_t *app, char *err, size_t errlen);
 int grid_portrait_routes(zd_app_t *app, char *err, size_t errlen);
 
 int grid_grid_routes(zd_app_t *app, char *err, size_t errlen);
+
+/* ---- district outlines (outlines.c) ---- */
+extern const zd_resource_t DISTRICT_OUTLINES;
+/* Marks the outline of the district holding grid_id's organisation stale
+ * (the grid as it is now: call before a change of its organisation and
+ * after every write). 0, or -1 on a database error. */
+int grid_outline_mark(db_conn_t *c, int64_t grid_id);
+/* Recomputes the stale outlines on c (in the caller's transaction): the
+ * GEOS union of the district's live grids; a district left without grids
+ * loses its row. Districts of more than 300 grids are left to the job
+ * grid.outlines, enqueued here. 0, or -1 on a database error. */
+int grid_outlines_refresh(db_conn_t *c);
+/* The same in a transaction of its own (after a big-data pull). */
+int grid_outlines_refresh_db(db_t *db);
+int grid_outline_routes(zd_app_t *app, char *err, size_t errlen);
+/* Registers the job grid.outlines, its schedule and the route. */
+int grid_outline_init(zd_app_t *app, char *err, size_t errlen);
 extern const zd_resource_t COMMISSIONERS;
 extern const char *const GRID_COMMISSIONER_CATEGORIES[];
 int grid_contract_routes(zd_app_t *app, char *err, size_t errlen);

@@ -103,6 +103,60 @@ static void a_multipolygon_and_a_feature(void **state)
     geo_free(NULL);
 }
 
+/* two squares sharing an edge, split in the middle of that edge: one
+ * rectangle after the union, the split vertices simplified away; a square
+ * apart stays a second polygon; an invalid part is refused */
+static void the_union_of_adjacent_grids_is_one_polygon(void **state)
+{
+    (void)state;
+    json_error_t je;
+    json_t *a = json_loads("{\"type\":\"Polygon\",\"coordinates\":[[[120,30],[120.01,30],[120.01,30.005],"
+                           "[120.01,30.01],[120,30.01],[120,30]]]}",
+                           0, &je),
+           *b = json_loads("{\"type\":\"Polygon\",\"coordinates\":[[[120.01,30],[120.02,30],[120.02,30.01],"
+                           "[120.01,30.01],[120.01,30]]]}",
+                           0, &je),
+           *far =
+               json_loads("{\"type\":\"MultiPolygon\",\"coordinates\":[[[[121,31],[121.01,31],[121.01,31.01],"
+                          "[121,31.01],[121,31]]]]}",
+                          0, &je),
+           *bad =
+               json_loads("{\"type\":\"Polygon\",\"coordinates\":[[[0,0],[1,1],[1,0],[0,1],[0,0]]]}", 0, &je);
+    json_t *two[] = {a, b};
+    char err[256];
+    json_t *u = geo_union_geojson(two, 2, 1e-5, err, sizeof err);
+    assert_non_null(u);
+    assert_string_equal(json_string_value(json_object_get(u, "type")), "Polygon");
+    json_t *rings = json_object_get(u, "coordinates");
+    assert_int_equal(json_array_size(rings), 1);
+    assert_int_equal(json_array_size(json_array_get(rings, 0)), 5); /* a rectangle, closed */
+    geo_shape_t *ga = geo_from_geojson(a, err, sizeof err), *gb = geo_from_geojson(b, err, sizeof err),
+                *gu = geo_from_geojson(u, err, sizeof err);
+    assert_non_null(gu);
+    double sum = geo_area_m2(ga) + geo_area_m2(gb);
+    assert_true(fabs(geo_area_m2(gu) - sum) / sum < 1e-9);
+    geo_free(ga);
+    geo_free(gb);
+    geo_free(gu);
+    json_decref(u);
+
+    json_t *three[] = {a, b, far};
+    u = geo_union_geojson(three, 3, 1e-5, err, sizeof err);
+    assert_non_null(u);
+    assert_string_equal(json_string_value(json_object_get(u, "type")), "MultiPolygon");
+    assert_int_equal(json_array_size(json_object_get(u, "coordinates")), 2);
+    json_decref(u);
+
+    json_t *with_bad[] = {a, bad};
+    assert_null(geo_union_geojson(with_bad, 2, 0, err, sizeof err));
+    assert_non_null(strstr(err, "自相交"));
+    assert_null(geo_union_geojson(two, 0, 0, err, sizeof err));
+    json_decref(a);
+    json_decref(b);
+    json_decref(far);
+    json_decref(bad);
+}
+
 static void *worker(void *arg)
 {
     (void)arg;
@@ -139,6 +193,7 @@ int main(void)
         cmocka_unit_test(invalid_polygons_are_refused_with_the_reason),
         cmocka_unit_test(a_multipolygon_and_a_feature),
         cmocka_unit_test(shapes_on_several_threads),
+        cmocka_unit_test(the_union_of_adjacent_grids_is_one_polygon),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

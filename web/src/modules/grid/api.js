@@ -8,6 +8,7 @@ export const gridApi = {
   get: (id) => api.get(`${V}/grids/${id}`),
   geojson: (q) => api.get(`${V}/grids/geojson`, q),
   mapConfig: () => api.get(`${V}/grids/map-config`),
+  districtOutlines: (q) => api.get(`${V}/grids/district-outlines`, q),
   locate: (lon, lat) => api.get(`${V}/grids/locate`, { lon, lat }),
   create: (body) => api.post(`${V}/grids`, body),
   update: (id, body) => api.patch(`${V}/grids/${id}`, body),
