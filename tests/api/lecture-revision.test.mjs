@@ -136,12 +136,12 @@ test('a returned or rejected revision leaves the published lecture untouched; it
   assert.equal((await catalog(l)).place, l.place);
   // withdrawn before the first decision
   assert.equal((await pd.post(`/api/v1/lecture/lectures/${l.id}/revision/submit`)).status, 200);
-  assert.equal((await pd.delete(`/api/v1/lecture/lectures/${l.id}/revision`)).status, 409, 'not discarded while in review');
+  assert.equal((await pd.del(`/api/v1/lecture/lectures/${l.id}/revision`)).status, 409, 'not discarded while in review');
   const w = await pd.post(`/api/v1/lecture/lectures/${l.id}/revision/withdraw`);
   assert.equal(w.status, 200, w.body);
   assert.equal(w.json.revision.status, 'editing');
   // discarded
-  assert.equal((await pd.delete(`/api/v1/lecture/lectures/${l.id}/revision`)).status, 204);
+  assert.equal((await pd.del(`/api/v1/lecture/lectures/${l.id}/revision`)).status, 204);
   got = await pd.get(`/api/v1/lecture/lectures/${l.id}`);
   assert.equal(got.json.revision, null);
   assert.equal(got.json.review.status, 'approved');
@@ -152,7 +152,7 @@ test('another district\'s organiser cannot revise (404); a draft is edited, not 
   const l = await published();
   assert.equal((await hp.put(`/api/v1/lecture/lectures/${l.id}/revision`, { speaker: '黄浦' })).status, 404);
   assert.equal((await hp.post(`/api/v1/lecture/lectures/${l.id}/revision/submit`)).status, 404);
-  assert.equal((await hp.delete(`/api/v1/lecture/lectures/${l.id}/revision`)).status, 404);
+  assert.equal((await hp.del(`/api/v1/lecture/lectures/${l.id}/revision`)).status, 404);
   const when = Date.now() + 3 * DAY;
   const d = await pd.post('/api/v1/lecture/lectures', {
     title: '草稿讲堂', speaker: '王老师', place: '某地', capacity: 5, starts_at: iso(when), ends_at: iso(when + HOUR), org_id: pdOrg,
