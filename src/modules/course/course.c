@@ -96,7 +96,8 @@ const review_kind_t COURSE_REVIEW = {.kind = "course",
                                      .table = "courses",
                                      .link = "/course/courses/%lld",
                                      .levels = REVIEW_DISTRICT_CITY,
-                                     .approved = approved};
+                                     .approved = approved,
+                                     .revised = course_revised};
 
 /* courses returned to the caller for changes; bookings awaiting approval */
 static int count_of(http_req_t *req, db_conn_t *c, const char *cond, int64_t *n)
