@@ -569,7 +569,8 @@ static const vfield_t COURSE_OUT[] = {
     {"sessions", V_ARRAY,
      .title = "面授安排（详情）[{id,starts_at,ends_at,place,capacity,booked,remaining,waiting}]"},
     {"revision", V_OBJECT,
-     .title = "修订（详情；已发布党课的修改，审核通过后生效）{status, review_level, level_title, changes}，无修订为 null"},
+     .title = "修订（详情；已发布党课的修改，审核通过后生效）{status, review_level, level_title, "
+              "changes}，无修订为 null"},
     {"created_by", V_ID},
     {"created_by_name", V_STR},
     {"created_at", V_TIME},
@@ -627,11 +628,12 @@ static void get_course(http_req_t *req)
     json_object_set_new(o, "can_submit", json_boolean(ed));
     json_object_set_new(o, "can_withdraw",
                         json_boolean(item && json_is_true(json_object_get(item, "withdrawable"))));
-    json_object_set_new(o, "can_decide",
-                        json_boolean((!strcmp(status, "in_review") && level > 0 &&
-                                      review_can_decide(req, c, &COURSE_REVIEW, jint(o, "org_id", 0), level)) ||
-                                     (rev_review && review_can_decide(req, c, &COURSE_REVIEW, jint(o, "org_id", 0),
-                                                                      (int)jint(rv, "review_level", 0)))));
+    json_object_set_new(
+        o, "can_decide",
+        json_boolean((!strcmp(status, "in_review") && level > 0 &&
+                      review_can_decide(req, c, &COURSE_REVIEW, jint(o, "org_id", 0), level)) ||
+                     (rev_review && review_can_decide(req, c, &COURSE_REVIEW, jint(o, "org_id", 0),
+                                                      (int)jint(rv, "review_level", 0)))));
     char url[600];
     course_member_url(req, id, url, sizeof url);
     json_object_set_new(o, "member_url", json_string(url));
@@ -900,14 +902,16 @@ static json_t *revision_changes(http_req_t *req, db_conn_t *c, json_t *o, json_t
     for (size_t i = 0; i < VN(REV_TEXT); i++)
         if (jhas(b, REV_TEXT[i]) && !same_text(jstr(b, REV_TEXT[i]), jstr(o, REV_TEXT[i])))
             json_object_set_new(ch, REV_TEXT[i],
-                                json_text_or_null(jstr(b, REV_TEXT[i]) && *jstr(b, REV_TEXT[i]) ? jstr(b, REV_TEXT[i])
-                                                                                                 : NULL));
+                                json_text_or_null(jstr(b, REV_TEXT[i]) && *jstr(b, REV_TEXT[i])
+                                                      ? jstr(b, REV_TEXT[i])
+                                                      : NULL));
     json_t *tags = json_object_get(b, "tags");
     if (tags && !json_equal(tags, json_object_get(o, "tags")))
         json_object_set(ch, "tags", tags);
     if (jhas(b, "cover_file_id") && jint(b, "cover_file_id", 0) != jint(o, "cover_file_id", 0)) {
         int64_t fid = jint(b, "cover_file_id", 0);
-        if (fid && !storage_claim_picture(req, c, fid, jint(o, "org_id", 0), "course", "cover_file_id", "封面")) {
+        if (fid &&
+            !storage_claim_picture(req, c, fid, jint(o, "org_id", 0), "course", "cover_file_id", "封面")) {
             json_decref(ch);
             return NULL;
         }
@@ -943,7 +947,9 @@ static json_t *revision_changes(http_req_t *req, db_conn_t *c, json_t *o, json_t
         }
         /* a file claimed by an earlier save of this revision is the module's already */
         const char *holder = jstr(f, "holder");
-        int claimed = holder && !strcmp(holder, "course") ? 1 : storage_file_claim(c, fid, jint(o, "org_id", 0), "course");
+        int claimed = holder && !strcmp(holder, "course")
+                          ? 1
+                          : storage_file_claim(c, fid, jint(o, "org_id", 0), "course");
         if (claimed <= 0) {
             if (claimed < 0)
                 http_db_error(req, c);
@@ -951,8 +957,9 @@ static json_t *revision_changes(http_req_t *req, db_conn_t *c, json_t *o, json_t
                 http_error(req, 409, "conflict", "课时文件已被其他业务使用");
             goto fail;
         }
-        json_array_append_new(out, json_pack("{s:s,s:I,s:s}", "title", jstr(l, "title"), "file_id", (json_int_t)fid,
-                                             "media", strncmp(mime, "video/", 6) ? "audio" : "video"));
+        json_array_append_new(out, json_pack("{s:s,s:I,s:s}", "title", jstr(l, "title"), "file_id",
+                                             (json_int_t)fid, "media",
+                                             strncmp(mime, "video/", 6) ? "audio" : "video"));
     }
     if (json_array_size(json_object_get(o, "lessons")) + json_array_size(out) > 100) {
         http_error_fields(req, json_pack("{s:s}", "lessons_add", "一门党课至多 100 个课时"));
@@ -974,25 +981,26 @@ static json_t *revision_diff(json_t *o, json_t *ch)
     json_t *d = json_array();
     for (size_t i = 0; i < VN(REV_TEXT); i++)
         if (jhas(ch, REV_TEXT[i]))
-            json_array_append_new(d, json_pack("{s:s,s:s,s:o,s:o}", "field", REV_TEXT[i], "title", REV_TITLES[i],
-                                               "before", json_text_or_null(jstr(o, REV_TEXT[i])), "after",
-                                               json_text_or_null(jstr(ch, REV_TEXT[i]))));
+            json_array_append_new(d,
+                                  json_pack("{s:s,s:s,s:o,s:o}", "field", REV_TEXT[i], "title", REV_TITLES[i],
+                                            "before", json_text_or_null(jstr(o, REV_TEXT[i])), "after",
+                                            json_text_or_null(jstr(ch, REV_TEXT[i]))));
     if (jhas(ch, "tags")) {
         char *a = tags_text(json_object_get(o, "tags")), *b = tags_text(json_object_get(ch, "tags"));
-        json_array_append_new(d, json_pack("{s:s,s:s,s:s,s:s}", "field", "tags", "title", "标签", "before", a,
-                                           "after", b));
+        json_array_append_new(
+            d, json_pack("{s:s,s:s,s:s,s:s}", "field", "tags", "title", "标签", "before", a, "after", b));
         free(a);
         free(b);
     }
     if (jhas(ch, "cover_file_id"))
-        json_array_append_new(d, json_pack("{s:s,s:s,s:s,s:s}", "field", "cover_file_id", "title", "封面", "before",
-                                           jint(o, "cover_file_id", 0) ? "原封面" : "无", "after",
+        json_array_append_new(d, json_pack("{s:s,s:s,s:s,s:s}", "field", "cover_file_id", "title", "封面",
+                                           "before", jint(o, "cover_file_id", 0) ? "原封面" : "无", "after",
                                            jint(ch, "cover_file_id", 0) ? "新封面" : "无"));
     size_t i;
     json_t *l;
     json_array_foreach(json_object_get(ch, "lessons_add"), i, l)
-        json_array_append_new(d, json_pack("{s:s,s:s,s:n,s:s}", "field", "lessons", "title", "新增课时", "before",
-                                           "after", jstr(l, "title")));
+        json_array_append_new(d, json_pack("{s:s,s:s,s:n,s:s}", "field", "lessons", "title", "新增课时",
+                                           "before", "after", jstr(l, "title")));
     return d;
 }
 
@@ -1172,9 +1180,10 @@ int course_revised(db_conn_t *c, const review_event_t *ev, json_t *ch)
         json_decref(f);
         if (dberr)
             return -1;
-        st = db_prepare(c, "INSERT INTO course_lessons (course_id, position, title, file_id, media, duration_ms, "
-                           "created_at) VALUES (?, (SELECT COALESCE(MAX(position), 0) + 1 FROM course_lessons "
-                           "WHERE course_id = ?), ?, ?, ?, ?, ?)");
+        st = db_prepare(
+            c, "INSERT INTO course_lessons (course_id, position, title, file_id, media, duration_ms, "
+               "created_at) VALUES (?, (SELECT COALESCE(MAX(position), 0) + 1 FROM course_lessons "
+               "WHERE course_id = ?), ?, ?, ?, ?, ?)");
         rc = DB_ERROR;
         if (st) {
             db_bind_int64(st, 1, id);

@@ -30,11 +30,10 @@ static const zd_label_t PHASE[] = {{"upcoming", "未开始", "primary"},
                                    {"ended", "已结束", "info"},
                                    {"cancelled", "已取消", "warning"},
                                    {NULL}};
-static const zd_label_t KINDS[] = {
-    {"lecture.cancelled", "讲堂取消", "warning"},
-    {"lecture.booking", "讲堂预约", "success"},
-    {"lecture.session_changed", "讲堂场次变更", "warning"},
-    {NULL}};
+static const zd_label_t KINDS[] = {{"lecture.cancelled", "讲堂取消", "warning"},
+                                   {"lecture.booking", "讲堂预约", "success"},
+                                   {"lecture.session_changed", "讲堂场次变更", "warning"},
+                                   {NULL}};
 static const zd_label_t TARGETS[] = {{"lecture", "讲堂"},
                                      {"lecture_session", "讲堂场次"},
                                      {"lecture_booking", "讲堂预约"},

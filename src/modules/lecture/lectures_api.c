@@ -352,7 +352,8 @@ static const vfield_t LECTURE_OUT[] = {
     {"poster_url", V_STR, .title = "海报图片地址（无海报时为 null）"},
     {"sessions", V_ARRAY, .title = "场次（详情）[{id,starts_at,ends_at,capacity,booked,remaining,waiting}]"},
     {"revision", V_OBJECT,
-     .title = "修订（详情；已发布讲堂的修改，审核通过后生效）{status, review_level, level_title, changes}，无修订为 null"},
+     .title = "修订（详情；已发布讲堂的修改，审核通过后生效）{status, review_level, level_title, "
+              "changes}，无修订为 null"},
     {"created_by", V_ID},
     {"created_by_name", V_STR},
     {"created_at", V_TIME},
@@ -700,7 +701,8 @@ static const vfield_t REVISION_BODY[] = {
     {"description", V_TEXT, false, 0, 5000, .title = "简介"},
     {"poster_file_id", V_ID, .title = "海报（经 /api/v1/uploads 上传的图片；null 去掉海报）"},
     {"sessions", V_ARRAY, false, 0, MAX_SESSIONS,
-     .title = "场次 [{id?, starts_at, ends_at, capacity}]：带 id 的改该场次，不带 id 的为新增场次；未列出的场次不变"},
+     .title = "场次 [{id?, starts_at, ends_at, capacity}]：带 id 的改该场次，不带 id "
+              "的为新增场次；未列出的场次不变"},
 };
 
 static const char *const REVISION_TEXT[] = {"title", "speaker", "place", "description"};
@@ -714,10 +716,7 @@ static json_t *session_by_id(json_t *sessions, int64_t sid)
     return NULL;
 }
 
-static bool same_text(const char *a, const char *b)
-{
-    return !strcmp(a ? a : "", b ? b : "");
-}
+static bool same_text(const char *a, const char *b) { return !strcmp(a ? a : "", b ? b : ""); }
 
 /* The body against the published lecture: the changes that differ from it
  * (new reference), or NULL after answering 422/409/415/5xx. */
@@ -731,11 +730,13 @@ static json_t *revision_changes(http_req_t *req, db_conn_t *c, json_t *l, json_t
     }
     if (jhas(b, "poster_file_id") && jint(b, "poster_file_id", 0) != jint(l, "poster_file_id", 0)) {
         int64_t fid = jint(b, "poster_file_id", 0);
-        if (fid && !storage_claim_picture(req, c, fid, jint(l, "org_id", 0), "lecture", "poster_file_id", "海报"))
+        if (fid &&
+            !storage_claim_picture(req, c, fid, jint(l, "org_id", 0), "lecture", "poster_file_id", "海报"))
             goto fail;
         json_object_set_new(ch, "poster_file_id", fid ? json_integer(fid) : json_null());
     }
-    json_t *given = json_object_get(b, "sessions"), *have = json_object_get(l, "sessions"), *out = json_array();
+    json_t *given = json_object_get(b, "sessions"), *have = json_object_get(l, "sessions"),
+           *out = json_array();
     size_t i, added = 0;
     json_t *s;
     int64_t now = time_now_ms();
@@ -785,8 +786,8 @@ static json_t *revision_changes(http_req_t *req, db_conn_t *c, json_t *l, json_t
         if (old && !moved && cap == jint(old, "capacity", 0))
             continue; /* unchanged */
         added += !old;
-        json_t *o = json_pack("{s:s,s:s,s:I}", "starts_at", jstr(s, "starts_at"), "ends_at", jstr(s, "ends_at"),
-                              "capacity", (json_int_t)cap);
+        json_t *o = json_pack("{s:s,s:s,s:I}", "starts_at", jstr(s, "starts_at"), "ends_at",
+                              jstr(s, "ends_at"), "capacity", (json_int_t)cap);
         if (old)
             json_object_set_new(o, "id", json_integer(sid));
         json_array_append_new(out, o);
@@ -814,7 +815,8 @@ static const char *session_text(http_req_t *req, json_t *s)
 {
     char a[32], b[32];
     return http_printf(req, "%s 至 %s，名额 %lld", booking_fmt_time(time_of(s, "starts_at"), a, sizeof a),
-                       booking_fmt_time(time_of(s, "ends_at"), b, sizeof b), (long long)jint(s, "capacity", 0));
+                       booking_fmt_time(time_of(s, "ends_at"), b, sizeof b),
+                       (long long)jint(s, "capacity", 0));
 }
 
 /* What the reviewers see of a revision: [{field, title, before, after}]. */
@@ -829,8 +831,8 @@ static json_t *revision_diff(http_req_t *req, json_t *l, json_t *ch)
                                                json_text_or_null(jstr(ch, REVISION_TEXT[i]))));
     if (jhas(ch, "poster_file_id"))
         json_array_append_new(d, json_pack("{s:s,s:s,s:s,s:s}", "field", "poster_file_id", "title", "海报",
-                                           "before", jint(l, "poster_file_id", 0) ? "原海报" : "无",
-                                           "after", jint(ch, "poster_file_id", 0) ? "新海报" : "无"));
+                                           "before", jint(l, "poster_file_id", 0) ? "原海报" : "无", "after",
+                                           jint(ch, "poster_file_id", 0) ? "新海报" : "无"));
     size_t i;
     json_t *s;
     json_array_foreach(json_object_get(ch, "sessions"), i, s)
@@ -968,8 +970,9 @@ static void discard_revision(http_req_t *req)
 static int tell_session(db_conn_t *c, int64_t sid, int64_t org, int64_t actor, const char *title,
                         const char *body)
 {
-    db_stmt_t *st = db_prepare(c, "SELECT DISTINCT user_id FROM lecture_bookings WHERE session_id = ? AND status "
-                                  "IN ('pending', 'confirmed', 'waitlisted') ORDER BY user_id");
+    db_stmt_t *st =
+        db_prepare(c, "SELECT DISTINCT user_id FROM lecture_bookings WHERE session_id = ? AND status "
+                      "IN ('pending', 'confirmed', 'waitlisted') ORDER BY user_id");
     if (!st)
         return -1;
     db_bind_int64(st, 1, sid);
@@ -1072,8 +1075,9 @@ int lecture_revised(db_conn_t *c, const review_event_t *ev, json_t *ch)
                 failed = -1;
             continue;
         }
-        st = db_prepare(c, "SELECT booked, starts_at, ends_at FROM lecture_sessions WHERE id = ? AND lecture_id = ? "
-                           "AND deleted_at IS NULL");
+        st = db_prepare(
+            c, "SELECT booked, starts_at, ends_at FROM lecture_sessions WHERE id = ? AND lecture_id = ? "
+               "AND deleted_at IS NULL");
         int64_t booked = -1, was_s = 0, was_e = 0;
         if (st) {
             db_bind_int64(st, 1, sid);
@@ -1098,8 +1102,9 @@ int lecture_revised(db_conn_t *c, const review_event_t *ev, json_t *ch)
             json_decref(moved);
             return -1;
         }
-        st = db_prepare(c, "UPDATE lecture_sessions SET starts_at = ?, ends_at = ?, capacity = ?, updated_at = ? "
-                           "WHERE id = ? AND booked <= ?");
+        st = db_prepare(
+            c, "UPDATE lecture_sessions SET starts_at = ?, ends_at = ?, capacity = ?, updated_at = ? "
+               "WHERE id = ? AND booked <= ?");
         rc = DB_ERROR;
         if (st) {
             db_bind_int64(st, 1, starts);
@@ -1125,8 +1130,9 @@ int lecture_revised(db_conn_t *c, const review_event_t *ev, json_t *ch)
     /* who booked a session whose time or place changed is told, once per session */
     char msg[640];
     snprintf(msg, sizeof msg, "讲堂场次变更：《%.*s》", (int)utf8_prefix(title, strlen(title), 80), title);
-    st = db_prepare(c, "SELECT id, starts_at, ends_at FROM lecture_sessions WHERE lecture_id = ? AND deleted_at IS "
-                       "NULL ORDER BY starts_at, id");
+    st = db_prepare(
+        c, "SELECT id, starts_at, ends_at FROM lecture_sessions WHERE lecture_id = ? AND deleted_at IS "
+           "NULL ORDER BY starts_at, id");
     rc = DB_ERROR;
     json_t *all = json_array();
     if (st) {
@@ -1150,10 +1156,12 @@ int lecture_revised(db_conn_t *c, const review_event_t *ev, json_t *ch)
         if (m)
             n = snprintf(body, sizeof body, "时间由 %s 至 %s 改为 %s 至 %s。",
                          booking_fmt_time(jint(m, "ws", 0), wa, sizeof wa),
-                         booking_fmt_time(jint(m, "we", 0), wb, sizeof wb), booking_fmt_time(jint(m, "s", 0), a, sizeof a),
+                         booking_fmt_time(jint(m, "we", 0), wb, sizeof wb),
+                         booking_fmt_time(jint(m, "s", 0), a, sizeof a),
                          booking_fmt_time(jint(m, "e", 0), b, sizeof b));
         else
-            n = snprintf(body, sizeof body, "场次时间 %s 至 %s 不变。", booking_fmt_time(jint(s, "s", 0), a, sizeof a),
+            n = snprintf(body, sizeof body, "场次时间 %s 至 %s 不变。",
+                         booking_fmt_time(jint(s, "s", 0), a, sizeof a),
                          booking_fmt_time(jint(s, "e", 0), b, sizeof b));
         if (place_moved && n >= 0 && (size_t)n < sizeof body)
             snprintf(body + n, sizeof body - (size_t)n, "地点改为：%s。", place);

@@ -560,8 +560,8 @@ static bool revision_submittable(const review_row_t *r)
 
 /* A submission round: of the row itself, or (revision) of the changes to
  * the approved row, which stays as it is meanwhile (no mirror, no hook). */
-static bool submit_round(http_req_t *req, db_conn_t *c, const review_kind_t *k, int64_t ref_id, json_t *snapshot,
-                         json_t **item, bool revision)
+static bool submit_round(http_req_t *req, db_conn_t *c, const review_kind_t *k, int64_t ref_id,
+                         json_t *snapshot, json_t **item, bool revision)
 {
     review_row_t r;
     json_t *findings = NULL, *chain = NULL;
@@ -580,7 +580,8 @@ static bool submit_round(http_req_t *req, db_conn_t *c, const review_kind_t *k, 
                                                            : "没有可提交的修订（请先保存修订内容）");
         goto out;
     }
-    if (!revision && strcmp(r.status, "draft") && strcmp(r.status, "returned") && strcmp(r.status, "withdrawn")) {
+    if (!revision && strcmp(r.status, "draft") && strcmp(r.status, "returned") &&
+        strcmp(r.status, "withdrawn")) {
         http_error(req, 409, "conflict", "只有草稿、退回修改或已撤回的内容可以提交（当前：%s）",
                    !strcmp(r.status, "in_review")  ? "审核中"
                    : !strcmp(r.status, "approved") ? "已通过"
@@ -652,8 +653,9 @@ static bool submit_round(http_req_t *req, db_conn_t *c, const review_kind_t *k, 
     }
     qb_sql(&q, " WHERE id = ");
     qb_int(&q, r.id);
-    qb_sql(&q, revision ? " AND status = 'approved' AND revision_status IN ('editing', 'returned', 'rejected')"
-                        : " AND status IN ('draft', 'returned', 'withdrawn')");
+    qb_sql(&q, revision
+                   ? " AND status = 'approved' AND revision_status IN ('editing', 'returned', 'rejected')"
+                   : " AND status IN ('draft', 'returned', 'withdrawn')");
     free(lv);
     if (!ok) {
         qb_free(&q);
@@ -849,16 +851,17 @@ static json_t *review_revision_of(const review_row_t *r, json_t *lv)
     if (!r->revision_status[0])
         return json_null();
     bool in_review = !strcmp(r->revision_status, "in_review");
-    const char *lt = in_review && r->level > 0 ? jstr(json_array_get(lv, (size_t)r->level - 1), "title") : NULL;
+    const char *lt =
+        in_review && r->level > 0 ? jstr(json_array_get(lv, (size_t)r->level - 1), "title") : NULL;
     json_t *o = json_object();
     json_object_set_new(o, "status", json_string(r->revision_status));
     json_object_set_new(o, "review_level", json_integer(in_review ? r->level : 0));
     json_object_set_new(o, "level_title", json_text_or_null(lt));
     json_object_set_new(o, "changes", r->revision ? json_incref(r->revision) : json_object());
     json_object_set_new(o, "by", r->revision_by ? json_integer(r->revision_by) : json_null());
-    json_object_set_new(
-        o, "withdrawable",
-        json_boolean(in_review && !strcmp(r->status, "in_review") && r->level == 1 && r->round_decisions == 0));
+    json_object_set_new(o, "withdrawable",
+                        json_boolean(in_review && !strcmp(r->status, "in_review") && r->level == 1 &&
+                                     r->round_decisions == 0));
     return o;
 }
 
@@ -879,7 +882,8 @@ json_t *review_revision_json(db_conn_t *c, const review_kind_t *k, int64_t ref_i
 }
 
 /* The item of an approved row, locked; 1, or 0 after answering 404/409/5xx. */
-static int revision_item(http_req_t *req, db_conn_t *c, const review_kind_t *k, int64_t ref_id, review_row_t *r)
+static int revision_item(http_req_t *req, db_conn_t *c, const review_kind_t *k, int64_t ref_id,
+                         review_row_t *r)
 {
     int rc = review_item_get(c, 0, k->kind, ref_id, true, r);
     if (rc < 0)

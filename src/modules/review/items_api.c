@@ -32,7 +32,7 @@ const zd_resource_t REVIEW_ITEMS = {.name = "review_item",
     "i.id, i.kind, i.ref_id, i.org_id, i.title, i.category, i.status, i.level, i.nlevels, "                  \
     "i.level_org_type, "                                                                                     \
     "i.version, i.level_at, i.submitted_at, i.created_by, i.updated_at, "                                    \
-    "(SELECT name FROM orgs WHERE id = i.org_id), (SELECT name FROM users WHERE id = i.created_by), "      \
+    "(SELECT name FROM orgs WHERE id = i.org_id), (SELECT name FROM users WHERE id = i.created_by), "        \
     "i.revision_status"
 
 static json_t *item_row(db_stmt_t *st, void *ud)

@@ -43,11 +43,13 @@ static const zd_label_t AUDIT[] = {{"review.approve", "审核通过", NULL},
                                    {NULL}};
 /* filled in start() from the registered kinds */
 static zd_label_t KIND_LABELS[33];
-static const zd_dict_t DICTS[] = {
-    {"review_status", "审核状态", STATUS},       {"review_action", "审核操作", ACTION},
-    {"review_org_level", "审核层级", ORG_LEVEL}, {"review_kind", "审核类型", KIND_LABELS},
-    {"audit_action", "审计操作", AUDIT},         {"review_revision_status", "修订状态", REVISION},
-    {NULL}};
+static const zd_dict_t DICTS[] = {{"review_status", "审核状态", STATUS},
+                                  {"review_action", "审核操作", ACTION},
+                                  {"review_org_level", "审核层级", ORG_LEVEL},
+                                  {"review_kind", "审核类型", KIND_LABELS},
+                                  {"audit_action", "审计操作", AUDIT},
+                                  {"review_revision_status", "修订状态", REVISION},
+                                  {NULL}};
 
 static int todo(http_req_t *req, db_conn_t *c, json_t *items)
 {
