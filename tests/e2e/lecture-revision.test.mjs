@@ -38,7 +38,7 @@ after(async () => {
 const decideIn = async (page, action, opinion) => {
   await page.locator('[data-test=review-decide]').waitFor();
   await page.locator(`[data-test=decide-action] [data-action=${action}]`).click();
-  await page.locator('[data-test=decide-opinion] textarea').fill(opinion);
+  await page.locator('[data-test=decide-opinion] textarea, textarea[data-test=decide-opinion]').fill(opinion);
   await page.locator('[data-test=decide-submit]').click();
 };
 
@@ -50,18 +50,18 @@ test('the organiser revises a published lecture; the reviewer sees what changes;
     await page.locator('[data-test=lecture-revise]').click();
     const form = page.locator('[data-test=lecture-revision-form]');
     await form.waitFor();
-    await form.locator('[data-test=revision-speaker] input').fill('李老师');
+    await page.locator('[data-test=revision-speaker] input, input[data-test=revision-speaker]').fill('李老师');
     // the first session one day later: the date pickers take typed text
     const later = new Date(Date.parse(lecture.sessions[0].starts_at) + 86400000);
     const laterEnd = new Date(later.getTime() + 2 * 3600000);
     const fmt = (d) => `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}-${String(d.getDate()).padStart(2, '0')} ${String(d.getHours()).padStart(2, '0')}:${String(d.getMinutes()).padStart(2, '0')}`;
-    const pickers = form.locator('[data-test=revision-session-0] .el-date-editor input');
+    const pickers = page.locator('[data-test=revision-session-0] .el-date-editor input');
     for (const [i, d] of [[0, later], [1, laterEnd]]) {
       await pickers.nth(i).click();
       await pickers.nth(i).fill(fmt(d));
       await pickers.nth(i).press('Enter');
     }
-    await form.locator('[data-test=revision-save]').click();
+    await page.locator('[data-test=revision-save]').click();
     await form.waitFor({ state: 'hidden' });
     await until(async () => (await page.locator('[data-test=lecture-revision-status]').textContent())?.includes('修订中'), '修订中');
     const changes = page.locator('[data-test=lecture-revision-changes]');
