@@ -61,6 +61,7 @@ static const zd_label_t FIELDS[] = {{"course.series", "系列"},
                                     {"course.introduction", "课程简介"},
                                     {"course.cover_file_id", "封面"},
                                     {"course.cover_url", "-"},
+                                    {"course.revision", "-"},
                                     {"course.lessons", "课时"},
                                     {"course.lessons_count", "课时数"},
                                     {"course.duration_ms", "总时长（毫秒）"},
@@ -97,7 +98,8 @@ const review_kind_t COURSE_REVIEW = {.kind = "course",
                                      .table = "courses",
                                      .link = "/course/courses/%lld",
                                      .levels = REVIEW_DISTRICT_CITY,
-                                     .approved = approved};
+                                     .approved = approved,
+                                     .revised = course_revised};
 
 /* courses returned to the caller for changes; bookings awaiting approval */
 static int count_of(http_req_t *req, db_conn_t *c, const char *cond, int64_t *n)

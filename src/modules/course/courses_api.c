@@ -568,6 +568,9 @@ static const vfield_t COURSE_OUT[] = {
     {"lessons", V_ARRAY, .title = "课时（详情）[{id,position,title,file_id,media,duration_ms}]"},
     {"sessions", V_ARRAY,
      .title = "面授安排（详情）[{id,starts_at,ends_at,place,capacity,booked,remaining,waiting}]"},
+    {"revision", V_OBJECT,
+     .title = "修订（详情；已发布党课的修改，审核通过后生效）{status, review_level, level_title, "
+              "changes}，无修订为 null"},
     {"created_by", V_ID},
     {"created_by_name", V_STR},
     {"created_at", V_TIME},
@@ -615,14 +618,22 @@ static void get_course(http_req_t *req)
     }
     const char *status = jstr(o, "status");
     int level = (int)jint(o, "review_level", 0);
+    json_t *rv = item ? json_object_get(item, "revision") : NULL;
+    const char *rs = json_is_object(rv) ? jstr(rv, "status") : NULL;
+    bool rev_review = rs && !strcmp(rs, "in_review");
+    json_object_set(o, "revision", rv ? rv : json_null());
+    json_object_set_new(o, "can_revise", json_boolean(!strcmp(status, "approved") && !rev_review));
     json_object_set_new(o, "review", item ? item : json_null());
     json_object_set_new(o, "can_edit", json_boolean(ed));
     json_object_set_new(o, "can_submit", json_boolean(ed));
     json_object_set_new(o, "can_withdraw",
                         json_boolean(item && json_is_true(json_object_get(item, "withdrawable"))));
-    json_object_set_new(o, "can_decide",
-                        json_boolean(!strcmp(status, "in_review") && level > 0 &&
-                                     review_can_decide(req, c, &COURSE_REVIEW, jint(o, "org_id", 0), level)));
+    json_object_set_new(
+        o, "can_decide",
+        json_boolean((!strcmp(status, "in_review") && level > 0 &&
+                      review_can_decide(req, c, &COURSE_REVIEW, jint(o, "org_id", 0), level)) ||
+                     (rev_review && review_can_decide(req, c, &COURSE_REVIEW, jint(o, "org_id", 0),
+                                                      (int)jint(rv, "review_level", 0)))));
     char url[600];
     course_member_url(req, id, url, sizeof url);
     json_object_set_new(o, "member_url", json_string(url));
@@ -857,6 +868,342 @@ static void withdraw_course(http_req_t *req)
     reply_reloaded(req, c, id, before, NULL);
 }
 
+/* ---- revisions (修订) of a published course ----
+ *
+ * As for lectures (review.h, "Revisions"): the changes are kept by the
+ * review engine while members see the published course. Revisable: name,
+ * introduction, lecturer and details, tags, cover, and lessons appended
+ * (lessons_add: the published lessons stay — members' progress refers to
+ * them —; a new lesson's file is the caller's upload, claimed at saving).
+ * Not revised: the series, the organisation, the booking options, and the
+ * in-person schedule (a session is called off and a new course made). */
+
+static const vfield_t REVISION_BODY[] = {
+    {"title", V_STR, false, 1, 100, .title = "课程名称"},
+    {"introduction", V_TEXT, false, 0, 5000, .title = "课程简介"},
+    {"lecturer_name", V_STR, false, 1, 100, .title = "主讲人"},
+    {"lecturer_details", V_TEXT, false, 0, 2000, .title = "主讲人简介"},
+    {"tags", V_ARRAY, false, 0, 10, .check = tags_check, .title = "标签（至多 10 个）"},
+    {"cover_file_id", V_ID, .title = "封面（null 去掉）"},
+    {"lessons_add", V_ARRAY, false, 0, 100, .check = lessons_check,
+     .title = "追加的课时 [{title, file_id}]（已发布的课时不删除）"},
+};
+
+static const char *const REV_TEXT[] = {"title", "introduction", "lecturer_name", "lecturer_details"};
+static const char *const REV_TITLES[] = {"课程名称", "课程简介", "主讲人", "主讲人简介"};
+
+static bool same_text(const char *a, const char *b) { return !strcmp(a ? a : "", b ? b : ""); }
+
+/* The changes that differ from the published course (new reference), or
+ * NULL after answering. New lessons' files are checked and claimed. */
+static json_t *revision_changes(http_req_t *req, db_conn_t *c, json_t *o, json_t *b)
+{
+    json_t *ch = json_object();
+    for (size_t i = 0; i < VN(REV_TEXT); i++)
+        if (jhas(b, REV_TEXT[i]) && !same_text(jstr(b, REV_TEXT[i]), jstr(o, REV_TEXT[i])))
+            json_object_set_new(ch, REV_TEXT[i],
+                                json_text_or_null(jstr(b, REV_TEXT[i]) && *jstr(b, REV_TEXT[i])
+                                                      ? jstr(b, REV_TEXT[i])
+                                                      : NULL));
+    json_t *tags = json_object_get(b, "tags");
+    if (tags && !json_equal(tags, json_object_get(o, "tags")))
+        json_object_set(ch, "tags", tags);
+    if (jhas(b, "cover_file_id") && jint(b, "cover_file_id", 0) != jint(o, "cover_file_id", 0)) {
+        int64_t fid = jint(b, "cover_file_id", 0);
+        if (fid &&
+            !storage_claim_picture(req, c, fid, jint(o, "org_id", 0), "course", "cover_file_id", "封面")) {
+            json_decref(ch);
+            return NULL;
+        }
+        json_object_set_new(ch, "cover_file_id", fid ? json_integer(fid) : json_null());
+    }
+    json_t *add = json_object_get(b, "lessons_add"), *out = json_array();
+    size_t i;
+    json_t *l;
+    json_array_foreach(add, i, l)
+    {
+        int64_t fid = jint(l, "file_id", 0);
+        bool dberr = false, known = false;
+        size_t j;
+        json_t *h;
+        json_array_foreach(json_object_get(o, "lessons"), j, h) known = known || jint(h, "file_id", 0) == fid;
+        if (known) {
+            http_error_fields(req, json_pack("{s:s}", "lessons_add", "该文件已是本课程的课时"));
+            goto fail;
+        }
+        json_t *f = http_defer_json(req, storage_file_summary(c, fid, &dberr));
+        const char *mime = f ? jstr(f, "mime") : NULL;
+        if (dberr) {
+            http_db_error(req, c);
+            goto fail;
+        }
+        if (!f || jint(f, "created_by", 0) != http_user_id(req)) {
+            http_error_fields(req, json_pack("{s:s}", "lessons_add", "课时文件不存在或不是您上传的"));
+            goto fail;
+        }
+        if (!mime || (strncmp(mime, "video/", 6) && strncmp(mime, "audio/", 6))) {
+            http_error(req, 415, "unsupported_media_type", "课时只能是音频或视频");
+            goto fail;
+        }
+        /* a file claimed by an earlier save of this revision is the module's already */
+        const char *holder = jstr(f, "holder");
+        int claimed = holder && !strcmp(holder, "course")
+                          ? 1
+                          : storage_file_claim(c, fid, jint(o, "org_id", 0), "course");
+        if (claimed <= 0) {
+            if (claimed < 0)
+                http_db_error(req, c);
+            else
+                http_error(req, 409, "conflict", "课时文件已被其他业务使用");
+            goto fail;
+        }
+        json_array_append_new(out, json_pack("{s:s,s:I,s:s}", "title", jstr(l, "title"), "file_id",
+                                             (json_int_t)fid, "media",
+                                             strncmp(mime, "video/", 6) ? "audio" : "video"));
+    }
+    if (json_array_size(json_object_get(o, "lessons")) + json_array_size(out) > 100) {
+        http_error_fields(req, json_pack("{s:s}", "lessons_add", "一门党课至多 100 个课时"));
+        goto fail;
+    }
+    if (json_array_size(out))
+        json_object_set_new(ch, "lessons_add", out);
+    else
+        json_decref(out);
+    return ch;
+fail:
+    json_decref(out);
+    json_decref(ch);
+    return NULL;
+}
+
+static json_t *revision_diff(json_t *o, json_t *ch)
+{
+    json_t *d = json_array();
+    for (size_t i = 0; i < VN(REV_TEXT); i++)
+        if (jhas(ch, REV_TEXT[i]))
+            json_array_append_new(d,
+                                  json_pack("{s:s,s:s,s:o,s:o}", "field", REV_TEXT[i], "title", REV_TITLES[i],
+                                            "before", json_text_or_null(jstr(o, REV_TEXT[i])), "after",
+                                            json_text_or_null(jstr(ch, REV_TEXT[i]))));
+    if (jhas(ch, "tags")) {
+        char *a = tags_text(json_object_get(o, "tags")), *b = tags_text(json_object_get(ch, "tags"));
+        json_array_append_new(
+            d, json_pack("{s:s,s:s,s:s,s:s}", "field", "tags", "title", "标签", "before", a, "after", b));
+        free(a);
+        free(b);
+    }
+    if (jhas(ch, "cover_file_id"))
+        json_array_append_new(d, json_pack("{s:s,s:s,s:s,s:s}", "field", "cover_file_id", "title", "封面",
+                                           "before", jint(o, "cover_file_id", 0) ? "原封面" : "无", "after",
+                                           jint(ch, "cover_file_id", 0) ? "新封面" : "无"));
+    size_t i;
+    json_t *l;
+    json_array_foreach(json_object_get(ch, "lessons_add"), i, l)
+        json_array_append_new(d, json_pack("{s:s,s:s,s:n,s:s}", "field", "lessons", "title", "新增课时",
+                                           "before", "after", jstr(l, "title")));
+    return d;
+}
+
+static json_t *revisable(http_req_t *req, db_conn_t *c, int64_t id)
+{
+    json_t *o = res_lock(req, c, &COURSES, id) == 0 ? load(req, c, id) : NULL;
+    if (o && strcmp(jstr(o, "status"), "approved")) {
+        http_error(req, 409, "conflict", "只有已发布的党课可以修订；未发布的党课请直接修改");
+        return NULL;
+    }
+    return o;
+}
+
+static void reply_revision(http_req_t *req, db_conn_t *c, int64_t id, const char *detail, int status)
+{
+    json_t *after = load(req, c, id);
+    json_t *rv = after ? review_revision_json(c, &COURSE_REVIEW, id) : NULL;
+    if (!rv) {
+        if (after)
+            http_db_error(req, c);
+        return;
+    }
+    json_object_set_new(after, "revision", rv);
+    audit_entry_t ae = {.target = id, .after = after, .detail = detail};
+    audit_reply(req, c, true, &ae, status, status == 204 ? NULL : json_incref(after));
+}
+
+static void save_revision(http_req_t *req)
+{
+    int64_t id;
+    db_conn_t *c = http_db_change(req, &id);
+    if (!c)
+        return;
+    json_t *o = revisable(req, c, id);
+    if (!o)
+        return;
+    json_t *ch = http_defer_json(req, revision_changes(req, c, o, http_json_body(req)));
+    if (!ch)
+        return;
+    if (!json_object_size(ch)) {
+        http_error_fields(req, json_pack("{s:s}", "title", "修订内容与已发布的党课相同"));
+        return;
+    }
+    if (!review_revision_save(req, c, &COURSE_REVIEW, id, ch))
+        return;
+    reply_revision(req, c, id, http_printf(req, "保存党课《%s》的修订", jstr(o, "title")), 200);
+}
+
+static void submit_revision(http_req_t *req)
+{
+    int64_t id;
+    db_conn_t *c = http_db_change(req, &id);
+    if (!c)
+        return;
+    json_t *o = revisable(req, c, id);
+    if (!o)
+        return;
+    json_t *rv = http_defer_json(req, review_revision_json(c, &COURSE_REVIEW, id));
+    if (!rv) {
+        http_db_error(req, c);
+        return;
+    }
+    json_t *ch = json_object_get(rv, "changes");
+    if (!json_is_object(ch) || !json_object_size(ch)) {
+        http_error(req, 409, "conflict", "没有可提交的修订（请先保存修订内容）");
+        return;
+    }
+    /* new lessons need their duration, as at the first submission */
+    size_t i;
+    json_t *l;
+    json_array_foreach(json_object_get(ch, "lessons_add"), i, l)
+    {
+        bool dberr = false;
+        json_t *f = storage_file_summary(c, jint(l, "file_id", 0), &dberr);
+        int64_t d = f ? jint(f, "duration_ms", 0) : 0;
+        json_decref(f);
+        if (dberr) {
+            http_db_error(req, c);
+            return;
+        }
+        if (d <= 0) {
+            http_error(req, 409, "not_ready", "新增课时的音视频仍在处理中，请稍后再提交");
+            return;
+        }
+    }
+    json_t *snap = http_defer_json(req, json_pick(o, SNAPSHOT_KEYS, VN(SNAPSHOT_KEYS)));
+    const char *key;
+    json_t *v;
+    json_object_foreach(ch, key, v) if (strcmp(key, "lessons_add")) json_object_set(snap, key, v);
+    json_object_set_new(snap, "revision", revision_diff(o, ch));
+    if (!review_revision_submit(req, c, &COURSE_REVIEW, id, snap, NULL))
+        return;
+    reply_revision(req, c, id, http_printf(req, "提交党课《%s》的修订审核", jstr(o, "title")), 200);
+}
+
+static void withdraw_revision(http_req_t *req)
+{
+    int64_t id;
+    db_conn_t *c = http_db_change(req, &id);
+    if (!c)
+        return;
+    json_t *o = revisable(req, c, id);
+    if (!o)
+        return;
+    json_t *rv = http_defer_json(req, review_revision_json(c, &COURSE_REVIEW, id));
+    if (!rv) {
+        http_db_error(req, c);
+        return;
+    }
+    if (!json_is_object(rv) || strcmp(jstr(rv, "status"), "in_review")) {
+        http_error(req, 409, "conflict", "修订不在审核中");
+        return;
+    }
+    if (!review_withdraw(req, c, &COURSE_REVIEW, id, NULL))
+        return;
+    reply_revision(req, c, id, http_printf(req, "撤回党课《%s》的修订", jstr(o, "title")), 200);
+}
+
+static void discard_revision(http_req_t *req)
+{
+    int64_t id;
+    db_conn_t *c = http_db_change(req, &id);
+    if (!c)
+        return;
+    json_t *o = revisable(req, c, id);
+    if (!o || !review_revision_discard(req, c, &COURSE_REVIEW, id))
+        return;
+    reply_revision(req, c, id, http_printf(req, "放弃党课《%s》的修订", jstr(o, "title")), 204);
+}
+
+int course_revised(db_conn_t *c, const review_event_t *ev, json_t *ch)
+{
+    int64_t id = ev->ref_id, now = time_now_ms();
+    qb_t q;
+    qb_init(&q, "UPDATE courses SET updated_at = ");
+    qb_int(&q, now);
+    for (size_t i = 0; i < VN(REV_TEXT); i++)
+        if (jhas(ch, REV_TEXT[i])) {
+            qb_sql(&q, ", ");
+            qb_sql(&q, REV_TEXT[i]); /* a constant column name */
+            qb_sql(&q, " = ");
+            qb_text(&q, jstr(ch, REV_TEXT[i]));
+        }
+    char *tags = jhas(ch, "tags") ? tags_text(json_object_get(ch, "tags")) : NULL;
+    if (tags) {
+        qb_sql(&q, ", tags = ");
+        qb_text(&q, tags);
+    }
+    if (jhas(ch, "cover_file_id")) {
+        qb_sql(&q, ", cover_file_id = ");
+        if (jint(ch, "cover_file_id", 0))
+            qb_int(&q, jint(ch, "cover_file_id", 0));
+        else
+            qb_sql(&q, "NULL");
+    }
+    qb_sql(&q, " WHERE id = ");
+    qb_int(&q, id);
+    qb_sql(&q, " AND status = 'approved' AND deleted_at IS NULL");
+    free(tags);
+    db_stmt_t *st = qb_prepare(c, &q);
+    int rc = st ? db_step(st) : DB_ERROR;
+    db_done(st);
+    qb_free(&q);
+    if (rc != DB_DONE)
+        return -1;
+    if (db_changes(c) != 1) {
+        review_hook_conflict("党课已删除，修订不能生效");
+        return -1;
+    }
+    size_t i;
+    json_t *l;
+    json_array_foreach(json_object_get(ch, "lessons_add"), i, l)
+    {
+        bool dberr = false;
+        json_t *f = storage_file_summary(c, jint(l, "file_id", 0), &dberr);
+        int64_t dur = f ? jint(f, "duration_ms", 0) : 0;
+        json_decref(f);
+        if (dberr)
+            return -1;
+        st = db_prepare(
+            c, "INSERT INTO course_lessons (course_id, position, title, file_id, media, duration_ms, "
+               "created_at) VALUES (?, (SELECT COALESCE(MAX(position), 0) + 1 FROM course_lessons "
+               "WHERE course_id = ?), ?, ?, ?, ?, ?)");
+        rc = DB_ERROR;
+        if (st) {
+            db_bind_int64(st, 1, id);
+            db_bind_int64(st, 2, id);
+            db_bind_text(st, 3, jstr(l, "title"));
+            db_bind_int64(st, 4, jint(l, "file_id", 0));
+            db_bind_text(st, 5, jstr(l, "media"));
+            db_bind_int64(st, 6, dur);
+            db_bind_int64(st, 7, now);
+            rc = db_step(st);
+        }
+        db_done(st);
+        if (rc != DB_DONE)
+            return -1;
+    }
+    if (jhas(ch, "title") && review_retitle(c, &COURSE_REVIEW, id, NULL, jstr(ch, "title")) != 0)
+        return -1;
+    return 0;
+}
+
 static void course_cover(http_req_t *req)
 {
     int64_t id;
@@ -1038,6 +1385,24 @@ static const http_route_t routes[] = {
     {.method = "POST", .pattern = "/api/v1/course/courses/{id}/withdraw", .handler = withdraw_course,
      .perm = "course.manage", .summary = "撤回党课审核", .audit = "course.withdraw", .resource = &COURSES,
      HTTP_OUT(COURSE_OUT), .notes = "before the first decision (else 409)"},
+    {.method = "PUT", .pattern = "/api/v1/course/courses/{id}/revision", .handler = save_revision,
+     .perm = "course.manage", .summary = "保存党课修订", .audit = "course.revise", .resource = &COURSES,
+     HTTP_BODY(REVISION_BODY), HTTP_OUT(COURSE_OUT), .example = "{\"lecturer_name\":\"李老师\"}",
+     .notes = "a published course; the fields that differ from the published ones are kept as its revision "
+              "(replacing the one saved before) while members see the published course; lessons are only "
+              "appended (lessons_add); 409 when not published or the revision is in review; adds revision"},
+    {.method = "POST", .pattern = "/api/v1/course/courses/{id}/revision/submit", .handler = submit_revision,
+     .perm = "course.manage", .summary = "提交党课修订审核", .audit = "course.revision_submit",
+     .resource = &COURSES, HTTP_OUT(COURSE_OUT),
+     .notes = "to the course's review chain with a snapshot showing each change (revision: [{field, title, before, "
+              "after}]); applied on the last approval; 409 without a saved revision, 409 not_ready while a new "
+              "lesson's file is still probed"},
+    {.method = "POST", .pattern = "/api/v1/course/courses/{id}/revision/withdraw", .handler = withdraw_revision,
+     .perm = "course.manage", .summary = "撤回党课修订审核", .audit = "course.revision_withdraw",
+     .resource = &COURSES, HTTP_OUT(COURSE_OUT), .notes = "before the first decision (else 409)"},
+    {.method = "DELETE", .pattern = "/api/v1/course/courses/{id}/revision", .handler = discard_revision,
+     .perm = "course.manage", .summary = "放弃党课修订", .audit = "course.revision_discard", .resource = &COURSES,
+     .status = 204, .notes = "not while in review (409); the published course stays"},
 };
 // clang-format on
 

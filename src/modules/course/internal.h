@@ -53,6 +53,10 @@ void course_filters(http_req_t *req, qb_t *w);
 /* The members' page of a course as an absolute URL (written into out). */
 void course_member_url(http_req_t *req, int64_t id, char *out, size_t n);
 
+/* The review engine's `revised` hook of kind "course" (courses_api.c):
+ * applies an approved revision to the published course. 0 or -1. */
+int course_revised(db_conn_t *c, const review_event_t *ev, json_t *changes);
+
 int course_course_routes(zd_app_t *app, char *err, size_t errlen);
 int course_catalog_routes(zd_app_t *app, char *err, size_t errlen);
 int course_learn_routes(zd_app_t *app, char *err, size_t errlen);

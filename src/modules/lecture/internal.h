@@ -48,6 +48,13 @@ json_t *lecture_sessions_json(db_conn_t *c, int64_t lecture_id, int64_t user_id)
 /* Answers with the poster of a lecture JSON (poster_file_id), or 404. */
 void lecture_send_poster(http_req_t *req, db_conn_t *c, json_t *lecture);
 
+/* The review engine's `revised` hook of kind "lecture" (lectures_api.c):
+ * applies an approved revision's changes to the published lecture and its
+ * sessions, tells the members booked on a session whose time or place
+ * changed (lecture.session_changed), re-indexes. 0 or -1 (a conflict
+ * through review_hook_conflict). */
+int lecture_revised(db_conn_t *c, const review_event_t *ev, json_t *changes);
+
 /* The search service's kind "lecture" (index.c). */
 extern const search_kind_t LECTURE_SEARCH;
 /* Writes lecture id into the search index (or removes it when deleted), in

@@ -31,8 +31,10 @@ static const zd_label_t PHASE[] = {{"upcoming", "未开始", "primary"},
                                    {"ended", "已结束", "info"},
                                    {"cancelled", "已取消", "warning"},
                                    {NULL}};
-static const zd_label_t KINDS[] = {
-    {"lecture.cancelled", "讲堂取消", "warning"}, {"lecture.booking", "讲堂预约", "success"}, {NULL}};
+static const zd_label_t KINDS[] = {{"lecture.cancelled", "讲堂取消", "warning"},
+                                   {"lecture.booking", "讲堂预约", "success"},
+                                   {"lecture.session_changed", "讲堂场次变更", "warning"},
+                                   {NULL}};
 static const zd_label_t TARGETS[] = {{"lecture", "讲堂"},
                                      {"lecture_session", "讲堂场次"},
                                      {"lecture_booking", "讲堂预约"},
@@ -68,7 +70,8 @@ const review_kind_t LECTURE_REVIEW = {.kind = "lecture",
                                       .title = "初心讲堂",
                                       .table = "lectures",
                                       .link = "/lecture/lectures/%lld",
-                                      .levels = REVIEW_DISTRICT_CITY};
+                                      .levels = REVIEW_DISTRICT_CITY,
+                                      .revised = lecture_revised};
 
 /* ---- the module ---- */
 

@@ -16,6 +16,7 @@
 
 const char *const REVIEW_STATUSES[] = {"draft",    "in_review", "returned", "approved",
                                        "rejected", "withdrawn", NULL};
+const char *const REVIEW_REVISION_STATUSES[] = {"editing", "in_review", "returned", "rejected", NULL};
 const char *const REVIEW_DECIDE_PERMS[] = {"review.street", "review.district", "review.city", NULL};
 const char *const REVIEW_ORG_TYPES[] = {"street", "district", "city", NULL};
 
@@ -91,7 +92,7 @@ json_t *review_chain(db_conn_t *c, const review_kind_t *k)
 #define ITEM_COLS                                                                                            \
     "id, ref_id, org_id, district_id, created_by, level_at, submitted_at, level, nlevels, version, "         \
     "round_decisions, kind, status, level_perm, level_org_type, title, category, blocked_hash, "             \
-    "override_hash, blocked_findings, levels"
+    "override_hash, blocked_findings, levels, revision, revision_status, revision_by, revisions"
 
 static char *dup_col(db_stmt_t *st, int i)
 {
@@ -101,7 +102,7 @@ static char *dup_col(db_stmt_t *st, int i)
 int review_item_get(db_conn_t *c, int64_t id, const char *kind, int64_t ref_id, bool lock, review_row_t *r)
 {
     memset(r, 0, sizeof *r);
-    char sql[512];
+    char sql[768];
     snprintf(sql, sizeof sql, "SELECT " ITEM_COLS " FROM review_items WHERE %s%s",
              kind ? "kind = ? AND ref_id = ?" : "id = ?", lock ? FOR_UPDATE_CLAUSE : "");
     db_stmt_t *st = db_prepare(c, sql);
@@ -137,6 +138,11 @@ int review_item_get(db_conn_t *c, int64_t id, const char *kind, int64_t ref_id, 
         r->override_hash = dup_col(st, 18);
         r->blocked_findings = dup_col(st, 19);
         r->levels = db_col_is_null(st, 20) ? NULL : json_loads(db_col_text(st, 20), 0, NULL);
+        r->revision = db_col_is_null(st, 21) ? NULL : json_loads(db_col_text(st, 21), 0, NULL);
+        snprintf(r->revision_status, sizeof r->revision_status, "%s",
+                 db_col_is_null(st, 22) ? "" : db_col_text(st, 22));
+        r->revision_by = db_col_is_null(st, 23) ? 0 : db_col_int64(st, 23);
+        r->revisions = (int)db_col_int64(st, 24);
     }
     db_done(st);
     return rc == DB_ROW ? 1 : rc == DB_DONE ? 0 : -1;
@@ -152,6 +158,7 @@ void review_row_free(review_row_t *r)
     free(r->override_hash);
     free(r->blocked_findings);
     json_decref(r->levels);
+    json_decref(r->revision);
     memset(r, 0, sizeof *r);
 }
 
@@ -543,8 +550,18 @@ static void refuse_blocked(http_req_t *req, db_conn_t *c, const review_kind_t *k
     http_json(req, 422, body);
 }
 
-bool review_submit(http_req_t *req, db_conn_t *c, const review_kind_t *k, int64_t ref_id, json_t *snapshot,
-                   json_t **item)
+/* A revision may be submitted: the item approved, its revision saved and not in review. */
+static bool revision_submittable(const review_row_t *r)
+{
+    return !strcmp(r->status, "approved") && r->revision &&
+           (!strcmp(r->revision_status, "editing") || !strcmp(r->revision_status, "returned") ||
+            !strcmp(r->revision_status, "rejected"));
+}
+
+/* A submission round: of the row itself, or (revision) of the changes to
+ * the approved row, which stays as it is meanwhile (no mirror, no hook). */
+static bool submit_round(http_req_t *req, db_conn_t *c, const review_kind_t *k, int64_t ref_id,
+                         json_t *snapshot, json_t **item, bool revision)
 {
     review_row_t r;
     json_t *findings = NULL, *chain = NULL;
@@ -557,7 +574,14 @@ bool review_submit(http_req_t *req, db_conn_t *c, const review_kind_t *k, int64_
             http_error(req, 404, "not_found", "审核事项不存在");
         return false;
     }
-    if (strcmp(r.status, "draft") && strcmp(r.status, "returned") && strcmp(r.status, "withdrawn")) {
+    if (revision && !revision_submittable(&r)) {
+        http_error(req, 409, "conflict", "%s",
+                   !strcmp(r.revision_status, "in_review") ? "修订已在审核中"
+                                                           : "没有可提交的修订（请先保存修订内容）");
+        goto out;
+    }
+    if (!revision && strcmp(r.status, "draft") && strcmp(r.status, "returned") &&
+        strcmp(r.status, "withdrawn")) {
         http_error(req, 409, "conflict", "只有草稿、退回修改或已撤回的内容可以提交（当前：%s）",
                    !strcmp(r.status, "in_review")  ? "审核中"
                    : !strcmp(r.status, "approved") ? "已通过"
@@ -623,9 +647,15 @@ bool review_submit(http_req_t *req, db_conn_t *c, const review_kind_t *k, int64_
     qb_int(&q, now);
     qb_sql(&q, "), blocked_hash = NULL, blocked_findings = NULL, updated_at = ");
     qb_int(&q, now);
+    if (revision) {
+        qb_sql(&q, ", revision_status = 'in_review', revision_by = ");
+        qb_int(&q, http_user_id(req));
+    }
     qb_sql(&q, " WHERE id = ");
     qb_int(&q, r.id);
-    qb_sql(&q, " AND status IN ('draft', 'returned', 'withdrawn')");
+    qb_sql(&q, revision
+                   ? " AND status = 'approved' AND revision_status IN ('editing', 'returned', 'rejected')"
+                   : " AND status IN ('draft', 'returned', 'withdrawn')");
     free(lv);
     if (!ok) {
         qb_free(&q);
@@ -647,10 +677,13 @@ bool review_submit(http_req_t *req, db_conn_t *c, const review_kind_t *k, int64_
                          .version = v,
                          .status = "in_review",
                          .snapshot = snapshot};
-    ok = review_history_add(req, c, &r, v, 0, NULL, "submit",
-                            overridden ? "校对严重问题已由审核人员豁免" : NULL, -1, now) == 0 &&
+    const char *note = revision ? (overridden ? "提交修订（校对严重问题已由审核人员豁免）" : "提交修订")
+                       : overridden ? "校对严重问题已由审核人员豁免"
+                                    : NULL;
+    ok = review_history_add(req, c, &r, v, 0, NULL, "submit", note, -1, now) == 0 &&
          review_stat(c, &r, "submitted", 0, 0, now) == 0 &&
-         review_mirror(c, k, ref_id, "in_review", 1, now) == 0 && (!k->changed || k->changed(c, &ev) == 0) &&
+         (revision || (review_mirror(c, k, ref_id, "in_review", 1, now) == 0 &&
+                       (!k->changed || k->changed(c, &ev) == 0))) &&
          review_notify_reviewers(c, k, &r, jstr(l1, "perm"), jstr(l1, "org_type"), jstr(l1, "title")) == 0;
     if (!ok) {
         review_fail(req, c);
@@ -666,6 +699,12 @@ out:
     json_decref(chain);
     review_row_free(&r);
     return done;
+}
+
+bool review_submit(http_req_t *req, db_conn_t *c, const review_kind_t *k, int64_t ref_id, json_t *snapshot,
+                   json_t **item)
+{
+    return submit_round(req, c, k, ref_id, snapshot, item, false);
 }
 
 bool review_submit_item(http_req_t *req, db_conn_t *c, const review_kind_t *k, int64_t ref_id, json_t *item,
@@ -704,8 +743,13 @@ bool review_withdraw(http_req_t *req, db_conn_t *c, const review_kind_t *k, int6
     bool done = false;
     int64_t now = time_now_ms();
     qb_t q;
-    qb_init(&q, "UPDATE review_items SET status = 'withdrawn', level = 0, level_perm = NULL, "
-                "level_org_type = NULL, updated_at = ");
+    /* a revision withdrawn: the item is approved again, the revision editable */
+    bool rev = r.revision_status[0] != 0;
+    const char *to = rev ? "approved" : "withdrawn";
+    qb_init(&q, "UPDATE review_items SET status = ");
+    qb_text(&q, to);
+    qb_sql(&q, rev ? ", revision_status = 'editing'" : "");
+    qb_sql(&q, ", level = 0, level_perm = NULL, level_org_type = NULL, updated_at = ");
     qb_int(&q, now);
     qb_sql(&q, " WHERE id = ");
     qb_int(&q, r.id);
@@ -718,12 +762,12 @@ bool review_withdraw(http_req_t *req, db_conn_t *c, const review_kind_t *k, int6
                          .actor_id = http_user_id(req),
                          .version = r.version,
                          .status = "withdrawn"};
-    snprintf(r.status, sizeof r.status, "withdrawn");
+    snprintf(r.status, sizeof r.status, "%s", to);
     review_hook_reset();
-    if (review_status_move(c, &r, "in_review", "withdrawn") ||
-        review_history_add(req, c, &r, r.version, 0, NULL, "withdraw", NULL, -1, now) ||
-        review_stat(c, &r, "withdrawn", 0, 0, now) || review_mirror(c, k, ref_id, "withdrawn", 0, now) ||
-        (k->changed && k->changed(c, &ev))) {
+    if (review_status_move(c, &r, "in_review", to) ||
+        review_history_add(req, c, &r, r.version, 0, NULL, "withdraw", rev ? "撤回修订" : NULL, -1, now) ||
+        review_stat(c, &r, "withdrawn", 0, 0, now) ||
+        (!rev && (review_mirror(c, k, ref_id, "withdrawn", 0, now) || (k->changed && k->changed(c, &ev))))) {
         review_fail(req, c);
         goto out;
     }
@@ -798,6 +842,126 @@ static json_t *versions_json(db_conn_t *c, int64_t item_id)
     return a;
 }
 
+/* ---- revisions of an approved item ---- */
+
+/* The revision part of an item's JSON: {status, review_level, level_title,
+ * changes, by} or null (new reference). lv: the item's chain (borrowed). */
+static json_t *review_revision_of(const review_row_t *r, json_t *lv)
+{
+    if (!r->revision_status[0])
+        return json_null();
+    bool in_review = !strcmp(r->revision_status, "in_review");
+    const char *lt =
+        in_review && r->level > 0 ? jstr(json_array_get(lv, (size_t)r->level - 1), "title") : NULL;
+    json_t *o = json_object();
+    json_object_set_new(o, "status", json_string(r->revision_status));
+    json_object_set_new(o, "review_level", json_integer(in_review ? r->level : 0));
+    json_object_set_new(o, "level_title", json_text_or_null(lt));
+    json_object_set_new(o, "changes", r->revision ? json_incref(r->revision) : json_object());
+    json_object_set_new(o, "by", r->revision_by ? json_integer(r->revision_by) : json_null());
+    json_object_set_new(o, "withdrawable",
+                        json_boolean(in_review && !strcmp(r->status, "in_review") && r->level == 1 &&
+                                     r->round_decisions == 0));
+    return o;
+}
+
+json_t *review_revision_json(db_conn_t *c, const review_kind_t *k, int64_t ref_id)
+{
+    review_row_t r;
+    int rc = review_item_get(c, 0, k->kind, ref_id, false, &r);
+    json_t *o = NULL;
+    if (rc == 0)
+        o = json_null();
+    else if (rc == 1) {
+        json_t *lv = r.levels ? json_incref(r.levels) : review_chain(c, k);
+        o = lv ? review_revision_of(&r, lv) : NULL;
+        json_decref(lv);
+    }
+    review_row_free(&r);
+    return o;
+}
+
+/* The item of an approved row, locked; 1, or 0 after answering 404/409/5xx. */
+static int revision_item(http_req_t *req, db_conn_t *c, const review_kind_t *k, int64_t ref_id,
+                         review_row_t *r)
+{
+    int rc = review_item_get(c, 0, k->kind, ref_id, true, r);
+    if (rc < 0)
+        http_db_error(req, c);
+    else if (rc == 0)
+        http_error(req, 409, "conflict", "尚未发布的内容没有修订，请直接修改");
+    else if (!k->revised) {
+        http_error(req, 409, "conflict", "%s不支持修订", k->title);
+        rc = 0;
+    } else if (!strcmp(r->revision_status, "in_review")) {
+        http_error(req, 409, "conflict", "修订正在审核中，不能修改或放弃（可先撤回）");
+        rc = 0;
+    } else if (strcmp(r->status, "approved")) {
+        http_error(req, 409, "conflict", "只有已发布（审核通过）的内容可以修订");
+        rc = 0;
+    }
+    return rc;
+}
+
+bool review_revision_save(http_req_t *req, db_conn_t *c, const review_kind_t *k, int64_t ref_id,
+                          json_t *changes)
+{
+    review_row_t r;
+    if (revision_item(req, c, k, ref_id, &r) != 1) {
+        review_row_free(&r);
+        return false;
+    }
+    char *cj = json_dumps(changes, JSON_SORT_KEYS | JSON_COMPACT);
+    qb_t q;
+    qb_init(&q, "UPDATE review_items SET revision = ");
+    qb_text(&q, cj);
+    /* a returned or rejected revision, edited, is a revision being edited */
+    qb_sql(&q, ", revision_status = 'editing', revision_by = ");
+    qb_int(&q, http_user_id(req));
+    qb_sql(&q, ", updated_at = ");
+    qb_int(&q, time_now_ms());
+    qb_sql(&q, " WHERE id = ");
+    qb_int(&q, r.id);
+    qb_sql(&q, " AND status = 'approved' AND (revision_status IS NULL OR revision_status <> 'in_review')");
+    free(cj);
+    bool ok = res_transition(req, c, &q, "修订已被提交审核");
+    review_row_free(&r);
+    return ok;
+}
+
+bool review_revision_submit(http_req_t *req, db_conn_t *c, const review_kind_t *k, int64_t ref_id,
+                            json_t *snapshot, json_t **item)
+{
+    if (!k->revised) {
+        http_error(req, 409, "conflict", "%s不支持修订", k->title);
+        return false;
+    }
+    return submit_round(req, c, k, ref_id, snapshot, item, true);
+}
+
+bool review_revision_discard(http_req_t *req, db_conn_t *c, const review_kind_t *k, int64_t ref_id)
+{
+    review_row_t r;
+    if (revision_item(req, c, k, ref_id, &r) != 1) {
+        review_row_free(&r);
+        return false;
+    }
+    if (!r.revision_status[0]) {
+        review_row_free(&r);
+        http_error(req, 409, "conflict", "没有进行中的修订");
+        return false;
+    }
+    qb_t q;
+    qb_init(&q, "UPDATE review_items SET revision = NULL, revision_status = NULL, revision_by = NULL, "
+                "updated_at = ");
+    qb_int(&q, time_now_ms());
+    qb_sql(&q, " WHERE id = ");
+    qb_int(&q, r.id);
+    qb_sql(&q, " AND status = 'approved' AND revision_status IN ('editing', 'returned', 'rejected')");
+    review_row_free(&r);
+    return res_transition(req, c, &q, "修订已被提交审核");
+}
+
 json_t *review_row_json(db_conn_t *c, const review_row_t *r)
 {
     json_t *h = history_json(c, r->id), *v = h ? versions_json(c, r->id) : NULL;
@@ -836,6 +1000,8 @@ json_t *review_row_json(db_conn_t *c, const review_row_t *r)
     json_object_set_new(
         o, "withdrawable",
         json_boolean(!strcmp(r->status, "in_review") && r->level == 1 && r->round_decisions == 0));
+    json_object_set_new(o, "revisions", json_integer(r->revisions));
+    json_object_set_new(o, "revision", review_revision_of(r, lv));
     json_object_set_new(o, "history", h);
     json_object_set_new(o, "versions", v);
     return o;

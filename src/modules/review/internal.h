@@ -23,10 +23,13 @@ const char *review_level_title(const char *org_type);
 /* An item row, loaded with review_item_get. */
 typedef struct {
     int64_t id, ref_id, org_id, district_id, created_by, level_at, submitted_at;
-    int level, nlevels, version, round_decisions;
+    int level, nlevels, version, round_decisions, revisions;
     char kind[32], status[16], level_perm[32], level_org_type[16];
+    char revision_status[16]; /* "" without a revision; editing, in_review, returned, rejected */
+    int64_t revision_by;
     char *title, *category, *blocked_hash, *override_hash, *blocked_findings;
-    json_t *levels; /* the chain copied at submission, or NULL */
+    json_t *levels;   /* the chain copied at submission, or NULL */
+    json_t *revision; /* the revision's changes, or NULL */
 } review_row_t;
 /* Loads by id (kind NULL) or by (kind, ref_id); lock: FOR UPDATE. 1 found,
  * 0 absent, -1 database error. review_row_free releases it. */

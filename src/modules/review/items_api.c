@@ -32,7 +32,8 @@ const zd_resource_t REVIEW_ITEMS = {.name = "review_item",
     "i.id, i.kind, i.ref_id, i.org_id, i.title, i.category, i.status, i.level, i.nlevels, "                  \
     "i.level_org_type, "                                                                                     \
     "i.version, i.level_at, i.submitted_at, i.created_by, i.updated_at, "                                    \
-    "(SELECT name FROM orgs WHERE id = i.org_id), (SELECT name FROM users WHERE id = i.created_by)"
+    "(SELECT name FROM orgs WHERE id = i.org_id), (SELECT name FROM users WHERE id = i.created_by), "        \
+    "i.revision_status"
 
 static json_t *item_row(db_stmt_t *st, void *ud)
 {
@@ -64,6 +65,7 @@ static json_t *item_row(db_stmt_t *st, void *ud)
     json_object_set_new(o, "updated_at", json_time(db_col_int64(st, 14)));
     json_object_set_new(o, "org_name", json_col_text(st, 15));
     json_object_set_new(o, "created_by_name", json_col_text(st, 16));
+    json_object_set_new(o, "revision_status", json_col_text(st, 17));
     return o;
 }
 
@@ -95,6 +97,8 @@ static const vfield_t ITEM_OUT[] = {
     {"submitted_at", V_TIME},
     {"created_by", V_ID},
     {"created_by_name", V_STR},
+    {"revision_status", V_ENUM, .choices = REVIEW_REVISION_STATUSES,
+     .title = "修订状态（已发布内容的修订；无修订为 null）"},
 };
 static const vfield_t DECISION_BODY[] = {
     {"action", V_ENUM, true, .choices = DECISIONS,
@@ -402,11 +406,24 @@ static void decide(http_req_t *req)
         }
     } else
         status = !strcmp(action, "return") ? "returned" : "rejected";
+    /* a revision's round ends with the item approved again (the published
+     * row never left it); the revision keeps the outcome */
+    bool rev = r.revision_status[0] != 0;
+    const char *item_status = rev && strcmp(status, "in_review") ? "approved" : status;
     if (strcmp(status, "in_review")) {
         qb_sql(&q, ", status = ");
-        qb_text(&q, status);
+        qb_text(&q, item_status);
         qb_sql(&q, ", level_perm = NULL, level_org_type = NULL");
-        if (!strcmp(status, "returned"))
+        if (rev) {
+            qb_sql(&q, ", level = 0");
+            if (final)
+                qb_sql(&q, ", revision = NULL, revision_status = NULL, revision_by = NULL, "
+                           "revisions = revisions + 1");
+            else {
+                qb_sql(&q, ", revision_status = ");
+                qb_text(&q, status);
+            }
+        } else if (!strcmp(status, "returned"))
             qb_sql(&q, ", level = 0");
         else {
             qb_sql(&q, ", finished_at = ");
@@ -435,7 +452,12 @@ static void decide(http_req_t *req)
     char msg[800];
     const char *t = r.title ? r.title : "";
     int tn = (int)utf8_prefix(t, strlen(t), 80);
-    if (final)
+    if (rev && strcmp(status, "in_review"))
+        snprintf(msg, sizeof msg, "《%.*s》的修订%s", tn, t,
+                 final                         ? "已审核通过，已生效"
+                 : !strcmp(status, "returned") ? "被退回修改，已发布的内容不变"
+                                               : "未通过，已发布的内容不变");
+    else if (final)
         snprintf(msg, sizeof msg, "《%.*s》已审核通过", tn, t);
     else if (next)
         snprintf(msg, sizeof msg, "《%.*s》已通过%s，进入%s", tn, t, level_title, jstr(next, "title"));
@@ -443,14 +465,18 @@ static void decide(http_req_t *req)
         snprintf(msg, sizeof msg, "《%.*s》%s：%s", tn, t, level_title,
                  !strcmp(status, "returned") ? "退回修改" : "驳回");
     review_hook_reset();
+    if (rev && r.revision_by)
+        r.created_by = r.revision_by; /* who submitted the revision is told */
     bool ok =
         review_history_add(req, c, &r, r.version, level, level_title, action, opinion, dur, now) == 0 &&
         review_stat(c, &r, "decided", level, dur, now) == 0 &&
-        (strcmp(status, "in_review") ? review_status_move(c, &r, "in_review", status) == 0 : true) &&
+        (strcmp(status, "in_review") ? review_status_move(c, &r, "in_review", item_status) == 0 : true) &&
         (strcmp(status, "in_review") ? review_stat(c, &r, status, 0, 0, now) == 0 : true) &&
-        (!final || !k->approving || k->approving(c, &ev) == 0) &&
-        review_mirror(c, k, r.ref_id, status, new_level, now) == 0 &&
-        (final ? (!k->approved || k->approved(c, &ev) == 0) : (!k->changed || k->changed(c, &ev) == 0)) &&
+        (rev ? (!final || (k->revised && k->revised(c, &ev, r.revision) == 0))
+             : (!final || !k->approving || k->approving(c, &ev) == 0) &&
+                   review_mirror(c, k, r.ref_id, status, new_level, now) == 0 &&
+                   (final ? (!k->approved || k->approved(c, &ev) == 0)
+                          : (!k->changed || k->changed(c, &ev) == 0))) &&
         review_notify_submitter(c, k, &r, "review.decision", msg, opinion) == 0 &&
         (!next || review_notify_reviewers(c, k, &r, jstr(next, "perm"), jstr(next, "org_type"),
                                           jstr(next, "title")) == 0);

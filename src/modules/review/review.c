@@ -29,6 +29,11 @@ static const zd_label_t ACTION[] = {{"submit", "提交", "primary"},
                                     {"reject", "驳回", "danger"},
                                     {"override", "豁免校对拦截", "warning"},
                                     {NULL}};
+static const zd_label_t REVISION[] = {{"editing", "修订中", "warning"},
+                                      {"in_review", "修订审核中", "primary"},
+                                      {"returned", "修订退回", "danger"},
+                                      {"rejected", "修订未通过", "danger"},
+                                      {NULL}};
 static const zd_label_t ORG_LEVEL[] = {
     {"street", "街镇", "info"}, {"district", "区", "primary"}, {"city", "市", "success"}, {NULL}};
 static const zd_label_t AUDIT[] = {{"review.approve", "审核通过", NULL},
@@ -38,10 +43,13 @@ static const zd_label_t AUDIT[] = {{"review.approve", "审核通过", NULL},
                                    {NULL}};
 /* filled in start() from the registered kinds */
 static zd_label_t KIND_LABELS[33];
-static const zd_dict_t DICTS[] = {
-    {"review_status", "审核状态", STATUS},       {"review_action", "审核操作", ACTION},
-    {"review_org_level", "审核层级", ORG_LEVEL}, {"review_kind", "审核类型", KIND_LABELS},
-    {"audit_action", "审计操作", AUDIT},         {NULL}};
+static const zd_dict_t DICTS[] = {{"review_status", "审核状态", STATUS},
+                                  {"review_action", "审核操作", ACTION},
+                                  {"review_org_level", "审核层级", ORG_LEVEL},
+                                  {"review_kind", "审核类型", KIND_LABELS},
+                                  {"audit_action", "审计操作", AUDIT},
+                                  {"review_revision_status", "修订状态", REVISION},
+                                  {NULL}};
 
 static int todo(http_req_t *req, db_conn_t *c, json_t *items)
 {

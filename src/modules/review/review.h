@@ -102,6 +102,13 @@ typedef struct review_kind {
     int (*approving)(db_conn_t *c, const review_event_t *ev);
     /* After any other change (submitted, returned, rejected, withdrawn). May be NULL. */
     int (*changed)(db_conn_t *c, const review_event_t *ev);
+    /* Revisions (修订, docs/review.md): after the last level approved a
+     * revision of an approved row, inside the transaction: apply `changes`
+     * (the object the module saved with review_revision_save, borrowed) to
+     * the live row — update it, index it, tell whom it concerns. -1 fails
+     * the decision (rolled back; 409 after review_hook_conflict). A kind
+     * without it has no revisions (409). May be NULL. */
+    int (*revised)(db_conn_t *c, const review_event_t *ev, json_t *changes);
 } review_kind_t;
 
 /* For a hook about to return -1 because of the data, not of a failure (a
@@ -174,6 +181,43 @@ json_t *review_item_json(db_conn_t *c, const review_kind_t *k, int64_t ref_id);
 /* Can the caller decide or override items of this kind at level `level`
  * for organisation org_id? (a reviewer opening a submission's detail page) */
 bool review_can_decide(http_req_t *req, db_conn_t *c, const review_kind_t *k, int64_t org_id, int level);
+
+/* Revisions (修订) of an approved row, for kinds with a `revised` hook.
+ * The module keeps its row as published (its status stays "approved": the
+ * engine writes nothing into the module's table during a revision) and
+ * the changes beside it, in the item:
+ *
+ *   approved ──save──▶ approved + revision editing ──submit──▶ in_review (level 1…, revision in_review)
+ *      ▲                     ▲  │discard                          │ approve (last level): `revised` applies
+ *      │                     │  ▼                                 │   the changes, revision cleared
+ *      └─────────────────────┴── approved + revision returned / rejected / editing (withdrawn)
+ *
+ * save:    review_revision_save(req, c, k, ref_id, changes) — the module
+ *          validated `changes` (borrowed) with its own create/update rules;
+ *          409 when the row is not approved, the revision is in review or
+ *          the kind has no revisions. Replaces the changes saved before.
+ * submit:  review_revision_submit(req, c, k, ref_id, snapshot, &item) — as
+ *          review_submit (checks, 422 on block findings, a new version in
+ *          the history); the snapshot should show the changes (field,
+ *          before, after) to the reviewers.
+ * withdraw: review_withdraw (level 1, before its first decision): the
+ *          revision is editable again.
+ * discard: review_revision_discard — not while in review (409).
+ * Return or reject leave the published row untouched and the revision
+ * editable (returned / rejected); a rejected revision does not reject
+ * the item. false after answering. */
+bool review_revision_save(http_req_t *req, db_conn_t *c, const review_kind_t *k, int64_t ref_id,
+                          json_t *changes);
+bool review_revision_submit(http_req_t *req, db_conn_t *c, const review_kind_t *k, int64_t ref_id,
+                            json_t *snapshot, json_t **item);
+bool review_revision_discard(http_req_t *req, db_conn_t *c, const review_kind_t *k, int64_t ref_id);
+/* The row's revision {status, review_level, level_title, changes, by,
+ * withdrawable}, JSON null when it has none (new reference); NULL on a
+ * database error. */
+json_t *review_revision_json(db_conn_t *c, const review_kind_t *k, int64_t ref_id);
+
+/* A revision's statuses, {NULL}-terminated: editing, in_review, returned, rejected. */
+extern const char *const REVIEW_REVISION_STATUSES[];
 
 /* The statuses, {NULL}-terminated (for a module's V_ENUM filters). */
 extern const char *const REVIEW_STATUSES[];

@@ -16,6 +16,11 @@ export const courseApi = {
   remove: (id) => api.del(`${V}/course/courses/${id}`),
   submit: (id) => api.post(`${V}/course/courses/${id}/submit`),
   withdraw: (id) => api.post(`${V}/course/courses/${id}/withdraw`),
+  // the revision (修订) of a published course
+  saveRevision: (id, body) => api.put(`${V}/course/courses/${id}/revision`, body),
+  submitRevision: (id) => api.post(`${V}/course/courses/${id}/revision/submit`),
+  withdrawRevision: (id) => api.post(`${V}/course/courses/${id}/revision/withdraw`),
+  discardRevision: (id) => api.del(`${V}/course/courses/${id}/revision`),
   ratings: (q) => api.get(`${V}/course/ratings`, q),
   moderate: (id, action) => api.post(`${V}/course/ratings/${id}/moderate`, { action }),
   bookings: (q) => api.get(`${V}/course/bookings`, q),

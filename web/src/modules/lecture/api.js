@@ -14,6 +14,11 @@ export const lectureApi = {
   submit: (id) => api.post(`${V}/lecture/lectures/${id}/submit`),
   withdraw: (id) => api.post(`${V}/lecture/lectures/${id}/withdraw`),
   cancel: (id, reason) => api.post(`${V}/lecture/lectures/${id}/cancel`, { reason }),
+  // the revision (修订) of a published lecture
+  saveRevision: (id, body) => api.put(`${V}/lecture/lectures/${id}/revision`, body),
+  submitRevision: (id) => api.post(`${V}/lecture/lectures/${id}/revision/submit`),
+  withdrawRevision: (id) => api.post(`${V}/lecture/lectures/${id}/revision/withdraw`),
+  discardRevision: (id) => api.del(`${V}/lecture/lectures/${id}/revision`),
   addSession: (id, body) => api.post(`${V}/lecture/lectures/${id}/sessions`, body),
   updateSession: (sid, body) => api.patch(`${V}/lecture/sessions/${sid}`, body),
   removeSession: (sid) => api.del(`${V}/lecture/sessions/${sid}`),
