@@ -1,0 +1,264 @@
+/* outlines.c — GET /api/v1/grids/outlines: the grids in the caller's scope
+ * in their light form (grids.outline: simplified, rounded to about 1 m,
+ * written with the boundary) as one GeoJSON FeatureCollection for the map,
+ * built once per scope and version, kept gzip-compressed in memory, and
+ * answered with a strong ETag (304 when the browser has it).
+ *
+ * The version of a scope is one cheap aggregate over its grids (count,
+ * the sum of ids, the latest change of a grid and of its organisation,
+ * the latest change of a district): a grid written, deleted or moved, or a
+ * district renamed, gives another ETag; so does another scope or
+ * ?org_id (the scope's SQL and values are hashed in). The cache holds a
+ * few bodies (CACHE_SLOTS), the least recently used replaced; a scope's
+ * older body is replaced by its newer one. docs/grid.md. */
+#include "core/str.h"
+#include "http/valid.h"
+#include "modules/grid/internal.h"
+#include <math.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <zlib.h>
+
+#define CACHE_SLOTS 8
+
+typedef struct {
+    uint64_t scope, etag, used;
+    char *plain, *gz;
+    size_t plain_len, gz_len;
+} slot_t;
+
+static pthread_mutex_t cache_mu = PTHREAD_MUTEX_INITIALIZER;
+static slot_t cache[CACHE_SLOTS];
+static uint64_t cache_clock;
+
+static uint64_t fnv(uint64_t h, const void *p, size_t n)
+{
+    const unsigned char *b = p;
+    for (size_t i = 0; i < n; i++) {
+        h ^= b[i];
+        h *= 1099511628211ULL;
+    }
+    return h;
+}
+
+/* the scope's identity: the SQL of its condition and the values bound */
+static uint64_t scope_hash(const qb_t *w)
+{
+    uint64_t h = fnv(14695981039346656037ULL, "outlines-1", 10);
+    const char *sql = qb_text_sql(w);
+    h = fnv(h, sql, strlen(sql));
+    for (int i = 0; i < w->n; i++) {
+        h = fnv(h, &w->p[i].is_null, sizeof w->p[i].is_null);
+        if (w->p[i].is_text && w->p[i].s)
+            h = fnv(h, w->p[i].s, strlen(w->p[i].s) + 1);
+        else
+            h = fnv(h, &w->p[i].i, sizeof w->p[i].i);
+    }
+    return h;
+}
+
+/* gzip (level 6: built once, sent many times); NULL on failure */
+static char *gzip(const char *body, size_t len, size_t *out_len)
+{
+    z_stream z = {0};
+    if (deflateInit2(&z, 6, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK)
+        return NULL;
+    uLong cap = deflateBound(&z, (uLong)len);
+    char *out = malloc(cap);
+    if (!out) {
+        deflateEnd(&z);
+        return NULL;
+    }
+    z.next_in = (Bytef *)body;
+    z.avail_in = (uInt)len;
+    z.next_out = (Bytef *)out;
+    z.avail_out = (uInt)cap;
+    int rc = deflate(&z, Z_FINISH);
+    *out_len = z.total_out;
+    deflateEnd(&z);
+    if (rc != Z_STREAM_END) {
+        free(out);
+        return NULL;
+    }
+    return out;
+}
+
+/* Sends the cached body of etag, if held; true when it was sent. */
+static bool send_cached(http_req_t *req, uint64_t etag, bool gz)
+{
+    bool sent = false;
+    pthread_mutex_lock(&cache_mu);
+    for (int i = 0; i < CACHE_SLOTS; i++) {
+        slot_t *s = &cache[i];
+        if (s->plain && s->etag == etag) {
+            s->used = ++cache_clock;
+            if (gz && s->gz) {
+                http_add_header(req, "Content-Encoding", "gzip");
+                http_send(req, 200, "application/json; charset=utf-8", s->gz, s->gz_len);
+            } else {
+                http_send(req, 200, "application/json; charset=utf-8", s->plain, s->plain_len);
+            }
+            sent = true;
+            break;
+        }
+    }
+    pthread_mutex_unlock(&cache_mu);
+    return sent;
+}
+
+/* Keeps a body (taking plain and gz): in the scope's slot, else a free
+ * one, else the least recently used. */
+static void keep(uint64_t scope, uint64_t etag, char *plain, size_t plain_len, char *gz, size_t gz_len)
+{
+    pthread_mutex_lock(&cache_mu);
+    slot_t *s = NULL;
+    for (int i = 0; i < CACHE_SLOTS && !s; i++)
+        if (cache[i].plain && cache[i].scope == scope)
+            s = &cache[i];
+    for (int i = 0; i < CACHE_SLOTS && !s; i++)
+        if (!cache[i].plain)
+            s = &cache[i];
+    if (!s) {
+        s = &cache[0];
+        for (int i = 1; i < CACHE_SLOTS; i++)
+            if (cache[i].used < s->used)
+                s = &cache[i];
+    }
+    free(s->plain);
+    free(s->gz);
+    *s = (slot_t){.scope = scope, .etag = etag, .used = ++cache_clock, .plain = plain, .plain_len = plain_len,
+                  .gz = gz, .gz_len = gz_len};
+    pthread_mutex_unlock(&cache_mu);
+}
+
+typedef struct {
+    char *path, *name;
+} district_t;
+
+/* The FeatureCollection of the grids of w (ordered by code) into b; the
+ * district's name from the districts' paths (looked up here, not a
+ * correlated subquery per grid). false on a database error. */
+static bool build(db_conn_t *c, const qb_t *w, sbuf_t *b)
+{
+    district_t ds[256];
+    size_t nd = 0;
+    db_stmt_t *st =
+        db_prepare(c, "SELECT path, COALESCE(short_name, name) FROM orgs WHERE type = 'district' ORDER BY id");
+    if (!st)
+        return false;
+    int rc;
+    while ((rc = db_step(st)) == DB_ROW)
+        if (nd < VN(ds)) {
+            ds[nd].path = strdup(db_col_text(st, 0) ? db_col_text(st, 0) : "");
+            ds[nd].name = strdup(db_col_text(st, 1) ? db_col_text(st, 1) : "");
+            nd++;
+        }
+    db_done(st);
+    bool ok = rc == DB_DONE;
+    qb_t q;
+    qb_init(&q, "SELECT g.id, g.code, g.name, g.area_m2, o.path, COALESCE(g.outline, g.geometry)");
+    qb_append(&q, w);
+    qb_sql(&q, " ORDER BY g.code");
+    st = ok ? qb_prepare(c, &q) : NULL;
+    qb_free(&q);
+    ok = st != NULL;
+    sbuf_puts(b, "{\"type\":\"FeatureCollection\",\"features\":[");
+    bool first = true;
+    while (ok && (rc = db_step(st)) == DB_ROW) {
+        const char *path = db_col_text(st, 4), *district = NULL;
+        for (size_t i = 0; path && i < nd && !district; i++)
+            if (!strncmp(path, ds[i].path, strlen(ds[i].path)))
+                district = ds[i].name;
+        int64_t id = db_col_int64(st, 0);
+        json_t *p = json_pack("{s:o,s:o,s:o,s:f}", "code", json_col_text(st, 1), "name",
+                              json_col_text(st, 2), "district_name", json_text_or_null(district), "area_m2",
+                              round(db_col_double(st, 3)));
+        char *props = json_dumps(p, JSON_COMPACT | JSON_REAL_PRECISION(15));
+        json_decref(p);
+        const char *geom = db_col_text(st, 5);
+        sbuf_printf(b, "%s{\"type\":\"Feature\",\"id\":%lld,\"geometry\":%s,\"properties\":%s}", first ? "" : ",",
+                    (long long)id, geom && *geom ? geom : "null", props ? props : "{}");
+        free(props);
+        first = false;
+    }
+    if (ok)
+        ok = rc == DB_DONE;
+    db_done(st);
+    sbuf_puts(b, "]}");
+    for (size_t i = 0; i < nd; i++) {
+        free(ds[i].path);
+        free(ds[i].name);
+    }
+    return ok;
+}
+
+void grid_outlines(http_req_t *req)
+{
+    db_conn_t *c = http_db(req);
+    if (!c)
+        return;
+    qb_t w, q;
+    res_from(req, &GRIDS, &w);
+    int64_t org = http_query_i64(req, "org_id", 0);
+    if (org) {
+        qb_sql(&w, " AND o.path LIKE (SELECT x.path FROM orgs x WHERE x.id = ");
+        qb_int(&w, org);
+        qb_sql(&w, ") || '%'");
+    }
+    uint64_t scope = scope_hash(&w), etag = scope;
+    /* the version of the scope's grids */
+    qb_init(&q, "SELECT COUNT(*), COALESCE(SUM(g.id), 0), COALESCE(MAX(g.updated_at), 0), "
+                "COALESCE(MAX(o.updated_at), 0), (SELECT COALESCE(MAX(x.updated_at), 0) FROM orgs x WHERE "
+                "x.type = 'district')");
+    qb_append(&q, &w);
+    db_stmt_t *st = qb_prepare(c, &q);
+    qb_free(&q);
+    int rc = st ? db_step(st) : DB_ERROR;
+    if (rc == DB_ROW)
+        for (int i = 0; i < 5; i++) {
+            int64_t v = db_col_int64(st, i);
+            etag = fnv(etag, &v, sizeof v);
+        }
+    db_done(st);
+    if (rc != DB_ROW) {
+        qb_free(&w);
+        http_db_error(req, c);
+        return;
+    }
+    char tag[40];
+    snprintf(tag, sizeof tag, "\"ol-%016llx\"", (unsigned long long)etag);
+    http_add_header(req, "ETag", tag);
+    http_add_header(req, "Cache-Control", "private, no-cache");
+    http_add_header(req, "Vary", "Accept-Encoding");
+    const char *inm = http_header_in(req, "If-None-Match");
+    if (inm && strstr(inm, tag)) {
+        qb_free(&w);
+        http_send(req, 304, NULL, "", 0);
+        return;
+    }
+    bool gz = http_accepts_gzip(req);
+    if (send_cached(req, etag, gz)) {
+        qb_free(&w);
+        return;
+    }
+    sbuf_t b;
+    sbuf_init(&b);
+    bool ok = build(c, &w, &b);
+    qb_free(&w);
+    if (!ok) {
+        sbuf_free(&b);
+        http_db_error(req, c);
+        return;
+    }
+    size_t plain_len = b.len, gz_len = 0;
+    char *plain = sbuf_detach(&b), *z = gzip(plain, plain_len, &gz_len);
+    if (gz && z) {
+        http_add_header(req, "Content-Encoding", "gzip");
+        http_send(req, 200, "application/json; charset=utf-8", z, gz_len);
+    } else {
+        http_send(req, 200, "application/json; charset=utf-8", plain, plain_len);
+    }
+    keep(scope, etag, plain, plain_len, z, gz_len);
+}
