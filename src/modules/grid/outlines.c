@@ -128,8 +128,13 @@ static void keep(uint64_t scope, uint64_t etag, char *plain, size_t plain_len, c
     }
     free(s->plain);
     free(s->gz);
-    *s = (slot_t){.scope = scope, .etag = etag, .used = ++cache_clock, .plain = plain, .plain_len = plain_len,
-                  .gz = gz, .gz_len = gz_len};
+    *s = (slot_t){.scope = scope,
+                  .etag = etag,
+                  .used = ++cache_clock,
+                  .plain = plain,
+                  .plain_len = plain_len,
+                  .gz = gz,
+                  .gz_len = gz_len};
     pthread_mutex_unlock(&cache_mu);
 }
 
@@ -144,8 +149,8 @@ static bool build(db_conn_t *c, const qb_t *w, sbuf_t *b)
 {
     district_t ds[256];
     size_t nd = 0;
-    db_stmt_t *st =
-        db_prepare(c, "SELECT path, COALESCE(short_name, name) FROM orgs WHERE type = 'district' ORDER BY id");
+    db_stmt_t *st = db_prepare(
+        c, "SELECT path, COALESCE(short_name, name) FROM orgs WHERE type = 'district' ORDER BY id");
     if (!st)
         return false;
     int rc;
@@ -172,14 +177,14 @@ static bool build(db_conn_t *c, const qb_t *w, sbuf_t *b)
             if (!strncmp(path, ds[i].path, strlen(ds[i].path)))
                 district = ds[i].name;
         int64_t id = db_col_int64(st, 0);
-        json_t *p = json_pack("{s:o,s:o,s:o,s:f}", "code", json_col_text(st, 1), "name",
-                              json_col_text(st, 2), "district_name", json_text_or_null(district), "area_m2",
-                              round(db_col_double(st, 3)));
+        json_t *p =
+            json_pack("{s:o,s:o,s:o,s:f}", "code", json_col_text(st, 1), "name", json_col_text(st, 2),
+                      "district_name", json_text_or_null(district), "area_m2", round(db_col_double(st, 3)));
         char *props = json_dumps(p, JSON_COMPACT | JSON_REAL_PRECISION(15));
         json_decref(p);
         const char *geom = db_col_text(st, 5);
-        sbuf_printf(b, "%s{\"type\":\"Feature\",\"id\":%lld,\"geometry\":%s,\"properties\":%s}", first ? "" : ",",
-                    (long long)id, geom && *geom ? geom : "null", props ? props : "{}");
+        sbuf_printf(b, "%s{\"type\":\"Feature\",\"id\":%lld,\"geometry\":%s,\"properties\":%s}",
+                    first ? "" : ",", (long long)id, geom && *geom ? geom : "null", props ? props : "{}");
         free(props);
         first = false;
     }

@@ -268,7 +268,29 @@ typedef struct {
     ind_t *v;
     size_t n, cap;
     bool map; /* the rows carry the location, name and district */
+    struct {
+        char *path, *name;
+    } d[64]; /* the districts (the map's form) */
+    size_t nd;
 } inds_t;
+
+/* the districts' paths and names into x->d; false on a database error */
+static bool districts_load(db_conn_t *c, inds_t *x)
+{
+    db_stmt_t *st = db_prepare(
+        c, "SELECT path, COALESCE(short_name, name) FROM orgs WHERE type = 'district' ORDER BY id");
+    if (!st)
+        return false;
+    int rc;
+    while ((rc = db_step(st)) == DB_ROW)
+        if (x->nd < VN(x->d) && db_col_text(st, 0) && db_col_text(st, 1)) {
+            x->d[x->nd].path = strdup(db_col_text(st, 0));
+            x->d[x->nd].name = strdup(db_col_text(st, 1));
+            x->nd++;
+        }
+    db_done(st);
+    return rc == DB_DONE;
+}
 
 static void ind_site_row(db_stmt_t *st, void *ud)
 {
@@ -287,7 +309,12 @@ static void ind_site_row(db_stmt_t *st, void *ud)
         r->lon = db_col_double(st, 2);
         r->lat = db_col_double(st, 3);
         r->name = json_col_text(st, 4);
-        r->district = json_col_text(st, 5);
+        const char *path = db_col_text(st, 5);
+        for (size_t i = 0; path && i < x->nd && !r->district; i++)
+            if (!strncmp(path, x->d[i].path, strlen(x->d[i].path)))
+                r->district = json_string(x->d[i].name);
+        if (!r->district)
+            r->district = json_null();
     }
 }
 
@@ -337,6 +364,10 @@ static void inds_free(inds_t *x)
         json_decref(x->v[i].district);
     }
     free(x->v);
+    for (size_t i = 0; i < x->nd; i++) {
+        free(x->d[i].path);
+        free(x->d[i].name);
+    }
 }
 
 /* Every site in the scope (narrowed by ?site_id / ?org_id) with its
@@ -348,8 +379,11 @@ static bool indicators(http_req_t *req, db_conn_t *c, const int64_t *b, int n, i
     qb_t w, q;
     res_from(req, &SITES, &w);
     narrow(req, &w);
-    qb_init(&q, x->map ? "SELECT s.id, s.grid_id, s.lon, s.lat, s.name, " GRID_DISTRICT_NAME("o")
-                       : "SELECT s.id, s.grid_id");
+    /* the district's name by the organisation's path, looked up here (not a
+     * correlated subquery per site) */
+    if (x->map && !districts_load(c, x))
+        return false;
+    qb_init(&q, x->map ? "SELECT s.id, s.grid_id, s.lon, s.lat, s.name, o.path" : "SELECT s.id, s.grid_id");
     qb_append(&q, &w);
     qb_free(&w);
     qb_sql(&q, " ORDER BY s.id");
