@@ -425,3 +425,89 @@ out:
     free(gs);
     return out;
 }
+
+/* ---- the light form (geo_outline_text) ---- */
+
+#define OUTLINE_SCALE 1e5 /* 1e-5 degree: about 1.1 m of latitude */
+
+/* The ring's positions rounded, repeats dropped; NULL when fewer than four
+ * remain (collapsed). */
+static json_t *outline_ring(GEOSContextHandle_t ctx, const GEOSGeometry *ring)
+{
+    const GEOSCoordSequence *cs = ring ? GEOSGeom_getCoordSeq_r(ctx, ring) : NULL;
+    unsigned int n = 0;
+    if (!cs || !GEOSCoordSeq_getSize_r(ctx, cs, &n))
+        return NULL;
+    json_t *a = json_array();
+    double px = NAN, py = NAN;
+    for (unsigned int i = 0; i < n; i++) {
+        double x, y;
+        if (!GEOSCoordSeq_getXY_r(ctx, cs, i, &x, &y)) {
+            json_decref(a);
+            return NULL;
+        }
+        x = round(x * OUTLINE_SCALE) / OUTLINE_SCALE;
+        y = round(y * OUTLINE_SCALE) / OUTLINE_SCALE;
+        if (x == px && y == py)
+            continue;
+        json_array_append_new(a, json_pack("[f,f]", x, y));
+        px = x;
+        py = y;
+    }
+    if (json_array_size(a) < 4) {
+        json_decref(a);
+        return NULL;
+    }
+    return a;
+}
+
+/* A polygon's rings (outer first); NULL when the outer ring collapsed. */
+static json_t *outline_polygon(GEOSContextHandle_t ctx, const GEOSGeometry *p)
+{
+    json_t *outer = outline_ring(ctx, GEOSGetExteriorRing_r(ctx, p));
+    if (!outer)
+        return NULL;
+    json_t *rings = json_array();
+    json_array_append_new(rings, outer);
+    int holes = GEOSGetNumInteriorRings_r(ctx, p);
+    for (int i = 0; i < holes; i++) {
+        json_t *h = outline_ring(ctx, GEOSGetInteriorRingN_r(ctx, p, i));
+        if (h)
+            json_array_append_new(rings, h);
+    }
+    return rings;
+}
+
+char *geo_outline_text(const geo_shape_t *g, double tol)
+{
+    GEOSGeometry *s = GEOSTopologyPreserveSimplify_r(g->ctx, g->geom, tol);
+    if (!s)
+        return NULL;
+    json_t *coords = NULL;
+    const char *type = "Polygon";
+    int id = GEOSGeomTypeId_r(g->ctx, s);
+    if (id == GEOS_POLYGON) {
+        coords = outline_polygon(g->ctx, s);
+    } else if (id == GEOS_MULTIPOLYGON) {
+        type = "MultiPolygon";
+        coords = json_array();
+        int parts = GEOSGetNumGeometries_r(g->ctx, s);
+        for (int i = 0; i < parts; i++) {
+            json_t *p = outline_polygon(g->ctx, GEOSGetGeometryN_r(g->ctx, s, i));
+            if (p)
+                json_array_append_new(coords, p);
+        }
+        if (!json_array_size(coords)) {
+            json_decref(coords);
+            coords = NULL;
+        }
+    }
+    GEOSGeom_destroy_r(g->ctx, s);
+    if (!coords)
+        return NULL;
+    json_t *o = json_pack("{s:s,s:o}", "type", type, "coordinates", coords);
+    /* ten significant digits print 121.12345 as such, not 121.12345000000001 */
+    char *text = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(10));
+    json_decref(o);
+    return text;
+}

@@ -45,6 +45,13 @@ geo_where_t geo_locate(const geo_shape_t *g, double lon, double lat);
 /* The normalised geometry as GeoJSON (new reference): type and coordinates
  * only, a Feature unwrapped. */
 json_t *geo_geojson(const geo_shape_t *g);
+/* The light form for a map: GEOSTopologyPreserveSimplify with tolerance
+ * tol (degrees; rings keep their topology, holes stay inside), every
+ * coordinate rounded to 1e-5 degree (about 1 m) and repeated positions
+ * dropped; a hole that collapses is left out. GeoJSON text (malloc'd,
+ * compact), or NULL when the outer ring itself would collapse (then draw
+ * the exact boundary). */
+char *geo_outline_text(const geo_shape_t *g, double tol);
 
 /* The union of n GeoJSON geometries (Polygon | MultiPolygon, each checked as
  * geo_from_geojson does) dissolved into one outline (GEOSUnaryUnion_r:

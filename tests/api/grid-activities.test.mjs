@@ -216,3 +216,50 @@ test('portraits count activities per month and type, people reached, coverage an
   assert.deepEqual([ci.activities, ci.orgs, ci.covered_orgs], [3, 2, 2]);
   assert.equal((await city.get(`/api/v1/site-portraits/sites?${period}`)).json.total, 4);
 });
+
+test("the map's markers: every site in the scope in one compact answer with the indicators' figures, following activities created, changed and deleted", async () => {
+  const period = 'from=2026-10-01&to=2026-12-01';
+  const map = async (who) => {
+    const r = await who.get(`/api/v1/site-portraits/map?${period}`);
+    assert.equal(r.status, 200, r.body);
+    assert.deepEqual(r.json.columns, ['site_id', 'grid_id', 'lon', 'lat', 'name', 'district_name', 'activities', 'people_reached', 'orgs', 'covered_orgs', 'commissioners']);
+    assert.equal(r.json.total, r.json.items.length);
+    return new Map(r.json.items.map((a) => [a[0], Object.fromEntries(r.json.columns.map((c, i) => [c, a[i]]))]));
+  };
+  const m = await map(pd);
+  const ind = (await pd.get(`/api/v1/site-portraits/sites?${period}`)).json.items;
+  assert.equal(m.size, ind.length);
+  for (const x of ind) {
+    const y = m.get(x.site_id);
+    for (const k of ['grid_id', 'activities', 'people_reached', 'orgs', 'covered_orgs', 'commissioners']) assert.equal(y[k], x[k], `${k} of site ${x.site_id}`);
+  }
+  const c = m.get(center.id);
+  assert.equal(c.name, '陆家嘴金融城党建服务中心');
+  assert.equal(c.district_name, '浦东新区');
+  assert.ok(Math.abs(c.lon - center.lon) < 1e-5 && Math.abs(c.lat - center.lat) < 1e-5);
+  // another district: its own only; the city: all four
+  const h = await map(hp);
+  assert.ok(h.has(hpSite.id) && !h.has(center.id) && !h.has(binhai.id));
+  assert.ok([...h.values()].every((x) => x.district_name === '黄浦区'), 'its own district only');
+  assert.equal((await map(city)).size, 4);
+
+  // the figures follow an activity created, changed, moved out of the period and deleted
+  const base = m.get(binhai.id);
+  const a = await pd.post('/api/v1/site-activities', activity({ site_id: binhai.id, held_at: '2026-11-03', people_reached: 7, org_ids: [lzC3] }));
+  assert.equal(a.status, 201, a.body);
+  let b = (await map(pd)).get(binhai.id);
+  assert.deepEqual([b.activities, b.people_reached, b.covered_orgs], [base.activities + 1, base.people_reached + 7, 1]);
+  assert.equal((await pd.patch(`/api/v1/site-activities/${a.json.id}`, { people_reached: 9 })).status, 200);
+  b = (await map(pd)).get(binhai.id);
+  assert.equal(b.people_reached, base.people_reached + 9);
+  const p = (await pd.get(`/api/v1/site-portraits?site_id=${binhai.id}&${period}`)).json;
+  assert.deepEqual([p.activities, p.people_reached, p.covered_orgs], [b.activities, b.people_reached, b.covered_orgs], 'the portrait agrees');
+  assert.equal((await pd.patch(`/api/v1/site-activities/${a.json.id}`, { held_at: '2026-09-03' })).status, 200);
+  b = (await map(pd)).get(binhai.id);
+  assert.deepEqual([b.activities, b.people_reached, b.covered_orgs], [base.activities, base.people_reached, base.covered_orgs]);
+  assert.equal((await pd.patch(`/api/v1/site-activities/${a.json.id}`, { held_at: '2026-11-04' })).status, 200);
+  assert.equal((await pd.del(`/api/v1/site-activities/${a.json.id}`)).status, 204);
+  b = (await map(pd)).get(binhai.id);
+  assert.deepEqual([b.activities, b.people_reached, b.covered_orgs], [base.activities, base.people_reached, base.covered_orgs], 'a deleted activity no longer counts');
+  assert.equal((await pd.get('/api/v1/site-portraits/map?from=2020-01-01&to=2026-12-01')).status, 422);
+});

@@ -327,3 +327,60 @@ test('new-sector organisations and commissioners are bound to sites, audited, co
     assert.ok(rec.json.total >= 1, action);
   }
 });
+
+test("the map's outlines: simplified and rounded to about 1 m beside the exact boundary, one cached gzip answer per scope with an ETag (304), changed when a grid changes", async () => {
+  // a boundary with a wiggle of a few centimetres on its bottom edge and
+  // coordinates finer than a metre: its light form is the rectangle
+  const bottom = [];
+  for (let i = 0; i <= 40; i++) bottom.push([121.7 + i * 0.00025 + 0.00000013, 31.4 + (i % 2 ? 0.0000004 : 0)]);
+  const ring = [...bottom, [121.71, 31.41], [121.7, 31.41], bottom[0]];
+  const g = await pd.post('/api/v1/grids', { code: 'OL-01', name: '轮廓网格', org_id: hm, geometry: { type: 'Polygon', coordinates: [ring] } });
+  assert.equal(g.status, 201, g.body);
+  assert.equal((await pd.get(`/api/v1/grids/${g.json.id}`)).json.geometry.coordinates[0].length, 44, 'the exact boundary is kept');
+
+  const get = (who, headers = {}) => who.get('/api/v1/grids/outlines', { headers: { 'accept-encoding': 'gzip', ...headers } });
+  const r = await get(pd);
+  assert.equal(r.status, 200, r.body);
+  assert.equal(r.headers.get('content-encoding'), 'gzip');
+  const etag = r.headers.get('etag');
+  assert.match(etag, /^"ol-[0-9a-f]{16}"$/);
+  assert.equal(r.json.type, 'FeatureCollection');
+  const f = r.json.features.find((x) => x.properties.code === 'OL-01');
+  assert.equal(f.id, g.json.id);
+  assert.equal(f.properties.name, '轮廓网格');
+  assert.equal(f.properties.district_name, '浦东新区');
+  const outer = f.geometry.coordinates[0];
+  assert.equal(f.geometry.type, 'Polygon');
+  assert.equal(outer.length, 5, JSON.stringify(outer));
+  assert.deepEqual(outer[0], outer[outer.length - 1], 'closed');
+  for (const [x, y] of outer) for (const v of [x, y]) assert.ok(Math.abs(v * 1e5 - Math.round(v * 1e5)) < 1e-6, `${v} rounded to 1e-5°`);
+  assert.deepEqual([...outer].sort(), [[121.7, 31.4], [121.7, 31.4], [121.71, 31.4], [121.71, 31.41], [121.7, 31.41]].sort());
+  // a hole stays a hole (the demo's PD-LJZ-02)
+  assert.equal(r.json.features.find((x) => x.properties.code === 'PD-LJZ-02').geometry.coordinates.length, 2);
+  // every grid of the scope, and nothing outside it
+  assert.equal(r.json.features.length, (await pd.get('/api/v1/grids?page_size=200')).json.total);
+  const h = await get(hp);
+  assert.ok(!h.json.features.some((x) => x.properties.code === 'OL-01'), 'not another district’s');
+  assert.notEqual(h.headers.get('etag'), etag, 'another scope, another ETag');
+
+  // the browser holds it: 304 without a body; without gzip the same JSON
+  const again = await get(pd, { 'if-none-match': etag });
+  assert.equal(again.status, 304);
+  assert.equal(again.body, '');
+  const plain = await pd.get('/api/v1/grids/outlines', { headers: { 'accept-encoding': 'identity' } });
+  assert.equal(plain.headers.get('content-encoding'), null);
+  assert.deepEqual(plain.json, r.json);
+
+  // a grid renamed: another ETag, the new name
+  assert.equal((await pd.patch(`/api/v1/grids/${g.json.id}`, { name: '轮廓网格（改）' })).status, 200);
+  const changed = await get(pd, { 'if-none-match': etag });
+  assert.equal(changed.status, 200);
+  assert.notEqual(changed.headers.get('etag'), etag);
+  assert.equal(changed.json.features.find((x) => x.id === g.json.id).properties.name, '轮廓网格（改）');
+  // deleted: gone
+  assert.equal((await pd.del(`/api/v1/grids/${g.json.id}`)).status, 204);
+  assert.ok(!(await get(pd)).json.features.some((x) => x.id === g.json.id));
+  // without grid.read: refused
+  const anon = await srv.get('/api/v1/grids/outlines');
+  assert.equal(anon.status, 401);
+});

@@ -82,8 +82,9 @@ int grid_demo(zd_app_t *app, char *err, size_t errlen)
         db_stmt_t *st =
             db_prepare(c, "INSERT INTO grids (org_id, code, name, geometry, min_lon, min_lat, max_lon, "
                           "max_lat, area_m2, centroid_lon, centroid_lat, attributes, source, "
-                          "created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
-                          "'manual', ?, ?)");
+                          "created_at, updated_at, outline) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
+                          "'manual', ?, ?, ?)");
+        char *outline = geo_outline_text(g, GRID_OUTLINE_TOLERANCE);
         int rc = DB_ERROR;
         if (st) {
             db_bind_int64(st, 1, org);
@@ -98,9 +99,11 @@ int grid_demo(zd_app_t *app, char *err, size_t errlen)
             db_bind_text(st, 12, "{\"households\":1200,\"note\":\"演示数据\"}");
             db_bind_int64(st, 13, now);
             db_bind_int64(st, 14, now);
+            db_bind_text(st, 15, outline);
             rc = db_step(st);
         }
         db_done(st);
+        free(outline);
         free(text);
         geo_free(g);
         if (rc != DB_DONE)

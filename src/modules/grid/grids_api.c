@@ -214,18 +214,20 @@ int64_t grid_write(db_conn_t *c, int64_t id, const grid_in_t *in, int64_t user)
                       ? json_dumps(in->attributes, JSON_COMPACT | JSON_SORT_KEYS)
                       : NULL;
     json_decref(gj);
+    char *outline = geo_outline_text(in->shape, GRID_OUTLINE_TOLERANCE);
     int64_t now = time_now_ms(), out = -1;
     db_stmt_t *st;
     if (!id) {
         st = db_prepare(
             c, "INSERT INTO grids (org_id, code, name, geometry, min_lon, min_lat, max_lon, max_lat, "
-               "area_m2, centroid_lon, centroid_lat, attributes, source, created_by, created_at, "
-               "updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id");
+               "area_m2, centroid_lon, centroid_lat, attributes, source, outline, created_by, created_at, "
+               "updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id");
         if (st) {
             int k = bind_grid(st, in, geom, attrs);
-            db_bind_id(st, k, user);
-            db_bind_int64(st, k + 1, now);
+            db_bind_text(st, k, outline);
+            db_bind_id(st, k + 1, user);
             db_bind_int64(st, k + 2, now);
+            db_bind_int64(st, k + 3, now);
             if (db_step(st) == DB_ROW)
                 out = db_col_int64(st, 0);
         }
@@ -236,12 +238,13 @@ int64_t grid_write(db_conn_t *c, int64_t id, const grid_in_t *in, int64_t user)
                       c,
                       "UPDATE grids SET org_id = ?, code = ?, name = ?, geometry = ?, min_lon = ?, min_lat = "
                       "?, max_lon = ?, max_lat = ?, area_m2 = ?, centroid_lon = ?, centroid_lat = ?, "
-                      "attributes = ?, source = ?, updated_at = ? WHERE id = ? AND deleted_at IS NULL")
+                      "attributes = ?, source = ?, outline = ?, updated_at = ? WHERE id = ? AND deleted_at IS NULL")
                 : NULL;
         if (st) {
             int k = bind_grid(st, in, geom, attrs);
-            db_bind_int64(st, k, now);
-            db_bind_int64(st, k + 1, id);
+            db_bind_text(st, k, outline);
+            db_bind_int64(st, k + 1, now);
+            db_bind_int64(st, k + 2, id);
             if (db_step(st) == DB_DONE)
                 out = id;
         }
@@ -253,6 +256,7 @@ int64_t grid_write(db_conn_t *c, int64_t id, const grid_in_t *in, int64_t user)
         out = -1;
     free(geom);
     free(attrs);
+    free(outline);
     return out;
 }
 
@@ -710,6 +714,12 @@ static const http_route_t routes[] = {
     {.method = "GET", .pattern = "/api/v1/grids/geojson", .handler = grids_geojson, .perm = "grid.read",
      .summary = "网格边界（GeoJSON）", .resource = &GRIDS, HTTP_QUERY(GEOJSON_QUERY),
      .notes = "a FeatureCollection of the visible grids (the map), properties as in the list"},
+    {.method = "GET", .pattern = "/api/v1/grids/outlines", .handler = grid_outlines, .perm = "grid.read",
+     .summary = "网格轮廓（地图用简化边界）", .resource = &GRIDS, HTTP_QUERY(GEOJSON_QUERY),
+     .notes = "the visible grids as one GeoJSON FeatureCollection in their light form (simplified with "
+              "GEOSTopologyPreserveSimplify, rounded to about 1 m; each feature's id is the grid's, properties code, name, district_name, "
+              "area_m2), built once per scope and version and kept gzip-compressed; a strong ETag, 304 on "
+              "If-None-Match"},
     {.method = "GET", .pattern = "/api/v1/grids/map-config", .handler = map_config, .perm = "grid.read",
      .summary = "地图设置", HTTP_OUT(MAP_OUT),
      .notes = "the base map's tile URL (null: none, the map draws on a plain background and loads nothing from "

@@ -40,6 +40,13 @@ int grid_locate_q(db_conn_t *c, qb_t *from_where, double lon, double lat, grid_h
  * rebound), those inside again unflagged. The number flagged, or -1. */
 int grid_flag_sites(db_conn_t *c, int64_t grid_id, const geo_shape_t *g);
 
+/* The simplification's tolerance of the map's outlines (degrees: about
+ * 1 m; the coordinates are rounded to 1e-5 degree too). */
+#define GRID_OUTLINE_TOLERANCE 1e-5
+
+/* GET /api/v1/grids/outlines (outlines.c). */
+void grid_outlines(http_req_t *req);
+
 /* A grid to write. */
 typedef struct {
     const char *code, *name;
@@ -115,7 +122,7 @@ int grid_portrait_routes(zd_app_t *app, char *err, size_t errlen);
 
 int grid_grid_routes(zd_app_t *app, char *err, size_t errlen);
 
-/* ---- district outlines (outlines.c) ---- */
+/* ---- district outlines (district_outlines.c) ---- */
 extern const zd_resource_t DISTRICT_OUTLINES;
 /* Marks the outline of the district holding grid_id's organisation stale
  * (the grid as it is now: call before a change of its organisation and

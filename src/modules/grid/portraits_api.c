@@ -9,7 +9,9 @@
 #include "core/timeutil.h"
 #include "http/valid.h"
 #include "modules/grid/internal.h"
+#include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -254,17 +256,178 @@ static void portrait(http_req_t *req)
     http_json(req, 200, json_incref(p.o));
 }
 
-static void site_ind_row(db_stmt_t *st, void *ud)
+/* ---- every site's indicators (the dashboard's map) ---- */
+
+typedef struct {
+    int64_t site, grid, acts, people, orgs, covered, comm;
+    double lon, lat;
+    json_t *name, *district; /* the map's form only */
+} ind_t;
+
+typedef struct {
+    ind_t *v;
+    size_t n, cap;
+    bool map; /* the rows carry the location, name and district */
+    struct {
+        char *path, *name;
+    } d[64]; /* the districts (the map's form) */
+    size_t nd;
+} inds_t;
+
+/* the districts' paths and names into x->d; false on a database error */
+static bool districts_load(db_conn_t *c, inds_t *x)
 {
-    int64_t orgs = db_col_int64(st, 4), covered = db_col_int64(st, 5);
-    json_array_append_new(
-        (json_t *)ud,
-        json_pack("{s:I,s:I,s:I,s:I,s:I,s:I,s:f,s:I}", "site_id", (json_int_t)db_col_int64(st, 0), "grid_id",
-                  (json_int_t)db_col_int64(st, 1), "activities", (json_int_t)db_col_int64(st, 2),
-                  "people_reached", (json_int_t)db_col_int64(st, 3), "orgs", (json_int_t)orgs, "covered_orgs",
-                  (json_int_t)covered, "coverage_rate", orgs ? (double)covered / (double)orgs : 0.0,
-                  "commissioners", (json_int_t)db_col_int64(st, 6)));
+    db_stmt_t *st = db_prepare(
+        c, "SELECT path, COALESCE(short_name, name) FROM orgs WHERE type = 'district' ORDER BY id");
+    if (!st)
+        return false;
+    int rc;
+    while ((rc = db_step(st)) == DB_ROW)
+        if (x->nd < VN(x->d) && db_col_text(st, 0) && db_col_text(st, 1)) {
+            x->d[x->nd].path = strdup(db_col_text(st, 0));
+            x->d[x->nd].name = strdup(db_col_text(st, 1));
+            x->nd++;
+        }
+    db_done(st);
+    return rc == DB_DONE;
 }
+
+static void ind_site_row(db_stmt_t *st, void *ud)
+{
+    inds_t *x = ud;
+    if (x->n == x->cap) {
+        x->cap = x->cap ? x->cap * 2 : 256;
+        x->v = realloc(x->v, x->cap * sizeof *x->v);
+        if (!x->v)
+            abort();
+    }
+    ind_t *r = &x->v[x->n++];
+    memset(r, 0, sizeof *r);
+    r->site = db_col_int64(st, 0);
+    r->grid = db_col_int64(st, 1);
+    if (x->map) {
+        r->lon = db_col_double(st, 2);
+        r->lat = db_col_double(st, 3);
+        r->name = json_col_text(st, 4);
+        const char *path = db_col_text(st, 5);
+        for (size_t i = 0; path && i < x->nd && !r->district; i++)
+            if (!strncmp(path, x->d[i].path, strlen(x->d[i].path)))
+                r->district = json_string(x->d[i].name);
+        if (!r->district)
+            r->district = json_null();
+    }
+}
+
+/* the site's row (the rows are by id), NULL when not among them */
+static ind_t *ind_find(inds_t *x, int64_t site)
+{
+    size_t lo = 0, hi = x->n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (x->v[mid].site < site)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo < x->n && x->v[lo].site == site ? &x->v[lo] : NULL;
+}
+
+static void ind_acts_row(db_stmt_t *st, void *ud)
+{
+    ind_t *r = ind_find(ud, db_col_int64(st, 0));
+    if (r) {
+        r->acts = db_col_int64(st, 1);
+        r->people = db_col_int64(st, 2);
+    }
+}
+
+static void ind_orgs_row(db_stmt_t *st, void *ud)
+{
+    ind_t *r = ind_find(ud, db_col_int64(st, 0));
+    if (r) {
+        r->orgs = db_col_int64(st, 1);
+        r->covered = db_col_int64(st, 2);
+    }
+}
+
+static void ind_comm_row(db_stmt_t *st, void *ud)
+{
+    ind_t *r = ind_find(ud, db_col_int64(st, 0));
+    if (r)
+        r->comm = db_col_int64(st, 1);
+}
+
+static void inds_free(inds_t *x)
+{
+    for (size_t i = 0; i < x->n; i++) {
+        json_decref(x->v[i].name);
+        json_decref(x->v[i].district);
+    }
+    free(x->v);
+    for (size_t i = 0; i < x->nd; i++) {
+        free(x->d[i].path);
+        free(x->d[i].name);
+    }
+}
+
+/* Every site in the scope (narrowed by ?site_id / ?org_id) with its
+ * indicators over the period b[0..n]: one grouped query per indicator,
+ * each with the caller's scope inside, merged by site id here (not a
+ * subquery per site and indicator). false on a database error. */
+static bool indicators(http_req_t *req, db_conn_t *c, const int64_t *b, int n, inds_t *x)
+{
+    qb_t w, q;
+    res_from(req, &SITES, &w);
+    narrow(req, &w);
+    /* the district's name by the organisation's path, looked up here (not a
+     * correlated subquery per site) */
+    if (x->map && !districts_load(c, x))
+        return false;
+    qb_init(&q, x->map ? "SELECT s.id, s.grid_id, s.lon, s.lat, s.name, o.path" : "SELECT s.id, s.grid_id");
+    qb_append(&q, &w);
+    qb_free(&w);
+    qb_sql(&q, " ORDER BY s.id");
+    if (!each_row(c, &q, ind_site_row, x))
+        return false;
+    if (!x->n)
+        return true;
+    /* activities and people reached */
+    res_from(req, &SITE_ACTIVITIES, &w);
+    narrow(req, &w);
+    in_period(&w, b, n);
+    qb_init(&q, "SELECT a.site_id, COUNT(*), COALESCE(SUM(a.people_reached), 0)");
+    qb_append(&q, &w);
+    qb_free(&w);
+    qb_sql(&q, " GROUP BY a.site_id");
+    if (!each_row(c, &q, ind_acts_row, x))
+        return false;
+    /* the organisations contracted now, and those that took part */
+    res_from(req, &SITE_CONTRACTS, &w);
+    narrow(req, &w);
+    qb_init(&q,
+            "SELECT b.site_id, COUNT(*), COALESCE(SUM(CASE WHEN EXISTS (SELECT 1 FROM site_activity_orgs ao "
+            "JOIN site_activities a ON a.id = ao.activity_id WHERE ao.org_id = b.org_id AND a.site_id = "
+            "b.site_id AND a.deleted_at IS NULL");
+    in_period(&q, b, n);
+    qb_sql(&q, ") THEN 1 ELSE 0 END), 0)");
+    qb_append(&q, &w);
+    qb_free(&w);
+    qb_sql(&q, " GROUP BY b.site_id");
+    if (!each_row(c, &q, ind_orgs_row, x))
+        return false;
+    /* the commissioners serving each */
+    res_from(req, &SITES, &w);
+    narrow(req, &w);
+    qb_init(&q, "SELECT x.site_id, COUNT(*) FROM site_commissioners x JOIN commissioners m ON m.id = "
+                "x.commissioner_id WHERE x.unbound_at IS NULL AND m.deleted_at IS NULL AND x.site_id IN "
+                "(SELECT s.id");
+    qb_append(&q, &w);
+    qb_free(&w);
+    qb_sql(&q, ") GROUP BY x.site_id");
+    return each_row(c, &q, ind_comm_row, x);
+}
+
+static double rate(int64_t part, int64_t whole) { return whole ? (double)part / (double)whole : 0.0; }
 
 /* Every site in the scope with its indicators over the period. */
 static void site_indicators(http_req_t *req)
@@ -276,37 +439,64 @@ static void site_indicators(http_req_t *req)
     int n;
     if (!period(req, b, &n))
         return;
-    qb_t w, q;
-    res_from(req, &SITES, &w);
-    narrow(req, &w);
-    qb_init(&q, "SELECT s.id, s.grid_id, (SELECT COUNT(*) FROM site_activities a WHERE a.site_id = s.id AND "
-                "a.deleted_at IS NULL");
-    in_period(&q, b, n);
-    qb_sql(&q,
-           "), (SELECT COALESCE(SUM(a.people_reached), 0) FROM site_activities a WHERE a.site_id = s.id AND "
-           "a.deleted_at IS NULL");
-    in_period(&q, b, n);
-    qb_sql(
-        &q,
-        "), (SELECT COUNT(*) FROM site_orgs b WHERE b.site_id = s.id AND b.unbound_at IS NULL), (SELECT "
-        "COUNT(*) FROM site_orgs b WHERE b.site_id = s.id AND b.unbound_at IS NULL AND EXISTS (SELECT 1 FROM "
-        "site_activity_orgs ao JOIN site_activities a ON a.id = ao.activity_id WHERE ao.org_id = b.org_id "
-        "AND "
-        "a.site_id = s.id AND a.deleted_at IS NULL");
-    in_period(&q, b, n);
-    qb_sql(&q,
-           ")), (SELECT COUNT(*) FROM site_commissioners x JOIN commissioners m ON m.id = x.commissioner_id "
-           "WHERE x.site_id = s.id AND x.unbound_at IS NULL AND m.deleted_at IS NULL)");
-    qb_append(&q, &w);
-    qb_free(&w);
-    qb_sql(&q, " ORDER BY s.id");
-    json_t *items = json_array();
-    if (!each_row(c, &q, site_ind_row, items)) {
-        json_decref(items);
+    inds_t x = {0};
+    if (!indicators(req, c, b, n, &x)) {
+        inds_free(&x);
         http_db_error(req, c);
         return;
     }
+    json_t *items = json_array();
+    for (size_t i = 0; i < x.n; i++) {
+        const ind_t *r = &x.v[i];
+        json_array_append_new(items,
+                              json_pack("{s:I,s:I,s:I,s:I,s:I,s:I,s:f,s:I}", "site_id", (json_int_t)r->site,
+                                        "grid_id", (json_int_t)r->grid, "activities", (json_int_t)r->acts,
+                                        "people_reached", (json_int_t)r->people, "orgs", (json_int_t)r->orgs,
+                                        "covered_orgs", (json_int_t)r->covered, "coverage_rate",
+                                        rate(r->covered, r->orgs), "commissioners", (json_int_t)r->comm));
+    }
+    inds_free(&x);
     http_json(req, 200, json_pack("{s:o,s:I}", "items", items, "total", (json_int_t)json_array_size(items)));
+}
+
+/* The columns of a row of GET /site-portraits/map, in order. */
+static const char *const MAP_COLUMNS[] = {"site_id", "grid_id",       "lon",          "lat",
+                                          "name",    "district_name", "activities",   "people_reached",
+                                          "orgs",    "covered_orgs",  "commissioners"};
+
+/* Every site in the scope for the map in one compact answer: a row is an
+ * array in the order of "columns" (no key repeated 20,000 times). */
+static void site_map(http_req_t *req)
+{
+    db_conn_t *c = http_db(req);
+    if (!c)
+        return;
+    int64_t b[MAX_MONTHS + 2];
+    int n;
+    if (!period(req, b, &n))
+        return;
+    inds_t x = {.map = true};
+    if (!indicators(req, c, b, n, &x)) {
+        inds_free(&x);
+        http_db_error(req, c);
+        return;
+    }
+    json_t *items = json_array(), *cols = json_array();
+    for (size_t i = 0; i < VN(MAP_COLUMNS); i++)
+        json_array_append_new(cols, json_string(MAP_COLUMNS[i]));
+    for (size_t i = 0; i < x.n; i++) {
+        ind_t *r = &x.v[i];
+        /* ~1 m: five decimals of a degree */
+        json_array_append_new(items,
+                              json_pack("[I,I,f,f,O,O,I,I,I,I,I]", (json_int_t)r->site, (json_int_t)r->grid,
+                                        round(r->lon * 1e5) / 1e5, round(r->lat * 1e5) / 1e5, r->name,
+                                        r->district, (json_int_t)r->acts, (json_int_t)r->people,
+                                        (json_int_t)r->orgs, (json_int_t)r->covered, (json_int_t)r->comm));
+    }
+    inds_free(&x);
+    http_json(req, 200,
+              json_pack("{s:o,s:o,s:I}", "columns", cols, "items", items, "total",
+                        (json_int_t)json_array_size(items)));
 }
 
 static const vfield_t PORTRAIT_QUERY[] = {
@@ -342,6 +532,12 @@ static const vfield_t INDICATOR_OUT[] = {
     {"commissioners", V_INT, .title = "专员数"},
 };
 
+static const vfield_t MAP_OUT[] = {
+    {"columns", V_ARRAY, .title = "各列的名称"},
+    {"items", V_ARRAY, .title = "各阵地一行（数组，按 columns 的顺序）"},
+    {"total", V_INT, .title = "阵地数"},
+};
+
 // clang-format off
 static const http_route_t routes[] = {
     {.method = "GET", .pattern = "/api/v1/site-portraits", .handler = portrait, .perm = "site.read",
@@ -351,6 +547,11 @@ static const http_route_t routes[] = {
     {.method = "GET", .pattern = "/api/v1/site-portraits/sites", .handler = site_indicators, .perm = "site.read",
      .summary = "各阵地指标（看板地图）", .resource = &SITES, HTTP_QUERY(PORTRAIT_QUERY), HTTP_OUT(INDICATOR_OUT),
      .notes = "every site in the scope at once: {items, total}"},
+    {.method = "GET", .pattern = "/api/v1/site-portraits/map", .handler = site_map, .perm = "site.read",
+     .summary = "看板地图的阵地点位与指标", .resource = &SITES, HTTP_QUERY(PORTRAIT_QUERY), HTTP_OUT(MAP_OUT),
+     .notes = "every site in the scope in one compact answer for the map's markers: {columns, items, total}, each "
+              "item an array in the order of columns (site_id, grid_id, lon, lat, name, district_name, activities, "
+              "people_reached, orgs, covered_orgs, commissioners); lon/lat rounded to 1e-5 degree (~1 m)"},
 };
 // clang-format on
 

@@ -7,6 +7,8 @@ export const gridApi = {
   list: (q) => api.get(`${V}/grids`, q),
   get: (id) => api.get(`${V}/grids/${id}`),
   geojson: (q) => api.get(`${V}/grids/geojson`, q),
+  // the light outlines for the map (cached by the server, ETag: the browser revalidates)
+  outlines: (q) => api.get(`${V}/grids/outlines`, q),
   mapConfig: () => api.get(`${V}/grids/map-config`),
   districtOutlines: (q) => api.get(`${V}/grids/district-outlines`, q),
   locate: (lon, lat) => api.get(`${V}/grids/locate`, { lon, lat }),
@@ -56,6 +58,8 @@ export const activityApi = {
 export const portraitApi = {
   get: (q) => api.get(`${V}/site-portraits`, q),
   sites: (q) => api.get(`${V}/site-portraits/sites`, q),
+  // every site's marker and indicators, compact: {columns, items: [[…], …]}
+  map: (q) => api.get(`${V}/site-portraits/map`, q),
 };
 
 // the big-data center connector (docs/bigdata-protocol.md)
