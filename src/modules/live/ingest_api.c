@@ -43,9 +43,10 @@ int live_ingest_new_key(db_conn_t *c, int64_t id, int64_t user, char key[33])
     crypto_random_hex(16, key);
     int64_t now = time_now_ms();
     db_stmt_t *st = db_prepare(
-        c, "INSERT INTO live_ingest (stream_id, stream_key, key_created_by, key_created_at) VALUES (?, ?, ?, ?) "
-           "ON CONFLICT (stream_id) DO UPDATE SET stream_key = excluded.stream_key, "
-           "key_created_by = excluded.key_created_by, key_created_at = excluded.key_created_at");
+        c,
+        "INSERT INTO live_ingest (stream_id, stream_key, key_created_by, key_created_at) VALUES (?, ?, ?, ?) "
+        "ON CONFLICT (stream_id) DO UPDATE SET stream_key = excluded.stream_key, "
+        "key_created_by = excluded.key_created_by, key_created_at = excluded.key_created_at");
     int rc = DB_ERROR;
     if (st) {
         db_bind_int64(st, 1, id);
@@ -102,7 +103,8 @@ static void server_url(http_req_t *req, char *out, size_t n)
         const char *h = http_header_in(req, "Host");
         if (h && *h) {
             size_t len = h[0] == '[' ? strcspn(h, "]") + 1 : strcspn(h, ":");
-            if (len < sizeof host && strspn(h, "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ.-[]:") >= len)
+            if (len < sizeof host &&
+                strspn(h, "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ.-[]:") >= len)
                 snprintf(host, sizeof host, "%.*s", (int)len, h);
         }
     }
@@ -301,10 +303,7 @@ static bool form_field(const char *body, size_t len, const char *field, char *ou
     return false;
 }
 
-static bool key_ok(const char *k)
-{
-    return strlen(k) == 32 && strspn(k, "0123456789abcdef") == 32;
-}
+static bool key_ok(const char *k) { return strlen(k) == 32 && strspn(k, "0123456789abcdef") == 32; }
 
 static void on_publish(http_req_t *req)
 {
@@ -351,11 +350,11 @@ static void on_publish(http_req_t *req)
         http_error(req, 403, "bad_key", "推流密钥无效");
         return;
     }
-    const char *why = !approved                                 ? "直播预约尚未批准"
-                      : cancelled                               ? "直播已取消"
-                      : now < starts - LIVE_WATCH_MARGIN_MS     ? "直播尚未到开始前 30 分钟"
-                      : now > ends + LIVE_WATCH_MARGIN_MS       ? "直播已经结束"
-                                                                : NULL;
+    const char *why = !approved                             ? "直播预约尚未批准"
+                      : cancelled                           ? "直播已取消"
+                      : now < starts - LIVE_WATCH_MARGIN_MS ? "直播尚未到开始前 30 分钟"
+                      : now > ends + LIVE_WATCH_MARGIN_MS   ? "直播已经结束"
+                                                            : NULL;
     st = db_prepare(c, why ? "UPDATE live_ingest SET refused = refused + 1 WHERE stream_id = ?"
                            : "UPDATE live_ingest SET publishing_since = ?, last_published_at = ?, "
                              "publish_addr = ?, pushes = pushes + 1 WHERE stream_id = ?");
@@ -376,8 +375,8 @@ static void on_publish(http_req_t *req)
         http_db_error(req, c);
         return;
     }
-    log_msg(LOG_APP, why ? LOG_WARN : LOG_INFO, "live.ingest_publish", "直播 %lld 推流%s，来自 %s%s%s", (long long)id, why ? "被拒绝" : "开始",
-             addr[0] ? addr : "?", why ? ": " : "", why ? why : "");
+    log_msg(LOG_APP, why ? LOG_WARN : LOG_INFO, "live.ingest_publish", "直播 %lld 推流%s，来自 %s%s%s",
+            (long long)id, why ? "被拒绝" : "开始", addr[0] ? addr : "?", why ? ": " : "", why ? why : "");
     if (why)
         http_error(req, 403, "not_allowed", "%s", why);
     else
@@ -439,9 +438,9 @@ static void play_hls(http_req_t *req)
     if (!c)
         return;
     const char *name = http_param(req, "name"), *type = hls_name_type(name);
-    json_t *k = res_load(req, c, &LIVE_EVENTS,
-                         "(SELECT i.stream_key FROM live_ingest i WHERE i.stream_id = s.id)", id, key_row, NULL,
-                         RES_PLAIN);
+    json_t *k =
+        res_load(req, c, &LIVE_EVENTS, "(SELECT i.stream_key FROM live_ingest i WHERE i.stream_id = s.id)",
+                 id, key_row, NULL, RES_PLAIN);
     if (!k)
         return;
     http_defer_json(req, k);
@@ -474,7 +473,8 @@ static void play_hls(http_req_t *req)
 }
 
 static const vfield_t CALLBACK_QUERY[] = {
-    {"secret", V_STR, false, 0, 128, .title = "共享密钥（设置 live_ingest_secret，写在 nginx-rtmp 的回调地址中）"},
+    {"secret", V_STR, false, 0, 128,
+     .title = "共享密钥（设置 live_ingest_secret，写在 nginx-rtmp 的回调地址中）"},
 };
 
 // clang-format off

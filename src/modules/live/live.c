@@ -25,7 +25,10 @@ static const zd_label_t PHASE[] = {{"upcoming", "未开始", "primary"},
                                    {"cancelled", "已取消", "warning"},
                                    {NULL}};
 static const zd_label_t SOURCE[] = {
-    {"url", "直播流地址", "primary"}, {"platform", "直播平台房间", "success"}, {NULL}};
+    {"url", "直播流地址", "primary"},
+    {"platform", "直播平台房间", "success"},
+    {"ingest", "本平台推流", "danger"}, /* a url stream pushed to the platform (ingest) */
+    {NULL}};
 static const zd_dict_t DICTS[] = {
     {"live_phase", "直播状态", PHASE}, {"live_source", "直播来源", SOURCE}, {NULL}};
 

@@ -719,7 +719,22 @@ static void patch_stream(http_req_t *req)
     qb_sql(&q, " AND status IN ('draft', 'returned', 'withdrawn') AND deleted_at IS NULL");
     if (!res_transition(req, c, &q, "预约已被提交或已处理，不能修改"))
         return;
-    if ((in.audience_ids && save_audience(c, id, in.audience_ids) != 0) ||
+    /* a pushed stream given another address (or a platform's room) takes
+     * pushes no more: its key goes */
+    char own[96];
+    snprintf(own, sizeof own, LIVE_INGEST_PLAYLIST, (long long)id);
+    bool still_own = in.stream_url && !strcmp(in.stream_url, own);
+    db_stmt_t *st = still_own ? NULL : db_prepare(c, "DELETE FROM live_ingest WHERE stream_id = ?");
+    if (st) {
+        db_bind_int64(st, 1, id);
+        if (db_step(st) != DB_DONE) {
+            db_done(st);
+            http_db_error(req, c);
+            return;
+        }
+    }
+    db_done(st);
+    if ((!still_own && !st) || (in.audience_ids && save_audience(c, id, in.audience_ids) != 0) ||
         (!json_is_null(json_object_get(before, "review_id")) &&
          review_retitle(c, &LIVE_REVIEW, id, NULL, in.title) != 0)) {
         http_db_error(req, c);
