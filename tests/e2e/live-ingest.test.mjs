@@ -9,7 +9,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
-import { startConsole, withPage, login } from './lib/console.mjs';
+import { startConsole, withPage, login, until } from './lib/console.mjs';
 import { missing, startRtmp, push } from '../api/lib/rtmp.mjs';
 
 const DEMO = 'Zhendi@Demo2026';
@@ -59,10 +59,12 @@ test('a member plays the pushed stream in chromium; the organiser sees it live a
     await viewer.goto(`${ctx.base}/live/watch/${stream.id}`);
     await viewer.locator('[data-test=watch-title]', { hasText: stream.title }).waitFor();
     // the video plays: its clock advances past two seconds
-    await viewer.waitForFunction(() => {
+    // (polled with evaluate: the console's CSP forbids waitForFunction's eval)
+    const clock = () => viewer.evaluate(() => {
       const v = document.querySelector('video[data-test=live-video]');
-      return v && v.currentTime > 2 && !v.paused;
-    }, null, { timeout: 30000 });
+      return v && !v.paused ? v.currentTime : -1;
+    });
+    await until(async () => (await clock()) > 2, 'the video to play', 30000);
     const t0 = await viewer.evaluate(() => document.querySelector('video[data-test=live-video]').currentTime);
     await viewer.waitForTimeout(1500);
     const t1 = await viewer.evaluate(() => document.querySelector('video[data-test=live-video]').currentTime);
