@@ -29,8 +29,15 @@ static const zd_label_t SOURCE[] = {
     {"platform", "直播平台房间", "success"},
     {"ingest", "本平台推流", "danger"}, /* a url stream pushed to the platform (ingest) */
     {NULL}};
-static const zd_dict_t DICTS[] = {
-    {"live_phase", "直播状态", PHASE}, {"live_source", "直播来源", SOURCE}, {NULL}};
+/* what the ingest logs (ingest_api.c) */
+static const zd_label_t LOG_EVENT[] = {{"live.ingest_refused", "推流密钥无效", "warning"},
+                                       {"live.ingest_publish", "直播推流开始或被拒绝", "info"},
+                                       {"live.ingest_hls", "直播分片读取失败", "warning"},
+                                       {NULL}};
+static const zd_dict_t DICTS[] = {{"live_phase", "直播状态", PHASE},
+                                  {"live_source", "直播来源", SOURCE},
+                                  {"log_event", "日志事件", LOG_EVENT},
+                                  {NULL}};
 
 static char stream_sources[1024];
 static const config_opt_t SETTINGS[] = {
