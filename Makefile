@@ -39,8 +39,13 @@ build-tsan: deps
 web:
 	@if [ -f web/package.json ]; then scripts/build-web.sh; fi
 
+# ZHENDI_LIVE_INGEST=1: nginx-rtmp beside it takes RTMP pushes on
+# RTMP_LISTEN (docs/live.md "Live ingest")
+RTMP_LISTEN ?= 0.0.0.0:1935
 run: build
-	build/zhendi serve --data $(DATA) --listen $(LISTEN) --demo
+	@if [ "$${ZHENDI_LIVE_INGEST:-0}" = 1 ]; then \
+	  exec scripts/live-ingest.sh $(DATA) $(LISTEN) $(RTMP_LISTEN) -- build/zhendi serve --data $(DATA) --listen $(LISTEN) --demo; \
+	else exec build/zhendi serve --data $(DATA) --listen $(LISTEN) --demo; fi
 
 # node's test runner; a test still running after 10 minutes fails (a hang
 # is reported where it happens instead of using up CI's time)

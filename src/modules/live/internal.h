@@ -40,6 +40,31 @@ bool live_url_allowed(const char *url);
 /* The setting itself ("" when none). */
 const char *live_stream_sources(void);
 
+/* Does the caller hold live.write over the booking (its organiser)? 1, 0,
+ * -1 on a database error. */
+int live_may_write(http_req_t *req, db_conn_t *c, int64_t id);
+/* Is the booking (as loaded: review_id, status, id) still editable (draft,
+ * returned, withdrawn)? -1 on a database error. */
+int live_editable(db_conn_t *c, json_t *s);
+
+/* Streams pushed to the platform's nginx-rtmp (ingest_api.c). The player's
+ * address of a stream that takes pushes: zhendi's own origin, by id. */
+#define LIVE_INGEST_PLAYLIST "/api/v1/live/calendar/%lld/hls/index.m3u8"
+/* Viewers now: sessions with a beat this recently; pushed streams' players
+ * beat every LIVE_INGEST_BEAT_S seconds. */
+#define LIVE_VIEWERS_NOW_MS 15000
+#define LIVE_INGEST_BEAT_S  10
+/* Creates the stream key of stream id (a new one replaces the old): 0, -1
+ * on a database error. key gets 33 bytes. */
+int live_ingest_new_key(db_conn_t *c, int64_t id, int64_t user, char key[33]);
+/* The ingest's settings (live.c's table; ingest_api.c's storage). */
+extern char live_ingest_secret[128];
+extern char live_ingest_hls_dir[1024];
+extern char live_ingest_rtmp_host[256];
+extern int64_t live_ingest_rtmp_port;
+/* Where nginx-rtmp writes HLS: the setting, else DATA/live-hls. */
+void live_ingest_init(const char *data_dir);
+int live_ingest_routes(zd_app_t *app, char *err, size_t errlen);
 int live_stream_routes(zd_app_t *app, char *err, size_t errlen);
 int live_viewer_routes(zd_app_t *app, char *err, size_t errlen);
 int live_demo(zd_app_t *app, char *err, size_t errlen);

@@ -25,9 +25,19 @@ static const zd_label_t PHASE[] = {{"upcoming", "未开始", "primary"},
                                    {"cancelled", "已取消", "warning"},
                                    {NULL}};
 static const zd_label_t SOURCE[] = {
-    {"url", "直播流地址", "primary"}, {"platform", "直播平台房间", "success"}, {NULL}};
-static const zd_dict_t DICTS[] = {
-    {"live_phase", "直播状态", PHASE}, {"live_source", "直播来源", SOURCE}, {NULL}};
+    {"url", "直播流地址", "primary"},
+    {"platform", "直播平台房间", "success"},
+    {"ingest", "本平台推流", "danger"}, /* a url stream pushed to the platform (ingest) */
+    {NULL}};
+/* what the ingest logs (ingest_api.c) */
+static const zd_label_t LOG_EVENT[] = {{"live.ingest_refused", "推流密钥无效", "warning"},
+                                       {"live.ingest_publish", "直播推流开始或被拒绝", "info"},
+                                       {"live.ingest_hls", "直播分片读取失败", "warning"},
+                                       {NULL}};
+static const zd_dict_t DICTS[] = {{"live_phase", "直播状态", PHASE},
+                                  {"live_source", "直播来源", SOURCE},
+                                  {"log_event", "日志事件", LOG_EVENT},
+                                  {NULL}};
 
 static char stream_sources[1024];
 static const config_opt_t SETTINGS[] = {
@@ -35,6 +45,14 @@ static const config_opt_t SETTINGS[] = {
                "控制台播放器可加载直播流的来源：空格分隔的源（https://live.example.cn "
                "https://*.example.cn），加入控制台的内容安全策略；预约的直播地址须属其一。留空：可预约任意 "
                "http(s) 地址，控制台只播放本站的"),
+    CONFIG_STR(
+        live_ingest_secret, live_ingest_secret, "", 2,
+        "本机 nginx-rtmp 推流回调（on_publish）的共享密钥，写在回调地址的 ?secret= 中；留空：不接受推流"),
+    CONFIG_STR(live_ingest_hls_dir, live_ingest_hls_dir, "", 0,
+               "nginx-rtmp 写 HLS 的目录（hls_path，hls_nested on）；留空：数据目录下的 live-hls"),
+    CONFIG_STR(live_ingest_rtmp_host, live_ingest_rtmp_host, "", 0,
+               "给推流者的 RTMP 主机名；留空：用访问控制台的主机名"),
+    CONFIG_INT(live_ingest_rtmp_port, &live_ingest_rtmp_port, 1935, 1, 65535, "给推流者的 RTMP 端口"),
     {NULL},
 };
 
@@ -312,7 +330,11 @@ static int init(zd_app_t *app, char *err, size_t errlen)
         snprintf(err, errlen, "live: cannot register the review kind live");
         return -1;
     }
-    return live_stream_routes(app, err, errlen) || live_viewer_routes(app, err, errlen) ? -1 : 0;
+    live_ingest_init(app->cfg->data);
+    return live_stream_routes(app, err, errlen) || live_viewer_routes(app, err, errlen) ||
+                   live_ingest_routes(app, err, errlen)
+               ? -1
+               : 0;
 }
 
 const zd_module_t live_module = {.name = "live",

@@ -62,7 +62,9 @@ const zd_resource_t LIVE_EVENTS = {.name = "live_event",
     "s.id, s.org_id, o.name, s.district_id, COALESCE(d.short_name, d.name), s.title, s.speaker, "            \
     "s.starts_at, s.ends_at, s.audience, s.description, s.source_type, s.stream_url, s.platform, "           \
     "s.room_id, s.status, s.review_level, s.review_id, s.cancelled_at, s.cancel_reason, s.created_by, "      \
-    "(SELECT name FROM users WHERE id = s.created_by), s.created_at, s.updated_at, s.cancelled_by"
+    "(SELECT name FROM users WHERE id = s.created_by), s.created_at, s.updated_at, s.cancelled_by, "         \
+    "(SELECT COUNT(*) FROM live_ingest i WHERE i.stream_id = s.id), "                                        \
+    "(SELECT i.publishing_since FROM live_ingest i WHERE i.stream_id = s.id)"
 
 static json_t *stream_json(db_stmt_t *st, bool with_source)
 {
@@ -70,6 +72,11 @@ static json_t *stream_json(db_stmt_t *st, bool with_source)
     const char *status = db_col_text(st, 15);
     int64_t starts = db_col_int64(st, 7), ends = db_col_int64(st, 8), cancelled = db_col_int64(st, 18);
     const char *phase = review_event_phase(status, cancelled, starts, ends);
+    int64_t publishing = db_col_int64(st, 26);
+    /* a push running now is live whatever the clock says (the ingest's
+     * window is the booking's, with the watch margin on either side) */
+    if (publishing && phase && strcmp(phase, "cancelled") != 0)
+        phase = "live";
     json_object_set_new(o, "id", json_integer(db_col_int64(st, 0)));
     json_object_set_new(o, "org_id", json_integer(db_col_int64(st, 1)));
     json_object_set_new(o, "org_name", json_col_text(st, 2));
@@ -82,6 +89,8 @@ static json_t *stream_json(db_stmt_t *st, bool with_source)
     json_object_set_new(o, "audience", json_col_text(st, 9));
     json_object_set_new(o, "description", json_col_text(st, 10));
     json_object_set_new(o, "source_type", json_col_text(st, 11));
+    json_object_set_new(o, "ingest", json_boolean(db_col_int64(st, 25) > 0));
+    json_object_set_new(o, "publishing", json_boolean(publishing > 0));
     if (with_source) {
         json_object_set_new(o, "stream_url", json_col_text(st, 12));
         json_object_set_new(o, "platform", json_col_text(st, 13));
@@ -169,13 +178,15 @@ static const vfield_t STREAM_NEW[] = {
     {"audience_org_ids", V_ARRAY, false, 0, 50, .check = check_ids,
      .title = "面向的组织（编号，至多 50 个）"},
     {"description", V_TEXT, false, 0, 5000, .title = "直播简介"},
-    {"source_type", V_ENUM, true, .choices = SOURCES,
-     .title = "直播来源：url 直播流地址，platform 直播平台房间"},
+    {"source_type", V_ENUM, false, .choices = SOURCES,
+     .title = "直播来源：url 直播流地址，platform 直播平台房间（ingest 为 true 时不填）"},
     {"stream_url", V_STR, false, 0, 1000, .check = check_url,
      .title = "直播流地址（http/https，.m3u8 或 .flv）"},
     {"platform", V_STR, false, 0, 50, .title = "直播平台名称"},
     {"room_id", V_STR, false, 0, 100, .title = "直播间号"},
     {"org_id", V_ID, true, .title = "申请组织"},
+    {"ingest", V_BOOL, false,
+     .title = "由本平台推流（nginx-rtmp）：不填来源，播放地址取本站的，并生成推流密钥"},
 };
 static const vfield_t STREAM_PATCH[] = {
     {"title", V_STR, false, 1, 100, .title = "直播主题"},
@@ -265,6 +276,11 @@ static bool read_input(http_req_t *req, db_conn_t *c, json_t *b, json_t *before,
     in->ends_at = pick_time(b, before, "ends_at");
     in->org_id = jhas(b, "org_id") ? jint(b, "org_id", 0) : jint(before, "org_id", 0);
     in->audience_ids = json_object_get(b, "audience_org_ids");
+    bool ingest = !before && json_is_true(json_object_get(b, "ingest"));
+    if (ingest) { /* the address is zhendi's own, known once the row has its id */
+        in->source_type = "url";
+        in->stream_url = "";
+    }
     if (in->audience && !*in->audience)
         in->audience = NULL;
     if (in->description && !*in->description)
@@ -286,7 +302,9 @@ static bool read_input(http_req_t *req, db_conn_t *c, json_t *b, json_t *before,
         json_object_set_new(f, "ends_at", json_string("结束时间须晚于开始时间"));
     else if (in->starts_at && in->ends_at - in->starts_at > MAX_DURATION_MS)
         json_object_set_new(f, "ends_at", json_string("一场直播最长 24 小时"));
-    if (in->source_type && !strcmp(in->source_type, "url")) {
+    if (ingest) {
+        in->platform = in->room_id = NULL;
+    } else if (in->source_type && !strcmp(in->source_type, "url")) {
         if (!in->stream_url || !*in->stream_url)
             json_object_set_new(f, "stream_url", json_string("直播来源为直播流地址时必填"));
         in->platform = in->room_id = NULL;
@@ -298,7 +316,9 @@ static bool read_input(http_req_t *req, db_conn_t *c, json_t *b, json_t *before,
         in->stream_url = NULL;
     } else
         json_object_set_new(f, "source_type", json_string("必填"));
-    if (in->stream_url && *in->stream_url && !live_url_allowed(in->stream_url))
+    /* a pushed stream's address is this site's own path (always allowed) */
+    if (in->stream_url && *in->stream_url && strncmp(in->stream_url, "/api/v1/live/calendar/", 22) != 0 &&
+        !live_url_allowed(in->stream_url))
         json_object_set_new(f, "stream_url",
                             json_sprintf("该地址不在平台允许播放的直播来源中（%s）", live_stream_sources()));
     if (json_object_size(f)) {
@@ -402,7 +422,7 @@ static json_t *load(http_req_t *req, db_conn_t *c, int64_t id, int flags)
 }
 
 /* Does the caller hold live.write over the booking? -1 on error. */
-static int may_write(http_req_t *req, db_conn_t *c, int64_t id)
+int live_may_write(http_req_t *req, db_conn_t *c, int64_t id)
 {
     if (!auth_has(req, "live.write"))
         return 0;
@@ -438,7 +458,7 @@ static bool may_cancel_as_reviewer(http_req_t *req, db_conn_t *c, json_t *s)
 
 /* Draft, returned or withdrawn; a booking without a review item yet (demo
  * data) is editable while a draft. -1 on error. */
-static int editable(db_conn_t *c, json_t *s)
+int live_editable(db_conn_t *c, json_t *s)
 {
     if (json_is_null(json_object_get(s, "review_id"))) {
         const char *st = jstr(s, "status");
@@ -474,6 +494,8 @@ static const vfield_t STREAM_OUT[] = {
     {"audience_orgs", V_ARRAY, .title = "面向的组织 [{id,name}]（详情）"},
     {"description", V_STR},
     {"source_type", V_ENUM, .choices = SOURCES},
+    {"ingest", V_BOOL, .title = "由本平台推流（nginx-rtmp）"},
+    {"publishing", V_BOOL, .title = "正在推流（直播中）"},
     {"stream_url", V_STR},
     {"platform", V_STR},
     {"room_id", V_STR},
@@ -545,7 +567,7 @@ static void get_stream(http_req_t *req)
     json_t *s = load(req, c, id, RES_PLAIN);
     if (!s)
         return;
-    int w = may_write(req, c, id), ed = editable(c, s);
+    int w = live_may_write(req, c, id), ed = live_editable(c, s);
     json_t *item =
         json_is_null(json_object_get(s, "review_id")) ? NULL : review_item_json(c, &LIVE_REVIEW, id);
     if (w < 0 || ed < 0 || (!item && !json_is_null(json_object_get(s, "review_id")))) {
@@ -609,6 +631,22 @@ static void create_stream(http_req_t *req)
         http_db_error(req, c);
         return;
     }
+    if (json_is_true(json_object_get(b, "ingest"))) {
+        char url[96], key[33];
+        snprintf(url, sizeof url, LIVE_INGEST_PLAYLIST, (long long)id);
+        st = db_prepare(c, "UPDATE live_streams SET stream_url = ? WHERE id = ?");
+        int rc = DB_ERROR;
+        if (st) {
+            db_bind_text(st, 1, url);
+            db_bind_int64(st, 2, id);
+            rc = db_step(st);
+        }
+        db_done(st);
+        if (rc != DB_DONE || live_ingest_new_key(c, id, http_user_id(req), key) != 0) {
+            http_db_error(req, c);
+            return;
+        }
+    }
     if (review_open(req, c, &LIVE_REVIEW, id, in.org_id, NULL, in.title) < 0)
         return;
     json_t *o = load(req, c, id, RES_PLAIN);
@@ -638,7 +676,7 @@ static void patch_stream(http_req_t *req)
     json_t *before = res_lock(req, c, &LIVE_STREAMS, id) == 0 ? load(req, c, id, RES_PLAIN) : NULL;
     if (!before)
         return;
-    int ed = editable(c, before);
+    int ed = live_editable(c, before);
     if (ed <= 0) {
         if (ed < 0)
             http_db_error(req, c);
@@ -681,7 +719,22 @@ static void patch_stream(http_req_t *req)
     qb_sql(&q, " AND status IN ('draft', 'returned', 'withdrawn') AND deleted_at IS NULL");
     if (!res_transition(req, c, &q, "预约已被提交或已处理，不能修改"))
         return;
-    if ((in.audience_ids && save_audience(c, id, in.audience_ids) != 0) ||
+    /* a pushed stream given another address (or a platform's room) takes
+     * pushes no more: its key goes */
+    char own[96];
+    snprintf(own, sizeof own, LIVE_INGEST_PLAYLIST, (long long)id);
+    bool still_own = in.stream_url && !strcmp(in.stream_url, own);
+    db_stmt_t *st = still_own ? NULL : db_prepare(c, "DELETE FROM live_ingest WHERE stream_id = ?");
+    if (st) {
+        db_bind_int64(st, 1, id);
+        if (db_step(st) != DB_DONE) {
+            db_done(st);
+            http_db_error(req, c);
+            return;
+        }
+    }
+    db_done(st);
+    if ((!still_own && !st) || (in.audience_ids && save_audience(c, id, in.audience_ids) != 0) ||
         (!json_is_null(json_object_get(before, "review_id")) &&
          review_retitle(c, &LIVE_REVIEW, id, NULL, in.title) != 0)) {
         http_db_error(req, c);
@@ -699,7 +752,7 @@ static void delete_stream(http_req_t *req)
     json_t *before = res_lock(req, c, &LIVE_STREAMS, id) == 0 ? load(req, c, id, RES_PLAIN) : NULL;
     if (!before)
         return;
-    int ed = editable(c, before);
+    int ed = live_editable(c, before);
     if (ed <= 0) {
         if (ed < 0)
             http_db_error(req, c);
@@ -737,7 +790,7 @@ static void submit_stream(http_req_t *req)
     if (!before)
         return;
     int64_t starts = pick_time(NULL, before, "starts_at"), ends = pick_time(NULL, before, "ends_at");
-    int ed = editable(c, before);
+    int ed = live_editable(c, before);
     if (ed < 0) {
         http_db_error(req, c);
         return;
@@ -798,7 +851,7 @@ static void cancel_stream(http_req_t *req)
     json_t *before = res_lock(req, c, &LIVE_STREAMS, id) == 0 ? load(req, c, id, RES_PLAIN) : NULL;
     if (!before)
         return;
-    int w = may_write(req, c, id);
+    int w = live_may_write(req, c, id);
     if (w < 0) {
         http_db_error(req, c);
         return;
@@ -937,6 +990,8 @@ static const vfield_t EVENT_OUT[] = {
     {"audience", V_STR},
     {"description", V_STR},
     {"source_type", V_ENUM, .choices = SOURCES},
+    {"ingest", V_BOOL, .title = "由本平台推流（播放地址为本站）"},
+    {"publishing", V_BOOL, .title = "正在推流（直播中）"},
     {"phase", V_STR, .title = "upcoming 未开始、live 直播中、ended 已结束"},
 };
 

@@ -45,6 +45,7 @@ static const vfield_t STATS_OUT[] = {
     {"watch_ms_avg", V_INT, .title = "人均观看时长（毫秒）"},
     {"interactions", V_INT, .title = "互动次数"},
     {"concurrent", V_INT, .title = "当前在线（60 秒内有心跳的会话）"},
+    {"viewers_now", V_INT, .title = "此刻在看（15 秒内有心跳的会话；本平台推流的播放器每 10 秒一次心跳）"},
     {"peak", V_INT, .title = "峰值同时在线"},
     {"peak_at", V_TIME, .title = "峰值出现的分钟"},
     {"timeline", V_ARRAY, .title = "每分钟在线会话 [{at, viewers}]"},
@@ -53,7 +54,8 @@ static const vfield_t STATS_OUT[] = {
 static json_t *times_row(db_stmt_t *st, void *ud)
 {
     (void)ud;
-    return json_pack("[I,I]", (json_int_t)db_col_int64(st, 0), (json_int_t)db_col_int64(st, 1));
+    return json_pack("[I,I,I]", (json_int_t)db_col_int64(st, 0), (json_int_t)db_col_int64(st, 1),
+                     (json_int_t)db_col_int64(st, 2));
 }
 
 static void heartbeat(http_req_t *req)
@@ -65,11 +67,16 @@ static void heartbeat(http_req_t *req)
     json_t *b = http_json_body(req);
     const char *session = jstr(b, "session");
     int64_t watched = jint(b, "watched_ms", 0), inter = jint(b, "interactions", 0);
-    json_t *e = res_load(req, c, &LIVE_EVENTS, "s.starts_at, s.ends_at", id, times_row, NULL, RES_PLAIN);
+    json_t *e =
+        res_load(req, c, &LIVE_EVENTS,
+                 "s.starts_at, s.ends_at, (SELECT COUNT(*) FROM live_ingest i WHERE i.stream_id = s.id)", id,
+                 times_row, NULL, RES_PLAIN);
     if (!e)
         return;
     int64_t starts = json_integer_value(json_array_get(e, 0)),
             ends = json_integer_value(json_array_get(e, 1));
+    /* a pushed stream's organiser watches the viewers now (15 s): its players beat more often */
+    int next_beat = json_integer_value(json_array_get(e, 2)) ? LIVE_INGEST_BEAT_S : 30;
     json_decref(e);
     int64_t now = time_now_ms(), user = http_user_id(req);
     int rc;
@@ -139,7 +146,7 @@ static void heartbeat(http_req_t *req)
     }
     http_json(req, 200,
               json_pack("{s:s,s:I,s:I,s:i}", "session", session, "counted_ms", (json_int_t)counted,
-                        "watch_ms", (json_int_t)(total + counted), "next_beat_s", 30));
+                        "watch_ms", (json_int_t)(total + counted), "next_beat_s", next_beat));
 }
 
 static void stats(http_req_t *req)
@@ -154,18 +161,21 @@ static void stats(http_req_t *req)
     db_stmt_t *st = db_prepare(
         c, "SELECT COUNT(DISTINCT user_id), COUNT(*), COALESCE(SUM(watch_ms), 0), "
            "COALESCE(SUM(interactions), 0), "
+           "COALESCE(SUM(CASE WHEN last_at > ? THEN 1 ELSE 0 END), 0), "
            "COALESCE(SUM(CASE WHEN last_at > ? THEN 1 ELSE 0 END), 0) FROM live_viewers WHERE stream_id = ?");
     int rc = DB_ERROR;
-    int64_t people = 0, sessions = 0, watch = 0, inter = 0, conc = 0;
+    int64_t people = 0, sessions = 0, watch = 0, inter = 0, conc = 0, now_v = 0;
     if (st) {
         db_bind_int64(st, 1, now - CONCURRENT_MS);
-        db_bind_int64(st, 2, id);
+        db_bind_int64(st, 2, now - LIVE_VIEWERS_NOW_MS);
+        db_bind_int64(st, 3, id);
         if ((rc = db_step(st)) == DB_ROW) {
             people = db_col_int64(st, 0);
             sessions = db_col_int64(st, 1);
             watch = db_col_int64(st, 2);
             inter = db_col_int64(st, 3);
             conc = db_col_int64(st, 4);
+            now_v = db_col_int64(st, 5);
         }
     }
     db_done(st);
@@ -206,6 +216,7 @@ static void stats(http_req_t *req)
     json_object_set_new(o, "watch_ms_avg", json_integer(people ? watch / people : 0));
     json_object_set_new(o, "interactions", json_integer(inter));
     json_object_set_new(o, "concurrent", json_integer(conc));
+    json_object_set_new(o, "viewers_now", json_integer(now_v));
     json_object_set_new(o, "peak", json_integer(peak));
     json_object_set_new(o, "peak_at", peak ? json_time(peak_min * 60000) : json_null());
     json_object_set_new(o, "timeline", timeline);
@@ -217,7 +228,7 @@ static const http_route_t routes[] = {
     {.method = "POST", .pattern = "/api/v1/live/streams/{id}/heartbeat", .handler = heartbeat, .perm = "live.read",
      .flags = HTTP_NO_AUDIT, .summary = "直播观看心跳", .resource = &LIVE_EVENTS, HTTP_BODY(BEAT_BODY),
      HTTP_OUT(BEAT_OUT), .example = "{\"session\":\"contract-{n}\",\"watched_ms\":30000,\"interactions\":1}",
-     .notes = "every 30 s from the player; 404 unless approved and not cancelled; 409 not_live outside "
+     .notes = "every next_beat_s (30 s; 10 s for a stream pushed to the platform) from the player; 404 unless approved and not cancelled; 409 not_live outside "
               "[start - 30 min, end + 30 min]; a session's watch time grows no faster than the clock"},
     {.method = "GET", .pattern = "/api/v1/live/streams/{id}/stats", .handler = stats, .perm = "live.stats",
      .summary = "直播观看统计", .resource = &LIVE_STREAMS, HTTP_OUT(STATS_OUT)},

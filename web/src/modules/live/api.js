@@ -1,7 +1,8 @@
 // The live module's endpoints (docs/live.md, 远教直播): the calendar of
 // approved streams and one stream to watch, the bookings (create, edit,
 // submit to the review, withdraw, cancel, delete, export), the player's
-// heartbeat and the viewer statistics. Decisions go through the review
+// heartbeat and the viewer statistics; the push key of a stream pushed to
+// the platform's nginx-rtmp (推流直播). Decisions go through the review
 // engine's own route.
 import { api, download } from '@/api/client.js';
 import { V } from '@/api/index.js';
@@ -17,6 +18,9 @@ export const liveApi = {
   submit: (id) => api.post(`${V}/live/streams/${id}/submit`),
   withdraw: (id) => api.post(`${V}/live/streams/${id}/withdraw`),
   cancel: (id, reason) => api.post(`${V}/live/streams/${id}/cancel`, { reason }),
+  // a pushed stream's key and push address (its organiser's only), a new key
+  ingest: (id, opts) => api.get(`${V}/live/streams/${id}/ingest`, undefined, opts),
+  newKey: (id) => api.post(`${V}/live/streams/${id}/ingest`),
   stats: (id, opts) => api.get(`${V}/live/streams/${id}/stats`, undefined, opts),
   // the player's beat: failures are its own business (shown in place), never a toast
   heartbeat: (id, body) => api.post(`${V}/live/streams/${id}/heartbeat`, body, { silent: true }),
