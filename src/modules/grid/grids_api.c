@@ -238,7 +238,8 @@ int64_t grid_write(db_conn_t *c, int64_t id, const grid_in_t *in, int64_t user)
                       c,
                       "UPDATE grids SET org_id = ?, code = ?, name = ?, geometry = ?, min_lon = ?, min_lat = "
                       "?, max_lon = ?, max_lat = ?, area_m2 = ?, centroid_lon = ?, centroid_lat = ?, "
-                      "attributes = ?, source = ?, outline = ?, updated_at = ? WHERE id = ? AND deleted_at IS NULL")
+                      "attributes = ?, source = ?, outline = ?, updated_at = ? WHERE id = ? AND deleted_at "
+                      "IS NULL")
                 : NULL;
         if (st) {
             int k = bind_grid(st, in, geom, attrs);
