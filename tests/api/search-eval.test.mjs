@@ -18,11 +18,17 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { evaluate, loadSet } from './lib/search-eval.mjs';
+import { TEST_PG } from './lib/server.mjs';
 
 const MARGIN = 0.02;
 const TUNED = 'hybrid/weighted/0.3/0.7';
 
-test('graded retrieval: nDCG@10 per mode holds, and hybrid beats keyword and vector', { timeout: 900000 }, async () => {
+// The recorded figures are SQLite's: bm25 and PostgreSQL's ts_rank order the
+// keyword side differently (docs/search.md § What it does not do), and the
+// same matches on both backends are held by search.test.mjs.
+const skip = TEST_PG ? 'the recorded ranking figures are SQLite\'s (bm25); PostgreSQL ranks with ts_rank' : false;
+
+test('graded retrieval: nDCG@10 per mode holds, and hybrid beats keyword and vector', { timeout: 900000, skip }, async () => {
   const docsFile = new URL('../../build/search-eval/docs.jsonl', import.meta.url).pathname;
   if (!existsSync(docsFile)) {
     const r = spawnSync('python3', [new URL('../../scripts/gen-search-eval.py', import.meta.url).pathname, '--out', docsFile], { encoding: 'utf8' });
