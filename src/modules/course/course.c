@@ -71,7 +71,13 @@ static const zd_label_t FIELDS[] = {{"course.series", "系列"},
                                     {"course.needs_approval", "预约需审核"},
                                     {"course.waitlist", "可候补"},
                                     {NULL}};
+/* the progress write-behind's events (modules/progress, shared with the
+ * lecture hall's recordings) */
+static const zd_label_t LOG_EVENT[] = {{"progress.flush_failed", "观看进度写入失败", "danger"},
+                                       {"progress.dropped", "观看进度被丢弃", "warning"},
+                                       {NULL}};
 static const zd_dict_t DICTS[] = {{"course_series", "党课系列", SERIES},
+                                  {"log_event", "日志事件", LOG_EVENT},
                                   {"course_media", "课时类型", MEDIA},
                                   {"course_rating_status", "评价状态", RATING},
                                   {"course_booking_status", "党课面授预约状态", BOOKING},

@@ -458,7 +458,7 @@ static void play_hls(http_req_t *req)
         if (fd >= 0)
             close(fd);
         if (e != ENOENT && e != 0)
-            log_msg(LOG_APP, LOG_WARN, "live.ingest_hls", "%s: %s", path, strerror(e));
+            log_msg(LOG_APP, LOG_WARN, "live.ingest_hls", "直播分片 %s 无法读取：%s", path, strerror(e));
         http_error(req, 404, "not_publishing", "直播尚未开始推流（或推流已中断）");
         return;
     }

@@ -36,11 +36,15 @@ static const zd_label_t PROVIDERS[] = {{"local", "本地模型（TF-IDF + SVD）
                                        {"openai", "openai 兼容向量服务", "success"},
                                        {"none", "不向量化（仅关键词检索）", "info"},
                                        {NULL}};
-static const zd_dict_t DICTS[] = {{"search_mode", "检索方式", MODES},
-                                  {"search_embedding", "向量模型", PROVIDERS},
-                                  {"search_order", "检索排序", SORTS},
-                                  {"search_fusion", "融合方式", FUSIONS},
-                                  {NULL}};
+static const zd_label_t LOG_EVENT[] = {{"search.hnsw_built", "向量图已建成", "info"},
+                                       {"search.hnsw_loaded", "向量图已载入", "info"},
+                                       {"search.hnsw_refused", "向量图无效，重新构建", "warning"},
+                                       {"search.hnsw_save", "向量图保存失败", "warning"},
+                                       {NULL}};
+static const zd_dict_t DICTS[] = {
+    {"search_mode", "检索方式", MODES},          {"log_event", "日志事件", LOG_EVENT},
+    {"search_embedding", "向量模型", PROVIDERS}, {"search_order", "检索排序", SORTS},
+    {"search_fusion", "融合方式", FUSIONS},      {NULL}};
 
 /* the kinds registered by the modules: search_kind */
 static int live_dicts(db_conn_t *c, json_t *dicts)

@@ -648,13 +648,12 @@ static void *ix_builder(void *arg)
     char path[1100];
     hnsw_path(j->slot, path, sizeof path);
     if (mkdir(g_hnsw_dir, 0750) != 0 && errno != EEXIST)
-        log_msg(LOG_SYSTEM, LOG_WARN, "search.hnsw_save", "cannot create %s: %s", g_hnsw_dir,
+        log_msg(LOG_SYSTEM, LOG_WARN, "search.hnsw_save", "无法创建向量图目录 %s：%s", g_hnsw_dir,
                 strerror(errno));
     else if (hnsw_save(h, path, &meta) != 0)
-        log_msg(LOG_SYSTEM, LOG_WARN, "search.hnsw_save", "cannot save the vector graph to %s: %s", path,
-                strerror(errno));
+        log_msg(LOG_SYSTEM, LOG_WARN, "search.hnsw_save", "向量图无法保存到 %s：%s", path, strerror(errno));
     log_msg(LOG_SYSTEM, LOG_INFO, "search.hnsw_built",
-            "HNSW graph of %zu vectors (model %lld) built in %lld ms", j->n, (long long)j->model,
+            "向量图（HNSW）已建成：%zu 个向量（模型 %lld），用时 %lld 毫秒", j->n, (long long)j->model,
             (long long)((time_mono_ns() - t0) / 1000000));
     free(j);
     return NULL;
@@ -722,8 +721,8 @@ static hnsw_t *ix_load_saved(db_conn_t *c, int slot, const vindex_t *nx)
     hnsw_meta_t meta;
     hnsw_t *h = hnsw_load(path, &meta, err, sizeof err);
     if (!h) {
-        log_msg(LOG_SYSTEM, LOG_WARN, "search.hnsw_refused",
-                "the saved vector graph %s is refused (%s): rebuilding it", path, err);
+        log_msg(LOG_SYSTEM, LOG_WARN, "search.hnsw_refused", "已保存的向量图 %s 无效（%s）：重新构建", path,
+                err);
         return NULL;
     }
     int64_t first = 0;
@@ -760,13 +759,12 @@ static hnsw_t *ix_load_saved(db_conn_t *c, int slot, const vindex_t *nx)
     /* the graph must hold exactly the flat index's documents */
     if (r != DB_DONE || hnsw_live(h) != nx->n) {
         log_msg(LOG_SYSTEM, LOG_WARN, "search.hnsw_refused",
-                "the saved vector graph %s does not match the index (%zu of %zu): rebuilding it", path,
-                hnsw_live(h), nx->n);
+                "已保存的向量图 %s 与索引不一致（%zu / %zu）：重新构建", path, hnsw_live(h), nx->n);
         hnsw_free(h);
         return NULL;
     }
-    log_msg(LOG_SYSTEM, LOG_INFO, "search.hnsw_loaded",
-            "vector graph loaded from %s, %zu changes replayed from the log", path, replayed);
+    log_msg(LOG_SYSTEM, LOG_INFO, "search.hnsw_loaded", "向量图已从 %s 载入，并补做变更日志中的 %zu 项变更",
+            path, replayed);
     return h;
 }
 
