@@ -1058,16 +1058,9 @@ static void submit_revision(http_req_t *req)
     json_t *o = revisable(req, c, id);
     if (!o)
         return;
-    json_t *rv = http_defer_json(req, review_revision_json(c, &COURSE_REVIEW, id));
-    if (!rv) {
-        http_db_error(req, c);
+    json_t *ch = review_revision_changes(req, c, &COURSE_REVIEW, id);
+    if (!ch)
         return;
-    }
-    json_t *ch = json_object_get(rv, "changes");
-    if (!json_is_object(ch) || !json_object_size(ch)) {
-        http_error(req, 409, "conflict", "没有可提交的修订（请先保存修订内容）");
-        return;
-    }
     /* new lessons need their duration, as at the first submission */
     size_t i;
     json_t *l;
@@ -1105,16 +1098,7 @@ static void withdraw_revision(http_req_t *req)
     json_t *o = revisable(req, c, id);
     if (!o)
         return;
-    json_t *rv = http_defer_json(req, review_revision_json(c, &COURSE_REVIEW, id));
-    if (!rv) {
-        http_db_error(req, c);
-        return;
-    }
-    if (!json_is_object(rv) || strcmp(jstr(rv, "status"), "in_review")) {
-        http_error(req, 409, "conflict", "修订不在审核中");
-        return;
-    }
-    if (!review_withdraw(req, c, &COURSE_REVIEW, id, NULL))
+    if (!review_revision_withdraw(req, c, &COURSE_REVIEW, id))
         return;
     reply_revision(req, c, id, http_printf(req, "撤回党课《%s》的修订", jstr(o, "title")), 200);
 }

@@ -909,16 +909,9 @@ static void submit_revision(http_req_t *req)
     json_t *l = revisable(req, c, id);
     if (!l)
         return;
-    json_t *rv = http_defer_json(req, review_revision_json(c, &LECTURE_REVIEW, id));
-    if (!rv) {
-        http_db_error(req, c);
+    json_t *ch = review_revision_changes(req, c, &LECTURE_REVIEW, id);
+    if (!ch)
         return;
-    }
-    json_t *ch = json_object_get(rv, "changes");
-    if (!json_is_object(ch) || !json_object_size(ch)) {
-        http_error(req, 409, "conflict", "没有可提交的修订（请先保存修订内容）");
-        return;
-    }
     /* the reviewers see the lecture as it will be, and what changes */
     json_t *snap = http_defer_json(req, json_pick(l, SNAPSHOT_KEYS, VN(SNAPSHOT_KEYS)));
     const char *key;
@@ -939,16 +932,7 @@ static void withdraw_revision(http_req_t *req)
     json_t *l = revisable(req, c, id);
     if (!l)
         return;
-    json_t *rv = http_defer_json(req, review_revision_json(c, &LECTURE_REVIEW, id));
-    if (!rv) {
-        http_db_error(req, c);
-        return;
-    }
-    if (!json_is_object(rv) || strcmp(jstr(rv, "status"), "in_review")) {
-        http_error(req, 409, "conflict", "修订不在审核中");
-        return;
-    }
-    if (!review_withdraw(req, c, &LECTURE_REVIEW, id, NULL))
+    if (!review_revision_withdraw(req, c, &LECTURE_REVIEW, id))
         return;
     reply_revision(req, c, id, NULL, http_printf(req, "撤回讲堂《%s》的修订", jstr(l, "title")), 200);
 }

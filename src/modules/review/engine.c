@@ -939,6 +939,39 @@ bool review_revision_submit(http_req_t *req, db_conn_t *c, const review_kind_t *
     return submit_round(req, c, k, ref_id, snapshot, item, true);
 }
 
+/* the revision of ref_id, deferred to the request; NULL after a 5xx */
+static json_t *revision_of(http_req_t *req, db_conn_t *c, const review_kind_t *k, int64_t ref_id)
+{
+    json_t *rv = http_defer_json(req, review_revision_json(c, k, ref_id));
+    if (!rv)
+        http_db_error(req, c);
+    return rv;
+}
+
+json_t *review_revision_changes(http_req_t *req, db_conn_t *c, const review_kind_t *k, int64_t ref_id)
+{
+    json_t *rv = revision_of(req, c, k, ref_id);
+    json_t *ch = rv ? json_object_get(rv, "changes") : NULL;
+    if (rv && (!json_is_object(ch) || !json_object_size(ch))) {
+        http_error(req, 409, "conflict", "没有可提交的修订（请先保存修订内容）");
+        return NULL;
+    }
+    return ch;
+}
+
+bool review_revision_withdraw(http_req_t *req, db_conn_t *c, const review_kind_t *k, int64_t ref_id)
+{
+    json_t *rv = revision_of(req, c, k, ref_id);
+    if (!rv)
+        return false;
+    const char *st = json_string_value(json_object_get(rv, "status"));
+    if (!st || strcmp(st, "in_review")) {
+        http_error(req, 409, "conflict", "修订不在审核中");
+        return false;
+    }
+    return review_withdraw(req, c, k, ref_id, NULL);
+}
+
 bool review_revision_discard(http_req_t *req, db_conn_t *c, const review_kind_t *k, int64_t ref_id)
 {
     review_row_t r;

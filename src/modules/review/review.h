@@ -200,8 +200,9 @@ bool review_can_decide(http_req_t *req, db_conn_t *c, const review_kind_t *k, in
  *          review_submit (checks, 422 on block findings, a new version in
  *          the history); the snapshot should show the changes (field,
  *          before, after) to the reviewers.
- * withdraw: review_withdraw (level 1, before its first decision): the
- *          revision is editable again.
+ * withdraw: review_revision_withdraw (level 1, before its first
+ *          decision; 409 when no revision is in review): the revision is
+ *          editable again.
  * discard: review_revision_discard — not while in review (409).
  * Return or reject leave the published row untouched and the revision
  * editable (returned / rejected); a rejected revision does not reject
@@ -211,6 +212,10 @@ bool review_revision_save(http_req_t *req, db_conn_t *c, const review_kind_t *k,
 bool review_revision_submit(http_req_t *req, db_conn_t *c, const review_kind_t *k, int64_t ref_id,
                             json_t *snapshot, json_t **item);
 bool review_revision_discard(http_req_t *req, db_conn_t *c, const review_kind_t *k, int64_t ref_id);
+bool review_revision_withdraw(http_req_t *req, db_conn_t *c, const review_kind_t *k, int64_t ref_id);
+/* The saved revision's changes to submit (owned by the request); NULL after
+ * answering 5xx, or 409 when nothing is saved. */
+json_t *review_revision_changes(http_req_t *req, db_conn_t *c, const review_kind_t *k, int64_t ref_id);
 /* The row's revision {status, review_level, level_title, changes, by,
  * withdrawable}, JSON null when it has none (new reference); NULL on a
  * database error. */
