@@ -409,3 +409,115 @@ int xlsx_read(const void *buf, size_t len, const xlsx_limits_t *lim, xlsx_row_fn
     free(c.strings);
     return rc;
 }
+
+size_t xlsx_header_cols(const char *const *headers, size_t nh, const char *const *cells, size_t ncells,
+                        int *col)
+{
+    size_t found = 0;
+    for (size_t k = 0; k < nh; k++) {
+        col[k] = -1;
+        for (size_t j = 0; j < ncells && col[k] < 0; j++) {
+            const char *h = cells[j] ? cells[j] : "";
+            while (*h == ' ')
+                h++;
+            if (*headers[k] && !strncmp(h, headers[k], strlen(headers[k])))
+                col[k] = (int)j;
+        }
+        found += col[k] >= 0;
+    }
+    return found;
+}
+
+static bool valid_ymd(long y, long m, long d)
+{
+    static const int DAYS[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    if (y < 1900 || y > 9999 || m < 1 || m > 12 || d < 1 || d > DAYS[m - 1])
+        return false;
+    return !(m == 2 && d == 29 && !((y % 4 == 0 && y % 100 != 0) || y % 400 == 0));
+}
+
+/* "YYYY-MM-DD" of a valid_ymd() day */
+static void put_ymd(char out[11], long y, long m, long d)
+{
+    snprintf(out, 11, "%04u-%02u-%02u", (unsigned)y % 10000u, (unsigned)m % 100u, (unsigned)d % 100u);
+}
+
+/* digits at *p (at most maxd), advancing; -1 if none */
+static long take_num(const char **p, int maxd)
+{
+    long v = 0;
+    int n = 0;
+    while (**p >= '0' && **p <= '9' && n < maxd) {
+        v = v * 10 + (**p - '0');
+        (*p)++;
+        n++;
+    }
+    return n ? v : -1;
+}
+
+/* the separator at *p (one of "-", "/", ".", or the UTF-8 word w), advancing */
+static bool take_sep(const char **p, const char *w)
+{
+    if (**p == '-' || **p == '/' || **p == '.') {
+        (*p)++;
+        return true;
+    }
+    size_t n = strlen(w);
+    if (!strncmp(*p, w, n)) {
+        *p += n;
+        return true;
+    }
+    return false;
+}
+
+bool xlsx_date(const char *cell, char out[11])
+{
+    if (!cell)
+        return false;
+    const char *p = cell;
+    while (*p == ' ')
+        p++;
+    const char *s = p;
+    long y = take_num(&p, 5);
+    if (y < 0)
+        return false;
+    if (*p == '\0' || (*p == '.' && p - s != 4)) {
+        /* an Excel serial: whole days since 1899-12-30 (so 60 is the
+         * 1900-02-29 that never was: refused), a fraction of a day ignored */
+        if (*p == '.') {
+            p++;
+            while (*p >= '0' && *p <= '9')
+                p++;
+            if (*p)
+                return false;
+        }
+        if (y < 1 || y == 60)
+            return false;
+        long z = y + (y < 60 ? 1 : 0) - 25569 + 719468; /* days since 1970-01-01, then civil */
+        long era = z / 146097, doe = z - era * 146097;
+        long yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+        long yy = yoe + era * 400, doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+        long mp = (5 * doy + 2) / 153, d = doy - (153 * mp + 2) / 5 + 1, m = mp < 10 ? mp + 3 : mp - 9;
+        yy += m <= 2;
+        if (!valid_ymd(yy, m, d))
+            return false;
+        put_ymd(out, yy, m, d);
+        return true;
+    }
+    if (p - s != 4 || !take_sep(&p, "年"))
+        return false;
+    long m = take_num(&p, 2);
+    if (m < 0 || !take_sep(&p, "月"))
+        return false;
+    long d = take_num(&p, 2);
+    if (d < 0)
+        return false;
+    if (!strncmp(p, "日", strlen("日")))
+        p += strlen("日");
+    if (*p && *p != ' ' && *p != 'T')
+        return false;
+    if (!valid_ymd(y, m, d))
+        return false;
+    put_ymd(out, y, m, d);
+    return true;
+}

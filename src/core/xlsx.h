@@ -15,6 +15,7 @@
  */
 #ifndef ZD_XLSX_H
 #define ZD_XLSX_H
+#include <stdbool.h>
 #include <stddef.h>
 
 typedef struct {
@@ -36,5 +37,18 @@ typedef int (*xlsx_row_fn)(void *ud, size_t row, const char *const *cells, size_
  * callback's stop value. lim may be NULL. */
 int xlsx_read(const void *buf, size_t len, const xlsx_limits_t *lim, xlsx_row_fn fn, void *ud, char *err,
               size_t errlen);
+
+/* Import sheets (shared by the importers): the column of each of the nh
+ * expected headers in a header row, matched by prefix ("活动日期（2026-12-05）"
+ * is "活动日期"); col[k] is -1 for a header not found. The number found. */
+size_t xlsx_header_cols(const char *const *headers, size_t nh, const char *const *cells, size_t ncells,
+                        int *col);
+
+/* A date as Chinese spreadsheets hold it: "2026-12-05", "2026/12/5",
+ * "2026.12.5", "2026年12月5日" (a time after a space is ignored), or an Excel
+ * date serial ("46361", "46361.5": days since 1899-12-30, the 1900 date
+ * system). out: "YYYY-MM-DD". false for anything else or a day that does
+ * not exist (years 1900-9999). */
+bool xlsx_date(const char *cell, char out[11]);
 
 #endif

@@ -5,14 +5,16 @@
 // organisation is refused), with photos; it sees who took part how often in
 // a period and who never did, and exports both lists to .xlsx; another
 // district sees none of it; the city sees all.
-import { test, before, after } from 'node:test';
+import { test, before, after, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
+import { connect } from 'node:net';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startServer } from './lib/server.mjs';
 import { upload } from './lib/upload.mjs';
+import { xlsx } from './lib/xlsx.mjs';
 
 const DEMO = 'Zhendi@Demo2026';
 let srv, pd, hp, city, work;
@@ -262,4 +264,108 @@ test("the map's markers: every site in the scope in one compact answer with the 
   b = (await map(pd)).get(binhai.id);
   assert.deepEqual([b.activities, b.people_reached, b.covered_orgs], [base.activities, base.people_reached, base.covered_orgs], 'a deleted activity no longer counts');
   assert.equal((await pd.get('/api/v1/site-portraits/map?from=2020-01-01&to=2026-12-01')).status, 422);
+});
+
+describe('import of activities from a workbook', () => {
+  const XLSX = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
+  const HEAD = ['阵地', '活动类型', '活动名称', '活动日期', '组织者', '参与的包干组织', '服务人数', '活动小结'];
+  const post = (client, body) => client.request('POST', '/api/v1/site-activities/import', { raw: body, headers: { 'content-type': XLSX } });
+  const count = async (q = '') => (await pd.get(`/api/v1/site-activities?page_size=1${q}`)).json.total;
+
+  test('the template downloaded and sent back is imported: its example row recorded, audited', async () => {
+    const r = await fetch(`${srv.base}/api/v1/site-activities/import-template`, { headers: { cookie: pd.cookie } });
+    assert.equal(r.status, 200);
+    assert.match(r.headers.get('content-type'), /spreadsheetml/);
+    const tpl = Buffer.from(await r.arrayBuffer());
+    const before = await count();
+    const res = await post(pd, tpl);
+    assert.equal(res.status, 200, res.body);
+    assert.equal(res.json.created, 1);
+    const a = (await pd.get(`/api/v1/site-activities/${res.json.activities[0].id}`)).json;
+    assert.equal(a.site_id, center.id);
+    assert.equal(a.type, 'political');
+    assert.match(a.held_at, /^2026-12-05/);
+    assert.deepEqual(a.org_ids.sort(), [ljzC, ljzB].sort());
+    assert.equal(a.people_reached, 40);
+    assert.equal(await count(), before + 1);
+    const auditor = await srv.login('auditor');
+    assert.ok((await auditor.get('/api/v1/audit?action=site_activity.import')).json.total >= 1);
+    assert.ok((await auditor.get('/api/v1/audit?action=site_activity.create')).json.items.some((e) => e.target_id === String(a.id) || e.target === a.id || JSON.stringify(e).includes('表格导入')));
+  });
+
+  test('good rows: a site by name or code, dates as 2026/12/5, 2026年12月5日 or an Excel serial, types by label', async () => {
+    const code = center.external_id;
+    assert.ok(code, 'the site has a code');
+    const body = xlsx([HEAD,
+      [center.name, '治理活动', '议事会一', '2026/12/5', '街道党工委', 'SH-PD-01-C', '12', null],
+      [code, '服务', '志愿服务二', '2026年12月6日', '街道党工委', null, null, '小结'],
+      [binhai.name, 'service', '滨江三', '46362', '社区党委', 'SH-PD-03-C', null, null]]);
+    const before = await count();
+    const r = await post(pd, body);
+    assert.equal(r.status, 200, r.body);
+    assert.equal(r.json.created, 3);
+    const got = await Promise.all(r.json.activities.map(async (x) => (await pd.get(`/api/v1/site-activities/${x.id}`)).json));
+    assert.deepEqual(got.map((a) => [a.site_id, a.type, a.held_at.slice(0, 10)]),
+      [[center.id, 'governance', '2026-12-05'], [center.id, 'service', '2026-12-06'], [binhai.id, 'service', '2026-12-06']]);
+    assert.deepEqual(got[0].org_ids, [ljzC]);
+    assert.equal(await count(), before + 3);
+  });
+
+  test('bad rows: every reason with its row number in Chinese, and nothing recorded', async () => {
+    const before = await count();
+    const body = xlsx([HEAD,
+      [center.name, '政治活动', '好的一行', '2026-12-01', '党工委', null, null, null],
+      [center.name, '党建', '类型错', '2026-12-01', '党工委', null, null, null],
+      [center.name, '政治活动', '日期错', '昨天', '党工委', null, null, null],
+      [center.name, '政治活动', '日期不存在', '2026-02-30', '党工委', null, null, null],
+      [center.name, '政治活动', '未包干', '2026-12-01', '党工委', 'SH-PD-03-C', null, null],
+      [center.name, '政治活动', '人数错', '2026-12-01', '党工委', null, '很多', null],
+      [center.name, '政治活动', null, '2026-12-01', '党工委', null, null, null],
+      ['不存在的阵地', '政治活动', '阵地错', '2026-12-01', '党工委', null, null, null],
+      [hpSite.name, '政治活动', '别区阵地', '2026-12-01', '党工委', null, null, null]]);
+    const r = await post(pd, body);
+    assert.equal(r.status, 422, r.body);
+    assert.equal(r.json.error.code, 'import_rejected');
+    const byRow = Object.fromEntries(r.json.error.errors.map((e) => [e.row, e.message]));
+    assert.deepEqual(Object.keys(byRow).map(Number), [3, 4, 5, 6, 7, 8, 9, 10], JSON.stringify(byRow));
+    assert.match(byRow[3], /活动类型/);
+    assert.match(byRow[4], /活动日期/);
+    assert.match(byRow[5], /活动日期/);
+    assert.match(byRow[6], /没有包干到此阵地/);
+    assert.match(byRow[7], /服务人数/);
+    assert.match(byRow[8], /活动名称：必填/);
+    assert.match(byRow[9], /不存在或不在您的管理范围内/);
+    assert.match(byRow[10], /不存在或不在您的管理范围内/, 'another district’s site is refused');
+    assert.equal(await count(), before, 'all or nothing');
+    // the other district cannot record on a Pudong site either
+    const h = await post(hp, xlsx([HEAD, [center.name, '政治活动', '越界', '2026-12-01', '党工委', null, null, null]]));
+    assert.equal(h.status, 422);
+    assert.match(h.json.error.errors[0].message, /管理范围/);
+  });
+
+  test('limits: not a workbook 415, a wrong header, too many rows, too large a file', async () => {
+    assert.equal((await post(pd, Buffer.from('阵地,活动类型\n'))).status, 415);
+    const head = await post(pd, xlsx([['名称', '日期'], ['a', 'b']]));
+    assert.equal(head.status, 422);
+    assert.match(head.json.error.errors[0].message, /表头不符/);
+    const many = [HEAD];
+    for (let i = 0; i < 1001; i++) many.push([center.name, '政治活动', `活动${i}`, '2026-12-01', '党工委', null, null, null]);
+    const r = await post(pd, xlsx(many));
+    assert.equal(r.status, 422);
+    assert.match(r.json.error.errors.at(-1).message, /最多导入 1000 条/);
+    // over 5 MB: refused on its announced length (before the body is sent, so
+    // the early answer cannot race the upload)
+    const status = await new Promise((resolve, reject) => {
+      const u = new URL(srv.base);
+      const sock = connect(Number(u.port), u.hostname, () => sock.write(`POST /api/v1/site-activities/import HTTP/1.1\r\nHost: ${u.host}\r\nCookie: ${pd.cookie}\r\nX-CSRF-Token: ${pd.csrf}\r\nContent-Type: ${XLSX}\r\nContent-Length: ${6 << 20}\r\n\r\n`));
+      let got = '';
+      sock.on('data', (d) => { got += d; if (got.includes('\r\n')) { sock.destroy(); resolve(Number(got.split(' ')[1])); } });
+      sock.on('error', reject);
+      setTimeout(() => { sock.destroy(); reject(new Error('no answer')); }, 10000);
+    });
+    assert.equal(status, 413);
+    // without site.write: refused
+    const auditor = await srv.login('auditor');
+    assert.equal((await post(auditor, xlsx([HEAD]))).status, 403);
+  });
 });

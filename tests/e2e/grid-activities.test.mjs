@@ -119,3 +119,31 @@ test('the portrait charts the activities and the dashboard map colours the grids
     assert.deepEqual(outside, [], 'no request leaves the machine');
   });
 });
+
+test('activities import: 下载模板, a bad row refused with its row number and reason, a good file recorded and listed', async (t) => {
+  const { xlsx } = await import('../api/lib/xlsx.mjs');
+  const HEAD = ['阵地', '活动类型', '活动名称', '活动日期', '组织者', '参与的包干组织', '服务人数', '活动小结'];
+  await withPage(t, ctx, async (page) => {
+    await login(page, ctx.base, 'pudong_dangwu', DEMO);
+    await page.waitForSelector('[data-test=user-menu]');
+    await page.goto(`${ctx.base}/grid/activities`);
+    await page.locator('[data-test=activity-import-open]').click();
+    const dlg = page.locator('.el-dialog', { hasText: '从 Excel 导入阵地活动' });
+    const [tpl] = await Promise.all([page.waitForEvent('download'), dlg.locator('[data-test=activity-import-template]').click()]);
+    assert.match(tpl.suggestedFilename(), /\.xlsx$/);
+    const upload = async (rows) => {
+      await dlg.locator('input[data-test=upload-input]').setInputFiles({ name: 'acts.xlsx', mimeType: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet', buffer: xlsx([HEAD, ...rows]) });
+      await dlg.getByRole('button', { name: '开始导入' }).click();
+    };
+    await upload([['陆家嘴金融城党建服务中心', '服务活动', '端到端导入一', '2026/11/20', '党工委', null, '8', null],
+      ['陆家嘴金融城党建服务中心', '服务活动', '端到端导入二', '下周', '党工委', null, null, null]]);
+    await dlg.locator('[data-test=import-result]', { hasText: '导入未执行' }).waitFor();
+    const err = dlg.locator('[data-test=import-errors] tr', { hasText: '活动日期' });
+    await err.waitFor();
+    assert.match(await err.textContent(), /^\s*3/);
+    await upload([['陆家嘴金融城党建服务中心', '服务活动', '端到端导入一', '2026/11/20', '党工委', 'SH-PD-01-C', '8', null]]);
+    await dlg.locator('[data-test=import-result]', { hasText: '登记 1 条活动' }).waitFor();
+    await dlg.getByRole('button', { name: '关闭', exact: true }).click();
+    await page.locator('[data-test=activity-table] .el-table__row', { hasText: '端到端导入一' }).waitFor();
+  });
+});

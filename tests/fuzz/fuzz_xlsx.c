@@ -5,6 +5,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* the importers' helpers on every cell: a header row matched, each cell read
+ * as a date — "YYYY-MM-DD" or false */
+static const char *const HEADS[] = {"阵地", "活动类型", "活动日期", "组织编码", "用户名"};
+
 static int on_row(void *ud, size_t row, const char *const *cells, size_t n)
 {
     size_t *count = ud;
@@ -14,6 +18,19 @@ static int on_row(void *ud, size_t row, const char *const *cells, size_t n)
     for (size_t i = 0; i < n; i++)
         if (!cells[i] || strlen(cells[i]) > 4096)
             abort();
+    int col[sizeof HEADS / sizeof HEADS[0]];
+    size_t found = xlsx_header_cols(HEADS, sizeof HEADS / sizeof HEADS[0], cells, n, col);
+    for (size_t k = 0; k < sizeof HEADS / sizeof HEADS[0]; k++)
+        if (col[k] >= (int)n || col[k] < -1)
+            abort();
+    if (found > sizeof HEADS / sizeof HEADS[0])
+        abort();
+    for (size_t i = 0; i < n; i++) {
+        char d[11];
+        if (xlsx_date(cells[i], d) && (strlen(d) != 10 || d[4] != '-' || d[7] != '-' ||
+                                       strncmp(d, "1900", 4) < 0 || strncmp(d, "9999", 4) > 0))
+            abort();
+    }
     return 0;
 }
 

@@ -7,8 +7,11 @@
  * it). Coverage of the contracted organisations — who took part how often
  * and who never did in a period — answers per site, street or district and
  * exports as the participation list (统计清单). */
+#include "core/mime.h"
 #include "core/str.h"
 #include "core/timeutil.h"
+#include "core/xlsx.h"
+#include "http/upload.h"
 #include "http/valid.h"
 #include "modules/grid/internal.h"
 #include <stdio.h>
@@ -220,9 +223,10 @@ static const vfield_t ACT_OUT[] = {
     {"updated_at", V_TIME, .title = "更新时间"},
 };
 
-/* Every organisation of ids not in had is contracted to site now; else 422
- * naming it (not_contracted). */
-static bool check_contracted(http_req_t *req, db_conn_t *c, int64_t site, json_t *ids, json_t *had)
+/* Every organisation of ids not in had is contracted to site now: 1; 0
+ * with the reason naming the first that is not; -1 on a database error.
+ * The rule of both the form and the import. */
+static int contracted_why(db_conn_t *c, int64_t site, json_t *ids, json_t *had, char *why, size_t whylen)
 {
     size_t i, j;
     json_t *p, *h;
@@ -236,26 +240,35 @@ static bool check_contracted(http_req_t *req, db_conn_t *c, int64_t site, json_t
         db_stmt_t *st =
             db_prepare(c, "SELECT o.name, (SELECT COUNT(*) FROM site_orgs b WHERE b.org_id = o.id "
                           "AND b.site_id = ? AND b.unbound_at IS NULL) FROM orgs o WHERE o.id = ?");
-        if (!st) {
-            http_db_error(req, c);
-            return false;
-        }
+        if (!st)
+            return -1;
         db_bind_int64(st, 1, site);
         db_bind_int64(st, 2, org);
         int rc = db_step(st);
         bool ok = rc == DB_ROW && db_col_int64(st, 1) > 0;
         if (rc == DB_ROW && !ok)
-            http_error(req, 422, "not_contracted", "「%s」没有包干到此阵地，不能作为参与组织",
-                       db_col_text(st, 0));
+            snprintf(why, whylen, "「%s」没有包干到此阵地，不能作为参与组织", db_col_text(st, 0));
         else if (rc == DB_DONE)
-            http_error(req, 422, "not_contracted", "组织 #%lld 不存在或没有包干到此阵地", (long long)org);
-        else if (rc != DB_ROW)
-            http_db_error(req, c);
+            snprintf(why, whylen, "组织 #%lld 不存在或没有包干到此阵地", (long long)org);
         db_done(st);
+        if (rc != DB_ROW && rc != DB_DONE)
+            return -1;
         if (!ok)
-            return false;
+            return 0;
     }
-    return true;
+    return 1;
+}
+
+/* contracted_why answered: 422 not_contracted, or 500 */
+static bool check_contracted(http_req_t *req, db_conn_t *c, int64_t site, json_t *ids, json_t *had)
+{
+    char why[512];
+    int rc = contracted_why(c, site, ids, had, why, sizeof why);
+    if (rc == 0)
+        http_error(req, 422, "not_contracted", "%s", why);
+    else if (rc < 0)
+        http_db_error(req, c);
+    return rc > 0;
 }
 
 static bool write_orgs(db_conn_t *c, int64_t id, json_t *ids)
@@ -576,8 +589,352 @@ static void coverage(http_req_t *req)
                         total ? (double)covered / (double)total : 0.0));
 }
 
+/* ---- import from a workbook (POST /site-activities/import) ---- */
+
+/* The columns of the import sheet, matched by header text (the template's).
+ * The site by its code (external id) or its name, the organisations by code
+ * or name, separated by 、 , ， ； or spaces. */
+enum {
+    ACOL_SITE,
+    ACOL_TYPE,
+    ACOL_TITLE,
+    ACOL_DATE,
+    ACOL_ORGANISERS,
+    ACOL_ORGS,
+    ACOL_PEOPLE,
+    ACOL_SUMMARY,
+    ANCOLS
+};
+static const char *const AHEADERS[ANCOLS] = {"阵地",   "活动类型",       "活动名称", "活动日期",
+                                             "组织者", "参与的包干组织", "服务人数", "活动小结"};
+static const char *const AKEYS[ANCOLS] = {"site",       "type", "title",          "held_at",
+                                          "organisers", "orgs", "people_reached", "summary"};
+#define ACT_IMPORT_MAX_ROWS 1000
+#define ACT_IMPORT_MAX_BODY (5u << 20)
+
+typedef struct {
+    int col[ANCOLS];
+    bool have_header;
+    json_t *rows;   /* [{row, site, type, ...}] as text */
+    json_t *errors; /* [{row, message}] */
+} aimport_t;
+
+static void aerror(json_t *errors, size_t row, const char *msg)
+{
+    json_array_append_new(errors, json_pack("{s:I,s:s}", "row", (json_int_t)row, "message", msg));
+}
+
+static int aread_row(void *ud, size_t row, const char *const *cells, size_t ncells)
+{
+    aimport_t *im = ud;
+    if (!im->have_header) {
+        im->have_header = true;
+        xlsx_header_cols(AHEADERS, ANCOLS, cells, ncells, im->col);
+        for (int k = 0; k <= ACOL_ORGANISERS; k++)
+            if (im->col[k] < 0) {
+                aerror(im->errors, row,
+                       "表头不符：须有“阵地”“活动类型”“活动名称”“活动日期”“组织者”列，请使用下载的模板");
+                return 1;
+            }
+        return 0;
+    }
+    json_t *r = json_pack("{s:I}", "row", (json_int_t)row);
+    bool any = false;
+    for (int k = 0; k < ANCOLS; k++) {
+        const char *v = im->col[k] >= 0 && (size_t)im->col[k] < ncells ? cells[im->col[k]] : NULL;
+        while (v && *v == ' ')
+            v++;
+        if (v && *v) {
+            json_object_set_new(r, AKEYS[k], json_string(v));
+            any = true;
+        }
+    }
+    if (any)
+        json_array_append_new(im->rows, r);
+    else
+        json_decref(r);
+    if (json_array_size(im->rows) > ACT_IMPORT_MAX_ROWS) {
+        aerror(im->errors, row, "一次最多导入 1000 条活动，请分批导入");
+        return 1;
+    }
+    return 0;
+}
+
+/* The site named by code or name in the scope of site.write: its id; 0
+ * with why; -1 on a database error. */
+static int64_t import_site(http_req_t *req, db_conn_t *c, const char *name, const char **why)
+{
+    qb_t w, q;
+    res_from_as(req, &SITES, "site.write", &w);
+    qb_init(&q, "SELECT s.id, CASE WHEN s.external_id = ");
+    qb_text(&q, name);
+    qb_sql(&q, " THEN 1 ELSE 0 END");
+    qb_append(&q, &w);
+    qb_free(&w);
+    qb_sql(&q, " AND (s.external_id = ");
+    qb_text(&q, name);
+    qb_sql(&q, " OR s.name = ");
+    qb_text(&q, name);
+    qb_sql(&q, ") ORDER BY 2 DESC, s.id LIMIT 2");
+    db_stmt_t *st = qb_prepare(c, &q);
+    qb_free(&q);
+    int rc = st ? db_step(st) : DB_ERROR, rc2 = DB_DONE;
+    int64_t id = 0;
+    bool by_code = false;
+    if (rc == DB_ROW) {
+        id = db_col_int64(st, 0);
+        by_code = db_col_int64(st, 1) == 1;
+        rc2 = db_step(st);
+    }
+    db_done(st);
+    if ((rc != DB_ROW && rc != DB_DONE) || (rc2 != DB_ROW && rc2 != DB_DONE))
+        return -1;
+    if (!id)
+        *why = http_printf(req, "阵地：“%s”不存在或不在您的管理范围内", name);
+    else if (!by_code && rc2 == DB_ROW) {
+        *why = http_printf(req, "阵地：名为“%s”的阵地不止一个，请填写阵地编码", name);
+        id = 0;
+    }
+    return id;
+}
+
+/* "陆家嘴街道第一党委、SH-PD-01-B" → organisation ids (by code, else by name);
+ * NULL with why for one that does not exist or is not unique; *dberr on a
+ * database error. */
+static json_t *import_orgs(http_req_t *req, db_conn_t *c, const char *text, const char **why, bool *dberr)
+{
+    json_t *out = json_array();
+    char *s = strdup(text), *save = NULL;
+    static const char *const SEPS[] = {"、", "，", "；", "　"};
+    for (size_t i = 0; i < sizeof SEPS / sizeof SEPS[0]; i++)
+        for (char *p; (p = strstr(s, SEPS[i]));)
+            memset(p, ',', strlen(SEPS[i]));
+    for (char *tok = strtok_r(s, ",; ", &save); tok && !*why; tok = strtok_r(NULL, ",; ", &save)) {
+        db_stmt_t *st =
+            db_prepare(c, "SELECT id FROM orgs WHERE deleted_at IS NULL AND (code = ? OR name = ?) "
+                          "ORDER BY CASE WHEN code = ? THEN 0 ELSE 1 END, id LIMIT 2");
+        int rc = DB_ERROR, rc2 = DB_DONE;
+        int64_t id = 0;
+        if (st) {
+            db_bind_text(st, 1, tok);
+            db_bind_text(st, 2, tok);
+            db_bind_text(st, 3, tok);
+            rc = db_step(st);
+            if (rc == DB_ROW) {
+                id = db_col_int64(st, 0);
+                rc2 = db_step(st);
+            }
+        }
+        db_done(st);
+        if ((rc != DB_ROW && rc != DB_DONE) || (rc2 != DB_ROW && rc2 != DB_DONE)) {
+            *dberr = true;
+            break;
+        }
+        if (!id)
+            *why = http_printf(req, "参与的包干组织：组织“%s”不存在", tok);
+        else
+            json_array_append_new(out, json_integer(id));
+        (void)rc2; /* a name shared by several: the first by id; a code is unique */
+    }
+    free(s);
+    if (*why || *dberr) {
+        json_decref(out);
+        return NULL;
+    }
+    return out;
+}
+
+/* the reason a value breaks its field's rule in 登记阵地活动, prefixed with the column */
+static const char *act_field_why(http_req_t *req, const char *field, const char *column, json_t *v)
+{
+    for (size_t i = 0; i < VN(ACT_NEW); i++)
+        if (!strcmp(ACT_NEW[i].name, field)) {
+            const char *why = valid_value(&ACT_NEW[i], v);
+            return why ? http_printf(req, "%s：%s", column, why) : NULL;
+        }
+    return NULL;
+}
+
+/* One row of the sheet as the body of POST /site-activities, checked by the
+ * same rules; NULL with why. Sets *site. */
+static json_t *import_body(http_req_t *req, db_conn_t *c, json_t *r, int64_t *site, const char **why,
+                           bool *dberr)
+{
+    *why = NULL;
+    for (int k = 0; k <= ACOL_ORGANISERS; k++)
+        if (!jstr(r, AKEYS[k])) {
+            *why = http_printf(req, "%s：必填", AHEADERS[k]);
+            return NULL;
+        }
+    *site = import_site(req, c, jstr(r, "site"), why);
+    if (*site < 0)
+        *dberr = true;
+    if (*site <= 0)
+        return NULL;
+    json_t *b = http_defer_json(req, json_pack("{s:I}", "site_id", (json_int_t)*site));
+    /* the type by its label (政治活动, or 政治) or its code */
+    const char *t = jstr(r, "type"), *type = NULL;
+    for (const zd_label_t *l = GRID_ACTIVITY_TYPE; l->value && !type; l++)
+        if (!strcmp(t, l->value) || !strcmp(t, l->label) ||
+            (!strncmp(l->label, t, strlen(t)) && strlen(t) >= 6))
+            type = l->value;
+    json_object_set_new(b, "type", json_string(type ? type : t));
+    json_object_set_new(b, "title", json_string(jstr(r, "title")));
+    char day[11];
+    if (!xlsx_date(jstr(r, "held_at"), day)) {
+        *why = http_printf(req, "活动日期：无法识别“%s”，请写成 2026-12-05、2026/12/5 或日期格式的单元格",
+                           jstr(r, "held_at"));
+        return NULL;
+    }
+    json_object_set_new(b, "held_at", json_string(day));
+    json_object_set_new(b, "organisers", json_string(jstr(r, "organisers")));
+    if (jstr(r, "people_reached")) {
+        char *end;
+        const char *pr = jstr(r, "people_reached");
+        double n = strtod(pr, &end);
+        if (end == pr || *end || n != (double)(long long)n) {
+            *why = http_printf(req, "服务人数：须为整数，而不是“%s”", pr);
+            return NULL;
+        }
+        json_object_set_new(b, "people_reached", json_integer((json_int_t)n));
+    }
+    if (jstr(r, "summary"))
+        json_object_set_new(b, "summary", json_string(jstr(r, "summary")));
+    if (jstr(r, "orgs")) {
+        json_t *ids = import_orgs(req, c, jstr(r, "orgs"), why, dberr);
+        if (!ids)
+            return NULL;
+        json_object_set_new(b, "org_ids", ids);
+    }
+    static const char *const CHECKS[][2] = {{"type", "活动类型"},           {"title", "活动名称"},
+                                            {"held_at", "活动日期"},        {"organisers", "组织者"},
+                                            {"people_reached", "服务人数"}, {"summary", "活动小结"},
+                                            {"org_ids", "参与的包干组织"}};
+    for (size_t k = 0; k < sizeof CHECKS / sizeof CHECKS[0] && !*why; k++) {
+        json_t *v = json_object_get(b, CHECKS[k][0]);
+        if (v)
+            *why = act_field_why(req, CHECKS[k][0], CHECKS[k][1], v);
+    }
+    if (*why)
+        return NULL;
+    char cwhy[512];
+    int crc = json_object_get(b, "org_ids")
+                  ? contracted_why(c, *site, json_object_get(b, "org_ids"), NULL, cwhy, sizeof cwhy)
+                  : 1;
+    if (crc < 0)
+        *dberr = true;
+    else if (crc == 0)
+        *why = http_printf(req, "参与的包干组织：%s", cwhy);
+    return crc > 0 ? b : NULL;
+}
+
+/* Activities from an .xlsx in the template's layout: every row checked as
+ * 登记阵地活动 checks its body (the site in the caller's scope of
+ * site.write, the organisations contracted to it), then all recorded in one
+ * transaction, each audited, or none: 422 import_rejected with every row's
+ * reason in Chinese. */
+static void import_acts(http_req_t *req)
+{
+    size_t len;
+    const char *body = http_body(req, &len);
+    char sniffed[128];
+    mime_sniff(body, len, sniffed, sizeof sniffed);
+    static const char *const ok_types[] = {
+        "application/zip", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", NULL};
+    if (!len || !mime_in(sniffed, ok_types)) {
+        http_error(req, 415, "unsupported_media_type", "请上传 Excel 2007 及以上格式（.xlsx）的文件");
+        return;
+    }
+    db_conn_t *c = http_db(req);
+    if (!c)
+        return;
+    aimport_t im = {.rows = http_defer_json(req, json_array()), .errors = http_defer_json(req, json_array())};
+    char err[256];
+    xlsx_limits_t lim = {.max_rows = ACT_IMPORT_MAX_ROWS + 100, .max_member = 64u << 20};
+    if (xlsx_read(body, len, &lim, aread_row, &im, err, sizeof err) < 0) {
+        http_error(req, 422, "invalid_file", "无法读取表格：%s", err);
+        return;
+    }
+    if (!json_array_size(im.errors) && !json_array_size(im.rows))
+        aerror(im.errors, 2, "表格中没有活动");
+    json_t *created = http_defer_json(req, json_array());
+    if (!json_array_size(im.errors) && !http_begin(req, c))
+        return;
+    size_t i;
+    json_t *r;
+    json_t *todo = json_array_size(im.errors) ? NULL : im.rows;
+    json_array_foreach(todo, i, r)
+    {
+        size_t row = (size_t)jint(r, "row", 0);
+        const char *why = NULL;
+        bool dberr = false;
+        int64_t site = 0;
+        json_t *b = import_body(req, c, r, &site, &why, &dberr);
+        if (dberr) {
+            http_db_error(req, c);
+            return;
+        }
+        if (!b) {
+            aerror(im.errors, row, why);
+            continue;
+        }
+        if (json_array_size(im.errors))
+            continue; /* checked only: nothing will be written */
+        int64_t id = write_act(req, c, 0, site, b, NULL);
+        json_t *o = id > 0 ? load(req, c, id) : NULL;
+        if (!o)
+            return;
+        audit_entry_t ae = {.action = "site_activity.create",
+                            .target_type = "site_activity",
+                            .target = id,
+                            .after = o,
+                            .detail = "表格导入"};
+        if (audit_write(c, req, &ae) != 0) {
+            http_db_error(req, c);
+            return;
+        }
+        json_array_append_new(created, json_pack("{s:I,s:I,s:s}", "row", (json_int_t)row, "id",
+                                                 (json_int_t)id, "title", jstr(o, "title")));
+    }
+    if (json_array_size(im.errors)) {
+        db_rollback(c);
+        json_t *e = json_pack("{s:s,s:s,s:O}", "code", "import_rejected", "message",
+                              "表格中有错误，未导入任何活动，请修改后重新导入", "errors", im.errors);
+        http_json(req, 422, json_pack("{s:o}", "error", e));
+        return;
+    }
+    audit_entry_t ae = {.target_type = "site_activity",
+                        .detail = http_printf(req, "表格导入 %zu 条阵地活动", json_array_size(created))};
+    json_t *o =
+        json_pack("{s:I,s:O}", "created", (json_int_t)json_array_size(created), "activities", created);
+    audit_reply(req, c, true, &ae, 200, o);
+}
+
+/* The import template: the columns and one example row. */
+static void act_import_template(http_req_t *req)
+{
+    json_t *header = json_array(),
+           *rows = json_pack("[[ssssssss]]", "陆家嘴金融城党建服务中心", "政治活动", "主题党日", "2026-12-05",
+                             "陆家嘴街道党工委", "SH-PD-01-C、SH-PD-01-B", "40", "学习全会精神");
+    for (int k = 0; k < ANCOLS; k++)
+        json_array_append_new(header, json_string(AHEADERS[k]));
+    http_send_xlsx(req, "阵地活动导入模板.xlsx", "阵地活动", header, rows);
+    json_decref(header);
+    json_decref(rows);
+}
+
 // clang-format off
 static const http_route_t routes[] = {
+    {.method = "POST", .pattern = "/api/v1/site-activities/import", .handler = import_acts, .perm = "site.write",
+     .flags = HTTP_BODY_RAW, .max_body = ACT_IMPORT_MAX_BODY, .summary = "导入阵地活动（.xlsx）",
+     .audit = "site_activity.import", .resource = &SITE_ACTIVITIES,
+     .notes = "body: the workbook (template: GET /site-activities/import-template; columns 阵地 (code or name) 活动类型 "
+       "(label) 活动名称 活动日期 (2026-12-05, 2026/12/5, 2026年12月5日 or a date cell) 组织者 参与的包干组织 (codes or "
+       "names, separated by 、) 服务人数 活动小结). Each row checked as POST /site-activities. All or nothing: 200 "
+       "{created, activities:[{row,id,title}]}, or 422 import_rejected {errors:[{row,message}]}; at most 1000 rows "
+       "and 5 MB; 415 for anything but .xlsx"},
+    {.method = "GET", .pattern = "/api/v1/site-activities/import-template", .handler = act_import_template,
+     .perm = "site.write", .flags = HTTP_DOWNLOAD, .summary = "阵地活动导入模板（.xlsx）"},
     {.method = "GET", .pattern = "/api/v1/site-activities", .handler = list_acts, .perm = "site.read",
      .flags = HTTP_LIST | HTTP_EXPORT, .summary = "阵地活动列表", .resource = &SITE_ACTIVITIES,
      HTTP_QUERY(ACT_QUERY), HTTP_OUT(ACT_OUT)},

@@ -50,10 +50,10 @@ static const zd_label_t CATEGORY[] = {{"fulltime", "专职", "danger"},
                                       {"volunteer", "志愿者", "success"},
                                       {"other", "其他", "info"},
                                       {NULL}};
-static const zd_label_t ACTIVITY_TYPE[] = {{"political", "政治活动", "danger"},
-                                           {"governance", "治理活动", "primary"},
-                                           {"service", "服务活动", "success"},
-                                           {NULL}};
+const zd_label_t GRID_ACTIVITY_TYPE[] = {{"political", "政治活动", "danger"},
+                                         {"governance", "治理活动", "primary"},
+                                         {"service", "服务活动", "success"},
+                                         {NULL}};
 /* the names of fields in the activities' and the coverage's exports */
 static const zd_label_t FIELD[] = {{"site_activity.type", "活动类型"},
                                    {"site_activity.title", "活动名称"},
@@ -93,7 +93,7 @@ static const zd_dict_t DICTS[] = {{"log_event", "日志事件", LOG_EVENT},
                                   {"site_type", "阵地类型", SITE_TYPE},
                                   {"site_location_flag", "阵地位置核查", LOCATION_FLAG},
                                   {"commissioner_category", "专员类别", CATEGORY},
-                                  {"site_activity_type", "阵地活动类型", ACTIVITY_TYPE},
+                                  {"site_activity_type", "阵地活动类型", GRID_ACTIVITY_TYPE},
                                   {"contracting_stats_by", "包干统计分组", STATS_BY},
                                   {"audit_target", "审计对象", TARGETS},
                                   {"bigdata_sign_method", "签名算法", SIGN_METHOD},

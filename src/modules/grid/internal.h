@@ -113,6 +113,7 @@ json_t *grid_photo_urls(const char *base, int64_t id, json_t *photos);
 /* ---- activities of the sites (activities_api.c) ---- */
 extern const zd_resource_t SITE_ACTIVITIES;
 extern const char *const GRID_ACTIVITY_TYPES[];
+extern const zd_label_t GRID_ACTIVITY_TYPE[]; /* their labels (the dictionary site_activity_type) */
 /* The organisations contracted now to the live sites (alias b; the site s,
  * its organisation o, the contracted organisation bo), in the site's scope. */
 extern const zd_resource_t SITE_CONTRACTS;

@@ -100,12 +100,7 @@ static int read_row(void *ud, size_t row, const char *const *cells, size_t ncell
 {
     import_t *im = ud;
     if (!im->have_header) {
-        for (int c = 0; c < NCOLS; c++) {
-            im->col[c] = -1;
-            for (size_t i = 0; i < ncells; i++)
-                if (!strcmp(cells[i], HEADERS[c]))
-                    im->col[c] = (int)i;
-        }
+        xlsx_header_cols(HEADERS, NCOLS, cells, ncells, im->col);
         im->have_header = true;
         for (int c = 0; c <= COL_PARENT; c++)
             if (im->col[c] < 0) {

@@ -856,14 +856,7 @@ static int uread_row(void *ud, size_t row, const char *const *cells, size_t ncel
 {
     uimport_t *im = ud;
     if (!im->have_header) {
-        for (int k = 0; k < UNCOLS; k++) {
-            im->col[k] = -1;
-            for (size_t j = 0; j < ncells; j++) {
-                const char *h = cells[j] ? cells[j] : "";
-                if (!strncmp(h, UHEADERS[k], strlen(UHEADERS[k])))
-                    im->col[k] = (int)j;
-            }
-        }
+        xlsx_header_cols(UHEADERS, UNCOLS, cells, ncells, im->col);
         im->have_header = true;
         for (int k = 0; k < UNCOLS; k++)
             if (im->col[k] < 0 && k <= UCOL_ORG) {

@@ -189,12 +189,44 @@ static void damaged_and_oversized_files_are_refused(void **state)
     free(buf);
 }
 
+/* the dates of Chinese spreadsheets, and the import sheets' headers */
+static void dates_and_headers_of_import_sheets(void **state)
+{
+    (void)state;
+    char d[11];
+    static const char *const good[][2] = {{"2026-12-05", "2026-12-05"},  {"2026/12/5", "2026-12-05"},
+                                          {"2026.12.5", "2026-12-05"},   {"2026年12月5日", "2026-12-05"},
+                                          {"2026年2月28", "2026-02-28"}, {" 2026-12-05 10:30", "2026-12-05"},
+                                          {"46361", "2026-12-05"},       {"46361.75", "2026-12-05"},
+                                          {"1", "1900-01-01"},           {"59", "1900-02-28"},
+                                          {"61", "1900-03-01"},          {"2024/2/29", "2024-02-29"}};
+    for (size_t i = 0; i < sizeof good / sizeof good[0]; i++) {
+        assert_true(xlsx_date(good[i][0], d));
+        assert_string_equal(d, good[i][1]);
+    }
+    static const char *const bad[] = {"",   "昨天",        "2026-13-01", "2026-02-29", "2026/2/30",
+                                      "60", "2026-12-05x", "26-12-05",   "2026-12",    "0",
+                                      "-5", "1900-02-29",  "2026.12",    "46361.5x",   NULL};
+    for (size_t i = 0; bad[i]; i++)
+        assert_false(xlsx_date(bad[i], d));
+    assert_false(xlsx_date(NULL, d));
+
+    static const char *const heads[] = {"阵地", "活动日期", "组织者"};
+    const char *cells[] = {"活动日期（如 2026-12-05）", "", " 阵地", "备注"};
+    int col[3];
+    assert_int_equal(xlsx_header_cols(heads, 3, cells, 4, col), 2);
+    assert_int_equal(col[0], 2);
+    assert_int_equal(col[1], 0);
+    assert_int_equal(col[2], -1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(workbook_written_by_libxlsxwriter_reads_back),
         cmocka_unit_test(hand_written_workbook_with_rich_and_inline_strings_reads),
         cmocka_unit_test(damaged_and_oversized_files_are_refused),
+        cmocka_unit_test(dates_and_headers_of_import_sheets),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

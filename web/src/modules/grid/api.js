@@ -1,7 +1,7 @@
 // The grid module's endpoints (docs/grid.md): grids (list, GeoJSON, locate,
 // import) and service sites.
-import { api, exportList } from '@/api/client.js';
-import { V } from '@/api/index.js';
+import { api, download, exportList, upload } from '@/api/client.js';
+import { V, XLSX } from '@/api/index.js';
 
 export const gridApi = {
   list: (q) => api.get(`${V}/grids`, q),
@@ -52,6 +52,9 @@ export const activityApi = {
   exportXlsx: (q) => exportList(`${V}/site-activities`, q, '阵地活动.xlsx'),
   coverage: (q) => api.get(`${V}/site-activities/coverage`, q),
   exportCoverage: (q) => exportList(`${V}/site-activities/coverage`, q, '包干组织参与统计清单.xlsx'),
+  importTemplate: () => download(`${V}/site-activities/import-template`, undefined, '阵地活动导入模板.xlsx'),
+  // a refused file answers 422 with the rows' reasons: the dialog shows them
+  importXlsx: (file, onProgress) => upload(`${V}/site-activities/import`, file, { contentType: XLSX, onProgress, silent: true }),
 };
 
 // portraits (整体画像) and the dashboard's indicators of every site
