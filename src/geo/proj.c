@@ -35,10 +35,7 @@ static void pj_load(void)
     ZD_DL_LOAD(pj_dl_rc, pj, ZD_PROJ_FUNCS, "libproj.so.25", RTLD_LOCAL, pj_dl_error, sizeof pj_dl_error);
 }
 
-bool geo_crs_supported(int epsg)
-{
-    return epsg == 4326 || epsg == 4490 || epsg == 4549 || epsg == 3857;
-}
+bool geo_crs_supported(int epsg) { return epsg == 4326 || epsg == 4490 || epsg == 4549 || epsg == 3857; }
 
 static void say(char *err, size_t errlen, const char *fmt, const char *arg)
 {
@@ -102,7 +99,8 @@ int geo_crs_from_name(const char *name, char *err, size_t errlen)
     }
     return code;
 bad:
-    say(err, errlen, "%s", "无法识别的坐标系名称，应为 EPSG:代码 或 urn:ogc:def:crs:EPSG::代码，例如 EPSG:4549");
+    say(err, errlen, "%s",
+        "无法识别的坐标系名称，应为 EPSG:代码 或 urn:ogc:def:crs:EPSG::代码，例如 EPSG:4549");
     return -1;
 }
 
@@ -134,7 +132,8 @@ static int conv_open(conv_t *cv, int epsg)
 {
     pthread_once(&pj_once, pj_load);
     if (pj_dl_rc != 0) {
-        say(cv->err, cv->errlen, "坐标转换库 PROJ 无法加载（%s），请安装 libproj25 与 proj-data", pj_dl_error);
+        say(cv->err, cv->errlen, "坐标转换库 PROJ 无法加载（%s），请安装 libproj25 与 proj-data",
+            pj_dl_error);
         return -1;
     }
     cv->ctx = pj.proj_context_create();
@@ -152,7 +151,8 @@ static int conv_open(conv_t *cv, int epsg)
         int e = pj.proj_context_errno(cv->ctx);
         const char *m = pj.proj_context_errno_string(cv->ctx, e);
         if (cv->err && cv->errlen)
-            snprintf(cv->err, cv->errlen, "无法建立从 EPSG:%d 到 EPSG:4326 的坐标转换（%s），请检查 proj-data", epsg,
+            snprintf(cv->err, cv->errlen,
+                     "无法建立从 EPSG:%d 到 EPSG:4326 的坐标转换（%s），请检查 proj-data", epsg,
                      m ? m : "PROJ");
         pj.proj_context_destroy(cv->ctx);
         cv->ctx = NULL;
@@ -212,7 +212,8 @@ int geo_proj_points(double *xy, size_t n, int epsg, char *err, size_t errlen)
 static json_t *walk(conv_t *cv, const json_t *a, int depth)
 {
     if (!json_is_array(a)) {
-        say(cv->err, cv->errlen, "%s", depth ? "坐标点须为 [x, y] 或 [x, y, z] 数值" : "coordinates 须为数组");
+        say(cv->err, cv->errlen, "%s",
+            depth ? "坐标点须为 [x, y] 或 [x, y, z] 数值" : "coordinates 须为数组");
         return NULL;
     }
     if (json_array_size(a) > 0 && json_is_number(json_array_get(a, 0))) {

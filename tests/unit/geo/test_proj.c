@@ -51,9 +51,10 @@ static void a_polygon_converted(void **state)
 {
     (void)state;
     char err[256] = "";
-    json_t *g = json_loads("{\"type\":\"Polygon\",\"coordinates\":[[[640412.3150,3457455.4886],[641000,3457455],"
-                           "[641000,3458000,4.5],[640412.3150,3457455.4886]]],\"bbox\":[1,2,3,4]}",
-                           0, NULL);
+    json_t *g =
+        json_loads("{\"type\":\"Polygon\",\"coordinates\":[[[640412.3150,3457455.4886],[641000,3457455],"
+                   "[641000,3458000,4.5],[640412.3150,3457455.4886]]],\"bbox\":[1,2,3,4]}",
+                   0, NULL);
     json_t *o = geo_proj_geometry(g, 4549, err, sizeof err);
     assert_non_null(o);
     json_t *p = json_array_get(json_array_get(json_object_get(o, "coordinates"), 0), 0);
@@ -94,8 +95,9 @@ static void crs_names(void **state)
     assert_int_equal(geo_crs_from_name("4326", err, sizeof err), 4326);
     assert_int_equal(geo_crs_from_name("EPSG:2385", err, sizeof err), -1);
     assert_non_null(strstr(err, "不支持坐标系 EPSG:2385"));
-    static const char *const BAD[] = {"", "EPSG:", "EPSG:45x9", "EPSG:99999999", "urn:ogc:def:crs:EPSG:a:4549",
-                                      "foo:4549", "EPSG:4549:1", "urn:ogc:def:crs:", "-4549"};
+    static const char *const BAD[] = {
+        "",         "EPSG:",       "EPSG:45x9",        "EPSG:99999999", "urn:ogc:def:crs:EPSG:a:4549",
+        "foo:4549", "EPSG:4549:1", "urn:ogc:def:crs:", "-4549"};
     for (size_t i = 0; i < sizeof BAD / sizeof *BAD; i++)
         assert_int_equal(geo_crs_from_name(BAD[i], err, sizeof err), -1);
     json_t *c = json_loads("{\"type\":\"name\",\"properties\":{\"name\":\"EPSG:4549\"}}", 0, NULL);
@@ -138,8 +140,9 @@ static void threads_at_once(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(shanghai_in_4549), cmocka_unit_test(web_mercator),   cmocka_unit_test(lon_lat_kept),
-        cmocka_unit_test(a_polygon_converted), cmocka_unit_test(crs_names), cmocka_unit_test(threads_at_once),
+        cmocka_unit_test(shanghai_in_4549), cmocka_unit_test(web_mercator),
+        cmocka_unit_test(lon_lat_kept),     cmocka_unit_test(a_polygon_converted),
+        cmocka_unit_test(crs_names),        cmocka_unit_test(threads_at_once),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
