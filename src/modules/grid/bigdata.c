@@ -11,6 +11,7 @@
 #include "core/log.h"
 #include "core/str.h"
 #include "core/timeutil.h"
+#include "geo/proj.h"
 #include "http/valid.h"
 #include "jobs/jobs.h"
 #include "modules/grid/internal.h"
@@ -41,7 +42,7 @@ int bd_conf_load(db_conn_t *c, bd_conf_t *cf)
     memset(cf, 0, sizeof *cf);
     db_stmt_t *st = db_prepare(c, "SELECT enabled, base_url, app_key, secret_sealed, sign_method, timeout_s, "
                                   "page_size, interval_min, alert_after_min, pull_cursor, last_run_at, "
-                                  "unreachable_since, alerted_at FROM bigdata_settings WHERE id = 1");
+                                  "unreachable_since, alerted_at, crs FROM bigdata_settings WHERE id = 1");
     if (!st)
         return -1;
     int rc = db_step(st);
@@ -60,6 +61,7 @@ int bd_conf_load(db_conn_t *c, bd_conf_t *cf)
         cf->last_run_at = db_col_int64(st, 10);
         cf->unreachable_since = db_col_int64(st, 11);
         cf->alerted_at = db_col_int64(st, 12);
+        cf->crs = geo_crs_from_name(db_col_text(st, 13) ? db_col_text(st, 13) : "", NULL, 0);
     }
     db_done(st);
     return rc == DB_ROW ? 0 : -1;
@@ -238,6 +240,7 @@ void bd_resp_error(const bd_resp_t *r, char *out, size_t n)
 typedef struct {
     int64_t run_id, user;
     int pulled, changed, pushed, failed, flagged;
+    int crs;         /* EPSG code of the center's geometries */
     json_t *details; /* [{code|external_id, reason}] */
     bool unreachable;
     char error[600];
@@ -395,7 +398,18 @@ static int apply_grid(db_conn_t *c, run_t *run, page_ctx_t *pc, json_t *it)
         return 0;
     }
     char why[512];
-    geo_shape_t *shape = geo_from_geojson(json_object_get(it, "geometry"), why, sizeof why);
+    json_t *geom = json_object_get(it, "geometry"), *conv = NULL;
+    if (run->crs != 4326 && run->crs != 4490) { /* into lon/lat before it is checked (geo/proj.h) */
+        conv = geo_proj_geometry(geom, run->crs, why, sizeof why);
+        if (!conv) {
+            run->failed++;
+            note(run, "code", code, why);
+            return 0;
+        }
+        geom = conv;
+    }
+    geo_shape_t *shape = geo_from_geojson(geom, why, sizeof why);
+    json_decref(conv);
     if (!shape) {
         run->failed++;
         note(run, "code", code, why);
@@ -796,6 +810,7 @@ int grid_bigdata_run(db_t *db, int64_t run_id, const char *kind, int64_t user)
         json_decref(run.details);
         return -1;
     }
+    run.crs = cf.crs > 0 ? cf.crs : GEO_STORAGE_EPSG;
     /* the lease: one run at a time on any node */
     db_stmt_t *st =
         db_prepare(c, "UPDATE bigdata_settings SET running_until = ? WHERE id = 1 AND (running_until IS "

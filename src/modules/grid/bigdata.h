@@ -15,6 +15,7 @@ typedef struct {
     char base_url[512], app_key[128], sign_method[16], cursor[1024];
     char *secret; /* NULL when none, or when the sealed one cannot be opened */
     int timeout_s, page_size, interval_min, alert_after_min;
+    int crs; /* EPSG code of the center's geometries (geo/proj.h) */
     int64_t last_run_at, unreachable_since, alerted_at;
 } bd_conf_t;
 

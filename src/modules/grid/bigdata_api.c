@@ -15,6 +15,8 @@
 #include <string.h>
 
 static const char *const SIGN_METHODS[] = {"HMAC-SM3", "HMAC-SHA256", NULL};
+/* the CRS the center's geometries come in (geo/proj.h) */
+static const char *const CRS_NAMES[] = {"EPSG:4326", "EPSG:4490", "EPSG:4549", "EPSG:3857", NULL};
 static const char *const RUN_KINDS[] = {"schedule", "manual", "full", NULL};
 static const char *const RUN_STATUSES[] = {"queued", "running", "ok", "failed", NULL};
 static const char *const OUTBOX_STATUSES[] = {"pending", "sent", "failed", NULL};
@@ -102,6 +104,8 @@ static const vfield_t SETTINGS_BODY[] = {
     {"page_size", V_INT, true, 10, 1000, .title = "每页条数"},
     {"interval_min", V_INT, true, 1, 1440, .title = "同步间隔（分钟）"},
     {"alert_after_min", V_INT, true, 0, 10080, .title = "中断告警阈值（分钟，0：首次失败即告警）"},
+    {"crs", V_ENUM, false, .choices = CRS_NAMES,
+     .title = "大数据中心网格坐标系（不填则不修改；缺省 EPSG:4326）"},
 };
 static const vfield_t SETTINGS_OUT[] = {
     {"enabled", V_BOOL, .title = "启用定时同步"},
@@ -113,6 +117,7 @@ static const vfield_t SETTINGS_OUT[] = {
     {"page_size", V_INT, .title = "每页条数"},
     {"interval_min", V_INT, .title = "同步间隔（分钟）"},
     {"alert_after_min", V_INT, .title = "中断告警阈值（分钟）"},
+    {"crs", V_ENUM, .choices = CRS_NAMES, .title = "大数据中心网格坐标系"},
     {"cursor", V_STR, .title = "增量游标"},
     {"last_run_at", V_TIME, .title = "最近同步"},
     {"last_ok_at", V_TIME, .title = "最近成功"},
@@ -128,11 +133,11 @@ static json_t *settings_json(db_conn_t *c)
            "(SELECT COUNT(*) FROM bigdata_outbox WHERE status = 'pending'), (SELECT COUNT(*) FROM "
            "bigdata_outbox "
            "WHERE status = 'pending' AND attempts > 0), (SELECT COUNT(*) FROM bigdata_outbox WHERE status = "
-           "'failed') FROM bigdata_settings WHERE id = 1");
+           "'failed'), crs FROM bigdata_settings WHERE id = 1");
     if (!st)
         return NULL;
     json_t *o = NULL;
-    if (db_step(st) == DB_ROW)
+    if (db_step(st) == DB_ROW) {
         o = json_pack("{s:b,s:o,s:o,s:b,s:o,s:I,s:I,s:I,s:I,s:o,s:o,s:o,s:o,s:{s:I,s:I,s:I}}", "enabled",
                       db_col_int64(st, 0) != 0, "base_url", json_col_text(st, 1), "app_key",
                       json_col_text(st, 2), "has_secret", db_col_int64(st, 3) != 0, "sign_method",
@@ -143,6 +148,9 @@ static json_t *settings_json(db_conn_t *c)
                       json_time(db_col_int64(st, 11)), "unreachable_since", json_time(db_col_int64(st, 12)),
                       "outbox", "pending", (json_int_t)db_col_int64(st, 13), "failing",
                       (json_int_t)db_col_int64(st, 14), "failed", (json_int_t)db_col_int64(st, 15));
+        if (o)
+            json_object_set_new(o, "crs", json_col_text(st, 16));
+    }
     db_done(st);
     return o;
 }
@@ -188,8 +196,8 @@ static void put_settings(http_req_t *req)
         "UPDATE bigdata_settings SET enabled = ?, base_url = ?, app_key = ?, secret_sealed = COALESCE(?, "
         "secret_sealed), sign_method = ?, timeout_s = ?, page_size = ?, interval_min = ?, alert_after_min = "
         "?, "
-        "pull_cursor = CASE WHEN base_url = ? THEN pull_cursor ELSE '' END, updated_by = ?, updated_at = ? "
-        "WHERE id = 1");
+        "pull_cursor = CASE WHEN base_url = ? THEN pull_cursor ELSE '' END, updated_by = ?, updated_at = ?, "
+        "crs = COALESCE(?, crs) WHERE id = 1");
     int rc = DB_ERROR;
     if (st) {
         db_bind_int64(st, 1, enabled);
@@ -204,6 +212,7 @@ static void put_settings(http_req_t *req)
         db_bind_text(st, 10, url);
         db_bind_id(st, 11, http_user_id(req));
         db_bind_int64(st, 12, time_now_ms());
+        db_bind_text(st, 13, jstr(b, "crs"));
         rc = db_step(st);
     }
     db_done(st);

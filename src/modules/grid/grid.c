@@ -34,6 +34,11 @@ static const zd_label_t LOCATION_FLAG[] = {{"outside", "位置不在所属网格
                                            {NULL}};
 static const zd_label_t SIGN_METHOD[] = {
     {"HMAC-SM3", "HMAC-SM3（国密）", "success"}, {"HMAC-SHA256", "HMAC-SHA256（备选）", "warning"}, {NULL}};
+static const zd_label_t CRS[] = {{"EPSG:4326", "WGS84 经纬度（EPSG:4326）", "primary"},
+                                 {"EPSG:4490", "CGCS2000 经纬度（EPSG:4490）", "primary"},
+                                 {"EPSG:4549", "CGCS2000 3 度带 120°E 平面坐标（EPSG:4549）", "warning"},
+                                 {"EPSG:3857", "Web 墨卡托（EPSG:3857）", "info"},
+                                 {NULL}};
 static const zd_label_t RUN_KIND[] = {
     {"schedule", "定时", "info"}, {"manual", "手动", "primary"}, {"full", "全量", "warning"}, {NULL}};
 static const zd_label_t RUN_STATUS[] = {{"queued", "排队中", "info"},
@@ -97,6 +102,7 @@ static const zd_dict_t DICTS[] = {{"log_event", "日志事件", LOG_EVENT},
                                   {"contracting_stats_by", "包干统计分组", STATS_BY},
                                   {"audit_target", "审计对象", TARGETS},
                                   {"bigdata_sign_method", "签名算法", SIGN_METHOD},
+                                  {"bigdata_crs", "坐标系", CRS},
                                   {"bigdata_run_kind", "同步触发方式", RUN_KIND},
                                   {"bigdata_run_status", "同步状态", RUN_STATUS},
                                   {"bigdata_outbox_status", "推送状态", OUTBOX_STATUS},
@@ -104,7 +110,7 @@ static const zd_dict_t DICTS[] = {{"log_event", "日志事件", LOG_EVENT},
                                   {"audit_action", "审计操作", AUDIT_ACTIONS},
                                   {NULL}};
 
-char grid_tile_url[512], grid_tile_attribution[256];
+char grid_tile_url[512], grid_tile_attribution[256], grid_tile_crs[16];
 static const config_opt_t SETTINGS[] = {
     CONFIG_STR(
         grid_tile_url, grid_tile_url, "", 0,
@@ -112,6 +118,11 @@ static const config_opt_t SETTINGS[] = {
         "https://tiles.example.cn/{z}/{x}/{y}.png（市“一张图”服务；WGS84/CGCS2000 "
         "瓦片），其源加入内容安全策略。留空（默认）：无底图，不向外发出请求，地图在素色背景上显示网格和区界"),
     CONFIG_STR(grid_tile_attribution, grid_tile_attribution, "", 0, "底图的版权说明（显示在地图角落）"),
+    CONFIG_STR(
+        grid_tile_crs, grid_tile_crs, "EPSG:3857", 0,
+        "底图瓦片的坐标系：EPSG:3857（Web 墨卡托，默认，常见 XYZ 瓦片）或 EPSG:4326（经纬度等角瓦片）。"
+        "控制台地图（Leaflet）只支持这两种；CGCS2000 平面坐标（如 EPSG:4549）的瓦片不支持，请用其 "
+        "Web 墨卡托或经纬度发布"),
     {NULL},
 };
 
@@ -119,6 +130,12 @@ static const config_opt_t SETTINGS[] = {
  * https://{s}.tiles.example.cn/{z}/{x}/{y}.png gives https://(star).tiles.example.cn */
 static int allow_tiles(char *err, size_t errlen)
 {
+    if (strcmp(grid_tile_crs, "EPSG:3857") != 0 && strcmp(grid_tile_crs, "EPSG:4326") != 0) {
+        snprintf(err, errlen,
+                 "grid_tile_crs: %s is not supported by the console's map (EPSG:3857 or EPSG:4326)",
+                 grid_tile_crs);
+        return -1;
+    }
     if (!grid_tile_url[0])
         return 0;
     const char *p = strstr(grid_tile_url, "://");

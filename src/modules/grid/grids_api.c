@@ -7,6 +7,7 @@
  * point (GET /api/v1/grids/locate). */
 #include "core/str.h"
 #include "core/timeutil.h"
+#include "geo/proj.h"
 #include "http/valid.h"
 #include "modules/grid/internal.h"
 #include <math.h>
@@ -140,6 +141,10 @@ static const vfield_t IMPORT_BODY[] = {
     {"features", V_ARRAY, true, 1, MAX_IMPORT_FEATURES,
      .title = "要素：geometry 为边界，properties 含 code、name 与 org_code 或 org_id，其余存为属性"},
     {"org_id", V_ID, .title = "要素未指定组织时的所属区或街道"},
+    {"crs", V_OBJECT,
+     .title = "坐标系（GeoJSON 2008：{\"type\":\"name\",\"properties\":{\"name\":\"EPSG:4549\"}}）"},
+    {"source_crs", V_STR, false, 0, 100,
+     .title = "坐标系（表单字段，如 EPSG:4549；优先于 crs）：EPSG:4326、4490、4549、3857，缺省为经纬度"},
 };
 static const vfield_t IMPORT_OUT[] = {
     {"created", V_INT, .title = "新建"},
@@ -154,6 +159,7 @@ static const vfield_t MAP_OUT[] = {
     {"center", V_ARRAY, .title = "初始中心（经度, 纬度）"},
     {"zoom", V_INT, .title = "初始缩放级别"},
     {"crs", V_STR, .title = "坐标系"},
+    {"tile_crs", V_STR, .title = "底图瓦片坐标系（EPSG:3857 或 EPSG:4326）"},
 };
 static const vfield_t GEOJSON_QUERY[] = {
     {"org_id", V_ID, .title = "所属组织（含下级）"},
@@ -358,10 +364,10 @@ static void grids_geojson(http_req_t *req)
 static void map_config(http_req_t *req)
 {
     http_json(req, 200,
-              json_pack("{s:o,s:o,s:[f,f],s:i,s:s}", "tile_url",
+              json_pack("{s:o,s:o,s:[f,f],s:i,s:s,s:s}", "tile_url",
                         json_text_or_null(grid_tile_url[0] ? grid_tile_url : NULL), "attribution",
                         json_text_or_null(grid_tile_attribution[0] ? grid_tile_attribution : NULL), "center",
-                        121.47, 31.23, "zoom", 11, "crs", "WGS84/CGCS2000"));
+                        121.47, 31.23, "zoom", 11, "crs", "WGS84/CGCS2000", "tile_crs", grid_tile_crs));
 }
 
 static bool coord_query(http_req_t *req, const char *name, double min, double max, double *out)
@@ -573,7 +579,7 @@ static json_t *refuse(json_t *r, const char *reason)
 
 /* One feature: its result object (new reference); *dberr on a database error. */
 static json_t *import_feature(http_req_t *req, db_conn_t *c, json_t *f, size_t i, int64_t default_org,
-                              bool *dberr)
+                              int epsg, bool *dberr)
 {
     json_t *r = json_pack("{s:I}", "index", (json_int_t)i);
     json_t *props = json_object_get(f, "properties");
@@ -603,7 +609,15 @@ static json_t *import_feature(http_req_t *req, db_conn_t *c, json_t *f, size_t i
         return *dberr ? r : refuse(r, why);
     }
     char err[512];
-    geo_shape_t *shape = geo_from_geojson(json_object_get(f, "geometry"), err, sizeof err);
+    json_t *geom = json_object_get(f, "geometry"), *conv = NULL;
+    if (epsg && epsg != 4326 && epsg != 4490) { /* into lon/lat first (geo/proj.h) */
+        conv = geo_proj_geometry(geom, epsg, err, sizeof err);
+        if (!conv)
+            return refuse(r, err);
+        geom = conv;
+    }
+    geo_shape_t *shape = geo_from_geojson(geom, err, sizeof err);
+    json_decref(conv);
     if (!shape)
         return refuse(r, err);
     json_t *attrs = json_deep_copy(props);
@@ -656,6 +670,17 @@ static void import_grids(http_req_t *req)
         http_error_fields(req, json_pack("{s:s}", "type", "须为 FeatureCollection"));
         return;
     }
+    /* the coordinates' CRS: the form field source_crs ("EPSG:4549"), else
+     * the GeoJSON 2008 crs member; lon/lat (EPSG:4326/4490) when neither */
+    char cerr[256];
+    const char *sc = jstr(b, "source_crs");
+    bool form = sc && *sc;
+    int epsg = form ? geo_crs_from_name(sc, cerr, sizeof cerr)
+                    : geo_crs_parse(json_object_get(b, "crs"), cerr, sizeof cerr);
+    if (epsg < 0) {
+        http_error_fields(req, json_pack("{s:s}", form ? "source_crs" : "crs", cerr));
+        return;
+    }
     db_conn_t *c = http_db(req);
     if (!c || !http_begin(req, c))
         return;
@@ -669,7 +694,7 @@ static void import_grids(http_req_t *req)
     json_array_foreach(features, i, f)
     {
         bool dberr = false;
-        json_t *r = import_feature(req, c, f, i, def, &dberr);
+        json_t *r = import_feature(req, c, f, i, def, epsg, &dberr);
         if (dberr) {
             json_decref(r);
             http_db_error(req, c);
@@ -731,7 +756,8 @@ static const http_route_t routes[] = {
      .example = "{\"type\":\"FeatureCollection\",\"org_id\":\"{org}\",\"features\":[{\"type\":\"Feature\","
                 "\"properties\":{\"code\":\"CTI{n}\",\"name\":\"导入网格{n}\"},\"geometry\":" GRID_EXAMPLE_GEOMETRY "}]}",
      .notes = "a FeatureCollection: each feature is created, updated (same code), unchanged or refused with its "
-              "reason (invalid boundary, unknown organisation …); one transaction for the accepted ones"},
+              "reason (invalid boundary, unknown organisation …); one transaction for the accepted ones; coordinates "
+              "in EPSG:4549 or 3857 (crs member or source_crs) are converted to lon/lat first, another CRS is 422"},
     {.method = "GET", .pattern = "/api/v1/grids/{id}", .handler = get_grid, .perm = "grid.read",
      .summary = "网格详情", .resource = &GRIDS, HTTP_OUT(GRID_OUT), .notes = "adds geometry (GeoJSON)"},
     {.method = "PATCH", .pattern = "/api/v1/grids/{id}", .handler = patch_grid, .perm = "grid.write",

@@ -16,7 +16,7 @@ extern const zd_resource_t SITES;
 extern const char *const GRID_SITE_TYPES[];
 
 /* Settings: the base map's tile URL and attribution ("" none). */
-extern char grid_tile_url[512], grid_tile_attribution[256];
+extern char grid_tile_url[512], grid_tile_attribution[256], grid_tile_crs[16];
 
 /* One candidate grid of a located point. */
 typedef struct {

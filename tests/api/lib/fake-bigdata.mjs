@@ -8,6 +8,7 @@
 //
 //   const fake = await startFakeCenter({ appKey: 'zhendi', secret: 's3cret' });
 //   fake.putGrid({ code, name, org_code, geometry });   fake.deleteGrid(code);
+//   (geometry is served as given: in EPSG:4549 metres for a center whose setting crs says so)
 //   fake.faults.cutAfterPages = 1;   fake.faults.down = true;   fake.faults.status429 = 1;
 //   fake.faults.pushLoseAnswer = 1;  fake.faults.push500 = 1;
 //   fake.sites.get(externalId) → { record, version, applied, received }

@@ -10,7 +10,9 @@ export const PALETTE = ['#c6dbef', '#9ecae1', '#6baed6', '#3182bd', '#08519c'];
 
 /** A map in el, with the tile layer of cfg (GET /grids/map-config) if any. */
 export function createMap(el, cfg = {}) {
-  const map = L.map(el, { zoomControl: true, attributionControl: !!cfg.tile_url, preferCanvas: false });
+  // tiles in lon/lat (grid_tile_crs = EPSG:4326) need Leaflet's equirectangular CRS; EPSG:3857 is its default
+  const crs = cfg.tile_url && cfg.tile_crs === 'EPSG:4326' ? L.CRS.EPSG4326 : L.CRS.EPSG3857;
+  const map = L.map(el, { crs, zoomControl: true, attributionControl: !!cfg.tile_url, preferCanvas: false });
   if (cfg.tile_url) {
     L.tileLayer(cfg.tile_url, { attribution: cfg.attribution || '', maxZoom: 19 }).addTo(map);
   } else {
