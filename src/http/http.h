@@ -134,6 +134,11 @@ bool http_via_tls(const http_req_t *req);
 const char *http_header_in(http_req_t *req, const char *name); /* NULL if absent */
 /* Whether Accept-Encoding admits gzip (present and not q=0). */
 bool http_accepts_gzip(http_req_t *req);
+/* The gzip stream of body at zlib level (1 fast … 9 small), malloc'ed;
+ * NULL when it fails or would not be smaller. The server compresses large
+ * JSON answers with level 1; a body built once and sent many times may
+ * afford more. */
+char *http_gzip(const char *body, size_t len, int level, size_t *out_len);
 const char *http_cookie(http_req_t *req, const char *name);
 const char *http_param(const http_req_t *req, const char *name); /* path {name} */
 /* Path parameter as a positive id; false after answering 404. */

@@ -335,12 +335,10 @@ static bool gzip_wanted(http_req_t *req)
     return http_accepts_gzip(req);
 }
 
-/* The gzip stream of the response body, malloc'ed; NULL when it fails or
- * would not be smaller. */
-static char *gzip_body(const char *body, size_t len, size_t *out_len)
+char *http_gzip(const char *body, size_t len, int level, size_t *out_len)
 {
     z_stream z = {0};
-    if (deflateInit2(&z, 1, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK)
+    if (deflateInit2(&z, level, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK)
         return NULL;
     uLong cap = deflateBound(&z, (uLong)len);
     char *out = malloc(cap);
@@ -378,7 +376,7 @@ enum MHD_Result http_queue(http_req_t *req)
         /* a stream of unknown length (events) is not counted */
         req->bytes_sent = req->resp_rlen == MHD_SIZE_UNKNOWN ? 0 : (size_t)req->resp_rlen;
     } else if (gzip_wanted(req) && req->resp_len <= UINT_MAX &&
-               (gz = gzip_body(req->resp_body, req->resp_len, &gz_len)) != NULL) {
+               (gz = http_gzip(req->resp_body, req->resp_len, 1, &gz_len)) != NULL) {
         r = MHD_create_response_from_buffer_with_free_callback(gz_len, gz, free_cb);
         if (r) {
             MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_ENCODING, "gzip");

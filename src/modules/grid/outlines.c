@@ -19,7 +19,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <zlib.h>
 
 #define CACHE_SLOTS 8
 
@@ -57,32 +56,6 @@ static uint64_t scope_hash(const qb_t *w)
             h = fnv(h, &w->p[i].i, sizeof w->p[i].i);
     }
     return h;
-}
-
-/* gzip (level 6: built once, sent many times); NULL on failure */
-static char *gzip(const char *body, size_t len, size_t *out_len)
-{
-    z_stream z = {0};
-    if (deflateInit2(&z, 6, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK)
-        return NULL;
-    uLong cap = deflateBound(&z, (uLong)len);
-    char *out = malloc(cap);
-    if (!out) {
-        deflateEnd(&z);
-        return NULL;
-    }
-    z.next_in = (Bytef *)body;
-    z.avail_in = (uInt)len;
-    z.next_out = (Bytef *)out;
-    z.avail_out = (uInt)cap;
-    int rc = deflate(&z, Z_FINISH);
-    *out_len = z.total_out;
-    deflateEnd(&z);
-    if (rc != Z_STREAM_END) {
-        free(out);
-        return NULL;
-    }
-    return out;
 }
 
 /* Sends the cached body of etag, if held; true when it was sent. */
@@ -258,7 +231,8 @@ void grid_outlines(http_req_t *req)
         return;
     }
     size_t plain_len = b.len, gz_len = 0;
-    char *plain = sbuf_detach(&b), *z = gzip(plain, plain_len, &gz_len);
+    char *plain = sbuf_detach(&b),
+         *z = http_gzip(plain, plain_len, 6, &gz_len); /* built once, sent many times */
     if (gz && z) {
         http_add_header(req, "Content-Encoding", "gzip");
         http_send(req, 200, "application/json; charset=utf-8", z, gz_len);
