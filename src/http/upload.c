@@ -191,3 +191,17 @@ bool http_tus_metadata(const char *md, const char *key, char *out, size_t outsz,
     }
     return false;
 }
+
+const char *http_xlsx_body(http_req_t *req, size_t *len)
+{
+    const char *body = http_body(req, len);
+    char sniffed[128];
+    mime_sniff(body, *len, sniffed, sizeof sniffed);
+    static const char *const ok_types[] = {
+        "application/zip", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", NULL};
+    if (!*len || !mime_in(sniffed, ok_types)) {
+        http_error(req, 415, "unsupported_media_type", "请上传 Excel 2007 及以上格式（.xlsx）的文件");
+        return NULL;
+    }
+    return body;
+}

@@ -44,4 +44,8 @@ void http_send_xlsx(http_req_t *req, const char *filename, const char *sheet, js
  * 500 when it cannot be written. d stays the caller's. */
 void http_send_docx(http_req_t *req, const char *filename, docx_t *d);
 
+/* The request body of an import, checked by its content to be an .xlsx
+ * workbook; NULL after answering 415 (also for an empty body). */
+const char *http_xlsx_body(http_req_t *req, size_t *len);
+
 #endif

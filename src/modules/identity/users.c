@@ -945,15 +945,9 @@ static const char *field_why(http_req_t *req, const char *field, const char *col
 static void import_users(http_req_t *req)
 {
     size_t len;
-    const char *body = http_body(req, &len);
-    char sniffed[128];
-    mime_sniff(body, len, sniffed, sizeof sniffed);
-    static const char *const ok_types[] = {
-        "application/zip", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", NULL};
-    if (!len || !mime_in(sniffed, ok_types)) {
-        http_error(req, 415, "unsupported_media_type", "请上传 Excel 2007 及以上格式（.xlsx）的文件");
+    const char *body = http_xlsx_body(req, &len);
+    if (!body)
         return;
-    }
     db_conn_t *c = http_db(req);
     if (!c)
         return;
