@@ -14,6 +14,7 @@ import { mkdtempSync, rmSync, readFileSync, existsSync, readdirSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
+import { connect } from 'node:net';
 import { after } from 'node:test';
 
 export const BIN = process.env.ZHENDI_BIN || new URL('../../../build/zhendi', import.meta.url).pathname;
@@ -127,6 +128,43 @@ export async function startServer({ env = {}, args = [], dataDir, keepData = fal
     return { status: res.status, headers: res.headers, body: text, json };
   }
 
+  // A request that announces a body of `length` bytes and sends none of it:
+  // the server answers on the announced length alone (413 and the like). A
+  // fetch that sends a large body may see the early answer close the
+  // connection before it has written everything and fail with `fetch failed`;
+  // this cannot race. Resolves to { status, body, json } of what the server
+  // sent before it closed (or 10 s).
+  function announce(method, path, { headers = {}, length, cookie } = {}) {
+    const h = { host: `127.0.0.1:${port}`, 'content-length': String(length), connection: 'close', ...headers };
+    if (cookie) h.cookie = cookie;
+    const head = `${method} ${path} HTTP/1.1\r\n${Object.entries(h).map(([k, v]) => `${k}: ${v}\r\n`).join('')}\r\n`;
+    return new Promise((resolve, reject) => {
+      const chunks = [];
+      const sock = connect(port, '127.0.0.1', () => sock.write(head));
+      const done = () => {
+        clearTimeout(timer);
+        const text = Buffer.concat(chunks).toString('utf8');
+        const status = Number(text.split(' ')[1]);
+        const k = text.indexOf('\r\n\r\n');
+        const body = k < 0 ? '' : text.slice(k + 4);
+        let json;
+        try { json = JSON.parse(body); } catch { json = undefined; }
+        resolve({ status, body, json });
+      };
+      // the answer is complete once its Content-Length of body has arrived
+      sock.on('data', (d) => {
+        chunks.push(d);
+        const text = Buffer.concat(chunks).toString('latin1');
+        const k = text.indexOf('\r\n\r\n');
+        const m = k < 0 ? null : text.slice(0, k).match(/\r\ncontent-length: *(\d+)/i);
+        if (m && text.length - k - 4 >= Number(m[1])) { sock.destroy(); done(); }
+      });
+      sock.on('end', done);
+      sock.on('error', (e) => { clearTimeout(timer); reject(e); });
+      const timer = setTimeout(() => { sock.destroy(); reject(new Error(`${method} ${path}: no answer to the announced body`)); }, 10000);
+    });
+  }
+
   // A logged-in client: cookie session + CSRF header on mutating requests.
   function client(cookie, csrf, me) {
     const withAuth = (o = {}) => ({ ...o, cookie, headers: { ...(o.headers || {}), ...(csrf ? { 'x-csrf-token': csrf } : {}) } });
@@ -138,6 +176,7 @@ export async function startServer({ env = {}, args = [], dataDir, keepData = fal
       patch: (p, body, o = {}) => request('PATCH', p, withAuth({ ...o, body })),
       put: (p, body, o = {}) => request('PUT', p, withAuth({ ...o, body })),
       del: (p, o) => request('DELETE', p, withAuth(o)),
+      announce: (m, p, o = {}) => announce(m, p, withAuth(o)),
     };
   }
   async function login(username, password = ADMIN_PASSWORD, totp) {
