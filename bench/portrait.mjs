@@ -18,8 +18,12 @@
 //   - and, for the record, the forms the map used before: every site's
 //     indicators as objects (GET /site-portraits/sites) and the grids' full
 //     GeoJSON (GET /grids/geojson).
-// Each timed 5 times after one warm-up; median and max. Figures in
-// docs/benchmarks.md.
+// Each timed 5 times after one warm-up; median and max, and the server's
+// CPU per request. The portraits and markers are cached by the data's
+// version (portraits_api.c): the rows "built (after an activity changed)"
+// change one activity with SQL before each timed request, so they measure
+// the first request after a write. BENCH_SKIP_FORMER=1 leaves out the
+// former first screen and the full GeoJSON. Figures in docs/benchmarks.md.
 //
 //   ZHENDI_BIN=build/zhendi node bench/portrait.mjs [sites]
 //   scripts/pg-test.sh env ZHENDI_BIN=build/zhendi node bench/portrait.mjs    (PostgreSQL)
