@@ -265,6 +265,49 @@ test("the map's markers: every site in the scope in one compact answer with the 
   assert.equal((await pd.get('/api/v1/site-portraits/map?from=2020-01-01&to=2026-12-01')).status, 422);
 });
 
+test('portraits are answered from the cache under an ETag until a write, through the API or not, moves their data on; each scope has its own', async () => {
+  const period = 'from=2026-10-01&to=2026-12-01';
+  const get = async (who, path, headers = {}) => who.get(`/api/v1/site-portraits${path}${path.includes('?') ? '&' : '?'}${period}`, { headers });
+  const first = await get(pd, '');
+  assert.equal(first.status, 200, first.body);
+  const tag = first.headers.get('etag');
+  assert.match(tag, /^"pt-[0-9a-f]{16}"$/);
+  const again = await get(pd, '');
+  assert.equal(again.headers.get('etag'), tag);
+  assert.deepEqual(again.json, first.json, 'the same figures from the cache');
+  assert.equal((await get(pd, '', { 'if-none-match': tag })).status, 304);
+  // another scope, another site or another answer: another ETag, its own figures
+  const other = await get(hp, '');
+  assert.notEqual(other.headers.get('etag'), tag);
+  assert.notDeepEqual(other.json, first.json);
+  assert.notEqual((await get(pd, `?site_id=${binhai.id}`)).headers.get('etag'), tag);
+  assert.match((await get(pd, '/map')).headers.get('etag'), /^"pm-/);
+  assert.match((await get(pd, '/sites')).headers.get('etag'), /^"ps-/);
+
+  // a write outside the API (SQL): the next answer is built again
+  const a = await pd.post('/api/v1/site-activities', activity({ site_id: binhai.id, held_at: '2026-11-05', people_reached: 3 }));
+  assert.equal(a.status, 201, a.body);
+  const withIt = await get(pd, '');
+  assert.notEqual(withIt.headers.get('etag'), tag, 'an activity created through the API');
+  assert.equal(withIt.json.people_reached, first.json.people_reached + 3);
+  srv.sql(`UPDATE site_activities SET people_reached = 10 WHERE id = ${a.json.id}`);
+  const changed = await get(pd, '', { 'if-none-match': withIt.headers.get('etag') });
+  assert.equal(changed.status, 200, 'not 304 after the data changed');
+  assert.equal(changed.json.people_reached, first.json.people_reached + 10);
+  // a district renamed: the markers' district name follows
+  const before = (await get(pd, '/map')).json;
+  const col = before.columns.indexOf('district_name');
+  assert.ok(before.items.every((x) => x[col] === '浦东新区'));
+  srv.sql("UPDATE orgs SET short_name = '浦东（改）' WHERE code = 'SH-PD'");
+  try {
+    assert.ok((await get(pd, '/map')).json.items.every((x) => x[col] === '浦东（改）'));
+  } finally {
+    srv.sql("UPDATE orgs SET short_name = '浦东新区' WHERE code = 'SH-PD'");
+  }
+  assert.equal((await pd.del(`/api/v1/site-activities/${a.json.id}`)).status, 204);
+  assert.deepEqual((await get(pd, '')).json, first.json, 'back to the figures before');
+});
+
 describe('import of activities from a workbook', () => {
   const XLSX = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
   const HEAD = ['阵地', '活动类型', '活动名称', '活动日期', '组织者', '参与的包干组织', '服务人数', '活动小结'];

@@ -47,6 +47,22 @@ int grid_flag_sites(db_conn_t *c, int64_t grid_id, const geo_shape_t *g);
 /* GET /api/v1/grids/outlines (outlines.c). */
 void grid_outlines(http_req_t *req);
 
+/* ---- the cache of built answers (cache.c): outlines, portraits ---- */
+
+/* FNV-1a of p[0..n) continuing from h. */
+uint64_t grid_hash(uint64_t h, const void *p, size_t n);
+/* The identity of a scope: salt, the SQL of its condition w and the
+ * values bound. */
+uint64_t grid_scope_hash(const char *salt, const qb_t *w);
+/* Sets the answer's strong ETag ("<prefix>-<etag>") and caching headers,
+ * then answers 304 when the browser holds it, or the cached body of etag
+ * when held: true when answered. */
+bool grid_cache_answer(http_req_t *req, const char *prefix, uint64_t etag);
+/* Answers 200 with plain (taken; gzip-compressed at level when the client
+ * accepts it) and keeps both in the cache as scope's body of etag. */
+void grid_cache_send(http_req_t *req, uint64_t scope, uint64_t etag, char *plain, size_t plain_len,
+                     int level);
+
 /* A grid to write. */
 typedef struct {
     const char *code, *name;

@@ -8,108 +8,15 @@
  * the sum of ids, the latest change of a grid and of its organisation,
  * the latest change of a district): a grid written, deleted or moved, or a
  * district renamed, gives another ETag; so does another scope or
- * ?org_id (the scope's SQL and values are hashed in). The cache holds a
- * few bodies (CACHE_SLOTS), the least recently used replaced; a scope's
- * older body is replaced by its newer one. docs/grid.md. */
+ * ?org_id (the scope's SQL and values are hashed in). The bodies are kept
+ * in the module's cache of answers (cache.c). docs/grid.md. */
 #include "core/str.h"
 #include "http/valid.h"
 #include "modules/grid/internal.h"
 #include <math.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-#define CACHE_SLOTS 8
-
-typedef struct {
-    uint64_t scope, etag, used;
-    char *plain, *gz;
-    size_t plain_len, gz_len;
-} slot_t;
-
-static pthread_mutex_t cache_mu = PTHREAD_MUTEX_INITIALIZER;
-static slot_t cache[CACHE_SLOTS];
-static uint64_t cache_clock;
-
-static uint64_t fnv(uint64_t h, const void *p, size_t n)
-{
-    const unsigned char *b = p;
-    for (size_t i = 0; i < n; i++) {
-        h ^= b[i];
-        h *= 1099511628211ULL;
-    }
-    return h;
-}
-
-/* the scope's identity: the SQL of its condition and the values bound */
-static uint64_t scope_hash(const qb_t *w)
-{
-    uint64_t h = fnv(14695981039346656037ULL, "outlines-1", 10);
-    const char *sql = qb_text_sql(w);
-    h = fnv(h, sql, strlen(sql));
-    for (int i = 0; i < w->n; i++) {
-        h = fnv(h, &w->p[i].is_null, sizeof w->p[i].is_null);
-        if (w->p[i].is_text && w->p[i].s)
-            h = fnv(h, w->p[i].s, strlen(w->p[i].s) + 1);
-        else
-            h = fnv(h, &w->p[i].i, sizeof w->p[i].i);
-    }
-    return h;
-}
-
-/* Sends the cached body of etag, if held; true when it was sent. */
-static bool send_cached(http_req_t *req, uint64_t etag, bool gz)
-{
-    bool sent = false;
-    pthread_mutex_lock(&cache_mu);
-    for (int i = 0; i < CACHE_SLOTS; i++) {
-        slot_t *s = &cache[i];
-        if (s->plain && s->etag == etag) {
-            s->used = ++cache_clock;
-            if (gz && s->gz) {
-                http_add_header(req, "Content-Encoding", "gzip");
-                http_send(req, 200, "application/json; charset=utf-8", s->gz, s->gz_len);
-            } else {
-                http_send(req, 200, "application/json; charset=utf-8", s->plain, s->plain_len);
-            }
-            sent = true;
-            break;
-        }
-    }
-    pthread_mutex_unlock(&cache_mu);
-    return sent;
-}
-
-/* Keeps a body (taking plain and gz): in the scope's slot, else a free
- * one, else the least recently used. */
-static void keep(uint64_t scope, uint64_t etag, char *plain, size_t plain_len, char *gz, size_t gz_len)
-{
-    pthread_mutex_lock(&cache_mu);
-    slot_t *s = NULL;
-    for (int i = 0; i < CACHE_SLOTS && !s; i++)
-        if (cache[i].plain && cache[i].scope == scope)
-            s = &cache[i];
-    for (int i = 0; i < CACHE_SLOTS && !s; i++)
-        if (!cache[i].plain)
-            s = &cache[i];
-    if (!s) {
-        s = &cache[0];
-        for (int i = 1; i < CACHE_SLOTS; i++)
-            if (cache[i].used < s->used)
-                s = &cache[i];
-    }
-    free(s->plain);
-    free(s->gz);
-    *s = (slot_t){.scope = scope,
-                  .etag = etag,
-                  .used = ++cache_clock,
-                  .plain = plain,
-                  .plain_len = plain_len,
-                  .gz = gz,
-                  .gz_len = gz_len};
-    pthread_mutex_unlock(&cache_mu);
-}
 
 typedef struct {
     char *path, *name;
@@ -185,7 +92,7 @@ void grid_outlines(http_req_t *req)
         qb_int(&w, org);
         qb_sql(&w, ") || '%'");
     }
-    uint64_t scope = scope_hash(&w), etag = scope;
+    uint64_t scope = grid_scope_hash("outlines-1", &w), etag = scope;
     /* the version of the scope's grids */
     qb_init(&q, "SELECT COUNT(*), COALESCE(SUM(g.id), 0), COALESCE(MAX(g.updated_at), 0), "
                 "COALESCE(MAX(o.updated_at), 0), (SELECT COALESCE(MAX(x.updated_at), 0) FROM orgs x WHERE "
@@ -197,7 +104,7 @@ void grid_outlines(http_req_t *req)
     if (rc == DB_ROW)
         for (int i = 0; i < 5; i++) {
             int64_t v = db_col_int64(st, i);
-            etag = fnv(etag, &v, sizeof v);
+            etag = grid_hash(etag, &v, sizeof v);
         }
     db_done(st);
     if (rc != DB_ROW) {
@@ -205,19 +112,7 @@ void grid_outlines(http_req_t *req)
         http_db_error(req, c);
         return;
     }
-    char tag[40];
-    snprintf(tag, sizeof tag, "\"ol-%016llx\"", (unsigned long long)etag);
-    http_add_header(req, "ETag", tag);
-    http_add_header(req, "Cache-Control", "private, no-cache");
-    http_add_header(req, "Vary", "Accept-Encoding");
-    const char *inm = http_header_in(req, "If-None-Match");
-    if (inm && strstr(inm, tag)) {
-        qb_free(&w);
-        http_send(req, 304, NULL, "", 0);
-        return;
-    }
-    bool gz = http_accepts_gzip(req);
-    if (send_cached(req, etag, gz)) {
+    if (grid_cache_answer(req, "ol", etag)) {
         qb_free(&w);
         return;
     }
@@ -230,14 +125,6 @@ void grid_outlines(http_req_t *req)
         http_db_error(req, c);
         return;
     }
-    size_t plain_len = b.len, gz_len = 0;
-    char *plain = sbuf_detach(&b),
-         *z = http_gzip(plain, plain_len, 6, &gz_len); /* built once, sent many times */
-    if (gz && z) {
-        http_add_header(req, "Content-Encoding", "gzip");
-        http_send(req, 200, "application/json; charset=utf-8", z, gz_len);
-    } else {
-        http_send(req, 200, "application/json; charset=utf-8", plain, plain_len);
-    }
-    keep(scope, etag, plain, plain_len, z, gz_len);
+    size_t plain_len = b.len;
+    grid_cache_send(req, scope, etag, sbuf_detach(&b), plain_len, 6); /* built once, sent many times */
 }

@@ -5,7 +5,11 @@
  * rate), the commissioners serving by category, and the activity rate of
  * the sites (those with at least one activity). And the indicators of
  * every site at once, for the dashboard's map. Every figure is one query
- * over indexed columns (bench/portrait.mjs). */
+ * over indexed columns (bench/portrait.mjs). Each answer is kept in the
+ * module's cache (cache.c) under its scope, period and the version of the
+ * data (grid_portrait_version, moved on by triggers in the transaction of
+ * every write that can change a figure: migration 0510), and answered from
+ * it — or 304 — until that version moves. */
 #include "core/timeutil.h"
 #include "http/valid.h"
 #include "modules/grid/internal.h"
@@ -77,6 +81,47 @@ static void narrow(http_req_t *req, qb_t *w)
         qb_int(w, org);
         qb_sql(w, ") || '%'");
     }
+}
+
+/* The identity of this answer in the cache — its kind, the caller's
+ * scope narrowed as asked (?site_id, ?org_id) and the period b[0..n] — into
+ * *scope, and with the data's version, its ETag into *etag. true when the
+ * request was answered here: 304, from the cache, or a database error. */
+static bool answered(http_req_t *req, db_conn_t *c, const char *kind, const int64_t *b, int n,
+                     uint64_t *scope, uint64_t *etag)
+{
+    qb_t w;
+    res_from(req, &SITES, &w);
+    narrow(req, &w);
+    uint64_t h = grid_scope_hash(kind, &w);
+    qb_free(&w);
+    h = grid_hash(h, &b[0], sizeof b[0]);
+    *scope = grid_hash(h, &b[n], sizeof b[n]);
+    /* read before the figures: a write committed meanwhile moves it on,
+     * so a body is never kept under a version older than its data's */
+    db_stmt_t *st = db_prepare(c, "SELECT version FROM grid_portrait_version WHERE id = 1");
+    int rc = st ? db_step(st) : DB_ERROR;
+    int64_t v = rc == DB_ROW ? db_col_int64(st, 0) : 0;
+    db_done(st);
+    if (rc != DB_ROW) {
+        http_db_error(req, c);
+        return true;
+    }
+    *etag = grid_hash(*scope, &v, sizeof v);
+    return grid_cache_answer(req, kind, *etag);
+}
+
+/* Answers 200 with o (taken) and keeps it in the cache. */
+static void answer(http_req_t *req, uint64_t scope, uint64_t etag, json_t *o)
+{
+    char *s = json_dumps(o, JSON_COMPACT);
+    json_decref(o);
+    if (!s) {
+        http_error(req, 500, "internal", "无法生成响应");
+        return;
+    }
+    /* level 1: a write makes the next request build it again */
+    grid_cache_send(req, scope, etag, s, strlen(s), 1);
 }
 
 /* Runs q (freed) and hands each row to fn; false on a database error. */
@@ -169,7 +214,8 @@ static void portrait(http_req_t *req)
         return;
     int64_t b[MAX_MONTHS + 2];
     int n;
-    if (!period(req, b, &n))
+    uint64_t scope, etag;
+    if (!period(req, b, &n) || answered(req, c, "pt", b, n, &scope, &etag))
         return;
     char from[32], to[32];
     portrait_t p = {
@@ -253,7 +299,7 @@ static void portrait(http_req_t *req)
         http_db_error(req, c);
         return;
     }
-    http_json(req, 200, json_incref(p.o));
+    answer(req, scope, etag, json_incref(p.o));
 }
 
 /* ---- every site's indicators (the dashboard's map) ---- */
@@ -437,7 +483,8 @@ static void site_indicators(http_req_t *req)
         return;
     int64_t b[MAX_MONTHS + 2];
     int n;
-    if (!period(req, b, &n))
+    uint64_t scope, etag;
+    if (!period(req, b, &n) || answered(req, c, "ps", b, n, &scope, &etag))
         return;
     inds_t x = {0};
     if (!indicators(req, c, b, n, &x)) {
@@ -456,7 +503,8 @@ static void site_indicators(http_req_t *req)
                                         rate(r->covered, r->orgs), "commissioners", (json_int_t)r->comm));
     }
     inds_free(&x);
-    http_json(req, 200, json_pack("{s:o,s:I}", "items", items, "total", (json_int_t)json_array_size(items)));
+    answer(req, scope, etag,
+           json_pack("{s:o,s:I}", "items", items, "total", (json_int_t)json_array_size(items)));
 }
 
 /* The columns of a row of GET /site-portraits/map, in order. */
@@ -473,7 +521,8 @@ static void site_map(http_req_t *req)
         return;
     int64_t b[MAX_MONTHS + 2];
     int n;
-    if (!period(req, b, &n))
+    uint64_t scope, etag;
+    if (!period(req, b, &n) || answered(req, c, "pm", b, n, &scope, &etag))
         return;
     inds_t x = {.map = true};
     if (!indicators(req, c, b, n, &x)) {
@@ -494,9 +543,9 @@ static void site_map(http_req_t *req)
                                         (json_int_t)r->orgs, (json_int_t)r->covered, (json_int_t)r->comm));
     }
     inds_free(&x);
-    http_json(req, 200,
-              json_pack("{s:o,s:o,s:I}", "columns", cols, "items", items, "total",
-                        (json_int_t)json_array_size(items)));
+    answer(req, scope, etag,
+           json_pack("{s:o,s:o,s:I}", "columns", cols, "items", items, "total",
+                     (json_int_t)json_array_size(items)));
 }
 
 static const vfield_t PORTRAIT_QUERY[] = {
