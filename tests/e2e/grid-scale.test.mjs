@@ -51,6 +51,9 @@ test('at city zoom: district shapes and clustered sites, no grid loaded; zoomed 
   await withPage(t, ctx, async (page) => {
     const outside = [];
     const outlineRequests = [];
+    const errors = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
     page.on('request', (r) => {
       const u = new URL(r.url());
       if (!['127.0.0.1', 'localhost'].includes(u.hostname) && !['data:', 'blob:'].includes(u.protocol)) outside.push(r.url());
@@ -63,7 +66,10 @@ test('at city zoom: district shapes and clustered sites, no grid loaded; zoomed 
     await map.waitFor();
     // clusters with their counts
     const clusters = map.locator('.marker-cluster');
-    await until(async () => (await clusters.count()) > 0, 'clusters are drawn', 30000);
+    await until(async () => (await clusters.count()) > 0, 'clusters are drawn', 30000).catch((e) => {
+      e.message += ` (page errors: ${errors.join(' | ')})`;
+      throw e;
+    });
     await until(async () => {
       const counts = (await clusters.allTextContents()).map(Number);
       return counts.every((n) => n > 1) && counts.reduce((a, b) => a + b, 0) >= N;
@@ -106,5 +112,6 @@ test('at city zoom: district shapes and clustered sites, no grid loaded; zoomed 
     await popup.waitFor({ timeout: 20000 });
     assert.match(await popup.textContent(), /规模阵地SC-2999.*规模网格2999.*近 12 个月：活动 0 次/);
     assert.deepEqual(outside, [], 'no request leaves the machine');
+    assert.deepEqual(errors, [], 'no error on the page');
   });
 });

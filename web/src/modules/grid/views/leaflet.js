@@ -17,7 +17,8 @@ export const PALETTE = ['#c6dbef', '#9ecae1', '#6baed6', '#3182bd', '#08519c'];
 export function createMap(el, cfg = {}) {
   // tiles in lon/lat (grid_tile_crs = EPSG:4326) need Leaflet's equirectangular CRS; EPSG:3857 is its default
   const crs = cfg.tile_url && cfg.tile_crs === 'EPSG:4326' ? L.CRS.EPSG4326 : L.CRS.EPSG3857;
-  const map = L.map(el, { crs, zoomControl: true, attributionControl: !!cfg.tile_url, preferCanvas: false });
+  // a maxZoom even without tiles: the marker clusters need one
+  const map = L.map(el, { crs, zoomControl: true, attributionControl: !!cfg.tile_url, preferCanvas: false, maxZoom: 19 });
   if (cfg.tile_url) {
     L.tileLayer(cfg.tile_url, { attribution: cfg.attribution || '', maxZoom: 19 }).addTo(map);
   } else {
