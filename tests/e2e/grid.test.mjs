@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startConsole, withPage, login, loginAdmin, until } from './lib/console.mjs';
+import { startConsole, withPage, login, loginAdmin, until, freshTotp } from './lib/console.mjs';
 import { startFakeCenter } from '../api/lib/fake-bigdata.mjs';
 
 const DEMO = 'Zhendi@Demo2026';
@@ -183,7 +183,7 @@ test('大数据中心同步: 测试连接 tells a wrong secret from the right on
 });
 
 test("大数据中心's 网格坐标系 (migration 0509): changed in the console, saved and shown again, audited with the old and new value; a value the server does not support refused with a Chinese message under the field", async (t) => {
-  const auditor = await ctx.srv.login('auditor');
+  const auditor = await ctx.srv.login('auditor', undefined, await freshTotp(undefined, 'auditor'));
   const audits = async () => (await auditor.get('/api/v1/audit?action=bigdata.settings&page_size=50')).json.items;
   const count0 = (await audits()).length;
   const ok0 = (await audits()).filter((a) => a.outcome === 'success').length;
@@ -204,7 +204,9 @@ test("大数据中心's 网格坐标系 (migration 0509): changed in the console
     await until(async () => (await audits()).length === count0 + 1, 'audited');
     const entry = (await audits())[0];
     assert.equal(entry.outcome, 'success');
-    assert.match(JSON.stringify(entry), /EPSG:4549/);
+    const full = (await auditor.get(`/api/v1/audit/${entry.id}`)).json;
+    assert.equal(full.after?.crs, 'EPSG:4549', JSON.stringify(full.after));
+    assert.notEqual(full.before?.crs, 'EPSG:4549', 'the old value beside it');
 
     // a value the select does not offer, sent as if it did: the server refuses it, the form says why
     await page.route('**/api/v1/bigdata/settings', async (route) => {
@@ -219,9 +221,10 @@ test("大数据中心's 网格坐标系 (migration 0509): changed in the console
     await err.waitFor();
     assert.match(await err.textContent(), /[\u4e00-\u9fff]/, 'a Chinese message');
     await page.unroute('**/api/v1/bigdata/settings');
-    // nothing changed: still EPSG:4549
-    const admin = await ctx.srv.admin();
-    assert.equal((await admin.get('/api/v1/bigdata/settings')).json.crs, 'EPSG:4549');
+    // nothing changed: still EPSG:4549 after a reload
+    await page.reload();
+    await page.locator('.el-tabs__item', { hasText: '连接设置' }).click();
+    await until(async () => /EPSG:4549/.test(await crs.textContent()), 'the saved CRS is still shown');
     assert.equal((await audits()).filter((a) => a.outcome === 'success').length, ok0 + 1, 'the refused change is not a saved one');
   });
 });
