@@ -15,6 +15,9 @@
 //     they are built) and GET /site-portraits/map (every site's marker and
 //     indicators): < 1 s; each of them timed alone too, and the 304 of the
 //     outlines revalidated with their ETag;
+//   - the map's first load at city scale before and after issue 14's
+//     district view (every grid's outline vs the districts' outlines, then
+//     the grids of a zoomed-in view by ?bbox=): bytes on the wire and time;
 //   - and, for the record, the forms the map used before: every site's
 //     indicators as objects (GET /site-portraits/sites) and the grids' full
 //     GeoJSON (GET /grids/geojson).
@@ -189,6 +192,44 @@ try {
   }, 1000);
   // for the record, the forms the map used before
   if (!process.env.BENCH_SKIP_FORMER) await time('the grids\' full GeoJSON (GET /grids/geojson as the city)', async () => ok(await city.get('/api/v1/grids/geojson')));
+
+  // The map's first load at city scale (issue 14). Before: every grid's
+  // light outline at once (GET /grids/outlines, the whole scope) beside the
+  // markers. After: the districts' outlines instead (GET
+  // /grids/district-outlines, computed beforehand by the job grid.outlines as
+  // in production), the grids only once zoomed in, by the view's box (GET
+  // /grids/outlines?bbox=, a zoom-14 view of 1366×768 pixels, padded and
+  // snapped as the console does). Bytes on the wire (gzip) and time.
+  srv.sql('DELETE FROM district_outlines');
+  srv.sql(`INSERT INTO district_outlines (district_id, stale, updated_at)
+    SELECT DISTINCT d.id, 1, 0 FROM grids g JOIN orgs o ON o.id = g.org_id
+    JOIN orgs d ON d.type = 'district' AND o.path LIKE d.path || '%' WHERE g.deleted_at IS NULL`);
+  // a grid renamed by its district enqueues the job, which recomputes every stale outline
+  const mine = srv.sql(`SELECT g.id FROM grids g JOIN orgs o ON o.id = g.org_id WHERE g.code LIKE 'BG%' AND o.path LIKE (SELECT path FROM orgs WHERE id = ${pd.me.user.org_id}) || '%' ORDER BY g.id LIMIT 1`);
+  const j0 = t();
+  ok(await pd.patch(`/api/v1/grids/${mine}`, { name: '基准网格（改）' }));
+  for (;;) {
+    if (srv.sql('SELECT COUNT(*) FROM district_outlines WHERE stale > 0 OR geometry IS NULL') === '0') break;
+    if (t() - j0 > 600000) throw new Error('the district outlines were not computed in 10 minutes');
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  console.log(`${backend} district outlines of ${srv.sql('SELECT COUNT(*) FROM district_outlines')} districts computed by the job grid.outlines in ${((t() - j0) / 1000).toFixed(1)} s`);
+  const wire = (r) => Number(r.headers.get('content-length') || Buffer.byteLength(r.body));
+  const BOX = '120.78,30.78,120.96,30.88';
+  const screens = {
+    before: ['/api/v1/grids/map-config', '/api/v1/grids/outlines', '/api/v1/site-portraits/map'],
+    after: ['/api/v1/grids/map-config', '/api/v1/grids/district-outlines', '/api/v1/site-portraits/map'],
+    'zoomed in': [`/api/v1/grids/outlines?bbox=${BOX}`],
+  };
+  for (const [name, paths] of Object.entries(screens)) {
+    const rs = await Promise.all(paths.map((u) => city.get(u, { headers: { 'accept-encoding': 'gzip' } })));
+    rs.forEach(ok);
+    const parts = rs.map((r, k) => `${paths[k].replace('/api/v1', '')} ${(wire(r) / 1024).toFixed(0)} KiB${r.json?.features ? ` (${r.json.features.length} features)` : ''}`);
+    console.log(`${backend} the map's first load, ${name}: ${(rs.reduce((n, r) => n + wire(r), 0) / 1024).toFixed(0)} KiB on the wire (gzip): ${parts.join(', ')}`);
+    await time(`the map's first load, ${name} (${paths.length} requests in parallel)`, async () => {
+      await Promise.all(paths.map(async (u) => ok(await city.get(u, { headers: { 'accept-encoding': 'gzip' } }))));
+    }, name === 'zoomed in' ? undefined : 1000);
+  }
   console.log(`load average after: ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')}`);
 } finally {
   if (process.env.BENCH_KEEP) console.log(`kept: ${srv.db || srv.sql("PRAGMA database_list").split('|')[2]}`);

@@ -384,3 +384,68 @@ test("the map's outlines: simplified and rounded to about 1 m beside the exact b
   const anon = await srv.get('/api/v1/grids/outlines');
   assert.equal(anon.status, 401);
 });
+
+test("the map's outlines by bounding box (?bbox=, the map zoomed in): the grids meeting the box in the caller's scope, an ETag and cached body per box, a bad box 422", async () => {
+  const mk = async (who, code, org, x) => {
+    const r = await who.post('/api/v1/grids', { code, name: `外包框${code}`, org_id: org, geometry: rect(x, 31.5, x + 0.01, 31.51) });
+    assert.equal(r.status, 201, r.body);
+    return r.json.id;
+  };
+  const b1 = await mk(pd, 'BB-1', hm, 121.8);
+  const b2 = await mk(pd, 'BB-2', ljz, 121.85);
+  const b3 = await mk(hp, 'BB-3', hpStreet, 121.82);
+  const get = (who, bbox, headers = {}) =>
+    who.get(`/api/v1/grids/outlines${bbox ? `?bbox=${encodeURIComponent(bbox)}` : ''}`, { headers: { 'accept-encoding': 'gzip', ...headers } });
+  const codes = (r) => r.json.features.map((f) => f.properties.code).sort();
+
+  // one grid's box; a box that only touches its east edge still meets it
+  const A = '121.795,31.495,121.805,31.515';
+  const a = await get(city, A);
+  assert.equal(a.status, 200, a.body);
+  assert.equal(a.headers.get('content-encoding'), 'gzip');
+  assert.deepEqual(codes(a), ['BB-1']);
+  assert.deepEqual(codes(await get(city, '121.81,31.505,121.815,31.52')), ['BB-1'], 'touching the edge');
+  assert.deepEqual(codes(await get(city, '121.811,31.505,121.815,31.52')), [], 'beside it');
+  // the scope still holds: one box over the three, each district its own
+  const W = '121.79,31.49,121.87,31.52';
+  assert.deepEqual(codes(await get(city, W)), ['BB-1', 'BB-2', 'BB-3']);
+  assert.deepEqual(codes(await get(pd, W)), ['BB-1', 'BB-2']);
+  assert.deepEqual(codes(await get(hp, W)), ['BB-3']);
+  // the whole scope is still every grid
+  const all = await get(city);
+  assert.equal(all.json.features.length, (await city.get('/api/v1/grids?page_size=1')).json.total);
+
+  // an ETag per variant: the box's is its own; 304 for it, 200 for another box with it
+  const etag = a.headers.get('etag');
+  assert.match(etag, /^"ol-[0-9a-f]{16}"$/);
+  const w = await get(city, W);
+  assert.notEqual(etag, all.headers.get('etag'));
+  assert.notEqual(etag, w.headers.get('etag'));
+  assert.notEqual(w.headers.get('etag'), (await get(pd, W)).headers.get('etag'), 'same box, another scope');
+  assert.equal((await get(city, A, { 'if-none-match': etag })).status, 304);
+  const other = await get(city, W, { 'if-none-match': etag });
+  assert.equal(other.status, 200);
+  assert.equal(other.json.features.length, 3);
+  // from the cache, the same body; without gzip the same JSON
+  assert.deepEqual((await get(city, A)).json, a.json);
+  assert.deepEqual((await city.get(`/api/v1/grids/outlines?bbox=${A}`, { headers: { 'accept-encoding': 'identity' } })).json, a.json);
+  // a grid in the box changed: the box's ETag changes and it answers the new name
+  assert.equal((await pd.patch(`/api/v1/grids/${b1}`, { name: '外包框（改）' })).status, 200);
+  const changed = await get(city, A, { 'if-none-match': etag });
+  assert.equal(changed.status, 200);
+  assert.notEqual(changed.headers.get('etag'), etag);
+  assert.equal(changed.json.features[0].properties.name, '外包框（改）');
+
+  // a bad box: 422 naming bbox, in Chinese
+  for (const bad of ['121,31,122', '121,31,122,32,1', 'a,b,c,d', '121.9,31.5,121.8,31.6', '121,31.6,122,31.5', '200,0,201,1', '0,-91,1,1', 'nan,0,1,1', '121,,122,32']) {
+    const r = await get(city, bad);
+    assert.equal(r.status, 422, `${bad}: ${r.body}`);
+    assert.match(r.json.error.fields.bbox, /[\u4e00-\u9fff]/, r.body);
+  }
+  for (const bbox of ['121,31,122,32', ' 121 , 31 , 122 , 32 ', '-180,-90,180,90', '121.8,31.5,121.8,31.5'])
+    assert.equal((await get(city, bbox)).status, 200, bbox);
+  // an empty one is no box: the whole scope
+  assert.equal((await city.get('/api/v1/grids/outlines?bbox=')).json.features.length, all.json.features.length);
+  for (const [who, id] of [[pd, b1], [pd, b2], [hp, b3]]) assert.equal((await who.del(`/api/v1/grids/${id}`)).status, 204);
+  assert.deepEqual(codes(await get(city, A)), [], 'deleted: gone from the box');
+});

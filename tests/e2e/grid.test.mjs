@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startConsole, withPage, login, loginAdmin, until } from './lib/console.mjs';
+import { startConsole, withPage, login, loginAdmin, until, freshTotp } from './lib/console.mjs';
 import { startFakeCenter } from '../api/lib/fake-bigdata.mjs';
 
 const DEMO = 'Zhendi@Demo2026';
@@ -180,4 +180,51 @@ test('大数据中心同步: 测试连接 tells a wrong secret from the right on
   } finally {
     await fake.stop();
   }
+});
+
+test("大数据中心's 网格坐标系 (migration 0509): changed in the console, saved and shown again, audited with the old and new value; a value the server does not support refused with a Chinese message under the field", async (t) => {
+  const auditor = await ctx.srv.login('auditor', undefined, await freshTotp(undefined, 'auditor'));
+  const audits = async () => (await auditor.get('/api/v1/audit?action=bigdata.settings&page_size=50')).json.items;
+  const count0 = (await audits()).length;
+  const ok0 = (await audits()).filter((a) => a.outcome === 'success').length;
+  await withPage(t, ctx, async (page) => {
+    await loginAdmin(page, ctx.base);
+    await page.goto(`${ctx.base}/grid/bigdata`);
+    await page.locator('.el-tabs__item', { hasText: '连接设置' }).click();
+    const crs = page.locator('[data-test=bigdata-crs]');
+    await crs.click();
+    await page.locator('.el-select-dropdown__item:visible', { hasText: 'EPSG:4549' }).click();
+    await page.locator('[data-test=bigdata-save]').click();
+    await page.locator('.el-message', { hasText: '已保存' }).waitFor();
+    // saved: shown again after a reload, in words
+    await page.reload();
+    await page.locator('.el-tabs__item', { hasText: '连接设置' }).click();
+    await until(async () => /CGCS2000 3 度带 120°E 平面坐标（EPSG:4549）/.test(await crs.textContent()), 'the saved CRS is shown');
+    // audited: one more bigdata.settings entry, the CRS before and after
+    await until(async () => (await audits()).length === count0 + 1, 'audited');
+    const entry = (await audits())[0];
+    assert.equal(entry.outcome, 'success');
+    const full = (await auditor.get(`/api/v1/audit/${entry.id}`)).json;
+    assert.equal(full.after?.crs, 'EPSG:4549', JSON.stringify(full.after));
+    assert.notEqual(full.before?.crs, 'EPSG:4549', 'the old value beside it');
+
+    // a value the select does not offer, sent as if it did: the server refuses it, the form says why
+    await page.route('**/api/v1/bigdata/settings', async (route) => {
+      if (route.request().method() !== 'PUT') return route.continue();
+      const body = JSON.parse(route.request().postData());
+      return route.continue({ postData: JSON.stringify({ ...body, crs: 'EPSG:2385' }) });
+    });
+    await crs.click();
+    await page.locator('.el-select-dropdown__item:visible', { hasText: 'EPSG:3857' }).click();
+    await page.locator('[data-test=bigdata-save]').click();
+    const err = page.locator('.el-form-item', { hasText: '网格坐标系' }).locator('.el-form-item__error');
+    await err.waitFor();
+    assert.match(await err.textContent(), /[\u4e00-\u9fff]/, 'a Chinese message');
+    await page.unroute('**/api/v1/bigdata/settings');
+    // nothing changed: still EPSG:4549 after a reload
+    await page.reload();
+    await page.locator('.el-tabs__item', { hasText: '连接设置' }).click();
+    await until(async () => /EPSG:4549/.test(await crs.textContent()), 'the saved CRS is still shown');
+    assert.equal((await audits()).filter((a) => a.outcome === 'success').length, ok0 + 1, 'the refused change is not a saved one');
+  });
 });

@@ -13,7 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define CACHE_SLOTS 16
+#define CACHE_SLOTS 32 /* the scopes' bodies, and the map's bbox variants (small) beside them */
 
 typedef struct {
     uint64_t scope, etag, used;

@@ -164,6 +164,11 @@ static const vfield_t MAP_OUT[] = {
 static const vfield_t GEOJSON_QUERY[] = {
     {"org_id", V_ID, .title = "所属组织（含下级）"},
 };
+static const vfield_t OUTLINES_QUERY[] = {
+    {"org_id", V_ID, .title = "所属组织（含下级）"},
+    {"bbox", V_STR, .max = 120, .check = grid_check_bbox,
+     .title = "只要外包框与此范围相交的网格：最小经度,最小纬度,最大经度,最大纬度（度）"},
+};
 
 /* ---- writing ---- */
 
@@ -741,11 +746,12 @@ static const http_route_t routes[] = {
      .summary = "网格边界（GeoJSON）", .resource = &GRIDS, HTTP_QUERY(GEOJSON_QUERY),
      .notes = "a FeatureCollection of the visible grids (the map), properties as in the list"},
     {.method = "GET", .pattern = "/api/v1/grids/outlines", .handler = grid_outlines, .perm = "grid.read",
-     .summary = "网格轮廓（地图用简化边界）", .resource = &GRIDS, HTTP_QUERY(GEOJSON_QUERY),
+     .summary = "网格轮廓（地图用简化边界）", .resource = &GRIDS, HTTP_QUERY(OUTLINES_QUERY),
      .notes = "the visible grids as one GeoJSON FeatureCollection in their light form (simplified with "
               "GEOSTopologyPreserveSimplify, rounded to about 1 m; each feature's id is the grid's, properties code, name, district_name, "
               "area_m2), built once per scope and version and kept gzip-compressed; a strong ETag, 304 on "
-              "If-None-Match"},
+              "If-None-Match; ?bbox= keeps the grids whose bounding box meets it (the map zoomed in; its own ETag "
+              "and cached body), a malformed or out-of-range box is 422"},
     {.method = "GET", .pattern = "/api/v1/grids/map-config", .handler = map_config, .perm = "grid.read",
      .summary = "地图设置", HTTP_OUT(MAP_OUT),
      .notes = "the base map's tile URL (null: none, the map draws on a plain background and loads nothing from "

@@ -29,6 +29,9 @@ typedef struct {
  * q (a query over grids g): the R*Tree on SQLite, the GiST box on
  * PostgreSQL. */
 void grid_bbox_cond(db_conn_t *c, qb_t *q, double lon, double lat);
+/* The same for a box: the grids whose bounding box meets it (rounded
+ * outwards to 1e-7 degree, so no grid touching it is lost). */
+void grid_box_cond(db_conn_t *c, qb_t *q, double min_lon, double min_lat, double max_lon, double max_lat);
 /* Runs q ("FROM grids g WHERE …" with the box condition added here) and
  * tests every candidate exactly: the winning grid into hit (hit->id 0 when
  * none). Among candidates a point strictly inside wins; on a border shared
@@ -46,6 +49,11 @@ int grid_flag_sites(db_conn_t *c, int64_t grid_id, const geo_shape_t *g);
 
 /* GET /api/v1/grids/outlines (outlines.c). */
 void grid_outlines(http_req_t *req);
+/* ?bbox= of the outlines: "min_lon,min_lat,max_lon,max_lat" in degrees
+ * into box; NULL when fine, else the reason in Chinese. */
+const char *grid_parse_bbox(const char *s, double box[4]);
+/* The same as a query check (vfield_t.check). */
+const char *grid_check_bbox(json_t *v);
 
 /* ---- the cache of built answers (cache.c): outlines, portraits ---- */
 

@@ -18,10 +18,10 @@
  * rounded outwards so that the box test never loses a candidate */
 #define E7 10000000.0
 
-void grid_bbox_cond(db_conn_t *c, qb_t *q, double lon, double lat)
+void grid_box_cond(db_conn_t *c, qb_t *q, double min_lon, double min_lat, double max_lon, double max_lat)
 {
-    int64_t lo_x = (int64_t)floor(lon * E7), hi_x = (int64_t)ceil(lon * E7);
-    int64_t lo_y = (int64_t)floor(lat * E7), hi_y = (int64_t)ceil(lat * E7);
+    int64_t lo_x = (int64_t)floor(min_lon * E7), hi_x = (int64_t)ceil(max_lon * E7);
+    int64_t lo_y = (int64_t)floor(min_lat * E7), hi_y = (int64_t)ceil(max_lat * E7);
     if (db_dialect(db_of(c)) == DB_POSTGRES) {
         qb_sql(q, " AND g.bbox && box(point(CAST(");
         qb_int(q, lo_x);
@@ -43,6 +43,11 @@ void grid_bbox_cond(db_conn_t *c, qb_t *q, double lon, double lat)
         qb_int(q, lo_y);
         qb_sql(q, " AS REAL) / 10000000)");
     }
+}
+
+void grid_bbox_cond(db_conn_t *c, qb_t *q, double lon, double lat)
+{
+    grid_box_cond(c, q, lon, lat, lon, lat);
 }
 
 int grid_locate_q(db_conn_t *c, qb_t *from_where, double lon, double lat, grid_hit_t *hit)

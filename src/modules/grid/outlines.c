@@ -8,8 +8,13 @@
  * the sum of ids, the latest change of a grid and of its organisation,
  * the latest change of a district): a grid written, deleted or moved, or a
  * district renamed, gives another ETag; so does another scope or
- * ?org_id (the scope's SQL and values are hashed in). The bodies are kept
- * in the module's cache of answers (cache.c). docs/grid.md. */
+ * ?org_id or ?bbox (the scope's SQL and values are hashed in). The bodies
+ * are kept in the module's cache of answers (cache.c).
+ *
+ * ?bbox=min_lon,min_lat,max_lon,max_lat keeps the grids whose bounding box
+ * meets that box (the R*Tree / GiST index): the map at street zoom loads
+ * the grids it shows, not the city's 20,000; at city zoom it draws the
+ * district outlines instead (docs/grid.md "The map at city scale"). */
 #include "core/str.h"
 #include "http/valid.h"
 #include "modules/grid/internal.h"
@@ -79,6 +84,42 @@ static bool build(db_conn_t *c, const qb_t *w, sbuf_t *b)
     return ok;
 }
 
+const char *grid_parse_bbox(const char *s, double box[4])
+{
+    const char *p = s;
+    for (int i = 0; i < 4; i++) {
+        char *end;
+        while (*p == ' ')
+            p++;
+        if (!*p || *p == ',')
+            return "应为 最小经度,最小纬度,最大经度,最大纬度 四个数";
+        box[i] = strtod(p, &end);
+        if (end == p || !isfinite(box[i]))
+            return "应为 最小经度,最小纬度,最大经度,最大纬度 四个数";
+        p = end;
+        while (*p == ' ')
+            p++;
+        if (i < 3) {
+            if (*p != ',')
+                return "应为 最小经度,最小纬度,最大经度,最大纬度 四个数";
+            p++;
+        }
+    }
+    if (*p)
+        return "应为 最小经度,最小纬度,最大经度,最大纬度 四个数";
+    if (box[0] < -180 || box[2] > 180 || box[1] < -90 || box[3] > 90)
+        return "经度应在 -180 至 180 之间，纬度应在 -90 至 90 之间";
+    if (box[0] > box[2] || box[1] > box[3])
+        return "最小经纬度不能大于最大经纬度";
+    return NULL;
+}
+
+const char *grid_check_bbox(json_t *v)
+{
+    double box[4];
+    return json_is_string(v) ? grid_parse_bbox(json_string_value(v), box) : "应为文本";
+}
+
 void grid_outlines(http_req_t *req)
 {
     db_conn_t *c = http_db(req);
@@ -92,6 +133,10 @@ void grid_outlines(http_req_t *req)
         qb_int(&w, org);
         qb_sql(&w, ") || '%'");
     }
+    const char *bbox = http_query(req, "bbox");
+    double box[4];
+    if (bbox && !grid_parse_bbox(bbox, box)) /* checked by the route's query table */
+        grid_box_cond(c, &w, box[0], box[1], box[2], box[3]);
     uint64_t scope = grid_scope_hash("outlines-1", &w), etag = scope;
     /* the version of the scope's grids */
     qb_init(&q, "SELECT COUNT(*), COALESCE(SUM(g.id), 0), COALESCE(MAX(g.updated_at), 0), "
