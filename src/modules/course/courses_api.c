@@ -1063,10 +1063,7 @@ static const review_reviser_t REVISER = {.kind = &COURSE_REVIEW,
                                          .list_keys = REVISION_LISTS,
                                          .n_list = VN(REVISION_LISTS)};
 
-static void save_revision(http_req_t *req) { review_revision_save_route(req, &REVISER); }
-static void submit_revision(http_req_t *req) { review_revision_submit_route(req, &REVISER); }
-static void withdraw_revision(http_req_t *req) { review_revision_withdraw_route(req, &REVISER); }
-static void discard_revision(http_req_t *req) { review_revision_discard_route(req, &REVISER); }
+REVIEW_REVISION_HANDLERS(REVISER)
 
 int course_revised(db_conn_t *c, const review_event_t *ev, json_t *ch)
 {
@@ -1359,7 +1356,9 @@ static const http_route_t routes[] = {
      HTTP_BODY(REVISION_BODY), HTTP_OUT(COURSE_OUT), .example = "{\"lecturer_name\":\"李老师\"}",
      .notes = "a published course; the fields that differ from the published ones are kept as its revision "
               "(replacing the one saved before) while members see the published course; lessons are only "
-              "appended (lessons_add); 409 when not published or the revision is in review; adds revision"},
+              "appended (lessons_add); sessions [{id?, starts_at, ends_at, place, capacity}] change a session or add "
+              "one; 409 when not published or the revision is in review; 422 for a session capacity below its seats "
+              "held (naming the count), a time in the past or a started session's time; adds revision"},
     {.method = "POST", .pattern = "/api/v1/course/courses/{id}/revision/submit", .handler = submit_revision,
      .perm = "course.manage", .summary = "提交党课修订审核", .audit = "course.revision_submit",
      .resource = &COURSES, HTTP_OUT(COURSE_OUT),

@@ -784,10 +784,7 @@ static const review_reviser_t REVISER = {.kind = &LECTURE_REVIEW,
                                          .list_keys = REVISION_LISTS,
                                          .n_list = VN(REVISION_LISTS)};
 
-static void save_revision(http_req_t *req) { review_revision_save_route(req, &REVISER); }
-static void submit_revision(http_req_t *req) { review_revision_submit_route(req, &REVISER); }
-static void withdraw_revision(http_req_t *req) { review_revision_withdraw_route(req, &REVISER); }
-static void discard_revision(http_req_t *req) { review_revision_discard_route(req, &REVISER); }
+REVIEW_REVISION_HANDLERS(REVISER)
 
 /* The review engine's `revised` hook: the approved revision goes live. */
 int lecture_revised(db_conn_t *c, const review_event_t *ev, json_t *ch)

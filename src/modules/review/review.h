@@ -257,6 +257,13 @@ void review_revision_save_route(http_req_t *req, const review_reviser_t *r);
 void review_revision_submit_route(http_req_t *req, const review_reviser_t *r);
 void review_revision_withdraw_route(http_req_t *req, const review_reviser_t *r);
 void review_revision_discard_route(http_req_t *req, const review_reviser_t *r);
+/* The route table's four handlers over one reviser: save_revision,
+ * submit_revision, withdraw_revision, discard_revision (static). */
+#define REVIEW_REVISION_HANDLERS(r)                                                                          \
+    static void save_revision(http_req_t *req) { review_revision_save_route(req, &(r)); }                    \
+    static void submit_revision(http_req_t *req) { review_revision_submit_route(req, &(r)); }                \
+    static void withdraw_revision(http_req_t *req) { review_revision_withdraw_route(req, &(r)); }            \
+    static void discard_revision(http_req_t *req) { review_revision_discard_route(req, &(r)); }
 
 /* A revision's statuses, {NULL}-terminated: editing, in_review, returned, rejected. */
 extern const char *const REVIEW_REVISION_STATUSES[];

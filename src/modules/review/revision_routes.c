@@ -39,7 +39,8 @@ static void reply(http_req_t *req, db_conn_t *c, const review_reviser_t *r, int6
     json_object_set_new(after, "revision", rv);
     audit_entry_t ae = {.target = id,
                         .after = after,
-                        .detail = http_printf(req, "%s%s《%s》的修订%s", verb, r->noun, jstr(o, "title"), tail)};
+                        .detail =
+                            http_printf(req, "%s%s《%s》的修订%s", verb, r->noun, jstr(o, "title"), tail)};
     audit_reply(req, c, true, &ae, status, status == 204 ? NULL : json_incref(after));
 }
 
@@ -54,7 +55,8 @@ void review_revision_save_route(http_req_t *req, const review_reviser_t *r)
     if (!ch)
         return;
     if (!json_object_size(ch)) {
-        http_error_fields(req, json_pack("{s:s}", "title", http_printf(req, "修订内容与已发布的%s相同", r->noun)));
+        http_error_fields(req,
+                          json_pack("{s:s}", "title", http_printf(req, "修订内容与已发布的%s相同", r->noun)));
         return;
     }
     if (review_revision_save(req, c, r->kind, id, ch))
