@@ -9,7 +9,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { uploadVideo } from './lib/media.mjs';
-import { startConsole, PHONE, withPage, login, until } from './lib/console.mjs';
+import { startConsole, PHONE, withPage, login, until, freshTotp, TOTP_SECRET, ADMIN_PASSWORD } from './lib/console.mjs';
 import { makeUser } from '../api/lib/contract.mjs';
 
 const DEMO = 'Zhendi@Demo2026';
@@ -20,7 +20,7 @@ before(async () => {
   ctx = await startConsole({ args: ['--demo'] });
   pd = await ctx.srv.login('pudong_dangwu', DEMO);
   member = await ctx.srv.login('dangyuan01', DEMO);
-  const admin = await ctx.srv.admin();
+  const admin = await ctx.srv.login('admin', ADMIN_PASSWORD, await freshTotp(TOTP_SECRET, 'admin'));
   const second = await makeUser(ctx.srv, admin, { username: 'e2e_course_rev_m1', orgId: member.me.user.org_id, roles: ['member'] });
   const f = await uploadVideo(pd, 3, '160x90');
   const t = Date.now() + 3 * 86400000;
