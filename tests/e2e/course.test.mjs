@@ -10,46 +10,19 @@
 // told).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { uploadVideo } from './lib/media.mjs';
 import { startConsole, PHONE, withPage, login, until, freshTotp, TOTP_SECRET, ADMIN_PASSWORD } from './lib/console.mjs';
 
 const DEMO = 'Zhendi@Demo2026';
 let ctx, pd, member, course;
-const b64 = (s) => Buffer.from(s).toString('base64');
 
-async function uploadVideo(seconds) {
-  const dir = mkdtempSync(join(tmpdir(), 'zhendi-e2e-course-'));
-  try {
-    const mp4 = join(dir, 'v.mp4');
-    execFileSync('ffmpeg', ['-v', 'error', '-f', 'lavfi', '-i', `testsrc=duration=${seconds}:size=320x180:rate=25`, '-f', 'lavfi',
-      '-i', `sine=duration=${seconds}`, '-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p', '-c:a', 'aac', '-shortest', mp4]);
-    const bytes = readFileSync(mp4);
-    const c = await pd.request('POST', '/api/v1/uploads', { headers: { 'tus-resumable': '1.0.0', 'upload-length': String(bytes.length), 'upload-metadata': `filename ${b64('课时.mp4')},purpose ${b64('video')}` } });
-    const url = c.headers.get('location');
-    await pd.request('PATCH', url, { raw: bytes, headers: { 'tus-resumable': '1.0.0', 'upload-offset': '0', 'content-type': 'application/offset+octet-stream' } });
-    for (let i = 0; i < 1200; i++) {
-      const u = (await pd.get(url)).json;
-      if (u.status === 'done') {
-        const f = (await pd.get(`/api/v1/storage/files/${u.file_id}`)).json;
-        if (f.media_status === 'ready') return u.file_id;
-      }
-      await new Promise((r) => setTimeout(r, 200));
-    }
-    throw new Error('video not ready');
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
 
 before(async () => {
   ctx = await startConsole({ args: ['--demo'] });
   pd = await ctx.srv.login('pudong_dangwu', DEMO);
   member = await ctx.srv.login('dangyuan01', DEMO);
-  const f1 = await uploadVideo(30);
-  const f2 = await uploadVideo(20);
+  const f1 = await uploadVideo(pd, 30);
+  const f2 = await uploadVideo(pd, 20);
   const r = await pd.post('/api/v1/course/courses', {
     series: 'scenario', title: '端到端情景党课：南湖红船', lecturer_name: '陈老师', tags: ['红船'], org_id: pd.me.user.org_id,
     introduction: '情景再现南湖会议', lessons: [{ title: '第一幕', file_id: f1 }, { title: '第二幕', file_id: f2 }],
@@ -171,7 +144,7 @@ test('a member rates the course on the phone; a comment with a sensitive word wa
 });
 
 test("on a phone a member books a course's in-person session, reads the success message, finds it in 我的预约 and cancels it; the organiser sees the list", async (t) => {
-  const f = await uploadVideo(2);
+  const f = await uploadVideo(pd, 2);
   const when = Date.now() + 3 * 86400000;
   const r = await pd.post('/api/v1/course/courses', {
     series: 'route', title: '端到端面授党课：初心之路', lecturer_name: '何老师', org_id: pd.me.user.org_id,

@@ -17,6 +17,7 @@
 #include "modules/booking/booking.h"
 #include "auth/resource.h"
 #include "core/crypto.h"
+#include "core/jsonutil.h"
 #include "core/str.h"
 #include "core/timeutil.h"
 #include "http/valid.h"
@@ -514,4 +515,342 @@ int booking_call_off(db_conn_t *c, const booking_kind_t *k, int64_t parent_id, i
     int told = (int)json_array_size(users);
     json_decref(users);
     return rc == DB_DONE ? told : -1;
+}
+
+/* ---- revision (修订) of a published parent's sessions ---- */
+
+#define SESSION_MAX_MS (24 * 3600000LL)
+
+static const vfield_t REVISED_SESSION[] = {
+    {"starts_at", V_TIME, true, .title = "开始时间（须晚于现在）"},
+    {"ends_at", V_TIME, true, .title = "结束时间（晚于开始，最长 24 小时）"},
+    {"capacity", V_INT, true, 1, 100000, .title = "名额"},
+    {"place", V_STR, true, 1, 200, .title = "地点"},
+};
+
+static int64_t time_of(json_t *o, const char *key)
+{
+    const char *s = jstr(o, key);
+    int64_t ms = 0;
+    return s && time_parse_iso8601(s, &ms) ? ms : 0;
+}
+
+static json_t *session_by_id(json_t *sessions, int64_t sid)
+{
+    size_t i;
+    json_t *s;
+    json_array_foreach(sessions, i, s) if (jint(s, "id", 0) == sid) return s;
+    return NULL;
+}
+
+static bool same_text(const char *a, const char *b) { return !strcmp(a ? a : "", b ? b : ""); }
+
+json_t *booking_revise_sessions(http_req_t *req, const booking_kind_t *k, json_t *have, json_t *given,
+                                size_t max, json_t *fields)
+{
+    json_t *out = json_array(), *s;
+    size_t i, added = 0, nf = k->session_place ? VN(REVISED_SESSION) : VN(REVISED_SESSION) - 1;
+    int64_t now = time_now_ms();
+    json_array_foreach(given, i, s)
+    {
+        char key[48];
+        snprintf(key, sizeof key, "sessions[%zu]", i);
+        if (!json_is_object(s)) {
+            json_object_set_new(fields, key,
+                                json_string(k->session_place
+                                                ? "须为对象 {id?, starts_at, ends_at, place, capacity}"
+                                                : "须为对象 {id?, starts_at, ends_at, capacity}"));
+            continue;
+        }
+        const char *why = NULL;
+        for (size_t f = 0; f < nf && !why; f++) {
+            why = valid_value(&REVISED_SESSION[f], json_object_get(s, REVISED_SESSION[f].name));
+            if (why)
+                snprintf(key, sizeof key, "sessions[%zu].%s", i, REVISED_SESSION[f].name);
+        }
+        int64_t sid = jint(s, "id", 0), starts = time_of(s, "starts_at"), ends = time_of(s, "ends_at"),
+                cap = jint(s, "capacity", 0);
+        json_t *old = sid ? session_by_id(have, sid) : NULL;
+        if (!why && sid && !old) {
+            snprintf(key, sizeof key, "sessions[%zu].id", i);
+            why = http_printf(req, "不是本%s的场次", k->noun);
+        }
+        bool moved = !old || starts != time_of(old, "starts_at") || ends != time_of(old, "ends_at");
+        bool placed = k->session_place && old && !same_text(jstr(s, "place"), jstr(old, "place"));
+        if (!why && ends <= starts) {
+            snprintf(key, sizeof key, "sessions[%zu].ends_at", i);
+            why = "结束时间须晚于开始时间";
+        } else if (!why && ends - starts > SESSION_MAX_MS) {
+            snprintf(key, sizeof key, "sessions[%zu].ends_at", i);
+            why = "一场最长 24 小时";
+        } else if (!why && moved && old && time_of(old, "starts_at") <= now) {
+            snprintf(key, sizeof key, "sessions[%zu].starts_at", i);
+            why = "该场次已开始，时间不能再改";
+        } else if (!why && moved && starts <= now) {
+            snprintf(key, sizeof key, "sessions[%zu].starts_at", i);
+            why = "开始时间须晚于现在";
+        } else if (!why && placed && time_of(old, "starts_at") <= now) {
+            snprintf(key, sizeof key, "sessions[%zu].place", i);
+            why = "该场次已开始，地点不能再改";
+        }
+        if (!why && old && cap < jint(old, "booked", 0)) {
+            snprintf(key, sizeof key, "sessions[%zu].capacity", i);
+            why = http_printf(req, "名额不能少于已预约的 %lld 人", (long long)jint(old, "booked", 0));
+        }
+        if (why) {
+            json_object_set_new(fields, key, json_string(why));
+            continue;
+        }
+        if (old && !moved && !placed && cap == jint(old, "capacity", 0))
+            continue; /* unchanged */
+        added += !old;
+        json_t *o = json_pack("{s:s,s:s,s:I}", "starts_at", jstr(s, "starts_at"), "ends_at",
+                              jstr(s, "ends_at"), "capacity", (json_int_t)cap);
+        if (k->session_place)
+            json_object_set_new(o, "place", json_string(jstr(s, "place")));
+        if (old)
+            json_object_set_new(o, "id", json_integer(sid));
+        json_array_append_new(out, o);
+    }
+    if (json_array_size(have) + added > max)
+        json_object_set_new(fields, "sessions", json_sprintf("一个%s至多 %zu 场", k->noun, max));
+    return out;
+}
+
+static const char *session_text(http_req_t *req, const booking_kind_t *k, json_t *s)
+{
+    char a[32], b[32];
+    const char *t =
+        http_printf(req, "%s 至 %s，名额 %lld", booking_fmt_time(time_of(s, "starts_at"), a, sizeof a),
+                    booking_fmt_time(time_of(s, "ends_at"), b, sizeof b), (long long)jint(s, "capacity", 0));
+    return k->session_place ? http_printf(req, "%s，%s", t, jstr(s, "place") ? jstr(s, "place") : "") : t;
+}
+
+void booking_sessions_diff(http_req_t *req, const booking_kind_t *k, json_t *have, json_t *changes,
+                           json_t *diff)
+{
+    size_t i;
+    json_t *s;
+    json_array_foreach(changes, i, s)
+    {
+        json_t *old = session_by_id(have, jint(s, "id", 0));
+        json_array_append_new(diff, json_pack("{s:s,s:s,s:o,s:s}", "field", "sessions", "title",
+                                              old ? "场次" : "新增场次", "before",
+                                              old ? json_string(session_text(req, k, old)) : json_null(),
+                                              "after", session_text(req, k, s)));
+    }
+}
+
+int booking_lock_sessions(db_conn_t *c, const booking_kind_t *k, int64_t parent_id)
+{
+    char sql[200];
+    snprintf(sql, sizeof sql, "SELECT id FROM %s WHERE %s = ? ORDER BY id" FOR_UPDATE_CLAUSE, k->sessions,
+             k->parent_col);
+    db_stmt_t *st = db_prepare(c, sql);
+    int rc = DB_ERROR;
+    if (st) {
+        db_bind_int64(st, 1, parent_id);
+        while ((rc = db_step(st)) == DB_ROW)
+            ;
+    }
+    db_done(st);
+    return rc == DB_DONE ? 0 : -1;
+}
+
+/* The members with a live booking of session sid are told it changed. */
+static int tell_session(db_conn_t *c, const booking_kind_t *k, const booking_revision_t *r, int64_t sid,
+                        const char *body)
+{
+    char sql[200];
+    snprintf(sql, sizeof sql,
+             "SELECT DISTINCT user_id FROM %s WHERE session_id = ? AND status IN ('pending', 'confirmed', "
+             "'waitlisted') ORDER BY user_id",
+             k->bookings);
+    db_stmt_t *st = db_prepare(c, sql);
+    if (!st)
+        return -1;
+    db_bind_int64(st, 1, sid);
+    json_t *users = json_array(), *u;
+    int rc;
+    while ((rc = db_step(st)) == DB_ROW)
+        json_array_append_new(users, json_integer(db_col_int64(st, 0)));
+    db_done(st);
+    size_t i;
+    json_array_foreach(users, i, u)
+    {
+        notify_msg_t m = {.user_id = json_integer_value(u),
+                          .kind = r->notify_kind,
+                          .title = r->title,
+                          .body = body,
+                          .link = "/m/bookings",
+                          .org_id = r->org_id,
+                          .created_by = r->actor};
+        if (rc == DB_DONE && notify_user(c, &m) != 0)
+            rc = DB_ERROR;
+    }
+    json_decref(users);
+    return rc == DB_DONE ? 0 : -1;
+}
+
+static int insert_session(db_conn_t *c, const booking_kind_t *k, int64_t parent, json_t *s, int64_t now)
+{
+    char sql[300];
+    snprintf(
+        sql, sizeof sql,
+        "INSERT INTO %s (%s, starts_at, ends_at, capacity, created_at, updated_at%s) VALUES (?, ?, ?, ?, "
+        "?, ?%s)",
+        k->sessions, k->parent_col, k->session_place ? ", place" : "", k->session_place ? ", ?" : "");
+    db_stmt_t *st = db_prepare(c, sql);
+    if (!st)
+        return -1;
+    db_bind_int64(st, 1, parent);
+    db_bind_int64(st, 2, time_of(s, "starts_at"));
+    db_bind_int64(st, 3, time_of(s, "ends_at"));
+    db_bind_int64(st, 4, jint(s, "capacity", 1));
+    db_bind_int64(st, 5, now);
+    db_bind_int64(st, 6, now);
+    if (k->session_place)
+        db_bind_text(st, 7, jstr(s, "place"));
+    int rc = db_step(st);
+    db_done(st);
+    return rc == DB_DONE ? 0 : -1;
+}
+
+/* One changed session: its old time and place, NULL when it left meanwhile. */
+static int update_session(db_conn_t *c, const booking_kind_t *k, const booking_revision_t *r, json_t *s,
+                          int64_t now, json_t **was, char *conflict, size_t n)
+{
+    int64_t sid = jint(s, "id", 0), cap = jint(s, "capacity", 1);
+    char sql[300];
+    snprintf(sql, sizeof sql,
+             "SELECT booked, starts_at, ends_at%s FROM %s WHERE id = ? AND %s = ? AND deleted_at IS NULL",
+             k->session_place ? ", place" : "", k->sessions, k->parent_col);
+    db_stmt_t *st = db_prepare(c, sql);
+    if (!st)
+        return -1;
+    db_bind_int64(st, 1, sid);
+    db_bind_int64(st, 2, r->parent_id);
+    int64_t booked = -1, ws = 0;
+    *was = NULL;
+    int rc = db_step(st);
+    if (rc == DB_ROW) {
+        booked = db_col_int64(st, 0);
+        ws = db_col_int64(st, 1);
+        *was = json_pack("{s:I,s:I,s:I}", "id", (json_int_t)sid, "s", (json_int_t)ws, "e",
+                         (json_int_t)db_col_int64(st, 2));
+        if (k->session_place)
+            json_object_set_new(*was, "place", json_col_text(st, 3));
+    }
+    db_done(st);
+    if (rc != DB_ROW)
+        return rc == DB_DONE ? 0 : -1; /* deleted meanwhile: nothing to change */
+    if (booked > cap) {
+        char at[32];
+        snprintf(conflict, n, "%s 的场次已有 %lld 人预约，名额不能改为 %lld；请退回修订",
+                 booking_fmt_time(ws, at, sizeof at), (long long)booked, (long long)cap);
+        return -2;
+    }
+    snprintf(sql, sizeof sql,
+             "UPDATE %s SET starts_at = ?, ends_at = ?, capacity = ?, updated_at = ?%s WHERE id = ? AND "
+             "booked <= ?",
+             k->sessions, k->session_place ? ", place = ?" : "");
+    st = db_prepare(c, sql);
+    if (!st)
+        return -1;
+    int p = 1;
+    db_bind_int64(st, p++, time_of(s, "starts_at"));
+    db_bind_int64(st, p++, time_of(s, "ends_at"));
+    db_bind_int64(st, p++, cap);
+    db_bind_int64(st, p++, now);
+    if (k->session_place)
+        db_bind_text(st, p++, jstr(s, "place"));
+    db_bind_int64(st, p++, sid);
+    db_bind_int64(st, p, cap);
+    rc = db_step(st);
+    db_done(st);
+    return rc == DB_DONE ? 0 : -1;
+}
+
+int booking_apply_sessions(db_conn_t *c, const booking_kind_t *k, const booking_revision_t *r, char *conflict,
+                           size_t n)
+{
+    int64_t now = time_now_ms();
+    json_t *told = json_array(); /* [{id, body}] */
+    size_t i;
+    json_t *s;
+    int out = 0;
+    json_array_foreach(r->changes, i, s)
+    {
+        if (!jint(s, "id", 0)) {
+            if (insert_session(c, k, r->parent_id, s, now) != 0)
+                out = -1;
+            continue;
+        }
+        json_t *was = NULL;
+        int u = update_session(c, k, r, s, now, &was, conflict, n);
+        if (u != 0) {
+            json_decref(was);
+            out = u;
+            break;
+        }
+        if (!was)
+            continue;
+        int64_t st_ = time_of(s, "starts_at"), en = time_of(s, "ends_at");
+        bool moved = st_ != jint(was, "s", 0) || en != jint(was, "e", 0);
+        bool placed = k->session_place && !same_text(jstr(s, "place"), jstr(was, "place"));
+        if (moved || placed) {
+            char a[32], b[32], wa[32], wb[32];
+            sbuf_t sb;
+            sbuf_init(&sb);
+            if (moved)
+                sbuf_printf(&sb, "时间由 %s 至 %s 改为 %s 至 %s。",
+                            booking_fmt_time(jint(was, "s", 0), wa, sizeof wa),
+                            booking_fmt_time(jint(was, "e", 0), wb, sizeof wb),
+                            booking_fmt_time(st_, a, sizeof a), booking_fmt_time(en, b, sizeof b));
+            if (placed)
+                sbuf_printf(&sb, "地点由 %s 改为 %s。", jstr(was, "place"), jstr(s, "place"));
+            char *body = sbuf_detach(&sb);
+            json_array_append_new(told,
+                                  json_pack("{s:I,s:s}", "id", (json_int_t)jint(s, "id", 0), "body", body));
+            free(body);
+        }
+        json_decref(was);
+    }
+    if (out == 0 && r->parent_place) {
+        /* the parent's place moved: every live session's members, once each */
+        char sql[200];
+        snprintf(sql, sizeof sql,
+                 "SELECT id, starts_at, ends_at FROM %s WHERE %s = ? AND deleted_at IS NULL ORDER BY "
+                 "starts_at, id",
+                 k->sessions, k->parent_col);
+        db_stmt_t *st = db_prepare(c, sql);
+        int rc = DB_ERROR;
+        if (st) {
+            db_bind_int64(st, 1, r->parent_id);
+            while ((rc = db_step(st)) == DB_ROW) {
+                int64_t sid = db_col_int64(st, 0);
+                json_t *t = NULL, *x;
+                size_t j;
+                json_array_foreach(told, j, x) if (jint(x, "id", 0) == sid) t = x;
+                char a[32], b[32], body[1200];
+                if (t)
+                    snprintf(body, sizeof body, "%s地点改为：%s。", jstr(t, "body"), r->parent_place);
+                else
+                    snprintf(body, sizeof body, "场次时间 %s 至 %s 不变。地点改为：%s。",
+                             booking_fmt_time(db_col_int64(st, 1), a, sizeof a),
+                             booking_fmt_time(db_col_int64(st, 2), b, sizeof b), r->parent_place);
+                if (t)
+                    json_object_set_new(t, "body", json_string(body));
+                else
+                    json_array_append_new(told, json_pack("{s:I,s:s}", "id", (json_int_t)sid, "body", body));
+            }
+        }
+        db_done(st);
+        if (rc != DB_DONE)
+            out = -1;
+    }
+    json_array_foreach(told, i, s) if (out == 0 && tell_session(c, k, r, jint(s, "id", 0), jstr(s, "body")) !=
+                                                       0) out = -1;
+    json_decref(told);
+    return out;
 }

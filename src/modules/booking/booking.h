@@ -36,6 +36,7 @@ typedef struct {
     const char *parent_col;  /* "lecture_id", in sessions and bookings */
     const char *noun;        /* "讲堂": the members' messages */
     const char *notify_kind; /* "lecture.booking" */
+    bool session_place;      /* each session has its own place column (courses); else the parent's */
 } booking_kind_t;
 
 /* Check-in opens this long before a session starts and closes this long
@@ -97,6 +98,52 @@ bool booking_attend(http_req_t *req, db_conn_t *c, const booking_kind_t *k, int6
 int booking_call_off(db_conn_t *c, const booking_kind_t *k, int64_t parent_id, int64_t session_id,
                      const char *notify_kind, const char *title, const char *reason, int64_t org_id,
                      int64_t actor);
+
+/* ---- revision (修订) of a published parent's sessions ----
+ *
+ * The rules are the lecture hall's and the course matrix's alike: an entry
+ * [{id?, starts_at, ends_at, capacity, place?}] with an id changes that
+ * session (one of `have`, the parent's sessions as JSON with id, starts_at,
+ * ends_at, capacity, booked and, for session_place kinds, place), one
+ * without adds a session; sessions not named stay, none is removed. End
+ * after start, at most 24 h; a changed time lies in the future and a
+ * started session keeps its time; a capacity may grow but never fall
+ * below the seats held (名额不能少于已预约的 N 人). */
+
+/* The entries that change something (a new array; unchanged ones left
+ * out). Problems go into `fields` as "sessions[i].<field>": <message>;
+ * the caller answers 422 when it is not empty. At most `max` sessions in
+ * all. */
+json_t *booking_revise_sessions(http_req_t *req, const booking_kind_t *k, json_t *have, json_t *given,
+                                size_t max, json_t *fields);
+
+/* The reviewers' lines of those changes, appended to `diff`: {field:
+ * "sessions", title: 场次 | 新增场次, before, after} in Chinese. */
+void booking_sessions_diff(http_req_t *req, const booking_kind_t *k, json_t *have, json_t *changes,
+                           json_t *diff);
+
+/* Locks the parent's sessions' rows (ordered by id), as every booking path
+ * takes them first; the revised hook calls it before changing the parent.
+ * 0 or -1. */
+int booking_lock_sessions(db_conn_t *c, const booking_kind_t *k, int64_t parent_id);
+
+typedef struct {
+    int64_t parent_id;
+    json_t *changes;          /* booking_revise_sessions' array (may be NULL) */
+    const char *parent_place; /* not NULL: the parent's place changed to it; every session's members told */
+    const char *notify_kind;  /* "lecture.session_changed" */
+    const char *title;        /* the message's title */
+    int64_t org_id, actor;
+} booking_revision_t;
+
+/* Applies the changes in the approving decision's transaction (after
+ * booking_lock_sessions), guarded booked <= capacity, and tells each member
+ * with a live booking of a session whose time or place changed, once per
+ * session (old and new time, the new place). 0; -1 on a database error;
+ * -2 when bookings overtook a capacity cut meanwhile (the message in
+ * conflict, for review_hook_conflict). */
+int booking_apply_sessions(db_conn_t *c, const booking_kind_t *k, const booking_revision_t *r, char *conflict,
+                           size_t n);
 
 /* Can the member still cancel a booking in this state before `starts`? */
 bool booking_can_cancel(const char *status, int64_t starts_ms);

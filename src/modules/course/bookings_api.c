@@ -21,7 +21,8 @@ const booking_kind_t COURSE_BOOKING = {.kind = "course",
                                        .bookings = "course_bookings",
                                        .parent_col = "course_id",
                                        .noun = "党课",
-                                       .notify_kind = "course.booking"};
+                                       .notify_kind = "course.booking",
+                                       .session_place = true};
 
 /* The sessions of the published courses: every member may book any. */
 static const zd_resource_t CATALOG_SESSIONS = {

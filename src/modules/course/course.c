@@ -49,6 +49,7 @@ static const zd_label_t BOOKING[] = {{"pending", "待审核", "warning"},
                                      {NULL}};
 static const zd_label_t KINDS[] = {{"course.booking", "党课面授预约", "success"},
                                    {"course.session_cancelled", "党课面授取消", "warning"},
+                                   {"course.session_changed", "党课面授变更", "warning"},
                                    {NULL}};
 static const zd_label_t RATING[] = {{"published", "已公开", "success"},
                                     {"held", "待审核", "warning"},

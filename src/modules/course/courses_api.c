@@ -875,8 +875,11 @@ static void withdraw_course(http_req_t *req)
  * introduction, lecturer and details, tags, cover, and lessons appended
  * (lessons_add: the published lessons stay — members' progress refers to
  * them —; a new lesson's file is the caller's upload, claimed at saving).
- * Not revised: the series, the organisation, the booking options, and the
- * in-person schedule (a session is called off and a new course made). */
+ * and the in-person schedule — a session's time, place and capacity (never
+ * below the seats held), or new sessions — with the lecture hall's rules,
+ * written once in the booking module (booking.h, "revision"). Not revised:
+ * the series, the organisation and the booking options. The route
+ * handlers are the review engine's (review_reviser_t). */
 
 static const vfield_t REVISION_BODY[] = {
     {"title", V_STR, false, 1, 100, .title = "课程名称"},
@@ -887,6 +890,10 @@ static const vfield_t REVISION_BODY[] = {
     {"cover_file_id", V_ID, .title = "封面（null 去掉）"},
     {"lessons_add", V_ARRAY, false, 0, 100, .check = lessons_check,
      .title = "追加的课时 [{title, file_id}]（已发布的课时不删除）"},
+    {"sessions", V_ARRAY, false, 0, 50,
+     .title =
+         "面授场次 [{id?, starts_at, ends_at, place, capacity}]：带 id 的改该场次，不带 id 的为新增场次；"
+         "未列出的场次不变"},
 };
 
 static const char *const REV_TEXT[] = {"title", "introduction", "lecturer_name", "lecturer_details"};
@@ -969,6 +976,20 @@ static json_t *revision_changes(http_req_t *req, db_conn_t *c, json_t *o, json_t
         json_object_set_new(ch, "lessons_add", out);
     else
         json_decref(out);
+    out = NULL;
+    json_t *fields = json_object();
+    json_t *ses = booking_revise_sessions(req, &COURSE_BOOKING, json_object_get(o, "sessions"),
+                                          json_object_get(b, "sessions"), 50, fields);
+    if (json_object_size(fields)) {
+        json_decref(ses);
+        http_error_fields(req, fields);
+        goto fail;
+    }
+    json_decref(fields);
+    if (json_array_size(ses))
+        json_object_set_new(ch, "sessions", ses);
+    else
+        json_decref(ses);
     return ch;
 fail:
     json_decref(out);
@@ -976,7 +997,7 @@ fail:
     return NULL;
 }
 
-static json_t *revision_diff(json_t *o, json_t *ch)
+static json_t *revision_diff(http_req_t *req, json_t *o, json_t *ch)
 {
     json_t *d = json_array();
     for (size_t i = 0; i < VN(REV_TEXT); i++)
@@ -1001,67 +1022,14 @@ static json_t *revision_diff(json_t *o, json_t *ch)
     json_array_foreach(json_object_get(ch, "lessons_add"), i, l)
         json_array_append_new(d, json_pack("{s:s,s:s,s:n,s:s}", "field", "lessons", "title", "新增课时",
                                            "before", "after", jstr(l, "title")));
+    booking_sessions_diff(req, &COURSE_BOOKING, json_object_get(o, "sessions"),
+                          json_object_get(ch, "sessions"), d);
     return d;
 }
 
-static json_t *revisable(http_req_t *req, db_conn_t *c, int64_t id)
+/* new lessons need their duration, as at the first submission */
+static bool revision_ready(http_req_t *req, db_conn_t *c, json_t *ch)
 {
-    json_t *o = res_lock(req, c, &COURSES, id) == 0 ? load(req, c, id) : NULL;
-    if (o && strcmp(jstr(o, "status"), "approved")) {
-        http_error(req, 409, "conflict", "只有已发布的党课可以修订；未发布的党课请直接修改");
-        return NULL;
-    }
-    return o;
-}
-
-static void reply_revision(http_req_t *req, db_conn_t *c, int64_t id, const char *detail, int status)
-{
-    json_t *after = load(req, c, id);
-    json_t *rv = after ? review_revision_json(c, &COURSE_REVIEW, id) : NULL;
-    if (!rv) {
-        if (after)
-            http_db_error(req, c);
-        return;
-    }
-    json_object_set_new(after, "revision", rv);
-    audit_entry_t ae = {.target = id, .after = after, .detail = detail};
-    audit_reply(req, c, true, &ae, status, status == 204 ? NULL : json_incref(after));
-}
-
-static void save_revision(http_req_t *req)
-{
-    int64_t id;
-    db_conn_t *c = http_db_change(req, &id);
-    if (!c)
-        return;
-    json_t *o = revisable(req, c, id);
-    if (!o)
-        return;
-    json_t *ch = http_defer_json(req, revision_changes(req, c, o, http_json_body(req)));
-    if (!ch)
-        return;
-    if (!json_object_size(ch)) {
-        http_error_fields(req, json_pack("{s:s}", "title", "修订内容与已发布的党课相同"));
-        return;
-    }
-    if (!review_revision_save(req, c, &COURSE_REVIEW, id, ch))
-        return;
-    reply_revision(req, c, id, http_printf(req, "保存党课《%s》的修订", jstr(o, "title")), 200);
-}
-
-static void submit_revision(http_req_t *req)
-{
-    int64_t id;
-    db_conn_t *c = http_db_change(req, &id);
-    if (!c)
-        return;
-    json_t *o = revisable(req, c, id);
-    if (!o)
-        return;
-    json_t *ch = review_revision_changes(req, c, &COURSE_REVIEW, id);
-    if (!ch)
-        return;
-    /* new lessons need their duration, as at the first submission */
     size_t i;
     json_t *l;
     json_array_foreach(json_object_get(ch, "lessons_add"), i, l)
@@ -1072,52 +1040,37 @@ static void submit_revision(http_req_t *req)
         json_decref(f);
         if (dberr) {
             http_db_error(req, c);
-            return;
+            return false;
         }
         if (d <= 0) {
             http_error(req, 409, "not_ready", "新增课时的音视频仍在处理中，请稍后再提交");
-            return;
+            return false;
         }
     }
-    json_t *snap = http_defer_json(req, json_pick(o, SNAPSHOT_KEYS, VN(SNAPSHOT_KEYS)));
-    const char *key;
-    json_t *v;
-    json_object_foreach(ch, key, v) if (strcmp(key, "lessons_add")) json_object_set(snap, key, v);
-    json_object_set_new(snap, "revision", revision_diff(o, ch));
-    if (!review_revision_submit(req, c, &COURSE_REVIEW, id, snap, NULL))
-        return;
-    reply_revision(req, c, id, http_printf(req, "提交党课《%s》的修订审核", jstr(o, "title")), 200);
+    return true;
 }
 
-static void withdraw_revision(http_req_t *req)
-{
-    int64_t id;
-    db_conn_t *c = http_db_change(req, &id);
-    if (!c)
-        return;
-    json_t *o = revisable(req, c, id);
-    if (!o)
-        return;
-    if (!review_revision_withdraw(req, c, &COURSE_REVIEW, id))
-        return;
-    reply_revision(req, c, id, http_printf(req, "撤回党课《%s》的修订", jstr(o, "title")), 200);
-}
+static const char *const REVISION_LISTS[] = {"lessons_add", "sessions"};
+static const review_reviser_t REVISER = {.kind = &COURSE_REVIEW,
+                                         .resource = &COURSES,
+                                         .noun = "党课",
+                                         .load = load,
+                                         .changes = revision_changes,
+                                         .diff = revision_diff,
+                                         .ready = revision_ready,
+                                         .snapshot_keys = SNAPSHOT_KEYS,
+                                         .n_snapshot = VN(SNAPSHOT_KEYS),
+                                         .list_keys = REVISION_LISTS,
+                                         .n_list = VN(REVISION_LISTS)};
 
-static void discard_revision(http_req_t *req)
-{
-    int64_t id;
-    db_conn_t *c = http_db_change(req, &id);
-    if (!c)
-        return;
-    json_t *o = revisable(req, c, id);
-    if (!o || !review_revision_discard(req, c, &COURSE_REVIEW, id))
-        return;
-    reply_revision(req, c, id, http_printf(req, "放弃党课《%s》的修订", jstr(o, "title")), 204);
-}
+REVIEW_REVISION_HANDLERS(REVISER)
 
 int course_revised(db_conn_t *c, const review_event_t *ev, json_t *ch)
 {
     int64_t id = ev->ref_id, now = time_now_ms();
+    /* the sessions' rows first, as every booking path takes them */
+    if (booking_lock_sessions(c, &COURSE_BOOKING, id) != 0)
+        return -1;
     qb_t q;
     qb_init(&q, "UPDATE courses SET updated_at = ");
     qb_int(&q, now);
@@ -1183,7 +1136,36 @@ int course_revised(db_conn_t *c, const review_event_t *ev, json_t *ch)
         if (rc != DB_DONE)
             return -1;
     }
-    if (jhas(ch, "title") && review_retitle(c, &COURSE_REVIEW, id, NULL, jstr(ch, "title")) != 0)
+    /* the schedule: who booked a session whose time or place changed is told */
+    char title[512] = "";
+    int64_t org = 0;
+    st = db_prepare(c, "SELECT title, org_id FROM courses WHERE id = ?");
+    rc = DB_ERROR;
+    if (st) {
+        db_bind_int64(st, 1, id);
+        if ((rc = db_step(st)) == DB_ROW) {
+            snprintf(title, sizeof title, "%s", db_col_text(st, 0));
+            org = db_col_int64(st, 1);
+        }
+    }
+    db_done(st);
+    if (rc != DB_ROW)
+        return -1;
+    char msg[640], conflict[256];
+    snprintf(msg, sizeof msg, "党课面授场次变更：《%.*s》", (int)utf8_prefix(title, strlen(title), 80),
+             title);
+    booking_revision_t r = {.parent_id = id,
+                            .changes = json_object_get(ch, "sessions"),
+                            .notify_kind = "course.session_changed",
+                            .title = msg,
+                            .org_id = org,
+                            .actor = ev->actor_id};
+    int ap = booking_apply_sessions(c, &COURSE_BOOKING, &r, conflict, sizeof conflict);
+    if (ap == -2)
+        review_hook_conflict("%s", conflict);
+    if (ap != 0)
+        return -1;
+    if (jhas(ch, "title") && review_retitle(c, &COURSE_REVIEW, id, NULL, title) != 0)
         return -1;
     return 0;
 }
@@ -1374,7 +1356,9 @@ static const http_route_t routes[] = {
      HTTP_BODY(REVISION_BODY), HTTP_OUT(COURSE_OUT), .example = "{\"lecturer_name\":\"李老师\"}",
      .notes = "a published course; the fields that differ from the published ones are kept as its revision "
               "(replacing the one saved before) while members see the published course; lessons are only "
-              "appended (lessons_add); 409 when not published or the revision is in review; adds revision"},
+              "appended (lessons_add); sessions [{id?, starts_at, ends_at, place, capacity}] change a session or add "
+              "one; 409 when not published or the revision is in review; 422 for a session capacity below its seats "
+              "held (naming the count), a time in the past or a started session's time; adds revision"},
     {.method = "POST", .pattern = "/api/v1/course/courses/{id}/revision/submit", .handler = submit_revision,
      .perm = "course.manage", .summary = "提交党课修订审核", .audit = "course.revision_submit",
      .resource = &COURSES, HTTP_OUT(COURSE_OUT),

@@ -708,18 +708,11 @@ static const vfield_t REVISION_BODY[] = {
 static const char *const REVISION_TEXT[] = {"title", "speaker", "place", "description"};
 static const char *const REVISION_TITLES[] = {"讲堂主题", "主讲人", "地点", "简介"};
 
-static json_t *session_by_id(json_t *sessions, int64_t sid)
-{
-    size_t i;
-    json_t *s;
-    json_array_foreach(sessions, i, s) if (jint(s, "id", 0) == sid) return s;
-    return NULL;
-}
-
 static bool same_text(const char *a, const char *b) { return !strcmp(a ? a : "", b ? b : ""); }
 
 /* The body against the published lecture: the changes that differ from it
- * (new reference), or NULL after answering 422/409/415/5xx. */
+ * (new reference), or NULL after answering 422/409/415/5xx. The sessions'
+ * rules are the booking module's, shared with the course matrix. */
 static json_t *revision_changes(http_req_t *req, db_conn_t *c, json_t *l, json_t *b)
 {
     json_t *ch = json_object(), *fields = json_object();
@@ -735,65 +728,8 @@ static json_t *revision_changes(http_req_t *req, db_conn_t *c, json_t *l, json_t
             goto fail;
         json_object_set_new(ch, "poster_file_id", fid ? json_integer(fid) : json_null());
     }
-    json_t *given = json_object_get(b, "sessions"), *have = json_object_get(l, "sessions"),
-           *out = json_array();
-    size_t i, added = 0;
-    json_t *s;
-    int64_t now = time_now_ms();
-    json_array_foreach(given, i, s)
-    {
-        char key[48];
-        snprintf(key, sizeof key, "sessions[%zu]", i);
-        if (!json_is_object(s)) {
-            json_object_set_new(fields, key, json_string("须为对象 {id?, starts_at, ends_at, capacity}"));
-            continue;
-        }
-        const char *why = NULL;
-        for (size_t f = 0; f < VN(SESSION_NEW) && !why; f++) {
-            why = valid_value(&SESSION_NEW[f], json_object_get(s, SESSION_NEW[f].name));
-            if (why)
-                snprintf(key, sizeof key, "sessions[%zu].%s", i, SESSION_NEW[f].name);
-        }
-        int64_t sid = jint(s, "id", 0), starts = time_of(s, "starts_at"), ends = time_of(s, "ends_at"),
-                cap = jint(s, "capacity", 0);
-        json_t *old = sid ? session_by_id(have, sid) : NULL;
-        if (!why && sid && !old) {
-            snprintf(key, sizeof key, "sessions[%zu].id", i);
-            why = "不是本讲堂的场次";
-        }
-        bool moved = !old || starts != time_of(old, "starts_at") || ends != time_of(old, "ends_at");
-        if (!why && ends <= starts) {
-            snprintf(key, sizeof key, "sessions[%zu].ends_at", i);
-            why = "结束时间须晚于开始时间";
-        } else if (!why && ends - starts > MAX_DURATION_MS) {
-            snprintf(key, sizeof key, "sessions[%zu].ends_at", i);
-            why = "一场最长 24 小时";
-        } else if (!why && moved && old && time_of(old, "starts_at") <= now) {
-            snprintf(key, sizeof key, "sessions[%zu].starts_at", i);
-            why = "该场次已开始，时间不能再改";
-        } else if (!why && moved && starts <= now) {
-            snprintf(key, sizeof key, "sessions[%zu].starts_at", i);
-            why = "开始时间须晚于现在";
-        }
-        if (!why && old && cap < jint(old, "booked", 0)) {
-            snprintf(key, sizeof key, "sessions[%zu].capacity", i);
-            why = http_printf(req, "名额不能少于已预约的 %lld 人", (long long)jint(old, "booked", 0));
-        }
-        if (why) {
-            json_object_set_new(fields, key, json_string(why));
-            continue;
-        }
-        if (old && !moved && cap == jint(old, "capacity", 0))
-            continue; /* unchanged */
-        added += !old;
-        json_t *o = json_pack("{s:s,s:s,s:I}", "starts_at", jstr(s, "starts_at"), "ends_at",
-                              jstr(s, "ends_at"), "capacity", (json_int_t)cap);
-        if (old)
-            json_object_set_new(o, "id", json_integer(sid));
-        json_array_append_new(out, o);
-    }
-    if (json_array_size(have) + added > MAX_SESSIONS)
-        json_object_set_new(fields, "sessions", json_sprintf("一个讲堂至多 %d 场", MAX_SESSIONS));
+    json_t *out = booking_revise_sessions(req, &LECTURE_BOOKING, json_object_get(l, "sessions"),
+                                          json_object_get(b, "sessions"), MAX_SESSIONS, fields);
     if (json_array_size(out))
         json_object_set_new(ch, "sessions", out);
     else
@@ -811,14 +747,6 @@ fail:
     return NULL;
 }
 
-static const char *session_text(http_req_t *req, json_t *s)
-{
-    char a[32], b[32];
-    return http_printf(req, "%s 至 %s，名额 %lld", booking_fmt_time(time_of(s, "starts_at"), a, sizeof a),
-                       booking_fmt_time(time_of(s, "ends_at"), b, sizeof b),
-                       (long long)jint(s, "capacity", 0));
-}
-
 /* What the reviewers see of a revision: [{field, title, before, after}]. */
 static json_t *revision_diff(http_req_t *req, json_t *l, json_t *ch)
 {
@@ -833,171 +761,37 @@ static json_t *revision_diff(http_req_t *req, json_t *l, json_t *ch)
         json_array_append_new(d, json_pack("{s:s,s:s,s:s,s:s}", "field", "poster_file_id", "title", "海报",
                                            "before", jint(l, "poster_file_id", 0) ? "原海报" : "无", "after",
                                            jint(ch, "poster_file_id", 0) ? "新海报" : "无"));
-    size_t i;
-    json_t *s;
-    json_array_foreach(json_object_get(ch, "sessions"), i, s)
-    {
-        json_t *old = session_by_id(json_object_get(l, "sessions"), jint(s, "id", 0));
-        json_array_append_new(d, json_pack("{s:s,s:s,s:o,s:s}", "field", "sessions", "title",
-                                           old ? "场次" : "新增场次", "before",
-                                           old ? json_string(session_text(req, old)) : json_null(), "after",
-                                           session_text(req, s)));
-    }
+    booking_sessions_diff(req, &LECTURE_BOOKING, json_object_get(l, "sessions"),
+                          json_object_get(ch, "sessions"), d);
     return d;
 }
 
-/* The published lecture in scope, locked, not cancelled; NULL after answering. */
-static json_t *revisable(http_req_t *req, db_conn_t *c, int64_t id)
+static const char *frozen(json_t *l)
 {
-    json_t *l = res_lock(req, c, &LECTURES, id) == 0 ? load(req, c, id) : NULL;
-    if (!l)
-        return NULL;
-    if (strcmp(jstr(l, "status"), "approved")) {
-        http_error(req, 409, "conflict", "只有已发布的讲堂可以修订；未发布的讲堂请直接修改");
-        return NULL;
-    }
-    if (!json_is_null(json_object_get(l, "cancelled_at"))) {
-        http_error(req, 409, "conflict", "已取消的讲堂不能修订");
-        return NULL;
-    }
-    return l;
+    return json_is_null(json_object_get(l, "cancelled_at")) ? NULL : "已取消的讲堂不能修订";
 }
 
-/* reloaded with its revision, audited, answered */
-static void reply_revision(http_req_t *req, db_conn_t *c, int64_t id, json_t *before, const char *detail,
-                           int status)
-{
-    json_t *after = load(req, c, id);
-    json_t *rv = after ? review_revision_json(c, &LECTURE_REVIEW, id) : NULL;
-    if (!rv) {
-        if (after)
-            http_db_error(req, c);
-        return;
-    }
-    json_object_set_new(after, "revision", rv);
-    audit_entry_t ae = {.target = id, .before = before, .after = after, .detail = detail};
-    audit_reply(req, c, true, &ae, status, status == 204 ? NULL : json_incref(after));
-}
+static const char *const REVISION_LISTS[] = {"sessions"};
+static const review_reviser_t REVISER = {.kind = &LECTURE_REVIEW,
+                                         .resource = &LECTURES,
+                                         .noun = "讲堂",
+                                         .load = load,
+                                         .frozen = frozen,
+                                         .changes = revision_changes,
+                                         .diff = revision_diff,
+                                         .snapshot_keys = SNAPSHOT_KEYS,
+                                         .n_snapshot = VN(SNAPSHOT_KEYS),
+                                         .list_keys = REVISION_LISTS,
+                                         .n_list = VN(REVISION_LISTS)};
 
-static void save_revision(http_req_t *req)
-{
-    int64_t id;
-    db_conn_t *c = http_db_change(req, &id);
-    if (!c)
-        return;
-    json_t *l = revisable(req, c, id);
-    if (!l)
-        return;
-    json_t *ch = http_defer_json(req, revision_changes(req, c, l, http_json_body(req)));
-    if (!ch)
-        return;
-    if (!json_object_size(ch)) {
-        http_error_fields(req, json_pack("{s:s}", "title", "修订内容与已发布的讲堂相同"));
-        return;
-    }
-    if (!review_revision_save(req, c, &LECTURE_REVIEW, id, ch))
-        return;
-    reply_revision(req, c, id, NULL, http_printf(req, "保存讲堂《%s》的修订", jstr(l, "title")), 200);
-}
-
-static void submit_revision(http_req_t *req)
-{
-    int64_t id;
-    db_conn_t *c = http_db_change(req, &id);
-    if (!c)
-        return;
-    json_t *l = revisable(req, c, id);
-    if (!l)
-        return;
-    json_t *ch = review_revision_changes(req, c, &LECTURE_REVIEW, id);
-    if (!ch)
-        return;
-    /* the reviewers see the lecture as it will be, and what changes */
-    json_t *snap = http_defer_json(req, json_pick(l, SNAPSHOT_KEYS, VN(SNAPSHOT_KEYS)));
-    const char *key;
-    json_t *v;
-    json_object_foreach(ch, key, v) if (strcmp(key, "sessions")) json_object_set(snap, key, v);
-    json_object_set_new(snap, "revision", revision_diff(req, l, ch));
-    if (!review_revision_submit(req, c, &LECTURE_REVIEW, id, snap, NULL))
-        return;
-    reply_revision(req, c, id, NULL, http_printf(req, "提交讲堂《%s》的修订审核", jstr(l, "title")), 200);
-}
-
-static void withdraw_revision(http_req_t *req)
-{
-    int64_t id;
-    db_conn_t *c = http_db_change(req, &id);
-    if (!c)
-        return;
-    json_t *l = revisable(req, c, id);
-    if (!l)
-        return;
-    if (!review_revision_withdraw(req, c, &LECTURE_REVIEW, id))
-        return;
-    reply_revision(req, c, id, NULL, http_printf(req, "撤回讲堂《%s》的修订", jstr(l, "title")), 200);
-}
-
-static void discard_revision(http_req_t *req)
-{
-    int64_t id;
-    db_conn_t *c = http_db_change(req, &id);
-    if (!c)
-        return;
-    json_t *l = revisable(req, c, id);
-    if (!l || !review_revision_discard(req, c, &LECTURE_REVIEW, id))
-        return;
-    reply_revision(req, c, id, NULL, http_printf(req, "放弃讲堂《%s》的修订", jstr(l, "title")), 204);
-}
-
-/* The members with a live booking (pending, confirmed, waitlisted) of a
- * session are told it changed. -1 on a database error. */
-static int tell_session(db_conn_t *c, int64_t sid, int64_t org, int64_t actor, const char *title,
-                        const char *body)
-{
-    db_stmt_t *st =
-        db_prepare(c, "SELECT DISTINCT user_id FROM lecture_bookings WHERE session_id = ? AND status "
-                      "IN ('pending', 'confirmed', 'waitlisted') ORDER BY user_id");
-    if (!st)
-        return -1;
-    db_bind_int64(st, 1, sid);
-    json_t *users = json_array();
-    int rc;
-    while ((rc = db_step(st)) == DB_ROW)
-        json_array_append_new(users, json_integer(db_col_int64(st, 0)));
-    db_done(st);
-    size_t i;
-    json_t *u;
-    json_array_foreach(users, i, u)
-    {
-        notify_msg_t m = {.user_id = json_integer_value(u),
-                          .kind = "lecture.session_changed",
-                          .title = title,
-                          .body = body,
-                          .link = "/m/bookings",
-                          .org_id = org,
-                          .created_by = actor};
-        if (rc == DB_DONE && notify_user(c, &m) != 0)
-            rc = DB_ERROR;
-    }
-    json_decref(users);
-    return rc == DB_DONE ? 0 : -1;
-}
+REVIEW_REVISION_HANDLERS(REVISER)
 
 /* The review engine's `revised` hook: the approved revision goes live. */
 int lecture_revised(db_conn_t *c, const review_event_t *ev, json_t *ch)
 {
     int64_t id = ev->ref_id, now = time_now_ms();
     /* the sessions' rows first, as every booking path takes them */
-    db_stmt_t *st =
-        db_prepare(c, "SELECT id FROM lecture_sessions WHERE lecture_id = ? ORDER BY id" FOR_UPDATE_CLAUSE);
-    int rc = DB_ERROR;
-    if (st) {
-        db_bind_int64(st, 1, id);
-        while ((rc = db_step(st)) == DB_ROW)
-            ;
-    }
-    db_done(st);
-    if (rc != DB_DONE)
+    if (booking_lock_sessions(c, &LECTURE_BOOKING, id) != 0)
         return -1;
     qb_t q;
     qb_init(&q, "UPDATE lectures SET updated_at = ");
@@ -1019,8 +813,8 @@ int lecture_revised(db_conn_t *c, const review_event_t *ev, json_t *ch)
     qb_sql(&q, " WHERE id = ");
     qb_int(&q, id);
     qb_sql(&q, " AND status = 'approved' AND cancelled_at IS NULL AND deleted_at IS NULL");
-    st = qb_prepare(c, &q);
-    rc = st ? db_step(st) : DB_ERROR;
+    db_stmt_t *st = qb_prepare(c, &q);
+    int rc = st ? db_step(st) : DB_ERROR;
     db_done(st);
     qb_free(&q);
     if (rc != DB_DONE)
@@ -1045,116 +839,19 @@ int lecture_revised(db_conn_t *c, const review_event_t *ev, json_t *ch)
     db_done(st);
     if (rc != DB_ROW)
         return -1;
-    bool place_moved = jhas(ch, "place");
-    json_t *moved = json_array(); /* sessions whose time changed */
-    size_t i;
-    json_t *s;
-    int failed = 0;
-    json_array_foreach(json_object_get(ch, "sessions"), i, s)
-    {
-        int64_t sid = jint(s, "id", 0), starts = time_of(s, "starts_at"), ends = time_of(s, "ends_at"),
-                cap = jint(s, "capacity", 1);
-        if (!sid) {
-            if (insert_session(c, id, starts, ends, cap) < 0)
-                failed = -1;
-            continue;
-        }
-        st = db_prepare(
-            c, "SELECT booked, starts_at, ends_at FROM lecture_sessions WHERE id = ? AND lecture_id = ? "
-               "AND deleted_at IS NULL");
-        int64_t booked = -1, was_s = 0, was_e = 0;
-        if (st) {
-            db_bind_int64(st, 1, sid);
-            db_bind_int64(st, 2, id);
-            if (db_step(st) == DB_ROW) {
-                booked = db_col_int64(st, 0);
-                was_s = db_col_int64(st, 1);
-                was_e = db_col_int64(st, 2);
-            }
-        }
-        db_done(st);
-        if (!st) {
-            failed = -1;
-            continue;
-        }
-        if (booked < 0)
-            continue; /* deleted meanwhile: nothing to change */
-        if (booked > cap) {
-            char at[32];
-            review_hook_conflict("%s 的场次已有 %lld 人预约，名额不能改为 %lld；请退回修订",
-                                 booking_fmt_time(was_s, at, sizeof at), (long long)booked, (long long)cap);
-            json_decref(moved);
-            return -1;
-        }
-        st = db_prepare(
-            c, "UPDATE lecture_sessions SET starts_at = ?, ends_at = ?, capacity = ?, updated_at = ? "
-               "WHERE id = ? AND booked <= ?");
-        rc = DB_ERROR;
-        if (st) {
-            db_bind_int64(st, 1, starts);
-            db_bind_int64(st, 2, ends);
-            db_bind_int64(st, 3, cap);
-            db_bind_int64(st, 4, now);
-            db_bind_int64(st, 5, sid);
-            db_bind_int64(st, 6, cap);
-            rc = db_step(st);
-        }
-        db_done(st);
-        if (rc != DB_DONE)
-            failed = -1;
-        else if (starts != was_s || ends != was_e)
-            json_array_append_new(moved, json_pack("{s:I,s:I,s:I,s:I,s:I}", "id", (json_int_t)sid, "s",
-                                                   (json_int_t)starts, "e", (json_int_t)ends, "ws",
-                                                   (json_int_t)was_s, "we", (json_int_t)was_e));
-    }
-    if (failed) {
-        json_decref(moved);
-        return -1;
-    }
-    /* who booked a session whose time or place changed is told, once per session */
-    char msg[640];
+    char msg[640], conflict[256];
     snprintf(msg, sizeof msg, "讲堂场次变更：《%.*s》", (int)utf8_prefix(title, strlen(title), 80), title);
-    st = db_prepare(
-        c, "SELECT id, starts_at, ends_at FROM lecture_sessions WHERE lecture_id = ? AND deleted_at IS "
-           "NULL ORDER BY starts_at, id");
-    rc = DB_ERROR;
-    json_t *all = json_array();
-    if (st) {
-        db_bind_int64(st, 1, id);
-        while ((rc = db_step(st)) == DB_ROW)
-            json_array_append_new(all, json_pack("{s:I,s:I,s:I}", "id", (json_int_t)db_col_int64(st, 0), "s",
-                                                 (json_int_t)db_col_int64(st, 1), "e",
-                                                 (json_int_t)db_col_int64(st, 2)));
-    }
-    db_done(st);
-    int out = rc == DB_DONE ? 0 : -1;
-    json_array_foreach(all, i, s)
-    {
-        json_t *m = NULL, *x;
-        size_t j;
-        json_array_foreach(moved, j, x) if (jint(x, "id", 0) == jint(s, "id", 0)) m = x;
-        if (out || (!m && !place_moved))
-            continue;
-        char a[32], b[32], wa[32], wb[32], body[1400];
-        int n = 0;
-        if (m)
-            n = snprintf(body, sizeof body, "时间由 %s 至 %s 改为 %s 至 %s。",
-                         booking_fmt_time(jint(m, "ws", 0), wa, sizeof wa),
-                         booking_fmt_time(jint(m, "we", 0), wb, sizeof wb),
-                         booking_fmt_time(jint(m, "s", 0), a, sizeof a),
-                         booking_fmt_time(jint(m, "e", 0), b, sizeof b));
-        else
-            n = snprintf(body, sizeof body, "场次时间 %s 至 %s 不变。",
-                         booking_fmt_time(jint(s, "s", 0), a, sizeof a),
-                         booking_fmt_time(jint(s, "e", 0), b, sizeof b));
-        if (place_moved && n >= 0 && (size_t)n < sizeof body)
-            snprintf(body + n, sizeof body - (size_t)n, "地点改为：%s。", place);
-        if (tell_session(c, jint(s, "id", 0), org, ev->actor_id, msg, body) != 0)
-            out = -1;
-    }
-    json_decref(all);
-    json_decref(moved);
-    if (out)
+    booking_revision_t r = {.parent_id = id,
+                            .changes = json_object_get(ch, "sessions"),
+                            .parent_place = jhas(ch, "place") ? place : NULL,
+                            .notify_kind = "lecture.session_changed",
+                            .title = msg,
+                            .org_id = org,
+                            .actor = ev->actor_id};
+    int ap = booking_apply_sessions(c, &LECTURE_BOOKING, &r, conflict, sizeof conflict);
+    if (ap == -2)
+        review_hook_conflict("%s", conflict);
+    if (ap != 0)
         return -1;
     if (jhas(ch, "title") && review_retitle(c, &LECTURE_REVIEW, id, NULL, title) != 0)
         return -1;

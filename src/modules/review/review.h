@@ -221,6 +221,50 @@ json_t *review_revision_changes(http_req_t *req, db_conn_t *c, const review_kind
  * database error. */
 json_t *review_revision_json(db_conn_t *c, const review_kind_t *k, int64_t ref_id);
 
+/* ---- a kind's revision routes, written once ----
+ *
+ * The four routes of a module's revisions (PUT|DELETE …/{id}/revision,
+ * …/revision/submit, …/revision/withdraw) have one prologue — the row
+ * locked in the caller's scope (res_lock, 404 outside), loaded, published
+ * (else 409), not frozen — and one snapshot shape: the row's snapshot keys
+ * as the reviewers see it with the changes laid over (lists such as
+ * added sessions or lessons are left to the diff) and `revision: [{field,
+ * title, before, after}]`. Each answers the row reloaded with its
+ * `revision`, audited by the route's code with the detail
+ * "保存|提交|撤回|放弃<noun>《title》的修订…". The module gives what differs. */
+typedef struct {
+    const review_kind_t *kind;
+    const void *resource; /* the module's zd_resource_t (auth/resource.h) */
+    const char *noun;     /* "讲堂": the messages */
+    /* the row in scope with its lists (owned by the request); NULL after answering */
+    json_t *(*load)(http_req_t *req, db_conn_t *c, int64_t id);
+    /* why a published row cannot be revised now (409), or NULL; may be NULL */
+    const char *(*frozen)(json_t *row);
+    /* the body against the published row: what differs (new reference), or
+     * NULL after answering 4xx/5xx */
+    json_t *(*changes)(http_req_t *req, db_conn_t *c, json_t *row, json_t *body);
+    /* the reviewers' [{field, title, before, after}] (new reference) */
+    json_t *(*diff)(http_req_t *req, json_t *row, json_t *changes);
+    /* before submitting (409 not_ready…): false after answering; may be NULL */
+    bool (*ready)(http_req_t *req, db_conn_t *c, json_t *changes);
+    const char *const *snapshot_keys;
+    size_t n_snapshot;
+    const char *const *list_keys; /* changes not laid over the snapshot */
+    size_t n_list;
+} review_reviser_t;
+
+void review_revision_save_route(http_req_t *req, const review_reviser_t *r);
+void review_revision_submit_route(http_req_t *req, const review_reviser_t *r);
+void review_revision_withdraw_route(http_req_t *req, const review_reviser_t *r);
+void review_revision_discard_route(http_req_t *req, const review_reviser_t *r);
+/* The route table's four handlers over one reviser: save_revision,
+ * submit_revision, withdraw_revision, discard_revision (static). */
+#define REVIEW_REVISION_HANDLERS(r)                                                                          \
+    static void save_revision(http_req_t *req) { review_revision_save_route(req, &(r)); }                    \
+    static void submit_revision(http_req_t *req) { review_revision_submit_route(req, &(r)); }                \
+    static void withdraw_revision(http_req_t *req) { review_revision_withdraw_route(req, &(r)); }            \
+    static void discard_revision(http_req_t *req) { review_revision_discard_route(req, &(r)); }
+
 /* A revision's statuses, {NULL}-terminated: editing, in_review, returned, rejected. */
 extern const char *const REVIEW_REVISION_STATUSES[];
 

@@ -102,7 +102,7 @@ export async function startServer({ env = {}, args = [], dataDir, keepData = fal
   proc.stderr.on('data', (d) => { stderr += d; });
   const port = await new Promise((resolve, reject) => {
     let out = '';
-    const timer = setTimeout(() => reject(new Error(`server did not start:\n${stderr}`)), 30000);
+    const timer = setTimeout(() => reject(new Error(`server did not start:\n${stderr}`)), Number(process.env.ZHENDI_TEST_START_MS) || 30000);
     proc.stdout.on('data', (d) => {
       out += d;
       const m = out.match(/listening on http:\/\/[^:]+:(\d+)/);
