@@ -450,7 +450,8 @@ static int embed_openai(db_t *db, db_conn_t *c, int64_t id, char *why, size_t wh
  * Up to PRETOK_MAX bytes of tokens (a huge document's rest is tokenised in
  * the transaction, as before); NULL out of memory. */
 #define PRETOK_MAX ((size_t)64 << 20)
-static kb_pretok_t *pretokenize(job_ctx_t *ctx, db_conn_t *c, int64_t id, const kb_pieces_t *p, char **deftitle)
+static kb_pretok_t *pretokenize(job_ctx_t *ctx, db_conn_t *c, int64_t id, const kb_pieces_t *p,
+                                char **deftitle)
 {
     *deftitle = NULL;
     db_stmt_t *st = db_prepare(c, "SELECT COALESCE(d.title, k.name) FROM kb_documents d JOIN kbs k ON k.id = "
@@ -508,6 +509,7 @@ static int write_chunks(job_ctx_t *ctx, db_conn_t *c, int64_t id, int64_t kb_id,
     }
     db_done(st);
     int64_t now = time_now_ms();
+    bool pg = db_dialect(db_of(c)) == DB_POSTGRES;
     for (size_t i = 0; i < p->n && rc == 0; i++) {
         int64_t cid = 0;
         st = db_prepare(c, "INSERT INTO kb_chunks (kb_id, doc_id, org_id, seq, title, content, created_by, "
@@ -527,7 +529,10 @@ static int write_chunks(job_ctx_t *ctx, db_conn_t *c, int64_t id, int64_t kb_id,
         }
         db_done(st);
         rc = cid > 0 && kb_chunk_index_pre(c, cid, true, pre ? &pre[i] : NULL) == 0 ? 0 : -1;
-        if (rc == 0 && (i + 1) % 200 == 0)
+        /* progress is written through another connection: on SQLite it
+         * would wait for this very transaction's lock (the busy timeout,
+         * 5 s, each time) and fail; there the segmenting reported it */
+        if (rc == 0 && pg && (i + 1) % 200 == 0)
             job_progress(ctx, (int64_t)i + 1, (int64_t)p->n, "写入分段");
     }
     if (rc == 0) {
