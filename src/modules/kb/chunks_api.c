@@ -59,6 +59,11 @@ static json_t *chunk_row(db_stmt_t *st, void *ud)
 
 int kb_chunk_index(db_conn_t *c, int64_t chunk_id, bool embed_by_caller)
 {
+    return kb_chunk_index_pre(c, chunk_id, embed_by_caller, NULL);
+}
+
+int kb_chunk_index_pre(db_conn_t *c, int64_t chunk_id, bool embed_by_caller, const kb_pretok_t *pre)
+{
     db_stmt_t *st =
         db_prepare(c, "SELECT ch.kb_id, ch.doc_id, k.org_id, ch.created_by, COALESCE(ch.title, "
                       "d.title, k.name), ch.content, "
@@ -99,6 +104,13 @@ int kb_chunk_index(db_conn_t *c, int64_t chunk_id, bool embed_by_caller)
                       .weight = db_col_double(st, 6),
                       .embedding = emb,
                       .embed_by_caller = embed_by_caller};
+    /* the tokens made before the transaction serve when they are of this
+     * very title and text (they are, unless a rule or a trigger changed them) */
+    if (pre && pre->ttok && pre->btok && title && content && pre->title && pre->body &&
+        !strcmp(pre->title, title) && !strcmp(pre->body, content)) {
+        d.title_tokens = pre->ttok;
+        d.body_tokens = pre->btok;
+    }
     db_done(st);
     rc = title && content ? search_put(c, &d) : -1;
     free(title);

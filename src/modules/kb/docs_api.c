@@ -442,11 +442,61 @@ static int embed_openai(db_t *db, db_conn_t *c, int64_t id, char *why, size_t wh
 
 /* writes the pieces as the document's chunks and their search documents,
  * replacing its earlier automatic ones; one transaction */
+/* the tokens of the pieces, made before the write transaction: segmenting
+ * is most of an indexing job's time, and SQLite's single writer slot would
+ * otherwise be held through it, so that a second worker waits instead of
+ * segmenting its own document meanwhile. A chunk without a title gets the
+ * document's (or the base's name): the title kb_chunk_index reads back.
+ * Up to PRETOK_MAX bytes of tokens (a huge document's rest is tokenised in
+ * the transaction, as before); NULL out of memory. */
+#define PRETOK_MAX ((size_t)64 << 20)
+static kb_pretok_t *pretokenize(job_ctx_t *ctx, db_conn_t *c, int64_t id, const kb_pieces_t *p,
+                                char **deftitle)
+{
+    *deftitle = NULL;
+    db_stmt_t *st = db_prepare(c, "SELECT COALESCE(d.title, k.name) FROM kb_documents d JOIN kbs k ON k.id = "
+                                  "d.kb_id WHERE d.id = ?");
+    if (!st)
+        return NULL;
+    db_bind_int64(st, 1, id);
+    if (db_step(st) == DB_ROW && db_col_text(st, 0))
+        *deftitle = strdup(db_col_text(st, 0));
+    db_done(st);
+    kb_pretok_t *v = calloc(p->n ? p->n : 1, sizeof *v);
+    if (!v)
+        return NULL;
+    size_t bytes = 0;
+    for (size_t i = 0; i < p->n && bytes < PRETOK_MAX; i++) {
+        v[i].title = p->v[i].title ? p->v[i].title : *deftitle;
+        v[i].body = p->v[i].text;
+        if (!v[i].title || search_doc_tokens(v[i].title, v[i].body, &v[i].ttok, &v[i].btok) != 0)
+            continue;
+        bytes += strlen(v[i].ttok) + strlen(v[i].btok);
+        if ((i + 1) % 200 == 0)
+            job_progress(ctx, (int64_t)i + 1, (int64_t)p->n, "切词");
+    }
+    return v;
+}
+
+static void pretok_free(kb_pretok_t *v, size_t n)
+{
+    for (size_t i = 0; v && i < n; i++) {
+        free(v[i].ttok);
+        free(v[i].btok);
+    }
+    free(v);
+}
+
 static int write_chunks(job_ctx_t *ctx, db_conn_t *c, int64_t id, int64_t kb_id, int64_t org, int64_t user,
                         const kb_pieces_t *p, const char *text)
 {
-    if (db_begin(c) != 0)
+    char *deftitle = NULL;
+    kb_pretok_t *pre = pretokenize(ctx, c, id, p, &deftitle);
+    if (db_begin(c) != 0) {
+        pretok_free(pre, p->n);
+        free(deftitle);
         return -1;
+    }
     json_t *old = chunk_ids(c, id, false);
     int rc = old && unindex_all(c, old) == 0 ? 0 : -1;
     json_decref(old);
@@ -459,6 +509,7 @@ static int write_chunks(job_ctx_t *ctx, db_conn_t *c, int64_t id, int64_t kb_id,
     }
     db_done(st);
     int64_t now = time_now_ms();
+    bool pg = db_dialect(db_of(c)) == DB_POSTGRES;
     for (size_t i = 0; i < p->n && rc == 0; i++) {
         int64_t cid = 0;
         st = db_prepare(c, "INSERT INTO kb_chunks (kb_id, doc_id, org_id, seq, title, content, created_by, "
@@ -477,8 +528,11 @@ static int write_chunks(job_ctx_t *ctx, db_conn_t *c, int64_t id, int64_t kb_id,
                 cid = db_col_int64(st, 0);
         }
         db_done(st);
-        rc = cid > 0 && kb_chunk_index(c, cid, true) == 0 ? 0 : -1;
-        if (rc == 0 && (i + 1) % 200 == 0)
+        rc = cid > 0 && kb_chunk_index_pre(c, cid, true, pre ? &pre[i] : NULL) == 0 ? 0 : -1;
+        /* progress is written through another connection: on SQLite it
+         * would wait for this very transaction's lock (the busy timeout,
+         * 5 s, each time) and fail; there the segmenting reported it */
+        if (rc == 0 && pg && (i + 1) % 200 == 0)
             job_progress(ctx, (int64_t)i + 1, (int64_t)p->n, "写入分段");
     }
     if (rc == 0) {
@@ -498,6 +552,8 @@ static int write_chunks(job_ctx_t *ctx, db_conn_t *c, int64_t id, int64_t kb_id,
         }
         db_done(st);
     }
+    pretok_free(pre, p->n);
+    free(deftitle);
     if (rc == 0 && db_commit(c) == 0)
         return 0;
     db_rollback(c);

@@ -28,6 +28,15 @@ json_t *kb_row(db_stmt_t *st, void *ud);
 /* Indexes chunk id in the search service (removes it when disabled or
  * deleted), in the caller's transaction: 0 or -1. */
 int kb_chunk_index(db_conn_t *c, int64_t chunk_id, bool embed_by_caller);
+/* A chunk's title and text with their search tokens, made before the
+ * write transaction (search_doc_tokens). */
+typedef struct {
+    const char *title, *body;
+    char *ttok, *btok;
+} kb_pretok_t;
+/* kb_chunk_index with the tokens of pre when they are of the chunk's
+ * title and text as stored (pre may be NULL). */
+int kb_chunk_index_pre(db_conn_t *c, int64_t chunk_id, bool embed_by_caller, const kb_pretok_t *pre);
 /* Indexes every live chunk of the base again (after its embedding setting changed). 0 or -1. */
 int kb_reindex_chunks(db_conn_t *c, int64_t kb_id);
 /* Queues the indexing job of a document (inside the caller's transaction)

@@ -164,20 +164,44 @@ static int embed_doc(db_conn_t *c, int64_t id, const search_doc_t *d, const char
     return oai && !d->embed_by_caller ? search_embed_kick(c) : 0;
 }
 
-int search_put(db_conn_t *c, const search_doc_t *d)
+static size_t body_len(const char *body)
 {
-    int rc = -1;
-    char *ttok = NULL, *btok = NULL, *tsv = NULL, *tags = NULL, *attrs = NULL;
-    const char *title = d->title ? d->title : "", *body = d->body ? d->body : "";
     size_t blen = strlen(body);
     if (blen > SEARCH_BODY_MAX) {
         blen = SEARCH_BODY_MAX;
         while (blen && ((unsigned char)body[blen] & 0xC0) == 0x80)
             blen--;
     }
-    ttok = search_tokenize(title, strlen(title), NULL);
-    btok = search_tokenize(body, blen, NULL);
-    if (!ttok || !btok || !d->kind)
+    return blen;
+}
+
+int search_doc_tokens(const char *title, const char *body, char **ttok, char **btok)
+{
+    title = title ? title : "";
+    body = body ? body : "";
+    *ttok = search_tokenize(title, strlen(title), NULL);
+    *btok = *ttok ? search_tokenize(body, body_len(body), NULL) : NULL;
+    if (*ttok && *btok)
+        return 0;
+    free(*ttok);
+    *ttok = NULL;
+    return -1;
+}
+
+int search_put(db_conn_t *c, const search_doc_t *d)
+{
+    int rc = -1;
+    char *mine_t = NULL, *mine_b = NULL, *tsv = NULL, *tags = NULL, *attrs = NULL;
+    const char *title = d->title ? d->title : "", *body = d->body ? d->body : "";
+    size_t blen = body_len(body);
+    const char *ttok = d->title_tokens, *btok = d->body_tokens;
+    if (!ttok || !btok) {
+        if (search_doc_tokens(title, body, &mine_t, &mine_b) != 0)
+            goto out;
+        ttok = mine_t;
+        btok = mine_b;
+    }
+    if (!d->kind)
         goto out;
     json_t *ta = json_array();
     for (const char *const *t = d->tags; t && *t; t++)
@@ -283,8 +307,8 @@ int search_put(db_conn_t *c, const search_doc_t *d)
         goto out;
     rc = 0;
 out:
-    free(ttok);
-    free(btok);
+    free(mine_t);
+    free(mine_b);
     free(tsv);
     free(tags);
     free(attrs);

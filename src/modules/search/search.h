@@ -62,6 +62,10 @@ typedef struct {
      * search_embed_docs */
     const char *embedding;
     bool embed_by_caller;
+    /* the tokens of title and body (search_doc_tokens) when the caller made
+     * them before its write transaction, so that the writer slot is not
+     * held while text is segmented; NULL: search_put makes them */
+    const char *title_tokens, *body_tokens;
 } search_doc_t;
 
 #define SEARCH_BODY_MAX (128 * 1024) /* PostgreSQL caps a tsvector at 1 MB */
@@ -95,5 +99,9 @@ int search_embed_docs(db_t *db, const char *kind, const int64_t *ref_ids, size_t
  * no tokens), or NULL for malformed UTF-8. *ntokens (may be NULL) gets
  * their number. */
 char *search_tokenize(const char *text, size_t len, size_t *ntokens);
+/* The tokens search_put indexes for a title and a body (the body's first
+ * SEARCH_BODY_MAX bytes), into *ttok and *btok (free both): 0, or -1 out
+ * of memory. */
+int search_doc_tokens(const char *title, const char *body, char **ttok, char **btok);
 
 #endif
