@@ -16,6 +16,8 @@
  *   copies > 1 writes each document that many times (ids suffixed #cN), to
  *   compare at a larger size. */
 #include "modules/search/internal.h"
+#include "text/normalize.h"
+#include "text/segment.h"
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,6 +30,11 @@ int main(int argc, char **argv)
         return 2;
     }
     int copies = argc > 5 ? atoi(argv[5]) : 1;
+    char err[256];
+    if (norm_init(err, sizeof err) != 0 || seg_init(NULL, err, sizeof err) != 0) {
+        fprintf(stderr, "tokenizer: %s\n", err);
+        return 1;
+    }
     FILE *in = fopen(argv[1], "r"), *out = fopen(argv[3], "w");
     if (!in || !out) {
         perror("docs");
@@ -47,8 +54,10 @@ int main(int argc, char **argv)
         }
         size_t nt = 0, nb = 0;
         char *tt = search_tokenize(title, strlen(title), &nt), *bt = search_tokenize(text, strlen(text), &nb);
-        if (!tt || !bt)
+        if (!tt || !bt) {
+            fprintf(stderr, "%s: not tokenised (malformed UTF-8?)\n", id);
             return 1;
+        }
         for (int c = 0; c < copies; c++) {
             if (c)
                 fprintf(out, "%s#c%d\t%s\t%s\n", id, c, tt, bt);
