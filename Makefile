@@ -30,7 +30,7 @@ build-fuzz: deps
 	CC=clang cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo -DZHENDI_FUZZ=ON >/dev/null
 	cmake --build build-fuzz -j$(JOBS)
 
-# ThreadSanitizer build of the threaded unit tests only (tests/unit/text, tests/unit/storage)
+# ThreadSanitizer build of the threaded unit tests only (tests/unit/text, storage, progress, search)
 build-tsan: deps
 	CC=clang cmake -S . -B build-tsan -DCMAKE_BUILD_TYPE=Debug -DZHENDI_TSAN=ON >/dev/null
 	cmake --build build-tsan -j$(JOBS) --target tsan_tests
@@ -61,11 +61,12 @@ test-unit: build-asan
 	scripts/pg-test.sh bash -c 'cd build-asan && ctest --output-on-failure -j$(JOBS)'
 
 # the text engine's threads (hot reload, per-thread scratch, shared tables)
-# and the virus scanner's (engine swap while scanning) under ThreadSanitizer:
+# the virus scanner's (engine swap while scanning) and the HNSW graph's parallel
+# build (hnsw_insert_many's per-node locks) under ThreadSanitizer:
 # any data race fails the run
 test-tsan: build-tsan
 	cd build-tsan && TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 \
-	  ctest --output-on-failure -j$(JOBS) -R '^(text|storage|progress)/'
+	  ctest --output-on-failure -j$(JOBS) -R '^(text|storage|progress|search)/'
 
 # the S3 object store against Ceph's RADOS Gateway on a throw-away
 # single-node cluster (tests/s3/run.sh; not part of `make test` yet)

@@ -11,13 +11,15 @@
  *
  * The exact answers come from a separate flat matrix scanned with
  * cblas_sgemv, as the replica (vector.c) does.
- * Reports: build time (single-threaded inserts) and rate, memory of the
+ * Reports: build time (one thread, or hnsw_insert_many's threads) and rate, memory of the
  * graph and of the flat matrix, save / load time and file size, then for the
  * flat scan (cblas_sgemv + a top-10 heap, and the replica's full ranking:
  * every positive score sorted) and for HNSW at each ef: query p50 / p95 and
  * recall@10 against the exact answer.
  * Usage: build/bench_hnsw [n=1000000] [queries=500] [M=16] [ef_construction=100]
- *        [dim=128] [file to save to (optional)] */
+ *        [dim=128] [file to save to, or -] [threads=1: hnsw_insert_many above 1]
+ *        [file of real vectors: float32 rows of dim, the first `queries` rows
+ *        the queries, the next n the index (bench/search-vectors-dump.mjs)] */
 #include "core/timeutil.h"
 #include "modules/search/hnsw.h"
 #include <cblas.h>
@@ -51,7 +53,8 @@ typedef struct {
 static void gen_point(const gen_t *g, float *out)
 {
     int c = (int)(urand() * g->nc);
-    const float *ce = g->centre + (size_t)c * (size_t)g->dim, *b = g->basis + (size_t)c * SUB * (size_t)g->dim;
+    const float *ce = g->centre + (size_t)c * (size_t)g->dim,
+                *b = g->basis + (size_t)c * SUB * (size_t)g->dim;
     for (int d = 0; d < g->dim; d++)
         out[d] = ce[d] + (float)(0.15 * gauss());
     for (int s = 0; s < SUB; s++) {
@@ -101,7 +104,9 @@ int main(int argc, char **argv)
     size_t n = argc > 1 ? (size_t)atol(argv[1]) : 1000000, nq = argc > 2 ? (size_t)atol(argv[2]) : 500;
     int M = argc > 3 ? atoi(argv[3]) : 16, efc = argc > 4 ? atoi(argv[4]) : 100,
         dim = argc > 5 ? atoi(argv[5]) : 128;
-    const char *file = argc > 6 ? argv[6] : NULL;
+    const char *file = argc > 6 && strcmp(argv[6], "-") ? argv[6] : NULL;
+    int threads = argc > 7 ? atoi(argv[7]) : 1;
+    const char *real = argc > 8 ? argv[8] : NULL; /* float32 rows of dim: queries first, then the index */
     gen_t g = {.dim = dim, .nc = 1000};
     g.centre = malloc((size_t)g.nc * (size_t)dim * sizeof(float));
     g.basis = malloc((size_t)g.nc * SUB * (size_t)dim * sizeof(float));
@@ -110,10 +115,19 @@ int main(int argc, char **argv)
     for (size_t i = 0; i < (size_t)g.nc * SUB * (size_t)dim; i++)
         g.basis[i] = (float)(gauss() / sqrt((double)dim) * 4.0);
     float *q = malloc(nq * (size_t)dim * sizeof *q), *v = malloc((size_t)dim * sizeof *v);
-    for (size_t i = 0; i < nq; i++)
-        gen_point(&g, q + i * (size_t)dim);
-    printf("bench_hnsw: n=%zu dim=%d queries=%zu M=%d ef_construction=%d (synthetic clustered vectors)\n", n,
-           dim, nq, M, efc);
+    FILE *rf = NULL;
+    if (real) { /* real vectors: the first nq rows are the queries, the next n the index */
+        rf = fopen(real, "rb");
+        if (!rf || fread(q, sizeof *q * (size_t)dim, nq, rf) != nq) {
+            fprintf(stderr, "%s: fewer than %zu rows of %d floats\n", real, nq, dim);
+            return 1;
+        }
+    } else {
+        for (size_t i = 0; i < nq; i++)
+            gen_point(&g, q + i * (size_t)dim);
+    }
+    printf("bench_hnsw: n=%zu dim=%d queries=%zu M=%d ef_construction=%d threads=%d (%s)\n", n, dim, nq, M,
+           efc, threads, real ? real : "synthetic clustered vectors");
     char load[128] = "?";
     FILE *la = fopen("/proc/loadavg", "r");
     if (la) {
@@ -129,21 +143,58 @@ int main(int argc, char **argv)
         fprintf(stderr, "no memory\n");
         return 1;
     }
+    if (rf) {
+        size_t got = fread(mat, sizeof *mat * (size_t)dim, n, rf);
+        fclose(rf);
+        if (got < n) {
+            printf("(the file holds %zu index rows: n=%zu)\n", got, got);
+            n = got;
+        }
+    } else {
+        for (size_t i = 0; i < n; i++)
+            gen_point(&g, mat + i * (size_t)dim);
+    }
+    int64_t *ids = malloc(n * sizeof *ids);
     for (size_t i = 0; i < n; i++)
-        gen_point(&g, mat + i * (size_t)dim);
+        ids[i] = (int64_t)i + 1;
+    struct rusage ru0, ru1;
+    getrusage(RUSAGE_SELF, &ru0);
     int64_t t0 = time_mono_ns();
-    for (size_t i = 0; i < n; i++) {
-        if (hnsw_insert(h, (int64_t)i + 1, mat + i * (size_t)dim) != 0) {
+    /* in batches of 100,000 (as the product's builder: hnsw_insert_many),
+     * one thread: hnsw_insert one by one */
+    for (size_t i = 0; i < n; i += 100000) {
+        size_t m = n - i < 100000 ? n - i : 100000;
+        int rc = 0;
+        if (threads > 1)
+            rc = hnsw_insert_many(h, m, ids + i, mat + i * (size_t)dim, threads, NULL);
+        else
+            for (size_t j = i; j < i + m && rc == 0; j++)
+                rc = hnsw_insert(h, ids[j], mat + j * (size_t)dim);
+        if (rc != 0) {
             fprintf(stderr, "insert failed (no memory?)\n");
             return 1;
         }
-        if ((i + 1) % 100000 == 0) {
-            fprintf(stderr, "  %zu inserted, %.1f s\n", i + 1, (double)(time_mono_ns() - t0) / 1e9);
-        }
+        fprintf(stderr, "  %zu inserted, %.1f s\n", i + m, (double)(time_mono_ns() - t0) / 1e9);
     }
+    free(ids);
     double build = (double)(time_mono_ns() - t0) / 1e9;
+    getrusage(RUSAGE_SELF, &ru1);
+    double cpu =
+        (double)(ru1.ru_utime.tv_sec - ru0.ru_utime.tv_sec + ru1.ru_stime.tv_sec - ru0.ru_stime.tv_sec) +
+        (double)(ru1.ru_utime.tv_usec - ru0.ru_utime.tv_usec + ru1.ru_stime.tv_usec - ru0.ru_stime.tv_usec) /
+            1e6;
     size_t flat = n * (size_t)dim * sizeof(float) + n * sizeof(int64_t);
-    printf("build: %.1f s (%.0f vectors/s, one thread)\n", build, (double)n / build);
+    FILE *lb = fopen("/proc/loadavg", "r");
+    if (lb) {
+        if (!fgets(load, sizeof load, lb))
+            snprintf(load, sizeof load, "?");
+        fclose(lb);
+        load[strcspn(load, "\n")] = 0;
+    }
+    printf(
+        "build: %.1f s wall, %.1f s CPU (%.0f vectors/s of wall, %d thread%s); load average after the build: "
+        "%s\n",
+        build, cpu, (double)n / build, threads, threads > 1 ? "s" : "", load);
     printf("memory: graph %.0f MB (vectors included), flat matrix %.0f MB; peak RSS %ld MB\n",
            (double)hnsw_memory(h) / 1048576.0, (double)flat / 1048576.0, rss_mb());
     if (file) {
@@ -178,8 +229,8 @@ int main(int argc, char **argv)
     flat_hit_t *fh = malloc(n * sizeof *fh);
     for (size_t i = 0; i < nq; i++) {
         t0 = time_mono_ns();
-        cblas_sgemv(CblasRowMajor, CblasNoTrans, (int)n, dim, 1.0f, mat, dim, q + i * (size_t)dim, 1, 0.0f, sc,
-                    1);
+        cblas_sgemv(CblasRowMajor, CblasNoTrans, (int)n, dim, 1.0f, mat, dim, q + i * (size_t)dim, 1, 0.0f,
+                    sc, 1);
         hnsw_hit_t *t = truth + i * 10;
         size_t k = 0;
         for (size_t j = 0; j < n; j++) {
@@ -199,8 +250,8 @@ int main(int argc, char **argv)
     size_t nf = nq < 50 ? nq : 50, npos = 0;
     for (size_t i = 0; i < nf; i++) { /* the replica's ranking: every positive score, sorted */
         t0 = time_mono_ns();
-        cblas_sgemv(CblasRowMajor, CblasNoTrans, (int)n, dim, 1.0f, mat, dim, q + i * (size_t)dim, 1, 0.0f, sc,
-                    1);
+        cblas_sgemv(CblasRowMajor, CblasNoTrans, (int)n, dim, 1.0f, mat, dim, q + i * (size_t)dim, 1, 0.0f,
+                    sc, 1);
         size_t k = 0;
         for (size_t j = 0; j < n; j++)
             if (sc[j] > 1e-6f)

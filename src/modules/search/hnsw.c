@@ -14,6 +14,7 @@
 #include <fcntl.h>
 #include <math.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -289,12 +290,41 @@ static bool visit(visited_t *vs, uint32_t v)
     return true;
 }
 
-/* greedy walk of one upper layer from *cur (ef = 1) */
-static void greedy(const hnsw_t *h, const float *q, int lev, uint32_t *cur, float *cs, size_t *nvis)
+/* The parallel build (hnsw_insert_many): several threads link nodes into
+ * the graph at once, as hnswlib does. Each node has a mutex; a thread reads
+ * a neighbour list only under its node's mutex (into a copy), holds its own
+ * node's mutex for the whole of that node's insertion (so nobody walks from
+ * a half-linked node) and takes a neighbour's mutex to link back. No cycle
+ * of waits can form: a thread waits for node x only once x is in a list of
+ * the layer it works on, and x's inserter has by then finished searching
+ * that layer (the layers are worked top down). The entry point has a mutex
+ * of its own, held for a whole insertion only by a node that will rise
+ * above the top level. Outside hnsw_insert_many mt is NULL: one writer under
+ * the rwlock, nothing else to lock. */
+typedef struct {
+    pthread_mutex_t *node; /* one per node */
+    pthread_mutex_t ep;    /* entry, maxlevel */
+} mt_t;
+
+/* node v's list at lev: in place, or with mt a copy in buf (1 + M0) */
+static const uint32_t *read_links(const hnsw_t *h, mt_t *mt, uint32_t v, int lev, uint32_t *buf)
 {
+    const uint32_t *l = links(h, v, lev);
+    if (!mt)
+        return l;
+    pthread_mutex_lock(&mt->node[v]);
+    memcpy(buf, l, (size_t)(1 + l[0]) * sizeof *buf);
+    pthread_mutex_unlock(&mt->node[v]);
+    return buf;
+}
+
+/* greedy walk of one upper layer from *cur (ef = 1) */
+static void greedy(const hnsw_t *h, mt_t *mt, const float *q, int lev, uint32_t *cur, float *cs, size_t *nvis)
+{
+    uint32_t buf[1 + 2 * 64];
     for (bool changed = true; changed;) {
         changed = false;
-        const uint32_t *l = links(h, *cur, lev);
+        const uint32_t *l = read_links(h, mt, *cur, lev, buf);
         for (uint32_t i = 1; i <= l[0]; i++) {
             float s = dot(q, vec_of(h, l[i]), h->dim);
             (*nvis)++;
@@ -326,9 +356,10 @@ static bool keep(const hnsw_t *h, const filt_t *f, uint32_t v)
 /* the ef best (kept) nodes of layer lev reached from ep into *top (a
  * min-heap); with a filter or tombstones the walk goes on while fewer than
  * ef are kept (up to the budget) */
-static int search_layer(const hnsw_t *h, const float *q, uint32_t ep, float eps, size_t ef, int lev,
+static int search_layer(const hnsw_t *h, mt_t *mt, const float *q, uint32_t ep, float eps, size_t ef, int lev,
                         visited_t *vs, filt_t *f, heap_t *top)
 {
+    uint32_t buf[1 + 2 * 64];
     heap_t cand = {.max = true};
     bool filtered = f->allow || (f->skip_dead && h->ndead);
     visit(vs, ep);
@@ -347,7 +378,7 @@ static int search_layer(const hnsw_t *h, const float *q, uint32_t ep, float eps,
             f->spent = true;
             break;
         }
-        const uint32_t *l = links(h, c.v, lev);
+        const uint32_t *l = read_links(h, mt, c.v, lev, buf);
         for (uint32_t i = 1; i <= l[0]; i++) {
             uint32_t u = l[i];
             if (!visit(vs, u))
@@ -429,7 +460,10 @@ static int link_back(hnsw_t *h, uint32_t u, uint32_t v, int lev)
     return 0;
 }
 
-static int insert_locked(hnsw_t *h, int64_t id, const float *v)
+/* the first step of an insertion (one writer): node n of the graph gets id,
+ * v and a random level, not linked yet (nobody reaches it); a node of the
+ * same id becomes a tombstone. The node, or -1 on no memory. */
+static int64_t place(hnsw_t *h, int64_t id, const float *v)
 {
     int64_t old = node_of(h, id);
     if (old >= 0) { /* a new vector for id: the old node becomes a tombstone */
@@ -459,29 +493,50 @@ static int insert_locked(hnsw_t *h, int64_t id, const float *v)
     h->l0[(size_t)node * (size_t)(1 + h->M0)] = 0;
     h->n++;
     h->slots[slot_of(h, id)] = node + 1;
-    if (h->entry < 0) {
+    return node;
+}
+
+/* the second step: node is linked into the graph (algorithm 1), its visited
+ * marks in tags (cap entries of the caller's, *epoch its counter); with mt
+ * alongside other threads doing the same (see mt_t). 0 or -1. */
+static int link_node(hnsw_t *h, mt_t *mt, uint32_t node, uint32_t *tags, uint32_t *epoch)
+{
+    const float *v = vec_of(h, node);
+    int lev = h->level[node];
+    if (mt)
+        pthread_mutex_lock(&mt->ep);
+    int64_t entry = h->entry;
+    int maxlevel = h->maxlevel;
+    bool rise = lev > maxlevel; /* mt: the entry point's mutex is kept */
+    if (mt && !rise)
+        pthread_mutex_unlock(&mt->ep);
+    if (entry < 0) {
         h->entry = node;
         h->maxlevel = lev;
+        if (mt)
+            pthread_mutex_unlock(&mt->ep);
         return 0;
     }
-    uint32_t cur = (uint32_t)h->entry;
+    if (mt)
+        pthread_mutex_lock(&mt->node[node]);
+    uint32_t cur = (uint32_t)entry;
     float cs = dot(v, vec_of(h, cur), h->dim);
     size_t nvis = 0;
-    for (int l = h->maxlevel; l > lev; l--)
-        greedy(h, v, l, &cur, &cs, &nvis);
+    for (int l = maxlevel; l > lev; l--)
+        greedy(h, mt, v, l, &cur, &cs, &nvis);
     uint32_t *sel = malloc((size_t)h->M0 * sizeof *sel);
     item_t *w = NULL;
     heap_t top = {.max = false};
     int rc = sel ? 0 : -1;
-    for (int l = lev < h->maxlevel ? lev : h->maxlevel; rc == 0 && l >= 0; l--) {
-        if (++h->epoch == 0) { /* wrapped: clear the marks */
-            memset(h->vis, 0, h->cap * sizeof *h->vis);
-            h->epoch = 1;
+    for (int l = lev < maxlevel ? lev : maxlevel; rc == 0 && l >= 0; l--) {
+        if (++*epoch == 0) { /* wrapped: clear the marks */
+            memset(tags, 0, h->cap * sizeof *tags);
+            *epoch = 1;
         }
-        visited_t vs = {.tags = h->vis, .epoch = h->epoch};
+        visited_t vs = {.tags = tags, .epoch = *epoch};
         filt_t f = {0};
         top.n = 0;
-        if (search_layer(h, v, cur, cs, (size_t)h->efc, l, &vs, &f, &top) != 0) {
+        if (search_layer(h, mt, v, cur, cs, (size_t)h->efc, l, &vs, &f, &top) != 0) {
             rc = -1;
             break;
         }
@@ -496,11 +551,16 @@ static int insert_locked(hnsw_t *h, int64_t id, const float *v)
         qsort(w, nw, sizeof *w, cmp_item_desc);
         /* the node itself is not among them: it is not linked yet */
         uint32_t k = select_nb(h, w, nw, h->M, sel);
-        uint32_t *own = links(h, node, l);
+        uint32_t *own = links(h, node, l); /* (mt: under the node's mutex, held) */
         own[0] = k;
         memcpy(own + 1, sel, k * sizeof *sel);
-        for (uint32_t i = 0; i < k && rc == 0; i++)
+        for (uint32_t i = 0; i < k && rc == 0; i++) {
+            if (mt)
+                pthread_mutex_lock(&mt->node[sel[i]]);
             rc = link_back(h, sel[i], node, l);
+            if (mt)
+                pthread_mutex_unlock(&mt->node[sel[i]]);
+        }
         if (nw) {
             cur = w[0].v;
             cs = w[0].s;
@@ -509,11 +569,22 @@ static int insert_locked(hnsw_t *h, int64_t id, const float *v)
     free(sel);
     free(w);
     free(top.a);
-    if (rc == 0 && lev > h->maxlevel) {
+    if (rc == 0 && rise) {
         h->entry = node;
         h->maxlevel = lev;
     }
+    if (mt) {
+        pthread_mutex_unlock(&mt->node[node]);
+        if (rise)
+            pthread_mutex_unlock(&mt->ep);
+    }
     return rc;
+}
+
+static int insert_locked(hnsw_t *h, int64_t id, const float *v)
+{
+    int64_t node = place(h, id, v);
+    return node < 0 ? -1 : link_node(h, NULL, (uint32_t)node, h->vis, &h->epoch);
 }
 
 int hnsw_insert(hnsw_t *h, int64_t id, const float *v)
@@ -522,6 +593,141 @@ int hnsw_insert(hnsw_t *h, int64_t id, const float *v)
     int rc = insert_locked(h, id, v);
     pthread_rwlock_unlock(&h->lock);
     return rc;
+}
+
+int hnsw_default_threads(void)
+{
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    return n < 1 ? 1 : n > 4 ? 4 : (int)n;
+}
+
+typedef struct {
+    hnsw_t *h;
+    mt_t *mt;
+    uint32_t first, last; /* the nodes to link: [first, last) */
+    _Atomic uint32_t *next;
+    atomic_bool *failed;
+    const atomic_bool *stop;
+} worker_t;
+
+static void *worker(void *arg)
+{
+    worker_t *w = arg;
+    uint32_t *tags = calloc(w->h->cap, sizeof *tags), epoch = 0;
+    if (!tags) {
+        atomic_store(w->failed, true);
+        return NULL;
+    }
+    for (;;) {
+        if (atomic_load(w->failed) || (w->stop && atomic_load(w->stop)))
+            break;
+        uint32_t node = atomic_fetch_add(w->next, 1);
+        if (node >= w->last)
+            break;
+        if (link_node(w->h, w->mt, node, tags, &epoch) != 0)
+            atomic_store(w->failed, true);
+    }
+    free(tags);
+    return NULL;
+}
+
+int hnsw_insert_many(hnsw_t *h, size_t n, const int64_t *ids, const float *vecs, int threads,
+                     const atomic_bool *stop)
+{
+    if (threads <= 0)
+        threads = hnsw_default_threads();
+    if (threads > 64)
+        threads = 64;
+    pthread_rwlock_wrlock(&h->lock);
+    int rc = 0;
+    /* one writer: every node placed (ids mapped, vectors copied, levels
+     * drawn from the index's generator as one by one), unlinked */
+    if (h->n + n >= UINT32_MAX || grow(h, h->n + n) != 0 ||
+        ((h->n - h->ndead + n) * 2 > h->nslots && rehash(h, h->n - h->ndead + n) != 0))
+        rc = -1;
+    uint32_t first = (uint32_t)h->n;
+    for (size_t i = 0; i < n && rc == 0; i++)
+        if (place(h, ids[i], vecs + i * (size_t)h->dim) < 0)
+            rc = -1;
+    uint32_t last = (uint32_t)h->n;
+    if (rc == 0 && first < last && h->entry < 0) /* the first node is the entry point */
+        rc = link_node(h, NULL, first++, h->vis, &h->epoch);
+    if ((size_t)threads > (size_t)(last - first) / 64) /* small batches: fewer threads */
+        threads = (int)((last - first) / 64) + 1;
+    if (rc == 0 && threads <= 1) {
+        for (uint32_t v = first; v < last && rc == 0 && !(stop && atomic_load(stop)); v++)
+            rc = link_node(h, NULL, v, h->vis, &h->epoch);
+    } else if (rc == 0) {
+        mt_t mt;
+        mt.node = malloc((size_t)h->n * sizeof *mt.node);
+        pthread_t *tid = malloc((size_t)threads * sizeof *tid);
+        if (!mt.node || !tid || pthread_mutex_init(&mt.ep, NULL) != 0) {
+            free(mt.node);
+            free(tid);
+            pthread_rwlock_unlock(&h->lock);
+            return -1;
+        }
+        for (size_t i = 0; i < h->n; i++)
+            pthread_mutex_init(&mt.node[i], NULL);
+        _Atomic uint32_t next = first;
+        atomic_bool failed = false;
+        worker_t w = {h, &mt, first, last, &next, &failed, stop};
+        int started = 0;
+        for (; started < threads; started++)
+            if (pthread_create(&tid[started], NULL, worker, &w) != 0)
+                break;
+        if (!started)
+            worker(&w); /* no thread could start: this one does it all */
+        for (int i = 0; i < started; i++)
+            pthread_join(tid[i], NULL);
+        if (atomic_load(&failed))
+            rc = -1;
+        for (size_t i = 0; i < h->n; i++)
+            pthread_mutex_destroy(&mt.node[i]);
+        pthread_mutex_destroy(&mt.ep);
+        free(mt.node);
+        free(tid);
+    }
+    if (rc == 0 && stop && atomic_load(stop))
+        rc = -1;
+    pthread_rwlock_unlock(&h->lock);
+    return rc;
+}
+
+size_t hnsw_reachable(hnsw_t *h)
+{
+    pthread_rwlock_rdlock(&h->lock);
+    size_t seen = 0;
+    if (h->entry >= 0) {
+        /* every layer from the top: a node is reached on layer l from the
+         * nodes reached on it (the entry point on the top layer, and each
+         * node reached above is on the layers below it too) */
+        uint8_t *on = calloc(h->n, 1);
+        uint32_t *stack = malloc(h->n * sizeof *stack);
+        if (on && stack) {
+            on[h->entry] = 1;
+            for (int l = h->maxlevel; l >= 0; l--) {
+                size_t sp = 0;
+                for (size_t i = 0; i < h->n; i++)
+                    if (on[i] && h->level[i] >= l)
+                        stack[sp++] = (uint32_t)i;
+                while (sp) {
+                    const uint32_t *lk = links(h, stack[--sp], l);
+                    for (uint32_t j = 1; j <= lk[0]; j++)
+                        if (!on[lk[j]]) {
+                            on[lk[j]] = 1;
+                            stack[sp++] = lk[j];
+                        }
+                }
+            }
+            for (size_t i = 0; i < h->n; i++)
+                seen += on[i] && !h->dead[i];
+        }
+        free(on);
+        free(stack);
+    }
+    pthread_rwlock_unlock(&h->lock);
+    return seen;
 }
 
 int hnsw_get(hnsw_t *h, int64_t id, float *out)
@@ -630,7 +836,7 @@ int hnsw_search(hnsw_t *h, const float *q, size_t k, int ef, hnsw_allow_fn allow
             uint32_t cur = (uint32_t)h->entry;
             float cs = dot(q, vec_of(h, cur), h->dim);
             for (int l = h->maxlevel; l > 0; l--)
-                greedy(h, q, l, &cur, &cs, &st.visited);
+                greedy(h, NULL, q, l, &cur, &cs, &st.visited);
             visited_t vs = {.bits = bits};
             filt_t f = {.allow = allow,
                         .ud = ud,
@@ -638,7 +844,7 @@ int hnsw_search(hnsw_t *h, const float *q, size_t k, int ef, hnsw_allow_fn allow
                         .budget = max_visit ? max_visit : h->n / 8 + (size_t)ef,
                         .nvis = st.visited};
             size_t efs = (size_t)ef > k ? (size_t)ef : k;
-            rc = search_layer(h, q, cur, cs, efs, 0, &vs, &f, &top);
+            rc = search_layer(h, NULL, q, cur, cs, efs, 0, &vs, &f, &top);
             st.visited = f.nvis;
             if (rc == 0 && top.n >= k && !f.spent) {
                 *n = emit(h, &top, k, out);

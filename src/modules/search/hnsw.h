@@ -13,13 +13,15 @@
  *   answers, so a search never returns fewer than k allowed results when
  *   they exist;
  * - thread-safe: any number of concurrent searches and one writer (an
- *   internal rwlock);
+ *   internal rwlock); the writer may link a batch of vectors on several
+ *   threads at once (hnsw_insert_many: per-node locks, as hnswlib);
  * - saved to / loaded from a file with the caller's model id and log
  *   sequence number and a checksum; the loader checks every size, count and
  *   neighbour (a corrupt file is refused, never trusted). */
 #ifndef ZD_SEARCH_HNSW_H
 #define ZD_SEARCH_HNSW_H
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -52,6 +54,16 @@ void hnsw_free(hnsw_t *h);
 /* Adds id with vector v (dim floats), replacing its vector when present.
  * 0, or -1 on no memory. */
 int hnsw_insert(hnsw_t *h, int64_t id, const float *v);
+/* Adds n vectors at once (ids[i], row i of vecs), as n hnsw_insert calls
+ * would (an id present, or twice in the batch, keeps its last vector), the
+ * linking done by `threads` threads (≤ 0: hnsw_default_threads()) with
+ * per-node locks; searches wait for the whole batch. stop (may be NULL) is
+ * read between nodes: once true the call gives up. 0, or -1 on no memory or
+ * when stopped (the index then holds unlinked nodes: free it). */
+int hnsw_insert_many(hnsw_t *h, size_t n, const int64_t *ids, const float *vecs, int threads,
+                     const atomic_bool *stop);
+/* min(online cores, 4) */
+int hnsw_default_threads(void);
 /* The vector of live id into out (dim floats): 1, or 0 when absent. */
 int hnsw_get(hnsw_t *h, int64_t id, float *out);
 /* Tombstones id: 1 when it was present, 0 when not. */
@@ -61,6 +73,9 @@ int hnsw_dim(const hnsw_t *h);
 size_t hnsw_live(const hnsw_t *h);   /* ids searchable */
 size_t hnsw_nodes(const hnsw_t *h);  /* nodes in the graph, tombstones included */
 size_t hnsw_memory(const hnsw_t *h); /* bytes held */
+/* live nodes reachable from the entry point through the layers' links (=
+ * hnsw_live when the graph is whole): for tests and the benchmark */
+size_t hnsw_reachable(hnsw_t *h);
 
 /* The k best allowed live vectors for q (allow NULL: all), best first
  * (score descending, then id ascending), with ef ≥ k candidates explored;

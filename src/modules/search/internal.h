@@ -70,7 +70,7 @@ int search_vec_rank(db_conn_t *c, const char *q, const char *provider, size_t wa
 /* DATA/search holds the saved graphs; the builder threads end at shutdown. */
 void search_vec_init(const char *data_dir);
 void search_vec_shutdown(void);
-extern int64_t search_hnsw_threshold, search_hnsw_ef;
+extern int64_t search_hnsw_threshold, search_hnsw_ef, search_hnsw_threads;
 /* The model and this node's index: {model_id, dim, terms, vectors, documents, index{…}}; NULL on error. */
 json_t *search_vec_status(db_conn_t *c);
 /* This node's openai index, caught up: {type, size, model_id, log_seq, loaded_at}; NULL on error. */

@@ -13,7 +13,7 @@ static const auth_perm_t PERMS[] = {
 };
 static const auth_perm_group_t PERM_GROUPS[] = {{"search", "检索", PERMS, 2}, {NULL}};
 
-int64_t search_vector_dim, search_vector_terms, search_hnsw_threshold, search_hnsw_ef;
+int64_t search_vector_dim, search_vector_terms, search_hnsw_threshold, search_hnsw_ef, search_hnsw_threads;
 static const config_opt_t SETTINGS[] = {
     CONFIG_INT(search_vector_dim, &search_vector_dim, 256, 16, 512,
                "本地向量模型的维数（TF-IDF 经截断 SVD 降维）"),
@@ -23,6 +23,8 @@ static const config_opt_t SETTINGS[] = {
                "向量数达到此值时在精确扫描之外建立 HNSW 近似索引（后台构建并保存到数据目录；0 表示不建）"),
     CONFIG_INT(search_hnsw_ef, &search_hnsw_ef, 100, 10, 2000,
                "HNSW 检索时的候选数 ef_search（越大越准、越慢）"),
+    CONFIG_INT(search_hnsw_threads, &search_hnsw_threads, 0, 0, 64,
+               "后台构建 HNSW 图的线程数（0 表示取 CPU 核数与 4 中的较小者）"),
     {NULL},
 };
 

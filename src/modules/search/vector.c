@@ -604,11 +604,10 @@ static void *ix_builder(void *arg)
     vindex_t *ix = &g_ixs[j->slot];
     int64_t t0 = time_mono_ns();
     hnsw_t *h = hnsw_new(j->dim, HNSW_M, HNSW_EFC, (uint64_t)j->model * 2654435761u + 1);
-    for (size_t i = 0; h && i < j->n; i++) {
-        if (atomic_load(&g_stop) || hnsw_insert(h, j->ids[i], j->vecs + i * (size_t)j->dim) != 0) {
-            hnsw_free(h);
-            h = NULL;
-        }
+    /* the snapshot linked on search_hnsw_threads threads (0: min(cores, 4)) */
+    if (h && hnsw_insert_many(h, j->n, j->ids, j->vecs, (int)search_hnsw_threads, &g_stop) != 0) {
+        hnsw_free(h);
+        h = NULL;
     }
     free(j->ids);
     free(j->vecs);

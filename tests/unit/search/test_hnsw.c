@@ -4,7 +4,10 @@
  * selective the filter), tombstones and replaced vectors, the save / load
  * round trip, files that are refused (flipped byte, truncated, a neighbour
  * out of range under a valid checksum), concurrent searches beside a
- * writer. */
+ * writer, and the parallel build (hnsw_insert_many on 4 threads: every node
+ * reachable, every vector found as its own nearest neighbour, recall as
+ * high as one by one, replaced ids; also run under ThreadSanitizer by make
+ * test-tsan). */
 #include "support/cm.h"
 
 #include "modules/search/hnsw.h"
@@ -352,6 +355,64 @@ static void concurrent_searches_beside_a_writer(void **state)
     free(q);
 }
 
+/* the parallel build: 4 threads linking batches (the first into an empty
+ * graph), ids replaced in a later batch and twice within one */
+static void concurrent_inserts_keep_the_graph_whole(void **state)
+{
+    (void)state;
+    float *v = clustered(N), *q = clustered(200);
+    int64_t *ids = malloc(N * sizeof *ids);
+    for (size_t i = 0; i < N; i++)
+        ids[i] = (int64_t)i + 1;
+    hnsw_t *h = hnsw_new(DIM, 16, 100, 7);
+    assert_non_null(h);
+    assert_int_equal(hnsw_insert_many(h, 300, ids, v, 4, NULL), 0);
+    assert_int_equal(hnsw_insert_many(h, N - 300, ids + 300, v + 300 * DIM, 4, NULL), 0);
+    assert_int_equal(hnsw_live(h), N);
+    assert_int_equal(hnsw_nodes(h), N);
+    assert_int_equal(hnsw_reachable(h), N);
+    /* each vector is its own nearest neighbour, found through the graph */
+    size_t self = 0;
+    for (size_t i = 0; i < N; i++) {
+        hnsw_hit_t a[1];
+        size_t na;
+        hnsw_stats_t st;
+        assert_int_equal(hnsw_search(h, v + i * DIM, 1, 64, NULL, NULL, 0, a, &na, &st), 0);
+        assert_int_equal(na, 1);
+        self += a[0].id == (int64_t)i + 1 && !st.exact;
+    }
+    assert_true(self >= N * 995 / 1000);
+    double mt = recall(h, q, 200, NULL, NULL);
+    hnsw_t *one = built(v, N);
+    double st1 = recall(one, q, 200, NULL, NULL);
+    print_message("recall@10 at ef 64: %.4f on 4 threads, %.4f one by one\n", mt, st1);
+    assert_true(mt >= 0.98);
+    assert_true(mt >= st1 - 0.01);
+    hnsw_free(one);
+    /* a later batch replaces 100 ids (one of them twice), on 4 threads
+     * beside the tombstones */
+    int64_t rid[101];
+    for (int i = 0; i < 100; i++)
+        rid[i] = (int64_t)(i * 37 % N) + 1;
+    rid[100] = rid[0];
+    assert_int_equal(hnsw_insert_many(h, 101, rid, q, 4, NULL), 0);
+    assert_int_equal(hnsw_live(h), N);
+    assert_int_equal(hnsw_nodes(h), N + 101);
+    assert_int_equal(hnsw_reachable(h), N);
+    float got[DIM];
+    assert_int_equal(hnsw_get(h, rid[0], got), 1);
+    assert_memory_equal(got, q + 100 * DIM, sizeof got);
+    assert_int_equal(hnsw_get(h, rid[1], got), 1);
+    assert_memory_equal(got, q + 1 * DIM, sizeof got);
+    /* a stop flag already raised: the call gives up */
+    atomic_bool stop = true;
+    assert_int_equal(hnsw_insert_many(h, 1000, ids, v, 4, &stop), -1);
+    hnsw_free(h);
+    free(ids);
+    free(v);
+    free(q);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -360,6 +421,7 @@ int main(void)
         cmocka_unit_test(deleted_and_replaced_vectors),
         cmocka_unit_test(saved_loaded_and_corrupt_files),
         cmocka_unit_test(concurrent_searches_beside_a_writer),
+        cmocka_unit_test(concurrent_inserts_keep_the_graph_whole),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
