@@ -17,6 +17,13 @@ int session_create(db_conn_t *c, int64_t user_id, const char *ip, const char *us
  * HTTP_PASSIVE, is not the user's activity and does not). 0 found, 1 no
  * valid session, -1 database error. */
 int session_lookup(db_conn_t *c, const char *cookie, const auth_policy_t *pol, auth_ctx_t *a, bool touch);
+/* The touch of last_seen_at written behind (session.c): on, session_lookup
+ * queues it and the caller's thread writes the queue with
+ * session_touch_flush about once a second, and once more after turning it
+ * off at a clean stop. 0 written (or nothing to write), -1 failed (the
+ * touches stay queued for the next try). */
+void session_touch_behind(bool on);
+int session_touch_flush(db_t *db);
 /* Is the session or API token behind a (as the middleware filled it) still
  * good — not revoked, not past its lifetime or idle time, its user active?
  * For requests that outlive their authentication (an event stream). Touches

@@ -829,8 +829,12 @@ int http_server_start(http_server_t *s, char *err, size_t errlen)
         flags |= MHD_USE_IPv6;
     /* clang-format off */
     /* headers get room beyond their limit, so that a request just over it
-     * is refused by us (431 JSON) rather than by libmicrohttpd (HTML) */
-    size_t memory = s->opt.max_header_bytes + (64u << 10);
+     * is refused by us (431 JSON) rather than by libmicrohttpd (HTML). No
+     * more than that: libmicrohttpd maps a pool of this size for every
+     * connection (over 32 KiB: mmap, page faults on first use, munmap) and
+     * zeroes all of it after every request — with a 64 KiB margin that was a
+     * third of a booking request's CPU (docs/benchmarks.md, issue 13) */
+    size_t memory = s->opt.max_header_bytes + (16u << 10);
     s->d = MHD_start_daemon(flags, 0, guard_accept, s->guard, on_request, s,
                             MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL, /* must come first */
                             MHD_OPTION_SOCK_ADDR, ai->ai_addr,

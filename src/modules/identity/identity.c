@@ -301,7 +301,9 @@ static const config_opt_t SETTINGS[] = {
     {NULL},
 };
 
-/* ---- the audit anchor's thread ---- */
+/* ---- the audit anchor's thread, which also writes the sessions' touches ----
+ * Every second: the touches of last_seen_at queued by the requests
+ * (session.c, written behind); every audit_anchor_s: the audit anchor. */
 
 static struct {
     pthread_t th;
@@ -313,18 +315,27 @@ static struct {
 static void *anchor_loop(void *arg)
 {
     db_t *db = arg;
+    int64_t anchored = 0;
     pthread_mutex_lock(&T.mu);
     while (!T.stop) {
         pthread_mutex_unlock(&T.mu);
-        audit_anchor(db);
+        session_touch_flush(db);
+        int64_t now = time_now_ms();
+        if (now - anchored >= (int64_t)S.anchor_s * 1000) {
+            audit_anchor(db);
+            anchored = now;
+        }
         pthread_mutex_lock(&T.mu);
         struct timespec ts;
         clock_gettime(CLOCK_REALTIME, &ts);
-        ts.tv_sec += S.anchor_s;
+        ts.tv_sec += 1;
         if (!T.stop)
             pthread_cond_timedwait(&T.cv, &T.mu, &ts);
     }
     pthread_mutex_unlock(&T.mu);
+    /* a clean stop: touches from now on are written at once, the queue once more */
+    session_touch_behind(false);
+    session_touch_flush(db);
     audit_anchor(db); /* the last records before a clean stop */
     return NULL;
 }
@@ -358,7 +369,9 @@ static int identity_init(zd_app_t *app, char *err, size_t errlen)
     audit_configure(anchor);
     if (app->http && !T.running) {
         T.stop = false;
+        session_touch_behind(true);
         if (pthread_create(&T.th, NULL, anchor_loop, app->db) != 0) {
+            session_touch_behind(false);
             snprintf(err, errlen, "cannot start the audit anchor thread");
             return -1;
         }
