@@ -24,7 +24,8 @@
 static const char *const MODES[] = {"ingest", "url", NULL};
 static const vfield_t LIVE_OPEN[] = {
     {"mode", V_ENUM, true, .choices = MODES, .title = "直播方式：ingest 本平台推流，url 外部平台直播流地址"},
-    {"stream_url", V_STR, false, 0, 1000, .title = "外部直播流地址（http/https，.m3u8 或 .flv；mode 为 url 时必填）"},
+    {"stream_url", V_STR, false, 0, 1000,
+     .title = "外部直播流地址（http/https，.m3u8 或 .flv；mode 为 url 时必填）"},
 };
 static const vfield_t LIVE_CLOSE[] = {
     {"reason", V_TEXT, false, 0, 500, .title = "关闭原因"},
@@ -117,9 +118,10 @@ static json_t *session_live_row(db_stmt_t *st, void *ud)
     (void)ud;
     return json_pack("{s:I,s:I,s:I,s:I,s:I,s:s,s:s,s:s?,s:s,s:I}", "id", (json_int_t)db_col_int64(st, 0),
                      "lecture_id", (json_int_t)db_col_int64(st, 1), "starts", (json_int_t)db_col_int64(st, 2),
-                     "ends", (json_int_t)db_col_int64(st, 3), "org_id", (json_int_t)db_col_int64(st, 4), "title",
-                     db_col_text(st, 5), "speaker", db_col_text(st, 6), "description", db_col_text(st, 7),
-                     "status", db_col_text(st, 8), "cancelled", (json_int_t)db_col_int64(st, 9));
+                     "ends", (json_int_t)db_col_int64(st, 3), "org_id", (json_int_t)db_col_int64(st, 4),
+                     "title", db_col_text(st, 5), "speaker", db_col_text(st, 6), "description",
+                     db_col_text(st, 7), "status", db_col_text(st, 8), "cancelled",
+                     (json_int_t)db_col_int64(st, 9));
 }
 
 /* The organiser's view of the session's broadcast (the stream with its
@@ -147,7 +149,8 @@ static json_t *organiser_view(http_req_t *req, db_conn_t *c, int64_t sid, int64_
 /* the session in the organiser's scope (LECTURE_SESSIONS: 404 otherwise) */
 static json_t *managed_session(http_req_t *req, db_conn_t *c, int64_t sid)
 {
-    json_t *s = res_load(req, c, &LECTURE_SESSIONS, SESSION_LIVE_COLS, sid, session_live_row, NULL, RES_PLAIN);
+    json_t *s =
+        res_load(req, c, &LECTURE_SESSIONS, SESSION_LIVE_COLS, sid, session_live_row, NULL, RES_PLAIN);
     return s ? http_defer_json(req, s) : NULL;
 }
 
@@ -189,8 +192,8 @@ static int tell_booked(db_conn_t *c, json_t *s, int64_t actor, bool ingest)
     db_done(st);
     const char *t = jstr(s, "title");
     char title[640], at[32], link[64];
-    snprintf(title, sizeof title, "讲堂直播：《%.*s》%s 场次将在线直播", (int)utf8_prefix(t, strlen(t), 80), t,
-             booking_fmt_time(jint(s, "starts", 0), at, sizeof at));
+    snprintf(title, sizeof title, "讲堂直播：《%.*s》%s 场次将在线直播", (int)utf8_prefix(t, strlen(t), 80),
+             t, booking_fmt_time(jint(s, "starts", 0), at, sizeof at));
     snprintf(link, sizeof link, "/m/lectures/%lld", (long long)jint(s, "lecture_id", 0));
     size_t i;
     json_t *u;
@@ -201,7 +204,8 @@ static int tell_booked(db_conn_t *c, json_t *s, int64_t actor, bool ingest)
         notify_msg_t m = {.user_id = json_integer_value(u),
                           .kind = "lecture.live",
                           .title = title,
-                          .body = ingest ? "开播后在讲堂页面即可观看" : "开播后在讲堂页面即可观看（外部直播平台）",
+                          .body = ingest ? "开播后在讲堂页面即可观看"
+                                         : "开播后在讲堂页面即可观看（外部直播平台）",
                           .link = link,
                           .org_id = jint(s, "org_id", 0),
                           .created_by = actor};
@@ -272,7 +276,8 @@ static void open_live(http_req_t *req)
     }
     if (stream == 0) {
         char a[32], z[32];
-        http_error(req, 409, "conflict", "与本区已批准的直播《%.*s》时间冲突（%s 至 %s），本区同一时间只能有一场直播",
+        http_error(req, 409, "conflict",
+                   "与本区已批准的直播《%.*s》时间冲突（%s 至 %s），本区同一时间只能有一场直播",
                    (int)utf8_prefix(conflict, strlen(conflict), 60), conflict,
                    booking_fmt_time(o.starts_at, a, sizeof a), booking_fmt_time(o.ends_at, z, sizeof z));
         return;
@@ -304,8 +309,9 @@ static void open_live(http_req_t *req)
     json_t *out = json_deep_copy(v);
     json_object_set_new(out, "notified", json_integer(told));
     /* the record says how, never the key */
-    json_t *after = json_pack("{s:I,s:I,s:s,s:s?}", "stream_id", (json_int_t)stream, "session_id", (json_int_t)sid,
-                              "mode", ingest ? "ingest" : "url", "stream_url", ingest ? NULL : url);
+    json_t *after =
+        json_pack("{s:I,s:I,s:s,s:s?}", "stream_id", (json_int_t)stream, "session_id", (json_int_t)sid,
+                  "mode", ingest ? "ingest" : "url", "stream_url", ingest ? NULL : url);
     http_defer_json(req, after);
     char at[32];
     audit_entry_t ae = {.target = sid,
@@ -335,7 +341,8 @@ static void close_live(http_req_t *req)
         http_error(req, 404, "no_live", "该场次尚未开通直播");
         return;
     }
-    int rc = live_stream_close(c, stream, http_user_id(req), reason && *reason ? reason : "组织者关闭讲堂直播");
+    int rc =
+        live_stream_close(c, stream, http_user_id(req), reason && *reason ? reason : "组织者关闭讲堂直播");
     if (rc < 0) {
         http_db_error(req, c);
         return;
