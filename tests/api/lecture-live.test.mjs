@@ -78,23 +78,23 @@ test('an external HLS address: validated, scoped, approved at once, seen and cou
 
   // validation: the live module's rules for an address
   const open = (who, body) => who.post(`/api/v1/lecture/sessions/${sid}/live`, body);
-  let r = await open(pd, { mode: 'url' });
+  let r = await open(pd, { broadcast: 'url' });
   assert.equal(r.status, 422);
   assert.ok(r.json.error.fields.stream_url);
   for (const bad of ['javascript:alert(1)//.m3u8', 'https://user@live.example.cn/a.m3u8', 'https://live.example.cn/a.mp4', 'ftp://live.example.cn/a.m3u8']) {
-    r = await open(pd, { mode: 'url', stream_url: bad });
+    r = await open(pd, { broadcast: 'url', stream_url: bad });
     assert.equal(r.status, 422, bad);
     assert.match(r.json.error.fields.stream_url, /[\u4e00-\u9fff]/);
   }
-  assert.equal((await open(pd, { mode: 'tv', stream_url: 'https://live.example.cn/a.m3u8' })).status, 422);
+  assert.equal((await open(pd, { broadcast: 'tv', stream_url: 'https://live.example.cn/a.m3u8' })).status, 422);
   // permission and data scope: a member cannot, another district's organiser does not see the session
   const url = 'https://live.example.cn/lecture-1.m3u8';
-  assert.equal((await open(member, { mode: 'url', stream_url: url })).status, 403);
-  assert.equal((await open(hp, { mode: 'url', stream_url: url })).status, 404);
+  assert.equal((await open(member, { broadcast: 'url', stream_url: url })).status, 403);
+  assert.equal((await open(hp, { broadcast: 'url', stream_url: url })).status, 404);
   assert.equal((await hp.get(`/api/v1/lecture/sessions/${sid}/live`)).status, 404);
   assert.equal((await pd.get(`/api/v1/lecture/sessions/${sid}/live`)).json.error.code, 'no_live');
 
-  r = await open(pd, { mode: 'url', stream_url: url });
+  r = await open(pd, { broadcast: 'url', stream_url: url });
   assert.equal(r.status, 201, r.body);
   assert.equal(r.json.ingest, false);
   assert.equal(r.json.phase, 'upcoming');
@@ -102,7 +102,7 @@ test('an external HLS address: validated, scoped, approved at once, seen and cou
   assert.equal(r.json.push, null);
   assert.equal(r.json.notified, 1);
   const streamId = r.json.stream.id;
-  assert.equal((await open(pd, { mode: 'url', stream_url: url })).json.error.code, 'already_live');
+  assert.equal((await open(pd, { broadcast: 'url', stream_url: url })).json.error.code, 'already_live');
 
   // the stream is the live module's, approved without a second review
   const s = (await pd.get(`/api/v1/live/streams/${streamId}`)).json;
@@ -137,7 +137,7 @@ test('an external HLS address: validated, scoped, approved at once, seen and cou
 
   // the district's one channel: an overlapping broadcast of another Pudong lecture is refused
   const other = await published(`重叠讲堂${Date.now()}`, 20 * 60000);
-  r = await pd.post(`/api/v1/lecture/sessions/${other.sessions[0].id}/live`, { mode: 'url', stream_url: 'https://live.example.cn/other.m3u8' });
+  r = await pd.post(`/api/v1/lecture/sessions/${other.sessions[0].id}/live`, { broadcast: 'url', stream_url: 'https://live.example.cn/other.m3u8' });
   assert.equal(r.status, 409, r.body);
   assert.match(r.json.error.message, /时间冲突/);
 
@@ -148,7 +148,7 @@ test('an external HLS address: validated, scoped, approved at once, seen and cou
   assert.equal((await member.get(`/api/v1/lecture/catalog/${l.id}`)).json.sessions[0].live, null);
   assert.equal((await member.post(`/api/v1/lecture/live/${sid}/heartbeat`, { session: 'lecture-live-1', watched_ms: 1000 })).status, 404);
   assert.equal((await pd.post(`/api/v1/lecture/sessions/${sid}/live/close`, {})).status, 409);
-  r = await open(pd, { mode: 'url', stream_url: 'https://live.example.cn/lecture-2.flv' });
+  r = await open(pd, { broadcast: 'url', stream_url: 'https://live.example.cn/lecture-2.flv' });
   assert.equal(r.status, 201, r.body);
   const second = r.json.stream.id;
   assert.notEqual(second, streamId);
@@ -163,7 +163,7 @@ test('an external HLS address: validated, scoped, approved at once, seen and cou
   assert.equal((await member.get(`/api/v1/lecture/catalog/${l.id}`)).status, 404);
   assert.equal((await member.post(`/api/v1/lecture/live/${sid}/heartbeat`, { session: 'lecture-live-2', watched_ms: 1000 })).status, 404);
   // the overlapping lecture may now go live
-  r = await pd.post(`/api/v1/lecture/sessions/${other.sessions[0].id}/live`, { mode: 'url', stream_url: 'https://live.example.cn/other.m3u8' });
+  r = await pd.post(`/api/v1/lecture/sessions/${other.sessions[0].id}/live`, { broadcast: 'url', stream_url: 'https://live.example.cn/other.m3u8' });
   assert.equal(r.status, 201, r.body);
   assert.equal((await pd.post(`/api/v1/lecture/sessions/${other.sessions[0].id}/live/close`, {})).status, 200);
 
@@ -175,7 +175,7 @@ test('an external HLS address: validated, scoped, approved at once, seen and cou
   const draft = (await pd.post('/api/v1/lecture/lectures', {
     title: '草稿讲堂', speaker: '王老师', place: '某地', capacity: 5, starts_at: iso(Date.now() + 86400000), ends_at: iso(Date.now() + 90000000), org_id: pdOrg,
   })).json;
-  r = await pd.post(`/api/v1/lecture/sessions/${draft.sessions[0].id}/live`, { mode: 'url', stream_url: url });
+  r = await pd.post(`/api/v1/lecture/sessions/${draft.sessions[0].id}/live`, { broadcast: 'url', stream_url: url });
   assert.equal(r.status, 409);
   assert.equal(r.json.error.code, 'not_published');
 });
@@ -183,7 +183,7 @@ test('an external HLS address: validated, scoped, approved at once, seen and cou
 test('a push to the platform: the key is the organiser\'s, members play the session live through the lecture by id', { skip: why || false }, async () => {
   const l = await published(`推流讲堂${Date.now()}`, 3 * 60000);
   const sid = l.sessions[0].id;
-  const r = await pd.post(`/api/v1/lecture/sessions/${sid}/live`, { mode: 'ingest' });
+  const r = await pd.post(`/api/v1/lecture/sessions/${sid}/live`, { broadcast: 'ingest' });
   assert.equal(r.status, 201, r.body);
   assert.equal(r.json.ingest, true);
   const key = r.json.push.stream_key;

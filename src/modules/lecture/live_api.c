@@ -23,9 +23,10 @@
 
 static const char *const MODES[] = {"ingest", "url", NULL};
 static const vfield_t LIVE_OPEN[] = {
-    {"mode", V_ENUM, true, .choices = MODES, .title = "直播方式：ingest 本平台推流，url 外部平台直播流地址"},
+    {"broadcast", V_ENUM, true, .choices = MODES,
+     .title = "直播方式：ingest 本平台推流，url 外部平台直播流地址"},
     {"stream_url", V_STR, false, 0, 1000,
-     .title = "外部直播流地址（http/https，.m3u8 或 .flv；mode 为 url 时必填）"},
+     .title = "外部直播流地址（http/https，.m3u8 或 .flv；broadcast 为 url 时必填）"},
 };
 static const vfield_t LIVE_CLOSE[] = {
     {"reason", V_TEXT, false, 0, 500, .title = "关闭原因"},
@@ -224,7 +225,7 @@ static void open_live(http_req_t *req)
     if (!c)
         return;
     json_t *b = http_json_body(req);
-    bool ingest = !strcmp(jstr(b, "mode"), "ingest");
+    bool ingest = !strcmp(jstr(b, "broadcast"), "ingest");
     const char *url = jstr(b, "stream_url");
     if (!ingest) {
         const char *why = url && *url ? live_url_problem(url) : "直播方式为外部直播流地址时必填";
@@ -311,7 +312,7 @@ static void open_live(http_req_t *req)
     /* the record says how, never the key */
     json_t *after =
         json_pack("{s:I,s:I,s:s,s:s?}", "stream_id", (json_int_t)stream, "session_id", (json_int_t)sid,
-                  "mode", ingest ? "ingest" : "url", "stream_url", ingest ? NULL : url);
+                  "broadcast", ingest ? "ingest" : "url", "stream_url", ingest ? NULL : url);
     http_defer_json(req, after);
     char at[32];
     audit_entry_t ae = {.target = sid,
@@ -436,10 +437,10 @@ static const http_route_t routes[] = {
     {.method = "POST", .pattern = "/api/v1/lecture/sessions/{id}/live", .handler = open_live,
      .perm = "lecture.manage", .summary = "开通讲堂场次直播", .audit = "lecture.live_open",
      .resource = &LECTURE_SESSIONS, HTTP_BODY(LIVE_OPEN), HTTP_OUT(LIVE_OUT), .status = 201,
-     .example = "{\"mode\":\"url\",\"stream_url\":\"https://live.example.cn/{n}.m3u8\"}",
+     .example = "{\"broadcast\":\"url\",\"stream_url\":\"https://live.example.cn/{n}.m3u8\"}",
      .notes = "a session (not ended) of a published, not cancelled lecture in the caller's scope (else 404/409); "
-              "mode ingest: a stream pushed to the platform's nginx-rtmp, its key in push (the organiser's only); "
-              "mode url: an external HLS/FLV address, checked as live bookings' (422); the live stream is "
+              "broadcast ingest: a stream pushed to the platform's nginx-rtmp, its key in push (the organiser's only); "
+              "broadcast url: an external HLS/FLV address, checked as live bookings' (422); the live stream is "
               "approved at once (the lecture's review reached the city); 409 already_live, 409 conflict when an "
               "approved stream of the district overlaps; the members booked are told (lecture.live): notified"},
     {.method = "GET", .pattern = "/api/v1/lecture/sessions/{id}/live", .handler = get_live,
