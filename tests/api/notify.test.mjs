@@ -133,7 +133,7 @@ test('a message sent from the command line reaches its recipient\'s list and unr
   assert.deepEqual({ ...todo, count: undefined }, { key: 'notify_unread', title: '未读消息', count: undefined, link: '/notifications' });
   // labels for every kind
   const kinds = (await pd.get('/api/v1/dicts')).json.dicts.notify_kind.items.map((i) => `${i.value}=${i.label}`);
-  assert.deepEqual(kinds, ['review.new=审核待办', 'review.decision=审核结果', 'review.override=豁免申请', 'live.cancelled=直播取消', 'system=系统消息', 'lecture.cancelled=讲堂取消', 'lecture.booking=讲堂预约', 'lecture.session_changed=讲堂场次变更', 'course.booking=党课面授预约', 'course.session_cancelled=党课面授取消', 'course.session_changed=党课面授变更', 'bigdata.unreachable=大数据中心连接中断']);
+  assert.deepEqual(kinds, ['review.new=审核待办', 'review.decision=审核结果', 'review.override=豁免申请', 'live.cancelled=直播取消', 'system=系统消息', 'lecture.cancelled=讲堂取消', 'lecture.booking=讲堂预约', 'lecture.session_changed=讲堂场次变更', 'lecture.live=讲堂直播', 'course.booking=党课面授预约', 'course.session_cancelled=党课面授取消', 'course.session_changed=党课面授变更', 'bigdata.unreachable=大数据中心连接中断']);
 });
 
 test('reading, reading all and deleting change only the reader\'s own inbox', async () => {

@@ -28,7 +28,7 @@ const zd_resource_t LECTURE_CATALOG = {.name = "lecture_event",
                                        .no_creator = true,
                                        .perm = "lecture.read",
                                        .sorts = CATALOG_SORTS};
-static const zd_resource_t CATALOG_SESSIONS = {
+const zd_resource_t LECTURE_CATALOG_SESSIONS = {
     .name = "lecture_session",
     .title = "讲堂场次",
     .table = "lecture_sessions",
@@ -217,6 +217,11 @@ static void catalog_item(http_req_t *req)
         return;
     }
     json_object_set_new(l, "sessions", s);
+    if (lecture_live_attach(c, s) != 0) {
+        json_decref(l);
+        http_db_error(req, c);
+        return;
+    }
     http_json(req, 200, l);
 }
 
@@ -253,7 +258,7 @@ static void book_session(http_req_t *req)
     db_conn_t *c = http_db_change(req, &sid);
     if (!c)
         return;
-    if (!res_visible(req, c, &CATALOG_SESSIONS, sid))
+    if (!res_visible(req, c, &LECTURE_CATALOG_SESSIONS, sid))
         return;
     const char *status = NULL;
     int64_t id = booking_book(req, c, &LECTURE_BOOKING, sid, &status);
@@ -445,7 +450,7 @@ static const http_route_t routes[] = {
      .perm = "lecture.read", .flags = HTTP_DOWNLOAD, .summary = "讲堂海报", .resource = &LECTURE_CATALOG,
      .notes = "the picture of a published lecture (its web size when made); 404 when it has none"},
     {.method = "POST", .pattern = "/api/v1/lecture/sessions/{id}/book", .handler = book_session,
-     .perm = "lecture.book", .summary = "预约讲堂场次", .audit = "lecture.book", .resource = &CATALOG_SESSIONS,
+     .perm = "lecture.book", .summary = "预约讲堂场次", .audit = "lecture.book", .resource = &LECTURE_CATALOG_SESSIONS,
      HTTP_OUT(BOOKING_OUT), .status = 201,
      .notes = "confirmed at once, or pending when the lecture needs the organiser's approval; when the session is "
               "full: waitlisted if the lecture keeps a waiting list, else 409 full; 409 already_booked for a "

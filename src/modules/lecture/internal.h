@@ -18,6 +18,9 @@ extern const zd_resource_t LECTURES;
 extern const zd_resource_t LECTURE_SESSIONS;
 /* The published, not cancelled lectures, city-wide (lecture.read). */
 extern const zd_resource_t LECTURE_CATALOG;
+/* The sessions of the published, not cancelled lectures, city-wide
+ * (lecture.read): what a member may see of a session. */
+extern const zd_resource_t LECTURE_CATALOG_SESSIONS;
 /* Bookings of the lectures in the caller's scope (the organiser's lists). */
 extern const zd_resource_t LECTURE_BOOKINGS;
 
@@ -60,6 +63,15 @@ extern const search_kind_t LECTURE_SEARCH;
 /* Writes lecture id into the search index (or removes it when deleted), in
  * the caller's transaction: 0, or -1 on a database error. */
 int lecture_index(db_conn_t *c, int64_t id);
+
+/* Live broadcasts of sessions (live_api.c): each session of the array
+ * gets live — {session_id, phase, ingest, publishing, play_url,
+ * viewers_now} of its open broadcast, or null. 0, -1 on a database error. */
+int lecture_live_attach(db_conn_t *c, json_t *sessions);
+/* Cancels the live streams of every session of the lecture (its
+ * cancellation): the number cancelled, -1 on a database error. */
+int lecture_live_close_all(db_conn_t *c, int64_t lecture_id, int64_t user, const char *reason);
+int lecture_live_routes(zd_app_t *app, char *err, size_t errlen);
 
 int lecture_demo(zd_app_t *app, char *err, size_t errlen);
 int lecture_lecture_routes(zd_app_t *app, char *err, size_t errlen);

@@ -34,6 +34,7 @@ static const zd_label_t PHASE[] = {{"upcoming", "未开始", "primary"},
 static const zd_label_t KINDS[] = {{"lecture.cancelled", "讲堂取消", "warning"},
                                    {"lecture.booking", "讲堂预约", "success"},
                                    {"lecture.session_changed", "讲堂场次变更", "warning"},
+                                   {"lecture.live", "讲堂直播", "danger"},
                                    {NULL}};
 static const zd_label_t TARGETS[] = {{"lecture", "讲堂"},
                                      {"lecture_session", "讲堂场次"},
@@ -45,7 +46,17 @@ static const zd_label_t RATING[] = {{"published", "已公开", "success"},
                                     {"held", "待审核", "warning"},
                                     {"rejected", "未通过", "danger"},
                                     {NULL}};
+/* a session's live broadcast (live_api.c) */
+static const zd_label_t LIVE_PHASE[] = {{"upcoming", "即将直播", "primary"},
+                                        {"live", "直播中", "danger"},
+                                        {"ended", "直播已结束", "info"},
+                                        {"cancelled", "直播已关闭", "warning"},
+                                        {NULL}};
+static const zd_label_t LIVE_MODE[] = {
+    {"ingest", "本平台推流", "danger"}, {"url", "外部直播流地址", "primary"}, {NULL}};
 static const zd_dict_t DICTS[] = {{"lecture_booking_status", "讲堂预约状态", BOOKING},
+                                  {"lecture_live_phase", "讲堂直播状态", LIVE_PHASE},
+                                  {"lecture_live_mode", "讲堂直播方式", LIVE_MODE},
                                   {"lecture_phase", "讲堂状态", PHASE},
                                   {"lecture_rating_status", "讲堂评价状态", RATING},
                                   {"notify_kind", "消息类型", KINDS},
@@ -153,7 +164,7 @@ static int init(zd_app_t *app, char *err, size_t errlen)
     }
     return lecture_lecture_routes(app, err, errlen) || lecture_booking_routes(app, err, errlen) ||
                    lecture_stats_routes(app, err, errlen) || lecture_rating_routes(app, err, errlen) ||
-                   lecture_recording_routes(app, err, errlen)
+                   lecture_recording_routes(app, err, errlen) || lecture_live_routes(app, err, errlen)
                ? -1
                : 0;
 }

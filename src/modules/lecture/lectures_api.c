@@ -396,6 +396,10 @@ static void get_lecture(http_req_t *req)
     json_t *l = load(req, c, id);
     if (!l)
         return;
+    if (lecture_live_attach(c, json_object_get(l, "sessions")) != 0) {
+        http_db_error(req, c);
+        return;
+    }
     int ed = editable(c, l);
     json_t *item =
         json_is_null(json_object_get(l, "review_id")) ? NULL : review_item_json(c, &LECTURE_REVIEW, id);
@@ -667,7 +671,9 @@ static void cancel_lecture(http_req_t *req)
              booking_fmt_time(time_of(before, "starts_at"), at, sizeof at));
     int told = booking_call_off(c, &LECTURE_BOOKING, id, 0, "lecture.cancelled", msg, reason,
                                 jint(before, "org_id", 0), http_user_id(req));
-    if (told < 0) {
+    /* its sessions' live broadcasts end with it (live.h) */
+    int streams = told < 0 ? -1 : lecture_live_close_all(c, id, http_user_id(req), reason);
+    if (told < 0 || streams < 0) {
         http_db_error(req, c);
         return;
     }
@@ -676,11 +682,13 @@ static void cancel_lecture(http_req_t *req)
         return;
     json_t *out = json_deep_copy(after);
     json_object_set_new(out, "notified", json_integer(told));
+    json_object_set_new(out, "live_closed", json_integer(streams));
     audit_entry_t ae = {.target = id,
                         .before = before,
                         .after = after,
                         .detail =
-                            http_printf(req, "取消讲堂《%s》：%s（通知 %d 位已预约党员）", t, reason, told)};
+                            http_printf(req, "取消讲堂《%s》：%s（通知 %d 位已预约党员，关闭 %d 场直播）", t,
+                                        reason, told, streams)};
     audit_reply(req, c, true, &ae, 200, out);
 }
 

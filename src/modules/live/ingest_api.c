@@ -161,6 +161,8 @@ static bool organiser(http_req_t *req, db_conn_t *c, int64_t id)
     return w > 0;
 }
 
+json_t *live_ingest_json(http_req_t *req, db_conn_t *c, int64_t id) { return ingest_load(req, c, id); }
+
 static void get_ingest(http_req_t *req)
 {
     int64_t id;
@@ -431,20 +433,10 @@ static json_t *key_row(db_stmt_t *st, void *ud)
     return json_string(db_col_text(st, 0));
 }
 
-static void play_hls(http_req_t *req)
+/* index.m3u8 or N.ts from <hls dir>/<key>/ (key as stored: checked here) */
+static void send_hls(http_req_t *req, const char *key, const char *name)
 {
-    int64_t id;
-    db_conn_t *c = http_db_id(req, &id);
-    if (!c)
-        return;
-    const char *name = http_param(req, "name"), *type = hls_name_type(name);
-    json_t *k =
-        res_load(req, c, &LIVE_EVENTS, "(SELECT i.stream_key FROM live_ingest i WHERE i.stream_id = s.id)",
-                 id, key_row, NULL, RES_PLAIN);
-    if (!k)
-        return;
-    http_defer_json(req, k);
-    const char *key = json_string_value(k);
+    const char *type = hls_name_type(name);
     if (!type || !key || !key_ok(key)) {
         http_error(req, 404, "not_found", "播放文件不存在");
         return;
@@ -470,6 +462,43 @@ static void play_hls(http_req_t *req)
                        .inline_disposition = true,
                        .cache_control = type[0] == 'a' ? "private, no-store" : "private, max-age=300"};
     http_send_object(req, &o);
+}
+
+static void play_hls(http_req_t *req)
+{
+    int64_t id;
+    db_conn_t *c = http_db_id(req, &id);
+    if (!c)
+        return;
+    json_t *k =
+        res_load(req, c, &LIVE_EVENTS, "(SELECT i.stream_key FROM live_ingest i WHERE i.stream_id = s.id)",
+                 id, key_row, NULL, RES_PLAIN);
+    if (!k)
+        return;
+    http_defer_json(req, k);
+    send_hls(req, json_string_value(k), http_param(req, "name"));
+}
+
+void live_hls_send(http_req_t *req, db_conn_t *c, int64_t id, const char *name)
+{
+    db_stmt_t *st =
+        db_prepare(c, "SELECT i.stream_key FROM live_streams s JOIN live_ingest i ON i.stream_id = "
+                      "s.id WHERE s.id = ? AND s.status = 'approved' AND s.cancelled_at IS NULL "
+                      "AND s.deleted_at IS NULL");
+    int rc = DB_ERROR;
+    char key[40] = "";
+    if (st) {
+        db_bind_int64(st, 1, id);
+        if ((rc = db_step(st)) == DB_ROW)
+            str_lcpy(key, db_col_text(st, 0), sizeof key);
+    }
+    db_done(st);
+    if (rc == DB_ERROR)
+        http_db_error(req, c);
+    else if (rc != DB_ROW)
+        http_error(req, 404, "not_found", "直播不存在或已取消");
+    else
+        send_hls(req, key, name);
 }
 
 static const vfield_t CALLBACK_QUERY[] = {

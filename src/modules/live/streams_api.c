@@ -969,6 +969,113 @@ static void export_streams(http_req_t *req)
         http_send_xlsx(req, "直播预约.xlsx", "直播预约", header, rows);
 }
 
+/* ---- streams opened for other modules' approved events (live.h) ---- */
+
+const char *live_url_problem(const char *url)
+{
+    json_t *v = json_string(url ? url : "");
+    const char *why = v ? check_url(v) : "直播流地址无效";
+    json_decref(v);
+    if (!why && !live_url_allowed(url))
+        why = "该地址不在平台允许播放的直播来源中";
+    return why;
+}
+
+int64_t live_stream_open(db_conn_t *c, const live_open_t *o, char *conflict, size_t n)
+{
+    int64_t district = live_district_of(c, o->org_id);
+    if (district <= 0)
+        return -1;
+    char lock[64];
+    snprintf(lock, sizeof lock, "live.district.%lld", (long long)district);
+    if (db_lock_tx(c, lock) != 0)
+        return -1;
+    int64_t other;
+    int rc = live_find_overlap(c, district, o->starts_at, o->ends_at, 0, &other, conflict, n);
+    if (rc != 0)
+        return rc == 1 ? 0 : -1;
+    int64_t now = time_now_ms(), id = 0;
+    /* approved from the start: the event's own review chain reached the city */
+    db_stmt_t *st = db_prepare(
+        c, "INSERT INTO live_streams (org_id, district_id, title, speaker, starts_at, ends_at, audience, "
+           "description, source_type, stream_url, status, created_by, created_at, updated_at) "
+           "VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'url', ?, 'approved', ?, ?, ?) RETURNING id");
+    if (st) {
+        db_bind_int64(st, 1, o->org_id);
+        db_bind_int64(st, 2, district);
+        db_bind_text(st, 3, o->title);
+        db_bind_text(st, 4, o->speaker);
+        db_bind_int64(st, 5, o->starts_at);
+        db_bind_int64(st, 6, o->ends_at);
+        db_bind_text(st, 7, o->audience);
+        db_bind_text(st, 8, o->description);
+        db_bind_text(st, 9, o->stream_url ? o->stream_url : "");
+        db_bind_int64(st, 10, o->created_by);
+        db_bind_int64(st, 11, now);
+        db_bind_int64(st, 12, now);
+        if (db_step(st) == DB_ROW)
+            id = db_col_int64(st, 0);
+    }
+    db_done(st);
+    if (id <= 0)
+        return -1;
+    if (!o->stream_url) {
+        char url[96], key[33];
+        snprintf(url, sizeof url, LIVE_INGEST_PLAYLIST, (long long)id);
+        st = db_prepare(c, "UPDATE live_streams SET stream_url = ? WHERE id = ?");
+        rc = DB_ERROR;
+        if (st) {
+            db_bind_text(st, 1, url);
+            db_bind_int64(st, 2, id);
+            rc = db_step(st);
+        }
+        db_done(st);
+        if (rc != DB_DONE || live_ingest_new_key(c, id, o->created_by, key) != 0)
+            return -1;
+    }
+    return id;
+}
+
+int live_stream_close(db_conn_t *c, int64_t id, int64_t user, const char *reason)
+{
+    int64_t now = time_now_ms();
+    db_stmt_t *st =
+        db_prepare(c, "UPDATE live_streams SET cancelled_at = ?, cancelled_by = ?, cancel_reason = ?, "
+                      "updated_at = ? WHERE id = ? AND status = 'approved' AND cancelled_at IS NULL "
+                      "AND deleted_at IS NULL AND ends_at > ?");
+    if (!st)
+        return -1;
+    db_bind_int64(st, 1, now);
+    db_bind_int64(st, 2, user);
+    db_bind_text(st, 3, reason);
+    db_bind_int64(st, 4, now);
+    db_bind_int64(st, 5, id);
+    db_bind_int64(st, 6, now);
+    int rc = db_step(st);
+    db_done(st);
+    if (rc != DB_DONE)
+        return -1;
+    return db_changes(c) > 0;
+}
+
+json_t *live_stream_brief(db_conn_t *c, int64_t id, bool with_source)
+{
+    db_stmt_t *st = db_prepare(c, "SELECT " LIVE_COLS ", (SELECT COUNT(*) FROM live_viewers v WHERE "
+                                  "v.stream_id = s.id AND v.last_at > ?) FROM " LIVE_FROM " WHERE s.id = ? "
+                                  "AND s.deleted_at IS NULL");
+    if (!st)
+        return NULL;
+    db_bind_int64(st, 1, time_now_ms() - LIVE_VIEWERS_NOW_MS);
+    db_bind_int64(st, 2, id);
+    json_t *o = NULL;
+    if (db_step(st) == DB_ROW) {
+        o = event_row(st, with_source ? (void *)1 : NULL);
+        json_object_set_new(o, "viewers_now", json_integer(db_col_int64(st, 27)));
+    }
+    db_done(st);
+    return o;
+}
+
 /* ---- the calendar ---- */
 
 static const vfield_t CAL_QUERY[] = {

@@ -27,12 +27,12 @@ static const char *check_session(json_t *v)
     return NULL;
 }
 
-static const vfield_t BEAT_BODY[] = {
+const vfield_t LIVE_BEAT_BODY[LIVE_BEAT_NFIELDS] = {
     {"session", V_STR, true, 1, 64, .check = check_session, .title = "播放会话（播放器生成的随机编号）"},
     {"watched_ms", V_INT, true, 0, MAX_BEAT_MS, .title = "距上次心跳观看的毫秒数（至多 120000）"},
     {"interactions", V_INT, false, 0, 1000, .title = "距上次心跳的点赞、评论次数"},
 };
-static const vfield_t BEAT_OUT[] = {
+const vfield_t LIVE_BEAT_OUT[4] = {
     {"session", V_STR},
     {"counted_ms", V_INT, .title = "本次计入的观看毫秒数"},
     {"watch_ms", V_INT, .title = "本会话累计观看毫秒数"},
@@ -58,26 +58,12 @@ static json_t *times_row(db_stmt_t *st, void *ud)
                      (json_int_t)db_col_int64(st, 2));
 }
 
-static void heartbeat(http_req_t *req)
+/* the beat itself, the stream's window known: records, commits, answers */
+static void beat(http_req_t *req, db_conn_t *c, int64_t id, int64_t starts, int64_t ends, int next_beat)
 {
-    int64_t id;
-    db_conn_t *c = http_db_change(req, &id);
-    if (!c)
-        return;
     json_t *b = http_json_body(req);
     const char *session = jstr(b, "session");
     int64_t watched = jint(b, "watched_ms", 0), inter = jint(b, "interactions", 0);
-    json_t *e =
-        res_load(req, c, &LIVE_EVENTS,
-                 "s.starts_at, s.ends_at, (SELECT COUNT(*) FROM live_ingest i WHERE i.stream_id = s.id)", id,
-                 times_row, NULL, RES_PLAIN);
-    if (!e)
-        return;
-    int64_t starts = json_integer_value(json_array_get(e, 0)),
-            ends = json_integer_value(json_array_get(e, 1));
-    /* a pushed stream's organiser watches the viewers now (15 s): its players beat more often */
-    int next_beat = json_integer_value(json_array_get(e, 2)) ? LIVE_INGEST_BEAT_S : 30;
-    json_decref(e);
     int64_t now = time_now_ms(), user = http_user_id(req);
     int rc;
     db_stmt_t *st;
@@ -147,6 +133,50 @@ static void heartbeat(http_req_t *req)
     http_json(req, 200,
               json_pack("{s:s,s:I,s:I,s:i}", "session", session, "counted_ms", (json_int_t)counted,
                         "watch_ms", (json_int_t)(total + counted), "next_beat_s", next_beat));
+}
+
+static void heartbeat(http_req_t *req)
+{
+    int64_t id;
+    db_conn_t *c = http_db_change(req, &id);
+    if (!c)
+        return;
+    json_t *e =
+        res_load(req, c, &LIVE_EVENTS,
+                 "s.starts_at, s.ends_at, (SELECT COUNT(*) FROM live_ingest i WHERE i.stream_id = s.id)", id,
+                 times_row, NULL, RES_PLAIN);
+    if (!e)
+        return;
+    int64_t starts = json_integer_value(json_array_get(e, 0)),
+            ends = json_integer_value(json_array_get(e, 1));
+    /* a pushed stream's organiser watches the viewers now (15 s): its players beat more often */
+    int next_beat = json_integer_value(json_array_get(e, 2)) ? LIVE_INGEST_BEAT_S : 30;
+    json_decref(e);
+    beat(req, c, id, starts, ends, next_beat);
+}
+
+void live_heartbeat(http_req_t *req, db_conn_t *c, int64_t id)
+{
+    db_stmt_t *st = db_prepare(c, "SELECT s.starts_at, s.ends_at, (SELECT COUNT(*) FROM live_ingest i WHERE "
+                                  "i.stream_id = s.id) FROM live_streams s WHERE s.id = ? AND s.status = "
+                                  "'approved' AND s.cancelled_at IS NULL AND s.deleted_at IS NULL");
+    int rc = DB_ERROR;
+    int64_t starts = 0, ends = 0, ingest = 0;
+    if (st) {
+        db_bind_int64(st, 1, id);
+        if ((rc = db_step(st)) == DB_ROW) {
+            starts = db_col_int64(st, 0);
+            ends = db_col_int64(st, 1);
+            ingest = db_col_int64(st, 2);
+        }
+    }
+    db_done(st);
+    if (rc == DB_ERROR)
+        http_db_error(req, c);
+    else if (rc != DB_ROW)
+        http_error(req, 404, "not_found", "直播不存在或已取消");
+    else
+        beat(req, c, id, starts, ends, ingest ? LIVE_INGEST_BEAT_S : 30);
 }
 
 static void stats(http_req_t *req)
@@ -226,8 +256,8 @@ static void stats(http_req_t *req)
 // clang-format off
 static const http_route_t routes[] = {
     {.method = "POST", .pattern = "/api/v1/live/streams/{id}/heartbeat", .handler = heartbeat, .perm = "live.read",
-     .flags = HTTP_NO_AUDIT, .summary = "直播观看心跳", .resource = &LIVE_EVENTS, HTTP_BODY(BEAT_BODY),
-     HTTP_OUT(BEAT_OUT), .example = "{\"session\":\"contract-{n}\",\"watched_ms\":30000,\"interactions\":1}",
+     .flags = HTTP_NO_AUDIT, .summary = "直播观看心跳", .resource = &LIVE_EVENTS, HTTP_BODY(LIVE_BEAT_BODY),
+     HTTP_OUT(LIVE_BEAT_OUT), .example = "{\"session\":\"contract-{n}\",\"watched_ms\":30000,\"interactions\":1}",
      .notes = "every next_beat_s (30 s; 10 s for a stream pushed to the platform) from the player; 404 unless approved and not cancelled; 409 not_live outside "
               "[start - 30 min, end + 30 min]; a session's watch time grows no faster than the clock"},
     {.method = "GET", .pattern = "/api/v1/live/streams/{id}/stats", .handler = stats, .perm = "live.stats",

@@ -22,6 +22,10 @@ export const lectureApi = {
   addSession: (id, body) => api.post(`${V}/lecture/lectures/${id}/sessions`, body),
   updateSession: (sid, body) => api.patch(`${V}/lecture/sessions/${sid}`, body),
   removeSession: (sid) => api.del(`${V}/lecture/sessions/${sid}`),
+  // a session's live broadcast (讲堂直播)
+  live: (sid, opts) => api.get(`${V}/lecture/sessions/${sid}/live`, undefined, opts),
+  openLive: (sid, body) => api.post(`${V}/lecture/sessions/${sid}/live`, body),
+  closeLive: (sid, reason) => api.post(`${V}/lecture/sessions/${sid}/live/close`, { reason }),
   checkinCode: (sid) => api.get(`${V}/lecture/sessions/${sid}/checkin-code`),
   bookings: (q) => api.get(`${V}/lecture/bookings`, q),
   stats: (q) => api.get(`${V}/lecture/stats`, q),
