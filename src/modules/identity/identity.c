@@ -538,6 +538,7 @@ static const zd_label_t FIELD[] = {{"id", "编号"},
 static const zd_label_t LOG_EVENT[] = {{"bootstrap.done", "三员账号已创建", "success"},
                                        {"bootstrap.weak_password", "初始密码过弱", "warning"},
                                        {"identity.org_pinyin", "组织名称拼音已补全", "info"},
+                                       {"session.touch_failed", "会话活动时间写入失败", "danger"},
                                        {NULL}};
 static const zd_dict_t DICTS[] = {{"log_event", "日志事件", LOG_EVENT},
                                   {"field", "字段", FIELD},
