@@ -155,6 +155,17 @@ static json_t *managed_session(http_req_t *req, db_conn_t *c, int64_t sid)
     return s ? http_defer_json(req, s) : NULL;
 }
 
+/* The session's broadcast, or 0 with the answer sent (404 when it has none) */
+static int64_t live_of(http_req_t *req, db_conn_t *c, int64_t sid)
+{
+    int64_t stream = stream_of(c, sid);
+    if (stream < 0)
+        http_db_error(req, c);
+    else if (!stream)
+        http_error(req, 404, "no_live", "该场次尚未开通直播");
+    return stream > 0 ? stream : 0;
+}
+
 static void get_live(http_req_t *req)
 {
     int64_t sid;
@@ -164,15 +175,9 @@ static void get_live(http_req_t *req)
     json_t *s = managed_session(req, c, sid);
     if (!s)
         return;
-    int64_t stream = stream_of(c, sid);
-    if (stream < 0) {
-        http_db_error(req, c);
+    int64_t stream = live_of(req, c, sid);
+    if (!stream)
         return;
-    }
-    if (!stream) {
-        http_error(req, 404, "no_live", "该场次尚未开通直播");
-        return;
-    }
     json_t *v = organiser_view(req, c, sid, jint(s, "lecture_id", 0), stream);
     if (v)
         http_json(req, 200, json_incref(v));
@@ -333,15 +338,9 @@ static void close_live(http_req_t *req)
     json_t *s = managed_session(req, c, sid);
     if (!s)
         return;
-    int64_t stream = stream_of(c, sid);
-    if (stream < 0) {
-        http_db_error(req, c);
+    int64_t stream = live_of(req, c, sid);
+    if (!stream)
         return;
-    }
-    if (!stream) {
-        http_error(req, 404, "no_live", "该场次尚未开通直播");
-        return;
-    }
     int rc =
         live_stream_close(c, stream, http_user_id(req), reason && *reason ? reason : "组织者关闭讲堂直播");
     if (rc < 0) {
