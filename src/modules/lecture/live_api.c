@@ -155,14 +155,15 @@ static json_t *managed_session(http_req_t *req, db_conn_t *c, int64_t sid)
     return s ? http_defer_json(req, s) : NULL;
 }
 
-/* The session's broadcast, or 0 with the answer sent (404 when it has none) */
-static int64_t live_of(http_req_t *req, db_conn_t *c, int64_t sid)
+/* The session's broadcast, or 0 with the answer sent (404 `none` when it
+ * has none) */
+static int64_t live_of(http_req_t *req, db_conn_t *c, int64_t sid, const char *none)
 {
     int64_t stream = stream_of(c, sid);
     if (stream < 0)
         http_db_error(req, c);
     else if (!stream)
-        http_error(req, 404, "no_live", "该场次尚未开通直播");
+        http_error(req, 404, "no_live", "%s", none);
     return stream > 0 ? stream : 0;
 }
 
@@ -175,7 +176,7 @@ static void get_live(http_req_t *req)
     json_t *s = managed_session(req, c, sid);
     if (!s)
         return;
-    int64_t stream = live_of(req, c, sid);
+    int64_t stream = live_of(req, c, sid, "该场次尚未开通直播");
     if (!stream)
         return;
     json_t *v = organiser_view(req, c, sid, jint(s, "lecture_id", 0), stream);
@@ -338,7 +339,7 @@ static void close_live(http_req_t *req)
     json_t *s = managed_session(req, c, sid);
     if (!s)
         return;
-    int64_t stream = live_of(req, c, sid);
+    int64_t stream = live_of(req, c, sid, "该场次尚未开通直播");
     if (!stream)
         return;
     int rc =
@@ -401,12 +402,7 @@ static int64_t watched_stream(http_req_t *req, db_conn_t *c, int64_t sid)
         http_error(req, 404, "not_found", "讲堂场次不存在");
         return 0;
     }
-    int64_t stream = stream_of(c, sid);
-    if (stream < 0)
-        http_db_error(req, c);
-    else if (!stream)
-        http_error(req, 404, "no_live", "该场次没有直播");
-    return stream > 0 ? stream : 0;
+    return live_of(req, c, sid, "该场次没有直播");
 }
 
 static void play_hls(http_req_t *req)
