@@ -284,6 +284,11 @@ static int pg_exec(db_conn_t *c, const char *sql)
     free(t);
     int rc = check(c, r);
     PQclear(r);
+    if (rc == 0 && str_starts_with(sql, "ROLLBACK TO")) {
+        /* back before the error: the transaction goes on, a later error is its own */
+        h->abort_code = DB_OK;
+        h->abort_msg[0] = 0;
+    }
     return rc;
 }
 

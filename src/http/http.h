@@ -184,6 +184,19 @@ void http_note_audit(http_req_t *req);
  * only with a record of its own. */
 void http_unchanged(http_req_t *req);
 
+/* ---- answering from another thread ----
+ * http_suspend(req, start, ud) in a handler, which then returns without
+ * answering: the server suspends the request's connection (no server thread
+ * waits for it) and calls start(req, ud), which gives req to another thread.
+ * From then on only that thread touches req: it answers (http_json,
+ * http_error…) and calls http_resume(req) as its last touch. The server then
+ * sends the answer after the checks every answer passes (there is one; a
+ * successful change has its audit record). The group commit (http/batch.h)
+ * is built on it. */
+typedef void (*http_suspend_fn)(http_req_t *req, void *ud);
+void http_suspend(http_req_t *req, http_suspend_fn start, void *ud);
+void http_resume(http_req_t *req);
+
 /* Database connection for this request, acquired on first use and released
  * when the request completes (an open transaction is rolled back). NULL
  * after answering 503. */

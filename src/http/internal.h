@@ -65,13 +65,17 @@ struct http_req {
     hdr_t *headers;
     bool queued;
     size_t bytes_sent;
+    /* http_suspend: given to another thread once the handler returns; the
+     * connection stays suspended until that thread's http_resume */
+    http_suspend_fn suspend;
+    void *suspend_ud;
 };
 
 /* server.c: the module of the route at index; arms the request's database
  * fault (X-Zhendi-Fault) when the server allows it. */
 const char *http_server_route_module(const http_server_t *s, int index);
 const char *http_server_tmp_dir(const http_server_t *s); /* the spool directory, DATA/tmp */
-void http_server_fault(const http_server_t *s, http_req_t *req);
+void http_server_fault(const http_server_t *s, http_req_t *req, db_conn_t *c);
 /* request.c: drops the answer set so far (a file descriptor is closed), so
  * that the dispatcher can replace it. */
 void http_reset_response(http_req_t *req);

@@ -193,6 +193,14 @@ static int commit_check(void *ud)
     return 0;
 }
 
+void http_suspend(http_req_t *req, http_suspend_fn start, void *ud)
+{
+    req->suspend = start;
+    req->suspend_ud = ud;
+}
+
+void http_resume(http_req_t *req) { MHD_resume_connection(req->conn); }
+
 db_conn_t *http_db(http_req_t *req)
 {
     if (req->db)
@@ -205,7 +213,7 @@ db_conn_t *http_db(http_req_t *req)
     const http_route_t *rt = req->match.route;
     if (rt && !http_method_safe(req->method) && !(rt->flags & HTTP_NO_AUDIT))
         db_set_commit_check(req->db, commit_check, req);
-    http_server_fault(req->srv, req);
+    http_server_fault(req->srv, req, req->db);
     return req->db;
 }
 

@@ -14,6 +14,7 @@
 #include "core/fileio.h"
 #include "core/log.h"
 #include "core/timeutil.h"
+#include "http/batch.h"
 #include "http/guard.h"
 #include "http/internal.h"
 #include "http/jsonbody.h"
@@ -141,9 +142,9 @@ int http_server_route_count(const http_server_t *s) { return router_count(s->rou
 const char *http_server_route_module(const http_server_t *s, int i) { return router_module_at(s->router, i); }
 const char *http_server_tmp_dir(const http_server_t *s) { return s->spool_dir; }
 
-void http_server_fault(const http_server_t *s, http_req_t *req)
+void http_server_fault(const http_server_t *s, http_req_t *req, db_conn_t *c)
 {
-    if (!s->opt.fault_injection || !db_faultsim() || !req->db)
+    if (!s->opt.fault_injection || !db_faultsim() || !c)
         return;
     const char *v = MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, "X-Zhendi-Fault");
     const char *colon = v ? strchr(v, ':') : NULL;
@@ -155,7 +156,7 @@ void http_server_fault(const http_server_t *s, http_req_t *req)
                       : k == 4 && !strncmp(v, "step", 4)   ? DB_FAULT_STEP
                       : k == 6 && !strncmp(v, "commit", 6) ? DB_FAULT_COMMIT
                                                            : DB_FAULT_NONE;
-    db_fault_arm(req->db, kind, (int)n);
+    db_fault_arm(c, kind, (int)n);
 }
 
 const http_route_t *http_server_route_at(const http_server_t *s, int i, const char **module)
@@ -253,6 +254,15 @@ static void route_label(http_server_t *s, int i, const char **method, const char
 
 void http_server_metrics(http_server_t *s, sbuf_t *o)
 {
+    uint64_t batches, batched;
+    http_batch_stats(&batches, &batched);
+    sbuf_printf(
+        o,
+        "# HELP zhendi_group_commits_total Transactions of the group commit (requests changed together).\n"
+        "# TYPE zhendi_group_commits_total counter\nzhendi_group_commits_total %llu\n"
+        "# HELP zhendi_group_commit_requests_total Requests answered by the group commit.\n"
+        "# TYPE zhendi_group_commit_requests_total counter\nzhendi_group_commit_requests_total %llu\n",
+        (unsigned long long)batches, (unsigned long long)batched);
     sbuf_puts(o, "# HELP zhendi_http_requests_total HTTP requests by route and status.\n"
                  "# TYPE zhendi_http_requests_total counter\n");
     for (int i = 0; i < s->nstats; i++) {
@@ -604,6 +614,8 @@ static bool body_declared_ok(http_req_t *req)
     return valid_body(req, rt->body, rt->nbody, strcmp(req->method, "PATCH") == 0);
 }
 
+static void check_answer(http_req_t *req);
+
 /* The whole body is in: parse it, run the handler. */
 static void on_complete(http_server_t *s, http_req_t *req)
 {
@@ -638,6 +650,16 @@ static void on_complete(http_server_t *s, http_req_t *req)
     if (!valid_query(req) || !body_declared_ok(req))
         return;
     rt->handler(req);
+    if (req->suspend && !req->responded)
+        return; /* answered by another thread: checked when it resumes (on_request) */
+    check_answer(req);
+}
+
+/* What every answer of a handler passes: there is one, the route declared
+ * the query parameters it read, a successful change left its audit record. */
+static void check_answer(http_req_t *req)
+{
+    const http_route_t *rt = req->match.route;
     if (!req->responded) {
         log_msg(LOG_SYSTEM, LOG_ERROR, "http.no_response", "%s %s 没有应答就返回了", rt->method, rt->pattern);
         http_error(req, 500, "internal", "服务器内部错误，请求编号 %s", req->request_id);
@@ -712,6 +734,11 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     }
     if (req->queued)
         return MHD_YES;
+    if (req->suspend) { /* resumed (http_resume): the other thread has answered */
+        req->suspend = NULL;
+        check_answer(req);
+        return http_queue(req);
+    }
     guard_phase(s->guard, conn, GUARD_ANSWER);
     if (req->streaming) {
         req->streaming = false;
@@ -719,6 +746,20 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     }
     if (!req->responded)
         on_complete(s, req);
+    if (req->suspend && !req->responded) {
+        /* its pooled connection back while it waits (an open transaction
+         * rolls back: the other thread does the change on its own);
+         * suspended before it is given away, so that it cannot be resumed
+         * first; from the call on, req is the other thread's */
+        if (req->db) {
+            db_release(req->db);
+            req->db = NULL;
+        }
+        MHD_suspend_connection(conn);
+        req->suspend(req, req->suspend_ud);
+        return MHD_YES;
+    }
+    req->suspend = NULL;
     return http_queue(req);
 }
 
@@ -891,6 +932,7 @@ void http_server_stop(http_server_t *s)
         guard_stop(s->guard);
         /* no connection may be suspended when the daemon stops */
         http_events_close_all();
+        http_batch_drain(s);
         MHD_stop_daemon(s->d);
         s->d = NULL;
     }

@@ -203,6 +203,50 @@ test('30 members booking the last 5 seats at the same moment: exactly 5 confirme
   }
   assert.equal(srv.sql(`SELECT booked FROM lecture_sessions WHERE id = ${sid}`), '6');
   assert.equal(srv.sql(`SELECT COUNT(*) FROM lecture_bookings WHERE session_id = ${sid} AND status = 'confirmed'`), '6');
+  // bookings of the same moment share one COMMIT, each with its own audit record, none for a refusal
+  const m = (await srv.get('/metrics')).body;
+  const commits = Number(m.match(/^zhendi_group_commits_total (\d+)/m)[1]);
+  assert.ok(Number(m.match(/^zhendi_group_commit_requests_total (\d+)/m)[1]) > commits, 'some bookings were committed together');
+  const ids = ok.map((r) => `'${r.json.id}'`).join(',');
+  assert.equal(srv.sql(`SELECT COUNT(*) FROM audit_log WHERE target_type = 'lecture_booking' AND target_id IN (${ids}) AND outcome = 'success'`), '5');
+  assert.equal(srv.sql(`SELECT COUNT(DISTINCT target_id) FROM audit_log WHERE target_type = 'lecture_booking' AND target_id IN (SELECT CAST(id AS TEXT) FROM lecture_bookings WHERE session_id = ${sid})`), '6');
+});
+
+test('a booking whose commit fails is answered 5xx and holds no seat; booking again works', async (t) => {
+  const f = await startServer({ args: ['--demo', '--fault-injection'] });
+  try {
+    const fpd = await f.login('pudong_dangwu', DEMO);
+    const probe = await fpd.request('GET', '/api/v1/lecture/lectures', { headers: { 'x-zhendi-fault': 'prepare:1' } });
+    if (probe.status === 200) {
+      t.skip('this build has no fault injection (only the ASan build has)');
+      return;
+    }
+    const when = Date.now() + 3 * DAY;
+    const r = await fpd.post('/api/v1/lecture/lectures', {
+      title: '故障注入讲堂', speaker: '王老师', place: '浦东新区党群服务中心', capacity: 3,
+      starts_at: iso(when), ends_at: iso(when + 7200000), org_id: fpd.me.user.org_id,
+    });
+    assert.equal(r.status, 201, r.body);
+    assert.equal((await fpd.post(`/api/v1/lecture/lectures/${r.json.id}/submit`)).status, 200);
+    for (const who of ['pudong_shenhe', 'shi_shenhe']) {
+      const c = await f.login(who, DEMO);
+      assert.equal((await c.post(`/api/v1/review/items/${r.json.review_id}/decision`, { action: 'approve', opinion: '同意' })).status, 200);
+    }
+    const sid = r.json.sessions[0].id;
+    const m = await f.login('dangyuan01', DEMO);
+    const audits = f.sql("SELECT COUNT(*) FROM audit_log WHERE target_type = 'lecture_booking'");
+    const failed = await m.request('POST', `/api/v1/lecture/sessions/${sid}/book`, { headers: { 'x-zhendi-fault': 'commit:1' } });
+    assert.ok(failed.status >= 500, failed.body);
+    assert.ok(failed.json.error.message, failed.body);
+    assert.equal(f.sql(`SELECT booked FROM lecture_sessions WHERE id = ${sid}`), '0');
+    assert.equal(f.sql(`SELECT COUNT(*) FROM lecture_bookings WHERE session_id = ${sid}`), '0');
+    assert.equal(f.sql("SELECT COUNT(*) FROM audit_log WHERE target_type = 'lecture_booking'"), audits);
+    const again = await m.post(`/api/v1/lecture/sessions/${sid}/book`);
+    assert.equal(again.status, 201, again.body);
+    assert.equal(f.sql(`SELECT booked FROM lecture_sessions WHERE id = ${sid}`), '1');
+  } finally {
+    await f.stop();
+  }
 });
 
 test('with a waiting list the same rush confirms 5 and wait-lists 25 in order', async () => {

@@ -173,6 +173,17 @@ int64_t booking_book(http_req_t *req, db_conn_t *c, const booking_kind_t *k, int
     return id;
 }
 
+bool booking_answer(http_req_t *req, db_conn_t *c, const audit_entry_t *e, json_t *body)
+{
+    if (audit_write(c, req, e) != 0) {
+        json_decref(body);
+        http_db_error(req, c);
+        return false;
+    }
+    http_json(req, 201, body);
+    return true;
+}
+
 /* ---- the waiting list ---- */
 
 int booking_promote(db_conn_t *c, const booking_kind_t *k, int64_t sid)

@@ -21,6 +21,7 @@
  * never wait for each other in a circle on PostgreSQL. */
 #ifndef ZD_MOD_BOOKING_H
 #define ZD_MOD_BOOKING_H
+#include "auth/auth.h"
 #include "core/db.h"
 #include "http/http.h"
 #include <jansson.h>
@@ -51,6 +52,11 @@ typedef struct {
  * booking's id, *status its state. */
 int64_t booking_book(http_req_t *req, db_conn_t *c, const booking_kind_t *k, int64_t sid,
                      const char **status);
+
+/* The end of a booking's part in the group commit (http/batch.h): writes
+ * its audit record e in c's transaction and answers 201 with body (stolen);
+ * true then, false after answering 5xx. */
+bool booking_answer(http_req_t *req, db_conn_t *c, const audit_entry_t *e, json_t *body);
 
 /* Leaves a live booking (JSON with id, session_id, status) for `to`
  * ("cancelled" or "rejected", with the opinion and the caller as decider)

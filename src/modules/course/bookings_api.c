@@ -9,6 +9,7 @@
  * backends (docs/lecture.md, "Capacity is the database's guarantee"). */
 #include "core/str.h"
 #include "core/timeutil.h"
+#include "http/batch.h"
 #include "http/valid.h"
 #include "modules/course/internal.h"
 #include <stdio.h>
@@ -151,21 +152,18 @@ static const char *status_word(const char *s)
     return !strcmp(s, "pending") ? "待审核" : !strcmp(s, "waitlisted") ? "候补中" : "已确认";
 }
 
-static void book_session(http_req_t *req)
+/* one booking in the group commit's transaction (http/batch.h) */
+static bool book_one(http_req_t *req, db_conn_t *c, int64_t sid)
 {
-    int64_t sid;
-    db_conn_t *c = http_db_change(req, &sid);
-    if (!c)
-        return;
     if (!res_visible(req, c, &CATALOG_SESSIONS, sid))
-        return;
+        return false;
     const char *status = NULL;
     int64_t id = booking_book(req, c, &COURSE_BOOKING, sid, &status);
     if (!id)
-        return;
+        return false;
     json_t *o = load_booking(req, c, &MY_BOOKINGS, id);
     if (!o)
-        return;
+        return false;
     char at[32];
     json_t *out = json_deep_copy(o);
     int64_t starts = 0;
@@ -184,7 +182,16 @@ static void book_session(http_req_t *req)
                         .target = id,
                         .after = o,
                         .detail = http_printf(req, "预约党课面授《%s》（%s）", t, status_word(status))};
-    audit_reply(req, c, true, &ae, 201, out);
+    return booking_answer(req, c, &ae, out);
+}
+
+/* booked together with the bookings of the same moment, one COMMIT for
+ * them all; no thread waits meanwhile (http/batch.h) */
+static void book_session(http_req_t *req)
+{
+    int64_t sid;
+    if (http_param_id(req, "id", &sid))
+        http_batch_submit(req, book_one, sid, COURSE_BOOKING.sessions, sid);
 }
 
 /* the member's own booking; NULL after answering 404 */

@@ -8,6 +8,7 @@
  * with the course matrix): capacity is the database's guarantee there. */
 #include "core/str.h"
 #include "core/timeutil.h"
+#include "http/batch.h"
 #include "http/valid.h"
 #include "modules/lecture/internal.h"
 #include <stdio.h>
@@ -252,26 +253,32 @@ static json_t *load_booking(http_req_t *req, db_conn_t *c, const zd_resource_t *
     return http_defer_json(req, res_load(req, c, r, BOOKING_COLS, id, booking_row, NULL, RES_PLAIN));
 }
 
-static void book_session(http_req_t *req)
+/* one booking in the group commit's transaction (http/batch.h) */
+static bool book_one(http_req_t *req, db_conn_t *c, int64_t sid)
 {
-    int64_t sid;
-    db_conn_t *c = http_db_change(req, &sid);
-    if (!c)
-        return;
     if (!res_visible(req, c, &LECTURE_CATALOG_SESSIONS, sid))
-        return;
+        return false;
     const char *status = NULL;
     int64_t id = booking_book(req, c, &LECTURE_BOOKING, sid, &status);
     if (!id)
-        return;
+        return false;
     json_t *o = load_booking(req, c, &MY_BOOKINGS, id);
     if (!o)
-        return;
+        return false;
     audit_entry_t ae = {.target_type = "lecture_booking", /* the booking, not the session the route names */
                         .target = id,
                         .after = o,
                         .detail = http_printf(req, "预约讲堂《%s》（%s）", jstr(o, "lecture_title"), status)};
-    audit_reply(req, c, true, &ae, 201, json_incref(o));
+    return booking_answer(req, c, &ae, json_incref(o));
+}
+
+/* booked together with the bookings of the same moment, one COMMIT for
+ * them all; no thread waits meanwhile (http/batch.h) */
+static void book_session(http_req_t *req)
+{
+    int64_t sid;
+    if (http_param_id(req, "id", &sid))
+        http_batch_submit(req, book_one, sid, LECTURE_BOOKING.sessions, sid);
 }
 
 /* the member's own booking; NULL after answering 404 */

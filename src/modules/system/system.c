@@ -556,6 +556,7 @@ static const zd_label_t LOG_EVENT[] = {{"server.started", "服务启动", "succe
                                        {"http.upload_failed", "上传文件保存失败", "danger"},
                                        {"http.docx_failed", "Word 文档生成失败", "danger"},
                                        {"http.no_response", "接口未应答", "danger"},
+                                       {"http.batch_thread", "合并提交线程启动失败", "danger"},
                                        {"http.double_response", "接口重复应答", "danger"},
                                        {"http.undeclared_query", "接口读取未声明参数", "danger"},
                                        {"http.unaudited", "成功操作缺少审计", "danger"},
