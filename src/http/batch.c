@@ -33,8 +33,15 @@ static struct {
     item_t *head, **tail;
     http_server_t *running; /* the server of the batch in progress */
     atomic_uint_fast64_t batches, requests;
-} B = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, PTHREAD_COND_INITIALIZER, PTHREAD_ONCE_INIT, NULL, &B.head,
-       NULL, 0, 0};
+} B = {PTHREAD_MUTEX_INITIALIZER,
+       PTHREAD_COND_INITIALIZER,
+       PTHREAD_COND_INITIALIZER,
+       PTHREAD_ONCE_INIT,
+       NULL,
+       &B.head,
+       NULL,
+       0,
+       0};
 
 /* the answer to every request of a batch whose transaction failed: 5xx (a
  * refusal given inside it may have counted seats now rolled back) */
@@ -225,7 +232,8 @@ static void enqueue(http_req_t *req, void *ud)
     pthread_mutex_unlock(&B.mu);
 }
 
-void http_batch_submit(http_req_t *req, http_batch_fn run, int64_t id, const char *lock_table, int64_t lock_id)
+void http_batch_submit(http_req_t *req, http_batch_fn run, int64_t id, const char *lock_table,
+                       int64_t lock_id)
 {
     pthread_once(&B.once, start_worker);
     item_t *it = http_alloc(req, sizeof *it);

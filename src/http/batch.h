@@ -39,7 +39,8 @@ typedef bool (*http_batch_fn)(http_req_t *req, db_conn_t *c, int64_t id);
  * after, without answering. lock_table (a constant: a table with an id
  * column) and lock_id name the row the request changes, taken before any
  * request runs; NULL for none. */
-void http_batch_submit(http_req_t *req, http_batch_fn run, int64_t id, const char *lock_table, int64_t lock_id);
+void http_batch_submit(http_req_t *req, http_batch_fn run, int64_t id, const char *lock_table,
+                       int64_t lock_id);
 
 /* Transactions committed (or failed) by the group commit so far, and the
  * requests they carried (the metrics). */

@@ -235,3 +235,36 @@ test('a push to the platform: the key is the organiser\'s, members play the sess
     await p.stop();
   }
 });
+
+test('a revision that moves a session moves its broadcast; one that would overlap another broadcast of the district does not take effect', async () => {
+  const HOUR = 3600000;
+  const l = await published(`改期直播${Date.now()}`, 40 * 86400000);
+  const sid = l.sessions[0].id;
+  const open = await pd.post(`/api/v1/lecture/sessions/${sid}/live`, { broadcast: 'url', stream_url: 'https://live.example.cn/moved.m3u8' });
+  assert.equal(open.status, 201, open.body);
+  const streamId = open.json.stream.id;
+  const revise = async (starts) => {
+    const r = await pd.put(`/api/v1/lecture/lectures/${l.id}/revision`, { sessions: [{ id: sid, starts_at: iso(starts), ends_at: iso(starts + HOUR), capacity: 10 }] });
+    assert.equal(r.status, 200, r.body);
+    assert.equal((await pd.post(`/api/v1/lecture/lectures/${l.id}/revision/submit`)).status, 200);
+  };
+  const decide = (who) => who.post(`/api/v1/review/items/${l.review_id}/decision`, { action: 'approve', opinion: '同意' });
+  const later = Date.parse(l.sessions[0].starts_at) + 86400000;
+  await revise(later);
+  for (const who of [pdReviewer, city]) assert.equal((await decide(who)).status, 200);
+  let s = (await pd.get(`/api/v1/live/streams/${streamId}`)).json;
+  assert.equal(Date.parse(s.starts_at), later, 'the broadcast follows its session');
+  assert.equal(Date.parse(s.ends_at), later + HOUR);
+
+  // another broadcast of Pudong two days later: moving the session onto it is refused at the city's approval
+  const other = await published(`同区直播${Date.now()}`, 42 * 86400000);
+  assert.equal((await pd.post(`/api/v1/lecture/sessions/${other.sessions[0].id}/live`, { broadcast: 'url', stream_url: 'https://live.example.cn/other.m3u8' })).status, 201);
+  await revise(Date.parse(other.sessions[0].starts_at));
+  assert.equal((await decide(pdReviewer)).status, 200);
+  const refused = await decide(city);
+  assert.equal(refused.status, 409, refused.body);
+  assert.match(refused.json.error.message, /时间重叠/);
+  s = (await pd.get(`/api/v1/live/streams/${streamId}`)).json;
+  assert.equal(Date.parse(s.starts_at), later, 'nothing moved');
+  assert.equal(Date.parse((await pd.get(`/api/v1/lecture/lectures/${l.id}`)).json.sessions[0].starts_at), later);
+});

@@ -71,6 +71,10 @@ int lecture_live_attach(db_conn_t *c, json_t *sessions);
 /* Cancels the live streams of every session of the lecture (its
  * cancellation): the number cancelled, -1 on a database error. */
 int lecture_live_close_all(db_conn_t *c, int64_t lecture_id, int64_t user, const char *reason);
+/* The lecture's open broadcasts follow their sessions' times (after a
+ * revision moved them): 1 done, 0 when a moved stream would overlap another
+ * approved stream of its district (its title in conflict), -1 on error. */
+int lecture_live_follow(db_conn_t *c, int64_t lecture_id, char *conflict, size_t n);
 int lecture_live_routes(zd_app_t *app, char *err, size_t errlen);
 
 int lecture_demo(zd_app_t *app, char *err, size_t errlen);

@@ -861,6 +861,13 @@ int lecture_revised(db_conn_t *c, const review_event_t *ev, json_t *ch)
         review_hook_conflict("%s", conflict);
     if (ap != 0)
         return -1;
+    /* a moved session's broadcast moves with it */
+    int lf = lecture_live_follow(c, id, conflict, sizeof conflict);
+    if (lf == 0)
+        review_hook_conflict("场次改期后，其直播与本区已批准的直播《%s》时间重叠，修订不能生效（请退回修改）",
+                             conflict);
+    if (lf != 1)
+        return -1;
     if (jhas(ch, "title") && review_retitle(c, &LECTURE_REVIEW, id, NULL, title) != 0)
         return -1;
     return lecture_index(c, id);

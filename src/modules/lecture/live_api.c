@@ -392,6 +392,39 @@ int lecture_live_close_all(db_conn_t *c, int64_t lecture_id, int64_t user, const
     return rc == DB_DONE ? n : -1;
 }
 
+int lecture_live_follow(db_conn_t *c, int64_t lecture_id, char *conflict, size_t n)
+{
+    db_stmt_t *st = db_prepare(
+        c,
+        "SELECT l.stream_id, s.starts_at, s.ends_at FROM lecture_session_live l "
+        "JOIN lecture_sessions s ON s.id = l.session_id JOIN live_streams v ON v.id = l.stream_id "
+        "WHERE l.lecture_id = ? AND v.cancelled_at IS NULL AND (v.starts_at <> s.starts_at OR v.ends_at <> "
+        "s.ends_at) ORDER BY l.session_id");
+    if (!st)
+        return -1;
+    db_bind_int64(st, 1, lecture_id);
+    json_t *moves = json_array();
+    int rc;
+    while ((rc = db_step(st)) == DB_ROW)
+        json_array_append_new(moves,
+                              json_pack("[I,I,I]", (json_int_t)db_col_int64(st, 0),
+                                        (json_int_t)db_col_int64(st, 1), (json_int_t)db_col_int64(st, 2)));
+    db_done(st);
+    int ret = rc == DB_DONE ? 1 : -1;
+    size_t i;
+    json_t *m;
+    json_array_foreach(moves, i, m)
+    {
+        if (ret != 1)
+            break;
+        ret = live_stream_move(c, json_integer_value(json_array_get(m, 0)),
+                               json_integer_value(json_array_get(m, 1)),
+                               json_integer_value(json_array_get(m, 2)), conflict, n);
+    }
+    json_decref(moves);
+    return ret;
+}
+
 /* ---- the members' side ---- */
 
 /* The stream of a session the caller may see (the catalogue's rule);

@@ -41,6 +41,13 @@ const char *live_url_problem(const char *url);
  * district's transaction lock as the city's approval does. */
 int64_t live_stream_open(db_conn_t *c, const live_open_t *o, char *conflict, size_t n);
 
+/* Moves a stream to [starts, ends) in the caller's transaction, when the
+ * event it broadcasts has moved: 1 moved (or nothing to move: cancelled,
+ * ended or missing), 0 when another approved stream of its district
+ * overlaps the new time (its title copied into conflict, up to n bytes),
+ * -1 on a database error. Takes the district's lock as opening does. */
+int live_stream_move(db_conn_t *c, int64_t id, int64_t starts, int64_t ends, char *conflict, size_t n);
+
 /* Calls an approved stream off (cancelled, by user, with reason): 1 done,
  * 0 when already cancelled or ended, -1 on a database error. Nobody is
  * notified here: the opening module tells its own audience. */

@@ -1036,6 +1036,40 @@ int64_t live_stream_open(db_conn_t *c, const live_open_t *o, char *conflict, siz
     return id;
 }
 
+int live_stream_move(db_conn_t *c, int64_t id, int64_t starts, int64_t ends, char *conflict, size_t n)
+{
+    db_stmt_t *st =
+        db_prepare(c, "SELECT district_id FROM live_streams WHERE id = ? AND status = 'approved' AND "
+                      "cancelled_at IS NULL AND deleted_at IS NULL");
+    if (!st)
+        return -1;
+    db_bind_int64(st, 1, id);
+    int rc = db_step(st);
+    int64_t district = rc == DB_ROW ? db_col_int64(st, 0) : 0;
+    db_done(st);
+    if (rc != DB_ROW)
+        return rc == DB_DONE ? 1 : -1;
+    char lock[64];
+    snprintf(lock, sizeof lock, "live.district.%lld", (long long)district);
+    if (db_lock_tx(c, lock) != 0)
+        return -1;
+    int64_t other;
+    rc = live_find_overlap(c, district, starts, ends, id, &other, conflict, n);
+    if (rc != 0)
+        return rc == 1 ? 0 : -1;
+    st = db_prepare(c, "UPDATE live_streams SET starts_at = ?, ends_at = ?, updated_at = ? WHERE id = ?");
+    rc = DB_ERROR;
+    if (st) {
+        db_bind_int64(st, 1, starts);
+        db_bind_int64(st, 2, ends);
+        db_bind_int64(st, 3, time_now_ms());
+        db_bind_int64(st, 4, id);
+        rc = db_step(st);
+    }
+    db_done(st);
+    return rc == DB_DONE ? 1 : -1;
+}
+
 int live_stream_close(db_conn_t *c, int64_t id, int64_t user, const char *reason)
 {
     int64_t now = time_now_ms();
