@@ -191,6 +191,9 @@ test('a push to the platform: the key is the organiser\'s, members play the sess
   assert.equal(r.json.push.push_url, `${r.json.push.server_url}/${key}`);
   const playlist = `/api/v1/lecture/live/${sid}/hls/index.m3u8`;
   assert.equal(r.json.play_url, playlist);
+  assert.equal((await member.post(`/api/v1/lecture/sessions/${sid}/book`)).status, 201);
+  const started = async () => (await member.get('/api/v1/notifications')).json.items
+    .filter((x) => x.kind === 'lecture.live' && x.title.startsWith('讲堂直播已开始') && x.title.includes(l.title));
   const page = await member.get(`/api/v1/lecture/catalog/${l.id}`);
   assert.ok(!page.body.includes(key), 'the members\' page does not carry the key');
   assert.equal(page.json.sessions[0].live.phase, 'upcoming');
@@ -205,6 +208,9 @@ test('a push to the platform: the key is the organiser\'s, members play the sess
       return x?.phase === 'live' && x;
     });
     assert.equal(live.publishing, true);
+    const told = await started();
+    assert.equal(told.length, 1, 'the booked member is told once the push has begun');
+    assert.equal(told[0].link, `/m/lectures/${l.id}`);
     const m3u8 = await until('the playlist', async () => {
       const x = await member.get(playlist);
       return x.status === 200 && /#EXTINF/.test(x.body) && x;

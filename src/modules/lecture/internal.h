@@ -75,6 +75,9 @@ int lecture_live_close_all(db_conn_t *c, int64_t lecture_id, int64_t user, const
  * revision moved them): 1 done, 0 when a moved stream would overlap another
  * approved stream of its district (its title in conflict), -1 on error. */
 int lecture_live_follow(db_conn_t *c, int64_t lecture_id, char *conflict, size_t n);
+/* live.h's start hook: the first push of a session's broadcast tells the
+ * members booked on it (lecture.live) that it has begun. */
+int lecture_live_started(db_conn_t *c, int64_t stream_id);
 int lecture_live_routes(zd_app_t *app, char *err, size_t errlen);
 
 int lecture_demo(zd_app_t *app, char *err, size_t errlen);

@@ -6,6 +6,7 @@
 #include "core/timeutil.h"
 #include "http/valid.h"
 #include "modules/lecture/internal.h"
+#include "modules/live/live.h"
 #include "modules/notify/notify.h"
 #include "modules/progress/progress.h"
 #include <stdio.h>
@@ -153,6 +154,10 @@ static int init(zd_app_t *app, char *err, size_t errlen)
     }
     if (review_register(&LECTURE_REVIEW) != 0) {
         snprintf(err, errlen, "lecture: cannot register the review kind lecture");
+        return -1;
+    }
+    if (live_on_start(lecture_live_started) != 0) {
+        snprintf(err, errlen, "lecture: cannot register the live start hook");
         return -1;
     }
     if (app->http && !progress_started) {

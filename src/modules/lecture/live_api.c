@@ -184,8 +184,9 @@ static void get_live(http_req_t *req)
         http_json(req, 200, json_incref(v));
 }
 
-/* tells the members booked on the session (pending, confirmed, waitlisted) */
-static int tell_booked(db_conn_t *c, json_t *s, int64_t actor, bool ingest)
+/* tells the members booked on the session (pending, confirmed, waitlisted):
+ * the broadcast is opened (started false) or its push has begun */
+static int tell_booked(db_conn_t *c, json_t *s, int64_t actor, bool ingest, bool started)
 {
     db_stmt_t *st = db_prepare(c, "SELECT user_id FROM lecture_bookings WHERE session_id = ? AND status IN "
                                   "('pending', 'confirmed', 'waitlisted', 'attended') ORDER BY id");
@@ -199,8 +200,9 @@ static int tell_booked(db_conn_t *c, json_t *s, int64_t actor, bool ingest)
     db_done(st);
     const char *t = jstr(s, "title");
     char title[640], at[32], link[64];
-    snprintf(title, sizeof title, "讲堂直播：《%.*s》%s 场次将在线直播", (int)utf8_prefix(t, strlen(t), 80),
-             t, booking_fmt_time(jint(s, "starts", 0), at, sizeof at));
+    snprintf(title, sizeof title,
+             started ? "讲堂直播已开始：《%.*s》%s 场次" : "讲堂直播：《%.*s》%s 场次将在线直播",
+             (int)utf8_prefix(t, strlen(t), 80), t, booking_fmt_time(jint(s, "starts", 0), at, sizeof at));
     snprintf(link, sizeof link, "/m/lectures/%lld", (long long)jint(s, "lecture_id", 0));
     size_t i;
     json_t *u;
@@ -211,8 +213,9 @@ static int tell_booked(db_conn_t *c, json_t *s, int64_t actor, bool ingest)
         notify_msg_t m = {.user_id = json_integer_value(u),
                           .kind = "lecture.live",
                           .title = title,
-                          .body = ingest ? "开播后在讲堂页面即可观看"
-                                         : "开播后在讲堂页面即可观看（外部直播平台）",
+                          .body = started  ? "现在打开讲堂页面即可观看"
+                                  : ingest ? "开播后在讲堂页面即可观看"
+                                           : "开播后在讲堂页面即可观看（外部直播平台）",
                           .link = link,
                           .org_id = jint(s, "org_id", 0),
                           .created_by = actor};
@@ -305,7 +308,7 @@ static void open_live(http_req_t *req)
         rc = db_step(st);
     }
     db_done(st);
-    int told = rc == DB_DONE ? tell_booked(c, s, http_user_id(req), ingest) : -1;
+    int told = rc == DB_DONE ? tell_booked(c, s, http_user_id(req), ingest, false) : -1;
     if (told < 0) {
         http_db_error(req, c);
         return;
@@ -390,6 +393,25 @@ int lecture_live_close_all(db_conn_t *c, int64_t lecture_id, int64_t user, const
     }
     json_decref(ids);
     return rc == DB_DONE ? n : -1;
+}
+
+int lecture_live_started(db_conn_t *c, int64_t stream_id)
+{
+    db_stmt_t *st =
+        db_prepare(c, "SELECT " SESSION_LIVE_COLS " FROM lecture_session_live x "
+                      "JOIN lecture_sessions s ON s.id = x.session_id JOIN lectures l ON l.id = s.lecture_id "
+                      "WHERE x.stream_id = ?");
+    if (!st)
+        return -1;
+    db_bind_int64(st, 1, stream_id);
+    int rc = db_step(st);
+    json_t *s = rc == DB_ROW ? session_live_row(st, NULL) : NULL;
+    db_done(st);
+    if (rc != DB_ROW)
+        return rc == DB_DONE ? 0 : -1; /* not a lecture's stream */
+    int told = tell_booked(c, s, 0, true, true);
+    json_decref(s);
+    return told < 0 ? -1 : 0;
 }
 
 int lecture_live_follow(db_conn_t *c, int64_t lecture_id, char *conflict, size_t n)

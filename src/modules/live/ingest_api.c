@@ -307,6 +307,18 @@ static bool form_field(const char *body, size_t len, const char *field, char *ou
 
 static bool key_ok(const char *k) { return strlen(k) == 32 && strspn(k, "0123456789abcdef") == 32; }
 
+static live_start_fn start_hooks[4];
+
+int live_on_start(live_start_fn fn)
+{
+    for (size_t i = 0; i < sizeof start_hooks / sizeof *start_hooks; i++)
+        if (!start_hooks[i] || start_hooks[i] == fn) {
+            start_hooks[i] = fn;
+            return 0;
+        }
+    return -1;
+}
+
 static void on_publish(http_req_t *req)
 {
     if (!from_nginx(req))
@@ -324,12 +336,12 @@ static void on_publish(http_req_t *req)
     if (!c || !http_begin(req, c))
         return;
     int64_t now = time_now_ms();
-    db_stmt_t *st = db_prepare(
-        c, "SELECT i.stream_id, s.starts_at, s.ends_at, s.status, COALESCE(s.cancelled_at, 0), "
-           "COALESCE(s.deleted_at, 0) FROM live_ingest i JOIN live_streams s ON s.id = i.stream_id "
-           "WHERE i.stream_key = ?" FOR_UPDATE_CLAUSE);
+    db_stmt_t *st =
+        db_prepare(c, "SELECT i.stream_id, s.starts_at, s.ends_at, s.status, COALESCE(s.cancelled_at, 0), "
+                      "COALESCE(s.deleted_at, 0), COALESCE(i.last_published_at, 0) FROM live_ingest i "
+                      "JOIN live_streams s ON s.id = i.stream_id WHERE i.stream_key = ?" FOR_UPDATE_CLAUSE);
     int rc = DB_ERROR;
-    int64_t id = 0, starts = 0, ends = 0, cancelled = 0, deleted = 0;
+    int64_t id = 0, starts = 0, ends = 0, cancelled = 0, deleted = 0, before = 0;
     bool approved = false;
     if (st) {
         db_bind_text(st, 1, key);
@@ -340,6 +352,7 @@ static void on_publish(http_req_t *req)
             approved = !strcmp(db_col_text(st, 3), "approved");
             cancelled = db_col_int64(st, 4);
             deleted = db_col_int64(st, 5);
+            before = db_col_int64(st, 6);
         }
     }
     db_done(st);
@@ -373,6 +386,10 @@ static void on_publish(http_req_t *req)
         rc = db_step(st);
     }
     db_done(st);
+    /* the first push: the opening module tells its audience it has begun */
+    for (size_t i = 0; rc == DB_DONE && !why && !before && i < sizeof start_hooks / sizeof *start_hooks; i++)
+        if (start_hooks[i] && start_hooks[i](c, id) != 0)
+            rc = DB_ERROR;
     if (rc != DB_DONE || db_commit(c) != 0) {
         http_db_error(req, c);
         return;

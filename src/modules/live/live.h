@@ -41,6 +41,14 @@ const char *live_url_problem(const char *url);
  * district's transaction lock as the city's approval does. */
 int64_t live_stream_open(db_conn_t *c, const live_open_t *o, char *conflict, size_t n);
 
+/* Called in the transaction of a pushed stream's first push (not of a push
+ * resumed after a break): the module that opened the stream tells its
+ * audience that it has begun. 0, or -1 on a database error (the push is
+ * then refused with 5xx and nginx-rtmp retries). Registered at a module's
+ * init, at most 4. */
+typedef int (*live_start_fn)(db_conn_t *c, int64_t stream_id);
+int live_on_start(live_start_fn fn);
+
 /* Moves a stream to [starts, ends) in the caller's transaction, when the
  * event it broadcasts has moved: 1 moved (or nothing to move: cancelled,
  * ended or missing), 0 when another approved stream of its district
