@@ -209,7 +209,8 @@ try {
   const cpu = cpuOf(pid) - c0, ncpu = nodeCpu() - n0;
   console.log(`indexing (local model, embedded while indexed): ${D - seedDocs} documents, ${bulk} chunks in ${secs.toFixed(1)} s = ${Math.round(bulk / secs)} chunks/s upload to done (uploads took ${up.toFixed(1)} s); load before ${l0}, after ${load()}`);
   console.log(`  server CPU ${cpu.toFixed(1)} s (user + system, all threads) = ${Math.round(bulk / cpu)} chunks per CPU second, ${(cpu / secs).toFixed(2)} cores busy on average; the bench's own node CPU ${ncpu.toFixed(1)} s`);
-  const vs = (await admin.get('/api/v1/search/vector')).json;
+  // a new session: the admin's may have expired during a long bulk
+  const vs = (await (await srv.admin()).get('/api/v1/search/vector')).json;
   console.log(`vector index: ${JSON.stringify(vs.index || vs).slice(0, 300)}`);
 
   // 3. queries
