@@ -21,7 +21,14 @@
 //  3. Q queries (default 300: words and 2–4 character parts of sentences
 //     drawn from the corpus, and the evaluation set's queries) one at a time
 //     in keyword mode and in hybrid mode: p50/p95/p99 and mean matches.
-// It prints the machine's load average before and after each phase.
+// It prints the machine's load average before and after each phase, and
+// during the bulk a running rate every STEP chunks (env BENCH_STEP, default
+// 50,000): chunks/s and chunks per server CPU second of that stretch, so a
+// rate that falls with the index's size shows where. BENCH_KEEP=1 leaves the
+// data directory (its path printed) for inspection. BENCH_QUERY_MS=M sends
+// a hybrid query every M ms during the bulk (as users would), which keeps
+// the vector replica caught up and so starts its background HNSW build past
+// search_hnsw_threshold vectors; their latencies are printed after the bulk.
 //
 //   ZHENDI_BIN=build/zhendi node bench/search-million.mjs [N] [Q] [C] [U]
 //   scripts/pg-test.sh env ZHENDI_BIN=build/zhendi node bench/search-million.mjs 100000   (PostgreSQL)
@@ -95,26 +102,17 @@ console.log(`machine: ${cpus().length} cores, load ${load()}; ${TEST_PG ? 'Postg
 
 // the server's CPU seconds (user + system, /proc): chunks per CPU second
 // is the figure a loaded machine does not distort (the wall clock is)
-function serverPid() {
-  for (const d of readdirSync('/proc')) {
-    if (!/^\d+$/.test(d)) continue;
-    try {
-      const st = readFileSync(`/proc/${d}/stat`, 'utf8');
-      if (st.includes('(zhendi)') && Number(st.slice(st.lastIndexOf(')') + 2).split(' ')[1]) === process.pid) return d;
-    } catch { /* gone meanwhile */ }
-  }
-  return null;
-}
 const cpuOf = (pid) => {
-  if (!pid) return NaN;
-  const f = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const f = readFileSync(`/proc/${pid}/stat`, 'utf8');
   const v = f.slice(f.lastIndexOf(')') + 2).split(' ');
   return (Number(v[11]) + Number(v[12])) / 100;
 };
 const nodeCpu = () => { const u = process.cpuUsage(); return (u.user + u.system) / 1e6; };
 
-const srv = await startServer({ args: ['--demo', '--workers', '2'] });
-const pid = serverPid();
+const STEP = Number(process.env.BENCH_STEP || 50000);
+const srv = await startServer({ args: ['--demo', '--workers', '2'], keepData: !!process.env.BENCH_KEEP });
+if (process.env.BENCH_KEEP) console.log(`data directory: ${srv.data}`);
+const pid = srv.proc.pid; // the server itself (startServer spawns it directly)
 try {
   const pd = await srv.login('pudong_dangwu', DEMO);
   const admin = await srv.admin();
@@ -172,16 +170,47 @@ try {
   const l0 = load();
   const c0 = cpuOf(pid), n0 = nodeCpu();
   t = performance.now();
+  // the running rate: chunk count polled every second, printed per STEP
+  let mark = { n: seedChunks, t, cpu: c0 }, polling = true;
+  const poller = (async () => {
+    while (polling) {
+      await sleep(1000);
+      if (!polling) break;
+      const n = await chunkCount(), now = performance.now(), cpuNow = cpuOf(pid);
+      if (n - seedChunks >= Math.ceil((mark.n - seedChunks + 1) / STEP) * STEP || (!polling && n > mark.n)) {
+        const dn = n - mark.n, dt = (now - mark.t) / 1000, dc = cpuNow - mark.cpu;
+        console.log(`  at ${n} chunks: ${Math.round(dn / dt)} chunks/s, ${Math.round(dn / dc)} chunks per CPU second (${(dc / dt).toFixed(2)} cores) over the last ${dn} chunks; ${((now - t) / 1000).toFixed(0)} s; load ${load()}`);
+        mark = { n, t: now, cpu: cpuNow };
+      }
+    }
+  })();
+  const QMS = Number(process.env.BENCH_QUERY_MS || 0), during = [];
+  const querier = (async () => {
+    for (let i = 0; QMS && polling; i++) {
+      await sleep(QMS);
+      const t1 = performance.now();
+      const r = await pd.post('/api/v1/search', { q: queries[i % queries.length], mode: 'hybrid', kinds: ['kb_chunk'], kb_ids: [kb.id], page_size: 10, top_k: 10, facets: false });
+      if (r.status === 200) during.push(performance.now() - t1);
+    }
+  })();
   await upload(seedDocs, D);
   const up = (performance.now() - t) / 1000;
   await settle(D);
+  polling = false;
+  await poller;
+  await querier;
+  if (QMS) {
+    during.sort((a, b) => a - b);
+    console.log(`  ${during.length} hybrid queries during the bulk (one every ${QMS} ms): p50 ${pct(during, 50)?.toFixed(1)} ms, p95 ${pct(during, 95)?.toFixed(1)} ms, max ${during.at(-1)?.toFixed(1)} ms`);
+  }
   const secs = (performance.now() - t) / 1000;
   const all = await chunkCount();
   const bulk = all - seedChunks;
   const cpu = cpuOf(pid) - c0, ncpu = nodeCpu() - n0;
   console.log(`indexing (local model, embedded while indexed): ${D - seedDocs} documents, ${bulk} chunks in ${secs.toFixed(1)} s = ${Math.round(bulk / secs)} chunks/s upload to done (uploads took ${up.toFixed(1)} s); load before ${l0}, after ${load()}`);
   console.log(`  server CPU ${cpu.toFixed(1)} s (user + system, all threads) = ${Math.round(bulk / cpu)} chunks per CPU second, ${(cpu / secs).toFixed(2)} cores busy on average; the bench's own node CPU ${ncpu.toFixed(1)} s`);
-  const vs = (await admin.get('/api/v1/search/vector')).json;
+  // a new session: the admin's may have expired during a long bulk
+  const vs = (await (await srv.admin()).get('/api/v1/search/vector')).json;
   console.log(`vector index: ${JSON.stringify(vs.index || vs).slice(0, 300)}`);
 
   // 3. queries

@@ -104,12 +104,16 @@ int64_t kb_doc_enqueue(db_conn_t *c, int64_t doc_id, int64_t org_id, int64_t use
 json_t *kb_param_load(http_req_t *req, db_conn_t *c, int64_t *kb_id);
 static json_t *kb_of(http_req_t *req, db_conn_t *c, int64_t *kb_id) { return kb_param_load(req, c, kb_id); }
 
-/* the knowledge base {id} in scope, or NULL after 404 */
+/* the knowledge base {id} in scope, or NULL after 404; without its counts:
+ * the document and chunk routes need its scope, owner and name, and an
+ * upload calls this inside its write transaction, where counting a large
+ * base's documents and chunks held SQLite's one writer slot from the
+ * indexing jobs (docs/benchmarks.md, indexing to 1,000,000 chunks) */
 json_t *kb_param_load(http_req_t *req, db_conn_t *c, int64_t *kb_id)
 {
     if (!http_param_id(req, "id", kb_id))
         return NULL;
-    return http_defer_json(req, res_load(req, c, &KBS, KB_COLS, *kb_id, kb_row, NULL, RES_PLAIN));
+    return http_defer_json(req, res_load(req, c, &KBS, KB_BASE_COLS, *kb_id, kb_row, NULL, RES_PLAIN));
 }
 
 /* the document {doc_id} of knowledge base {id} in scope, or NULL after 404 */

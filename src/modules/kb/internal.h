@@ -17,12 +17,16 @@ extern const search_kind_t KB_CHUNK_SEARCH;
 /* the statuses of a document's indexing */
 extern const char *const DOC_STATUSES[];
 
-#define KB_COLS                                                                                              \
+/* the base's own columns; KB_COLS adds its live document and chunk counts
+ * (over the partial indexes kb_documents_live / kb_chunks_live, migration
+ * 0411: never a read of the rows themselves) */
+#define KB_BASE_COLS                                                                                         \
     "k.id, k.org_id, (SELECT name FROM orgs WHERE id = k.org_id), k.name, k.description, k.embedding, "      \
-    "k.chunk_rule, k.retrieval, k.created_by, k.created_at, k.updated_at, (SELECT COUNT(*) FROM "            \
-    "kb_documents x WHERE x.kb_id = k.id AND x.deleted_at IS NULL), (SELECT COUNT(*) FROM kb_chunks x "      \
-    "WHERE "                                                                                                 \
-    "x.kb_id = k.id AND x.deleted_at IS NULL)"
+    "k.chunk_rule, k.retrieval, k.created_by, k.created_at, k.updated_at"
+#define KB_COLS                                                                                              \
+    KB_BASE_COLS ", (SELECT COUNT(*) FROM kb_documents x WHERE x.kb_id = k.id AND x.deleted_at IS NULL), "   \
+                 "(SELECT COUNT(*) FROM kb_chunks x WHERE x.kb_id = k.id AND x.deleted_at IS NULL)"
+/* a row of KB_COLS, or of KB_BASE_COLS (then without the counts) */
 json_t *kb_row(db_stmt_t *st, void *ud);
 
 /* Indexes chunk id in the search service (removes it when disabled or

@@ -39,8 +39,10 @@ json_t *kb_row(db_stmt_t *st, void *ud)
     json_object_set_new(o, "created_by", json_integer(db_col_int64(st, 8)));
     json_object_set_new(o, "created_at", json_time(db_col_int64(st, 9)));
     json_object_set_new(o, "updated_at", json_time(db_col_int64(st, 10)));
-    json_object_set_new(o, "document_count", json_integer(db_col_int64(st, 11)));
-    json_object_set_new(o, "chunk_count", json_integer(db_col_int64(st, 12)));
+    if (db_col_count(st) > 12) {
+        json_object_set_new(o, "document_count", json_integer(db_col_int64(st, 11)));
+        json_object_set_new(o, "chunk_count", json_integer(db_col_int64(st, 12)));
+    }
     return o;
 }
 

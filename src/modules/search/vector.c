@@ -33,7 +33,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 /* an upsert: on PostgreSQL a write racing a fit must not fail on the key */
 #define UPSERT_VEC                                                                                           \
@@ -431,8 +433,9 @@ static pthread_mutex_t g_sync_mu = PTHREAD_MUTEX_INITIALIZER;
 static char g_hnsw_dir[1024]; /* DATA/search: the saved graphs */
 static atomic_bool g_stop;
 
-#define HNSW_M   16
-#define HNSW_EFC 100
+#define HNSW_BUILD_NICE 10
+#define HNSW_M          16
+#define HNSW_EFC        100
 
 static void ix_pend(vindex_t *x, int64_t id)
 {
@@ -603,6 +606,13 @@ static void *ix_builder(void *arg)
     bjob_t *j = arg;
     vindex_t *ix = &g_ixs[j->slot];
     int64_t t0 = time_mono_ns();
+    /* below the indexing jobs and the queries (nice 10, inherited by the
+     * threads hnsw_insert_many starts): the flat scan answers meanwhile, so
+     * the graph may take longer, but indexing and queries are not starved
+     * of the cores by it (docs/benchmarks.md, indexing to 1,000,000) */
+    if (setpriority(PRIO_PROCESS, (id_t)gettid(), HNSW_BUILD_NICE) != 0)
+        log_msg(LOG_SYSTEM, LOG_WARN, "search.hnsw_nice", "无法降低向量图构建线程的优先级：%s",
+                strerror(errno));
     hnsw_t *h = hnsw_new(j->dim, HNSW_M, HNSW_EFC, (uint64_t)j->model * 2654435761u + 1);
     /* the snapshot linked on search_hnsw_threads threads (0: min(cores, 4)) */
     if (h && hnsw_insert_many(h, j->n, j->ids, j->vecs, (int)search_hnsw_threads, &g_stop) != 0) {
