@@ -1,0 +1,11 @@
+-- Keyword search reads, for every match of the FTS5 index, the columns its
+-- scope, filters, order and score need — kind, org_id, created_by,
+-- district_id, doc_time, weight — from the document's row. The rows carry
+-- the title, body, tags and attributes too (about 8 to a page), so a query
+-- matching tens of thousands of chunks read as many table pages, most of
+-- them not in the cache. This index holds just those columns, keyed by id
+-- (about 100 to a page); query.c joins through it (INDEXED BY) and reads
+-- the full rows of the page only (docs/search.md "The cost of a keyword
+-- query"). PostgreSQL ranks with ts_rank over the tsvector in the row
+-- itself, so it has no use for it (0404_search_rank.pg.sql).
+CREATE INDEX search_docs_rank ON search_docs (id, kind, org_id, created_by, district_id, doc_time, weight);
