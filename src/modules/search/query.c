@@ -106,9 +106,8 @@ static void build_where(http_req_t *req, const sq_t *p, const char *expr, bool p
         qb_text(w, json_string_value(v));
         qb_sql(w, ")");
     }
-    if (json_array_size(p->kb_ids)) {
-        qb_sql(w, " AND EXISTS (SELECT 1 FROM search_doc_facets x WHERE x.doc_id = d.id AND x.name = 'kb_id' "
-                  "AND x.value IN (");
+    if (json_array_size(p->kb_ids)) { /* the kb_id attribute, kept on the row (0404_search_rank.sql) */
+        qb_sql(w, " AND d.kb_id IN (");
         json_array_foreach(p->kb_ids, i, v)
         {
             char id[24];
@@ -117,7 +116,7 @@ static void build_where(http_req_t *req, const sq_t *p, const char *expr, bool p
                 qb_sql(w, ", ");
             qb_text(w, id);
         }
-        qb_sql(w, "))");
+        qb_sql(w, ")");
     }
     if (p->district_id) {
         qb_sql(w, " AND d.district_id = ");
