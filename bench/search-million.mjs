@@ -127,7 +127,9 @@ const DUMP = process.env.SEARCH_BENCH_DUMP || '';
 const dump = [];
 if (DATA) mkdirSync(DATA, { recursive: true });
 const kept = DATA && existsSync(`${DATA}/bench-kb.json`) ? JSON.parse(readFileSync(`${DATA}/bench-kb.json`, 'utf8')) : null;
-const srv = await startServer({ args: ['--demo', '--workers', '2'], ...(DATA ? { dataDir: DATA } : {}) });
+// PostgreSQL: the database of a kept index is named in bench-kb.json (a
+// later run, in another scripts/pg-test.sh call or process, uses it again)
+const srv = await startServer({ args: ['--demo', '--workers', '2', ...(kept?.db ? ['--db', kept.db] : [])], ...(DATA ? { dataDir: DATA } : {}) });
 const pid = serverPid();
 try {
   const pd = await srv.login('pudong_dangwu', DEMO);
@@ -139,10 +141,11 @@ try {
     all = await chunkCount();
     console.log(`reusing the index in ${DATA}: ${all} chunks`);
     // the replica loads the vectors and builds its HNSW graph in the
-    // background after a start: the queries wait for it (at most 5 minutes)
+    // background after a start: the queries wait for it (at most
+    // SEARCH_BENCH_WAIT seconds, default 300; 0: not at all)
     const t0 = performance.now();
     let vi;
-    while ((vi = (await admin.get('/api/v1/search/vector')).json.index || {}).building !== false && performance.now() - t0 < 300000) await sleep(500);
+    while ((vi = (await admin.get('/api/v1/search/vector')).json.index || {}).building !== false && performance.now() - t0 < 1000 * Number(process.env.SEARCH_BENCH_WAIT ?? 300)) await sleep(500);
     console.log(`vector index after ${((performance.now() - t0) / 1000).toFixed(1)} s: ${JSON.stringify(vi).slice(0, 200)}`);
   } else {
     kb = (await pd.post('/api/v1/kb', { name: '百万分段压测', org_id: pd.me.user.org_id, embedding: 'local', chunk_rule: { mode: 'separator', separator: '\\n\\n', size: 600, overlap: 0 } })).json;
@@ -209,7 +212,7 @@ try {
     console.log(`  server CPU ${cpu.toFixed(1)} s (user + system, all threads) = ${Math.round(bulk / cpu)} chunks per CPU second, ${(cpu / secs).toFixed(2)} cores busy on average; the bench's own node CPU ${ncpu.toFixed(1)} s`);
     const vs = (await admin.get('/api/v1/search/vector')).json;
     console.log(`vector index: ${JSON.stringify(vs.index || vs).slice(0, 300)}`);
-    if (DATA) writeFileSync(`${DATA}/bench-kb.json`, JSON.stringify({ kb: kb.id, chunks: all }));
+    if (DATA) writeFileSync(`${DATA}/bench-kb.json`, JSON.stringify({ kb: kb.id, chunks: all, ...(srv.db ? { db: srv.db } : {}) }));
   }
 
   // 3. queries
