@@ -191,7 +191,7 @@ try {
     let j;
     for (;;) {
       j = (await admin.get(`/api/v1/jobs/${job}`)).json;
-      if (j.status === 'done' || j.status === 'failed') break;
+      if (j.status === 'done' || j.status === 'failed' || j.status === 'dead') break;
       await sleep(200);
     }
     if (j.status !== 'done') throw new Error(j.last_error);
