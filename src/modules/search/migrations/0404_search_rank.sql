@@ -3,7 +3,7 @@
 -- its scope, filters, order and score read — kind, org_id, created_by,
 -- district_id, doc_time, weight — and, for a knowledge base's search, the
 -- document's kb_id attribute. The rows carry the title, body, tags and
--- attributes too (about 8 to a page), and kb_id was an EXISTS probe into
+-- attributes too (about 9 to a page), and kb_id was an EXISTS probe into
 -- search_doc_facets per match; a query matching tens of thousands of chunks
 -- read as many table and facet pages, most of them not in the cache.
 --
@@ -11,7 +11,7 @@
 -- holds it (text; an attribute name is a key of a JSON object, so a document
 -- has at most one), kept by triggers on search_doc_facets — the writer
 -- (index.c) deletes a document's facets and inserts them again on every put.
--- search_docs_rank: just those columns, keyed by id (about 60 to a page);
+-- search_docs_rank: just those columns, keyed by id (about 100 to a page);
 -- query.c joins the matches through it (INDEXED BY) and reads the full rows
 -- of the page only.
 ALTER TABLE search_docs ADD COLUMN kb_id TEXT;
