@@ -21,18 +21,19 @@
 //  3. Q queries (default 300: words and 2–4 character parts of sentences
 //     drawn from the corpus, and the evaluation set's queries) one at a time
 //     in keyword mode and in hybrid mode: p50/p95/p99 and mean matches.
-// It prints the machine's load average before and after each phase, and
-// during the bulk a running rate every STEP chunks (env BENCH_STEP, default
-// 50,000): chunks/s and chunks per server CPU second of that stretch, so a
-// rate that falls with the index's size shows where. BENCH_KEEP=1 leaves the
-// data directory (its path printed) for inspection. BENCH_QUERY_MS=M sends
-// a hybrid query every M ms during the bulk (as users would), which keeps
-// the vector replica caught up and so starts its background HNSW build past
-// search_hnsw_threshold vectors; their latencies are printed after the bulk.
+// It prints the machine's load average before and after each phase.
+//
+// SEARCH_BENCH_DATA=dir keeps the server's data in dir (made if missing):
+// the first run indexes and writes dir/bench-kb.json; later runs on the same
+// dir skip phases 1–2 and only query (before/after a change to the query
+// path, on the same index). SEARCH_BENCH_SLOW=n prints the n slowest queries
+// of each mode with their time and matches. SEARCH_BENCH_DUMP=file writes
+// each query's total and hits (id, score) as JSON lines, to compare two
+// builds' answers on the same index.
 //
 //   ZHENDI_BIN=build/zhendi node bench/search-million.mjs [N] [Q] [C] [U]
 //   scripts/pg-test.sh env ZHENDI_BIN=build/zhendi node bench/search-million.mjs 100000   (PostgreSQL)
-import { readdirSync, readFileSync, existsSync } from 'node:fs';
+import { readdirSync, readFileSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { loadavg, cpus } from 'node:os';
 import { gunzipSync } from 'node:zlib';
 import { startServer, TEST_PG } from '../tests/api/lib/server.mjs';
@@ -103,131 +104,164 @@ console.log(`machine: ${cpus().length} cores, load ${load()}; ${TEST_PG ? 'Postg
 // the server's CPU seconds (user + system, /proc): chunks per CPU second
 // is the figure a loaded machine does not distort (the wall clock is)
 const cpuOf = (pid) => {
-    const f = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  if (!pid) return NaN;
+  const f = readFileSync(`/proc/${pid}/stat`, 'utf8');
   const v = f.slice(f.lastIndexOf(')') + 2).split(' ');
   return (Number(v[11]) + Number(v[12])) / 100;
 };
 const nodeCpu = () => { const u = process.cpuUsage(); return (u.user + u.system) / 1e6; };
 
+const DATA = process.env.SEARCH_BENCH_DATA || '';
+const SLOW = Number(process.env.SEARCH_BENCH_SLOW || 0);
+const DUMP = process.env.SEARCH_BENCH_DUMP || '';
+const dump = [];
+if (DATA) mkdirSync(DATA, { recursive: true });
+const kept = DATA && existsSync(`${DATA}/bench-kb.json`) ? JSON.parse(readFileSync(`${DATA}/bench-kb.json`, 'utf8')) : null;
+// PostgreSQL: the database of a kept index is named in bench-kb.json (a
+// later run, in another scripts/pg-test.sh call or process, uses it again)
 const STEP = Number(process.env.BENCH_STEP || 50000);
-const srv = await startServer({ args: ['--demo', '--workers', '2'], keepData: !!process.env.BENCH_KEEP });
+const srv = await startServer({ args: ['--demo', '--workers', '2', ...(kept?.db ? ['--db', kept.db] : [])], ...(DATA ? { dataDir: DATA } : { keepData: !!process.env.BENCH_KEEP }) });
 if (process.env.BENCH_KEEP) console.log(`data directory: ${srv.data}`);
 const pid = srv.proc.pid; // the server itself (startServer spawns it directly)
 try {
   const pd = await srv.login('pudong_dangwu', DEMO);
   const admin = await srv.admin();
-  const kb = (await pd.post('/api/v1/kb', { name: '百万分段压测', org_id: pd.me.user.org_id, embedding: 'local', chunk_rule: { mode: 'separator', separator: '\\n\\n', size: 600, overlap: 0 } })).json;
-  if (!kb.id) throw new Error(JSON.stringify(kb));
-  const D = Math.max(1, Math.ceil(N / C));
-  const seedDocs = Math.min(D, Math.max(5, Math.ceil(D * 0.02)));
-
-  async function upload(from, to) {
-    let next = from;
-    const one = async () => {
-      while (next < to) {
-        const i = next++;
-        const text = docText();
-        let r;
-        for (let k = 0; k < 50; k++) { // busy under the indexing workers: 503, try again
-          r = await pd.post(`/api/v1/kb/${kb.id}/documents`, { title: `压测文档${i}`, text });
-          if (r.status !== 503) break;
-          await sleep(100);
-        }
-        if (r.status !== 201) throw new Error(r.body);
-      }
-    };
-    await Promise.all(Array.from({ length: U }, one));
-  }
-  async function settle(total) {
-    for (;;) {
-      const st = await pd.get(`/api/v1/kb/${kb.id}/documents?status=done&page_size=1`);
-      const failed = await pd.get(`/api/v1/kb/${kb.id}/documents?status=failed&page_size=1`);
-      if (failed.json.total) throw new Error('a document failed');
-      if (st.json.total >= total) return;
-      await sleep(250);
-    }
-  }
+  let kb, all;
   const chunkCount = async () => (await pd.get(`/api/v1/kb/${kb.id}`)).json.chunk_count;
+  if (kept) {
+    kb = { id: kept.kb };
+    all = await chunkCount();
+    console.log(`reusing the index in ${DATA}: ${all} chunks`);
+    // the replica loads the vectors and builds its HNSW graph in the
+    // background after a start: the queries wait for it (at most
+    // SEARCH_BENCH_WAIT seconds, default 300; 0: not at all)
+    const t0 = performance.now();
+    let vi;
+    while ((vi = (await admin.get('/api/v1/search/vector')).json.index || {}).building !== false && performance.now() - t0 < 1000 * Number(process.env.SEARCH_BENCH_WAIT ?? 300)) await sleep(500);
+    console.log(`vector index after ${((performance.now() - t0) / 1000).toFixed(1)} s: ${JSON.stringify(vi).slice(0, 200)}`);
+  } else {
+    kb = (await pd.post('/api/v1/kb', { name: '百万分段压测', org_id: pd.me.user.org_id, embedding: 'local', chunk_rule: { mode: 'separator', separator: '\\n\\n', size: 600, overlap: 0 } })).json;
+    if (!kb.id) throw new Error(JSON.stringify(kb));
+    const D = Math.max(1, Math.ceil(N / C));
+    const seedDocs = Math.min(D, Math.max(5, Math.ceil(D * 0.02)));
 
-  // 1. seed + fit
-  let t = performance.now();
-  await upload(0, seedDocs);
-  await settle(seedDocs);
-  const seedChunks = await chunkCount();
-  console.log(`seed: ${seedDocs} documents, ${seedChunks} chunks in ${((performance.now() - t) / 1000).toFixed(1)} s (no model yet: keyword index only); load ${load()}`);
-  t = performance.now();
-  const job = (await admin.post('/api/v1/search/vector/fit', {})).json.job.id;
-  let j;
-  for (;;) {
-    j = (await admin.get(`/api/v1/jobs/${job}`)).json;
-    if (j.status === 'done' || j.status === 'failed') break;
-    await sleep(200);
-  }
-  if (j.status !== 'done') throw new Error(j.last_error);
-  console.log(`fit on the seed: ${JSON.stringify(j.result)} in ${((performance.now() - t) / 1000).toFixed(1)} s`);
-
-  // 2. bulk
-  const l0 = load();
-  const c0 = cpuOf(pid), n0 = nodeCpu();
-  t = performance.now();
-  // the running rate: chunk count polled every second, printed per STEP
-  let mark = { n: seedChunks, t, cpu: c0 }, polling = true;
-  const poller = (async () => {
-    while (polling) {
-      await sleep(1000);
-      if (!polling) break;
-      const n = await chunkCount(), now = performance.now(), cpuNow = cpuOf(pid);
-      if (n - seedChunks >= Math.ceil((mark.n - seedChunks + 1) / STEP) * STEP || (!polling && n > mark.n)) {
-        const dn = n - mark.n, dt = (now - mark.t) / 1000, dc = cpuNow - mark.cpu;
-        console.log(`  at ${n} chunks: ${Math.round(dn / dt)} chunks/s, ${Math.round(dn / dc)} chunks per CPU second (${(dc / dt).toFixed(2)} cores) over the last ${dn} chunks; ${((now - t) / 1000).toFixed(0)} s; load ${load()}`);
-        mark = { n, t: now, cpu: cpuNow };
+    async function upload(from, to) {
+      let next = from;
+      const one = async () => {
+        while (next < to) {
+          const i = next++;
+          const text = docText();
+          let r;
+          for (let k = 0; k < 50; k++) { // busy under the indexing workers: 503, try again
+            r = await pd.post(`/api/v1/kb/${kb.id}/documents`, { title: `压测文档${i}`, text });
+            if (r.status !== 503) break;
+            await sleep(100);
+          }
+          if (r.status !== 201) throw new Error(r.body);
+        }
+      };
+      await Promise.all(Array.from({ length: U }, one));
+    }
+    async function settle(total) {
+      for (;;) {
+        const st = await pd.get(`/api/v1/kb/${kb.id}/documents?status=done&page_size=1`);
+        const failed = await pd.get(`/api/v1/kb/${kb.id}/documents?status=failed&page_size=1`);
+        if (failed.json.total) throw new Error('a document failed');
+        if (st.json.total >= total) return;
+        await sleep(250);
       }
     }
-  })();
-  const QMS = Number(process.env.BENCH_QUERY_MS || 0), during = [];
-  const querier = (async () => {
-    for (let i = 0; QMS && polling; i++) {
-      await sleep(QMS);
-      const t1 = performance.now();
-      const r = await pd.post('/api/v1/search', { q: queries[i % queries.length], mode: 'hybrid', kinds: ['kb_chunk'], kb_ids: [kb.id], page_size: 10, top_k: 10, facets: false });
-      if (r.status === 200) during.push(performance.now() - t1);
+
+    // 1. seed + fit
+    let t = performance.now();
+    await upload(0, seedDocs);
+    await settle(seedDocs);
+    const seedChunks = await chunkCount();
+    console.log(`seed: ${seedDocs} documents, ${seedChunks} chunks in ${((performance.now() - t) / 1000).toFixed(1)} s (no model yet: keyword index only); load ${load()}`);
+    t = performance.now();
+    const job = (await admin.post('/api/v1/search/vector/fit', {})).json.job.id;
+    let j;
+    for (;;) {
+      j = (await admin.get(`/api/v1/jobs/${job}`)).json;
+      if (j.status === 'done' || j.status === 'failed' || j.status === 'dead') break;
+      await sleep(200);
     }
-  })();
-  await upload(seedDocs, D);
-  const up = (performance.now() - t) / 1000;
-  await settle(D);
-  polling = false;
-  await poller;
-  await querier;
-  if (QMS) {
-    during.sort((a, b) => a - b);
-    console.log(`  ${during.length} hybrid queries during the bulk (one every ${QMS} ms): p50 ${pct(during, 50)?.toFixed(1)} ms, p95 ${pct(during, 95)?.toFixed(1)} ms, max ${during.at(-1)?.toFixed(1)} ms`);
+    if (j.status !== 'done') throw new Error(j.last_error);
+    console.log(`fit on the seed: ${JSON.stringify(j.result)} in ${((performance.now() - t) / 1000).toFixed(1)} s`);
+
+    // 2. bulk
+    const l0 = load();
+    const c0 = cpuOf(pid), n0 = nodeCpu();
+    t = performance.now();
+    // the running rate: chunk count polled every second, printed per STEP
+    let mark = { n: seedChunks, t, cpu: c0 }, polling = true;
+    const poller = (async () => {
+      while (polling) {
+        await sleep(1000);
+        if (!polling) break;
+        const n = await chunkCount(), now = performance.now(), cpuNow = cpuOf(pid);
+        if (n - seedChunks >= Math.ceil((mark.n - seedChunks + 1) / STEP) * STEP) {
+          const dn = n - mark.n, dt = (now - mark.t) / 1000, dc = cpuNow - mark.cpu;
+          console.log(`  at ${n} chunks: ${Math.round(dn / dt)} chunks/s, ${Math.round(dn / dc)} chunks per CPU second (${(dc / dt).toFixed(2)} cores) over the last ${dn} chunks; ${((now - t) / 1000).toFixed(0)} s; load ${load()}`);
+          mark = { n, t: now, cpu: cpuNow };
+        }
+      }
+    })();
+    const QMS = Number(process.env.BENCH_QUERY_MS || 0), during = [];
+    const querier = (async () => {
+      for (let i = 0; QMS && polling; i++) {
+        await sleep(QMS);
+        const t1 = performance.now();
+        const r = await pd.post('/api/v1/search', { q: queries[i % queries.length], mode: 'hybrid', kinds: ['kb_chunk'], kb_ids: [kb.id], page_size: 10, top_k: 10, facets: false });
+        if (r.status === 200) during.push(performance.now() - t1);
+      }
+    })();
+    await upload(seedDocs, D);
+    const up = (performance.now() - t) / 1000;
+    await settle(D);
+    polling = false;
+    await poller;
+    await querier;
+    if (QMS) {
+      during.sort((a, b) => a - b);
+      console.log(`  ${during.length} hybrid queries during the bulk (one every ${QMS} ms): p50 ${pct(during, 50)?.toFixed(1)} ms, p95 ${pct(during, 95)?.toFixed(1)} ms, max ${during.at(-1)?.toFixed(1)} ms`);
+    }
+    const secs = (performance.now() - t) / 1000;
+    all = await chunkCount();
+    const bulk = all - seedChunks;
+    const cpu = cpuOf(pid) - c0, ncpu = nodeCpu() - n0;
+    console.log(`indexing (local model, embedded while indexed): ${D - seedDocs} documents, ${bulk} chunks in ${secs.toFixed(1)} s = ${Math.round(bulk / secs)} chunks/s upload to done (uploads took ${up.toFixed(1)} s); load before ${l0}, after ${load()}`);
+    console.log(`  server CPU ${cpu.toFixed(1)} s (user + system, all threads) = ${Math.round(bulk / cpu)} chunks per CPU second, ${(cpu / secs).toFixed(2)} cores busy on average; the bench's own node CPU ${ncpu.toFixed(1)} s`);
+    // a new session: the admin's may have expired during a long bulk
+    const vs = (await (await srv.admin()).get('/api/v1/search/vector')).json;
+    console.log(`vector index: ${JSON.stringify(vs.index || vs).slice(0, 300)}`);
+    if (DATA) writeFileSync(`${DATA}/bench-kb.json`, JSON.stringify({ kb: kb.id, chunks: all, ...(srv.db ? { db: srv.db } : {}) }));
   }
-  const secs = (performance.now() - t) / 1000;
-  const all = await chunkCount();
-  const bulk = all - seedChunks;
-  const cpu = cpuOf(pid) - c0, ncpu = nodeCpu() - n0;
-  console.log(`indexing (local model, embedded while indexed): ${D - seedDocs} documents, ${bulk} chunks in ${secs.toFixed(1)} s = ${Math.round(bulk / secs)} chunks/s upload to done (uploads took ${up.toFixed(1)} s); load before ${l0}, after ${load()}`);
-  console.log(`  server CPU ${cpu.toFixed(1)} s (user + system, all threads) = ${Math.round(bulk / cpu)} chunks per CPU second, ${(cpu / secs).toFixed(2)} cores busy on average; the bench's own node CPU ${ncpu.toFixed(1)} s`);
-  // a new session: the admin's may have expired during a long bulk
-  const vs = (await (await srv.admin()).get('/api/v1/search/vector')).json;
-  console.log(`vector index: ${JSON.stringify(vs.index || vs).slice(0, 300)}`);
 
   // 3. queries
   for (const [mode, extra] of [['keyword', {}], ['hybrid', {}]]) {
     const lat = [];
     let hits = 0, errs = 0;
+    const slow = [];
     const l1 = load();
+    const qc0 = cpuOf(pid);
     for (const q of queries) {
       const t1 = performance.now();
       const r = await pd.post('/api/v1/search', { q, mode, ...extra, kinds: ['kb_chunk'], kb_ids: [kb.id], page_size: 10, top_k: 10, facets: false });
-      lat.push(performance.now() - t1);
+      const ms = performance.now() - t1;
+      lat.push(ms);
       if (r.status !== 200) errs++;
       else hits += r.json.total || 0;
+      if (DUMP) dump.push(JSON.stringify({ mode, q, status: r.status, total: r.json?.total, hits: (r.json?.items || []).map((h) => [h.id, h.score]) }));
+      if (SLOW) slow.push({ q, ms, total: r.json?.total, took: r.json?.took_ms });
     }
     lat.sort((a, b) => a - b);
     console.log(`${mode.padEnd(8)} ${queries.length} queries over ${all} chunks as a district worker: p50 ${pct(lat, 50).toFixed(1)} ms, p95 ${pct(lat, 95).toFixed(1)} ms, p99 ${pct(lat, 99).toFixed(1)} ms, mean matches ${Math.round(hits / queries.length)}, errors ${errs}; load before ${l1}, after ${load()}`);
+    console.log(`  server CPU ${(((cpuOf(pid) - qc0) * 1000) / queries.length).toFixed(1)} ms per query on average (user + system, /proc: what the load does not distort)`);
+    slow.sort((a, b) => b.ms - a.ms);
+    for (const s of slow.slice(0, SLOW)) console.log(`  ${s.ms.toFixed(1)} ms (server ${s.took} ms) ${s.total} matches: ${JSON.stringify(s.q)}`);
   }
+  if (DUMP) writeFileSync(DUMP, `${dump.join('\n')}\n`);
 } finally {
   await srv.stop();
 }

@@ -139,6 +139,40 @@ test('filters, facets by attribute, sort by time, paging and POST with top_k', a
   assert.equal(bare.json.total, 2);
 });
 
+test('the ranked page read in one pass: pages join up, order and totals as the SQL gave them', async () => {
+  // relevance: page 1 + 2 + 3 of one hit each = the first page of three,
+  // scores never rising; by time with q: times never rising
+  const all = await search(pd, '党', '&page_size=3');
+  assert.equal(all.status, 200, all.body);
+  assert.ok(all.json.total >= 3, all.body);
+  const one = [];
+  for (const page of [1, 2, 3]) {
+    const r = await search(pd, '党', `&page_size=1&page=${page}`);
+    assert.equal(r.json.total, all.json.total);
+    one.push(...r.json.items.map((h) => [h.id, h.score]));
+  }
+  assert.deepEqual(one, all.json.items.map((h) => [h.id, h.score]));
+  for (let i = 1; i < all.json.items.length; i++) assert.ok(all.json.items[i - 1].score >= all.json.items[i].score);
+  const byTime = await search(pd, '党', '&order=time&page_size=3');
+  assert.equal(byTime.json.total, all.json.total);
+  const t = byTime.json.items.map((h) => h.time);
+  for (let i = 1; i < t.length; i++) assert.ok(t[i - 1] >= t[i], 'newest first');
+  const every = await search(pd, '党', '&page_size=200');
+  assert.equal(every.json.items.length, every.json.total);
+  const newest = [...every.json.items].sort((a, b) => (a.time < b.time ? 1 : a.time > b.time ? -1 : b.id - a.id));
+  assert.deepEqual(byTime.json.items.map((h) => h.id), newest.slice(0, 3).map((h) => h.id), 'time, then id');
+  // a page past the one-pass bound (26 × 200 > 5,000 kept) goes through SQL:
+  // same total, same scope, and nothing on it
+  const deep = await search(pd, '党', '&page_size=200&page=26');
+  assert.equal(deep.status, 200, deep.body);
+  assert.equal(deep.json.total, all.json.total);
+  assert.deepEqual(deep.json.items, []);
+  const hpDeep = await search(hp, '党', '&page_size=200&page=26');
+  const hpAll = await search(hp, '党');
+  assert.equal(hpDeep.json.total, hpAll.json.total, 'the same scope on both paths');
+  assert.ok(!hpAll.json.items.some((h) => h.org_id === pdOrg));
+});
+
 test('bad input answers 4xx with a reason', async () => {
   let r = await pd.get('/api/v1/search?mode=vector');
   assert.equal(r.status, 422, 'vector retrieval needs a query');

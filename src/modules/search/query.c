@@ -56,7 +56,11 @@ static void build_where(http_req_t *req, const sq_t *p, const char *expr, bool p
         qb_text(w, expr);
         qb_sql(w, " AS tsquery)");
     } else if (expr) {
-        qb_init(w, " FROM search_fts JOIN search_docs d ON d.id = search_fts.rowid WHERE search_fts MATCH ");
+        /* through the narrow covering index (0404_search_rank.sql): a match
+         * costs an index entry, not a read of the document's whole row */
+        qb_init(w,
+                " FROM search_fts JOIN search_docs d INDEXED BY search_docs_rank ON d.id = search_fts.rowid "
+                "WHERE search_fts MATCH ");
         qb_text(w, expr);
     } else {
         qb_init(w, " FROM search_docs d WHERE 1 = 1");
@@ -102,9 +106,8 @@ static void build_where(http_req_t *req, const sq_t *p, const char *expr, bool p
         qb_text(w, json_string_value(v));
         qb_sql(w, ")");
     }
-    if (json_array_size(p->kb_ids)) {
-        qb_sql(w, " AND EXISTS (SELECT 1 FROM search_doc_facets x WHERE x.doc_id = d.id AND x.name = 'kb_id' "
-                  "AND x.value IN (");
+    if (json_array_size(p->kb_ids)) { /* the kb_id attribute, kept on the row (0404_search_rank.sql) */
+        qb_sql(w, " AND d.kb_id IN (");
         json_array_foreach(p->kb_ids, i, v)
         {
             char id[24];
@@ -113,7 +116,7 @@ static void build_where(http_req_t *req, const sq_t *p, const char *expr, bool p
                 qb_sql(w, ", ");
             qb_text(w, id);
         }
-        qb_sql(w, "))");
+        qb_sql(w, ")");
     }
     if (p->district_id) {
         qb_sql(w, " AND d.district_id = ");
@@ -237,6 +240,226 @@ static json_t *hit_json(db_stmt_t *st, const search_terms_t *terms, double score
 
 static void run_ranked(http_req_t *req, sq_t *p);
 
+/* " AND d.id IN (a, b, …)": document ids the index itself gave (integers,
+ * written as literals: a bound parameter each would pass QB_MAX_PARAMS) */
+static void ids_in(qb_t *q, const int64_t *ids, size_t n)
+{
+    qb_sql(q, " AND d.id IN (");
+    for (size_t i = 0; i < n; i++) {
+        char num[24];
+        snprintf(num, sizeof num, i ? ", %lld" : "%lld", (long long)ids[i]);
+        qb_sql(q, num);
+    }
+    qb_sql(q, ")");
+}
+
+/* the score of a match, as the answer's order and its hits' "score" */
+static void score_sql(qb_t *q, const char *ex, bool pg)
+{
+    if (ex && pg) {
+        qb_sql(q, "ts_rank(d.tsv, CAST(");
+        qb_text(q, ex);
+        qb_sql(q, " AS tsquery), 1) * d.weight");
+    } else if (ex) {
+        qb_sql(q, "(-bm25(search_fts, 4.0, 1.0)) * d.weight");
+    } else {
+        qb_sql(q, "0.0");
+    }
+}
+
+/* ---- the keyword page in one pass ----
+ *
+ * A query that matches a large part of the corpus used to cost two passes
+ * over every match — COUNT(*), then the ranked page, which computed every
+ * column of every match (the body, the organisation names) before its sort
+ * kept ten — (docs/search.md "The cost of a keyword query").
+ * ranked_page() reads each match once — its id, time and score, nothing
+ * else — counts them, and keeps the best page * page_size in a bounded heap
+ * ordered exactly as the SQL was (score, then time, then id, all
+ * descending; or time, then id); then only the page's rows are read. Same
+ * hits, same order, same scores, same total. Deep pages (more than
+ * RANK_HEAP_MAX kept) go through sql_page(). */
+
+#define RANK_HEAP_MAX 5000
+
+typedef struct {
+    double score;
+    int64_t time, id;
+} rk_t;
+
+/* a comes before b in the answer (ids are unique: a total order) */
+static bool rk_before(const rk_t *a, const rk_t *b, bool by_time)
+{
+    if (!by_time && a->score != b->score)
+        return a->score > b->score;
+    if (a->time != b->time)
+        return a->time > b->time;
+    return a->id > b->id;
+}
+
+static int cmp_rk_score(const void *a, const void *b)
+{
+    return rk_before(a, b, false) ? -1 : rk_before(b, a, false) ? 1 : 0;
+}
+
+static int cmp_rk_time(const void *a, const void *b)
+{
+    return rk_before(a, b, true) ? -1 : rk_before(b, a, true) ? 1 : 0;
+}
+
+/* the heap keeps the last of the kept at its root */
+static void rk_down(rk_t *h, size_t n, size_t i, bool by_time)
+{
+    for (;;) {
+        size_t l = 2 * i + 1, r = l + 1, m = i;
+        if (l < n && rk_before(&h[m], &h[l], by_time))
+            m = l;
+        if (r < n && rk_before(&h[m], &h[r], by_time))
+            m = r;
+        if (m == i)
+            return;
+        rk_t t = h[i];
+        h[i] = h[m];
+        h[m] = t;
+        i = m;
+    }
+}
+
+static void rk_push(rk_t *h, size_t *n, size_t cap, rk_t e, bool by_time)
+{
+    if (*n < cap) {
+        size_t i = (*n)++;
+        h[i] = e;
+        while (i && rk_before(&h[(i - 1) / 2], &h[i], by_time)) {
+            rk_t t = h[i];
+            h[i] = h[(i - 1) / 2];
+            h[(i - 1) / 2] = t;
+            i = (i - 1) / 2;
+        }
+    } else if (cap && rk_before(&e, &h[0], by_time)) {
+        h[0] = e;
+        rk_down(h, *n, 0, by_time);
+    }
+}
+
+/* the hits of the page, in order, from their ids and scores (rows deleted
+ * meanwhile are left out) */
+static int page_rows(db_conn_t *c, const rk_t *v, size_t n, const search_terms_t *terms, json_t *items)
+{
+    if (!n)
+        return 0;
+    json_t **at = calloc(n, sizeof *at);
+    if (!at)
+        return -1;
+    qb_t q;
+    qb_init(&q, ROW_COLS " FROM search_docs d WHERE 1 = 1");
+    int64_t *ids = malloc(n * sizeof *ids);
+    if (!ids) {
+        free(at);
+        qb_free(&q);
+        return -1;
+    }
+    for (size_t i = 0; i < n; i++)
+        ids[i] = v[i].id;
+    ids_in(&q, ids, n);
+    free(ids);
+    db_stmt_t *st = qb_prepare(c, &q);
+    int rc = DB_ERROR;
+    if (st)
+        while ((rc = db_step(st)) == DB_ROW) {
+            int64_t id = db_col_int64(st, 0);
+            for (size_t i = 0; i < n; i++)
+                if (v[i].id == id && !at[i]) {
+                    at[i] = hit_json(st, terms, v[i].score, json_real(v[i].score), json_null(),
+                                     json_real(v[i].score));
+                    break;
+                }
+        }
+    db_done(st);
+    qb_free(&q);
+    for (size_t i = 0; i < n; i++)
+        if (at[i])
+            json_array_append_new(items, at[i]);
+    free(at);
+    return rc == DB_DONE ? 0 : -1;
+}
+
+static int ranked_page(db_conn_t *c, const sq_t *p, const char *ex, bool pg, const qb_t *w,
+                       const search_terms_t *terms, size_t need, int64_t *total, json_t *items)
+{
+    rk_t *h = malloc((need ? need : 1) * sizeof *h);
+    if (!h)
+        return -1;
+    qb_t q;
+    qb_init(&q, "SELECT d.id, d.doc_time, ");
+    score_sql(&q, ex, pg);
+    qb_append(&q, w);
+    db_stmt_t *st = qb_prepare(c, &q);
+    int rc = DB_ERROR;
+    size_t n = 0;
+    int64_t count = 0;
+    if (st)
+        while ((rc = db_step(st)) == DB_ROW) {
+            rk_t e = {db_col_double(st, 2), db_col_int64(st, 1), db_col_int64(st, 0)};
+            rk_push(h, &n, need, e, p->by_time);
+            count++;
+        }
+    db_done(st);
+    qb_free(&q);
+    if (rc != DB_DONE) {
+        free(h);
+        return -1;
+    }
+    *total = count;
+    if (n)
+        qsort(h, n, sizeof *h, p->by_time ? cmp_rk_time : cmp_rk_score);
+    size_t from = (size_t)((p->page - 1) * p->page_size);
+    int r = from < n ? page_rows(c, h + from, n - from, terms, items) : 0;
+    free(h);
+    return r;
+}
+
+/* the count, then the page in SQL: the page's ids by the order, then only
+ * their rows (deep pages, and every page without q) */
+static int sql_page(db_conn_t *c, const sq_t *p, const char *ex, bool pg, const qb_t *w,
+                    const search_terms_t *terms, int64_t *total, json_t *items)
+{
+    qb_t q;
+    qb_init(&q, "SELECT COUNT(*)");
+    qb_append(&q, w);
+    db_stmt_t *st = qb_prepare(c, &q);
+    int rc = st ? db_step(st) : DB_ERROR;
+    *total = rc == DB_ROW ? db_col_int64(st, 0) : 0;
+    db_done(st);
+    qb_free(&q);
+    if (rc != DB_ROW)
+        return -1;
+    qb_init(&q, ROW_COLS ", r.score FROM (SELECT d.id AS rid, d.doc_time AS rt, ");
+    score_sql(&q, ex, pg);
+    qb_sql(&q, " AS score");
+    qb_append(&q, w);
+    bool by_time = p->by_time || !ex;
+    qb_sql(&q, by_time ? " ORDER BY d.doc_time DESC, d.id DESC LIMIT "
+                       : " ORDER BY score DESC, d.doc_time DESC, d.id DESC LIMIT ");
+    qb_int(&q, p->page_size);
+    qb_sql(&q, " OFFSET ");
+    qb_int(&q, (p->page - 1) * p->page_size);
+    qb_sql(&q, by_time
+                   ? ") r JOIN search_docs d ON d.id = r.rid ORDER BY r.rt DESC, r.rid DESC"
+                   : ") r JOIN search_docs d ON d.id = r.rid ORDER BY r.score DESC, r.rt DESC, r.rid DESC");
+    st = qb_prepare(c, &q);
+    rc = DB_ERROR;
+    if (st)
+        while ((rc = db_step(st)) == DB_ROW) {
+            double score = db_col_double(st, 13);
+            json_array_append_new(
+                items, hit_json(st, terms, score, json_real(score), json_null(), json_real(score)));
+        }
+    db_done(st);
+    qb_free(&q);
+    return rc == DB_DONE ? 0 : -1;
+}
+
 static void run_search(http_req_t *req, sq_t *p)
 {
     int64_t t0 = time_mono_ns();
@@ -264,47 +487,13 @@ static void run_search(http_req_t *req, sq_t *p)
         return;
     }
     const char *ex = nterms ? expr : NULL;
-    qb_t w, cq, pq;
+    qb_t w;
     build_where(req, p, ex, pg, &w);
-    qb_init(&cq, "SELECT COUNT(*)");
-    qb_append(&cq, &w);
-    db_stmt_t *st = qb_prepare(c, &cq);
-    int rc = st ? db_step(st) : DB_ERROR;
-    int64_t total = rc == DB_ROW ? db_col_int64(st, 0) : 0;
-    db_done(st);
-    qb_free(&cq);
+    int64_t total = 0;
     json_t *items = json_array(), *fac = NULL;
-    if (rc != DB_ROW)
-        goto dberr;
-    qb_init(&pq, ROW_COLS ", ");
-    if (ex && pg) {
-        qb_sql(&pq, "ts_rank(d.tsv, CAST(");
-        qb_text(&pq, ex);
-        qb_sql(&pq, " AS tsquery), 1) * d.weight");
-    } else if (ex) {
-        qb_sql(&pq, "(-bm25(search_fts, 4.0, 1.0)) * d.weight");
-    } else {
-        qb_sql(&pq, "0.0");
-    }
-    qb_sql(&pq, " AS score");
-    qb_append(&pq, &w);
-    qb_sql(&pq, p->by_time || !ex ? " ORDER BY d.doc_time DESC, d.id DESC LIMIT "
-                                  : " ORDER BY score DESC, d.doc_time DESC, d.id DESC LIMIT ");
-    qb_int(&pq, p->page_size);
-    qb_sql(&pq, " OFFSET ");
-    qb_int(&pq, (p->page - 1) * p->page_size);
-    st = qb_prepare(c, &pq);
-    rc = DB_ERROR;
-    if (st) {
-        while ((rc = db_step(st)) == DB_ROW) {
-            double score = db_col_double(st, 13);
-            json_array_append_new(
-                items, hit_json(st, &terms, score, json_real(score), json_null(), json_real(score)));
-        }
-    }
-    db_done(st);
-    qb_free(&pq);
-    if (rc != DB_DONE)
+    size_t need = (size_t)(p->page * p->page_size);
+    if (ex && need <= RANK_HEAP_MAX ? ranked_page(c, p, ex, pg, &w, &terms, need, &total, items) != 0
+                                    : sql_page(c, p, ex, pg, &w, &terms, &total, items) != 0)
         goto dberr;
     fac = p->no_facets ? json_object() : facets(c, &w);
     if (!fac)
@@ -370,19 +559,6 @@ static int cmp_cand_time(const void *a, const void *b)
     if (x->time != y->time)
         return x->time < y->time ? 1 : -1;
     return cmp_cand(a, b);
-}
-
-/* " AND d.id IN (a, b, …)": document ids the index itself gave (integers,
- * written as literals: a bound parameter each would pass QB_MAX_PARAMS) */
-static void ids_in(qb_t *q, const int64_t *ids, size_t n)
-{
-    qb_sql(q, " AND d.id IN (");
-    for (size_t i = 0; i < n; i++) {
-        char num[24];
-        snprintf(num, sizeof num, i ? ", %lld" : "%lld", (long long)ids[i]);
-        qb_sql(q, num);
-    }
-    qb_sql(q, ")");
 }
 
 /* the keyword side: the best `pool` matches in scope, unweighted scores */
