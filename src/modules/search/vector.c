@@ -1142,10 +1142,22 @@ static int cmp_df(const void *a, const void *b)
     return x->term - y->term;
 }
 
+/* the step reported again every 2 s inside a long step: it also renews
+ * the job's lease (job_progress), which a large corpus on a loaded machine
+ * would outlive between two steps */
+static void still(search_progress_fn progress, void *ud, int done, int64_t *last)
+{
+    int64_t now = time_mono_ns();
+    if (progress && now - *last > 2000000000LL) {
+        *last = now;
+        progress(ud, done, 5);
+    }
+}
+
 int search_vec_fit(db_t *db, const search_fit_opts_t *o, search_progress_fn progress, void *ud,
                    json_t **result, char *err, size_t errlen)
 {
-    int64_t t0 = time_mono_ns();
+    int64_t t0 = time_mono_ns(), beat = t0;
     db_conn_t *c = db_acquire(db);
     if (!c) {
         snprintf(err, errlen, "no database connection");
@@ -1183,6 +1195,7 @@ int search_vec_fit(db_t *db, const search_fit_opts_t *o, search_progress_fn prog
             docs[nd].ttok = search_tokenize(t ? t : "", t ? strlen(t) : 0, NULL);
             docs[nd].btok = search_tokenize(b ? b : "", b ? strlen(b) : 0, NULL);
             nd++;
+            still(progress, ud, 0, &beat);
             if (!docs[nd - 1].ttok || !docs[nd - 1].btok) {
                 r = DB_ERROR;
                 break;
@@ -1198,6 +1211,7 @@ int search_vec_fit(db_t *db, const search_fit_opts_t *o, search_progress_fn prog
         progress(ud, 1, 5);
     /* 2. document frequencies over every token */
     for (size_t i = 0; i < nd; i++) {
+        still(progress, ud, 1, &beat);
         const char *lists[2] = {docs[i].ttok, docs[i].btok};
         for (int l = 0; l < 2; l++)
             for (const char *s = lists[l]; *s;) {
@@ -1342,6 +1356,7 @@ int search_vec_fit(db_t *db, const search_fit_opts_t *o, search_progress_fn prog
         omega[i] = gauss(&seed);
     const double *W = omega;
     for (int it = 0; it < 3; it++) {
+        still(progress, ud, 2, &beat);
         memset(Y, 0, nd * l * sizeof *Y);
         for (size_t i = 0; i < nd; i++)
             for (size_t a = X.rowp[i]; a < X.rowp[i + 1]; a++)
