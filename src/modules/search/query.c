@@ -37,6 +37,7 @@ typedef struct {
     double sw, kw, threshold; /* vector / hybrid: semantic and keyword weights, score threshold */
     const char *fusion;       /* weighted | rrf */
     const char *embedding;    /* local | openai; NULL: the search index's provider */
+    bool fuzzy;               /* near misses searched when the exact query finds few */
 } sq_t;
 
 static const char *const MODES[] = {"keyword", "vector", "hybrid", NULL};
@@ -135,7 +136,181 @@ static const char *kind_title(const char *kind)
     return k && k->title ? k->title : kind;
 }
 
-/* facets: {"kind":[{value,label,count}], "district":[…], "tag":[…], attr…};
+/* ---- near misses (docs/search.md § Near misses) ---- */
+
+#define FUZZY_FEW_HITS    3     /* fewer exact hits than this: near misses are searched too */
+#define FUZZY_RUNS        3     /* a short query: at most this many runs */
+#define FUZZY_PER_RUN     3     /* expansions of one run, at most */
+#define FUZZY_KNOWN_RATIO 4     /* a known run: only to neighbours in at least 4 × as many documents */
+#define FUZZY_TRIES       12    /* candidates of one run checked in the caller's scope, at most */
+#define FUZZY_WEIGHT_SQL  "0.5" /* a document found only through an expansion scores this much */
+
+typedef struct {
+    search_terms_t all; /* the query's runs, then every expansion (what is highlighted) */
+    json_t *expanded;   /* [{from, to, distance}] */
+    char *expr;         /* the match expression with the alternatives; NULL: nothing expanded */
+} fuzzy_t;
+
+static void fuzzy_free(fuzzy_t *f)
+{
+    search_terms_free(&f->all);
+    json_decref(f->expanded);
+    free(f->expr);
+    memset(f, 0, sizeof *f);
+}
+
+static void run_push(search_terms_t *t, const uint32_t *cps, size_t n, bool cjk)
+{
+    search_run_t *v = realloc(t->runs, (t->nruns + 1) * sizeof *v);
+    uint32_t *c = malloc((n ? n : 1) * sizeof *c);
+    if (!v || !c)
+        abort();
+    t->runs = v;
+    memcpy(c, cps, n * sizeof *c);
+    t->runs[t->nruns++] = (search_run_t){c, n, cjk};
+}
+
+static json_t *cps_json(const uint32_t *cps, size_t n)
+{
+    char *s = malloc(n * 4 + 1), *e = s;
+    if (!s)
+        abort();
+    for (size_t i = 0; i < n; i++)
+        e += utf8_encode(cps[i], e);
+    *e = 0;
+    json_t *j = json_string(s);
+    free(s);
+    return j;
+}
+
+/* the expression of one run (its terms ANDed) */
+static char *run_expr(const uint32_t *cps, size_t n, bool cjk, bool pg)
+{
+    search_run_t r = {(uint32_t *)cps, n, cjk};
+    search_terms_t one = {&r, 1};
+    return search_terms_expr(&one, pg, NULL);
+}
+
+/* does any document in the caller's scope and filters match expr? 1, 0, -1 */
+static int in_scope(http_req_t *req, db_conn_t *c, const sq_t *p, const char *expr, bool pg)
+{
+    qb_t w, q;
+    build_where(req, p, expr, pg, &w);
+    qb_init(&q, "SELECT 1");
+    qb_append(&q, &w);
+    qb_sql(&q, " LIMIT 1");
+    db_stmt_t *st = qb_prepare(c, &q);
+    int rc = st ? db_step(st) : DB_ERROR;
+    db_done(st);
+    qb_free(&q);
+    qb_free(&w);
+    return rc == DB_ROW ? 1 : rc == DB_DONE ? 0 : -1;
+}
+
+/* When the query is short and its exact terms find fewer than
+ * FUZZY_FEW_HITS documents in scope: each of its runs not in the vocabulary
+ * (when every run is known: each, to neighbours in ≥ 4 × its documents) gets up to
+ * FUZZY_PER_RUN of the vocabulary's nearest runs — only those that match a
+ * document the caller may see under the same filters, so an expansion never
+ * tells of another district's words. 0 (f->expr NULL: nothing expanded) or -1. */
+static int fuzzy_expand(http_req_t *req, db_conn_t *c, const sq_t *p, const search_terms_t *t, bool pg,
+                        int64_t exact_total, fuzzy_t *f)
+{
+    memset(f, 0, sizeof *f);
+    f->expanded = json_array();
+    if (!p->fuzzy || !t->nruns || t->nruns > FUZZY_RUNS || exact_total >= FUZZY_FEW_HITS)
+        return 0;
+    int ready = search_fuzzy_sync(c); /* this node's vocabulary, caught up (fuzzy.c) */
+    if (ready <= 0)
+        return ready;
+    bool expand[FUZZY_RUNS] = {0}, any_unknown = false, any = false;
+    int64_t own_df[FUZZY_RUNS] = {0};
+    for (size_t i = 0; i < t->nruns; i++) {
+        const search_run_t *r = &t->runs[i];
+        if (!search_fuzzy_max_distance(r->cps, r->n, r->cjk))
+            continue;
+        int64_t df = search_fuzzy_df(r);
+        own_df[i] = df;
+        expand[i] = !df;
+        any_unknown = any_unknown || !df;
+        any = true;
+    }
+    if (!any)
+        return 0;
+    for (size_t i = 0; i < t->nruns; i++)
+        if (!any_unknown)
+            expand[i] = search_fuzzy_max_distance(t->runs[i].cps, t->runs[i].n, t->runs[i].cjk) > 0;
+    for (size_t i = 0; i < t->nruns; i++)
+        run_push(&f->all, t->runs[i].cps, t->runs[i].n, t->runs[i].cjk);
+    sbuf_t e;
+    sbuf_init(&e);
+    bool expanded = false;
+    for (size_t i = 0; i < t->nruns; i++) {
+        const search_run_t *r = &t->runs[i];
+        char *own = run_expr(r->cps, r->n, r->cjk, pg);
+        sbuf_t alts;
+        sbuf_init(&alts);
+        if (expand[i]) {
+            search_cand_t *cv;
+            size_t nc;
+            if (search_fuzzy_candidates(r, &cv, &nc) != 0) {
+                free(own);
+                sbuf_free(&e);
+                return -1;
+            }
+            size_t kept = 0;
+            size_t tried = 0;
+            for (size_t k = 0; k < nc && tried < FUZZY_TRIES && kept < FUZZY_PER_RUN; k++) {
+                /* a known run (the query found few): only its far more frequent neighbours,
+                 * the usual spelling of what may be a misspelling in a few documents */
+                if (own_df[i] && cv[k].df < FUZZY_KNOWN_RATIO * own_df[i])
+                    continue;
+                tried++;
+                char *x = run_expr(cv[k].cps, cv[k].n, r->cjk, pg);
+                int hit = in_scope(req, c, p, x, pg);
+                if (hit > 0) {
+                    sbuf_puts(&alts, pg ? " | (" : " OR (");
+                    sbuf_puts(&alts, x);
+                    sbuf_puts(&alts, ")");
+                    run_push(&f->all, cv[k].cps, cv[k].n, r->cjk);
+                    json_array_append_new(f->expanded,
+                                          json_pack("{s:o,s:o,s:i}", "from", cps_json(r->cps, r->n), "to",
+                                                    cps_json(cv[k].cps, cv[k].n), "distance", cv[k].dist));
+                    kept++;
+                }
+                free(x);
+                if (hit < 0) {
+                    free(cv);
+                    free(own);
+                    sbuf_free(&alts);
+                    sbuf_free(&e);
+                    return -1;
+                }
+            }
+            free(cv);
+        }
+        if (i)
+            sbuf_puts(&e, pg ? " & " : " AND ");
+        /* ((own) OR (alternative) …): the run or one of its near misses */
+        sbuf_puts(&e, alts.len ? "((" : "(");
+        sbuf_puts(&e, own);
+        sbuf_puts(&e, ")");
+        if (alts.len) {
+            sbuf_puts(&e, alts.data);
+            sbuf_puts(&e, ")");
+            expanded = true;
+        }
+        sbuf_free(&alts);
+        free(own);
+    }
+    if (expanded)
+        f->expr = sbuf_detach(&e);
+    else
+        sbuf_free(&e);
+    return 0;
+}
+
+/* the facets: {"kind":[{value,label,count}], "district":[…], "tag":[…], attr…};
  * NULL on a database error */
 static json_t *facets(db_conn_t *c, const qb_t *w)
 {
@@ -265,30 +440,60 @@ static void run_search(http_req_t *req, sq_t *p)
     }
     const char *ex = nterms ? expr : NULL;
     qb_t w, cq, pq;
-    build_where(req, p, ex, pg, &w);
-    qb_init(&cq, "SELECT COUNT(*)");
-    qb_append(&cq, &w);
-    db_stmt_t *st = qb_prepare(c, &cq);
-    int rc = st ? db_step(st) : DB_ERROR;
-    int64_t total = rc == DB_ROW ? db_col_int64(st, 0) : 0;
-    db_done(st);
-    qb_free(&cq);
+    fuzzy_t fz = {0};
     json_t *items = json_array(), *fac = NULL;
-    if (rc != DB_ROW)
-        goto dberr;
+    int64_t total = 0;
+    int rc;
+    db_stmt_t *st;
+    build_where(req, p, ex, pg, &w);
+    for (int pass = 0; pass < 2; pass++) {
+        qb_init(&cq, "SELECT COUNT(*)");
+        qb_append(&cq, &w);
+        st = qb_prepare(c, &cq);
+        rc = st ? db_step(st) : DB_ERROR;
+        total = rc == DB_ROW ? db_col_int64(st, 0) : 0;
+        db_done(st);
+        qb_free(&cq);
+        if (rc != DB_ROW)
+            goto dberr;
+        if (pass || !ex)
+            break;
+        /* few exact hits: near misses too */
+        if (fuzzy_expand(req, c, p, &terms, pg, total, &fz) != 0)
+            goto dberr;
+        if (!fz.expr)
+            break;
+        qb_free(&w);
+        build_where(req, p, fz.expr, pg, &w);
+    }
     qb_init(&pq, ROW_COLS ", ");
+    const char *rank_ex = fz.expr ? fz.expr : ex;
     if (ex && pg) {
         qb_sql(&pq, "ts_rank(d.tsv, CAST(");
-        qb_text(&pq, ex);
+        qb_text(&pq, rank_ex);
         qb_sql(&pq, " AS tsquery), 1) * d.weight");
     } else if (ex) {
         qb_sql(&pq, "(-bm25(search_fts, 4.0, 1.0)) * d.weight");
     } else {
         qb_sql(&pq, "0.0");
     }
-    qb_sql(&pq, " AS score");
+    if (fz.expr) { /* a document only an expansion found scores less, and follows the exact ones */
+        for (int k = 0; k < 2; k++) {
+            qb_sql(&pq,
+                   pg ? (k ? ", (CASE WHEN d.tsv @@ CAST(" : " * (CASE WHEN d.tsv @@ CAST(")
+                      : (k ? ", (CASE WHEN d.id IN (SELECT rowid FROM search_fts WHERE search_fts MATCH "
+                           : " * (CASE WHEN d.id IN (SELECT rowid FROM search_fts WHERE search_fts MATCH "));
+            qb_text(&pq, ex);
+            qb_sql(&pq, pg ? " AS tsquery)" : ")");
+            qb_sql(&pq,
+                   k ? " THEN 1 ELSE 0 END) AS exact" : " THEN 1.0 ELSE " FUZZY_WEIGHT_SQL " END) AS score");
+        }
+    } else {
+        qb_sql(&pq, " AS score");
+    }
     qb_append(&pq, &w);
     qb_sql(&pq, p->by_time || !ex ? " ORDER BY d.doc_time DESC, d.id DESC LIMIT "
+                : fz.expr         ? " ORDER BY exact DESC, score DESC, d.doc_time DESC, d.id DESC LIMIT "
                                   : " ORDER BY score DESC, d.doc_time DESC, d.id DESC LIMIT ");
     qb_int(&pq, p->page_size);
     qb_sql(&pq, " OFFSET ");
@@ -298,8 +503,8 @@ static void run_search(http_req_t *req, sq_t *p)
     if (st) {
         while ((rc = db_step(st)) == DB_ROW) {
             double score = db_col_double(st, 13);
-            json_array_append_new(
-                items, hit_json(st, &terms, score, json_real(score), json_null(), json_real(score)));
+            json_array_append_new(items, hit_json(st, fz.expr ? &fz.all : &terms, score, json_real(score),
+                                                  json_null(), json_real(score)));
         }
     }
     db_done(st);
@@ -316,6 +521,9 @@ static void run_search(http_req_t *req, sq_t *p)
                   (json_int_t)p->page, "page_size", (json_int_t)p->page_size, "mode", p->mode, "order",
                   p->by_time ? "time" : "relevance", "terms", search_terms_json(&terms), "facets", fac,
                   "took_ms", (json_int_t)((time_mono_ns() - t0) / 1000000));
+    json_object_set_new(out, "expanded", fz.expanded ? json_incref(fz.expanded) : json_array());
+    json_object_set_new(out, "fuzzy", json_boolean(p->fuzzy));
+    fuzzy_free(&fz);
     search_terms_free(&terms);
     http_json(req, 200, out);
     return;
@@ -323,6 +531,7 @@ dberr:
     json_decref(items);
     qb_free(&w);
     free(expr);
+    fuzzy_free(&fz);
     search_terms_free(&terms);
     http_db_error(req, c);
 }
@@ -387,7 +596,7 @@ static void ids_in(qb_t *q, const int64_t *ids, size_t n)
 
 /* the keyword side: the best `pool` matches in scope, unweighted scores */
 static int keyword_cands(http_req_t *req, db_conn_t *c, const sq_t *p, const char *ex, bool pg, size_t pool,
-                         cands_t *cs)
+                         const char *exact, cands_t *cs)
 {
     qb_t w, q;
     build_where(req, p, ex, pg, &w);
@@ -399,9 +608,23 @@ static int keyword_cands(http_req_t *req, db_conn_t *c, const sq_t *p, const cha
     } else {
         qb_sql(&q, "(-bm25(search_fts, 4.0, 1.0))");
     }
-    qb_sql(&q, " AS score");
+    if (exact) { /* near misses (fuzzy_expand): below the exact matches, at a lower weight */
+        for (int k = 0; k < 2; k++) {
+            qb_sql(&q,
+                   pg ? (k ? ", (CASE WHEN d.tsv @@ CAST(" : " * (CASE WHEN d.tsv @@ CAST(")
+                      : (k ? ", (CASE WHEN d.id IN (SELECT rowid FROM search_fts WHERE search_fts MATCH "
+                           : " * (CASE WHEN d.id IN (SELECT rowid FROM search_fts WHERE search_fts MATCH "));
+            qb_text(&q, exact);
+            qb_sql(&q, pg ? " AS tsquery)" : ")");
+            qb_sql(&q,
+                   k ? " THEN 1 ELSE 0 END) AS exact" : " THEN 1.0 ELSE " FUZZY_WEIGHT_SQL " END) AS score");
+        }
+    } else {
+        qb_sql(&q, " AS score");
+    }
     qb_append(&q, &w);
-    qb_sql(&q, " ORDER BY score DESC, d.id DESC LIMIT ");
+    qb_sql(&q, exact ? " ORDER BY exact DESC, score DESC, d.id DESC LIMIT "
+                     : " ORDER BY score DESC, d.id DESC LIMIT ");
     qb_int(&q, (int64_t)pool);
     db_stmt_t *st = qb_prepare(c, &q);
     int rc = DB_ERROR, rank = 0;
@@ -508,6 +731,7 @@ static void run_ranked(http_req_t *req, sq_t *p)
     if (pool > RANK_MAX)
         pool = RANK_MAX;
     cands_t cs = {0};
+    fuzzy_t fz = {0};
     search_vhit_t *hits = NULL;
     size_t nhits = 0;
     bool ready = false;
@@ -546,8 +770,17 @@ static void run_ranked(http_req_t *req, sq_t *p)
         if (!use_vec || !partial || kept >= pool)
             break;
     }
-    if (use_kw && keyword_cands(req, c, p, expr, pg, pool, &cs) != 0)
+    if (use_kw && keyword_cands(req, c, p, expr, pg, pool, NULL, &cs) != 0)
         goto dberr;
+    if (use_kw) { /* few exact keyword hits: near misses too */
+        int64_t nk = 0;
+        for (size_t i = 0; i < cs.n; i++)
+            nk += cs.v[i].kr > 0;
+        if (fuzzy_expand(req, c, p, &terms, pg, nk, &fz) != 0)
+            goto dberr;
+        if (fz.expr && keyword_cands(req, c, p, fz.expr, pg, pool, expr, &cs) != 0)
+            goto dberr;
+    }
     /* fusion */
     double maxk = 0, sw = use_vec ? p->sw : 0, kw = use_kw ? p->kw : 0;
     if (!use_kw)
@@ -630,8 +863,9 @@ static void run_ranked(http_req_t *req, sq_t *p)
         int rc = st ? db_step(st) : DB_ERROR;
         if (rc == DB_ROW) {
             const cand_t *k = &cs.v[i];
-            json_t *o = hit_json(st, &terms, k->score, k->kr ? json_real(k->kw) : json_null(),
-                                 k->vr ? json_real(k->vec) : json_null(), json_real(k->fused));
+            json_t *o =
+                hit_json(st, fz.expr ? &fz.all : &terms, k->score, k->kr ? json_real(k->kw) : json_null(),
+                         k->vr ? json_real(k->vec) : json_null(), json_real(k->fused));
             json_object_set_new(json_object_get(o, "scores"), "vector_norm",
                                 k->vr ? json_real(k->vnorm) : json_null());
             json_array_append_new(items, o);
@@ -665,12 +899,15 @@ static void run_ranked(http_req_t *req, sq_t *p)
                             ready, "fusion", "semantic_weight", p->sw, "keyword_weight", p->kw, "method",
                             rrf ? "rrf" : "weighted", "score_threshold", p->threshold);
     json_object_set_new(out, "embedding", json_string(prov));
+    json_object_set_new(out, "expanded", fz.expanded ? json_incref(fz.expanded) : json_array());
+    json_object_set_new(out, "fuzzy", json_boolean(p->fuzzy));
     if (!ready)
         json_object_set_new(out, "notice", json_string(why));
     qb_free(&w);
     free(cs.v);
     free(hits);
     free(expr);
+    fuzzy_free(&fz);
     search_terms_free(&terms);
     http_json(req, 200, out);
     return;
@@ -680,6 +917,7 @@ dberr:
     free(cs.v);
     free(hits);
     free(expr);
+    fuzzy_free(&fz);
     search_terms_free(&terms);
     http_db_error(req, c);
 }
@@ -799,6 +1037,7 @@ static void get_search(http_req_t *req)
     p.threshold = num_param(http_query(req, "score_threshold"), 0);
     p.fusion = http_query(req, "fusion");
     p.embedding = http_query(req, "embedding");
+    p.fuzzy = !http_query(req, "fuzzy") || http_query_bool(req, "fuzzy");
     if (!check_lists(req, &p))
         return;
     run_search(req, &p);
@@ -858,6 +1097,7 @@ static void post_search(http_req_t *req)
     p.threshold = th ? (json_is_number(th) ? json_number_value(th) : NAN) : 0;
     p.fusion = jstr(b, "fusion");
     p.embedding = jstr(b, "embedding");
+    p.fuzzy = jbool(b, "fuzzy", true);
     if (jhas(b, "top_k")) {
         p.page = 1;
         p.page_size = jint(b, "top_k", 5);
@@ -887,6 +1127,7 @@ static const vfield_t GET_QUERY[] = {
      .title = "融合方式：weighted 加权归一化分数（默认）、rrf 倒数排名"},
     {"embedding", V_ENUM, .choices = EMBEDDINGS,
      .title = "向量模型：local 本地、openai（默认：检索索引的设置；知识库用其自身的）"},
+    {"fuzzy", V_BOOL, .title = "近似匹配（默认是：精确命中少于 3 条时，也搜索词表中编辑距离 1–2 的近似词）"},
 };
 static const vfield_t POST_BODY[] = {
     {"q", V_STR, false, 0, MAX_QUERY_CHARS, .title = "检索词"},
@@ -904,6 +1145,7 @@ static const vfield_t POST_BODY[] = {
     {"fusion", V_ENUM, .choices = FUSIONS, .title = "融合方式：weighted（默认）、rrf"},
     {"embedding", V_ENUM, .choices = EMBEDDINGS,
      .title = "向量模型：local 本地、openai（默认：检索索引的设置；知识库用其自身的）"},
+    {"fuzzy", V_BOOL, .title = "近似匹配（默认是；false 关闭）"},
 };
 static const vfield_t SEARCH_OUT[] = {
     {"items", V_ARRAY,
@@ -922,6 +1164,8 @@ static const vfield_t SEARCH_OUT[] = {
      .title = "融合参数（向量、混合检索）{semantic_weight, keyword_weight, method, score_threshold}"},
     {"notice", V_STR, .title = "提示（如向量模型尚未训练、向量服务不可用）"},
     {"embedding", V_STR, .title = "所用的向量模型（local、openai）"},
+    {"expanded", V_ARRAY, .title = "近似匹配所用的扩展 [{from 原词, to 也搜索的词, distance 编辑距离}]"},
+    {"fuzzy", V_BOOL, .title = "是否启用了近似匹配"},
 };
 
 // clang-format off
