@@ -896,7 +896,8 @@ static int feed(db_conn_t *c, bool pg, const int64_t *keys, const int64_t *docs,
 {
     bool err = false;
     for (long i = 0; i < n && !err; i++) {
-        char *t = doc_tokens(c, pg, docs[i], &err);
+        /* the log also names new documents: those the ids just fed are skipped */
+        char *t = edited && recent_has(&G.ids, docs[i]) ? NULL : doc_tokens(c, pg, docs[i], &err);
         if (t) {
             pthread_rwlock_wrlock(&G.rw);
             int rc = G.cur ? search_vocab_add_doc(G.cur, t, edited) : 0;
