@@ -983,8 +983,12 @@ static void *feeder(void *arg)
     db_t *db = arg;
     for (;;) {
         pthread_mutex_lock(&G.mu);
-        bool loaded = G.loaded, due = time_now_ms() - G.loaded_at > RELOAD_MS ||
-                                      G.docs_fed > (G.docs_at_load / 4 > 1000 ? G.docs_at_load / 4 : 1000);
+        /* new documents are counted exactly by the feed: a reload only
+         * corrects what it cannot see (deletions, edits without a log entry,
+         * a rebuild's second count), so it is hourly — a reload after each
+         * quarter of growth scanned the whole index again and again during
+         * a bulk import (docs/benchmarks.md) */
+        bool loaded = G.loaded, due = time_now_ms() - G.loaded_at > RELOAD_MS;
         pthread_mutex_unlock(&G.mu);
         if (!loaded || due) {
             reload(db);
