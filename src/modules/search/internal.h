@@ -82,6 +82,26 @@ typedef struct {
  * segmenter words, then df, then the text); malloc'd. 0 or -1 (memory). */
 int search_fuzzy_candidates(const search_run_t *r, search_cand_t **out, size_t *n);
 
+/* A query's expansion: the query's runs and every expansion (what is
+ * highlighted), [{from, to, distance}], and the match expression with the
+ * alternatives (NULL: nothing expanded). */
+typedef struct {
+    search_terms_t all;
+    json_t *expanded;
+    char *expr;
+} search_fuzzy_t;
+void search_fuzzy_free(search_fuzzy_t *f);
+/* Does any document in the caller's scope and filters match expr? 1, 0, -1. */
+typedef int (*search_scope_fn)(void *ud, const char *expr);
+/* When the query is short (at most 3 runs) and its exact terms find fewer
+ * than 3 documents in scope (exact_total): each of its runs not in the
+ * vocabulary (when every run is known: each, to neighbours in ≥ 4 × its
+ * documents) gets up to 3 of the vocabulary's nearest runs (at most 12
+ * tried) — only those in_scope finds, so an expansion never tells of
+ * another district's words. 0 (f->expr NULL: nothing expanded) or -1. */
+int search_fuzzy_expand(db_conn_t *c, const search_terms_t *t, bool enabled, bool pg, int64_t exact_total,
+                        search_scope_fn in_scope, void *ud, search_fuzzy_t *f);
+
 /* The in-memory vocabulary itself (the bench fills one directly). */
 typedef struct search_vocab search_vocab_t;
 search_vocab_t *search_vocab_new(void);

@@ -138,68 +138,25 @@ static const char *kind_title(const char *kind)
 
 /* ---- near misses (docs/search.md § Near misses) ---- */
 
-#define FUZZY_FEW_HITS    3     /* fewer exact hits than this: near misses are searched too */
-#define FUZZY_RUNS        3     /* a short query: at most this many runs */
-#define FUZZY_PER_RUN     3     /* expansions of one run, at most */
-#define FUZZY_KNOWN_RATIO 4     /* a known run: only to neighbours in at least 4 × as many documents */
-#define FUZZY_TRIES       12    /* candidates of one run checked in the caller's scope, at most */
-#define FUZZY_WEIGHT_SQL  "0.5" /* a document found only through an expansion scores this much */
+#define FUZZY_WEIGHT_SQL "0.5" /* a document found only through an expansion scores this much */
 
 typedef struct {
-    search_terms_t all; /* the query's runs, then every expansion (what is highlighted) */
-    json_t *expanded;   /* [{from, to, distance}] */
-    char *expr;         /* the match expression with the alternatives; NULL: nothing expanded */
-} fuzzy_t;
-
-static void fuzzy_free(fuzzy_t *f)
-{
-    search_terms_free(&f->all);
-    json_decref(f->expanded);
-    free(f->expr);
-    memset(f, 0, sizeof *f);
-}
-
-static void run_push(search_terms_t *t, const uint32_t *cps, size_t n, bool cjk)
-{
-    search_run_t *v = realloc(t->runs, (t->nruns + 1) * sizeof *v);
-    uint32_t *c = malloc((n ? n : 1) * sizeof *c);
-    if (!v || !c)
-        abort();
-    t->runs = v;
-    memcpy(c, cps, n * sizeof *c);
-    t->runs[t->nruns++] = (search_run_t){c, n, cjk};
-}
-
-static json_t *cps_json(const uint32_t *cps, size_t n)
-{
-    char *s = malloc(n * 4 + 1), *e = s;
-    if (!s)
-        abort();
-    for (size_t i = 0; i < n; i++)
-        e += utf8_encode(cps[i], e);
-    *e = 0;
-    json_t *j = json_string(s);
-    free(s);
-    return j;
-}
-
-/* the expression of one run (its terms ANDed) */
-static char *run_expr(const uint32_t *cps, size_t n, bool cjk, bool pg)
-{
-    search_run_t r = {(uint32_t *)cps, n, cjk};
-    search_terms_t one = {&r, 1};
-    return search_terms_expr(&one, pg, NULL);
-}
+    http_req_t *req;
+    db_conn_t *c;
+    const sq_t *p;
+    bool pg;
+} scope_ud_t;
 
 /* does any document in the caller's scope and filters match expr? 1, 0, -1 */
-static int in_scope(http_req_t *req, db_conn_t *c, const sq_t *p, const char *expr, bool pg)
+static int in_scope(void *ud, const char *expr)
 {
+    const scope_ud_t *u = ud;
     qb_t w, q;
-    build_where(req, p, expr, pg, &w);
+    build_where(u->req, u->p, expr, u->pg, &w);
     qb_init(&q, "SELECT 1");
     qb_append(&q, &w);
     qb_sql(&q, " LIMIT 1");
-    db_stmt_t *st = qb_prepare(c, &q);
+    db_stmt_t *st = qb_prepare(u->c, &q);
     int rc = st ? db_step(st) : DB_ERROR;
     db_done(st);
     qb_free(&q);
@@ -207,107 +164,12 @@ static int in_scope(http_req_t *req, db_conn_t *c, const sq_t *p, const char *ex
     return rc == DB_ROW ? 1 : rc == DB_DONE ? 0 : -1;
 }
 
-/* When the query is short and its exact terms find fewer than
- * FUZZY_FEW_HITS documents in scope: each of its runs not in the vocabulary
- * (when every run is known: each, to neighbours in ≥ 4 × its documents) gets up to
- * FUZZY_PER_RUN of the vocabulary's nearest runs — only those that match a
- * document the caller may see under the same filters, so an expansion never
- * tells of another district's words. 0 (f->expr NULL: nothing expanded) or -1. */
+/* the query's terms expanded by their near misses (fuzzy.c) */
 static int fuzzy_expand(http_req_t *req, db_conn_t *c, const sq_t *p, const search_terms_t *t, bool pg,
-                        int64_t exact_total, fuzzy_t *f)
+                        int64_t exact_total, search_fuzzy_t *f)
 {
-    memset(f, 0, sizeof *f);
-    f->expanded = json_array();
-    if (!p->fuzzy || !t->nruns || t->nruns > FUZZY_RUNS || exact_total >= FUZZY_FEW_HITS)
-        return 0;
-    int ready = search_fuzzy_sync(c); /* this node's vocabulary, caught up (fuzzy.c) */
-    if (ready <= 0)
-        return ready;
-    bool expand[FUZZY_RUNS] = {0}, any_unknown = false, any = false;
-    int64_t own_df[FUZZY_RUNS] = {0};
-    for (size_t i = 0; i < t->nruns; i++) {
-        const search_run_t *r = &t->runs[i];
-        if (!search_fuzzy_max_distance(r->cps, r->n, r->cjk))
-            continue;
-        int64_t df = search_fuzzy_df(r);
-        own_df[i] = df;
-        expand[i] = !df;
-        any_unknown = any_unknown || !df;
-        any = true;
-    }
-    if (!any)
-        return 0;
-    for (size_t i = 0; i < t->nruns; i++)
-        if (!any_unknown)
-            expand[i] = search_fuzzy_max_distance(t->runs[i].cps, t->runs[i].n, t->runs[i].cjk) > 0;
-    for (size_t i = 0; i < t->nruns; i++)
-        run_push(&f->all, t->runs[i].cps, t->runs[i].n, t->runs[i].cjk);
-    sbuf_t e;
-    sbuf_init(&e);
-    bool expanded = false;
-    for (size_t i = 0; i < t->nruns; i++) {
-        const search_run_t *r = &t->runs[i];
-        char *own = run_expr(r->cps, r->n, r->cjk, pg);
-        sbuf_t alts;
-        sbuf_init(&alts);
-        if (expand[i]) {
-            search_cand_t *cv;
-            size_t nc;
-            if (search_fuzzy_candidates(r, &cv, &nc) != 0) {
-                free(own);
-                sbuf_free(&e);
-                return -1;
-            }
-            size_t kept = 0;
-            size_t tried = 0;
-            for (size_t k = 0; k < nc && tried < FUZZY_TRIES && kept < FUZZY_PER_RUN; k++) {
-                /* a known run (the query found few): only its far more frequent neighbours,
-                 * the usual spelling of what may be a misspelling in a few documents */
-                if (own_df[i] && cv[k].df < FUZZY_KNOWN_RATIO * own_df[i])
-                    continue;
-                tried++;
-                char *x = run_expr(cv[k].cps, cv[k].n, r->cjk, pg);
-                int hit = in_scope(req, c, p, x, pg);
-                if (hit > 0) {
-                    sbuf_puts(&alts, pg ? " | (" : " OR (");
-                    sbuf_puts(&alts, x);
-                    sbuf_puts(&alts, ")");
-                    run_push(&f->all, cv[k].cps, cv[k].n, r->cjk);
-                    json_array_append_new(f->expanded,
-                                          json_pack("{s:o,s:o,s:i}", "from", cps_json(r->cps, r->n), "to",
-                                                    cps_json(cv[k].cps, cv[k].n), "distance", cv[k].dist));
-                    kept++;
-                }
-                free(x);
-                if (hit < 0) {
-                    free(cv);
-                    free(own);
-                    sbuf_free(&alts);
-                    sbuf_free(&e);
-                    return -1;
-                }
-            }
-            free(cv);
-        }
-        if (i)
-            sbuf_puts(&e, pg ? " & " : " AND ");
-        /* ((own) OR (alternative) …): the run or one of its near misses */
-        sbuf_puts(&e, alts.len ? "((" : "(");
-        sbuf_puts(&e, own);
-        sbuf_puts(&e, ")");
-        if (alts.len) {
-            sbuf_puts(&e, alts.data);
-            sbuf_puts(&e, ")");
-            expanded = true;
-        }
-        sbuf_free(&alts);
-        free(own);
-    }
-    if (expanded)
-        f->expr = sbuf_detach(&e);
-    else
-        sbuf_free(&e);
-    return 0;
+    scope_ud_t u = {req, c, p, pg};
+    return search_fuzzy_expand(c, t, p->fuzzy, pg, exact_total, in_scope, &u, f);
 }
 
 /* the facets: {"kind":[{value,label,count}], "district":[…], "tag":[…], attr…};
@@ -440,7 +302,7 @@ static void run_search(http_req_t *req, sq_t *p)
     }
     const char *ex = nterms ? expr : NULL;
     qb_t w, cq, pq;
-    fuzzy_t fz = {0};
+    search_fuzzy_t fz = {0};
     json_t *items = json_array(), *fac = NULL;
     int64_t total = 0;
     int rc;
@@ -523,7 +385,7 @@ static void run_search(http_req_t *req, sq_t *p)
                   "took_ms", (json_int_t)((time_mono_ns() - t0) / 1000000));
     json_object_set_new(out, "expanded", fz.expanded ? json_incref(fz.expanded) : json_array());
     json_object_set_new(out, "fuzzy", json_boolean(p->fuzzy));
-    fuzzy_free(&fz);
+    search_fuzzy_free(&fz);
     search_terms_free(&terms);
     http_json(req, 200, out);
     return;
@@ -531,7 +393,7 @@ dberr:
     json_decref(items);
     qb_free(&w);
     free(expr);
-    fuzzy_free(&fz);
+    search_fuzzy_free(&fz);
     search_terms_free(&terms);
     http_db_error(req, c);
 }
@@ -731,7 +593,7 @@ static void run_ranked(http_req_t *req, sq_t *p)
     if (pool > RANK_MAX)
         pool = RANK_MAX;
     cands_t cs = {0};
-    fuzzy_t fz = {0};
+    search_fuzzy_t fz = {0};
     search_vhit_t *hits = NULL;
     size_t nhits = 0;
     bool ready = false;
@@ -907,7 +769,7 @@ static void run_ranked(http_req_t *req, sq_t *p)
     free(cs.v);
     free(hits);
     free(expr);
-    fuzzy_free(&fz);
+    search_fuzzy_free(&fz);
     search_terms_free(&terms);
     http_json(req, 200, out);
     return;
@@ -917,7 +779,7 @@ dberr:
     free(cs.v);
     free(hits);
     free(expr);
-    fuzzy_free(&fz);
+    search_fuzzy_free(&fz);
     search_terms_free(&terms);
     http_db_error(req, c);
 }
