@@ -917,7 +917,8 @@ static int feed(db_conn_t *c, bool pg, const int64_t *keys, const int64_t *docs,
 
 #define PAGE_SQL(x) x " LIMIT 564" /* FEED_PAGE + ID_MARGIN */
 
-/* Catches up (G.mu held) at most `pages` steps of each feed. 0 or -1. */
+/* Catches up (G.mu held) at most `pages` steps of each feed. 0 (all read),
+ * 1 (more to read) or -1. */
 static int catch_up(db_conn_t *c, int pages)
 {
     bool pg = db_dialect(db_of(c)) == DB_POSTGRES;
@@ -933,9 +934,9 @@ static int catch_up(db_conn_t *c, int pages)
         if (m < 0 || feed(c, pg, keys, docs, m, true, &G.seqs, &G.log_seq) != 0)
             return -1;
         if (n < FEED_PAGE && m < FEED_PAGE)
-            break;
+            return 0;
     }
-    return 0;
+    return 1;
 }
 
 /* loads (first, or when due) and installs a vocabulary; 0 or -1 */
@@ -966,7 +967,7 @@ static int reload(db_t *db)
     G.loaded_at = time_now_ms();
     G.load_ms = (time_mono_ns() - t0) / 1000000;
     G.loaded = true;
-    int rc = catch_up(c, 1000);
+    int rc = catch_up(c, 1000) < 0 ? -1 : 0;
     pthread_cond_broadcast(&G.cv);
     pthread_mutex_unlock(&G.mu);
     db_release(c);
@@ -982,6 +983,7 @@ static void *feeder(void *arg)
 {
     db_t *db = arg;
     for (;;) {
+        bool more = false;
         pthread_mutex_lock(&G.mu);
         /* new documents are counted exactly by the feed: a reload only
          * corrects what it cannot see (deletions, edits without a log entry,
@@ -993,10 +995,11 @@ static void *feeder(void *arg)
         if (!loaded || due) {
             reload(db);
         } else {
+            /* a step at a time (queries wait for the lock meanwhile), again at once while behind */
             db_conn_t *c = db_acquire(db); /* before the lock: a query holding a connection may wait on it */
             if (c) {
                 pthread_mutex_lock(&G.mu);
-                catch_up(c, 20);
+                more = catch_up(c, 1) == 1;
                 pthread_mutex_unlock(&G.mu);
                 db_release(c);
             }
@@ -1005,7 +1008,7 @@ static void *feeder(void *arg)
         struct timespec ts;
         clock_gettime(CLOCK_REALTIME, &ts);
         ts.tv_sec += 1;
-        if (!G.stop)
+        if (!G.stop && !more)
             pthread_cond_timedwait(&G.cv, &G.mu, &ts);
         bool stop = G.stop;
         pthread_mutex_unlock(&G.mu);
@@ -1028,7 +1031,7 @@ int search_fuzzy_sync(db_conn_t *c)
     while (!G.loaded && G.started && !G.stop)
         if (pthread_cond_timedwait(&G.cv, &G.mu, &ts) != 0)
             break;
-    int rc = G.loaded ? (catch_up(c, 1) == 0 ? 1 : -1) : 0;
+    int rc = G.loaded ? (catch_up(c, 1) < 0 ? -1 : 1) : 0;
     pthread_mutex_unlock(&G.mu);
     return rc;
 }
