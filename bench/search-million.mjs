@@ -30,6 +30,14 @@
 // of each mode with their time and matches. SEARCH_BENCH_DUMP=file writes
 // each query's total and hits (id, score) as JSON lines, to compare two
 // builds' answers on the same index.
+// FUZZY=0 (default 1): near misses off. With 1 a query with a typo is made
+// before the bulk phase, so the node's in-memory vocabulary (fuzzy.c) is
+// loaded and fed while the bulk is indexed; the queries of phase 3 ask
+// with near misses on, and a third set (the same queries with one character
+// replaced, a–z letters of Latin words changed) measures the expansion's
+// cost on the keyword side. With 0 every query says fuzzy: false. At the end
+// the server's resident memory (VmRSS) and the vocabulary's last load
+// (terms, MB) from the system log.
 //
 //   ZHENDI_BIN=build/zhendi node bench/search-million.mjs [N] [Q] [C] [U]
 //   scripts/pg-test.sh env ZHENDI_BIN=build/zhendi node bench/search-million.mjs 100000   (PostgreSQL)
@@ -120,6 +128,7 @@ const kept = DATA && existsSync(`${DATA}/bench-kb.json`) ? JSON.parse(readFileSy
 // PostgreSQL: the database of a kept index is named in bench-kb.json (a
 // later run, in another scripts/pg-test.sh call or process, uses it again)
 const STEP = Number(process.env.BENCH_STEP || 50000);
+const FUZZY = process.env.FUZZY !== '0';
 const srv = await startServer({ args: ['--demo', '--workers', '2', ...(kept?.db ? ['--db', kept.db] : [])], ...(DATA ? { dataDir: DATA } : { keepData: !!process.env.BENCH_KEEP }) });
 if (process.env.BENCH_KEEP) console.log(`data directory: ${srv.data}`);
 const pid = srv.proc.pid; // the server itself (startServer spawns it directly)
@@ -189,6 +198,11 @@ try {
     if (j.status !== 'done') throw new Error(j.last_error);
     console.log(`fit on the seed: ${JSON.stringify(j.result)} in ${((performance.now() - t) / 1000).toFixed(1)} s`);
 
+    if (FUZZY) { // the node's vocabulary is loaded now and fed during the bulk
+      const r = await pd.post('/api/v1/search', { q: '党建服物', kinds: ['kb_chunk'], kb_ids: [kb.id], facets: false });
+      console.log(`near misses on: vocabulary started (${r.status}, expanded ${JSON.stringify(r.json?.expanded)})`);
+    }
+
     // 2. bulk
     const l0 = load();
     const c0 = cpuOf(pid), n0 = nodeCpu();
@@ -239,13 +253,21 @@ try {
   }
 
   // 3. queries
-  for (const [mode, extra] of [['keyword', {}], ['hybrid', {}]]) {
+  const typo = (q) => { // one character replaced by another of the corpus's (a Latin letter: a–z)
+    const cs = [...q];
+    const i = rnd(cs.length);
+    cs[i] = /[a-z]/i.test(cs[i]) ? String.fromCharCode(97 + rnd(26)) : [...queries[rnd(queries.length)]][0] || cs[i];
+    return cs.join('');
+  };
+  const typos = queries.map(typo);
+  let expandedQueries = 0;
+  for (const [mode, extra, qs] of [['keyword', { fuzzy: FUZZY }, queries], ['hybrid', { fuzzy: FUZZY }, queries], ['typo-kw', { mode: 'keyword', fuzzy: FUZZY }, typos]]) {
     const lat = [];
     let hits = 0, errs = 0;
     const slow = [];
     const l1 = load();
     const qc0 = cpuOf(pid);
-    for (const q of queries) {
+    for (const q of qs) {
       const t1 = performance.now();
       const r = await pd.post('/api/v1/search', { q, mode, ...extra, kinds: ['kb_chunk'], kb_ids: [kb.id], page_size: 10, top_k: 10, facets: false });
       const ms = performance.now() - t1;
@@ -254,14 +276,18 @@ try {
       else hits += r.json.total || 0;
       if (DUMP) dump.push(JSON.stringify({ mode, q, status: r.status, total: r.json?.total, hits: (r.json?.items || []).map((h) => [h.id, h.score]) }));
       if (SLOW) slow.push({ q, ms, total: r.json?.total, took: r.json?.took_ms });
+      if (mode === 'typo-kw' && r.json?.expanded?.length) expandedQueries++;
     }
     lat.sort((a, b) => a - b);
-    console.log(`${mode.padEnd(8)} ${queries.length} queries over ${all} chunks as a district worker: p50 ${pct(lat, 50).toFixed(1)} ms, p95 ${pct(lat, 95).toFixed(1)} ms, p99 ${pct(lat, 99).toFixed(1)} ms, mean matches ${Math.round(hits / queries.length)}, errors ${errs}; load before ${l1}, after ${load()}`);
-    console.log(`  server CPU ${(((cpuOf(pid) - qc0) * 1000) / queries.length).toFixed(1)} ms per query on average (user + system, /proc: what the load does not distort)`);
+    console.log(`${mode.padEnd(8)} ${qs.length} queries${mode === 'typo-kw' ? ` (${expandedQueries} expanded)` : ''} over ${all} chunks as a district worker: p50 ${pct(lat, 50).toFixed(1)} ms, p95 ${pct(lat, 95).toFixed(1)} ms, p99 ${pct(lat, 99).toFixed(1)} ms, mean matches ${Math.round(hits / qs.length)}, errors ${errs}; load before ${l1}, after ${load()}`);
+    console.log(`  server CPU ${(((cpuOf(pid) - qc0) * 1000) / qs.length).toFixed(1)} ms per query on average (user + system, /proc: what the load does not distort)`);
     slow.sort((a, b) => b.ms - a.ms);
     for (const s of slow.slice(0, SLOW)) console.log(`  ${s.ms.toFixed(1)} ms (server ${s.took} ms) ${s.total} matches: ${JSON.stringify(s.q)}`);
   }
   if (DUMP) writeFileSync(DUMP, `${dump.join('\n')}\n`);
+  const rss = readFileSync(`/proc/${pid}/status`, 'utf8').match(/VmRSS:\s+(\d+)/)?.[1];
+  const vl = srv.readLog('system').split('\n').filter((l) => l.includes('search.vocab_loaded')).pop();
+  console.log(`server resident ${Math.round(Number(rss) / 1024)} MB (near misses ${FUZZY ? 'on' : 'off'}); last vocabulary load: ${vl || 'none'}`);
 } finally {
   await srv.stop();
 }

@@ -55,9 +55,10 @@ static const char *const EMBEDDINGS[] = {"local", "openai", "none", NULL};
  * keyword 0.3); NULL after answering 422 */
 static json_t *retrieval_of(http_req_t *req, json_t *in, json_t *base)
 {
-    json_t *r = base ? json_deep_copy(base)
-                     : json_pack("{s:i,s:f,s:f,s:f,s:s}", "top_k", 5, "semantic_weight", 0.7,
-                                 "keyword_weight", 0.3, "score_threshold", 0.0, "fusion", "weighted");
+    json_t *r =
+        base ? json_deep_copy(base)
+             : json_pack("{s:i,s:f,s:f,s:f,s:s,s:b}", "top_k", 5, "semantic_weight", 0.7, "keyword_weight",
+                         0.3, "score_threshold", 0.0, "fusion", "weighted", "fuzzy", 1);
     const char *key;
     json_t *v;
     const char *bad = NULL;
@@ -72,6 +73,8 @@ static json_t *retrieval_of(http_req_t *req, json_t *in, json_t *base)
             json_object_set_new(r, key, json_real(json_number_value(v)));
         else if (!strcmp(key, "fusion") && json_is_string(v) && valid_choice(FUSIONS, json_string_value(v)))
             json_object_set(r, key, v);
+        else if (!strcmp(key, "fuzzy") && json_is_boolean(v)) /* near-miss matching (docs/search.md) */
+            json_object_set(r, key, v);
         else
             bad = key;
     }
@@ -80,7 +83,7 @@ static json_t *retrieval_of(http_req_t *req, json_t *in, json_t *base)
         http_error_fields(
             req, json_pack("{s:s+}", "retrieval",
                            "检索设置：top_k 1–50，semantic_weight、keyword_weight、score_threshold 0–1，"
-                           "fusion weighted 或 rrf；无效：",
+                           "fusion weighted 或 rrf，fuzzy 是或否；无效：",
                            bad));
         return NULL;
     }
@@ -128,7 +131,7 @@ static const vfield_t KB_NEW[] = {
     {"chunk_rule", V_OBJECT,
      .title = "分段规则 {mode: auto|fixed|separator, size, overlap, separator, xlsx: row|sheet}"},
     {"retrieval", V_OBJECT,
-     .title = "检索设置 {top_k, semantic_weight, keyword_weight, score_threshold, fusion}"},
+     .title = "检索设置 {top_k, semantic_weight, keyword_weight, score_threshold, fusion, fuzzy 近似匹配}"},
 };
 static const vfield_t KB_PATCH[] = {
     {"name", V_STR, false, 1, 100, .title = "名称"},

@@ -40,6 +40,86 @@ json_t *search_terms_json(const search_terms_t *t);
  * malloc'd. */
 char *search_highlight(const char *text, const search_terms_t *t, size_t window);
 
+/* ---- near-miss matching (fuzzy.c) ---- */
+#define SEARCH_EDIT_MAX_CHARS 64 /* longer strings are never within a bounded distance here */
+#define SEARCH_FUZZY_CJK_MAX  4  /* a Chinese run of 2–4 characters is expanded */
+/* The edit distance of a and b (code points): insertions, deletions,
+ * substitutions and swaps of two neighbours (optimal string alignment),
+ * or max + 1 when it is larger than max (computed only that far). */
+int search_edit_distance(const uint32_t *a, size_t na, const uint32_t *b, size_t nb, int max);
+/* The same on UTF-8 strings of at most SEARCH_EDIT_MAX_CHARS characters;
+ * -1 for malformed UTF-8 or longer strings. */
+int search_edit_distance_utf8(const char *a, size_t na, const char *b, size_t nb, int max);
+/* The distance a run may be expanded by: 1 for a Chinese run of 2–4
+ * characters and a Latin word (a–z) of 4–5 letters, 2 for 6–32 letters,
+ * 0: never expanded. */
+int search_fuzzy_max_distance(const uint32_t *cps, size_t n, bool cjk);
+
+/* The vocabulary (docs/search.md § Near misses): held in memory by each
+ * node, never written by the indexer. Loaded from the index (SQLite's
+ * fts5vocab, PostgreSQL's ts_stat) in a background thread, then caught up
+ * from search_docs (new ids) and search_vec_log (changed documents) at
+ * every call of search_fuzzy_sync and once a second by that thread.
+ * search_fuzzy_sync: 1 when the vocabulary is loaded and caught up (the
+ * first call starts the loading and waits for it up to 2 s), 0 while it is
+ * still loading, -1 on a database error. */
+int search_fuzzy_sync(db_conn_t *c);
+/* Ends the feeding thread (the module's shutdown). */
+void search_fuzzy_shutdown(void);
+/* The run's df in the vocabulary (a Chinese run: the smallest df of its
+ * bigrams); 0 when a term is unknown. */
+int64_t search_fuzzy_df(const search_run_t *r);
+#define SEARCH_FUZZY_CAND_CHARS 32 /* the longest run expanded (a Latin word) */
+typedef struct {
+    uint32_t cps[SEARCH_FUZZY_CAND_CHARS];
+    size_t n;
+    int dist;
+    int word;   /* 1: a word the segmenter found in the index (a Chinese run of 3–4), ranked first */
+    int ldiff;  /* |length − the run's length|: at the same distance a replaced character comes first */
+    int64_t df; /* documents (for a Chinese run: the smallest df of its bigrams, or the word's) */
+} search_cand_t;
+/* The vocabulary's runs within the run's distance, best first (distance,
+ * segmenter words, then df, then the text); malloc'd. 0 or -1 (memory). */
+int search_fuzzy_candidates(const search_run_t *r, search_cand_t **out, size_t *n);
+
+/* A query's expansion: the query's runs and every expansion (what is
+ * highlighted), [{from, to, distance}], and the match expression with the
+ * alternatives (NULL: nothing expanded). */
+typedef struct {
+    search_terms_t all;
+    json_t *expanded;
+    char *expr;
+} search_fuzzy_t;
+void search_fuzzy_free(search_fuzzy_t *f);
+/* Does any document in the caller's scope and filters match expr? 1, 0, -1. */
+typedef int (*search_scope_fn)(void *ud, const char *expr);
+/* When the query is short (at most 3 runs) and its exact terms find fewer
+ * than 3 documents in scope (exact_total): each of its runs not in the
+ * vocabulary (when every run is known: each, to neighbours in ≥ 4 × its
+ * documents) gets up to 3 of the vocabulary's nearest runs (at most 12
+ * tried) — only those in_scope finds, so an expansion never tells of
+ * another district's words. 0 (f->expr NULL: nothing expanded) or -1. */
+int search_fuzzy_expand(db_conn_t *c, const search_terms_t *t, bool enabled, bool pg, int64_t exact_total,
+                        search_scope_fn in_scope, void *ud, search_fuzzy_t *f);
+
+/* The in-memory vocabulary itself (the bench fills one directly). */
+typedef struct search_vocab search_vocab_t;
+search_vocab_t *search_vocab_new(void);
+void search_vocab_free(search_vocab_t *v);
+/* Adds one token (space-free, normalised) with df delta; tokens the
+ * vocabulary does not keep are ignored. only_new: only an unknown token is
+ * added (df 1). 0 or -1 (memory). */
+int search_vocab_add(search_vocab_t *v, const char *tok, size_t n, int64_t delta, bool only_new);
+/* Adds a document's distinct tokens (a space-separated token string) with
+ * df + 1 each (only_new: only the unknown ones). 0 or -1. */
+int search_vocab_add_doc(search_vocab_t *v, const char *tokens, bool only_new);
+/* Installs v as this node's vocabulary (the old one is freed), loaded. */
+void search_vocab_install(search_vocab_t *v);
+/* {terms, cjk_bigrams, cjk_words, latin_words, keys, bytes}. New reference. */
+json_t *search_vocab_stats(const search_vocab_t *v);
+/* This node's vocabulary: the stats and {ready, max_doc_id, log_seq, loaded_at, docs_fed}. */
+json_t *search_fuzzy_status(void);
+
 /* ---- vectors (vector.c) ---- */
 typedef struct {
     int64_t doc_id;

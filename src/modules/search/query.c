@@ -37,6 +37,7 @@ typedef struct {
     double sw, kw, threshold; /* vector / hybrid: semantic and keyword weights, score threshold */
     const char *fusion;       /* weighted | rrf */
     const char *embedding;    /* local | openai; NULL: the search index's provider */
+    bool fuzzy;               /* near misses searched when the exact query finds few */
 } sq_t;
 
 static const char *const MODES[] = {"keyword", "vector", "hybrid", NULL};
@@ -138,7 +139,43 @@ static const char *kind_title(const char *kind)
     return k && k->title ? k->title : kind;
 }
 
-/* facets: {"kind":[{value,label,count}], "district":[…], "tag":[…], attr…};
+/* ---- near misses (docs/search.md § Near misses) ---- */
+
+#define FUZZY_WEIGHT_SQL "0.5" /* a document found only through an expansion scores this much */
+
+typedef struct {
+    http_req_t *req;
+    db_conn_t *c;
+    const sq_t *p;
+    bool pg;
+} scope_ud_t;
+
+/* does any document in the caller's scope and filters match expr? 1, 0, -1 */
+static int in_scope(void *ud, const char *expr)
+{
+    const scope_ud_t *u = ud;
+    qb_t w, q;
+    build_where(u->req, u->p, expr, u->pg, &w);
+    qb_init(&q, "SELECT 1");
+    qb_append(&q, &w);
+    qb_sql(&q, " LIMIT 1");
+    db_stmt_t *st = qb_prepare(u->c, &q);
+    int rc = st ? db_step(st) : DB_ERROR;
+    db_done(st);
+    qb_free(&q);
+    qb_free(&w);
+    return rc == DB_ROW ? 1 : rc == DB_DONE ? 0 : -1;
+}
+
+/* the query's terms expanded by their near misses (fuzzy.c) */
+static int fuzzy_expand(http_req_t *req, db_conn_t *c, const sq_t *p, const search_terms_t *t, bool pg,
+                        int64_t exact_total, search_fuzzy_t *f)
+{
+    scope_ud_t u = {req, c, p, pg};
+    return search_fuzzy_expand(c, t, p->fuzzy, pg, exact_total, in_scope, &u, f);
+}
+
+/* the facets: {"kind":[{value,label,count}], "district":[…], "tag":[…], attr…};
  * NULL on a database error */
 static json_t *facets(db_conn_t *c, const qb_t *w)
 {
@@ -460,6 +497,52 @@ static int sql_page(db_conn_t *c, const sq_t *p, const char *ex, bool pg, const 
     return rc == DB_DONE ? 0 : -1;
 }
 
+/* The page of a query expanded with near misses (fuzzy_expand; w matches
+ * the expansion): counted and ranked in SQL — expansions come with few
+ * exact hits —, a document only an expansion found scoring less and
+ * following the exact ones. 0, or -1 on a database error. */
+static int fuzzy_page(db_conn_t *c, const sq_t *p, const char *ex, const search_fuzzy_t *fz, bool pg,
+                      const qb_t *w, int64_t *total, json_t *items)
+{
+    qb_t q;
+    qb_init(&q, "SELECT COUNT(*)");
+    qb_append(&q, w);
+    db_stmt_t *st = qb_prepare(c, &q);
+    int rc = st ? db_step(st) : DB_ERROR;
+    *total = rc == DB_ROW ? db_col_int64(st, 0) : 0;
+    db_done(st);
+    qb_free(&q);
+    if (rc != DB_ROW)
+        return -1;
+    qb_init(&q, ROW_COLS ", ");
+    score_sql(&q, fz->expr, pg);
+    for (int k = 0; k < 2; k++) {
+        qb_sql(&q, pg ? (k ? ", (CASE WHEN d.tsv @@ CAST(" : " * (CASE WHEN d.tsv @@ CAST(")
+                      : (k ? ", (CASE WHEN d.id IN (SELECT rowid FROM search_fts WHERE search_fts MATCH "
+                           : " * (CASE WHEN d.id IN (SELECT rowid FROM search_fts WHERE search_fts MATCH "));
+        qb_text(&q, ex);
+        qb_sql(&q, pg ? " AS tsquery)" : ")");
+        qb_sql(&q, k ? " THEN 1 ELSE 0 END) AS exact" : " THEN 1.0 ELSE " FUZZY_WEIGHT_SQL " END) AS score");
+    }
+    qb_append(&q, w);
+    qb_sql(&q, p->by_time ? " ORDER BY d.doc_time DESC, d.id DESC LIMIT "
+                          : " ORDER BY exact DESC, score DESC, d.doc_time DESC, d.id DESC LIMIT ");
+    qb_int(&q, p->page_size);
+    qb_sql(&q, " OFFSET ");
+    qb_int(&q, (p->page - 1) * p->page_size);
+    st = qb_prepare(c, &q);
+    rc = DB_ERROR;
+    if (st)
+        while ((rc = db_step(st)) == DB_ROW) {
+            double score = db_col_double(st, 13);
+            json_array_append_new(items,
+                                  hit_json(st, &fz->all, score, json_real(score), json_null(), json_real(score)));
+        }
+    db_done(st);
+    qb_free(&q);
+    return rc == DB_DONE ? 0 : -1;
+}
+
 static void run_search(http_req_t *req, sq_t *p)
 {
     int64_t t0 = time_mono_ns();
@@ -488,6 +571,7 @@ static void run_search(http_req_t *req, sq_t *p)
     }
     const char *ex = nterms ? expr : NULL;
     qb_t w;
+    search_fuzzy_t fz = {0};
     build_where(req, p, ex, pg, &w);
     int64_t total = 0;
     json_t *items = json_array(), *fac = NULL;
@@ -495,6 +579,16 @@ static void run_search(http_req_t *req, sq_t *p)
     if (ex && need <= RANK_HEAP_MAX ? ranked_page(c, p, ex, pg, &w, &terms, need, &total, items) != 0
                                     : sql_page(c, p, ex, pg, &w, &terms, &total, items) != 0)
         goto dberr;
+    /* few exact hits: near misses too, and the page again with the exact ones first */
+    if (ex && fuzzy_expand(req, c, p, &terms, pg, total, &fz) != 0)
+        goto dberr;
+    if (fz.expr) {
+        qb_free(&w);
+        build_where(req, p, fz.expr, pg, &w);
+        json_array_clear(items);
+        if (fuzzy_page(c, p, ex, &fz, pg, &w, &total, items) != 0)
+            goto dberr;
+    }
     fac = p->no_facets ? json_object() : facets(c, &w);
     if (!fac)
         goto dberr;
@@ -505,6 +599,9 @@ static void run_search(http_req_t *req, sq_t *p)
                   (json_int_t)p->page, "page_size", (json_int_t)p->page_size, "mode", p->mode, "order",
                   p->by_time ? "time" : "relevance", "terms", search_terms_json(&terms), "facets", fac,
                   "took_ms", (json_int_t)((time_mono_ns() - t0) / 1000000));
+    json_object_set_new(out, "expanded", fz.expanded ? json_incref(fz.expanded) : json_array());
+    json_object_set_new(out, "fuzzy", json_boolean(p->fuzzy));
+    search_fuzzy_free(&fz);
     search_terms_free(&terms);
     http_json(req, 200, out);
     return;
@@ -512,6 +609,7 @@ dberr:
     json_decref(items);
     qb_free(&w);
     free(expr);
+    search_fuzzy_free(&fz);
     search_terms_free(&terms);
     http_db_error(req, c);
 }
@@ -563,7 +661,7 @@ static int cmp_cand_time(const void *a, const void *b)
 
 /* the keyword side: the best `pool` matches in scope, unweighted scores */
 static int keyword_cands(http_req_t *req, db_conn_t *c, const sq_t *p, const char *ex, bool pg, size_t pool,
-                         cands_t *cs)
+                         const char *exact, cands_t *cs)
 {
     qb_t w, q;
     build_where(req, p, ex, pg, &w);
@@ -575,9 +673,23 @@ static int keyword_cands(http_req_t *req, db_conn_t *c, const sq_t *p, const cha
     } else {
         qb_sql(&q, "(-bm25(search_fts, 4.0, 1.0))");
     }
-    qb_sql(&q, " AS score");
+    if (exact) { /* near misses (fuzzy_expand): below the exact matches, at a lower weight */
+        for (int k = 0; k < 2; k++) {
+            qb_sql(&q,
+                   pg ? (k ? ", (CASE WHEN d.tsv @@ CAST(" : " * (CASE WHEN d.tsv @@ CAST(")
+                      : (k ? ", (CASE WHEN d.id IN (SELECT rowid FROM search_fts WHERE search_fts MATCH "
+                           : " * (CASE WHEN d.id IN (SELECT rowid FROM search_fts WHERE search_fts MATCH "));
+            qb_text(&q, exact);
+            qb_sql(&q, pg ? " AS tsquery)" : ")");
+            qb_sql(&q,
+                   k ? " THEN 1 ELSE 0 END) AS exact" : " THEN 1.0 ELSE " FUZZY_WEIGHT_SQL " END) AS score");
+        }
+    } else {
+        qb_sql(&q, " AS score");
+    }
     qb_append(&q, &w);
-    qb_sql(&q, " ORDER BY score DESC, d.id DESC LIMIT ");
+    qb_sql(&q, exact ? " ORDER BY exact DESC, score DESC, d.id DESC LIMIT "
+                     : " ORDER BY score DESC, d.id DESC LIMIT ");
     qb_int(&q, (int64_t)pool);
     db_stmt_t *st = qb_prepare(c, &q);
     int rc = DB_ERROR, rank = 0;
@@ -684,6 +796,7 @@ static void run_ranked(http_req_t *req, sq_t *p)
     if (pool > RANK_MAX)
         pool = RANK_MAX;
     cands_t cs = {0};
+    search_fuzzy_t fz = {0};
     search_vhit_t *hits = NULL;
     size_t nhits = 0;
     bool ready = false;
@@ -722,8 +835,17 @@ static void run_ranked(http_req_t *req, sq_t *p)
         if (!use_vec || !partial || kept >= pool)
             break;
     }
-    if (use_kw && keyword_cands(req, c, p, expr, pg, pool, &cs) != 0)
+    if (use_kw && keyword_cands(req, c, p, expr, pg, pool, NULL, &cs) != 0)
         goto dberr;
+    if (use_kw) { /* few exact keyword hits: near misses too */
+        int64_t nk = 0;
+        for (size_t i = 0; i < cs.n; i++)
+            nk += cs.v[i].kr > 0;
+        if (fuzzy_expand(req, c, p, &terms, pg, nk, &fz) != 0)
+            goto dberr;
+        if (fz.expr && keyword_cands(req, c, p, fz.expr, pg, pool, expr, &cs) != 0)
+            goto dberr;
+    }
     /* fusion */
     double maxk = 0, sw = use_vec ? p->sw : 0, kw = use_kw ? p->kw : 0;
     if (!use_kw)
@@ -806,8 +928,9 @@ static void run_ranked(http_req_t *req, sq_t *p)
         int rc = st ? db_step(st) : DB_ERROR;
         if (rc == DB_ROW) {
             const cand_t *k = &cs.v[i];
-            json_t *o = hit_json(st, &terms, k->score, k->kr ? json_real(k->kw) : json_null(),
-                                 k->vr ? json_real(k->vec) : json_null(), json_real(k->fused));
+            json_t *o =
+                hit_json(st, fz.expr ? &fz.all : &terms, k->score, k->kr ? json_real(k->kw) : json_null(),
+                         k->vr ? json_real(k->vec) : json_null(), json_real(k->fused));
             json_object_set_new(json_object_get(o, "scores"), "vector_norm",
                                 k->vr ? json_real(k->vnorm) : json_null());
             json_array_append_new(items, o);
@@ -841,12 +964,15 @@ static void run_ranked(http_req_t *req, sq_t *p)
                             ready, "fusion", "semantic_weight", p->sw, "keyword_weight", p->kw, "method",
                             rrf ? "rrf" : "weighted", "score_threshold", p->threshold);
     json_object_set_new(out, "embedding", json_string(prov));
+    json_object_set_new(out, "expanded", fz.expanded ? json_incref(fz.expanded) : json_array());
+    json_object_set_new(out, "fuzzy", json_boolean(p->fuzzy));
     if (!ready)
         json_object_set_new(out, "notice", json_string(why));
     qb_free(&w);
     free(cs.v);
     free(hits);
     free(expr);
+    search_fuzzy_free(&fz);
     search_terms_free(&terms);
     http_json(req, 200, out);
     return;
@@ -856,6 +982,7 @@ dberr:
     free(cs.v);
     free(hits);
     free(expr);
+    search_fuzzy_free(&fz);
     search_terms_free(&terms);
     http_db_error(req, c);
 }
@@ -975,6 +1102,7 @@ static void get_search(http_req_t *req)
     p.threshold = num_param(http_query(req, "score_threshold"), 0);
     p.fusion = http_query(req, "fusion");
     p.embedding = http_query(req, "embedding");
+    p.fuzzy = !http_query(req, "fuzzy") || http_query_bool(req, "fuzzy");
     if (!check_lists(req, &p))
         return;
     run_search(req, &p);
@@ -1034,6 +1162,7 @@ static void post_search(http_req_t *req)
     p.threshold = th ? (json_is_number(th) ? json_number_value(th) : NAN) : 0;
     p.fusion = jstr(b, "fusion");
     p.embedding = jstr(b, "embedding");
+    p.fuzzy = jbool(b, "fuzzy", true);
     if (jhas(b, "top_k")) {
         p.page = 1;
         p.page_size = jint(b, "top_k", 5);
@@ -1063,6 +1192,7 @@ static const vfield_t GET_QUERY[] = {
      .title = "融合方式：weighted 加权归一化分数（默认）、rrf 倒数排名"},
     {"embedding", V_ENUM, .choices = EMBEDDINGS,
      .title = "向量模型：local 本地、openai（默认：检索索引的设置；知识库用其自身的）"},
+    {"fuzzy", V_BOOL, .title = "近似匹配（默认是：精确命中少于 3 条时，也搜索词表中编辑距离 1–2 的近似词）"},
 };
 static const vfield_t POST_BODY[] = {
     {"q", V_STR, false, 0, MAX_QUERY_CHARS, .title = "检索词"},
@@ -1080,6 +1210,7 @@ static const vfield_t POST_BODY[] = {
     {"fusion", V_ENUM, .choices = FUSIONS, .title = "融合方式：weighted（默认）、rrf"},
     {"embedding", V_ENUM, .choices = EMBEDDINGS,
      .title = "向量模型：local 本地、openai（默认：检索索引的设置；知识库用其自身的）"},
+    {"fuzzy", V_BOOL, .title = "近似匹配（默认是；false 关闭）"},
 };
 static const vfield_t SEARCH_OUT[] = {
     {"items", V_ARRAY,
@@ -1098,6 +1229,8 @@ static const vfield_t SEARCH_OUT[] = {
      .title = "融合参数（向量、混合检索）{semantic_weight, keyword_weight, method, score_threshold}"},
     {"notice", V_STR, .title = "提示（如向量模型尚未训练、向量服务不可用）"},
     {"embedding", V_STR, .title = "所用的向量模型（local、openai）"},
+    {"expanded", V_ARRAY, .title = "近似匹配所用的扩展 [{from 原词, to 也搜索的词, distance 编辑距离}]"},
+    {"fuzzy", V_BOOL, .title = "是否启用了近似匹配"},
 };
 
 // clang-format off

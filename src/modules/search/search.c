@@ -42,6 +42,8 @@ static const zd_label_t LOG_EVENT[] = {{"search.hnsw_built", "向量图已建成
                                        {"search.hnsw_loaded", "向量图已载入", "info"},
                                        {"search.hnsw_refused", "向量图无效，重新构建", "warning"},
                                        {"search.hnsw_save", "向量图保存失败", "warning"},
+                                       {"search.vocab_loaded", "近似匹配词表已载入", "info"},
+                                       {"search.vocab_failed", "近似匹配词表载入失败", "warning"},
                                        {NULL}};
 static const zd_dict_t DICTS[] = {
     {"search_mode", "检索方式", MODES},          {"log_event", "日志事件", LOG_EVENT},
@@ -87,6 +89,12 @@ static int init(zd_app_t *app, char *err, size_t errlen)
                    search_embed_routes(app, err, errlen)
                ? -1
                : 0;
+}
+
+static void shutdown_all(void)
+{
+    search_fuzzy_shutdown();
+    search_vec_shutdown();
 }
 
 /* ---- zhendi search rebuild ---- */
@@ -147,7 +155,7 @@ static const zd_command_t COMMANDS[] = {
 const zd_module_t search_module = {.name = "search",
                                    .title = "检索",
                                    .init = init,
-                                   .shutdown = search_vec_shutdown,
+                                   .shutdown = shutdown_all,
                                    .commands = COMMANDS,
                                    .permissions = PERM_GROUPS,
                                    .settings = SETTINGS,

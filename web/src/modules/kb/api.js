@@ -25,7 +25,7 @@ export const kbApi = {
   // p: {mode, top_k, semantic_weight, keyword_weight, score_threshold, fusion, embedding}
   hitTest: (kbId, q, p) =>
     api.post(`${V}/search`, {
-      q, mode: p.mode, kinds: ['kb_chunk'], kb_ids: [kbId], top_k: p.top_k, facets: false,
+      q, mode: p.mode, kinds: ['kb_chunk'], kb_ids: [kbId], top_k: p.top_k, facets: false, fuzzy: p.fuzzy !== false,
       ...(p.mode === 'keyword' ? {} : {
         weights: { semantic: p.semantic_weight, keyword: p.keyword_weight },
         score_threshold: p.score_threshold, fusion: p.fusion,
