@@ -458,8 +458,8 @@ static int ranked_page(db_conn_t *c, const sq_t *p, const char *ex, bool pg, con
 
 /* the count, then the page in SQL: the page's ids by the order, then only
  * their rows (deep pages, and every page without q) */
-static int sql_page(db_conn_t *c, const sq_t *p, const char *ex, bool pg, const qb_t *w,
-                    const search_terms_t *terms, int64_t *total, json_t *items)
+/* *total: the documents w matches; 0, or -1 on a database error */
+static int count_matches(db_conn_t *c, const qb_t *w, int64_t *total)
 {
     qb_t q;
     qb_init(&q, "SELECT COUNT(*)");
@@ -469,8 +469,17 @@ static int sql_page(db_conn_t *c, const sq_t *p, const char *ex, bool pg, const 
     *total = rc == DB_ROW ? db_col_int64(st, 0) : 0;
     db_done(st);
     qb_free(&q);
-    if (rc != DB_ROW)
+    return rc == DB_ROW ? 0 : -1;
+}
+
+static int sql_page(db_conn_t *c, const sq_t *p, const char *ex, bool pg, const qb_t *w,
+                    const search_terms_t *terms, int64_t *total, json_t *items)
+{
+    if (count_matches(c, w, total) != 0)
         return -1;
+    qb_t q;
+    db_stmt_t *st;
+    int rc;
     qb_init(&q, ROW_COLS ", r.score FROM (SELECT d.id AS rid, d.doc_time AS rt, ");
     score_sql(&q, ex, pg);
     qb_sql(&q, " AS score");
@@ -504,16 +513,11 @@ static int sql_page(db_conn_t *c, const sq_t *p, const char *ex, bool pg, const 
 static int fuzzy_page(db_conn_t *c, const sq_t *p, const char *ex, const search_fuzzy_t *fz, bool pg,
                       const qb_t *w, int64_t *total, json_t *items)
 {
-    qb_t q;
-    qb_init(&q, "SELECT COUNT(*)");
-    qb_append(&q, w);
-    db_stmt_t *st = qb_prepare(c, &q);
-    int rc = st ? db_step(st) : DB_ERROR;
-    *total = rc == DB_ROW ? db_col_int64(st, 0) : 0;
-    db_done(st);
-    qb_free(&q);
-    if (rc != DB_ROW)
+    if (count_matches(c, w, total) != 0)
         return -1;
+    qb_t q;
+    db_stmt_t *st;
+    int rc;
     qb_init(&q, ROW_COLS ", ");
     score_sql(&q, fz->expr, pg);
     for (int k = 0; k < 2; k++) {
@@ -535,8 +539,8 @@ static int fuzzy_page(db_conn_t *c, const sq_t *p, const char *ex, const search_
     if (st)
         while ((rc = db_step(st)) == DB_ROW) {
             double score = db_col_double(st, 13);
-            json_array_append_new(items,
-                                  hit_json(st, &fz->all, score, json_real(score), json_null(), json_real(score)));
+            json_array_append_new(
+                items, hit_json(st, &fz->all, score, json_real(score), json_null(), json_real(score)));
         }
     db_done(st);
     qb_free(&q);
