@@ -43,6 +43,7 @@ static const zd_label_t LOG_EVENT[] = {{"search.hnsw_built", "向量图已建成
                                        {"search.hnsw_refused", "向量图无效，重新构建", "warning"},
                                        {"search.hnsw_save", "向量图保存失败", "warning"},
                                        {"search.vocab_loaded", "近似匹配词表已载入", "info"},
+                                       {"search.hnsw_nice", "向量图构建线程降级失败", "warning"},
                                        {"search.vocab_failed", "近似匹配词表载入失败", "warning"},
                                        {NULL}};
 static const zd_dict_t DICTS[] = {
