@@ -458,6 +458,38 @@ static int ranked_page(db_conn_t *c, const sq_t *p, const char *ex, bool pg, con
 
 /* the count, then the page in SQL: the page's ids by the order, then only
  * their rows (deep pages, and every page without q) */
+/* The rows of a page (ROW_COLS then the score, column 13) as hits into
+ * items; frees q. 0, or -1 on a database error. */
+static int page_hits(db_conn_t *c, qb_t *q, const search_terms_t *terms, json_t *items)
+{
+    db_stmt_t *st = qb_prepare(c, q);
+    int rc = DB_ERROR;
+    if (st)
+        while ((rc = db_step(st)) == DB_ROW) {
+            double score = db_col_double(st, 13);
+            json_array_append_new(
+                items, hit_json(st, terms, score, json_real(score), json_null(), json_real(score)));
+        }
+    db_done(st);
+    qb_free(q);
+    return rc == DB_DONE ? 0 : -1;
+}
+
+/* After a score's SQL, for a query expanded with near misses: the score
+ * times 1 for a document the exact query matches (else FUZZY_WEIGHT_SQL)
+ * AS score, and that match AS exact, for ORDER BY exact DESC first. */
+static void exact_first_sql(qb_t *q, const char *exact, bool pg)
+{
+    for (int k = 0; k < 2; k++) {
+        qb_sql(q, pg ? (k ? ", (CASE WHEN d.tsv @@ CAST(" : " * (CASE WHEN d.tsv @@ CAST(")
+                     : (k ? ", (CASE WHEN d.id IN (SELECT rowid FROM search_fts WHERE search_fts MATCH "
+                          : " * (CASE WHEN d.id IN (SELECT rowid FROM search_fts WHERE search_fts MATCH "));
+        qb_text(q, exact);
+        qb_sql(q, pg ? " AS tsquery)" : ")");
+        qb_sql(q, k ? " THEN 1 ELSE 0 END) AS exact" : " THEN 1.0 ELSE " FUZZY_WEIGHT_SQL " END) AS score");
+    }
+}
+
 /* *total: the documents w matches; 0, or -1 on a database error */
 static int count_matches(db_conn_t *c, const qb_t *w, int64_t *total)
 {
@@ -478,8 +510,6 @@ static int sql_page(db_conn_t *c, const sq_t *p, const char *ex, bool pg, const 
     if (count_matches(c, w, total) != 0)
         return -1;
     qb_t q;
-    db_stmt_t *st;
-    int rc;
     qb_init(&q, ROW_COLS ", r.score FROM (SELECT d.id AS rid, d.doc_time AS rt, ");
     score_sql(&q, ex, pg);
     qb_sql(&q, " AS score");
@@ -493,17 +523,7 @@ static int sql_page(db_conn_t *c, const sq_t *p, const char *ex, bool pg, const 
     qb_sql(&q, by_time
                    ? ") r JOIN search_docs d ON d.id = r.rid ORDER BY r.rt DESC, r.rid DESC"
                    : ") r JOIN search_docs d ON d.id = r.rid ORDER BY r.score DESC, r.rt DESC, r.rid DESC");
-    st = qb_prepare(c, &q);
-    rc = DB_ERROR;
-    if (st)
-        while ((rc = db_step(st)) == DB_ROW) {
-            double score = db_col_double(st, 13);
-            json_array_append_new(
-                items, hit_json(st, terms, score, json_real(score), json_null(), json_real(score)));
-        }
-    db_done(st);
-    qb_free(&q);
-    return rc == DB_DONE ? 0 : -1;
+    return page_hits(c, &q, terms, items);
 }
 
 /* The page of a query expanded with near misses (fuzzy_expand; w matches
@@ -516,35 +536,16 @@ static int fuzzy_page(db_conn_t *c, const sq_t *p, const char *ex, const search_
     if (count_matches(c, w, total) != 0)
         return -1;
     qb_t q;
-    db_stmt_t *st;
-    int rc;
     qb_init(&q, ROW_COLS ", ");
     score_sql(&q, fz->expr, pg);
-    for (int k = 0; k < 2; k++) {
-        qb_sql(&q, pg ? (k ? ", (CASE WHEN d.tsv @@ CAST(" : " * (CASE WHEN d.tsv @@ CAST(")
-                      : (k ? ", (CASE WHEN d.id IN (SELECT rowid FROM search_fts WHERE search_fts MATCH "
-                           : " * (CASE WHEN d.id IN (SELECT rowid FROM search_fts WHERE search_fts MATCH "));
-        qb_text(&q, ex);
-        qb_sql(&q, pg ? " AS tsquery)" : ")");
-        qb_sql(&q, k ? " THEN 1 ELSE 0 END) AS exact" : " THEN 1.0 ELSE " FUZZY_WEIGHT_SQL " END) AS score");
-    }
+    exact_first_sql(&q, ex, pg);
     qb_append(&q, w);
     qb_sql(&q, p->by_time ? " ORDER BY d.doc_time DESC, d.id DESC LIMIT "
                           : " ORDER BY exact DESC, score DESC, d.doc_time DESC, d.id DESC LIMIT ");
     qb_int(&q, p->page_size);
     qb_sql(&q, " OFFSET ");
     qb_int(&q, (p->page - 1) * p->page_size);
-    st = qb_prepare(c, &q);
-    rc = DB_ERROR;
-    if (st)
-        while ((rc = db_step(st)) == DB_ROW) {
-            double score = db_col_double(st, 13);
-            json_array_append_new(
-                items, hit_json(st, &fz->all, score, json_real(score), json_null(), json_real(score)));
-        }
-    db_done(st);
-    qb_free(&q);
-    return rc == DB_DONE ? 0 : -1;
+    return page_hits(c, &q, &fz->all, items);
 }
 
 static void run_search(http_req_t *req, sq_t *p)
@@ -678,16 +679,7 @@ static int keyword_cands(http_req_t *req, db_conn_t *c, const sq_t *p, const cha
         qb_sql(&q, "(-bm25(search_fts, 4.0, 1.0))");
     }
     if (exact) { /* near misses (fuzzy_expand): below the exact matches, at a lower weight */
-        for (int k = 0; k < 2; k++) {
-            qb_sql(&q,
-                   pg ? (k ? ", (CASE WHEN d.tsv @@ CAST(" : " * (CASE WHEN d.tsv @@ CAST(")
-                      : (k ? ", (CASE WHEN d.id IN (SELECT rowid FROM search_fts WHERE search_fts MATCH "
-                           : " * (CASE WHEN d.id IN (SELECT rowid FROM search_fts WHERE search_fts MATCH "));
-            qb_text(&q, exact);
-            qb_sql(&q, pg ? " AS tsquery)" : ")");
-            qb_sql(&q,
-                   k ? " THEN 1 ELSE 0 END) AS exact" : " THEN 1.0 ELSE " FUZZY_WEIGHT_SQL " END) AS score");
-        }
+        exact_first_sql(&q, exact, pg);
     } else {
         qb_sql(&q, " AS score");
     }
