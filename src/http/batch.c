@@ -111,43 +111,34 @@ static void run_batch(item_t **b, size_t n)
         http_server_fault(srv, b[i]->req, c);
     size_t kept = 0;
     db_set_commit_check(c, batch_check, &kept);
-    if (db_begin(c) != 0 || lock_rows(c, b, n) != 0) {
-        fail_all(b, n, c);
-        db_release(c);
-        return;
-    }
+    if (db_begin(c) != 0 || lock_rows(c, b, n) != 0)
+        goto fail;
     /* one round trip between two requests: the end of one's savepoint and
      * the start of the next's */
     const char *next = "SAVEPOINT zd_batch";
     for (size_t i = 0; i < n; i++) {
         http_req_t *req = b[i]->req;
-        if (db_exec(c, next) != 0) {
-            fail_all(b, n, c);
-            db_release(c);
-            return;
-        }
-        bool ok = b[i]->run(req, c, b[i]->id);
-        if (!req->responded) {
-            ok = false;
-            log_msg(LOG_SYSTEM, LOG_ERROR, "http.no_response", "%s %s 没有应答就返回了", req->method,
-                    req->match.route ? req->match.route->pattern : req->path);
-            http_error(req, 500, "internal", "服务器内部错误，请求编号 %s", req->request_id);
-        }
+        if (db_exec(c, next) != 0)
+            goto fail;
+        /* one that did not answer is rolled back; the server's check of
+         * every answer (check_answer) logs it and answers 500 on resume */
+        bool ok = b[i]->run(req, c, b[i]->id) && req->responded;
         bool last = i + 1 == n;
         next = ok ? (last ? "RELEASE SAVEPOINT zd_batch" : "RELEASE SAVEPOINT zd_batch; SAVEPOINT zd_batch")
                   : (last ? "ROLLBACK TO SAVEPOINT zd_batch; RELEASE SAVEPOINT zd_batch"
                           : "ROLLBACK TO SAVEPOINT zd_batch; RELEASE SAVEPOINT zd_batch; SAVEPOINT zd_batch");
-        if (last && db_exec(c, next) != 0) {
-            fail_all(b, n, c);
-            db_release(c);
-            return;
-        }
+        if (last && db_exec(c, next) != 0)
+            goto fail;
         kept += ok;
     }
     if (!kept)
         db_rollback(c); /* every one refused: nothing to write, the answers stand */
     else if (db_commit(c) != 0)
         fail_all(b, n, c);
+    db_release(c);
+    return;
+fail:
+    fail_all(b, n, c);
     db_release(c);
 }
 
