@@ -187,3 +187,24 @@ test('before any model is fitted, vector and hybrid answer from the keyword inde
     await fresh.stop();
   }
 });
+
+test('the hourly check leaves the model alone while documents are still being written', async () => {
+  // more than 10 % new documents since the fit, the last written a moment ago: a bulk
+  // upload is under way, and a refit now would embed its documents twice
+  for (const [t, x] of FEES) await addDoc(pd, pdKb, `${t}（续）`, x);
+  const before = (await admin.get('/api/v1/search/vector')).json;
+  const s = (await admin.get('/api/v1/schedules')).json.items.find((x) => x.name === 'search.vector_fit');
+  assert.ok(s, 'the hourly schedule exists');
+  const r = await admin.post(`/api/v1/schedules/${s.id}/run`);
+  assert.equal(r.status, 201, r.body);
+  let j;
+  for (let i = 0; i < 300; i++) {
+    j = (await admin.get(`/api/v1/jobs/${r.json.id}`)).json;
+    if (j.status === 'done' || j.status === 'dead' || j.status === 'failed') break;
+    await new Promise((res) => setTimeout(res, 100));
+  }
+  assert.equal(j.status, 'done', j.last_error);
+  assert.equal(j.result.skipped, true, JSON.stringify(j.result));
+  assert.match(j.result.reason, /仍在写入.*推迟/);
+  assert.equal((await admin.get('/api/v1/search/vector')).json.model_id, before.model_id, 'the same model');
+});

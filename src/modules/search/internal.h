@@ -126,8 +126,9 @@ typedef struct {
     double score; /* cosine similarity, 0–1 */
 } search_vhit_t;
 typedef struct {
-    int dim;       /* dimensions kept (fewer when the corpus is smaller) */
-    int max_terms; /* vocabulary size */
+    int dim;        /* dimensions kept (fewer when the corpus is smaller) */
+    int max_terms;  /* vocabulary size */
+    int64_t sample; /* documents fitted on, at most (evenly spread; 0: all); every one is embedded */
 } search_fit_opts_t;
 
 /* After the document doc was written (its title / body tokens): its vector
@@ -155,14 +156,16 @@ extern int64_t search_hnsw_threshold, search_hnsw_ef, search_hnsw_threads;
 json_t *search_vec_status(db_conn_t *c);
 /* This node's openai index, caught up: {type, size, model_id, log_seq, loaded_at}; NULL on error. */
 json_t *search_vec_oai_index(db_conn_t *c);
-/* Fits the local provider on every document and stores the model and the
- * vectors in one transaction. 0; -2 when the corpus is too small; -1 with a
- * reason in err. *result: {model_id, dim, terms, documents, vectors, fit_ms}. */
+/* Fits the local provider on every document (or o->sample of them), embeds
+ * every document into a stage a page per transaction, then puts the model and
+ * the vectors in use in one transaction. 0; -2 when the corpus is too small;
+ * -1 with a reason in err. *result: {model_id, dim, terms, documents,
+ * sampled, vectors, changed_during_fit, fit_ms}. */
 int search_vec_fit(db_t *db, const search_fit_opts_t *o, search_progress_fn progress, void *ud,
                    json_t **result, char *err, size_t errlen);
 int search_vector_routes(zd_app_t *app, char *err, size_t errlen);
 int search_job_vector_fit(job_ctx_t *ctx);
-extern int64_t search_vector_dim, search_vector_terms;
+extern int64_t search_vector_dim, search_vector_terms, search_vector_sample;
 
 /* ---- the openai provider (openai.c, embed_api.c) ---- */
 typedef struct {

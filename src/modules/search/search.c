@@ -13,12 +13,15 @@ static const auth_perm_t PERMS[] = {
 };
 static const auth_perm_group_t PERM_GROUPS[] = {{"search", "检索", PERMS, 2}, {NULL}};
 
-int64_t search_vector_dim, search_vector_terms, search_hnsw_threshold, search_hnsw_ef, search_hnsw_threads;
+int64_t search_vector_dim, search_vector_terms, search_vector_sample, search_hnsw_threshold, search_hnsw_ef,
+    search_hnsw_threads;
 static const config_opt_t SETTINGS[] = {
     CONFIG_INT(search_vector_dim, &search_vector_dim, 256, 16, 512,
                "本地向量模型的维数（TF-IDF 经截断 SVD 降维）"),
     CONFIG_INT(search_vector_terms, &search_vector_terms, 20000, 100, 50000,
                "本地向量模型的词表大小（取最常见的检索词）"),
+    CONFIG_INT(search_vector_sample, &search_vector_sample, 100000, 1000, 100000000,
+               "训练本地向量模型时最多抽取的文档数（文档更多时按编号均匀抽样；全部文档仍各有向量）"),
     CONFIG_INT(search_hnsw_threshold, &search_hnsw_threshold, 50000, 0, 100000000,
                "向量数达到此值时在精确扫描之外建立 HNSW 近似索引（后台构建并保存到数据目录；0 表示不建）"),
     CONFIG_INT(search_hnsw_ef, &search_hnsw_ef, 100, 10, 2000,

@@ -1126,7 +1126,6 @@ static int orth(double *a, size_t rows, size_t l)
 typedef struct {
     int64_t id;
     char *ttok, *btok;
-    bool local; /* embedded by the local provider (others: fitted on, not embedded) */
 } fdoc_t;
 
 typedef struct {
@@ -1154,6 +1153,139 @@ static void still(search_progress_fn progress, void *ud, int done, int64_t *last
     }
 }
 
+/* a page of documents in id order, for the fit */
+typedef struct {
+    int64_t id;
+    bool local; /* embedded by the local provider (others: fitted on, not embedded) */
+    bool tok;   /* t, b hold the tokens (else the title and body) */
+    char *t, *b;
+} frow_t;
+
+#define FIT_PAGE 500
+
+static void frows_free(frow_t *rows, int n)
+{
+    for (int i = 0; i < n; i++) {
+        free(rows[i].t);
+        free(rows[i].b);
+        rows[i].t = rows[i].b = NULL;
+    }
+}
+
+/* up to FIT_PAGE documents with an id above after (changed at or after since,
+ * when not 0): on SQLite with the tokens the keyword index holds, on
+ * PostgreSQL with their text (frow_tokens makes the tokens). The number
+ * read, or -1. */
+static int fit_page(db_conn_t *c, int64_t after, int64_t since, frow_t *rows)
+{
+    bool pg = db_dialect(db_of(c)) == DB_POSTGRES;
+    db_stmt_t *st =
+        db_prepare(c, pg ? "SELECT d.id, d.embedding, d.title, d.body FROM search_docs d WHERE d.id > ? "
+                           "AND d.updated_at >= ? ORDER BY d.id LIMIT 500"
+                         : "SELECT d.id, d.embedding, f.title, f.body FROM search_docs d CROSS JOIN "
+                           "search_fts f ON f.rowid = d.id WHERE d.id > ? AND d.updated_at >= ? "
+                           "ORDER BY d.id LIMIT 500");
+    if (!st)
+        return -1;
+    db_bind_int64(st, 1, after);
+    db_bind_int64(st, 2, since);
+    int n = 0, r;
+    while (n < FIT_PAGE && (r = db_step(st)) == DB_ROW) {
+        const char *e = db_col_text(st, 1), *t = db_col_text(st, 2), *b = db_col_text(st, 3);
+        frow_t *w = &rows[n++];
+        w->id = db_col_int64(st, 0);
+        w->local = !strcmp(e ? e : "local", "local");
+        w->tok = !pg;
+        w->t = strdup(t ? t : "");
+        w->b = strdup(b ? b : "");
+        if (!w->t || !w->b) {
+            r = DB_ERROR;
+            break;
+        }
+    }
+    db_done(st);
+    if (r == DB_ERROR) {
+        frows_free(rows, n);
+        return -1;
+    }
+    return n;
+}
+
+static bool frow_tokens(frow_t *w)
+{
+    if (w->tok)
+        return true;
+    char *t, *b;
+    if (search_doc_tokens(w->t, w->b, &t, &b) != 0)
+        return false;
+    free(w->t);
+    free(w->b);
+    w->t = t;
+    w->b = b;
+    w->tok = true;
+    return true;
+}
+
+/* the fitted model's vector of every local document in the page; each
+ * into the stage (stage) or, in the final transaction, search_vectors */
+static int embed_page(db_conn_t *c, const vmodel_t *m, frow_t *rows, int n, bool stage, float *vec,
+                      int64_t *nvec)
+{
+    for (int i = 0; i < n; i++) {
+        if (!rows[i].local)
+            continue;
+        if (!frow_tokens(&rows[i]))
+            return -1;
+        bool ok = embed_tokens(m, rows[i].t, rows[i].b, vec);
+        if (!stage) { /* a document changed during the pass: as search_put would */
+            if (put_vec(c, rows[i].id, m->id, ok ? vec : NULL, m->dim) != 0)
+                return -1;
+        } else if (ok) {
+            db_stmt_t *st =
+                db_prepare(c, "INSERT INTO search_vec_stage (model_id, doc_id, vec) VALUES (?, ?, ?)");
+            if (!st)
+                return -1;
+            db_bind_int64(st, 1, m->id);
+            db_bind_int64(st, 2, rows[i].id);
+            db_bind_blob(st, 3, vec, (size_t)m->dim * sizeof *vec);
+            int r = db_step(st);
+            db_done(st);
+            if (r != DB_DONE)
+                return -1;
+        }
+        *nvec += ok;
+    }
+    return 0;
+}
+
+/* a fit that did not finish: its model row and staged vectors */
+static void fit_abandon(db_conn_t *c, int64_t mid)
+{
+    static const char *const SQL[] = {"DELETE FROM search_vec_stage WHERE model_id = ?",
+                                      "DELETE FROM search_vec_models WHERE id = ? AND provider = 'fitting'"};
+    for (int i = 0; i < 2; i++) {
+        db_stmt_t *st = db_prepare(c, SQL[i]);
+        if (st) {
+            db_bind_int64(st, 1, mid);
+            (void)db_step(st);
+        }
+        db_done(st);
+    }
+}
+
+static int exec_i64(db_conn_t *c, const char *sql, int64_t a, int64_t b)
+{
+    db_stmt_t *st = db_prepare(c, sql);
+    if (!st)
+        return -1;
+    db_bind_int64(st, 1, a);
+    if (strchr(strchr(sql, '?') + 1, '?'))
+        db_bind_int64(st, 2, b);
+    int r = db_step(st);
+    db_done(st);
+    return r == DB_DONE ? 0 : -1;
+}
+
 int search_vec_fit(db_t *db, const search_fit_opts_t *o, search_progress_fn progress, void *ud,
                    json_t **result, char *err, size_t errlen)
 {
@@ -1173,37 +1305,45 @@ int search_vec_fit(db_t *db, const search_fit_opts_t *o, search_progress_fn prog
     csr_t X = {0};
     double *omega = NULL, *Y = NULL, *Z = NULL, *B = NULL, *S = NULL, *U = NULL, *VT = NULL;
     float *proj = NULL, *vec = NULL;
+    frow_t *page = calloc(FIT_PAGE, sizeof *page);
+    int np = 0;
+    char *svs = NULL;
+    int64_t mid = 0, total = 0, seen = 0;
     sbuf_t terms;
     sbuf_init(&terms);
     vmodel_t m = {0};
-    /* 1. every document's tokens */
-    db_stmt_t *st = db_prepare(c, "SELECT id, title, body, embedding FROM search_docs ORDER BY id");
-    int r = DB_ERROR;
-    if (st) {
-        while ((r = db_step(st)) == DB_ROW) {
+    /* 1. the sample's tokens: every document, or o->sample of them evenly
+     * spread over the ids when there are more */
+    if (!page || db_query_int64(c, "SELECT COUNT(*) FROM search_docs", &total) != 1) {
+        snprintf(err, errlen, "reading the documents: %s", page && db_errmsg(c) ? db_errmsg(c) : "no memory");
+        goto out;
+    }
+    uint64_t want = o->sample > 0 && total > o->sample ? (uint64_t)o->sample : 0, n0 = (uint64_t)total;
+    for (int64_t after = 0;;) {
+        if ((np = fit_page(c, after, 0, page)) <= 0)
+            break;
+        for (int i = 0; i < np; i++, seen++) {
+            uint64_t s = (uint64_t)seen;
+            if (want && s * want / n0 == (s + 1) * want / n0)
+                continue;
             if (nd == cap) {
                 fdoc_t *nd2 = realloc(docs, (cap = cap ? cap * 2 : 256) * sizeof *docs);
-                if (!nd2) {
-                    r = DB_ERROR;
-                    break;
-                }
+                if (!nd2)
+                    goto nomem;
                 docs = nd2;
             }
-            const char *t = db_col_text(st, 1), *b = db_col_text(st, 2);
-            docs[nd].id = db_col_int64(st, 0);
-            docs[nd].local = !strcmp(db_col_text(st, 3) ? db_col_text(st, 3) : "local", "local");
-            docs[nd].ttok = search_tokenize(t ? t : "", t ? strlen(t) : 0, NULL);
-            docs[nd].btok = search_tokenize(b ? b : "", b ? strlen(b) : 0, NULL);
-            nd++;
-            still(progress, ud, 0, &beat);
-            if (!docs[nd - 1].ttok || !docs[nd - 1].btok) {
-                r = DB_ERROR;
-                break;
-            }
+            if (!frow_tokens(&page[i]))
+                goto nomem;
+            docs[nd++] = (fdoc_t){.id = page[i].id, .ttok = page[i].t, .btok = page[i].b};
+            page[i].t = page[i].b = NULL;
         }
+        after = page[np - 1].id;
+        frows_free(page, np);
+        np = 0;
+        still(progress, ud, 0, &beat);
     }
-    db_done(st);
-    if (r != DB_DONE) {
+    if (np < 0) {
+        np = 0;
         snprintf(err, errlen, "reading the documents: %s", db_errmsg(c) ? db_errmsg(c) : "no memory");
         goto out;
     }
@@ -1373,8 +1513,6 @@ int search_vec_fit(db_t *db, const search_fit_opts_t *o, search_progress_fn prog
             goto lapack;
         W = Z;
     }
-    if (progress)
-        progress(ud, 3, 5);
     B = calloc(l * nv, sizeof *B); /* l × nv */
     S = malloc(l * sizeof *S);
     U = malloc(l * l * sizeof *U);
@@ -1400,91 +1538,149 @@ int search_vec_fit(db_t *db, const search_fit_opts_t *o, search_progress_fn prog
     json_t *sv = json_array();
     for (size_t rr = 0; rr < k && rr < 16; rr++)
         json_array_append_new(sv, json_real(round(S[rr] * 1000.0) / 1000.0));
-    char *svs = json_dumps(sv, JSON_COMPACT);
+    svs = json_dumps(sv, JSON_COMPACT);
     json_decref(sv);
+    if (!svs)
+        goto nomem;
+    /* the sample's matrices are done with: freed before the pass */
+    free(X.ids);
+    free(X.rowp);
+    free(X.cols);
+    free(X.vals);
+    X = (csr_t){0};
+    free(omega);
+    free(Y);
+    free(Z);
+    free(B);
+    free(U);
+    free(VT);
+    omega = Y = Z = B = U = VT = NULL;
     if (progress)
-        progress(ud, 4, 5);
-    /* 6. store the model and every vector, in one transaction */
-    int64_t mid = 0, nvec = 0, fit_ms = (time_mono_ns() - t0) / 1000000;
-    if (db_begin(c) != 0)
-        goto dberr_svs;
-    st = db_prepare(c, "INSERT INTO search_vec_models (provider, dim, nterms, ndocs, terms, proj, singular, "
-                       "fit_ms, created_at) VALUES ('local', ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id");
+        progress(ud, 3, 5);
+    /* 4. the model, not used yet (provider 'fitting'), and every document's
+     * vector into the stage, a page per transaction: queries and writes go
+     * on with the old model (fits abandoned by a crash: removed after 6 h) */
+    int64_t now = time_now_ms(), nvec = 0;
+    if (exec_i64(c,
+                 "DELETE FROM search_vec_stage WHERE model_id IN (SELECT id FROM search_vec_models WHERE "
+                 "provider = 'fitting' AND created_at < ?)",
+                 now - 6 * 3600000LL, 0) != 0 ||
+        exec_i64(c, "DELETE FROM search_vec_models WHERE provider = 'fitting' AND created_at < ?",
+                 now - 6 * 3600000LL, 0) != 0)
+        goto dberr;
+    db_stmt_t *st = db_prepare(c, "INSERT INTO search_vec_models (provider, dim, nterms, ndocs, terms, proj, "
+                                  "singular, fit_ms, created_at) VALUES ('fitting', ?, ?, 0, ?, ?, ?, 0, ?) "
+                                  "RETURNING id");
     if (!st)
-        goto dberr_tx;
+        goto dberr;
     db_bind_int64(st, 1, (int64_t)k);
     db_bind_int64(st, 2, (int64_t)nv);
-    db_bind_int64(st, 3, (int64_t)nd);
-    db_bind_text(st, 4, terms.data ? terms.data : "");
-    db_bind_blob(st, 5, proj, nv * k * sizeof *proj);
-    db_bind_text(st, 6, svs);
-    db_bind_int64(st, 7, fit_ms);
-    db_bind_int64(st, 8, time_now_ms());
+    db_bind_text(st, 3, terms.data ? terms.data : "");
+    db_bind_blob(st, 4, proj, nv * k * sizeof *proj);
+    db_bind_text(st, 5, svs);
+    db_bind_int64(st, 6, now);
     if (db_step(st) == DB_ROW)
         mid = db_col_int64(st, 0);
     db_done(st);
-    if (mid <= 0 || db_exec(c, "DELETE FROM search_vectors WHERE model_id NOT IN (SELECT id FROM "
-                               "search_vec_models WHERE provider = 'openai')") != 0)
+    if (mid <= 0)
+        goto dberr;
+    m.id = mid;
+    int64_t since = time_now_ms();
+    for (int64_t after = 0;;) {
+        if ((np = fit_page(c, after, 0, page)) <= 0)
+            break;
+        if (db_begin(c) != 0)
+            goto dberr;
+        if (embed_page(c, &m, page, np, true, vec, &nvec) != 0 || db_commit(c) != 0)
+            goto dberr_tx;
+        after = page[np - 1].id;
+        frows_free(page, np);
+        np = 0;
+        still(progress, ud, 3, &beat);
+    }
+    if (np < 0) {
+        np = 0;
+        goto dberr;
+    }
+    if (progress)
+        progress(ud, 4, 5);
+    /* 5. one transaction: the model in use, the staged vectors in place
+     * (not over a document changed since the pass began: that one is
+     * embedded again from its text here), the old model's vectors gone */
+    if (db_begin(c) != 0)
+        goto dberr;
+    if (exec_i64(
+            c,
+            "UPDATE search_vec_models SET provider = 'local', ndocs = (SELECT COUNT(*) FROM search_docs) "
+            "WHERE id = ?",
+            mid, 0) != 0 ||
+        exec_i64(c, "UPDATE search_vec_models SET fit_ms = ? WHERE id = ?", (time_mono_ns() - t0) / 1000000,
+                 mid) != 0)
         goto dberr_tx;
-    int64_t now = time_now_ms();
-    for (size_t i = 0; i < nd; i++) {
-        if (!docs[i].local)
-            continue;
-        memset(vec, 0, k * sizeof *vec);
-        for (size_t a = X.rowp[i]; a < X.rowp[i + 1]; a++)
-            cblas_saxpy((int)k, (float)X.vals[a], proj + (size_t)X.cols[a] * k, 1, vec, 1);
-        float norm = cblas_snrm2((int)k, vec, 1);
-        if (!(norm > 1e-12f))
-            continue;
-        cblas_sscal((int)k, 1.0f / norm, vec, 1);
-        st = db_prepare(c, UPSERT_VEC);
-        if (!st)
-            goto dberr_tx;
-        db_bind_int64(st, 1, X.ids[i]);
-        db_bind_int64(st, 2, mid);
-        db_bind_blob(st, 3, vec, k * sizeof *vec);
-        db_bind_int64(st, 4, now);
-        r = db_step(st);
-        db_done(st);
-        if (r != DB_DONE)
-            goto dberr_tx;
-        nvec++;
-    }
-    st = db_prepare(c, "DELETE FROM search_vec_models WHERE id <> ? AND provider = 'local'");
-    if (st) {
-        db_bind_int64(st, 1, mid);
-        r = db_step(st);
-    }
+    st = db_prepare(c,
+                    "INSERT INTO search_vectors (doc_id, model_id, vec, updated_at) SELECT s.doc_id, "
+                    "s.model_id, s.vec, ? FROM search_vec_stage s JOIN search_docs d ON d.id = s.doc_id "
+                    "WHERE s.model_id = ? AND d.updated_at < ? ON CONFLICT (doc_id) DO UPDATE SET model_id = "
+                    "excluded.model_id, vec = excluded.vec, updated_at = excluded.updated_at");
+    if (!st)
+        goto dberr_tx;
+    db_bind_int64(st, 1, time_now_ms());
+    db_bind_int64(st, 2, mid);
+    db_bind_int64(st, 3, since);
+    int r = db_step(st);
     db_done(st);
-    if (!st || r != DB_DONE || log_change(c, 0, mid) != 0)
+    if (r != DB_DONE)
+        goto dberr_tx;
+    int64_t changed = 0;
+    for (int64_t after = 0;;) {
+        if ((np = fit_page(c, after, since, page)) <= 0)
+            break;
+        if (embed_page(c, &m, page, np, false, vec, &changed) != 0)
+            goto dberr_tx;
+        after = page[np - 1].id;
+        frows_free(page, np);
+        np = 0;
+    }
+    if (np < 0) {
+        np = 0;
+        goto dberr_tx;
+    }
+    if (exec_i64(c,
+                 "DELETE FROM search_vectors WHERE model_id <> ? AND model_id NOT IN (SELECT id FROM "
+                 "search_vec_models WHERE provider = 'openai')",
+                 mid, 0) != 0 ||
+        exec_i64(c, "DELETE FROM search_vec_models WHERE id <> ? AND provider = 'local'", mid, 0) != 0 ||
+        exec_i64(c, "DELETE FROM search_vec_stage WHERE model_id = ?", mid, 0) != 0 ||
+        db_query_int64(c,
+                       "SELECT COUNT(*) FROM search_vectors WHERE model_id = (SELECT MAX(id) FROM "
+                       "search_vec_models WHERE provider = 'local')",
+                       &nvec) != 1 ||
+        log_change(c, 0, mid) != 0)
         goto dberr_tx;
     /* the log keeps the last 100,000 changes: a replica further behind reloads */
-    st = db_prepare(c,
-                    "DELETE FROM search_vec_log WHERE seq < (SELECT MAX(seq) FROM search_vec_log) - 100000");
-    r = st ? db_step(st) : DB_ERROR;
-    db_done(st);
-    if (r != DB_DONE || db_commit(c) != 0)
+    if (db_exec(c, "DELETE FROM search_vec_log WHERE seq < (SELECT MAX(seq) FROM search_vec_log) - 100000") !=
+            0 ||
+        db_commit(c) != 0)
         goto dberr_tx;
-    free(svs);
     /* PostgreSQL: planner statistics for the rewritten table now, not at
      * autovacuum's leisure (the scope check of the candidates needs them) */
     if (db_dialect(db) == DB_POSTGRES)
         (void)db_exec(c, "ANALYZE search_vectors, search_docs, search_doc_facets");
     if (progress)
         progress(ud, 5, 5);
-    *result = json_pack("{s:I,s:I,s:I,s:I,s:I,s:I}", "model_id", (json_int_t)mid, "dim", (json_int_t)k,
-                        "terms", (json_int_t)nv, "documents", (json_int_t)nd, "vectors", (json_int_t)nvec,
-                        "fit_ms", (json_int_t)((time_mono_ns() - t0) / 1000000));
+    *result = json_pack("{s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I}", "model_id", (json_int_t)mid, "dim",
+                        (json_int_t)k, "terms", (json_int_t)nv, "documents", (json_int_t)seen, "sampled",
+                        (json_int_t)nd, "vectors", (json_int_t)nvec, "changed_during_fit",
+                        (json_int_t)changed, "fit_ms", (json_int_t)((time_mono_ns() - t0) / 1000000));
+    mid = 0; /* in use: not abandoned */
     ret = 0;
     goto out;
 dberr_tx:
     snprintf(err, errlen, "storing the model: %s", db_errmsg(c) ? db_errmsg(c) : "?");
     db_rollback(c);
-    free(svs);
     goto out;
-dberr_svs:
+dberr:
     snprintf(err, errlen, "storing the model: %s", db_errmsg(c) ? db_errmsg(c) : "?");
-    free(svs);
     goto out;
 lapack:
     snprintf(err, errlen, "LAPACK failed in the SVD");
@@ -1492,6 +1688,11 @@ lapack:
 nomem:
     snprintf(err, errlen, "out of memory");
 out:
+    if (mid > 0)
+        fit_abandon(c, mid);
+    frows_free(page, np);
+    free(page);
+    free(svs);
     for (size_t i = 0; i < nd; i++) {
         free(docs[i].ttok);
         free(docs[i].btok);

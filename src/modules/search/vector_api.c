@@ -9,9 +9,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#define QUIET_MS (5 * 60 * 1000LL)
+
 static bool job_prog(void *ud, int64_t done, int64_t total)
 {
-    static const char *const NOTES[] = {"", "读取文档", "统计词频", "奇异值分解", "写入模型", "完成"};
+    static const char *const NOTES[] = {"读取样本文档",       "统计词频",   "奇异值分解",
+                                        "生成全部文档的向量", "启用新模型", "完成"};
     return job_progress(ud, done, total, NOTES[done >= 0 && done <= 5 ? done : 0]);
 }
 
@@ -23,12 +26,16 @@ int search_job_vector_fit(job_ctx_t *ctx)
         db_conn_t *c = db_acquire(db);
         if (!c)
             return JOB_RETRY;
-        int64_t docs = 0, fitted = 0, model = search_vector_model(c);
-        int rc =
-            model < 0 || db_query_int64(c, "SELECT COUNT(*) FROM search_docs", &docs) != 1 ||
-                    db_query_int64(c, "SELECT COALESCE(MAX(ndocs), 0) FROM search_vec_models", &fitted) != 1
-                ? -1
-                : 0;
+        int64_t docs = 0, fitted = 0, last_write = 0, model = search_vector_model(c);
+        int rc = model < 0 || db_query_int64(c, "SELECT COUNT(*) FROM search_docs", &docs) != 1 ||
+                         db_query_int64(c, "SELECT COALESCE(MAX(ndocs), 0) FROM search_vec_models",
+                                        &fitted) != 1 ||
+                         db_query_int64(c,
+                                        "SELECT COALESCE(MAX(created_at), 0) FROM search_vec_log WHERE seq = "
+                                        "(SELECT MAX(seq) FROM search_vec_log)",
+                                        &last_write) != 1
+                     ? -1
+                     : 0;
         db_release(c);
         if (rc != 0)
             return JOB_RETRY;
@@ -36,10 +43,19 @@ int search_job_vector_fit(job_ctx_t *ctx)
             job_result(ctx, json_pack("{s:b,s:s}", "skipped", 1, "reason", "文档变化不足 10%，沿用现有模型"));
             return JOB_OK;
         }
+        /* not beside a bulk of writes (its documents would be embedded
+         * twice, and the fit would take the cores the indexing needs): the
+         * next hour's check fits once the index has been quiet for 5 minutes */
+        if (model > 0 && last_write > time_now_ms() - QUIET_MS) {
+            job_result(ctx, json_pack("{s:b,s:s}", "skipped", 1, "reason",
+                                      "索引仍在写入（5 分钟内有文档变化），推迟到下次检查"));
+            return JOB_OK;
+        }
     }
     char err[256];
     json_t *result = NULL;
-    search_fit_opts_t o = {.dim = (int)search_vector_dim, .max_terms = (int)search_vector_terms};
+    search_fit_opts_t o = {
+        .dim = (int)search_vector_dim, .max_terms = (int)search_vector_terms, .sample = search_vector_sample};
     int rc = search_vec_fit(db, &o, job_prog, ctx, &result, err, sizeof err);
     if (rc == -2) { /* too few documents: nothing to retry */
         job_result(ctx, json_pack("{s:b,s:s}", "skipped", 1, "reason", err));
