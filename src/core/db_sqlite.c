@@ -5,6 +5,7 @@
  * write transactions start with BEGIN IMMEDIATE so that they queue on the
  * busy timeout instead of failing on a lock upgrade. */
 #include "core/db_internal.h"
+#include "core/sqlite_bm25.h"
 #include "core/str.h"
 #include <sqlite3.h>
 #include <stdio.h>
@@ -55,6 +56,12 @@ static void *sq_connect(db_t *db, char *err, size_t errlen)
     if (sqlite3_exec(h, pragmas, NULL, NULL, &msg) != SQLITE_OK) {
         snprintf(err, errlen, "cannot configure %s: %s", db->url, msg ? msg : "?");
         sqlite3_free(msg);
+        sqlite3_close(h);
+        return NULL;
+    }
+    /* bm25_len(): keyword search's ranking with the length it already read (sqlite_bm25.c) */
+    if (sqlite_bm25_register(h) != 0) {
+        snprintf(err, errlen, "cannot register bm25_len on %s: FTS5 is missing", db->url);
         sqlite3_close(h);
         return NULL;
     }

@@ -1,6 +1,7 @@
 /* index.c — the index side of the search service: the table of kinds,
  * search_put / search_delete in the writer's transaction, and the rebuild
  * from the modules' own tables (`zhendi search rebuild`). */
+#include "core/sqlite_bm25.h"
 #include "core/str.h"
 #include "core/timeutil.h"
 #include "modules/search/internal.h"
@@ -298,6 +299,16 @@ int search_put(db_conn_t *c, const search_doc_t *d)
         db_bind_int64(st, 1, id);
         db_bind_text(st, 2, ttok);
         db_bind_text(st, 3, btok);
+        r = db_step(st);
+        db_done(st);
+        if (r != DB_DONE)
+            goto out;
+        /* the length bm25_len() ranks with (0406_search_rank_table.sql) */
+        st = db_prepare(c, "UPDATE search_rank SET ntok = ? WHERE id = ?");
+        if (!st)
+            goto out;
+        db_bind_int64(st, 1, (int64_t)(sqlite_bm25_tokens(ttok) + sqlite_bm25_tokens(btok)));
+        db_bind_int64(st, 2, id);
         r = db_step(st);
         db_done(st);
         if (r != DB_DONE)

@@ -45,6 +45,10 @@ static const char *const SORTS[] = {"relevance", "time", NULL};
 static const char *const FUSIONS[] = {"weighted", "rrf", NULL};
 static const char *const EMBEDDINGS[] = {"local", "openai", NULL};
 
+/* FTS5's bm25() (title 4, body 1) with the length from search_rank
+ * (src/core/sqlite_bm25.c): the same scores without a %_docsize look-up */
+#define BM25_SQL "bm25_len(search_fts, d.ntok, 4.0, 1.0)"
+
 #define RANK_POOL 100  /* candidates from each side of a fusion, at least */
 #define RANK_MAX  1000 /* hits ranked by vector / hybrid retrieval, at most */
 #define RRF_K     60
@@ -57,11 +61,11 @@ static void build_where(http_req_t *req, const sq_t *p, const char *expr, bool p
         qb_text(w, expr);
         qb_sql(w, " AS tsquery)");
     } else if (expr) {
-        /* through the narrow covering index (0404_search_rank.sql): a match
-         * costs an index entry, not a read of the document's whole row */
-        qb_init(w,
-                " FROM search_fts JOIN search_docs d INDEXED BY search_docs_rank ON d.id = search_fts.rowid "
-                "WHERE search_fts MATCH ");
+        /* through the narrow rowid table search_rank (0406): a match costs
+         * one integer-key seek, not a read of the document's whole row, and
+         * carries the length bm25_len() ranks with (docs/search.md "The
+         * cost of a keyword query"); d has the rank's columns only */
+        qb_init(w, " FROM search_fts JOIN search_rank d ON d.id = search_fts.rowid WHERE search_fts MATCH ");
         qb_text(w, expr);
     } else {
         qb_init(w, " FROM search_docs d WHERE 1 = 1");
@@ -298,7 +302,7 @@ static void score_sql(qb_t *q, const char *ex, bool pg)
         qb_text(q, ex);
         qb_sql(q, " AS tsquery), 1) * d.weight");
     } else if (ex) {
-        qb_sql(q, "(-bm25(search_fts, 4.0, 1.0)) * d.weight");
+        qb_sql(q, "(-" BM25_SQL ") * d.weight");
     } else {
         qb_sql(q, "0.0");
     }
@@ -504,7 +508,13 @@ static int count_matches(db_conn_t *c, const qb_t *w, int64_t *total)
     return rc == DB_ROW ? 0 : -1;
 }
 
-static int sql_page(db_conn_t *c, const sq_t *p, const char *ex, bool pg, const qb_t *w,
+/* A page ranked in SQL: the ids, times and scores of the page in a
+ * subquery over w's matches, then those rows of search_docs (w's d may be
+ * the narrow search_rank). ex: the expression scored. exact: a query
+ * expanded with near misses (fuzzy_expand; ex is the expansion): the exact
+ * query, whose matches come first, a document only an expansion found
+ * scoring less (exact_first_sql). 0, or -1 on a database error. */
+static int sql_page(db_conn_t *c, const sq_t *p, const char *ex, const char *exact, bool pg, const qb_t *w,
                     const search_terms_t *terms, int64_t *total, json_t *items)
 {
     if (count_matches(c, w, total) != 0)
@@ -512,40 +522,24 @@ static int sql_page(db_conn_t *c, const sq_t *p, const char *ex, bool pg, const 
     qb_t q;
     qb_init(&q, ROW_COLS ", r.score FROM (SELECT d.id AS rid, d.doc_time AS rt, ");
     score_sql(&q, ex, pg);
-    qb_sql(&q, " AS score");
+    if (exact)
+        exact_first_sql(&q, exact, pg);
+    else
+        qb_sql(&q, " AS score");
     qb_append(&q, w);
     bool by_time = p->by_time || !ex;
     qb_sql(&q, by_time ? " ORDER BY d.doc_time DESC, d.id DESC LIMIT "
+               : exact ? " ORDER BY exact DESC, score DESC, d.doc_time DESC, d.id DESC LIMIT "
                        : " ORDER BY score DESC, d.doc_time DESC, d.id DESC LIMIT ");
     qb_int(&q, p->page_size);
     qb_sql(&q, " OFFSET ");
     qb_int(&q, (p->page - 1) * p->page_size);
-    qb_sql(&q, by_time
-                   ? ") r JOIN search_docs d ON d.id = r.rid ORDER BY r.rt DESC, r.rid DESC"
+    qb_sql(&q, by_time ? ") r JOIN search_docs d ON d.id = r.rid ORDER BY r.rt DESC, r.rid DESC"
+               : exact
+                   ? ") r JOIN search_docs d ON d.id = r.rid ORDER BY r.exact DESC, r.score DESC, r.rt DESC, "
+                     "r.rid DESC"
                    : ") r JOIN search_docs d ON d.id = r.rid ORDER BY r.score DESC, r.rt DESC, r.rid DESC");
     return page_hits(c, &q, terms, items);
-}
-
-/* The page of a query expanded with near misses (fuzzy_expand; w matches
- * the expansion): counted and ranked in SQL — expansions come with few
- * exact hits —, a document only an expansion found scoring less and
- * following the exact ones. 0, or -1 on a database error. */
-static int fuzzy_page(db_conn_t *c, const sq_t *p, const char *ex, const search_fuzzy_t *fz, bool pg,
-                      const qb_t *w, int64_t *total, json_t *items)
-{
-    if (count_matches(c, w, total) != 0)
-        return -1;
-    qb_t q;
-    qb_init(&q, ROW_COLS ", ");
-    score_sql(&q, fz->expr, pg);
-    exact_first_sql(&q, ex, pg);
-    qb_append(&q, w);
-    qb_sql(&q, p->by_time ? " ORDER BY d.doc_time DESC, d.id DESC LIMIT "
-                          : " ORDER BY exact DESC, score DESC, d.doc_time DESC, d.id DESC LIMIT ");
-    qb_int(&q, p->page_size);
-    qb_sql(&q, " OFFSET ");
-    qb_int(&q, (p->page - 1) * p->page_size);
-    return page_hits(c, &q, &fz->all, items);
 }
 
 static void run_search(http_req_t *req, sq_t *p)
@@ -582,7 +576,7 @@ static void run_search(http_req_t *req, sq_t *p)
     json_t *items = json_array(), *fac = NULL;
     size_t need = (size_t)(p->page * p->page_size);
     if (ex && need <= RANK_HEAP_MAX ? ranked_page(c, p, ex, pg, &w, &terms, need, &total, items) != 0
-                                    : sql_page(c, p, ex, pg, &w, &terms, &total, items) != 0)
+                                    : sql_page(c, p, ex, NULL, pg, &w, &terms, &total, items) != 0)
         goto dberr;
     /* few exact hits: near misses too, and the page again with the exact ones first */
     if (ex && fuzzy_expand(req, c, p, &terms, pg, total, &fz) != 0)
@@ -591,7 +585,7 @@ static void run_search(http_req_t *req, sq_t *p)
         qb_free(&w);
         build_where(req, p, fz.expr, pg, &w);
         json_array_clear(items);
-        if (fuzzy_page(c, p, ex, &fz, pg, &w, &total, items) != 0)
+        if (sql_page(c, p, fz.expr, ex, pg, &w, &fz.all, &total, items) != 0)
             goto dberr;
     }
     fac = p->no_facets ? json_object() : facets(c, &w);
@@ -676,7 +670,7 @@ static int keyword_cands(http_req_t *req, db_conn_t *c, const sq_t *p, const cha
         qb_text(&q, ex);
         qb_sql(&q, " AS tsquery), 1)");
     } else {
-        qb_sql(&q, "(-bm25(search_fts, 4.0, 1.0))");
+        qb_sql(&q, "(-" BM25_SQL ")");
     }
     if (exact) { /* near misses (fuzzy_expand): below the exact matches, at a lower weight */
         exact_first_sql(&q, exact, pg);

@@ -20,12 +20,13 @@ static db_t *g_db;
 static char *g_dir;
 
 static const char *const TOPIC[2][30] = {
-    {"budget",  "fees",    "salary",  "ratio",   "payment", "monthly", "income",  "levy",    "dues",    "rate",
-     "tax",     "ledger",  "account", "receipt", "bank",    "treasury", "audit",  "expense", "grant",   "fund",
-     "wage",    "bonus",   "pension", "invoice", "credit",  "debit",   "cash",    "price",   "cost",    "quota"},
-    {"volunteer", "elderly", "meals",   "visit",   "community", "service", "care",   "neighbour", "clinic", "lunch",
-     "escort",    "chat",    "garden",  "clean",   "repair",    "library", "youth",  "sports",    "music",  "dance",
-     "tea",       "walk",    "doctor",  "nurse",   "shopping",  "helper",  "friend", "family",    "home",   "street"},
+    {"budget", "fees",   "salary",  "ratio",   "payment", "monthly",  "income", "levy",    "dues",  "rate",
+     "tax",    "ledger", "account", "receipt", "bank",    "treasury", "audit",  "expense", "grant", "fund",
+     "wage",   "bonus",  "pension", "invoice", "credit",  "debit",    "cash",   "price",   "cost",  "quota"},
+    {"volunteer", "elderly", "meals",  "visit",  "community", "service", "care",   "neighbour",
+     "clinic",    "lunch",   "escort", "chat",   "garden",    "clean",   "repair", "library",
+     "youth",     "sports",  "music",  "dance",  "tea",       "walk",    "doctor", "nurse",
+     "shopping",  "helper",  "friend", "family", "home",      "street"},
 };
 static const char *const FIXED = "volunteer elderly meals visit clinic lunch escort doctor";
 
@@ -33,8 +34,14 @@ static void put(db_conn_t *c, int64_t ref, const char *body)
 {
     char title[32];
     snprintf(title, sizeof title, "doc %lld", (long long)ref);
-    search_doc_t d = {.kind = "kb_chunk", .ref_id = ref, .org_id = 1, .title = title, .body = body,
-                      .time_ms = 1, .weight = 1, .embedding = "local"};
+    search_doc_t d = {.kind = "kb_chunk",
+                      .ref_id = ref,
+                      .org_id = 1,
+                      .title = title,
+                      .body = body,
+                      .time_ms = 1,
+                      .weight = 1,
+                      .embedding = "local"};
     assert_int_equal(search_put(c, &d), 0);
 }
 
@@ -75,8 +82,9 @@ static int teardown(void **state)
 static int64_t vec_of(int64_t ref, float *v, int dim)
 {
     db_conn_t *c = db_acquire(g_db);
-    db_stmt_t *st = db_prepare(c, "SELECT v.model_id, v.vec FROM search_vectors v JOIN search_docs d ON d.id = "
-                                  "v.doc_id WHERE d.kind = 'kb_chunk' AND d.ref_id = ?");
+    db_stmt_t *st =
+        db_prepare(c, "SELECT v.model_id, v.vec FROM search_vectors v JOIN search_docs d ON d.id = "
+                      "v.doc_id WHERE d.kind = 'kb_chunk' AND d.ref_id = ?");
     assert_non_null(st);
     db_bind_int64(st, 1, ref);
     int64_t model = 0;
@@ -162,14 +170,16 @@ static void documents_written_during_a_fit_get_the_new_models_vector_of_their_te
     assert_true(dot(v5, v6, dim) > 0.9999);    /* the text it has now, not the staged one */
     assert_true(dot(v1000, v6, dim) > 0.9999); /* added during the pass */
     assert_int_equal(vec_of(7, v7, dim), 0);   /* deleted during the pass */
-    assert_int_equal(tu_int(g_db, "SELECT COUNT(*) FROM search_vectors WHERE model_id <> (SELECT MAX(id) FROM "
-                                  "search_vec_models WHERE provider = 'local')"),
+    assert_int_equal(tu_int(g_db,
+                            "SELECT COUNT(*) FROM search_vectors WHERE model_id <> (SELECT MAX(id) FROM "
+                            "search_vec_models WHERE provider = 'local')"),
                      0);
     assert_int_equal(tu_int(g_db, "SELECT COUNT(*) FROM search_vec_models WHERE provider = 'fitting'"), 0);
     assert_int_equal(tu_int(g_db, "SELECT COUNT(*) FROM search_vec_stage"), 0);
     /* the replicas reload: the refit is in the change log */
-    assert_int_equal(tu_int(g_db, "SELECT model_id FROM search_vec_log WHERE doc_id = 0 ORDER BY seq DESC LIMIT 1"),
-                     model);
+    assert_int_equal(
+        tu_int(g_db, "SELECT model_id FROM search_vec_log WHERE doc_id = 0 ORDER BY seq DESC LIMIT 1"),
+        model);
     json_decref(r);
 }
 
