@@ -21,6 +21,14 @@
 //  3. Q queries (default 300: words and 2–4 character parts of sentences
 //     drawn from the corpus, and the evaluation set's queries) one at a time
 //     in keyword mode and in hybrid mode: p50/p95/p99 and mean matches.
+//  4. the vector index's recall@10 against the exact scan of the same
+//     vectors (RECALL queries, default 100; 0: skipped): each query asked as
+//     the search administrator twice, from the HNSW graph and with
+//     exact: true (the flat scan);
+//  5. Xapian (SQLite; XAPIAN=0 skips it): the tokens the FTS5 index holds
+//     are exported (sqlite3), the queries tokenised by the search service
+//     (build/bench_search_tokens), and build/bench_xapian indexes the same
+//     documents and times the same queries in process (XAPIAN_PASSES, 3).
 // It prints the machine's load average before and after each phase.
 //
 // SEARCH_BENCH_DATA=dir keeps the server's data in dir (made if missing):
@@ -41,8 +49,10 @@
 //
 //   ZHENDI_BIN=build/zhendi node bench/search-million.mjs [N] [Q] [C] [U]
 //   scripts/pg-test.sh env ZHENDI_BIN=build/zhendi node bench/search-million.mjs 100000   (PostgreSQL)
-import { readdirSync, readFileSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
-import { loadavg, cpus } from 'node:os';
+import { readdirSync, readFileSync, existsSync, mkdirSync, writeFileSync, mkdtempSync, openSync, closeSync, rmSync, statSync } from 'node:fs';
+import { loadavg, cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { spawnSync } from 'node:child_process';
 import { gunzipSync } from 'node:zlib';
 import { startServer, TEST_PG } from '../tests/api/lib/server.mjs';
 
@@ -129,6 +139,8 @@ const kept = DATA && existsSync(`${DATA}/bench-kb.json`) ? JSON.parse(readFileSy
 // later run, in another scripts/pg-test.sh call or process, uses it again)
 const STEP = Number(process.env.BENCH_STEP || 50000);
 const FUZZY = process.env.FUZZY !== '0';
+const RECALL = Number(process.env.RECALL ?? 100);
+const XAPIAN = process.env.XAPIAN !== '0';
 const srv = await startServer({ args: ['--demo', '--workers', '2', ...(kept?.db ? ['--db', kept.db] : [])], ...(DATA ? { dataDir: DATA } : { keepData: !!process.env.BENCH_KEEP }) });
 if (process.env.BENCH_KEEP) console.log(`data directory: ${srv.data}`);
 const pid = srv.proc.pid; // the server itself (startServer spawns it directly)
@@ -289,6 +301,61 @@ try {
     for (const s of slow.slice(0, SLOW)) console.log(`  ${s.ms.toFixed(1)} ms (server ${s.took} ms) ${s.total} matches: ${JSON.stringify(s.q)}`);
   }
   if (DUMP) writeFileSync(DUMP, `${dump.join('\n')}\n`);
+
+  // 4. the vector index's recall@10 against the exact scan on the same
+  // vectors: the search administrator's check (exact: true, the flat scan of
+  // every vector) beside the graph's answer, RECALL queries of the set
+  if (RECALL > 0) {
+    const adm = await srv.admin();
+    const gl = [], el = [];
+    let sum = 0, n = 0;
+    for (const q of queries.slice(0, RECALL)) {
+      const body = { q, mode: 'vector', kinds: ['kb_chunk'], kb_ids: [kb.id], top_k: 10, facets: false, fuzzy: false };
+      let t1 = performance.now();
+      const g = await adm.post('/api/v1/search', body);
+      gl.push(performance.now() - t1);
+      t1 = performance.now();
+      const e = await adm.post('/api/v1/search', { ...body, exact: true });
+      el.push(performance.now() - t1);
+      if (g.status !== 200 || e.status !== 200) throw new Error(`vector query ${g.status} / ${e.status}: ${g.body} ${e.body}`);
+      const ex = new Set(e.json.items.map((h) => h.id));
+      if (!ex.size) continue;
+      sum += g.json.items.filter((h) => ex.has(h.id)).length / ex.size;
+      n++;
+    }
+    gl.sort((a, b) => a - b);
+    el.sort((a, b) => a - b);
+    const vi = (await adm.get('/api/v1/search/vector')).json.index || {};
+    console.log(`vector recall@10 of the ${vi.hnsw ? `HNSW graph (${vi.hnsw.nodes} nodes, ef_search ${vi.hnsw.ef_search})` : `${vi.type} index`} against the exact scan: ${(sum / Math.max(n, 1)).toFixed(4)} over ${n} queries with hits; graph p50 ${pct(gl, 50).toFixed(1)} ms, p95 ${pct(gl, 95).toFixed(1)} ms; exact scan p50 ${pct(el, 50).toFixed(1)} ms, p95 ${pct(el, 95).toFixed(1)} ms (through the API, as the administrator)`);
+  }
+
+  // 5. Xapian on the same documents with the same tokens (SQLite: the tokens
+  // the FTS5 index holds, exported), the same queries tokenised by the search
+  // service (build/bench_search_tokens), in process (build/bench_xapian)
+  const xap = new URL('../build/bench_xapian', import.meta.url).pathname;
+  const stok = new URL('../build/bench_search_tokens', import.meta.url).pathname;
+  if (XAPIAN && !TEST_PG && existsSync(xap) && existsSync(stok)) {
+    const dir = mkdtempSync(join(tmpdir(), 'zhendi-xapian-'));
+    try {
+      let t1 = performance.now();
+      const fd = openSync(join(dir, 'docs.tok'), 'w');
+      const ex = spawnSync('sqlite3', ['-separator', '\t', join(srv.data, 'zhendi.db'), 'SELECT rowid, title, body FROM search_fts'], { stdio: ['ignore', fd, 'inherit'] });
+      closeSync(fd);
+      if (ex.status !== 0) throw new Error('sqlite3 export failed');
+      console.log(`Xapian: ${Math.round(statSync(join(dir, 'docs.tok')).size / 1048576)} MB of tokens exported in ${((performance.now() - t1) / 1000).toFixed(1)} s`);
+      writeFileSync(join(dir, 'none.jsonl'), '');
+      writeFileSync(join(dir, 'queries.tsv'), queries.map((q, i) => `q${i}\tbench\t${q}\n`).join(''));
+      const run = (cmd, args) => {
+        const r = spawnSync(cmd, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+        process.stdout.write((r.stdout || '').split('\n').filter(Boolean).map((l) => `  ${l}\n`).join(''));
+        if (r.status !== 0) throw new Error(`${cmd} failed`);
+      };
+      run(stok, [join(dir, 'none.jsonl'), join(dir, 'queries.tsv'), join(dir, 'none.tok'), join(dir, 'queries.tok')]);
+      run(xap, [join(dir, 'docs.tok'), join(dir, 'queries.tok'), join(dir, 'db'), process.env.XAPIAN_PASSES || '3']);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }
   const rss = readFileSync(`/proc/${pid}/status`, 'utf8').match(/VmRSS:\s+(\d+)/)?.[1];
   const vl = srv.readLog('system').split('\n').filter((l) => l.includes('search.vocab_loaded')).pop();
   console.log(`server resident ${Math.round(Number(rss) / 1024)} MB (near misses ${FUZZY ? 'on' : 'off'}); last vocabulary load: ${vl || 'none'}`);

@@ -135,7 +135,8 @@ size_t sqlite_bm25_tokens(const char *s)
     size_t n = 0;
     bool in = false;
     for (const unsigned char *p = (const unsigned char *)(s ? s : ""); *p; p++) {
-        bool tok = *p >= 0x80 || (*p >= '0' && *p <= '9') || (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z');
+        bool tok =
+            *p >= 0x80 || (*p >= '0' && *p <= '9') || (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z');
         n += tok && !in;
         in = tok;
     }

@@ -130,6 +130,25 @@ test('past the threshold the graph is built in the background, saved, and answer
   for (let i = 1; i < 20; i++) assert.ok(v.json.items[i - 1].scores.vector >= v.json.items[i].scores.vector);
 });
 
+test('the search administrator checks the graph against the exact scan (exact: true); others may not', async () => {
+  await graph();
+  const q = { kb_ids: [logKb.id], top_k: 10 };
+  const g = await ask(admin, '垃圾分类 厨余垃圾', 'vector', q);
+  const e = await ask(admin, '垃圾分类 厨余垃圾', 'vector', { ...q, exact: true });
+  assert.equal(e.status, 200, e.body);
+  assert.equal(e.json.exact, true);
+  assert.equal(g.json.exact, false);
+  const ids = (r) => r.json.items.map((h) => h.id);
+  const exact = new Set(ids(e));
+  assert.equal(exact.size, 10);
+  const recall = ids(g).filter((id) => exact.has(id)).length / 10;
+  assert.ok(recall >= 0.9, `recall@10 of the graph on a small corpus: ${recall}`);
+  for (let i = 1; i < 10; i++) assert.ok(e.json.items[i - 1].scores.vector >= e.json.items[i].scores.vector);
+  const refused = await ask(pd, '垃圾分类', 'vector', { ...q, exact: true });
+  assert.equal(refused.status, 403, refused.body);
+  assert.match(refused.json.message ?? refused.body, /检索管理员/);
+});
+
 test('scope inside the graph search: top_k of your own although another district ranks higher', async () => {
   const r = await ask(hp, '志愿服务 独居老人', 'vector', { top_k: 3 });
   assert.equal(r.status, 200, r.body);

@@ -38,6 +38,7 @@ typedef struct {
     const char *fusion;       /* weighted | rrf */
     const char *embedding;    /* local | openai; NULL: the search index's provider */
     bool fuzzy;               /* near misses searched when the exact query finds few */
+    bool exact;               /* the vector side by the exact flat scan, not the HNSW graph */
 } sq_t;
 
 static const char *const MODES[] = {"keyword", "vector", "hybrid", NULL};
@@ -811,8 +812,8 @@ static void run_ranked(http_req_t *req, sq_t *p)
         free(hits);
         hits = NULL;
         cs.n = 0;
-        if (search_vec_rank(c, p->q, prov, want > 100000 ? 0 : want, &hits, &nhits, &partial, &ready, why,
-                            sizeof why) != 0)
+        if (search_vec_rank(c, p->q, prov, p->exact || want > 100000 ? 0 : want, &hits, &nhits, &partial,
+                            &ready, why, sizeof why) != 0)
             goto dberr;
         /* no model yet: the keyword index answers meanwhile */
         use_kw = !vector || !ready;
@@ -956,6 +957,7 @@ static void run_ranked(http_req_t *req, sq_t *p)
     json_object_set_new(out, "embedding", json_string(prov));
     json_object_set_new(out, "expanded", fz.expanded ? json_incref(fz.expanded) : json_array());
     json_object_set_new(out, "fuzzy", json_boolean(p->fuzzy));
+    json_object_set_new(out, "exact", json_boolean(p->exact));
     if (!ready)
         json_object_set_new(out, "notice", json_string(why));
     qb_free(&w);
@@ -1036,6 +1038,11 @@ static bool check_lists(http_req_t *req, sq_t *p)
         return false;
     }
     json_decref(f);
+    /* a scan of every vector: a check of the graph's recall, for those who manage search */
+    if (p->exact && !auth_has(req, "search.manage")) {
+        http_error(req, 403, "forbidden", "精确向量扫描（exact）仅限检索管理员用于核对召回率");
+        return false;
+    }
     return true;
 }
 
@@ -1093,6 +1100,7 @@ static void get_search(http_req_t *req)
     p.fusion = http_query(req, "fusion");
     p.embedding = http_query(req, "embedding");
     p.fuzzy = !http_query(req, "fuzzy") || http_query_bool(req, "fuzzy");
+    p.exact = http_query(req, "exact") && http_query_bool(req, "exact");
     if (!check_lists(req, &p))
         return;
     run_search(req, &p);
@@ -1153,6 +1161,7 @@ static void post_search(http_req_t *req)
     p.fusion = jstr(b, "fusion");
     p.embedding = jstr(b, "embedding");
     p.fuzzy = jbool(b, "fuzzy", true);
+    p.exact = jbool(b, "exact", false);
     if (jhas(b, "top_k")) {
         p.page = 1;
         p.page_size = jint(b, "top_k", 5);
@@ -1183,6 +1192,8 @@ static const vfield_t GET_QUERY[] = {
     {"embedding", V_ENUM, .choices = EMBEDDINGS,
      .title = "向量模型：local 本地、openai（默认：检索索引的设置；知识库用其自身的）"},
     {"fuzzy", V_BOOL, .title = "近似匹配（默认是：精确命中少于 3 条时，也搜索词表中编辑距离 1–2 的近似词）"},
+    {"exact", V_BOOL,
+     .title = "向量一侧用精确扫描而非 HNSW 近似索引（仅检索管理员，用于核对召回率；向量多时较慢）"},
 };
 static const vfield_t POST_BODY[] = {
     {"q", V_STR, false, 0, MAX_QUERY_CHARS, .title = "检索词"},
@@ -1201,6 +1212,7 @@ static const vfield_t POST_BODY[] = {
     {"embedding", V_ENUM, .choices = EMBEDDINGS,
      .title = "向量模型：local 本地、openai（默认：检索索引的设置；知识库用其自身的）"},
     {"fuzzy", V_BOOL, .title = "近似匹配（默认是；false 关闭）"},
+    {"exact", V_BOOL, .title = "向量一侧用精确扫描而非 HNSW 近似索引（仅检索管理员，用于核对召回率）"},
 };
 static const vfield_t SEARCH_OUT[] = {
     {"items", V_ARRAY,
@@ -1221,6 +1233,7 @@ static const vfield_t SEARCH_OUT[] = {
     {"embedding", V_STR, .title = "所用的向量模型（local、openai）"},
     {"expanded", V_ARRAY, .title = "近似匹配所用的扩展 [{from 原词, to 也搜索的词, distance 编辑距离}]"},
     {"fuzzy", V_BOOL, .title = "是否启用了近似匹配"},
+    {"exact", V_BOOL, .title = "向量一侧是否为精确扫描（向量、混合检索）"},
 };
 
 // clang-format off

@@ -27,11 +27,11 @@ static int setup(void **state)
     exec("CREATE VIRTUAL TABLE f USING fts5(title, body, tokenize = 'ascii');"
          "CREATE TABLE r (id INTEGER PRIMARY KEY, ntok INTEGER)");
     static const char *const WORDS[] = {"党建", "服务", "如果", "选项", "nginx", "c++", "e-mail", "3.14",
-                                        "学习", "教育", "党员", "志愿", "a",     "x_y", "社区", "老人"};
+                                        "学习", "教育", "党员", "志愿", "a",     "x_y", "社区",   "老人"};
     sqlite3_stmt *ins, *len;
-    assert_int_equal(sqlite3_prepare_v2(g_db, "INSERT INTO f (rowid, title, body) VALUES (?, ?, ?)", -1, &ins,
-                                        NULL),
-                     SQLITE_OK);
+    assert_int_equal(
+        sqlite3_prepare_v2(g_db, "INSERT INTO f (rowid, title, body) VALUES (?, ?, ?)", -1, &ins, NULL),
+        SQLITE_OK);
     assert_int_equal(sqlite3_prepare_v2(g_db, "INSERT INTO r (id, ntok) VALUES (?, ?)", -1, &len, NULL),
                      SQLITE_OK);
     uint64_t s = 7;
@@ -83,16 +83,17 @@ static void the_ascii_tokenizers_count(void **state)
 static void every_query_scores_as_bm25_does(void **state)
 {
     (void)state;
-    static const char *const Q[] = {"如果",           "党建 服务",    "\"党员 教育\"", "title : 选项",
-                                    "nginx OR 志愿", "社区 NOT 老人", "c",            "mail",
-                                    "如果 选项 学习 教育 社区"};
+    static const char *const Q[] = {
+        "如果", "党建 服务", "\"党员 教育\"",           "title : 选项", "nginx OR 志愿", "社区 NOT 老人",
+        "c",    "mail",      "如果 选项 学习 教育 社区"};
     for (size_t i = 0; i < sizeof Q / sizeof *Q; i++) {
         sqlite3_stmt *st;
-        assert_int_equal(sqlite3_prepare_v2(g_db,
-                                            "SELECT bm25(f, 4.0, 1.0), bm25_len(f, r.ntok, 4.0, 1.0), bm25(f), "
-                                            "bm25_len(f, r.ntok) FROM f JOIN r ON r.id = f.rowid WHERE f MATCH ?",
-                                            -1, &st, NULL),
-                         SQLITE_OK);
+        assert_int_equal(
+            sqlite3_prepare_v2(g_db,
+                               "SELECT bm25(f, 4.0, 1.0), bm25_len(f, r.ntok, 4.0, 1.0), bm25(f), "
+                               "bm25_len(f, r.ntok) FROM f JOIN r ON r.id = f.rowid WHERE f MATCH ?",
+                               -1, &st, NULL),
+            SQLITE_OK);
         sqlite3_bind_text(st, 1, Q[i], -1, SQLITE_STATIC);
         int rows = 0, rc;
         while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
