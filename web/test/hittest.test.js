@@ -8,6 +8,7 @@ import { createApp, h, nextTick } from 'vue';
 import { createPinia, setActivePinia } from 'pinia';
 import { configureApi, setCsrfToken } from '../src/api/client.js';
 import { useDicts } from '../src/stores/dicts.js';
+import { useAuth } from '../src/stores/auth.js';
 import HitTestPanel from '../src/modules/kb/views/HitTestPanel.vue';
 import fixture from './fixtures/dicts.json';
 
@@ -39,16 +40,17 @@ beforeEach(() => {
           ? [{ id: 7, ref_id: 7, kind: 'kb_chunk', title_html: '<mark>党建服务</mark>站', snippet: '…', weight: 1, score: 0.5,
             scores: { keyword: 0.5, vector: null, fused: 0.5 }, attrs: { source: 'a.txt' } }]
           : [];
-        return json({ items, total: items.length, took_ms: 3, expanded, fuzzy: b.fuzzy });
+        return json({ items, total: items.length, took_ms: 3, expanded, fuzzy: b.fuzzy, exact: !!b.exact });
       }
       return json({ error: { code: 'not_found', message: '无' } }, 404);
     },
   });
 });
 
-async function mount(kb) {
+async function mount(kb, permissions = []) {
   const pinia = createPinia();
   setActivePinia(pinia);
+  useAuth().permissions = permissions;
   await useDicts().load();
   const el = document.createElement('div');
   document.body.appendChild(el);
@@ -90,6 +92,32 @@ describe('HitTestPanel near misses', () => {
     await query(el, '党建服物');
     expect(sent[0].fuzzy).toBe(false);
     expect(el.querySelector('[data-test=kb-hit-expanded]')).toBeNull();
+    unmount();
+  });
+});
+
+describe('HitTestPanel exact scan', () => {
+  it('a search administrator compares the graph with the exact scan', async () => {
+    const { el, unmount } = await mount({ id: 5, embedding: 'local', retrieval: { fuzzy: true } }, ['search.manage', 'kb.read']);
+    const box = el.querySelector('[data-test=kb-hit-exact]');
+    expect(box).not.toBeNull();
+    await query(el, '党建服物');
+    expect(sent[0].exact).toBeUndefined();
+    expect(el.querySelector('[data-test=kb-hit-exact-note]')).toBeNull();
+    box.querySelector('input').click();
+    await flush();
+    el.querySelector('[data-test=kb-hit-run]').click();
+    await flush();
+    expect(sent[1]).toMatchObject({ mode: 'hybrid', exact: true });
+    expect(el.querySelector('[data-test=kb-hit-exact-note]').textContent).toContain('精确扫描');
+    unmount();
+  });
+
+  it('is not offered to others', async () => {
+    const { el, unmount } = await mount({ id: 6, embedding: 'local', retrieval: {} }, ['kb.read']);
+    expect(el.querySelector('[data-test=kb-hit-exact]')).toBeNull();
+    await query(el, '党建');
+    expect(sent[0].exact).toBeUndefined();
     unmount();
   });
 });

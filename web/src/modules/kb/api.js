@@ -31,6 +31,7 @@ export const kbApi = {
         score_threshold: p.score_threshold, fusion: p.fusion,
         // the base's own provider (openai bases are searched in the openai index)
         embedding: p.embedding === 'openai' ? 'openai' : 'local',
+        ...(p.exact ? { exact: true } : {}),
       }),
     }),
 };
