@@ -1211,6 +1211,18 @@ static int fit_page(db_conn_t *c, int64_t after, int64_t since, frow_t *rows)
     return n;
 }
 
+/* the page after the one in rows (freed first; *np 0 at the start), from
+ * fit_page: its size, 0 at the end, -1 on an error */
+static int fit_next(db_conn_t *c, int64_t since, frow_t *rows, int *np, int64_t *after)
+{
+    if (*np > 0) {
+        *after = rows[*np - 1].id;
+        frows_free(rows, *np);
+    }
+    *np = fit_page(c, *after, since, rows);
+    return *np;
+}
+
 static bool frow_tokens(frow_t *w)
 {
     if (w->tok)
@@ -1319,9 +1331,8 @@ int search_vec_fit(db_t *db, const search_fit_opts_t *o, search_progress_fn prog
         goto out;
     }
     uint64_t want = o->sample > 0 && total > o->sample ? (uint64_t)o->sample : 0, n0 = (uint64_t)total;
-    for (int64_t after = 0;;) {
-        if ((np = fit_page(c, after, 0, page)) <= 0)
-            break;
+    int64_t after = 0;
+    while (fit_next(c, 0, page, &np, &after) > 0) {
         for (int i = 0; i < np; i++, seen++) {
             uint64_t s = (uint64_t)seen;
             if (want && s * want / n0 == (s + 1) * want / n0)
@@ -1337,9 +1348,6 @@ int search_vec_fit(db_t *db, const search_fit_opts_t *o, search_progress_fn prog
             docs[nd++] = (fdoc_t){.id = page[i].id, .ttok = page[i].t, .btok = page[i].b};
             page[i].t = page[i].b = NULL;
         }
-        after = page[np - 1].id;
-        frows_free(page, np);
-        np = 0;
         still(progress, ud, 0, &beat);
     }
     if (np < 0) {
@@ -1586,16 +1594,12 @@ int search_vec_fit(db_t *db, const search_fit_opts_t *o, search_progress_fn prog
         goto dberr;
     m.id = mid;
     int64_t since = time_now_ms();
-    for (int64_t after = 0;;) {
-        if ((np = fit_page(c, after, 0, page)) <= 0)
-            break;
+    after = 0;
+    while (fit_next(c, 0, page, &np, &after) > 0) {
         if (db_begin(c) != 0)
             goto dberr;
         if (embed_page(c, &m, page, np, true, vec, &nvec) != 0 || db_commit(c) != 0)
             goto dberr_tx;
-        after = page[np - 1].id;
-        frows_free(page, np);
-        np = 0;
         still(progress, ud, 3, &beat);
     }
     if (np < 0) {
@@ -1632,15 +1636,10 @@ int search_vec_fit(db_t *db, const search_fit_opts_t *o, search_progress_fn prog
     if (r != DB_DONE)
         goto dberr_tx;
     int64_t changed = 0;
-    for (int64_t after = 0;;) {
-        if ((np = fit_page(c, after, since, page)) <= 0)
-            break;
+    after = 0;
+    while (fit_next(c, since, page, &np, &after) > 0)
         if (embed_page(c, &m, page, np, false, vec, &changed) != 0)
             goto dberr_tx;
-        after = page[np - 1].id;
-        frows_free(page, np);
-        np = 0;
-    }
     if (np < 0) {
         np = 0;
         goto dberr_tx;
