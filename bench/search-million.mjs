@@ -28,7 +28,9 @@
 //  5. Xapian (SQLite; XAPIAN=0 skips it): the tokens the FTS5 index holds
 //     are exported (sqlite3), the queries tokenised by the search service
 //     (build/bench_search_tokens), and build/bench_xapian indexes the same
-//     documents and times the same queries in process (XAPIAN_PASSES, 3).
+//     documents and times the same queries in process (XAPIAN_PASSES, 3);
+//  6. FIT=1: a forced refit on the whole index, timed, with the server's
+//     memory before, at its peak and after.
 // It prints the machine's load average before and after each phase.
 //
 // SEARCH_BENCH_DATA=dir keeps the server's data in dir (made if missing):
@@ -141,6 +143,7 @@ const STEP = Number(process.env.BENCH_STEP || 50000);
 const FUZZY = process.env.FUZZY !== '0';
 const RECALL = Number(process.env.RECALL ?? 100);
 const XAPIAN = process.env.XAPIAN !== '0';
+const FIT = process.env.FIT === '1';
 const srv = await startServer({ args: ['--demo', '--workers', '2', ...(kept?.db ? ['--db', kept.db] : [])], ...(DATA ? { dataDir: DATA } : { keepData: !!process.env.BENCH_KEEP }) });
 if (process.env.BENCH_KEEP) console.log(`data directory: ${srv.data}`);
 const pid = srv.proc.pid; // the server itself (startServer spawns it directly)
@@ -355,6 +358,27 @@ try {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  }
+
+  // 6. (FIT=1) a forced refit of the local model on the whole index: its
+  // time, what it reports (documents, sampled, vectors) and the server's
+  // memory before, at its peak and after
+  if (FIT) {
+    const mem = (k) => Math.round(Number(readFileSync(`/proc/${pid}/status`, 'utf8').match(new RegExp(`${k}:\\s+(\\d+)`))?.[1]) / 1024);
+    const adm = await srv.admin();
+    const rss0 = mem('VmRSS'), hwm0 = mem('VmHWM');
+    const c0 = cpuOf(pid), t1 = performance.now();
+    const r = await adm.post('/api/v1/search/vector/fit', {});
+    if (r.status !== 202) throw new Error(`fit: ${r.status} ${r.body}`);
+    let j, note = '';
+    for (;;) {
+      j = (await adm.get(`/api/v1/jobs/${r.json.job.id}`)).json;
+      if (['done', 'failed', 'dead'].includes(j.status)) break;
+      if ((j.progress?.note || '') !== note) console.log(`  fit: ${(note = j.progress?.note || '')} (${((performance.now() - t1) / 1000).toFixed(0)} s)`);
+      await sleep(1000);
+    }
+    console.log(`refit of the whole index: ${j.status} in ${((performance.now() - t1) / 1000).toFixed(1)} s, server CPU ${(cpuOf(pid) - c0).toFixed(1)} s; ${JSON.stringify(j.result || j.last_error)}`);
+    console.log(`  server memory: resident ${rss0} MB before (peak so far ${hwm0} MB), peak after ${mem('VmHWM')} MB, resident ${mem('VmRSS')} MB`);
   }
   const rss = readFileSync(`/proc/${pid}/status`, 'utf8').match(/VmRSS:\s+(\d+)/)?.[1];
   const vl = srv.readLog('system').split('\n').filter((l) => l.includes('search.vocab_loaded')).pop();
