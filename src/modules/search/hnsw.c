@@ -102,13 +102,10 @@ static item_t heap_pop(heap_t *h)
 
 /* ---- basics ---- */
 
-static float dot(const float *a, const float *b, int d)
-{
-    float s = 0;
-    for (int i = 0; i < d; i++)
-        s += a[i] * b[i];
-    return s;
-}
+/* OpenBLAS's sdot (its kernel for this CPU: AVX2 / AVX-512): 26 ns for 256
+ * dimensions where the plain loop, which the compiler may not reorder, took
+ * 125 ns — the graph's build and search are mostly these */
+static float dot(const float *a, const float *b, int d) { return cblas_sdot(d, a, 1, b, 1); }
 
 static const float *vec_of(const hnsw_t *h, uint32_t v) { return h->vecs + (size_t)v * (size_t)h->dim; }
 
