@@ -327,11 +327,14 @@ static void score_sql(qb_t *q, const char *ex, bool pg)
 typedef struct {
     double score;
     int64_t time, id;
+    int exact; /* 1, or 0 for a document only a near miss found (exact_first_sql) */
 } rk_t;
 
 /* a comes before b in the answer (ids are unique: a total order) */
 static bool rk_before(const rk_t *a, const rk_t *b, bool by_time)
 {
+    if (!by_time && a->exact != b->exact)
+        return a->exact > b->exact;
     if (!by_time && a->score != b->score)
         return a->score > b->score;
     if (a->time != b->time)
@@ -426,7 +429,12 @@ static int page_rows(db_conn_t *c, const rk_t *v, size_t n, const search_terms_t
     return rc == DB_DONE ? 0 : -1;
 }
 
-static int ranked_page(db_conn_t *c, const sq_t *p, const char *ex, bool pg, const qb_t *w,
+static void exact_first_sql(qb_t *q, const char *exact, bool pg);
+
+/* ex: the expression scored; exact: for a query expanded with near misses
+ * (ex is the expansion), the exact query, whose matches come first
+ * (exact_first_sql), as in sql_page */
+static int ranked_page(db_conn_t *c, const sq_t *p, const char *ex, const char *exact, bool pg, const qb_t *w,
                        const search_terms_t *terms, size_t need, int64_t *total, json_t *items)
 {
     rk_t *h = malloc((need ? need : 1) * sizeof *h);
@@ -435,6 +443,8 @@ static int ranked_page(db_conn_t *c, const sq_t *p, const char *ex, bool pg, con
     qb_t q;
     qb_init(&q, "SELECT d.id, d.doc_time, ");
     score_sql(&q, ex, pg);
+    if (exact)
+        exact_first_sql(&q, exact, pg);
     qb_append(&q, w);
     db_stmt_t *st = qb_prepare(c, &q);
     int rc = DB_ERROR;
@@ -442,7 +452,8 @@ static int ranked_page(db_conn_t *c, const sq_t *p, const char *ex, bool pg, con
     int64_t count = 0;
     if (st)
         while ((rc = db_step(st)) == DB_ROW) {
-            rk_t e = {db_col_double(st, 2), db_col_int64(st, 1), db_col_int64(st, 0)};
+            rk_t e = {db_col_double(st, 2), db_col_int64(st, 1), db_col_int64(st, 0),
+                      exact ? (int)db_col_int64(st, 3) : 1};
             rk_push(h, &n, need, e, p->by_time);
             count++;
         }
@@ -576,7 +587,7 @@ static void run_search(http_req_t *req, sq_t *p)
     int64_t total = 0;
     json_t *items = json_array(), *fac = NULL;
     size_t need = (size_t)(p->page * p->page_size);
-    if (ex && need <= RANK_HEAP_MAX ? ranked_page(c, p, ex, pg, &w, &terms, need, &total, items) != 0
+    if (ex && need <= RANK_HEAP_MAX ? ranked_page(c, p, ex, NULL, pg, &w, &terms, need, &total, items) != 0
                                     : sql_page(c, p, ex, NULL, pg, &w, &terms, &total, items) != 0)
         goto dberr;
     /* few exact hits: near misses too, and the page again with the exact ones first */
@@ -586,7 +597,8 @@ static void run_search(http_req_t *req, sq_t *p)
         qb_free(&w);
         build_where(req, p, fz.expr, pg, &w);
         json_array_clear(items);
-        if (sql_page(c, p, fz.expr, ex, pg, &w, &fz.all, &total, items) != 0)
+        if (need <= RANK_HEAP_MAX ? ranked_page(c, p, fz.expr, ex, pg, &w, &fz.all, need, &total, items) != 0
+                                  : sql_page(c, p, fz.expr, ex, pg, &w, &fz.all, &total, items) != 0)
             goto dberr;
     }
     fac = p->no_facets ? json_object() : facets(c, &w);
