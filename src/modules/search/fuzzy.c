@@ -1017,14 +1017,27 @@ static void *feeder(void *arg)
     }
 }
 
-int search_fuzzy_sync(db_conn_t *c)
+/* the feeding thread, once (G.mu held) */
+static void start_locked(db_t *db)
 {
-    pthread_mutex_lock(&G.mu);
     if (!G.started && !G.stop) {
-        G.started = pthread_create(&G.th, NULL, feeder, db_of(c)) == 0;
+        G.started = pthread_create(&G.th, NULL, feeder, db) == 0;
         if (!G.started)
             log_msg(LOG_SYSTEM, LOG_WARN, "search.vocab_failed", "近似匹配词表线程无法启动");
     }
+}
+
+void search_fuzzy_start(db_t *db)
+{
+    pthread_mutex_lock(&G.mu);
+    start_locked(db);
+    pthread_mutex_unlock(&G.mu);
+}
+
+int search_fuzzy_sync(db_conn_t *c)
+{
+    pthread_mutex_lock(&G.mu);
+    start_locked(db_of(c));
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
     ts.tv_sec += WAIT_LOAD_S;
@@ -1141,6 +1154,11 @@ int search_fuzzy_expand(db_conn_t *c, const search_terms_t *t, bool enabled, boo
     memset(f, 0, sizeof *f);
     f->expanded = json_array();
     if (!enabled || !t->nruns || t->nruns > FUZZY_RUNS || exact_total >= FUZZY_FEW_HITS)
+        return 0;
+    bool short_run = false; /* a query no run of which may be expanded does not wait for the vocabulary */
+    for (size_t i = 0; i < t->nruns && !short_run; i++)
+        short_run = search_fuzzy_max_distance(t->runs[i].cps, t->runs[i].n, t->runs[i].cjk) > 0;
+    if (!short_run)
         return 0;
     int ready = search_fuzzy_sync(c); /* this node's vocabulary, caught up (fuzzy.c) */
     if (ready <= 0)

@@ -60,9 +60,12 @@ int search_fuzzy_max_distance(const uint32_t *cps, size_t n, bool cjk);
  * fts5vocab, PostgreSQL's ts_stat) in a background thread, then caught up
  * from search_docs (new ids) and search_vec_log (changed documents) at
  * every call of search_fuzzy_sync and once a second by that thread.
- * search_fuzzy_sync: 1 when the vocabulary is loaded and caught up (the
- * first call starts the loading and waits for it up to 2 s), 0 while it is
- * still loading, -1 on a database error. */
+ * search_fuzzy_start: the server starts that thread when it starts, so
+ * that the first short query does not wait for the load.
+ * search_fuzzy_sync: 1 when the vocabulary is loaded and caught up (a
+ * first call without the thread starts the loading and waits for it up to
+ * 2 s), 0 while it is still loading, -1 on a database error. */
+void search_fuzzy_start(db_t *db);
 int search_fuzzy_sync(db_conn_t *c);
 /* Ends the feeding thread (the module's shutdown). */
 void search_fuzzy_shutdown(void);

@@ -95,6 +95,17 @@ static int init(zd_app_t *app, char *err, size_t errlen)
                : 0;
 }
 
+/* the server (not a command): the near misses' vocabulary loads in the
+ * background from the start, not at the first short query */
+static int start(zd_app_t *app, char *err, size_t errlen)
+{
+    (void)err;
+    (void)errlen;
+    if (app->http)
+        search_fuzzy_start(app->db);
+    return 0;
+}
+
 static void shutdown_all(void)
 {
     search_fuzzy_shutdown();
@@ -159,6 +170,7 @@ static const zd_command_t COMMANDS[] = {
 const zd_module_t search_module = {.name = "search",
                                    .title = "检索",
                                    .init = init,
+                                   .start = start,
                                    .shutdown = shutdown_all,
                                    .commands = COMMANDS,
                                    .permissions = PERM_GROUPS,
