@@ -365,7 +365,8 @@ try {
   // memory before, at its peak and after
   if (FIT) {
     const mem = (k) => Math.round(Number(readFileSync(`/proc/${pid}/status`, 'utf8').match(new RegExp(`${k}:\\s+(\\d+)`))?.[1]) / 1024);
-    const adm = await srv.admin();
+    // a fresh session (the kept-alive connection may have been closed while Xapian ran)
+    const adm = await srv.admin().catch(() => srv.admin());
     const rss0 = mem('VmRSS'), hwm0 = mem('VmHWM');
     const c0 = cpuOf(pid), t1 = performance.now();
     const r = await adm.post('/api/v1/search/vector/fit', {});

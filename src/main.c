@@ -99,7 +99,8 @@ static db_t *open_db(const config_t *cfg, int pool, char *err, size_t errlen)
     db_options_t o = {.pool_size = pool,
                       .slow_query_ms = (int)cfg->slow_query_ms,
                       .statement_timeout_ms = (int)cfg->db_statement_timeout_s * 1000,
-                      .busy_timeout_ms = (int)cfg->db_lock_timeout_ms};
+                      .busy_timeout_ms = (int)cfg->db_lock_timeout_ms,
+                      .cache_mb = (int)cfg->db_cache_mb};
     return db_open(url, &o, err, errlen);
 }
 

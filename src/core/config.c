@@ -41,6 +41,8 @@ static const copt_t opts[] = {
     I(db_statement_timeout_s, 30, 1, 86400, "PostgreSQL 取消运行超过此时长（秒）的语句"),
     I(db_lock_timeout_ms, 5000, 100, 600000,
       "等待锁的最长时间（毫秒；SQLite busy timeout、PostgreSQL lock_timeout）"),
+    I(db_cache_mb, 64, 2, 4096,
+      "SQLite 每个连接的页缓存上限（MB，按需占用）：检索的排序表应能放下（100 万分段约 37 MB）"),
     I(max_connections, 2000, 16, 100000, "最多同时打开的 HTTP 连接数"),
     I(per_ip_connections, 256, 0, 100000,
       "每个客户端地址最多的连接数（单位出口 NAT 算一个；可信代理不限）；0 = 不限"),

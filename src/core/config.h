@@ -27,6 +27,7 @@ typedef struct {
     int64_t slow_query_ms;
     int64_t db_statement_timeout_s;
     int64_t db_lock_timeout_ms;
+    int64_t db_cache_mb; /* SQLite page cache per connection */
     int64_t max_connections;
     int64_t per_ip_connections; /* 0 → unlimited; trusted proxies are exempt */
     int64_t header_timeout_s;   /* a request's line and headers must be in within this */

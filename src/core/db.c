@@ -109,6 +109,8 @@ db_t *db_open(const char *url, const db_options_t *opt, char *err, size_t errlen
         db->opt.slow_query_ms = 200;
     if (db->opt.statement_timeout_ms <= 0)
         db->opt.statement_timeout_ms = 30000;
+    if (db->opt.cache_mb <= 0)
+        db->opt.cache_mb = 64;
     db->url = strdup(url);
     db->display = mask_password(url);
     db->conns = calloc((size_t)db->opt.pool_size, sizeof *db->conns);

@@ -64,6 +64,7 @@ typedef struct {
     int acquire_timeout_ms;   /* wait for a free connection (default 5000) */
     int slow_query_ms;        /* log statements slower than this (default 200) */
     int statement_timeout_ms; /* cancel statements running longer (PostgreSQL; default 30000) */
+    int cache_mb;             /* SQLite: page cache per connection, MB (default 64) */
 } db_options_t;
 
 /* Opens a database: a file path (SQLite, created if missing) or a

@@ -22,6 +22,7 @@ test('config check prints the effective configuration with secrets masked, flags
   // the database's time limits and the upload spool are settings like the rest
   assert.match(r.stdout, /^db_statement_timeout_s = 30$/m);
   assert.match(r.stdout, /^db_lock_timeout_ms = 5000$/m);
+  assert.match(r.stdout, /^db_cache_mb = 64$/m);
   assert.match(r.stdout, /^spool_kb = 1024$/m);
   assert.match(r.stdout, /postgresql:\/\/zd:\*\*\*@db\.example\/zhendi/);
   assert.ok(!r.stdout.includes('s3cr3t'));
