@@ -148,9 +148,10 @@ int search_vec_delete(db_conn_t *c, int64_t doc);
  * (the flat scan), or, when the index has its HNSW graph and want (> 0) is
  * smaller than the index, the graph's approximate `want` best with
  * *partial true when more may exist (ask again with a larger want; want 0:
- * every one, exactly). 0 or -1. */
+ * every one, exactly). *exact: the exact scan answered (asked, no graph,
+ * or the graph's walk found fewer than want). 0 or -1. */
 int search_vec_rank(db_conn_t *c, const char *q, const char *provider, size_t want, search_vhit_t **out,
-                    size_t *n, bool *partial, bool *ready, char *why, size_t whylen);
+                    size_t *n, bool *partial, bool *exact, bool *ready, char *why, size_t whylen);
 /* DATA/search holds the saved graphs; the builder threads end at shutdown. */
 void search_vec_init(const char *data_dir);
 void search_vec_shutdown(void);

@@ -819,13 +819,13 @@ static void run_ranked(http_req_t *req, sq_t *p)
      * 8 times wider, and at last exactly (want 0: the flat scan) — never
      * fewer than pool allowed hits when they exist. Twice the pool at
      * first: a few refused hits among the best do not cost a second round */
-    bool partial = false, use_kw = true, use_vec = false;
+    bool partial = false, use_kw = true, use_vec = false, vexact = false;
     for (size_t want = 2 * pool;; want *= 8) {
         free(hits);
         hits = NULL;
         cs.n = 0;
         if (search_vec_rank(c, p->q, prov, p->exact || want > 100000 ? 0 : want, &hits, &nhits, &partial,
-                            &ready, why, sizeof why) != 0)
+                            &vexact, &ready, why, sizeof why) != 0)
             goto dberr;
         /* no model yet: the keyword index answers meanwhile */
         use_kw = !vector || !ready;
@@ -969,7 +969,7 @@ static void run_ranked(http_req_t *req, sq_t *p)
     json_object_set_new(out, "embedding", json_string(prov));
     json_object_set_new(out, "expanded", fz.expanded ? json_incref(fz.expanded) : json_array());
     json_object_set_new(out, "fuzzy", json_boolean(p->fuzzy));
-    json_object_set_new(out, "exact", json_boolean(p->exact));
+    json_object_set_new(out, "exact", json_boolean(p->exact || (ready && vexact)));
     if (!ready)
         json_object_set_new(out, "notice", json_string(why));
     qb_free(&w);
@@ -1245,7 +1245,8 @@ static const vfield_t SEARCH_OUT[] = {
     {"embedding", V_STR, .title = "所用的向量模型（local、openai）"},
     {"expanded", V_ARRAY, .title = "近似匹配所用的扩展 [{from 原词, to 也搜索的词, distance 编辑距离}]"},
     {"fuzzy", V_BOOL, .title = "是否启用了近似匹配"},
-    {"exact", V_BOOL, .title = "向量一侧是否为精确扫描（向量、混合检索）"},
+    {"exact", V_BOOL,
+     .title = "向量一侧是否由精确扫描回答（要求如此、尚无近似索引，或近似索引找到的不足所需条数）"},
 };
 
 // clang-format off

@@ -24,7 +24,7 @@ static const config_opt_t SETTINGS[] = {
                "训练本地向量模型时最多抽取的文档数（文档更多时按编号均匀抽样；全部文档仍各有向量）"),
     CONFIG_INT(search_hnsw_threshold, &search_hnsw_threshold, 50000, 0, 100000000,
                "向量数达到此值时在精确扫描之外建立 HNSW 近似索引（后台构建并保存到数据目录；0 表示不建）"),
-    CONFIG_INT(search_hnsw_ef, &search_hnsw_ef, 100, 10, 2000,
+    CONFIG_INT(search_hnsw_ef, &search_hnsw_ef, 400, 10, 2000,
                "HNSW 检索时的候选数 ef_search（越大越准、越慢）"),
     CONFIG_INT(search_hnsw_threads, &search_hnsw_threads, 0, 0, 64,
                "后台构建 HNSW 图的线程数（0 表示取 CPU 核数与 4 中的较小者）"),

@@ -913,7 +913,7 @@ static int cmp_hit(const void *a, const void *b)
  * every one (the flat scan), or — when the graph is there and want is less
  * than the index — the graph's `want` best (*partial: there may be more) */
 static int ix_rank(vindex_t *ix, int64_t model, const float *qv, size_t want, search_vhit_t **out, size_t *n,
-                   bool *partial)
+                   bool *partial, bool *exact)
 {
     int rc = 0;
     pthread_rwlock_rdlock(&ix->lock);
@@ -922,9 +922,10 @@ static int ix_rank(vindex_t *ix, int64_t model, const float *qv, size_t want, se
         search_vhit_t *h = malloc(want * sizeof *h);
         size_t k = 0;
         int ef = (int)search_hnsw_ef;
+        hnsw_stats_t hs = {0};
         if (hh && h &&
-            hnsw_search(ix->hn, qv, want, ef > (int)want ? ef : (int)want, NULL, NULL, 0, hh, &k, NULL) ==
-                0) {
+            hnsw_search(ix->hn, qv, want, ef > (int)want ? ef : (int)want, NULL, NULL, 0, hh, &k, &hs) == 0) {
+            *exact = hs.exact;
             size_t m = 0;
             for (size_t i = 0; i < k; i++)
                 if (hh[i].score > 1e-6f)
@@ -939,6 +940,7 @@ static int ix_rank(vindex_t *ix, int64_t model, const float *qv, size_t want, se
         free(hh);
         free(h);
     } else if (ix->model == model && ix->n) {
+        *exact = true;
         float *sc = malloc(ix->n * sizeof *sc);
         search_vhit_t *h = malloc(ix->n * sizeof *h);
         if (sc && h) {
@@ -965,7 +967,7 @@ static int ix_rank(vindex_t *ix, int64_t model, const float *qv, size_t want, se
 /* the openai side: q embedded by the service (one retry at most: a
  * request waits for it), ranked against the openai index */
 static int oai_rank(db_conn_t *c, const char *q, size_t want, search_vhit_t **out, size_t *n, bool *partial,
-                    bool *ready, char *why, size_t whylen)
+                    bool *exact, bool *ready, char *why, size_t whylen)
 {
     if (ix_sync(c, 1) != 0)
         return -1;
@@ -990,7 +992,7 @@ static int oai_rank(db_conn_t *c, const char *q, size_t want, search_vhit_t **ou
         snprintf(why, whylen, "向量服务不可用（%s）：结果来自关键词检索", err);
     } else {
         *ready = true;
-        rc = ix_rank(&g_ixs[1], model, qv, want, out, n, partial);
+        rc = ix_rank(&g_ixs[1], model, qv, want, out, n, partial, exact);
     }
     search_oai_free(&o);
     free(qv);
@@ -998,15 +1000,16 @@ static int oai_rank(db_conn_t *c, const char *q, size_t want, search_vhit_t **ou
 }
 
 int search_vec_rank(db_conn_t *c, const char *q, const char *provider, size_t want, search_vhit_t **out,
-                    size_t *n, bool *partial, bool *ready, char *why, size_t whylen)
+                    size_t *n, bool *partial, bool *exact, bool *ready, char *why, size_t whylen)
 {
     *out = NULL;
     *n = 0;
     *partial = false;
+    *exact = false;
     *ready = false;
     snprintf(why, whylen, "向量模型尚未训练：结果来自关键词检索（训练任务完成后自动启用向量检索）");
     if (provider && !strcmp(provider, "openai"))
-        return oai_rank(c, q ? q : "", want, out, n, partial, ready, why, whylen);
+        return oai_rank(c, q ? q : "", want, out, n, partial, exact, ready, why, whylen);
     if (ix_sync(c, 0) != 0)
         return -1;
     bool err;
@@ -1020,7 +1023,7 @@ int search_vec_rank(db_conn_t *c, const char *q, const char *provider, size_t wa
     float *qv = malloc((size_t)m->dim * sizeof *qv);
     bool ok = tok && qv && embed_tokens(m, tok, "", qv);
     free(tok);
-    int rc = ok ? ix_rank(&g_ixs[0], m->id, qv, want, out, n, partial) : 0;
+    int rc = ok ? ix_rank(&g_ixs[0], m->id, qv, want, out, n, partial, exact) : 0;
     free(qv);
     model_unref(m);
     return rc;

@@ -45,8 +45,10 @@ int search_job_vector_fit(job_ctx_t *ctx)
         }
         /* not beside a bulk of writes (its documents would be embedded
          * twice, and the fit would take the cores the indexing needs): the
-         * next hour's check fits once the index has been quiet for 5 minutes */
-        if (model > 0 && last_write > time_now_ms() - QUIET_MS) {
+         * next hour's check fits once the index has been quiet for 5
+         * minutes — unless the corpus has doubled since, when the old model
+         * has become worse than the disturbance */
+        if (model > 0 && last_write > time_now_ms() - QUIET_MS && docs < 2 * fitted) {
             job_result(ctx, json_pack("{s:b,s:s}", "skipped", 1, "reason",
                                       "索引仍在写入（5 分钟内有文档变化），推迟到下次检查"));
             return JOB_OK;
