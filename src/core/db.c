@@ -330,6 +330,18 @@ void db_pool_stats(db_t *db, int *size, int *in_use, int *waiting, int64_t *time
 
 int db_exec(db_conn_t *c, const char *sql) { return c->db->be->exec(c, sql); }
 
+int db_exec_i64(db_conn_t *c, const char *sql, const int64_t *args, size_t n)
+{
+    db_stmt_t *st = db_prepare(c, sql);
+    if (!st)
+        return -1;
+    for (size_t i = 0; i < n; i++)
+        db_bind_int64(st, (int)i + 1, args[i]);
+    int rc = db_step(st);
+    db_done(st);
+    return rc == DB_DONE ? 0 : -1;
+}
+
 /* Waits for the database's writer slot (one_writer backends) up to the
  * busy timeout: writers of this process queue here and are handed the slot
  * at once, instead of polling the file lock with growing sleeps. Another

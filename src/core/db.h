@@ -86,6 +86,13 @@ void db_pool_stats(db_t *db, int *size, int *in_use, int *waiting, int64_t *acqu
 
 /* Runs one or more statements without parameters (migrations, DDL). */
 int db_exec(db_conn_t *c, const char *sql);
+/* Runs one statement that returns no rows with the integer parameters
+ * args[0..n): 0 when it ran to its end, -1 on an error (the connection's
+ * error says which). DB_EXEC_I64(c, sql, a, b, …) counts them. */
+int db_exec_i64(db_conn_t *c, const char *sql, const int64_t *args, size_t n);
+#define DB_EXEC_I64(c, sql, ...)                                                                             \
+    db_exec_i64((c), (sql), (const int64_t[]){__VA_ARGS__},                                                  \
+                sizeof((const int64_t[]){__VA_ARGS__}) / sizeof(int64_t))
 
 /* Transactions. db_begin starts a write transaction in which writers queue
  * for the rows they change: SQLite BEGIN IMMEDIATE (one writer at a time;

@@ -355,29 +355,6 @@ static bool require_editable(http_req_t *req, db_conn_t *c, json_t *o)
     return ed > 0;
 }
 
-static int exec1(db_conn_t *c, const char *sql, int64_t a, int64_t b)
-{
-    db_stmt_t *st = db_prepare(c, sql);
-    if (!st)
-        return -1;
-    db_bind_int64(st, 1, a);
-    db_bind_int64(st, 2, b);
-    int rc = db_step(st);
-    db_done(st);
-    return rc == DB_DONE ? 0 : -1;
-}
-
-static int exec_id(db_conn_t *c, const char *sql, int64_t id)
-{
-    db_stmt_t *st = db_prepare(c, sql);
-    if (!st)
-        return -1;
-    db_bind_int64(st, 1, id);
-    int rc = db_step(st);
-    db_done(st);
-    return rc == DB_DONE ? 0 : -1;
-}
-
 /* ",a,b," from the body's tags (the caller frees) */
 static char *tags_text(json_t *tags)
 {
@@ -403,7 +380,7 @@ static bool set_lessons(http_req_t *req, db_conn_t *c, int64_t id, int64_t org, 
     if (!lessons)
         return true;
     json_t *had = before ? json_object_get(before, "lessons") : NULL;
-    if (exec_id(c, "DELETE FROM course_lessons WHERE course_id = ?", id) != 0) {
+    if (DB_EXEC_I64(c, "DELETE FROM course_lessons WHERE course_id = ?", id) != 0) {
         http_db_error(req, c);
         return false;
     }
@@ -473,7 +450,7 @@ static bool set_sessions(http_req_t *req, db_conn_t *c, int64_t id, json_t *sess
 {
     if (!sessions)
         return true;
-    if (exec_id(c, "DELETE FROM course_sessions WHERE course_id = ?", id) != 0) {
+    if (DB_EXEC_I64(c, "DELETE FROM course_sessions WHERE course_id = ?", id) != 0) {
         http_db_error(req, c);
         return false;
     }
@@ -810,7 +787,8 @@ static int refresh_durations(db_conn_t *c, json_t *lessons)
             all = 0;
             continue;
         }
-        if (exec1(c, "UPDATE course_lessons SET duration_ms = ? WHERE id = ?", d, jint(l, "id", 0)) != 0)
+        if (DB_EXEC_I64(c, "UPDATE course_lessons SET duration_ms = ? WHERE id = ?", d, jint(l, "id", 0)) !=
+            0)
             return -1;
     }
     return all;

@@ -44,17 +44,6 @@ const search_kind_t *const *search_kinds(size_t *n)
 
 static bool is_pg(db_conn_t *c) { return db_dialect(db_of(c)) == DB_POSTGRES; }
 
-static int exec1(db_conn_t *c, const char *sql, int64_t a)
-{
-    db_stmt_t *st = db_prepare(c, sql);
-    if (!st)
-        return -1;
-    db_bind_int64(st, 1, a);
-    int rc = db_step(st);
-    db_done(st);
-    return rc == DB_ERROR ? -1 : 0;
-}
-
 /* 0 when missing, the document's id, or -1 */
 static int64_t doc_id(db_conn_t *c, const char *kind, int64_t ref)
 {
@@ -280,7 +269,7 @@ int search_put(db_conn_t *c, const search_doc_t *d)
     db_done(st);
     if (r == DB_ERROR || id <= 0)
         goto out;
-    if (exec1(c, "DELETE FROM search_doc_facets WHERE doc_id = ?", id) != 0)
+    if (DB_EXEC_I64(c, "DELETE FROM search_doc_facets WHERE doc_id = ?", id) != 0)
         goto out;
     for (const char *const *t = d->tags; t && *t; t++)
         if (put_facet(c, id, "tag", *t) != 0)
@@ -291,7 +280,7 @@ int search_put(db_conn_t *c, const search_doc_t *d)
         json_object_foreach(d->attrs, key, v) if (json_is_string(v) && strcmp(key, "tag") != 0 &&
                                                   put_facet(c, id, key, json_string_value(v)) != 0) goto out;
     if (!pg) {
-        if (exec1(c, "DELETE FROM search_fts WHERE rowid = ?", id) != 0)
+        if (DB_EXEC_I64(c, "DELETE FROM search_fts WHERE rowid = ?", id) != 0)
             goto out;
         st = db_prepare(c, "INSERT INTO search_fts (rowid, title, body) VALUES (?, ?, ?)");
         if (!st)
@@ -304,14 +293,8 @@ int search_put(db_conn_t *c, const search_doc_t *d)
         if (r != DB_DONE)
             goto out;
         /* the length bm25_len() ranks with (0406_search_rank_table.sql) */
-        st = db_prepare(c, "UPDATE search_rank SET ntok = ? WHERE id = ?");
-        if (!st)
-            goto out;
-        db_bind_int64(st, 1, (int64_t)(sqlite_bm25_tokens(ttok) + sqlite_bm25_tokens(btok)));
-        db_bind_int64(st, 2, id);
-        r = db_step(st);
-        db_done(st);
-        if (r != DB_DONE)
+        if (DB_EXEC_I64(c, "UPDATE search_rank SET ntok = ? WHERE id = ?",
+                        (int64_t)(sqlite_bm25_tokens(ttok) + sqlite_bm25_tokens(btok)), id) != 0)
             goto out;
     }
     if (embed_doc(c, id, d, ttok, btok) != 0)
@@ -331,9 +314,9 @@ int search_delete(db_conn_t *c, const char *kind, int64_t ref_id)
     int64_t id = doc_id(c, kind, ref_id);
     if (id <= 0)
         return (int)id;
-    if (exec1(c, "DELETE FROM search_doc_facets WHERE doc_id = ?", id) != 0 ||
-        (!is_pg(c) && exec1(c, "DELETE FROM search_fts WHERE rowid = ?", id) != 0) ||
-        exec1(c, "DELETE FROM search_docs WHERE id = ?", id) != 0 || search_vec_delete(c, id) != 0)
+    if (DB_EXEC_I64(c, "DELETE FROM search_doc_facets WHERE doc_id = ?", id) != 0 ||
+        (!is_pg(c) && DB_EXEC_I64(c, "DELETE FROM search_fts WHERE rowid = ?", id) != 0) ||
+        DB_EXEC_I64(c, "DELETE FROM search_docs WHERE id = ?", id) != 0 || search_vec_delete(c, id) != 0)
         return -1;
     return 0;
 }

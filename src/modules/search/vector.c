@@ -1242,7 +1242,8 @@ static bool frow_tokens(frow_t *w)
 }
 
 /* the fitted model's vector of every local document in the page; each
- * into the stage (stage) or, in the final transaction, search_vectors */
+ * into the stage (stage) or, in the final transaction, search_vectors
+ * (*nvec: counts those embedded) */
 static int embed_page(db_conn_t *c, const vmodel_t *m, frow_t *rows, int n, bool stage, float *vec,
                       int64_t *nvec)
 {
@@ -1268,7 +1269,8 @@ static int embed_page(db_conn_t *c, const vmodel_t *m, frow_t *rows, int n, bool
             if (r != DB_DONE)
                 return -1;
         }
-        *nvec += ok;
+        if (nvec)
+            *nvec += ok;
     }
     return 0;
 }
@@ -1276,29 +1278,8 @@ static int embed_page(db_conn_t *c, const vmodel_t *m, frow_t *rows, int n, bool
 /* a fit that did not finish: its model row and staged vectors */
 static void fit_abandon(db_conn_t *c, int64_t mid)
 {
-    static const char *const SQL[] = {"DELETE FROM search_vec_stage WHERE model_id = ?",
-                                      "DELETE FROM search_vec_models WHERE id = ? AND provider = 'fitting'"};
-    for (int i = 0; i < 2; i++) {
-        db_stmt_t *st = db_prepare(c, SQL[i]);
-        if (st) {
-            db_bind_int64(st, 1, mid);
-            (void)db_step(st);
-        }
-        db_done(st);
-    }
-}
-
-static int exec_i64(db_conn_t *c, const char *sql, int64_t a, int64_t b)
-{
-    db_stmt_t *st = db_prepare(c, sql);
-    if (!st)
-        return -1;
-    db_bind_int64(st, 1, a);
-    if (strchr(strchr(sql, '?') + 1, '?'))
-        db_bind_int64(st, 2, b);
-    int r = db_step(st);
-    db_done(st);
-    return r == DB_DONE ? 0 : -1;
+    (void)DB_EXEC_I64(c, "DELETE FROM search_vec_stage WHERE model_id = ?", mid);
+    (void)DB_EXEC_I64(c, "DELETE FROM search_vec_models WHERE id = ? AND provider = 'fitting'", mid);
 }
 
 int search_vec_fit(db_t *db, const search_fit_opts_t *o, search_progress_fn progress, void *ud,
@@ -1571,13 +1552,13 @@ int search_vec_fit(db_t *db, const search_fit_opts_t *o, search_progress_fn prog
     /* 4. the model, not used yet (provider 'fitting'), and every document's
      * vector into the stage, a page per transaction: queries and writes go
      * on with the old model (fits abandoned by a crash: removed after 6 h) */
-    int64_t now = time_now_ms(), nvec = 0;
-    if (exec_i64(c,
-                 "DELETE FROM search_vec_stage WHERE model_id IN (SELECT id FROM search_vec_models WHERE "
-                 "provider = 'fitting' AND created_at < ?)",
-                 now - 6 * 3600000LL, 0) != 0 ||
-        exec_i64(c, "DELETE FROM search_vec_models WHERE provider = 'fitting' AND created_at < ?",
-                 now - 6 * 3600000LL, 0) != 0)
+    int64_t now = time_now_ms(), nvec = 0; /* the new model's vectors, counted at the switch */
+    if (DB_EXEC_I64(c,
+                    "DELETE FROM search_vec_stage WHERE model_id IN (SELECT id FROM search_vec_models WHERE "
+                    "provider = 'fitting' AND created_at < ?)",
+                    now - 6 * 3600000LL) != 0 ||
+        DB_EXEC_I64(c, "DELETE FROM search_vec_models WHERE provider = 'fitting' AND created_at < ?",
+                    now - 6 * 3600000LL) != 0)
         goto dberr;
     db_stmt_t *st = db_prepare(c, "INSERT INTO search_vec_models (provider, dim, nterms, ndocs, terms, proj, "
                                   "singular, fit_ms, created_at) VALUES ('fitting', ?, ?, 0, ?, ?, ?, 0, ?) "
@@ -1601,7 +1582,7 @@ int search_vec_fit(db_t *db, const search_fit_opts_t *o, search_progress_fn prog
     while (fit_next(c, 0, page, &np, &after) > 0) {
         if (db_begin(c) != 0)
             goto dberr;
-        if (embed_page(c, &m, page, np, true, vec, &nvec) != 0 || db_commit(c) != 0)
+        if (embed_page(c, &m, page, np, true, vec, NULL) != 0 || db_commit(c) != 0)
             goto dberr_tx;
         still(progress, ud, 3, &beat);
     }
@@ -1616,13 +1597,11 @@ int search_vec_fit(db_t *db, const search_fit_opts_t *o, search_progress_fn prog
      * embedded again from its text here), the old model's vectors gone */
     if (db_begin(c) != 0)
         goto dberr;
-    if (exec_i64(
+    if (DB_EXEC_I64(
             c,
-            "UPDATE search_vec_models SET provider = 'local', ndocs = (SELECT COUNT(*) FROM search_docs) "
-            "WHERE id = ?",
-            mid, 0) != 0 ||
-        exec_i64(c, "UPDATE search_vec_models SET fit_ms = ? WHERE id = ?", (time_mono_ns() - t0) / 1000000,
-                 mid) != 0)
+            "UPDATE search_vec_models SET provider = 'local', ndocs = (SELECT COUNT(*) FROM search_docs), "
+            "fit_ms = ? WHERE id = ?",
+            (time_mono_ns() - t0) / 1000000, mid) != 0)
         goto dberr_tx;
     st = db_prepare(c,
                     "INSERT INTO search_vectors (doc_id, model_id, vec, updated_at) SELECT s.doc_id, "
@@ -1647,12 +1626,12 @@ int search_vec_fit(db_t *db, const search_fit_opts_t *o, search_progress_fn prog
         np = 0;
         goto dberr_tx;
     }
-    if (exec_i64(c,
-                 "DELETE FROM search_vectors WHERE model_id <> ? AND model_id NOT IN (SELECT id FROM "
-                 "search_vec_models WHERE provider = 'openai')",
-                 mid, 0) != 0 ||
-        exec_i64(c, "DELETE FROM search_vec_models WHERE id <> ? AND provider = 'local'", mid, 0) != 0 ||
-        exec_i64(c, "DELETE FROM search_vec_stage WHERE model_id = ?", mid, 0) != 0 ||
+    if (DB_EXEC_I64(c,
+                    "DELETE FROM search_vectors WHERE model_id <> ? AND model_id NOT IN (SELECT id FROM "
+                    "search_vec_models WHERE provider = 'openai')",
+                    mid) != 0 ||
+        DB_EXEC_I64(c, "DELETE FROM search_vec_models WHERE id <> ? AND provider = 'local'", mid) != 0 ||
+        DB_EXEC_I64(c, "DELETE FROM search_vec_stage WHERE model_id = ?", mid) != 0 ||
         db_query_int64(c,
                        "SELECT COUNT(*) FROM search_vectors WHERE model_id = (SELECT MAX(id) FROM "
                        "search_vec_models WHERE provider = 'local')",
