@@ -1163,7 +1163,7 @@ int search_fuzzy_expand(db_conn_t *c, const search_terms_t *t, bool enabled, boo
     int ready = search_fuzzy_sync(c); /* this node's vocabulary, caught up (fuzzy.c) */
     if (ready <= 0)
         return ready;
-    bool expand[FUZZY_RUNS] = {0}, any_unknown = false, any = false;
+    bool expand[FUZZY_RUNS] = {0}, any_unknown = false; /* some run is short (above) */
     int64_t own_df[FUZZY_RUNS] = {0};
     for (size_t i = 0; i < t->nruns; i++) {
         const search_run_t *r = &t->runs[i];
@@ -1173,10 +1173,7 @@ int search_fuzzy_expand(db_conn_t *c, const search_terms_t *t, bool enabled, boo
         own_df[i] = df;
         expand[i] = !df;
         any_unknown = any_unknown || !df;
-        any = true;
     }
-    if (!any)
-        return 0;
     for (size_t i = 0; i < t->nruns; i++)
         if (!any_unknown)
             expand[i] = search_fuzzy_max_distance(t->runs[i].cps, t->runs[i].n, t->runs[i].cjk) > 0;

@@ -429,7 +429,20 @@ static int page_rows(db_conn_t *c, const rk_t *v, size_t n, const search_terms_t
     return rc == DB_DONE ? 0 : -1;
 }
 
-static void exact_first_sql(qb_t *q, const char *exact, bool pg);
+/* After a score's SQL, for a query expanded with near misses: the score
+ * times 1 for a document the exact query matches (else FUZZY_WEIGHT_SQL)
+ * AS score, and that match AS exact, for ORDER BY exact DESC first. */
+static void exact_first_sql(qb_t *q, const char *exact, bool pg)
+{
+    for (int k = 0; k < 2; k++) {
+        qb_sql(q, pg ? (k ? ", (CASE WHEN d.tsv @@ CAST(" : " * (CASE WHEN d.tsv @@ CAST(")
+                     : (k ? ", (CASE WHEN d.id IN (SELECT rowid FROM search_fts WHERE search_fts MATCH "
+                          : " * (CASE WHEN d.id IN (SELECT rowid FROM search_fts WHERE search_fts MATCH "));
+        qb_text(q, exact);
+        qb_sql(q, pg ? " AS tsquery)" : ")");
+        qb_sql(q, k ? " THEN 1 ELSE 0 END) AS exact" : " THEN 1.0 ELSE " FUZZY_WEIGHT_SQL " END) AS score");
+    }
+}
 
 /* ex: the expression scored; exact: for a query expanded with near misses
  * (ex is the expansion), the exact query, whose matches come first
@@ -491,21 +504,6 @@ static int page_hits(db_conn_t *c, qb_t *q, const search_terms_t *terms, json_t 
     return rc == DB_DONE ? 0 : -1;
 }
 
-/* After a score's SQL, for a query expanded with near misses: the score
- * times 1 for a document the exact query matches (else FUZZY_WEIGHT_SQL)
- * AS score, and that match AS exact, for ORDER BY exact DESC first. */
-static void exact_first_sql(qb_t *q, const char *exact, bool pg)
-{
-    for (int k = 0; k < 2; k++) {
-        qb_sql(q, pg ? (k ? ", (CASE WHEN d.tsv @@ CAST(" : " * (CASE WHEN d.tsv @@ CAST(")
-                     : (k ? ", (CASE WHEN d.id IN (SELECT rowid FROM search_fts WHERE search_fts MATCH "
-                          : " * (CASE WHEN d.id IN (SELECT rowid FROM search_fts WHERE search_fts MATCH "));
-        qb_text(q, exact);
-        qb_sql(q, pg ? " AS tsquery)" : ")");
-        qb_sql(q, k ? " THEN 1 ELSE 0 END) AS exact" : " THEN 1.0 ELSE " FUZZY_WEIGHT_SQL " END) AS score");
-    }
-}
-
 /* *total: the documents w matches; 0, or -1 on a database error */
 static int count_matches(db_conn_t *c, const qb_t *w, int64_t *total)
 {
@@ -554,6 +552,17 @@ static int sql_page(db_conn_t *c, const sq_t *p, const char *ex, const char *exa
     return page_hits(c, &q, terms, items);
 }
 
+/* The page and the total: in one pass and a bounded heap when the query
+ * has terms and the page is within RANK_HEAP_MAX hits, else in SQL (deep
+ * pages, no terms). ex, exact: as ranked_page and sql_page. */
+static int keyword_page(db_conn_t *c, const sq_t *p, const char *ex, const char *exact, bool pg,
+                        const qb_t *w, const search_terms_t *terms, size_t need, int64_t *total,
+                        json_t *items)
+{
+    return ex && need <= RANK_HEAP_MAX ? ranked_page(c, p, ex, exact, pg, w, terms, need, total, items)
+                                       : sql_page(c, p, ex, exact, pg, w, terms, total, items);
+}
+
 static void run_search(http_req_t *req, sq_t *p)
 {
     int64_t t0 = time_mono_ns();
@@ -587,8 +596,7 @@ static void run_search(http_req_t *req, sq_t *p)
     int64_t total = 0;
     json_t *items = json_array(), *fac = NULL;
     size_t need = (size_t)(p->page * p->page_size);
-    if (ex && need <= RANK_HEAP_MAX ? ranked_page(c, p, ex, NULL, pg, &w, &terms, need, &total, items) != 0
-                                    : sql_page(c, p, ex, NULL, pg, &w, &terms, &total, items) != 0)
+    if (keyword_page(c, p, ex, NULL, pg, &w, &terms, need, &total, items) != 0)
         goto dberr;
     /* few exact hits: near misses too, and the page again with the exact ones first */
     if (ex && fuzzy_expand(req, c, p, &terms, pg, total, &fz) != 0)
@@ -597,8 +605,7 @@ static void run_search(http_req_t *req, sq_t *p)
         qb_free(&w);
         build_where(req, p, fz.expr, pg, &w);
         json_array_clear(items);
-        if (need <= RANK_HEAP_MAX ? ranked_page(c, p, fz.expr, ex, pg, &w, &fz.all, need, &total, items) != 0
-                                  : sql_page(c, p, fz.expr, ex, pg, &w, &fz.all, &total, items) != 0)
+        if (keyword_page(c, p, fz.expr, ex, pg, &w, &fz.all, need, &total, items) != 0)
             goto dberr;
     }
     fac = p->no_facets ? json_object() : facets(c, &w);
